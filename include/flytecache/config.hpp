@@ -1,0 +1,21 @@
+// flytecache — namespace and feature macros shared by every header
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <flytecache/version.hpp>
+
+// The inline namespace carries the ABI generation. If the derivation of versions or keys ever
+// changes, bump it: two copies of flytecache in one program then fail to link instead of silently
+// computing different keys for the same inputs.
+#define FLYTECACHE_ABI_NAMESPACE v0
+
+#define FLYTECACHE_NAMESPACE_BEGIN                                                                 \
+    namespace flytecache {                                                                         \
+    inline namespace FLYTECACHE_ABI_NAMESPACE {
+#define FLYTECACHE_NAMESPACE_END                                                                   \
+    }                                                                                              \
+    }
+
+#if __cplusplus < 202002L && !defined(_MSVC_LANG)
+#    error "flytecache requires C++20 (-std=c++20 or newer)"
+#endif

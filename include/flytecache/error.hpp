@@ -1,0 +1,49 @@
+// flytecache — the exception hierarchy: every error the library throws derives from flytecache::error
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <flytecache/config.hpp>
+
+#include <stdexcept>
+#include <string>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// Base of every exception flytecache throws, so callers can catch the library's errors in one place.
+///
+/// Messages say what was wrong and, where there is one, what to do about it. Where flytekit has a
+/// wording for the same failure, the message reuses it verbatim, so that Python and C++ users of one
+/// Flyte cache read the same text.
+class error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// A cache or task configuration that cannot work, such as neither a version nor a cache policy.
+///
+/// flytekit raises `ValueError` for these; the message is flytekit's where it has one.
+class configuration_error : public error {
+public:
+    using error::error;
+};
+
+/// A cache policy failed while computing a version. The policy's own exception is nested
+/// (`std::rethrow_if_nested` reaches it).
+class version_error : public error {
+public:
+    using error::error;
+};
+
+/// A value given to flytecache is malformed (for example JSON text that does not parse).
+class invalid_argument : public error {
+public:
+    using error::error;
+};
+
+/// The cryptographic backend (OpenSSL) failed: no SHA-256 or MD5 provider, or out of memory.
+class crypto_error : public error {
+public:
+    using error::error;
+};
+
+FLYTECACHE_NAMESPACE_END
