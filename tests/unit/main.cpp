@@ -1,0 +1,4 @@
+// flytecache — doctest entry point shared by the unit test files
+// SPDX-License-Identifier: MIT
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
