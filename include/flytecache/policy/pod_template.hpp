@@ -1,0 +1,86 @@
+// flytecache — pod_template: the Kubernetes pod a task runs in (flytekit's PodTemplate)
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <flytecache/config.hpp>
+#include <flytecache/detail/field_hasher.hpp>
+#include <flytecache/detail/json.hpp>
+#include <flytecache/error.hpp>
+#include <flytecache/hash/hex.hpp>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// A custom pod specification for a task, as flytekit's `PodTemplate`.
+///
+/// The pod spec is Kubernetes `PodSpec` JSON text; flytecache does not interpret it beyond parsing,
+/// so any field Kubernetes knows can be given. `version_hash()` is what the `pod_template` policy
+/// feeds into a cache version; it depends on the meaning of the spec, not its formatting: the JSON
+/// is hashed in canonical form (members sorted, no insignificant whitespace), labels and annotations
+/// are hashed sorted by name.
+///
+/// A plain value type (designated initializers read well: `pod_template{.pod_spec = R"({...})"}`).
+/// Thread safety: concurrent reads are safe; writes need exclusive access.
+struct pod_template {
+    std::string pod_spec = "{}";                    ///< Kubernetes PodSpec as JSON text
+    std::string primary_container_name = "primary"; ///< flytekit's default; must not be empty
+    std::vector<std::pair<std::string, std::string>> labels;
+    std::vector<std::pair<std::string, std::string>> annotations;
+
+    /// Checks what flytekit checks when a PodTemplate is built, plus that the spec is a JSON object.
+    /// @throws configuration_error when the primary container name is empty (flytekit's message).
+    /// @throws invalid_argument when `pod_spec` is not a JSON object, or a label or annotation name
+    ///         appears twice.
+    void validate() const { (void)canonical_pod_spec(); }
+
+    /// A deterministic hash of the template: 64 lowercase hex characters.
+    ///
+    /// Stable across flytecache releases and platforms, and independent of the pod spec's JSON
+    /// formatting and member order. It is flytecache's own hash, not the string flytekit's Python
+    /// `PodTemplate.version_hash()` returns (which hashes the Python client's object model).
+    /// @throws as validate().
+    [[nodiscard]] std::string version_hash() const {
+        const std::string spec = canonical_pod_spec();
+        detail::field_hasher h;
+        h.field("primary_container_name", primary_container_name);
+        h.field("pod_spec", spec);
+        h.mapping("labels", labels);
+        h.mapping("annotations", annotations);
+        return to_hex(h.finish());
+    }
+
+    friend bool operator==(const pod_template&, const pod_template&) = default;
+
+private:
+    [[nodiscard]] std::string canonical_pod_spec() const {
+        if (primary_container_name.empty()) {
+            throw configuration_error("A primary container name cannot be undefined");
+        }
+        check_unique("label", labels);
+        check_unique("annotation", annotations);
+        const detail::json_value spec = detail::parse_json(pod_spec);
+        if (!spec.is_object()) {
+            throw invalid_argument(
+                "flytecache: pod_template.pod_spec must be a JSON object (a Kubernetes PodSpec)");
+        }
+        return detail::canonical_json(spec);
+    }
+
+    static void check_unique(const char* what,
+                             const std::vector<std::pair<std::string, std::string>>& entries) {
+        for (std::size_t i = 0; i < entries.size(); ++i) {
+            for (std::size_t j = i + 1; j < entries.size(); ++j) {
+                if (entries[i].first == entries[j].first) {
+                    throw invalid_argument(std::string("flytecache: pod_template ") + what + " '" +
+                                           entries[i].first +
+                                           "' is given twice; give each name once");
+                }
+            }
+        }
+    }
+};
+
+FLYTECACHE_NAMESPACE_END

@@ -1,0 +1,98 @@
+// flytecache — compile-time checks of the concepts: what models cache_policy and what does not
+// SPDX-License-Identifier: MIT
+#include <flytecache/flytecache.hpp>
+
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace fc = flytecache;
+
+namespace {
+
+// Minimal models.
+struct generic_policy {
+    template <class F>
+    std::string get_version(std::string_view, const fc::version_parameters<F>&) const;
+};
+struct returns_view {
+    template <class F>
+    std::string_view get_version(std::string_view, const fc::version_parameters<F>&) const;
+};
+struct returns_literal {
+    template <class F>
+    const char* get_version(std::string_view, const fc::version_parameters<F>&) const;
+};
+using int_fn = int (*)(int);
+struct only_for_int_fn {
+    std::string get_version(std::string_view, const fc::version_parameters<int_fn>&) const;
+};
+
+// Not models.
+struct no_get_version {};
+struct returns_int {
+    template <class F>
+    int get_version(std::string_view, const fc::version_parameters<F>&) const;
+};
+struct not_const {
+    template <class F>
+    std::string get_version(std::string_view, const fc::version_parameters<F>&);
+};
+struct wrong_parameters {
+    std::string get_version(int) const;
+};
+struct immovable {
+    immovable(immovable&&) = delete;
+    template <class F>
+    std::string get_version(std::string_view, const fc::version_parameters<F>&) const;
+};
+
+} // namespace
+
+// Positive checks.
+static_assert(fc::cache_policy<generic_policy>);
+static_assert(fc::cache_policy<returns_view>);
+static_assert(fc::cache_policy<returns_literal>);
+static_assert(fc::cache_policy<only_for_int_fn, int_fn>);
+static_assert(fc::cache_policy<fc::policies::constant<"x">>);
+static_assert(fc::cache_policy<fc::policies::image>);
+static_assert(fc::cache_policy<fc::policies::pod_template>);
+static_assert(fc::cache_policy<fc::policies::function_body>); // checked for the source when called
+static_assert(fc::cache_policy<fc::composite_policy<generic_policy, fc::policies::image>>);
+static_assert(fc::cache_policy<fc::composite_policy<>>);
+
+// Negative checks.
+static_assert(!fc::cache_policy<int>);
+static_assert(!fc::cache_policy<no_get_version>);
+static_assert(!fc::cache_policy<returns_int>);
+static_assert(!fc::cache_policy<not_const>);
+static_assert(!fc::cache_policy<wrong_parameters>);
+static_assert(!fc::cache_policy<immovable>);
+static_assert(!fc::cache_policy<generic_policy&>);
+static_assert(!fc::cache_policy<only_for_int_fn>); // wrong task function type
+
+// The name probe behind "policy type has no get_version" sees any member of that name.
+static_assert(fc::detail::declares_get_version<generic_policy>);
+static_assert(fc::detail::declares_get_version<wrong_parameters>);
+static_assert(fc::detail::declares_get_version<only_for_int_fn>);
+static_assert(!fc::detail::declares_get_version<no_get_version>);
+
+// cache's construction rules.
+static_assert(std::is_constructible_v<fc::cache<>, fc::cache_options>);
+static_assert(std::is_constructible_v<fc::cache<generic_policy>, generic_policy>);
+static_assert(std::is_constructible_v<fc::cache<generic_policy>, fc::cache_options, generic_policy>);
+static_assert(!std::is_convertible_v<fc::cache_options, fc::cache<>>); // explicit
+static_assert(std::is_same_v<decltype(fc::cache{generic_policy{}, returns_view{}}),
+                             fc::cache<generic_policy, returns_view>>);
+static_assert(std::is_same_v<decltype(fc::cache{fc::cache_options{}, generic_policy{}}),
+                             fc::cache<generic_policy>>);
+static_assert(std::is_same_v<decltype(fc::cache{fc::cache_options{.version = "v"}}), fc::cache<>>);
+static_assert(fc::cache<generic_policy, returns_view>::policy_count == 2);
+static_assert(fc::cache<fc::composite_policy<generic_policy, returns_view>, fc::policies::image>::policy_count == 3);
+static_assert(fc::cache<>::policy_count == 0);
+
+// Value types for parameters are literal types, so versions can be computed at compile time.
+static_assert(std::is_nothrow_move_constructible_v<fc::version_parameters<>>);
+static_assert(std::is_aggregate_v<fc::version_parameters<>>);
+static_assert(std::is_aggregate_v<fc::image_spec>);
+static_assert(std::is_aggregate_v<fc::pod_template>);
