@@ -1,0 +1,31 @@
+// flytecache — umbrella header: the whole core (and, once it lands, the SQLite store)
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// This header is also the root that scripts/amalgamate.py inlines into
+// single_include/flytecache/flytecache.hpp: whatever it includes ships in the single header.
+
+#include <flytecache/config.hpp>
+#include <flytecache/error.hpp>
+#include <flytecache/version.hpp>
+
+#include <flytecache/hash/base32.hpp>
+#include <flytecache/hash/base64url.hpp>
+#include <flytecache/hash/hex.hpp>
+#include <flytecache/hash/md5.hpp>
+#include <flytecache/hash/sha256.hpp>
+
+#include <flytecache/detail/json.hpp>
+
+#include <flytecache/policy/cache.hpp>
+#include <flytecache/policy/cache_policy.hpp>
+#include <flytecache/policy/composite_policy.hpp>
+#include <flytecache/policy/constant_policy.hpp>
+#include <flytecache/policy/default_policies.hpp>
+#include <flytecache/policy/function_body_policy.hpp>
+#include <flytecache/policy/image_policy.hpp>
+#include <flytecache/policy/image_spec.hpp>
+#include <flytecache/policy/pod_template.hpp>
+#include <flytecache/policy/pod_template_policy.hpp>
+#include <flytecache/policy/static_version.hpp>
+#include <flytecache/policy/version_parameters.hpp>

@@ -1,0 +1,20 @@
+# flytecache — fails when the README's first code block (between the "keep in sync" marker and the
+# closing fence) differs from examples/01_quickstart.cpp.
+file(READ "${README}" _readme)
+file(READ "${EXAMPLE}" _example)
+set(_marker "<!-- keep in sync with examples/01_quickstart.cpp -->\n```cpp\n")
+string(FIND "${_readme}" "${_marker}" _start)
+if(_start EQUAL -1)
+    message(FATAL_ERROR "README.md has no '<!-- keep in sync with examples/01_quickstart.cpp -->' block")
+endif()
+string(LENGTH "${_marker}" _marker_len)
+math(EXPR _start "${_start} + ${_marker_len}")
+string(SUBSTRING "${_readme}" ${_start} -1 _rest)
+string(FIND "${_rest}" "```\n" _end)
+string(SUBSTRING "${_rest}" 0 ${_end} _snippet)
+if(NOT _snippet STREQUAL _example)
+    file(WRITE "${CMAKE_CURRENT_BINARY_DIR}/readme_snippet.cpp" "${_snippet}")
+    message(FATAL_ERROR "README.md's quick-start snippet differs from ${EXAMPLE}; "
+                        "compare with ${CMAKE_CURRENT_BINARY_DIR}/readme_snippet.cpp and copy one over the other")
+endif()
+message(STATUS "README snippet matches examples/01_quickstart.cpp")
