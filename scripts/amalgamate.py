@@ -24,6 +24,8 @@ OUTPUT = ROOT / "single_include" / "flytecache" / "flytecache.hpp"
 PROJECT_INCLUDE = re.compile(r'^\s*#\s*include\s*[<"](flytecache/[^>"]+)[>"]')
 OTHER_INCLUDE = re.compile(r'^\s*#\s*include\s*[<"][^>"]+[>"]')
 PRAGMA_ONCE = re.compile(r"^\s*#\s*pragma\s+once\b")
+CONDITIONAL_OPEN = re.compile(r"^\s*#\s*if")
+CONDITIONAL_CLOSE = re.compile(r"^\s*#\s*endif\b")
 
 
 def version() -> str:
@@ -50,14 +52,24 @@ def amalgamate(line_directives: bool) -> str:
         lines = path.read_text(encoding="utf-8").splitlines()
         if line_directives:
             out.append(f'#line 1 "{path.relative_to(ROOT).as_posix()}"\n')
+        depth = 0  # preprocessor conditional nesting: includes inside one are never de-duplicated
         for number, line in enumerate(lines, start=1):
+            if CONDITIONAL_OPEN.match(line):
+                depth += 1
+            elif CONDITIONAL_CLOSE.match(line):
+                depth -= 1
             project = PROJECT_INCLUDE.match(line)
+            if project and depth > 0:
+                sys.exit(f"amalgamate: {header}:{number} includes a flytecache header conditionally; "
+                         "the generator inlines each header once and cannot honour that")
             if project:
                 emit(project.group(1))
                 if line_directives:
                     out.append(f'#line {number + 1} "{path.relative_to(ROOT).as_posix()}"\n')
             elif PRAGMA_ONCE.match(line):
                 continue
+            elif OTHER_INCLUDE.match(line) and depth > 0:
+                out.append(line + "\n")
             elif OTHER_INCLUDE.match(line):
                 key = line.strip()
                 if key not in seen_system:
@@ -84,14 +96,17 @@ def main() -> int:
     parser.add_argument("--output", type=pathlib.Path, default=OUTPUT, help="where to write (default: single_include/)")
     args = parser.parse_args()
 
+    if args.check and args.line_directives:
+        parser.error("--check compares against the committed form, which has no #line directives")
     text = amalgamate(args.line_directives)
     if args.check:
-        current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.is_file() else None
+        target = args.output
+        current = target.read_text(encoding="utf-8") if target.is_file() else None
         if current != text:
-            print(f"amalgamate: {OUTPUT.relative_to(ROOT)} is stale; run scripts/amalgamate.py and commit the result",
+            print(f"amalgamate: {target} is stale; run scripts/amalgamate.py and commit the result",
                   file=sys.stderr)
             return 1
-        print(f"amalgamate: {OUTPUT.relative_to(ROOT)} is up to date")
+        print(f"amalgamate: {target} is up to date")
         return 0
     args.output.parent.mkdir(parents=True, exist_ok=True)
     with open(args.output, "w", encoding="utf-8", newline="\n") as f:

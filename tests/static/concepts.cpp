@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 namespace fc = flytecache;
 
@@ -96,3 +97,19 @@ static_assert(std::is_nothrow_move_constructible_v<fc::version_parameters<>>);
 static_assert(std::is_aggregate_v<fc::version_parameters<>>);
 static_assert(std::is_aggregate_v<fc::image_spec>);
 static_assert(std::is_aggregate_v<fc::pod_template>);
+
+// A static_version hands out views only from lvalues: a view of a temporary would dangle.
+template <class T>
+concept viewable = requires(T&& t) { std::forward<T>(t).view(); };
+static_assert(viewable<const fc::static_version<>&>);
+static_assert(!viewable<fc::static_version<>>);
+static_assert(std::is_convertible_v<const fc::static_version<>&, std::string_view>);
+static_assert(!std::is_convertible_v<fc::static_version<>&&, std::string_view>);
+
+// `+` joins policies, never caches or unrelated types.
+template <class A, class B>
+concept addable = requires(A a, B b) { a + b; };
+static_assert(addable<fc::policies::image, fc::policies::constant<"x">>);
+static_assert(addable<generic_policy, fc::policies::image>);
+static_assert(!addable<fc::cache<generic_policy>, fc::policies::image>);
+static_assert(!addable<int, fc::policies::image>);

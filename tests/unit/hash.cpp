@@ -122,7 +122,41 @@ TEST_CASE("sha256: usable in constant expressions") {
         const std::array<std::uint8_t, 3> abc{'a', 'b', 'c'};
         return hasher.hex_digest() == hex_448 && hasher.update(abc).hex_digest() == hex_abc;
     }());
-    CHECK(true);
+    // The same digests at run time, through OpenSSL.
+    CHECK(fc::sha256_hex("abc") == hex_abc);
+    CHECK(fc::sha256_hex(msg_896) == hex_896);
+}
+
+// Digests of the test pattern for lengths First..Last, computed by the compiler (sha256_of in
+// constant evaluation), to be compared with OpenSSL at run time. Four ranges, because each constant
+// evaluation has an operation budget (GCC: -fconstexpr-ops-limit).
+template <std::size_t First, std::size_t Last>
+constexpr auto compile_time_digest_range() {
+    std::array<fc::sha256_digest, Last - First + 1> table{};
+    std::array<char, Last> data{};
+    for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>((7 * i + 3) % 256);
+    for (std::size_t n = First; n <= Last; ++n) {
+        table[n - First] = fc::sha256_of(std::string_view(data.data(), n));
+    }
+    return table;
+}
+constexpr auto digests_0 = compile_time_digest_range<0, 100>();
+constexpr auto digests_1 = compile_time_digest_range<101, 180>();
+constexpr auto digests_2 = compile_time_digest_range<181, 245>();
+constexpr auto digests_3 = compile_time_digest_range<246, 300>();
+
+const fc::sha256_digest& compile_time_digest(std::size_t n) {
+    if (n <= 100) return digests_0[n];
+    if (n <= 180) return digests_1[n - 101];
+    if (n <= 245) return digests_2[n - 181];
+    return digests_3[n - 246];
+}
+
+TEST_CASE("sha256: constant-evaluated digests equal OpenSSL on lengths 0..300") {
+    for (std::size_t n = 0; n <= 300; ++n) {
+        CAPTURE(n);
+        CHECK(fc::to_hex(compile_time_digest(n)) == openssl_sha256_hex(pattern(n)));
+    }
 }
 
 TEST_CASE("sha256: constexpr engine equals OpenSSL SHA256() on lengths 0..300 and 1 MiB") {

@@ -174,6 +174,9 @@ TEST_CASE("image policy follows the image name or image_spec") {
     fc::image_spec env_ab{.name = "x", .env = {{"A", "1"}, {"B", "2"}}};
     fc::image_spec env_ba{.name = "x", .env = {{"B", "2"}, {"A", "1"}}};
     CHECK(env_ab.spec_hash() == env_ba.spec_hash());
+    // A variable given twice would make the name depend on which value wins: rejected.
+    CHECK_THROWS_AS((void)(fc::image_spec{.name = "x", .env = {{"A", "1"}, {"A", "2"}}}.spec_hash()),
+                    fc::invalid_argument);
     fc::image_spec cmds_ab{.name = "x", .commands = {"a", "b"}};
     fc::image_spec cmds_ba{.name = "x", .commands = {"b", "a"}};
     CHECK(cmds_ab.spec_hash() != cmds_ba.spec_hash());
@@ -279,12 +282,25 @@ TEST_CASE("source normalization") {
     // Operators that could fuse keep a separating space.
     CHECK(normalize_source("a & &b") != normalize_source("a && b"));
     CHECK(normalize_source("a + +b") == "a+ +b");
+    CHECK(normalize_source("a / *p") == "a/ *p");
+    CHECK(normalize_source("x = - 1;") == normalize_source("x=-1;"));
+    CHECK(normalize_source("f( ) ;") == "f();");
     CHECK(normalize_source("x - -1") != normalize_source("x--1"));
     // Literals are kept byte for byte, comment markers inside them too.
     CHECK(normalize_source(R"(s = "a  b // c";)") == R"(s="a  b // c";)");
     CHECK(normalize_source("c = ' ';") == "c=' ';");
     CHECK(normalize_source(R"(s = "say \"hi  \"";)") == R"(s="say \"hi  \"";)");
     CHECK(normalize_source("n = 1'000'000 ;") == "n=1'000'000;");
+    // Whole pp-numbers: hex digit separators, exponent signs, suffixes.
+    CHECK(normalize_source("return x + 0xFF'FF'FF; // note") == "return x+0xFF'FF'FF;");
+    CHECK(normalize_source("return x+0xFF'FF'FF;") == normalize_source("return x + 0xFF'FF'FF ;"));
+    CHECK(normalize_source("d = 1e+5 + .5f;") == "d=1e+5+.5f;");
+    CHECK(normalize_source("d = 0x1p-3;") == "d=0x1p-3;");
+    CHECK(normalize_source("c = x1 + 'a';") == "c=x1+'a';");
+    // A line splice continues a // comment; a directive keeps its terminating newline.
+    CHECK(normalize_source("a; // note \\\n still comment\nb;") == "a;b;");
+    CHECK(normalize_source("#define K 1\nint y = K;") == "#define K 1\nint y=K;");
+    CHECK(normalize_source("  #  include <x>\n  int y;") == "#include<x>\nint y;");
     CHECK(normalize_source("auto r = R\"x(a  \" ) b)x\" ;") == "auto r=R\"x(a  \" ) b)x\";");
     CHECK(normalize_source("u8\"a  b\"") == "u8\"a  b\"");
     // Token changes are seen.

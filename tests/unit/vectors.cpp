@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fc = flytecache;
@@ -56,6 +57,16 @@ outcome run(Build build) {
     return result;
 }
 
+constexpr std::size_t max_policies = 16;
+
+template <std::size_t N>
+outcome run_with(const fc::cache_options& options, const std::vector<vector_policy>& ps) {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        using cache_type = fc::cache<decltype((void)I, vector_policy{})...>;
+        return run([&] { return cache_type(options, ps[I]...); });
+    }(std::make_index_sequence<N>{});
+}
+
 outcome evaluate(const fc::detail::json_value& v) {
     fc::cache_options options;
     options.salt = v.at("salt").as_string();
@@ -65,17 +76,15 @@ outcome evaluate(const fc::detail::json_value& v) {
         const auto* value = p.find("value");
         ps.push_back({p.at("kind").as_string(), value ? value->as_string() : std::string()});
     }
-    // The policy pack is a compile-time property, so each arity is its own cache type.
-    switch (ps.size()) {
-    case 0: return run([&] { return fc::cache<>(options); });
-    case 1: return run([&] { return fc::cache<vector_policy>(options, ps[0]); });
-    case 2: return run([&] { return fc::cache<vector_policy, vector_policy>(options, ps[0], ps[1]); });
-    case 3:
-        return run([&] {
-            return fc::cache<vector_policy, vector_policy, vector_policy>(options, ps[0], ps[1], ps[2]);
-        });
-    default: throw std::logic_error("vector has more policies than this test instantiates");
-    }
+    // The policy pack is a compile-time property, so each arity is its own cache type; vectors of
+    // up to max_policies policies are run.
+    if (ps.empty()) return run([&] { return fc::cache<>(options); });
+    std::optional<outcome> result;
+    [&]<std::size_t... N>(std::index_sequence<N...>) {
+        ((ps.size() == N + 1 ? (result = run_with<N + 1>(options, ps), true) : false) || ...);
+    }(std::make_index_sequence<max_policies>{});
+    if (!result) throw std::logic_error("a vector has more policies than this test instantiates");
+    return *result;
 }
 
 std::string replace_all(std::string text, std::string_view from, std::string_view to) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <flytecache/config.hpp>
+#include <flytecache/error.hpp>
 #include <flytecache/hash/sha256.hpp>
 
 #include <algorithm>
@@ -45,9 +46,17 @@ public:
     }
 
     /// A name → value mapping whose order carries no meaning: hashed sorted by name.
+    /// @throws invalid_argument when a name appears twice (which value counts would be ambiguous,
+    ///         and sorting would hide the difference between two orders of the duplicates).
     constexpr void mapping(std::string_view label,
                            std::vector<std::pair<std::string, std::string>> entries) {
         std::sort(entries.begin(), entries.end());
+        for (std::size_t i = 1; i < entries.size(); ++i) {
+            if (entries[i].first == entries[i - 1].first) {
+                throw invalid_argument("flytecache: the name '" + entries[i].first + "' appears twice in " +
+                                       std::string(label) + "; give each name once");
+            }
+        }
         field(label, decimal_string(entries.size()));
         for (const auto& [k, v] : entries) {
             field(label, k);

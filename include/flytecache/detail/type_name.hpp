@@ -23,9 +23,10 @@ template <class T>
     constexpr std::string_view sig = __PRETTY_FUNCTION__;
     constexpr std::string_view marker = "T = ";
     constexpr auto start = sig.find(marker) + marker.size();
-    // GCC appends "; std::string_view = ..." after the template argument list.
-    constexpr auto semi = sig.find(';', start);
-    constexpr auto end = semi == std::string_view::npos ? sig.rfind(']') : semi;
+    // GCC appends "; std::string_view = ..." after the template argument; a type's own name may
+    // contain ';' (in a string template argument), so look for that suffix, not for any ';'.
+    constexpr auto suffix = sig.rfind("; std::string_view = ");
+    constexpr auto end = suffix == std::string_view::npos ? sig.rfind(']') : suffix;
     return sig.substr(start, end - start);
 #elif defined(_MSC_VER)
     constexpr std::string_view sig = __FUNCSIG__;

@@ -95,13 +95,37 @@ constexpr bool check_policy_type() {
     }
 }
 
+template <class... Ts>
+inline constexpr bool dependent_false = false;
+
+// Makes a type depend on a pack, so a trait named through it is looked up when the class template
+// is instantiated (after the user's specializations), not when its definition is read.
+template <class... Ts>
+struct dependent_void {
+    using type = void;
+};
+
+template <class Tuple>
+struct check_policy_tuple;
+template <class... Ps>
+struct check_policy_tuple<boost::hana::tuple<Ps...>> {
+    static constexpr bool value = (check_policy_type<Ps>() && ...);
+};
+
+// Calls the policy and keeps its result alive (a std::string is moved out, a view copied); only the
+// policy's own failure is reported as one, not a later failure of the hash.
 template <class P, class F>
-constexpr void check_policy_call() {
-    static_assert(cache_policy<P, F>,
-                  "flytecache: policy type's get_version cannot be called as "
-                  "'get_version(std::string_view salt, const version_parameters<F>& params) const' "
-                  "for this task's version_parameters, or does not return something convertible "
-                  "to std::string_view");
+constexpr auto call_policy(const P& policy, std::string_view salt,
+                           const version_parameters<F>& params) {
+    try {
+        return policy.get_version(salt, params);
+    } catch (...) {
+        // flytekit's wording, with the policy's type where Python prints its repr.
+        std::throw_with_nested(version_error(
+            "Failed to generate version for cache policy " + std::string(type_name<P>()) +
+            ". Please consider setting the version in the Cache definition, e.g. "
+            "Cache(version='v1.2.3')"));
+    }
 }
 
 template <class P>
@@ -123,17 +147,15 @@ constexpr void hash_policy(sha256& h, const P& policy, std::string_view salt,
     if constexpr (is_composite_policy<P>::value) {
         boost::hana::for_each(policy.parts,
                               [&](const auto& part) { hash_policy(h, part, salt, params); });
+    } else if constexpr (cache_policy<P, F>) {
+        const auto output = call_policy(policy, salt, params);
+        h.update(std::string_view(output));
     } else {
-        check_policy_call<P, F>();
-        try {
-            h.update(std::string_view(policy.get_version(salt, params)));
-        } catch (...) {
-            // flytekit's wording, with the policy's type where Python prints its repr.
-            std::throw_with_nested(version_error(
-                "Failed to generate version for cache policy " + std::string(type_name<P>()) +
-                ". Please consider setting the version in the Cache definition, e.g. "
-                "Cache(version='v1.2.3')"));
-        }
+        static_assert(dependent_false<P, F>,
+                      "flytecache: policy type's get_version cannot be called as "
+                      "'get_version(std::string_view salt, const version_parameters<F>& params) "
+                      "const' for this task's version_parameters, or does not return something "
+                      "convertible to std::string_view");
     }
 }
 
@@ -155,7 +177,7 @@ constexpr void hash_policy(sha256& h, const P& policy, std::string_view salt,
 /// built (or, if its members were changed since, when `get_version` runs).
 ///
 /// ```cpp
-/// flytecache::cache c{{.salt = "pepper", .ignored_inputs = "seed"},
+/// flytecache::cache c{flytecache::cache_options{.ignored_inputs = "seed", .salt = "pepper"},
 ///                     flytecache::policies::function_body{}, flytecache::policies::image{}};
 /// ```
 /// Thread safety: const members may be called concurrently (when the policies' `get_version` may);
@@ -163,11 +185,14 @@ constexpr void hash_policy(sha256& h, const P& policy, std::string_view salt,
 template <class... Policies>
 class cache {
     static_assert((detail::check_policy_type<Policies>() && ...));
+    using defaults_tag = typename detail::dependent_void<Policies...>::type;
 
 public:
     /// The Hana tuple holding the policies: the given pack, or the defaults for `cache<>`.
-    using policies_type = std::conditional_t<sizeof...(Policies) == 0, default_cache_policies_t<>,
-                                             boost::hana::tuple<Policies...>>;
+    using policies_type =
+        std::conditional_t<sizeof...(Policies) == 0, default_cache_policies_t<defaults_tag>,
+                           boost::hana::tuple<Policies...>>;
+    static_assert(detail::check_policy_tuple<policies_type>::value);
 
     /// Number of policies, counting each part of a composite.
     static constexpr std::size_t policy_count = detail::leaf_policy_count<policies_type>::value;
@@ -184,7 +209,7 @@ public:
         : cache(cache_options{}) {
         static_assert(policy_count != 0,
                       "flytecache: If version is not defined then at least one cache policy needs "
-                      "to be set; give the cache a version (cache<>{{.version = \"v1\"}}) or at "
+                      "to be set; give the cache a version (cache<>{cache_options{.version = \"v1\"}}) or at "
                       "least one policy (cache{flytecache::policies::function_body{}})");
     }
 
@@ -229,7 +254,7 @@ public:
 private:
     static constexpr policies_type default_policies() {
         if constexpr (sizeof...(Policies) == 0) {
-            return default_cache_policies<>::get();
+            return default_cache_policies<defaults_tag>::get();
         } else {
             return policies_type{};
         }

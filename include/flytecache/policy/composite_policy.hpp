@@ -18,6 +18,9 @@
 
 FLYTECACHE_NAMESPACE_BEGIN
 
+template <class... Policies>
+class cache;
+
 /// Several policies acting as one: `p1 + p2 + p3`.
 ///
 /// Its output is the concatenation of its parts' outputs in order, so a cache holding a composite
@@ -56,9 +59,16 @@ constexpr auto policy_parts(P&& p) {
     }
 }
 
+template <class T>
+struct is_cache : std::false_type {};
+template <class... Ps>
+struct is_cache<cache<Ps...>> : std::true_type {};
+
+// A cache also has a get_version (with one parameter), but joining caches means nothing.
 template <class P>
 concept composable_policy = std::is_class_v<std::remove_cvref_t<P>> &&
-                            declares_get_version<std::remove_cvref_t<P>>;
+                            declares_get_version<std::remove_cvref_t<P>> &&
+                            !is_cache<std::remove_cvref_t<P>>::value;
 
 } // namespace detail
 

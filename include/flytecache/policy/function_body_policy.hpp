@@ -80,18 +80,22 @@ struct function_body {
     template <class F>
     [[nodiscard]] constexpr std::string get_version(std::string_view salt,
                                                     const version_parameters<F>& params) const {
-        static_assert(has_source_text<F>,
-                      "flytecache: the function_body policy needs the task function's source text; "
-                      "wrap the function with FLYTECACHE_SOURCE(...) or give it a "
-                      "'source() const' member returning the text");
-        sha256 h;
-        h.update(salt);
-        if constexpr (requires { F::normalized_source(); }) {
-            h.update(F::normalized_source());
+        if constexpr (has_source_text<F>) {
+            sha256 h;
+            h.update(salt);
+            if constexpr (requires { F::normalized_source(); }) {
+                h.update(F::normalized_source());
+            } else {
+                h.update(detail::normalize_source(std::string_view(params.func.source())));
+            }
+            return h.hex_digest();
         } else {
-            h.update(detail::normalize_source(std::string_view(params.func.source())));
+            static_assert(sizeof(F) == 0,
+                          "flytecache: the function_body policy needs the task function's source "
+                          "text; wrap the function with FLYTECACHE_SOURCE(...) or give it a "
+                          "'source() const' member returning the text");
+            return std::string();
         }
-        return h.hex_digest();
     }
 };
 

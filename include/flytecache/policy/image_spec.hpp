@@ -44,6 +44,7 @@ struct image_spec {
     /// Hash of the content fields: name, base image, platform, packages, apt packages, environment
     /// (sorted by name) and commands. Registry and tag fields are not content and do not count.
     /// 43 characters of base64url in which '-' is replaced by '_', so the hash can start a tag.
+    /// @throws invalid_argument when an environment variable is given twice.
     [[nodiscard]] constexpr std::string spec_hash() const {
         detail::field_hasher h;
         h.field("name", name);
@@ -59,7 +60,7 @@ struct image_spec {
     }
 
     /// The full image name with its tag, `[registry/]name:tag` (flytekit's `image_name()`).
-    /// @throws invalid_argument when `name` is empty.
+    /// @throws invalid_argument when `name` is empty or an environment variable is given twice.
     [[nodiscard]] constexpr std::string image_name() const {
         if (name.empty()) {
             throw invalid_argument("flytecache: image_spec.name is empty; give the image a name");

@@ -18,9 +18,9 @@ FLYTECACHE_NAMESPACE_BEGIN
 ///
 /// The pod spec is Kubernetes `PodSpec` JSON text; flytecache does not interpret it beyond parsing,
 /// so any field Kubernetes knows can be given. `version_hash()` is what the `pod_template` policy
-/// feeds into a cache version; it depends on the meaning of the spec, not its formatting: the JSON
-/// is hashed in canonical form (members sorted, no insignificant whitespace), labels and annotations
-/// are hashed sorted by name.
+/// feeds into a cache version; it does not depend on the spec's layout: the JSON is hashed in
+/// canonical form (members sorted, no insignificant whitespace, one spelling of each string),
+/// labels and annotations sorted by name.
 ///
 /// A plain value type (designated initializers read well: `pod_template{.pod_spec = R"({...})"}`).
 /// Thread safety: concurrent reads are safe; writes need exclusive access.
@@ -30,16 +30,18 @@ struct pod_template {
     std::vector<std::pair<std::string, std::string>> labels;
     std::vector<std::pair<std::string, std::string>> annotations;
 
-    /// Checks what flytekit checks when a PodTemplate is built, plus that the spec is a JSON object.
+    /// Checks what flytekit checks when a PodTemplate is built, plus that the spec is a JSON object
+    /// and that label and annotation names are unique.
     /// @throws configuration_error when the primary container name is empty (flytekit's message).
     /// @throws invalid_argument when `pod_spec` is not a JSON object, or a label or annotation name
     ///         appears twice.
-    void validate() const { (void)canonical_pod_spec(); }
+    void validate() const { (void)version_hash(); }
 
     /// A deterministic hash of the template: 64 lowercase hex characters.
     ///
-    /// Stable across flytecache releases and platforms, and independent of the pod spec's JSON
-    /// formatting and member order. It is flytecache's own hash, not the string flytekit's Python
+    /// Stable across flytecache releases and platforms, and independent of the pod spec's
+    /// whitespace, member order and string escapes (numbers are hashed as written: `1` and `1.0`
+    /// differ). It is flytecache's own hash, not the string flytekit's Python
     /// `PodTemplate.version_hash()` returns (which hashes the Python client's object model).
     /// @throws as validate().
     [[nodiscard]] std::string version_hash() const {
@@ -59,27 +61,12 @@ private:
         if (primary_container_name.empty()) {
             throw configuration_error("A primary container name cannot be undefined");
         }
-        check_unique("label", labels);
-        check_unique("annotation", annotations);
         const detail::json_value spec = detail::parse_json(pod_spec);
         if (!spec.is_object()) {
             throw invalid_argument(
                 "flytecache: pod_template.pod_spec must be a JSON object (a Kubernetes PodSpec)");
         }
         return detail::canonical_json(spec);
-    }
-
-    static void check_unique(const char* what,
-                             const std::vector<std::pair<std::string, std::string>>& entries) {
-        for (std::size_t i = 0; i < entries.size(); ++i) {
-            for (std::size_t j = i + 1; j < entries.size(); ++j) {
-                if (entries[i].first == entries[j].first) {
-                    throw invalid_argument(std::string("flytecache: pod_template ") + what + " '" +
-                                           entries[i].first +
-                                           "' is given twice; give each name once");
-                }
-            }
-        }
     }
 };
 

@@ -30,11 +30,15 @@ public:
         size_ = version.size();
     }
 
-    [[nodiscard]] constexpr std::string_view view() const noexcept { return {data_, size_}; }
-    constexpr operator std::string_view() const noexcept { return view(); } // NOLINT: implicit by design
-    [[nodiscard]] std::string str() const { return std::string(view()); }
+    // A view into a temporary would dangle (the characters live inside the object), so views are
+    // only handed out from lvalues.
+    [[nodiscard]] constexpr std::string_view view() const& noexcept { return {data_, size_}; }
+    std::string_view view() const&& = delete;
+    constexpr operator std::string_view() const& noexcept { return view(); } // NOLINT: implicit by design
+    operator std::string_view() const&& = delete;
+    [[nodiscard]] std::string str() const { return std::string(data_, size_); }
     friend constexpr bool operator==(const static_version& v, std::string_view s) noexcept {
-        return v.view() == s;
+        return std::string_view(v.data_, v.size_) == s;
     }
 
 private:
