@@ -1641,9 +1641,10 @@ template <class T>
     constexpr std::string_view sig = __PRETTY_FUNCTION__;
     constexpr std::string_view marker = "T = ";
     constexpr auto start = sig.find(marker) + marker.size();
-    // GCC appends "; std::string_view = ..." after the template argument list.
-    constexpr auto semi = sig.find(';', start);
-    constexpr auto end = semi == std::string_view::npos ? sig.rfind(']') : semi;
+    // GCC appends "; std::string_view = ..." after the template argument; a type's own name may
+    // contain ';' (in a string template argument), so look for that suffix, not for any ';'.
+    constexpr auto suffix = sig.rfind("; std::string_view = ");
+    constexpr auto end = suffix == std::string_view::npos ? sig.rfind(']') : suffix;
     return sig.substr(start, end - start);
 #elif defined(_MSC_VER)
     constexpr std::string_view sig = __FUNCSIG__;
@@ -1710,9 +1711,17 @@ public:
     }
 
     /// A name → value mapping whose order carries no meaning: hashed sorted by name.
+    /// @throws invalid_argument when a name appears twice (which value counts would be ambiguous,
+    ///         and sorting would hide the difference between two orders of the duplicates).
     constexpr void mapping(std::string_view label,
                            std::vector<std::pair<std::string, std::string>> entries) {
         std::sort(entries.begin(), entries.end());
+        for (std::size_t i = 1; i < entries.size(); ++i) {
+            if (entries[i].first == entries[i - 1].first) {
+                throw invalid_argument("flytecache: the name '" + entries[i].first + "' appears twice in " +
+                                       std::string(label) + "; give each name once");
+            }
+        }
         field(label, decimal_string(entries.size()));
         for (const auto& [k, v] : entries) {
             field(label, k);
@@ -1762,6 +1771,7 @@ struct image_spec {
     /// Hash of the content fields: name, base image, platform, packages, apt packages, environment
     /// (sorted by name) and commands. Registry and tag fields are not content and do not count.
     /// 43 characters of base64url in which '-' is replaced by '_', so the hash can start a tag.
+    /// @throws invalid_argument when an environment variable is given twice.
     [[nodiscard]] constexpr std::string spec_hash() const {
         detail::field_hasher h;
         h.field("name", name);
@@ -1777,7 +1787,7 @@ struct image_spec {
     }
 
     /// The full image name with its tag, `[registry/]name:tag` (flytekit's `image_name()`).
-    /// @throws invalid_argument when `name` is empty.
+    /// @throws invalid_argument when `name` is empty or an environment variable is given twice.
     [[nodiscard]] constexpr std::string image_name() const {
         if (name.empty()) {
             throw invalid_argument("flytecache: image_spec.name is empty; give the image a name");
@@ -1824,9 +1834,9 @@ FLYTECACHE_NAMESPACE_BEGIN
 ///
 /// The pod spec is Kubernetes `PodSpec` JSON text; flytecache does not interpret it beyond parsing,
 /// so any field Kubernetes knows can be given. `version_hash()` is what the `pod_template` policy
-/// feeds into a cache version; it depends on the meaning of the spec, not its formatting: the JSON
-/// is hashed in canonical form (members sorted, no insignificant whitespace), labels and annotations
-/// are hashed sorted by name.
+/// feeds into a cache version; it does not depend on the spec's layout: the JSON is hashed in
+/// canonical form (members sorted, no insignificant whitespace, one spelling of each string),
+/// labels and annotations sorted by name.
 ///
 /// A plain value type (designated initializers read well: `pod_template{.pod_spec = R"({...})"}`).
 /// Thread safety: concurrent reads are safe; writes need exclusive access.
@@ -1836,16 +1846,18 @@ struct pod_template {
     std::vector<std::pair<std::string, std::string>> labels;
     std::vector<std::pair<std::string, std::string>> annotations;
 
-    /// Checks what flytekit checks when a PodTemplate is built, plus that the spec is a JSON object.
+    /// Checks what flytekit checks when a PodTemplate is built, plus that the spec is a JSON object
+    /// and that label and annotation names are unique.
     /// @throws configuration_error when the primary container name is empty (flytekit's message).
     /// @throws invalid_argument when `pod_spec` is not a JSON object, or a label or annotation name
     ///         appears twice.
-    void validate() const { (void)canonical_pod_spec(); }
+    void validate() const { (void)version_hash(); }
 
     /// A deterministic hash of the template: 64 lowercase hex characters.
     ///
-    /// Stable across flytecache releases and platforms, and independent of the pod spec's JSON
-    /// formatting and member order. It is flytecache's own hash, not the string flytekit's Python
+    /// Stable across flytecache releases and platforms, and independent of the pod spec's
+    /// whitespace, member order and string escapes (numbers are hashed as written: `1` and `1.0`
+    /// differ). It is flytecache's own hash, not the string flytekit's Python
     /// `PodTemplate.version_hash()` returns (which hashes the Python client's object model).
     /// @throws as validate().
     [[nodiscard]] std::string version_hash() const {
@@ -1865,27 +1877,12 @@ private:
         if (primary_container_name.empty()) {
             throw configuration_error("A primary container name cannot be undefined");
         }
-        check_unique("label", labels);
-        check_unique("annotation", annotations);
         const detail::json_value spec = detail::parse_json(pod_spec);
         if (!spec.is_object()) {
             throw invalid_argument(
                 "flytecache: pod_template.pod_spec must be a JSON object (a Kubernetes PodSpec)");
         }
         return detail::canonical_json(spec);
-    }
-
-    static void check_unique(const char* what,
-                             const std::vector<std::pair<std::string, std::string>>& entries) {
-        for (std::size_t i = 0; i < entries.size(); ++i) {
-            for (std::size_t j = i + 1; j < entries.size(); ++j) {
-                if (entries[i].first == entries[j].first) {
-                    throw invalid_argument(std::string("flytecache: pod_template ") + what + " '" +
-                                           entries[i].first +
-                                           "' is given twice; give each name once");
-                }
-            }
-        }
     }
 };
 
@@ -1992,6 +1989,9 @@ FLYTECACHE_NAMESPACE_END
 
 FLYTECACHE_NAMESPACE_BEGIN
 
+template <class... Policies>
+class cache;
+
 /// Several policies acting as one: `p1 + p2 + p3`.
 ///
 /// Its output is the concatenation of its parts' outputs in order, so a cache holding a composite
@@ -2030,9 +2030,16 @@ constexpr auto policy_parts(P&& p) {
     }
 }
 
+template <class T>
+struct is_cache : std::false_type {};
+template <class... Ps>
+struct is_cache<cache<Ps...>> : std::true_type {};
+
+// A cache also has a get_version (with one parameter), but joining caches means nothing.
 template <class P>
 concept composable_policy = std::is_class_v<std::remove_cvref_t<P>> &&
-                            declares_get_version<std::remove_cvref_t<P>>;
+                            declares_get_version<std::remove_cvref_t<P>> &&
+                            !is_cache<std::remove_cvref_t<P>>::value;
 
 } // namespace detail
 
@@ -2164,13 +2171,37 @@ constexpr bool check_policy_type() {
     }
 }
 
+template <class... Ts>
+inline constexpr bool dependent_false = false;
+
+// Makes a type depend on a pack, so a trait named through it is looked up when the class template
+// is instantiated (after the user's specializations), not when its definition is read.
+template <class... Ts>
+struct dependent_void {
+    using type = void;
+};
+
+template <class Tuple>
+struct check_policy_tuple;
+template <class... Ps>
+struct check_policy_tuple<boost::hana::tuple<Ps...>> {
+    static constexpr bool value = (check_policy_type<Ps>() && ...);
+};
+
+// Calls the policy and keeps its result alive (a std::string is moved out, a view copied); only the
+// policy's own failure is reported as one, not a later failure of the hash.
 template <class P, class F>
-constexpr void check_policy_call() {
-    static_assert(cache_policy<P, F>,
-                  "flytecache: policy type's get_version cannot be called as "
-                  "'get_version(std::string_view salt, const version_parameters<F>& params) const' "
-                  "for this task's version_parameters, or does not return something convertible "
-                  "to std::string_view");
+constexpr auto call_policy(const P& policy, std::string_view salt,
+                           const version_parameters<F>& params) {
+    try {
+        return policy.get_version(salt, params);
+    } catch (...) {
+        // flytekit's wording, with the policy's type where Python prints its repr.
+        std::throw_with_nested(version_error(
+            "Failed to generate version for cache policy " + std::string(type_name<P>()) +
+            ". Please consider setting the version in the Cache definition, e.g. "
+            "Cache(version='v1.2.3')"));
+    }
 }
 
 template <class P>
@@ -2192,17 +2223,15 @@ constexpr void hash_policy(sha256& h, const P& policy, std::string_view salt,
     if constexpr (is_composite_policy<P>::value) {
         boost::hana::for_each(policy.parts,
                               [&](const auto& part) { hash_policy(h, part, salt, params); });
+    } else if constexpr (cache_policy<P, F>) {
+        const auto output = call_policy(policy, salt, params);
+        h.update(std::string_view(output));
     } else {
-        check_policy_call<P, F>();
-        try {
-            h.update(std::string_view(policy.get_version(salt, params)));
-        } catch (...) {
-            // flytekit's wording, with the policy's type where Python prints its repr.
-            std::throw_with_nested(version_error(
-                "Failed to generate version for cache policy " + std::string(type_name<P>()) +
-                ". Please consider setting the version in the Cache definition, e.g. "
-                "Cache(version='v1.2.3')"));
-        }
+        static_assert(dependent_false<P, F>,
+                      "flytecache: policy type's get_version cannot be called as "
+                      "'get_version(std::string_view salt, const version_parameters<F>& params) "
+                      "const' for this task's version_parameters, or does not return something "
+                      "convertible to std::string_view");
     }
 }
 
@@ -2224,7 +2253,7 @@ constexpr void hash_policy(sha256& h, const P& policy, std::string_view salt,
 /// built (or, if its members were changed since, when `get_version` runs).
 ///
 /// ```cpp
-/// flytecache::cache c{{.salt = "pepper", .ignored_inputs = "seed"},
+/// flytecache::cache c{flytecache::cache_options{.ignored_inputs = "seed", .salt = "pepper"},
 ///                     flytecache::policies::function_body{}, flytecache::policies::image{}};
 /// ```
 /// Thread safety: const members may be called concurrently (when the policies' `get_version` may);
@@ -2232,11 +2261,14 @@ constexpr void hash_policy(sha256& h, const P& policy, std::string_view salt,
 template <class... Policies>
 class cache {
     static_assert((detail::check_policy_type<Policies>() && ...));
+    using defaults_tag = typename detail::dependent_void<Policies...>::type;
 
 public:
     /// The Hana tuple holding the policies: the given pack, or the defaults for `cache<>`.
-    using policies_type = std::conditional_t<sizeof...(Policies) == 0, default_cache_policies_t<>,
-                                             boost::hana::tuple<Policies...>>;
+    using policies_type =
+        std::conditional_t<sizeof...(Policies) == 0, default_cache_policies_t<defaults_tag>,
+                           boost::hana::tuple<Policies...>>;
+    static_assert(detail::check_policy_tuple<policies_type>::value);
 
     /// Number of policies, counting each part of a composite.
     static constexpr std::size_t policy_count = detail::leaf_policy_count<policies_type>::value;
@@ -2253,7 +2285,7 @@ public:
         : cache(cache_options{}) {
         static_assert(policy_count != 0,
                       "flytecache: If version is not defined then at least one cache policy needs "
-                      "to be set; give the cache a version (cache<>{{.version = \"v1\"}}) or at "
+                      "to be set; give the cache a version (cache<>{cache_options{.version = \"v1\"}}) or at "
                       "least one policy (cache{flytecache::policies::function_body{}})");
     }
 
@@ -2298,7 +2330,7 @@ public:
 private:
     static constexpr policies_type default_policies() {
         if constexpr (sizeof...(Policies) == 0) {
-            return default_cache_policies<>::get();
+            return default_cache_policies<defaults_tag>::get();
         } else {
             return policies_type{};
         }
@@ -2397,7 +2429,7 @@ namespace detail {
 
 // The normal form drops comments and every whitespace run that cannot change how the text
 // tokenizes, and keeps string and character literals byte for byte. A single space survives only
-// between two identifier/number characters ("int x") or between two operator characters that could
+// between two identifier/number characters ("int x") or between two operator characters that would
 // fuse into another token ("a & &b" must not become "a&&b").
 
 constexpr bool source_is_space(char c) noexcept {
@@ -2409,10 +2441,17 @@ constexpr bool source_is_word(char c) noexcept {
            c == '$' || static_cast<unsigned char>(c) >= 0x80;
 }
 
-// Punctuators that never combine with a neighbour into a longer token.
-constexpr bool source_is_isolated(char c) noexcept {
-    return c == '(' || c == ')' || c == '[' || c == ']' || c == '{' || c == '}' || c == ';' ||
-           c == ',' || c == '"' || c == '\'';
+// Whether two operator characters written side by side would read as one longer token (or start
+// a comment), so that the space between them must be kept: "a & &b" is not "a&&b".
+constexpr bool source_can_fuse(char left, char right) noexcept {
+    constexpr std::string_view pairs[] = {"::", "->", "++", "--", "<<", ">>", "<=", ">=", "==",
+                                          "!=", "&&", "||", "+=", "-=", "*=", "/=", "%=", "&=",
+                                          "|=", "^=", ".*", "..", "<:", ":>", "<%", "%>", "%:",
+                                          "##", "//", "/*", "*/", "=>"};
+    for (std::string_view p : pairs) {
+        if (p[0] == left && p[1] == right) return true;
+    }
+    return false;
 }
 
 constexpr bool source_needs_space(char left, char right) noexcept {
@@ -2420,40 +2459,47 @@ constexpr bool source_needs_space(char left, char right) noexcept {
     const bool rw = source_is_word(right);
     if (lw && rw) return true;
     if (lw || rw) return false;
-    return !source_is_isolated(left) && !source_is_isolated(right);
+    return source_can_fuse(left, right);
 }
 
 constexpr bool source_is_raw_prefix(std::string_view word) noexcept {
     return word == "R" || word == "u8R" || word == "uR" || word == "UR" || word == "LR";
 }
 
+constexpr bool source_is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
 /// Writes the normal form of `in` to `out` (which must have room for in.size() characters) and
 /// returns its length. Usable in constant evaluation.
+///
+/// Follows the first translation phases closely enough for hashing: line splices join lines,
+/// comments become whitespace, pp-numbers (including digit separators and exponent signs, as in
+/// 0xFF'FF or 1e+5) and literals are kept whole, and the end of a preprocessor directive line stays
+/// a newline because it ends the directive.
 constexpr std::size_t normalize_source(std::string_view in, char* out) noexcept {
     std::size_t n = 0;
-    std::size_t word_start = 0; // where the identifier/number being written began
-    bool in_word = false;
-    bool in_number = false; // the current word began with a digit: a quote is a digit separator
-    bool pending_space = false;
+    std::size_t word_start = 0;  // where the identifier/number being written began
+    bool in_word = false;        // the last character written continues an identifier or number
+    bool pending_space = false;  // whitespace or a comment was skipped since the last write
+    bool line_start = true;      // nothing but whitespace since the last newline
+    bool in_directive = false;   // on a preprocessor directive line
     std::size_t i = 0;
 
+    auto splice_at = [&](std::size_t k) {
+        return in[k] == '\\' && k + 1 < in.size() && in[k + 1] == '\n';
+    };
     auto put = [&](char c) {
         if (pending_space && n != 0 && source_needs_space(out[n - 1], c)) out[n++] = ' ';
         if (pending_space) in_word = false;
         pending_space = false;
         if (source_is_word(c)) {
-            if (!in_word) {
-                word_start = n;
-                in_number = c >= '0' && c <= '9';
-            }
+            if (!in_word) word_start = n;
             in_word = true;
         } else {
             in_word = false;
-            if (c != '.' && c != '\'') in_number = false;
         }
         out[n++] = c;
     };
-    // Copies a literal verbatim; `quote` was already written and in[i] is just past it.
+    // Copies a literal verbatim; its opening quote was already written and in[i] follows it.
     auto copy_quoted = [&](char quote) {
         while (i < in.size()) {
             const char c = in[i++];
@@ -2465,48 +2511,82 @@ constexpr std::size_t normalize_source(std::string_view in, char* out) noexcept 
             }
         }
         in_word = false;
-        in_number = false;
     };
 
     while (i < in.size()) {
         const char c = in[i];
-        if (source_is_space(c)) {
+        if (splice_at(i)) {
+            i += 2;
+        } else if (c == '\n') {
+            if (in_directive) {
+                out[n++] = '\n';
+                in_word = false;
+                pending_space = false;
+                in_directive = false;
+            } else {
+                pending_space = true;
+            }
+            line_start = true;
+            ++i;
+        } else if (source_is_space(c)) {
             pending_space = true;
             ++i;
         } else if (c == '/' && i + 1 < in.size() && in[i + 1] == '/') {
-            while (i < in.size() && in[i] != '\n') ++i;
+            while (i < in.size() && in[i] != '\n') i += splice_at(i) ? std::size_t{2} : std::size_t{1};
             pending_space = true;
         } else if (c == '/' && i + 1 < in.size() && in[i + 1] == '*') {
             i += 2;
             while (i < in.size() && !(in[i] == '*' && i + 1 < in.size() && in[i + 1] == '/')) ++i;
             i = i < in.size() ? i + 2 : i;
             pending_space = true;
-        } else if (c == '"' && in_word && !pending_space &&
-                   source_is_raw_prefix(std::string_view(out + word_start, n - word_start))) {
-            // Raw string: R"delim( ... )delim" may contain quotes and backslashes unescaped.
-            put(c);
-            ++i;
-            const std::size_t delim_begin = i;
-            while (i < in.size() && in[i] != '(') out[n++] = in[i++];
-            const std::string_view delim = in.substr(delim_begin, i - delim_begin);
-            while (i < in.size()) {
-                const char r = in[i++];
-                out[n++] = r;
-                if (r == ')' && in.substr(i, delim.size()) == delim && i + delim.size() < in.size() &&
-                    in[i + delim.size()] == '"') {
-                    for (std::size_t k = 0; k != delim.size() + 1; ++k) out[n++] = in[i++];
-                    break;
-                }
-            }
-            in_word = false;
-            in_number = false;
-        } else if (c == '"' || (c == '\'' && !(in_number && in_word && !pending_space))) {
-            put(c);
-            ++i;
-            copy_quoted(c);
         } else {
-            put(c);
-            ++i;
+            if (c == '#' && line_start) in_directive = true;
+            line_start = false;
+            const bool continues_word = in_word && !pending_space;
+            if ((source_is_digit(c) ||
+                 (c == '.' && i + 1 < in.size() && source_is_digit(in[i + 1]))) &&
+                !continues_word) {
+                // A pp-number: digits, letters, '.', digit separators and signed exponents.
+                put(c);
+                ++i;
+                while (i < in.size()) {
+                    const char d = in[i];
+                    const char prev = in[i - 1];
+                    const bool exponent_sign = (d == '+' || d == '-') &&
+                                               (prev == 'e' || prev == 'E' || prev == 'p' || prev == 'P');
+                    const bool separator =
+                        d == '\'' && i + 1 < in.size() && source_is_word(in[i + 1]);
+                    if (!(source_is_word(d) || d == '.' || exponent_sign || separator)) break;
+                    put(d);
+                    ++i;
+                }
+                in_word = true; // an identifier character right after a number stays joined
+            } else if (c == '"' && continues_word &&
+                       source_is_raw_prefix(std::string_view(out + word_start, n - word_start))) {
+                // Raw string: R"delim( ... )delim" may contain quotes and backslashes unescaped.
+                put(c);
+                ++i;
+                const std::size_t delim_begin = i;
+                while (i < in.size() && in[i] != '(') out[n++] = in[i++];
+                const std::string_view delim = in.substr(delim_begin, i - delim_begin);
+                while (i < in.size()) {
+                    const char r = in[i++];
+                    out[n++] = r;
+                    if (r == ')' && in.substr(i, delim.size()) == delim &&
+                        i + delim.size() < in.size() && in[i + delim.size()] == '"') {
+                        for (std::size_t k = 0; k != delim.size() + 1; ++k) out[n++] = in[i++];
+                        break;
+                    }
+                }
+                in_word = false;
+            } else if (c == '"' || c == '\'') {
+                put(c);
+                ++i;
+                copy_quoted(c);
+            } else {
+                put(c);
+                ++i;
+            }
         }
     }
     return n;
@@ -2604,18 +2684,22 @@ struct function_body {
     template <class F>
     [[nodiscard]] constexpr std::string get_version(std::string_view salt,
                                                     const version_parameters<F>& params) const {
-        static_assert(has_source_text<F>,
-                      "flytecache: the function_body policy needs the task function's source text; "
-                      "wrap the function with FLYTECACHE_SOURCE(...) or give it a "
-                      "'source() const' member returning the text");
-        sha256 h;
-        h.update(salt);
-        if constexpr (requires { F::normalized_source(); }) {
-            h.update(F::normalized_source());
+        if constexpr (has_source_text<F>) {
+            sha256 h;
+            h.update(salt);
+            if constexpr (requires { F::normalized_source(); }) {
+                h.update(F::normalized_source());
+            } else {
+                h.update(detail::normalize_source(std::string_view(params.func.source())));
+            }
+            return h.hex_digest();
         } else {
-            h.update(detail::normalize_source(std::string_view(params.func.source())));
+            static_assert(sizeof(F) == 0,
+                          "flytecache: the function_body policy needs the task function's source "
+                          "text; wrap the function with FLYTECACHE_SOURCE(...) or give it a "
+                          "'source() const' member returning the text");
+            return std::string();
         }
-        return h.hex_digest();
     }
 };
 
@@ -2709,11 +2793,15 @@ public:
         size_ = version.size();
     }
 
-    [[nodiscard]] constexpr std::string_view view() const noexcept { return {data_, size_}; }
-    constexpr operator std::string_view() const noexcept { return view(); } // NOLINT: implicit by design
-    [[nodiscard]] std::string str() const { return std::string(view()); }
+    // A view into a temporary would dangle (the characters live inside the object), so views are
+    // only handed out from lvalues.
+    [[nodiscard]] constexpr std::string_view view() const& noexcept { return {data_, size_}; }
+    std::string_view view() const&& = delete;
+    constexpr operator std::string_view() const& noexcept { return view(); } // NOLINT: implicit by design
+    operator std::string_view() const&& = delete;
+    [[nodiscard]] std::string str() const { return std::string(data_, size_); }
     friend constexpr bool operator==(const static_version& v, std::string_view s) noexcept {
-        return v.view() == s;
+        return std::string_view(v.data_, v.size_) == s;
     }
 
 private:
