@@ -26,15 +26,16 @@ def main() -> int:
     for b in data["benchmarks"]:
         if b.get("aggregate_name") == "median":
             median[b["run_name"]] = b["real_time"], b["time_unit"]
-    print(f"{'case':<24}{'ours':>12}{'baseline':>12}{'ratio':>8}")
+    print(f"{'case':<24}{'ours':>12}{'baseline':>12}{'ratio':>8}   baseline")
     for ours, base in PAIRS:
-        for name in sorted(n for n in median if n.startswith(ours + "/")):
+        names = [n for n in median if n.startswith(ours + "/")]
+        for name in sorted(names, key=lambda n: int(n.rsplit("/", 1)[1])):
             suffix = name.split("/", 1)[1]
             other = f"{base}/{suffix}"
             if other not in median:
                 continue
             (t_ours, unit), (t_base, _) = median[name], median[other]
-            print(f"{name:<24}{t_ours:>10.1f}{unit:>2}{t_base:>10.1f}{unit:>2}{t_ours / t_base:>8.2f}")
+            print(f"{name:<24}{t_ours:>10.1f}{unit:>2}{t_base:>10.1f}{unit:>2}{t_ours / t_base:>8.2f}   {other}")
     return 0
 
 
