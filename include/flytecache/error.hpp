@@ -46,4 +46,10 @@ public:
     using error::error;
 };
 
+/// Bytes that do not decode: truncated or malformed protobuf, or a value that breaks the schema.
+class decode_error : public error {
+public:
+    using error::error;
+};
+
 FLYTECACHE_NAMESPACE_END

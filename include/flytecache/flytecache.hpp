@@ -12,10 +12,22 @@
 #include <flytecache/hash/base32.hpp>
 #include <flytecache/hash/base64url.hpp>
 #include <flytecache/hash/hex.hpp>
+#include <flytecache/hash/joblib.hpp>
 #include <flytecache/hash/md5.hpp>
 #include <flytecache/hash/sha256.hpp>
 
 #include <flytecache/detail/json.hpp>
+#include <flytecache/detail/objecthash.hpp>
+#include <flytecache/detail/protobuf.hpp>
+
+#include <flytecache/literal/encode.hpp>
+#include <flytecache/literal/literal.hpp>
+#include <flytecache/literal/literal_type.hpp>
+#include <flytecache/literal/protobuf_struct.hpp>
+
+#include <flytecache/key/datacatalog.hpp>
+#include <flytecache/key/flytekit_local.hpp>
+#include <flytecache/key/key_scheme.hpp>
 
 #include <flytecache/policy/cache.hpp>
 #include <flytecache/policy/cache_policy.hpp>

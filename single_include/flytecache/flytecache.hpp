@@ -89,6 +89,12 @@ public:
     using error::error;
 };
 
+/// Bytes that do not decode: truncated or malformed protobuf, or a value that breaks the schema.
+class decode_error : public error {
+public:
+    using error::error;
+};
+
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/error.hpp
 
@@ -161,7 +167,7 @@ constexpr std::string base32_encode(const Octet* data, std::size_t size, base32_
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/hash/base32.hpp
 // ---- begin flytecache/hash/base64url.hpp
-// flytecache — unpadded URL-safe base64 (RFC 4648 §5), as used in Flyte datacatalog tags
+// flytecache — base64: unpadded URL-safe (RFC 4648 §5, Flyte datacatalog tags) and standard (§4)
 // SPDX-License-Identifier: MIT
 
 
@@ -170,12 +176,17 @@ FLYTECACHE_NAMESPACE_BEGIN
 
 namespace detail {
 
+inline constexpr std::string_view base64url_alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+inline constexpr std::string_view base64_std_alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 template <class Octet>
-constexpr std::string base64url_encode(const Octet* data, std::size_t size) {
-    constexpr std::string_view alphabet =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::string base64url_encode(const Octet* data, std::size_t size,
+                                       std::string_view alphabet = base64url_alphabet,
+                                       bool padding = false) {
     std::string out;
-    out.reserve((size * 4 + 2) / 3);
+    out.reserve((size + 2) / 3 * 4);
     std::size_t i = 0;
     for (; i + 3 <= size; i += 3) {
         const std::uint32_t group = (std::uint32_t{static_cast<std::uint8_t>(data[i])} << 16) |
@@ -186,13 +197,15 @@ constexpr std::string base64url_encode(const Octet* data, std::size_t size) {
         out += alphabet[(group >> 6) & 0x3FU];
         out += alphabet[group & 0x3FU];
     }
-    // A trailing group of 1 or 2 bytes yields 2 or 3 characters; RawURLEncoding adds no '='.
+    // A trailing group of 1 or 2 bytes yields 2 or 3 characters; RawURLEncoding adds no '=',
+    // standard encoding pads to a multiple of 4.
     if (const std::size_t rest = size - i; rest != 0) {
         std::uint32_t group = std::uint32_t{static_cast<std::uint8_t>(data[i])} << 16;
         if (rest == 2) group |= std::uint32_t{static_cast<std::uint8_t>(data[i + 1])} << 8;
         out += alphabet[(group >> 18) & 0x3FU];
         out += alphabet[(group >> 12) & 0x3FU];
         if (rest == 2) out += alphabet[(group >> 6) & 0x3FU];
+        if (padding) out.append(rest == 1 ? 2 : 1, '=');
     }
     return out;
 }
@@ -213,6 +226,12 @@ constexpr std::string base64url_encode(const Octet* data, std::size_t size) {
 /// Encodes the bytes of a string (each `char` taken as an unsigned octet) as unpadded base64url.
 [[nodiscard]] constexpr std::string to_base64url(std::string_view bytes) {
     return detail::base64url_encode(bytes.data(), bytes.size());
+}
+
+/// Encodes bytes as standard, padded base64 (RFC 4648 §4), as protobuf's JSON mapping writes
+/// `bytes` fields. Usable in constant expressions; a pure function.
+[[nodiscard]] constexpr std::string to_base64(std::string_view bytes) {
+    return detail::base64url_encode(bytes.data(), bytes.size(), detail::base64_std_alphabet, true);
 }
 
 FLYTECACHE_NAMESPACE_END
@@ -257,6 +276,10 @@ constexpr std::string hex_encode(const Octet* data, std::size_t size) {
 
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/hash/hex.hpp
+// ---- begin flytecache/hash/joblib.hpp
+// flytecache — joblib.hash of a bytes object: MD5 over its pickle (protocol 3) framing
+// SPDX-License-Identifier: MIT
+
 // ---- begin flytecache/hash/md5.hpp
 // flytecache — MD5 through OpenSSL, for joblib-compatible cache keys (not for security)
 // SPDX-License-Identifier: MIT
@@ -508,6 +531,41 @@ private:
 
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/hash/md5.hpp
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// The pickle bytes joblib writes before a `bytes` payload of `size` bytes: PROTO 3, then
+/// SHORT_BINBYTES with a 1-byte length (size ≤ 255) or BINBYTES with a 4-byte little-endian length.
+/// @throws invalid_argument for payloads of 4 GiB or more, which protocol 3 cannot frame.
+[[nodiscard]] inline std::string joblib_frame_header(std::size_t size) {
+    std::string header{'\x80', '\x03'};
+    if (size <= 255) {
+        header += 'C';
+        header += static_cast<char>(size);
+    } else if (size <= 0xFFFFFFFFULL) {
+        header += 'B';
+        for (int shift = 0; shift != 32; shift += 8) {
+            header += static_cast<char>((size >> shift) & 0xFFU);
+        }
+    } else {
+        throw invalid_argument("flytecache: joblib (pickle protocol 3) cannot hash 4 GiB or more");
+    }
+    return header;
+}
+
+/// `joblib.hash(data)` for a Python `bytes` object: lowercase MD5 hex of its pickle framing, as
+/// flytekit's local cache computes over the serialized inputs. The payload is streamed, not copied.
+[[nodiscard]] inline std::string joblib_hash(std::string_view data) {
+    md5 h;
+    h.update(joblib_frame_header(data.size()));
+    h.update(data);
+    h.update(std::string_view(".", 1)); // STOP
+    return h.hex_digest();
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/hash/joblib.hpp
 // ---- begin flytecache/hash/sha256.hpp
 // flytecache — SHA-256: OpenSSL at run time, a constexpr engine during constant evaluation
 // SPDX-License-Identifier: MIT
@@ -1613,6 +1671,1727 @@ inline std::string canonical_json(const json_value& v) {
 } // namespace detail
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/json.hpp
+// ---- begin flytecache/detail/objecthash.hpp
+// flytecache — Ben Laurie's objecthash (SHA-256) over JSON, and the Flyte datacatalog tag built on it
+// SPDX-License-Identifier: MIT
+
+
+#include <cmath>
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+// The Flyte backend tags a cached artifact with objecthash of the jsonpb text of its inputs, after
+// Go's `json.Unmarshal` into interface{}. That decoding fixes the value model this file follows:
+// every JSON number is a float64, strings are hashed as their UTF-8 bytes without normalization,
+// and objects are maps (so member order never matters). Each node hashes as
+//   sha256(type tag ‖ payload)
+// with tags n (null), b (bool), u (string), f (number), l (array), d (object).
+
+/// objecthash's text form of a float64: `+0:` for both zeros, otherwise a sign, the binary exponent
+/// e with 0.5 < |f| / 2^e <= 1, a colon, and the binary digits of m = |f| / 2^e from its units
+/// digit on ("1" when m is exactly 1, else "0" followed by the fraction bits), stopping after the
+/// last 1. For example 1 → "+0:1", 1.5 → "+1:011", 0.1 → "+-3:0110011...".
+///
+/// Throws invalid_argument for NaN and infinities: JSON has no such numbers (jsonpb writes them as
+/// the strings "NaN"/"Infinity"), and objecthash has no normal form for them.
+inline std::string objecthash_normalize_float(double f) {
+    if (std::isnan(f) || std::isinf(f)) {
+        throw invalid_argument(
+            "flytecache: objecthash cannot hash a NaN or infinite number; JSON numbers are finite "
+            "(jsonpb writes NaN and infinities as strings)");
+    }
+    if (f == 0.0) return "+0:";  // -0.0 == 0.0, so both zeros land here
+
+    std::string out(1, f < 0 ? '-' : '+');
+    // frexp gives |f| = m * 2^e with m in [0.5, 1); objecthash wants m in (0.5, 1], which differs
+    // only for powers of two. Scaling by two is exact, subnormals included.
+    int exponent = 0;
+    double mantissa = std::frexp(std::fabs(f), &exponent);
+    if (mantissa == 0.5) {
+        mantissa = 1.0;
+        --exponent;
+    }
+    out += std::to_string(exponent);
+    out += ':';
+    // At most 54 digits: the units digit and 53 significand bits. Every step is exact.
+    while (mantissa != 0.0) {
+        if (mantissa >= 1.0) {
+            out += '1';
+            mantissa -= 1.0;
+        } else {
+            out += '0';
+        }
+        mantissa *= 2.0;
+    }
+    return out;
+}
+
+/// sha256(tag ‖ payload).
+inline sha256_digest objecthash_leaf(char tag, std::string_view payload) {
+    sha256 hasher;
+    hasher.update(std::string_view(&tag, 1));
+    hasher.update(payload);
+    return hasher.finish();
+}
+
+/// objecthash of a JSON value as the Flyte backend computes it (benlaurie/objecthash's
+/// `CommonJSONHash`): null → sha256("n"); bool → sha256("b1"/"b0"); string → sha256("u" ‖ UTF-8);
+/// number → sha256("f" ‖ objecthash_normalize_float(value as float64)); array → sha256("l" ‖
+/// element hashes in order); object → sha256("d" ‖ (hash(key) ‖ hash(value)) per member, sorted
+/// by those 64 bytes).
+///
+/// Numbers are read as the nearest double, as Go's json.Unmarshal does; one too large for a double
+/// throws invalid_argument (Go's decoder rejects it too), one too small becomes a signed zero.
+/// Found by argument-dependent lookup, so `objecthash(v)` works unqualified. Recursion depth is
+/// the nesting depth of `value`, which parse_json bounds by json_max_depth.
+inline sha256_digest objecthash(const json_value& value) {
+    switch (value.type()) {
+    case json_value::kind::null:
+        return objecthash_leaf('n', {});
+    case json_value::kind::boolean:
+        return objecthash_leaf('b', value.as_bool() ? "1" : "0");
+    case json_value::kind::string:
+        return objecthash_leaf('u', value.as_string());
+    case json_value::kind::number:
+        return objecthash_leaf('f', objecthash_normalize_float(value.as_double()));
+    case json_value::kind::array: {
+        sha256 hasher;
+        hasher.update(std::string_view("l"));
+        for (const json_value& element : value.as_array()) {
+            const sha256_digest element_hash = objecthash(element);
+            hasher.update(std::span<const std::uint8_t>(element_hash));
+        }
+        return hasher.finish();
+    }
+    case json_value::kind::object: {
+        // Keys are distinct (json_value guarantees it), so their hashes are distinct and sorting
+        // the key ‖ value pairs orders by key hash alone, as objecthash specifies.
+        using entry = std::array<std::uint8_t, 2 * sha256::digest_size>;
+        std::vector<entry> entries;
+        entries.reserve(value.size());
+        for (const auto& [key, member] : value.as_object()) {
+            const sha256_digest key_hash = objecthash_leaf('u', key);
+            const sha256_digest value_hash = objecthash(member);
+            entry& e = entries.emplace_back();
+            std::copy(key_hash.begin(), key_hash.end(), e.begin());
+            std::copy(value_hash.begin(), value_hash.end(),
+                      e.begin() + static_cast<std::ptrdiff_t>(sha256::digest_size));
+        }
+        std::sort(entries.begin(), entries.end());
+        sha256 hasher;
+        hasher.update(std::string_view("d"));
+        for (const entry& e : entries) hasher.update(std::span<const std::uint8_t>(e));
+        return hasher.finish();
+    }
+    }
+    throw invalid_argument("flytecache: objecthash met a JSON value of unknown kind");
+}
+
+/// The Flyte datacatalog artifact tag for an input JSON document (the jsonpb form of the hashified
+/// LiteralMap): "flyte_cached-" followed by the objecthash as unpadded base64url (43 characters).
+inline std::string datacatalog_tag_from_json(const json_value& value) {
+    const sha256_digest digest = objecthash(value);
+    return "flyte_cached-" + to_base64url(std::span<const std::uint8_t>(digest));
+}
+
+}  // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/objecthash.hpp
+// ---- begin flytecache/detail/protobuf.hpp
+// flytecache — protobuf wire format: a fast deterministic writer and a bounds-checked reader
+// SPDX-License-Identifier: MIT
+
+
+#include <cassert>
+#include <limits>
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+// Flyte's cache keys hash `Literal` messages as protobuf serializes them with deterministic=True.
+// Rather than depend on libprotobuf, the literal code writes those bytes by hand with
+// proto_writer, and reads untrusted bytes (a store's values, user-supplied literals) with
+// proto_reader. Only the wire format lives here; which fields a message writes, in which order
+// (ascending field number, map entries sorted by key) and which it omits is the caller's job.
+
+/// The protobuf wire types flytecache understands. The deprecated group types (3 and 4) and the
+/// unassigned 6 and 7 are rejected by proto_reader::tag().
+enum class wire_type : std::uint8_t { varint = 0, fixed64 = 1, length_delimited = 2, fixed32 = 5 };
+
+/// Largest field number protobuf allows (2^29 - 1).
+inline constexpr std::uint32_t proto_max_field_number = (std::uint32_t{1} << 29) - 1;
+
+/// Number of bytes the base-128 varint encoding of `v` takes (1 to 10).
+[[nodiscard]] constexpr std::size_t varint_size(std::uint64_t v) noexcept {
+    // 1 + floor(bit_width / 7), with v | 1 so that zero still takes one byte.
+    return (static_cast<std::size_t>(std::bit_width(v | 1u)) + 6u) / 7u;
+}
+
+/// Appends protobuf wire-format fields to a string it owns.
+///
+/// Every `*_field` function ALWAYS writes its field, default values included: proto3 presence is
+/// the caller's decision (members of a oneof are always written, plain scalar fields equal to
+/// their default are omitted, as protobuf itself does). Negative `int32`/`enum` values are
+/// sign-extended to 64 bits and take ten bytes, exactly as protobuf encodes them.
+///
+/// Nested messages need no temporary buffer: begin_message() writes the tag and reserves one
+/// length byte, end_message() patches the length in, moving the body right in the rare case the
+/// length needs more than one byte (bodies of 128 bytes or more).
+///
+/// Not thread-safe; a writer is meant to be a short-lived local (or reused via clear()).
+class proto_writer {
+public:
+    proto_writer() = default;
+
+    /// Starts with `buffer`'s contents (new bytes are appended after them), reusing its capacity.
+    explicit proto_writer(std::string buffer) noexcept : buf_(std::move(buffer)) {}
+
+    /// The bytes written so far.
+    [[nodiscard]] std::string& bytes() noexcept { return buf_; }
+    [[nodiscard]] const std::string& bytes() const noexcept { return buf_; }
+
+    /// Moves the bytes out, leaving the writer empty.
+    [[nodiscard]] std::string take() noexcept { return std::exchange(buf_, std::string{}); }
+
+    /// Drops the bytes but keeps the capacity, for reuse on a hot path.
+    void clear() noexcept { buf_.clear(); }
+    void reserve(std::size_t n) { buf_.reserve(n); }
+    [[nodiscard]] std::size_t size() const noexcept { return buf_.size(); }
+
+    // ----- raw encodings ------------------------------------------------------------------------
+
+    /// Base-128 varint, least significant group first.
+    void varint(std::uint64_t v) {
+        if (v < 0x80u) {
+            buf_.push_back(static_cast<char>(v));
+            return;
+        }
+        char tmp[10];
+        std::size_t n = 0;
+        while (v >= 0x80u) {
+            tmp[n++] = static_cast<char>((v & 0x7Fu) | 0x80u);
+            v >>= 7;
+        }
+        tmp[n++] = static_cast<char>(v);
+        buf_.append(tmp, n);
+    }
+
+    /// A field key: `(field << 3) | wire_type`.
+    /// @pre 1 <= field <= 2^29 - 1
+    void tag(std::uint32_t field, wire_type type) {
+        assert(field >= 1 && field <= proto_max_field_number);
+        varint((std::uint64_t{field} << 3) | static_cast<std::uint64_t>(type));
+    }
+
+    /// Eight bytes, little-endian.
+    void fixed64(std::uint64_t v) {
+        char tmp[8];
+        for (std::size_t i = 0; i < 8; ++i) tmp[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
+        buf_.append(tmp, 8);
+    }
+
+    /// Four bytes, little-endian.
+    void fixed32(std::uint32_t v) {
+        char tmp[4];
+        for (std::size_t i = 0; i < 4; ++i) tmp[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
+        buf_.append(tmp, 4);
+    }
+
+    // ----- fields (always written; see the class comment) ----------------------------------------
+
+    /// `int64`: negative values are the ten-byte varint of their two's complement.
+    void int64_field(std::uint32_t field, std::int64_t v) {
+        tag(field, wire_type::varint);
+        varint(static_cast<std::uint64_t>(v));
+    }
+
+    /// `int32`: negative values are sign-extended to 64 bits (ten bytes), as protobuf does.
+    void int32_field(std::uint32_t field, std::int32_t v) {
+        int64_field(field, std::int64_t{v});
+    }
+
+    void uint64_field(std::uint32_t field, std::uint64_t v) {
+        tag(field, wire_type::varint);
+        varint(v);
+    }
+
+    void uint32_field(std::uint32_t field, std::uint32_t v) { uint64_field(field, v); }
+
+    void bool_field(std::uint32_t field, bool v) {
+        tag(field, wire_type::varint);
+        buf_.push_back(v ? '\1' : '\0');
+    }
+
+    /// An enum is encoded as an `int32` (negative values take ten bytes).
+    void enum_field(std::uint32_t field, std::int32_t v) { int32_field(field, v); }
+
+    /// `double`: the IEEE-754 bits, little-endian; NaN payloads and -0.0 are kept as they are.
+    void double_field(std::uint32_t field, double v) {
+        tag(field, wire_type::fixed64);
+        fixed64(std::bit_cast<std::uint64_t>(v));
+    }
+
+    /// `float`: the IEEE-754 single-precision bits, little-endian.
+    void float_field(std::uint32_t field, float v) {
+        tag(field, wire_type::fixed32);
+        fixed32(std::bit_cast<std::uint32_t>(v));
+    }
+
+    /// `string`: tag, length, bytes. The caller guarantees UTF-8 if the schema requires it.
+    void string_field(std::uint32_t field, std::string_view v) {
+        tag(field, wire_type::length_delimited);
+        varint(v.size());
+        buf_.append(v);
+    }
+
+    /// `bytes`: tag, length, bytes.
+    void bytes_field(std::uint32_t field, std::string_view v) { string_field(field, v); }
+
+    // ----- nested messages ------------------------------------------------------------------------
+
+    /// Opens an embedded message: writes its tag and reserves one length byte. Returns the marker
+    /// to hand to end_message(). Nested begin/end pairs must be properly bracketed.
+    [[nodiscard]] std::size_t begin_message(std::uint32_t field) {
+        tag(field, wire_type::length_delimited);
+        buf_.push_back('\0');
+        return buf_.size();
+    }
+
+    /// Closes the message opened by begin_message(): writes its length in the reserved byte,
+    /// shifting the body right when the length takes more than one byte.
+    void end_message(std::size_t marker) {
+        assert(marker >= 1 && marker <= buf_.size());
+        const std::size_t length = buf_.size() - marker;
+        if (length < 0x80u) {  // the common case: one byte, already reserved
+            buf_[marker - 1] = static_cast<char>(length);
+            return;
+        }
+        const std::size_t n = varint_size(length);
+        buf_.insert(marker, n - 1, '\0');
+        std::uint64_t v = length;
+        char* out = buf_.data() + (marker - 1);
+        for (std::size_t i = 0; i + 1 < n; ++i) {
+            out[i] = static_cast<char>((v & 0x7Fu) | 0x80u);
+            v >>= 7;
+        }
+        out[n - 1] = static_cast<char>(v);
+    }
+
+private:
+    std::string buf_;
+};
+
+/// Reads protobuf wire format from a non-owning view of untrusted bytes.
+///
+/// Every read is bounds-checked: a truncated or malformed input throws flytecache::decode_error
+/// ("flytecache: malformed protobuf at offset N: ..."), never reads past the end of the view and
+/// has no undefined behaviour. The reader is stricter than libprotobuf where leniency would let
+/// two byte strings decode to one value (and so re-encode differently): overlong varints past
+/// ten bytes, overflowing tenth bytes, out-of-range int32 values and booleans other than 0/1 are
+/// all refused.
+///
+/// The viewed bytes must outlive the reader and every string_view it returns.
+class proto_reader {
+public:
+    /// Reads `data`. `base_offset` is added to every offset reported (in offset() and in error
+    /// messages), so that a reader over an embedded message reports positions in the outer buffer.
+    explicit proto_reader(std::string_view data, std::size_t base_offset = 0) noexcept
+        : data_(data), base_(base_offset) {}
+
+    /// True when every byte has been consumed.
+    [[nodiscard]] bool at_end() const noexcept { return pos_ == data_.size(); }
+
+    /// Position of the next byte to read (plus the base offset given at construction).
+    [[nodiscard]] std::size_t offset() const noexcept { return base_ + pos_; }
+
+    /// Bytes not yet read.
+    [[nodiscard]] std::size_t remaining() const noexcept { return data_.size() - pos_; }
+
+    /// A base-128 varint of at most ten bytes whose value fits in 64 bits.
+    /// @throws decode_error when truncated, longer than ten bytes or overflowing.
+    std::uint64_t varint() {
+        const std::size_t start = pos_;
+        std::uint64_t result = 0;
+        for (unsigned i = 0; i < 10; ++i) {
+            if (pos_ == data_.size()) fail(start, "truncated varint");
+            const auto b = static_cast<unsigned char>(data_[pos_++]);
+            if (i == 9) {
+                if (b & 0x80u) fail(start, "varint longer than 10 bytes");
+                if (b > 1u) fail(start, "varint overflows 64 bits");
+            }
+            result |= std::uint64_t{b & 0x7Fu} << (7 * i);
+            if (!(b & 0x80u)) return result;
+        }
+        // Unreachable: the tenth byte either returns or fails above.
+        fail(start, "varint longer than 10 bytes");
+    }
+
+    /// A field key: its field number and wire type.
+    /// @throws decode_error for field number 0 or above 2^29 - 1, and for wire types 3, 4, 6, 7.
+    std::pair<std::uint32_t, wire_type> tag() {
+        const std::size_t start = pos_;
+        const std::uint64_t key = varint();
+        const std::uint64_t field = key >> 3;
+        if (field == 0) fail(start, "field number 0");
+        if (field > proto_max_field_number)
+            fail(start, "field number " + std::to_string(field) + " exceeds 2^29-1");
+        const auto type = static_cast<unsigned>(key & 7u);
+        if (type != 0 && type != 1 && type != 2 && type != 5)
+            fail(start, "invalid wire type " + std::to_string(type) + " for field " +
+                            std::to_string(field));
+        return {static_cast<std::uint32_t>(field), static_cast<wire_type>(type)};
+    }
+
+    /// Eight little-endian bytes.
+    std::uint64_t fixed64() {
+        const unsigned char* p = take(8, "truncated fixed64");
+        std::uint64_t v = 0;
+        for (std::size_t i = 0; i < 8; ++i) v |= std::uint64_t{p[i]} << (8 * i);
+        return v;
+    }
+
+    /// Four little-endian bytes.
+    std::uint32_t fixed32() {
+        const unsigned char* p = take(4, "truncated fixed32");
+        std::uint32_t v = 0;
+        for (std::size_t i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(p[i]) << (8 * i);
+        return v;
+    }
+
+    /// A `double` (fixed64 IEEE-754 bits; NaN payloads preserved).
+    double double_value() { return std::bit_cast<double>(fixed64()); }
+
+    /// A `float` (fixed32 IEEE-754 bits).
+    float float_value() { return std::bit_cast<float>(fixed32()); }
+
+    /// An `int64` varint (two's complement).
+    std::int64_t int64_value() { return static_cast<std::int64_t>(varint()); }
+
+    /// An `uint64` varint.
+    std::uint64_t uint64_value() { return varint(); }
+
+    /// An `int32` varint. Negative values arrive sign-extended (ten bytes), which is accepted;
+    /// a value outside the int32 range is refused rather than truncated.
+    std::int32_t int32_value() {
+        const std::size_t start = pos_;
+        const auto v = static_cast<std::int64_t>(varint());
+        if (v < std::numeric_limits<std::int32_t>::min() ||
+            v > std::numeric_limits<std::int32_t>::max())
+            fail(start, "int32 value " + std::to_string(v) + " out of range");
+        return static_cast<std::int32_t>(v);
+    }
+
+    /// A `uint32` varint; values above 2^32 - 1 are refused.
+    std::uint32_t uint32_value() {
+        const std::size_t start = pos_;
+        const std::uint64_t v = varint();
+        if (v > std::numeric_limits<std::uint32_t>::max())
+            fail(start, "uint32 value " + std::to_string(v) + " out of range");
+        return static_cast<std::uint32_t>(v);
+    }
+
+    /// A `bool` varint; only 0 and 1 are accepted.
+    bool bool_value() {
+        const std::size_t start = pos_;
+        const std::uint64_t v = varint();
+        if (v > 1u) fail(start, "bool value " + std::to_string(v) + " is neither 0 nor 1");
+        return v == 1u;
+    }
+
+    /// An enum value (encoded like `int32`).
+    std::int32_t enum_value() { return int32_value(); }
+
+    /// The payload of a length-delimited field (string, bytes or embedded message), as a view
+    /// into the input.
+    /// @throws decode_error when the length exceeds the bytes that remain.
+    std::string_view length_delimited() {
+        const std::size_t start = pos_;
+        const std::uint64_t length = varint();
+        const std::size_t left = data_.size() - pos_;
+        if (length > left)
+            fail(start, "length " + std::to_string(length) + " exceeds the " +
+                            std::to_string(left) + " remaining bytes");
+        const auto n = static_cast<std::size_t>(length);
+        const std::string_view out = data_.substr(pos_, n);
+        pos_ += n;
+        return out;
+    }
+
+    /// Reads a length-delimited field and returns a reader over it whose offsets (and error
+    /// messages) are positions in this reader's input.
+    proto_reader message() {
+        const std::string_view body = length_delimited();
+        return proto_reader(body, base_ + pos_ - body.size());
+    }
+
+    /// Skips the value of a field of type `type` (for unknown fields).
+    void skip(wire_type type) {
+        switch (type) {
+        case wire_type::varint: (void)varint(); return;
+        case wire_type::fixed64: (void)take(8, "truncated fixed64"); return;
+        case wire_type::length_delimited: (void)length_delimited(); return;
+        case wire_type::fixed32: (void)take(4, "truncated fixed32"); return;
+        }
+        fail(pos_, "cannot skip wire type " + std::to_string(static_cast<unsigned>(type)));
+    }
+
+    /// Throws the decode_error for a problem found at `pos` (relative to this reader's view).
+    [[noreturn]] void fail(std::size_t pos, std::string_view what) const {
+        std::string msg = "flytecache: malformed protobuf at offset ";
+        msg += std::to_string(base_ + pos);
+        msg += ": ";
+        msg += what;
+        throw decode_error(msg);
+    }
+
+private:
+    const unsigned char* take(std::size_t n, std::string_view what) {
+        if (data_.size() - pos_ < n) fail(pos_, what);
+        const auto* p = reinterpret_cast<const unsigned char*>(data_.data() + pos_);
+        pos_ += n;
+        return p;
+    }
+
+    std::string_view data_;
+    std::size_t base_ = 0;
+    std::size_t pos_ = 0;
+};
+
+}  // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/protobuf.hpp
+
+// ---- begin flytecache/literal/encode.hpp
+// flytecache — deterministic protobuf encoding of literals, identical to protobuf's
+// SerializeToString(deterministic=True)
+// SPDX-License-Identifier: MIT
+
+// ---- begin flytecache/literal/literal.hpp
+// flytecache — literal: Flyte's values (flyteidl core/literals.proto) as C++ value types
+// SPDX-License-Identifier: MIT
+
+// ---- begin flytecache/detail/box.hpp
+// flytecache — box<T>: a heap-allocated value with value semantics, for recursive message types
+// SPDX-License-Identifier: MIT
+
+
+#include <memory>
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+// Protobuf messages nest recursively (a Literal inside a Union inside a Literal); a member of the
+// type being defined needs indirection, and the literal model must still copy and compare as a
+// value. A box holds a value, except after it was moved from: then it may only be assigned to,
+// copied or destroyed (like a moved-from std::vector, it is valid but unspecified).
+template <class T>
+class box {
+public:
+    box() : p_(std::make_unique<T>()) {}
+    box(T value) : p_(std::make_unique<T>(std::move(value))) {} // NOLINT: implicit by design
+    box(const box& other) : p_(other.p_ ? std::make_unique<T>(*other.p_) : nullptr) {}
+    box(box&& other) noexcept = default;
+    box& operator=(const box& other) {
+        if (this != &other) p_ = other.p_ ? std::make_unique<T>(*other.p_) : nullptr;
+        return *this;
+    }
+    box& operator=(box&& other) noexcept = default;
+    ~box() = default;
+
+    [[nodiscard]] T& operator*() noexcept { return *p_; }
+    [[nodiscard]] const T& operator*() const noexcept { return *p_; }
+    [[nodiscard]] T* operator->() noexcept { return p_.get(); }
+    [[nodiscard]] const T* operator->() const noexcept { return p_.get(); }
+
+    friend bool operator==(const box& a, const box& b) {
+        if (!a.p_ || !b.p_) return a.p_ == b.p_;
+        return *a.p_ == *b.p_;
+    }
+
+private:
+    std::unique_ptr<T> p_;
+};
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/box.hpp
+// ---- begin flytecache/literal/literal_type.hpp
+// flytecache — literal_type: Flyte's type descriptions (flyteidl core/types.proto)
+// SPDX-License-Identifier: MIT
+
+// ---- begin flytecache/literal/protobuf_struct.hpp
+// flytecache — google.protobuf.Struct / Value / ListValue: the generic (JSON-like) scalar of Flyte
+// SPDX-License-Identifier: MIT
+
+
+#include <variant>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+struct protobuf_value;
+
+/// google.protobuf.ListValue.
+struct protobuf_list {
+    std::vector<protobuf_value> values;
+    friend bool operator==(const protobuf_list&, const protobuf_list&) = default;
+};
+
+/// google.protobuf.Struct: named values. Kept sorted by name (UTF-8 byte order), names unique:
+/// the order protobuf's deterministic serialization writes them in.
+struct protobuf_struct {
+    std::vector<std::pair<std::string, protobuf_value>> fields;
+    friend bool operator==(const protobuf_struct&, const protobuf_struct&) = default;
+};
+
+/// The `null_value` member of google.protobuf.Value (the enum NullValue has one value, 0).
+struct protobuf_null {
+    friend constexpr bool operator==(protobuf_null, protobuf_null) noexcept = default;
+};
+
+/// google.protobuf.Value: one of null, number, string, bool, struct or list; `std::monostate` is
+/// the (unusual) Value with no member set.
+struct protobuf_value {
+    std::variant<std::monostate, protobuf_null, double, std::string, bool,
+                 detail::box<protobuf_struct>, protobuf_list>
+        kind;
+    friend bool operator==(const protobuf_value&, const protobuf_value&) = default;
+};
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/literal/protobuf_struct.hpp
+
+#include <optional>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// flyteidl SimpleType; the numeric values are the wire values.
+enum class simple_type : int {
+    none = 0,
+    integer = 1,
+    float_ = 2,
+    string = 3,
+    boolean = 4,
+    datetime = 5,
+    duration = 6,
+    binary = 7,
+    error = 8,
+    struct_ = 9,
+};
+
+/// SchemaType.SchemaColumn.SchemaColumnType.
+enum class schema_column_type : int { integer = 0, float_ = 1, string = 2, boolean = 3, datetime = 4, duration = 5 };
+
+struct schema_column {
+    std::string name;
+    schema_column_type type = schema_column_type::integer;
+    friend bool operator==(const schema_column&, const schema_column&) = default;
+};
+
+/// SchemaType: ordered columns.
+struct schema_type {
+    std::vector<schema_column> columns;
+    friend bool operator==(const schema_type&, const schema_type&) = default;
+};
+
+/// BlobType.BlobDimensionality.
+enum class blob_dimensionality : int { single = 0, multipart = 1 };
+
+/// BlobType: a file (single) or a directory (multipart) in some format.
+struct blob_type {
+    std::string format;
+    blob_dimensionality dimensionality = blob_dimensionality::single;
+    friend bool operator==(const blob_type&, const blob_type&) = default;
+};
+
+/// EnumType: the allowed string values.
+struct enum_type {
+    std::vector<std::string> values;
+    friend bool operator==(const enum_type&, const enum_type&) = default;
+};
+
+struct literal_type;
+
+/// StructuredDatasetType.DatasetColumn.
+struct dataset_column {
+    std::string name;
+    std::optional<detail::box<::flytecache::literal_type>> literal_type;
+    friend bool operator==(const dataset_column&, const dataset_column&) = default;
+};
+
+/// StructuredDatasetType.
+struct structured_dataset_type {
+    std::vector<dataset_column> columns;
+    std::string format;
+    std::string external_schema_type;
+    std::string external_schema_bytes;
+    friend bool operator==(const structured_dataset_type&, const structured_dataset_type&) = default;
+};
+
+/// UnionType: the variants a union value may take.
+struct union_type {
+    std::vector<literal_type> variants;
+    friend bool operator==(const union_type&, const union_type&) = default;
+};
+
+/// LiteralType.collection_type: the element type of a homogeneous collection.
+struct collection_type {
+    detail::box<literal_type> element;
+    friend bool operator==(const collection_type&, const collection_type&) = default;
+};
+
+/// LiteralType.map_value_type: the value type of a string-keyed map.
+struct map_value_type {
+    detail::box<literal_type> value;
+    friend bool operator==(const map_value_type&, const map_value_type&) = default;
+};
+
+/// OffloadedType: the type of a literal stored elsewhere.
+struct offloaded_type {
+    std::optional<detail::box<literal_type>> actual_literal_type;
+    friend bool operator==(const offloaded_type&, const offloaded_type&) = default;
+};
+
+/// TypeStructure: hints for type matching.
+struct type_structure {
+    std::string tag;
+    /// Kept sorted by field name, names unique (a protobuf map).
+    std::vector<std::pair<std::string, literal_type>> dataclass_type;
+    friend bool operator==(const type_structure&, const type_structure&) = default;
+};
+
+/// TypeAnnotation.
+struct type_annotation {
+    std::optional<protobuf_struct> annotations;
+    friend bool operator==(const type_annotation&, const type_annotation&) = default;
+};
+
+/// A Flyte type (flyteidl LiteralType): one of the kinds in `type`, plus optional descriptive
+/// metadata. `std::monostate` is a LiteralType with no kind set.
+///
+/// A value type; equality compares every field. Thread safety: concurrent reads are safe.
+struct literal_type {
+    std::variant<std::monostate, simple_type, schema_type, collection_type, map_value_type, blob_type,
+                 enum_type, structured_dataset_type, union_type, offloaded_type>
+        type;
+    std::optional<protobuf_struct> metadata;
+    std::optional<type_annotation> annotation;
+    std::optional<type_structure> structure;
+
+    friend bool operator==(const literal_type&, const literal_type&) = default;
+};
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/literal/literal_type.hpp
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+// The model mirrors the protobuf messages field for field, with protobuf's presence rules made
+// explicit, because the cache key is computed over their deterministic encoding: a oneof member
+// that is set is written even when it holds its default, and a message field that is present is
+// written even when empty. Oneofs are std::variant (std::monostate = nothing set), message fields
+// that can be absent are std::optional, and protobuf maps are vectors of pairs kept sorted by key
+// (UTF-8 byte order, the order deterministic serialization writes).
+
+/// google.protobuf.Timestamp: seconds since the Unix epoch and nanoseconds.
+struct timestamp {
+    std::int64_t seconds = 0;
+    std::int32_t nanos = 0;
+    friend constexpr bool operator==(const timestamp&, const timestamp&) = default;
+};
+
+/// google.protobuf.Duration: seconds and nanoseconds of the same sign.
+struct duration {
+    std::int64_t seconds = 0;
+    std::int32_t nanos = 0;
+    friend constexpr bool operator==(const duration&, const duration&) = default;
+};
+
+/// Primitive: one of integer, float_value, string_value, boolean, datetime, duration.
+struct primitive {
+    std::variant<std::monostate, std::int64_t, double, std::string, bool, timestamp, duration> value;
+    friend bool operator==(const primitive&, const primitive&) = default;
+};
+
+/// Void: the value of a none_type scalar.
+struct void_value {
+    friend constexpr bool operator==(void_value, void_value) noexcept = default;
+};
+
+struct blob_metadata {
+    std::optional<blob_type> type;
+    friend bool operator==(const blob_metadata&, const blob_metadata&) = default;
+};
+
+/// Blob: a file or directory at `uri`.
+struct blob {
+    std::optional<blob_metadata> metadata;
+    std::string uri;
+    friend bool operator==(const blob&, const blob&) = default;
+};
+
+/// Binary: opaque bytes with a tag saying what they are.
+struct binary {
+    std::string value; ///< bytes
+    std::string tag;
+    friend bool operator==(const binary&, const binary&) = default;
+};
+
+/// Schema: a typed table at `uri`.
+struct schema {
+    std::string uri;
+    std::optional<schema_type> type;
+    friend bool operator==(const schema&, const schema&) = default;
+};
+
+/// Error: a failure of an upstream node.
+struct error_value {
+    std::string failed_node_id;
+    std::string message;
+    friend bool operator==(const error_value&, const error_value&) = default;
+};
+
+struct structured_dataset_metadata {
+    std::optional<::flytecache::structured_dataset_type> structured_dataset_type;
+    friend bool operator==(const structured_dataset_metadata&, const structured_dataset_metadata&) = default;
+};
+
+/// StructuredDataset: a dataframe-like dataset at `uri`.
+struct structured_dataset {
+    std::string uri;
+    std::optional<structured_dataset_metadata> metadata;
+    friend bool operator==(const structured_dataset&, const structured_dataset&) = default;
+};
+
+/// Json: a JSON document as bytes (Scalar.json).
+struct json_bytes {
+    std::string value;
+    friend bool operator==(const json_bytes&, const json_bytes&) = default;
+};
+
+struct literal;
+
+/// Union: a value of one variant of a union type.
+struct union_value {
+    std::optional<detail::box<literal>> value;
+    std::optional<literal_type> type;
+    friend bool operator==(const union_value&, const union_value&) = default;
+};
+
+/// Scalar: one of its ten kinds (`std::monostate` = none set).
+struct scalar {
+    std::variant<std::monostate, primitive, blob, binary, schema, void_value, error_value,
+                 protobuf_struct, structured_dataset, union_value, json_bytes>
+        value;
+    friend bool operator==(const scalar&, const scalar&) = default;
+};
+
+/// LiteralCollection: an ordered list of literals.
+struct literal_collection {
+    std::vector<literal> literals;
+    friend bool operator==(const literal_collection&, const literal_collection&) = default;
+};
+
+/// LiteralMap: literals by name, kept sorted by name (UTF-8 byte order), names unique.
+///
+/// Use `insert_or_assign` (or the initializer-list constructor) to keep the order; `literals` is
+/// public for reading and for code that builds it already sorted.
+struct literal_map {
+    std::vector<std::pair<std::string, literal>> literals;
+
+    literal_map() = default;
+    literal_map(std::initializer_list<std::pair<std::string, literal>> entries);
+
+    /// Sets `name` to `value`, keeping the order.
+    literal& insert_or_assign(std::string name, literal value);
+    /// The literal named `name`, or nullptr.
+    [[nodiscard]] const literal* find(std::string_view name) const noexcept;
+    [[nodiscard]] std::size_t size() const noexcept { return literals.size(); }
+    [[nodiscard]] bool empty() const noexcept { return literals.empty(); }
+
+    friend bool operator==(const literal_map&, const literal_map&) = default;
+};
+
+/// LiteralOffloadedMetadata: where a literal too large to pass inline was stored.
+struct offloaded_metadata {
+    std::string uri;
+    std::uint64_t size_bytes = 0;
+    std::optional<literal_type> inferred_type;
+    friend bool operator==(const offloaded_metadata&, const offloaded_metadata&) = default;
+};
+
+/// A Flyte value (flyteidl Literal): a scalar, a collection, a map or an offloaded reference, with
+/// an optional content `hash` and string `metadata`.
+///
+/// `hash` is optional rather than a plain string because flytekit distinguishes "no hash" (None)
+/// from the empty hash "" when it builds local cache keys, although both encode to the same bytes.
+/// Thread safety: a value type; concurrent reads are safe.
+struct literal {
+    std::variant<std::monostate, scalar, literal_collection, literal_map, offloaded_metadata> value;
+    std::optional<std::string> hash;
+    /// Sorted by key, keys unique (a protobuf map<string, string>).
+    std::vector<std::pair<std::string, std::string>> metadata;
+
+    friend bool operator==(const literal&, const literal&) = default;
+};
+
+inline literal_map::literal_map(std::initializer_list<std::pair<std::string, literal>> entries) {
+    for (const auto& [name, value] : entries) insert_or_assign(name, value);
+}
+
+inline literal& literal_map::insert_or_assign(std::string name, literal value) {
+    auto it = std::lower_bound(literals.begin(), literals.end(), name,
+                               [](const auto& entry, const std::string& n) { return entry.first < n; });
+    if (it != literals.end() && it->first == name) {
+        it->second = std::move(value);
+        return it->second;
+    }
+    return literals.emplace(it, std::move(name), std::move(value))->second;
+}
+
+inline const literal* literal_map::find(std::string_view name) const noexcept {
+    auto it = std::lower_bound(literals.begin(), literals.end(), name,
+                               [](const auto& entry, std::string_view n) { return entry.first < n; });
+    return it != literals.end() && it->first == name ? &it->second : nullptr;
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/literal/literal.hpp
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+// Rules (see tests/vectors/README.md): fields in increasing field-number order, oneof members at
+// their own number and always written once set, plain fields only when not default, present
+// sub-messages always (even empty), map entries sorted by key bytes with key and value both
+// written. The field numbers are flyteidl's core/literals.proto and core/types.proto.
+
+class literal_encoder {
+public:
+    explicit literal_encoder(proto_writer& w) noexcept : w_(w) {}
+
+    /// The encoding of flytekit_effective_inputs(m, ignored), computed without building that map:
+    /// names in `ignored` are skipped and hashes are placed while encoding.
+    template <class Ignored>
+    void flytekit_key_body(const literal_map& m, const Ignored& ignored) {
+        for_each_sorted(m.literals, [&](const std::string& name, const literal& value) {
+            if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) return;
+            const auto entry = w_.begin_message(1);
+            w_.string_field(1, name);
+            const auto v = w_.begin_message(2);
+            placed_literal_body(value);
+            w_.end_message(v);
+            w_.end_message(entry);
+        });
+    }
+
+    // flytekit's hash placement applied on the fly (see flytekit_place_hash).
+    void placed_literal_body(const literal& l) {
+        if (l.hash) {
+            if (!l.hash->empty()) w_.string_field(4, *l.hash);
+            return;
+        }
+        if (const auto* c = std::get_if<literal_collection>(&l.value)) {
+            message(2, [&] {
+                for (const auto& item : c->literals) message(1, [&] { placed_literal_body(item); });
+            });
+            return;
+        }
+        if (const auto* m = std::get_if<literal_map>(&l.value)) {
+            message(3, [&] {
+                for_each_sorted(m->literals, [&](const std::string& name, const literal& value) {
+                    message(1, [&] {
+                        w_.string_field(1, name);
+                        message(2, [&] { placed_literal_body(value); });
+                    });
+                });
+            });
+            return;
+        }
+        literal_body(l);
+    }
+
+    void literal_map_body(const literal_map& m) {
+        for_each_sorted(m.literals, [&](const std::string& name, const literal& value) {
+            const auto entry = w_.begin_message(1);
+            w_.string_field(1, name);
+            const auto v = w_.begin_message(2);
+            literal_body(value);
+            w_.end_message(v);
+            w_.end_message(entry);
+        });
+    }
+
+    void literal_body(const literal& l) {
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, scalar>) {
+                    message(1, [&] { scalar_body(v); });
+                } else if constexpr (std::is_same_v<V, literal_collection>) {
+                    message(2, [&] {
+                        for (const auto& item : v.literals) message(1, [&] { literal_body(item); });
+                    });
+                } else if constexpr (std::is_same_v<V, literal_map>) {
+                    message(3, [&] { literal_map_body(v); });
+                }
+            },
+            l.value);
+        if (l.hash && !l.hash->empty()) w_.string_field(4, *l.hash);
+        string_map(5, l.metadata);
+        if (const auto* off = std::get_if<offloaded_metadata>(&l.value)) {
+            message(8, [&] {
+                plain_string(1, off->uri);
+                if (off->size_bytes != 0) w_.uint64_field(2, off->size_bytes);
+                if (off->inferred_type) message(3, [&] { literal_type_body(*off->inferred_type); });
+            });
+        }
+    }
+
+    void scalar_body(const scalar& s) {
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, primitive>) {
+                    message(1, [&] { primitive_body(v); });
+                } else if constexpr (std::is_same_v<V, blob>) {
+                    message(2, [&] {
+                        if (v.metadata) {
+                            message(1, [&] {
+                                if (v.metadata->type) message(1, [&] { blob_type_body(*v.metadata->type); });
+                            });
+                        }
+                        plain_string(3, v.uri);
+                    });
+                } else if constexpr (std::is_same_v<V, binary>) {
+                    message(3, [&] {
+                        plain_string(1, v.value);
+                        plain_string(2, v.tag);
+                    });
+                } else if constexpr (std::is_same_v<V, schema>) {
+                    message(4, [&] {
+                        plain_string(1, v.uri);
+                        if (v.type) message(3, [&] { schema_type_body(*v.type); });
+                    });
+                } else if constexpr (std::is_same_v<V, void_value>) {
+                    message(5, [] {});
+                } else if constexpr (std::is_same_v<V, error_value>) {
+                    message(6, [&] {
+                        plain_string(1, v.failed_node_id);
+                        plain_string(2, v.message);
+                    });
+                } else if constexpr (std::is_same_v<V, protobuf_struct>) {
+                    message(7, [&] { struct_body(v); });
+                } else if constexpr (std::is_same_v<V, structured_dataset>) {
+                    message(8, [&] {
+                        plain_string(1, v.uri);
+                        if (v.metadata) {
+                            message(2, [&] {
+                                if (v.metadata->structured_dataset_type) {
+                                    message(1, [&] { dataset_type_body(*v.metadata->structured_dataset_type); });
+                                }
+                            });
+                        }
+                    });
+                } else if constexpr (std::is_same_v<V, union_value>) {
+                    message(9, [&] {
+                        if (v.value) message(1, [&] { literal_body(**v.value); });
+                        if (v.type) message(2, [&] { literal_type_body(*v.type); });
+                    });
+                } else if constexpr (std::is_same_v<V, json_bytes>) {
+                    message(10, [&] { plain_string(1, v.value); });
+                }
+            },
+            s.value);
+    }
+
+    void primitive_body(const primitive& p) {
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, std::int64_t>) {
+                    w_.int64_field(1, v);
+                } else if constexpr (std::is_same_v<V, double>) {
+                    w_.double_field(2, v);
+                } else if constexpr (std::is_same_v<V, std::string>) {
+                    w_.string_field(3, v);
+                } else if constexpr (std::is_same_v<V, bool>) {
+                    w_.bool_field(4, v);
+                } else if constexpr (std::is_same_v<V, timestamp> || std::is_same_v<V, duration>) {
+                    message(std::is_same_v<V, timestamp> ? 5U : 6U, [&] {
+                        if (v.seconds != 0) w_.int64_field(1, v.seconds);
+                        if (v.nanos != 0) w_.int32_field(2, v.nanos);
+                    });
+                }
+            },
+            p.value);
+    }
+
+    void literal_type_body(const literal_type& t) {
+        // Oneof members and plain fields interleave by field number: 1-5, metadata 6, 7-8,
+        // annotation 9, 10, structure 11, 12.
+        const auto& k = t.type;
+        if (const auto* v = std::get_if<simple_type>(&k)) w_.enum_field(1, static_cast<std::int32_t>(*v));
+        if (const auto* v = std::get_if<schema_type>(&k)) message(2, [&] { schema_type_body(*v); });
+        if (const auto* v = std::get_if<collection_type>(&k)) message(3, [&] { literal_type_body(*v->element); });
+        if (const auto* v = std::get_if<map_value_type>(&k)) message(4, [&] { literal_type_body(*v->value); });
+        if (const auto* v = std::get_if<blob_type>(&k)) message(5, [&] { blob_type_body(*v); });
+        if (t.metadata) message(6, [&] { struct_body(*t.metadata); });
+        if (const auto* v = std::get_if<enum_type>(&k)) {
+            message(7, [&] {
+                for (const auto& value : v->values) w_.string_field(1, value);
+            });
+        }
+        if (const auto* v = std::get_if<structured_dataset_type>(&k)) message(8, [&] { dataset_type_body(*v); });
+        if (t.annotation) {
+            message(9, [&] {
+                if (t.annotation->annotations) message(1, [&] { struct_body(*t.annotation->annotations); });
+            });
+        }
+        if (const auto* v = std::get_if<union_type>(&k)) {
+            message(10, [&] {
+                for (const auto& variant : v->variants) message(1, [&] { literal_type_body(variant); });
+            });
+        }
+        if (t.structure) {
+            message(11, [&] {
+                plain_string(1, t.structure->tag);
+                for_each_sorted(t.structure->dataclass_type, [&](const std::string& name, const literal_type& type) {
+                    message(2, [&] {
+                        w_.string_field(1, name);
+                        message(2, [&] { literal_type_body(type); });
+                    });
+                });
+            });
+        }
+        if (const auto* v = std::get_if<offloaded_type>(&k)) {
+            message(12, [&] {
+                if (v->actual_literal_type) message(1, [&] { literal_type_body(**v->actual_literal_type); });
+            });
+        }
+    }
+
+    void struct_body(const protobuf_struct& s) {
+        for_each_sorted(s.fields, [&](const std::string& name, const protobuf_value& value) {
+            message(1, [&] {
+                w_.string_field(1, name);
+                message(2, [&] { value_body(value); });
+            });
+        });
+    }
+
+private:
+    void value_body(const protobuf_value& v) {
+        std::visit(
+            [&](const auto& x) {
+                using X = std::decay_t<decltype(x)>;
+                if constexpr (std::is_same_v<X, protobuf_null>) {
+                    w_.enum_field(1, 0);
+                } else if constexpr (std::is_same_v<X, double>) {
+                    w_.double_field(2, x);
+                } else if constexpr (std::is_same_v<X, std::string>) {
+                    w_.string_field(3, x);
+                } else if constexpr (std::is_same_v<X, bool>) {
+                    w_.bool_field(4, x);
+                } else if constexpr (std::is_same_v<X, box<protobuf_struct>>) {
+                    message(5, [&] { struct_body(*x); });
+                } else if constexpr (std::is_same_v<X, protobuf_list>) {
+                    message(6, [&] {
+                        for (const auto& item : x.values) message(1, [&] { value_body(item); });
+                    });
+                }
+            },
+            v.kind);
+    }
+
+    void blob_type_body(const blob_type& b) {
+        plain_string(1, b.format);
+        if (b.dimensionality != blob_dimensionality::single) {
+            w_.enum_field(2, static_cast<std::int32_t>(b.dimensionality));
+        }
+    }
+
+    void schema_type_body(const schema_type& s) {
+        for (const auto& c : s.columns) {
+            message(3, [&] {
+                plain_string(1, c.name);
+                if (c.type != schema_column_type::integer) w_.enum_field(2, static_cast<std::int32_t>(c.type));
+            });
+        }
+    }
+
+    void dataset_type_body(const structured_dataset_type& d) {
+        for (const auto& c : d.columns) {
+            message(1, [&] {
+                plain_string(1, c.name);
+                if (c.literal_type) message(2, [&] { literal_type_body(**c.literal_type); });
+            });
+        }
+        plain_string(2, d.format);
+        plain_string(3, d.external_schema_type);
+        plain_string(4, d.external_schema_bytes);
+    }
+
+    void string_map(std::uint32_t field, const std::vector<std::pair<std::string, std::string>>& entries) {
+        for_each_sorted(entries, [&](const std::string& k, const std::string& v) {
+            message(field, [&] {
+                w_.string_field(1, k);
+                w_.string_field(2, v);
+            });
+        });
+    }
+
+    void plain_string(std::uint32_t field, std::string_view s) {
+        if (!s.empty()) w_.string_field(field, s);
+    }
+
+    template <class Body>
+    void message(std::uint32_t field, Body&& body) {
+        const auto marker = w_.begin_message(field);
+        body();
+        w_.end_message(marker);
+    }
+
+    // Map entries are written sorted by key; the model keeps them sorted already, so sorting (of
+    // pointers, never of the values) happens only for hand-built unsorted input.
+    template <class K, class V, class F>
+    static void for_each_sorted(const std::vector<std::pair<K, V>>& entries, F&& f) {
+        const bool sorted = std::is_sorted(entries.begin(), entries.end(),
+                                           [](const auto& a, const auto& b) { return a.first < b.first; });
+        if (sorted) {
+            for (const auto& [k, v] : entries) f(k, v);
+            return;
+        }
+        std::vector<const std::pair<K, V>*> order;
+        order.reserve(entries.size());
+        for (const auto& e : entries) order.push_back(&e);
+        std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+        for (const auto* e : order) f(e->first, e->second);
+    }
+
+    proto_writer& w_;
+};
+
+} // namespace detail
+
+/// The deterministic protobuf encoding of a LiteralMap: the bytes flytekit hashes for a local cache
+/// key, and what flytecache stores.
+[[nodiscard]] inline std::string encode(const literal_map& m) {
+    detail::proto_writer w;
+    detail::literal_encoder(w).literal_map_body(m);
+    return w.take();
+}
+
+/// The deterministic protobuf encoding of a Literal.
+[[nodiscard]] inline std::string encode(const literal& l) {
+    detail::proto_writer w;
+    detail::literal_encoder(w).literal_body(l);
+    return w.take();
+}
+
+/// The deterministic protobuf encoding of a LiteralType.
+[[nodiscard]] inline std::string encode(const literal_type& t) {
+    detail::proto_writer w;
+    detail::literal_encoder(w).literal_type_body(t);
+    return w.take();
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/literal/encode.hpp
+
+// ---- begin flytecache/key/datacatalog.hpp
+// flytecache — the Flyte backend's datacatalog artifact tag for a task's inputs
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// The backend's hash placement (flyteplugins `catalog.HashLiteralMap`): like flytekit's, except
+/// that an empty hash counts as no hash.
+[[nodiscard]] inline literal datacatalog_place_hash(const literal& l) {
+    if (l.hash && !l.hash->empty()) {
+        literal placed;
+        placed.hash = l.hash;
+        return placed;
+    }
+    if (const auto* c = std::get_if<literal_collection>(&l.value)) {
+        literal_collection rebuilt;
+        for (const auto& item : c->literals) rebuilt.literals.push_back(datacatalog_place_hash(item));
+        return literal{std::move(rebuilt), std::nullopt, {}};
+    }
+    if (const auto* m = std::get_if<literal_map>(&l.value)) {
+        literal_map rebuilt;
+        for (const auto& [name, item] : m->literals) rebuilt.literals.emplace_back(name, datacatalog_place_hash(item));
+        return literal{std::move(rebuilt), std::nullopt, {}};
+    }
+    return l;
+}
+
+/// The map the backend hashes: ignored names dropped, hashes placed its way.
+[[nodiscard]] inline literal_map datacatalog_hashified_inputs(const literal_map& inputs,
+                                                              std::span<const std::string> ignored) {
+    literal_map out;
+    for (const auto& [name, value] : inputs.literals) {
+        if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) continue;
+        out.literals.emplace_back(name, datacatalog_place_hash(value));
+    }
+    return out;
+}
+
+namespace detail {
+
+// The value golang/protobuf's jsonpb.Marshaler{} produces for these messages, as a JSON value
+// (objecthash reads the parsed value, not the text): camelCase names, default plain fields
+// omitted, set oneof members always present, int64/uint64 as strings, enums as names, bytes as
+// padded standard base64, Timestamp and Duration as strings, Struct as a plain JSON object.
+class datacatalog_json {
+public:
+    using object = json_value::object_type;
+
+    static json_value literal_map_value(const literal_map& m) {
+        object o;
+        if (!m.literals.empty()) o.emplace_back("literals", literals_object(m.literals));
+        return json_value::make_object(std::move(o));
+    }
+
+    static json_value literal_value(const literal& l) {
+        object o;
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, scalar>) {
+                    o.emplace_back("scalar", scalar_value(v));
+                } else if constexpr (std::is_same_v<V, literal_collection>) {
+                    object c;
+                    if (!v.literals.empty()) {
+                        json_value::array_type items;
+                        for (const auto& item : v.literals) items.push_back(literal_value(item));
+                        c.emplace_back("literals", json_value::make_array(std::move(items)));
+                    }
+                    o.emplace_back("collection", json_value::make_object(std::move(c)));
+                } else if constexpr (std::is_same_v<V, literal_map>) {
+                    o.emplace_back("map", literal_map_value(v));
+                } else if constexpr (std::is_same_v<V, offloaded_metadata>) {
+                    object off;
+                    if (!v.uri.empty()) off.emplace_back("uri", str(v.uri));
+                    if (v.size_bytes != 0) off.emplace_back("sizeBytes", str(std::to_string(v.size_bytes)));
+                    if (v.inferred_type) off.emplace_back("inferredType", literal_type_value(*v.inferred_type));
+                    o.emplace_back("offloadedMetadata", json_value::make_object(std::move(off)));
+                }
+            },
+            l.value);
+        if (l.hash && !l.hash->empty()) o.emplace_back("hash", str(*l.hash));
+        if (!l.metadata.empty()) {
+            object md;
+            for (const auto& [k, v] : l.metadata) md.emplace_back(k, str(v));
+            o.emplace_back("metadata", json_value::make_object(std::move(md)));
+        }
+        return json_value::make_object(std::move(o));
+    }
+
+    static json_value literal_type_value(const literal_type& t) {
+        object o;
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, simple_type>) {
+                    o.emplace_back("simple", str(simple_name(v)));
+                } else if constexpr (std::is_same_v<V, schema_type>) {
+                    o.emplace_back("schema", schema_type_value(v));
+                } else if constexpr (std::is_same_v<V, collection_type>) {
+                    o.emplace_back("collectionType", literal_type_value(*v.element));
+                } else if constexpr (std::is_same_v<V, map_value_type>) {
+                    o.emplace_back("mapValueType", literal_type_value(*v.value));
+                } else if constexpr (std::is_same_v<V, blob_type>) {
+                    o.emplace_back("blob", blob_type_value(v));
+                } else if constexpr (std::is_same_v<V, enum_type>) {
+                    object e;
+                    if (!v.values.empty()) {
+                        json_value::array_type values;
+                        for (const auto& x : v.values) values.push_back(str(x));
+                        e.emplace_back("values", json_value::make_array(std::move(values)));
+                    }
+                    o.emplace_back("enumType", json_value::make_object(std::move(e)));
+                } else if constexpr (std::is_same_v<V, structured_dataset_type>) {
+                    o.emplace_back("structuredDatasetType", dataset_type_value(v));
+                } else if constexpr (std::is_same_v<V, union_type>) {
+                    object u;
+                    if (!v.variants.empty()) {
+                        json_value::array_type variants;
+                        for (const auto& x : v.variants) variants.push_back(literal_type_value(x));
+                        u.emplace_back("variants", json_value::make_array(std::move(variants)));
+                    }
+                    o.emplace_back("unionType", json_value::make_object(std::move(u)));
+                } else if constexpr (std::is_same_v<V, offloaded_type>) {
+                    object off;
+                    if (v.actual_literal_type) off.emplace_back("actualLiteralType", literal_type_value(**v.actual_literal_type));
+                    o.emplace_back("offloadedType", json_value::make_object(std::move(off)));
+                }
+            },
+            t.type);
+        if (t.metadata) o.emplace_back("metadata", struct_value(*t.metadata));
+        if (t.annotation) {
+            object a;
+            if (t.annotation->annotations) a.emplace_back("annotations", struct_value(*t.annotation->annotations));
+            o.emplace_back("annotation", json_value::make_object(std::move(a)));
+        }
+        if (t.structure) {
+            object s;
+            if (!t.structure->tag.empty()) s.emplace_back("tag", str(t.structure->tag));
+            if (!t.structure->dataclass_type.empty()) {
+                object dc;
+                for (const auto& [k, v] : t.structure->dataclass_type) dc.emplace_back(k, literal_type_value(v));
+                s.emplace_back("dataclassType", json_value::make_object(std::move(dc)));
+            }
+            o.emplace_back("structure", json_value::make_object(std::move(s)));
+        }
+        return json_value::make_object(std::move(o));
+    }
+
+private:
+    static json_value str(std::string s) { return json_value::make_string(std::move(s)); }
+
+    // Go writes NaN and infinities as strings; any other double is a JSON number, and the
+    // shortest round-trip text is what a JSON reader turns back into the same float64.
+    static json_value number(double d) {
+        if (std::isnan(d)) return str("NaN");
+        if (std::isinf(d)) return str(d > 0 ? "Infinity" : "-Infinity");
+        char buf[32];
+        const auto result = std::to_chars(buf, buf + sizeof buf, d);
+        return json_value::make_number(std::string_view(buf, static_cast<std::size_t>(result.ptr - buf)));
+    }
+
+    static json_value literals_object(const std::vector<std::pair<std::string, literal>>& entries) {
+        object o;
+        for (const auto& [name, value] : entries) o.emplace_back(name, literal_value(value));
+        return json_value::make_object(std::move(o));
+    }
+
+    static json_value scalar_value(const scalar& s) {
+        object o;
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, primitive>) {
+                    o.emplace_back("primitive", primitive_value(v));
+                } else if constexpr (std::is_same_v<V, blob>) {
+                    object b;
+                    if (v.metadata) {
+                        object md;
+                        if (v.metadata->type) md.emplace_back("type", blob_type_value(*v.metadata->type));
+                        b.emplace_back("metadata", json_value::make_object(std::move(md)));
+                    }
+                    if (!v.uri.empty()) b.emplace_back("uri", str(v.uri));
+                    o.emplace_back("blob", json_value::make_object(std::move(b)));
+                } else if constexpr (std::is_same_v<V, binary>) {
+                    object b;
+                    if (!v.value.empty()) b.emplace_back("value", str(to_base64(v.value)));
+                    if (!v.tag.empty()) b.emplace_back("tag", str(v.tag));
+                    o.emplace_back("binary", json_value::make_object(std::move(b)));
+                } else if constexpr (std::is_same_v<V, schema>) {
+                    object sc;
+                    if (!v.uri.empty()) sc.emplace_back("uri", str(v.uri));
+                    if (v.type) sc.emplace_back("type", schema_type_value(*v.type));
+                    o.emplace_back("schema", json_value::make_object(std::move(sc)));
+                } else if constexpr (std::is_same_v<V, void_value>) {
+                    o.emplace_back("noneType", json_value::make_object({}));
+                } else if constexpr (std::is_same_v<V, error_value>) {
+                    object e;
+                    if (!v.failed_node_id.empty()) e.emplace_back("failedNodeId", str(v.failed_node_id));
+                    if (!v.message.empty()) e.emplace_back("message", str(v.message));
+                    o.emplace_back("error", json_value::make_object(std::move(e)));
+                } else if constexpr (std::is_same_v<V, protobuf_struct>) {
+                    o.emplace_back("generic", struct_value(v));
+                } else if constexpr (std::is_same_v<V, structured_dataset>) {
+                    object ds;
+                    if (!v.uri.empty()) ds.emplace_back("uri", str(v.uri));
+                    if (v.metadata) {
+                        object md;
+                        if (v.metadata->structured_dataset_type) {
+                            md.emplace_back("structuredDatasetType", dataset_type_value(*v.metadata->structured_dataset_type));
+                        }
+                        ds.emplace_back("metadata", json_value::make_object(std::move(md)));
+                    }
+                    o.emplace_back("structuredDataset", json_value::make_object(std::move(ds)));
+                } else if constexpr (std::is_same_v<V, union_value>) {
+                    object u;
+                    if (v.value) u.emplace_back("value", literal_value(**v.value));
+                    if (v.type) u.emplace_back("type", literal_type_value(*v.type));
+                    o.emplace_back("union", json_value::make_object(std::move(u)));
+                } else if constexpr (std::is_same_v<V, json_bytes>) {
+                    object j;
+                    if (!v.value.empty()) j.emplace_back("value", str(to_base64(v.value)));
+                    o.emplace_back("json", json_value::make_object(std::move(j)));
+                }
+            },
+            s.value);
+        return json_value::make_object(std::move(o));
+    }
+
+    static json_value primitive_value(const primitive& p) {
+        object o;
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, std::int64_t>) {
+                    o.emplace_back("integer", str(std::to_string(v)));
+                } else if constexpr (std::is_same_v<V, double>) {
+                    o.emplace_back("floatValue", number(v));
+                } else if constexpr (std::is_same_v<V, std::string>) {
+                    o.emplace_back("stringValue", str(v));
+                } else if constexpr (std::is_same_v<V, bool>) {
+                    o.emplace_back("boolean", json_value::make_bool(v));
+                } else if constexpr (std::is_same_v<V, timestamp>) {
+                    o.emplace_back("datetime", str(rfc3339(v)));
+                } else if constexpr (std::is_same_v<V, duration>) {
+                    o.emplace_back("duration", str(duration_text(v)));
+                }
+            },
+            p.value);
+        return json_value::make_object(std::move(o));
+    }
+
+    static json_value struct_value(const protobuf_struct& s) {
+        object o;
+        for (const auto& [k, v] : s.fields) o.emplace_back(k, value_value(v));
+        return json_value::make_object(std::move(o));
+    }
+
+    static json_value value_value(const protobuf_value& v) {
+        return std::visit(
+            [&](const auto& x) -> json_value {
+                using X = std::decay_t<decltype(x)>;
+                if constexpr (std::is_same_v<X, std::monostate> || std::is_same_v<X, protobuf_null>) {
+                    return json_value::make_null();
+                } else if constexpr (std::is_same_v<X, double>) {
+                    return number(x);
+                } else if constexpr (std::is_same_v<X, std::string>) {
+                    return str(x);
+                } else if constexpr (std::is_same_v<X, bool>) {
+                    return json_value::make_bool(x);
+                } else if constexpr (std::is_same_v<X, box<protobuf_struct>>) {
+                    return struct_value(*x);
+                } else {
+                    json_value::array_type items;
+                    for (const auto& item : x.values) items.push_back(value_value(item));
+                    return json_value::make_array(std::move(items));
+                }
+            },
+            v.kind);
+    }
+
+    static json_value blob_type_value(const blob_type& b) {
+        object o;
+        if (!b.format.empty()) o.emplace_back("format", str(b.format));
+        if (b.dimensionality == blob_dimensionality::multipart) o.emplace_back("dimensionality", str("MULTIPART"));
+        return json_value::make_object(std::move(o));
+    }
+
+    static json_value schema_type_value(const schema_type& s) {
+        static constexpr const char* names[] = {"INTEGER", "FLOAT", "STRING", "BOOLEAN", "DATETIME", "DURATION"};
+        object o;
+        if (!s.columns.empty()) {
+            json_value::array_type cols;
+            for (const auto& c : s.columns) {
+                object col;
+                if (!c.name.empty()) col.emplace_back("name", str(c.name));
+                const auto t = static_cast<int>(c.type);
+                if (t != 0) col.emplace_back("type", t > 0 && t < 6 ? str(names[t]) : number(t));
+                cols.push_back(json_value::make_object(std::move(col)));
+            }
+            o.emplace_back("columns", json_value::make_array(std::move(cols)));
+        }
+        return json_value::make_object(std::move(o));
+    }
+
+    static json_value dataset_type_value(const structured_dataset_type& d) {
+        object o;
+        if (!d.columns.empty()) {
+            json_value::array_type cols;
+            for (const auto& c : d.columns) {
+                object col;
+                if (!c.name.empty()) col.emplace_back("name", str(c.name));
+                if (c.literal_type) col.emplace_back("literalType", literal_type_value(**c.literal_type));
+                cols.push_back(json_value::make_object(std::move(col)));
+            }
+            o.emplace_back("columns", json_value::make_array(std::move(cols)));
+        }
+        if (!d.format.empty()) o.emplace_back("format", str(d.format));
+        if (!d.external_schema_type.empty()) o.emplace_back("externalSchemaType", str(d.external_schema_type));
+        if (!d.external_schema_bytes.empty()) o.emplace_back("externalSchemaBytes", str(to_base64(d.external_schema_bytes)));
+        return json_value::make_object(std::move(o));
+    }
+
+    static std::string simple_name(simple_type t) {
+        static constexpr const char* names[] = {"NONE",     "INTEGER",  "FLOAT",  "STRING", "BOOLEAN",
+                                                "DATETIME", "DURATION", "BINARY", "ERROR",  "STRUCT"};
+        const auto i = static_cast<int>(t);
+        return i >= 0 && i < 10 ? names[i] : std::to_string(i);
+    }
+
+    // Fractions are written with 0, 3, 6 or 9 digits, as Go's jsonpb does.
+    static std::string fraction(std::int32_t nanos) {
+        if (nanos == 0) return {};
+        std::string digits = std::to_string(nanos);
+        digits.insert(0, 9 - digits.size(), '0');
+        while (digits.size() > 3 && digits.compare(digits.size() - 3, 3, "000") == 0) digits.resize(digits.size() - 3);
+        return "." + digits;
+    }
+
+    static std::string duration_text(const duration& d) {
+        const bool negative = d.seconds < 0 || d.nanos < 0;
+        const std::uint64_t secs = d.seconds < 0 ? 0 - static_cast<std::uint64_t>(d.seconds) : static_cast<std::uint64_t>(d.seconds);
+        const std::int32_t nanos = d.nanos < 0 ? -d.nanos : d.nanos;
+        return (negative ? "-" : "") + std::to_string(secs) + fraction(nanos) + "s";
+    }
+
+    // Civil date from days since 1970-01-01 (proleptic Gregorian), for RFC 3339 timestamps.
+    static std::string rfc3339(const timestamp& t) {
+        std::int64_t days = t.seconds / 86400;
+        std::int64_t rem = t.seconds % 86400;
+        if (rem < 0) {
+            rem += 86400;
+            --days;
+        }
+        const std::int64_t z = days + 719468;
+        const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+        const std::int64_t doe = z - era * 146097;
+        const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        const std::int64_t mp = (5 * doy + 2) / 153;
+        const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
+        const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
+        const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+        auto two = [](std::int64_t v) { return (v < 10 ? "0" : "") + std::to_string(v); };
+        std::string year_text = std::to_string(year);
+        if (year >= 0 && year < 1000) year_text.insert(0, 4 - year_text.size(), '0');
+        return year_text + "-" + two(month) + "-" + two(day) + "T" + two(rem / 3600) + ":" + two(rem / 60 % 60) + ":" +
+               two(rem % 60) + fraction(t.nanos) + "Z";
+    }
+};
+
+} // namespace detail
+
+/// The JSON value the Flyte backend hashes for these inputs (its jsonpb mapping of the hashified
+/// LiteralMap).
+[[nodiscard]] inline detail::json_value datacatalog_json_value(const literal_map& inputs,
+                                                               std::span<const std::string> ignored = {}) {
+    return detail::datacatalog_json::literal_map_value(datacatalog_hashified_inputs(inputs, ignored));
+}
+
+namespace keys {
+
+/// The Flyte backend's datacatalog artifact tag (flytepropeller `GenerateArtifactTagName`):
+/// `flyte_cached-` + unpadded base64url of the objecthash of the jsonpb form of the hashified
+/// inputs. Task name and version are not part of the tag (the backend keys the dataset by them);
+/// `make_key` prefixes neither. Stateless; safe to use from any thread.
+struct datacatalog {
+    [[nodiscard]] std::string make_key(std::string_view /*task_name*/, std::string_view /*cache_version*/,
+                                       const literal_map& inputs,
+                                       std::span<const std::string> ignored_inputs = {}) const {
+        return detail::datacatalog_tag_from_json(datacatalog_json_value(inputs, ignored_inputs));
+    }
+};
+
+} // namespace keys
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/key/datacatalog.hpp
+// ---- begin flytecache/key/flytekit_local.hpp
+// flytecache — the flytekit local cache key: {task}-{version}-{joblib md5 of the inputs}
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// flytekit's hash placement (`_recursive_hash_placement`): a literal that has a hash — even "" —
+/// stands for its value and becomes a literal carrying only that hash; collections and maps are
+/// rebuilt from their placed elements and lose their own metadata; everything else (scalars,
+/// including union scalars, whose value is not descended into, and offloaded literals) is kept.
+[[nodiscard]] inline literal flytekit_place_hash(const literal& l) {
+    if (l.hash) {
+        literal placed;
+        placed.hash = l.hash;
+        return placed;
+    }
+    if (const auto* c = std::get_if<literal_collection>(&l.value)) {
+        literal_collection rebuilt;
+        rebuilt.literals.reserve(c->literals.size());
+        for (const auto& item : c->literals) rebuilt.literals.push_back(flytekit_place_hash(item));
+        return literal{std::move(rebuilt), std::nullopt, {}};
+    }
+    if (const auto* m = std::get_if<literal_map>(&l.value)) {
+        literal_map rebuilt;
+        rebuilt.literals.reserve(m->literals.size());
+        for (const auto& [name, item] : m->literals) rebuilt.literals.emplace_back(name, flytekit_place_hash(item));
+        return literal{std::move(rebuilt), std::nullopt, {}};
+    }
+    return l;
+}
+
+/// The map flytekit serializes for a local cache key: inputs named in `ignored` dropped, hashes
+/// placed. Names in `ignored` that are not inputs are ignored, as in flytekit.
+[[nodiscard]] inline literal_map flytekit_effective_inputs(const literal_map& inputs,
+                                                           std::span<const std::string> ignored) {
+    literal_map effective;
+    effective.literals.reserve(inputs.literals.size());
+    for (const auto& [name, value] : inputs.literals) {
+        if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) continue;
+        effective.literals.emplace_back(name, flytekit_place_hash(value));
+    }
+    return effective;
+}
+
+namespace keys {
+
+/// flytekit's local cache key (`flytekit.core.local_cache._calculate_cache_key`), byte for byte:
+/// `{task_name}-{cache_version}-{md5 hex of joblib's pickle framing of the deterministic protobuf
+/// encoding of the effective inputs}`. The default scheme: C++ and Python tasks of the same name and
+/// version share entries. Stateless; safe to use from any thread.
+struct flytekit_local {
+    [[nodiscard]] std::string make_key(std::string_view task_name, std::string_view cache_version,
+                                       const literal_map& inputs,
+                                       std::span<const std::string> ignored_inputs = {}) const {
+        detail::proto_writer w;
+        detail::literal_encoder(w).flytekit_key_body(inputs, ignored_inputs);
+        const std::string bytes = w.take();
+        std::string key;
+        key.reserve(task_name.size() + cache_version.size() + 34);
+        key.append(task_name).append("-").append(cache_version).append("-").append(joblib_hash(bytes));
+        return key;
+    }
+};
+
+} // namespace keys
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/key/flytekit_local.hpp
+// ---- begin flytecache/key/key_scheme.hpp
+// flytecache — the key_scheme concept: how task name, version and inputs become a cache key
+// SPDX-License-Identifier: MIT
+
+
+#include <concepts>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// A cache-key scheme: `k.make_key(task_name, cache_version, inputs, ignored_inputs)` returns the
+/// key under which a task's outputs for these inputs are stored.
+///
+/// Laws: deterministic (equal arguments, equal keys, in every process and on every machine); inputs
+/// named in `ignored_inputs` do not influence the key; any other change of an input's literal
+/// (beyond what the scheme documents as irrelevant, e.g. a literal's hash standing for its value)
+/// changes the key.
+template <class K>
+concept key_scheme = requires(const K& k, std::string_view task_name, std::string_view version,
+                              const literal_map& inputs, std::span<const std::string> ignored) {
+    { k.make_key(task_name, version, inputs, ignored) } -> std::convertible_to<std::string>;
+};
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/key/key_scheme.hpp
 
 // ---- begin flytecache/policy/cache.hpp
 // flytecache — cache<Policies...>: a task's cache configuration and its version (flytekit's Cache)
@@ -1889,8 +3668,6 @@ private:
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/policy/pod_template.hpp
 
-#include <optional>
-#include <variant>
 
 FLYTECACHE_NAMESPACE_BEGIN
 
@@ -1936,7 +3713,6 @@ template <class F>
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/policy/version_parameters.hpp
 
-#include <concepts>
 
 FLYTECACHE_NAMESPACE_BEGIN
 

@@ -1,0 +1,412 @@
+// flytecache — the Flyte backend's datacatalog artifact tag for a task's inputs
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <flytecache/config.hpp>
+#include <flytecache/detail/json.hpp>
+#include <flytecache/detail/objecthash.hpp>
+#include <flytecache/error.hpp>
+#include <flytecache/hash/base64url.hpp>
+#include <flytecache/literal/literal.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// The backend's hash placement (flyteplugins `catalog.HashLiteralMap`): like flytekit's, except
+/// that an empty hash counts as no hash.
+[[nodiscard]] inline literal datacatalog_place_hash(const literal& l) {
+    if (l.hash && !l.hash->empty()) {
+        literal placed;
+        placed.hash = l.hash;
+        return placed;
+    }
+    if (const auto* c = std::get_if<literal_collection>(&l.value)) {
+        literal_collection rebuilt;
+        for (const auto& item : c->literals) rebuilt.literals.push_back(datacatalog_place_hash(item));
+        return literal{std::move(rebuilt), std::nullopt, {}};
+    }
+    if (const auto* m = std::get_if<literal_map>(&l.value)) {
+        literal_map rebuilt;
+        for (const auto& [name, item] : m->literals) rebuilt.literals.emplace_back(name, datacatalog_place_hash(item));
+        return literal{std::move(rebuilt), std::nullopt, {}};
+    }
+    return l;
+}
+
+/// The map the backend hashes: ignored names dropped, hashes placed its way.
+[[nodiscard]] inline literal_map datacatalog_hashified_inputs(const literal_map& inputs,
+                                                              std::span<const std::string> ignored) {
+    literal_map out;
+    for (const auto& [name, value] : inputs.literals) {
+        if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) continue;
+        out.literals.emplace_back(name, datacatalog_place_hash(value));
+    }
+    return out;
+}
+
+namespace detail {
+
+// The value golang/protobuf's jsonpb.Marshaler{} produces for these messages, as a JSON value
+// (objecthash reads the parsed value, not the text): camelCase names, default plain fields
+// omitted, set oneof members always present, int64/uint64 as strings, enums as names, bytes as
+// padded standard base64, Timestamp and Duration as strings, Struct as a plain JSON object.
+class datacatalog_json {
+public:
+    using object = json_value::object_type;
+
+    static json_value literal_map_value(const literal_map& m) {
+        object o;
+        if (!m.literals.empty()) o.emplace_back("literals", literals_object(m.literals));
+        return json_value::make_object(std::move(o));
+    }
+
+    static json_value literal_value(const literal& l) {
+        object o;
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, scalar>) {
+                    o.emplace_back("scalar", scalar_value(v));
+                } else if constexpr (std::is_same_v<V, literal_collection>) {
+                    object c;
+                    if (!v.literals.empty()) {
+                        json_value::array_type items;
+                        for (const auto& item : v.literals) items.push_back(literal_value(item));
+                        c.emplace_back("literals", json_value::make_array(std::move(items)));
+                    }
+                    o.emplace_back("collection", json_value::make_object(std::move(c)));
+                } else if constexpr (std::is_same_v<V, literal_map>) {
+                    o.emplace_back("map", literal_map_value(v));
+                } else if constexpr (std::is_same_v<V, offloaded_metadata>) {
+                    object off;
+                    if (!v.uri.empty()) off.emplace_back("uri", str(v.uri));
+                    if (v.size_bytes != 0) off.emplace_back("sizeBytes", str(std::to_string(v.size_bytes)));
+                    if (v.inferred_type) off.emplace_back("inferredType", literal_type_value(*v.inferred_type));
+                    o.emplace_back("offloadedMetadata", json_value::make_object(std::move(off)));
+                }
+            },
+            l.value);
+        if (l.hash && !l.hash->empty()) o.emplace_back("hash", str(*l.hash));
+        if (!l.metadata.empty()) {
+            object md;
+            for (const auto& [k, v] : l.metadata) md.emplace_back(k, str(v));
+            o.emplace_back("metadata", json_value::make_object(std::move(md)));
+        }
+        return json_value::make_object(std::move(o));
+    }
+
+    static json_value literal_type_value(const literal_type& t) {
+        object o;
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, simple_type>) {
+                    o.emplace_back("simple", str(simple_name(v)));
+                } else if constexpr (std::is_same_v<V, schema_type>) {
+                    o.emplace_back("schema", schema_type_value(v));
+                } else if constexpr (std::is_same_v<V, collection_type>) {
+                    o.emplace_back("collectionType", literal_type_value(*v.element));
+                } else if constexpr (std::is_same_v<V, map_value_type>) {
+                    o.emplace_back("mapValueType", literal_type_value(*v.value));
+                } else if constexpr (std::is_same_v<V, blob_type>) {
+                    o.emplace_back("blob", blob_type_value(v));
+                } else if constexpr (std::is_same_v<V, enum_type>) {
+                    object e;
+                    if (!v.values.empty()) {
+                        json_value::array_type values;
+                        for (const auto& x : v.values) values.push_back(str(x));
+                        e.emplace_back("values", json_value::make_array(std::move(values)));
+                    }
+                    o.emplace_back("enumType", json_value::make_object(std::move(e)));
+                } else if constexpr (std::is_same_v<V, structured_dataset_type>) {
+                    o.emplace_back("structuredDatasetType", dataset_type_value(v));
+                } else if constexpr (std::is_same_v<V, union_type>) {
+                    object u;
+                    if (!v.variants.empty()) {
+                        json_value::array_type variants;
+                        for (const auto& x : v.variants) variants.push_back(literal_type_value(x));
+                        u.emplace_back("variants", json_value::make_array(std::move(variants)));
+                    }
+                    o.emplace_back("unionType", json_value::make_object(std::move(u)));
+                } else if constexpr (std::is_same_v<V, offloaded_type>) {
+                    object off;
+                    if (v.actual_literal_type) off.emplace_back("actualLiteralType", literal_type_value(**v.actual_literal_type));
+                    o.emplace_back("offloadedType", json_value::make_object(std::move(off)));
+                }
+            },
+            t.type);
+        if (t.metadata) o.emplace_back("metadata", struct_value(*t.metadata));
+        if (t.annotation) {
+            object a;
+            if (t.annotation->annotations) a.emplace_back("annotations", struct_value(*t.annotation->annotations));
+            o.emplace_back("annotation", json_value::make_object(std::move(a)));
+        }
+        if (t.structure) {
+            object s;
+            if (!t.structure->tag.empty()) s.emplace_back("tag", str(t.structure->tag));
+            if (!t.structure->dataclass_type.empty()) {
+                object dc;
+                for (const auto& [k, v] : t.structure->dataclass_type) dc.emplace_back(k, literal_type_value(v));
+                s.emplace_back("dataclassType", json_value::make_object(std::move(dc)));
+            }
+            o.emplace_back("structure", json_value::make_object(std::move(s)));
+        }
+        return json_value::make_object(std::move(o));
+    }
+
+private:
+    static json_value str(std::string s) { return json_value::make_string(std::move(s)); }
+
+    // Go writes NaN and infinities as strings; any other double is a JSON number, and the
+    // shortest round-trip text is what a JSON reader turns back into the same float64.
+    static json_value number(double d) {
+        if (std::isnan(d)) return str("NaN");
+        if (std::isinf(d)) return str(d > 0 ? "Infinity" : "-Infinity");
+        char buf[32];
+        const auto result = std::to_chars(buf, buf + sizeof buf, d);
+        return json_value::make_number(std::string_view(buf, static_cast<std::size_t>(result.ptr - buf)));
+    }
+
+    static json_value literals_object(const std::vector<std::pair<std::string, literal>>& entries) {
+        object o;
+        for (const auto& [name, value] : entries) o.emplace_back(name, literal_value(value));
+        return json_value::make_object(std::move(o));
+    }
+
+    static json_value scalar_value(const scalar& s) {
+        object o;
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, primitive>) {
+                    o.emplace_back("primitive", primitive_value(v));
+                } else if constexpr (std::is_same_v<V, blob>) {
+                    object b;
+                    if (v.metadata) {
+                        object md;
+                        if (v.metadata->type) md.emplace_back("type", blob_type_value(*v.metadata->type));
+                        b.emplace_back("metadata", json_value::make_object(std::move(md)));
+                    }
+                    if (!v.uri.empty()) b.emplace_back("uri", str(v.uri));
+                    o.emplace_back("blob", json_value::make_object(std::move(b)));
+                } else if constexpr (std::is_same_v<V, binary>) {
+                    object b;
+                    if (!v.value.empty()) b.emplace_back("value", str(to_base64(v.value)));
+                    if (!v.tag.empty()) b.emplace_back("tag", str(v.tag));
+                    o.emplace_back("binary", json_value::make_object(std::move(b)));
+                } else if constexpr (std::is_same_v<V, schema>) {
+                    object sc;
+                    if (!v.uri.empty()) sc.emplace_back("uri", str(v.uri));
+                    if (v.type) sc.emplace_back("type", schema_type_value(*v.type));
+                    o.emplace_back("schema", json_value::make_object(std::move(sc)));
+                } else if constexpr (std::is_same_v<V, void_value>) {
+                    o.emplace_back("noneType", json_value::make_object({}));
+                } else if constexpr (std::is_same_v<V, error_value>) {
+                    object e;
+                    if (!v.failed_node_id.empty()) e.emplace_back("failedNodeId", str(v.failed_node_id));
+                    if (!v.message.empty()) e.emplace_back("message", str(v.message));
+                    o.emplace_back("error", json_value::make_object(std::move(e)));
+                } else if constexpr (std::is_same_v<V, protobuf_struct>) {
+                    o.emplace_back("generic", struct_value(v));
+                } else if constexpr (std::is_same_v<V, structured_dataset>) {
+                    object ds;
+                    if (!v.uri.empty()) ds.emplace_back("uri", str(v.uri));
+                    if (v.metadata) {
+                        object md;
+                        if (v.metadata->structured_dataset_type) {
+                            md.emplace_back("structuredDatasetType", dataset_type_value(*v.metadata->structured_dataset_type));
+                        }
+                        ds.emplace_back("metadata", json_value::make_object(std::move(md)));
+                    }
+                    o.emplace_back("structuredDataset", json_value::make_object(std::move(ds)));
+                } else if constexpr (std::is_same_v<V, union_value>) {
+                    object u;
+                    if (v.value) u.emplace_back("value", literal_value(**v.value));
+                    if (v.type) u.emplace_back("type", literal_type_value(*v.type));
+                    o.emplace_back("union", json_value::make_object(std::move(u)));
+                } else if constexpr (std::is_same_v<V, json_bytes>) {
+                    object j;
+                    if (!v.value.empty()) j.emplace_back("value", str(to_base64(v.value)));
+                    o.emplace_back("json", json_value::make_object(std::move(j)));
+                }
+            },
+            s.value);
+        return json_value::make_object(std::move(o));
+    }
+
+    static json_value primitive_value(const primitive& p) {
+        object o;
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, std::int64_t>) {
+                    o.emplace_back("integer", str(std::to_string(v)));
+                } else if constexpr (std::is_same_v<V, double>) {
+                    o.emplace_back("floatValue", number(v));
+                } else if constexpr (std::is_same_v<V, std::string>) {
+                    o.emplace_back("stringValue", str(v));
+                } else if constexpr (std::is_same_v<V, bool>) {
+                    o.emplace_back("boolean", json_value::make_bool(v));
+                } else if constexpr (std::is_same_v<V, timestamp>) {
+                    o.emplace_back("datetime", str(rfc3339(v)));
+                } else if constexpr (std::is_same_v<V, duration>) {
+                    o.emplace_back("duration", str(duration_text(v)));
+                }
+            },
+            p.value);
+        return json_value::make_object(std::move(o));
+    }
+
+    static json_value struct_value(const protobuf_struct& s) {
+        object o;
+        for (const auto& [k, v] : s.fields) o.emplace_back(k, value_value(v));
+        return json_value::make_object(std::move(o));
+    }
+
+    static json_value value_value(const protobuf_value& v) {
+        return std::visit(
+            [&](const auto& x) -> json_value {
+                using X = std::decay_t<decltype(x)>;
+                if constexpr (std::is_same_v<X, std::monostate> || std::is_same_v<X, protobuf_null>) {
+                    return json_value::make_null();
+                } else if constexpr (std::is_same_v<X, double>) {
+                    return number(x);
+                } else if constexpr (std::is_same_v<X, std::string>) {
+                    return str(x);
+                } else if constexpr (std::is_same_v<X, bool>) {
+                    return json_value::make_bool(x);
+                } else if constexpr (std::is_same_v<X, box<protobuf_struct>>) {
+                    return struct_value(*x);
+                } else {
+                    json_value::array_type items;
+                    for (const auto& item : x.values) items.push_back(value_value(item));
+                    return json_value::make_array(std::move(items));
+                }
+            },
+            v.kind);
+    }
+
+    static json_value blob_type_value(const blob_type& b) {
+        object o;
+        if (!b.format.empty()) o.emplace_back("format", str(b.format));
+        if (b.dimensionality == blob_dimensionality::multipart) o.emplace_back("dimensionality", str("MULTIPART"));
+        return json_value::make_object(std::move(o));
+    }
+
+    static json_value schema_type_value(const schema_type& s) {
+        static constexpr const char* names[] = {"INTEGER", "FLOAT", "STRING", "BOOLEAN", "DATETIME", "DURATION"};
+        object o;
+        if (!s.columns.empty()) {
+            json_value::array_type cols;
+            for (const auto& c : s.columns) {
+                object col;
+                if (!c.name.empty()) col.emplace_back("name", str(c.name));
+                const auto t = static_cast<int>(c.type);
+                if (t != 0) col.emplace_back("type", t > 0 && t < 6 ? str(names[t]) : number(t));
+                cols.push_back(json_value::make_object(std::move(col)));
+            }
+            o.emplace_back("columns", json_value::make_array(std::move(cols)));
+        }
+        return json_value::make_object(std::move(o));
+    }
+
+    static json_value dataset_type_value(const structured_dataset_type& d) {
+        object o;
+        if (!d.columns.empty()) {
+            json_value::array_type cols;
+            for (const auto& c : d.columns) {
+                object col;
+                if (!c.name.empty()) col.emplace_back("name", str(c.name));
+                if (c.literal_type) col.emplace_back("literalType", literal_type_value(**c.literal_type));
+                cols.push_back(json_value::make_object(std::move(col)));
+            }
+            o.emplace_back("columns", json_value::make_array(std::move(cols)));
+        }
+        if (!d.format.empty()) o.emplace_back("format", str(d.format));
+        if (!d.external_schema_type.empty()) o.emplace_back("externalSchemaType", str(d.external_schema_type));
+        if (!d.external_schema_bytes.empty()) o.emplace_back("externalSchemaBytes", str(to_base64(d.external_schema_bytes)));
+        return json_value::make_object(std::move(o));
+    }
+
+    static std::string simple_name(simple_type t) {
+        static constexpr const char* names[] = {"NONE",     "INTEGER",  "FLOAT",  "STRING", "BOOLEAN",
+                                                "DATETIME", "DURATION", "BINARY", "ERROR",  "STRUCT"};
+        const auto i = static_cast<int>(t);
+        return i >= 0 && i < 10 ? names[i] : std::to_string(i);
+    }
+
+    // Fractions are written with 0, 3, 6 or 9 digits, as Go's jsonpb does.
+    static std::string fraction(std::int32_t nanos) {
+        if (nanos == 0) return {};
+        std::string digits = std::to_string(nanos);
+        digits.insert(0, 9 - digits.size(), '0');
+        while (digits.size() > 3 && digits.compare(digits.size() - 3, 3, "000") == 0) digits.resize(digits.size() - 3);
+        return "." + digits;
+    }
+
+    static std::string duration_text(const duration& d) {
+        const bool negative = d.seconds < 0 || d.nanos < 0;
+        const std::uint64_t secs = d.seconds < 0 ? 0 - static_cast<std::uint64_t>(d.seconds) : static_cast<std::uint64_t>(d.seconds);
+        const std::int32_t nanos = d.nanos < 0 ? -d.nanos : d.nanos;
+        return (negative ? "-" : "") + std::to_string(secs) + fraction(nanos) + "s";
+    }
+
+    // Civil date from days since 1970-01-01 (proleptic Gregorian), for RFC 3339 timestamps.
+    static std::string rfc3339(const timestamp& t) {
+        std::int64_t days = t.seconds / 86400;
+        std::int64_t rem = t.seconds % 86400;
+        if (rem < 0) {
+            rem += 86400;
+            --days;
+        }
+        const std::int64_t z = days + 719468;
+        const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+        const std::int64_t doe = z - era * 146097;
+        const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        const std::int64_t mp = (5 * doy + 2) / 153;
+        const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
+        const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
+        const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+        auto two = [](std::int64_t v) { return (v < 10 ? "0" : "") + std::to_string(v); };
+        std::string year_text = std::to_string(year);
+        if (year >= 0 && year < 1000) year_text.insert(0, 4 - year_text.size(), '0');
+        return year_text + "-" + two(month) + "-" + two(day) + "T" + two(rem / 3600) + ":" + two(rem / 60 % 60) + ":" +
+               two(rem % 60) + fraction(t.nanos) + "Z";
+    }
+};
+
+} // namespace detail
+
+/// The JSON value the Flyte backend hashes for these inputs (its jsonpb mapping of the hashified
+/// LiteralMap).
+[[nodiscard]] inline detail::json_value datacatalog_json_value(const literal_map& inputs,
+                                                               std::span<const std::string> ignored = {}) {
+    return detail::datacatalog_json::literal_map_value(datacatalog_hashified_inputs(inputs, ignored));
+}
+
+namespace keys {
+
+/// The Flyte backend's datacatalog artifact tag (flytepropeller `GenerateArtifactTagName`):
+/// `flyte_cached-` + unpadded base64url of the objecthash of the jsonpb form of the hashified
+/// inputs. Task name and version are not part of the tag (the backend keys the dataset by them);
+/// `make_key` prefixes neither. Stateless; safe to use from any thread.
+struct datacatalog {
+    [[nodiscard]] std::string make_key(std::string_view /*task_name*/, std::string_view /*cache_version*/,
+                                       const literal_map& inputs,
+                                       std::span<const std::string> ignored_inputs = {}) const {
+        return detail::datacatalog_tag_from_json(datacatalog_json_value(inputs, ignored_inputs));
+    }
+};
+
+} // namespace keys
+FLYTECACHE_NAMESPACE_END

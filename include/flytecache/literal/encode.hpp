@@ -1,0 +1,358 @@
+// flytecache — deterministic protobuf encoding of literals, identical to protobuf's
+// SerializeToString(deterministic=True)
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <flytecache/config.hpp>
+#include <flytecache/detail/protobuf.hpp>
+#include <flytecache/literal/literal.hpp>
+#include <flytecache/literal/literal_type.hpp>
+#include <flytecache/literal/protobuf_struct.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+// Rules (see tests/vectors/README.md): fields in increasing field-number order, oneof members at
+// their own number and always written once set, plain fields only when not default, present
+// sub-messages always (even empty), map entries sorted by key bytes with key and value both
+// written. The field numbers are flyteidl's core/literals.proto and core/types.proto.
+
+class literal_encoder {
+public:
+    explicit literal_encoder(proto_writer& w) noexcept : w_(w) {}
+
+    /// The encoding of flytekit_effective_inputs(m, ignored), computed without building that map:
+    /// names in `ignored` are skipped and hashes are placed while encoding.
+    template <class Ignored>
+    void flytekit_key_body(const literal_map& m, const Ignored& ignored) {
+        for_each_sorted(m.literals, [&](const std::string& name, const literal& value) {
+            if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) return;
+            const auto entry = w_.begin_message(1);
+            w_.string_field(1, name);
+            const auto v = w_.begin_message(2);
+            placed_literal_body(value);
+            w_.end_message(v);
+            w_.end_message(entry);
+        });
+    }
+
+    // flytekit's hash placement applied on the fly (see flytekit_place_hash).
+    void placed_literal_body(const literal& l) {
+        if (l.hash) {
+            if (!l.hash->empty()) w_.string_field(4, *l.hash);
+            return;
+        }
+        if (const auto* c = std::get_if<literal_collection>(&l.value)) {
+            message(2, [&] {
+                for (const auto& item : c->literals) message(1, [&] { placed_literal_body(item); });
+            });
+            return;
+        }
+        if (const auto* m = std::get_if<literal_map>(&l.value)) {
+            message(3, [&] {
+                for_each_sorted(m->literals, [&](const std::string& name, const literal& value) {
+                    message(1, [&] {
+                        w_.string_field(1, name);
+                        message(2, [&] { placed_literal_body(value); });
+                    });
+                });
+            });
+            return;
+        }
+        literal_body(l);
+    }
+
+    void literal_map_body(const literal_map& m) {
+        for_each_sorted(m.literals, [&](const std::string& name, const literal& value) {
+            const auto entry = w_.begin_message(1);
+            w_.string_field(1, name);
+            const auto v = w_.begin_message(2);
+            literal_body(value);
+            w_.end_message(v);
+            w_.end_message(entry);
+        });
+    }
+
+    void literal_body(const literal& l) {
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, scalar>) {
+                    message(1, [&] { scalar_body(v); });
+                } else if constexpr (std::is_same_v<V, literal_collection>) {
+                    message(2, [&] {
+                        for (const auto& item : v.literals) message(1, [&] { literal_body(item); });
+                    });
+                } else if constexpr (std::is_same_v<V, literal_map>) {
+                    message(3, [&] { literal_map_body(v); });
+                }
+            },
+            l.value);
+        if (l.hash && !l.hash->empty()) w_.string_field(4, *l.hash);
+        string_map(5, l.metadata);
+        if (const auto* off = std::get_if<offloaded_metadata>(&l.value)) {
+            message(8, [&] {
+                plain_string(1, off->uri);
+                if (off->size_bytes != 0) w_.uint64_field(2, off->size_bytes);
+                if (off->inferred_type) message(3, [&] { literal_type_body(*off->inferred_type); });
+            });
+        }
+    }
+
+    void scalar_body(const scalar& s) {
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, primitive>) {
+                    message(1, [&] { primitive_body(v); });
+                } else if constexpr (std::is_same_v<V, blob>) {
+                    message(2, [&] {
+                        if (v.metadata) {
+                            message(1, [&] {
+                                if (v.metadata->type) message(1, [&] { blob_type_body(*v.metadata->type); });
+                            });
+                        }
+                        plain_string(3, v.uri);
+                    });
+                } else if constexpr (std::is_same_v<V, binary>) {
+                    message(3, [&] {
+                        plain_string(1, v.value);
+                        plain_string(2, v.tag);
+                    });
+                } else if constexpr (std::is_same_v<V, schema>) {
+                    message(4, [&] {
+                        plain_string(1, v.uri);
+                        if (v.type) message(3, [&] { schema_type_body(*v.type); });
+                    });
+                } else if constexpr (std::is_same_v<V, void_value>) {
+                    message(5, [] {});
+                } else if constexpr (std::is_same_v<V, error_value>) {
+                    message(6, [&] {
+                        plain_string(1, v.failed_node_id);
+                        plain_string(2, v.message);
+                    });
+                } else if constexpr (std::is_same_v<V, protobuf_struct>) {
+                    message(7, [&] { struct_body(v); });
+                } else if constexpr (std::is_same_v<V, structured_dataset>) {
+                    message(8, [&] {
+                        plain_string(1, v.uri);
+                        if (v.metadata) {
+                            message(2, [&] {
+                                if (v.metadata->structured_dataset_type) {
+                                    message(1, [&] { dataset_type_body(*v.metadata->structured_dataset_type); });
+                                }
+                            });
+                        }
+                    });
+                } else if constexpr (std::is_same_v<V, union_value>) {
+                    message(9, [&] {
+                        if (v.value) message(1, [&] { literal_body(**v.value); });
+                        if (v.type) message(2, [&] { literal_type_body(*v.type); });
+                    });
+                } else if constexpr (std::is_same_v<V, json_bytes>) {
+                    message(10, [&] { plain_string(1, v.value); });
+                }
+            },
+            s.value);
+    }
+
+    void primitive_body(const primitive& p) {
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, std::int64_t>) {
+                    w_.int64_field(1, v);
+                } else if constexpr (std::is_same_v<V, double>) {
+                    w_.double_field(2, v);
+                } else if constexpr (std::is_same_v<V, std::string>) {
+                    w_.string_field(3, v);
+                } else if constexpr (std::is_same_v<V, bool>) {
+                    w_.bool_field(4, v);
+                } else if constexpr (std::is_same_v<V, timestamp> || std::is_same_v<V, duration>) {
+                    message(std::is_same_v<V, timestamp> ? 5U : 6U, [&] {
+                        if (v.seconds != 0) w_.int64_field(1, v.seconds);
+                        if (v.nanos != 0) w_.int32_field(2, v.nanos);
+                    });
+                }
+            },
+            p.value);
+    }
+
+    void literal_type_body(const literal_type& t) {
+        // Oneof members and plain fields interleave by field number: 1-5, metadata 6, 7-8,
+        // annotation 9, 10, structure 11, 12.
+        const auto& k = t.type;
+        if (const auto* v = std::get_if<simple_type>(&k)) w_.enum_field(1, static_cast<std::int32_t>(*v));
+        if (const auto* v = std::get_if<schema_type>(&k)) message(2, [&] { schema_type_body(*v); });
+        if (const auto* v = std::get_if<collection_type>(&k)) message(3, [&] { literal_type_body(*v->element); });
+        if (const auto* v = std::get_if<map_value_type>(&k)) message(4, [&] { literal_type_body(*v->value); });
+        if (const auto* v = std::get_if<blob_type>(&k)) message(5, [&] { blob_type_body(*v); });
+        if (t.metadata) message(6, [&] { struct_body(*t.metadata); });
+        if (const auto* v = std::get_if<enum_type>(&k)) {
+            message(7, [&] {
+                for (const auto& value : v->values) w_.string_field(1, value);
+            });
+        }
+        if (const auto* v = std::get_if<structured_dataset_type>(&k)) message(8, [&] { dataset_type_body(*v); });
+        if (t.annotation) {
+            message(9, [&] {
+                if (t.annotation->annotations) message(1, [&] { struct_body(*t.annotation->annotations); });
+            });
+        }
+        if (const auto* v = std::get_if<union_type>(&k)) {
+            message(10, [&] {
+                for (const auto& variant : v->variants) message(1, [&] { literal_type_body(variant); });
+            });
+        }
+        if (t.structure) {
+            message(11, [&] {
+                plain_string(1, t.structure->tag);
+                for_each_sorted(t.structure->dataclass_type, [&](const std::string& name, const literal_type& type) {
+                    message(2, [&] {
+                        w_.string_field(1, name);
+                        message(2, [&] { literal_type_body(type); });
+                    });
+                });
+            });
+        }
+        if (const auto* v = std::get_if<offloaded_type>(&k)) {
+            message(12, [&] {
+                if (v->actual_literal_type) message(1, [&] { literal_type_body(**v->actual_literal_type); });
+            });
+        }
+    }
+
+    void struct_body(const protobuf_struct& s) {
+        for_each_sorted(s.fields, [&](const std::string& name, const protobuf_value& value) {
+            message(1, [&] {
+                w_.string_field(1, name);
+                message(2, [&] { value_body(value); });
+            });
+        });
+    }
+
+private:
+    void value_body(const protobuf_value& v) {
+        std::visit(
+            [&](const auto& x) {
+                using X = std::decay_t<decltype(x)>;
+                if constexpr (std::is_same_v<X, protobuf_null>) {
+                    w_.enum_field(1, 0);
+                } else if constexpr (std::is_same_v<X, double>) {
+                    w_.double_field(2, x);
+                } else if constexpr (std::is_same_v<X, std::string>) {
+                    w_.string_field(3, x);
+                } else if constexpr (std::is_same_v<X, bool>) {
+                    w_.bool_field(4, x);
+                } else if constexpr (std::is_same_v<X, box<protobuf_struct>>) {
+                    message(5, [&] { struct_body(*x); });
+                } else if constexpr (std::is_same_v<X, protobuf_list>) {
+                    message(6, [&] {
+                        for (const auto& item : x.values) message(1, [&] { value_body(item); });
+                    });
+                }
+            },
+            v.kind);
+    }
+
+    void blob_type_body(const blob_type& b) {
+        plain_string(1, b.format);
+        if (b.dimensionality != blob_dimensionality::single) {
+            w_.enum_field(2, static_cast<std::int32_t>(b.dimensionality));
+        }
+    }
+
+    void schema_type_body(const schema_type& s) {
+        for (const auto& c : s.columns) {
+            message(3, [&] {
+                plain_string(1, c.name);
+                if (c.type != schema_column_type::integer) w_.enum_field(2, static_cast<std::int32_t>(c.type));
+            });
+        }
+    }
+
+    void dataset_type_body(const structured_dataset_type& d) {
+        for (const auto& c : d.columns) {
+            message(1, [&] {
+                plain_string(1, c.name);
+                if (c.literal_type) message(2, [&] { literal_type_body(**c.literal_type); });
+            });
+        }
+        plain_string(2, d.format);
+        plain_string(3, d.external_schema_type);
+        plain_string(4, d.external_schema_bytes);
+    }
+
+    void string_map(std::uint32_t field, const std::vector<std::pair<std::string, std::string>>& entries) {
+        for_each_sorted(entries, [&](const std::string& k, const std::string& v) {
+            message(field, [&] {
+                w_.string_field(1, k);
+                w_.string_field(2, v);
+            });
+        });
+    }
+
+    void plain_string(std::uint32_t field, std::string_view s) {
+        if (!s.empty()) w_.string_field(field, s);
+    }
+
+    template <class Body>
+    void message(std::uint32_t field, Body&& body) {
+        const auto marker = w_.begin_message(field);
+        body();
+        w_.end_message(marker);
+    }
+
+    // Map entries are written sorted by key; the model keeps them sorted already, so sorting (of
+    // pointers, never of the values) happens only for hand-built unsorted input.
+    template <class K, class V, class F>
+    static void for_each_sorted(const std::vector<std::pair<K, V>>& entries, F&& f) {
+        const bool sorted = std::is_sorted(entries.begin(), entries.end(),
+                                           [](const auto& a, const auto& b) { return a.first < b.first; });
+        if (sorted) {
+            for (const auto& [k, v] : entries) f(k, v);
+            return;
+        }
+        std::vector<const std::pair<K, V>*> order;
+        order.reserve(entries.size());
+        for (const auto& e : entries) order.push_back(&e);
+        std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+        for (const auto* e : order) f(e->first, e->second);
+    }
+
+    proto_writer& w_;
+};
+
+} // namespace detail
+
+/// The deterministic protobuf encoding of a LiteralMap: the bytes flytekit hashes for a local cache
+/// key, and what flytecache stores.
+[[nodiscard]] inline std::string encode(const literal_map& m) {
+    detail::proto_writer w;
+    detail::literal_encoder(w).literal_map_body(m);
+    return w.take();
+}
+
+/// The deterministic protobuf encoding of a Literal.
+[[nodiscard]] inline std::string encode(const literal& l) {
+    detail::proto_writer w;
+    detail::literal_encoder(w).literal_body(l);
+    return w.take();
+}
+
+/// The deterministic protobuf encoding of a LiteralType.
+[[nodiscard]] inline std::string encode(const literal_type& t) {
+    detail::proto_writer w;
+    detail::literal_encoder(w).literal_type_body(t);
+    return w.take();
+}
+
+FLYTECACHE_NAMESPACE_END

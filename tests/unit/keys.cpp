@@ -1,0 +1,99 @@
+// flytecache — golden vectors of cache_keys.json: deterministic encoding, joblib framing, flytekit
+// local cache keys
+// SPDX-License-Identifier: MIT
+#include "../support/literal_schema.hpp"
+#include "../support/vectors.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+namespace fc = flytecache;
+using flytecache_test::load_vectors;
+
+namespace {
+
+std::vector<std::string> ignored_from(const fc::detail::json_value& v) {
+    std::vector<std::string> out;
+    for (const auto& name : v.at("ignored_inputs").as_array()) out.push_back(name.as_string());
+    return out;
+}
+
+std::string pattern(std::size_t n) {
+    std::string data(n, '\0');
+    for (std::size_t i = 0; i < n; ++i) data[i] = static_cast<char>((7 * i + 3) % 256);
+    return data;
+}
+
+} // namespace
+
+TEST_CASE("joblib framing table") {
+    const auto doc = load_vectors("cache_keys.json");
+    const auto& table = doc.at("joblib_framing").as_array();
+    REQUIRE(table.size() >= 5);
+    for (const auto& row : table) {
+        const auto n = static_cast<std::size_t>(row.at("length").as_int64());
+        CAPTURE(n);
+        CHECK(fc::to_hex(fc::joblib_frame_header(n)) == row.at("header_hex").as_string());
+        CHECK(row.at("trailer_hex").as_string() == "2e");
+        CHECK(fc::joblib_hash(pattern(n)) == row.at("md5").as_string());
+    }
+}
+
+TEST_CASE("every cache_keys.json vector: encoding, joblib hash and flytekit local key") {
+    const auto doc = load_vectors("cache_keys.json");
+    const auto& vectors = doc.at("vectors").as_array();
+    REQUIRE(vectors.size() >= 50);
+    const fc::keys::flytekit_local scheme;
+    static_assert(fc::key_scheme<fc::keys::flytekit_local>);
+    for (const auto& v : vectors) {
+        const std::string id = v.at("id").as_string();
+        CAPTURE(id);
+        const fc::literal_map inputs = flytecache_test::literal_map_from(v.at("inputs"));
+        const fc::literal_map expected_effective = flytecache_test::literal_map_from(v.at("effective_inputs"));
+        const auto ignored = ignored_from(v);
+
+        // Hash placement and ignore rules give the vector's effective map.
+        const fc::literal_map effective = fc::flytekit_effective_inputs(inputs, ignored);
+        // Compared through their encodings: == on literals follows IEEE (NaN != NaN).
+        CHECK(fc::encode(effective) == fc::encode(expected_effective));
+
+        // Deterministic encoding.
+        const std::string bytes = fc::encode(effective);
+        const auto& serialized = v.at("serialized");
+        CHECK(bytes.size() == static_cast<std::size_t>(serialized.at("length").as_int64()));
+        CHECK(fc::sha256_hex(bytes) == serialized.at("sha256").as_string());
+        if (const auto* hex = serialized.find("hex")) CHECK(fc::to_hex(bytes) == hex->as_string());
+
+        // joblib framing and hash, then the key; the key path encodes without building the map.
+        CHECK(fc::to_hex(fc::joblib_frame_header(bytes.size())) == v.at("joblib_frame_header_hex").as_string());
+        CHECK(fc::joblib_hash(bytes) == v.at("joblib_hash").as_string());
+        CHECK(scheme.make_key(v.at("task_name").as_string(), v.at("cache_version").as_string(), inputs, ignored) ==
+              v.at("cache_key").as_string());
+    }
+}
+
+TEST_CASE("flytekit's own anchors") {
+    const fc::keys::flytekit_local scheme;
+    CHECK(scheme.make_key("t.produce_dc", "1", fc::literal_map{}) == "t.produce_dc-1-ea65cfadb0079394a8be1f4aa1e96e2b");
+}
+
+TEST_CASE("every cache_keys.json vector: datacatalog hashified inputs, objecthash and tag") {
+    const auto doc = load_vectors("cache_keys.json");
+    const fc::keys::datacatalog scheme;
+    static_assert(fc::key_scheme<fc::keys::datacatalog>);
+    for (const auto& v : doc.at("vectors").as_array()) {
+        const std::string id = v.at("id").as_string();
+        CAPTURE(id);
+        const fc::literal_map inputs = flytecache_test::literal_map_from(v.at("inputs"));
+        const auto ignored = ignored_from(v);
+        const auto& dc = v.at("datacatalog");
+        const fc::literal_map expected = flytecache_test::literal_map_from(dc.at("hashified_inputs"));
+        CHECK(fc::encode(fc::datacatalog_hashified_inputs(inputs, ignored)) == fc::encode(expected));
+        const auto json = fc::datacatalog_json_value(inputs, ignored);
+        CHECK(fc::to_hex(fc::detail::objecthash(json)) == dc.at("objecthash_hex").as_string());
+        CHECK(scheme.make_key(v.at("task_name").as_string(), v.at("cache_version").as_string(), inputs, ignored) ==
+              dc.at("tag").as_string());
+    }
+}
