@@ -11,7 +11,9 @@ import json
 import subprocess
 import sys
 
-PAIRS = [("get_version", "raw_openssl"), ("constant_evaluated", "runtime_salt")]
+PAIRS = [("get_version", "raw_openssl"), ("constant_evaluated", "runtime_salt"),
+         ("flytekit_local", "md5_floor"), ("native", "md5_floor"), ("datacatalog", "md5_floor"),
+         ("encode", "md5_floor")]
 
 
 def main() -> int:
@@ -29,7 +31,7 @@ def main() -> int:
     print(f"{'case':<24}{'ours':>12}{'baseline':>12}{'ratio':>8}   baseline")
     for ours, base in PAIRS:
         names = [n for n in median if n.startswith(ours + "/")]
-        for name in sorted(names, key=lambda n: int(n.rsplit("/", 1)[1])):
+        for name in sorted(names, key=lambda n: (len(n), n)):
             suffix = name.split("/", 1)[1]
             other = f"{base}/{suffix}"
             if other not in median:

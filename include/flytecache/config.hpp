@@ -16,6 +16,14 @@
     }                                                                                              \
     }
 
+// Forces inlining of the few tiny functions on the cache-key hot path (the protobuf writer), which
+// GCC otherwise leaves as calls.
+#if defined(__GNUC__) || defined(__clang__)
+#    define FLYTECACHE_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#    define FLYTECACHE_ALWAYS_INLINE inline
+#endif
+
 #if __cplusplus < 202002L && !defined(_MSVC_LANG)
 #    error "flytecache requires C++20 (-std=c++20 or newer)"
 #endif

@@ -28,6 +28,7 @@
 #include <flytecache/key/datacatalog.hpp>
 #include <flytecache/key/flytekit_local.hpp>
 #include <flytecache/key/key_scheme.hpp>
+#include <flytecache/key/native.hpp>
 
 #include <flytecache/policy/cache.hpp>
 #include <flytecache/policy/cache_policy.hpp>

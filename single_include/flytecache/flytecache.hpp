@@ -38,6 +38,14 @@
     }                                                                                              \
     }
 
+// Forces inlining of the few tiny functions on the cache-key hot path (the protobuf writer), which
+// GCC otherwise leaves as calls.
+#if defined(__GNUC__) || defined(__clang__)
+#    define FLYTECACHE_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#    define FLYTECACHE_ALWAYS_INLINE inline
+#endif
+
 #if __cplusplus < 202002L && !defined(_MSVC_LANG)
 #    error "flytecache requires C++20 (-std=c++20 or newer)"
 #endif
@@ -1804,6 +1812,7 @@ FLYTECACHE_NAMESPACE_END
 
 
 #include <cassert>
+#include <cstring>
 #include <limits>
 
 FLYTECACHE_NAMESPACE_BEGIN
@@ -1845,57 +1854,73 @@ public:
     proto_writer() = default;
 
     /// Starts with `buffer`'s contents (new bytes are appended after them), reusing its capacity.
-    explicit proto_writer(std::string buffer) noexcept : buf_(std::move(buffer)) {}
+    explicit proto_writer(std::string buffer) noexcept : buf_(std::move(buffer)), len_(buf_.size()) {}
 
+    /// The bytes written so far, as a string the caller may also append to directly.
+    [[nodiscard]] std::string& bytes() {
+        sync();
+        buf_.resize(len_);
+        exposed_ = true;
+        return buf_;
+    }
     /// The bytes written so far.
-    [[nodiscard]] std::string& bytes() noexcept { return buf_; }
-    [[nodiscard]] const std::string& bytes() const noexcept { return buf_; }
+    [[nodiscard]] std::string_view bytes() const noexcept {
+        return std::string_view(buf_.data(), exposed_ ? buf_.size() : len_);
+    }
 
     /// Moves the bytes out, leaving the writer empty.
-    [[nodiscard]] std::string take() noexcept { return std::exchange(buf_, std::string{}); }
+    [[nodiscard]] std::string take() {
+        sync();
+        buf_.resize(len_);
+        len_ = 0;
+        return std::exchange(buf_, std::string{});
+    }
 
     /// Drops the bytes but keeps the capacity, for reuse on a hot path.
-    void clear() noexcept { buf_.clear(); }
-    void reserve(std::size_t n) { buf_.reserve(n); }
-    [[nodiscard]] std::size_t size() const noexcept { return buf_.size(); }
+    void clear() noexcept {
+        exposed_ = false;
+        len_ = 0;
+    }
+    void reserve(std::size_t n) {
+        sync();
+        if (buf_.size() < n) buf_.resize(n);
+    }
+    [[nodiscard]] std::size_t size() const noexcept { return exposed_ ? buf_.size() : len_; }
 
     // ----- raw encodings ------------------------------------------------------------------------
 
     /// Base-128 varint, least significant group first.
     void varint(std::uint64_t v) {
-        if (v < 0x80u) {
-            buf_.push_back(static_cast<char>(v));
-            return;
-        }
-        char tmp[10];
-        std::size_t n = 0;
+        char* out = grow(varint_size(v));
         while (v >= 0x80u) {
-            tmp[n++] = static_cast<char>((v & 0x7Fu) | 0x80u);
+            *out++ = static_cast<char>((v & 0x7Fu) | 0x80u);
             v >>= 7;
         }
-        tmp[n++] = static_cast<char>(v);
-        buf_.append(tmp, n);
+        *out = static_cast<char>(v);
     }
 
     /// A field key: `(field << 3) | wire_type`.
     /// @pre 1 <= field <= 2^29 - 1
-    void tag(std::uint32_t field, wire_type type) {
+    FLYTECACHE_ALWAYS_INLINE void tag(std::uint32_t field, wire_type type) {
         assert(field >= 1 && field <= proto_max_field_number);
-        varint((std::uint64_t{field} << 3) | static_cast<std::uint64_t>(type));
+        const std::uint64_t key = (std::uint64_t{field} << 3) | static_cast<std::uint64_t>(type);
+        if (key < 0x80u) {
+            *grow(1) = static_cast<char>(key);
+        } else {
+            varint(key);
+        }
     }
 
     /// Eight bytes, little-endian.
     void fixed64(std::uint64_t v) {
-        char tmp[8];
-        for (std::size_t i = 0; i < 8; ++i) tmp[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
-        buf_.append(tmp, 8);
+        char* out = grow(8);
+        for (std::size_t i = 0; i < 8; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
     }
 
     /// Four bytes, little-endian.
     void fixed32(std::uint32_t v) {
-        char tmp[4];
-        for (std::size_t i = 0; i < 4; ++i) tmp[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
-        buf_.append(tmp, 4);
+        char* out = grow(4);
+        for (std::size_t i = 0; i < 4; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
     }
 
     // ----- fields (always written; see the class comment) ----------------------------------------
@@ -1920,7 +1945,7 @@ public:
 
     void bool_field(std::uint32_t field, bool v) {
         tag(field, wire_type::varint);
-        buf_.push_back(v ? '\1' : '\0');
+        *grow(1) = v ? '\1' : '\0';
     }
 
     /// An enum is encoded as an `int32` (negative values take ten bytes).
@@ -1942,7 +1967,7 @@ public:
     void string_field(std::uint32_t field, std::string_view v) {
         tag(field, wire_type::length_delimited);
         varint(v.size());
-        buf_.append(v);
+        if (!v.empty()) std::memcpy(grow(v.size()), v.data(), v.size());
     }
 
     /// `bytes`: tag, length, bytes.
@@ -1952,23 +1977,31 @@ public:
 
     /// Opens an embedded message: writes its tag and reserves one length byte. Returns the marker
     /// to hand to end_message(). Nested begin/end pairs must be properly bracketed.
-    [[nodiscard]] std::size_t begin_message(std::uint32_t field) {
+    [[nodiscard]] FLYTECACHE_ALWAYS_INLINE std::size_t begin_message(std::uint32_t field) {
         tag(field, wire_type::length_delimited);
-        buf_.push_back('\0');
-        return buf_.size();
+        *grow(1) = '\0';
+        return len_;
     }
 
     /// Closes the message opened by begin_message(): writes its length in the reserved byte,
     /// shifting the body right when the length takes more than one byte.
-    void end_message(std::size_t marker) {
-        assert(marker >= 1 && marker <= buf_.size());
-        const std::size_t length = buf_.size() - marker;
+    FLYTECACHE_ALWAYS_INLINE void end_message(std::size_t marker) {
+        sync();
+        assert(marker >= 1 && marker <= len_);
+        const std::size_t length = len_ - marker;
         if (length < 0x80u) {  // the common case: one byte, already reserved
             buf_[marker - 1] = static_cast<char>(length);
             return;
         }
+        end_long_message(marker, length);
+    }
+
+private:
+    void end_long_message(std::size_t marker, std::size_t length) {
         const std::size_t n = varint_size(length);
-        buf_.insert(marker, n - 1, '\0');
+        grow(n - 1);
+        char* body = buf_.data() + marker;
+        std::memmove(body + (n - 1), body, length);
         std::uint64_t v = length;
         char* out = buf_.data() + (marker - 1);
         for (std::size_t i = 0; i + 1 < n; ++i) {
@@ -1978,8 +2011,33 @@ public:
         out[n - 1] = static_cast<char>(v);
     }
 
-private:
+    // buf_ holds len_ meaningful bytes followed by spare room, so writes are plain stores behind
+    // one capacity check (std::string::push_back is an out-of-line call in libstdc++, and was the
+    // encoder's largest cost). After bytes() hands out the string, its size is the truth again.
+    void sync() noexcept {
+        if (exposed_) {
+            len_ = buf_.size();
+            exposed_ = false;
+        }
+    }
+
+    FLYTECACHE_ALWAYS_INLINE char* grow(std::size_t n) {
+        sync();
+        if (buf_.size() - len_ < n) grow_slow(n);
+        char* out = buf_.data() + len_;
+        len_ += n;
+        return out;
+    }
+
+    void grow_slow(std::size_t n) {
+        std::size_t want = buf_.size() < 64 ? 64 : buf_.size() * 2;
+        if (want < len_ + n) want = len_ + n;
+        buf_.resize(want);
+    }
+
     std::string buf_;
+    std::size_t len_ = 0;
+    bool exposed_ = false;
 };
 
 /// Reads protobuf wire format from a non-owning view of untrusted bytes.
@@ -2625,6 +2683,7 @@ public:
     }
 
     void literal_body(const literal& l) {
+        if (write_primitive_literal(l)) return;
         std::visit(
             [&](const auto& v) {
                 using V = std::decay_t<decltype(v)>;
@@ -2648,6 +2707,51 @@ public:
                 if (off->inferred_type) message(3, [&] { literal_type_body(*off->inferred_type); });
             });
         }
+    }
+
+    // The overwhelmingly common literal — a bare primitive — has a length computable up front, so
+    // its two enclosing messages are written with their lengths directly instead of being patched.
+    bool write_primitive_literal(const literal& l) {
+        if (l.hash || !l.metadata.empty()) return false;
+        const auto* s = std::get_if<scalar>(&l.value);
+        if (s == nullptr) return false;
+        const auto* p = std::get_if<primitive>(&s->value);
+        if (p == nullptr) return false;
+        const std::size_t body = primitive_size(*p);
+        const std::size_t scalar_size = 1 + varint_size(body) + body;
+        w_.tag(1, wire_type::length_delimited);
+        w_.varint(scalar_size);
+        w_.tag(1, wire_type::length_delimited);
+        w_.varint(body);
+        primitive_body(*p);
+        return true;
+    }
+
+    static std::size_t time_body_size(std::int64_t seconds, std::int32_t nanos) noexcept {
+        return (seconds != 0 ? 1 + varint_size(static_cast<std::uint64_t>(seconds)) : 0) +
+               (nanos != 0 ? 1 + varint_size(static_cast<std::uint64_t>(std::int64_t{nanos})) : 0);
+    }
+
+    static std::size_t primitive_size(const primitive& p) noexcept {
+        return std::visit(
+            [](const auto& v) -> std::size_t {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, std::int64_t>) {
+                    return 1 + varint_size(static_cast<std::uint64_t>(v));
+                } else if constexpr (std::is_same_v<V, double>) {
+                    return 9;
+                } else if constexpr (std::is_same_v<V, std::string>) {
+                    return 1 + varint_size(v.size()) + v.size();
+                } else if constexpr (std::is_same_v<V, bool>) {
+                    return 2;
+                } else if constexpr (std::is_same_v<V, timestamp> || std::is_same_v<V, duration>) {
+                    const std::size_t body = time_body_size(v.seconds, v.nanos);
+                    return 1 + varint_size(body) + body;
+                } else {
+                    return 0;
+                }
+            },
+            p.value);
     }
 
     void scalar_body(const scalar& s) {
@@ -3392,6 +3496,51 @@ concept key_scheme = requires(const K& k, std::string_view task_name, std::strin
 
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/key/key_scheme.hpp
+// ---- begin flytecache/key/native.hpp
+// flytecache — the native cache-key scheme: the fastest stable key, for C++-only caches
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace keys {
+
+/// The fastest stable key flytecache makes, for caches that only C++ reads:
+/// `{task_name}-{cache_version}-{43 characters of base64url}`.
+///
+/// Format: the suffix is unpadded base64url of SHA-256 over a protobuf-framed record — field 1 the
+/// task name, field 2 the cache version, field 3 the deterministic encoding of the inputs with
+/// flytekit's ignore and hash-placement rules applied. So it treats inputs exactly as
+/// `flytekit_local` does (an input's hash stands for its value, ignored inputs never count), but
+/// skips joblib's pickle framing and uses SHA-256 (hardware-accelerated where the CPU has SHA
+/// extensions) instead of MD5; and because the name and version are hashed with their lengths, a
+/// task "a-b" at version "c" and a task "a" at version "b-c" cannot collide, which the readable
+/// prefix alone could.
+///
+/// Stability: the same inputs give the same key on every platform and in every release of this
+/// major version (ABI namespace `flytecache::v0`); a change to the format would come with a new
+/// ABI namespace, never silently. Stateless; safe to use from any thread.
+struct native {
+    [[nodiscard]] std::string make_key(std::string_view task_name, std::string_view cache_version,
+                                       const literal_map& inputs,
+                                       std::span<const std::string> ignored_inputs = {}) const {
+        detail::proto_writer w;
+        w.string_field(1, task_name);
+        w.string_field(2, cache_version);
+        const auto body = w.begin_message(3);
+        detail::literal_encoder(w).flytekit_key_body(inputs, ignored_inputs);
+        w.end_message(body);
+        std::string key;
+        key.reserve(task_name.size() + cache_version.size() + 45);
+        key.append(task_name).append("-").append(cache_version).append("-");
+        key.append(to_base64url(sha256_of(w.bytes())));
+        return key;
+    }
+};
+
+} // namespace keys
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/key/native.hpp
 
 // ---- begin flytecache/policy/cache.hpp
 // flytecache — cache<Policies...>: a task's cache configuration and its version (flytekit's Cache)

@@ -97,3 +97,29 @@ TEST_CASE("every cache_keys.json vector: datacatalog hashified inputs, objecthas
               dc.at("tag").as_string());
     }
 }
+
+TEST_CASE("native keys: format, boundaries, ignored inputs and hash placement") {
+    const fc::keys::native scheme;
+    static_assert(fc::key_scheme<fc::keys::native>);
+    auto int_literal = [](std::int64_t v) { return fc::literal{fc::scalar{fc::primitive{v}}, std::nullopt, {}}; };
+    const fc::literal_map inputs{{"a", int_literal(1)}, {"seed", int_literal(42)}};
+    const std::string key = scheme.make_key("train", "v3", inputs);
+    REQUIRE(key.size() == std::string("train-v3-").size() + 43);
+    CHECK(key.starts_with("train-v3-"));
+    CHECK(key.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == std::string::npos);
+    // Pinned: the format is a stability promise within the v0 ABI namespace.
+    CHECK(scheme.make_key("t", "v1", fc::literal_map{}) == "t-v1-" + fc::to_base64url(fc::sha256_of(std::string("\x0a\x01t\x12\x02v1\x1a\x00", 9))));
+    // Task and version are hashed with their lengths: the readable prefix may collide, the key not.
+    CHECK(scheme.make_key("a-b", "c", inputs) != scheme.make_key("a", "b-c", inputs));
+    // Ignored inputs do not count; other inputs do.
+    const fc::literal_map other_seed{{"a", int_literal(1)}, {"seed", int_literal(7)}};
+    const std::vector<std::string> ignored{"seed"};
+    CHECK(scheme.make_key("train", "v3", inputs, ignored) == scheme.make_key("train", "v3", other_seed, ignored));
+    CHECK(scheme.make_key("train", "v3", inputs) != scheme.make_key("train", "v3", other_seed));
+    // A hashed literal stands for its value, as in flytekit's scheme.
+    fc::literal hashed_a = int_literal(1);
+    hashed_a.hash = "content-hash";
+    fc::literal hashed_b = int_literal(2);
+    hashed_b.hash = "content-hash";
+    CHECK(scheme.make_key("t", "v", fc::literal_map{{"x", hashed_a}}) == scheme.make_key("t", "v", fc::literal_map{{"x", hashed_b}}));
+}

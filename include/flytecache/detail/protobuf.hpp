@@ -9,6 +9,7 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -53,57 +54,73 @@ public:
     proto_writer() = default;
 
     /// Starts with `buffer`'s contents (new bytes are appended after them), reusing its capacity.
-    explicit proto_writer(std::string buffer) noexcept : buf_(std::move(buffer)) {}
+    explicit proto_writer(std::string buffer) noexcept : buf_(std::move(buffer)), len_(buf_.size()) {}
 
+    /// The bytes written so far, as a string the caller may also append to directly.
+    [[nodiscard]] std::string& bytes() {
+        sync();
+        buf_.resize(len_);
+        exposed_ = true;
+        return buf_;
+    }
     /// The bytes written so far.
-    [[nodiscard]] std::string& bytes() noexcept { return buf_; }
-    [[nodiscard]] const std::string& bytes() const noexcept { return buf_; }
+    [[nodiscard]] std::string_view bytes() const noexcept {
+        return std::string_view(buf_.data(), exposed_ ? buf_.size() : len_);
+    }
 
     /// Moves the bytes out, leaving the writer empty.
-    [[nodiscard]] std::string take() noexcept { return std::exchange(buf_, std::string{}); }
+    [[nodiscard]] std::string take() {
+        sync();
+        buf_.resize(len_);
+        len_ = 0;
+        return std::exchange(buf_, std::string{});
+    }
 
     /// Drops the bytes but keeps the capacity, for reuse on a hot path.
-    void clear() noexcept { buf_.clear(); }
-    void reserve(std::size_t n) { buf_.reserve(n); }
-    [[nodiscard]] std::size_t size() const noexcept { return buf_.size(); }
+    void clear() noexcept {
+        exposed_ = false;
+        len_ = 0;
+    }
+    void reserve(std::size_t n) {
+        sync();
+        if (buf_.size() < n) buf_.resize(n);
+    }
+    [[nodiscard]] std::size_t size() const noexcept { return exposed_ ? buf_.size() : len_; }
 
     // ----- raw encodings ------------------------------------------------------------------------
 
     /// Base-128 varint, least significant group first.
     void varint(std::uint64_t v) {
-        if (v < 0x80u) {
-            buf_.push_back(static_cast<char>(v));
-            return;
-        }
-        char tmp[10];
-        std::size_t n = 0;
+        char* out = grow(varint_size(v));
         while (v >= 0x80u) {
-            tmp[n++] = static_cast<char>((v & 0x7Fu) | 0x80u);
+            *out++ = static_cast<char>((v & 0x7Fu) | 0x80u);
             v >>= 7;
         }
-        tmp[n++] = static_cast<char>(v);
-        buf_.append(tmp, n);
+        *out = static_cast<char>(v);
     }
 
     /// A field key: `(field << 3) | wire_type`.
     /// @pre 1 <= field <= 2^29 - 1
-    void tag(std::uint32_t field, wire_type type) {
+    FLYTECACHE_ALWAYS_INLINE void tag(std::uint32_t field, wire_type type) {
         assert(field >= 1 && field <= proto_max_field_number);
-        varint((std::uint64_t{field} << 3) | static_cast<std::uint64_t>(type));
+        const std::uint64_t key = (std::uint64_t{field} << 3) | static_cast<std::uint64_t>(type);
+        if (key < 0x80u) {
+            *grow(1) = static_cast<char>(key);
+        } else {
+            varint(key);
+        }
     }
 
     /// Eight bytes, little-endian.
     void fixed64(std::uint64_t v) {
-        char tmp[8];
-        for (std::size_t i = 0; i < 8; ++i) tmp[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
-        buf_.append(tmp, 8);
+        char* out = grow(8);
+        for (std::size_t i = 0; i < 8; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
     }
 
     /// Four bytes, little-endian.
     void fixed32(std::uint32_t v) {
-        char tmp[4];
-        for (std::size_t i = 0; i < 4; ++i) tmp[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
-        buf_.append(tmp, 4);
+        char* out = grow(4);
+        for (std::size_t i = 0; i < 4; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
     }
 
     // ----- fields (always written; see the class comment) ----------------------------------------
@@ -128,7 +145,7 @@ public:
 
     void bool_field(std::uint32_t field, bool v) {
         tag(field, wire_type::varint);
-        buf_.push_back(v ? '\1' : '\0');
+        *grow(1) = v ? '\1' : '\0';
     }
 
     /// An enum is encoded as an `int32` (negative values take ten bytes).
@@ -150,7 +167,7 @@ public:
     void string_field(std::uint32_t field, std::string_view v) {
         tag(field, wire_type::length_delimited);
         varint(v.size());
-        buf_.append(v);
+        if (!v.empty()) std::memcpy(grow(v.size()), v.data(), v.size());
     }
 
     /// `bytes`: tag, length, bytes.
@@ -160,23 +177,31 @@ public:
 
     /// Opens an embedded message: writes its tag and reserves one length byte. Returns the marker
     /// to hand to end_message(). Nested begin/end pairs must be properly bracketed.
-    [[nodiscard]] std::size_t begin_message(std::uint32_t field) {
+    [[nodiscard]] FLYTECACHE_ALWAYS_INLINE std::size_t begin_message(std::uint32_t field) {
         tag(field, wire_type::length_delimited);
-        buf_.push_back('\0');
-        return buf_.size();
+        *grow(1) = '\0';
+        return len_;
     }
 
     /// Closes the message opened by begin_message(): writes its length in the reserved byte,
     /// shifting the body right when the length takes more than one byte.
-    void end_message(std::size_t marker) {
-        assert(marker >= 1 && marker <= buf_.size());
-        const std::size_t length = buf_.size() - marker;
+    FLYTECACHE_ALWAYS_INLINE void end_message(std::size_t marker) {
+        sync();
+        assert(marker >= 1 && marker <= len_);
+        const std::size_t length = len_ - marker;
         if (length < 0x80u) {  // the common case: one byte, already reserved
             buf_[marker - 1] = static_cast<char>(length);
             return;
         }
+        end_long_message(marker, length);
+    }
+
+private:
+    void end_long_message(std::size_t marker, std::size_t length) {
         const std::size_t n = varint_size(length);
-        buf_.insert(marker, n - 1, '\0');
+        grow(n - 1);
+        char* body = buf_.data() + marker;
+        std::memmove(body + (n - 1), body, length);
         std::uint64_t v = length;
         char* out = buf_.data() + (marker - 1);
         for (std::size_t i = 0; i + 1 < n; ++i) {
@@ -186,8 +211,33 @@ public:
         out[n - 1] = static_cast<char>(v);
     }
 
-private:
+    // buf_ holds len_ meaningful bytes followed by spare room, so writes are plain stores behind
+    // one capacity check (std::string::push_back is an out-of-line call in libstdc++, and was the
+    // encoder's largest cost). After bytes() hands out the string, its size is the truth again.
+    void sync() noexcept {
+        if (exposed_) {
+            len_ = buf_.size();
+            exposed_ = false;
+        }
+    }
+
+    FLYTECACHE_ALWAYS_INLINE char* grow(std::size_t n) {
+        sync();
+        if (buf_.size() - len_ < n) grow_slow(n);
+        char* out = buf_.data() + len_;
+        len_ += n;
+        return out;
+    }
+
+    void grow_slow(std::size_t n) {
+        std::size_t want = buf_.size() < 64 ? 64 : buf_.size() * 2;
+        if (want < len_ + n) want = len_ + n;
+        buf_.resize(want);
+    }
+
     std::string buf_;
+    std::size_t len_ = 0;
+    bool exposed_ = false;
 };
 
 /// Reads protobuf wire format from a non-owning view of untrusted bytes.

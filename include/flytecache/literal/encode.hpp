@@ -82,6 +82,7 @@ public:
     }
 
     void literal_body(const literal& l) {
+        if (write_primitive_literal(l)) return;
         std::visit(
             [&](const auto& v) {
                 using V = std::decay_t<decltype(v)>;
@@ -105,6 +106,51 @@ public:
                 if (off->inferred_type) message(3, [&] { literal_type_body(*off->inferred_type); });
             });
         }
+    }
+
+    // The overwhelmingly common literal — a bare primitive — has a length computable up front, so
+    // its two enclosing messages are written with their lengths directly instead of being patched.
+    bool write_primitive_literal(const literal& l) {
+        if (l.hash || !l.metadata.empty()) return false;
+        const auto* s = std::get_if<scalar>(&l.value);
+        if (s == nullptr) return false;
+        const auto* p = std::get_if<primitive>(&s->value);
+        if (p == nullptr) return false;
+        const std::size_t body = primitive_size(*p);
+        const std::size_t scalar_size = 1 + varint_size(body) + body;
+        w_.tag(1, wire_type::length_delimited);
+        w_.varint(scalar_size);
+        w_.tag(1, wire_type::length_delimited);
+        w_.varint(body);
+        primitive_body(*p);
+        return true;
+    }
+
+    static std::size_t time_body_size(std::int64_t seconds, std::int32_t nanos) noexcept {
+        return (seconds != 0 ? 1 + varint_size(static_cast<std::uint64_t>(seconds)) : 0) +
+               (nanos != 0 ? 1 + varint_size(static_cast<std::uint64_t>(std::int64_t{nanos})) : 0);
+    }
+
+    static std::size_t primitive_size(const primitive& p) noexcept {
+        return std::visit(
+            [](const auto& v) -> std::size_t {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, std::int64_t>) {
+                    return 1 + varint_size(static_cast<std::uint64_t>(v));
+                } else if constexpr (std::is_same_v<V, double>) {
+                    return 9;
+                } else if constexpr (std::is_same_v<V, std::string>) {
+                    return 1 + varint_size(v.size()) + v.size();
+                } else if constexpr (std::is_same_v<V, bool>) {
+                    return 2;
+                } else if constexpr (std::is_same_v<V, timestamp> || std::is_same_v<V, duration>) {
+                    const std::size_t body = time_body_size(v.seconds, v.nanos);
+                    return 1 + varint_size(body) + body;
+                } else {
+                    return 0;
+                }
+            },
+            p.value);
     }
 
     void scalar_body(const scalar& s) {
