@@ -2274,6 +2274,61 @@ private:
 } // namespace detail
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/box.hpp
+// ---- begin flytecache/detail/time_text.hpp
+// flytecache — protobuf Timestamp and Duration as text (RFC 3339 and "1.500s"), as protobuf's JSON
+// mapping writes them
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+// Fractions are written with 0, 3, 6 or 9 digits, as Go's jsonpb (and protobuf's JSON mapping) do.
+inline std::string nanos_fraction(std::int32_t nanos) {
+    if (nanos == 0) return {};
+    std::string digits = std::to_string(nanos);
+    digits.insert(0, 9 - digits.size(), '0');
+    while (digits.size() > 3 && digits.compare(digits.size() - 3, 3, "000") == 0) digits.resize(digits.size() - 3);
+    return "." + digits;
+}
+
+/// "1.500s", "-1.500s", "0s": seconds and nanos share a sign.
+inline std::string duration_text(std::int64_t seconds, std::int32_t nanos) {
+    const bool negative = seconds < 0 || nanos < 0;
+    const std::uint64_t secs =
+        seconds < 0 ? 0 - static_cast<std::uint64_t>(seconds) : static_cast<std::uint64_t>(seconds);
+    return (negative ? "-" : "") + std::to_string(secs) + nanos_fraction(nanos < 0 ? -nanos : nanos) + "s";
+}
+
+/// RFC 3339 in UTC with a "Z" suffix, from seconds since the Unix epoch (proleptic Gregorian).
+inline std::string rfc3339_text(std::int64_t seconds, std::int32_t nanos) {
+    std::int64_t days = seconds / 86400;
+    std::int64_t rem = seconds % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        --days;
+    }
+    // Civil date from a day count: eras of 400 years (146097 days) starting on March 1st.
+    const std::int64_t z = days + 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const std::int64_t doe = z - era * 146097;
+    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const std::int64_t mp = (5 * doy + 2) / 153;
+    const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
+    const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
+    const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    auto two = [](std::int64_t v) { return (v < 10 ? "0" : "") + std::to_string(v); };
+    std::string year_text = std::to_string(year);
+    if (year >= 0 && year < 1000) year_text.insert(0, 4 - year_text.size(), '0');
+    return year_text + "-" + two(month) + "-" + two(day) + "T" + two(rem / 3600) + ":" + two(rem / 60 % 60) +
+           ":" + two(rem % 60) + nanos_fraction(nanos) + "Z";
+}
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/time_text.hpp
 // ---- begin flytecache/literal/literal_type.hpp
 // flytecache — literal_type: Flyte's type descriptions (flyteidl core/types.proto)
 // SPDX-License-Identifier: MIT
@@ -2336,6 +2391,14 @@ enum class simple_type : int {
     error = 8,
     struct_ = 9,
 };
+
+/// The flyteidl name of a simple type ("INTEGER", "FLOAT", ...), or its number when unknown.
+[[nodiscard]] inline std::string to_string(simple_type t) {
+    static constexpr const char* names[] = {"NONE",     "INTEGER",  "FLOAT",  "STRING", "BOOLEAN",
+                                            "DATETIME", "DURATION", "BINARY", "ERROR",  "STRUCT"};
+    const auto i = static_cast<int>(t);
+    return i >= 0 && i < 10 ? names[i] : std::to_string(i);
+}
 
 /// SchemaType.SchemaColumn.SchemaColumnType.
 enum class schema_column_type : int { integer = 0, float_ = 1, string = 2, boolean = 3, datetime = 4, duration = 5 };
@@ -2586,13 +2649,217 @@ struct offloaded_metadata {
 /// from the empty hash "" when it builds local cache keys, although both encode to the same bytes.
 /// Thread safety: a value type; concurrent reads are safe.
 struct literal {
+    /// What the literal holds (flytekit's `Literal.value`); `std::monostate` when nothing is set.
     std::variant<std::monostate, scalar, literal_collection, literal_map, offloaded_metadata> value;
     std::optional<std::string> hash;
-    /// Sorted by key, keys unique (a protobuf map<string, string>).
+    /// Sorted by key, keys unique (a protobuf map<string, string>); use set_metadata to keep that.
     std::vector<std::pair<std::string, std::string>> metadata;
+
+    /// True when no value is set (a hash-only literal, as flytekit's key placement makes, is
+    /// empty in this sense).
+    [[nodiscard]] bool is_empty() const noexcept { return std::holds_alternative<std::monostate>(value); }
+
+    /// Replaces the metadata, sorted by key; for a key given twice the last value wins.
+    void set_metadata(std::vector<std::pair<std::string, std::string>> entries) {
+        std::stable_sort(entries.begin(), entries.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        metadata.clear();
+        for (auto& e : entries) {
+            if (!metadata.empty() && metadata.back().first == e.first) {
+                metadata.back().second = std::move(e.second);
+            } else {
+                metadata.push_back(std::move(e));
+            }
+        }
+    }
+
+    /// One line for humans: `5`, `"text"`, `[1, 2]`, `{a: 1}`, `blob(s3://b/k)`, `hash(abc)`.
+    [[nodiscard]] std::string short_string() const;
+    /// An indented description of every field (kinds, types, hash, metadata), for debugging.
+    [[nodiscard]] std::string verbose_string() const;
 
     friend bool operator==(const literal&, const literal&) = default;
 };
+
+namespace detail {
+
+// Human-readable text. Not a stable format: meant for logs, errors and the CLI, never for keys.
+class literal_printer {
+public:
+    static std::string short_text(const literal& l) {
+        std::string out;
+        short_into(out, l);
+        return out;
+    }
+
+    static std::string verbose_text(const literal& l) {
+        std::string out;
+        verbose_into(out, l, 0);
+        return out;
+    }
+
+private:
+    static std::string number(double d) {
+        if (std::isnan(d)) return "nan";
+        if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
+        char buf[32];
+        const auto r = std::to_chars(buf, buf + sizeof buf, d);
+        return std::string(buf, static_cast<std::size_t>(r.ptr - buf));
+    }
+
+    static void quoted(std::string& out, std::string_view s) {
+        out += '"';
+        for (const char c : s) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+
+    static void value_into(std::string& out, const protobuf_value& v) {
+        std::visit(
+            [&](const auto& x) {
+                using X = std::decay_t<decltype(x)>;
+                if constexpr (std::is_same_v<X, std::monostate> || std::is_same_v<X, protobuf_null>) {
+                    out += "null";
+                } else if constexpr (std::is_same_v<X, double>) {
+                    out += number(x);
+                } else if constexpr (std::is_same_v<X, std::string>) {
+                    quoted(out, x);
+                } else if constexpr (std::is_same_v<X, bool>) {
+                    out += x ? "true" : "false";
+                } else if constexpr (std::is_same_v<X, box<protobuf_struct>>) {
+                    struct_into(out, *x);
+                } else {
+                    out += '[';
+                    for (std::size_t i = 0; i != x.values.size(); ++i) {
+                        if (i != 0) out += ", ";
+                        value_into(out, x.values[i]);
+                    }
+                    out += ']';
+                }
+            },
+            v.kind);
+    }
+
+    static void struct_into(std::string& out, const protobuf_struct& s) {
+        out += '{';
+        for (std::size_t i = 0; i != s.fields.size(); ++i) {
+            if (i != 0) out += ", ";
+            quoted(out, s.fields[i].first);
+            out += ": ";
+            value_into(out, s.fields[i].second);
+        }
+        out += '}';
+    }
+
+    static void scalar_into(std::string& out, const scalar& s) {
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, primitive>) {
+                    std::visit(
+                        [&](const auto& p) {
+                            using P = std::decay_t<decltype(p)>;
+                            if constexpr (std::is_same_v<P, std::int64_t>) out += std::to_string(p);
+                            else if constexpr (std::is_same_v<P, double>) out += number(p);
+                            else if constexpr (std::is_same_v<P, std::string>) quoted(out, p);
+                            else if constexpr (std::is_same_v<P, bool>) out += p ? "true" : "false";
+                            else if constexpr (std::is_same_v<P, timestamp>) out += rfc3339_text(p.seconds, p.nanos);
+                            else if constexpr (std::is_same_v<P, duration>) out += duration_text(p.seconds, p.nanos);
+                            else out += "<unset primitive>";
+                        },
+                        v.value);
+                } else if constexpr (std::is_same_v<V, blob>) {
+                    out += "blob(" + v.uri + ")";
+                } else if constexpr (std::is_same_v<V, binary>) {
+                    out += "binary(" + std::to_string(v.value.size()) + " bytes" + (v.tag.empty() ? "" : ", " + v.tag) + ")";
+                } else if constexpr (std::is_same_v<V, schema>) {
+                    out += "schema(" + v.uri + ")";
+                } else if constexpr (std::is_same_v<V, void_value>) {
+                    out += "None";
+                } else if constexpr (std::is_same_v<V, error_value>) {
+                    out += "error(" + v.failed_node_id + ": " + v.message + ")";
+                } else if constexpr (std::is_same_v<V, protobuf_struct>) {
+                    struct_into(out, v);
+                } else if constexpr (std::is_same_v<V, structured_dataset>) {
+                    out += "structured_dataset(" + v.uri + ")";
+                } else if constexpr (std::is_same_v<V, union_value>) {
+                    if (v.value) short_into(out, **v.value);
+                    else out += "union()";
+                } else if constexpr (std::is_same_v<V, json_bytes>) {
+                    out += "json(" + std::to_string(v.value.size()) + " bytes)";
+                } else {
+                    out += "<unset scalar>";
+                }
+            },
+            s.value);
+    }
+
+    static void short_into(std::string& out, const literal& l) {
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, scalar>) {
+                    scalar_into(out, v);
+                } else if constexpr (std::is_same_v<V, literal_collection>) {
+                    out += '[';
+                    for (std::size_t i = 0; i != v.literals.size(); ++i) {
+                        if (i != 0) out += ", ";
+                        short_into(out, v.literals[i]);
+                    }
+                    out += ']';
+                } else if constexpr (std::is_same_v<V, literal_map>) {
+                    out += '{';
+                    for (std::size_t i = 0; i != v.literals.size(); ++i) {
+                        if (i != 0) out += ", ";
+                        out += v.literals[i].first + ": ";
+                        short_into(out, v.literals[i].second);
+                    }
+                    out += '}';
+                } else if constexpr (std::is_same_v<V, offloaded_metadata>) {
+                    out += "offloaded(" + v.uri + ", " + std::to_string(v.size_bytes) + " bytes)";
+                } else if (l.hash) {
+                    out += "hash(" + *l.hash + ")";
+                } else {
+                    out += "<empty>";
+                }
+            },
+            l.value);
+    }
+
+    static void verbose_into(std::string& out, const literal& l, std::size_t indent) {
+        const std::string pad(indent, ' ');
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, literal_collection>) {
+                    out += pad + "collection (" + std::to_string(v.literals.size()) + " items)\n";
+                    for (const auto& item : v.literals) verbose_into(out, item, indent + 2);
+                } else if constexpr (std::is_same_v<V, literal_map>) {
+                    out += pad + "map (" + std::to_string(v.literals.size()) + " entries)\n";
+                    for (const auto& [name, item] : v.literals) {
+                        out += pad + "  " + name + ":\n";
+                        verbose_into(out, item, indent + 4);
+                    }
+                } else if constexpr (std::is_same_v<V, std::monostate>) {
+                    out += pad + "(no value)\n";
+                } else {
+                    out += pad + (std::is_same_v<V, scalar> ? "scalar " : "") ;
+                    short_into(out, literal{v, std::nullopt, {}});
+                    out += '\n';
+                }
+            },
+            l.value);
+        if (l.hash) out += pad + "hash: \"" + *l.hash + "\"\n";
+        for (const auto& [k, val] : l.metadata) out += pad + "metadata " + k + " = " + val + "\n";
+    }
+};
+
+} // namespace detail
+
+inline std::string literal::short_string() const { return detail::literal_printer::short_text(*this); }
+inline std::string literal::verbose_string() const { return detail::literal_printer::verbose_text(*this); }
 
 inline literal_map::literal_map(std::initializer_list<std::pair<std::string, literal>> entries) {
     for (const auto& [name, value] : entries) insert_or_assign(name, value);
@@ -3102,7 +3369,7 @@ public:
             [&](const auto& v) {
                 using V = std::decay_t<decltype(v)>;
                 if constexpr (std::is_same_v<V, simple_type>) {
-                    o.emplace_back("simple", str(simple_name(v)));
+                    o.emplace_back("simple", str(to_string(v)));
                 } else if constexpr (std::is_same_v<V, schema_type>) {
                     o.emplace_back("schema", schema_type_value(v));
                 } else if constexpr (std::is_same_v<V, collection_type>) {
@@ -3249,9 +3516,9 @@ private:
                 } else if constexpr (std::is_same_v<V, bool>) {
                     o.emplace_back("boolean", json_value::make_bool(v));
                 } else if constexpr (std::is_same_v<V, timestamp>) {
-                    o.emplace_back("datetime", str(rfc3339(v)));
+                    o.emplace_back("datetime", str(rfc3339_text(v.seconds, v.nanos)));
                 } else if constexpr (std::is_same_v<V, duration>) {
-                    o.emplace_back("duration", str(duration_text(v)));
+                    o.emplace_back("duration", str(duration_text(v.seconds, v.nanos)));
                 }
             },
             p.value);
@@ -3327,53 +3594,6 @@ private:
         if (!d.external_schema_type.empty()) o.emplace_back("externalSchemaType", str(d.external_schema_type));
         if (!d.external_schema_bytes.empty()) o.emplace_back("externalSchemaBytes", str(to_base64(d.external_schema_bytes)));
         return json_value::make_object(std::move(o));
-    }
-
-    static std::string simple_name(simple_type t) {
-        static constexpr const char* names[] = {"NONE",     "INTEGER",  "FLOAT",  "STRING", "BOOLEAN",
-                                                "DATETIME", "DURATION", "BINARY", "ERROR",  "STRUCT"};
-        const auto i = static_cast<int>(t);
-        return i >= 0 && i < 10 ? names[i] : std::to_string(i);
-    }
-
-    // Fractions are written with 0, 3, 6 or 9 digits, as Go's jsonpb does.
-    static std::string fraction(std::int32_t nanos) {
-        if (nanos == 0) return {};
-        std::string digits = std::to_string(nanos);
-        digits.insert(0, 9 - digits.size(), '0');
-        while (digits.size() > 3 && digits.compare(digits.size() - 3, 3, "000") == 0) digits.resize(digits.size() - 3);
-        return "." + digits;
-    }
-
-    static std::string duration_text(const duration& d) {
-        const bool negative = d.seconds < 0 || d.nanos < 0;
-        const std::uint64_t secs = d.seconds < 0 ? 0 - static_cast<std::uint64_t>(d.seconds) : static_cast<std::uint64_t>(d.seconds);
-        const std::int32_t nanos = d.nanos < 0 ? -d.nanos : d.nanos;
-        return (negative ? "-" : "") + std::to_string(secs) + fraction(nanos) + "s";
-    }
-
-    // Civil date from days since 1970-01-01 (proleptic Gregorian), for RFC 3339 timestamps.
-    static std::string rfc3339(const timestamp& t) {
-        std::int64_t days = t.seconds / 86400;
-        std::int64_t rem = t.seconds % 86400;
-        if (rem < 0) {
-            rem += 86400;
-            --days;
-        }
-        const std::int64_t z = days + 719468;
-        const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-        const std::int64_t doe = z - era * 146097;
-        const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        const std::int64_t mp = (5 * doy + 2) / 153;
-        const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
-        const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
-        const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-        auto two = [](std::int64_t v) { return (v < 10 ? "0" : "") + std::to_string(v); };
-        std::string year_text = std::to_string(year);
-        if (year >= 0 && year < 1000) year_text.insert(0, 4 - year_text.size(), '0');
-        return year_text + "-" + two(month) + "-" + two(day) + "T" + two(rem / 3600) + ":" + two(rem / 60 % 60) + ":" +
-               two(rem % 60) + fraction(t.nanos) + "Z";
     }
 };
 

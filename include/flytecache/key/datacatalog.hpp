@@ -5,6 +5,7 @@
 #include <flytecache/config.hpp>
 #include <flytecache/detail/json.hpp>
 #include <flytecache/detail/objecthash.hpp>
+#include <flytecache/detail/time_text.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/hash/base64url.hpp>
 #include <flytecache/literal/literal.hpp>
@@ -110,7 +111,7 @@ public:
             [&](const auto& v) {
                 using V = std::decay_t<decltype(v)>;
                 if constexpr (std::is_same_v<V, simple_type>) {
-                    o.emplace_back("simple", str(simple_name(v)));
+                    o.emplace_back("simple", str(to_string(v)));
                 } else if constexpr (std::is_same_v<V, schema_type>) {
                     o.emplace_back("schema", schema_type_value(v));
                 } else if constexpr (std::is_same_v<V, collection_type>) {
@@ -257,9 +258,9 @@ private:
                 } else if constexpr (std::is_same_v<V, bool>) {
                     o.emplace_back("boolean", json_value::make_bool(v));
                 } else if constexpr (std::is_same_v<V, timestamp>) {
-                    o.emplace_back("datetime", str(rfc3339(v)));
+                    o.emplace_back("datetime", str(rfc3339_text(v.seconds, v.nanos)));
                 } else if constexpr (std::is_same_v<V, duration>) {
-                    o.emplace_back("duration", str(duration_text(v)));
+                    o.emplace_back("duration", str(duration_text(v.seconds, v.nanos)));
                 }
             },
             p.value);
@@ -335,53 +336,6 @@ private:
         if (!d.external_schema_type.empty()) o.emplace_back("externalSchemaType", str(d.external_schema_type));
         if (!d.external_schema_bytes.empty()) o.emplace_back("externalSchemaBytes", str(to_base64(d.external_schema_bytes)));
         return json_value::make_object(std::move(o));
-    }
-
-    static std::string simple_name(simple_type t) {
-        static constexpr const char* names[] = {"NONE",     "INTEGER",  "FLOAT",  "STRING", "BOOLEAN",
-                                                "DATETIME", "DURATION", "BINARY", "ERROR",  "STRUCT"};
-        const auto i = static_cast<int>(t);
-        return i >= 0 && i < 10 ? names[i] : std::to_string(i);
-    }
-
-    // Fractions are written with 0, 3, 6 or 9 digits, as Go's jsonpb does.
-    static std::string fraction(std::int32_t nanos) {
-        if (nanos == 0) return {};
-        std::string digits = std::to_string(nanos);
-        digits.insert(0, 9 - digits.size(), '0');
-        while (digits.size() > 3 && digits.compare(digits.size() - 3, 3, "000") == 0) digits.resize(digits.size() - 3);
-        return "." + digits;
-    }
-
-    static std::string duration_text(const duration& d) {
-        const bool negative = d.seconds < 0 || d.nanos < 0;
-        const std::uint64_t secs = d.seconds < 0 ? 0 - static_cast<std::uint64_t>(d.seconds) : static_cast<std::uint64_t>(d.seconds);
-        const std::int32_t nanos = d.nanos < 0 ? -d.nanos : d.nanos;
-        return (negative ? "-" : "") + std::to_string(secs) + fraction(nanos) + "s";
-    }
-
-    // Civil date from days since 1970-01-01 (proleptic Gregorian), for RFC 3339 timestamps.
-    static std::string rfc3339(const timestamp& t) {
-        std::int64_t days = t.seconds / 86400;
-        std::int64_t rem = t.seconds % 86400;
-        if (rem < 0) {
-            rem += 86400;
-            --days;
-        }
-        const std::int64_t z = days + 719468;
-        const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-        const std::int64_t doe = z - era * 146097;
-        const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        const std::int64_t mp = (5 * doy + 2) / 153;
-        const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
-        const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
-        const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-        auto two = [](std::int64_t v) { return (v < 10 ? "0" : "") + std::to_string(v); };
-        std::string year_text = std::to_string(year);
-        if (year >= 0 && year < 1000) year_text.insert(0, 4 - year_text.size(), '0');
-        return year_text + "-" + two(month) + "-" + two(day) + "T" + two(rem / 3600) + ":" + two(rem / 60 % 60) + ":" +
-               two(rem % 60) + fraction(t.nanos) + "Z";
     }
 };
 

@@ -4,11 +4,14 @@
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/box.hpp>
+#include <flytecache/detail/time_text.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/literal/literal_type.hpp>
 #include <flytecache/literal/protobuf_struct.hpp>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -160,13 +163,217 @@ struct offloaded_metadata {
 /// from the empty hash "" when it builds local cache keys, although both encode to the same bytes.
 /// Thread safety: a value type; concurrent reads are safe.
 struct literal {
+    /// What the literal holds (flytekit's `Literal.value`); `std::monostate` when nothing is set.
     std::variant<std::monostate, scalar, literal_collection, literal_map, offloaded_metadata> value;
     std::optional<std::string> hash;
-    /// Sorted by key, keys unique (a protobuf map<string, string>).
+    /// Sorted by key, keys unique (a protobuf map<string, string>); use set_metadata to keep that.
     std::vector<std::pair<std::string, std::string>> metadata;
+
+    /// True when no value is set (a hash-only literal, as flytekit's key placement makes, is
+    /// empty in this sense).
+    [[nodiscard]] bool is_empty() const noexcept { return std::holds_alternative<std::monostate>(value); }
+
+    /// Replaces the metadata, sorted by key; for a key given twice the last value wins.
+    void set_metadata(std::vector<std::pair<std::string, std::string>> entries) {
+        std::stable_sort(entries.begin(), entries.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        metadata.clear();
+        for (auto& e : entries) {
+            if (!metadata.empty() && metadata.back().first == e.first) {
+                metadata.back().second = std::move(e.second);
+            } else {
+                metadata.push_back(std::move(e));
+            }
+        }
+    }
+
+    /// One line for humans: `5`, `"text"`, `[1, 2]`, `{a: 1}`, `blob(s3://b/k)`, `hash(abc)`.
+    [[nodiscard]] std::string short_string() const;
+    /// An indented description of every field (kinds, types, hash, metadata), for debugging.
+    [[nodiscard]] std::string verbose_string() const;
 
     friend bool operator==(const literal&, const literal&) = default;
 };
+
+namespace detail {
+
+// Human-readable text. Not a stable format: meant for logs, errors and the CLI, never for keys.
+class literal_printer {
+public:
+    static std::string short_text(const literal& l) {
+        std::string out;
+        short_into(out, l);
+        return out;
+    }
+
+    static std::string verbose_text(const literal& l) {
+        std::string out;
+        verbose_into(out, l, 0);
+        return out;
+    }
+
+private:
+    static std::string number(double d) {
+        if (std::isnan(d)) return "nan";
+        if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
+        char buf[32];
+        const auto r = std::to_chars(buf, buf + sizeof buf, d);
+        return std::string(buf, static_cast<std::size_t>(r.ptr - buf));
+    }
+
+    static void quoted(std::string& out, std::string_view s) {
+        out += '"';
+        for (const char c : s) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+
+    static void value_into(std::string& out, const protobuf_value& v) {
+        std::visit(
+            [&](const auto& x) {
+                using X = std::decay_t<decltype(x)>;
+                if constexpr (std::is_same_v<X, std::monostate> || std::is_same_v<X, protobuf_null>) {
+                    out += "null";
+                } else if constexpr (std::is_same_v<X, double>) {
+                    out += number(x);
+                } else if constexpr (std::is_same_v<X, std::string>) {
+                    quoted(out, x);
+                } else if constexpr (std::is_same_v<X, bool>) {
+                    out += x ? "true" : "false";
+                } else if constexpr (std::is_same_v<X, box<protobuf_struct>>) {
+                    struct_into(out, *x);
+                } else {
+                    out += '[';
+                    for (std::size_t i = 0; i != x.values.size(); ++i) {
+                        if (i != 0) out += ", ";
+                        value_into(out, x.values[i]);
+                    }
+                    out += ']';
+                }
+            },
+            v.kind);
+    }
+
+    static void struct_into(std::string& out, const protobuf_struct& s) {
+        out += '{';
+        for (std::size_t i = 0; i != s.fields.size(); ++i) {
+            if (i != 0) out += ", ";
+            quoted(out, s.fields[i].first);
+            out += ": ";
+            value_into(out, s.fields[i].second);
+        }
+        out += '}';
+    }
+
+    static void scalar_into(std::string& out, const scalar& s) {
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, primitive>) {
+                    std::visit(
+                        [&](const auto& p) {
+                            using P = std::decay_t<decltype(p)>;
+                            if constexpr (std::is_same_v<P, std::int64_t>) out += std::to_string(p);
+                            else if constexpr (std::is_same_v<P, double>) out += number(p);
+                            else if constexpr (std::is_same_v<P, std::string>) quoted(out, p);
+                            else if constexpr (std::is_same_v<P, bool>) out += p ? "true" : "false";
+                            else if constexpr (std::is_same_v<P, timestamp>) out += rfc3339_text(p.seconds, p.nanos);
+                            else if constexpr (std::is_same_v<P, duration>) out += duration_text(p.seconds, p.nanos);
+                            else out += "<unset primitive>";
+                        },
+                        v.value);
+                } else if constexpr (std::is_same_v<V, blob>) {
+                    out += "blob(" + v.uri + ")";
+                } else if constexpr (std::is_same_v<V, binary>) {
+                    out += "binary(" + std::to_string(v.value.size()) + " bytes" + (v.tag.empty() ? "" : ", " + v.tag) + ")";
+                } else if constexpr (std::is_same_v<V, schema>) {
+                    out += "schema(" + v.uri + ")";
+                } else if constexpr (std::is_same_v<V, void_value>) {
+                    out += "None";
+                } else if constexpr (std::is_same_v<V, error_value>) {
+                    out += "error(" + v.failed_node_id + ": " + v.message + ")";
+                } else if constexpr (std::is_same_v<V, protobuf_struct>) {
+                    struct_into(out, v);
+                } else if constexpr (std::is_same_v<V, structured_dataset>) {
+                    out += "structured_dataset(" + v.uri + ")";
+                } else if constexpr (std::is_same_v<V, union_value>) {
+                    if (v.value) short_into(out, **v.value);
+                    else out += "union()";
+                } else if constexpr (std::is_same_v<V, json_bytes>) {
+                    out += "json(" + std::to_string(v.value.size()) + " bytes)";
+                } else {
+                    out += "<unset scalar>";
+                }
+            },
+            s.value);
+    }
+
+    static void short_into(std::string& out, const literal& l) {
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, scalar>) {
+                    scalar_into(out, v);
+                } else if constexpr (std::is_same_v<V, literal_collection>) {
+                    out += '[';
+                    for (std::size_t i = 0; i != v.literals.size(); ++i) {
+                        if (i != 0) out += ", ";
+                        short_into(out, v.literals[i]);
+                    }
+                    out += ']';
+                } else if constexpr (std::is_same_v<V, literal_map>) {
+                    out += '{';
+                    for (std::size_t i = 0; i != v.literals.size(); ++i) {
+                        if (i != 0) out += ", ";
+                        out += v.literals[i].first + ": ";
+                        short_into(out, v.literals[i].second);
+                    }
+                    out += '}';
+                } else if constexpr (std::is_same_v<V, offloaded_metadata>) {
+                    out += "offloaded(" + v.uri + ", " + std::to_string(v.size_bytes) + " bytes)";
+                } else if (l.hash) {
+                    out += "hash(" + *l.hash + ")";
+                } else {
+                    out += "<empty>";
+                }
+            },
+            l.value);
+    }
+
+    static void verbose_into(std::string& out, const literal& l, std::size_t indent) {
+        const std::string pad(indent, ' ');
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, literal_collection>) {
+                    out += pad + "collection (" + std::to_string(v.literals.size()) + " items)\n";
+                    for (const auto& item : v.literals) verbose_into(out, item, indent + 2);
+                } else if constexpr (std::is_same_v<V, literal_map>) {
+                    out += pad + "map (" + std::to_string(v.literals.size()) + " entries)\n";
+                    for (const auto& [name, item] : v.literals) {
+                        out += pad + "  " + name + ":\n";
+                        verbose_into(out, item, indent + 4);
+                    }
+                } else if constexpr (std::is_same_v<V, std::monostate>) {
+                    out += pad + "(no value)\n";
+                } else {
+                    out += pad + (std::is_same_v<V, scalar> ? "scalar " : "") ;
+                    short_into(out, literal{v, std::nullopt, {}});
+                    out += '\n';
+                }
+            },
+            l.value);
+        if (l.hash) out += pad + "hash: \"" + *l.hash + "\"\n";
+        for (const auto& [k, val] : l.metadata) out += pad + "metadata " + k + " = " + val + "\n";
+    }
+};
+
+} // namespace detail
+
+inline std::string literal::short_string() const { return detail::literal_printer::short_text(*this); }
+inline std::string literal::verbose_string() const { return detail::literal_printer::verbose_text(*this); }
 
 inline literal_map::literal_map(std::initializer_list<std::pair<std::string, literal>> entries) {
     for (const auto& [name, value] : entries) insert_or_assign(name, value);

@@ -28,6 +28,14 @@ enum class simple_type : int {
     struct_ = 9,
 };
 
+/// The flyteidl name of a simple type ("INTEGER", "FLOAT", ...), or its number when unknown.
+[[nodiscard]] inline std::string to_string(simple_type t) {
+    static constexpr const char* names[] = {"NONE",     "INTEGER",  "FLOAT",  "STRING", "BOOLEAN",
+                                            "DATETIME", "DURATION", "BINARY", "ERROR",  "STRUCT"};
+    const auto i = static_cast<int>(t);
+    return i >= 0 && i < 10 ? names[i] : std::to_string(i);
+}
+
 /// SchemaType.SchemaColumn.SchemaColumnType.
 enum class schema_column_type : int { integer = 0, float_ = 1, string = 2, boolean = 3, datetime = 4, duration = 5 };
 

@@ -1,0 +1,88 @@
+// flytecache — the literal model: maps, metadata, emptiness, text forms, encodings of edge cases
+// SPDX-License-Identifier: MIT
+#include <flytecache/flytecache.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+namespace fc = flytecache;
+
+namespace {
+fc::literal lit(fc::primitive p) { return fc::literal{fc::scalar{std::move(p)}, std::nullopt, {}}; }
+} // namespace
+
+TEST_CASE("literal_map keeps names sorted by UTF-8 bytes and unique") {
+    fc::literal_map m{{"é", lit({std::int64_t{3}})}, {"b", lit({std::int64_t{1}})}, {"B", lit({std::int64_t{0}})},
+                      {"_", lit({std::int64_t{2}})}};
+    std::vector<std::string> names;
+    for (const auto& [name, value] : m.literals) names.push_back(name);
+    CHECK(names == std::vector<std::string>{"B", "_", "b", "é"});
+    m.insert_or_assign("b", lit({std::int64_t{9}}));
+    CHECK(m.size() == 4);
+    REQUIRE(m.find("b") != nullptr);
+    CHECK(m.find("b")->short_string() == "9");
+    CHECK(m.find("missing") == nullptr);
+}
+
+TEST_CASE("set_metadata sorts and keeps the last value of a repeated key") {
+    fc::literal l = lit({true});
+    l.set_metadata({{"z", "1"}, {"a", "2"}, {"z", "3"}});
+    CHECK(l.metadata == std::vector<std::pair<std::string, std::string>>{{"a", "2"}, {"z", "3"}});
+}
+
+TEST_CASE("is_empty and hash-only literals") {
+    fc::literal empty;
+    CHECK(empty.is_empty());
+    fc::literal hashed;
+    hashed.hash = "abc";
+    CHECK(hashed.is_empty());
+    CHECK(hashed.short_string() == "hash(abc)");
+    CHECK_FALSE(lit({std::int64_t{1}}).is_empty());
+}
+
+TEST_CASE("short_string and verbose_string") {
+    fc::literal_collection xs;
+    xs.literals = {lit({std::int64_t{1}}), lit({1.5}), lit({std::string("a\"b")}), lit({false})};
+    const fc::literal collection{std::move(xs), std::nullopt, {}};
+    CHECK(collection.short_string() == R"([1, 1.5, "a\"b", false])");
+    const fc::literal when = lit({fc::timestamp{1710506096, 789012000}});
+    CHECK(when.short_string() == "2024-03-15T12:34:56.789012Z");
+    CHECK(lit({fc::duration{-1, -500000000}}).short_string() == "-1.500s");
+    CHECK(lit({std::numeric_limits<double>::quiet_NaN()}).short_string() == "nan");
+    fc::literal_map m{{"xs", collection}, {"n", fc::literal{fc::scalar{fc::void_value{}}, std::nullopt, {}}}};
+    const fc::literal as_map{m, std::nullopt, {}};
+    CHECK(as_map.short_string() == R"({n: None, xs: [1, 1.5, "a\"b", false]})");
+    fc::literal tagged = lit({std::int64_t{7}});
+    tagged.hash = "h";
+    tagged.set_metadata({{"k", "v"}});
+    const std::string verbose = tagged.verbose_string();
+    CHECK(verbose.find("scalar 7") != std::string::npos);
+    CHECK(verbose.find("hash: \"h\"") != std::string::npos);
+    CHECK(verbose.find("metadata k = v") != std::string::npos);
+    CHECK(as_map.verbose_string().find("map (2 entries)") != std::string::npos);
+}
+
+TEST_CASE("encoding edge cases follow protobuf's presence rules") {
+    // An empty map serializes to nothing (flytekit's empty-inputs key hashes zero bytes).
+    CHECK(fc::encode(fc::literal_map{}).empty());
+    // A set oneof member is written even at its default value.
+    CHECK(fc::to_hex(fc::encode(lit({std::int64_t{0}}))) == "0a040a020800");
+    // The epoch datetime is a present, empty Timestamp message.
+    CHECK(fc::to_hex(fc::encode(lit({fc::timestamp{}}))) == "0a040a022a00");
+    // Negative int64 takes ten bytes.
+    CHECK(fc::encode(lit({std::int64_t{-1}})).size() == 2 + 2 + 1 + 10);
+    // A hash "" is not on the wire, but it is not "no hash" for flytekit's placement.
+    fc::literal empty_hash = lit({std::int64_t{1}});
+    empty_hash.hash = "";
+    CHECK(fc::encode(fc::flytekit_place_hash(empty_hash)).empty());
+    CHECK(fc::encode(fc::datacatalog_place_hash(empty_hash)) == fc::encode(empty_hash));
+    // Unsorted hand-built maps are written sorted.
+    fc::literal unsorted = lit({true});
+    unsorted.metadata = {{"b", "2"}, {"a", "1"}};
+    fc::literal sorted = lit({true});
+    sorted.metadata = {{"a", "1"}, {"b", "2"}};
+    CHECK(fc::encode(unsorted) == fc::encode(sorted));
+}
