@@ -20,10 +20,15 @@
 #include <flytecache/detail/objecthash.hpp>
 #include <flytecache/detail/protobuf.hpp>
 
+#include <flytecache/literal/decode.hpp>
 #include <flytecache/literal/encode.hpp>
+#include <flytecache/literal/file.hpp>
+#include <flytecache/literal/hash_method.hpp>
 #include <flytecache/literal/literal.hpp>
+#include <flytecache/literal/literal_traits.hpp>
 #include <flytecache/literal/literal_type.hpp>
 #include <flytecache/literal/protobuf_struct.hpp>
+#include <flytecache/literal/type_error.hpp>
 
 #include <flytecache/key/datacatalog.hpp>
 #include <flytecache/key/flytekit_local.hpp>

@@ -2220,13 +2220,9 @@ private:
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/protobuf.hpp
 
-// ---- begin flytecache/literal/encode.hpp
-// flytecache — deterministic protobuf encoding of literals, identical to protobuf's
-// SerializeToString(deterministic=True)
-// SPDX-License-Identifier: MIT
-
-// ---- begin flytecache/literal/literal.hpp
-// flytecache — literal: Flyte's values (flyteidl core/literals.proto) as C++ value types
+// ---- begin flytecache/literal/decode.hpp
+// flytecache — decoding of protobuf-encoded literals, literal maps and literal types (the inverse
+// of encode.hpp)
 // SPDX-License-Identifier: MIT
 
 // ---- begin flytecache/detail/box.hpp
@@ -2274,6 +2270,10 @@ private:
 } // namespace detail
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/box.hpp
+// ---- begin flytecache/literal/literal.hpp
+// flytecache — literal: Flyte's values (flyteidl core/literals.proto) as C++ value types
+// SPDX-License-Identifier: MIT
+
 // ---- begin flytecache/detail/time_text.hpp
 // flytecache — protobuf Timestamp and Duration as text (RFC 3339 and "1.500s"), as protobuf's JSON
 // mapping writes them
@@ -2886,6 +2886,744 @@ FLYTECACHE_NAMESPACE_END
 
 
 FLYTECACHE_NAMESPACE_BEGIN
+
+/// Deepest message nesting the decoders accept: the top-level message is depth 0 and every
+/// embedded message (map entries included) one level more, as in libprotobuf, whose default
+/// recursion limit this is. Deeper input is refused with a decode_error.
+inline constexpr std::size_t max_decode_depth = 100;
+
+namespace detail {
+
+// The bytes come from stores and users, so they are untrusted: everything is bounds-checked by
+// proto_reader, recursion is bounded by max_decode_depth (checked before descending, so hostile
+// nesting cannot exhaust the stack), and the result is always a value that encode() writes in
+// canonical form. Protobuf's parsing semantics are followed wherever they decide a value:
+//  - unknown fields are skipped, so newer flyteidl messages still decode;
+//  - a singular message field (oneof member or not) seen twice is merged, as protobuf does; a
+//    different member of the same oneof replaces the previous one (the last one wins);
+//  - repeated fields append; map entries with a missing key or value get the default, and a
+//    repeated key keeps the last entry;
+//  - proto3 `string` fields must be valid UTF-8 (libprotobuf refuses them otherwise), `bytes`
+//    fields may hold anything.
+// Where this decoder is stricter than libprotobuf, it is so that two different byte strings
+// cannot silently decode to the same value by accident of leniency: a known field with the wrong
+// wire type is an error (libprotobuf would file it under unknown fields), and proto_reader
+// refuses out-of-range int32 values and non-0/1 booleans.
+
+/// Offset of the first byte of `s` that breaks UTF-8 well-formedness (overlong forms, surrogates
+/// and code points past U+10FFFF included), or npos when `s` is valid.
+constexpr std::size_t find_invalid_utf8(std::string_view s) noexcept {
+    const auto at = [&](std::size_t k) -> unsigned {
+        return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u;
+    };
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const unsigned b0 = at(i);
+        if (b0 < 0x80u) {
+            ++i;
+            continue;
+        }
+        // The allowed range of the second byte depends on the first; it is what excludes
+        // overlong forms (E0, F0), surrogates (ED) and values past U+10FFFF (F4).
+        std::size_t n = 0;
+        unsigned lo = 0x80u;
+        unsigned hi = 0xBFu;
+        if (b0 >= 0xC2u && b0 <= 0xDFu) {
+            n = 2;
+        } else if (b0 >= 0xE0u && b0 <= 0xEFu) {
+            n = 3;
+            if (b0 == 0xE0u) lo = 0xA0u;
+            if (b0 == 0xEDu) hi = 0x9Fu;
+        } else if (b0 >= 0xF0u && b0 <= 0xF4u) {
+            n = 4;
+            if (b0 == 0xF0u) lo = 0x90u;
+            if (b0 == 0xF4u) hi = 0x8Fu;
+        } else {
+            return i;
+        }
+        if (i + n > s.size()) return i;
+        if (at(i + 1) < lo || at(i + 1) > hi) return i;
+        for (std::size_t k = 2; k < n; ++k) {
+            if (at(i + k) < 0x80u || at(i + k) > 0xBFu) return i;
+        }
+        i += n;
+    }
+    return std::string_view::npos;
+}
+
+/// Throws the decode_error for a problem at absolute offset `offset` of the input.
+[[noreturn]] inline void decode_fail(std::size_t offset, std::string_view what) {
+    // A reader over nothing, based at 0: its fail() formats exactly like every other decode error.
+    proto_reader(std::string_view{}, 0).fail(offset, what);
+}
+
+/// Sorts map entries by key (byte order) and drops all but the last entry of each key, keeping
+/// the order they arrived in among equal keys. Linear when the input is already canonical.
+template <class V>
+void sort_unique_by_key(std::vector<std::pair<std::string, V>>& entries) {
+    const auto less = [](const auto& a, const auto& b) { return a.first < b.first; };
+    const bool canonical =
+        std::adjacent_find(entries.begin(), entries.end(),
+                           [](const auto& a, const auto& b) { return !(a.first < b.first); }) == entries.end();
+    if (canonical) return;
+    std::stable_sort(entries.begin(), entries.end(), less);
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (i + 1 < entries.size() && entries[i].first == entries[i + 1].first) continue;
+        if (out != i) entries[out] = std::move(entries[i]);
+        ++out;
+    }
+    entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(out), entries.end());
+}
+
+class literal_decoder {
+public:
+    void literal_map_body(proto_reader& r, literal_map& out) {
+        each_field(r, [&](const field& f) {
+            if (f.number != 1) return false;
+            message(f, "LiteralMap.literals", [&](proto_reader& e) {
+                auto& entry = out.literals.emplace_back();
+                map_entry(e, "LiteralMap.literals", entry.first,
+                          [&](const field& v) {
+                              message(v, "LiteralMap.literals value",
+                                      [&](proto_reader& m) { literal_body(m, entry.second); });
+                          });
+            });
+            return true;
+        });
+        sort_unique_by_key(out.literals);
+    }
+
+    void literal_body(proto_reader& r, literal& out) {
+        each_field(r, [&](const field& f) {
+            switch (f.number) {
+            case 1:
+                message(f, "Literal.scalar", [&](proto_reader& m) { scalar_body(m, member<scalar>(out.value)); });
+                return true;
+            case 2:
+                message(f, "Literal.collection", [&](proto_reader& m) {
+                    auto& c = member<literal_collection>(out.value);
+                    each_field(m, [&](const field& g) {
+                        if (g.number != 1) return false;
+                        message(g, "LiteralCollection.literals",
+                                [&](proto_reader& item) { literal_body(item, c.literals.emplace_back()); });
+                        return true;
+                    });
+                });
+                return true;
+            case 3:
+                message(f, "Literal.map",
+                        [&](proto_reader& m) { literal_map_body(m, member<literal_map>(out.value)); });
+                return true;
+            case 4: {
+                // flytekit reads an empty hash as None (`hash if hash else None`), and the encoder
+                // never writes one, so "" on the wire is no hash: that keeps decode∘encode a
+                // fixed point.
+                std::string h = string_value(f, "Literal.hash");
+                if (h.empty()) {
+                    out.hash.reset();
+                } else {
+                    out.hash = std::move(h);
+                }
+                return true;
+            }
+            case 5:
+                message(f, "Literal.metadata", [&](proto_reader& e) {
+                    auto& entry = out.metadata.emplace_back();
+                    map_entry(e, "Literal.metadata", entry.first,
+                              [&](const field& v) { entry.second = string_value(v, "Literal.metadata value"); });
+                });
+                return true;
+            case 8:
+                message(f, "Literal.offloaded_metadata",
+                        [&](proto_reader& m) { offloaded_body(m, member<offloaded_metadata>(out.value)); });
+                return true;
+            default: return false;
+            }
+        });
+        sort_unique_by_key(out.metadata);
+    }
+
+    void literal_type_body(proto_reader& r, literal_type& out) {
+        each_field(r, [&](const field& f) {
+            switch (f.number) {
+            case 1:
+                out.type.emplace<simple_type>(static_cast<simple_type>(enum_value(f, "LiteralType.simple")));
+                return true;
+            case 2:
+                message(f, "LiteralType.schema",
+                        [&](proto_reader& m) { schema_type_body(m, member<schema_type>(out.type)); });
+                return true;
+            case 3:
+                message(f, "LiteralType.collection_type",
+                        [&](proto_reader& m) { literal_type_body(m, *member<collection_type>(out.type).element); });
+                return true;
+            case 4:
+                message(f, "LiteralType.map_value_type",
+                        [&](proto_reader& m) { literal_type_body(m, *member<map_value_type>(out.type).value); });
+                return true;
+            case 5:
+                message(f, "LiteralType.blob",
+                        [&](proto_reader& m) { blob_type_body(m, member<blob_type>(out.type)); });
+                return true;
+            case 6:
+                message(f, "LiteralType.metadata", [&](proto_reader& m) { struct_body(m, present(out.metadata)); });
+                return true;
+            case 7:
+                message(f, "LiteralType.enum_type", [&](proto_reader& m) {
+                    auto& e = member<enum_type>(out.type);
+                    each_field(m, [&](const field& g) {
+                        if (g.number != 1) return false;
+                        e.values.push_back(string_value(g, "EnumType.values"));
+                        return true;
+                    });
+                });
+                return true;
+            case 8:
+                message(f, "LiteralType.structured_dataset_type",
+                        [&](proto_reader& m) { dataset_type_body(m, member<structured_dataset_type>(out.type)); });
+                return true;
+            case 9:
+                message(f, "LiteralType.annotation", [&](proto_reader& m) {
+                    auto& a = present(out.annotation);
+                    each_field(m, [&](const field& g) {
+                        if (g.number != 1) return false;
+                        message(g, "TypeAnnotation.annotations",
+                                [&](proto_reader& s) { struct_body(s, present(a.annotations)); });
+                        return true;
+                    });
+                });
+                return true;
+            case 10:
+                message(f, "LiteralType.union_type", [&](proto_reader& m) {
+                    auto& u = member<union_type>(out.type);
+                    each_field(m, [&](const field& g) {
+                        if (g.number != 1) return false;
+                        message(g, "UnionType.variants",
+                                [&](proto_reader& v) { literal_type_body(v, u.variants.emplace_back()); });
+                        return true;
+                    });
+                });
+                return true;
+            case 11:
+                message(f, "LiteralType.structure",
+                        [&](proto_reader& m) { type_structure_body(m, present(out.structure)); });
+                return true;
+            case 12:
+                message(f, "LiteralType.offloaded_type", [&](proto_reader& m) {
+                    auto& o = member<offloaded_type>(out.type);
+                    each_field(m, [&](const field& g) {
+                        if (g.number != 1) return false;
+                        message(g, "OffloadedType.actual_literal_type",
+                                [&](proto_reader& t) { literal_type_body(t, present(o.actual_literal_type)); });
+                        return true;
+                    });
+                });
+                return true;
+            default: return false;
+            }
+        });
+    }
+
+private:
+    /// One field of the message being read: its number and wire type, and where its tag starts
+    /// (absolute offset), for error messages.
+    struct field {
+        proto_reader& r;
+        std::uint32_t number;
+        wire_type type;
+        std::size_t start;
+    };
+
+    // Calls on_field for every field of the message in `r`; fields it does not know (it returns
+    // false) are skipped.
+    template <class OnField>
+    static void each_field(proto_reader& r, OnField&& on_field) {
+        while (!r.at_end()) {
+            const std::size_t start = r.offset();
+            const auto [number, type] = r.tag();
+            if (!on_field(field{r, number, type, start})) r.skip(type);
+        }
+    }
+
+    static void expect(const field& f, wire_type want, std::string_view name) {
+        if (f.type == want) return;
+        std::string what = "field ";
+        what += name;
+        what += " (";
+        what += std::to_string(f.number);
+        what += ") has wire type ";
+        what += std::to_string(static_cast<unsigned>(f.type));
+        what += ", expected ";
+        what += std::to_string(static_cast<unsigned>(want));
+        decode_fail(f.start, what);
+    }
+
+    // An embedded message: the depth is checked before `body` recurses into it.
+    template <class Body>
+    void message(const field& f, std::string_view name, Body&& body) {
+        expect(f, wire_type::length_delimited, name);
+        if (depth_ >= max_decode_depth) {
+            decode_fail(f.start,
+                        "nesting deeper than " + std::to_string(max_decode_depth) + " at " + std::string(name));
+        }
+        proto_reader m = f.r.message();
+        ++depth_;
+        body(m);
+        --depth_;
+    }
+
+    // A map entry {1: key, 2: value}. Both may be missing (protobuf then uses the defaults); a
+    // repeated key field keeps the last, a repeated value message merges, as for any message.
+    template <class Value>
+    void map_entry(proto_reader& e, std::string_view name, std::string& key, Value&& value) {
+        each_field(e, [&](const field& f) {
+            if (f.number == 1) {
+                key = string_value(f, name);
+                return true;
+            }
+            if (f.number == 2) {
+                value(f);
+                return true;
+            }
+            return false;
+        });
+    }
+
+    static std::string string_value(const field& f, std::string_view name) {
+        expect(f, wire_type::length_delimited, name);
+        const std::string_view s = f.r.length_delimited();
+        if (const std::size_t bad = find_invalid_utf8(s); bad != std::string_view::npos) {
+            decode_fail(f.r.offset() - s.size() + bad,
+                        "invalid UTF-8 in string field " + std::string(name) + " (proto3 strings must be UTF-8)");
+        }
+        return std::string(s);
+    }
+
+    static std::string bytes_value(const field& f, std::string_view name) {
+        expect(f, wire_type::length_delimited, name);
+        return std::string(f.r.length_delimited());
+    }
+
+    static std::int64_t int64_value(const field& f, std::string_view name) {
+        expect(f, wire_type::varint, name);
+        return f.r.int64_value();
+    }
+
+    static std::int32_t int32_value(const field& f, std::string_view name) {
+        expect(f, wire_type::varint, name);
+        return f.r.int32_value();
+    }
+
+    static std::int32_t enum_value(const field& f, std::string_view name) {
+        // Proto3 enums are open: a number flytecache does not name is kept, and written back.
+        expect(f, wire_type::varint, name);
+        return f.r.enum_value();
+    }
+
+    static double double_value(const field& f, std::string_view name) {
+        expect(f, wire_type::fixed64, name);
+        return f.r.double_value();
+    }
+
+    static bool bool_value(const field& f, std::string_view name) {
+        expect(f, wire_type::varint, name);
+        return f.r.bool_value();
+    }
+
+    // The oneof member `T` of `v`, merged into when already set, else newly (default) set.
+    template <class T, class Variant>
+    static T& member(Variant& v) {
+        if (auto* p = std::get_if<T>(&v)) return *p;
+        return v.template emplace<T>();
+    }
+
+    template <class T>
+    static T& present(std::optional<T>& o) {
+        if (!o) o.emplace();
+        return *o;
+    }
+
+    template <class T>
+    static T& present(std::optional<box<T>>& o) {
+        if (!o) o.emplace();
+        return **o;
+    }
+
+    void scalar_body(proto_reader& r, scalar& out) {
+        each_field(r, [&](const field& f) {
+            switch (f.number) {
+            case 1:
+                message(f, "Scalar.primitive",
+                        [&](proto_reader& m) { primitive_body(m, member<primitive>(out.value)); });
+                return true;
+            case 2:
+                message(f, "Scalar.blob", [&](proto_reader& m) { blob_body(m, member<blob>(out.value)); });
+                return true;
+            case 3:
+                message(f, "Scalar.binary", [&](proto_reader& m) {
+                    auto& b = member<binary>(out.value);
+                    each_field(m, [&](const field& g) {
+                        if (g.number == 1) {
+                            b.value = bytes_value(g, "Binary.value");
+                        } else if (g.number == 2) {
+                            b.tag = string_value(g, "Binary.tag");
+                        } else {
+                            return false;
+                        }
+                        return true;
+                    });
+                });
+                return true;
+            case 4:
+                message(f, "Scalar.schema", [&](proto_reader& m) {
+                    auto& s = member<schema>(out.value);
+                    each_field(m, [&](const field& g) {
+                        if (g.number == 1) {
+                            s.uri = string_value(g, "Schema.uri");
+                        } else if (g.number == 3) {
+                            message(g, "Schema.type", [&](proto_reader& t) { schema_type_body(t, present(s.type)); });
+                        } else {
+                            return false;
+                        }
+                        return true;
+                    });
+                });
+                return true;
+            case 5:
+                message(f, "Scalar.none_type", [&](proto_reader& m) {
+                    (void)member<void_value>(out.value);
+                    each_field(m, [](const field&) { return false; });
+                });
+                return true;
+            case 6:
+                message(f, "Scalar.error", [&](proto_reader& m) {
+                    auto& e = member<error_value>(out.value);
+                    each_field(m, [&](const field& g) {
+                        if (g.number == 1) {
+                            e.failed_node_id = string_value(g, "Error.failed_node_id");
+                        } else if (g.number == 2) {
+                            e.message = string_value(g, "Error.message");
+                        } else {
+                            return false;
+                        }
+                        return true;
+                    });
+                });
+                return true;
+            case 7:
+                message(f, "Scalar.generic",
+                        [&](proto_reader& m) { struct_body(m, member<protobuf_struct>(out.value)); });
+                return true;
+            case 8:
+                message(f, "Scalar.structured_dataset",
+                        [&](proto_reader& m) { structured_dataset_body(m, member<structured_dataset>(out.value)); });
+                return true;
+            case 9:
+                message(f, "Scalar.union", [&](proto_reader& m) {
+                    auto& u = member<union_value>(out.value);
+                    each_field(m, [&](const field& g) {
+                        if (g.number == 1) {
+                            message(g, "Union.value", [&](proto_reader& l) { literal_body(l, present(u.value)); });
+                        } else if (g.number == 2) {
+                            message(g, "Union.type", [&](proto_reader& t) { literal_type_body(t, present(u.type)); });
+                        } else {
+                            return false;
+                        }
+                        return true;
+                    });
+                });
+                return true;
+            case 10:
+                message(f, "Scalar.json", [&](proto_reader& m) {
+                    auto& j = member<json_bytes>(out.value);
+                    each_field(m, [&](const field& g) {
+                        if (g.number != 1) return false;
+                        j.value = bytes_value(g, "Json.value");
+                        return true;
+                    });
+                });
+                return true;
+            default: return false;
+            }
+        });
+    }
+
+    void primitive_body(proto_reader& r, primitive& out) {
+        each_field(r, [&](const field& f) {
+            switch (f.number) {
+            case 1: out.value.emplace<std::int64_t>(int64_value(f, "Primitive.integer")); return true;
+            case 2: out.value.emplace<double>(double_value(f, "Primitive.float_value")); return true;
+            case 3: out.value.emplace<std::string>(string_value(f, "Primitive.string_value")); return true;
+            case 4: out.value.emplace<bool>(bool_value(f, "Primitive.boolean")); return true;
+            case 5:
+                message(f, "Primitive.datetime", [&](proto_reader& m) {
+                    auto& t = member<timestamp>(out.value);
+                    seconds_nanos(m, "Timestamp.seconds", "Timestamp.nanos", t.seconds, t.nanos);
+                });
+                return true;
+            case 6:
+                message(f, "Primitive.duration", [&](proto_reader& m) {
+                    auto& d = member<duration>(out.value);
+                    seconds_nanos(m, "Duration.seconds", "Duration.nanos", d.seconds, d.nanos);
+                });
+                return true;
+            default: return false;
+            }
+        });
+    }
+
+    // google.protobuf.Timestamp and Duration share their layout: int64 seconds = 1, int32 nanos = 2.
+    static void seconds_nanos(proto_reader& r, std::string_view seconds_name, std::string_view nanos_name,
+                              std::int64_t& seconds, std::int32_t& nanos) {
+        each_field(r, [&](const field& f) {
+            if (f.number == 1) {
+                seconds = int64_value(f, seconds_name);
+            } else if (f.number == 2) {
+                nanos = int32_value(f, nanos_name);
+            } else {
+                return false;
+            }
+            return true;
+        });
+    }
+
+    void blob_body(proto_reader& r, blob& out) {
+        each_field(r, [&](const field& f) {
+            if (f.number == 1) {
+                message(f, "Blob.metadata", [&](proto_reader& m) {
+                    auto& md = present(out.metadata);
+                    each_field(m, [&](const field& g) {
+                        if (g.number != 1) return false;
+                        message(g, "BlobMetadata.type", [&](proto_reader& t) { blob_type_body(t, present(md.type)); });
+                        return true;
+                    });
+                });
+            } else if (f.number == 3) {
+                out.uri = string_value(f, "Blob.uri");
+            } else {
+                return false;
+            }
+            return true;
+        });
+    }
+
+    static void blob_type_body(proto_reader& r, blob_type& out) {
+        each_field(r, [&](const field& f) {
+            if (f.number == 1) {
+                out.format = string_value(f, "BlobType.format");
+            } else if (f.number == 2) {
+                out.dimensionality = static_cast<blob_dimensionality>(enum_value(f, "BlobType.dimensionality"));
+            } else {
+                return false;
+            }
+            return true;
+        });
+    }
+
+    void schema_type_body(proto_reader& r, schema_type& out) {
+        each_field(r, [&](const field& f) {
+            if (f.number != 3) return false;
+            message(f, "SchemaType.columns", [&](proto_reader& m) {
+                auto& c = out.columns.emplace_back();
+                each_field(m, [&](const field& g) {
+                    if (g.number == 1) {
+                        c.name = string_value(g, "SchemaColumn.name");
+                    } else if (g.number == 2) {
+                        c.type = static_cast<schema_column_type>(enum_value(g, "SchemaColumn.type"));
+                    } else {
+                        return false;
+                    }
+                    return true;
+                });
+            });
+            return true;
+        });
+    }
+
+    void structured_dataset_body(proto_reader& r, structured_dataset& out) {
+        each_field(r, [&](const field& f) {
+            if (f.number == 1) {
+                out.uri = string_value(f, "StructuredDataset.uri");
+            } else if (f.number == 2) {
+                message(f, "StructuredDataset.metadata", [&](proto_reader& m) {
+                    auto& md = present(out.metadata);
+                    each_field(m, [&](const field& g) {
+                        if (g.number != 1) return false;
+                        message(g, "StructuredDatasetMetadata.structured_dataset_type",
+                                [&](proto_reader& t) { dataset_type_body(t, present(md.structured_dataset_type)); });
+                        return true;
+                    });
+                });
+            } else {
+                return false;
+            }
+            return true;
+        });
+    }
+
+    void dataset_type_body(proto_reader& r, structured_dataset_type& out) {
+        each_field(r, [&](const field& f) {
+            switch (f.number) {
+            case 1:
+                message(f, "StructuredDatasetType.columns", [&](proto_reader& m) {
+                    auto& c = out.columns.emplace_back();
+                    each_field(m, [&](const field& g) {
+                        if (g.number == 1) {
+                            c.name = string_value(g, "DatasetColumn.name");
+                        } else if (g.number == 2) {
+                            message(g, "DatasetColumn.literal_type",
+                                    [&](proto_reader& t) { literal_type_body(t, present(c.literal_type)); });
+                        } else {
+                            return false;
+                        }
+                        return true;
+                    });
+                });
+                return true;
+            case 2: out.format = string_value(f, "StructuredDatasetType.format"); return true;
+            case 3:
+                out.external_schema_type = string_value(f, "StructuredDatasetType.external_schema_type");
+                return true;
+            case 4:
+                out.external_schema_bytes = bytes_value(f, "StructuredDatasetType.external_schema_bytes");
+                return true;
+            default: return false;
+            }
+        });
+    }
+
+    void offloaded_body(proto_reader& r, offloaded_metadata& out) {
+        each_field(r, [&](const field& f) {
+            switch (f.number) {
+            case 1: out.uri = string_value(f, "LiteralOffloadedMetadata.uri"); return true;
+            case 2:
+                expect(f, wire_type::varint, "LiteralOffloadedMetadata.size_bytes");
+                out.size_bytes = f.r.uint64_value();
+                return true;
+            case 3:
+                message(f, "LiteralOffloadedMetadata.inferred_type",
+                        [&](proto_reader& t) { literal_type_body(t, present(out.inferred_type)); });
+                return true;
+            default: return false;
+            }
+        });
+    }
+
+    void type_structure_body(proto_reader& r, type_structure& out) {
+        each_field(r, [&](const field& f) {
+            if (f.number == 1) {
+                out.tag = string_value(f, "TypeStructure.tag");
+            } else if (f.number == 2) {
+                message(f, "TypeStructure.dataclass_type", [&](proto_reader& e) {
+                    auto& entry = out.dataclass_type.emplace_back();
+                    map_entry(e, "TypeStructure.dataclass_type", entry.first, [&](const field& v) {
+                        message(v, "TypeStructure.dataclass_type value",
+                                [&](proto_reader& t) { literal_type_body(t, entry.second); });
+                    });
+                });
+            } else {
+                return false;
+            }
+            return true;
+        });
+        sort_unique_by_key(out.dataclass_type);
+    }
+
+    void struct_body(proto_reader& r, protobuf_struct& out) {
+        each_field(r, [&](const field& f) {
+            if (f.number != 1) return false;
+            message(f, "Struct.fields", [&](proto_reader& e) {
+                auto& entry = out.fields.emplace_back();
+                map_entry(e, "Struct.fields", entry.first, [&](const field& v) {
+                    message(v, "Struct.fields value", [&](proto_reader& m) { value_body(m, entry.second); });
+                });
+            });
+            return true;
+        });
+        sort_unique_by_key(out.fields);
+    }
+
+    void value_body(proto_reader& r, protobuf_value& out) {
+        each_field(r, [&](const field& f) {
+            switch (f.number) {
+            case 1:
+                // NullValue has the single value 0; any other number still means "null" to the
+                // model, which writes it back as 0.
+                (void)enum_value(f, "Value.null_value");
+                out.kind.emplace<protobuf_null>();
+                return true;
+            case 2: out.kind.emplace<double>(double_value(f, "Value.number_value")); return true;
+            case 3: out.kind.emplace<std::string>(string_value(f, "Value.string_value")); return true;
+            case 4: out.kind.emplace<bool>(bool_value(f, "Value.bool_value")); return true;
+            case 5:
+                message(f, "Value.struct_value",
+                        [&](proto_reader& m) { struct_body(m, *member<box<protobuf_struct>>(out.kind)); });
+                return true;
+            case 6:
+                message(f, "Value.list_value", [&](proto_reader& m) {
+                    auto& list = member<protobuf_list>(out.kind);
+                    each_field(m, [&](const field& g) {
+                        if (g.number != 1) return false;
+                        message(g, "ListValue.values",
+                                [&](proto_reader& v) { value_body(v, list.values.emplace_back()); });
+                        return true;
+                    });
+                });
+                return true;
+            default: return false;
+            }
+        });
+    }
+
+    std::size_t depth_ = 0;
+};
+
+} // namespace detail
+
+/// Decodes a protobuf-encoded flyteidl LiteralMap (for example bytes written by encode()).
+///
+/// Unknown fields are skipped; the entries come out sorted by name with unique names (a repeated
+/// name keeps its last entry). A Literal whose `hash` field is absent or empty gets no hash.
+/// `encode(decode_literal_map(b))` is canonical: decoding it again gives an equal value, and for
+/// bytes that encode() wrote it is `b` itself.
+/// @throws decode_error for truncated or malformed input, a known field with the wrong wire type,
+///         invalid UTF-8 in a `string` field, or nesting deeper than max_decode_depth.
+[[nodiscard]] inline literal_map decode_literal_map(std::string_view bytes) {
+    literal_map out;
+    detail::proto_reader r(bytes);
+    detail::literal_decoder().literal_map_body(r, out);
+    return out;
+}
+
+/// Decodes a protobuf-encoded flyteidl Literal. See decode_literal_map for the rules.
+/// @throws decode_error as decode_literal_map does.
+[[nodiscard]] inline literal decode_literal(std::string_view bytes) {
+    literal out;
+    detail::proto_reader r(bytes);
+    detail::literal_decoder().literal_body(r, out);
+    return out;
+}
+
+/// Decodes a protobuf-encoded flyteidl LiteralType. See decode_literal_map for the rules.
+/// @throws decode_error as decode_literal_map does.
+[[nodiscard]] inline literal_type decode_literal_type(std::string_view bytes) {
+    literal_type out;
+    detail::proto_reader r(bytes);
+    detail::literal_decoder().literal_type_body(r, out);
+    return out;
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/literal/decode.hpp
+// ---- begin flytecache/literal/encode.hpp
+// flytecache — deterministic protobuf encoding of literals, identical to protobuf's
+// SerializeToString(deterministic=True)
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
 namespace detail {
 
 // Rules (see tests/vectors/README.md): fields in increasing field-number order, oneof members at
@@ -3271,6 +4009,1213 @@ private:
 
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/literal/encode.hpp
+// ---- begin flytecache/literal/file.hpp
+// flytecache — file and directory: the C++ counterparts of flytekit's FlyteFile and FlyteDirectory
+// SPDX-License-Identifier: MIT
+
+
+#include <filesystem>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+// A task input that names data rather than holding it: flytekit passes files and directories as
+// Blob literals carrying a URI, so a C++ value needs exactly that: where (a local path or a remote
+// URI such as "s3://bucket/key") and in which format. The URI is kept as written, not as a
+// std::filesystem::path, because remote URIs are not paths and the cache key hashes the string.
+
+/// A single file (flytekit `FlyteFile`): converts to a Blob literal of dimensionality SINGLE.
+///
+/// `format` is the Blob's format ("" = any, flytekit's default; "csv", "jpeg", … otherwise).
+/// The literal carries no content hash: moving the file changes a cache key, editing it does not.
+/// Use `with_content_hash(file)` / `hashed_file(path)` (literal/hash_method.hpp) for the opposite.
+/// Thread safety: a value type; concurrent reads are safe.
+struct file {
+    std::string uri;
+    std::string format;
+
+    file() = default;
+    file(const char* uri_, std::string format_ = {})
+        : uri(uri_), format(std::move(format_)) {} // NOLINT: implicit by design
+    file(std::string uri_, std::string format_ = {})
+        : uri(std::move(uri_)), format(std::move(format_)) {} // NOLINT
+    /// A local path, stored as its generic (forward-slash) string.
+    file(const std::filesystem::path& path, std::string format_ = {}) // NOLINT: implicit by design
+        : uri(path.generic_string()), format(std::move(format_)) {}
+
+    /// The URI as a local filesystem path (meaningful only when it is one).
+    [[nodiscard]] std::filesystem::path path() const { return std::filesystem::path(uri); }
+
+    friend bool operator==(const file&, const file&) = default;
+};
+
+/// A directory (flytekit `FlyteDirectory`): converts to a Blob literal of dimensionality MULTIPART.
+///
+/// Same fields and guarantees as `file`. Thread safety: a value type; concurrent reads are safe.
+struct directory {
+    std::string uri;
+    std::string format;
+
+    directory() = default;
+    directory(const char* uri_, std::string format_ = {})
+        : uri(uri_), format(std::move(format_)) {}        // NOLINT
+    directory(std::string uri_, std::string format_ = {}) // NOLINT: implicit by design
+        : uri(std::move(uri_)), format(std::move(format_)) {}
+    directory(const std::filesystem::path& path,
+              std::string format_ = {}) // NOLINT: implicit by design
+        : uri(path.generic_string()), format(std::move(format_)) {}
+
+    /// The URI as a local filesystem path (meaningful only when it is one).
+    [[nodiscard]] std::filesystem::path path() const { return std::filesystem::path(uri); }
+
+    friend bool operator==(const directory&, const directory&) = default;
+};
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/literal/file.hpp
+// ---- begin flytecache/literal/hash_method.hpp
+// flytecache — hashed<T, HashFn>: a value whose literal carries a user-computed hash (flytekit's
+// HashMethod) SPDX-License-Identifier: MIT
+
+// ---- begin flytecache/literal/literal_traits.hpp
+// flytecache — literal_traits: the type engine, converting C++ values to and from Flyte literals
+// SPDX-License-Identifier: MIT
+
+// How a type T finds its conversion (first match wins):
+//
+//   1. A specialization of flytecache::literal_traits<T> — the user's own, or one of the built-ins
+//      below. It provides
+//          static literal      to_literal(const T&);
+//          static T            from_literal(const literal&);   // throws type_error
+//          static literal_type type();
+//      and optionally `static constexpr std::string_view tag`, flytekit's transformer name, which
+//      is written as TypeStructure.tag when T is a variant of a union (std::optional<T>).
+//   2. Otherwise the primary template, which looks in T's namespaces (ADL) for
+//          literal      to_literal(const T&);
+//          void         from_literal(const flytecache::literal&, T&);   // T default-initializable
+//          literal_type literal_type_of(std::type_identity<T>);
+//      as nlohmann's adl_serializer does with to_json/from_json. Each is optional on its own:
+//      a type with only to_literal can be part of a cache key but cannot be read back.
+//   3. Otherwise using T is a compile error: "flytecache: no literal_traits for this type; …",
+//      followed by an error naming detail::no_literal_traits_for<T>.
+//
+// Built-in mapping (flytekit's TypeEngine):
+//   integers (not bool or char types)   Primitive.integer (int64)      SimpleType INTEGER
+//   float, double, long double          Primitive.float_value          SimpleType FLOAT
+//   bool                                Primitive.boolean              SimpleType BOOLEAN
+//   std::string (+ string_view, C strings, to_literal only)
+//                                       Primitive.string_value         SimpleType STRING
+//   system_clock time points            Primitive.datetime             SimpleType DATETIME
+//   std::chrono::duration               Primitive.duration             SimpleType DURATION
+//   std::optional<T>                    Scalar.union {T's literal or none}, UnionType {T, NONE}
+//   std::vector<T>                      LiteralCollection              collection_type
+//   std::map / std::unordered_map with std::string keys
+//                                       LiteralMap                     map_value_type
+//   std::vector<std::byte / uint8_t>    Binary (tag "")                SimpleType BINARY
+//   flytecache::file / directory        Blob SINGLE / MULTIPART        BlobType
+//   Boost.Hana structs                  LiteralMap of field literals   SimpleType STRUCT with
+//                                                                      structure.dataclass_type
+//   flytecache::literal                 itself                         (no kind)
+//
+// See docs/concepts.md, "literal_traits".
+
+// ---- begin flytecache/detail/type_name.hpp
+// flytecache — the compiler's spelling of a type, for error messages that name the offending type
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+// flytekit prints the failing policy's repr in its error; the closest C++ equivalent is the type's
+// name, which the compiler spells out in the signature of this function.
+template <class T>
+[[nodiscard]] constexpr std::string_view type_name() noexcept {
+#if defined(__clang__)
+    constexpr std::string_view sig = __PRETTY_FUNCTION__;
+    constexpr std::string_view marker = "T = ";
+    constexpr auto start = sig.find(marker) + marker.size();
+    constexpr auto end = sig.rfind(']');
+    return sig.substr(start, end - start);
+#elif defined(__GNUC__)
+    constexpr std::string_view sig = __PRETTY_FUNCTION__;
+    constexpr std::string_view marker = "T = ";
+    constexpr auto start = sig.find(marker) + marker.size();
+    // GCC appends "; std::string_view = ..." after the template argument; a type's own name may
+    // contain ';' (in a string template argument), so look for that suffix, not for any ';'.
+    constexpr auto suffix = sig.rfind("; std::string_view = ");
+    constexpr auto end = suffix == std::string_view::npos ? sig.rfind(']') : suffix;
+    return sig.substr(start, end - start);
+#elif defined(_MSC_VER)
+    constexpr std::string_view sig = __FUNCSIG__;
+    constexpr std::string_view marker = "type_name<";
+    constexpr auto start = sig.find(marker) + marker.size();
+    constexpr auto end = sig.rfind(">(void)");
+    return sig.substr(start, end - start);
+#else
+    return "<unknown type>";
+#endif
+}
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/type_name.hpp
+// ---- begin flytecache/literal/type_error.hpp
+// flytecache — type_error: a literal does not hold the kind of value a C++ type needs
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+namespace detail {
+
+// The kind of a literal as prose with its article ("an integer", "a map"), for messages that say
+// what was found where something else was expected. Union scalars say so rather than describing
+// their inner value, because that is where the mismatch is.
+[[nodiscard]] inline std::string_view literal_kind(const literal& l) noexcept {
+    struct visitor {
+        std::string_view operator()(std::monostate) const noexcept { return "an empty literal"; }
+        std::string_view operator()(const literal_collection&) const noexcept {
+            return "a collection";
+        }
+        std::string_view operator()(const literal_map&) const noexcept { return "a map"; }
+        std::string_view operator()(const offloaded_metadata&) const noexcept {
+            return "an offloaded literal";
+        }
+        // By alternative type, not index, so the wording survives reordering of the variants.
+        std::string_view operator()(const scalar& s) const noexcept {
+            if (const auto* p = std::get_if<primitive>(&s.value)) return primitive_kind(*p);
+            if (std::holds_alternative<blob>(s.value)) return "a blob";
+            if (std::holds_alternative<binary>(s.value)) return "a binary";
+            if (std::holds_alternative<schema>(s.value)) return "a schema";
+            if (std::holds_alternative<void_value>(s.value)) return "a none value";
+            if (std::holds_alternative<error_value>(s.value)) return "an error";
+            if (std::holds_alternative<protobuf_struct>(s.value)) return "a generic struct";
+            if (std::holds_alternative<structured_dataset>(s.value)) return "a structured dataset";
+            if (std::holds_alternative<union_value>(s.value)) return "a union";
+            if (std::holds_alternative<json_bytes>(s.value)) return "a json value";
+            return "a scalar with no value";
+        }
+        static std::string_view primitive_kind(const primitive& p) noexcept {
+            if (std::holds_alternative<std::int64_t>(p.value)) return "an integer";
+            if (std::holds_alternative<double>(p.value)) return "a float";
+            if (std::holds_alternative<std::string>(p.value)) return "a string";
+            if (std::holds_alternative<bool>(p.value)) return "a boolean";
+            if (std::holds_alternative<timestamp>(p.value)) return "a datetime";
+            if (std::holds_alternative<duration>(p.value)) return "a duration";
+            return "a primitive with no value";
+        }
+    };
+    return std::visit(visitor{}, l.value);
+}
+
+} // namespace detail
+
+/// Thrown when converting a literal to a C++ type (`from_literal`) finds a different kind of value
+/// than the type needs, or a value that does not fit it (an integer out of the C++ type's range),
+/// and when a C++ value has no Flyte representation (a `std::uint64_t` above INT64_MAX).
+///
+/// Why its own class: a wrong input type is a caller bug that is worth catching apart from I/O or
+/// configuration failures, the way flytekit raises `TypeTransformerFailedError`.
+/// Messages read "flytecache: expected a literal integer, got a string".
+class type_error : public error {
+  public:
+    using error::error;
+
+    /// "flytecache: expected a literal <expected>, got <kind of got>".
+    type_error(std::string_view expected, const literal& got)
+        : error(mismatch_message(expected, got)) {}
+
+  private:
+    static std::string mismatch_message(std::string_view expected, const literal& got) {
+        std::string message = "flytecache: expected a literal ";
+        message.append(expected).append(", got ").append(detail::literal_kind(got));
+        return message;
+    }
+};
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/literal/type_error.hpp
+
+#include <boost/hana/accessors.hpp>
+#include <boost/hana/concept/struct.hpp>
+#include <boost/hana/first.hpp>
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/second.hpp>
+#include <boost/hana/string.hpp>
+
+#include <chrono>
+#include <concepts>
+#include <exception>
+#include <map>
+#include <ratio>
+#include <unordered_map>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// The conversion between a C++ type and Flyte literals (flytekit's TypeTransformer), found at
+/// compile time. See the top of this header for the lookup order and the built-in mapping.
+///
+/// `Enable` is for users who prefer `std::enable_if_t<…>` partial specializations; the built-ins
+/// use constrained partial specializations and leave it `void`.
+/// Thread safety: every member is a static function over its arguments; built-ins are safe to call
+/// concurrently (user specializations should be too).
+template <class T, class Enable = void>
+struct literal_traits;
+
+namespace detail {
+
+/// Intentionally undefined: an error that mentions it names the type without literal_traits.
+template <class T>
+struct no_literal_traits_for;
+
+// A false that depends on T, so the static_assert fires only when the member is instantiated.
+// (policy/cache.hpp has a variadic dependent_false of its own; a second definition would clash.)
+template <class T>
+inline constexpr bool literal_traits_missing = false;
+
+// Finds only what argument-dependent lookup finds. These declarations hide flytecache's own
+// to_literal/from_literal/literal_type_of from ordinary lookup in this namespace, so a call below
+// reaches a user's function in T's namespace or nothing. (The generic flytecache::to_literal is
+// also invisible to ADL: it lives behind a using-directive, see namespace type_engine.)
+namespace literal_adl {
+
+void to_literal() = delete;
+void from_literal() = delete;
+void literal_type_of() = delete;
+
+template <class T>
+concept has_to = requires(const T& value) {
+    { to_literal(value) } -> std::same_as<literal>;
+};
+template <class T>
+concept has_from = std::default_initializable<T> && requires(const literal& l, T& out) {
+    from_literal(l, out);
+};
+template <class T>
+concept has_type = requires {
+    { literal_type_of(std::type_identity<T>{}) } -> std::same_as<literal_type>;
+};
+
+template <class T>
+literal call_to(const T& value) {
+    return to_literal(value);
+}
+template <class T>
+T call_from(const literal& l) {
+    T out{};
+    from_literal(l, out);
+    return out;
+}
+template <class T>
+literal_type call_type() {
+    return literal_type_of(std::type_identity<T>{});
+}
+
+} // namespace literal_adl
+
+// Marks the primary template, so has_literal_traits can tell "specialized" from "defaulted".
+struct primary_literal_traits_tag {};
+
+} // namespace detail
+
+/// The primary template: forwards to ADL functions in T's namespace when they exist, otherwise
+/// fails to compile with a message that says how to add support for T.
+template <class T, class Enable>
+struct literal_traits {
+    using flytecache_primary_tag = detail::primary_literal_traits_tag;
+
+    static literal to_literal(const T& value) {
+        if constexpr (detail::literal_adl::has_to<T>) {
+            return detail::literal_adl::call_to(value);
+        } else {
+            static_assert(
+                detail::literal_traits_missing<T>,
+                "flytecache: no literal_traits for this type; specialize "
+                "flytecache::literal_traits<T> (to_literal, from_literal, literal_type) or "
+                "give the type ADL functions to_literal/from_literal");
+            [[maybe_unused]] detail::no_literal_traits_for<T> unsupported_type;
+            std::terminate();
+        }
+    }
+
+    static T from_literal(const literal& l) {
+        if constexpr (detail::literal_adl::has_from<T>) {
+            return detail::literal_adl::call_from<T>(l);
+        } else if constexpr (detail::literal_adl::has_to<T>) {
+            static_assert(
+                detail::literal_traits_missing<T>,
+                "flytecache: this type has an ADL to_literal but no 'void "
+                "from_literal(const flytecache::literal&, T&)' in its namespace (and must "
+                "be default-initializable); add one to read it back from a literal");
+            std::terminate();
+        } else {
+            static_assert(
+                detail::literal_traits_missing<T>,
+                "flytecache: no literal_traits for this type; specialize "
+                "flytecache::literal_traits<T> (to_literal, from_literal, literal_type) or "
+                "give the type ADL functions to_literal/from_literal");
+            [[maybe_unused]] detail::no_literal_traits_for<T> unsupported_type;
+            std::terminate();
+        }
+    }
+
+    static literal_type type() {
+        if constexpr (detail::literal_adl::has_type<T>) {
+            return detail::literal_adl::call_type<T>();
+        } else if constexpr (detail::literal_adl::has_to<T>) {
+            static_assert(
+                detail::literal_traits_missing<T>,
+                "flytecache: this type has an ADL to_literal but no 'flytecache::literal_type "
+                "literal_type_of(std::type_identity<T>)' in its namespace; add one to "
+                "describe its Flyte type");
+            std::terminate();
+        } else {
+            static_assert(
+                detail::literal_traits_missing<T>,
+                "flytecache: no literal_traits for this type; specialize "
+                "flytecache::literal_traits<T> (to_literal, from_literal, literal_type) or "
+                "give the type ADL functions to_literal/from_literal");
+            [[maybe_unused]] detail::no_literal_traits_for<T> unsupported_type;
+            std::terminate();
+        }
+    }
+};
+
+namespace detail {
+
+template <class T>
+concept uses_primary_literal_traits = requires {
+    typename literal_traits<T>::flytecache_primary_tag;
+};
+
+} // namespace detail
+
+/// T converts both ways and has a Flyte type: `literal_traits<T>` is specialized with all three
+/// members, or T's namespace provides all three ADL functions.
+template <class T>
+concept has_literal_traits = (detail::uses_primary_literal_traits<T> &&
+                              detail::literal_adl::has_to<T> && detail::literal_adl::has_from<T> &&
+                              detail::literal_adl::has_type<T>) ||
+                             (!detail::uses_primary_literal_traits<T> &&
+                              requires(const T& value, const literal& l) {
+                                  { literal_traits<T>::to_literal(value) } -> std::same_as<literal>;
+                                  { literal_traits<T>::from_literal(l) } -> std::same_as<T>;
+                                  { literal_traits<T>::type() } -> std::same_as<literal_type>;
+                              });
+
+// The generic entry points live in their own namespace, made visible in flytecache by a
+// using-directive: qualified calls (flytecache::to_literal) and `using namespace flytecache` find
+// them, but argument-dependent lookup ignores using-directives, so an unqualified to_literal(x) for
+// a type related to flytecache (std::array<flytecache::file, 2>) never picks the generic template
+// as if it were the type's own ADL customization, which would recurse forever.
+namespace type_engine {
+
+/// The Flyte literal of `value`, via `literal_traits<T>`.
+/// @throws type_error when the value has no Flyte representation (an unsigned integer above
+/// INT64_MAX); whatever a user's traits throw.
+/// Thread safety: as safe as reading `value`.
+template <class T>
+[[nodiscard]] literal to_literal(const T& value) {
+    return literal_traits<T>::to_literal(value);
+}
+
+/// The value of type T that `l` holds, via `literal_traits<T>`.
+/// @throws type_error when `l` holds another kind of value or one out of T's range.
+template <class T>
+[[nodiscard]] T from_literal(const literal& l) {
+    static_assert(!std::is_reference_v<T> && !std::is_const_v<T> && !std::is_volatile_v<T>,
+                  "flytecache: from_literal<T> needs a plain object type T (no reference or cv)");
+    if constexpr (requires(const literal& x) { literal_traits<T>::from_literal(x); }) {
+        return literal_traits<T>::from_literal(l);
+    } else {
+        static_assert(detail::literal_traits_missing<T>,
+                      "flytecache: this type converts to a literal only (a view such as "
+                      "std::string_view or const char* would dangle); read the value as its owning "
+                      "type, e.g. std::string");
+        std::terminate();
+    }
+}
+
+/// The Flyte type (LiteralType) of T, via `literal_traits<T>`; cv-qualifiers and references on T
+/// are ignored, so `literal_type_of<decltype(x)>()` works for a const `x`.
+template <class T>
+[[nodiscard]] literal_type literal_type_of() {
+    return literal_traits<std::remove_cvref_t<T>>::type();
+}
+
+} // namespace type_engine
+
+using namespace type_engine; // NOLINT(google-build-using-namespace): the ADL barrier above
+
+namespace detail {
+
+[[nodiscard]] inline literal make_scalar_literal(scalar s) {
+    literal l;
+    l.value = std::move(s);
+    return l;
+}
+
+template <class V>
+[[nodiscard]] literal make_primitive_literal(V value) {
+    return make_scalar_literal(scalar{primitive{std::move(value)}});
+}
+
+[[nodiscard]] inline literal_type make_simple_type(simple_type t) {
+    literal_type lt;
+    lt.type = t;
+    return lt;
+}
+
+// The primitive alternative V of `l`, or nullptr when `l` is not a primitive of that kind.
+template <class V>
+[[nodiscard]] const V* get_primitive(const literal& l) noexcept {
+    const auto* s = std::get_if<scalar>(&l.value);
+    if (s == nullptr) return nullptr;
+    const auto* p = std::get_if<primitive>(&s->value);
+    if (p == nullptr) return nullptr;
+    return std::get_if<V>(&p->value);
+}
+
+template <class V>
+[[nodiscard]] const V* get_scalar(const literal& l) noexcept {
+    const auto* s = std::get_if<scalar>(&l.value);
+    return s == nullptr ? nullptr : std::get_if<V>(&s->value);
+}
+
+template <class V>
+[[nodiscard]] const V& expect_primitive(const literal& l, std::string_view expected) {
+    if (const V* v = get_primitive<V>(l)) return *v;
+    throw type_error(expected, l);
+}
+
+// flytekit's transformer name for T: TypeStructure.tag of a union variant.
+template <class T>
+[[nodiscard]] constexpr std::string_view literal_tag() noexcept {
+    if constexpr (requires {
+                      { literal_traits<T>::tag } -> std::convertible_to<std::string_view>;
+                  }) {
+        return literal_traits<T>::tag;
+    } else {
+        return type_name<T>();
+    }
+}
+
+// Integer types that are numbers: not bool, and not the character types (char, wchar_t,
+// char8_t/16_t/32_t), which are text. signed/unsigned char are int8_t/uint8_t, so they count.
+template <class T>
+concept literal_integer = std::integral<T> && !std::same_as<T, bool> && !std::same_as<T, char> &&
+                          !std::same_as<T, wchar_t> && !std::same_as<T, char8_t> &&
+                          !std::same_as<T, char16_t> && !std::same_as<T, char32_t>;
+
+template <class T>
+concept literal_byte = std::same_as<T, std::byte> || std::same_as<T, std::uint8_t>;
+
+template <class T>
+concept hana_struct = boost::hana::Struct<T>::value;
+
+// Range checks for time conversions go through long double seconds: exact for every integer
+// duration up to int64 nanoseconds on x86 and wide enough for floating representations. A one
+// second margin keeps the integer arithmetic afterwards clear of the limits.
+template <class D>
+[[nodiscard]] bool seconds_fit(long double seconds) noexcept {
+    using ld = std::chrono::duration<long double>;
+    const long double hi = ld(D::max()).count() - 1.0L;
+    const long double lo = ld(D::min()).count() + 1.0L;
+    return seconds <= hi && seconds >= lo;
+}
+
+template <class D>
+void check_seconds_fit(long double seconds, std::string_view what) {
+    using i64_seconds = std::chrono::duration<std::int64_t>;
+    if (!seconds_fit<D>(seconds) || !seconds_fit<i64_seconds>(seconds)) {
+        throw type_error("flytecache: " + std::string(what) + " of " + std::to_string(seconds) +
+                         " s does not fit " + std::string(type_name<D>()));
+    }
+}
+
+// seconds + nanos (a Timestamp's or Duration's fields) as D: rounded down for time points
+// (Floor), toward zero for durations. The sum is formed without a type of narrower range than D:
+// whole seconds convert exactly into any D whose unit divides a second (milliseconds, …), and
+// nanoseconds cannot move the result in a D counting whole seconds (minutes, days), so
+// sys_seconds and sys_days reach far beyond nanoseconds' ±292 years.
+template <class D, bool Floor>
+[[nodiscard]] D from_seconds_nanos(std::int64_t seconds, std::int32_t nanos,
+                                   std::string_view what) {
+    const long double total =
+        static_cast<long double>(seconds) + static_cast<long double>(nanos) / 1e9L;
+    check_seconds_fit<D>(total, what);
+    const auto round = [](auto d) {
+        if constexpr (Floor) {
+            return std::chrono::floor<D>(d);
+        } else {
+            return std::chrono::duration_cast<D>(d);
+        }
+    };
+    constexpr bool integral = !std::chrono::treat_as_floating_point_v<typename D::rep>;
+    if constexpr (integral && D::period::num == 1) {
+        return std::chrono::duration_cast<D>(std::chrono::seconds(seconds)) +
+               round(std::chrono::nanoseconds(nanos));
+    } else if constexpr (integral && D::period::den == 1) {
+        return round(std::chrono::seconds(seconds));
+    } else {
+        using fine = std::common_type_t<D, std::chrono::nanoseconds>;
+        check_seconds_fit<fine>(total, what);
+        return round(fine(std::chrono::seconds(seconds)) + fine(std::chrono::nanoseconds(nanos)));
+    }
+}
+
+} // namespace detail
+
+// ---- identity -----------------------------------------------------------------------------------
+
+/// A literal is its own literal, so prebuilt literals can sit beside typed values in an input map.
+/// Its type() is the empty LiteralType: the type of an arbitrary literal is not knowable.
+template <>
+struct literal_traits<literal> {
+    static literal to_literal(const literal& l) { return l; }
+    static literal from_literal(const literal& l) { return l; }
+    static literal_type type() { return {}; }
+};
+
+// ---- numbers, booleans, text --------------------------------------------------------------------
+
+/// Integers → Primitive.integer (int64). Reading back range-checks into T.
+template <class T>
+    requires detail::literal_integer<T>
+struct literal_traits<T> {
+    static constexpr std::string_view tag = "int";
+
+    /// @throws type_error for an unsigned value above INT64_MAX (Flyte integers are int64).
+    static literal to_literal(T value) {
+        if (!std::in_range<std::int64_t>(value)) {
+            throw type_error("flytecache: " + std::to_string(value) +
+                             " does not fit a Flyte integer (int64)");
+        }
+        return detail::make_primitive_literal(static_cast<std::int64_t>(value));
+    }
+
+    /// @throws type_error when `l` is not an integer or its value is out of T's range.
+    static T from_literal(const literal& l) {
+        const std::int64_t v = detail::expect_primitive<std::int64_t>(l, "integer");
+        if (!std::in_range<T>(v)) {
+            throw type_error("flytecache: integer " + std::to_string(v) +
+                             " is out of the range of " + std::string(detail::type_name<T>()) +
+                             " [" + std::to_string(std::numeric_limits<T>::min()) + ", " +
+                             std::to_string(std::numeric_limits<T>::max()) + "]");
+        }
+        return static_cast<T>(v);
+    }
+
+    static literal_type type() { return detail::make_simple_type(simple_type::integer); }
+};
+
+/// Floating point → Primitive.float_value (a double). Reading back also accepts an integer
+/// literal, as flytekit's float transformer does; narrowing to float rounds.
+template <std::floating_point T>
+struct literal_traits<T> {
+    static constexpr std::string_view tag = "float";
+
+    static literal to_literal(T value) {
+        return detail::make_primitive_literal(static_cast<double>(value));
+    }
+
+    static T from_literal(const literal& l) {
+        if (const auto* d = detail::get_primitive<double>(l)) return static_cast<T>(*d);
+        if (const auto* i = detail::get_primitive<std::int64_t>(l)) return static_cast<T>(*i);
+        throw type_error("float", l);
+    }
+
+    static literal_type type() { return detail::make_simple_type(simple_type::float_); }
+};
+
+/// bool → Primitive.boolean.
+template <>
+struct literal_traits<bool> {
+    static constexpr std::string_view tag = "bool";
+    static literal to_literal(bool value) { return detail::make_primitive_literal(value); }
+    static bool from_literal(const literal& l) {
+        return detail::expect_primitive<bool>(l, "boolean");
+    }
+    static literal_type type() { return detail::make_simple_type(simple_type::boolean); }
+};
+
+/// std::string → Primitive.string_value.
+template <>
+struct literal_traits<std::string> {
+    static constexpr std::string_view tag = "str";
+    static literal to_literal(const std::string& value) {
+        return detail::make_primitive_literal(value);
+    }
+    static std::string from_literal(const literal& l) {
+        return detail::expect_primitive<std::string>(l, "string");
+    }
+    static literal_type type() { return detail::make_simple_type(simple_type::string); }
+};
+
+/// std::string_view → Primitive.string_value; to_literal only (a view read back would dangle).
+template <>
+struct literal_traits<std::string_view> {
+    static constexpr std::string_view tag = "str";
+    static literal to_literal(std::string_view value) {
+        return detail::make_primitive_literal(std::string(value));
+    }
+    static literal_type type() { return detail::make_simple_type(simple_type::string); }
+};
+
+/// C strings (`const char*`, `char*`) → Primitive.string_value; to_literal only.
+template <class T>
+    requires std::same_as<T, const char*> || std::same_as<T, char*>
+struct literal_traits<T> {
+    static constexpr std::string_view tag = "str";
+    /// @throws invalid_argument for a null pointer.
+    static literal to_literal(const char* value) {
+        if (value == nullptr) throw invalid_argument("flytecache: to_literal of a null C string");
+        return detail::make_primitive_literal(std::string(value));
+    }
+    static literal_type type() { return detail::make_simple_type(simple_type::string); }
+};
+
+/// Character arrays (string literals: `to_literal("abc")` deduces `char[4]`) → the text up to the
+/// first NUL, or all N characters; to_literal only.
+template <std::size_t N>
+struct literal_traits<char[N]> {
+    static constexpr std::string_view tag = "str";
+    static literal to_literal(const char (&value)[N]) {
+        std::size_t length = 0;
+        while (length < N && value[length] != '\0')
+            ++length;
+        return detail::make_primitive_literal(std::string(value, length));
+    }
+    static literal_type type() { return detail::make_simple_type(simple_type::string); }
+};
+
+// ---- time ---------------------------------------------------------------------------------------
+
+/// Time points of std::chrono::system_clock, any duration → Primitive.datetime (Timestamp).
+///
+/// The Timestamp is seconds and nanoseconds with nanos in [0, 1e9) also before 1970 (the
+/// protobuf rule: 1969-12-31T23:59:59.5 is seconds -1, nanos 500000000). Durations finer than a
+/// nanosecond are truncated. Reading back into a coarser duration rounds down (std::chrono::floor).
+template <class D>
+struct literal_traits<std::chrono::time_point<std::chrono::system_clock, D>> {
+    using time_point = std::chrono::time_point<std::chrono::system_clock, D>;
+    static constexpr std::string_view tag = "datetime";
+
+    /// @throws type_error when the time is more than int64 seconds from the epoch.
+    static literal to_literal(const time_point& value) {
+        const D since_epoch = value.time_since_epoch();
+        if constexpr (std::chrono::treat_as_floating_point_v<typename D::rep> ||
+                      std::ratio_greater_v<typename D::period, std::ratio<1>>) {
+            detail::check_seconds_fit<std::chrono::seconds>(
+                std::chrono::duration<long double>(since_epoch).count(), "datetime");
+        }
+        const auto whole = std::chrono::floor<std::chrono::seconds>(since_epoch);
+        const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+            since_epoch - whole); // in [0, 1 s)
+        return detail::make_primitive_literal(timestamp{static_cast<std::int64_t>(whole.count()),
+                                                        static_cast<std::int32_t>(nanos.count())});
+    }
+
+    /// @throws type_error when `l` is not a datetime or the time does not fit D.
+    static time_point from_literal(const literal& l) {
+        const auto& ts = detail::expect_primitive<timestamp>(l, "datetime");
+        return time_point(detail::from_seconds_nanos<D, true>(ts.seconds, ts.nanos, "datetime"));
+    }
+
+    static literal_type type() { return detail::make_simple_type(simple_type::datetime); }
+};
+
+/// std::chrono::duration → Primitive.duration (protobuf Duration).
+///
+/// Seconds and nanoseconds carry the same sign, as protobuf and flytekit require: -1.5 s is
+/// seconds -1, nanos -500000000. Reading back into a coarser duration truncates toward zero
+/// (std::chrono::duration_cast).
+template <class Rep, class Period>
+struct literal_traits<std::chrono::duration<Rep, Period>> {
+    using duration_type = std::chrono::duration<Rep, Period>;
+    static constexpr std::string_view tag = "timedelta";
+
+    /// @throws type_error when the duration exceeds int64 seconds.
+    static literal to_literal(const duration_type& value) {
+        if constexpr (std::chrono::treat_as_floating_point_v<Rep> ||
+                      std::ratio_greater_v<Period, std::ratio<1>>) {
+            detail::check_seconds_fit<std::chrono::seconds>(
+                std::chrono::duration<long double>(value).count(), "duration");
+        }
+        const auto whole = std::chrono::duration_cast<std::chrono::seconds>(value); // toward zero
+        const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+            value - whole); // same sign, |nanos| < 1 s
+        return detail::make_primitive_literal(::flytecache::duration{
+            static_cast<std::int64_t>(whole.count()), static_cast<std::int32_t>(nanos.count())});
+    }
+
+    /// @throws type_error when `l` is not a duration or the duration does not fit the C++ type.
+    static duration_type from_literal(const literal& l) {
+        const auto& d = detail::expect_primitive<::flytecache::duration>(l, "duration");
+        return detail::from_seconds_nanos<duration_type, false>(d.seconds, d.nanos, "duration");
+    }
+
+    static literal_type type() { return detail::make_simple_type(simple_type::duration); }
+};
+
+// ---- optional -----------------------------------------------------------------------------------
+
+namespace detail {
+
+// flytekit's _add_tag_to_type: the type with its structure replaced by one holding only the tag.
+[[nodiscard]] inline literal_type tagged_type(literal_type t, std::string_view tag) {
+    t.structure = type_structure{std::string(tag), {}};
+    return t;
+}
+
+} // namespace detail
+
+/// std::optional<T> → a union scalar, as flytekit converts `Optional[T]` (a `Union[T, None]`):
+/// the value's literal, or the none literal (Scalar.none_type), wrapped in Scalar.union whose
+/// stored type is the chosen variant's type tagged with flytekit's transformer name ("int",
+/// "none", …). Matching flytekit here matters: the union wrapper is part of the cache key.
+///
+/// Type: UnionType{[type(T) tagged, NONE tagged "none"]}. Reading back accepts the union form and,
+/// leniently, a bare none literal (→ nullopt) or a bare value of T.
+template <class T>
+struct literal_traits<std::optional<T>> {
+    static constexpr std::string_view tag = "Typed Union";
+
+    static literal to_literal(const std::optional<T>& value) {
+        union_value u;
+        if (value) {
+            u.value = detail::box<literal>(literal_traits<T>::to_literal(*value));
+            u.type = detail::tagged_type(literal_traits<T>::type(), detail::literal_tag<T>());
+        } else {
+            u.value = detail::box<literal>(none_literal());
+            u.type = none_type();
+        }
+        return detail::make_scalar_literal(scalar{std::move(u)});
+    }
+
+    static std::optional<T> from_literal(const literal& l) {
+        if (const auto* u = detail::get_scalar<union_value>(l)) {
+            if (!u->value)
+                throw type_error("flytecache: a literal union with no value for std::optional");
+            return from_literal(**u->value);
+        }
+        if (detail::get_scalar<void_value>(l) != nullptr) return std::nullopt;
+        return literal_traits<T>::from_literal(l);
+    }
+
+    static literal_type type() {
+        literal_type t;
+        t.type =
+            union_type{{detail::tagged_type(literal_traits<T>::type(), detail::literal_tag<T>()),
+                        none_type()}};
+        return t;
+    }
+
+  private:
+    static literal none_literal() { return detail::make_scalar_literal(scalar{void_value{}}); }
+    static literal_type none_type() {
+        return detail::tagged_type(detail::make_simple_type(simple_type::none), "none");
+    }
+};
+
+// ---- bytes, collections, maps -------------------------------------------------------------------
+
+/// Byte buffers (`std::vector<std::byte>`, `std::vector<std::uint8_t>`) → Binary with tag "".
+/// More specialized than the std::vector<T> specialization below, so a vector of uint8_t is bytes,
+/// not a collection of integers (use std::vector<int> for that).
+template <class B, class A>
+    requires detail::literal_byte<B>
+struct literal_traits<std::vector<B, A>> {
+    static constexpr std::string_view tag = "bytes";
+
+    static literal to_literal(const std::vector<B, A>& value) {
+        std::string bytes(value.size(), '\0');
+        std::transform(value.begin(), value.end(), bytes.begin(),
+                       [](B b) { return static_cast<char>(static_cast<unsigned char>(b)); });
+        return detail::make_scalar_literal(scalar{binary{std::move(bytes), {}}});
+    }
+
+    static std::vector<B, A> from_literal(const literal& l) {
+        const auto* b = detail::get_scalar<binary>(l);
+        if (b == nullptr) throw type_error("binary", l);
+        std::vector<B, A> out(b->value.size());
+        std::transform(b->value.begin(), b->value.end(), out.begin(),
+                       [](char c) { return static_cast<B>(static_cast<unsigned char>(c)); });
+        return out;
+    }
+
+    static literal_type type() { return detail::make_simple_type(simple_type::binary); }
+};
+
+/// std::vector<T> → LiteralCollection of T's literals; type collection_type{type(T)}.
+template <class T, class A>
+struct literal_traits<std::vector<T, A>> {
+    static constexpr std::string_view tag = "Typed List";
+
+    static literal to_literal(const std::vector<T, A>& value) {
+        literal_collection c;
+        c.literals.reserve(value.size());
+        for (const auto& item : value)
+            c.literals.push_back(literal_traits<T>::to_literal(item));
+        literal l;
+        l.value = std::move(c);
+        return l;
+    }
+
+    static std::vector<T, A> from_literal(const literal& l) {
+        const auto* c = std::get_if<literal_collection>(&l.value);
+        if (c == nullptr) throw type_error("collection", l);
+        std::vector<T, A> out;
+        out.reserve(c->literals.size());
+        for (const auto& item : c->literals)
+            out.push_back(literal_traits<T>::from_literal(item));
+        return out;
+    }
+
+    static literal_type type() {
+        literal_type t;
+        t.type = collection_type{literal_traits<T>::type()};
+        return t;
+    }
+};
+
+namespace detail {
+
+// String-keyed maps → LiteralMap, sorted by key as deterministic encoding requires.
+template <class Map>
+struct string_map_literal_traits {
+    using mapped = typename Map::mapped_type;
+    static constexpr std::string_view tag = "Typed Dict";
+
+    static literal to_literal(const Map& value) {
+        literal_map m;
+        m.literals.reserve(value.size());
+        for (const auto& [key, item] : value)
+            m.literals.emplace_back(key, literal_traits<mapped>::to_literal(item));
+        std::sort(m.literals.begin(), m.literals.end(),
+                  [](const auto& a, const auto& b) { return a.first < b.first; });
+        literal l;
+        l.value = std::move(m);
+        return l;
+    }
+
+    static Map from_literal(const literal& l) {
+        const auto* m = std::get_if<literal_map>(&l.value);
+        if (m == nullptr) throw type_error("map", l);
+        Map out;
+        for (const auto& [key, item] : m->literals)
+            out.emplace(key, literal_traits<mapped>::from_literal(item));
+        return out;
+    }
+
+    static literal_type type() {
+        literal_type t;
+        t.type = map_value_type{literal_traits<mapped>::type()};
+        return t;
+    }
+};
+
+} // namespace detail
+
+/// std::map<std::string, T> → LiteralMap; type map_value_type{type(T)}.
+template <class T, class Compare, class A>
+struct literal_traits<std::map<std::string, T, Compare, A>>
+    : detail::string_map_literal_traits<std::map<std::string, T, Compare, A>> {};
+
+/// std::unordered_map<std::string, T> → LiteralMap (sorted by key); type map_value_type{type(T)}.
+template <class T, class Hash, class Eq, class A>
+struct literal_traits<std::unordered_map<std::string, T, Hash, Eq, A>>
+    : detail::string_map_literal_traits<std::unordered_map<std::string, T, Hash, Eq, A>> {};
+
+// ---- files --------------------------------------------------------------------------------------
+
+namespace detail {
+
+template <class F, blob_dimensionality Dim>
+struct blob_literal_traits {
+    static literal to_literal(const F& value) {
+        blob b;
+        b.metadata = blob_metadata{blob_type{value.format, Dim}};
+        b.uri = value.uri;
+        return make_scalar_literal(scalar{std::move(b)});
+    }
+
+    static F from_literal(const literal& l) {
+        constexpr std::string_view expected = Dim == blob_dimensionality::single
+                                                  ? "blob (single file)"
+                                                  : "blob (multipart directory)";
+        const auto* b = get_scalar<blob>(l);
+        if (b == nullptr) throw type_error(expected, l);
+        std::string format;
+        if (b->metadata && b->metadata->type) {
+            if (b->metadata->type->dimensionality != Dim) {
+                throw type_error("flytecache: expected a literal " + std::string(expected) +
+                                 ", got a " +
+                                 (Dim == blob_dimensionality::single ? "multipart (directory) blob"
+                                                                     : "single (file) blob"));
+            }
+            format = b->metadata->type->format;
+        }
+        return F(b->uri, std::move(format));
+    }
+
+    static literal_type type() {
+        literal_type t;
+        t.type = blob_type{"", Dim};
+        return t;
+    }
+};
+
+} // namespace detail
+
+/// flytecache::file → Blob{uri, BlobType{format, SINGLE}}; type BlobType{"", SINGLE}.
+template <>
+struct literal_traits<file> : detail::blob_literal_traits<file, blob_dimensionality::single> {
+    static constexpr std::string_view tag = "FlyteFilePath";
+};
+
+/// flytecache::directory → Blob{uri, BlobType{format, MULTIPART}}; type BlobType{"", MULTIPART}.
+template <>
+struct literal_traits<directory>
+    : detail::blob_literal_traits<directory, blob_dimensionality::multipart> {
+    static constexpr std::string_view tag = "FlyteDirectory";
+};
+
+// ---- Boost.Hana structs -------------------------------------------------------------------------
+
+/// Structs adapted with BOOST_HANA_DEFINE_STRUCT / BOOST_HANA_ADAPT_STRUCT → a LiteralMap of field
+/// name → field literal, recursively (a struct of vectors of structs works).
+///
+/// Type: simple STRUCT with structure.dataclass_type = field name → field type, which is how
+/// flytekit describes a dataclass's fields (a map_value_type cannot, as fields differ in type);
+/// structure.tag is "". Note that flytekit itself sends dataclass *values* as msgpack Binary, so
+/// these literals (and keys over them) are not interchangeable with a Python dataclass's.
+/// Reading back needs T default-initializable; every field must be present, extra names are
+/// ignored.
+template <class T>
+    requires detail::hana_struct<T>
+struct literal_traits<T> {
+    static constexpr std::string_view tag = "Object-Dataclass-Transformer";
+
+    static literal to_literal(const T& value) {
+        literal_map m;
+        boost::hana::for_each(boost::hana::accessors<T>(), [&](const auto& pair) {
+            const auto& field = boost::hana::second(pair)(value);
+            using field_type = std::remove_cvref_t<decltype(field)>;
+            m.insert_or_assign(boost::hana::to<const char*>(boost::hana::first(pair)),
+                               literal_traits<field_type>::to_literal(field));
+        });
+        literal l;
+        l.value = std::move(m);
+        return l;
+    }
+
+    static T from_literal(const literal& l) {
+        const auto* m = std::get_if<literal_map>(&l.value);
+        if (m == nullptr) throw type_error("map (struct)", l);
+        T out{};
+        boost::hana::for_each(boost::hana::accessors<T>(), [&](const auto& pair) {
+            const char* name = boost::hana::to<const char*>(boost::hana::first(pair));
+            auto& field = boost::hana::second(pair)(out);
+            using field_type = std::remove_cvref_t<decltype(field)>;
+            const literal* item = m->find(name);
+            if (item == nullptr) {
+                throw type_error("flytecache: literal map has no field '" + std::string(name) +
+                                 "' for " + std::string(detail::type_name<T>()));
+            }
+            field = literal_traits<field_type>::from_literal(*item);
+        });
+        return out;
+    }
+
+    static literal_type type() {
+        type_structure structure;
+        boost::hana::for_each(boost::hana::accessors<T>(), [&](const auto& pair) {
+            using field_type =
+                std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<const T&>()))>;
+            structure.dataclass_type.emplace_back(
+                boost::hana::to<const char*>(boost::hana::first(pair)),
+                literal_traits<field_type>::type());
+        });
+        std::sort(structure.dataclass_type.begin(), structure.dataclass_type.end(),
+                  [](const auto& a, const auto& b) { return a.first < b.first; });
+        literal_type t = detail::make_simple_type(simple_type::struct_);
+        t.structure = std::move(structure);
+        return t;
+    }
+};
+
+// ---- building input maps ------------------------------------------------------------------------
+
+namespace detail {
+
+inline void add_named_literals(literal_map&) {}
+
+template <class Name, class Value, class... Rest>
+void add_named_literals(literal_map& m, const Name& name, const Value& value, const Rest&... rest) {
+    static_assert(std::is_convertible_v<const Name&, std::string_view>,
+                  "flytecache: make_literal_map takes alternating names and values; every name "
+                  "(arguments 1, 3, 5, …) must convert to std::string_view");
+    const std::string_view key = name;
+    if (m.find(key) != nullptr) {
+        throw invalid_argument("flytecache: make_literal_map: input '" + std::string(key) +
+                               "' is given twice");
+    }
+    m.insert_or_assign(std::string(key), literal_traits<Value>::to_literal(value));
+    add_named_literals(m, rest...);
+}
+
+} // namespace detail
+
+namespace type_engine {
+
+/// A task's input map from alternating names and typed values:
+/// `make_literal_map("a", 1, "b", std::vector<double>{0.5}, "f", file{"data.csv"})`.
+///
+/// Each value goes through `to_literal`; the map keeps names sorted, as the encoding needs.
+/// @throws invalid_argument when a name repeats; whatever a value's to_literal throws.
+template <class... Args>
+[[nodiscard]] literal_map make_literal_map(const Args&... names_and_values) {
+    literal_map m;
+    if constexpr (sizeof...(Args) % 2 == 0) {
+        m.literals.reserve(sizeof...(Args) / 2);
+        detail::add_named_literals(m, names_and_values...);
+    } else {
+        static_assert(sizeof...(Args) % 2 == 0,
+                      "flytecache: make_literal_map takes name, value pairs: "
+                      "make_literal_map(\"a\", 1, \"b\", 2.5)");
+    }
+    return m;
+}
+
+/// The fields of a Boost.Hana struct as a task's input map (field name → field literal): a struct
+/// can stand for a task's whole input signature.
+template <class T>
+    requires detail::hana_struct<T>
+[[nodiscard]] literal_map to_literal_map(const T& inputs) {
+    return std::get<literal_map>(literal_traits<T>::to_literal(inputs).value);
+}
+
+} // namespace type_engine
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/literal/literal_traits.hpp
+
+#include <cerrno>
+#include <fstream>
+#include <functional>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+// flytekit's `Annotated[T, HashMethod(fn)]` sets `literal.hash = fn(value)` when it converts the
+// value. Cache keys then use the hash instead of the value (flytekit's hash placement, see
+// key/flytekit_local.hpp): two values with equal hashes share cache entries, whatever else differs.
+// The typical use is a file: hash its bytes, and a moved or re-uploaded copy still hits the cache,
+// while an edited one misses.
+
+/// A value together with the function that computes its content hash.
+///
+/// Converting it to a literal gives T's literal with `hash = hash_fn(value)`. `HashFn` is called
+/// as `std::invoke(hash_fn, value)` and must return something convertible to std::string; it runs
+/// on every conversion, never earlier, so the hash always describes the value as it is then.
+/// Its Flyte type is T's. Reading it back (`from_literal`) needs a default-constructible HashFn.
+/// Thread safety: as safe as calling `hash_fn` concurrently (a pure function is fine).
+template <class T, class HashFn>
+struct hashed {
+    T value;
+    HashFn hash_fn;
+};
+
+template <class T, class HashFn>
+hashed(T, HashFn) -> hashed<T, HashFn>;
+
+/// `hashed{value, hash_fn}` with the types decayed: `with_hash(df, [](const frame& f) { … })`.
+template <class T, class HashFn>
+    requires std::invocable<const std::decay_t<HashFn>&, const std::decay_t<T>&>
+[[nodiscard]] hashed<std::decay_t<T>, std::decay_t<HashFn>> with_hash(T&& value, HashFn&& hash_fn) {
+    return {std::forward<T>(value), std::forward<HashFn>(hash_fn)};
+}
+
+/// The literal of the inner value, with `hash` set by the hash function.
+template <class T, class HashFn>
+struct literal_traits<hashed<T, HashFn>> {
+    static constexpr std::string_view tag = detail::literal_tag<T>();
+
+    static literal to_literal(const hashed<T, HashFn>& value) {
+        static_assert(
+            std::convertible_to<std::invoke_result_t<const HashFn&, const T&>, std::string>,
+            "flytecache: a hash function must be callable as 'hash_fn(const T&)' and "
+            "return something convertible to std::string");
+        literal l = literal_traits<T>::to_literal(value.value);
+        l.hash = std::string(std::invoke(value.hash_fn, value.value));
+        return l;
+    }
+
+    static hashed<T, HashFn> from_literal(const literal& l)
+        requires std::default_initializable<HashFn>
+    {
+        return {literal_traits<T>::from_literal(l), HashFn{}};
+    }
+
+    static literal_type type() { return literal_traits<T>::type(); }
+};
+
+/// SHA-256 (lowercase hex) of a local file's bytes: the content hash for `flytecache::file`.
+///
+/// The file is streamed in 64 KiB chunks, never loaded whole. Equal bytes give equal hashes
+/// whatever the file's path or name, so a cache key over `hashed_file(p)` survives moving and
+/// renaming the file and changes when one byte changes.
+/// @throws invalid_argument naming the path when it is not a readable regular file (a remote URI
+/// cannot be hashed locally) or a read fails.
+/// Thread safety: stateless; concurrent calls are safe (on files nobody is writing).
+struct file_content_hash {
+    [[nodiscard]] std::string operator()(const file& f) const { return of(f.path()); }
+
+    /// The content hash of the file at `path`.
+    [[nodiscard]] static std::string of(const std::filesystem::path& path) {
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(path, ec)) {
+            throw invalid_argument("flytecache: cannot hash the content of '" + path.string() +
+                                   "': " + (ec ? ec.message() : std::string("not a regular file")));
+        }
+        std::ifstream in(path, std::ios::binary);
+        if (!in) {
+            throw invalid_argument("flytecache: cannot open '" + path.string() +
+                                   "' to hash its content: " + std::strerror(errno));
+        }
+        sha256 hasher;
+        std::array<char, 64 * 1024> chunk{};
+        while (in) {
+            in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+            const std::streamsize got = in.gcount();
+            if (got > 0)
+                hasher.update(std::string_view(chunk.data(), static_cast<std::size_t>(got)));
+        }
+        if (in.bad()) {
+            throw invalid_argument("flytecache: reading '" + path.string() +
+                                   "' to hash its content failed");
+        }
+        return hasher.hex_digest();
+    }
+};
+
+/// `f` with its content hash attached: its literal is the Blob literal with `hash` = SHA-256 hex
+/// of the file's bytes, computed when the literal is made.
+[[nodiscard]] inline hashed<file, file_content_hash> with_content_hash(file f) {
+    return {std::move(f), file_content_hash{}};
+}
+
+/// `with_content_hash(file{path, format})`: the input to pass for a file whose content, not
+/// location, should decide cache hits.
+[[nodiscard]] inline hashed<file, file_content_hash> hashed_file(const std::filesystem::path& path,
+                                                                 std::string format = {}) {
+    return with_content_hash(file(path, std::move(format)));
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/literal/hash_method.hpp
 
 // ---- begin flytecache/key/datacatalog.hpp
 // flytecache — the Flyte backend's datacatalog artifact tag for a task's inputs
@@ -3697,7 +5642,6 @@ FLYTECACHE_NAMESPACE_END
 // SPDX-License-Identifier: MIT
 
 
-#include <concepts>
 
 FLYTECACHE_NAMESPACE_BEGIN
 
@@ -3766,48 +5710,6 @@ FLYTECACHE_NAMESPACE_END
 // flytecache — cache<Policies...>: a task's cache configuration and its version (flytekit's Cache)
 // SPDX-License-Identifier: MIT
 
-// ---- begin flytecache/detail/type_name.hpp
-// flytecache — the compiler's spelling of a type, for error messages that name the offending type
-// SPDX-License-Identifier: MIT
-
-
-
-FLYTECACHE_NAMESPACE_BEGIN
-namespace detail {
-
-// flytekit prints the failing policy's repr in its error; the closest C++ equivalent is the type's
-// name, which the compiler spells out in the signature of this function.
-template <class T>
-[[nodiscard]] constexpr std::string_view type_name() noexcept {
-#if defined(__clang__)
-    constexpr std::string_view sig = __PRETTY_FUNCTION__;
-    constexpr std::string_view marker = "T = ";
-    constexpr auto start = sig.find(marker) + marker.size();
-    constexpr auto end = sig.rfind(']');
-    return sig.substr(start, end - start);
-#elif defined(__GNUC__)
-    constexpr std::string_view sig = __PRETTY_FUNCTION__;
-    constexpr std::string_view marker = "T = ";
-    constexpr auto start = sig.find(marker) + marker.size();
-    // GCC appends "; std::string_view = ..." after the template argument; a type's own name may
-    // contain ';' (in a string template argument), so look for that suffix, not for any ';'.
-    constexpr auto suffix = sig.rfind("; std::string_view = ");
-    constexpr auto end = suffix == std::string_view::npos ? sig.rfind(']') : suffix;
-    return sig.substr(start, end - start);
-#elif defined(_MSC_VER)
-    constexpr std::string_view sig = __FUNCSIG__;
-    constexpr std::string_view marker = "type_name<";
-    constexpr auto start = sig.find(marker) + marker.size();
-    constexpr auto end = sig.rfind(">(void)");
-    return sig.substr(start, end - start);
-#else
-    return "<unknown type>";
-#endif
-}
-
-} // namespace detail
-FLYTECACHE_NAMESPACE_END
-// ---- end flytecache/detail/type_name.hpp
 // ---- begin flytecache/policy/cache_policy.hpp
 // flytecache — the cache_policy concept (flytekit's CachePolicy protocol)
 // SPDX-License-Identifier: MIT
@@ -4127,7 +6029,6 @@ FLYTECACHE_NAMESPACE_END
 
 
 #include <boost/hana/concat.hpp>
-#include <boost/hana/for_each.hpp>
 #include <boost/hana/tuple.hpp>
 #include <boost/hana/unpack.hpp>
 
@@ -4243,7 +6144,6 @@ FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/policy/default_policies.hpp
 
 
-#include <exception>
 #include <initializer_list>
 
 FLYTECACHE_NAMESPACE_BEGIN
@@ -4763,7 +6663,6 @@ constexpr normalized_source<Capacity> normalize_source_fixed(std::string_view in
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/source_normalize.hpp
 
-#include <functional>
 
 FLYTECACHE_NAMESPACE_BEGIN
 

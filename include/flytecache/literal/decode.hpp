@@ -1,0 +1,753 @@
+// flytecache — decoding of protobuf-encoded literals, literal maps and literal types (the inverse
+// of encode.hpp)
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <flytecache/config.hpp>
+#include <flytecache/detail/box.hpp>
+#include <flytecache/detail/protobuf.hpp>
+#include <flytecache/error.hpp>
+#include <flytecache/literal/literal.hpp>
+#include <flytecache/literal/literal_type.hpp>
+#include <flytecache/literal/protobuf_struct.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// Deepest message nesting the decoders accept: the top-level message is depth 0 and every
+/// embedded message (map entries included) one level more, as in libprotobuf, whose default
+/// recursion limit this is. Deeper input is refused with a decode_error.
+inline constexpr std::size_t max_decode_depth = 100;
+
+namespace detail {
+
+// The bytes come from stores and users, so they are untrusted: everything is bounds-checked by
+// proto_reader, recursion is bounded by max_decode_depth (checked before descending, so hostile
+// nesting cannot exhaust the stack), and the result is always a value that encode() writes in
+// canonical form. Protobuf's parsing semantics are followed wherever they decide a value:
+//  - unknown fields are skipped, so newer flyteidl messages still decode;
+//  - a singular message field (oneof member or not) seen twice is merged, as protobuf does; a
+//    different member of the same oneof replaces the previous one (the last one wins);
+//  - repeated fields append; map entries with a missing key or value get the default, and a
+//    repeated key keeps the last entry;
+//  - proto3 `string` fields must be valid UTF-8 (libprotobuf refuses them otherwise), `bytes`
+//    fields may hold anything.
+// Where this decoder is stricter than libprotobuf, it is so that two different byte strings
+// cannot silently decode to the same value by accident of leniency: a known field with the wrong
+// wire type is an error (libprotobuf would file it under unknown fields), and proto_reader
+// refuses out-of-range int32 values and non-0/1 booleans.
+
+/// Offset of the first byte of `s` that breaks UTF-8 well-formedness (overlong forms, surrogates
+/// and code points past U+10FFFF included), or npos when `s` is valid.
+constexpr std::size_t find_invalid_utf8(std::string_view s) noexcept {
+    const auto at = [&](std::size_t k) -> unsigned {
+        return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u;
+    };
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const unsigned b0 = at(i);
+        if (b0 < 0x80u) {
+            ++i;
+            continue;
+        }
+        // The allowed range of the second byte depends on the first; it is what excludes
+        // overlong forms (E0, F0), surrogates (ED) and values past U+10FFFF (F4).
+        std::size_t n = 0;
+        unsigned lo = 0x80u;
+        unsigned hi = 0xBFu;
+        if (b0 >= 0xC2u && b0 <= 0xDFu) {
+            n = 2;
+        } else if (b0 >= 0xE0u && b0 <= 0xEFu) {
+            n = 3;
+            if (b0 == 0xE0u) lo = 0xA0u;
+            if (b0 == 0xEDu) hi = 0x9Fu;
+        } else if (b0 >= 0xF0u && b0 <= 0xF4u) {
+            n = 4;
+            if (b0 == 0xF0u) lo = 0x90u;
+            if (b0 == 0xF4u) hi = 0x8Fu;
+        } else {
+            return i;
+        }
+        if (i + n > s.size()) return i;
+        if (at(i + 1) < lo || at(i + 1) > hi) return i;
+        for (std::size_t k = 2; k < n; ++k) {
+            if (at(i + k) < 0x80u || at(i + k) > 0xBFu) return i;
+        }
+        i += n;
+    }
+    return std::string_view::npos;
+}
+
+/// Throws the decode_error for a problem at absolute offset `offset` of the input.
+[[noreturn]] inline void decode_fail(std::size_t offset, std::string_view what) {
+    // A reader over nothing, based at 0: its fail() formats exactly like every other decode error.
+    proto_reader(std::string_view{}, 0).fail(offset, what);
+}
+
+/// Sorts map entries by key (byte order) and drops all but the last entry of each key, keeping
+/// the order they arrived in among equal keys. Linear when the input is already canonical.
+template <class V>
+void sort_unique_by_key(std::vector<std::pair<std::string, V>>& entries) {
+    const auto less = [](const auto& a, const auto& b) { return a.first < b.first; };
+    const bool canonical =
+        std::adjacent_find(entries.begin(), entries.end(),
+                           [](const auto& a, const auto& b) { return !(a.first < b.first); }) == entries.end();
+    if (canonical) return;
+    std::stable_sort(entries.begin(), entries.end(), less);
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (i + 1 < entries.size() && entries[i].first == entries[i + 1].first) continue;
+        if (out != i) entries[out] = std::move(entries[i]);
+        ++out;
+    }
+    entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(out), entries.end());
+}
+
+class literal_decoder {
+public:
+    void literal_map_body(proto_reader& r, literal_map& out) {
+        each_field(r, [&](const field& f) {
+            if (f.number != 1) return false;
+            message(f, "LiteralMap.literals", [&](proto_reader& e) {
+                auto& entry = out.literals.emplace_back();
+                map_entry(e, "LiteralMap.literals", entry.first,
+                          [&](const field& v) {
+                              message(v, "LiteralMap.literals value",
+                                      [&](proto_reader& m) { literal_body(m, entry.second); });
+                          });
+            });
+            return true;
+        });
+        sort_unique_by_key(out.literals);
+    }
+
+    void literal_body(proto_reader& r, literal& out) {
+        each_field(r, [&](const field& f) {
+            switch (f.number) {
+            case 1:
+                message(f, "Literal.scalar", [&](proto_reader& m) { scalar_body(m, member<scalar>(out.value)); });
+                return true;
+            case 2:
+                message(f, "Literal.collection", [&](proto_reader& m) {
+                    auto& c = member<literal_collection>(out.value);
+                    each_field(m, [&](const field& g) {
+                        if (g.number != 1) return false;
+                        message(g, "LiteralCollection.literals",
+                                [&](proto_reader& item) { literal_body(item, c.literals.emplace_back()); });
+                        return true;
+                    });
+                });
+                return true;
+            case 3:
+                message(f, "Literal.map",
+                        [&](proto_reader& m) { literal_map_body(m, member<literal_map>(out.value)); });
+                return true;
+            case 4: {
+                // flytekit reads an empty hash as None (`hash if hash else None`), and the encoder
+                // never writes one, so "" on the wire is no hash: that keeps decode∘encode a
+                // fixed point.
+                std::string h = string_value(f, "Literal.hash");
+                if (h.empty()) {
+                    out.hash.reset();
+                } else {
+                    out.hash = std::move(h);
+                }
+                return true;
+            }
+            case 5:
+                message(f, "Literal.metadata", [&](proto_reader& e) {
+                    auto& entry = out.metadata.emplace_back();
+                    map_entry(e, "Literal.metadata", entry.first,
+                              [&](const field& v) { entry.second = string_value(v, "Literal.metadata value"); });
+                });
+                return true;
+            case 8:
+                message(f, "Literal.offloaded_metadata",
+                        [&](proto_reader& m) { offloaded_body(m, member<offloaded_metadata>(out.value)); });
+                return true;
+            default: return false;
+            }
+        });
+        sort_unique_by_key(out.metadata);
+    }
+
+    void literal_type_body(proto_reader& r, literal_type& out) {
+        each_field(r, [&](const field& f) {
+            switch (f.number) {
+            case 1:
+                out.type.emplace<simple_type>(static_cast<simple_type>(enum_value(f, "LiteralType.simple")));
+                return true;
+            case 2:
+                message(f, "LiteralType.schema",
+                        [&](proto_reader& m) { schema_type_body(m, member<schema_type>(out.type)); });
+                return true;
+            case 3:
+                message(f, "LiteralType.collection_type",
+                        [&](proto_reader& m) { literal_type_body(m, *member<collection_type>(out.type).element); });
+                return true;
+            case 4:
+                message(f, "LiteralType.map_value_type",
+                        [&](proto_reader& m) { literal_type_body(m, *member<map_value_type>(out.type).value); });
+                return true;
+            case 5:
+                message(f, "LiteralType.blob",
+                        [&](proto_reader& m) { blob_type_body(m, member<blob_type>(out.type)); });
+                return true;
+            case 6:
+                message(f, "LiteralType.metadata", [&](proto_reader& m) { struct_body(m, present(out.metadata)); });
+                return true;
+            case 7:
+                message(f, "LiteralType.enum_type", [&](proto_reader& m) {
+                    auto& e = member<enum_type>(out.type);
+                    each_field(m, [&](const field& g) {
+                        if (g.number != 1) return false;
+                        e.values.push_back(string_value(g, "EnumType.values"));
+                        return true;
+                    });
+                });
+                return true;
+            case 8:
+                message(f, "LiteralType.structured_dataset_type",
+                        [&](proto_reader& m) { dataset_type_body(m, member<structured_dataset_type>(out.type)); });
+                return true;
+            case 9:
+                message(f, "LiteralType.annotation", [&](proto_reader& m) {
+                    auto& a = present(out.annotation);
+                    each_field(m, [&](const field& g) {
+                        if (g.number != 1) return false;
+                        message(g, "TypeAnnotation.annotations",
+                                [&](proto_reader& s) { struct_body(s, present(a.annotations)); });
+                        return true;
+                    });
+                });
+                return true;
+            case 10:
+                message(f, "LiteralType.union_type", [&](proto_reader& m) {
+                    auto& u = member<union_type>(out.type);
+                    each_field(m, [&](const field& g) {
+                        if (g.number != 1) return false;
+                        message(g, "UnionType.variants",
+                                [&](proto_reader& v) { literal_type_body(v, u.variants.emplace_back()); });
+                        return true;
+                    });
+                });
+                return true;
+            case 11:
+                message(f, "LiteralType.structure",
+                        [&](proto_reader& m) { type_structure_body(m, present(out.structure)); });
+                return true;
+            case 12:
+                message(f, "LiteralType.offloaded_type", [&](proto_reader& m) {
+                    auto& o = member<offloaded_type>(out.type);
+                    each_field(m, [&](const field& g) {
+                        if (g.number != 1) return false;
+                        message(g, "OffloadedType.actual_literal_type",
+                                [&](proto_reader& t) { literal_type_body(t, present(o.actual_literal_type)); });
+                        return true;
+                    });
+                });
+                return true;
+            default: return false;
+            }
+        });
+    }
+
+private:
+    /// One field of the message being read: its number and wire type, and where its tag starts
+    /// (absolute offset), for error messages.
+    struct field {
+        proto_reader& r;
+        std::uint32_t number;
+        wire_type type;
+        std::size_t start;
+    };
+
+    // Calls on_field for every field of the message in `r`; fields it does not know (it returns
+    // false) are skipped.
+    template <class OnField>
+    static void each_field(proto_reader& r, OnField&& on_field) {
+        while (!r.at_end()) {
+            const std::size_t start = r.offset();
+            const auto [number, type] = r.tag();
+            if (!on_field(field{r, number, type, start})) r.skip(type);
+        }
+    }
+
+    static void expect(const field& f, wire_type want, std::string_view name) {
+        if (f.type == want) return;
+        std::string what = "field ";
+        what += name;
+        what += " (";
+        what += std::to_string(f.number);
+        what += ") has wire type ";
+        what += std::to_string(static_cast<unsigned>(f.type));
+        what += ", expected ";
+        what += std::to_string(static_cast<unsigned>(want));
+        decode_fail(f.start, what);
+    }
+
+    // An embedded message: the depth is checked before `body` recurses into it.
+    template <class Body>
+    void message(const field& f, std::string_view name, Body&& body) {
+        expect(f, wire_type::length_delimited, name);
+        if (depth_ >= max_decode_depth) {
+            decode_fail(f.start,
+                        "nesting deeper than " + std::to_string(max_decode_depth) + " at " + std::string(name));
+        }
+        proto_reader m = f.r.message();
+        ++depth_;
+        body(m);
+        --depth_;
+    }
+
+    // A map entry {1: key, 2: value}. Both may be missing (protobuf then uses the defaults); a
+    // repeated key field keeps the last, a repeated value message merges, as for any message.
+    template <class Value>
+    void map_entry(proto_reader& e, std::string_view name, std::string& key, Value&& value) {
+        each_field(e, [&](const field& f) {
+            if (f.number == 1) {
+                key = string_value(f, name);
+                return true;
+            }
+            if (f.number == 2) {
+                value(f);
+                return true;
+            }
+            return false;
+        });
+    }
+
+    static std::string string_value(const field& f, std::string_view name) {
+        expect(f, wire_type::length_delimited, name);
+        const std::string_view s = f.r.length_delimited();
+        if (const std::size_t bad = find_invalid_utf8(s); bad != std::string_view::npos) {
+            decode_fail(f.r.offset() - s.size() + bad,
+                        "invalid UTF-8 in string field " + std::string(name) + " (proto3 strings must be UTF-8)");
+        }
+        return std::string(s);
+    }
+
+    static std::string bytes_value(const field& f, std::string_view name) {
+        expect(f, wire_type::length_delimited, name);
+        return std::string(f.r.length_delimited());
+    }
+
+    static std::int64_t int64_value(const field& f, std::string_view name) {
+        expect(f, wire_type::varint, name);
+        return f.r.int64_value();
+    }
+
+    static std::int32_t int32_value(const field& f, std::string_view name) {
+        expect(f, wire_type::varint, name);
+        return f.r.int32_value();
+    }
+
+    static std::int32_t enum_value(const field& f, std::string_view name) {
+        // Proto3 enums are open: a number flytecache does not name is kept, and written back.
+        expect(f, wire_type::varint, name);
+        return f.r.enum_value();
+    }
+
+    static double double_value(const field& f, std::string_view name) {
+        expect(f, wire_type::fixed64, name);
+        return f.r.double_value();
+    }
+
+    static bool bool_value(const field& f, std::string_view name) {
+        expect(f, wire_type::varint, name);
+        return f.r.bool_value();
+    }
+
+    // The oneof member `T` of `v`, merged into when already set, else newly (default) set.
+    template <class T, class Variant>
+    static T& member(Variant& v) {
+        if (auto* p = std::get_if<T>(&v)) return *p;
+        return v.template emplace<T>();
+    }
+
+    template <class T>
+    static T& present(std::optional<T>& o) {
+        if (!o) o.emplace();
+        return *o;
+    }
+
+    template <class T>
+    static T& present(std::optional<box<T>>& o) {
+        if (!o) o.emplace();
+        return **o;
+    }
+
+    void scalar_body(proto_reader& r, scalar& out) {
+        each_field(r, [&](const field& f) {
+            switch (f.number) {
+            case 1:
+                message(f, "Scalar.primitive",
+                        [&](proto_reader& m) { primitive_body(m, member<primitive>(out.value)); });
+                return true;
+            case 2:
+                message(f, "Scalar.blob", [&](proto_reader& m) { blob_body(m, member<blob>(out.value)); });
+                return true;
+            case 3:
+                message(f, "Scalar.binary", [&](proto_reader& m) {
+                    auto& b = member<binary>(out.value);
+                    each_field(m, [&](const field& g) {
+                        if (g.number == 1) {
+                            b.value = bytes_value(g, "Binary.value");
+                        } else if (g.number == 2) {
+                            b.tag = string_value(g, "Binary.tag");
+                        } else {
+                            return false;
+                        }
+                        return true;
+                    });
+                });
+                return true;
+            case 4:
+                message(f, "Scalar.schema", [&](proto_reader& m) {
+                    auto& s = member<schema>(out.value);
+                    each_field(m, [&](const field& g) {
+                        if (g.number == 1) {
+                            s.uri = string_value(g, "Schema.uri");
+                        } else if (g.number == 3) {
+                            message(g, "Schema.type", [&](proto_reader& t) { schema_type_body(t, present(s.type)); });
+                        } else {
+                            return false;
+                        }
+                        return true;
+                    });
+                });
+                return true;
+            case 5:
+                message(f, "Scalar.none_type", [&](proto_reader& m) {
+                    (void)member<void_value>(out.value);
+                    each_field(m, [](const field&) { return false; });
+                });
+                return true;
+            case 6:
+                message(f, "Scalar.error", [&](proto_reader& m) {
+                    auto& e = member<error_value>(out.value);
+                    each_field(m, [&](const field& g) {
+                        if (g.number == 1) {
+                            e.failed_node_id = string_value(g, "Error.failed_node_id");
+                        } else if (g.number == 2) {
+                            e.message = string_value(g, "Error.message");
+                        } else {
+                            return false;
+                        }
+                        return true;
+                    });
+                });
+                return true;
+            case 7:
+                message(f, "Scalar.generic",
+                        [&](proto_reader& m) { struct_body(m, member<protobuf_struct>(out.value)); });
+                return true;
+            case 8:
+                message(f, "Scalar.structured_dataset",
+                        [&](proto_reader& m) { structured_dataset_body(m, member<structured_dataset>(out.value)); });
+                return true;
+            case 9:
+                message(f, "Scalar.union", [&](proto_reader& m) {
+                    auto& u = member<union_value>(out.value);
+                    each_field(m, [&](const field& g) {
+                        if (g.number == 1) {
+                            message(g, "Union.value", [&](proto_reader& l) { literal_body(l, present(u.value)); });
+                        } else if (g.number == 2) {
+                            message(g, "Union.type", [&](proto_reader& t) { literal_type_body(t, present(u.type)); });
+                        } else {
+                            return false;
+                        }
+                        return true;
+                    });
+                });
+                return true;
+            case 10:
+                message(f, "Scalar.json", [&](proto_reader& m) {
+                    auto& j = member<json_bytes>(out.value);
+                    each_field(m, [&](const field& g) {
+                        if (g.number != 1) return false;
+                        j.value = bytes_value(g, "Json.value");
+                        return true;
+                    });
+                });
+                return true;
+            default: return false;
+            }
+        });
+    }
+
+    void primitive_body(proto_reader& r, primitive& out) {
+        each_field(r, [&](const field& f) {
+            switch (f.number) {
+            case 1: out.value.emplace<std::int64_t>(int64_value(f, "Primitive.integer")); return true;
+            case 2: out.value.emplace<double>(double_value(f, "Primitive.float_value")); return true;
+            case 3: out.value.emplace<std::string>(string_value(f, "Primitive.string_value")); return true;
+            case 4: out.value.emplace<bool>(bool_value(f, "Primitive.boolean")); return true;
+            case 5:
+                message(f, "Primitive.datetime", [&](proto_reader& m) {
+                    auto& t = member<timestamp>(out.value);
+                    seconds_nanos(m, "Timestamp.seconds", "Timestamp.nanos", t.seconds, t.nanos);
+                });
+                return true;
+            case 6:
+                message(f, "Primitive.duration", [&](proto_reader& m) {
+                    auto& d = member<duration>(out.value);
+                    seconds_nanos(m, "Duration.seconds", "Duration.nanos", d.seconds, d.nanos);
+                });
+                return true;
+            default: return false;
+            }
+        });
+    }
+
+    // google.protobuf.Timestamp and Duration share their layout: int64 seconds = 1, int32 nanos = 2.
+    static void seconds_nanos(proto_reader& r, std::string_view seconds_name, std::string_view nanos_name,
+                              std::int64_t& seconds, std::int32_t& nanos) {
+        each_field(r, [&](const field& f) {
+            if (f.number == 1) {
+                seconds = int64_value(f, seconds_name);
+            } else if (f.number == 2) {
+                nanos = int32_value(f, nanos_name);
+            } else {
+                return false;
+            }
+            return true;
+        });
+    }
+
+    void blob_body(proto_reader& r, blob& out) {
+        each_field(r, [&](const field& f) {
+            if (f.number == 1) {
+                message(f, "Blob.metadata", [&](proto_reader& m) {
+                    auto& md = present(out.metadata);
+                    each_field(m, [&](const field& g) {
+                        if (g.number != 1) return false;
+                        message(g, "BlobMetadata.type", [&](proto_reader& t) { blob_type_body(t, present(md.type)); });
+                        return true;
+                    });
+                });
+            } else if (f.number == 3) {
+                out.uri = string_value(f, "Blob.uri");
+            } else {
+                return false;
+            }
+            return true;
+        });
+    }
+
+    static void blob_type_body(proto_reader& r, blob_type& out) {
+        each_field(r, [&](const field& f) {
+            if (f.number == 1) {
+                out.format = string_value(f, "BlobType.format");
+            } else if (f.number == 2) {
+                out.dimensionality = static_cast<blob_dimensionality>(enum_value(f, "BlobType.dimensionality"));
+            } else {
+                return false;
+            }
+            return true;
+        });
+    }
+
+    void schema_type_body(proto_reader& r, schema_type& out) {
+        each_field(r, [&](const field& f) {
+            if (f.number != 3) return false;
+            message(f, "SchemaType.columns", [&](proto_reader& m) {
+                auto& c = out.columns.emplace_back();
+                each_field(m, [&](const field& g) {
+                    if (g.number == 1) {
+                        c.name = string_value(g, "SchemaColumn.name");
+                    } else if (g.number == 2) {
+                        c.type = static_cast<schema_column_type>(enum_value(g, "SchemaColumn.type"));
+                    } else {
+                        return false;
+                    }
+                    return true;
+                });
+            });
+            return true;
+        });
+    }
+
+    void structured_dataset_body(proto_reader& r, structured_dataset& out) {
+        each_field(r, [&](const field& f) {
+            if (f.number == 1) {
+                out.uri = string_value(f, "StructuredDataset.uri");
+            } else if (f.number == 2) {
+                message(f, "StructuredDataset.metadata", [&](proto_reader& m) {
+                    auto& md = present(out.metadata);
+                    each_field(m, [&](const field& g) {
+                        if (g.number != 1) return false;
+                        message(g, "StructuredDatasetMetadata.structured_dataset_type",
+                                [&](proto_reader& t) { dataset_type_body(t, present(md.structured_dataset_type)); });
+                        return true;
+                    });
+                });
+            } else {
+                return false;
+            }
+            return true;
+        });
+    }
+
+    void dataset_type_body(proto_reader& r, structured_dataset_type& out) {
+        each_field(r, [&](const field& f) {
+            switch (f.number) {
+            case 1:
+                message(f, "StructuredDatasetType.columns", [&](proto_reader& m) {
+                    auto& c = out.columns.emplace_back();
+                    each_field(m, [&](const field& g) {
+                        if (g.number == 1) {
+                            c.name = string_value(g, "DatasetColumn.name");
+                        } else if (g.number == 2) {
+                            message(g, "DatasetColumn.literal_type",
+                                    [&](proto_reader& t) { literal_type_body(t, present(c.literal_type)); });
+                        } else {
+                            return false;
+                        }
+                        return true;
+                    });
+                });
+                return true;
+            case 2: out.format = string_value(f, "StructuredDatasetType.format"); return true;
+            case 3:
+                out.external_schema_type = string_value(f, "StructuredDatasetType.external_schema_type");
+                return true;
+            case 4:
+                out.external_schema_bytes = bytes_value(f, "StructuredDatasetType.external_schema_bytes");
+                return true;
+            default: return false;
+            }
+        });
+    }
+
+    void offloaded_body(proto_reader& r, offloaded_metadata& out) {
+        each_field(r, [&](const field& f) {
+            switch (f.number) {
+            case 1: out.uri = string_value(f, "LiteralOffloadedMetadata.uri"); return true;
+            case 2:
+                expect(f, wire_type::varint, "LiteralOffloadedMetadata.size_bytes");
+                out.size_bytes = f.r.uint64_value();
+                return true;
+            case 3:
+                message(f, "LiteralOffloadedMetadata.inferred_type",
+                        [&](proto_reader& t) { literal_type_body(t, present(out.inferred_type)); });
+                return true;
+            default: return false;
+            }
+        });
+    }
+
+    void type_structure_body(proto_reader& r, type_structure& out) {
+        each_field(r, [&](const field& f) {
+            if (f.number == 1) {
+                out.tag = string_value(f, "TypeStructure.tag");
+            } else if (f.number == 2) {
+                message(f, "TypeStructure.dataclass_type", [&](proto_reader& e) {
+                    auto& entry = out.dataclass_type.emplace_back();
+                    map_entry(e, "TypeStructure.dataclass_type", entry.first, [&](const field& v) {
+                        message(v, "TypeStructure.dataclass_type value",
+                                [&](proto_reader& t) { literal_type_body(t, entry.second); });
+                    });
+                });
+            } else {
+                return false;
+            }
+            return true;
+        });
+        sort_unique_by_key(out.dataclass_type);
+    }
+
+    void struct_body(proto_reader& r, protobuf_struct& out) {
+        each_field(r, [&](const field& f) {
+            if (f.number != 1) return false;
+            message(f, "Struct.fields", [&](proto_reader& e) {
+                auto& entry = out.fields.emplace_back();
+                map_entry(e, "Struct.fields", entry.first, [&](const field& v) {
+                    message(v, "Struct.fields value", [&](proto_reader& m) { value_body(m, entry.second); });
+                });
+            });
+            return true;
+        });
+        sort_unique_by_key(out.fields);
+    }
+
+    void value_body(proto_reader& r, protobuf_value& out) {
+        each_field(r, [&](const field& f) {
+            switch (f.number) {
+            case 1:
+                // NullValue has the single value 0; any other number still means "null" to the
+                // model, which writes it back as 0.
+                (void)enum_value(f, "Value.null_value");
+                out.kind.emplace<protobuf_null>();
+                return true;
+            case 2: out.kind.emplace<double>(double_value(f, "Value.number_value")); return true;
+            case 3: out.kind.emplace<std::string>(string_value(f, "Value.string_value")); return true;
+            case 4: out.kind.emplace<bool>(bool_value(f, "Value.bool_value")); return true;
+            case 5:
+                message(f, "Value.struct_value",
+                        [&](proto_reader& m) { struct_body(m, *member<box<protobuf_struct>>(out.kind)); });
+                return true;
+            case 6:
+                message(f, "Value.list_value", [&](proto_reader& m) {
+                    auto& list = member<protobuf_list>(out.kind);
+                    each_field(m, [&](const field& g) {
+                        if (g.number != 1) return false;
+                        message(g, "ListValue.values",
+                                [&](proto_reader& v) { value_body(v, list.values.emplace_back()); });
+                        return true;
+                    });
+                });
+                return true;
+            default: return false;
+            }
+        });
+    }
+
+    std::size_t depth_ = 0;
+};
+
+} // namespace detail
+
+/// Decodes a protobuf-encoded flyteidl LiteralMap (for example bytes written by encode()).
+///
+/// Unknown fields are skipped; the entries come out sorted by name with unique names (a repeated
+/// name keeps its last entry). A Literal whose `hash` field is absent or empty gets no hash.
+/// `encode(decode_literal_map(b))` is canonical: decoding it again gives an equal value, and for
+/// bytes that encode() wrote it is `b` itself.
+/// @throws decode_error for truncated or malformed input, a known field with the wrong wire type,
+///         invalid UTF-8 in a `string` field, or nesting deeper than max_decode_depth.
+[[nodiscard]] inline literal_map decode_literal_map(std::string_view bytes) {
+    literal_map out;
+    detail::proto_reader r(bytes);
+    detail::literal_decoder().literal_map_body(r, out);
+    return out;
+}
+
+/// Decodes a protobuf-encoded flyteidl Literal. See decode_literal_map for the rules.
+/// @throws decode_error as decode_literal_map does.
+[[nodiscard]] inline literal decode_literal(std::string_view bytes) {
+    literal out;
+    detail::proto_reader r(bytes);
+    detail::literal_decoder().literal_body(r, out);
+    return out;
+}
+
+/// Decodes a protobuf-encoded flyteidl LiteralType. See decode_literal_map for the rules.
+/// @throws decode_error as decode_literal_map does.
+[[nodiscard]] inline literal_type decode_literal_type(std::string_view bytes) {
+    literal_type out;
+    detail::proto_reader r(bytes);
+    detail::literal_decoder().literal_type_body(r, out);
+    return out;
+}
+
+FLYTECACHE_NAMESPACE_END
