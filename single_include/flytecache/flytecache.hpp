@@ -1890,7 +1890,11 @@ public:
     // ----- raw encodings ------------------------------------------------------------------------
 
     /// Base-128 varint, least significant group first.
-    void varint(std::uint64_t v) {
+    FLYTECACHE_ALWAYS_INLINE void varint(std::uint64_t v) {
+        if (v < 0x80u) {
+            *grow(1) = static_cast<char>(v);
+            return;
+        }
         char* out = grow(varint_size(v));
         while (v >= 0x80u) {
             *out++ = static_cast<char>((v & 0x7Fu) | 0x80u);
@@ -1972,6 +1976,28 @@ public:
 
     /// `bytes`: tag, length, bytes.
     void bytes_field(std::uint32_t field, std::string_view v) { string_field(field, v); }
+
+    // ----- raw access, for callers that know a run of bytes' exact size in advance ---------------
+
+    /// Appends `n` bytes and returns where they start; the caller must write exactly `n` bytes
+    /// there before the next call on this writer.
+    [[nodiscard]] FLYTECACHE_ALWAYS_INLINE char* append_raw(std::size_t n) { return grow(n); }
+
+    /// Writes the varint of `v` at `out` and returns the end; `out` must have varint_size(v) bytes.
+    static FLYTECACHE_ALWAYS_INLINE char* put_varint(char* out, std::uint64_t v) noexcept {
+        while (v >= 0x80u) {
+            *out++ = static_cast<char>((v & 0x7Fu) | 0x80u);
+            v >>= 7;
+        }
+        *out++ = static_cast<char>(v);
+        return out;
+    }
+
+    /// Writes eight little-endian bytes at `out` and returns the end.
+    static FLYTECACHE_ALWAYS_INLINE char* put_fixed64(char* out, std::uint64_t v) noexcept {
+        for (std::size_t i = 0; i < 8; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
+        return out + 8;
+    }
 
     // ----- nested messages ------------------------------------------------------------------------
 
@@ -3641,12 +3667,7 @@ public:
     void flytekit_key_body(const literal_map& m, const Ignored& ignored) {
         for_each_sorted(m.literals, [&](const std::string& name, const literal& value) {
             if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) return;
-            const auto entry = w_.begin_message(1);
-            w_.string_field(1, name);
-            const auto v = w_.begin_message(2);
-            placed_literal_body(value);
-            w_.end_message(v);
-            w_.end_message(entry);
+            map_entry(1, name, value, true);
         });
     }
 
@@ -3658,17 +3679,14 @@ public:
         }
         if (const auto* c = std::get_if<literal_collection>(&l.value)) {
             message(2, [&] {
-                for (const auto& item : c->literals) message(1, [&] { placed_literal_body(item); });
+                for (const auto& item : c->literals) element(1, item, true);
             });
             return;
         }
         if (const auto* m = std::get_if<literal_map>(&l.value)) {
             message(3, [&] {
                 for_each_sorted(m->literals, [&](const std::string& name, const literal& value) {
-                    message(1, [&] {
-                        w_.string_field(1, name);
-                        message(2, [&] { placed_literal_body(value); });
-                    });
+                    map_entry(1, name, value, true);
                 });
             });
             return;
@@ -3678,13 +3696,45 @@ public:
 
     void literal_map_body(const literal_map& m) {
         for_each_sorted(m.literals, [&](const std::string& name, const literal& value) {
-            const auto entry = w_.begin_message(1);
-            w_.string_field(1, name);
-            const auto v = w_.begin_message(2);
-            literal_body(value);
-            w_.end_message(v);
-            w_.end_message(entry);
+            map_entry(1, name, value, false);
         });
+    }
+
+    // A LiteralMap entry {1: name, 2: value} in field `field`, written in one piece when the
+    // value is a bare primitive (see element()).
+    void map_entry(std::uint32_t field, const std::string& name, const literal& value, bool placed) {
+        if (const primitive* p = bare_primitive(value); p != nullptr && field < 16) {
+            const std::size_t body = primitive_size(*p);
+            const std::size_t scalar_body = 1 + varint_size(body) + body;
+            const std::size_t literal_size = 1 + varint_size(scalar_body) + scalar_body;
+            const std::size_t entry_size = 1 + varint_size(name.size()) + name.size() + 1 +
+                                           varint_size(literal_size) + literal_size;
+            char* out = w_.append_raw(1 + varint_size(entry_size) + entry_size);
+            *out++ = static_cast<char>((field << 3) | 2U);
+            out = proto_writer::put_varint(out, entry_size);
+            *out++ = '\x0a'; // entry key
+            out = proto_writer::put_varint(out, name.size());
+            if (!name.empty()) std::memcpy(out, name.data(), name.size());
+            out += name.size();
+            *out++ = '\x12'; // entry value: a Literal
+            out = proto_writer::put_varint(out, literal_size);
+            *out++ = '\x0a';
+            out = proto_writer::put_varint(out, scalar_body);
+            *out++ = '\x0a';
+            out = proto_writer::put_varint(out, body);
+            put_primitive(out, *p);
+            return;
+        }
+        const auto entry = w_.begin_message(field);
+        w_.string_field(1, name);
+        const auto v = w_.begin_message(2);
+        if (placed) {
+            placed_literal_body(value);
+        } else {
+            literal_body(value);
+        }
+        w_.end_message(v);
+        w_.end_message(entry);
     }
 
     void literal_body(const literal& l) {
@@ -3696,7 +3746,7 @@ public:
                     message(1, [&] { scalar_body(v); });
                 } else if constexpr (std::is_same_v<V, literal_collection>) {
                     message(2, [&] {
-                        for (const auto& item : v.literals) message(1, [&] { literal_body(item); });
+                        for (const auto& item : v.literals) element(1, item, false);
                     });
                 } else if constexpr (std::is_same_v<V, literal_map>) {
                     message(3, [&] { literal_map_body(v); });
@@ -3715,21 +3765,87 @@ public:
     }
 
     // The overwhelmingly common literal — a bare primitive — has a length computable up front, so
-    // its two enclosing messages are written with their lengths directly instead of being patched.
-    bool write_primitive_literal(const literal& l) {
-        if (l.hash || !l.metadata.empty()) return false;
+    // its enclosing messages are written with their lengths directly instead of being patched.
+    static const primitive* bare_primitive(const literal& l) noexcept {
+        if (l.hash || !l.metadata.empty()) return nullptr;
         const auto* s = std::get_if<scalar>(&l.value);
-        if (s == nullptr) return false;
-        const auto* p = std::get_if<primitive>(&s->value);
-        if (p == nullptr) return false;
-        const std::size_t body = primitive_size(*p);
-        const std::size_t scalar_size = 1 + varint_size(body) + body;
+        return s == nullptr ? nullptr : std::get_if<primitive>(&s->value);
+    }
+
+    void write_bare_primitive(const primitive& p, std::size_t body) {
         w_.tag(1, wire_type::length_delimited);
-        w_.varint(scalar_size);
+        w_.varint(1 + varint_size(body) + body);
         w_.tag(1, wire_type::length_delimited);
         w_.varint(body);
-        primitive_body(*p);
+        primitive_body(p);
+    }
+
+    bool write_primitive_literal(const literal& l) {
+        const primitive* p = bare_primitive(l);
+        if (p == nullptr) return false;
+        write_bare_primitive(*p, primitive_size(*p));
         return true;
+    }
+
+    // A collection element (or other embedded Literal) in field `field`; `placed` applies
+    // flytekit's hash placement. Bare primitives are written in one piece: their size is known,
+    // so one capacity check covers all the element's bytes and no length needs patching.
+    void element(std::uint32_t field, const literal& item, bool placed) {
+        if (const primitive* p = bare_primitive(item); p != nullptr && field < 16) {
+            const std::size_t body = primitive_size(*p);
+            const std::size_t scalar_body = 1 + varint_size(body) + body;
+            const std::size_t literal_body_size = 1 + varint_size(scalar_body) + scalar_body;
+            char* out = w_.append_raw(1 + varint_size(literal_body_size) + literal_body_size);
+            *out++ = static_cast<char>((field << 3) | 2U);
+            out = proto_writer::put_varint(out, literal_body_size);
+            *out++ = '\x0a'; // Literal.scalar
+            out = proto_writer::put_varint(out, scalar_body);
+            *out++ = '\x0a'; // Scalar.primitive
+            out = proto_writer::put_varint(out, body);
+            put_primitive(out, *p);
+            return;
+        }
+        message(field, [&] {
+            if (placed) {
+                placed_literal_body(item);
+            } else {
+                literal_body(item);
+            }
+        });
+    }
+
+    // Primitive's fields into exactly primitive_size(p) bytes at `out`.
+    static void put_primitive(char* out, const primitive& p) noexcept {
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, std::int64_t>) {
+                    *out++ = '\x08';
+                    proto_writer::put_varint(out, static_cast<std::uint64_t>(v));
+                } else if constexpr (std::is_same_v<V, double>) {
+                    *out++ = '\x11';
+                    proto_writer::put_fixed64(out, std::bit_cast<std::uint64_t>(v));
+                } else if constexpr (std::is_same_v<V, std::string>) {
+                    *out++ = '\x1a';
+                    out = proto_writer::put_varint(out, v.size());
+                    if (!v.empty()) std::memcpy(out, v.data(), v.size());
+                } else if constexpr (std::is_same_v<V, bool>) {
+                    *out++ = '\x20';
+                    *out = v ? '\1' : '\0';
+                } else if constexpr (std::is_same_v<V, timestamp> || std::is_same_v<V, duration>) {
+                    *out++ = std::is_same_v<V, timestamp> ? '\x2a' : '\x32';
+                    out = proto_writer::put_varint(out, time_body_size(v.seconds, v.nanos));
+                    if (v.seconds != 0) {
+                        *out++ = '\x08';
+                        out = proto_writer::put_varint(out, static_cast<std::uint64_t>(v.seconds));
+                    }
+                    if (v.nanos != 0) {
+                        *out++ = '\x10';
+                        proto_writer::put_varint(out, static_cast<std::uint64_t>(std::int64_t{v.nanos}));
+                    }
+                }
+            },
+            p.value);
     }
 
     static std::size_t time_body_size(std::int64_t seconds, std::int32_t nanos) noexcept {

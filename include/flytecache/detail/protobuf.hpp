@@ -90,7 +90,11 @@ public:
     // ----- raw encodings ------------------------------------------------------------------------
 
     /// Base-128 varint, least significant group first.
-    void varint(std::uint64_t v) {
+    FLYTECACHE_ALWAYS_INLINE void varint(std::uint64_t v) {
+        if (v < 0x80u) {
+            *grow(1) = static_cast<char>(v);
+            return;
+        }
         char* out = grow(varint_size(v));
         while (v >= 0x80u) {
             *out++ = static_cast<char>((v & 0x7Fu) | 0x80u);
@@ -172,6 +176,28 @@ public:
 
     /// `bytes`: tag, length, bytes.
     void bytes_field(std::uint32_t field, std::string_view v) { string_field(field, v); }
+
+    // ----- raw access, for callers that know a run of bytes' exact size in advance ---------------
+
+    /// Appends `n` bytes and returns where they start; the caller must write exactly `n` bytes
+    /// there before the next call on this writer.
+    [[nodiscard]] FLYTECACHE_ALWAYS_INLINE char* append_raw(std::size_t n) { return grow(n); }
+
+    /// Writes the varint of `v` at `out` and returns the end; `out` must have varint_size(v) bytes.
+    static FLYTECACHE_ALWAYS_INLINE char* put_varint(char* out, std::uint64_t v) noexcept {
+        while (v >= 0x80u) {
+            *out++ = static_cast<char>((v & 0x7Fu) | 0x80u);
+            v >>= 7;
+        }
+        *out++ = static_cast<char>(v);
+        return out;
+    }
+
+    /// Writes eight little-endian bytes at `out` and returns the end.
+    static FLYTECACHE_ALWAYS_INLINE char* put_fixed64(char* out, std::uint64_t v) noexcept {
+        for (std::size_t i = 0; i < 8; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
+        return out + 8;
+    }
 
     // ----- nested messages ------------------------------------------------------------------------
 
