@@ -2380,7 +2380,9 @@ struct protobuf_list {
 /// the order protobuf's deterministic serialization writes them in.
 struct protobuf_struct {
     std::vector<std::pair<std::string, protobuf_value>> fields;
-    friend bool operator==(const protobuf_struct&, const protobuf_struct&) = default;
+    // Defaulted below, once protobuf_value is complete (clang checks an in-class defaulted
+    // comparison at the end of the class, which needs the pair's value type).
+    friend bool operator==(const protobuf_struct&, const protobuf_struct&);
 };
 
 /// The `null_value` member of google.protobuf.Value (the enum NullValue has one value, 0).
@@ -2396,6 +2398,8 @@ struct protobuf_value {
         kind;
     friend bool operator==(const protobuf_value&, const protobuf_value&) = default;
 };
+
+inline bool operator==(const protobuf_struct&, const protobuf_struct&) = default;
 
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/literal/protobuf_struct.hpp
@@ -2502,8 +2506,10 @@ struct offloaded_type {
 /// TypeStructure: hints for type matching.
 struct type_structure {
     std::string tag;
-    /// Kept sorted by field name, names unique (a protobuf map).
-    std::vector<std::pair<std::string, literal_type>> dataclass_type;
+    /// Kept sorted by field name, names unique (a protobuf map). Boxed: literal_type holds an
+    /// optional type_structure, and a pair holding literal_type itself cannot be instantiated
+    /// while that cycle is incomplete (clang rejects it; GCC happens to accept it).
+    std::vector<std::pair<std::string, detail::box<literal_type>>> dataclass_type;
     friend bool operator==(const type_structure&, const type_structure&) = default;
 };
 
@@ -2654,10 +2660,11 @@ struct literal_map {
     literal& insert_or_assign(std::string name, literal value);
     /// The literal named `name`, or nullptr.
     [[nodiscard]] const literal* find(std::string_view name) const noexcept;
-    [[nodiscard]] std::size_t size() const noexcept { return literals.size(); }
-    [[nodiscard]] bool empty() const noexcept { return literals.empty(); }
+    [[nodiscard]] std::size_t size() const noexcept;
+    [[nodiscard]] bool empty() const noexcept;
 
-    friend bool operator==(const literal_map&, const literal_map&) = default;
+    // Defaulted below, once literal is complete (see protobuf_struct).
+    friend bool operator==(const literal_map&, const literal_map&);
 };
 
 /// LiteralOffloadedMetadata: where a literal too large to pass inline was stored.
@@ -2676,7 +2683,9 @@ struct offloaded_metadata {
 /// Thread safety: a value type; concurrent reads are safe.
 struct literal {
     /// What the literal holds (flytekit's `Literal.value`); `std::monostate` when nothing is set.
-    std::variant<std::monostate, scalar, literal_collection, literal_map, offloaded_metadata> value;
+    /// The map is boxed: it holds pairs of (name, literal), and clang cannot instantiate such a
+    /// pair while literal holds the map by value (GCC happens to accept it).
+    std::variant<std::monostate, scalar, literal_collection, detail::box<literal_map>, offloaded_metadata> value;
     std::optional<std::string> hash;
     /// Sorted by key, keys unique (a protobuf map<string, string>); use set_metadata to keep that.
     std::vector<std::pair<std::string, std::string>> metadata;
@@ -2706,6 +2715,8 @@ struct literal {
 
     friend bool operator==(const literal&, const literal&) = default;
 };
+
+inline bool operator==(const literal_map&, const literal_map&) = default;
 
 namespace detail {
 
@@ -2835,12 +2846,12 @@ private:
                         short_into(out, v.literals[i]);
                     }
                     out += ']';
-                } else if constexpr (std::is_same_v<V, literal_map>) {
+                } else if constexpr (std::is_same_v<V, box<literal_map>>) {
                     out += '{';
-                    for (std::size_t i = 0; i != v.literals.size(); ++i) {
+                    for (std::size_t i = 0; i != v->literals.size(); ++i) {
                         if (i != 0) out += ", ";
-                        out += v.literals[i].first + ": ";
-                        short_into(out, v.literals[i].second);
+                        out += v->literals[i].first + ": ";
+                        short_into(out, v->literals[i].second);
                     }
                     out += '}';
                 } else if constexpr (std::is_same_v<V, offloaded_metadata>) {
@@ -2862,9 +2873,9 @@ private:
                 if constexpr (std::is_same_v<V, literal_collection>) {
                     out += pad + "collection (" + std::to_string(v.literals.size()) + " items)\n";
                     for (const auto& item : v.literals) verbose_into(out, item, indent + 2);
-                } else if constexpr (std::is_same_v<V, literal_map>) {
-                    out += pad + "map (" + std::to_string(v.literals.size()) + " entries)\n";
-                    for (const auto& [name, item] : v.literals) {
+                } else if constexpr (std::is_same_v<V, box<literal_map>>) {
+                    out += pad + "map (" + std::to_string(v->literals.size()) + " entries)\n";
+                    for (const auto& [name, item] : v->literals) {
                         out += pad + "  " + name + ":\n";
                         verbose_into(out, item, indent + 4);
                     }
@@ -2900,6 +2911,9 @@ inline literal& literal_map::insert_or_assign(std::string name, literal value) {
     }
     return literals.emplace(it, std::move(name), std::move(value))->second;
 }
+
+inline std::size_t literal_map::size() const noexcept { return literals.size(); }
+inline bool literal_map::empty() const noexcept { return literals.empty(); }
 
 inline const literal* literal_map::find(std::string_view name) const noexcept {
     auto it = std::lower_bound(literals.begin(), literals.end(), name,
@@ -3039,7 +3053,7 @@ public:
                 return true;
             case 3:
                 message(f, "Literal.map",
-                        [&](proto_reader& m) { literal_map_body(m, member<literal_map>(out.value)); });
+                        [&](proto_reader& m) { literal_map_body(m, *member<box<literal_map>>(out.value)); });
                 return true;
             case 4: {
                 // flytekit reads an empty hash as None (`hash if hash else None`), and the encoder
@@ -3545,7 +3559,7 @@ private:
                     auto& entry = out.dataclass_type.emplace_back();
                     map_entry(e, "TypeStructure.dataclass_type", entry.first, [&](const field& v) {
                         message(v, "TypeStructure.dataclass_type value",
-                                [&](proto_reader& t) { literal_type_body(t, entry.second); });
+                                [&](proto_reader& t) { literal_type_body(t, *entry.second); });
                     });
                 });
             } else {
@@ -3683,9 +3697,9 @@ public:
             });
             return;
         }
-        if (const auto* m = std::get_if<literal_map>(&l.value)) {
+        if (const auto* m = std::get_if<detail::box<literal_map>>(&l.value)) {
             message(3, [&] {
-                for_each_sorted(m->literals, [&](const std::string& name, const literal& value) {
+                for_each_sorted((*m)->literals, [&](const std::string& name, const literal& value) {
                     map_entry(1, name, value, true);
                 });
             });
@@ -3748,8 +3762,8 @@ public:
                     message(2, [&] {
                         for (const auto& item : v.literals) element(1, item, false);
                     });
-                } else if constexpr (std::is_same_v<V, literal_map>) {
-                    message(3, [&] { literal_map_body(v); });
+                } else if constexpr (std::is_same_v<V, detail::box<literal_map>>) {
+                    message(3, [&] { literal_map_body(*v); });
                 }
             },
             l.value);
@@ -3983,10 +3997,10 @@ public:
         if (t.structure) {
             message(11, [&] {
                 plain_string(1, t.structure->tag);
-                for_each_sorted(t.structure->dataclass_type, [&](const std::string& name, const literal_type& type) {
+                for_each_sorted(t.structure->dataclass_type, [&](const std::string& name, const detail::box<literal_type>& type) {
                     message(2, [&] {
                         w_.string_field(1, name);
-                        message(2, [&] { literal_type_body(type); });
+                        message(2, [&] { literal_type_body(*type); });
                     });
                 });
             });
@@ -4295,7 +4309,7 @@ namespace detail {
         std::string_view operator()(const literal_collection&) const noexcept {
             return "a collection";
         }
-        std::string_view operator()(const literal_map&) const noexcept { return "a map"; }
+        std::string_view operator()(const box<literal_map>&) const noexcept { return "a map"; }
         std::string_view operator()(const offloaded_metadata&) const noexcept {
             return "an offloaded literal";
         }
@@ -5018,8 +5032,9 @@ struct string_map_literal_traits {
     }
 
     static Map from_literal(const literal& l) {
-        const auto* m = std::get_if<literal_map>(&l.value);
-        if (m == nullptr) throw type_error("map", l);
+        const auto* boxed = std::get_if<detail::box<literal_map>>(&l.value);
+        if (boxed == nullptr) throw type_error("map", l);
+        const literal_map* m = &**boxed;
         Map out;
         for (const auto& [key, item] : m->literals)
             out.emplace(key, literal_traits<mapped>::from_literal(item));
@@ -5129,8 +5144,9 @@ struct literal_traits<T> {
     }
 
     static T from_literal(const literal& l) {
-        const auto* m = std::get_if<literal_map>(&l.value);
-        if (m == nullptr) throw type_error("map (struct)", l);
+        const auto* boxed = std::get_if<detail::box<literal_map>>(&l.value);
+        if (boxed == nullptr) throw type_error("map (struct)", l);
+        const literal_map* m = &**boxed;
         T out{};
         boost::hana::for_each(boost::hana::accessors<T>(), [&](const auto& pair) {
             const char* name = boost::hana::to<const char*>(boost::hana::first(pair));
@@ -5211,7 +5227,7 @@ template <class... Args>
 template <class T>
     requires detail::hana_struct<T>
 [[nodiscard]] literal_map to_literal_map(const T& inputs) {
-    return std::get<literal_map>(literal_traits<T>::to_literal(inputs).value);
+    return std::move(*std::get<detail::box<literal_map>>(literal_traits<T>::to_literal(inputs).value));
 }
 
 } // namespace type_engine
@@ -5354,9 +5370,9 @@ FLYTECACHE_NAMESPACE_BEGIN
         for (const auto& item : c->literals) rebuilt.literals.push_back(datacatalog_place_hash(item));
         return literal{std::move(rebuilt), std::nullopt, {}};
     }
-    if (const auto* m = std::get_if<literal_map>(&l.value)) {
+    if (const auto* m = std::get_if<detail::box<literal_map>>(&l.value)) {
         literal_map rebuilt;
-        for (const auto& [name, item] : m->literals) rebuilt.literals.emplace_back(name, datacatalog_place_hash(item));
+        for (const auto& [name, item] : (*m)->literals) rebuilt.literals.emplace_back(name, datacatalog_place_hash(item));
         return literal{std::move(rebuilt), std::nullopt, {}};
     }
     return l;
@@ -5404,8 +5420,8 @@ public:
                         c.emplace_back("literals", json_value::make_array(std::move(items)));
                     }
                     o.emplace_back("collection", json_value::make_object(std::move(c)));
-                } else if constexpr (std::is_same_v<V, literal_map>) {
-                    o.emplace_back("map", literal_map_value(v));
+                } else if constexpr (std::is_same_v<V, detail::box<literal_map>>) {
+                    o.emplace_back("map", literal_map_value(*v));
                 } else if constexpr (std::is_same_v<V, offloaded_metadata>) {
                     object off;
                     if (!v.uri.empty()) off.emplace_back("uri", str(v.uri));
@@ -5475,7 +5491,7 @@ public:
             if (!t.structure->tag.empty()) s.emplace_back("tag", str(t.structure->tag));
             if (!t.structure->dataclass_type.empty()) {
                 object dc;
-                for (const auto& [k, v] : t.structure->dataclass_type) dc.emplace_back(k, literal_type_value(v));
+                for (const auto& [k, v] : t.structure->dataclass_type) dc.emplace_back(k, literal_type_value(*v));
                 s.emplace_back("dataclassType", json_value::make_object(std::move(dc)));
             }
             o.emplace_back("structure", json_value::make_object(std::move(s)));
@@ -5708,10 +5724,10 @@ FLYTECACHE_NAMESPACE_BEGIN
         for (const auto& item : c->literals) rebuilt.literals.push_back(flytekit_place_hash(item));
         return literal{std::move(rebuilt), std::nullopt, {}};
     }
-    if (const auto* m = std::get_if<literal_map>(&l.value)) {
+    if (const auto* m = std::get_if<detail::box<literal_map>>(&l.value)) {
         literal_map rebuilt;
-        rebuilt.literals.reserve(m->literals.size());
-        for (const auto& [name, item] : m->literals) rebuilt.literals.emplace_back(name, flytekit_place_hash(item));
+        rebuilt.literals.reserve((*m)->literals.size());
+        for (const auto& [name, item] : (*m)->literals) rebuilt.literals.emplace_back(name, flytekit_place_hash(item));
         return literal{std::move(rebuilt), std::nullopt, {}};
     }
     return l;

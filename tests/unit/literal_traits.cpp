@@ -344,7 +344,7 @@ TEST_CASE("vectors are collections, string-keyed maps are literal maps, nested")
 
     const std::unordered_map<std::string, int> unordered{{"b", 2}, {"a", 1}, {"c", 3}};
     const fc::literal m = fc::to_literal(unordered);
-    const auto& entries = std::get<fc::literal_map>(m.value).literals;
+    const auto& entries = std::get<fc::detail::box<fc::literal_map>>(m.value)->literals;
     REQUIRE(entries.size() == 3);
     CHECK(entries[0].first == "a"); // sorted, whatever the container's order
     CHECK(entries[2].first == "c");
@@ -420,13 +420,13 @@ TEST_CASE("files and directories are Blob literals") {
 TEST_CASE("Boost.Hana structs are literal maps of their fields, recursively") {
     const shapes::polygon tri{"tri", {{0, 0}, {4, 0}, {0, 3}}, 6.0};
     const fc::literal l = fc::to_literal(tri);
-    const auto& fields = std::get<fc::literal_map>(l.value);
+    const auto& fields = *std::get<fc::detail::box<fc::literal_map>>(l.value);
     REQUIRE(fields.size() == 3);
     CHECK(fields.literals[0].first == "area"); // sorted by name
     CHECK(*fields.find("name") == fc::to_literal(std::string("tri")));
     const auto& corners = std::get<fc::literal_collection>(fields.find("corners")->value).literals;
     REQUIRE(corners.size() == 3);
-    CHECK(*std::get<fc::literal_map>(corners[1].value).find("x") == fc::to_literal(4));
+    CHECK(*std::get<fc::detail::box<fc::literal_map>>(corners[1].value)->find("x") == fc::to_literal(4));
 
     const auto back = round_trip(tri);
     CHECK(back.name == "tri");
@@ -441,7 +441,7 @@ TEST_CASE("Boost.Hana structs are literal maps of their fields, recursively") {
     REQUIRE(field_types.size() == 3);
     CHECK(field_types[0].first == "area");
     CHECK(field_types[1].first == "corners");
-    const auto& element = std::get<fc::collection_type>(field_types[1].second.type).element;
+    const auto& element = std::get<fc::collection_type>(field_types[1].second->type).element;
     CHECK(element->structure->dataclass_type.size() == 2); // the nested struct's own fields
 
     const shapes::label lab{"hi", true};
@@ -450,8 +450,8 @@ TEST_CASE("Boost.Hana structs are literal maps of their fields, recursively") {
     CHECK(lab_back.bold);
 
     fc::literal missing = fc::to_literal(lab);
-    std::get<fc::literal_map>(missing.value)
-        .literals.erase(std::get<fc::literal_map>(missing.value).literals.begin()); // drops "bold"
+    std::get<fc::detail::box<fc::literal_map>>(missing.value)
+        ->literals.erase(std::get<fc::detail::box<fc::literal_map>>(missing.value)->literals.begin()); // drops "bold"
     CHECK(error_of([&] {
               (void)fc::from_literal<shapes::label>(missing);
           }).find("no field 'bold'") != std::string::npos);

@@ -35,9 +35,9 @@ FLYTECACHE_NAMESPACE_BEGIN
         for (const auto& item : c->literals) rebuilt.literals.push_back(datacatalog_place_hash(item));
         return literal{std::move(rebuilt), std::nullopt, {}};
     }
-    if (const auto* m = std::get_if<literal_map>(&l.value)) {
+    if (const auto* m = std::get_if<detail::box<literal_map>>(&l.value)) {
         literal_map rebuilt;
-        for (const auto& [name, item] : m->literals) rebuilt.literals.emplace_back(name, datacatalog_place_hash(item));
+        for (const auto& [name, item] : (*m)->literals) rebuilt.literals.emplace_back(name, datacatalog_place_hash(item));
         return literal{std::move(rebuilt), std::nullopt, {}};
     }
     return l;
@@ -85,8 +85,8 @@ public:
                         c.emplace_back("literals", json_value::make_array(std::move(items)));
                     }
                     o.emplace_back("collection", json_value::make_object(std::move(c)));
-                } else if constexpr (std::is_same_v<V, literal_map>) {
-                    o.emplace_back("map", literal_map_value(v));
+                } else if constexpr (std::is_same_v<V, detail::box<literal_map>>) {
+                    o.emplace_back("map", literal_map_value(*v));
                 } else if constexpr (std::is_same_v<V, offloaded_metadata>) {
                     object off;
                     if (!v.uri.empty()) off.emplace_back("uri", str(v.uri));
@@ -156,7 +156,7 @@ public:
             if (!t.structure->tag.empty()) s.emplace_back("tag", str(t.structure->tag));
             if (!t.structure->dataclass_type.empty()) {
                 object dc;
-                for (const auto& [k, v] : t.structure->dataclass_type) dc.emplace_back(k, literal_type_value(v));
+                for (const auto& [k, v] : t.structure->dataclass_type) dc.emplace_back(k, literal_type_value(*v));
                 s.emplace_back("dataclassType", json_value::make_object(std::move(dc)));
             }
             o.emplace_back("structure", json_value::make_object(std::move(s)));

@@ -32,10 +32,10 @@ FLYTECACHE_NAMESPACE_BEGIN
         for (const auto& item : c->literals) rebuilt.literals.push_back(flytekit_place_hash(item));
         return literal{std::move(rebuilt), std::nullopt, {}};
     }
-    if (const auto* m = std::get_if<literal_map>(&l.value)) {
+    if (const auto* m = std::get_if<detail::box<literal_map>>(&l.value)) {
         literal_map rebuilt;
-        rebuilt.literals.reserve(m->literals.size());
-        for (const auto& [name, item] : m->literals) rebuilt.literals.emplace_back(name, flytekit_place_hash(item));
+        rebuilt.literals.reserve((*m)->literals.size());
+        for (const auto& [name, item] : (*m)->literals) rebuilt.literals.emplace_back(name, flytekit_place_hash(item));
         return literal{std::move(rebuilt), std::nullopt, {}};
     }
     return l;

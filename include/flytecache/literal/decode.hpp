@@ -149,7 +149,7 @@ public:
                 return true;
             case 3:
                 message(f, "Literal.map",
-                        [&](proto_reader& m) { literal_map_body(m, member<literal_map>(out.value)); });
+                        [&](proto_reader& m) { literal_map_body(m, *member<box<literal_map>>(out.value)); });
                 return true;
             case 4: {
                 // flytekit reads an empty hash as None (`hash if hash else None`), and the encoder
@@ -655,7 +655,7 @@ private:
                     auto& entry = out.dataclass_type.emplace_back();
                     map_entry(e, "TypeStructure.dataclass_type", entry.first, [&](const field& v) {
                         message(v, "TypeStructure.dataclass_type value",
-                                [&](proto_reader& t) { literal_type_body(t, entry.second); });
+                                [&](proto_reader& t) { literal_type_body(t, *entry.second); });
                     });
                 });
             } else {

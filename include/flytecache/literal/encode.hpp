@@ -53,9 +53,9 @@ public:
             });
             return;
         }
-        if (const auto* m = std::get_if<literal_map>(&l.value)) {
+        if (const auto* m = std::get_if<detail::box<literal_map>>(&l.value)) {
             message(3, [&] {
-                for_each_sorted(m->literals, [&](const std::string& name, const literal& value) {
+                for_each_sorted((*m)->literals, [&](const std::string& name, const literal& value) {
                     map_entry(1, name, value, true);
                 });
             });
@@ -118,8 +118,8 @@ public:
                     message(2, [&] {
                         for (const auto& item : v.literals) element(1, item, false);
                     });
-                } else if constexpr (std::is_same_v<V, literal_map>) {
-                    message(3, [&] { literal_map_body(v); });
+                } else if constexpr (std::is_same_v<V, detail::box<literal_map>>) {
+                    message(3, [&] { literal_map_body(*v); });
                 }
             },
             l.value);
@@ -353,10 +353,10 @@ public:
         if (t.structure) {
             message(11, [&] {
                 plain_string(1, t.structure->tag);
-                for_each_sorted(t.structure->dataclass_type, [&](const std::string& name, const literal_type& type) {
+                for_each_sorted(t.structure->dataclass_type, [&](const std::string& name, const detail::box<literal_type>& type) {
                     message(2, [&] {
                         w_.string_field(1, name);
-                        message(2, [&] { literal_type_body(type); });
+                        message(2, [&] { literal_type_body(*type); });
                     });
                 });
             });

@@ -142,10 +142,11 @@ struct literal_map {
     literal& insert_or_assign(std::string name, literal value);
     /// The literal named `name`, or nullptr.
     [[nodiscard]] const literal* find(std::string_view name) const noexcept;
-    [[nodiscard]] std::size_t size() const noexcept { return literals.size(); }
-    [[nodiscard]] bool empty() const noexcept { return literals.empty(); }
+    [[nodiscard]] std::size_t size() const noexcept;
+    [[nodiscard]] bool empty() const noexcept;
 
-    friend bool operator==(const literal_map&, const literal_map&) = default;
+    // Defaulted below, once literal is complete (see protobuf_struct).
+    friend bool operator==(const literal_map&, const literal_map&);
 };
 
 /// LiteralOffloadedMetadata: where a literal too large to pass inline was stored.
@@ -164,7 +165,9 @@ struct offloaded_metadata {
 /// Thread safety: a value type; concurrent reads are safe.
 struct literal {
     /// What the literal holds (flytekit's `Literal.value`); `std::monostate` when nothing is set.
-    std::variant<std::monostate, scalar, literal_collection, literal_map, offloaded_metadata> value;
+    /// The map is boxed: it holds pairs of (name, literal), and clang cannot instantiate such a
+    /// pair while literal holds the map by value (GCC happens to accept it).
+    std::variant<std::monostate, scalar, literal_collection, detail::box<literal_map>, offloaded_metadata> value;
     std::optional<std::string> hash;
     /// Sorted by key, keys unique (a protobuf map<string, string>); use set_metadata to keep that.
     std::vector<std::pair<std::string, std::string>> metadata;
@@ -194,6 +197,8 @@ struct literal {
 
     friend bool operator==(const literal&, const literal&) = default;
 };
+
+inline bool operator==(const literal_map&, const literal_map&) = default;
 
 namespace detail {
 
@@ -323,12 +328,12 @@ private:
                         short_into(out, v.literals[i]);
                     }
                     out += ']';
-                } else if constexpr (std::is_same_v<V, literal_map>) {
+                } else if constexpr (std::is_same_v<V, box<literal_map>>) {
                     out += '{';
-                    for (std::size_t i = 0; i != v.literals.size(); ++i) {
+                    for (std::size_t i = 0; i != v->literals.size(); ++i) {
                         if (i != 0) out += ", ";
-                        out += v.literals[i].first + ": ";
-                        short_into(out, v.literals[i].second);
+                        out += v->literals[i].first + ": ";
+                        short_into(out, v->literals[i].second);
                     }
                     out += '}';
                 } else if constexpr (std::is_same_v<V, offloaded_metadata>) {
@@ -350,9 +355,9 @@ private:
                 if constexpr (std::is_same_v<V, literal_collection>) {
                     out += pad + "collection (" + std::to_string(v.literals.size()) + " items)\n";
                     for (const auto& item : v.literals) verbose_into(out, item, indent + 2);
-                } else if constexpr (std::is_same_v<V, literal_map>) {
-                    out += pad + "map (" + std::to_string(v.literals.size()) + " entries)\n";
-                    for (const auto& [name, item] : v.literals) {
+                } else if constexpr (std::is_same_v<V, box<literal_map>>) {
+                    out += pad + "map (" + std::to_string(v->literals.size()) + " entries)\n";
+                    for (const auto& [name, item] : v->literals) {
                         out += pad + "  " + name + ":\n";
                         verbose_into(out, item, indent + 4);
                     }
@@ -388,6 +393,9 @@ inline literal& literal_map::insert_or_assign(std::string name, literal value) {
     }
     return literals.emplace(it, std::move(name), std::move(value))->second;
 }
+
+inline std::size_t literal_map::size() const noexcept { return literals.size(); }
+inline bool literal_map::empty() const noexcept { return literals.empty(); }
 
 inline const literal* literal_map::find(std::string_view name) const noexcept {
     auto it = std::lower_bound(literals.begin(), literals.end(), name,

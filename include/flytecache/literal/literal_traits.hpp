@@ -723,8 +723,9 @@ struct string_map_literal_traits {
     }
 
     static Map from_literal(const literal& l) {
-        const auto* m = std::get_if<literal_map>(&l.value);
-        if (m == nullptr) throw type_error("map", l);
+        const auto* boxed = std::get_if<detail::box<literal_map>>(&l.value);
+        if (boxed == nullptr) throw type_error("map", l);
+        const literal_map* m = &**boxed;
         Map out;
         for (const auto& [key, item] : m->literals)
             out.emplace(key, literal_traits<mapped>::from_literal(item));
@@ -834,8 +835,9 @@ struct literal_traits<T> {
     }
 
     static T from_literal(const literal& l) {
-        const auto* m = std::get_if<literal_map>(&l.value);
-        if (m == nullptr) throw type_error("map (struct)", l);
+        const auto* boxed = std::get_if<detail::box<literal_map>>(&l.value);
+        if (boxed == nullptr) throw type_error("map (struct)", l);
+        const literal_map* m = &**boxed;
         T out{};
         boost::hana::for_each(boost::hana::accessors<T>(), [&](const auto& pair) {
             const char* name = boost::hana::to<const char*>(boost::hana::first(pair));
@@ -916,7 +918,7 @@ template <class... Args>
 template <class T>
     requires detail::hana_struct<T>
 [[nodiscard]] literal_map to_literal_map(const T& inputs) {
-    return std::get<literal_map>(literal_traits<T>::to_literal(inputs).value);
+    return std::move(*std::get<detail::box<literal_map>>(literal_traits<T>::to_literal(inputs).value));
 }
 
 } // namespace type_engine

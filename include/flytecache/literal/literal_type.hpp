@@ -112,8 +112,10 @@ struct offloaded_type {
 /// TypeStructure: hints for type matching.
 struct type_structure {
     std::string tag;
-    /// Kept sorted by field name, names unique (a protobuf map).
-    std::vector<std::pair<std::string, literal_type>> dataclass_type;
+    /// Kept sorted by field name, names unique (a protobuf map). Boxed: literal_type holds an
+    /// optional type_structure, and a pair holding literal_type itself cannot be instantiated
+    /// while that cycle is incomplete (clang rejects it; GCC happens to accept it).
+    std::vector<std::pair<std::string, detail::box<literal_type>>> dataclass_type;
     friend bool operator==(const type_structure&, const type_structure&) = default;
 };
 

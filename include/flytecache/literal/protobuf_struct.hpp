@@ -24,7 +24,9 @@ struct protobuf_list {
 /// the order protobuf's deterministic serialization writes them in.
 struct protobuf_struct {
     std::vector<std::pair<std::string, protobuf_value>> fields;
-    friend bool operator==(const protobuf_struct&, const protobuf_struct&) = default;
+    // Defaulted below, once protobuf_value is complete (clang checks an in-class defaulted
+    // comparison at the end of the class, which needs the pair's value type).
+    friend bool operator==(const protobuf_struct&, const protobuf_struct&);
 };
 
 /// The `null_value` member of google.protobuf.Value (the enum NullValue has one value, 0).
@@ -40,5 +42,7 @@ struct protobuf_value {
         kind;
     friend bool operator==(const protobuf_value&, const protobuf_value&) = default;
 };
+
+inline bool operator==(const protobuf_struct&, const protobuf_struct&) = default;
 
 FLYTECACHE_NAMESPACE_END

@@ -24,7 +24,7 @@ namespace detail {
         std::string_view operator()(const literal_collection&) const noexcept {
             return "a collection";
         }
-        std::string_view operator()(const literal_map&) const noexcept { return "a map"; }
+        std::string_view operator()(const box<literal_map>&) const noexcept { return "a map"; }
         std::string_view operator()(const offloaded_metadata&) const noexcept {
             return "an offloaded literal";
         }
