@@ -1881,6 +1881,14 @@ public:
         exposed_ = false;
         len_ = 0;
     }
+    /// Frees the buffer when it has grown beyond `limit` bytes (for long-lived, reused writers).
+    void release_if_larger_than(std::size_t limit) noexcept {
+        if (buf_.size() > limit) {
+            buf_ = std::string();
+            len_ = 0;
+            exposed_ = false;
+        }
+    }
     void reserve(std::size_t n) {
         sync();
         if (buf_.size() < n) buf_.resize(n);
@@ -2065,6 +2073,23 @@ private:
     std::size_t len_ = 0;
     bool exposed_ = false;
 };
+
+/// Runs `f(writer)` with an empty per-thread writer that is reused across calls: once it has held
+/// the largest input a thread encodes, key computations neither allocate nor zero-fill. A buffer
+/// above 1 MiB is freed afterwards, so a one-off huge input does not stay resident. Not reentrant
+/// (f must not call it again), which the key schemes that use it guarantee.
+template <class F>
+decltype(auto) with_scratch_writer(F&& f) {
+    thread_local proto_writer writer;
+    struct reset_on_exit {
+        proto_writer& w;
+        ~reset_on_exit() {
+            w.clear();
+            w.release_if_larger_than(std::size_t{1} << 20);
+        }
+    } reset{writer};
+    return std::forward<F>(f)(writer);
+}
 
 /// Reads protobuf wire format from a non-owning view of untrusted bytes.
 ///
@@ -5756,12 +5781,13 @@ struct flytekit_local {
     [[nodiscard]] std::string make_key(std::string_view task_name, std::string_view cache_version,
                                        const literal_map& inputs,
                                        std::span<const std::string> ignored_inputs = {}) const {
-        detail::proto_writer w;
-        detail::literal_encoder(w).flytekit_key_body(inputs, ignored_inputs);
-        const std::string bytes = w.take();
+        const std::string digest = detail::with_scratch_writer([&](detail::proto_writer& w) {
+            detail::literal_encoder(w).flytekit_key_body(inputs, ignored_inputs);
+            return joblib_hash(std::as_const(w).bytes());
+        });
         std::string key;
         key.reserve(task_name.size() + cache_version.size() + 34);
-        key.append(task_name).append("-").append(cache_version).append("-").append(joblib_hash(bytes));
+        key.append(task_name).append("-").append(cache_version).append("-").append(digest);
         return key;
     }
 };
@@ -5820,16 +5846,18 @@ struct native {
     [[nodiscard]] std::string make_key(std::string_view task_name, std::string_view cache_version,
                                        const literal_map& inputs,
                                        std::span<const std::string> ignored_inputs = {}) const {
-        detail::proto_writer w;
-        w.string_field(1, task_name);
-        w.string_field(2, cache_version);
-        const auto body = w.begin_message(3);
-        detail::literal_encoder(w).flytekit_key_body(inputs, ignored_inputs);
-        w.end_message(body);
+        const sha256_digest digest = detail::with_scratch_writer([&](detail::proto_writer& w) {
+            w.string_field(1, task_name);
+            w.string_field(2, cache_version);
+            const auto body = w.begin_message(3);
+            detail::literal_encoder(w).flytekit_key_body(inputs, ignored_inputs);
+            w.end_message(body);
+            return sha256_of(std::as_const(w).bytes());
+        });
         std::string key;
         key.reserve(task_name.size() + cache_version.size() + 45);
         key.append(task_name).append("-").append(cache_version).append("-");
-        key.append(to_base64url(sha256_of(w.bytes())));
+        key.append(to_base64url(digest));
         return key;
     }
 };

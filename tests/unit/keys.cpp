@@ -6,7 +6,9 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fc = flytecache;
@@ -122,4 +124,30 @@ TEST_CASE("native keys: format, boundaries, ignored inputs and hash placement") 
     fc::literal hashed_b = int_literal(2);
     hashed_b.hash = "content-hash";
     CHECK(scheme.make_key("t", "v", fc::literal_map{{"x", hashed_a}}) == scheme.make_key("t", "v", fc::literal_map{{"x", hashed_b}}));
+}
+
+TEST_CASE("keys computed concurrently equal keys computed alone (per-thread scratch buffers)") {
+    const auto doc = load_vectors("cache_keys.json");
+    std::vector<fc::literal_map> inputs;
+    std::vector<std::string> expected;
+    for (const auto& v : doc.at("vectors").as_array()) {
+        inputs.push_back(flytecache_test::literal_map_from(v.at("inputs")));
+        expected.push_back(fc::keys::flytekit_local{}.make_key("t", "v", inputs.back()) +
+                           fc::keys::native{}.make_key("t", "v", inputs.back()));
+    }
+    std::atomic<int> mismatches{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t != 4; ++t) {
+        threads.emplace_back([&, t] {
+            for (int round = 0; round != 20; ++round) {
+                for (std::size_t i = static_cast<std::size_t>(t); i < inputs.size(); i += 2) {
+                    const std::string got = fc::keys::flytekit_local{}.make_key("t", "v", inputs[i]) +
+                                            fc::keys::native{}.make_key("t", "v", inputs[i]);
+                    if (got != expected[i]) ++mismatches;
+                }
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    CHECK(mismatches.load() == 0);
 }

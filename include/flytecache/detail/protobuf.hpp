@@ -81,6 +81,14 @@ public:
         exposed_ = false;
         len_ = 0;
     }
+    /// Frees the buffer when it has grown beyond `limit` bytes (for long-lived, reused writers).
+    void release_if_larger_than(std::size_t limit) noexcept {
+        if (buf_.size() > limit) {
+            buf_ = std::string();
+            len_ = 0;
+            exposed_ = false;
+        }
+    }
     void reserve(std::size_t n) {
         sync();
         if (buf_.size() < n) buf_.resize(n);
@@ -265,6 +273,23 @@ private:
     std::size_t len_ = 0;
     bool exposed_ = false;
 };
+
+/// Runs `f(writer)` with an empty per-thread writer that is reused across calls: once it has held
+/// the largest input a thread encodes, key computations neither allocate nor zero-fill. A buffer
+/// above 1 MiB is freed afterwards, so a one-off huge input does not stay resident. Not reentrant
+/// (f must not call it again), which the key schemes that use it guarantee.
+template <class F>
+decltype(auto) with_scratch_writer(F&& f) {
+    thread_local proto_writer writer;
+    struct reset_on_exit {
+        proto_writer& w;
+        ~reset_on_exit() {
+            w.clear();
+            w.release_if_larger_than(std::size_t{1} << 20);
+        }
+    } reset{writer};
+    return std::forward<F>(f)(writer);
+}
 
 /// Reads protobuf wire format from a non-owning view of untrusted bytes.
 ///

@@ -64,12 +64,13 @@ struct flytekit_local {
     [[nodiscard]] std::string make_key(std::string_view task_name, std::string_view cache_version,
                                        const literal_map& inputs,
                                        std::span<const std::string> ignored_inputs = {}) const {
-        detail::proto_writer w;
-        detail::literal_encoder(w).flytekit_key_body(inputs, ignored_inputs);
-        const std::string bytes = w.take();
+        const std::string digest = detail::with_scratch_writer([&](detail::proto_writer& w) {
+            detail::literal_encoder(w).flytekit_key_body(inputs, ignored_inputs);
+            return joblib_hash(std::as_const(w).bytes());
+        });
         std::string key;
         key.reserve(task_name.size() + cache_version.size() + 34);
-        key.append(task_name).append("-").append(cache_version).append("-").append(joblib_hash(bytes));
+        key.append(task_name).append("-").append(cache_version).append("-").append(digest);
         return key;
     }
 };

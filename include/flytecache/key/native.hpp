@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 FLYTECACHE_NAMESPACE_BEGIN
 namespace keys {
@@ -35,16 +36,18 @@ struct native {
     [[nodiscard]] std::string make_key(std::string_view task_name, std::string_view cache_version,
                                        const literal_map& inputs,
                                        std::span<const std::string> ignored_inputs = {}) const {
-        detail::proto_writer w;
-        w.string_field(1, task_name);
-        w.string_field(2, cache_version);
-        const auto body = w.begin_message(3);
-        detail::literal_encoder(w).flytekit_key_body(inputs, ignored_inputs);
-        w.end_message(body);
+        const sha256_digest digest = detail::with_scratch_writer([&](detail::proto_writer& w) {
+            w.string_field(1, task_name);
+            w.string_field(2, cache_version);
+            const auto body = w.begin_message(3);
+            detail::literal_encoder(w).flytekit_key_body(inputs, ignored_inputs);
+            w.end_message(body);
+            return sha256_of(std::as_const(w).bytes());
+        });
         std::string key;
         key.reserve(task_name.size() + cache_version.size() + 45);
         key.append(task_name).append("-").append(cache_version).append("-");
-        key.append(to_base64url(sha256_of(w.bytes())));
+        key.append(to_base64url(digest));
         return key;
     }
 };
