@@ -32,6 +32,7 @@
 
 #include <flytecache/key/datacatalog.hpp>
 #include <flytecache/key/flytekit_local.hpp>
+#include <flytecache/key/hash_placement.hpp>
 #include <flytecache/key/key_scheme.hpp>
 #include <flytecache/key/native.hpp>
 

@@ -5378,41 +5378,83 @@ FLYTECACHE_NAMESPACE_END
 // flytecache — the Flyte backend's datacatalog artifact tag for a task's inputs
 // SPDX-License-Identifier: MIT
 
+// ---- begin flytecache/key/hash_placement.hpp
+// flytecache — hash placement: how flytekit and the Flyte backend let a literal's hash stand for
+// its value before inputs are hashed into a key
+// SPDX-License-Identifier: MIT
+
 
 
 FLYTECACHE_NAMESPACE_BEGIN
 
-/// The backend's hash placement (flyteplugins `catalog.HashLiteralMap`): like flytekit's, except
-/// that an empty hash counts as no hash.
-[[nodiscard]] inline literal datacatalog_place_hash(const literal& l) {
-    if (l.hash && !l.hash->empty()) {
+/// Which hashes count: flytekit treats any hash that is not None as one (even ""), the backend
+/// only a non-empty one. That is the only difference between their placements.
+enum class hash_rule { flytekit, datacatalog };
+
+/// Hash placement (flytekit `_recursive_hash_placement`, flyteplugins `catalog.HashLiteralMap`):
+/// a literal whose hash counts stands for its value and becomes a literal carrying only that hash;
+/// collections and maps are rebuilt from their placed elements and lose their own metadata;
+/// everything else (scalars, including union scalars, whose value is not descended into, and
+/// offloaded literals) is kept as it is.
+[[nodiscard]] inline literal place_hash(const literal& l, hash_rule rule) {
+    if (l.hash && (rule == hash_rule::flytekit || !l.hash->empty())) {
         literal placed;
         placed.hash = l.hash;
         return placed;
     }
     if (const auto* c = std::get_if<literal_collection>(&l.value)) {
         literal_collection rebuilt;
-        for (const auto& item : c->literals) rebuilt.literals.push_back(datacatalog_place_hash(item));
+        rebuilt.literals.reserve(c->literals.size());
+        for (const auto& item : c->literals) rebuilt.literals.push_back(place_hash(item, rule));
         return literal{std::move(rebuilt), std::nullopt, {}};
     }
     if (const auto* m = std::get_if<detail::box<literal_map>>(&l.value)) {
         literal_map rebuilt;
-        for (const auto& [name, item] : (*m)->literals) rebuilt.literals.emplace_back(name, datacatalog_place_hash(item));
+        rebuilt.literals.reserve((*m)->literals.size());
+        for (const auto& [name, item] : (*m)->literals) rebuilt.literals.emplace_back(name, place_hash(item, rule));
         return literal{std::move(rebuilt), std::nullopt, {}};
     }
     return l;
 }
 
-/// The map the backend hashes: ignored names dropped, hashes placed its way.
-[[nodiscard]] inline literal_map datacatalog_hashified_inputs(const literal_map& inputs,
-                                                              std::span<const std::string> ignored) {
+/// The map a key is computed over: inputs named in `ignored` dropped (names that are not inputs
+/// have no effect), hashes placed by `rule`.
+[[nodiscard]] inline literal_map place_hashes(const literal_map& inputs, std::span<const std::string> ignored,
+                                              hash_rule rule) {
     literal_map out;
+    out.literals.reserve(inputs.literals.size());
     for (const auto& [name, value] : inputs.literals) {
         if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) continue;
-        out.literals.emplace_back(name, datacatalog_place_hash(value));
+        out.literals.emplace_back(name, place_hash(value, rule));
     }
     return out;
 }
+
+/// flytekit's placement of one literal.
+[[nodiscard]] inline literal flytekit_place_hash(const literal& l) { return place_hash(l, hash_rule::flytekit); }
+
+/// The map flytekit serializes for a local cache key.
+[[nodiscard]] inline literal_map flytekit_effective_inputs(const literal_map& inputs,
+                                                           std::span<const std::string> ignored) {
+    return place_hashes(inputs, ignored, hash_rule::flytekit);
+}
+
+/// The backend's placement of one literal.
+[[nodiscard]] inline literal datacatalog_place_hash(const literal& l) {
+    return place_hash(l, hash_rule::datacatalog);
+}
+
+/// The map the backend hashes for a datacatalog tag.
+[[nodiscard]] inline literal_map datacatalog_hashified_inputs(const literal_map& inputs,
+                                                              std::span<const std::string> ignored) {
+    return place_hashes(inputs, ignored, hash_rule::datacatalog);
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/key/hash_placement.hpp
+
+
+FLYTECACHE_NAMESPACE_BEGIN
 
 namespace detail {
 
@@ -5732,44 +5774,6 @@ FLYTECACHE_NAMESPACE_END
 
 
 FLYTECACHE_NAMESPACE_BEGIN
-
-/// flytekit's hash placement (`_recursive_hash_placement`): a literal that has a hash — even "" —
-/// stands for its value and becomes a literal carrying only that hash; collections and maps are
-/// rebuilt from their placed elements and lose their own metadata; everything else (scalars,
-/// including union scalars, whose value is not descended into, and offloaded literals) is kept.
-[[nodiscard]] inline literal flytekit_place_hash(const literal& l) {
-    if (l.hash) {
-        literal placed;
-        placed.hash = l.hash;
-        return placed;
-    }
-    if (const auto* c = std::get_if<literal_collection>(&l.value)) {
-        literal_collection rebuilt;
-        rebuilt.literals.reserve(c->literals.size());
-        for (const auto& item : c->literals) rebuilt.literals.push_back(flytekit_place_hash(item));
-        return literal{std::move(rebuilt), std::nullopt, {}};
-    }
-    if (const auto* m = std::get_if<detail::box<literal_map>>(&l.value)) {
-        literal_map rebuilt;
-        rebuilt.literals.reserve((*m)->literals.size());
-        for (const auto& [name, item] : (*m)->literals) rebuilt.literals.emplace_back(name, flytekit_place_hash(item));
-        return literal{std::move(rebuilt), std::nullopt, {}};
-    }
-    return l;
-}
-
-/// The map flytekit serializes for a local cache key: inputs named in `ignored` dropped, hashes
-/// placed. Names in `ignored` that are not inputs are ignored, as in flytekit.
-[[nodiscard]] inline literal_map flytekit_effective_inputs(const literal_map& inputs,
-                                                           std::span<const std::string> ignored) {
-    literal_map effective;
-    effective.literals.reserve(inputs.literals.size());
-    for (const auto& [name, value] : inputs.literals) {
-        if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) continue;
-        effective.literals.emplace_back(name, flytekit_place_hash(value));
-    }
-    return effective;
-}
 
 namespace keys {
 

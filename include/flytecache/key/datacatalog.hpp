@@ -8,6 +8,7 @@
 #include <flytecache/detail/time_text.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/hash/base64url.hpp>
+#include <flytecache/key/hash_placement.hpp>
 #include <flytecache/literal/literal.hpp>
 
 #include <algorithm>
@@ -21,38 +22,6 @@
 #include <variant>
 
 FLYTECACHE_NAMESPACE_BEGIN
-
-/// The backend's hash placement (flyteplugins `catalog.HashLiteralMap`): like flytekit's, except
-/// that an empty hash counts as no hash.
-[[nodiscard]] inline literal datacatalog_place_hash(const literal& l) {
-    if (l.hash && !l.hash->empty()) {
-        literal placed;
-        placed.hash = l.hash;
-        return placed;
-    }
-    if (const auto* c = std::get_if<literal_collection>(&l.value)) {
-        literal_collection rebuilt;
-        for (const auto& item : c->literals) rebuilt.literals.push_back(datacatalog_place_hash(item));
-        return literal{std::move(rebuilt), std::nullopt, {}};
-    }
-    if (const auto* m = std::get_if<detail::box<literal_map>>(&l.value)) {
-        literal_map rebuilt;
-        for (const auto& [name, item] : (*m)->literals) rebuilt.literals.emplace_back(name, datacatalog_place_hash(item));
-        return literal{std::move(rebuilt), std::nullopt, {}};
-    }
-    return l;
-}
-
-/// The map the backend hashes: ignored names dropped, hashes placed its way.
-[[nodiscard]] inline literal_map datacatalog_hashified_inputs(const literal_map& inputs,
-                                                              std::span<const std::string> ignored) {
-    literal_map out;
-    for (const auto& [name, value] : inputs.literals) {
-        if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) continue;
-        out.literals.emplace_back(name, datacatalog_place_hash(value));
-    }
-    return out;
-}
 
 namespace detail {
 

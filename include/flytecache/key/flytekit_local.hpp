@@ -4,6 +4,7 @@
 
 #include <flytecache/config.hpp>
 #include <flytecache/hash/joblib.hpp>
+#include <flytecache/key/hash_placement.hpp>
 #include <flytecache/literal/encode.hpp>
 #include <flytecache/literal/literal.hpp>
 
@@ -15,44 +16,6 @@
 #include <variant>
 
 FLYTECACHE_NAMESPACE_BEGIN
-
-/// flytekit's hash placement (`_recursive_hash_placement`): a literal that has a hash — even "" —
-/// stands for its value and becomes a literal carrying only that hash; collections and maps are
-/// rebuilt from their placed elements and lose their own metadata; everything else (scalars,
-/// including union scalars, whose value is not descended into, and offloaded literals) is kept.
-[[nodiscard]] inline literal flytekit_place_hash(const literal& l) {
-    if (l.hash) {
-        literal placed;
-        placed.hash = l.hash;
-        return placed;
-    }
-    if (const auto* c = std::get_if<literal_collection>(&l.value)) {
-        literal_collection rebuilt;
-        rebuilt.literals.reserve(c->literals.size());
-        for (const auto& item : c->literals) rebuilt.literals.push_back(flytekit_place_hash(item));
-        return literal{std::move(rebuilt), std::nullopt, {}};
-    }
-    if (const auto* m = std::get_if<detail::box<literal_map>>(&l.value)) {
-        literal_map rebuilt;
-        rebuilt.literals.reserve((*m)->literals.size());
-        for (const auto& [name, item] : (*m)->literals) rebuilt.literals.emplace_back(name, flytekit_place_hash(item));
-        return literal{std::move(rebuilt), std::nullopt, {}};
-    }
-    return l;
-}
-
-/// The map flytekit serializes for a local cache key: inputs named in `ignored` dropped, hashes
-/// placed. Names in `ignored` that are not inputs are ignored, as in flytekit.
-[[nodiscard]] inline literal_map flytekit_effective_inputs(const literal_map& inputs,
-                                                           std::span<const std::string> ignored) {
-    literal_map effective;
-    effective.literals.reserve(inputs.literals.size());
-    for (const auto& [name, value] : inputs.literals) {
-        if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) continue;
-        effective.literals.emplace_back(name, flytekit_place_hash(value));
-    }
-    return effective;
-}
 
 namespace keys {
 

@@ -1,0 +1,81 @@
+// flytecache — hash placement: how flytekit and the Flyte backend let a literal's hash stand for
+// its value before inputs are hashed into a key
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <flytecache/config.hpp>
+#include <flytecache/literal/literal.hpp>
+
+#include <algorithm>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <variant>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// Which hashes count: flytekit treats any hash that is not None as one (even ""), the backend
+/// only a non-empty one. That is the only difference between their placements.
+enum class hash_rule { flytekit, datacatalog };
+
+/// Hash placement (flytekit `_recursive_hash_placement`, flyteplugins `catalog.HashLiteralMap`):
+/// a literal whose hash counts stands for its value and becomes a literal carrying only that hash;
+/// collections and maps are rebuilt from their placed elements and lose their own metadata;
+/// everything else (scalars, including union scalars, whose value is not descended into, and
+/// offloaded literals) is kept as it is.
+[[nodiscard]] inline literal place_hash(const literal& l, hash_rule rule) {
+    if (l.hash && (rule == hash_rule::flytekit || !l.hash->empty())) {
+        literal placed;
+        placed.hash = l.hash;
+        return placed;
+    }
+    if (const auto* c = std::get_if<literal_collection>(&l.value)) {
+        literal_collection rebuilt;
+        rebuilt.literals.reserve(c->literals.size());
+        for (const auto& item : c->literals) rebuilt.literals.push_back(place_hash(item, rule));
+        return literal{std::move(rebuilt), std::nullopt, {}};
+    }
+    if (const auto* m = std::get_if<detail::box<literal_map>>(&l.value)) {
+        literal_map rebuilt;
+        rebuilt.literals.reserve((*m)->literals.size());
+        for (const auto& [name, item] : (*m)->literals) rebuilt.literals.emplace_back(name, place_hash(item, rule));
+        return literal{std::move(rebuilt), std::nullopt, {}};
+    }
+    return l;
+}
+
+/// The map a key is computed over: inputs named in `ignored` dropped (names that are not inputs
+/// have no effect), hashes placed by `rule`.
+[[nodiscard]] inline literal_map place_hashes(const literal_map& inputs, std::span<const std::string> ignored,
+                                              hash_rule rule) {
+    literal_map out;
+    out.literals.reserve(inputs.literals.size());
+    for (const auto& [name, value] : inputs.literals) {
+        if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) continue;
+        out.literals.emplace_back(name, place_hash(value, rule));
+    }
+    return out;
+}
+
+/// flytekit's placement of one literal.
+[[nodiscard]] inline literal flytekit_place_hash(const literal& l) { return place_hash(l, hash_rule::flytekit); }
+
+/// The map flytekit serializes for a local cache key.
+[[nodiscard]] inline literal_map flytekit_effective_inputs(const literal_map& inputs,
+                                                           std::span<const std::string> ignored) {
+    return place_hashes(inputs, ignored, hash_rule::flytekit);
+}
+
+/// The backend's placement of one literal.
+[[nodiscard]] inline literal datacatalog_place_hash(const literal& l) {
+    return place_hash(l, hash_rule::datacatalog);
+}
+
+/// The map the backend hashes for a datacatalog tag.
+[[nodiscard]] inline literal_map datacatalog_hashified_inputs(const literal_map& inputs,
+                                                              std::span<const std::string> ignored) {
+    return place_hashes(inputs, ignored, hash_rule::datacatalog);
+}
+
+FLYTECACHE_NAMESPACE_END
