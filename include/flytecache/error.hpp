@@ -52,4 +52,31 @@ public:
     using error::error;
 };
 
+/// A cache store failed: the backend reported an error (I/O, a corrupt database file, a full
+/// disk), or a stored entry breaks the store's format. The message names the store's location.
+class store_error : public error {
+public:
+    using error::error;
+};
+
+/// A store operation waited longer than the store's timeout for a lock held by another thread or
+/// process (diskcache's `Timeout`). Nothing was written; retrying later is safe.
+class timeout_error : public store_error {
+public:
+    using store_error::store_error;
+};
+
+/// A stored value was asked for as a type it does not have, for example a Python pickle read as
+/// bytes of a LiteralMap, or text read as an integer.
+class value_type_error : public store_error {
+public:
+    using store_error::store_error;
+};
+
+/// An operation that needs an existing key found none (diskcache raises `KeyError`).
+class key_not_found : public store_error {
+public:
+    using store_error::store_error;
+};
+
 FLYTECACHE_NAMESPACE_END

@@ -1,4 +1,4 @@
-// flytecache — umbrella header: the whole core (and, once it lands, the SQLite store)
+// flytecache — umbrella header: the whole core and the SQLite store (link flytecache::sqlite)
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -48,3 +48,11 @@
 #include <flytecache/policy/pod_template_policy.hpp>
 #include <flytecache/policy/static_version.hpp>
 #include <flytecache/policy/version_parameters.hpp>
+
+#include <flytecache/store/cache_store.hpp>
+#include <flytecache/store/diskcache_format.hpp>
+#include <flytecache/store/local_task_cache.hpp>
+#include <flytecache/store/memoize.hpp>
+#include <flytecache/store/memory_store.hpp>
+#include <flytecache/store/sqlite_store.hpp>
+#include <flytecache/store/tiered_store.hpp>

@@ -3,7 +3,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // ---- begin flytecache/flytecache.hpp
-// flytecache — umbrella header: the whole core (and, once it lands, the SQLite store)
+// flytecache — umbrella header: the whole core and the SQLite store (link flytecache::sqlite)
 // SPDX-License-Identifier: MIT
 
 // This header is also the root that scripts/amalgamate.py inlines into
@@ -101,6 +101,33 @@ public:
 class decode_error : public error {
 public:
     using error::error;
+};
+
+/// A cache store failed: the backend reported an error (I/O, a corrupt database file, a full
+/// disk), or a stored entry breaks the store's format. The message names the store's location.
+class store_error : public error {
+public:
+    using error::error;
+};
+
+/// A store operation waited longer than the store's timeout for a lock held by another thread or
+/// process (diskcache's `Timeout`). Nothing was written; retrying later is safe.
+class timeout_error : public store_error {
+public:
+    using store_error::store_error;
+};
+
+/// A stored value was asked for as a type it does not have, for example a Python pickle read as
+/// bytes of a LiteralMap, or text read as an integer.
+class value_type_error : public store_error {
+public:
+    using store_error::store_error;
+};
+
+/// An operation that needs an existing key found none (diskcache raises `KeyError`).
+class key_not_found : public store_error {
+public:
+    using store_error::store_error;
 };
 
 FLYTECACHE_NAMESPACE_END
@@ -7036,4 +7063,3850 @@ consteval static_version<Capacity> make_static_version(Make make) {
 
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/policy/static_version.hpp
+
+// ---- begin flytecache/store/cache_store.hpp
+// flytecache — the cache_store concept and its optional, separately detected capabilities
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// Seconds as a floating-point duration, the unit diskcache (and so flytekit) stores expiry in.
+/// Any `std::chrono::duration` converts to it implicitly.
+using float_seconds = std::chrono::duration<double>;
+
+/// Per-write options of the capabilities below. A store only honours the fields of the
+/// capabilities it models; a store that does not keep tags rejects a write that carries one
+/// (`invalid_argument`) rather than silently dropping it.
+struct write_options {
+    /// Time to live, counted from the write. Empty: the entry never expires.
+    std::optional<float_seconds> expire{};
+    /// A label that `evict(tag)` removes together (diskcache's `tag=`).
+    std::optional<std::string_view> tag{};
+};
+
+/// Hit and miss counters of a store that counts them (diskcache's `stats()` pair).
+struct store_stats {
+    std::int64_t hits = 0;
+    std::int64_t misses = 0;
+    friend bool operator==(const store_stats&, const store_stats&) = default;
+};
+
+/// A key-value store for cached task outputs: string keys, byte values (held in `std::string`).
+///
+/// | expression | semantics |
+/// | --- | --- |
+/// | `s.get(key)` | `std::optional<std::string>`: the bytes last set under `key`, or empty |
+/// | `s.set(key, value)` | stores a copy of `value` under `key`, replacing any previous value |
+/// | `s.erase(key)` | removes `key`; `true` when there was something to remove |
+/// | `s.clear()` | removes every entry |
+///
+/// Laws (for every model): after `s.set(k, v)` returns, `s.get(k) == v` until the next `set`,
+/// `erase` or `clear` of `k` (or until the capabilities below remove it: expiry, eviction, a size
+/// bound); `get` of a key never set is empty; `erase` and `clear` are idempotent. Thread safety is
+/// each model's to state; every store flytecache ships is safe for concurrent use.
+/// See docs/concepts.md#cache_store.
+template <class S>
+concept cache_store = requires(S& s, std::string_view key, std::string_view value) {
+    { s.get(key) } -> std::same_as<std::optional<std::string>>;
+    s.set(key, value);
+    { s.erase(key) } -> std::convertible_to<bool>;
+    s.clear();
+};
+
+/// Capability: entries with a time to live. `set(key, value, {.expire = ttl})` writes an entry that
+/// `get` no longer returns once `ttl` has passed; `touch(key, ttl)` gives a live entry a new time to
+/// live (`false` if there is none); `expire()` deletes expired entries and returns how many.
+/// A `ttl` of zero or less writes an entry that is already expired; an infinite one never expires;
+/// NaN is rejected with `invalid_argument`.
+template <class S>
+concept expiring_store = cache_store<S> && requires(S& s, std::string_view key, std::string_view value,
+                                                    const write_options& options, float_seconds ttl) {
+    s.set(key, value, options);
+    { s.touch(key, ttl) } -> std::convertible_to<bool>;
+    { s.expire() } -> std::convertible_to<std::size_t>;
+};
+
+/// A value read together with the time its entry has left to live (empty: it never expires).
+struct timed_value {
+    std::string value;
+    std::optional<float_seconds> ttl{};
+};
+
+/// Capability: reads that say how long the entry has left, so a copy kept elsewhere (the front of a
+/// `tiered_store`) can expire together with the original. `s.get_with_ttl(key)` is `s.get(key)`
+/// plus the remaining time to live.
+template <class S>
+concept ttl_reporting_store = expiring_store<S> && requires(S& s, std::string_view key) {
+    { s.get_with_ttl(key) } -> std::same_as<std::optional<timed_value>>;
+};
+
+/// Capability: tagged entries. `set(key, value, {.tag = t})` labels the entry; `evict(t)` removes
+/// every entry labelled `t` and returns how many.
+template <class S>
+concept tagged_store = cache_store<S> && requires(S& s, std::string_view key, std::string_view value,
+                                                  const write_options& options, std::string_view tag) {
+    s.set(key, value, options);
+    { s.evict(tag) } -> std::convertible_to<std::size_t>;
+};
+
+/// Capability: a size bound with eviction. `volume()` is the store's current size in bytes (as the
+/// store estimates it), `size_limit()` the bound; writes evict entries (by the store's policy) to
+/// keep `volume()` near the bound, and `cull()` evicts until it holds, returning how many entries
+/// went.
+template <class S>
+concept bounded_store = cache_store<S> && requires(S& s) {
+    { s.volume() } -> std::convertible_to<std::uint64_t>;
+    { s.size_limit() } -> std::convertible_to<std::uint64_t>;
+    { s.cull() } -> std::convertible_to<std::size_t>;
+};
+
+/// Capability: hit and miss statistics (diskcache's `stats(enable, reset)`): returns the counters as
+/// they were, then turns counting on or off and, if `reset`, zeroes them.
+template <class S>
+concept statistics_store = cache_store<S> && requires(S& s, bool enable, bool reset) {
+    { s.stats(enable, reset) } -> std::same_as<store_stats>;
+};
+
+/// Capability: reservations, the lock behind a task's `serialize` (flytekit's `cache_serialize`,
+/// DataCatalog's reservations).
+///
+/// | expression | semantics |
+/// | --- | --- |
+/// | `s.try_reserve(key, owner, ttl)` | `true` if `owner` now holds the reservation of `key` until `ttl` from now: it was free, had lapsed, or was already `owner`'s (then it is extended — the heartbeat) |
+/// | `s.release(key, owner)` | gives the reservation up if `owner` holds it; `true` if it did |
+///
+/// Laws: at any time at most one owner holds an unexpired reservation of a key, across every
+/// thread and process that shares the store; a reservation not renewed within its `ttl` lapses, so
+/// a crashed owner never blocks others for longer than `ttl`; reservations never show up as
+/// entries (`get`, `clear` and the stored files are unaffected).
+template <class S>
+concept reserving_store = cache_store<S> && requires(S& s, std::string_view key, std::string_view owner,
+                                                     float_seconds ttl) {
+    { s.try_reserve(key, owner, ttl) } -> std::convertible_to<bool>;
+    { s.release(key, owner) } -> std::convertible_to<bool>;
+};
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/cache_store.hpp
+// ---- begin flytecache/store/diskcache_format.hpp
+// flytecache — the diskcache 5.x data model: key and value kinds, storage modes, eviction policies
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// How diskcache stores a value (the `mode` column of its Cache table). The numbers are part of
+/// the file format.
+enum class value_mode : std::int64_t {
+    none = 0,   ///< never written by diskcache; a row with it is damaged
+    raw = 1,    ///< inline in the `value` column: INTEGER, REAL, TEXT or BLOB
+    binary = 2, ///< bytes in a `.val` file (values of at least `min_file_size` bytes)
+    text = 3,   ///< UTF-8 text in a `.val` file
+    pickle = 4, ///< a Python pickle, inline or in a file; C++ reads only its raw bytes
+};
+
+/// diskcache's eviction policies; the strings (`to_string`) are what its Settings table holds.
+enum class eviction_policy {
+    none,                  ///< never evict by size (expired entries still go)
+    least_recently_stored, ///< diskcache's default: oldest `store_time` first
+    least_recently_used,   ///< oldest `access_time` first; every hit updates it (a write)
+    least_frequently_used, ///< lowest `access_count` first; every hit increments it (a write)
+};
+
+[[nodiscard]] constexpr std::string_view to_string(eviction_policy p) noexcept {
+    switch (p) {
+    case eviction_policy::none: return "none";
+    case eviction_policy::least_recently_stored: return "least-recently-stored";
+    case eviction_policy::least_recently_used: return "least-recently-used";
+    case eviction_policy::least_frequently_used: return "least-frequently-used";
+    }
+    return "none";
+}
+
+/// Parses diskcache's policy name. @throws invalid_argument naming the accepted spellings.
+[[nodiscard]] inline eviction_policy parse_eviction_policy(std::string_view name) {
+    for (auto p : {eviction_policy::none, eviction_policy::least_recently_stored,
+                   eviction_policy::least_recently_used, eviction_policy::least_frequently_used}) {
+        if (to_string(p) == name) {
+            return p;
+        }
+    }
+    throw invalid_argument("flytecache: unknown eviction policy '" + std::string(name) +
+                           "'; expected one of none, least-recently-stored, least-recently-used, "
+                           "least-frequently-used");
+}
+
+/// Marks bytes to be stored as a BLOB: Python `bytes`. As a value, plain strings already mean
+/// bytes; as a key, plain strings mean text, so a bytes key needs this wrapper.
+struct blob_view {
+    std::string_view bytes;
+};
+
+/// Marks a value to be stored as text: Python `str`. (As a key, plain strings already mean text.)
+struct text_view {
+    std::string_view text;
+};
+
+/// A key as diskcache stores it: Python `str` (TEXT), `bytes` (BLOB), `int` (INTEGER) or `float`
+/// (REAL). flytekit's keys are `str`, so plain strings convert to text keys.
+///
+/// A non-owning view: the referenced characters must outlive the call it is passed to.
+class key_ref {
+public:
+    enum class kind { integer, real, text, blob };
+
+    key_ref(std::string_view text) noexcept : kind_(kind::text), bytes_(text) {}
+    key_ref(const char* text) noexcept : key_ref(std::string_view(text)) {}
+    key_ref(const std::string& text) noexcept : key_ref(std::string_view(text)) {}
+    key_ref(blob_view blob) noexcept : kind_(kind::blob), bytes_(blob.bytes) {}
+    template <std::integral I>
+        requires(!std::same_as<I, bool>)
+    key_ref(I value) noexcept : kind_(kind::integer), integer_(static_cast<std::int64_t>(value)) {}
+    key_ref(double value) noexcept : kind_(kind::real), real_(value) {}
+
+    [[nodiscard]] kind type() const noexcept { return kind_; }
+    [[nodiscard]] std::string_view bytes() const noexcept { return bytes_; }
+    [[nodiscard]] std::int64_t integer() const noexcept { return integer_; }
+    [[nodiscard]] double real() const noexcept { return real_; }
+
+    /// A short rendering for error messages: text quoted, bytes as `b'…'` length, numbers as is.
+    [[nodiscard]] std::string describe() const {
+        switch (kind_) {
+        case kind::integer: return std::to_string(integer_);
+        case kind::real: return std::to_string(real_);
+        case kind::text: return "'" + std::string(bytes_.substr(0, 200)) + "'";
+        case kind::blob: return "<" + std::to_string(bytes_.size()) + " bytes>";
+        }
+        return {};
+    }
+
+private:
+    kind kind_;
+    std::string_view bytes_{};
+    std::int64_t integer_ = 0;
+    double real_ = 0;
+};
+
+/// A value to store: plain strings (and `blob_view`) are bytes — what flytekit stores, a serialized
+/// LiteralMap; `text_view` is text; integers and doubles are stored as numbers (as Python `int` and
+/// `float`, which `incr`/`decr` need). Non-owning, like `key_ref`.
+class value_ref {
+public:
+    enum class kind { integer, real, text, bytes };
+
+    value_ref(std::string_view bytes) noexcept : kind_(kind::bytes), bytes_(bytes) {}
+    value_ref(const char* bytes) noexcept : value_ref(std::string_view(bytes)) {}
+    value_ref(const std::string& bytes) noexcept : value_ref(std::string_view(bytes)) {}
+    value_ref(blob_view blob) noexcept : kind_(kind::bytes), bytes_(blob.bytes) {}
+    value_ref(text_view text) noexcept : kind_(kind::text), bytes_(text.text) {}
+    template <std::integral I>
+        requires(!std::same_as<I, bool>)
+    value_ref(I value) noexcept : kind_(kind::integer), integer_(static_cast<std::int64_t>(value)) {}
+    value_ref(double value) noexcept : kind_(kind::real), real_(value) {}
+
+    [[nodiscard]] kind type() const noexcept { return kind_; }
+    [[nodiscard]] std::string_view bytes() const noexcept { return bytes_; }
+    [[nodiscard]] std::int64_t integer() const noexcept { return integer_; }
+    [[nodiscard]] double real() const noexcept { return real_; }
+
+private:
+    kind kind_;
+    std::string_view bytes_{};
+    std::int64_t integer_ = 0;
+    double real_ = 0;
+};
+
+/// A key read back from a cache (by `iterkeys`, `peekitem`, `pull`, …). Keys that Python pickled
+/// (tuples, `None`, very large ints …; diskcache's `raw = 0`) keep their pickle bytes.
+class db_key {
+public:
+    enum class kind { integer, real, text, blob, pickle };
+
+    db_key() = default;
+    static db_key integer(std::int64_t v) { return db_key(kind::integer, v); }
+    static db_key real(double v) { return db_key(kind::real, v); }
+    static db_key text(std::string v) { return db_key(kind::text, std::move(v)); }
+    static db_key blob(std::string v) { return db_key(kind::blob, std::move(v)); }
+    static db_key pickle(std::string v) { return db_key(kind::pickle, std::move(v)); }
+
+    [[nodiscard]] kind type() const noexcept { return kind_; }
+    /// The integer of an integer key. @throws value_type_error for other kinds.
+    [[nodiscard]] std::int64_t as_integer() const {
+        expect(kind::integer, "an integer");
+        return std::get<std::int64_t>(data_);
+    }
+    [[nodiscard]] double as_real() const {
+        expect(kind::real, "a float");
+        return std::get<double>(data_);
+    }
+    /// The characters of a text key. @throws value_type_error for other kinds.
+    [[nodiscard]] const std::string& as_text() const {
+        expect(kind::text, "text");
+        return std::get<std::string>(data_);
+    }
+    [[nodiscard]] const std::string& as_blob() const {
+        expect(kind::blob, "bytes");
+        return std::get<std::string>(data_);
+    }
+    /// The stored bytes of a text, bytes or pickled key.
+    [[nodiscard]] const std::string& raw_bytes() const {
+        if (const auto* s = std::get_if<std::string>(&data_)) {
+            return *s;
+        }
+        throw value_type_error("flytecache: key is a number, it has no bytes");
+    }
+    /// The same key as an argument for lookups (pickled keys cannot be looked up from C++).
+    [[nodiscard]] key_ref ref() const {
+        switch (kind_) {
+        case kind::integer: return std::get<std::int64_t>(data_);
+        case kind::real: return std::get<double>(data_);
+        case kind::text: return std::string_view(std::get<std::string>(data_));
+        case kind::blob: return blob_view{std::get<std::string>(data_)};
+        case kind::pickle: break;
+        }
+        throw value_type_error("flytecache: a pickled key (Python tuple or object) cannot be used "
+                               "as a key from C++");
+    }
+
+    friend bool operator==(const db_key&, const db_key&) = default;
+
+private:
+    template <class V>
+    db_key(kind k, V v) : kind_(k), data_(std::move(v)) {}
+    void expect(kind k, const char* what) const {
+        if (kind_ != k) {
+            throw value_type_error(std::string("flytecache: key is not ") + what);
+        }
+    }
+
+    kind kind_ = kind::integer;
+    std::variant<std::int64_t, double, std::string> data_{std::int64_t{0}};
+};
+
+/// A value read back from a cache, with the form it was stored in.
+///
+/// Typed reads (`as_bytes`, `as_text`, …) check the form and throw `value_type_error` naming it;
+/// a Python pickle is readable only through `raw_bytes()` — flytecache never unpickles.
+class stored_value {
+public:
+    enum class kind { integer, real, text, bytes, pickle };
+
+    stored_value() = default;
+    static stored_value integer(std::int64_t v) { return {kind::integer, v, false}; }
+    static stored_value real(double v) { return {kind::real, v, false}; }
+    static stored_value text(std::string v, bool in_file) { return {kind::text, std::move(v), in_file}; }
+    static stored_value bytes(std::string v, bool in_file) { return {kind::bytes, std::move(v), in_file}; }
+    static stored_value pickle(std::string v, bool in_file) { return {kind::pickle, std::move(v), in_file}; }
+
+    [[nodiscard]] kind type() const noexcept { return kind_; }
+    /// Whether the value lived in a `.val` file rather than inline in the database.
+    [[nodiscard]] bool in_file() const noexcept { return in_file_; }
+
+    [[nodiscard]] const std::string& as_bytes() const& { return string_of(kind::bytes); }
+    [[nodiscard]] std::string as_bytes() && { return std::move(string_of(kind::bytes)); }
+    [[nodiscard]] const std::string& as_text() const& { return string_of(kind::text); }
+    [[nodiscard]] std::int64_t as_integer() const {
+        check(kind::integer);
+        return std::get<std::int64_t>(data_);
+    }
+    [[nodiscard]] double as_real() const {
+        check(kind::real);
+        return std::get<double>(data_);
+    }
+    /// The stored bytes of a bytes, text or pickle value (a pickle's serialized form).
+    [[nodiscard]] const std::string& raw_bytes() const {
+        if (const auto* s = std::get_if<std::string>(&data_)) {
+            return *s;
+        }
+        throw value_type_error(std::string("flytecache: the value is ") + name(kind_) +
+                               ", it has no raw bytes");
+    }
+
+    [[nodiscard]] static const char* name(kind k) noexcept {
+        switch (k) {
+        case kind::integer: return "an integer";
+        case kind::real: return "a float";
+        case kind::text: return "text (Python str)";
+        case kind::bytes: return "bytes";
+        case kind::pickle: return "a Python pickle";
+        }
+        return "?";
+    }
+
+    friend bool operator==(const stored_value&, const stored_value&) = default;
+
+private:
+    template <class V>
+    stored_value(kind k, V v, bool in_file) : kind_(k), data_(std::move(v)), in_file_(in_file) {}
+
+    void check(kind wanted) const {
+        if (kind_ == wanted) {
+            return;
+        }
+        std::string message = std::string("flytecache: the stored value is ") + name(kind_) +
+                              ", not " + name(wanted);
+        if (kind_ == kind::pickle) {
+            message += "; flytecache does not unpickle — read its raw bytes with raw_bytes(), or "
+                       "have Python store bytes";
+        }
+        throw value_type_error(message);
+    }
+    std::string& string_of(kind wanted) {
+        check(wanted);
+        return std::get<std::string>(data_);
+    }
+    const std::string& string_of(kind wanted) const {
+        check(wanted);
+        return std::get<std::string>(data_);
+    }
+
+    kind kind_ = kind::bytes;
+    std::variant<std::int64_t, double, std::string> data_{std::string()};
+    bool in_file_ = false;
+};
+
+/// An entry read from a cache: its key, value, expiry (seconds since the Unix epoch, as diskcache
+/// stores it) and tag (text tags as set from C++ or Python `str`; other tag kinds rendered as text).
+struct cache_entry {
+    db_key key;
+    stored_value value;
+    std::optional<double> expire_time;
+    std::optional<std::string> tag;
+};
+
+/// Which end of a diskcache queue (`push`, `pull`, `peek`) to use.
+enum class queue_side { front, back };
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/diskcache_format.hpp
+// ---- begin flytecache/store/local_task_cache.hpp
+// flytecache — local_task_cache: flytekit's LocalTaskCache (task outputs by task, version and inputs)
+// SPDX-License-Identifier: MIT
+
+
+#include <atomic>
+#include <cctype>
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// flytekit's local-cache switches (`LocalConfig`): whether local executions use the cache at all,
+/// and whether they skip lookups and overwrite what is stored.
+struct local_cache_config {
+    /// `FLYTE_LOCAL_CACHE_ENABLED` (default on): when off, `get` always misses and `set` stores
+    /// nothing.
+    bool enabled = true;
+    /// `FLYTE_LOCAL_CACHE_OVERWRITE` (default off): when on, `get` always misses, so every call
+    /// runs, and `set` replaces the stored outputs.
+    bool overwrite = false;
+
+    /// Reads the two environment variables with flytekit's rule for booleans: unset keeps the
+    /// default; empty, `false`, `0`, `off` and `no` (any case) are false; anything else is true.
+    [[nodiscard]] static local_cache_config from_environment() {
+        local_cache_config c;
+        c.enabled = read_flag("FLYTE_LOCAL_CACHE_ENABLED", c.enabled);
+        c.overwrite = read_flag("FLYTE_LOCAL_CACHE_OVERWRITE", c.overwrite);
+        return c;
+    }
+
+    [[nodiscard]] static bool parse_flag(std::string_view text) noexcept {
+        std::string lower(text);
+        for (auto& ch : lower) {
+            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        }
+        return !(lower.empty() || lower == "false" || lower == "0" || lower == "off" || lower == "no");
+    }
+
+private:
+    static bool read_flag(const char* name, bool fallback) {
+        const char* v = std::getenv(name); // NOLINT(concurrency-mt-unsafe): read once, at setup
+        return v == nullptr ? fallback : parse_flag(v);
+    }
+};
+
+/// flytekit's local cache location, `~/.flyte/local-cache`, with `~` taken from `$HOME`.
+/// @throws configuration_error when `$HOME` is not set (pass a location explicitly then).
+[[nodiscard]] inline std::filesystem::path default_local_cache_location() {
+    const char* home = std::getenv("HOME"); // NOLINT(concurrency-mt-unsafe)
+    if (home == nullptr || *home == '\0') {
+        throw configuration_error("flytecache: HOME is not set, so flytekit's local cache location "
+                                  "~/.flyte/local-cache is unknown; give the location explicitly");
+    }
+    return std::filesystem::path(home) / ".flyte" / "local-cache";
+}
+
+/// A cache entry that could not be used: its key and why (the store's or the decoder's message).
+struct bad_cache_entry {
+    std::string key;
+    std::string reason;
+};
+
+/// flytekit's `LocalTaskCache`: task outputs (a LiteralMap) stored under the key of the task's name,
+/// cache version and inputs, in any `cache_store`.
+///
+/// With the defaults (`sqlite_store` at `~/.flyte/local-cache`, `keys::flytekit_local`) it reads and
+/// writes the very entries flytekit's local cache does: the same keys, and the outputs as serialized
+/// LiteralMap bytes. A Python step and a C++ step with equal names, versions and inputs share them.
+///
+/// A broken cache never breaks a run: an entry that fails to decode (or a store that fails to
+/// read) is reported through the `on_bad_entry` handler (by default one line on `std::clog`) and
+/// treated as a miss; a failed write is reported and dropped. Set `strict` to get the exceptions.
+///
+/// Thread safety: as safe as `Store` (every flytecache store is); `initialize` is idempotent and
+/// may race with itself.
+template <cache_store Store, key_scheme Keys = keys::flytekit_local>
+class local_task_cache {
+public:
+    struct options {
+        local_cache_config config = local_cache_config::from_environment();
+        /// Called for each unusable entry or failed write; empty: report on `std::clog`.
+        std::function<void(const bad_cache_entry&)> on_bad_entry{};
+        /// Let store and decode errors propagate instead of reporting them.
+        bool strict = false;
+        Keys keys{};
+    };
+
+    /// A cache over an already open store.
+    explicit local_task_cache(Store store, options opts = {})
+        : store_(std::move(store)), opts_(std::move(opts)) {}
+
+    /// A cache that opens `Store(location)` on first use (flytekit's lazy `initialize`).
+    explicit local_task_cache(std::filesystem::path location, options opts = {})
+        requires std::constructible_from<Store, std::filesystem::path>
+        : location_(std::move(location)), opts_(std::move(opts)) {}
+
+    /// A cache at flytekit's location, `~/.flyte/local-cache`, opened on first use.
+    local_task_cache()
+        requires std::constructible_from<Store, std::filesystem::path>
+        : local_task_cache(default_local_cache_location()) {}
+
+    local_task_cache(const local_task_cache&) = delete;
+    local_task_cache& operator=(const local_task_cache&) = delete;
+
+    /// Opens the store if it is not open yet (flytekit's `initialize`); the other calls do this
+    /// themselves. @throws store_error if the store cannot be opened.
+    void initialize() {
+        if (ready_.load(std::memory_order_acquire)) {
+            return;
+        }
+        std::lock_guard lock(init_mutex_);
+        if (!store_) {
+            if constexpr (std::constructible_from<Store, std::filesystem::path>) {
+                store_.emplace(location_);
+            }
+        }
+        ready_.store(true, std::memory_order_release);
+    }
+
+    /// The outputs stored for these inputs, or empty (a miss, a disabled or overwriting cache, or
+    /// an entry that could not be used — which is reported).
+    [[nodiscard]] std::optional<literal_map> get(std::string_view task_name, std::string_view cache_version,
+                                                 const literal_map& inputs,
+                                                 std::span<const std::string> ignored_inputs = {}) {
+        if (!opts_.config.enabled || opts_.config.overwrite) {
+            return std::nullopt;
+        }
+        const std::string key = make_key(task_name, cache_version, inputs, ignored_inputs);
+        try {
+            initialize();
+            std::optional<std::string> bytes = store_->get(key);
+            if (!bytes) {
+                return std::nullopt;
+            }
+            return decode_literal_map(*bytes);
+        } catch (const error& e) {
+            if (opts_.strict) {
+                throw;
+            }
+            report({key, e.what()});
+            return std::nullopt;
+        }
+    }
+
+    /// Stores `outputs` for these inputs (as flytekit does: the serialized LiteralMap bytes).
+    void set(std::string_view task_name, std::string_view cache_version, const literal_map& inputs,
+             std::span<const std::string> ignored_inputs, const literal_map& outputs) {
+        if (!opts_.config.enabled) {
+            return;
+        }
+        const std::string key = make_key(task_name, cache_version, inputs, ignored_inputs);
+        try {
+            initialize();
+            store_->set(key, encode(outputs));
+        } catch (const store_error& e) {
+            if (opts_.strict) {
+                throw;
+            }
+            report({key, std::string("write failed: ") + e.what()});
+        }
+    }
+
+    /// Removes every entry (flytekit's `clear`).
+    void clear() {
+        initialize();
+        store_->clear();
+    }
+
+    /// The key these arguments are stored under.
+    [[nodiscard]] std::string make_key(std::string_view task_name, std::string_view cache_version,
+                                       const literal_map& inputs,
+                                       std::span<const std::string> ignored_inputs = {}) const {
+        return std::string(opts_.keys.make_key(task_name, cache_version, inputs, ignored_inputs));
+    }
+
+    /// The underlying store (opened if needed).
+    Store& store() {
+        initialize();
+        return *store_;
+    }
+    [[nodiscard]] const local_cache_config& config() const noexcept { return opts_.config; }
+    /// How many unusable entries and failed writes have been reported.
+    [[nodiscard]] std::uint64_t bad_entries() const noexcept { return bad_entries_.load(); }
+
+private:
+    void report(const bad_cache_entry& bad) {
+        bad_entries_.fetch_add(1, std::memory_order_relaxed);
+        if (opts_.on_bad_entry) {
+            opts_.on_bad_entry(bad);
+        } else {
+            std::clog << "flytecache: local cache entry '" << bad.key
+                      << "' is unusable and counts as a miss: " << bad.reason << '\n';
+        }
+    }
+
+    std::optional<Store> store_;
+    std::filesystem::path location_;
+    options opts_;
+    std::mutex init_mutex_;
+    std::atomic<bool> ready_{false};
+    std::atomic<std::uint64_t> bad_entries_{0};
+};
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/local_task_cache.hpp
+// ---- begin flytecache/store/memoize.hpp
+// flytecache — memoize: diskcache's memoizing decorator, over any cache_store
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// Options of `memoize` (diskcache's `memoize(name, typed, expire, tag)`; `typed` needs no switch
+/// here: C++ argument types are part of the literal, so `f(3)` and `f(3.0)` never share a key).
+struct memoize_options {
+    /// Time to live of stored results. Zero: look results up but never store them (diskcache's
+    /// `expire=0`). Needs an `expiring_store` when set to anything else.
+    std::optional<float_seconds> expire{};
+    /// Tag of stored results; needs a `tagged_store`.
+    std::optional<std::string> tag{};
+};
+
+/// A callable that returns `f(args...)` from `store` when it has it and otherwise calls `f` and
+/// stores the result. Made by `memoize`.
+///
+/// Keys are `name + "-" + sha256_hex(arguments as an encoded LiteralCollection)` and results are
+/// stored as encoded literals, so arguments and result need `literal_traits`. (Python's memoize
+/// pickles argument tuples; those keys cannot be reproduced from C++, so a Python memoized
+/// function and a C++ one never share entries.)
+///
+/// Thread safety: as safe as the store; `f` may run more than once for the same arguments when
+/// called concurrently (as in diskcache) — use a task with `serialize` for exactly-once.
+template <cache_store Store, class F>
+class memoized {
+public:
+    memoized(Store& store, std::string name, F f, memoize_options opts)
+        : store_(&store), name_(std::move(name)), f_(std::move(f)), opts_(std::move(opts)) {}
+
+    template <class... Args>
+    decltype(auto) operator()(const Args&... args) {
+        using result = std::remove_cvref_t<std::invoke_result_t<F&, const Args&...>>;
+        static_assert(!std::is_void_v<result>, "flytecache: memoize needs a function that returns a value");
+        const std::string key = cache_key(args...);
+        if (auto bytes = store_->get(key)) {
+            return from_literal<result>(decode_literal(*bytes));
+        }
+        result r = std::invoke(f_, args...);
+        if (opts_.expire && opts_.expire->count() == 0) {
+            return r;
+        }
+        const std::string bytes = encode(to_literal(r));
+        if (opts_.expire || opts_.tag) {
+            if constexpr (expiring_store<Store> || tagged_store<Store>) {
+                store_->set(key, bytes, write_options{.expire = opts_.expire, .tag = tag_view()});
+            } else {
+                static_assert(expiring_store<Store> || tagged_store<Store>,
+                              "flytecache: memoize with expire or tag needs a store with that capability");
+            }
+        } else {
+            store_->set(key, bytes);
+        }
+        return r;
+    }
+
+    /// The key a call with these arguments uses (diskcache's `__cache_key__`).
+    template <class... Args>
+    [[nodiscard]] std::string cache_key(const Args&... args) const {
+        literal_collection c;
+        c.literals.reserve(sizeof...(Args));
+        (c.literals.push_back(to_literal(args)), ...);
+        literal l;
+        l.value = std::move(c);
+        return name_ + "-" + sha256_hex(encode(l));
+    }
+
+    /// The function itself, bypassing the cache (diskcache's `__wrapped__`).
+    [[nodiscard]] F& wrapped() noexcept { return f_; }
+
+private:
+    std::optional<std::string_view> tag_view() const {
+        return opts_.tag ? std::optional<std::string_view>(*opts_.tag) : std::nullopt;
+    }
+
+    Store* store_;
+    std::string name_;
+    F f_;
+    memoize_options opts_;
+};
+
+/// Wraps `f` so results are cached in `store` under `name` (diskcache's `Cache.memoize`). The store
+/// must outlive the returned callable.
+template <cache_store Store, class F>
+[[nodiscard]] memoized<Store, std::decay_t<F>> memoize(Store& store, std::string name, F&& f,
+                                                       memoize_options opts = {}) {
+    return {store, std::move(name), std::forward<F>(f), std::move(opts)};
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/memoize.hpp
+// ---- begin flytecache/store/memory_store.hpp
+// flytecache — memory_store: a sharded in-process store with LRU bound, expiry, tags, statistics and reservations
+// SPDX-License-Identifier: MIT
+
+
+#include <list>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// Construction options of a `memory_store` (also named `memory_store::options`). Declared outside
+/// the class so that `memory_store({.size_limit = 1 << 20})` works with designated initializers.
+struct memory_store_options {
+    /// Bound on `volume()` in bytes; 0 means unbounded. The bound is split evenly over the shards
+    /// (the first `size_limit % shards` shards get one byte more), and each shard keeps its own
+    /// share, so the store as a whole never holds more than `size_limit` bytes of entries.
+    std::uint64_t size_limit = 0;
+    /// Number of independently locked parts, 1 to 65536. More shards mean less lock contention
+    /// but a coarser LRU order (eviction picks the least recently used entry of one shard) and a
+    /// smaller per-shard budget, which caps the largest entry a bounded store keeps.
+    std::size_t shards = 16;
+};
+
+/// An in-process cache store: entries live in this process's memory and die with it.
+///
+/// Models `cache_store`, `expiring_store`, `tagged_store`, `bounded_store`, `statistics_store` and
+/// `reserving_store`.
+///
+/// Layout: keys are spread over `options::shards` shards by hash; each shard has its own mutex, a
+/// hash index and a least-recently-used list. A `get` hit hashes the key once (outside the lock),
+/// takes one shard lock, finds the entry without building a key string, moves it to the front of
+/// the LRU list and copies the value out. A `set` builds the entry outside the lock, so the lock
+/// covers only linking it in; entries it displaces are freed after the lock is released.
+///
+/// Size accounting: an entry costs `key.size() + value.size() + tag.size()` bytes (the tag's size
+/// only when it has one); `volume()` is the sum. Bookkeeping (about 200 bytes an entry) is not
+/// counted, so the process uses more memory than `volume()` says.
+///
+/// Bound: with a `size_limit`, a `set` that pushes a shard over its share evicts that shard's least
+/// recently used entries (`get` and `set` count as use; `touch` does not) until the shard fits
+/// again. An entry that costs more than its shard's whole share is not stored: `set` removes any
+/// previous value of the key and returns normally, as if the entry were evicted at once. (Storing it
+/// alone would flush a whole shard of useful entries and still break the bound.)
+///
+/// Expiry: measured on `std::chrono::steady_clock`, so wall-clock changes do not affect it. An
+/// expired entry is a miss and is removed when next looked up; `expire()` and `cull()` remove the
+/// rest. A time to live of 0 or less writes an entry that has already expired (so `set` only
+/// removes the key); one too long for the clock (including infinity) never expires; NaN is an
+/// `invalid_argument`.
+///
+/// Reservations are kept apart from the entries (per shard, under the same lock) and hold only
+/// within this process: `memory_store` cannot lock out other processes. Lapsed reservations are
+/// dropped when the key is next reserved or released, and by `expire()` and `cull()`.
+///
+/// Thread safety: every member function may be called concurrently with any other, on the same
+/// object, except construction, destruction and move. Operations on one key are atomic; operations
+/// over the whole store (`clear`, `expire`, `evict`, `cull`, `volume`, `size`, `stats`) lock one
+/// shard at a time, so they are atomic per shard but not across shards: a `set` racing a `clear`
+/// may survive it.
+class memory_store {
+public:
+    /// The construction options (see `memory_store_options`).
+    using options = memory_store_options;
+
+    /// The most shards a store may have; more would only waste memory.
+    static constexpr std::size_t max_shards = 65536;
+
+    /// An empty store.
+    /// @throws invalid_argument when `opts.shards` is 0 or more than `max_shards`.
+    explicit memory_store(options opts = {}) : shard_count_(opts.shards), size_limit_(opts.size_limit) {
+        if (opts.shards == 0 || opts.shards > max_shards) {
+            throw invalid_argument("flytecache: memory_store: shards must be between 1 and " +
+                                   std::to_string(max_shards) + ", got " + std::to_string(opts.shards));
+        }
+        shards_ = std::make_unique<shard[]>(shard_count_);
+        const std::uint64_t count = shard_count_;
+        for (std::size_t i = 0; i < shard_count_; ++i) {
+            shards_[i].budget = size_limit_ / count + (i < size_limit_ % count ? 1U : 0U);
+        }
+    }
+
+    memory_store(const memory_store&) = delete;
+    memory_store& operator=(const memory_store&) = delete;
+
+    /// Takes over `other`'s entries and settings. Not safe while other threads use either store;
+    /// `other` may afterwards only be destroyed or assigned to.
+    memory_store(memory_store&& other) noexcept
+        : shards_(std::move(other.shards_)), shard_count_(std::exchange(other.shard_count_, 0)),
+          size_limit_(other.size_limit_), counting_(other.counting_.load(std::memory_order_relaxed)) {}
+
+    /// Replaces this store's entries and settings with `other`'s (same caveats as the move
+    /// constructor).
+    memory_store& operator=(memory_store&& other) noexcept {
+        if (this != &other) {
+            shards_ = std::move(other.shards_);
+            shard_count_ = std::exchange(other.shard_count_, 0);
+            size_limit_ = other.size_limit_;
+            counting_.store(other.counting_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+        }
+        return *this;
+    }
+
+    ~memory_store() = default;
+
+    /// The bytes last set under `key`, or empty if there are none or they expired. A hit makes the
+    /// entry the most recently used of its shard.
+    [[nodiscard]] std::optional<std::string> get(std::string_view key) const {
+        std::optional<std::string> out;
+        find_live(key, [&](const entry& e, time_point) { out.emplace(e.value); });
+        return out;
+    }
+
+    /// As `get`, with the time the entry has left to live (empty: it never expires).
+    [[nodiscard]] std::optional<timed_value> get_with_ttl(std::string_view key) const {
+        std::optional<timed_value> out;
+        find_live(key, [&](const entry& e, time_point now) {
+            out.emplace(timed_value{e.value, std::nullopt});
+            if (e.expires != never) {
+                out->ttl = std::chrono::duration_cast<float_seconds>(e.expires - now);
+            }
+        });
+        return out;
+    }
+
+    /// Stores a copy of `value` under `key`, with no expiry and no tag, replacing any previous
+    /// entry. With a size limit it may evict other entries of the key's shard, or not keep this one
+    /// (see the class comment).
+    void set(std::string_view key, std::string_view value) { put(key, value, std::nullopt, never); }
+
+    /// As `set(key, value)`, with the entry expiring after `opts.expire` (counted from now) and
+    /// labelled `opts.tag` for `evict`.
+    /// @throws invalid_argument when `opts.expire` is NaN.
+    void set(std::string_view key, std::string_view value, const write_options& opts) {
+        time_point expires = never;
+        if (opts.expire) {
+            check_ttl(*opts.expire, "entry");
+            if (!(opts.expire->count() > 0)) {
+                erase(key); // already expired on arrival
+                return;
+            }
+            expires = deadline_after(clock::now(), *opts.expire);
+        }
+        put(key, value, opts.tag, expires);
+    }
+
+    /// Removes `key`. `true` when a live entry was removed; an expired one is removed too but
+    /// reported as `false`, since `get` no longer saw it.
+    bool erase(std::string_view key) {
+        const std::size_t h = hash_of(key);
+        shard& s = shard_for(h);
+        entry_list graveyard;
+        const std::lock_guard lock(s.mutex);
+        const auto found = s.index.find(hashed_key{key, h});
+        if (found == s.index.end()) return false;
+        const bool live = !s.expired(*found->second, clock::now());
+        s.unlink(found->second, graveyard);
+        return live;
+    }
+
+    /// Removes every entry (reservations stay: they are not entries).
+    void clear() {
+        for (std::size_t i = 0; i < shard_count_; ++i) {
+            shard& s = shards_[i];
+            entry_list graveyard;
+            index_map old_index;
+            const std::lock_guard lock(s.mutex);
+            graveyard.swap(s.lru);
+            old_index.swap(s.index);
+            s.volume = 0;
+        }
+    }
+
+    /// Gives the live entry under `key` a new time to live, counted from now (`ttl` of 0 or less:
+    /// it expires at once). `false` when there is no live entry. Does not count as a use for LRU.
+    /// @throws invalid_argument when `ttl` is NaN.
+    bool touch(std::string_view key, float_seconds ttl) {
+        check_ttl(ttl, "touch");
+        const time_point now = clock::now();
+        const time_point expires = deadline_after(now, ttl);
+        const std::size_t h = hash_of(key);
+        shard& s = shard_for(h);
+        entry_list graveyard;
+        const std::lock_guard lock(s.mutex);
+        const auto found = s.index.find(hashed_key{key, h});
+        if (found == s.index.end()) return false;
+        if (s.expired(*found->second, now)) {
+            s.unlink(found->second, graveyard);
+            return false;
+        }
+        if (expires <= now) {
+            s.unlink(found->second, graveyard);
+        } else {
+            found->second->expires = expires;
+        }
+        return true;
+    }
+
+    /// Removes every expired entry and returns how many went; also drops lapsed reservations (not
+    /// counted). Walks every entry: O(size()).
+    std::size_t expire() {
+        std::size_t removed = 0;
+        for (std::size_t i = 0; i < shard_count_; ++i) {
+            shard& s = shards_[i];
+            entry_list graveyard;
+            const std::lock_guard lock(s.mutex);
+            const time_point now = clock::now();
+            removed += s.remove_expired(now, graveyard);
+            s.drop_lapsed_reservations(now);
+        }
+        return removed;
+    }
+
+    /// Removes every entry labelled `tag` and returns how many went (expired ones included). Walks
+    /// every entry: O(size()).
+    std::size_t evict(std::string_view tag) {
+        std::size_t removed = 0;
+        for (std::size_t i = 0; i < shard_count_; ++i) {
+            shard& s = shards_[i];
+            entry_list graveyard;
+            const std::lock_guard lock(s.mutex);
+            for (auto it = s.lru.begin(); it != s.lru.end();) {
+                const auto next = std::next(it);
+                if (it->tag && *it->tag == tag) {
+                    s.unlink(it, graveyard);
+                    ++removed;
+                }
+                it = next;
+            }
+        }
+        return removed;
+    }
+
+    /// The summed cost of the entries held (see the class comment), expired ones not yet removed
+    /// included.
+    [[nodiscard]] std::uint64_t volume() const {
+        std::uint64_t total = 0;
+        for (std::size_t i = 0; i < shard_count_; ++i) {
+            const std::lock_guard lock(shards_[i].mutex);
+            total += shards_[i].volume;
+        }
+        return total;
+    }
+
+    /// The bound given at construction; 0 means unbounded.
+    [[nodiscard]] std::uint64_t size_limit() const noexcept { return size_limit_; }
+
+    /// Removes expired entries, then (with a size limit) least recently used ones until every shard
+    /// is within its share; returns how many went. Since `set` already keeps shards within their
+    /// share, the second step normally removes nothing. Also drops lapsed reservations.
+    std::size_t cull() {
+        std::size_t removed = 0;
+        for (std::size_t i = 0; i < shard_count_; ++i) {
+            shard& s = shards_[i];
+            entry_list graveyard;
+            const std::lock_guard lock(s.mutex);
+            const time_point now = clock::now();
+            removed += s.remove_expired(now, graveyard);
+            s.drop_lapsed_reservations(now);
+            if (size_limit_ != 0) removed += s.evict_over_budget(graveyard);
+        }
+        return removed;
+    }
+
+    /// The hit and miss counts of `get` (diskcache's `stats`): returns them as they were, then turns
+    /// counting on or off (`enable`) and, if `reset`, zeroes them. Counting is off until first
+    /// enabled. Each shard is read and reset under its lock, so the figures are exact per shard but
+    /// not a snapshot across shards.
+    store_stats stats(bool enable = true, bool reset = false) {
+        store_stats before{};
+        for (std::size_t i = 0; i < shard_count_; ++i) {
+            shard& s = shards_[i];
+            const std::lock_guard lock(s.mutex);
+            before.hits += s.hits;
+            before.misses += s.misses;
+            if (reset) s.hits = s.misses = 0;
+        }
+        counting_.store(enable, std::memory_order_relaxed);
+        return before;
+    }
+
+    /// `true` if `owner` now holds the reservation of `key` for `ttl` from now: it was free, had
+    /// lapsed, or was `owner`'s already (then it is extended). Holds within this process only.
+    /// @throws invalid_argument when `ttl` is NaN, zero or negative (such a reservation would never
+    /// be held).
+    bool try_reserve(std::string_view key, std::string_view owner, float_seconds ttl) {
+        check_ttl(ttl, "reservation");
+        if (!(ttl.count() > 0)) {
+            throw invalid_argument("flytecache: memory_store: a reservation's time to live must be "
+                                   "positive, got " +
+                                   std::to_string(ttl.count()) + " s");
+        }
+        const time_point now = clock::now();
+        const time_point expires = deadline_after(now, ttl);
+        shard& s = shard_for(hash_of(key));
+        const std::lock_guard lock(s.mutex);
+        const auto found = s.reservations.find(key);
+        if (found == s.reservations.end()) {
+            s.reservations.emplace(std::string(key), reservation{std::string(owner), expires});
+            return true;
+        }
+        reservation& r = found->second;
+        if (r.owner != owner && r.expires > now) return false;
+        if (r.owner != owner) r.owner.assign(owner);
+        r.expires = expires;
+        return true;
+    }
+
+    /// Gives up the reservation of `key` if `owner` holds it (unlapsed); `true` if it did.
+    bool release(std::string_view key, std::string_view owner) {
+        const time_point now = clock::now();
+        shard& s = shard_for(hash_of(key));
+        const std::lock_guard lock(s.mutex);
+        const auto found = s.reservations.find(key);
+        if (found == s.reservations.end()) return false;
+        const bool held = found->second.owner == owner && found->second.expires > now;
+        if (held || found->second.expires <= now) s.reservations.erase(found);
+        return held;
+    }
+
+    /// The number of entries held, expired ones not yet removed included.
+    [[nodiscard]] std::size_t size() const {
+        std::size_t total = 0;
+        for (std::size_t i = 0; i < shard_count_; ++i) {
+            const std::lock_guard lock(shards_[i].mutex);
+            total += shards_[i].lru.size();
+        }
+        return total;
+    }
+
+    /// The number of shards given at construction.
+    [[nodiscard]] std::size_t shard_count() const noexcept { return shard_count_; }
+
+private:
+    // Runs `f(entry, now)` on the live entry of `key` under its shard's lock, after marking it most
+    // recently used and counting the hit; counts a miss (and drops an expired entry) otherwise.
+    // `now` is read only for entries that can expire.
+    template <class F>
+    void find_live(std::string_view key, F&& f) const {
+        const std::size_t h = hash_of(key);
+        shard& s = shard_for(h);
+        entry_list graveyard; // declared before the lock: destroyed after it is released
+        const std::lock_guard lock(s.mutex);
+        const auto found = s.index.find(hashed_key{key, h});
+        if (found == s.index.end()) {
+            count(s.misses);
+            return;
+        }
+        const auto it = found->second;
+        const time_point now = it->expires == never ? time_point{} : clock::now();
+        if (it->expires != never && it->expires <= now) {
+            s.unlink(it, graveyard);
+            count(s.misses);
+            return;
+        }
+        s.lru.splice(s.lru.begin(), s.lru, it);
+        count(s.hits);
+        std::forward<F>(f)(*it, now);
+    }
+
+    using clock = std::chrono::steady_clock;
+    using time_point = clock::time_point;
+    static constexpr time_point never = time_point::max();
+
+    struct entry {
+        std::string key;
+        std::string value;
+        std::optional<std::string> tag;
+        time_point expires;
+        std::uint64_t cost;
+        std::size_t hash;
+    };
+    using entry_list = std::list<entry>;
+
+    // The index is keyed by views of the keys the entries own, carrying the hash computed once per
+    // call, so a lookup neither allocates a key nor hashes it again.
+    struct hashed_key {
+        std::string_view text;
+        std::size_t hash;
+    };
+    struct hashed_key_hash {
+        std::size_t operator()(const hashed_key& k) const noexcept { return k.hash; }
+    };
+    struct hashed_key_equal {
+        bool operator()(const hashed_key& a, const hashed_key& b) const noexcept {
+            return a.hash == b.hash && a.text == b.text;
+        }
+    };
+    using index_map = std::unordered_map<hashed_key, entry_list::iterator, hashed_key_hash, hashed_key_equal>;
+
+    struct text_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
+    };
+    struct reservation {
+        std::string owner;
+        time_point expires;
+    };
+    using reservation_map = std::unordered_map<std::string, reservation, text_hash, std::equal_to<>>;
+
+    // Cache-line aligned so that threads working in different shards do not share a line.
+    struct alignas(64) shard {
+        std::mutex mutex;
+        entry_list lru; // front: most recently used
+        index_map index;
+        reservation_map reservations;
+        std::uint64_t volume = 0;
+        std::uint64_t budget = 0;
+        // Guarded by `mutex`, which every counting `get` holds anyway: a plain increment.
+        std::int64_t hits = 0;
+        std::int64_t misses = 0;
+
+        static bool expired(const entry& e, time_point now) noexcept { return e.expires != never && e.expires <= now; }
+
+        // Moves the entry out to `graveyard`, which the caller destroys after unlocking.
+        void unlink(entry_list::iterator it, entry_list& graveyard) noexcept {
+            index.erase(hashed_key{it->key, it->hash});
+            volume -= it->cost;
+            graveyard.splice(graveyard.end(), lru, it);
+        }
+
+        std::size_t remove_expired(time_point now, entry_list& graveyard) noexcept {
+            std::size_t removed = 0;
+            for (auto it = lru.begin(); it != lru.end();) {
+                const auto next = std::next(it);
+                if (expired(*it, now)) {
+                    unlink(it, graveyard);
+                    ++removed;
+                }
+                it = next;
+            }
+            return removed;
+        }
+
+        std::size_t evict_over_budget(entry_list& graveyard) noexcept {
+            std::size_t removed = 0;
+            while (volume > budget && !lru.empty()) {
+                unlink(std::prev(lru.end()), graveyard);
+                ++removed;
+            }
+            return removed;
+        }
+
+        void drop_lapsed_reservations(time_point now) noexcept {
+            std::erase_if(reservations, [now](const auto& item) { return item.second.expires <= now; });
+        }
+    };
+
+    static std::size_t hash_of(std::string_view key) noexcept { return std::hash<std::string_view>{}(key); }
+
+    // The index buckets use the low bits of the hash (modulo a prime); the shard comes from a
+    // multiplicative mix of it, scaled into range without a division.
+    shard& shard_for(std::size_t h) const noexcept {
+        const std::uint64_t mixed = (static_cast<std::uint64_t>(h) ^ (static_cast<std::uint64_t>(h) >> 32)) *
+                                    0x9E3779B97F4A7C15ULL;
+        const std::uint64_t index = ((mixed >> 32) * static_cast<std::uint64_t>(shard_count_)) >> 32;
+        return shards_[static_cast<std::size_t>(index)];
+    }
+
+    void count(std::int64_t& counter) const noexcept {
+        if (counting_.load(std::memory_order_relaxed)) ++counter;
+    }
+
+    static void check_ttl(float_seconds ttl, const char* what) {
+        if (std::isnan(ttl.count())) {
+            throw invalid_argument(std::string("flytecache: memory_store: ") + what + " time to live is NaN");
+        }
+    }
+
+    // now + ttl, saturating to `never` where the clock cannot represent it (the one-second margin
+    // keeps the double-to-integer conversion clear of overflow).
+    static time_point deadline_after(time_point now, float_seconds ttl) noexcept {
+        if (!(ttl.count() > 0)) return now;
+        const double room = std::chrono::duration_cast<float_seconds>(never - now).count();
+        if (!(ttl.count() < room - 1.0)) return never;
+        return now + std::chrono::duration_cast<clock::duration>(ttl);
+    }
+
+    void put(std::string_view key, std::string_view value, std::optional<std::string_view> tag, time_point expires) {
+        const std::uint64_t cost = std::uint64_t{key.size()} + value.size() + (tag ? tag->size() : 0);
+        const std::size_t h = hash_of(key);
+        shard& s = shard_for(h);
+        entry_list graveyard;
+        if (size_limit_ != 0 && cost > s.budget) {
+            const std::lock_guard lock(s.mutex);
+            const auto found = s.index.find(hashed_key{key, h});
+            if (found != s.index.end()) s.unlink(found->second, graveyard);
+            return;
+        }
+        // Build the entry before locking: the lock then covers only pointer updates.
+        entry_list fresh;
+        fresh.push_back(entry{std::string(key), std::string(value),
+                              tag ? std::optional<std::string>(std::in_place, *tag) : std::nullopt, expires, cost, h});
+        const auto it = fresh.begin();
+        const std::lock_guard lock(s.mutex);
+        const auto found = s.index.find(hashed_key{key, h});
+        if (found != s.index.end()) {
+            // Re-point the existing index node at the new entry: no allocation, no rehash.
+            auto node = s.index.extract(found);
+            s.volume -= node.mapped()->cost;
+            graveyard.splice(graveyard.end(), s.lru, node.mapped());
+            node.key() = hashed_key{it->key, h};
+            node.mapped() = it;
+            s.index.insert(std::move(node));
+        } else {
+            s.index.emplace(hashed_key{it->key, h}, it); // may throw: nothing has changed yet
+        }
+        s.lru.splice(s.lru.begin(), fresh, it);
+        s.volume += cost;
+        if (size_limit_ != 0) s.evict_over_budget(graveyard);
+    }
+
+    std::unique_ptr<shard[]> shards_;
+    std::size_t shard_count_;
+    std::uint64_t size_limit_;
+    std::atomic<bool> counting_{false};
+};
+
+static_assert(cache_store<memory_store>);
+static_assert(expiring_store<memory_store>);
+static_assert(tagged_store<memory_store>);
+static_assert(bounded_store<memory_store>);
+static_assert(statistics_store<memory_store>);
+static_assert(reserving_store<memory_store>);
+static_assert(ttl_reporting_store<memory_store>);
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/memory_store.hpp
+// ---- begin flytecache/store/sqlite_store.hpp
+// flytecache — sqlite_store: the embedded default store, reading and writing Python diskcache's files
+// SPDX-License-Identifier: MIT
+
+// ---- begin flytecache/detail/sqlite.hpp
+// flytecache — thin RAII over the SQLite C API: a connection, cached prepared statements, errors
+// SPDX-License-Identifier: MIT
+
+
+#include <sqlite3.h>
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail::sqlite {
+
+/// Throws the flytecache error that matches an SQLite result code: lock contention becomes a
+/// timeout (the caller may retry), everything else a store_error naming the file and operation.
+[[noreturn]] inline void fail(int code, sqlite3* db, std::string_view path, std::string_view what) {
+    std::string message = "flytecache: sqlite_store '";
+    message.append(path).append("': ").append(what).append(": ");
+    message.append(db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code));
+    message.append(" (SQLite code ").append(std::to_string(code)).append(")");
+    const int primary = code & 0xff;
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+        message.append("; another thread or process held the database lock for longer than the "
+                       "store's timeout");
+        throw timeout_error(message);
+    }
+    if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+        message.append("; the database file is damaged or is not a diskcache database — move it "
+                       "aside (or delete the cache directory) and the cache starts empty");
+    }
+    throw store_error(message);
+}
+
+/// One prepared statement. Bind indexes are 1-based, column indexes 0-based, as in SQLite.
+class statement {
+public:
+    statement(sqlite3* db, std::string_view sql, std::string_view path) : db_(db), path_(path) {
+        const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                                          SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+        if (rc != SQLITE_OK) {
+            fail(rc, db, path, std::string("preparing \"").append(sql).append("\""));
+        }
+    }
+    statement(const statement&) = delete;
+    statement& operator=(const statement&) = delete;
+    ~statement() { sqlite3_finalize(stmt_); }
+
+    void bind_null(int index) { check(sqlite3_bind_null(stmt_, index), "bind"); }
+    void bind(int index, std::int64_t value) { check(sqlite3_bind_int64(stmt_, index, value), "bind"); }
+    void bind(int index, double value) { check(sqlite3_bind_double(stmt_, index, value), "bind"); }
+    void bind_text(int index, std::string_view text) {
+        check(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8),
+              "bind");
+    }
+    void bind_blob(int index, std::string_view bytes) {
+        // A zero-length blob must still be a BLOB (not NULL), so pass a non-null pointer.
+        check(sqlite3_bind_blob64(stmt_, index, bytes.empty() ? "" : bytes.data(), bytes.size(),
+                                  SQLITE_STATIC),
+              "bind");
+    }
+
+    /// Runs one step: `true` when a row is ready, `false` when the statement is done.
+    bool step() {
+        const int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW) {
+            return true;
+        }
+        if (rc == SQLITE_DONE) {
+            return false;
+        }
+        const std::string sql = sqlite3_sql(stmt_) != nullptr ? sqlite3_sql(stmt_) : "";
+        sqlite3_reset(stmt_);
+        fail(rc, db_, path_, std::string("executing \"").append(sql).append("\""));
+    }
+    /// Steps to completion, ignoring rows.
+    void run() {
+        while (step()) {
+        }
+    }
+
+    [[nodiscard]] int column_type(int i) const { return sqlite3_column_type(stmt_, i); }
+    [[nodiscard]] bool is_null(int i) const { return column_type(i) == SQLITE_NULL; }
+    [[nodiscard]] std::int64_t column_int(int i) const { return sqlite3_column_int64(stmt_, i); }
+    [[nodiscard]] double column_double(int i) const { return sqlite3_column_double(stmt_, i); }
+    [[nodiscard]] std::string_view column_text(int i) const {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
+        return {p != nullptr ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))};
+    }
+    [[nodiscard]] std::string_view column_blob(int i) const {
+        const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, i));
+        return {p != nullptr ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))};
+    }
+
+    /// Makes the statement reusable and drops its bindings (the bound views may dangle after this).
+    void reset() noexcept {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+    }
+
+private:
+    void check(int rc, const char* what) {
+        if (rc != SQLITE_OK) {
+            fail(rc, db_, path_, what);
+        }
+    }
+
+    sqlite3* db_;
+    std::string_view path_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+/// A statement in use: resets it (and so releases read locks and bindings) however the scope ends.
+class use {
+public:
+    explicit use(statement& s) noexcept : s_(&s) {}
+    use(use&& other) noexcept : s_(std::exchange(other.s_, nullptr)) {}
+    use(const use&) = delete;
+    use& operator=(const use&) = delete;
+    use& operator=(use&&) = delete;
+    ~use() {
+        if (s_ != nullptr) {
+            s_->reset();
+        }
+    }
+    statement* operator->() noexcept { return s_; }
+    statement& operator*() noexcept { return *s_; }
+
+private:
+    statement* s_;
+};
+
+/// One connection with a fixed-size cache of prepared statements, indexed by the caller's
+/// statement ids (so a hot-path lookup is an array index, not a hash of the SQL text).
+class connection {
+public:
+    static constexpr std::size_t max_statements = 64;
+
+    connection(std::string path, int busy_timeout_ms) : path_(std::move(path)) {
+        const int rc = sqlite3_open_v2(path_.c_str(), &db_,
+                                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                           SQLITE_OPEN_NOMUTEX,
+                                       nullptr);
+        if (rc != SQLITE_OK) {
+            const std::string reason = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+            sqlite3_close(db_);
+            db_ = nullptr;
+            throw store_error("flytecache: sqlite_store: cannot open '" + path_ + "': " + reason);
+        }
+        sqlite3_extended_result_codes(db_, 1);
+        sqlite3_busy_timeout(db_, busy_timeout_ms);
+    }
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+    ~connection() {
+        for (auto& s : statements_) {
+            s.reset();
+        }
+        sqlite3_close(db_);
+    }
+
+    /// Abandons the handle without closing it. Used in a forked child: closing a connection the
+    /// parent opened could checkpoint or delete the parent's WAL file under it.
+    void abandon() noexcept {
+        for (auto& s : statements_) {
+            (void)s.release();
+        }
+        db_ = nullptr;
+    }
+
+    [[nodiscard]] sqlite3* handle() const noexcept { return db_; }
+    [[nodiscard]] const std::string& path() const noexcept { return path_; }
+
+    /// The cached statement `id`, prepared from `sql` on first use.
+    statement& prepared(std::size_t id, std::string_view sql) {
+        auto& slot = statements_[id];
+        if (!slot) {
+            slot = std::make_unique<statement>(db_, sql, path_);
+        }
+        return *slot;
+    }
+    /// Drops every cached statement (after a schema change other statements may refer to).
+    void forget_statements() noexcept {
+        for (auto& s : statements_) {
+            s.reset();
+        }
+    }
+
+    /// Executes SQL text that returns no rows the caller needs (DDL, PRAGMA, BEGIN …).
+    void exec(std::string_view sql) {
+        statement s(db_, sql, path_);
+        s.run();
+    }
+
+    /// The settings generation whose PRAGMAs this connection has applied (see sqlite_store).
+    unsigned generation = 0;
+
+    void set_busy_timeout(int ms) { sqlite3_busy_timeout(db_, ms); }
+    [[nodiscard]] std::int64_t changes() const noexcept { return sqlite3_changes64(db_); }
+
+private:
+    std::string path_;
+    sqlite3* db_ = nullptr;
+    std::array<std::unique_ptr<statement>, max_statements> statements_{};
+};
+
+} // namespace detail::sqlite
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/sqlite.hpp
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <random>
+#include <set>
+#include <sstream>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// A value of the Settings table: diskcache keeps integers, a few strings and nothing else.
+using setting_value = std::variant<std::int64_t, double, std::string>;
+
+/// One problem `sqlite_store::check` found.
+struct check_finding {
+    enum class kind {
+        integrity,       ///< `PRAGMA integrity_check` reported damage
+        file_not_found,  ///< a row refers to a `.val` file that is missing
+        wrong_file_size, ///< a `.val` file's size differs from the row's `size`
+        unknown_file,    ///< a file no row refers to (left by an interrupted write; only space)
+        empty_directory, ///< an empty value directory (harmless)
+        count_mismatch,  ///< Settings.count differs from the number of rows
+        size_mismatch,   ///< Settings.size differs from the sum of the rows' sizes
+    };
+    kind what;
+    std::string message;
+};
+
+/// What `sqlite_store::check` found (diskcache returns the same findings as warnings).
+struct check_report {
+    std::vector<check_finding> findings;
+    /// Whether anything is damaged: unknown files and empty directories waste space but lose
+    /// nothing, so they do not count.
+    [[nodiscard]] bool damaged() const noexcept {
+        return std::any_of(findings.begin(), findings.end(), [](const check_finding& f) {
+            return f.what != check_finding::kind::unknown_file &&
+                   f.what != check_finding::kind::empty_directory;
+        });
+    }
+    [[nodiscard]] bool clean() const noexcept { return findings.empty(); }
+};
+
+namespace detail {
+
+/// diskcache's defaults (its DEFAULT_SETTINGS); the names are the Settings table's keys.
+struct diskcache_defaults {
+    static constexpr std::int64_t size_limit = std::int64_t{1} << 30;
+    static constexpr std::int64_t cull_limit = 10;
+    static constexpr std::int64_t sqlite_auto_vacuum = 1;
+    static constexpr std::int64_t sqlite_cache_size = std::int64_t{1} << 13;
+    static constexpr std::int64_t sqlite_mmap_size = std::int64_t{1} << 26;
+    static constexpr std::int64_t sqlite_synchronous = 1;
+    static constexpr std::int64_t disk_min_file_size = std::int64_t{1} << 15;
+    // Python 3.8+'s pickle.HIGHEST_PROTOCOL; stored for Python's sake, flytecache never pickles.
+    static constexpr std::int64_t disk_pickle_protocol = 5;
+};
+
+inline double unix_now() noexcept {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+/// Number of Unicode code points of UTF-8 text: diskcache compares `len(str)` with min_file_size.
+inline std::size_t utf8_length(std::string_view s) noexcept {
+    std::size_t n = 0;
+    for (const char c : s) {
+        n += (static_cast<unsigned char>(c) & 0xC0U) != 0x80U ? 1U : 0U;
+    }
+    return n;
+}
+
+/// A transaction this thread holds on one store (transactions nest per thread, as in diskcache).
+struct sqlite_txn_frame {
+    const void* owner;
+    sqlite::connection* con;
+    int depth;
+    std::vector<std::string> remove_after_commit;  // files of replaced or deleted rows
+    std::vector<std::string> remove_on_rollback;   // files written for rows that may not commit
+};
+inline thread_local std::vector<sqlite_txn_frame> sqlite_txn_frames;
+
+// Counts fork()s in this process's ancestry, so a store can tell in one atomic load that it runs in
+// a child (getpid() is a system call on current glibc, and paying two per operation cost as much
+// as the rest of a cache hit).
+inline std::atomic<unsigned> fork_generation{0};
+
+/// The current fork generation, registering the counting handler on first use.
+inline unsigned current_fork_generation() noexcept {
+    static const bool registered = [] {
+        ::pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1, std::memory_order_relaxed); });
+        return true;
+    }();
+    (void)registered;
+    return fork_generation.load(std::memory_order_relaxed);
+}
+
+} // namespace detail
+
+/// The embedded default store: a disk cache in a directory, file-compatible with Python's
+/// diskcache 5.x — the store behind flytekit's local cache (`~/.flyte/local-cache`).
+///
+/// The directory holds `cache.db` (SQLite, WAL journal) with diskcache's Settings and Cache tables,
+/// indexes and triggers, and `xx/yy/<hex>.val` files for values of at least `min_file_size` bytes.
+/// Python's `diskcache.Cache(directory)` and this store can use one directory at the same time.
+/// Keys: strings are text (Python `str`); `blob_view`, integers and doubles are the other raw kinds.
+/// Values: strings are bytes (Python `bytes`, what flytekit stores); `text_view`, integers and
+/// doubles the other kinds; pickled values (written by Python) read only as raw bytes.
+///
+/// Models `cache_store`, `expiring_store`, `tagged_store`, `bounded_store`, `statistics_store` and
+/// `reserving_store` (reservations live in a table of their own that diskcache ignores).
+///
+/// Thread safety: every member function may be called concurrently from any number of threads
+/// (each thread uses its own pooled connection) and processes (SQLite's file locks; writers wait
+/// up to `timeout`, then `timeout_error`). After `fork()` the child opens fresh connections.
+/// A transaction (`transact`) belongs to the thread that began it.
+///
+/// Errors: SQLite failures throw `store_error` naming the database file; lock waits past the
+/// timeout throw `timeout_error`; typed reads of another kind throw `value_type_error`.
+class sqlite_store {
+public:
+    struct options {
+        /// The cache directory, created if missing (`~` and `$VARS` are not expanded here).
+        std::filesystem::path directory;
+        /// How long an operation waits for a lock held by another connection.
+        float_seconds timeout = std::chrono::seconds(60);
+        /// On a timeout, keep waiting instead of throwing (diskcache's `retry=True`).
+        bool retry = false;
+        // Settings: empty means "as stored in the database, else diskcache's default". A value
+        // given here is written to the Settings table, as diskcache's keyword settings are.
+        std::optional<std::int64_t> size_limit{};
+        std::optional<std::int64_t> cull_limit{};
+        std::optional<flytecache::eviction_policy> eviction_policy{};
+        std::optional<bool> statistics{};
+        std::optional<bool> tag_index{};
+        std::optional<std::int64_t> min_file_size{};
+        std::optional<std::int64_t> pickle_protocol{};
+        std::optional<std::int64_t> sqlite_cache_size{};
+        std::optional<std::int64_t> sqlite_mmap_size{};
+        std::optional<std::int64_t> sqlite_synchronous{};
+        std::optional<std::int64_t> sqlite_auto_vacuum{};
+        std::optional<std::string> sqlite_journal_mode{};
+    };
+
+    /// Opens (creating if needed) the cache in `directory` with the stored or default settings.
+    explicit sqlite_store(std::filesystem::path directory)
+        : sqlite_store(options{.directory = std::move(directory)}) {}
+
+    /// Opens (creating if needed) the cache described by `opts`.
+    /// @throws store_error if the directory cannot be created or the database is not usable.
+    explicit sqlite_store(options opts) : state_(std::make_unique<state>(std::move(opts))) {
+        state_->initialize();
+    }
+
+    sqlite_store(sqlite_store&&) noexcept = default;
+    sqlite_store& operator=(sqlite_store&&) noexcept = default;
+    ~sqlite_store() = default;
+
+    [[nodiscard]] const std::filesystem::path& directory() const noexcept { return state_->dir; }
+    [[nodiscard]] float_seconds timeout() const noexcept { return state_->opts.timeout; }
+
+    // --- cache_store -----------------------------------------------------------------------------
+
+    /// The bytes stored under text key `key`, or empty when missing or expired.
+    /// @throws value_type_error when the entry holds something other than bytes (text, a number,
+    ///         a pickle); `get_entry` reads those.
+    [[nodiscard]] std::optional<std::string> get(std::string_view key) {
+        const auto policy = state_->policy.load(std::memory_order_relaxed);
+        if (!state_->statistics.load(std::memory_order_relaxed) &&
+            (policy == eviction_policy::none || policy == eviction_policy::least_recently_stored)) {
+            // The hot path: an inline BLOB is copied straight out of the row, with no cache_entry.
+            bool other_form = false;
+            auto bytes = with_connection([&](sqlite_connection& c) -> std::optional<std::string> {
+                auto q = select_live(c, key_ref(key));
+                if (!q->step()) {
+                    return std::nullopt;
+                }
+                if (q->column_int(3) == static_cast<std::int64_t>(value_mode::raw) &&
+                    q->column_type(5) == SQLITE_BLOB) {
+                    return std::string(q->column_blob(5));
+                }
+                other_form = true;
+                return std::nullopt;
+            });
+            if (!other_form) {
+                return bytes;
+            }
+        }
+        auto found = lookup(key_ref(key), false);
+        if (!found) {
+            return std::nullopt;
+        }
+        require_bytes(key, *found);
+        return std::move(found->value).as_bytes();
+    }
+
+    /// As `get`, with the time the entry has left to live (empty: it never expires).
+    [[nodiscard]] std::optional<timed_value> get_with_ttl(std::string_view key) {
+        auto found = lookup(key_ref(key), false);
+        if (!found) {
+            return std::nullopt;
+        }
+        require_bytes(key, *found);
+        timed_value out{std::move(found->value).as_bytes(), std::nullopt};
+        if (found->expire_time) {
+            out.ttl = float_seconds(*found->expire_time - detail::unix_now());
+        }
+        return out;
+    }
+
+    /// Stores `value` under `key` (diskcache's `set`); `options` carries expiry and tag.
+    bool set(key_ref key, value_ref value, const write_options& opts = {}) {
+        return write(key, value, opts, false);
+    }
+
+    /// Removes `key` (diskcache's `delete`); `true` if a live entry was removed.
+    bool erase(key_ref key) {
+        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+            auto q = select_live(c, key);
+            if (!q->step()) {
+                return false;
+            }
+            const std::int64_t rowid = q->column_int(0);
+            schedule_removal(txn, *q, 4);
+            q->reset();
+            delete_rowid(c, rowid);
+            return true;
+        });
+    }
+
+    /// Removes every entry, in batches of 100 so other writers get turns; returns how many.
+    std::size_t clear() {
+        return select_delete(stmt::clear_batch,
+                             "SELECT rowid, filename FROM Cache WHERE rowid > ? ORDER BY rowid "
+                             "LIMIT 100",
+                             [](detail::sqlite::statement&) {}, 0);
+    }
+
+    // --- the rest of diskcache's API -------------------------------------------------------------
+
+    /// The entry under `key` with its form, expiry and tag; empty when missing or expired (or when
+    /// its `.val` file has gone, as in diskcache).
+    [[nodiscard]] std::optional<cache_entry> get_entry(key_ref key) { return lookup(key, true); }
+
+    /// Whether a live entry exists under `key` (Python's `key in cache`).
+    [[nodiscard]] bool contains(key_ref key) {
+        return with_connection([&](sqlite_connection& c) {
+            auto q = select_live(c, key);
+            return q->step();
+        });
+    }
+
+    /// Stores `value` only if `key` has no live entry; `true` if it did (atomic across processes).
+    bool add(key_ref key, value_ref value, const write_options& opts = {}) {
+        return write(key, value, opts, true);
+    }
+
+    /// Removes `key` and returns its entry (empty if there was none).
+    std::optional<cache_entry> pop(key_ref key) {
+        std::optional<cache_entry> out;
+        std::string file;
+        write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame&) {
+            auto q = select_live(c, key);
+            if (!q->step()) {
+                return 0;
+            }
+            const std::int64_t rowid = q->column_int(0);
+            // Read the value before the row goes; the file itself is removed after the commit.
+            out = read_row(*q, 1, key_of(key));
+            if (!q->is_null(4)) {
+                file = std::string(q->column_text(4));
+            }
+            q->reset();
+            delete_rowid(c, rowid);
+            return 0;
+        });
+        if (!file.empty()) {
+            txn_safe_remove(file);
+        }
+        return out;
+    }
+
+    /// Adds `delta` to the integer under `key` and returns the new value (atomic across processes).
+    /// A missing or expired key starts from `default_value`; without one, `key_not_found`.
+    /// @throws value_type_error if the stored value is not an integer.
+    std::int64_t incr(key_ref key, std::int64_t delta = 1,
+                      std::optional<std::int64_t> default_value = std::int64_t{0}) {
+        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+            const double now = detail::unix_now();
+            auto q = use(c, stmt::select_incr,
+                         "SELECT rowid, expire_time, filename, value, mode FROM Cache WHERE key = ? "
+                         "AND raw = 1");
+            bind_key(*q, 1, key);
+            const bool found = q->step();
+            const bool expired = found && !q->is_null(1) && q->column_double(1) < now;
+            if (!found || expired) {
+                if (!default_value) {
+                    throw key_not_found("flytecache: sqlite_store '" + state_->db_path + "': key " +
+                                        key.describe() + " not found");
+                }
+                if (expired) {
+                    schedule_removal(txn, *q, 2);
+                }
+                q->reset();
+                const std::int64_t value = *default_value + delta;
+                upsert(c, key, now, std::nullopt, std::optional<std::string_view>(),
+                       prepared_value::integer_value(value));
+                cull(c, txn, now);
+                return value;
+            }
+            if (q->column_int(4) != static_cast<std::int64_t>(value_mode::raw) ||
+                q->column_type(3) != SQLITE_INTEGER) {
+                throw value_type_error("flytecache: sqlite_store '" + state_->db_path + "': key " +
+                                       key.describe() + " does not hold an integer");
+            }
+            const std::int64_t rowid = q->column_int(0);
+            const std::int64_t value = q->column_int(3) + delta;
+            q->reset();
+            const auto policy = state_->policy.load(std::memory_order_relaxed);
+            auto u = use(c, stmt::incr_update_first + static_cast<std::size_t>(policy),
+                         incr_update_sql(policy));
+            u->bind(1, now);
+            u->bind(2, value);
+            u->bind(3, rowid);
+            if (policy == eviction_policy::least_recently_used) {
+                u->bind(4, now);
+            }
+            u->run();
+            return value;
+        });
+    }
+
+    /// `incr(key, -delta, default_value)`.
+    std::int64_t decr(key_ref key, std::int64_t delta = 1,
+                      std::optional<std::int64_t> default_value = std::int64_t{0}) {
+        return incr(key, -delta, default_value);
+    }
+
+    /// Gives a live entry a new expiry (empty: never expires); `true` if there was one.
+    bool touch(key_ref key, std::optional<float_seconds> expire = std::nullopt) {
+        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame&) {
+            const double now = detail::unix_now();
+            auto q = use(c, stmt::select_touch,
+                         "SELECT rowid, expire_time FROM Cache WHERE key = ? AND raw = 1");
+            bind_key(*q, 1, key);
+            if (!q->step()) {
+                return false;
+            }
+            if (!q->is_null(1) && q->column_double(1) <= now) {
+                return false;
+            }
+            const std::int64_t rowid = q->column_int(0);
+            q->reset();
+            const std::optional<double> expire_time = expiry_from(expire, now);
+            auto u = use(c, stmt::touch_update, "UPDATE Cache SET expire_time = ? WHERE rowid = ?");
+            if (expire_time) {
+                u->bind(1, *expire_time);
+            } else {
+                u->bind_null(1);
+            }
+            u->bind(2, rowid);
+            u->run();
+            return true;
+        });
+    }
+
+    /// Removes entries whose expiry is before `now` (default: the current time); returns how many.
+    std::size_t expire(std::optional<double> now = std::nullopt) {
+        const double t = now.value_or(detail::unix_now());
+        return select_delete(stmt::expire_batch,
+                             "SELECT rowid, expire_time, filename FROM Cache WHERE ? < expire_time "
+                             "AND expire_time < ? ORDER BY expire_time LIMIT 100",
+                             [&](detail::sqlite::statement& s) { s.bind(2, t); }, 1, true);
+    }
+
+    /// Removes every entry tagged `tag`; returns how many.
+    std::size_t evict(std::string_view tag) {
+        return select_delete(stmt::evict_batch,
+                             "SELECT rowid, filename FROM Cache WHERE tag = ?2 AND rowid > ?1 ORDER "
+                             "BY rowid LIMIT 100",
+                             [&](detail::sqlite::statement& s) { s.bind_text(2, tag); }, 0);
+    }
+
+    /// Creates the index that makes `evict` fast (and records `tag_index = 1`).
+    void create_tag_index() {
+        with_connection([&](sqlite_connection& c) {
+            c.exec("CREATE INDEX IF NOT EXISTS Cache_tag_rowid ON Cache(tag, rowid)");
+            return 0;
+        });
+        reset("tag_index", std::int64_t{1});
+    }
+    /// Drops the tag index (and records `tag_index = 0`).
+    void drop_tag_index() {
+        with_connection([&](sqlite_connection& c) {
+            c.exec("DROP INDEX IF EXISTS Cache_tag_rowid");
+            c.forget_statements();
+            return 0;
+        });
+        reset("tag_index", std::int64_t{0});
+    }
+
+    /// Removes expired entries, then evicts by the eviction policy until the volume is below the
+    /// size limit; returns how many entries went.
+    std::size_t cull() {
+        const double now = detail::unix_now();
+        std::size_t count = expire(now);
+        const auto policy = state_->policy.load(std::memory_order_relaxed);
+        if (policy == eviction_policy::none) {
+            return count;
+        }
+        while (volume() > static_cast<std::uint64_t>(state_->size_limit.load())) {
+            const std::size_t n = write_transaction([&](sqlite_connection& c,
+                                                         detail::sqlite_txn_frame& txn) {
+                return evict_by_policy(c, txn, policy, 10);
+            });
+            if (n == 0) {
+                break;
+            }
+            count += n;
+        }
+        return count;
+    }
+
+    /// Returns the hit and miss counters, then turns counting on or off and, with `reset`, zeroes
+    /// them (diskcache's `stats(enable, reset)`). Counting costs a write per `get`.
+    store_stats stats(bool enable = true, bool reset_counters = false) {
+        store_stats out{std::get<std::int64_t>(reset("hits")), std::get<std::int64_t>(reset("misses"))};
+        if (reset_counters) {
+            reset("hits", std::int64_t{0});
+            reset("misses", std::int64_t{0});
+        }
+        reset("statistics", std::int64_t{enable ? 1 : 0});
+        return out;
+    }
+
+    /// Estimated size on disk in bytes: database pages plus the sizes of the `.val` files.
+    [[nodiscard]] std::uint64_t volume() {
+        return with_connection([&](sqlite_connection& c) { return volume(c); });
+    }
+    [[nodiscard]] std::uint64_t size_limit() const noexcept {
+        return static_cast<std::uint64_t>(state_->size_limit.load(std::memory_order_relaxed));
+    }
+    /// Number of entries, expired ones included (Python's `len(cache)`).
+    [[nodiscard]] std::size_t size() { return static_cast<std::size_t>(std::get<std::int64_t>(reset("count"))); }
+
+    /// Checks the database and the value files, as diskcache's `check`; with `fix`, repairs what
+    /// can be repaired (VACUUM, rows without files, wrong sizes, stray files, counters).
+    check_report check(bool fix = false) {
+        check_report report;
+        with_connection([&](sqlite_connection& c) {
+            detail::sqlite::statement q(c.handle(), "PRAGMA integrity_check", c.path());
+            std::vector<std::string> lines;
+            while (q.step()) {
+                lines.emplace_back(q.column_text(0));
+            }
+            if (lines.size() != 1 || lines.front() != "ok") {
+                for (auto& l : lines) {
+                    report.findings.push_back({check_finding::kind::integrity, std::move(l)});
+                }
+            }
+            if (fix) {
+                c.exec("VACUUM");
+            }
+            return 0;
+        });
+        write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame&) {
+            check_files(c, fix, report);
+            check_counter(c, fix, report, "count", "SELECT COUNT(key) FROM Cache",
+                          check_finding::kind::count_mismatch, "Settings.count != COUNT(Cache.key)");
+            check_counter(c, fix, report, "size", "SELECT COALESCE(SUM(size), 0) FROM Cache",
+                          check_finding::kind::size_mismatch, "Settings.size != SUM(Cache.size)");
+            return 0;
+        });
+        return report;
+    }
+
+    /// Runs `f` inside one transaction: the writes in it are atomic and other writers (threads and
+    /// processes) wait until it ends. Commits when `f` returns, rolls back when it throws.
+    /// Transactions nest on one thread; they cannot be shared between threads. Keep them short.
+    template <class F>
+    decltype(auto) transact(F&& f) {
+        return write_transaction([&](sqlite_connection&, detail::sqlite_txn_frame&) -> decltype(auto) {
+            return std::forward<F>(f)();
+        });
+    }
+
+    /// Calls `f(key)` for every key in database sort order (ascending or, with `reverse`,
+    /// descending), reading 100 keys per query so the database is never locked for long.
+    template <class F>
+    void for_each_key(F&& f, bool reverse = false) {
+        std::optional<std::pair<db_key, std::int64_t>> last;
+        for (;;) {
+            std::vector<std::pair<db_key, std::int64_t>> batch;
+            with_connection([&](sqlite_connection& c) {
+                if (!last) {
+                    auto q = use(c, reverse ? stmt::iter_first_desc : stmt::iter_first_asc,
+                                 reverse ? "SELECT key, raw FROM Cache ORDER BY key DESC, raw DESC LIMIT 1"
+                                         : "SELECT key, raw FROM Cache ORDER BY key ASC, raw ASC LIMIT 1");
+                    if (q->step()) {
+                        batch.emplace_back(column_key(*q, 0, 1), q->column_int(1));
+                    }
+                } else {
+                    auto q = use(c, reverse ? stmt::iter_next_desc : stmt::iter_next_asc,
+                                 reverse ? "SELECT key, raw FROM Cache WHERE key = ?1 AND raw < ?2 OR "
+                                           "key < ?1 ORDER BY key DESC, raw DESC LIMIT 100"
+                                         : "SELECT key, raw FROM Cache WHERE key = ?1 AND raw > ?2 OR "
+                                           "key > ?1 ORDER BY key ASC, raw ASC LIMIT 100");
+                    bind_db_key(*q, 1, last->first);
+                    q->bind(2, last->second);
+                    while (q->step()) {
+                        batch.emplace_back(column_key(*q, 0, 1), q->column_int(1));
+                    }
+                }
+                return 0;
+            });
+            if (batch.empty()) {
+                return;
+            }
+            for (auto& [k, raw] : batch) {
+                f(std::as_const(k));
+            }
+            last = std::move(batch.back());
+        }
+    }
+
+    /// Every key in database sort order (diskcache's `iterkeys`), materialized.
+    [[nodiscard]] std::vector<db_key> iterkeys(bool reverse = false) {
+        std::vector<db_key> keys;
+        for_each_key([&](const db_key& k) { keys.push_back(k); }, reverse);
+        return keys;
+    }
+
+    /// The newest (`last`) or oldest entry by insertion order; expired entries met on the way are
+    /// deleted. @throws key_not_found ("dictionary is empty") on an empty cache.
+    cache_entry peekitem(bool last = true) {
+        for (;;) {
+            std::optional<cache_entry> found;
+            bool missing_file = false;
+            write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+                for (;;) {
+                    auto q = use(c, last ? stmt::peekitem_last : stmt::peekitem_first,
+                                 last ? "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
+                                        "value FROM Cache ORDER BY rowid DESC LIMIT 1"
+                                      : "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
+                                        "value FROM Cache ORDER BY rowid ASC LIMIT 1");
+                    if (!q->step()) {
+                        throw key_not_found("flytecache: sqlite_store '" + state_->db_path +
+                                            "': dictionary is empty");
+                    }
+                    const std::int64_t rowid = q->column_int(0);
+                    if (!q->is_null(3) && q->column_double(3) < detail::unix_now()) {
+                        schedule_removal(txn, *q, 6);
+                        q->reset();
+                        delete_rowid(c, rowid);
+                        continue;
+                    }
+                    found = read_row(*q, 3, column_key(*q, 1, 2));
+                    missing_file = !found;
+                    return 0;
+                }
+            });
+            if (found) {
+                return std::move(*found);
+            }
+            if (!missing_file) {
+                throw key_not_found("flytecache: sqlite_store '" + state_->db_path +
+                                    "': dictionary is empty");
+            }
+            // As diskcache: an entry whose file vanished is skipped over by trying again.
+        }
+    }
+
+    /// Pushes `value` onto the `side` of the queue named `prefix` (no prefix: integer keys) and
+    /// returns its key; keys count from 500000000000000 as in diskcache, so Python's `pull` sees
+    /// the same queue.
+    db_key push(value_ref value, std::optional<std::string_view> prefix = std::nullopt,
+                queue_side side = queue_side::back, const write_options& opts = {}) {
+        const double now = detail::unix_now();
+        prepared_value pv = prepare(value);
+        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+            track_new_file(txn, pv);
+            const std::string lo = prefix ? std::string(*prefix) + "-000000000000000" : "";
+            const std::string hi = prefix ? std::string(*prefix) + "-999999999999999" : "";
+            auto q = use(c, side == queue_side::back ? stmt::push_back : stmt::push_front,
+                         side == queue_side::back
+                             ? "SELECT key FROM Cache WHERE ? < key AND key < ? AND raw = 1 ORDER "
+                               "BY key DESC LIMIT 1"
+                             : "SELECT key FROM Cache WHERE ? < key AND key < ? AND raw = 1 ORDER "
+                               "BY key ASC LIMIT 1");
+            bind_queue_bounds(*q, prefix, lo, hi);
+            std::int64_t num = 500000000000000;
+            if (q->step()) {
+                if (prefix) {
+                    const std::string_view k = q->column_text(0);
+                    num = std::stoll(std::string(k.substr(k.rfind('-') + 1)));
+                } else {
+                    num = q->column_int(0);
+                }
+                num += side == queue_side::back ? 1 : -1;
+            }
+            q->reset();
+            db_key key = db_key::integer(num);
+            if (prefix) {
+                char digits[32];
+                std::snprintf(digits, sizeof digits, "%015lld", static_cast<long long>(num));
+                key = db_key::text(std::string(*prefix) + "-" + digits);
+            }
+            const std::optional<double> expire_time = expiry_from(opts.expire, now);
+            insert_row(c, key.ref(), now, expire_time, opts.tag, pv);
+            cull(c, txn, now);
+            return key;
+        });
+    }
+
+    /// Removes and returns the entry at the `side` of the queue `prefix`; empty when it is empty.
+    std::optional<cache_entry> pull(std::optional<std::string_view> prefix = std::nullopt,
+                                    queue_side side = queue_side::front) {
+        return queue_take(prefix, side, true);
+    }
+    /// Returns the entry at the `side` of the queue `prefix` without removing it.
+    std::optional<cache_entry> peek(std::optional<std::string_view> prefix = std::nullopt,
+                                    queue_side side = queue_side::front) {
+        return queue_take(prefix, side, false);
+    }
+
+    /// Opens the value under `key` as a stream: its `.val` file for file-backed bytes (no copy in
+    /// memory), an in-memory stream for inline bytes.
+    /// @throws key_not_found when missing; value_type_error when the value is not bytes.
+    std::unique_ptr<std::istream> read(key_ref key) {
+        auto row = with_connection([&](sqlite_connection& c) {
+            auto q = select_live(c, key);
+            std::optional<std::pair<std::int64_t, std::string>> r;
+            if (q->step()) {
+                const auto mode = q->column_int(3);
+                if (mode == static_cast<std::int64_t>(value_mode::binary)) {
+                    r.emplace(mode, std::string(q->column_text(4)));
+                } else if (mode == static_cast<std::int64_t>(value_mode::raw) &&
+                           q->column_type(5) == SQLITE_BLOB) {
+                    r.emplace(mode, std::string(q->column_blob(5)));
+                } else {
+                    throw value_type_error("flytecache: sqlite_store '" + state_->db_path +
+                                           "': key " + key.describe() +
+                                           " does not hold bytes; read() streams bytes only");
+                }
+            }
+            return r;
+        });
+        if (!row) {
+            throw key_not_found("flytecache: sqlite_store '" + state_->db_path + "': key " +
+                                key.describe() + " not found");
+        }
+        if (row->first == static_cast<std::int64_t>(value_mode::binary)) {
+            auto file = std::make_unique<std::ifstream>(state_->dir / row->second, std::ios::binary);
+            if (!*file) {
+                throw key_not_found("flytecache: sqlite_store '" + state_->db_path + "': key " +
+                                    key.describe() + ": its value file " + row->second +
+                                    " is missing");
+            }
+            return file;
+        }
+        return std::make_unique<std::istringstream>(std::move(row->second), std::ios::binary);
+    }
+
+    /// The current value of a setting, re-read from the Settings table (diskcache's `reset(key)`).
+    /// @throws invalid_argument for a name the table does not have.
+    setting_value reset(std::string_view name) {
+        auto v = with_connection([&](sqlite_connection& c) { return read_setting(c, name); });
+        if (!v) {
+            throw invalid_argument("flytecache: sqlite_store: unknown setting '" + std::string(name) + "'");
+        }
+        state_->apply_in_memory(name, *v);
+        return *v;
+    }
+    /// Sets a setting in the Settings table and in this store (diskcache's `reset(key, value)`);
+    /// `sqlite_*` settings also run their PRAGMA on this store's connections.
+    setting_value reset(std::string_view name, setting_value value) {
+        state_->validate_setting(name, value);
+        with_connection([&](sqlite_connection& c) {
+            auto q = use(c, stmt::update_setting, "UPDATE Settings SET value = ? WHERE key = ?");
+            bind_setting(*q, 1, value);
+            q->bind_text(2, name);
+            q->run();
+            return 0;
+        });
+        state_->apply_in_memory(name, value);
+        if (name.starts_with("sqlite_")) {
+            state_->settings_generation.fetch_add(1);
+        }
+        if (name == "eviction_policy") {
+            with_connection([&](sqlite_connection& c) {
+                create_policy_index(c, state_->policy.load());
+                return 0;
+            });
+        }
+        return value;
+    }
+
+    /// Wraps `f` so its results are cached here under `name` (diskcache's `memoize`); see
+    /// `flytecache::memoize`. This store must outlive the returned callable.
+    template <class F>
+    [[nodiscard]] auto memoize(std::string name, F&& f, memoize_options opts = {}) {
+        return ::flytecache::memoize(*this, std::move(name), std::forward<F>(f), std::move(opts));
+    }
+
+    /// Closes the idle connections of this store; later calls open new ones.
+    void close() { state_->close_idle(); }
+
+    // --- reserving_store -------------------------------------------------------------------------
+
+    /// Takes or renews the reservation of `key` for `owner` for `ttl`; see `reserving_store`.
+    bool try_reserve(std::string_view key, std::string_view owner, float_seconds ttl) {
+        state_->ensure_reservations();
+        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame&) {
+            const double now = detail::unix_now();
+            auto q = use(c, stmt::reserve,
+                         "INSERT INTO flytecache_reservations(key, owner, expire_time) VALUES (?1, "
+                         "?2, ?3) ON CONFLICT(key) DO UPDATE SET owner = excluded.owner, "
+                         "expire_time = excluded.expire_time WHERE owner = excluded.owner OR "
+                         "expire_time <= ?4");
+            q->bind_text(1, key);
+            q->bind_text(2, owner);
+            q->bind(3, now + ttl.count());
+            q->bind(4, now);
+            q->run();
+            return c.changes() == 1;
+        });
+    }
+    /// Gives up `owner`'s reservation of `key`; `true` if `owner` held it.
+    bool release(std::string_view key, std::string_view owner) {
+        state_->ensure_reservations();
+        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame&) {
+            auto q = use(c, stmt::unreserve,
+                         "DELETE FROM flytecache_reservations WHERE key = ? AND owner = ?");
+            q->bind_text(1, key);
+            q->bind_text(2, owner);
+            q->run();
+            return c.changes() == 1;
+        });
+    }
+
+private:
+    using sqlite_connection = detail::sqlite::connection;
+
+    // Statement ids for the per-connection statement cache.
+    struct stmt {
+        enum : std::size_t {
+            select_live, select_for_write,
+            upsert, insert, delete_rowid, expired_filenames, expired_delete, page_count,
+            read_setting, update_setting, stat_hit, stat_miss, select_incr, touch_update,
+            expire_batch, evict_batch, clear_batch, iter_first_asc, iter_first_desc, iter_next_asc,
+            iter_next_desc, peekitem_last, peekitem_first, push_back, push_front, queue_front,
+            queue_back, reserve, unreserve, select_touch, begin, commit, rollback,
+            access_update_first,                       // + eviction_policy (4 slots)
+            cull_select_first = access_update_first + 4, // + eviction_policy (4 slots)
+            cull_delete_first = cull_select_first + 4,   // + eviction_policy (4 slots)
+            incr_update_first = cull_delete_first + 4,   // + eviction_policy (4 slots)
+            end = incr_update_first + 4,
+        };
+    };
+    static_assert(stmt::end <= sqlite_connection::max_statements);
+
+    struct state {
+        explicit state(options o) : opts(std::move(o)) {
+            if (opts.directory.empty()) {
+                throw invalid_argument("flytecache: sqlite_store: options.directory is empty; give "
+                                       "the cache directory (flytekit's is ~/.flyte/local-cache)");
+            }
+            dir = opts.directory;
+            db_path = (dir / "cache.db").string();
+            const double ms = std::clamp(opts.timeout.count() * 1000.0, 0.0, 2147483647.0);
+            busy_ms = static_cast<int>(ms);
+        }
+        state(const state&) = delete;
+        state& operator=(const state&) = delete;
+        ~state() {
+            std::lock_guard lock(mutex);
+            if (generation != detail::current_fork_generation()) {
+                for (auto& c : idle) {
+                    c->abandon();
+                }
+            }
+        }
+
+        options opts;
+        std::filesystem::path dir;
+        std::string db_path;
+        int busy_ms = 60000;
+        std::int64_t page_size = 4096;
+
+        std::atomic<bool> statistics{false};
+        std::atomic<eviction_policy> policy{eviction_policy::least_recently_stored};
+        std::atomic<std::int64_t> size_limit{detail::diskcache_defaults::size_limit};
+        std::atomic<std::int64_t> cull_limit{detail::diskcache_defaults::cull_limit};
+        std::atomic<std::int64_t> min_file_size{detail::diskcache_defaults::disk_min_file_size};
+        std::atomic<unsigned> settings_generation{0};
+        std::atomic<bool> reservations_ready{false};
+
+        std::mutex mutex; // guards idle, generation and sqlite_pragmas
+        std::vector<std::unique_ptr<sqlite_connection>> idle;
+        unsigned generation = detail::current_fork_generation(); // the fork generation of `idle`
+        std::map<std::string, setting_value, std::less<>> sqlite_pragmas;
+
+        std::unique_ptr<sqlite_connection> open_connection() {
+            auto c = std::make_unique<sqlite_connection>(db_path, busy_ms);
+            apply_pragmas(*c);
+            return c;
+        }
+        void apply_pragmas(sqlite_connection& c) {
+            std::map<std::string, setting_value, std::less<>> pragmas;
+            {
+                std::lock_guard lock(mutex);
+                pragmas = sqlite_pragmas;
+            }
+            for (const auto& [name, value] : pragmas) {
+                // journal_mode and auto_vacuum are properties of the file, set once in initialize.
+                if (name == "sqlite_journal_mode" || name == "sqlite_auto_vacuum") {
+                    continue;
+                }
+                c.exec("PRAGMA " + name.substr(7) + " = " + setting_sql(value));
+            }
+        }
+
+        void initialize() {
+            std::error_code ec;
+            std::filesystem::create_directories(dir, ec);
+            if (!std::filesystem::is_directory(dir)) {
+                throw store_error("flytecache: sqlite_store: cache directory '" + dir.string() +
+                                  "' does not exist and could not be created" +
+                                  (ec ? ": " + ec.message() : std::string()));
+            }
+            sqlite_connection c(db_path, busy_ms);
+            // Settings precedence as in diskcache: defaults < stored < given.
+            std::map<std::string, setting_value, std::less<>> sets = default_settings();
+            {
+                detail::sqlite::statement probe(
+                    c.handle(), "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'Settings'",
+                    c.path());
+                if (probe.step()) {
+                    probe.reset();
+                    detail::sqlite::statement q(c.handle(), "SELECT key, value FROM Settings", c.path());
+                    while (q.step()) {
+                        sets[std::string(q.column_text(0))] = column_setting(q, 1);
+                    }
+                }
+            }
+            for (auto& [name, value] : given_settings()) {
+                sets[name] = std::move(value);
+            }
+            for (const char* meta : {"count", "size", "hits", "misses"}) {
+                sets.erase(meta);
+            }
+            for (const auto& [name, value] : sets) {
+                validate_setting(name, value);
+            }
+            // PRAGMAs first: auto_vacuum only takes effect before the first table exists.
+            for (const auto& [name, value] : sets) {
+                if (name.starts_with("sqlite_")) {
+                    const std::string pragma = name.substr(7);
+                    detail::sqlite::statement cur(c.handle(), "PRAGMA " + pragma, c.path());
+                    const bool same = cur.step() && column_setting(cur, 0) == normalized_pragma(value);
+                    cur.reset();
+                    if (!same) {
+                        detail::sqlite::statement set_pragma(
+                            c.handle(), "PRAGMA " + pragma + " = " + setting_sql(value), c.path());
+                        set_pragma.run();
+                    }
+                }
+            }
+            c.exec("CREATE TABLE IF NOT EXISTS Settings ( key TEXT NOT NULL UNIQUE, value)");
+            c.exec("BEGIN IMMEDIATE");
+            try {
+                for (const auto& [name, value] : sets) {
+                    detail::sqlite::statement q(c.handle(), "INSERT OR REPLACE INTO Settings VALUES (?, ?)",
+                                                c.path());
+                    q.bind_text(1, name);
+                    bind_setting(q, 2, value);
+                    q.run();
+                    apply_in_memory(name, value);
+                }
+                for (const char* meta : {"count", "size", "hits", "misses"}) {
+                    detail::sqlite::statement q(c.handle(), "INSERT OR IGNORE INTO Settings VALUES (?, 0)",
+                                                c.path());
+                    q.bind_text(1, meta);
+                    q.run();
+                }
+                c.exec("COMMIT");
+            } catch (...) {
+                sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+                throw;
+            }
+            {
+                detail::sqlite::statement q(c.handle(), "PRAGMA page_size", c.path());
+                if (q.step()) {
+                    page_size = q.column_int(0);
+                }
+            }
+            // The schema text is diskcache's, so `sqlite3 cache.db .schema` reads the same for
+            // caches created by either side.
+            c.exec("CREATE TABLE IF NOT EXISTS Cache ( rowid INTEGER PRIMARY KEY, key BLOB, raw "
+                   "INTEGER, store_time REAL, expire_time REAL, access_time REAL, access_count "
+                   "INTEGER DEFAULT 0, tag BLOB, size INTEGER DEFAULT 0, mode INTEGER DEFAULT 0, "
+                   "filename TEXT, value BLOB)");
+            c.exec("CREATE UNIQUE INDEX IF NOT EXISTS Cache_key_raw ON Cache(key, raw)");
+            c.exec("CREATE INDEX IF NOT EXISTS Cache_expire_time ON Cache (expire_time)");
+            create_policy_index(c, policy.load());
+            c.exec("CREATE TRIGGER IF NOT EXISTS Settings_count_insert AFTER INSERT ON Cache FOR "
+                   "EACH ROW BEGIN UPDATE Settings SET value = value + 1 WHERE key = \"count\"; END");
+            c.exec("CREATE TRIGGER IF NOT EXISTS Settings_count_delete AFTER DELETE ON Cache FOR "
+                   "EACH ROW BEGIN UPDATE Settings SET value = value - 1 WHERE key = \"count\"; END");
+            c.exec("CREATE TRIGGER IF NOT EXISTS Settings_size_insert AFTER INSERT ON Cache FOR "
+                   "EACH ROW BEGIN UPDATE Settings SET value = value + NEW.size WHERE key = "
+                   "\"size\"; END");
+            c.exec("CREATE TRIGGER IF NOT EXISTS Settings_size_update AFTER UPDATE ON Cache FOR "
+                   "EACH ROW BEGIN UPDATE Settings SET value = value + NEW.size - OLD.size WHERE "
+                   "key = \"size\"; END");
+            c.exec("CREATE TRIGGER IF NOT EXISTS Settings_size_delete AFTER DELETE ON Cache FOR "
+                   "EACH ROW BEGIN UPDATE Settings SET value = value - OLD.size WHERE key = "
+                   "\"size\"; END");
+            const auto tag_index = std::get_if<std::int64_t>(&sets["tag_index"]);
+            if (tag_index != nullptr && *tag_index != 0) {
+                c.exec("CREATE INDEX IF NOT EXISTS Cache_tag_rowid ON Cache(tag, rowid)");
+            } else {
+                c.exec("DROP INDEX IF EXISTS Cache_tag_rowid");
+            }
+        }
+
+        std::map<std::string, setting_value, std::less<>> default_settings() const {
+            using d = detail::diskcache_defaults;
+            return {
+                {"statistics", std::int64_t{0}},
+                {"tag_index", std::int64_t{0}},
+                {"eviction_policy", std::string("least-recently-stored")},
+                {"size_limit", d::size_limit},
+                {"cull_limit", d::cull_limit},
+                {"sqlite_auto_vacuum", d::sqlite_auto_vacuum},
+                {"sqlite_cache_size", d::sqlite_cache_size},
+                {"sqlite_journal_mode", std::string("wal")},
+                {"sqlite_mmap_size", d::sqlite_mmap_size},
+                {"sqlite_synchronous", d::sqlite_synchronous},
+                {"disk_min_file_size", d::disk_min_file_size},
+                {"disk_pickle_protocol", d::disk_pickle_protocol},
+            };
+        }
+        std::vector<std::pair<std::string, setting_value>> given_settings() const {
+            std::vector<std::pair<std::string, setting_value>> out;
+            auto add_int = [&](const char* name, const std::optional<std::int64_t>& v) {
+                if (v) {
+                    out.emplace_back(name, *v);
+                }
+            };
+            add_int("size_limit", opts.size_limit);
+            add_int("cull_limit", opts.cull_limit);
+            if (opts.eviction_policy) {
+                out.emplace_back("eviction_policy", std::string(to_string(*opts.eviction_policy)));
+            }
+            if (opts.statistics) {
+                out.emplace_back("statistics", std::int64_t{*opts.statistics ? 1 : 0});
+            }
+            if (opts.tag_index) {
+                out.emplace_back("tag_index", std::int64_t{*opts.tag_index ? 1 : 0});
+            }
+            add_int("disk_min_file_size", opts.min_file_size);
+            add_int("disk_pickle_protocol", opts.pickle_protocol);
+            add_int("sqlite_cache_size", opts.sqlite_cache_size);
+            add_int("sqlite_mmap_size", opts.sqlite_mmap_size);
+            add_int("sqlite_synchronous", opts.sqlite_synchronous);
+            add_int("sqlite_auto_vacuum", opts.sqlite_auto_vacuum);
+            if (opts.sqlite_journal_mode) {
+                out.emplace_back("sqlite_journal_mode", *opts.sqlite_journal_mode);
+            }
+            return out;
+        }
+
+        void validate_setting(std::string_view name, const setting_value& value) const {
+            auto need_int = [&] {
+                if (!std::holds_alternative<std::int64_t>(value)) {
+                    throw invalid_argument("flytecache: sqlite_store: setting '" + std::string(name) +
+                                           "' must be an integer");
+                }
+            };
+            if (name == "eviction_policy") {
+                const auto* s = std::get_if<std::string>(&value);
+                if (s == nullptr) {
+                    throw invalid_argument("flytecache: sqlite_store: setting 'eviction_policy' "
+                                           "must be a string");
+                }
+                (void)parse_eviction_policy(*s);
+            } else if (name == "size_limit" || name == "cull_limit" || name == "disk_min_file_size" ||
+                       name == "statistics" || name == "tag_index") {
+                need_int();
+                if (std::get<std::int64_t>(value) < 0) {
+                    throw invalid_argument("flytecache: sqlite_store: setting '" + std::string(name) +
+                                           "' must not be negative");
+                }
+            } else if (name == "sqlite_journal_mode") {
+                const auto* s = std::get_if<std::string>(&value);
+                static constexpr std::string_view modes[] = {"delete", "truncate", "persist",
+                                                             "memory", "wal", "off"};
+                if (s == nullptr || std::find(std::begin(modes), std::end(modes), lowercase(*s)) ==
+                                        std::end(modes)) {
+                    throw invalid_argument("flytecache: sqlite_store: setting 'sqlite_journal_mode' "
+                                           "must be one of delete, truncate, persist, memory, wal, off");
+                }
+            } else if (name.starts_with("sqlite_")) {
+                need_int(); // keeps PRAGMA text built from settings free of anything but numbers
+            }
+        }
+
+        void apply_in_memory(std::string_view name, const setting_value& value) {
+            const auto* i = std::get_if<std::int64_t>(&value);
+            if (name == "statistics" && i != nullptr) {
+                statistics.store(*i != 0);
+            } else if (name == "eviction_policy") {
+                if (const auto* s = std::get_if<std::string>(&value)) {
+                    policy.store(parse_eviction_policy(*s));
+                }
+            } else if (name == "size_limit" && i != nullptr) {
+                size_limit.store(*i);
+            } else if (name == "cull_limit" && i != nullptr) {
+                cull_limit.store(*i);
+            } else if (name == "disk_min_file_size" && i != nullptr) {
+                min_file_size.store(*i);
+            } else if (name.starts_with("sqlite_")) {
+                std::lock_guard lock(mutex);
+                sqlite_pragmas[std::string(name)] = value;
+            }
+        }
+
+        void ensure_reservations() {
+            if (reservations_ready.load(std::memory_order_acquire)) {
+                return;
+            }
+            sqlite_connection c(db_path, busy_ms);
+            c.exec("CREATE TABLE IF NOT EXISTS flytecache_reservations ( key TEXT PRIMARY KEY, "
+                   "owner TEXT NOT NULL, expire_time REAL NOT NULL)");
+            reservations_ready.store(true, std::memory_order_release);
+        }
+
+        void close_idle() {
+            std::vector<std::unique_ptr<sqlite_connection>> closing;
+            std::lock_guard lock(mutex);
+            closing.swap(idle);
+            if (generation != detail::current_fork_generation()) {
+                for (auto& c : closing) {
+                    c->abandon();
+                }
+            }
+        }
+    };
+
+    // A pooled connection for the duration of one operation (or the thread's open transaction).
+    class lease {
+    public:
+        explicit lease(state& s) : s_(s) {
+            {
+                std::lock_guard lock(s.mutex);
+                if (const unsigned g = detail::current_fork_generation(); s.generation != g) {
+                    // A forked child must not touch the parent's connections (nor close them).
+                    for (auto& c : s.idle) {
+                        c->abandon();
+                    }
+                    s.idle.clear();
+                    s.generation = g;
+                }
+                if (!s.idle.empty()) {
+                    con_ = std::move(s.idle.back());
+                    s.idle.pop_back();
+                }
+            }
+            if (!con_) {
+                con_ = s.open_connection();
+                con_->generation = s.settings_generation.load();
+            } else if (const unsigned g = s.settings_generation.load(); con_->generation != g) {
+                s.apply_pragmas(*con_);
+                con_->generation = g;
+            }
+        }
+        lease(const lease&) = delete;
+        lease& operator=(const lease&) = delete;
+        ~lease() {
+            std::lock_guard lock(s_.mutex);
+            if (s_.generation == detail::current_fork_generation()) {
+                s_.idle.push_back(std::move(con_));
+            } else {
+                con_->abandon();
+            }
+        }
+        sqlite_connection& con() noexcept { return *con_; }
+
+    private:
+        state& s_;
+        std::unique_ptr<sqlite_connection> con_;
+    };
+
+    // A value ready to be written: numbers and short strings inline, long ones already in a file.
+    struct prepared_value {
+        value_mode mode = value_mode::raw;
+        value_ref::kind kind = value_ref::kind::bytes;
+        std::int64_t integer = 0;
+        double real = 0;
+        std::string_view inline_bytes{};
+        std::string filename{}; // relative to the directory, when mode is binary or text
+        std::int64_t size = 0;
+
+        static prepared_value integer_value(std::int64_t v) {
+            prepared_value p;
+            p.kind = value_ref::kind::integer;
+            p.integer = v;
+            return p;
+        }
+    };
+
+    template <class F>
+    std::invoke_result_t<F&&, sqlite_connection&> with_connection(F&& f) {
+        for (auto& frame : detail::sqlite_txn_frames) {
+            if (frame.owner == state_.get()) {
+                return std::forward<F>(f)(*frame.con);
+            }
+        }
+        lease l(*state_);
+        return std::forward<F>(f)(l.con());
+    }
+
+    // Runs `f(connection, frame)` in a write transaction (BEGIN IMMEDIATE … COMMIT), or inside the
+    // thread's open one. Files of replaced rows are removed only after the commit (a rollback
+    // keeps them referenced); files written for rows that roll back are removed.
+    template <class F>
+    std::invoke_result_t<F&&, sqlite_connection&, detail::sqlite_txn_frame&> write_transaction(F&& f) {
+        for (auto& frame : detail::sqlite_txn_frames) {
+            if (frame.owner == state_.get()) {
+                ++frame.depth;
+                struct undepth {
+                    detail::sqlite_txn_frame* fr;
+                    ~undepth() { --fr->depth; }
+                } guard{&frame};
+                return std::forward<F>(f)(*frame.con, frame);
+            }
+        }
+        lease l(*state_);
+        begin_immediate(l.con());
+        auto& frames = detail::sqlite_txn_frames;
+        frames.push_back({state_.get(), &l.con(), 1, {}, {}});
+        auto finish = [&](bool commit) {
+            auto it = std::find_if(frames.begin(), frames.end(),
+                                   [&](const auto& fr) { return fr.owner == state_.get(); });
+            detail::sqlite_txn_frame frame = std::move(*it);
+            frames.erase(it);
+            if (commit) {
+                try {
+                    use(l.con(), stmt::commit, "COMMIT")->run();
+                } catch (...) {
+                    rollback(l.con(), frame);
+                    throw;
+                }
+                for (const auto& file : frame.remove_after_commit) {
+                    remove_value_file(file);
+                }
+            } else {
+                rollback(l.con(), frame);
+            }
+        };
+        try {
+            if constexpr (std::is_void_v<decltype(std::forward<F>(f)(l.con(), frames.back()))>) {
+                std::forward<F>(f)(l.con(), frames.back());
+                finish(true);
+            } else {
+                std::invoke_result_t<F&&, sqlite_connection&, detail::sqlite_txn_frame&> result =
+                    std::forward<F>(f)(l.con(), frames.back());
+                finish(true);
+                return result;
+            }
+        } catch (...) {
+            if (std::any_of(frames.begin(), frames.end(),
+                            [&](const auto& fr) { return fr.owner == state_.get(); })) {
+                finish(false);
+            }
+            throw;
+        }
+    }
+
+    void rollback(sqlite_connection& c, const detail::sqlite_txn_frame& frame) noexcept {
+        // ROLLBACK only fails when no transaction is open, which is then the state we want.
+        sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+        for (const auto& file : frame.remove_on_rollback) {
+            remove_value_file(file);
+        }
+    }
+
+    void begin_immediate(sqlite_connection& c) {
+        for (;;) {
+            try {
+                auto q = use(c, stmt::begin, "BEGIN IMMEDIATE");
+                q->run();
+                return;
+            } catch (const timeout_error&) {
+                if (!state_->opts.retry) {
+                    throw;
+                }
+            }
+        }
+    }
+
+    static detail::sqlite::use use(sqlite_connection& c, std::size_t id, std::string_view sql) {
+        return detail::sqlite::use(c.prepared(id, sql));
+    }
+
+    // The live (unexpired) row of `key`: rowid, expire_time, tag, mode, filename, value. The
+    // caller steps it; one statement serves every lookup so each connection prepares it once.
+    static detail::sqlite::use select_live(sqlite_connection& c, const key_ref& key) {
+        auto q = use(c, stmt::select_live,
+                     "SELECT rowid, expire_time, tag, mode, filename, value FROM Cache WHERE key = "
+                     "? AND raw = 1 AND (expire_time IS NULL OR expire_time > ?)");
+        bind_key(*q, 1, key);
+        q->bind(2, detail::unix_now());
+        return q;
+    }
+
+    static void bind_key(detail::sqlite::statement& s, int index, const key_ref& key) {
+        switch (key.type()) {
+        case key_ref::kind::integer: s.bind(index, key.integer()); break;
+        case key_ref::kind::real: s.bind(index, key.real()); break;
+        case key_ref::kind::text: s.bind_text(index, key.bytes()); break;
+        case key_ref::kind::blob: s.bind_blob(index, key.bytes()); break;
+        }
+    }
+    static void bind_db_key(detail::sqlite::statement& s, int index, const db_key& key) {
+        switch (key.type()) {
+        case db_key::kind::integer: s.bind(index, key.as_integer()); break;
+        case db_key::kind::real: s.bind(index, key.as_real()); break;
+        case db_key::kind::text: s.bind_text(index, key.as_text()); break;
+        case db_key::kind::blob:
+        case db_key::kind::pickle: s.bind_blob(index, key.raw_bytes()); break;
+        }
+    }
+    static db_key key_of(const key_ref& key) {
+        switch (key.type()) {
+        case key_ref::kind::integer: return db_key::integer(key.integer());
+        case key_ref::kind::real: return db_key::real(key.real());
+        case key_ref::kind::text: return db_key::text(std::string(key.bytes()));
+        case key_ref::kind::blob: return db_key::blob(std::string(key.bytes()));
+        }
+        return {};
+    }
+    static db_key column_key(const detail::sqlite::statement& s, int key_col, int raw_col) {
+        const bool raw = s.column_int(raw_col) != 0;
+        switch (s.column_type(key_col)) {
+        case SQLITE_INTEGER: return db_key::integer(s.column_int(key_col));
+        case SQLITE_FLOAT: return db_key::real(s.column_double(key_col));
+        case SQLITE_TEXT: return db_key::text(std::string(s.column_text(key_col)));
+        default: {
+            std::string bytes(s.column_blob(key_col));
+            return raw ? db_key::blob(std::move(bytes)) : db_key::pickle(std::move(bytes));
+        }
+        }
+    }
+    static setting_value column_setting(const detail::sqlite::statement& s, int col) {
+        switch (s.column_type(col)) {
+        case SQLITE_INTEGER: return s.column_int(col);
+        case SQLITE_FLOAT: return s.column_double(col);
+        default: return std::string(s.column_text(col));
+        }
+    }
+    static void bind_setting(detail::sqlite::statement& s, int index, const setting_value& v) {
+        if (const auto* i = std::get_if<std::int64_t>(&v)) {
+            s.bind(index, *i);
+        } else if (const auto* d = std::get_if<double>(&v)) {
+            s.bind(index, *d);
+        } else {
+            s.bind_text(index, std::get<std::string>(v));
+        }
+    }
+    static std::string lowercase(std::string s) {
+        std::transform(s.begin(), s.end(), s.begin(),
+                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+        return s;
+    }
+    static setting_value normalized_pragma(const setting_value& v) {
+        if (const auto* s = std::get_if<std::string>(&v)) {
+            return lowercase(*s);
+        }
+        return v;
+    }
+    static std::string setting_sql(const setting_value& v) {
+        if (const auto* i = std::get_if<std::int64_t>(&v)) {
+            return std::to_string(*i);
+        }
+        if (const auto* d = std::get_if<double>(&v)) {
+            return std::to_string(*d);
+        }
+        return lowercase(std::get<std::string>(v)); // validated against a fixed list
+    }
+
+    static void create_policy_index(sqlite_connection& c, eviction_policy p) {
+        switch (p) {
+        case eviction_policy::none: break;
+        case eviction_policy::least_recently_stored:
+            c.exec("CREATE INDEX IF NOT EXISTS Cache_store_time ON Cache (store_time)");
+            break;
+        case eviction_policy::least_recently_used:
+            c.exec("CREATE INDEX IF NOT EXISTS Cache_access_time ON Cache (access_time)");
+            break;
+        case eviction_policy::least_frequently_used:
+            c.exec("CREATE INDEX IF NOT EXISTS Cache_access_count ON Cache (access_count)");
+            break;
+        }
+    }
+    static const char* cull_select_sql(eviction_policy p) {
+        switch (p) {
+        case eviction_policy::least_recently_used:
+            return "SELECT filename FROM Cache ORDER BY access_time LIMIT ?";
+        case eviction_policy::least_frequently_used:
+            return "SELECT filename FROM Cache ORDER BY access_count LIMIT ?";
+        default: return "SELECT filename FROM Cache ORDER BY store_time LIMIT ?";
+        }
+    }
+    static const char* cull_delete_sql(eviction_policy p) {
+        switch (p) {
+        case eviction_policy::least_recently_used:
+            return "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache ORDER BY access_time "
+                   "LIMIT ?)";
+        case eviction_policy::least_frequently_used:
+            return "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache ORDER BY access_count "
+                   "LIMIT ?)";
+        default:
+            return "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache ORDER BY store_time "
+                   "LIMIT ?)";
+        }
+    }
+    static const char* access_update_sql(eviction_policy p) {
+        return p == eviction_policy::least_recently_used
+                   ? "UPDATE Cache SET access_time = ? WHERE rowid = ?"
+                   : "UPDATE Cache SET access_count = access_count + 1 WHERE rowid = ?";
+    }
+    static const char* incr_update_sql(eviction_policy p) {
+        switch (p) {
+        case eviction_policy::least_recently_used:
+            return "UPDATE Cache SET store_time = ?1, value = ?2, access_time = ?4 WHERE rowid = ?3";
+        case eviction_policy::least_frequently_used:
+            return "UPDATE Cache SET store_time = ?1, value = ?2, access_count = access_count + 1 "
+                   "WHERE rowid = ?3";
+        default: return "UPDATE Cache SET store_time = ?1, value = ?2 WHERE rowid = ?3";
+        }
+    }
+
+    // --- reads -----------------------------------------------------------------------------------
+
+    // Reads a row's value from columns (expire_time, tag, mode, filename, value) starting at
+    // `first`. Empty when the value's file has gone (diskcache then reports a miss).
+    std::optional<cache_entry> read_row(const detail::sqlite::statement& q, int first, db_key key) const {
+        cache_entry e;
+        e.key = std::move(key);
+        if (!q.is_null(first)) {
+            e.expire_time = q.column_double(first);
+        }
+        switch (q.column_type(first + 1)) {
+        case SQLITE_NULL: break;
+        case SQLITE_INTEGER: e.tag = std::to_string(q.column_int(first + 1)); break;
+        case SQLITE_FLOAT: e.tag = std::to_string(q.column_double(first + 1)); break;
+        case SQLITE_TEXT: e.tag = std::string(q.column_text(first + 1)); break;
+        default: e.tag = std::string(q.column_blob(first + 1)); break;
+        }
+        const std::int64_t mode = q.column_int(first + 2);
+        const int file_col = first + 3;
+        const int value_col = first + 4;
+        auto file_bytes = [&]() -> std::optional<std::string> {
+            return read_value_file(std::string(q.column_text(file_col)));
+        };
+        switch (static_cast<value_mode>(mode)) {
+        case value_mode::raw:
+            switch (q.column_type(value_col)) {
+            case SQLITE_INTEGER: e.value = stored_value::integer(q.column_int(value_col)); break;
+            case SQLITE_FLOAT: e.value = stored_value::real(q.column_double(value_col)); break;
+            case SQLITE_TEXT:
+                e.value = stored_value::text(std::string(q.column_text(value_col)), false);
+                break;
+            case SQLITE_BLOB:
+                e.value = stored_value::bytes(std::string(q.column_blob(value_col)), false);
+                break;
+            default: throw damaged_row("a raw value that is NULL");
+            }
+            return e;
+        case value_mode::binary:
+        case value_mode::text:
+            if (q.is_null(file_col)) {
+                throw damaged_row("a file-backed value without a filename");
+            }
+            if (auto bytes = file_bytes()) {
+                e.value = static_cast<value_mode>(mode) == value_mode::binary
+                              ? stored_value::bytes(std::move(*bytes), true)
+                              : stored_value::text(std::move(*bytes), true);
+                return e;
+            }
+            return std::nullopt;
+        case value_mode::pickle:
+            if (q.is_null(value_col)) {
+                if (q.is_null(file_col)) {
+                    throw damaged_row("a pickle without value or filename");
+                }
+                if (auto bytes = file_bytes()) {
+                    e.value = stored_value::pickle(std::move(*bytes), true);
+                    return e;
+                }
+                return std::nullopt;
+            }
+            e.value = stored_value::pickle(std::string(q.column_blob(value_col)), false);
+            return e;
+        case value_mode::none: break;
+        }
+        throw damaged_row("unknown storage mode " + std::to_string(mode));
+    }
+
+    // The cache_store interface deals in bytes only; other kinds are read with get_entry.
+    void require_bytes(std::string_view key, const cache_entry& e) const {
+        if (e.value.type() != stored_value::kind::bytes) {
+            throw value_type_error("flytecache: sqlite_store '" + state_->db_path + "': key " +
+                                   key_ref(key).describe() + " holds " +
+                                   stored_value::name(e.value.type()) +
+                                   ", not bytes; read it with get_entry(key)");
+        }
+    }
+
+    static std::optional<double> expiry_from(const std::optional<float_seconds>& ttl, double now) {
+        if (!ttl) {
+            return std::nullopt;
+        }
+        if (std::isnan(ttl->count())) {
+            throw invalid_argument("flytecache: sqlite_store: an expiry of NaN seconds");
+        }
+        if (std::isinf(ttl->count()) && ttl->count() > 0) {
+            return std::nullopt; // never expires
+        }
+        return now + ttl->count();
+    }
+
+    store_error damaged_row(const std::string& what) const {
+        return store_error("flytecache: sqlite_store '" + state_->db_path + "': a Cache row holds " +
+                           what + "; the database was not written by diskcache or flytecache");
+    }
+
+    std::optional<cache_entry> lookup(const key_ref& key, bool with_key) {
+        const bool stats = state_->statistics.load(std::memory_order_relaxed);
+        const auto policy = state_->policy.load(std::memory_order_relaxed);
+        const bool updates = policy == eviction_policy::least_recently_used ||
+                             policy == eviction_policy::least_frequently_used;
+        auto run = [&](sqlite_connection& c) -> std::optional<std::pair<std::int64_t, std::optional<cache_entry>>> {
+            auto q = select_live(c, key);
+            if (!q->step()) {
+                return std::nullopt;
+            }
+            const std::int64_t rowid = q->column_int(0);
+            return std::pair{rowid, read_row(*q, 1, with_key ? key_of(key) : db_key())};
+        };
+        if (!stats && !updates) {
+            auto r = with_connection(run); // the fast path: one SELECT, no transaction
+            if (!r) {
+                return std::nullopt;
+            }
+            return std::move(r->second);
+        }
+        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame&) {
+            auto r = run(c);
+            const bool hit = r && r->second;
+            if (stats) {
+                auto u = use(c, hit ? stmt::stat_hit : stmt::stat_miss,
+                             hit ? "UPDATE Settings SET value = value + 1 WHERE key = 'hits'"
+                                 : "UPDATE Settings SET value = value + 1 WHERE key = 'misses'");
+                u->run();
+            }
+            if (!hit) {
+                return std::optional<cache_entry>();
+            }
+            if (updates) {
+                auto u = use(c, stmt::access_update_first + static_cast<std::size_t>(policy),
+                             access_update_sql(policy));
+                if (policy == eviction_policy::least_recently_used) {
+                    u->bind(1, detail::unix_now());
+                    u->bind(2, r->first);
+                } else {
+                    u->bind(1, r->first);
+                }
+                u->run();
+            }
+            return std::move(r->second);
+        });
+    }
+
+    std::optional<std::string> read_value_file(const std::string& relative) const {
+        const std::string path = (state_->dir / relative).string();
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            return std::nullopt;
+        }
+        std::string out;
+        struct ::stat st {};
+        if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+            out.reserve(static_cast<std::size_t>(st.st_size));
+        }
+        char buf[1 << 16];
+        for (;;) {
+            const ::ssize_t n = ::read(fd, buf, sizeof buf);
+            if (n < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                ::close(fd);
+                throw store_error("flytecache: sqlite_store: reading value file '" + path +
+                                  "': " + std::strerror(errno));
+            }
+            if (n == 0) {
+                break;
+            }
+            out.append(buf, static_cast<std::size_t>(n));
+        }
+        ::close(fd);
+        return out;
+    }
+
+    // --- writes ----------------------------------------------------------------------------------
+
+    prepared_value prepare(const value_ref& value) {
+        prepared_value p;
+        p.kind = value.type();
+        const auto min_file = static_cast<std::size_t>(state_->min_file_size.load(std::memory_order_relaxed));
+        switch (value.type()) {
+        case value_ref::kind::integer: p.integer = value.integer(); return p;
+        case value_ref::kind::real: p.real = value.real(); return p;
+        case value_ref::kind::text:
+            if (detail::utf8_length(value.bytes()) < min_file) {
+                p.inline_bytes = value.bytes();
+                return p;
+            }
+            p.mode = value_mode::text;
+            break;
+        case value_ref::kind::bytes:
+            if (value.bytes().size() < min_file) {
+                p.inline_bytes = value.bytes();
+                return p;
+            }
+            p.mode = value_mode::binary;
+            break;
+        }
+        p.filename = write_value_file(value.bytes());
+        p.size = static_cast<std::int64_t>(value.bytes().size());
+        return p;
+    }
+
+    // diskcache's naming: 16 random bytes in hex, two directory levels from the first four digits.
+    std::string write_value_file(std::string_view bytes) {
+        thread_local std::mt19937_64 rng{std::random_device{}()};
+        thread_local unsigned rng_generation = detail::current_fork_generation();
+        if (const unsigned g = detail::current_fork_generation(); rng_generation != g) {
+            rng.seed(std::random_device{}()); // a child must not repeat its parent's file names
+            rng_generation = g;
+        }
+        static constexpr char digits[] = "0123456789abcdef";
+        for (int attempt = 0;; ++attempt) {
+            std::string hex(32, '0');
+            for (int half = 0; half < 2; ++half) {
+                std::uint64_t r = rng();
+                for (int i = 0; i < 16; ++i) {
+                    hex[static_cast<std::size_t>(half * 16 + i)] = digits[r & 0xFU];
+                    r >>= 4U;
+                }
+            }
+            const std::string relative = hex.substr(0, 2) + "/" + hex.substr(2, 2) + "/" + hex.substr(4) + ".val";
+            const std::filesystem::path full = state_->dir / relative;
+            std::error_code ec;
+            std::filesystem::create_directories(full.parent_path(), ec);
+            const int fd = ::open(full.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+            if (fd < 0) {
+                if (attempt < 10 && (errno == EEXIST || errno == ENOENT)) {
+                    continue; // a name collision, or a concurrent cleanup removed the directory
+                }
+                throw store_error("flytecache: sqlite_store: cannot create value file '" +
+                                  full.string() + "': " + std::strerror(errno));
+            }
+            std::size_t done = 0;
+            while (done < bytes.size()) {
+                const ::ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+                if (n < 0) {
+                    if (errno == EINTR) {
+                        continue;
+                    }
+                    const int err = errno;
+                    ::close(fd);
+                    ::unlink(full.c_str());
+                    throw store_error("flytecache: sqlite_store: writing value file '" +
+                                      full.string() + "': " + std::strerror(err));
+                }
+                done += static_cast<std::size_t>(n);
+            }
+            if (::close(fd) != 0) {
+                const int err = errno;
+                ::unlink(full.c_str());
+                throw store_error("flytecache: sqlite_store: writing value file '" + full.string() +
+                                  "': " + std::strerror(err));
+            }
+            return relative;
+        }
+    }
+
+    // Removes a value file and its two directory levels if they became empty (never the cache
+    // directory itself), ignoring errors as diskcache does.
+    void remove_value_file(const std::string& relative) const {
+        const std::filesystem::path full = state_->dir / relative;
+        ::unlink(full.c_str());
+        std::filesystem::path d = full.parent_path();
+        for (int level = 0; level < 2 && d != state_->dir; ++level) {
+            if (::rmdir(d.c_str()) != 0) {
+                break;
+            }
+            d = d.parent_path();
+        }
+    }
+
+    static void track_new_file(detail::sqlite_txn_frame& txn, const prepared_value& p) {
+        if (!p.filename.empty()) {
+            txn.remove_on_rollback.push_back(p.filename);
+        }
+    }
+    static void schedule_removal(detail::sqlite_txn_frame& txn, const detail::sqlite::statement& q,
+                                 int filename_col) {
+        if (!q.is_null(filename_col)) {
+            txn.remove_after_commit.emplace_back(q.column_text(filename_col));
+        }
+    }
+
+    void bind_value(detail::sqlite::statement& s, int index, const prepared_value& p) {
+        if (!p.filename.empty()) {
+            s.bind_null(index);
+            return;
+        }
+        switch (p.kind) {
+        case value_ref::kind::integer: s.bind(index, p.integer); break;
+        case value_ref::kind::real: s.bind(index, p.real); break;
+        case value_ref::kind::text: s.bind_text(index, p.inline_bytes); break;
+        case value_ref::kind::bytes: s.bind_blob(index, p.inline_bytes); break;
+        }
+    }
+
+    void bind_row(detail::sqlite::statement& q, const key_ref& key, double now,
+                  std::optional<double> expire_time, std::optional<std::string_view> tag,
+                  const prepared_value& p) {
+        bind_key(q, 1, key);
+        q.bind(2, std::int64_t{1});
+        q.bind(3, now);
+        if (expire_time) {
+            q.bind(4, *expire_time);
+        } else {
+            q.bind_null(4);
+        }
+        if (tag) {
+            q.bind_text(5, *tag);
+        } else {
+            q.bind_null(5);
+        }
+        q.bind(6, p.size);
+        q.bind(7, static_cast<std::int64_t>(p.mode));
+        if (p.filename.empty()) {
+            q.bind_null(8);
+        } else {
+            q.bind_text(8, p.filename);
+        }
+        bind_value(q, 9, p);
+    }
+
+    // The UPSERT keeps the row (and its rowid, which orders peekitem) and fires diskcache's size
+    // triggers like its UPDATE does.
+    void upsert(sqlite_connection& c, const key_ref& key, double now, std::optional<double> expire_time,
+                std::optional<std::string_view> tag, const prepared_value& p) {
+        auto q = use(c, stmt::upsert,
+                     "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, "
+                     "access_count, tag, size, mode, filename, value) VALUES (?1, ?2, ?3, ?4, ?3, "
+                     "0, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(key, raw) DO UPDATE SET store_time = "
+                     "excluded.store_time, expire_time = excluded.expire_time, access_time = "
+                     "excluded.access_time, access_count = 0, tag = excluded.tag, size = "
+                     "excluded.size, mode = excluded.mode, filename = excluded.filename, value = "
+                     "excluded.value");
+        bind_row(*q, key, now, expire_time, tag, p);
+        q->run();
+    }
+    void insert_row(sqlite_connection& c, const key_ref& key, double now, std::optional<double> expire_time,
+                    std::optional<std::string_view> tag, const prepared_value& p) {
+        auto q = use(c, stmt::insert,
+                     "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, "
+                     "access_count, tag, size, mode, filename, value) VALUES (?1, ?2, ?3, ?4, ?3, "
+                     "0, ?5, ?6, ?7, ?8, ?9)");
+        bind_row(*q, key, now, expire_time, tag, p);
+        q->run();
+    }
+
+    void delete_rowid(sqlite_connection& c, std::int64_t rowid) {
+        auto d = use(c, stmt::delete_rowid, "DELETE FROM Cache WHERE rowid = ?");
+        d->bind(1, rowid);
+        d->run();
+    }
+
+    bool write(const key_ref& key, const value_ref& value, const write_options& opts, bool only_if_absent) {
+        const double now = detail::unix_now();
+        const std::optional<double> expire_time = expiry_from(opts.expire, now);
+        prepared_value p = prepare(value); // files are written before the transaction, as diskcache
+        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+                track_new_file(txn, p);
+                auto q = use(c, stmt::select_for_write,
+                             "SELECT rowid, filename, expire_time FROM Cache WHERE key = ? AND raw = 1");
+                bind_key(*q, 1, key);
+                if (q->step()) {
+                    if (only_if_absent && (q->is_null(2) || q->column_double(2) > now)) {
+                        q->reset();
+                        if (!p.filename.empty()) {
+                            std::erase(txn.remove_on_rollback, p.filename);
+                            txn.remove_after_commit.push_back(p.filename);
+                        }
+                        return false;
+                    }
+                    schedule_removal(txn, *q, 1);
+                }
+                q->reset();
+                upsert(c, key, now, expire_time, opts.tag, p);
+                cull(c, txn, now);
+                return true;
+            });
+    }
+
+    std::uint64_t volume(sqlite_connection& c) {
+        std::int64_t pages = 0;
+        {
+            auto q = use(c, stmt::page_count, "PRAGMA page_count");
+            if (q->step()) {
+                pages = q->column_int(0);
+            }
+        }
+        std::int64_t size = 0;
+        if (auto s = read_setting(c, "size")) {
+            if (const auto* i = std::get_if<std::int64_t>(&*s)) {
+                size = *i;
+            }
+        }
+        return static_cast<std::uint64_t>(std::max<std::int64_t>(0, state_->page_size * pages + size));
+    }
+
+    std::optional<setting_value> read_setting(sqlite_connection& c, std::string_view name) {
+        auto q = use(c, stmt::read_setting, "SELECT value FROM Settings WHERE key = ?");
+        q->bind_text(1, name);
+        if (!q->step()) {
+            return std::nullopt;
+        }
+        return column_setting(*q, 0);
+    }
+
+    // diskcache's per-write cull: up to cull_limit expired entries, then (if over the size limit)
+    // the policy's victims. Runs inside the write's transaction.
+    void cull(sqlite_connection& c, detail::sqlite_txn_frame& txn, double now) {
+        std::int64_t limit = state_->cull_limit.load(std::memory_order_relaxed);
+        if (limit == 0) {
+            return;
+        }
+        std::int64_t expired = 0;
+        {
+            auto q = use(c, stmt::expired_filenames,
+                         "SELECT filename FROM Cache WHERE expire_time IS NOT NULL AND expire_time "
+                         "< ? ORDER BY expire_time LIMIT ?");
+            q->bind(1, now);
+            q->bind(2, limit);
+            while (q->step()) {
+                ++expired;
+                schedule_removal(txn, *q, 0);
+            }
+        }
+        if (expired > 0) {
+            auto d = use(c, stmt::expired_delete,
+                         "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache WHERE "
+                         "expire_time IS NOT NULL AND expire_time < ? ORDER BY expire_time LIMIT ?)");
+            d->bind(1, now);
+            d->bind(2, limit);
+            d->run();
+            limit -= expired;
+            if (limit == 0) {
+                return;
+            }
+        }
+        const auto policy = state_->policy.load(std::memory_order_relaxed);
+        if (policy == eviction_policy::none ||
+            volume(c) < static_cast<std::uint64_t>(state_->size_limit.load(std::memory_order_relaxed))) {
+            return;
+        }
+        (void)evict_by_policy(c, txn, policy, limit);
+    }
+
+    std::size_t evict_by_policy(sqlite_connection& c, detail::sqlite_txn_frame& txn,
+                                eviction_policy policy, std::int64_t limit) {
+        std::size_t n = 0;
+        {
+            auto q = use(c, stmt::cull_select_first + static_cast<std::size_t>(policy),
+                         cull_select_sql(policy));
+            q->bind(1, limit);
+            while (q->step()) {
+                ++n;
+                schedule_removal(txn, *q, 0);
+            }
+        }
+        if (n > 0) {
+            auto d = use(c, stmt::cull_delete_first + static_cast<std::size_t>(policy),
+                         cull_delete_sql(policy));
+            d->bind(1, limit);
+            d->run();
+        }
+        return n;
+    }
+
+    // diskcache's batched select-then-delete loop (clear, evict, expire): each batch of up to 100
+    // rows is one short transaction; `cursor_col` is the column that advances the cursor (bound
+    // as parameter 1). `filename` is the last selected column.
+    template <class Bind>
+    std::size_t select_delete(std::size_t id, const char* sql, Bind&& bind_rest, int cursor_col,
+                              bool real_cursor = false) {
+        std::size_t count = 0;
+        std::int64_t cursor_int = 0;
+        double cursor_real = 0;
+        for (;;) {
+            const std::size_t n = write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+                std::vector<std::int64_t> rowids;
+                {
+                    auto q = use(c, id, sql);
+                    if (real_cursor) {
+                        q->bind(1, cursor_real);
+                    } else {
+                        q->bind(1, cursor_int);
+                    }
+                    bind_rest(*q);
+                    while (q->step()) {
+                        rowids.push_back(q->column_int(0));
+                        if (real_cursor) {
+                            cursor_real = q->column_double(cursor_col);
+                        } else {
+                            cursor_int = q->column_int(cursor_col);
+                        }
+                        schedule_removal(txn, *q, real_cursor ? 2 : 1);
+                    }
+                }
+                for (const auto rowid : rowids) {
+                    delete_rowid(c, rowid);
+                }
+                return rowids.size();
+            });
+            if (n == 0) {
+                return count;
+            }
+            count += n;
+        }
+    }
+
+    void bind_queue_bounds(detail::sqlite::statement& q, std::optional<std::string_view> prefix,
+                           const std::string& lo, const std::string& hi) {
+        if (prefix) {
+            q.bind_text(1, lo);
+            q.bind_text(2, hi);
+        } else {
+            q.bind(1, std::int64_t{0});
+            q.bind(2, std::int64_t{999999999999999});
+        }
+    }
+
+    std::optional<cache_entry> queue_take(std::optional<std::string_view> prefix, queue_side side,
+                                          bool remove) {
+        const std::string lo = prefix ? std::string(*prefix) + "-000000000000000" : "";
+        const std::string hi = prefix ? std::string(*prefix) + "-999999999999999" : "";
+        for (;;) {
+            std::optional<cache_entry> out;
+            bool empty = false;
+            std::string taken_file;
+            write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+                for (;;) {
+                    auto q = use(c, side == queue_side::front ? stmt::queue_front : stmt::queue_back,
+                                 side == queue_side::front
+                                     ? "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
+                                       "value FROM Cache WHERE ? < key AND key < ? AND raw = 1 "
+                                       "ORDER BY key ASC LIMIT 1"
+                                     : "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
+                                       "value FROM Cache WHERE ? < key AND key < ? AND raw = 1 "
+                                       "ORDER BY key DESC LIMIT 1");
+                    bind_queue_bounds(*q, prefix, lo, hi);
+                    if (!q->step()) {
+                        empty = true;
+                        return 0;
+                    }
+                    const std::int64_t rowid = q->column_int(0);
+                    const bool expired = !q->is_null(3) && q->column_double(3) < detail::unix_now();
+                    if (expired || remove) {
+                        if (!q->is_null(6)) {
+                            if (expired) {
+                                txn.remove_after_commit.emplace_back(q->column_text(6));
+                            } else {
+                                taken_file = std::string(q->column_text(6));
+                            }
+                        }
+                    }
+                    if (!expired) {
+                        out = read_row(*q, 3, column_key(*q, 1, 2));
+                    }
+                    q->reset();
+                    if (expired || remove) {
+                        delete_rowid(c, rowid);
+                    }
+                    if (!expired) {
+                        return 0;
+                    }
+                }
+            });
+            if (!taken_file.empty()) {
+                txn_safe_remove(taken_file);
+            }
+            if (empty) {
+                return std::nullopt;
+            }
+            if (out) {
+                return out;
+            }
+            // The entry's file had vanished: diskcache moves on to the next one.
+        }
+    }
+
+    void txn_safe_remove(const std::string& file) {
+        for (auto& frame : detail::sqlite_txn_frames) {
+            if (frame.owner == state_.get()) {
+                frame.remove_after_commit.push_back(file);
+                return;
+            }
+        }
+        remove_value_file(file);
+    }
+
+    void check_files(sqlite_connection& c, bool fix, check_report& report) {
+        std::set<std::string> known;
+        std::vector<std::int64_t> to_delete;
+        std::vector<std::pair<std::int64_t, std::int64_t>> to_resize;
+        {
+            detail::sqlite::statement q(c.handle(),
+                                        "SELECT rowid, size, filename FROM Cache WHERE filename IS NOT NULL",
+                                        c.path());
+            while (q.step()) {
+                const std::filesystem::path full = state_->dir / std::string(q.column_text(2));
+                known.insert(full.lexically_normal().string());
+                std::error_code ec;
+                const auto real = std::filesystem::file_size(full, ec);
+                if (!ec) {
+                    if (static_cast<std::int64_t>(real) != q.column_int(1)) {
+                        report.findings.push_back(
+                            {check_finding::kind::wrong_file_size,
+                             "wrong file size: " + full.string() + ", " + std::to_string(real) +
+                                 " != " + std::to_string(q.column_int(1))});
+                        to_resize.emplace_back(q.column_int(0), static_cast<std::int64_t>(real));
+                    }
+                    continue;
+                }
+                report.findings.push_back({check_finding::kind::file_not_found,
+                                           "file not found: " + full.string()});
+                to_delete.push_back(q.column_int(0));
+            }
+        }
+        if (fix) {
+            for (const auto& [rowid, size] : to_resize) {
+                detail::sqlite::statement u(c.handle(), "UPDATE Cache SET size = ? WHERE rowid = ?", c.path());
+                u.bind(1, size);
+                u.bind(2, rowid);
+                u.run();
+            }
+            for (const auto rowid : to_delete) {
+                delete_rowid(c, rowid);
+            }
+        }
+        std::error_code ec;
+        std::vector<std::filesystem::path> dirs;
+        for (auto it = std::filesystem::recursive_directory_iterator(state_->dir, ec);
+             !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+            const auto& p = it->path();
+            if (it->is_directory(ec)) {
+                dirs.push_back(p);
+                continue;
+            }
+            const std::string s = p.lexically_normal().string();
+            if (s.find("cache.db") != std::string::npos || known.count(s) != 0) {
+                continue;
+            }
+            report.findings.push_back({check_finding::kind::unknown_file, "unknown file: " + s});
+            if (fix) {
+                std::filesystem::remove(p, ec);
+                ec.clear();
+            }
+        }
+        // Deepest first, so a directory emptied by removing its only subdirectory is seen empty.
+        std::sort(dirs.begin(), dirs.end(), [](const auto& a, const auto& b) {
+            return a.string().size() > b.string().size();
+        });
+        for (const auto& d : dirs) {
+            if (std::filesystem::is_empty(d, ec) && !ec) {
+                report.findings.push_back({check_finding::kind::empty_directory,
+                                           "empty directory: " + d.string()});
+                if (fix) {
+                    std::filesystem::remove(d, ec);
+                }
+            }
+            ec.clear();
+        }
+    }
+
+    void check_counter(sqlite_connection& c, bool fix, check_report& report, const char* name,
+                       const char* count_sql, check_finding::kind kind, const char* label) {
+        std::int64_t actual = 0;
+        {
+            detail::sqlite::statement q(c.handle(), count_sql, c.path());
+            if (q.step()) {
+                actual = q.column_int(0);
+            }
+        }
+        std::int64_t recorded = 0;
+        if (auto v = read_setting(c, name)) {
+            if (const auto* i = std::get_if<std::int64_t>(&*v)) {
+                recorded = *i;
+            }
+        }
+        if (recorded != actual) {
+            report.findings.push_back({kind, std::string(label) + "; " + std::to_string(recorded) +
+                                                 " != " + std::to_string(actual)});
+            if (fix) {
+                detail::sqlite::statement u(c.handle(), "UPDATE Settings SET value = ? WHERE key = ?", c.path());
+                u.bind(1, actual);
+                u.bind_text(2, name);
+                u.run();
+            }
+        }
+    }
+
+    std::unique_ptr<state> state_;
+};
+
+static_assert(cache_store<sqlite_store>);
+static_assert(expiring_store<sqlite_store>);
+static_assert(tagged_store<sqlite_store>);
+static_assert(bounded_store<sqlite_store>);
+static_assert(statistics_store<sqlite_store>);
+static_assert(reserving_store<sqlite_store>);
+static_assert(ttl_reporting_store<sqlite_store>);
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/sqlite_store.hpp
+// ---- begin flytecache/store/tiered_store.hpp
+// flytecache — tiered_store: a front store (usually memory) before a back store, composed at compile time
+// SPDX-License-Identifier: MIT
+
+
+#include <tuple>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// Construction options of a `tiered_store`.
+struct tiered_options {
+    /// Lets reads copy entries from the back into the front when the back can expire entries, and
+    /// gives such copies this time to live in the front; needs a front that models
+    /// `expiring_store`. Empty (the default): such a back's entries are never copied on read,
+    /// because `get` does not say how long an entry has left, and a copy without that could be
+    /// served after the entry expired. Set, a copy outlives its entry by at most this long.
+    ///
+    /// With a back that never expires entries, reads always copy into the front; then this option,
+    /// if set, bounds how long a copy can stay stale when another process changes the back.
+    std::optional<float_seconds> read_through_ttl{};
+};
+
+namespace detail {
+
+// A store whose set takes write_options (what expiring_store and tagged_store add).
+template <class S>
+concept accepts_write_options = requires(S& s, std::string_view text, const write_options& opts) {
+    s.set(text, text, opts);
+};
+
+} // namespace detail
+
+/// Two stores in series: reads try the `Front` (typically a `memory_store`) and fall back to the
+/// `Back` (typically a shared, durable store); writes go to both. Both stores are held by value and
+/// called directly: no virtual calls.
+///
+/// | operation | what it does |
+/// | --- | --- |
+/// | `get` | front hit: returned; else the back's answer, copied into the front on a hit (read-through, see below) |
+/// | `set` | back first (the durable copy), then front (write-through) |
+/// | `erase` | back, then front; `true` if either had the key |
+/// | `clear` | back, then front |
+///
+/// Capabilities: `tiered_store` models exactly the capabilities of `Back` among `expiring_store`,
+/// `tagged_store`, `bounded_store`, `statistics_store` and `reserving_store`; the members exist only
+/// when `Back` has them.
+/// - Expiring writes go to the back with their options. The front gets the value with the time the
+///   entry has left after the back write (so the front copy never outlives the back's) when `Front`
+///   models `expiring_store`, and otherwise loses the key. `touch` does the same; `expire` runs on
+///   both and returns the back's count.
+/// - Tags go to the back, and to the front when `Front` models `tagged_store`. `evict(tag)` evicts in
+///   the back, then in the front — by tag when the front can only hold copies this store wrote with
+///   their tags, otherwise (an untagged front, or read-through copies that lost their tags) by
+///   clearing the front.
+/// - `volume`, `size_limit`, `cull`, `try_reserve` and `release` are the back's. The front's memory
+///   is not in `volume`. `stats` is the back's counters plus the hits the front served while
+///   counting was enabled through this `tiered_store`.
+///
+/// Read-through: every back hit is copied into the front when that cannot outlive the back's entry:
+/// always for a back that never expires entries; with the entry's remaining time to live when the
+/// back models `ttl_reporting_store` and the front `expiring_store` (`memory_store` before
+/// `sqlite_store` or `memory_store`); otherwise only when `tiered_options`'s `read_through_ttl` is
+/// set, and then with that time to live, which bounds how long a copy may outlive the original.
+///
+/// Coherence: the front is local to this process (for a `memory_store`). An entry another process
+/// erases, evicts or overwrites in the back stays visible in this front until the front drops it;
+/// so can an older value when two threads write different values under one key while a third reads
+/// it through. For caching deterministic task outputs (equal keys, equal values) that is harmless;
+/// `front().clear()` drops every copy, and a `read_through_ttl` bounds the staleness.
+///
+/// Thread safety: as safe as `Front` and `Back` are; the tiered store adds only relaxed atomic
+/// counters.
+template <cache_store Front, cache_store Back>
+class tiered_store {
+public:
+    /// The front store type.
+    using front_type = Front;
+    /// The back store type.
+    using back_type = Back;
+
+    /// Default-constructed front and back stores.
+    /// @throws invalid_argument when `opts` is invalid (see the other constructors).
+    explicit tiered_store(tiered_options opts = {})
+        requires std::default_initializable<Front> && std::default_initializable<Back>
+        : options_(checked(std::move(opts))) {}
+
+    /// Moves the given stores in.
+    /// @throws invalid_argument when `opts.read_through_ttl` is not positive, or is set while
+    /// `Front` does not model `expiring_store`.
+    tiered_store(Front front, Back back, tiered_options opts = {})
+        requires std::move_constructible<Front> && std::move_constructible<Back>
+        : front_(std::move(front)), back_(std::move(back)), options_(checked(std::move(opts))) {}
+
+    /// Builds each store in place from its tuple of constructor arguments, for stores that cannot be
+    /// moved.
+    /// @throws invalid_argument as the constructor above.
+    template <class... FrontArgs, class... BackArgs>
+    tiered_store(std::piecewise_construct_t, std::tuple<FrontArgs...> front_args,
+                 std::tuple<BackArgs...> back_args, tiered_options opts = {})
+        : tiered_store(front_args, back_args, std::index_sequence_for<FrontArgs...>{},
+                       std::index_sequence_for<BackArgs...>{}, std::move(opts)) {}
+
+    tiered_store(const tiered_store&) = delete;
+    tiered_store& operator=(const tiered_store&) = delete;
+
+    /// Moves both stores. Not safe while other threads use either tiered store.
+    tiered_store(tiered_store&& other) noexcept(std::is_nothrow_move_constructible_v<Front> &&
+                                                std::is_nothrow_move_constructible_v<Back>)
+        requires std::move_constructible<Front> && std::move_constructible<Back>
+        : front_(std::move(other.front_)), back_(std::move(other.back_)), options_(std::move(other.options_)),
+          counting_(other.counting_.load(std::memory_order_relaxed)),
+          front_hits_(other.front_hits_.load(std::memory_order_relaxed)) {}
+
+    ~tiered_store() = default;
+
+    /// The front store, for direct use (for example `front().clear()` to drop every local copy).
+    [[nodiscard]] Front& front() noexcept { return front_; }
+    /// The front store.
+    [[nodiscard]] const Front& front() const noexcept { return front_; }
+    /// The back store, for direct use (reads and writes there bypass the front).
+    [[nodiscard]] Back& back() noexcept { return back_; }
+    /// The back store.
+    [[nodiscard]] const Back& back() const noexcept { return back_; }
+    /// The options given at construction.
+    [[nodiscard]] const tiered_options& options() const noexcept { return options_; }
+
+    /// The front's value, else the back's (copied into the front as the class comment says).
+    /// Propagates either store's exceptions, including the front's while it takes the copy.
+    [[nodiscard]] std::optional<std::string> get(std::string_view key) {
+        if (auto hit = front_.get(key)) {
+            if constexpr (statistics_store<Back>) {
+                if (counting_.load(std::memory_order_relaxed)) front_hits_.fetch_add(1, std::memory_order_relaxed);
+            }
+            return hit;
+        }
+        if constexpr (ttl_reporting_store<Back> && expiring_store<Front>) {
+            // The back says how long its entry has left, so the copy can expire with it.
+            auto timed = back_.get_with_ttl(key);
+            if (!timed) {
+                return std::nullopt;
+            }
+            if (timed->ttl) {
+                front_.set(key, timed->value, write_options{.expire = timed->ttl});
+            } else {
+                front_.set(key, timed->value);
+            }
+            return std::optional<std::string>(std::move(timed->value));
+        } else {
+            auto hit = back_.get(key);
+            if (hit) read_through(key, *hit);
+            return hit;
+        }
+    }
+
+    /// Writes `value` to the back, then to the front.
+    void set(std::string_view key, std::string_view value) {
+        back_.set(key, value);
+        front_.set(key, value);
+    }
+
+    /// Writes to the back with `opts`, then to the front as the class comment says (an expiring
+    /// write reaches the front only if the front can expire it, with the time it has left).
+    void set(std::string_view key, std::string_view value, const write_options& opts)
+        requires detail::accepts_write_options<Back>
+    {
+        if (!opts.expire) {
+            back_.set(key, value, opts);
+            if constexpr (tagged_store<Front>) {
+                if (opts.tag) {
+                    front_.set(key, value, write_options{.tag = opts.tag});
+                    return;
+                }
+            }
+            front_.set(key, value);
+            return;
+        }
+        const auto start = std::chrono::steady_clock::now();
+        back_.set(key, value, opts);
+        if constexpr (expiring_store<Front>) {
+            const float_seconds left = *opts.expire - (std::chrono::steady_clock::now() - start);
+            if (left.count() > 0) {
+                write_options front_opts{.expire = left};
+                if constexpr (tagged_store<Front>) front_opts.tag = opts.tag;
+                front_.set(key, value, front_opts);
+                return;
+            }
+        }
+        front_.erase(key);
+    }
+
+    /// Erases from the back, then the front; `true` if either held the key.
+    bool erase(std::string_view key) {
+        const bool in_back = static_cast<bool>(back_.erase(key));
+        const bool in_front = static_cast<bool>(front_.erase(key));
+        return in_back || in_front;
+    }
+
+    /// Clears the back, then the front.
+    void clear() {
+        back_.clear();
+        front_.clear();
+    }
+
+    /// Gives the back's live entry a new time to live; the front's copy gets the time left after
+    /// that, or is dropped when the front cannot expire entries or the back had no live entry.
+    /// Returns the back's answer.
+    bool touch(std::string_view key, float_seconds ttl)
+        requires expiring_store<Back>
+    {
+        const auto start = std::chrono::steady_clock::now();
+        const bool live = static_cast<bool>(back_.touch(key, ttl));
+        if constexpr (expiring_store<Front>) {
+            const float_seconds left = ttl - (std::chrono::steady_clock::now() - start);
+            if (live && left.count() > 0) {
+                front_.touch(key, left);
+                return live;
+            }
+        }
+        front_.erase(key);
+        return live;
+    }
+
+    /// Removes expired entries from both stores; returns the back's count (the front's are copies).
+    std::size_t expire()
+        requires expiring_store<Back>
+    {
+        const std::size_t removed = static_cast<std::size_t>(back_.expire());
+        if constexpr (expiring_store<Front>) front_.expire();
+        return removed;
+    }
+
+    /// Evicts `tag` from the back, then from the front (by tag, or by clearing it when it may hold
+    /// untagged copies); returns the back's count.
+    std::size_t evict(std::string_view tag)
+        requires tagged_store<Back>
+    {
+        const std::size_t removed = static_cast<std::size_t>(back_.evict(tag));
+        if constexpr (tagged_store<Front>) {
+            if (!reads_through()) {
+                front_.evict(tag);
+                return removed;
+            }
+        }
+        front_.clear();
+        return removed;
+    }
+
+    /// The back's volume (the front's memory is not counted).
+    [[nodiscard]] std::uint64_t volume()
+        requires bounded_store<Back>
+    {
+        return static_cast<std::uint64_t>(back_.volume());
+    }
+
+    /// The back's size limit.
+    [[nodiscard]] std::uint64_t size_limit()
+        requires bounded_store<Back>
+    {
+        return static_cast<std::uint64_t>(back_.size_limit());
+    }
+
+    /// Culls the back; returns its count. (The front keeps its own bound as it goes.)
+    std::size_t cull()
+        requires bounded_store<Back>
+    {
+        return static_cast<std::size_t>(back_.cull());
+    }
+
+    /// The back's counters plus the hits the front served while counting was on, as they were;
+    /// then turns counting on or off (the back's, and this store's count of front hits) and, if
+    /// `reset`, zeroes them. Turn counting on here rather than through `back()`, or the front's hits
+    /// are not counted. The front's own counters, if it has any, are left alone.
+    store_stats stats(bool enable = true, bool reset = false)
+        requires statistics_store<Back>
+    {
+        store_stats before = back_.stats(enable, reset);
+        before.hits += reset ? front_hits_.exchange(0, std::memory_order_relaxed)
+                             : front_hits_.load(std::memory_order_relaxed);
+        counting_.store(enable, std::memory_order_relaxed);
+        return before;
+    }
+
+    /// The back's reservation (the front plays no part in reservations).
+    bool try_reserve(std::string_view key, std::string_view owner, float_seconds ttl)
+        requires reserving_store<Back>
+    {
+        return static_cast<bool>(back_.try_reserve(key, owner, ttl));
+    }
+
+    /// Releases the back's reservation.
+    bool release(std::string_view key, std::string_view owner)
+        requires reserving_store<Back>
+    {
+        return static_cast<bool>(back_.release(key, owner));
+    }
+
+private:
+    template <class FrontTuple, class BackTuple, std::size_t... I, std::size_t... J>
+    tiered_store(FrontTuple& front_args, BackTuple& back_args, std::index_sequence<I...>,
+                 std::index_sequence<J...>, tiered_options opts)
+        : front_(std::get<I>(std::move(front_args))...), back_(std::get<J>(std::move(back_args))...),
+          options_(checked(std::move(opts))) {}
+
+    static tiered_options checked(tiered_options opts) {
+        if (opts.read_through_ttl) {
+            if (!(opts.read_through_ttl->count() > 0)) {
+                throw invalid_argument("flytecache: tiered_store: read_through_ttl must be positive, got " +
+                                       std::to_string(opts.read_through_ttl->count()) + " s");
+            }
+            if constexpr (!expiring_store<Front>) {
+                throw invalid_argument("flytecache: tiered_store: read_through_ttl needs a front store "
+                                       "that models expiring_store");
+            }
+        }
+        return opts;
+    }
+
+    // Whether get copies back hits into the front.
+    [[nodiscard]] bool reads_through() const noexcept {
+        return !expiring_store<Back> || (ttl_reporting_store<Back> && expiring_store<Front>) ||
+               options_.read_through_ttl.has_value();
+    }
+
+    void read_through(std::string_view key, std::string_view value) {
+        if constexpr (expiring_store<Front>) {
+            if (options_.read_through_ttl) {
+                front_.set(key, value, write_options{.expire = options_.read_through_ttl});
+                return;
+            }
+        }
+        if constexpr (!expiring_store<Back>) front_.set(key, value);
+    }
+
+    Front front_;
+    Back back_;
+    tiered_options options_;
+    std::atomic<bool> counting_{false};
+    std::atomic<std::int64_t> front_hits_{0};
+};
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/tiered_store.hpp
 // ---- end flytecache/flytecache.hpp

@@ -2,7 +2,9 @@
 // SPDX-License-Identifier: MIT
 #include <flytecache/flytecache.hpp>
 
+#include <filesystem>
 #include <iostream>
+#include <string>
 
 int main() {
     const flytecache::cache config{flytecache::cache_options{.salt = "consumer"},
@@ -10,4 +12,10 @@ int main() {
     std::cout << CONSUMER_KIND << " consumer: flytecache " << FLYTECACHE_VERSION_MAJOR << '.'
               << FLYTECACHE_VERSION_MINOR << '.' << FLYTECACHE_VERSION_PATCH << ", version "
               << config.get_version(flytecache::version_parameters<>{}) << '\n';
+    // Links the SQLite component too: the umbrella header includes the store.
+    const auto dir = std::filesystem::temp_directory_path() / (std::string("flytecache-consumer-") + CONSUMER_KIND);
+    flytecache::sqlite_store store(dir);
+    store.set("key", "value");
+    std::cout << "store round trip: " << store.get("key").value_or("(missing)") << '\n';
+    std::filesystem::remove_all(dir);
 }

@@ -1,0 +1,541 @@
+// flytecache — memory_store: a sharded in-process store with LRU bound, expiry, tags, statistics and reservations
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <flytecache/config.hpp>
+#include <flytecache/error.hpp>
+#include <flytecache/store/cache_store.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// Construction options of a `memory_store` (also named `memory_store::options`). Declared outside
+/// the class so that `memory_store({.size_limit = 1 << 20})` works with designated initializers.
+struct memory_store_options {
+    /// Bound on `volume()` in bytes; 0 means unbounded. The bound is split evenly over the shards
+    /// (the first `size_limit % shards` shards get one byte more), and each shard keeps its own
+    /// share, so the store as a whole never holds more than `size_limit` bytes of entries.
+    std::uint64_t size_limit = 0;
+    /// Number of independently locked parts, 1 to 65536. More shards mean less lock contention
+    /// but a coarser LRU order (eviction picks the least recently used entry of one shard) and a
+    /// smaller per-shard budget, which caps the largest entry a bounded store keeps.
+    std::size_t shards = 16;
+};
+
+/// An in-process cache store: entries live in this process's memory and die with it.
+///
+/// Models `cache_store`, `expiring_store`, `tagged_store`, `bounded_store`, `statistics_store` and
+/// `reserving_store`.
+///
+/// Layout: keys are spread over `options::shards` shards by hash; each shard has its own mutex, a
+/// hash index and a least-recently-used list. A `get` hit hashes the key once (outside the lock),
+/// takes one shard lock, finds the entry without building a key string, moves it to the front of
+/// the LRU list and copies the value out. A `set` builds the entry outside the lock, so the lock
+/// covers only linking it in; entries it displaces are freed after the lock is released.
+///
+/// Size accounting: an entry costs `key.size() + value.size() + tag.size()` bytes (the tag's size
+/// only when it has one); `volume()` is the sum. Bookkeeping (about 200 bytes an entry) is not
+/// counted, so the process uses more memory than `volume()` says.
+///
+/// Bound: with a `size_limit`, a `set` that pushes a shard over its share evicts that shard's least
+/// recently used entries (`get` and `set` count as use; `touch` does not) until the shard fits
+/// again. An entry that costs more than its shard's whole share is not stored: `set` removes any
+/// previous value of the key and returns normally, as if the entry were evicted at once. (Storing it
+/// alone would flush a whole shard of useful entries and still break the bound.)
+///
+/// Expiry: measured on `std::chrono::steady_clock`, so wall-clock changes do not affect it. An
+/// expired entry is a miss and is removed when next looked up; `expire()` and `cull()` remove the
+/// rest. A time to live of 0 or less writes an entry that has already expired (so `set` only
+/// removes the key); one too long for the clock (including infinity) never expires; NaN is an
+/// `invalid_argument`.
+///
+/// Reservations are kept apart from the entries (per shard, under the same lock) and hold only
+/// within this process: `memory_store` cannot lock out other processes. Lapsed reservations are
+/// dropped when the key is next reserved or released, and by `expire()` and `cull()`.
+///
+/// Thread safety: every member function may be called concurrently with any other, on the same
+/// object, except construction, destruction and move. Operations on one key are atomic; operations
+/// over the whole store (`clear`, `expire`, `evict`, `cull`, `volume`, `size`, `stats`) lock one
+/// shard at a time, so they are atomic per shard but not across shards: a `set` racing a `clear`
+/// may survive it.
+class memory_store {
+public:
+    /// The construction options (see `memory_store_options`).
+    using options = memory_store_options;
+
+    /// The most shards a store may have; more would only waste memory.
+    static constexpr std::size_t max_shards = 65536;
+
+    /// An empty store.
+    /// @throws invalid_argument when `opts.shards` is 0 or more than `max_shards`.
+    explicit memory_store(options opts = {}) : shard_count_(opts.shards), size_limit_(opts.size_limit) {
+        if (opts.shards == 0 || opts.shards > max_shards) {
+            throw invalid_argument("flytecache: memory_store: shards must be between 1 and " +
+                                   std::to_string(max_shards) + ", got " + std::to_string(opts.shards));
+        }
+        shards_ = std::make_unique<shard[]>(shard_count_);
+        const std::uint64_t count = shard_count_;
+        for (std::size_t i = 0; i < shard_count_; ++i) {
+            shards_[i].budget = size_limit_ / count + (i < size_limit_ % count ? 1U : 0U);
+        }
+    }
+
+    memory_store(const memory_store&) = delete;
+    memory_store& operator=(const memory_store&) = delete;
+
+    /// Takes over `other`'s entries and settings. Not safe while other threads use either store;
+    /// `other` may afterwards only be destroyed or assigned to.
+    memory_store(memory_store&& other) noexcept
+        : shards_(std::move(other.shards_)), shard_count_(std::exchange(other.shard_count_, 0)),
+          size_limit_(other.size_limit_), counting_(other.counting_.load(std::memory_order_relaxed)) {}
+
+    /// Replaces this store's entries and settings with `other`'s (same caveats as the move
+    /// constructor).
+    memory_store& operator=(memory_store&& other) noexcept {
+        if (this != &other) {
+            shards_ = std::move(other.shards_);
+            shard_count_ = std::exchange(other.shard_count_, 0);
+            size_limit_ = other.size_limit_;
+            counting_.store(other.counting_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+        }
+        return *this;
+    }
+
+    ~memory_store() = default;
+
+    /// The bytes last set under `key`, or empty if there are none or they expired. A hit makes the
+    /// entry the most recently used of its shard.
+    [[nodiscard]] std::optional<std::string> get(std::string_view key) const {
+        std::optional<std::string> out;
+        find_live(key, [&](const entry& e, time_point) { out.emplace(e.value); });
+        return out;
+    }
+
+    /// As `get`, with the time the entry has left to live (empty: it never expires).
+    [[nodiscard]] std::optional<timed_value> get_with_ttl(std::string_view key) const {
+        std::optional<timed_value> out;
+        find_live(key, [&](const entry& e, time_point now) {
+            out.emplace(timed_value{e.value, std::nullopt});
+            if (e.expires != never) {
+                out->ttl = std::chrono::duration_cast<float_seconds>(e.expires - now);
+            }
+        });
+        return out;
+    }
+
+    /// Stores a copy of `value` under `key`, with no expiry and no tag, replacing any previous
+    /// entry. With a size limit it may evict other entries of the key's shard, or not keep this one
+    /// (see the class comment).
+    void set(std::string_view key, std::string_view value) { put(key, value, std::nullopt, never); }
+
+    /// As `set(key, value)`, with the entry expiring after `opts.expire` (counted from now) and
+    /// labelled `opts.tag` for `evict`.
+    /// @throws invalid_argument when `opts.expire` is NaN.
+    void set(std::string_view key, std::string_view value, const write_options& opts) {
+        time_point expires = never;
+        if (opts.expire) {
+            check_ttl(*opts.expire, "entry");
+            if (!(opts.expire->count() > 0)) {
+                erase(key); // already expired on arrival
+                return;
+            }
+            expires = deadline_after(clock::now(), *opts.expire);
+        }
+        put(key, value, opts.tag, expires);
+    }
+
+    /// Removes `key`. `true` when a live entry was removed; an expired one is removed too but
+    /// reported as `false`, since `get` no longer saw it.
+    bool erase(std::string_view key) {
+        const std::size_t h = hash_of(key);
+        shard& s = shard_for(h);
+        entry_list graveyard;
+        const std::lock_guard lock(s.mutex);
+        const auto found = s.index.find(hashed_key{key, h});
+        if (found == s.index.end()) return false;
+        const bool live = !s.expired(*found->second, clock::now());
+        s.unlink(found->second, graveyard);
+        return live;
+    }
+
+    /// Removes every entry (reservations stay: they are not entries).
+    void clear() {
+        for (std::size_t i = 0; i < shard_count_; ++i) {
+            shard& s = shards_[i];
+            entry_list graveyard;
+            index_map old_index;
+            const std::lock_guard lock(s.mutex);
+            graveyard.swap(s.lru);
+            old_index.swap(s.index);
+            s.volume = 0;
+        }
+    }
+
+    /// Gives the live entry under `key` a new time to live, counted from now (`ttl` of 0 or less:
+    /// it expires at once). `false` when there is no live entry. Does not count as a use for LRU.
+    /// @throws invalid_argument when `ttl` is NaN.
+    bool touch(std::string_view key, float_seconds ttl) {
+        check_ttl(ttl, "touch");
+        const time_point now = clock::now();
+        const time_point expires = deadline_after(now, ttl);
+        const std::size_t h = hash_of(key);
+        shard& s = shard_for(h);
+        entry_list graveyard;
+        const std::lock_guard lock(s.mutex);
+        const auto found = s.index.find(hashed_key{key, h});
+        if (found == s.index.end()) return false;
+        if (s.expired(*found->second, now)) {
+            s.unlink(found->second, graveyard);
+            return false;
+        }
+        if (expires <= now) {
+            s.unlink(found->second, graveyard);
+        } else {
+            found->second->expires = expires;
+        }
+        return true;
+    }
+
+    /// Removes every expired entry and returns how many went; also drops lapsed reservations (not
+    /// counted). Walks every entry: O(size()).
+    std::size_t expire() {
+        std::size_t removed = 0;
+        for (std::size_t i = 0; i < shard_count_; ++i) {
+            shard& s = shards_[i];
+            entry_list graveyard;
+            const std::lock_guard lock(s.mutex);
+            const time_point now = clock::now();
+            removed += s.remove_expired(now, graveyard);
+            s.drop_lapsed_reservations(now);
+        }
+        return removed;
+    }
+
+    /// Removes every entry labelled `tag` and returns how many went (expired ones included). Walks
+    /// every entry: O(size()).
+    std::size_t evict(std::string_view tag) {
+        std::size_t removed = 0;
+        for (std::size_t i = 0; i < shard_count_; ++i) {
+            shard& s = shards_[i];
+            entry_list graveyard;
+            const std::lock_guard lock(s.mutex);
+            for (auto it = s.lru.begin(); it != s.lru.end();) {
+                const auto next = std::next(it);
+                if (it->tag && *it->tag == tag) {
+                    s.unlink(it, graveyard);
+                    ++removed;
+                }
+                it = next;
+            }
+        }
+        return removed;
+    }
+
+    /// The summed cost of the entries held (see the class comment), expired ones not yet removed
+    /// included.
+    [[nodiscard]] std::uint64_t volume() const {
+        std::uint64_t total = 0;
+        for (std::size_t i = 0; i < shard_count_; ++i) {
+            const std::lock_guard lock(shards_[i].mutex);
+            total += shards_[i].volume;
+        }
+        return total;
+    }
+
+    /// The bound given at construction; 0 means unbounded.
+    [[nodiscard]] std::uint64_t size_limit() const noexcept { return size_limit_; }
+
+    /// Removes expired entries, then (with a size limit) least recently used ones until every shard
+    /// is within its share; returns how many went. Since `set` already keeps shards within their
+    /// share, the second step normally removes nothing. Also drops lapsed reservations.
+    std::size_t cull() {
+        std::size_t removed = 0;
+        for (std::size_t i = 0; i < shard_count_; ++i) {
+            shard& s = shards_[i];
+            entry_list graveyard;
+            const std::lock_guard lock(s.mutex);
+            const time_point now = clock::now();
+            removed += s.remove_expired(now, graveyard);
+            s.drop_lapsed_reservations(now);
+            if (size_limit_ != 0) removed += s.evict_over_budget(graveyard);
+        }
+        return removed;
+    }
+
+    /// The hit and miss counts of `get` (diskcache's `stats`): returns them as they were, then turns
+    /// counting on or off (`enable`) and, if `reset`, zeroes them. Counting is off until first
+    /// enabled. Each shard is read and reset under its lock, so the figures are exact per shard but
+    /// not a snapshot across shards.
+    store_stats stats(bool enable = true, bool reset = false) {
+        store_stats before{};
+        for (std::size_t i = 0; i < shard_count_; ++i) {
+            shard& s = shards_[i];
+            const std::lock_guard lock(s.mutex);
+            before.hits += s.hits;
+            before.misses += s.misses;
+            if (reset) s.hits = s.misses = 0;
+        }
+        counting_.store(enable, std::memory_order_relaxed);
+        return before;
+    }
+
+    /// `true` if `owner` now holds the reservation of `key` for `ttl` from now: it was free, had
+    /// lapsed, or was `owner`'s already (then it is extended). Holds within this process only.
+    /// @throws invalid_argument when `ttl` is NaN, zero or negative (such a reservation would never
+    /// be held).
+    bool try_reserve(std::string_view key, std::string_view owner, float_seconds ttl) {
+        check_ttl(ttl, "reservation");
+        if (!(ttl.count() > 0)) {
+            throw invalid_argument("flytecache: memory_store: a reservation's time to live must be "
+                                   "positive, got " +
+                                   std::to_string(ttl.count()) + " s");
+        }
+        const time_point now = clock::now();
+        const time_point expires = deadline_after(now, ttl);
+        shard& s = shard_for(hash_of(key));
+        const std::lock_guard lock(s.mutex);
+        const auto found = s.reservations.find(key);
+        if (found == s.reservations.end()) {
+            s.reservations.emplace(std::string(key), reservation{std::string(owner), expires});
+            return true;
+        }
+        reservation& r = found->second;
+        if (r.owner != owner && r.expires > now) return false;
+        if (r.owner != owner) r.owner.assign(owner);
+        r.expires = expires;
+        return true;
+    }
+
+    /// Gives up the reservation of `key` if `owner` holds it (unlapsed); `true` if it did.
+    bool release(std::string_view key, std::string_view owner) {
+        const time_point now = clock::now();
+        shard& s = shard_for(hash_of(key));
+        const std::lock_guard lock(s.mutex);
+        const auto found = s.reservations.find(key);
+        if (found == s.reservations.end()) return false;
+        const bool held = found->second.owner == owner && found->second.expires > now;
+        if (held || found->second.expires <= now) s.reservations.erase(found);
+        return held;
+    }
+
+    /// The number of entries held, expired ones not yet removed included.
+    [[nodiscard]] std::size_t size() const {
+        std::size_t total = 0;
+        for (std::size_t i = 0; i < shard_count_; ++i) {
+            const std::lock_guard lock(shards_[i].mutex);
+            total += shards_[i].lru.size();
+        }
+        return total;
+    }
+
+    /// The number of shards given at construction.
+    [[nodiscard]] std::size_t shard_count() const noexcept { return shard_count_; }
+
+private:
+    // Runs `f(entry, now)` on the live entry of `key` under its shard's lock, after marking it most
+    // recently used and counting the hit; counts a miss (and drops an expired entry) otherwise.
+    // `now` is read only for entries that can expire.
+    template <class F>
+    void find_live(std::string_view key, F&& f) const {
+        const std::size_t h = hash_of(key);
+        shard& s = shard_for(h);
+        entry_list graveyard; // declared before the lock: destroyed after it is released
+        const std::lock_guard lock(s.mutex);
+        const auto found = s.index.find(hashed_key{key, h});
+        if (found == s.index.end()) {
+            count(s.misses);
+            return;
+        }
+        const auto it = found->second;
+        const time_point now = it->expires == never ? time_point{} : clock::now();
+        if (it->expires != never && it->expires <= now) {
+            s.unlink(it, graveyard);
+            count(s.misses);
+            return;
+        }
+        s.lru.splice(s.lru.begin(), s.lru, it);
+        count(s.hits);
+        std::forward<F>(f)(*it, now);
+    }
+
+    using clock = std::chrono::steady_clock;
+    using time_point = clock::time_point;
+    static constexpr time_point never = time_point::max();
+
+    struct entry {
+        std::string key;
+        std::string value;
+        std::optional<std::string> tag;
+        time_point expires;
+        std::uint64_t cost;
+        std::size_t hash;
+    };
+    using entry_list = std::list<entry>;
+
+    // The index is keyed by views of the keys the entries own, carrying the hash computed once per
+    // call, so a lookup neither allocates a key nor hashes it again.
+    struct hashed_key {
+        std::string_view text;
+        std::size_t hash;
+    };
+    struct hashed_key_hash {
+        std::size_t operator()(const hashed_key& k) const noexcept { return k.hash; }
+    };
+    struct hashed_key_equal {
+        bool operator()(const hashed_key& a, const hashed_key& b) const noexcept {
+            return a.hash == b.hash && a.text == b.text;
+        }
+    };
+    using index_map = std::unordered_map<hashed_key, entry_list::iterator, hashed_key_hash, hashed_key_equal>;
+
+    struct text_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
+    };
+    struct reservation {
+        std::string owner;
+        time_point expires;
+    };
+    using reservation_map = std::unordered_map<std::string, reservation, text_hash, std::equal_to<>>;
+
+    // Cache-line aligned so that threads working in different shards do not share a line.
+    struct alignas(64) shard {
+        std::mutex mutex;
+        entry_list lru; // front: most recently used
+        index_map index;
+        reservation_map reservations;
+        std::uint64_t volume = 0;
+        std::uint64_t budget = 0;
+        // Guarded by `mutex`, which every counting `get` holds anyway: a plain increment.
+        std::int64_t hits = 0;
+        std::int64_t misses = 0;
+
+        static bool expired(const entry& e, time_point now) noexcept { return e.expires != never && e.expires <= now; }
+
+        // Moves the entry out to `graveyard`, which the caller destroys after unlocking.
+        void unlink(entry_list::iterator it, entry_list& graveyard) noexcept {
+            index.erase(hashed_key{it->key, it->hash});
+            volume -= it->cost;
+            graveyard.splice(graveyard.end(), lru, it);
+        }
+
+        std::size_t remove_expired(time_point now, entry_list& graveyard) noexcept {
+            std::size_t removed = 0;
+            for (auto it = lru.begin(); it != lru.end();) {
+                const auto next = std::next(it);
+                if (expired(*it, now)) {
+                    unlink(it, graveyard);
+                    ++removed;
+                }
+                it = next;
+            }
+            return removed;
+        }
+
+        std::size_t evict_over_budget(entry_list& graveyard) noexcept {
+            std::size_t removed = 0;
+            while (volume > budget && !lru.empty()) {
+                unlink(std::prev(lru.end()), graveyard);
+                ++removed;
+            }
+            return removed;
+        }
+
+        void drop_lapsed_reservations(time_point now) noexcept {
+            std::erase_if(reservations, [now](const auto& item) { return item.second.expires <= now; });
+        }
+    };
+
+    static std::size_t hash_of(std::string_view key) noexcept { return std::hash<std::string_view>{}(key); }
+
+    // The index buckets use the low bits of the hash (modulo a prime); the shard comes from a
+    // multiplicative mix of it, scaled into range without a division.
+    shard& shard_for(std::size_t h) const noexcept {
+        const std::uint64_t mixed = (static_cast<std::uint64_t>(h) ^ (static_cast<std::uint64_t>(h) >> 32)) *
+                                    0x9E3779B97F4A7C15ULL;
+        const std::uint64_t index = ((mixed >> 32) * static_cast<std::uint64_t>(shard_count_)) >> 32;
+        return shards_[static_cast<std::size_t>(index)];
+    }
+
+    void count(std::int64_t& counter) const noexcept {
+        if (counting_.load(std::memory_order_relaxed)) ++counter;
+    }
+
+    static void check_ttl(float_seconds ttl, const char* what) {
+        if (std::isnan(ttl.count())) {
+            throw invalid_argument(std::string("flytecache: memory_store: ") + what + " time to live is NaN");
+        }
+    }
+
+    // now + ttl, saturating to `never` where the clock cannot represent it (the one-second margin
+    // keeps the double-to-integer conversion clear of overflow).
+    static time_point deadline_after(time_point now, float_seconds ttl) noexcept {
+        if (!(ttl.count() > 0)) return now;
+        const double room = std::chrono::duration_cast<float_seconds>(never - now).count();
+        if (!(ttl.count() < room - 1.0)) return never;
+        return now + std::chrono::duration_cast<clock::duration>(ttl);
+    }
+
+    void put(std::string_view key, std::string_view value, std::optional<std::string_view> tag, time_point expires) {
+        const std::uint64_t cost = std::uint64_t{key.size()} + value.size() + (tag ? tag->size() : 0);
+        const std::size_t h = hash_of(key);
+        shard& s = shard_for(h);
+        entry_list graveyard;
+        if (size_limit_ != 0 && cost > s.budget) {
+            const std::lock_guard lock(s.mutex);
+            const auto found = s.index.find(hashed_key{key, h});
+            if (found != s.index.end()) s.unlink(found->second, graveyard);
+            return;
+        }
+        // Build the entry before locking: the lock then covers only pointer updates.
+        entry_list fresh;
+        fresh.push_back(entry{std::string(key), std::string(value),
+                              tag ? std::optional<std::string>(std::in_place, *tag) : std::nullopt, expires, cost, h});
+        const auto it = fresh.begin();
+        const std::lock_guard lock(s.mutex);
+        const auto found = s.index.find(hashed_key{key, h});
+        if (found != s.index.end()) {
+            // Re-point the existing index node at the new entry: no allocation, no rehash.
+            auto node = s.index.extract(found);
+            s.volume -= node.mapped()->cost;
+            graveyard.splice(graveyard.end(), s.lru, node.mapped());
+            node.key() = hashed_key{it->key, h};
+            node.mapped() = it;
+            s.index.insert(std::move(node));
+        } else {
+            s.index.emplace(hashed_key{it->key, h}, it); // may throw: nothing has changed yet
+        }
+        s.lru.splice(s.lru.begin(), fresh, it);
+        s.volume += cost;
+        if (size_limit_ != 0) s.evict_over_budget(graveyard);
+    }
+
+    std::unique_ptr<shard[]> shards_;
+    std::size_t shard_count_;
+    std::uint64_t size_limit_;
+    std::atomic<bool> counting_{false};
+};
+
+static_assert(cache_store<memory_store>);
+static_assert(expiring_store<memory_store>);
+static_assert(tagged_store<memory_store>);
+static_assert(bounded_store<memory_store>);
+static_assert(statistics_store<memory_store>);
+static_assert(reserving_store<memory_store>);
+static_assert(ttl_reporting_store<memory_store>);
+
+FLYTECACHE_NAMESPACE_END

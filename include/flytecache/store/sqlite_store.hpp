@@ -1,0 +1,2079 @@
+// flytecache — sqlite_store: the embedded default store, reading and writing Python diskcache's files
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <flytecache/config.hpp>
+#include <flytecache/detail/sqlite.hpp>
+#include <flytecache/error.hpp>
+#include <flytecache/store/cache_store.hpp>
+#include <flytecache/store/diskcache_format.hpp>
+#include <flytecache/store/memoize.hpp>
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// A value of the Settings table: diskcache keeps integers, a few strings and nothing else.
+using setting_value = std::variant<std::int64_t, double, std::string>;
+
+/// One problem `sqlite_store::check` found.
+struct check_finding {
+    enum class kind {
+        integrity,       ///< `PRAGMA integrity_check` reported damage
+        file_not_found,  ///< a row refers to a `.val` file that is missing
+        wrong_file_size, ///< a `.val` file's size differs from the row's `size`
+        unknown_file,    ///< a file no row refers to (left by an interrupted write; only space)
+        empty_directory, ///< an empty value directory (harmless)
+        count_mismatch,  ///< Settings.count differs from the number of rows
+        size_mismatch,   ///< Settings.size differs from the sum of the rows' sizes
+    };
+    kind what;
+    std::string message;
+};
+
+/// What `sqlite_store::check` found (diskcache returns the same findings as warnings).
+struct check_report {
+    std::vector<check_finding> findings;
+    /// Whether anything is damaged: unknown files and empty directories waste space but lose
+    /// nothing, so they do not count.
+    [[nodiscard]] bool damaged() const noexcept {
+        return std::any_of(findings.begin(), findings.end(), [](const check_finding& f) {
+            return f.what != check_finding::kind::unknown_file &&
+                   f.what != check_finding::kind::empty_directory;
+        });
+    }
+    [[nodiscard]] bool clean() const noexcept { return findings.empty(); }
+};
+
+namespace detail {
+
+/// diskcache's defaults (its DEFAULT_SETTINGS); the names are the Settings table's keys.
+struct diskcache_defaults {
+    static constexpr std::int64_t size_limit = std::int64_t{1} << 30;
+    static constexpr std::int64_t cull_limit = 10;
+    static constexpr std::int64_t sqlite_auto_vacuum = 1;
+    static constexpr std::int64_t sqlite_cache_size = std::int64_t{1} << 13;
+    static constexpr std::int64_t sqlite_mmap_size = std::int64_t{1} << 26;
+    static constexpr std::int64_t sqlite_synchronous = 1;
+    static constexpr std::int64_t disk_min_file_size = std::int64_t{1} << 15;
+    // Python 3.8+'s pickle.HIGHEST_PROTOCOL; stored for Python's sake, flytecache never pickles.
+    static constexpr std::int64_t disk_pickle_protocol = 5;
+};
+
+inline double unix_now() noexcept {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+/// Number of Unicode code points of UTF-8 text: diskcache compares `len(str)` with min_file_size.
+inline std::size_t utf8_length(std::string_view s) noexcept {
+    std::size_t n = 0;
+    for (const char c : s) {
+        n += (static_cast<unsigned char>(c) & 0xC0U) != 0x80U ? 1U : 0U;
+    }
+    return n;
+}
+
+/// A transaction this thread holds on one store (transactions nest per thread, as in diskcache).
+struct sqlite_txn_frame {
+    const void* owner;
+    sqlite::connection* con;
+    int depth;
+    std::vector<std::string> remove_after_commit;  // files of replaced or deleted rows
+    std::vector<std::string> remove_on_rollback;   // files written for rows that may not commit
+};
+inline thread_local std::vector<sqlite_txn_frame> sqlite_txn_frames;
+
+// Counts fork()s in this process's ancestry, so a store can tell in one atomic load that it runs in
+// a child (getpid() is a system call on current glibc, and paying two per operation cost as much
+// as the rest of a cache hit).
+inline std::atomic<unsigned> fork_generation{0};
+
+/// The current fork generation, registering the counting handler on first use.
+inline unsigned current_fork_generation() noexcept {
+    static const bool registered = [] {
+        ::pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1, std::memory_order_relaxed); });
+        return true;
+    }();
+    (void)registered;
+    return fork_generation.load(std::memory_order_relaxed);
+}
+
+} // namespace detail
+
+/// The embedded default store: a disk cache in a directory, file-compatible with Python's
+/// diskcache 5.x — the store behind flytekit's local cache (`~/.flyte/local-cache`).
+///
+/// The directory holds `cache.db` (SQLite, WAL journal) with diskcache's Settings and Cache tables,
+/// indexes and triggers, and `xx/yy/<hex>.val` files for values of at least `min_file_size` bytes.
+/// Python's `diskcache.Cache(directory)` and this store can use one directory at the same time.
+/// Keys: strings are text (Python `str`); `blob_view`, integers and doubles are the other raw kinds.
+/// Values: strings are bytes (Python `bytes`, what flytekit stores); `text_view`, integers and
+/// doubles the other kinds; pickled values (written by Python) read only as raw bytes.
+///
+/// Models `cache_store`, `expiring_store`, `tagged_store`, `bounded_store`, `statistics_store` and
+/// `reserving_store` (reservations live in a table of their own that diskcache ignores).
+///
+/// Thread safety: every member function may be called concurrently from any number of threads
+/// (each thread uses its own pooled connection) and processes (SQLite's file locks; writers wait
+/// up to `timeout`, then `timeout_error`). After `fork()` the child opens fresh connections.
+/// A transaction (`transact`) belongs to the thread that began it.
+///
+/// Errors: SQLite failures throw `store_error` naming the database file; lock waits past the
+/// timeout throw `timeout_error`; typed reads of another kind throw `value_type_error`.
+class sqlite_store {
+public:
+    struct options {
+        /// The cache directory, created if missing (`~` and `$VARS` are not expanded here).
+        std::filesystem::path directory;
+        /// How long an operation waits for a lock held by another connection.
+        float_seconds timeout = std::chrono::seconds(60);
+        /// On a timeout, keep waiting instead of throwing (diskcache's `retry=True`).
+        bool retry = false;
+        // Settings: empty means "as stored in the database, else diskcache's default". A value
+        // given here is written to the Settings table, as diskcache's keyword settings are.
+        std::optional<std::int64_t> size_limit{};
+        std::optional<std::int64_t> cull_limit{};
+        std::optional<flytecache::eviction_policy> eviction_policy{};
+        std::optional<bool> statistics{};
+        std::optional<bool> tag_index{};
+        std::optional<std::int64_t> min_file_size{};
+        std::optional<std::int64_t> pickle_protocol{};
+        std::optional<std::int64_t> sqlite_cache_size{};
+        std::optional<std::int64_t> sqlite_mmap_size{};
+        std::optional<std::int64_t> sqlite_synchronous{};
+        std::optional<std::int64_t> sqlite_auto_vacuum{};
+        std::optional<std::string> sqlite_journal_mode{};
+    };
+
+    /// Opens (creating if needed) the cache in `directory` with the stored or default settings.
+    explicit sqlite_store(std::filesystem::path directory)
+        : sqlite_store(options{.directory = std::move(directory)}) {}
+
+    /// Opens (creating if needed) the cache described by `opts`.
+    /// @throws store_error if the directory cannot be created or the database is not usable.
+    explicit sqlite_store(options opts) : state_(std::make_unique<state>(std::move(opts))) {
+        state_->initialize();
+    }
+
+    sqlite_store(sqlite_store&&) noexcept = default;
+    sqlite_store& operator=(sqlite_store&&) noexcept = default;
+    ~sqlite_store() = default;
+
+    [[nodiscard]] const std::filesystem::path& directory() const noexcept { return state_->dir; }
+    [[nodiscard]] float_seconds timeout() const noexcept { return state_->opts.timeout; }
+
+    // --- cache_store -----------------------------------------------------------------------------
+
+    /// The bytes stored under text key `key`, or empty when missing or expired.
+    /// @throws value_type_error when the entry holds something other than bytes (text, a number,
+    ///         a pickle); `get_entry` reads those.
+    [[nodiscard]] std::optional<std::string> get(std::string_view key) {
+        const auto policy = state_->policy.load(std::memory_order_relaxed);
+        if (!state_->statistics.load(std::memory_order_relaxed) &&
+            (policy == eviction_policy::none || policy == eviction_policy::least_recently_stored)) {
+            // The hot path: an inline BLOB is copied straight out of the row, with no cache_entry.
+            bool other_form = false;
+            auto bytes = with_connection([&](sqlite_connection& c) -> std::optional<std::string> {
+                auto q = select_live(c, key_ref(key));
+                if (!q->step()) {
+                    return std::nullopt;
+                }
+                if (q->column_int(3) == static_cast<std::int64_t>(value_mode::raw) &&
+                    q->column_type(5) == SQLITE_BLOB) {
+                    return std::string(q->column_blob(5));
+                }
+                other_form = true;
+                return std::nullopt;
+            });
+            if (!other_form) {
+                return bytes;
+            }
+        }
+        auto found = lookup(key_ref(key), false);
+        if (!found) {
+            return std::nullopt;
+        }
+        require_bytes(key, *found);
+        return std::move(found->value).as_bytes();
+    }
+
+    /// As `get`, with the time the entry has left to live (empty: it never expires).
+    [[nodiscard]] std::optional<timed_value> get_with_ttl(std::string_view key) {
+        auto found = lookup(key_ref(key), false);
+        if (!found) {
+            return std::nullopt;
+        }
+        require_bytes(key, *found);
+        timed_value out{std::move(found->value).as_bytes(), std::nullopt};
+        if (found->expire_time) {
+            out.ttl = float_seconds(*found->expire_time - detail::unix_now());
+        }
+        return out;
+    }
+
+    /// Stores `value` under `key` (diskcache's `set`); `options` carries expiry and tag.
+    bool set(key_ref key, value_ref value, const write_options& opts = {}) {
+        return write(key, value, opts, false);
+    }
+
+    /// Removes `key` (diskcache's `delete`); `true` if a live entry was removed.
+    bool erase(key_ref key) {
+        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+            auto q = select_live(c, key);
+            if (!q->step()) {
+                return false;
+            }
+            const std::int64_t rowid = q->column_int(0);
+            schedule_removal(txn, *q, 4);
+            q->reset();
+            delete_rowid(c, rowid);
+            return true;
+        });
+    }
+
+    /// Removes every entry, in batches of 100 so other writers get turns; returns how many.
+    std::size_t clear() {
+        return select_delete(stmt::clear_batch,
+                             "SELECT rowid, filename FROM Cache WHERE rowid > ? ORDER BY rowid "
+                             "LIMIT 100",
+                             [](detail::sqlite::statement&) {}, 0);
+    }
+
+    // --- the rest of diskcache's API -------------------------------------------------------------
+
+    /// The entry under `key` with its form, expiry and tag; empty when missing or expired (or when
+    /// its `.val` file has gone, as in diskcache).
+    [[nodiscard]] std::optional<cache_entry> get_entry(key_ref key) { return lookup(key, true); }
+
+    /// Whether a live entry exists under `key` (Python's `key in cache`).
+    [[nodiscard]] bool contains(key_ref key) {
+        return with_connection([&](sqlite_connection& c) {
+            auto q = select_live(c, key);
+            return q->step();
+        });
+    }
+
+    /// Stores `value` only if `key` has no live entry; `true` if it did (atomic across processes).
+    bool add(key_ref key, value_ref value, const write_options& opts = {}) {
+        return write(key, value, opts, true);
+    }
+
+    /// Removes `key` and returns its entry (empty if there was none).
+    std::optional<cache_entry> pop(key_ref key) {
+        std::optional<cache_entry> out;
+        std::string file;
+        write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame&) {
+            auto q = select_live(c, key);
+            if (!q->step()) {
+                return 0;
+            }
+            const std::int64_t rowid = q->column_int(0);
+            // Read the value before the row goes; the file itself is removed after the commit.
+            out = read_row(*q, 1, key_of(key));
+            if (!q->is_null(4)) {
+                file = std::string(q->column_text(4));
+            }
+            q->reset();
+            delete_rowid(c, rowid);
+            return 0;
+        });
+        if (!file.empty()) {
+            txn_safe_remove(file);
+        }
+        return out;
+    }
+
+    /// Adds `delta` to the integer under `key` and returns the new value (atomic across processes).
+    /// A missing or expired key starts from `default_value`; without one, `key_not_found`.
+    /// @throws value_type_error if the stored value is not an integer.
+    std::int64_t incr(key_ref key, std::int64_t delta = 1,
+                      std::optional<std::int64_t> default_value = std::int64_t{0}) {
+        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+            const double now = detail::unix_now();
+            auto q = use(c, stmt::select_incr,
+                         "SELECT rowid, expire_time, filename, value, mode FROM Cache WHERE key = ? "
+                         "AND raw = 1");
+            bind_key(*q, 1, key);
+            const bool found = q->step();
+            const bool expired = found && !q->is_null(1) && q->column_double(1) < now;
+            if (!found || expired) {
+                if (!default_value) {
+                    throw key_not_found("flytecache: sqlite_store '" + state_->db_path + "': key " +
+                                        key.describe() + " not found");
+                }
+                if (expired) {
+                    schedule_removal(txn, *q, 2);
+                }
+                q->reset();
+                const std::int64_t value = *default_value + delta;
+                upsert(c, key, now, std::nullopt, std::optional<std::string_view>(),
+                       prepared_value::integer_value(value));
+                cull(c, txn, now);
+                return value;
+            }
+            if (q->column_int(4) != static_cast<std::int64_t>(value_mode::raw) ||
+                q->column_type(3) != SQLITE_INTEGER) {
+                throw value_type_error("flytecache: sqlite_store '" + state_->db_path + "': key " +
+                                       key.describe() + " does not hold an integer");
+            }
+            const std::int64_t rowid = q->column_int(0);
+            const std::int64_t value = q->column_int(3) + delta;
+            q->reset();
+            const auto policy = state_->policy.load(std::memory_order_relaxed);
+            auto u = use(c, stmt::incr_update_first + static_cast<std::size_t>(policy),
+                         incr_update_sql(policy));
+            u->bind(1, now);
+            u->bind(2, value);
+            u->bind(3, rowid);
+            if (policy == eviction_policy::least_recently_used) {
+                u->bind(4, now);
+            }
+            u->run();
+            return value;
+        });
+    }
+
+    /// `incr(key, -delta, default_value)`.
+    std::int64_t decr(key_ref key, std::int64_t delta = 1,
+                      std::optional<std::int64_t> default_value = std::int64_t{0}) {
+        return incr(key, -delta, default_value);
+    }
+
+    /// Gives a live entry a new expiry (empty: never expires); `true` if there was one.
+    bool touch(key_ref key, std::optional<float_seconds> expire = std::nullopt) {
+        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame&) {
+            const double now = detail::unix_now();
+            auto q = use(c, stmt::select_touch,
+                         "SELECT rowid, expire_time FROM Cache WHERE key = ? AND raw = 1");
+            bind_key(*q, 1, key);
+            if (!q->step()) {
+                return false;
+            }
+            if (!q->is_null(1) && q->column_double(1) <= now) {
+                return false;
+            }
+            const std::int64_t rowid = q->column_int(0);
+            q->reset();
+            const std::optional<double> expire_time = expiry_from(expire, now);
+            auto u = use(c, stmt::touch_update, "UPDATE Cache SET expire_time = ? WHERE rowid = ?");
+            if (expire_time) {
+                u->bind(1, *expire_time);
+            } else {
+                u->bind_null(1);
+            }
+            u->bind(2, rowid);
+            u->run();
+            return true;
+        });
+    }
+
+    /// Removes entries whose expiry is before `now` (default: the current time); returns how many.
+    std::size_t expire(std::optional<double> now = std::nullopt) {
+        const double t = now.value_or(detail::unix_now());
+        return select_delete(stmt::expire_batch,
+                             "SELECT rowid, expire_time, filename FROM Cache WHERE ? < expire_time "
+                             "AND expire_time < ? ORDER BY expire_time LIMIT 100",
+                             [&](detail::sqlite::statement& s) { s.bind(2, t); }, 1, true);
+    }
+
+    /// Removes every entry tagged `tag`; returns how many.
+    std::size_t evict(std::string_view tag) {
+        return select_delete(stmt::evict_batch,
+                             "SELECT rowid, filename FROM Cache WHERE tag = ?2 AND rowid > ?1 ORDER "
+                             "BY rowid LIMIT 100",
+                             [&](detail::sqlite::statement& s) { s.bind_text(2, tag); }, 0);
+    }
+
+    /// Creates the index that makes `evict` fast (and records `tag_index = 1`).
+    void create_tag_index() {
+        with_connection([&](sqlite_connection& c) {
+            c.exec("CREATE INDEX IF NOT EXISTS Cache_tag_rowid ON Cache(tag, rowid)");
+            return 0;
+        });
+        reset("tag_index", std::int64_t{1});
+    }
+    /// Drops the tag index (and records `tag_index = 0`).
+    void drop_tag_index() {
+        with_connection([&](sqlite_connection& c) {
+            c.exec("DROP INDEX IF EXISTS Cache_tag_rowid");
+            c.forget_statements();
+            return 0;
+        });
+        reset("tag_index", std::int64_t{0});
+    }
+
+    /// Removes expired entries, then evicts by the eviction policy until the volume is below the
+    /// size limit; returns how many entries went.
+    std::size_t cull() {
+        const double now = detail::unix_now();
+        std::size_t count = expire(now);
+        const auto policy = state_->policy.load(std::memory_order_relaxed);
+        if (policy == eviction_policy::none) {
+            return count;
+        }
+        while (volume() > static_cast<std::uint64_t>(state_->size_limit.load())) {
+            const std::size_t n = write_transaction([&](sqlite_connection& c,
+                                                         detail::sqlite_txn_frame& txn) {
+                return evict_by_policy(c, txn, policy, 10);
+            });
+            if (n == 0) {
+                break;
+            }
+            count += n;
+        }
+        return count;
+    }
+
+    /// Returns the hit and miss counters, then turns counting on or off and, with `reset`, zeroes
+    /// them (diskcache's `stats(enable, reset)`). Counting costs a write per `get`.
+    store_stats stats(bool enable = true, bool reset_counters = false) {
+        store_stats out{std::get<std::int64_t>(reset("hits")), std::get<std::int64_t>(reset("misses"))};
+        if (reset_counters) {
+            reset("hits", std::int64_t{0});
+            reset("misses", std::int64_t{0});
+        }
+        reset("statistics", std::int64_t{enable ? 1 : 0});
+        return out;
+    }
+
+    /// Estimated size on disk in bytes: database pages plus the sizes of the `.val` files.
+    [[nodiscard]] std::uint64_t volume() {
+        return with_connection([&](sqlite_connection& c) { return volume(c); });
+    }
+    [[nodiscard]] std::uint64_t size_limit() const noexcept {
+        return static_cast<std::uint64_t>(state_->size_limit.load(std::memory_order_relaxed));
+    }
+    /// Number of entries, expired ones included (Python's `len(cache)`).
+    [[nodiscard]] std::size_t size() { return static_cast<std::size_t>(std::get<std::int64_t>(reset("count"))); }
+
+    /// Checks the database and the value files, as diskcache's `check`; with `fix`, repairs what
+    /// can be repaired (VACUUM, rows without files, wrong sizes, stray files, counters).
+    check_report check(bool fix = false) {
+        check_report report;
+        with_connection([&](sqlite_connection& c) {
+            detail::sqlite::statement q(c.handle(), "PRAGMA integrity_check", c.path());
+            std::vector<std::string> lines;
+            while (q.step()) {
+                lines.emplace_back(q.column_text(0));
+            }
+            if (lines.size() != 1 || lines.front() != "ok") {
+                for (auto& l : lines) {
+                    report.findings.push_back({check_finding::kind::integrity, std::move(l)});
+                }
+            }
+            if (fix) {
+                c.exec("VACUUM");
+            }
+            return 0;
+        });
+        write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame&) {
+            check_files(c, fix, report);
+            check_counter(c, fix, report, "count", "SELECT COUNT(key) FROM Cache",
+                          check_finding::kind::count_mismatch, "Settings.count != COUNT(Cache.key)");
+            check_counter(c, fix, report, "size", "SELECT COALESCE(SUM(size), 0) FROM Cache",
+                          check_finding::kind::size_mismatch, "Settings.size != SUM(Cache.size)");
+            return 0;
+        });
+        return report;
+    }
+
+    /// Runs `f` inside one transaction: the writes in it are atomic and other writers (threads and
+    /// processes) wait until it ends. Commits when `f` returns, rolls back when it throws.
+    /// Transactions nest on one thread; they cannot be shared between threads. Keep them short.
+    template <class F>
+    decltype(auto) transact(F&& f) {
+        return write_transaction([&](sqlite_connection&, detail::sqlite_txn_frame&) -> decltype(auto) {
+            return std::forward<F>(f)();
+        });
+    }
+
+    /// Calls `f(key)` for every key in database sort order (ascending or, with `reverse`,
+    /// descending), reading 100 keys per query so the database is never locked for long.
+    template <class F>
+    void for_each_key(F&& f, bool reverse = false) {
+        std::optional<std::pair<db_key, std::int64_t>> last;
+        for (;;) {
+            std::vector<std::pair<db_key, std::int64_t>> batch;
+            with_connection([&](sqlite_connection& c) {
+                if (!last) {
+                    auto q = use(c, reverse ? stmt::iter_first_desc : stmt::iter_first_asc,
+                                 reverse ? "SELECT key, raw FROM Cache ORDER BY key DESC, raw DESC LIMIT 1"
+                                         : "SELECT key, raw FROM Cache ORDER BY key ASC, raw ASC LIMIT 1");
+                    if (q->step()) {
+                        batch.emplace_back(column_key(*q, 0, 1), q->column_int(1));
+                    }
+                } else {
+                    auto q = use(c, reverse ? stmt::iter_next_desc : stmt::iter_next_asc,
+                                 reverse ? "SELECT key, raw FROM Cache WHERE key = ?1 AND raw < ?2 OR "
+                                           "key < ?1 ORDER BY key DESC, raw DESC LIMIT 100"
+                                         : "SELECT key, raw FROM Cache WHERE key = ?1 AND raw > ?2 OR "
+                                           "key > ?1 ORDER BY key ASC, raw ASC LIMIT 100");
+                    bind_db_key(*q, 1, last->first);
+                    q->bind(2, last->second);
+                    while (q->step()) {
+                        batch.emplace_back(column_key(*q, 0, 1), q->column_int(1));
+                    }
+                }
+                return 0;
+            });
+            if (batch.empty()) {
+                return;
+            }
+            for (auto& [k, raw] : batch) {
+                f(std::as_const(k));
+            }
+            last = std::move(batch.back());
+        }
+    }
+
+    /// Every key in database sort order (diskcache's `iterkeys`), materialized.
+    [[nodiscard]] std::vector<db_key> iterkeys(bool reverse = false) {
+        std::vector<db_key> keys;
+        for_each_key([&](const db_key& k) { keys.push_back(k); }, reverse);
+        return keys;
+    }
+
+    /// The newest (`last`) or oldest entry by insertion order; expired entries met on the way are
+    /// deleted. @throws key_not_found ("dictionary is empty") on an empty cache.
+    cache_entry peekitem(bool last = true) {
+        for (;;) {
+            std::optional<cache_entry> found;
+            bool missing_file = false;
+            write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+                for (;;) {
+                    auto q = use(c, last ? stmt::peekitem_last : stmt::peekitem_first,
+                                 last ? "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
+                                        "value FROM Cache ORDER BY rowid DESC LIMIT 1"
+                                      : "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
+                                        "value FROM Cache ORDER BY rowid ASC LIMIT 1");
+                    if (!q->step()) {
+                        throw key_not_found("flytecache: sqlite_store '" + state_->db_path +
+                                            "': dictionary is empty");
+                    }
+                    const std::int64_t rowid = q->column_int(0);
+                    if (!q->is_null(3) && q->column_double(3) < detail::unix_now()) {
+                        schedule_removal(txn, *q, 6);
+                        q->reset();
+                        delete_rowid(c, rowid);
+                        continue;
+                    }
+                    found = read_row(*q, 3, column_key(*q, 1, 2));
+                    missing_file = !found;
+                    return 0;
+                }
+            });
+            if (found) {
+                return std::move(*found);
+            }
+            if (!missing_file) {
+                throw key_not_found("flytecache: sqlite_store '" + state_->db_path +
+                                    "': dictionary is empty");
+            }
+            // As diskcache: an entry whose file vanished is skipped over by trying again.
+        }
+    }
+
+    /// Pushes `value` onto the `side` of the queue named `prefix` (no prefix: integer keys) and
+    /// returns its key; keys count from 500000000000000 as in diskcache, so Python's `pull` sees
+    /// the same queue.
+    db_key push(value_ref value, std::optional<std::string_view> prefix = std::nullopt,
+                queue_side side = queue_side::back, const write_options& opts = {}) {
+        const double now = detail::unix_now();
+        prepared_value pv = prepare(value);
+        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+            track_new_file(txn, pv);
+            const std::string lo = prefix ? std::string(*prefix) + "-000000000000000" : "";
+            const std::string hi = prefix ? std::string(*prefix) + "-999999999999999" : "";
+            auto q = use(c, side == queue_side::back ? stmt::push_back : stmt::push_front,
+                         side == queue_side::back
+                             ? "SELECT key FROM Cache WHERE ? < key AND key < ? AND raw = 1 ORDER "
+                               "BY key DESC LIMIT 1"
+                             : "SELECT key FROM Cache WHERE ? < key AND key < ? AND raw = 1 ORDER "
+                               "BY key ASC LIMIT 1");
+            bind_queue_bounds(*q, prefix, lo, hi);
+            std::int64_t num = 500000000000000;
+            if (q->step()) {
+                if (prefix) {
+                    const std::string_view k = q->column_text(0);
+                    num = std::stoll(std::string(k.substr(k.rfind('-') + 1)));
+                } else {
+                    num = q->column_int(0);
+                }
+                num += side == queue_side::back ? 1 : -1;
+            }
+            q->reset();
+            db_key key = db_key::integer(num);
+            if (prefix) {
+                char digits[32];
+                std::snprintf(digits, sizeof digits, "%015lld", static_cast<long long>(num));
+                key = db_key::text(std::string(*prefix) + "-" + digits);
+            }
+            const std::optional<double> expire_time = expiry_from(opts.expire, now);
+            insert_row(c, key.ref(), now, expire_time, opts.tag, pv);
+            cull(c, txn, now);
+            return key;
+        });
+    }
+
+    /// Removes and returns the entry at the `side` of the queue `prefix`; empty when it is empty.
+    std::optional<cache_entry> pull(std::optional<std::string_view> prefix = std::nullopt,
+                                    queue_side side = queue_side::front) {
+        return queue_take(prefix, side, true);
+    }
+    /// Returns the entry at the `side` of the queue `prefix` without removing it.
+    std::optional<cache_entry> peek(std::optional<std::string_view> prefix = std::nullopt,
+                                    queue_side side = queue_side::front) {
+        return queue_take(prefix, side, false);
+    }
+
+    /// Opens the value under `key` as a stream: its `.val` file for file-backed bytes (no copy in
+    /// memory), an in-memory stream for inline bytes.
+    /// @throws key_not_found when missing; value_type_error when the value is not bytes.
+    std::unique_ptr<std::istream> read(key_ref key) {
+        auto row = with_connection([&](sqlite_connection& c) {
+            auto q = select_live(c, key);
+            std::optional<std::pair<std::int64_t, std::string>> r;
+            if (q->step()) {
+                const auto mode = q->column_int(3);
+                if (mode == static_cast<std::int64_t>(value_mode::binary)) {
+                    r.emplace(mode, std::string(q->column_text(4)));
+                } else if (mode == static_cast<std::int64_t>(value_mode::raw) &&
+                           q->column_type(5) == SQLITE_BLOB) {
+                    r.emplace(mode, std::string(q->column_blob(5)));
+                } else {
+                    throw value_type_error("flytecache: sqlite_store '" + state_->db_path +
+                                           "': key " + key.describe() +
+                                           " does not hold bytes; read() streams bytes only");
+                }
+            }
+            return r;
+        });
+        if (!row) {
+            throw key_not_found("flytecache: sqlite_store '" + state_->db_path + "': key " +
+                                key.describe() + " not found");
+        }
+        if (row->first == static_cast<std::int64_t>(value_mode::binary)) {
+            auto file = std::make_unique<std::ifstream>(state_->dir / row->second, std::ios::binary);
+            if (!*file) {
+                throw key_not_found("flytecache: sqlite_store '" + state_->db_path + "': key " +
+                                    key.describe() + ": its value file " + row->second +
+                                    " is missing");
+            }
+            return file;
+        }
+        return std::make_unique<std::istringstream>(std::move(row->second), std::ios::binary);
+    }
+
+    /// The current value of a setting, re-read from the Settings table (diskcache's `reset(key)`).
+    /// @throws invalid_argument for a name the table does not have.
+    setting_value reset(std::string_view name) {
+        auto v = with_connection([&](sqlite_connection& c) { return read_setting(c, name); });
+        if (!v) {
+            throw invalid_argument("flytecache: sqlite_store: unknown setting '" + std::string(name) + "'");
+        }
+        state_->apply_in_memory(name, *v);
+        return *v;
+    }
+    /// Sets a setting in the Settings table and in this store (diskcache's `reset(key, value)`);
+    /// `sqlite_*` settings also run their PRAGMA on this store's connections.
+    setting_value reset(std::string_view name, setting_value value) {
+        state_->validate_setting(name, value);
+        with_connection([&](sqlite_connection& c) {
+            auto q = use(c, stmt::update_setting, "UPDATE Settings SET value = ? WHERE key = ?");
+            bind_setting(*q, 1, value);
+            q->bind_text(2, name);
+            q->run();
+            return 0;
+        });
+        state_->apply_in_memory(name, value);
+        if (name.starts_with("sqlite_")) {
+            state_->settings_generation.fetch_add(1);
+        }
+        if (name == "eviction_policy") {
+            with_connection([&](sqlite_connection& c) {
+                create_policy_index(c, state_->policy.load());
+                return 0;
+            });
+        }
+        return value;
+    }
+
+    /// Wraps `f` so its results are cached here under `name` (diskcache's `memoize`); see
+    /// `flytecache::memoize`. This store must outlive the returned callable.
+    template <class F>
+    [[nodiscard]] auto memoize(std::string name, F&& f, memoize_options opts = {}) {
+        return ::flytecache::memoize(*this, std::move(name), std::forward<F>(f), std::move(opts));
+    }
+
+    /// Closes the idle connections of this store; later calls open new ones.
+    void close() { state_->close_idle(); }
+
+    // --- reserving_store -------------------------------------------------------------------------
+
+    /// Takes or renews the reservation of `key` for `owner` for `ttl`; see `reserving_store`.
+    bool try_reserve(std::string_view key, std::string_view owner, float_seconds ttl) {
+        state_->ensure_reservations();
+        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame&) {
+            const double now = detail::unix_now();
+            auto q = use(c, stmt::reserve,
+                         "INSERT INTO flytecache_reservations(key, owner, expire_time) VALUES (?1, "
+                         "?2, ?3) ON CONFLICT(key) DO UPDATE SET owner = excluded.owner, "
+                         "expire_time = excluded.expire_time WHERE owner = excluded.owner OR "
+                         "expire_time <= ?4");
+            q->bind_text(1, key);
+            q->bind_text(2, owner);
+            q->bind(3, now + ttl.count());
+            q->bind(4, now);
+            q->run();
+            return c.changes() == 1;
+        });
+    }
+    /// Gives up `owner`'s reservation of `key`; `true` if `owner` held it.
+    bool release(std::string_view key, std::string_view owner) {
+        state_->ensure_reservations();
+        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame&) {
+            auto q = use(c, stmt::unreserve,
+                         "DELETE FROM flytecache_reservations WHERE key = ? AND owner = ?");
+            q->bind_text(1, key);
+            q->bind_text(2, owner);
+            q->run();
+            return c.changes() == 1;
+        });
+    }
+
+private:
+    using sqlite_connection = detail::sqlite::connection;
+
+    // Statement ids for the per-connection statement cache.
+    struct stmt {
+        enum : std::size_t {
+            select_live, select_for_write,
+            upsert, insert, delete_rowid, expired_filenames, expired_delete, page_count,
+            read_setting, update_setting, stat_hit, stat_miss, select_incr, touch_update,
+            expire_batch, evict_batch, clear_batch, iter_first_asc, iter_first_desc, iter_next_asc,
+            iter_next_desc, peekitem_last, peekitem_first, push_back, push_front, queue_front,
+            queue_back, reserve, unreserve, select_touch, begin, commit, rollback,
+            access_update_first,                       // + eviction_policy (4 slots)
+            cull_select_first = access_update_first + 4, // + eviction_policy (4 slots)
+            cull_delete_first = cull_select_first + 4,   // + eviction_policy (4 slots)
+            incr_update_first = cull_delete_first + 4,   // + eviction_policy (4 slots)
+            end = incr_update_first + 4,
+        };
+    };
+    static_assert(stmt::end <= sqlite_connection::max_statements);
+
+    struct state {
+        explicit state(options o) : opts(std::move(o)) {
+            if (opts.directory.empty()) {
+                throw invalid_argument("flytecache: sqlite_store: options.directory is empty; give "
+                                       "the cache directory (flytekit's is ~/.flyte/local-cache)");
+            }
+            dir = opts.directory;
+            db_path = (dir / "cache.db").string();
+            const double ms = std::clamp(opts.timeout.count() * 1000.0, 0.0, 2147483647.0);
+            busy_ms = static_cast<int>(ms);
+        }
+        state(const state&) = delete;
+        state& operator=(const state&) = delete;
+        ~state() {
+            std::lock_guard lock(mutex);
+            if (generation != detail::current_fork_generation()) {
+                for (auto& c : idle) {
+                    c->abandon();
+                }
+            }
+        }
+
+        options opts;
+        std::filesystem::path dir;
+        std::string db_path;
+        int busy_ms = 60000;
+        std::int64_t page_size = 4096;
+
+        std::atomic<bool> statistics{false};
+        std::atomic<eviction_policy> policy{eviction_policy::least_recently_stored};
+        std::atomic<std::int64_t> size_limit{detail::diskcache_defaults::size_limit};
+        std::atomic<std::int64_t> cull_limit{detail::diskcache_defaults::cull_limit};
+        std::atomic<std::int64_t> min_file_size{detail::diskcache_defaults::disk_min_file_size};
+        std::atomic<unsigned> settings_generation{0};
+        std::atomic<bool> reservations_ready{false};
+
+        std::mutex mutex; // guards idle, generation and sqlite_pragmas
+        std::vector<std::unique_ptr<sqlite_connection>> idle;
+        unsigned generation = detail::current_fork_generation(); // the fork generation of `idle`
+        std::map<std::string, setting_value, std::less<>> sqlite_pragmas;
+
+        std::unique_ptr<sqlite_connection> open_connection() {
+            auto c = std::make_unique<sqlite_connection>(db_path, busy_ms);
+            apply_pragmas(*c);
+            return c;
+        }
+        void apply_pragmas(sqlite_connection& c) {
+            std::map<std::string, setting_value, std::less<>> pragmas;
+            {
+                std::lock_guard lock(mutex);
+                pragmas = sqlite_pragmas;
+            }
+            for (const auto& [name, value] : pragmas) {
+                // journal_mode and auto_vacuum are properties of the file, set once in initialize.
+                if (name == "sqlite_journal_mode" || name == "sqlite_auto_vacuum") {
+                    continue;
+                }
+                c.exec("PRAGMA " + name.substr(7) + " = " + setting_sql(value));
+            }
+        }
+
+        void initialize() {
+            std::error_code ec;
+            std::filesystem::create_directories(dir, ec);
+            if (!std::filesystem::is_directory(dir)) {
+                throw store_error("flytecache: sqlite_store: cache directory '" + dir.string() +
+                                  "' does not exist and could not be created" +
+                                  (ec ? ": " + ec.message() : std::string()));
+            }
+            sqlite_connection c(db_path, busy_ms);
+            // Settings precedence as in diskcache: defaults < stored < given.
+            std::map<std::string, setting_value, std::less<>> sets = default_settings();
+            {
+                detail::sqlite::statement probe(
+                    c.handle(), "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'Settings'",
+                    c.path());
+                if (probe.step()) {
+                    probe.reset();
+                    detail::sqlite::statement q(c.handle(), "SELECT key, value FROM Settings", c.path());
+                    while (q.step()) {
+                        sets[std::string(q.column_text(0))] = column_setting(q, 1);
+                    }
+                }
+            }
+            for (auto& [name, value] : given_settings()) {
+                sets[name] = std::move(value);
+            }
+            for (const char* meta : {"count", "size", "hits", "misses"}) {
+                sets.erase(meta);
+            }
+            for (const auto& [name, value] : sets) {
+                validate_setting(name, value);
+            }
+            // PRAGMAs first: auto_vacuum only takes effect before the first table exists.
+            for (const auto& [name, value] : sets) {
+                if (name.starts_with("sqlite_")) {
+                    const std::string pragma = name.substr(7);
+                    detail::sqlite::statement cur(c.handle(), "PRAGMA " + pragma, c.path());
+                    const bool same = cur.step() && column_setting(cur, 0) == normalized_pragma(value);
+                    cur.reset();
+                    if (!same) {
+                        detail::sqlite::statement set_pragma(
+                            c.handle(), "PRAGMA " + pragma + " = " + setting_sql(value), c.path());
+                        set_pragma.run();
+                    }
+                }
+            }
+            c.exec("CREATE TABLE IF NOT EXISTS Settings ( key TEXT NOT NULL UNIQUE, value)");
+            c.exec("BEGIN IMMEDIATE");
+            try {
+                for (const auto& [name, value] : sets) {
+                    detail::sqlite::statement q(c.handle(), "INSERT OR REPLACE INTO Settings VALUES (?, ?)",
+                                                c.path());
+                    q.bind_text(1, name);
+                    bind_setting(q, 2, value);
+                    q.run();
+                    apply_in_memory(name, value);
+                }
+                for (const char* meta : {"count", "size", "hits", "misses"}) {
+                    detail::sqlite::statement q(c.handle(), "INSERT OR IGNORE INTO Settings VALUES (?, 0)",
+                                                c.path());
+                    q.bind_text(1, meta);
+                    q.run();
+                }
+                c.exec("COMMIT");
+            } catch (...) {
+                sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+                throw;
+            }
+            {
+                detail::sqlite::statement q(c.handle(), "PRAGMA page_size", c.path());
+                if (q.step()) {
+                    page_size = q.column_int(0);
+                }
+            }
+            // The schema text is diskcache's, so `sqlite3 cache.db .schema` reads the same for
+            // caches created by either side.
+            c.exec("CREATE TABLE IF NOT EXISTS Cache ( rowid INTEGER PRIMARY KEY, key BLOB, raw "
+                   "INTEGER, store_time REAL, expire_time REAL, access_time REAL, access_count "
+                   "INTEGER DEFAULT 0, tag BLOB, size INTEGER DEFAULT 0, mode INTEGER DEFAULT 0, "
+                   "filename TEXT, value BLOB)");
+            c.exec("CREATE UNIQUE INDEX IF NOT EXISTS Cache_key_raw ON Cache(key, raw)");
+            c.exec("CREATE INDEX IF NOT EXISTS Cache_expire_time ON Cache (expire_time)");
+            create_policy_index(c, policy.load());
+            c.exec("CREATE TRIGGER IF NOT EXISTS Settings_count_insert AFTER INSERT ON Cache FOR "
+                   "EACH ROW BEGIN UPDATE Settings SET value = value + 1 WHERE key = \"count\"; END");
+            c.exec("CREATE TRIGGER IF NOT EXISTS Settings_count_delete AFTER DELETE ON Cache FOR "
+                   "EACH ROW BEGIN UPDATE Settings SET value = value - 1 WHERE key = \"count\"; END");
+            c.exec("CREATE TRIGGER IF NOT EXISTS Settings_size_insert AFTER INSERT ON Cache FOR "
+                   "EACH ROW BEGIN UPDATE Settings SET value = value + NEW.size WHERE key = "
+                   "\"size\"; END");
+            c.exec("CREATE TRIGGER IF NOT EXISTS Settings_size_update AFTER UPDATE ON Cache FOR "
+                   "EACH ROW BEGIN UPDATE Settings SET value = value + NEW.size - OLD.size WHERE "
+                   "key = \"size\"; END");
+            c.exec("CREATE TRIGGER IF NOT EXISTS Settings_size_delete AFTER DELETE ON Cache FOR "
+                   "EACH ROW BEGIN UPDATE Settings SET value = value - OLD.size WHERE key = "
+                   "\"size\"; END");
+            const auto tag_index = std::get_if<std::int64_t>(&sets["tag_index"]);
+            if (tag_index != nullptr && *tag_index != 0) {
+                c.exec("CREATE INDEX IF NOT EXISTS Cache_tag_rowid ON Cache(tag, rowid)");
+            } else {
+                c.exec("DROP INDEX IF EXISTS Cache_tag_rowid");
+            }
+        }
+
+        std::map<std::string, setting_value, std::less<>> default_settings() const {
+            using d = detail::diskcache_defaults;
+            return {
+                {"statistics", std::int64_t{0}},
+                {"tag_index", std::int64_t{0}},
+                {"eviction_policy", std::string("least-recently-stored")},
+                {"size_limit", d::size_limit},
+                {"cull_limit", d::cull_limit},
+                {"sqlite_auto_vacuum", d::sqlite_auto_vacuum},
+                {"sqlite_cache_size", d::sqlite_cache_size},
+                {"sqlite_journal_mode", std::string("wal")},
+                {"sqlite_mmap_size", d::sqlite_mmap_size},
+                {"sqlite_synchronous", d::sqlite_synchronous},
+                {"disk_min_file_size", d::disk_min_file_size},
+                {"disk_pickle_protocol", d::disk_pickle_protocol},
+            };
+        }
+        std::vector<std::pair<std::string, setting_value>> given_settings() const {
+            std::vector<std::pair<std::string, setting_value>> out;
+            auto add_int = [&](const char* name, const std::optional<std::int64_t>& v) {
+                if (v) {
+                    out.emplace_back(name, *v);
+                }
+            };
+            add_int("size_limit", opts.size_limit);
+            add_int("cull_limit", opts.cull_limit);
+            if (opts.eviction_policy) {
+                out.emplace_back("eviction_policy", std::string(to_string(*opts.eviction_policy)));
+            }
+            if (opts.statistics) {
+                out.emplace_back("statistics", std::int64_t{*opts.statistics ? 1 : 0});
+            }
+            if (opts.tag_index) {
+                out.emplace_back("tag_index", std::int64_t{*opts.tag_index ? 1 : 0});
+            }
+            add_int("disk_min_file_size", opts.min_file_size);
+            add_int("disk_pickle_protocol", opts.pickle_protocol);
+            add_int("sqlite_cache_size", opts.sqlite_cache_size);
+            add_int("sqlite_mmap_size", opts.sqlite_mmap_size);
+            add_int("sqlite_synchronous", opts.sqlite_synchronous);
+            add_int("sqlite_auto_vacuum", opts.sqlite_auto_vacuum);
+            if (opts.sqlite_journal_mode) {
+                out.emplace_back("sqlite_journal_mode", *opts.sqlite_journal_mode);
+            }
+            return out;
+        }
+
+        void validate_setting(std::string_view name, const setting_value& value) const {
+            auto need_int = [&] {
+                if (!std::holds_alternative<std::int64_t>(value)) {
+                    throw invalid_argument("flytecache: sqlite_store: setting '" + std::string(name) +
+                                           "' must be an integer");
+                }
+            };
+            if (name == "eviction_policy") {
+                const auto* s = std::get_if<std::string>(&value);
+                if (s == nullptr) {
+                    throw invalid_argument("flytecache: sqlite_store: setting 'eviction_policy' "
+                                           "must be a string");
+                }
+                (void)parse_eviction_policy(*s);
+            } else if (name == "size_limit" || name == "cull_limit" || name == "disk_min_file_size" ||
+                       name == "statistics" || name == "tag_index") {
+                need_int();
+                if (std::get<std::int64_t>(value) < 0) {
+                    throw invalid_argument("flytecache: sqlite_store: setting '" + std::string(name) +
+                                           "' must not be negative");
+                }
+            } else if (name == "sqlite_journal_mode") {
+                const auto* s = std::get_if<std::string>(&value);
+                static constexpr std::string_view modes[] = {"delete", "truncate", "persist",
+                                                             "memory", "wal", "off"};
+                if (s == nullptr || std::find(std::begin(modes), std::end(modes), lowercase(*s)) ==
+                                        std::end(modes)) {
+                    throw invalid_argument("flytecache: sqlite_store: setting 'sqlite_journal_mode' "
+                                           "must be one of delete, truncate, persist, memory, wal, off");
+                }
+            } else if (name.starts_with("sqlite_")) {
+                need_int(); // keeps PRAGMA text built from settings free of anything but numbers
+            }
+        }
+
+        void apply_in_memory(std::string_view name, const setting_value& value) {
+            const auto* i = std::get_if<std::int64_t>(&value);
+            if (name == "statistics" && i != nullptr) {
+                statistics.store(*i != 0);
+            } else if (name == "eviction_policy") {
+                if (const auto* s = std::get_if<std::string>(&value)) {
+                    policy.store(parse_eviction_policy(*s));
+                }
+            } else if (name == "size_limit" && i != nullptr) {
+                size_limit.store(*i);
+            } else if (name == "cull_limit" && i != nullptr) {
+                cull_limit.store(*i);
+            } else if (name == "disk_min_file_size" && i != nullptr) {
+                min_file_size.store(*i);
+            } else if (name.starts_with("sqlite_")) {
+                std::lock_guard lock(mutex);
+                sqlite_pragmas[std::string(name)] = value;
+            }
+        }
+
+        void ensure_reservations() {
+            if (reservations_ready.load(std::memory_order_acquire)) {
+                return;
+            }
+            sqlite_connection c(db_path, busy_ms);
+            c.exec("CREATE TABLE IF NOT EXISTS flytecache_reservations ( key TEXT PRIMARY KEY, "
+                   "owner TEXT NOT NULL, expire_time REAL NOT NULL)");
+            reservations_ready.store(true, std::memory_order_release);
+        }
+
+        void close_idle() {
+            std::vector<std::unique_ptr<sqlite_connection>> closing;
+            std::lock_guard lock(mutex);
+            closing.swap(idle);
+            if (generation != detail::current_fork_generation()) {
+                for (auto& c : closing) {
+                    c->abandon();
+                }
+            }
+        }
+    };
+
+    // A pooled connection for the duration of one operation (or the thread's open transaction).
+    class lease {
+    public:
+        explicit lease(state& s) : s_(s) {
+            {
+                std::lock_guard lock(s.mutex);
+                if (const unsigned g = detail::current_fork_generation(); s.generation != g) {
+                    // A forked child must not touch the parent's connections (nor close them).
+                    for (auto& c : s.idle) {
+                        c->abandon();
+                    }
+                    s.idle.clear();
+                    s.generation = g;
+                }
+                if (!s.idle.empty()) {
+                    con_ = std::move(s.idle.back());
+                    s.idle.pop_back();
+                }
+            }
+            if (!con_) {
+                con_ = s.open_connection();
+                con_->generation = s.settings_generation.load();
+            } else if (const unsigned g = s.settings_generation.load(); con_->generation != g) {
+                s.apply_pragmas(*con_);
+                con_->generation = g;
+            }
+        }
+        lease(const lease&) = delete;
+        lease& operator=(const lease&) = delete;
+        ~lease() {
+            std::lock_guard lock(s_.mutex);
+            if (s_.generation == detail::current_fork_generation()) {
+                s_.idle.push_back(std::move(con_));
+            } else {
+                con_->abandon();
+            }
+        }
+        sqlite_connection& con() noexcept { return *con_; }
+
+    private:
+        state& s_;
+        std::unique_ptr<sqlite_connection> con_;
+    };
+
+    // A value ready to be written: numbers and short strings inline, long ones already in a file.
+    struct prepared_value {
+        value_mode mode = value_mode::raw;
+        value_ref::kind kind = value_ref::kind::bytes;
+        std::int64_t integer = 0;
+        double real = 0;
+        std::string_view inline_bytes{};
+        std::string filename{}; // relative to the directory, when mode is binary or text
+        std::int64_t size = 0;
+
+        static prepared_value integer_value(std::int64_t v) {
+            prepared_value p;
+            p.kind = value_ref::kind::integer;
+            p.integer = v;
+            return p;
+        }
+    };
+
+    template <class F>
+    std::invoke_result_t<F&&, sqlite_connection&> with_connection(F&& f) {
+        for (auto& frame : detail::sqlite_txn_frames) {
+            if (frame.owner == state_.get()) {
+                return std::forward<F>(f)(*frame.con);
+            }
+        }
+        lease l(*state_);
+        return std::forward<F>(f)(l.con());
+    }
+
+    // Runs `f(connection, frame)` in a write transaction (BEGIN IMMEDIATE … COMMIT), or inside the
+    // thread's open one. Files of replaced rows are removed only after the commit (a rollback
+    // keeps them referenced); files written for rows that roll back are removed.
+    template <class F>
+    std::invoke_result_t<F&&, sqlite_connection&, detail::sqlite_txn_frame&> write_transaction(F&& f) {
+        for (auto& frame : detail::sqlite_txn_frames) {
+            if (frame.owner == state_.get()) {
+                ++frame.depth;
+                struct undepth {
+                    detail::sqlite_txn_frame* fr;
+                    ~undepth() { --fr->depth; }
+                } guard{&frame};
+                return std::forward<F>(f)(*frame.con, frame);
+            }
+        }
+        lease l(*state_);
+        begin_immediate(l.con());
+        auto& frames = detail::sqlite_txn_frames;
+        frames.push_back({state_.get(), &l.con(), 1, {}, {}});
+        auto finish = [&](bool commit) {
+            auto it = std::find_if(frames.begin(), frames.end(),
+                                   [&](const auto& fr) { return fr.owner == state_.get(); });
+            detail::sqlite_txn_frame frame = std::move(*it);
+            frames.erase(it);
+            if (commit) {
+                try {
+                    use(l.con(), stmt::commit, "COMMIT")->run();
+                } catch (...) {
+                    rollback(l.con(), frame);
+                    throw;
+                }
+                for (const auto& file : frame.remove_after_commit) {
+                    remove_value_file(file);
+                }
+            } else {
+                rollback(l.con(), frame);
+            }
+        };
+        try {
+            if constexpr (std::is_void_v<decltype(std::forward<F>(f)(l.con(), frames.back()))>) {
+                std::forward<F>(f)(l.con(), frames.back());
+                finish(true);
+            } else {
+                std::invoke_result_t<F&&, sqlite_connection&, detail::sqlite_txn_frame&> result =
+                    std::forward<F>(f)(l.con(), frames.back());
+                finish(true);
+                return result;
+            }
+        } catch (...) {
+            if (std::any_of(frames.begin(), frames.end(),
+                            [&](const auto& fr) { return fr.owner == state_.get(); })) {
+                finish(false);
+            }
+            throw;
+        }
+    }
+
+    void rollback(sqlite_connection& c, const detail::sqlite_txn_frame& frame) noexcept {
+        // ROLLBACK only fails when no transaction is open, which is then the state we want.
+        sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+        for (const auto& file : frame.remove_on_rollback) {
+            remove_value_file(file);
+        }
+    }
+
+    void begin_immediate(sqlite_connection& c) {
+        for (;;) {
+            try {
+                auto q = use(c, stmt::begin, "BEGIN IMMEDIATE");
+                q->run();
+                return;
+            } catch (const timeout_error&) {
+                if (!state_->opts.retry) {
+                    throw;
+                }
+            }
+        }
+    }
+
+    static detail::sqlite::use use(sqlite_connection& c, std::size_t id, std::string_view sql) {
+        return detail::sqlite::use(c.prepared(id, sql));
+    }
+
+    // The live (unexpired) row of `key`: rowid, expire_time, tag, mode, filename, value. The
+    // caller steps it; one statement serves every lookup so each connection prepares it once.
+    static detail::sqlite::use select_live(sqlite_connection& c, const key_ref& key) {
+        auto q = use(c, stmt::select_live,
+                     "SELECT rowid, expire_time, tag, mode, filename, value FROM Cache WHERE key = "
+                     "? AND raw = 1 AND (expire_time IS NULL OR expire_time > ?)");
+        bind_key(*q, 1, key);
+        q->bind(2, detail::unix_now());
+        return q;
+    }
+
+    static void bind_key(detail::sqlite::statement& s, int index, const key_ref& key) {
+        switch (key.type()) {
+        case key_ref::kind::integer: s.bind(index, key.integer()); break;
+        case key_ref::kind::real: s.bind(index, key.real()); break;
+        case key_ref::kind::text: s.bind_text(index, key.bytes()); break;
+        case key_ref::kind::blob: s.bind_blob(index, key.bytes()); break;
+        }
+    }
+    static void bind_db_key(detail::sqlite::statement& s, int index, const db_key& key) {
+        switch (key.type()) {
+        case db_key::kind::integer: s.bind(index, key.as_integer()); break;
+        case db_key::kind::real: s.bind(index, key.as_real()); break;
+        case db_key::kind::text: s.bind_text(index, key.as_text()); break;
+        case db_key::kind::blob:
+        case db_key::kind::pickle: s.bind_blob(index, key.raw_bytes()); break;
+        }
+    }
+    static db_key key_of(const key_ref& key) {
+        switch (key.type()) {
+        case key_ref::kind::integer: return db_key::integer(key.integer());
+        case key_ref::kind::real: return db_key::real(key.real());
+        case key_ref::kind::text: return db_key::text(std::string(key.bytes()));
+        case key_ref::kind::blob: return db_key::blob(std::string(key.bytes()));
+        }
+        return {};
+    }
+    static db_key column_key(const detail::sqlite::statement& s, int key_col, int raw_col) {
+        const bool raw = s.column_int(raw_col) != 0;
+        switch (s.column_type(key_col)) {
+        case SQLITE_INTEGER: return db_key::integer(s.column_int(key_col));
+        case SQLITE_FLOAT: return db_key::real(s.column_double(key_col));
+        case SQLITE_TEXT: return db_key::text(std::string(s.column_text(key_col)));
+        default: {
+            std::string bytes(s.column_blob(key_col));
+            return raw ? db_key::blob(std::move(bytes)) : db_key::pickle(std::move(bytes));
+        }
+        }
+    }
+    static setting_value column_setting(const detail::sqlite::statement& s, int col) {
+        switch (s.column_type(col)) {
+        case SQLITE_INTEGER: return s.column_int(col);
+        case SQLITE_FLOAT: return s.column_double(col);
+        default: return std::string(s.column_text(col));
+        }
+    }
+    static void bind_setting(detail::sqlite::statement& s, int index, const setting_value& v) {
+        if (const auto* i = std::get_if<std::int64_t>(&v)) {
+            s.bind(index, *i);
+        } else if (const auto* d = std::get_if<double>(&v)) {
+            s.bind(index, *d);
+        } else {
+            s.bind_text(index, std::get<std::string>(v));
+        }
+    }
+    static std::string lowercase(std::string s) {
+        std::transform(s.begin(), s.end(), s.begin(),
+                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+        return s;
+    }
+    static setting_value normalized_pragma(const setting_value& v) {
+        if (const auto* s = std::get_if<std::string>(&v)) {
+            return lowercase(*s);
+        }
+        return v;
+    }
+    static std::string setting_sql(const setting_value& v) {
+        if (const auto* i = std::get_if<std::int64_t>(&v)) {
+            return std::to_string(*i);
+        }
+        if (const auto* d = std::get_if<double>(&v)) {
+            return std::to_string(*d);
+        }
+        return lowercase(std::get<std::string>(v)); // validated against a fixed list
+    }
+
+    static void create_policy_index(sqlite_connection& c, eviction_policy p) {
+        switch (p) {
+        case eviction_policy::none: break;
+        case eviction_policy::least_recently_stored:
+            c.exec("CREATE INDEX IF NOT EXISTS Cache_store_time ON Cache (store_time)");
+            break;
+        case eviction_policy::least_recently_used:
+            c.exec("CREATE INDEX IF NOT EXISTS Cache_access_time ON Cache (access_time)");
+            break;
+        case eviction_policy::least_frequently_used:
+            c.exec("CREATE INDEX IF NOT EXISTS Cache_access_count ON Cache (access_count)");
+            break;
+        }
+    }
+    static const char* cull_select_sql(eviction_policy p) {
+        switch (p) {
+        case eviction_policy::least_recently_used:
+            return "SELECT filename FROM Cache ORDER BY access_time LIMIT ?";
+        case eviction_policy::least_frequently_used:
+            return "SELECT filename FROM Cache ORDER BY access_count LIMIT ?";
+        default: return "SELECT filename FROM Cache ORDER BY store_time LIMIT ?";
+        }
+    }
+    static const char* cull_delete_sql(eviction_policy p) {
+        switch (p) {
+        case eviction_policy::least_recently_used:
+            return "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache ORDER BY access_time "
+                   "LIMIT ?)";
+        case eviction_policy::least_frequently_used:
+            return "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache ORDER BY access_count "
+                   "LIMIT ?)";
+        default:
+            return "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache ORDER BY store_time "
+                   "LIMIT ?)";
+        }
+    }
+    static const char* access_update_sql(eviction_policy p) {
+        return p == eviction_policy::least_recently_used
+                   ? "UPDATE Cache SET access_time = ? WHERE rowid = ?"
+                   : "UPDATE Cache SET access_count = access_count + 1 WHERE rowid = ?";
+    }
+    static const char* incr_update_sql(eviction_policy p) {
+        switch (p) {
+        case eviction_policy::least_recently_used:
+            return "UPDATE Cache SET store_time = ?1, value = ?2, access_time = ?4 WHERE rowid = ?3";
+        case eviction_policy::least_frequently_used:
+            return "UPDATE Cache SET store_time = ?1, value = ?2, access_count = access_count + 1 "
+                   "WHERE rowid = ?3";
+        default: return "UPDATE Cache SET store_time = ?1, value = ?2 WHERE rowid = ?3";
+        }
+    }
+
+    // --- reads -----------------------------------------------------------------------------------
+
+    // Reads a row's value from columns (expire_time, tag, mode, filename, value) starting at
+    // `first`. Empty when the value's file has gone (diskcache then reports a miss).
+    std::optional<cache_entry> read_row(const detail::sqlite::statement& q, int first, db_key key) const {
+        cache_entry e;
+        e.key = std::move(key);
+        if (!q.is_null(first)) {
+            e.expire_time = q.column_double(first);
+        }
+        switch (q.column_type(first + 1)) {
+        case SQLITE_NULL: break;
+        case SQLITE_INTEGER: e.tag = std::to_string(q.column_int(first + 1)); break;
+        case SQLITE_FLOAT: e.tag = std::to_string(q.column_double(first + 1)); break;
+        case SQLITE_TEXT: e.tag = std::string(q.column_text(first + 1)); break;
+        default: e.tag = std::string(q.column_blob(first + 1)); break;
+        }
+        const std::int64_t mode = q.column_int(first + 2);
+        const int file_col = first + 3;
+        const int value_col = first + 4;
+        auto file_bytes = [&]() -> std::optional<std::string> {
+            return read_value_file(std::string(q.column_text(file_col)));
+        };
+        switch (static_cast<value_mode>(mode)) {
+        case value_mode::raw:
+            switch (q.column_type(value_col)) {
+            case SQLITE_INTEGER: e.value = stored_value::integer(q.column_int(value_col)); break;
+            case SQLITE_FLOAT: e.value = stored_value::real(q.column_double(value_col)); break;
+            case SQLITE_TEXT:
+                e.value = stored_value::text(std::string(q.column_text(value_col)), false);
+                break;
+            case SQLITE_BLOB:
+                e.value = stored_value::bytes(std::string(q.column_blob(value_col)), false);
+                break;
+            default: throw damaged_row("a raw value that is NULL");
+            }
+            return e;
+        case value_mode::binary:
+        case value_mode::text:
+            if (q.is_null(file_col)) {
+                throw damaged_row("a file-backed value without a filename");
+            }
+            if (auto bytes = file_bytes()) {
+                e.value = static_cast<value_mode>(mode) == value_mode::binary
+                              ? stored_value::bytes(std::move(*bytes), true)
+                              : stored_value::text(std::move(*bytes), true);
+                return e;
+            }
+            return std::nullopt;
+        case value_mode::pickle:
+            if (q.is_null(value_col)) {
+                if (q.is_null(file_col)) {
+                    throw damaged_row("a pickle without value or filename");
+                }
+                if (auto bytes = file_bytes()) {
+                    e.value = stored_value::pickle(std::move(*bytes), true);
+                    return e;
+                }
+                return std::nullopt;
+            }
+            e.value = stored_value::pickle(std::string(q.column_blob(value_col)), false);
+            return e;
+        case value_mode::none: break;
+        }
+        throw damaged_row("unknown storage mode " + std::to_string(mode));
+    }
+
+    // The cache_store interface deals in bytes only; other kinds are read with get_entry.
+    void require_bytes(std::string_view key, const cache_entry& e) const {
+        if (e.value.type() != stored_value::kind::bytes) {
+            throw value_type_error("flytecache: sqlite_store '" + state_->db_path + "': key " +
+                                   key_ref(key).describe() + " holds " +
+                                   stored_value::name(e.value.type()) +
+                                   ", not bytes; read it with get_entry(key)");
+        }
+    }
+
+    static std::optional<double> expiry_from(const std::optional<float_seconds>& ttl, double now) {
+        if (!ttl) {
+            return std::nullopt;
+        }
+        if (std::isnan(ttl->count())) {
+            throw invalid_argument("flytecache: sqlite_store: an expiry of NaN seconds");
+        }
+        if (std::isinf(ttl->count()) && ttl->count() > 0) {
+            return std::nullopt; // never expires
+        }
+        return now + ttl->count();
+    }
+
+    store_error damaged_row(const std::string& what) const {
+        return store_error("flytecache: sqlite_store '" + state_->db_path + "': a Cache row holds " +
+                           what + "; the database was not written by diskcache or flytecache");
+    }
+
+    std::optional<cache_entry> lookup(const key_ref& key, bool with_key) {
+        const bool stats = state_->statistics.load(std::memory_order_relaxed);
+        const auto policy = state_->policy.load(std::memory_order_relaxed);
+        const bool updates = policy == eviction_policy::least_recently_used ||
+                             policy == eviction_policy::least_frequently_used;
+        auto run = [&](sqlite_connection& c) -> std::optional<std::pair<std::int64_t, std::optional<cache_entry>>> {
+            auto q = select_live(c, key);
+            if (!q->step()) {
+                return std::nullopt;
+            }
+            const std::int64_t rowid = q->column_int(0);
+            return std::pair{rowid, read_row(*q, 1, with_key ? key_of(key) : db_key())};
+        };
+        if (!stats && !updates) {
+            auto r = with_connection(run); // the fast path: one SELECT, no transaction
+            if (!r) {
+                return std::nullopt;
+            }
+            return std::move(r->second);
+        }
+        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame&) {
+            auto r = run(c);
+            const bool hit = r && r->second;
+            if (stats) {
+                auto u = use(c, hit ? stmt::stat_hit : stmt::stat_miss,
+                             hit ? "UPDATE Settings SET value = value + 1 WHERE key = 'hits'"
+                                 : "UPDATE Settings SET value = value + 1 WHERE key = 'misses'");
+                u->run();
+            }
+            if (!hit) {
+                return std::optional<cache_entry>();
+            }
+            if (updates) {
+                auto u = use(c, stmt::access_update_first + static_cast<std::size_t>(policy),
+                             access_update_sql(policy));
+                if (policy == eviction_policy::least_recently_used) {
+                    u->bind(1, detail::unix_now());
+                    u->bind(2, r->first);
+                } else {
+                    u->bind(1, r->first);
+                }
+                u->run();
+            }
+            return std::move(r->second);
+        });
+    }
+
+    std::optional<std::string> read_value_file(const std::string& relative) const {
+        const std::string path = (state_->dir / relative).string();
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            return std::nullopt;
+        }
+        std::string out;
+        struct ::stat st {};
+        if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+            out.reserve(static_cast<std::size_t>(st.st_size));
+        }
+        char buf[1 << 16];
+        for (;;) {
+            const ::ssize_t n = ::read(fd, buf, sizeof buf);
+            if (n < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                ::close(fd);
+                throw store_error("flytecache: sqlite_store: reading value file '" + path +
+                                  "': " + std::strerror(errno));
+            }
+            if (n == 0) {
+                break;
+            }
+            out.append(buf, static_cast<std::size_t>(n));
+        }
+        ::close(fd);
+        return out;
+    }
+
+    // --- writes ----------------------------------------------------------------------------------
+
+    prepared_value prepare(const value_ref& value) {
+        prepared_value p;
+        p.kind = value.type();
+        const auto min_file = static_cast<std::size_t>(state_->min_file_size.load(std::memory_order_relaxed));
+        switch (value.type()) {
+        case value_ref::kind::integer: p.integer = value.integer(); return p;
+        case value_ref::kind::real: p.real = value.real(); return p;
+        case value_ref::kind::text:
+            if (detail::utf8_length(value.bytes()) < min_file) {
+                p.inline_bytes = value.bytes();
+                return p;
+            }
+            p.mode = value_mode::text;
+            break;
+        case value_ref::kind::bytes:
+            if (value.bytes().size() < min_file) {
+                p.inline_bytes = value.bytes();
+                return p;
+            }
+            p.mode = value_mode::binary;
+            break;
+        }
+        p.filename = write_value_file(value.bytes());
+        p.size = static_cast<std::int64_t>(value.bytes().size());
+        return p;
+    }
+
+    // diskcache's naming: 16 random bytes in hex, two directory levels from the first four digits.
+    std::string write_value_file(std::string_view bytes) {
+        thread_local std::mt19937_64 rng{std::random_device{}()};
+        thread_local unsigned rng_generation = detail::current_fork_generation();
+        if (const unsigned g = detail::current_fork_generation(); rng_generation != g) {
+            rng.seed(std::random_device{}()); // a child must not repeat its parent's file names
+            rng_generation = g;
+        }
+        static constexpr char digits[] = "0123456789abcdef";
+        for (int attempt = 0;; ++attempt) {
+            std::string hex(32, '0');
+            for (int half = 0; half < 2; ++half) {
+                std::uint64_t r = rng();
+                for (int i = 0; i < 16; ++i) {
+                    hex[static_cast<std::size_t>(half * 16 + i)] = digits[r & 0xFU];
+                    r >>= 4U;
+                }
+            }
+            const std::string relative = hex.substr(0, 2) + "/" + hex.substr(2, 2) + "/" + hex.substr(4) + ".val";
+            const std::filesystem::path full = state_->dir / relative;
+            std::error_code ec;
+            std::filesystem::create_directories(full.parent_path(), ec);
+            const int fd = ::open(full.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+            if (fd < 0) {
+                if (attempt < 10 && (errno == EEXIST || errno == ENOENT)) {
+                    continue; // a name collision, or a concurrent cleanup removed the directory
+                }
+                throw store_error("flytecache: sqlite_store: cannot create value file '" +
+                                  full.string() + "': " + std::strerror(errno));
+            }
+            std::size_t done = 0;
+            while (done < bytes.size()) {
+                const ::ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+                if (n < 0) {
+                    if (errno == EINTR) {
+                        continue;
+                    }
+                    const int err = errno;
+                    ::close(fd);
+                    ::unlink(full.c_str());
+                    throw store_error("flytecache: sqlite_store: writing value file '" +
+                                      full.string() + "': " + std::strerror(err));
+                }
+                done += static_cast<std::size_t>(n);
+            }
+            if (::close(fd) != 0) {
+                const int err = errno;
+                ::unlink(full.c_str());
+                throw store_error("flytecache: sqlite_store: writing value file '" + full.string() +
+                                  "': " + std::strerror(err));
+            }
+            return relative;
+        }
+    }
+
+    // Removes a value file and its two directory levels if they became empty (never the cache
+    // directory itself), ignoring errors as diskcache does.
+    void remove_value_file(const std::string& relative) const {
+        const std::filesystem::path full = state_->dir / relative;
+        ::unlink(full.c_str());
+        std::filesystem::path d = full.parent_path();
+        for (int level = 0; level < 2 && d != state_->dir; ++level) {
+            if (::rmdir(d.c_str()) != 0) {
+                break;
+            }
+            d = d.parent_path();
+        }
+    }
+
+    static void track_new_file(detail::sqlite_txn_frame& txn, const prepared_value& p) {
+        if (!p.filename.empty()) {
+            txn.remove_on_rollback.push_back(p.filename);
+        }
+    }
+    static void schedule_removal(detail::sqlite_txn_frame& txn, const detail::sqlite::statement& q,
+                                 int filename_col) {
+        if (!q.is_null(filename_col)) {
+            txn.remove_after_commit.emplace_back(q.column_text(filename_col));
+        }
+    }
+
+    void bind_value(detail::sqlite::statement& s, int index, const prepared_value& p) {
+        if (!p.filename.empty()) {
+            s.bind_null(index);
+            return;
+        }
+        switch (p.kind) {
+        case value_ref::kind::integer: s.bind(index, p.integer); break;
+        case value_ref::kind::real: s.bind(index, p.real); break;
+        case value_ref::kind::text: s.bind_text(index, p.inline_bytes); break;
+        case value_ref::kind::bytes: s.bind_blob(index, p.inline_bytes); break;
+        }
+    }
+
+    void bind_row(detail::sqlite::statement& q, const key_ref& key, double now,
+                  std::optional<double> expire_time, std::optional<std::string_view> tag,
+                  const prepared_value& p) {
+        bind_key(q, 1, key);
+        q.bind(2, std::int64_t{1});
+        q.bind(3, now);
+        if (expire_time) {
+            q.bind(4, *expire_time);
+        } else {
+            q.bind_null(4);
+        }
+        if (tag) {
+            q.bind_text(5, *tag);
+        } else {
+            q.bind_null(5);
+        }
+        q.bind(6, p.size);
+        q.bind(7, static_cast<std::int64_t>(p.mode));
+        if (p.filename.empty()) {
+            q.bind_null(8);
+        } else {
+            q.bind_text(8, p.filename);
+        }
+        bind_value(q, 9, p);
+    }
+
+    // The UPSERT keeps the row (and its rowid, which orders peekitem) and fires diskcache's size
+    // triggers like its UPDATE does.
+    void upsert(sqlite_connection& c, const key_ref& key, double now, std::optional<double> expire_time,
+                std::optional<std::string_view> tag, const prepared_value& p) {
+        auto q = use(c, stmt::upsert,
+                     "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, "
+                     "access_count, tag, size, mode, filename, value) VALUES (?1, ?2, ?3, ?4, ?3, "
+                     "0, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(key, raw) DO UPDATE SET store_time = "
+                     "excluded.store_time, expire_time = excluded.expire_time, access_time = "
+                     "excluded.access_time, access_count = 0, tag = excluded.tag, size = "
+                     "excluded.size, mode = excluded.mode, filename = excluded.filename, value = "
+                     "excluded.value");
+        bind_row(*q, key, now, expire_time, tag, p);
+        q->run();
+    }
+    void insert_row(sqlite_connection& c, const key_ref& key, double now, std::optional<double> expire_time,
+                    std::optional<std::string_view> tag, const prepared_value& p) {
+        auto q = use(c, stmt::insert,
+                     "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, "
+                     "access_count, tag, size, mode, filename, value) VALUES (?1, ?2, ?3, ?4, ?3, "
+                     "0, ?5, ?6, ?7, ?8, ?9)");
+        bind_row(*q, key, now, expire_time, tag, p);
+        q->run();
+    }
+
+    void delete_rowid(sqlite_connection& c, std::int64_t rowid) {
+        auto d = use(c, stmt::delete_rowid, "DELETE FROM Cache WHERE rowid = ?");
+        d->bind(1, rowid);
+        d->run();
+    }
+
+    bool write(const key_ref& key, const value_ref& value, const write_options& opts, bool only_if_absent) {
+        const double now = detail::unix_now();
+        const std::optional<double> expire_time = expiry_from(opts.expire, now);
+        prepared_value p = prepare(value); // files are written before the transaction, as diskcache
+        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+                track_new_file(txn, p);
+                auto q = use(c, stmt::select_for_write,
+                             "SELECT rowid, filename, expire_time FROM Cache WHERE key = ? AND raw = 1");
+                bind_key(*q, 1, key);
+                if (q->step()) {
+                    if (only_if_absent && (q->is_null(2) || q->column_double(2) > now)) {
+                        q->reset();
+                        if (!p.filename.empty()) {
+                            std::erase(txn.remove_on_rollback, p.filename);
+                            txn.remove_after_commit.push_back(p.filename);
+                        }
+                        return false;
+                    }
+                    schedule_removal(txn, *q, 1);
+                }
+                q->reset();
+                upsert(c, key, now, expire_time, opts.tag, p);
+                cull(c, txn, now);
+                return true;
+            });
+    }
+
+    std::uint64_t volume(sqlite_connection& c) {
+        std::int64_t pages = 0;
+        {
+            auto q = use(c, stmt::page_count, "PRAGMA page_count");
+            if (q->step()) {
+                pages = q->column_int(0);
+            }
+        }
+        std::int64_t size = 0;
+        if (auto s = read_setting(c, "size")) {
+            if (const auto* i = std::get_if<std::int64_t>(&*s)) {
+                size = *i;
+            }
+        }
+        return static_cast<std::uint64_t>(std::max<std::int64_t>(0, state_->page_size * pages + size));
+    }
+
+    std::optional<setting_value> read_setting(sqlite_connection& c, std::string_view name) {
+        auto q = use(c, stmt::read_setting, "SELECT value FROM Settings WHERE key = ?");
+        q->bind_text(1, name);
+        if (!q->step()) {
+            return std::nullopt;
+        }
+        return column_setting(*q, 0);
+    }
+
+    // diskcache's per-write cull: up to cull_limit expired entries, then (if over the size limit)
+    // the policy's victims. Runs inside the write's transaction.
+    void cull(sqlite_connection& c, detail::sqlite_txn_frame& txn, double now) {
+        std::int64_t limit = state_->cull_limit.load(std::memory_order_relaxed);
+        if (limit == 0) {
+            return;
+        }
+        std::int64_t expired = 0;
+        {
+            auto q = use(c, stmt::expired_filenames,
+                         "SELECT filename FROM Cache WHERE expire_time IS NOT NULL AND expire_time "
+                         "< ? ORDER BY expire_time LIMIT ?");
+            q->bind(1, now);
+            q->bind(2, limit);
+            while (q->step()) {
+                ++expired;
+                schedule_removal(txn, *q, 0);
+            }
+        }
+        if (expired > 0) {
+            auto d = use(c, stmt::expired_delete,
+                         "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache WHERE "
+                         "expire_time IS NOT NULL AND expire_time < ? ORDER BY expire_time LIMIT ?)");
+            d->bind(1, now);
+            d->bind(2, limit);
+            d->run();
+            limit -= expired;
+            if (limit == 0) {
+                return;
+            }
+        }
+        const auto policy = state_->policy.load(std::memory_order_relaxed);
+        if (policy == eviction_policy::none ||
+            volume(c) < static_cast<std::uint64_t>(state_->size_limit.load(std::memory_order_relaxed))) {
+            return;
+        }
+        (void)evict_by_policy(c, txn, policy, limit);
+    }
+
+    std::size_t evict_by_policy(sqlite_connection& c, detail::sqlite_txn_frame& txn,
+                                eviction_policy policy, std::int64_t limit) {
+        std::size_t n = 0;
+        {
+            auto q = use(c, stmt::cull_select_first + static_cast<std::size_t>(policy),
+                         cull_select_sql(policy));
+            q->bind(1, limit);
+            while (q->step()) {
+                ++n;
+                schedule_removal(txn, *q, 0);
+            }
+        }
+        if (n > 0) {
+            auto d = use(c, stmt::cull_delete_first + static_cast<std::size_t>(policy),
+                         cull_delete_sql(policy));
+            d->bind(1, limit);
+            d->run();
+        }
+        return n;
+    }
+
+    // diskcache's batched select-then-delete loop (clear, evict, expire): each batch of up to 100
+    // rows is one short transaction; `cursor_col` is the column that advances the cursor (bound
+    // as parameter 1). `filename` is the last selected column.
+    template <class Bind>
+    std::size_t select_delete(std::size_t id, const char* sql, Bind&& bind_rest, int cursor_col,
+                              bool real_cursor = false) {
+        std::size_t count = 0;
+        std::int64_t cursor_int = 0;
+        double cursor_real = 0;
+        for (;;) {
+            const std::size_t n = write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+                std::vector<std::int64_t> rowids;
+                {
+                    auto q = use(c, id, sql);
+                    if (real_cursor) {
+                        q->bind(1, cursor_real);
+                    } else {
+                        q->bind(1, cursor_int);
+                    }
+                    bind_rest(*q);
+                    while (q->step()) {
+                        rowids.push_back(q->column_int(0));
+                        if (real_cursor) {
+                            cursor_real = q->column_double(cursor_col);
+                        } else {
+                            cursor_int = q->column_int(cursor_col);
+                        }
+                        schedule_removal(txn, *q, real_cursor ? 2 : 1);
+                    }
+                }
+                for (const auto rowid : rowids) {
+                    delete_rowid(c, rowid);
+                }
+                return rowids.size();
+            });
+            if (n == 0) {
+                return count;
+            }
+            count += n;
+        }
+    }
+
+    void bind_queue_bounds(detail::sqlite::statement& q, std::optional<std::string_view> prefix,
+                           const std::string& lo, const std::string& hi) {
+        if (prefix) {
+            q.bind_text(1, lo);
+            q.bind_text(2, hi);
+        } else {
+            q.bind(1, std::int64_t{0});
+            q.bind(2, std::int64_t{999999999999999});
+        }
+    }
+
+    std::optional<cache_entry> queue_take(std::optional<std::string_view> prefix, queue_side side,
+                                          bool remove) {
+        const std::string lo = prefix ? std::string(*prefix) + "-000000000000000" : "";
+        const std::string hi = prefix ? std::string(*prefix) + "-999999999999999" : "";
+        for (;;) {
+            std::optional<cache_entry> out;
+            bool empty = false;
+            std::string taken_file;
+            write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+                for (;;) {
+                    auto q = use(c, side == queue_side::front ? stmt::queue_front : stmt::queue_back,
+                                 side == queue_side::front
+                                     ? "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
+                                       "value FROM Cache WHERE ? < key AND key < ? AND raw = 1 "
+                                       "ORDER BY key ASC LIMIT 1"
+                                     : "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
+                                       "value FROM Cache WHERE ? < key AND key < ? AND raw = 1 "
+                                       "ORDER BY key DESC LIMIT 1");
+                    bind_queue_bounds(*q, prefix, lo, hi);
+                    if (!q->step()) {
+                        empty = true;
+                        return 0;
+                    }
+                    const std::int64_t rowid = q->column_int(0);
+                    const bool expired = !q->is_null(3) && q->column_double(3) < detail::unix_now();
+                    if (expired || remove) {
+                        if (!q->is_null(6)) {
+                            if (expired) {
+                                txn.remove_after_commit.emplace_back(q->column_text(6));
+                            } else {
+                                taken_file = std::string(q->column_text(6));
+                            }
+                        }
+                    }
+                    if (!expired) {
+                        out = read_row(*q, 3, column_key(*q, 1, 2));
+                    }
+                    q->reset();
+                    if (expired || remove) {
+                        delete_rowid(c, rowid);
+                    }
+                    if (!expired) {
+                        return 0;
+                    }
+                }
+            });
+            if (!taken_file.empty()) {
+                txn_safe_remove(taken_file);
+            }
+            if (empty) {
+                return std::nullopt;
+            }
+            if (out) {
+                return out;
+            }
+            // The entry's file had vanished: diskcache moves on to the next one.
+        }
+    }
+
+    void txn_safe_remove(const std::string& file) {
+        for (auto& frame : detail::sqlite_txn_frames) {
+            if (frame.owner == state_.get()) {
+                frame.remove_after_commit.push_back(file);
+                return;
+            }
+        }
+        remove_value_file(file);
+    }
+
+    void check_files(sqlite_connection& c, bool fix, check_report& report) {
+        std::set<std::string> known;
+        std::vector<std::int64_t> to_delete;
+        std::vector<std::pair<std::int64_t, std::int64_t>> to_resize;
+        {
+            detail::sqlite::statement q(c.handle(),
+                                        "SELECT rowid, size, filename FROM Cache WHERE filename IS NOT NULL",
+                                        c.path());
+            while (q.step()) {
+                const std::filesystem::path full = state_->dir / std::string(q.column_text(2));
+                known.insert(full.lexically_normal().string());
+                std::error_code ec;
+                const auto real = std::filesystem::file_size(full, ec);
+                if (!ec) {
+                    if (static_cast<std::int64_t>(real) != q.column_int(1)) {
+                        report.findings.push_back(
+                            {check_finding::kind::wrong_file_size,
+                             "wrong file size: " + full.string() + ", " + std::to_string(real) +
+                                 " != " + std::to_string(q.column_int(1))});
+                        to_resize.emplace_back(q.column_int(0), static_cast<std::int64_t>(real));
+                    }
+                    continue;
+                }
+                report.findings.push_back({check_finding::kind::file_not_found,
+                                           "file not found: " + full.string()});
+                to_delete.push_back(q.column_int(0));
+            }
+        }
+        if (fix) {
+            for (const auto& [rowid, size] : to_resize) {
+                detail::sqlite::statement u(c.handle(), "UPDATE Cache SET size = ? WHERE rowid = ?", c.path());
+                u.bind(1, size);
+                u.bind(2, rowid);
+                u.run();
+            }
+            for (const auto rowid : to_delete) {
+                delete_rowid(c, rowid);
+            }
+        }
+        std::error_code ec;
+        std::vector<std::filesystem::path> dirs;
+        for (auto it = std::filesystem::recursive_directory_iterator(state_->dir, ec);
+             !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+            const auto& p = it->path();
+            if (it->is_directory(ec)) {
+                dirs.push_back(p);
+                continue;
+            }
+            const std::string s = p.lexically_normal().string();
+            if (s.find("cache.db") != std::string::npos || known.count(s) != 0) {
+                continue;
+            }
+            report.findings.push_back({check_finding::kind::unknown_file, "unknown file: " + s});
+            if (fix) {
+                std::filesystem::remove(p, ec);
+                ec.clear();
+            }
+        }
+        // Deepest first, so a directory emptied by removing its only subdirectory is seen empty.
+        std::sort(dirs.begin(), dirs.end(), [](const auto& a, const auto& b) {
+            return a.string().size() > b.string().size();
+        });
+        for (const auto& d : dirs) {
+            if (std::filesystem::is_empty(d, ec) && !ec) {
+                report.findings.push_back({check_finding::kind::empty_directory,
+                                           "empty directory: " + d.string()});
+                if (fix) {
+                    std::filesystem::remove(d, ec);
+                }
+            }
+            ec.clear();
+        }
+    }
+
+    void check_counter(sqlite_connection& c, bool fix, check_report& report, const char* name,
+                       const char* count_sql, check_finding::kind kind, const char* label) {
+        std::int64_t actual = 0;
+        {
+            detail::sqlite::statement q(c.handle(), count_sql, c.path());
+            if (q.step()) {
+                actual = q.column_int(0);
+            }
+        }
+        std::int64_t recorded = 0;
+        if (auto v = read_setting(c, name)) {
+            if (const auto* i = std::get_if<std::int64_t>(&*v)) {
+                recorded = *i;
+            }
+        }
+        if (recorded != actual) {
+            report.findings.push_back({kind, std::string(label) + "; " + std::to_string(recorded) +
+                                                 " != " + std::to_string(actual)});
+            if (fix) {
+                detail::sqlite::statement u(c.handle(), "UPDATE Settings SET value = ? WHERE key = ?", c.path());
+                u.bind(1, actual);
+                u.bind_text(2, name);
+                u.run();
+            }
+        }
+    }
+
+    std::unique_ptr<state> state_;
+};
+
+static_assert(cache_store<sqlite_store>);
+static_assert(expiring_store<sqlite_store>);
+static_assert(tagged_store<sqlite_store>);
+static_assert(bounded_store<sqlite_store>);
+static_assert(statistics_store<sqlite_store>);
+static_assert(reserving_store<sqlite_store>);
+static_assert(ttl_reporting_store<sqlite_store>);
+
+FLYTECACHE_NAMESPACE_END

@@ -1,0 +1,636 @@
+// flytecache — tests: sqlite_store's diskcache format, API, eviction, transactions and failures
+// SPDX-License-Identifier: MIT
+#include <flytecache/store/sqlite_store.hpp>
+
+#include <flytecache/store/memory_store.hpp>
+#include <flytecache/store/tiered_store.hpp>
+
+#include "../support/store_conformance.hpp"
+#include "../support/temp_dir.hpp"
+
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fc = flytecache;
+using namespace std::chrono_literals;
+using flytecache_test::temp_dir;
+
+namespace {
+
+// Reads a database with the plain SQLite API, the way a third party (or Python) sees it.
+std::vector<std::vector<std::string>> rows(const std::filesystem::path& dir, const std::string& sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((dir / "cache.db").c_str(), &db) == SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE_MESSAGE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK, sqlite3_errmsg(db));
+    std::vector<std::vector<std::string>> out;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        std::vector<std::string> row;
+        for (int i = 0; i < sqlite3_column_count(st); ++i) {
+            const auto type = sqlite3_column_type(st, i);
+            if (type == SQLITE_NULL) {
+                row.emplace_back("NULL");
+            } else {
+                const auto* p = reinterpret_cast<const char*>(sqlite3_column_blob(st, i));
+                row.emplace_back(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(st, i)));
+            }
+        }
+        out.push_back(std::move(row));
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return out;
+}
+
+void exec(const std::filesystem::path& dir, const std::string& sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((dir / "cache.db").c_str(), &db) == SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+    const std::string message = err ? err : "";
+    sqlite3_free(err);
+    sqlite3_close(db);
+    REQUIRE_MESSAGE(rc == SQLITE_OK, message);
+}
+
+std::string setting(const std::filesystem::path& dir, const std::string& key) {
+    auto r = rows(dir, "SELECT value FROM Settings WHERE key = '" + key + "'");
+    REQUIRE(r.size() == 1);
+    return r[0][0];
+}
+
+std::size_t count_val_files(const std::filesystem::path& dir) {
+    std::size_t n = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+        n += e.path().extension() == ".val" ? 1U : 0U;
+    }
+    return n;
+}
+
+// diskcache's names: "xx/yy/" + 28 hex digits + ".val".
+bool is_value_file_name(const std::string& name) {
+    if (name.size() != 2 + 1 + 2 + 1 + 28 + 4 || name[2] != '/' || name[5] != '/' ||
+        name.substr(34) != ".val") {
+        return false;
+    }
+    const std::string hex = name.substr(0, 2) + name.substr(3, 2) + name.substr(6, 28);
+    return hex.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+} // namespace
+
+namespace {
+
+// A store in a directory of its own that goes away with it.
+struct scratch_sqlite_store {
+    temp_dir dir{"conf"};
+    fc::sqlite_store store{dir.path()};
+};
+
+} // namespace
+
+TEST_CASE("sqlite_store passes the cache_store conformance suite") {
+    flytecache_test::check_store_conformance([] { return std::make_unique<scratch_sqlite_store>(); });
+}
+
+TEST_CASE("memory_store in front of sqlite_store passes the conformance suite") {
+    struct scratch_tiered {
+        temp_dir dir{"tiered"};
+        fc::tiered_store<fc::memory_store, fc::sqlite_store> store{fc::memory_store{}, fc::sqlite_store(dir.path())};
+    };
+    flytecache_test::check_store_conformance([] { return std::make_unique<scratch_tiered>(); });
+}
+
+TEST_CASE("sqlite_store creates diskcache's schema and default settings") {
+    temp_dir dir("schema");
+    fc::sqlite_store store(dir.path());
+    auto objects = rows(dir.path(), "SELECT type, name FROM sqlite_master ORDER BY type, name");
+    std::vector<std::string> names;
+    for (auto& r : objects) {
+        names.push_back(r[0] + " " + r[1]);
+    }
+    // Exactly what diskcache 5.x creates with its default (least-recently-stored) policy.
+    CHECK(names == std::vector<std::string>{
+                       "index Cache_expire_time", "index Cache_key_raw", "index Cache_store_time",
+                       "index sqlite_autoindex_Settings_1", "table Cache", "table Settings",
+                       "trigger Settings_count_delete", "trigger Settings_count_insert",
+                       "trigger Settings_size_delete", "trigger Settings_size_insert",
+                       "trigger Settings_size_update"});
+    CHECK(setting(dir.path(), "size_limit") == "1073741824");
+    CHECK(setting(dir.path(), "cull_limit") == "10");
+    CHECK(setting(dir.path(), "eviction_policy") == "least-recently-stored");
+    CHECK(setting(dir.path(), "statistics") == "0");
+    CHECK(setting(dir.path(), "tag_index") == "0");
+    CHECK(setting(dir.path(), "sqlite_journal_mode") == "wal");
+    CHECK(setting(dir.path(), "disk_min_file_size") == "32768");
+    CHECK(setting(dir.path(), "count") == "0");
+    CHECK(rows(dir.path(), "PRAGMA journal_mode")[0][0] == "wal");
+    CHECK(rows(dir.path(), "PRAGMA auto_vacuum")[0][0] == "1");
+    CHECK(store.size_limit() == 1073741824U);
+}
+
+TEST_CASE("sqlite_store keeps diskcache's storage rules for keys and values") {
+    temp_dir dir("storage");
+    fc::sqlite_store store(dir.path());
+    const std::string small("a\0b", 3);
+    const std::string large(40000, 'x');
+    store.set("small", small);
+    store.set("large", large);
+    store.set("text", fc::text_view{"h\xc3\xa9llo"});
+    store.set(7, 42);
+    store.set(fc::blob_view{"\x01\x02"}, 2.5);
+
+    auto r = rows(dir.path(), "SELECT typeof(key), raw, mode, size, typeof(value), filename FROM Cache "
+                              "WHERE key = 'small'");
+    REQUIRE(r.size() == 1);
+    CHECK(r[0] == std::vector<std::string>{"text", "1", "1", "0", "blob", "NULL"});
+
+    r = rows(dir.path(), "SELECT mode, size, typeof(value), filename FROM Cache WHERE key = 'large'");
+    REQUIRE(r.size() == 1);
+    CHECK(r[0][0] == "2");
+    CHECK(r[0][1] == "40000");
+    CHECK(r[0][2] == "null");
+    CHECK(is_value_file_name(r[0][3]));
+    CHECK(std::filesystem::file_size(dir.path() / r[0][3]) == 40000U);
+
+    CHECK(rows(dir.path(), "SELECT typeof(value), mode FROM Cache WHERE key = 'text'")[0] ==
+          std::vector<std::string>{"text", "1"});
+    CHECK(rows(dir.path(), "SELECT typeof(key), typeof(value) FROM Cache WHERE key = 7")[0] ==
+          std::vector<std::string>{"integer", "integer"});
+    CHECK(rows(dir.path(), "SELECT typeof(key), typeof(value) FROM Cache WHERE key = x'0102'")[0] ==
+          std::vector<std::string>{"blob", "real"});
+
+    CHECK(store.get("small") == small);
+    CHECK(store.get("large") == large);
+    CHECK(store.get_entry("large")->value.in_file());
+    CHECK(store.get_entry("text")->value.as_text() == "h\xc3\xa9llo");
+    CHECK(store.get_entry(7)->value.as_integer() == 42);
+    CHECK(store.get_entry(fc::blob_view{"\x01\x02"})->value.as_real() == 2.5);
+    CHECK(setting(dir.path(), "count") == "5");
+    CHECK(setting(dir.path(), "size") == "40000");
+
+    // Replacing a file-backed value removes its file (after the commit) and its directories.
+    store.set("large", "now small");
+    CHECK(count_val_files(dir.path()) == 0);
+    CHECK(setting(dir.path(), "size") == "0");
+    CHECK(store.check().clean());
+}
+
+TEST_CASE("sqlite_store counts text length in code points, as Python's len(str)") {
+    temp_dir dir("text");
+    fc::sqlite_store store(fc::sqlite_store::options{.directory = dir.path(), .min_file_size = 4});
+    store.set("inline", fc::text_view{"\xc3\xa9\xc3\xa9\xc3\xa9"}); // 3 code points, 6 bytes
+    store.set("file", fc::text_view{"abcd"});
+    CHECK(rows(dir.path(), "SELECT mode FROM Cache WHERE key = 'inline'")[0][0] == "1");
+    CHECK(rows(dir.path(), "SELECT mode, size FROM Cache WHERE key = 'file'")[0] ==
+          std::vector<std::string>{"3", "4"});
+    CHECK(store.get_entry("file")->value.as_text() == "abcd");
+}
+
+TEST_CASE("sqlite_store reads pickled values only as raw bytes, with a clear error otherwise") {
+    temp_dir dir("pickle");
+    { fc::sqlite_store store(dir.path()); }
+    // A row as Python writes it for cache['p'] = {'a': 1}: mode 4, the pickle inline.
+    exec(dir.path(), "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, access_count, "
+                     "tag, size, mode, filename, value) VALUES ('p', 1, 0, NULL, 0, 0, NULL, 0, 4, "
+                     "NULL, x'80057d94')");
+    fc::sqlite_store store(dir.path());
+    try {
+        (void)store.get("p");
+        FAIL("expected value_type_error");
+    } catch (const fc::value_type_error& e) {
+        CHECK(std::string(e.what()).find("holds a Python pickle, not bytes") != std::string::npos);
+    }
+    auto e = store.get_entry("p");
+    REQUIRE(e);
+    CHECK(e->value.type() == fc::stored_value::kind::pickle);
+    CHECK(e->value.raw_bytes() == "\x80\x05\x7d\x94");
+    CHECK_THROWS_WITH_AS((void)e->value.as_bytes(), doctest::Contains("does not unpickle"),
+                         fc::value_type_error);
+}
+
+TEST_CASE("sqlite_store expiry: set with expire, touch, expire()") {
+    temp_dir dir("expire");
+    fc::sqlite_store store(dir.path());
+    store.set("short", "v", {.expire = 50ms});
+    store.set("long", "v", {.expire = 1h});
+    store.set("forever", "v");
+    CHECK(store.get("short") == "v");
+    const auto e = store.get_entry("long");
+    REQUIRE(e->expire_time);
+    CHECK(*e->expire_time > fc::detail::unix_now() + 3500);
+    std::this_thread::sleep_for(150ms);
+    CHECK_FALSE(store.get("short"));
+    CHECK_FALSE(store.contains("short"));
+    CHECK_FALSE(store.touch("short", 1h)); // expired: nothing to touch
+    CHECK(store.touch("long", 10ms));
+    std::this_thread::sleep_for(100ms);
+    CHECK_FALSE(store.get("long"));
+    CHECK(store.size() == 3); // expired rows stay until removed
+    CHECK(store.expire() == 2);
+    CHECK(store.size() == 1);
+    CHECK(store.touch("forever", std::nullopt));
+}
+
+TEST_CASE("sqlite_store tags: evict, tag index") {
+    temp_dir dir("tags");
+    fc::sqlite_store store(fc::sqlite_store::options{.directory = dir.path(), .tag_index = true});
+    CHECK(rows(dir.path(), "SELECT name FROM sqlite_master WHERE name = 'Cache_tag_rowid'").size() == 1);
+    for (int i = 0; i < 250; ++i) {
+        store.set("k" + std::to_string(i), "v", {.tag = i % 2 == 0 ? "even" : "odd"});
+    }
+    store.set("big", std::string(50000, 'b'), {.tag = "even"});
+    CHECK(store.get_entry("k1")->tag == "odd");
+    CHECK(store.evict("even") == 126);
+    CHECK(store.evict("even") == 0);
+    CHECK(store.size() == 125);
+    CHECK(count_val_files(dir.path()) == 0);
+    store.drop_tag_index();
+    CHECK(rows(dir.path(), "SELECT name FROM sqlite_master WHERE name = 'Cache_tag_rowid'").empty());
+    CHECK(setting(dir.path(), "tag_index") == "0");
+    CHECK(store.evict("odd") == 125);
+}
+
+TEST_CASE("sqlite_store add, pop, incr, decr") {
+    temp_dir dir("ops");
+    fc::sqlite_store store(dir.path());
+    CHECK(store.add("k", "first"));
+    CHECK_FALSE(store.add("k", "second"));
+    CHECK(store.get("k") == "first");
+    CHECK_FALSE(store.add("big", std::string(40000, 'z')) == false);
+    CHECK_FALSE(store.add("big", std::string(40000, 'y')));
+    CHECK(count_val_files(dir.path()) == 1); // the losing add's file is gone
+
+    auto popped = store.pop("big");
+    REQUIRE(popped);
+    CHECK(popped->value.as_bytes() == std::string(40000, 'z'));
+    CHECK_FALSE(store.pop("big"));
+    CHECK(count_val_files(dir.path()) == 0);
+
+    CHECK(store.incr("n") == 1);
+    CHECK(store.incr("n", 10) == 11);
+    CHECK(store.decr("n", 2) == 9);
+    CHECK(store.get_entry("n")->value.as_integer() == 9);
+    CHECK_THROWS_AS((void)store.incr("missing", 1, std::nullopt), fc::key_not_found);
+    CHECK(store.incr("from100", 1, 100) == 101);
+    CHECK_THROWS_WITH_AS((void)store.incr("k"), doctest::Contains("does not hold an integer"),
+                         fc::value_type_error);
+}
+
+TEST_CASE("sqlite_store incr is atomic across threads") {
+    temp_dir dir("incr");
+    fc::sqlite_store store(dir.path());
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < 100; ++i) {
+                store.incr("counter");
+            }
+        });
+    }
+    for (auto& th : threads) {
+        th.join();
+    }
+    CHECK(store.get_entry("counter")->value.as_integer() == 400);
+}
+
+TEST_CASE("sqlite_store eviction policies cull by their order") {
+    // A tiny size limit makes every write cull; the policy decides which entries go.
+    // Culling removes up to 10 entries per round (diskcache's batch), so 30 entries of 40 kB with
+    // a 600 kB limit leave the 10 the policy ranks highest.
+    auto fill = [](fc::sqlite_store& store) {
+        for (int i = 0; i < 30; ++i) {
+            store.set("k" + std::to_string(i), std::string(40000, 'a')); // in files
+            std::this_thread::sleep_for(1ms); // distinct store times
+        }
+    };
+    SUBCASE("least-recently-stored evicts the oldest writes") {
+        temp_dir dir("lrs");
+        fc::sqlite_store store(fc::sqlite_store::options{.directory = dir.path(), .size_limit = 600000});
+        fill(store);
+        CHECK_FALSE(store.contains("k0"));
+        CHECK(store.contains("k29"));
+        CHECK(store.volume() <= 600000 + 2 * 40000);
+    }
+    SUBCASE("least-recently-used keeps what was read") {
+        temp_dir dir("lru");
+        fc::sqlite_store store(fc::sqlite_store::options{
+            .directory = dir.path(), .size_limit = 1 << 30,
+            .eviction_policy = fc::eviction_policy::least_recently_used});
+        fill(store);
+        CHECK(store.get("k0")); // k0 is now the most recently used
+        store.reset("size_limit", std::int64_t{600000});
+        CHECK(store.cull() > 0);
+        CHECK(store.contains("k0"));
+        CHECK_FALSE(store.contains("k1"));
+        CHECK(rows(dir.path(), "SELECT name FROM sqlite_master WHERE name = 'Cache_access_time'").size() == 1);
+    }
+    SUBCASE("least-frequently-used keeps what was read often") {
+        temp_dir dir("lfu");
+        fc::sqlite_store store(fc::sqlite_store::options{
+            .directory = dir.path(), .size_limit = 1 << 30,
+            .eviction_policy = fc::eviction_policy::least_frequently_used});
+        fill(store);
+        for (int i = 0; i < 3; ++i) {
+            CHECK(store.get("k2"));
+        }
+        CHECK(rows(dir.path(), "SELECT access_count FROM Cache WHERE key = 'k2'")[0][0] == "3");
+        store.reset("size_limit", std::int64_t{600000});
+        CHECK(store.cull() > 0);
+        CHECK(store.contains("k2"));
+    }
+    SUBCASE("none never evicts by size") {
+        temp_dir dir("none");
+        fc::sqlite_store store(fc::sqlite_store::options{
+            .directory = dir.path(), .size_limit = 1000, .eviction_policy = fc::eviction_policy::none});
+        fill(store);
+        CHECK(store.size() == 30);
+        CHECK(store.cull() == 0);
+    }
+}
+
+TEST_CASE("sqlite_store statistics, settings and reset") {
+    temp_dir dir("stats");
+    fc::sqlite_store store(dir.path());
+    CHECK(store.stats() == fc::store_stats{0, 0}); // turns counting on
+    CHECK(setting(dir.path(), "statistics") == "1");
+    store.set("k", "v");
+    (void)store.get("k");
+    (void)store.get("nope");
+    (void)store.get("nope");
+    CHECK(store.stats(true, true) == fc::store_stats{1, 2});
+    CHECK(store.stats(false) == fc::store_stats{0, 0});
+    (void)store.get("k");
+    CHECK(store.stats(false) == fc::store_stats{0, 0});
+    CHECK(std::get<std::string>(store.reset("eviction_policy")) == "least-recently-stored");
+    CHECK_THROWS_WITH_AS((void)store.reset("no_such_setting"), doctest::Contains("unknown setting"),
+                         fc::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)store.reset("eviction_policy", std::string("random")),
+                         doctest::Contains("unknown eviction policy 'random'"), fc::invalid_argument);
+    store.reset("cull_limit", std::int64_t{0});
+    CHECK(setting(dir.path(), "cull_limit") == "0");
+
+    // Settings persist: a store opened later without options reads them back.
+    store.reset("size_limit", std::int64_t{12345});
+    fc::sqlite_store again(dir.path());
+    CHECK(again.size_limit() == 12345U);
+    // and a store opened with an explicit setting overrides and records it.
+    fc::sqlite_store third(fc::sqlite_store::options{.directory = dir.path(), .size_limit = 777});
+    CHECK(setting(dir.path(), "size_limit") == "777");
+}
+
+TEST_CASE("sqlite_store transact commits together or not at all") {
+    temp_dir dir("txn");
+    fc::sqlite_store store(dir.path());
+    store.transact([&] {
+        store.set("a", "1");
+        store.set("b", "2");
+        store.transact([&] { store.set("c", "3"); }); // nested: same transaction
+    });
+    CHECK(store.size() == 3);
+    CHECK_THROWS_AS(store.transact([&] {
+        store.set("d", "4");
+        store.set("big", std::string(40000, 'q'));
+        store.erase("a");
+        throw std::runtime_error("abort");
+    }),
+                    std::runtime_error);
+    CHECK_FALSE(store.contains("d"));
+    CHECK_FALSE(store.contains("big"));
+    CHECK(store.get("a") == "1");
+    CHECK(count_val_files(dir.path()) == 0); // the rolled-back value's file is removed
+    CHECK(store.check().clean());
+    const int n = store.transact([&] { return static_cast<int>(store.size()); });
+    CHECK(n == 3);
+}
+
+TEST_CASE("sqlite_store iterkeys, peekitem and queues follow diskcache's order") {
+    temp_dir dir("order");
+    fc::sqlite_store store(dir.path());
+    CHECK_THROWS_WITH_AS((void)store.peekitem(), doctest::Contains("dictionary is empty"),
+                         fc::key_not_found);
+    store.set("b", "2");
+    store.set("a", "1");
+    store.set(3, "3");
+    auto keys = store.iterkeys();
+    // SQLite orders integers before text.
+    REQUIRE(keys.size() == 3);
+    CHECK(keys[0].as_integer() == 3);
+    CHECK(keys[1].as_text() == "a");
+    CHECK(keys[2].as_text() == "b");
+    auto rev = store.iterkeys(true);
+    CHECK(rev[0].as_text() == "b");
+    CHECK(store.peekitem().key.as_integer() == 3);        // last inserted
+    CHECK(store.peekitem(false).key.as_text() == "b");    // first inserted
+    for (int i = 0; i < 250; ++i) {
+        store.set("n" + std::to_string(1000 + i), "v");
+    }
+    CHECK(store.iterkeys().size() == 253); // more than one 100-key batch
+
+    CHECK(store.push("first", std::string_view("jobs")).as_text() == "jobs-500000000000000");
+    CHECK(store.push("second", std::string_view("jobs")).as_text() == "jobs-500000000000001");
+    CHECK(store.push("zeroth", std::string_view("jobs"), fc::queue_side::front).as_text() ==
+          "jobs-499999999999999");
+    store.erase(3); // an integer key in 0..999999999999999 belongs to the integer-keyed queue
+    CHECK(store.push("int-keyed").as_integer() == 500000000000000);
+    CHECK(store.peek(std::string_view("jobs"))->value.as_bytes() == "zeroth");
+    CHECK(store.pull(std::string_view("jobs"))->value.as_bytes() == "zeroth");
+    CHECK(store.pull(std::string_view("jobs"), fc::queue_side::back)->value.as_bytes() == "second");
+    CHECK(store.pull(std::string_view("jobs"))->value.as_bytes() == "first");
+    CHECK_FALSE(store.pull(std::string_view("jobs")));
+    CHECK(store.pull()->value.as_bytes() == "int-keyed");
+}
+
+TEST_CASE("sqlite_store read streams a value") {
+    temp_dir dir("read");
+    fc::sqlite_store store(dir.path());
+    std::string big(100000, '\0');
+    for (std::size_t i = 0; i < big.size(); ++i) {
+        big[i] = static_cast<char>(i % 251);
+    }
+    store.set("big", big);
+    store.set("small", "tiny");
+    auto in = store.read("big");
+    CHECK(std::string(std::istreambuf_iterator<char>(*in), {}) == big);
+    in = store.read("small");
+    CHECK(std::string(std::istreambuf_iterator<char>(*in), {}) == "tiny");
+    CHECK_THROWS_AS((void)store.read("missing"), fc::key_not_found);
+    store.set(1, 5);
+    CHECK_THROWS_AS((void)store.read(1), fc::value_type_error);
+}
+
+TEST_CASE("sqlite_store check finds and fixes damage like diskcache") {
+    temp_dir dir("check");
+    fc::sqlite_store store(dir.path());
+    store.set("gone", std::string(40000, 'g'));
+    store.set("resized", std::string(40000, 'r'));
+    store.set("fine", "ok");
+    const auto gone = rows(dir.path(), "SELECT filename FROM Cache WHERE key = 'gone'")[0][0];
+    const auto resized = rows(dir.path(), "SELECT filename FROM Cache WHERE key = 'resized'")[0][0];
+    std::filesystem::remove(dir.path() / gone);
+    std::ofstream(dir.path() / resized, std::ios::app) << "extra";
+    std::ofstream(dir.path() / "stray.val") << "?";
+    std::filesystem::create_directories(dir.path() / "ee" / "ff");
+
+    auto report = store.check();
+    CHECK(report.damaged());
+    using kind = fc::check_finding::kind;
+    auto has = [&](kind k) {
+        return std::any_of(report.findings.begin(), report.findings.end(),
+                           [&](const auto& f) { return f.what == k; });
+    };
+    CHECK(has(kind::file_not_found));
+    CHECK(has(kind::wrong_file_size));
+    CHECK(has(kind::unknown_file));
+    CHECK(has(kind::empty_directory));
+    CHECK_FALSE(store.get("gone")); // a missing file is a miss, as in diskcache
+
+    report = store.check(true);
+    CHECK(report.damaged());
+    report = store.check();
+    CHECK_MESSAGE(report.clean(), report.findings.size());
+    CHECK(store.get("fine") == "ok");
+    CHECK_FALSE(store.contains("gone"));
+}
+
+TEST_CASE("sqlite_store reports a corrupt database file clearly") {
+    temp_dir dir("corrupt");
+    std::ofstream(dir.path() / "cache.db") << std::string(8192, 'J');
+    CHECK_THROWS_WITH_AS(fc::sqlite_store(dir.path()), doctest::Contains("cache.db"), fc::store_error);
+    CHECK_THROWS_WITH_AS(fc::sqlite_store(dir.path()), doctest::Contains("not a database"),
+                         fc::store_error);
+}
+
+TEST_CASE("sqlite_store reports an unusable directory clearly") {
+    temp_dir dir("baddir");
+    std::ofstream(dir.path() / "file") << "x";
+    CHECK_THROWS_WITH_AS(fc::sqlite_store(dir.path() / "file" / "sub"),
+                         doctest::Contains("could not be created"), fc::store_error);
+    CHECK_THROWS_AS(fc::sqlite_store(fc::sqlite_store::options{}), fc::invalid_argument);
+}
+
+TEST_CASE("sqlite_store times out on a lock held too long, and retry waits it out") {
+    temp_dir dir("lock");
+    fc::sqlite_store store(fc::sqlite_store::options{.directory = dir.path(), .timeout = 100ms});
+    fc::sqlite_store patient(fc::sqlite_store::options{.directory = dir.path(), .timeout = 50ms, .retry = true});
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open((dir.path() / "cache.db").c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    const auto start = std::chrono::steady_clock::now();
+    CHECK_THROWS_WITH_AS(store.set("k", "v"), doctest::Contains("timeout"), fc::timeout_error);
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+    CHECK_FALSE(store.get("k")); // readers are not blocked by a writer in WAL mode
+
+    std::thread releaser([&] {
+        std::this_thread::sleep_for(300ms);
+        sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr);
+    });
+    patient.set("k", "v"); // waits past several timeouts until the lock goes
+    releaser.join();
+    sqlite3_close(other);
+    CHECK(store.get("k") == "v");
+}
+
+TEST_CASE("sqlite_store is shared safely by processes") {
+    temp_dir dir("procs");
+    { fc::sqlite_store init(dir.path()); }
+    std::vector<pid_t> children;
+    for (int p = 0; p < 3; ++p) {
+        const pid_t pid = ::fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            int status = 0;
+            try {
+                fc::sqlite_store store(dir.path());
+                for (int i = 0; i < 100; ++i) {
+                    store.set("p" + std::to_string(p) + "-" + std::to_string(i),
+                              i % 10 == 0 ? std::string(35000, static_cast<char>('a' + p)) : "small");
+                    store.incr("shared");
+                }
+            } catch (...) {
+                status = 1;
+            }
+            ::_exit(status);
+        }
+        children.push_back(pid);
+    }
+    for (const pid_t pid : children) {
+        int status = 0;
+        REQUIRE(::waitpid(pid, &status, 0) == pid);
+        CHECK(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);
+    }
+    fc::sqlite_store store(dir.path());
+    CHECK(store.get_entry("shared")->value.as_integer() == 300);
+    CHECK(store.size() == 301);
+    CHECK(store.get("p2-50") == std::string(35000, 'c'));
+    CHECK(store.check().clean());
+}
+
+TEST_CASE("sqlite_store reservations exclude other owners across processes") {
+    temp_dir dir("reserve");
+    fc::sqlite_store store(dir.path());
+    CHECK(store.try_reserve("job", "parent", 10s));
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        fc::sqlite_store child(dir.path());
+        const bool stolen = child.try_reserve("job", "child", 10s);
+        const bool other = child.try_reserve("other-job", "child", 10s);
+        ::_exit(!stolen && other ? 0 : 1);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK_FALSE(store.try_reserve("other-job", "parent", 10s));
+    CHECK(store.release("job", "parent"));
+    CHECK(store.size() == 0); // reservations are not entries
+    CHECK(store.check().clean());
+}
+
+TEST_CASE("sqlite_store memoize caches results by arguments") {
+    temp_dir dir("memo");
+    fc::sqlite_store store(dir.path());
+    int calls = 0;
+    auto slow_square = store.memoize("square", [&](std::int64_t x) {
+        ++calls;
+        return x * x;
+    });
+    CHECK(slow_square(std::int64_t{12}) == 144);
+    CHECK(slow_square(std::int64_t{12}) == 144);
+    CHECK(calls == 1);
+    CHECK(slow_square(std::int64_t{13}) == 169);
+    CHECK(calls == 2);
+    CHECK(store.contains(slow_square.cache_key(std::int64_t{12})));
+    CHECK(slow_square.cache_key(std::int64_t{12}).starts_with("square-"));
+
+    int text_calls = 0;
+    auto shout = store.memoize("shout", [&](const std::string& s, std::int64_t n) {
+        ++text_calls;
+        return std::string(static_cast<std::size_t>(n), '!') + s;
+    }, {.expire = std::chrono::hours(1), .tag = "memo"});
+    CHECK(shout(std::string("hi"), std::int64_t{2}) == "!!hi");
+    CHECK(shout(std::string("hi"), std::int64_t{2}) == "!!hi");
+    CHECK(text_calls == 1);
+    CHECK(store.get_entry(shout.cache_key(std::string("hi"), std::int64_t{2}))->tag == "memo");
+
+    int uncached_calls = 0;
+    auto never = store.memoize("never", [&](std::int64_t x) {
+        ++uncached_calls;
+        return x;
+    }, {.expire = std::chrono::seconds(0)});
+    (void)never(std::int64_t{1});
+    (void)never(std::int64_t{1});
+    CHECK(uncached_calls == 2); // expire = 0: look up, never store
+}
