@@ -8533,8 +8533,9 @@ FLYTECACHE_NAMESPACE_END
 
 FLYTECACHE_NAMESPACE_BEGIN
 
-/// A value of the Settings table: diskcache keeps integers, a few strings and nothing else.
-using setting_value = std::variant<std::int64_t, double, std::string>;
+/// A value of the Settings table. diskcache writes integers and a few strings, but Python accepts
+/// any SQLite value (`size_limit=1e9` is a REAL; NULL is `None`), and so does this store.
+using setting_value = std::variant<std::int64_t, double, std::string, std::monostate>;
 
 /// One problem `sqlite_store::check` found.
 struct check_finding {
@@ -8601,17 +8602,39 @@ struct sqlite_txn_frame {
     std::vector<std::string> remove_after_commit;  // files of replaced or deleted rows
     std::vector<std::string> remove_on_rollback;   // files written for rows that may not commit
 };
-inline thread_local std::vector<sqlite_txn_frame> sqlite_txn_frames;
+// A list, not a vector: code running inside one store's transaction may begin another store's,
+// and the frames of the outer ones must not move while they are in use.
+inline thread_local std::list<sqlite_txn_frame> sqlite_txn_frames;
 
 // Counts fork()s in this process's ancestry, so a store can tell in one atomic load that it runs in
 // a child (getpid() is a system call on current glibc, and paying two per operation cost as much
 // as the rest of a cache hit).
 inline std::atomic<unsigned> fork_generation{0};
 
-/// The current fork generation, registering the counting handler on first use.
+// The live stores of this process. Before a fork every store closes its idle connections: SQLite
+// keeps per-file lock and WAL state process-wide, and a child inheriting open connections would
+// share it with the parent — the parent could then checkpoint and delete the WAL under the child.
+struct store_registry {
+    std::mutex mutex;
+    std::vector<std::pair<void*, void (*)(void*)>> stores; // (state, close its idle connections)
+};
+inline store_registry& stores_alive() {
+    static store_registry* r = new store_registry; // never destroyed: atfork handlers outlive statics
+    return *r;
+}
+
+/// The current fork generation, registering the fork handlers on first use.
 inline unsigned current_fork_generation() noexcept {
     static const bool registered = [] {
-        ::pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1, std::memory_order_relaxed); });
+        ::pthread_atfork(
+            [] {
+                auto& r = stores_alive();
+                std::lock_guard lock(r.mutex);
+                for (const auto& [state, close_idle] : r.stores) {
+                    close_idle(state);
+                }
+            },
+            nullptr, [] { fork_generation.fetch_add(1, std::memory_order_relaxed); });
         return true;
     }();
     (void)registered;
@@ -8780,27 +8803,20 @@ public:
 
     /// Removes `key` and returns its entry (empty if there was none).
     std::optional<cache_entry> pop(key_ref key) {
-        std::optional<cache_entry> out;
-        std::string file;
-        write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame&) {
+        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn)
+                                     -> std::optional<cache_entry> {
             auto q = select_live(c, key);
             if (!q->step()) {
-                return 0;
+                return std::nullopt;
             }
             const std::int64_t rowid = q->column_int(0);
             // Read the value before the row goes; the file itself is removed after the commit.
-            out = read_row(*q, 1, key_of(key));
-            if (!q->is_null(4)) {
-                file = std::string(q->column_text(4));
-            }
+            auto out = read_row(*q, 1, key_of(key));
+            schedule_removal(txn, *q, 4);
             q->reset();
             delete_rowid(c, rowid);
-            return 0;
+            return out;
         });
-        if (!file.empty()) {
-            txn_safe_remove(file);
-        }
-        return out;
     }
 
     /// Adds `delta` to the integer under `key` and returns the new value (atomic across processes).
@@ -8825,7 +8841,7 @@ public:
                     schedule_removal(txn, *q, 2);
                 }
                 q->reset();
-                const std::int64_t value = *default_value + delta;
+                const std::int64_t value = checked_add(*default_value, delta, key);
                 upsert(c, key, now, std::nullopt, std::optional<std::string_view>(),
                        prepared_value::integer_value(value));
                 cull(c, txn, now);
@@ -8837,7 +8853,7 @@ public:
                                        key.describe() + " does not hold an integer");
             }
             const std::int64_t rowid = q->column_int(0);
-            const std::int64_t value = q->column_int(3) + delta;
+            const std::int64_t value = checked_add(q->column_int(3), delta, key);
             q->reset();
             const auto policy = state_->policy.load(std::memory_order_relaxed);
             auto u = use(c, stmt::incr_update_first + static_cast<std::size_t>(policy),
@@ -8856,6 +8872,9 @@ public:
     /// `incr(key, -delta, default_value)`.
     std::int64_t decr(key_ref key, std::int64_t delta = 1,
                       std::optional<std::int64_t> default_value = std::int64_t{0}) {
+        if (delta == std::numeric_limits<std::int64_t>::min()) {
+            throw invalid_argument("flytecache: sqlite_store: decr by INT64_MIN overflows");
+        }
         return incr(key, -delta, default_value);
     }
 
@@ -8947,7 +8966,7 @@ public:
     /// Returns the hit and miss counters, then turns counting on or off and, with `reset`, zeroes
     /// them (diskcache's `stats(enable, reset)`). Counting costs a write per `get`.
     store_stats stats(bool enable = true, bool reset_counters = false) {
-        store_stats out{std::get<std::int64_t>(reset("hits")), std::get<std::int64_t>(reset("misses"))};
+        store_stats out{as_count(reset("hits")), as_count(reset("misses"))};
         if (reset_counters) {
             reset("hits", std::int64_t{0});
             reset("misses", std::int64_t{0});
@@ -8964,7 +8983,7 @@ public:
         return static_cast<std::uint64_t>(state_->size_limit.load(std::memory_order_relaxed));
     }
     /// Number of entries, expired ones included (Python's `len(cache)`).
-    [[nodiscard]] std::size_t size() { return static_cast<std::size_t>(std::get<std::int64_t>(reset("count"))); }
+    [[nodiscard]] std::size_t size() { return static_cast<std::size_t>(std::max<std::int64_t>(0, as_count(reset("count")))); }
 
     /// Checks the database and the value files, as diskcache's `check`; with `fix`, repairs what
     /// can be repaired (VACUUM, rows without files, wrong sizes, stray files, counters).
@@ -9056,41 +9075,30 @@ public:
     /// The newest (`last`) or oldest entry by insertion order; expired entries met on the way are
     /// deleted. @throws key_not_found ("dictionary is empty") on an empty cache.
     cache_entry peekitem(bool last = true) {
-        for (;;) {
-            std::optional<cache_entry> found;
-            bool missing_file = false;
-            write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
-                for (;;) {
-                    auto q = use(c, last ? stmt::peekitem_last : stmt::peekitem_first,
-                                 last ? "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
-                                        "value FROM Cache ORDER BY rowid DESC LIMIT 1"
-                                      : "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
-                                        "value FROM Cache ORDER BY rowid ASC LIMIT 1");
-                    if (!q->step()) {
-                        throw key_not_found("flytecache: sqlite_store '" + state_->db_path +
-                                            "': dictionary is empty");
-                    }
-                    const std::int64_t rowid = q->column_int(0);
-                    if (!q->is_null(3) && q->column_double(3) < detail::unix_now()) {
-                        schedule_removal(txn, *q, 6);
-                        q->reset();
-                        delete_rowid(c, rowid);
-                        continue;
-                    }
-                    found = read_row(*q, 3, column_key(*q, 1, 2));
-                    missing_file = !found;
-                    return 0;
+        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+            for (;;) {
+                auto q = use(c, last ? stmt::peekitem_last : stmt::peekitem_first,
+                             last ? "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
+                                    "value FROM Cache ORDER BY rowid DESC LIMIT 1"
+                                  : "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
+                                    "value FROM Cache ORDER BY rowid ASC LIMIT 1");
+                if (!q->step()) {
+                    throw key_not_found("flytecache: sqlite_store '" + state_->db_path +
+                                        "': dictionary is empty");
                 }
-            });
-            if (found) {
-                return std::move(*found);
+                const std::int64_t rowid = q->column_int(0);
+                if (q->is_null(3) || q->column_double(3) >= detail::unix_now()) {
+                    if (auto found = read_row(*q, 3, column_key(*q, 1, 2))) {
+                        return std::move(*found);
+                    }
+                }
+                // Expired, or its value file has gone: removed, as check(fix) would. (diskcache
+                // retries the same row forever when the file is missing.)
+                schedule_removal(txn, *q, 6);
+                q->reset();
+                delete_rowid(c, rowid);
             }
-            if (!missing_file) {
-                throw key_not_found("flytecache: sqlite_store '" + state_->db_path +
-                                    "': dictionary is empty");
-            }
-            // As diskcache: an entry whose file vanished is skipped over by trying again.
-        }
+        });
     }
 
     /// Pushes `value` onto the `side` of the queue named `prefix` (no prefix: integer keys) and
@@ -9099,9 +9107,9 @@ public:
     db_key push(value_ref value, std::optional<std::string_view> prefix = std::nullopt,
                 queue_side side = queue_side::back, const write_options& opts = {}) {
         const double now = detail::unix_now();
+        const std::optional<double> expire_time = expiry_from(opts.expire, now); // before any file
         prepared_value pv = prepare(value);
-        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
-            track_new_file(txn, pv);
+        return with_new_file(pv, [&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
             const std::string lo = prefix ? std::string(*prefix) + "-000000000000000" : "";
             const std::string hi = prefix ? std::string(*prefix) + "-999999999999999" : "";
             auto q = use(c, side == queue_side::back ? stmt::push_back : stmt::push_front,
@@ -9128,7 +9136,6 @@ public:
                 std::snprintf(digits, sizeof digits, "%015lld", static_cast<long long>(num));
                 key = db_key::text(std::string(*prefix) + "-" + digits);
             }
-            const std::optional<double> expire_time = expiry_from(opts.expire, now);
             insert_row(c, key.ref(), now, expire_time, opts.tag, pv);
             cull(c, txn, now);
             return key;
@@ -9150,38 +9157,29 @@ public:
     /// memory), an in-memory stream for inline bytes.
     /// @throws key_not_found when missing; value_type_error when the value is not bytes.
     std::unique_ptr<std::istream> read(key_ref key) {
-        auto row = with_connection([&](sqlite_connection& c) {
-            auto q = select_live(c, key);
-            std::optional<std::pair<std::int64_t, std::string>> r;
-            if (q->step()) {
-                const auto mode = q->column_int(3);
-                if (mode == static_cast<std::int64_t>(value_mode::binary)) {
-                    r.emplace(mode, std::string(q->column_text(4)));
-                } else if (mode == static_cast<std::int64_t>(value_mode::raw) &&
-                           q->column_type(5) == SQLITE_BLOB) {
-                    r.emplace(mode, std::string(q->column_blob(5)));
-                } else {
-                    throw value_type_error("flytecache: sqlite_store '" + state_->db_path +
-                                           "': key " + key.describe() +
-                                           " does not hold bytes; read() streams bytes only");
+        auto stream = visit_live(key, [&](const detail::sqlite::statement& q)
+                                          -> std::optional<std::unique_ptr<std::istream>> {
+            const auto mode = q.column_int(3);
+            if (mode == static_cast<std::int64_t>(value_mode::binary)) {
+                auto file = std::make_unique<std::ifstream>(state_->dir / std::string(q.column_text(4)),
+                                                            std::ios::binary);
+                if (!*file) {
+                    return std::nullopt; // the value file has gone: a miss, as in diskcache
                 }
+                return std::unique_ptr<std::istream>(std::move(file));
             }
-            return r;
+            if (mode == static_cast<std::int64_t>(value_mode::raw) && q.column_type(5) == SQLITE_BLOB) {
+                return std::unique_ptr<std::istream>(
+                    std::make_unique<std::istringstream>(std::string(q.column_blob(5)), std::ios::binary));
+            }
+            throw value_type_error("flytecache: sqlite_store '" + state_->db_path + "': key " +
+                                   key.describe() + " does not hold bytes; read() streams bytes only");
         });
-        if (!row) {
+        if (!stream) {
             throw key_not_found("flytecache: sqlite_store '" + state_->db_path + "': key " +
                                 key.describe() + " not found");
         }
-        if (row->first == static_cast<std::int64_t>(value_mode::binary)) {
-            auto file = std::make_unique<std::ifstream>(state_->dir / row->second, std::ios::binary);
-            if (!*file) {
-                throw key_not_found("flytecache: sqlite_store '" + state_->db_path + "': key " +
-                                    key.describe() + ": its value file " + row->second +
-                                    " is missing");
-            }
-            return file;
-        }
-        return std::make_unique<std::istringstream>(std::move(row->second), std::ios::binary);
+        return std::move(*stream);
     }
 
     /// The current value of a setting, re-read from the Settings table (diskcache's `reset(key)`).
@@ -9208,6 +9206,14 @@ public:
         state_->apply_in_memory(name, value);
         if (name.starts_with("sqlite_")) {
             state_->settings_generation.fetch_add(1);
+            if (const auto sql_value = setting_sql(value)) {
+                // Run it here too: pooled connections pick the change up on their next lease, but
+                // file-level pragmas (journal mode, auto_vacuum) must change the file now.
+                with_connection([&](sqlite_connection& c) {
+                    c.exec("PRAGMA " + std::string(name.substr(7)) + " = " + *sql_value);
+                    return 0;
+                });
+            }
         }
         if (name == "eviction_policy") {
             with_connection([&](sqlite_connection& c) {
@@ -9232,8 +9238,8 @@ public:
 
     /// Takes or renews the reservation of `key` for `owner` for `ttl`; see `reserving_store`.
     bool try_reserve(std::string_view key, std::string_view owner, float_seconds ttl) {
-        state_->ensure_reservations();
         return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame&) {
+            create_reservations(c);
             const double now = detail::unix_now();
             auto q = use(c, stmt::reserve,
                          "INSERT INTO flytecache_reservations(key, owner, expire_time) VALUES (?1, "
@@ -9250,8 +9256,8 @@ public:
     }
     /// Gives up `owner`'s reservation of `key`; `true` if `owner` held it.
     bool release(std::string_view key, std::string_view owner) {
-        state_->ensure_reservations();
         return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame&) {
+            create_reservations(c);
             auto q = use(c, stmt::unreserve,
                          "DELETE FROM flytecache_reservations WHERE key = ? AND owner = ?");
             q->bind_text(1, key);
@@ -9272,7 +9278,7 @@ private:
             read_setting, update_setting, stat_hit, stat_miss, select_incr, touch_update,
             expire_batch, evict_batch, clear_batch, iter_first_asc, iter_first_desc, iter_next_asc,
             iter_next_desc, peekitem_last, peekitem_first, push_back, push_front, queue_front,
-            queue_back, reserve, unreserve, select_touch, begin, commit, rollback,
+            queue_back, reserve, unreserve, create_reservations, select_touch, file_referenced, begin, commit, rollback,
             access_update_first,                       // + eviction_policy (4 slots)
             cull_select_first = access_update_first + 4, // + eviction_policy (4 slots)
             cull_delete_first = cull_select_first + 4,   // + eviction_policy (4 slots)
@@ -9292,10 +9298,23 @@ private:
             db_path = (dir / "cache.db").string();
             const double ms = std::clamp(opts.timeout.count() * 1000.0, 0.0, 2147483647.0);
             busy_ms = static_cast<int>(ms);
+            auto& r = detail::stores_alive();
+            std::lock_guard lock(r.mutex);
+            r.stores.emplace_back(this, [](void* self) noexcept {
+                try {
+                    static_cast<state*>(self)->close_idle();
+                } catch (...) { // a fork must go ahead; the child's generation check still protects it
+                }
+            });
         }
         state(const state&) = delete;
         state& operator=(const state&) = delete;
         ~state() {
+            {
+                auto& r = detail::stores_alive();
+                std::lock_guard lock(r.mutex);
+                std::erase_if(r.stores, [this](const auto& e) { return e.first == this; });
+            }
             std::lock_guard lock(mutex);
             if (generation != detail::current_fork_generation()) {
                 for (auto& c : idle) {
@@ -9316,7 +9335,6 @@ private:
         std::atomic<std::int64_t> cull_limit{detail::diskcache_defaults::cull_limit};
         std::atomic<std::int64_t> min_file_size{detail::diskcache_defaults::disk_min_file_size};
         std::atomic<unsigned> settings_generation{0};
-        std::atomic<bool> reservations_ready{false};
 
         std::mutex mutex; // guards idle, generation and sqlite_pragmas
         std::vector<std::unique_ptr<sqlite_connection>> idle;
@@ -9335,11 +9353,14 @@ private:
                 pragmas = sqlite_pragmas;
             }
             for (const auto& [name, value] : pragmas) {
-                // journal_mode and auto_vacuum are properties of the file, set once in initialize.
-                if (name == "sqlite_journal_mode" || name == "sqlite_auto_vacuum") {
+                // auto_vacuum and the WAL journal are properties of the file, set in initialize;
+                // the other journal modes, like the remaining pragmas, hold per connection.
+                const auto sql_value = setting_sql(value);
+                if (name == "sqlite_auto_vacuum" || !sql_value ||
+                    (name == "sqlite_journal_mode" && *sql_value == "wal")) {
                     continue;
                 }
-                c.exec("PRAGMA " + name.substr(7) + " = " + setting_sql(value));
+                c.exec("PRAGMA " + name.substr(7) + " = " + *sql_value);
             }
         }
 
@@ -9372,7 +9393,9 @@ private:
             for (const char* meta : {"count", "size", "hits", "misses"}) {
                 sets.erase(meta);
             }
-            for (const auto& [name, value] : sets) {
+            // Only what this program asks for is validated: values Python stored are taken as they
+            // are, as Python takes them (a REAL size_limit, a pragma written as text …).
+            for (const auto& [name, value] : given_settings()) {
                 validate_setting(name, value);
             }
             // PRAGMAs first: auto_vacuum only takes effect before the first table exists.
@@ -9382,9 +9405,10 @@ private:
                     detail::sqlite::statement cur(c.handle(), "PRAGMA " + pragma, c.path());
                     const bool same = cur.step() && column_setting(cur, 0) == normalized_pragma(value);
                     cur.reset();
-                    if (!same) {
+                    const auto sql_value = setting_sql(value);
+                    if (!same && sql_value) {
                         detail::sqlite::statement set_pragma(
-                            c.handle(), "PRAGMA " + pragma + " = " + setting_sql(value), c.path());
+                            c.handle(), "PRAGMA " + pragma + " = " + *sql_value, c.path());
                         set_pragma.run();
                     }
                 }
@@ -9530,7 +9554,15 @@ private:
         }
 
         void apply_in_memory(std::string_view name, const setting_value& value) {
-            const auto* i = std::get_if<std::int64_t>(&value);
+            // Numbers may be stored as REAL by Python (size_limit=1e9); they count as integers.
+            std::optional<std::int64_t> integer;
+            if (const auto* n = std::get_if<std::int64_t>(&value)) {
+                integer = *n;
+            } else if (const auto* d = std::get_if<double>(&value); d != nullptr && std::isfinite(*d) &&
+                                                                    std::abs(*d) < 9.2e18) {
+                integer = static_cast<std::int64_t>(*d);
+            }
+            const std::int64_t* i = integer ? &*integer : nullptr;
             if (name == "statistics" && i != nullptr) {
                 statistics.store(*i != 0);
             } else if (name == "eviction_policy") {
@@ -9547,16 +9579,6 @@ private:
                 std::lock_guard lock(mutex);
                 sqlite_pragmas[std::string(name)] = value;
             }
-        }
-
-        void ensure_reservations() {
-            if (reservations_ready.load(std::memory_order_acquire)) {
-                return;
-            }
-            sqlite_connection c(db_path, busy_ms);
-            c.exec("CREATE TABLE IF NOT EXISTS flytecache_reservations ( key TEXT PRIMARY KEY, "
-                   "owner TEXT NOT NULL, expire_time REAL NOT NULL)");
-            reservations_ready.store(true, std::memory_order_release);
         }
 
         void close_idle() {
@@ -9601,6 +9623,10 @@ private:
         lease(const lease&) = delete;
         lease& operator=(const lease&) = delete;
         ~lease() {
+            if (sqlite3_get_autocommit(con_->handle()) == 0) {
+                // Never pool a connection inside a transaction: it would hold the write lock.
+                sqlite3_exec(con_->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+            }
             std::lock_guard lock(s_.mutex);
             if (s_.generation == detail::current_fork_generation()) {
                 s_.idle.push_back(std::move(con_));
@@ -9660,45 +9686,63 @@ private:
             }
         }
         lease l(*state_);
-        begin_immediate(l.con());
         auto& frames = detail::sqlite_txn_frames;
         frames.push_back({state_.get(), &l.con(), 1, {}, {}});
-        auto finish = [&](bool commit) {
-            auto it = std::find_if(frames.begin(), frames.end(),
-                                   [&](const auto& fr) { return fr.owner == state_.get(); });
-            detail::sqlite_txn_frame frame = std::move(*it);
-            frames.erase(it);
-            if (commit) {
-                try {
-                    use(l.con(), stmt::commit, "COMMIT")->run();
-                } catch (...) {
-                    rollback(l.con(), frame);
-                    throw;
-                }
-                for (const auto& file : frame.remove_after_commit) {
-                    remove_value_file(file);
-                }
-            } else {
-                rollback(l.con(), frame);
-            }
-        };
+        const auto mine = std::prev(frames.end());
+        struct pop_frame {
+            std::list<detail::sqlite_txn_frame>& frames;
+            std::list<detail::sqlite_txn_frame>::iterator it;
+            ~pop_frame() { frames.erase(it); }
+        } popper{frames, mine};
+        begin_immediate(l.con()); // a timeout here leaves nothing to roll back
         try {
-            if constexpr (std::is_void_v<decltype(std::forward<F>(f)(l.con(), frames.back()))>) {
-                std::forward<F>(f)(l.con(), frames.back());
-                finish(true);
+            if constexpr (std::is_void_v<std::invoke_result_t<F&&, sqlite_connection&, detail::sqlite_txn_frame&>>) {
+                std::forward<F>(f)(l.con(), *mine);
+                commit(l.con(), *mine);
             } else {
                 std::invoke_result_t<F&&, sqlite_connection&, detail::sqlite_txn_frame&> result =
-                    std::forward<F>(f)(l.con(), frames.back());
-                finish(true);
+                    std::forward<F>(f)(l.con(), *mine);
+                commit(l.con(), *mine);
                 return result;
             }
         } catch (...) {
-            if (std::any_of(frames.begin(), frames.end(),
-                            [&](const auto& fr) { return fr.owner == state_.get(); })) {
-                finish(false);
-            }
+            rollback(l.con(), *mine);
             throw;
         }
+    }
+
+    // Commits, then removes the files the transaction made unreferenced: those of replaced or
+    // deleted rows, and those written for writes that failed inside it (the caller may have caught
+    // the failure and committed the rest). Nothing after the COMMIT throws: a file that cannot be
+    // checked is left for check(fix) rather than risk deleting a committed value.
+    void commit(sqlite_connection& c, detail::sqlite_txn_frame& frame) {
+        use(c, stmt::commit, "COMMIT")->run();
+        std::vector<std::string> unreferenced = std::move(frame.remove_after_commit);
+        frame.remove_after_commit.clear();
+        try {
+            for (const auto& file : frame.remove_on_rollback) {
+                auto q = use(c, stmt::file_referenced, "SELECT 1 FROM Cache WHERE filename = ? LIMIT 1");
+                q->bind_text(1, file);
+                if (!q->step()) {
+                    unreferenced.push_back(file);
+                }
+            }
+        } catch (...) {
+        }
+        frame.remove_on_rollback.clear(); // committed: the rollback handler must not touch them
+        for (const auto& file : unreferenced) {
+            remove_value_file(file);
+        }
+    }
+
+    // The reservations table is created on first use, inside the caller's transaction and on its
+    // connection (so it cannot wait on a lock this thread holds); caches never reserved stay
+    // exactly diskcache's schema.
+    static void create_reservations(sqlite_connection& c) {
+        use(c, stmt::create_reservations,
+            "CREATE TABLE IF NOT EXISTS flytecache_reservations ( key TEXT PRIMARY KEY, owner TEXT "
+            "NOT NULL, expire_time REAL NOT NULL)")
+            ->run();
     }
 
     void rollback(sqlite_connection& c, const detail::sqlite_txn_frame& frame) noexcept {
@@ -9780,6 +9824,7 @@ private:
         switch (s.column_type(col)) {
         case SQLITE_INTEGER: return s.column_int(col);
         case SQLITE_FLOAT: return s.column_double(col);
+        case SQLITE_NULL: return std::monostate{};
         default: return std::string(s.column_text(col));
         }
     }
@@ -9788,9 +9833,21 @@ private:
             s.bind(index, *i);
         } else if (const auto* d = std::get_if<double>(&v)) {
             s.bind(index, *d);
+        } else if (const auto* t = std::get_if<std::string>(&v)) {
+            s.bind_text(index, *t);
         } else {
-            s.bind_text(index, std::get<std::string>(v));
+            s.bind_null(index);
         }
+    }
+    // A counter of the Settings table as an integer (Python may have stored it as a REAL).
+    static std::int64_t as_count(const setting_value& v) noexcept {
+        if (const auto* i = std::get_if<std::int64_t>(&v)) {
+            return *i;
+        }
+        if (const auto* d = std::get_if<double>(&v); d != nullptr && std::isfinite(*d)) {
+            return static_cast<std::int64_t>(*d);
+        }
+        return 0;
     }
     static std::string lowercase(std::string s) {
         std::transform(s.begin(), s.end(), s.begin(),
@@ -9803,14 +9860,22 @@ private:
         }
         return v;
     }
-    static std::string setting_sql(const setting_value& v) {
+    // The value as PRAGMA text, or empty for what cannot go into SQL safely: settings come from a
+    // file another program may have written, so text must be a bare word (NORMAL, wal …).
+    static std::optional<std::string> setting_sql(const setting_value& v) {
         if (const auto* i = std::get_if<std::int64_t>(&v)) {
             return std::to_string(*i);
         }
-        if (const auto* d = std::get_if<double>(&v)) {
-            return std::to_string(*d);
+        if (const auto* d = std::get_if<double>(&v); d != nullptr && std::isfinite(*d)) {
+            return std::to_string(static_cast<std::int64_t>(*d));
         }
-        return lowercase(std::get<std::string>(v)); // validated against a fixed list
+        if (const auto* t = std::get_if<std::string>(&v); t != nullptr && !t->empty() &&
+                                                          std::all_of(t->begin(), t->end(), [](unsigned char ch) {
+                                                              return std::isalnum(ch) != 0 || ch == '_';
+                                                          })) {
+            return lowercase(*t);
+        }
+        return std::nullopt;
     }
 
     static void create_policy_index(sqlite_connection& c, eviction_policy p) {
@@ -9910,7 +9975,7 @@ private:
             if (auto bytes = file_bytes()) {
                 e.value = static_cast<value_mode>(mode) == value_mode::binary
                               ? stored_value::bytes(std::move(*bytes), true)
-                              : stored_value::text(std::move(*bytes), true);
+                              : stored_value::text(universal_newlines(std::move(*bytes)), true);
                 return e;
             }
             return std::nullopt;
@@ -9930,6 +9995,38 @@ private:
         case value_mode::none: break;
         }
         throw damaged_row("unknown storage mode " + std::to_string(mode));
+    }
+
+    // Python reads text files in universal-newline mode, so "\r\n" and a lone "\r" read back as
+    // "\n"; reading the same files the same way keeps both sides agreeing on a file-backed text.
+    static std::string universal_newlines(std::string text) {
+        if (text.find('\r') == std::string::npos) {
+            return text;
+        }
+        std::string out;
+        out.reserve(text.size());
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            if (text[i] == '\r') {
+                out.push_back('\n');
+                if (i + 1 < text.size() && text[i + 1] == '\n') {
+                    ++i;
+                }
+            } else {
+                out.push_back(text[i]);
+            }
+        }
+        return out;
+    }
+
+    // SQLite integers are 64-bit; Python raises OverflowError past them, and so does this (nothing
+    // is written).
+    std::int64_t checked_add(std::int64_t a, std::int64_t b, const key_ref& key) const {
+        std::int64_t sum = 0;
+        if (__builtin_add_overflow(a, b, &sum)) {
+            throw invalid_argument("flytecache: sqlite_store '" + state_->db_path + "': incr of key " +
+                                   key.describe() + " overflows a 64-bit integer");
+        }
+        return sum;
     }
 
     // The cache_store interface deals in bytes only; other kinds are read with get_entry.
@@ -9961,49 +10058,55 @@ private:
     }
 
     std::optional<cache_entry> lookup(const key_ref& key, bool with_key) {
+        return visit_live(key, [&](const detail::sqlite::statement& q) {
+            return read_row(q, 1, with_key ? key_of(key) : db_key());
+        });
+    }
+
+    // Finds the live row of `key` and reads it with `read(row)` (columns as select_live's), which
+    // returns an empty optional when the value cannot be read (a missing file: a miss, as in
+    // diskcache). Keeps diskcache's books: hit and miss counters when statistics are on, access
+    // time or count under LRU / LFU — both writes, so those modes read inside a transaction.
+    template <class Read>
+    std::invoke_result_t<Read&, const detail::sqlite::statement&> visit_live(const key_ref& key, Read read) {
+        using result = std::invoke_result_t<Read&, const detail::sqlite::statement&>;
         const bool stats = state_->statistics.load(std::memory_order_relaxed);
         const auto policy = state_->policy.load(std::memory_order_relaxed);
         const bool updates = policy == eviction_policy::least_recently_used ||
                              policy == eviction_policy::least_frequently_used;
-        auto run = [&](sqlite_connection& c) -> std::optional<std::pair<std::int64_t, std::optional<cache_entry>>> {
+        std::int64_t rowid = 0;
+        auto run = [&](sqlite_connection& c) -> result {
             auto q = select_live(c, key);
             if (!q->step()) {
-                return std::nullopt;
+                return result();
             }
-            const std::int64_t rowid = q->column_int(0);
-            return std::pair{rowid, read_row(*q, 1, with_key ? key_of(key) : db_key())};
+            rowid = q->column_int(0);
+            return read(*q);
         };
         if (!stats && !updates) {
-            auto r = with_connection(run); // the fast path: one SELECT, no transaction
-            if (!r) {
-                return std::nullopt;
-            }
-            return std::move(r->second);
+            return with_connection(run); // the fast path: one SELECT, no transaction
         }
         return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame&) {
-            auto r = run(c);
-            const bool hit = r && r->second;
+            result r = run(c);
+            const bool hit = r.has_value();
             if (stats) {
                 auto u = use(c, hit ? stmt::stat_hit : stmt::stat_miss,
                              hit ? "UPDATE Settings SET value = value + 1 WHERE key = 'hits'"
                                  : "UPDATE Settings SET value = value + 1 WHERE key = 'misses'");
                 u->run();
             }
-            if (!hit) {
-                return std::optional<cache_entry>();
-            }
-            if (updates) {
+            if (hit && updates) {
                 auto u = use(c, stmt::access_update_first + static_cast<std::size_t>(policy),
                              access_update_sql(policy));
                 if (policy == eviction_policy::least_recently_used) {
                     u->bind(1, detail::unix_now());
-                    u->bind(2, r->first);
+                    u->bind(2, rowid);
                 } else {
-                    u->bind(1, r->first);
+                    u->bind(1, rowid);
                 }
                 u->run();
             }
-            return std::move(r->second);
+            return r;
         });
     }
 
@@ -10218,23 +10321,37 @@ private:
         d->run();
     }
 
+    // Runs a write transaction for a value whose file (if any) was written beforehand: the
+    // transaction owns the file from its start, and if it never starts the file is removed here.
+    template <class F>
+    std::invoke_result_t<F&, sqlite_connection&, detail::sqlite_txn_frame&> with_new_file(const prepared_value& p,
+                                                                                       F&& f) {
+        bool owned = false;
+        try {
+            return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+                track_new_file(txn, p);
+                owned = true;
+                return f(c, txn);
+            });
+        } catch (...) {
+            if (!owned && !p.filename.empty()) {
+                remove_value_file(p.filename);
+            }
+            throw;
+        }
+    }
+
     bool write(const key_ref& key, const value_ref& value, const write_options& opts, bool only_if_absent) {
         const double now = detail::unix_now();
         const std::optional<double> expire_time = expiry_from(opts.expire, now);
         prepared_value p = prepare(value); // files are written before the transaction, as diskcache
-        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
-                track_new_file(txn, p);
+        return with_new_file(p, [&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
                 auto q = use(c, stmt::select_for_write,
                              "SELECT rowid, filename, expire_time FROM Cache WHERE key = ? AND raw = 1");
                 bind_key(*q, 1, key);
                 if (q->step()) {
                     if (only_if_absent && (q->is_null(2) || q->column_double(2) > now)) {
-                        q->reset();
-                        if (!p.filename.empty()) {
-                            std::erase(txn.remove_on_rollback, p.filename);
-                            txn.remove_after_commit.push_back(p.filename);
-                        }
-                        return false;
+                        return false; // the unused new file goes with the commit's cleanup
                     }
                     schedule_removal(txn, *q, 1);
                 }
@@ -10255,9 +10372,7 @@ private:
         }
         std::int64_t size = 0;
         if (auto s = read_setting(c, "size")) {
-            if (const auto* i = std::get_if<std::int64_t>(&*s)) {
-                size = *i;
-            }
+            size = as_count(*s);
         }
         return static_cast<std::uint64_t>(std::max<std::int64_t>(0, state_->page_size * pages + size));
     }
@@ -10388,69 +10503,39 @@ private:
                                           bool remove) {
         const std::string lo = prefix ? std::string(*prefix) + "-000000000000000" : "";
         const std::string hi = prefix ? std::string(*prefix) + "-999999999999999" : "";
-        for (;;) {
-            std::optional<cache_entry> out;
-            bool empty = false;
-            std::string taken_file;
-            write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
-                for (;;) {
-                    auto q = use(c, side == queue_side::front ? stmt::queue_front : stmt::queue_back,
-                                 side == queue_side::front
-                                     ? "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
-                                       "value FROM Cache WHERE ? < key AND key < ? AND raw = 1 "
-                                       "ORDER BY key ASC LIMIT 1"
-                                     : "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
-                                       "value FROM Cache WHERE ? < key AND key < ? AND raw = 1 "
-                                       "ORDER BY key DESC LIMIT 1");
-                    bind_queue_bounds(*q, prefix, lo, hi);
-                    if (!q->step()) {
-                        empty = true;
-                        return 0;
-                    }
-                    const std::int64_t rowid = q->column_int(0);
-                    const bool expired = !q->is_null(3) && q->column_double(3) < detail::unix_now();
-                    if (expired || remove) {
-                        if (!q->is_null(6)) {
-                            if (expired) {
-                                txn.remove_after_commit.emplace_back(q->column_text(6));
-                            } else {
-                                taken_file = std::string(q->column_text(6));
-                            }
-                        }
-                    }
-                    if (!expired) {
-                        out = read_row(*q, 3, column_key(*q, 1, 2));
-                    }
-                    q->reset();
-                    if (expired || remove) {
-                        delete_rowid(c, rowid);
-                    }
-                    if (!expired) {
-                        return 0;
-                    }
+        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn)
+                                     -> std::optional<cache_entry> {
+            for (;;) {
+                auto q = use(c, side == queue_side::front ? stmt::queue_front : stmt::queue_back,
+                             side == queue_side::front
+                                 ? "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
+                                   "value FROM Cache WHERE ? < key AND key < ? AND raw = 1 "
+                                   "ORDER BY key ASC LIMIT 1"
+                                 : "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
+                                   "value FROM Cache WHERE ? < key AND key < ? AND raw = 1 "
+                                   "ORDER BY key DESC LIMIT 1");
+                bind_queue_bounds(*q, prefix, lo, hi);
+                if (!q->step()) {
+                    return std::nullopt;
                 }
-            });
-            if (!taken_file.empty()) {
-                txn_safe_remove(taken_file);
+                const std::int64_t rowid = q->column_int(0);
+                const bool expired = !q->is_null(3) && q->column_double(3) < detail::unix_now();
+                std::optional<cache_entry> out;
+                if (!expired) {
+                    out = read_row(*q, 3, column_key(*q, 1, 2));
+                }
+                // Expired and unreadable entries (their file gone) are dropped and the next one
+                // taken, as diskcache's pull does; a pulled entry's file goes after the commit.
+                if (!out || remove) {
+                    schedule_removal(txn, *q, 6);
+                    q->reset();
+                    delete_rowid(c, rowid);
+                }
+                if (out) {
+                    return out;
+                }
             }
-            if (empty) {
-                return std::nullopt;
-            }
-            if (out) {
-                return out;
-            }
-            // The entry's file had vanished: diskcache moves on to the next one.
-        }
-    }
-
-    void txn_safe_remove(const std::string& file) {
-        for (auto& frame : detail::sqlite_txn_frames) {
-            if (frame.owner == state_.get()) {
-                frame.remove_after_commit.push_back(file);
-                return;
-            }
-        }
-        remove_value_file(file);
+        });
     }
 
     void check_files(sqlite_connection& c, bool fix, check_report& report) {
@@ -10538,9 +10623,7 @@ private:
         }
         std::int64_t recorded = 0;
         if (auto v = read_setting(c, name)) {
-            if (const auto* i = std::get_if<std::int64_t>(&*v)) {
-                recorded = *i;
-            }
+            recorded = as_count(*v);
         }
         if (recorded != actual) {
             report.findings.push_back({kind, std::string(label) + "; " + std::to_string(recorded) +

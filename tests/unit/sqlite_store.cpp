@@ -14,6 +14,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
+#include <limits>
+#include <variant>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -633,4 +636,178 @@ TEST_CASE("sqlite_store memoize caches results by arguments") {
     (void)never(std::int64_t{1});
     (void)never(std::int64_t{1});
     CHECK(uncached_calls == 2); // expire = 0: look up, never store
+}
+
+// --- regressions from review: each of these once failed --------------------------------------
+
+TEST_CASE("sqlite_store: a forked child's writes survive the parent closing its store") {
+    temp_dir dir("forkwal");
+    auto parent = std::make_unique<fc::sqlite_store>(dir.path());
+    parent->set("a", "1");
+    int to_child[2];
+    int to_parent[2];
+    REQUIRE(::pipe(to_child) == 0);
+    REQUIRE(::pipe(to_parent) == 0);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        char go = 0;
+        int status = 0;
+        try {
+            fc::sqlite_store child(dir.path());
+            child.set("b", "2");
+            (void)::write(to_parent[1], "x", 1);
+            (void)::read(to_child[0], &go, 1); // wait until the parent has closed its store
+            child.set("c", "3");
+            status = child.get("c") == "3" ? 0 : 1;
+        } catch (...) {
+            status = 2;
+        }
+        ::_exit(status);
+    }
+    char ready = 0;
+    REQUIRE(::read(to_parent[0], &ready, 1) == 1);
+    parent.reset(); // the parent's last connection closes (and checkpoints) while the child works
+    REQUIRE(::write(to_child[1], "x", 1) == 1);
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    CHECK(WEXITSTATUS(status) == 0);
+    fc::sqlite_store again(dir.path());
+    CHECK(again.get("a") == "1");
+    CHECK(again.get("b") == "2");
+    CHECK(again.get("c") == "3");
+    for (int fd : {to_child[0], to_child[1], to_parent[0], to_parent[1]}) {
+        ::close(fd);
+    }
+}
+
+TEST_CASE("sqlite_store: transactions of two stores nest on one thread") {
+    temp_dir da("nest-a");
+    temp_dir db("nest-b");
+    fc::sqlite_store a(da.path());
+    fc::sqlite_store b(db.path());
+    a.transact([&] {
+        a.transact([&] {
+            b.set("x", "y"); // a second store's transaction while the first's frames are in use
+            b.transact([&] { b.set("z", "w"); });
+        });
+        a.set("k", "v");
+    });
+    CHECK(a.get("k") == "v");
+    CHECK(b.get("x") == "y");
+    CHECK(b.get("z") == "w");
+}
+
+TEST_CASE("sqlite_store leaves no value file behind when a write does not happen") {
+    temp_dir dir("noleak");
+    const std::string big(40000, 'v');
+    SUBCASE("the transaction cannot start (lock timeout)") {
+        fc::sqlite_store store(fc::sqlite_store::options{.directory = dir.path(), .timeout = 50ms});
+        sqlite3* other = nullptr;
+        REQUIRE(sqlite3_open((dir.path() / "cache.db").c_str(), &other) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+        CHECK_THROWS_AS(store.set("k", big), fc::timeout_error);
+        CHECK_THROWS_AS(store.push(big), fc::timeout_error);
+        sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr);
+        sqlite3_close(other);
+        CHECK(count_val_files(dir.path()) == 0);
+    }
+    SUBCASE("a losing add inside a transaction that rolls back") {
+        fc::sqlite_store store(dir.path());
+        store.set("k", "small");
+        CHECK_THROWS_AS(store.transact([&] {
+            CHECK_FALSE(store.add("k", big));
+            throw std::runtime_error("abort");
+        }),
+                        std::runtime_error);
+        CHECK(count_val_files(dir.path()) == 0);
+    }
+    SUBCASE("a failed write caught inside a transaction that commits") {
+        fc::sqlite_store store(dir.path());
+        store.transact([&] {
+            CHECK_THROWS_AS(store.push(big, std::nullopt, fc::queue_side::back,
+                                       {.expire = fc::float_seconds(std::nan(""))}),
+                            fc::invalid_argument);
+            store.set("kept", "v");
+        });
+        CHECK(store.get("kept") == "v");
+        CHECK(count_val_files(dir.path()) == 0);
+        CHECK(store.check().clean());
+    }
+}
+
+TEST_CASE("sqlite_store reservations work inside a transaction") {
+    temp_dir dir("reserve-txn");
+    fc::sqlite_store store(fc::sqlite_store::options{.directory = dir.path(), .timeout = 1s});
+    store.transact([&] {
+        CHECK(store.try_reserve("job", "me", 10s));
+        CHECK(store.release("job", "me"));
+    });
+}
+
+TEST_CASE("sqlite_store opens caches whose settings Python stored in other forms") {
+    temp_dir dir("pysettings");
+    { fc::sqlite_store store(dir.path()); }
+    // diskcache.Cache(dir, size_limit=1e9, sqlite_synchronous='NORMAL', foo=None) stores these.
+    exec(dir.path(), "UPDATE Settings SET value = 1e9 WHERE key = 'size_limit'; "
+                     "UPDATE Settings SET value = 'NORMAL' WHERE key = 'sqlite_synchronous'; "
+                     "INSERT INTO Settings VALUES ('foo', NULL)");
+    fc::sqlite_store store(dir.path());
+    CHECK(store.size_limit() == 1000000000U);
+    store.set("k", "v");
+    CHECK(store.get("k") == "v");
+    CHECK(rows(dir.path(), "SELECT typeof(value) FROM Settings WHERE key = 'foo'")[0][0] == "null");
+    CHECK(std::holds_alternative<std::monostate>(store.reset("foo")));
+}
+
+TEST_CASE("sqlite_store reset of a file-level pragma changes the file") {
+    temp_dir dir("journal");
+    fc::sqlite_store store(dir.path());
+    store.reset("sqlite_journal_mode", std::string("delete"));
+    CHECK(rows(dir.path(), "PRAGMA journal_mode")[0][0] == "delete");
+    store.set("k", "v");
+    CHECK(store.get("k") == "v");
+}
+
+TEST_CASE("sqlite_store read() keeps diskcache's books") {
+    temp_dir dir("readstats");
+    fc::sqlite_store store(fc::sqlite_store::options{
+        .directory = dir.path(), .eviction_policy = fc::eviction_policy::least_frequently_used});
+    store.set("k", "v");
+    (void)store.stats(true);
+    (void)store.read("k");
+    (void)store.read("k");
+    CHECK_THROWS_AS((void)store.read("missing"), fc::key_not_found);
+    CHECK(store.stats(false) == fc::store_stats{2, 1});
+    CHECK(rows(dir.path(), "SELECT access_count FROM Cache WHERE key = 'k'")[0][0] == "2");
+}
+
+TEST_CASE("sqlite_store drops entries whose value file vanished instead of retrying forever") {
+    temp_dir dir("vanished");
+    fc::sqlite_store store(dir.path());
+    store.set("first", "1");
+    store.push(std::string(40000, 'q'), std::string_view("jobs"));
+    store.set("last", std::string(40000, 'l'));
+    for (const auto& r : rows(dir.path(), "SELECT filename FROM Cache WHERE filename IS NOT NULL")) {
+        std::filesystem::remove(dir.path() / r[0]);
+    }
+    CHECK(store.peekitem().key.as_text() == "first"); // "last" and the queue entry were dropped
+    CHECK_FALSE(store.peek(std::string_view("jobs")));
+    CHECK(store.check().clean());
+}
+
+TEST_CASE("sqlite_store incr refuses to overflow") {
+    temp_dir dir("overflow");
+    fc::sqlite_store store(dir.path());
+    store.set("n", std::numeric_limits<std::int64_t>::max());
+    CHECK_THROWS_WITH_AS((void)store.incr("n"), doctest::Contains("overflows"), fc::invalid_argument);
+    CHECK(store.get_entry("n")->value.as_integer() == std::numeric_limits<std::int64_t>::max());
+    CHECK_THROWS_AS((void)store.decr("n", std::numeric_limits<std::int64_t>::min()), fc::invalid_argument);
+}
+
+TEST_CASE("sqlite_store reads file-backed text with Python's universal newlines") {
+    temp_dir dir("newlines");
+    fc::sqlite_store store(fc::sqlite_store::options{.directory = dir.path(), .min_file_size = 4});
+    store.set("t", fc::text_view{"a\r\nb\rc\n"});
+    CHECK(store.get_entry("t")->value.as_text() == "a\nb\nc\n");
 }
