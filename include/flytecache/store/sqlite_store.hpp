@@ -171,7 +171,9 @@ inline unsigned current_fork_generation() noexcept {
 ///
 /// Thread safety: every member function may be called concurrently from any number of threads
 /// (each thread uses its own pooled connection) and processes (SQLite's file locks; writers wait
-/// up to `timeout`, then `timeout_error`). After `fork()` the child opens fresh connections.
+/// up to `timeout`, then `timeout_error`). `fork()` is supported: idle connections are closed
+/// before it and the child opens its own (SQLite connections must not cross a fork); forking while
+/// another thread is inside a call on the same store is not.
 /// A transaction (`transact`) belongs to the thread that began it.
 ///
 /// Errors: SQLite failures throw `store_error` naming the database file; lock waits past the
