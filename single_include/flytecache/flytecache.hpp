@@ -7983,26 +7983,19 @@ public:
     /// Removes every expired entry and returns how many went; also drops lapsed reservations (not
     /// counted). Walks every entry: O(size()).
     std::size_t expire() {
-        std::size_t removed = 0;
-        for (std::size_t i = 0; i < shard_count_; ++i) {
-            shard& s = shards_[i];
-            entry_list graveyard;
-            const std::lock_guard lock(s.mutex);
+        return sum_over_shards([](shard& s, entry_list& graveyard) {
             const time_point now = clock::now();
-            removed += s.remove_expired(now, graveyard);
+            const std::size_t removed = s.remove_expired(now, graveyard);
             s.drop_lapsed_reservations(now);
-        }
-        return removed;
+            return removed;
+        });
     }
 
     /// Removes every entry labelled `tag` and returns how many went (expired ones included). Walks
     /// every entry: O(size()).
     std::size_t evict(std::string_view tag) {
-        std::size_t removed = 0;
-        for (std::size_t i = 0; i < shard_count_; ++i) {
-            shard& s = shards_[i];
-            entry_list graveyard;
-            const std::lock_guard lock(s.mutex);
+        return sum_over_shards([tag](shard& s, entry_list& graveyard) {
+            std::size_t removed = 0;
             for (auto it = s.lru.begin(); it != s.lru.end();) {
                 const auto next = std::next(it);
                 if (it->tag && *it->tag == tag) {
@@ -8011,8 +8004,8 @@ public:
                 }
                 it = next;
             }
-        }
-        return removed;
+            return removed;
+        });
     }
 
     /// The summed cost of the entries held (see the class comment), expired ones not yet removed
@@ -8033,17 +8026,13 @@ public:
     /// is within its share; returns how many went. Since `set` already keeps shards within their
     /// share, the second step normally removes nothing. Also drops lapsed reservations.
     std::size_t cull() {
-        std::size_t removed = 0;
-        for (std::size_t i = 0; i < shard_count_; ++i) {
-            shard& s = shards_[i];
-            entry_list graveyard;
-            const std::lock_guard lock(s.mutex);
+        return sum_over_shards([this](shard& s, entry_list& graveyard) {
             const time_point now = clock::now();
-            removed += s.remove_expired(now, graveyard);
+            std::size_t removed = s.remove_expired(now, graveyard);
             s.drop_lapsed_reservations(now);
             if (size_limit_ != 0) removed += s.evict_over_budget(graveyard);
-        }
-        return removed;
+            return removed;
+        });
     }
 
     /// The hit and miss counts of `get` (diskcache's `stats`): returns them as they were, then turns
@@ -8116,6 +8105,19 @@ public:
     [[nodiscard]] std::size_t shard_count() const noexcept { return shard_count_; }
 
 private:
+    // Runs `f(shard, graveyard)` on every shard under its lock and sums what it returns; removed
+    // entries go to the graveyard, freed after the lock is released.
+    template <class F>
+    std::size_t sum_over_shards(F&& f) {
+        std::size_t total = 0;
+        for (std::size_t i = 0; i < shard_count_; ++i) {
+            entry_list graveyard; // declared before the lock: destroyed after it is released
+            const std::lock_guard lock(shards_[i].mutex);
+            total += f(shards_[i], graveyard);
+        }
+        return total;
+    }
+
     // Runs `f(entry, now)` on the live entry of `key` under its shard's lock, after marking it most
     // recently used and counting the hit; counts a miss (and drops an expired entry) otherwise.
     // `now` is read only for entries that can expire.
@@ -9280,7 +9282,7 @@ private:
             read_setting, update_setting, stat_hit, stat_miss, select_incr, touch_update,
             expire_batch, evict_batch, clear_batch, iter_first_asc, iter_first_desc, iter_next_asc,
             iter_next_desc, peekitem_last, peekitem_first, push_back, push_front, queue_front,
-            queue_back, reserve, unreserve, create_reservations, select_touch, file_referenced, begin, commit, rollback,
+            queue_back, reserve, unreserve, create_reservations, select_touch, file_referenced, begin, commit,
             access_update_first,                       // + eviction_policy (4 slots)
             cull_select_first = access_update_first + 4, // + eviction_policy (4 slots)
             cull_delete_first = cull_select_first + 4,   // + eviction_policy (4 slots)

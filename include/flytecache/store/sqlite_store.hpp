@@ -793,7 +793,7 @@ private:
             read_setting, update_setting, stat_hit, stat_miss, select_incr, touch_update,
             expire_batch, evict_batch, clear_batch, iter_first_asc, iter_first_desc, iter_next_asc,
             iter_next_desc, peekitem_last, peekitem_first, push_back, push_front, queue_front,
-            queue_back, reserve, unreserve, create_reservations, select_touch, file_referenced, begin, commit, rollback,
+            queue_back, reserve, unreserve, create_reservations, select_touch, file_referenced, begin, commit,
             access_update_first,                       // + eviction_policy (4 slots)
             cull_select_first = access_update_first + 4, // + eviction_policy (4 slots)
             cull_delete_first = cull_select_first + 4,   // + eviction_policy (4 slots)
