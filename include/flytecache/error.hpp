@@ -79,4 +79,20 @@ public:
     using store_error::store_error;
 };
 
+/// A task could not produce its outputs: its container exited non-zero, an output file is missing or
+/// malformed, or a reference task was asked to run a call the cache does not hold. The message
+/// names the task (and the output, where one is at fault). A function task's own exceptions are
+/// not wrapped: they reach the caller unchanged.
+class task_error : public error {
+public:
+    using error::error;
+};
+
+/// A task ran longer than its `timeout` and was stopped (container tasks), or a serialized call
+/// waited longer than the executor's `max_wait` for another owner's result.
+class task_timeout_error : public task_error {
+public:
+    using task_error::task_error;
+};
+
 FLYTECACHE_NAMESPACE_END

@@ -56,3 +56,16 @@
 #include <flytecache/store/memory_store.hpp>
 #include <flytecache/store/sqlite_store.hpp>
 #include <flytecache/store/tiered_store.hpp>
+
+#include <flytecache/task/container_runtime.hpp>
+#include <flytecache/task/container_task.hpp>
+#include <flytecache/task/default_executor.hpp>
+#include <flytecache/task/echo_task.hpp>
+#include <flytecache/task/executor.hpp>
+#include <flytecache/task/explain.hpp>
+#include <flytecache/task/function_task.hpp>
+#include <flytecache/task/observer.hpp>
+#include <flytecache/task/reference_task.hpp>
+#include <flytecache/task/task_interface.hpp>
+#include <flytecache/task/task_metadata.hpp>
+#include <flytecache/task/task_options.hpp>

@@ -130,6 +130,22 @@ public:
     using store_error::store_error;
 };
 
+/// A task could not produce its outputs: its container exited non-zero, an output file is missing or
+/// malformed, or a reference task was asked to run a call the cache does not hold. The message
+/// names the task (and the output, where one is at fault). A function task's own exceptions are
+/// not wrapped: they reach the caller unchanged.
+class task_error : public error {
+public:
+    using error::error;
+};
+
+/// A task ran longer than its `timeout` and was stopped (container tasks), or a serialized call
+/// waited longer than the executor's `max_wait` for another owner's result.
+class task_timeout_error : public task_error {
+public:
+    using task_error::task_error;
+};
+
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/error.hpp
 
@@ -6866,6 +6882,9 @@ FLYTECACHE_NAMESPACE_BEGIN
 template <detail::fixed_string Source, class F>
 class sourced_function {
 public:
+    /// The callable this forwards to (tasks read its parameter types).
+    using wrapped_type = F;
+
     constexpr explicit sourced_function(F f) noexcept(std::is_nothrow_move_constructible_v<F>)
         : f_(std::move(f)) {}
 
@@ -7611,7 +7630,16 @@ public:
         if (!opts_.config.enabled || opts_.config.overwrite) {
             return std::nullopt;
         }
-        const std::string key = make_key(task_name, cache_version, inputs, ignored_inputs);
+        return get_entry(make_key(task_name, cache_version, inputs, ignored_inputs));
+    }
+
+    /// The outputs stored under `key` (from `make_key`), with `get`'s rules: a miss when caching
+    /// is disabled or in overwrite mode, and an unusable entry reported and treated as a miss
+    /// unless `strict`. Tasks use this to compute a key once per call.
+    [[nodiscard]] std::optional<literal_map> get_entry(const std::string& key) {
+        if (!opts_.config.enabled || opts_.config.overwrite) {
+            return std::nullopt;
+        }
         try {
             initialize();
             std::optional<std::string> bytes = store_->get(key);
@@ -7623,7 +7651,7 @@ public:
             if (opts_.strict) {
                 throw;
             }
-            report({key, e.what()});
+            report_bad_entry({key, e.what()});
             return std::nullopt;
         }
     }
@@ -7631,10 +7659,14 @@ public:
     /// Stores `outputs` for these inputs (as flytekit does: the serialized LiteralMap bytes).
     void set(std::string_view task_name, std::string_view cache_version, const literal_map& inputs,
              std::span<const std::string> ignored_inputs, const literal_map& outputs) {
+        set_entry(make_key(task_name, cache_version, inputs, ignored_inputs), outputs);
+    }
+
+    /// Stores `outputs` under `key` (from `make_key`), with `set`'s rules.
+    void set_entry(const std::string& key, const literal_map& outputs) {
         if (!opts_.config.enabled) {
             return;
         }
-        const std::string key = make_key(task_name, cache_version, inputs, ignored_inputs);
         try {
             initialize();
             store_->set(key, encode(outputs));
@@ -7642,7 +7674,7 @@ public:
             if (opts_.strict) {
                 throw;
             }
-            report({key, std::string("write failed: ") + e.what()});
+            report_bad_entry({key, std::string("write failed: ") + e.what()});
         }
     }
 
@@ -7668,8 +7700,8 @@ public:
     /// How many unusable entries and failed writes have been reported.
     [[nodiscard]] std::uint64_t bad_entries() const noexcept { return bad_entries_.load(); }
 
-private:
-    void report(const bad_cache_entry& bad) {
+    /// Counts an unusable entry and passes it to `on_bad_entry` (by default, a line on std::clog).
+    void report_bad_entry(const bad_cache_entry& bad) {
         bad_entries_.fetch_add(1, std::memory_order_relaxed);
         if (opts_.on_bad_entry) {
             opts_.on_bad_entry(bad);
@@ -7678,6 +7710,10 @@ private:
                       << "' is unusable and counts as a miss: " << bad.reason << '\n';
         }
     }
+    /// Whether unusable entries throw instead of counting as misses.
+    [[nodiscard]] bool strict() const noexcept { return opts_.strict; }
+
+private:
 
     std::optional<Store> store_;
     std::filesystem::path location_;
@@ -10996,4 +11032,3365 @@ private:
 
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/tiered_store.hpp
+
+// ---- begin flytecache/task/container_runtime.hpp
+// flytecache — container runtimes for local execution of container tasks: the host (a child
+// process, data dirs mapped to temporary directories) and a docker/podman command line
+// SPDX-License-Identifier: MIT
+
+// ---- begin flytecache/detail/subprocess.hpp
+// flytecache — running a child process: merged output captured line by line, a timeout that kills
+// its whole process group, exec failures thrown as exceptions (POSIX)
+// SPDX-License-Identifier: MIT
+
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <climits>
+#include <thread>
+
+// <unistd.h> declares it only with _GNU_SOURCE; declaring it again is harmless.
+extern "C" char** environ; // NOLINT(readability-redundant-declaration)
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+struct process_options {
+    /// argv[0] is looked up on the child's PATH (the merged environment's) when it has no '/'.
+    std::vector<std::string> argv;
+    /// Added to, or overriding, the parent's environment.
+    std::vector<std::pair<std::string, std::string>> environment;
+    /// Empty: the child inherits the parent's. A relative argv[0] resolves against this directory.
+    std::string working_directory;
+    /// When exceeded, the child's process group gets SIGTERM and, 2 s later, SIGKILL.
+    std::optional<std::chrono::duration<double>> timeout;
+    /// Each line of merged stdout+stderr as it arrives, without its '\n'. May be empty. If it
+    /// throws, the process group is killed and reaped before the exception propagates.
+    std::function<void(std::string_view line)> on_output;
+    /// How much of the merged output to keep in process_result::output_tail.
+    std::size_t keep_tail_bytes = 64 * 1024;
+};
+
+struct process_result {
+    int exit_code = 0; ///< Valid when !signaled.
+    bool signaled = false;
+    int signal = 0;
+    bool timed_out = false;
+    /// The limit that was exceeded, when timed_out (for describe()).
+    std::chrono::duration<double> timeout{};
+    /// The last keep_tail_bytes of merged stdout+stderr.
+    std::string output_tail;
+
+    [[nodiscard]] bool success() const noexcept { return !timed_out && !signaled && exit_code == 0; }
+
+    /// "exited with status 3", "killed by signal 9 (SIGKILL)", "timed out after 1.5 s and was killed".
+    [[nodiscard]] std::string describe() const;
+};
+
+namespace subprocess {
+
+// Names the common signals by macro rather than by number, since numbers differ between
+// architectures.
+inline const char* signal_name(int sig) noexcept {
+    switch (sig) {
+    case SIGHUP: return "SIGHUP";
+    case SIGINT: return "SIGINT";
+    case SIGQUIT: return "SIGQUIT";
+    case SIGILL: return "SIGILL";
+    case SIGTRAP: return "SIGTRAP";
+    case SIGABRT: return "SIGABRT";
+    case SIGBUS: return "SIGBUS";
+    case SIGFPE: return "SIGFPE";
+    case SIGKILL: return "SIGKILL";
+    case SIGUSR1: return "SIGUSR1";
+    case SIGSEGV: return "SIGSEGV";
+    case SIGUSR2: return "SIGUSR2";
+    case SIGPIPE: return "SIGPIPE";
+    case SIGALRM: return "SIGALRM";
+    case SIGTERM: return "SIGTERM";
+    case SIGCHLD: return "SIGCHLD";
+    case SIGCONT: return "SIGCONT";
+    case SIGSTOP: return "SIGSTOP";
+    case SIGTSTP: return "SIGTSTP";
+    case SIGTTIN: return "SIGTTIN";
+    case SIGTTOU: return "SIGTTOU";
+    case SIGURG: return "SIGURG";
+    case SIGXCPU: return "SIGXCPU";
+    case SIGXFSZ: return "SIGXFSZ";
+    case SIGVTALRM: return "SIGVTALRM";
+    case SIGPROF: return "SIGPROF";
+    case SIGWINCH: return "SIGWINCH";
+    case SIGSYS: return "SIGSYS";
+    default: return nullptr;
+    }
+}
+
+// std::strerror may share a buffer between threads; the error category's message does not.
+inline std::string errno_text(int err) { return std::generic_category().message(err); }
+
+[[noreturn]] inline void throw_errno(const std::string& what, int err) {
+    throw error("flytecache: " + what + ": " + errno_text(err));
+}
+
+class unique_fd {
+public:
+    unique_fd() = default;
+    explicit unique_fd(int fd) noexcept : fd_(fd) {}
+    unique_fd(unique_fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    unique_fd& operator=(unique_fd&& other) noexcept {
+        if (this != &other) {
+            reset();
+            fd_ = std::exchange(other.fd_, -1);
+        }
+        return *this;
+    }
+    unique_fd(const unique_fd&) = delete;
+    unique_fd& operator=(const unique_fd&) = delete;
+    ~unique_fd() { reset(); }
+
+    [[nodiscard]] int get() const noexcept { return fd_; }
+    // Linux releases the descriptor even when close() fails, so a retry could close another
+    // thread's fresh descriptor.
+    void reset() noexcept {
+        if (fd_ >= 0) ::close(std::exchange(fd_, -1));
+    }
+
+private:
+    int fd_ = -1;
+};
+
+// If the parent runs with stdin/stdout/stderr closed, a new descriptor can be 0, 1 or 2; the
+// child's dup2 onto that same number would then be a no-op that leaves O_CLOEXEC set.
+inline unique_fd above_stdio(unique_fd fd) {
+    if (fd.get() > STDERR_FILENO) return fd;
+    const int moved = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+    if (moved < 0) {
+        const int err = errno;
+        throw_errno("cannot duplicate a descriptor for a child process", err);
+    }
+    return unique_fd(moved);
+}
+
+// O_CLOEXEC from the start (not set afterwards), so a fork in another thread cannot carry these
+// ends into an unrelated program, where they would hold our pipe open.
+inline std::pair<unique_fd, unique_fd> make_pipe() {
+    int fds[2] = {-1, -1};
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+        const int err = errno;
+        throw_errno("cannot create a pipe for a child process", err);
+    }
+    unique_fd read_end(fds[0]);
+    unique_fd write_end(fds[1]);
+    return {above_stdio(std::move(read_end)), above_stdio(std::move(write_end))};
+}
+
+// What the child reports through the exec-error pipe when it cannot become the program.
+enum class failed_step : int { setup, chdir, exec };
+struct exec_failure {
+    failed_step step;
+    int error;
+};
+
+// Everything the child touches between fork and exec, allocated before forking: after a fork in a
+// multithreaded process, only async-signal-safe calls are allowed in the child (malloc may hold a
+// lock owned by a thread that does not exist there).
+struct launch_plan {
+    std::vector<std::string> argv_storage;
+    std::vector<char*> argv;
+    std::vector<std::string> env_storage;
+    std::vector<char*> envp;
+    std::vector<std::string> candidate_storage; // where to try argv[0], in PATH order
+    std::vector<const char*> candidates;
+    // For a candidate that exec rejects with ENOEXEC (a script without "#!"), execvp runs it with
+    // /bin/sh; slot 1 is filled with the candidate in the child.
+    std::vector<char*> script_argv;
+    const char* working_directory = nullptr;
+    sigset_t empty_mask{};
+};
+
+inline std::string_view env_key(std::string_view entry) noexcept {
+    return entry.substr(0, std::min(entry.find('='), entry.size()));
+}
+
+inline launch_plan make_plan(const process_options& options) {
+    launch_plan plan;
+    for (const std::string& arg : options.argv) {
+        if (arg.find('\0') != std::string::npos)
+            throw invalid_argument("flytecache: run_process: an argument contains a NUL character");
+    }
+    plan.argv_storage = options.argv;
+    for (std::string& arg : plan.argv_storage) plan.argv.push_back(arg.data());
+    plan.argv.push_back(nullptr);
+
+    // Later overrides win over earlier ones, as repeated setenv calls would.
+    std::vector<std::pair<std::string, std::string>> overrides;
+    for (const auto& variable : options.environment) {
+        const std::string& key = variable.first;
+        const std::string& value = variable.second;
+        if (key.empty() || key.find('=') != std::string::npos || key.find('\0') != std::string::npos)
+            throw invalid_argument("flytecache: run_process: invalid environment variable name '" + key + "'");
+        if (value.find('\0') != std::string::npos)
+            throw invalid_argument("flytecache: run_process: the value of environment variable '" + key +
+                                   "' contains a NUL character");
+        const auto same = std::find_if(overrides.begin(), overrides.end(),
+                                       [&](const auto& kv) { return kv.first == key; });
+        if (same != overrides.end())
+            same->second = value;
+        else
+            overrides.emplace_back(key, value);
+    }
+    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+        const std::string_view text(*entry);
+        const std::string_view key = env_key(text);
+        const bool overridden = std::any_of(overrides.begin(), overrides.end(),
+                                            [&](const auto& kv) { return kv.first == key; });
+        if (!overridden) plan.env_storage.emplace_back(text);
+    }
+    for (const auto& [key, value] : overrides) plan.env_storage.push_back(key + "=" + value);
+    for (std::string& entry : plan.env_storage) plan.envp.push_back(entry.data());
+    plan.envp.push_back(nullptr);
+
+    // The search happens here rather than through execvp in the child: execvp reads the parent's
+    // PATH, not the child's, and is not async-signal-safe by POSIX.
+    const std::string& program = options.argv.front();
+    if (program.find('/') != std::string::npos) {
+        plan.candidate_storage.push_back(program);
+    } else {
+        std::string_view path = "/bin:/usr/bin"; // glibc's execvp default when PATH is unset
+        for (const std::string& entry : plan.env_storage) {
+            if (env_key(entry) == "PATH") path = std::string_view(entry).substr(5);
+        }
+        for (;;) {
+            const std::size_t colon = path.find(':');
+            const std::string_view dir = path.substr(0, colon);
+            // An empty element means the current directory.
+            plan.candidate_storage.push_back((dir.empty() ? std::string(".") : std::string(dir)) + "/" +
+                                             program);
+            if (colon == std::string_view::npos) break;
+            path.remove_prefix(colon + 1);
+        }
+    }
+    for (const std::string& candidate : plan.candidate_storage) plan.candidates.push_back(candidate.c_str());
+
+    static char shell[] = "/bin/sh";
+    plan.script_argv.push_back(shell);
+    plan.script_argv.push_back(nullptr);
+    plan.script_argv.insert(plan.script_argv.end(), plan.argv.begin() + 1, plan.argv.end());
+
+    if (!options.working_directory.empty()) {
+        if (options.working_directory.find('\0') != std::string::npos)
+            throw invalid_argument("flytecache: run_process: the working directory contains a NUL character");
+        plan.working_directory = options.working_directory.c_str();
+    }
+    sigemptyset(&plan.empty_mask);
+    return plan;
+}
+
+[[noreturn]] inline void report_and_exit(int error_fd, failed_step step, int err) noexcept {
+    const exec_failure failure{step, err};
+    // One write of a few bytes into an empty pipe is atomic; nothing useful can be done on failure.
+    [[maybe_unused]] const ::ssize_t written = ::write(error_fd, &failure, sizeof failure);
+    ::_exit(127);
+}
+
+// Runs in the child between fork and exec: async-signal-safe calls only, no allocation, no throw.
+[[noreturn]] inline void exec_child(launch_plan& plan, int null_fd, int output_fd, int error_fd) noexcept {
+    // Handlers are the parent's code; a signal arriving before exec must not run them here (exec
+    // would reset them anyway). SIGPIPE and SIGXFSZ are often ignored by servers, and programs
+    // expect them at their default. Other ignored signals stay ignored, as nohup relies on.
+    for (int sig = 1; sig < NSIG; ++sig) {
+        if (sig == SIGKILL || sig == SIGSTOP) continue;
+        struct sigaction current {};
+        if (::sigaction(sig, nullptr, &current) != 0) continue;
+        const bool handled = (current.sa_flags & SA_SIGINFO) != 0 ||
+                             (current.sa_handler != SIG_DFL && current.sa_handler != SIG_IGN);
+        const bool reset_ignored = current.sa_handler == SIG_IGN && (sig == SIGPIPE || sig == SIGXFSZ);
+        if (handled || reset_ignored) {
+            struct sigaction dfl {};
+            dfl.sa_handler = SIG_DFL;
+            sigemptyset(&dfl.sa_mask);
+            ::sigaction(sig, &dfl, nullptr);
+        }
+    }
+    // Its own group, so a timeout's killpg reaches grandchildren too.
+    if (::setpgid(0, 0) != 0) report_and_exit(error_fd, failed_step::setup, errno);
+    if (::dup2(null_fd, STDIN_FILENO) < 0 || ::dup2(output_fd, STDOUT_FILENO) < 0 ||
+        ::dup2(output_fd, STDERR_FILENO) < 0)
+        report_and_exit(error_fd, failed_step::setup, errno);
+    if (plan.working_directory != nullptr && ::chdir(plan.working_directory) != 0)
+        report_and_exit(error_fd, failed_step::chdir, errno);
+    // The parent blocked everything around fork; the program starts with nothing blocked.
+    ::sigprocmask(SIG_SETMASK, &plan.empty_mask, nullptr);
+
+    // execvp's rules: skip candidates that do not exist, remember EACCES, stop at any other error.
+    int last_error = ENOENT;
+    bool denied = false;
+    for (const char* candidate : plan.candidates) {
+        ::execve(candidate, plan.argv.data(), plan.envp.data());
+        const int err = errno;
+        if (err == ENOEXEC) {
+            plan.script_argv[1] = const_cast<char*>(candidate);
+            ::execve(plan.script_argv[0], plan.script_argv.data(), plan.envp.data());
+            report_and_exit(error_fd, failed_step::exec, errno);
+        }
+        switch (err) {
+        case EACCES: denied = true; [[fallthrough]];
+        case ENOENT:
+        case ENOTDIR:
+        case ESTALE:
+        case ENODEV:
+        case ETIMEDOUT: last_error = err; continue;
+        default: report_and_exit(error_fd, failed_step::exec, err);
+        }
+    }
+    report_and_exit(error_fd, failed_step::exec, denied ? EACCES : last_error);
+}
+
+// Kills and reaps the child if run_process leaves early (an exception from on_output or from a
+// failed system call), so neither a zombie nor a runaway process group outlives the call.
+class child_guard {
+public:
+    explicit child_guard(::pid_t pid) noexcept : pid_(pid) {}
+    child_guard(const child_guard&) = delete;
+    child_guard& operator=(const child_guard&) = delete;
+    ~child_guard() {
+        if (pid_ <= 0) return;
+        ::killpg(pid_, SIGKILL);
+        int status = 0;
+        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+        }
+    }
+    void reaped() noexcept { pid_ = -1; }
+
+private:
+    ::pid_t pid_;
+};
+
+// The timeout's escalation: running → SIGTERM → SIGKILL 2 s later → stop waiting for end of output
+// 2 s after that (a process that left the group may hold the pipe open forever). The group id
+// stays valid until the leader is reaped, which happens only after the signals, so killpg never
+// reaches a recycled group.
+class escalation {
+public:
+    using clock = std::chrono::steady_clock;
+    static constexpr std::chrono::seconds grace{2};
+
+    escalation(::pid_t group, std::optional<clock::time_point> deadline) noexcept
+        : group_(group), deadline_(deadline) {}
+
+    [[nodiscard]] bool timed_out() const noexcept { return stage_ != stage::running; }
+    [[nodiscard]] bool abandoned_output() const noexcept { return stage_ == stage::abandon; }
+
+    // While waiting for the child to exit after SIGKILL there is no deadline: it cannot survive.
+    [[nodiscard]] std::optional<clock::time_point> deadline(bool reading) const noexcept {
+        if (stage_ == stage::killed && !reading) return std::nullopt;
+        if (stage_ == stage::abandon) return std::nullopt;
+        return deadline_;
+    }
+
+    // Advances one step if the current deadline has passed; true when it did.
+    bool check(bool reading, clock::time_point now) noexcept {
+        const auto due = deadline(reading);
+        if (!due || now < *due) return false;
+        switch (stage_) {
+        case stage::running:
+            ::killpg(group_, SIGTERM);
+            stage_ = stage::terminating;
+            deadline_ = now + grace;
+            break;
+        case stage::terminating:
+            ::killpg(group_, SIGKILL);
+            stage_ = stage::killed;
+            deadline_ = now + grace;
+            break;
+        case stage::killed: stage_ = stage::abandon; break;
+        case stage::abandon: break;
+        }
+        return true;
+    }
+
+private:
+    enum class stage { running, terminating, killed, abandon };
+    ::pid_t group_;
+    std::optional<clock::time_point> deadline_;
+    stage stage_ = stage::running;
+};
+
+// poll()'s timeout in whole milliseconds, rounded up so a wakeup never comes before the deadline.
+inline int poll_timeout_ms(std::optional<escalation::clock::time_point> deadline, escalation::clock::time_point now) {
+    if (!deadline) return -1;
+    if (*deadline <= now) return 0;
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(*deadline - now).count();
+    return static_cast<int>(std::min<decltype(ms)>(ms, INT_MAX));
+}
+
+class output_sink {
+public:
+    output_sink(const std::function<void(std::string_view)>& on_line, std::size_t keep) noexcept
+        : on_line_(on_line), keep_(keep) {}
+
+    void add(std::string_view chunk) {
+        if (keep_ > 0) {
+            tail_.append(chunk.substr(chunk.size() > keep_ ? chunk.size() - keep_ : 0));
+            // Trimming only past twice the limit keeps the cost linear in the output size.
+            if (tail_.size() > 2 * keep_) tail_.erase(0, tail_.size() - keep_);
+        }
+        if (!on_line_) return;
+        for (;;) {
+            const std::size_t newline = chunk.find('\n');
+            if (newline == std::string_view::npos) break;
+            if (partial_.empty()) {
+                on_line_(chunk.substr(0, newline));
+            } else {
+                partial_.append(chunk.substr(0, newline));
+                const std::string line = std::move(partial_);
+                partial_.clear();
+                on_line_(line);
+            }
+            chunk.remove_prefix(newline + 1);
+        }
+        partial_.append(chunk);
+    }
+
+    // A last line without '\n' is still a line.
+    void finish() {
+        if (!on_line_ || partial_.empty()) return;
+        const std::string line = std::move(partial_);
+        partial_.clear();
+        on_line_(line);
+    }
+
+    std::string take_tail() {
+        if (tail_.size() > keep_) tail_.erase(0, tail_.size() - keep_);
+        return std::move(tail_);
+    }
+
+private:
+    const std::function<void(std::string_view)>& on_line_;
+    std::size_t keep_;
+    std::string tail_;
+    std::string partial_;
+};
+
+inline std::string format_seconds(double seconds) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", seconds);
+    return text;
+}
+
+} // namespace subprocess
+
+inline std::string process_result::describe() const {
+    if (timed_out) return "timed out after " + subprocess::format_seconds(timeout.count()) + " s and was killed";
+    if (signaled) {
+        std::string text = "killed by signal " + std::to_string(signal);
+        if (const char* name = subprocess::signal_name(signal)) text += std::string(" (") + name + ")";
+        return text;
+    }
+    return "exited with status " + std::to_string(exit_code);
+}
+
+/// Runs argv to completion and returns how it ended. Throws flytecache::invalid_argument for bad
+/// options and flytecache::error when the program cannot be started (not found, not executable,
+/// bad working directory) or a system call fails; never for a non-zero exit or a timeout.
+///
+/// Safe to call from many threads at once. It reaps its child with waitpid(pid), so it cannot work
+/// in a process that ignores SIGCHLD or reaps with waitpid(-1) elsewhere.
+inline process_result run_process(const process_options& options) {
+    using namespace subprocess;
+    using clock = escalation::clock;
+
+    if (options.argv.empty()) throw invalid_argument("flytecache: run_process: argv is empty");
+    const std::string& program = options.argv.front();
+    if (program.empty()) throw invalid_argument("flytecache: run_process: the program name (argv[0]) is empty");
+    std::optional<clock::time_point> deadline;
+    const auto start = clock::now();
+    if (options.timeout) {
+        const double seconds = options.timeout->count();
+        if (!(seconds >= 0.0))
+            throw invalid_argument("flytecache: run_process: the timeout must not be negative (got " +
+                                   format_seconds(seconds) + " s)");
+        // Beyond a century the limit is "never", and converting it to clock ticks could overflow.
+        if (seconds < 3.2e9)
+            deadline = start + std::chrono::duration_cast<clock::duration>(*options.timeout);
+    }
+
+    launch_plan plan = make_plan(options);
+    auto [output_read, output_write] = make_pipe();
+    auto [error_read, error_write] = make_pipe();
+    unique_fd dev_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (dev_null.get() < 0) {
+        const int err = errno;
+        throw_errno("cannot open /dev/null for a child process", err);
+    }
+    dev_null = above_stdio(std::move(dev_null));
+
+    // Blocked across fork so no handler of the parent runs in the child before exec_child has reset
+    // the dispositions; only this thread's mask changes, and only for the duration of fork().
+    sigset_t all_signals;
+    sigset_t previous_mask;
+    sigfillset(&all_signals);
+    ::pthread_sigmask(SIG_SETMASK, &all_signals, &previous_mask);
+    const ::pid_t pid = ::fork();
+    if (pid == 0) exec_child(plan, dev_null.get(), output_write.get(), error_write.get());
+    const int fork_error = errno;
+    ::pthread_sigmask(SIG_SETMASK, &previous_mask, nullptr);
+    if (pid < 0) throw_errno("cannot start '" + program + "': fork failed", fork_error);
+
+    // Also set from this side: whichever of parent and child runs first, the group exists before the
+    // parent could signal it. Fails harmlessly (EACCES) once the child has exec'd.
+    ::setpgid(pid, pid);
+    child_guard guard(pid);
+    output_write.reset();
+    error_write.reset();
+    dev_null.reset();
+
+    output_sink sink(options.on_output, options.keep_tail_bytes);
+    escalation timer(pid, deadline);
+
+    // Read until end of output. The buffer sits on the heap: 64 KiB of stack is a lot for a thread.
+    std::vector<char> buffer(64 * 1024);
+    for (;;) {
+        auto now = clock::now();
+        // Checked on every pass, not only when poll times out, so a chatty child is still stopped.
+        while (timer.check(true, now)) {
+        }
+        if (timer.abandoned_output()) break;
+        ::pollfd readable{output_read.get(), POLLIN, 0};
+        const int ready = ::poll(&readable, 1, poll_timeout_ms(timer.deadline(true), now));
+        if (ready < 0) {
+            const int err = errno;
+            if (err == EINTR) continue;
+            throw_errno("waiting for output of '" + program + "'", err);
+        }
+        if (ready == 0) continue;
+        const ::ssize_t got = ::read(output_read.get(), buffer.data(), buffer.size());
+        if (got < 0) {
+            const int err = errno;
+            if (err == EINTR || err == EAGAIN) continue;
+            throw_errno("reading output of '" + program + "'", err);
+        }
+        if (got == 0) break;
+        sink.add(std::string_view(buffer.data(), static_cast<std::size_t>(got)));
+    }
+    sink.finish();
+    output_read.reset();
+
+    // The output can close before the program ends (it closed its descriptors, or a daemonizing
+    // child); the timeout still applies. Sleeps grow from 1 ms so short waits stay short.
+    int status = 0;
+    auto nap = std::chrono::milliseconds(1);
+    for (;;) {
+        const auto now = clock::now();
+        while (timer.check(false, now)) {
+        }
+        const auto due = timer.deadline(false);
+        const ::pid_t done = ::waitpid(pid, &status, due ? WNOHANG : 0);
+        if (done == pid) break;
+        if (done < 0) {
+            const int err = errno;
+            if (err == EINTR) continue;
+            throw_errno("waiting for '" + program + "' to exit", err);
+        }
+        const auto left = *due - clock::now();
+        if (left > clock::duration::zero()) std::this_thread::sleep_for(std::min<clock::duration>(nap, left));
+        nap = std::min(nap * 2, std::chrono::milliseconds(50));
+    }
+    guard.reaped();
+
+    // The child wrote any exec failure before exiting, so it is in the pipe now. No data (EOF, or
+    // the write end still open in a concurrently forked, not yet exec'd child) means exec succeeded.
+    ::pollfd failed{error_read.get(), POLLIN, 0};
+    int polled = 0;
+    while ((polled = ::poll(&failed, 1, 0)) < 0 && errno == EINTR) {
+    }
+    if (polled > 0 && (failed.revents & POLLIN) != 0) {
+        exec_failure failure{};
+        ::ssize_t got = 0;
+        while ((got = ::read(error_read.get(), &failure, sizeof failure)) < 0 && errno == EINTR) {
+        }
+        if (got == static_cast<::ssize_t>(sizeof failure)) {
+            switch (failure.step) {
+            case failed_step::chdir:
+                throw_errno("cannot run '" + program + "': cannot change to working directory '" +
+                                options.working_directory + "'",
+                            failure.error);
+            case failed_step::setup:
+                throw_errno("cannot run '" + program + "': setting up the child process failed", failure.error);
+            case failed_step::exec: throw_errno("cannot run '" + program + "'", failure.error);
+            }
+            throw_errno("cannot run '" + program + "'", failure.error);
+        }
+    }
+
+    process_result result;
+    result.timed_out = timer.timed_out();
+    if (result.timed_out) result.timeout = *options.timeout;
+    if (WIFSIGNALED(status)) {
+        result.signaled = true;
+        result.signal = WTERMSIG(status);
+    } else {
+        result.exit_code = WEXITSTATUS(status);
+    }
+    result.output_tail = sink.take_tail();
+    return result;
+}
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/subprocess.hpp
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// A directory of the host made visible inside the container.
+struct volume_binding {
+    std::filesystem::path host;
+    std::string container;
+    bool read_only = false;
+};
+
+/// One container execution, as a container task asks a runtime for it. Paths in `argv` are the
+/// container's; `input_dir` / `output_dir` are where the host side of the data dirs is.
+struct container_run {
+    std::string image;                 ///< the image URI
+    std::vector<std::string> argv;     ///< command and arguments, templates already rendered
+    std::vector<volume_binding> volumes;
+    std::vector<std::pair<std::string, std::string>> environment;
+    std::optional<std::chrono::duration<double>> timeout;
+    std::function<void(std::string_view)> on_output; ///< each line the container prints
+};
+
+/// A container runtime runs a `container_run` to completion and reports how it ended.
+template <class R>
+concept container_runtime = requires(R& r, const container_run& run) {
+    { r.run(run) } -> std::same_as<detail::process_result>;
+};
+
+/// Runs the command directly on the host, without a container: each volume's container path is
+/// replaced by its host directory wherever it appears in an argument (so `/var/outputs/area`
+/// becomes `<tmp>/outputs/area`), and the image is ignored. For tests, CI and machines without a
+/// container engine; the command must exist on the host. Stateless; thread-safe.
+struct host_runtime {
+    /// The argv the host runs: container paths replaced by host paths (longest path first, and
+    /// only where a whole path component starts).
+    [[nodiscard]] static std::vector<std::string> host_argv(const container_run& run) {
+        std::vector<std::string> out = run.argv;
+        std::vector<const volume_binding*> by_length;
+        for (const auto& v : run.volumes) {
+            if (!v.container.empty()) by_length.push_back(&v);
+        }
+        std::sort(by_length.begin(), by_length.end(),
+                  [](const auto* a, const auto* b) { return a->container.size() > b->container.size(); });
+        for (auto& arg : out) {
+            for (const auto* v : by_length) arg = replace_path(arg, v->container, v->host.string());
+        }
+        return out;
+    }
+
+    detail::process_result run(const container_run& run) const {
+        detail::process_options p;
+        p.argv = host_argv(run);
+        p.environment = run.environment;
+        p.timeout = run.timeout;
+        p.on_output = run.on_output;
+        return detail::run_process(p);
+    }
+
+private:
+    // Characters that end a path inside a shell command or an option ("--out=/var/outputs").
+    static bool separates_paths(char c) noexcept {
+        return c == ' ' || c == '\t' || c == '\n' || c == '"' || c == '\'' || c == '=' || c == ':' ||
+               c == ';' || c == '>' || c == '<' || c == '|' || c == '&' || c == '(' || c == ')' || c == ',';
+    }
+    // Replaces `from` where it is a whole path prefix: at the start or after a separator, and
+    // followed by '/', a separator or the end. "/var/outputs2" and "/data/var/outputs" are left
+    // alone for "/var/outputs".
+    static std::string replace_path(const std::string& arg, const std::string& from, const std::string& to) {
+        std::string out;
+        std::size_t pos = 0;
+        for (std::size_t hit = arg.find(from); hit != std::string::npos; hit = arg.find(from, pos)) {
+            const std::size_t end = hit + from.size();
+            const bool starts = hit == 0 || separates_paths(arg[hit - 1]);
+            const bool ends = end == arg.size() || arg[end] == '/' || separates_paths(arg[end]);
+            out.append(arg, pos, hit - pos);
+            out += (starts && ends) ? to : from;
+            pos = end;
+        }
+        out.append(arg, pos, std::string::npos);
+        return out;
+    }
+};
+
+/// Runs the container with a docker-compatible command line (`docker`, `podman`, `nerdctl`):
+/// `<cli> run --rm [-v host:container[:ro|:rw]]… [-e NAME=VALUE]… <image> <argv>…`.
+/// Thread-safe (each run is its own process).
+struct docker_cli_runtime {
+    std::string cli = "docker";
+    /// Extra options placed after `run` (e.g. "--network=none", "--user=1000").
+    std::vector<std::string> extra_options{};
+
+    /// The full command line for `run` (what `run` executes; exposed for inspection and tests).
+    [[nodiscard]] std::vector<std::string> argv(const container_run& run) const {
+        if (run.image.empty()) {
+            throw configuration_error("flytecache: a container run needs an image URI");
+        }
+        std::vector<std::string> out{cli, "run", "--rm"};
+        out.insert(out.end(), extra_options.begin(), extra_options.end());
+        for (const auto& v : run.volumes) {
+            out.emplace_back("-v");
+            out.push_back(v.host.string() + ":" + v.container + (v.read_only ? ":ro" : ":rw"));
+        }
+        for (const auto& [name, value] : run.environment) {
+            out.emplace_back("-e");
+            out.push_back(name + "=" + value);
+        }
+        out.push_back(run.image);
+        out.insert(out.end(), run.argv.begin(), run.argv.end());
+        return out;
+    }
+
+    detail::process_result run(const container_run& run) const {
+        detail::process_options p;
+        p.argv = argv(run);
+        p.timeout = run.timeout;
+        p.on_output = run.on_output;
+        return detail::run_process(p);
+    }
+};
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/container_runtime.hpp
+// ---- begin flytecache/task/container_task.hpp
+// flytecache — container tasks (flytekit's ContainerTask): a command in an image with typed
+// inputs and outputs passed through data directories, run locally through a container runtime
+// SPDX-License-Identifier: MIT
+
+// ---- begin flytecache/detail/python_text.hpp
+// flytecache — task values as Python text: str() of a raw container's inputs and the reading back
+// of its output files, as flytekit's ContainerTask does
+// SPDX-License-Identifier: MIT
+
+
+
+// flytekit hands a raw container its inputs as `str(value)` and reads each output back from the text
+// file `<output_data_dir>/<name>` with ContainerTask._convert_output_val_to_correct_type:
+//   bool       value.lower() != "false"
+//   datetime   datetime.fromisoformat(value)
+//   timedelta  re.match(r"(?:(?P<hours>\d+):)?(?:(?P<minutes>\d+):)?(?P<seconds>\d+)
+//                        (?:\.(?P<microseconds>\d+))?", value) -> timedelta(**groups)
+//   otherwise  T(value), i.e. int(), float(), str()
+// One deliberate difference: ASCII whitespace around non-string values is stripped first, so a file
+// written by `echo false > out` reads as false. Text that Python would reject is rejected here too
+// (text_parse_error), and a timedelta must match the pattern as a whole where flytekit settles for a
+// prefix. Digits are ASCII only: Python also takes other Unicode decimal digits, which no container
+// writing plain numbers produces.
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+/// Text that is not a value of the requested Python type; what() quotes the offending text.
+struct text_parse_error : std::runtime_error {
+    using runtime_error::runtime_error;
+};
+
+namespace python_text_impl {
+
+inline constexpr bool is_space(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+inline constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+inline constexpr std::string_view strip(std::string_view text) noexcept {
+    while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+    while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+    return text;
+}
+
+inline constexpr char ascii_lower(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// `lower_word` must already be lower case.
+inline constexpr bool equals_ignoring_case(std::string_view text, std::string_view lower_word) noexcept {
+    if (text.size() != lower_word.size()) return false;
+    for (std::size_t i = 0; i < text.size(); ++i)
+        if (ascii_lower(text[i]) != lower_word[i]) return false;
+    return true;
+}
+
+// The text in double quotes for an error message: at most 80 bytes (cut on a UTF-8 character
+// boundary), with quotes, backslashes and control bytes escaped so that the message stays on one line.
+inline std::string quoted(std::string_view text) {
+    constexpr std::size_t max_bytes = 80;
+    bool truncated = false;
+    if (text.size() > max_bytes) {
+        std::size_t cut = max_bytes;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) --cut;
+        text = text.substr(0, cut);
+        truncated = true;
+    }
+    std::string out = "\"";
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (byte < 0x20U || byte == 0x7FU) {
+            constexpr std::string_view hex = "0123456789abcdef";
+            out += "\\x";
+            out += hex[byte >> 4U];
+            out += hex[byte & 0xFU];
+        } else {
+            out += c;
+        }
+    }
+    out += truncated ? "...\"" : "\"";
+    return out;
+}
+
+[[noreturn]] inline void fail(std::string_view what, std::string_view text) {
+    throw text_parse_error(std::string(what) + ": " + quoted(text));
+}
+
+// Python 3.11 refuses int() of more than 4300 digits (sys.int_info.default_max_str_digits), leading
+// zeros and all, so such text is an error even when its value is small.
+inline constexpr std::size_t python_max_int_digits = 4300;
+
+// A run of ASCII digits (nothing else) as an unsigned value; false when it overflows the type or
+// exceeds Python's digit limit.
+inline constexpr bool unsigned_from_digits(std::string_view digits, std::uint64_t& out) noexcept {
+    if (digits.size() > python_max_int_digits) return false;
+    std::uint64_t value = 0;
+    for (const char c : digits) {
+        const auto digit = static_cast<std::uint64_t>(c - '0');
+        if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) return false;
+        value = value * 10 + digit;
+    }
+    out = value;
+    return true;
+}
+
+inline constexpr bool all_digits(std::string_view text) noexcept {
+    for (const char c : text)
+        if (!is_digit(c)) return false;
+    return true;
+}
+
+// Adds value * scale to acc unless the sum would exceed limit (acc <= limit on entry).
+inline constexpr bool add_scaled(std::uint64_t& acc, std::uint64_t value, std::uint64_t scale,
+                                 std::uint64_t limit) noexcept {
+    if (value != 0 && scale > limit / value) return false;
+    const std::uint64_t product = value * scale;
+    if (product > limit - acc) return false;
+    acc += product;
+    return true;
+}
+
+// Python float() digit runs: single underscores are allowed between two digits. Appends the digits
+// (without underscores) to out, advances pos past the run and returns how many digits it held.
+inline std::size_t take_digit_part(std::string_view text, std::size_t& pos, std::string& out) {
+    std::size_t count = 0;
+    while (pos < text.size()) {
+        const char c = text[pos];
+        if (is_digit(c)) {
+            out += c;
+            ++count;
+        } else if (!(c == '_' && count > 0 && pos + 1 < text.size() && is_digit(text[pos + 1]))) {
+            break;
+        }
+        ++pos;
+    }
+    return count;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (eras of 400 years starting on March 1st).
+inline constexpr std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day) noexcept {
+    year -= month <= 2 ? 1 : 0;
+    const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+    const std::int64_t yoe = year - era * 400;
+    const std::int64_t mp = month > 2 ? month - 3 : month + 9;
+    const std::int64_t doy = (153 * mp + 2) / 5 + day - 1;
+    const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+struct civil_date {
+    std::int64_t year;
+    std::int64_t month;
+    std::int64_t day;
+};
+
+// The inverse of days_from_civil, on the whole int64 range the callers can produce (a
+// sys_time<microseconds> spans about +-292,000 years, beyond std::chrono::year's +-32767).
+inline constexpr civil_date civil_from_days(std::int64_t days) noexcept {
+    const std::int64_t z = days + 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const std::int64_t doe = z - era * 146097;
+    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const std::int64_t mp = (5 * doy + 2) / 153;
+    const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
+    const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
+    return {yoe + era * 400 + (month <= 2 ? 1 : 0), month, day};
+}
+
+inline constexpr unsigned days_in_month(unsigned year, unsigned month) noexcept {
+    if (month == 2) return (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28;
+    return month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
+}
+
+// Zero-padded to `width` digits, like printf's "%0*d" for the non-negative values it is used on.
+inline std::string padded(std::uint64_t value, std::size_t width) {
+    std::string digits = std::to_string(value);
+    if (digits.size() < width) digits.insert(0, width - digits.size(), '0');
+    return digits;
+}
+
+// HH[:MM[:SS[{.,}f+]]] or HH[MM[SS[{.,}f+]]] at text[pos...], as CPython 3.11's parse_hh_mm_ss_ff
+// reads both the time of day and a UTC offset: two-digit fields, ':' used for all separators or for
+// none, a fraction only after the seconds, its first six digits kept and any further ones dropped.
+// The fields are not range-checked here. Returns false on malformed text.
+struct clock_fields {
+    unsigned hour = 0;
+    unsigned minute = 0;
+    unsigned second = 0;
+    unsigned microsecond = 0;
+};
+
+inline constexpr bool take_two_digits(std::string_view text, std::size_t& pos, unsigned& out) noexcept {
+    if (pos + 2 > text.size() || !is_digit(text[pos]) || !is_digit(text[pos + 1])) return false;
+    out = static_cast<unsigned>(text[pos] - '0') * 10 + static_cast<unsigned>(text[pos + 1] - '0');
+    pos += 2;
+    return true;
+}
+
+inline constexpr bool take_clock(std::string_view text, std::size_t& pos, clock_fields& out) noexcept {
+    if (!take_two_digits(text, pos, out.hour)) return false;
+    const bool extended = pos < text.size() && text[pos] == ':';
+    auto next_field = [&](unsigned& field) {
+        if (extended) {
+            if (pos >= text.size() || text[pos] != ':') return false;
+            ++pos;
+            return take_two_digits(text, pos, field);
+        }
+        if (pos >= text.size() || !is_digit(text[pos])) return false;
+        return take_two_digits(text, pos, field);
+    };
+    // A field is present when the next character starts it; anything else ends the clock (and is
+    // left for the caller: an offset, or trailing garbage it rejects).
+    auto field_follows = [&] {
+        return pos < text.size() && (extended ? text[pos] == ':' : is_digit(text[pos]));
+    };
+    if (!field_follows()) return true;
+    if (!next_field(out.minute)) return false;
+    if (!field_follows()) return true;
+    if (!next_field(out.second)) return false;
+    if (pos < text.size() && (text[pos] == '.' || text[pos] == ',')) {
+        ++pos;
+        unsigned fraction = 0;
+        std::size_t digits = 0;
+        for (; pos < text.size() && is_digit(text[pos]); ++pos, ++digits)
+            if (digits < 6) fraction = fraction * 10 + static_cast<unsigned>(text[pos] - '0');
+        if (digits == 0) return false;
+        for (; digits < 6; ++digits) fraction *= 10;
+        out.microsecond = fraction;
+    }
+    return true;
+}
+
+} // namespace python_text_impl
+
+// ---------------------------------------------------------------------------------------------
+// Parsing: output file text -> value
+
+/// str: the file's text verbatim (whitespace included), as flytekit's str(value).
+inline std::string parse_python_str(std::string_view text) { return std::string(text); }
+
+/// bool: anything but "false" (any case, surrounding whitespace ignored) is true, as flytekit's
+/// `value.lower() != "false"`; so "0" and "" are true. Never throws.
+inline bool parse_python_bool(std::string_view text) noexcept {
+    return !python_text_impl::equals_ignoring_case(python_text_impl::strip(text), "false");
+}
+
+/// int(): optional sign, ASCII digits with single underscores between digits ("1_000"). Values
+/// outside I's range are an error rather than wrapped.
+template <std::integral I>
+    requires(!std::same_as<I, bool>)
+I parse_python_int(std::string_view text) {
+    using namespace python_text_impl;
+    const std::string_view s = strip(text);
+    std::size_t pos = 0;
+    bool negative = false;
+    if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) negative = s[pos++] == '-';
+    if (pos == s.size()) fail("not a valid integer", s);
+
+    std::uintmax_t magnitude = 0;
+    bool overflow = false;
+    std::size_t digits = 0;
+    for (; pos < s.size(); ++pos) {
+        const char c = s[pos];
+        if (c == '_') {
+            if (pos == 0 || !is_digit(s[pos - 1]) || pos + 1 == s.size() || !is_digit(s[pos + 1]))
+                fail("not a valid integer", s);
+            continue;
+        }
+        if (!is_digit(c)) fail("not a valid integer", s);
+        ++digits;
+        const auto digit = static_cast<std::uintmax_t>(c - '0');
+        if (magnitude > (std::numeric_limits<std::uintmax_t>::max() - digit) / 10)
+            overflow = true;
+        else
+            magnitude = magnitude * 10 + digit;
+    }
+    if (digits > python_max_int_digits) fail("not a valid integer (more than 4300 digits)", s);
+
+    auto out_of_range = [&]() {
+        std::string range;
+        if constexpr (std::is_signed_v<I>)
+            range = "[" + std::to_string(static_cast<std::intmax_t>(std::numeric_limits<I>::min())) + ", " +
+                    std::to_string(static_cast<std::intmax_t>(std::numeric_limits<I>::max())) + "]";
+        else
+            range = "[0, " + std::to_string(static_cast<std::uintmax_t>(std::numeric_limits<I>::max())) + "]";
+        fail("integer out of range " + range, s);
+    };
+    if (overflow) out_of_range();
+    const auto max = static_cast<std::uintmax_t>(std::numeric_limits<I>::max());
+    if constexpr (std::is_signed_v<I>) {
+        // The magnitude of min() is max() + 1; negate via magnitude - 1 so no step overflows.
+        if (magnitude > (negative ? max + 1 : max)) out_of_range();
+        if (!negative) return static_cast<I>(magnitude);
+        if (magnitude == 0) return I{0};
+        return static_cast<I>(-static_cast<std::intmax_t>(magnitude - 1) - 1);
+    } else {
+        if ((negative && magnitude != 0) || magnitude > max) out_of_range();
+        return static_cast<I>(magnitude);
+    }
+}
+
+/// float(): optional sign, then "inf", "infinity" or "nan" (any case), or decimal digits with an
+/// optional point and exponent, single underscores between digits. Correctly rounded to F (so a
+/// float target is rounded once, where Python's double would be rounded again by a narrowing);
+/// magnitudes beyond F's range give +-inf and ones below its smallest subnormal +-0, as in Python.
+template <std::floating_point F>
+F parse_python_float(std::string_view text) {
+    using namespace python_text_impl;
+    const std::string_view s = strip(text);
+    std::size_t pos = 0;
+    bool negative = false;
+    if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) negative = s[pos++] == '-';
+    const std::string_view body = s.substr(pos);
+    if (equals_ignoring_case(body, "inf") || equals_ignoring_case(body, "infinity"))
+        return negative ? -std::numeric_limits<F>::infinity() : std::numeric_limits<F>::infinity();
+    if (equals_ignoring_case(body, "nan"))
+        return std::copysign(std::numeric_limits<F>::quiet_NaN(), negative ? F(-1) : F(1));
+
+    // Validate Python's grammar here and give std::from_chars (which takes neither '+' nor
+    // underscores) only the plain digits, point and exponent.
+    std::string plain;
+    plain.reserve(body.size());
+    std::size_t at = 0;
+    const std::size_t int_digits = take_digit_part(body, at, plain);
+    std::size_t frac_digits = 0;
+    if (at < body.size() && body[at] == '.') {
+        plain += body[at++];
+        frac_digits = take_digit_part(body, at, plain);
+    }
+    if (int_digits + frac_digits == 0) fail("not a valid float", s);
+    const std::size_t mantissa_size = plain.size();
+    std::int64_t exponent = 0;
+    if (at < body.size() && (body[at] == 'e' || body[at] == 'E')) {
+        plain += body[at++];
+        bool exponent_negative = false;
+        if (at < body.size() && (body[at] == '+' || body[at] == '-')) {
+            exponent_negative = body[at] == '-';
+            plain += body[at++];
+        }
+        const std::size_t exponent_start = plain.size();
+        if (take_digit_part(body, at, plain) == 0) fail("not a valid float", s);
+        // Saturated: only needed to tell overflow from underflow below.
+        for (std::size_t i = exponent_start; i < plain.size() && exponent < 1'000'000'000; ++i)
+            exponent = exponent * 10 + (plain[i] - '0');
+        if (exponent_negative) exponent = -exponent;
+    }
+    if (at != body.size()) fail("not a valid float", s);
+
+    F value{};
+    const auto [end, error] = std::from_chars(plain.data(), plain.data() + plain.size(), value);
+    if (error == std::errc::result_out_of_range) {
+        // from_chars leaves value unset on overflow and underflow alike; the decimal exponent of the
+        // leading non-zero digit tells which (the text cannot be zero: zero is always in range).
+        std::int64_t scientific = 0;
+        const std::size_t point = std::min(plain.find('.'), mantissa_size);
+        for (std::size_t i = 0; i < mantissa_size; ++i) {
+            if (plain[i] == '.' || plain[i] == '0') continue;
+            scientific = i < point ? static_cast<std::int64_t>(point - i) - 1
+                                   : -static_cast<std::int64_t>(i - point);
+            break;
+        }
+        value = scientific + exponent >= 0 ? std::numeric_limits<F>::infinity() : F(0);
+    } else if (error != std::errc{} || end != plain.data() + plain.size()) {
+        fail("not a valid float", s);
+    }
+    return negative ? -value : value;
+}
+
+/// timedelta, by flytekit's pattern `(?:(H):)?(?:(M):)?(S)(?:\.(F))?`, which must match the whole
+/// text: "S", "H:S" (the first optional group is hours, so "1:30" is 1 h 30 s) or "H:M:S", each
+/// group any number of digits, and F an integer count of microseconds (".5" is 5 us). Totals beyond
+/// +-2^63 microseconds are an error (Python's own limit, 999999999 days, lies further out).
+inline std::chrono::microseconds parse_python_timedelta(std::string_view text) {
+    using namespace python_text_impl;
+    const std::string_view s = strip(text);
+    std::string_view clock = s;
+    std::string_view fraction;
+    bool has_fraction = false;
+    if (const std::size_t point = s.find('.'); point != std::string_view::npos) {
+        clock = s.substr(0, point);
+        fraction = s.substr(point + 1);
+        has_fraction = true;
+    }
+    std::string_view fields[3];
+    std::size_t count = 0;
+    for (std::size_t start = 0;;) {
+        const std::size_t colon = clock.find(':', start);
+        if (count == 3) fail("not a valid timedelta", s);
+        fields[count++] = clock.substr(start, colon == std::string_view::npos ? colon : colon - start);
+        if (colon == std::string_view::npos) break;
+        start = colon + 1;
+    }
+    for (std::size_t i = 0; i < count; ++i)
+        if (fields[i].empty() || !all_digits(fields[i])) fail("not a valid timedelta", s);
+    if (has_fraction && (fraction.empty() || !all_digits(fraction))) fail("not a valid timedelta", s);
+
+    std::string_view hours = count >= 2 ? fields[0] : std::string_view{};
+    std::string_view minutes = count == 3 ? fields[1] : std::string_view{};
+    std::string_view seconds = fields[count - 1];
+    constexpr auto limit = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    std::uint64_t total = 0;
+    std::uint64_t value = 0;
+    auto add = [&](std::string_view digits, std::uint64_t micros_per_unit) {
+        if (!unsigned_from_digits(digits, value) || !add_scaled(total, value, micros_per_unit, limit))
+            fail("timedelta out of range", s);
+    };
+    add(hours, 3'600'000'000);
+    add(minutes, 60'000'000);
+    add(seconds, 1'000'000);
+    add(fraction, 1);
+    return std::chrono::microseconds(static_cast<std::int64_t>(total));
+}
+
+/// datetime.fromisoformat (Python 3.11), the common subset: a date "YYYY-MM-DD" or "YYYYMMDD";
+/// optionally a separator 'T', 't' or ' ' (Python takes any character) and a time "HH", "HH:MM",
+/// "HH:MM:SS" or "HH:MM:SS.f" (basic "HHMM", "HHMMSS" too; ',' also marks the fraction, of which
+/// Python keeps the first six digits and drops the rest); optionally "Z" or an offset "+HH",
+/// "+HHMM", "+HH:MM", "+HH:MM:SS[.f]" (or '-'). ISO week dates are not accepted. Naive times are
+/// taken as UTC, as flytekit's literal conversion (protobuf Timestamp.FromDatetime) does; aware
+/// ones are converted to UTC.
+inline std::chrono::sys_time<std::chrono::microseconds> parse_python_datetime(std::string_view text) {
+    using namespace python_text_impl;
+    const std::string_view s = strip(text);
+    constexpr std::string_view invalid = "not a valid ISO 8601 datetime";
+
+    unsigned year_high = 0;
+    unsigned year_low = 0;
+    unsigned month = 0;
+    unsigned day = 0;
+    std::size_t pos = 0;
+    if (!take_two_digits(s, pos, year_high) || !take_two_digits(s, pos, year_low)) fail(invalid, s);
+    const bool extended = pos < s.size() && s[pos] == '-';
+    pos += extended ? 1 : 0;
+    if (!take_two_digits(s, pos, month)) fail(invalid, s);
+    if (extended) {
+        if (pos >= s.size() || s[pos] != '-') fail(invalid, s);
+        ++pos;
+    }
+    if (!take_two_digits(s, pos, day)) fail(invalid, s);
+    const unsigned year = year_high * 100 + year_low;
+    if (year == 0) fail("not a valid datetime (year 0 is out of range)", s);
+    if (month < 1 || month > 12) fail("not a valid datetime (month must be in 1..12)", s);
+    if (day < 1 || day > days_in_month(year, month))
+        fail("not a valid datetime (day is out of range for month)", s);
+
+    clock_fields time;
+    std::int64_t offset_micros = 0;
+    if (pos < s.size()) {
+        if (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ') fail(invalid, s);
+        ++pos;
+        if (!take_clock(s, pos, time)) fail(invalid, s);
+        if (pos < s.size() && s[pos] == 'Z') {
+            ++pos;
+        } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+            const bool west = s[pos] == '-';
+            ++pos;
+            clock_fields offset;
+            if (!take_clock(s, pos, offset)) fail(invalid, s);
+            // Python checks only the total (strictly within a day), not each field: "+01:60" is 2 h.
+            const std::int64_t micros =
+                ((static_cast<std::int64_t>(offset.hour) * 60 + offset.minute) * 60 + offset.second) *
+                    1'000'000 +
+                offset.microsecond;
+            if (micros >= 86'400'000'000) fail("not a valid datetime (UTC offset must be under 24 hours)", s);
+            offset_micros = west ? -micros : micros;
+        }
+        if (pos != s.size()) fail(invalid, s);
+        if (time.hour > 23) fail("not a valid datetime (hour must be in 0..23)", s);
+        if (time.minute > 59) fail("not a valid datetime (minute must be in 0..59)", s);
+        if (time.second > 59) fail("not a valid datetime (second must be in 0..59)", s);
+    }
+
+    // Years 1..9999 and offsets under a day keep every step far inside int64 microseconds.
+    const std::int64_t seconds = days_from_civil(year, month, day) * 86400 +
+                                 (static_cast<std::int64_t>(time.hour) * 60 + time.minute) * 60 + time.second;
+    return std::chrono::sys_time<std::chrono::microseconds>(
+        std::chrono::microseconds(seconds * 1'000'000 + time.microsecond - offset_micros));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting: input value -> command-line text, as Python's str()
+
+/// "True" / "False". A template so that pointers and other types convertible to bool do not
+/// silently land here (python_str("text") must pick the string overload).
+template <std::same_as<bool> B>
+std::string python_str(B value) {
+    return value ? "True" : "False";
+}
+
+/// Decimal, as str(int).
+template <std::integral I>
+    requires(!std::same_as<I, bool>)
+std::string python_str(I value) {
+    if constexpr (std::is_signed_v<I>)
+        return std::to_string(static_cast<long long>(value));
+    else
+        return std::to_string(static_cast<unsigned long long>(value));
+}
+
+/// str: the text itself.
+inline std::string python_str(std::string_view value) { return std::string(value); }
+
+/// repr(float) (also str(float)): the shortest digits that round-trip, in fixed notation with at
+/// least one fractional digit ("1.0", "0.1", "123456789.0") while the decimal exponent is in
+/// [-4, 16), otherwise d[.ddd]e+XX with a signed, at least two-digit exponent ("1e+16", "1e-05");
+/// "inf", "-inf", "nan" (the sign of a NaN is not shown), "-0.0".
+inline std::string python_str(double value) {
+    if (std::isnan(value)) return "nan";
+    if (std::isinf(value)) return value < 0 ? "-inf" : "inf";
+    // Shortest round-trip digits in scientific form: "-d.ddde+XX".
+    char buffer[64];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+    const std::string_view sci(buffer, static_cast<std::size_t>(result.ptr - buffer));
+    const bool negative = sci.front() == '-';
+    const std::size_t e = sci.find('e');
+    std::string digits;
+    for (std::size_t i = negative ? 1 : 0; i < e; ++i)
+        if (sci[i] != '.') digits += sci[i];
+    int exponent = 0;
+    std::from_chars(sci.data() + e + (sci[e + 1] == '+' ? 2 : 1), sci.data() + sci.size(), exponent);
+
+    std::string out = negative ? "-" : "";
+    const int point = exponent + 1; // digits before the decimal point
+    const auto ndigits = static_cast<int>(digits.size());
+    if (point > -4 && point <= 16) {
+        if (point <= 0) {
+            out += "0.";
+            out.append(static_cast<std::size_t>(-point), '0');
+            out += digits;
+        } else if (point >= ndigits) {
+            out += digits;
+            out.append(static_cast<std::size_t>(point - ndigits), '0');
+            out += ".0";
+        } else {
+            out += digits.substr(0, static_cast<std::size_t>(point));
+            out += '.';
+            out += digits.substr(static_cast<std::size_t>(point));
+        }
+    } else {
+        out += digits[0];
+        if (ndigits > 1) {
+            out += '.';
+            out += digits.substr(1);
+        }
+        out += exponent < 0 ? "e-" : "e+";
+        out += python_text_impl::padded(static_cast<std::uint64_t>(exponent < 0 ? -exponent : exponent), 2);
+    }
+    return out;
+}
+
+/// str(datetime) of the naive datetime for this UTC instant: "YYYY-MM-DD HH:MM:SS", plus ".ffffff"
+/// when the microseconds are not zero (isoformat(sep=' ')). No UTC offset is written. Python can only
+/// hold years 1..9999; others are written the way printf's "%04d" would write them.
+inline std::string python_str(std::chrono::sys_time<std::chrono::microseconds> value) {
+    using python_text_impl::padded;
+    constexpr std::int64_t micros_per_day = 86'400'000'000;
+    const std::int64_t count = value.time_since_epoch().count();
+    std::int64_t days = count / micros_per_day;
+    std::int64_t micros = count % micros_per_day;
+    if (micros < 0) {
+        micros += micros_per_day;
+        --days;
+    }
+    const auto date = python_text_impl::civil_from_days(days);
+    const auto u = static_cast<std::uint64_t>(micros);
+    const std::uint64_t second_of_day = u / 1'000'000;
+    std::string out = date.year < 0 ? "-" + padded(static_cast<std::uint64_t>(-date.year), 3)
+                                    : padded(static_cast<std::uint64_t>(date.year), 4);
+    out += "-" + padded(static_cast<std::uint64_t>(date.month), 2) + "-" +
+           padded(static_cast<std::uint64_t>(date.day), 2) + " " + padded(second_of_day / 3600, 2) + ":" +
+           padded(second_of_day / 60 % 60, 2) + ":" + padded(second_of_day % 60, 2);
+    if (u % 1'000'000 != 0) out += "." + padded(u % 1'000'000, 6);
+    return out;
+}
+
+/// str(timedelta): "H:MM:SS", plus ".ffffff" when there are microseconds, after "N day, " /
+/// "N days, " when there are whole days. Negative values are shown as Python normalises them:
+/// whole days rounded down and a non-negative remainder (-1 s is "-1 day, 23:59:59").
+inline std::string python_str(std::chrono::microseconds value) {
+    using python_text_impl::padded;
+    constexpr std::int64_t micros_per_day = 86'400'000'000;
+    const std::int64_t count = value.count();
+    std::int64_t days = count / micros_per_day;
+    std::int64_t micros = count % micros_per_day;
+    if (micros < 0) {
+        micros += micros_per_day;
+        --days;
+    }
+    std::string out;
+    if (days != 0) out = std::to_string(days) + (days == 1 || days == -1 ? " day, " : " days, ");
+    const auto u = static_cast<std::uint64_t>(micros);
+    const std::uint64_t seconds = u / 1'000'000;
+    out += std::to_string(seconds / 3600) + ":" + padded(seconds / 60 % 60, 2) + ":" + padded(seconds % 60, 2);
+    if (u % 1'000'000 != 0) out += "." + padded(u % 1'000'000, 6);
+    return out;
+}
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/python_text.hpp
+// ---- begin flytecache/task/explain.hpp
+// flytecache — call_explanation: the parts of a call's cache key, to see why a call missed
+// SPDX-License-Identifier: MIT
+
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// What one cache policy contributed to a computed version.
+struct policy_contribution {
+    std::string policy; ///< the policy's type name
+    std::string output; ///< what its get_version returned (hashed, in order, into the version)
+};
+
+/// One input of a call as the key sees it.
+struct input_explanation {
+    std::string name;
+    std::string literal_text; ///< the literal's short text (flytekit's short_string)
+    std::string sha256;       ///< SHA-256 hex of the literal's deterministic protobuf encoding
+    std::string literal_hash; ///< the literal's own hash field (content hash), empty when unset
+    bool ignored = false;     ///< left out of the key
+};
+
+/// The parts of a call's cache key: `executor::explain(task, args...)` fills it. Two calls that
+/// should have shared an entry can be compared part by part. Thread safety: a value type.
+struct call_explanation {
+    std::string task;
+    std::string version;
+    bool explicit_version = false;               ///< the version was given, not computed
+    std::string salt;                            ///< the salt the policies saw
+    std::vector<policy_contribution> policies;   ///< empty for an explicit version
+    std::vector<input_explanation> inputs;       ///< in key order (sorted by name)
+    std::string key;                             ///< the store key
+    bool cache_enabled = false;                  ///< the task caches at all
+    bool cached = false;                         ///< the store holds an entry under `key` now
+
+    /// A multi-line, human-readable rendering.
+    [[nodiscard]] std::string to_string() const {
+        std::string out;
+        out += "task     " + task + '\n';
+        if (!cache_enabled) {
+            out += "cache    off (every call runs)\n";
+            return out;
+        }
+        out += "version  " + version + (explicit_version ? "  (explicit)\n" : "  (computed)\n");
+        if (!explicit_version) {
+            out += "  salt   \"" + salt + "\"\n";
+            for (const auto& p : policies) {
+                out += "  policy " + p.policy + " -> \"" + p.output + "\"\n";
+            }
+        }
+        for (const auto& in : inputs) {
+            out += "input    " + in.name + (in.ignored ? " (ignored)" : "") + " = " + in.literal_text +
+                   "  sha256:" + in.sha256.substr(0, 16);
+            if (!in.literal_hash.empty()) out += "  hash:" + in.literal_hash;
+            out += '\n';
+        }
+        out += "key      " + key + '\n';
+        out += std::string("cached   ") + (cached ? "yes" : "no") + '\n';
+        return out;
+    }
+};
+
+namespace detail {
+
+template <class P, class F>
+void collect_policy_outputs(std::vector<policy_contribution>& out, const P& policy,
+                            std::string_view salt, const version_parameters<F>& params) {
+    if constexpr (is_composite_policy<P>::value) {
+        boost::hana::for_each(policy.parts,
+                              [&](const auto& part) { collect_policy_outputs(out, part, salt, params); });
+    } else {
+        out.push_back({std::string(type_name<P>()), std::string(std::string_view(call_policy(policy, salt, params)))});
+    }
+}
+
+/// Each policy's output for `params`, in the order the version hashes them.
+template <class... Policies, class F>
+std::vector<policy_contribution> policy_contributions(const cache<Policies...>& c,
+                                                      const version_parameters<F>& params) {
+    std::vector<policy_contribution> out;
+    if (!c.version) {
+        boost::hana::for_each(c.policies, [&](const auto& p) {
+            collect_policy_outputs(out, p, std::string_view(c.salt), params);
+        });
+    }
+    return out;
+}
+
+inline std::vector<input_explanation> explain_inputs(const literal_map& inputs,
+                                                     std::span<const std::string> ignored) {
+    std::vector<input_explanation> out;
+    out.reserve(inputs.literals.size());
+    for (const auto& [name, value] : inputs.literals) {
+        input_explanation e;
+        e.name = name;
+        e.literal_text = value.short_string();
+        e.sha256 = sha256_hex(encode(value));
+        e.literal_hash = value.hash.value_or("");
+        e.ignored = std::find(ignored.begin(), ignored.end(), name) != ignored.end();
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+} // namespace detail
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/explain.hpp
+// ---- begin flytecache/task/task_interface.hpp
+// flytecache — a task's typed interface: input names at compile time, outputs o0..oN or named
+// fields, and the conversions between C++ values and Flyte literal maps
+// SPDX-License-Identifier: MIT
+
+
+#include <boost/hana/define_struct.hpp> // users describe struct inputs and outputs with it
+#include <boost/hana/size.hpp>
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// The input names of a function task, in parameter order: `inputs<"data", "lr", "seed">`.
+template <detail::fixed_string... Names>
+struct inputs {
+    static constexpr std::array<std::string_view, sizeof...(Names)> names{Names.view()...};
+};
+
+/// Inputs left out of the cache key, checked against the task's inputs at compile time:
+/// `task<inputs<"data", "seed">, ignore<"seed">>(…)`.
+template <detail::fixed_string... Names>
+struct ignore {
+    static constexpr std::array<std::string_view, sizeof...(Names)> names{Names.view()...};
+};
+
+/// Marks a task as serialized at compile time (flytekit's `cache_serialize` / `Cache(serialize=
+/// True)`): running it with a store that cannot hold reservations does not compile.
+struct serialized {};
+
+/// A task with no inputs or no outputs.
+struct no_values {
+    friend constexpr bool operator==(no_values, no_values) noexcept = default;
+};
+
+namespace detail {
+
+template <class T>
+struct is_inputs : std::false_type {};
+template <fixed_string... Names>
+struct is_inputs<inputs<Names...>> : std::true_type {};
+template <class T>
+struct is_ignore : std::false_type {};
+template <fixed_string... Names>
+struct is_ignore<ignore<Names...>> : std::true_type {};
+
+template <class T>
+struct is_tuple : std::false_type {};
+template <class... Ts>
+struct is_tuple<std::tuple<Ts...>> : std::true_type {};
+
+template <class T>
+concept named_struct = boost::hana::Struct<T>::value;
+
+template <class S>
+constexpr auto struct_field_names() {
+    using accessors = decltype(boost::hana::accessors<S>());
+    constexpr std::size_t n = decltype(boost::hana::size(std::declval<accessors>()))::value;
+    std::array<std::string_view, n> names{};
+    std::size_t i = 0;
+    boost::hana::for_each(boost::hana::accessors<S>(), [&](auto pair) {
+        using key = std::remove_cvref_t<decltype(boost::hana::first(pair))>;
+        names[i++] = std::string_view(key::c_str());
+    });
+    return names;
+}
+
+template <std::size_t N>
+constexpr bool names_contain(const std::array<std::string_view, N>& names, std::string_view name) {
+    for (auto n : names) {
+        if (n == name) return true;
+    }
+    return false;
+}
+
+/// Features given to a task factory as template arguments, sorted out by kind.
+template <class... Features>
+struct task_features {
+    static_assert(((is_inputs<Features>::value || is_ignore<Features>::value ||
+                    std::is_same_v<Features, serialized>) && ...),
+                  "flytecache: a task's template arguments are inputs<\"...\">, ignore<\"...\"> and "
+                  "serialized; something else was given");
+    static_assert((0 + ... + int(is_inputs<Features>::value)) <= 1,
+                  "flytecache: give the input names once (one inputs<...>)");
+    static_assert((0 + ... + int(is_ignore<Features>::value)) <= 1,
+                  "flytecache: give the ignored inputs once (one ignore<...>)");
+
+    static constexpr bool has_inputs = (is_inputs<Features>::value || ...);
+    static constexpr bool is_serialized = (std::is_same_v<Features, serialized> || ...);
+
+    template <class T, class... Rest>
+    static constexpr auto pick_ignore() {
+        if constexpr (is_ignore<T>::value) {
+            return T::names;
+        } else if constexpr (sizeof...(Rest) == 0) {
+            return std::array<std::string_view, 0>{};
+        } else {
+            return pick_ignore<Rest...>();
+        }
+    }
+    template <class T, class... Rest>
+    static constexpr auto pick_inputs() {
+        if constexpr (is_inputs<T>::value) {
+            return T::names;
+        } else if constexpr (sizeof...(Rest) == 0) {
+            return std::array<std::string_view, 0>{};
+        } else {
+            return pick_inputs<Rest...>();
+        }
+    }
+    static constexpr auto ignored_names = [] {
+        if constexpr (sizeof...(Features) == 0) {
+            return std::array<std::string_view, 0>{};
+        } else {
+            return pick_ignore<Features...>();
+        }
+    }();
+    static constexpr auto input_names = [] {
+        if constexpr (sizeof...(Features) == 0) {
+            return std::array<std::string_view, 0>{};
+        } else {
+            return pick_inputs<Features...>();
+        }
+    }();
+};
+
+/// Every name in `subset` is one of `names`.
+template <std::size_t M, std::size_t N>
+constexpr bool all_names_in(const std::array<std::string_view, M>& subset,
+                            const std::array<std::string_view, N>& names) {
+    for (auto name : subset) {
+        if (!names_contain(names, name)) return false;
+    }
+    return true;
+}
+
+template <std::size_t N>
+constexpr bool names_unique(const std::array<std::string_view, N>& names) {
+    for (std::size_t i = 0; i < N; ++i) {
+        for (std::size_t j = i + 1; j < N; ++j) {
+            if (names[i] == names[j]) return false;
+        }
+    }
+    return true;
+}
+
+/// "o0", "o1", … as flytekit names unnamed outputs.
+inline const std::string& output_name(std::size_t i) {
+    static const std::array<std::string, 16> small = [] {
+        std::array<std::string, 16> a;
+        for (std::size_t k = 0; k < a.size(); ++k) a[k] = "o" + std::to_string(k);
+        return a;
+    }();
+    if (i < small.size()) return small[i];
+    thread_local std::string large;
+    large = "o" + std::to_string(i);
+    return large;
+}
+
+template <class T>
+literal value_to_literal(const T& value) {
+    static_assert(has_literal_traits<T>,
+                  "flytecache: a task input or output has a type with no literal_traits; "
+                  "specialize flytecache::literal_traits<T> or give the type to_literal/"
+                  "from_literal/literal_type_of functions (see docs/concepts.md, literal_traits)");
+    return to_literal(value);
+}
+
+template <class T>
+T value_from_literal(const literal_map& m, std::string_view name, std::string_view task) {
+    const literal* l = m.find(name);
+    if (l == nullptr) {
+        throw type_error("flytecache: the stored outputs of task '" + std::string(task) +
+                         "' have no output '" + std::string(name) + "'");
+    }
+    return from_literal<T>(*l);
+}
+
+/// How a task's result type maps to named outputs: nothing (void / no_values), a tuple (o0..oN),
+/// a Hana struct (its fields) or one value (o0).
+template <class R>
+struct task_outputs {
+    static literal_map to_map(const R& value) {
+        literal_map m;
+        if constexpr (std::is_same_v<R, no_values>) {
+        } else if constexpr (is_tuple<R>::value) {
+            [&]<std::size_t... I>(std::index_sequence<I...>) {
+                (m.insert_or_assign(output_name(I), value_to_literal(std::get<I>(value))), ...);
+            }(std::make_index_sequence<std::tuple_size_v<R>>{});
+        } else if constexpr (named_struct<R>) {
+            boost::hana::for_each(boost::hana::accessors<R>(), [&](const auto& pair) {
+                m.insert_or_assign(boost::hana::to<const char*>(boost::hana::first(pair)),
+                                   value_to_literal(boost::hana::second(pair)(value)));
+            });
+        } else {
+            m.insert_or_assign(output_name(0), value_to_literal(value));
+        }
+        return m;
+    }
+
+    static R from_map(const literal_map& m, std::string_view task) {
+        if constexpr (std::is_same_v<R, no_values>) {
+            return {};
+        } else if constexpr (is_tuple<R>::value) {
+            return [&]<std::size_t... I>(std::index_sequence<I...>) {
+                return R{value_from_literal<std::tuple_element_t<I, R>>(m, output_name(I), task)...};
+            }(std::make_index_sequence<std::tuple_size_v<R>>{});
+        } else if constexpr (named_struct<R>) {
+            R out{};
+            boost::hana::for_each(boost::hana::accessors<R>(), [&](const auto& pair) {
+                auto& field = boost::hana::second(pair)(out);
+                field = value_from_literal<std::remove_cvref_t<decltype(field)>>(
+                    m, boost::hana::to<const char*>(boost::hana::first(pair)), task);
+            });
+            return out;
+        } else {
+            return value_from_literal<R>(m, output_name(0), task);
+        }
+    }
+};
+
+/// The input literal map of a Hana struct: one input per field.
+template <class S>
+literal_map struct_to_inputs(const S& value) {
+    literal_map m;
+    m.literals.reserve(decltype(boost::hana::size(boost::hana::accessors<S>()))::value);
+    boost::hana::for_each(boost::hana::accessors<S>(), [&](const auto& pair) {
+        m.insert_or_assign(boost::hana::to<const char*>(boost::hana::first(pair)),
+                           value_to_literal(boost::hana::second(pair)(value)));
+    });
+    return m;
+}
+
+/// A prepared call of a task whose inputs are a Hana struct (or no_values).
+template <class In>
+struct struct_call {
+    In args;
+    literal_map inputs;
+};
+
+template <class In, class... Args>
+struct_call<In> prepare_struct_call(Args&&... args) {
+    static_assert(std::is_same_v<In, no_values> || named_struct<In>,
+                  "flytecache: this task's inputs must be a Hana struct (BOOST_HANA_DEFINE_STRUCT) "
+                  "or flytecache::no_values");
+    struct_call<In> call{In{std::forward<Args>(args)...}, {}};
+    if constexpr (!std::is_same_v<In, no_values>) call.inputs = struct_to_inputs(call.args);
+    return call;
+}
+
+template <class T>
+constexpr auto value_names() {
+    if constexpr (std::is_same_v<T, no_values>) {
+        return std::array<std::string_view, 0>{};
+    } else {
+        static_assert(named_struct<T>, "flytecache: a typed task interface is a Hana struct "
+                                       "(BOOST_HANA_DEFINE_STRUCT) or flytecache::no_values");
+        return struct_field_names<T>();
+    }
+}
+
+} // namespace detail
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/task_interface.hpp
+// ---- begin flytecache/task/task_metadata.hpp
+// flytecache — task_metadata: flytekit's TaskMetadata (caching, retries, timeout, deprecation) with
+// its validation rules
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// A task's timeout, given as whole seconds (`.timeout = 30`, flytekit's int form) or as any
+/// `std::chrono::duration` (`.timeout = 90s`, flytekit's timedelta form). Empty means none.
+class task_timeout {
+public:
+    constexpr task_timeout() = default;
+    template <std::integral I>
+        requires(!std::same_as<I, bool>)
+    constexpr task_timeout(I seconds) : value_(std::chrono::seconds(seconds)) {} // NOLINT: implicit by design
+    template <class Rep, class Period>
+    constexpr task_timeout(std::chrono::duration<Rep, Period> d) // NOLINT: implicit by design
+        : value_(std::chrono::duration_cast<std::chrono::microseconds>(d)) {}
+
+    [[nodiscard]] constexpr bool has_value() const noexcept { return value_.has_value(); }
+    constexpr explicit operator bool() const noexcept { return has_value(); }
+    /// The timeout at flytekit's resolution (timedelta holds microseconds).
+    [[nodiscard]] constexpr std::chrono::microseconds value() const { return value_.value(); }
+    friend constexpr bool operator==(const task_timeout&, const task_timeout&) = default;
+
+private:
+    std::optional<std::chrono::microseconds> value_;
+};
+
+/// flytekit's `TaskMetadata`: what Flyte needs to know about a task besides its interface.
+///
+/// An aggregate, so designated initializers read like flytekit's keyword arguments:
+/// `task_metadata{.cache = true, .cache_version = "1", .retries = 2}`. Call `validate()` (the task
+/// factories do) to apply flytekit's rules. Thread safety: a value type.
+struct task_metadata {
+    /// Caching is on for the task.
+    bool cache = false;
+    /// Identical concurrent calls run one at a time; the others wait for the stored result.
+    bool cache_serialize = false;
+    /// The version under which results are stored; required when `cache` is on.
+    std::string cache_version{};
+    /// Inputs left out of the cache key.
+    input_names cache_ignore_input_vars{};
+    /// The task may run on pre-emptible capacity (Flyte scheduling only; locally informational).
+    std::optional<bool> interruptible{};
+    /// Non-empty: the task is deprecated and this is the warning shown to callers.
+    std::string deprecated{};
+    /// On failure, run again up to this many times.
+    int retries = 0;
+    /// Longest one execution may take.
+    task_timeout timeout{};
+    /// An existing PodTemplate in the cluster to run the task with.
+    std::optional<std::string> pod_template_name{};
+    /// The task renders a Flyte Deck.
+    bool generates_deck = false;
+    /// The task is an eager workflow.
+    bool is_eager = false;
+
+    /// Applies flytekit's `TaskMetadata.__post_init__` rules (with its messages), plus two of our
+    /// own: retries and timeout must not be negative.
+    /// @throws configuration_error naming the rule that is broken.
+    void validate() const {
+        if (cache && cache_version.empty()) {
+            throw configuration_error("Caching is enabled ``cache=True`` but ``cache_version`` is not set.");
+        }
+        if (cache_serialize && !cache) {
+            throw configuration_error(
+                "Cache serialize is enabled ``cache_serialize=True`` but ``cache`` is not enabled.");
+        }
+        if (!cache_ignore_input_vars.empty() && !cache) {
+            throw configuration_error("Cache ignore input vars are specified ``cache_ignore_input_vars=" +
+                                      python_tuple(cache_ignore_input_vars) +
+                                      "`` but ``cache`` is not enabled.");
+        }
+        if (retries < 0) {
+            throw configuration_error("flytecache: retries must not be negative (got " +
+                                      std::to_string(retries) + ")");
+        }
+        if (timeout && timeout.value() < std::chrono::microseconds::zero()) {
+            throw configuration_error("flytecache: timeout must not be negative");
+        }
+    }
+
+    /// flytekit's `TaskMetadata.retry_strategy.retries`.
+    [[nodiscard]] int retry_count() const noexcept { return retries; }
+
+    friend bool operator==(const task_metadata&, const task_metadata&) = default;
+
+private:
+    // flytekit formats the names as a Python tuple: ('a',) or ('a', 'b').
+    static std::string python_tuple(const input_names& names) {
+        std::string out = "(";
+        bool first = true;
+        for (const auto& n : names) {
+            if (!first) out += ", ";
+            first = false;
+            out += '\'';
+            out += n;
+            out += '\'';
+        }
+        if (names.size() == 1) out += ',';
+        out += ')';
+        return out;
+    }
+};
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/task_metadata.hpp
+// ---- begin flytecache/task/task_options.hpp
+// flytecache — task_options: flytekit's @task keyword arguments, and how they and a cache
+// configuration become a task's metadata
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// The keyword arguments of flytekit's `@task` other than `cache=Cache(...)`.
+///
+/// `cache`, `cache_serialize`, `cache_version` and `cache_ignore_input_vars` are flytekit's legacy
+/// cache arguments: use them *or* a `cache<...>` object, never both (flytekit's rule).
+struct task_options {
+    bool cache = false;
+    bool cache_serialize = false;
+    std::string cache_version{};
+    input_names cache_ignore_input_vars{};
+    int retries = 0;
+    task_timeout timeout{};
+    std::optional<bool> interruptible{};
+    std::string deprecated{};
+    /// What the `image` policy hashes (flytekit's `container_image`).
+    image_reference container_image{};
+    std::optional<::flytecache::pod_template> pod_template{};
+    std::optional<std::string> pod_template_name{};
+    bool generates_deck = false;
+};
+
+/// The cache configuration of a task built with the legacy arguments (or none).
+struct legacy_cache {};
+
+namespace detail {
+
+inline constexpr std::string_view mixed_cache_message =
+    "cache_serialize, cache_version, and cache_ignore_input_vars are deprecated. Please use Cache object";
+
+template <std::size_t N>
+std::string join_names(const std::array<std::string_view, N>& names) {
+    std::string out;
+    for (auto n : names) {
+        if (!out.empty()) out += ", ";
+        out += n;
+    }
+    return out.empty() ? "none" : out;
+}
+
+/// Checks names given at run time (cache_options.ignored_inputs, cache_ignore_input_vars) against
+/// the task's inputs.
+template <std::size_t N>
+void check_runtime_ignored(std::string_view task, const input_names& ignored,
+                           const std::array<std::string_view, N>& names) {
+    for (const auto& name : ignored) {
+        if (!names_contain(names, name)) {
+            throw configuration_error("flytecache: ignored input '" + name + "' is not an input of task '" +
+                                      std::string(task) + "' (its inputs: " + join_names(names) + ")");
+        }
+    }
+}
+
+/// The metadata of a task: from the legacy arguments in `options`, or from a cache<...> object
+/// (whose version is computed here, once), plus the compile-time features (serialized, ignore).
+/// `default_version` fills an empty legacy version when caching is on (container tasks version
+/// by their image); without it, flytekit's rule applies and an empty version is an error.
+template <class Features, class Cache, class F, std::size_t N>
+task_metadata build_metadata(std::string_view task, const task_options& options, const Cache& cache_config,
+                             const version_parameters<F>& params, const std::array<std::string_view, N>& names,
+                             std::string (*default_version)(const version_parameters<F>&) = nullptr) {
+    task_metadata m;
+    m.retries = options.retries;
+    m.timeout = options.timeout;
+    m.interruptible = options.interruptible;
+    m.deprecated = options.deprecated;
+    m.pod_template_name = options.pod_template_name;
+    m.generates_deck = options.generates_deck;
+    if constexpr (std::is_same_v<Cache, legacy_cache>) {
+        m.cache = options.cache;
+        m.cache_serialize = options.cache_serialize || Features::is_serialized;
+        m.cache_version = options.cache_version;
+        m.cache_ignore_input_vars = options.cache_ignore_input_vars;
+        if (m.cache && m.cache_version.empty() && default_version != nullptr) {
+            m.cache_version = default_version(params);
+        }
+    } else {
+        if (options.cache || options.cache_serialize || !options.cache_version.empty() ||
+            !options.cache_ignore_input_vars.empty()) {
+            throw configuration_error(std::string(mixed_cache_message));
+        }
+        m.cache = true;
+        m.cache_serialize = cache_config.serialize || Features::is_serialized;
+        m.cache_version = cache_config.get_version(params);
+        m.cache_ignore_input_vars = cache_config.ignored_inputs;
+    }
+    std::vector<std::string> ignored = m.cache_ignore_input_vars.names();
+    for (auto n : Features::ignored_names) {
+        if (std::find(ignored.begin(), ignored.end(), n) == ignored.end()) ignored.emplace_back(n);
+    }
+    m.cache_ignore_input_vars = input_names(std::move(ignored));
+    m.validate();
+    check_runtime_ignored(task, m.cache_ignore_input_vars, names);
+    return m;
+}
+
+} // namespace detail
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/task_options.hpp
+
+
+#include <iterator>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// How the input literal map is written next to the inputs (flytekit's ContainerTask.MetadataFormat):
+/// `inputs.json` (protobuf's JSON mapping), `inputs.yaml` (the same JSON text, which is valid
+/// YAML) or `inputs.pb` (the binary LiteralMap).
+enum class metadata_format { json, yaml, proto };
+
+/// flytekit's ContainerTask.IOStrategy: when Flyte's copilot downloads inputs and uploads outputs.
+/// Locally, inputs are always written before the run and outputs read after it.
+enum class download_mode { eager, stream, no_download };
+enum class upload_mode { on_exit, eager, no_upload };
+struct io_strategy {
+    download_mode download = download_mode::eager;
+    upload_mode upload = upload_mode::on_exit;
+    friend bool operator==(const io_strategy&, const io_strategy&) = default;
+};
+
+/// flytekit's Resources: quantities as Kubernetes writes them ("500m", "2Gi"); unset means none.
+struct resources {
+    std::optional<std::string> cpu{};
+    std::optional<std::string> mem{};
+    std::optional<std::string> gpu{};
+    std::optional<std::string> ephemeral_storage{};
+    friend bool operator==(const resources&, const resources&) = default;
+};
+
+/// flytekit's Secret request (group, key, version, mount requirement, env var name).
+struct secret {
+    enum class mount_type { any, env_var, file };
+    std::string group;
+    std::optional<std::string> key{};
+    std::optional<std::string> group_version{};
+    mount_type mount_requirement = mount_type::any;
+    std::optional<std::string> env_var{};
+    friend bool operator==(const secret&, const secret&) = default;
+};
+
+/// Everything flytekit's ContainerTask takes besides name, image, command, inputs and outputs.
+struct container_task_options {
+    std::vector<std::string> arguments{};
+    /// Where the container finds its inputs (e.g. "/var/inputs"): one file per input, named as
+    /// the input, plus the literal map in `metadata_format`. Empty: inputs only via templates.
+    std::string input_data_dir{};
+    /// Where the container writes one file per output, named as the output (e.g. "/var/outputs").
+    std::string output_data_dir{};
+    ::flytecache::metadata_format metadata_format = metadata_format::json;
+    std::optional<::flytecache::io_strategy> io_strategy{};
+    resources requests{};
+    resources limits{};
+    std::vector<secret> secret_requests{};
+    std::vector<std::pair<std::string, std::string>> environment{};
+    std::optional<::flytecache::pod_template> pod_template{};
+    std::optional<std::string> pod_template_name{};
+    /// Print the container's output lines locally ("[Local Container] …" on std::clog).
+    bool local_logs = false;
+    /// Caching, retries, timeout … (flytekit's `metadata=TaskMetadata(...)`). With caching on and
+    /// no version, the version is computed from the image (the `image` policy).
+    task_metadata metadata{};
+    /// Where file and directory outputs are kept after a run (each run gets its own directory).
+    /// Empty: `<temp>/flytecache-outputs`, as flytekit keeps them in a random local directory.
+    std::filesystem::path raw_output_prefix{};
+};
+
+namespace detail {
+
+template <class T>
+struct is_sys_time : std::false_type {};
+template <class D>
+struct is_sys_time<std::chrono::time_point<std::chrono::system_clock, D>> : std::true_type {};
+template <class T>
+struct is_chrono_duration : std::false_type {};
+template <class R, class P>
+struct is_chrono_duration<std::chrono::duration<R, P>> : std::true_type {};
+
+// Types a container can pass through a text file, as flytekit's _convert_output_val_to_correct_type.
+template <class T>
+inline constexpr bool container_value_v =
+    std::is_same_v<T, bool> || std::is_integral_v<T> || std::is_floating_point_v<T> ||
+    std::is_same_v<T, std::string> || is_sys_time<T>::value || is_chrono_duration<T>::value ||
+    std::is_same_v<T, file> || std::is_same_v<T, directory>;
+
+template <class T>
+std::string container_text(const T& v) {
+    if constexpr (std::is_same_v<T, bool>) {
+        return python_str(v);
+    } else if constexpr (std::is_integral_v<T>) {
+        return python_str(v);
+    } else if constexpr (std::is_floating_point_v<T>) {
+        return python_str(static_cast<double>(v));
+    } else if constexpr (std::is_same_v<T, std::string>) {
+        return v;
+    } else if constexpr (is_sys_time<T>::value) {
+        return python_str(std::chrono::time_point_cast<std::chrono::microseconds>(v));
+    } else if constexpr (is_chrono_duration<T>::value) {
+        return python_str(std::chrono::duration_cast<std::chrono::microseconds>(v));
+    } else {
+        return v.uri;
+    }
+}
+
+template <class T>
+T container_value(std::string_view text) {
+    if constexpr (std::is_same_v<T, bool>) {
+        return parse_python_bool(text);
+    } else if constexpr (std::is_integral_v<T>) {
+        return parse_python_int<T>(text);
+    } else if constexpr (std::is_floating_point_v<T>) {
+        return parse_python_float<T>(text);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+        return std::string(text);
+    } else if constexpr (is_sys_time<T>::value) {
+        return std::chrono::time_point_cast<typename T::duration>(parse_python_datetime(text));
+    } else {
+        return std::chrono::duration_cast<T>(parse_python_timedelta(text));
+    }
+}
+
+inline std::string random_suffix() {
+    static std::atomic<std::uint64_t> counter{0};
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    std::ostringstream s;
+    s << std::hex << rng() << '-' << counter.fetch_add(1, std::memory_order_relaxed);
+    return s.str();
+}
+
+inline void write_text_file(const std::filesystem::path& p, std::string_view bytes) {
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) throw task_error("flytecache: cannot write " + p.string());
+}
+
+// The `{{.inputs.name}}` references in a template argument (spaces inside the braces allowed, as
+// Flyte's template engine allows them).
+struct template_ref {
+    std::size_t begin;
+    std::size_t end;
+    std::string name;
+};
+inline std::vector<template_ref> find_input_refs(std::string_view arg) {
+    std::vector<template_ref> refs;
+    std::size_t pos = 0;
+    while ((pos = arg.find("{{", pos)) != std::string_view::npos) {
+        const std::size_t close = arg.find("}}", pos + 2);
+        if (close == std::string_view::npos) break;
+        std::string_view inner = arg.substr(pos + 2, close - pos - 2);
+        while (!inner.empty() && inner.front() == ' ') inner.remove_prefix(1);
+        while (!inner.empty() && inner.back() == ' ') inner.remove_suffix(1);
+        constexpr std::string_view prefix = ".inputs.";
+        if (inner.substr(0, prefix.size()) == prefix) {
+            refs.push_back({pos, close + 2, std::string(inner.substr(prefix.size()))});
+        }
+        pos = close + 2;
+    }
+    return refs;
+}
+
+} // namespace detail
+
+/// A typed container task: `In` and `Out` are Hana structs (or no_values) whose fields are the
+/// inputs and outputs, each of a type a container passes as text — bool, integers, floating
+/// point, std::string, system_clock time points, durations — or a file / directory.
+///
+/// Running it locally (through an executor, on a miss) writes the inputs into a fresh input
+/// directory, renders `{{.inputs.name}}` in the command and arguments, runs the command with the
+/// runtime (host by default; docker_cli_runtime for a real container), and reads each output
+/// from `<output_data_dir>/<name>`, converting it as flytekit does. A non-zero exit, a timeout,
+/// or a missing or malformed output file is a task_error naming the task (and the output).
+/// Thread safety: immutable after construction; concurrent calls use separate directories.
+template <class In, class Out, container_runtime Runtime = host_runtime, class... Features>
+class container_task {
+    using features = detail::task_features<Features...>;
+
+public:
+    static constexpr auto input_names = detail::value_names<In>();
+    static constexpr auto output_names = detail::value_names<Out>();
+    static constexpr bool serialized_statically = features::is_serialized;
+    static_assert(!features::has_inputs, "flytecache: a container task's inputs are the fields of In");
+    static_assert(detail::all_names_in(features::ignored_names, input_names),
+                  "flytecache: an ignored input (ignore<...>) is not an input of this task; check "
+                  "the spelling against the task's inputs");
+
+    using output_type = Out;
+    using call_type = detail::struct_call<In>;
+
+    container_task(std::string name, image_reference image, std::vector<std::string> command,
+                   container_task_options options = {}, Runtime runtime = {})
+        : container_task(legacy_cache{}, std::move(name), std::move(image), std::move(command),
+                         std::move(options), std::move(runtime)) {}
+
+    /// With a cache<...> configuration (flytekit's `cache=Cache(...)`); `options.metadata` must then
+    /// leave the legacy cache fields unset.
+    template <class... Policies>
+    container_task(std::string name, image_reference image, std::vector<std::string> command,
+                   cache<Policies...> cache_config, container_task_options options = {}, Runtime runtime = {})
+        : container_task(std::move(cache_config), std::move(name), std::move(image), std::move(command),
+                         std::move(options), std::move(runtime)) {}
+
+private:
+    template <class Cache>
+    container_task(Cache cache_config, std::string name, image_reference image, std::vector<std::string> command,
+                   container_task_options options, Runtime runtime)
+        : name_(std::move(name)), command_(std::move(command)), opts_(std::move(options)),
+          runtime_(std::move(runtime)) {
+        if (name_.empty()) throw configuration_error("flytecache: a task needs a non-empty name");
+        if (std::holds_alternative<std::monostate>(image)) {
+            throw configuration_error("flytecache: container task '" + name_ + "' needs an image");
+        }
+        params_.container_image = std::move(image);
+        params_.pod_template = opts_.pod_template;
+        params_.pod_template_name = opts_.pod_template_name;
+        check_templates();
+        const task_metadata& md = opts_.metadata;
+        task_options legacy{.cache = md.cache,
+                            .cache_serialize = md.cache_serialize,
+                            .cache_version = md.cache_version,
+                            .cache_ignore_input_vars = md.cache_ignore_input_vars,
+                            .retries = md.retries,
+                            .timeout = md.timeout,
+                            .interruptible = md.interruptible,
+                            .deprecated = md.deprecated,
+                            .pod_template_name = opts_.pod_template_name,
+                            .generates_deck = md.generates_deck};
+        metadata_ = detail::build_metadata<features>(name_, legacy, cache_config, params_, input_names,
+                                                     &image_version);
+        if constexpr (!std::is_same_v<Cache, legacy_cache>) {
+            policies_ = detail::policy_contributions(cache_config, params_);
+            explicit_version_ = cache_config.version.has_value();
+            salt_ = cache_config.salt;
+        }
+    }
+
+public:
+    /// The version a cached container task gets when none is given: the `image` policy.
+    static std::string image_version(const version_parameters<>& params) {
+        // cache{policies::image{}}.get_version(params), spelled without naming a cache type here:
+        // a non-dependent cache<...> in a header would instantiate default_cache_policies before
+        // a user's specialization of that customization point.
+        return sha256_hex(std::string_view(policies::image{}.get_version(std::string_view{}, params)));
+    }
+
+    [[nodiscard]] const std::string& name() const noexcept { return name_; }
+    [[nodiscard]] const std::string& version() const noexcept { return metadata_.cache_version; }
+    [[nodiscard]] const task_metadata& metadata() const noexcept { return metadata_; }
+    [[nodiscard]] std::span<const std::string> ignored_inputs() const noexcept {
+        return metadata_.cache_ignore_input_vars.names();
+    }
+    [[nodiscard]] const image_reference& image() const noexcept { return params_.container_image; }
+    [[nodiscard]] const std::vector<std::string>& command() const noexcept { return command_; }
+    [[nodiscard]] const container_task_options& options() const noexcept { return opts_; }
+    [[nodiscard]] const Runtime& runtime() const noexcept { return runtime_; }
+
+    template <class... Args>
+    [[nodiscard]] call_type prepare(Args&&... args) const {
+        return detail::prepare_struct_call<In>(std::forward<Args>(args)...);
+    }
+
+    /// The run a call makes, with the host side of the data dirs at `input_dir` / `output_dir`.
+    [[nodiscard]] container_run make_run(const call_type& call, const std::filesystem::path& input_dir,
+                                         const std::filesystem::path& output_dir) const {
+        container_run run;
+        if (const auto* uri = std::get_if<std::string>(&params_.container_image)) {
+            run.image = *uri;
+        } else {
+            run.image = std::get<image_spec>(params_.container_image).image_name();
+        }
+        std::vector<std::string> texts = input_texts(call.args);
+        for (const auto* list : {&command_, &opts_.arguments}) {
+            for (const auto& arg : *list) run.argv.push_back(render(arg, texts));
+        }
+        if (!opts_.input_data_dir.empty()) run.volumes.push_back({input_dir, normalized(opts_.input_data_dir), false});
+        if (!opts_.output_data_dir.empty()) run.volumes.push_back({output_dir, normalized(opts_.output_data_dir), false});
+        run.environment = opts_.environment;
+        if (metadata_.timeout) run.timeout = std::chrono::duration<double>(metadata_.timeout.value());
+        if (opts_.local_logs) {
+            run.on_output = [](std::string_view line) { std::clog << "[Local Container] " << line << '\n'; };
+        }
+        return run;
+    }
+
+    [[nodiscard]] output_type execute(call_type& call) const {
+        const std::filesystem::path root = raw_output_root() / (name_ + "-" + detail::random_suffix());
+        const std::filesystem::path input_dir = root / "inputs";
+        const std::filesystem::path output_dir = root / "outputs";
+        std::error_code ec;
+        std::filesystem::create_directories(input_dir, ec);
+        if (!ec) std::filesystem::create_directories(output_dir, ec);
+        if (ec) {
+            throw task_error("flytecache: container task '" + name_ + "' cannot create its data directory " +
+                             root.string() + ": " + ec.message());
+        }
+        struct cleanup {
+            const std::filesystem::path& dir;
+            bool keep = false;
+            ~cleanup() {
+                std::error_code ignored;
+                if (!keep) std::filesystem::remove_all(dir, ignored);
+            }
+        } remove_root{root};
+        struct cleanup_inputs {
+            const std::filesystem::path& dir;
+            ~cleanup_inputs() {
+                std::error_code ignored;
+                std::filesystem::remove_all(dir, ignored);
+            }
+        } remove_inputs{input_dir};
+
+        write_inputs(call, input_dir);
+        const container_run run = make_run(call, input_dir, output_dir);
+        const detail::process_result result = runtime_.run(run);
+        if (result.timed_out) {
+            throw task_timeout_error("flytecache: container task '" + name_ + "' " + result.describe() +
+                                     tail_note(result));
+        }
+        if (result.signaled || result.exit_code != 0) {
+            throw task_error("flytecache: container task '" + name_ + "' failed: the command " +
+                             result.describe() + tail_note(result));
+        }
+        output_type out = read_outputs(output_dir);
+        remove_root.keep = has_path_outputs();
+        return out;
+    }
+
+    [[nodiscard]] literal_map outputs_to_map(const output_type& out) const {
+        return detail::task_outputs<Out>::to_map(out);
+    }
+    [[nodiscard]] output_type outputs_from_map(const literal_map& m) const {
+        return detail::task_outputs<Out>::from_map(m, name_);
+    }
+    void explain_version(call_explanation& e) const {
+        e.version = version();
+        e.explicit_version = explicit_version_;
+        e.salt = salt_;
+        e.policies = policies_;
+    }
+
+    template <class... Args>
+    output_type operator()(Args&&... args) const {
+        return run_with_default_executor(*this, std::forward<Args>(args)...);
+    }
+    template <class... Args>
+    auto async(Args&&... args) const {
+        return submit_with_default_executor(*this, std::forward<Args>(args)...);
+    }
+
+private:
+    static std::string normalized(const std::string& dir) {
+        std::string n = std::filesystem::path(dir).lexically_normal().generic_string();
+        while (n.size() > 1 && n.back() == '/') n.pop_back();
+        return n;
+    }
+
+    static constexpr bool has_path_outputs() {
+        bool any = false;
+        if constexpr (!std::is_same_v<Out, no_values>) {
+            boost::hana::for_each(boost::hana::accessors<Out>(), [&](auto pair) {
+                using T = std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<Out&>()))>;
+                any = any || std::is_same_v<T, file> || std::is_same_v<T, directory>;
+            });
+        }
+        return any;
+    }
+
+    std::filesystem::path raw_output_root() const {
+        if (!opts_.raw_output_prefix.empty()) return opts_.raw_output_prefix;
+        return std::filesystem::temp_directory_path() / "flytecache-outputs";
+    }
+
+    static std::string tail_note(const detail::process_result& r) {
+        if (r.output_tail.empty()) return {};
+        std::string tail = r.output_tail;
+        if (tail.size() > 2000) tail = "…" + tail.substr(tail.size() - 2000);
+        return "; its last output:\n" + tail;
+    }
+
+    void check_templates() const {
+        for (const auto* list : {&command_, &opts_.arguments}) {
+            for (const auto& arg : *list) {
+                for (const auto& ref : detail::find_input_refs(arg)) {
+                    if (!detail::names_contain(input_names, ref.name)) {
+                        throw configuration_error("flytecache: container task '" + name_ + "' refers to {{.inputs." +
+                                                  ref.name + "}}, which is not one of its inputs (" +
+                                                  detail::join_names(input_names) + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    // The text each input stands for in a template: its value as Python's str() writes it, and
+    // for files and directories their path inside the container's input dir (flytekit binds them
+    // there).
+    std::vector<std::string> input_texts(const In& args) const {
+        std::vector<std::string> texts;
+        if constexpr (!std::is_same_v<In, no_values>) {
+            boost::hana::for_each(boost::hana::accessors<In>(), [&](const auto& pair) {
+                const auto& v = boost::hana::second(pair)(args);
+                using T = std::remove_cvref_t<decltype(v)>;
+                static_assert(detail::container_value_v<T>,
+                              "flytecache: a container task input must be bool, an integer, floating "
+                              "point, std::string, a system_clock time point, a duration, file or directory");
+                if constexpr (std::is_same_v<T, file> || std::is_same_v<T, directory>) {
+                    if (opts_.input_data_dir.empty()) {
+                        texts.push_back(v.uri);
+                    } else {
+                        texts.push_back(normalized(opts_.input_data_dir) + "/" +
+                                        boost::hana::to<const char*>(boost::hana::first(pair)));
+                    }
+                } else {
+                    texts.push_back(detail::container_text(v));
+                }
+            });
+        }
+        return texts;
+    }
+
+    std::string render(const std::string& arg, const std::vector<std::string>& texts) const {
+        const auto refs = detail::find_input_refs(arg);
+        if (refs.empty()) return arg;
+        std::string out;
+        std::size_t pos = 0;
+        for (const auto& ref : refs) {
+            out.append(arg, pos, ref.begin - pos);
+            for (std::size_t i = 0; i < input_names.size(); ++i) {
+                if (input_names[i] == ref.name) out += texts[i];
+            }
+            pos = ref.end;
+        }
+        out.append(arg, pos, std::string::npos);
+        return out;
+    }
+
+    void write_inputs(const call_type& call, const std::filesystem::path& dir) const {
+        if (opts_.input_data_dir.empty()) return;
+        if constexpr (!std::is_same_v<In, no_values>) {
+            boost::hana::for_each(boost::hana::accessors<In>(), [&](const auto& pair) {
+                const auto& v = boost::hana::second(pair)(call.args);
+                using T = std::remove_cvref_t<decltype(v)>;
+                const std::filesystem::path target = dir / boost::hana::to<const char*>(boost::hana::first(pair));
+                if constexpr (std::is_same_v<T, file> || std::is_same_v<T, directory>) {
+                    std::error_code ec;
+                    std::filesystem::copy(v.path(), target,
+                                          std::filesystem::copy_options::recursive, ec);
+                    if (ec) {
+                        throw task_error("flytecache: container task '" + name_ + "' cannot copy input '" +
+                                         std::string(boost::hana::to<const char*>(boost::hana::first(pair))) +
+                                         "' from " + v.uri + ": " + ec.message());
+                    }
+                } else {
+                    detail::write_text_file(target, detail::container_text(v));
+                }
+            });
+        }
+        switch (opts_.metadata_format) {
+        case metadata_format::proto: detail::write_text_file(dir / "inputs.pb", encode(call.inputs)); break;
+        case metadata_format::json:
+            detail::write_text_file(dir / "inputs.json",
+                                    detail::canonical_json(detail::datacatalog_json::literal_map_value(call.inputs)));
+            break;
+        case metadata_format::yaml:
+            detail::write_text_file(dir / "inputs.yaml",
+                                    detail::canonical_json(detail::datacatalog_json::literal_map_value(call.inputs)));
+            break;
+        }
+    }
+
+    output_type read_outputs(const std::filesystem::path& dir) const {
+        if constexpr (std::is_same_v<Out, no_values>) {
+            return {};
+        } else {
+            Out out{};
+            boost::hana::for_each(boost::hana::accessors<Out>(), [&](const auto& pair) {
+                auto& field = boost::hana::second(pair)(out);
+                using T = std::remove_cvref_t<decltype(field)>;
+                static_assert(detail::container_value_v<T>,
+                              "flytecache: a container task output must be bool, an integer, floating "
+                              "point, std::string, a system_clock time point, a duration, file or directory");
+                const std::string output = boost::hana::to<const char*>(boost::hana::first(pair));
+                const std::filesystem::path p = dir / output;
+                std::error_code ec;
+                const bool exists = std::filesystem::exists(p, ec);
+                if (!exists) {
+                    throw task_error("flytecache: container task '" + name_ + "' did not write output '" + output +
+                                     "' (expected " + (opts_.output_data_dir.empty() ? std::string("<output_data_dir>")
+                                                                                      : normalized(opts_.output_data_dir)) +
+                                     "/" + output + ")");
+                }
+                if constexpr (std::is_same_v<T, file> || std::is_same_v<T, directory>) {
+                    field = T(p);
+                } else {
+                    std::ifstream in(p, std::ios::binary);
+                    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+                    if (!in && !in.eof()) {
+                        throw task_error("flytecache: container task '" + name_ + "' cannot read output '" + output + "'");
+                    }
+                    try {
+                        field = detail::container_value<T>(text);
+                    } catch (const std::exception& e) {
+                        throw task_error("flytecache: output '" + output + "' of container task '" + name_ +
+                                         "' is malformed: " + e.what());
+                    }
+                }
+            });
+            return out;
+        }
+    }
+
+    std::string name_;
+    std::vector<std::string> command_;
+    container_task_options opts_;
+    [[no_unique_address]] Runtime runtime_;
+    version_parameters<> params_;
+    task_metadata metadata_;
+    std::vector<policy_contribution> policies_;
+    bool explicit_version_ = true;
+    std::string salt_;
+};
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/container_task.hpp
+// ---- begin flytecache/task/default_executor.hpp
+// flytecache — the default executor: flytekit's local cache (SQLite, ~/.flyte/local-cache), used
+// when a task is called directly
+// SPDX-License-Identifier: MIT
+
+// ---- begin flytecache/task/executor.hpp
+// flytecache — executor: runs tasks through a store the way flytekit's local execution does (key,
+// lookup, run with retries, store), exactly once per key under serialize
+// SPDX-License-Identifier: MIT
+
+// ---- begin flytecache/task/observer.hpp
+// flytecache — task observers: hit, miss, wait, run, put, retry and error events with the key and
+// timings, at no cost when no observer is given
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+enum class task_event_kind {
+    hit,   ///< the outputs came from the cache
+    miss,  ///< the cache had no usable entry; the task will run (or wait, when serialized)
+    wait,  ///< a serialized call waited for another owner; `elapsed` is the time spent waiting
+    run,   ///< the task body finished; `elapsed` is how long the successful attempt took
+    put,   ///< the outputs were written to the store; `elapsed` is the write time
+    retry, ///< an attempt failed and the task runs again; `error` holds the failure
+    error, ///< the call failed; `error` holds the exception the caller receives
+};
+
+[[nodiscard]] constexpr std::string_view to_string(task_event_kind k) noexcept {
+    switch (k) {
+    case task_event_kind::hit: return "hit";
+    case task_event_kind::miss: return "miss";
+    case task_event_kind::wait: return "wait";
+    case task_event_kind::run: return "run";
+    case task_event_kind::put: return "put";
+    case task_event_kind::retry: return "retry";
+    case task_event_kind::error: return "error";
+    }
+    return "unknown";
+}
+
+/// One thing that happened during a task call. The views are valid only during the callback.
+struct task_event {
+    task_event_kind kind;
+    std::string_view task;    ///< the task's name
+    std::string_view key;     ///< the cache key of the call (empty when caching is off)
+    std::chrono::nanoseconds elapsed{}; ///< see task_event_kind; the lookup time for hit and miss
+    int attempt = 0;          ///< 1-based attempt number for run, retry and error
+    std::exception_ptr error{}; ///< for retry and error
+};
+
+/// An observer is called with every event of every call an executor makes. It is called from the
+/// calling thread (or the thread running an async call), so it must be thread-safe when calls are
+/// concurrent. Exceptions it throws propagate to the caller.
+template <class O>
+concept task_observer = std::move_constructible<O> && requires(O& o, const task_event& e) { o(e); };
+
+/// The default observer: none. The executor skips the clock reads and the events entirely.
+struct no_observer {
+    void operator()(const task_event&) const noexcept {}
+};
+
+namespace detail {
+template <class O>
+inline constexpr bool observing_v = !std::is_same_v<O, no_observer>;
+} // namespace detail
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/observer.hpp
+
+
+#include <condition_variable>
+#include <future>
+#include <stop_token>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// What a task type provides to an executor. function_task, container_task, reference_task and
+/// echo_task model it; a user's own task kind can too.
+template <class T>
+concept task_template = requires(const T& t, typename T::call_type& call,
+                                 const typename T::output_type& out, const literal_map& m,
+                                 call_explanation& e) {
+    typename T::output_type;
+    typename T::call_type;
+    { call.inputs } -> std::convertible_to<const literal_map&>;
+    { t.name() } -> std::convertible_to<std::string_view>;
+    { t.version() } -> std::convertible_to<std::string_view>;
+    { t.metadata() } -> std::convertible_to<const task_metadata&>;
+    { t.ignored_inputs() } -> std::convertible_to<std::span<const std::string>>;
+    { t.execute(call) } -> std::same_as<typename T::output_type>;
+    { t.outputs_to_map(out) } -> std::same_as<literal_map>;
+    { t.outputs_from_map(m) } -> std::same_as<typename T::output_type>;
+    t.explain_version(e);
+    { T::serialized_statically } -> std::convertible_to<bool>;
+};
+
+/// How an executor caches, waits and reports. Defaults suit interactive work and CI alike.
+struct executor_options {
+    /// flytekit's FLYTE_LOCAL_CACHE_ENABLED / FLYTE_LOCAL_CACHE_OVERWRITE.
+    local_cache_config config = local_cache_config::from_environment();
+    /// Called for an entry that cannot be used (it counts as a miss); default: a line on std::clog.
+    std::function<void(const bad_cache_entry&)> on_bad_entry{};
+    /// Unusable entries and failed writes throw instead of counting as misses.
+    bool strict = false;
+    /// Serialize: how often the running owner renews its reservation.
+    float_seconds heartbeat_interval{5.0};
+    /// Serialize: how long a reservation outlives its last renewal, so that a crashed owner's
+    /// reservation lapses and a waiter takes over. 0 means three heartbeat intervals.
+    float_seconds reservation_ttl{0.0};
+    /// Serialize: the longest pause between a waiter's checks (it starts at 1 ms and doubles).
+    float_seconds poll_interval{0.05};
+    /// Serialize: give up waiting for another owner after this long (task_timeout_error). Unset:
+    /// wait as long as the owner keeps its reservation alive.
+    std::optional<float_seconds> max_wait{};
+    /// Deprecation warnings (once per task name and executor); default: a line on std::clog.
+    std::function<void(std::string_view)> on_warning{};
+};
+
+/// Runs tasks through a `cache_store`: computes the key (flytekit's local cache key by default),
+/// returns the stored outputs on a hit, and otherwise runs the task (retrying up to its `retries`),
+/// stores the outputs and returns them. With `serialize`, identical concurrent calls — in other
+/// threads or other processes sharing the store — run the task once: the first caller takes a
+/// reservation (owner, expiry, heartbeat) and the others wait for its stored result, taking over
+/// if its reservation lapses.
+///
+/// Thread safety: `run`, `submit` and `explain` may be called concurrently from any threads (the
+/// store must be thread-safe, as every flytecache store is). The executor must outlive the
+/// futures `submit` returns.
+template <cache_store Store, key_scheme Keys = keys::flytekit_local, task_observer Observer = no_observer>
+class executor {
+public:
+    using store_type = Store;
+
+    explicit executor(Store store, executor_options options = {}, Observer observer = {})
+        : cache_(std::move(store), cache_options(options)), opts_(std::move(options)),
+          observer_(std::move(observer)) {}
+
+    /// A store opened (lazily, on the first call) at `location`.
+    explicit executor(std::filesystem::path location, executor_options options = {},
+                      Observer observer = {})
+        requires std::constructible_from<Store, std::filesystem::path>
+        : cache_(std::move(location), cache_options(options)), opts_(std::move(options)),
+          observer_(std::move(observer)) {}
+
+    executor(const executor&) = delete;
+    executor& operator=(const executor&) = delete;
+
+    /// Calls `task` with `args` through the cache and returns its outputs.
+    /// @throws whatever the task throws after its last retry; configuration_error for a
+    ///         serialized task on a store without reservations; task_timeout_error past `max_wait`.
+    template <task_template Task, class... Args>
+    typename Task::output_type run(const Task& task, Args&&... args) {
+        static_assert(!Task::serialized_statically || reserving_store<Store>,
+                      "flytecache: this task is serialized, but the executor's store cannot hold "
+                      "reservations (it has no try_reserve/release); use sqlite_store, "
+                      "memory_store or another reserving_store");
+        warn_if_deprecated(task);
+        typename Task::call_type call = task.prepare(std::forward<Args>(args)...);
+        if (!task.metadata().cache) {
+            return run_body(task, call, std::string_view{});
+        }
+        const std::string key =
+            cache_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
+        if (auto hit = lookup(task, key, true)) {
+            return std::move(*hit);
+        }
+        if (task.metadata().cache_serialize && cache_.config().enabled) {
+            if constexpr (reserving_store<Store>) {
+                return run_serialized(task, call, key);
+            } else {
+                throw configuration_error(
+                    "flytecache: task '" + std::string(task.name()) +
+                    "' is serialized (cache_serialize), but the executor's store cannot hold "
+                    "reservations; use sqlite_store, memory_store or another reserving_store");
+            }
+        }
+        auto out = run_body(task, call, key);
+        put(task, key, out);
+        return out;
+    }
+
+    /// `run` on another thread: independent calls proceed concurrently, and identical serialized
+    /// calls still run once. The task and the arguments are copied into the call.
+    template <task_template Task, class... Args>
+    std::future<typename Task::output_type> submit(const Task& task, Args&&... args) {
+        return std::async(std::launch::async,
+                          [this, t = task](std::decay_t<Args>... a) { return run(t, std::move(a)...); },
+                          std::forward<Args>(args)...);
+    }
+
+    /// The parts of this call's key, and whether the store holds it, without running anything.
+    template <task_template Task, class... Args>
+    call_explanation explain(const Task& task, Args&&... args) {
+        typename Task::call_type call = task.prepare(std::forward<Args>(args)...);
+        call_explanation e;
+        e.task = std::string(task.name());
+        e.cache_enabled = task.metadata().cache;
+        if (!e.cache_enabled) return e;
+        task.explain_version(e);
+        e.inputs = detail::explain_inputs(call.inputs, task.ignored_inputs());
+        e.key = cache_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
+        e.cached = cache_.store().get(e.key).has_value();
+        return e;
+    }
+
+    /// The local cache the executor reads and writes (for `clear`, `bad_entries`, …).
+    local_task_cache<Store, Keys>& cache() noexcept { return cache_; }
+    /// The store (opened if needed).
+    Store& store() { return cache_.store(); }
+    Observer& observer() noexcept { return observer_; }
+    [[nodiscard]] const executor_options& options() const noexcept { return opts_; }
+
+private:
+    using clock = std::chrono::steady_clock;
+    static constexpr bool observing = detail::observing_v<Observer>;
+
+    static typename local_task_cache<Store, Keys>::options cache_options(const executor_options& o) {
+        typename local_task_cache<Store, Keys>::options c;
+        c.config = o.config;
+        c.on_bad_entry = o.on_bad_entry;
+        c.strict = o.strict;
+        return c;
+    }
+
+    static clock::time_point now_if_observing() {
+        if constexpr (observing) {
+            return clock::now();
+        } else {
+            return {};
+        }
+    }
+
+    template <class Task>
+    void emit(const Task& task, task_event_kind kind, std::string_view key, clock::time_point since,
+              int attempt = 0, std::exception_ptr error = {}) {
+        if constexpr (observing) {
+            observer_(task_event{kind, task.name(), key,
+                                 std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - since),
+                                 attempt, std::move(error)});
+        }
+    }
+
+    template <class Task>
+    void warn_if_deprecated(const Task& task) {
+        const std::string& message = task.metadata().deprecated;
+        if (message.empty()) return;
+        {
+            std::lock_guard lock(warned_mutex_);
+            if (!warned_.emplace(task.name()).second) return;
+        }
+        const std::string text = "flytecache: task '" + std::string(task.name()) +
+                                 "' is deprecated: " + message;
+        if (opts_.on_warning) {
+            opts_.on_warning(text);
+        } else {
+            std::clog << text << '\n';
+        }
+    }
+
+    // The stored outputs as the task's values. An entry that no longer converts (the output types
+    // changed without a version bump) is an unusable entry, like an undecodable one.
+    template <class Task>
+    std::optional<typename Task::output_type> lookup(const Task& task, const std::string& key,
+                                                     bool report_outcome) {
+        const auto start = now_if_observing();
+        std::optional<literal_map> stored = cache_.get_entry(key);
+        std::optional<typename Task::output_type> out;
+        if (stored) {
+            try {
+                out.emplace(task.outputs_from_map(*stored));
+            } catch (const error& e) {
+                if (cache_.strict()) throw;
+                cache_.report_bad_entry({key, e.what()});
+            }
+        }
+        if (report_outcome) {
+            emit(task, out ? task_event_kind::hit : task_event_kind::miss, key, start);
+        }
+        return out;
+    }
+
+    template <class Task>
+    void put(const Task& task, const std::string& key, const typename Task::output_type& out) {
+        const auto start = now_if_observing();
+        cache_.set_entry(key, task.outputs_to_map(out));
+        emit(task, task_event_kind::put, key, start);
+    }
+
+    template <class Task>
+    typename Task::output_type run_body(const Task& task, typename Task::call_type& call,
+                                        std::string_view key) {
+        const int attempts = task.metadata().retries + 1;
+        for (int attempt = 1;; ++attempt) {
+            const auto start = now_if_observing();
+            try {
+                auto out = task.execute(call);
+                emit(task, task_event_kind::run, key, start, attempt);
+                return out;
+            } catch (...) {
+                const bool last = attempt >= attempts;
+                emit(task, last ? task_event_kind::error : task_event_kind::retry, key, start, attempt,
+                     std::current_exception());
+                if (last) throw;
+            }
+        }
+    }
+
+    [[nodiscard]] float_seconds reservation_ttl() const {
+        return opts_.reservation_ttl.count() > 0 ? opts_.reservation_ttl : 3 * opts_.heartbeat_interval;
+    }
+
+    // Owner tokens name the host and process (readable in the store when debugging) and carry a
+    // per-process random part, so two hosts with one PID never share a token.
+    static std::string make_owner_token() {
+        static const std::string process_part = [] {
+            char host[256] = {};
+            if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+            std::random_device rd;
+            const std::uint64_t r = (std::uint64_t{rd()} << 32) ^ rd();
+            return std::string(host) + ":" + std::to_string(::getpid()) + ":" + std::to_string(r);
+        }();
+        static std::atomic<std::uint64_t> counter{0};
+        // getpid again: a forked child inherits process_part but must not share its tokens.
+        return process_part + ":" + std::to_string(::getpid()) + ":" +
+               std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
+    }
+
+    // Renews the reservation while the owner runs. A failed renewal (a busy store) is retried at
+    // the next beat; the reservation only lapses if renewals fail for a whole ttl.
+    class heartbeat {
+    public:
+        heartbeat(Store& store, const std::string& key, const std::string& owner, float_seconds ttl,
+                  float_seconds interval)
+            : thread_([&store, &key, &owner, ttl, interval, this](std::stop_token stop) {
+                  std::unique_lock lock(mutex_);
+                  while (!stop.stop_requested()) {
+                      cv_.wait_for(lock, stop, std::chrono::duration_cast<std::chrono::nanoseconds>(interval),
+                                   [&] { return stop.stop_requested(); });
+                      if (stop.stop_requested()) break;
+                      try {
+                          (void)store.try_reserve(key, owner, ttl);
+                      } catch (...) {
+                      }
+                  }
+              }) {}
+        heartbeat(const heartbeat&) = delete;
+        heartbeat& operator=(const heartbeat&) = delete;
+        ~heartbeat() {
+            thread_.request_stop();
+            thread_.join();
+        }
+
+    private:
+        std::mutex mutex_;
+        std::condition_variable_any cv_;
+        std::jthread thread_; // last: started after the members it uses
+    };
+
+    class reservation {
+    public:
+        reservation(Store& store, const std::string& key, const std::string& owner)
+            : store_(store), key_(key), owner_(owner) {}
+        reservation(const reservation&) = delete;
+        reservation& operator=(const reservation&) = delete;
+        ~reservation() {
+            try {
+                (void)store_.release(key_, owner_);
+            } catch (...) {
+                // The reservation then lapses after its ttl; waiters take over or find the result.
+            }
+        }
+
+    private:
+        Store& store_;
+        const std::string& key_;
+        const std::string& owner_;
+    };
+
+    template <class Task>
+    typename Task::output_type run_serialized(const Task& task, typename Task::call_type& call,
+                                              const std::string& key) {
+        Store& store = cache_.store();
+        const std::string owner = make_owner_token();
+        const float_seconds ttl = reservation_ttl();
+        const auto wait_start = clock::now();
+        auto pause = std::chrono::duration<double>(0.001);
+        bool waited = false;
+        for (;;) {
+            if (store.try_reserve(key, owner, ttl)) {
+                reservation held(store, key, owner);
+                // Another owner may have stored the result between our miss and our reservation.
+                if (auto hit = lookup(task, key, false)) {
+                    if (waited) emit(task, task_event_kind::wait, key, wait_start);
+                    return std::move(*hit);
+                }
+                std::optional<typename Task::output_type> out;
+                {
+                    heartbeat beat(store, key, owner, ttl, opts_.heartbeat_interval);
+                    out.emplace(run_body(task, call, key));
+                }
+                put(task, key, *out);
+                return std::move(*out);
+            }
+            waited = true;
+            if (auto hit = lookup(task, key, false)) {
+                emit(task, task_event_kind::wait, key, wait_start);
+                return std::move(*hit);
+            }
+            if (opts_.max_wait && clock::now() - wait_start > *opts_.max_wait) {
+                throw task_timeout_error("flytecache: task '" + std::string(task.name()) +
+                                         "' waited longer than max_wait for another owner of key '" +
+                                         key + "'");
+            }
+            std::this_thread::sleep_for(pause);
+            pause = std::min<std::chrono::duration<double>>(pause * 2, opts_.poll_interval);
+        }
+    }
+
+    local_task_cache<Store, Keys> cache_;
+    executor_options opts_;
+    [[no_unique_address]] Observer observer_;
+    std::mutex warned_mutex_;
+    std::set<std::string, std::less<>> warned_;
+};
+
+template <class Store>
+executor(Store) -> executor<Store>;
+template <class Store>
+executor(Store, executor_options) -> executor<Store>;
+template <class Store, class Observer>
+executor(Store, executor_options, Observer) -> executor<Store, keys::flytekit_local, Observer>;
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/executor.hpp
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// The executor behind `task(args...)`: an SQLite store in flytekit's local cache directory
+/// (`~/.flyte/local-cache`, shared with flytekit in Python), opened on the first call, honouring
+/// FLYTE_LOCAL_CACHE_ENABLED and FLYTE_LOCAL_CACHE_OVERWRITE as read at that time.
+/// Thread safety: safe to use from any thread; it lives until the program exits.
+inline executor<sqlite_store>& default_executor() {
+    static executor<sqlite_store> instance(default_local_cache_location());
+    return instance;
+}
+
+// Found by argument-dependent lookup from the tasks' call operators, so task headers need not
+// include SQLite.
+template <task_template Task, class... Args>
+typename Task::output_type run_with_default_executor(const Task& task, Args&&... args) {
+    return default_executor().run(task, std::forward<Args>(args)...);
+}
+
+template <task_template Task, class... Args>
+std::future<typename Task::output_type> submit_with_default_executor(const Task& task, Args&&... args) {
+    return default_executor().submit(task, std::forward<Args>(args)...);
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/default_executor.hpp
+// ---- begin flytecache/task/echo_task.hpp
+// flytecache — echo tasks (flytekit's Echo): outputs are the inputs, unchanged
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// A task whose outputs are its inputs (`In`, a Hana struct or no_values): Flyte runs it without
+/// a pod, as a pass-through node. Caching follows `options` (off by default, as in flytekit).
+/// Thread safety: immutable after construction.
+template <class In, class... Features>
+class echo_task {
+    using features = detail::task_features<Features...>;
+
+public:
+    static constexpr auto input_names = detail::value_names<In>();
+    static constexpr bool serialized_statically = features::is_serialized;
+    static_assert(!features::has_inputs, "flytecache: an echo task's inputs are the fields of In");
+    static_assert(detail::all_names_in(features::ignored_names, input_names),
+                  "flytecache: an ignored input (ignore<...>) is not an input of this task; check "
+                  "the spelling against the task's inputs");
+
+    using output_type = In;
+    using call_type = detail::struct_call<In>;
+
+    explicit echo_task(std::string name, task_options options = {}) : name_(std::move(name)) {
+        if (name_.empty()) throw configuration_error("flytecache: a task needs a non-empty name");
+        metadata_ = detail::build_metadata<features>(name_, options, legacy_cache{}, version_parameters<>{},
+                                                     input_names);
+    }
+
+    [[nodiscard]] const std::string& name() const noexcept { return name_; }
+    [[nodiscard]] const std::string& version() const noexcept { return metadata_.cache_version; }
+    [[nodiscard]] const task_metadata& metadata() const noexcept { return metadata_; }
+    [[nodiscard]] std::span<const std::string> ignored_inputs() const noexcept {
+        return metadata_.cache_ignore_input_vars.names();
+    }
+
+    template <class... Args>
+    [[nodiscard]] call_type prepare(Args&&... args) const {
+        return detail::prepare_struct_call<In>(std::forward<Args>(args)...);
+    }
+    [[nodiscard]] output_type execute(call_type& call) const { return call.args; }
+
+    [[nodiscard]] literal_map outputs_to_map(const output_type& out) const {
+        return detail::task_outputs<In>::to_map(out);
+    }
+    [[nodiscard]] output_type outputs_from_map(const literal_map& m) const {
+        return detail::task_outputs<In>::from_map(m, name_);
+    }
+    void explain_version(call_explanation& e) const {
+        e.version = version();
+        e.explicit_version = true;
+    }
+
+    template <class... Args>
+    output_type operator()(Args&&... args) const {
+        return run_with_default_executor(*this, std::forward<Args>(args)...);
+    }
+
+private:
+    std::string name_;
+    task_metadata metadata_;
+};
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/echo_task.hpp
+// ---- begin flytecache/task/function_task.hpp
+// flytecache — function tasks (flytekit's @task / PythonFunctionTask): a callable with named, typed
+// inputs and outputs, a cache configuration and flytekit's task metadata
+// SPDX-License-Identifier: MIT
+
+// ---- begin flytecache/detail/callable_signature.hpp
+// flytecache — the parameter and result types of a callable with one call signature
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+// A task's input types come from its function's declared parameters, not from the arguments of a
+// call: t(1, 2) on a task over (double, double) must hash doubles, or the key would depend on how
+// the caller spelled the numbers.
+template <class F>
+struct callable_signature {
+    static constexpr bool known = false;
+};
+
+template <class R, class... Args>
+struct callable_signature<R (*)(Args...)> {
+    static constexpr bool known = true;
+    using result_type = R;
+    using args_tuple = std::tuple<Args...>;
+};
+template <class R, class... Args>
+struct callable_signature<R (*)(Args...) noexcept> : callable_signature<R (*)(Args...)> {};
+template <class R, class... Args>
+struct callable_signature<R(Args...)> : callable_signature<R (*)(Args...)> {};
+template <class R, class... Args>
+struct callable_signature<R(Args...) noexcept> : callable_signature<R (*)(Args...)> {};
+
+template <class M>
+struct member_call_signature {
+    static constexpr bool known = false;
+};
+#define FLYTECACHE_DETAIL_MEMBER_SIGNATURE(QUALIFIERS)                                                 \
+    template <class C, class R, class... Args>                                                     \
+    struct member_call_signature<R (C::*)(Args...) QUALIFIERS> : callable_signature<R (*)(Args...)> {};
+FLYTECACHE_DETAIL_MEMBER_SIGNATURE()
+FLYTECACHE_DETAIL_MEMBER_SIGNATURE(const)
+FLYTECACHE_DETAIL_MEMBER_SIGNATURE(noexcept)
+FLYTECACHE_DETAIL_MEMBER_SIGNATURE(const noexcept)
+FLYTECACHE_DETAIL_MEMBER_SIGNATURE(&)
+FLYTECACHE_DETAIL_MEMBER_SIGNATURE(const&)
+#undef FLYTECACHE_DETAIL_MEMBER_SIGNATURE
+
+// Wrappers that forward every call (FLYTECACHE_SOURCE's sourced_function) name what they wrap.
+template <class F>
+    requires requires { typename F::wrapped_type; }
+struct callable_signature<F> : callable_signature<typename F::wrapped_type> {};
+
+// Lambdas and function objects with exactly one, non-template call operator.
+template <class F>
+    requires(!requires { typename F::wrapped_type; } && requires { &F::operator(); })
+struct callable_signature<F> : member_call_signature<decltype(&F::operator())> {};
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/callable_signature.hpp
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+namespace detail {
+
+template <class T>
+using param_value_t = std::remove_cvref_t<T>;
+
+// A parameter taken by rvalue reference gets a fresh copy on every attempt, so a retry sees the
+// same value as the first attempt.
+template <class P, class V>
+decltype(auto) pass_param(V& stored) {
+    if constexpr (std::is_rvalue_reference_v<P>) {
+        return V(stored);
+    } else {
+        return static_cast<V&>(stored);
+    }
+}
+
+template <class Tuple>
+struct first_param_of {
+    using type = void;
+};
+template <class P>
+struct first_param_of<std::tuple<P>> {
+    using type = std::remove_cvref_t<P>;
+};
+
+template <class Names>
+constexpr auto sorted_order(const Names& names) {
+    std::array<std::size_t, std::tuple_size_v<Names>> order{};
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return names[a] < names[b]; });
+    return order;
+}
+
+} // namespace detail
+
+/// A typed function task. Build one with `flytecache::task(...)`; call it with an executor
+/// (`exec.run(t, args...)`) or directly (`t(args...)`, through the default local cache).
+///
+/// Input types are the callable's declared parameter types (arguments convert to them before
+/// hashing, so `t(1)` and `t(1.0)` share a key when the parameter is a double). Outputs: a single
+/// value is `o0`, a std::tuple is `o0..oN`, a Hana struct is one output per field; `void` has none.
+///
+/// Thread safety: immutable after construction; calls from many threads are safe when the
+/// callable's `operator() const` is.
+template <class F, class Cache, class... Features>
+class function_task {
+    using features = detail::task_features<Features...>;
+    using signature = detail::callable_signature<F>;
+    static_assert(signature::known,
+                  "flytecache: cannot read the task function's parameter types (a generic lambda, "
+                  "an overloaded or templated operator()); give the task a callable with one "
+                  "call signature, e.g. a lambda with typed parameters");
+    using params_tuple = typename signature::args_tuple;
+    static constexpr std::size_t arity = std::tuple_size_v<params_tuple>;
+    using first_param = typename detail::first_param_of<params_tuple>::type;
+    static constexpr bool struct_inputs = !features::has_inputs && arity == 1 && detail::named_struct<first_param>;
+
+    static constexpr auto compute_input_names() {
+        if constexpr (features::has_inputs) {
+            return features::input_names;
+        } else if constexpr (struct_inputs) {
+            return detail::struct_field_names<first_param>();
+        } else {
+            return std::array<std::string_view, 0>{};
+        }
+    }
+
+public:
+    /// The task's input names, in parameter (or field) order.
+    static constexpr auto input_names = compute_input_names();
+    static constexpr bool serialized_statically = features::is_serialized;
+
+    static_assert(features::has_inputs || struct_inputs || arity == 0,
+                  "flytecache: name the task's inputs, e.g. task<flytecache::inputs<\"a\", \"b\">>(…), "
+                  "or take one Hana struct (BOOST_HANA_DEFINE_STRUCT) whose fields are the inputs");
+    static_assert(!features::has_inputs || input_names.size() == arity,
+                  "flytecache: inputs<...> names a different number of inputs than the task "
+                  "function has parameters");
+    static_assert(detail::names_unique(input_names), "flytecache: two task inputs have the same name");
+    static_assert(detail::all_names_in(features::ignored_names, input_names),
+                  "flytecache: an ignored input (ignore<...>) is not an input of this task; check "
+                  "the spelling against the task's inputs");
+
+    using raw_result = typename signature::result_type;
+    using output_type = std::conditional_t<std::is_void_v<raw_result>, no_values, std::remove_cvref_t<raw_result>>;
+    using args_tuple = std::conditional_t<struct_inputs, std::tuple<first_param>,
+                                          decltype(std::apply([](auto... p) {
+                                              return std::tuple<detail::param_value_t<decltype(p)>...>{};
+                                          }, std::declval<params_tuple>()))>;
+
+    struct call_type {
+        args_tuple args;
+        literal_map inputs;
+    };
+
+    function_task(std::string name, F fn, Cache cache_config, task_options options)
+        : name_(std::move(name)),
+          params_{std::move(fn), std::move(options.container_image), std::move(options.pod_template),
+                  options.pod_template_name},
+          cache_(std::move(cache_config)) {
+        if (name_.empty()) throw configuration_error("flytecache: a task needs a non-empty name");
+        metadata_ = detail::build_metadata<features>(name_, options, cache_, params_, input_names);
+    }
+
+    [[nodiscard]] const std::string& name() const noexcept { return name_; }
+    /// The cache version, computed once when the task was built.
+    [[nodiscard]] const std::string& version() const noexcept { return metadata_.cache_version; }
+    [[nodiscard]] const task_metadata& metadata() const noexcept { return metadata_; }
+    [[nodiscard]] std::span<const std::string> ignored_inputs() const noexcept {
+        return metadata_.cache_ignore_input_vars.names();
+    }
+    [[nodiscard]] const version_parameters<F>& version_params() const noexcept { return params_; }
+    [[nodiscard]] const F& function() const noexcept { return params_.func; }
+
+    /// Converts the arguments to the task's input types and literals.
+    template <class... Args>
+    [[nodiscard]] call_type prepare(Args&&... args) const {
+        if constexpr (struct_inputs) {
+            static_assert(sizeof...(Args) == 1 || sizeof...(Args) == 0,
+                          "flytecache: this task takes one struct argument");
+            call_type call{args_tuple{first_param{std::forward<Args>(args)...}}, {}};
+            call.inputs = detail::struct_to_inputs(std::get<0>(call.args));
+            return call;
+        } else {
+            static_assert(sizeof...(Args) == arity,
+                          "flytecache: wrong number of arguments for this task (one per input)");
+            call_type call{args_tuple{std::forward<Args>(args)...}, {}};
+            fill_inputs(call, std::make_index_sequence<arity>{});
+            return call;
+        }
+    }
+
+    /// Runs the function once on a prepared call.
+    [[nodiscard]] output_type execute(call_type& call) const {
+        return [&]<std::size_t... I>(std::index_sequence<I...>) -> output_type {
+            if constexpr (std::is_void_v<raw_result>) {
+                std::invoke(params_.func, detail::pass_param<std::tuple_element_t<I, params_tuple>>(
+                                              std::get<I>(call.args))...);
+                return {};
+            } else {
+                return std::invoke(params_.func, detail::pass_param<std::tuple_element_t<I, params_tuple>>(
+                                                     std::get<I>(call.args))...);
+            }
+        }(std::make_index_sequence<arity>{});
+    }
+
+    [[nodiscard]] literal_map outputs_to_map(const output_type& out) const {
+        return detail::task_outputs<output_type>::to_map(out);
+    }
+    [[nodiscard]] output_type outputs_from_map(const literal_map& m) const {
+        return detail::task_outputs<output_type>::from_map(m, name_);
+    }
+
+    void explain_version(call_explanation& e) const {
+        e.version = metadata_.cache_version;
+        if constexpr (std::is_same_v<Cache, legacy_cache>) {
+            e.explicit_version = true;
+        } else {
+            e.explicit_version = cache_.version.has_value();
+            e.salt = cache_.salt;
+            e.policies = detail::policy_contributions(cache_, params_);
+        }
+    }
+
+    /// Runs through the default executor (flytekit's local cache at ~/.flyte/local-cache; needs
+    /// <flytecache/task/default_executor.hpp>, which the umbrella header includes).
+    template <class... Args>
+    output_type operator()(Args&&... args) const {
+        return run_with_default_executor(*this, std::forward<Args>(args)...);
+    }
+    /// `operator()` on another thread.
+    template <class... Args>
+    auto async(Args&&... args) const {
+        return submit_with_default_executor(*this, std::forward<Args>(args)...);
+    }
+
+private:
+    template <std::size_t... I>
+    void fill_inputs(call_type& call, std::index_sequence<I...>) const {
+        // Literal maps are sorted by name; the order is known at compile time, so entries are
+        // appended in place instead of inserted.
+        static constexpr auto order = detail::sorted_order(input_names);
+        (void)order; // unused by tasks without inputs
+        call.inputs.literals.reserve(arity);
+        (call.inputs.literals.emplace_back(std::string(input_names[order[I]]),
+                                           detail::value_to_literal(std::get<order[I]>(call.args))),
+         ...);
+    }
+
+    std::string name_;
+    version_parameters<F> params_;
+    [[no_unique_address]] Cache cache_;
+    task_metadata metadata_;
+};
+
+/// flytekit's `@task`: a function task named `name` over `fn`, with the legacy cache arguments in
+/// `options` (or no caching). Template arguments: `inputs<"a", …>`, `ignore<"…">`, `serialized`.
+/// @throws configuration_error for flytekit's metadata rules and unknown ignored inputs.
+template <class... Features, class F>
+[[nodiscard]] auto task(std::string name, F fn, task_options options = {}) {
+    return function_task<F, legacy_cache, Features...>(std::move(name), std::move(fn), legacy_cache{},
+                                                       std::move(options));
+}
+
+/// flytekit's `@task(cache=Cache(...))`: the version comes from `cache_config` (its explicit
+/// version, or its policies over the function, image and pod template), computed once here.
+/// @throws configuration_error when `options` also sets a legacy cache argument (flytekit's
+///         message), for flytekit's metadata rules and for unknown ignored inputs; version_error
+///         when a policy fails.
+template <class... Features, class F, class... Policies>
+[[nodiscard]] auto task(std::string name, F fn, cache<Policies...> cache_config, task_options options = {}) {
+    return function_task<F, cache<Policies...>, Features...>(std::move(name), std::move(fn),
+                                                             std::move(cache_config), std::move(options));
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/function_task.hpp
+// ---- begin flytecache/task/reference_task.hpp
+// flytecache — reference tasks (flytekit's ReferenceTask): a task known by name, version and typed
+// interface only; its cached outputs can be looked up, but it cannot run here
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// A task defined elsewhere (by project, domain, name and version) whose interface is `In` → `Out`
+/// (Hana structs, or no_values). Keys are computed from its name and version exactly as for the
+/// task it references, so calls find what that task stored; a call the cache does not hold throws
+/// task_error, because there is no body to run. Template arguments after In and Out: ignore<...>
+/// (checked against In's fields) and serialized.
+/// Thread safety: immutable after construction.
+template <class In, class Out, class... Features>
+class reference_task {
+    using features = detail::task_features<Features...>;
+
+public:
+    static constexpr auto input_names = detail::value_names<In>();
+    static constexpr auto output_names = detail::value_names<Out>();
+    static constexpr bool serialized_statically = features::is_serialized;
+    static_assert(!features::has_inputs, "flytecache: a reference task's inputs are the fields of In");
+    static_assert(detail::all_names_in(features::ignored_names, input_names),
+                  "flytecache: an ignored input (ignore<...>) is not an input of this task; check "
+                  "the spelling against the task's inputs");
+
+    using output_type = Out;
+    using call_type = detail::struct_call<In>;
+
+    reference_task(std::string project, std::string domain, std::string name, std::string version,
+                   ::flytecache::input_names ignored = {})
+        : project_(std::move(project)), domain_(std::move(domain)), name_(std::move(name)) {
+        if (name_.empty()) throw configuration_error("flytecache: a reference task needs a name");
+        if (version.empty()) throw configuration_error("flytecache: a reference task needs a version");
+        metadata_.cache = true;
+        metadata_.cache_version = std::move(version);
+        metadata_.cache_serialize = features::is_serialized;
+        std::vector<std::string> names = ignored.names();
+        for (auto n : features::ignored_names) names.emplace_back(n);
+        metadata_.cache_ignore_input_vars = ::flytecache::input_names(std::move(names));
+        metadata_.validate();
+        detail::check_runtime_ignored(name_, metadata_.cache_ignore_input_vars, input_names);
+    }
+
+    [[nodiscard]] const std::string& project() const noexcept { return project_; }
+    [[nodiscard]] const std::string& domain() const noexcept { return domain_; }
+    [[nodiscard]] const std::string& name() const noexcept { return name_; }
+    [[nodiscard]] const std::string& version() const noexcept { return metadata_.cache_version; }
+    [[nodiscard]] const task_metadata& metadata() const noexcept { return metadata_; }
+    [[nodiscard]] std::span<const std::string> ignored_inputs() const noexcept {
+        return metadata_.cache_ignore_input_vars.names();
+    }
+
+    template <class... Args>
+    [[nodiscard]] call_type prepare(Args&&... args) const {
+        return detail::prepare_struct_call<In>(std::forward<Args>(args)...);
+    }
+
+    /// Reached only on a miss: there is nothing to run.
+    [[noreturn]] output_type execute(call_type&) const {
+        throw task_error("flytecache: reference task '" + name_ + "' (" + project_ + "/" + domain_ +
+                         ", version " + version() +
+                         ") has no body to run here, and the cache holds no outputs for these "
+                         "inputs; run the referenced task first");
+    }
+
+    [[nodiscard]] literal_map outputs_to_map(const output_type& out) const {
+        return detail::task_outputs<Out>::to_map(out);
+    }
+    [[nodiscard]] output_type outputs_from_map(const literal_map& m) const {
+        return detail::task_outputs<Out>::from_map(m, name_);
+    }
+    void explain_version(call_explanation& e) const {
+        e.version = version();
+        e.explicit_version = true;
+    }
+
+    template <class... Args>
+    output_type operator()(Args&&... args) const {
+        return run_with_default_executor(*this, std::forward<Args>(args)...);
+    }
+
+private:
+    std::string project_;
+    std::string domain_;
+    std::string name_;
+    task_metadata metadata_;
+};
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/reference_task.hpp
 // ---- end flytecache/flytecache.hpp

@@ -27,6 +27,9 @@ FLYTECACHE_NAMESPACE_BEGIN
 template <detail::fixed_string Source, class F>
 class sourced_function {
 public:
+    /// The callable this forwards to (tasks read its parameter types).
+    using wrapped_type = F;
+
     constexpr explicit sourced_function(F f) noexcept(std::is_nothrow_move_constructible_v<F>)
         : f_(std::move(f)) {}
 

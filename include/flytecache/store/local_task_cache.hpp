@@ -144,7 +144,16 @@ public:
         if (!opts_.config.enabled || opts_.config.overwrite) {
             return std::nullopt;
         }
-        const std::string key = make_key(task_name, cache_version, inputs, ignored_inputs);
+        return get_entry(make_key(task_name, cache_version, inputs, ignored_inputs));
+    }
+
+    /// The outputs stored under `key` (from `make_key`), with `get`'s rules: a miss when caching
+    /// is disabled or in overwrite mode, and an unusable entry reported and treated as a miss
+    /// unless `strict`. Tasks use this to compute a key once per call.
+    [[nodiscard]] std::optional<literal_map> get_entry(const std::string& key) {
+        if (!opts_.config.enabled || opts_.config.overwrite) {
+            return std::nullopt;
+        }
         try {
             initialize();
             std::optional<std::string> bytes = store_->get(key);
@@ -156,7 +165,7 @@ public:
             if (opts_.strict) {
                 throw;
             }
-            report({key, e.what()});
+            report_bad_entry({key, e.what()});
             return std::nullopt;
         }
     }
@@ -164,10 +173,14 @@ public:
     /// Stores `outputs` for these inputs (as flytekit does: the serialized LiteralMap bytes).
     void set(std::string_view task_name, std::string_view cache_version, const literal_map& inputs,
              std::span<const std::string> ignored_inputs, const literal_map& outputs) {
+        set_entry(make_key(task_name, cache_version, inputs, ignored_inputs), outputs);
+    }
+
+    /// Stores `outputs` under `key` (from `make_key`), with `set`'s rules.
+    void set_entry(const std::string& key, const literal_map& outputs) {
         if (!opts_.config.enabled) {
             return;
         }
-        const std::string key = make_key(task_name, cache_version, inputs, ignored_inputs);
         try {
             initialize();
             store_->set(key, encode(outputs));
@@ -175,7 +188,7 @@ public:
             if (opts_.strict) {
                 throw;
             }
-            report({key, std::string("write failed: ") + e.what()});
+            report_bad_entry({key, std::string("write failed: ") + e.what()});
         }
     }
 
@@ -201,8 +214,8 @@ public:
     /// How many unusable entries and failed writes have been reported.
     [[nodiscard]] std::uint64_t bad_entries() const noexcept { return bad_entries_.load(); }
 
-private:
-    void report(const bad_cache_entry& bad) {
+    /// Counts an unusable entry and passes it to `on_bad_entry` (by default, a line on std::clog).
+    void report_bad_entry(const bad_cache_entry& bad) {
         bad_entries_.fetch_add(1, std::memory_order_relaxed);
         if (opts_.on_bad_entry) {
             opts_.on_bad_entry(bad);
@@ -211,6 +224,10 @@ private:
                       << "' is unusable and counts as a miss: " << bad.reason << '\n';
         }
     }
+    /// Whether unusable entries throw instead of counting as misses.
+    [[nodiscard]] bool strict() const noexcept { return opts_.strict; }
+
+private:
 
     std::optional<Store> store_;
     std::filesystem::path location_;

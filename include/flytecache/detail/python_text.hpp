@@ -1,0 +1,614 @@
+// flytecache — task values as Python text: str() of a raw container's inputs and the reading back
+// of its output files, as flytekit's ContainerTask does
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <flytecache/config.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+// flytekit hands a raw container its inputs as `str(value)` and reads each output back from the text
+// file `<output_data_dir>/<name>` with ContainerTask._convert_output_val_to_correct_type:
+//   bool       value.lower() != "false"
+//   datetime   datetime.fromisoformat(value)
+//   timedelta  re.match(r"(?:(?P<hours>\d+):)?(?:(?P<minutes>\d+):)?(?P<seconds>\d+)
+//                        (?:\.(?P<microseconds>\d+))?", value) -> timedelta(**groups)
+//   otherwise  T(value), i.e. int(), float(), str()
+// One deliberate difference: ASCII whitespace around non-string values is stripped first, so a file
+// written by `echo false > out` reads as false. Text that Python would reject is rejected here too
+// (text_parse_error), and a timedelta must match the pattern as a whole where flytekit settles for a
+// prefix. Digits are ASCII only: Python also takes other Unicode decimal digits, which no container
+// writing plain numbers produces.
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+/// Text that is not a value of the requested Python type; what() quotes the offending text.
+struct text_parse_error : std::runtime_error {
+    using runtime_error::runtime_error;
+};
+
+namespace python_text_impl {
+
+inline constexpr bool is_space(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+inline constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+inline constexpr std::string_view strip(std::string_view text) noexcept {
+    while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+    while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+    return text;
+}
+
+inline constexpr char ascii_lower(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// `lower_word` must already be lower case.
+inline constexpr bool equals_ignoring_case(std::string_view text, std::string_view lower_word) noexcept {
+    if (text.size() != lower_word.size()) return false;
+    for (std::size_t i = 0; i < text.size(); ++i)
+        if (ascii_lower(text[i]) != lower_word[i]) return false;
+    return true;
+}
+
+// The text in double quotes for an error message: at most 80 bytes (cut on a UTF-8 character
+// boundary), with quotes, backslashes and control bytes escaped so that the message stays on one line.
+inline std::string quoted(std::string_view text) {
+    constexpr std::size_t max_bytes = 80;
+    bool truncated = false;
+    if (text.size() > max_bytes) {
+        std::size_t cut = max_bytes;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) --cut;
+        text = text.substr(0, cut);
+        truncated = true;
+    }
+    std::string out = "\"";
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (byte < 0x20U || byte == 0x7FU) {
+            constexpr std::string_view hex = "0123456789abcdef";
+            out += "\\x";
+            out += hex[byte >> 4U];
+            out += hex[byte & 0xFU];
+        } else {
+            out += c;
+        }
+    }
+    out += truncated ? "...\"" : "\"";
+    return out;
+}
+
+[[noreturn]] inline void fail(std::string_view what, std::string_view text) {
+    throw text_parse_error(std::string(what) + ": " + quoted(text));
+}
+
+// Python 3.11 refuses int() of more than 4300 digits (sys.int_info.default_max_str_digits), leading
+// zeros and all, so such text is an error even when its value is small.
+inline constexpr std::size_t python_max_int_digits = 4300;
+
+// A run of ASCII digits (nothing else) as an unsigned value; false when it overflows the type or
+// exceeds Python's digit limit.
+inline constexpr bool unsigned_from_digits(std::string_view digits, std::uint64_t& out) noexcept {
+    if (digits.size() > python_max_int_digits) return false;
+    std::uint64_t value = 0;
+    for (const char c : digits) {
+        const auto digit = static_cast<std::uint64_t>(c - '0');
+        if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) return false;
+        value = value * 10 + digit;
+    }
+    out = value;
+    return true;
+}
+
+inline constexpr bool all_digits(std::string_view text) noexcept {
+    for (const char c : text)
+        if (!is_digit(c)) return false;
+    return true;
+}
+
+// Adds value * scale to acc unless the sum would exceed limit (acc <= limit on entry).
+inline constexpr bool add_scaled(std::uint64_t& acc, std::uint64_t value, std::uint64_t scale,
+                                 std::uint64_t limit) noexcept {
+    if (value != 0 && scale > limit / value) return false;
+    const std::uint64_t product = value * scale;
+    if (product > limit - acc) return false;
+    acc += product;
+    return true;
+}
+
+// Python float() digit runs: single underscores are allowed between two digits. Appends the digits
+// (without underscores) to out, advances pos past the run and returns how many digits it held.
+inline std::size_t take_digit_part(std::string_view text, std::size_t& pos, std::string& out) {
+    std::size_t count = 0;
+    while (pos < text.size()) {
+        const char c = text[pos];
+        if (is_digit(c)) {
+            out += c;
+            ++count;
+        } else if (!(c == '_' && count > 0 && pos + 1 < text.size() && is_digit(text[pos + 1]))) {
+            break;
+        }
+        ++pos;
+    }
+    return count;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (eras of 400 years starting on March 1st).
+inline constexpr std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day) noexcept {
+    year -= month <= 2 ? 1 : 0;
+    const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+    const std::int64_t yoe = year - era * 400;
+    const std::int64_t mp = month > 2 ? month - 3 : month + 9;
+    const std::int64_t doy = (153 * mp + 2) / 5 + day - 1;
+    const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+struct civil_date {
+    std::int64_t year;
+    std::int64_t month;
+    std::int64_t day;
+};
+
+// The inverse of days_from_civil, on the whole int64 range the callers can produce (a
+// sys_time<microseconds> spans about +-292,000 years, beyond std::chrono::year's +-32767).
+inline constexpr civil_date civil_from_days(std::int64_t days) noexcept {
+    const std::int64_t z = days + 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const std::int64_t doe = z - era * 146097;
+    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const std::int64_t mp = (5 * doy + 2) / 153;
+    const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
+    const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
+    return {yoe + era * 400 + (month <= 2 ? 1 : 0), month, day};
+}
+
+inline constexpr unsigned days_in_month(unsigned year, unsigned month) noexcept {
+    if (month == 2) return (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28;
+    return month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
+}
+
+// Zero-padded to `width` digits, like printf's "%0*d" for the non-negative values it is used on.
+inline std::string padded(std::uint64_t value, std::size_t width) {
+    std::string digits = std::to_string(value);
+    if (digits.size() < width) digits.insert(0, width - digits.size(), '0');
+    return digits;
+}
+
+// HH[:MM[:SS[{.,}f+]]] or HH[MM[SS[{.,}f+]]] at text[pos...], as CPython 3.11's parse_hh_mm_ss_ff
+// reads both the time of day and a UTC offset: two-digit fields, ':' used for all separators or for
+// none, a fraction only after the seconds, its first six digits kept and any further ones dropped.
+// The fields are not range-checked here. Returns false on malformed text.
+struct clock_fields {
+    unsigned hour = 0;
+    unsigned minute = 0;
+    unsigned second = 0;
+    unsigned microsecond = 0;
+};
+
+inline constexpr bool take_two_digits(std::string_view text, std::size_t& pos, unsigned& out) noexcept {
+    if (pos + 2 > text.size() || !is_digit(text[pos]) || !is_digit(text[pos + 1])) return false;
+    out = static_cast<unsigned>(text[pos] - '0') * 10 + static_cast<unsigned>(text[pos + 1] - '0');
+    pos += 2;
+    return true;
+}
+
+inline constexpr bool take_clock(std::string_view text, std::size_t& pos, clock_fields& out) noexcept {
+    if (!take_two_digits(text, pos, out.hour)) return false;
+    const bool extended = pos < text.size() && text[pos] == ':';
+    auto next_field = [&](unsigned& field) {
+        if (extended) {
+            if (pos >= text.size() || text[pos] != ':') return false;
+            ++pos;
+            return take_two_digits(text, pos, field);
+        }
+        if (pos >= text.size() || !is_digit(text[pos])) return false;
+        return take_two_digits(text, pos, field);
+    };
+    // A field is present when the next character starts it; anything else ends the clock (and is
+    // left for the caller: an offset, or trailing garbage it rejects).
+    auto field_follows = [&] {
+        return pos < text.size() && (extended ? text[pos] == ':' : is_digit(text[pos]));
+    };
+    if (!field_follows()) return true;
+    if (!next_field(out.minute)) return false;
+    if (!field_follows()) return true;
+    if (!next_field(out.second)) return false;
+    if (pos < text.size() && (text[pos] == '.' || text[pos] == ',')) {
+        ++pos;
+        unsigned fraction = 0;
+        std::size_t digits = 0;
+        for (; pos < text.size() && is_digit(text[pos]); ++pos, ++digits)
+            if (digits < 6) fraction = fraction * 10 + static_cast<unsigned>(text[pos] - '0');
+        if (digits == 0) return false;
+        for (; digits < 6; ++digits) fraction *= 10;
+        out.microsecond = fraction;
+    }
+    return true;
+}
+
+} // namespace python_text_impl
+
+// ---------------------------------------------------------------------------------------------
+// Parsing: output file text -> value
+
+/// str: the file's text verbatim (whitespace included), as flytekit's str(value).
+inline std::string parse_python_str(std::string_view text) { return std::string(text); }
+
+/// bool: anything but "false" (any case, surrounding whitespace ignored) is true, as flytekit's
+/// `value.lower() != "false"`; so "0" and "" are true. Never throws.
+inline bool parse_python_bool(std::string_view text) noexcept {
+    return !python_text_impl::equals_ignoring_case(python_text_impl::strip(text), "false");
+}
+
+/// int(): optional sign, ASCII digits with single underscores between digits ("1_000"). Values
+/// outside I's range are an error rather than wrapped.
+template <std::integral I>
+    requires(!std::same_as<I, bool>)
+I parse_python_int(std::string_view text) {
+    using namespace python_text_impl;
+    const std::string_view s = strip(text);
+    std::size_t pos = 0;
+    bool negative = false;
+    if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) negative = s[pos++] == '-';
+    if (pos == s.size()) fail("not a valid integer", s);
+
+    std::uintmax_t magnitude = 0;
+    bool overflow = false;
+    std::size_t digits = 0;
+    for (; pos < s.size(); ++pos) {
+        const char c = s[pos];
+        if (c == '_') {
+            if (pos == 0 || !is_digit(s[pos - 1]) || pos + 1 == s.size() || !is_digit(s[pos + 1]))
+                fail("not a valid integer", s);
+            continue;
+        }
+        if (!is_digit(c)) fail("not a valid integer", s);
+        ++digits;
+        const auto digit = static_cast<std::uintmax_t>(c - '0');
+        if (magnitude > (std::numeric_limits<std::uintmax_t>::max() - digit) / 10)
+            overflow = true;
+        else
+            magnitude = magnitude * 10 + digit;
+    }
+    if (digits > python_max_int_digits) fail("not a valid integer (more than 4300 digits)", s);
+
+    auto out_of_range = [&]() {
+        std::string range;
+        if constexpr (std::is_signed_v<I>)
+            range = "[" + std::to_string(static_cast<std::intmax_t>(std::numeric_limits<I>::min())) + ", " +
+                    std::to_string(static_cast<std::intmax_t>(std::numeric_limits<I>::max())) + "]";
+        else
+            range = "[0, " + std::to_string(static_cast<std::uintmax_t>(std::numeric_limits<I>::max())) + "]";
+        fail("integer out of range " + range, s);
+    };
+    if (overflow) out_of_range();
+    const auto max = static_cast<std::uintmax_t>(std::numeric_limits<I>::max());
+    if constexpr (std::is_signed_v<I>) {
+        // The magnitude of min() is max() + 1; negate via magnitude - 1 so no step overflows.
+        if (magnitude > (negative ? max + 1 : max)) out_of_range();
+        if (!negative) return static_cast<I>(magnitude);
+        if (magnitude == 0) return I{0};
+        return static_cast<I>(-static_cast<std::intmax_t>(magnitude - 1) - 1);
+    } else {
+        if ((negative && magnitude != 0) || magnitude > max) out_of_range();
+        return static_cast<I>(magnitude);
+    }
+}
+
+/// float(): optional sign, then "inf", "infinity" or "nan" (any case), or decimal digits with an
+/// optional point and exponent, single underscores between digits. Correctly rounded to F (so a
+/// float target is rounded once, where Python's double would be rounded again by a narrowing);
+/// magnitudes beyond F's range give +-inf and ones below its smallest subnormal +-0, as in Python.
+template <std::floating_point F>
+F parse_python_float(std::string_view text) {
+    using namespace python_text_impl;
+    const std::string_view s = strip(text);
+    std::size_t pos = 0;
+    bool negative = false;
+    if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) negative = s[pos++] == '-';
+    const std::string_view body = s.substr(pos);
+    if (equals_ignoring_case(body, "inf") || equals_ignoring_case(body, "infinity"))
+        return negative ? -std::numeric_limits<F>::infinity() : std::numeric_limits<F>::infinity();
+    if (equals_ignoring_case(body, "nan"))
+        return std::copysign(std::numeric_limits<F>::quiet_NaN(), negative ? F(-1) : F(1));
+
+    // Validate Python's grammar here and give std::from_chars (which takes neither '+' nor
+    // underscores) only the plain digits, point and exponent.
+    std::string plain;
+    plain.reserve(body.size());
+    std::size_t at = 0;
+    const std::size_t int_digits = take_digit_part(body, at, plain);
+    std::size_t frac_digits = 0;
+    if (at < body.size() && body[at] == '.') {
+        plain += body[at++];
+        frac_digits = take_digit_part(body, at, plain);
+    }
+    if (int_digits + frac_digits == 0) fail("not a valid float", s);
+    const std::size_t mantissa_size = plain.size();
+    std::int64_t exponent = 0;
+    if (at < body.size() && (body[at] == 'e' || body[at] == 'E')) {
+        plain += body[at++];
+        bool exponent_negative = false;
+        if (at < body.size() && (body[at] == '+' || body[at] == '-')) {
+            exponent_negative = body[at] == '-';
+            plain += body[at++];
+        }
+        const std::size_t exponent_start = plain.size();
+        if (take_digit_part(body, at, plain) == 0) fail("not a valid float", s);
+        // Saturated: only needed to tell overflow from underflow below.
+        for (std::size_t i = exponent_start; i < plain.size() && exponent < 1'000'000'000; ++i)
+            exponent = exponent * 10 + (plain[i] - '0');
+        if (exponent_negative) exponent = -exponent;
+    }
+    if (at != body.size()) fail("not a valid float", s);
+
+    F value{};
+    const auto [end, error] = std::from_chars(plain.data(), plain.data() + plain.size(), value);
+    if (error == std::errc::result_out_of_range) {
+        // from_chars leaves value unset on overflow and underflow alike; the decimal exponent of the
+        // leading non-zero digit tells which (the text cannot be zero: zero is always in range).
+        std::int64_t scientific = 0;
+        const std::size_t point = std::min(plain.find('.'), mantissa_size);
+        for (std::size_t i = 0; i < mantissa_size; ++i) {
+            if (plain[i] == '.' || plain[i] == '0') continue;
+            scientific = i < point ? static_cast<std::int64_t>(point - i) - 1
+                                   : -static_cast<std::int64_t>(i - point);
+            break;
+        }
+        value = scientific + exponent >= 0 ? std::numeric_limits<F>::infinity() : F(0);
+    } else if (error != std::errc{} || end != plain.data() + plain.size()) {
+        fail("not a valid float", s);
+    }
+    return negative ? -value : value;
+}
+
+/// timedelta, by flytekit's pattern `(?:(H):)?(?:(M):)?(S)(?:\.(F))?`, which must match the whole
+/// text: "S", "H:S" (the first optional group is hours, so "1:30" is 1 h 30 s) or "H:M:S", each
+/// group any number of digits, and F an integer count of microseconds (".5" is 5 us). Totals beyond
+/// +-2^63 microseconds are an error (Python's own limit, 999999999 days, lies further out).
+inline std::chrono::microseconds parse_python_timedelta(std::string_view text) {
+    using namespace python_text_impl;
+    const std::string_view s = strip(text);
+    std::string_view clock = s;
+    std::string_view fraction;
+    bool has_fraction = false;
+    if (const std::size_t point = s.find('.'); point != std::string_view::npos) {
+        clock = s.substr(0, point);
+        fraction = s.substr(point + 1);
+        has_fraction = true;
+    }
+    std::string_view fields[3];
+    std::size_t count = 0;
+    for (std::size_t start = 0;;) {
+        const std::size_t colon = clock.find(':', start);
+        if (count == 3) fail("not a valid timedelta", s);
+        fields[count++] = clock.substr(start, colon == std::string_view::npos ? colon : colon - start);
+        if (colon == std::string_view::npos) break;
+        start = colon + 1;
+    }
+    for (std::size_t i = 0; i < count; ++i)
+        if (fields[i].empty() || !all_digits(fields[i])) fail("not a valid timedelta", s);
+    if (has_fraction && (fraction.empty() || !all_digits(fraction))) fail("not a valid timedelta", s);
+
+    std::string_view hours = count >= 2 ? fields[0] : std::string_view{};
+    std::string_view minutes = count == 3 ? fields[1] : std::string_view{};
+    std::string_view seconds = fields[count - 1];
+    constexpr auto limit = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    std::uint64_t total = 0;
+    std::uint64_t value = 0;
+    auto add = [&](std::string_view digits, std::uint64_t micros_per_unit) {
+        if (!unsigned_from_digits(digits, value) || !add_scaled(total, value, micros_per_unit, limit))
+            fail("timedelta out of range", s);
+    };
+    add(hours, 3'600'000'000);
+    add(minutes, 60'000'000);
+    add(seconds, 1'000'000);
+    add(fraction, 1);
+    return std::chrono::microseconds(static_cast<std::int64_t>(total));
+}
+
+/// datetime.fromisoformat (Python 3.11), the common subset: a date "YYYY-MM-DD" or "YYYYMMDD";
+/// optionally a separator 'T', 't' or ' ' (Python takes any character) and a time "HH", "HH:MM",
+/// "HH:MM:SS" or "HH:MM:SS.f" (basic "HHMM", "HHMMSS" too; ',' also marks the fraction, of which
+/// Python keeps the first six digits and drops the rest); optionally "Z" or an offset "+HH",
+/// "+HHMM", "+HH:MM", "+HH:MM:SS[.f]" (or '-'). ISO week dates are not accepted. Naive times are
+/// taken as UTC, as flytekit's literal conversion (protobuf Timestamp.FromDatetime) does; aware
+/// ones are converted to UTC.
+inline std::chrono::sys_time<std::chrono::microseconds> parse_python_datetime(std::string_view text) {
+    using namespace python_text_impl;
+    const std::string_view s = strip(text);
+    constexpr std::string_view invalid = "not a valid ISO 8601 datetime";
+
+    unsigned year_high = 0;
+    unsigned year_low = 0;
+    unsigned month = 0;
+    unsigned day = 0;
+    std::size_t pos = 0;
+    if (!take_two_digits(s, pos, year_high) || !take_two_digits(s, pos, year_low)) fail(invalid, s);
+    const bool extended = pos < s.size() && s[pos] == '-';
+    pos += extended ? 1 : 0;
+    if (!take_two_digits(s, pos, month)) fail(invalid, s);
+    if (extended) {
+        if (pos >= s.size() || s[pos] != '-') fail(invalid, s);
+        ++pos;
+    }
+    if (!take_two_digits(s, pos, day)) fail(invalid, s);
+    const unsigned year = year_high * 100 + year_low;
+    if (year == 0) fail("not a valid datetime (year 0 is out of range)", s);
+    if (month < 1 || month > 12) fail("not a valid datetime (month must be in 1..12)", s);
+    if (day < 1 || day > days_in_month(year, month))
+        fail("not a valid datetime (day is out of range for month)", s);
+
+    clock_fields time;
+    std::int64_t offset_micros = 0;
+    if (pos < s.size()) {
+        if (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ') fail(invalid, s);
+        ++pos;
+        if (!take_clock(s, pos, time)) fail(invalid, s);
+        if (pos < s.size() && s[pos] == 'Z') {
+            ++pos;
+        } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+            const bool west = s[pos] == '-';
+            ++pos;
+            clock_fields offset;
+            if (!take_clock(s, pos, offset)) fail(invalid, s);
+            // Python checks only the total (strictly within a day), not each field: "+01:60" is 2 h.
+            const std::int64_t micros =
+                ((static_cast<std::int64_t>(offset.hour) * 60 + offset.minute) * 60 + offset.second) *
+                    1'000'000 +
+                offset.microsecond;
+            if (micros >= 86'400'000'000) fail("not a valid datetime (UTC offset must be under 24 hours)", s);
+            offset_micros = west ? -micros : micros;
+        }
+        if (pos != s.size()) fail(invalid, s);
+        if (time.hour > 23) fail("not a valid datetime (hour must be in 0..23)", s);
+        if (time.minute > 59) fail("not a valid datetime (minute must be in 0..59)", s);
+        if (time.second > 59) fail("not a valid datetime (second must be in 0..59)", s);
+    }
+
+    // Years 1..9999 and offsets under a day keep every step far inside int64 microseconds.
+    const std::int64_t seconds = days_from_civil(year, month, day) * 86400 +
+                                 (static_cast<std::int64_t>(time.hour) * 60 + time.minute) * 60 + time.second;
+    return std::chrono::sys_time<std::chrono::microseconds>(
+        std::chrono::microseconds(seconds * 1'000'000 + time.microsecond - offset_micros));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting: input value -> command-line text, as Python's str()
+
+/// "True" / "False". A template so that pointers and other types convertible to bool do not
+/// silently land here (python_str("text") must pick the string overload).
+template <std::same_as<bool> B>
+std::string python_str(B value) {
+    return value ? "True" : "False";
+}
+
+/// Decimal, as str(int).
+template <std::integral I>
+    requires(!std::same_as<I, bool>)
+std::string python_str(I value) {
+    if constexpr (std::is_signed_v<I>)
+        return std::to_string(static_cast<long long>(value));
+    else
+        return std::to_string(static_cast<unsigned long long>(value));
+}
+
+/// str: the text itself.
+inline std::string python_str(std::string_view value) { return std::string(value); }
+
+/// repr(float) (also str(float)): the shortest digits that round-trip, in fixed notation with at
+/// least one fractional digit ("1.0", "0.1", "123456789.0") while the decimal exponent is in
+/// [-4, 16), otherwise d[.ddd]e+XX with a signed, at least two-digit exponent ("1e+16", "1e-05");
+/// "inf", "-inf", "nan" (the sign of a NaN is not shown), "-0.0".
+inline std::string python_str(double value) {
+    if (std::isnan(value)) return "nan";
+    if (std::isinf(value)) return value < 0 ? "-inf" : "inf";
+    // Shortest round-trip digits in scientific form: "-d.ddde+XX".
+    char buffer[64];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+    const std::string_view sci(buffer, static_cast<std::size_t>(result.ptr - buffer));
+    const bool negative = sci.front() == '-';
+    const std::size_t e = sci.find('e');
+    std::string digits;
+    for (std::size_t i = negative ? 1 : 0; i < e; ++i)
+        if (sci[i] != '.') digits += sci[i];
+    int exponent = 0;
+    std::from_chars(sci.data() + e + (sci[e + 1] == '+' ? 2 : 1), sci.data() + sci.size(), exponent);
+
+    std::string out = negative ? "-" : "";
+    const int point = exponent + 1; // digits before the decimal point
+    const auto ndigits = static_cast<int>(digits.size());
+    if (point > -4 && point <= 16) {
+        if (point <= 0) {
+            out += "0.";
+            out.append(static_cast<std::size_t>(-point), '0');
+            out += digits;
+        } else if (point >= ndigits) {
+            out += digits;
+            out.append(static_cast<std::size_t>(point - ndigits), '0');
+            out += ".0";
+        } else {
+            out += digits.substr(0, static_cast<std::size_t>(point));
+            out += '.';
+            out += digits.substr(static_cast<std::size_t>(point));
+        }
+    } else {
+        out += digits[0];
+        if (ndigits > 1) {
+            out += '.';
+            out += digits.substr(1);
+        }
+        out += exponent < 0 ? "e-" : "e+";
+        out += python_text_impl::padded(static_cast<std::uint64_t>(exponent < 0 ? -exponent : exponent), 2);
+    }
+    return out;
+}
+
+/// str(datetime) of the naive datetime for this UTC instant: "YYYY-MM-DD HH:MM:SS", plus ".ffffff"
+/// when the microseconds are not zero (isoformat(sep=' ')). No UTC offset is written. Python can only
+/// hold years 1..9999; others are written the way printf's "%04d" would write them.
+inline std::string python_str(std::chrono::sys_time<std::chrono::microseconds> value) {
+    using python_text_impl::padded;
+    constexpr std::int64_t micros_per_day = 86'400'000'000;
+    const std::int64_t count = value.time_since_epoch().count();
+    std::int64_t days = count / micros_per_day;
+    std::int64_t micros = count % micros_per_day;
+    if (micros < 0) {
+        micros += micros_per_day;
+        --days;
+    }
+    const auto date = python_text_impl::civil_from_days(days);
+    const auto u = static_cast<std::uint64_t>(micros);
+    const std::uint64_t second_of_day = u / 1'000'000;
+    std::string out = date.year < 0 ? "-" + padded(static_cast<std::uint64_t>(-date.year), 3)
+                                    : padded(static_cast<std::uint64_t>(date.year), 4);
+    out += "-" + padded(static_cast<std::uint64_t>(date.month), 2) + "-" +
+           padded(static_cast<std::uint64_t>(date.day), 2) + " " + padded(second_of_day / 3600, 2) + ":" +
+           padded(second_of_day / 60 % 60, 2) + ":" + padded(second_of_day % 60, 2);
+    if (u % 1'000'000 != 0) out += "." + padded(u % 1'000'000, 6);
+    return out;
+}
+
+/// str(timedelta): "H:MM:SS", plus ".ffffff" when there are microseconds, after "N day, " /
+/// "N days, " when there are whole days. Negative values are shown as Python normalises them:
+/// whole days rounded down and a non-negative remainder (-1 s is "-1 day, 23:59:59").
+inline std::string python_str(std::chrono::microseconds value) {
+    using python_text_impl::padded;
+    constexpr std::int64_t micros_per_day = 86'400'000'000;
+    const std::int64_t count = value.count();
+    std::int64_t days = count / micros_per_day;
+    std::int64_t micros = count % micros_per_day;
+    if (micros < 0) {
+        micros += micros_per_day;
+        --days;
+    }
+    std::string out;
+    if (days != 0) out = std::to_string(days) + (days == 1 || days == -1 ? " day, " : " days, ");
+    const auto u = static_cast<std::uint64_t>(micros);
+    const std::uint64_t seconds = u / 1'000'000;
+    out += std::to_string(seconds / 3600) + ":" + padded(seconds / 60 % 60, 2) + ":" + padded(seconds % 60, 2);
+    if (u % 1'000'000 != 0) out += "." + padded(u % 1'000'000, 6);
+    return out;
+}
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END

@@ -1,0 +1,139 @@
+// flytecache — container runtimes for local execution of container tasks: the host (a child
+// process, data dirs mapped to temporary directories) and a docker/podman command line
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <flytecache/config.hpp>
+#include <flytecache/detail/subprocess.hpp>
+#include <flytecache/error.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <concepts>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// A directory of the host made visible inside the container.
+struct volume_binding {
+    std::filesystem::path host;
+    std::string container;
+    bool read_only = false;
+};
+
+/// One container execution, as a container task asks a runtime for it. Paths in `argv` are the
+/// container's; `input_dir` / `output_dir` are where the host side of the data dirs is.
+struct container_run {
+    std::string image;                 ///< the image URI
+    std::vector<std::string> argv;     ///< command and arguments, templates already rendered
+    std::vector<volume_binding> volumes;
+    std::vector<std::pair<std::string, std::string>> environment;
+    std::optional<std::chrono::duration<double>> timeout;
+    std::function<void(std::string_view)> on_output; ///< each line the container prints
+};
+
+/// A container runtime runs a `container_run` to completion and reports how it ended.
+template <class R>
+concept container_runtime = requires(R& r, const container_run& run) {
+    { r.run(run) } -> std::same_as<detail::process_result>;
+};
+
+/// Runs the command directly on the host, without a container: each volume's container path is
+/// replaced by its host directory wherever it appears in an argument (so `/var/outputs/area`
+/// becomes `<tmp>/outputs/area`), and the image is ignored. For tests, CI and machines without a
+/// container engine; the command must exist on the host. Stateless; thread-safe.
+struct host_runtime {
+    /// The argv the host runs: container paths replaced by host paths (longest path first, and
+    /// only where a whole path component starts).
+    [[nodiscard]] static std::vector<std::string> host_argv(const container_run& run) {
+        std::vector<std::string> out = run.argv;
+        std::vector<const volume_binding*> by_length;
+        for (const auto& v : run.volumes) {
+            if (!v.container.empty()) by_length.push_back(&v);
+        }
+        std::sort(by_length.begin(), by_length.end(),
+                  [](const auto* a, const auto* b) { return a->container.size() > b->container.size(); });
+        for (auto& arg : out) {
+            for (const auto* v : by_length) arg = replace_path(arg, v->container, v->host.string());
+        }
+        return out;
+    }
+
+    detail::process_result run(const container_run& run) const {
+        detail::process_options p;
+        p.argv = host_argv(run);
+        p.environment = run.environment;
+        p.timeout = run.timeout;
+        p.on_output = run.on_output;
+        return detail::run_process(p);
+    }
+
+private:
+    // Characters that end a path inside a shell command or an option ("--out=/var/outputs").
+    static bool separates_paths(char c) noexcept {
+        return c == ' ' || c == '\t' || c == '\n' || c == '"' || c == '\'' || c == '=' || c == ':' ||
+               c == ';' || c == '>' || c == '<' || c == '|' || c == '&' || c == '(' || c == ')' || c == ',';
+    }
+    // Replaces `from` where it is a whole path prefix: at the start or after a separator, and
+    // followed by '/', a separator or the end. "/var/outputs2" and "/data/var/outputs" are left
+    // alone for "/var/outputs".
+    static std::string replace_path(const std::string& arg, const std::string& from, const std::string& to) {
+        std::string out;
+        std::size_t pos = 0;
+        for (std::size_t hit = arg.find(from); hit != std::string::npos; hit = arg.find(from, pos)) {
+            const std::size_t end = hit + from.size();
+            const bool starts = hit == 0 || separates_paths(arg[hit - 1]);
+            const bool ends = end == arg.size() || arg[end] == '/' || separates_paths(arg[end]);
+            out.append(arg, pos, hit - pos);
+            out += (starts && ends) ? to : from;
+            pos = end;
+        }
+        out.append(arg, pos, std::string::npos);
+        return out;
+    }
+};
+
+/// Runs the container with a docker-compatible command line (`docker`, `podman`, `nerdctl`):
+/// `<cli> run --rm [-v host:container[:ro|:rw]]… [-e NAME=VALUE]… <image> <argv>…`.
+/// Thread-safe (each run is its own process).
+struct docker_cli_runtime {
+    std::string cli = "docker";
+    /// Extra options placed after `run` (e.g. "--network=none", "--user=1000").
+    std::vector<std::string> extra_options{};
+
+    /// The full command line for `run` (what `run` executes; exposed for inspection and tests).
+    [[nodiscard]] std::vector<std::string> argv(const container_run& run) const {
+        if (run.image.empty()) {
+            throw configuration_error("flytecache: a container run needs an image URI");
+        }
+        std::vector<std::string> out{cli, "run", "--rm"};
+        out.insert(out.end(), extra_options.begin(), extra_options.end());
+        for (const auto& v : run.volumes) {
+            out.emplace_back("-v");
+            out.push_back(v.host.string() + ":" + v.container + (v.read_only ? ":ro" : ":rw"));
+        }
+        for (const auto& [name, value] : run.environment) {
+            out.emplace_back("-e");
+            out.push_back(name + "=" + value);
+        }
+        out.push_back(run.image);
+        out.insert(out.end(), run.argv.begin(), run.argv.end());
+        return out;
+    }
+
+    detail::process_result run(const container_run& run) const {
+        detail::process_options p;
+        p.argv = argv(run);
+        p.timeout = run.timeout;
+        p.on_output = run.on_output;
+        return detail::run_process(p);
+    }
+};
+
+FLYTECACHE_NAMESPACE_END

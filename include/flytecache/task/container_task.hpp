@@ -1,0 +1,565 @@
+// flytecache — container tasks (flytekit's ContainerTask): a command in an image with typed
+// inputs and outputs passed through data directories, run locally through a container runtime
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <flytecache/config.hpp>
+#include <flytecache/detail/python_text.hpp>
+#include <flytecache/error.hpp>
+#include <flytecache/hash/sha256.hpp>
+#include <flytecache/key/datacatalog.hpp>
+#include <flytecache/literal/encode.hpp>
+#include <flytecache/literal/file.hpp>
+#include <flytecache/literal/literal.hpp>
+#include <flytecache/policy/cache.hpp>
+#include <flytecache/policy/image_policy.hpp>
+#include <flytecache/policy/version_parameters.hpp>
+#include <flytecache/task/container_runtime.hpp>
+#include <flytecache/task/explain.hpp>
+#include <flytecache/task/task_interface.hpp>
+#include <flytecache/task/task_metadata.hpp>
+#include <flytecache/task/task_options.hpp>
+
+#include <boost/hana/accessors.hpp>
+#include <boost/hana/first.hpp>
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/second.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <concepts>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <optional>
+#include <random>
+#include <span>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// How the input literal map is written next to the inputs (flytekit's ContainerTask.MetadataFormat):
+/// `inputs.json` (protobuf's JSON mapping), `inputs.yaml` (the same JSON text, which is valid
+/// YAML) or `inputs.pb` (the binary LiteralMap).
+enum class metadata_format { json, yaml, proto };
+
+/// flytekit's ContainerTask.IOStrategy: when Flyte's copilot downloads inputs and uploads outputs.
+/// Locally, inputs are always written before the run and outputs read after it.
+enum class download_mode { eager, stream, no_download };
+enum class upload_mode { on_exit, eager, no_upload };
+struct io_strategy {
+    download_mode download = download_mode::eager;
+    upload_mode upload = upload_mode::on_exit;
+    friend bool operator==(const io_strategy&, const io_strategy&) = default;
+};
+
+/// flytekit's Resources: quantities as Kubernetes writes them ("500m", "2Gi"); unset means none.
+struct resources {
+    std::optional<std::string> cpu{};
+    std::optional<std::string> mem{};
+    std::optional<std::string> gpu{};
+    std::optional<std::string> ephemeral_storage{};
+    friend bool operator==(const resources&, const resources&) = default;
+};
+
+/// flytekit's Secret request (group, key, version, mount requirement, env var name).
+struct secret {
+    enum class mount_type { any, env_var, file };
+    std::string group;
+    std::optional<std::string> key{};
+    std::optional<std::string> group_version{};
+    mount_type mount_requirement = mount_type::any;
+    std::optional<std::string> env_var{};
+    friend bool operator==(const secret&, const secret&) = default;
+};
+
+/// Everything flytekit's ContainerTask takes besides name, image, command, inputs and outputs.
+struct container_task_options {
+    std::vector<std::string> arguments{};
+    /// Where the container finds its inputs (e.g. "/var/inputs"): one file per input, named as
+    /// the input, plus the literal map in `metadata_format`. Empty: inputs only via templates.
+    std::string input_data_dir{};
+    /// Where the container writes one file per output, named as the output (e.g. "/var/outputs").
+    std::string output_data_dir{};
+    ::flytecache::metadata_format metadata_format = metadata_format::json;
+    std::optional<::flytecache::io_strategy> io_strategy{};
+    resources requests{};
+    resources limits{};
+    std::vector<secret> secret_requests{};
+    std::vector<std::pair<std::string, std::string>> environment{};
+    std::optional<::flytecache::pod_template> pod_template{};
+    std::optional<std::string> pod_template_name{};
+    /// Print the container's output lines locally ("[Local Container] …" on std::clog).
+    bool local_logs = false;
+    /// Caching, retries, timeout … (flytekit's `metadata=TaskMetadata(...)`). With caching on and
+    /// no version, the version is computed from the image (the `image` policy).
+    task_metadata metadata{};
+    /// Where file and directory outputs are kept after a run (each run gets its own directory).
+    /// Empty: `<temp>/flytecache-outputs`, as flytekit keeps them in a random local directory.
+    std::filesystem::path raw_output_prefix{};
+};
+
+namespace detail {
+
+template <class T>
+struct is_sys_time : std::false_type {};
+template <class D>
+struct is_sys_time<std::chrono::time_point<std::chrono::system_clock, D>> : std::true_type {};
+template <class T>
+struct is_chrono_duration : std::false_type {};
+template <class R, class P>
+struct is_chrono_duration<std::chrono::duration<R, P>> : std::true_type {};
+
+// Types a container can pass through a text file, as flytekit's _convert_output_val_to_correct_type.
+template <class T>
+inline constexpr bool container_value_v =
+    std::is_same_v<T, bool> || std::is_integral_v<T> || std::is_floating_point_v<T> ||
+    std::is_same_v<T, std::string> || is_sys_time<T>::value || is_chrono_duration<T>::value ||
+    std::is_same_v<T, file> || std::is_same_v<T, directory>;
+
+template <class T>
+std::string container_text(const T& v) {
+    if constexpr (std::is_same_v<T, bool>) {
+        return python_str(v);
+    } else if constexpr (std::is_integral_v<T>) {
+        return python_str(v);
+    } else if constexpr (std::is_floating_point_v<T>) {
+        return python_str(static_cast<double>(v));
+    } else if constexpr (std::is_same_v<T, std::string>) {
+        return v;
+    } else if constexpr (is_sys_time<T>::value) {
+        return python_str(std::chrono::time_point_cast<std::chrono::microseconds>(v));
+    } else if constexpr (is_chrono_duration<T>::value) {
+        return python_str(std::chrono::duration_cast<std::chrono::microseconds>(v));
+    } else {
+        return v.uri;
+    }
+}
+
+template <class T>
+T container_value(std::string_view text) {
+    if constexpr (std::is_same_v<T, bool>) {
+        return parse_python_bool(text);
+    } else if constexpr (std::is_integral_v<T>) {
+        return parse_python_int<T>(text);
+    } else if constexpr (std::is_floating_point_v<T>) {
+        return parse_python_float<T>(text);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+        return std::string(text);
+    } else if constexpr (is_sys_time<T>::value) {
+        return std::chrono::time_point_cast<typename T::duration>(parse_python_datetime(text));
+    } else {
+        return std::chrono::duration_cast<T>(parse_python_timedelta(text));
+    }
+}
+
+inline std::string random_suffix() {
+    static std::atomic<std::uint64_t> counter{0};
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    std::ostringstream s;
+    s << std::hex << rng() << '-' << counter.fetch_add(1, std::memory_order_relaxed);
+    return s.str();
+}
+
+inline void write_text_file(const std::filesystem::path& p, std::string_view bytes) {
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) throw task_error("flytecache: cannot write " + p.string());
+}
+
+// The `{{.inputs.name}}` references in a template argument (spaces inside the braces allowed, as
+// Flyte's template engine allows them).
+struct template_ref {
+    std::size_t begin;
+    std::size_t end;
+    std::string name;
+};
+inline std::vector<template_ref> find_input_refs(std::string_view arg) {
+    std::vector<template_ref> refs;
+    std::size_t pos = 0;
+    while ((pos = arg.find("{{", pos)) != std::string_view::npos) {
+        const std::size_t close = arg.find("}}", pos + 2);
+        if (close == std::string_view::npos) break;
+        std::string_view inner = arg.substr(pos + 2, close - pos - 2);
+        while (!inner.empty() && inner.front() == ' ') inner.remove_prefix(1);
+        while (!inner.empty() && inner.back() == ' ') inner.remove_suffix(1);
+        constexpr std::string_view prefix = ".inputs.";
+        if (inner.substr(0, prefix.size()) == prefix) {
+            refs.push_back({pos, close + 2, std::string(inner.substr(prefix.size()))});
+        }
+        pos = close + 2;
+    }
+    return refs;
+}
+
+} // namespace detail
+
+/// A typed container task: `In` and `Out` are Hana structs (or no_values) whose fields are the
+/// inputs and outputs, each of a type a container passes as text — bool, integers, floating
+/// point, std::string, system_clock time points, durations — or a file / directory.
+///
+/// Running it locally (through an executor, on a miss) writes the inputs into a fresh input
+/// directory, renders `{{.inputs.name}}` in the command and arguments, runs the command with the
+/// runtime (host by default; docker_cli_runtime for a real container), and reads each output
+/// from `<output_data_dir>/<name>`, converting it as flytekit does. A non-zero exit, a timeout,
+/// or a missing or malformed output file is a task_error naming the task (and the output).
+/// Thread safety: immutable after construction; concurrent calls use separate directories.
+template <class In, class Out, container_runtime Runtime = host_runtime, class... Features>
+class container_task {
+    using features = detail::task_features<Features...>;
+
+public:
+    static constexpr auto input_names = detail::value_names<In>();
+    static constexpr auto output_names = detail::value_names<Out>();
+    static constexpr bool serialized_statically = features::is_serialized;
+    static_assert(!features::has_inputs, "flytecache: a container task's inputs are the fields of In");
+    static_assert(detail::all_names_in(features::ignored_names, input_names),
+                  "flytecache: an ignored input (ignore<...>) is not an input of this task; check "
+                  "the spelling against the task's inputs");
+
+    using output_type = Out;
+    using call_type = detail::struct_call<In>;
+
+    container_task(std::string name, image_reference image, std::vector<std::string> command,
+                   container_task_options options = {}, Runtime runtime = {})
+        : container_task(legacy_cache{}, std::move(name), std::move(image), std::move(command),
+                         std::move(options), std::move(runtime)) {}
+
+    /// With a cache<...> configuration (flytekit's `cache=Cache(...)`); `options.metadata` must then
+    /// leave the legacy cache fields unset.
+    template <class... Policies>
+    container_task(std::string name, image_reference image, std::vector<std::string> command,
+                   cache<Policies...> cache_config, container_task_options options = {}, Runtime runtime = {})
+        : container_task(std::move(cache_config), std::move(name), std::move(image), std::move(command),
+                         std::move(options), std::move(runtime)) {}
+
+private:
+    template <class Cache>
+    container_task(Cache cache_config, std::string name, image_reference image, std::vector<std::string> command,
+                   container_task_options options, Runtime runtime)
+        : name_(std::move(name)), command_(std::move(command)), opts_(std::move(options)),
+          runtime_(std::move(runtime)) {
+        if (name_.empty()) throw configuration_error("flytecache: a task needs a non-empty name");
+        if (std::holds_alternative<std::monostate>(image)) {
+            throw configuration_error("flytecache: container task '" + name_ + "' needs an image");
+        }
+        params_.container_image = std::move(image);
+        params_.pod_template = opts_.pod_template;
+        params_.pod_template_name = opts_.pod_template_name;
+        check_templates();
+        const task_metadata& md = opts_.metadata;
+        task_options legacy{.cache = md.cache,
+                            .cache_serialize = md.cache_serialize,
+                            .cache_version = md.cache_version,
+                            .cache_ignore_input_vars = md.cache_ignore_input_vars,
+                            .retries = md.retries,
+                            .timeout = md.timeout,
+                            .interruptible = md.interruptible,
+                            .deprecated = md.deprecated,
+                            .pod_template_name = opts_.pod_template_name,
+                            .generates_deck = md.generates_deck};
+        metadata_ = detail::build_metadata<features>(name_, legacy, cache_config, params_, input_names,
+                                                     &image_version);
+        if constexpr (!std::is_same_v<Cache, legacy_cache>) {
+            policies_ = detail::policy_contributions(cache_config, params_);
+            explicit_version_ = cache_config.version.has_value();
+            salt_ = cache_config.salt;
+        }
+    }
+
+public:
+    /// The version a cached container task gets when none is given: the `image` policy.
+    static std::string image_version(const version_parameters<>& params) {
+        // cache{policies::image{}}.get_version(params), spelled without naming a cache type here:
+        // a non-dependent cache<...> in a header would instantiate default_cache_policies before
+        // a user's specialization of that customization point.
+        return sha256_hex(std::string_view(policies::image{}.get_version(std::string_view{}, params)));
+    }
+
+    [[nodiscard]] const std::string& name() const noexcept { return name_; }
+    [[nodiscard]] const std::string& version() const noexcept { return metadata_.cache_version; }
+    [[nodiscard]] const task_metadata& metadata() const noexcept { return metadata_; }
+    [[nodiscard]] std::span<const std::string> ignored_inputs() const noexcept {
+        return metadata_.cache_ignore_input_vars.names();
+    }
+    [[nodiscard]] const image_reference& image() const noexcept { return params_.container_image; }
+    [[nodiscard]] const std::vector<std::string>& command() const noexcept { return command_; }
+    [[nodiscard]] const container_task_options& options() const noexcept { return opts_; }
+    [[nodiscard]] const Runtime& runtime() const noexcept { return runtime_; }
+
+    template <class... Args>
+    [[nodiscard]] call_type prepare(Args&&... args) const {
+        return detail::prepare_struct_call<In>(std::forward<Args>(args)...);
+    }
+
+    /// The run a call makes, with the host side of the data dirs at `input_dir` / `output_dir`.
+    [[nodiscard]] container_run make_run(const call_type& call, const std::filesystem::path& input_dir,
+                                         const std::filesystem::path& output_dir) const {
+        container_run run;
+        if (const auto* uri = std::get_if<std::string>(&params_.container_image)) {
+            run.image = *uri;
+        } else {
+            run.image = std::get<image_spec>(params_.container_image).image_name();
+        }
+        std::vector<std::string> texts = input_texts(call.args);
+        for (const auto* list : {&command_, &opts_.arguments}) {
+            for (const auto& arg : *list) run.argv.push_back(render(arg, texts));
+        }
+        if (!opts_.input_data_dir.empty()) run.volumes.push_back({input_dir, normalized(opts_.input_data_dir), false});
+        if (!opts_.output_data_dir.empty()) run.volumes.push_back({output_dir, normalized(opts_.output_data_dir), false});
+        run.environment = opts_.environment;
+        if (metadata_.timeout) run.timeout = std::chrono::duration<double>(metadata_.timeout.value());
+        if (opts_.local_logs) {
+            run.on_output = [](std::string_view line) { std::clog << "[Local Container] " << line << '\n'; };
+        }
+        return run;
+    }
+
+    [[nodiscard]] output_type execute(call_type& call) const {
+        const std::filesystem::path root = raw_output_root() / (name_ + "-" + detail::random_suffix());
+        const std::filesystem::path input_dir = root / "inputs";
+        const std::filesystem::path output_dir = root / "outputs";
+        std::error_code ec;
+        std::filesystem::create_directories(input_dir, ec);
+        if (!ec) std::filesystem::create_directories(output_dir, ec);
+        if (ec) {
+            throw task_error("flytecache: container task '" + name_ + "' cannot create its data directory " +
+                             root.string() + ": " + ec.message());
+        }
+        struct cleanup {
+            const std::filesystem::path& dir;
+            bool keep = false;
+            ~cleanup() {
+                std::error_code ignored;
+                if (!keep) std::filesystem::remove_all(dir, ignored);
+            }
+        } remove_root{root};
+        struct cleanup_inputs {
+            const std::filesystem::path& dir;
+            ~cleanup_inputs() {
+                std::error_code ignored;
+                std::filesystem::remove_all(dir, ignored);
+            }
+        } remove_inputs{input_dir};
+
+        write_inputs(call, input_dir);
+        const container_run run = make_run(call, input_dir, output_dir);
+        const detail::process_result result = runtime_.run(run);
+        if (result.timed_out) {
+            throw task_timeout_error("flytecache: container task '" + name_ + "' " + result.describe() +
+                                     tail_note(result));
+        }
+        if (result.signaled || result.exit_code != 0) {
+            throw task_error("flytecache: container task '" + name_ + "' failed: the command " +
+                             result.describe() + tail_note(result));
+        }
+        output_type out = read_outputs(output_dir);
+        remove_root.keep = has_path_outputs();
+        return out;
+    }
+
+    [[nodiscard]] literal_map outputs_to_map(const output_type& out) const {
+        return detail::task_outputs<Out>::to_map(out);
+    }
+    [[nodiscard]] output_type outputs_from_map(const literal_map& m) const {
+        return detail::task_outputs<Out>::from_map(m, name_);
+    }
+    void explain_version(call_explanation& e) const {
+        e.version = version();
+        e.explicit_version = explicit_version_;
+        e.salt = salt_;
+        e.policies = policies_;
+    }
+
+    template <class... Args>
+    output_type operator()(Args&&... args) const {
+        return run_with_default_executor(*this, std::forward<Args>(args)...);
+    }
+    template <class... Args>
+    auto async(Args&&... args) const {
+        return submit_with_default_executor(*this, std::forward<Args>(args)...);
+    }
+
+private:
+    static std::string normalized(const std::string& dir) {
+        std::string n = std::filesystem::path(dir).lexically_normal().generic_string();
+        while (n.size() > 1 && n.back() == '/') n.pop_back();
+        return n;
+    }
+
+    static constexpr bool has_path_outputs() {
+        bool any = false;
+        if constexpr (!std::is_same_v<Out, no_values>) {
+            boost::hana::for_each(boost::hana::accessors<Out>(), [&](auto pair) {
+                using T = std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<Out&>()))>;
+                any = any || std::is_same_v<T, file> || std::is_same_v<T, directory>;
+            });
+        }
+        return any;
+    }
+
+    std::filesystem::path raw_output_root() const {
+        if (!opts_.raw_output_prefix.empty()) return opts_.raw_output_prefix;
+        return std::filesystem::temp_directory_path() / "flytecache-outputs";
+    }
+
+    static std::string tail_note(const detail::process_result& r) {
+        if (r.output_tail.empty()) return {};
+        std::string tail = r.output_tail;
+        if (tail.size() > 2000) tail = "…" + tail.substr(tail.size() - 2000);
+        return "; its last output:\n" + tail;
+    }
+
+    void check_templates() const {
+        for (const auto* list : {&command_, &opts_.arguments}) {
+            for (const auto& arg : *list) {
+                for (const auto& ref : detail::find_input_refs(arg)) {
+                    if (!detail::names_contain(input_names, ref.name)) {
+                        throw configuration_error("flytecache: container task '" + name_ + "' refers to {{.inputs." +
+                                                  ref.name + "}}, which is not one of its inputs (" +
+                                                  detail::join_names(input_names) + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    // The text each input stands for in a template: its value as Python's str() writes it, and
+    // for files and directories their path inside the container's input dir (flytekit binds them
+    // there).
+    std::vector<std::string> input_texts(const In& args) const {
+        std::vector<std::string> texts;
+        if constexpr (!std::is_same_v<In, no_values>) {
+            boost::hana::for_each(boost::hana::accessors<In>(), [&](const auto& pair) {
+                const auto& v = boost::hana::second(pair)(args);
+                using T = std::remove_cvref_t<decltype(v)>;
+                static_assert(detail::container_value_v<T>,
+                              "flytecache: a container task input must be bool, an integer, floating "
+                              "point, std::string, a system_clock time point, a duration, file or directory");
+                if constexpr (std::is_same_v<T, file> || std::is_same_v<T, directory>) {
+                    if (opts_.input_data_dir.empty()) {
+                        texts.push_back(v.uri);
+                    } else {
+                        texts.push_back(normalized(opts_.input_data_dir) + "/" +
+                                        boost::hana::to<const char*>(boost::hana::first(pair)));
+                    }
+                } else {
+                    texts.push_back(detail::container_text(v));
+                }
+            });
+        }
+        return texts;
+    }
+
+    std::string render(const std::string& arg, const std::vector<std::string>& texts) const {
+        const auto refs = detail::find_input_refs(arg);
+        if (refs.empty()) return arg;
+        std::string out;
+        std::size_t pos = 0;
+        for (const auto& ref : refs) {
+            out.append(arg, pos, ref.begin - pos);
+            for (std::size_t i = 0; i < input_names.size(); ++i) {
+                if (input_names[i] == ref.name) out += texts[i];
+            }
+            pos = ref.end;
+        }
+        out.append(arg, pos, std::string::npos);
+        return out;
+    }
+
+    void write_inputs(const call_type& call, const std::filesystem::path& dir) const {
+        if (opts_.input_data_dir.empty()) return;
+        if constexpr (!std::is_same_v<In, no_values>) {
+            boost::hana::for_each(boost::hana::accessors<In>(), [&](const auto& pair) {
+                const auto& v = boost::hana::second(pair)(call.args);
+                using T = std::remove_cvref_t<decltype(v)>;
+                const std::filesystem::path target = dir / boost::hana::to<const char*>(boost::hana::first(pair));
+                if constexpr (std::is_same_v<T, file> || std::is_same_v<T, directory>) {
+                    std::error_code ec;
+                    std::filesystem::copy(v.path(), target,
+                                          std::filesystem::copy_options::recursive, ec);
+                    if (ec) {
+                        throw task_error("flytecache: container task '" + name_ + "' cannot copy input '" +
+                                         std::string(boost::hana::to<const char*>(boost::hana::first(pair))) +
+                                         "' from " + v.uri + ": " + ec.message());
+                    }
+                } else {
+                    detail::write_text_file(target, detail::container_text(v));
+                }
+            });
+        }
+        switch (opts_.metadata_format) {
+        case metadata_format::proto: detail::write_text_file(dir / "inputs.pb", encode(call.inputs)); break;
+        case metadata_format::json:
+            detail::write_text_file(dir / "inputs.json",
+                                    detail::canonical_json(detail::datacatalog_json::literal_map_value(call.inputs)));
+            break;
+        case metadata_format::yaml:
+            detail::write_text_file(dir / "inputs.yaml",
+                                    detail::canonical_json(detail::datacatalog_json::literal_map_value(call.inputs)));
+            break;
+        }
+    }
+
+    output_type read_outputs(const std::filesystem::path& dir) const {
+        if constexpr (std::is_same_v<Out, no_values>) {
+            return {};
+        } else {
+            Out out{};
+            boost::hana::for_each(boost::hana::accessors<Out>(), [&](const auto& pair) {
+                auto& field = boost::hana::second(pair)(out);
+                using T = std::remove_cvref_t<decltype(field)>;
+                static_assert(detail::container_value_v<T>,
+                              "flytecache: a container task output must be bool, an integer, floating "
+                              "point, std::string, a system_clock time point, a duration, file or directory");
+                const std::string output = boost::hana::to<const char*>(boost::hana::first(pair));
+                const std::filesystem::path p = dir / output;
+                std::error_code ec;
+                const bool exists = std::filesystem::exists(p, ec);
+                if (!exists) {
+                    throw task_error("flytecache: container task '" + name_ + "' did not write output '" + output +
+                                     "' (expected " + (opts_.output_data_dir.empty() ? std::string("<output_data_dir>")
+                                                                                      : normalized(opts_.output_data_dir)) +
+                                     "/" + output + ")");
+                }
+                if constexpr (std::is_same_v<T, file> || std::is_same_v<T, directory>) {
+                    field = T(p);
+                } else {
+                    std::ifstream in(p, std::ios::binary);
+                    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+                    if (!in && !in.eof()) {
+                        throw task_error("flytecache: container task '" + name_ + "' cannot read output '" + output + "'");
+                    }
+                    try {
+                        field = detail::container_value<T>(text);
+                    } catch (const std::exception& e) {
+                        throw task_error("flytecache: output '" + output + "' of container task '" + name_ +
+                                         "' is malformed: " + e.what());
+                    }
+                }
+            });
+            return out;
+        }
+    }
+
+    std::string name_;
+    std::vector<std::string> command_;
+    container_task_options opts_;
+    [[no_unique_address]] Runtime runtime_;
+    version_parameters<> params_;
+    task_metadata metadata_;
+    std::vector<policy_contribution> policies_;
+    bool explicit_version_ = true;
+    std::string salt_;
+};
+
+FLYTECACHE_NAMESPACE_END

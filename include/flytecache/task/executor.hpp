@@ -1,0 +1,400 @@
+// flytecache — executor: runs tasks through a store the way flytekit's local execution does (key,
+// lookup, run with retries, store), exactly once per key under serialize
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <flytecache/config.hpp>
+#include <flytecache/error.hpp>
+#include <flytecache/key/flytekit_local.hpp>
+#include <flytecache/key/key_scheme.hpp>
+#include <flytecache/literal/literal.hpp>
+#include <flytecache/store/cache_store.hpp>
+#include <flytecache/store/local_task_cache.hpp>
+#include <flytecache/task/explain.hpp>
+#include <flytecache/task/observer.hpp>
+#include <flytecache/task/task_metadata.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <concepts>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <functional>
+#include <future>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <span>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <type_traits>
+#include <utility>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// What a task type provides to an executor. function_task, container_task, reference_task and
+/// echo_task model it; a user's own task kind can too.
+template <class T>
+concept task_template = requires(const T& t, typename T::call_type& call,
+                                 const typename T::output_type& out, const literal_map& m,
+                                 call_explanation& e) {
+    typename T::output_type;
+    typename T::call_type;
+    { call.inputs } -> std::convertible_to<const literal_map&>;
+    { t.name() } -> std::convertible_to<std::string_view>;
+    { t.version() } -> std::convertible_to<std::string_view>;
+    { t.metadata() } -> std::convertible_to<const task_metadata&>;
+    { t.ignored_inputs() } -> std::convertible_to<std::span<const std::string>>;
+    { t.execute(call) } -> std::same_as<typename T::output_type>;
+    { t.outputs_to_map(out) } -> std::same_as<literal_map>;
+    { t.outputs_from_map(m) } -> std::same_as<typename T::output_type>;
+    t.explain_version(e);
+    { T::serialized_statically } -> std::convertible_to<bool>;
+};
+
+/// How an executor caches, waits and reports. Defaults suit interactive work and CI alike.
+struct executor_options {
+    /// flytekit's FLYTE_LOCAL_CACHE_ENABLED / FLYTE_LOCAL_CACHE_OVERWRITE.
+    local_cache_config config = local_cache_config::from_environment();
+    /// Called for an entry that cannot be used (it counts as a miss); default: a line on std::clog.
+    std::function<void(const bad_cache_entry&)> on_bad_entry{};
+    /// Unusable entries and failed writes throw instead of counting as misses.
+    bool strict = false;
+    /// Serialize: how often the running owner renews its reservation.
+    float_seconds heartbeat_interval{5.0};
+    /// Serialize: how long a reservation outlives its last renewal, so that a crashed owner's
+    /// reservation lapses and a waiter takes over. 0 means three heartbeat intervals.
+    float_seconds reservation_ttl{0.0};
+    /// Serialize: the longest pause between a waiter's checks (it starts at 1 ms and doubles).
+    float_seconds poll_interval{0.05};
+    /// Serialize: give up waiting for another owner after this long (task_timeout_error). Unset:
+    /// wait as long as the owner keeps its reservation alive.
+    std::optional<float_seconds> max_wait{};
+    /// Deprecation warnings (once per task name and executor); default: a line on std::clog.
+    std::function<void(std::string_view)> on_warning{};
+};
+
+/// Runs tasks through a `cache_store`: computes the key (flytekit's local cache key by default),
+/// returns the stored outputs on a hit, and otherwise runs the task (retrying up to its `retries`),
+/// stores the outputs and returns them. With `serialize`, identical concurrent calls — in other
+/// threads or other processes sharing the store — run the task once: the first caller takes a
+/// reservation (owner, expiry, heartbeat) and the others wait for its stored result, taking over
+/// if its reservation lapses.
+///
+/// Thread safety: `run`, `submit` and `explain` may be called concurrently from any threads (the
+/// store must be thread-safe, as every flytecache store is). The executor must outlive the
+/// futures `submit` returns.
+template <cache_store Store, key_scheme Keys = keys::flytekit_local, task_observer Observer = no_observer>
+class executor {
+public:
+    using store_type = Store;
+
+    explicit executor(Store store, executor_options options = {}, Observer observer = {})
+        : cache_(std::move(store), cache_options(options)), opts_(std::move(options)),
+          observer_(std::move(observer)) {}
+
+    /// A store opened (lazily, on the first call) at `location`.
+    explicit executor(std::filesystem::path location, executor_options options = {},
+                      Observer observer = {})
+        requires std::constructible_from<Store, std::filesystem::path>
+        : cache_(std::move(location), cache_options(options)), opts_(std::move(options)),
+          observer_(std::move(observer)) {}
+
+    executor(const executor&) = delete;
+    executor& operator=(const executor&) = delete;
+
+    /// Calls `task` with `args` through the cache and returns its outputs.
+    /// @throws whatever the task throws after its last retry; configuration_error for a
+    ///         serialized task on a store without reservations; task_timeout_error past `max_wait`.
+    template <task_template Task, class... Args>
+    typename Task::output_type run(const Task& task, Args&&... args) {
+        static_assert(!Task::serialized_statically || reserving_store<Store>,
+                      "flytecache: this task is serialized, but the executor's store cannot hold "
+                      "reservations (it has no try_reserve/release); use sqlite_store, "
+                      "memory_store or another reserving_store");
+        warn_if_deprecated(task);
+        typename Task::call_type call = task.prepare(std::forward<Args>(args)...);
+        if (!task.metadata().cache) {
+            return run_body(task, call, std::string_view{});
+        }
+        const std::string key =
+            cache_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
+        if (auto hit = lookup(task, key, true)) {
+            return std::move(*hit);
+        }
+        if (task.metadata().cache_serialize && cache_.config().enabled) {
+            if constexpr (reserving_store<Store>) {
+                return run_serialized(task, call, key);
+            } else {
+                throw configuration_error(
+                    "flytecache: task '" + std::string(task.name()) +
+                    "' is serialized (cache_serialize), but the executor's store cannot hold "
+                    "reservations; use sqlite_store, memory_store or another reserving_store");
+            }
+        }
+        auto out = run_body(task, call, key);
+        put(task, key, out);
+        return out;
+    }
+
+    /// `run` on another thread: independent calls proceed concurrently, and identical serialized
+    /// calls still run once. The task and the arguments are copied into the call.
+    template <task_template Task, class... Args>
+    std::future<typename Task::output_type> submit(const Task& task, Args&&... args) {
+        return std::async(std::launch::async,
+                          [this, t = task](std::decay_t<Args>... a) { return run(t, std::move(a)...); },
+                          std::forward<Args>(args)...);
+    }
+
+    /// The parts of this call's key, and whether the store holds it, without running anything.
+    template <task_template Task, class... Args>
+    call_explanation explain(const Task& task, Args&&... args) {
+        typename Task::call_type call = task.prepare(std::forward<Args>(args)...);
+        call_explanation e;
+        e.task = std::string(task.name());
+        e.cache_enabled = task.metadata().cache;
+        if (!e.cache_enabled) return e;
+        task.explain_version(e);
+        e.inputs = detail::explain_inputs(call.inputs, task.ignored_inputs());
+        e.key = cache_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
+        e.cached = cache_.store().get(e.key).has_value();
+        return e;
+    }
+
+    /// The local cache the executor reads and writes (for `clear`, `bad_entries`, …).
+    local_task_cache<Store, Keys>& cache() noexcept { return cache_; }
+    /// The store (opened if needed).
+    Store& store() { return cache_.store(); }
+    Observer& observer() noexcept { return observer_; }
+    [[nodiscard]] const executor_options& options() const noexcept { return opts_; }
+
+private:
+    using clock = std::chrono::steady_clock;
+    static constexpr bool observing = detail::observing_v<Observer>;
+
+    static typename local_task_cache<Store, Keys>::options cache_options(const executor_options& o) {
+        typename local_task_cache<Store, Keys>::options c;
+        c.config = o.config;
+        c.on_bad_entry = o.on_bad_entry;
+        c.strict = o.strict;
+        return c;
+    }
+
+    static clock::time_point now_if_observing() {
+        if constexpr (observing) {
+            return clock::now();
+        } else {
+            return {};
+        }
+    }
+
+    template <class Task>
+    void emit(const Task& task, task_event_kind kind, std::string_view key, clock::time_point since,
+              int attempt = 0, std::exception_ptr error = {}) {
+        if constexpr (observing) {
+            observer_(task_event{kind, task.name(), key,
+                                 std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - since),
+                                 attempt, std::move(error)});
+        }
+    }
+
+    template <class Task>
+    void warn_if_deprecated(const Task& task) {
+        const std::string& message = task.metadata().deprecated;
+        if (message.empty()) return;
+        {
+            std::lock_guard lock(warned_mutex_);
+            if (!warned_.emplace(task.name()).second) return;
+        }
+        const std::string text = "flytecache: task '" + std::string(task.name()) +
+                                 "' is deprecated: " + message;
+        if (opts_.on_warning) {
+            opts_.on_warning(text);
+        } else {
+            std::clog << text << '\n';
+        }
+    }
+
+    // The stored outputs as the task's values. An entry that no longer converts (the output types
+    // changed without a version bump) is an unusable entry, like an undecodable one.
+    template <class Task>
+    std::optional<typename Task::output_type> lookup(const Task& task, const std::string& key,
+                                                     bool report_outcome) {
+        const auto start = now_if_observing();
+        std::optional<literal_map> stored = cache_.get_entry(key);
+        std::optional<typename Task::output_type> out;
+        if (stored) {
+            try {
+                out.emplace(task.outputs_from_map(*stored));
+            } catch (const error& e) {
+                if (cache_.strict()) throw;
+                cache_.report_bad_entry({key, e.what()});
+            }
+        }
+        if (report_outcome) {
+            emit(task, out ? task_event_kind::hit : task_event_kind::miss, key, start);
+        }
+        return out;
+    }
+
+    template <class Task>
+    void put(const Task& task, const std::string& key, const typename Task::output_type& out) {
+        const auto start = now_if_observing();
+        cache_.set_entry(key, task.outputs_to_map(out));
+        emit(task, task_event_kind::put, key, start);
+    }
+
+    template <class Task>
+    typename Task::output_type run_body(const Task& task, typename Task::call_type& call,
+                                        std::string_view key) {
+        const int attempts = task.metadata().retries + 1;
+        for (int attempt = 1;; ++attempt) {
+            const auto start = now_if_observing();
+            try {
+                auto out = task.execute(call);
+                emit(task, task_event_kind::run, key, start, attempt);
+                return out;
+            } catch (...) {
+                const bool last = attempt >= attempts;
+                emit(task, last ? task_event_kind::error : task_event_kind::retry, key, start, attempt,
+                     std::current_exception());
+                if (last) throw;
+            }
+        }
+    }
+
+    [[nodiscard]] float_seconds reservation_ttl() const {
+        return opts_.reservation_ttl.count() > 0 ? opts_.reservation_ttl : 3 * opts_.heartbeat_interval;
+    }
+
+    // Owner tokens name the host and process (readable in the store when debugging) and carry a
+    // per-process random part, so two hosts with one PID never share a token.
+    static std::string make_owner_token() {
+        static const std::string process_part = [] {
+            char host[256] = {};
+            if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+            std::random_device rd;
+            const std::uint64_t r = (std::uint64_t{rd()} << 32) ^ rd();
+            return std::string(host) + ":" + std::to_string(::getpid()) + ":" + std::to_string(r);
+        }();
+        static std::atomic<std::uint64_t> counter{0};
+        // getpid again: a forked child inherits process_part but must not share its tokens.
+        return process_part + ":" + std::to_string(::getpid()) + ":" +
+               std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
+    }
+
+    // Renews the reservation while the owner runs. A failed renewal (a busy store) is retried at
+    // the next beat; the reservation only lapses if renewals fail for a whole ttl.
+    class heartbeat {
+    public:
+        heartbeat(Store& store, const std::string& key, const std::string& owner, float_seconds ttl,
+                  float_seconds interval)
+            : thread_([&store, &key, &owner, ttl, interval, this](std::stop_token stop) {
+                  std::unique_lock lock(mutex_);
+                  while (!stop.stop_requested()) {
+                      cv_.wait_for(lock, stop, std::chrono::duration_cast<std::chrono::nanoseconds>(interval),
+                                   [&] { return stop.stop_requested(); });
+                      if (stop.stop_requested()) break;
+                      try {
+                          (void)store.try_reserve(key, owner, ttl);
+                      } catch (...) {
+                      }
+                  }
+              }) {}
+        heartbeat(const heartbeat&) = delete;
+        heartbeat& operator=(const heartbeat&) = delete;
+        ~heartbeat() {
+            thread_.request_stop();
+            thread_.join();
+        }
+
+    private:
+        std::mutex mutex_;
+        std::condition_variable_any cv_;
+        std::jthread thread_; // last: started after the members it uses
+    };
+
+    class reservation {
+    public:
+        reservation(Store& store, const std::string& key, const std::string& owner)
+            : store_(store), key_(key), owner_(owner) {}
+        reservation(const reservation&) = delete;
+        reservation& operator=(const reservation&) = delete;
+        ~reservation() {
+            try {
+                (void)store_.release(key_, owner_);
+            } catch (...) {
+                // The reservation then lapses after its ttl; waiters take over or find the result.
+            }
+        }
+
+    private:
+        Store& store_;
+        const std::string& key_;
+        const std::string& owner_;
+    };
+
+    template <class Task>
+    typename Task::output_type run_serialized(const Task& task, typename Task::call_type& call,
+                                              const std::string& key) {
+        Store& store = cache_.store();
+        const std::string owner = make_owner_token();
+        const float_seconds ttl = reservation_ttl();
+        const auto wait_start = clock::now();
+        auto pause = std::chrono::duration<double>(0.001);
+        bool waited = false;
+        for (;;) {
+            if (store.try_reserve(key, owner, ttl)) {
+                reservation held(store, key, owner);
+                // Another owner may have stored the result between our miss and our reservation.
+                if (auto hit = lookup(task, key, false)) {
+                    if (waited) emit(task, task_event_kind::wait, key, wait_start);
+                    return std::move(*hit);
+                }
+                std::optional<typename Task::output_type> out;
+                {
+                    heartbeat beat(store, key, owner, ttl, opts_.heartbeat_interval);
+                    out.emplace(run_body(task, call, key));
+                }
+                put(task, key, *out);
+                return std::move(*out);
+            }
+            waited = true;
+            if (auto hit = lookup(task, key, false)) {
+                emit(task, task_event_kind::wait, key, wait_start);
+                return std::move(*hit);
+            }
+            if (opts_.max_wait && clock::now() - wait_start > *opts_.max_wait) {
+                throw task_timeout_error("flytecache: task '" + std::string(task.name()) +
+                                         "' waited longer than max_wait for another owner of key '" +
+                                         key + "'");
+            }
+            std::this_thread::sleep_for(pause);
+            pause = std::min<std::chrono::duration<double>>(pause * 2, opts_.poll_interval);
+        }
+    }
+
+    local_task_cache<Store, Keys> cache_;
+    executor_options opts_;
+    [[no_unique_address]] Observer observer_;
+    std::mutex warned_mutex_;
+    std::set<std::string, std::less<>> warned_;
+};
+
+template <class Store>
+executor(Store) -> executor<Store>;
+template <class Store>
+executor(Store, executor_options) -> executor<Store>;
+template <class Store, class Observer>
+executor(Store, executor_options, Observer) -> executor<Store, keys::flytekit_local, Observer>;
+
+FLYTECACHE_NAMESPACE_END

@@ -1,0 +1,247 @@
+// flytecache — function tasks (flytekit's @task / PythonFunctionTask): a callable with named, typed
+// inputs and outputs, a cache configuration and flytekit's task metadata
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <flytecache/config.hpp>
+#include <flytecache/detail/callable_signature.hpp>
+#include <flytecache/error.hpp>
+#include <flytecache/literal/literal.hpp>
+#include <flytecache/policy/cache.hpp>
+#include <flytecache/policy/version_parameters.hpp>
+#include <flytecache/task/explain.hpp>
+#include <flytecache/task/task_interface.hpp>
+#include <flytecache/task/task_metadata.hpp>
+#include <flytecache/task/task_options.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+namespace detail {
+
+template <class T>
+using param_value_t = std::remove_cvref_t<T>;
+
+// A parameter taken by rvalue reference gets a fresh copy on every attempt, so a retry sees the
+// same value as the first attempt.
+template <class P, class V>
+decltype(auto) pass_param(V& stored) {
+    if constexpr (std::is_rvalue_reference_v<P>) {
+        return V(stored);
+    } else {
+        return static_cast<V&>(stored);
+    }
+}
+
+template <class Tuple>
+struct first_param_of {
+    using type = void;
+};
+template <class P>
+struct first_param_of<std::tuple<P>> {
+    using type = std::remove_cvref_t<P>;
+};
+
+template <class Names>
+constexpr auto sorted_order(const Names& names) {
+    std::array<std::size_t, std::tuple_size_v<Names>> order{};
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return names[a] < names[b]; });
+    return order;
+}
+
+} // namespace detail
+
+/// A typed function task. Build one with `flytecache::task(...)`; call it with an executor
+/// (`exec.run(t, args...)`) or directly (`t(args...)`, through the default local cache).
+///
+/// Input types are the callable's declared parameter types (arguments convert to them before
+/// hashing, so `t(1)` and `t(1.0)` share a key when the parameter is a double). Outputs: a single
+/// value is `o0`, a std::tuple is `o0..oN`, a Hana struct is one output per field; `void` has none.
+///
+/// Thread safety: immutable after construction; calls from many threads are safe when the
+/// callable's `operator() const` is.
+template <class F, class Cache, class... Features>
+class function_task {
+    using features = detail::task_features<Features...>;
+    using signature = detail::callable_signature<F>;
+    static_assert(signature::known,
+                  "flytecache: cannot read the task function's parameter types (a generic lambda, "
+                  "an overloaded or templated operator()); give the task a callable with one "
+                  "call signature, e.g. a lambda with typed parameters");
+    using params_tuple = typename signature::args_tuple;
+    static constexpr std::size_t arity = std::tuple_size_v<params_tuple>;
+    using first_param = typename detail::first_param_of<params_tuple>::type;
+    static constexpr bool struct_inputs = !features::has_inputs && arity == 1 && detail::named_struct<first_param>;
+
+    static constexpr auto compute_input_names() {
+        if constexpr (features::has_inputs) {
+            return features::input_names;
+        } else if constexpr (struct_inputs) {
+            return detail::struct_field_names<first_param>();
+        } else {
+            return std::array<std::string_view, 0>{};
+        }
+    }
+
+public:
+    /// The task's input names, in parameter (or field) order.
+    static constexpr auto input_names = compute_input_names();
+    static constexpr bool serialized_statically = features::is_serialized;
+
+    static_assert(features::has_inputs || struct_inputs || arity == 0,
+                  "flytecache: name the task's inputs, e.g. task<flytecache::inputs<\"a\", \"b\">>(…), "
+                  "or take one Hana struct (BOOST_HANA_DEFINE_STRUCT) whose fields are the inputs");
+    static_assert(!features::has_inputs || input_names.size() == arity,
+                  "flytecache: inputs<...> names a different number of inputs than the task "
+                  "function has parameters");
+    static_assert(detail::names_unique(input_names), "flytecache: two task inputs have the same name");
+    static_assert(detail::all_names_in(features::ignored_names, input_names),
+                  "flytecache: an ignored input (ignore<...>) is not an input of this task; check "
+                  "the spelling against the task's inputs");
+
+    using raw_result = typename signature::result_type;
+    using output_type = std::conditional_t<std::is_void_v<raw_result>, no_values, std::remove_cvref_t<raw_result>>;
+    using args_tuple = std::conditional_t<struct_inputs, std::tuple<first_param>,
+                                          decltype(std::apply([](auto... p) {
+                                              return std::tuple<detail::param_value_t<decltype(p)>...>{};
+                                          }, std::declval<params_tuple>()))>;
+
+    struct call_type {
+        args_tuple args;
+        literal_map inputs;
+    };
+
+    function_task(std::string name, F fn, Cache cache_config, task_options options)
+        : name_(std::move(name)),
+          params_{std::move(fn), std::move(options.container_image), std::move(options.pod_template),
+                  options.pod_template_name},
+          cache_(std::move(cache_config)) {
+        if (name_.empty()) throw configuration_error("flytecache: a task needs a non-empty name");
+        metadata_ = detail::build_metadata<features>(name_, options, cache_, params_, input_names);
+    }
+
+    [[nodiscard]] const std::string& name() const noexcept { return name_; }
+    /// The cache version, computed once when the task was built.
+    [[nodiscard]] const std::string& version() const noexcept { return metadata_.cache_version; }
+    [[nodiscard]] const task_metadata& metadata() const noexcept { return metadata_; }
+    [[nodiscard]] std::span<const std::string> ignored_inputs() const noexcept {
+        return metadata_.cache_ignore_input_vars.names();
+    }
+    [[nodiscard]] const version_parameters<F>& version_params() const noexcept { return params_; }
+    [[nodiscard]] const F& function() const noexcept { return params_.func; }
+
+    /// Converts the arguments to the task's input types and literals.
+    template <class... Args>
+    [[nodiscard]] call_type prepare(Args&&... args) const {
+        if constexpr (struct_inputs) {
+            static_assert(sizeof...(Args) == 1 || sizeof...(Args) == 0,
+                          "flytecache: this task takes one struct argument");
+            call_type call{args_tuple{first_param{std::forward<Args>(args)...}}, {}};
+            call.inputs = detail::struct_to_inputs(std::get<0>(call.args));
+            return call;
+        } else {
+            static_assert(sizeof...(Args) == arity,
+                          "flytecache: wrong number of arguments for this task (one per input)");
+            call_type call{args_tuple{std::forward<Args>(args)...}, {}};
+            fill_inputs(call, std::make_index_sequence<arity>{});
+            return call;
+        }
+    }
+
+    /// Runs the function once on a prepared call.
+    [[nodiscard]] output_type execute(call_type& call) const {
+        return [&]<std::size_t... I>(std::index_sequence<I...>) -> output_type {
+            if constexpr (std::is_void_v<raw_result>) {
+                std::invoke(params_.func, detail::pass_param<std::tuple_element_t<I, params_tuple>>(
+                                              std::get<I>(call.args))...);
+                return {};
+            } else {
+                return std::invoke(params_.func, detail::pass_param<std::tuple_element_t<I, params_tuple>>(
+                                                     std::get<I>(call.args))...);
+            }
+        }(std::make_index_sequence<arity>{});
+    }
+
+    [[nodiscard]] literal_map outputs_to_map(const output_type& out) const {
+        return detail::task_outputs<output_type>::to_map(out);
+    }
+    [[nodiscard]] output_type outputs_from_map(const literal_map& m) const {
+        return detail::task_outputs<output_type>::from_map(m, name_);
+    }
+
+    void explain_version(call_explanation& e) const {
+        e.version = metadata_.cache_version;
+        if constexpr (std::is_same_v<Cache, legacy_cache>) {
+            e.explicit_version = true;
+        } else {
+            e.explicit_version = cache_.version.has_value();
+            e.salt = cache_.salt;
+            e.policies = detail::policy_contributions(cache_, params_);
+        }
+    }
+
+    /// Runs through the default executor (flytekit's local cache at ~/.flyte/local-cache; needs
+    /// <flytecache/task/default_executor.hpp>, which the umbrella header includes).
+    template <class... Args>
+    output_type operator()(Args&&... args) const {
+        return run_with_default_executor(*this, std::forward<Args>(args)...);
+    }
+    /// `operator()` on another thread.
+    template <class... Args>
+    auto async(Args&&... args) const {
+        return submit_with_default_executor(*this, std::forward<Args>(args)...);
+    }
+
+private:
+    template <std::size_t... I>
+    void fill_inputs(call_type& call, std::index_sequence<I...>) const {
+        // Literal maps are sorted by name; the order is known at compile time, so entries are
+        // appended in place instead of inserted.
+        static constexpr auto order = detail::sorted_order(input_names);
+        (void)order; // unused by tasks without inputs
+        call.inputs.literals.reserve(arity);
+        (call.inputs.literals.emplace_back(std::string(input_names[order[I]]),
+                                           detail::value_to_literal(std::get<order[I]>(call.args))),
+         ...);
+    }
+
+    std::string name_;
+    version_parameters<F> params_;
+    [[no_unique_address]] Cache cache_;
+    task_metadata metadata_;
+};
+
+/// flytekit's `@task`: a function task named `name` over `fn`, with the legacy cache arguments in
+/// `options` (or no caching). Template arguments: `inputs<"a", …>`, `ignore<"…">`, `serialized`.
+/// @throws configuration_error for flytekit's metadata rules and unknown ignored inputs.
+template <class... Features, class F>
+[[nodiscard]] auto task(std::string name, F fn, task_options options = {}) {
+    return function_task<F, legacy_cache, Features...>(std::move(name), std::move(fn), legacy_cache{},
+                                                       std::move(options));
+}
+
+/// flytekit's `@task(cache=Cache(...))`: the version comes from `cache_config` (its explicit
+/// version, or its policies over the function, image and pod template), computed once here.
+/// @throws configuration_error when `options` also sets a legacy cache argument (flytekit's
+///         message), for flytekit's metadata rules and for unknown ignored inputs; version_error
+///         when a policy fails.
+template <class... Features, class F, class... Policies>
+[[nodiscard]] auto task(std::string name, F fn, cache<Policies...> cache_config, task_options options = {}) {
+    return function_task<F, cache<Policies...>, Features...>(std::move(name), std::move(fn),
+                                                             std::move(cache_config), std::move(options));
+}
+
+FLYTECACHE_NAMESPACE_END

@@ -1,0 +1,282 @@
+// flytecache — a task's typed interface: input names at compile time, outputs o0..oN or named
+// fields, and the conversions between C++ values and Flyte literal maps
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <flytecache/config.hpp>
+#include <flytecache/detail/fixed_string.hpp>
+#include <flytecache/detail/type_name.hpp>
+#include <flytecache/error.hpp>
+#include <flytecache/literal/literal.hpp>
+#include <flytecache/literal/literal_traits.hpp>
+#include <flytecache/literal/type_error.hpp>
+
+#include <boost/hana/accessors.hpp>
+#include <boost/hana/define_struct.hpp> // users describe struct inputs and outputs with it
+#include <boost/hana/first.hpp>
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/second.hpp>
+#include <boost/hana/size.hpp>
+#include <boost/hana/string.hpp>
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// The input names of a function task, in parameter order: `inputs<"data", "lr", "seed">`.
+template <detail::fixed_string... Names>
+struct inputs {
+    static constexpr std::array<std::string_view, sizeof...(Names)> names{Names.view()...};
+};
+
+/// Inputs left out of the cache key, checked against the task's inputs at compile time:
+/// `task<inputs<"data", "seed">, ignore<"seed">>(…)`.
+template <detail::fixed_string... Names>
+struct ignore {
+    static constexpr std::array<std::string_view, sizeof...(Names)> names{Names.view()...};
+};
+
+/// Marks a task as serialized at compile time (flytekit's `cache_serialize` / `Cache(serialize=
+/// True)`): running it with a store that cannot hold reservations does not compile.
+struct serialized {};
+
+/// A task with no inputs or no outputs.
+struct no_values {
+    friend constexpr bool operator==(no_values, no_values) noexcept = default;
+};
+
+namespace detail {
+
+template <class T>
+struct is_inputs : std::false_type {};
+template <fixed_string... Names>
+struct is_inputs<inputs<Names...>> : std::true_type {};
+template <class T>
+struct is_ignore : std::false_type {};
+template <fixed_string... Names>
+struct is_ignore<ignore<Names...>> : std::true_type {};
+
+template <class T>
+struct is_tuple : std::false_type {};
+template <class... Ts>
+struct is_tuple<std::tuple<Ts...>> : std::true_type {};
+
+template <class T>
+concept named_struct = boost::hana::Struct<T>::value;
+
+template <class S>
+constexpr auto struct_field_names() {
+    using accessors = decltype(boost::hana::accessors<S>());
+    constexpr std::size_t n = decltype(boost::hana::size(std::declval<accessors>()))::value;
+    std::array<std::string_view, n> names{};
+    std::size_t i = 0;
+    boost::hana::for_each(boost::hana::accessors<S>(), [&](auto pair) {
+        using key = std::remove_cvref_t<decltype(boost::hana::first(pair))>;
+        names[i++] = std::string_view(key::c_str());
+    });
+    return names;
+}
+
+template <std::size_t N>
+constexpr bool names_contain(const std::array<std::string_view, N>& names, std::string_view name) {
+    for (auto n : names) {
+        if (n == name) return true;
+    }
+    return false;
+}
+
+/// Features given to a task factory as template arguments, sorted out by kind.
+template <class... Features>
+struct task_features {
+    static_assert(((is_inputs<Features>::value || is_ignore<Features>::value ||
+                    std::is_same_v<Features, serialized>) && ...),
+                  "flytecache: a task's template arguments are inputs<\"...\">, ignore<\"...\"> and "
+                  "serialized; something else was given");
+    static_assert((0 + ... + int(is_inputs<Features>::value)) <= 1,
+                  "flytecache: give the input names once (one inputs<...>)");
+    static_assert((0 + ... + int(is_ignore<Features>::value)) <= 1,
+                  "flytecache: give the ignored inputs once (one ignore<...>)");
+
+    static constexpr bool has_inputs = (is_inputs<Features>::value || ...);
+    static constexpr bool is_serialized = (std::is_same_v<Features, serialized> || ...);
+
+    template <class T, class... Rest>
+    static constexpr auto pick_ignore() {
+        if constexpr (is_ignore<T>::value) {
+            return T::names;
+        } else if constexpr (sizeof...(Rest) == 0) {
+            return std::array<std::string_view, 0>{};
+        } else {
+            return pick_ignore<Rest...>();
+        }
+    }
+    template <class T, class... Rest>
+    static constexpr auto pick_inputs() {
+        if constexpr (is_inputs<T>::value) {
+            return T::names;
+        } else if constexpr (sizeof...(Rest) == 0) {
+            return std::array<std::string_view, 0>{};
+        } else {
+            return pick_inputs<Rest...>();
+        }
+    }
+    static constexpr auto ignored_names = [] {
+        if constexpr (sizeof...(Features) == 0) {
+            return std::array<std::string_view, 0>{};
+        } else {
+            return pick_ignore<Features...>();
+        }
+    }();
+    static constexpr auto input_names = [] {
+        if constexpr (sizeof...(Features) == 0) {
+            return std::array<std::string_view, 0>{};
+        } else {
+            return pick_inputs<Features...>();
+        }
+    }();
+};
+
+/// Every name in `subset` is one of `names`.
+template <std::size_t M, std::size_t N>
+constexpr bool all_names_in(const std::array<std::string_view, M>& subset,
+                            const std::array<std::string_view, N>& names) {
+    for (auto name : subset) {
+        if (!names_contain(names, name)) return false;
+    }
+    return true;
+}
+
+template <std::size_t N>
+constexpr bool names_unique(const std::array<std::string_view, N>& names) {
+    for (std::size_t i = 0; i < N; ++i) {
+        for (std::size_t j = i + 1; j < N; ++j) {
+            if (names[i] == names[j]) return false;
+        }
+    }
+    return true;
+}
+
+/// "o0", "o1", … as flytekit names unnamed outputs.
+inline const std::string& output_name(std::size_t i) {
+    static const std::array<std::string, 16> small = [] {
+        std::array<std::string, 16> a;
+        for (std::size_t k = 0; k < a.size(); ++k) a[k] = "o" + std::to_string(k);
+        return a;
+    }();
+    if (i < small.size()) return small[i];
+    thread_local std::string large;
+    large = "o" + std::to_string(i);
+    return large;
+}
+
+template <class T>
+literal value_to_literal(const T& value) {
+    static_assert(has_literal_traits<T>,
+                  "flytecache: a task input or output has a type with no literal_traits; "
+                  "specialize flytecache::literal_traits<T> or give the type to_literal/"
+                  "from_literal/literal_type_of functions (see docs/concepts.md, literal_traits)");
+    return to_literal(value);
+}
+
+template <class T>
+T value_from_literal(const literal_map& m, std::string_view name, std::string_view task) {
+    const literal* l = m.find(name);
+    if (l == nullptr) {
+        throw type_error("flytecache: the stored outputs of task '" + std::string(task) +
+                         "' have no output '" + std::string(name) + "'");
+    }
+    return from_literal<T>(*l);
+}
+
+/// How a task's result type maps to named outputs: nothing (void / no_values), a tuple (o0..oN),
+/// a Hana struct (its fields) or one value (o0).
+template <class R>
+struct task_outputs {
+    static literal_map to_map(const R& value) {
+        literal_map m;
+        if constexpr (std::is_same_v<R, no_values>) {
+        } else if constexpr (is_tuple<R>::value) {
+            [&]<std::size_t... I>(std::index_sequence<I...>) {
+                (m.insert_or_assign(output_name(I), value_to_literal(std::get<I>(value))), ...);
+            }(std::make_index_sequence<std::tuple_size_v<R>>{});
+        } else if constexpr (named_struct<R>) {
+            boost::hana::for_each(boost::hana::accessors<R>(), [&](const auto& pair) {
+                m.insert_or_assign(boost::hana::to<const char*>(boost::hana::first(pair)),
+                                   value_to_literal(boost::hana::second(pair)(value)));
+            });
+        } else {
+            m.insert_or_assign(output_name(0), value_to_literal(value));
+        }
+        return m;
+    }
+
+    static R from_map(const literal_map& m, std::string_view task) {
+        if constexpr (std::is_same_v<R, no_values>) {
+            return {};
+        } else if constexpr (is_tuple<R>::value) {
+            return [&]<std::size_t... I>(std::index_sequence<I...>) {
+                return R{value_from_literal<std::tuple_element_t<I, R>>(m, output_name(I), task)...};
+            }(std::make_index_sequence<std::tuple_size_v<R>>{});
+        } else if constexpr (named_struct<R>) {
+            R out{};
+            boost::hana::for_each(boost::hana::accessors<R>(), [&](const auto& pair) {
+                auto& field = boost::hana::second(pair)(out);
+                field = value_from_literal<std::remove_cvref_t<decltype(field)>>(
+                    m, boost::hana::to<const char*>(boost::hana::first(pair)), task);
+            });
+            return out;
+        } else {
+            return value_from_literal<R>(m, output_name(0), task);
+        }
+    }
+};
+
+/// The input literal map of a Hana struct: one input per field.
+template <class S>
+literal_map struct_to_inputs(const S& value) {
+    literal_map m;
+    m.literals.reserve(decltype(boost::hana::size(boost::hana::accessors<S>()))::value);
+    boost::hana::for_each(boost::hana::accessors<S>(), [&](const auto& pair) {
+        m.insert_or_assign(boost::hana::to<const char*>(boost::hana::first(pair)),
+                           value_to_literal(boost::hana::second(pair)(value)));
+    });
+    return m;
+}
+
+/// A prepared call of a task whose inputs are a Hana struct (or no_values).
+template <class In>
+struct struct_call {
+    In args;
+    literal_map inputs;
+};
+
+template <class In, class... Args>
+struct_call<In> prepare_struct_call(Args&&... args) {
+    static_assert(std::is_same_v<In, no_values> || named_struct<In>,
+                  "flytecache: this task's inputs must be a Hana struct (BOOST_HANA_DEFINE_STRUCT) "
+                  "or flytecache::no_values");
+    struct_call<In> call{In{std::forward<Args>(args)...}, {}};
+    if constexpr (!std::is_same_v<In, no_values>) call.inputs = struct_to_inputs(call.args);
+    return call;
+}
+
+template <class T>
+constexpr auto value_names() {
+    if constexpr (std::is_same_v<T, no_values>) {
+        return std::array<std::string_view, 0>{};
+    } else {
+        static_assert(named_struct<T>, "flytecache: a typed task interface is a Hana struct "
+                                       "(BOOST_HANA_DEFINE_STRUCT) or flytecache::no_values");
+        return struct_field_names<T>();
+    }
+}
+
+} // namespace detail
+
+FLYTECACHE_NAMESPACE_END
