@@ -2395,15 +2395,16 @@ inline std::string duration_text(std::int64_t seconds, std::int32_t nanos) {
     return (negative ? "-" : "") + std::to_string(secs) + nanos_fraction(nanos < 0 ? -nanos : nanos) + "s";
 }
 
-/// RFC 3339 in UTC with a "Z" suffix, from seconds since the Unix epoch (proleptic Gregorian).
-inline std::string rfc3339_text(std::int64_t seconds, std::int32_t nanos) {
-    std::int64_t days = seconds / 86400;
-    std::int64_t rem = seconds % 86400;
-    if (rem < 0) {
-        rem += 86400;
-        --days;
-    }
-    // Civil date from a day count: eras of 400 years (146097 days) starting on March 1st.
+struct civil_date {
+    std::int64_t year;
+    std::int64_t month;
+    std::int64_t day;
+};
+
+/// The proleptic Gregorian date of a day count since 1970-01-01, on the whole int64 range callers
+/// produce (a sys_time<microseconds> spans about ±292,000 years, beyond std::chrono::year's
+/// ±32767). Eras of 400 years (146097 days) starting on March 1st.
+inline constexpr civil_date civil_from_days(std::int64_t days) noexcept {
     const std::int64_t z = days + 719468;
     const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
     const std::int64_t doe = z - era * 146097;
@@ -2412,7 +2413,18 @@ inline std::string rfc3339_text(std::int64_t seconds, std::int32_t nanos) {
     const std::int64_t mp = (5 * doy + 2) / 153;
     const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
     const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
-    const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    return {yoe + era * 400 + (month <= 2 ? 1 : 0), month, day};
+}
+
+/// RFC 3339 in UTC with a "Z" suffix, from seconds since the Unix epoch (proleptic Gregorian).
+inline std::string rfc3339_text(std::int64_t seconds, std::int32_t nanos) {
+    std::int64_t days = seconds / 86400;
+    std::int64_t rem = seconds % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        --days;
+    }
+    const auto [year, month, day] = civil_from_days(days);
     auto two = [](std::int64_t v) { return (v < 10 ? "0" : "") + std::to_string(v); };
     std::string year_text = std::to_string(year);
     if (year >= 0 && year < 1000) year_text.insert(0, 4 - year_text.size(), '0');
@@ -11769,6 +11781,451 @@ FLYTECACHE_NAMESPACE_END
 // inputs and outputs passed through data directories, run locally through a container runtime
 // SPDX-License-Identifier: MIT
 
+// ---- begin flytecache/detail/struct_task.hpp
+// flytecache — what echo, reference and container tasks share: a struct interface, a name and
+// metadata, and the calls an executor makes on them
+// SPDX-License-Identifier: MIT
+
+// ---- begin flytecache/task/task_interface.hpp
+// flytecache — a task's typed interface: input names at compile time, outputs o0..oN or named
+// fields, and the conversions between C++ values and Flyte literal maps
+// SPDX-License-Identifier: MIT
+
+
+#include <boost/hana/define_struct.hpp> // users describe struct inputs and outputs with it
+#include <boost/hana/size.hpp>
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// The input names of a function task, in parameter order: `inputs<"data", "lr", "seed">`.
+template <detail::fixed_string... Names>
+struct inputs {
+    static constexpr std::array<std::string_view, sizeof...(Names)> names{Names.view()...};
+};
+
+/// Inputs left out of the cache key, checked against the task's inputs at compile time:
+/// `task<inputs<"data", "seed">, ignore<"seed">>(…)`.
+template <detail::fixed_string... Names>
+struct ignore {
+    static constexpr std::array<std::string_view, sizeof...(Names)> names{Names.view()...};
+};
+
+/// Marks a task as serialized at compile time (flytekit's `cache_serialize` / `Cache(serialize=
+/// True)`): running it with a store that cannot hold reservations does not compile.
+struct serialized {};
+
+/// A task with no inputs or no outputs.
+struct no_values {
+    friend constexpr bool operator==(no_values, no_values) noexcept = default;
+};
+
+namespace detail {
+
+template <class T>
+struct is_inputs : std::false_type {};
+template <fixed_string... Names>
+struct is_inputs<inputs<Names...>> : std::true_type {};
+template <class T>
+struct is_ignore : std::false_type {};
+template <fixed_string... Names>
+struct is_ignore<ignore<Names...>> : std::true_type {};
+
+template <class T>
+struct is_tuple : std::false_type {};
+template <class... Ts>
+struct is_tuple<std::tuple<Ts...>> : std::true_type {};
+
+template <class T>
+concept named_struct = boost::hana::Struct<T>::value;
+
+template <class S>
+constexpr auto struct_field_names() {
+    using accessors = decltype(boost::hana::accessors<S>());
+    constexpr std::size_t n = decltype(boost::hana::size(std::declval<accessors>()))::value;
+    std::array<std::string_view, n> names{};
+    std::size_t i = 0;
+    boost::hana::for_each(boost::hana::accessors<S>(), [&](auto pair) {
+        using key = std::remove_cvref_t<decltype(boost::hana::first(pair))>;
+        names[i++] = std::string_view(key::c_str());
+    });
+    return names;
+}
+
+template <std::size_t N>
+constexpr bool names_contain(const std::array<std::string_view, N>& names, std::string_view name) {
+    for (auto n : names) {
+        if (n == name) return true;
+    }
+    return false;
+}
+
+/// Features given to a task factory as template arguments, sorted out by kind.
+template <class... Features>
+struct task_features {
+    static_assert(((is_inputs<Features>::value || is_ignore<Features>::value ||
+                    std::is_same_v<Features, serialized>) && ...),
+                  "flytecache: a task's template arguments are inputs<\"...\">, ignore<\"...\"> and "
+                  "serialized; something else was given");
+    static_assert((0 + ... + int(is_inputs<Features>::value)) <= 1,
+                  "flytecache: give the input names once (one inputs<...>)");
+    static_assert((0 + ... + int(is_ignore<Features>::value)) <= 1,
+                  "flytecache: give the ignored inputs once (one ignore<...>)");
+
+    static constexpr bool has_inputs = (is_inputs<Features>::value || ...);
+    static constexpr bool is_serialized = (std::is_same_v<Features, serialized> || ...);
+
+    template <class T, class... Rest>
+    static constexpr auto pick_ignore() {
+        if constexpr (is_ignore<T>::value) {
+            return T::names;
+        } else if constexpr (sizeof...(Rest) == 0) {
+            return std::array<std::string_view, 0>{};
+        } else {
+            return pick_ignore<Rest...>();
+        }
+    }
+    template <class T, class... Rest>
+    static constexpr auto pick_inputs() {
+        if constexpr (is_inputs<T>::value) {
+            return T::names;
+        } else if constexpr (sizeof...(Rest) == 0) {
+            return std::array<std::string_view, 0>{};
+        } else {
+            return pick_inputs<Rest...>();
+        }
+    }
+    static constexpr auto ignored_names = [] {
+        if constexpr (sizeof...(Features) == 0) {
+            return std::array<std::string_view, 0>{};
+        } else {
+            return pick_ignore<Features...>();
+        }
+    }();
+    static constexpr auto input_names = [] {
+        if constexpr (sizeof...(Features) == 0) {
+            return std::array<std::string_view, 0>{};
+        } else {
+            return pick_inputs<Features...>();
+        }
+    }();
+};
+
+/// Every name in `subset` is one of `names`.
+template <std::size_t M, std::size_t N>
+constexpr bool all_names_in(const std::array<std::string_view, M>& subset,
+                            const std::array<std::string_view, N>& names) {
+    for (auto name : subset) {
+        if (!names_contain(names, name)) return false;
+    }
+    return true;
+}
+
+template <std::size_t N>
+constexpr bool names_unique(const std::array<std::string_view, N>& names) {
+    for (std::size_t i = 0; i < N; ++i) {
+        for (std::size_t j = i + 1; j < N; ++j) {
+            if (names[i] == names[j]) return false;
+        }
+    }
+    return true;
+}
+
+/// "o0", "o1", … as flytekit names unnamed outputs.
+inline const std::string& output_name(std::size_t i) {
+    static const std::array<std::string, 16> small = [] {
+        std::array<std::string, 16> a;
+        for (std::size_t k = 0; k < a.size(); ++k) a[k] = "o" + std::to_string(k);
+        return a;
+    }();
+    if (i < small.size()) return small[i];
+    thread_local std::string large;
+    large = "o" + std::to_string(i);
+    return large;
+}
+
+template <class T>
+literal value_to_literal(const T& value) {
+    static_assert(has_literal_traits<T>,
+                  "flytecache: a task input or output has a type with no literal_traits; "
+                  "specialize flytecache::literal_traits<T> or give the type to_literal/"
+                  "from_literal/literal_type_of functions (see docs/concepts.md, literal_traits)");
+    return to_literal(value);
+}
+
+template <class T>
+T value_from_literal(const literal_map& m, std::string_view name, std::string_view task) {
+    const literal* l = m.find(name);
+    if (l == nullptr) {
+        throw type_error("flytecache: the stored outputs of task '" + std::string(task) +
+                         "' have no output '" + std::string(name) + "'");
+    }
+    return from_literal<T>(*l);
+}
+
+/// How a task's result type maps to named outputs: nothing (void / no_values), a tuple (o0..oN),
+/// a Hana struct (its fields) or one value (o0).
+template <class R>
+struct task_outputs {
+    static literal_map to_map(const R& value) {
+        literal_map m;
+        if constexpr (std::is_same_v<R, no_values>) {
+        } else if constexpr (is_tuple<R>::value) {
+            [&]<std::size_t... I>(std::index_sequence<I...>) {
+                (m.insert_or_assign(output_name(I), value_to_literal(std::get<I>(value))), ...);
+            }(std::make_index_sequence<std::tuple_size_v<R>>{});
+        } else if constexpr (named_struct<R>) {
+            boost::hana::for_each(boost::hana::accessors<R>(), [&](const auto& pair) {
+                m.insert_or_assign(boost::hana::to<const char*>(boost::hana::first(pair)),
+                                   value_to_literal(boost::hana::second(pair)(value)));
+            });
+        } else {
+            m.insert_or_assign(output_name(0), value_to_literal(value));
+        }
+        return m;
+    }
+
+    static R from_map(const literal_map& m, std::string_view task) {
+        if constexpr (std::is_same_v<R, no_values>) {
+            return {};
+        } else if constexpr (is_tuple<R>::value) {
+            return [&]<std::size_t... I>(std::index_sequence<I...>) {
+                return R{value_from_literal<std::tuple_element_t<I, R>>(m, output_name(I), task)...};
+            }(std::make_index_sequence<std::tuple_size_v<R>>{});
+        } else if constexpr (named_struct<R>) {
+            R out{};
+            boost::hana::for_each(boost::hana::accessors<R>(), [&](const auto& pair) {
+                auto& field = boost::hana::second(pair)(out);
+                field = value_from_literal<std::remove_cvref_t<decltype(field)>>(
+                    m, boost::hana::to<const char*>(boost::hana::first(pair)), task);
+            });
+            return out;
+        } else {
+            return value_from_literal<R>(m, output_name(0), task);
+        }
+    }
+};
+
+/// The input literal map of a Hana struct: one input per field.
+template <class S>
+literal_map struct_to_inputs(const S& value) {
+    literal_map m;
+    m.literals.reserve(decltype(boost::hana::size(boost::hana::accessors<S>()))::value);
+    boost::hana::for_each(boost::hana::accessors<S>(), [&](const auto& pair) {
+        m.insert_or_assign(boost::hana::to<const char*>(boost::hana::first(pair)),
+                           value_to_literal(boost::hana::second(pair)(value)));
+    });
+    return m;
+}
+
+/// A prepared call of a task whose inputs are a Hana struct (or no_values).
+template <class In>
+struct struct_call {
+    In args;
+    literal_map inputs;
+};
+
+template <class In, class... Args>
+struct_call<In> prepare_struct_call(Args&&... args) {
+    static_assert(std::is_same_v<In, no_values> || named_struct<In>,
+                  "flytecache: this task's inputs must be a Hana struct (BOOST_HANA_DEFINE_STRUCT) "
+                  "or flytecache::no_values");
+    struct_call<In> call{In{std::forward<Args>(args)...}, {}};
+    if constexpr (!std::is_same_v<In, no_values>) call.inputs = struct_to_inputs(call.args);
+    return call;
+}
+
+template <class T>
+constexpr auto value_names() {
+    if constexpr (std::is_same_v<T, no_values>) {
+        return std::array<std::string_view, 0>{};
+    } else {
+        static_assert(named_struct<T>, "flytecache: a typed task interface is a Hana struct "
+                                       "(BOOST_HANA_DEFINE_STRUCT) or flytecache::no_values");
+        return struct_field_names<T>();
+    }
+}
+
+} // namespace detail
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/task_interface.hpp
+// ---- begin flytecache/task/task_metadata.hpp
+// flytecache — task_metadata: flytekit's TaskMetadata (caching, retries, timeout, deprecation) with
+// its validation rules
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// A task's timeout, given as whole seconds (`.timeout = 30`, flytekit's int form) or as any
+/// `std::chrono::duration` (`.timeout = 90s`, flytekit's timedelta form). Empty means none.
+class task_timeout {
+public:
+    constexpr task_timeout() = default;
+    template <std::integral I>
+        requires(!std::same_as<I, bool>)
+    constexpr task_timeout(I seconds) : value_(std::chrono::seconds(seconds)) {} // NOLINT: implicit by design
+    template <class Rep, class Period>
+    constexpr task_timeout(std::chrono::duration<Rep, Period> d) // NOLINT: implicit by design
+        : value_(std::chrono::duration_cast<std::chrono::microseconds>(d)) {}
+
+    [[nodiscard]] constexpr bool has_value() const noexcept { return value_.has_value(); }
+    constexpr explicit operator bool() const noexcept { return has_value(); }
+    /// The timeout at flytekit's resolution (timedelta holds microseconds).
+    [[nodiscard]] constexpr std::chrono::microseconds value() const { return value_.value(); }
+    friend constexpr bool operator==(const task_timeout&, const task_timeout&) = default;
+
+private:
+    std::optional<std::chrono::microseconds> value_;
+};
+
+/// flytekit's `TaskMetadata`: what Flyte needs to know about a task besides its interface.
+///
+/// An aggregate, so designated initializers read like flytekit's keyword arguments:
+/// `task_metadata{.cache = true, .cache_version = "1", .retries = 2}`. Call `validate()` (the task
+/// factories do) to apply flytekit's rules. Thread safety: a value type.
+struct task_metadata {
+    /// Caching is on for the task.
+    bool cache = false;
+    /// Identical concurrent calls run one at a time; the others wait for the stored result.
+    bool cache_serialize = false;
+    /// The version under which results are stored; required when `cache` is on.
+    std::string cache_version{};
+    /// Inputs left out of the cache key.
+    input_names cache_ignore_input_vars{};
+    /// The task may run on pre-emptible capacity (Flyte scheduling only; locally informational).
+    std::optional<bool> interruptible{};
+    /// Non-empty: the task is deprecated and this is the warning shown to callers.
+    std::string deprecated{};
+    /// On failure, run again up to this many times.
+    int retries = 0;
+    /// Longest one execution may take.
+    task_timeout timeout{};
+    /// An existing PodTemplate in the cluster to run the task with.
+    std::optional<std::string> pod_template_name{};
+    /// The task renders a Flyte Deck.
+    bool generates_deck = false;
+    /// The task is an eager workflow.
+    bool is_eager = false;
+
+    /// Applies flytekit's `TaskMetadata.__post_init__` rules (with its messages), plus two of our
+    /// own: retries and timeout must not be negative.
+    /// @throws configuration_error naming the rule that is broken.
+    void validate() const {
+        if (cache && cache_version.empty()) {
+            throw configuration_error("Caching is enabled ``cache=True`` but ``cache_version`` is not set.");
+        }
+        if (cache_serialize && !cache) {
+            throw configuration_error(
+                "Cache serialize is enabled ``cache_serialize=True`` but ``cache`` is not enabled.");
+        }
+        if (!cache_ignore_input_vars.empty() && !cache) {
+            throw configuration_error("Cache ignore input vars are specified ``cache_ignore_input_vars=" +
+                                      python_tuple(cache_ignore_input_vars) +
+                                      "`` but ``cache`` is not enabled.");
+        }
+        if (retries < 0) {
+            throw configuration_error("flytecache: retries must not be negative (got " +
+                                      std::to_string(retries) + ")");
+        }
+        if (timeout && timeout.value() < std::chrono::microseconds::zero()) {
+            throw configuration_error("flytecache: timeout must not be negative");
+        }
+    }
+
+    /// flytekit's `TaskMetadata.retry_strategy.retries`.
+    [[nodiscard]] int retry_count() const noexcept { return retries; }
+
+    friend bool operator==(const task_metadata&, const task_metadata&) = default;
+
+private:
+    // flytekit formats the names as a Python tuple: ('a',) or ('a', 'b').
+    static std::string python_tuple(const input_names& names) {
+        std::string out = "(";
+        bool first = true;
+        for (const auto& n : names) {
+            if (!first) out += ", ";
+            first = false;
+            out += '\'';
+            out += n;
+            out += '\'';
+        }
+        if (names.size() == 1) out += ',';
+        out += ')';
+        return out;
+    }
+};
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/task_metadata.hpp
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+/// Base of tasks whose inputs and outputs are Hana structs (or no_values). `Derived` supplies
+/// `execute` and `explain_version`; calling the task goes through the default executor, found by
+/// argument-dependent lookup so that this header does not need SQLite.
+template <class Derived, class In, class Out, class... Features>
+class struct_task {
+    using features = task_features<Features...>;
+
+public:
+    static constexpr auto input_names = value_names<In>();
+    static constexpr auto output_names = value_names<Out>();
+    static constexpr bool serialized_statically = features::is_serialized;
+    static_assert(!features::has_inputs, "flytecache: this task's inputs are the fields of its input struct");
+    static_assert(all_names_in(features::ignored_names, input_names),
+                  "flytecache: an ignored input (ignore<...>) is not an input of this task; check "
+                  "the spelling against the task's inputs");
+
+    using output_type = Out;
+    using call_type = struct_call<In>;
+
+    [[nodiscard]] const std::string& name() const noexcept { return name_; }
+    [[nodiscard]] const std::string& version() const noexcept { return metadata_.cache_version; }
+    [[nodiscard]] const task_metadata& metadata() const noexcept { return metadata_; }
+    [[nodiscard]] std::span<const std::string> ignored_inputs() const noexcept {
+        return metadata_.cache_ignore_input_vars.names();
+    }
+
+    /// The call's inputs: one `In`, or the values of its fields in order.
+    template <class... Args>
+    [[nodiscard]] call_type prepare(Args&&... args) const {
+        return prepare_struct_call<In>(std::forward<Args>(args)...);
+    }
+    [[nodiscard]] literal_map outputs_to_map(const output_type& out) const {
+        return task_outputs<Out>::to_map(out);
+    }
+    [[nodiscard]] output_type outputs_from_map(const literal_map& m) const {
+        return task_outputs<Out>::from_map(m, name_);
+    }
+
+    /// Runs through the default executor (needs <flytecache/task/default_executor.hpp>).
+    template <class... Args>
+    output_type operator()(Args&&... args) const {
+        return run_with_default_executor(static_cast<const Derived&>(*this), std::forward<Args>(args)...);
+    }
+    /// `operator()` on another thread.
+    template <class... Args>
+    auto async(Args&&... args) const {
+        return submit_with_default_executor(static_cast<const Derived&>(*this), std::forward<Args>(args)...);
+    }
+
+protected:
+    explicit struct_task(std::string name) : name_(std::move(name)) {
+        if (name_.empty()) throw configuration_error("flytecache: a task needs a non-empty name");
+    }
+
+    std::string name_;
+    task_metadata metadata_;
+};
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/struct_task.hpp
 // ---- begin flytecache/detail/python_text.hpp
 // flytecache — task values as Python text: str() of a raw container's inputs and the reading back
 // of its output files, as flytekit's ContainerTask does
@@ -11917,26 +12374,6 @@ inline constexpr std::int64_t days_from_civil(std::int64_t year, unsigned month,
     const std::int64_t doy = (153 * mp + 2) / 5 + day - 1;
     const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + doe - 719468;
-}
-
-struct civil_date {
-    std::int64_t year;
-    std::int64_t month;
-    std::int64_t day;
-};
-
-// The inverse of days_from_civil, on the whole int64 range the callers can produce (a
-// sys_time<microseconds> spans about +-292,000 years, beyond std::chrono::year's +-32767).
-inline constexpr civil_date civil_from_days(std::int64_t days) noexcept {
-    const std::int64_t z = days + 719468;
-    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const std::int64_t doe = z - era * 146097;
-    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const std::int64_t mp = (5 * doy + 2) / 153;
-    const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
-    const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
-    return {yoe + era * 400 + (month <= 2 ? 1 : 0), month, day};
 }
 
 inline constexpr unsigned days_in_month(unsigned year, unsigned month) noexcept {
@@ -12334,7 +12771,7 @@ inline std::string python_str(std::chrono::sys_time<std::chrono::microseconds> v
         micros += micros_per_day;
         --days;
     }
-    const auto date = python_text_impl::civil_from_days(days);
+    const auto date = civil_from_days(days);
     const auto u = static_cast<std::uint64_t>(micros);
     const std::uint64_t second_of_day = u / 1'000'000;
     std::string out = date.year < 0 ? "-" + padded(static_cast<std::uint64_t>(-date.year), 3)
@@ -12481,380 +12918,6 @@ inline std::vector<input_explanation> explain_inputs(const literal_map& inputs,
 
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/task/explain.hpp
-// ---- begin flytecache/task/task_interface.hpp
-// flytecache — a task's typed interface: input names at compile time, outputs o0..oN or named
-// fields, and the conversions between C++ values and Flyte literal maps
-// SPDX-License-Identifier: MIT
-
-
-#include <boost/hana/define_struct.hpp> // users describe struct inputs and outputs with it
-#include <boost/hana/size.hpp>
-
-
-FLYTECACHE_NAMESPACE_BEGIN
-
-/// The input names of a function task, in parameter order: `inputs<"data", "lr", "seed">`.
-template <detail::fixed_string... Names>
-struct inputs {
-    static constexpr std::array<std::string_view, sizeof...(Names)> names{Names.view()...};
-};
-
-/// Inputs left out of the cache key, checked against the task's inputs at compile time:
-/// `task<inputs<"data", "seed">, ignore<"seed">>(…)`.
-template <detail::fixed_string... Names>
-struct ignore {
-    static constexpr std::array<std::string_view, sizeof...(Names)> names{Names.view()...};
-};
-
-/// Marks a task as serialized at compile time (flytekit's `cache_serialize` / `Cache(serialize=
-/// True)`): running it with a store that cannot hold reservations does not compile.
-struct serialized {};
-
-/// A task with no inputs or no outputs.
-struct no_values {
-    friend constexpr bool operator==(no_values, no_values) noexcept = default;
-};
-
-namespace detail {
-
-template <class T>
-struct is_inputs : std::false_type {};
-template <fixed_string... Names>
-struct is_inputs<inputs<Names...>> : std::true_type {};
-template <class T>
-struct is_ignore : std::false_type {};
-template <fixed_string... Names>
-struct is_ignore<ignore<Names...>> : std::true_type {};
-
-template <class T>
-struct is_tuple : std::false_type {};
-template <class... Ts>
-struct is_tuple<std::tuple<Ts...>> : std::true_type {};
-
-template <class T>
-concept named_struct = boost::hana::Struct<T>::value;
-
-template <class S>
-constexpr auto struct_field_names() {
-    using accessors = decltype(boost::hana::accessors<S>());
-    constexpr std::size_t n = decltype(boost::hana::size(std::declval<accessors>()))::value;
-    std::array<std::string_view, n> names{};
-    std::size_t i = 0;
-    boost::hana::for_each(boost::hana::accessors<S>(), [&](auto pair) {
-        using key = std::remove_cvref_t<decltype(boost::hana::first(pair))>;
-        names[i++] = std::string_view(key::c_str());
-    });
-    return names;
-}
-
-template <std::size_t N>
-constexpr bool names_contain(const std::array<std::string_view, N>& names, std::string_view name) {
-    for (auto n : names) {
-        if (n == name) return true;
-    }
-    return false;
-}
-
-/// Features given to a task factory as template arguments, sorted out by kind.
-template <class... Features>
-struct task_features {
-    static_assert(((is_inputs<Features>::value || is_ignore<Features>::value ||
-                    std::is_same_v<Features, serialized>) && ...),
-                  "flytecache: a task's template arguments are inputs<\"...\">, ignore<\"...\"> and "
-                  "serialized; something else was given");
-    static_assert((0 + ... + int(is_inputs<Features>::value)) <= 1,
-                  "flytecache: give the input names once (one inputs<...>)");
-    static_assert((0 + ... + int(is_ignore<Features>::value)) <= 1,
-                  "flytecache: give the ignored inputs once (one ignore<...>)");
-
-    static constexpr bool has_inputs = (is_inputs<Features>::value || ...);
-    static constexpr bool is_serialized = (std::is_same_v<Features, serialized> || ...);
-
-    template <class T, class... Rest>
-    static constexpr auto pick_ignore() {
-        if constexpr (is_ignore<T>::value) {
-            return T::names;
-        } else if constexpr (sizeof...(Rest) == 0) {
-            return std::array<std::string_view, 0>{};
-        } else {
-            return pick_ignore<Rest...>();
-        }
-    }
-    template <class T, class... Rest>
-    static constexpr auto pick_inputs() {
-        if constexpr (is_inputs<T>::value) {
-            return T::names;
-        } else if constexpr (sizeof...(Rest) == 0) {
-            return std::array<std::string_view, 0>{};
-        } else {
-            return pick_inputs<Rest...>();
-        }
-    }
-    static constexpr auto ignored_names = [] {
-        if constexpr (sizeof...(Features) == 0) {
-            return std::array<std::string_view, 0>{};
-        } else {
-            return pick_ignore<Features...>();
-        }
-    }();
-    static constexpr auto input_names = [] {
-        if constexpr (sizeof...(Features) == 0) {
-            return std::array<std::string_view, 0>{};
-        } else {
-            return pick_inputs<Features...>();
-        }
-    }();
-};
-
-/// Every name in `subset` is one of `names`.
-template <std::size_t M, std::size_t N>
-constexpr bool all_names_in(const std::array<std::string_view, M>& subset,
-                            const std::array<std::string_view, N>& names) {
-    for (auto name : subset) {
-        if (!names_contain(names, name)) return false;
-    }
-    return true;
-}
-
-template <std::size_t N>
-constexpr bool names_unique(const std::array<std::string_view, N>& names) {
-    for (std::size_t i = 0; i < N; ++i) {
-        for (std::size_t j = i + 1; j < N; ++j) {
-            if (names[i] == names[j]) return false;
-        }
-    }
-    return true;
-}
-
-/// "o0", "o1", … as flytekit names unnamed outputs.
-inline const std::string& output_name(std::size_t i) {
-    static const std::array<std::string, 16> small = [] {
-        std::array<std::string, 16> a;
-        for (std::size_t k = 0; k < a.size(); ++k) a[k] = "o" + std::to_string(k);
-        return a;
-    }();
-    if (i < small.size()) return small[i];
-    thread_local std::string large;
-    large = "o" + std::to_string(i);
-    return large;
-}
-
-template <class T>
-literal value_to_literal(const T& value) {
-    static_assert(has_literal_traits<T>,
-                  "flytecache: a task input or output has a type with no literal_traits; "
-                  "specialize flytecache::literal_traits<T> or give the type to_literal/"
-                  "from_literal/literal_type_of functions (see docs/concepts.md, literal_traits)");
-    return to_literal(value);
-}
-
-template <class T>
-T value_from_literal(const literal_map& m, std::string_view name, std::string_view task) {
-    const literal* l = m.find(name);
-    if (l == nullptr) {
-        throw type_error("flytecache: the stored outputs of task '" + std::string(task) +
-                         "' have no output '" + std::string(name) + "'");
-    }
-    return from_literal<T>(*l);
-}
-
-/// How a task's result type maps to named outputs: nothing (void / no_values), a tuple (o0..oN),
-/// a Hana struct (its fields) or one value (o0).
-template <class R>
-struct task_outputs {
-    static literal_map to_map(const R& value) {
-        literal_map m;
-        if constexpr (std::is_same_v<R, no_values>) {
-        } else if constexpr (is_tuple<R>::value) {
-            [&]<std::size_t... I>(std::index_sequence<I...>) {
-                (m.insert_or_assign(output_name(I), value_to_literal(std::get<I>(value))), ...);
-            }(std::make_index_sequence<std::tuple_size_v<R>>{});
-        } else if constexpr (named_struct<R>) {
-            boost::hana::for_each(boost::hana::accessors<R>(), [&](const auto& pair) {
-                m.insert_or_assign(boost::hana::to<const char*>(boost::hana::first(pair)),
-                                   value_to_literal(boost::hana::second(pair)(value)));
-            });
-        } else {
-            m.insert_or_assign(output_name(0), value_to_literal(value));
-        }
-        return m;
-    }
-
-    static R from_map(const literal_map& m, std::string_view task) {
-        if constexpr (std::is_same_v<R, no_values>) {
-            return {};
-        } else if constexpr (is_tuple<R>::value) {
-            return [&]<std::size_t... I>(std::index_sequence<I...>) {
-                return R{value_from_literal<std::tuple_element_t<I, R>>(m, output_name(I), task)...};
-            }(std::make_index_sequence<std::tuple_size_v<R>>{});
-        } else if constexpr (named_struct<R>) {
-            R out{};
-            boost::hana::for_each(boost::hana::accessors<R>(), [&](const auto& pair) {
-                auto& field = boost::hana::second(pair)(out);
-                field = value_from_literal<std::remove_cvref_t<decltype(field)>>(
-                    m, boost::hana::to<const char*>(boost::hana::first(pair)), task);
-            });
-            return out;
-        } else {
-            return value_from_literal<R>(m, output_name(0), task);
-        }
-    }
-};
-
-/// The input literal map of a Hana struct: one input per field.
-template <class S>
-literal_map struct_to_inputs(const S& value) {
-    literal_map m;
-    m.literals.reserve(decltype(boost::hana::size(boost::hana::accessors<S>()))::value);
-    boost::hana::for_each(boost::hana::accessors<S>(), [&](const auto& pair) {
-        m.insert_or_assign(boost::hana::to<const char*>(boost::hana::first(pair)),
-                           value_to_literal(boost::hana::second(pair)(value)));
-    });
-    return m;
-}
-
-/// A prepared call of a task whose inputs are a Hana struct (or no_values).
-template <class In>
-struct struct_call {
-    In args;
-    literal_map inputs;
-};
-
-template <class In, class... Args>
-struct_call<In> prepare_struct_call(Args&&... args) {
-    static_assert(std::is_same_v<In, no_values> || named_struct<In>,
-                  "flytecache: this task's inputs must be a Hana struct (BOOST_HANA_DEFINE_STRUCT) "
-                  "or flytecache::no_values");
-    struct_call<In> call{In{std::forward<Args>(args)...}, {}};
-    if constexpr (!std::is_same_v<In, no_values>) call.inputs = struct_to_inputs(call.args);
-    return call;
-}
-
-template <class T>
-constexpr auto value_names() {
-    if constexpr (std::is_same_v<T, no_values>) {
-        return std::array<std::string_view, 0>{};
-    } else {
-        static_assert(named_struct<T>, "flytecache: a typed task interface is a Hana struct "
-                                       "(BOOST_HANA_DEFINE_STRUCT) or flytecache::no_values");
-        return struct_field_names<T>();
-    }
-}
-
-} // namespace detail
-
-FLYTECACHE_NAMESPACE_END
-// ---- end flytecache/task/task_interface.hpp
-// ---- begin flytecache/task/task_metadata.hpp
-// flytecache — task_metadata: flytekit's TaskMetadata (caching, retries, timeout, deprecation) with
-// its validation rules
-// SPDX-License-Identifier: MIT
-
-
-
-FLYTECACHE_NAMESPACE_BEGIN
-
-/// A task's timeout, given as whole seconds (`.timeout = 30`, flytekit's int form) or as any
-/// `std::chrono::duration` (`.timeout = 90s`, flytekit's timedelta form). Empty means none.
-class task_timeout {
-public:
-    constexpr task_timeout() = default;
-    template <std::integral I>
-        requires(!std::same_as<I, bool>)
-    constexpr task_timeout(I seconds) : value_(std::chrono::seconds(seconds)) {} // NOLINT: implicit by design
-    template <class Rep, class Period>
-    constexpr task_timeout(std::chrono::duration<Rep, Period> d) // NOLINT: implicit by design
-        : value_(std::chrono::duration_cast<std::chrono::microseconds>(d)) {}
-
-    [[nodiscard]] constexpr bool has_value() const noexcept { return value_.has_value(); }
-    constexpr explicit operator bool() const noexcept { return has_value(); }
-    /// The timeout at flytekit's resolution (timedelta holds microseconds).
-    [[nodiscard]] constexpr std::chrono::microseconds value() const { return value_.value(); }
-    friend constexpr bool operator==(const task_timeout&, const task_timeout&) = default;
-
-private:
-    std::optional<std::chrono::microseconds> value_;
-};
-
-/// flytekit's `TaskMetadata`: what Flyte needs to know about a task besides its interface.
-///
-/// An aggregate, so designated initializers read like flytekit's keyword arguments:
-/// `task_metadata{.cache = true, .cache_version = "1", .retries = 2}`. Call `validate()` (the task
-/// factories do) to apply flytekit's rules. Thread safety: a value type.
-struct task_metadata {
-    /// Caching is on for the task.
-    bool cache = false;
-    /// Identical concurrent calls run one at a time; the others wait for the stored result.
-    bool cache_serialize = false;
-    /// The version under which results are stored; required when `cache` is on.
-    std::string cache_version{};
-    /// Inputs left out of the cache key.
-    input_names cache_ignore_input_vars{};
-    /// The task may run on pre-emptible capacity (Flyte scheduling only; locally informational).
-    std::optional<bool> interruptible{};
-    /// Non-empty: the task is deprecated and this is the warning shown to callers.
-    std::string deprecated{};
-    /// On failure, run again up to this many times.
-    int retries = 0;
-    /// Longest one execution may take.
-    task_timeout timeout{};
-    /// An existing PodTemplate in the cluster to run the task with.
-    std::optional<std::string> pod_template_name{};
-    /// The task renders a Flyte Deck.
-    bool generates_deck = false;
-    /// The task is an eager workflow.
-    bool is_eager = false;
-
-    /// Applies flytekit's `TaskMetadata.__post_init__` rules (with its messages), plus two of our
-    /// own: retries and timeout must not be negative.
-    /// @throws configuration_error naming the rule that is broken.
-    void validate() const {
-        if (cache && cache_version.empty()) {
-            throw configuration_error("Caching is enabled ``cache=True`` but ``cache_version`` is not set.");
-        }
-        if (cache_serialize && !cache) {
-            throw configuration_error(
-                "Cache serialize is enabled ``cache_serialize=True`` but ``cache`` is not enabled.");
-        }
-        if (!cache_ignore_input_vars.empty() && !cache) {
-            throw configuration_error("Cache ignore input vars are specified ``cache_ignore_input_vars=" +
-                                      python_tuple(cache_ignore_input_vars) +
-                                      "`` but ``cache`` is not enabled.");
-        }
-        if (retries < 0) {
-            throw configuration_error("flytecache: retries must not be negative (got " +
-                                      std::to_string(retries) + ")");
-        }
-        if (timeout && timeout.value() < std::chrono::microseconds::zero()) {
-            throw configuration_error("flytecache: timeout must not be negative");
-        }
-    }
-
-    /// flytekit's `TaskMetadata.retry_strategy.retries`.
-    [[nodiscard]] int retry_count() const noexcept { return retries; }
-
-    friend bool operator==(const task_metadata&, const task_metadata&) = default;
-
-private:
-    // flytekit formats the names as a Python tuple: ('a',) or ('a', 'b').
-    static std::string python_tuple(const input_names& names) {
-        std::string out = "(";
-        bool first = true;
-        for (const auto& n : names) {
-            if (!first) out += ", ";
-            first = false;
-            out += '\'';
-            out += n;
-            out += '\'';
-        }
-        if (names.size() == 1) out += ',';
-        out += ')';
-        return out;
-    }
-};
-
-FLYTECACHE_NAMESPACE_END
-// ---- end flytecache/task/task_metadata.hpp
 // ---- begin flytecache/task/task_options.hpp
 // flytecache — task_options: flytekit's @task keyword arguments, and how they and a cache
 // configuration become a task's metadata
@@ -13135,20 +13198,14 @@ inline std::vector<template_ref> find_input_refs(std::string_view arg) {
 /// or a missing or malformed output file is a task_error naming the task (and the output).
 /// Thread safety: immutable after construction; concurrent calls use separate directories.
 template <class In, class Out, container_runtime Runtime = host_runtime, class... Features>
-class container_task {
-    using features = detail::task_features<Features...>;
+class container_task
+    : public detail::struct_task<container_task<In, Out, Runtime, Features...>, In, Out, Features...> {
+    using base = detail::struct_task<container_task<In, Out, Runtime, Features...>, In, Out, Features...>;
 
 public:
-    static constexpr auto input_names = detail::value_names<In>();
-    static constexpr auto output_names = detail::value_names<Out>();
-    static constexpr bool serialized_statically = features::is_serialized;
-    static_assert(!features::has_inputs, "flytecache: a container task's inputs are the fields of In");
-    static_assert(detail::all_names_in(features::ignored_names, input_names),
-                  "flytecache: an ignored input (ignore<...>) is not an input of this task; check "
-                  "the spelling against the task's inputs");
-
-    using output_type = Out;
-    using call_type = detail::struct_call<In>;
+    using typename base::call_type;
+    using typename base::output_type;
+    using base::input_names;
 
     container_task(std::string name, image_reference image, std::vector<std::string> command,
                    container_task_options options = {}, Runtime runtime = {})
@@ -13167,11 +13224,10 @@ private:
     template <class Cache>
     container_task(Cache cache_config, std::string name, image_reference image, std::vector<std::string> command,
                    container_task_options options, Runtime runtime)
-        : name_(std::move(name)), command_(std::move(command)), opts_(std::move(options)),
+        : base(std::move(name)), command_(std::move(command)), opts_(std::move(options)),
           runtime_(std::move(runtime)) {
-        if (name_.empty()) throw configuration_error("flytecache: a task needs a non-empty name");
         if (std::holds_alternative<std::monostate>(image)) {
-            throw configuration_error("flytecache: container task '" + name_ + "' needs an image");
+            throw configuration_error("flytecache: container task '" + this->name_ + "' needs an image");
         }
         params_.container_image = std::move(image);
         params_.pod_template = opts_.pod_template;
@@ -13188,7 +13244,7 @@ private:
                             .deprecated = md.deprecated,
                             .pod_template_name = opts_.pod_template_name,
                             .generates_deck = md.generates_deck};
-        metadata_ = detail::build_metadata<features>(name_, legacy, cache_config, params_, input_names,
+        this->metadata_ = detail::build_metadata<detail::task_features<Features...>>(this->name_, legacy, cache_config, params_, input_names,
                                                      &image_version);
         if constexpr (!std::is_same_v<Cache, legacy_cache>) {
             policies_ = detail::policy_contributions(cache_config, params_);
@@ -13206,21 +13262,10 @@ public:
         return sha256_hex(std::string_view(policies::image{}.get_version(std::string_view{}, params)));
     }
 
-    [[nodiscard]] const std::string& name() const noexcept { return name_; }
-    [[nodiscard]] const std::string& version() const noexcept { return metadata_.cache_version; }
-    [[nodiscard]] const task_metadata& metadata() const noexcept { return metadata_; }
-    [[nodiscard]] std::span<const std::string> ignored_inputs() const noexcept {
-        return metadata_.cache_ignore_input_vars.names();
-    }
     [[nodiscard]] const image_reference& image() const noexcept { return params_.container_image; }
     [[nodiscard]] const std::vector<std::string>& command() const noexcept { return command_; }
     [[nodiscard]] const container_task_options& options() const noexcept { return opts_; }
     [[nodiscard]] const Runtime& runtime() const noexcept { return runtime_; }
-
-    template <class... Args>
-    [[nodiscard]] call_type prepare(Args&&... args) const {
-        return detail::prepare_struct_call<In>(std::forward<Args>(args)...);
-    }
 
     /// The run a call makes, with the host side of the data dirs at `input_dir` / `output_dir`.
     [[nodiscard]] container_run make_run(const call_type& call, const std::filesystem::path& input_dir,
@@ -13238,7 +13283,7 @@ public:
         if (!opts_.input_data_dir.empty()) run.volumes.push_back({input_dir, normalized(opts_.input_data_dir), false});
         if (!opts_.output_data_dir.empty()) run.volumes.push_back({output_dir, normalized(opts_.output_data_dir), false});
         run.environment = opts_.environment;
-        if (metadata_.timeout) run.timeout = std::chrono::duration<double>(metadata_.timeout.value());
+        if (this->metadata_.timeout) run.timeout = std::chrono::duration<double>(this->metadata_.timeout.value());
         if (opts_.local_logs) {
             run.on_output = [](std::string_view line) { std::clog << "[Local Container] " << line << '\n'; };
         }
@@ -13246,14 +13291,14 @@ public:
     }
 
     [[nodiscard]] output_type execute(call_type& call) const {
-        const std::filesystem::path root = raw_output_root() / (name_ + "-" + detail::random_suffix());
+        const std::filesystem::path root = raw_output_root() / (this->name_ + "-" + detail::random_suffix());
         const std::filesystem::path input_dir = root / "inputs";
         const std::filesystem::path output_dir = root / "outputs";
         std::error_code ec;
         std::filesystem::create_directories(input_dir, ec);
         if (!ec) std::filesystem::create_directories(output_dir, ec);
         if (ec) {
-            throw task_error("flytecache: container task '" + name_ + "' cannot create its data directory " +
+            throw task_error("flytecache: container task '" + this->name_ + "' cannot create its data directory " +
                              root.string() + ": " + ec.message());
         }
         struct cleanup {
@@ -13276,11 +13321,11 @@ public:
         const container_run run = make_run(call, input_dir, output_dir);
         const detail::process_result result = runtime_.run(run);
         if (result.timed_out) {
-            throw task_timeout_error("flytecache: container task '" + name_ + "' " + result.describe() +
+            throw task_timeout_error("flytecache: container task '" + this->name_ + "' " + result.describe() +
                                      tail_note(result));
         }
         if (result.signaled || result.exit_code != 0) {
-            throw task_error("flytecache: container task '" + name_ + "' failed: the command " +
+            throw task_error("flytecache: container task '" + this->name_ + "' failed: the command " +
                              result.describe() + tail_note(result));
         }
         output_type out = read_outputs(output_dir);
@@ -13288,26 +13333,11 @@ public:
         return out;
     }
 
-    [[nodiscard]] literal_map outputs_to_map(const output_type& out) const {
-        return detail::task_outputs<Out>::to_map(out);
-    }
-    [[nodiscard]] output_type outputs_from_map(const literal_map& m) const {
-        return detail::task_outputs<Out>::from_map(m, name_);
-    }
     void explain_version(call_explanation& e) const {
-        e.version = version();
+        e.version = this->version();
         e.explicit_version = explicit_version_;
         e.salt = salt_;
         e.policies = policies_;
-    }
-
-    template <class... Args>
-    output_type operator()(Args&&... args) const {
-        return run_with_default_executor(*this, std::forward<Args>(args)...);
-    }
-    template <class... Args>
-    auto async(Args&&... args) const {
-        return submit_with_default_executor(*this, std::forward<Args>(args)...);
     }
 
 private:
@@ -13345,7 +13375,7 @@ private:
             for (const auto& arg : *list) {
                 for (const auto& ref : detail::find_input_refs(arg)) {
                     if (!detail::names_contain(input_names, ref.name)) {
-                        throw configuration_error("flytecache: container task '" + name_ + "' refers to {{.inputs." +
+                        throw configuration_error("flytecache: container task '" + this->name_ + "' refers to {{.inputs." +
                                                   ref.name + "}}, which is not one of its inputs (" +
                                                   detail::join_names(input_names) + ")");
                     }
@@ -13409,7 +13439,7 @@ private:
                     std::filesystem::copy(v.path(), target,
                                           std::filesystem::copy_options::recursive, ec);
                     if (ec) {
-                        throw task_error("flytecache: container task '" + name_ + "' cannot copy input '" +
+                        throw task_error("flytecache: container task '" + this->name_ + "' cannot copy input '" +
                                          std::string(boost::hana::to<const char*>(boost::hana::first(pair))) +
                                          "' from " + v.uri + ": " + ec.message());
                     }
@@ -13447,7 +13477,7 @@ private:
                 std::error_code ec;
                 const bool exists = std::filesystem::exists(p, ec);
                 if (!exists) {
-                    throw task_error("flytecache: container task '" + name_ + "' did not write output '" + output +
+                    throw task_error("flytecache: container task '" + this->name_ + "' did not write output '" + output +
                                      "' (expected " + (opts_.output_data_dir.empty() ? std::string("<output_data_dir>")
                                                                                       : normalized(opts_.output_data_dir)) +
                                      "/" + output + ")");
@@ -13458,12 +13488,12 @@ private:
                     std::ifstream in(p, std::ios::binary);
                     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
                     if (!in && !in.eof()) {
-                        throw task_error("flytecache: container task '" + name_ + "' cannot read output '" + output + "'");
+                        throw task_error("flytecache: container task '" + this->name_ + "' cannot read output '" + output + "'");
                     }
                     try {
                         field = detail::container_value<T>(text);
                     } catch (const std::exception& e) {
-                        throw task_error("flytecache: output '" + output + "' of container task '" + name_ +
+                        throw task_error("flytecache: output '" + output + "' of container task '" + this->name_ +
                                          "' is malformed: " + e.what());
                     }
                 }
@@ -13472,12 +13502,10 @@ private:
         }
     }
 
-    std::string name_;
     std::vector<std::string> command_;
     container_task_options opts_;
     [[no_unique_address]] Runtime runtime_;
     version_parameters<> params_;
-    task_metadata metadata_;
     std::vector<policy_contribution> policies_;
     bool explicit_version_ = true;
     std::string salt_;
@@ -13960,58 +13988,23 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// a pod, as a pass-through node. Caching follows `options` (off by default, as in flytekit).
 /// Thread safety: immutable after construction.
 template <class In, class... Features>
-class echo_task {
-    using features = detail::task_features<Features...>;
+class echo_task : public detail::struct_task<echo_task<In, Features...>, In, In, Features...> {
+    using base = detail::struct_task<echo_task<In, Features...>, In, In, Features...>;
 
 public:
-    static constexpr auto input_names = detail::value_names<In>();
-    static constexpr bool serialized_statically = features::is_serialized;
-    static_assert(!features::has_inputs, "flytecache: an echo task's inputs are the fields of In");
-    static_assert(detail::all_names_in(features::ignored_names, input_names),
-                  "flytecache: an ignored input (ignore<...>) is not an input of this task; check "
-                  "the spelling against the task's inputs");
+    using typename base::call_type;
+    using typename base::output_type;
 
-    using output_type = In;
-    using call_type = detail::struct_call<In>;
-
-    explicit echo_task(std::string name, task_options options = {}) : name_(std::move(name)) {
-        if (name_.empty()) throw configuration_error("flytecache: a task needs a non-empty name");
-        metadata_ = detail::build_metadata<features>(name_, options, legacy_cache{}, version_parameters<>{},
-                                                     input_names);
+    explicit echo_task(std::string name, task_options options = {}) : base(std::move(name)) {
+        this->metadata_ = detail::build_metadata<detail::task_features<Features...>>(
+            this->name_, options, legacy_cache{}, version_parameters<>{}, base::input_names);
     }
 
-    [[nodiscard]] const std::string& name() const noexcept { return name_; }
-    [[nodiscard]] const std::string& version() const noexcept { return metadata_.cache_version; }
-    [[nodiscard]] const task_metadata& metadata() const noexcept { return metadata_; }
-    [[nodiscard]] std::span<const std::string> ignored_inputs() const noexcept {
-        return metadata_.cache_ignore_input_vars.names();
-    }
-
-    template <class... Args>
-    [[nodiscard]] call_type prepare(Args&&... args) const {
-        return detail::prepare_struct_call<In>(std::forward<Args>(args)...);
-    }
     [[nodiscard]] output_type execute(call_type& call) const { return call.args; }
-
-    [[nodiscard]] literal_map outputs_to_map(const output_type& out) const {
-        return detail::task_outputs<In>::to_map(out);
-    }
-    [[nodiscard]] output_type outputs_from_map(const literal_map& m) const {
-        return detail::task_outputs<In>::from_map(m, name_);
-    }
     void explain_version(call_explanation& e) const {
-        e.version = version();
+        e.version = this->version();
         e.explicit_version = true;
     }
-
-    template <class... Args>
-    output_type operator()(Args&&... args) const {
-        return run_with_default_executor(*this, std::forward<Args>(args)...);
-    }
-
-private:
-    std::string name_;
-    task_metadata metadata_;
 };
 
 FLYTECACHE_NAMESPACE_END
@@ -14316,79 +14309,41 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// (checked against In's fields) and serialized.
 /// Thread safety: immutable after construction.
 template <class In, class Out, class... Features>
-class reference_task {
-    using features = detail::task_features<Features...>;
+class reference_task : public detail::struct_task<reference_task<In, Out, Features...>, In, Out, Features...> {
+    using base = detail::struct_task<reference_task<In, Out, Features...>, In, Out, Features...>;
 
 public:
-    static constexpr auto input_names = detail::value_names<In>();
-    static constexpr auto output_names = detail::value_names<Out>();
-    static constexpr bool serialized_statically = features::is_serialized;
-    static_assert(!features::has_inputs, "flytecache: a reference task's inputs are the fields of In");
-    static_assert(detail::all_names_in(features::ignored_names, input_names),
-                  "flytecache: an ignored input (ignore<...>) is not an input of this task; check "
-                  "the spelling against the task's inputs");
-
-    using output_type = Out;
-    using call_type = detail::struct_call<In>;
+    using typename base::call_type;
+    using typename base::output_type;
 
     reference_task(std::string project, std::string domain, std::string name, std::string version,
                    ::flytecache::input_names ignored = {})
-        : project_(std::move(project)), domain_(std::move(domain)), name_(std::move(name)) {
-        if (name_.empty()) throw configuration_error("flytecache: a reference task needs a name");
+        : base(std::move(name)), project_(std::move(project)), domain_(std::move(domain)) {
         if (version.empty()) throw configuration_error("flytecache: a reference task needs a version");
-        metadata_.cache = true;
-        metadata_.cache_version = std::move(version);
-        metadata_.cache_serialize = features::is_serialized;
-        std::vector<std::string> names = ignored.names();
-        for (auto n : features::ignored_names) names.emplace_back(n);
-        metadata_.cache_ignore_input_vars = ::flytecache::input_names(std::move(names));
-        metadata_.validate();
-        detail::check_runtime_ignored(name_, metadata_.cache_ignore_input_vars, input_names);
+        this->metadata_ = detail::build_metadata<detail::task_features<Features...>>(
+            this->name_, task_options{.cache = true, .cache_version = std::move(version),
+                                      .cache_ignore_input_vars = std::move(ignored)},
+            legacy_cache{}, version_parameters<>{}, base::input_names);
     }
 
     [[nodiscard]] const std::string& project() const noexcept { return project_; }
     [[nodiscard]] const std::string& domain() const noexcept { return domain_; }
-    [[nodiscard]] const std::string& name() const noexcept { return name_; }
-    [[nodiscard]] const std::string& version() const noexcept { return metadata_.cache_version; }
-    [[nodiscard]] const task_metadata& metadata() const noexcept { return metadata_; }
-    [[nodiscard]] std::span<const std::string> ignored_inputs() const noexcept {
-        return metadata_.cache_ignore_input_vars.names();
-    }
-
-    template <class... Args>
-    [[nodiscard]] call_type prepare(Args&&... args) const {
-        return detail::prepare_struct_call<In>(std::forward<Args>(args)...);
-    }
 
     /// Reached only on a miss: there is nothing to run.
     [[noreturn]] output_type execute(call_type&) const {
-        throw task_error("flytecache: reference task '" + name_ + "' (" + project_ + "/" + domain_ +
-                         ", version " + version() +
+        throw task_error("flytecache: reference task '" + this->name_ + "' (" + project_ + "/" + domain_ +
+                         ", version " + this->version() +
                          ") has no body to run here, and the cache holds no outputs for these "
                          "inputs; run the referenced task first");
     }
-
-    [[nodiscard]] literal_map outputs_to_map(const output_type& out) const {
-        return detail::task_outputs<Out>::to_map(out);
-    }
-    [[nodiscard]] output_type outputs_from_map(const literal_map& m) const {
-        return detail::task_outputs<Out>::from_map(m, name_);
-    }
     void explain_version(call_explanation& e) const {
-        e.version = version();
+        e.version = this->version();
         e.explicit_version = true;
-    }
-
-    template <class... Args>
-    output_type operator()(Args&&... args) const {
-        return run_with_default_executor(*this, std::forward<Args>(args)...);
     }
 
 private:
     std::string project_;
     std::string domain_;
-    std::string name_;
-    task_metadata metadata_;
 };
 
 FLYTECACHE_NAMESPACE_END

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <flytecache/config.hpp>
+#include <flytecache/detail/time_text.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -159,26 +160,6 @@ inline constexpr std::int64_t days_from_civil(std::int64_t year, unsigned month,
     const std::int64_t doy = (153 * mp + 2) / 5 + day - 1;
     const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + doe - 719468;
-}
-
-struct civil_date {
-    std::int64_t year;
-    std::int64_t month;
-    std::int64_t day;
-};
-
-// The inverse of days_from_civil, on the whole int64 range the callers can produce (a
-// sys_time<microseconds> spans about +-292,000 years, beyond std::chrono::year's +-32767).
-inline constexpr civil_date civil_from_days(std::int64_t days) noexcept {
-    const std::int64_t z = days + 719468;
-    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const std::int64_t doe = z - era * 146097;
-    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const std::int64_t mp = (5 * doy + 2) / 153;
-    const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
-    const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
-    return {yoe + era * 400 + (month <= 2 ? 1 : 0), month, day};
 }
 
 inline constexpr unsigned days_in_month(unsigned year, unsigned month) noexcept {
@@ -576,7 +557,7 @@ inline std::string python_str(std::chrono::sys_time<std::chrono::microseconds> v
         micros += micros_per_day;
         --days;
     }
-    const auto date = python_text_impl::civil_from_days(days);
+    const auto date = civil_from_days(days);
     const auto u = static_cast<std::uint64_t>(micros);
     const std::uint64_t second_of_day = u / 1'000'000;
     std::string out = date.year < 0 ? "-" + padded(static_cast<std::uint64_t>(-date.year), 3)

@@ -28,15 +28,16 @@ inline std::string duration_text(std::int64_t seconds, std::int32_t nanos) {
     return (negative ? "-" : "") + std::to_string(secs) + nanos_fraction(nanos < 0 ? -nanos : nanos) + "s";
 }
 
-/// RFC 3339 in UTC with a "Z" suffix, from seconds since the Unix epoch (proleptic Gregorian).
-inline std::string rfc3339_text(std::int64_t seconds, std::int32_t nanos) {
-    std::int64_t days = seconds / 86400;
-    std::int64_t rem = seconds % 86400;
-    if (rem < 0) {
-        rem += 86400;
-        --days;
-    }
-    // Civil date from a day count: eras of 400 years (146097 days) starting on March 1st.
+struct civil_date {
+    std::int64_t year;
+    std::int64_t month;
+    std::int64_t day;
+};
+
+/// The proleptic Gregorian date of a day count since 1970-01-01, on the whole int64 range callers
+/// produce (a sys_time<microseconds> spans about ±292,000 years, beyond std::chrono::year's
+/// ±32767). Eras of 400 years (146097 days) starting on March 1st.
+inline constexpr civil_date civil_from_days(std::int64_t days) noexcept {
     const std::int64_t z = days + 719468;
     const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
     const std::int64_t doe = z - era * 146097;
@@ -45,7 +46,18 @@ inline std::string rfc3339_text(std::int64_t seconds, std::int32_t nanos) {
     const std::int64_t mp = (5 * doy + 2) / 153;
     const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
     const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
-    const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    return {yoe + era * 400 + (month <= 2 ? 1 : 0), month, day};
+}
+
+/// RFC 3339 in UTC with a "Z" suffix, from seconds since the Unix epoch (proleptic Gregorian).
+inline std::string rfc3339_text(std::int64_t seconds, std::int32_t nanos) {
+    std::int64_t days = seconds / 86400;
+    std::int64_t rem = seconds % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        --days;
+    }
+    const auto [year, month, day] = civil_from_days(days);
     auto two = [](std::int64_t v) { return (v < 10 ? "0" : "") + std::to_string(v); };
     std::string year_text = std::to_string(year);
     if (year >= 0 && year < 1000) year_text.insert(0, 4 - year_text.size(), '0');

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <flytecache/config.hpp>
+#include <flytecache/detail/struct_task.hpp>
 #include <flytecache/detail/python_text.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/hash/sha256.hpp>
@@ -214,20 +215,14 @@ inline std::vector<template_ref> find_input_refs(std::string_view arg) {
 /// or a missing or malformed output file is a task_error naming the task (and the output).
 /// Thread safety: immutable after construction; concurrent calls use separate directories.
 template <class In, class Out, container_runtime Runtime = host_runtime, class... Features>
-class container_task {
-    using features = detail::task_features<Features...>;
+class container_task
+    : public detail::struct_task<container_task<In, Out, Runtime, Features...>, In, Out, Features...> {
+    using base = detail::struct_task<container_task<In, Out, Runtime, Features...>, In, Out, Features...>;
 
 public:
-    static constexpr auto input_names = detail::value_names<In>();
-    static constexpr auto output_names = detail::value_names<Out>();
-    static constexpr bool serialized_statically = features::is_serialized;
-    static_assert(!features::has_inputs, "flytecache: a container task's inputs are the fields of In");
-    static_assert(detail::all_names_in(features::ignored_names, input_names),
-                  "flytecache: an ignored input (ignore<...>) is not an input of this task; check "
-                  "the spelling against the task's inputs");
-
-    using output_type = Out;
-    using call_type = detail::struct_call<In>;
+    using typename base::call_type;
+    using typename base::output_type;
+    using base::input_names;
 
     container_task(std::string name, image_reference image, std::vector<std::string> command,
                    container_task_options options = {}, Runtime runtime = {})
@@ -246,11 +241,10 @@ private:
     template <class Cache>
     container_task(Cache cache_config, std::string name, image_reference image, std::vector<std::string> command,
                    container_task_options options, Runtime runtime)
-        : name_(std::move(name)), command_(std::move(command)), opts_(std::move(options)),
+        : base(std::move(name)), command_(std::move(command)), opts_(std::move(options)),
           runtime_(std::move(runtime)) {
-        if (name_.empty()) throw configuration_error("flytecache: a task needs a non-empty name");
         if (std::holds_alternative<std::monostate>(image)) {
-            throw configuration_error("flytecache: container task '" + name_ + "' needs an image");
+            throw configuration_error("flytecache: container task '" + this->name_ + "' needs an image");
         }
         params_.container_image = std::move(image);
         params_.pod_template = opts_.pod_template;
@@ -267,7 +261,7 @@ private:
                             .deprecated = md.deprecated,
                             .pod_template_name = opts_.pod_template_name,
                             .generates_deck = md.generates_deck};
-        metadata_ = detail::build_metadata<features>(name_, legacy, cache_config, params_, input_names,
+        this->metadata_ = detail::build_metadata<detail::task_features<Features...>>(this->name_, legacy, cache_config, params_, input_names,
                                                      &image_version);
         if constexpr (!std::is_same_v<Cache, legacy_cache>) {
             policies_ = detail::policy_contributions(cache_config, params_);
@@ -285,21 +279,10 @@ public:
         return sha256_hex(std::string_view(policies::image{}.get_version(std::string_view{}, params)));
     }
 
-    [[nodiscard]] const std::string& name() const noexcept { return name_; }
-    [[nodiscard]] const std::string& version() const noexcept { return metadata_.cache_version; }
-    [[nodiscard]] const task_metadata& metadata() const noexcept { return metadata_; }
-    [[nodiscard]] std::span<const std::string> ignored_inputs() const noexcept {
-        return metadata_.cache_ignore_input_vars.names();
-    }
     [[nodiscard]] const image_reference& image() const noexcept { return params_.container_image; }
     [[nodiscard]] const std::vector<std::string>& command() const noexcept { return command_; }
     [[nodiscard]] const container_task_options& options() const noexcept { return opts_; }
     [[nodiscard]] const Runtime& runtime() const noexcept { return runtime_; }
-
-    template <class... Args>
-    [[nodiscard]] call_type prepare(Args&&... args) const {
-        return detail::prepare_struct_call<In>(std::forward<Args>(args)...);
-    }
 
     /// The run a call makes, with the host side of the data dirs at `input_dir` / `output_dir`.
     [[nodiscard]] container_run make_run(const call_type& call, const std::filesystem::path& input_dir,
@@ -317,7 +300,7 @@ public:
         if (!opts_.input_data_dir.empty()) run.volumes.push_back({input_dir, normalized(opts_.input_data_dir), false});
         if (!opts_.output_data_dir.empty()) run.volumes.push_back({output_dir, normalized(opts_.output_data_dir), false});
         run.environment = opts_.environment;
-        if (metadata_.timeout) run.timeout = std::chrono::duration<double>(metadata_.timeout.value());
+        if (this->metadata_.timeout) run.timeout = std::chrono::duration<double>(this->metadata_.timeout.value());
         if (opts_.local_logs) {
             run.on_output = [](std::string_view line) { std::clog << "[Local Container] " << line << '\n'; };
         }
@@ -325,14 +308,14 @@ public:
     }
 
     [[nodiscard]] output_type execute(call_type& call) const {
-        const std::filesystem::path root = raw_output_root() / (name_ + "-" + detail::random_suffix());
+        const std::filesystem::path root = raw_output_root() / (this->name_ + "-" + detail::random_suffix());
         const std::filesystem::path input_dir = root / "inputs";
         const std::filesystem::path output_dir = root / "outputs";
         std::error_code ec;
         std::filesystem::create_directories(input_dir, ec);
         if (!ec) std::filesystem::create_directories(output_dir, ec);
         if (ec) {
-            throw task_error("flytecache: container task '" + name_ + "' cannot create its data directory " +
+            throw task_error("flytecache: container task '" + this->name_ + "' cannot create its data directory " +
                              root.string() + ": " + ec.message());
         }
         struct cleanup {
@@ -355,11 +338,11 @@ public:
         const container_run run = make_run(call, input_dir, output_dir);
         const detail::process_result result = runtime_.run(run);
         if (result.timed_out) {
-            throw task_timeout_error("flytecache: container task '" + name_ + "' " + result.describe() +
+            throw task_timeout_error("flytecache: container task '" + this->name_ + "' " + result.describe() +
                                      tail_note(result));
         }
         if (result.signaled || result.exit_code != 0) {
-            throw task_error("flytecache: container task '" + name_ + "' failed: the command " +
+            throw task_error("flytecache: container task '" + this->name_ + "' failed: the command " +
                              result.describe() + tail_note(result));
         }
         output_type out = read_outputs(output_dir);
@@ -367,26 +350,11 @@ public:
         return out;
     }
 
-    [[nodiscard]] literal_map outputs_to_map(const output_type& out) const {
-        return detail::task_outputs<Out>::to_map(out);
-    }
-    [[nodiscard]] output_type outputs_from_map(const literal_map& m) const {
-        return detail::task_outputs<Out>::from_map(m, name_);
-    }
     void explain_version(call_explanation& e) const {
-        e.version = version();
+        e.version = this->version();
         e.explicit_version = explicit_version_;
         e.salt = salt_;
         e.policies = policies_;
-    }
-
-    template <class... Args>
-    output_type operator()(Args&&... args) const {
-        return run_with_default_executor(*this, std::forward<Args>(args)...);
-    }
-    template <class... Args>
-    auto async(Args&&... args) const {
-        return submit_with_default_executor(*this, std::forward<Args>(args)...);
     }
 
 private:
@@ -424,7 +392,7 @@ private:
             for (const auto& arg : *list) {
                 for (const auto& ref : detail::find_input_refs(arg)) {
                     if (!detail::names_contain(input_names, ref.name)) {
-                        throw configuration_error("flytecache: container task '" + name_ + "' refers to {{.inputs." +
+                        throw configuration_error("flytecache: container task '" + this->name_ + "' refers to {{.inputs." +
                                                   ref.name + "}}, which is not one of its inputs (" +
                                                   detail::join_names(input_names) + ")");
                     }
@@ -488,7 +456,7 @@ private:
                     std::filesystem::copy(v.path(), target,
                                           std::filesystem::copy_options::recursive, ec);
                     if (ec) {
-                        throw task_error("flytecache: container task '" + name_ + "' cannot copy input '" +
+                        throw task_error("flytecache: container task '" + this->name_ + "' cannot copy input '" +
                                          std::string(boost::hana::to<const char*>(boost::hana::first(pair))) +
                                          "' from " + v.uri + ": " + ec.message());
                     }
@@ -526,7 +494,7 @@ private:
                 std::error_code ec;
                 const bool exists = std::filesystem::exists(p, ec);
                 if (!exists) {
-                    throw task_error("flytecache: container task '" + name_ + "' did not write output '" + output +
+                    throw task_error("flytecache: container task '" + this->name_ + "' did not write output '" + output +
                                      "' (expected " + (opts_.output_data_dir.empty() ? std::string("<output_data_dir>")
                                                                                       : normalized(opts_.output_data_dir)) +
                                      "/" + output + ")");
@@ -537,12 +505,12 @@ private:
                     std::ifstream in(p, std::ios::binary);
                     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
                     if (!in && !in.eof()) {
-                        throw task_error("flytecache: container task '" + name_ + "' cannot read output '" + output + "'");
+                        throw task_error("flytecache: container task '" + this->name_ + "' cannot read output '" + output + "'");
                     }
                     try {
                         field = detail::container_value<T>(text);
                     } catch (const std::exception& e) {
-                        throw task_error("flytecache: output '" + output + "' of container task '" + name_ +
+                        throw task_error("flytecache: output '" + output + "' of container task '" + this->name_ +
                                          "' is malformed: " + e.what());
                     }
                 }
@@ -551,12 +519,10 @@ private:
         }
     }
 
-    std::string name_;
     std::vector<std::string> command_;
     container_task_options opts_;
     [[no_unique_address]] Runtime runtime_;
     version_parameters<> params_;
-    task_metadata metadata_;
     std::vector<policy_contribution> policies_;
     bool explicit_version_ = true;
     std::string salt_;

@@ -1,0 +1,78 @@
+// flytecache — what echo, reference and container tasks share: a struct interface, a name and
+// metadata, and the calls an executor makes on them
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <flytecache/config.hpp>
+#include <flytecache/error.hpp>
+#include <flytecache/literal/literal.hpp>
+#include <flytecache/task/task_interface.hpp>
+#include <flytecache/task/task_metadata.hpp>
+
+#include <span>
+#include <string>
+#include <utility>
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+/// Base of tasks whose inputs and outputs are Hana structs (or no_values). `Derived` supplies
+/// `execute` and `explain_version`; calling the task goes through the default executor, found by
+/// argument-dependent lookup so that this header does not need SQLite.
+template <class Derived, class In, class Out, class... Features>
+class struct_task {
+    using features = task_features<Features...>;
+
+public:
+    static constexpr auto input_names = value_names<In>();
+    static constexpr auto output_names = value_names<Out>();
+    static constexpr bool serialized_statically = features::is_serialized;
+    static_assert(!features::has_inputs, "flytecache: this task's inputs are the fields of its input struct");
+    static_assert(all_names_in(features::ignored_names, input_names),
+                  "flytecache: an ignored input (ignore<...>) is not an input of this task; check "
+                  "the spelling against the task's inputs");
+
+    using output_type = Out;
+    using call_type = struct_call<In>;
+
+    [[nodiscard]] const std::string& name() const noexcept { return name_; }
+    [[nodiscard]] const std::string& version() const noexcept { return metadata_.cache_version; }
+    [[nodiscard]] const task_metadata& metadata() const noexcept { return metadata_; }
+    [[nodiscard]] std::span<const std::string> ignored_inputs() const noexcept {
+        return metadata_.cache_ignore_input_vars.names();
+    }
+
+    /// The call's inputs: one `In`, or the values of its fields in order.
+    template <class... Args>
+    [[nodiscard]] call_type prepare(Args&&... args) const {
+        return prepare_struct_call<In>(std::forward<Args>(args)...);
+    }
+    [[nodiscard]] literal_map outputs_to_map(const output_type& out) const {
+        return task_outputs<Out>::to_map(out);
+    }
+    [[nodiscard]] output_type outputs_from_map(const literal_map& m) const {
+        return task_outputs<Out>::from_map(m, name_);
+    }
+
+    /// Runs through the default executor (needs <flytecache/task/default_executor.hpp>).
+    template <class... Args>
+    output_type operator()(Args&&... args) const {
+        return run_with_default_executor(static_cast<const Derived&>(*this), std::forward<Args>(args)...);
+    }
+    /// `operator()` on another thread.
+    template <class... Args>
+    auto async(Args&&... args) const {
+        return submit_with_default_executor(static_cast<const Derived&>(*this), std::forward<Args>(args)...);
+    }
+
+protected:
+    explicit struct_task(std::string name) : name_(std::move(name)) {
+        if (name_.empty()) throw configuration_error("flytecache: a task needs a non-empty name");
+    }
+
+    std::string name_;
+    task_metadata metadata_;
+};
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
