@@ -91,6 +91,22 @@ constexpr bool names_contain(const std::array<std::string_view, N>& names, std::
     return false;
 }
 
+/// The names of the first feature that satisfies Trait (an inputs<...> or ignore<...>), or none.
+template <template <class> class Trait, class... Features>
+struct first_feature_names {
+    static constexpr std::array<std::string_view, 0> value{};
+};
+template <template <class> class Trait, class First, class... Rest>
+struct first_feature_names<Trait, First, Rest...> {
+    static constexpr auto value = [] {
+        if constexpr (Trait<First>::value) {
+            return First::names;
+        } else {
+            return first_feature_names<Trait, Rest...>::value;
+        }
+    }();
+};
+
 /// Features given to a task factory as template arguments, sorted out by kind.
 template <class... Features>
 struct task_features {
@@ -106,40 +122,8 @@ struct task_features {
     static constexpr bool has_inputs = (is_inputs<Features>::value || ...);
     static constexpr bool is_serialized = (std::is_same_v<Features, serialized> || ...);
 
-    template <class T, class... Rest>
-    static constexpr auto pick_ignore() {
-        if constexpr (is_ignore<T>::value) {
-            return T::names;
-        } else if constexpr (sizeof...(Rest) == 0) {
-            return std::array<std::string_view, 0>{};
-        } else {
-            return pick_ignore<Rest...>();
-        }
-    }
-    template <class T, class... Rest>
-    static constexpr auto pick_inputs() {
-        if constexpr (is_inputs<T>::value) {
-            return T::names;
-        } else if constexpr (sizeof...(Rest) == 0) {
-            return std::array<std::string_view, 0>{};
-        } else {
-            return pick_inputs<Rest...>();
-        }
-    }
-    static constexpr auto ignored_names = [] {
-        if constexpr (sizeof...(Features) == 0) {
-            return std::array<std::string_view, 0>{};
-        } else {
-            return pick_ignore<Features...>();
-        }
-    }();
-    static constexpr auto input_names = [] {
-        if constexpr (sizeof...(Features) == 0) {
-            return std::array<std::string_view, 0>{};
-        } else {
-            return pick_inputs<Features...>();
-        }
-    }();
+    static constexpr auto ignored_names = first_feature_names<is_ignore, Features...>::value;
+    static constexpr auto input_names = first_feature_names<is_inputs, Features...>::value;
 };
 
 /// Every name in `subset` is one of `names`.
@@ -162,18 +146,8 @@ constexpr bool names_unique(const std::array<std::string_view, N>& names) {
     return true;
 }
 
-/// "o0", "o1", … as flytekit names unnamed outputs.
-inline const std::string& output_name(std::size_t i) {
-    static const std::array<std::string, 16> small = [] {
-        std::array<std::string, 16> a;
-        for (std::size_t k = 0; k < a.size(); ++k) a[k] = "o" + std::to_string(k);
-        return a;
-    }();
-    if (i < small.size()) return small[i];
-    thread_local std::string large;
-    large = "o" + std::to_string(i);
-    return large;
-}
+/// "o0", "o1", … as flytekit names unnamed outputs (short enough to need no allocation).
+inline std::string output_name(std::size_t i) { return "o" + std::to_string(i); }
 
 template <class T>
 literal value_to_literal(const T& value) {
