@@ -1,4 +1,4 @@
-// flytecache — OpenSSL EVP plumbing shared by sha256 and md5: fetched digests and pooled contexts
+// flytecache — OpenSSL EVP plumbing shared by sha256, md5 and the Redis script names (SHA-1): fetched digests and pooled contexts
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -26,6 +26,12 @@ struct sha256_tag {
 struct md5_tag {
     static constexpr const char* evp_name = "MD5";
     static constexpr std::size_t digest_size = 16;
+};
+
+// Redis names Lua scripts by the SHA-1 of their text (EVALSHA); nothing else here uses SHA-1.
+struct sha1_tag {
+    static constexpr const char* evp_name = "SHA1";
+    static constexpr std::size_t digest_size = 20;
 };
 
 /// Throws crypto_error naming the failed call, with OpenSSL's oldest queued reason, and clears

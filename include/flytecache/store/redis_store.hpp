@@ -1,0 +1,646 @@
+// flytecache — redis_store: a cache shared by many processes and machines through a Redis server, with
+// expiry, tags, statistics and the reservations behind serialize
+// SPDX-License-Identifier: MIT
+//
+// Link flytecache::redis (hiredis). Not part of the umbrella header flytecache.hpp, so that users
+// of the other stores never need hiredis.
+#pragma once
+
+#include <flytecache/config.hpp>
+#include <flytecache/detail/redis.hpp>
+#include <flytecache/error.hpp>
+#include <flytecache/store/cache_store.hpp>
+#include <flytecache/store/redis_options.hpp>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <ranges>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// A `cache_store` in a Redis server (5.0 or newer; standalone, or one primary with replicas), so
+/// that many processes on many machines share one cache and run a serialized task once.
+///
+/// Models `cache_store`, `expiring_store`, `ttl_reporting_store`, `tagged_store`,
+/// `statistics_store` and `reserving_store`. Layout, all under the hash tag `{prefix}`:
+///
+/// | key | holds |
+/// | --- | --- |
+/// | `{prefix}e:<key>` | string: a one-byte header (0, or 1 + the tag's 4-byte big-endian length + the tag) and the value; expiry is Redis's own (PX) |
+/// | `{prefix}t:<tag>` | set of the entry keys written with that tag; lives as long as its longest-lived member |
+/// | `{prefix}x` | sorted set of expiring entry keys by deadline, so `expire()` can say how many expired |
+/// | `{prefix}s` | hash: `hits`, `misses` (shared by every client) and expirations not yet reported |
+/// | `{prefix}r:<key>` | string: the owner of a reservation, with PX |
+///
+/// A plain `set` (no expiry, no tag) is a single `SET`, and `get` a single `GET`; writes with an
+/// expiry or a tag, and the other operations that touch several keys, are Lua scripts, so each is
+/// atomic on the server. `clear()` walks the namespace with SCAN and UNLINKs in batches (never
+/// FLUSHDB), so it is not atomic against concurrent writers.
+///
+/// Failures: construction connects once and throws `store_error` (within `connect_timeout`) when
+/// the server cannot be reached or refuses AUTH/SELECT. Afterwards, a lost connection is replaced
+/// and the operation repeated until `retry_timeout` has passed, then `store_error`; a server that
+/// does not answer within `command_timeout` raises `timeout_error`. Every operation is safe to
+/// repeat, so a retried write is never applied twice in a way that matters. Data durability is
+/// the server's: without persistence (RDB/AOF) a restarted server has lost every entry and
+/// reservation.
+///
+/// Thread safety: every member function may be called from any number of threads at once; each
+/// call borrows one pooled connection. After fork() the child drops the connections it inherited
+/// and opens its own. A moved-from store may only be destroyed or assigned to.
+class redis_store {
+public:
+    using options = redis_options;
+
+    /// Connects to the server described by `opts` (by default 127.0.0.1:6379, prefix
+    /// "flytecache").
+    /// @throws configuration_error when `opts` fail `validate()`; store_error when the server cannot
+    ///         be reached within the connect timeout or refuses AUTH/SELECT.
+    explicit redis_store(const redis_options& opts = {}) : s_(std::make_unique<state>(opts)) {}
+
+    /// As `redis_store(redis_options::from_url(url))`.
+    explicit redis_store(std::string_view url) : redis_store(redis_options::from_url(url)) {}
+
+    /// The options given at construction.
+    [[nodiscard]] const redis_options& settings() const noexcept { return s_->pool.options(); }
+
+    /// The server and namespace, for messages: `redis://127.0.0.1:6379/0 {flytecache}`.
+    [[nodiscard]] std::string describe() const { return settings().describe() + " " + s_->ns; }
+
+    /// The value under `key`, or empty.
+    /// @throws store_error when the key holds something redis_store did not write.
+    [[nodiscard]] std::optional<std::string> get(std::string_view key) {
+        return s_->pool.run([&](detail::redis::connection& c) {
+            detail::redis::reply_ptr reply;
+            if (s_->counting.load(std::memory_order_relaxed)) {
+                reply = c.eval(scripts().counted_get, 3, [&](detail::redis::command_writer& w) {
+                    w.arg("2");
+                    w.arg(s_->ns, "e:", key);
+                    w.arg(s_->stats_key);
+                });
+            } else {
+                reply = c.call([&](detail::redis::command_writer& w) {
+                    w.begin(2);
+                    w.arg("GET");
+                    w.arg(s_->ns, "e:", key);
+                });
+            }
+            return value_of(c.check(reply, "GET"), key);
+        });
+    }
+
+    /// `get` of many keys in one round trip (pipelined): the values in the order of `keys`.
+    /// Statistics, when on, count each key.
+    template <std::ranges::input_range Keys>
+        requires std::convertible_to<std::ranges::range_reference_t<Keys>, std::string_view>
+    [[nodiscard]] std::vector<std::optional<std::string>> get_many(const Keys& keys) {
+        std::vector<std::string_view> list;
+        for (const auto& k : keys) list.emplace_back(std::string_view(k));
+        return s_->pool.run([&](detail::redis::connection& c) {
+            detail::redis::command_writer w(c.buffer());
+            for (const std::string_view key : list) {
+                w.begin(2);
+                w.arg("GET");
+                w.arg(s_->ns, "e:", key);
+            }
+            w.complete();
+            c.flush(list.size());
+            std::vector<std::optional<std::string>> out;
+            out.reserve(list.size());
+            std::vector<detail::redis::reply_ptr> replies;
+            replies.reserve(list.size());
+            // Read every reply before interpreting any, so a bad entry leaves the connection clean.
+            for (std::size_t i = 0; i < list.size(); ++i) replies.push_back(c.receive());
+            std::int64_t hits = 0;
+            for (std::size_t i = 0; i < list.size(); ++i) {
+                out.push_back(value_of(c.check(replies[i], "GET"), list[i]));
+                hits += out.back().has_value() ? 1 : 0;
+            }
+            if (s_->counting.load(std::memory_order_relaxed)) {
+                count(c, hits, static_cast<std::int64_t>(list.size()) - hits);
+            }
+            return out;
+        });
+    }
+
+    /// `get` plus the entry's remaining time to live (empty: it never expires).
+    [[nodiscard]] std::optional<timed_value> get_with_ttl(std::string_view key) {
+        return s_->pool.run([&](detail::redis::connection& c) -> std::optional<timed_value> {
+            detail::redis::command_writer w(c.buffer());
+            w.begin(2);
+            w.arg("GET");
+            w.arg(s_->ns, "e:", key);
+            w.begin(2);
+            w.arg("PTTL");
+            w.arg(s_->ns, "e:", key);
+            w.complete();
+            c.flush(2);
+            const auto value_reply = c.receive();
+            const auto ttl_reply = c.receive();
+            std::optional<std::string> value = value_of(c.check(value_reply, "GET"), key);
+            const long long ttl_ms = c.check(ttl_reply, "PTTL").integer;
+            if (s_->counting.load(std::memory_order_relaxed)) count(c, value ? 1 : 0, value ? 0 : 1);
+            // -2: the entry expired between the two commands.
+            if (!value || ttl_ms == -2) return std::nullopt;
+            timed_value out{std::move(*value), std::nullopt};
+            if (ttl_ms >= 0) out.ttl = float_seconds(static_cast<double>(ttl_ms) / 1000.0);
+            return out;
+        });
+    }
+
+    /// Stores `value` under `key` with no expiry and no tag, replacing any previous entry.
+    void set(std::string_view key, std::string_view value) {
+        s_->pool.run([&](detail::redis::connection& c) {
+            c.check(c.call([&](detail::redis::command_writer& w) {
+                w.begin(3);
+                w.arg("SET");
+                w.arg(s_->ns, "e:", key);
+                w.arg(std::string_view("\0", 1), value);
+            }),
+                    "SET");
+        });
+    }
+
+    /// As `set(key, value)`, expiring after `opts.expire` (a time to live of 0 or less: the
+    /// previous entry is removed and nothing is written; an infinite one, or one beyond
+    /// `max_ttl`, never expires) and labelled `opts.tag` for `evict`.
+    /// @throws invalid_argument when `opts.expire` is NaN.
+    void set(std::string_view key, std::string_view value, const write_options& opts) {
+        std::optional<long long> ttl_ms;
+        if (opts.expire) {
+            ttl_ms = to_ms(*opts.expire, "entry");
+            if (*ttl_ms <= 0) {
+                (void)erase(key);
+                return;
+            }
+            if (*ttl_ms >= max_ttl_ms) ttl_ms.reset();
+        }
+        if (!ttl_ms && !opts.tag) {
+            set(key, value);
+            return;
+        }
+        std::string header(1, '\0');
+        if (opts.tag) header = tag_header(*opts.tag);
+        s_->pool.run([&](detail::redis::connection& c) {
+            const bool tagged = opts.tag.has_value();
+            c.check(c.eval(scripts().set, tagged ? 7 : 6, [&](detail::redis::command_writer& w) {
+                w.arg(tagged ? "4" : "3");
+                w.arg(s_->ns, "e:", key);
+                w.arg(s_->index_key);
+                w.arg(s_->stats_key);
+                if (tagged) w.arg(s_->ns, "t:", *opts.tag);
+                w.arg(header, value);
+                if (ttl_ms) {
+                    w.arg_integer(*ttl_ms);
+                } else {
+                    w.arg("");
+                }
+            }),
+                    "set (script)");
+        });
+    }
+
+    /// Removes `key`; `true` when there was a live entry.
+    bool erase(std::string_view key) {
+        return s_->pool.run([&](detail::redis::connection& c) {
+            const auto reply = c.eval(scripts().erase, 3, [&](detail::redis::command_writer& w) {
+                w.arg("2");
+                w.arg(s_->ns, "e:", key);
+                w.arg(s_->index_key);
+            });
+            return c.check(reply, "erase (script)").integer > 0;
+        });
+    }
+
+    /// Removes every entry of this store's namespace (and its tag sets and expiry index; not its
+    /// statistics or reservations) and returns how many entries went. Walks the namespace with
+    /// SCAN, so entries written meanwhile may or may not survive.
+    std::size_t clear() {
+        const std::size_t removed = unlink_matching(pattern("e:"));
+        (void)unlink_matching(pattern("t:"));
+        s_->pool.run([&](detail::redis::connection& c) {
+            detail::redis::command_writer w(c.buffer());
+            w.begin(2);
+            w.arg("UNLINK");
+            w.arg(s_->index_key);
+            w.begin(3);
+            w.arg("HDEL");
+            w.arg(s_->stats_key);
+            w.arg("expired");
+            w.complete();
+            c.flush(2);
+            const auto a = c.receive();
+            const auto b = c.receive();
+            c.check(a, "UNLINK");
+            c.check(b, "HDEL");
+        });
+        return removed;
+    }
+
+    /// Gives the live entry under `key` a new time to live counted from now (0 or less: it is
+    /// removed; infinite or beyond `max_ttl`: it never expires). `false` when there is no live
+    /// entry.
+    /// @throws invalid_argument when `ttl` is NaN.
+    bool touch(std::string_view key, float_seconds ttl) {
+        long long ms = to_ms(ttl, "touch");
+        if (ms >= max_ttl_ms) ms = -1;
+        return s_->pool.run([&](detail::redis::connection& c) {
+            const auto reply = c.eval(scripts().touch, 5, [&](detail::redis::command_writer& w) {
+                w.arg("2");
+                w.arg(s_->ns, "e:", key);
+                w.arg(s_->index_key);
+                if (ms < 0) {
+                    w.arg("");
+                } else {
+                    w.arg_integer(ms);
+                }
+                w.arg(s_->ns, "t:");
+            });
+            return c.check(reply, "touch (script)").integer > 0;
+        });
+    }
+
+    /// How many entries expired since the last call (or since `clear()`). Redis removes expired
+    /// entries itself; this only settles the count, from the expiry index.
+    std::size_t expire() {
+        std::size_t expired = 0;
+        for (bool first = true;; first = false) {
+            const auto [gone, seen] = s_->pool.run([&](detail::redis::connection& c) {
+                const auto reply = c.eval(scripts().expire, 5, [&](detail::redis::command_writer& w) {
+                    w.arg("2");
+                    w.arg(s_->index_key);
+                    w.arg(s_->stats_key);
+                    w.arg_integer(static_cast<long long>(batch));
+                    w.arg(first ? "1" : "0");
+                });
+                return pair_of(c.check(reply, "expire (script)"), "expire");
+            });
+            expired += static_cast<std::size_t>(gone);
+            if (static_cast<std::size_t>(seen) < batch) return expired;
+        }
+    }
+
+    /// Removes every entry written with tag `tag` (and not re-written since without it) and
+    /// returns how many went.
+    std::size_t evict(std::string_view tag) {
+        const std::string header = tag_header(tag);
+        std::size_t removed = 0;
+        for (;;) {
+            const auto [gone, left] = s_->pool.run([&](detail::redis::connection& c) {
+                const auto reply = c.eval(scripts().evict, 5, [&](detail::redis::command_writer& w) {
+                    w.arg("2");
+                    w.arg(s_->ns, "t:", tag);
+                    w.arg(s_->index_key);
+                    w.arg(header);
+                    w.arg_integer(static_cast<long long>(batch));
+                });
+                return pair_of(c.check(reply, "evict (script)"), "evict");
+            });
+            removed += static_cast<std::size_t>(gone);
+            if (left == 0) return removed;
+        }
+    }
+
+    /// The hit and miss counters as they were (shared by every client of this namespace); then
+    /// counting by this object is turned on or off and, if `reset`, the counters are zeroed.
+    /// Counting is off until turned on; when on, each `get` is a small Lua script instead of a GET.
+    store_stats stats(bool enable = true, bool reset = false) {
+        const store_stats before = s_->pool.run([&](detail::redis::connection& c) {
+            const auto reply = c.eval(scripts().stats, 3, [&](detail::redis::command_writer& w) {
+                w.arg("1");
+                w.arg(s_->stats_key);
+                w.arg(reset ? "1" : "0");
+            });
+            const auto [hits, misses] = pair_of(c.check(reply, "stats (script)"), "stats");
+            return store_stats{.hits = hits, .misses = misses};
+        });
+        s_->counting.store(enable, std::memory_order_relaxed);
+        return before;
+    }
+
+    /// `true` if `owner` now holds the reservation of `key` for `ttl` from now: it was free
+    /// (`SET NX PX`), had lapsed, or was already `owner`'s (then its expiry is renewed).
+    /// @throws invalid_argument when `ttl` is NaN, zero or negative.
+    bool try_reserve(std::string_view key, std::string_view owner, float_seconds ttl) {
+        long long ms = to_ms(ttl, "reservation");
+        if (ms <= 0) {
+            throw invalid_argument("flytecache: redis_store: a reservation's time to live must be positive, not " +
+                                   std::to_string(ttl.count()) + " s");
+        }
+        ms = std::min(ms, max_ttl_ms);
+        return s_->pool.run([&](detail::redis::connection& c) {
+            const auto reply = c.eval(scripts().reserve, 4, [&](detail::redis::command_writer& w) {
+                w.arg("1");
+                w.arg(s_->ns, "r:", key);
+                w.arg(owner);
+                w.arg_integer(ms);
+            });
+            return c.check(reply, "reserve (script)").integer == 1;
+        });
+    }
+
+    /// Gives the reservation of `key` up if `owner` holds it (compare-and-delete, one Lua script);
+    /// `true` if it did.
+    bool release(std::string_view key, std::string_view owner) {
+        return s_->pool.run([&](detail::redis::connection& c) {
+            const auto reply = c.eval(scripts().release, 3, [&](detail::redis::command_writer& w) {
+                w.arg("1");
+                w.arg(s_->ns, "r:", key);
+                w.arg(owner);
+            });
+            return c.check(reply, "release (script)").integer == 1;
+        });
+    }
+
+    /// Calls `f(redisContext*)` with a pooled connection, for commands redis_store does not offer.
+    /// The context is in blocking mode with the command timeout set; do not change its database
+    /// or leave replies unread. A connection `f` leaves in error is closed. No retry.
+    template <class F>
+    decltype(auto) with_connection(F&& f) {
+        auto conn = s_->pool.checkout();
+        try {
+            return std::forward<F>(f)(conn->native());
+        } catch (...) {
+            conn->mark_broken();
+            throw;
+        }
+    }
+
+    /// Times to live from here on (about 3000 years) count as "never expires".
+    static constexpr long long max_ttl_ms = 100'000'000'000'000LL;
+
+private:
+    static constexpr std::size_t batch = 500;
+
+    struct script_set {
+        detail::redis::script counted_get{R"lua(
+local v = redis.call('GET', KEYS[1])
+redis.call('HINCRBY', KEYS[2], v and 'hits' or 'misses', 1)
+return v
+)lua"};
+        // Shared by set and touch: a tag set lives as long as its longest-lived member, so it
+        // neither outlives its entries forever nor vanishes before one of them.
+        static constexpr std::string_view keep_tag_set = R"lua(
+local function keep_tag_set(set, ttl)
+  local left = redis.call('PTTL', set)
+  if not ttl then
+    if left >= 0 then redis.call('PERSIST', set) end
+  elseif left == -2 or (left >= 0 and left < ttl) then
+    return true
+  end
+  return false
+end
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+)lua";
+        detail::redis::script set{std::string(keep_tag_set) + R"lua(
+local ttl = tonumber(ARGV[2])
+local extend = KEYS[4] and keep_tag_set(KEYS[4], ttl)
+if ttl then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+  local now = now_ms()
+  redis.call('ZADD', KEYS[2], now + ttl, KEYS[1])
+  local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 64)
+  local gone = 0
+  for _, k in ipairs(due) do
+    if redis.call('EXISTS', k) == 0 then gone = gone + 1 end
+  end
+  if #due > 0 then redis.call('ZREM', KEYS[2], unpack(due)) end
+  if gone > 0 then redis.call('HINCRBY', KEYS[3], 'expired', gone) end
+else
+  redis.call('SET', KEYS[1], ARGV[1])
+  redis.call('ZREM', KEYS[2], KEYS[1])
+end
+if KEYS[4] then
+  redis.call('SADD', KEYS[4], KEYS[1])
+  if extend then redis.call('PEXPIRE', KEYS[4], ttl) end
+end
+return 1
+)lua"};
+        detail::redis::script erase{R"lua(
+local n = redis.call('UNLINK', KEYS[1])
+redis.call('ZREM', KEYS[2], KEYS[1])
+return n
+)lua"};
+        detail::redis::script touch{std::string(keep_tag_set) + R"lua(
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local ttl = tonumber(ARGV[1])
+if ttl and ttl <= 0 then
+  redis.call('UNLINK', KEYS[1])
+  redis.call('ZREM', KEYS[2], KEYS[1])
+  return 1
+end
+if ttl then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  redis.call('ZADD', KEYS[2], now_ms() + ttl, KEYS[1])
+else
+  redis.call('PERSIST', KEYS[1])
+  redis.call('ZREM', KEYS[2], KEYS[1])
+end
+local head = redis.call('GETRANGE', KEYS[1], 0, 4)
+if string.byte(head, 1) == 1 and #head == 5 then
+  local b1, b2, b3, b4 = string.byte(head, 2, 5)
+  local n = ((b1 * 256 + b2) * 256 + b3) * 256 + b4
+  local set = ARGV[2] .. redis.call('GETRANGE', KEYS[1], 5, 4 + n)
+  if keep_tag_set(set, ttl) then redis.call('PEXPIRE', set, ttl) end
+end
+return 1
+)lua"};
+        detail::redis::script expire{R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local gone = 0
+if ARGV[2] == '1' then
+  gone = tonumber(redis.call('HGET', KEYS[2], 'expired') or '0')
+  redis.call('HDEL', KEYS[2], 'expired')
+end
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
+for _, k in ipairs(due) do
+  if redis.call('EXISTS', k) == 0 then gone = gone + 1 end
+end
+if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
+return {gone, #due}
+)lua"};
+        detail::redis::script evict{R"lua(
+local members = redis.call('SPOP', KEYS[1], ARGV[2])
+local removed = 0
+for _, k in ipairs(members) do
+  if redis.call('GETRANGE', k, 0, #ARGV[1] - 1) == ARGV[1] then
+    removed = removed + redis.call('UNLINK', k)
+    redis.call('ZREM', KEYS[2], k)
+  end
+end
+return {removed, redis.call('SCARD', KEYS[1])}
+)lua"};
+        detail::redis::script stats{R"lua(
+local r = redis.call('HMGET', KEYS[1], 'hits', 'misses')
+if ARGV[1] == '1' then redis.call('HDEL', KEYS[1], 'hits', 'misses') end
+return {tonumber(r[1] or '0'), tonumber(r[2] or '0')}
+)lua"};
+        detail::redis::script reserve{R"lua(
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+)lua"};
+        detail::redis::script release{R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+)lua"};
+    };
+
+    static const script_set& scripts() {
+        static const script_set s;
+        return s;
+    }
+
+    static long long to_ms(float_seconds ttl, const char* what) {
+        const double seconds = ttl.count();
+        if (std::isnan(seconds)) {
+            throw invalid_argument(std::string("flytecache: redis_store: ") + what + " time to live is NaN");
+        }
+        if (!(seconds > 0)) return 0;
+        const double ms = std::ceil(seconds * 1000.0);
+        return ms >= static_cast<double>(max_ttl_ms) ? max_ttl_ms : static_cast<long long>(ms);
+    }
+
+    static std::string tag_header(std::string_view tag) {
+        if (tag.size() > 0xFFFFFFFFu) throw invalid_argument("flytecache: redis_store: tag longer than 4 GiB");
+        const auto n = static_cast<std::uint32_t>(tag.size());
+        std::string header;
+        header.reserve(5 + tag.size());
+        header += '\1';
+        for (int shift = 24; shift >= 0; shift -= 8) header += static_cast<char>((n >> shift) & 0xFFu);
+        header += tag;
+        return header;
+    }
+
+    // The value of a GET reply: strips the header written by set().
+    std::optional<std::string> value_of(const redisReply& reply, std::string_view key) const {
+        if (reply.type == REDIS_REPLY_NIL) return std::nullopt;
+        if (reply.type != REDIS_REPLY_STRING) bad_entry(key, "the reply is not a string");
+        const std::string_view blob = detail::redis::reply_text(reply);
+        if (blob.empty()) bad_entry(key, "it is empty (no header byte)");
+        const auto kind = static_cast<unsigned char>(blob[0]);
+        if (kind == 0) return std::string(blob.substr(1));
+        if (kind != 1) {
+            bad_entry(key, "its header byte is " + std::to_string(kind) + " (expected 0 or 1)");
+        }
+        if (blob.size() < 5) bad_entry(key, "its tag header is truncated");
+        std::uint32_t n = 0;
+        for (std::size_t i = 1; i < 5; ++i) n = (n << 8) | static_cast<unsigned char>(blob[i]);
+        if (blob.size() - 5 < n) bad_entry(key, "its tag is longer than the entry");
+        return std::string(blob.substr(5 + n));
+    }
+
+    [[noreturn]] void bad_entry(std::string_view key, const std::string& why) const {
+        throw store_error(s_->pool.where() + ": entry '" + std::string(key) + "' under " + s_->ns +
+                          "e: was not written by flytecache's redis_store: " + why);
+    }
+
+    static std::pair<std::int64_t, std::int64_t> pair_of(const redisReply& reply, const char* what) {
+        if (reply.type != REDIS_REPLY_ARRAY || reply.elements != 2 || reply.element[0]->type != REDIS_REPLY_INTEGER ||
+            reply.element[1]->type != REDIS_REPLY_INTEGER) {
+            throw store_error(std::string("flytecache: redis_store: unexpected reply to ") + what);
+        }
+        return {reply.element[0]->integer, reply.element[1]->integer};
+    }
+
+    void count(detail::redis::connection& c, std::int64_t hits, std::int64_t misses) {
+        detail::redis::command_writer w(c.buffer());
+        for (const auto& [field, n] : {std::pair{"hits", hits}, std::pair{"misses", misses}}) {
+            w.begin(4);
+            w.arg("HINCRBY");
+            w.arg(s_->stats_key);
+            w.arg(std::string_view(field));
+            w.arg_integer(n);
+        }
+        w.complete();
+        c.flush(2);
+        const auto a = c.receive();
+        const auto b = c.receive();
+        c.check(a, "HINCRBY");
+        c.check(b, "HINCRBY");
+    }
+
+    // A SCAN MATCH pattern for keys of this namespace starting with `kind`; glob characters of the
+    // prefix are escaped.
+    std::string pattern(std::string_view kind) const {
+        std::string out;
+        for (const char ch : s_->ns) {
+            if (ch == '*' || ch == '?' || ch == '[' || ch == ']' || ch == '\\') out += '\\';
+            out += ch;
+        }
+        out += kind;
+        out += '*';
+        return out;
+    }
+
+    std::size_t unlink_matching(const std::string& match) {
+        std::size_t removed = 0;
+        std::string cursor = "0";
+        do {
+            s_->pool.run([&](detail::redis::connection& c) {
+                const auto reply = c.call([&](detail::redis::command_writer& w) {
+                    w.begin(6);
+                    w.arg("SCAN");
+                    w.arg(cursor);
+                    w.arg("MATCH");
+                    w.arg(match);
+                    w.arg("COUNT");
+                    w.arg_integer(static_cast<long long>(batch));
+                });
+                const redisReply& r = c.check(reply, "SCAN");
+                if (r.type != REDIS_REPLY_ARRAY || r.elements != 2 || r.element[0]->type != REDIS_REPLY_STRING ||
+                    r.element[1]->type != REDIS_REPLY_ARRAY) {
+                    throw store_error(s_->pool.where() + ": unexpected reply to SCAN");
+                }
+                const redisReply& keys = *r.element[1];
+                if (keys.elements > 0) {
+                    detail::redis::command_writer w(c.buffer());
+                    w.begin(1 + keys.elements);
+                    w.arg("UNLINK");
+                    for (std::size_t i = 0; i < keys.elements; ++i) w.arg(detail::redis::reply_text(*keys.element[i]));
+                    w.complete();
+                    c.flush(1);
+                    removed += static_cast<std::size_t>(c.check(c.receive(), "UNLINK").integer);
+                }
+                cursor = std::string(detail::redis::reply_text(*r.element[0]));
+            });
+        } while (cursor != "0");
+        return removed;
+    }
+
+    // Behind a pointer so that the store can move (executors take their store by value) while
+    // the pool's mutex stays put.
+    struct state {
+        explicit state(const redis_options& opts)
+            : pool(opts), ns("{" + opts.prefix + "}"), stats_key(ns + "s"), index_key(ns + "x") {}
+        detail::redis::pool pool;
+        std::string ns;
+        std::string stats_key;
+        std::string index_key;
+        std::atomic<bool> counting{false};
+    };
+
+    std::unique_ptr<state> s_;
+};
+
+FLYTECACHE_NAMESPACE_END
