@@ -59,6 +59,7 @@ public:
     void begin(std::size_t argc) {
         complete();
         missing_ = argc;
+        ++commands_;
         out_ += '*';
         number(argc);
     }
@@ -68,6 +69,9 @@ public:
     void complete() const {
         if (missing_ != 0) throw std::logic_error("flytecache: redis command written with a wrong argument count");
     }
+
+    /// How many commands were written.
+    [[nodiscard]] std::size_t commands() const noexcept { return commands_; }
 
     template <class... Pieces>
     void arg(const Pieces&... pieces) {
@@ -97,6 +101,7 @@ private:
 
     std::string& out_;
     std::size_t missing_ = 0;
+    std::size_t commands_ = 0;
 };
 
 inline timeval to_timeval(std::chrono::milliseconds ms) noexcept {
@@ -154,29 +159,11 @@ public:
         if (ctx_ != nullptr) redisFree(ctx_);
     }
 
-    /// The write buffer for the next batch of commands (see `flush`), emptied of anything an
+    /// The write buffer for the next batch of commands (see `exchange`), emptied of anything an
     /// earlier, abandoned batch left.
     std::string& buffer() noexcept {
         out_.clear();
         return out_;
-    }
-
-    /// Sends the buffered commands, `replies` of them, and empties the buffer.
-    void flush(std::size_t replies) {
-        pending_ += replies;
-        const char* p = out_.data();
-        std::size_t left = out_.size();
-        while (left > 0) {
-            const ssize_t n = ::send(ctx_->fd, p, left, MSG_NOSIGNAL);
-            if (n >= 0) {
-                p += n;
-                left -= static_cast<std::size_t>(n);
-                continue;
-            }
-            if (errno == EINTR) continue;
-            io_failed(errno, "send");
-        }
-        out_.clear();
     }
 
     /// The next reply; a server error reply is returned, not thrown (see `check`).
@@ -201,6 +188,17 @@ public:
         return reply;
     }
 
+    /// Sends what `w` wrote and reads every reply before any is looked at, so that an error reply
+    /// leaves the connection in step.
+    std::vector<reply_ptr> exchange(const command_writer& w) {
+        w.complete();
+        flush(w.commands());
+        std::vector<reply_ptr> replies;
+        replies.reserve(w.commands());
+        for (std::size_t i = 0; i < w.commands(); ++i) replies.push_back(receive());
+        return replies;
+    }
+
     /// Throws store_error when `reply` is a server error.
     const redisReply& check(const reply_ptr& reply, std::string_view what) const {
         if (reply->type == REDIS_REPLY_ERROR) {
@@ -214,9 +212,7 @@ public:
     reply_ptr call(Write&& write) {
         command_writer w(buffer());
         write(w);
-        w.complete();
-        flush(1);
-        return receive();
+        return std::move(exchange(w).front());
     }
 
     /// Runs a Lua script by its SHA-1, loading it by its text when the server does not know it (a
@@ -230,9 +226,7 @@ public:
             w.arg(command);
             w.arg(body);
             write_rest(w);
-            w.complete();
-            flush(1);
-            return receive();
+            return std::move(exchange(w).front());
         };
         reply_ptr reply = send_as("EVALSHA", s.sha1);
         if (reply->type == REDIS_REPLY_ERROR && reply_text(*reply).starts_with("NOSCRIPT")) {
@@ -247,6 +241,24 @@ public:
     [[nodiscard]] redisContext* native() noexcept { return ctx_; }
 
 private:
+    /// Sends the buffered commands, `replies` of them, and empties the buffer.
+    void flush(std::size_t replies) {
+        pending_ += replies;
+        const char* p = out_.data();
+        std::size_t left = out_.size();
+        while (left > 0) {
+            const ssize_t n = ::send(ctx_->fd, p, left, MSG_NOSIGNAL);
+            if (n >= 0) {
+                p += n;
+                left -= static_cast<std::size_t>(n);
+                continue;
+            }
+            if (errno == EINTR) continue;
+            io_failed(errno, "send");
+        }
+        out_.clear();
+    }
+
     void handshake(const redis_options& opts, const timeval& connect_tv) {
         timeout_ms_ = opts.connect_timeout.count();
         if (redisSetTimeout(ctx_, connect_tv) != REDIS_OK) {
@@ -255,29 +267,22 @@ private:
         if (opts.unix_socket.empty()) (void)redisEnableKeepAlive(ctx_);
         // AUTH, SELECT and a PING in one round trip; the PING makes even a server needing neither
         // prove it answers within the connect timeout.
-        std::size_t commands = 0;
         command_writer w(buffer());
         if (!opts.password.empty()) {
             w.begin(opts.username.empty() ? 2 : 3);
             w.arg("AUTH");
             if (!opts.username.empty()) w.arg(opts.username);
             w.arg(opts.password);
-            ++commands;
         }
         if (opts.database != 0) {
             w.begin(2);
             w.arg("SELECT");
             w.arg_integer(opts.database);
-            ++commands;
         }
         w.begin(1);
         w.arg("PING");
-        ++commands;
-        w.complete();
-        flush(commands);
         std::string failure;
-        for (std::size_t i = 0; i < commands; ++i) {
-            const reply_ptr reply = receive();
+        for (const reply_ptr& reply : exchange(w)) {
             if (reply->type == REDIS_REPLY_ERROR && failure.empty()) failure = std::string(reply_text(*reply));
         }
         if (!failure.empty()) {

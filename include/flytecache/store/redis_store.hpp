@@ -113,14 +113,9 @@ public:
                 w.arg("GET");
                 w.arg(s_->ns, "e:", key);
             }
-            w.complete();
-            c.flush(list.size());
+            const auto replies = c.exchange(w);
             std::vector<std::optional<std::string>> out;
             out.reserve(list.size());
-            std::vector<detail::redis::reply_ptr> replies;
-            replies.reserve(list.size());
-            // Read every reply before interpreting any, so a bad entry leaves the connection clean.
-            for (std::size_t i = 0; i < list.size(); ++i) replies.push_back(c.receive());
             std::int64_t hits = 0;
             for (std::size_t i = 0; i < list.size(); ++i) {
                 out.push_back(value_of(c.check(replies[i], "GET"), list[i]));
@@ -143,12 +138,9 @@ public:
             w.begin(2);
             w.arg("PTTL");
             w.arg(s_->ns, "e:", key);
-            w.complete();
-            c.flush(2);
-            const auto value_reply = c.receive();
-            const auto ttl_reply = c.receive();
-            std::optional<std::string> value = value_of(c.check(value_reply, "GET"), key);
-            const long long ttl_ms = c.check(ttl_reply, "PTTL").integer;
+            const auto replies = c.exchange(w);
+            std::optional<std::string> value = value_of(c.check(replies[0], "GET"), key);
+            const long long ttl_ms = c.check(replies[1], "PTTL").integer;
             if (s_->counting.load(std::memory_order_relaxed)) count(c, value ? 1 : 0, value ? 0 : 1);
             // -2: the entry expired between the two commands.
             if (!value || ttl_ms == -2) return std::nullopt;
@@ -237,12 +229,7 @@ public:
             w.arg("HDEL");
             w.arg(s_->stats_key);
             w.arg("expired");
-            w.complete();
-            c.flush(2);
-            const auto a = c.receive();
-            const auto b = c.receive();
-            c.check(a, "UNLINK");
-            c.check(b, "HDEL");
+            for (const auto& reply : c.exchange(w)) c.check(reply, "clear");
         });
         return removed;
     }
@@ -572,12 +559,7 @@ return 0
             w.arg(std::string_view(field));
             w.arg_integer(n);
         }
-        w.complete();
-        c.flush(2);
-        const auto a = c.receive();
-        const auto b = c.receive();
-        c.check(a, "HINCRBY");
-        c.check(b, "HINCRBY");
+        for (const auto& reply : c.exchange(w)) c.check(reply, "HINCRBY");
     }
 
     // A SCAN MATCH pattern for keys of this namespace starting with `kind`; glob characters of the
@@ -618,9 +600,7 @@ return 0
                     w.begin(1 + keys.elements);
                     w.arg("UNLINK");
                     for (std::size_t i = 0; i < keys.elements; ++i) w.arg(detail::redis::reply_text(*keys.element[i]));
-                    w.complete();
-                    c.flush(1);
-                    removed += static_cast<std::size_t>(c.check(c.receive(), "UNLINK").integer);
+                    removed += static_cast<std::size_t>(c.check(c.exchange(w).front(), "UNLINK").integer);
                 }
                 cursor = std::string(detail::redis::reply_text(*r.element[0]));
             });
