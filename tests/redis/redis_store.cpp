@@ -8,6 +8,7 @@
 #include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -20,6 +21,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <ranges>
 #include <string>
 #include <thread>
 #include <vector>
@@ -272,7 +274,25 @@ TEST_CASE("redis_options: connection strings") {
     CHECK(error_of("redis://host?command_timeout=0ms").find("must be positive") != std::string::npos);
     CHECK(error_of("redis://host?pool_size=0").find("pool_size must be between 1 and") != std::string::npos);
     CHECK(error_of("redis://host?prefix=a%7Bb").find("contains a brace") != std::string::npos);
-    CHECK(error_of("redis://bob@host").find("user 'bob' has no password") != std::string::npos);
+    CHECK(error_of("redis://bob@host").find("a user name without a password") != std::string::npos);
+    CHECK(error_of("redis://bob@host").find("bob") == std::string::npos); // it may be a password
+    CHECK(error_of("redis://::1").find("needs brackets") != std::string::npos);
+    CHECK(error_of("redis://host:").find("empty port") != std::string::npos);
+    CHECK(error_of("redis://host?command_timeout=100000s").find("at most 86400000 ms") != std::string::npos);
+    // Passwords with unescaped '/', '?' or '@' parse, and stay out of messages when something fails.
+    const auto odd = fc::redis_options::from_url("redis://u:pa/ss?w@rd@host:6380/2");
+    CHECK(odd.password == "pa/ss?w@rd");
+    CHECK(odd.host == "host");
+    CHECK(odd.database == 2);
+    for (const char* leaky : {"redis://:pa/ss@host:x", "redis://:p%zz@host", "redis://s3cret@host", "rediss://:pw1@host"}) {
+        CAPTURE(leaky);
+        const std::string message = error_of(leaky);
+        CHECK(message.find("***@host") != std::string::npos);
+        CHECK(message.find("pa/ss") == std::string::npos);
+        CHECK(message.find("p%zz") == std::string::npos);
+        CHECK(message.find("s3cret") == std::string::npos);
+        CHECK(message.find("pw1") == std::string::npos);
+    }
     CHECK(error_of("unix://relative.sock").find("absolute socket path") != std::string::npos);
     // The password never shows in a message.
     const std::string masked = error_of("redis://u:hunter2@host:1/x");
@@ -320,7 +340,7 @@ TEST_CASE("redis_store: an unreachable or silent server fails construction withi
         ::close(listener);
         CHECK(elapsed >= 250ms);
         CHECK(elapsed < 3s);
-        CHECK(message.find("no reply within the command timeout (300 ms)") != std::string::npos);
+        CHECK(message.find("no reply within the connect timeout (300 ms)") != std::string::npos);
     }
     // A unix socket path that does not exist.
     CHECK(message_of([] { fc::redis_store s("unix:///nonexistent/redis.sock"); }).find("cannot connect") !=
@@ -455,4 +475,157 @@ TEST_CASE("redis_store: a forked child opens its own connections") {
     CHECK(s.get("child") == "c"); // and the parent's connection was not disturbed
     CHECK(s.get("parent") == "p");
     s.clear();
+}
+
+TEST_CASE("redis_store: expire() counts every expiry however often it is polled") {
+    fc::redis_store s(fixture_options("expire-poll"));
+    constexpr int entries = 200;
+    for (int i = 0; i < entries; ++i) {
+        s.set("e" + std::to_string(i), "v", fc::write_options{.expire = std::chrono::milliseconds(20 + i)});
+    }
+    std::size_t counted = 0;
+    const auto until = steady::now() + 600ms;
+    while (steady::now() < until) counted += s.expire(); // a tight loop hits deadlines to the millisecond
+    std::this_thread::sleep_for(50ms);
+    counted += s.expire();
+    CHECK(counted == entries);
+    s.clear();
+}
+
+TEST_CASE("redis_store: erasing or re-tagging an entry takes it out of its old tag set") {
+    fc::redis_store s(fixture_options("tag-sets"));
+    const std::string ns = "{" + s.settings().prefix + "}";
+    for (int i = 0; i < 50; ++i) {
+        s.set("k" + std::to_string(i), "v", fc::write_options{.tag = "a"});
+        CHECK(s.erase("k" + std::to_string(i)));
+    }
+    CHECK(raw_integer(s, {"EXISTS", ns + "t:a"}) == 0);
+    s.set("r", "v", fc::write_options{.tag = "a"});
+    s.set("r", "v", fc::write_options{.tag = "b"});
+    CHECK(raw_integer(s, {"EXISTS", ns + "t:a"}) == 0);
+    CHECK(raw_integer(s, {"SCARD", ns + "t:b"}) == 1);
+    CHECK(s.touch("r", 0s)); // a touch that removes the entry removes it from its set too
+    CHECK(raw_integer(s, {"EXISTS", ns + "t:b"}) == 0);
+    s.clear();
+}
+
+TEST_CASE("redis_store: get_many accepts ranges that make their keys on the fly") {
+    fc::redis_store s(fixture_options("many-view"));
+    s.set("key-1", "one");
+    s.set("key-3", "three");
+    const std::vector<int> ids = {1, 2, 3};
+    const auto keys = ids | std::views::transform([](int i) { return "key-" + std::to_string(i); });
+    const auto got = s.get_many(keys);
+    REQUIRE(got.size() == 3);
+    CHECK(got[0] == "one");
+    CHECK_FALSE(got[1].has_value());
+    CHECK(got[2] == "three");
+    s.clear();
+}
+
+TEST_CASE("redis_store: connections are not inherited by programs a task runs") {
+    fc::redis_store s(fixture_options("cloexec"));
+    const int flags = s.with_connection([](redisContext* c) { return ::fcntl(c->fd, F_GETFD); });
+    CHECK((flags & FD_CLOEXEC) != 0);
+}
+
+TEST_CASE("redis_store: after the server drops every connection, the retry uses a fresh one") {
+    temp_dir dir("redis-drop-all");
+    flytecache_test::own_redis_server server(dir / "server");
+    fc::redis_options o = fc::redis_options::from_url(server.url());
+    o.retry_timeout = 0ms; // one immediate retry: it must not land on another dead connection
+    fc::redis_store s(o);
+    s.set("k", "v");
+    // Four connections open and idle.
+    {
+        std::atomic<int> inside{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; ++t) {
+            threads.emplace_back([&] {
+                s.with_connection([&](redisContext*) {
+                    ++inside;
+                    while (inside.load() < 4) std::this_thread::sleep_for(1ms);
+                });
+            });
+        }
+        for (auto& th : threads) th.join();
+    }
+    fc::redis_store killer(server.url());
+    CHECK(raw_integer(killer, {"CLIENT", "KILL", "TYPE", "normal"}) >= 4);
+    CHECK(s.get("k") == "v");
+}
+
+namespace {
+
+// A fake server on loopback that answers the handshake's PING (or not) and then trickles one byte
+// of a bulk reply every 100 ms: each read sees data, so only a deadline for the whole reply ends
+// the wait.
+class trickling_server {
+public:
+    explicit trickling_server(bool answer_handshake) {
+        listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        REQUIRE(::listen(listener_, 4) == 0);
+        socklen_t len = sizeof addr;
+        REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+        port_ = ntohs(addr.sin_port);
+        thread_ = std::thread([this, answer_handshake] {
+            const int fd = ::accept(listener_, nullptr, nullptr);
+            if (fd < 0) return;
+            char buf[512];
+            (void)!::read(fd, buf, sizeof buf); // the handshake
+            const std::string first = answer_handshake ? "+PONG\r\n" : "";
+            if (!first.empty()) {
+                (void)!::write(fd, first.data(), first.size());
+                (void)!::read(fd, buf, sizeof buf); // the command
+            }
+            const std::string drip = answer_handshake ? "$100\r\n" + std::string(100, 'x') + "\r\n" : "+PONG\r\n";
+            for (const char ch : drip) {
+                if (stop_.load() || ::write(fd, &ch, 1) != 1) break;
+                std::this_thread::sleep_for(100ms);
+            }
+            ::close(fd);
+        });
+    }
+    ~trickling_server() {
+        stop_ = true;
+        ::shutdown(listener_, SHUT_RDWR);
+        thread_.join();
+        ::close(listener_);
+    }
+    [[nodiscard]] std::string url(const std::string& options) const {
+        return "redis://127.0.0.1:" + std::to_string(port_) + "?" + options;
+    }
+
+private:
+    int listener_ = -1;
+    unsigned port_ = 0;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+} // namespace
+
+TEST_CASE("redis_store: a server that trickles its reply cannot stretch the timeouts") {
+    {
+        trickling_server server(/*answer_handshake=*/true);
+        fc::redis_store s(server.url("connect_timeout=300ms&command_timeout=300ms&retry_timeout=0ms"));
+        const auto start = steady::now();
+        const std::string message = message_of([&] { (void)s.get("k"); });
+        const auto elapsed = steady::now() - start;
+        CHECK(message.find("no reply within the command timeout (300 ms)") != std::string::npos);
+        CHECK(elapsed < 1500ms);
+    }
+    {
+        trickling_server server(/*answer_handshake=*/false);
+        const auto start = steady::now();
+        const std::string message =
+            message_of([&] { fc::redis_store s(server.url("connect_timeout=300ms")); });
+        const auto elapsed = steady::now() - start;
+        CHECK(message.find("no reply within the connect timeout (300 ms)") != std::string::npos);
+        CHECK(elapsed < 1500ms);
+    }
 }

@@ -11,6 +11,8 @@
 #include <flytecache/store/redis_options.hpp>
 
 #include <hiredis/hiredis.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -127,14 +129,18 @@ struct script {
     }
 };
 
-/// One hiredis connection, used by one thread at a time. Commands are written with `send` (our
-/// own `send(2)` with MSG_NOSIGNAL, so a server that went away yields an error, not a SIGPIPE that
-/// kills the process) and replies read with hiredis's parser. Every socket operation is bounded by
-/// the command timeout (SO_SNDTIMEO/SO_RCVTIMEO, set through hiredis). After any I/O failure the
+/// One hiredis connection, used by one thread at a time. Commands are written with our own
+/// `send(2)` (MSG_NOSIGNAL: a server that went away yields an error, not a SIGPIPE that kills the
+/// process) and replies parsed by hiredis's reader. Each exchange (a batch of commands and all
+/// their replies) has one deadline, the command timeout from its start, and every wait polls for
+/// the time left, so a server that trickles bytes cannot stretch it. After any I/O failure the
 /// connection is `broken()` and must not be reused.
 class connection {
 public:
+    using clock = std::chrono::steady_clock;
+
     connection(const redis_options& opts, const std::string& where) : where_(where) {
+        const auto deadline = clock::now() + opts.connect_timeout;
         const timeval connect_tv = to_timeval(opts.connect_timeout);
         ctx_ = opts.unix_socket.empty() ? redisConnectWithTimeout(opts.host.c_str(), opts.port, connect_tv)
                                         : redisConnectUnixWithTimeout(opts.unix_socket.c_str(), connect_tv);
@@ -146,7 +152,10 @@ public:
                                   std::to_string(opts.connect_timeout.count()) + " ms)");
         }
         try {
-            handshake(opts, connect_tv);
+            // hiredis 0.14 leaves the socket inheritable: a container task's command would get an
+            // authenticated connection to the cache.
+            (void)::fcntl(ctx_->fd, F_SETFD, ::fcntl(ctx_->fd, F_GETFD) | FD_CLOEXEC);
+            handshake(opts, deadline);
         } catch (...) {
             redisFree(std::exchange(ctx_, nullptr));
             throw;
@@ -166,37 +175,10 @@ public:
         return out_;
     }
 
-    /// The next reply; a server error reply is returned, not thrown (see `check`).
-    reply_ptr receive() {
-        void* raw = nullptr;
-        if (redisGetReply(ctx_, &raw) != REDIS_OK || raw == nullptr) {
-            const int saved = errno;
-            broken_ = true;
-            if (ctx_->err == REDIS_ERR_IO && (saved == EAGAIN || saved == EWOULDBLOCK)) {
-                throw timeout_error(where_ + ": no reply within the command timeout (" +
-                                    std::to_string(timeout_ms_) + " ms)");
-            }
-            throw connection_lost(where_ + ": connection lost: " + std::string(ctx_->errstr));
-        }
-        if (pending_ > 0) --pending_;
-        reply_ptr reply(static_cast<redisReply*>(raw));
-        // A server still loading its dataset after a restart answers everything with LOADING.
-        if (reply->type == REDIS_REPLY_ERROR && reply_text(*reply).starts_with("LOADING")) {
-            broken_ = pending_ > 0;
-            throw connection_lost(where_ + ": " + std::string(reply_text(*reply)));
-        }
-        return reply;
-    }
-
     /// Sends what `w` wrote and reads every reply before any is looked at, so that an error reply
-    /// leaves the connection in step.
+    /// leaves the connection in step; all within one command timeout.
     std::vector<reply_ptr> exchange(const command_writer& w) {
-        w.complete();
-        flush(w.commands());
-        std::vector<reply_ptr> replies;
-        replies.reserve(w.commands());
-        for (std::size_t i = 0; i < w.commands(); ++i) replies.push_back(receive());
-        return replies;
+        return exchange(w, clock::now() + std::chrono::milliseconds(timeout_ms_));
     }
 
     /// Throws store_error when `reply` is a server error.
@@ -241,32 +223,81 @@ public:
     [[nodiscard]] redisContext* native() noexcept { return ctx_; }
 
 private:
-    /// Sends the buffered commands, `replies` of them, and empties the buffer.
-    void flush(std::size_t replies) {
-        pending_ += replies;
+    std::vector<reply_ptr> exchange(const command_writer& w, clock::time_point deadline) {
+        w.complete();
+        const std::size_t n = w.commands();
+        pending_ += n;
+        send_all(deadline);
+        std::vector<reply_ptr> replies;
+        replies.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) replies.push_back(receive(deadline));
+        // A server still loading its dataset after a restart answers everything with LOADING.
+        for (const auto& reply : replies) {
+            if (reply->type == REDIS_REPLY_ERROR && reply_text(*reply).starts_with("LOADING")) {
+                throw connection_lost(where_ + ": " + std::string(reply_text(*reply)));
+            }
+        }
+        return replies;
+    }
+
+    void send_all(clock::time_point deadline) {
         const char* p = out_.data();
         std::size_t left = out_.size();
         while (left > 0) {
-            const ssize_t n = ::send(ctx_->fd, p, left, MSG_NOSIGNAL);
+            const ssize_t n = ::send(ctx_->fd, p, left, MSG_NOSIGNAL | MSG_DONTWAIT);
             if (n >= 0) {
                 p += n;
                 left -= static_cast<std::size_t>(n);
-                continue;
+            } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                wait_for(POLLOUT, deadline, "send");
+            } else if (errno != EINTR) {
+                fail_io(errno, "send");
             }
-            if (errno == EINTR) continue;
-            io_failed(errno, "send");
         }
         out_.clear();
     }
 
-    void handshake(const redis_options& opts, const timeval& connect_tv) {
-        timeout_ms_ = opts.connect_timeout.count();
-        if (redisSetTimeout(ctx_, connect_tv) != REDIS_OK) {
-            throw connection_lost(where_ + ": cannot set the socket timeout: " + std::string(ctx_->errstr));
+    reply_ptr receive(clock::time_point deadline) {
+        for (;;) {
+            void* raw = nullptr;
+            if (redisGetReplyFromReader(ctx_, &raw) != REDIS_OK) {
+                broken_ = true;
+                throw connection_lost(where_ + ": connection lost: " + std::string(ctx_->errstr));
+            }
+            if (raw != nullptr) {
+                --pending_;
+                return reply_ptr(static_cast<redisReply*>(raw));
+            }
+            wait_for(POLLIN, deadline, "reply");
+            // The socket is readable, so this read does not block.
+            if (redisBufferRead(ctx_) != REDIS_OK) {
+                broken_ = true;
+                throw connection_lost(where_ + ": connection lost: " + std::string(ctx_->errstr));
+            }
         }
+    }
+
+    void wait_for(short events, clock::time_point deadline, const char* what) {
+        for (;;) {
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now()).count();
+            if (left <= 0) {
+                broken_ = true;
+                throw timeout_error(where_ + ": no " + what + " within the " + timeout_name_ + " (" +
+                                    std::to_string(timeout_ms_) + " ms)");
+            }
+            pollfd pfd{ctx_->fd, events, 0};
+            const int ready = ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left, 1'000'000'000)));
+            if (ready > 0) return;
+            if (ready < 0 && errno != EINTR) fail_io(errno, "poll");
+        }
+    }
+
+    void handshake(const redis_options& opts, clock::time_point deadline) {
+        timeout_ms_ = opts.connect_timeout.count();
+        timeout_name_ = "connect timeout";
         if (opts.unix_socket.empty()) (void)redisEnableKeepAlive(ctx_);
-        // AUTH, SELECT and a PING in one round trip; the PING makes even a server needing neither
-        // prove it answers within the connect timeout.
+        // AUTH, SELECT and a PING in one round trip, within what is left of the connect timeout;
+        // the PING makes even a server needing neither prove it answers.
         command_writer w(buffer());
         if (!opts.password.empty()) {
             w.begin(opts.username.empty() ? 2 : 3);
@@ -282,7 +313,7 @@ private:
         w.begin(1);
         w.arg("PING");
         std::string failure;
-        for (const reply_ptr& reply : exchange(w)) {
+        for (const reply_ptr& reply : exchange(w, deadline)) {
             if (reply->type == REDIS_REPLY_ERROR && failure.empty()) failure = std::string(reply_text(*reply));
         }
         if (!failure.empty()) {
@@ -290,17 +321,15 @@ private:
             throw store_error(where_ + ": the server refused the connection set-up (AUTH/SELECT): " + failure);
         }
         timeout_ms_ = opts.command_timeout.count();
+        timeout_name_ = "command timeout";
+        // Bounds the blocking hiredis calls of with_connection() users; our own I/O polls.
         if (redisSetTimeout(ctx_, to_timeval(opts.command_timeout)) != REDIS_OK) {
             throw connection_lost(where_ + ": cannot set the socket timeout: " + std::string(ctx_->errstr));
         }
     }
 
-    [[noreturn]] void io_failed(int err, const char* what) {
+    [[noreturn]] void fail_io(int err, const char* what) {
         broken_ = true;
-        if (err == EAGAIN || err == EWOULDBLOCK) {
-            throw timeout_error(where_ + ": " + what + " did not complete within the command timeout (" +
-                                std::to_string(timeout_ms_) + " ms)");
-        }
         throw connection_lost(where_ + ": connection lost: " + what + ": " + std::strerror(err));
     }
 
@@ -309,20 +338,30 @@ private:
     std::string out_;
     std::size_t pending_ = 0;
     long long timeout_ms_ = 0;
+    const char* timeout_name_ = "command timeout";
     bool broken_ = false;
 };
+
+class pool;
 
 /// Bumped in every child after fork(): a pool then drops the connections it inherited, whose
 /// sockets the parent is still using.
 inline std::atomic<unsigned> fork_generation{0};
 
-inline void watch_forks() {
-    static const bool registered = [] {
-        (void)pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1, std::memory_order_relaxed); });
-        return true;
-    }();
-    (void)registered;
+/// The live pools, so that fork() can hold every pool's mutex across the fork: a child must not
+/// inherit a mutex another thread held at that instant (nobody would release it there).
+struct pool_registry {
+    std::mutex mutex;
+    std::vector<pool*> pools;
+};
+
+// Never destroyed: the fork handlers may run during static destruction.
+inline pool_registry& registry() {
+    static pool_registry* const r = new pool_registry;
+    return *r;
 }
+
+inline void watch_forks();
 
 /// Up to `pool_size` connections shared by any number of threads. `run(f)` lends one connection
 /// to `f`; when the connection is lost, `run` reconnects and calls `f` again until `retry_timeout`
@@ -338,10 +377,17 @@ public:
         // Connect now, so an unreachable server fails construction within the connect timeout.
         idle_.push_back(std::make_unique<connection>(opts_, where_));
         created_ = 1;
+        const std::lock_guard lock(registry().mutex);
+        registry().pools.push_back(this);
     }
 
     pool(const pool&) = delete;
     pool& operator=(const pool&) = delete;
+    ~pool() {
+        const std::lock_guard lock(registry().mutex);
+        auto& pools = registry().pools;
+        pools.erase(std::remove(pools.begin(), pools.end(), this), pools.end());
+    }
 
     const std::string& where() const noexcept { return where_; }
     const redis_options& options() const noexcept { return opts_; }
@@ -415,6 +461,9 @@ public:
                 return f(*conn);
             } catch (const connection_lost& e) {
                 if (first_failure.empty()) first_failure = e.what();
+                // What killed this connection (a restart, a network cut) most likely killed the
+                // idle ones too: retry on a fresh connection, not on the next stale one.
+                drop_idle();
                 // The first retry is immediate: a connection the server closed while idle (a
                 // restart, its `timeout` setting) is the common case, and a fresh one just works.
                 if (attempt > 1) {
@@ -433,6 +482,18 @@ public:
     }
 
 private:
+    friend void watch_forks();
+
+    void drop_idle() noexcept {
+        std::vector<std::unique_ptr<connection>> dropped;
+        {
+            const std::lock_guard lock(mutex_);
+            created_ -= idle_.size();
+            dropped.swap(idle_);
+        }
+        available_.notify_all();
+    }
+
     void give_back(std::unique_ptr<connection> c, unsigned generation) noexcept {
         {
             const std::lock_guard lock(mutex_);
@@ -469,6 +530,28 @@ private:
     std::size_t created_ = 0;
     unsigned generation_ = 0;
 };
+
+// fork() holds every pool's mutex (prepare), and the child then drops what it inherited.
+inline void watch_forks() {
+    static const bool registered = [] {
+        (void)pthread_atfork(
+            [] {
+                registry().mutex.lock();
+                for (pool* p : registry().pools) p->mutex_.lock();
+            },
+            [] {
+                for (pool* p : registry().pools) p->mutex_.unlock();
+                registry().mutex.unlock();
+            },
+            [] {
+                fork_generation.fetch_add(1, std::memory_order_relaxed);
+                for (pool* p : registry().pools) p->mutex_.unlock();
+                registry().mutex.unlock();
+            });
+        return true;
+    }();
+    (void)registered;
+}
 
 }  // namespace detail::redis
 FLYTECACHE_NAMESPACE_END

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 
 FLYTECACHE_NAMESPACE_BEGIN
 
@@ -38,11 +39,12 @@ struct redis_options {
     /// such keys. Two stores share entries exactly when their prefixes are equal. Braces are not
     /// allowed inside (they delimit the prefix, which also makes it a Redis Cluster hash tag).
     std::string prefix = "flytecache";
-    /// Bound on establishing a connection: the TCP or unix connect plus the AUTH/SELECT/PING
-    /// handshake.
+    /// Bound on establishing a connection: the TCP or unix connect and the AUTH/SELECT/PING
+    /// handshake together.
     std::chrono::milliseconds connect_timeout{2000};
-    /// Bound on each socket send or receive of a command; a server that does not answer within it
-    /// raises `timeout_error`. Also how long a caller waits for a free pooled connection.
+    /// Bound on one round trip (a command or a pipelined batch sent, and all its replies read,
+    /// however slowly their bytes arrive); past it, `timeout_error`. Also how long a caller waits
+    /// for a free pooled connection.
     std::chrono::milliseconds command_timeout{5000};
     /// After a connection is lost (the server closed it, restarted or refuses connections), how long
     /// an operation keeps reconnecting and retrying before it fails with `store_error`. 0: one
@@ -53,6 +55,8 @@ struct redis_options {
 
     /// Most connections `pool_size` may ask for.
     static constexpr std::size_t max_pool_size = 1024;
+    /// Longest timeout accepted (one day); longer ones are configuration mistakes.
+    static constexpr std::chrono::milliseconds max_timeout{86'400'000};
 
     /// Parses a connection string:
     ///
@@ -73,8 +77,8 @@ struct redis_options {
     [[nodiscard]] std::string describe() const;
 
     /// @throws configuration_error when a field is out of range: port 0, a negative database, a
-    ///         timeout of zero or less, a pool size of 0 or above `max_pool_size`, a brace in the
-    ///         prefix, or a username without a password.
+    ///         timeout of zero or less (or above `max_timeout`), a pool size of 0 or above
+    ///         `max_pool_size`, a brace in the prefix, or a username without a password.
     void validate() const;
 };
 
@@ -146,14 +150,30 @@ inline std::chrono::milliseconds parse_duration(std::string_view text, std::stri
 
 inline redis_options redis_options::from_url(std::string_view url) {
     using namespace detail::redis_url;
-    // Messages show the string with its password masked.
-    std::string shown(url);
     redis_options o;
 
+    // Messages show the string with its credentials masked, from the first check on.
     const std::size_t scheme_end = url.find("://");
+    std::string_view rest = scheme_end == std::string_view::npos ? url : url.substr(scheme_end + 3);
+    const std::string_view scheme_part = url.substr(0, url.size() - rest.size());
+    std::string shown(url);
+    std::string_view credentials;
+    bool has_credentials = false;
+    // Credentials end at the last '@', so a password may hold '@', '/' or '?' unescaped (an '@'
+    // in an option value must then be written %40). A lone "secret@" may be a password, so it is
+    // masked too.
+    if (const std::size_t at = rest.rfind('@'); at != std::string_view::npos) {
+        has_credentials = true;
+        credentials = rest.substr(0, at);
+        const std::size_t colon = credentials.find(':');
+        shown = std::string(scheme_part) +
+                (colon == std::string_view::npos ? std::string("***")
+                                                 : std::string(credentials.substr(0, colon)) + ":***") +
+                std::string(rest.substr(at));
+        rest = rest.substr(at + 1);
+    }
     if (scheme_end == std::string_view::npos) fail(shown, "expected redis://… or unix://…");
     const std::string_view scheme = url.substr(0, scheme_end);
-    std::string_view rest = url.substr(scheme_end + 3);
     if (scheme == "rediss") {
         fail(shown, "TLS (rediss://) is not supported: it needs hiredis 1.0 built with OpenSSL, and Debian "
                     "12 ships hiredis 0.14; reach a TLS server through a local tunnel (stunnel, spiped) or "
@@ -163,28 +183,20 @@ inline redis_options redis_options::from_url(std::string_view url) {
         fail(shown, "unknown scheme '" + std::string(scheme) + "' (expected redis:// or unix://)");
     }
     const bool is_unix = scheme == "unix";
-
-    std::string_view query;
-    if (const std::size_t q = rest.find('?'); q != std::string_view::npos) {
-        query = rest.substr(q + 1);
-        rest = rest.substr(0, q);
-    }
-
-    // Credentials end at the last '@' before the path, so an unescaped '@' in a password still
-    // parses.
-    const std::size_t at = rest.substr(0, rest.find('/')).rfind('@');
-    if (at != std::string_view::npos) {
-        const std::string_view credentials = rest.substr(0, at);
+    if (has_credentials) {
         const std::size_t colon = credentials.find(':');
         if (colon == std::string_view::npos) {
             o.username = percent_decode(credentials, shown, "user name");
         } else {
             o.username = percent_decode(credentials.substr(0, colon), shown, "user name");
             o.password = percent_decode(credentials.substr(colon + 1), shown, "password");
-            shown = std::string(url.substr(0, scheme_end + 3)) + std::string(credentials.substr(0, colon)) +
-                    ":***" + std::string(url.substr(scheme_end + 3 + at));
         }
-        rest = rest.substr(at + 1);
+    }
+
+    std::string_view query;
+    if (const std::size_t q = rest.find('?'); q != std::string_view::npos) {
+        query = rest.substr(q + 1);
+        rest = rest.substr(0, q);
     }
 
     if (is_unix) {
@@ -207,9 +219,13 @@ inline redis_options redis_options::from_url(std::string_view url) {
                 if (after.front() != ':') fail(shown, "expected ':port' after the [IPv6] host");
                 port_text = after.substr(1);
             }
-        } else if (const std::size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
+        } else if (const std::size_t colon = authority.find(':'); colon != std::string_view::npos) {
+            if (authority.find(':', colon + 1) != std::string_view::npos) {
+                fail(shown, "an IPv6 address needs brackets, as in redis://[::1]:6379");
+            }
             o.host = std::string(authority.substr(0, colon));
             port_text = authority.substr(colon + 1);
+            if (port_text.empty()) fail(shown, "empty port after ':'");
         } else {
             o.host = std::string(authority);
         }
@@ -276,11 +292,21 @@ inline void redis_options::validate() const {
     if (connect_timeout.count() <= 0) bad("connect_timeout must be positive, not " + std::to_string(connect_timeout.count()) + " ms");
     if (command_timeout.count() <= 0) bad("command_timeout must be positive, not " + std::to_string(command_timeout.count()) + " ms");
     if (retry_timeout.count() < 0) bad("retry_timeout must not be negative");
+    for (const auto& [name, value] : {std::pair{"connect_timeout", connect_timeout},
+                                      std::pair{"command_timeout", command_timeout},
+                                      std::pair{"retry_timeout", retry_timeout}}) {
+        if (value > max_timeout) {
+            bad(std::string(name) + " must be at most " + std::to_string(max_timeout.count()) + " ms (one day)");
+        }
+    }
     if (pool_size == 0 || pool_size > max_pool_size) {
         bad("pool_size must be between 1 and " + std::to_string(max_pool_size) + ", not " + std::to_string(pool_size));
     }
     if (prefix.find_first_of("{}") != std::string::npos) bad("prefix '" + prefix + "' contains a brace");
-    if (!username.empty() && password.empty()) bad("user '" + username + "' has no password (AUTH needs one)");
+    // The name is not repeated: written without a ':', a password parses as a user name.
+    if (!username.empty() && password.empty()) {
+        bad("a user name without a password (AUTH needs one; a password alone is written :password@)");
+    }
 }
 
 FLYTECACHE_NAMESPACE_END

@@ -23,6 +23,7 @@
 #include <ranges>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -57,7 +58,8 @@ FLYTECACHE_NAMESPACE_BEGIN
 ///
 /// Thread safety: every member function may be called from any number of threads at once; each
 /// call borrows one pooled connection. After fork() the child drops the connections it inherited
-/// and opens its own. A moved-from store may only be destroyed or assigned to.
+/// and opens its own; connections are close-on-exec. A moved-from store may only be destroyed or
+/// assigned to.
 class redis_store {
 public:
     using options = redis_options;
@@ -104,8 +106,16 @@ public:
     template <std::ranges::input_range Keys>
         requires std::convertible_to<std::ranges::range_reference_t<Keys>, std::string_view>
     [[nodiscard]] std::vector<std::optional<std::string>> get_many(const Keys& keys) {
+        // A range that makes its keys on the fly (a transform view) hands out temporaries: keep
+        // copies of those, views of the others.
+        std::vector<std::string> owned;
         std::vector<std::string_view> list;
-        for (const auto& k : keys) list.emplace_back(std::string_view(k));
+        if constexpr (std::is_lvalue_reference_v<std::ranges::range_reference_t<const Keys&>>) {
+            for (const auto& k : keys) list.emplace_back(std::string_view(k));
+        } else {
+            for (auto&& k : keys) owned.emplace_back(std::string_view(k));
+            list.assign(owned.begin(), owned.end());
+        }
         return s_->pool.run([&](detail::redis::connection& c) {
             detail::redis::command_writer w(c.buffer());
             for (const std::string_view key : list) {
@@ -185,7 +195,7 @@ public:
         if (opts.tag) header = tag_header(*opts.tag);
         s_->pool.run([&](detail::redis::connection& c) {
             const bool tagged = opts.tag.has_value();
-            c.check(c.eval(scripts().set, tagged ? 7 : 6, [&](detail::redis::command_writer& w) {
+            c.check(c.eval(scripts().set, tagged ? 8 : 7, [&](detail::redis::command_writer& w) {
                 w.arg(tagged ? "4" : "3");
                 w.arg(s_->ns, "e:", key);
                 w.arg(s_->index_key);
@@ -197,6 +207,7 @@ public:
                 } else {
                     w.arg("");
                 }
+                w.arg(s_->ns, "t:");
             }),
                     "set (script)");
         });
@@ -205,10 +216,11 @@ public:
     /// Removes `key`; `true` when there was a live entry.
     bool erase(std::string_view key) {
         return s_->pool.run([&](detail::redis::connection& c) {
-            const auto reply = c.eval(scripts().erase, 3, [&](detail::redis::command_writer& w) {
+            const auto reply = c.eval(scripts().erase, 4, [&](detail::redis::command_writer& w) {
                 w.arg("2");
                 w.arg(s_->ns, "e:", key);
                 w.arg(s_->index_key);
+                w.arg(s_->ns, "t:");
             });
             return c.check(reply, "erase (script)").integer > 0;
         });
@@ -282,6 +294,9 @@ public:
     std::size_t evict(std::string_view tag) {
         const std::string header = tag_header(tag);
         std::size_t removed = 0;
+        // Bounded by the set's size after the first batch, so writers that keep adding members
+        // with this tag cannot keep evict() going forever.
+        std::optional<std::size_t> rounds_left;
         for (;;) {
             const auto [gone, left] = s_->pool.run([&](detail::redis::connection& c) {
                 const auto reply = c.eval(scripts().evict, 5, [&](detail::redis::command_writer& w) {
@@ -294,7 +309,8 @@ public:
                 return pair_of(c.check(reply, "evict (script)"), "evict");
             });
             removed += static_cast<std::size_t>(gone);
-            if (left == 0) return removed;
+            if (!rounds_left) rounds_left = static_cast<std::size_t>(left) / batch + 1;
+            if (left == 0 || (*rounds_left)-- == 0) return removed;
         }
     }
 
@@ -375,9 +391,27 @@ local v = redis.call('GET', KEYS[1])
 redis.call('HINCRBY', KEYS[2], v and 'hits' or 'misses', 1)
 return v
 )lua"};
-        // Shared by set and touch: a tag set lives as long as its longest-lived member, so it
-        // neither outlives its entries forever nor vanishes before one of them.
-        static constexpr std::string_view keep_tag_set = R"lua(
+        // Shared by the scripts below.
+        //   tag_set_of: the tag set an entry's header names (nil when untagged or absent).
+        //   keep_tag_set: whether a tag set must be given `ttl` so that it lives as long as its
+        //     longest-lived member (it neither outlives its entries forever nor vanishes first).
+        //   settle: looks at index members whose deadline has passed; counts those Redis expired,
+        //     forgets those made persistent, and re-files those still alive (touched, re-written,
+        //     or exactly at their deadline) at their real deadline, so no expiry is lost.
+        static constexpr std::string_view helpers = R"lua(
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function tag_set_of(key, tag_prefix)
+  local head = redis.call('GETRANGE', key, 0, 4)
+  if #head == 5 and string.byte(head, 1) == 1 then
+    local b1, b2, b3, b4 = string.byte(head, 2, 5)
+    local n = ((b1 * 256 + b2) * 256 + b3) * 256 + b4
+    return tag_prefix .. redis.call('GETRANGE', key, 5, 4 + n)
+  end
+  return nil
+end
 local function keep_tag_set(set, ttl)
   local left = redis.call('PTTL', set)
   if not ttl then
@@ -387,24 +421,34 @@ local function keep_tag_set(set, ttl)
   end
   return false
 end
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local function settle(index, now, limit)
+  local due = redis.call('ZRANGEBYSCORE', index, '-inf', '(' .. now, 'LIMIT', 0, limit)
+  local gone = 0
+  for _, k in ipairs(due) do
+    local left = redis.call('PTTL', k)
+    if left == -2 then
+      gone = gone + 1
+      redis.call('ZREM', index, k)
+    elseif left == -1 then
+      redis.call('ZREM', index, k)
+    else
+      redis.call('ZADD', index, now + left, k)
+    end
+  end
+  return gone, #due
 end
 )lua";
-        detail::redis::script set{std::string(keep_tag_set) + R"lua(
+        // KEYS: entry, expiry index, stats[, tag set]; ARGV: blob, ttl in ms or '', tag-set prefix.
+        detail::redis::script set{std::string(helpers) + R"lua(
 local ttl = tonumber(ARGV[2])
+local old = tag_set_of(KEYS[1], ARGV[3])
+if old and old ~= KEYS[4] then redis.call('SREM', old, KEYS[1]) end
 local extend = KEYS[4] and keep_tag_set(KEYS[4], ttl)
 if ttl then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
   local now = now_ms()
   redis.call('ZADD', KEYS[2], now + ttl, KEYS[1])
-  local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 64)
-  local gone = 0
-  for _, k in ipairs(due) do
-    if redis.call('EXISTS', k) == 0 then gone = gone + 1 end
-  end
-  if #due > 0 then redis.call('ZREM', KEYS[2], unpack(due)) end
+  local gone = settle(KEYS[2], now, 64)
   if gone > 0 then redis.call('HINCRBY', KEYS[3], 'expired', gone) end
 else
   redis.call('SET', KEYS[1], ARGV[1])
@@ -416,15 +460,21 @@ if KEYS[4] then
 end
 return 1
 )lua"};
-        detail::redis::script erase{R"lua(
+        // KEYS: entry, expiry index; ARGV: tag-set prefix.
+        detail::redis::script erase{std::string(helpers) + R"lua(
+local old = tag_set_of(KEYS[1], ARGV[1])
+if old then redis.call('SREM', old, KEYS[1]) end
 local n = redis.call('UNLINK', KEYS[1])
 redis.call('ZREM', KEYS[2], KEYS[1])
 return n
 )lua"};
-        detail::redis::script touch{std::string(keep_tag_set) + R"lua(
+        // KEYS: entry, expiry index; ARGV: ttl in ms or '' (never expires), tag-set prefix.
+        detail::redis::script touch{std::string(helpers) + R"lua(
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local ttl = tonumber(ARGV[1])
+local set = tag_set_of(KEYS[1], ARGV[2])
 if ttl and ttl <= 0 then
+  if set then redis.call('SREM', set, KEYS[1]) end
   redis.call('UNLINK', KEYS[1])
   redis.call('ZREM', KEYS[2], KEYS[1])
   return 1
@@ -436,30 +486,20 @@ else
   redis.call('PERSIST', KEYS[1])
   redis.call('ZREM', KEYS[2], KEYS[1])
 end
-local head = redis.call('GETRANGE', KEYS[1], 0, 4)
-if string.byte(head, 1) == 1 and #head == 5 then
-  local b1, b2, b3, b4 = string.byte(head, 2, 5)
-  local n = ((b1 * 256 + b2) * 256 + b3) * 256 + b4
-  local set = ARGV[2] .. redis.call('GETRANGE', KEYS[1], 5, 4 + n)
-  if keep_tag_set(set, ttl) then redis.call('PEXPIRE', set, ttl) end
-end
+if set and keep_tag_set(set, ttl) then redis.call('PEXPIRE', set, ttl) end
 return 1
 )lua"};
-        detail::redis::script expire{R"lua(
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        // KEYS: expiry index, stats; ARGV: batch size, '1' on the first batch of a call.
+        detail::redis::script expire{std::string(helpers) + R"lua(
 local gone = 0
 if ARGV[2] == '1' then
   gone = tonumber(redis.call('HGET', KEYS[2], 'expired') or '0')
   redis.call('HDEL', KEYS[2], 'expired')
 end
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
-for _, k in ipairs(due) do
-  if redis.call('EXISTS', k) == 0 then gone = gone + 1 end
-end
-if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
-return {gone, #due}
+local settled, seen = settle(KEYS[1], now_ms(), tonumber(ARGV[1]))
+return {gone + settled, seen}
 )lua"};
+        // KEYS: tag set, expiry index; ARGV: the tag's header, batch size.
         detail::redis::script evict{R"lua(
 local members = redis.call('SPOP', KEYS[1], ARGV[2])
 local removed = 0
