@@ -55,6 +55,19 @@ long long raw_integer(fc::redis_store& s, const std::vector<std::string>& args) 
 
 void raw_command(fc::redis_store& s, const std::vector<std::string>& args) { (void)raw_integer(s, args); }
 
+// A TCP socket bound to a free loopback port, listening when `backlog` > 0; returns its port.
+unsigned bind_loopback(int& fd, int backlog) {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    if (backlog > 0) REQUIRE(::listen(fd, backlog) == 0);
+    socklen_t len = sizeof addr;
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    return ntohs(addr.sin_port);
+}
+
 std::string message_of(const std::function<void()>& f) {
     try {
         f();
@@ -304,14 +317,8 @@ TEST_CASE("redis_options: connection strings") {
 TEST_CASE("redis_store: an unreachable or silent server fails construction within the connect timeout") {
     // A loopback port nobody listens on: refused at once.
     {
-        const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-        socklen_t len = sizeof addr;
-        REQUIRE(::getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-        const unsigned port = ntohs(addr.sin_port);
+        int probe = -1;
+        const unsigned port = bind_loopback(probe, 0);
         ::close(probe);
         const auto start = steady::now();
         const std::string message = message_of([&] {
@@ -324,17 +331,11 @@ TEST_CASE("redis_store: an unreachable or silent server fails construction withi
     }
     // A listener that accepts (in the kernel) and never answers: the handshake times out.
     {
-        const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-        REQUIRE(::listen(listener, 8) == 0);
-        socklen_t len = sizeof addr;
-        REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+        int listener = -1;
+        const unsigned port = bind_loopback(listener, 8);
         const auto start = steady::now();
         const std::string message = message_of([&] {
-            fc::redis_store s("redis://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "?connect_timeout=300ms");
+            fc::redis_store s("redis://127.0.0.1:" + std::to_string(port) + "?connect_timeout=300ms");
         });
         const auto elapsed = steady::now() - start;
         ::close(listener);
@@ -563,15 +564,7 @@ namespace {
 class trickling_server {
 public:
     explicit trickling_server(bool answer_handshake) {
-        listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-        REQUIRE(::listen(listener_, 4) == 0);
-        socklen_t len = sizeof addr;
-        REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-        port_ = ntohs(addr.sin_port);
+        port_ = bind_loopback(listener_, 4);
         thread_ = std::thread([this, answer_handshake] {
             const int fd = ::accept(listener_, nullptr, nullptr);
             if (fd < 0) return;

@@ -469,7 +469,6 @@ public:
                 if (attempt > 1) {
                     const auto now = clock::now();
                     if (now + pause > deadline) {
-                        if (attempt == 2 && opts_.retry_timeout.count() == 0) throw connection_lost(e.what());
                         throw connection_lost(first_failure + "; retried " + std::to_string(attempt - 1) +
                                               " time(s) over " + std::to_string(opts_.retry_timeout.count()) +
                                               " ms (retry_timeout), last: " + e.what());
