@@ -69,3 +69,4 @@
 #include <flytecache/task/task_interface.hpp>
 #include <flytecache/task/task_metadata.hpp>
 #include <flytecache/task/task_options.hpp>
+#include <flytecache/task/task_template_export.hpp>

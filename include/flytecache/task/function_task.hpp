@@ -99,6 +99,9 @@ class function_task {
 public:
     /// The task's input names, in parameter (or field) order.
     static constexpr auto input_names = compute_input_names();
+    /// The inputs are the fields of the task's one Hana struct parameter (no inputs<...> given),
+    /// so `args_tuple` holds that struct rather than one value per input.
+    static constexpr bool inputs_from_struct = struct_inputs;
     static constexpr bool serialized_statically = features::is_serialized;
 
     static_assert(features::has_inputs || struct_inputs || arity == 0,
@@ -115,6 +118,7 @@ public:
     using raw_result = typename signature::result_type;
     using output_type = std::conditional_t<std::is_void_v<raw_result>, no_values, std::remove_cvref_t<raw_result>>;
     using args_tuple = std::conditional_t<struct_inputs, std::tuple<first_param>,
+                                          // NOLINTNEXTLINE(performance-unnecessary-value-param): unevaluated; the decayed types are the point
                                           decltype(std::apply([](auto... p) {
                                               return std::tuple<detail::param_value_t<decltype(p)>...>{};
                                           }, std::declval<params_tuple>()))>;
