@@ -1,0 +1,57 @@
+# flytecache — pkg-config files for users without CMake: flytecache.pc (core) and one per component
+# SPDX-License-Identifier: MIT
+#
+# Included from the install rules of the top-level CMakeLists.txt. The files go to
+# ${CMAKE_INSTALL_DATADIR}/pkgconfig because a header-only package has nothing arch-specific (the
+# same reason the CMake package lives in share/cmake). Their names must match the recipes'
+# pkg_config_name properties; tests/package/check_recipes.py checks that.
+#
+# What the files cannot express:
+# - Boost ships no .pc file: Hana's headers must already be on the compiler's search path (Debian:
+#   /usr/include) or be added by the user with -I.
+# - C++20 is a language mode, not a flag pkg-config should force on a build: consumers pass
+#   -std=c++20 (or newer) themselves.
+
+# prefix is derived from the .pc file's own location, so a moved install keeps working (as the CMake
+# package does); only an absolute CMAKE_INSTALL_DATADIR forces an absolute prefix.
+set(_flytecache_pc_dir "${CMAKE_INSTALL_DATADIR}/pkgconfig")
+if(IS_ABSOLUTE "${_flytecache_pc_dir}")
+    set(_flytecache_pc_prefix "${CMAKE_INSTALL_PREFIX}")
+else()
+    string(REGEX REPLACE "[^/]+" ".." _flytecache_pc_up "${_flytecache_pc_dir}")
+    set(_flytecache_pc_prefix "\${pcfiledir}/${_flytecache_pc_up}")
+endif()
+if(IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}")
+    set(_flytecache_pc_includedir "${CMAKE_INSTALL_INCLUDEDIR}")
+else()
+    set(_flytecache_pc_includedir "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
+endif()
+
+# flytecache_write_pc(<name> <description> <requires>): writes <name>.pc and installs it.
+function(flytecache_write_pc name description requires)
+    set(_file "${PROJECT_BINARY_DIR}/pkgconfig/${name}.pc")
+    file(CONFIGURE OUTPUT "${_file}" @ONLY NEWLINE_STYLE UNIX CONTENT [=[
+prefix=@_flytecache_pc_prefix@
+includedir=@_flytecache_pc_includedir@
+
+Name: @name@
+Description: @description@
+Version: @PROJECT_VERSION@
+Requires: @requires@
+Cflags: -I${includedir}
+]=])
+    install(FILES "${_file}" DESTINATION "${_flytecache_pc_dir}")
+endfunction()
+
+# The minimum versions repeat the find_package() calls of CMakeLists.txt.
+flytecache_write_pc(flytecache "${PROJECT_DESCRIPTION}" "fmt, libcrypto >= 3")
+if(FLYTECACHE_WITH_SQLITE)
+    flytecache_write_pc(flytecache-sqlite "flytecache's SQLite (diskcache-compatible) store"
+        "flytecache = ${PROJECT_VERSION}, sqlite3 >= 3.24")
+endif()
+if(FLYTECACHE_WITH_REDIS)
+    # hiredis.pc of hiredis < 1.0 (Debian 12's 0.14) puts include/hiredis on the path, not include:
+    # <hiredis/hiredis.h> then resolves only through a system include directory.
+    flytecache_write_pc(flytecache-redis "flytecache's Redis store"
+        "flytecache = ${PROJECT_VERSION}, hiredis")
+endif()
