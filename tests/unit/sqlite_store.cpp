@@ -19,6 +19,7 @@
 #include <variant>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -810,4 +811,131 @@ TEST_CASE("sqlite_store reads file-backed text with Python's universal newlines"
     fc::sqlite_store store(fc::sqlite_store::options{.directory = dir.path(), .min_file_size = 4});
     store.set("t", fc::text_view{"a\r\nb\rc\n"});
     CHECK(store.get_entry("t")->value.as_text() == "a\nb\nc\n");
+}
+
+TEST_CASE("sqlite_store for_each_entry lists every row with its bookkeeping, expired ones too") {
+    temp_dir dir("entries");
+    fc::sqlite_store store(dir.path());
+    const double before = fc::detail::unix_now();
+    store.set("small", "abc", {.tag = "run-1"});
+    store.set("large", std::string(40000, 'L'), {.expire = std::chrono::hours(1)});
+    store.set("text", fc::text_view{"h\xc3\xa9"});
+    store.set(7, std::int64_t{12345});
+    store.set("gone", "x", {.expire = std::chrono::milliseconds(1)});
+    std::this_thread::sleep_for(5ms);
+
+    std::vector<fc::stored_entry_info> seen;
+    store.for_each_entry([&](const fc::stored_entry_info& e) { seen.push_back(e); });
+    REQUIRE(seen.size() == 5);
+    CHECK(seen[0].key.as_text() == "small"); // insertion order
+    CHECK(seen[0].value_size == 3);
+    CHECK(seen[0].tag == "run-1");
+    CHECK_FALSE(seen[0].filename);
+    CHECK(seen[0].mode == fc::value_mode::raw);
+    CHECK(seen[0].store_time >= before - 1);
+    CHECK_FALSE(seen[0].expired(fc::detail::unix_now()));
+    CHECK(seen[1].value_size == 40000);
+    CHECK(seen[1].mode == fc::value_mode::binary);
+    REQUIRE(seen[1].filename);
+    CHECK(is_value_file_name(*seen[1].filename));
+    REQUIRE(seen[1].expire_time);
+    CHECK(*seen[1].expire_time > fc::detail::unix_now() + 3000);
+    CHECK(seen[2].value_size == 3); // UTF-8 bytes, not code points
+    CHECK(seen[3].key.as_integer() == 7);
+    CHECK(seen[3].value_size == 5); // a number counts the length of its text
+    CHECK(seen[4].key.as_text() == "gone");
+    CHECK(seen[4].expired(fc::detail::unix_now()));
+    CHECK_FALSE(store.get("gone")); // lookups hide it, the listing does not
+
+    // More rows than one batch, and none twice. (The first of these writes culls "gone".)
+    for (int i = 0; i < 250; ++i) {
+        store.set("k" + std::to_string(i), "v");
+    }
+    std::size_t n = 0;
+    std::set<std::string> keys;
+    store.for_each_entry([&](const fc::stored_entry_info& e) {
+        ++n;
+        if (e.key.type() == fc::db_key::kind::text) {
+            keys.insert(e.key.as_text());
+        }
+    });
+    CHECK(n == 254);
+    CHECK(keys.size() == 253);
+}
+
+TEST_CASE("sqlite_store inspect reads a row as stored, expired or not, without counting it") {
+    temp_dir dir("inspect");
+    fc::sqlite_store store(dir.path());
+    (void)store.stats(true);
+    store.set("small", "abc", {.tag = "t"});
+    store.set("large", std::string(40000, 'L'));
+    // Last: every write culls expired entries.
+    store.set("gone", "x", {.expire = std::chrono::milliseconds(1)});
+    std::this_thread::sleep_for(5ms);
+
+    auto small = store.inspect(fc::db_key::text("small"));
+    REQUIRE(small);
+    REQUIRE(small->value);
+    CHECK(small->value->as_bytes() == "abc");
+    CHECK(small->info.tag == "t");
+    CHECK(small->info.value_size == 3);
+
+    auto large = store.inspect(fc::db_key::text("large"));
+    REQUIRE(large);
+    REQUIRE(large->value);
+    CHECK(large->value->in_file());
+    CHECK(large->value->as_bytes().size() == 40000);
+
+    auto gone = store.inspect(fc::db_key::text("gone"));
+    REQUIRE(gone);
+    CHECK(gone->info.expired(fc::detail::unix_now()));
+    CHECK(gone->value->as_bytes() == "x");
+
+    CHECK_FALSE(store.inspect(fc::db_key::text("missing")));
+    CHECK_FALSE(store.inspect(fc::db_key::blob("small"))); // a bytes key is another key
+    CHECK(store.stats(false) == fc::store_stats{0, 0});   // no lookups were counted
+
+    // A missing value file: the row is there, its value is not.
+    std::filesystem::remove(dir.path() / *large->info.filename);
+    auto orphan = store.inspect(fc::db_key::text("large"));
+    REQUIRE(orphan);
+    CHECK_FALSE(orphan->value);
+
+    // A damaged row names the database.
+    exec(dir.path(), "UPDATE Cache SET mode = 9 WHERE key = 'small'");
+    CHECK_THROWS_WITH_AS((void)store.inspect(fc::db_key::text("small")),
+                         doctest::Contains("cache.db"), fc::store_error);
+    std::size_t rows_seen = 0;
+    store.for_each_entry([&](const fc::stored_entry_info&) { ++rows_seen; }); // still listed
+    CHECK(rows_seen == 3);
+}
+
+TEST_CASE("sqlite_store purge removes a row even when it has expired, with its file") {
+    temp_dir dir("purge");
+    fc::sqlite_store store(dir.path());
+    store.set("live", "v");
+    // Last: every write culls expired entries.
+    store.set("gone", std::string(40000, 'g'), {.expire = std::chrono::milliseconds(1)});
+    std::this_thread::sleep_for(5ms);
+    CHECK_FALSE(store.erase("gone")); // diskcache's delete leaves expired rows alone
+    CHECK(count_val_files(dir.path()) == 1);
+    CHECK(store.purge(fc::db_key::text("gone")));
+    CHECK_FALSE(store.purge(fc::db_key::text("gone")));
+    CHECK(count_val_files(dir.path()) == 0);
+    CHECK(store.purge(fc::db_key::text("live")));
+    CHECK(store.size() == 0);
+    CHECK(store.check().clean());
+}
+
+TEST_CASE("sqlite_store clear reports its progress batch by batch") {
+    temp_dir dir("clear-progress");
+    fc::sqlite_store store(dir.path());
+    for (int i = 0; i < 250; ++i) {
+        store.set("k" + std::to_string(i), "v");
+    }
+    std::vector<std::size_t> progress;
+    CHECK(store.clear([&](std::size_t removed) { progress.push_back(removed); }) == 250);
+    CHECK(progress == std::vector<std::size_t>{100, 200, 250});
+    CHECK(store.size() == 0);
+    CHECK(store.clear() == 0);
 }

@@ -20,6 +20,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -79,6 +80,37 @@ struct check_report {
     [[nodiscard]] bool clean() const noexcept { return findings.empty(); }
 };
 
+/// One row of the Cache table as it is stored, expired or not: the key, diskcache's bookkeeping
+/// and where the value lives, without the value itself (`sqlite_store::for_each_entry`). What a
+/// tool listing or checking a cache needs; lookups (`get`, `get_entry`) hide expired rows.
+struct stored_entry_info {
+    db_key key;
+    double store_time = 0;  ///< when it was written, seconds since the Unix epoch
+    double access_time = 0; ///< diskcache updates it only under least-recently-used eviction
+    std::int64_t access_count = 0;
+    std::optional<double> expire_time; ///< seconds since the Unix epoch; empty: never expires
+    std::optional<std::string> tag;    ///< rendered as `cache_entry::tag` is
+    /// The row's storage mode as written; a value outside the enumeration means a damaged row.
+    value_mode mode = value_mode::none;
+    /// Bytes of the value: the size recorded for a `.val` file, the length of an inline value
+    /// (diskcache records 0 for those; a number counts the length of its text).
+    std::uint64_t value_size = 0;
+    /// The `.val` file, relative to the cache directory; empty for inline values.
+    std::optional<std::string> filename;
+
+    /// Whether lookups at time `now` (seconds since the Unix epoch) no longer see the entry.
+    [[nodiscard]] bool expired(double now) const noexcept {
+        return expire_time.has_value() && *expire_time <= now;
+    }
+};
+
+/// A row with its value, as `sqlite_store::inspect` reads it.
+struct stored_entry {
+    stored_entry_info info;
+    /// The value in the form it was stored; empty when its `.val` file is missing.
+    std::optional<stored_value> value;
+};
+
 namespace detail {
 
 /// diskcache's defaults (its DEFAULT_SETTINGS); the names are the Settings table's keys.
@@ -132,7 +164,7 @@ struct store_registry {
     std::vector<std::pair<void*, void (*)(void*)>> stores; // (state, close its idle connections)
 };
 inline store_registry& stores_alive() {
-    static store_registry* r = new store_registry; // never destroyed: atfork handlers outlive statics
+    static auto* r = new store_registry; // never destroyed: atfork handlers outlive statics
     return *r;
 }
 
@@ -291,10 +323,17 @@ public:
 
     /// Removes every entry, in batches of 100 so other writers get turns; returns how many.
     std::size_t clear() {
+        return clear([](std::size_t) {});
+    }
+    /// As `clear()`, calling `on_batch(removed_so_far)` after each committed batch (to show
+    /// progress on a large cache). Entries written meanwhile by others may be removed too.
+    template <class F>
+        requires std::invocable<F&, std::size_t>
+    std::size_t clear(F&& on_batch) {
         return select_delete(stmt::clear_batch,
                              "SELECT rowid, filename FROM Cache WHERE rowid > ? ORDER BY rowid "
                              "LIMIT 100",
-                             [](detail::sqlite::statement&) {}, 0);
+                             [](detail::sqlite::statement&) {}, 0, false, on_batch);
     }
 
     // --- the rest of diskcache's API -------------------------------------------------------------
@@ -580,6 +619,80 @@ public:
         }
     }
 
+    /// Calls `f(const stored_entry_info&)` for every row, expired ones included, in insertion
+    /// (rowid) order, reading 100 rows per query so the database is never locked for long. Rows
+    /// written or removed meanwhile may or may not be seen. Values are not read, and nothing
+    /// counts as an access (no statistics, no access times).
+    template <class F>
+        requires std::invocable<F&, const stored_entry_info&>
+    void for_each_entry(F&& f) {
+        std::int64_t after = std::numeric_limits<std::int64_t>::min();
+        for (;;) {
+            std::vector<stored_entry_info> batch;
+            with_connection([&](sqlite_connection& c) {
+                auto q = use(c, stmt::entries_batch,
+                             "SELECT rowid, key, raw, store_time, access_time, access_count, "
+                             "expire_time, tag, mode, filename, size, length(CAST(value AS BLOB)) "
+                             "FROM Cache WHERE rowid > ? ORDER BY rowid LIMIT 100");
+                q->bind(1, after);
+                while (q->step()) {
+                    after = q->column_int(0);
+                    batch.push_back(column_entry_info(*q, 1));
+                }
+                return 0;
+            });
+            if (batch.empty()) {
+                return;
+            }
+            for (const auto& info : batch) {
+                f(info);
+            }
+        }
+    }
+
+    /// The row of `key` with its value, whether or not it has expired (an expired row stays on
+    /// disk until `expire`, `cull` or a write removes it); empty when there is none. Reading it
+    /// counts as no access. Pickled keys (from `for_each_entry`) can be looked up here too.
+    /// @throws store_error when the row is damaged (a storage mode or value diskcache never
+    ///         writes), naming the database.
+    [[nodiscard]] std::optional<stored_entry> inspect(const db_key& key) {
+        return with_connection([&](sqlite_connection& c) -> std::optional<stored_entry> {
+            auto q = use(c, stmt::inspect_row,
+                         "SELECT key, raw, store_time, access_time, access_count, expire_time, "
+                         "tag, mode, filename, size, length(CAST(value AS BLOB)), expire_time, "
+                         "tag, mode, filename, value FROM Cache WHERE key = ? AND raw = ?");
+            bind_db_key(*q, 1, key);
+            q->bind(2, std::int64_t{key.type() == db_key::kind::pickle ? 0 : 1});
+            if (!q->step()) {
+                return std::nullopt;
+            }
+            stored_entry out{column_entry_info(*q, 0), std::nullopt};
+            if (auto e = read_row(*q, 11, key)) {
+                out.value = std::move(e->value);
+            }
+            return out;
+        });
+    }
+
+    /// Removes the row of `key` whether or not it has expired; `true` if there was one. (`erase`,
+    /// like diskcache's `delete`, leaves expired rows for `expire` and `cull` to remove.)
+    bool purge(const db_key& key) {
+        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+            auto q = use(c, stmt::purge_select,
+                         "SELECT rowid, filename FROM Cache WHERE key = ? AND raw = ?");
+            bind_db_key(*q, 1, key);
+            q->bind(2, std::int64_t{key.type() == db_key::kind::pickle ? 0 : 1});
+            if (!q->step()) {
+                return false;
+            }
+            const std::int64_t rowid = q->column_int(0);
+            schedule_removal(txn, *q, 1);
+            q->reset();
+            delete_rowid(c, rowid);
+            return true;
+        });
+    }
+
     /// Every key in database sort order (diskcache's `iterkeys`), materialized.
     [[nodiscard]] std::vector<db_key> iterkeys(bool reverse = false) {
         std::vector<db_key> keys;
@@ -794,6 +907,7 @@ private:
             expire_batch, evict_batch, clear_batch, iter_first_asc, iter_first_desc, iter_next_asc,
             iter_next_desc, peekitem_last, peekitem_first, push_back, push_front, queue_front,
             queue_back, reserve, unreserve, create_reservations, select_touch, file_referenced, begin, commit,
+            entries_batch, inspect_row, purge_select,
             access_update_first,                       // + eviction_policy (4 slots)
             cull_select_first = access_update_first + 4, // + eviction_policy (4 slots)
             cull_delete_first = cull_select_first + 4,   // + eviction_policy (4 slots)
@@ -818,7 +932,8 @@ private:
             r.stores.emplace_back(this, [](void* self) noexcept {
                 try {
                     static_cast<state*>(self)->close_idle();
-                } catch (...) { // a fork must go ahead; the child's generation check still protects it
+                } catch (...) { // NOLINT(bugprone-empty-catch)
+                    // A fork must go ahead; the child's generation check still protects it.
                 }
             });
         }
@@ -1242,7 +1357,8 @@ private:
                     unreferenced.push_back(file);
                 }
             }
-        } catch (...) {
+        } catch (...) { // NOLINT(bugprone-empty-catch)
+            // Nothing after the COMMIT throws (see above): an unchecked file stays for check(fix).
         }
         frame.remove_on_rollback.clear(); // committed: the rollback handler must not touch them
         for (const auto& file : unreferenced) {
@@ -1455,13 +1571,7 @@ private:
         if (!q.is_null(first)) {
             e.expire_time = q.column_double(first);
         }
-        switch (q.column_type(first + 1)) {
-        case SQLITE_NULL: break;
-        case SQLITE_INTEGER: e.tag = std::to_string(q.column_int(first + 1)); break;
-        case SQLITE_FLOAT: e.tag = std::to_string(q.column_double(first + 1)); break;
-        case SQLITE_TEXT: e.tag = std::string(q.column_text(first + 1)); break;
-        default: e.tag = std::string(q.column_blob(first + 1)); break;
-        }
+        e.tag = column_tag(q, first + 1);
         const std::int64_t mode = q.column_int(first + 2);
         const int file_col = first + 3;
         const int value_col = first + 4;
@@ -1510,6 +1620,39 @@ private:
         case value_mode::none: break;
         }
         throw damaged_row("unknown storage mode " + std::to_string(mode));
+    }
+
+    static std::optional<std::string> column_tag(const detail::sqlite::statement& q, int col) {
+        switch (q.column_type(col)) {
+        case SQLITE_NULL: return std::nullopt;
+        case SQLITE_INTEGER: return std::to_string(q.column_int(col));
+        case SQLITE_FLOAT: return std::to_string(q.column_double(col));
+        case SQLITE_TEXT: return std::string(q.column_text(col));
+        default: return std::string(q.column_blob(col));
+        }
+    }
+
+    // Reads columns (key, raw, store_time, access_time, access_count, expire_time, tag, mode,
+    // filename, size, value length) starting at `first`. Tolerant: a tool listing a damaged cache
+    // must see every row, so nothing here throws for odd column contents.
+    static stored_entry_info column_entry_info(const detail::sqlite::statement& q, int first) {
+        stored_entry_info info;
+        info.key = column_key(q, first, first + 1);
+        info.store_time = q.column_double(first + 2);
+        info.access_time = q.column_double(first + 3);
+        info.access_count = q.column_int(first + 4);
+        if (!q.is_null(first + 5)) {
+            info.expire_time = q.column_double(first + 5);
+        }
+        info.tag = column_tag(q, first + 6);
+        info.mode = static_cast<value_mode>(q.column_int(first + 7));
+        if (!q.is_null(first + 8)) {
+            info.filename = std::string(q.column_text(first + 8));
+        }
+        const std::int64_t size =
+            info.filename ? q.column_int(first + 9) : q.column_int(first + 10);
+        info.value_size = static_cast<std::uint64_t>(std::max<std::int64_t>(0, size));
+        return info;
     }
 
     // Python reads text files in universal-newline mode, so "\r\n" and a lone "\r" read back as
@@ -1699,7 +1842,7 @@ private:
             for (int half = 0; half < 2; ++half) {
                 std::uint64_t r = rng();
                 for (int i = 0; i < 16; ++i) {
-                    hex[static_cast<std::size_t>(half * 16 + i)] = digits[r & 0xFU];
+                    hex[(static_cast<std::size_t>(half) * 16) + static_cast<std::size_t>(i)] = digits[r & 0xFU];
                     r >>= 4U;
                 }
             }
@@ -1964,9 +2107,10 @@ private:
     // diskcache's batched select-then-delete loop (clear, evict, expire): each batch of up to 100
     // rows is one short transaction; `cursor_col` is the column that advances the cursor (bound
     // as parameter 1). `filename` is the last selected column.
-    template <class Bind>
+    template <class Bind, class Progress = void (*)(std::size_t)>
     std::size_t select_delete(std::size_t id, const char* sql, Bind&& bind_rest, int cursor_col,
-                              bool real_cursor = false) {
+                              bool real_cursor = false,
+                              Progress&& progress = [](std::size_t) {}) {
         std::size_t count = 0;
         std::int64_t cursor_int = 0;
         double cursor_real = 0;
@@ -2000,6 +2144,7 @@ private:
                 return count;
             }
             count += n;
+            progress(count);
         }
     }
 

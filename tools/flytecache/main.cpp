@@ -1,0 +1,114 @@
+// flytecache — the command-line tool: inspect and maintain a flytekit local cache directory
+// SPDX-License-Identifier: MIT
+#include "args.hpp"
+#include "commands.hpp"
+
+#include <cstdio>
+#include <exception>
+#include <new>
+#include <string>
+#include <vector>
+
+namespace flytecache_cli {
+namespace {
+
+std::string usage() {
+    std::string out =
+        "usage: flytecache [--dir DIR] <command> [options] [arguments]\n\n"
+        "Inspect and maintain a flytekit local cache: the Python diskcache directory\n"
+        "flytekit's LocalTaskCache (and flytecache's sqlite_store) keeps task outputs in.\n\n"
+        "commands:\n";
+    for (const auto& c : commands) {
+        out += fmt::format("  {:<24}{}\n", fmt::format("{} {}", c.name, c.synopsis), c.summary);
+    }
+    out += "\noptions:\n"
+           "  -d, --dir DIR           the cache directory (default: ~/.flyte/local-cache, "
+           "flytekit's)\n"
+           "  --json                  machine-readable output (ls, show, stats, check, explain)\n"
+           "  -y, --yes               accepted by clear, which never asks\n"
+           "  -h, --help              show this help\n"
+           "  -V, --version           show the version\n"
+           "  --                      end of options (for a KEY that starts with '-')\n"
+           "\nKEY is a text key, as flytekit writes them. Keys of other types (numbers, bytes) that\n"
+           "a Python program stored are listed with their type and removed only by clear.\n"
+           "\nexit status: 0 done, 1 an error or (check) problems found, 2 a bad command line\n";
+    return out;
+}
+
+std::string command_help(const command_spec& c) {
+    return fmt::format("usage: flytecache [--dir DIR] {} {}\n\n{}\n", c.name, c.synopsis,
+                       c.summary);
+}
+
+int dispatch(const arguments& args) {
+    const command_spec& c = *args.command;
+    if (c.name == "help") {
+        if (args.operands.empty()) {
+            std::fputs(usage().c_str(), stdout);
+            return 0;
+        }
+        const command_spec* about = find_command(args.operands.front());
+        if (about == nullptr) {
+            throw usage_error("unknown command '" + args.operands.front() + "'");
+        }
+        std::fputs(command_help(*about).c_str(), stdout);
+        return 0;
+    }
+    invocation in{resolve_cache_dir(args.dir), args.json, args.yes, args.operands};
+    if (c.name == "ls") return run_ls(in);
+    if (c.name == "show") return run_show(in);
+    if (c.name == "rm") return run_rm(in);
+    if (c.name == "clear") return run_clear(in);
+    if (c.name == "stats") return run_stats(in);
+    if (c.name == "check") return run_check(in);
+    if (c.name == "explain") return run_explain(in);
+    throw usage_error("unknown command '" + std::string(c.name) + "'");
+}
+
+void print_error(std::string_view what) {
+    // The library's messages already start with "flytecache: ".
+    std::fprintf(stderr, "flytecache: %.*s\n", static_cast<int>(bare_message(what).size()),
+                 bare_message(what).data());
+}
+
+int run(const std::vector<std::string>& argv) {
+    try {
+        const arguments args = parse_arguments(argv);
+        if (args.version) {
+            std::printf("flytecache %d.%d.%d\n", FLYTECACHE_VERSION_MAJOR, FLYTECACHE_VERSION_MINOR,
+                        FLYTECACHE_VERSION_PATCH);
+            return 0;
+        }
+        if (args.help) {
+            std::fputs((args.command != nullptr && args.command->name != "help"
+                            ? command_help(*args.command)
+                            : usage())
+                           .c_str(),
+                       stdout);
+            return 0;
+        }
+        return dispatch(args);
+    } catch (const usage_error& e) {
+        std::fprintf(stderr, "flytecache: %s\n\n%s", e.what(), usage().c_str());
+        return 2;
+    } catch (const std::bad_alloc&) {
+        print_error("out of memory");
+    } catch (const std::exception& e) {
+        print_error(e.what());
+    }
+    return 1;
+}
+
+} // namespace
+} // namespace flytecache_cli
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+    int status = flytecache_cli::run(args);
+    // A full disk or a closed pipe must not pass for success.
+    if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
+        std::fputs("flytecache: writing the output failed\n", stderr);
+        status = status == 0 ? 1 : status;
+    }
+    return status;
+}
