@@ -47,6 +47,7 @@ int main() {
     std::cout << "first lookup: " << (local.get("factorial", "v1", inputs) ? "hit" : "miss") << '\n';
     local.set("factorial", "v1", inputs, {}, outputs);
     const auto cached = local.get("factorial", "v1", inputs);
+    if (!cached) return 1;
     std::cout << "second lookup: " << (cached ? "hit" : "miss") << ", o0 = "
               << fc::from_literal<std::int64_t>(*cached->find("o0")) << '\n';
     std::cout << "key: " << local.make_key("factorial", "v1", inputs) << '\n';

@@ -20,6 +20,7 @@ int main() {
     // time (ignore<"sede"> would not compile).
     auto train = fc::task<fc::inputs<"data", "epochs", "seed">, fc::ignore<"seed">>(
         "example.train",
+        // NOLINTNEXTLINE(performance-unnecessary-value-param): the parameter types are the inputs'
         FLYTECACHE_SOURCE([&trainings](std::string data, std::int64_t epochs, std::int64_t seed) {
             ++trainings;
             return fit_result{1.0 / static_cast<double>(epochs), data + "@" + std::to_string(seed)};

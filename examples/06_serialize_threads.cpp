@@ -25,6 +25,7 @@ int main() {
 
     fc::executor exec(fc::memory_store{});
     std::vector<std::future<std::int64_t>> results;
+    results.reserve(8);
     for (int caller = 0; caller < 8; ++caller) {
         results.push_back(exec.submit(simulate, caller % 2)); // two distinct scenarios
     }

@@ -1517,13 +1517,13 @@ private:
             fail(at, "invalid escape \\" + (static_cast<unsigned char>(e) < 0x80 && e >= 0x20
                                                 ? std::string(1, e)
                                                 : describe_at(at + 1)),
-                 "valid escapes are \\\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX");
+                 R"(valid escapes are \" \\ \/ \b \f \n \r \t and \uXXXX)");
         }
         std::uint32_t cp = read_hex4(at);
         pos_ = at + 6;
         if (cp >= 0xDC00 && cp <= 0xDFFF) {
             fail(at, "unpaired low surrogate in a \\u escape",
-                 "a low surrogate (\\uDC00-\\uDFFF) must follow a high one (\\uD800-\\uDBFF)");
+                 R"(a low surrogate (\uDC00-\uDFFF) must follow a high one (\uD800-\uDBFF))");
         }
         if (cp >= 0xD800 && cp <= 0xDBFF) {
             // Characters beyond the BMP arrive as two escapes; only the pair names a character.
@@ -3814,7 +3814,7 @@ public:
             out = proto_writer::put_varint(out, entry_size);
             *out++ = '\x0a'; // entry key
             out = proto_writer::put_varint(out, name.size());
-            if (!name.empty()) std::memcpy(out, name.data(), name.size());
+            if (!name.empty()) std::memcpy(out, name.data(), name.size()); // NOLINT(*-not-null-terminated-result): bytes
             out += name.size();
             *out++ = '\x12'; // entry value: a Literal
             out = proto_writer::put_varint(out, literal_size);
@@ -3915,6 +3915,7 @@ public:
     }
 
     // Primitive's fields into exactly primitive_size(p) bytes at `out`.
+    // NOLINTNEXTLINE(bugprone-exception-escape): std::visit throws only on a valueless variant, and a primitive never is
     static void put_primitive(char* out, const primitive& p) noexcept {
         std::visit(
             [&](const auto& v) {
@@ -3928,7 +3929,7 @@ public:
                 } else if constexpr (std::is_same_v<V, std::string>) {
                     *out++ = '\x1a';
                     out = proto_writer::put_varint(out, v.size());
-                    if (!v.empty()) std::memcpy(out, v.data(), v.size());
+                    if (!v.empty()) std::memcpy(out, v.data(), v.size()); // NOLINT(*-not-null-terminated-result): bytes
                 } else if constexpr (std::is_same_v<V, bool>) {
                     *out++ = '\x20';
                     *out = v ? '\1' : '\0';
@@ -3953,6 +3954,7 @@ public:
                (nanos != 0 ? 1 + varint_size(static_cast<std::uint64_t>(std::int64_t{nanos})) : 0);
     }
 
+    // NOLINTNEXTLINE(bugprone-exception-escape): std::visit throws only on a valueless variant, and a primitive never is
     static std::size_t primitive_size(const primitive& p) noexcept {
         return std::visit(
             [](const auto& v) -> std::size_t {
@@ -4250,13 +4252,13 @@ struct file {
     std::string format;
 
     file() = default;
-    file(const char* uri_, std::string format_ = {})
-        : uri(uri_), format(std::move(format_)) {} // NOLINT: implicit by design
-    file(std::string uri_, std::string format_ = {})
-        : uri(std::move(uri_)), format(std::move(format_)) {} // NOLINT
+    file(const char* uri_value, std::string format_value = {})
+        : uri(uri_value), format(std::move(format_value)) {} // NOLINT: implicit by design
+    file(std::string uri_value, std::string format_value = {})
+        : uri(std::move(uri_value)), format(std::move(format_value)) {} // NOLINT
     /// A local path, stored as its generic (forward-slash) string.
-    file(const std::filesystem::path& path, std::string format_ = {}) // NOLINT: implicit by design
-        : uri(path.generic_string()), format(std::move(format_)) {}
+    file(const std::filesystem::path& path, std::string format_value = {}) // NOLINT: implicit by design
+        : uri(path.generic_string()), format(std::move(format_value)) {}
 
     /// The URI as a local filesystem path (meaningful only when it is one).
     [[nodiscard]] std::filesystem::path path() const { return std::filesystem::path(uri); }
@@ -4272,13 +4274,13 @@ struct directory {
     std::string format;
 
     directory() = default;
-    directory(const char* uri_, std::string format_ = {})
-        : uri(uri_), format(std::move(format_)) {}        // NOLINT
-    directory(std::string uri_, std::string format_ = {}) // NOLINT: implicit by design
-        : uri(std::move(uri_)), format(std::move(format_)) {}
+    directory(const char* uri_value, std::string format_value = {})
+        : uri(uri_value), format(std::move(format_value)) {}        // NOLINT
+    directory(std::string uri_value, std::string format_value = {}) // NOLINT: implicit by design
+        : uri(std::move(uri_value)), format(std::move(format_value)) {}
     directory(const std::filesystem::path& path,
-              std::string format_ = {}) // NOLINT: implicit by design
-        : uri(path.generic_string()), format(std::move(format_)) {}
+              std::string format_value = {}) // NOLINT: implicit by design
+        : uri(path.generic_string()), format(std::move(format_value)) {}
 
     /// The URI as a local filesystem path (meaningful only when it is one).
     [[nodiscard]] std::filesystem::path path() const { return std::filesystem::path(uri); }
@@ -4389,6 +4391,7 @@ namespace detail {
 // The kind of a literal as prose with its article ("an integer", "a map"), for messages that say
 // what was found where something else was expected. Union scalars say so rather than describing
 // their inner value, because that is where the mismatch is.
+// NOLINTNEXTLINE(bugprone-exception-escape): std::visit throws only on a valueless variant, and a literal never is
 [[nodiscard]] inline std::string_view literal_kind(const literal& l) noexcept {
     struct visitor {
         std::string_view operator()(std::monostate) const noexcept { return "an empty literal"; }
@@ -5404,7 +5407,7 @@ struct file_content_hash {
                                    "' to hash its content: " + std::strerror(errno));
         }
         sha256 hasher;
-        std::array<char, 64 * 1024> chunk{};
+        std::array<char, std::size_t{64} * 1024> chunk{};
         while (in) {
             in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
             const std::streamsize got = in.gcount();
@@ -6081,7 +6084,7 @@ struct image_spec {
     /// The tag `image_name()` uses.
     [[nodiscard]] constexpr std::string resolved_tag() const {
         if (!tag.empty()) return tag;
-        const std::string hash = spec_hash();
+        std::string hash = spec_hash();
         if (tag_format.empty()) return hash;
         constexpr std::string_view placeholder = "{spec_hash}";
         std::string result = tag_format;
@@ -6563,12 +6566,12 @@ public:
     /// @throws configuration_error when there is neither a version nor a policy.
     constexpr explicit cache(cache_options options)
         requires std::default_initializable<policies_type>
-        : cache(options, default_policies()) {}
+        : cache(std::move(options), default_policies()) {}
 
     /// A cache with the given options and policies.
     constexpr explicit cache(cache_options options, Policies... ps)
         requires(sizeof...(Policies) != 0)
-        : cache(options, policies_type(std::move(ps)...)) {}
+        : cache(std::move(options), policies_type(std::move(ps)...)) {}
 
     /// A cache with default options and the given policies.
     constexpr explicit cache(Policies... ps)
@@ -7054,15 +7057,15 @@ template <std::size_t Capacity = 64>
 class static_version {
 public:
     constexpr static_version() = default;
-    /// @throws invalid_argument when `version` is longer than `Capacity` (in constant evaluation:
+    /// @throws invalid_argument when `text` is longer than `Capacity` (in constant evaluation:
     ///         a compile error pointing at that throw).
-    constexpr explicit static_version(std::string_view version) {
-        if (version.size() > Capacity) {
+    constexpr explicit static_version(std::string_view text) {
+        if (text.size() > Capacity) {
             throw invalid_argument("flytecache: version is longer than static_version's capacity; "
                                    "use a larger Capacity");
         }
-        for (std::size_t i = 0; i != version.size(); ++i) data_[i] = version[i];
-        size_ = version.size();
+        for (std::size_t i = 0; i != text.size(); ++i) data_[i] = text[i];
+        size_ = text.size();
     }
 
     // A view into a temporary would dangle (the characters live inside the object), so views are
@@ -7659,8 +7662,7 @@ public:
             return std::nullopt;
         }
         try {
-            initialize();
-            std::optional<std::string> bytes = store_->get(key);
+            std::optional<std::string> bytes = store().get(key);
             if (!bytes) {
                 return std::nullopt;
             }
@@ -7686,8 +7688,7 @@ public:
             return;
         }
         try {
-            initialize();
-            store_->set(key, encode(outputs));
+            store().set(key, encode(outputs));
         } catch (const store_error& e) {
             if (opts_.strict) {
                 throw;
@@ -7698,8 +7699,7 @@ public:
 
     /// Removes every entry (flytekit's `clear`).
     void clear() {
-        initialize();
-        store_->clear();
+        store().clear();
     }
 
     /// The key these arguments are stored under.
@@ -7712,7 +7712,7 @@ public:
     /// The underlying store (opened if needed).
     Store& store() {
         initialize();
-        return *store_;
+        return *store_; // NOLINT(bugprone-unchecked-optional-access): initialize() opened it
     }
     [[nodiscard]] const local_cache_config& config() const noexcept { return opts_.config; }
     /// How many unusable entries and failed writes have been reported.
@@ -8532,7 +8532,7 @@ public:
     /// parent opened could checkpoint or delete the parent's WAL file under it.
     void abandon() noexcept {
         for (auto& s : statements_) {
-            (void)s.release();
+            [[maybe_unused]] auto* leaked = s.release();
         }
         db_ = nullptr;
     }
@@ -8622,6 +8622,37 @@ struct check_report {
     [[nodiscard]] bool clean() const noexcept { return findings.empty(); }
 };
 
+/// One row of the Cache table as it is stored, expired or not: the key, diskcache's bookkeeping
+/// and where the value lives, without the value itself (`sqlite_store::for_each_entry`). What a
+/// tool listing or checking a cache needs; lookups (`get`, `get_entry`) hide expired rows.
+struct stored_entry_info {
+    db_key key;
+    double store_time = 0;  ///< when it was written, seconds since the Unix epoch
+    double access_time = 0; ///< diskcache updates it only under least-recently-used eviction
+    std::int64_t access_count = 0;
+    std::optional<double> expire_time; ///< seconds since the Unix epoch; empty: never expires
+    std::optional<std::string> tag;    ///< rendered as `cache_entry::tag` is
+    /// The row's storage mode as written; a value outside the enumeration means a damaged row.
+    value_mode mode = value_mode::none;
+    /// Bytes of the value: the size recorded for a `.val` file, the length of an inline value
+    /// (diskcache records 0 for those; a number counts the length of its text).
+    std::uint64_t value_size = 0;
+    /// The `.val` file, relative to the cache directory; empty for inline values.
+    std::optional<std::string> filename;
+
+    /// Whether lookups at time `now` (seconds since the Unix epoch) no longer see the entry.
+    [[nodiscard]] bool expired(double now) const noexcept {
+        return expire_time.has_value() && *expire_time <= now;
+    }
+};
+
+/// A row with its value, as `sqlite_store::inspect` reads it.
+struct stored_entry {
+    stored_entry_info info;
+    /// The value in the form it was stored; empty when its `.val` file is missing.
+    std::optional<stored_value> value;
+};
+
 namespace detail {
 
 /// diskcache's defaults (its DEFAULT_SETTINGS); the names are the Settings table's keys.
@@ -8675,7 +8706,7 @@ struct store_registry {
     std::vector<std::pair<void*, void (*)(void*)>> stores; // (state, close its idle connections)
 };
 inline store_registry& stores_alive() {
-    static store_registry* r = new store_registry; // never destroyed: atfork handlers outlive statics
+    static auto* r = new store_registry; // never destroyed: atfork handlers outlive statics
     return *r;
 }
 
@@ -8834,10 +8865,17 @@ public:
 
     /// Removes every entry, in batches of 100 so other writers get turns; returns how many.
     std::size_t clear() {
+        return clear([](std::size_t) {});
+    }
+    /// As `clear()`, calling `on_batch(removed_so_far)` after each committed batch (to show
+    /// progress on a large cache). Entries written meanwhile by others may be removed too.
+    template <class F>
+        requires std::invocable<F&, std::size_t>
+    std::size_t clear(F&& on_batch) {
         return select_delete(stmt::clear_batch,
                              "SELECT rowid, filename FROM Cache WHERE rowid > ? ORDER BY rowid "
                              "LIMIT 100",
-                             [](detail::sqlite::statement&) {}, 0);
+                             [](detail::sqlite::statement&) {}, 0, false, on_batch);
     }
 
     // --- the rest of diskcache's API -------------------------------------------------------------
@@ -9123,6 +9161,80 @@ public:
         }
     }
 
+    /// Calls `f(const stored_entry_info&)` for every row, expired ones included, in insertion
+    /// (rowid) order, reading 100 rows per query so the database is never locked for long. Rows
+    /// written or removed meanwhile may or may not be seen. Values are not read, and nothing
+    /// counts as an access (no statistics, no access times).
+    template <class F>
+        requires std::invocable<F&, const stored_entry_info&>
+    void for_each_entry(F&& f) {
+        std::int64_t after = std::numeric_limits<std::int64_t>::min();
+        for (;;) {
+            std::vector<stored_entry_info> batch;
+            with_connection([&](sqlite_connection& c) {
+                auto q = use(c, stmt::entries_batch,
+                             "SELECT rowid, key, raw, store_time, access_time, access_count, "
+                             "expire_time, tag, mode, filename, size, length(CAST(value AS BLOB)) "
+                             "FROM Cache WHERE rowid > ? ORDER BY rowid LIMIT 100");
+                q->bind(1, after);
+                while (q->step()) {
+                    after = q->column_int(0);
+                    batch.push_back(column_entry_info(*q, 1));
+                }
+                return 0;
+            });
+            if (batch.empty()) {
+                return;
+            }
+            for (const auto& info : batch) {
+                f(info);
+            }
+        }
+    }
+
+    /// The row of `key` with its value, whether or not it has expired (an expired row stays on
+    /// disk until `expire`, `cull` or a write removes it); empty when there is none. Reading it
+    /// counts as no access. Pickled keys (from `for_each_entry`) can be looked up here too.
+    /// @throws store_error when the row is damaged (a storage mode or value diskcache never
+    ///         writes), naming the database.
+    [[nodiscard]] std::optional<stored_entry> inspect(const db_key& key) {
+        return with_connection([&](sqlite_connection& c) -> std::optional<stored_entry> {
+            auto q = use(c, stmt::inspect_row,
+                         "SELECT key, raw, store_time, access_time, access_count, expire_time, "
+                         "tag, mode, filename, size, length(CAST(value AS BLOB)), expire_time, "
+                         "tag, mode, filename, value FROM Cache WHERE key = ? AND raw = ?");
+            bind_db_key(*q, 1, key);
+            q->bind(2, std::int64_t{key.type() == db_key::kind::pickle ? 0 : 1});
+            if (!q->step()) {
+                return std::nullopt;
+            }
+            stored_entry out{column_entry_info(*q, 0), std::nullopt};
+            if (auto e = read_row(*q, 11, key)) {
+                out.value = std::move(e->value);
+            }
+            return out;
+        });
+    }
+
+    /// Removes the row of `key` whether or not it has expired; `true` if there was one. (`erase`,
+    /// like diskcache's `delete`, leaves expired rows for `expire` and `cull` to remove.)
+    bool purge(const db_key& key) {
+        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+            auto q = use(c, stmt::purge_select,
+                         "SELECT rowid, filename FROM Cache WHERE key = ? AND raw = ?");
+            bind_db_key(*q, 1, key);
+            q->bind(2, std::int64_t{key.type() == db_key::kind::pickle ? 0 : 1});
+            if (!q->step()) {
+                return false;
+            }
+            const std::int64_t rowid = q->column_int(0);
+            schedule_removal(txn, *q, 1);
+            q->reset();
+            delete_rowid(c, rowid);
+            return true;
+        });
+    }
+
     /// Every key in database sort order (diskcache's `iterkeys`), materialized.
     [[nodiscard]] std::vector<db_key> iterkeys(bool reverse = false) {
         std::vector<db_key> keys;
@@ -9337,6 +9449,7 @@ private:
             expire_batch, evict_batch, clear_batch, iter_first_asc, iter_first_desc, iter_next_asc,
             iter_next_desc, peekitem_last, peekitem_first, push_back, push_front, queue_front,
             queue_back, reserve, unreserve, create_reservations, select_touch, file_referenced, begin, commit,
+            entries_batch, inspect_row, purge_select,
             access_update_first,                       // + eviction_policy (4 slots)
             cull_select_first = access_update_first + 4, // + eviction_policy (4 slots)
             cull_delete_first = cull_select_first + 4,   // + eviction_policy (4 slots)
@@ -9361,7 +9474,8 @@ private:
             r.stores.emplace_back(this, [](void* self) noexcept {
                 try {
                     static_cast<state*>(self)->close_idle();
-                } catch (...) { // a fork must go ahead; the child's generation check still protects it
+                } catch (...) { // NOLINT(bugprone-empty-catch)
+                    // A fork must go ahead; the child's generation check still protects it.
                 }
             });
         }
@@ -9785,7 +9899,8 @@ private:
                     unreferenced.push_back(file);
                 }
             }
-        } catch (...) {
+        } catch (...) { // NOLINT(bugprone-empty-catch)
+            // Nothing after the COMMIT throws (see above): an unchecked file stays for check(fix).
         }
         frame.remove_on_rollback.clear(); // committed: the rollback handler must not touch them
         for (const auto& file : unreferenced) {
@@ -9998,13 +10113,7 @@ private:
         if (!q.is_null(first)) {
             e.expire_time = q.column_double(first);
         }
-        switch (q.column_type(first + 1)) {
-        case SQLITE_NULL: break;
-        case SQLITE_INTEGER: e.tag = std::to_string(q.column_int(first + 1)); break;
-        case SQLITE_FLOAT: e.tag = std::to_string(q.column_double(first + 1)); break;
-        case SQLITE_TEXT: e.tag = std::string(q.column_text(first + 1)); break;
-        default: e.tag = std::string(q.column_blob(first + 1)); break;
-        }
+        e.tag = column_tag(q, first + 1);
         const std::int64_t mode = q.column_int(first + 2);
         const int file_col = first + 3;
         const int value_col = first + 4;
@@ -10053,6 +10162,39 @@ private:
         case value_mode::none: break;
         }
         throw damaged_row("unknown storage mode " + std::to_string(mode));
+    }
+
+    static std::optional<std::string> column_tag(const detail::sqlite::statement& q, int col) {
+        switch (q.column_type(col)) {
+        case SQLITE_NULL: return std::nullopt;
+        case SQLITE_INTEGER: return std::to_string(q.column_int(col));
+        case SQLITE_FLOAT: return std::to_string(q.column_double(col));
+        case SQLITE_TEXT: return std::string(q.column_text(col));
+        default: return std::string(q.column_blob(col));
+        }
+    }
+
+    // Reads columns (key, raw, store_time, access_time, access_count, expire_time, tag, mode,
+    // filename, size, value length) starting at `first`. Tolerant: a tool listing a damaged cache
+    // must see every row, so nothing here throws for odd column contents.
+    static stored_entry_info column_entry_info(const detail::sqlite::statement& q, int first) {
+        stored_entry_info info;
+        info.key = column_key(q, first, first + 1);
+        info.store_time = q.column_double(first + 2);
+        info.access_time = q.column_double(first + 3);
+        info.access_count = q.column_int(first + 4);
+        if (!q.is_null(first + 5)) {
+            info.expire_time = q.column_double(first + 5);
+        }
+        info.tag = column_tag(q, first + 6);
+        info.mode = static_cast<value_mode>(q.column_int(first + 7));
+        if (!q.is_null(first + 8)) {
+            info.filename = std::string(q.column_text(first + 8));
+        }
+        const std::int64_t size =
+            info.filename ? q.column_int(first + 9) : q.column_int(first + 10);
+        info.value_size = static_cast<std::uint64_t>(std::max<std::int64_t>(0, size));
+        return info;
     }
 
     // Python reads text files in universal-newline mode, so "\r\n" and a lone "\r" read back as
@@ -10242,7 +10384,7 @@ private:
             for (int half = 0; half < 2; ++half) {
                 std::uint64_t r = rng();
                 for (int i = 0; i < 16; ++i) {
-                    hex[static_cast<std::size_t>(half * 16 + i)] = digits[r & 0xFU];
+                    hex[(static_cast<std::size_t>(half) * 16) + static_cast<std::size_t>(i)] = digits[r & 0xFU];
                     r >>= 4U;
                 }
             }
@@ -10507,9 +10649,10 @@ private:
     // diskcache's batched select-then-delete loop (clear, evict, expire): each batch of up to 100
     // rows is one short transaction; `cursor_col` is the column that advances the cursor (bound
     // as parameter 1). `filename` is the last selected column.
-    template <class Bind>
+    template <class Bind, class Progress = void (*)(std::size_t)>
     std::size_t select_delete(std::size_t id, const char* sql, Bind&& bind_rest, int cursor_col,
-                              bool real_cursor = false) {
+                              bool real_cursor = false,
+                              Progress&& progress = [](std::size_t) {}) {
         std::size_t count = 0;
         std::int64_t cursor_int = 0;
         double cursor_real = 0;
@@ -10543,6 +10686,7 @@ private:
                 return count;
             }
             count += n;
+            progress(count);
         }
     }
 
@@ -10792,14 +10936,14 @@ public:
     /// @throws invalid_argument when `opts` is invalid (see the other constructors).
     explicit tiered_store(tiered_options opts = {})
         requires std::default_initializable<Front> && std::default_initializable<Back>
-        : options_(checked(std::move(opts))) {}
+        : options_(checked(opts)) {}
 
     /// Moves the given stores in.
     /// @throws invalid_argument when `opts.read_through_ttl` is not positive, or is set while
     /// `Front` does not model `expiring_store`.
     tiered_store(Front front, Back back, tiered_options opts = {})
         requires std::move_constructible<Front> && std::move_constructible<Back>
-        : front_(std::move(front)), back_(std::move(back)), options_(checked(std::move(opts))) {}
+        : front_(std::move(front)), back_(std::move(back)), options_(checked(opts)) {}
 
     /// Builds each store in place from its tuple of constructor arguments, for stores that cannot be
     /// moved.
@@ -10808,7 +10952,7 @@ public:
     tiered_store(std::piecewise_construct_t, std::tuple<FrontArgs...> front_args,
                  std::tuple<BackArgs...> back_args, tiered_options opts = {})
         : tiered_store(front_args, back_args, std::index_sequence_for<FrontArgs...>{},
-                       std::index_sequence_for<BackArgs...>{}, std::move(opts)) {}
+                       std::index_sequence_for<BackArgs...>{}, opts) {}
 
     tiered_store(const tiered_store&) = delete;
     tiered_store& operator=(const tiered_store&) = delete;
@@ -10817,7 +10961,7 @@ public:
     tiered_store(tiered_store&& other) noexcept(std::is_nothrow_move_constructible_v<Front> &&
                                                 std::is_nothrow_move_constructible_v<Back>)
         requires std::move_constructible<Front> && std::move_constructible<Back>
-        : front_(std::move(other.front_)), back_(std::move(other.back_)), options_(std::move(other.options_)),
+        : front_(std::move(other.front_)), back_(std::move(other.back_)), options_(other.options_),
           counting_(other.counting_.load(std::memory_order_relaxed)),
           front_hits_(other.front_hits_.load(std::memory_order_relaxed)) {}
 
@@ -10934,7 +11078,7 @@ public:
     std::size_t expire()
         requires expiring_store<Back>
     {
-        const std::size_t removed = static_cast<std::size_t>(back_.expire());
+        const auto removed = static_cast<std::size_t>(back_.expire());
         if constexpr (expiring_store<Front>) front_.expire();
         return removed;
     }
@@ -10944,7 +11088,7 @@ public:
     std::size_t evict(std::string_view tag)
         requires tagged_store<Back>
     {
-        const std::size_t removed = static_cast<std::size_t>(back_.evict(tag));
+        const auto removed = static_cast<std::size_t>(back_.evict(tag));
         if constexpr (tagged_store<Front>) {
             if (!reads_through()) {
                 front_.evict(tag);
@@ -11009,7 +11153,7 @@ private:
     tiered_store(FrontTuple& front_args, BackTuple& back_args, std::index_sequence<I...>,
                  std::index_sequence<J...>, tiered_options opts)
         : front_(std::get<I>(std::move(front_args))...), back_(std::get<J>(std::move(back_args))...),
-          options_(checked(std::move(opts))) {}
+          options_(checked(opts)) {}
 
     static tiered_options checked(tiered_options opts) {
         if (opts.read_through_ttl) {
@@ -11089,7 +11233,7 @@ struct process_options {
     /// throws, the process group is killed and reaped before the exception propagates.
     std::function<void(std::string_view line)> on_output;
     /// How much of the merged output to keep in process_result::output_tail.
-    std::size_t keep_tail_bytes = 64 * 1024;
+    std::size_t keep_tail_bytes = std::size_t{64} * 1024;
 };
 
 struct process_result {
@@ -11570,7 +11714,7 @@ inline process_result run_process(const process_options& options) {
     escalation timer(pid, deadline);
 
     // Read until end of output. The buffer sits on the heap: 64 KiB of stack is a lot for a thread.
-    std::vector<char> buffer(64 * 1024);
+    std::vector<char> buffer(std::size_t{64} * 1024);
     for (;;) {
         auto now = clock::now();
         // Checked on every pass, not only when poll times out, so a chatty child is still stopped.
@@ -11613,6 +11757,7 @@ inline process_result run_process(const process_options& options) {
             if (err == EINTR) continue;
             throw_errno("waiting for '" + program + "' to exit", err);
         }
+        if (!due) continue; // waited without WNOHANG: unreachable unless waitpid misbehaves
         const auto left = *due - clock::now();
         if (left > clock::duration::zero()) std::this_thread::sleep_for(std::min<clock::duration>(nap, left));
         nap = std::min(nap * 2, std::chrono::milliseconds(50));
@@ -11646,7 +11791,7 @@ inline process_result run_process(const process_options& options) {
 
     process_result result;
     result.timed_out = timer.timed_out();
-    if (result.timed_out) result.timeout = *options.timeout;
+    if (result.timed_out && options.timeout) result.timeout = *options.timeout;
     if (WIFSIGNALED(status)) {
         result.signaled = true;
         result.signal = WTERMSIG(status);
@@ -12054,7 +12199,10 @@ public:
     [[nodiscard]] constexpr bool has_value() const noexcept { return value_.has_value(); }
     constexpr explicit operator bool() const noexcept { return has_value(); }
     /// The timeout at flytekit's resolution (timedelta holds microseconds).
-    [[nodiscard]] constexpr std::chrono::microseconds value() const { return value_.value(); }
+    /// @throws std::bad_optional_access when no timeout is set.
+    [[nodiscard]] constexpr std::chrono::microseconds value() const {
+        return value_.value(); // NOLINT(bugprone-unchecked-optional-access): checked, throws
+    }
     friend constexpr bool operator==(const task_timeout&, const task_timeout&) = default;
 
 private:
@@ -12194,7 +12342,9 @@ public:
         return submit_with_default_executor(static_cast<const Derived&>(*this), std::forward<Args>(args)...);
     }
 
-protected:
+private:
+    // Private, so only the task it describes (the CRTP Derived) can build this base.
+    friend Derived;
     explicit struct_task(std::string name) : name_(std::move(name)) {
         if (name_.empty()) throw configuration_error("flytecache: a task needs a non-empty name");
     }
@@ -13092,9 +13242,7 @@ inline constexpr bool container_value_v =
 
 template <class T>
 std::string container_text(const T& v) {
-    if constexpr (std::is_same_v<T, bool>) {
-        return python_str(v);
-    } else if constexpr (std::is_integral_v<T>) {
+    if constexpr (std::is_integral_v<T>) { // bool included: python_str(bool) prints True/False
         return python_str(v);
     } else if constexpr (std::is_floating_point_v<T>) {
         return python_str(static_cast<double>(v));
@@ -13729,11 +13877,11 @@ private:
 
     template <class Task>
     void emit(const Task& task, task_event_kind kind, std::string_view key, clock::time_point since,
-              int attempt = 0, std::exception_ptr error = {}) {
+              int attempt = 0, const std::exception_ptr& error = {}) {
         if constexpr (observing) {
             observer_(task_event{kind, task.name(), key,
                                  std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - since),
-                                 attempt, std::move(error)});
+                                 attempt, error});
         }
     }
 
@@ -13836,7 +13984,9 @@ private:
                       if (stop.stop_requested()) break;
                       try {
                           (void)store.try_reserve(key, owner, ttl);
-                      } catch (...) {
+                      } catch (...) { // NOLINT(bugprone-empty-catch)
+                          // A missed renewal is retried next interval; if they all fail the
+                          // reservation lapses and a waiter takes over, which serialize allows.
                       }
                   }
               }) {}
@@ -13862,7 +14012,7 @@ private:
         ~reservation() {
             try {
                 (void)store_.release(key_, owner_);
-            } catch (...) {
+            } catch (...) { // NOLINT(bugprone-empty-catch)
                 // The reservation then lapses after its ttl; waiters take over or find the result.
             }
         }
@@ -14028,6 +14178,8 @@ template <class M>
 struct member_call_signature {
     static constexpr bool known = false;
 };
+// QUALIFIERS are cv/ref/noexcept tokens, which cannot be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define FLYTECACHE_DETAIL_MEMBER_SIGNATURE(QUALIFIERS)                                                 \
     template <class C, class R, class... Args>                                                     \
     struct member_call_signature<R (C::*)(Args...) QUALIFIERS> : callable_signature<R (*)(Args...)> {};
@@ -14037,6 +14189,7 @@ FLYTECACHE_DETAIL_MEMBER_SIGNATURE(noexcept)
 FLYTECACHE_DETAIL_MEMBER_SIGNATURE(const noexcept)
 FLYTECACHE_DETAIL_MEMBER_SIGNATURE(&)
 FLYTECACHE_DETAIL_MEMBER_SIGNATURE(const&)
+// NOLINTEND(bugprone-macro-parentheses)
 #undef FLYTECACHE_DETAIL_MEMBER_SIGNATURE
 
 // Wrappers that forward every call (FLYTECACHE_SOURCE's sourced_function) name what they wrap.
@@ -14126,6 +14279,9 @@ class function_task {
 public:
     /// The task's input names, in parameter (or field) order.
     static constexpr auto input_names = compute_input_names();
+    /// The inputs are the fields of the task's one Hana struct parameter (no inputs<...> given),
+    /// so `args_tuple` holds that struct rather than one value per input.
+    static constexpr bool inputs_from_struct = struct_inputs;
     static constexpr bool serialized_statically = features::is_serialized;
 
     static_assert(features::has_inputs || struct_inputs || arity == 0,
@@ -14142,6 +14298,7 @@ public:
     using raw_result = typename signature::result_type;
     using output_type = std::conditional_t<std::is_void_v<raw_result>, no_values, std::remove_cvref_t<raw_result>>;
     using args_tuple = std::conditional_t<struct_inputs, std::tuple<first_param>,
+                                          // NOLINTNEXTLINE(performance-unnecessary-value-param): unevaluated; the decayed types are the point
                                           decltype(std::apply([](auto... p) {
                                               return std::tuple<detail::param_value_t<decltype(p)>...>{};
                                           }, std::declval<params_tuple>()))>;
@@ -14328,4 +14485,995 @@ private:
 
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/task/reference_task.hpp
+// ---- begin flytecache/task/task_template_export.hpp
+// flytecache — TaskTemplate export: a function, container or echo task as flyteidl's TaskTemplate
+// in protobuf's JSON mapping, so that it can be registered with a Flyte cluster
+// SPDX-License-Identifier: MIT
+
+// What the export writes, and why (field names are flyteidl's, flyteidl/core/tasks.proto):
+//
+//   id          Identifier{TASK, project, domain, name, version}: `version` is Flyte's registration
+//               version, which is not the cache version (a task re-registered under a new version
+//               keeps its cache as long as its discovery_version stays the same).
+//   type        "container" for a function task, "raw-container" for a container task (flytekit's
+//               ContainerTask), "echo" for an echo task. A C++ function task does not declare
+//               flytekit's "python-task": that type tells Flyte tooling (FlyteRemote, pyflyte, the
+//               console) that a flytekit resolver runs the task, which is not true here.
+//               "container" is the generic type that Flyte's default pod plugin registers, together
+//               with "python-task" and "raw-container", so the task runs the same way on the
+//               cluster. (flytekit-java declares "java-task", which reaches that plugin only as
+//               the fallback for unknown types; task_template_options.task_type can override.)
+//   metadata    discoverable = caching is on; discovery_version = the task's cache version exactly
+//               as the task computed it (the same string that keys its local cache);
+//               cache_serializable, cache_ignore_input_vars, retries (always present, as flytekit
+//               writes it), timeout (a Duration, when set and non-zero), interruptible (a oneof:
+//               present whenever it was set, even to false), deprecated_error_message,
+//               pod_template_name, generates_deck (a BoolValue, written when true), tags, and
+//               runtime = {FLYTE_SDK, flytecache's version, flavor "cpp"} (flytekit writes
+//               {FLYTE_SDK, its version, "python"}).
+//   interface   TypedInterface: every input and output as a Variable{LiteralType, description},
+//               the LiteralType from literal_traits<T>::type() (the type engine's, see
+//               literal/literal_traits.hpp).
+//   container   image, command, args, resources {requests, limits} (entries in flytekit's order:
+//               EPHEMERAL_STORAGE, CPU, GPU, MEMORY), env, data_config. A container task always
+//               has data_config enabled, as flytekit's ContainerTask does (Flyte's copilot then
+//               writes the inputs into input_path and uploads the outputs from output_path).
+//   k8s_pod     instead of `container` when the task has a pod template: the pod spec with the
+//               task's container merged into the primary container, as flytekit's
+//               _serialize_pod_spec does, plus config {"primary_container_name": …}. Unlike
+//               flytekit's ContainerTask, the data_config is kept in K8sPod.data_config (flytekit
+//               drops it there, which leaves a raw container with a pod template without copilot).
+//   security_context  the task's secret requests.
+//
+// The JSON is protobuf's JSON mapping as protobuf's own printers write it: lowerCamelCase names
+// (or the proto field names, json_field_names::proto; protobuf's parsers accept both), fields
+// in field-number order, default values of plain fields omitted, set message and oneof fields
+// always written, enums by name, int64/uint64 as strings, Duration as "90s" / "1.500s",
+// BoolValue as a bare bool, Struct as a plain JSON object, map entries as an object (sorted by
+// key here, as the text must be deterministic).
+//
+// See README.md, "Registering with a Flyte cluster", for what to do with the text.
+
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// How the export spells field names: protobuf's lowerCamelCase JSON names (what protobuf's JSON
+/// printers write by default), or the field names of the .proto files (Python's
+/// `preserving_proto_field_name=True`, Go's `UseProtoNames`). Parsers accept either.
+enum class json_field_names { lower_camel_case, proto };
+
+/// flyteidl's RuntimeMetadata: which SDK produced the template. The default names flytecache
+/// (flytekit-java declares itself the same way, with flavor "java"). Thread safety: a value type.
+struct runtime_metadata {
+    /// RuntimeMetadata.RuntimeType.
+    enum class runtime_type { other, flyte_sdk };
+    runtime_type type = runtime_type::flyte_sdk;
+    std::string version = std::to_string(FLYTECACHE_VERSION_MAJOR) + "." +
+                          std::to_string(FLYTECACHE_VERSION_MINOR) + "." +
+                          std::to_string(FLYTECACHE_VERSION_PATCH);
+    std::string flavor = "cpp";
+    friend bool operator==(const runtime_metadata&, const runtime_metadata&) = default;
+};
+
+/// flyteidl's DataLoadingConfig, always written with `enabled: true`: Flyte's copilot writes the
+/// inputs into `input_path` (one file per input plus the literal map in `format`) before the
+/// container starts, and uploads `output_path`'s files as the outputs when it ends, so that the
+/// program needs no flyteidl code of its own. Thread safety: a value type.
+struct data_loading_config {
+    std::string input_path{};
+    std::string output_path{};
+    ::flytecache::metadata_format format = metadata_format::json;
+    std::optional<::flytecache::io_strategy> io_strategy{};
+    friend bool operator==(const data_loading_config&, const data_loading_config&) = default;
+};
+
+/// How the cluster starts a function task's program. A function task has no container of its
+/// own: locally it is a C++ callable, on a cluster it is whatever program `image` runs, and that
+/// program must take the task's inputs and give back its outputs the way Flyte expects. Two ways:
+///  - `data_config` (Flyte's copilot): inputs arrive as local files in `input_path`, outputs are
+///    files the program writes into `output_path`; the program needs no Flyte code at all.
+///  - the templated arguments Flyte substitutes in `args`: "{{.input}}" is the blob-store URI of
+///    the input LiteralMap (inputs.pb), "{{.outputPrefix}}" the prefix under which outputs.pb
+///    goes. flytecache's decode_literal_map and encode read and write those bytes, but fetching and
+///    storing them (S3, GCS, …) is up to the program.
+///
+/// Thread safety: a value type.
+struct cluster_launch {
+    /// The image to run. Empty: the task's `container_image` (the one its `image` policy hashes).
+    /// When both are set they must name the same image, or the cache version would describe an
+    /// image that does not run.
+    image_reference image{};
+    /// Empty: the image's entrypoint.
+    std::vector<std::string> command{};
+    std::vector<std::string> args{};
+    resources requests{};
+    resources limits{};
+    std::vector<std::pair<std::string, std::string>> environment{};
+    std::optional<data_loading_config> data_config{};
+    std::vector<secret> secret_requests{};
+    friend bool operator==(const cluster_launch&, const cluster_launch&) = default;
+};
+
+/// Everything a TaskTemplate needs that the task itself does not know.
+///
+/// An aggregate: `task_template_options{.project = "flytesnacks", .domain = "development",
+/// .version = "v1"}`. Thread safety: a value type.
+struct task_template_options {
+    /// Identifier.project, .domain and .version (Flyte's registration version, not the cache
+    /// version); all three are required.
+    std::string project{};
+    std::string domain{};
+    std::string version{};
+    /// Identifier.name. Empty: the task's name.
+    std::string name{};
+    /// TaskTemplate.type. Empty: "container", "raw-container" or "echo" by the kind of task.
+    std::string task_type{};
+    ::flytecache::runtime_metadata runtime{};
+    /// Function tasks only: the program the cluster runs. Container tasks bring their own.
+    cluster_launch launch{};
+    /// TaskMetadata.tags; names must be unique.
+    std::vector<std::pair<std::string, std::string>> tags{};
+    /// Variable.description by input or output name (a name that is both, as in an echo task,
+    /// describes both).
+    std::vector<std::pair<std::string, std::string>> descriptions{};
+    json_field_names field_names = json_field_names::lower_camel_case;
+    /// Spaces per nesting level; 0 writes one line with no insignificant whitespace.
+    int indent = 2;
+};
+
+namespace detail {
+
+/// protobuf's default json_name: each underscore dropped and the character after it upper-cased
+/// ("k8s_pod" → "k8sPod", "oauth2_client" → "oauth2Client").
+[[nodiscard]] inline std::string proto_json_name(std::string_view proto_name) {
+    std::string out;
+    out.reserve(proto_name.size());
+    bool upper_next = false;
+    for (char c : proto_name) {
+        if (c == '_') {
+            upper_next = true;
+            continue;
+        }
+        if (upper_next && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+        upper_next = false;
+        out += c;
+    }
+    return out;
+}
+
+inline void json_newline(std::string& out, std::size_t indent, std::size_t depth) {
+    if (indent == 0) return;
+    out += '\n';
+    out.append(indent * depth, ' ');
+}
+
+/// Writes `v` keeping member order (protobuf's field order), `indent` spaces per level, with the
+/// canonical writer's string escapes.
+inline void json_write_indented(std::string& out, const json_value& v, std::size_t indent,
+                                std::size_t depth) {
+    if (v.is_array() && v.size() != 0) {
+        out += '[';
+        bool first = true;
+        for (const auto& e : v.as_array()) {
+            if (!first) out += ',';
+            first = false;
+            json_newline(out, indent, depth + 1);
+            json_write_indented(out, e, indent, depth + 1);
+        }
+        json_newline(out, indent, depth);
+        out += ']';
+    } else if (v.is_object() && v.size() != 0) {
+        out += '{';
+        bool first = true;
+        for (const auto& [key, member] : v.as_object()) {
+            if (!first) out += ',';
+            first = false;
+            json_newline(out, indent, depth + 1);
+            json_write_canonical_string(out, key);
+            out += indent == 0 ? ":" : ": ";
+            json_write_indented(out, member, indent, depth + 1);
+        }
+        json_newline(out, indent, depth);
+        out += '}';
+    } else {
+        json_write_canonical(out, v);
+    }
+}
+
+/// Named Flyte types: the variables of one side of an interface, in declaration order.
+using variable_types = std::vector<std::pair<std::string, literal_type>>;
+
+template <class S>
+void add_field_types(variable_types& out) {
+    boost::hana::for_each(boost::hana::accessors<S>(), [&](auto pair) {
+        using field_type =
+            std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<const S&>()))>;
+        out.emplace_back(boost::hana::to<const char*>(boost::hana::first(pair)),
+                         literal_traits<field_type>::type());
+    });
+}
+
+/// The outputs of a result type R, named as task_outputs<R> names them.
+template <class R>
+variable_types output_types() {
+    variable_types out;
+    if constexpr (std::is_same_v<R, no_values>) {
+    } else if constexpr (is_tuple<R>::value) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (out.emplace_back(output_name(I), literal_traits<std::tuple_element_t<I, R>>::type()),
+             ...);
+        }(std::make_index_sequence<std::tuple_size_v<R>>{});
+    } else if constexpr (named_struct<R>) {
+        add_field_types<R>(out);
+    } else {
+        out.emplace_back(output_name(0), literal_traits<R>::type());
+    }
+    return out;
+}
+
+template <class S>
+variable_types struct_input_types() {
+    variable_types out;
+    if constexpr (!std::is_same_v<S, no_values>) add_field_types<S>(out);
+    return out;
+}
+
+/// What runs on the cluster, whatever kind of task describes it.
+struct launch_target {
+    std::string image;
+    std::vector<std::string> command;
+    std::vector<std::string> args;
+    resources requests;
+    resources limits;
+    std::vector<std::pair<std::string, std::string>> environment;
+    std::optional<data_loading_config> data_config;
+    std::optional<::flytecache::pod_template> pod;
+    std::vector<secret> secrets;
+};
+
+/// Everything the writer needs, gathered from a task and the options.
+struct template_parts {
+    std::string name;
+    std::string type;
+    const task_metadata* metadata = nullptr;
+    variable_types inputs;
+    variable_types outputs;
+    std::optional<launch_target> target;
+};
+
+inline std::string image_name(const image_reference& image) {
+    if (const auto* uri = std::get_if<std::string>(&image)) return *uri;
+    if (const auto* spec = std::get_if<image_spec>(&image)) return spec->image_name();
+    return {};
+}
+
+/// Builds the TaskTemplate JSON value from the parts, spelling field names as asked.
+class task_template_writer {
+public:
+    using object = json_value::object_type;
+
+    explicit task_template_writer(const task_template_options& options) : options_(options) {}
+
+    [[nodiscard]] json_value task_template(const template_parts& parts) const {
+        check_options(parts);
+        object o;
+        add(o, "id", identifier(parts.name));
+        add(o, "type", str(parts.type));
+        add(o, "metadata", task_metadata_value(*parts.metadata));
+        add(o, "interface", typed_interface(parts));
+        if (parts.target && !parts.target->pod) add(o, "container", container(*parts.target));
+        if (parts.target && !parts.target->secrets.empty())
+            add(o, "security_context", security_context(parts.target->secrets));
+        if (parts.target && parts.target->pod) {
+            object config;
+            config.emplace_back("primary_container_name",
+                                str(parts.target->pod->primary_container_name));
+            add(o, "config", json_value::make_object(std::move(config)));
+            add(o, "k8s_pod", k8s_pod(*parts.target));
+        }
+        return json_value::make_object(std::move(o));
+    }
+
+    /// flyteidl.admin.TaskCreateRequest{id, spec: TaskSpec{template}}: the body of flyteadmin's
+    /// `POST /api/v1/tasks`.
+    [[nodiscard]] json_value task_create_request(const template_parts& parts) const {
+        object spec;
+        add(spec, "template", task_template(parts));
+        object o;
+        add(o, "id", identifier(parts.name));
+        add(o, "spec", json_value::make_object(std::move(spec)));
+        return json_value::make_object(std::move(o));
+    }
+
+    [[nodiscard]] std::string text(const json_value& v) const {
+        std::string out;
+        json_write_indented(out, v, static_cast<std::size_t>(std::max(options_.indent, 0)), 0);
+        return out;
+    }
+
+    [[nodiscard]] json_value literal_type_value(const literal_type& t) const {
+        object o;
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, simple_type>) {
+                    add(o, "simple", str(to_string(v)));
+                } else if constexpr (std::is_same_v<V, schema_type>) {
+                    add(o, "schema", schema_type_value(v));
+                } else if constexpr (std::is_same_v<V, collection_type>) {
+                    add(o, "collection_type", literal_type_value(*v.element));
+                } else if constexpr (std::is_same_v<V, map_value_type>) {
+                    add(o, "map_value_type", literal_type_value(*v.value));
+                } else if constexpr (std::is_same_v<V, blob_type>) {
+                    add(o, "blob", blob_type_value(v));
+                } else if constexpr (std::is_same_v<V, enum_type>) {
+                    object e;
+                    if (!v.values.empty()) add(e, "values", strings(v.values));
+                    add(o, "enum_type", json_value::make_object(std::move(e)));
+                } else if constexpr (std::is_same_v<V, structured_dataset_type>) {
+                    add(o, "structured_dataset_type", dataset_type_value(v));
+                } else if constexpr (std::is_same_v<V, union_type>) {
+                    object u;
+                    if (!v.variants.empty()) {
+                        json_value::array_type variants;
+                        for (const auto& x : v.variants) variants.push_back(literal_type_value(x));
+                        add(u, "variants", json_value::make_array(std::move(variants)));
+                    }
+                    add(o, "union_type", json_value::make_object(std::move(u)));
+                } else if constexpr (std::is_same_v<V, offloaded_type>) {
+                    object off;
+                    if (v.actual_literal_type)
+                        add(off, "actual_literal_type",
+                            literal_type_value(**v.actual_literal_type));
+                    add(o, "offloaded_type", json_value::make_object(std::move(off)));
+                }
+            },
+            t.type);
+        if (t.metadata) add(o, "metadata", struct_value(*t.metadata));
+        if (t.annotation) {
+            object a;
+            if (t.annotation->annotations)
+                add(a, "annotations", struct_value(*t.annotation->annotations));
+            add(o, "annotation", json_value::make_object(std::move(a)));
+        }
+        if (t.structure) {
+            object s;
+            if (!t.structure->tag.empty()) add(s, "tag", str(t.structure->tag));
+            if (!t.structure->dataclass_type.empty()) {
+                object fields;
+                for (const auto& [k, v] : t.structure->dataclass_type)
+                    fields.emplace_back(k, literal_type_value(*v));
+                add(s, "dataclass_type", json_value::make_object(sorted(std::move(fields))));
+            }
+            add(o, "structure", json_value::make_object(std::move(s)));
+        }
+        return json_value::make_object(std::move(o));
+    }
+
+private:
+    // ----- small builders ------------------------------------------------------------------------
+
+    void add(object& o, std::string_view proto_name, json_value v) const {
+        o.emplace_back(options_.field_names == json_field_names::proto
+                           ? std::string(proto_name)
+                           : proto_json_name(proto_name),
+                       std::move(v));
+    }
+    static json_value str(std::string s) { return json_value::make_string(std::move(s)); }
+    static json_value strings(const std::vector<std::string>& values) {
+        json_value::array_type items;
+        items.reserve(values.size());
+        for (const auto& v : values) items.push_back(str(v));
+        return json_value::make_array(std::move(items));
+    }
+    static json_value uint_number(std::uint64_t n) {
+        return json_value::make_number(std::to_string(n));
+    }
+    // google.protobuf.Value numbers: the shortest text that reads back as the same double; NaN and
+    // the infinities as the strings protobuf's JSON mapping uses for them.
+    static json_value double_value(double d) {
+        if (std::isnan(d)) return str("NaN");
+        if (std::isinf(d)) return str(d > 0 ? "Infinity" : "-Infinity");
+        char buf[32];
+        const auto result = std::to_chars(buf, buf + sizeof buf, d);
+        return json_value::make_number(
+            std::string_view(buf, static_cast<std::size_t>(result.ptr - buf)));
+    }
+    // Map entries sorted by key, so that equal maps print equal text.
+    static object sorted(object entries) {
+        std::sort(entries.begin(), entries.end(),
+                  [](const auto& a, const auto& b) { return a.first < b.first; });
+        return entries;
+    }
+    static object string_map(const std::vector<std::pair<std::string, std::string>>& entries,
+                             std::string_view what) {
+        object o;
+        for (const auto& [k, v] : entries) {
+            for (const auto& [seen, ignored] : o) {
+                if (seen == k) {
+                    throw invalid_argument("flytecache: " + std::string(what) + " names '" + k +
+                                           "' twice; a protobuf map holds each key once");
+                }
+            }
+            o.emplace_back(k, str(v));
+        }
+        return sorted(std::move(o));
+    }
+
+    // ----- checks --------------------------------------------------------------------------------
+
+    void check_options(const template_parts& parts) const {
+        for (const auto* field : {&options_.project, &options_.domain, &options_.version}) {
+            if (field->empty()) {
+                const char* which = field == &options_.project  ? "project"
+                                    : field == &options_.domain ? "domain"
+                                                                : "version";
+                throw configuration_error(
+                    std::string("flytecache: task_template_options.") + which +
+                    " is empty; Flyte identifies task '" + parts.name +
+                    "' by project, domain, name and version (the registration "
+                    "version, not the cache version)");
+            }
+        }
+        for (const auto& description : options_.descriptions) {
+            const std::string& name = description.first;
+            const auto has = [&](const variable_types& vars) {
+                return std::any_of(vars.begin(), vars.end(),
+                                   [&](const auto& v) { return v.first == name; });
+            };
+            if (!has(parts.inputs) && !has(parts.outputs)) {
+                throw configuration_error(
+                    "flytecache: task_template_options.descriptions names '" + name +
+                    "', which is neither an input nor an output of task '" + parts.name + "'");
+            }
+            const auto same = std::count_if(
+                options_.descriptions.begin(), options_.descriptions.end(),
+                [&](const auto& other) { return other.first == name; });
+            if (same > 1) {
+                throw configuration_error("flytecache: task_template_options.descriptions names '" +
+                                          name + "' " + std::to_string(same) +
+                                          " times; give each variable one description");
+            }
+        }
+        for (const auto* side : {&parts.inputs, &parts.outputs}) {
+            for (const auto& [name, type] : *side) {
+                if (std::holds_alternative<std::monostate>(type.type)) {
+                    throw configuration_error(
+                        "flytecache: " + std::string(side == &parts.inputs ? "input" : "output") +
+                        " '" + name + "' of task '" + parts.name +
+                        "' has no Flyte type (a flytecache::literal stands for any value); "
+                        "Flyte's type checker needs one, so give it a typed C++ type");
+                }
+            }
+        }
+    }
+
+    // ----- messages ------------------------------------------------------------------------------
+
+    json_value identifier(const std::string& name) const {
+        object o;
+        add(o, "resource_type", str("TASK"));
+        add(o, "project", str(options_.project));
+        add(o, "domain", str(options_.domain));
+        add(o, "name", str(name));
+        add(o, "version", str(options_.version));
+        return json_value::make_object(std::move(o));
+    }
+
+    json_value task_metadata_value(const task_metadata& m) const {
+        object o;
+        if (m.cache) add(o, "discoverable", json_value::make_bool(true));
+        {
+            object rt;
+            if (options_.runtime.type == runtime_metadata::runtime_type::flyte_sdk)
+                add(rt, "type", str("FLYTE_SDK"));
+            if (!options_.runtime.version.empty())
+                add(rt, "version", str(options_.runtime.version));
+            if (!options_.runtime.flavor.empty()) add(rt, "flavor", str(options_.runtime.flavor));
+            add(o, "runtime", json_value::make_object(std::move(rt)));
+        }
+        if (m.timeout && m.timeout.value() != std::chrono::microseconds::zero()) {
+            const auto us = m.timeout.value().count();
+            add(o, "timeout",
+                str(duration_text(us / 1'000'000,
+                                  static_cast<std::int32_t>((us % 1'000'000) * 1000))));
+        }
+        {
+            // flytekit always sets the RetryStrategy message, so it prints even with 0 retries.
+            object retries;
+            if (m.retries > 0)
+                add(retries, "retries", uint_number(static_cast<std::uint64_t>(m.retries)));
+            add(o, "retries", json_value::make_object(std::move(retries)));
+        }
+        if (!m.cache_version.empty()) add(o, "discovery_version", str(m.cache_version));
+        if (!m.deprecated.empty()) add(o, "deprecated_error_message", str(m.deprecated));
+        if (m.interruptible) add(o, "interruptible", json_value::make_bool(*m.interruptible));
+        if (m.cache_serialize) add(o, "cache_serializable", json_value::make_bool(true));
+        if (!options_.tags.empty())
+            add(o, "tags",
+                json_value::make_object(string_map(options_.tags, "task_template_options.tags")));
+        if (m.pod_template_name && !m.pod_template_name->empty())
+            add(o, "pod_template_name", str(*m.pod_template_name));
+        if (!m.cache_ignore_input_vars.empty())
+            add(o, "cache_ignore_input_vars", strings(m.cache_ignore_input_vars.names()));
+        if (m.is_eager) add(o, "is_eager", json_value::make_bool(true));
+        if (m.generates_deck) add(o, "generates_deck", json_value::make_bool(true));
+        return json_value::make_object(std::move(o));
+    }
+
+    json_value typed_interface(const template_parts& parts) const {
+        object o;
+        add(o, "inputs", variable_map(parts.inputs));
+        add(o, "outputs", variable_map(parts.outputs));
+        return json_value::make_object(std::move(o));
+    }
+
+    json_value variable_map(const variable_types& vars) const {
+        object entries;
+        for (const auto& [name, type] : vars) {
+            object var;
+            add(var, "type", literal_type_value(type));
+            for (const auto& [described, text] : options_.descriptions) {
+                if (described == name && !text.empty()) add(var, "description", str(text));
+            }
+            entries.emplace_back(name, json_value::make_object(std::move(var)));
+        }
+        object o;
+        if (!entries.empty())
+            add(o, "variables", json_value::make_object(sorted(std::move(entries))));
+        return json_value::make_object(std::move(o));
+    }
+
+    // Resources.ResourceEntry list in flytekit's order (its _get_container_definition).
+    json_value resource_entries(const resources& r) const {
+        json_value::array_type entries;
+        const auto entry = [&](const std::optional<std::string>& quantity, const char* name) {
+            if (!quantity || quantity->empty()) return;
+            object e;
+            add(e, "name", str(name));
+            add(e, "value", str(*quantity));
+            entries.push_back(json_value::make_object(std::move(e)));
+        };
+        entry(r.ephemeral_storage, "EPHEMERAL_STORAGE");
+        entry(r.cpu, "CPU");
+        entry(r.gpu, "GPU");
+        entry(r.mem, "MEMORY");
+        return json_value::make_array(std::move(entries));
+    }
+
+    json_value resources_value(const launch_target& t) const {
+        object o;
+        if (const auto requests = resource_entries(t.requests); requests.size() != 0)
+            add(o, "requests", requests);
+        if (const auto limits = resource_entries(t.limits); limits.size() != 0)
+            add(o, "limits", limits);
+        return json_value::make_object(std::move(o));
+    }
+
+    json_value container(const launch_target& t) const {
+        object o;
+        if (!t.image.empty()) add(o, "image", str(t.image));
+        if (!t.command.empty()) add(o, "command", strings(t.command));
+        if (!t.args.empty()) add(o, "args", strings(t.args));
+        add(o, "resources", resources_value(t)); // flytekit always sets it
+        if (!t.environment.empty()) {
+            json_value::array_type env;
+            for (const auto& [k, v] : t.environment) {
+                object kv;
+                add(kv, "key", str(k));
+                if (!v.empty()) add(kv, "value", str(v));
+                env.push_back(json_value::make_object(std::move(kv)));
+            }
+            add(o, "env", json_value::make_array(std::move(env)));
+        }
+        if (t.data_config) add(o, "data_config", data_config_value(*t.data_config));
+        return json_value::make_object(std::move(o));
+    }
+
+    json_value data_config_value(const data_loading_config& d) const {
+        object o;
+        add(o, "enabled", json_value::make_bool(true));
+        if (!d.input_path.empty()) add(o, "input_path", str(d.input_path));
+        if (!d.output_path.empty()) add(o, "output_path", str(d.output_path));
+        if (d.format == metadata_format::yaml) add(o, "format", str("YAML"));
+        if (d.format == metadata_format::proto) add(o, "format", str("PROTO"));
+        if (d.io_strategy) {
+            object io;
+            switch (d.io_strategy->download) {
+            case download_mode::eager: break;
+            case download_mode::stream: add(io, "download_mode", str("DOWNLOAD_STREAM")); break;
+            case download_mode::no_download:
+                add(io, "download_mode", str("DO_NOT_DOWNLOAD"));
+                break;
+            }
+            switch (d.io_strategy->upload) {
+            case upload_mode::on_exit: break;
+            case upload_mode::eager: add(io, "upload_mode", str("UPLOAD_EAGER")); break;
+            case upload_mode::no_upload: add(io, "upload_mode", str("DO_NOT_UPLOAD")); break;
+            }
+            add(o, "io_strategy", json_value::make_object(std::move(io)));
+        }
+        return json_value::make_object(std::move(o));
+    }
+
+    json_value security_context(const std::vector<secret>& secrets) const {
+        json_value::array_type items;
+        for (const auto& s : secrets) {
+            object o;
+            if (!s.group.empty()) add(o, "group", str(s.group));
+            if (s.group_version && !s.group_version->empty())
+                add(o, "group_version", str(*s.group_version));
+            if (s.key && !s.key->empty()) add(o, "key", str(*s.key));
+            if (s.mount_requirement == secret::mount_type::env_var)
+                add(o, "mount_requirement", str("ENV_VAR"));
+            if (s.mount_requirement == secret::mount_type::file)
+                add(o, "mount_requirement", str("FILE"));
+            if (s.env_var && !s.env_var->empty()) add(o, "env_var", str(*s.env_var));
+            items.push_back(json_value::make_object(std::move(o)));
+        }
+        object o;
+        add(o, "secrets", json_value::make_array(std::move(items)));
+        return json_value::make_object(std::move(o));
+    }
+
+    // The pod spec with the task's container merged into the primary container, as flytekit's
+    // _serialize_pod_spec merges it: the primary container (added when the spec has none of that
+    // name) gets the task's image unless it names one, the task's command and args in place of its
+    // own (an empty one is left out, which Kubernetes reads as flytekit's empty list: the image's
+    // entrypoint), its resources when it has any (Kubernetes names: "cpu", "memory", "gpu",
+    // "ephemeral-storage"), and its environment ahead of the container's own.
+    json_value k8s_pod(const launch_target& t) const {
+        // NOLINTNEXTLINE(bugprone-unchecked-optional-access): called only when a pod is set
+        const ::flytecache::pod_template& pod = *t.pod;
+        pod.validate();
+        const json_value spec = parse_json(pod.pod_spec);
+        object spec_members = spec.as_object();
+        json_value::array_type containers;
+        bool has_containers = false;
+        for (auto& [key, value] : spec_members) {
+            if (key != "containers") continue;
+            has_containers = true;
+            if (!value.is_array()) {
+                throw invalid_argument(
+                    "flytecache: pod_template.pod_spec.containers must be an array of containers");
+            }
+            containers = value.as_array();
+        }
+        bool found = false;
+        for (auto& c : containers) {
+            const json_value* name = c.find("name");
+            if (name != nullptr && name->is_string() &&
+                name->as_string() == pod.primary_container_name) {
+                c = primary_container(c, t);
+                found = true;
+            }
+        }
+        if (!found) {
+            object placeholder;
+            placeholder.emplace_back("name", str(pod.primary_container_name));
+            containers.push_back(
+                primary_container(json_value::make_object(std::move(placeholder)), t));
+        }
+        if (has_containers) {
+            // The merged list replaces the first "containers" member; any repeats (the last of
+            // which was read above) go.
+            bool placed = false;
+            std::erase_if(spec_members, [&](auto& member) {
+                if (member.first != "containers") return false;
+                if (placed) return true;
+                member.second = json_value::make_array(std::move(containers));
+                placed = true;
+                return false;
+            });
+        } else {
+            spec_members.emplace_back("containers", json_value::make_array(std::move(containers)));
+        }
+
+        object metadata;
+        if (!pod.labels.empty())
+            add(metadata, "labels",
+                json_value::make_object(string_map(pod.labels, "pod_template.labels")));
+        if (!pod.annotations.empty()) {
+            add(metadata, "annotations",
+                json_value::make_object(string_map(pod.annotations, "pod_template.annotations")));
+        }
+        object o;
+        add(o, "metadata", json_value::make_object(std::move(metadata)));
+        add(o, "pod_spec", json_value::make_object(std::move(spec_members)));
+        if (t.data_config) add(o, "data_config", data_config_value(*t.data_config));
+        return json_value::make_object(std::move(o));
+    }
+
+    static json_value primary_container(const json_value& c, const launch_target& t) {
+        if (!c.is_object())
+            throw invalid_argument(
+                "flytecache: pod_template.pod_spec.containers holds a non-object");
+        object members;
+        bool has_image = false;
+        json_value::array_type env;
+        for (const auto& [k, v] : t.environment) {
+            object e;
+            e.emplace_back("name", str(k));
+            e.emplace_back("value", str(v));
+            env.push_back(json_value::make_object(std::move(e)));
+        }
+        for (const auto& [key, value] : c.as_object()) {
+            if (key == "command" || key == "args" || key == "env" ||
+                (key == "resources" && (has_resources(t.requests) || has_resources(t.limits)))) {
+                if (key == "env" && value.is_array()) {
+                    for (const auto& e : value.as_array()) env.push_back(e);
+                }
+                continue; // replaced below
+            }
+            if (key == "image" && !value.is_null()) has_image = true;
+            if (key == "image" && value.is_null()) continue;
+            members.emplace_back(key, value);
+        }
+        if (!has_image && !t.image.empty()) members.emplace_back("image", str(t.image));
+        if (!t.command.empty()) members.emplace_back("command", strings(t.command));
+        if (!t.args.empty()) members.emplace_back("args", strings(t.args));
+        if (has_resources(t.requests) || has_resources(t.limits)) {
+            object r;
+            r.emplace_back("limits", k8s_quantities(t.limits));
+            r.emplace_back("requests", k8s_quantities(t.requests));
+            members.emplace_back("resources", json_value::make_object(std::move(r)));
+        }
+        if (!env.empty()) members.emplace_back("env", json_value::make_array(std::move(env)));
+        return json_value::make_object(std::move(members));
+    }
+
+    static bool has_resources(const resources& r) {
+        for (const auto* q : {&r.cpu, &r.mem, &r.gpu, &r.ephemeral_storage}) {
+            if (*q && !(*q)->empty()) return true;
+        }
+        return false;
+    }
+
+    static json_value k8s_quantities(const resources& r) {
+        object o;
+        const auto put = [&](const std::optional<std::string>& q, const char* name) {
+            if (q && !q->empty()) o.emplace_back(name, str(*q));
+        };
+        put(r.ephemeral_storage, "ephemeral-storage");
+        put(r.cpu, "cpu");
+        put(r.gpu, "gpu");
+        put(r.mem, "memory");
+        return json_value::make_object(std::move(o));
+    }
+
+    // ----- LiteralType parts ---------------------------------------------------------------------
+
+    json_value blob_type_value(const blob_type& b) const {
+        object o;
+        if (!b.format.empty()) add(o, "format", str(b.format));
+        if (b.dimensionality == blob_dimensionality::multipart)
+            add(o, "dimensionality", str("MULTIPART"));
+        return json_value::make_object(std::move(o));
+    }
+
+    json_value schema_type_value(const schema_type& s) const {
+        static constexpr const char* names[] = {"INTEGER", "FLOAT",    "STRING",
+                                                "BOOLEAN", "DATETIME", "DURATION"};
+        object o;
+        if (!s.columns.empty()) {
+            json_value::array_type cols;
+            for (const auto& c : s.columns) {
+                object col;
+                if (!c.name.empty()) add(col, "name", str(c.name));
+                const auto t = static_cast<int>(c.type);
+                if (t < 0 || t > 5) {
+                    throw invalid_argument("flytecache: schema column '" + c.name +
+                                           "' has no SchemaColumnType numbered " +
+                                           std::to_string(t));
+                }
+                if (t != 0) add(col, "type", str(names[t]));
+                cols.push_back(json_value::make_object(std::move(col)));
+            }
+            add(o, "columns", json_value::make_array(std::move(cols)));
+        }
+        return json_value::make_object(std::move(o));
+    }
+
+    json_value dataset_type_value(const structured_dataset_type& d) const {
+        object o;
+        if (!d.columns.empty()) {
+            json_value::array_type cols;
+            for (const auto& c : d.columns) {
+                object col;
+                if (!c.name.empty()) add(col, "name", str(c.name));
+                if (c.literal_type) add(col, "literal_type", literal_type_value(**c.literal_type));
+                cols.push_back(json_value::make_object(std::move(col)));
+            }
+            add(o, "columns", json_value::make_array(std::move(cols)));
+        }
+        if (!d.format.empty()) add(o, "format", str(d.format));
+        if (!d.external_schema_type.empty())
+            add(o, "external_schema_type", str(d.external_schema_type));
+        if (!d.external_schema_bytes.empty())
+            add(o, "external_schema_bytes", str(to_base64(d.external_schema_bytes)));
+        return json_value::make_object(std::move(o));
+    }
+
+    // google.protobuf.Struct prints as the plain JSON object it stands for: its keys are data, not
+    // field names, so they are never renamed.
+    static json_value struct_value(const protobuf_struct& s) {
+        object o;
+        for (const auto& [k, v] : s.fields) o.emplace_back(k, value_value(v));
+        return json_value::make_object(std::move(o));
+    }
+
+    static json_value value_value(const protobuf_value& v) {
+        return std::visit(
+            [&](const auto& x) -> json_value {
+                using X = std::decay_t<decltype(x)>;
+                if constexpr (std::is_same_v<X, std::monostate> ||
+                              std::is_same_v<X, protobuf_null>) {
+                    return json_value::make_null();
+                } else if constexpr (std::is_same_v<X, double>) {
+                    return double_value(x);
+                } else if constexpr (std::is_same_v<X, std::string>) {
+                    return str(x);
+                } else if constexpr (std::is_same_v<X, bool>) {
+                    return json_value::make_bool(x);
+                } else if constexpr (std::is_same_v<X, box<protobuf_struct>>) {
+                    return struct_value(*x);
+                } else {
+                    json_value::array_type items;
+                    for (const auto& item : x.values) items.push_back(value_value(item));
+                    return json_value::make_array(std::move(items));
+                }
+            },
+            v.kind);
+    }
+
+    const task_template_options& options_;
+};
+
+template <class Task>
+std::string task_name_for(const Task& task, const task_template_options& options) {
+    return options.name.empty() ? task.name() : options.name;
+}
+
+inline void check_no_launch(const std::string& task, std::string_view kind,
+                            const task_template_options& options) {
+    if (!(options.launch == cluster_launch{})) {
+        throw configuration_error(
+            "flytecache: task_template_options.launch describes how a function task runs on the "
+            "cluster; " +
+            std::string(kind) + " '" + task + "' brings its own (leave launch empty)");
+    }
+}
+
+template <class F, class Cache, class... Features>
+template_parts task_template_parts(const function_task<F, Cache, Features...>& task,
+                                   const task_template_options& options) {
+    using task_type = function_task<F, Cache, Features...>;
+    template_parts parts;
+    parts.name = task_name_for(task, options);
+    parts.type = options.task_type.empty() ? "container" : options.task_type;
+    parts.metadata = &task.metadata();
+    if constexpr (task_type::inputs_from_struct) {
+        parts.inputs =
+            struct_input_types<std::tuple_element_t<0, typename task_type::args_tuple>>();
+    } else {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (parts.inputs.emplace_back(
+                 std::string(task_type::input_names[I]),
+                 literal_traits<std::tuple_element_t<I, typename task_type::args_tuple>>::type()),
+             ...);
+        }(std::make_index_sequence<task_type::input_names.size()>{});
+    }
+    parts.outputs = output_types<typename task_type::output_type>();
+
+    const cluster_launch& launch = options.launch;
+    const std::string task_image = image_name(task.version_params().container_image);
+    const std::string launch_image = image_name(launch.image);
+    if (!launch_image.empty() && !task_image.empty() && launch_image != task_image) {
+        throw configuration_error(
+            "flytecache: task_template_options.launch.image (" + launch_image +
+            ") differs from the container_image of task '" + task.name() + "' (" + task_image +
+            "), which its cache version was computed from; leave launch.image empty");
+    }
+    launch_target t;
+    t.image = launch_image.empty() ? task_image : launch_image;
+    if (t.image.empty()) {
+        throw configuration_error(
+            "flytecache: function task '" + task.name() +
+            "' has no image to run on the cluster; give the task a container_image or set "
+            "task_template_options.launch.image");
+    }
+    t.command = launch.command;
+    t.args = launch.args;
+    t.requests = launch.requests;
+    t.limits = launch.limits;
+    t.environment = launch.environment;
+    t.data_config = launch.data_config;
+    t.pod = task.version_params().pod_template;
+    t.secrets = launch.secret_requests;
+    parts.target = std::move(t);
+    return parts;
+}
+
+template <class In, class Out, container_runtime Runtime, class... Features>
+template_parts task_template_parts(const container_task<In, Out, Runtime, Features...>& task,
+                                   const task_template_options& options) {
+    check_no_launch(task.name(), "container task", options);
+    template_parts parts;
+    parts.name = task_name_for(task, options);
+    parts.type = options.task_type.empty() ? "raw-container" : options.task_type;
+    parts.metadata = &task.metadata();
+    parts.inputs = struct_input_types<In>();
+    parts.outputs = output_types<Out>();
+
+    const container_task_options& o = task.options();
+    launch_target t;
+    t.image = image_name(task.image());
+    t.command = task.command();
+    t.args = o.arguments;
+    t.requests = o.requests;
+    t.limits = o.limits;
+    t.environment = o.environment;
+    t.data_config =
+        data_loading_config{o.input_data_dir, o.output_data_dir, o.metadata_format, o.io_strategy};
+    t.pod = o.pod_template;
+    t.secrets = o.secret_requests;
+    parts.target = std::move(t);
+    return parts;
+}
+
+template <class In, class... Features>
+template_parts task_template_parts(const echo_task<In, Features...>& task,
+                                   const task_template_options& options) {
+    check_no_launch(task.name(), "echo task", options);
+    template_parts parts;
+    parts.name = task_name_for(task, options);
+    parts.type = options.task_type.empty() ? "echo" : options.task_type;
+    parts.metadata = &task.metadata();
+    parts.inputs = struct_input_types<In>();
+    parts.outputs = parts.inputs;
+    return parts;
+}
+
+} // namespace detail
+
+/// A task as flyteidl's `TaskTemplate`, in protobuf's JSON mapping (see the top of this header for
+/// what each field holds). Works for function tasks, container tasks and echo tasks; a reference
+/// task is already registered by whoever defined it, so it has no template of its own.
+///
+/// `metadata.discoveryVersion` is the task's cache version, so the Flyte backend caches the task's
+/// executions under the version a flytekit task with the same cache configuration would use.
+///
+/// @throws configuration_error when project, domain or version is missing, a description names no
+///         input or output, a function task has no image (or two different ones), `launch` is
+///         given for a task that brings its own container, or a variable has no Flyte type.
+/// @throws invalid_argument when a pod template's spec is not a JSON object, or a map names a
+///         key twice.
+/// Thread safety: reads the task only; safe to call concurrently.
+template <class Task>
+    requires requires(const Task& t, const task_template_options& o) {
+        detail::task_template_parts(t, o);
+    }
+[[nodiscard]] std::string to_task_template_json(const Task& task,
+                                                const task_template_options& options) {
+    const detail::task_template_writer writer(options);
+    return writer.text(writer.task_template(detail::task_template_parts(task, options)));
+}
+
+/// flyteadmin's `TaskCreateRequest` for the task — `{"id": …, "spec": {"template": …}}` — the
+/// body of `POST /api/v1/tasks` on a Flyte cluster's admin HTTP endpoint.
+/// @throws as to_task_template_json.
+template <class Task>
+    requires requires(const Task& t, const task_template_options& o) {
+        detail::task_template_parts(t, o);
+    }
+[[nodiscard]] std::string to_task_create_request_json(const Task& task,
+                                                      const task_template_options& options) {
+    const detail::task_template_writer writer(options);
+    return writer.text(writer.task_create_request(detail::task_template_parts(task, options)));
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/task_template_export.hpp
 // ---- end flytecache/flytecache.hpp

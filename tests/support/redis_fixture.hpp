@@ -71,7 +71,8 @@ public:
     ~own_redis_server() {
         try {
             launch("stop");
-        } catch (...) {
+        } catch (...) { // NOLINT(bugprone-empty-catch)
+            // A destructor must not throw; the server's directory is removed with the test's.
         }
     }
 
@@ -88,10 +89,10 @@ private:
         fc::detail::process_options p;
         p.argv = {FLYTECACHE_PYTHON, FLYTECACHE_REDIS_LAUNCHER, command, dir_.string()};
         if (command == "start" && started_) {
-            p.argv.push_back("--port");
+            p.argv.emplace_back("--port");
             p.argv.push_back(std::to_string(port()));
         }
-        if (command == "start" && persist_) p.argv.push_back("--persist");
+        if (command == "start" && persist_) p.argv.emplace_back("--persist");
         p.timeout = std::chrono::seconds(30);
         const auto result = fc::detail::run_process(p);
         if (result.exit_code != 0 || result.timed_out) {

@@ -35,6 +35,8 @@ template <class M>
 struct member_call_signature {
     static constexpr bool known = false;
 };
+// QUALIFIERS are cv/ref/noexcept tokens, which cannot be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define FLYTECACHE_DETAIL_MEMBER_SIGNATURE(QUALIFIERS)                                                 \
     template <class C, class R, class... Args>                                                     \
     struct member_call_signature<R (C::*)(Args...) QUALIFIERS> : callable_signature<R (*)(Args...)> {};
@@ -44,6 +46,7 @@ FLYTECACHE_DETAIL_MEMBER_SIGNATURE(noexcept)
 FLYTECACHE_DETAIL_MEMBER_SIGNATURE(const noexcept)
 FLYTECACHE_DETAIL_MEMBER_SIGNATURE(&)
 FLYTECACHE_DETAIL_MEMBER_SIGNATURE(const&)
+// NOLINTEND(bugprone-macro-parentheses)
 #undef FLYTECACHE_DETAIL_MEMBER_SIGNATURE
 
 // Wrappers that forward every call (FLYTECACHE_SOURCE's sourced_function) name what they wrap.

@@ -651,13 +651,13 @@ private:
             fail(at, "invalid escape \\" + (static_cast<unsigned char>(e) < 0x80 && e >= 0x20
                                                 ? std::string(1, e)
                                                 : describe_at(at + 1)),
-                 "valid escapes are \\\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX");
+                 R"(valid escapes are \" \\ \/ \b \f \n \r \t and \uXXXX)");
         }
         std::uint32_t cp = read_hex4(at);
         pos_ = at + 6;
         if (cp >= 0xDC00 && cp <= 0xDFFF) {
             fail(at, "unpaired low surrogate in a \\u escape",
-                 "a low surrogate (\\uDC00-\\uDFFF) must follow a high one (\\uD800-\\uDBFF)");
+                 R"(a low surrogate (\uDC00-\uDFFF) must follow a high one (\uD800-\uDBFF))");
         }
         if (cp >= 0xD800 && cp <= 0xDBFF) {
             // Characters beyond the BMP arrive as two escapes; only the pair names a character.

@@ -139,7 +139,7 @@ class connection {
 public:
     using clock = std::chrono::steady_clock;
 
-    connection(const redis_options& opts, const std::string& where) : where_(where) {
+    connection(const redis_options& opts, std::string where) : where_(std::move(where)) {
         const auto deadline = clock::now() + opts.connect_timeout;
         const timeval connect_tv = to_timeval(opts.connect_timeout);
         ctx_ = opts.unix_socket.empty() ? redisConnectWithTimeout(opts.host.c_str(), opts.port, connect_tv)
@@ -357,7 +357,7 @@ struct pool_registry {
 
 // Never destroyed: the fork handlers may run during static destruction.
 inline pool_registry& registry() {
-    static pool_registry* const r = new pool_registry;
+    static auto* const r = new pool_registry;
     return *r;
 }
 
@@ -373,10 +373,11 @@ public:
     explicit pool(const redis_options& opts) : opts_(opts), where_("flytecache: redis_store " + opts.describe()) {
         opts_.validate();
         watch_forks();
-        generation_ = fork_generation.load(std::memory_order_relaxed);
+        // Read only once the fork handlers are installed, so no fork goes unnoticed.
+        generation_ = fork_generation.load(std::memory_order_relaxed); // NOLINT(*-prefer-member-initializer)
         // Connect now, so an unreachable server fails construction within the connect timeout.
         idle_.push_back(std::make_unique<connection>(opts_, where_));
-        created_ = 1;
+        created_ = 1; // NOLINT(*-prefer-member-initializer): counts the connection made above
         const std::lock_guard lock(registry().mutex);
         registry().pools.push_back(this);
     }

@@ -170,7 +170,7 @@ public:
     /// parent opened could checkpoint or delete the parent's WAL file under it.
     void abandon() noexcept {
         for (auto& s : statements_) {
-            (void)s.release();
+            [[maybe_unused]] auto* leaked = s.release();
         }
         db_ = nullptr;
     }

@@ -65,7 +65,9 @@ public:
         return submit_with_default_executor(static_cast<const Derived&>(*this), std::forward<Args>(args)...);
     }
 
-protected:
+private:
+    // Private, so only the task it describes (the CRTP Derived) can build this base.
+    friend Derived;
     explicit struct_task(std::string name) : name_(std::move(name)) {
         if (name_.empty()) throw configuration_error("flytecache: a task needs a non-empty name");
     }

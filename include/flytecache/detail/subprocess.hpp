@@ -47,7 +47,7 @@ struct process_options {
     /// throws, the process group is killed and reaped before the exception propagates.
     std::function<void(std::string_view line)> on_output;
     /// How much of the merged output to keep in process_result::output_tail.
-    std::size_t keep_tail_bytes = 64 * 1024;
+    std::size_t keep_tail_bytes = std::size_t{64} * 1024;
 };
 
 struct process_result {
@@ -528,7 +528,7 @@ inline process_result run_process(const process_options& options) {
     escalation timer(pid, deadline);
 
     // Read until end of output. The buffer sits on the heap: 64 KiB of stack is a lot for a thread.
-    std::vector<char> buffer(64 * 1024);
+    std::vector<char> buffer(std::size_t{64} * 1024);
     for (;;) {
         auto now = clock::now();
         // Checked on every pass, not only when poll times out, so a chatty child is still stopped.
@@ -571,6 +571,7 @@ inline process_result run_process(const process_options& options) {
             if (err == EINTR) continue;
             throw_errno("waiting for '" + program + "' to exit", err);
         }
+        if (!due) continue; // waited without WNOHANG: unreachable unless waitpid misbehaves
         const auto left = *due - clock::now();
         if (left > clock::duration::zero()) std::this_thread::sleep_for(std::min<clock::duration>(nap, left));
         nap = std::min(nap * 2, std::chrono::milliseconds(50));
@@ -604,7 +605,7 @@ inline process_result run_process(const process_options& options) {
 
     process_result result;
     result.timed_out = timer.timed_out();
-    if (result.timed_out) result.timeout = *options.timeout;
+    if (result.timed_out && options.timeout) result.timeout = *options.timeout;
     if (WIFSIGNALED(status)) {
         result.signaled = true;
         result.signal = WTERMSIG(status);

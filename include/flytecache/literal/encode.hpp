@@ -84,7 +84,7 @@ public:
             out = proto_writer::put_varint(out, entry_size);
             *out++ = '\x0a'; // entry key
             out = proto_writer::put_varint(out, name.size());
-            if (!name.empty()) std::memcpy(out, name.data(), name.size());
+            if (!name.empty()) std::memcpy(out, name.data(), name.size()); // NOLINT(*-not-null-terminated-result): bytes
             out += name.size();
             *out++ = '\x12'; // entry value: a Literal
             out = proto_writer::put_varint(out, literal_size);
@@ -185,6 +185,7 @@ public:
     }
 
     // Primitive's fields into exactly primitive_size(p) bytes at `out`.
+    // NOLINTNEXTLINE(bugprone-exception-escape): std::visit throws only on a valueless variant, and a primitive never is
     static void put_primitive(char* out, const primitive& p) noexcept {
         std::visit(
             [&](const auto& v) {
@@ -198,7 +199,7 @@ public:
                 } else if constexpr (std::is_same_v<V, std::string>) {
                     *out++ = '\x1a';
                     out = proto_writer::put_varint(out, v.size());
-                    if (!v.empty()) std::memcpy(out, v.data(), v.size());
+                    if (!v.empty()) std::memcpy(out, v.data(), v.size()); // NOLINT(*-not-null-terminated-result): bytes
                 } else if constexpr (std::is_same_v<V, bool>) {
                     *out++ = '\x20';
                     *out = v ? '\1' : '\0';
@@ -223,6 +224,7 @@ public:
                (nanos != 0 ? 1 + varint_size(static_cast<std::uint64_t>(std::int64_t{nanos})) : 0);
     }
 
+    // NOLINTNEXTLINE(bugprone-exception-escape): std::visit throws only on a valueless variant, and a primitive never is
     static std::size_t primitive_size(const primitive& p) noexcept {
         return std::visit(
             [](const auto& v) -> std::size_t {

@@ -26,13 +26,13 @@ struct file {
     std::string format;
 
     file() = default;
-    file(const char* uri_, std::string format_ = {})
-        : uri(uri_), format(std::move(format_)) {} // NOLINT: implicit by design
-    file(std::string uri_, std::string format_ = {})
-        : uri(std::move(uri_)), format(std::move(format_)) {} // NOLINT
+    file(const char* uri_value, std::string format_value = {})
+        : uri(uri_value), format(std::move(format_value)) {} // NOLINT: implicit by design
+    file(std::string uri_value, std::string format_value = {})
+        : uri(std::move(uri_value)), format(std::move(format_value)) {} // NOLINT
     /// A local path, stored as its generic (forward-slash) string.
-    file(const std::filesystem::path& path, std::string format_ = {}) // NOLINT: implicit by design
-        : uri(path.generic_string()), format(std::move(format_)) {}
+    file(const std::filesystem::path& path, std::string format_value = {}) // NOLINT: implicit by design
+        : uri(path.generic_string()), format(std::move(format_value)) {}
 
     /// The URI as a local filesystem path (meaningful only when it is one).
     [[nodiscard]] std::filesystem::path path() const { return std::filesystem::path(uri); }
@@ -48,13 +48,13 @@ struct directory {
     std::string format;
 
     directory() = default;
-    directory(const char* uri_, std::string format_ = {})
-        : uri(uri_), format(std::move(format_)) {}        // NOLINT
-    directory(std::string uri_, std::string format_ = {}) // NOLINT: implicit by design
-        : uri(std::move(uri_)), format(std::move(format_)) {}
+    directory(const char* uri_value, std::string format_value = {})
+        : uri(uri_value), format(std::move(format_value)) {}        // NOLINT
+    directory(std::string uri_value, std::string format_value = {}) // NOLINT: implicit by design
+        : uri(std::move(uri_value)), format(std::move(format_value)) {}
     directory(const std::filesystem::path& path,
-              std::string format_ = {}) // NOLINT: implicit by design
-        : uri(path.generic_string()), format(std::move(format_)) {}
+              std::string format_value = {}) // NOLINT: implicit by design
+        : uri(path.generic_string()), format(std::move(format_value)) {}
 
     /// The URI as a local filesystem path (meaningful only when it is one).
     [[nodiscard]] std::filesystem::path path() const { return std::filesystem::path(uri); }

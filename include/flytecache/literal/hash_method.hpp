@@ -103,7 +103,7 @@ struct file_content_hash {
                                    "' to hash its content: " + std::strerror(errno));
         }
         sha256 hasher;
-        std::array<char, 64 * 1024> chunk{};
+        std::array<char, std::size_t{64} * 1024> chunk{};
         while (in) {
             in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
             const std::streamsize got = in.gcount();

@@ -18,6 +18,7 @@ namespace detail {
 // The kind of a literal as prose with its article ("an integer", "a map"), for messages that say
 // what was found where something else was expected. Union scalars say so rather than describing
 // their inner value, because that is where the mismatch is.
+// NOLINTNEXTLINE(bugprone-exception-escape): std::visit throws only on a valueless variant, and a literal never is
 [[nodiscard]] inline std::string_view literal_kind(const literal& l) noexcept {
     struct visitor {
         std::string_view operator()(std::monostate) const noexcept { return "an empty literal"; }

@@ -217,12 +217,12 @@ public:
     /// @throws configuration_error when there is neither a version nor a policy.
     constexpr explicit cache(cache_options options)
         requires std::default_initializable<policies_type>
-        : cache(options, default_policies()) {}
+        : cache(std::move(options), default_policies()) {}
 
     /// A cache with the given options and policies.
     constexpr explicit cache(cache_options options, Policies... ps)
         requires(sizeof...(Policies) != 0)
-        : cache(options, policies_type(std::move(ps)...)) {}
+        : cache(std::move(options), policies_type(std::move(ps)...)) {}
 
     /// A cache with default options and the given policies.
     constexpr explicit cache(Policies... ps)

@@ -79,7 +79,7 @@ struct image_spec {
     /// The tag `image_name()` uses.
     [[nodiscard]] constexpr std::string resolved_tag() const {
         if (!tag.empty()) return tag;
-        const std::string hash = spec_hash();
+        std::string hash = spec_hash();
         if (tag_format.empty()) return hash;
         constexpr std::string_view placeholder = "{spec_hash}";
         std::string result = tag_format;

@@ -19,15 +19,15 @@ template <std::size_t Capacity = 64>
 class static_version {
 public:
     constexpr static_version() = default;
-    /// @throws invalid_argument when `version` is longer than `Capacity` (in constant evaluation:
+    /// @throws invalid_argument when `text` is longer than `Capacity` (in constant evaluation:
     ///         a compile error pointing at that throw).
-    constexpr explicit static_version(std::string_view version) {
-        if (version.size() > Capacity) {
+    constexpr explicit static_version(std::string_view text) {
+        if (text.size() > Capacity) {
             throw invalid_argument("flytecache: version is longer than static_version's capacity; "
                                    "use a larger Capacity");
         }
-        for (std::size_t i = 0; i != version.size(); ++i) data_[i] = version[i];
-        size_ = version.size();
+        for (std::size_t i = 0; i != text.size(); ++i) data_[i] = text[i];
+        size_ = text.size();
     }
 
     // A view into a temporary would dangle (the characters live inside the object), so views are

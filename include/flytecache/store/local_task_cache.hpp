@@ -155,8 +155,7 @@ public:
             return std::nullopt;
         }
         try {
-            initialize();
-            std::optional<std::string> bytes = store_->get(key);
+            std::optional<std::string> bytes = store().get(key);
             if (!bytes) {
                 return std::nullopt;
             }
@@ -182,8 +181,7 @@ public:
             return;
         }
         try {
-            initialize();
-            store_->set(key, encode(outputs));
+            store().set(key, encode(outputs));
         } catch (const store_error& e) {
             if (opts_.strict) {
                 throw;
@@ -194,8 +192,7 @@ public:
 
     /// Removes every entry (flytekit's `clear`).
     void clear() {
-        initialize();
-        store_->clear();
+        store().clear();
     }
 
     /// The key these arguments are stored under.
@@ -208,7 +205,7 @@ public:
     /// The underlying store (opened if needed).
     Store& store() {
         initialize();
-        return *store_;
+        return *store_; // NOLINT(bugprone-unchecked-optional-access): initialize() opened it
     }
     [[nodiscard]] const local_cache_config& config() const noexcept { return opts_.config; }
     /// How many unusable entries and failed writes have been reported.

@@ -96,14 +96,14 @@ public:
     /// @throws invalid_argument when `opts` is invalid (see the other constructors).
     explicit tiered_store(tiered_options opts = {})
         requires std::default_initializable<Front> && std::default_initializable<Back>
-        : options_(checked(std::move(opts))) {}
+        : options_(checked(opts)) {}
 
     /// Moves the given stores in.
     /// @throws invalid_argument when `opts.read_through_ttl` is not positive, or is set while
     /// `Front` does not model `expiring_store`.
     tiered_store(Front front, Back back, tiered_options opts = {})
         requires std::move_constructible<Front> && std::move_constructible<Back>
-        : front_(std::move(front)), back_(std::move(back)), options_(checked(std::move(opts))) {}
+        : front_(std::move(front)), back_(std::move(back)), options_(checked(opts)) {}
 
     /// Builds each store in place from its tuple of constructor arguments, for stores that cannot be
     /// moved.
@@ -112,7 +112,7 @@ public:
     tiered_store(std::piecewise_construct_t, std::tuple<FrontArgs...> front_args,
                  std::tuple<BackArgs...> back_args, tiered_options opts = {})
         : tiered_store(front_args, back_args, std::index_sequence_for<FrontArgs...>{},
-                       std::index_sequence_for<BackArgs...>{}, std::move(opts)) {}
+                       std::index_sequence_for<BackArgs...>{}, opts) {}
 
     tiered_store(const tiered_store&) = delete;
     tiered_store& operator=(const tiered_store&) = delete;
@@ -121,7 +121,7 @@ public:
     tiered_store(tiered_store&& other) noexcept(std::is_nothrow_move_constructible_v<Front> &&
                                                 std::is_nothrow_move_constructible_v<Back>)
         requires std::move_constructible<Front> && std::move_constructible<Back>
-        : front_(std::move(other.front_)), back_(std::move(other.back_)), options_(std::move(other.options_)),
+        : front_(std::move(other.front_)), back_(std::move(other.back_)), options_(other.options_),
           counting_(other.counting_.load(std::memory_order_relaxed)),
           front_hits_(other.front_hits_.load(std::memory_order_relaxed)) {}
 
@@ -238,7 +238,7 @@ public:
     std::size_t expire()
         requires expiring_store<Back>
     {
-        const std::size_t removed = static_cast<std::size_t>(back_.expire());
+        const auto removed = static_cast<std::size_t>(back_.expire());
         if constexpr (expiring_store<Front>) front_.expire();
         return removed;
     }
@@ -248,7 +248,7 @@ public:
     std::size_t evict(std::string_view tag)
         requires tagged_store<Back>
     {
-        const std::size_t removed = static_cast<std::size_t>(back_.evict(tag));
+        const auto removed = static_cast<std::size_t>(back_.evict(tag));
         if constexpr (tagged_store<Front>) {
             if (!reads_through()) {
                 front_.evict(tag);
@@ -313,7 +313,7 @@ private:
     tiered_store(FrontTuple& front_args, BackTuple& back_args, std::index_sequence<I...>,
                  std::index_sequence<J...>, tiered_options opts)
         : front_(std::get<I>(std::move(front_args))...), back_(std::get<J>(std::move(back_args))...),
-          options_(checked(std::move(opts))) {}
+          options_(checked(opts)) {}
 
     static tiered_options checked(tiered_options opts) {
         if (opts.read_through_ttl) {

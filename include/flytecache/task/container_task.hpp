@@ -129,9 +129,7 @@ inline constexpr bool container_value_v =
 
 template <class T>
 std::string container_text(const T& v) {
-    if constexpr (std::is_same_v<T, bool>) {
-        return python_str(v);
-    } else if constexpr (std::is_integral_v<T>) {
+    if constexpr (std::is_integral_v<T>) { // bool included: python_str(bool) prints True/False
         return python_str(v);
     } else if constexpr (std::is_floating_point_v<T>) {
         return python_str(static_cast<double>(v));

@@ -199,11 +199,11 @@ private:
 
     template <class Task>
     void emit(const Task& task, task_event_kind kind, std::string_view key, clock::time_point since,
-              int attempt = 0, std::exception_ptr error = {}) {
+              int attempt = 0, const std::exception_ptr& error = {}) {
         if constexpr (observing) {
             observer_(task_event{kind, task.name(), key,
                                  std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - since),
-                                 attempt, std::move(error)});
+                                 attempt, error});
         }
     }
 
@@ -306,7 +306,9 @@ private:
                       if (stop.stop_requested()) break;
                       try {
                           (void)store.try_reserve(key, owner, ttl);
-                      } catch (...) {
+                      } catch (...) { // NOLINT(bugprone-empty-catch)
+                          // A missed renewal is retried next interval; if they all fail the
+                          // reservation lapses and a waiter takes over, which serialize allows.
                       }
                   }
               }) {}
@@ -332,7 +334,7 @@ private:
         ~reservation() {
             try {
                 (void)store_.release(key_, owner_);
-            } catch (...) {
+            } catch (...) { // NOLINT(bugprone-empty-catch)
                 // The reservation then lapses after its ttl; waiters take over or find the result.
             }
         }

@@ -31,7 +31,10 @@ public:
     [[nodiscard]] constexpr bool has_value() const noexcept { return value_.has_value(); }
     constexpr explicit operator bool() const noexcept { return has_value(); }
     /// The timeout at flytekit's resolution (timedelta holds microseconds).
-    [[nodiscard]] constexpr std::chrono::microseconds value() const { return value_.value(); }
+    /// @throws std::bad_optional_access when no timeout is set.
+    [[nodiscard]] constexpr std::chrono::microseconds value() const {
+        return value_.value(); // NOLINT(bugprone-unchecked-optional-access): checked, throws
+    }
     friend constexpr bool operator==(const task_timeout&, const task_timeout&) = default;
 
 private:
