@@ -7,15 +7,17 @@
 #include <openssl/evp.h>
 
 #include <array>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fc = flytecache;
 
 namespace {
 
-fc::literal scalar_of(fc::primitive p) { return fc::literal{fc::scalar{std::move(p)}, std::nullopt, {}}; }
+fc::literal scalar_of(fc::primitive p) {
+    return fc::literal{fc::scalar{std::move(p)}, std::nullopt, {}};
+}
 
 fc::literal_map small_inputs() {
     return fc::literal_map{{"a", scalar_of({std::int64_t{5}})},
@@ -76,13 +78,16 @@ void bm_encode_only(benchmark::State& state, fc::literal_map (*make)()) {
 
 int main(int argc, char** argv) {
     using make_fn = fc::literal_map (*)();
-    const std::pair<const char*, make_fn> cases[] = {{"small4", small_inputs}, {"floats1000", float_list}};
+    const std::pair<const char*, make_fn> cases[] = {{"small4", small_inputs},
+                                                     {"floats1000", float_list}};
     for (const auto& [suffix, make] : cases) {
         const std::string s = suffix;
-        benchmark::RegisterBenchmark(("flytekit_local/" + s).c_str(), bm_key<fc::keys::flytekit_local>, make);
+        benchmark::RegisterBenchmark(("flytekit_local/" + s).c_str(),
+                                     bm_key<fc::keys::flytekit_local>, make);
         benchmark::RegisterBenchmark(("md5_floor/" + s).c_str(), bm_floor, make);
         benchmark::RegisterBenchmark(("native/" + s).c_str(), bm_key<fc::keys::native>, make);
-        benchmark::RegisterBenchmark(("datacatalog/" + s).c_str(), bm_key<fc::keys::datacatalog>, make);
+        benchmark::RegisterBenchmark(("datacatalog/" + s).c_str(), bm_key<fc::keys::datacatalog>,
+                                     make);
         benchmark::RegisterBenchmark(("encode/" + s).c_str(), bm_encode_only, make);
     }
     benchmark::Initialize(&argc, argv);

@@ -25,8 +25,8 @@ namespace {
 
 std::unique_ptr<flytecache_test::own_redis_server> server;
 std::unique_ptr<fc::redis_store> store;
-const std::filesystem::path server_dir =
-    std::filesystem::temp_directory_path() / ("flytecache-bench-redis-" + std::to_string(::getpid()));
+const std::filesystem::path server_dir = std::filesystem::temp_directory_path() /
+                                         ("flytecache-bench-redis-" + std::to_string(::getpid()));
 
 const std::string prefix = "bench:" + std::to_string(::getpid());
 
@@ -50,7 +50,9 @@ fc::redis_store& the_store() {
 
 std::string entry_key(const std::string& key) { return "{" + prefix + "}e:" + key; }
 
-std::string value_of_size(std::int64_t size) { return std::string(static_cast<std::size_t>(size), 'v'); }
+std::string value_of_size(std::int64_t size) {
+    return std::string(static_cast<std::size_t>(size), 'v');
+}
 
 void redis_get(benchmark::State& state) {
     auto& s = the_store();
@@ -66,7 +68,8 @@ void raw_get(benchmark::State& state) {
     const std::string key = entry_key("k");
     s.with_connection([&](redisContext* c) {
         for (auto _ : state) {
-            auto* reply = static_cast<redisReply*>(redisCommand(c, "GET %b", key.data(), key.size()));
+            auto* reply =
+                static_cast<redisReply*>(redisCommand(c, "GET %b", key.data(), key.size()));
             if (reply == nullptr) {
                 state.SkipWithError("GET failed");
                 break;

@@ -60,7 +60,8 @@ std::string make_value(std::size_t size) {
 // Every benchmark run gets a fresh directory, so one case's writes (and WAL) never slow another's.
 using flytecache_test::temp_dir;
 
-// --- the three contenders, behind one shape so the loops below are shared -------------------------
+// --- the three contenders, behind one shape so the loops below are shared
+// -------------------------
 
 class sqlite_store_bench {
 public:
@@ -83,8 +84,8 @@ public:
         { fc::sqlite_store creator(dir_.path()); }
         const std::string file = (dir_.path() / "cache.db").string();
         // NOMUTEX as sqlite_store's connections: each is used by one thread at a time.
-        if (sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
-            SQLITE_OK) {
+        if (sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                            nullptr) != SQLITE_OK) {
             fail("open");
         }
         exec("PRAGMA journal_mode = wal");
@@ -100,7 +101,8 @@ public:
             "size, mode, filename, value) VALUES (?1, 1, ?2, NULL, ?2, 0, NULL, 0, 1, NULL, ?3) "
             "ON CONFLICT(key, raw) DO UPDATE SET store_time = excluded.store_time, expire_time = "
             "excluded.expire_time, access_time = excluded.access_time, access_count = 0, tag = "
-            "excluded.tag, size = excluded.size, mode = excluded.mode, filename = excluded.filename, "
+            "excluded.tag, size = excluded.size, mode = excluded.mode, filename = "
+            "excluded.filename, "
             "value = excluded.value");
     }
     raw_sqlite_bench(const raw_sqlite_bench&) = delete;
@@ -135,7 +137,8 @@ public:
 
 private:
     static double now() noexcept {
-        return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+        return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     }
     [[noreturn]] void fail(const char* what) const {
         throw std::runtime_error(std::string("raw_sqlite: ") + what + ": " +

@@ -21,8 +21,8 @@ double step(std::int64_t n, double dt, std::string name, bool fast) {
 }
 
 auto make_task() {
-    return fc::task<fc::inputs<"n", "dt", "name", "fast">>("bench.step", &step,
-                                                            fc::cache{fc::cache_options{.version = "1"}});
+    return fc::task<fc::inputs<"n", "dt", "name", "fast">>(
+        "bench.step", &step, fc::cache{fc::cache_options{.version = "1"}});
 }
 
 fc::executor_options plain() {
@@ -32,7 +32,8 @@ fc::executor_options plain() {
 }
 
 std::filesystem::path bench_dir() {
-    return std::filesystem::temp_directory_path() / ("flytecache-bench-tasks-" + std::to_string(::getpid()));
+    return std::filesystem::temp_directory_path() /
+           ("flytecache-bench-tasks-" + std::to_string(::getpid()));
 }
 
 void direct_call(benchmark::State& state) {

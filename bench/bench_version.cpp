@@ -25,9 +25,7 @@ struct digest_policy {
     }
 };
 
-std::string output_for(std::size_t i) {
-    return fc::sha256_hex("policy-" + std::to_string(i));
-}
+std::string output_for(std::size_t i) { return fc::sha256_hex("policy-" + std::to_string(i)); }
 
 template <std::size_t... I>
 auto make_cache(std::index_sequence<I...>) {
@@ -75,7 +73,8 @@ void bm_raw_openssl(benchmark::State& state) {
 // Salt and policy outputs are constant expressions: the compiler computes the version.
 struct salt_policy {
     template <class F>
-    constexpr std::string_view get_version(std::string_view salt, const fc::version_parameters<F>&) const {
+    constexpr std::string_view get_version(std::string_view salt,
+                                           const fc::version_parameters<F>&) const {
         return salt;
     }
 };

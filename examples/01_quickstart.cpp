@@ -20,7 +20,7 @@ int main() {
 
     const fc::cache config{fc::cache_options{.ignored_inputs = "log_level", .salt = "v2"},
                            schema_policy{}, fc::policies::function_body{}, fc::policies::image{}};
-    // fc::cache<int> broken{};  // ❌ does not compile: flytecache: policy type has no 'get_version…'
+    // fc::cache<int> bad{}; // ❌ does not compile: flytecache: policy type has no 'get_version…'
 
     const std::string version = config.get_version(
         fc::make_version_parameters(simulate, {.container_image = "ghcr.io/acme/sim:1.4"}));

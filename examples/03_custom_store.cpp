@@ -20,12 +20,8 @@ public:
     void set(std::string_view key, std::string_view value) {
         entries_.insert_or_assign(std::string(key), std::string(value));
     }
-    bool erase(std::string_view key) {
-        return entries_.erase(std::string(key)) > 0;
-    }
-    void clear() {
-        entries_.clear();
-    }
+    bool erase(std::string_view key) { return entries_.erase(std::string(key)) > 0; }
+    void clear() { entries_.clear(); }
 
 private:
     std::map<std::string, std::string, std::less<>> entries_;
@@ -44,20 +40,21 @@ int main() {
     inputs.insert_or_assign("n", fc::to_literal(std::int64_t{5}));
     fc::literal_map outputs;
     outputs.insert_or_assign("o0", fc::to_literal(std::int64_t{120}));
-    std::cout << "first lookup: " << (local.get("factorial", "v1", inputs) ? "hit" : "miss") << '\n';
+    std::cout << "first lookup: " << (local.get("factorial", "v1", inputs) ? "hit" : "miss")
+              << '\n';
     local.set("factorial", "v1", inputs, {}, outputs);
     const auto cached = local.get("factorial", "v1", inputs);
     if (!cached) return 1;
-    std::cout << "second lookup: " << (cached ? "hit" : "miss") << ", o0 = "
-              << fc::from_literal<std::int64_t>(*cached->find("o0")) << '\n';
+    std::cout << "second lookup: " << (cached ? "hit" : "miss")
+              << ", o0 = " << fc::from_literal<std::int64_t>(*cached->find("o0")) << '\n';
     std::cout << "key: " << local.make_key("factorial", "v1", inputs) << '\n';
 
     // 2. A memory tier in front of SQLite: repeated reads of a hot key stay in memory.
     fc::tiered_store<fc::memory_store, fc::sqlite_store> tiered(fc::memory_store{},
-                                                                 fc::sqlite_store(dir / "tiered"));
+                                                                fc::sqlite_store(dir / "tiered"));
     tiered.set("hot", "bytes");
-    std::cout << "tiered get: " << tiered.get("hot").value_or("?") << " (front holds it: "
-              << (tiered.front().get("hot") ? "yes" : "no") << ")\n";
+    std::cout << "tiered get: " << tiered.get("hot").value_or("?")
+              << " (front holds it: " << (tiered.front().get("hot") ? "yes" : "no") << ")\n";
 
     // 3. Your own store works wherever a store does.
     fc::local_task_cache<logging_map_store> custom(logging_map_store{});

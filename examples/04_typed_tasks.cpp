@@ -34,7 +34,8 @@ int main() {
     fc::executor<fc::sqlite_store> exec(dir);
 
     const fit_result first = exec.run(train, "s3://bucket/train.csv", 10, 1);
-    const fit_result second = exec.run(train, "s3://bucket/train.csv", 10, 2); // seed ignored: a hit
+    const fit_result second =
+        exec.run(train, "s3://bucket/train.csv", 10, 2); // seed ignored: a hit
     std::cout << "loss " << first.loss << ", model " << first.model << '\n';
     std::cout << "second call: loss " << second.loss << ", model " << second.model << '\n';
     std::cout << "trainings: " << trainings << '\n';

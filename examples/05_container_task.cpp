@@ -18,19 +18,21 @@ int main() {
     fc::container_task_options options;
     options.input_data_dir = "/var/inputs";
     options.output_data_dir = "/var/outputs";
-    options.arguments = {"awk 'BEGIN { print 3.14159265 * {{.inputs.a}} * {{.inputs.b}} }' > /var/outputs/area;"
-                         " printf 'a=%s b=%s' $(cat /var/inputs/a) $(cat /var/inputs/b) > /var/outputs/metadata"};
+    options.arguments = {
+        "awk 'BEGIN { print 3.14159265 * {{.inputs.a}} * {{.inputs.b}} }' > /var/outputs/area;"
+        " printf 'a=%s b=%s' $(cat /var/inputs/a) $(cat /var/inputs/b) > /var/outputs/metadata"};
     // Caching on without a version: the version comes from the image.
     options.metadata = {.cache = true};
 
     // The host runtime runs the command as a child process, with /var/inputs and /var/outputs
     // mapped to fresh temporary directories; fc::docker_cli_runtime runs it in the image instead.
-    const fc::container_task<ellipse, area_out> area("ellipse-area", "ghcr.io/flyteorg/rawcontainers-shell:v2",
-                                                     {"sh", "-c"}, options);
+    const fc::container_task<ellipse, area_out> area(
+        "ellipse-area", "ghcr.io/flyteorg/rawcontainers-shell:v2", {"sh", "-c"}, options);
 
     fc::executor exec(fc::memory_store{});
     const area_out out = exec.run(area, 2.0, 3.0);
     std::cout << "area = " << out.area << " (" << out.metadata << ")\n";
     std::cout << "version from image: " << area.version() << '\n';
-    std::cout << "second call cached: " << (exec.explain(area, 2.0, 3.0).cached ? "yes" : "no") << '\n';
+    std::cout << "second call cached: " << (exec.explain(area, 2.0, 3.0).cached ? "yes" : "no")
+              << '\n';
 }

@@ -39,15 +39,19 @@ int worker(const fc::redis_options& where, const std::vector<std::int64_t>& orde
     fc::executor exec{fc::redis_store(where)};
     std::int64_t total = 0;
     for (const std::int64_t scenario : order) total += exec.run(task, scenario);
-    const std::string report = std::to_string(simulations_here.load()) + " " + std::to_string(total) + "\n";
-    return ::write(report_fd, report.data(), report.size()) == static_cast<ssize_t>(report.size()) ? 0 : 1;
+    const std::string report =
+        std::to_string(simulations_here.load()) + " " + std::to_string(total) + "\n";
+    return ::write(report_fd, report.data(), report.size()) == static_cast<ssize_t>(report.size())
+               ? 0
+               : 1;
 }
 
 } // namespace
 
 int main() {
     const char* url = std::getenv("FLYTECACHE_REDIS_URL");
-    fc::redis_options where = fc::redis_options::from_url(url != nullptr ? url : "redis://127.0.0.1:6379");
+    fc::redis_options where =
+        fc::redis_options::from_url(url != nullptr ? url : "redis://127.0.0.1:6379");
     where.prefix = "flytecache-example-workers";
     try {
         fc::redis_store(where).clear(); // start from an empty cache, so the count below is exact
@@ -80,11 +84,13 @@ int main() {
     bool ok = true;
     for (const pid_t pid : workers) {
         int status = 0;
-        ok = ::waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 && ok;
+        ok = ::waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+             ok;
     }
     std::string reports;
     char buf[256];
-    for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof buf)) > 0;) reports.append(buf, static_cast<std::size_t>(n));
+    for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof buf)) > 0;)
+        reports.append(buf, static_cast<std::size_t>(n));
     ::close(pipe_fds[0]);
     if (!ok) return 1;
 
@@ -101,7 +107,8 @@ int main() {
         pos = end == std::string::npos ? reports.size() : end + 1;
     }
     std::printf("workers: %zu, each asked for 3 scenarios\n", totals.size());
-    for (std::size_t i = 0; i < totals.size(); ++i) std::printf("worker %zu total: %lld\n", i + 1, totals[i]);
+    for (std::size_t i = 0; i < totals.size(); ++i)
+        std::printf("worker %zu total: %lld\n", i + 1, totals[i]);
     std::printf("simulations run: %d\n", simulations);
     return totals.size() == 2 && totals[0] == totals[1] && simulations == 3 ? 0 : 1;
 }

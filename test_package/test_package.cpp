@@ -8,9 +8,9 @@
 #include <iostream>
 
 #ifdef TEST_PACKAGE_WITH_SQLITE
-#include <flytecache/store/sqlite_store.hpp>
+#    include <flytecache/store/sqlite_store.hpp>
 
-#include <filesystem>
+#    include <filesystem>
 #endif
 
 int main() {

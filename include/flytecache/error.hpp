@@ -1,5 +1,5 @@
-// flytecache — the exception hierarchy: every error the library throws derives from flytecache::error
-// SPDX-License-Identifier: MIT
+// flytecache — the exception hierarchy: every error the library throws derives from
+// flytecache::error SPDX-License-Identifier: MIT
 #pragma once
 
 #include <flytecache/config.hpp>
@@ -9,11 +9,12 @@
 
 FLYTECACHE_NAMESPACE_BEGIN
 
-/// Base of every exception flytecache throws, so callers can catch the library's errors in one place.
+/// Base of every exception flytecache throws, so callers can catch the library's errors in one
+/// place.
 ///
 /// Messages say what was wrong and, where there is one, what to do about it. Where flytekit has a
-/// wording for the same failure, the message reuses it verbatim, so that Python and C++ users of one
-/// Flyte cache read the same text.
+/// wording for the same failure, the message reuses it verbatim, so that Python and C++ users of
+/// one Flyte cache read the same text.
 class error : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
@@ -79,8 +80,8 @@ public:
     using store_error::store_error;
 };
 
-/// A task could not produce its outputs: its container exited non-zero, an output file is missing or
-/// malformed, or a reference task was asked to run a call the cache does not hold. The message
+/// A task could not produce its outputs: its container exited non-zero, an output file is missing
+/// or malformed, or a reference task was asked to run a call the cache does not hold. The message
 /// names the task (and the output, where one is at fault). A function task's own exceptions are
 /// not wrapped: they reach the caller unchanged.
 class task_error : public error {

@@ -1,5 +1,5 @@
-// flytecache — library version: the single source of truth, parsed by CMakeLists.txt and amalgamate.py
-// SPDX-License-Identifier: MIT
+// flytecache — library version: the single source of truth, parsed by CMakeLists.txt and
+// amalgamate.py SPDX-License-Identifier: MIT
 #pragma once
 
 #define FLYTECACHE_VERSION_MAJOR 0

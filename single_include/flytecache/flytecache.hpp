@@ -14,8 +14,8 @@
 // SPDX-License-Identifier: MIT
 
 // ---- begin flytecache/version.hpp
-// flytecache — library version: the single source of truth, parsed by CMakeLists.txt and amalgamate.py
-// SPDX-License-Identifier: MIT
+// flytecache — library version: the single source of truth, parsed by CMakeLists.txt and
+// amalgamate.py SPDX-License-Identifier: MIT
 
 #define FLYTECACHE_VERSION_MAJOR 0
 #define FLYTECACHE_VERSION_MINOR 1
@@ -51,8 +51,8 @@
 #endif
 // ---- end flytecache/config.hpp
 // ---- begin flytecache/error.hpp
-// flytecache — the exception hierarchy: every error the library throws derives from flytecache::error
-// SPDX-License-Identifier: MIT
+// flytecache — the exception hierarchy: every error the library throws derives from
+// flytecache::error SPDX-License-Identifier: MIT
 
 
 #include <stdexcept>
@@ -60,11 +60,12 @@
 
 FLYTECACHE_NAMESPACE_BEGIN
 
-/// Base of every exception flytecache throws, so callers can catch the library's errors in one place.
+/// Base of every exception flytecache throws, so callers can catch the library's errors in one
+/// place.
 ///
 /// Messages say what was wrong and, where there is one, what to do about it. Where flytekit has a
-/// wording for the same failure, the message reuses it verbatim, so that Python and C++ users of one
-/// Flyte cache read the same text.
+/// wording for the same failure, the message reuses it verbatim, so that Python and C++ users of
+/// one Flyte cache read the same text.
 class error : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
@@ -130,8 +131,8 @@ public:
     using store_error::store_error;
 };
 
-/// A task could not produce its outputs: its container exited non-zero, an output file is missing or
-/// malformed, or a reference task was asked to run a call the cache does not hold. The message
+/// A task could not produce its outputs: its container exited non-zero, an output file is missing
+/// or malformed, or a reference task was asked to run a call the cache does not hold. The message
 /// names the task (and the output, where one is at fault). A function task's own exceptions are
 /// not wrapped: they reach the caller unchanged.
 class task_error : public error {
@@ -184,7 +185,7 @@ constexpr std::string base32_encode(const Octet* data, std::size_t size, base32_
     out.reserve((size + 4) / 5 * 8);
     for (std::size_t i = 0; i < size; i += 5) {
         const std::size_t chunk = size - i < 5 ? size - i : 5;
-        std::uint64_t group = 0;  // 40 bits, missing trailing bytes taken as zero
+        std::uint64_t group = 0; // 40 bits, missing trailing bytes taken as zero
         for (std::size_t k = 0; k < 5; ++k) {
             group <<= 8;
             if (k < chunk) group |= static_cast<std::uint8_t>(data[i + k]);
@@ -199,7 +200,7 @@ constexpr std::string base32_encode(const Octet* data, std::size_t size, base32_
     return out;
 }
 
-}  // namespace detail
+} // namespace detail
 
 /// Encodes bytes as base32 with the RFC 4648 §6 alphabet (`A`–`Z`, `2`–`7`).
 ///
@@ -261,7 +262,7 @@ constexpr std::string base64url_encode(const Octet* data, std::size_t size,
     return out;
 }
 
-}  // namespace detail
+} // namespace detail
 
 /// Encodes bytes as URL-safe base64 without padding (RFC 4648 §5 alphabet, `-` and `_` for 62
 /// and 63, no trailing `=`).
@@ -309,7 +310,7 @@ constexpr std::string hex_encode(const Octet* data, std::size_t size) {
     return out;
 }
 
-}  // namespace detail
+} // namespace detail
 
 /// Encodes bytes as lowercase hexadecimal (RFC 4648 §8 base16), two characters per byte.
 ///
@@ -336,8 +337,8 @@ FLYTECACHE_NAMESPACE_END
 // SPDX-License-Identifier: MIT
 
 // ---- begin flytecache/detail/evp.hpp
-// flytecache — OpenSSL EVP plumbing shared by sha256, md5 and the Redis script names (SHA-1): fetched digests and pooled contexts
-// SPDX-License-Identifier: MIT
+// flytecache — OpenSSL EVP plumbing shared by sha256, md5 and the Redis script names (SHA-1):
+// fetched digests and pooled contexts SPDX-License-Identifier: MIT
 
 
 #include <openssl/err.h>
@@ -382,7 +383,8 @@ struct sha1_tag {
         message += ')';
     }
     ERR_clear_error();
-    message += "; check that libcrypto's default provider is available (MD5 is absent in FIPS mode)";
+    message +=
+        "; check that libcrypto's default provider is available (MD5 is absent in FIPS mode)";
     throw crypto_error(message);
 }
 
@@ -472,7 +474,8 @@ public:
     evp_hasher& operator=(const evp_hasher&) = delete;
 
     constexpr evp_hasher(evp_hasher&& other) noexcept
-        : ctx_(std::exchange(other.ctx_, nullptr)), started_(std::exchange(other.started_, false)) {}
+        : ctx_(std::exchange(other.ctx_, nullptr)),
+          started_(std::exchange(other.started_, false)) {}
 
     constexpr evp_hasher& operator=(evp_hasher&& other) noexcept {
         if (this != &other) {
@@ -524,7 +527,7 @@ private:
     bool started_ = false;
 };
 
-}  // namespace detail
+} // namespace detail
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/evp.hpp
 
@@ -637,7 +640,8 @@ FLYTECACHE_NAMESPACE_END
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail {
 
-// FIPS 180-4 §4.2.2: first 32 bits of the fractional parts of the cube roots of the first 64 primes.
+// FIPS 180-4 §4.2.2: first 32 bits of the fractional parts of the cube roots of the first 64
+// primes.
 inline constexpr std::array<std::uint32_t, 64> sha256_round_constants{
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -744,7 +748,7 @@ public:
 
     /// Pads, returns the digest and resets, so the engine can hash the next message.
     constexpr std::array<std::uint8_t, digest_size> finish() {
-        const std::uint64_t bit_length = total_bytes_ * 8U;  // FIPS 180-4 counts modulo 2^64
+        const std::uint64_t bit_length = total_bytes_ * 8U; // FIPS 180-4 counts modulo 2^64
         buffer_[buffered_++] = 0x80;
         if (buffered_ > block_size - 8) {
             while (buffered_ < block_size) buffer_[buffered_++] = 0;
@@ -775,7 +779,7 @@ private:
     std::uint64_t total_bytes_ = 0;
 };
 
-}  // namespace detail
+} // namespace detail
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/sha256_engine.hpp
 
@@ -1317,8 +1321,8 @@ private:
     // Reports a character that cannot start what the grammar expects here, with a hint aimed at
     // the usual reason (JSON5/JavaScript habits, truncation, stray whitespace characters).
     [[noreturn]] void unexpected(std::string_view expected) const {
-        const std::string what = "unexpected " + describe_at(pos_) + ", expected " +
-                                 std::string(expected);
+        const std::string what =
+            "unexpected " + describe_at(pos_) + ", expected " + std::string(expected);
         if (pos_ >= text_.size()) {
             fail(pos_, what, "the text is truncated, or a bracket or quote is not closed");
         }
@@ -1475,10 +1479,14 @@ private:
             }
             if (c < 0x20) {
                 std::string hint = "escape it";
-                if (c == '\n') hint += " as \\n";
-                else if (c == '\r') hint += " as \\r";
-                else if (c == '\t') hint += " as \\t";
-                else hint += " as \\u00XX";
+                if (c == '\n')
+                    hint += " as \\n";
+                else if (c == '\r')
+                    hint += " as \\r";
+                else if (c == '\t')
+                    hint += " as \\t";
+                else
+                    hint += " as \\u00XX";
                 fail(pos_, "raw control character " + describe_at(pos_) + " in a string", hint);
             }
             if (c >= 0x80) {
@@ -1514,9 +1522,10 @@ private:
         case 't': out += '\t'; return;
         case 'u': break;
         default:
-            fail(at, "invalid escape \\" + (static_cast<unsigned char>(e) < 0x80 && e >= 0x20
-                                                ? std::string(1, e)
-                                                : describe_at(at + 1)),
+            fail(at,
+                 "invalid escape \\" + (static_cast<unsigned char>(e) < 0x80 && e >= 0x20
+                                            ? std::string(1, e)
+                                            : describe_at(at + 1)),
                  R"(valid escapes are \" \\ \/ \b \f \n \r \t and \uXXXX)");
         }
         std::uint32_t cp = read_hex4(at);
@@ -1666,9 +1675,7 @@ inline void json_write_canonical_string(std::string& out, std::string_view s) {
         case '\n': out += "\\n"; break;
         case '\r': out += "\\r"; break;
         case '\t': out += "\\t"; break;
-        default:
-            out += "\\u";
-            json_append_hex4(out, c);
+        default: out += "\\u"; json_append_hex4(out, c);
         }
     }
     out.append(s.data() + run, s.size() - run);
@@ -1729,8 +1736,8 @@ inline std::string canonical_json(const json_value& v) {
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/json.hpp
 // ---- begin flytecache/detail/objecthash.hpp
-// flytecache — Ben Laurie's objecthash (SHA-256) over JSON, and the Flyte datacatalog tag built on it
-// SPDX-License-Identifier: MIT
+// flytecache — Ben Laurie's objecthash (SHA-256) over JSON, and the Flyte datacatalog tag built on
+// it SPDX-License-Identifier: MIT
 
 
 #include <cmath>
@@ -1758,7 +1765,7 @@ inline std::string objecthash_normalize_float(double f) {
             "flytecache: objecthash cannot hash a NaN or infinite number; JSON numbers are finite "
             "(jsonpb writes NaN and infinities as strings)");
     }
-    if (f == 0.0) return "+0:";  // -0.0 == 0.0, so both zeros land here
+    if (f == 0.0) return "+0:"; // -0.0 == 0.0, so both zeros land here
 
     std::string out(1, f < 0 ? '-' : '+');
     // frexp gives |f| = m * 2^e with m in [0.5, 1); objecthash wants m in (0.5, 1], which differs
@@ -1804,12 +1811,9 @@ inline sha256_digest objecthash_leaf(char tag, std::string_view payload) {
 /// the nesting depth of `value`, which parse_json bounds by json_max_depth.
 inline sha256_digest objecthash(const json_value& value) {
     switch (value.type()) {
-    case json_value::kind::null:
-        return objecthash_leaf('n', {});
-    case json_value::kind::boolean:
-        return objecthash_leaf('b', value.as_bool() ? "1" : "0");
-    case json_value::kind::string:
-        return objecthash_leaf('u', value.as_string());
+    case json_value::kind::null: return objecthash_leaf('n', {});
+    case json_value::kind::boolean: return objecthash_leaf('b', value.as_bool() ? "1" : "0");
+    case json_value::kind::string: return objecthash_leaf('u', value.as_string());
     case json_value::kind::number:
         return objecthash_leaf('f', objecthash_normalize_float(value.as_double()));
     case json_value::kind::array: {
@@ -1852,7 +1856,7 @@ inline std::string datacatalog_tag_from_json(const json_value& value) {
     return "flyte_cached-" + to_base64url(std::span<const std::uint8_t>(digest));
 }
 
-}  // namespace detail
+} // namespace detail
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/objecthash.hpp
 // ---- begin flytecache/detail/protobuf.hpp
@@ -1903,7 +1907,8 @@ public:
     proto_writer() = default;
 
     /// Starts with `buffer`'s contents (new bytes are appended after them), reusing its capacity.
-    explicit proto_writer(std::string buffer) noexcept : buf_(std::move(buffer)), len_(buf_.size()) {}
+    explicit proto_writer(std::string buffer) noexcept
+        : buf_(std::move(buffer)), len_(buf_.size()) {}
 
     /// The bytes written so far, as a string the caller may also append to directly.
     [[nodiscard]] std::string& bytes() {
@@ -1993,9 +1998,7 @@ public:
     }
 
     /// `int32`: negative values are sign-extended to 64 bits (ten bytes), as protobuf does.
-    void int32_field(std::uint32_t field, std::int32_t v) {
-        int64_field(field, std::int64_t{v});
-    }
+    void int32_field(std::uint32_t field, std::int32_t v) { int64_field(field, std::int64_t{v}); }
 
     void uint64_field(std::uint32_t field, std::uint64_t v) {
         tag(field, wire_type::varint);
@@ -2056,7 +2059,8 @@ public:
         return out + 8;
     }
 
-    // ----- nested messages ------------------------------------------------------------------------
+    // ----- nested messages
+    // ------------------------------------------------------------------------
 
     /// Opens an embedded message: writes its tag and reserves one length byte. Returns the marker
     /// to hand to end_message(). Nested begin/end pairs must be properly bracketed.
@@ -2072,7 +2076,7 @@ public:
         sync();
         assert(marker >= 1 && marker <= len_);
         const std::size_t length = len_ - marker;
-        if (length < 0x80u) {  // the common case: one byte, already reserved
+        if (length < 0x80u) { // the common case: one byte, already reserved
             buf_[marker - 1] = static_cast<char>(length);
             return;
         }
@@ -2316,7 +2320,7 @@ private:
     std::size_t pos_ = 0;
 };
 
-}  // namespace detail
+} // namespace detail
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/protobuf.hpp
 
@@ -2389,7 +2393,8 @@ inline std::string nanos_fraction(std::int32_t nanos) {
     if (nanos == 0) return {};
     std::string digits = std::to_string(nanos);
     digits.insert(0, 9 - digits.size(), '0');
-    while (digits.size() > 3 && digits.compare(digits.size() - 3, 3, "000") == 0) digits.resize(digits.size() - 3);
+    while (digits.size() > 3 && digits.compare(digits.size() - 3, 3, "000") == 0)
+        digits.resize(digits.size() - 3);
     return "." + digits;
 }
 
@@ -2398,7 +2403,8 @@ inline std::string duration_text(std::int64_t seconds, std::int32_t nanos) {
     const bool negative = seconds < 0 || nanos < 0;
     const std::uint64_t secs =
         seconds < 0 ? 0 - static_cast<std::uint64_t>(seconds) : static_cast<std::uint64_t>(seconds);
-    return (negative ? "-" : "") + std::to_string(secs) + nanos_fraction(nanos < 0 ? -nanos : nanos) + "s";
+    return (negative ? "-" : "") + std::to_string(secs) +
+           nanos_fraction(nanos < 0 ? -nanos : nanos) + "s";
 }
 
 struct civil_date {
@@ -2434,8 +2440,8 @@ inline std::string rfc3339_text(std::int64_t seconds, std::int32_t nanos) {
     auto two = [](std::int64_t v) { return (v < 10 ? "0" : "") + std::to_string(v); };
     std::string year_text = std::to_string(year);
     if (year >= 0 && year < 1000) year_text.insert(0, 4 - year_text.size(), '0');
-    return year_text + "-" + two(month) + "-" + two(day) + "T" + two(rem / 3600) + ":" + two(rem / 60 % 60) +
-           ":" + two(rem % 60) + nanos_fraction(nanos) + "Z";
+    return year_text + "-" + two(month) + "-" + two(day) + "T" + two(rem / 3600) + ":" +
+           two(rem / 60 % 60) + ":" + two(rem % 60) + nanos_fraction(nanos) + "Z";
 }
 
 } // namespace detail
@@ -2517,7 +2523,14 @@ enum class simple_type : int {
 }
 
 /// SchemaType.SchemaColumn.SchemaColumnType.
-enum class schema_column_type : int { integer = 0, float_ = 1, string = 2, boolean = 3, datetime = 4, duration = 5 };
+enum class schema_column_type : int {
+    integer = 0,
+    float_ = 1,
+    string = 2,
+    boolean = 3,
+    datetime = 4,
+    duration = 5
+};
 
 struct schema_column {
     std::string name;
@@ -2562,7 +2575,8 @@ struct structured_dataset_type {
     std::string format;
     std::string external_schema_type;
     std::string external_schema_bytes;
-    friend bool operator==(const structured_dataset_type&, const structured_dataset_type&) = default;
+    friend bool operator==(const structured_dataset_type&,
+                           const structured_dataset_type&) = default;
 };
 
 /// UnionType: the variants a union value may take.
@@ -2610,8 +2624,8 @@ struct type_annotation {
 ///
 /// A value type; equality compares every field. Thread safety: concurrent reads are safe.
 struct literal_type {
-    std::variant<std::monostate, simple_type, schema_type, collection_type, map_value_type, blob_type,
-                 enum_type, structured_dataset_type, union_type, offloaded_type>
+    std::variant<std::monostate, simple_type, schema_type, collection_type, map_value_type,
+                 blob_type, enum_type, structured_dataset_type, union_type, offloaded_type>
         type;
     std::optional<protobuf_struct> metadata;
     std::optional<type_annotation> annotation;
@@ -2649,7 +2663,8 @@ struct duration {
 
 /// Primitive: one of integer, float_value, string_value, boolean, datetime, duration.
 struct primitive {
-    std::variant<std::monostate, std::int64_t, double, std::string, bool, timestamp, duration> value;
+    std::variant<std::monostate, std::int64_t, double, std::string, bool, timestamp, duration>
+        value;
     friend bool operator==(const primitive&, const primitive&) = default;
 };
 
@@ -2693,7 +2708,8 @@ struct error_value {
 
 struct structured_dataset_metadata {
     std::optional<::flytecache::structured_dataset_type> structured_dataset_type;
-    friend bool operator==(const structured_dataset_metadata&, const structured_dataset_metadata&) = default;
+    friend bool operator==(const structured_dataset_metadata&,
+                           const structured_dataset_metadata&) = default;
 };
 
 /// StructuredDataset: a dataframe-like dataset at `uri`.
@@ -2771,14 +2787,18 @@ struct literal {
     /// What the literal holds (flytekit's `Literal.value`); `std::monostate` when nothing is set.
     /// The map is boxed: it holds pairs of (name, literal), and clang cannot instantiate such a
     /// pair while literal holds the map by value (GCC happens to accept it).
-    std::variant<std::monostate, scalar, literal_collection, detail::box<literal_map>, offloaded_metadata> value;
+    std::variant<std::monostate, scalar, literal_collection, detail::box<literal_map>,
+                 offloaded_metadata>
+        value;
     std::optional<std::string> hash;
     /// Sorted by key, keys unique (a protobuf map<string, string>); use set_metadata to keep that.
     std::vector<std::pair<std::string, std::string>> metadata;
 
     /// True when no value is set (a hash-only literal, as flytekit's key placement makes, is
     /// empty in this sense).
-    [[nodiscard]] bool is_empty() const noexcept { return std::holds_alternative<std::monostate>(value); }
+    [[nodiscard]] bool is_empty() const noexcept {
+        return std::holds_alternative<std::monostate>(value);
+    }
 
     /// Replaces the metadata, sorted by key; for a key given twice the last value wins.
     void set_metadata(std::vector<std::pair<std::string, std::string>> entries) {
@@ -2843,7 +2863,8 @@ private:
         std::visit(
             [&](const auto& x) {
                 using X = std::decay_t<decltype(x)>;
-                if constexpr (std::is_same_v<X, std::monostate> || std::is_same_v<X, protobuf_null>) {
+                if constexpr (std::is_same_v<X, std::monostate> ||
+                              std::is_same_v<X, protobuf_null>) {
                     out += "null";
                 } else if constexpr (std::is_same_v<X, double>) {
                     out += number(x);
@@ -2884,19 +2905,27 @@ private:
                     std::visit(
                         [&](const auto& p) {
                             using P = std::decay_t<decltype(p)>;
-                            if constexpr (std::is_same_v<P, std::int64_t>) out += std::to_string(p);
-                            else if constexpr (std::is_same_v<P, double>) out += number(p);
-                            else if constexpr (std::is_same_v<P, std::string>) quoted(out, p);
-                            else if constexpr (std::is_same_v<P, bool>) out += p ? "true" : "false";
-                            else if constexpr (std::is_same_v<P, timestamp>) out += rfc3339_text(p.seconds, p.nanos);
-                            else if constexpr (std::is_same_v<P, duration>) out += duration_text(p.seconds, p.nanos);
-                            else out += "<unset primitive>";
+                            if constexpr (std::is_same_v<P, std::int64_t>)
+                                out += std::to_string(p);
+                            else if constexpr (std::is_same_v<P, double>)
+                                out += number(p);
+                            else if constexpr (std::is_same_v<P, std::string>)
+                                quoted(out, p);
+                            else if constexpr (std::is_same_v<P, bool>)
+                                out += p ? "true" : "false";
+                            else if constexpr (std::is_same_v<P, timestamp>)
+                                out += rfc3339_text(p.seconds, p.nanos);
+                            else if constexpr (std::is_same_v<P, duration>)
+                                out += duration_text(p.seconds, p.nanos);
+                            else
+                                out += "<unset primitive>";
                         },
                         v.value);
                 } else if constexpr (std::is_same_v<V, blob>) {
                     out += "blob(" + v.uri + ")";
                 } else if constexpr (std::is_same_v<V, binary>) {
-                    out += "binary(" + std::to_string(v.value.size()) + " bytes" + (v.tag.empty() ? "" : ", " + v.tag) + ")";
+                    out += "binary(" + std::to_string(v.value.size()) + " bytes" +
+                           (v.tag.empty() ? "" : ", " + v.tag) + ")";
                 } else if constexpr (std::is_same_v<V, schema>) {
                     out += "schema(" + v.uri + ")";
                 } else if constexpr (std::is_same_v<V, void_value>) {
@@ -2908,8 +2937,10 @@ private:
                 } else if constexpr (std::is_same_v<V, structured_dataset>) {
                     out += "structured_dataset(" + v.uri + ")";
                 } else if constexpr (std::is_same_v<V, union_value>) {
-                    if (v.value) short_into(out, **v.value);
-                    else out += "union()";
+                    if (v.value)
+                        short_into(out, **v.value);
+                    else
+                        out += "union()";
                 } else if constexpr (std::is_same_v<V, json_bytes>) {
                     out += "json(" + std::to_string(v.value.size()) + " bytes)";
                 } else {
@@ -2968,7 +2999,7 @@ private:
                 } else if constexpr (std::is_same_v<V, std::monostate>) {
                     out += pad + "(no value)\n";
                 } else {
-                    out += pad + (std::is_same_v<V, scalar> ? "scalar " : "") ;
+                    out += pad + (std::is_same_v<V, scalar> ? "scalar " : "");
                     short_into(out, literal{v, std::nullopt, {}});
                     out += '\n';
                 }
@@ -2981,16 +3012,21 @@ private:
 
 } // namespace detail
 
-inline std::string literal::short_string() const { return detail::literal_printer::short_text(*this); }
-inline std::string literal::verbose_string() const { return detail::literal_printer::verbose_text(*this); }
+inline std::string literal::short_string() const {
+    return detail::literal_printer::short_text(*this);
+}
+inline std::string literal::verbose_string() const {
+    return detail::literal_printer::verbose_text(*this);
+}
 
 inline literal_map::literal_map(std::initializer_list<std::pair<std::string, literal>> entries) {
     for (const auto& [name, value] : entries) insert_or_assign(name, value);
 }
 
 inline literal& literal_map::insert_or_assign(std::string name, literal value) {
-    auto it = std::lower_bound(literals.begin(), literals.end(), name,
-                               [](const auto& entry, const std::string& n) { return entry.first < n; });
+    auto it =
+        std::lower_bound(literals.begin(), literals.end(), name,
+                         [](const auto& entry, const std::string& n) { return entry.first < n; });
     if (it != literals.end() && it->first == name) {
         it->second = std::move(value);
         return it->second;
@@ -3002,8 +3038,9 @@ inline std::size_t literal_map::size() const noexcept { return literals.size(); 
 inline bool literal_map::empty() const noexcept { return literals.empty(); }
 
 inline const literal* literal_map::find(std::string_view name) const noexcept {
-    auto it = std::lower_bound(literals.begin(), literals.end(), name,
-                               [](const auto& entry, std::string_view n) { return entry.first < n; });
+    auto it =
+        std::lower_bound(literals.begin(), literals.end(), name,
+                         [](const auto& entry, std::string_view n) { return entry.first < n; });
     return it != literals.end() && it->first == name ? &it->second : nullptr;
 }
 
@@ -3089,8 +3126,9 @@ template <class V>
 void sort_unique_by_key(std::vector<std::pair<std::string, V>>& entries) {
     const auto less = [](const auto& a, const auto& b) { return a.first < b.first; };
     const bool canonical =
-        std::adjacent_find(entries.begin(), entries.end(),
-                           [](const auto& a, const auto& b) { return !(a.first < b.first); }) == entries.end();
+        std::adjacent_find(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+            return !(a.first < b.first);
+        }) == entries.end();
     if (canonical) return;
     std::stable_sort(entries.begin(), entries.end(), less);
     std::size_t out = 0;
@@ -3109,11 +3147,10 @@ public:
             if (f.number != 1) return false;
             message(f, "LiteralMap.literals", [&](proto_reader& e) {
                 auto& entry = out.literals.emplace_back();
-                map_entry(e, "LiteralMap.literals", entry.first,
-                          [&](const field& v) {
-                              message(v, "LiteralMap.literals value",
-                                      [&](proto_reader& m) { literal_body(m, entry.second); });
-                          });
+                map_entry(e, "LiteralMap.literals", entry.first, [&](const field& v) {
+                    message(v, "LiteralMap.literals value",
+                            [&](proto_reader& m) { literal_body(m, entry.second); });
+                });
             });
             return true;
         });
@@ -3124,22 +3161,25 @@ public:
         each_field(r, [&](const field& f) {
             switch (f.number) {
             case 1:
-                message(f, "Literal.scalar", [&](proto_reader& m) { scalar_body(m, member<scalar>(out.value)); });
+                message(f, "Literal.scalar",
+                        [&](proto_reader& m) { scalar_body(m, member<scalar>(out.value)); });
                 return true;
             case 2:
                 message(f, "Literal.collection", [&](proto_reader& m) {
                     auto& c = member<literal_collection>(out.value);
                     each_field(m, [&](const field& g) {
                         if (g.number != 1) return false;
-                        message(g, "LiteralCollection.literals",
-                                [&](proto_reader& item) { literal_body(item, c.literals.emplace_back()); });
+                        message(g, "LiteralCollection.literals", [&](proto_reader& item) {
+                            literal_body(item, c.literals.emplace_back());
+                        });
                         return true;
                     });
                 });
                 return true;
             case 3:
-                message(f, "Literal.map",
-                        [&](proto_reader& m) { literal_map_body(m, *member<box<literal_map>>(out.value)); });
+                message(f, "Literal.map", [&](proto_reader& m) {
+                    literal_map_body(m, *member<box<literal_map>>(out.value));
+                });
                 return true;
             case 4: {
                 // flytekit reads an empty hash as None (`hash if hash else None`), and the encoder
@@ -3156,13 +3196,15 @@ public:
             case 5:
                 message(f, "Literal.metadata", [&](proto_reader& e) {
                     auto& entry = out.metadata.emplace_back();
-                    map_entry(e, "Literal.metadata", entry.first,
-                              [&](const field& v) { entry.second = string_value(v, "Literal.metadata value"); });
+                    map_entry(e, "Literal.metadata", entry.first, [&](const field& v) {
+                        entry.second = string_value(v, "Literal.metadata value");
+                    });
                 });
                 return true;
             case 8:
-                message(f, "Literal.offloaded_metadata",
-                        [&](proto_reader& m) { offloaded_body(m, member<offloaded_metadata>(out.value)); });
+                message(f, "Literal.offloaded_metadata", [&](proto_reader& m) {
+                    offloaded_body(m, member<offloaded_metadata>(out.value));
+                });
                 return true;
             default: return false;
             }
@@ -3174,26 +3216,31 @@ public:
         each_field(r, [&](const field& f) {
             switch (f.number) {
             case 1:
-                out.type.emplace<simple_type>(static_cast<simple_type>(enum_value(f, "LiteralType.simple")));
+                out.type.emplace<simple_type>(
+                    static_cast<simple_type>(enum_value(f, "LiteralType.simple")));
                 return true;
             case 2:
-                message(f, "LiteralType.schema",
-                        [&](proto_reader& m) { schema_type_body(m, member<schema_type>(out.type)); });
+                message(f, "LiteralType.schema", [&](proto_reader& m) {
+                    schema_type_body(m, member<schema_type>(out.type));
+                });
                 return true;
             case 3:
-                message(f, "LiteralType.collection_type",
-                        [&](proto_reader& m) { literal_type_body(m, *member<collection_type>(out.type).element); });
+                message(f, "LiteralType.collection_type", [&](proto_reader& m) {
+                    literal_type_body(m, *member<collection_type>(out.type).element);
+                });
                 return true;
             case 4:
-                message(f, "LiteralType.map_value_type",
-                        [&](proto_reader& m) { literal_type_body(m, *member<map_value_type>(out.type).value); });
+                message(f, "LiteralType.map_value_type", [&](proto_reader& m) {
+                    literal_type_body(m, *member<map_value_type>(out.type).value);
+                });
                 return true;
             case 5:
                 message(f, "LiteralType.blob",
                         [&](proto_reader& m) { blob_type_body(m, member<blob_type>(out.type)); });
                 return true;
             case 6:
-                message(f, "LiteralType.metadata", [&](proto_reader& m) { struct_body(m, present(out.metadata)); });
+                message(f, "LiteralType.metadata",
+                        [&](proto_reader& m) { struct_body(m, present(out.metadata)); });
                 return true;
             case 7:
                 message(f, "LiteralType.enum_type", [&](proto_reader& m) {
@@ -3206,8 +3253,9 @@ public:
                 });
                 return true;
             case 8:
-                message(f, "LiteralType.structured_dataset_type",
-                        [&](proto_reader& m) { dataset_type_body(m, member<structured_dataset_type>(out.type)); });
+                message(f, "LiteralType.structured_dataset_type", [&](proto_reader& m) {
+                    dataset_type_body(m, member<structured_dataset_type>(out.type));
+                });
                 return true;
             case 9:
                 message(f, "LiteralType.annotation", [&](proto_reader& m) {
@@ -3225,8 +3273,9 @@ public:
                     auto& u = member<union_type>(out.type);
                     each_field(m, [&](const field& g) {
                         if (g.number != 1) return false;
-                        message(g, "UnionType.variants",
-                                [&](proto_reader& v) { literal_type_body(v, u.variants.emplace_back()); });
+                        message(g, "UnionType.variants", [&](proto_reader& v) {
+                            literal_type_body(v, u.variants.emplace_back());
+                        });
                         return true;
                     });
                 });
@@ -3240,8 +3289,9 @@ public:
                     auto& o = member<offloaded_type>(out.type);
                     each_field(m, [&](const field& g) {
                         if (g.number != 1) return false;
-                        message(g, "OffloadedType.actual_literal_type",
-                                [&](proto_reader& t) { literal_type_body(t, present(o.actual_literal_type)); });
+                        message(g, "OffloadedType.actual_literal_type", [&](proto_reader& t) {
+                            literal_type_body(t, present(o.actual_literal_type));
+                        });
                         return true;
                     });
                 });
@@ -3290,8 +3340,8 @@ private:
     void message(const field& f, std::string_view name, Body&& body) {
         expect(f, wire_type::length_delimited, name);
         if (depth_ >= max_decode_depth) {
-            decode_fail(f.start,
-                        "nesting deeper than " + std::to_string(max_decode_depth) + " at " + std::string(name));
+            decode_fail(f.start, "nesting deeper than " + std::to_string(max_decode_depth) +
+                                     " at " + std::string(name));
         }
         proto_reader m = f.r.message();
         ++depth_;
@@ -3320,8 +3370,9 @@ private:
         expect(f, wire_type::length_delimited, name);
         const std::string_view s = f.r.length_delimited();
         if (const std::size_t bad = find_invalid_utf8(s); bad != std::string_view::npos) {
-            decode_fail(f.r.offset() - s.size() + bad,
-                        "invalid UTF-8 in string field " + std::string(name) + " (proto3 strings must be UTF-8)");
+            decode_fail(f.r.offset() - s.size() + bad, "invalid UTF-8 in string field " +
+                                                           std::string(name) +
+                                                           " (proto3 strings must be UTF-8)");
         }
         return std::string(s);
     }
@@ -3384,7 +3435,8 @@ private:
                         [&](proto_reader& m) { primitive_body(m, member<primitive>(out.value)); });
                 return true;
             case 2:
-                message(f, "Scalar.blob", [&](proto_reader& m) { blob_body(m, member<blob>(out.value)); });
+                message(f, "Scalar.blob",
+                        [&](proto_reader& m) { blob_body(m, member<blob>(out.value)); });
                 return true;
             case 3:
                 message(f, "Scalar.binary", [&](proto_reader& m) {
@@ -3408,7 +3460,8 @@ private:
                         if (g.number == 1) {
                             s.uri = string_value(g, "Schema.uri");
                         } else if (g.number == 3) {
-                            message(g, "Schema.type", [&](proto_reader& t) { schema_type_body(t, present(s.type)); });
+                            message(g, "Schema.type",
+                                    [&](proto_reader& t) { schema_type_body(t, present(s.type)); });
                         } else {
                             return false;
                         }
@@ -3438,21 +3491,26 @@ private:
                 });
                 return true;
             case 7:
-                message(f, "Scalar.generic",
-                        [&](proto_reader& m) { struct_body(m, member<protobuf_struct>(out.value)); });
+                message(f, "Scalar.generic", [&](proto_reader& m) {
+                    struct_body(m, member<protobuf_struct>(out.value));
+                });
                 return true;
             case 8:
-                message(f, "Scalar.structured_dataset",
-                        [&](proto_reader& m) { structured_dataset_body(m, member<structured_dataset>(out.value)); });
+                message(f, "Scalar.structured_dataset", [&](proto_reader& m) {
+                    structured_dataset_body(m, member<structured_dataset>(out.value));
+                });
                 return true;
             case 9:
                 message(f, "Scalar.union", [&](proto_reader& m) {
                     auto& u = member<union_value>(out.value);
                     each_field(m, [&](const field& g) {
                         if (g.number == 1) {
-                            message(g, "Union.value", [&](proto_reader& l) { literal_body(l, present(u.value)); });
+                            message(g, "Union.value",
+                                    [&](proto_reader& l) { literal_body(l, present(u.value)); });
                         } else if (g.number == 2) {
-                            message(g, "Union.type", [&](proto_reader& t) { literal_type_body(t, present(u.type)); });
+                            message(g, "Union.type", [&](proto_reader& t) {
+                                literal_type_body(t, present(u.type));
+                            });
                         } else {
                             return false;
                         }
@@ -3478,9 +3536,15 @@ private:
     void primitive_body(proto_reader& r, primitive& out) {
         each_field(r, [&](const field& f) {
             switch (f.number) {
-            case 1: out.value.emplace<std::int64_t>(int64_value(f, "Primitive.integer")); return true;
-            case 2: out.value.emplace<double>(double_value(f, "Primitive.float_value")); return true;
-            case 3: out.value.emplace<std::string>(string_value(f, "Primitive.string_value")); return true;
+            case 1:
+                out.value.emplace<std::int64_t>(int64_value(f, "Primitive.integer"));
+                return true;
+            case 2:
+                out.value.emplace<double>(double_value(f, "Primitive.float_value"));
+                return true;
+            case 3:
+                out.value.emplace<std::string>(string_value(f, "Primitive.string_value"));
+                return true;
             case 4: out.value.emplace<bool>(bool_value(f, "Primitive.boolean")); return true;
             case 5:
                 message(f, "Primitive.datetime", [&](proto_reader& m) {
@@ -3499,9 +3563,11 @@ private:
         });
     }
 
-    // google.protobuf.Timestamp and Duration share their layout: int64 seconds = 1, int32 nanos = 2.
-    static void seconds_nanos(proto_reader& r, std::string_view seconds_name, std::string_view nanos_name,
-                              std::int64_t& seconds, std::int32_t& nanos) {
+    // google.protobuf.Timestamp and Duration share their layout: int64 seconds = 1, int32 nanos
+    // = 2.
+    static void seconds_nanos(proto_reader& r, std::string_view seconds_name,
+                              std::string_view nanos_name, std::int64_t& seconds,
+                              std::int32_t& nanos) {
         each_field(r, [&](const field& f) {
             if (f.number == 1) {
                 seconds = int64_value(f, seconds_name);
@@ -3521,7 +3587,8 @@ private:
                     auto& md = present(out.metadata);
                     each_field(m, [&](const field& g) {
                         if (g.number != 1) return false;
-                        message(g, "BlobMetadata.type", [&](proto_reader& t) { blob_type_body(t, present(md.type)); });
+                        message(g, "BlobMetadata.type",
+                                [&](proto_reader& t) { blob_type_body(t, present(md.type)); });
                         return true;
                     });
                 });
@@ -3539,7 +3606,8 @@ private:
             if (f.number == 1) {
                 out.format = string_value(f, "BlobType.format");
             } else if (f.number == 2) {
-                out.dimensionality = static_cast<blob_dimensionality>(enum_value(f, "BlobType.dimensionality"));
+                out.dimensionality =
+                    static_cast<blob_dimensionality>(enum_value(f, "BlobType.dimensionality"));
             } else {
                 return false;
             }
@@ -3556,7 +3624,8 @@ private:
                     if (g.number == 1) {
                         c.name = string_value(g, "SchemaColumn.name");
                     } else if (g.number == 2) {
-                        c.type = static_cast<schema_column_type>(enum_value(g, "SchemaColumn.type"));
+                        c.type =
+                            static_cast<schema_column_type>(enum_value(g, "SchemaColumn.type"));
                     } else {
                         return false;
                     }
@@ -3577,7 +3646,9 @@ private:
                     each_field(m, [&](const field& g) {
                         if (g.number != 1) return false;
                         message(g, "StructuredDatasetMetadata.structured_dataset_type",
-                                [&](proto_reader& t) { dataset_type_body(t, present(md.structured_dataset_type)); });
+                                [&](proto_reader& t) {
+                                    dataset_type_body(t, present(md.structured_dataset_type));
+                                });
                         return true;
                     });
                 });
@@ -3598,8 +3669,9 @@ private:
                         if (g.number == 1) {
                             c.name = string_value(g, "DatasetColumn.name");
                         } else if (g.number == 2) {
-                            message(g, "DatasetColumn.literal_type",
-                                    [&](proto_reader& t) { literal_type_body(t, present(c.literal_type)); });
+                            message(g, "DatasetColumn.literal_type", [&](proto_reader& t) {
+                                literal_type_body(t, present(c.literal_type));
+                            });
                         } else {
                             return false;
                         }
@@ -3609,10 +3681,12 @@ private:
                 return true;
             case 2: out.format = string_value(f, "StructuredDatasetType.format"); return true;
             case 3:
-                out.external_schema_type = string_value(f, "StructuredDatasetType.external_schema_type");
+                out.external_schema_type =
+                    string_value(f, "StructuredDatasetType.external_schema_type");
                 return true;
             case 4:
-                out.external_schema_bytes = bytes_value(f, "StructuredDatasetType.external_schema_bytes");
+                out.external_schema_bytes =
+                    bytes_value(f, "StructuredDatasetType.external_schema_bytes");
                 return true;
             default: return false;
             }
@@ -3662,7 +3736,8 @@ private:
             message(f, "Struct.fields", [&](proto_reader& e) {
                 auto& entry = out.fields.emplace_back();
                 map_entry(e, "Struct.fields", entry.first, [&](const field& v) {
-                    message(v, "Struct.fields value", [&](proto_reader& m) { value_body(m, entry.second); });
+                    message(v, "Struct.fields value",
+                            [&](proto_reader& m) { value_body(m, entry.second); });
                 });
             });
             return true;
@@ -3680,19 +3755,23 @@ private:
                 out.kind.emplace<protobuf_null>();
                 return true;
             case 2: out.kind.emplace<double>(double_value(f, "Value.number_value")); return true;
-            case 3: out.kind.emplace<std::string>(string_value(f, "Value.string_value")); return true;
+            case 3:
+                out.kind.emplace<std::string>(string_value(f, "Value.string_value"));
+                return true;
             case 4: out.kind.emplace<bool>(bool_value(f, "Value.bool_value")); return true;
             case 5:
-                message(f, "Value.struct_value",
-                        [&](proto_reader& m) { struct_body(m, *member<box<protobuf_struct>>(out.kind)); });
+                message(f, "Value.struct_value", [&](proto_reader& m) {
+                    struct_body(m, *member<box<protobuf_struct>>(out.kind));
+                });
                 return true;
             case 6:
                 message(f, "Value.list_value", [&](proto_reader& m) {
                     auto& list = member<protobuf_list>(out.kind);
                     each_field(m, [&](const field& g) {
                         if (g.number != 1) return false;
-                        message(g, "ListValue.values",
-                                [&](proto_reader& v) { value_body(v, list.values.emplace_back()); });
+                        message(g, "ListValue.values", [&](proto_reader& v) {
+                            value_body(v, list.values.emplace_back());
+                        });
                         return true;
                     });
                 });
@@ -3802,7 +3881,8 @@ public:
 
     // A LiteralMap entry {1: name, 2: value} in field `field`, written in one piece when the
     // value is a bare primitive (see element()).
-    void map_entry(std::uint32_t field, const std::string& name, const literal& value, bool placed) {
+    void map_entry(std::uint32_t field, const std::string& name, const literal& value,
+                   bool placed) {
         if (const primitive* p = bare_primitive(value); p != nullptr && field < 16) {
             const std::size_t body = primitive_size(*p);
             const std::size_t scalar_body = 1 + varint_size(body) + body;
@@ -3814,7 +3894,9 @@ public:
             out = proto_writer::put_varint(out, entry_size);
             *out++ = '\x0a'; // entry key
             out = proto_writer::put_varint(out, name.size());
-            if (!name.empty()) std::memcpy(out, name.data(), name.size()); // NOLINT(*-not-null-terminated-result): bytes
+            // Protobuf bytes, not a C string: no terminator belongs here.
+            // NOLINTNEXTLINE(*-not-null-terminated-result)
+            if (!name.empty()) std::memcpy(out, name.data(), name.size());
             out += name.size();
             *out++ = '\x12'; // entry value: a Literal
             out = proto_writer::put_varint(out, literal_size);
@@ -3915,7 +3997,8 @@ public:
     }
 
     // Primitive's fields into exactly primitive_size(p) bytes at `out`.
-    // NOLINTNEXTLINE(bugprone-exception-escape): std::visit throws only on a valueless variant, and a primitive never is
+    // std::visit throws only on a valueless variant, and a primitive never is one.
+    // NOLINTNEXTLINE(bugprone-exception-escape)
     static void put_primitive(char* out, const primitive& p) noexcept {
         std::visit(
             [&](const auto& v) {
@@ -3929,7 +4012,8 @@ public:
                 } else if constexpr (std::is_same_v<V, std::string>) {
                     *out++ = '\x1a';
                     out = proto_writer::put_varint(out, v.size());
-                    if (!v.empty()) std::memcpy(out, v.data(), v.size()); // NOLINT(*-not-null-terminated-result): bytes
+                    // NOLINTNEXTLINE(*-not-null-terminated-result): protobuf bytes
+                    if (!v.empty()) std::memcpy(out, v.data(), v.size());
                 } else if constexpr (std::is_same_v<V, bool>) {
                     *out++ = '\x20';
                     *out = v ? '\1' : '\0';
@@ -3942,7 +4026,8 @@ public:
                     }
                     if (v.nanos != 0) {
                         *out++ = '\x10';
-                        proto_writer::put_varint(out, static_cast<std::uint64_t>(std::int64_t{v.nanos}));
+                        proto_writer::put_varint(out,
+                                                 static_cast<std::uint64_t>(std::int64_t{v.nanos}));
                     }
                 }
             },
@@ -3954,7 +4039,8 @@ public:
                (nanos != 0 ? 1 + varint_size(static_cast<std::uint64_t>(std::int64_t{nanos})) : 0);
     }
 
-    // NOLINTNEXTLINE(bugprone-exception-escape): std::visit throws only on a valueless variant, and a primitive never is
+    // std::visit throws only on a valueless variant, and a primitive never is one.
+    // NOLINTNEXTLINE(bugprone-exception-escape)
     static std::size_t primitive_size(const primitive& p) noexcept {
         return std::visit(
             [](const auto& v) -> std::size_t {
@@ -3987,7 +4073,8 @@ public:
                     message(2, [&] {
                         if (v.metadata) {
                             message(1, [&] {
-                                if (v.metadata->type) message(1, [&] { blob_type_body(*v.metadata->type); });
+                                if (v.metadata->type)
+                                    message(1, [&] { blob_type_body(*v.metadata->type); });
                             });
                         }
                         plain_string(3, v.uri);
@@ -4017,7 +4104,9 @@ public:
                         if (v.metadata) {
                             message(2, [&] {
                                 if (v.metadata->structured_dataset_type) {
-                                    message(1, [&] { dataset_type_body(*v.metadata->structured_dataset_type); });
+                                    message(1, [&] {
+                                        dataset_type_body(*v.metadata->structured_dataset_type);
+                                    });
                                 }
                             });
                         }
@@ -4060,10 +4149,13 @@ public:
         // Oneof members and plain fields interleave by field number: 1-5, metadata 6, 7-8,
         // annotation 9, 10, structure 11, 12.
         const auto& k = t.type;
-        if (const auto* v = std::get_if<simple_type>(&k)) w_.enum_field(1, static_cast<std::int32_t>(*v));
+        if (const auto* v = std::get_if<simple_type>(&k))
+            w_.enum_field(1, static_cast<std::int32_t>(*v));
         if (const auto* v = std::get_if<schema_type>(&k)) message(2, [&] { schema_type_body(*v); });
-        if (const auto* v = std::get_if<collection_type>(&k)) message(3, [&] { literal_type_body(*v->element); });
-        if (const auto* v = std::get_if<map_value_type>(&k)) message(4, [&] { literal_type_body(*v->value); });
+        if (const auto* v = std::get_if<collection_type>(&k))
+            message(3, [&] { literal_type_body(*v->element); });
+        if (const auto* v = std::get_if<map_value_type>(&k))
+            message(4, [&] { literal_type_body(*v->value); });
         if (const auto* v = std::get_if<blob_type>(&k)) message(5, [&] { blob_type_body(*v); });
         if (t.metadata) message(6, [&] { struct_body(*t.metadata); });
         if (const auto* v = std::get_if<enum_type>(&k)) {
@@ -4071,31 +4163,37 @@ public:
                 for (const auto& value : v->values) w_.string_field(1, value);
             });
         }
-        if (const auto* v = std::get_if<structured_dataset_type>(&k)) message(8, [&] { dataset_type_body(*v); });
+        if (const auto* v = std::get_if<structured_dataset_type>(&k))
+            message(8, [&] { dataset_type_body(*v); });
         if (t.annotation) {
             message(9, [&] {
-                if (t.annotation->annotations) message(1, [&] { struct_body(*t.annotation->annotations); });
+                if (t.annotation->annotations)
+                    message(1, [&] { struct_body(*t.annotation->annotations); });
             });
         }
         if (const auto* v = std::get_if<union_type>(&k)) {
             message(10, [&] {
-                for (const auto& variant : v->variants) message(1, [&] { literal_type_body(variant); });
+                for (const auto& variant : v->variants)
+                    message(1, [&] { literal_type_body(variant); });
             });
         }
         if (t.structure) {
             message(11, [&] {
                 plain_string(1, t.structure->tag);
-                for_each_sorted(t.structure->dataclass_type, [&](const std::string& name, const detail::box<literal_type>& type) {
-                    message(2, [&] {
-                        w_.string_field(1, name);
-                        message(2, [&] { literal_type_body(*type); });
+                for_each_sorted(
+                    t.structure->dataclass_type,
+                    [&](const std::string& name, const detail::box<literal_type>& type) {
+                        message(2, [&] {
+                            w_.string_field(1, name);
+                            message(2, [&] { literal_type_body(*type); });
+                        });
                     });
-                });
             });
         }
         if (const auto* v = std::get_if<offloaded_type>(&k)) {
             message(12, [&] {
-                if (v->actual_literal_type) message(1, [&] { literal_type_body(**v->actual_literal_type); });
+                if (v->actual_literal_type)
+                    message(1, [&] { literal_type_body(**v->actual_literal_type); });
             });
         }
     }
@@ -4144,7 +4242,8 @@ private:
         for (const auto& c : s.columns) {
             message(3, [&] {
                 plain_string(1, c.name);
-                if (c.type != schema_column_type::integer) w_.enum_field(2, static_cast<std::int32_t>(c.type));
+                if (c.type != schema_column_type::integer)
+                    w_.enum_field(2, static_cast<std::int32_t>(c.type));
             });
         }
     }
@@ -4161,7 +4260,8 @@ private:
         plain_string(4, d.external_schema_bytes);
     }
 
-    void string_map(std::uint32_t field, const std::vector<std::pair<std::string, std::string>>& entries) {
+    void string_map(std::uint32_t field,
+                    const std::vector<std::pair<std::string, std::string>>& entries) {
         for_each_sorted(entries, [&](const std::string& k, const std::string& v) {
             message(field, [&] {
                 w_.string_field(1, k);
@@ -4185,8 +4285,9 @@ private:
     // pointers, never of the values) happens only for hand-built unsorted input.
     template <class K, class V, class F>
     static void for_each_sorted(const std::vector<std::pair<K, V>>& entries, F&& f) {
-        const bool sorted = std::is_sorted(entries.begin(), entries.end(),
-                                           [](const auto& a, const auto& b) { return a.first < b.first; });
+        const bool sorted =
+            std::is_sorted(entries.begin(), entries.end(),
+                           [](const auto& a, const auto& b) { return a.first < b.first; });
         if (sorted) {
             for (const auto& [k, v] : entries) f(k, v);
             return;
@@ -4194,7 +4295,8 @@ private:
         std::vector<const std::pair<K, V>*> order;
         order.reserve(entries.size());
         for (const auto& e : entries) order.push_back(&e);
-        std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+        std::sort(order.begin(), order.end(),
+                  [](const auto* a, const auto* b) { return a->first < b->first; });
         for (const auto* e : order) f(e->first, e->second);
     }
 
@@ -4257,7 +4359,8 @@ struct file {
     file(std::string uri_value, std::string format_value = {})
         : uri(std::move(uri_value)), format(std::move(format_value)) {} // NOLINT
     /// A local path, stored as its generic (forward-slash) string.
-    file(const std::filesystem::path& path, std::string format_value = {}) // NOLINT: implicit by design
+    file(const std::filesystem::path& path,
+         std::string format_value = {}) // NOLINT: implicit by design
         : uri(path.generic_string()), format(std::move(format_value)) {}
 
     /// The URI as a local filesystem path (meaningful only when it is one).
@@ -4391,7 +4494,8 @@ namespace detail {
 // The kind of a literal as prose with its article ("an integer", "a map"), for messages that say
 // what was found where something else was expected. Union scalars say so rather than describing
 // their inner value, because that is where the mismatch is.
-// NOLINTNEXTLINE(bugprone-exception-escape): std::visit throws only on a valueless variant, and a literal never is
+// std::visit throws only on a valueless variant, and a literal never is one.
+// NOLINTNEXTLINE(bugprone-exception-escape)
 [[nodiscard]] inline std::string_view literal_kind(const literal& l) noexcept {
     struct visitor {
         std::string_view operator()(std::monostate) const noexcept { return "an empty literal"; }
@@ -4439,14 +4543,14 @@ namespace detail {
 /// configuration failures, the way flytekit raises `TypeTransformerFailedError`.
 /// Messages read "flytecache: expected a literal integer, got a string".
 class type_error : public error {
-  public:
+public:
     using error::error;
 
     /// "flytecache: expected a literal <expected>, got <kind of got>".
     type_error(std::string_view expected, const literal& got)
         : error(mismatch_message(expected, got)) {}
 
-  private:
+private:
     static std::string mismatch_message(std::string_view expected, const literal& got) {
         std::string message = "flytecache: expected a literal ";
         message.append(expected).append(", got ").append(detail::literal_kind(got));
@@ -4509,9 +4613,8 @@ concept has_to = requires(const T& value) {
     { to_literal(value) } -> std::same_as<literal>;
 };
 template <class T>
-concept has_from = std::default_initializable<T> && requires(const literal& l, T& out) {
-    from_literal(l, out);
-};
+concept has_from =
+    std::default_initializable<T> && requires(const literal& l, T& out) { from_literal(l, out); };
 template <class T>
 concept has_type = requires {
     { literal_type_of(std::type_identity<T>{}) } -> std::same_as<literal_type>;
@@ -4605,24 +4708,22 @@ struct literal_traits {
 namespace detail {
 
 template <class T>
-concept uses_primary_literal_traits = requires {
-    typename literal_traits<T>::flytecache_primary_tag;
-};
+concept uses_primary_literal_traits =
+    requires { typename literal_traits<T>::flytecache_primary_tag; };
 
 } // namespace detail
 
 /// T converts both ways and has a Flyte type: `literal_traits<T>` is specialized with all three
 /// members, or T's namespace provides all three ADL functions.
 template <class T>
-concept has_literal_traits = (detail::uses_primary_literal_traits<T> &&
-                              detail::literal_adl::has_to<T> && detail::literal_adl::has_from<T> &&
-                              detail::literal_adl::has_type<T>) ||
-                             (!detail::uses_primary_literal_traits<T> &&
-                              requires(const T& value, const literal& l) {
-                                  { literal_traits<T>::to_literal(value) } -> std::same_as<literal>;
-                                  { literal_traits<T>::from_literal(l) } -> std::same_as<T>;
-                                  { literal_traits<T>::type() } -> std::same_as<literal_type>;
-                              });
+concept has_literal_traits =
+    (detail::uses_primary_literal_traits<T> && detail::literal_adl::has_to<T> &&
+     detail::literal_adl::has_from<T> && detail::literal_adl::has_type<T>) ||
+    (!detail::uses_primary_literal_traits<T> && requires(const T& value, const literal& l) {
+        { literal_traits<T>::to_literal(value) } -> std::same_as<literal>;
+        { literal_traits<T>::from_literal(l) } -> std::same_as<T>;
+        { literal_traits<T>::type() } -> std::same_as<literal_type>;
+    });
 
 // The generic entry points live in their own namespace, made visible in flytecache by a
 // using-directive: qualified calls (flytecache::to_literal) and `using namespace flytecache` find
@@ -4903,8 +5004,7 @@ struct literal_traits<char[N]> {
     static constexpr std::string_view tag = "str";
     static literal to_literal(const char (&value)[N]) {
         std::size_t length = 0;
-        while (length < N && value[length] != '\0')
-            ++length;
+        while (length < N && value[length] != '\0') ++length;
         return detail::make_primitive_literal(std::string(value, length));
     }
     static literal_type type() { return detail::make_simple_type(simple_type::string); }
@@ -5032,7 +5132,7 @@ struct literal_traits<std::optional<T>> {
         return t;
     }
 
-  private:
+private:
     static literal none_literal() { return detail::make_scalar_literal(scalar{void_value{}}); }
     static literal_type none_type() {
         return detail::tagged_type(detail::make_simple_type(simple_type::none), "none");
@@ -5076,8 +5176,7 @@ struct literal_traits<std::vector<T, A>> {
     static literal to_literal(const std::vector<T, A>& value) {
         literal_collection c;
         c.literals.reserve(value.size());
-        for (const auto& item : value)
-            c.literals.push_back(literal_traits<T>::to_literal(item));
+        for (const auto& item : value) c.literals.push_back(literal_traits<T>::to_literal(item));
         literal l;
         l.value = std::move(c);
         return l;
@@ -5088,8 +5187,7 @@ struct literal_traits<std::vector<T, A>> {
         if (c == nullptr) throw type_error("collection", l);
         std::vector<T, A> out;
         out.reserve(c->literals.size());
-        for (const auto& item : c->literals)
-            out.push_back(literal_traits<T>::from_literal(item));
+        for (const auto& item : c->literals) out.push_back(literal_traits<T>::from_literal(item));
         return out;
     }
 
@@ -5316,7 +5414,8 @@ template <class... Args>
 template <class T>
     requires detail::hana_struct<T>
 [[nodiscard]] literal_map to_literal_map(const T& inputs) {
-    return std::move(*std::get<detail::box<literal_map>>(literal_traits<T>::to_literal(inputs).value));
+    return std::move(
+        *std::get<detail::box<literal_map>>(literal_traits<T>::to_literal(inputs).value));
 }
 
 } // namespace type_engine
@@ -5442,6 +5541,62 @@ FLYTECACHE_NAMESPACE_END
 // flytecache — the Flyte backend's datacatalog artifact tag for a task's inputs
 // SPDX-License-Identifier: MIT
 
+// ---- begin flytecache/detail/protobuf_json.hpp
+// flytecache — protobuf's JSON mapping for doubles and google.protobuf.Struct, shared by writers
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+// A double as protobuf's JSON mapping (and Go's encoder) writes it: NaN and the infinities as
+// strings, every other value as the shortest number that reads back the same.
+inline json_value protobuf_json_double(double d) {
+    if (std::isnan(d)) return json_value::make_string("NaN");
+    if (std::isinf(d)) return json_value::make_string(d > 0 ? "Infinity" : "-Infinity");
+    char buf[32];
+    const auto result = std::to_chars(buf, buf + sizeof buf, d);
+    return json_value::make_number(
+        std::string_view(buf, static_cast<std::size_t>(result.ptr - buf)));
+}
+
+inline json_value protobuf_json_value(const protobuf_value& v);
+
+// google.protobuf.Struct prints as the plain JSON object it stands for: its keys are data, not
+// field names, so they are never renamed.
+inline json_value protobuf_json_struct(const protobuf_struct& s) {
+    json_value::object_type o;
+    for (const auto& [k, v] : s.fields) o.emplace_back(k, protobuf_json_value(v));
+    return json_value::make_object(std::move(o));
+}
+
+inline json_value protobuf_json_value(const protobuf_value& v) {
+    return std::visit(
+        [](const auto& x) -> json_value {
+            using X = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<X, std::monostate> || std::is_same_v<X, protobuf_null>) {
+                return json_value::make_null();
+            } else if constexpr (std::is_same_v<X, double>) {
+                return protobuf_json_double(x);
+            } else if constexpr (std::is_same_v<X, std::string>) {
+                return json_value::make_string(x);
+            } else if constexpr (std::is_same_v<X, bool>) {
+                return json_value::make_bool(x);
+            } else if constexpr (std::is_same_v<X, box<protobuf_struct>>) {
+                return protobuf_json_struct(*x);
+            } else {
+                json_value::array_type items;
+                for (const auto& item : x.values) items.push_back(protobuf_json_value(item));
+                return json_value::make_array(std::move(items));
+            }
+        },
+        v.kind);
+}
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/protobuf_json.hpp
 // ---- begin flytecache/key/hash_placement.hpp
 // flytecache — hash placement: how flytekit and the Flyte backend let a literal's hash stand for
 // its value before inputs are hashed into a key
@@ -5475,7 +5630,8 @@ enum class hash_rule { flytekit, datacatalog };
     if (const auto* m = std::get_if<detail::box<literal_map>>(&l.value)) {
         literal_map rebuilt;
         rebuilt.literals.reserve((*m)->literals.size());
-        for (const auto& [name, item] : (*m)->literals) rebuilt.literals.emplace_back(name, place_hash(item, rule));
+        for (const auto& [name, item] : (*m)->literals)
+            rebuilt.literals.emplace_back(name, place_hash(item, rule));
         return literal{std::move(rebuilt), std::nullopt, {}};
     }
     return l;
@@ -5483,8 +5639,8 @@ enum class hash_rule { flytekit, datacatalog };
 
 /// The map a key is computed over: inputs named in `ignored` dropped (names that are not inputs
 /// have no effect), hashes placed by `rule`.
-[[nodiscard]] inline literal_map place_hashes(const literal_map& inputs, std::span<const std::string> ignored,
-                                              hash_rule rule) {
+[[nodiscard]] inline literal_map
+place_hashes(const literal_map& inputs, std::span<const std::string> ignored, hash_rule rule) {
     literal_map out;
     out.literals.reserve(inputs.literals.size());
     for (const auto& [name, value] : inputs.literals) {
@@ -5495,7 +5651,9 @@ enum class hash_rule { flytekit, datacatalog };
 }
 
 /// flytekit's placement of one literal.
-[[nodiscard]] inline literal flytekit_place_hash(const literal& l) { return place_hash(l, hash_rule::flytekit); }
+[[nodiscard]] inline literal flytekit_place_hash(const literal& l) {
+    return place_hash(l, hash_rule::flytekit);
+}
 
 /// The map flytekit serializes for a local cache key.
 [[nodiscard]] inline literal_map flytekit_effective_inputs(const literal_map& inputs,
@@ -5509,8 +5667,8 @@ enum class hash_rule { flytekit, datacatalog };
 }
 
 /// The map the backend hashes for a datacatalog tag.
-[[nodiscard]] inline literal_map datacatalog_hashified_inputs(const literal_map& inputs,
-                                                              std::span<const std::string> ignored) {
+[[nodiscard]] inline literal_map
+datacatalog_hashified_inputs(const literal_map& inputs, std::span<const std::string> ignored) {
     return place_hashes(inputs, ignored, hash_rule::datacatalog);
 }
 
@@ -5556,8 +5714,10 @@ public:
                 } else if constexpr (std::is_same_v<V, offloaded_metadata>) {
                     object off;
                     if (!v.uri.empty()) off.emplace_back("uri", str(v.uri));
-                    if (v.size_bytes != 0) off.emplace_back("sizeBytes", str(std::to_string(v.size_bytes)));
-                    if (v.inferred_type) off.emplace_back("inferredType", literal_type_value(*v.inferred_type));
+                    if (v.size_bytes != 0)
+                        off.emplace_back("sizeBytes", str(std::to_string(v.size_bytes)));
+                    if (v.inferred_type)
+                        off.emplace_back("inferredType", literal_type_value(*v.inferred_type));
                     o.emplace_back("offloadedMetadata", json_value::make_object(std::move(off)));
                 }
             },
@@ -5606,15 +5766,19 @@ public:
                     o.emplace_back("unionType", json_value::make_object(std::move(u)));
                 } else if constexpr (std::is_same_v<V, offloaded_type>) {
                     object off;
-                    if (v.actual_literal_type) off.emplace_back("actualLiteralType", literal_type_value(**v.actual_literal_type));
+                    if (v.actual_literal_type)
+                        off.emplace_back("actualLiteralType",
+                                         literal_type_value(**v.actual_literal_type));
                     o.emplace_back("offloadedType", json_value::make_object(std::move(off)));
                 }
             },
             t.type);
-        if (t.metadata) o.emplace_back("metadata", struct_value(*t.metadata));
+        if (t.metadata) o.emplace_back("metadata", detail::protobuf_json_struct(*t.metadata));
         if (t.annotation) {
             object a;
-            if (t.annotation->annotations) a.emplace_back("annotations", struct_value(*t.annotation->annotations));
+            if (t.annotation->annotations)
+                a.emplace_back("annotations",
+                               detail::protobuf_json_struct(*t.annotation->annotations));
             o.emplace_back("annotation", json_value::make_object(std::move(a)));
         }
         if (t.structure) {
@@ -5622,7 +5786,8 @@ public:
             if (!t.structure->tag.empty()) s.emplace_back("tag", str(t.structure->tag));
             if (!t.structure->dataclass_type.empty()) {
                 object dc;
-                for (const auto& [k, v] : t.structure->dataclass_type) dc.emplace_back(k, literal_type_value(*v));
+                for (const auto& [k, v] : t.structure->dataclass_type)
+                    dc.emplace_back(k, literal_type_value(*v));
                 s.emplace_back("dataclassType", json_value::make_object(std::move(dc)));
             }
             o.emplace_back("structure", json_value::make_object(std::move(s)));
@@ -5632,16 +5797,6 @@ public:
 
 private:
     static json_value str(std::string s) { return json_value::make_string(std::move(s)); }
-
-    // Go writes NaN and infinities as strings; any other double is a JSON number, and the
-    // shortest round-trip text is what a JSON reader turns back into the same float64.
-    static json_value number(double d) {
-        if (std::isnan(d)) return str("NaN");
-        if (std::isinf(d)) return str(d > 0 ? "Infinity" : "-Infinity");
-        char buf[32];
-        const auto result = std::to_chars(buf, buf + sizeof buf, d);
-        return json_value::make_number(std::string_view(buf, static_cast<std::size_t>(result.ptr - buf)));
-    }
 
     static json_value literals_object(const std::vector<std::pair<std::string, literal>>& entries) {
         object o;
@@ -5660,7 +5815,8 @@ private:
                     object b;
                     if (v.metadata) {
                         object md;
-                        if (v.metadata->type) md.emplace_back("type", blob_type_value(*v.metadata->type));
+                        if (v.metadata->type)
+                            md.emplace_back("type", blob_type_value(*v.metadata->type));
                         b.emplace_back("metadata", json_value::make_object(std::move(md)));
                     }
                     if (!v.uri.empty()) b.emplace_back("uri", str(v.uri));
@@ -5679,18 +5835,21 @@ private:
                     o.emplace_back("noneType", json_value::make_object({}));
                 } else if constexpr (std::is_same_v<V, error_value>) {
                     object e;
-                    if (!v.failed_node_id.empty()) e.emplace_back("failedNodeId", str(v.failed_node_id));
+                    if (!v.failed_node_id.empty())
+                        e.emplace_back("failedNodeId", str(v.failed_node_id));
                     if (!v.message.empty()) e.emplace_back("message", str(v.message));
                     o.emplace_back("error", json_value::make_object(std::move(e)));
                 } else if constexpr (std::is_same_v<V, protobuf_struct>) {
-                    o.emplace_back("generic", struct_value(v));
+                    o.emplace_back("generic", detail::protobuf_json_struct(v));
                 } else if constexpr (std::is_same_v<V, structured_dataset>) {
                     object ds;
                     if (!v.uri.empty()) ds.emplace_back("uri", str(v.uri));
                     if (v.metadata) {
                         object md;
                         if (v.metadata->structured_dataset_type) {
-                            md.emplace_back("structuredDatasetType", dataset_type_value(*v.metadata->structured_dataset_type));
+                            md.emplace_back(
+                                "structuredDatasetType",
+                                dataset_type_value(*v.metadata->structured_dataset_type));
                         }
                         ds.emplace_back("metadata", json_value::make_object(std::move(md)));
                     }
@@ -5718,7 +5877,7 @@ private:
                 if constexpr (std::is_same_v<V, std::int64_t>) {
                     o.emplace_back("integer", str(std::to_string(v)));
                 } else if constexpr (std::is_same_v<V, double>) {
-                    o.emplace_back("floatValue", number(v));
+                    o.emplace_back("floatValue", detail::protobuf_json_double(v));
                 } else if constexpr (std::is_same_v<V, std::string>) {
                     o.emplace_back("stringValue", str(v));
                 } else if constexpr (std::is_same_v<V, bool>) {
@@ -5733,44 +5892,17 @@ private:
         return json_value::make_object(std::move(o));
     }
 
-    static json_value struct_value(const protobuf_struct& s) {
-        object o;
-        for (const auto& [k, v] : s.fields) o.emplace_back(k, value_value(v));
-        return json_value::make_object(std::move(o));
-    }
-
-    static json_value value_value(const protobuf_value& v) {
-        return std::visit(
-            [&](const auto& x) -> json_value {
-                using X = std::decay_t<decltype(x)>;
-                if constexpr (std::is_same_v<X, std::monostate> || std::is_same_v<X, protobuf_null>) {
-                    return json_value::make_null();
-                } else if constexpr (std::is_same_v<X, double>) {
-                    return number(x);
-                } else if constexpr (std::is_same_v<X, std::string>) {
-                    return str(x);
-                } else if constexpr (std::is_same_v<X, bool>) {
-                    return json_value::make_bool(x);
-                } else if constexpr (std::is_same_v<X, box<protobuf_struct>>) {
-                    return struct_value(*x);
-                } else {
-                    json_value::array_type items;
-                    for (const auto& item : x.values) items.push_back(value_value(item));
-                    return json_value::make_array(std::move(items));
-                }
-            },
-            v.kind);
-    }
-
     static json_value blob_type_value(const blob_type& b) {
         object o;
         if (!b.format.empty()) o.emplace_back("format", str(b.format));
-        if (b.dimensionality == blob_dimensionality::multipart) o.emplace_back("dimensionality", str("MULTIPART"));
+        if (b.dimensionality == blob_dimensionality::multipart)
+            o.emplace_back("dimensionality", str("MULTIPART"));
         return json_value::make_object(std::move(o));
     }
 
     static json_value schema_type_value(const schema_type& s) {
-        static constexpr const char* names[] = {"INTEGER", "FLOAT", "STRING", "BOOLEAN", "DATETIME", "DURATION"};
+        static constexpr const char* names[] = {"INTEGER", "FLOAT",    "STRING",
+                                                "BOOLEAN", "DATETIME", "DURATION"};
         object o;
         if (!s.columns.empty()) {
             json_value::array_type cols;
@@ -5778,7 +5910,9 @@ private:
                 object col;
                 if (!c.name.empty()) col.emplace_back("name", str(c.name));
                 const auto t = static_cast<int>(c.type);
-                if (t != 0) col.emplace_back("type", t > 0 && t < 6 ? str(names[t]) : number(t));
+                if (t != 0)
+                    col.emplace_back("type", t > 0 && t < 6 ? str(names[t])
+                                                            : detail::protobuf_json_double(t));
                 cols.push_back(json_value::make_object(std::move(col)));
             }
             o.emplace_back("columns", json_value::make_array(std::move(cols)));
@@ -5793,14 +5927,17 @@ private:
             for (const auto& c : d.columns) {
                 object col;
                 if (!c.name.empty()) col.emplace_back("name", str(c.name));
-                if (c.literal_type) col.emplace_back("literalType", literal_type_value(**c.literal_type));
+                if (c.literal_type)
+                    col.emplace_back("literalType", literal_type_value(**c.literal_type));
                 cols.push_back(json_value::make_object(std::move(col)));
             }
             o.emplace_back("columns", json_value::make_array(std::move(cols)));
         }
         if (!d.format.empty()) o.emplace_back("format", str(d.format));
-        if (!d.external_schema_type.empty()) o.emplace_back("externalSchemaType", str(d.external_schema_type));
-        if (!d.external_schema_bytes.empty()) o.emplace_back("externalSchemaBytes", str(to_base64(d.external_schema_bytes)));
+        if (!d.external_schema_type.empty())
+            o.emplace_back("externalSchemaType", str(d.external_schema_type));
+        if (!d.external_schema_bytes.empty())
+            o.emplace_back("externalSchemaBytes", str(to_base64(d.external_schema_bytes)));
         return json_value::make_object(std::move(o));
     }
 };
@@ -5809,9 +5946,10 @@ private:
 
 /// The JSON value the Flyte backend hashes for these inputs (its jsonpb mapping of the hashified
 /// LiteralMap).
-[[nodiscard]] inline detail::json_value datacatalog_json_value(const literal_map& inputs,
-                                                               std::span<const std::string> ignored = {}) {
-    return detail::datacatalog_json::literal_map_value(datacatalog_hashified_inputs(inputs, ignored));
+[[nodiscard]] inline detail::json_value
+datacatalog_json_value(const literal_map& inputs, std::span<const std::string> ignored = {}) {
+    return detail::datacatalog_json::literal_map_value(
+        datacatalog_hashified_inputs(inputs, ignored));
 }
 
 namespace keys {
@@ -5821,7 +5959,8 @@ namespace keys {
 /// inputs. Task name and version are not part of the tag (the backend keys the dataset by them);
 /// `make_key` prefixes neither. Stateless; safe to use from any thread.
 struct datacatalog {
-    [[nodiscard]] std::string make_key(std::string_view /*task_name*/, std::string_view /*cache_version*/,
+    [[nodiscard]] std::string make_key(std::string_view /*task_name*/,
+                                       std::string_view /*cache_version*/,
                                        const literal_map& inputs,
                                        std::span<const std::string> ignored_inputs = {}) const {
         return detail::datacatalog_tag_from_json(datacatalog_json_value(inputs, ignored_inputs));
@@ -5843,8 +5982,8 @@ namespace keys {
 
 /// flytekit's local cache key (`flytekit.core.local_cache._calculate_cache_key`), byte for byte:
 /// `{task_name}-{cache_version}-{md5 hex of joblib's pickle framing of the deterministic protobuf
-/// encoding of the effective inputs}`. The default scheme: C++ and Python tasks of the same name and
-/// version share entries. Stateless; safe to use from any thread.
+/// encoding of the effective inputs}`. The default scheme: C++ and Python tasks of the same name
+/// and version share entries. Stateless; safe to use from any thread.
 struct flytekit_local {
     [[nodiscard]] std::string make_key(std::string_view task_name, std::string_view cache_version,
                                        const literal_map& inputs,
@@ -5996,8 +6135,9 @@ public:
         std::sort(entries.begin(), entries.end());
         for (std::size_t i = 1; i < entries.size(); ++i) {
             if (entries[i].first == entries[i - 1].first) {
-                throw invalid_argument("flytecache: the name '" + entries[i].first + "' appears twice in " +
-                                       std::string(label) + "; give each name once");
+                throw invalid_argument("flytecache: the name '" + entries[i].first +
+                                       "' appears twice in " + std::string(label) +
+                                       "; give each name once");
             }
         }
         field(label, decimal_string(entries.size()));
@@ -6027,24 +6167,24 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// packages, commands, environment or base image gives a new name and therefore a new cache version
 /// under the `image` policy.
 ///
-/// The spec hash is flytecache's own (SHA-256 over a length-prefixed encoding of the content fields,
-/// base64url): it is stable across releases of flytecache and platforms, but it is not the string
-/// flytekit's Python ImageSpec computes, which hashes Python-specific fields. Give the same explicit
-/// `tag` on both sides when a C++ and a Python task must agree on an image name.
+/// The spec hash is flytecache's own (SHA-256 over a length-prefixed encoding of the content
+/// fields, base64url): it is stable across releases of flytecache and platforms, but it is not the
+/// string flytekit's Python ImageSpec computes, which hashes Python-specific fields. Give the same
+/// explicit `tag` on both sides when a C++ and a Python task must agree on an image name.
 ///
-/// A plain value type, usable in constant evaluation. Thread safety: like any value type, concurrent
-/// reads are safe; writes need exclusive access.
+/// A plain value type, usable in constant evaluation. Thread safety: like any value type,
+/// concurrent reads are safe; writes need exclusive access.
 struct image_spec {
-    std::string name = "flytekit";  ///< repository name, flytekit's default
-    std::string registry;           ///< e.g. "ghcr.io/acme"; empty for none
-    std::string tag;                ///< explicit tag; empty: derived from the spec
-    std::string tag_format;         ///< derived tags only; "{spec_hash}" is replaced, empty = "{spec_hash}"
-    std::string base_image;         ///< image this one builds on; empty for the builder's default
+    std::string name = "flytekit"; ///< repository name, flytekit's default
+    std::string registry;          ///< e.g. "ghcr.io/acme"; empty for none
+    std::string tag;               ///< explicit tag; empty: derived from the spec
+    std::string tag_format; ///< derived tags only; "{spec_hash}" is replaced, empty = "{spec_hash}"
+    std::string base_image; ///< image this one builds on; empty for the builder's default
     std::string platform = "linux/amd64";
-    std::vector<std::string> packages;     ///< installed in order
-    std::vector<std::string> apt_packages; ///< installed in order
+    std::vector<std::string> packages;                    ///< installed in order
+    std::vector<std::string> apt_packages;                ///< installed in order
     std::vector<std::pair<std::string, std::string>> env; ///< order does not matter
-    std::vector<std::string> commands;     ///< run in order while building
+    std::vector<std::string> commands;                    ///< run in order while building
 
     /// Hash of the content fields: name, base image, platform, packages, apt packages, environment
     /// (sorted by name) and commands. Registry and tag fields are not content and do not count.
@@ -6201,10 +6341,11 @@ version_parameters(F) -> version_parameters<F>;
 /// Version parameters for the task function `f`, with the other members taken from `rest`:
 /// `make_version_parameters(step, {.container_image = "ghcr.io/acme/sim:1.4"})`.
 ///
-/// Deducing `F` from designated initializers (`version_parameters{.func = f, .container_image = i}`)
-/// is valid C++20 that GCC 12 rejects; this spelling works everywhere.
+/// Deducing `F` from designated initializers (`version_parameters{.func = f, .container_image =
+/// i}`) is valid C++20 that GCC 12 rejects; this spelling works everywhere.
 template <class F>
-[[nodiscard]] constexpr version_parameters<F> make_version_parameters(F f, version_parameters<> rest = {}) {
+[[nodiscard]] constexpr version_parameters<F>
+make_version_parameters(F f, version_parameters<> rest = {}) {
     return {std::move(f), std::move(rest.container_image), std::move(rest.pod_template),
             std::move(rest.pod_template_name)};
 }
@@ -6219,17 +6360,18 @@ FLYTECACHE_NAMESPACE_BEGIN
 ///
 /// `P` models `cache_policy<P, F>` when a const `P` answers
 /// `get_version(std::string_view salt, const version_parameters<F>& params)` with something
-/// convertible to `std::string_view` (a `std::string`, a `std::string_view`, a literal). Policies are
-/// values, usually empty types, and are never called through a base class. Laws (docs/concepts.md):
-/// equal (salt, params) give equal outputs; the output does not depend on time or on state that can
-/// change between runs unless that change is meant to invalidate the cache.
+/// convertible to `std::string_view` (a `std::string`, a `std::string_view`, a literal). Policies
+/// are values, usually empty types, and are never called through a base class. Laws
+/// (docs/concepts.md): equal (salt, params) give equal outputs; the output does not depend on time
+/// or on state that can change between runs unless that change is meant to invalidate the cache.
 ///
 /// `F` defaults to `no_function`, which suits policies that ignore the task function.
 template <class P, class F = no_function>
-concept cache_policy = std::is_object_v<P> && std::move_constructible<P> &&
-                       requires(const P& p, std::string_view salt, const version_parameters<F>& params) {
-                           { p.get_version(salt, params) } -> std::convertible_to<std::string_view>;
-                       };
+concept cache_policy =
+    std::is_object_v<P> && std::move_constructible<P> &&
+    requires(const P& p, std::string_view salt, const version_parameters<F>& params) {
+        { p.get_version(salt, params) } -> std::convertible_to<std::string_view>;
+    };
 
 namespace detail {
 
@@ -6311,9 +6453,9 @@ struct is_cache<cache<Ps...>> : std::true_type {};
 
 // A cache also has a get_version (with one parameter), but joining caches means nothing.
 template <class P>
-concept composable_policy = std::is_class_v<std::remove_cvref_t<P>> &&
-                            declares_get_version<std::remove_cvref_t<P>> &&
-                            !is_cache<std::remove_cvref_t<P>>::value;
+concept composable_policy =
+    std::is_class_v<std::remove_cvref_t<P>> && declares_get_version<std::remove_cvref_t<P>> &&
+    !is_cache<std::remove_cvref_t<P>>::value;
 
 } // namespace detail
 
@@ -6354,7 +6496,8 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// ```cpp
 /// template <>
 /// struct flytecache::default_cache_policies<void> {
-///     static constexpr auto get() { return boost::hana::make_tuple(flytecache::policies::image{}); }
+///     static constexpr auto get() { return boost::hana::make_tuple(flytecache::policies::image{});
+///     }
 /// };
 /// ```
 /// Like any trait, the specialization must be visible wherever `cache<>` is used (put it in a
@@ -6382,16 +6525,21 @@ FLYTECACHE_NAMESPACE_BEGIN
 class input_names {
 public:
     constexpr input_names() = default;
-    constexpr input_names(const char* name) : names_{std::string(name)} {}       // NOLINT: implicit by design
-    constexpr input_names(std::string name) : names_{std::move(name)} {}         // NOLINT: implicit by design
-    constexpr input_names(std::string_view name) : names_{std::string(name)} {}  // NOLINT: implicit by design
+    constexpr input_names(const char* name)
+        : names_{std::string(name)} {} // NOLINT: implicit by design
+    constexpr input_names(std::string name)
+        : names_{std::move(name)} {} // NOLINT: implicit by design
+    constexpr input_names(std::string_view name)
+        : names_{std::string(name)} {} // NOLINT: implicit by design
     constexpr input_names(std::initializer_list<std::string_view> names) {
         names_.reserve(names.size());
         for (auto n : names) names_.emplace_back(n);
     }
     constexpr input_names(std::vector<std::string> names) : names_(std::move(names)) {} // NOLINT
 
-    [[nodiscard]] constexpr const std::vector<std::string>& names() const noexcept { return names_; }
+    [[nodiscard]] constexpr const std::vector<std::string>& names() const noexcept {
+        return names_;
+    }
     [[nodiscard]] constexpr auto begin() const noexcept { return names_.begin(); }
     [[nodiscard]] constexpr auto end() const noexcept { return names_.end(); }
     [[nodiscard]] constexpr std::size_t size() const noexcept { return names_.size(); }
@@ -6480,7 +6628,8 @@ constexpr auto call_policy(const P& policy, std::string_view salt,
 template <class P>
 struct leaf_count : std::integral_constant<std::size_t, 1> {};
 template <class... Parts>
-struct leaf_count<composite_policy<Parts...>> : std::integral_constant<std::size_t, sizeof...(Parts)> {};
+struct leaf_count<composite_policy<Parts...>>
+    : std::integral_constant<std::size_t, sizeof...(Parts)> {};
 
 template <class Tuple>
 struct leaf_policy_count;
@@ -6522,8 +6671,8 @@ constexpr void hash_policy(sha256& h, const P& policy, std::string_view salt,
 /// The policies are a compile-time pack held in a Boost.Hana tuple and called directly: no virtual
 /// calls. `cache<>` names no policies and uses `default_cache_policies<>` (empty unless you
 /// specialize it). Neither a version nor any policy is an error: at compile time when a `cache<>`
-/// is default-constructed, otherwise `configuration_error` with flytekit's message when the cache is
-/// built (or, if its members were changed since, when `get_version` runs).
+/// is default-constructed, otherwise `configuration_error` with flytekit's message when the cache
+/// is built (or, if its members were changed since, when `get_version` runs).
 ///
 /// ```cpp
 /// flytecache::cache c{flytecache::cache_options{.ignored_inputs = "seed", .salt = "pepper"},
@@ -6556,10 +6705,11 @@ public:
     constexpr cache()
         requires std::default_initializable<policies_type>
         : cache(cache_options{}) {
-        static_assert(policy_count != 0,
-                      "flytecache: If version is not defined then at least one cache policy needs "
-                      "to be set; give the cache a version (cache<>{cache_options{.version = \"v1\"}}) or at "
-                      "least one policy (cache{flytecache::policies::function_body{}})");
+        static_assert(
+            policy_count != 0,
+            "flytecache: If version is not defined then at least one cache policy needs "
+            "to be set; give the cache a version (cache<>{cache_options{.version = \"v1\"}}) or at "
+            "least one policy (cache{flytecache::policies::function_body{}})");
     }
 
     /// A cache with default-constructed (or, for `cache<>`, the default) policies.
@@ -6678,8 +6828,8 @@ namespace policies {
 template <detail::fixed_string Text>
 struct constant {
     template <class F>
-    [[nodiscard]] constexpr std::string_view get_version(std::string_view /*salt*/,
-                                                         const version_parameters<F>& /*params*/) const noexcept {
+    [[nodiscard]] constexpr std::string_view
+    get_version(std::string_view /*salt*/, const version_parameters<F>& /*params*/) const noexcept {
         return Text.view();
     }
 };
@@ -6717,10 +6867,10 @@ constexpr bool source_is_word(char c) noexcept {
 // Whether two operator characters written side by side would read as one longer token (or start
 // a comment), so that the space between them must be kept: "a & &b" is not "a&&b".
 constexpr bool source_can_fuse(char left, char right) noexcept {
-    constexpr std::string_view pairs[] = {"::", "->", "++", "--", "<<", ">>", "<=", ">=", "==",
-                                          "!=", "&&", "||", "+=", "-=", "*=", "/=", "%=", "&=",
-                                          "|=", "^=", ".*", "..", "<:", ":>", "<%", "%>", "%:",
-                                          "##", "//", "/*", "*/", "=>"};
+    constexpr std::string_view pairs[] = {
+        "::", "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&",
+        "||", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", ".*", "..",
+        "<:", ":>", "<%", "%>", "%:", "##", "//", "/*", "*/", "=>"};
     for (std::string_view p : pairs) {
         if (p[0] == left && p[1] == right) return true;
     }
@@ -6750,11 +6900,11 @@ constexpr bool source_is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 /// a newline because it ends the directive.
 constexpr std::size_t normalize_source(std::string_view in, char* out) noexcept {
     std::size_t n = 0;
-    std::size_t word_start = 0;  // where the identifier/number being written began
-    bool in_word = false;        // the last character written continues an identifier or number
-    bool pending_space = false;  // whitespace or a comment was skipped since the last write
-    bool line_start = true;      // nothing but whitespace since the last newline
-    bool in_directive = false;   // on a preprocessor directive line
+    std::size_t word_start = 0; // where the identifier/number being written began
+    bool in_word = false;       // the last character written continues an identifier or number
+    bool pending_space = false; // whitespace or a comment was skipped since the last write
+    bool line_start = true;     // nothing but whitespace since the last newline
+    bool in_directive = false;  // on a preprocessor directive line
     std::size_t i = 0;
 
     auto splice_at = [&](std::size_t k) {
@@ -6805,7 +6955,8 @@ constexpr std::size_t normalize_source(std::string_view in, char* out) noexcept 
             pending_space = true;
             ++i;
         } else if (c == '/' && i + 1 < in.size() && in[i + 1] == '/') {
-            while (i < in.size() && in[i] != '\n') i += splice_at(i) ? std::size_t{2} : std::size_t{1};
+            while (i < in.size() && in[i] != '\n')
+                i += splice_at(i) ? std::size_t{2} : std::size_t{1};
             pending_space = true;
         } else if (c == '/' && i + 1 < in.size() && in[i + 1] == '*') {
             i += 2;
@@ -6825,8 +6976,9 @@ constexpr std::size_t normalize_source(std::string_view in, char* out) noexcept 
                 while (i < in.size()) {
                     const char d = in[i];
                     const char prev = in[i - 1];
-                    const bool exponent_sign = (d == '+' || d == '-') &&
-                                               (prev == 'e' || prev == 'E' || prev == 'p' || prev == 'P');
+                    const bool exponent_sign =
+                        (d == '+' || d == '-') &&
+                        (prev == 'e' || prev == 'E' || prev == 'p' || prev == 'P');
                     const bool separator =
                         d == '\'' && i + 1 < in.size() && source_is_word(in[i + 1]);
                     if (!(source_is_word(d) || d == '.' || exponent_sign || separator)) break;
@@ -7072,7 +7224,9 @@ public:
     // only handed out from lvalues.
     [[nodiscard]] constexpr std::string_view view() const& noexcept { return {data_, size_}; }
     std::string_view view() const&& = delete;
-    constexpr operator std::string_view() const& noexcept { return view(); } // NOLINT: implicit by design
+    constexpr operator std::string_view() const& noexcept {
+        return view();
+    } // NOLINT: implicit by design
     operator std::string_view() const&& = delete;
     [[nodiscard]] std::string str() const { return std::string(data_, size_); }
     friend constexpr bool operator==(const static_version& v, std::string_view s) noexcept {
@@ -7156,17 +7310,18 @@ concept cache_store = requires(S& s, std::string_view key, std::string_view valu
 };
 
 /// Capability: entries with a time to live. `set(key, value, {.expire = ttl})` writes an entry that
-/// `get` no longer returns once `ttl` has passed; `touch(key, ttl)` gives a live entry a new time to
-/// live (`false` if there is none); `expire()` deletes expired entries and returns how many.
-/// A `ttl` of zero or less writes an entry that is already expired; an infinite one never expires;
+/// `get` no longer returns once `ttl` has passed; `touch(key, ttl)` gives a live entry a new time
+/// to live (`false` if there is none); `expire()` deletes expired entries and returns how many. A
+/// `ttl` of zero or less writes an entry that is already expired; an infinite one never expires;
 /// NaN is rejected with `invalid_argument`.
 template <class S>
-concept expiring_store = cache_store<S> && requires(S& s, std::string_view key, std::string_view value,
-                                                    const write_options& options, float_seconds ttl) {
-    s.set(key, value, options);
-    { s.touch(key, ttl) } -> std::convertible_to<bool>;
-    { s.expire() } -> std::convertible_to<std::size_t>;
-};
+concept expiring_store =
+    cache_store<S> && requires(S& s, std::string_view key, std::string_view value,
+                               const write_options& options, float_seconds ttl) {
+        s.set(key, value, options);
+        { s.touch(key, ttl) } -> std::convertible_to<bool>;
+        { s.expire() } -> std::convertible_to<std::size_t>;
+    };
 
 /// A value read together with the time its entry has left to live (empty: it never expires).
 struct timed_value {
@@ -7185,11 +7340,12 @@ concept ttl_reporting_store = expiring_store<S> && requires(S& s, std::string_vi
 /// Capability: tagged entries. `set(key, value, {.tag = t})` labels the entry; `evict(t)` removes
 /// every entry labelled `t` and returns how many.
 template <class S>
-concept tagged_store = cache_store<S> && requires(S& s, std::string_view key, std::string_view value,
-                                                  const write_options& options, std::string_view tag) {
-    s.set(key, value, options);
-    { s.evict(tag) } -> std::convertible_to<std::size_t>;
-};
+concept tagged_store =
+    cache_store<S> && requires(S& s, std::string_view key, std::string_view value,
+                               const write_options& options, std::string_view tag) {
+        s.set(key, value, options);
+        { s.evict(tag) } -> std::convertible_to<std::size_t>;
+    };
 
 /// Capability: a size bound with eviction. `volume()` is the store's current size in bytes (as the
 /// store estimates it), `size_limit()` the bound; writes evict entries (by the store's policy) to
@@ -7202,8 +7358,8 @@ concept bounded_store = cache_store<S> && requires(S& s) {
     { s.cull() } -> std::convertible_to<std::size_t>;
 };
 
-/// Capability: hit and miss statistics (diskcache's `stats(enable, reset)`): returns the counters as
-/// they were, then turns counting on or off and, if `reset`, zeroes them.
+/// Capability: hit and miss statistics (diskcache's `stats(enable, reset)`): returns the counters
+/// as they were, then turns counting on or off and, if `reset`, zeroes them.
 template <class S>
 concept statistics_store = cache_store<S> && requires(S& s, bool enable, bool reset) {
     { s.stats(enable, reset) } -> std::same_as<store_stats>;
@@ -7214,16 +7370,18 @@ concept statistics_store = cache_store<S> && requires(S& s, bool enable, bool re
 ///
 /// | expression | semantics |
 /// | --- | --- |
-/// | `s.try_reserve(key, owner, ttl)` | `true` if `owner` now holds the reservation of `key` until `ttl` from now: it was free, had lapsed, or was already `owner`'s (then it is extended — the heartbeat) |
-/// | `s.release(key, owner)` | gives the reservation up if `owner` holds it; `true` if it did |
+/// | `s.try_reserve(key, owner, ttl)` | `true` if `owner` now holds the reservation of `key` until
+/// `ttl` from now: it was free, had lapsed, or was already `owner`'s (then it is extended — the
+/// heartbeat) | | `s.release(key, owner)` | gives the reservation up if `owner` holds it; `true` if
+/// it did |
 ///
 /// Laws: at any time at most one owner holds an unexpired reservation of a key, across every
 /// thread and process that shares the store; a reservation not renewed within its `ttl` lapses, so
 /// a crashed owner never blocks others for longer than `ttl`; reservations never show up as
 /// entries (`get`, `clear` and the stored files are unaffected).
 template <class S>
-concept reserving_store = cache_store<S> && requires(S& s, std::string_view key, std::string_view owner,
-                                                     float_seconds ttl) {
+concept reserving_store = cache_store<S> && requires(S& s, std::string_view key,
+                                                     std::string_view owner, float_seconds ttl) {
     { s.try_reserve(key, owner, ttl) } -> std::convertible_to<bool>;
     { s.release(key, owner) } -> std::convertible_to<bool>;
 };
@@ -7344,7 +7502,8 @@ public:
     value_ref(text_view text) noexcept : kind_(kind::text), bytes_(text.text) {}
     template <std::integral I>
         requires(!std::same_as<I, bool>)
-    value_ref(I value) noexcept : kind_(kind::integer), integer_(static_cast<std::int64_t>(value)) {}
+    value_ref(I value) noexcept
+        : kind_(kind::integer), integer_(static_cast<std::int64_t>(value)) {}
     value_ref(double value) noexcept : kind_(kind::real), real_(value) {}
 
     [[nodiscard]] kind type() const noexcept { return kind_; }
@@ -7437,9 +7596,15 @@ public:
     stored_value() = default;
     static stored_value integer(std::int64_t v) { return {kind::integer, v, false}; }
     static stored_value real(double v) { return {kind::real, v, false}; }
-    static stored_value text(std::string v, bool in_file) { return {kind::text, std::move(v), in_file}; }
-    static stored_value bytes(std::string v, bool in_file) { return {kind::bytes, std::move(v), in_file}; }
-    static stored_value pickle(std::string v, bool in_file) { return {kind::pickle, std::move(v), in_file}; }
+    static stored_value text(std::string v, bool in_file) {
+        return {kind::text, std::move(v), in_file};
+    }
+    static stored_value bytes(std::string v, bool in_file) {
+        return {kind::bytes, std::move(v), in_file};
+    }
+    static stored_value pickle(std::string v, bool in_file) {
+        return {kind::pickle, std::move(v), in_file};
+    }
 
     [[nodiscard]] kind type() const noexcept { return kind_; }
     /// Whether the value lived in a `.val` file rather than inline in the database.
@@ -7486,8 +7651,8 @@ private:
         if (kind_ == wanted) {
             return;
         }
-        std::string message = std::string("flytecache: the stored value is ") + name(kind_) +
-                              ", not " + name(wanted);
+        std::string message =
+            std::string("flytecache: the stored value is ") + name(kind_) + ", not " + name(wanted);
         if (kind_ == kind::pickle) {
             message += "; flytecache does not unpickle — read its raw bytes with raw_bytes(), or "
                        "have Python store bytes";
@@ -7509,7 +7674,8 @@ private:
 };
 
 /// An entry read from a cache: its key, value, expiry (seconds since the Unix epoch, as diskcache
-/// stores it) and tag (text tags as set from C++ or Python `str`; other tag kinds rendered as text).
+/// stores it) and tag (text tags as set from C++ or Python `str`; other tag kinds rendered as
+/// text).
 struct cache_entry {
     db_key key;
     stored_value value;
@@ -7523,8 +7689,8 @@ enum class queue_side { front, back };
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/diskcache_format.hpp
 // ---- begin flytecache/store/local_task_cache.hpp
-// flytecache — local_task_cache: flytekit's LocalTaskCache (task outputs by task, version and inputs)
-// SPDX-License-Identifier: MIT
+// flytecache — local_task_cache: flytekit's LocalTaskCache (task outputs by task, version and
+// inputs) SPDX-License-Identifier: MIT
 
 
 #include <atomic>
@@ -7559,7 +7725,8 @@ struct local_cache_config {
         for (auto& ch : lower) {
             ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
         }
-        return !(lower.empty() || lower == "false" || lower == "0" || lower == "off" || lower == "no");
+        return !(lower.empty() || lower == "false" || lower == "0" || lower == "off" ||
+                 lower == "no");
     }
 
 private:
@@ -7586,12 +7753,13 @@ struct bad_cache_entry {
     std::string reason;
 };
 
-/// flytekit's `LocalTaskCache`: task outputs (a LiteralMap) stored under the key of the task's name,
-/// cache version and inputs, in any `cache_store`.
+/// flytekit's `LocalTaskCache`: task outputs (a LiteralMap) stored under the key of the task's
+/// name, cache version and inputs, in any `cache_store`.
 ///
-/// With the defaults (`sqlite_store` at `~/.flyte/local-cache`, `keys::flytekit_local`) it reads and
-/// writes the very entries flytekit's local cache does: the same keys, and the outputs as serialized
-/// LiteralMap bytes. A Python step and a C++ step with equal names, versions and inputs share them.
+/// With the defaults (`sqlite_store` at `~/.flyte/local-cache`, `keys::flytekit_local`) it reads
+/// and writes the very entries flytekit's local cache does: the same keys, and the outputs as
+/// serialized LiteralMap bytes. A Python step and a C++ step with equal names, versions and inputs
+/// share them.
 ///
 /// A broken cache never breaks a run: an entry that fails to decode (or a store that fails to
 /// read) is reported through the `on_bad_entry` handler (by default one line on `std::clog`) and
@@ -7645,7 +7813,8 @@ public:
 
     /// The outputs stored for these inputs, or empty (a miss, a disabled or overwriting cache, or
     /// an entry that could not be used — which is reported).
-    [[nodiscard]] std::optional<literal_map> get(std::string_view task_name, std::string_view cache_version,
+    [[nodiscard]] std::optional<literal_map> get(std::string_view task_name,
+                                                 std::string_view cache_version,
                                                  const literal_map& inputs,
                                                  std::span<const std::string> ignored_inputs = {}) {
         if (!opts_.config.enabled || opts_.config.overwrite) {
@@ -7698,9 +7867,7 @@ public:
     }
 
     /// Removes every entry (flytekit's `clear`).
-    void clear() {
-        store().clear();
-    }
+    void clear() { store().clear(); }
 
     /// The key these arguments are stored under.
     [[nodiscard]] std::string make_key(std::string_view task_name, std::string_view cache_version,
@@ -7732,7 +7899,6 @@ public:
     [[nodiscard]] bool strict() const noexcept { return opts_.strict; }
 
 private:
-
     std::optional<Store> store_;
     std::filesystem::path location_;
     options opts_;
@@ -7780,7 +7946,8 @@ public:
     template <class... Args>
     decltype(auto) operator()(const Args&... args) {
         using result = std::remove_cvref_t<std::invoke_result_t<F&, const Args&...>>;
-        static_assert(!std::is_void_v<result>, "flytecache: memoize needs a function that returns a value");
+        static_assert(!std::is_void_v<result>,
+                      "flytecache: memoize needs a function that returns a value");
         const std::string key = cache_key(args...);
         if (auto bytes = store_->get(key)) {
             return from_literal<result>(decode_literal(*bytes));
@@ -7794,8 +7961,9 @@ public:
             if constexpr (expiring_store<Store> || tagged_store<Store>) {
                 store_->set(key, bytes, write_options{.expire = opts_.expire, .tag = tag_view()});
             } else {
-                static_assert(expiring_store<Store> || tagged_store<Store>,
-                              "flytecache: memoize with expire or tag needs a store with that capability");
+                static_assert(
+                    expiring_store<Store> || tagged_store<Store>,
+                    "flytecache: memoize with expire or tag needs a store with that capability");
             }
         } else {
             store_->set(key, bytes);
@@ -7839,8 +8007,8 @@ template <cache_store Store, class F>
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/memoize.hpp
 // ---- begin flytecache/store/memory_store.hpp
-// flytecache — memory_store: a sharded in-process store with LRU bound, expiry, tags, statistics and reservations
-// SPDX-License-Identifier: MIT
+// flytecache — memory_store: a sharded in-process store with LRU bound, expiry, tags, statistics
+// and reservations SPDX-License-Identifier: MIT
 
 
 #include <list>
@@ -7878,8 +8046,8 @@ struct memory_store_options {
 /// Bound: with a `size_limit`, a `set` that pushes a shard over its share evicts that shard's least
 /// recently used entries (`get` and `set` count as use; `touch` does not) until the shard fits
 /// again. An entry that costs more than its shard's whole share is not stored: `set` removes any
-/// previous value of the key and returns normally, as if the entry were evicted at once. (Storing it
-/// alone would flush a whole shard of useful entries and still break the bound.)
+/// previous value of the key and returns normally, as if the entry were evicted at once. (Storing
+/// it alone would flush a whole shard of useful entries and still break the bound.)
 ///
 /// Expiry: measured on `std::chrono::steady_clock`, so wall-clock changes do not affect it. An
 /// expired entry is a miss and is removed when next looked up; `expire()` and `cull()` remove the
@@ -7906,10 +8074,12 @@ public:
 
     /// An empty store.
     /// @throws invalid_argument when `opts.shards` is 0 or more than `max_shards`.
-    explicit memory_store(options opts = {}) : shard_count_(opts.shards), size_limit_(opts.size_limit) {
+    explicit memory_store(options opts = {})
+        : shard_count_(opts.shards), size_limit_(opts.size_limit) {
         if (opts.shards == 0 || opts.shards > max_shards) {
             throw invalid_argument("flytecache: memory_store: shards must be between 1 and " +
-                                   std::to_string(max_shards) + ", got " + std::to_string(opts.shards));
+                                   std::to_string(max_shards) + ", got " +
+                                   std::to_string(opts.shards));
         }
         shards_ = std::make_unique<shard[]>(shard_count_);
         const std::uint64_t count = shard_count_;
@@ -7924,8 +8094,10 @@ public:
     /// Takes over `other`'s entries and settings. Not safe while other threads use either store;
     /// `other` may afterwards only be destroyed or assigned to.
     memory_store(memory_store&& other) noexcept
-        : shards_(std::move(other.shards_)), shard_count_(std::exchange(other.shard_count_, 0)),
-          size_limit_(other.size_limit_), counting_(other.counting_.load(std::memory_order_relaxed)) {}
+        : shards_(std::move(other.shards_)),
+          shard_count_(std::exchange(other.shard_count_, 0)),
+          size_limit_(other.size_limit_),
+          counting_(other.counting_.load(std::memory_order_relaxed)) {}
 
     /// Replaces this store's entries and settings with `other`'s (same caveats as the move
     /// constructor).
@@ -7934,7 +8106,8 @@ public:
             shards_ = std::move(other.shards_);
             shard_count_ = std::exchange(other.shard_count_, 0);
             size_limit_ = other.size_limit_;
-            counting_.store(other.counting_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+            counting_.store(other.counting_.load(std::memory_order_relaxed),
+                            std::memory_order_relaxed);
         }
         return *this;
     }
@@ -8089,10 +8262,10 @@ public:
         });
     }
 
-    /// The hit and miss counts of `get` (diskcache's `stats`): returns them as they were, then turns
-    /// counting on or off (`enable`) and, if `reset`, zeroes them. Counting is off until first
-    /// enabled. Each shard is read and reset under its lock, so the figures are exact per shard but
-    /// not a snapshot across shards.
+    /// The hit and miss counts of `get` (diskcache's `stats`): returns them as they were, then
+    /// turns counting on or off (`enable`) and, if `reset`, zeroes them. Counting is off until
+    /// first enabled. Each shard is read and reset under its lock, so the figures are exact per
+    /// shard but not a snapshot across shards.
     store_stats stats(bool enable = true, bool reset = false) {
         store_stats before{};
         for (std::size_t i = 0; i < shard_count_; ++i) {
@@ -8226,17 +8399,21 @@ private:
             return a.hash == b.hash && a.text == b.text;
         }
     };
-    using index_map = std::unordered_map<hashed_key, entry_list::iterator, hashed_key_hash, hashed_key_equal>;
+    using index_map =
+        std::unordered_map<hashed_key, entry_list::iterator, hashed_key_hash, hashed_key_equal>;
 
     struct text_hash {
         using is_transparent = void;
-        std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
+        std::size_t operator()(std::string_view text) const noexcept {
+            return std::hash<std::string_view>{}(text);
+        }
     };
     struct reservation {
         std::string owner;
         time_point expires;
     };
-    using reservation_map = std::unordered_map<std::string, reservation, text_hash, std::equal_to<>>;
+    using reservation_map =
+        std::unordered_map<std::string, reservation, text_hash, std::equal_to<>>;
 
     // Cache-line aligned so that threads working in different shards do not share a line.
     struct alignas(64) shard {
@@ -8250,7 +8427,9 @@ private:
         std::int64_t hits = 0;
         std::int64_t misses = 0;
 
-        static bool expired(const entry& e, time_point now) noexcept { return e.expires != never && e.expires <= now; }
+        static bool expired(const entry& e, time_point now) noexcept {
+            return e.expires != never && e.expires <= now;
+        }
 
         // Moves the entry out to `graveyard`, which the caller destroys after unlocking.
         void unlink(entry_list::iterator it, entry_list& graveyard) noexcept {
@@ -8282,18 +8461,23 @@ private:
         }
 
         void drop_lapsed_reservations(time_point now) noexcept {
-            std::erase_if(reservations, [now](const auto& item) { return item.second.expires <= now; });
+            std::erase_if(reservations,
+                          [now](const auto& item) { return item.second.expires <= now; });
         }
     };
 
-    static std::size_t hash_of(std::string_view key) noexcept { return std::hash<std::string_view>{}(key); }
+    static std::size_t hash_of(std::string_view key) noexcept {
+        return std::hash<std::string_view>{}(key);
+    }
 
     // The index buckets use the low bits of the hash (modulo a prime); the shard comes from a
     // multiplicative mix of it, scaled into range without a division.
     shard& shard_for(std::size_t h) const noexcept {
-        const std::uint64_t mixed = (static_cast<std::uint64_t>(h) ^ (static_cast<std::uint64_t>(h) >> 32)) *
-                                    0x9E3779B97F4A7C15ULL;
-        const std::uint64_t index = ((mixed >> 32) * static_cast<std::uint64_t>(shard_count_)) >> 32;
+        const std::uint64_t mixed =
+            (static_cast<std::uint64_t>(h) ^ (static_cast<std::uint64_t>(h) >> 32)) *
+            0x9E3779B97F4A7C15ULL;
+        const std::uint64_t index =
+            ((mixed >> 32) * static_cast<std::uint64_t>(shard_count_)) >> 32;
         return shards_[static_cast<std::size_t>(index)];
     }
 
@@ -8303,7 +8487,8 @@ private:
 
     static void check_ttl(float_seconds ttl, const char* what) {
         if (std::isnan(ttl.count())) {
-            throw invalid_argument(std::string("flytecache: memory_store: ") + what + " time to live is NaN");
+            throw invalid_argument(std::string("flytecache: memory_store: ") + what +
+                                   " time to live is NaN");
         }
     }
 
@@ -8316,8 +8501,10 @@ private:
         return now + std::chrono::duration_cast<clock::duration>(ttl);
     }
 
-    void put(std::string_view key, std::string_view value, std::optional<std::string_view> tag, time_point expires) {
-        const std::uint64_t cost = std::uint64_t{key.size()} + value.size() + (tag ? tag->size() : 0);
+    void put(std::string_view key, std::string_view value, std::optional<std::string_view> tag,
+             time_point expires) {
+        const std::uint64_t cost =
+            std::uint64_t{key.size()} + value.size() + (tag ? tag->size() : 0);
         const std::size_t h = hash_of(key);
         shard& s = shard_for(h);
         entry_list graveyard;
@@ -8330,7 +8517,8 @@ private:
         // Build the entry before locking: the lock then covers only pointer updates.
         entry_list fresh;
         fresh.push_back(entry{std::string(key), std::string(value),
-                              tag ? std::optional<std::string>(std::in_place, *tag) : std::nullopt, expires, cost, h});
+                              tag ? std::optional<std::string>(std::in_place, *tag) : std::nullopt,
+                              expires, cost, h});
         const auto it = fresh.begin();
         const std::lock_guard lock(s.mutex);
         const auto found = s.index.find(hashed_key{key, h});
@@ -8367,8 +8555,8 @@ static_assert(ttl_reporting_store<memory_store>);
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/memory_store.hpp
 // ---- begin flytecache/store/sqlite_store.hpp
-// flytecache — sqlite_store: the embedded default store, reading and writing Python diskcache's files
-// SPDX-License-Identifier: MIT
+// flytecache — sqlite_store: the embedded default store, reading and writing Python diskcache's
+// files SPDX-License-Identifier: MIT
 
 // ---- begin flytecache/detail/sqlite.hpp
 // flytecache — thin RAII over the SQLite C API: a connection, cached prepared statements, errors
@@ -8416,11 +8604,14 @@ public:
     ~statement() { sqlite3_finalize(stmt_); }
 
     void bind_null(int index) { check(sqlite3_bind_null(stmt_, index), "bind"); }
-    void bind(int index, std::int64_t value) { check(sqlite3_bind_int64(stmt_, index, value), "bind"); }
+    void bind(int index, std::int64_t value) {
+        check(sqlite3_bind_int64(stmt_, index, value), "bind");
+    }
     void bind(int index, double value) { check(sqlite3_bind_double(stmt_, index, value), "bind"); }
     void bind_text(int index, std::string_view text) {
-        check(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8),
-              "bind");
+        check(
+            sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8),
+            "bind");
     }
     void bind_blob(int index, std::string_view bytes) {
         // A zero-length blob must still be a BLOB (not NULL), so pass a non-null pointer.
@@ -8444,8 +8635,7 @@ public:
     }
     /// Steps to completion, ignoring rows.
     void run() {
-        while (step()) {
-        }
+        while (step()) {}
     }
 
     [[nodiscard]] int column_type(int i) const { return sqlite3_column_type(stmt_, i); }
@@ -8506,10 +8696,9 @@ public:
     static constexpr std::size_t max_statements = 64;
 
     connection(std::string path, int busy_timeout_ms) : path_(std::move(path)) {
-        const int rc = sqlite3_open_v2(path_.c_str(), &db_,
-                                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                           SQLITE_OPEN_NOMUTEX,
-                                       nullptr);
+        const int rc = sqlite3_open_v2(
+            path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+            nullptr);
         if (rc != SQLITE_OK) {
             const std::string reason = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
             sqlite3_close(db_);
@@ -8669,7 +8858,8 @@ struct diskcache_defaults {
 };
 
 inline double unix_now() noexcept {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 /// Number of Unicode code points of UTF-8 text: diskcache compares `len(str)` with min_file_size.
@@ -8686,8 +8876,8 @@ struct sqlite_txn_frame {
     const void* owner;
     sqlite::connection* con;
     int depth;
-    std::vector<std::string> remove_after_commit;  // files of replaced or deleted rows
-    std::vector<std::string> remove_on_rollback;   // files written for rows that may not commit
+    std::vector<std::string> remove_after_commit; // files of replaced or deleted rows
+    std::vector<std::string> remove_on_rollback;  // files written for rows that may not commit
 };
 // A list, not a vector: code running inside one store's transaction may begin another store's,
 // and the frames of the outer ones must not move while they are in use.
@@ -8736,9 +8926,9 @@ inline unsigned current_fork_generation() noexcept {
 /// The directory holds `cache.db` (SQLite, WAL journal) with diskcache's Settings and Cache tables,
 /// indexes and triggers, and `xx/yy/<hex>.val` files for values of at least `min_file_size` bytes.
 /// Python's `diskcache.Cache(directory)` and this store can use one directory at the same time.
-/// Keys: strings are text (Python `str`); `blob_view`, integers and doubles are the other raw kinds.
-/// Values: strings are bytes (Python `bytes`, what flytekit stores); `text_view`, integers and
-/// doubles the other kinds; pickled values (written by Python) read only as raw bytes.
+/// Keys: strings are text (Python `str`); `blob_view`, integers and doubles are the other raw
+/// kinds. Values: strings are bytes (Python `bytes`, what flytekit stores); `text_view`, integers
+/// and doubles the other kinds; pickled values (written by Python) read only as raw bytes.
 ///
 /// Models `cache_store`, `expiring_store`, `tagged_store`, `bounded_store`, `statistics_store` and
 /// `reserving_store` (reservations live in a table of their own that diskcache ignores).
@@ -8872,10 +9062,11 @@ public:
     template <class F>
         requires std::invocable<F&, std::size_t>
     std::size_t clear(F&& on_batch) {
-        return select_delete(stmt::clear_batch,
-                             "SELECT rowid, filename FROM Cache WHERE rowid > ? ORDER BY rowid "
-                             "LIMIT 100",
-                             [](detail::sqlite::statement&) {}, 0, false, on_batch);
+        return select_delete(
+            stmt::clear_batch,
+            "SELECT rowid, filename FROM Cache WHERE rowid > ? ORDER BY rowid "
+            "LIMIT 100",
+            [](detail::sqlite::statement&) {}, 0, false, on_batch);
     }
 
     // --- the rest of diskcache's API -------------------------------------------------------------
@@ -8899,20 +9090,20 @@ public:
 
     /// Removes `key` and returns its entry (empty if there was none).
     std::optional<cache_entry> pop(key_ref key) {
-        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn)
-                                     -> std::optional<cache_entry> {
-            auto q = select_live(c, key);
-            if (!q->step()) {
-                return std::nullopt;
-            }
-            const std::int64_t rowid = q->column_int(0);
-            // Read the value before the row goes; the file itself is removed after the commit.
-            auto out = read_row(*q, 1, key_of(key));
-            schedule_removal(txn, *q, 4);
-            q->reset();
-            delete_rowid(c, rowid);
-            return out;
-        });
+        return write_transaction(
+            [&](sqlite_connection& c, detail::sqlite_txn_frame& txn) -> std::optional<cache_entry> {
+                auto q = select_live(c, key);
+                if (!q->step()) {
+                    return std::nullopt;
+                }
+                const std::int64_t rowid = q->column_int(0);
+                // Read the value before the row goes; the file itself is removed after the commit.
+                auto out = read_row(*q, 1, key_of(key));
+                schedule_removal(txn, *q, 4);
+                q->reset();
+                delete_rowid(c, rowid);
+                return out;
+            });
     }
 
     /// Adds `delta` to the integer under `key` and returns the new value (atomic across processes).
@@ -8922,9 +9113,10 @@ public:
                       std::optional<std::int64_t> default_value = std::int64_t{0}) {
         return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
             const double now = detail::unix_now();
-            auto q = use(c, stmt::select_incr,
-                         "SELECT rowid, expire_time, filename, value, mode FROM Cache WHERE key = ? "
-                         "AND raw = 1");
+            auto q =
+                use(c, stmt::select_incr,
+                    "SELECT rowid, expire_time, filename, value, mode FROM Cache WHERE key = ? "
+                    "AND raw = 1");
             bind_key(*q, 1, key);
             const bool found = q->step();
             const bool expired = found && !q->is_null(1) && q->column_double(1) < now;
@@ -9005,18 +9197,20 @@ public:
     /// Removes entries whose expiry is before `now` (default: the current time); returns how many.
     std::size_t expire(std::optional<double> now = std::nullopt) {
         const double t = now.value_or(detail::unix_now());
-        return select_delete(stmt::expire_batch,
-                             "SELECT rowid, expire_time, filename FROM Cache WHERE ? < expire_time "
-                             "AND expire_time < ? ORDER BY expire_time LIMIT 100",
-                             [&](detail::sqlite::statement& s) { s.bind(2, t); }, 1, true);
+        return select_delete(
+            stmt::expire_batch,
+            "SELECT rowid, expire_time, filename FROM Cache WHERE ? < expire_time "
+            "AND expire_time < ? ORDER BY expire_time LIMIT 100",
+            [&](detail::sqlite::statement& s) { s.bind(2, t); }, 1, true);
     }
 
     /// Removes every entry tagged `tag`; returns how many.
     std::size_t evict(std::string_view tag) {
-        return select_delete(stmt::evict_batch,
-                             "SELECT rowid, filename FROM Cache WHERE tag = ?2 AND rowid > ?1 ORDER "
-                             "BY rowid LIMIT 100",
-                             [&](detail::sqlite::statement& s) { s.bind_text(2, tag); }, 0);
+        return select_delete(
+            stmt::evict_batch,
+            "SELECT rowid, filename FROM Cache WHERE tag = ?2 AND rowid > ?1 ORDER "
+            "BY rowid LIMIT 100",
+            [&](detail::sqlite::statement& s) { s.bind_text(2, tag); }, 0);
     }
 
     /// Creates the index that makes `evict` fast (and records `tag_index = 1`).
@@ -9047,10 +9241,10 @@ public:
             return count;
         }
         while (volume() > static_cast<std::uint64_t>(state_->size_limit.load())) {
-            const std::size_t n = write_transaction([&](sqlite_connection& c,
-                                                         detail::sqlite_txn_frame& txn) {
-                return evict_by_policy(c, txn, policy, 10);
-            });
+            const std::size_t n =
+                write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+                    return evict_by_policy(c, txn, policy, 10);
+                });
             if (n == 0) {
                 break;
             }
@@ -9079,7 +9273,9 @@ public:
         return static_cast<std::uint64_t>(state_->size_limit.load(std::memory_order_relaxed));
     }
     /// Number of entries, expired ones included (Python's `len(cache)`).
-    [[nodiscard]] std::size_t size() { return static_cast<std::size_t>(std::max<std::int64_t>(0, as_count(reset("count")))); }
+    [[nodiscard]] std::size_t size() {
+        return static_cast<std::size_t>(std::max<std::int64_t>(0, as_count(reset("count"))));
+    }
 
     /// Checks the database and the value files, as diskcache's `check`; with `fix`, repairs what
     /// can be repaired (VACUUM, rows without files, wrong sizes, stray files, counters).
@@ -9104,7 +9300,8 @@ public:
         write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame&) {
             check_files(c, fix, report);
             check_counter(c, fix, report, "count", "SELECT COUNT(key) FROM Cache",
-                          check_finding::kind::count_mismatch, "Settings.count != COUNT(Cache.key)");
+                          check_finding::kind::count_mismatch,
+                          "Settings.count != COUNT(Cache.key)");
             check_counter(c, fix, report, "size", "SELECT COALESCE(SUM(size), 0) FROM Cache",
                           check_finding::kind::size_mismatch, "Settings.size != SUM(Cache.size)");
             return 0;
@@ -9117,9 +9314,10 @@ public:
     /// Transactions nest on one thread; they cannot be shared between threads. Keep them short.
     template <class F>
     decltype(auto) transact(F&& f) {
-        return write_transaction([&](sqlite_connection&, detail::sqlite_txn_frame&) -> decltype(auto) {
-            return std::forward<F>(f)();
-        });
+        return write_transaction(
+            [&](sqlite_connection&, detail::sqlite_txn_frame&) -> decltype(auto) {
+                return std::forward<F>(f)();
+            });
     }
 
     /// Calls `f(key)` for every key in database sort order (ascending or, with `reverse`,
@@ -9131,18 +9329,20 @@ public:
             std::vector<std::pair<db_key, std::int64_t>> batch;
             with_connection([&](sqlite_connection& c) {
                 if (!last) {
-                    auto q = use(c, reverse ? stmt::iter_first_desc : stmt::iter_first_asc,
-                                 reverse ? "SELECT key, raw FROM Cache ORDER BY key DESC, raw DESC LIMIT 1"
-                                         : "SELECT key, raw FROM Cache ORDER BY key ASC, raw ASC LIMIT 1");
+                    auto q = use(
+                        c, reverse ? stmt::iter_first_desc : stmt::iter_first_asc,
+                        reverse ? "SELECT key, raw FROM Cache ORDER BY key DESC, raw DESC LIMIT 1"
+                                : "SELECT key, raw FROM Cache ORDER BY key ASC, raw ASC LIMIT 1");
                     if (q->step()) {
                         batch.emplace_back(column_key(*q, 0, 1), q->column_int(1));
                     }
                 } else {
-                    auto q = use(c, reverse ? stmt::iter_next_desc : stmt::iter_next_asc,
-                                 reverse ? "SELECT key, raw FROM Cache WHERE key = ?1 AND raw < ?2 OR "
-                                           "key < ?1 ORDER BY key DESC, raw DESC LIMIT 100"
-                                         : "SELECT key, raw FROM Cache WHERE key = ?1 AND raw > ?2 OR "
-                                           "key > ?1 ORDER BY key ASC, raw ASC LIMIT 100");
+                    auto q =
+                        use(c, reverse ? stmt::iter_next_desc : stmt::iter_next_asc,
+                            reverse ? "SELECT key, raw FROM Cache WHERE key = ?1 AND raw < ?2 OR "
+                                      "key < ?1 ORDER BY key DESC, raw DESC LIMIT 100"
+                                    : "SELECT key, raw FROM Cache WHERE key = ?1 AND raw > ?2 OR "
+                                      "key > ?1 ORDER BY key ASC, raw ASC LIMIT 100");
                     bind_db_key(*q, 1, last->first);
                     q->bind(2, last->second);
                     while (q->step()) {
@@ -9327,24 +9527,28 @@ public:
     /// memory), an in-memory stream for inline bytes.
     /// @throws key_not_found when missing; value_type_error when the value is not bytes.
     std::unique_ptr<std::istream> read(key_ref key) {
-        auto stream = visit_live(key, [&](const detail::sqlite::statement& q)
-                                          -> std::optional<std::unique_ptr<std::istream>> {
-            const auto mode = q.column_int(3);
-            if (mode == static_cast<std::int64_t>(value_mode::binary)) {
-                auto file = std::make_unique<std::ifstream>(state_->dir / std::string(q.column_text(4)),
-                                                            std::ios::binary);
-                if (!*file) {
-                    return std::nullopt; // the value file has gone: a miss, as in diskcache
+        auto stream = visit_live(
+            key,
+            [&](const detail::sqlite::statement& q)
+                -> std::optional<std::unique_ptr<std::istream>> {
+                const auto mode = q.column_int(3);
+                if (mode == static_cast<std::int64_t>(value_mode::binary)) {
+                    auto file = std::make_unique<std::ifstream>(
+                        state_->dir / std::string(q.column_text(4)), std::ios::binary);
+                    if (!*file) {
+                        return std::nullopt; // the value file has gone: a miss, as in diskcache
+                    }
+                    return std::unique_ptr<std::istream>(std::move(file));
                 }
-                return std::unique_ptr<std::istream>(std::move(file));
-            }
-            if (mode == static_cast<std::int64_t>(value_mode::raw) && q.column_type(5) == SQLITE_BLOB) {
-                return std::unique_ptr<std::istream>(
-                    std::make_unique<std::istringstream>(std::string(q.column_blob(5)), std::ios::binary));
-            }
-            throw value_type_error("flytecache: sqlite_store '" + state_->db_path + "': key " +
-                                   key.describe() + " does not hold bytes; read() streams bytes only");
-        });
+                if (mode == static_cast<std::int64_t>(value_mode::raw) &&
+                    q.column_type(5) == SQLITE_BLOB) {
+                    return std::unique_ptr<std::istream>(std::make_unique<std::istringstream>(
+                        std::string(q.column_blob(5)), std::ios::binary));
+                }
+                throw value_type_error("flytecache: sqlite_store '" + state_->db_path + "': key " +
+                                       key.describe() +
+                                       " does not hold bytes; read() streams bytes only");
+            });
         if (!stream) {
             throw key_not_found("flytecache: sqlite_store '" + state_->db_path + "': key " +
                                 key.describe() + " not found");
@@ -9357,7 +9561,8 @@ public:
     setting_value reset(std::string_view name) {
         auto v = with_connection([&](sqlite_connection& c) { return read_setting(c, name); });
         if (!v) {
-            throw invalid_argument("flytecache: sqlite_store: unknown setting '" + std::string(name) + "'");
+            throw invalid_argument("flytecache: sqlite_store: unknown setting '" +
+                                   std::string(name) + "'");
         }
         state_->apply_in_memory(name, *v);
         return *v;
@@ -9443,14 +9648,44 @@ private:
     // Statement ids for the per-connection statement cache.
     struct stmt {
         enum : std::size_t {
-            select_live, select_for_write,
-            upsert, insert, delete_rowid, expired_filenames, expired_delete, page_count,
-            read_setting, update_setting, stat_hit, stat_miss, select_incr, touch_update,
-            expire_batch, evict_batch, clear_batch, iter_first_asc, iter_first_desc, iter_next_asc,
-            iter_next_desc, peekitem_last, peekitem_first, push_back, push_front, queue_front,
-            queue_back, reserve, unreserve, create_reservations, select_touch, file_referenced, begin, commit,
-            entries_batch, inspect_row, purge_select,
-            access_update_first,                       // + eviction_policy (4 slots)
+            select_live,
+            select_for_write,
+            upsert,
+            insert,
+            delete_rowid,
+            expired_filenames,
+            expired_delete,
+            page_count,
+            read_setting,
+            update_setting,
+            stat_hit,
+            stat_miss,
+            select_incr,
+            touch_update,
+            expire_batch,
+            evict_batch,
+            clear_batch,
+            iter_first_asc,
+            iter_first_desc,
+            iter_next_asc,
+            iter_next_desc,
+            peekitem_last,
+            peekitem_first,
+            push_back,
+            push_front,
+            queue_front,
+            queue_back,
+            reserve,
+            unreserve,
+            create_reservations,
+            select_touch,
+            file_referenced,
+            begin,
+            commit,
+            entries_batch,
+            inspect_row,
+            purge_select,
+            access_update_first,                         // + eviction_policy (4 slots)
             cull_select_first = access_update_first + 4, // + eviction_policy (4 slots)
             cull_delete_first = cull_select_first + 4,   // + eviction_policy (4 slots)
             incr_update_first = cull_delete_first + 4,   // + eviction_policy (4 slots)
@@ -9549,11 +9784,13 @@ private:
             std::map<std::string, setting_value, std::less<>> sets = default_settings();
             {
                 detail::sqlite::statement probe(
-                    c.handle(), "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'Settings'",
+                    c.handle(),
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'Settings'",
                     c.path());
                 if (probe.step()) {
                     probe.reset();
-                    detail::sqlite::statement q(c.handle(), "SELECT key, value FROM Settings", c.path());
+                    detail::sqlite::statement q(c.handle(), "SELECT key, value FROM Settings",
+                                                c.path());
                     while (q.step()) {
                         sets[std::string(q.column_text(0))] = column_setting(q, 1);
                     }
@@ -9575,7 +9812,8 @@ private:
                 if (name.starts_with("sqlite_")) {
                     const std::string pragma = name.substr(7);
                     detail::sqlite::statement cur(c.handle(), "PRAGMA " + pragma, c.path());
-                    const bool same = cur.step() && column_setting(cur, 0) == normalized_pragma(value);
+                    const bool same =
+                        cur.step() && column_setting(cur, 0) == normalized_pragma(value);
                     cur.reset();
                     const auto sql_value = setting_sql(value);
                     if (!same && sql_value) {
@@ -9589,16 +9827,16 @@ private:
             c.exec("BEGIN IMMEDIATE");
             try {
                 for (const auto& [name, value] : sets) {
-                    detail::sqlite::statement q(c.handle(), "INSERT OR REPLACE INTO Settings VALUES (?, ?)",
-                                                c.path());
+                    detail::sqlite::statement q(
+                        c.handle(), "INSERT OR REPLACE INTO Settings VALUES (?, ?)", c.path());
                     q.bind_text(1, name);
                     bind_setting(q, 2, value);
                     q.run();
                     apply_in_memory(name, value);
                 }
                 for (const char* meta : {"count", "size", "hits", "misses"}) {
-                    detail::sqlite::statement q(c.handle(), "INSERT OR IGNORE INTO Settings VALUES (?, 0)",
-                                                c.path());
+                    detail::sqlite::statement q(
+                        c.handle(), "INSERT OR IGNORE INTO Settings VALUES (?, 0)", c.path());
                     q.bind_text(1, meta);
                     q.run();
                 }
@@ -9622,10 +9860,12 @@ private:
             c.exec("CREATE UNIQUE INDEX IF NOT EXISTS Cache_key_raw ON Cache(key, raw)");
             c.exec("CREATE INDEX IF NOT EXISTS Cache_expire_time ON Cache (expire_time)");
             create_policy_index(c, policy.load());
-            c.exec("CREATE TRIGGER IF NOT EXISTS Settings_count_insert AFTER INSERT ON Cache FOR "
-                   "EACH ROW BEGIN UPDATE Settings SET value = value + 1 WHERE key = \"count\"; END");
-            c.exec("CREATE TRIGGER IF NOT EXISTS Settings_count_delete AFTER DELETE ON Cache FOR "
-                   "EACH ROW BEGIN UPDATE Settings SET value = value - 1 WHERE key = \"count\"; END");
+            c.exec(
+                "CREATE TRIGGER IF NOT EXISTS Settings_count_insert AFTER INSERT ON Cache FOR "
+                "EACH ROW BEGIN UPDATE Settings SET value = value + 1 WHERE key = \"count\"; END");
+            c.exec(
+                "CREATE TRIGGER IF NOT EXISTS Settings_count_delete AFTER DELETE ON Cache FOR "
+                "EACH ROW BEGIN UPDATE Settings SET value = value - 1 WHERE key = \"count\"; END");
             c.exec("CREATE TRIGGER IF NOT EXISTS Settings_size_insert AFTER INSERT ON Cache FOR "
                    "EACH ROW BEGIN UPDATE Settings SET value = value + NEW.size WHERE key = "
                    "\"size\"; END");
@@ -9693,8 +9933,8 @@ private:
         void validate_setting(std::string_view name, const setting_value& value) const {
             auto need_int = [&] {
                 if (!std::holds_alternative<std::int64_t>(value)) {
-                    throw invalid_argument("flytecache: sqlite_store: setting '" + std::string(name) +
-                                           "' must be an integer");
+                    throw invalid_argument("flytecache: sqlite_store: setting '" +
+                                           std::string(name) + "' must be an integer");
                 }
             };
             if (name == "eviction_policy") {
@@ -9704,21 +9944,23 @@ private:
                                            "must be a string");
                 }
                 (void)parse_eviction_policy(*s);
-            } else if (name == "size_limit" || name == "cull_limit" || name == "disk_min_file_size" ||
-                       name == "statistics" || name == "tag_index") {
+            } else if (name == "size_limit" || name == "cull_limit" ||
+                       name == "disk_min_file_size" || name == "statistics" ||
+                       name == "tag_index") {
                 need_int();
                 if (std::get<std::int64_t>(value) < 0) {
-                    throw invalid_argument("flytecache: sqlite_store: setting '" + std::string(name) +
-                                           "' must not be negative");
+                    throw invalid_argument("flytecache: sqlite_store: setting '" +
+                                           std::string(name) + "' must not be negative");
                 }
             } else if (name == "sqlite_journal_mode") {
                 const auto* s = std::get_if<std::string>(&value);
                 static constexpr std::string_view modes[] = {"delete", "truncate", "persist",
-                                                             "memory", "wal", "off"};
+                                                             "memory", "wal",      "off"};
                 if (s == nullptr || std::find(std::begin(modes), std::end(modes), lowercase(*s)) ==
                                         std::end(modes)) {
-                    throw invalid_argument("flytecache: sqlite_store: setting 'sqlite_journal_mode' "
-                                           "must be one of delete, truncate, persist, memory, wal, off");
+                    throw invalid_argument(
+                        "flytecache: sqlite_store: setting 'sqlite_journal_mode' "
+                        "must be one of delete, truncate, persist, memory, wal, off");
                 }
             } else if (name.starts_with("sqlite_")) {
                 need_int(); // keeps PRAGMA text built from settings free of anything but numbers
@@ -9730,8 +9972,8 @@ private:
             std::optional<std::int64_t> integer;
             if (const auto* n = std::get_if<std::int64_t>(&value)) {
                 integer = *n;
-            } else if (const auto* d = std::get_if<double>(&value); d != nullptr && std::isfinite(*d) &&
-                                                                    std::abs(*d) < 9.2e18) {
+            } else if (const auto* d = std::get_if<double>(&value);
+                       d != nullptr && std::isfinite(*d) && std::abs(*d) < 9.2e18) {
                 integer = static_cast<std::int64_t>(*d);
             }
             const std::int64_t* i = integer ? &*integer : nullptr;
@@ -9846,7 +10088,8 @@ private:
     // thread's open one. Files of replaced rows are removed only after the commit (a rollback
     // keeps them referenced); files written for rows that roll back are removed.
     template <class F>
-    std::invoke_result_t<F&&, sqlite_connection&, detail::sqlite_txn_frame&> write_transaction(F&& f) {
+    std::invoke_result_t<F&&, sqlite_connection&, detail::sqlite_txn_frame&>
+    write_transaction(F&& f) {
         for (auto& frame : detail::sqlite_txn_frames) {
             if (frame.owner == state_.get()) {
                 ++frame.depth;
@@ -9868,7 +10111,8 @@ private:
         } popper{frames, mine};
         begin_immediate(l.con()); // a timeout here leaves nothing to roll back
         try {
-            if constexpr (std::is_void_v<std::invoke_result_t<F&&, sqlite_connection&, detail::sqlite_txn_frame&>>) {
+            if constexpr (std::is_void_v<std::invoke_result_t<F&&, sqlite_connection&,
+                                                              detail::sqlite_txn_frame&>>) {
                 std::forward<F>(f)(l.con(), *mine);
                 commit(l.con(), *mine);
             } else {
@@ -9893,7 +10137,8 @@ private:
         frame.remove_after_commit.clear();
         try {
             for (const auto& file : frame.remove_on_rollback) {
-                auto q = use(c, stmt::file_referenced, "SELECT 1 FROM Cache WHERE filename = ? LIMIT 1");
+                auto q =
+                    use(c, stmt::file_referenced, "SELECT 1 FROM Cache WHERE filename = ? LIMIT 1");
                 q->bind_text(1, file);
                 if (!q->step()) {
                     unreferenced.push_back(file);
@@ -10042,10 +10287,10 @@ private:
         if (const auto* d = std::get_if<double>(&v); d != nullptr && std::isfinite(*d)) {
             return std::to_string(static_cast<std::int64_t>(*d));
         }
-        if (const auto* t = std::get_if<std::string>(&v); t != nullptr && !t->empty() &&
-                                                          std::all_of(t->begin(), t->end(), [](unsigned char ch) {
-                                                              return std::isalnum(ch) != 0 || ch == '_';
-                                                          })) {
+        if (const auto* t = std::get_if<std::string>(&v);
+            t != nullptr && !t->empty() && std::all_of(t->begin(), t->end(), [](unsigned char ch) {
+                return std::isalnum(ch) != 0 || ch == '_';
+            })) {
             return lowercase(*t);
         }
         return std::nullopt;
@@ -10080,7 +10325,8 @@ private:
             return "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache ORDER BY access_time "
                    "LIMIT ?)";
         case eviction_policy::least_frequently_used:
-            return "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache ORDER BY access_count "
+            return "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache ORDER BY "
+                   "access_count "
                    "LIMIT ?)";
         default:
             return "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache ORDER BY store_time "
@@ -10095,7 +10341,8 @@ private:
     static const char* incr_update_sql(eviction_policy p) {
         switch (p) {
         case eviction_policy::least_recently_used:
-            return "UPDATE Cache SET store_time = ?1, value = ?2, access_time = ?4 WHERE rowid = ?3";
+            return "UPDATE Cache SET store_time = ?1, value = ?2, access_time = ?4 WHERE rowid = "
+                   "?3";
         case eviction_policy::least_frequently_used:
             return "UPDATE Cache SET store_time = ?1, value = ?2, access_count = access_count + 1 "
                    "WHERE rowid = ?3";
@@ -10107,7 +10354,8 @@ private:
 
     // Reads a row's value from columns (expire_time, tag, mode, filename, value) starting at
     // `first`. Empty when the value's file has gone (diskcache then reports a miss).
-    std::optional<cache_entry> read_row(const detail::sqlite::statement& q, int first, db_key key) const {
+    std::optional<cache_entry> read_row(const detail::sqlite::statement& q, int first,
+                                        db_key key) const {
         cache_entry e;
         e.key = std::move(key);
         if (!q.is_null(first)) {
@@ -10223,8 +10471,9 @@ private:
     std::int64_t checked_add(std::int64_t a, std::int64_t b, const key_ref& key) const {
         std::int64_t sum = 0;
         if (__builtin_add_overflow(a, b, &sum)) {
-            throw invalid_argument("flytecache: sqlite_store '" + state_->db_path + "': incr of key " +
-                                   key.describe() + " overflows a 64-bit integer");
+            throw invalid_argument("flytecache: sqlite_store '" + state_->db_path +
+                                   "': incr of key " + key.describe() +
+                                   " overflows a 64-bit integer");
         }
         return sum;
     }
@@ -10253,8 +10502,9 @@ private:
     }
 
     store_error damaged_row(const std::string& what) const {
-        return store_error("flytecache: sqlite_store '" + state_->db_path + "': a Cache row holds " +
-                           what + "; the database was not written by diskcache or flytecache");
+        return store_error("flytecache: sqlite_store '" + state_->db_path +
+                           "': a Cache row holds " + what +
+                           "; the database was not written by diskcache or flytecache");
     }
 
     std::optional<cache_entry> lookup(const key_ref& key, bool with_key) {
@@ -10268,7 +10518,8 @@ private:
     // diskcache). Keeps diskcache's books: hit and miss counters when statistics are on, access
     // time or count under LRU / LFU — both writes, so those modes read inside a transaction.
     template <class Read>
-    std::invoke_result_t<Read&, const detail::sqlite::statement&> visit_live(const key_ref& key, Read read) {
+    std::invoke_result_t<Read&, const detail::sqlite::statement&> visit_live(const key_ref& key,
+                                                                             Read read) {
         using result = std::invoke_result_t<Read&, const detail::sqlite::statement&>;
         const bool stats = state_->statistics.load(std::memory_order_relaxed);
         const auto policy = state_->policy.load(std::memory_order_relaxed);
@@ -10317,7 +10568,7 @@ private:
             return std::nullopt;
         }
         std::string out;
-        struct ::stat st {};
+        struct ::stat st{};
         if (::fstat(fd, &st) == 0 && st.st_size > 0) {
             out.reserve(static_cast<std::size_t>(st.st_size));
         }
@@ -10346,7 +10597,8 @@ private:
     prepared_value prepare(const value_ref& value) {
         prepared_value p;
         p.kind = value.type();
-        const auto min_file = static_cast<std::size_t>(state_->min_file_size.load(std::memory_order_relaxed));
+        const auto min_file =
+            static_cast<std::size_t>(state_->min_file_size.load(std::memory_order_relaxed));
         switch (value.type()) {
         case value_ref::kind::integer: p.integer = value.integer(); return p;
         case value_ref::kind::real: p.real = value.real(); return p;
@@ -10384,11 +10636,13 @@ private:
             for (int half = 0; half < 2; ++half) {
                 std::uint64_t r = rng();
                 for (int i = 0; i < 16; ++i) {
-                    hex[(static_cast<std::size_t>(half) * 16) + static_cast<std::size_t>(i)] = digits[r & 0xFU];
+                    hex[(static_cast<std::size_t>(half) * 16) + static_cast<std::size_t>(i)] =
+                        digits[r & 0xFU];
                     r >>= 4U;
                 }
             }
-            const std::string relative = hex.substr(0, 2) + "/" + hex.substr(2, 2) + "/" + hex.substr(4) + ".val";
+            const std::string relative =
+                hex.substr(0, 2) + "/" + hex.substr(2, 2) + "/" + hex.substr(4) + ".val";
             const std::filesystem::path full = state_->dir / relative;
             std::error_code ec;
             std::filesystem::create_directories(full.parent_path(), ec);
@@ -10492,8 +10746,9 @@ private:
 
     // The UPSERT keeps the row (and its rowid, which orders peekitem) and fires diskcache's size
     // triggers like its UPDATE does.
-    void upsert(sqlite_connection& c, const key_ref& key, double now, std::optional<double> expire_time,
-                std::optional<std::string_view> tag, const prepared_value& p) {
+    void upsert(sqlite_connection& c, const key_ref& key, double now,
+                std::optional<double> expire_time, std::optional<std::string_view> tag,
+                const prepared_value& p) {
         auto q = use(c, stmt::upsert,
                      "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, "
                      "access_count, tag, size, mode, filename, value) VALUES (?1, ?2, ?3, ?4, ?3, "
@@ -10505,8 +10760,9 @@ private:
         bind_row(*q, key, now, expire_time, tag, p);
         q->run();
     }
-    void insert_row(sqlite_connection& c, const key_ref& key, double now, std::optional<double> expire_time,
-                    std::optional<std::string_view> tag, const prepared_value& p) {
+    void insert_row(sqlite_connection& c, const key_ref& key, double now,
+                    std::optional<double> expire_time, std::optional<std::string_view> tag,
+                    const prepared_value& p) {
         auto q = use(c, stmt::insert,
                      "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, "
                      "access_count, tag, size, mode, filename, value) VALUES (?1, ?2, ?3, ?4, ?3, "
@@ -10524,8 +10780,8 @@ private:
     // Runs a write transaction for a value whose file (if any) was written beforehand: the
     // transaction owns the file from its start, and if it never starts the file is removed here.
     template <class F>
-    std::invoke_result_t<F&, sqlite_connection&, detail::sqlite_txn_frame&> with_new_file(const prepared_value& p,
-                                                                                       F&& f) {
+    std::invoke_result_t<F&, sqlite_connection&, detail::sqlite_txn_frame&>
+    with_new_file(const prepared_value& p, F&& f) {
         bool owned = false;
         try {
             return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
@@ -10541,25 +10797,27 @@ private:
         }
     }
 
-    bool write(const key_ref& key, const value_ref& value, const write_options& opts, bool only_if_absent) {
+    bool write(const key_ref& key, const value_ref& value, const write_options& opts,
+               bool only_if_absent) {
         const double now = detail::unix_now();
         const std::optional<double> expire_time = expiry_from(opts.expire, now);
         prepared_value p = prepare(value); // files are written before the transaction, as diskcache
         return with_new_file(p, [&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
-                auto q = use(c, stmt::select_for_write,
-                             "SELECT rowid, filename, expire_time FROM Cache WHERE key = ? AND raw = 1");
-                bind_key(*q, 1, key);
-                if (q->step()) {
-                    if (only_if_absent && (q->is_null(2) || q->column_double(2) > now)) {
-                        return false; // the unused new file goes with the commit's cleanup
-                    }
-                    schedule_removal(txn, *q, 1);
+            auto q =
+                use(c, stmt::select_for_write,
+                    "SELECT rowid, filename, expire_time FROM Cache WHERE key = ? AND raw = 1");
+            bind_key(*q, 1, key);
+            if (q->step()) {
+                if (only_if_absent && (q->is_null(2) || q->column_double(2) > now)) {
+                    return false; // the unused new file goes with the commit's cleanup
                 }
-                q->reset();
-                upsert(c, key, now, expire_time, opts.tag, p);
-                cull(c, txn, now);
-                return true;
-            });
+                schedule_removal(txn, *q, 1);
+            }
+            q->reset();
+            upsert(c, key, now, expire_time, opts.tag, p);
+            cull(c, txn, now);
+            return true;
+        });
     }
 
     std::uint64_t volume(sqlite_connection& c) {
@@ -10574,7 +10832,8 @@ private:
         if (auto s = read_setting(c, "size")) {
             size = as_count(*s);
         }
-        return static_cast<std::uint64_t>(std::max<std::int64_t>(0, state_->page_size * pages + size));
+        return static_cast<std::uint64_t>(
+            std::max<std::int64_t>(0, state_->page_size * pages + size));
     }
 
     std::optional<setting_value> read_setting(sqlite_connection& c, std::string_view name) {
@@ -10606,9 +10865,10 @@ private:
             }
         }
         if (expired > 0) {
-            auto d = use(c, stmt::expired_delete,
-                         "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache WHERE "
-                         "expire_time IS NOT NULL AND expire_time < ? ORDER BY expire_time LIMIT ?)");
+            auto d =
+                use(c, stmt::expired_delete,
+                    "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache WHERE "
+                    "expire_time IS NOT NULL AND expire_time < ? ORDER BY expire_time LIMIT ?)");
             d->bind(1, now);
             d->bind(2, limit);
             d->run();
@@ -10619,7 +10879,8 @@ private:
         }
         const auto policy = state_->policy.load(std::memory_order_relaxed);
         if (policy == eviction_policy::none ||
-            volume(c) < static_cast<std::uint64_t>(state_->size_limit.load(std::memory_order_relaxed))) {
+            volume(c) <
+                static_cast<std::uint64_t>(state_->size_limit.load(std::memory_order_relaxed))) {
             return;
         }
         (void)evict_by_policy(c, txn, policy, limit);
@@ -10650,38 +10911,39 @@ private:
     // rows is one short transaction; `cursor_col` is the column that advances the cursor (bound
     // as parameter 1). `filename` is the last selected column.
     template <class Bind, class Progress = void (*)(std::size_t)>
-    std::size_t select_delete(std::size_t id, const char* sql, Bind&& bind_rest, int cursor_col,
-                              bool real_cursor = false,
-                              Progress&& progress = [](std::size_t) {}) {
+    std::size_t select_delete(
+        std::size_t id, const char* sql, Bind&& bind_rest, int cursor_col, bool real_cursor = false,
+        Progress&& progress = [](std::size_t) {}) {
         std::size_t count = 0;
         std::int64_t cursor_int = 0;
         double cursor_real = 0;
         for (;;) {
-            const std::size_t n = write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
-                std::vector<std::int64_t> rowids;
-                {
-                    auto q = use(c, id, sql);
-                    if (real_cursor) {
-                        q->bind(1, cursor_real);
-                    } else {
-                        q->bind(1, cursor_int);
-                    }
-                    bind_rest(*q);
-                    while (q->step()) {
-                        rowids.push_back(q->column_int(0));
+            const std::size_t n =
+                write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+                    std::vector<std::int64_t> rowids;
+                    {
+                        auto q = use(c, id, sql);
                         if (real_cursor) {
-                            cursor_real = q->column_double(cursor_col);
+                            q->bind(1, cursor_real);
                         } else {
-                            cursor_int = q->column_int(cursor_col);
+                            q->bind(1, cursor_int);
                         }
-                        schedule_removal(txn, *q, real_cursor ? 2 : 1);
+                        bind_rest(*q);
+                        while (q->step()) {
+                            rowids.push_back(q->column_int(0));
+                            if (real_cursor) {
+                                cursor_real = q->column_double(cursor_col);
+                            } else {
+                                cursor_int = q->column_int(cursor_col);
+                            }
+                            schedule_removal(txn, *q, real_cursor ? 2 : 1);
+                        }
                     }
-                }
-                for (const auto rowid : rowids) {
-                    delete_rowid(c, rowid);
-                }
-                return rowids.size();
-            });
+                    for (const auto rowid : rowids) {
+                        delete_rowid(c, rowid);
+                    }
+                    return rowids.size();
+                });
             if (n == 0) {
                 return count;
             }
@@ -10705,8 +10967,8 @@ private:
                                           bool remove) {
         const std::string lo = prefix ? std::string(*prefix) + "-000000000000000" : "";
         const std::string hi = prefix ? std::string(*prefix) + "-999999999999999" : "";
-        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn)
-                                     -> std::optional<cache_entry> {
+        return write_transaction([&](sqlite_connection& c,
+                                     detail::sqlite_txn_frame& txn) -> std::optional<cache_entry> {
             for (;;) {
                 auto q = use(c, side == queue_side::front ? stmt::queue_front : stmt::queue_back,
                              side == queue_side::front
@@ -10745,9 +11007,9 @@ private:
         std::vector<std::int64_t> to_delete;
         std::vector<std::pair<std::int64_t, std::int64_t>> to_resize;
         {
-            detail::sqlite::statement q(c.handle(),
-                                        "SELECT rowid, size, filename FROM Cache WHERE filename IS NOT NULL",
-                                        c.path());
+            detail::sqlite::statement q(
+                c.handle(), "SELECT rowid, size, filename FROM Cache WHERE filename IS NOT NULL",
+                c.path());
             while (q.step()) {
                 const std::filesystem::path full = state_->dir / std::string(q.column_text(2));
                 known.insert(full.lexically_normal().string());
@@ -10755,22 +11017,23 @@ private:
                 const auto real = std::filesystem::file_size(full, ec);
                 if (!ec) {
                     if (static_cast<std::int64_t>(real) != q.column_int(1)) {
-                        report.findings.push_back(
-                            {check_finding::kind::wrong_file_size,
-                             "wrong file size: " + full.string() + ", " + std::to_string(real) +
-                                 " != " + std::to_string(q.column_int(1))});
+                        report.findings.push_back({check_finding::kind::wrong_file_size,
+                                                   "wrong file size: " + full.string() + ", " +
+                                                       std::to_string(real) +
+                                                       " != " + std::to_string(q.column_int(1))});
                         to_resize.emplace_back(q.column_int(0), static_cast<std::int64_t>(real));
                     }
                     continue;
                 }
-                report.findings.push_back({check_finding::kind::file_not_found,
-                                           "file not found: " + full.string()});
+                report.findings.push_back(
+                    {check_finding::kind::file_not_found, "file not found: " + full.string()});
                 to_delete.push_back(q.column_int(0));
             }
         }
         if (fix) {
             for (const auto& [rowid, size] : to_resize) {
-                detail::sqlite::statement u(c.handle(), "UPDATE Cache SET size = ? WHERE rowid = ?", c.path());
+                detail::sqlite::statement u(c.handle(), "UPDATE Cache SET size = ? WHERE rowid = ?",
+                                            c.path());
                 u.bind(1, size);
                 u.bind(2, rowid);
                 u.run();
@@ -10804,8 +11067,8 @@ private:
         });
         for (const auto& d : dirs) {
             if (std::filesystem::is_empty(d, ec) && !ec) {
-                report.findings.push_back({check_finding::kind::empty_directory,
-                                           "empty directory: " + d.string()});
+                report.findings.push_back(
+                    {check_finding::kind::empty_directory, "empty directory: " + d.string()});
                 if (fix) {
                     std::filesystem::remove(d, ec);
                 }
@@ -10831,7 +11094,8 @@ private:
             report.findings.push_back({kind, std::string(label) + "; " + std::to_string(recorded) +
                                                  " != " + std::to_string(actual)});
             if (fix) {
-                detail::sqlite::statement u(c.handle(), "UPDATE Settings SET value = ? WHERE key = ?", c.path());
+                detail::sqlite::statement u(
+                    c.handle(), "UPDATE Settings SET value = ? WHERE key = ?", c.path());
                 u.bind(1, actual);
                 u.bind_text(2, name);
                 u.run();
@@ -10853,8 +11117,8 @@ static_assert(ttl_reporting_store<sqlite_store>);
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/sqlite_store.hpp
 // ---- begin flytecache/store/tiered_store.hpp
-// flytecache — tiered_store: a front store (usually memory) before a back store, composed at compile time
-// SPDX-License-Identifier: MIT
+// flytecache — tiered_store: a front store (usually memory) before a back store, composed at
+// compile time SPDX-License-Identifier: MIT
 
 
 #include <tuple>
@@ -10878,9 +11142,8 @@ namespace detail {
 
 // A store whose set takes write_options (what expiring_store and tagged_store add).
 template <class S>
-concept accepts_write_options = requires(S& s, std::string_view text, const write_options& opts) {
-    s.set(text, text, opts);
-};
+concept accepts_write_options =
+    requires(S& s, std::string_view text, const write_options& opts) { s.set(text, text, opts); };
 
 } // namespace detail
 
@@ -10890,19 +11153,19 @@ concept accepts_write_options = requires(S& s, std::string_view text, const writ
 ///
 /// | operation | what it does |
 /// | --- | --- |
-/// | `get` | front hit: returned; else the back's answer, copied into the front on a hit (read-through, see below) |
-/// | `set` | back first (the durable copy), then front (write-through) |
-/// | `erase` | back, then front; `true` if either had the key |
-/// | `clear` | back, then front |
+/// | `get` | front hit: returned; else the back's answer, copied into the front on a hit
+/// (read-through, see below) | | `set` | back first (the durable copy), then front (write-through)
+/// | | `erase` | back, then front; `true` if either had the key | | `clear` | back, then front |
 ///
 /// Capabilities: `tiered_store` models exactly the capabilities of `Back` among `expiring_store`,
-/// `tagged_store`, `bounded_store`, `statistics_store` and `reserving_store`; the members exist only
-/// when `Back` has them.
+/// `tagged_store`, `bounded_store`, `statistics_store` and `reserving_store`; the members exist
+/// only when `Back` has them.
 /// - Expiring writes go to the back with their options. The front gets the value with the time the
 ///   entry has left after the back write (so the front copy never outlives the back's) when `Front`
 ///   models `expiring_store`, and otherwise loses the key. `touch` does the same; `expire` runs on
 ///   both and returns the back's count.
-/// - Tags go to the back, and to the front when `Front` models `tagged_store`. `evict(tag)` evicts in
+/// - Tags go to the back, and to the front when `Front` models `tagged_store`. `evict(tag)` evicts
+/// in
 ///   the back, then in the front — by tag when the front can only hold copies this store wrote with
 ///   their tags, otherwise (an untagged front, or read-through copies that lost their tags) by
 ///   clearing the front.
@@ -10945,8 +11208,8 @@ public:
         requires std::move_constructible<Front> && std::move_constructible<Back>
         : front_(std::move(front)), back_(std::move(back)), options_(checked(opts)) {}
 
-    /// Builds each store in place from its tuple of constructor arguments, for stores that cannot be
-    /// moved.
+    /// Builds each store in place from its tuple of constructor arguments, for stores that cannot
+    /// be moved.
     /// @throws invalid_argument as the constructor above.
     template <class... FrontArgs, class... BackArgs>
     tiered_store(std::piecewise_construct_t, std::tuple<FrontArgs...> front_args,
@@ -10961,7 +11224,9 @@ public:
     tiered_store(tiered_store&& other) noexcept(std::is_nothrow_move_constructible_v<Front> &&
                                                 std::is_nothrow_move_constructible_v<Back>)
         requires std::move_constructible<Front> && std::move_constructible<Back>
-        : front_(std::move(other.front_)), back_(std::move(other.back_)), options_(other.options_),
+        : front_(std::move(other.front_)),
+          back_(std::move(other.back_)),
+          options_(other.options_),
           counting_(other.counting_.load(std::memory_order_relaxed)),
           front_hits_(other.front_hits_.load(std::memory_order_relaxed)) {}
 
@@ -10983,7 +11248,8 @@ public:
     [[nodiscard]] std::optional<std::string> get(std::string_view key) {
         if (auto hit = front_.get(key)) {
             if constexpr (statistics_store<Back>) {
-                if (counting_.load(std::memory_order_relaxed)) front_hits_.fetch_add(1, std::memory_order_relaxed);
+                if (counting_.load(std::memory_order_relaxed))
+                    front_hits_.fetch_add(1, std::memory_order_relaxed);
             }
             return hit;
         }
@@ -11122,8 +11388,8 @@ public:
 
     /// The back's counters plus the hits the front served while counting was on, as they were;
     /// then turns counting on or off (the back's, and this store's count of front hits) and, if
-    /// `reset`, zeroes them. Turn counting on here rather than through `back()`, or the front's hits
-    /// are not counted. The front's own counters, if it has any, are left alone.
+    /// `reset`, zeroes them. Turn counting on here rather than through `back()`, or the front's
+    /// hits are not counted. The front's own counters, if it has any, are left alone.
     store_stats stats(bool enable = true, bool reset = false)
         requires statistics_store<Back>
     {
@@ -11152,18 +11418,21 @@ private:
     template <class FrontTuple, class BackTuple, std::size_t... I, std::size_t... J>
     tiered_store(FrontTuple& front_args, BackTuple& back_args, std::index_sequence<I...>,
                  std::index_sequence<J...>, tiered_options opts)
-        : front_(std::get<I>(std::move(front_args))...), back_(std::get<J>(std::move(back_args))...),
+        : front_(std::get<I>(std::move(front_args))...),
+          back_(std::get<J>(std::move(back_args))...),
           options_(checked(opts)) {}
 
     static tiered_options checked(tiered_options opts) {
         if (opts.read_through_ttl) {
             if (!(opts.read_through_ttl->count() > 0)) {
-                throw invalid_argument("flytecache: tiered_store: read_through_ttl must be positive, got " +
-                                       std::to_string(opts.read_through_ttl->count()) + " s");
+                throw invalid_argument(
+                    "flytecache: tiered_store: read_through_ttl must be positive, got " +
+                    std::to_string(opts.read_through_ttl->count()) + " s");
             }
             if constexpr (!expiring_store<Front>) {
-                throw invalid_argument("flytecache: tiered_store: read_through_ttl needs a front store "
-                                       "that models expiring_store");
+                throw invalid_argument(
+                    "flytecache: tiered_store: read_through_ttl needs a front store "
+                    "that models expiring_store");
             }
         }
         return opts;
@@ -11246,9 +11515,12 @@ struct process_result {
     /// The last keep_tail_bytes of merged stdout+stderr.
     std::string output_tail;
 
-    [[nodiscard]] bool success() const noexcept { return !timed_out && !signaled && exit_code == 0; }
+    [[nodiscard]] bool success() const noexcept {
+        return !timed_out && !signaled && exit_code == 0;
+    }
 
-    /// "exited with status 3", "killed by signal 9 (SIGKILL)", "timed out after 1.5 s and was killed".
+    /// "exited with status 3", "killed by signal 9 (SIGKILL)", "timed out after 1.5 s and was
+    /// killed".
     [[nodiscard]] std::string describe() const;
 };
 
@@ -11392,11 +11664,13 @@ inline launch_plan make_plan(const process_options& options) {
     for (const auto& variable : options.environment) {
         const std::string& key = variable.first;
         const std::string& value = variable.second;
-        if (key.empty() || key.find('=') != std::string::npos || key.find('\0') != std::string::npos)
-            throw invalid_argument("flytecache: run_process: invalid environment variable name '" + key + "'");
+        if (key.empty() || key.find('=') != std::string::npos ||
+            key.find('\0') != std::string::npos)
+            throw invalid_argument("flytecache: run_process: invalid environment variable name '" +
+                                   key + "'");
         if (value.find('\0') != std::string::npos)
-            throw invalid_argument("flytecache: run_process: the value of environment variable '" + key +
-                                   "' contains a NUL character");
+            throw invalid_argument("flytecache: run_process: the value of environment variable '" +
+                                   key + "' contains a NUL character");
         const auto same = std::find_if(overrides.begin(), overrides.end(),
                                        [&](const auto& kv) { return kv.first == key; });
         if (same != overrides.end())
@@ -11429,13 +11703,14 @@ inline launch_plan make_plan(const process_options& options) {
             const std::size_t colon = path.find(':');
             const std::string_view dir = path.substr(0, colon);
             // An empty element means the current directory.
-            plan.candidate_storage.push_back((dir.empty() ? std::string(".") : std::string(dir)) + "/" +
-                                             program);
+            plan.candidate_storage.push_back((dir.empty() ? std::string(".") : std::string(dir)) +
+                                             "/" + program);
             if (colon == std::string_view::npos) break;
             path.remove_prefix(colon + 1);
         }
     }
-    for (const std::string& candidate : plan.candidate_storage) plan.candidates.push_back(candidate.c_str());
+    for (const std::string& candidate : plan.candidate_storage)
+        plan.candidates.push_back(candidate.c_str());
 
     static char shell[] = "/bin/sh";
     plan.script_argv.push_back(shell);
@@ -11444,7 +11719,8 @@ inline launch_plan make_plan(const process_options& options) {
 
     if (!options.working_directory.empty()) {
         if (options.working_directory.find('\0') != std::string::npos)
-            throw invalid_argument("flytecache: run_process: the working directory contains a NUL character");
+            throw invalid_argument(
+                "flytecache: run_process: the working directory contains a NUL character");
         plan.working_directory = options.working_directory.c_str();
     }
     sigemptyset(&plan.empty_mask);
@@ -11459,19 +11735,21 @@ inline launch_plan make_plan(const process_options& options) {
 }
 
 // Runs in the child between fork and exec: async-signal-safe calls only, no allocation, no throw.
-[[noreturn]] inline void exec_child(launch_plan& plan, int null_fd, int output_fd, int error_fd) noexcept {
+[[noreturn]] inline void exec_child(launch_plan& plan, int null_fd, int output_fd,
+                                    int error_fd) noexcept {
     // Handlers are the parent's code; a signal arriving before exec must not run them here (exec
     // would reset them anyway). SIGPIPE and SIGXFSZ are often ignored by servers, and programs
     // expect them at their default. Other ignored signals stay ignored, as nohup relies on.
     for (int sig = 1; sig < NSIG; ++sig) {
         if (sig == SIGKILL || sig == SIGSTOP) continue;
-        struct sigaction current {};
+        struct sigaction current{};
         if (::sigaction(sig, nullptr, &current) != 0) continue;
         const bool handled = (current.sa_flags & SA_SIGINFO) != 0 ||
                              (current.sa_handler != SIG_DFL && current.sa_handler != SIG_IGN);
-        const bool reset_ignored = current.sa_handler == SIG_IGN && (sig == SIGPIPE || sig == SIGXFSZ);
+        const bool reset_ignored =
+            current.sa_handler == SIG_IGN && (sig == SIGPIPE || sig == SIGXFSZ);
         if (handled || reset_ignored) {
-            struct sigaction dfl {};
+            struct sigaction dfl{};
             dfl.sa_handler = SIG_DFL;
             sigemptyset(&dfl.sa_mask);
             ::sigaction(sig, &dfl, nullptr);
@@ -11522,8 +11800,7 @@ public:
         if (pid_ <= 0) return;
         ::killpg(pid_, SIGKILL);
         int status = 0;
-        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-        }
+        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
     }
     void reaped() noexcept { pid_ = -1; }
 
@@ -11582,7 +11859,8 @@ private:
 };
 
 // poll()'s timeout in whole milliseconds, rounded up so a wakeup never comes before the deadline.
-inline int poll_timeout_ms(std::optional<escalation::clock::time_point> deadline, escalation::clock::time_point now) {
+inline int poll_timeout_ms(std::optional<escalation::clock::time_point> deadline,
+                           escalation::clock::time_point now) {
     if (!deadline) return -1;
     if (*deadline <= now) return 0;
     const auto ms = std::chrono::ceil<std::chrono::milliseconds>(*deadline - now).count();
@@ -11646,10 +11924,13 @@ inline std::string format_seconds(double seconds) {
 } // namespace subprocess
 
 inline std::string process_result::describe() const {
-    if (timed_out) return "timed out after " + subprocess::format_seconds(timeout.count()) + " s and was killed";
+    if (timed_out)
+        return "timed out after " + subprocess::format_seconds(timeout.count()) +
+               " s and was killed";
     if (signaled) {
         std::string text = "killed by signal " + std::to_string(signal);
-        if (const char* name = subprocess::signal_name(signal)) text += std::string(" (") + name + ")";
+        if (const char* name = subprocess::signal_name(signal))
+            text += std::string(" (") + name + ")";
         return text;
     }
     return "exited with status " + std::to_string(exit_code);
@@ -11667,14 +11948,16 @@ inline process_result run_process(const process_options& options) {
 
     if (options.argv.empty()) throw invalid_argument("flytecache: run_process: argv is empty");
     const std::string& program = options.argv.front();
-    if (program.empty()) throw invalid_argument("flytecache: run_process: the program name (argv[0]) is empty");
+    if (program.empty())
+        throw invalid_argument("flytecache: run_process: the program name (argv[0]) is empty");
     std::optional<clock::time_point> deadline;
     const auto start = clock::now();
     if (options.timeout) {
         const double seconds = options.timeout->count();
         if (!(seconds >= 0.0))
-            throw invalid_argument("flytecache: run_process: the timeout must not be negative (got " +
-                                   format_seconds(seconds) + " s)");
+            throw invalid_argument(
+                "flytecache: run_process: the timeout must not be negative (got " +
+                format_seconds(seconds) + " s)");
         // Beyond a century the limit is "never", and converting it to clock ticks could overflow.
         if (seconds < 3.2e9)
             deadline = start + std::chrono::duration_cast<clock::duration>(*options.timeout);
@@ -11702,8 +11985,8 @@ inline process_result run_process(const process_options& options) {
     ::pthread_sigmask(SIG_SETMASK, &previous_mask, nullptr);
     if (pid < 0) throw_errno("cannot start '" + program + "': fork failed", fork_error);
 
-    // Also set from this side: whichever of parent and child runs first, the group exists before the
-    // parent could signal it. Fails harmlessly (EACCES) once the child has exec'd.
+    // Also set from this side: whichever of parent and child runs first, the group exists before
+    // the parent could signal it. Fails harmlessly (EACCES) once the child has exec'd.
     ::setpgid(pid, pid);
     child_guard guard(pid);
     output_write.reset();
@@ -11718,8 +12001,7 @@ inline process_result run_process(const process_options& options) {
     for (;;) {
         auto now = clock::now();
         // Checked on every pass, not only when poll times out, so a chatty child is still stopped.
-        while (timer.check(true, now)) {
-        }
+        while (timer.check(true, now)) {}
         if (timer.abandoned_output()) break;
         ::pollfd readable{output_read.get(), POLLIN, 0};
         const int ready = ::poll(&readable, 1, poll_timeout_ms(timer.deadline(true), now));
@@ -11747,8 +12029,7 @@ inline process_result run_process(const process_options& options) {
     auto nap = std::chrono::milliseconds(1);
     for (;;) {
         const auto now = clock::now();
-        while (timer.check(false, now)) {
-        }
+        while (timer.check(false, now)) {}
         const auto due = timer.deadline(false);
         const ::pid_t done = ::waitpid(pid, &status, due ? WNOHANG : 0);
         if (done == pid) break;
@@ -11759,22 +12040,22 @@ inline process_result run_process(const process_options& options) {
         }
         if (!due) continue; // waited without WNOHANG: unreachable unless waitpid misbehaves
         const auto left = *due - clock::now();
-        if (left > clock::duration::zero()) std::this_thread::sleep_for(std::min<clock::duration>(nap, left));
+        if (left > clock::duration::zero())
+            std::this_thread::sleep_for(std::min<clock::duration>(nap, left));
         nap = std::min(nap * 2, std::chrono::milliseconds(50));
     }
     guard.reaped();
 
     // The child wrote any exec failure before exiting, so it is in the pipe now. No data (EOF, or
-    // the write end still open in a concurrently forked, not yet exec'd child) means exec succeeded.
+    // the write end still open in a concurrently forked, not yet exec'd child) means exec
+    // succeeded.
     ::pollfd failed{error_read.get(), POLLIN, 0};
     int polled = 0;
-    while ((polled = ::poll(&failed, 1, 0)) < 0 && errno == EINTR) {
-    }
+    while ((polled = ::poll(&failed, 1, 0)) < 0 && errno == EINTR) {}
     if (polled > 0 && (failed.revents & POLLIN) != 0) {
         exec_failure failure{};
         ::ssize_t got = 0;
-        while ((got = ::read(error_read.get(), &failure, sizeof failure)) < 0 && errno == EINTR) {
-        }
+        while ((got = ::read(error_read.get(), &failure, sizeof failure)) < 0 && errno == EINTR) {}
         if (got == static_cast<::ssize_t>(sizeof failure)) {
             switch (failure.step) {
             case failed_step::chdir:
@@ -11782,7 +12063,8 @@ inline process_result run_process(const process_options& options) {
                                 options.working_directory + "'",
                             failure.error);
             case failed_step::setup:
-                throw_errno("cannot run '" + program + "': setting up the child process failed", failure.error);
+                throw_errno("cannot run '" + program + "': setting up the child process failed",
+                            failure.error);
             case failed_step::exec: throw_errno("cannot run '" + program + "'", failure.error);
             }
             throw_errno("cannot run '" + program + "'", failure.error);
@@ -11819,8 +12101,8 @@ struct volume_binding {
 /// One container execution, as a container task asks a runtime for it. Paths in `argv` are the
 /// container's; `input_dir` / `output_dir` are where the host side of the data dirs is.
 struct container_run {
-    std::string image;                 ///< the image URI
-    std::vector<std::string> argv;     ///< command and arguments, templates already rendered
+    std::string image;             ///< the image URI
+    std::vector<std::string> argv; ///< command and arguments, templates already rendered
     std::vector<volume_binding> volumes;
     std::vector<std::pair<std::string, std::string>> environment;
     std::optional<std::chrono::duration<double>> timeout;
@@ -11846,8 +12128,9 @@ struct host_runtime {
         for (const auto& v : run.volumes) {
             if (!v.container.empty()) by_length.push_back(&v);
         }
-        std::sort(by_length.begin(), by_length.end(),
-                  [](const auto* a, const auto* b) { return a->container.size() > b->container.size(); });
+        std::sort(by_length.begin(), by_length.end(), [](const auto* a, const auto* b) {
+            return a->container.size() > b->container.size();
+        });
         for (auto& arg : out) {
             for (const auto* v : by_length) arg = replace_path(arg, v->container, v->host.string());
         }
@@ -11866,16 +12149,19 @@ struct host_runtime {
 private:
     // Characters that end a path inside a shell command or an option ("--out=/var/outputs").
     static bool separates_paths(char c) noexcept {
-        return c == ' ' || c == '\t' || c == '\n' || c == '"' || c == '\'' || c == '=' || c == ':' ||
-               c == ';' || c == '>' || c == '<' || c == '|' || c == '&' || c == '(' || c == ')' || c == ',';
+        return c == ' ' || c == '\t' || c == '\n' || c == '"' || c == '\'' || c == '=' ||
+               c == ':' || c == ';' || c == '>' || c == '<' || c == '|' || c == '&' || c == '(' ||
+               c == ')' || c == ',';
     }
     // Replaces `from` where it is a whole path prefix: at the start or after a separator, and
     // followed by '/', a separator or the end. "/var/outputs2" and "/data/var/outputs" are left
     // alone for "/var/outputs".
-    static std::string replace_path(const std::string& arg, const std::string& from, const std::string& to) {
+    static std::string replace_path(const std::string& arg, const std::string& from,
+                                    const std::string& to) {
         std::string out;
         std::size_t pos = 0;
-        for (std::size_t hit = arg.find(from); hit != std::string::npos; hit = arg.find(from, pos)) {
+        for (std::size_t hit = arg.find(from); hit != std::string::npos;
+             hit = arg.find(from, pos)) {
             const std::size_t end = hit + from.size();
             const bool starts = hit == 0 || separates_paths(arg[hit - 1]);
             const bool ends = end == arg.size() || arg[end] == '/' || separates_paths(arg[end]);
@@ -11932,6 +12218,610 @@ FLYTECACHE_NAMESPACE_END
 // inputs and outputs passed through data directories, run locally through a container runtime
 // SPDX-License-Identifier: MIT
 
+// ---- begin flytecache/detail/python_text.hpp
+// flytecache — task values as Python text: str() of a raw container's inputs and the reading back
+// of its output files, as flytekit's ContainerTask does
+// SPDX-License-Identifier: MIT
+
+
+
+// flytekit hands a raw container its inputs as `str(value)` and reads each output back from the
+// text file `<output_data_dir>/<name>` with ContainerTask._convert_output_val_to_correct_type:
+//   bool       value.lower() != "false"
+//   datetime   datetime.fromisoformat(value)
+//   timedelta  re.match(r"(?:(?P<hours>\d+):)?(?:(?P<minutes>\d+):)?(?P<seconds>\d+)
+//                        (?:\.(?P<microseconds>\d+))?", value) -> timedelta(**groups)
+//   otherwise  T(value), i.e. int(), float(), str()
+// One deliberate difference: ASCII whitespace around non-string values is stripped first, so a file
+// written by `echo false > out` reads as false. Text that Python would reject is rejected here too
+// (text_parse_error), and a timedelta must match the pattern as a whole where flytekit settles for
+// a prefix. Digits are ASCII only: Python also takes other Unicode decimal digits, which no
+// container writing plain numbers produces.
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+/// Text that is not a value of the requested Python type; what() quotes the offending text.
+struct text_parse_error : std::runtime_error {
+    using runtime_error::runtime_error;
+};
+
+namespace python_text_impl {
+
+inline constexpr bool is_space(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+inline constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+inline constexpr std::string_view strip(std::string_view text) noexcept {
+    while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+    while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+    return text;
+}
+
+inline constexpr char ascii_lower(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// `lower_word` must already be lower case.
+inline constexpr bool equals_ignoring_case(std::string_view text,
+                                           std::string_view lower_word) noexcept {
+    if (text.size() != lower_word.size()) return false;
+    for (std::size_t i = 0; i < text.size(); ++i)
+        if (ascii_lower(text[i]) != lower_word[i]) return false;
+    return true;
+}
+
+// The text in double quotes for an error message: at most 80 bytes (cut on a UTF-8 character
+// boundary), with quotes, backslashes and control bytes escaped so that the message stays on one
+// line.
+inline std::string quoted(std::string_view text) {
+    constexpr std::size_t max_bytes = 80;
+    bool truncated = false;
+    if (text.size() > max_bytes) {
+        std::size_t cut = max_bytes;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) --cut;
+        text = text.substr(0, cut);
+        truncated = true;
+    }
+    std::string out = "\"";
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (byte < 0x20U || byte == 0x7FU) {
+            constexpr std::string_view hex = "0123456789abcdef";
+            out += "\\x";
+            out += hex[byte >> 4U];
+            out += hex[byte & 0xFU];
+        } else {
+            out += c;
+        }
+    }
+    out += truncated ? "...\"" : "\"";
+    return out;
+}
+
+[[noreturn]] inline void fail(std::string_view what, std::string_view text) {
+    throw text_parse_error(std::string(what) + ": " + quoted(text));
+}
+
+// Python 3.11 refuses int() of more than 4300 digits (sys.int_info.default_max_str_digits), leading
+// zeros and all, so such text is an error even when its value is small.
+inline constexpr std::size_t python_max_int_digits = 4300;
+
+// A run of ASCII digits (nothing else) as an unsigned value; false when it overflows the type or
+// exceeds Python's digit limit.
+inline constexpr bool unsigned_from_digits(std::string_view digits, std::uint64_t& out) noexcept {
+    if (digits.size() > python_max_int_digits) return false;
+    std::uint64_t value = 0;
+    for (const char c : digits) {
+        const auto digit = static_cast<std::uint64_t>(c - '0');
+        if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) return false;
+        value = value * 10 + digit;
+    }
+    out = value;
+    return true;
+}
+
+inline constexpr bool all_digits(std::string_view text) noexcept {
+    for (const char c : text)
+        if (!is_digit(c)) return false;
+    return true;
+}
+
+// Adds value * scale to acc unless the sum would exceed limit (acc <= limit on entry).
+inline constexpr bool add_scaled(std::uint64_t& acc, std::uint64_t value, std::uint64_t scale,
+                                 std::uint64_t limit) noexcept {
+    if (value != 0 && scale > limit / value) return false;
+    const std::uint64_t product = value * scale;
+    if (product > limit - acc) return false;
+    acc += product;
+    return true;
+}
+
+// Python float() digit runs: single underscores are allowed between two digits. Appends the digits
+// (without underscores) to out, advances pos past the run and returns how many digits it held.
+inline std::size_t take_digit_part(std::string_view text, std::size_t& pos, std::string& out) {
+    std::size_t count = 0;
+    while (pos < text.size()) {
+        const char c = text[pos];
+        if (is_digit(c)) {
+            out += c;
+            ++count;
+        } else if (!(c == '_' && count > 0 && pos + 1 < text.size() && is_digit(text[pos + 1]))) {
+            break;
+        }
+        ++pos;
+    }
+    return count;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (eras of 400 years starting on March 1st).
+inline constexpr std::int64_t days_from_civil(std::int64_t year, unsigned month,
+                                              unsigned day) noexcept {
+    year -= month <= 2 ? 1 : 0;
+    const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+    const std::int64_t yoe = year - era * 400;
+    const std::int64_t mp = month > 2 ? month - 3 : month + 9;
+    const std::int64_t doy = (153 * mp + 2) / 5 + day - 1;
+    const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+inline constexpr unsigned days_in_month(unsigned year, unsigned month) noexcept {
+    if (month == 2) return (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28;
+    return month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
+}
+
+// Zero-padded to `width` digits, like printf's "%0*d" for the non-negative values it is used on.
+inline std::string padded(std::uint64_t value, std::size_t width) {
+    std::string digits = std::to_string(value);
+    if (digits.size() < width) digits.insert(0, width - digits.size(), '0');
+    return digits;
+}
+
+// HH[:MM[:SS[{.,}f+]]] or HH[MM[SS[{.,}f+]]] at text[pos...], as CPython 3.11's parse_hh_mm_ss_ff
+// reads both the time of day and a UTC offset: two-digit fields, ':' used for all separators or for
+// none, a fraction only after the seconds, its first six digits kept and any further ones dropped.
+// The fields are not range-checked here. Returns false on malformed text.
+struct clock_fields {
+    unsigned hour = 0;
+    unsigned minute = 0;
+    unsigned second = 0;
+    unsigned microsecond = 0;
+};
+
+inline constexpr bool take_two_digits(std::string_view text, std::size_t& pos,
+                                      unsigned& out) noexcept {
+    if (pos + 2 > text.size() || !is_digit(text[pos]) || !is_digit(text[pos + 1])) return false;
+    out = static_cast<unsigned>(text[pos] - '0') * 10 + static_cast<unsigned>(text[pos + 1] - '0');
+    pos += 2;
+    return true;
+}
+
+inline constexpr bool take_clock(std::string_view text, std::size_t& pos,
+                                 clock_fields& out) noexcept {
+    if (!take_two_digits(text, pos, out.hour)) return false;
+    const bool extended = pos < text.size() && text[pos] == ':';
+    auto next_field = [&](unsigned& field) {
+        if (extended) {
+            if (pos >= text.size() || text[pos] != ':') return false;
+            ++pos;
+            return take_two_digits(text, pos, field);
+        }
+        if (pos >= text.size() || !is_digit(text[pos])) return false;
+        return take_two_digits(text, pos, field);
+    };
+    // A field is present when the next character starts it; anything else ends the clock (and is
+    // left for the caller: an offset, or trailing garbage it rejects).
+    auto field_follows = [&] {
+        return pos < text.size() && (extended ? text[pos] == ':' : is_digit(text[pos]));
+    };
+    if (!field_follows()) return true;
+    if (!next_field(out.minute)) return false;
+    if (!field_follows()) return true;
+    if (!next_field(out.second)) return false;
+    if (pos < text.size() && (text[pos] == '.' || text[pos] == ',')) {
+        ++pos;
+        unsigned fraction = 0;
+        std::size_t digits = 0;
+        for (; pos < text.size() && is_digit(text[pos]); ++pos, ++digits)
+            if (digits < 6) fraction = fraction * 10 + static_cast<unsigned>(text[pos] - '0');
+        if (digits == 0) return false;
+        for (; digits < 6; ++digits) fraction *= 10;
+        out.microsecond = fraction;
+    }
+    return true;
+}
+
+} // namespace python_text_impl
+
+// ---------------------------------------------------------------------------------------------
+// Parsing: output file text -> value
+
+/// str: the file's text verbatim (whitespace included), as flytekit's str(value).
+inline std::string parse_python_str(std::string_view text) { return std::string(text); }
+
+/// bool: anything but "false" (any case, surrounding whitespace ignored) is true, as flytekit's
+/// `value.lower() != "false"`; so "0" and "" are true. Never throws.
+inline bool parse_python_bool(std::string_view text) noexcept {
+    return !python_text_impl::equals_ignoring_case(python_text_impl::strip(text), "false");
+}
+
+/// int(): optional sign, ASCII digits with single underscores between digits ("1_000"). Values
+/// outside I's range are an error rather than wrapped.
+template <std::integral I>
+    requires(!std::same_as<I, bool>)
+I parse_python_int(std::string_view text) {
+    using namespace python_text_impl;
+    const std::string_view s = strip(text);
+    std::size_t pos = 0;
+    bool negative = false;
+    if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) negative = s[pos++] == '-';
+    if (pos == s.size()) fail("not a valid integer", s);
+
+    std::uintmax_t magnitude = 0;
+    bool overflow = false;
+    std::size_t digits = 0;
+    for (; pos < s.size(); ++pos) {
+        const char c = s[pos];
+        if (c == '_') {
+            if (pos == 0 || !is_digit(s[pos - 1]) || pos + 1 == s.size() || !is_digit(s[pos + 1]))
+                fail("not a valid integer", s);
+            continue;
+        }
+        if (!is_digit(c)) fail("not a valid integer", s);
+        ++digits;
+        const auto digit = static_cast<std::uintmax_t>(c - '0');
+        if (magnitude > (std::numeric_limits<std::uintmax_t>::max() - digit) / 10)
+            overflow = true;
+        else
+            magnitude = magnitude * 10 + digit;
+    }
+    if (digits > python_max_int_digits) fail("not a valid integer (more than 4300 digits)", s);
+
+    auto out_of_range = [&]() {
+        std::string range;
+        if constexpr (std::is_signed_v<I>)
+            range = "[" +
+                    std::to_string(static_cast<std::intmax_t>(std::numeric_limits<I>::min())) +
+                    ", " +
+                    std::to_string(static_cast<std::intmax_t>(std::numeric_limits<I>::max())) + "]";
+        else
+            range = "[0, " +
+                    std::to_string(static_cast<std::uintmax_t>(std::numeric_limits<I>::max())) +
+                    "]";
+        fail("integer out of range " + range, s);
+    };
+    if (overflow) out_of_range();
+    const auto max = static_cast<std::uintmax_t>(std::numeric_limits<I>::max());
+    if constexpr (std::is_signed_v<I>) {
+        // The magnitude of min() is max() + 1; negate via magnitude - 1 so no step overflows.
+        if (magnitude > (negative ? max + 1 : max)) out_of_range();
+        if (!negative) return static_cast<I>(magnitude);
+        if (magnitude == 0) return I{0};
+        return static_cast<I>(-static_cast<std::intmax_t>(magnitude - 1) - 1);
+    } else {
+        if ((negative && magnitude != 0) || magnitude > max) out_of_range();
+        return static_cast<I>(magnitude);
+    }
+}
+
+/// float(): optional sign, then "inf", "infinity" or "nan" (any case), or decimal digits with an
+/// optional point and exponent, single underscores between digits. Correctly rounded to F (so a
+/// float target is rounded once, where Python's double would be rounded again by a narrowing);
+/// magnitudes beyond F's range give +-inf and ones below its smallest subnormal +-0, as in Python.
+template <std::floating_point F>
+F parse_python_float(std::string_view text) {
+    using namespace python_text_impl;
+    const std::string_view s = strip(text);
+    std::size_t pos = 0;
+    bool negative = false;
+    if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) negative = s[pos++] == '-';
+    const std::string_view body = s.substr(pos);
+    if (equals_ignoring_case(body, "inf") || equals_ignoring_case(body, "infinity"))
+        return negative ? -std::numeric_limits<F>::infinity() : std::numeric_limits<F>::infinity();
+    if (equals_ignoring_case(body, "nan"))
+        return std::copysign(std::numeric_limits<F>::quiet_NaN(), negative ? F(-1) : F(1));
+
+    // Validate Python's grammar here and give std::from_chars (which takes neither '+' nor
+    // underscores) only the plain digits, point and exponent.
+    std::string plain;
+    plain.reserve(body.size());
+    std::size_t at = 0;
+    const std::size_t int_digits = take_digit_part(body, at, plain);
+    std::size_t frac_digits = 0;
+    if (at < body.size() && body[at] == '.') {
+        plain += body[at++];
+        frac_digits = take_digit_part(body, at, plain);
+    }
+    if (int_digits + frac_digits == 0) fail("not a valid float", s);
+    const std::size_t mantissa_size = plain.size();
+    std::int64_t exponent = 0;
+    if (at < body.size() && (body[at] == 'e' || body[at] == 'E')) {
+        plain += body[at++];
+        bool exponent_negative = false;
+        if (at < body.size() && (body[at] == '+' || body[at] == '-')) {
+            exponent_negative = body[at] == '-';
+            plain += body[at++];
+        }
+        const std::size_t exponent_start = plain.size();
+        if (take_digit_part(body, at, plain) == 0) fail("not a valid float", s);
+        // Saturated: only needed to tell overflow from underflow below.
+        for (std::size_t i = exponent_start; i < plain.size() && exponent < 1'000'000'000; ++i)
+            exponent = exponent * 10 + (plain[i] - '0');
+        if (exponent_negative) exponent = -exponent;
+    }
+    if (at != body.size()) fail("not a valid float", s);
+
+    F value{};
+    const auto [end, error] = std::from_chars(plain.data(), plain.data() + plain.size(), value);
+    if (error == std::errc::result_out_of_range) {
+        // from_chars leaves value unset on overflow and underflow alike; the decimal exponent of
+        // the leading non-zero digit tells which (the text cannot be zero: zero is always in
+        // range).
+        std::int64_t scientific = 0;
+        const std::size_t point = std::min(plain.find('.'), mantissa_size);
+        for (std::size_t i = 0; i < mantissa_size; ++i) {
+            if (plain[i] == '.' || plain[i] == '0') continue;
+            scientific = i < point ? static_cast<std::int64_t>(point - i) - 1
+                                   : -static_cast<std::int64_t>(i - point);
+            break;
+        }
+        value = scientific + exponent >= 0 ? std::numeric_limits<F>::infinity() : F(0);
+    } else if (error != std::errc{} || end != plain.data() + plain.size()) {
+        fail("not a valid float", s);
+    }
+    return negative ? -value : value;
+}
+
+/// timedelta, by flytekit's pattern `(?:(H):)?(?:(M):)?(S)(?:\.(F))?`, which must match the whole
+/// text: "S", "H:S" (the first optional group is hours, so "1:30" is 1 h 30 s) or "H:M:S", each
+/// group any number of digits, and F an integer count of microseconds (".5" is 5 us). Totals beyond
+/// +-2^63 microseconds are an error (Python's own limit, 999999999 days, lies further out).
+inline std::chrono::microseconds parse_python_timedelta(std::string_view text) {
+    using namespace python_text_impl;
+    const std::string_view s = strip(text);
+    std::string_view clock = s;
+    std::string_view fraction;
+    bool has_fraction = false;
+    if (const std::size_t point = s.find('.'); point != std::string_view::npos) {
+        clock = s.substr(0, point);
+        fraction = s.substr(point + 1);
+        has_fraction = true;
+    }
+    std::string_view fields[3];
+    std::size_t count = 0;
+    for (std::size_t start = 0;;) {
+        const std::size_t colon = clock.find(':', start);
+        if (count == 3) fail("not a valid timedelta", s);
+        fields[count++] =
+            clock.substr(start, colon == std::string_view::npos ? colon : colon - start);
+        if (colon == std::string_view::npos) break;
+        start = colon + 1;
+    }
+    for (std::size_t i = 0; i < count; ++i)
+        if (fields[i].empty() || !all_digits(fields[i])) fail("not a valid timedelta", s);
+    if (has_fraction && (fraction.empty() || !all_digits(fraction)))
+        fail("not a valid timedelta", s);
+
+    std::string_view hours = count >= 2 ? fields[0] : std::string_view{};
+    std::string_view minutes = count == 3 ? fields[1] : std::string_view{};
+    std::string_view seconds = fields[count - 1];
+    constexpr auto limit = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    std::uint64_t total = 0;
+    std::uint64_t value = 0;
+    auto add = [&](std::string_view digits, std::uint64_t micros_per_unit) {
+        if (!unsigned_from_digits(digits, value) ||
+            !add_scaled(total, value, micros_per_unit, limit))
+            fail("timedelta out of range", s);
+    };
+    add(hours, 3'600'000'000);
+    add(minutes, 60'000'000);
+    add(seconds, 1'000'000);
+    add(fraction, 1);
+    return std::chrono::microseconds(static_cast<std::int64_t>(total));
+}
+
+/// datetime.fromisoformat (Python 3.11), the common subset: a date "YYYY-MM-DD" or "YYYYMMDD";
+/// optionally a separator 'T', 't' or ' ' (Python takes any character) and a time "HH", "HH:MM",
+/// "HH:MM:SS" or "HH:MM:SS.f" (basic "HHMM", "HHMMSS" too; ',' also marks the fraction, of which
+/// Python keeps the first six digits and drops the rest); optionally "Z" or an offset "+HH",
+/// "+HHMM", "+HH:MM", "+HH:MM:SS[.f]" (or '-'). ISO week dates are not accepted. Naive times are
+/// taken as UTC, as flytekit's literal conversion (protobuf Timestamp.FromDatetime) does; aware
+/// ones are converted to UTC.
+inline std::chrono::sys_time<std::chrono::microseconds>
+parse_python_datetime(std::string_view text) {
+    using namespace python_text_impl;
+    const std::string_view s = strip(text);
+    constexpr std::string_view invalid = "not a valid ISO 8601 datetime";
+
+    unsigned year_high = 0;
+    unsigned year_low = 0;
+    unsigned month = 0;
+    unsigned day = 0;
+    std::size_t pos = 0;
+    if (!take_two_digits(s, pos, year_high) || !take_two_digits(s, pos, year_low)) fail(invalid, s);
+    const bool extended = pos < s.size() && s[pos] == '-';
+    pos += extended ? 1 : 0;
+    if (!take_two_digits(s, pos, month)) fail(invalid, s);
+    if (extended) {
+        if (pos >= s.size() || s[pos] != '-') fail(invalid, s);
+        ++pos;
+    }
+    if (!take_two_digits(s, pos, day)) fail(invalid, s);
+    const unsigned year = year_high * 100 + year_low;
+    if (year == 0) fail("not a valid datetime (year 0 is out of range)", s);
+    if (month < 1 || month > 12) fail("not a valid datetime (month must be in 1..12)", s);
+    if (day < 1 || day > days_in_month(year, month))
+        fail("not a valid datetime (day is out of range for month)", s);
+
+    clock_fields time;
+    std::int64_t offset_micros = 0;
+    if (pos < s.size()) {
+        if (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ') fail(invalid, s);
+        ++pos;
+        if (!take_clock(s, pos, time)) fail(invalid, s);
+        if (pos < s.size() && s[pos] == 'Z') {
+            ++pos;
+        } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+            const bool west = s[pos] == '-';
+            ++pos;
+            clock_fields offset;
+            if (!take_clock(s, pos, offset)) fail(invalid, s);
+            // Python checks only the total (strictly within a day), not each field: "+01:60" is 2
+            // h.
+            const std::int64_t micros =
+                ((static_cast<std::int64_t>(offset.hour) * 60 + offset.minute) * 60 +
+                 offset.second) *
+                    1'000'000 +
+                offset.microsecond;
+            if (micros >= 86'400'000'000)
+                fail("not a valid datetime (UTC offset must be under 24 hours)", s);
+            offset_micros = west ? -micros : micros;
+        }
+        if (pos != s.size()) fail(invalid, s);
+        if (time.hour > 23) fail("not a valid datetime (hour must be in 0..23)", s);
+        if (time.minute > 59) fail("not a valid datetime (minute must be in 0..59)", s);
+        if (time.second > 59) fail("not a valid datetime (second must be in 0..59)", s);
+    }
+
+    // Years 1..9999 and offsets under a day keep every step far inside int64 microseconds.
+    const std::int64_t seconds = days_from_civil(year, month, day) * 86400 +
+                                 (static_cast<std::int64_t>(time.hour) * 60 + time.minute) * 60 +
+                                 time.second;
+    return std::chrono::sys_time<std::chrono::microseconds>(
+        std::chrono::microseconds(seconds * 1'000'000 + time.microsecond - offset_micros));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting: input value -> command-line text, as Python's str()
+
+/// "True" / "False". A template so that pointers and other types convertible to bool do not
+/// silently land here (python_str("text") must pick the string overload).
+template <std::same_as<bool> B>
+std::string python_str(B value) {
+    return value ? "True" : "False";
+}
+
+/// Decimal, as str(int).
+template <std::integral I>
+    requires(!std::same_as<I, bool>)
+std::string python_str(I value) {
+    if constexpr (std::is_signed_v<I>)
+        return std::to_string(static_cast<long long>(value));
+    else
+        return std::to_string(static_cast<unsigned long long>(value));
+}
+
+/// str: the text itself.
+inline std::string python_str(std::string_view value) { return std::string(value); }
+
+/// repr(float) (also str(float)): the shortest digits that round-trip, in fixed notation with at
+/// least one fractional digit ("1.0", "0.1", "123456789.0") while the decimal exponent is in
+/// [-4, 16), otherwise d[.ddd]e+XX with a signed, at least two-digit exponent ("1e+16", "1e-05");
+/// "inf", "-inf", "nan" (the sign of a NaN is not shown), "-0.0".
+inline std::string python_str(double value) {
+    if (std::isnan(value)) return "nan";
+    if (std::isinf(value)) return value < 0 ? "-inf" : "inf";
+    // Shortest round-trip digits in scientific form: "-d.ddde+XX".
+    char buffer[64];
+    const auto result =
+        std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+    const std::string_view sci(buffer, static_cast<std::size_t>(result.ptr - buffer));
+    const bool negative = sci.front() == '-';
+    const std::size_t e = sci.find('e');
+    std::string digits;
+    for (std::size_t i = negative ? 1 : 0; i < e; ++i)
+        if (sci[i] != '.') digits += sci[i];
+    int exponent = 0;
+    std::from_chars(sci.data() + e + (sci[e + 1] == '+' ? 2 : 1), sci.data() + sci.size(),
+                    exponent);
+
+    std::string out = negative ? "-" : "";
+    const int point = exponent + 1; // digits before the decimal point
+    const auto ndigits = static_cast<int>(digits.size());
+    if (point > -4 && point <= 16) {
+        if (point <= 0) {
+            out += "0.";
+            out.append(static_cast<std::size_t>(-point), '0');
+            out += digits;
+        } else if (point >= ndigits) {
+            out += digits;
+            out.append(static_cast<std::size_t>(point - ndigits), '0');
+            out += ".0";
+        } else {
+            out += digits.substr(0, static_cast<std::size_t>(point));
+            out += '.';
+            out += digits.substr(static_cast<std::size_t>(point));
+        }
+    } else {
+        out += digits[0];
+        if (ndigits > 1) {
+            out += '.';
+            out += digits.substr(1);
+        }
+        out += exponent < 0 ? "e-" : "e+";
+        out += python_text_impl::padded(
+            static_cast<std::uint64_t>(exponent < 0 ? -exponent : exponent), 2);
+    }
+    return out;
+}
+
+/// str(datetime) of the naive datetime for this UTC instant: "YYYY-MM-DD HH:MM:SS", plus ".ffffff"
+/// when the microseconds are not zero (isoformat(sep=' ')). No UTC offset is written. Python can
+/// only hold years 1..9999; others are written the way printf's "%04d" would write them.
+inline std::string python_str(std::chrono::sys_time<std::chrono::microseconds> value) {
+    using python_text_impl::padded;
+    constexpr std::int64_t micros_per_day = 86'400'000'000;
+    const std::int64_t count = value.time_since_epoch().count();
+    std::int64_t days = count / micros_per_day;
+    std::int64_t micros = count % micros_per_day;
+    if (micros < 0) {
+        micros += micros_per_day;
+        --days;
+    }
+    const auto date = civil_from_days(days);
+    const auto u = static_cast<std::uint64_t>(micros);
+    const std::uint64_t second_of_day = u / 1'000'000;
+    std::string out = date.year < 0 ? "-" + padded(static_cast<std::uint64_t>(-date.year), 3)
+                                    : padded(static_cast<std::uint64_t>(date.year), 4);
+    out += "-" + padded(static_cast<std::uint64_t>(date.month), 2) + "-" +
+           padded(static_cast<std::uint64_t>(date.day), 2) + " " + padded(second_of_day / 3600, 2) +
+           ":" + padded(second_of_day / 60 % 60, 2) + ":" + padded(second_of_day % 60, 2);
+    if (u % 1'000'000 != 0) out += "." + padded(u % 1'000'000, 6);
+    return out;
+}
+
+/// str(timedelta): "H:MM:SS", plus ".ffffff" when there are microseconds, after "N day, " /
+/// "N days, " when there are whole days. Negative values are shown as Python normalises them:
+/// whole days rounded down and a non-negative remainder (-1 s is "-1 day, 23:59:59").
+inline std::string python_str(std::chrono::microseconds value) {
+    using python_text_impl::padded;
+    constexpr std::int64_t micros_per_day = 86'400'000'000;
+    const std::int64_t count = value.count();
+    std::int64_t days = count / micros_per_day;
+    std::int64_t micros = count % micros_per_day;
+    if (micros < 0) {
+        micros += micros_per_day;
+        --days;
+    }
+    std::string out;
+    if (days != 0) out = std::to_string(days) + (days == 1 || days == -1 ? " day, " : " days, ");
+    const auto u = static_cast<std::uint64_t>(micros);
+    const std::uint64_t seconds = u / 1'000'000;
+    out += std::to_string(seconds / 3600) + ":" + padded(seconds / 60 % 60, 2) + ":" +
+           padded(seconds % 60, 2);
+    if (u % 1'000'000 != 0) out += "." + padded(u % 1'000'000, 6);
+    return out;
+}
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/python_text.hpp
 // ---- begin flytecache/detail/struct_task.hpp
 // flytecache — what echo, reference and container tasks share: a struct interface, a name and
 // metadata, and the calls an executor makes on them
@@ -12030,10 +12920,12 @@ struct first_feature_names<Trait, First, Rest...> {
 /// Features given to a task factory as template arguments, sorted out by kind.
 template <class... Features>
 struct task_features {
-    static_assert(((is_inputs<Features>::value || is_ignore<Features>::value ||
-                    std::is_same_v<Features, serialized>) && ...),
-                  "flytecache: a task's template arguments are inputs<\"...\">, ignore<\"...\"> and "
-                  "serialized; something else was given");
+    static_assert(
+        ((is_inputs<Features>::value || is_ignore<Features>::value ||
+          std::is_same_v<Features, serialized>) &&
+         ...),
+        "flytecache: a task's template arguments are inputs<\"...\">, ignore<\"...\"> and "
+        "serialized; something else was given");
     static_assert((0 + ... + int(is_inputs<Features>::value)) <= 1,
                   "flytecache: give the input names once (one inputs<...>)");
     static_assert((0 + ... + int(is_ignore<Features>::value)) <= 1,
@@ -12115,7 +13007,8 @@ struct task_outputs {
             return {};
         } else if constexpr (is_tuple<R>::value) {
             return [&]<std::size_t... I>(std::index_sequence<I...>) {
-                return R{value_from_literal<std::tuple_element_t<I, R>>(m, output_name(I), task)...};
+                return R{
+                    value_from_literal<std::tuple_element_t<I, R>>(m, output_name(I), task)...};
             }(std::make_index_sequence<std::tuple_size_v<R>>{});
         } else if constexpr (named_struct<R>) {
             R out{};
@@ -12191,7 +13084,8 @@ public:
     constexpr task_timeout() = default;
     template <std::integral I>
         requires(!std::same_as<I, bool>)
-    constexpr task_timeout(I seconds) : value_(std::chrono::seconds(seconds)) {} // NOLINT: implicit by design
+    constexpr task_timeout(I seconds)
+        : value_(std::chrono::seconds(seconds)) {} // NOLINT: implicit by design
     template <class Rep, class Period>
     constexpr task_timeout(std::chrono::duration<Rep, Period> d) // NOLINT: implicit by design
         : value_(std::chrono::duration_cast<std::chrono::microseconds>(d)) {}
@@ -12243,16 +13137,17 @@ struct task_metadata {
     /// @throws configuration_error naming the rule that is broken.
     void validate() const {
         if (cache && cache_version.empty()) {
-            throw configuration_error("Caching is enabled ``cache=True`` but ``cache_version`` is not set.");
+            throw configuration_error(
+                "Caching is enabled ``cache=True`` but ``cache_version`` is not set.");
         }
         if (cache_serialize && !cache) {
-            throw configuration_error(
-                "Cache serialize is enabled ``cache_serialize=True`` but ``cache`` is not enabled.");
+            throw configuration_error("Cache serialize is enabled ``cache_serialize=True`` but "
+                                      "``cache`` is not enabled.");
         }
         if (!cache_ignore_input_vars.empty() && !cache) {
-            throw configuration_error("Cache ignore input vars are specified ``cache_ignore_input_vars=" +
-                                      python_tuple(cache_ignore_input_vars) +
-                                      "`` but ``cache`` is not enabled.");
+            throw configuration_error(
+                "Cache ignore input vars are specified ``cache_ignore_input_vars=" +
+                python_tuple(cache_ignore_input_vars) + "`` but ``cache`` is not enabled.");
         }
         if (retries < 0) {
             throw configuration_error("flytecache: retries must not be negative (got " +
@@ -12304,7 +13199,8 @@ public:
     static constexpr auto input_names = value_names<In>();
     static constexpr auto output_names = value_names<Out>();
     static constexpr bool serialized_statically = features::is_serialized;
-    static_assert(!features::has_inputs, "flytecache: this task's inputs are the fields of its input struct");
+    static_assert(!features::has_inputs,
+                  "flytecache: this task's inputs are the fields of its input struct");
     static_assert(all_names_in(features::ignored_names, input_names),
                   "flytecache: an ignored input (ignore<...>) is not an input of this task; check "
                   "the spelling against the task's inputs");
@@ -12334,12 +13230,14 @@ public:
     /// Runs through the default executor (needs <flytecache/task/default_executor.hpp>).
     template <class... Args>
     output_type operator()(Args&&... args) const {
-        return run_with_default_executor(static_cast<const Derived&>(*this), std::forward<Args>(args)...);
+        return run_with_default_executor(static_cast<const Derived&>(*this),
+                                         std::forward<Args>(args)...);
     }
     /// `operator()` on another thread.
     template <class... Args>
     auto async(Args&&... args) const {
-        return submit_with_default_executor(static_cast<const Derived&>(*this), std::forward<Args>(args)...);
+        return submit_with_default_executor(static_cast<const Derived&>(*this),
+                                            std::forward<Args>(args)...);
     }
 
 private:
@@ -12356,588 +13254,6 @@ private:
 } // namespace detail
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/struct_task.hpp
-// ---- begin flytecache/detail/python_text.hpp
-// flytecache — task values as Python text: str() of a raw container's inputs and the reading back
-// of its output files, as flytekit's ContainerTask does
-// SPDX-License-Identifier: MIT
-
-
-
-// flytekit hands a raw container its inputs as `str(value)` and reads each output back from the text
-// file `<output_data_dir>/<name>` with ContainerTask._convert_output_val_to_correct_type:
-//   bool       value.lower() != "false"
-//   datetime   datetime.fromisoformat(value)
-//   timedelta  re.match(r"(?:(?P<hours>\d+):)?(?:(?P<minutes>\d+):)?(?P<seconds>\d+)
-//                        (?:\.(?P<microseconds>\d+))?", value) -> timedelta(**groups)
-//   otherwise  T(value), i.e. int(), float(), str()
-// One deliberate difference: ASCII whitespace around non-string values is stripped first, so a file
-// written by `echo false > out` reads as false. Text that Python would reject is rejected here too
-// (text_parse_error), and a timedelta must match the pattern as a whole where flytekit settles for a
-// prefix. Digits are ASCII only: Python also takes other Unicode decimal digits, which no container
-// writing plain numbers produces.
-
-FLYTECACHE_NAMESPACE_BEGIN
-namespace detail {
-
-/// Text that is not a value of the requested Python type; what() quotes the offending text.
-struct text_parse_error : std::runtime_error {
-    using runtime_error::runtime_error;
-};
-
-namespace python_text_impl {
-
-inline constexpr bool is_space(char c) noexcept {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-inline constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-
-inline constexpr std::string_view strip(std::string_view text) noexcept {
-    while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-    while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-    return text;
-}
-
-inline constexpr char ascii_lower(char c) noexcept {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-// `lower_word` must already be lower case.
-inline constexpr bool equals_ignoring_case(std::string_view text, std::string_view lower_word) noexcept {
-    if (text.size() != lower_word.size()) return false;
-    for (std::size_t i = 0; i < text.size(); ++i)
-        if (ascii_lower(text[i]) != lower_word[i]) return false;
-    return true;
-}
-
-// The text in double quotes for an error message: at most 80 bytes (cut on a UTF-8 character
-// boundary), with quotes, backslashes and control bytes escaped so that the message stays on one line.
-inline std::string quoted(std::string_view text) {
-    constexpr std::size_t max_bytes = 80;
-    bool truncated = false;
-    if (text.size() > max_bytes) {
-        std::size_t cut = max_bytes;
-        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) --cut;
-        text = text.substr(0, cut);
-        truncated = true;
-    }
-    std::string out = "\"";
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (byte < 0x20U || byte == 0x7FU) {
-            constexpr std::string_view hex = "0123456789abcdef";
-            out += "\\x";
-            out += hex[byte >> 4U];
-            out += hex[byte & 0xFU];
-        } else {
-            out += c;
-        }
-    }
-    out += truncated ? "...\"" : "\"";
-    return out;
-}
-
-[[noreturn]] inline void fail(std::string_view what, std::string_view text) {
-    throw text_parse_error(std::string(what) + ": " + quoted(text));
-}
-
-// Python 3.11 refuses int() of more than 4300 digits (sys.int_info.default_max_str_digits), leading
-// zeros and all, so such text is an error even when its value is small.
-inline constexpr std::size_t python_max_int_digits = 4300;
-
-// A run of ASCII digits (nothing else) as an unsigned value; false when it overflows the type or
-// exceeds Python's digit limit.
-inline constexpr bool unsigned_from_digits(std::string_view digits, std::uint64_t& out) noexcept {
-    if (digits.size() > python_max_int_digits) return false;
-    std::uint64_t value = 0;
-    for (const char c : digits) {
-        const auto digit = static_cast<std::uint64_t>(c - '0');
-        if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) return false;
-        value = value * 10 + digit;
-    }
-    out = value;
-    return true;
-}
-
-inline constexpr bool all_digits(std::string_view text) noexcept {
-    for (const char c : text)
-        if (!is_digit(c)) return false;
-    return true;
-}
-
-// Adds value * scale to acc unless the sum would exceed limit (acc <= limit on entry).
-inline constexpr bool add_scaled(std::uint64_t& acc, std::uint64_t value, std::uint64_t scale,
-                                 std::uint64_t limit) noexcept {
-    if (value != 0 && scale > limit / value) return false;
-    const std::uint64_t product = value * scale;
-    if (product > limit - acc) return false;
-    acc += product;
-    return true;
-}
-
-// Python float() digit runs: single underscores are allowed between two digits. Appends the digits
-// (without underscores) to out, advances pos past the run and returns how many digits it held.
-inline std::size_t take_digit_part(std::string_view text, std::size_t& pos, std::string& out) {
-    std::size_t count = 0;
-    while (pos < text.size()) {
-        const char c = text[pos];
-        if (is_digit(c)) {
-            out += c;
-            ++count;
-        } else if (!(c == '_' && count > 0 && pos + 1 < text.size() && is_digit(text[pos + 1]))) {
-            break;
-        }
-        ++pos;
-    }
-    return count;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (eras of 400 years starting on March 1st).
-inline constexpr std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day) noexcept {
-    year -= month <= 2 ? 1 : 0;
-    const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
-    const std::int64_t yoe = year - era * 400;
-    const std::int64_t mp = month > 2 ? month - 3 : month + 9;
-    const std::int64_t doy = (153 * mp + 2) / 5 + day - 1;
-    const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-inline constexpr unsigned days_in_month(unsigned year, unsigned month) noexcept {
-    if (month == 2) return (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28;
-    return month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
-}
-
-// Zero-padded to `width` digits, like printf's "%0*d" for the non-negative values it is used on.
-inline std::string padded(std::uint64_t value, std::size_t width) {
-    std::string digits = std::to_string(value);
-    if (digits.size() < width) digits.insert(0, width - digits.size(), '0');
-    return digits;
-}
-
-// HH[:MM[:SS[{.,}f+]]] or HH[MM[SS[{.,}f+]]] at text[pos...], as CPython 3.11's parse_hh_mm_ss_ff
-// reads both the time of day and a UTC offset: two-digit fields, ':' used for all separators or for
-// none, a fraction only after the seconds, its first six digits kept and any further ones dropped.
-// The fields are not range-checked here. Returns false on malformed text.
-struct clock_fields {
-    unsigned hour = 0;
-    unsigned minute = 0;
-    unsigned second = 0;
-    unsigned microsecond = 0;
-};
-
-inline constexpr bool take_two_digits(std::string_view text, std::size_t& pos, unsigned& out) noexcept {
-    if (pos + 2 > text.size() || !is_digit(text[pos]) || !is_digit(text[pos + 1])) return false;
-    out = static_cast<unsigned>(text[pos] - '0') * 10 + static_cast<unsigned>(text[pos + 1] - '0');
-    pos += 2;
-    return true;
-}
-
-inline constexpr bool take_clock(std::string_view text, std::size_t& pos, clock_fields& out) noexcept {
-    if (!take_two_digits(text, pos, out.hour)) return false;
-    const bool extended = pos < text.size() && text[pos] == ':';
-    auto next_field = [&](unsigned& field) {
-        if (extended) {
-            if (pos >= text.size() || text[pos] != ':') return false;
-            ++pos;
-            return take_two_digits(text, pos, field);
-        }
-        if (pos >= text.size() || !is_digit(text[pos])) return false;
-        return take_two_digits(text, pos, field);
-    };
-    // A field is present when the next character starts it; anything else ends the clock (and is
-    // left for the caller: an offset, or trailing garbage it rejects).
-    auto field_follows = [&] {
-        return pos < text.size() && (extended ? text[pos] == ':' : is_digit(text[pos]));
-    };
-    if (!field_follows()) return true;
-    if (!next_field(out.minute)) return false;
-    if (!field_follows()) return true;
-    if (!next_field(out.second)) return false;
-    if (pos < text.size() && (text[pos] == '.' || text[pos] == ',')) {
-        ++pos;
-        unsigned fraction = 0;
-        std::size_t digits = 0;
-        for (; pos < text.size() && is_digit(text[pos]); ++pos, ++digits)
-            if (digits < 6) fraction = fraction * 10 + static_cast<unsigned>(text[pos] - '0');
-        if (digits == 0) return false;
-        for (; digits < 6; ++digits) fraction *= 10;
-        out.microsecond = fraction;
-    }
-    return true;
-}
-
-} // namespace python_text_impl
-
-// ---------------------------------------------------------------------------------------------
-// Parsing: output file text -> value
-
-/// str: the file's text verbatim (whitespace included), as flytekit's str(value).
-inline std::string parse_python_str(std::string_view text) { return std::string(text); }
-
-/// bool: anything but "false" (any case, surrounding whitespace ignored) is true, as flytekit's
-/// `value.lower() != "false"`; so "0" and "" are true. Never throws.
-inline bool parse_python_bool(std::string_view text) noexcept {
-    return !python_text_impl::equals_ignoring_case(python_text_impl::strip(text), "false");
-}
-
-/// int(): optional sign, ASCII digits with single underscores between digits ("1_000"). Values
-/// outside I's range are an error rather than wrapped.
-template <std::integral I>
-    requires(!std::same_as<I, bool>)
-I parse_python_int(std::string_view text) {
-    using namespace python_text_impl;
-    const std::string_view s = strip(text);
-    std::size_t pos = 0;
-    bool negative = false;
-    if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) negative = s[pos++] == '-';
-    if (pos == s.size()) fail("not a valid integer", s);
-
-    std::uintmax_t magnitude = 0;
-    bool overflow = false;
-    std::size_t digits = 0;
-    for (; pos < s.size(); ++pos) {
-        const char c = s[pos];
-        if (c == '_') {
-            if (pos == 0 || !is_digit(s[pos - 1]) || pos + 1 == s.size() || !is_digit(s[pos + 1]))
-                fail("not a valid integer", s);
-            continue;
-        }
-        if (!is_digit(c)) fail("not a valid integer", s);
-        ++digits;
-        const auto digit = static_cast<std::uintmax_t>(c - '0');
-        if (magnitude > (std::numeric_limits<std::uintmax_t>::max() - digit) / 10)
-            overflow = true;
-        else
-            magnitude = magnitude * 10 + digit;
-    }
-    if (digits > python_max_int_digits) fail("not a valid integer (more than 4300 digits)", s);
-
-    auto out_of_range = [&]() {
-        std::string range;
-        if constexpr (std::is_signed_v<I>)
-            range = "[" + std::to_string(static_cast<std::intmax_t>(std::numeric_limits<I>::min())) + ", " +
-                    std::to_string(static_cast<std::intmax_t>(std::numeric_limits<I>::max())) + "]";
-        else
-            range = "[0, " + std::to_string(static_cast<std::uintmax_t>(std::numeric_limits<I>::max())) + "]";
-        fail("integer out of range " + range, s);
-    };
-    if (overflow) out_of_range();
-    const auto max = static_cast<std::uintmax_t>(std::numeric_limits<I>::max());
-    if constexpr (std::is_signed_v<I>) {
-        // The magnitude of min() is max() + 1; negate via magnitude - 1 so no step overflows.
-        if (magnitude > (negative ? max + 1 : max)) out_of_range();
-        if (!negative) return static_cast<I>(magnitude);
-        if (magnitude == 0) return I{0};
-        return static_cast<I>(-static_cast<std::intmax_t>(magnitude - 1) - 1);
-    } else {
-        if ((negative && magnitude != 0) || magnitude > max) out_of_range();
-        return static_cast<I>(magnitude);
-    }
-}
-
-/// float(): optional sign, then "inf", "infinity" or "nan" (any case), or decimal digits with an
-/// optional point and exponent, single underscores between digits. Correctly rounded to F (so a
-/// float target is rounded once, where Python's double would be rounded again by a narrowing);
-/// magnitudes beyond F's range give +-inf and ones below its smallest subnormal +-0, as in Python.
-template <std::floating_point F>
-F parse_python_float(std::string_view text) {
-    using namespace python_text_impl;
-    const std::string_view s = strip(text);
-    std::size_t pos = 0;
-    bool negative = false;
-    if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) negative = s[pos++] == '-';
-    const std::string_view body = s.substr(pos);
-    if (equals_ignoring_case(body, "inf") || equals_ignoring_case(body, "infinity"))
-        return negative ? -std::numeric_limits<F>::infinity() : std::numeric_limits<F>::infinity();
-    if (equals_ignoring_case(body, "nan"))
-        return std::copysign(std::numeric_limits<F>::quiet_NaN(), negative ? F(-1) : F(1));
-
-    // Validate Python's grammar here and give std::from_chars (which takes neither '+' nor
-    // underscores) only the plain digits, point and exponent.
-    std::string plain;
-    plain.reserve(body.size());
-    std::size_t at = 0;
-    const std::size_t int_digits = take_digit_part(body, at, plain);
-    std::size_t frac_digits = 0;
-    if (at < body.size() && body[at] == '.') {
-        plain += body[at++];
-        frac_digits = take_digit_part(body, at, plain);
-    }
-    if (int_digits + frac_digits == 0) fail("not a valid float", s);
-    const std::size_t mantissa_size = plain.size();
-    std::int64_t exponent = 0;
-    if (at < body.size() && (body[at] == 'e' || body[at] == 'E')) {
-        plain += body[at++];
-        bool exponent_negative = false;
-        if (at < body.size() && (body[at] == '+' || body[at] == '-')) {
-            exponent_negative = body[at] == '-';
-            plain += body[at++];
-        }
-        const std::size_t exponent_start = plain.size();
-        if (take_digit_part(body, at, plain) == 0) fail("not a valid float", s);
-        // Saturated: only needed to tell overflow from underflow below.
-        for (std::size_t i = exponent_start; i < plain.size() && exponent < 1'000'000'000; ++i)
-            exponent = exponent * 10 + (plain[i] - '0');
-        if (exponent_negative) exponent = -exponent;
-    }
-    if (at != body.size()) fail("not a valid float", s);
-
-    F value{};
-    const auto [end, error] = std::from_chars(plain.data(), plain.data() + plain.size(), value);
-    if (error == std::errc::result_out_of_range) {
-        // from_chars leaves value unset on overflow and underflow alike; the decimal exponent of the
-        // leading non-zero digit tells which (the text cannot be zero: zero is always in range).
-        std::int64_t scientific = 0;
-        const std::size_t point = std::min(plain.find('.'), mantissa_size);
-        for (std::size_t i = 0; i < mantissa_size; ++i) {
-            if (plain[i] == '.' || plain[i] == '0') continue;
-            scientific = i < point ? static_cast<std::int64_t>(point - i) - 1
-                                   : -static_cast<std::int64_t>(i - point);
-            break;
-        }
-        value = scientific + exponent >= 0 ? std::numeric_limits<F>::infinity() : F(0);
-    } else if (error != std::errc{} || end != plain.data() + plain.size()) {
-        fail("not a valid float", s);
-    }
-    return negative ? -value : value;
-}
-
-/// timedelta, by flytekit's pattern `(?:(H):)?(?:(M):)?(S)(?:\.(F))?`, which must match the whole
-/// text: "S", "H:S" (the first optional group is hours, so "1:30" is 1 h 30 s) or "H:M:S", each
-/// group any number of digits, and F an integer count of microseconds (".5" is 5 us). Totals beyond
-/// +-2^63 microseconds are an error (Python's own limit, 999999999 days, lies further out).
-inline std::chrono::microseconds parse_python_timedelta(std::string_view text) {
-    using namespace python_text_impl;
-    const std::string_view s = strip(text);
-    std::string_view clock = s;
-    std::string_view fraction;
-    bool has_fraction = false;
-    if (const std::size_t point = s.find('.'); point != std::string_view::npos) {
-        clock = s.substr(0, point);
-        fraction = s.substr(point + 1);
-        has_fraction = true;
-    }
-    std::string_view fields[3];
-    std::size_t count = 0;
-    for (std::size_t start = 0;;) {
-        const std::size_t colon = clock.find(':', start);
-        if (count == 3) fail("not a valid timedelta", s);
-        fields[count++] = clock.substr(start, colon == std::string_view::npos ? colon : colon - start);
-        if (colon == std::string_view::npos) break;
-        start = colon + 1;
-    }
-    for (std::size_t i = 0; i < count; ++i)
-        if (fields[i].empty() || !all_digits(fields[i])) fail("not a valid timedelta", s);
-    if (has_fraction && (fraction.empty() || !all_digits(fraction))) fail("not a valid timedelta", s);
-
-    std::string_view hours = count >= 2 ? fields[0] : std::string_view{};
-    std::string_view minutes = count == 3 ? fields[1] : std::string_view{};
-    std::string_view seconds = fields[count - 1];
-    constexpr auto limit = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-    std::uint64_t total = 0;
-    std::uint64_t value = 0;
-    auto add = [&](std::string_view digits, std::uint64_t micros_per_unit) {
-        if (!unsigned_from_digits(digits, value) || !add_scaled(total, value, micros_per_unit, limit))
-            fail("timedelta out of range", s);
-    };
-    add(hours, 3'600'000'000);
-    add(minutes, 60'000'000);
-    add(seconds, 1'000'000);
-    add(fraction, 1);
-    return std::chrono::microseconds(static_cast<std::int64_t>(total));
-}
-
-/// datetime.fromisoformat (Python 3.11), the common subset: a date "YYYY-MM-DD" or "YYYYMMDD";
-/// optionally a separator 'T', 't' or ' ' (Python takes any character) and a time "HH", "HH:MM",
-/// "HH:MM:SS" or "HH:MM:SS.f" (basic "HHMM", "HHMMSS" too; ',' also marks the fraction, of which
-/// Python keeps the first six digits and drops the rest); optionally "Z" or an offset "+HH",
-/// "+HHMM", "+HH:MM", "+HH:MM:SS[.f]" (or '-'). ISO week dates are not accepted. Naive times are
-/// taken as UTC, as flytekit's literal conversion (protobuf Timestamp.FromDatetime) does; aware
-/// ones are converted to UTC.
-inline std::chrono::sys_time<std::chrono::microseconds> parse_python_datetime(std::string_view text) {
-    using namespace python_text_impl;
-    const std::string_view s = strip(text);
-    constexpr std::string_view invalid = "not a valid ISO 8601 datetime";
-
-    unsigned year_high = 0;
-    unsigned year_low = 0;
-    unsigned month = 0;
-    unsigned day = 0;
-    std::size_t pos = 0;
-    if (!take_two_digits(s, pos, year_high) || !take_two_digits(s, pos, year_low)) fail(invalid, s);
-    const bool extended = pos < s.size() && s[pos] == '-';
-    pos += extended ? 1 : 0;
-    if (!take_two_digits(s, pos, month)) fail(invalid, s);
-    if (extended) {
-        if (pos >= s.size() || s[pos] != '-') fail(invalid, s);
-        ++pos;
-    }
-    if (!take_two_digits(s, pos, day)) fail(invalid, s);
-    const unsigned year = year_high * 100 + year_low;
-    if (year == 0) fail("not a valid datetime (year 0 is out of range)", s);
-    if (month < 1 || month > 12) fail("not a valid datetime (month must be in 1..12)", s);
-    if (day < 1 || day > days_in_month(year, month))
-        fail("not a valid datetime (day is out of range for month)", s);
-
-    clock_fields time;
-    std::int64_t offset_micros = 0;
-    if (pos < s.size()) {
-        if (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ') fail(invalid, s);
-        ++pos;
-        if (!take_clock(s, pos, time)) fail(invalid, s);
-        if (pos < s.size() && s[pos] == 'Z') {
-            ++pos;
-        } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
-            const bool west = s[pos] == '-';
-            ++pos;
-            clock_fields offset;
-            if (!take_clock(s, pos, offset)) fail(invalid, s);
-            // Python checks only the total (strictly within a day), not each field: "+01:60" is 2 h.
-            const std::int64_t micros =
-                ((static_cast<std::int64_t>(offset.hour) * 60 + offset.minute) * 60 + offset.second) *
-                    1'000'000 +
-                offset.microsecond;
-            if (micros >= 86'400'000'000) fail("not a valid datetime (UTC offset must be under 24 hours)", s);
-            offset_micros = west ? -micros : micros;
-        }
-        if (pos != s.size()) fail(invalid, s);
-        if (time.hour > 23) fail("not a valid datetime (hour must be in 0..23)", s);
-        if (time.minute > 59) fail("not a valid datetime (minute must be in 0..59)", s);
-        if (time.second > 59) fail("not a valid datetime (second must be in 0..59)", s);
-    }
-
-    // Years 1..9999 and offsets under a day keep every step far inside int64 microseconds.
-    const std::int64_t seconds = days_from_civil(year, month, day) * 86400 +
-                                 (static_cast<std::int64_t>(time.hour) * 60 + time.minute) * 60 + time.second;
-    return std::chrono::sys_time<std::chrono::microseconds>(
-        std::chrono::microseconds(seconds * 1'000'000 + time.microsecond - offset_micros));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Formatting: input value -> command-line text, as Python's str()
-
-/// "True" / "False". A template so that pointers and other types convertible to bool do not
-/// silently land here (python_str("text") must pick the string overload).
-template <std::same_as<bool> B>
-std::string python_str(B value) {
-    return value ? "True" : "False";
-}
-
-/// Decimal, as str(int).
-template <std::integral I>
-    requires(!std::same_as<I, bool>)
-std::string python_str(I value) {
-    if constexpr (std::is_signed_v<I>)
-        return std::to_string(static_cast<long long>(value));
-    else
-        return std::to_string(static_cast<unsigned long long>(value));
-}
-
-/// str: the text itself.
-inline std::string python_str(std::string_view value) { return std::string(value); }
-
-/// repr(float) (also str(float)): the shortest digits that round-trip, in fixed notation with at
-/// least one fractional digit ("1.0", "0.1", "123456789.0") while the decimal exponent is in
-/// [-4, 16), otherwise d[.ddd]e+XX with a signed, at least two-digit exponent ("1e+16", "1e-05");
-/// "inf", "-inf", "nan" (the sign of a NaN is not shown), "-0.0".
-inline std::string python_str(double value) {
-    if (std::isnan(value)) return "nan";
-    if (std::isinf(value)) return value < 0 ? "-inf" : "inf";
-    // Shortest round-trip digits in scientific form: "-d.ddde+XX".
-    char buffer[64];
-    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
-    const std::string_view sci(buffer, static_cast<std::size_t>(result.ptr - buffer));
-    const bool negative = sci.front() == '-';
-    const std::size_t e = sci.find('e');
-    std::string digits;
-    for (std::size_t i = negative ? 1 : 0; i < e; ++i)
-        if (sci[i] != '.') digits += sci[i];
-    int exponent = 0;
-    std::from_chars(sci.data() + e + (sci[e + 1] == '+' ? 2 : 1), sci.data() + sci.size(), exponent);
-
-    std::string out = negative ? "-" : "";
-    const int point = exponent + 1; // digits before the decimal point
-    const auto ndigits = static_cast<int>(digits.size());
-    if (point > -4 && point <= 16) {
-        if (point <= 0) {
-            out += "0.";
-            out.append(static_cast<std::size_t>(-point), '0');
-            out += digits;
-        } else if (point >= ndigits) {
-            out += digits;
-            out.append(static_cast<std::size_t>(point - ndigits), '0');
-            out += ".0";
-        } else {
-            out += digits.substr(0, static_cast<std::size_t>(point));
-            out += '.';
-            out += digits.substr(static_cast<std::size_t>(point));
-        }
-    } else {
-        out += digits[0];
-        if (ndigits > 1) {
-            out += '.';
-            out += digits.substr(1);
-        }
-        out += exponent < 0 ? "e-" : "e+";
-        out += python_text_impl::padded(static_cast<std::uint64_t>(exponent < 0 ? -exponent : exponent), 2);
-    }
-    return out;
-}
-
-/// str(datetime) of the naive datetime for this UTC instant: "YYYY-MM-DD HH:MM:SS", plus ".ffffff"
-/// when the microseconds are not zero (isoformat(sep=' ')). No UTC offset is written. Python can only
-/// hold years 1..9999; others are written the way printf's "%04d" would write them.
-inline std::string python_str(std::chrono::sys_time<std::chrono::microseconds> value) {
-    using python_text_impl::padded;
-    constexpr std::int64_t micros_per_day = 86'400'000'000;
-    const std::int64_t count = value.time_since_epoch().count();
-    std::int64_t days = count / micros_per_day;
-    std::int64_t micros = count % micros_per_day;
-    if (micros < 0) {
-        micros += micros_per_day;
-        --days;
-    }
-    const auto date = civil_from_days(days);
-    const auto u = static_cast<std::uint64_t>(micros);
-    const std::uint64_t second_of_day = u / 1'000'000;
-    std::string out = date.year < 0 ? "-" + padded(static_cast<std::uint64_t>(-date.year), 3)
-                                    : padded(static_cast<std::uint64_t>(date.year), 4);
-    out += "-" + padded(static_cast<std::uint64_t>(date.month), 2) + "-" +
-           padded(static_cast<std::uint64_t>(date.day), 2) + " " + padded(second_of_day / 3600, 2) + ":" +
-           padded(second_of_day / 60 % 60, 2) + ":" + padded(second_of_day % 60, 2);
-    if (u % 1'000'000 != 0) out += "." + padded(u % 1'000'000, 6);
-    return out;
-}
-
-/// str(timedelta): "H:MM:SS", plus ".ffffff" when there are microseconds, after "N day, " /
-/// "N days, " when there are whole days. Negative values are shown as Python normalises them:
-/// whole days rounded down and a non-negative remainder (-1 s is "-1 day, 23:59:59").
-inline std::string python_str(std::chrono::microseconds value) {
-    using python_text_impl::padded;
-    constexpr std::int64_t micros_per_day = 86'400'000'000;
-    const std::int64_t count = value.count();
-    std::int64_t days = count / micros_per_day;
-    std::int64_t micros = count % micros_per_day;
-    if (micros < 0) {
-        micros += micros_per_day;
-        --days;
-    }
-    std::string out;
-    if (days != 0) out = std::to_string(days) + (days == 1 || days == -1 ? " day, " : " days, ");
-    const auto u = static_cast<std::uint64_t>(micros);
-    const std::uint64_t seconds = u / 1'000'000;
-    out += std::to_string(seconds / 3600) + ":" + padded(seconds / 60 % 60, 2) + ":" + padded(seconds % 60, 2);
-    if (u % 1'000'000 != 0) out += "." + padded(u % 1'000'000, 6);
-    return out;
-}
-
-} // namespace detail
-FLYTECACHE_NAMESPACE_END
-// ---- end flytecache/detail/python_text.hpp
 // ---- begin flytecache/task/explain.hpp
 // flytecache — call_explanation: the parts of a call's cache key, to see why a call missed
 // SPDX-License-Identifier: MIT
@@ -12967,13 +13283,13 @@ struct input_explanation {
 struct call_explanation {
     std::string task;
     std::string version;
-    bool explicit_version = false;               ///< the version was given, not computed
-    std::string salt;                            ///< the salt the policies saw
-    std::vector<policy_contribution> policies;   ///< empty for an explicit version
-    std::vector<input_explanation> inputs;       ///< in key order (sorted by name)
-    std::string key;                             ///< the store key
-    bool cache_enabled = false;                  ///< the task caches at all
-    bool cached = false;                         ///< the store holds an entry under `key` now
+    bool explicit_version = false;             ///< the version was given, not computed
+    std::string salt;                          ///< the salt the policies saw
+    std::vector<policy_contribution> policies; ///< empty for an explicit version
+    std::vector<input_explanation> inputs;     ///< in key order (sorted by name)
+    std::string key;                           ///< the store key
+    bool cache_enabled = false;                ///< the task caches at all
+    bool cached = false;                       ///< the store holds an entry under `key` now
 
     /// A multi-line, human-readable rendering.
     [[nodiscard]] std::string to_string() const {
@@ -12991,8 +13307,8 @@ struct call_explanation {
             }
         }
         for (const auto& in : inputs) {
-            out += "input    " + in.name + (in.ignored ? " (ignored)" : "") + " = " + in.literal_text +
-                   "  sha256:" + in.sha256.substr(0, 16);
+            out += "input    " + in.name + (in.ignored ? " (ignored)" : "") + " = " +
+                   in.literal_text + "  sha256:" + in.sha256.substr(0, 16);
             if (!in.literal_hash.empty()) out += "  hash:" + in.literal_hash;
             out += '\n';
         }
@@ -13008,10 +13324,12 @@ template <class P, class F>
 void collect_policy_outputs(std::vector<policy_contribution>& out, const P& policy,
                             std::string_view salt, const version_parameters<F>& params) {
     if constexpr (is_composite_policy<P>::value) {
-        boost::hana::for_each(policy.parts,
-                              [&](const auto& part) { collect_policy_outputs(out, part, salt, params); });
+        boost::hana::for_each(policy.parts, [&](const auto& part) {
+            collect_policy_outputs(out, part, salt, params);
+        });
     } else {
-        out.push_back({std::string(type_name<P>()), std::string(std::string_view(call_policy(policy, salt, params)))});
+        out.push_back({std::string(type_name<P>()),
+                       std::string(std::string_view(call_policy(policy, salt, params)))});
     }
 }
 
@@ -13083,7 +13401,8 @@ struct legacy_cache {};
 namespace detail {
 
 inline constexpr std::string_view mixed_cache_message =
-    "cache_serialize, cache_version, and cache_ignore_input_vars are deprecated. Please use Cache object";
+    "cache_serialize, cache_version, and cache_ignore_input_vars are deprecated. Please use Cache "
+    "object";
 
 template <std::size_t N>
 std::string join_names(const std::array<std::string_view, N>& names) {
@@ -13102,8 +13421,9 @@ void check_runtime_ignored(std::string_view task, const input_names& ignored,
                            const std::array<std::string_view, N>& names) {
     for (const auto& name : ignored) {
         if (!names_contain(names, name)) {
-            throw configuration_error("flytecache: ignored input '" + name + "' is not an input of task '" +
-                                      std::string(task) + "' (its inputs: " + join_names(names) + ")");
+            throw configuration_error("flytecache: ignored input '" + name +
+                                      "' is not an input of task '" + std::string(task) +
+                                      "' (its inputs: " + join_names(names) + ")");
         }
     }
 }
@@ -13113,9 +13433,10 @@ void check_runtime_ignored(std::string_view task, const input_names& ignored,
 /// `default_version` fills an empty legacy version when caching is on (container tasks version
 /// by their image); without it, flytekit's rule applies and an empty version is an error.
 template <class Features, class Cache, class F, std::size_t N>
-task_metadata build_metadata(std::string_view task, const task_options& options, const Cache& cache_config,
-                             const version_parameters<F>& params, const std::array<std::string_view, N>& names,
-                             std::string (*default_version)(const version_parameters<F>&) = nullptr) {
+task_metadata
+build_metadata(std::string_view task, const task_options& options, const Cache& cache_config,
+               const version_parameters<F>& params, const std::array<std::string_view, N>& names,
+               std::string (*default_version)(const version_parameters<F>&) = nullptr) {
     task_metadata m;
     m.retries = options.retries;
     m.timeout = options.timeout;
@@ -13161,9 +13482,9 @@ FLYTECACHE_NAMESPACE_END
 
 FLYTECACHE_NAMESPACE_BEGIN
 
-/// How the input literal map is written next to the inputs (flytekit's ContainerTask.MetadataFormat):
-/// `inputs.json` (protobuf's JSON mapping), `inputs.yaml` (the same JSON text, which is valid
-/// YAML) or `inputs.pb` (the binary LiteralMap).
+/// How the input literal map is written next to the inputs (flytekit's
+/// ContainerTask.MetadataFormat): `inputs.json` (protobuf's JSON mapping), `inputs.yaml` (the same
+/// JSON text, which is valid YAML) or `inputs.pb` (the binary LiteralMap).
 enum class metadata_format { json, yaml, proto };
 
 /// flytekit's ContainerTask.IOStrategy: when Flyte's copilot downloads inputs and uploads outputs.
@@ -13233,7 +13554,8 @@ struct is_chrono_duration : std::false_type {};
 template <class R, class P>
 struct is_chrono_duration<std::chrono::duration<R, P>> : std::true_type {};
 
-// Types a container can pass through a text file, as flytekit's _convert_output_val_to_correct_type.
+// Types a container can pass through a text file, as flytekit's
+// _convert_output_val_to_correct_type.
 template <class T>
 inline constexpr bool container_value_v =
     std::is_same_v<T, bool> || std::is_integral_v<T> || std::is_floating_point_v<T> ||
@@ -13326,36 +13648,42 @@ inline std::vector<template_ref> find_input_refs(std::string_view arg) {
 /// or a missing or malformed output file is a task_error naming the task (and the output).
 /// Thread safety: immutable after construction; concurrent calls use separate directories.
 template <class In, class Out, container_runtime Runtime = host_runtime, class... Features>
-class container_task
-    : public detail::struct_task<container_task<In, Out, Runtime, Features...>, In, Out, Features...> {
-    using base = detail::struct_task<container_task<In, Out, Runtime, Features...>, In, Out, Features...>;
+class container_task : public detail::struct_task<container_task<In, Out, Runtime, Features...>, In,
+                                                  Out, Features...> {
+    using base =
+        detail::struct_task<container_task<In, Out, Runtime, Features...>, In, Out, Features...>;
 
 public:
+    using base::input_names;
     using typename base::call_type;
     using typename base::output_type;
-    using base::input_names;
 
     container_task(std::string name, image_reference image, std::vector<std::string> command,
                    container_task_options options = {}, Runtime runtime = {})
         : container_task(legacy_cache{}, std::move(name), std::move(image), std::move(command),
                          std::move(options), std::move(runtime)) {}
 
-    /// With a cache<...> configuration (flytekit's `cache=Cache(...)`); `options.metadata` must then
-    /// leave the legacy cache fields unset.
+    /// With a cache<...> configuration (flytekit's `cache=Cache(...)`); `options.metadata` must
+    /// then leave the legacy cache fields unset.
     template <class... Policies>
     container_task(std::string name, image_reference image, std::vector<std::string> command,
-                   cache<Policies...> cache_config, container_task_options options = {}, Runtime runtime = {})
-        : container_task(std::move(cache_config), std::move(name), std::move(image), std::move(command),
-                         std::move(options), std::move(runtime)) {}
+                   cache<Policies...> cache_config, container_task_options options = {},
+                   Runtime runtime = {})
+        : container_task(std::move(cache_config), std::move(name), std::move(image),
+                         std::move(command), std::move(options), std::move(runtime)) {}
 
 private:
     template <class Cache>
-    container_task(Cache cache_config, std::string name, image_reference image, std::vector<std::string> command,
-                   container_task_options options, Runtime runtime)
-        : base(std::move(name)), command_(std::move(command)), opts_(std::move(options)),
+    container_task(Cache cache_config, std::string name, image_reference image,
+                   std::vector<std::string> command, container_task_options options,
+                   Runtime runtime)
+        : base(std::move(name)),
+          command_(std::move(command)),
+          opts_(std::move(options)),
           runtime_(std::move(runtime)) {
         if (std::holds_alternative<std::monostate>(image)) {
-            throw configuration_error("flytecache: container task '" + this->name_ + "' needs an image");
+            throw configuration_error("flytecache: container task '" + this->name_ +
+                                      "' needs an image");
         }
         params_.container_image = std::move(image);
         params_.pod_template = opts_.pod_template;
@@ -13372,8 +13700,8 @@ private:
                             .deprecated = md.deprecated,
                             .pod_template_name = opts_.pod_template_name,
                             .generates_deck = md.generates_deck};
-        this->metadata_ = detail::build_metadata<detail::task_features<Features...>>(this->name_, legacy, cache_config, params_, input_names,
-                                                     &image_version);
+        this->metadata_ = detail::build_metadata<detail::task_features<Features...>>(
+            this->name_, legacy, cache_config, params_, input_names, &image_version);
         if constexpr (!std::is_same_v<Cache, legacy_cache>) {
             policies_ = detail::policy_contributions(cache_config, params_);
             explicit_version_ = cache_config.version.has_value();
@@ -13387,7 +13715,8 @@ public:
         // cache{policies::image{}}.get_version(params), spelled without naming a cache type here:
         // a non-dependent cache<...> in a header would instantiate default_cache_policies before
         // a user's specialization of that customization point.
-        return sha256_hex(std::string_view(policies::image{}.get_version(std::string_view{}, params)));
+        return sha256_hex(
+            std::string_view(policies::image{}.get_version(std::string_view{}, params)));
     }
 
     [[nodiscard]] const image_reference& image() const noexcept { return params_.container_image; }
@@ -13396,7 +13725,8 @@ public:
     [[nodiscard]] const Runtime& runtime() const noexcept { return runtime_; }
 
     /// The run a call makes, with the host side of the data dirs at `input_dir` / `output_dir`.
-    [[nodiscard]] container_run make_run(const call_type& call, const std::filesystem::path& input_dir,
+    [[nodiscard]] container_run make_run(const call_type& call,
+                                         const std::filesystem::path& input_dir,
                                          const std::filesystem::path& output_dir) const {
         container_run run;
         if (const auto* uri = std::get_if<std::string>(&params_.container_image)) {
@@ -13408,26 +13738,33 @@ public:
         for (const auto* list : {&command_, &opts_.arguments}) {
             for (const auto& arg : *list) run.argv.push_back(render(arg, texts));
         }
-        if (!opts_.input_data_dir.empty()) run.volumes.push_back({input_dir, normalized(opts_.input_data_dir), false});
-        if (!opts_.output_data_dir.empty()) run.volumes.push_back({output_dir, normalized(opts_.output_data_dir), false});
+        if (!opts_.input_data_dir.empty())
+            run.volumes.push_back({input_dir, normalized(opts_.input_data_dir), false});
+        if (!opts_.output_data_dir.empty())
+            run.volumes.push_back({output_dir, normalized(opts_.output_data_dir), false});
         run.environment = opts_.environment;
-        if (this->metadata_.timeout) run.timeout = std::chrono::duration<double>(this->metadata_.timeout.value());
+        if (this->metadata_.timeout)
+            run.timeout = std::chrono::duration<double>(this->metadata_.timeout.value());
         if (opts_.local_logs) {
-            run.on_output = [](std::string_view line) { std::clog << "[Local Container] " << line << '\n'; };
+            run.on_output = [](std::string_view line) {
+                std::clog << "[Local Container] " << line << '\n';
+            };
         }
         return run;
     }
 
     [[nodiscard]] output_type execute(call_type& call) const {
-        const std::filesystem::path root = raw_output_root() / (this->name_ + "-" + detail::random_suffix());
+        const std::filesystem::path root =
+            raw_output_root() / (this->name_ + "-" + detail::random_suffix());
         const std::filesystem::path input_dir = root / "inputs";
         const std::filesystem::path output_dir = root / "outputs";
         std::error_code ec;
         std::filesystem::create_directories(input_dir, ec);
         if (!ec) std::filesystem::create_directories(output_dir, ec);
         if (ec) {
-            throw task_error("flytecache: container task '" + this->name_ + "' cannot create its data directory " +
-                             root.string() + ": " + ec.message());
+            throw task_error("flytecache: container task '" + this->name_ +
+                             "' cannot create its data directory " + root.string() + ": " +
+                             ec.message());
         }
         struct cleanup {
             const std::filesystem::path& dir;
@@ -13449,12 +13786,12 @@ public:
         const container_run run = make_run(call, input_dir, output_dir);
         const detail::process_result result = runtime_.run(run);
         if (result.timed_out) {
-            throw task_timeout_error("flytecache: container task '" + this->name_ + "' " + result.describe() +
-                                     tail_note(result));
+            throw task_timeout_error("flytecache: container task '" + this->name_ + "' " +
+                                     result.describe() + tail_note(result));
         }
         if (result.signaled || result.exit_code != 0) {
-            throw task_error("flytecache: container task '" + this->name_ + "' failed: the command " +
-                             result.describe() + tail_note(result));
+            throw task_error("flytecache: container task '" + this->name_ +
+                             "' failed: the command " + result.describe() + tail_note(result));
         }
         output_type out = read_outputs(output_dir);
         remove_root.keep = has_path_outputs();
@@ -13479,7 +13816,8 @@ private:
         bool any = false;
         if constexpr (!std::is_same_v<Out, no_values>) {
             boost::hana::for_each(boost::hana::accessors<Out>(), [&](auto pair) {
-                using T = std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<Out&>()))>;
+                using T =
+                    std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<Out&>()))>;
                 any = any || std::is_same_v<T, file> || std::is_same_v<T, directory>;
             });
         }
@@ -13503,8 +13841,9 @@ private:
             for (const auto& arg : *list) {
                 for (const auto& ref : detail::find_input_refs(arg)) {
                     if (!detail::names_contain(input_names, ref.name)) {
-                        throw configuration_error("flytecache: container task '" + this->name_ + "' refers to {{.inputs." +
-                                                  ref.name + "}}, which is not one of its inputs (" +
+                        throw configuration_error("flytecache: container task '" + this->name_ +
+                                                  "' refers to {{.inputs." + ref.name +
+                                                  "}}, which is not one of its inputs (" +
                                                   detail::join_names(input_names) + ")");
                     }
                 }
@@ -13521,9 +13860,10 @@ private:
             boost::hana::for_each(boost::hana::accessors<In>(), [&](const auto& pair) {
                 const auto& v = boost::hana::second(pair)(args);
                 using T = std::remove_cvref_t<decltype(v)>;
-                static_assert(detail::container_value_v<T>,
-                              "flytecache: a container task input must be bool, an integer, floating "
-                              "point, std::string, a system_clock time point, a duration, file or directory");
+                static_assert(
+                    detail::container_value_v<T>,
+                    "flytecache: a container task input must be bool, an integer, floating "
+                    "point, std::string, a system_clock time point, a duration, file or directory");
                 if constexpr (std::is_same_v<T, file> || std::is_same_v<T, directory>) {
                     if (opts_.input_data_dir.empty()) {
                         texts.push_back(v.uri);
@@ -13561,15 +13901,17 @@ private:
             boost::hana::for_each(boost::hana::accessors<In>(), [&](const auto& pair) {
                 const auto& v = boost::hana::second(pair)(call.args);
                 using T = std::remove_cvref_t<decltype(v)>;
-                const std::filesystem::path target = dir / boost::hana::to<const char*>(boost::hana::first(pair));
+                const std::filesystem::path target =
+                    dir / boost::hana::to<const char*>(boost::hana::first(pair));
                 if constexpr (std::is_same_v<T, file> || std::is_same_v<T, directory>) {
                     std::error_code ec;
                     std::filesystem::copy(v.path(), target,
                                           std::filesystem::copy_options::recursive, ec);
                     if (ec) {
-                        throw task_error("flytecache: container task '" + this->name_ + "' cannot copy input '" +
-                                         std::string(boost::hana::to<const char*>(boost::hana::first(pair))) +
-                                         "' from " + v.uri + ": " + ec.message());
+                        throw task_error(
+                            "flytecache: container task '" + this->name_ + "' cannot copy input '" +
+                            std::string(boost::hana::to<const char*>(boost::hana::first(pair))) +
+                            "' from " + v.uri + ": " + ec.message());
                     }
                 } else {
                     detail::write_text_file(target, detail::container_text(v));
@@ -13577,14 +13919,18 @@ private:
             });
         }
         switch (opts_.metadata_format) {
-        case metadata_format::proto: detail::write_text_file(dir / "inputs.pb", encode(call.inputs)); break;
+        case metadata_format::proto:
+            detail::write_text_file(dir / "inputs.pb", encode(call.inputs));
+            break;
         case metadata_format::json:
-            detail::write_text_file(dir / "inputs.json",
-                                    detail::canonical_json(detail::datacatalog_json::literal_map_value(call.inputs)));
+            detail::write_text_file(
+                dir / "inputs.json",
+                detail::canonical_json(detail::datacatalog_json::literal_map_value(call.inputs)));
             break;
         case metadata_format::yaml:
-            detail::write_text_file(dir / "inputs.yaml",
-                                    detail::canonical_json(detail::datacatalog_json::literal_map_value(call.inputs)));
+            detail::write_text_file(
+                dir / "inputs.yaml",
+                detail::canonical_json(detail::datacatalog_json::literal_map_value(call.inputs)));
             break;
         }
     }
@@ -13597,32 +13943,37 @@ private:
             boost::hana::for_each(boost::hana::accessors<Out>(), [&](const auto& pair) {
                 auto& field = boost::hana::second(pair)(out);
                 using T = std::remove_cvref_t<decltype(field)>;
-                static_assert(detail::container_value_v<T>,
-                              "flytecache: a container task output must be bool, an integer, floating "
-                              "point, std::string, a system_clock time point, a duration, file or directory");
+                static_assert(
+                    detail::container_value_v<T>,
+                    "flytecache: a container task output must be bool, an integer, floating "
+                    "point, std::string, a system_clock time point, a duration, file or directory");
                 const std::string output = boost::hana::to<const char*>(boost::hana::first(pair));
                 const std::filesystem::path p = dir / output;
                 std::error_code ec;
                 const bool exists = std::filesystem::exists(p, ec);
                 if (!exists) {
-                    throw task_error("flytecache: container task '" + this->name_ + "' did not write output '" + output +
-                                     "' (expected " + (opts_.output_data_dir.empty() ? std::string("<output_data_dir>")
-                                                                                      : normalized(opts_.output_data_dir)) +
+                    throw task_error("flytecache: container task '" + this->name_ +
+                                     "' did not write output '" + output + "' (expected " +
+                                     (opts_.output_data_dir.empty()
+                                          ? std::string("<output_data_dir>")
+                                          : normalized(opts_.output_data_dir)) +
                                      "/" + output + ")");
                 }
                 if constexpr (std::is_same_v<T, file> || std::is_same_v<T, directory>) {
                     field = T(p);
                 } else {
                     std::ifstream in(p, std::ios::binary);
-                    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+                    std::string text((std::istreambuf_iterator<char>(in)),
+                                     std::istreambuf_iterator<char>());
                     if (!in && !in.eof()) {
-                        throw task_error("flytecache: container task '" + this->name_ + "' cannot read output '" + output + "'");
+                        throw task_error("flytecache: container task '" + this->name_ +
+                                         "' cannot read output '" + output + "'");
                     }
                     try {
                         field = detail::container_value<T>(text);
                     } catch (const std::exception& e) {
-                        throw task_error("flytecache: output '" + output + "' of container task '" + this->name_ +
-                                         "' is malformed: " + e.what());
+                        throw task_error("flytecache: output '" + output + "' of container task '" +
+                                         this->name_ + "' is malformed: " + e.what());
                     }
                 }
             });
@@ -13686,11 +14037,11 @@ enum class task_event_kind {
 /// One thing that happened during a task call. The views are valid only during the callback.
 struct task_event {
     task_event_kind kind;
-    std::string_view task;    ///< the task's name
-    std::string_view key;     ///< the cache key of the call (empty when caching is off)
+    std::string_view task;              ///< the task's name
+    std::string_view key;               ///< the cache key of the call (empty when caching is off)
     std::chrono::nanoseconds elapsed{}; ///< see task_event_kind; the lookup time for hit and miss
-    int attempt = 0;          ///< 1-based attempt number for run, retry and error
-    std::exception_ptr error{}; ///< for retry and error
+    int attempt = 0;                    ///< 1-based attempt number for run, retry and error
+    std::exception_ptr error{};         ///< for retry and error
 };
 
 /// An observer is called with every event of every call an executor makes. It is called from the
@@ -13722,22 +14073,22 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// What a task type provides to an executor. function_task, container_task, reference_task and
 /// echo_task model it; a user's own task kind can too.
 template <class T>
-concept task_template = requires(const T& t, typename T::call_type& call,
-                                 const typename T::output_type& out, const literal_map& m,
-                                 call_explanation& e) {
-    typename T::output_type;
-    typename T::call_type;
-    { call.inputs } -> std::convertible_to<const literal_map&>;
-    { t.name() } -> std::convertible_to<std::string_view>;
-    { t.version() } -> std::convertible_to<std::string_view>;
-    { t.metadata() } -> std::convertible_to<const task_metadata&>;
-    { t.ignored_inputs() } -> std::convertible_to<std::span<const std::string>>;
-    { t.execute(call) } -> std::same_as<typename T::output_type>;
-    { t.outputs_to_map(out) } -> std::same_as<literal_map>;
-    { t.outputs_from_map(m) } -> std::same_as<typename T::output_type>;
-    t.explain_version(e);
-    { T::serialized_statically } -> std::convertible_to<bool>;
-};
+concept task_template =
+    requires(const T& t, typename T::call_type& call, const typename T::output_type& out,
+             const literal_map& m, call_explanation& e) {
+        typename T::output_type;
+        typename T::call_type;
+        { call.inputs } -> std::convertible_to<const literal_map&>;
+        { t.name() } -> std::convertible_to<std::string_view>;
+        { t.version() } -> std::convertible_to<std::string_view>;
+        { t.metadata() } -> std::convertible_to<const task_metadata&>;
+        { t.ignored_inputs() } -> std::convertible_to<std::span<const std::string>>;
+        { t.execute(call) } -> std::same_as<typename T::output_type>;
+        { t.outputs_to_map(out) } -> std::same_as<literal_map>;
+        { t.outputs_from_map(m) } -> std::same_as<typename T::output_type>;
+        t.explain_version(e);
+        { T::serialized_statically } -> std::convertible_to<bool>;
+    };
 
 /// How an executor caches, waits and reports. Defaults suit interactive work and CI alike.
 struct executor_options {
@@ -13771,20 +14122,23 @@ struct executor_options {
 /// Thread safety: `run`, `submit` and `explain` may be called concurrently from any threads (the
 /// store must be thread-safe, as every flytecache store is). The executor must outlive the
 /// futures `submit` returns.
-template <cache_store Store, key_scheme Keys = keys::flytekit_local, task_observer Observer = no_observer>
+template <cache_store Store, key_scheme Keys = keys::flytekit_local,
+          task_observer Observer = no_observer>
 class executor {
 public:
     using store_type = Store;
 
     explicit executor(Store store, executor_options options = {}, Observer observer = {})
-        : cache_(std::move(store), cache_options(options)), opts_(std::move(options)),
+        : cache_(std::move(store), cache_options(options)),
+          opts_(std::move(options)),
           observer_(std::move(observer)) {}
 
     /// A store opened (lazily, on the first call) at `location`.
     explicit executor(std::filesystem::path location, executor_options options = {},
                       Observer observer = {})
         requires std::constructible_from<Store, std::filesystem::path>
-        : cache_(std::move(location), cache_options(options)), opts_(std::move(options)),
+        : cache_(std::move(location), cache_options(options)),
+          opts_(std::move(options)),
           observer_(std::move(observer)) {}
 
     executor(const executor&) = delete;
@@ -13828,9 +14182,10 @@ public:
     /// calls still run once. The task and the arguments are copied into the call.
     template <task_template Task, class... Args>
     std::future<typename Task::output_type> submit(const Task& task, Args&&... args) {
-        return std::async(std::launch::async,
-                          [this, t = task](std::decay_t<Args>... a) { return run(t, std::move(a)...); },
-                          std::forward<Args>(args)...);
+        return std::async(
+            std::launch::async,
+            [this, t = task](std::decay_t<Args>... a) { return run(t, std::move(a)...); },
+            std::forward<Args>(args)...);
     }
 
     /// The parts of this call's key, and whether the store holds it, without running anything.
@@ -13859,7 +14214,8 @@ private:
     using clock = std::chrono::steady_clock;
     static constexpr bool observing = detail::observing_v<Observer>;
 
-    static typename local_task_cache<Store, Keys>::options cache_options(const executor_options& o) {
+    static typename local_task_cache<Store, Keys>::options
+    cache_options(const executor_options& o) {
         typename local_task_cache<Store, Keys>::options c;
         c.config = o.config;
         c.on_bad_entry = o.on_bad_entry;
@@ -13879,9 +14235,10 @@ private:
     void emit(const Task& task, task_event_kind kind, std::string_view key, clock::time_point since,
               int attempt = 0, const std::exception_ptr& error = {}) {
         if constexpr (observing) {
-            observer_(task_event{kind, task.name(), key,
-                                 std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - since),
-                                 attempt, error});
+            observer_(task_event{
+                kind, task.name(), key,
+                std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - since), attempt,
+                error});
         }
     }
 
@@ -13893,8 +14250,8 @@ private:
             std::lock_guard lock(warned_mutex_);
             if (!warned_.emplace(task.name()).second) return;
         }
-        const std::string text = "flytecache: task '" + std::string(task.name()) +
-                                 "' is deprecated: " + message;
+        const std::string text =
+            "flytecache: task '" + std::string(task.name()) + "' is deprecated: " + message;
         if (opts_.on_warning) {
             opts_.on_warning(text);
         } else {
@@ -13943,15 +14300,16 @@ private:
                 return out;
             } catch (...) {
                 const bool last = attempt >= attempts;
-                emit(task, last ? task_event_kind::error : task_event_kind::retry, key, start, attempt,
-                     std::current_exception());
+                emit(task, last ? task_event_kind::error : task_event_kind::retry, key, start,
+                     attempt, std::current_exception());
                 if (last) throw;
             }
         }
     }
 
     [[nodiscard]] float_seconds reservation_ttl() const {
-        return opts_.reservation_ttl.count() > 0 ? opts_.reservation_ttl : 3 * opts_.heartbeat_interval;
+        return opts_.reservation_ttl.count() > 0 ? opts_.reservation_ttl
+                                                 : 3 * opts_.heartbeat_interval;
     }
 
     // Owner tokens name the host and process (readable in the store when debugging) and carry a
@@ -13979,7 +14337,8 @@ private:
             : thread_([&store, &key, &owner, ttl, interval, this](std::stop_token stop) {
                   std::unique_lock lock(mutex_);
                   while (!stop.stop_requested()) {
-                      cv_.wait_for(lock, stop, std::chrono::duration_cast<std::chrono::nanoseconds>(interval),
+                      cv_.wait_for(lock, stop,
+                                   std::chrono::duration_cast<std::chrono::nanoseconds>(interval),
                                    [&] { return stop.stop_requested(); });
                       if (stop.stop_requested()) break;
                       try {
@@ -14054,9 +14413,9 @@ private:
                 return std::move(*hit);
             }
             if (opts_.max_wait && clock::now() - wait_start > *opts_.max_wait) {
-                throw task_timeout_error("flytecache: task '" + std::string(task.name()) +
-                                         "' waited longer than max_wait for another owner of key '" +
-                                         key + "'");
+                throw task_timeout_error(
+                    "flytecache: task '" + std::string(task.name()) +
+                    "' waited longer than max_wait for another owner of key '" + key + "'");
             }
             std::this_thread::sleep_for(pause);
             pause = std::min<std::chrono::duration<double>>(pause * 2, opts_.poll_interval);
@@ -14100,7 +14459,8 @@ typename Task::output_type run_with_default_executor(const Task& task, Args&&...
 }
 
 template <task_template Task, class... Args>
-std::future<typename Task::output_type> submit_with_default_executor(const Task& task, Args&&... args) {
+std::future<typename Task::output_type> submit_with_default_executor(const Task& task,
+                                                                     Args&&... args) {
     return default_executor().submit(task, std::forward<Args>(args)...);
 }
 
@@ -14180,9 +14540,10 @@ struct member_call_signature {
 };
 // QUALIFIERS are cv/ref/noexcept tokens, which cannot be parenthesized.
 // NOLINTBEGIN(bugprone-macro-parentheses)
-#define FLYTECACHE_DETAIL_MEMBER_SIGNATURE(QUALIFIERS)                                                 \
+#define FLYTECACHE_DETAIL_MEMBER_SIGNATURE(QUALIFIERS)                                             \
     template <class C, class R, class... Args>                                                     \
-    struct member_call_signature<R (C::*)(Args...) QUALIFIERS> : callable_signature<R (*)(Args...)> {};
+    struct member_call_signature<R (C::*)(Args...) QUALIFIERS>                                     \
+        : callable_signature<R (*)(Args...)> {};
 FLYTECACHE_DETAIL_MEMBER_SIGNATURE()
 FLYTECACHE_DETAIL_MEMBER_SIGNATURE(const)
 FLYTECACHE_DETAIL_MEMBER_SIGNATURE(noexcept)
@@ -14199,7 +14560,8 @@ struct callable_signature<F> : callable_signature<typename F::wrapped_type> {};
 
 // Lambdas and function objects with exactly one, non-template call operator.
 template <class F>
-    requires(!requires { typename F::wrapped_type; } && requires { &F::operator(); })
+    requires(
+        !requires { typename F::wrapped_type; } && requires { &F::operator(); })
 struct callable_signature<F> : member_call_signature<decltype(&F::operator())> {};
 
 } // namespace detail
@@ -14238,7 +14600,8 @@ template <class Names>
 constexpr auto sorted_order(const Names& names) {
     std::array<std::size_t, std::tuple_size_v<Names>> order{};
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return names[a] < names[b]; });
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return names[a] < names[b]; });
     return order;
 }
 
@@ -14264,7 +14627,8 @@ class function_task {
     using params_tuple = typename signature::args_tuple;
     static constexpr std::size_t arity = std::tuple_size_v<params_tuple>;
     using first_param = typename detail::first_param_of<params_tuple>::type;
-    static constexpr bool struct_inputs = !features::has_inputs && arity == 1 && detail::named_struct<first_param>;
+    static constexpr bool struct_inputs =
+        !features::has_inputs && arity == 1 && detail::named_struct<first_param>;
 
     static constexpr auto compute_input_names() {
         if constexpr (features::has_inputs) {
@@ -14284,24 +14648,31 @@ public:
     static constexpr bool inputs_from_struct = struct_inputs;
     static constexpr bool serialized_statically = features::is_serialized;
 
-    static_assert(features::has_inputs || struct_inputs || arity == 0,
-                  "flytecache: name the task's inputs, e.g. task<flytecache::inputs<\"a\", \"b\">>(…), "
-                  "or take one Hana struct (BOOST_HANA_DEFINE_STRUCT) whose fields are the inputs");
+    static_assert(
+        features::has_inputs || struct_inputs || arity == 0,
+        "flytecache: name the task's inputs, e.g. task<flytecache::inputs<\"a\", \"b\">>(…), "
+        "or take one Hana struct (BOOST_HANA_DEFINE_STRUCT) whose fields are the inputs");
     static_assert(!features::has_inputs || input_names.size() == arity,
                   "flytecache: inputs<...> names a different number of inputs than the task "
                   "function has parameters");
-    static_assert(detail::names_unique(input_names), "flytecache: two task inputs have the same name");
+    static_assert(detail::names_unique(input_names),
+                  "flytecache: two task inputs have the same name");
     static_assert(detail::all_names_in(features::ignored_names, input_names),
                   "flytecache: an ignored input (ignore<...>) is not an input of this task; check "
                   "the spelling against the task's inputs");
 
     using raw_result = typename signature::result_type;
-    using output_type = std::conditional_t<std::is_void_v<raw_result>, no_values, std::remove_cvref_t<raw_result>>;
-    using args_tuple = std::conditional_t<struct_inputs, std::tuple<first_param>,
-                                          // NOLINTNEXTLINE(performance-unnecessary-value-param): unevaluated; the decayed types are the point
-                                          decltype(std::apply([](auto... p) {
-                                              return std::tuple<detail::param_value_t<decltype(p)>...>{};
-                                          }, std::declval<params_tuple>()))>;
+    using output_type =
+        std::conditional_t<std::is_void_v<raw_result>, no_values, std::remove_cvref_t<raw_result>>;
+    using args_tuple =
+        std::conditional_t<struct_inputs, std::tuple<first_param>,
+                           // NOLINTNEXTLINE(performance-unnecessary-value-param): unevaluated; the
+                           // decayed types are the point
+                           decltype(std::apply(
+                               [](auto... p) {
+                                   return std::tuple<detail::param_value_t<decltype(p)>...>{};
+                               },
+                               std::declval<params_tuple>()))>;
 
     struct call_type {
         args_tuple args;
@@ -14310,8 +14681,8 @@ public:
 
     function_task(std::string name, F fn, Cache cache_config, task_options options)
         : name_(std::move(name)),
-          params_{std::move(fn), std::move(options.container_image), std::move(options.pod_template),
-                  options.pod_template_name},
+          params_{std::move(fn), std::move(options.container_image),
+                  std::move(options.pod_template), options.pod_template_name},
           cache_(std::move(cache_config)) {
         if (name_.empty()) throw configuration_error("flytecache: a task needs a non-empty name");
         metadata_ = detail::build_metadata<features>(name_, options, cache_, params_, input_names);
@@ -14353,8 +14724,9 @@ public:
                                               std::get<I>(call.args))...);
                 return {};
             } else {
-                return std::invoke(params_.func, detail::pass_param<std::tuple_element_t<I, params_tuple>>(
-                                                     std::get<I>(call.args))...);
+                return std::invoke(params_.func,
+                                   detail::pass_param<std::tuple_element_t<I, params_tuple>>(
+                                       std::get<I>(call.args))...);
             }
         }(std::make_index_sequence<arity>{});
     }
@@ -14413,8 +14785,8 @@ private:
 /// @throws configuration_error for flytekit's metadata rules and unknown ignored inputs.
 template <class... Features, class F>
 [[nodiscard]] auto task(std::string name, F fn, task_options options = {}) {
-    return function_task<F, legacy_cache, Features...>(std::move(name), std::move(fn), legacy_cache{},
-                                                       std::move(options));
+    return function_task<F, legacy_cache, Features...>(std::move(name), std::move(fn),
+                                                       legacy_cache{}, std::move(options));
 }
 
 /// flytekit's `@task(cache=Cache(...))`: the version comes from `cache_config` (its explicit
@@ -14423,9 +14795,10 @@ template <class... Features, class F>
 ///         message), for flytekit's metadata rules and for unknown ignored inputs; version_error
 ///         when a policy fails.
 template <class... Features, class F, class... Policies>
-[[nodiscard]] auto task(std::string name, F fn, cache<Policies...> cache_config, task_options options = {}) {
-    return function_task<F, cache<Policies...>, Features...>(std::move(name), std::move(fn),
-                                                             std::move(cache_config), std::move(options));
+[[nodiscard]] auto task(std::string name, F fn, cache<Policies...> cache_config,
+                        task_options options = {}) {
+    return function_task<F, cache<Policies...>, Features...>(
+        std::move(name), std::move(fn), std::move(cache_config), std::move(options));
 }
 
 FLYTECACHE_NAMESPACE_END
@@ -14446,7 +14819,8 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// (checked against In's fields) and serialized.
 /// Thread safety: immutable after construction.
 template <class In, class Out, class... Features>
-class reference_task : public detail::struct_task<reference_task<In, Out, Features...>, In, Out, Features...> {
+class reference_task
+    : public detail::struct_task<reference_task<In, Out, Features...>, In, Out, Features...> {
     using base = detail::struct_task<reference_task<In, Out, Features...>, In, Out, Features...>;
 
 public:
@@ -14456,10 +14830,13 @@ public:
     reference_task(std::string project, std::string domain, std::string name, std::string version,
                    ::flytecache::input_names ignored = {})
         : base(std::move(name)), project_(std::move(project)), domain_(std::move(domain)) {
-        if (version.empty()) throw configuration_error("flytecache: a reference task needs a version");
+        if (version.empty())
+            throw configuration_error("flytecache: a reference task needs a version");
         this->metadata_ = detail::build_metadata<detail::task_features<Features...>>(
-            this->name_, task_options{.cache = true, .cache_version = std::move(version),
-                                      .cache_ignore_input_vars = std::move(ignored)},
+            this->name_,
+            task_options{.cache = true,
+                         .cache_version = std::move(version),
+                         .cache_ignore_input_vars = std::move(ignored)},
             legacy_cache{}, version_parameters<>{}, base::input_names);
     }
 
@@ -14468,8 +14845,8 @@ public:
 
     /// Reached only on a miss: there is nothing to run.
     [[noreturn]] output_type execute(call_type&) const {
-        throw task_error("flytecache: reference task '" + this->name_ + "' (" + project_ + "/" + domain_ +
-                         ", version " + this->version() +
+        throw task_error("flytecache: reference task '" + this->name_ + "' (" + project_ + "/" +
+                         domain_ + ", version " + this->version() +
                          ") has no body to run here, and the cache holds no outputs for these "
                          "inputs; run the referenced task first");
     }
@@ -14831,11 +15208,11 @@ public:
                 }
             },
             t.type);
-        if (t.metadata) add(o, "metadata", struct_value(*t.metadata));
+        if (t.metadata) add(o, "metadata", detail::protobuf_json_struct(*t.metadata));
         if (t.annotation) {
             object a;
             if (t.annotation->annotations)
-                add(a, "annotations", struct_value(*t.annotation->annotations));
+                add(a, "annotations", detail::protobuf_json_struct(*t.annotation->annotations));
             add(o, "annotation", json_value::make_object(std::move(a)));
         }
         if (t.structure) {
@@ -14870,16 +15247,6 @@ private:
     }
     static json_value uint_number(std::uint64_t n) {
         return json_value::make_number(std::to_string(n));
-    }
-    // google.protobuf.Value numbers: the shortest text that reads back as the same double; NaN and
-    // the infinities as the strings protobuf's JSON mapping uses for them.
-    static json_value double_value(double d) {
-        if (std::isnan(d)) return str("NaN");
-        if (std::isinf(d)) return str(d > 0 ? "Infinity" : "-Infinity");
-        char buf[32];
-        const auto result = std::to_chars(buf, buf + sizeof buf, d);
-        return json_value::make_number(
-            std::string_view(buf, static_cast<std::size_t>(result.ptr - buf)));
     }
     // Map entries sorted by key, so that equal maps print equal text.
     static object sorted(object entries) {
@@ -14928,9 +15295,9 @@ private:
                     "flytecache: task_template_options.descriptions names '" + name +
                     "', which is neither an input nor an output of task '" + parts.name + "'");
             }
-            const auto same = std::count_if(
-                options_.descriptions.begin(), options_.descriptions.end(),
-                [&](const auto& other) { return other.first == name; });
+            const auto same =
+                std::count_if(options_.descriptions.begin(), options_.descriptions.end(),
+                              [&](const auto& other) { return other.first == name; });
             if (same > 1) {
                 throw configuration_error("flytecache: task_template_options.descriptions names '" +
                                           name + "' " + std::to_string(same) +
@@ -15294,38 +15661,6 @@ private:
         if (!d.external_schema_bytes.empty())
             add(o, "external_schema_bytes", str(to_base64(d.external_schema_bytes)));
         return json_value::make_object(std::move(o));
-    }
-
-    // google.protobuf.Struct prints as the plain JSON object it stands for: its keys are data, not
-    // field names, so they are never renamed.
-    static json_value struct_value(const protobuf_struct& s) {
-        object o;
-        for (const auto& [k, v] : s.fields) o.emplace_back(k, value_value(v));
-        return json_value::make_object(std::move(o));
-    }
-
-    static json_value value_value(const protobuf_value& v) {
-        return std::visit(
-            [&](const auto& x) -> json_value {
-                using X = std::decay_t<decltype(x)>;
-                if constexpr (std::is_same_v<X, std::monostate> ||
-                              std::is_same_v<X, protobuf_null>) {
-                    return json_value::make_null();
-                } else if constexpr (std::is_same_v<X, double>) {
-                    return double_value(x);
-                } else if constexpr (std::is_same_v<X, std::string>) {
-                    return str(x);
-                } else if constexpr (std::is_same_v<X, bool>) {
-                    return json_value::make_bool(x);
-                } else if constexpr (std::is_same_v<X, box<protobuf_struct>>) {
-                    return struct_value(*x);
-                } else {
-                    json_value::array_type items;
-                    for (const auto& item : x.values) items.push_back(value_value(item));
-                    return json_value::make_array(std::move(items));
-                }
-            },
-            v.kind);
     }
 
     const task_template_options& options_;

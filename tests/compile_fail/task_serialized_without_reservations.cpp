@@ -20,8 +20,8 @@ struct plain_store {
 };
 
 int main() {
-    auto t = fc::task<fc::inputs<"x">, fc::serialized>("t", [](std::int64_t x) { return x; },
-                                                       fc::cache{fc::cache_options{.version = "1"}});
+    auto t = fc::task<fc::inputs<"x">, fc::serialized>(
+        "t", [](std::int64_t x) { return x; }, fc::cache{fc::cache_options{.version = "1"}});
     fc::executor exec(plain_store{fc::memory_store()});
     return static_cast<int>(exec.run(t, 1));
 }

@@ -32,7 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     try {
         const std::string once = flytecache::encode(flytecache::decode_literal_map(bytes));
         const std::string twice = flytecache::encode(flytecache::decode_literal_map(once));
-        if (once != twice) fail("decode_fuzzer: encode(decode(encode(decode(b)))) != encode(decode(b))");
+        if (once != twice)
+            fail("decode_fuzzer: encode(decode(encode(decode(b)))) != encode(decode(b))");
     } catch (const flytecache::decode_error&) {
         // Malformed input, rejected as it should be.
     } catch (const std::exception& e) {

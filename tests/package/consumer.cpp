@@ -13,7 +13,8 @@ int main() {
               << FLYTECACHE_VERSION_MINOR << '.' << FLYTECACHE_VERSION_PATCH << ", version "
               << config.get_version(flytecache::version_parameters<>{}) << '\n';
     // Links the SQLite component too: the umbrella header includes the store.
-    const auto dir = std::filesystem::temp_directory_path() / (std::string("flytecache-consumer-") + CONSUMER_KIND);
+    const auto dir = std::filesystem::temp_directory_path() /
+                     (std::string("flytecache-consumer-") + CONSUMER_KIND);
     flytecache::sqlite_store store(dir);
     store.set("key", "value");
     std::cout << "store round trip: " << store.get("key").value_or("(missing)") << '\n';

@@ -102,7 +102,8 @@ constexpr auto call_bound = 1500ms + 300ms + 2 * 500ms + 2s;
 
 } // namespace
 
-TEST_CASE("redis failures: server killed and restarted mid-run: calls ride it out or fail clearly, none hangs") {
+TEST_CASE("redis failures: server killed and restarted mid-run: calls ride it out or fail clearly, "
+          "none hangs") {
     temp_dir dir("redis-restart");
     own_redis_server server(dir / "server");
     fc::redis_store s(options_for(server));
@@ -121,12 +122,14 @@ TEST_CASE("redis failures: server killed and restarted mid-run: calls ride it ou
     for (const auto& e : r.unclear) MESSAGE(e);
     CHECK(r.longest < call_bound);
     MESSAGE("calls ok " << r.ok << ", failed " << r.failed << ", longest "
-                        << std::chrono::duration_cast<std::chrono::milliseconds>(r.longest).count() << " ms");
+                        << std::chrono::duration_cast<std::chrono::milliseconds>(r.longest).count()
+                        << " ms");
     s.set("after", "restart");
     CHECK(s.get("after") == "restart");
 }
 
-TEST_CASE("redis failures: server killed for good: every call fails with store_error within its bound") {
+TEST_CASE(
+    "redis failures: server killed for good: every call fails with store_error within its bound") {
     temp_dir dir("redis-dead");
     own_redis_server server(dir / "server");
     fc::redis_store s(options_for(server));
@@ -184,7 +187,8 @@ TEST_CASE("redis failures: with persistence on, every acknowledged write survive
     MESSAGE(acknowledged.size() << " acknowledged writes, " << lost << " lost");
 }
 
-TEST_CASE("redis failures: a serialized task whose server dies mid-run reports the failed write, never hangs") {
+TEST_CASE("redis failures: a serialized task whose server dies mid-run reports the failed write, "
+          "never hangs") {
     temp_dir dir("redis-task-dies");
     own_redis_server server(dir / "server");
     for (const bool strict : {false, true}) {
@@ -228,7 +232,8 @@ TEST_CASE("redis failures: a serialized task whose server dies mid-run reports t
             // The default (flytekit's): the result is returned and the failed write reported.
             CHECK(result == 1);
             REQUIRE(reports.size() == 1);
-            CHECK(reports[0].find("write failed: flytecache: redis_store redis://127.0.0.1:") != std::string::npos);
+            CHECK(reports[0].find("write failed: flytecache: redis_store redis://127.0.0.1:") !=
+                  std::string::npos);
         }
 
         // Back up (empty: no persistence): the task runs again and is stored.

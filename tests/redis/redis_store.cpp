@@ -53,7 +53,9 @@ long long raw_integer(fc::redis_store& s, const std::vector<std::string>& args) 
     });
 }
 
-void raw_command(fc::redis_store& s, const std::vector<std::string>& args) { (void)raw_integer(s, args); }
+void raw_command(fc::redis_store& s, const std::vector<std::string>& args) {
+    (void)raw_integer(s, args);
+}
 
 // A TCP socket bound to a free loopback port, listening when `backlog` > 0; returns its port.
 unsigned bind_loopback(int& fd, int backlog) {
@@ -80,7 +82,8 @@ std::string message_of(const std::function<void()>& f) {
 } // namespace
 
 TEST_CASE("redis_store passes the store conformance suite (TCP)") {
-    flytecache_test::check_store_conformance([] { return std::make_unique<fc::redis_store>(fixture_options("conf")); });
+    flytecache_test::check_store_conformance(
+        [] { return std::make_unique<fc::redis_store>(fixture_options("conf")); });
 }
 
 TEST_CASE("redis_store passes the store conformance suite over the unix socket") {
@@ -223,8 +226,12 @@ TEST_CASE("redis_store: keys it did not write are reported, never misread") {
     const std::string plain = message_of([&] { (void)s.get("plain"); });
     CHECK(plain.find("entry 'plain'") != std::string::npos);
     CHECK(plain.find("was not written by flytecache's redis_store") != std::string::npos);
-    raw_command(s, {"SET", ns + "e:truncated", std::string("\x01\x00\x00\x00\x09" "ab", 7)});
-    CHECK(message_of([&] { (void)s.get("truncated"); }).find("its tag is longer than the entry") != std::string::npos);
+    raw_command(s, {"SET", ns + "e:truncated",
+                    std::string("\x01\x00\x00\x00\x09"
+                                "ab",
+                                7)});
+    CHECK(message_of([&] { (void)s.get("truncated"); }).find("its tag is longer than the entry") !=
+          std::string::npos);
     raw_command(s, {"RPUSH", ns + "e:list", "x"});
     const std::string list = message_of([&] { (void)s.get("list"); });
     CHECK(list.find("WRONGTYPE") != std::string::npos);
@@ -239,9 +246,10 @@ TEST_CASE("redis_store: keys it did not write are reported, never misread") {
 
 TEST_CASE("redis_options: connection strings") {
     using fc::redis_options;
-    const auto o = redis_options::from_url(
-        "redis://alice:s%40cret@cache.example:6380/3?prefix=team-a&connect_timeout=250ms&command_timeout=1.5s"
-        "&retry_timeout=2s&pool_size=8");
+    const auto o =
+        redis_options::from_url("redis://alice:s%40cret@cache.example:6380/"
+                                "3?prefix=team-a&connect_timeout=250ms&command_timeout=1.5s"
+                                "&retry_timeout=2s&pool_size=8");
     CHECK(o.host == "cache.example");
     CHECK(o.port == 6380);
     CHECK(o.database == 3);
@@ -282,22 +290,28 @@ TEST_CASE("redis_options: connection strings") {
     CHECK(error_of("redis://host:99999").find("out of range") != std::string::npos);
     CHECK(error_of("redis://host:http").find("port 'http' is not a number") != std::string::npos);
     CHECK(error_of("redis://host/x").find("database number 'x'") != std::string::npos);
-    CHECK(error_of("redis://host?timeout=1s").find("unknown option 'timeout'") != std::string::npos);
+    CHECK(error_of("redis://host?timeout=1s").find("unknown option 'timeout'") !=
+          std::string::npos);
     CHECK(error_of("redis://host?connect_timeout=5").find("needs a unit") != std::string::npos);
-    CHECK(error_of("redis://host?command_timeout=0ms").find("must be positive") != std::string::npos);
-    CHECK(error_of("redis://host?pool_size=0").find("pool_size must be between 1 and") != std::string::npos);
+    CHECK(error_of("redis://host?command_timeout=0ms").find("must be positive") !=
+          std::string::npos);
+    CHECK(error_of("redis://host?pool_size=0").find("pool_size must be between 1 and") !=
+          std::string::npos);
     CHECK(error_of("redis://host?prefix=a%7Bb").find("contains a brace") != std::string::npos);
     CHECK(error_of("redis://bob@host").find("a user name without a password") != std::string::npos);
     CHECK(error_of("redis://bob@host").find("bob") == std::string::npos); // it may be a password
     CHECK(error_of("redis://::1").find("needs brackets") != std::string::npos);
     CHECK(error_of("redis://host:").find("empty port") != std::string::npos);
-    CHECK(error_of("redis://host?command_timeout=100000s").find("at most 86400000 ms") != std::string::npos);
-    // Passwords with unescaped '/', '?' or '@' parse, and stay out of messages when something fails.
+    CHECK(error_of("redis://host?command_timeout=100000s").find("at most 86400000 ms") !=
+          std::string::npos);
+    // Passwords with unescaped '/', '?' or '@' parse, and stay out of messages when something
+    // fails.
     const auto odd = fc::redis_options::from_url("redis://u:pa/ss?w@rd@host:6380/2");
     CHECK(odd.password == "pa/ss?w@rd");
     CHECK(odd.host == "host");
     CHECK(odd.database == 2);
-    for (const char* leaky : {"redis://:pa/ss@host:x", "redis://:p%zz@host", "redis://s3cret@host", "rediss://:pw1@host"}) {
+    for (const char* leaky : {"redis://:pa/ss@host:x", "redis://:p%zz@host", "redis://s3cret@host",
+                              "rediss://:pw1@host"}) {
         CAPTURE(leaky);
         const std::string message = error_of(leaky);
         CHECK(message.find("***@host") != std::string::npos);
@@ -314,7 +328,8 @@ TEST_CASE("redis_options: connection strings") {
     CHECK_THROWS_AS((void)fc::redis_options::from_url("redis://host:0"), fc::configuration_error);
 }
 
-TEST_CASE("redis_store: an unreachable or silent server fails construction within the connect timeout") {
+TEST_CASE(
+    "redis_store: an unreachable or silent server fails construction within the connect timeout") {
     // A loopback port nobody listens on: refused at once.
     {
         int probe = -1;
@@ -322,12 +337,14 @@ TEST_CASE("redis_store: an unreachable or silent server fails construction withi
         ::close(probe);
         const auto start = steady::now();
         const std::string message = message_of([&] {
-            fc::redis_store s("redis://127.0.0.1:" + std::to_string(port) + "?connect_timeout=500ms");
+            fc::redis_store s("redis://127.0.0.1:" + std::to_string(port) +
+                              "?connect_timeout=500ms");
         });
         CHECK(steady::now() - start < 2s);
         CHECK(message.find("cannot connect: Connection refused") != std::string::npos);
         CHECK(message.find("redis://127.0.0.1:" + std::to_string(port)) != std::string::npos);
-        CHECK_THROWS_AS(fc::redis_store("redis://127.0.0.1:" + std::to_string(port)), fc::store_error);
+        CHECK_THROWS_AS(fc::redis_store("redis://127.0.0.1:" + std::to_string(port)),
+                        fc::store_error);
     }
     // A listener that accepts (in the kernel) and never answers: the handshake times out.
     {
@@ -335,7 +352,8 @@ TEST_CASE("redis_store: an unreachable or silent server fails construction withi
         const unsigned port = bind_loopback(listener, 8);
         const auto start = steady::now();
         const std::string message = message_of([&] {
-            fc::redis_store s("redis://127.0.0.1:" + std::to_string(port) + "?connect_timeout=300ms");
+            fc::redis_store s("redis://127.0.0.1:" + std::to_string(port) +
+                              "?connect_timeout=300ms");
         });
         const auto elapsed = steady::now() - start;
         ::close(listener);
@@ -344,8 +362,9 @@ TEST_CASE("redis_store: an unreachable or silent server fails construction withi
         CHECK(message.find("no reply within the connect timeout (300 ms)") != std::string::npos);
     }
     // A unix socket path that does not exist.
-    CHECK(message_of([] { fc::redis_store s("unix:///nonexistent/redis.sock"); }).find("cannot connect") !=
-          std::string::npos);
+    CHECK(message_of([] {
+              fc::redis_store s("unix:///nonexistent/redis.sock");
+          }).find("cannot connect") != std::string::npos);
 }
 
 TEST_CASE("redis_store: AUTH with a password or an ACL user, and wrong credentials") {
@@ -356,24 +375,28 @@ TEST_CASE("redis_store: AUTH with a password or an ACL user, and wrong credentia
         raw_command(admin, {"ACL", "SETUSER", "alice", "on", ">wonderland", "~*", "+@all"});
         raw_command(admin, {"CONFIG", "SET", "requirepass", "sesame"});
     }
-    fc::redis_store by_password(fc::redis_options{.port = static_cast<std::uint16_t>(server.port()), .password = "sesame"});
+    fc::redis_store by_password(
+        fc::redis_options{.port = static_cast<std::uint16_t>(server.port()), .password = "sesame"});
     by_password.set("k", "v");
     fc::redis_store as_alice("redis://alice:wonderland@127.0.0.1:" + std::to_string(server.port()));
     CHECK(as_alice.get("k") == "v");
 
-    const std::string wrong = message_of(
-        [&] { fc::redis_store s("redis://alice:guess@127.0.0.1:" + std::to_string(server.port())); });
+    const std::string wrong = message_of([&] {
+        fc::redis_store s("redis://alice:guess@127.0.0.1:" + std::to_string(server.port()));
+    });
     CHECK(wrong.find("refused the connection set-up (AUTH/SELECT)") != std::string::npos);
     CHECK(wrong.find("guess") == std::string::npos);
-    const std::string none =
-        message_of([&] { fc::redis_store s("redis://127.0.0.1:" + std::to_string(server.port())); });
+    const std::string none = message_of(
+        [&] { fc::redis_store s("redis://127.0.0.1:" + std::to_string(server.port())); });
     CHECK(none.find("NOAUTH") != std::string::npos);
-    const std::string bad_db = message_of(
-        [&] { fc::redis_store s("redis://:sesame@127.0.0.1:" + std::to_string(server.port()) + "/99"); });
+    const std::string bad_db = message_of([&] {
+        fc::redis_store s("redis://:sesame@127.0.0.1:" + std::to_string(server.port()) + "/99");
+    });
     CHECK(bad_db.find("DB index is out of range") != std::string::npos);
 }
 
-TEST_CASE("redis_store: a server that stops answering raises timeout_error within the command timeout") {
+TEST_CASE(
+    "redis_store: a server that stops answering raises timeout_error within the command timeout") {
     temp_dir dir("redis-pause");
     flytecache_test::own_redis_server server(dir / "server");
     fc::redis_options o = fc::redis_options::from_url(server.url());
@@ -428,7 +451,8 @@ TEST_CASE("redis_store: the pool serves many threads and bounds the wait for a c
     while (holding.load() < 2) std::this_thread::sleep_for(1ms);
     const std::string message = message_of([&] { (void)s.get("0/0"); });
     for (auto& th : holders) th.join();
-    CHECK(message.find("all 2 connections stayed busy for the command timeout (300 ms)") != std::string::npos);
+    CHECK(message.find("all 2 connections stayed busy for the command timeout (300 ms)") !=
+          std::string::npos);
     CHECK(s.get("0/0") == "0/0");
     s.clear();
 }
@@ -482,11 +506,13 @@ TEST_CASE("redis_store: expire() counts every expiry however often it is polled"
     fc::redis_store s(fixture_options("expire-poll"));
     constexpr int entries = 200;
     for (int i = 0; i < entries; ++i) {
-        s.set("e" + std::to_string(i), "v", fc::write_options{.expire = std::chrono::milliseconds(20 + i)});
+        s.set("e" + std::to_string(i), "v",
+              fc::write_options{.expire = std::chrono::milliseconds(20 + i)});
     }
     std::size_t counted = 0;
     const auto until = steady::now() + 600ms;
-    while (steady::now() < until) counted += s.expire(); // a tight loop hits deadlines to the millisecond
+    while (steady::now() < until)
+        counted += s.expire(); // a tight loop hits deadlines to the millisecond
     std::this_thread::sleep_for(50ms);
     counted += s.expire();
     CHECK(counted == entries);
@@ -575,7 +601,8 @@ public:
                 (void)!::write(fd, first.data(), first.size());
                 (void)!::read(fd, buf, sizeof buf); // the command
             }
-            const std::string drip = answer_handshake ? "$100\r\n" + std::string(100, 'x') + "\r\n" : "+PONG\r\n";
+            const std::string drip =
+                answer_handshake ? "$100\r\n" + std::string(100, 'x') + "\r\n" : "+PONG\r\n";
             for (const char ch : drip) {
                 if (stop_.load() || ::write(fd, &ch, 1) != 1) break;
                 std::this_thread::sleep_for(100ms);
@@ -605,7 +632,8 @@ private:
 TEST_CASE("redis_store: a server that trickles its reply cannot stretch the timeouts") {
     {
         trickling_server server(/*answer_handshake=*/true);
-        fc::redis_store s(server.url("connect_timeout=300ms&command_timeout=300ms&retry_timeout=0ms"));
+        fc::redis_store s(
+            server.url("connect_timeout=300ms&command_timeout=300ms&retry_timeout=0ms"));
         const auto start = steady::now();
         const std::string message = message_of([&] { (void)s.get("k"); });
         const auto elapsed = steady::now() - start;

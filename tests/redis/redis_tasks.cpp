@@ -1,5 +1,5 @@
-// flytecache — tests: tasks through redis_store: keys shared with the other stores, serialize exactly
-// once across 4 processes x 8 threads, takeover after the owner is killed, container tasks
+// flytecache — tests: tasks through redis_store: keys shared with the other stores, serialize
+// exactly once across 4 processes x 8 threads, takeover after the owner is killed, container tasks
 // SPDX-License-Identifier: MIT
 #include <flytecache/store/memory_store.hpp>
 #include <flytecache/store/redis_store.hpp>
@@ -56,8 +56,9 @@ TEST_CASE("redis tasks: 4 processes x 8 threads over one Redis cache run each ke
 TEST_CASE("redis tasks: when the owner is killed mid-run, another worker completes the work once") {
     temp_dir dir("redis-kill");
     const fc::redis_options shared = fixture_options("kill");
-    check_owner_killed_waiter_takes_over(dir.path(),
-                                         [&] { return fc::executor(fc::redis_store(shared), fast_serialize_options()); });
+    check_owner_killed_waiter_takes_over(dir.path(), [&] {
+        return fc::executor(fc::redis_store(shared), fast_serialize_options());
+    });
     fc::redis_store(shared).clear();
 }
 
@@ -68,7 +69,8 @@ TEST_CASE("redis tasks: a serialized container task runs once through Redis") {
     o.input_data_dir = "/var/inputs";
     o.output_data_dir = "/var/outputs";
     o.metadata = {.cache = true, .cache_serialize = true, .cache_version = "1"};
-    o.arguments = {"echo run >> " + log.string() + "; n=$(cat /var/inputs/n); sleep 0.2;"
+    o.arguments = {"echo run >> " + log.string() +
+                   "; n=$(cat /var/inputs/n); sleep 0.2;"
                    " echo $((n * 3)) > /var/outputs/n"};
     const fc::container_task<one_number, one_number> triple("triple", "img:1", {"sh", "-c"}, o);
     fc::executor exec(fc::redis_store(fixture_options("container")), fast_serialize_options());

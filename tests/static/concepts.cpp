@@ -81,7 +81,8 @@ static_assert(!fc::detail::declares_get_version<no_get_version>);
 // cache's construction rules.
 static_assert(std::is_constructible_v<fc::cache<>, fc::cache_options>);
 static_assert(std::is_constructible_v<fc::cache<generic_policy>, generic_policy>);
-static_assert(std::is_constructible_v<fc::cache<generic_policy>, fc::cache_options, generic_policy>);
+static_assert(
+    std::is_constructible_v<fc::cache<generic_policy>, fc::cache_options, generic_policy>);
 static_assert(!std::is_convertible_v<fc::cache_options, fc::cache<>>); // explicit
 static_assert(std::is_same_v<decltype(fc::cache{generic_policy{}, returns_view{}}),
                              fc::cache<generic_policy, returns_view>>);
@@ -89,7 +90,8 @@ static_assert(std::is_same_v<decltype(fc::cache{fc::cache_options{}, generic_pol
                              fc::cache<generic_policy>>);
 static_assert(std::is_same_v<decltype(fc::cache{fc::cache_options{.version = "v"}}), fc::cache<>>);
 static_assert(fc::cache<generic_policy, returns_view>::policy_count == 2);
-static_assert(fc::cache<fc::composite_policy<generic_policy, returns_view>, fc::policies::image>::policy_count == 3);
+static_assert(fc::cache<fc::composite_policy<generic_policy, returns_view>,
+                        fc::policies::image>::policy_count == 3);
 static_assert(fc::cache<>::policy_count == 0);
 
 // Value types for parameters are literal types, so versions can be computed at compile time.

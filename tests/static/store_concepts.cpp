@@ -1,6 +1,5 @@
-// flytecache — compile-time checks of the store concepts: what models cache_store and each capability,
-// and what does not
-// SPDX-License-Identifier: MIT
+// flytecache — compile-time checks of the store concepts: what models cache_store and each
+// capability, and what does not SPDX-License-Identifier: MIT
 #include <flytecache/store/cache_store.hpp>
 #include <flytecache/store/memory_store.hpp>
 #include <flytecache/store/tiered_store.hpp>
@@ -162,13 +161,15 @@ struct reserving_without_release : basic_store {
     bool try_reserve(std::string_view, std::string_view, fc::float_seconds);
 };
 struct reserving_with_integer_ttl : basic_store {
-    bool try_reserve(std::string_view, std::string_view, std::chrono::seconds); // no conversion from double
+    bool try_reserve(std::string_view, std::string_view,
+                     std::chrono::seconds); // no conversion from double
     bool release(std::string_view, std::string_view);
 };
 
 template <class S>
-constexpr bool models_any_capability = fc::expiring_store<S> || fc::tagged_store<S> || fc::bounded_store<S> ||
-                                       fc::statistics_store<S> || fc::reserving_store<S>;
+constexpr bool models_any_capability =
+    fc::expiring_store<S> || fc::tagged_store<S> || fc::bounded_store<S> ||
+    fc::statistics_store<S> || fc::reserving_store<S>;
 
 } // namespace
 

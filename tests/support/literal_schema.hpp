@@ -21,7 +21,8 @@ inline std::int64_t int64_from(const json_value& v) {
     const std::string& text = v.as_string();
     std::int64_t out = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    if (ec != std::errc{} || end != text.data() + text.size()) throw std::runtime_error("bad int64 " + text);
+    if (ec != std::errc{} || end != text.data() + text.size())
+        throw std::runtime_error("bad int64 " + text);
     return out;
 }
 
@@ -29,7 +30,8 @@ inline std::uint64_t uint64_from(const json_value& v) {
     const std::string& text = v.as_string();
     std::uint64_t out = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    if (ec != std::errc{} || end != text.data() + text.size()) throw std::runtime_error("bad uint64 " + text);
+    if (ec != std::errc{} || end != text.data() + text.size())
+        throw std::runtime_error("bad uint64 " + text);
     return out;
 }
 
@@ -68,11 +70,16 @@ inline fc::protobuf_struct struct_from(const json_value& v);
 
 inline fc::protobuf_value value_from(const json_value& v) {
     fc::protobuf_value out;
-    if (v.contains("null_value")) out.kind = fc::protobuf_null{};
-    else if (const auto* n = v.find("number_value")) out.kind = f64_from(*n);
-    else if (const auto* s = v.find("string_value")) out.kind = str_from(*s);
-    else if (const auto* b = v.find("bool_value")) out.kind = b->as_bool();
-    else if (const auto* st = v.find("struct_value")) out.kind = fc::detail::box<fc::protobuf_struct>(struct_from(*st));
+    if (v.contains("null_value"))
+        out.kind = fc::protobuf_null{};
+    else if (const auto* n = v.find("number_value"))
+        out.kind = f64_from(*n);
+    else if (const auto* s = v.find("string_value"))
+        out.kind = str_from(*s);
+    else if (const auto* b = v.find("bool_value"))
+        out.kind = b->as_bool();
+    else if (const auto* st = v.find("struct_value"))
+        out.kind = fc::detail::box<fc::protobuf_struct>(struct_from(*st));
     else if (const auto* l = v.find("list_value")) {
         fc::protobuf_list list;
         for (const auto& item : l->at("values").as_array()) list.values.push_back(value_from(item));
@@ -84,9 +91,11 @@ inline fc::protobuf_value value_from(const json_value& v) {
 inline fc::protobuf_struct struct_from(const json_value& v) {
     fc::protobuf_struct out;
     if (const auto* fields = v.find("fields")) {
-        for (const auto& [name, value] : fields->as_object()) out.fields.emplace_back(name, value_from(value));
+        for (const auto& [name, value] : fields->as_object())
+            out.fields.emplace_back(name, value_from(value));
     }
-    std::sort(out.fields.begin(), out.fields.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::sort(out.fields.begin(), out.fields.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     return out;
 }
 
@@ -114,7 +123,8 @@ inline fc::blob_type blob_type_from(const json_value& v) {
 }
 
 inline fc::schema_type schema_type_from(const json_value& v) {
-    constexpr std::string_view names[] = {"INTEGER", "FLOAT", "STRING", "BOOLEAN", "DATETIME", "DURATION"};
+    constexpr std::string_view names[] = {"INTEGER", "FLOAT",    "STRING",
+                                          "BOOLEAN", "DATETIME", "DURATION"};
     fc::schema_type out;
     if (const auto* cols = v.find("columns")) {
         for (const auto& c : cols->as_array()) {
@@ -122,7 +132,8 @@ inline fc::schema_type schema_type_from(const json_value& v) {
             if (const auto* n = c.find("name")) col.name = n->as_string();
             if (const auto* t = c.find("type")) {
                 for (int i = 0; i != 6; ++i) {
-                    if (names[i] == t->as_string()) col.type = static_cast<fc::schema_column_type>(i);
+                    if (names[i] == t->as_string())
+                        col.type = static_cast<fc::schema_column_type>(i);
                 }
             }
             out.columns.push_back(std::move(col));
@@ -137,7 +148,8 @@ inline fc::structured_dataset_type dataset_type_from(const json_value& v) {
         for (const auto& c : cols->as_array()) {
             fc::dataset_column col;
             if (const auto* n = c.find("name")) col.name = n->as_string();
-            if (const auto* t = c.find("literal_type")) col.literal_type = fc::detail::box<fc::literal_type>(literal_type_from(*t));
+            if (const auto* t = c.find("literal_type"))
+                col.literal_type = fc::detail::box<fc::literal_type>(literal_type_from(*t));
             out.columns.push_back(std::move(col));
         }
     }
@@ -148,18 +160,24 @@ inline fc::structured_dataset_type dataset_type_from(const json_value& v) {
 
 inline fc::literal_type literal_type_from(const json_value& v) {
     fc::literal_type out;
-    if (const auto* s = v.find("simple")) out.type = simple_from(s->as_string());
-    else if (const auto* c = v.find("collection_type")) out.type = fc::collection_type{literal_type_from(*c)};
-    else if (const auto* m = v.find("map_value_type")) out.type = fc::map_value_type{literal_type_from(*m)};
-    else if (const auto* b = v.find("blob")) out.type = blob_type_from(*b);
+    if (const auto* s = v.find("simple"))
+        out.type = simple_from(s->as_string());
+    else if (const auto* c = v.find("collection_type"))
+        out.type = fc::collection_type{literal_type_from(*c)};
+    else if (const auto* m = v.find("map_value_type"))
+        out.type = fc::map_value_type{literal_type_from(*m)};
+    else if (const auto* b = v.find("blob"))
+        out.type = blob_type_from(*b);
     else if (const auto* u = v.find("union_type")) {
         fc::union_type ut;
         if (const auto* vs = u->find("variants")) {
             for (const auto& x : vs->as_array()) ut.variants.push_back(literal_type_from(x));
         }
         out.type = std::move(ut);
-    } else if (const auto* sd = v.find("structured_dataset_type")) out.type = dataset_type_from(*sd);
-    else if (const auto* sc = v.find("schema")) out.type = schema_type_from(*sc);
+    } else if (const auto* sd = v.find("structured_dataset_type"))
+        out.type = dataset_type_from(*sd);
+    else if (const auto* sc = v.find("schema"))
+        out.type = schema_type_from(*sc);
     else if (const auto* e = v.find("enum_type")) {
         fc::enum_type et;
         if (const auto* vs = e->find("values")) {
@@ -180,14 +198,20 @@ inline fc::scalar scalar_from(const json_value& v) {
     fc::scalar out;
     if (const auto* p = v.find("primitive")) {
         fc::primitive prim;
-        if (const auto* i = p->find("integer")) prim.value = int64_from(*i);
-        else if (const auto* f = p->find("float_value")) prim.value = f64_from(*f);
-        else if (const auto* s = p->find("string_value")) prim.value = str_from(*s);
-        else if (const auto* b = p->find("boolean")) prim.value = b->as_bool();
+        if (const auto* i = p->find("integer"))
+            prim.value = int64_from(*i);
+        else if (const auto* f = p->find("float_value"))
+            prim.value = f64_from(*f);
+        else if (const auto* s = p->find("string_value"))
+            prim.value = str_from(*s);
+        else if (const auto* b = p->find("boolean"))
+            prim.value = b->as_bool();
         else if (const auto* d = p->find("datetime")) {
-            prim.value = fc::timestamp{int64_from(d->at("seconds")), static_cast<std::int32_t>(d->at("nanos").as_int64())};
+            prim.value = fc::timestamp{int64_from(d->at("seconds")),
+                                       static_cast<std::int32_t>(d->at("nanos").as_int64())};
         } else if (const auto* du = p->find("duration")) {
-            prim.value = fc::duration{int64_from(du->at("seconds")), static_cast<std::int32_t>(du->at("nanos").as_int64())};
+            prim.value = fc::duration{int64_from(du->at("seconds")),
+                                      static_cast<std::int32_t>(du->at("nanos").as_int64())};
         }
         out.value = std::move(prim);
     } else if (v.contains("none_type")) {
@@ -223,13 +247,15 @@ inline fc::scalar scalar_from(const json_value& v) {
         if (const auto* u = sd->find("uri")) ds.uri = u->as_string();
         if (const auto* md = sd->find("metadata")) {
             fc::structured_dataset_metadata meta;
-            if (const auto* t = md->find("structured_dataset_type")) meta.structured_dataset_type = dataset_type_from(*t);
+            if (const auto* t = md->find("structured_dataset_type"))
+                meta.structured_dataset_type = dataset_type_from(*t);
             ds.metadata = std::move(meta);
         }
         out.value = std::move(ds);
     } else if (const auto* u = v.find("union")) {
         fc::union_value uv;
-        if (const auto* val = u->find("value")) uv.value = fc::detail::box<fc::literal>(literal_from(*val));
+        if (const auto* val = u->find("value"))
+            uv.value = fc::detail::box<fc::literal>(literal_from(*val));
         if (const auto* t = u->find("type")) uv.type = literal_type_from(*t);
         out.value = std::move(uv);
     } else {
@@ -240,7 +266,8 @@ inline fc::scalar scalar_from(const json_value& v) {
 
 inline fc::literal_map literal_map_from(const json_value& literals) {
     fc::literal_map out;
-    for (const auto& [name, value] : literals.as_object()) out.insert_or_assign(name, literal_from(value));
+    for (const auto& [name, value] : literals.as_object())
+        out.insert_or_assign(name, literal_from(value));
     return out;
 }
 
@@ -250,7 +277,8 @@ inline fc::literal literal_from(const json_value& v) {
         out.value = scalar_from(*s);
     } else if (const auto* c = v.find("collection")) {
         fc::literal_collection col;
-        for (const auto& item : c->at("literals").as_array()) col.literals.push_back(literal_from(item));
+        for (const auto& item : c->at("literals").as_array())
+            col.literals.push_back(literal_from(item));
         out.value = std::move(col);
     } else if (const auto* m = v.find("map")) {
         out.value = literal_map_from(m->at("literals"));

@@ -1,6 +1,5 @@
-// flytecache — test support: the redis-server the CTest fixture started, a fresh namespace per test,
-// and servers of a test's own that it may kill and restart
-// SPDX-License-Identifier: MIT
+// flytecache — test support: the redis-server the CTest fixture started, a fresh namespace per
+// test, and servers of a test's own that it may kill and restart SPDX-License-Identifier: MIT
 #pragma once
 
 #include <flytecache/detail/subprocess.hpp>
@@ -23,7 +22,8 @@ inline std::string read_trimmed(const std::filesystem::path& file) {
     std::ifstream in(file);
     std::string text;
     std::getline(in, text);
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+        text.pop_back();
     return text;
 }
 
@@ -32,8 +32,9 @@ inline std::string fixture_url() {
     const std::filesystem::path file = std::filesystem::path(FLYTECACHE_REDIS_FIXTURE_DIR) / "url";
     std::string url = read_trimmed(file);
     if (url.empty()) {
-        throw std::runtime_error("no " + file.string() +
-                                 ": run the Redis tests through ctest, whose fixture starts the server");
+        throw std::runtime_error(
+            "no " + file.string() +
+            ": run the Redis tests through ctest, whose fixture starts the server");
     }
     return url;
 }
@@ -81,7 +82,9 @@ public:
     /// SIGKILL, and waits until it is gone.
     void kill() { launch("kill"); }
 
-    [[nodiscard]] unsigned port() const { return static_cast<unsigned>(std::stoul(read_trimmed(dir_ / "port"))); }
+    [[nodiscard]] unsigned port() const {
+        return static_cast<unsigned>(std::stoul(read_trimmed(dir_ / "port")));
+    }
     [[nodiscard]] std::string url() const { return read_trimmed(dir_ / "url"); }
 
 private:
@@ -96,7 +99,8 @@ private:
         p.timeout = std::chrono::seconds(30);
         const auto result = fc::detail::run_process(p);
         if (result.exit_code != 0 || result.timed_out) {
-            throw std::runtime_error("redis_server.py " + command + " failed: " + result.output_tail);
+            throw std::runtime_error("redis_server.py " + command +
+                                     " failed: " + result.output_tail);
         }
         if (command == "start") started_ = true;
     }
@@ -106,4 +110,4 @@ private:
     bool started_ = false;
 };
 
-}  // namespace flytecache_test
+} // namespace flytecache_test

@@ -116,7 +116,8 @@ bool hammer(Exec& exec, const Task& t, int threads, int keys) {
 /// 4 processes x 8 threads call 6 keys through executors made by `make_executor()` (called in
 /// each child, so every process has its own store object): each key runs exactly once.
 template <class MakeExecutor>
-void check_processes_run_each_key_once(const std::filesystem::path& dir, MakeExecutor make_executor) {
+void check_processes_run_each_key_once(const std::filesystem::path& dir,
+                                       MakeExecutor make_executor) {
     const auto log = dir / "runs.log";
     constexpr int processes = 4;
     constexpr int keys = 6;
@@ -140,7 +141,8 @@ void check_processes_run_each_key_once(const std::filesystem::path& dir, MakeExe
 /// waiter takes over once the reservation lapses, the work completes once (by the waiter), and a
 /// later call through `make_executor()` is a hit.
 template <class MakeExecutor>
-void check_owner_killed_waiter_takes_over(const std::filesystem::path& dir, MakeExecutor make_executor) {
+void check_owner_killed_waiter_takes_over(const std::filesystem::path& dir,
+                                          MakeExecutor make_executor) {
     using namespace std::chrono_literals;
     const auto log = dir / "events.log";
     auto body = [log](std::int64_t k) {
@@ -151,8 +153,8 @@ void check_owner_killed_waiter_takes_over(const std::filesystem::path& dir, Make
         append_line(log, "done " + std::to_string(::getpid()));
         return k + 1;
     };
-    auto t = fc::task<fc::inputs<"k">, fc::serialized>("serialize.slow", body,
-                                                        fc::cache{fc::cache_options{.version = "1"}});
+    auto t = fc::task<fc::inputs<"k">, fc::serialized>(
+        "serialize.slow", body, fc::cache{fc::cache_options{.version = "1"}});
     const auto run_child = [&] {
         return fork_child([&] {
             auto exec = make_executor();
@@ -162,7 +164,8 @@ void check_owner_killed_waiter_takes_over(const std::filesystem::path& dir, Make
     const pid_t owner = run_child();
     REQUIRE(owner > 0);
     const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (read_lines(log).empty() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+    while (read_lines(log).empty() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(10ms);
     REQUIRE(read_lines(log).size() == 1); // the owner is running the body
 
     const pid_t waiter = run_child();
@@ -187,4 +190,4 @@ void check_owner_killed_waiter_takes_over(const std::filesystem::path& dir, Make
     CHECK(read_lines(log).size() == 3);
 }
 
-}  // namespace flytecache_test
+} // namespace flytecache_test

@@ -1,6 +1,5 @@
-// flytecache — test support: the conformance suite every cache store must pass (the cache_store laws
-// and each capability the store models)
-// SPDX-License-Identifier: MIT
+// flytecache — test support: the conformance suite every cache store must pass (the cache_store
+// laws and each capability the store models) SPDX-License-Identifier: MIT
 #pragma once
 
 #include <flytecache/store/cache_store.hpp>
@@ -74,7 +73,8 @@ inline std::string all_byte_values() {
 
 inline std::string mebibyte() {
     std::string data(std::size_t{1} << 20, '\0');
-    for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>((i * 131 + i / 4093) % 256);
+    for (std::size_t i = 0; i < data.size(); ++i)
+        data[i] = static_cast<char>((i * 131 + i / 4093) % 256);
     return data;
 }
 
@@ -121,7 +121,8 @@ void check_laws(Make& make_store) {
 
     // Keys are bytes: no normalization, no case folding, any UTF-8.
     const std::vector<std::string> keys = {
-        "ключ", "键", "🔑/cache/key", "é", "e\xCC\x81", "Å", "a b\tc\nd", "'\";--", std::string(300, 'k'),
+        "ключ",      "键",     "🔑/cache/key",        "é", "e\xCC\x81", "Å",
+        "a b\tc\nd", "'\";--", std::string(300, 'k'),
     };
     for (std::size_t i = 0; i < keys.size(); ++i) s.set(keys[i], "value " + std::to_string(i));
     for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -176,7 +177,8 @@ void check_expiry(Make& make_store) {
         CHECK(s.get("overwritten") == "o2");
         CHECK(s.get("forever") == "w");
         CHECK(s.get("long") == "x");
-        CHECK_FALSE(static_cast<bool>(s.touch("short", std::chrono::hours(1)))); // expired: nothing to touch
+        CHECK_FALSE(static_cast<bool>(
+            s.touch("short", std::chrono::hours(1)))); // expired: nothing to touch
 
         // touch can shorten a time to live, too.
         CHECK(static_cast<bool>(s.touch("long", short_ttl)));
@@ -186,7 +188,8 @@ void check_expiry(Make& make_store) {
     {
         auto made = make_store();
         auto& s = store_of(made);
-        for (int i = 0; i < 3; ++i) s.set("expiring " + std::to_string(i), "e", fc::write_options{.expire = short_ttl});
+        for (int i = 0; i < 3; ++i)
+            s.set("expiring " + std::to_string(i), "e", fc::write_options{.expire = short_ttl});
         s.set("kept 1", "k1");
         s.set("kept 2", "k2", fc::write_options{.expire = std::chrono::hours(1)});
         std::this_thread::sleep_for(past_short_ttl);
@@ -283,7 +286,8 @@ void check_statistics(Make& make_store) {
     CHECK(s.stats(true, false) == fc::store_stats{});
 
     CHECK(s.get("present") == "v");
-    CHECK(s.stats(false, false) == fc::store_stats{.hits = 1, .misses = 0}); // and turns counting off
+    CHECK(s.stats(false, false) ==
+          fc::store_stats{.hits = 1, .misses = 0}); // and turns counting off
     CHECK(s.get("present") == "v");
     CHECK_FALSE(s.get("missing").has_value());
     CHECK(s.stats(false, true) == fc::store_stats{.hits = 1, .misses = 0});
@@ -354,7 +358,8 @@ inline std::string concurrent_value(std::string_view key, int writer, int round)
 
 // Whether v is exactly concurrent_value(key, w, r) for some writer w and round r.
 inline bool is_written_value(std::string_view key, std::string_view v) {
-    if (v.size() <= key.size() || v.substr(0, key.size()) != key || v[key.size()] != '|') return false;
+    if (v.size() <= key.size() || v.substr(0, key.size()) != key || v[key.size()] != '|')
+        return false;
     std::string_view rest = v.substr(key.size() + 1);
     int numbers[2] = {0, 0};
     for (int& n : numbers) {
@@ -381,11 +386,13 @@ void check_concurrency(Make& make_store) {
             threads.emplace_back([&, t] {
                 try {
                     for (int i = 0; i < rounds; ++i) {
-                        const std::string own = "own/" + std::to_string(t) + "/" + std::to_string(i % 25);
+                        const std::string own =
+                            "own/" + std::to_string(t) + "/" + std::to_string(i % 25);
                         const std::string value = concurrent_value(own, t, i);
                         s.set(own, value);
                         const auto mine = s.get(own);
-                        if (mine && *mine != value) ++wrong; // nobody else writes it; it may be evicted
+                        if (mine && *mine != value)
+                            ++wrong; // nobody else writes it; it may be evicted
 
                         const std::string shared = "shared/" + std::to_string(i % shared_keys);
                         s.set(shared, concurrent_value(shared, t, i));

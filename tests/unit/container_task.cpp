@@ -27,7 +27,8 @@ using namespace std::chrono_literals;
 namespace {
 
 struct ellipse_in {
-    BOOST_HANA_DEFINE_STRUCT(ellipse_in, (double, a), (double, b), (std::string, name), (bool, loud));
+    BOOST_HANA_DEFINE_STRUCT(ellipse_in, (double, a), (double, b), (std::string, name),
+                             (bool, loud));
 };
 struct ellipse_out {
     BOOST_HANA_DEFINE_STRUCT(ellipse_out, (double, area), (std::string, label), (bool, loud),
@@ -70,17 +71,19 @@ fc::container_task_options ellipse_options(const std::filesystem::path& log) {
 
 } // namespace
 
-TEST_CASE("container_task: runs on the host with data dirs mapped, reads and converts outputs as flytekit") {
+TEST_CASE("container_task: runs on the host with data dirs mapped, reads and converts outputs as "
+          "flytekit") {
     temp_dir dir("container");
     const auto log = dir / "runs.log";
-    const fc::container_task<ellipse_in, ellipse_out> ellipse("ellipse", "ghcr.io/acme/shell:1", {"sh", "-c"},
-                                                              ellipse_options(log));
+    const fc::container_task<ellipse_in, ellipse_out> ellipse("ellipse", "ghcr.io/acme/shell:1",
+                                                              {"sh", "-c"}, ellipse_options(log));
     fc::executor exec(fc::memory_store{}, quiet_options());
     const ellipse_out out = exec.run(ellipse, 2.0, 4.0, "disc", true);
     CHECK(out.area == doctest::Approx(26.0));
     CHECK(out.label == "disc-True\n"); // strings are kept verbatim; bools render as Python's str()
     CHECK(out.loud);                   // the input file held "True"
-    CHECK(out.when == std::chrono::sys_days{std::chrono::year{2024} / 2 / 29} + 11h + 30min + 250ms);
+    CHECK(out.when ==
+          std::chrono::sys_days{std::chrono::year{2024} / 2 / 29} + 11h + 30min + 250ms);
     CHECK(out.took == 1h + 2min + 3s + 500ms);
     CHECK(out.count == 1000);
 
@@ -94,7 +97,8 @@ TEST_CASE("container_task: runs on the host with data dirs mapped, reads and con
 }
 
 TEST_CASE("container_task: the literal map is written in the metadata format beside the inputs") {
-    for (const auto format : {fc::metadata_format::proto, fc::metadata_format::json, fc::metadata_format::yaml}) {
+    for (const auto format :
+         {fc::metadata_format::proto, fc::metadata_format::json, fc::metadata_format::yaml}) {
         fc::container_task_options o;
         o.input_data_dir = "/var/inputs";
         o.output_data_dir = "/var/outputs";
@@ -126,11 +130,13 @@ TEST_CASE("container_task: failures name the task and the output") {
 
     o.arguments = {"true"};
     const fc::container_task<one_number, one_number> silent("silent", "img:1", {"sh", "-c"}, o);
-    CHECK_THROWS_WITH_AS(exec.run(silent, 1), doctest::Contains("did not write output 'n'"), fc::task_error);
+    CHECK_THROWS_WITH_AS(exec.run(silent, 1), doctest::Contains("did not write output 'n'"),
+                         fc::task_error);
 
     o.arguments = {"echo twelve > /var/outputs/n"};
     const fc::container_task<one_number, one_number> garbled("garbled", "img:1", {"sh", "-c"}, o);
-    CHECK_THROWS_WITH_AS(exec.run(garbled, 1), doctest::Contains("output 'n' of container task 'garbled' is malformed"),
+    CHECK_THROWS_WITH_AS(exec.run(garbled, 1),
+                         doctest::Contains("output 'n' of container task 'garbled' is malformed"),
                          fc::task_error);
 
     o.arguments = {"echo boom >&2; exit 3"};
@@ -152,9 +158,10 @@ TEST_CASE("container_task: failures name the task and the output") {
 
     o.metadata = {};
     o.arguments = {"echo {{.inputs.m}}"};
-    CHECK_THROWS_WITH_AS((fc::container_task<one_number, one_number>("bad", "img:1", {"sh", "-c"}, o)),
-                         doctest::Contains("{{.inputs.m}}, which is not one of its inputs (n)"),
-                         fc::configuration_error);
+    CHECK_THROWS_WITH_AS(
+        (fc::container_task<one_number, one_number>("bad", "img:1", {"sh", "-c"}, o)),
+        doctest::Contains("{{.inputs.m}}, which is not one of its inputs (n)"),
+        fc::configuration_error);
 }
 
 TEST_CASE("container_task: caching without a version uses the image policy") {
@@ -164,11 +171,11 @@ TEST_CASE("container_task: caching without a version uses the image policy") {
     const fc::container_task<one_number, one_number> v2("t", "ghcr.io/acme/a:2", {"true"}, o);
     CHECK(v1.version().size() == 64);
     CHECK(v1.version() != v2.version());
-    CHECK(v1.version() == fc::cache{fc::policies::image{}}.get_version(
-                              fc::version_parameters<>{.container_image = std::string("ghcr.io/acme/a:1")}));
+    CHECK(v1.version() == fc::cache{fc::policies::image{}}.get_version(fc::version_parameters<>{
+                              .container_image = std::string("ghcr.io/acme/a:1")}));
     // An explicit cache configuration works as for function tasks.
-    const fc::container_task<one_number, one_number> pinned("t", "ghcr.io/acme/a:1", {"true"},
-                                                            fc::cache{fc::cache_options{.version = "9"}});
+    const fc::container_task<one_number, one_number> pinned(
+        "t", "ghcr.io/acme/a:1", {"true"}, fc::cache{fc::cache_options{.version = "9"}});
     CHECK(pinned.version() == "9");
     CHECK(pinned.metadata().cache);
 }
@@ -183,9 +190,19 @@ TEST_CASE("container_task: the docker command line maps data dirs, environment a
         "t", "ghcr.io/acme/tool:2", {"tool"}, o, fc::docker_cli_runtime{.cli = "podman"});
     const auto call = t.prepare(std::int64_t{5});
     const fc::container_run run = t.make_run(call, "/tmp/in", "/tmp/out");
-    const std::vector<std::string> expected{"podman", "run", "--rm", "-v", "/tmp/in:/var/inputs:rw",
-                                            "-v", "/tmp/out:/var/outputs:rw", "-e", "MODE=fast",
-                                            "ghcr.io/acme/tool:2", "tool", "--n=5", "/var/outputs/result"};
+    const std::vector<std::string> expected{"podman",
+                                            "run",
+                                            "--rm",
+                                            "-v",
+                                            "/tmp/in:/var/inputs:rw",
+                                            "-v",
+                                            "/tmp/out:/var/outputs:rw",
+                                            "-e",
+                                            "MODE=fast",
+                                            "ghcr.io/acme/tool:2",
+                                            "tool",
+                                            "--n=5",
+                                            "/var/outputs/result"};
     CHECK(t.runtime().argv(run) == expected);
 
     // The host runtime rewrites container paths to the host directories instead.

@@ -42,7 +42,8 @@ std::string tag_bytes(std::uint32_t field, fc::detail::wire_type type) {
 
 /// A length-delimited field: tag, length, body.
 std::string ld(std::uint32_t field, std::string_view body) {
-    return tag_bytes(field, fc::detail::wire_type::length_delimited) + varint_bytes(body.size()) + std::string(body);
+    return tag_bytes(field, fc::detail::wire_type::length_delimited) + varint_bytes(body.size()) +
+           std::string(body);
 }
 
 std::string varint_field(std::uint32_t field, std::uint64_t v) {
@@ -59,7 +60,9 @@ std::string unknown_fields() {
     return out;
 }
 
-std::string reencode_map(std::string_view bytes) { return fc::encode(fc::decode_literal_map(bytes)); }
+std::string reencode_map(std::string_view bytes) {
+    return fc::encode(fc::decode_literal_map(bytes));
+}
 
 // Literal bytes with `k` >= 1 nested collections, the innermost one empty: the innermost
 // LiteralCollection sits at message depth 2k - 1.
@@ -79,7 +82,9 @@ std::string thrown_message(F&& f) {
     return "<no decode_error>";
 }
 
-bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+bool contains(std::string_view text, std::string_view part) {
+    return text.find(part) != std::string_view::npos;
+}
 
 // ----- a seeded random literal generator -------------------------------------------------------
 
@@ -164,7 +169,8 @@ public:
         }
         default: {
             fc::offloaded_type o;
-            if (coin(70)) o.actual_literal_type = fc::detail::box<fc::literal_type>(type(depth - 1));
+            if (coin(70))
+                o.actual_literal_type = fc::detail::box<fc::literal_type>(type(depth - 1));
             out.type = std::move(o);
             break;
         }
@@ -181,7 +187,8 @@ public:
             if (depth > 0) {
                 std::map<std::string, fc::literal_type> fields;
                 const std::size_t n = below(3);
-                for (std::size_t i = 0; i < n; ++i) fields.insert_or_assign(text(), type(depth - 1));
+                for (std::size_t i = 0; i < n; ++i)
+                    fields.insert_or_assign(text(), type(depth - 1));
                 s.dataclass_type.assign(fields.begin(), fields.end());
             }
             out.structure = std::move(s);
@@ -196,8 +203,9 @@ private:
     std::string text() {
         // Pieces chosen to stress byte-order sorting and multi-byte lengths: ASCII around '_',
         // 2-, 3- and 4-byte UTF-8, an embedded NUL, and now and then a string past 127 bytes.
-        static constexpr std::string_view pieces[] = {"", "a", "B", "_", "k1", "k10", "k2", "é", "中", "😀",
-                                                      std::string_view("\0", 1), "Ω≈ç", "x y"};
+        static constexpr std::string_view pieces[] = {
+            "",    "a",  "B", "_", "k1", "k10", "k2", "é", "中", "😀", std::string_view("\0", 1),
+            "Ω≈ç", "x y"};
         std::string out;
         const std::size_t n = below(4);
         for (std::size_t i = 0; i < n; ++i) out += pieces[below(std::size(pieces))];
@@ -213,7 +221,13 @@ private:
     }
 
     std::int64_t integer() {
-        static constexpr std::int64_t edges[] = {0, 1, -1, 127, 128, -128, std::numeric_limits<std::int64_t>::min(),
+        static constexpr std::int64_t edges[] = {0,
+                                                 1,
+                                                 -1,
+                                                 127,
+                                                 128,
+                                                 -128,
+                                                 std::numeric_limits<std::int64_t>::min(),
                                                  std::numeric_limits<std::int64_t>::max()};
         if (coin(50)) return edges[below(std::size(edges))];
         return static_cast<std::int64_t>(rng_());
@@ -225,7 +239,9 @@ private:
         case 0: d = 0.0; break;
         case 1: d = -0.0; break;
         case 2: d = std::numeric_limits<double>::quiet_NaN(); break;
-        case 3: d = std::bit_cast<double>(std::uint64_t{0xFFF8000000000123u}); break; // NaN with payload
+        case 3:
+            d = std::bit_cast<double>(std::uint64_t{0xFFF8000000000123u});
+            break; // NaN with payload
         case 4: d = std::numeric_limits<double>::infinity(); break;
         case 5: d = -std::numeric_limits<double>::denorm_min(); break;
         case 6: d = 1.5; break;
@@ -236,7 +252,8 @@ private:
     }
 
     std::int32_t nanos() {
-        return static_cast<std::int32_t>(static_cast<std::int64_t>(below(2'000'000'000)) - 1'000'000'000);
+        return static_cast<std::int32_t>(static_cast<std::int64_t>(below(2'000'000'000)) -
+                                         1'000'000'000);
     }
 
     fc::protobuf_value value(int depth) {
@@ -269,14 +286,16 @@ private:
     }
 
     fc::blob_type blob_type() {
-        return fc::blob_type{coin(50) ? "" : text(), static_cast<fc::blob_dimensionality>(below(3))};
+        return fc::blob_type{coin(50) ? "" : text(),
+                             static_cast<fc::blob_dimensionality>(below(3))};
     }
 
     fc::schema_type schema_type() {
         fc::schema_type out;
         const std::size_t n = below(3);
         for (std::size_t i = 0; i < n; ++i) {
-            out.columns.push_back(fc::schema_column{text(), static_cast<fc::schema_column_type>(below(7))});
+            out.columns.push_back(
+                fc::schema_column{text(), static_cast<fc::schema_column_type>(below(7))});
         }
         return out;
     }
@@ -362,7 +381,8 @@ private:
     std::mt19937_64 rng_;
 };
 
-// encode→decode→encode is the identity, and (NaN aside, which == never equates) so is decode∘encode.
+// encode→decode→encode is the identity, and (NaN aside, which == never equates) so is
+// decode∘encode.
 void check_round_trip(const fc::literal_map& m, bool compare_values) {
     const std::string bytes = fc::encode(m);
     const fc::literal_map back = fc::decode_literal_map(bytes);
@@ -372,9 +392,11 @@ void check_round_trip(const fc::literal_map& m, bool compare_values) {
 
 } // namespace
 
-// ----- (a) golden vectors -------------------------------------------------------------------------
+// ----- (a) golden vectors
+// -------------------------------------------------------------------------
 
-TEST_CASE("decode: every cache_keys.json vector round-trips, and its serialized bytes re-encode exactly") {
+TEST_CASE("decode: every cache_keys.json vector round-trips, and its serialized bytes re-encode "
+          "exactly") {
     const auto doc = flytecache_test::load_vectors("cache_keys.json");
     const auto& vectors = doc.at("vectors").as_array();
     REQUIRE(vectors.size() >= 50);
@@ -394,14 +416,16 @@ TEST_CASE("decode: every cache_keys.json vector round-trips, and its serialized 
             CHECK(reencode_map(bytes) == bytes);
             // The effective map is what was serialized: decoding gives it back (through bytes,
             // since == follows IEEE and NaN vectors exist).
-            const fc::literal_map effective = flytecache_test::literal_map_from(v.at("effective_inputs"));
+            const fc::literal_map effective =
+                flytecache_test::literal_map_from(v.at("effective_inputs"));
             CHECK(fc::encode(fc::decode_literal_map(bytes)) == fc::encode(effective));
         }
     }
     CHECK(with_hex > 0);
 }
 
-// ----- (b) generated literals ---------------------------------------------------------------------
+// ----- (b) generated literals
+// ---------------------------------------------------------------------
 
 TEST_CASE("decode: 2000 generated literal maps round-trip (encode→decode→encode is the identity)") {
     literal_generator gen(0x5eedf17ecac4eULL);
@@ -444,15 +468,18 @@ TEST_CASE("decode: empty input is the empty message") {
     CHECK(fc::decode_literal_type("") == fc::literal_type{});
 }
 
-// ----- protobuf parsing semantics -----------------------------------------------------------------
+// ----- protobuf parsing semantics
+// -----------------------------------------------------------------
 
 TEST_CASE("decode: protobuf semantics for maps, oneofs, merges and the hash") {
-    const std::string int5 = ld(1, ld(1, varint_field(1, 5)));   // Literal{scalar{primitive{integer 5}}}
-    const std::string str_x = ld(1, ld(1, ld(3, "x")));          // Literal{scalar{primitive{string "x"}}}
-    const std::string coll = ld(2, ld(1, int5));                 // Literal{collection{[int5]}}
+    const std::string int5 =
+        ld(1, ld(1, varint_field(1, 5)));               // Literal{scalar{primitive{integer 5}}}
+    const std::string str_x = ld(1, ld(1, ld(3, "x"))); // Literal{scalar{primitive{string "x"}}}
+    const std::string coll = ld(2, ld(1, int5));        // Literal{collection{[int5]}}
 
     SUBCASE("map entries come out sorted; a repeated key keeps the last entry") {
-        const std::string bytes = ld(1, ld(1, "b") + ld(2, int5)) + ld(1, ld(1, "a") + ld(2, int5)) +
+        const std::string bytes = ld(1, ld(1, "b") + ld(2, int5)) +
+                                  ld(1, ld(1, "a") + ld(2, int5)) +
                                   ld(1, ld(1, "b") + ld(2, str_x));
         const fc::literal_map m = fc::decode_literal_map(bytes);
         REQUIRE(m.size() == 2);
@@ -500,14 +527,16 @@ TEST_CASE("decode: protobuf semantics for maps, oneofs, merges and the hash") {
         CHECK_FALSE(fc::decode_literal(ld(4, "abc") + ld(4, "")).hash.has_value());
     }
     SUBCASE("metadata is sorted and unique") {
-        const fc::literal l = fc::decode_literal(ld(5, ld(1, "z") + ld(2, "1")) + ld(5, ld(1, "a") + ld(2, "2")) +
-                                                 ld(5, ld(1, "z") + ld(2, "3")));
+        const fc::literal l =
+            fc::decode_literal(ld(5, ld(1, "z") + ld(2, "1")) + ld(5, ld(1, "a") + ld(2, "2")) +
+                               ld(5, ld(1, "z") + ld(2, "3")));
         const std::vector<std::pair<std::string, std::string>> want{{"a", "2"}, {"z", "3"}};
         CHECK(l.metadata == want);
     }
     SUBCASE("Struct fields and dataclass_type are sorted and unique") {
         // Scalar.generic = Struct{fields: b=1.0 (as null here), a="s", b=true}
-        const std::string s = ld(1, ld(1, "b") + ld(2, varint_field(1, 0))) + ld(1, ld(1, "a") + ld(2, ld(3, "s"))) +
+        const std::string s = ld(1, ld(1, "b") + ld(2, varint_field(1, 0))) +
+                              ld(1, ld(1, "a") + ld(2, ld(3, "s"))) +
                               ld(1, ld(1, "b") + ld(2, varint_field(4, 1)));
         const fc::literal l = fc::decode_literal(ld(1, ld(7, s)));
         const auto& st = std::get<fc::protobuf_struct>(std::get<fc::scalar>(l.value).value);
@@ -551,7 +580,8 @@ TEST_CASE("decode: unknown fields are skipped at every level") {
     const std::string literal = junk + ld(1, scalar) + ld(4, "h") + junk;
     const std::string entry = ld(1, "k") + junk + ld(2, literal);
     const std::string with_junk = junk + ld(1, entry) + junk;
-    const std::string clean = ld(1, ld(1, "k") + ld(2, ld(1, ld(1, varint_field(1, 5))) + ld(4, "h")));
+    const std::string clean =
+        ld(1, ld(1, "k") + ld(2, ld(1, ld(1, varint_field(1, 5))) + ld(4, "h")));
     CHECK(fc::decode_literal_map(with_junk) == fc::decode_literal_map(clean));
     CHECK(reencode_map(with_junk) == clean);
 
@@ -559,11 +589,13 @@ TEST_CASE("decode: unknown fields are skipped at every level") {
     const std::string type = junk + varint_field(1, 3) + ld(11, junk + ld(1, "t"));
     const std::string union_ = ld(1, ld(9, junk + ld(2, type)));
     const std::string none = ld(1, ld(5, junk));
-    CHECK(fc::encode(fc::decode_literal(union_)) == ld(1, ld(9, ld(2, varint_field(1, 3) + ld(11, ld(1, "t"))))));
+    CHECK(fc::encode(fc::decode_literal(union_)) ==
+          ld(1, ld(9, ld(2, varint_field(1, 3) + ld(11, ld(1, "t"))))));
     CHECK(fc::encode(fc::decode_literal(none)) == ld(1, ld(5, "")));
 }
 
-// ----- (c) rejections -----------------------------------------------------------------------------
+// ----- (c) rejections
+// -----------------------------------------------------------------------------
 
 TEST_CASE("decode: every truncation either decodes or throws decode_error") {
     literal_generator gen(2024);
@@ -595,12 +627,10 @@ TEST_CASE("decode: every truncation either decodes or throws decode_error") {
             // The same bytes as a Literal and as a LiteralType: must not crash either.
             try {
                 (void)fc::decode_literal(prefix);
-            } catch (const fc::decode_error&) {
-            }
+            } catch (const fc::decode_error&) {}
             try {
                 (void)fc::decode_literal_type(prefix);
-            } catch (const fc::decode_error&) {
-            }
+            } catch (const fc::decode_error&) {}
         }
     }
     CHECK(decoded > 0);
@@ -613,20 +643,25 @@ TEST_CASE("decode: a known field with the wrong wire type is refused") {
     CHECK(contains(msg, "LiteralMap.literals"));
     CHECK(contains(msg, "wire type 0, expected 2"));
     CHECK(contains(msg, "offset 0"));
-    // Primitive.integer as a length-delimited field, at a known offset (2 + 2 + 2 bytes of headers).
+    // Primitive.integer as a length-delimited field, at a known offset (2 + 2 + 2 bytes of
+    // headers).
     msg = thrown_message([] { (void)fc::decode_literal(ld(1, ld(1, ld(1, "5")))); });
     CHECK(contains(msg, "Primitive.integer"));
     CHECK(contains(msg, "offset 4"));
     // Literal.hash as a varint, a double as a varint, LiteralType.simple as fixed32.
-    CHECK(contains(thrown_message([] { (void)fc::decode_literal(varint_field(4, 1)); }), "Literal.hash"));
-    CHECK(contains(thrown_message([] { (void)fc::decode_literal(ld(1, ld(1, varint_field(2, 1)))); }),
-                   "Primitive.float_value"));
+    CHECK(contains(thrown_message([] { (void)fc::decode_literal(varint_field(4, 1)); }),
+                   "Literal.hash"));
+    CHECK(
+        contains(thrown_message([] { (void)fc::decode_literal(ld(1, ld(1, varint_field(2, 1)))); }),
+                 "Primitive.float_value"));
     CHECK(contains(thrown_message([] {
-                       (void)fc::decode_literal_type(tag_bytes(1, fc::detail::wire_type::fixed32) + "abcd");
+                       (void)fc::decode_literal_type(tag_bytes(1, fc::detail::wire_type::fixed32) +
+                                                     "abcd");
                    }),
                    "LiteralType.simple"));
     // A group wire type is refused by the reader itself.
-    CHECK(contains(thrown_message([] { (void)fc::decode_literal_map("\x0b"); }), "invalid wire type 3"));
+    CHECK(contains(thrown_message([] { (void)fc::decode_literal_map("\x0b"); }),
+                   "invalid wire type 3"));
 }
 
 TEST_CASE("decode: nesting is limited to max_decode_depth") {
@@ -641,7 +676,8 @@ TEST_CASE("decode: nesting is limited to max_decode_depth") {
     }
     // In a map, the entry and the value add two levels.
     CHECK_NOTHROW((void)fc::decode_literal_map(ld(1, ld(2, nested_collections(49)))));
-    CHECK_THROWS_AS((void)fc::decode_literal_map(ld(1, ld(2, nested_collections(50)))), fc::decode_error);
+    CHECK_THROWS_AS((void)fc::decode_literal_map(ld(1, ld(2, nested_collections(50)))),
+                    fc::decode_error);
 
     // Exactly 100 levels of Struct values are fine, 101 are not (Value.list_value nesting:
     // Literal→Scalar→Struct→entry→Value→ListValue→Value→...).
@@ -657,38 +693,46 @@ TEST_CASE("decode: nesting is limited to max_decode_depth") {
     // Hostile depth far past the limit: refused without exhausting the stack.
     std::string deep;
     for (int i = 0; i < 5000; ++i) deep = ld(3, deep); // LiteralType.collection_type
-    CHECK(contains(thrown_message([&] { (void)fc::decode_literal_type(deep); }), "nesting deeper than 100"));
+    CHECK(contains(thrown_message([&] { (void)fc::decode_literal_type(deep); }),
+                   "nesting deeper than 100"));
 }
 
 TEST_CASE("decode: invalid UTF-8 in a string field is refused, naming the field") {
     const std::string int5 = ld(1, ld(1, varint_field(1, 5)));
     const auto map_key = [&](std::string_view key) { return ld(1, ld(1, key) + ld(2, int5)); };
     // Lone bytes, an overlong NUL, a surrogate, past U+10FFFF, and truncated sequences.
-    for (const char* bad : {"\xff", "a\x80", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe4\xb8",
-                            "\xf0\x9f\x98"}) {
+    for (const char* bad : {"\xff", "a\x80", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+                            "\xe4\xb8", "\xf0\x9f\x98"}) {
         CAPTURE(std::string(bad));
         const std::string msg = thrown_message([&] { (void)fc::decode_literal_map(map_key(bad)); });
         CHECK(contains(msg, "invalid UTF-8"));
         CHECK(contains(msg, "LiteralMap.literals"));
     }
     // The offset is the bad byte's: tag, length, entry tag, length, then "a" → 5.
-    CHECK(contains(thrown_message([&] { (void)fc::decode_literal_map(map_key("a\xff")); }), "offset 5"));
+    CHECK(contains(thrown_message([&] { (void)fc::decode_literal_map(map_key("a\xff")); }),
+                   "offset 5"));
     // Valid multi-byte text is accepted.
     CHECK(fc::decode_literal_map(map_key("é中😀\xf4\x8f\xbf\xbf")).size() == 1);
 
     CHECK(contains(thrown_message([] { (void)fc::decode_literal(ld(1, ld(1, ld(3, "\xfe")))); }),
                    "Primitive.string_value"));
-    CHECK(contains(thrown_message([] { (void)fc::decode_literal(ld(4, "\xfe")); }), "Literal.hash"));
-    CHECK(contains(thrown_message([] { (void)fc::decode_literal(ld(5, ld(2, "\xfe"))); }), "Literal.metadata"));
-    CHECK(contains(thrown_message([] { (void)fc::decode_literal(ld(1, ld(3, ld(2, "\xfe")))); }), "Binary.tag"));
-    CHECK(contains(thrown_message([] { (void)fc::decode_literal_type(ld(7, ld(1, "\xfe"))); }), "EnumType.values"));
+    CHECK(
+        contains(thrown_message([] { (void)fc::decode_literal(ld(4, "\xfe")); }), "Literal.hash"));
+    CHECK(contains(thrown_message([] { (void)fc::decode_literal(ld(5, ld(2, "\xfe"))); }),
+                   "Literal.metadata"));
+    CHECK(contains(thrown_message([] { (void)fc::decode_literal(ld(1, ld(3, ld(2, "\xfe")))); }),
+                   "Binary.tag"));
+    CHECK(contains(thrown_message([] { (void)fc::decode_literal_type(ld(7, ld(1, "\xfe"))); }),
+                   "EnumType.values"));
 }
 
 TEST_CASE("decode: out-of-range and malformed scalars are refused") {
     // Timestamp.nanos beyond int32, a bool of 2, a length past the end, a truncated fixed64.
-    CHECK_THROWS_AS((void)fc::decode_literal(ld(1, ld(1, ld(5, varint_field(2, 1ULL << 40))))), fc::decode_error);
+    CHECK_THROWS_AS((void)fc::decode_literal(ld(1, ld(1, ld(5, varint_field(2, 1ULL << 40))))),
+                    fc::decode_error);
     CHECK_THROWS_AS((void)fc::decode_literal(ld(1, ld(1, varint_field(4, 2)))), fc::decode_error);
     CHECK_THROWS_AS((void)fc::decode_literal_map("\x0a\x05\x0a"), fc::decode_error);
-    CHECK_THROWS_AS((void)fc::decode_literal(ld(1, ld(1, tag_bytes(2, fc::detail::wire_type::fixed64) + "1234"))),
+    CHECK_THROWS_AS((void)fc::decode_literal(
+                        ld(1, ld(1, tag_bytes(2, fc::detail::wire_type::fixed64) + "1234"))),
                     fc::decode_error);
 }

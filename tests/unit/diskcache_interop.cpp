@@ -68,7 +68,8 @@ std::vector<flytekit_case> flytekit_cases() {
             c.ignored.push_back(name.as_string());
         }
         const auto* hex = v.at("serialized").find("hex");
-        c.value = flytecache_test::bytes_from_hex(hex ? hex->as_string() : "0a0b0a016112060a040a020805");
+        c.value =
+            flytecache_test::bytes_from_hex(hex ? hex->as_string() : "0a0b0a016112060a040a020805");
         out.push_back(std::move(c));
     }
     return out;
@@ -83,7 +84,9 @@ TEST_CASE("Python diskcache writes, sqlite_store reads") {
     REQUIRE(run_peer("write-basic " + dir.path().string()) == 0);
     fc::sqlite_store store(dir.path());
     CHECK(store.stats(false) == fc::store_stats{1, 2}); // Python's counters, before our reads
-    CHECK(store.get("small") == std::string("\x00\x01" "binary\xff", 9));
+    CHECK(store.get("small") == std::string("\x00\x01"
+                                            "binary\xff",
+                                            9));
     CHECK(store.get("large") == large_bytes());
     CHECK(store.get_entry("large")->value.in_file());
     CHECK(store.get_entry("text")->value.as_text() == "h\xc3\xa9llo");
@@ -115,7 +118,9 @@ TEST_CASE("sqlite_store writes, Python diskcache reads") {
     temp_dir dir("cpp2py");
     {
         fc::sqlite_store store(dir.path());
-        store.set("small", std::string("\x00\x01" "binary\xff", 9));
+        store.set("small", std::string("\x00\x01"
+                                       "binary\xff",
+                                       9));
         store.set("large", large_bytes());
         store.set("text", fc::text_view{"h\xc3\xa9llo"});
         store.set("large-text", fc::text_view{large_text()});
@@ -159,7 +164,8 @@ TEST_CASE("local_task_cache writes flytekit's entries, Python reads them") {
     {
         fc::local_task_cache<fc::sqlite_store> cache(dir.path(), {.config = {}, .strict = true});
         for (const auto& c : flytekit_cases()) {
-            cache.set(c.task_name, c.cache_version, c.inputs, c.ignored, fc::decode_literal_map(c.value));
+            cache.set(c.task_name, c.cache_version, c.inputs, c.ignored,
+                      fc::decode_literal_map(c.value));
         }
     }
     CHECK(run_peer("verify-flytekit " + dir.path().string() + " " + vectors_file()) == 0);

@@ -44,7 +44,8 @@ fc::executor_options quiet_options() {
 
 struct recorder {
     std::shared_ptr<std::mutex> m = std::make_shared<std::mutex>();
-    std::shared_ptr<std::vector<fc::task_event_kind>> kinds = std::make_shared<std::vector<fc::task_event_kind>>();
+    std::shared_ptr<std::vector<fc::task_event_kind>> kinds =
+        std::make_shared<std::vector<fc::task_event_kind>>();
     std::shared_ptr<std::vector<std::string>> keys = std::make_shared<std::vector<std::string>>();
     void operator()(const fc::task_event& e) const {
         std::lock_guard lock(*m);
@@ -58,7 +59,11 @@ struct recorder {
 TEST_CASE("function_task: a miss runs the function, an identical call hits and does not") {
     std::atomic<int> runs{0};
     auto area = fc::task<fc::inputs<"w", "h">>(
-        "geometry.area", [&runs](double w, double h) { ++runs; return w * h; },
+        "geometry.area",
+        [&runs](double w, double h) {
+            ++runs;
+            return w * h;
+        },
         fc::cache{fc::cache_options{.version = "1"}});
     fc::executor exec(fc::memory_store{}, quiet_options());
     CHECK(exec.run(area, 2.0, 3.0) == 6.0);
@@ -76,8 +81,10 @@ TEST_CASE("function_task: keys equal flytekit's local cache keys (golden vectors
     std::string ignored_present_key;
     std::string empty_key;
     for (const auto& v : doc.at("vectors").as_array()) {
-        if (v.at("id").as_string() == "ignored_present") ignored_present_key = v.at("cache_key").as_string();
-        if (v.at("id").as_string() == "anchor_empty_map_flytekit_test") empty_key = v.at("cache_key").as_string();
+        if (v.at("id").as_string() == "ignored_present")
+            ignored_present_key = v.at("cache_key").as_string();
+        if (v.at("id").as_string() == "anchor_empty_map_flytekit_test")
+            empty_key = v.at("cache_key").as_string();
     }
     REQUIRE(!ignored_present_key.empty());
     REQUIRE(!empty_key.empty());
@@ -85,18 +92,21 @@ TEST_CASE("function_task: keys equal flytekit's local cache keys (golden vectors
 
     // Vector "ignored_present": task t, version v1, a=10 (ignored), b=5, both integers.
     auto t = fc::task<fc::inputs<"a", "b">, fc::ignore<"a">>(
-        "t", [](std::int64_t a, std::int64_t b) { return a + b; }, fc::cache{fc::cache_options{.version = "v1"}});
+        "t", [](std::int64_t a, std::int64_t b) { return a + b; },
+        fc::cache{fc::cache_options{.version = "v1"}});
     CHECK(exec.explain(t, 10, 5).key == ignored_present_key);
     CHECK(exec.explain(t, 20, 5).key == ignored_present_key); // the ignored input does not matter
 
     // The same through the runtime ignored list of the cache configuration.
-    auto t2 = fc::task<fc::inputs<"a", "b">>("t", [](std::int64_t a, std::int64_t b) { return a + b; },
-                                             fc::cache{fc::cache_options{.version = "v1", .ignored_inputs = "a"}});
+    auto t2 = fc::task<fc::inputs<"a", "b">>(
+        "t", [](std::int64_t a, std::int64_t b) { return a + b; },
+        fc::cache{fc::cache_options{.version = "v1", .ignored_inputs = "a"}});
     CHECK(exec.explain(t2, 10, 5).key == ignored_present_key);
 
     // Vector "anchor_empty_map_flytekit_test": no inputs, legacy cache arguments.
-    auto produce = fc::task("t.produce_dc", [] { return std::string("dc"); },
-                            fc::task_options{.cache = true, .cache_version = "1"});
+    auto produce = fc::task(
+        "t.produce_dc", [] { return std::string("dc"); },
+        fc::task_options{.cache = true, .cache_version = "1"});
     CHECK(exec.explain(produce).key == empty_key);
 }
 
@@ -108,7 +118,9 @@ TEST_CASE("function_task: outputs o0, tuples o0..oN, Hana structs by field, void
     CHECK(single.outputs_to_map(4).find("o0") != nullptr);
 
     auto pair = fc::task<fc::inputs<"x">>(
-        "pair", [](std::int64_t x) { return std::tuple<std::int64_t, std::string>{x, std::to_string(x)}; }, v1);
+        "pair",
+        [](std::int64_t x) { return std::tuple<std::int64_t, std::string>{x, std::to_string(x)}; },
+        v1);
     const auto m = pair.outputs_to_map({7, "7"});
     CHECK(m.find("o0") != nullptr);
     CHECK(m.find("o1") != nullptr);
@@ -116,10 +128,13 @@ TEST_CASE("function_task: outputs o0, tuples o0..oN, Hana structs by field, void
     CHECK(exec.run(pair, 7) == std::tuple<std::int64_t, std::string>{7, "7"}); // from the cache
 
     int runs = 0;
-    auto by_struct = fc::task("measure", [&runs](shape s) {
-        ++runs;
-        return measured{s.width * s.height, s.label + "!"};
-    }, v1);
+    auto by_struct = fc::task(
+        "measure",
+        [&runs](shape s) {
+            ++runs;
+            return measured{s.width * s.height, s.label + "!"};
+        },
+        v1);
     static_assert(decltype(by_struct)::input_names.size() == 3);
     static_assert(decltype(by_struct)::input_names[0] == "width");
     const measured first = exec.run(by_struct, shape{2.0, 5.0, "box"});
@@ -131,7 +146,8 @@ TEST_CASE("function_task: outputs o0, tuples o0..oN, Hana structs by field, void
     CHECK(by_struct.outputs_to_map(first).find("area") != nullptr);
 
     int side_effects = 0;
-    auto nothing = fc::task<fc::inputs<"x">>("nothing", [&side_effects](std::int64_t) { ++side_effects; }, v1);
+    auto nothing =
+        fc::task<fc::inputs<"x">>("nothing", [&side_effects](std::int64_t) { ++side_effects; }, v1);
     exec.run(nothing, 1);
     exec.run(nothing, 1);
     CHECK(side_effects == 1);
@@ -165,28 +181,38 @@ TEST_CASE("function_task: flytekit's metadata rules, with flytekit's messages") 
     CHECK_THROWS_WITH_AS(fc::task<fc::inputs<"x">>("t", f, fc::task_options{.cache = true}),
                          "Caching is enabled ``cache=True`` but ``cache_version`` is not set.",
                          fc::configuration_error);
-    CHECK_THROWS_WITH_AS(fc::task<fc::inputs<"x">>("t", f, fc::task_options{.cache_serialize = true}),
-                         "Cache serialize is enabled ``cache_serialize=True`` but ``cache`` is not enabled.",
-                         fc::configuration_error);
+    CHECK_THROWS_WITH_AS(
+        fc::task<fc::inputs<"x">>("t", f, fc::task_options{.cache_serialize = true}),
+        "Cache serialize is enabled ``cache_serialize=True`` but ``cache`` is not enabled.",
+        fc::configuration_error);
     CHECK_THROWS_WITH_AS(
         fc::task<fc::inputs<"x">>("t", f, fc::task_options{.cache_ignore_input_vars = "x"}),
-        "Cache ignore input vars are specified ``cache_ignore_input_vars=('x',)`` but ``cache`` is not enabled.",
+        "Cache ignore input vars are specified ``cache_ignore_input_vars=('x',)`` but ``cache`` is "
+        "not enabled.",
         fc::configuration_error);
-    CHECK_THROWS_WITH_AS(fc::task<fc::inputs<"x">>("t", f, fc::cache{fc::cache_options{.version = "1"}},
-                                                   {.cache_version = "2"}),
-                         "cache_serialize, cache_version, and cache_ignore_input_vars are deprecated. "
-                         "Please use Cache object",
-                         fc::configuration_error);
-    CHECK_THROWS_AS(fc::task<fc::inputs<"x">>("t", f, fc::task_options{.retries = -1}), fc::configuration_error);
+    CHECK_THROWS_WITH_AS(
+        fc::task<fc::inputs<"x">>("t", f, fc::cache{fc::cache_options{.version = "1"}},
+                                  {.cache_version = "2"}),
+        "cache_serialize, cache_version, and cache_ignore_input_vars are deprecated. "
+        "Please use Cache object",
+        fc::configuration_error);
+    CHECK_THROWS_AS(fc::task<fc::inputs<"x">>("t", f, fc::task_options{.retries = -1}),
+                    fc::configuration_error);
     // An ignored name given at run time that the task does not have.
-    CHECK_THROWS_WITH_AS(fc::task<fc::inputs<"x">>("t", f, fc::cache{fc::cache_options{.version = "1",
-                                                                                       .ignored_inputs = "y"}}),
-                         "flytecache: ignored input 'y' is not an input of task 't' (its inputs: x)",
-                         fc::configuration_error);
+    CHECK_THROWS_WITH_AS(
+        fc::task<fc::inputs<"x">>(
+            "t", f, fc::cache{fc::cache_options{.version = "1", .ignored_inputs = "y"}}),
+        "flytecache: ignored input 'y' is not an input of task 't' (its inputs: x)",
+        fc::configuration_error);
 
-    const auto t = fc::task<fc::inputs<"x">>("t", f, {.cache = true, .cache_serialize = true,
-                                                      .cache_version = "3", .retries = 2, .timeout = 90,
-                                                      .interruptible = true, .deprecated = "use t2"});
+    const auto t = fc::task<fc::inputs<"x">>("t", f,
+                                             {.cache = true,
+                                              .cache_serialize = true,
+                                              .cache_version = "3",
+                                              .retries = 2,
+                                              .timeout = 90,
+                                              .interruptible = true,
+                                              .deprecated = "use t2"});
     CHECK(t.metadata().cache);
     CHECK(t.metadata().cache_serialize);
     CHECK(t.metadata().retries == 2);
@@ -200,25 +226,32 @@ TEST_CASE("function_task: flytekit's metadata rules, with flytekit's messages") 
 
 TEST_CASE("function_task: failures are retried up to `retries` times, then reach the caller") {
     std::atomic<int> attempts{0};
-    auto flaky = fc::task<fc::inputs<"x">>("flaky", [&attempts](std::int64_t x) {
-        if (++attempts < 3) throw std::runtime_error("transient");
-        return x;
-    }, fc::cache{fc::cache_options{.version = "1"}}, {.retries = 2});
+    auto flaky =
+        fc::task<fc::inputs<"x">>("flaky",
+                                  [&attempts](std::int64_t x) {
+                                      if (++attempts < 3) throw std::runtime_error("transient");
+                                      return x;
+                                  },
+                                  fc::cache{fc::cache_options{.version = "1"}}, {.retries = 2});
     recorder rec;
-    fc::executor<fc::memory_store, fc::keys::flytekit_local, recorder> exec(fc::memory_store{}, quiet_options(), rec);
+    fc::executor<fc::memory_store, fc::keys::flytekit_local, recorder> exec(fc::memory_store{},
+                                                                            quiet_options(), rec);
     CHECK(exec.run(flaky, 5) == 5);
     CHECK(attempts == 3);
-    const std::vector<fc::task_event_kind> expected{fc::task_event_kind::miss, fc::task_event_kind::retry,
-                                                    fc::task_event_kind::retry, fc::task_event_kind::run,
-                                                    fc::task_event_kind::put};
+    const std::vector<fc::task_event_kind> expected{
+        fc::task_event_kind::miss, fc::task_event_kind::retry, fc::task_event_kind::retry,
+        fc::task_event_kind::run, fc::task_event_kind::put};
     CHECK(*rec.kinds == expected);
     CHECK(rec.keys->front() == exec.explain(flaky, 5).key);
 
     attempts = 0;
-    auto hopeless = fc::task<fc::inputs<"x">>("hopeless", [&attempts](std::int64_t) -> std::int64_t {
-        ++attempts;
-        throw std::runtime_error("always");
-    }, fc::cache{fc::cache_options{.version = "1"}}, {.retries = 1});
+    auto hopeless =
+        fc::task<fc::inputs<"x">>("hopeless",
+                                  [&attempts](std::int64_t) -> std::int64_t {
+                                      ++attempts;
+                                      throw std::runtime_error("always");
+                                  },
+                                  fc::cache{fc::cache_options{.version = "1"}}, {.retries = 1});
     CHECK_THROWS_WITH_AS(exec.run(hopeless, 1), "always", std::runtime_error);
     CHECK(attempts == 2);
     CHECK(rec.kinds->back() == fc::task_event_kind::error);
@@ -228,14 +261,19 @@ TEST_CASE("function_task: failures are retried up to `retries` times, then reach
 
 TEST_CASE("function_task: a hit is reported to the observer; uncached tasks always run") {
     recorder rec;
-    fc::executor<fc::memory_store, fc::keys::flytekit_local, recorder> exec(fc::memory_store{}, quiet_options(), rec);
-    auto t = fc::task<fc::inputs<"x">>("t", [](std::int64_t x) { return x; }, fc::cache{fc::cache_options{.version = "1"}});
+    fc::executor<fc::memory_store, fc::keys::flytekit_local, recorder> exec(fc::memory_store{},
+                                                                            quiet_options(), rec);
+    auto t = fc::task<fc::inputs<"x">>(
+        "t", [](std::int64_t x) { return x; }, fc::cache{fc::cache_options{.version = "1"}});
     (void)exec.run(t, 1);
     (void)exec.run(t, 1);
     CHECK(rec.kinds->back() == fc::task_event_kind::hit);
 
     int runs = 0;
-    auto uncached = fc::task<fc::inputs<"x">>("u", [&runs](std::int64_t x) { ++runs; return x; });
+    auto uncached = fc::task<fc::inputs<"x">>("u", [&runs](std::int64_t x) {
+        ++runs;
+        return x;
+    });
     (void)exec.run(uncached, 1);
     (void)exec.run(uncached, 1);
     CHECK(runs == 2);
@@ -244,8 +282,13 @@ TEST_CASE("function_task: a hit is reported to the observer; uncached tasks alwa
 
 TEST_CASE("function_task: overwrite and disabled modes (FLYTE_LOCAL_CACHE_*)") {
     int runs = 0;
-    auto t = fc::task<fc::inputs<"x">>("t", [&runs](std::int64_t x) { ++runs; return x + runs; },
-                                       fc::cache{fc::cache_options{.version = "1"}});
+    auto t = fc::task<fc::inputs<"x">>(
+        "t",
+        [&runs](std::int64_t x) {
+            ++runs;
+            return x + runs;
+        },
+        fc::cache{fc::cache_options{.version = "1"}});
     {
         fc::executor_options o;
         o.config = {.enabled = false, .overwrite = false};
@@ -269,9 +312,11 @@ TEST_CASE("function_task: overwrite and disabled modes (FLYTE_LOCAL_CACHE_*)") {
 
 TEST_CASE("function_task: an entry whose outputs no longer convert counts as a miss") {
     fc::executor exec(fc::memory_store{}, quiet_options());
-    auto as_int = fc::task<fc::inputs<"x">>("t", [](std::int64_t x) { return x; }, fc::cache{fc::cache_options{.version = "1"}});
-    auto as_text = fc::task<fc::inputs<"x">>("t", [](std::int64_t x) { return std::to_string(x); },
-                                             fc::cache{fc::cache_options{.version = "1"}});
+    auto as_int = fc::task<fc::inputs<"x">>(
+        "t", [](std::int64_t x) { return x; }, fc::cache{fc::cache_options{.version = "1"}});
+    auto as_text = fc::task<fc::inputs<"x">>(
+        "t", [](std::int64_t x) { return std::to_string(x); },
+        fc::cache{fc::cache_options{.version = "1"}});
     CHECK(exec.run(as_int, 4) == 4);
     // Same name, version and inputs, but the output type changed without a version bump.
     CHECK(exec.run(as_text, 4) == "4");
@@ -283,7 +328,8 @@ TEST_CASE("function_task: deprecated tasks warn once per executor") {
     fc::executor_options o = quiet_options();
     o.on_warning = [&](std::string_view w) { warnings.emplace_back(w); };
     fc::executor exec(fc::memory_store{}, o);
-    auto old = fc::task<fc::inputs<"x">>("old", [](std::int64_t x) { return x; }, {.deprecated = "use new"});
+    auto old = fc::task<fc::inputs<"x">>("old", [](std::int64_t x) { return x; },
+                                         {.deprecated = "use new"});
     (void)exec.run(old, 1);
     (void)exec.run(old, 2);
     REQUIRE(warnings.size() == 1);
@@ -292,11 +338,14 @@ TEST_CASE("function_task: deprecated tasks warn once per executor") {
 
 TEST_CASE("function_task: submit returns futures; identical serialized calls still run once") {
     std::atomic<int> runs{0};
-    auto slow = fc::task<fc::inputs<"x">, fc::serialized>("slow", [&runs](std::int64_t x) {
-        ++runs;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        return x * 10;
-    }, fc::cache{fc::cache_options{.version = "1"}});
+    auto slow = fc::task<fc::inputs<"x">, fc::serialized>(
+        "slow",
+        [&runs](std::int64_t x) {
+            ++runs;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            return x * 10;
+        },
+        fc::cache{fc::cache_options{.version = "1"}});
     fc::executor exec(fc::memory_store{}, quiet_options());
     std::vector<std::future<std::int64_t>> futures;
     for (int i = 0; i < 8; ++i) futures.push_back(exec.submit(slow, i % 2));
@@ -319,8 +368,9 @@ TEST_CASE("function_task: a serialized task on a store without reservations is r
     fc::executor exec(plain_store{fc::memory_store()}, quiet_options());
     // Serialized at run time (cache_options.serialize): a clear error. Serialized at compile time
     // (the `serialized` feature) does not compile: see tests/compile_fail.
-    auto t = fc::task<fc::inputs<"x">>("t", [](std::int64_t x) { return x; },
-                                       fc::cache{fc::cache_options{.version = "1", .serialize = true}});
+    auto t = fc::task<fc::inputs<"x">>(
+        "t", [](std::int64_t x) { return x; },
+        fc::cache{fc::cache_options{.version = "1", .serialize = true}});
     CHECK_THROWS_AS(exec.run(t, 1), fc::configuration_error);
 }
 
@@ -332,8 +382,9 @@ TEST_CASE("reference_task: looks up what the referenced task stored; a miss is a
         BOOST_HANA_DEFINE_STRUCT(out_t, (std::int64_t, o0));
     };
     fc::executor exec(fc::memory_store{}, quiet_options());
-    auto real = fc::task<fc::inputs<"a", "b">>("proj.add", [](std::int64_t a, std::int64_t b) { return a + b; },
-                                               fc::cache{fc::cache_options{.version = "7"}});
+    auto real = fc::task<fc::inputs<"a", "b">>(
+        "proj.add", [](std::int64_t a, std::int64_t b) { return a + b; },
+        fc::cache{fc::cache_options{.version = "7"}});
     CHECK(exec.run(real, 2, 3) == 5);
 
     const fc::reference_task<in_t, out_t> ref("flytesnacks", "development", "proj.add", "7");
@@ -363,13 +414,17 @@ TEST_CASE("echo_task: outputs are the inputs") {
     CHECK(cached.outputs_to_map(out).find("height") != nullptr);
 }
 
-TEST_CASE("function_task: an sqlite_store cache survives the executor, as flytekit's local cache does") {
+TEST_CASE(
+    "function_task: an sqlite_store cache survives the executor, as flytekit's local cache does") {
     temp_dir dir("task-sqlite");
     std::atomic<int> runs{0};
-    auto t = fc::task<fc::inputs<"x", "name">>("persist", [&runs](std::int64_t x, std::string name) {
-        ++runs;
-        return name + std::to_string(x);
-    }, fc::cache{fc::cache_options{.version = "1"}});
+    auto t = fc::task<fc::inputs<"x", "name">>(
+        "persist",
+        [&runs](std::int64_t x, std::string name) {
+            ++runs;
+            return name + std::to_string(x);
+        },
+        fc::cache{fc::cache_options{.version = "1"}});
     {
         fc::executor<fc::sqlite_store> exec(dir.path(), quiet_options());
         CHECK(exec.run(t, 1, "a") == "a1");

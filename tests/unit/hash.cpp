@@ -25,9 +25,9 @@ namespace {
 
 // FIPS 180-2 appendix B / NIST CAVS messages.
 constexpr std::string_view msg_448 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-constexpr std::string_view msg_896 =
-    "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrs"
-    "mnopqrstnopqrstu";
+constexpr std::string_view msg_896 = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijkl"
+                                     "mnoijklmnopjklmnopqklmnopqrlmnopqrs"
+                                     "mnopqrstnopqrstu";
 constexpr std::string_view hex_empty =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 constexpr std::string_view hex_abc =
@@ -79,7 +79,7 @@ constexpr fc::sha256 make_prefixed_hasher() {
 // Fed during constant evaluation, continued at run time.
 constinit fc::sha256 prefixed_hasher = make_prefixed_hasher();
 
-}  // namespace
+} // namespace
 
 // ---------------------------------------------------------------------------------------------
 // SHA-256
@@ -113,12 +113,14 @@ TEST_CASE("sha256: one million 'a'") {
 TEST_CASE("sha256: usable in constant expressions") {
     static_assert(fc::sha256_hex("abc") == hex_abc);
     static_assert(fc::sha256_hex("") == hex_empty);
-    static_assert(fc::sha256_hex(msg_448) == hex_448);  // padding spills into a second block
+    static_assert(fc::sha256_hex(msg_448) == hex_448); // padding spills into a second block
     static_assert(fc::sha256_hex(msg_896) == hex_896);
     static_assert(fc::sha256_of("abc")[0] == 0xba && fc::sha256_of("abc")[31] == 0xad);
     static_assert([] {
         fc::sha256 hasher;
-        hasher.update("abcdbcdecdefdefg").update(""sv).update("efghfghighijhijkijkljklmklmnlmnomnopnopq");
+        hasher.update("abcdbcdecdefdefg")
+            .update(""sv)
+            .update("efghfghighijhijkijkljklmklmnlmnomnopnopq");
         const std::array<std::uint8_t, 3> abc{'a', 'b', 'c'};
         return hasher.hex_digest() == hex_448 && hasher.update(abc).hex_digest() == hex_abc;
     }());
@@ -207,7 +209,7 @@ TEST_CASE("sha256: finish() resets for reuse") {
     fc::sha256 hasher;
     hasher.update("a").update("bc");
     CHECK(fc::to_hex(hasher.finish()) == hex_abc);
-    CHECK(hasher.hex_digest() == hex_empty);  // nothing fed since the reset
+    CHECK(hasher.hex_digest() == hex_empty); // nothing fed since the reset
     hasher.update("abc");
     CHECK(hasher.hex_digest() == hex_abc);
 
@@ -245,7 +247,7 @@ TEST_CASE("sha256: moved hasher keeps its message") {
 TEST_CASE("sha256: a constinit hasher continues its constant-evaluated message at run time") {
     prefixed_hasher.update("c");
     CHECK(prefixed_hasher.hex_digest() == hex_abc);
-    prefixed_hasher.update("abc");  // now on the OpenSSL path
+    prefixed_hasher.update("abc"); // now on the OpenSSL path
     CHECK(prefixed_hasher.hex_digest() == hex_abc);
 }
 
@@ -297,7 +299,7 @@ TEST_CASE("hex: RFC 4648 base16 vectors, lowercase") {
     CHECK(fc::to_hex("foobar") == "666f6f626172");
     const std::vector<std::uint8_t> bytes{0x00, 0x0f, 0xa0, 0xff};
     CHECK(fc::to_hex(bytes) == "000fa0ff");
-    CHECK(fc::to_hex("\xff\x80"sv) == "ff80");  // chars are octets, not sign-extended
+    CHECK(fc::to_hex("\xff\x80"sv) == "ff80"); // chars are octets, not sign-extended
 }
 
 TEST_CASE("base64url: RFC 4648 vectors without padding") {
@@ -313,7 +315,7 @@ TEST_CASE("base64url: RFC 4648 vectors without padding") {
     CHECK(fc::to_base64url(high) == "-_-_");
     CHECK(fc::to_base64url("\xfb\xff"sv) == "-_8");
     const std::string encoded = fc::to_base64url(fc::sha256_of("abc"));
-    CHECK(encoded.size() == 43);  // ceil(32 * 4 / 3), no '='
+    CHECK(encoded.size() == 43); // ceil(32 * 4 / 3), no '='
     CHECK(encoded.find('=') == std::string::npos);
     CHECK(encoded == "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0");
 }

@@ -127,14 +127,16 @@ TEST_CASE("json: nested structures are reachable") {
 
 TEST_CASE("json: escapes decode to UTF-8") {
     CHECK(parse_json(R"("\" \\ \/ \b \f \n \r \t")").as_string() == "\" \\ / \b \f \n \r \t");
-    CHECK(parse_json(R"("\u0041\u00e9\u00E9\u20ac")").as_string() == "A\xC3\xA9\xC3\xA9\xE2\x82\xAC");
+    CHECK(parse_json(R"("\u0041\u00e9\u00E9\u20ac")").as_string() ==
+          "A\xC3\xA9\xC3\xA9\xE2\x82\xAC");
     CHECK(parse_json(R"("a\u0000b")").as_string() == "a\0b"s);
     // U+1F600 arrives as a surrogate pair and leaves as one four-byte UTF-8 sequence.
     CHECK(parse_json(R"("\ud83d\ude00")").as_string() == "\xF0\x9F\x98\x80");
     CHECK(parse_json(R"("\uD83D\uDE00!")").as_string() == "\xF0\x9F\x98\x80!");
     CHECK(parse_json(R"("\udbff\udfff")").as_string() == "\xF4\x8F\xBF\xBF"); // U+10FFFF
     // Raw UTF-8 passes through untouched.
-    CHECK(parse_json("\"caf\xC3\xA9 \xF0\x9F\x98\x80\"").as_string() == "caf\xC3\xA9 \xF0\x9F\x98\x80");
+    CHECK(parse_json("\"caf\xC3\xA9 \xF0\x9F\x98\x80\"").as_string() ==
+          "caf\xC3\xA9 \xF0\x9F\x98\x80");
     // DEL (0x7F) is not a control character in JSON's sense.
     CHECK(parse_json("\"\x7F\"").as_string() == "\x7F");
     CHECK(parse_json(R"("")").as_string().empty());
@@ -179,7 +181,7 @@ TEST_CASE("json: find, at and contains") {
     } catch (const fc::invalid_argument& e) {
         CHECK(std::string(e.what()).find("index 2") != std::string::npos);
     }
-    CHECK_THROWS_AS((void)v.at(0), fc::invalid_argument);             // an object is not an array
+    CHECK_THROWS_AS((void)v.at(0), fc::invalid_argument);              // an object is not an array
     CHECK_THROWS_AS((void)v.at("list").at("x"), fc::invalid_argument); // nor an array an object
 }
 
@@ -187,14 +189,16 @@ TEST_CASE("json: accessors of the wrong kind throw naming both kinds") {
     const auto s = parse_json(R"("text")");
     CHECK(wrong_kind_message(s, [](const json_value& v) { (void)v.as_object(); }) ==
           "flytecache: JSON value is a string, expected an object");
-    CHECK(wrong_kind_message(parse_json("null"), [](const json_value& v) { (void)v.as_string(); }) ==
-          "flytecache: JSON value is null, expected a string");
+    CHECK(wrong_kind_message(parse_json("null"), [](const json_value& v) {
+              (void)v.as_string();
+          }) == "flytecache: JSON value is null, expected a string");
     CHECK(wrong_kind_message(parse_json("[]"), [](const json_value& v) { (void)v.as_bool(); }) ==
           "flytecache: JSON value is an array, expected a boolean");
     CHECK(wrong_kind_message(parse_json("{}"), [](const json_value& v) { (void)v.as_array(); }) ==
           "flytecache: JSON value is an object, expected an array");
-    CHECK(wrong_kind_message(parse_json("true"), [](const json_value& v) { (void)v.number_text(); }) ==
-          "flytecache: JSON value is a boolean, expected a number");
+    CHECK(wrong_kind_message(parse_json("true"), [](const json_value& v) {
+              (void)v.number_text();
+          }) == "flytecache: JSON value is a boolean, expected a number");
     CHECK_THROWS_AS((void)s.as_double(), fc::invalid_argument);
     CHECK_THROWS_AS((void)s.as_int64(), fc::invalid_argument);
     CHECK_THROWS_AS((void)parse_json("1").as_string(), fc::invalid_argument);
@@ -221,7 +225,8 @@ TEST_CASE("json: numbers keep their text and convert exactly") {
     CHECK(parse_json("-0").as_int64() == 0);
     CHECK(parse_json("123456789012").as_int64() == 123456789012);
     CHECK(parse_json("9223372036854775807").as_int64() == std::numeric_limits<std::int64_t>::max());
-    CHECK(parse_json("-9223372036854775808").as_int64() == std::numeric_limits<std::int64_t>::min());
+    CHECK(parse_json("-9223372036854775808").as_int64() ==
+          std::numeric_limits<std::int64_t>::min());
     CHECK_THROWS_AS((void)parse_json("9223372036854775808").as_int64(), fc::invalid_argument);
     CHECK_THROWS_AS((void)parse_json("-9223372036854775809").as_int64(), fc::invalid_argument);
     CHECK_THROWS_AS((void)parse_json("100000000000000000000000").as_int64(), fc::invalid_argument);
@@ -233,9 +238,9 @@ TEST_CASE("json: numbers keep their text and convert exactly") {
 
 TEST_CASE("json: factories build valid values and refuse invalid ones") {
     json_value::object_type members;
-    members.emplace_back("b", json_value::make_array({json_value::make_bool(true),
-                                                      json_value::make_null(),
-                                                      json_value::make_number("-1.5e2")}));
+    members.emplace_back(
+        "b", json_value::make_array({json_value::make_bool(true), json_value::make_null(),
+                                     json_value::make_number("-1.5e2")}));
     members.emplace_back("a", json_value::make_string("x\ny"));
     const auto v = json_value::make_object(std::move(members));
     CHECK(canonical_json(v) == R"({"a":"x\ny","b":[true,null,-1.5e2]})");
@@ -302,7 +307,9 @@ TEST_CASE("json: JavaScript and JSON5 habits are refused") {
     check_error("{'k': 1}", 1, 2, 1, "double quotes");
     check_error("[1,\f2]", 1, 4, 3, "U+000C");
     check_error("[1\v]", 1, 3, 2, "whitespace");
-    check_error("[\xC2\xA0" "1]", 1, 2, 1, "U+00A0");
+    check_error("[\xC2\xA0"
+                "1]",
+                1, 2, 1, "U+00A0");
     check_error("\xEF\xBB\xBF{}", 1, 1, 0, "byte order mark");
 }
 
@@ -339,14 +346,14 @@ TEST_CASE("json: lone and mismatched surrogates are errors") {
 
 TEST_CASE("json: invalid UTF-8 is an error") {
     check_error("\"\xFF\"", 1, 2, 1, "invalid UTF-8 (byte 0xFF)");
-    check_error("\"ok\x80\"", 1, 4, 3, "invalid UTF-8");                // stray continuation byte
-    check_error("\"\xC3\"", 1, 2, 1, "invalid UTF-8 (byte 0xC3)");      // truncated sequence
-    check_error("\"\xC0\xAF\"", 1, 2, 1, "invalid UTF-8");              // overlong '/'
-    check_error("\"\xE0\x80\xAF\"", 1, 2, 1, "invalid UTF-8");          // overlong, three bytes
-    check_error("\"\xED\xA0\x80\"", 1, 2, 1, "invalid UTF-8");          // encoded surrogate
-    check_error("\"\xF4\x90\x80\x80\"", 1, 2, 1, "invalid UTF-8");      // past U+10FFFF
-    check_error("\"\xF0\x9F\x98\"", 1, 2, 1, "invalid UTF-8");          // cut short by the quote
-    check_error("[\xC3\xA9]", 1, 2, 1, "U+00E9");                       // valid, but outside a string
+    check_error("\"ok\x80\"", 1, 4, 3, "invalid UTF-8");           // stray continuation byte
+    check_error("\"\xC3\"", 1, 2, 1, "invalid UTF-8 (byte 0xC3)"); // truncated sequence
+    check_error("\"\xC0\xAF\"", 1, 2, 1, "invalid UTF-8");         // overlong '/'
+    check_error("\"\xE0\x80\xAF\"", 1, 2, 1, "invalid UTF-8");     // overlong, three bytes
+    check_error("\"\xED\xA0\x80\"", 1, 2, 1, "invalid UTF-8");     // encoded surrogate
+    check_error("\"\xF4\x90\x80\x80\"", 1, 2, 1, "invalid UTF-8"); // past U+10FFFF
+    check_error("\"\xF0\x9F\x98\"", 1, 2, 1, "invalid UTF-8");     // cut short by the quote
+    check_error("[\xC3\xA9]", 1, 2, 1, "U+00E9");                  // valid, but outside a string
     // The largest code points of each length are accepted.
     CHECK(parse_json("\"\xDF\xBF\xEF\xBF\xBF\xF4\x8F\xBF\xBF\"").as_string().size() == 9);
 }
@@ -361,7 +368,8 @@ TEST_CASE("json: duplicate object keys are an error") {
 
     // Large objects take a different path to find duplicates; it must agree.
     std::string big = "{";
-    for (int i = 0; i < 100; ++i) big += "\"k" + std::to_string(i) + "\": " + std::to_string(i) + ",";
+    for (int i = 0; i < 100; ++i)
+        big += "\"k" + std::to_string(i) + "\": " + std::to_string(i) + ",";
     const std::string ok = big.substr(0, big.size() - 1) + "}";
     CHECK(parse_json(ok).size() == 100);
     CHECK(parse_json(ok).at("k99").as_int64() == 99);
@@ -382,7 +390,8 @@ TEST_CASE("json: nesting is limited to 256 levels") {
     }
     CHECK(levels == 255);
 
-    check_error(std::string(257, '[') + std::string(257, ']'), 1, 257, 256, "nesting deeper than 256");
+    check_error(std::string(257, '[') + std::string(257, ']'), 1, 257, 256,
+                "nesting deeper than 256");
 
     std::string objects;
     for (int i = 0; i < 300; ++i) objects += "{\"a\":";

@@ -53,7 +53,8 @@ TEST_CASE("every cache_keys.json vector: encoding, joblib hash and flytekit loca
         const std::string id = v.at("id").as_string();
         CAPTURE(id);
         const fc::literal_map inputs = flytecache_test::literal_map_from(v.at("inputs"));
-        const fc::literal_map expected_effective = flytecache_test::literal_map_from(v.at("effective_inputs"));
+        const fc::literal_map expected_effective =
+            flytecache_test::literal_map_from(v.at("effective_inputs"));
         const auto ignored = ignored_from(v);
 
         // Hash placement and ignore rules give the vector's effective map.
@@ -69,16 +70,18 @@ TEST_CASE("every cache_keys.json vector: encoding, joblib hash and flytekit loca
         if (const auto* hex = serialized.find("hex")) CHECK(fc::to_hex(bytes) == hex->as_string());
 
         // joblib framing and hash, then the key; the key path encodes without building the map.
-        CHECK(fc::to_hex(fc::joblib_frame_header(bytes.size())) == v.at("joblib_frame_header_hex").as_string());
+        CHECK(fc::to_hex(fc::joblib_frame_header(bytes.size())) ==
+              v.at("joblib_frame_header_hex").as_string());
         CHECK(fc::joblib_hash(bytes) == v.at("joblib_hash").as_string());
-        CHECK(scheme.make_key(v.at("task_name").as_string(), v.at("cache_version").as_string(), inputs, ignored) ==
-              v.at("cache_key").as_string());
+        CHECK(scheme.make_key(v.at("task_name").as_string(), v.at("cache_version").as_string(),
+                              inputs, ignored) == v.at("cache_key").as_string());
     }
 }
 
 TEST_CASE("flytekit's own anchors") {
     const fc::keys::flytekit_local scheme;
-    CHECK(scheme.make_key("t.produce_dc", "1", fc::literal_map{}) == "t.produce_dc-1-ea65cfadb0079394a8be1f4aa1e96e2b");
+    CHECK(scheme.make_key("t.produce_dc", "1", fc::literal_map{}) ==
+          "t.produce_dc-1-ea65cfadb0079394a8be1f4aa1e96e2b");
 }
 
 TEST_CASE("every cache_keys.json vector: datacatalog hashified inputs, objecthash and tag") {
@@ -91,39 +94,48 @@ TEST_CASE("every cache_keys.json vector: datacatalog hashified inputs, objecthas
         const fc::literal_map inputs = flytecache_test::literal_map_from(v.at("inputs"));
         const auto ignored = ignored_from(v);
         const auto& dc = v.at("datacatalog");
-        const fc::literal_map expected = flytecache_test::literal_map_from(dc.at("hashified_inputs"));
-        CHECK(fc::encode(fc::datacatalog_hashified_inputs(inputs, ignored)) == fc::encode(expected));
+        const fc::literal_map expected =
+            flytecache_test::literal_map_from(dc.at("hashified_inputs"));
+        CHECK(fc::encode(fc::datacatalog_hashified_inputs(inputs, ignored)) ==
+              fc::encode(expected));
         const auto json = fc::datacatalog_json_value(inputs, ignored);
         CHECK(fc::to_hex(fc::detail::objecthash(json)) == dc.at("objecthash_hex").as_string());
-        CHECK(scheme.make_key(v.at("task_name").as_string(), v.at("cache_version").as_string(), inputs, ignored) ==
-              dc.at("tag").as_string());
+        CHECK(scheme.make_key(v.at("task_name").as_string(), v.at("cache_version").as_string(),
+                              inputs, ignored) == dc.at("tag").as_string());
     }
 }
 
 TEST_CASE("native keys: format, boundaries, ignored inputs and hash placement") {
     const fc::keys::native scheme;
     static_assert(fc::key_scheme<fc::keys::native>);
-    auto int_literal = [](std::int64_t v) { return fc::literal{fc::scalar{fc::primitive{v}}, std::nullopt, {}}; };
+    auto int_literal = [](std::int64_t v) {
+        return fc::literal{fc::scalar{fc::primitive{v}}, std::nullopt, {}};
+    };
     const fc::literal_map inputs{{"a", int_literal(1)}, {"seed", int_literal(42)}};
     const std::string key = scheme.make_key("train", "v3", inputs);
     REQUIRE(key.size() == std::string("train-v3-").size() + 43);
     CHECK(key.starts_with("train-v3-"));
-    CHECK(key.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == std::string::npos);
+    CHECK(
+        key.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+        std::string::npos);
     // Pinned: the format is a stability promise within the v0 ABI namespace.
-    CHECK(scheme.make_key("t", "v1", fc::literal_map{}) == "t-v1-" + fc::to_base64url(fc::sha256_of(std::string("\x0a\x01t\x12\x02v1\x1a\x00", 9))));
+    CHECK(scheme.make_key("t", "v1", fc::literal_map{}) ==
+          "t-v1-" + fc::to_base64url(fc::sha256_of(std::string("\x0a\x01t\x12\x02v1\x1a\x00", 9))));
     // Task and version are hashed with their lengths: the readable prefix may collide, the key not.
     CHECK(scheme.make_key("a-b", "c", inputs) != scheme.make_key("a", "b-c", inputs));
     // Ignored inputs do not count; other inputs do.
     const fc::literal_map other_seed{{"a", int_literal(1)}, {"seed", int_literal(7)}};
     const std::vector<std::string> ignored{"seed"};
-    CHECK(scheme.make_key("train", "v3", inputs, ignored) == scheme.make_key("train", "v3", other_seed, ignored));
+    CHECK(scheme.make_key("train", "v3", inputs, ignored) ==
+          scheme.make_key("train", "v3", other_seed, ignored));
     CHECK(scheme.make_key("train", "v3", inputs) != scheme.make_key("train", "v3", other_seed));
     // A hashed literal stands for its value, as in flytekit's scheme.
     fc::literal hashed_a = int_literal(1);
     hashed_a.hash = "content-hash";
     fc::literal hashed_b = int_literal(2);
     hashed_b.hash = "content-hash";
-    CHECK(scheme.make_key("t", "v", fc::literal_map{{"x", hashed_a}}) == scheme.make_key("t", "v", fc::literal_map{{"x", hashed_b}}));
+    CHECK(scheme.make_key("t", "v", fc::literal_map{{"x", hashed_a}}) ==
+          scheme.make_key("t", "v", fc::literal_map{{"x", hashed_b}}));
 }
 
 TEST_CASE("keys computed concurrently equal keys computed alone (per-thread scratch buffers)") {
@@ -141,8 +153,9 @@ TEST_CASE("keys computed concurrently equal keys computed alone (per-thread scra
         threads.emplace_back([&, t] {
             for (int round = 0; round != 20; ++round) {
                 for (std::size_t i = static_cast<std::size_t>(t); i < inputs.size(); i += 2) {
-                    const std::string got = fc::keys::flytekit_local{}.make_key("t", "v", inputs[i]) +
-                                            fc::keys::native{}.make_key("t", "v", inputs[i]);
+                    const std::string got =
+                        fc::keys::flytekit_local{}.make_key("t", "v", inputs[i]) +
+                        fc::keys::native{}.make_key("t", "v", inputs[i]);
                     if (got != expected[i]) ++mismatches;
                 }
             }

@@ -15,7 +15,9 @@ fc::literal lit(fc::primitive p) { return fc::literal{fc::scalar{std::move(p)}, 
 } // namespace
 
 TEST_CASE("literal_map keeps names sorted by UTF-8 bytes and unique") {
-    fc::literal_map m{{"é", lit({std::int64_t{3}})}, {"b", lit({std::int64_t{1}})}, {"B", lit({std::int64_t{0}})},
+    fc::literal_map m{{"é", lit({std::int64_t{3}})},
+                      {"b", lit({std::int64_t{1}})},
+                      {"B", lit({std::int64_t{0}})},
                       {"_", lit({std::int64_t{2}})}};
     std::vector<std::string> names;
     for (const auto& [name, value] : m.literals) names.push_back(name);
@@ -52,7 +54,8 @@ TEST_CASE("short_string and verbose_string") {
     CHECK(when.short_string() == "2024-03-15T12:34:56.789012Z");
     CHECK(lit({fc::duration{-1, -500000000}}).short_string() == "-1.500s");
     CHECK(lit({std::numeric_limits<double>::quiet_NaN()}).short_string() == "nan");
-    fc::literal_map m{{"xs", collection}, {"n", fc::literal{fc::scalar{fc::void_value{}}, std::nullopt, {}}}};
+    fc::literal_map m{{"xs", collection},
+                      {"n", fc::literal{fc::scalar{fc::void_value{}}, std::nullopt, {}}}};
     const fc::literal as_map{m, std::nullopt, {}};
     CHECK(as_map.short_string() == R"({n: None, xs: [1, 1.5, "a\"b", false]})");
     fc::literal tagged = lit({std::int64_t{7}});

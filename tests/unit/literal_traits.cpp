@@ -426,7 +426,8 @@ TEST_CASE("Boost.Hana structs are literal maps of their fields, recursively") {
     CHECK(*fields.find("name") == fc::to_literal(std::string("tri")));
     const auto& corners = std::get<fc::literal_collection>(fields.find("corners")->value).literals;
     REQUIRE(corners.size() == 3);
-    CHECK(*std::get<fc::detail::box<fc::literal_map>>(corners[1].value)->find("x") == fc::to_literal(4));
+    CHECK(*std::get<fc::detail::box<fc::literal_map>>(corners[1].value)->find("x") ==
+          fc::to_literal(4));
 
     const auto back = round_trip(tri);
     CHECK(back.name == "tri");
@@ -451,7 +452,8 @@ TEST_CASE("Boost.Hana structs are literal maps of their fields, recursively") {
 
     fc::literal missing = fc::to_literal(lab);
     std::get<fc::detail::box<fc::literal_map>>(missing.value)
-        ->literals.erase(std::get<fc::detail::box<fc::literal_map>>(missing.value)->literals.begin()); // drops "bold"
+        ->literals.erase(std::get<fc::detail::box<fc::literal_map>>(missing.value)
+                             ->literals.begin()); // drops "bold"
     CHECK(error_of([&] {
               (void)fc::from_literal<shapes::label>(missing);
           }).find("no field 'bold'") != std::string::npos);

@@ -38,9 +38,9 @@ void check_round_trip(Cache& cache) {
     const auto got = cache.get("t", "v1", inputs(1, "x"));
     REQUIRE(got);
     CHECK(fc::encode(*got) == fc::encode(outputs(2.5)));
-    CHECK_FALSE(cache.get("t", "v2", inputs(1, "x")));   // another version
+    CHECK_FALSE(cache.get("t", "v2", inputs(1, "x")));     // another version
     CHECK_FALSE(cache.get("other", "v1", inputs(1, "x"))); // another task
-    CHECK_FALSE(cache.get("t", "v1", inputs(2, "x")));   // other inputs
+    CHECK_FALSE(cache.get("t", "v1", inputs(2, "x")));     // other inputs
     // An ignored input does not take part in the key.
     const std::vector<std::string> ignore_b{"b"};
     cache.set("t", "v1", inputs(1, "x"), ignore_b, outputs(9));
@@ -79,8 +79,8 @@ TEST_CASE("local_task_cache opens its store lazily, at flytekit's location by de
         cache.set("t", "v", inputs(1, "x"), {}, outputs(1));
     }
     ::unsetenv("HOME");
-    CHECK_THROWS_WITH_AS((void)fc::default_local_cache_location(), doctest::Contains("HOME is not set"),
-                         fc::configuration_error);
+    CHECK_THROWS_WITH_AS((void)fc::default_local_cache_location(),
+                         doctest::Contains("HOME is not set"), fc::configuration_error);
     if (old_home) {
         ::setenv("HOME", saved.c_str(), 1);
     }
@@ -113,9 +113,10 @@ TEST_CASE("local_task_cache: disabled and overwrite modes") {
     CHECK(off.store().size() == 0);
     CHECK_FALSE(off.get("t", "v", inputs(1, "x")));
 
-    fc::local_task_cache<fc::memory_store> over(fc::memory_store{}, {.config = {.overwrite = true}});
+    fc::local_task_cache<fc::memory_store> over(fc::memory_store{},
+                                                {.config = {.overwrite = true}});
     over.set("t", "v", inputs(1, "x"), {}, outputs(1));
-    CHECK(over.store().size() == 1);                  // writes still happen
+    CHECK(over.store().size() == 1);                 // writes still happen
     CHECK_FALSE(over.get("t", "v", inputs(1, "x"))); // lookups are skipped
 }
 
@@ -123,7 +124,8 @@ TEST_CASE("local_task_cache reports an undecodable entry as a miss, never a cras
     temp_dir dir("bad");
     std::vector<fc::bad_cache_entry> reported;
     fc::local_task_cache<fc::sqlite_store> cache(
-        dir.path(), {.config = {}, .on_bad_entry = [&](const fc::bad_cache_entry& b) { reported.push_back(b); }});
+        dir.path(), {.config = {},
+                     .on_bad_entry = [&](const fc::bad_cache_entry& b) { reported.push_back(b); }});
     const std::string key = cache.make_key("t", "v", inputs(1, "x"));
     cache.store().set(key, std::string("\x0a\xff\xff\xff", 4)); // a truncated LiteralMap
     CHECK_FALSE(cache.get("t", "v", inputs(1, "x")));

@@ -23,7 +23,9 @@ namespace {
 // A value that makes an entry under a one-byte key cost exactly `cost` bytes.
 std::string filler(std::size_t cost) { return std::string(cost - 1, 'x'); }
 
-bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+bool starts_with(std::string_view text, std::string_view prefix) {
+    return text.substr(0, prefix.size()) == prefix;
+}
 
 } // namespace
 
@@ -32,11 +34,13 @@ TEST_CASE("memory_store passes the store conformance suite") {
         flytecache_test::check_store_conformance([] { return fc::memory_store{}; });
     }
     SUBCASE("bounded, 64 MiB over 16 shards") {
-        flytecache_test::check_store_conformance([] { return fc::memory_store({.size_limit = 64u << 20}); });
+        flytecache_test::check_store_conformance(
+            [] { return fc::memory_store({.size_limit = 64u << 20}); });
     }
     SUBCASE("one shard, held by unique_ptr") {
-        flytecache_test::check_store_conformance(
-            [] { return std::make_unique<fc::memory_store>(fc::memory_store::options{.shards = 1}); });
+        flytecache_test::check_store_conformance([] {
+            return std::make_unique<fc::memory_store>(fc::memory_store::options{.shards = 1});
+        });
     }
     SUBCASE("many shards, odd count") {
         flytecache_test::check_store_conformance(
@@ -129,7 +133,8 @@ TEST_CASE("memory_store rejects invalid options") {
             fc::memory_store s({.shards = shards});
             FAIL("no exception");
         } catch (const fc::invalid_argument& e) {
-            CHECK(starts_with(e.what(), "flytecache: memory_store: shards must be between 1 and 65536"));
+            CHECK(starts_with(e.what(),
+                              "flytecache: memory_store: shards must be between 1 and 65536"));
         }
     }
     CHECK_NOTHROW(fc::memory_store({.shards = fc::memory_store::max_shards}));
@@ -141,7 +146,8 @@ TEST_CASE("memory_store expiry edge cases") {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     const double inf = std::numeric_limits<double>::infinity();
 
-    CHECK_THROWS_AS(s.set("k", "v", fc::write_options{.expire = fc::float_seconds(nan)}), fc::invalid_argument);
+    CHECK_THROWS_AS(s.set("k", "v", fc::write_options{.expire = fc::float_seconds(nan)}),
+                    fc::invalid_argument);
     CHECK_FALSE(s.get("k").has_value());
 
     // A time to live of zero or less: the entry is already expired, so set only removes the key.
@@ -187,8 +193,9 @@ TEST_CASE("memory_store reservation edge cases") {
     fc::memory_store s;
     CHECK_THROWS_AS(s.try_reserve("k", "A", 0s), fc::invalid_argument);
     CHECK_THROWS_AS(s.try_reserve("k", "A", -1s), fc::invalid_argument);
-    CHECK_THROWS_AS(s.try_reserve("k", "A", fc::float_seconds(std::numeric_limits<double>::quiet_NaN())),
-                    fc::invalid_argument);
+    CHECK_THROWS_AS(
+        s.try_reserve("k", "A", fc::float_seconds(std::numeric_limits<double>::quiet_NaN())),
+        fc::invalid_argument);
     CHECK(s.try_reserve("k", "A", fc::float_seconds(std::numeric_limits<double>::infinity())));
     CHECK_FALSE(s.try_reserve("k", "B", 1s));
     CHECK(s.size() == 0); // not an entry
@@ -234,23 +241,34 @@ TEST_CASE("memory_store survives every operation at once") {
                         const std::string key = "k" + std::to_string((i * 7 + t) % 64);
                         const std::string tag = "t" + std::to_string(i % 3);
                         switch ((i + t) % 12) {
-                        case 0: s.set(key, std::string(static_cast<std::size_t>(i % 700), 'v')); break;
-                        case 1: s.set(key, key, fc::write_options{.expire = 1ms, .tag = tag}); break;
+                        case 0:
+                            s.set(key, std::string(static_cast<std::size_t>(i % 700), 'v'));
+                            break;
+                        case 1:
+                            s.set(key, key, fc::write_options{.expire = 1ms, .tag = tag});
+                            break;
                         case 2: s.erase(key); break;
                         case 3: (void)s.touch(key, 5ms); break;
                         case 4: (void)s.evict(tag); break;
-                        case 5: if (i % 100 == 5) s.clear(); break;
+                        case 5:
+                            if (i % 100 == 5) s.clear();
+                            break;
                         case 6: (void)s.expire(); break;
                         case 7: (void)s.cull(); break;
                         case 8: (void)s.stats(true, i % 40 == 8); break;
                         case 9:
-                            if (s.try_reserve(key, std::to_string(t), 1ms)) (void)s.release(key, std::to_string(t));
+                            if (s.try_reserve(key, std::to_string(t), 1ms))
+                                (void)s.release(key, std::to_string(t));
                             break;
-                        case 10: (void)s.volume(); (void)s.size(); break;
+                        case 10:
+                            (void)s.volume();
+                            (void)s.size();
+                            break;
                         default: break;
                         }
                         if (const auto got = s.get(key)) {
-                            if (*got != key && got->find_first_not_of('v') != std::string::npos) ++wrong;
+                            if (*got != key && got->find_first_not_of('v') != std::string::npos)
+                                ++wrong;
                         }
                     }
                 } catch (...) {

@@ -1,5 +1,5 @@
-// flytecache — unit tests for detail/objecthash.hpp: float normalization, node hashes, datacatalog tags
-// SPDX-License-Identifier: MIT
+// flytecache — unit tests for detail/objecthash.hpp: float normalization, node hashes, datacatalog
+// tags SPDX-License-Identifier: MIT
 #include <flytecache/flytecache.hpp>
 
 #include "../support/vectors.hpp"
@@ -25,7 +25,7 @@ std::string objecthash_hex(std::string_view json_text) {
     return fc::to_hex(objecthash(parse_json(json_text)));
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("objecthash: float normalization") {
     CHECK(objecthash_normalize_float(0.0) == "+0:");
@@ -165,7 +165,7 @@ TEST_CASE("objecthash: every cache_keys.json vector gives the backend's objectha
     for (const json_value& vector : doc.at("vectors").as_array()) {
         const json_value& dc = vector.at("datacatalog");
         const json_value& jsonpb = dc.at("jsonpb");
-        if (!jsonpb.is_string()) continue;  // long texts are given as {length, sha256}
+        if (!jsonpb.is_string()) continue; // long texts are given as {length, sha256}
         CAPTURE(vector.at("id").as_string());
         const json_value input = parse_json(jsonpb.as_string());
         CHECK(fc::to_hex(objecthash(input)) == dc.at("objecthash_hex").as_string());

@@ -17,7 +17,8 @@ namespace {
 // flytekit's test SaltCachePolicy: returns the salt.
 struct salt_policy {
     template <class F>
-    constexpr std::string_view get_version(std::string_view salt, const fc::version_parameters<F>&) const {
+    constexpr std::string_view get_version(std::string_view salt,
+                                           const fc::version_parameters<F>&) const {
         return salt;
     }
 };
@@ -49,8 +50,8 @@ TEST_CASE("get_version is a constant expression when salt and outputs are") {
         return c.get_version(fc::version_parameters<>{}) == sprinkle_digest;
     }());
     constexpr auto stored = fc::make_static_version([] {
-        return fc::cache{fc::cache_options{.salt = "a-sprinkle-of-salt"}, salt_policy{}}.get_version(
-            fc::version_parameters<>{});
+        return fc::cache{fc::cache_options{.salt = "a-sprinkle-of-salt"}, salt_policy{}}
+            .get_version(fc::version_parameters<>{});
     });
     static_assert(stored == sprinkle_digest);
     // The compile-time result equals the run-time (OpenSSL) one.
@@ -81,7 +82,8 @@ TEST_CASE("no version and no policies is flytekit's error") {
     CHECK(versioned.get_version(fc::version_parameters<>{}) == "v1");
     // The members are public, like flytekit's attributes; get_version re-checks.
     versioned.version.reset();
-    CHECK_THROWS_AS((void)versioned.get_version(fc::version_parameters<>{}), fc::configuration_error);
+    CHECK_THROWS_AS((void)versioned.get_version(fc::version_parameters<>{}),
+                    fc::configuration_error);
 }
 
 TEST_CASE("a throwing policy is reported with flytekit's wording and nested") {
@@ -102,8 +104,8 @@ TEST_CASE("a throwing policy is reported with flytekit's wording and nested") {
 TEST_CASE("cache options: ignored inputs, serialize, salt") {
     const fc::cache one{fc::cache_options{.ignored_inputs = "seed"}, salt_policy{}};
     CHECK(one.get_ignored_inputs() == std::vector<std::string>{"seed"});
-    const fc::cache many{fc::cache_options{.serialize = true, .ignored_inputs = {"seed", "verbose"}},
-                         salt_policy{}};
+    const fc::cache many{
+        fc::cache_options{.serialize = true, .ignored_inputs = {"seed", "verbose"}}, salt_policy{}};
     CHECK(many.get_ignored_inputs() == std::vector<std::string>{"seed", "verbose"});
     CHECK(many.serialize);
     CHECK(many.ignored_inputs.contains("verbose"));
@@ -120,24 +122,26 @@ TEST_CASE("policies compose with + into one flat composite, in order") {
     constexpr auto b = fc::policies::constant<"b">{};
     constexpr auto c = fc::policies::constant<"c">{};
     auto abc = a + b + c;
-    static_assert(std::is_same_v<decltype(abc),
-                                 fc::composite_policy<fc::policies::constant<"a">, fc::policies::constant<"b">,
-                                                      fc::policies::constant<"c">>>);
-    static_assert(std::is_same_v<decltype((a + b) + (c + a)),
-                                 fc::composite_policy<fc::policies::constant<"a">, fc::policies::constant<"b">,
-                                                      fc::policies::constant<"c">, fc::policies::constant<"a">>>);
+    static_assert(std::is_same_v<decltype(abc), fc::composite_policy<fc::policies::constant<"a">,
+                                                                     fc::policies::constant<"b">,
+                                                                     fc::policies::constant<"c">>>);
+    static_assert(std::is_same_v<
+                  decltype((a + b) + (c + a)),
+                  fc::composite_policy<fc::policies::constant<"a">, fc::policies::constant<"b">,
+                                       fc::policies::constant<"c">, fc::policies::constant<"a">>>);
     CHECK(abc.get_version("", fc::version_parameters<>{}) == "abc");
     const fc::cache composed{abc};
     const fc::cache separate{a, b, c};
     CHECK(decltype(composed)::policy_count == 3);
-    CHECK(composed.get_version(fc::version_parameters<>{}) == separate.get_version(fc::version_parameters<>{}));
+    CHECK(composed.get_version(fc::version_parameters<>{}) ==
+          separate.get_version(fc::version_parameters<>{}));
     CHECK(composed.get_version(fc::version_parameters<>{}) == fc::sha256_hex("abc"));
     // Order matters.
     CHECK(fc::cache{c + b + a}.get_version(fc::version_parameters<>{}) == fc::sha256_hex("cba"));
     // A user policy joins once one side is a flytecache type.
     auto mixed = salt_policy{} + a;
-    CHECK(fc::cache{fc::cache_options{.salt = "s"}, mixed}.get_version(fc::version_parameters<>{}) ==
-          fc::sha256_hex("sa"));
+    CHECK(fc::cache{fc::cache_options{.salt = "s"}, mixed}.get_version(
+              fc::version_parameters<>{}) == fc::sha256_hex("sa"));
     // A failure inside a composite names the part that failed.
     const fc::cache failing{a + throwing_policy{}};
     CHECK_THROWS_WITH_AS((void)failing.get_version(fc::version_parameters<>{}),
@@ -175,8 +179,9 @@ TEST_CASE("image policy follows the image name or image_spec") {
     fc::image_spec env_ba{.name = "x", .env = {{"B", "2"}, {"A", "1"}}};
     CHECK(env_ab.spec_hash() == env_ba.spec_hash());
     // A variable given twice would make the name depend on which value wins: rejected.
-    CHECK_THROWS_AS((void)(fc::image_spec{.name = "x", .env = {{"A", "1"}, {"A", "2"}}}.spec_hash()),
-                    fc::invalid_argument);
+    CHECK_THROWS_AS(
+        (void)(fc::image_spec{.name = "x", .env = {{"A", "1"}, {"A", "2"}}}.spec_hash()),
+        fc::invalid_argument);
     fc::image_spec cmds_ab{.name = "x", .commands = {"a", "b"}};
     fc::image_spec cmds_ba{.name = "x", .commands = {"b", "a"}};
     CHECK(cmds_ab.spec_hash() != cmds_ba.spec_hash());
@@ -192,13 +197,16 @@ TEST_CASE("image policy follows the image name or image_spec") {
     CHECK_THROWS_AS((void)fc::image_spec{.name = ""}.image_name(), fc::invalid_argument);
     // The spec hash is the same at compile time and at run time.
     static_assert(fc::image_spec{.name = "sim"}.spec_hash().size() == 43);
-    constexpr auto compile_time = fc::make_static_version([] { return fc::image_spec{.name = "sim"}.spec_hash(); });
+    constexpr auto compile_time =
+        fc::make_static_version([] { return fc::image_spec{.name = "sim"}.spec_hash(); });
     CHECK(compile_time.view() == fc::image_spec{.name = "sim"}.spec_hash());
 }
 
 TEST_CASE("pod template hash and policy") {
-    const fc::pod_template a{.pod_spec = R"({"containers":[{"name":"primary","image":"x"}],"nodeSelector":{"gpu":"a100"}})",
-                             .labels = {{"team", "sim"}, {"tier", "gold"}}};
+    const fc::pod_template a{
+        .pod_spec =
+            R"({"containers":[{"name":"primary","image":"x"}],"nodeSelector":{"gpu":"a100"}})",
+        .labels = {{"team", "sim"}, {"tier", "gold"}}};
     const fc::pod_template b{.pod_spec = R"({
         "nodeSelector": { "gpu": "a100" },
         "containers": [ { "image": "x", "name": "primary" } ]
@@ -222,27 +230,31 @@ TEST_CASE("pod template hash and policy") {
                          fc::configuration_error);
     CHECK_THROWS_AS(fc::pod_template{.pod_spec = "{not json"}.validate(), fc::invalid_argument);
     CHECK_THROWS_AS(fc::pod_template{.pod_spec = "[]"}.validate(), fc::invalid_argument);
-    CHECK_THROWS_AS((fc::pod_template{.labels = {{"a", "1"}, {"a", "2"}}}.validate()), fc::invalid_argument);
+    CHECK_THROWS_AS((fc::pod_template{.labels = {{"a", "1"}, {"a", "2"}}}.validate()),
+                    fc::invalid_argument);
     CHECK(fc::pod_template{}.primary_container_name == "primary");
 
     const fc::policies::pod_template p;
     CHECK(p.get_version("", fc::version_parameters<>{}).empty());
     CHECK(p.get_version("", fc::version_parameters<>{.pod_template_name = "gpu-pod"}) == "gpu-pod");
-    CHECK(p.get_version("", fc::version_parameters<>{.pod_template = a, .pod_template_name = "gpu-pod"}) ==
+    CHECK(p.get_version(
+              "", fc::version_parameters<>{.pod_template = a, .pod_template_name = "gpu-pod"}) ==
           "gpu-pod" + a.version_hash());
     // A broken template is reported through the cache as a failed policy, with the cause nested.
     const fc::cache cfg{p};
-    CHECK_THROWS_AS((void)cfg.get_version(fc::version_parameters<>{.pod_template = unnamed}), fc::version_error);
+    CHECK_THROWS_AS((void)cfg.get_version(fc::version_parameters<>{.pod_template = unnamed}),
+                    fc::version_error);
 }
 
 TEST_CASE("function_body follows the code, not its comments or layout") {
     auto twice = FLYTECACHE_SOURCE([](int x) { return x * 2; });
-    auto twice_spaced = FLYTECACHE_SOURCE([](int x){return x*2;});
+    auto twice_spaced = FLYTECACHE_SOURCE([](int x) { return x * 2; });
     auto thrice = FLYTECACHE_SOURCE([](int x) { return x * 3; });
     CHECK(twice(21) == 42);
     CHECK(thrice(2) == 6);
     static_assert(decltype(twice)::normalized_source() == "[](int x){return x*2;}");
-    static_assert(decltype(twice_spaced)::normalized_source() == decltype(twice)::normalized_source());
+    static_assert(decltype(twice_spaced)::normalized_source() ==
+                  decltype(twice)::normalized_source());
 
     const fc::policies::function_body body;
     const auto v_twice = body.get_version("salt", fc::version_parameters{.func = twice});
@@ -253,8 +265,8 @@ TEST_CASE("function_body follows the code, not its comments or layout") {
     // Compile-time version from the function's text.
     constexpr auto at_compile_time = fc::make_static_version([] {
         auto f = FLYTECACHE_SOURCE([](int x) { return x * 2; });
-        return fc::cache{fc::cache_options{.salt = "salt"}, fc::policies::function_body{}}.get_version(
-            fc::version_parameters{.func = f});
+        return fc::cache{fc::cache_options{.salt = "salt"}, fc::policies::function_body{}}
+            .get_version(fc::version_parameters{.func = f});
     });
     CHECK(at_compile_time.view() == fc::cache{fc::cache_options{.salt = "salt"}, body}.get_version(
                                         fc::version_parameters{.func = twice}));
@@ -276,7 +288,8 @@ TEST_CASE("function_body reads a source() member and normalizes it at run time")
 
 TEST_CASE("source normalization") {
     using fc::detail::normalize_source;
-    CHECK(normalize_source("  int   f ( int x )\n{ return x + 1 ; }  ") == "int f(int x){return x+1;}");
+    CHECK(normalize_source("  int   f ( int x )\n{ return x + 1 ; }  ") ==
+          "int f(int x){return x+1;}");
     CHECK(normalize_source("int f(int x) { /* why */ return x + 1; } // done") ==
           normalize_source("int f(int x) {\n    return x + 1;\n}"));
     // Operators that could fuse keep a separating space.
@@ -314,8 +327,8 @@ TEST_CASE("source normalization") {
 TEST_CASE("version_parameters carries the task's function, image and pod template") {
     auto f = [](int x) { return x; };
     // (GCC 12 cannot deduce F from designated initializers that skip a member: name it.)
-    const fc::version_parameters<decltype(f)> params{.func = f, .container_image = "img:1",
-                                                     .pod_template_name = "pt"};
+    const fc::version_parameters<decltype(f)> params{
+        .func = f, .container_image = "img:1", .pod_template_name = "pt"};
     CHECK(params.func(3) == 3);
     CHECK(std::get<std::string>(params.container_image) == "img:1");
     CHECK_FALSE(params.pod_template.has_value());

@@ -1,5 +1,5 @@
-// flytecache — unit tests for detail/protobuf.hpp: writer encodings, reader round trips and rejections
-// SPDX-License-Identifier: MIT
+// flytecache — unit tests for detail/protobuf.hpp: writer encodings, reader round trips and
+// rejections SPDX-License-Identifier: MIT
 #include <flytecache/flytecache.hpp>
 
 #include <doctest/doctest.h>
@@ -36,9 +36,7 @@ std::string to_hex(std::string_view bytes) {
 
 std::string from_hex(std::string_view hex) {
     std::string out;
-    const auto nibble = [](char c) {
-        return c <= '9' ? c - '0' : c - 'a' + 10;
-    };
+    const auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
     for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
         out += static_cast<char>(nibble(hex[i]) * 16 + nibble(hex[i + 1]));
     return out;
@@ -78,13 +76,11 @@ void walk(proto_reader r, int depth) {
             proto_reader probe = r;
             try {
                 (void)probe.int32_value();
-            } catch (const fc::decode_error&) {
-            }
+            } catch (const fc::decode_error&) {}
             probe = r;
             try {
                 (void)probe.bool_value();
-            } catch (const fc::decode_error&) {
-            }
+            } catch (const fc::decode_error&) {}
             (void)r.int64_value();
             break;
         }
@@ -95,8 +91,7 @@ void walk(proto_reader r, int depth) {
                 proto_reader sub = r.message();
                 try {
                     walk(sub, depth + 1);
-                } catch (const fc::decode_error&) {
-                }
+                } catch (const fc::decode_error&) {}
             } else {
                 r.skip(type);
             }
@@ -105,7 +100,7 @@ void walk(proto_reader r, int depth) {
     }
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("varint encodings") {
     CHECK(varint_hex(0) == "00");
@@ -148,7 +143,7 @@ TEST_CASE("scalar fields") {
         CHECK(to_hex(w.take()) == "0880808080808080808001");
         w.int32_field(2, -500000000);
         CHECK(to_hex(w.bytes()) == "1080b6ca91feffffffff01");
-        CHECK(w.size() == 11);  // tag + 10 bytes
+        CHECK(w.size() == 11); // tag + 10 bytes
         w.clear();
         w.int32_field(2, -1);
         CHECK(to_hex(w.take()) == "10ffffffffffffffffff01");
@@ -230,9 +225,9 @@ TEST_CASE("nested messages") {
         w.end_message(w.begin_message(7));
         CHECK(to_hex(w.bytes()) == "3a00");
     }
-    for (const std::size_t body : {std::size_t{0}, std::size_t{1}, std::size_t{127},
-                                   std::size_t{128}, std::size_t{300}, std::size_t{16383},
-                                   std::size_t{16384}, std::size_t{70000}, std::size_t{2100000}}) {
+    for (const std::size_t body :
+         {std::size_t{0}, std::size_t{1}, std::size_t{127}, std::size_t{128}, std::size_t{300},
+          std::size_t{16383}, std::size_t{16384}, std::size_t{70000}, std::size_t{2100000}}) {
         CAPTURE(body);
         // Reference: the body written standalone, then tag + length + body.
         std::string payload;
@@ -284,7 +279,7 @@ TEST_CASE("nested messages") {
         proto_reader r(w.bytes());
         CHECK(r.tag() == std::pair{4u, wire_type::length_delimited});
         proto_reader m = r.message();
-        CHECK(m.offset() == 4);  // tag + 3-byte length
+        CHECK(m.offset() == 4); // tag + 3-byte length
         CHECK(m.tag() == std::pair{1u, wire_type::varint});
         CHECK(m.int64_value() == -3);
         CHECK(m.tag() == std::pair{2u, wire_type::length_delimited});
@@ -383,12 +378,11 @@ TEST_CASE("reader rejections") {
     CHECK(decode_failure(from_hex("ffffffffffffffffff7f"), varint) ==
           "flytecache: malformed protobuf at offset 0: varint overflows 64 bits");
 
-    CHECK(decode_failure(from_hex("0a05616263"),
-                         [](proto_reader& r) {
-                             (void)r.tag();
-                             (void)r.length_delimited();
-                         }) ==
-          "flytecache: malformed protobuf at offset 1: length 5 exceeds the 3 remaining bytes");
+    CHECK(
+        decode_failure(from_hex("0a05616263"), [](proto_reader& r) {
+            (void)r.tag();
+            (void)r.length_delimited();
+        }) == "flytecache: malformed protobuf at offset 1: length 5 exceeds the 3 remaining bytes");
     CHECK(decode_failure(from_hex("0a0a") + std::string(10, 'x') + from_hex("0aac02") + "xx",
                          [](proto_reader& r) {
                              (void)r.tag();
@@ -417,16 +411,14 @@ TEST_CASE("reader rejections") {
     CHECK(decode_failure(from_hex("1f"), tag) ==
           "flytecache: malformed protobuf at offset 0: invalid wire type 7 for field 3");
 
-    CHECK(decode_failure(from_hex("0901020304050607"),
-                         [](proto_reader& r) {
-                             (void)r.tag();
-                             (void)r.fixed64();
-                         }) == "flytecache: malformed protobuf at offset 1: truncated fixed64");
-    CHECK(decode_failure(from_hex("0901"),
-                         [](proto_reader& r) {
-                             (void)r.tag();
-                             r.skip(wire_type::fixed64);
-                         }) == "flytecache: malformed protobuf at offset 1: truncated fixed64");
+    CHECK(decode_failure(from_hex("0901020304050607"), [](proto_reader& r) {
+              (void)r.tag();
+              (void)r.fixed64();
+          }) == "flytecache: malformed protobuf at offset 1: truncated fixed64");
+    CHECK(decode_failure(from_hex("0901"), [](proto_reader& r) {
+              (void)r.tag();
+              r.skip(wire_type::fixed64);
+          }) == "flytecache: malformed protobuf at offset 1: truncated fixed64");
     CHECK(decode_failure(from_hex("010203"), [](proto_reader& r) { (void)r.fixed32(); }) ==
           "flytecache: malformed protobuf at offset 0: truncated fixed32");
     CHECK(decode_failure(from_hex("01"), [](proto_reader& r) { (void)r.double_value(); }) ==
@@ -460,9 +452,7 @@ TEST_CASE("reader rejections") {
 
 TEST_CASE("robustness: random and mutated buffers only ever throw decode_error") {
     std::mt19937_64 rng(0x5eed'f17e);
-    const auto rand_below = [&](std::size_t n) {
-        return static_cast<std::size_t>(rng() % n);
-    };
+    const auto rand_below = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
 
     // Seeds: well-formed messages for the mutator to damage.
     std::vector<std::string> seeds;
@@ -524,7 +514,8 @@ TEST_CASE("robustness: random and mutated buffers only ever throw decode_error")
             walk(proto_reader(view), 0);
             ++accepted;
         } catch (const fc::decode_error& e) {
-            CHECK(std::string_view(e.what()).starts_with("flytecache: malformed protobuf at offset "));
+            CHECK(std::string_view(e.what()).starts_with(
+                "flytecache: malformed protobuf at offset "));
             ++rejected;
         } catch (...) {
             FAIL("an exception other than decode_error escaped");

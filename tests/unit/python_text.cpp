@@ -1,6 +1,6 @@
-// flytecache — unit tests for detail/python_text.hpp: Python's str() of raw-container inputs and the
-// parsing of their output files. Expected values come from CPython 3.11 (noted beside the cases).
-// SPDX-License-Identifier: MIT
+// flytecache — unit tests for detail/python_text.hpp: Python's str() of raw-container inputs and
+// the parsing of their output files. Expected values come from CPython 3.11 (noted beside the
+// cases). SPDX-License-Identifier: MIT
 #include <flytecache/detail/python_text.hpp>
 
 #include <doctest/doctest.h>
@@ -28,9 +28,12 @@ namespace {
 
 using utc_micros = std::chrono::sys_time<microseconds>;
 
-utc_micros at(std::int64_t micros_since_epoch) { return utc_micros(microseconds(micros_since_epoch)); }
+utc_micros at(std::int64_t micros_since_epoch) {
+    return utc_micros(microseconds(micros_since_epoch));
+}
 
-// The what() of the text_parse_error that `parse` throws; fails the test when it does not throw one.
+// The what() of the text_parse_error that `parse` throws; fails the test when it does not throw
+// one.
 template <class Parse>
 std::string error_of(Parse parse) {
     try {
@@ -64,8 +67,8 @@ TEST_CASE("python_text: bool is anything but \"false\"") {
     CHECK_FALSE(parse_python_bool("False"));
     CHECK_FALSE(parse_python_bool(" false\n")); // whitespace stripped: our documented difference
     CHECK(parse_python_bool("true"));
-    CHECK(parse_python_bool("0"));  // "0".lower() != "false"
-    CHECK(parse_python_bool(""));   // "".lower() != "false"
+    CHECK(parse_python_bool("0")); // "0".lower() != "false"
+    CHECK(parse_python_bool(""));  // "".lower() != "false"
     CHECK(parse_python_bool("no"));
     CHECK(parse_python_bool("fals"));
     CHECK(parse_python_bool("false false"));
@@ -84,9 +87,12 @@ TEST_CASE("python_text: int") {
     CHECK(parse_python_int<unsigned>("-0") == 0U);
     CHECK(parse_python_int<std::int8_t>("-128") == -128);
     CHECK(parse_python_int<std::int8_t>("127") == 127);
-    CHECK(parse_python_int<std::int64_t>("-9223372036854775808") == std::numeric_limits<std::int64_t>::min());
-    CHECK(parse_python_int<std::int64_t>("9_223_372_036_854_775_807") == std::numeric_limits<std::int64_t>::max());
-    CHECK(parse_python_int<std::uint64_t>("18446744073709551615") == std::numeric_limits<std::uint64_t>::max());
+    CHECK(parse_python_int<std::int64_t>("-9223372036854775808") ==
+          std::numeric_limits<std::int64_t>::min());
+    CHECK(parse_python_int<std::int64_t>("9_223_372_036_854_775_807") ==
+          std::numeric_limits<std::int64_t>::max());
+    CHECK(parse_python_int<std::uint64_t>("18446744073709551615") ==
+          std::numeric_limits<std::uint64_t>::max());
     CHECK(parse_python_int<int>(std::string(4299, '0') + "5") == 5); // 4300 digits: Python's limit
     CHECK(python_str(0) == "0");
     CHECK(python_str(-42) == "-42");
@@ -108,7 +114,8 @@ TEST_CASE("python_text: malformed or out-of-range int is an error") {
     CHECK_THROWS_AS(parse_python_int<unsigned>("-1"), text_parse_error);
     CHECK_THROWS_AS(parse_python_int<std::int64_t>("9223372036854775808"), text_parse_error);
     CHECK_THROWS_AS(parse_python_int<std::uint64_t>("18446744073709551616"), text_parse_error);
-    CHECK_THROWS_AS(parse_python_int<std::uint64_t>("99999999999999999999999999999"), text_parse_error);
+    CHECK_THROWS_AS(parse_python_int<std::uint64_t>("99999999999999999999999999999"),
+                    text_parse_error);
     // Python 3.11 refuses more than 4300 digits, even leading zeros.
     CHECK_THROWS_AS(parse_python_int<int>(std::string(4300, '0') + "5"), text_parse_error);
 }
@@ -116,7 +123,8 @@ TEST_CASE("python_text: malformed or out-of-range int is an error") {
 TEST_CASE("python_text: error messages quote the text, escaped and truncated") {
     CHECK(error_of([] { return parse_python_int<int>("a\"b\\c\x01"); }) ==
           "not a valid integer: \"a\\\"b\\\\c\\x01\"");
-    const std::string message = error_of([] { return parse_python_int<int>(std::string(200, 'x')); });
+    const std::string message =
+        error_of([] { return parse_python_int<int>(std::string(200, 'x')); });
     CHECK(message == "not a valid integer: \"" + std::string(80, 'x') + "...\"");
 }
 
@@ -132,15 +140,19 @@ TEST_CASE("python_text: float") {
     CHECK(parse_python_float<double>("1e1_0") == 1e10);
     CHECK(parse_python_float<double>("0.1") == 0x1.999999999999ap-4);
     CHECK(parse_python_float<double>("0.30000000000000004") == 0x1.3333333333334p-2);
-    CHECK(parse_python_float<double>("1e-320") == 1e-320);                  // subnormal
-    CHECK(parse_python_float<double>("3e-324") == 0x0.0000000000001p-1022); // rounds up to the least
-    CHECK(parse_python_float<double>("2e-324") == 0.0);                     // Python: 0.0
-    CHECK(std::signbit(parse_python_float<double>("-1e-400")));             // Python: -0.0
+    CHECK(parse_python_float<double>("1e-320") == 1e-320); // subnormal
+    CHECK(parse_python_float<double>("3e-324") ==
+          0x0.0000000000001p-1022);                             // rounds up to the least
+    CHECK(parse_python_float<double>("2e-324") == 0.0);         // Python: 0.0
+    CHECK(std::signbit(parse_python_float<double>("-1e-400"))); // Python: -0.0
     CHECK(std::signbit(parse_python_float<double>("-0")));
     CHECK(parse_python_float<double>("1e400") == std::numeric_limits<double>::infinity());
-    CHECK(parse_python_float<double>("1.7976931348623159e308") == std::numeric_limits<double>::infinity());
-    CHECK(parse_python_float<double>("-1e999999999999999999999") == -std::numeric_limits<double>::infinity());
-    CHECK(parse_python_float<double>("1.7976931348623157e308") == std::numeric_limits<double>::max());
+    CHECK(parse_python_float<double>("1.7976931348623159e308") ==
+          std::numeric_limits<double>::infinity());
+    CHECK(parse_python_float<double>("-1e999999999999999999999") ==
+          -std::numeric_limits<double>::infinity());
+    CHECK(parse_python_float<double>("1.7976931348623157e308") ==
+          std::numeric_limits<double>::max());
     CHECK(parse_python_float<double>("inf") == std::numeric_limits<double>::infinity());
     CHECK(parse_python_float<double>("-Infinity") == -std::numeric_limits<double>::infinity());
     CHECK(parse_python_float<double>("+iNF") == std::numeric_limits<double>::infinity());
@@ -153,9 +165,11 @@ TEST_CASE("python_text: float") {
 }
 
 TEST_CASE("python_text: malformed float is an error") {
-    CHECK(error_of([] { return parse_python_float<double>("abc"); }) == "not a valid float: \"abc\"");
-    for (const char* text : {"", ".", "e5", "1e", "1e+", "1__0.5", "1_.5", "1._5", "1.5_", "1_e5", "1e_5", "in_f",
-                             "infinit", "nan(1)", "0x10", "1.5.", "--1", "+-1", "1 5", "1,5"})
+    CHECK(error_of([] { return parse_python_float<double>("abc"); }) ==
+          "not a valid float: \"abc\"");
+    for (const char* text :
+         {"",     ".",    "e5",      "1e",     "1e+",  "1__0.5", "1_.5", "1._5", "1.5_", "1_e5",
+          "1e_5", "in_f", "infinit", "nan(1)", "0x10", "1.5.",   "--1",  "+-1",  "1 5",  "1,5"})
         CHECK_THROWS_AS(parse_python_float<double>(text), text_parse_error);
 }
 
@@ -193,7 +207,8 @@ TEST_CASE("python_text: timedelta by flytekit's pattern") {
     CHECK(parse_python_timedelta("1:30") == hours(1) + seconds(30)); // the first group is hours
     CHECK(parse_python_timedelta("1:02:03") == hours(1) + minutes(2) + seconds(3));
     CHECK(parse_python_timedelta("0:00:01.500000") == microseconds(1'500'000));
-    CHECK(parse_python_timedelta("1.5") == seconds(1) + microseconds(5)); // the fraction counts microseconds
+    CHECK(parse_python_timedelta("1.5") ==
+          seconds(1) + microseconds(5)); // the fraction counts microseconds
     CHECK(parse_python_timedelta("0.1234567") == microseconds(1'234'567));
     CHECK(parse_python_timedelta("90:90:90") == hours(90) + minutes(90) + seconds(90));
     CHECK(parse_python_timedelta(" 00012\n") == seconds(12));
@@ -202,8 +217,8 @@ TEST_CASE("python_text: timedelta by flytekit's pattern") {
 
 TEST_CASE("python_text: malformed or out-of-range timedelta is an error") {
     CHECK(error_of([] { return parse_python_timedelta("x"); }) == "not a valid timedelta: \"x\"");
-    for (const char* text : {"", ".5", "1.", "1:", ":1", "1::2", "1:2:3:4", "-1", "+1", "1:2.5:3", "1.2.3", "1 2",
-                             "12x", "1:30 extra", "1e3"})
+    for (const char* text : {"", ".5", "1.", "1:", ":1", "1::2", "1:2:3:4", "-1", "+1", "1:2.5:3",
+                             "1.2.3", "1 2", "12x", "1:30 extra", "1e3"})
         CHECK_THROWS_AS(parse_python_timedelta(text), text_parse_error);
     CHECK(error_of([] { return parse_python_timedelta("2562047788:00:54.775808"); }) ==
           "timedelta out of range: \"2562047788:00:54.775808\"");
@@ -236,12 +251,15 @@ TEST_CASE("python_text: datetime.fromisoformat") {
     CHECK(datetime_micros("2024-01-01t12") == 1704110400000000);
     CHECK(datetime_micros("20240101T123045") == 1704112245000000);
     CHECK(datetime_micros("2024-01-01T12:30:45,5") == 1704112245500000);
-    CHECK(datetime_micros("2024-01-01T12:30:45.1234567") == 1704112245123456); // digits past 6 dropped
+    CHECK(datetime_micros("2024-01-01T12:30:45.1234567") ==
+          1704112245123456); // digits past 6 dropped
     CHECK(datetime_micros("1969-12-31T23:59:59.5") == -500000);
     CHECK(datetime_micros("0001-01-01") == -62135596800000000);
     CHECK(datetime_micros("9999-12-31T23:59:59.999999") == 253402300799999999);
-    CHECK(datetime_micros(" 2024-01-01T00:00:00Z\n") == 1704067200000000); // stripped: our difference
-    // Offsets: "+HH", "+HHMM", "+HH:MM:SS.f", "-00:00"; Python checks only that the total is under a day.
+    CHECK(datetime_micros(" 2024-01-01T00:00:00Z\n") ==
+          1704067200000000); // stripped: our difference
+    // Offsets: "+HH", "+HHMM", "+HH:MM:SS.f", "-00:00"; Python checks only that the total is under
+    // a day.
     CHECK(datetime_micros("2024-01-01T12:30+02") == 1704105000000000);   // Python: 12:30+02:00
     CHECK(datetime_micros("2024-01-01T12:30+0230") == 1704103200000000); // Python: 12:30+02:30
     CHECK(datetime_micros("2024-01-01T12:30+02:30:15.5") == 1704103184500000);
@@ -255,19 +273,43 @@ TEST_CASE("python_text: malformed or out-of-range datetime is an error") {
           "not a valid datetime (day is out of range for month): \"2024-02-30\"");
     CHECK(error_of([] { return parse_python_datetime("today"); }) ==
           "not a valid ISO 8601 datetime: \"today\"");
-    for (const char* text :
-         {"", "2023-02-29", "1900-02-29", "2024-04-31", "2024-13-01", "2024-00-01", "2024-01-00", "0000-01-01",
-          "2024-1-01", "2024-01-1", "2024-0101", "202401-01", "2024-01-01T", "2024-01-01T1", "2024-01-01T12:3",
-          "2024-01-01T12:30:4", "2024-01-01T24:00", "2024-01-01T12:60", "2024-01-01T12:30:60",
-          "2024-01-01T12:30:45.", "2024-01-01T12:3045", "2024-01-01T12:30z", "2024-01-01T12:30+01:00Z",
-          "2024-01-01T12:30:45+01:0", "2024-01-01T12:30+24:00", "2024-01-01T12:30+23:60", "2024-01-01T12:30+",
-          "2024-01-01T12:30+1", "2024-01-0112:30", "2024-01-01T12:30:45 x", "2024-01-01TT12"})
+    for (const char* text : {"",
+                             "2023-02-29",
+                             "1900-02-29",
+                             "2024-04-31",
+                             "2024-13-01",
+                             "2024-00-01",
+                             "2024-01-00",
+                             "0000-01-01",
+                             "2024-1-01",
+                             "2024-01-1",
+                             "2024-0101",
+                             "202401-01",
+                             "2024-01-01T",
+                             "2024-01-01T1",
+                             "2024-01-01T12:3",
+                             "2024-01-01T12:30:4",
+                             "2024-01-01T24:00",
+                             "2024-01-01T12:60",
+                             "2024-01-01T12:30:60",
+                             "2024-01-01T12:30:45.",
+                             "2024-01-01T12:3045",
+                             "2024-01-01T12:30z",
+                             "2024-01-01T12:30+01:00Z",
+                             "2024-01-01T12:30:45+01:0",
+                             "2024-01-01T12:30+24:00",
+                             "2024-01-01T12:30+23:60",
+                             "2024-01-01T12:30+",
+                             "2024-01-01T12:30+1",
+                             "2024-01-0112:30",
+                             "2024-01-01T12:30:45 x",
+                             "2024-01-01TT12"})
         CHECK_THROWS_AS(parse_python_datetime(text), text_parse_error);
-    // Accepted by CPython 3.11 but not by this stricter subset: ISO week dates, separators other than
-    // 'T', 't' and ' ', and its C parser's leniencies (a fraction after HH or HH:MM, a lone trailing
-    // digit, an empty fraction before "Z").
-    for (const char* text : {"2024-W01-1", "2024-01-01x12:30", "2024-01-01T12:59.5", "2024-01-01T125Z",
-                             "2024-01-01T23:30:30.Z"})
+    // Accepted by CPython 3.11 but not by this stricter subset: ISO week dates, separators other
+    // than 'T', 't' and ' ', and its C parser's leniencies (a fraction after HH or HH:MM, a lone
+    // trailing digit, an empty fraction before "Z").
+    for (const char* text : {"2024-W01-1", "2024-01-01x12:30", "2024-01-01T12:59.5",
+                             "2024-01-01T125Z", "2024-01-01T23:30:30.Z"})
         CHECK_THROWS_AS(parse_python_datetime(text), text_parse_error);
 }
 
@@ -279,7 +321,8 @@ TEST_CASE("python_text: datetime str") {
     CHECK(python_str(at(951782400000000)) == "2000-02-29 00:00:00");
     CHECK(python_str(at(-62135596800000000)) == "0001-01-01 00:00:00");
     CHECK(python_str(at(253402300799999999)) == "9999-12-31 23:59:59.999999");
-    CHECK(python_str(std::chrono::sys_days(std::chrono::year(2024) / 3 / 1)) == "2024-03-01 00:00:00");
+    CHECK(python_str(std::chrono::sys_days(std::chrono::year(2024) / 3 / 1)) ==
+          "2024-03-01 00:00:00");
     // Beyond Python's years (and beyond std::chrono::year's): still a well-defined date, no UB.
     CHECK(python_str(utc_micros::min()) == "-290308-12-21 19:59:05.224192");
     CHECK(python_str(utc_micros::max()) == "294247-01-10 04:00:54.775807");

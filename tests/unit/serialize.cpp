@@ -34,7 +34,8 @@ TEST_CASE("serialize: 4 processes x 8 threads over one SQLite cache run each key
     });
 }
 
-TEST_CASE("serialize: when the owner is killed mid-run, a waiter takes over and the work completes once") {
+TEST_CASE("serialize: when the owner is killed mid-run, a waiter takes over and the work completes "
+          "once") {
     temp_dir dir("serialize-kill");
     check_owner_killed_waiter_takes_over(dir.path(), [&] {
         return fc::executor<fc::sqlite_store>(dir / "cache", fast_serialize_options());
@@ -45,8 +46,9 @@ TEST_CASE("serialize: a waiter gives up after max_wait with task_timeout_error")
     fc::executor_options o = fast_serialize_options();
     o.max_wait = fc::float_seconds(0.2);
     fc::executor exec(fc::memory_store{}, o);
-    auto t = fc::task<fc::inputs<"k">, fc::serialized>("serialize.blocked", [](std::int64_t k) { return k; },
-                                                        fc::cache{fc::cache_options{.version = "1"}});
+    auto t = fc::task<fc::inputs<"k">, fc::serialized>(
+        "serialize.blocked", [](std::int64_t k) { return k; },
+        fc::cache{fc::cache_options{.version = "1"}});
     // Someone else holds the reservation for this call's key and never finishes.
     const std::string key = exec.explain(t, 1).key;
     REQUIRE(exec.store().try_reserve(key, "someone-else", fc::float_seconds(30)));

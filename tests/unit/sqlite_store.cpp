@@ -15,13 +15,13 @@
 
 #include <chrono>
 #include <cmath>
-#include <limits>
-#include <variant>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <set>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 namespace fc = flytecache;
@@ -31,12 +31,14 @@ using flytecache_test::temp_dir;
 namespace {
 
 // Reads a database with the plain SQLite API, the way a third party (or Python) sees it.
-std::vector<std::vector<std::string>> rows(const std::filesystem::path& dir, const std::string& sql) {
+std::vector<std::vector<std::string>> rows(const std::filesystem::path& dir,
+                                           const std::string& sql) {
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open((dir / "cache.db").c_str(), &db) == SQLITE_OK);
     sqlite3_busy_timeout(db, 5000);
     sqlite3_stmt* st = nullptr;
-    REQUIRE_MESSAGE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK, sqlite3_errmsg(db));
+    REQUIRE_MESSAGE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK,
+                    sqlite3_errmsg(db));
     std::vector<std::vector<std::string>> out;
     while (sqlite3_step(st) == SQLITE_ROW) {
         std::vector<std::string> row;
@@ -105,13 +107,15 @@ struct scratch_sqlite_store {
 } // namespace
 
 TEST_CASE("sqlite_store passes the cache_store conformance suite") {
-    flytecache_test::check_store_conformance([] { return std::make_unique<scratch_sqlite_store>(); });
+    flytecache_test::check_store_conformance(
+        [] { return std::make_unique<scratch_sqlite_store>(); });
 }
 
 TEST_CASE("memory_store in front of sqlite_store passes the conformance suite") {
     struct scratch_tiered {
         temp_dir dir{"tiered"};
-        fc::tiered_store<fc::memory_store, fc::sqlite_store> store{fc::memory_store{}, fc::sqlite_store(dir.path())};
+        fc::tiered_store<fc::memory_store, fc::sqlite_store> store{fc::memory_store{},
+                                                                   fc::sqlite_store(dir.path())};
     };
     flytecache_test::check_store_conformance([] { return std::make_unique<scratch_tiered>(); });
 }
@@ -125,12 +129,12 @@ TEST_CASE("sqlite_store creates diskcache's schema and default settings") {
         names.push_back(r[0] + " " + r[1]);
     }
     // Exactly what diskcache 5.x creates with its default (least-recently-stored) policy.
-    CHECK(names == std::vector<std::string>{
-                       "index Cache_expire_time", "index Cache_key_raw", "index Cache_store_time",
-                       "index sqlite_autoindex_Settings_1", "table Cache", "table Settings",
-                       "trigger Settings_count_delete", "trigger Settings_count_insert",
-                       "trigger Settings_size_delete", "trigger Settings_size_insert",
-                       "trigger Settings_size_update"});
+    CHECK(names ==
+          std::vector<std::string>{"index Cache_expire_time", "index Cache_key_raw",
+                                   "index Cache_store_time", "index sqlite_autoindex_Settings_1",
+                                   "table Cache", "table Settings", "trigger Settings_count_delete",
+                                   "trigger Settings_count_insert", "trigger Settings_size_delete",
+                                   "trigger Settings_size_insert", "trigger Settings_size_update"});
     CHECK(setting(dir.path(), "size_limit") == "1073741824");
     CHECK(setting(dir.path(), "cull_limit") == "10");
     CHECK(setting(dir.path(), "eviction_policy") == "least-recently-stored");
@@ -155,12 +159,14 @@ TEST_CASE("sqlite_store keeps diskcache's storage rules for keys and values") {
     store.set(7, 42);
     store.set(fc::blob_view{"\x01\x02"}, 2.5);
 
-    auto r = rows(dir.path(), "SELECT typeof(key), raw, mode, size, typeof(value), filename FROM Cache "
-                              "WHERE key = 'small'");
+    auto r =
+        rows(dir.path(), "SELECT typeof(key), raw, mode, size, typeof(value), filename FROM Cache "
+                         "WHERE key = 'small'");
     REQUIRE(r.size() == 1);
     CHECK(r[0] == std::vector<std::string>{"text", "1", "1", "0", "blob", "NULL"});
 
-    r = rows(dir.path(), "SELECT mode, size, typeof(value), filename FROM Cache WHERE key = 'large'");
+    r = rows(dir.path(),
+             "SELECT mode, size, typeof(value), filename FROM Cache WHERE key = 'large'");
     REQUIRE(r.size() == 1);
     CHECK(r[0][0] == "2");
     CHECK(r[0][1] == "40000");
@@ -206,9 +212,10 @@ TEST_CASE("sqlite_store reads pickled values only as raw bytes, with a clear err
     temp_dir dir("pickle");
     { fc::sqlite_store store(dir.path()); }
     // A row as Python writes it for cache['p'] = {'a': 1}: mode 4, the pickle inline.
-    exec(dir.path(), "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, access_count, "
-                     "tag, size, mode, filename, value) VALUES ('p', 1, 0, NULL, 0, 0, NULL, 0, 4, "
-                     "NULL, x'80057d94')");
+    exec(dir.path(),
+         "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, access_count, "
+         "tag, size, mode, filename, value) VALUES ('p', 1, 0, NULL, 0, 0, NULL, 0, 4, "
+         "NULL, x'80057d94')");
     fc::sqlite_store store(dir.path());
     try {
         (void)store.get("p");
@@ -250,7 +257,9 @@ TEST_CASE("sqlite_store expiry: set with expire, touch, expire()") {
 TEST_CASE("sqlite_store tags: evict, tag index") {
     temp_dir dir("tags");
     fc::sqlite_store store(fc::sqlite_store::options{.directory = dir.path(), .tag_index = true});
-    CHECK(rows(dir.path(), "SELECT name FROM sqlite_master WHERE name = 'Cache_tag_rowid'").size() == 1);
+    CHECK(
+        rows(dir.path(), "SELECT name FROM sqlite_master WHERE name = 'Cache_tag_rowid'").size() ==
+        1);
     for (int i = 0; i < 250; ++i) {
         store.set("k" + std::to_string(i), "v", {.tag = i % 2 == 0 ? "even" : "odd"});
     }
@@ -261,7 +270,8 @@ TEST_CASE("sqlite_store tags: evict, tag index") {
     CHECK(store.size() == 125);
     CHECK(count_val_files(dir.path()) == 0);
     store.drop_tag_index();
-    CHECK(rows(dir.path(), "SELECT name FROM sqlite_master WHERE name = 'Cache_tag_rowid'").empty());
+    CHECK(
+        rows(dir.path(), "SELECT name FROM sqlite_master WHERE name = 'Cache_tag_rowid'").empty());
     CHECK(setting(dir.path(), "tag_index") == "0");
     CHECK(store.evict("odd") == 125);
 }
@@ -316,12 +326,13 @@ TEST_CASE("sqlite_store eviction policies cull by their order") {
     auto fill = [](fc::sqlite_store& store) {
         for (int i = 0; i < 30; ++i) {
             store.set("k" + std::to_string(i), std::string(40000, 'a')); // in files
-            std::this_thread::sleep_for(1ms); // distinct store times
+            std::this_thread::sleep_for(1ms);                            // distinct store times
         }
     };
     SUBCASE("least-recently-stored evicts the oldest writes") {
         temp_dir dir("lrs");
-        fc::sqlite_store store(fc::sqlite_store::options{.directory = dir.path(), .size_limit = 600000});
+        fc::sqlite_store store(
+            fc::sqlite_store::options{.directory = dir.path(), .size_limit = 600000});
         fill(store);
         CHECK_FALSE(store.contains("k0"));
         CHECK(store.contains("k29"));
@@ -329,21 +340,24 @@ TEST_CASE("sqlite_store eviction policies cull by their order") {
     }
     SUBCASE("least-recently-used keeps what was read") {
         temp_dir dir("lru");
-        fc::sqlite_store store(fc::sqlite_store::options{
-            .directory = dir.path(), .size_limit = 1 << 30,
-            .eviction_policy = fc::eviction_policy::least_recently_used});
+        fc::sqlite_store store(
+            fc::sqlite_store::options{.directory = dir.path(),
+                                      .size_limit = 1 << 30,
+                                      .eviction_policy = fc::eviction_policy::least_recently_used});
         fill(store);
         CHECK(store.get("k0")); // k0 is now the most recently used
         store.reset("size_limit", std::int64_t{600000});
         CHECK(store.cull() > 0);
         CHECK(store.contains("k0"));
         CHECK_FALSE(store.contains("k1"));
-        CHECK(rows(dir.path(), "SELECT name FROM sqlite_master WHERE name = 'Cache_access_time'").size() == 1);
+        CHECK(rows(dir.path(), "SELECT name FROM sqlite_master WHERE name = 'Cache_access_time'")
+                  .size() == 1);
     }
     SUBCASE("least-frequently-used keeps what was read often") {
         temp_dir dir("lfu");
         fc::sqlite_store store(fc::sqlite_store::options{
-            .directory = dir.path(), .size_limit = 1 << 30,
+            .directory = dir.path(),
+            .size_limit = 1 << 30,
             .eviction_policy = fc::eviction_policy::least_frequently_used});
         fill(store);
         for (int i = 0; i < 3; ++i) {
@@ -356,8 +370,10 @@ TEST_CASE("sqlite_store eviction policies cull by their order") {
     }
     SUBCASE("none never evicts by size") {
         temp_dir dir("none");
-        fc::sqlite_store store(fc::sqlite_store::options{
-            .directory = dir.path(), .size_limit = 1000, .eviction_policy = fc::eviction_policy::none});
+        fc::sqlite_store store(
+            fc::sqlite_store::options{.directory = dir.path(),
+                                      .size_limit = 1000,
+                                      .eviction_policy = fc::eviction_policy::none});
         fill(store);
         CHECK(store.size() == 30);
         CHECK(store.cull() == 0);
@@ -381,7 +397,8 @@ TEST_CASE("sqlite_store statistics, settings and reset") {
     CHECK_THROWS_WITH_AS((void)store.reset("no_such_setting"), doctest::Contains("unknown setting"),
                          fc::invalid_argument);
     CHECK_THROWS_WITH_AS((void)store.reset("eviction_policy", std::string("random")),
-                         doctest::Contains("unknown eviction policy 'random'"), fc::invalid_argument);
+                         doctest::Contains("unknown eviction policy 'random'"),
+                         fc::invalid_argument);
     store.reset("cull_limit", std::int64_t{0});
     CHECK(setting(dir.path(), "cull_limit") == "0");
 
@@ -435,8 +452,8 @@ TEST_CASE("sqlite_store iterkeys, peekitem and queues follow diskcache's order")
     CHECK(keys[2].as_text() == "b");
     auto rev = store.iterkeys(true);
     CHECK(rev[0].as_text() == "b");
-    CHECK(store.peekitem().key.as_integer() == 3);        // last inserted
-    CHECK(store.peekitem(false).key.as_text() == "b");    // first inserted
+    CHECK(store.peekitem().key.as_integer() == 3);     // last inserted
+    CHECK(store.peekitem(false).key.as_text() == "b"); // first inserted
     for (int i = 0; i < 250; ++i) {
         store.set("n" + std::to_string(1000 + i), "v");
     }
@@ -511,7 +528,8 @@ TEST_CASE("sqlite_store check finds and fixes damage like diskcache") {
 TEST_CASE("sqlite_store reports a corrupt database file clearly") {
     temp_dir dir("corrupt");
     std::ofstream(dir.path() / "cache.db") << std::string(8192, 'J');
-    CHECK_THROWS_WITH_AS(fc::sqlite_store(dir.path()), doctest::Contains("cache.db"), fc::store_error);
+    CHECK_THROWS_WITH_AS(fc::sqlite_store(dir.path()), doctest::Contains("cache.db"),
+                         fc::store_error);
     CHECK_THROWS_WITH_AS(fc::sqlite_store(dir.path()), doctest::Contains("not a database"),
                          fc::store_error);
 }
@@ -527,7 +545,8 @@ TEST_CASE("sqlite_store reports an unusable directory clearly") {
 TEST_CASE("sqlite_store times out on a lock held too long, and retry waits it out") {
     temp_dir dir("lock");
     fc::sqlite_store store(fc::sqlite_store::options{.directory = dir.path(), .timeout = 100ms});
-    fc::sqlite_store patient(fc::sqlite_store::options{.directory = dir.path(), .timeout = 50ms, .retry = true});
+    fc::sqlite_store patient(
+        fc::sqlite_store::options{.directory = dir.path(), .timeout = 50ms, .retry = true});
     sqlite3* other = nullptr;
     REQUIRE(sqlite3_open((dir.path() / "cache.db").c_str(), &other) == SQLITE_OK);
     REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
@@ -559,7 +578,8 @@ TEST_CASE("sqlite_store is shared safely by processes") {
                 fc::sqlite_store store(dir.path());
                 for (int i = 0; i < 100; ++i) {
                     store.set("p" + std::to_string(p) + "-" + std::to_string(i),
-                              i % 10 == 0 ? std::string(35000, static_cast<char>('a' + p)) : "small");
+                              i % 10 == 0 ? std::string(35000, static_cast<char>('a' + p))
+                                          : "small");
                     store.incr("shared");
                 }
             } catch (...) {
@@ -620,20 +640,24 @@ TEST_CASE("sqlite_store memoize caches results by arguments") {
     CHECK(slow_square.cache_key(std::int64_t{12}).starts_with("square-"));
 
     int text_calls = 0;
-    auto shout = store.memoize("shout", [&](const std::string& s, std::int64_t n) {
-        ++text_calls;
-        return std::string(static_cast<std::size_t>(n), '!') + s;
-    }, {.expire = std::chrono::hours(1), .tag = "memo"});
+    auto shout = store.memoize("shout",
+                               [&](const std::string& s, std::int64_t n) {
+                                   ++text_calls;
+                                   return std::string(static_cast<std::size_t>(n), '!') + s;
+                               },
+                               {.expire = std::chrono::hours(1), .tag = "memo"});
     CHECK(shout(std::string("hi"), std::int64_t{2}) == "!!hi");
     CHECK(shout(std::string("hi"), std::int64_t{2}) == "!!hi");
     CHECK(text_calls == 1);
     CHECK(store.get_entry(shout.cache_key(std::string("hi"), std::int64_t{2}))->tag == "memo");
 
     int uncached_calls = 0;
-    auto never = store.memoize("never", [&](std::int64_t x) {
-        ++uncached_calls;
-        return x;
-    }, {.expire = std::chrono::seconds(0)});
+    auto never = store.memoize("never",
+                               [&](std::int64_t x) {
+                                   ++uncached_calls;
+                                   return x;
+                               },
+                               {.expire = std::chrono::seconds(0)});
     (void)never(std::int64_t{1});
     (void)never(std::int64_t{1});
     CHECK(uncached_calls == 2); // expire = 0: look up, never store
@@ -789,7 +813,8 @@ TEST_CASE("sqlite_store drops entries whose value file vanished instead of retry
     store.set("first", "1");
     store.push(std::string(40000, 'q'), std::string_view("jobs"));
     store.set("last", std::string(40000, 'l'));
-    for (const auto& r : rows(dir.path(), "SELECT filename FROM Cache WHERE filename IS NOT NULL")) {
+    for (const auto& r :
+         rows(dir.path(), "SELECT filename FROM Cache WHERE filename IS NOT NULL")) {
         std::filesystem::remove(dir.path() / r[0]);
     }
     CHECK(store.peekitem().key.as_text() == "first"); // "last" and the queue entry were dropped
@@ -801,9 +826,11 @@ TEST_CASE("sqlite_store incr refuses to overflow") {
     temp_dir dir("overflow");
     fc::sqlite_store store(dir.path());
     store.set("n", std::numeric_limits<std::int64_t>::max());
-    CHECK_THROWS_WITH_AS((void)store.incr("n"), doctest::Contains("overflows"), fc::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)store.incr("n"), doctest::Contains("overflows"),
+                         fc::invalid_argument);
     CHECK(store.get_entry("n")->value.as_integer() == std::numeric_limits<std::int64_t>::max());
-    CHECK_THROWS_AS((void)store.decr("n", std::numeric_limits<std::int64_t>::min()), fc::invalid_argument);
+    CHECK_THROWS_AS((void)store.decr("n", std::numeric_limits<std::int64_t>::min()),
+                    fc::invalid_argument);
 }
 
 TEST_CASE("sqlite_store reads file-backed text with Python's universal newlines") {
@@ -893,7 +920,7 @@ TEST_CASE("sqlite_store inspect reads a row as stored, expired or not, without c
 
     CHECK_FALSE(store.inspect(fc::db_key::text("missing")));
     CHECK_FALSE(store.inspect(fc::db_key::blob("small"))); // a bytes key is another key
-    CHECK(store.stats(false) == fc::store_stats{0, 0});   // no lookups were counted
+    CHECK(store.stats(false) == fc::store_stats{0, 0});    // no lookups were counted
 
     // A missing value file: the row is there, its value is not.
     std::filesystem::remove(dir.path() / *large->info.filename);

@@ -59,7 +59,8 @@ bool process_gone(pid_t pid) {
     std::string line;
     std::getline(stat, line);
     const auto close_paren = line.rfind(')');
-    return close_paren != std::string::npos && close_paren + 2 < line.size() && line[close_paren + 2] == 'Z';
+    return close_paren != std::string::npos && close_paren + 2 < line.size() &&
+           line[close_paren + 2] == 'Z';
 }
 
 bool wait_gone(pid_t pid) {
@@ -119,7 +120,9 @@ TEST_CASE("subprocess: stdin is /dev/null") {
 
 TEST_CASE("subprocess: environment overrides are visible in the child") {
     auto options = command({"sh", "-c", "echo \"$FOO|$HOME|$FLYTECACHE_TWICE\""});
-    options.environment = {{"FOO", "bar baz"}, {"HOME", "/nowhere"}, {"FLYTECACHE_TWICE", "1"},
+    options.environment = {{"FOO", "bar baz"},
+                           {"HOME", "/nowhere"},
+                           {"FLYTECACHE_TWICE", "1"},
                            {"FLYTECACHE_TWICE", "2"}};
     CHECK(fc::detail::run_process(options).output_tail == "bar baz|/nowhere|2\n");
 
@@ -133,7 +136,8 @@ TEST_CASE("subprocess: environment overrides are visible in the child") {
     CHECK_THROWS_AS((void)fc::detail::run_process(options), fc::invalid_argument);
 }
 
-TEST_CASE("subprocess: the program is looked up on the child's PATH; scripts without #! run with sh") {
+TEST_CASE(
+    "subprocess: the program is looked up on the child's PATH; scripts without #! run with sh") {
     temp_dir dir("subprocess");
     {
         std::ofstream script(dir / "flytecache-test-script");
@@ -176,7 +180,8 @@ TEST_CASE("subprocess: exec failures throw, naming the command and the reason") 
     CHECK(denied.find("not-executable") != std::string::npos);
     CHECK(denied.find("Permission denied") != std::string::npos);
 
-    CHECK_THROWS_AS((void)fc::detail::run_process(fc::detail::process_options{}), fc::invalid_argument);
+    CHECK_THROWS_AS((void)fc::detail::run_process(fc::detail::process_options{}),
+                    fc::invalid_argument);
     CHECK_THROWS_AS((void)fc::detail::run_process(command({""})), fc::invalid_argument);
     auto negative = command({"true"});
     negative.timeout = -1s;
@@ -244,7 +249,8 @@ TEST_CASE("subprocess: a zero timeout still runs and reaps the child") {
 }
 
 TEST_CASE("subprocess: large output does not deadlock") {
-    auto options = command({"sh", "-c", "head -c 2097152 /dev/zero | tr '\\0' a; echo; echo end >&2"});
+    auto options =
+        command({"sh", "-c", "head -c 2097152 /dev/zero | tr '\\0' a; echo; echo end >&2"});
     std::size_t line_bytes = 0;
     std::vector<std::string> short_lines;
     options.on_output = [&](std::string_view line) {
@@ -271,10 +277,10 @@ TEST_CASE("subprocess: death by a signal") {
 }
 
 TEST_CASE("subprocess: the child gets SIGPIPE at its default even when the parent ignores it") {
-    struct sigaction ignore {};
+    struct sigaction ignore{};
     ignore.sa_handler = SIG_IGN;
     sigemptyset(&ignore.sa_mask);
-    struct sigaction previous {};
+    struct sigaction previous{};
     REQUIRE(::sigaction(SIGPIPE, &ignore, &previous) == 0);
     // With SIGPIPE ignored, yes would report "Broken pipe" and exit 1 instead of dying quietly.
     const auto result = run_sh("yes | head -n 1 >/dev/null; echo done");
@@ -312,7 +318,8 @@ TEST_CASE("subprocess: concurrent calls from several threads") {
                                             "t" + std::to_string(t)});
                     options.environment = {{"FLYTECACHE_RUN", std::to_string(i)}};
                     const auto result = fc::detail::run_process(options);
-                    outputs[static_cast<std::size_t>(t)].push_back(result.output_tail + result.describe());
+                    outputs[static_cast<std::size_t>(t)].push_back(result.output_tail +
+                                                                   result.describe());
                 }
             } catch (const std::exception& e) {
                 failures[static_cast<std::size_t>(t)] = e.what();
@@ -326,7 +333,8 @@ TEST_CASE("subprocess: concurrent calls from several threads") {
         REQUIRE(outputs[static_cast<std::size_t>(t)].size() == runs);
         for (int i = 0; i < runs; ++i) {
             CHECK(outputs[static_cast<std::size_t>(t)][static_cast<std::size_t>(i)] ==
-                  "t" + std::to_string(t) + " " + std::to_string(i) + "\nerr\nexited with status 0");
+                  "t" + std::to_string(t) + " " + std::to_string(i) +
+                      "\nerr\nexited with status 0");
         }
     }
 }

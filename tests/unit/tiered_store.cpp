@@ -125,8 +125,8 @@ TEST_CASE("tiered_store passes the store conformance suite") {
     }
     SUBCASE("memory before memory, bounded front, read-through copies") {
         flytecache_test::check_store_conformance([] {
-            return memory_memory(fc::memory_store({.size_limit = 4u << 20, .shards = 4}), fc::memory_store{},
-                                 fc::tiered_options{.read_through_ttl = 10s});
+            return memory_memory(fc::memory_store({.size_limit = 4u << 20, .shards = 4}),
+                                 fc::memory_store{}, fc::tiered_options{.read_through_ttl = 10s});
         });
     }
     SUBCASE("memory before a plain back") {
@@ -156,7 +156,9 @@ struct expiring_only {
     fc::memory_store inner{};
     std::optional<std::string> get(std::string_view k) { return inner.get(k); }
     void set(std::string_view k, std::string_view v) { inner.set(k, v); }
-    void set(std::string_view k, std::string_view v, const fc::write_options& o) { inner.set(k, v, o); }
+    void set(std::string_view k, std::string_view v, const fc::write_options& o) {
+        inner.set(k, v, o);
+    }
     bool erase(std::string_view k) { return inner.erase(k); }
     void clear() { inner.clear(); }
     bool touch(std::string_view k, fc::float_seconds ttl) { return inner.touch(k, ttl); }
@@ -186,13 +188,14 @@ TEST_CASE("tiered_store read-through never lets a copy outlive the back's entry"
         CHECK_FALSE(t.front().get("k").has_value());
     }
     SUBCASE("a back that cannot report ttls, with read_through_ttl: a copy that lives that long") {
-        fc::tiered_store<fc::memory_store, expiring_only> t(fc::tiered_options{.read_through_ttl = 50ms});
+        fc::tiered_store<fc::memory_store, expiring_only> t(
+            fc::tiered_options{.read_through_ttl = 50ms});
         t.back().set("k", "v");
         CHECK(t.get("k") == "v");
         CHECK(t.front().get("k") == "v");
         std::this_thread::sleep_for(120ms);
         CHECK_FALSE(t.front().get("k").has_value()); // the copy expired
-        CHECK(t.get("k") == "v"); // and is taken again
+        CHECK(t.get("k") == "v");                    // and is taken again
         CHECK(t.front().size() == 1);
     }
 }
@@ -210,7 +213,8 @@ TEST_CASE("tiered_store writes through to both tiers") {
     t.set("expiring", "e", fc::write_options{.expire = 50ms});
     CHECK(t.back().size() == 3);
     std::this_thread::sleep_for(120ms);
-    CHECK_FALSE(t.front().get("expiring").has_value()); // the front's copy expired no later than the back's
+    CHECK_FALSE(
+        t.front().get("expiring").has_value()); // the front's copy expired no later than the back's
     CHECK_FALSE(t.back().get("expiring").has_value());
 }
 
@@ -317,7 +321,7 @@ TEST_CASE("tiered_store forwards the bound, statistics and reservations to the b
     CHECK(t.cull() == 0);
 
     (void)t.stats(true, true);
-    CHECK(t.get("k") == "value"); // a front hit, counted by the tiered store
+    CHECK(t.get("k") == "value");              // a front hit, counted by the tiered store
     CHECK_FALSE(t.get("missing").has_value()); // a miss in both, counted by the back
     CHECK(t.stats() == fc::store_stats{.hits = 1, .misses = 1});
     CHECK(t.back().stats() == fc::store_stats{.hits = 0, .misses = 1});
@@ -338,8 +342,8 @@ TEST_CASE("tiered_store coherence: the front keeps what others remove from the b
 }
 
 TEST_CASE("tiered_store builds stores in place and checks its options") {
-    fc::tiered_store<immovable_store, immovable_store> t(std::piecewise_construct, std::tuple{"front"},
-                                                        std::tuple{std::string("back")});
+    fc::tiered_store<immovable_store, immovable_store> t(
+        std::piecewise_construct, std::tuple{"front"}, std::tuple{std::string("back")});
     CHECK(t.front().name() == "front");
     CHECK(t.back().name() == "back");
     t.set("k", "v");
@@ -350,12 +354,15 @@ TEST_CASE("tiered_store builds stores in place and checks its options") {
     CHECK(const_t->front().name() == "front");
     CHECK_FALSE(t.options().read_through_ttl.has_value());
 
-    CHECK_THROWS_WITH_AS(plain_memory(fc::tiered_options{.read_through_ttl = 1s}),
-                         "flytecache: tiered_store: read_through_ttl needs a front store that models "
-                         "expiring_store",
-                         fc::invalid_argument);
-    CHECK_THROWS_AS(memory_memory(fc::tiered_options{.read_through_ttl = 0s}), fc::invalid_argument);
-    CHECK_THROWS_AS(memory_plain(fc::memory_store{}, plain_store{}, fc::tiered_options{.read_through_ttl = -1s}),
+    CHECK_THROWS_WITH_AS(
+        plain_memory(fc::tiered_options{.read_through_ttl = 1s}),
+        "flytecache: tiered_store: read_through_ttl needs a front store that models "
+        "expiring_store",
+        fc::invalid_argument);
+    CHECK_THROWS_AS(memory_memory(fc::tiered_options{.read_through_ttl = 0s}),
+                    fc::invalid_argument);
+    CHECK_THROWS_AS(memory_plain(fc::memory_store{}, plain_store{},
+                                 fc::tiered_options{.read_through_ttl = -1s}),
                     fc::invalid_argument);
 }
 

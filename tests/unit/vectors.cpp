@@ -88,7 +88,8 @@ outcome evaluate(const fc::detail::json_value& v) {
 }
 
 std::string replace_all(std::string text, std::string_view from, std::string_view to) {
-    for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size())) {
+    for (auto pos = text.find(from); pos != std::string::npos;
+         pos = text.find(from, pos + to.size())) {
         text.replace(pos, from.size(), to);
     }
     return text;

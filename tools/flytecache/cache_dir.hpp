@@ -6,11 +6,11 @@
 
 #include <sqlite3.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <chrono>
-#include <cstring>
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <system_error>

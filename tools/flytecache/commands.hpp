@@ -141,9 +141,8 @@ inline int run_ls(const invocation& in) {
         std::string key;
     };
     std::vector<row> rows;
-    store.for_each_entry([&](const fc::stored_entry_info& info) {
-        rows.push_back({info, key_display(info.key)});
-    });
+    store.for_each_entry(
+        [&](const fc::stored_entry_info& info) { rows.push_back({info, key_display(info.key)}); });
     std::sort(rows.begin(), rows.end(), [](const row& a, const row& b) {
         return detail::key_order(a.info.key, a.key) < detail::key_order(b.info.key, b.key);
     });
@@ -210,7 +209,7 @@ inline int run_show(const invocation& in) {
         throw cli_error("flytecache: entry '" + key + "' cannot be shown: " + problem.message);
     }
     const double now = fc::detail::unix_now();
-    if (e->info.expired(now)) {
+    if (e->info.expire_time && e->info.expired(now)) {
         detail::note("entry '" + key + "' expired " + human_duration(now - *e->info.expire_time) +
                      " ago: flytekit no longer uses it (shown anyway)");
     }
@@ -566,7 +565,7 @@ inline int run_explain(const invocation& in) {
         const auto& i = entry->info;
         const std::string where = i.filename ? "in a value file" : "inline";
         std::string expiry = "never expires";
-        if (i.expired(now)) {
+        if (i.expire_time && i.expired(now)) {
             expiry =
                 "expired " + human_duration(now - *i.expire_time) + " ago (flytekit sees a miss)";
         } else if (i.expire_time) {

@@ -21,17 +21,18 @@ std::string usage() {
     for (const auto& c : commands) {
         out += fmt::format("  {:<24}{}\n", fmt::format("{} {}", c.name, c.synopsis), c.summary);
     }
-    out += "\noptions:\n"
-           "  -d, --dir DIR           the cache directory (default: ~/.flyte/local-cache, "
-           "flytekit's)\n"
-           "  --json                  machine-readable output (ls, show, stats, check, explain)\n"
-           "  -y, --yes               accepted by clear, which never asks\n"
-           "  -h, --help              show this help\n"
-           "  -V, --version           show the version\n"
-           "  --                      end of options (for a KEY that starts with '-')\n"
-           "\nKEY is a text key, as flytekit writes them. Keys of other types (numbers, bytes) that\n"
-           "a Python program stored are listed with their type and removed only by clear.\n"
-           "\nexit status: 0 done, 1 an error or (check) problems found, 2 a bad command line\n";
+    out +=
+        "\noptions:\n"
+        "  -d, --dir DIR           the cache directory (default: ~/.flyte/local-cache, "
+        "flytekit's)\n"
+        "  --json                  machine-readable output (ls, show, stats, check, explain)\n"
+        "  -y, --yes               accepted by clear, which never asks\n"
+        "  -h, --help              show this help\n"
+        "  -V, --version           show the version\n"
+        "  --                      end of options (for a KEY that starts with '-')\n"
+        "\nKEY is a text key, as flytekit writes them. Keys of other types (numbers, bytes) that\n"
+        "a Python program stored are listed with their type and removed only by clear.\n"
+        "\nexit status: 0 done, 1 an error or (check) problems found, 2 a bad command line\n";
     return out;
 }
 

@@ -81,7 +81,7 @@ using fc::detail::json_value;
 /// and the text "42" are told apart. JSON output uses key_text: its strings escape by themselves.
 [[nodiscard]] inline std::string key_display(const fc::db_key& k) {
     if (k.type() == fc::db_key::kind::text) {
-        const std::string text = k.as_text();
+        const std::string& text = k.as_text();
         const bool plain = std::none_of(text.begin(), text.end(), [](char ch) {
             const auto c = static_cast<unsigned char>(ch);
             return c < 0x20 || c == 0x7f;

@@ -37,9 +37,10 @@ struct member_call_signature {
 };
 // QUALIFIERS are cv/ref/noexcept tokens, which cannot be parenthesized.
 // NOLINTBEGIN(bugprone-macro-parentheses)
-#define FLYTECACHE_DETAIL_MEMBER_SIGNATURE(QUALIFIERS)                                                 \
+#define FLYTECACHE_DETAIL_MEMBER_SIGNATURE(QUALIFIERS)                                             \
     template <class C, class R, class... Args>                                                     \
-    struct member_call_signature<R (C::*)(Args...) QUALIFIERS> : callable_signature<R (*)(Args...)> {};
+    struct member_call_signature<R (C::*)(Args...) QUALIFIERS>                                     \
+        : callable_signature<R (*)(Args...)> {};
 FLYTECACHE_DETAIL_MEMBER_SIGNATURE()
 FLYTECACHE_DETAIL_MEMBER_SIGNATURE(const)
 FLYTECACHE_DETAIL_MEMBER_SIGNATURE(noexcept)
@@ -56,7 +57,8 @@ struct callable_signature<F> : callable_signature<typename F::wrapped_type> {};
 
 // Lambdas and function objects with exactly one, non-template call operator.
 template <class F>
-    requires(!requires { typename F::wrapped_type; } && requires { &F::operator(); })
+    requires(
+        !requires { typename F::wrapped_type; } && requires { &F::operator(); })
 struct callable_signature<F> : member_call_signature<decltype(&F::operator())> {};
 
 } // namespace detail

@@ -1,5 +1,5 @@
-// flytecache — OpenSSL EVP plumbing shared by sha256, md5 and the Redis script names (SHA-1): fetched digests and pooled contexts
-// SPDX-License-Identifier: MIT
+// flytecache — OpenSSL EVP plumbing shared by sha256, md5 and the Redis script names (SHA-1):
+// fetched digests and pooled contexts SPDX-License-Identifier: MIT
 #pragma once
 
 #include <flytecache/config.hpp>
@@ -50,7 +50,8 @@ struct sha1_tag {
         message += ')';
     }
     ERR_clear_error();
-    message += "; check that libcrypto's default provider is available (MD5 is absent in FIPS mode)";
+    message +=
+        "; check that libcrypto's default provider is available (MD5 is absent in FIPS mode)";
     throw crypto_error(message);
 }
 
@@ -140,7 +141,8 @@ public:
     evp_hasher& operator=(const evp_hasher&) = delete;
 
     constexpr evp_hasher(evp_hasher&& other) noexcept
-        : ctx_(std::exchange(other.ctx_, nullptr)), started_(std::exchange(other.started_, false)) {}
+        : ctx_(std::exchange(other.ctx_, nullptr)),
+          started_(std::exchange(other.started_, false)) {}
 
     constexpr evp_hasher& operator=(evp_hasher&& other) noexcept {
         if (this != &other) {
@@ -192,5 +194,5 @@ private:
     bool started_ = false;
 };
 
-}  // namespace detail
+} // namespace detail
 FLYTECACHE_NAMESPACE_END

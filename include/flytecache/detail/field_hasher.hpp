@@ -53,8 +53,9 @@ public:
         std::sort(entries.begin(), entries.end());
         for (std::size_t i = 1; i < entries.size(); ++i) {
             if (entries[i].first == entries[i - 1].first) {
-                throw invalid_argument("flytecache: the name '" + entries[i].first + "' appears twice in " +
-                                       std::string(label) + "; give each name once");
+                throw invalid_argument("flytecache: the name '" + entries[i].first +
+                                       "' appears twice in " + std::string(label) +
+                                       "; give each name once");
             }
         }
         field(label, decimal_string(entries.size()));

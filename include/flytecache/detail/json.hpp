@@ -451,8 +451,8 @@ private:
     // Reports a character that cannot start what the grammar expects here, with a hint aimed at
     // the usual reason (JSON5/JavaScript habits, truncation, stray whitespace characters).
     [[noreturn]] void unexpected(std::string_view expected) const {
-        const std::string what = "unexpected " + describe_at(pos_) + ", expected " +
-                                 std::string(expected);
+        const std::string what =
+            "unexpected " + describe_at(pos_) + ", expected " + std::string(expected);
         if (pos_ >= text_.size()) {
             fail(pos_, what, "the text is truncated, or a bracket or quote is not closed");
         }
@@ -609,10 +609,14 @@ private:
             }
             if (c < 0x20) {
                 std::string hint = "escape it";
-                if (c == '\n') hint += " as \\n";
-                else if (c == '\r') hint += " as \\r";
-                else if (c == '\t') hint += " as \\t";
-                else hint += " as \\u00XX";
+                if (c == '\n')
+                    hint += " as \\n";
+                else if (c == '\r')
+                    hint += " as \\r";
+                else if (c == '\t')
+                    hint += " as \\t";
+                else
+                    hint += " as \\u00XX";
                 fail(pos_, "raw control character " + describe_at(pos_) + " in a string", hint);
             }
             if (c >= 0x80) {
@@ -648,9 +652,10 @@ private:
         case 't': out += '\t'; return;
         case 'u': break;
         default:
-            fail(at, "invalid escape \\" + (static_cast<unsigned char>(e) < 0x80 && e >= 0x20
-                                                ? std::string(1, e)
-                                                : describe_at(at + 1)),
+            fail(at,
+                 "invalid escape \\" + (static_cast<unsigned char>(e) < 0x80 && e >= 0x20
+                                            ? std::string(1, e)
+                                            : describe_at(at + 1)),
                  R"(valid escapes are \" \\ \/ \b \f \n \r \t and \uXXXX)");
         }
         std::uint32_t cp = read_hex4(at);
@@ -800,9 +805,7 @@ inline void json_write_canonical_string(std::string& out, std::string_view s) {
         case '\n': out += "\\n"; break;
         case '\r': out += "\\r"; break;
         case '\t': out += "\\t"; break;
-        default:
-            out += "\\u";
-            json_append_hex4(out, c);
+        default: out += "\\u"; json_append_hex4(out, c);
         }
     }
     out.append(s.data() + run, s.size() - run);

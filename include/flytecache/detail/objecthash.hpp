@@ -1,5 +1,5 @@
-// flytecache — Ben Laurie's objecthash (SHA-256) over JSON, and the Flyte datacatalog tag built on it
-// SPDX-License-Identifier: MIT
+// flytecache — Ben Laurie's objecthash (SHA-256) over JSON, and the Flyte datacatalog tag built on
+// it SPDX-License-Identifier: MIT
 #pragma once
 
 #include <flytecache/config.hpp>
@@ -41,7 +41,7 @@ inline std::string objecthash_normalize_float(double f) {
             "flytecache: objecthash cannot hash a NaN or infinite number; JSON numbers are finite "
             "(jsonpb writes NaN and infinities as strings)");
     }
-    if (f == 0.0) return "+0:";  // -0.0 == 0.0, so both zeros land here
+    if (f == 0.0) return "+0:"; // -0.0 == 0.0, so both zeros land here
 
     std::string out(1, f < 0 ? '-' : '+');
     // frexp gives |f| = m * 2^e with m in [0.5, 1); objecthash wants m in (0.5, 1], which differs
@@ -87,12 +87,9 @@ inline sha256_digest objecthash_leaf(char tag, std::string_view payload) {
 /// the nesting depth of `value`, which parse_json bounds by json_max_depth.
 inline sha256_digest objecthash(const json_value& value) {
     switch (value.type()) {
-    case json_value::kind::null:
-        return objecthash_leaf('n', {});
-    case json_value::kind::boolean:
-        return objecthash_leaf('b', value.as_bool() ? "1" : "0");
-    case json_value::kind::string:
-        return objecthash_leaf('u', value.as_string());
+    case json_value::kind::null: return objecthash_leaf('n', {});
+    case json_value::kind::boolean: return objecthash_leaf('b', value.as_bool() ? "1" : "0");
+    case json_value::kind::string: return objecthash_leaf('u', value.as_string());
     case json_value::kind::number:
         return objecthash_leaf('f', objecthash_normalize_float(value.as_double()));
     case json_value::kind::array: {
@@ -135,5 +132,5 @@ inline std::string datacatalog_tag_from_json(const json_value& value) {
     return "flyte_cached-" + to_base64url(std::span<const std::uint8_t>(digest));
 }
 
-}  // namespace detail
+} // namespace detail
 FLYTECACHE_NAMESPACE_END

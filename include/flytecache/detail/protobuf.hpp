@@ -54,7 +54,8 @@ public:
     proto_writer() = default;
 
     /// Starts with `buffer`'s contents (new bytes are appended after them), reusing its capacity.
-    explicit proto_writer(std::string buffer) noexcept : buf_(std::move(buffer)), len_(buf_.size()) {}
+    explicit proto_writer(std::string buffer) noexcept
+        : buf_(std::move(buffer)), len_(buf_.size()) {}
 
     /// The bytes written so far, as a string the caller may also append to directly.
     [[nodiscard]] std::string& bytes() {
@@ -144,9 +145,7 @@ public:
     }
 
     /// `int32`: negative values are sign-extended to 64 bits (ten bytes), as protobuf does.
-    void int32_field(std::uint32_t field, std::int32_t v) {
-        int64_field(field, std::int64_t{v});
-    }
+    void int32_field(std::uint32_t field, std::int32_t v) { int64_field(field, std::int64_t{v}); }
 
     void uint64_field(std::uint32_t field, std::uint64_t v) {
         tag(field, wire_type::varint);
@@ -207,7 +206,8 @@ public:
         return out + 8;
     }
 
-    // ----- nested messages ------------------------------------------------------------------------
+    // ----- nested messages
+    // ------------------------------------------------------------------------
 
     /// Opens an embedded message: writes its tag and reserves one length byte. Returns the marker
     /// to hand to end_message(). Nested begin/end pairs must be properly bracketed.
@@ -223,7 +223,7 @@ public:
         sync();
         assert(marker >= 1 && marker <= len_);
         const std::size_t length = len_ - marker;
-        if (length < 0x80u) {  // the common case: one byte, already reserved
+        if (length < 0x80u) { // the common case: one byte, already reserved
             buf_[marker - 1] = static_cast<char>(length);
             return;
         }
@@ -467,5 +467,5 @@ private:
     std::size_t pos_ = 0;
 };
 
-}  // namespace detail
+} // namespace detail
 FLYTECACHE_NAMESPACE_END

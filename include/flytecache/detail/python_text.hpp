@@ -19,8 +19,8 @@
 #include <string_view>
 #include <system_error>
 
-// flytekit hands a raw container its inputs as `str(value)` and reads each output back from the text
-// file `<output_data_dir>/<name>` with ContainerTask._convert_output_val_to_correct_type:
+// flytekit hands a raw container its inputs as `str(value)` and reads each output back from the
+// text file `<output_data_dir>/<name>` with ContainerTask._convert_output_val_to_correct_type:
 //   bool       value.lower() != "false"
 //   datetime   datetime.fromisoformat(value)
 //   timedelta  re.match(r"(?:(?P<hours>\d+):)?(?:(?P<minutes>\d+):)?(?P<seconds>\d+)
@@ -28,9 +28,9 @@
 //   otherwise  T(value), i.e. int(), float(), str()
 // One deliberate difference: ASCII whitespace around non-string values is stripped first, so a file
 // written by `echo false > out` reads as false. Text that Python would reject is rejected here too
-// (text_parse_error), and a timedelta must match the pattern as a whole where flytekit settles for a
-// prefix. Digits are ASCII only: Python also takes other Unicode decimal digits, which no container
-// writing plain numbers produces.
+// (text_parse_error), and a timedelta must match the pattern as a whole where flytekit settles for
+// a prefix. Digits are ASCII only: Python also takes other Unicode decimal digits, which no
+// container writing plain numbers produces.
 
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail {
@@ -59,7 +59,8 @@ inline constexpr char ascii_lower(char c) noexcept {
 }
 
 // `lower_word` must already be lower case.
-inline constexpr bool equals_ignoring_case(std::string_view text, std::string_view lower_word) noexcept {
+inline constexpr bool equals_ignoring_case(std::string_view text,
+                                           std::string_view lower_word) noexcept {
     if (text.size() != lower_word.size()) return false;
     for (std::size_t i = 0; i < text.size(); ++i)
         if (ascii_lower(text[i]) != lower_word[i]) return false;
@@ -67,7 +68,8 @@ inline constexpr bool equals_ignoring_case(std::string_view text, std::string_vi
 }
 
 // The text in double quotes for an error message: at most 80 bytes (cut on a UTF-8 character
-// boundary), with quotes, backslashes and control bytes escaped so that the message stays on one line.
+// boundary), with quotes, backslashes and control bytes escaped so that the message stays on one
+// line.
 inline std::string quoted(std::string_view text) {
     constexpr std::size_t max_bytes = 80;
     bool truncated = false;
@@ -152,7 +154,8 @@ inline std::size_t take_digit_part(std::string_view text, std::size_t& pos, std:
 }
 
 // Days since 1970-01-01 of a proleptic Gregorian date (eras of 400 years starting on March 1st).
-inline constexpr std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day) noexcept {
+inline constexpr std::int64_t days_from_civil(std::int64_t year, unsigned month,
+                                              unsigned day) noexcept {
     year -= month <= 2 ? 1 : 0;
     const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
     const std::int64_t yoe = year - era * 400;
@@ -185,14 +188,16 @@ struct clock_fields {
     unsigned microsecond = 0;
 };
 
-inline constexpr bool take_two_digits(std::string_view text, std::size_t& pos, unsigned& out) noexcept {
+inline constexpr bool take_two_digits(std::string_view text, std::size_t& pos,
+                                      unsigned& out) noexcept {
     if (pos + 2 > text.size() || !is_digit(text[pos]) || !is_digit(text[pos + 1])) return false;
     out = static_cast<unsigned>(text[pos] - '0') * 10 + static_cast<unsigned>(text[pos + 1] - '0');
     pos += 2;
     return true;
 }
 
-inline constexpr bool take_clock(std::string_view text, std::size_t& pos, clock_fields& out) noexcept {
+inline constexpr bool take_clock(std::string_view text, std::size_t& pos,
+                                 clock_fields& out) noexcept {
     if (!take_two_digits(text, pos, out.hour)) return false;
     const bool extended = pos < text.size() && text[pos] == ':';
     auto next_field = [&](unsigned& field) {
@@ -275,10 +280,14 @@ I parse_python_int(std::string_view text) {
     auto out_of_range = [&]() {
         std::string range;
         if constexpr (std::is_signed_v<I>)
-            range = "[" + std::to_string(static_cast<std::intmax_t>(std::numeric_limits<I>::min())) + ", " +
+            range = "[" +
+                    std::to_string(static_cast<std::intmax_t>(std::numeric_limits<I>::min())) +
+                    ", " +
                     std::to_string(static_cast<std::intmax_t>(std::numeric_limits<I>::max())) + "]";
         else
-            range = "[0, " + std::to_string(static_cast<std::uintmax_t>(std::numeric_limits<I>::max())) + "]";
+            range = "[0, " +
+                    std::to_string(static_cast<std::uintmax_t>(std::numeric_limits<I>::max())) +
+                    "]";
         fail("integer out of range " + range, s);
     };
     if (overflow) out_of_range();
@@ -345,8 +354,9 @@ F parse_python_float(std::string_view text) {
     F value{};
     const auto [end, error] = std::from_chars(plain.data(), plain.data() + plain.size(), value);
     if (error == std::errc::result_out_of_range) {
-        // from_chars leaves value unset on overflow and underflow alike; the decimal exponent of the
-        // leading non-zero digit tells which (the text cannot be zero: zero is always in range).
+        // from_chars leaves value unset on overflow and underflow alike; the decimal exponent of
+        // the leading non-zero digit tells which (the text cannot be zero: zero is always in
+        // range).
         std::int64_t scientific = 0;
         const std::size_t point = std::min(plain.find('.'), mantissa_size);
         for (std::size_t i = 0; i < mantissa_size; ++i) {
@@ -382,13 +392,15 @@ inline std::chrono::microseconds parse_python_timedelta(std::string_view text) {
     for (std::size_t start = 0;;) {
         const std::size_t colon = clock.find(':', start);
         if (count == 3) fail("not a valid timedelta", s);
-        fields[count++] = clock.substr(start, colon == std::string_view::npos ? colon : colon - start);
+        fields[count++] =
+            clock.substr(start, colon == std::string_view::npos ? colon : colon - start);
         if (colon == std::string_view::npos) break;
         start = colon + 1;
     }
     for (std::size_t i = 0; i < count; ++i)
         if (fields[i].empty() || !all_digits(fields[i])) fail("not a valid timedelta", s);
-    if (has_fraction && (fraction.empty() || !all_digits(fraction))) fail("not a valid timedelta", s);
+    if (has_fraction && (fraction.empty() || !all_digits(fraction)))
+        fail("not a valid timedelta", s);
 
     std::string_view hours = count >= 2 ? fields[0] : std::string_view{};
     std::string_view minutes = count == 3 ? fields[1] : std::string_view{};
@@ -397,7 +409,8 @@ inline std::chrono::microseconds parse_python_timedelta(std::string_view text) {
     std::uint64_t total = 0;
     std::uint64_t value = 0;
     auto add = [&](std::string_view digits, std::uint64_t micros_per_unit) {
-        if (!unsigned_from_digits(digits, value) || !add_scaled(total, value, micros_per_unit, limit))
+        if (!unsigned_from_digits(digits, value) ||
+            !add_scaled(total, value, micros_per_unit, limit))
             fail("timedelta out of range", s);
     };
     add(hours, 3'600'000'000);
@@ -414,7 +427,8 @@ inline std::chrono::microseconds parse_python_timedelta(std::string_view text) {
 /// "+HHMM", "+HH:MM", "+HH:MM:SS[.f]" (or '-'). ISO week dates are not accepted. Naive times are
 /// taken as UTC, as flytekit's literal conversion (protobuf Timestamp.FromDatetime) does; aware
 /// ones are converted to UTC.
-inline std::chrono::sys_time<std::chrono::microseconds> parse_python_datetime(std::string_view text) {
+inline std::chrono::sys_time<std::chrono::microseconds>
+parse_python_datetime(std::string_view text) {
     using namespace python_text_impl;
     const std::string_view s = strip(text);
     constexpr std::string_view invalid = "not a valid ISO 8601 datetime";
@@ -452,12 +466,15 @@ inline std::chrono::sys_time<std::chrono::microseconds> parse_python_datetime(st
             ++pos;
             clock_fields offset;
             if (!take_clock(s, pos, offset)) fail(invalid, s);
-            // Python checks only the total (strictly within a day), not each field: "+01:60" is 2 h.
+            // Python checks only the total (strictly within a day), not each field: "+01:60" is 2
+            // h.
             const std::int64_t micros =
-                ((static_cast<std::int64_t>(offset.hour) * 60 + offset.minute) * 60 + offset.second) *
+                ((static_cast<std::int64_t>(offset.hour) * 60 + offset.minute) * 60 +
+                 offset.second) *
                     1'000'000 +
                 offset.microsecond;
-            if (micros >= 86'400'000'000) fail("not a valid datetime (UTC offset must be under 24 hours)", s);
+            if (micros >= 86'400'000'000)
+                fail("not a valid datetime (UTC offset must be under 24 hours)", s);
             offset_micros = west ? -micros : micros;
         }
         if (pos != s.size()) fail(invalid, s);
@@ -468,7 +485,8 @@ inline std::chrono::sys_time<std::chrono::microseconds> parse_python_datetime(st
 
     // Years 1..9999 and offsets under a day keep every step far inside int64 microseconds.
     const std::int64_t seconds = days_from_civil(year, month, day) * 86400 +
-                                 (static_cast<std::int64_t>(time.hour) * 60 + time.minute) * 60 + time.second;
+                                 (static_cast<std::int64_t>(time.hour) * 60 + time.minute) * 60 +
+                                 time.second;
     return std::chrono::sys_time<std::chrono::microseconds>(
         std::chrono::microseconds(seconds * 1'000'000 + time.microsecond - offset_micros));
 }
@@ -505,7 +523,8 @@ inline std::string python_str(double value) {
     if (std::isinf(value)) return value < 0 ? "-inf" : "inf";
     // Shortest round-trip digits in scientific form: "-d.ddde+XX".
     char buffer[64];
-    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+    const auto result =
+        std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
     const std::string_view sci(buffer, static_cast<std::size_t>(result.ptr - buffer));
     const bool negative = sci.front() == '-';
     const std::size_t e = sci.find('e');
@@ -513,7 +532,8 @@ inline std::string python_str(double value) {
     for (std::size_t i = negative ? 1 : 0; i < e; ++i)
         if (sci[i] != '.') digits += sci[i];
     int exponent = 0;
-    std::from_chars(sci.data() + e + (sci[e + 1] == '+' ? 2 : 1), sci.data() + sci.size(), exponent);
+    std::from_chars(sci.data() + e + (sci[e + 1] == '+' ? 2 : 1), sci.data() + sci.size(),
+                    exponent);
 
     std::string out = negative ? "-" : "";
     const int point = exponent + 1; // digits before the decimal point
@@ -539,14 +559,15 @@ inline std::string python_str(double value) {
             out += digits.substr(1);
         }
         out += exponent < 0 ? "e-" : "e+";
-        out += python_text_impl::padded(static_cast<std::uint64_t>(exponent < 0 ? -exponent : exponent), 2);
+        out += python_text_impl::padded(
+            static_cast<std::uint64_t>(exponent < 0 ? -exponent : exponent), 2);
     }
     return out;
 }
 
 /// str(datetime) of the naive datetime for this UTC instant: "YYYY-MM-DD HH:MM:SS", plus ".ffffff"
-/// when the microseconds are not zero (isoformat(sep=' ')). No UTC offset is written. Python can only
-/// hold years 1..9999; others are written the way printf's "%04d" would write them.
+/// when the microseconds are not zero (isoformat(sep=' ')). No UTC offset is written. Python can
+/// only hold years 1..9999; others are written the way printf's "%04d" would write them.
 inline std::string python_str(std::chrono::sys_time<std::chrono::microseconds> value) {
     using python_text_impl::padded;
     constexpr std::int64_t micros_per_day = 86'400'000'000;
@@ -563,8 +584,8 @@ inline std::string python_str(std::chrono::sys_time<std::chrono::microseconds> v
     std::string out = date.year < 0 ? "-" + padded(static_cast<std::uint64_t>(-date.year), 3)
                                     : padded(static_cast<std::uint64_t>(date.year), 4);
     out += "-" + padded(static_cast<std::uint64_t>(date.month), 2) + "-" +
-           padded(static_cast<std::uint64_t>(date.day), 2) + " " + padded(second_of_day / 3600, 2) + ":" +
-           padded(second_of_day / 60 % 60, 2) + ":" + padded(second_of_day % 60, 2);
+           padded(static_cast<std::uint64_t>(date.day), 2) + " " + padded(second_of_day / 3600, 2) +
+           ":" + padded(second_of_day / 60 % 60, 2) + ":" + padded(second_of_day % 60, 2);
     if (u % 1'000'000 != 0) out += "." + padded(u % 1'000'000, 6);
     return out;
 }
@@ -586,7 +607,8 @@ inline std::string python_str(std::chrono::microseconds value) {
     if (days != 0) out = std::to_string(days) + (days == 1 || days == -1 ? " day, " : " days, ");
     const auto u = static_cast<std::uint64_t>(micros);
     const std::uint64_t seconds = u / 1'000'000;
-    out += std::to_string(seconds / 3600) + ":" + padded(seconds / 60 % 60, 2) + ":" + padded(seconds % 60, 2);
+    out += std::to_string(seconds / 3600) + ":" + padded(seconds / 60 % 60, 2) + ":" +
+           padded(seconds % 60, 2);
     if (u % 1'000'000 != 0) out += "." + padded(u % 1'000'000, 6);
     return out;
 }

@@ -10,8 +10,8 @@
 #include <flytecache/hash/hex.hpp>
 #include <flytecache/store/redis_options.hpp>
 
-#include <hiredis/hiredis.h>
 #include <fcntl.h>
+#include <hiredis/hiredis.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -69,7 +69,8 @@ public:
     /// Throws std::logic_error when the last command got fewer or more arguments than announced,
     /// which would desynchronize the connection.
     void complete() const {
-        if (missing_ != 0) throw std::logic_error("flytecache: redis command written with a wrong argument count");
+        if (missing_ != 0)
+            throw std::logic_error("flytecache: redis command written with a wrong argument count");
     }
 
     /// How many commands were written.
@@ -77,7 +78,8 @@ public:
 
     template <class... Pieces>
     void arg(const Pieces&... pieces) {
-        if (missing_-- == 0) throw std::logic_error("flytecache: redis command written with a wrong argument count");
+        if (missing_-- == 0)
+            throw std::logic_error("flytecache: redis command written with a wrong argument count");
         const std::size_t size = (std::string_view(pieces).size() + ...);
         out_ += '$';
         number(size);
@@ -142,8 +144,9 @@ public:
     connection(const redis_options& opts, std::string where) : where_(std::move(where)) {
         const auto deadline = clock::now() + opts.connect_timeout;
         const timeval connect_tv = to_timeval(opts.connect_timeout);
-        ctx_ = opts.unix_socket.empty() ? redisConnectWithTimeout(opts.host.c_str(), opts.port, connect_tv)
-                                        : redisConnectUnixWithTimeout(opts.unix_socket.c_str(), connect_tv);
+        ctx_ = opts.unix_socket.empty()
+                   ? redisConnectWithTimeout(opts.host.c_str(), opts.port, connect_tv)
+                   : redisConnectUnixWithTimeout(opts.unix_socket.c_str(), connect_tv);
         if (ctx_ == nullptr) throw connection_lost(where_ + ": cannot allocate a connection");
         if (ctx_->err != 0) {
             const std::string reason = ctx_->errstr;
@@ -184,7 +187,8 @@ public:
     /// Throws store_error when `reply` is a server error.
     const redisReply& check(const reply_ptr& reply, std::string_view what) const {
         if (reply->type == REDIS_REPLY_ERROR) {
-            throw store_error(where_ + ": " + std::string(what) + " failed: " + std::string(reply_text(*reply)));
+            throw store_error(where_ + ": " + std::string(what) +
+                              " failed: " + std::string(reply_text(*reply)));
         }
         return *reply;
     }
@@ -218,7 +222,9 @@ public:
     }
 
     /// `true` once an I/O error happened or replies are still owed: the connection is unusable.
-    [[nodiscard]] bool broken() const noexcept { return broken_ || pending_ != 0 || ctx_->err != 0; }
+    [[nodiscard]] bool broken() const noexcept {
+        return broken_ || pending_ != 0 || ctx_->err != 0;
+    }
     void mark_broken() noexcept { broken_ = true; }
     [[nodiscard]] redisContext* native() noexcept { return ctx_; }
 
@@ -279,14 +285,16 @@ private:
 
     void wait_for(short events, clock::time_point deadline, const char* what) {
         for (;;) {
-            const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now()).count();
+            const auto left =
+                std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now()).count();
             if (left <= 0) {
                 broken_ = true;
-                throw timeout_error(where_ + ": no " + what + " within the " + timeout_name_ + " (" +
-                                    std::to_string(timeout_ms_) + " ms)");
+                throw timeout_error(where_ + ": no " + what + " within the " + timeout_name_ +
+                                    " (" + std::to_string(timeout_ms_) + " ms)");
             }
             pollfd pfd{ctx_->fd, events, 0};
-            const int ready = ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left, 1'000'000'000)));
+            const int ready =
+                ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left, 1'000'000'000)));
             if (ready > 0) return;
             if (ready < 0 && errno != EINTR) fail_io(errno, "poll");
         }
@@ -314,17 +322,20 @@ private:
         w.arg("PING");
         std::string failure;
         for (const reply_ptr& reply : exchange(w, deadline)) {
-            if (reply->type == REDIS_REPLY_ERROR && failure.empty()) failure = std::string(reply_text(*reply));
+            if (reply->type == REDIS_REPLY_ERROR && failure.empty())
+                failure = std::string(reply_text(*reply));
         }
         if (!failure.empty()) {
             // Wrong credentials or database: a configuration problem, not worth retrying.
-            throw store_error(where_ + ": the server refused the connection set-up (AUTH/SELECT): " + failure);
+            throw store_error(
+                where_ + ": the server refused the connection set-up (AUTH/SELECT): " + failure);
         }
         timeout_ms_ = opts.command_timeout.count();
         timeout_name_ = "command timeout";
         // Bounds the blocking hiredis calls of with_connection() users; our own I/O polls.
         if (redisSetTimeout(ctx_, to_timeval(opts.command_timeout)) != REDIS_OK) {
-            throw connection_lost(where_ + ": cannot set the socket timeout: " + std::string(ctx_->errstr));
+            throw connection_lost(where_ +
+                                  ": cannot set the socket timeout: " + std::string(ctx_->errstr));
         }
     }
 
@@ -370,11 +381,13 @@ class pool {
 public:
     using clock = std::chrono::steady_clock;
 
-    explicit pool(const redis_options& opts) : opts_(opts), where_("flytecache: redis_store " + opts.describe()) {
+    explicit pool(const redis_options& opts)
+        : opts_(opts), where_("flytecache: redis_store " + opts.describe()) {
         opts_.validate();
         watch_forks();
         // Read only once the fork handlers are installed, so no fork goes unnoticed.
-        generation_ = fork_generation.load(std::memory_order_relaxed); // NOLINT(*-prefer-member-initializer)
+        // NOLINTNEXTLINE(*-prefer-member-initializer)
+        generation_ = fork_generation.load(std::memory_order_relaxed);
         // Connect now, so an unreachable server fails construction within the connect timeout.
         idle_.push_back(std::make_unique<connection>(opts_, where_));
         created_ = 1; // NOLINT(*-prefer-member-initializer): counts the connection made above
@@ -403,7 +416,8 @@ public:
         lease(const lease&) = delete;
         lease& operator=(const lease&) = delete;
         ~lease() {
-            if (owner_ != nullptr && conn_ != nullptr) owner_->give_back(std::move(conn_), generation_);
+            if (owner_ != nullptr && conn_ != nullptr)
+                owner_->give_back(std::move(conn_), generation_);
         }
         connection& operator*() const noexcept { return *conn_; }
         connection* operator->() const noexcept { return conn_.get(); }
@@ -427,7 +441,8 @@ public:
             if (!freed) {
                 throw timeout_error(where_ + ": all " + std::to_string(opts_.pool_size) +
                                     " connections stayed busy for the command timeout (" +
-                                    std::to_string(opts_.command_timeout.count()) + " ms); raise pool_size");
+                                    std::to_string(opts_.command_timeout.count()) +
+                                    " ms); raise pool_size");
             }
             adopt_fork_locked();
         }
@@ -470,8 +485,9 @@ public:
                 if (attempt > 1) {
                     const auto now = clock::now();
                     if (now + pause > deadline) {
-                        throw connection_lost(first_failure + "; retried " + std::to_string(attempt - 1) +
-                                              " time(s) over " + std::to_string(opts_.retry_timeout.count()) +
+                        throw connection_lost(first_failure + "; retried " +
+                                              std::to_string(attempt - 1) + " time(s) over " +
+                                              std::to_string(opts_.retry_timeout.count()) +
                                               " ms (retry_timeout), last: " + e.what());
                     }
                     std::this_thread::sleep_for(pause);
@@ -553,5 +569,5 @@ inline void watch_forks() {
     (void)registered;
 }
 
-}  // namespace detail::redis
+} // namespace detail::redis
 FLYTECACHE_NAMESPACE_END

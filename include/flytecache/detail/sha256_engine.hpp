@@ -14,7 +14,8 @@
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail {
 
-// FIPS 180-4 §4.2.2: first 32 bits of the fractional parts of the cube roots of the first 64 primes.
+// FIPS 180-4 §4.2.2: first 32 bits of the fractional parts of the cube roots of the first 64
+// primes.
 inline constexpr std::array<std::uint32_t, 64> sha256_round_constants{
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -121,7 +122,7 @@ public:
 
     /// Pads, returns the digest and resets, so the engine can hash the next message.
     constexpr std::array<std::uint8_t, digest_size> finish() {
-        const std::uint64_t bit_length = total_bytes_ * 8U;  // FIPS 180-4 counts modulo 2^64
+        const std::uint64_t bit_length = total_bytes_ * 8U; // FIPS 180-4 counts modulo 2^64
         buffer_[buffered_++] = 0x80;
         if (buffered_ > block_size - 8) {
             while (buffered_ < block_size) buffer_[buffered_++] = 0;
@@ -152,5 +153,5 @@ private:
     std::uint64_t total_bytes_ = 0;
 };
 
-}  // namespace detail
+} // namespace detail
 FLYTECACHE_NAMESPACE_END

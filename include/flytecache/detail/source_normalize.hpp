@@ -28,10 +28,10 @@ constexpr bool source_is_word(char c) noexcept {
 // Whether two operator characters written side by side would read as one longer token (or start
 // a comment), so that the space between them must be kept: "a & &b" is not "a&&b".
 constexpr bool source_can_fuse(char left, char right) noexcept {
-    constexpr std::string_view pairs[] = {"::", "->", "++", "--", "<<", ">>", "<=", ">=", "==",
-                                          "!=", "&&", "||", "+=", "-=", "*=", "/=", "%=", "&=",
-                                          "|=", "^=", ".*", "..", "<:", ":>", "<%", "%>", "%:",
-                                          "##", "//", "/*", "*/", "=>"};
+    constexpr std::string_view pairs[] = {
+        "::", "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&",
+        "||", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", ".*", "..",
+        "<:", ":>", "<%", "%>", "%:", "##", "//", "/*", "*/", "=>"};
     for (std::string_view p : pairs) {
         if (p[0] == left && p[1] == right) return true;
     }
@@ -61,11 +61,11 @@ constexpr bool source_is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 /// a newline because it ends the directive.
 constexpr std::size_t normalize_source(std::string_view in, char* out) noexcept {
     std::size_t n = 0;
-    std::size_t word_start = 0;  // where the identifier/number being written began
-    bool in_word = false;        // the last character written continues an identifier or number
-    bool pending_space = false;  // whitespace or a comment was skipped since the last write
-    bool line_start = true;      // nothing but whitespace since the last newline
-    bool in_directive = false;   // on a preprocessor directive line
+    std::size_t word_start = 0; // where the identifier/number being written began
+    bool in_word = false;       // the last character written continues an identifier or number
+    bool pending_space = false; // whitespace or a comment was skipped since the last write
+    bool line_start = true;     // nothing but whitespace since the last newline
+    bool in_directive = false;  // on a preprocessor directive line
     std::size_t i = 0;
 
     auto splice_at = [&](std::size_t k) {
@@ -116,7 +116,8 @@ constexpr std::size_t normalize_source(std::string_view in, char* out) noexcept 
             pending_space = true;
             ++i;
         } else if (c == '/' && i + 1 < in.size() && in[i + 1] == '/') {
-            while (i < in.size() && in[i] != '\n') i += splice_at(i) ? std::size_t{2} : std::size_t{1};
+            while (i < in.size() && in[i] != '\n')
+                i += splice_at(i) ? std::size_t{2} : std::size_t{1};
             pending_space = true;
         } else if (c == '/' && i + 1 < in.size() && in[i + 1] == '*') {
             i += 2;
@@ -136,8 +137,9 @@ constexpr std::size_t normalize_source(std::string_view in, char* out) noexcept 
                 while (i < in.size()) {
                     const char d = in[i];
                     const char prev = in[i - 1];
-                    const bool exponent_sign = (d == '+' || d == '-') &&
-                                               (prev == 'e' || prev == 'E' || prev == 'p' || prev == 'P');
+                    const bool exponent_sign =
+                        (d == '+' || d == '-') &&
+                        (prev == 'e' || prev == 'E' || prev == 'p' || prev == 'P');
                     const bool separator =
                         d == '\'' && i + 1 < in.size() && source_is_word(in[i + 1]);
                     if (!(source_is_word(d) || d == '.' || exponent_sign || separator)) break;

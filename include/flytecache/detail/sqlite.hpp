@@ -54,11 +54,14 @@ public:
     ~statement() { sqlite3_finalize(stmt_); }
 
     void bind_null(int index) { check(sqlite3_bind_null(stmt_, index), "bind"); }
-    void bind(int index, std::int64_t value) { check(sqlite3_bind_int64(stmt_, index, value), "bind"); }
+    void bind(int index, std::int64_t value) {
+        check(sqlite3_bind_int64(stmt_, index, value), "bind");
+    }
     void bind(int index, double value) { check(sqlite3_bind_double(stmt_, index, value), "bind"); }
     void bind_text(int index, std::string_view text) {
-        check(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8),
-              "bind");
+        check(
+            sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8),
+            "bind");
     }
     void bind_blob(int index, std::string_view bytes) {
         // A zero-length blob must still be a BLOB (not NULL), so pass a non-null pointer.
@@ -82,8 +85,7 @@ public:
     }
     /// Steps to completion, ignoring rows.
     void run() {
-        while (step()) {
-        }
+        while (step()) {}
     }
 
     [[nodiscard]] int column_type(int i) const { return sqlite3_column_type(stmt_, i); }
@@ -144,10 +146,9 @@ public:
     static constexpr std::size_t max_statements = 64;
 
     connection(std::string path, int busy_timeout_ms) : path_(std::move(path)) {
-        const int rc = sqlite3_open_v2(path_.c_str(), &db_,
-                                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                           SQLITE_OPEN_NOMUTEX,
-                                       nullptr);
+        const int rc = sqlite3_open_v2(
+            path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+            nullptr);
         if (rc != SQLITE_OK) {
             const std::string reason = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
             sqlite3_close(db_);

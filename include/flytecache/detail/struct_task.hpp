@@ -27,7 +27,8 @@ public:
     static constexpr auto input_names = value_names<In>();
     static constexpr auto output_names = value_names<Out>();
     static constexpr bool serialized_statically = features::is_serialized;
-    static_assert(!features::has_inputs, "flytecache: this task's inputs are the fields of its input struct");
+    static_assert(!features::has_inputs,
+                  "flytecache: this task's inputs are the fields of its input struct");
     static_assert(all_names_in(features::ignored_names, input_names),
                   "flytecache: an ignored input (ignore<...>) is not an input of this task; check "
                   "the spelling against the task's inputs");
@@ -57,12 +58,14 @@ public:
     /// Runs through the default executor (needs <flytecache/task/default_executor.hpp>).
     template <class... Args>
     output_type operator()(Args&&... args) const {
-        return run_with_default_executor(static_cast<const Derived&>(*this), std::forward<Args>(args)...);
+        return run_with_default_executor(static_cast<const Derived&>(*this),
+                                         std::forward<Args>(args)...);
     }
     /// `operator()` on another thread.
     template <class... Args>
     auto async(Args&&... args) const {
-        return submit_with_default_executor(static_cast<const Derived&>(*this), std::forward<Args>(args)...);
+        return submit_with_default_executor(static_cast<const Derived&>(*this),
+                                            std::forward<Args>(args)...);
     }
 
 private:

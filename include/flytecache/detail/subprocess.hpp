@@ -60,9 +60,12 @@ struct process_result {
     /// The last keep_tail_bytes of merged stdout+stderr.
     std::string output_tail;
 
-    [[nodiscard]] bool success() const noexcept { return !timed_out && !signaled && exit_code == 0; }
+    [[nodiscard]] bool success() const noexcept {
+        return !timed_out && !signaled && exit_code == 0;
+    }
 
-    /// "exited with status 3", "killed by signal 9 (SIGKILL)", "timed out after 1.5 s and was killed".
+    /// "exited with status 3", "killed by signal 9 (SIGKILL)", "timed out after 1.5 s and was
+    /// killed".
     [[nodiscard]] std::string describe() const;
 };
 
@@ -206,11 +209,13 @@ inline launch_plan make_plan(const process_options& options) {
     for (const auto& variable : options.environment) {
         const std::string& key = variable.first;
         const std::string& value = variable.second;
-        if (key.empty() || key.find('=') != std::string::npos || key.find('\0') != std::string::npos)
-            throw invalid_argument("flytecache: run_process: invalid environment variable name '" + key + "'");
+        if (key.empty() || key.find('=') != std::string::npos ||
+            key.find('\0') != std::string::npos)
+            throw invalid_argument("flytecache: run_process: invalid environment variable name '" +
+                                   key + "'");
         if (value.find('\0') != std::string::npos)
-            throw invalid_argument("flytecache: run_process: the value of environment variable '" + key +
-                                   "' contains a NUL character");
+            throw invalid_argument("flytecache: run_process: the value of environment variable '" +
+                                   key + "' contains a NUL character");
         const auto same = std::find_if(overrides.begin(), overrides.end(),
                                        [&](const auto& kv) { return kv.first == key; });
         if (same != overrides.end())
@@ -243,13 +248,14 @@ inline launch_plan make_plan(const process_options& options) {
             const std::size_t colon = path.find(':');
             const std::string_view dir = path.substr(0, colon);
             // An empty element means the current directory.
-            plan.candidate_storage.push_back((dir.empty() ? std::string(".") : std::string(dir)) + "/" +
-                                             program);
+            plan.candidate_storage.push_back((dir.empty() ? std::string(".") : std::string(dir)) +
+                                             "/" + program);
             if (colon == std::string_view::npos) break;
             path.remove_prefix(colon + 1);
         }
     }
-    for (const std::string& candidate : plan.candidate_storage) plan.candidates.push_back(candidate.c_str());
+    for (const std::string& candidate : plan.candidate_storage)
+        plan.candidates.push_back(candidate.c_str());
 
     static char shell[] = "/bin/sh";
     plan.script_argv.push_back(shell);
@@ -258,7 +264,8 @@ inline launch_plan make_plan(const process_options& options) {
 
     if (!options.working_directory.empty()) {
         if (options.working_directory.find('\0') != std::string::npos)
-            throw invalid_argument("flytecache: run_process: the working directory contains a NUL character");
+            throw invalid_argument(
+                "flytecache: run_process: the working directory contains a NUL character");
         plan.working_directory = options.working_directory.c_str();
     }
     sigemptyset(&plan.empty_mask);
@@ -273,19 +280,21 @@ inline launch_plan make_plan(const process_options& options) {
 }
 
 // Runs in the child between fork and exec: async-signal-safe calls only, no allocation, no throw.
-[[noreturn]] inline void exec_child(launch_plan& plan, int null_fd, int output_fd, int error_fd) noexcept {
+[[noreturn]] inline void exec_child(launch_plan& plan, int null_fd, int output_fd,
+                                    int error_fd) noexcept {
     // Handlers are the parent's code; a signal arriving before exec must not run them here (exec
     // would reset them anyway). SIGPIPE and SIGXFSZ are often ignored by servers, and programs
     // expect them at their default. Other ignored signals stay ignored, as nohup relies on.
     for (int sig = 1; sig < NSIG; ++sig) {
         if (sig == SIGKILL || sig == SIGSTOP) continue;
-        struct sigaction current {};
+        struct sigaction current{};
         if (::sigaction(sig, nullptr, &current) != 0) continue;
         const bool handled = (current.sa_flags & SA_SIGINFO) != 0 ||
                              (current.sa_handler != SIG_DFL && current.sa_handler != SIG_IGN);
-        const bool reset_ignored = current.sa_handler == SIG_IGN && (sig == SIGPIPE || sig == SIGXFSZ);
+        const bool reset_ignored =
+            current.sa_handler == SIG_IGN && (sig == SIGPIPE || sig == SIGXFSZ);
         if (handled || reset_ignored) {
-            struct sigaction dfl {};
+            struct sigaction dfl{};
             dfl.sa_handler = SIG_DFL;
             sigemptyset(&dfl.sa_mask);
             ::sigaction(sig, &dfl, nullptr);
@@ -336,8 +345,7 @@ public:
         if (pid_ <= 0) return;
         ::killpg(pid_, SIGKILL);
         int status = 0;
-        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-        }
+        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
     }
     void reaped() noexcept { pid_ = -1; }
 
@@ -396,7 +404,8 @@ private:
 };
 
 // poll()'s timeout in whole milliseconds, rounded up so a wakeup never comes before the deadline.
-inline int poll_timeout_ms(std::optional<escalation::clock::time_point> deadline, escalation::clock::time_point now) {
+inline int poll_timeout_ms(std::optional<escalation::clock::time_point> deadline,
+                           escalation::clock::time_point now) {
     if (!deadline) return -1;
     if (*deadline <= now) return 0;
     const auto ms = std::chrono::ceil<std::chrono::milliseconds>(*deadline - now).count();
@@ -460,10 +469,13 @@ inline std::string format_seconds(double seconds) {
 } // namespace subprocess
 
 inline std::string process_result::describe() const {
-    if (timed_out) return "timed out after " + subprocess::format_seconds(timeout.count()) + " s and was killed";
+    if (timed_out)
+        return "timed out after " + subprocess::format_seconds(timeout.count()) +
+               " s and was killed";
     if (signaled) {
         std::string text = "killed by signal " + std::to_string(signal);
-        if (const char* name = subprocess::signal_name(signal)) text += std::string(" (") + name + ")";
+        if (const char* name = subprocess::signal_name(signal))
+            text += std::string(" (") + name + ")";
         return text;
     }
     return "exited with status " + std::to_string(exit_code);
@@ -481,14 +493,16 @@ inline process_result run_process(const process_options& options) {
 
     if (options.argv.empty()) throw invalid_argument("flytecache: run_process: argv is empty");
     const std::string& program = options.argv.front();
-    if (program.empty()) throw invalid_argument("flytecache: run_process: the program name (argv[0]) is empty");
+    if (program.empty())
+        throw invalid_argument("flytecache: run_process: the program name (argv[0]) is empty");
     std::optional<clock::time_point> deadline;
     const auto start = clock::now();
     if (options.timeout) {
         const double seconds = options.timeout->count();
         if (!(seconds >= 0.0))
-            throw invalid_argument("flytecache: run_process: the timeout must not be negative (got " +
-                                   format_seconds(seconds) + " s)");
+            throw invalid_argument(
+                "flytecache: run_process: the timeout must not be negative (got " +
+                format_seconds(seconds) + " s)");
         // Beyond a century the limit is "never", and converting it to clock ticks could overflow.
         if (seconds < 3.2e9)
             deadline = start + std::chrono::duration_cast<clock::duration>(*options.timeout);
@@ -516,8 +530,8 @@ inline process_result run_process(const process_options& options) {
     ::pthread_sigmask(SIG_SETMASK, &previous_mask, nullptr);
     if (pid < 0) throw_errno("cannot start '" + program + "': fork failed", fork_error);
 
-    // Also set from this side: whichever of parent and child runs first, the group exists before the
-    // parent could signal it. Fails harmlessly (EACCES) once the child has exec'd.
+    // Also set from this side: whichever of parent and child runs first, the group exists before
+    // the parent could signal it. Fails harmlessly (EACCES) once the child has exec'd.
     ::setpgid(pid, pid);
     child_guard guard(pid);
     output_write.reset();
@@ -532,8 +546,7 @@ inline process_result run_process(const process_options& options) {
     for (;;) {
         auto now = clock::now();
         // Checked on every pass, not only when poll times out, so a chatty child is still stopped.
-        while (timer.check(true, now)) {
-        }
+        while (timer.check(true, now)) {}
         if (timer.abandoned_output()) break;
         ::pollfd readable{output_read.get(), POLLIN, 0};
         const int ready = ::poll(&readable, 1, poll_timeout_ms(timer.deadline(true), now));
@@ -561,8 +574,7 @@ inline process_result run_process(const process_options& options) {
     auto nap = std::chrono::milliseconds(1);
     for (;;) {
         const auto now = clock::now();
-        while (timer.check(false, now)) {
-        }
+        while (timer.check(false, now)) {}
         const auto due = timer.deadline(false);
         const ::pid_t done = ::waitpid(pid, &status, due ? WNOHANG : 0);
         if (done == pid) break;
@@ -573,22 +585,22 @@ inline process_result run_process(const process_options& options) {
         }
         if (!due) continue; // waited without WNOHANG: unreachable unless waitpid misbehaves
         const auto left = *due - clock::now();
-        if (left > clock::duration::zero()) std::this_thread::sleep_for(std::min<clock::duration>(nap, left));
+        if (left > clock::duration::zero())
+            std::this_thread::sleep_for(std::min<clock::duration>(nap, left));
         nap = std::min(nap * 2, std::chrono::milliseconds(50));
     }
     guard.reaped();
 
     // The child wrote any exec failure before exiting, so it is in the pipe now. No data (EOF, or
-    // the write end still open in a concurrently forked, not yet exec'd child) means exec succeeded.
+    // the write end still open in a concurrently forked, not yet exec'd child) means exec
+    // succeeded.
     ::pollfd failed{error_read.get(), POLLIN, 0};
     int polled = 0;
-    while ((polled = ::poll(&failed, 1, 0)) < 0 && errno == EINTR) {
-    }
+    while ((polled = ::poll(&failed, 1, 0)) < 0 && errno == EINTR) {}
     if (polled > 0 && (failed.revents & POLLIN) != 0) {
         exec_failure failure{};
         ::ssize_t got = 0;
-        while ((got = ::read(error_read.get(), &failure, sizeof failure)) < 0 && errno == EINTR) {
-        }
+        while ((got = ::read(error_read.get(), &failure, sizeof failure)) < 0 && errno == EINTR) {}
         if (got == static_cast<::ssize_t>(sizeof failure)) {
             switch (failure.step) {
             case failed_step::chdir:
@@ -596,7 +608,8 @@ inline process_result run_process(const process_options& options) {
                                 options.working_directory + "'",
                             failure.error);
             case failed_step::setup:
-                throw_errno("cannot run '" + program + "': setting up the child process failed", failure.error);
+                throw_errno("cannot run '" + program + "': setting up the child process failed",
+                            failure.error);
             case failed_step::exec: throw_errno("cannot run '" + program + "'", failure.error);
             }
             throw_errno("cannot run '" + program + "'", failure.error);

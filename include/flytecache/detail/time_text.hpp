@@ -16,7 +16,8 @@ inline std::string nanos_fraction(std::int32_t nanos) {
     if (nanos == 0) return {};
     std::string digits = std::to_string(nanos);
     digits.insert(0, 9 - digits.size(), '0');
-    while (digits.size() > 3 && digits.compare(digits.size() - 3, 3, "000") == 0) digits.resize(digits.size() - 3);
+    while (digits.size() > 3 && digits.compare(digits.size() - 3, 3, "000") == 0)
+        digits.resize(digits.size() - 3);
     return "." + digits;
 }
 
@@ -25,7 +26,8 @@ inline std::string duration_text(std::int64_t seconds, std::int32_t nanos) {
     const bool negative = seconds < 0 || nanos < 0;
     const std::uint64_t secs =
         seconds < 0 ? 0 - static_cast<std::uint64_t>(seconds) : static_cast<std::uint64_t>(seconds);
-    return (negative ? "-" : "") + std::to_string(secs) + nanos_fraction(nanos < 0 ? -nanos : nanos) + "s";
+    return (negative ? "-" : "") + std::to_string(secs) +
+           nanos_fraction(nanos < 0 ? -nanos : nanos) + "s";
 }
 
 struct civil_date {
@@ -61,8 +63,8 @@ inline std::string rfc3339_text(std::int64_t seconds, std::int32_t nanos) {
     auto two = [](std::int64_t v) { return (v < 10 ? "0" : "") + std::to_string(v); };
     std::string year_text = std::to_string(year);
     if (year >= 0 && year < 1000) year_text.insert(0, 4 - year_text.size(), '0');
-    return year_text + "-" + two(month) + "-" + two(day) + "T" + two(rem / 3600) + ":" + two(rem / 60 % 60) +
-           ":" + two(rem % 60) + nanos_fraction(nanos) + "Z";
+    return year_text + "-" + two(month) + "-" + two(day) + "T" + two(rem / 3600) + ":" +
+           two(rem / 60 % 60) + ":" + two(rem % 60) + nanos_fraction(nanos) + "Z";
 }
 
 } // namespace detail

@@ -35,7 +35,7 @@ constexpr std::string base32_encode(const Octet* data, std::size_t size, base32_
     out.reserve((size + 4) / 5 * 8);
     for (std::size_t i = 0; i < size; i += 5) {
         const std::size_t chunk = size - i < 5 ? size - i : 5;
-        std::uint64_t group = 0;  // 40 bits, missing trailing bytes taken as zero
+        std::uint64_t group = 0; // 40 bits, missing trailing bytes taken as zero
         for (std::size_t k = 0; k < 5; ++k) {
             group <<= 8;
             if (k < chunk) group |= static_cast<std::uint8_t>(data[i + k]);
@@ -50,7 +50,7 @@ constexpr std::string base32_encode(const Octet* data, std::size_t size, base32_
     return out;
 }
 
-}  // namespace detail
+} // namespace detail
 
 /// Encodes bytes as base32 with the RFC 4648 §6 alphabet (`A`–`Z`, `2`–`7`).
 ///

@@ -48,7 +48,7 @@ constexpr std::string base64url_encode(const Octet* data, std::size_t size,
     return out;
 }
 
-}  // namespace detail
+} // namespace detail
 
 /// Encodes bytes as URL-safe base64 without padding (RFC 4648 §5 alphabet, `-` and `_` for 62
 /// and 63, no trailing `=`).

@@ -26,7 +26,7 @@ constexpr std::string hex_encode(const Octet* data, std::size_t size) {
     return out;
 }
 
-}  // namespace detail
+} // namespace detail
 
 /// Encodes bytes as lowercase hexadecimal (RFC 4648 §8 base16), two characters per byte.
 ///

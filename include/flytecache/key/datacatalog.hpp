@@ -5,6 +5,7 @@
 #include <flytecache/config.hpp>
 #include <flytecache/detail/json.hpp>
 #include <flytecache/detail/objecthash.hpp>
+#include <flytecache/detail/protobuf_json.hpp>
 #include <flytecache/detail/time_text.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/hash/base64url.hpp>
@@ -59,8 +60,10 @@ public:
                 } else if constexpr (std::is_same_v<V, offloaded_metadata>) {
                     object off;
                     if (!v.uri.empty()) off.emplace_back("uri", str(v.uri));
-                    if (v.size_bytes != 0) off.emplace_back("sizeBytes", str(std::to_string(v.size_bytes)));
-                    if (v.inferred_type) off.emplace_back("inferredType", literal_type_value(*v.inferred_type));
+                    if (v.size_bytes != 0)
+                        off.emplace_back("sizeBytes", str(std::to_string(v.size_bytes)));
+                    if (v.inferred_type)
+                        off.emplace_back("inferredType", literal_type_value(*v.inferred_type));
                     o.emplace_back("offloadedMetadata", json_value::make_object(std::move(off)));
                 }
             },
@@ -109,15 +112,19 @@ public:
                     o.emplace_back("unionType", json_value::make_object(std::move(u)));
                 } else if constexpr (std::is_same_v<V, offloaded_type>) {
                     object off;
-                    if (v.actual_literal_type) off.emplace_back("actualLiteralType", literal_type_value(**v.actual_literal_type));
+                    if (v.actual_literal_type)
+                        off.emplace_back("actualLiteralType",
+                                         literal_type_value(**v.actual_literal_type));
                     o.emplace_back("offloadedType", json_value::make_object(std::move(off)));
                 }
             },
             t.type);
-        if (t.metadata) o.emplace_back("metadata", struct_value(*t.metadata));
+        if (t.metadata) o.emplace_back("metadata", detail::protobuf_json_struct(*t.metadata));
         if (t.annotation) {
             object a;
-            if (t.annotation->annotations) a.emplace_back("annotations", struct_value(*t.annotation->annotations));
+            if (t.annotation->annotations)
+                a.emplace_back("annotations",
+                               detail::protobuf_json_struct(*t.annotation->annotations));
             o.emplace_back("annotation", json_value::make_object(std::move(a)));
         }
         if (t.structure) {
@@ -125,7 +132,8 @@ public:
             if (!t.structure->tag.empty()) s.emplace_back("tag", str(t.structure->tag));
             if (!t.structure->dataclass_type.empty()) {
                 object dc;
-                for (const auto& [k, v] : t.structure->dataclass_type) dc.emplace_back(k, literal_type_value(*v));
+                for (const auto& [k, v] : t.structure->dataclass_type)
+                    dc.emplace_back(k, literal_type_value(*v));
                 s.emplace_back("dataclassType", json_value::make_object(std::move(dc)));
             }
             o.emplace_back("structure", json_value::make_object(std::move(s)));
@@ -135,16 +143,6 @@ public:
 
 private:
     static json_value str(std::string s) { return json_value::make_string(std::move(s)); }
-
-    // Go writes NaN and infinities as strings; any other double is a JSON number, and the
-    // shortest round-trip text is what a JSON reader turns back into the same float64.
-    static json_value number(double d) {
-        if (std::isnan(d)) return str("NaN");
-        if (std::isinf(d)) return str(d > 0 ? "Infinity" : "-Infinity");
-        char buf[32];
-        const auto result = std::to_chars(buf, buf + sizeof buf, d);
-        return json_value::make_number(std::string_view(buf, static_cast<std::size_t>(result.ptr - buf)));
-    }
 
     static json_value literals_object(const std::vector<std::pair<std::string, literal>>& entries) {
         object o;
@@ -163,7 +161,8 @@ private:
                     object b;
                     if (v.metadata) {
                         object md;
-                        if (v.metadata->type) md.emplace_back("type", blob_type_value(*v.metadata->type));
+                        if (v.metadata->type)
+                            md.emplace_back("type", blob_type_value(*v.metadata->type));
                         b.emplace_back("metadata", json_value::make_object(std::move(md)));
                     }
                     if (!v.uri.empty()) b.emplace_back("uri", str(v.uri));
@@ -182,18 +181,21 @@ private:
                     o.emplace_back("noneType", json_value::make_object({}));
                 } else if constexpr (std::is_same_v<V, error_value>) {
                     object e;
-                    if (!v.failed_node_id.empty()) e.emplace_back("failedNodeId", str(v.failed_node_id));
+                    if (!v.failed_node_id.empty())
+                        e.emplace_back("failedNodeId", str(v.failed_node_id));
                     if (!v.message.empty()) e.emplace_back("message", str(v.message));
                     o.emplace_back("error", json_value::make_object(std::move(e)));
                 } else if constexpr (std::is_same_v<V, protobuf_struct>) {
-                    o.emplace_back("generic", struct_value(v));
+                    o.emplace_back("generic", detail::protobuf_json_struct(v));
                 } else if constexpr (std::is_same_v<V, structured_dataset>) {
                     object ds;
                     if (!v.uri.empty()) ds.emplace_back("uri", str(v.uri));
                     if (v.metadata) {
                         object md;
                         if (v.metadata->structured_dataset_type) {
-                            md.emplace_back("structuredDatasetType", dataset_type_value(*v.metadata->structured_dataset_type));
+                            md.emplace_back(
+                                "structuredDatasetType",
+                                dataset_type_value(*v.metadata->structured_dataset_type));
                         }
                         ds.emplace_back("metadata", json_value::make_object(std::move(md)));
                     }
@@ -221,7 +223,7 @@ private:
                 if constexpr (std::is_same_v<V, std::int64_t>) {
                     o.emplace_back("integer", str(std::to_string(v)));
                 } else if constexpr (std::is_same_v<V, double>) {
-                    o.emplace_back("floatValue", number(v));
+                    o.emplace_back("floatValue", detail::protobuf_json_double(v));
                 } else if constexpr (std::is_same_v<V, std::string>) {
                     o.emplace_back("stringValue", str(v));
                 } else if constexpr (std::is_same_v<V, bool>) {
@@ -236,44 +238,17 @@ private:
         return json_value::make_object(std::move(o));
     }
 
-    static json_value struct_value(const protobuf_struct& s) {
-        object o;
-        for (const auto& [k, v] : s.fields) o.emplace_back(k, value_value(v));
-        return json_value::make_object(std::move(o));
-    }
-
-    static json_value value_value(const protobuf_value& v) {
-        return std::visit(
-            [&](const auto& x) -> json_value {
-                using X = std::decay_t<decltype(x)>;
-                if constexpr (std::is_same_v<X, std::monostate> || std::is_same_v<X, protobuf_null>) {
-                    return json_value::make_null();
-                } else if constexpr (std::is_same_v<X, double>) {
-                    return number(x);
-                } else if constexpr (std::is_same_v<X, std::string>) {
-                    return str(x);
-                } else if constexpr (std::is_same_v<X, bool>) {
-                    return json_value::make_bool(x);
-                } else if constexpr (std::is_same_v<X, box<protobuf_struct>>) {
-                    return struct_value(*x);
-                } else {
-                    json_value::array_type items;
-                    for (const auto& item : x.values) items.push_back(value_value(item));
-                    return json_value::make_array(std::move(items));
-                }
-            },
-            v.kind);
-    }
-
     static json_value blob_type_value(const blob_type& b) {
         object o;
         if (!b.format.empty()) o.emplace_back("format", str(b.format));
-        if (b.dimensionality == blob_dimensionality::multipart) o.emplace_back("dimensionality", str("MULTIPART"));
+        if (b.dimensionality == blob_dimensionality::multipart)
+            o.emplace_back("dimensionality", str("MULTIPART"));
         return json_value::make_object(std::move(o));
     }
 
     static json_value schema_type_value(const schema_type& s) {
-        static constexpr const char* names[] = {"INTEGER", "FLOAT", "STRING", "BOOLEAN", "DATETIME", "DURATION"};
+        static constexpr const char* names[] = {"INTEGER", "FLOAT",    "STRING",
+                                                "BOOLEAN", "DATETIME", "DURATION"};
         object o;
         if (!s.columns.empty()) {
             json_value::array_type cols;
@@ -281,7 +256,9 @@ private:
                 object col;
                 if (!c.name.empty()) col.emplace_back("name", str(c.name));
                 const auto t = static_cast<int>(c.type);
-                if (t != 0) col.emplace_back("type", t > 0 && t < 6 ? str(names[t]) : number(t));
+                if (t != 0)
+                    col.emplace_back("type", t > 0 && t < 6 ? str(names[t])
+                                                            : detail::protobuf_json_double(t));
                 cols.push_back(json_value::make_object(std::move(col)));
             }
             o.emplace_back("columns", json_value::make_array(std::move(cols)));
@@ -296,14 +273,17 @@ private:
             for (const auto& c : d.columns) {
                 object col;
                 if (!c.name.empty()) col.emplace_back("name", str(c.name));
-                if (c.literal_type) col.emplace_back("literalType", literal_type_value(**c.literal_type));
+                if (c.literal_type)
+                    col.emplace_back("literalType", literal_type_value(**c.literal_type));
                 cols.push_back(json_value::make_object(std::move(col)));
             }
             o.emplace_back("columns", json_value::make_array(std::move(cols)));
         }
         if (!d.format.empty()) o.emplace_back("format", str(d.format));
-        if (!d.external_schema_type.empty()) o.emplace_back("externalSchemaType", str(d.external_schema_type));
-        if (!d.external_schema_bytes.empty()) o.emplace_back("externalSchemaBytes", str(to_base64(d.external_schema_bytes)));
+        if (!d.external_schema_type.empty())
+            o.emplace_back("externalSchemaType", str(d.external_schema_type));
+        if (!d.external_schema_bytes.empty())
+            o.emplace_back("externalSchemaBytes", str(to_base64(d.external_schema_bytes)));
         return json_value::make_object(std::move(o));
     }
 };
@@ -312,9 +292,10 @@ private:
 
 /// The JSON value the Flyte backend hashes for these inputs (its jsonpb mapping of the hashified
 /// LiteralMap).
-[[nodiscard]] inline detail::json_value datacatalog_json_value(const literal_map& inputs,
-                                                               std::span<const std::string> ignored = {}) {
-    return detail::datacatalog_json::literal_map_value(datacatalog_hashified_inputs(inputs, ignored));
+[[nodiscard]] inline detail::json_value
+datacatalog_json_value(const literal_map& inputs, std::span<const std::string> ignored = {}) {
+    return detail::datacatalog_json::literal_map_value(
+        datacatalog_hashified_inputs(inputs, ignored));
 }
 
 namespace keys {
@@ -324,7 +305,8 @@ namespace keys {
 /// inputs. Task name and version are not part of the tag (the backend keys the dataset by them);
 /// `make_key` prefixes neither. Stateless; safe to use from any thread.
 struct datacatalog {
-    [[nodiscard]] std::string make_key(std::string_view /*task_name*/, std::string_view /*cache_version*/,
+    [[nodiscard]] std::string make_key(std::string_view /*task_name*/,
+                                       std::string_view /*cache_version*/,
                                        const literal_map& inputs,
                                        std::span<const std::string> ignored_inputs = {}) const {
         return detail::datacatalog_tag_from_json(datacatalog_json_value(inputs, ignored_inputs));

@@ -21,8 +21,8 @@ namespace keys {
 
 /// flytekit's local cache key (`flytekit.core.local_cache._calculate_cache_key`), byte for byte:
 /// `{task_name}-{cache_version}-{md5 hex of joblib's pickle framing of the deterministic protobuf
-/// encoding of the effective inputs}`. The default scheme: C++ and Python tasks of the same name and
-/// version share entries. Stateless; safe to use from any thread.
+/// encoding of the effective inputs}`. The default scheme: C++ and Python tasks of the same name
+/// and version share entries. Stateless; safe to use from any thread.
 struct flytekit_local {
     [[nodiscard]] std::string make_key(std::string_view task_name, std::string_view cache_version,
                                        const literal_map& inputs,

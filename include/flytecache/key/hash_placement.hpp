@@ -39,7 +39,8 @@ enum class hash_rule { flytekit, datacatalog };
     if (const auto* m = std::get_if<detail::box<literal_map>>(&l.value)) {
         literal_map rebuilt;
         rebuilt.literals.reserve((*m)->literals.size());
-        for (const auto& [name, item] : (*m)->literals) rebuilt.literals.emplace_back(name, place_hash(item, rule));
+        for (const auto& [name, item] : (*m)->literals)
+            rebuilt.literals.emplace_back(name, place_hash(item, rule));
         return literal{std::move(rebuilt), std::nullopt, {}};
     }
     return l;
@@ -47,8 +48,8 @@ enum class hash_rule { flytekit, datacatalog };
 
 /// The map a key is computed over: inputs named in `ignored` dropped (names that are not inputs
 /// have no effect), hashes placed by `rule`.
-[[nodiscard]] inline literal_map place_hashes(const literal_map& inputs, std::span<const std::string> ignored,
-                                              hash_rule rule) {
+[[nodiscard]] inline literal_map
+place_hashes(const literal_map& inputs, std::span<const std::string> ignored, hash_rule rule) {
     literal_map out;
     out.literals.reserve(inputs.literals.size());
     for (const auto& [name, value] : inputs.literals) {
@@ -59,7 +60,9 @@ enum class hash_rule { flytekit, datacatalog };
 }
 
 /// flytekit's placement of one literal.
-[[nodiscard]] inline literal flytekit_place_hash(const literal& l) { return place_hash(l, hash_rule::flytekit); }
+[[nodiscard]] inline literal flytekit_place_hash(const literal& l) {
+    return place_hash(l, hash_rule::flytekit);
+}
 
 /// The map flytekit serializes for a local cache key.
 [[nodiscard]] inline literal_map flytekit_effective_inputs(const literal_map& inputs,
@@ -73,8 +76,8 @@ enum class hash_rule { flytekit, datacatalog };
 }
 
 /// The map the backend hashes for a datacatalog tag.
-[[nodiscard]] inline literal_map datacatalog_hashified_inputs(const literal_map& inputs,
-                                                              std::span<const std::string> ignored) {
+[[nodiscard]] inline literal_map
+datacatalog_hashified_inputs(const literal_map& inputs, std::span<const std::string> ignored) {
     return place_hashes(inputs, ignored, hash_rule::datacatalog);
 }
 

@@ -99,8 +99,9 @@ template <class V>
 void sort_unique_by_key(std::vector<std::pair<std::string, V>>& entries) {
     const auto less = [](const auto& a, const auto& b) { return a.first < b.first; };
     const bool canonical =
-        std::adjacent_find(entries.begin(), entries.end(),
-                           [](const auto& a, const auto& b) { return !(a.first < b.first); }) == entries.end();
+        std::adjacent_find(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+            return !(a.first < b.first);
+        }) == entries.end();
     if (canonical) return;
     std::stable_sort(entries.begin(), entries.end(), less);
     std::size_t out = 0;
@@ -119,11 +120,10 @@ public:
             if (f.number != 1) return false;
             message(f, "LiteralMap.literals", [&](proto_reader& e) {
                 auto& entry = out.literals.emplace_back();
-                map_entry(e, "LiteralMap.literals", entry.first,
-                          [&](const field& v) {
-                              message(v, "LiteralMap.literals value",
-                                      [&](proto_reader& m) { literal_body(m, entry.second); });
-                          });
+                map_entry(e, "LiteralMap.literals", entry.first, [&](const field& v) {
+                    message(v, "LiteralMap.literals value",
+                            [&](proto_reader& m) { literal_body(m, entry.second); });
+                });
             });
             return true;
         });
@@ -134,22 +134,25 @@ public:
         each_field(r, [&](const field& f) {
             switch (f.number) {
             case 1:
-                message(f, "Literal.scalar", [&](proto_reader& m) { scalar_body(m, member<scalar>(out.value)); });
+                message(f, "Literal.scalar",
+                        [&](proto_reader& m) { scalar_body(m, member<scalar>(out.value)); });
                 return true;
             case 2:
                 message(f, "Literal.collection", [&](proto_reader& m) {
                     auto& c = member<literal_collection>(out.value);
                     each_field(m, [&](const field& g) {
                         if (g.number != 1) return false;
-                        message(g, "LiteralCollection.literals",
-                                [&](proto_reader& item) { literal_body(item, c.literals.emplace_back()); });
+                        message(g, "LiteralCollection.literals", [&](proto_reader& item) {
+                            literal_body(item, c.literals.emplace_back());
+                        });
                         return true;
                     });
                 });
                 return true;
             case 3:
-                message(f, "Literal.map",
-                        [&](proto_reader& m) { literal_map_body(m, *member<box<literal_map>>(out.value)); });
+                message(f, "Literal.map", [&](proto_reader& m) {
+                    literal_map_body(m, *member<box<literal_map>>(out.value));
+                });
                 return true;
             case 4: {
                 // flytekit reads an empty hash as None (`hash if hash else None`), and the encoder
@@ -166,13 +169,15 @@ public:
             case 5:
                 message(f, "Literal.metadata", [&](proto_reader& e) {
                     auto& entry = out.metadata.emplace_back();
-                    map_entry(e, "Literal.metadata", entry.first,
-                              [&](const field& v) { entry.second = string_value(v, "Literal.metadata value"); });
+                    map_entry(e, "Literal.metadata", entry.first, [&](const field& v) {
+                        entry.second = string_value(v, "Literal.metadata value");
+                    });
                 });
                 return true;
             case 8:
-                message(f, "Literal.offloaded_metadata",
-                        [&](proto_reader& m) { offloaded_body(m, member<offloaded_metadata>(out.value)); });
+                message(f, "Literal.offloaded_metadata", [&](proto_reader& m) {
+                    offloaded_body(m, member<offloaded_metadata>(out.value));
+                });
                 return true;
             default: return false;
             }
@@ -184,26 +189,31 @@ public:
         each_field(r, [&](const field& f) {
             switch (f.number) {
             case 1:
-                out.type.emplace<simple_type>(static_cast<simple_type>(enum_value(f, "LiteralType.simple")));
+                out.type.emplace<simple_type>(
+                    static_cast<simple_type>(enum_value(f, "LiteralType.simple")));
                 return true;
             case 2:
-                message(f, "LiteralType.schema",
-                        [&](proto_reader& m) { schema_type_body(m, member<schema_type>(out.type)); });
+                message(f, "LiteralType.schema", [&](proto_reader& m) {
+                    schema_type_body(m, member<schema_type>(out.type));
+                });
                 return true;
             case 3:
-                message(f, "LiteralType.collection_type",
-                        [&](proto_reader& m) { literal_type_body(m, *member<collection_type>(out.type).element); });
+                message(f, "LiteralType.collection_type", [&](proto_reader& m) {
+                    literal_type_body(m, *member<collection_type>(out.type).element);
+                });
                 return true;
             case 4:
-                message(f, "LiteralType.map_value_type",
-                        [&](proto_reader& m) { literal_type_body(m, *member<map_value_type>(out.type).value); });
+                message(f, "LiteralType.map_value_type", [&](proto_reader& m) {
+                    literal_type_body(m, *member<map_value_type>(out.type).value);
+                });
                 return true;
             case 5:
                 message(f, "LiteralType.blob",
                         [&](proto_reader& m) { blob_type_body(m, member<blob_type>(out.type)); });
                 return true;
             case 6:
-                message(f, "LiteralType.metadata", [&](proto_reader& m) { struct_body(m, present(out.metadata)); });
+                message(f, "LiteralType.metadata",
+                        [&](proto_reader& m) { struct_body(m, present(out.metadata)); });
                 return true;
             case 7:
                 message(f, "LiteralType.enum_type", [&](proto_reader& m) {
@@ -216,8 +226,9 @@ public:
                 });
                 return true;
             case 8:
-                message(f, "LiteralType.structured_dataset_type",
-                        [&](proto_reader& m) { dataset_type_body(m, member<structured_dataset_type>(out.type)); });
+                message(f, "LiteralType.structured_dataset_type", [&](proto_reader& m) {
+                    dataset_type_body(m, member<structured_dataset_type>(out.type));
+                });
                 return true;
             case 9:
                 message(f, "LiteralType.annotation", [&](proto_reader& m) {
@@ -235,8 +246,9 @@ public:
                     auto& u = member<union_type>(out.type);
                     each_field(m, [&](const field& g) {
                         if (g.number != 1) return false;
-                        message(g, "UnionType.variants",
-                                [&](proto_reader& v) { literal_type_body(v, u.variants.emplace_back()); });
+                        message(g, "UnionType.variants", [&](proto_reader& v) {
+                            literal_type_body(v, u.variants.emplace_back());
+                        });
                         return true;
                     });
                 });
@@ -250,8 +262,9 @@ public:
                     auto& o = member<offloaded_type>(out.type);
                     each_field(m, [&](const field& g) {
                         if (g.number != 1) return false;
-                        message(g, "OffloadedType.actual_literal_type",
-                                [&](proto_reader& t) { literal_type_body(t, present(o.actual_literal_type)); });
+                        message(g, "OffloadedType.actual_literal_type", [&](proto_reader& t) {
+                            literal_type_body(t, present(o.actual_literal_type));
+                        });
                         return true;
                     });
                 });
@@ -300,8 +313,8 @@ private:
     void message(const field& f, std::string_view name, Body&& body) {
         expect(f, wire_type::length_delimited, name);
         if (depth_ >= max_decode_depth) {
-            decode_fail(f.start,
-                        "nesting deeper than " + std::to_string(max_decode_depth) + " at " + std::string(name));
+            decode_fail(f.start, "nesting deeper than " + std::to_string(max_decode_depth) +
+                                     " at " + std::string(name));
         }
         proto_reader m = f.r.message();
         ++depth_;
@@ -330,8 +343,9 @@ private:
         expect(f, wire_type::length_delimited, name);
         const std::string_view s = f.r.length_delimited();
         if (const std::size_t bad = find_invalid_utf8(s); bad != std::string_view::npos) {
-            decode_fail(f.r.offset() - s.size() + bad,
-                        "invalid UTF-8 in string field " + std::string(name) + " (proto3 strings must be UTF-8)");
+            decode_fail(f.r.offset() - s.size() + bad, "invalid UTF-8 in string field " +
+                                                           std::string(name) +
+                                                           " (proto3 strings must be UTF-8)");
         }
         return std::string(s);
     }
@@ -394,7 +408,8 @@ private:
                         [&](proto_reader& m) { primitive_body(m, member<primitive>(out.value)); });
                 return true;
             case 2:
-                message(f, "Scalar.blob", [&](proto_reader& m) { blob_body(m, member<blob>(out.value)); });
+                message(f, "Scalar.blob",
+                        [&](proto_reader& m) { blob_body(m, member<blob>(out.value)); });
                 return true;
             case 3:
                 message(f, "Scalar.binary", [&](proto_reader& m) {
@@ -418,7 +433,8 @@ private:
                         if (g.number == 1) {
                             s.uri = string_value(g, "Schema.uri");
                         } else if (g.number == 3) {
-                            message(g, "Schema.type", [&](proto_reader& t) { schema_type_body(t, present(s.type)); });
+                            message(g, "Schema.type",
+                                    [&](proto_reader& t) { schema_type_body(t, present(s.type)); });
                         } else {
                             return false;
                         }
@@ -448,21 +464,26 @@ private:
                 });
                 return true;
             case 7:
-                message(f, "Scalar.generic",
-                        [&](proto_reader& m) { struct_body(m, member<protobuf_struct>(out.value)); });
+                message(f, "Scalar.generic", [&](proto_reader& m) {
+                    struct_body(m, member<protobuf_struct>(out.value));
+                });
                 return true;
             case 8:
-                message(f, "Scalar.structured_dataset",
-                        [&](proto_reader& m) { structured_dataset_body(m, member<structured_dataset>(out.value)); });
+                message(f, "Scalar.structured_dataset", [&](proto_reader& m) {
+                    structured_dataset_body(m, member<structured_dataset>(out.value));
+                });
                 return true;
             case 9:
                 message(f, "Scalar.union", [&](proto_reader& m) {
                     auto& u = member<union_value>(out.value);
                     each_field(m, [&](const field& g) {
                         if (g.number == 1) {
-                            message(g, "Union.value", [&](proto_reader& l) { literal_body(l, present(u.value)); });
+                            message(g, "Union.value",
+                                    [&](proto_reader& l) { literal_body(l, present(u.value)); });
                         } else if (g.number == 2) {
-                            message(g, "Union.type", [&](proto_reader& t) { literal_type_body(t, present(u.type)); });
+                            message(g, "Union.type", [&](proto_reader& t) {
+                                literal_type_body(t, present(u.type));
+                            });
                         } else {
                             return false;
                         }
@@ -488,9 +509,15 @@ private:
     void primitive_body(proto_reader& r, primitive& out) {
         each_field(r, [&](const field& f) {
             switch (f.number) {
-            case 1: out.value.emplace<std::int64_t>(int64_value(f, "Primitive.integer")); return true;
-            case 2: out.value.emplace<double>(double_value(f, "Primitive.float_value")); return true;
-            case 3: out.value.emplace<std::string>(string_value(f, "Primitive.string_value")); return true;
+            case 1:
+                out.value.emplace<std::int64_t>(int64_value(f, "Primitive.integer"));
+                return true;
+            case 2:
+                out.value.emplace<double>(double_value(f, "Primitive.float_value"));
+                return true;
+            case 3:
+                out.value.emplace<std::string>(string_value(f, "Primitive.string_value"));
+                return true;
             case 4: out.value.emplace<bool>(bool_value(f, "Primitive.boolean")); return true;
             case 5:
                 message(f, "Primitive.datetime", [&](proto_reader& m) {
@@ -509,9 +536,11 @@ private:
         });
     }
 
-    // google.protobuf.Timestamp and Duration share their layout: int64 seconds = 1, int32 nanos = 2.
-    static void seconds_nanos(proto_reader& r, std::string_view seconds_name, std::string_view nanos_name,
-                              std::int64_t& seconds, std::int32_t& nanos) {
+    // google.protobuf.Timestamp and Duration share their layout: int64 seconds = 1, int32 nanos
+    // = 2.
+    static void seconds_nanos(proto_reader& r, std::string_view seconds_name,
+                              std::string_view nanos_name, std::int64_t& seconds,
+                              std::int32_t& nanos) {
         each_field(r, [&](const field& f) {
             if (f.number == 1) {
                 seconds = int64_value(f, seconds_name);
@@ -531,7 +560,8 @@ private:
                     auto& md = present(out.metadata);
                     each_field(m, [&](const field& g) {
                         if (g.number != 1) return false;
-                        message(g, "BlobMetadata.type", [&](proto_reader& t) { blob_type_body(t, present(md.type)); });
+                        message(g, "BlobMetadata.type",
+                                [&](proto_reader& t) { blob_type_body(t, present(md.type)); });
                         return true;
                     });
                 });
@@ -549,7 +579,8 @@ private:
             if (f.number == 1) {
                 out.format = string_value(f, "BlobType.format");
             } else if (f.number == 2) {
-                out.dimensionality = static_cast<blob_dimensionality>(enum_value(f, "BlobType.dimensionality"));
+                out.dimensionality =
+                    static_cast<blob_dimensionality>(enum_value(f, "BlobType.dimensionality"));
             } else {
                 return false;
             }
@@ -566,7 +597,8 @@ private:
                     if (g.number == 1) {
                         c.name = string_value(g, "SchemaColumn.name");
                     } else if (g.number == 2) {
-                        c.type = static_cast<schema_column_type>(enum_value(g, "SchemaColumn.type"));
+                        c.type =
+                            static_cast<schema_column_type>(enum_value(g, "SchemaColumn.type"));
                     } else {
                         return false;
                     }
@@ -587,7 +619,9 @@ private:
                     each_field(m, [&](const field& g) {
                         if (g.number != 1) return false;
                         message(g, "StructuredDatasetMetadata.structured_dataset_type",
-                                [&](proto_reader& t) { dataset_type_body(t, present(md.structured_dataset_type)); });
+                                [&](proto_reader& t) {
+                                    dataset_type_body(t, present(md.structured_dataset_type));
+                                });
                         return true;
                     });
                 });
@@ -608,8 +642,9 @@ private:
                         if (g.number == 1) {
                             c.name = string_value(g, "DatasetColumn.name");
                         } else if (g.number == 2) {
-                            message(g, "DatasetColumn.literal_type",
-                                    [&](proto_reader& t) { literal_type_body(t, present(c.literal_type)); });
+                            message(g, "DatasetColumn.literal_type", [&](proto_reader& t) {
+                                literal_type_body(t, present(c.literal_type));
+                            });
                         } else {
                             return false;
                         }
@@ -619,10 +654,12 @@ private:
                 return true;
             case 2: out.format = string_value(f, "StructuredDatasetType.format"); return true;
             case 3:
-                out.external_schema_type = string_value(f, "StructuredDatasetType.external_schema_type");
+                out.external_schema_type =
+                    string_value(f, "StructuredDatasetType.external_schema_type");
                 return true;
             case 4:
-                out.external_schema_bytes = bytes_value(f, "StructuredDatasetType.external_schema_bytes");
+                out.external_schema_bytes =
+                    bytes_value(f, "StructuredDatasetType.external_schema_bytes");
                 return true;
             default: return false;
             }
@@ -672,7 +709,8 @@ private:
             message(f, "Struct.fields", [&](proto_reader& e) {
                 auto& entry = out.fields.emplace_back();
                 map_entry(e, "Struct.fields", entry.first, [&](const field& v) {
-                    message(v, "Struct.fields value", [&](proto_reader& m) { value_body(m, entry.second); });
+                    message(v, "Struct.fields value",
+                            [&](proto_reader& m) { value_body(m, entry.second); });
                 });
             });
             return true;
@@ -690,19 +728,23 @@ private:
                 out.kind.emplace<protobuf_null>();
                 return true;
             case 2: out.kind.emplace<double>(double_value(f, "Value.number_value")); return true;
-            case 3: out.kind.emplace<std::string>(string_value(f, "Value.string_value")); return true;
+            case 3:
+                out.kind.emplace<std::string>(string_value(f, "Value.string_value"));
+                return true;
             case 4: out.kind.emplace<bool>(bool_value(f, "Value.bool_value")); return true;
             case 5:
-                message(f, "Value.struct_value",
-                        [&](proto_reader& m) { struct_body(m, *member<box<protobuf_struct>>(out.kind)); });
+                message(f, "Value.struct_value", [&](proto_reader& m) {
+                    struct_body(m, *member<box<protobuf_struct>>(out.kind));
+                });
                 return true;
             case 6:
                 message(f, "Value.list_value", [&](proto_reader& m) {
                     auto& list = member<protobuf_list>(out.kind);
                     each_field(m, [&](const field& g) {
                         if (g.number != 1) return false;
-                        message(g, "ListValue.values",
-                                [&](proto_reader& v) { value_body(v, list.values.emplace_back()); });
+                        message(g, "ListValue.values", [&](proto_reader& v) {
+                            value_body(v, list.values.emplace_back());
+                        });
                         return true;
                     });
                 });

@@ -72,7 +72,8 @@ public:
 
     // A LiteralMap entry {1: name, 2: value} in field `field`, written in one piece when the
     // value is a bare primitive (see element()).
-    void map_entry(std::uint32_t field, const std::string& name, const literal& value, bool placed) {
+    void map_entry(std::uint32_t field, const std::string& name, const literal& value,
+                   bool placed) {
         if (const primitive* p = bare_primitive(value); p != nullptr && field < 16) {
             const std::size_t body = primitive_size(*p);
             const std::size_t scalar_body = 1 + varint_size(body) + body;
@@ -84,7 +85,9 @@ public:
             out = proto_writer::put_varint(out, entry_size);
             *out++ = '\x0a'; // entry key
             out = proto_writer::put_varint(out, name.size());
-            if (!name.empty()) std::memcpy(out, name.data(), name.size()); // NOLINT(*-not-null-terminated-result): bytes
+            // Protobuf bytes, not a C string: no terminator belongs here.
+            // NOLINTNEXTLINE(*-not-null-terminated-result)
+            if (!name.empty()) std::memcpy(out, name.data(), name.size());
             out += name.size();
             *out++ = '\x12'; // entry value: a Literal
             out = proto_writer::put_varint(out, literal_size);
@@ -185,7 +188,8 @@ public:
     }
 
     // Primitive's fields into exactly primitive_size(p) bytes at `out`.
-    // NOLINTNEXTLINE(bugprone-exception-escape): std::visit throws only on a valueless variant, and a primitive never is
+    // std::visit throws only on a valueless variant, and a primitive never is one.
+    // NOLINTNEXTLINE(bugprone-exception-escape)
     static void put_primitive(char* out, const primitive& p) noexcept {
         std::visit(
             [&](const auto& v) {
@@ -199,7 +203,8 @@ public:
                 } else if constexpr (std::is_same_v<V, std::string>) {
                     *out++ = '\x1a';
                     out = proto_writer::put_varint(out, v.size());
-                    if (!v.empty()) std::memcpy(out, v.data(), v.size()); // NOLINT(*-not-null-terminated-result): bytes
+                    // NOLINTNEXTLINE(*-not-null-terminated-result): protobuf bytes
+                    if (!v.empty()) std::memcpy(out, v.data(), v.size());
                 } else if constexpr (std::is_same_v<V, bool>) {
                     *out++ = '\x20';
                     *out = v ? '\1' : '\0';
@@ -212,7 +217,8 @@ public:
                     }
                     if (v.nanos != 0) {
                         *out++ = '\x10';
-                        proto_writer::put_varint(out, static_cast<std::uint64_t>(std::int64_t{v.nanos}));
+                        proto_writer::put_varint(out,
+                                                 static_cast<std::uint64_t>(std::int64_t{v.nanos}));
                     }
                 }
             },
@@ -224,7 +230,8 @@ public:
                (nanos != 0 ? 1 + varint_size(static_cast<std::uint64_t>(std::int64_t{nanos})) : 0);
     }
 
-    // NOLINTNEXTLINE(bugprone-exception-escape): std::visit throws only on a valueless variant, and a primitive never is
+    // std::visit throws only on a valueless variant, and a primitive never is one.
+    // NOLINTNEXTLINE(bugprone-exception-escape)
     static std::size_t primitive_size(const primitive& p) noexcept {
         return std::visit(
             [](const auto& v) -> std::size_t {
@@ -257,7 +264,8 @@ public:
                     message(2, [&] {
                         if (v.metadata) {
                             message(1, [&] {
-                                if (v.metadata->type) message(1, [&] { blob_type_body(*v.metadata->type); });
+                                if (v.metadata->type)
+                                    message(1, [&] { blob_type_body(*v.metadata->type); });
                             });
                         }
                         plain_string(3, v.uri);
@@ -287,7 +295,9 @@ public:
                         if (v.metadata) {
                             message(2, [&] {
                                 if (v.metadata->structured_dataset_type) {
-                                    message(1, [&] { dataset_type_body(*v.metadata->structured_dataset_type); });
+                                    message(1, [&] {
+                                        dataset_type_body(*v.metadata->structured_dataset_type);
+                                    });
                                 }
                             });
                         }
@@ -330,10 +340,13 @@ public:
         // Oneof members and plain fields interleave by field number: 1-5, metadata 6, 7-8,
         // annotation 9, 10, structure 11, 12.
         const auto& k = t.type;
-        if (const auto* v = std::get_if<simple_type>(&k)) w_.enum_field(1, static_cast<std::int32_t>(*v));
+        if (const auto* v = std::get_if<simple_type>(&k))
+            w_.enum_field(1, static_cast<std::int32_t>(*v));
         if (const auto* v = std::get_if<schema_type>(&k)) message(2, [&] { schema_type_body(*v); });
-        if (const auto* v = std::get_if<collection_type>(&k)) message(3, [&] { literal_type_body(*v->element); });
-        if (const auto* v = std::get_if<map_value_type>(&k)) message(4, [&] { literal_type_body(*v->value); });
+        if (const auto* v = std::get_if<collection_type>(&k))
+            message(3, [&] { literal_type_body(*v->element); });
+        if (const auto* v = std::get_if<map_value_type>(&k))
+            message(4, [&] { literal_type_body(*v->value); });
         if (const auto* v = std::get_if<blob_type>(&k)) message(5, [&] { blob_type_body(*v); });
         if (t.metadata) message(6, [&] { struct_body(*t.metadata); });
         if (const auto* v = std::get_if<enum_type>(&k)) {
@@ -341,31 +354,37 @@ public:
                 for (const auto& value : v->values) w_.string_field(1, value);
             });
         }
-        if (const auto* v = std::get_if<structured_dataset_type>(&k)) message(8, [&] { dataset_type_body(*v); });
+        if (const auto* v = std::get_if<structured_dataset_type>(&k))
+            message(8, [&] { dataset_type_body(*v); });
         if (t.annotation) {
             message(9, [&] {
-                if (t.annotation->annotations) message(1, [&] { struct_body(*t.annotation->annotations); });
+                if (t.annotation->annotations)
+                    message(1, [&] { struct_body(*t.annotation->annotations); });
             });
         }
         if (const auto* v = std::get_if<union_type>(&k)) {
             message(10, [&] {
-                for (const auto& variant : v->variants) message(1, [&] { literal_type_body(variant); });
+                for (const auto& variant : v->variants)
+                    message(1, [&] { literal_type_body(variant); });
             });
         }
         if (t.structure) {
             message(11, [&] {
                 plain_string(1, t.structure->tag);
-                for_each_sorted(t.structure->dataclass_type, [&](const std::string& name, const detail::box<literal_type>& type) {
-                    message(2, [&] {
-                        w_.string_field(1, name);
-                        message(2, [&] { literal_type_body(*type); });
+                for_each_sorted(
+                    t.structure->dataclass_type,
+                    [&](const std::string& name, const detail::box<literal_type>& type) {
+                        message(2, [&] {
+                            w_.string_field(1, name);
+                            message(2, [&] { literal_type_body(*type); });
+                        });
                     });
-                });
             });
         }
         if (const auto* v = std::get_if<offloaded_type>(&k)) {
             message(12, [&] {
-                if (v->actual_literal_type) message(1, [&] { literal_type_body(**v->actual_literal_type); });
+                if (v->actual_literal_type)
+                    message(1, [&] { literal_type_body(**v->actual_literal_type); });
             });
         }
     }
@@ -414,7 +433,8 @@ private:
         for (const auto& c : s.columns) {
             message(3, [&] {
                 plain_string(1, c.name);
-                if (c.type != schema_column_type::integer) w_.enum_field(2, static_cast<std::int32_t>(c.type));
+                if (c.type != schema_column_type::integer)
+                    w_.enum_field(2, static_cast<std::int32_t>(c.type));
             });
         }
     }
@@ -431,7 +451,8 @@ private:
         plain_string(4, d.external_schema_bytes);
     }
 
-    void string_map(std::uint32_t field, const std::vector<std::pair<std::string, std::string>>& entries) {
+    void string_map(std::uint32_t field,
+                    const std::vector<std::pair<std::string, std::string>>& entries) {
         for_each_sorted(entries, [&](const std::string& k, const std::string& v) {
             message(field, [&] {
                 w_.string_field(1, k);
@@ -455,8 +476,9 @@ private:
     // pointers, never of the values) happens only for hand-built unsorted input.
     template <class K, class V, class F>
     static void for_each_sorted(const std::vector<std::pair<K, V>>& entries, F&& f) {
-        const bool sorted = std::is_sorted(entries.begin(), entries.end(),
-                                           [](const auto& a, const auto& b) { return a.first < b.first; });
+        const bool sorted =
+            std::is_sorted(entries.begin(), entries.end(),
+                           [](const auto& a, const auto& b) { return a.first < b.first; });
         if (sorted) {
             for (const auto& [k, v] : entries) f(k, v);
             return;
@@ -464,7 +486,8 @@ private:
         std::vector<const std::pair<K, V>*> order;
         order.reserve(entries.size());
         for (const auto& e : entries) order.push_back(&e);
-        std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+        std::sort(order.begin(), order.end(),
+                  [](const auto* a, const auto* b) { return a->first < b->first; });
         for (const auto* e : order) f(e->first, e->second);
     }
 

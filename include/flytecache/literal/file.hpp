@@ -31,7 +31,8 @@ struct file {
     file(std::string uri_value, std::string format_value = {})
         : uri(std::move(uri_value)), format(std::move(format_value)) {} // NOLINT
     /// A local path, stored as its generic (forward-slash) string.
-    file(const std::filesystem::path& path, std::string format_value = {}) // NOLINT: implicit by design
+    file(const std::filesystem::path& path,
+         std::string format_value = {}) // NOLINT: implicit by design
         : uri(path.generic_string()), format(std::move(format_value)) {}
 
     /// The URI as a local filesystem path (meaningful only when it is one).

@@ -45,7 +45,8 @@ struct duration {
 
 /// Primitive: one of integer, float_value, string_value, boolean, datetime, duration.
 struct primitive {
-    std::variant<std::monostate, std::int64_t, double, std::string, bool, timestamp, duration> value;
+    std::variant<std::monostate, std::int64_t, double, std::string, bool, timestamp, duration>
+        value;
     friend bool operator==(const primitive&, const primitive&) = default;
 };
 
@@ -89,7 +90,8 @@ struct error_value {
 
 struct structured_dataset_metadata {
     std::optional<::flytecache::structured_dataset_type> structured_dataset_type;
-    friend bool operator==(const structured_dataset_metadata&, const structured_dataset_metadata&) = default;
+    friend bool operator==(const structured_dataset_metadata&,
+                           const structured_dataset_metadata&) = default;
 };
 
 /// StructuredDataset: a dataframe-like dataset at `uri`.
@@ -167,14 +169,18 @@ struct literal {
     /// What the literal holds (flytekit's `Literal.value`); `std::monostate` when nothing is set.
     /// The map is boxed: it holds pairs of (name, literal), and clang cannot instantiate such a
     /// pair while literal holds the map by value (GCC happens to accept it).
-    std::variant<std::monostate, scalar, literal_collection, detail::box<literal_map>, offloaded_metadata> value;
+    std::variant<std::monostate, scalar, literal_collection, detail::box<literal_map>,
+                 offloaded_metadata>
+        value;
     std::optional<std::string> hash;
     /// Sorted by key, keys unique (a protobuf map<string, string>); use set_metadata to keep that.
     std::vector<std::pair<std::string, std::string>> metadata;
 
     /// True when no value is set (a hash-only literal, as flytekit's key placement makes, is
     /// empty in this sense).
-    [[nodiscard]] bool is_empty() const noexcept { return std::holds_alternative<std::monostate>(value); }
+    [[nodiscard]] bool is_empty() const noexcept {
+        return std::holds_alternative<std::monostate>(value);
+    }
 
     /// Replaces the metadata, sorted by key; for a key given twice the last value wins.
     void set_metadata(std::vector<std::pair<std::string, std::string>> entries) {
@@ -239,7 +245,8 @@ private:
         std::visit(
             [&](const auto& x) {
                 using X = std::decay_t<decltype(x)>;
-                if constexpr (std::is_same_v<X, std::monostate> || std::is_same_v<X, protobuf_null>) {
+                if constexpr (std::is_same_v<X, std::monostate> ||
+                              std::is_same_v<X, protobuf_null>) {
                     out += "null";
                 } else if constexpr (std::is_same_v<X, double>) {
                     out += number(x);
@@ -280,19 +287,27 @@ private:
                     std::visit(
                         [&](const auto& p) {
                             using P = std::decay_t<decltype(p)>;
-                            if constexpr (std::is_same_v<P, std::int64_t>) out += std::to_string(p);
-                            else if constexpr (std::is_same_v<P, double>) out += number(p);
-                            else if constexpr (std::is_same_v<P, std::string>) quoted(out, p);
-                            else if constexpr (std::is_same_v<P, bool>) out += p ? "true" : "false";
-                            else if constexpr (std::is_same_v<P, timestamp>) out += rfc3339_text(p.seconds, p.nanos);
-                            else if constexpr (std::is_same_v<P, duration>) out += duration_text(p.seconds, p.nanos);
-                            else out += "<unset primitive>";
+                            if constexpr (std::is_same_v<P, std::int64_t>)
+                                out += std::to_string(p);
+                            else if constexpr (std::is_same_v<P, double>)
+                                out += number(p);
+                            else if constexpr (std::is_same_v<P, std::string>)
+                                quoted(out, p);
+                            else if constexpr (std::is_same_v<P, bool>)
+                                out += p ? "true" : "false";
+                            else if constexpr (std::is_same_v<P, timestamp>)
+                                out += rfc3339_text(p.seconds, p.nanos);
+                            else if constexpr (std::is_same_v<P, duration>)
+                                out += duration_text(p.seconds, p.nanos);
+                            else
+                                out += "<unset primitive>";
                         },
                         v.value);
                 } else if constexpr (std::is_same_v<V, blob>) {
                     out += "blob(" + v.uri + ")";
                 } else if constexpr (std::is_same_v<V, binary>) {
-                    out += "binary(" + std::to_string(v.value.size()) + " bytes" + (v.tag.empty() ? "" : ", " + v.tag) + ")";
+                    out += "binary(" + std::to_string(v.value.size()) + " bytes" +
+                           (v.tag.empty() ? "" : ", " + v.tag) + ")";
                 } else if constexpr (std::is_same_v<V, schema>) {
                     out += "schema(" + v.uri + ")";
                 } else if constexpr (std::is_same_v<V, void_value>) {
@@ -304,8 +319,10 @@ private:
                 } else if constexpr (std::is_same_v<V, structured_dataset>) {
                     out += "structured_dataset(" + v.uri + ")";
                 } else if constexpr (std::is_same_v<V, union_value>) {
-                    if (v.value) short_into(out, **v.value);
-                    else out += "union()";
+                    if (v.value)
+                        short_into(out, **v.value);
+                    else
+                        out += "union()";
                 } else if constexpr (std::is_same_v<V, json_bytes>) {
                     out += "json(" + std::to_string(v.value.size()) + " bytes)";
                 } else {
@@ -364,7 +381,7 @@ private:
                 } else if constexpr (std::is_same_v<V, std::monostate>) {
                     out += pad + "(no value)\n";
                 } else {
-                    out += pad + (std::is_same_v<V, scalar> ? "scalar " : "") ;
+                    out += pad + (std::is_same_v<V, scalar> ? "scalar " : "");
                     short_into(out, literal{v, std::nullopt, {}});
                     out += '\n';
                 }
@@ -377,16 +394,21 @@ private:
 
 } // namespace detail
 
-inline std::string literal::short_string() const { return detail::literal_printer::short_text(*this); }
-inline std::string literal::verbose_string() const { return detail::literal_printer::verbose_text(*this); }
+inline std::string literal::short_string() const {
+    return detail::literal_printer::short_text(*this);
+}
+inline std::string literal::verbose_string() const {
+    return detail::literal_printer::verbose_text(*this);
+}
 
 inline literal_map::literal_map(std::initializer_list<std::pair<std::string, literal>> entries) {
     for (const auto& [name, value] : entries) insert_or_assign(name, value);
 }
 
 inline literal& literal_map::insert_or_assign(std::string name, literal value) {
-    auto it = std::lower_bound(literals.begin(), literals.end(), name,
-                               [](const auto& entry, const std::string& n) { return entry.first < n; });
+    auto it =
+        std::lower_bound(literals.begin(), literals.end(), name,
+                         [](const auto& entry, const std::string& n) { return entry.first < n; });
     if (it != literals.end() && it->first == name) {
         it->second = std::move(value);
         return it->second;
@@ -398,8 +420,9 @@ inline std::size_t literal_map::size() const noexcept { return literals.size(); 
 inline bool literal_map::empty() const noexcept { return literals.empty(); }
 
 inline const literal* literal_map::find(std::string_view name) const noexcept {
-    auto it = std::lower_bound(literals.begin(), literals.end(), name,
-                               [](const auto& entry, std::string_view n) { return entry.first < n; });
+    auto it =
+        std::lower_bound(literals.begin(), literals.end(), name,
+                         [](const auto& entry, std::string_view n) { return entry.first < n; });
     return it != literals.end() && it->first == name ? &it->second : nullptr;
 }
 

@@ -111,9 +111,8 @@ concept has_to = requires(const T& value) {
     { to_literal(value) } -> std::same_as<literal>;
 };
 template <class T>
-concept has_from = std::default_initializable<T> && requires(const literal& l, T& out) {
-    from_literal(l, out);
-};
+concept has_from =
+    std::default_initializable<T> && requires(const literal& l, T& out) { from_literal(l, out); };
 template <class T>
 concept has_type = requires {
     { literal_type_of(std::type_identity<T>{}) } -> std::same_as<literal_type>;
@@ -207,24 +206,22 @@ struct literal_traits {
 namespace detail {
 
 template <class T>
-concept uses_primary_literal_traits = requires {
-    typename literal_traits<T>::flytecache_primary_tag;
-};
+concept uses_primary_literal_traits =
+    requires { typename literal_traits<T>::flytecache_primary_tag; };
 
 } // namespace detail
 
 /// T converts both ways and has a Flyte type: `literal_traits<T>` is specialized with all three
 /// members, or T's namespace provides all three ADL functions.
 template <class T>
-concept has_literal_traits = (detail::uses_primary_literal_traits<T> &&
-                              detail::literal_adl::has_to<T> && detail::literal_adl::has_from<T> &&
-                              detail::literal_adl::has_type<T>) ||
-                             (!detail::uses_primary_literal_traits<T> &&
-                              requires(const T& value, const literal& l) {
-                                  { literal_traits<T>::to_literal(value) } -> std::same_as<literal>;
-                                  { literal_traits<T>::from_literal(l) } -> std::same_as<T>;
-                                  { literal_traits<T>::type() } -> std::same_as<literal_type>;
-                              });
+concept has_literal_traits =
+    (detail::uses_primary_literal_traits<T> && detail::literal_adl::has_to<T> &&
+     detail::literal_adl::has_from<T> && detail::literal_adl::has_type<T>) ||
+    (!detail::uses_primary_literal_traits<T> && requires(const T& value, const literal& l) {
+        { literal_traits<T>::to_literal(value) } -> std::same_as<literal>;
+        { literal_traits<T>::from_literal(l) } -> std::same_as<T>;
+        { literal_traits<T>::type() } -> std::same_as<literal_type>;
+    });
 
 // The generic entry points live in their own namespace, made visible in flytecache by a
 // using-directive: qualified calls (flytecache::to_literal) and `using namespace flytecache` find
@@ -505,8 +502,7 @@ struct literal_traits<char[N]> {
     static constexpr std::string_view tag = "str";
     static literal to_literal(const char (&value)[N]) {
         std::size_t length = 0;
-        while (length < N && value[length] != '\0')
-            ++length;
+        while (length < N && value[length] != '\0') ++length;
         return detail::make_primitive_literal(std::string(value, length));
     }
     static literal_type type() { return detail::make_simple_type(simple_type::string); }
@@ -634,7 +630,7 @@ struct literal_traits<std::optional<T>> {
         return t;
     }
 
-  private:
+private:
     static literal none_literal() { return detail::make_scalar_literal(scalar{void_value{}}); }
     static literal_type none_type() {
         return detail::tagged_type(detail::make_simple_type(simple_type::none), "none");
@@ -678,8 +674,7 @@ struct literal_traits<std::vector<T, A>> {
     static literal to_literal(const std::vector<T, A>& value) {
         literal_collection c;
         c.literals.reserve(value.size());
-        for (const auto& item : value)
-            c.literals.push_back(literal_traits<T>::to_literal(item));
+        for (const auto& item : value) c.literals.push_back(literal_traits<T>::to_literal(item));
         literal l;
         l.value = std::move(c);
         return l;
@@ -690,8 +685,7 @@ struct literal_traits<std::vector<T, A>> {
         if (c == nullptr) throw type_error("collection", l);
         std::vector<T, A> out;
         out.reserve(c->literals.size());
-        for (const auto& item : c->literals)
-            out.push_back(literal_traits<T>::from_literal(item));
+        for (const auto& item : c->literals) out.push_back(literal_traits<T>::from_literal(item));
         return out;
     }
 
@@ -918,7 +912,8 @@ template <class... Args>
 template <class T>
     requires detail::hana_struct<T>
 [[nodiscard]] literal_map to_literal_map(const T& inputs) {
-    return std::move(*std::get<detail::box<literal_map>>(literal_traits<T>::to_literal(inputs).value));
+    return std::move(
+        *std::get<detail::box<literal_map>>(literal_traits<T>::to_literal(inputs).value));
 }
 
 } // namespace type_engine

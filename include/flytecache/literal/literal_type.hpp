@@ -37,7 +37,14 @@ enum class simple_type : int {
 }
 
 /// SchemaType.SchemaColumn.SchemaColumnType.
-enum class schema_column_type : int { integer = 0, float_ = 1, string = 2, boolean = 3, datetime = 4, duration = 5 };
+enum class schema_column_type : int {
+    integer = 0,
+    float_ = 1,
+    string = 2,
+    boolean = 3,
+    datetime = 4,
+    duration = 5
+};
 
 struct schema_column {
     std::string name;
@@ -82,7 +89,8 @@ struct structured_dataset_type {
     std::string format;
     std::string external_schema_type;
     std::string external_schema_bytes;
-    friend bool operator==(const structured_dataset_type&, const structured_dataset_type&) = default;
+    friend bool operator==(const structured_dataset_type&,
+                           const structured_dataset_type&) = default;
 };
 
 /// UnionType: the variants a union value may take.
@@ -130,8 +138,8 @@ struct type_annotation {
 ///
 /// A value type; equality compares every field. Thread safety: concurrent reads are safe.
 struct literal_type {
-    std::variant<std::monostate, simple_type, schema_type, collection_type, map_value_type, blob_type,
-                 enum_type, structured_dataset_type, union_type, offloaded_type>
+    std::variant<std::monostate, simple_type, schema_type, collection_type, map_value_type,
+                 blob_type, enum_type, structured_dataset_type, union_type, offloaded_type>
         type;
     std::optional<protobuf_struct> metadata;
     std::optional<type_annotation> annotation;

@@ -18,7 +18,8 @@ namespace detail {
 // The kind of a literal as prose with its article ("an integer", "a map"), for messages that say
 // what was found where something else was expected. Union scalars say so rather than describing
 // their inner value, because that is where the mismatch is.
-// NOLINTNEXTLINE(bugprone-exception-escape): std::visit throws only on a valueless variant, and a literal never is
+// std::visit throws only on a valueless variant, and a literal never is one.
+// NOLINTNEXTLINE(bugprone-exception-escape)
 [[nodiscard]] inline std::string_view literal_kind(const literal& l) noexcept {
     struct visitor {
         std::string_view operator()(std::monostate) const noexcept { return "an empty literal"; }
@@ -66,14 +67,14 @@ namespace detail {
 /// configuration failures, the way flytekit raises `TypeTransformerFailedError`.
 /// Messages read "flytecache: expected a literal integer, got a string".
 class type_error : public error {
-  public:
+public:
     using error::error;
 
     /// "flytecache: expected a literal <expected>, got <kind of got>".
     type_error(std::string_view expected, const literal& got)
         : error(mismatch_message(expected, got)) {}
 
-  private:
+private:
     static std::string mismatch_message(std::string_view expected, const literal& got) {
         std::string message = "flytecache: expected a literal ";
         message.append(expected).append(", got ").append(detail::literal_kind(got));

@@ -33,16 +33,21 @@ FLYTECACHE_NAMESPACE_BEGIN
 class input_names {
 public:
     constexpr input_names() = default;
-    constexpr input_names(const char* name) : names_{std::string(name)} {}       // NOLINT: implicit by design
-    constexpr input_names(std::string name) : names_{std::move(name)} {}         // NOLINT: implicit by design
-    constexpr input_names(std::string_view name) : names_{std::string(name)} {}  // NOLINT: implicit by design
+    constexpr input_names(const char* name)
+        : names_{std::string(name)} {} // NOLINT: implicit by design
+    constexpr input_names(std::string name)
+        : names_{std::move(name)} {} // NOLINT: implicit by design
+    constexpr input_names(std::string_view name)
+        : names_{std::string(name)} {} // NOLINT: implicit by design
     constexpr input_names(std::initializer_list<std::string_view> names) {
         names_.reserve(names.size());
         for (auto n : names) names_.emplace_back(n);
     }
     constexpr input_names(std::vector<std::string> names) : names_(std::move(names)) {} // NOLINT
 
-    [[nodiscard]] constexpr const std::vector<std::string>& names() const noexcept { return names_; }
+    [[nodiscard]] constexpr const std::vector<std::string>& names() const noexcept {
+        return names_;
+    }
     [[nodiscard]] constexpr auto begin() const noexcept { return names_.begin(); }
     [[nodiscard]] constexpr auto end() const noexcept { return names_.end(); }
     [[nodiscard]] constexpr std::size_t size() const noexcept { return names_.size(); }
@@ -131,7 +136,8 @@ constexpr auto call_policy(const P& policy, std::string_view salt,
 template <class P>
 struct leaf_count : std::integral_constant<std::size_t, 1> {};
 template <class... Parts>
-struct leaf_count<composite_policy<Parts...>> : std::integral_constant<std::size_t, sizeof...(Parts)> {};
+struct leaf_count<composite_policy<Parts...>>
+    : std::integral_constant<std::size_t, sizeof...(Parts)> {};
 
 template <class Tuple>
 struct leaf_policy_count;
@@ -173,8 +179,8 @@ constexpr void hash_policy(sha256& h, const P& policy, std::string_view salt,
 /// The policies are a compile-time pack held in a Boost.Hana tuple and called directly: no virtual
 /// calls. `cache<>` names no policies and uses `default_cache_policies<>` (empty unless you
 /// specialize it). Neither a version nor any policy is an error: at compile time when a `cache<>`
-/// is default-constructed, otherwise `configuration_error` with flytekit's message when the cache is
-/// built (or, if its members were changed since, when `get_version` runs).
+/// is default-constructed, otherwise `configuration_error` with flytekit's message when the cache
+/// is built (or, if its members were changed since, when `get_version` runs).
 ///
 /// ```cpp
 /// flytecache::cache c{flytecache::cache_options{.ignored_inputs = "seed", .salt = "pepper"},
@@ -207,10 +213,11 @@ public:
     constexpr cache()
         requires std::default_initializable<policies_type>
         : cache(cache_options{}) {
-        static_assert(policy_count != 0,
-                      "flytecache: If version is not defined then at least one cache policy needs "
-                      "to be set; give the cache a version (cache<>{cache_options{.version = \"v1\"}}) or at "
-                      "least one policy (cache{flytecache::policies::function_body{}})");
+        static_assert(
+            policy_count != 0,
+            "flytecache: If version is not defined then at least one cache policy needs "
+            "to be set; give the cache a version (cache<>{cache_options{.version = \"v1\"}}) or at "
+            "least one policy (cache{flytecache::policies::function_body{}})");
     }
 
     /// A cache with default-constructed (or, for `cache<>`, the default) policies.

@@ -15,17 +15,18 @@ FLYTECACHE_NAMESPACE_BEGIN
 ///
 /// `P` models `cache_policy<P, F>` when a const `P` answers
 /// `get_version(std::string_view salt, const version_parameters<F>& params)` with something
-/// convertible to `std::string_view` (a `std::string`, a `std::string_view`, a literal). Policies are
-/// values, usually empty types, and are never called through a base class. Laws (docs/concepts.md):
-/// equal (salt, params) give equal outputs; the output does not depend on time or on state that can
-/// change between runs unless that change is meant to invalidate the cache.
+/// convertible to `std::string_view` (a `std::string`, a `std::string_view`, a literal). Policies
+/// are values, usually empty types, and are never called through a base class. Laws
+/// (docs/concepts.md): equal (salt, params) give equal outputs; the output does not depend on time
+/// or on state that can change between runs unless that change is meant to invalidate the cache.
 ///
 /// `F` defaults to `no_function`, which suits policies that ignore the task function.
 template <class P, class F = no_function>
-concept cache_policy = std::is_object_v<P> && std::move_constructible<P> &&
-                       requires(const P& p, std::string_view salt, const version_parameters<F>& params) {
-                           { p.get_version(salt, params) } -> std::convertible_to<std::string_view>;
-                       };
+concept cache_policy =
+    std::is_object_v<P> && std::move_constructible<P> &&
+    requires(const P& p, std::string_view salt, const version_parameters<F>& params) {
+        { p.get_version(salt, params) } -> std::convertible_to<std::string_view>;
+    };
 
 namespace detail {
 

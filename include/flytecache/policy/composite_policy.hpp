@@ -66,9 +66,9 @@ struct is_cache<cache<Ps...>> : std::true_type {};
 
 // A cache also has a get_version (with one parameter), but joining caches means nothing.
 template <class P>
-concept composable_policy = std::is_class_v<std::remove_cvref_t<P>> &&
-                            declares_get_version<std::remove_cvref_t<P>> &&
-                            !is_cache<std::remove_cvref_t<P>>::value;
+concept composable_policy =
+    std::is_class_v<std::remove_cvref_t<P>> && declares_get_version<std::remove_cvref_t<P>> &&
+    !is_cache<std::remove_cvref_t<P>>::value;
 
 } // namespace detail
 

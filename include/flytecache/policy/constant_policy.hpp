@@ -20,8 +20,8 @@ namespace policies {
 template <detail::fixed_string Text>
 struct constant {
     template <class F>
-    [[nodiscard]] constexpr std::string_view get_version(std::string_view /*salt*/,
-                                                         const version_parameters<F>& /*params*/) const noexcept {
+    [[nodiscard]] constexpr std::string_view
+    get_version(std::string_view /*salt*/, const version_parameters<F>& /*params*/) const noexcept {
         return Text.view();
     }
 };

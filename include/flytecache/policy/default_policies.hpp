@@ -13,7 +13,8 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// ```cpp
 /// template <>
 /// struct flytecache::default_cache_policies<void> {
-///     static constexpr auto get() { return boost::hana::make_tuple(flytecache::policies::image{}); }
+///     static constexpr auto get() { return boost::hana::make_tuple(flytecache::policies::image{});
+///     }
 /// };
 /// ```
 /// Like any trait, the specialization must be visible wherever `cache<>` is used (put it in a

@@ -3,9 +3,9 @@
 #pragma once
 
 #include <flytecache/config.hpp>
+#include <flytecache/detail/field_hasher.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/hash/base64url.hpp>
-#include <flytecache/detail/field_hasher.hpp>
 
 #include <algorithm>
 #include <string>
@@ -22,24 +22,24 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// packages, commands, environment or base image gives a new name and therefore a new cache version
 /// under the `image` policy.
 ///
-/// The spec hash is flytecache's own (SHA-256 over a length-prefixed encoding of the content fields,
-/// base64url): it is stable across releases of flytecache and platforms, but it is not the string
-/// flytekit's Python ImageSpec computes, which hashes Python-specific fields. Give the same explicit
-/// `tag` on both sides when a C++ and a Python task must agree on an image name.
+/// The spec hash is flytecache's own (SHA-256 over a length-prefixed encoding of the content
+/// fields, base64url): it is stable across releases of flytecache and platforms, but it is not the
+/// string flytekit's Python ImageSpec computes, which hashes Python-specific fields. Give the same
+/// explicit `tag` on both sides when a C++ and a Python task must agree on an image name.
 ///
-/// A plain value type, usable in constant evaluation. Thread safety: like any value type, concurrent
-/// reads are safe; writes need exclusive access.
+/// A plain value type, usable in constant evaluation. Thread safety: like any value type,
+/// concurrent reads are safe; writes need exclusive access.
 struct image_spec {
-    std::string name = "flytekit";  ///< repository name, flytekit's default
-    std::string registry;           ///< e.g. "ghcr.io/acme"; empty for none
-    std::string tag;                ///< explicit tag; empty: derived from the spec
-    std::string tag_format;         ///< derived tags only; "{spec_hash}" is replaced, empty = "{spec_hash}"
-    std::string base_image;         ///< image this one builds on; empty for the builder's default
+    std::string name = "flytekit"; ///< repository name, flytekit's default
+    std::string registry;          ///< e.g. "ghcr.io/acme"; empty for none
+    std::string tag;               ///< explicit tag; empty: derived from the spec
+    std::string tag_format; ///< derived tags only; "{spec_hash}" is replaced, empty = "{spec_hash}"
+    std::string base_image; ///< image this one builds on; empty for the builder's default
     std::string platform = "linux/amd64";
-    std::vector<std::string> packages;     ///< installed in order
-    std::vector<std::string> apt_packages; ///< installed in order
+    std::vector<std::string> packages;                    ///< installed in order
+    std::vector<std::string> apt_packages;                ///< installed in order
     std::vector<std::pair<std::string, std::string>> env; ///< order does not matter
-    std::vector<std::string> commands;     ///< run in order while building
+    std::vector<std::string> commands;                    ///< run in order while building
 
     /// Hash of the content fields: name, base image, platform, packages, apt packages, environment
     /// (sorted by name) and commands. Registry and tag fields are not content and do not count.

@@ -34,7 +34,9 @@ public:
     // only handed out from lvalues.
     [[nodiscard]] constexpr std::string_view view() const& noexcept { return {data_, size_}; }
     std::string_view view() const&& = delete;
-    constexpr operator std::string_view() const& noexcept { return view(); } // NOLINT: implicit by design
+    constexpr operator std::string_view() const& noexcept {
+        return view();
+    } // NOLINT: implicit by design
     operator std::string_view() const&& = delete;
     [[nodiscard]] std::string str() const { return std::string(data_, size_); }
     friend constexpr bool operator==(const static_version& v, std::string_view s) noexcept {

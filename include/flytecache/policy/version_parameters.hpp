@@ -44,10 +44,11 @@ version_parameters(F) -> version_parameters<F>;
 /// Version parameters for the task function `f`, with the other members taken from `rest`:
 /// `make_version_parameters(step, {.container_image = "ghcr.io/acme/sim:1.4"})`.
 ///
-/// Deducing `F` from designated initializers (`version_parameters{.func = f, .container_image = i}`)
-/// is valid C++20 that GCC 12 rejects; this spelling works everywhere.
+/// Deducing `F` from designated initializers (`version_parameters{.func = f, .container_image =
+/// i}`) is valid C++20 that GCC 12 rejects; this spelling works everywhere.
 template <class F>
-[[nodiscard]] constexpr version_parameters<F> make_version_parameters(F f, version_parameters<> rest = {}) {
+[[nodiscard]] constexpr version_parameters<F>
+make_version_parameters(F f, version_parameters<> rest = {}) {
     return {std::move(f), std::move(rest.container_image), std::move(rest.pod_template),
             std::move(rest.pod_template_name)};
 }

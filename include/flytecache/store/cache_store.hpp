@@ -58,17 +58,18 @@ concept cache_store = requires(S& s, std::string_view key, std::string_view valu
 };
 
 /// Capability: entries with a time to live. `set(key, value, {.expire = ttl})` writes an entry that
-/// `get` no longer returns once `ttl` has passed; `touch(key, ttl)` gives a live entry a new time to
-/// live (`false` if there is none); `expire()` deletes expired entries and returns how many.
-/// A `ttl` of zero or less writes an entry that is already expired; an infinite one never expires;
+/// `get` no longer returns once `ttl` has passed; `touch(key, ttl)` gives a live entry a new time
+/// to live (`false` if there is none); `expire()` deletes expired entries and returns how many. A
+/// `ttl` of zero or less writes an entry that is already expired; an infinite one never expires;
 /// NaN is rejected with `invalid_argument`.
 template <class S>
-concept expiring_store = cache_store<S> && requires(S& s, std::string_view key, std::string_view value,
-                                                    const write_options& options, float_seconds ttl) {
-    s.set(key, value, options);
-    { s.touch(key, ttl) } -> std::convertible_to<bool>;
-    { s.expire() } -> std::convertible_to<std::size_t>;
-};
+concept expiring_store =
+    cache_store<S> && requires(S& s, std::string_view key, std::string_view value,
+                               const write_options& options, float_seconds ttl) {
+        s.set(key, value, options);
+        { s.touch(key, ttl) } -> std::convertible_to<bool>;
+        { s.expire() } -> std::convertible_to<std::size_t>;
+    };
 
 /// A value read together with the time its entry has left to live (empty: it never expires).
 struct timed_value {
@@ -87,11 +88,12 @@ concept ttl_reporting_store = expiring_store<S> && requires(S& s, std::string_vi
 /// Capability: tagged entries. `set(key, value, {.tag = t})` labels the entry; `evict(t)` removes
 /// every entry labelled `t` and returns how many.
 template <class S>
-concept tagged_store = cache_store<S> && requires(S& s, std::string_view key, std::string_view value,
-                                                  const write_options& options, std::string_view tag) {
-    s.set(key, value, options);
-    { s.evict(tag) } -> std::convertible_to<std::size_t>;
-};
+concept tagged_store =
+    cache_store<S> && requires(S& s, std::string_view key, std::string_view value,
+                               const write_options& options, std::string_view tag) {
+        s.set(key, value, options);
+        { s.evict(tag) } -> std::convertible_to<std::size_t>;
+    };
 
 /// Capability: a size bound with eviction. `volume()` is the store's current size in bytes (as the
 /// store estimates it), `size_limit()` the bound; writes evict entries (by the store's policy) to
@@ -104,8 +106,8 @@ concept bounded_store = cache_store<S> && requires(S& s) {
     { s.cull() } -> std::convertible_to<std::size_t>;
 };
 
-/// Capability: hit and miss statistics (diskcache's `stats(enable, reset)`): returns the counters as
-/// they were, then turns counting on or off and, if `reset`, zeroes them.
+/// Capability: hit and miss statistics (diskcache's `stats(enable, reset)`): returns the counters
+/// as they were, then turns counting on or off and, if `reset`, zeroes them.
 template <class S>
 concept statistics_store = cache_store<S> && requires(S& s, bool enable, bool reset) {
     { s.stats(enable, reset) } -> std::same_as<store_stats>;
@@ -116,16 +118,18 @@ concept statistics_store = cache_store<S> && requires(S& s, bool enable, bool re
 ///
 /// | expression | semantics |
 /// | --- | --- |
-/// | `s.try_reserve(key, owner, ttl)` | `true` if `owner` now holds the reservation of `key` until `ttl` from now: it was free, had lapsed, or was already `owner`'s (then it is extended — the heartbeat) |
-/// | `s.release(key, owner)` | gives the reservation up if `owner` holds it; `true` if it did |
+/// | `s.try_reserve(key, owner, ttl)` | `true` if `owner` now holds the reservation of `key` until
+/// `ttl` from now: it was free, had lapsed, or was already `owner`'s (then it is extended — the
+/// heartbeat) | | `s.release(key, owner)` | gives the reservation up if `owner` holds it; `true` if
+/// it did |
 ///
 /// Laws: at any time at most one owner holds an unexpired reservation of a key, across every
 /// thread and process that shares the store; a reservation not renewed within its `ttl` lapses, so
 /// a crashed owner never blocks others for longer than `ttl`; reservations never show up as
 /// entries (`get`, `clear` and the stored files are unaffected).
 template <class S>
-concept reserving_store = cache_store<S> && requires(S& s, std::string_view key, std::string_view owner,
-                                                     float_seconds ttl) {
+concept reserving_store = cache_store<S> && requires(S& s, std::string_view key,
+                                                     std::string_view owner, float_seconds ttl) {
     { s.try_reserve(key, owner, ttl) } -> std::convertible_to<bool>;
     { s.release(key, owner) } -> std::convertible_to<bool>;
 };

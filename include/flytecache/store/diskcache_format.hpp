@@ -120,7 +120,8 @@ public:
     value_ref(text_view text) noexcept : kind_(kind::text), bytes_(text.text) {}
     template <std::integral I>
         requires(!std::same_as<I, bool>)
-    value_ref(I value) noexcept : kind_(kind::integer), integer_(static_cast<std::int64_t>(value)) {}
+    value_ref(I value) noexcept
+        : kind_(kind::integer), integer_(static_cast<std::int64_t>(value)) {}
     value_ref(double value) noexcept : kind_(kind::real), real_(value) {}
 
     [[nodiscard]] kind type() const noexcept { return kind_; }
@@ -213,9 +214,15 @@ public:
     stored_value() = default;
     static stored_value integer(std::int64_t v) { return {kind::integer, v, false}; }
     static stored_value real(double v) { return {kind::real, v, false}; }
-    static stored_value text(std::string v, bool in_file) { return {kind::text, std::move(v), in_file}; }
-    static stored_value bytes(std::string v, bool in_file) { return {kind::bytes, std::move(v), in_file}; }
-    static stored_value pickle(std::string v, bool in_file) { return {kind::pickle, std::move(v), in_file}; }
+    static stored_value text(std::string v, bool in_file) {
+        return {kind::text, std::move(v), in_file};
+    }
+    static stored_value bytes(std::string v, bool in_file) {
+        return {kind::bytes, std::move(v), in_file};
+    }
+    static stored_value pickle(std::string v, bool in_file) {
+        return {kind::pickle, std::move(v), in_file};
+    }
 
     [[nodiscard]] kind type() const noexcept { return kind_; }
     /// Whether the value lived in a `.val` file rather than inline in the database.
@@ -262,8 +269,8 @@ private:
         if (kind_ == wanted) {
             return;
         }
-        std::string message = std::string("flytecache: the stored value is ") + name(kind_) +
-                              ", not " + name(wanted);
+        std::string message =
+            std::string("flytecache: the stored value is ") + name(kind_) + ", not " + name(wanted);
         if (kind_ == kind::pickle) {
             message += "; flytecache does not unpickle — read its raw bytes with raw_bytes(), or "
                        "have Python store bytes";
@@ -285,7 +292,8 @@ private:
 };
 
 /// An entry read from a cache: its key, value, expiry (seconds since the Unix epoch, as diskcache
-/// stores it) and tag (text tags as set from C++ or Python `str`; other tag kinds rendered as text).
+/// stores it) and tag (text tags as set from C++ or Python `str`; other tag kinds rendered as
+/// text).
 struct cache_entry {
     db_key key;
     stored_value value;

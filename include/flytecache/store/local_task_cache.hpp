@@ -1,5 +1,5 @@
-// flytecache — local_task_cache: flytekit's LocalTaskCache (task outputs by task, version and inputs)
-// SPDX-License-Identifier: MIT
+// flytecache — local_task_cache: flytekit's LocalTaskCache (task outputs by task, version and
+// inputs) SPDX-License-Identifier: MIT
 #pragma once
 
 #include <flytecache/config.hpp>
@@ -52,7 +52,8 @@ struct local_cache_config {
         for (auto& ch : lower) {
             ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
         }
-        return !(lower.empty() || lower == "false" || lower == "0" || lower == "off" || lower == "no");
+        return !(lower.empty() || lower == "false" || lower == "0" || lower == "off" ||
+                 lower == "no");
     }
 
 private:
@@ -79,12 +80,13 @@ struct bad_cache_entry {
     std::string reason;
 };
 
-/// flytekit's `LocalTaskCache`: task outputs (a LiteralMap) stored under the key of the task's name,
-/// cache version and inputs, in any `cache_store`.
+/// flytekit's `LocalTaskCache`: task outputs (a LiteralMap) stored under the key of the task's
+/// name, cache version and inputs, in any `cache_store`.
 ///
-/// With the defaults (`sqlite_store` at `~/.flyte/local-cache`, `keys::flytekit_local`) it reads and
-/// writes the very entries flytekit's local cache does: the same keys, and the outputs as serialized
-/// LiteralMap bytes. A Python step and a C++ step with equal names, versions and inputs share them.
+/// With the defaults (`sqlite_store` at `~/.flyte/local-cache`, `keys::flytekit_local`) it reads
+/// and writes the very entries flytekit's local cache does: the same keys, and the outputs as
+/// serialized LiteralMap bytes. A Python step and a C++ step with equal names, versions and inputs
+/// share them.
 ///
 /// A broken cache never breaks a run: an entry that fails to decode (or a store that fails to
 /// read) is reported through the `on_bad_entry` handler (by default one line on `std::clog`) and
@@ -138,7 +140,8 @@ public:
 
     /// The outputs stored for these inputs, or empty (a miss, a disabled or overwriting cache, or
     /// an entry that could not be used — which is reported).
-    [[nodiscard]] std::optional<literal_map> get(std::string_view task_name, std::string_view cache_version,
+    [[nodiscard]] std::optional<literal_map> get(std::string_view task_name,
+                                                 std::string_view cache_version,
                                                  const literal_map& inputs,
                                                  std::span<const std::string> ignored_inputs = {}) {
         if (!opts_.config.enabled || opts_.config.overwrite) {
@@ -191,9 +194,7 @@ public:
     }
 
     /// Removes every entry (flytekit's `clear`).
-    void clear() {
-        store().clear();
-    }
+    void clear() { store().clear(); }
 
     /// The key these arguments are stored under.
     [[nodiscard]] std::string make_key(std::string_view task_name, std::string_view cache_version,
@@ -225,7 +226,6 @@ public:
     [[nodiscard]] bool strict() const noexcept { return opts_.strict; }
 
 private:
-
     std::optional<Store> store_;
     std::filesystem::path location_;
     options opts_;

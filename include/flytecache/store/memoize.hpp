@@ -48,7 +48,8 @@ public:
     template <class... Args>
     decltype(auto) operator()(const Args&... args) {
         using result = std::remove_cvref_t<std::invoke_result_t<F&, const Args&...>>;
-        static_assert(!std::is_void_v<result>, "flytecache: memoize needs a function that returns a value");
+        static_assert(!std::is_void_v<result>,
+                      "flytecache: memoize needs a function that returns a value");
         const std::string key = cache_key(args...);
         if (auto bytes = store_->get(key)) {
             return from_literal<result>(decode_literal(*bytes));
@@ -62,8 +63,9 @@ public:
             if constexpr (expiring_store<Store> || tagged_store<Store>) {
                 store_->set(key, bytes, write_options{.expire = opts_.expire, .tag = tag_view()});
             } else {
-                static_assert(expiring_store<Store> || tagged_store<Store>,
-                              "flytecache: memoize with expire or tag needs a store with that capability");
+                static_assert(
+                    expiring_store<Store> || tagged_store<Store>,
+                    "flytecache: memoize with expire or tag needs a store with that capability");
             }
         } else {
             store_->set(key, bytes);

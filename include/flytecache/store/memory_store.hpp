@@ -1,5 +1,5 @@
-// flytecache — memory_store: a sharded in-process store with LRU bound, expiry, tags, statistics and reservations
-// SPDX-License-Identifier: MIT
+// flytecache — memory_store: a sharded in-process store with LRU bound, expiry, tags, statistics
+// and reservations SPDX-License-Identifier: MIT
 #pragma once
 
 #include <flytecache/config.hpp>
@@ -54,8 +54,8 @@ struct memory_store_options {
 /// Bound: with a `size_limit`, a `set` that pushes a shard over its share evicts that shard's least
 /// recently used entries (`get` and `set` count as use; `touch` does not) until the shard fits
 /// again. An entry that costs more than its shard's whole share is not stored: `set` removes any
-/// previous value of the key and returns normally, as if the entry were evicted at once. (Storing it
-/// alone would flush a whole shard of useful entries and still break the bound.)
+/// previous value of the key and returns normally, as if the entry were evicted at once. (Storing
+/// it alone would flush a whole shard of useful entries and still break the bound.)
 ///
 /// Expiry: measured on `std::chrono::steady_clock`, so wall-clock changes do not affect it. An
 /// expired entry is a miss and is removed when next looked up; `expire()` and `cull()` remove the
@@ -82,10 +82,12 @@ public:
 
     /// An empty store.
     /// @throws invalid_argument when `opts.shards` is 0 or more than `max_shards`.
-    explicit memory_store(options opts = {}) : shard_count_(opts.shards), size_limit_(opts.size_limit) {
+    explicit memory_store(options opts = {})
+        : shard_count_(opts.shards), size_limit_(opts.size_limit) {
         if (opts.shards == 0 || opts.shards > max_shards) {
             throw invalid_argument("flytecache: memory_store: shards must be between 1 and " +
-                                   std::to_string(max_shards) + ", got " + std::to_string(opts.shards));
+                                   std::to_string(max_shards) + ", got " +
+                                   std::to_string(opts.shards));
         }
         shards_ = std::make_unique<shard[]>(shard_count_);
         const std::uint64_t count = shard_count_;
@@ -100,8 +102,10 @@ public:
     /// Takes over `other`'s entries and settings. Not safe while other threads use either store;
     /// `other` may afterwards only be destroyed or assigned to.
     memory_store(memory_store&& other) noexcept
-        : shards_(std::move(other.shards_)), shard_count_(std::exchange(other.shard_count_, 0)),
-          size_limit_(other.size_limit_), counting_(other.counting_.load(std::memory_order_relaxed)) {}
+        : shards_(std::move(other.shards_)),
+          shard_count_(std::exchange(other.shard_count_, 0)),
+          size_limit_(other.size_limit_),
+          counting_(other.counting_.load(std::memory_order_relaxed)) {}
 
     /// Replaces this store's entries and settings with `other`'s (same caveats as the move
     /// constructor).
@@ -110,7 +114,8 @@ public:
             shards_ = std::move(other.shards_);
             shard_count_ = std::exchange(other.shard_count_, 0);
             size_limit_ = other.size_limit_;
-            counting_.store(other.counting_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+            counting_.store(other.counting_.load(std::memory_order_relaxed),
+                            std::memory_order_relaxed);
         }
         return *this;
     }
@@ -265,10 +270,10 @@ public:
         });
     }
 
-    /// The hit and miss counts of `get` (diskcache's `stats`): returns them as they were, then turns
-    /// counting on or off (`enable`) and, if `reset`, zeroes them. Counting is off until first
-    /// enabled. Each shard is read and reset under its lock, so the figures are exact per shard but
-    /// not a snapshot across shards.
+    /// The hit and miss counts of `get` (diskcache's `stats`): returns them as they were, then
+    /// turns counting on or off (`enable`) and, if `reset`, zeroes them. Counting is off until
+    /// first enabled. Each shard is read and reset under its lock, so the figures are exact per
+    /// shard but not a snapshot across shards.
     store_stats stats(bool enable = true, bool reset = false) {
         store_stats before{};
         for (std::size_t i = 0; i < shard_count_; ++i) {
@@ -402,17 +407,21 @@ private:
             return a.hash == b.hash && a.text == b.text;
         }
     };
-    using index_map = std::unordered_map<hashed_key, entry_list::iterator, hashed_key_hash, hashed_key_equal>;
+    using index_map =
+        std::unordered_map<hashed_key, entry_list::iterator, hashed_key_hash, hashed_key_equal>;
 
     struct text_hash {
         using is_transparent = void;
-        std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
+        std::size_t operator()(std::string_view text) const noexcept {
+            return std::hash<std::string_view>{}(text);
+        }
     };
     struct reservation {
         std::string owner;
         time_point expires;
     };
-    using reservation_map = std::unordered_map<std::string, reservation, text_hash, std::equal_to<>>;
+    using reservation_map =
+        std::unordered_map<std::string, reservation, text_hash, std::equal_to<>>;
 
     // Cache-line aligned so that threads working in different shards do not share a line.
     struct alignas(64) shard {
@@ -426,7 +435,9 @@ private:
         std::int64_t hits = 0;
         std::int64_t misses = 0;
 
-        static bool expired(const entry& e, time_point now) noexcept { return e.expires != never && e.expires <= now; }
+        static bool expired(const entry& e, time_point now) noexcept {
+            return e.expires != never && e.expires <= now;
+        }
 
         // Moves the entry out to `graveyard`, which the caller destroys after unlocking.
         void unlink(entry_list::iterator it, entry_list& graveyard) noexcept {
@@ -458,18 +469,23 @@ private:
         }
 
         void drop_lapsed_reservations(time_point now) noexcept {
-            std::erase_if(reservations, [now](const auto& item) { return item.second.expires <= now; });
+            std::erase_if(reservations,
+                          [now](const auto& item) { return item.second.expires <= now; });
         }
     };
 
-    static std::size_t hash_of(std::string_view key) noexcept { return std::hash<std::string_view>{}(key); }
+    static std::size_t hash_of(std::string_view key) noexcept {
+        return std::hash<std::string_view>{}(key);
+    }
 
     // The index buckets use the low bits of the hash (modulo a prime); the shard comes from a
     // multiplicative mix of it, scaled into range without a division.
     shard& shard_for(std::size_t h) const noexcept {
-        const std::uint64_t mixed = (static_cast<std::uint64_t>(h) ^ (static_cast<std::uint64_t>(h) >> 32)) *
-                                    0x9E3779B97F4A7C15ULL;
-        const std::uint64_t index = ((mixed >> 32) * static_cast<std::uint64_t>(shard_count_)) >> 32;
+        const std::uint64_t mixed =
+            (static_cast<std::uint64_t>(h) ^ (static_cast<std::uint64_t>(h) >> 32)) *
+            0x9E3779B97F4A7C15ULL;
+        const std::uint64_t index =
+            ((mixed >> 32) * static_cast<std::uint64_t>(shard_count_)) >> 32;
         return shards_[static_cast<std::size_t>(index)];
     }
 
@@ -479,7 +495,8 @@ private:
 
     static void check_ttl(float_seconds ttl, const char* what) {
         if (std::isnan(ttl.count())) {
-            throw invalid_argument(std::string("flytecache: memory_store: ") + what + " time to live is NaN");
+            throw invalid_argument(std::string("flytecache: memory_store: ") + what +
+                                   " time to live is NaN");
         }
     }
 
@@ -492,8 +509,10 @@ private:
         return now + std::chrono::duration_cast<clock::duration>(ttl);
     }
 
-    void put(std::string_view key, std::string_view value, std::optional<std::string_view> tag, time_point expires) {
-        const std::uint64_t cost = std::uint64_t{key.size()} + value.size() + (tag ? tag->size() : 0);
+    void put(std::string_view key, std::string_view value, std::optional<std::string_view> tag,
+             time_point expires) {
+        const std::uint64_t cost =
+            std::uint64_t{key.size()} + value.size() + (tag ? tag->size() : 0);
         const std::size_t h = hash_of(key);
         shard& s = shard_for(h);
         entry_list graveyard;
@@ -506,7 +525,8 @@ private:
         // Build the entry before locking: the lock then covers only pointer updates.
         entry_list fresh;
         fresh.push_back(entry{std::string(key), std::string(value),
-                              tag ? std::optional<std::string>(std::in_place, *tag) : std::nullopt, expires, cost, h});
+                              tag ? std::optional<std::string>(std::in_place, *tag) : std::nullopt,
+                              expires, cost, h});
         const auto it = fresh.begin();
         const std::lock_guard lock(s.mutex);
         const auto found = s.index.find(hashed_key{key, h});

@@ -1,6 +1,5 @@
-// flytecache — redis_options: where a redis_store connects, how long it waits, and its key namespace;
-// parsed from a redis:// or unix:// connection string
-// SPDX-License-Identifier: MIT
+// flytecache — redis_options: where a redis_store connects, how long it waits, and its key
+// namespace; parsed from a redis:// or unix:// connection string SPDX-License-Identifier: MIT
 #pragma once
 
 #include <flytecache/config.hpp>
@@ -35,9 +34,9 @@ struct redis_options {
     std::string username{};
     /// Password, sent with `AUTH` on every connection; empty for none. Never shown in messages.
     std::string password{};
-    /// The store's namespace: every key it writes starts with `{prefix}`, and `clear()` removes only
-    /// such keys. Two stores share entries exactly when their prefixes are equal. Braces are not
-    /// allowed inside (they delimit the prefix, which also makes it a Redis Cluster hash tag).
+    /// The store's namespace: every key it writes starts with `{prefix}`, and `clear()` removes
+    /// only such keys. Two stores share entries exactly when their prefixes are equal. Braces are
+    /// not allowed inside (they delimit the prefix, which also makes it a Redis Cluster hash tag).
     std::string prefix = "flytecache";
     /// Bound on establishing a connection: the TCP or unix connect and the AUTH/SELECT/PING
     /// handshake together.
@@ -46,8 +45,8 @@ struct redis_options {
     /// however slowly their bytes arrive); past it, `timeout_error`. Also how long a caller waits
     /// for a free pooled connection.
     std::chrono::milliseconds command_timeout{5000};
-    /// After a connection is lost (the server closed it, restarted or refuses connections), how long
-    /// an operation keeps reconnecting and retrying before it fails with `store_error`. 0: one
+    /// After a connection is lost (the server closed it, restarted or refuses connections), how
+    /// long an operation keeps reconnecting and retrying before it fails with `store_error`. 0: one
     /// immediate retry on a fresh connection, no more.
     std::chrono::milliseconds retry_timeout{1000};
     /// Most connections the store opens; each serves one thread at a time.
@@ -65,8 +64,8 @@ struct redis_options {
     ///
     /// `host` may be a bracketed IPv6 address (`[::1]`); user, password, path and option values are
     /// percent-decoded. Options: `db` (unix only; the path gives it for redis://), `prefix`,
-    /// `connect_timeout`, `command_timeout`, `retry_timeout` (a number with the unit `ms` or `s`, as
-    /// in `250ms` or `1.5s`) and `pool_size`. Anything not given keeps its default.
+    /// `connect_timeout`, `command_timeout`, `retry_timeout` (a number with the unit `ms` or `s`,
+    /// as in `250ms` or `1.5s`) and `pool_size`. Anything not given keeps its default.
     /// @throws configuration_error naming what is wrong: an unknown scheme (`rediss://` included:
     ///         TLS needs hiredis 1.0 with OpenSSL, and Debian 12's hiredis is 0.14), an unknown
     ///         option, a bad number or unit, or options that fail `validate()`.
@@ -85,8 +84,8 @@ struct redis_options {
 namespace detail::redis_url {
 
 [[noreturn]] inline void fail(std::string_view url_for_message, const std::string& what) {
-    throw configuration_error("flytecache: redis connection string '" + std::string(url_for_message) +
-                              "': " + what);
+    throw configuration_error("flytecache: redis connection string '" +
+                              std::string(url_for_message) + "': " + what);
 }
 
 inline int hex_value(char c) noexcept {
@@ -125,7 +124,8 @@ Int parse_integer(std::string_view text, std::string_view shown, const char* wha
 
 // "250ms", "2s", "1.5s": a unit is required, because bare numbers mean seconds to redis-py and
 // milliseconds to most C clients.
-inline std::chrono::milliseconds parse_duration(std::string_view text, std::string_view shown, const char* what) {
+inline std::chrono::milliseconds parse_duration(std::string_view text, std::string_view shown,
+                                                const char* what) {
     double scale = 0;
     std::string_view number = text;
     if (text.ends_with("ms")) {
@@ -135,18 +135,19 @@ inline std::chrono::milliseconds parse_duration(std::string_view text, std::stri
         scale = 1000.0;
         number.remove_suffix(1);
     } else {
-        fail(shown, std::string(what) + " '" + std::string(text) + "' needs a unit: ms or s (as in 250ms or 2s)");
+        fail(shown, std::string(what) + " '" + std::string(text) +
+                        "' needs a unit: ms or s (as in 250ms or 2s)");
     }
     double value = 0;
     const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
-    if (number.empty() || ec != std::errc{} || end != number.data() + number.size() || !std::isfinite(value) ||
-        value < 0 || value * scale > 1e12) {
+    if (number.empty() || ec != std::errc{} || end != number.data() + number.size() ||
+        !std::isfinite(value) || value < 0 || value * scale > 1e12) {
         fail(shown, std::string(what) + " '" + std::string(text) + "' is not a duration");
     }
     return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(value * scale)));
 }
 
-}  // namespace detail::redis_url
+} // namespace detail::redis_url
 
 inline redis_options redis_options::from_url(std::string_view url) {
     using namespace detail::redis_url;
@@ -166,18 +167,21 @@ inline redis_options redis_options::from_url(std::string_view url) {
         has_credentials = true;
         credentials = rest.substr(0, at);
         const std::size_t colon = credentials.find(':');
-        shown = std::string(scheme_part) +
-                (colon == std::string_view::npos ? std::string("***")
-                                                 : std::string(credentials.substr(0, colon)) + ":***") +
-                std::string(rest.substr(at));
+        shown =
+            std::string(scheme_part) +
+            (colon == std::string_view::npos ? std::string("***")
+                                             : std::string(credentials.substr(0, colon)) + ":***") +
+            std::string(rest.substr(at));
         rest = rest.substr(at + 1);
     }
     if (scheme_end == std::string_view::npos) fail(shown, "expected redis://… or unix://…");
     const std::string_view scheme = url.substr(0, scheme_end);
     if (scheme == "rediss") {
-        fail(shown, "TLS (rediss://) is not supported: it needs hiredis 1.0 built with OpenSSL, and Debian "
-                    "12 ships hiredis 0.14; reach a TLS server through a local tunnel (stunnel, spiped) or "
-                    "a unix socket");
+        fail(
+            shown,
+            "TLS (rediss://) is not supported: it needs hiredis 1.0 built with OpenSSL, and Debian "
+            "12 ships hiredis 0.14; reach a TLS server through a local tunnel (stunnel, spiped) or "
+            "a unix socket");
     }
     if (scheme != "redis" && scheme != "unix") {
         fail(shown, "unknown scheme '" + std::string(scheme) + "' (expected redis:// or unix://)");
@@ -200,7 +204,8 @@ inline redis_options redis_options::from_url(std::string_view url) {
     }
 
     if (is_unix) {
-        if (rest.empty() || rest.front() != '/') fail(shown, "unix:// needs an absolute socket path");
+        if (rest.empty() || rest.front() != '/')
+            fail(shown, "unix:// needs an absolute socket path");
         o.unix_socket = percent_decode(rest, shown, "socket path");
     } else {
         std::string_view authority = rest;
@@ -232,7 +237,8 @@ inline redis_options redis_options::from_url(std::string_view url) {
         if (o.host.empty()) fail(shown, "no host");
         if (!port_text.empty()) {
             const auto port = parse_integer<unsigned>(port_text, shown, "port");
-            if (port == 0 || port > 65535) fail(shown, "port " + std::to_string(port) + " is out of range");
+            if (port == 0 || port > 65535)
+                fail(shown, "port " + std::to_string(port) + " is out of range");
             o.port = static_cast<std::uint16_t>(port);
         }
         if (!path.empty()) o.database = parse_integer<int>(path, shown, "database number");
@@ -244,7 +250,8 @@ inline redis_options redis_options::from_url(std::string_view url) {
         query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
         if (pair.empty()) continue;
         const std::size_t eq = pair.find('=');
-        if (eq == std::string_view::npos) fail(shown, "option '" + std::string(pair) + "' has no value");
+        if (eq == std::string_view::npos)
+            fail(shown, "option '" + std::string(pair) + "' has no value");
         const std::string_view name = pair.substr(0, eq);
         const std::string value = percent_decode(pair.substr(eq + 1), shown, "option value");
         if (name == "db") {
@@ -261,7 +268,8 @@ inline redis_options redis_options::from_url(std::string_view url) {
             o.pool_size = parse_integer<std::size_t>(value, shown, "pool_size");
         } else {
             fail(shown, "unknown option '" + std::string(name) +
-                            "' (known: db, prefix, connect_timeout, command_timeout, retry_timeout, pool_size)");
+                            "' (known: db, prefix, connect_timeout, command_timeout, "
+                            "retry_timeout, pool_size)");
         }
     }
 
@@ -280,32 +288,42 @@ inline std::string redis_options::describe() const {
         return "unix://" + credentials + unix_socket + "?db=" + std::to_string(database);
     }
     const bool ipv6 = host.find(':') != std::string::npos;
-    return "redis://" + credentials + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + "/" +
-           std::to_string(database);
+    return "redis://" + credentials + (ipv6 ? "[" + host + "]" : host) + ":" +
+           std::to_string(port) + "/" + std::to_string(database);
 }
 
 inline void redis_options::validate() const {
-    const auto bad = [](const std::string& what) { throw configuration_error("flytecache: redis_options: " + what); };
+    const auto bad = [](const std::string& what) {
+        throw configuration_error("flytecache: redis_options: " + what);
+    };
     if (unix_socket.empty() && host.empty()) bad("no host and no unix socket");
     if (unix_socket.empty() && port == 0) bad("port 0 is not a server port");
     if (database < 0) bad("database " + std::to_string(database) + " is negative");
-    if (connect_timeout.count() <= 0) bad("connect_timeout must be positive, not " + std::to_string(connect_timeout.count()) + " ms");
-    if (command_timeout.count() <= 0) bad("command_timeout must be positive, not " + std::to_string(command_timeout.count()) + " ms");
+    if (connect_timeout.count() <= 0)
+        bad("connect_timeout must be positive, not " + std::to_string(connect_timeout.count()) +
+            " ms");
+    if (command_timeout.count() <= 0)
+        bad("command_timeout must be positive, not " + std::to_string(command_timeout.count()) +
+            " ms");
     if (retry_timeout.count() < 0) bad("retry_timeout must not be negative");
     for (const auto& [name, value] : {std::pair{"connect_timeout", connect_timeout},
                                       std::pair{"command_timeout", command_timeout},
                                       std::pair{"retry_timeout", retry_timeout}}) {
         if (value > max_timeout) {
-            bad(std::string(name) + " must be at most " + std::to_string(max_timeout.count()) + " ms (one day)");
+            bad(std::string(name) + " must be at most " + std::to_string(max_timeout.count()) +
+                " ms (one day)");
         }
     }
     if (pool_size == 0 || pool_size > max_pool_size) {
-        bad("pool_size must be between 1 and " + std::to_string(max_pool_size) + ", not " + std::to_string(pool_size));
+        bad("pool_size must be between 1 and " + std::to_string(max_pool_size) + ", not " +
+            std::to_string(pool_size));
     }
-    if (prefix.find_first_of("{}") != std::string::npos) bad("prefix '" + prefix + "' contains a brace");
+    if (prefix.find_first_of("{}") != std::string::npos)
+        bad("prefix '" + prefix + "' contains a brace");
     // The name is not repeated: written without a ':', a password parses as a user name.
     if (!username.empty() && password.empty()) {
-        bad("a user name without a password (AUTH needs one; a password alone is written :password@)");
+        bad("a user name without a password (AUTH needs one; a password alone is written "
+            ":password@)");
     }
 }
 

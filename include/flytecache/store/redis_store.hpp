@@ -1,6 +1,5 @@
-// flytecache — redis_store: a cache shared by many processes and machines through a Redis server, with
-// expiry, tags, statistics and the reservations behind serialize
-// SPDX-License-Identifier: MIT
+// flytecache — redis_store: a cache shared by many processes and machines through a Redis server,
+// with expiry, tags, statistics and the reservations behind serialize SPDX-License-Identifier: MIT
 //
 // Link flytecache::redis (hiredis). Not part of the umbrella header flytecache.hpp, so that users
 // of the other stores never need hiredis.
@@ -37,11 +36,12 @@ FLYTECACHE_NAMESPACE_BEGIN
 ///
 /// | key | holds |
 /// | --- | --- |
-/// | `{prefix}e:<key>` | string: a one-byte header (0, or 1 + the tag's 4-byte big-endian length + the tag) and the value; expiry is Redis's own (PX) |
-/// | `{prefix}t:<tag>` | set of the entry keys written with that tag; lives as long as its longest-lived member |
-/// | `{prefix}x` | sorted set of expiring entry keys by deadline, so `expire()` can say how many expired |
-/// | `{prefix}s` | hash: `hits`, `misses` (shared by every client) and expirations not yet reported |
-/// | `{prefix}r:<key>` | string: the owner of a reservation, with PX |
+/// | `{prefix}e:<key>` | string: a one-byte header (0, or 1 + the tag's 4-byte big-endian length +
+/// the tag) and the value; expiry is Redis's own (PX) | | `{prefix}t:<tag>` | set of the entry keys
+/// written with that tag; lives as long as its longest-lived member | | `{prefix}x` | sorted set of
+/// expiring entry keys by deadline, so `expire()` can say how many expired | | `{prefix}s` | hash:
+/// `hits`, `misses` (shared by every client) and expirations not yet reported | | `{prefix}r:<key>`
+/// | string: the owner of a reservation, with PX |
 ///
 /// A plain `set` (no expiry, no tag) is a single `SET`, and `get` a single `GET`; writes with an
 /// expiry or a tag, and the other operations that touch several keys, are Lua scripts, so each is
@@ -66,7 +66,8 @@ public:
 
     /// Connects to the server described by `opts` (by default 127.0.0.1:6379, prefix
     /// "flytecache").
-    /// @throws configuration_error when `opts` fail `validate()`; store_error when the server cannot
+    /// @throws configuration_error when `opts` fail `validate()`; store_error when the server
+    /// cannot
     ///         be reached within the connect timeout or refuses AUTH/SELECT.
     explicit redis_store(const redis_options& opts = {}) : s_(std::make_unique<state>(opts)) {}
 
@@ -151,7 +152,8 @@ public:
             const auto replies = c.exchange(w);
             std::optional<std::string> value = value_of(c.check(replies[0], "GET"), key);
             const long long ttl_ms = c.check(replies[1], "PTTL").integer;
-            if (s_->counting.load(std::memory_order_relaxed)) count(c, value ? 1 : 0, value ? 0 : 1);
+            if (s_->counting.load(std::memory_order_relaxed))
+                count(c, value ? 1 : 0, value ? 0 : 1);
             // -2: the entry expired between the two commands.
             if (!value || ttl_ms == -2) return std::nullopt;
             timed_value out{std::move(*value), std::nullopt};
@@ -195,20 +197,21 @@ public:
         if (opts.tag) header = tag_header(*opts.tag);
         s_->pool.run([&](detail::redis::connection& c) {
             const bool tagged = opts.tag.has_value();
-            c.check(c.eval(scripts().set, tagged ? 8 : 7, [&](detail::redis::command_writer& w) {
-                w.arg(tagged ? "4" : "3");
-                w.arg(s_->ns, "e:", key);
-                w.arg(s_->index_key);
-                w.arg(s_->stats_key);
-                if (tagged) w.arg(s_->ns, "t:", *opts.tag);
-                w.arg(header, value);
-                if (ttl_ms) {
-                    w.arg_integer(*ttl_ms);
-                } else {
-                    w.arg("");
-                }
-                w.arg(s_->ns, "t:");
-            }),
+            c.check(c.eval(scripts().set, tagged ? 8 : 7,
+                           [&](detail::redis::command_writer& w) {
+                               w.arg(tagged ? "4" : "3");
+                               w.arg(s_->ns, "e:", key);
+                               w.arg(s_->index_key);
+                               w.arg(s_->stats_key);
+                               if (tagged) w.arg(s_->ns, "t:", *opts.tag);
+                               w.arg(header, value);
+                               if (ttl_ms) {
+                                   w.arg_integer(*ttl_ms);
+                               } else {
+                                   w.arg("");
+                               }
+                               w.arg(s_->ns, "t:");
+                           }),
                     "set (script)");
         });
     }
@@ -275,13 +278,14 @@ public:
         std::size_t expired = 0;
         for (bool first = true;; first = false) {
             const auto [gone, seen] = s_->pool.run([&](detail::redis::connection& c) {
-                const auto reply = c.eval(scripts().expire, 5, [&](detail::redis::command_writer& w) {
-                    w.arg("2");
-                    w.arg(s_->index_key);
-                    w.arg(s_->stats_key);
-                    w.arg_integer(static_cast<long long>(batch));
-                    w.arg(first ? "1" : "0");
-                });
+                const auto reply =
+                    c.eval(scripts().expire, 5, [&](detail::redis::command_writer& w) {
+                        w.arg("2");
+                        w.arg(s_->index_key);
+                        w.arg(s_->stats_key);
+                        w.arg_integer(static_cast<long long>(batch));
+                        w.arg(first ? "1" : "0");
+                    });
                 return pair_of(c.check(reply, "expire (script)"), "expire");
             });
             expired += static_cast<std::size_t>(gone);
@@ -299,13 +303,14 @@ public:
         std::optional<std::size_t> rounds_left;
         for (;;) {
             const auto [gone, left] = s_->pool.run([&](detail::redis::connection& c) {
-                const auto reply = c.eval(scripts().evict, 5, [&](detail::redis::command_writer& w) {
-                    w.arg("2");
-                    w.arg(s_->ns, "t:", tag);
-                    w.arg(s_->index_key);
-                    w.arg(header);
-                    w.arg_integer(static_cast<long long>(batch));
-                });
+                const auto reply =
+                    c.eval(scripts().evict, 5, [&](detail::redis::command_writer& w) {
+                        w.arg("2");
+                        w.arg(s_->ns, "t:", tag);
+                        w.arg(s_->index_key);
+                        w.arg(header);
+                        w.arg_integer(static_cast<long long>(batch));
+                    });
                 return pair_of(c.check(reply, "evict (script)"), "evict");
             });
             removed += static_cast<std::size_t>(gone);
@@ -337,8 +342,9 @@ public:
     bool try_reserve(std::string_view key, std::string_view owner, float_seconds ttl) {
         long long ms = to_ms(ttl, "reservation");
         if (ms <= 0) {
-            throw invalid_argument("flytecache: redis_store: a reservation's time to live must be positive, not " +
-                                   std::to_string(ttl.count()) + " s");
+            throw invalid_argument(
+                "flytecache: redis_store: a reservation's time to live must be positive, not " +
+                std::to_string(ttl.count()) + " s");
         }
         ms = std::min(ms, max_ttl_ms);
         return s_->pool.run([&](detail::redis::connection& c) {
@@ -541,7 +547,8 @@ return 0
     static long long to_ms(float_seconds ttl, const char* what) {
         const double seconds = ttl.count();
         if (std::isnan(seconds)) {
-            throw invalid_argument(std::string("flytecache: redis_store: ") + what + " time to live is NaN");
+            throw invalid_argument(std::string("flytecache: redis_store: ") + what +
+                                   " time to live is NaN");
         }
         if (!(seconds > 0)) return 0;
         const double ms = std::ceil(seconds * 1000.0);
@@ -549,12 +556,14 @@ return 0
     }
 
     static std::string tag_header(std::string_view tag) {
-        if (tag.size() > 0xFFFFFFFFu) throw invalid_argument("flytecache: redis_store: tag longer than 4 GiB");
+        if (tag.size() > 0xFFFFFFFFu)
+            throw invalid_argument("flytecache: redis_store: tag longer than 4 GiB");
         const auto n = static_cast<std::uint32_t>(tag.size());
         std::string header;
         header.reserve(5 + tag.size());
         header += '\1';
-        for (int shift = 24; shift >= 0; shift -= 8) header += static_cast<char>((n >> shift) & 0xFFu);
+        for (int shift = 24; shift >= 0; shift -= 8)
+            header += static_cast<char>((n >> shift) & 0xFFu);
         header += tag;
         return header;
     }
@@ -582,8 +591,10 @@ return 0
                           "e: was not written by flytecache's redis_store: " + why);
     }
 
-    static std::pair<std::int64_t, std::int64_t> pair_of(const redisReply& reply, const char* what) {
-        if (reply.type != REDIS_REPLY_ARRAY || reply.elements != 2 || reply.element[0]->type != REDIS_REPLY_INTEGER ||
+    static std::pair<std::int64_t, std::int64_t> pair_of(const redisReply& reply,
+                                                         const char* what) {
+        if (reply.type != REDIS_REPLY_ARRAY || reply.elements != 2 ||
+            reply.element[0]->type != REDIS_REPLY_INTEGER ||
             reply.element[1]->type != REDIS_REPLY_INTEGER) {
             throw store_error(std::string("flytecache: redis_store: unexpected reply to ") + what);
         }
@@ -630,7 +641,8 @@ return 0
                     w.arg_integer(static_cast<long long>(batch));
                 });
                 const redisReply& r = c.check(reply, "SCAN");
-                if (r.type != REDIS_REPLY_ARRAY || r.elements != 2 || r.element[0]->type != REDIS_REPLY_STRING ||
+                if (r.type != REDIS_REPLY_ARRAY || r.elements != 2 ||
+                    r.element[0]->type != REDIS_REPLY_STRING ||
                     r.element[1]->type != REDIS_REPLY_ARRAY) {
                     throw store_error(s_->pool.where() + ": unexpected reply to SCAN");
                 }
@@ -639,8 +651,10 @@ return 0
                     detail::redis::command_writer w(c.buffer());
                     w.begin(1 + keys.elements);
                     w.arg("UNLINK");
-                    for (std::size_t i = 0; i < keys.elements; ++i) w.arg(detail::redis::reply_text(*keys.element[i]));
-                    removed += static_cast<std::size_t>(c.check(c.exchange(w).front(), "UNLINK").integer);
+                    for (std::size_t i = 0; i < keys.elements; ++i)
+                        w.arg(detail::redis::reply_text(*keys.element[i]));
+                    removed +=
+                        static_cast<std::size_t>(c.check(c.exchange(w).front(), "UNLINK").integer);
                 }
                 cursor = std::string(detail::redis::reply_text(*r.element[0]));
             });

@@ -1,5 +1,5 @@
-// flytecache — sqlite_store: the embedded default store, reading and writing Python diskcache's files
-// SPDX-License-Identifier: MIT
+// flytecache — sqlite_store: the embedded default store, reading and writing Python diskcache's
+// files SPDX-License-Identifier: MIT
 #pragma once
 
 #include <flytecache/config.hpp>
@@ -24,11 +24,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <limits>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <list>
 #include <map>
 #include <memory>
@@ -127,7 +127,8 @@ struct diskcache_defaults {
 };
 
 inline double unix_now() noexcept {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 /// Number of Unicode code points of UTF-8 text: diskcache compares `len(str)` with min_file_size.
@@ -144,8 +145,8 @@ struct sqlite_txn_frame {
     const void* owner;
     sqlite::connection* con;
     int depth;
-    std::vector<std::string> remove_after_commit;  // files of replaced or deleted rows
-    std::vector<std::string> remove_on_rollback;   // files written for rows that may not commit
+    std::vector<std::string> remove_after_commit; // files of replaced or deleted rows
+    std::vector<std::string> remove_on_rollback;  // files written for rows that may not commit
 };
 // A list, not a vector: code running inside one store's transaction may begin another store's,
 // and the frames of the outer ones must not move while they are in use.
@@ -194,9 +195,9 @@ inline unsigned current_fork_generation() noexcept {
 /// The directory holds `cache.db` (SQLite, WAL journal) with diskcache's Settings and Cache tables,
 /// indexes and triggers, and `xx/yy/<hex>.val` files for values of at least `min_file_size` bytes.
 /// Python's `diskcache.Cache(directory)` and this store can use one directory at the same time.
-/// Keys: strings are text (Python `str`); `blob_view`, integers and doubles are the other raw kinds.
-/// Values: strings are bytes (Python `bytes`, what flytekit stores); `text_view`, integers and
-/// doubles the other kinds; pickled values (written by Python) read only as raw bytes.
+/// Keys: strings are text (Python `str`); `blob_view`, integers and doubles are the other raw
+/// kinds. Values: strings are bytes (Python `bytes`, what flytekit stores); `text_view`, integers
+/// and doubles the other kinds; pickled values (written by Python) read only as raw bytes.
 ///
 /// Models `cache_store`, `expiring_store`, `tagged_store`, `bounded_store`, `statistics_store` and
 /// `reserving_store` (reservations live in a table of their own that diskcache ignores).
@@ -330,10 +331,11 @@ public:
     template <class F>
         requires std::invocable<F&, std::size_t>
     std::size_t clear(F&& on_batch) {
-        return select_delete(stmt::clear_batch,
-                             "SELECT rowid, filename FROM Cache WHERE rowid > ? ORDER BY rowid "
-                             "LIMIT 100",
-                             [](detail::sqlite::statement&) {}, 0, false, on_batch);
+        return select_delete(
+            stmt::clear_batch,
+            "SELECT rowid, filename FROM Cache WHERE rowid > ? ORDER BY rowid "
+            "LIMIT 100",
+            [](detail::sqlite::statement&) {}, 0, false, on_batch);
     }
 
     // --- the rest of diskcache's API -------------------------------------------------------------
@@ -357,20 +359,20 @@ public:
 
     /// Removes `key` and returns its entry (empty if there was none).
     std::optional<cache_entry> pop(key_ref key) {
-        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn)
-                                     -> std::optional<cache_entry> {
-            auto q = select_live(c, key);
-            if (!q->step()) {
-                return std::nullopt;
-            }
-            const std::int64_t rowid = q->column_int(0);
-            // Read the value before the row goes; the file itself is removed after the commit.
-            auto out = read_row(*q, 1, key_of(key));
-            schedule_removal(txn, *q, 4);
-            q->reset();
-            delete_rowid(c, rowid);
-            return out;
-        });
+        return write_transaction(
+            [&](sqlite_connection& c, detail::sqlite_txn_frame& txn) -> std::optional<cache_entry> {
+                auto q = select_live(c, key);
+                if (!q->step()) {
+                    return std::nullopt;
+                }
+                const std::int64_t rowid = q->column_int(0);
+                // Read the value before the row goes; the file itself is removed after the commit.
+                auto out = read_row(*q, 1, key_of(key));
+                schedule_removal(txn, *q, 4);
+                q->reset();
+                delete_rowid(c, rowid);
+                return out;
+            });
     }
 
     /// Adds `delta` to the integer under `key` and returns the new value (atomic across processes).
@@ -380,9 +382,10 @@ public:
                       std::optional<std::int64_t> default_value = std::int64_t{0}) {
         return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
             const double now = detail::unix_now();
-            auto q = use(c, stmt::select_incr,
-                         "SELECT rowid, expire_time, filename, value, mode FROM Cache WHERE key = ? "
-                         "AND raw = 1");
+            auto q =
+                use(c, stmt::select_incr,
+                    "SELECT rowid, expire_time, filename, value, mode FROM Cache WHERE key = ? "
+                    "AND raw = 1");
             bind_key(*q, 1, key);
             const bool found = q->step();
             const bool expired = found && !q->is_null(1) && q->column_double(1) < now;
@@ -463,18 +466,20 @@ public:
     /// Removes entries whose expiry is before `now` (default: the current time); returns how many.
     std::size_t expire(std::optional<double> now = std::nullopt) {
         const double t = now.value_or(detail::unix_now());
-        return select_delete(stmt::expire_batch,
-                             "SELECT rowid, expire_time, filename FROM Cache WHERE ? < expire_time "
-                             "AND expire_time < ? ORDER BY expire_time LIMIT 100",
-                             [&](detail::sqlite::statement& s) { s.bind(2, t); }, 1, true);
+        return select_delete(
+            stmt::expire_batch,
+            "SELECT rowid, expire_time, filename FROM Cache WHERE ? < expire_time "
+            "AND expire_time < ? ORDER BY expire_time LIMIT 100",
+            [&](detail::sqlite::statement& s) { s.bind(2, t); }, 1, true);
     }
 
     /// Removes every entry tagged `tag`; returns how many.
     std::size_t evict(std::string_view tag) {
-        return select_delete(stmt::evict_batch,
-                             "SELECT rowid, filename FROM Cache WHERE tag = ?2 AND rowid > ?1 ORDER "
-                             "BY rowid LIMIT 100",
-                             [&](detail::sqlite::statement& s) { s.bind_text(2, tag); }, 0);
+        return select_delete(
+            stmt::evict_batch,
+            "SELECT rowid, filename FROM Cache WHERE tag = ?2 AND rowid > ?1 ORDER "
+            "BY rowid LIMIT 100",
+            [&](detail::sqlite::statement& s) { s.bind_text(2, tag); }, 0);
     }
 
     /// Creates the index that makes `evict` fast (and records `tag_index = 1`).
@@ -505,10 +510,10 @@ public:
             return count;
         }
         while (volume() > static_cast<std::uint64_t>(state_->size_limit.load())) {
-            const std::size_t n = write_transaction([&](sqlite_connection& c,
-                                                         detail::sqlite_txn_frame& txn) {
-                return evict_by_policy(c, txn, policy, 10);
-            });
+            const std::size_t n =
+                write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+                    return evict_by_policy(c, txn, policy, 10);
+                });
             if (n == 0) {
                 break;
             }
@@ -537,7 +542,9 @@ public:
         return static_cast<std::uint64_t>(state_->size_limit.load(std::memory_order_relaxed));
     }
     /// Number of entries, expired ones included (Python's `len(cache)`).
-    [[nodiscard]] std::size_t size() { return static_cast<std::size_t>(std::max<std::int64_t>(0, as_count(reset("count")))); }
+    [[nodiscard]] std::size_t size() {
+        return static_cast<std::size_t>(std::max<std::int64_t>(0, as_count(reset("count"))));
+    }
 
     /// Checks the database and the value files, as diskcache's `check`; with `fix`, repairs what
     /// can be repaired (VACUUM, rows without files, wrong sizes, stray files, counters).
@@ -562,7 +569,8 @@ public:
         write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame&) {
             check_files(c, fix, report);
             check_counter(c, fix, report, "count", "SELECT COUNT(key) FROM Cache",
-                          check_finding::kind::count_mismatch, "Settings.count != COUNT(Cache.key)");
+                          check_finding::kind::count_mismatch,
+                          "Settings.count != COUNT(Cache.key)");
             check_counter(c, fix, report, "size", "SELECT COALESCE(SUM(size), 0) FROM Cache",
                           check_finding::kind::size_mismatch, "Settings.size != SUM(Cache.size)");
             return 0;
@@ -575,9 +583,10 @@ public:
     /// Transactions nest on one thread; they cannot be shared between threads. Keep them short.
     template <class F>
     decltype(auto) transact(F&& f) {
-        return write_transaction([&](sqlite_connection&, detail::sqlite_txn_frame&) -> decltype(auto) {
-            return std::forward<F>(f)();
-        });
+        return write_transaction(
+            [&](sqlite_connection&, detail::sqlite_txn_frame&) -> decltype(auto) {
+                return std::forward<F>(f)();
+            });
     }
 
     /// Calls `f(key)` for every key in database sort order (ascending or, with `reverse`,
@@ -589,18 +598,20 @@ public:
             std::vector<std::pair<db_key, std::int64_t>> batch;
             with_connection([&](sqlite_connection& c) {
                 if (!last) {
-                    auto q = use(c, reverse ? stmt::iter_first_desc : stmt::iter_first_asc,
-                                 reverse ? "SELECT key, raw FROM Cache ORDER BY key DESC, raw DESC LIMIT 1"
-                                         : "SELECT key, raw FROM Cache ORDER BY key ASC, raw ASC LIMIT 1");
+                    auto q = use(
+                        c, reverse ? stmt::iter_first_desc : stmt::iter_first_asc,
+                        reverse ? "SELECT key, raw FROM Cache ORDER BY key DESC, raw DESC LIMIT 1"
+                                : "SELECT key, raw FROM Cache ORDER BY key ASC, raw ASC LIMIT 1");
                     if (q->step()) {
                         batch.emplace_back(column_key(*q, 0, 1), q->column_int(1));
                     }
                 } else {
-                    auto q = use(c, reverse ? stmt::iter_next_desc : stmt::iter_next_asc,
-                                 reverse ? "SELECT key, raw FROM Cache WHERE key = ?1 AND raw < ?2 OR "
-                                           "key < ?1 ORDER BY key DESC, raw DESC LIMIT 100"
-                                         : "SELECT key, raw FROM Cache WHERE key = ?1 AND raw > ?2 OR "
-                                           "key > ?1 ORDER BY key ASC, raw ASC LIMIT 100");
+                    auto q =
+                        use(c, reverse ? stmt::iter_next_desc : stmt::iter_next_asc,
+                            reverse ? "SELECT key, raw FROM Cache WHERE key = ?1 AND raw < ?2 OR "
+                                      "key < ?1 ORDER BY key DESC, raw DESC LIMIT 100"
+                                    : "SELECT key, raw FROM Cache WHERE key = ?1 AND raw > ?2 OR "
+                                      "key > ?1 ORDER BY key ASC, raw ASC LIMIT 100");
                     bind_db_key(*q, 1, last->first);
                     q->bind(2, last->second);
                     while (q->step()) {
@@ -785,24 +796,28 @@ public:
     /// memory), an in-memory stream for inline bytes.
     /// @throws key_not_found when missing; value_type_error when the value is not bytes.
     std::unique_ptr<std::istream> read(key_ref key) {
-        auto stream = visit_live(key, [&](const detail::sqlite::statement& q)
-                                          -> std::optional<std::unique_ptr<std::istream>> {
-            const auto mode = q.column_int(3);
-            if (mode == static_cast<std::int64_t>(value_mode::binary)) {
-                auto file = std::make_unique<std::ifstream>(state_->dir / std::string(q.column_text(4)),
-                                                            std::ios::binary);
-                if (!*file) {
-                    return std::nullopt; // the value file has gone: a miss, as in diskcache
+        auto stream = visit_live(
+            key,
+            [&](const detail::sqlite::statement& q)
+                -> std::optional<std::unique_ptr<std::istream>> {
+                const auto mode = q.column_int(3);
+                if (mode == static_cast<std::int64_t>(value_mode::binary)) {
+                    auto file = std::make_unique<std::ifstream>(
+                        state_->dir / std::string(q.column_text(4)), std::ios::binary);
+                    if (!*file) {
+                        return std::nullopt; // the value file has gone: a miss, as in diskcache
+                    }
+                    return std::unique_ptr<std::istream>(std::move(file));
                 }
-                return std::unique_ptr<std::istream>(std::move(file));
-            }
-            if (mode == static_cast<std::int64_t>(value_mode::raw) && q.column_type(5) == SQLITE_BLOB) {
-                return std::unique_ptr<std::istream>(
-                    std::make_unique<std::istringstream>(std::string(q.column_blob(5)), std::ios::binary));
-            }
-            throw value_type_error("flytecache: sqlite_store '" + state_->db_path + "': key " +
-                                   key.describe() + " does not hold bytes; read() streams bytes only");
-        });
+                if (mode == static_cast<std::int64_t>(value_mode::raw) &&
+                    q.column_type(5) == SQLITE_BLOB) {
+                    return std::unique_ptr<std::istream>(std::make_unique<std::istringstream>(
+                        std::string(q.column_blob(5)), std::ios::binary));
+                }
+                throw value_type_error("flytecache: sqlite_store '" + state_->db_path + "': key " +
+                                       key.describe() +
+                                       " does not hold bytes; read() streams bytes only");
+            });
         if (!stream) {
             throw key_not_found("flytecache: sqlite_store '" + state_->db_path + "': key " +
                                 key.describe() + " not found");
@@ -815,7 +830,8 @@ public:
     setting_value reset(std::string_view name) {
         auto v = with_connection([&](sqlite_connection& c) { return read_setting(c, name); });
         if (!v) {
-            throw invalid_argument("flytecache: sqlite_store: unknown setting '" + std::string(name) + "'");
+            throw invalid_argument("flytecache: sqlite_store: unknown setting '" +
+                                   std::string(name) + "'");
         }
         state_->apply_in_memory(name, *v);
         return *v;
@@ -901,14 +917,44 @@ private:
     // Statement ids for the per-connection statement cache.
     struct stmt {
         enum : std::size_t {
-            select_live, select_for_write,
-            upsert, insert, delete_rowid, expired_filenames, expired_delete, page_count,
-            read_setting, update_setting, stat_hit, stat_miss, select_incr, touch_update,
-            expire_batch, evict_batch, clear_batch, iter_first_asc, iter_first_desc, iter_next_asc,
-            iter_next_desc, peekitem_last, peekitem_first, push_back, push_front, queue_front,
-            queue_back, reserve, unreserve, create_reservations, select_touch, file_referenced, begin, commit,
-            entries_batch, inspect_row, purge_select,
-            access_update_first,                       // + eviction_policy (4 slots)
+            select_live,
+            select_for_write,
+            upsert,
+            insert,
+            delete_rowid,
+            expired_filenames,
+            expired_delete,
+            page_count,
+            read_setting,
+            update_setting,
+            stat_hit,
+            stat_miss,
+            select_incr,
+            touch_update,
+            expire_batch,
+            evict_batch,
+            clear_batch,
+            iter_first_asc,
+            iter_first_desc,
+            iter_next_asc,
+            iter_next_desc,
+            peekitem_last,
+            peekitem_first,
+            push_back,
+            push_front,
+            queue_front,
+            queue_back,
+            reserve,
+            unreserve,
+            create_reservations,
+            select_touch,
+            file_referenced,
+            begin,
+            commit,
+            entries_batch,
+            inspect_row,
+            purge_select,
+            access_update_first,                         // + eviction_policy (4 slots)
             cull_select_first = access_update_first + 4, // + eviction_policy (4 slots)
             cull_delete_first = cull_select_first + 4,   // + eviction_policy (4 slots)
             incr_update_first = cull_delete_first + 4,   // + eviction_policy (4 slots)
@@ -1007,11 +1053,13 @@ private:
             std::map<std::string, setting_value, std::less<>> sets = default_settings();
             {
                 detail::sqlite::statement probe(
-                    c.handle(), "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'Settings'",
+                    c.handle(),
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'Settings'",
                     c.path());
                 if (probe.step()) {
                     probe.reset();
-                    detail::sqlite::statement q(c.handle(), "SELECT key, value FROM Settings", c.path());
+                    detail::sqlite::statement q(c.handle(), "SELECT key, value FROM Settings",
+                                                c.path());
                     while (q.step()) {
                         sets[std::string(q.column_text(0))] = column_setting(q, 1);
                     }
@@ -1033,7 +1081,8 @@ private:
                 if (name.starts_with("sqlite_")) {
                     const std::string pragma = name.substr(7);
                     detail::sqlite::statement cur(c.handle(), "PRAGMA " + pragma, c.path());
-                    const bool same = cur.step() && column_setting(cur, 0) == normalized_pragma(value);
+                    const bool same =
+                        cur.step() && column_setting(cur, 0) == normalized_pragma(value);
                     cur.reset();
                     const auto sql_value = setting_sql(value);
                     if (!same && sql_value) {
@@ -1047,16 +1096,16 @@ private:
             c.exec("BEGIN IMMEDIATE");
             try {
                 for (const auto& [name, value] : sets) {
-                    detail::sqlite::statement q(c.handle(), "INSERT OR REPLACE INTO Settings VALUES (?, ?)",
-                                                c.path());
+                    detail::sqlite::statement q(
+                        c.handle(), "INSERT OR REPLACE INTO Settings VALUES (?, ?)", c.path());
                     q.bind_text(1, name);
                     bind_setting(q, 2, value);
                     q.run();
                     apply_in_memory(name, value);
                 }
                 for (const char* meta : {"count", "size", "hits", "misses"}) {
-                    detail::sqlite::statement q(c.handle(), "INSERT OR IGNORE INTO Settings VALUES (?, 0)",
-                                                c.path());
+                    detail::sqlite::statement q(
+                        c.handle(), "INSERT OR IGNORE INTO Settings VALUES (?, 0)", c.path());
                     q.bind_text(1, meta);
                     q.run();
                 }
@@ -1080,10 +1129,12 @@ private:
             c.exec("CREATE UNIQUE INDEX IF NOT EXISTS Cache_key_raw ON Cache(key, raw)");
             c.exec("CREATE INDEX IF NOT EXISTS Cache_expire_time ON Cache (expire_time)");
             create_policy_index(c, policy.load());
-            c.exec("CREATE TRIGGER IF NOT EXISTS Settings_count_insert AFTER INSERT ON Cache FOR "
-                   "EACH ROW BEGIN UPDATE Settings SET value = value + 1 WHERE key = \"count\"; END");
-            c.exec("CREATE TRIGGER IF NOT EXISTS Settings_count_delete AFTER DELETE ON Cache FOR "
-                   "EACH ROW BEGIN UPDATE Settings SET value = value - 1 WHERE key = \"count\"; END");
+            c.exec(
+                "CREATE TRIGGER IF NOT EXISTS Settings_count_insert AFTER INSERT ON Cache FOR "
+                "EACH ROW BEGIN UPDATE Settings SET value = value + 1 WHERE key = \"count\"; END");
+            c.exec(
+                "CREATE TRIGGER IF NOT EXISTS Settings_count_delete AFTER DELETE ON Cache FOR "
+                "EACH ROW BEGIN UPDATE Settings SET value = value - 1 WHERE key = \"count\"; END");
             c.exec("CREATE TRIGGER IF NOT EXISTS Settings_size_insert AFTER INSERT ON Cache FOR "
                    "EACH ROW BEGIN UPDATE Settings SET value = value + NEW.size WHERE key = "
                    "\"size\"; END");
@@ -1151,8 +1202,8 @@ private:
         void validate_setting(std::string_view name, const setting_value& value) const {
             auto need_int = [&] {
                 if (!std::holds_alternative<std::int64_t>(value)) {
-                    throw invalid_argument("flytecache: sqlite_store: setting '" + std::string(name) +
-                                           "' must be an integer");
+                    throw invalid_argument("flytecache: sqlite_store: setting '" +
+                                           std::string(name) + "' must be an integer");
                 }
             };
             if (name == "eviction_policy") {
@@ -1162,21 +1213,23 @@ private:
                                            "must be a string");
                 }
                 (void)parse_eviction_policy(*s);
-            } else if (name == "size_limit" || name == "cull_limit" || name == "disk_min_file_size" ||
-                       name == "statistics" || name == "tag_index") {
+            } else if (name == "size_limit" || name == "cull_limit" ||
+                       name == "disk_min_file_size" || name == "statistics" ||
+                       name == "tag_index") {
                 need_int();
                 if (std::get<std::int64_t>(value) < 0) {
-                    throw invalid_argument("flytecache: sqlite_store: setting '" + std::string(name) +
-                                           "' must not be negative");
+                    throw invalid_argument("flytecache: sqlite_store: setting '" +
+                                           std::string(name) + "' must not be negative");
                 }
             } else if (name == "sqlite_journal_mode") {
                 const auto* s = std::get_if<std::string>(&value);
                 static constexpr std::string_view modes[] = {"delete", "truncate", "persist",
-                                                             "memory", "wal", "off"};
+                                                             "memory", "wal",      "off"};
                 if (s == nullptr || std::find(std::begin(modes), std::end(modes), lowercase(*s)) ==
                                         std::end(modes)) {
-                    throw invalid_argument("flytecache: sqlite_store: setting 'sqlite_journal_mode' "
-                                           "must be one of delete, truncate, persist, memory, wal, off");
+                    throw invalid_argument(
+                        "flytecache: sqlite_store: setting 'sqlite_journal_mode' "
+                        "must be one of delete, truncate, persist, memory, wal, off");
                 }
             } else if (name.starts_with("sqlite_")) {
                 need_int(); // keeps PRAGMA text built from settings free of anything but numbers
@@ -1188,8 +1241,8 @@ private:
             std::optional<std::int64_t> integer;
             if (const auto* n = std::get_if<std::int64_t>(&value)) {
                 integer = *n;
-            } else if (const auto* d = std::get_if<double>(&value); d != nullptr && std::isfinite(*d) &&
-                                                                    std::abs(*d) < 9.2e18) {
+            } else if (const auto* d = std::get_if<double>(&value);
+                       d != nullptr && std::isfinite(*d) && std::abs(*d) < 9.2e18) {
                 integer = static_cast<std::int64_t>(*d);
             }
             const std::int64_t* i = integer ? &*integer : nullptr;
@@ -1304,7 +1357,8 @@ private:
     // thread's open one. Files of replaced rows are removed only after the commit (a rollback
     // keeps them referenced); files written for rows that roll back are removed.
     template <class F>
-    std::invoke_result_t<F&&, sqlite_connection&, detail::sqlite_txn_frame&> write_transaction(F&& f) {
+    std::invoke_result_t<F&&, sqlite_connection&, detail::sqlite_txn_frame&>
+    write_transaction(F&& f) {
         for (auto& frame : detail::sqlite_txn_frames) {
             if (frame.owner == state_.get()) {
                 ++frame.depth;
@@ -1326,7 +1380,8 @@ private:
         } popper{frames, mine};
         begin_immediate(l.con()); // a timeout here leaves nothing to roll back
         try {
-            if constexpr (std::is_void_v<std::invoke_result_t<F&&, sqlite_connection&, detail::sqlite_txn_frame&>>) {
+            if constexpr (std::is_void_v<std::invoke_result_t<F&&, sqlite_connection&,
+                                                              detail::sqlite_txn_frame&>>) {
                 std::forward<F>(f)(l.con(), *mine);
                 commit(l.con(), *mine);
             } else {
@@ -1351,7 +1406,8 @@ private:
         frame.remove_after_commit.clear();
         try {
             for (const auto& file : frame.remove_on_rollback) {
-                auto q = use(c, stmt::file_referenced, "SELECT 1 FROM Cache WHERE filename = ? LIMIT 1");
+                auto q =
+                    use(c, stmt::file_referenced, "SELECT 1 FROM Cache WHERE filename = ? LIMIT 1");
                 q->bind_text(1, file);
                 if (!q->step()) {
                     unreferenced.push_back(file);
@@ -1500,10 +1556,10 @@ private:
         if (const auto* d = std::get_if<double>(&v); d != nullptr && std::isfinite(*d)) {
             return std::to_string(static_cast<std::int64_t>(*d));
         }
-        if (const auto* t = std::get_if<std::string>(&v); t != nullptr && !t->empty() &&
-                                                          std::all_of(t->begin(), t->end(), [](unsigned char ch) {
-                                                              return std::isalnum(ch) != 0 || ch == '_';
-                                                          })) {
+        if (const auto* t = std::get_if<std::string>(&v);
+            t != nullptr && !t->empty() && std::all_of(t->begin(), t->end(), [](unsigned char ch) {
+                return std::isalnum(ch) != 0 || ch == '_';
+            })) {
             return lowercase(*t);
         }
         return std::nullopt;
@@ -1538,7 +1594,8 @@ private:
             return "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache ORDER BY access_time "
                    "LIMIT ?)";
         case eviction_policy::least_frequently_used:
-            return "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache ORDER BY access_count "
+            return "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache ORDER BY "
+                   "access_count "
                    "LIMIT ?)";
         default:
             return "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache ORDER BY store_time "
@@ -1553,7 +1610,8 @@ private:
     static const char* incr_update_sql(eviction_policy p) {
         switch (p) {
         case eviction_policy::least_recently_used:
-            return "UPDATE Cache SET store_time = ?1, value = ?2, access_time = ?4 WHERE rowid = ?3";
+            return "UPDATE Cache SET store_time = ?1, value = ?2, access_time = ?4 WHERE rowid = "
+                   "?3";
         case eviction_policy::least_frequently_used:
             return "UPDATE Cache SET store_time = ?1, value = ?2, access_count = access_count + 1 "
                    "WHERE rowid = ?3";
@@ -1565,7 +1623,8 @@ private:
 
     // Reads a row's value from columns (expire_time, tag, mode, filename, value) starting at
     // `first`. Empty when the value's file has gone (diskcache then reports a miss).
-    std::optional<cache_entry> read_row(const detail::sqlite::statement& q, int first, db_key key) const {
+    std::optional<cache_entry> read_row(const detail::sqlite::statement& q, int first,
+                                        db_key key) const {
         cache_entry e;
         e.key = std::move(key);
         if (!q.is_null(first)) {
@@ -1681,8 +1740,9 @@ private:
     std::int64_t checked_add(std::int64_t a, std::int64_t b, const key_ref& key) const {
         std::int64_t sum = 0;
         if (__builtin_add_overflow(a, b, &sum)) {
-            throw invalid_argument("flytecache: sqlite_store '" + state_->db_path + "': incr of key " +
-                                   key.describe() + " overflows a 64-bit integer");
+            throw invalid_argument("flytecache: sqlite_store '" + state_->db_path +
+                                   "': incr of key " + key.describe() +
+                                   " overflows a 64-bit integer");
         }
         return sum;
     }
@@ -1711,8 +1771,9 @@ private:
     }
 
     store_error damaged_row(const std::string& what) const {
-        return store_error("flytecache: sqlite_store '" + state_->db_path + "': a Cache row holds " +
-                           what + "; the database was not written by diskcache or flytecache");
+        return store_error("flytecache: sqlite_store '" + state_->db_path +
+                           "': a Cache row holds " + what +
+                           "; the database was not written by diskcache or flytecache");
     }
 
     std::optional<cache_entry> lookup(const key_ref& key, bool with_key) {
@@ -1726,7 +1787,8 @@ private:
     // diskcache). Keeps diskcache's books: hit and miss counters when statistics are on, access
     // time or count under LRU / LFU — both writes, so those modes read inside a transaction.
     template <class Read>
-    std::invoke_result_t<Read&, const detail::sqlite::statement&> visit_live(const key_ref& key, Read read) {
+    std::invoke_result_t<Read&, const detail::sqlite::statement&> visit_live(const key_ref& key,
+                                                                             Read read) {
         using result = std::invoke_result_t<Read&, const detail::sqlite::statement&>;
         const bool stats = state_->statistics.load(std::memory_order_relaxed);
         const auto policy = state_->policy.load(std::memory_order_relaxed);
@@ -1775,7 +1837,7 @@ private:
             return std::nullopt;
         }
         std::string out;
-        struct ::stat st {};
+        struct ::stat st{};
         if (::fstat(fd, &st) == 0 && st.st_size > 0) {
             out.reserve(static_cast<std::size_t>(st.st_size));
         }
@@ -1804,7 +1866,8 @@ private:
     prepared_value prepare(const value_ref& value) {
         prepared_value p;
         p.kind = value.type();
-        const auto min_file = static_cast<std::size_t>(state_->min_file_size.load(std::memory_order_relaxed));
+        const auto min_file =
+            static_cast<std::size_t>(state_->min_file_size.load(std::memory_order_relaxed));
         switch (value.type()) {
         case value_ref::kind::integer: p.integer = value.integer(); return p;
         case value_ref::kind::real: p.real = value.real(); return p;
@@ -1842,11 +1905,13 @@ private:
             for (int half = 0; half < 2; ++half) {
                 std::uint64_t r = rng();
                 for (int i = 0; i < 16; ++i) {
-                    hex[(static_cast<std::size_t>(half) * 16) + static_cast<std::size_t>(i)] = digits[r & 0xFU];
+                    hex[(static_cast<std::size_t>(half) * 16) + static_cast<std::size_t>(i)] =
+                        digits[r & 0xFU];
                     r >>= 4U;
                 }
             }
-            const std::string relative = hex.substr(0, 2) + "/" + hex.substr(2, 2) + "/" + hex.substr(4) + ".val";
+            const std::string relative =
+                hex.substr(0, 2) + "/" + hex.substr(2, 2) + "/" + hex.substr(4) + ".val";
             const std::filesystem::path full = state_->dir / relative;
             std::error_code ec;
             std::filesystem::create_directories(full.parent_path(), ec);
@@ -1950,8 +2015,9 @@ private:
 
     // The UPSERT keeps the row (and its rowid, which orders peekitem) and fires diskcache's size
     // triggers like its UPDATE does.
-    void upsert(sqlite_connection& c, const key_ref& key, double now, std::optional<double> expire_time,
-                std::optional<std::string_view> tag, const prepared_value& p) {
+    void upsert(sqlite_connection& c, const key_ref& key, double now,
+                std::optional<double> expire_time, std::optional<std::string_view> tag,
+                const prepared_value& p) {
         auto q = use(c, stmt::upsert,
                      "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, "
                      "access_count, tag, size, mode, filename, value) VALUES (?1, ?2, ?3, ?4, ?3, "
@@ -1963,8 +2029,9 @@ private:
         bind_row(*q, key, now, expire_time, tag, p);
         q->run();
     }
-    void insert_row(sqlite_connection& c, const key_ref& key, double now, std::optional<double> expire_time,
-                    std::optional<std::string_view> tag, const prepared_value& p) {
+    void insert_row(sqlite_connection& c, const key_ref& key, double now,
+                    std::optional<double> expire_time, std::optional<std::string_view> tag,
+                    const prepared_value& p) {
         auto q = use(c, stmt::insert,
                      "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, "
                      "access_count, tag, size, mode, filename, value) VALUES (?1, ?2, ?3, ?4, ?3, "
@@ -1982,8 +2049,8 @@ private:
     // Runs a write transaction for a value whose file (if any) was written beforehand: the
     // transaction owns the file from its start, and if it never starts the file is removed here.
     template <class F>
-    std::invoke_result_t<F&, sqlite_connection&, detail::sqlite_txn_frame&> with_new_file(const prepared_value& p,
-                                                                                       F&& f) {
+    std::invoke_result_t<F&, sqlite_connection&, detail::sqlite_txn_frame&>
+    with_new_file(const prepared_value& p, F&& f) {
         bool owned = false;
         try {
             return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
@@ -1999,25 +2066,27 @@ private:
         }
     }
 
-    bool write(const key_ref& key, const value_ref& value, const write_options& opts, bool only_if_absent) {
+    bool write(const key_ref& key, const value_ref& value, const write_options& opts,
+               bool only_if_absent) {
         const double now = detail::unix_now();
         const std::optional<double> expire_time = expiry_from(opts.expire, now);
         prepared_value p = prepare(value); // files are written before the transaction, as diskcache
         return with_new_file(p, [&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
-                auto q = use(c, stmt::select_for_write,
-                             "SELECT rowid, filename, expire_time FROM Cache WHERE key = ? AND raw = 1");
-                bind_key(*q, 1, key);
-                if (q->step()) {
-                    if (only_if_absent && (q->is_null(2) || q->column_double(2) > now)) {
-                        return false; // the unused new file goes with the commit's cleanup
-                    }
-                    schedule_removal(txn, *q, 1);
+            auto q =
+                use(c, stmt::select_for_write,
+                    "SELECT rowid, filename, expire_time FROM Cache WHERE key = ? AND raw = 1");
+            bind_key(*q, 1, key);
+            if (q->step()) {
+                if (only_if_absent && (q->is_null(2) || q->column_double(2) > now)) {
+                    return false; // the unused new file goes with the commit's cleanup
                 }
-                q->reset();
-                upsert(c, key, now, expire_time, opts.tag, p);
-                cull(c, txn, now);
-                return true;
-            });
+                schedule_removal(txn, *q, 1);
+            }
+            q->reset();
+            upsert(c, key, now, expire_time, opts.tag, p);
+            cull(c, txn, now);
+            return true;
+        });
     }
 
     std::uint64_t volume(sqlite_connection& c) {
@@ -2032,7 +2101,8 @@ private:
         if (auto s = read_setting(c, "size")) {
             size = as_count(*s);
         }
-        return static_cast<std::uint64_t>(std::max<std::int64_t>(0, state_->page_size * pages + size));
+        return static_cast<std::uint64_t>(
+            std::max<std::int64_t>(0, state_->page_size * pages + size));
     }
 
     std::optional<setting_value> read_setting(sqlite_connection& c, std::string_view name) {
@@ -2064,9 +2134,10 @@ private:
             }
         }
         if (expired > 0) {
-            auto d = use(c, stmt::expired_delete,
-                         "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache WHERE "
-                         "expire_time IS NOT NULL AND expire_time < ? ORDER BY expire_time LIMIT ?)");
+            auto d =
+                use(c, stmt::expired_delete,
+                    "DELETE FROM Cache WHERE rowid IN (SELECT rowid FROM Cache WHERE "
+                    "expire_time IS NOT NULL AND expire_time < ? ORDER BY expire_time LIMIT ?)");
             d->bind(1, now);
             d->bind(2, limit);
             d->run();
@@ -2077,7 +2148,8 @@ private:
         }
         const auto policy = state_->policy.load(std::memory_order_relaxed);
         if (policy == eviction_policy::none ||
-            volume(c) < static_cast<std::uint64_t>(state_->size_limit.load(std::memory_order_relaxed))) {
+            volume(c) <
+                static_cast<std::uint64_t>(state_->size_limit.load(std::memory_order_relaxed))) {
             return;
         }
         (void)evict_by_policy(c, txn, policy, limit);
@@ -2108,38 +2180,39 @@ private:
     // rows is one short transaction; `cursor_col` is the column that advances the cursor (bound
     // as parameter 1). `filename` is the last selected column.
     template <class Bind, class Progress = void (*)(std::size_t)>
-    std::size_t select_delete(std::size_t id, const char* sql, Bind&& bind_rest, int cursor_col,
-                              bool real_cursor = false,
-                              Progress&& progress = [](std::size_t) {}) {
+    std::size_t select_delete(
+        std::size_t id, const char* sql, Bind&& bind_rest, int cursor_col, bool real_cursor = false,
+        Progress&& progress = [](std::size_t) {}) {
         std::size_t count = 0;
         std::int64_t cursor_int = 0;
         double cursor_real = 0;
         for (;;) {
-            const std::size_t n = write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
-                std::vector<std::int64_t> rowids;
-                {
-                    auto q = use(c, id, sql);
-                    if (real_cursor) {
-                        q->bind(1, cursor_real);
-                    } else {
-                        q->bind(1, cursor_int);
-                    }
-                    bind_rest(*q);
-                    while (q->step()) {
-                        rowids.push_back(q->column_int(0));
+            const std::size_t n =
+                write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+                    std::vector<std::int64_t> rowids;
+                    {
+                        auto q = use(c, id, sql);
                         if (real_cursor) {
-                            cursor_real = q->column_double(cursor_col);
+                            q->bind(1, cursor_real);
                         } else {
-                            cursor_int = q->column_int(cursor_col);
+                            q->bind(1, cursor_int);
                         }
-                        schedule_removal(txn, *q, real_cursor ? 2 : 1);
+                        bind_rest(*q);
+                        while (q->step()) {
+                            rowids.push_back(q->column_int(0));
+                            if (real_cursor) {
+                                cursor_real = q->column_double(cursor_col);
+                            } else {
+                                cursor_int = q->column_int(cursor_col);
+                            }
+                            schedule_removal(txn, *q, real_cursor ? 2 : 1);
+                        }
                     }
-                }
-                for (const auto rowid : rowids) {
-                    delete_rowid(c, rowid);
-                }
-                return rowids.size();
-            });
+                    for (const auto rowid : rowids) {
+                        delete_rowid(c, rowid);
+                    }
+                    return rowids.size();
+                });
             if (n == 0) {
                 return count;
             }
@@ -2163,8 +2236,8 @@ private:
                                           bool remove) {
         const std::string lo = prefix ? std::string(*prefix) + "-000000000000000" : "";
         const std::string hi = prefix ? std::string(*prefix) + "-999999999999999" : "";
-        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn)
-                                     -> std::optional<cache_entry> {
+        return write_transaction([&](sqlite_connection& c,
+                                     detail::sqlite_txn_frame& txn) -> std::optional<cache_entry> {
             for (;;) {
                 auto q = use(c, side == queue_side::front ? stmt::queue_front : stmt::queue_back,
                              side == queue_side::front
@@ -2203,9 +2276,9 @@ private:
         std::vector<std::int64_t> to_delete;
         std::vector<std::pair<std::int64_t, std::int64_t>> to_resize;
         {
-            detail::sqlite::statement q(c.handle(),
-                                        "SELECT rowid, size, filename FROM Cache WHERE filename IS NOT NULL",
-                                        c.path());
+            detail::sqlite::statement q(
+                c.handle(), "SELECT rowid, size, filename FROM Cache WHERE filename IS NOT NULL",
+                c.path());
             while (q.step()) {
                 const std::filesystem::path full = state_->dir / std::string(q.column_text(2));
                 known.insert(full.lexically_normal().string());
@@ -2213,22 +2286,23 @@ private:
                 const auto real = std::filesystem::file_size(full, ec);
                 if (!ec) {
                     if (static_cast<std::int64_t>(real) != q.column_int(1)) {
-                        report.findings.push_back(
-                            {check_finding::kind::wrong_file_size,
-                             "wrong file size: " + full.string() + ", " + std::to_string(real) +
-                                 " != " + std::to_string(q.column_int(1))});
+                        report.findings.push_back({check_finding::kind::wrong_file_size,
+                                                   "wrong file size: " + full.string() + ", " +
+                                                       std::to_string(real) +
+                                                       " != " + std::to_string(q.column_int(1))});
                         to_resize.emplace_back(q.column_int(0), static_cast<std::int64_t>(real));
                     }
                     continue;
                 }
-                report.findings.push_back({check_finding::kind::file_not_found,
-                                           "file not found: " + full.string()});
+                report.findings.push_back(
+                    {check_finding::kind::file_not_found, "file not found: " + full.string()});
                 to_delete.push_back(q.column_int(0));
             }
         }
         if (fix) {
             for (const auto& [rowid, size] : to_resize) {
-                detail::sqlite::statement u(c.handle(), "UPDATE Cache SET size = ? WHERE rowid = ?", c.path());
+                detail::sqlite::statement u(c.handle(), "UPDATE Cache SET size = ? WHERE rowid = ?",
+                                            c.path());
                 u.bind(1, size);
                 u.bind(2, rowid);
                 u.run();
@@ -2262,8 +2336,8 @@ private:
         });
         for (const auto& d : dirs) {
             if (std::filesystem::is_empty(d, ec) && !ec) {
-                report.findings.push_back({check_finding::kind::empty_directory,
-                                           "empty directory: " + d.string()});
+                report.findings.push_back(
+                    {check_finding::kind::empty_directory, "empty directory: " + d.string()});
                 if (fix) {
                     std::filesystem::remove(d, ec);
                 }
@@ -2289,7 +2363,8 @@ private:
             report.findings.push_back({kind, std::string(label) + "; " + std::to_string(recorded) +
                                                  " != " + std::to_string(actual)});
             if (fix) {
-                detail::sqlite::statement u(c.handle(), "UPDATE Settings SET value = ? WHERE key = ?", c.path());
+                detail::sqlite::statement u(
+                    c.handle(), "UPDATE Settings SET value = ? WHERE key = ?", c.path());
                 u.bind(1, actual);
                 u.bind_text(2, name);
                 u.run();

@@ -1,5 +1,5 @@
-// flytecache — tiered_store: a front store (usually memory) before a back store, composed at compile time
-// SPDX-License-Identifier: MIT
+// flytecache — tiered_store: a front store (usually memory) before a back store, composed at
+// compile time SPDX-License-Identifier: MIT
 #pragma once
 
 #include <flytecache/config.hpp>
@@ -38,9 +38,8 @@ namespace detail {
 
 // A store whose set takes write_options (what expiring_store and tagged_store add).
 template <class S>
-concept accepts_write_options = requires(S& s, std::string_view text, const write_options& opts) {
-    s.set(text, text, opts);
-};
+concept accepts_write_options =
+    requires(S& s, std::string_view text, const write_options& opts) { s.set(text, text, opts); };
 
 } // namespace detail
 
@@ -50,19 +49,19 @@ concept accepts_write_options = requires(S& s, std::string_view text, const writ
 ///
 /// | operation | what it does |
 /// | --- | --- |
-/// | `get` | front hit: returned; else the back's answer, copied into the front on a hit (read-through, see below) |
-/// | `set` | back first (the durable copy), then front (write-through) |
-/// | `erase` | back, then front; `true` if either had the key |
-/// | `clear` | back, then front |
+/// | `get` | front hit: returned; else the back's answer, copied into the front on a hit
+/// (read-through, see below) | | `set` | back first (the durable copy), then front (write-through)
+/// | | `erase` | back, then front; `true` if either had the key | | `clear` | back, then front |
 ///
 /// Capabilities: `tiered_store` models exactly the capabilities of `Back` among `expiring_store`,
-/// `tagged_store`, `bounded_store`, `statistics_store` and `reserving_store`; the members exist only
-/// when `Back` has them.
+/// `tagged_store`, `bounded_store`, `statistics_store` and `reserving_store`; the members exist
+/// only when `Back` has them.
 /// - Expiring writes go to the back with their options. The front gets the value with the time the
 ///   entry has left after the back write (so the front copy never outlives the back's) when `Front`
 ///   models `expiring_store`, and otherwise loses the key. `touch` does the same; `expire` runs on
 ///   both and returns the back's count.
-/// - Tags go to the back, and to the front when `Front` models `tagged_store`. `evict(tag)` evicts in
+/// - Tags go to the back, and to the front when `Front` models `tagged_store`. `evict(tag)` evicts
+/// in
 ///   the back, then in the front — by tag when the front can only hold copies this store wrote with
 ///   their tags, otherwise (an untagged front, or read-through copies that lost their tags) by
 ///   clearing the front.
@@ -105,8 +104,8 @@ public:
         requires std::move_constructible<Front> && std::move_constructible<Back>
         : front_(std::move(front)), back_(std::move(back)), options_(checked(opts)) {}
 
-    /// Builds each store in place from its tuple of constructor arguments, for stores that cannot be
-    /// moved.
+    /// Builds each store in place from its tuple of constructor arguments, for stores that cannot
+    /// be moved.
     /// @throws invalid_argument as the constructor above.
     template <class... FrontArgs, class... BackArgs>
     tiered_store(std::piecewise_construct_t, std::tuple<FrontArgs...> front_args,
@@ -121,7 +120,9 @@ public:
     tiered_store(tiered_store&& other) noexcept(std::is_nothrow_move_constructible_v<Front> &&
                                                 std::is_nothrow_move_constructible_v<Back>)
         requires std::move_constructible<Front> && std::move_constructible<Back>
-        : front_(std::move(other.front_)), back_(std::move(other.back_)), options_(other.options_),
+        : front_(std::move(other.front_)),
+          back_(std::move(other.back_)),
+          options_(other.options_),
           counting_(other.counting_.load(std::memory_order_relaxed)),
           front_hits_(other.front_hits_.load(std::memory_order_relaxed)) {}
 
@@ -143,7 +144,8 @@ public:
     [[nodiscard]] std::optional<std::string> get(std::string_view key) {
         if (auto hit = front_.get(key)) {
             if constexpr (statistics_store<Back>) {
-                if (counting_.load(std::memory_order_relaxed)) front_hits_.fetch_add(1, std::memory_order_relaxed);
+                if (counting_.load(std::memory_order_relaxed))
+                    front_hits_.fetch_add(1, std::memory_order_relaxed);
             }
             return hit;
         }
@@ -282,8 +284,8 @@ public:
 
     /// The back's counters plus the hits the front served while counting was on, as they were;
     /// then turns counting on or off (the back's, and this store's count of front hits) and, if
-    /// `reset`, zeroes them. Turn counting on here rather than through `back()`, or the front's hits
-    /// are not counted. The front's own counters, if it has any, are left alone.
+    /// `reset`, zeroes them. Turn counting on here rather than through `back()`, or the front's
+    /// hits are not counted. The front's own counters, if it has any, are left alone.
     store_stats stats(bool enable = true, bool reset = false)
         requires statistics_store<Back>
     {
@@ -312,18 +314,21 @@ private:
     template <class FrontTuple, class BackTuple, std::size_t... I, std::size_t... J>
     tiered_store(FrontTuple& front_args, BackTuple& back_args, std::index_sequence<I...>,
                  std::index_sequence<J...>, tiered_options opts)
-        : front_(std::get<I>(std::move(front_args))...), back_(std::get<J>(std::move(back_args))...),
+        : front_(std::get<I>(std::move(front_args))...),
+          back_(std::get<J>(std::move(back_args))...),
           options_(checked(opts)) {}
 
     static tiered_options checked(tiered_options opts) {
         if (opts.read_through_ttl) {
             if (!(opts.read_through_ttl->count() > 0)) {
-                throw invalid_argument("flytecache: tiered_store: read_through_ttl must be positive, got " +
-                                       std::to_string(opts.read_through_ttl->count()) + " s");
+                throw invalid_argument(
+                    "flytecache: tiered_store: read_through_ttl must be positive, got " +
+                    std::to_string(opts.read_through_ttl->count()) + " s");
             }
             if constexpr (!expiring_store<Front>) {
-                throw invalid_argument("flytecache: tiered_store: read_through_ttl needs a front store "
-                                       "that models expiring_store");
+                throw invalid_argument(
+                    "flytecache: tiered_store: read_through_ttl needs a front store "
+                    "that models expiring_store");
             }
         }
         return opts;

@@ -30,8 +30,8 @@ struct volume_binding {
 /// One container execution, as a container task asks a runtime for it. Paths in `argv` are the
 /// container's; `input_dir` / `output_dir` are where the host side of the data dirs is.
 struct container_run {
-    std::string image;                 ///< the image URI
-    std::vector<std::string> argv;     ///< command and arguments, templates already rendered
+    std::string image;             ///< the image URI
+    std::vector<std::string> argv; ///< command and arguments, templates already rendered
     std::vector<volume_binding> volumes;
     std::vector<std::pair<std::string, std::string>> environment;
     std::optional<std::chrono::duration<double>> timeout;
@@ -57,8 +57,9 @@ struct host_runtime {
         for (const auto& v : run.volumes) {
             if (!v.container.empty()) by_length.push_back(&v);
         }
-        std::sort(by_length.begin(), by_length.end(),
-                  [](const auto* a, const auto* b) { return a->container.size() > b->container.size(); });
+        std::sort(by_length.begin(), by_length.end(), [](const auto* a, const auto* b) {
+            return a->container.size() > b->container.size();
+        });
         for (auto& arg : out) {
             for (const auto* v : by_length) arg = replace_path(arg, v->container, v->host.string());
         }
@@ -77,16 +78,19 @@ struct host_runtime {
 private:
     // Characters that end a path inside a shell command or an option ("--out=/var/outputs").
     static bool separates_paths(char c) noexcept {
-        return c == ' ' || c == '\t' || c == '\n' || c == '"' || c == '\'' || c == '=' || c == ':' ||
-               c == ';' || c == '>' || c == '<' || c == '|' || c == '&' || c == '(' || c == ')' || c == ',';
+        return c == ' ' || c == '\t' || c == '\n' || c == '"' || c == '\'' || c == '=' ||
+               c == ':' || c == ';' || c == '>' || c == '<' || c == '|' || c == '&' || c == '(' ||
+               c == ')' || c == ',';
     }
     // Replaces `from` where it is a whole path prefix: at the start or after a separator, and
     // followed by '/', a separator or the end. "/var/outputs2" and "/data/var/outputs" are left
     // alone for "/var/outputs".
-    static std::string replace_path(const std::string& arg, const std::string& from, const std::string& to) {
+    static std::string replace_path(const std::string& arg, const std::string& from,
+                                    const std::string& to) {
         std::string out;
         std::size_t pos = 0;
-        for (std::size_t hit = arg.find(from); hit != std::string::npos; hit = arg.find(from, pos)) {
+        for (std::size_t hit = arg.find(from); hit != std::string::npos;
+             hit = arg.find(from, pos)) {
             const std::size_t end = hit + from.size();
             const bool starts = hit == 0 || separates_paths(arg[hit - 1]);
             const bool ends = end == arg.size() || arg[end] == '/' || separates_paths(arg[end]);

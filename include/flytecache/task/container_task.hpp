@@ -4,8 +4,8 @@
 #pragma once
 
 #include <flytecache/config.hpp>
-#include <flytecache/detail/struct_task.hpp>
 #include <flytecache/detail/python_text.hpp>
+#include <flytecache/detail/struct_task.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/hash/sha256.hpp>
 #include <flytecache/key/datacatalog.hpp>
@@ -48,9 +48,9 @@
 
 FLYTECACHE_NAMESPACE_BEGIN
 
-/// How the input literal map is written next to the inputs (flytekit's ContainerTask.MetadataFormat):
-/// `inputs.json` (protobuf's JSON mapping), `inputs.yaml` (the same JSON text, which is valid
-/// YAML) or `inputs.pb` (the binary LiteralMap).
+/// How the input literal map is written next to the inputs (flytekit's
+/// ContainerTask.MetadataFormat): `inputs.json` (protobuf's JSON mapping), `inputs.yaml` (the same
+/// JSON text, which is valid YAML) or `inputs.pb` (the binary LiteralMap).
 enum class metadata_format { json, yaml, proto };
 
 /// flytekit's ContainerTask.IOStrategy: when Flyte's copilot downloads inputs and uploads outputs.
@@ -120,7 +120,8 @@ struct is_chrono_duration : std::false_type {};
 template <class R, class P>
 struct is_chrono_duration<std::chrono::duration<R, P>> : std::true_type {};
 
-// Types a container can pass through a text file, as flytekit's _convert_output_val_to_correct_type.
+// Types a container can pass through a text file, as flytekit's
+// _convert_output_val_to_correct_type.
 template <class T>
 inline constexpr bool container_value_v =
     std::is_same_v<T, bool> || std::is_integral_v<T> || std::is_floating_point_v<T> ||
@@ -213,36 +214,42 @@ inline std::vector<template_ref> find_input_refs(std::string_view arg) {
 /// or a missing or malformed output file is a task_error naming the task (and the output).
 /// Thread safety: immutable after construction; concurrent calls use separate directories.
 template <class In, class Out, container_runtime Runtime = host_runtime, class... Features>
-class container_task
-    : public detail::struct_task<container_task<In, Out, Runtime, Features...>, In, Out, Features...> {
-    using base = detail::struct_task<container_task<In, Out, Runtime, Features...>, In, Out, Features...>;
+class container_task : public detail::struct_task<container_task<In, Out, Runtime, Features...>, In,
+                                                  Out, Features...> {
+    using base =
+        detail::struct_task<container_task<In, Out, Runtime, Features...>, In, Out, Features...>;
 
 public:
+    using base::input_names;
     using typename base::call_type;
     using typename base::output_type;
-    using base::input_names;
 
     container_task(std::string name, image_reference image, std::vector<std::string> command,
                    container_task_options options = {}, Runtime runtime = {})
         : container_task(legacy_cache{}, std::move(name), std::move(image), std::move(command),
                          std::move(options), std::move(runtime)) {}
 
-    /// With a cache<...> configuration (flytekit's `cache=Cache(...)`); `options.metadata` must then
-    /// leave the legacy cache fields unset.
+    /// With a cache<...> configuration (flytekit's `cache=Cache(...)`); `options.metadata` must
+    /// then leave the legacy cache fields unset.
     template <class... Policies>
     container_task(std::string name, image_reference image, std::vector<std::string> command,
-                   cache<Policies...> cache_config, container_task_options options = {}, Runtime runtime = {})
-        : container_task(std::move(cache_config), std::move(name), std::move(image), std::move(command),
-                         std::move(options), std::move(runtime)) {}
+                   cache<Policies...> cache_config, container_task_options options = {},
+                   Runtime runtime = {})
+        : container_task(std::move(cache_config), std::move(name), std::move(image),
+                         std::move(command), std::move(options), std::move(runtime)) {}
 
 private:
     template <class Cache>
-    container_task(Cache cache_config, std::string name, image_reference image, std::vector<std::string> command,
-                   container_task_options options, Runtime runtime)
-        : base(std::move(name)), command_(std::move(command)), opts_(std::move(options)),
+    container_task(Cache cache_config, std::string name, image_reference image,
+                   std::vector<std::string> command, container_task_options options,
+                   Runtime runtime)
+        : base(std::move(name)),
+          command_(std::move(command)),
+          opts_(std::move(options)),
           runtime_(std::move(runtime)) {
         if (std::holds_alternative<std::monostate>(image)) {
-            throw configuration_error("flytecache: container task '" + this->name_ + "' needs an image");
+            throw configuration_error("flytecache: container task '" + this->name_ +
+                                      "' needs an image");
         }
         params_.container_image = std::move(image);
         params_.pod_template = opts_.pod_template;
@@ -259,8 +266,8 @@ private:
                             .deprecated = md.deprecated,
                             .pod_template_name = opts_.pod_template_name,
                             .generates_deck = md.generates_deck};
-        this->metadata_ = detail::build_metadata<detail::task_features<Features...>>(this->name_, legacy, cache_config, params_, input_names,
-                                                     &image_version);
+        this->metadata_ = detail::build_metadata<detail::task_features<Features...>>(
+            this->name_, legacy, cache_config, params_, input_names, &image_version);
         if constexpr (!std::is_same_v<Cache, legacy_cache>) {
             policies_ = detail::policy_contributions(cache_config, params_);
             explicit_version_ = cache_config.version.has_value();
@@ -274,7 +281,8 @@ public:
         // cache{policies::image{}}.get_version(params), spelled without naming a cache type here:
         // a non-dependent cache<...> in a header would instantiate default_cache_policies before
         // a user's specialization of that customization point.
-        return sha256_hex(std::string_view(policies::image{}.get_version(std::string_view{}, params)));
+        return sha256_hex(
+            std::string_view(policies::image{}.get_version(std::string_view{}, params)));
     }
 
     [[nodiscard]] const image_reference& image() const noexcept { return params_.container_image; }
@@ -283,7 +291,8 @@ public:
     [[nodiscard]] const Runtime& runtime() const noexcept { return runtime_; }
 
     /// The run a call makes, with the host side of the data dirs at `input_dir` / `output_dir`.
-    [[nodiscard]] container_run make_run(const call_type& call, const std::filesystem::path& input_dir,
+    [[nodiscard]] container_run make_run(const call_type& call,
+                                         const std::filesystem::path& input_dir,
                                          const std::filesystem::path& output_dir) const {
         container_run run;
         if (const auto* uri = std::get_if<std::string>(&params_.container_image)) {
@@ -295,26 +304,33 @@ public:
         for (const auto* list : {&command_, &opts_.arguments}) {
             for (const auto& arg : *list) run.argv.push_back(render(arg, texts));
         }
-        if (!opts_.input_data_dir.empty()) run.volumes.push_back({input_dir, normalized(opts_.input_data_dir), false});
-        if (!opts_.output_data_dir.empty()) run.volumes.push_back({output_dir, normalized(opts_.output_data_dir), false});
+        if (!opts_.input_data_dir.empty())
+            run.volumes.push_back({input_dir, normalized(opts_.input_data_dir), false});
+        if (!opts_.output_data_dir.empty())
+            run.volumes.push_back({output_dir, normalized(opts_.output_data_dir), false});
         run.environment = opts_.environment;
-        if (this->metadata_.timeout) run.timeout = std::chrono::duration<double>(this->metadata_.timeout.value());
+        if (this->metadata_.timeout)
+            run.timeout = std::chrono::duration<double>(this->metadata_.timeout.value());
         if (opts_.local_logs) {
-            run.on_output = [](std::string_view line) { std::clog << "[Local Container] " << line << '\n'; };
+            run.on_output = [](std::string_view line) {
+                std::clog << "[Local Container] " << line << '\n';
+            };
         }
         return run;
     }
 
     [[nodiscard]] output_type execute(call_type& call) const {
-        const std::filesystem::path root = raw_output_root() / (this->name_ + "-" + detail::random_suffix());
+        const std::filesystem::path root =
+            raw_output_root() / (this->name_ + "-" + detail::random_suffix());
         const std::filesystem::path input_dir = root / "inputs";
         const std::filesystem::path output_dir = root / "outputs";
         std::error_code ec;
         std::filesystem::create_directories(input_dir, ec);
         if (!ec) std::filesystem::create_directories(output_dir, ec);
         if (ec) {
-            throw task_error("flytecache: container task '" + this->name_ + "' cannot create its data directory " +
-                             root.string() + ": " + ec.message());
+            throw task_error("flytecache: container task '" + this->name_ +
+                             "' cannot create its data directory " + root.string() + ": " +
+                             ec.message());
         }
         struct cleanup {
             const std::filesystem::path& dir;
@@ -336,12 +352,12 @@ public:
         const container_run run = make_run(call, input_dir, output_dir);
         const detail::process_result result = runtime_.run(run);
         if (result.timed_out) {
-            throw task_timeout_error("flytecache: container task '" + this->name_ + "' " + result.describe() +
-                                     tail_note(result));
+            throw task_timeout_error("flytecache: container task '" + this->name_ + "' " +
+                                     result.describe() + tail_note(result));
         }
         if (result.signaled || result.exit_code != 0) {
-            throw task_error("flytecache: container task '" + this->name_ + "' failed: the command " +
-                             result.describe() + tail_note(result));
+            throw task_error("flytecache: container task '" + this->name_ +
+                             "' failed: the command " + result.describe() + tail_note(result));
         }
         output_type out = read_outputs(output_dir);
         remove_root.keep = has_path_outputs();
@@ -366,7 +382,8 @@ private:
         bool any = false;
         if constexpr (!std::is_same_v<Out, no_values>) {
             boost::hana::for_each(boost::hana::accessors<Out>(), [&](auto pair) {
-                using T = std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<Out&>()))>;
+                using T =
+                    std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<Out&>()))>;
                 any = any || std::is_same_v<T, file> || std::is_same_v<T, directory>;
             });
         }
@@ -390,8 +407,9 @@ private:
             for (const auto& arg : *list) {
                 for (const auto& ref : detail::find_input_refs(arg)) {
                     if (!detail::names_contain(input_names, ref.name)) {
-                        throw configuration_error("flytecache: container task '" + this->name_ + "' refers to {{.inputs." +
-                                                  ref.name + "}}, which is not one of its inputs (" +
+                        throw configuration_error("flytecache: container task '" + this->name_ +
+                                                  "' refers to {{.inputs." + ref.name +
+                                                  "}}, which is not one of its inputs (" +
                                                   detail::join_names(input_names) + ")");
                     }
                 }
@@ -408,9 +426,10 @@ private:
             boost::hana::for_each(boost::hana::accessors<In>(), [&](const auto& pair) {
                 const auto& v = boost::hana::second(pair)(args);
                 using T = std::remove_cvref_t<decltype(v)>;
-                static_assert(detail::container_value_v<T>,
-                              "flytecache: a container task input must be bool, an integer, floating "
-                              "point, std::string, a system_clock time point, a duration, file or directory");
+                static_assert(
+                    detail::container_value_v<T>,
+                    "flytecache: a container task input must be bool, an integer, floating "
+                    "point, std::string, a system_clock time point, a duration, file or directory");
                 if constexpr (std::is_same_v<T, file> || std::is_same_v<T, directory>) {
                     if (opts_.input_data_dir.empty()) {
                         texts.push_back(v.uri);
@@ -448,15 +467,17 @@ private:
             boost::hana::for_each(boost::hana::accessors<In>(), [&](const auto& pair) {
                 const auto& v = boost::hana::second(pair)(call.args);
                 using T = std::remove_cvref_t<decltype(v)>;
-                const std::filesystem::path target = dir / boost::hana::to<const char*>(boost::hana::first(pair));
+                const std::filesystem::path target =
+                    dir / boost::hana::to<const char*>(boost::hana::first(pair));
                 if constexpr (std::is_same_v<T, file> || std::is_same_v<T, directory>) {
                     std::error_code ec;
                     std::filesystem::copy(v.path(), target,
                                           std::filesystem::copy_options::recursive, ec);
                     if (ec) {
-                        throw task_error("flytecache: container task '" + this->name_ + "' cannot copy input '" +
-                                         std::string(boost::hana::to<const char*>(boost::hana::first(pair))) +
-                                         "' from " + v.uri + ": " + ec.message());
+                        throw task_error(
+                            "flytecache: container task '" + this->name_ + "' cannot copy input '" +
+                            std::string(boost::hana::to<const char*>(boost::hana::first(pair))) +
+                            "' from " + v.uri + ": " + ec.message());
                     }
                 } else {
                     detail::write_text_file(target, detail::container_text(v));
@@ -464,14 +485,18 @@ private:
             });
         }
         switch (opts_.metadata_format) {
-        case metadata_format::proto: detail::write_text_file(dir / "inputs.pb", encode(call.inputs)); break;
+        case metadata_format::proto:
+            detail::write_text_file(dir / "inputs.pb", encode(call.inputs));
+            break;
         case metadata_format::json:
-            detail::write_text_file(dir / "inputs.json",
-                                    detail::canonical_json(detail::datacatalog_json::literal_map_value(call.inputs)));
+            detail::write_text_file(
+                dir / "inputs.json",
+                detail::canonical_json(detail::datacatalog_json::literal_map_value(call.inputs)));
             break;
         case metadata_format::yaml:
-            detail::write_text_file(dir / "inputs.yaml",
-                                    detail::canonical_json(detail::datacatalog_json::literal_map_value(call.inputs)));
+            detail::write_text_file(
+                dir / "inputs.yaml",
+                detail::canonical_json(detail::datacatalog_json::literal_map_value(call.inputs)));
             break;
         }
     }
@@ -484,32 +509,37 @@ private:
             boost::hana::for_each(boost::hana::accessors<Out>(), [&](const auto& pair) {
                 auto& field = boost::hana::second(pair)(out);
                 using T = std::remove_cvref_t<decltype(field)>;
-                static_assert(detail::container_value_v<T>,
-                              "flytecache: a container task output must be bool, an integer, floating "
-                              "point, std::string, a system_clock time point, a duration, file or directory");
+                static_assert(
+                    detail::container_value_v<T>,
+                    "flytecache: a container task output must be bool, an integer, floating "
+                    "point, std::string, a system_clock time point, a duration, file or directory");
                 const std::string output = boost::hana::to<const char*>(boost::hana::first(pair));
                 const std::filesystem::path p = dir / output;
                 std::error_code ec;
                 const bool exists = std::filesystem::exists(p, ec);
                 if (!exists) {
-                    throw task_error("flytecache: container task '" + this->name_ + "' did not write output '" + output +
-                                     "' (expected " + (opts_.output_data_dir.empty() ? std::string("<output_data_dir>")
-                                                                                      : normalized(opts_.output_data_dir)) +
+                    throw task_error("flytecache: container task '" + this->name_ +
+                                     "' did not write output '" + output + "' (expected " +
+                                     (opts_.output_data_dir.empty()
+                                          ? std::string("<output_data_dir>")
+                                          : normalized(opts_.output_data_dir)) +
                                      "/" + output + ")");
                 }
                 if constexpr (std::is_same_v<T, file> || std::is_same_v<T, directory>) {
                     field = T(p);
                 } else {
                     std::ifstream in(p, std::ios::binary);
-                    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+                    std::string text((std::istreambuf_iterator<char>(in)),
+                                     std::istreambuf_iterator<char>());
                     if (!in && !in.eof()) {
-                        throw task_error("flytecache: container task '" + this->name_ + "' cannot read output '" + output + "'");
+                        throw task_error("flytecache: container task '" + this->name_ +
+                                         "' cannot read output '" + output + "'");
                     }
                     try {
                         field = detail::container_value<T>(text);
                     } catch (const std::exception& e) {
-                        throw task_error("flytecache: output '" + output + "' of container task '" + this->name_ +
-                                         "' is malformed: " + e.what());
+                        throw task_error("flytecache: output '" + output + "' of container task '" +
+                                         this->name_ + "' is malformed: " + e.what());
                     }
                 }
             });

@@ -30,7 +30,8 @@ typename Task::output_type run_with_default_executor(const Task& task, Args&&...
 }
 
 template <task_template Task, class... Args>
-std::future<typename Task::output_type> submit_with_default_executor(const Task& task, Args&&... args) {
+std::future<typename Task::output_type> submit_with_default_executor(const Task& task,
+                                                                     Args&&... args) {
     return default_executor().submit(task, std::forward<Args>(args)...);
 }
 

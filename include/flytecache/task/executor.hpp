@@ -44,22 +44,22 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// What a task type provides to an executor. function_task, container_task, reference_task and
 /// echo_task model it; a user's own task kind can too.
 template <class T>
-concept task_template = requires(const T& t, typename T::call_type& call,
-                                 const typename T::output_type& out, const literal_map& m,
-                                 call_explanation& e) {
-    typename T::output_type;
-    typename T::call_type;
-    { call.inputs } -> std::convertible_to<const literal_map&>;
-    { t.name() } -> std::convertible_to<std::string_view>;
-    { t.version() } -> std::convertible_to<std::string_view>;
-    { t.metadata() } -> std::convertible_to<const task_metadata&>;
-    { t.ignored_inputs() } -> std::convertible_to<std::span<const std::string>>;
-    { t.execute(call) } -> std::same_as<typename T::output_type>;
-    { t.outputs_to_map(out) } -> std::same_as<literal_map>;
-    { t.outputs_from_map(m) } -> std::same_as<typename T::output_type>;
-    t.explain_version(e);
-    { T::serialized_statically } -> std::convertible_to<bool>;
-};
+concept task_template =
+    requires(const T& t, typename T::call_type& call, const typename T::output_type& out,
+             const literal_map& m, call_explanation& e) {
+        typename T::output_type;
+        typename T::call_type;
+        { call.inputs } -> std::convertible_to<const literal_map&>;
+        { t.name() } -> std::convertible_to<std::string_view>;
+        { t.version() } -> std::convertible_to<std::string_view>;
+        { t.metadata() } -> std::convertible_to<const task_metadata&>;
+        { t.ignored_inputs() } -> std::convertible_to<std::span<const std::string>>;
+        { t.execute(call) } -> std::same_as<typename T::output_type>;
+        { t.outputs_to_map(out) } -> std::same_as<literal_map>;
+        { t.outputs_from_map(m) } -> std::same_as<typename T::output_type>;
+        t.explain_version(e);
+        { T::serialized_statically } -> std::convertible_to<bool>;
+    };
 
 /// How an executor caches, waits and reports. Defaults suit interactive work and CI alike.
 struct executor_options {
@@ -93,20 +93,23 @@ struct executor_options {
 /// Thread safety: `run`, `submit` and `explain` may be called concurrently from any threads (the
 /// store must be thread-safe, as every flytecache store is). The executor must outlive the
 /// futures `submit` returns.
-template <cache_store Store, key_scheme Keys = keys::flytekit_local, task_observer Observer = no_observer>
+template <cache_store Store, key_scheme Keys = keys::flytekit_local,
+          task_observer Observer = no_observer>
 class executor {
 public:
     using store_type = Store;
 
     explicit executor(Store store, executor_options options = {}, Observer observer = {})
-        : cache_(std::move(store), cache_options(options)), opts_(std::move(options)),
+        : cache_(std::move(store), cache_options(options)),
+          opts_(std::move(options)),
           observer_(std::move(observer)) {}
 
     /// A store opened (lazily, on the first call) at `location`.
     explicit executor(std::filesystem::path location, executor_options options = {},
                       Observer observer = {})
         requires std::constructible_from<Store, std::filesystem::path>
-        : cache_(std::move(location), cache_options(options)), opts_(std::move(options)),
+        : cache_(std::move(location), cache_options(options)),
+          opts_(std::move(options)),
           observer_(std::move(observer)) {}
 
     executor(const executor&) = delete;
@@ -150,9 +153,10 @@ public:
     /// calls still run once. The task and the arguments are copied into the call.
     template <task_template Task, class... Args>
     std::future<typename Task::output_type> submit(const Task& task, Args&&... args) {
-        return std::async(std::launch::async,
-                          [this, t = task](std::decay_t<Args>... a) { return run(t, std::move(a)...); },
-                          std::forward<Args>(args)...);
+        return std::async(
+            std::launch::async,
+            [this, t = task](std::decay_t<Args>... a) { return run(t, std::move(a)...); },
+            std::forward<Args>(args)...);
     }
 
     /// The parts of this call's key, and whether the store holds it, without running anything.
@@ -181,7 +185,8 @@ private:
     using clock = std::chrono::steady_clock;
     static constexpr bool observing = detail::observing_v<Observer>;
 
-    static typename local_task_cache<Store, Keys>::options cache_options(const executor_options& o) {
+    static typename local_task_cache<Store, Keys>::options
+    cache_options(const executor_options& o) {
         typename local_task_cache<Store, Keys>::options c;
         c.config = o.config;
         c.on_bad_entry = o.on_bad_entry;
@@ -201,9 +206,10 @@ private:
     void emit(const Task& task, task_event_kind kind, std::string_view key, clock::time_point since,
               int attempt = 0, const std::exception_ptr& error = {}) {
         if constexpr (observing) {
-            observer_(task_event{kind, task.name(), key,
-                                 std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - since),
-                                 attempt, error});
+            observer_(task_event{
+                kind, task.name(), key,
+                std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - since), attempt,
+                error});
         }
     }
 
@@ -215,8 +221,8 @@ private:
             std::lock_guard lock(warned_mutex_);
             if (!warned_.emplace(task.name()).second) return;
         }
-        const std::string text = "flytecache: task '" + std::string(task.name()) +
-                                 "' is deprecated: " + message;
+        const std::string text =
+            "flytecache: task '" + std::string(task.name()) + "' is deprecated: " + message;
         if (opts_.on_warning) {
             opts_.on_warning(text);
         } else {
@@ -265,15 +271,16 @@ private:
                 return out;
             } catch (...) {
                 const bool last = attempt >= attempts;
-                emit(task, last ? task_event_kind::error : task_event_kind::retry, key, start, attempt,
-                     std::current_exception());
+                emit(task, last ? task_event_kind::error : task_event_kind::retry, key, start,
+                     attempt, std::current_exception());
                 if (last) throw;
             }
         }
     }
 
     [[nodiscard]] float_seconds reservation_ttl() const {
-        return opts_.reservation_ttl.count() > 0 ? opts_.reservation_ttl : 3 * opts_.heartbeat_interval;
+        return opts_.reservation_ttl.count() > 0 ? opts_.reservation_ttl
+                                                 : 3 * opts_.heartbeat_interval;
     }
 
     // Owner tokens name the host and process (readable in the store when debugging) and carry a
@@ -301,7 +308,8 @@ private:
             : thread_([&store, &key, &owner, ttl, interval, this](std::stop_token stop) {
                   std::unique_lock lock(mutex_);
                   while (!stop.stop_requested()) {
-                      cv_.wait_for(lock, stop, std::chrono::duration_cast<std::chrono::nanoseconds>(interval),
+                      cv_.wait_for(lock, stop,
+                                   std::chrono::duration_cast<std::chrono::nanoseconds>(interval),
                                    [&] { return stop.stop_requested(); });
                       if (stop.stop_requested()) break;
                       try {
@@ -376,9 +384,9 @@ private:
                 return std::move(*hit);
             }
             if (opts_.max_wait && clock::now() - wait_start > *opts_.max_wait) {
-                throw task_timeout_error("flytecache: task '" + std::string(task.name()) +
-                                         "' waited longer than max_wait for another owner of key '" +
-                                         key + "'");
+                throw task_timeout_error(
+                    "flytecache: task '" + std::string(task.name()) +
+                    "' waited longer than max_wait for another owner of key '" + key + "'");
             }
             std::this_thread::sleep_for(pause);
             pause = std::min<std::chrono::duration<double>>(pause * 2, opts_.poll_interval);

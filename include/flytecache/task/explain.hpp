@@ -39,13 +39,13 @@ struct input_explanation {
 struct call_explanation {
     std::string task;
     std::string version;
-    bool explicit_version = false;               ///< the version was given, not computed
-    std::string salt;                            ///< the salt the policies saw
-    std::vector<policy_contribution> policies;   ///< empty for an explicit version
-    std::vector<input_explanation> inputs;       ///< in key order (sorted by name)
-    std::string key;                             ///< the store key
-    bool cache_enabled = false;                  ///< the task caches at all
-    bool cached = false;                         ///< the store holds an entry under `key` now
+    bool explicit_version = false;             ///< the version was given, not computed
+    std::string salt;                          ///< the salt the policies saw
+    std::vector<policy_contribution> policies; ///< empty for an explicit version
+    std::vector<input_explanation> inputs;     ///< in key order (sorted by name)
+    std::string key;                           ///< the store key
+    bool cache_enabled = false;                ///< the task caches at all
+    bool cached = false;                       ///< the store holds an entry under `key` now
 
     /// A multi-line, human-readable rendering.
     [[nodiscard]] std::string to_string() const {
@@ -63,8 +63,8 @@ struct call_explanation {
             }
         }
         for (const auto& in : inputs) {
-            out += "input    " + in.name + (in.ignored ? " (ignored)" : "") + " = " + in.literal_text +
-                   "  sha256:" + in.sha256.substr(0, 16);
+            out += "input    " + in.name + (in.ignored ? " (ignored)" : "") + " = " +
+                   in.literal_text + "  sha256:" + in.sha256.substr(0, 16);
             if (!in.literal_hash.empty()) out += "  hash:" + in.literal_hash;
             out += '\n';
         }
@@ -80,10 +80,12 @@ template <class P, class F>
 void collect_policy_outputs(std::vector<policy_contribution>& out, const P& policy,
                             std::string_view salt, const version_parameters<F>& params) {
     if constexpr (is_composite_policy<P>::value) {
-        boost::hana::for_each(policy.parts,
-                              [&](const auto& part) { collect_policy_outputs(out, part, salt, params); });
+        boost::hana::for_each(policy.parts, [&](const auto& part) {
+            collect_policy_outputs(out, part, salt, params);
+        });
     } else {
-        out.push_back({std::string(type_name<P>()), std::string(std::string_view(call_policy(policy, salt, params)))});
+        out.push_back({std::string(type_name<P>()),
+                       std::string(std::string_view(call_policy(policy, salt, params)))});
     }
 }
 

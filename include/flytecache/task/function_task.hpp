@@ -58,7 +58,8 @@ template <class Names>
 constexpr auto sorted_order(const Names& names) {
     std::array<std::size_t, std::tuple_size_v<Names>> order{};
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return names[a] < names[b]; });
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return names[a] < names[b]; });
     return order;
 }
 
@@ -84,7 +85,8 @@ class function_task {
     using params_tuple = typename signature::args_tuple;
     static constexpr std::size_t arity = std::tuple_size_v<params_tuple>;
     using first_param = typename detail::first_param_of<params_tuple>::type;
-    static constexpr bool struct_inputs = !features::has_inputs && arity == 1 && detail::named_struct<first_param>;
+    static constexpr bool struct_inputs =
+        !features::has_inputs && arity == 1 && detail::named_struct<first_param>;
 
     static constexpr auto compute_input_names() {
         if constexpr (features::has_inputs) {
@@ -104,24 +106,31 @@ public:
     static constexpr bool inputs_from_struct = struct_inputs;
     static constexpr bool serialized_statically = features::is_serialized;
 
-    static_assert(features::has_inputs || struct_inputs || arity == 0,
-                  "flytecache: name the task's inputs, e.g. task<flytecache::inputs<\"a\", \"b\">>(…), "
-                  "or take one Hana struct (BOOST_HANA_DEFINE_STRUCT) whose fields are the inputs");
+    static_assert(
+        features::has_inputs || struct_inputs || arity == 0,
+        "flytecache: name the task's inputs, e.g. task<flytecache::inputs<\"a\", \"b\">>(…), "
+        "or take one Hana struct (BOOST_HANA_DEFINE_STRUCT) whose fields are the inputs");
     static_assert(!features::has_inputs || input_names.size() == arity,
                   "flytecache: inputs<...> names a different number of inputs than the task "
                   "function has parameters");
-    static_assert(detail::names_unique(input_names), "flytecache: two task inputs have the same name");
+    static_assert(detail::names_unique(input_names),
+                  "flytecache: two task inputs have the same name");
     static_assert(detail::all_names_in(features::ignored_names, input_names),
                   "flytecache: an ignored input (ignore<...>) is not an input of this task; check "
                   "the spelling against the task's inputs");
 
     using raw_result = typename signature::result_type;
-    using output_type = std::conditional_t<std::is_void_v<raw_result>, no_values, std::remove_cvref_t<raw_result>>;
-    using args_tuple = std::conditional_t<struct_inputs, std::tuple<first_param>,
-                                          // NOLINTNEXTLINE(performance-unnecessary-value-param): unevaluated; the decayed types are the point
-                                          decltype(std::apply([](auto... p) {
-                                              return std::tuple<detail::param_value_t<decltype(p)>...>{};
-                                          }, std::declval<params_tuple>()))>;
+    using output_type =
+        std::conditional_t<std::is_void_v<raw_result>, no_values, std::remove_cvref_t<raw_result>>;
+    using args_tuple =
+        std::conditional_t<struct_inputs, std::tuple<first_param>,
+                           // NOLINTNEXTLINE(performance-unnecessary-value-param): unevaluated; the
+                           // decayed types are the point
+                           decltype(std::apply(
+                               [](auto... p) {
+                                   return std::tuple<detail::param_value_t<decltype(p)>...>{};
+                               },
+                               std::declval<params_tuple>()))>;
 
     struct call_type {
         args_tuple args;
@@ -130,8 +139,8 @@ public:
 
     function_task(std::string name, F fn, Cache cache_config, task_options options)
         : name_(std::move(name)),
-          params_{std::move(fn), std::move(options.container_image), std::move(options.pod_template),
-                  options.pod_template_name},
+          params_{std::move(fn), std::move(options.container_image),
+                  std::move(options.pod_template), options.pod_template_name},
           cache_(std::move(cache_config)) {
         if (name_.empty()) throw configuration_error("flytecache: a task needs a non-empty name");
         metadata_ = detail::build_metadata<features>(name_, options, cache_, params_, input_names);
@@ -173,8 +182,9 @@ public:
                                               std::get<I>(call.args))...);
                 return {};
             } else {
-                return std::invoke(params_.func, detail::pass_param<std::tuple_element_t<I, params_tuple>>(
-                                                     std::get<I>(call.args))...);
+                return std::invoke(params_.func,
+                                   detail::pass_param<std::tuple_element_t<I, params_tuple>>(
+                                       std::get<I>(call.args))...);
             }
         }(std::make_index_sequence<arity>{});
     }
@@ -233,8 +243,8 @@ private:
 /// @throws configuration_error for flytekit's metadata rules and unknown ignored inputs.
 template <class... Features, class F>
 [[nodiscard]] auto task(std::string name, F fn, task_options options = {}) {
-    return function_task<F, legacy_cache, Features...>(std::move(name), std::move(fn), legacy_cache{},
-                                                       std::move(options));
+    return function_task<F, legacy_cache, Features...>(std::move(name), std::move(fn),
+                                                       legacy_cache{}, std::move(options));
 }
 
 /// flytekit's `@task(cache=Cache(...))`: the version comes from `cache_config` (its explicit
@@ -243,9 +253,10 @@ template <class... Features, class F>
 ///         message), for flytekit's metadata rules and for unknown ignored inputs; version_error
 ///         when a policy fails.
 template <class... Features, class F, class... Policies>
-[[nodiscard]] auto task(std::string name, F fn, cache<Policies...> cache_config, task_options options = {}) {
-    return function_task<F, cache<Policies...>, Features...>(std::move(name), std::move(fn),
-                                                             std::move(cache_config), std::move(options));
+[[nodiscard]] auto task(std::string name, F fn, cache<Policies...> cache_config,
+                        task_options options = {}) {
+    return function_task<F, cache<Policies...>, Features...>(
+        std::move(name), std::move(fn), std::move(cache_config), std::move(options));
 }
 
 FLYTECACHE_NAMESPACE_END

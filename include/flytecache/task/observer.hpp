@@ -39,11 +39,11 @@ enum class task_event_kind {
 /// One thing that happened during a task call. The views are valid only during the callback.
 struct task_event {
     task_event_kind kind;
-    std::string_view task;    ///< the task's name
-    std::string_view key;     ///< the cache key of the call (empty when caching is off)
+    std::string_view task;              ///< the task's name
+    std::string_view key;               ///< the cache key of the call (empty when caching is off)
     std::chrono::nanoseconds elapsed{}; ///< see task_event_kind; the lookup time for hit and miss
-    int attempt = 0;          ///< 1-based attempt number for run, retry and error
-    std::exception_ptr error{}; ///< for retry and error
+    int attempt = 0;                    ///< 1-based attempt number for run, retry and error
+    std::exception_ptr error{};         ///< for retry and error
 };
 
 /// An observer is called with every event of every call an executor makes. It is called from the

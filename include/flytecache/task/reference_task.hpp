@@ -26,7 +26,8 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// (checked against In's fields) and serialized.
 /// Thread safety: immutable after construction.
 template <class In, class Out, class... Features>
-class reference_task : public detail::struct_task<reference_task<In, Out, Features...>, In, Out, Features...> {
+class reference_task
+    : public detail::struct_task<reference_task<In, Out, Features...>, In, Out, Features...> {
     using base = detail::struct_task<reference_task<In, Out, Features...>, In, Out, Features...>;
 
 public:
@@ -36,10 +37,13 @@ public:
     reference_task(std::string project, std::string domain, std::string name, std::string version,
                    ::flytecache::input_names ignored = {})
         : base(std::move(name)), project_(std::move(project)), domain_(std::move(domain)) {
-        if (version.empty()) throw configuration_error("flytecache: a reference task needs a version");
+        if (version.empty())
+            throw configuration_error("flytecache: a reference task needs a version");
         this->metadata_ = detail::build_metadata<detail::task_features<Features...>>(
-            this->name_, task_options{.cache = true, .cache_version = std::move(version),
-                                      .cache_ignore_input_vars = std::move(ignored)},
+            this->name_,
+            task_options{.cache = true,
+                         .cache_version = std::move(version),
+                         .cache_ignore_input_vars = std::move(ignored)},
             legacy_cache{}, version_parameters<>{}, base::input_names);
     }
 
@@ -48,8 +52,8 @@ public:
 
     /// Reached only on a miss: there is nothing to run.
     [[noreturn]] output_type execute(call_type&) const {
-        throw task_error("flytecache: reference task '" + this->name_ + "' (" + project_ + "/" + domain_ +
-                         ", version " + this->version() +
+        throw task_error("flytecache: reference task '" + this->name_ + "' (" + project_ + "/" +
+                         domain_ + ", version " + this->version() +
                          ") has no body to run here, and the cache holds no outputs for these "
                          "inputs; run the referenced task first");
     }

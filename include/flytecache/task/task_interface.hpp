@@ -110,10 +110,12 @@ struct first_feature_names<Trait, First, Rest...> {
 /// Features given to a task factory as template arguments, sorted out by kind.
 template <class... Features>
 struct task_features {
-    static_assert(((is_inputs<Features>::value || is_ignore<Features>::value ||
-                    std::is_same_v<Features, serialized>) && ...),
-                  "flytecache: a task's template arguments are inputs<\"...\">, ignore<\"...\"> and "
-                  "serialized; something else was given");
+    static_assert(
+        ((is_inputs<Features>::value || is_ignore<Features>::value ||
+          std::is_same_v<Features, serialized>) &&
+         ...),
+        "flytecache: a task's template arguments are inputs<\"...\">, ignore<\"...\"> and "
+        "serialized; something else was given");
     static_assert((0 + ... + int(is_inputs<Features>::value)) <= 1,
                   "flytecache: give the input names once (one inputs<...>)");
     static_assert((0 + ... + int(is_ignore<Features>::value)) <= 1,
@@ -195,7 +197,8 @@ struct task_outputs {
             return {};
         } else if constexpr (is_tuple<R>::value) {
             return [&]<std::size_t... I>(std::index_sequence<I...>) {
-                return R{value_from_literal<std::tuple_element_t<I, R>>(m, output_name(I), task)...};
+                return R{
+                    value_from_literal<std::tuple_element_t<I, R>>(m, output_name(I), task)...};
             }(std::make_index_sequence<std::tuple_size_v<R>>{});
         } else if constexpr (named_struct<R>) {
             R out{};

@@ -23,7 +23,8 @@ public:
     constexpr task_timeout() = default;
     template <std::integral I>
         requires(!std::same_as<I, bool>)
-    constexpr task_timeout(I seconds) : value_(std::chrono::seconds(seconds)) {} // NOLINT: implicit by design
+    constexpr task_timeout(I seconds)
+        : value_(std::chrono::seconds(seconds)) {} // NOLINT: implicit by design
     template <class Rep, class Period>
     constexpr task_timeout(std::chrono::duration<Rep, Period> d) // NOLINT: implicit by design
         : value_(std::chrono::duration_cast<std::chrono::microseconds>(d)) {}
@@ -75,16 +76,17 @@ struct task_metadata {
     /// @throws configuration_error naming the rule that is broken.
     void validate() const {
         if (cache && cache_version.empty()) {
-            throw configuration_error("Caching is enabled ``cache=True`` but ``cache_version`` is not set.");
+            throw configuration_error(
+                "Caching is enabled ``cache=True`` but ``cache_version`` is not set.");
         }
         if (cache_serialize && !cache) {
-            throw configuration_error(
-                "Cache serialize is enabled ``cache_serialize=True`` but ``cache`` is not enabled.");
+            throw configuration_error("Cache serialize is enabled ``cache_serialize=True`` but "
+                                      "``cache`` is not enabled.");
         }
         if (!cache_ignore_input_vars.empty() && !cache) {
-            throw configuration_error("Cache ignore input vars are specified ``cache_ignore_input_vars=" +
-                                      python_tuple(cache_ignore_input_vars) +
-                                      "`` but ``cache`` is not enabled.");
+            throw configuration_error(
+                "Cache ignore input vars are specified ``cache_ignore_input_vars=" +
+                python_tuple(cache_ignore_input_vars) + "`` but ``cache`` is not enabled.");
         }
         if (retries < 0) {
             throw configuration_error("flytecache: retries must not be negative (got " +

@@ -47,7 +47,8 @@ struct legacy_cache {};
 namespace detail {
 
 inline constexpr std::string_view mixed_cache_message =
-    "cache_serialize, cache_version, and cache_ignore_input_vars are deprecated. Please use Cache object";
+    "cache_serialize, cache_version, and cache_ignore_input_vars are deprecated. Please use Cache "
+    "object";
 
 template <std::size_t N>
 std::string join_names(const std::array<std::string_view, N>& names) {
@@ -66,8 +67,9 @@ void check_runtime_ignored(std::string_view task, const input_names& ignored,
                            const std::array<std::string_view, N>& names) {
     for (const auto& name : ignored) {
         if (!names_contain(names, name)) {
-            throw configuration_error("flytecache: ignored input '" + name + "' is not an input of task '" +
-                                      std::string(task) + "' (its inputs: " + join_names(names) + ")");
+            throw configuration_error("flytecache: ignored input '" + name +
+                                      "' is not an input of task '" + std::string(task) +
+                                      "' (its inputs: " + join_names(names) + ")");
         }
     }
 }
@@ -77,9 +79,10 @@ void check_runtime_ignored(std::string_view task, const input_names& ignored,
 /// `default_version` fills an empty legacy version when caching is on (container tasks version
 /// by their image); without it, flytekit's rule applies and an empty version is an error.
 template <class Features, class Cache, class F, std::size_t N>
-task_metadata build_metadata(std::string_view task, const task_options& options, const Cache& cache_config,
-                             const version_parameters<F>& params, const std::array<std::string_view, N>& names,
-                             std::string (*default_version)(const version_parameters<F>&) = nullptr) {
+task_metadata
+build_metadata(std::string_view task, const task_options& options, const Cache& cache_config,
+               const version_parameters<F>& params, const std::array<std::string_view, N>& names,
+               std::string (*default_version)(const version_parameters<F>&) = nullptr) {
     task_metadata m;
     m.retries = options.retries;
     m.timeout = options.timeout;

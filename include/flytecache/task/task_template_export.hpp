@@ -49,6 +49,7 @@
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/json.hpp>
+#include <flytecache/detail/protobuf_json.hpp>
 #include <flytecache/detail/time_text.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/hash/base64url.hpp>
@@ -379,11 +380,11 @@ public:
                 }
             },
             t.type);
-        if (t.metadata) add(o, "metadata", struct_value(*t.metadata));
+        if (t.metadata) add(o, "metadata", detail::protobuf_json_struct(*t.metadata));
         if (t.annotation) {
             object a;
             if (t.annotation->annotations)
-                add(a, "annotations", struct_value(*t.annotation->annotations));
+                add(a, "annotations", detail::protobuf_json_struct(*t.annotation->annotations));
             add(o, "annotation", json_value::make_object(std::move(a)));
         }
         if (t.structure) {
@@ -418,16 +419,6 @@ private:
     }
     static json_value uint_number(std::uint64_t n) {
         return json_value::make_number(std::to_string(n));
-    }
-    // google.protobuf.Value numbers: the shortest text that reads back as the same double; NaN and
-    // the infinities as the strings protobuf's JSON mapping uses for them.
-    static json_value double_value(double d) {
-        if (std::isnan(d)) return str("NaN");
-        if (std::isinf(d)) return str(d > 0 ? "Infinity" : "-Infinity");
-        char buf[32];
-        const auto result = std::to_chars(buf, buf + sizeof buf, d);
-        return json_value::make_number(
-            std::string_view(buf, static_cast<std::size_t>(result.ptr - buf)));
     }
     // Map entries sorted by key, so that equal maps print equal text.
     static object sorted(object entries) {
@@ -476,9 +467,9 @@ private:
                     "flytecache: task_template_options.descriptions names '" + name +
                     "', which is neither an input nor an output of task '" + parts.name + "'");
             }
-            const auto same = std::count_if(
-                options_.descriptions.begin(), options_.descriptions.end(),
-                [&](const auto& other) { return other.first == name; });
+            const auto same =
+                std::count_if(options_.descriptions.begin(), options_.descriptions.end(),
+                              [&](const auto& other) { return other.first == name; });
             if (same > 1) {
                 throw configuration_error("flytecache: task_template_options.descriptions names '" +
                                           name + "' " + std::to_string(same) +
@@ -842,38 +833,6 @@ private:
         if (!d.external_schema_bytes.empty())
             add(o, "external_schema_bytes", str(to_base64(d.external_schema_bytes)));
         return json_value::make_object(std::move(o));
-    }
-
-    // google.protobuf.Struct prints as the plain JSON object it stands for: its keys are data, not
-    // field names, so they are never renamed.
-    static json_value struct_value(const protobuf_struct& s) {
-        object o;
-        for (const auto& [k, v] : s.fields) o.emplace_back(k, value_value(v));
-        return json_value::make_object(std::move(o));
-    }
-
-    static json_value value_value(const protobuf_value& v) {
-        return std::visit(
-            [&](const auto& x) -> json_value {
-                using X = std::decay_t<decltype(x)>;
-                if constexpr (std::is_same_v<X, std::monostate> ||
-                              std::is_same_v<X, protobuf_null>) {
-                    return json_value::make_null();
-                } else if constexpr (std::is_same_v<X, double>) {
-                    return double_value(x);
-                } else if constexpr (std::is_same_v<X, std::string>) {
-                    return str(x);
-                } else if constexpr (std::is_same_v<X, bool>) {
-                    return json_value::make_bool(x);
-                } else if constexpr (std::is_same_v<X, box<protobuf_struct>>) {
-                    return struct_value(*x);
-                } else {
-                    json_value::array_type items;
-                    for (const auto& item : x.values) items.push_back(value_value(item));
-                    return json_value::make_array(std::move(items));
-                }
-            },
-            v.kind);
     }
 
     const task_template_options& options_;
