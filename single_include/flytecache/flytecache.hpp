@@ -6714,14 +6714,14 @@ public:
 
     /// A cache with default-constructed (or, for `cache<>`, the default) policies.
     /// @throws configuration_error when there is neither a version nor a policy.
-    constexpr explicit cache(cache_options options)
+    constexpr explicit cache(const cache_options& options)
         requires std::default_initializable<policies_type>
-        : cache(std::move(options), default_policies()) {}
+        : cache(options, default_policies()) {}
 
     /// A cache with the given options and policies.
-    constexpr explicit cache(cache_options options, Policies... ps)
+    constexpr explicit cache(const cache_options& options, Policies... ps)
         requires(sizeof...(Policies) != 0)
-        : cache(std::move(options), policies_type(std::move(ps)...)) {}
+        : cache(options, policies_type(std::move(ps)...)) {}
 
     /// A cache with default options and the given policies.
     constexpr explicit cache(Policies... ps)
@@ -14666,9 +14666,9 @@ public:
         std::conditional_t<std::is_void_v<raw_result>, no_values, std::remove_cvref_t<raw_result>>;
     using args_tuple =
         std::conditional_t<struct_inputs, std::tuple<first_param>,
-                           // NOLINTNEXTLINE(performance-unnecessary-value-param): unevaluated; the
-                           // decayed types are the point
+                           // Unevaluated: the parameters' decayed types are the point.
                            decltype(std::apply(
+                               // NOLINTNEXTLINE(performance-unnecessary-value-param)
                                [](auto... p) {
                                    return std::tuple<detail::param_value_t<decltype(p)>...>{};
                                },

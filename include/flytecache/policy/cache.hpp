@@ -222,14 +222,14 @@ public:
 
     /// A cache with default-constructed (or, for `cache<>`, the default) policies.
     /// @throws configuration_error when there is neither a version nor a policy.
-    constexpr explicit cache(cache_options options)
+    constexpr explicit cache(const cache_options& options)
         requires std::default_initializable<policies_type>
-        : cache(std::move(options), default_policies()) {}
+        : cache(options, default_policies()) {}
 
     /// A cache with the given options and policies.
-    constexpr explicit cache(cache_options options, Policies... ps)
+    constexpr explicit cache(const cache_options& options, Policies... ps)
         requires(sizeof...(Policies) != 0)
-        : cache(std::move(options), policies_type(std::move(ps)...)) {}
+        : cache(options, policies_type(std::move(ps)...)) {}
 
     /// A cache with default options and the given policies.
     constexpr explicit cache(Policies... ps)

@@ -124,9 +124,9 @@ public:
         std::conditional_t<std::is_void_v<raw_result>, no_values, std::remove_cvref_t<raw_result>>;
     using args_tuple =
         std::conditional_t<struct_inputs, std::tuple<first_param>,
-                           // NOLINTNEXTLINE(performance-unnecessary-value-param): unevaluated; the
-                           // decayed types are the point
+                           // Unevaluated: the parameters' decayed types are the point.
                            decltype(std::apply(
+                               // NOLINTNEXTLINE(performance-unnecessary-value-param)
                                [](auto... p) {
                                    return std::tuple<detail::param_value_t<decltype(p)>...>{};
                                },
