@@ -5541,6 +5541,10 @@ FLYTECACHE_NAMESPACE_END
 // flytecache — the Flyte backend's datacatalog artifact tag for a task's inputs
 // SPDX-License-Identifier: MIT
 
+// ---- begin flytecache/detail/literal_type_json.hpp
+// flytecache — flyteidl LiteralType in protobuf's JSON mapping, for datacatalog tags and templates
+// SPDX-License-Identifier: MIT
+
 // ---- begin flytecache/detail/protobuf_json.hpp
 // flytecache — protobuf's JSON mapping for doubles and google.protobuf.Struct, shared by writers
 // SPDX-License-Identifier: MIT
@@ -5549,6 +5553,24 @@ FLYTECACHE_NAMESPACE_END
 
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail {
+
+/// protobuf's default json_name: each underscore dropped and the character after it upper-cased
+/// ("k8s_pod" → "k8sPod", "oauth2_client" → "oauth2Client").
+[[nodiscard]] inline std::string proto_json_name(std::string_view proto_name) {
+    std::string out;
+    out.reserve(proto_name.size());
+    bool upper_next = false;
+    for (char c : proto_name) {
+        if (c == '_') {
+            upper_next = true;
+            continue;
+        }
+        if (upper_next && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+        upper_next = false;
+        out += c;
+    }
+    return out;
+}
 
 // A double as protobuf's JSON mapping (and Go's encoder) writes it: NaN and the infinities as
 // strings, every other value as the shortest number that reads back the same.
@@ -5597,6 +5619,150 @@ inline json_value protobuf_json_value(const protobuf_value& v) {
 } // namespace detail
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/protobuf_json.hpp
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+// Writes a LiteralType the way protobuf's JSON printers do: fields in declaration order, defaults
+// left out, maps sorted by key (as Go's jsonpb sorts them). Field names are the lowerCamelCase
+// json names, or the .proto names when `proto_names`. A schema column type with no enum name is
+// written as its number, as Go writes it, unless `reject_unknown_enums` (a template to register
+// must be valid, where a datacatalog tag must reproduce whatever the backend would hash).
+class literal_type_json {
+public:
+    using object = json_value::object_type;
+
+    bool proto_names = false;
+    bool reject_unknown_enums = false;
+
+    [[nodiscard]] json_value value(const literal_type& t) const {
+        object o;
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, simple_type>) {
+                    add(o, "simple", str(to_string(v)));
+                } else if constexpr (std::is_same_v<V, schema_type>) {
+                    add(o, "schema", schema(v));
+                } else if constexpr (std::is_same_v<V, collection_type>) {
+                    add(o, "collection_type", value(*v.element));
+                } else if constexpr (std::is_same_v<V, map_value_type>) {
+                    add(o, "map_value_type", value(*v.value));
+                } else if constexpr (std::is_same_v<V, blob_type>) {
+                    add(o, "blob", blob(v));
+                } else if constexpr (std::is_same_v<V, enum_type>) {
+                    object e;
+                    if (!v.values.empty()) {
+                        json_value::array_type values;
+                        for (const auto& x : v.values) values.push_back(str(x));
+                        add(e, "values", json_value::make_array(std::move(values)));
+                    }
+                    add(o, "enum_type", json_value::make_object(std::move(e)));
+                } else if constexpr (std::is_same_v<V, structured_dataset_type>) {
+                    add(o, "structured_dataset_type", dataset(v));
+                } else if constexpr (std::is_same_v<V, union_type>) {
+                    object u;
+                    if (!v.variants.empty()) {
+                        json_value::array_type variants;
+                        for (const auto& x : v.variants) variants.push_back(value(x));
+                        add(u, "variants", json_value::make_array(std::move(variants)));
+                    }
+                    add(o, "union_type", json_value::make_object(std::move(u)));
+                } else if constexpr (std::is_same_v<V, offloaded_type>) {
+                    object off;
+                    if (v.actual_literal_type)
+                        add(off, "actual_literal_type", value(**v.actual_literal_type));
+                    add(o, "offloaded_type", json_value::make_object(std::move(off)));
+                }
+            },
+            t.type);
+        if (t.metadata) add(o, "metadata", protobuf_json_struct(*t.metadata));
+        if (t.annotation) {
+            object a;
+            if (t.annotation->annotations)
+                add(a, "annotations", protobuf_json_struct(*t.annotation->annotations));
+            add(o, "annotation", json_value::make_object(std::move(a)));
+        }
+        if (t.structure) {
+            object s;
+            if (!t.structure->tag.empty()) add(s, "tag", str(t.structure->tag));
+            if (!t.structure->dataclass_type.empty()) {
+                object fields;
+                for (const auto& [k, v] : t.structure->dataclass_type)
+                    fields.emplace_back(k, value(*v));
+                std::sort(fields.begin(), fields.end(),
+                          [](const auto& a, const auto& b) { return a.first < b.first; });
+                add(s, "dataclass_type", json_value::make_object(std::move(fields)));
+            }
+            add(o, "structure", json_value::make_object(std::move(s)));
+        }
+        return json_value::make_object(std::move(o));
+    }
+
+    [[nodiscard]] json_value blob(const blob_type& b) const {
+        object o;
+        if (!b.format.empty()) add(o, "format", str(b.format));
+        if (b.dimensionality == blob_dimensionality::multipart)
+            add(o, "dimensionality", str("MULTIPART"));
+        return json_value::make_object(std::move(o));
+    }
+
+    [[nodiscard]] json_value schema(const schema_type& s) const {
+        static constexpr const char* names[] = {"INTEGER", "FLOAT",    "STRING",
+                                                "BOOLEAN", "DATETIME", "DURATION"};
+        object o;
+        if (!s.columns.empty()) {
+            json_value::array_type cols;
+            for (const auto& c : s.columns) {
+                object col;
+                if (!c.name.empty()) add(col, "name", str(c.name));
+                const auto t = static_cast<int>(c.type);
+                const bool named = t >= 0 && t <= 5;
+                if (!named && reject_unknown_enums) {
+                    throw invalid_argument("flytecache: schema column '" + c.name +
+                                           "' has no SchemaColumnType numbered " +
+                                           std::to_string(t));
+                }
+                if (t != 0) add(col, "type", named ? str(names[t]) : protobuf_json_double(t));
+                cols.push_back(json_value::make_object(std::move(col)));
+            }
+            add(o, "columns", json_value::make_array(std::move(cols)));
+        }
+        return json_value::make_object(std::move(o));
+    }
+
+    [[nodiscard]] json_value dataset(const structured_dataset_type& d) const {
+        object o;
+        if (!d.columns.empty()) {
+            json_value::array_type cols;
+            for (const auto& c : d.columns) {
+                object col;
+                if (!c.name.empty()) add(col, "name", str(c.name));
+                if (c.literal_type) add(col, "literal_type", value(**c.literal_type));
+                cols.push_back(json_value::make_object(std::move(col)));
+            }
+            add(o, "columns", json_value::make_array(std::move(cols)));
+        }
+        if (!d.format.empty()) add(o, "format", str(d.format));
+        if (!d.external_schema_type.empty())
+            add(o, "external_schema_type", str(d.external_schema_type));
+        if (!d.external_schema_bytes.empty())
+            add(o, "external_schema_bytes", str(to_base64(d.external_schema_bytes)));
+        return json_value::make_object(std::move(o));
+    }
+
+private:
+    void add(object& o, std::string_view proto_name, json_value v) const {
+        o.emplace_back(proto_names ? std::string(proto_name) : proto_json_name(proto_name),
+                       std::move(v));
+    }
+    static json_value str(std::string s) { return json_value::make_string(std::move(s)); }
+};
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/literal_type_json.hpp
 // ---- begin flytecache/key/hash_placement.hpp
 // flytecache — hash placement: how flytekit and the Flyte backend let a literal's hash stand for
 // its value before inputs are hashed into a key
@@ -5731,68 +5897,17 @@ public:
         return json_value::make_object(std::move(o));
     }
 
+    // LiteralTypes as the backend's jsonpb writes them; a schema column type with no name is
+    // written as its number, as Go writes it.
     static json_value literal_type_value(const literal_type& t) {
-        object o;
-        std::visit(
-            [&](const auto& v) {
-                using V = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<V, simple_type>) {
-                    o.emplace_back("simple", str(to_string(v)));
-                } else if constexpr (std::is_same_v<V, schema_type>) {
-                    o.emplace_back("schema", schema_type_value(v));
-                } else if constexpr (std::is_same_v<V, collection_type>) {
-                    o.emplace_back("collectionType", literal_type_value(*v.element));
-                } else if constexpr (std::is_same_v<V, map_value_type>) {
-                    o.emplace_back("mapValueType", literal_type_value(*v.value));
-                } else if constexpr (std::is_same_v<V, blob_type>) {
-                    o.emplace_back("blob", blob_type_value(v));
-                } else if constexpr (std::is_same_v<V, enum_type>) {
-                    object e;
-                    if (!v.values.empty()) {
-                        json_value::array_type values;
-                        for (const auto& x : v.values) values.push_back(str(x));
-                        e.emplace_back("values", json_value::make_array(std::move(values)));
-                    }
-                    o.emplace_back("enumType", json_value::make_object(std::move(e)));
-                } else if constexpr (std::is_same_v<V, structured_dataset_type>) {
-                    o.emplace_back("structuredDatasetType", dataset_type_value(v));
-                } else if constexpr (std::is_same_v<V, union_type>) {
-                    object u;
-                    if (!v.variants.empty()) {
-                        json_value::array_type variants;
-                        for (const auto& x : v.variants) variants.push_back(literal_type_value(x));
-                        u.emplace_back("variants", json_value::make_array(std::move(variants)));
-                    }
-                    o.emplace_back("unionType", json_value::make_object(std::move(u)));
-                } else if constexpr (std::is_same_v<V, offloaded_type>) {
-                    object off;
-                    if (v.actual_literal_type)
-                        off.emplace_back("actualLiteralType",
-                                         literal_type_value(**v.actual_literal_type));
-                    o.emplace_back("offloadedType", json_value::make_object(std::move(off)));
-                }
-            },
-            t.type);
-        if (t.metadata) o.emplace_back("metadata", detail::protobuf_json_struct(*t.metadata));
-        if (t.annotation) {
-            object a;
-            if (t.annotation->annotations)
-                a.emplace_back("annotations",
-                               detail::protobuf_json_struct(*t.annotation->annotations));
-            o.emplace_back("annotation", json_value::make_object(std::move(a)));
-        }
-        if (t.structure) {
-            object s;
-            if (!t.structure->tag.empty()) s.emplace_back("tag", str(t.structure->tag));
-            if (!t.structure->dataclass_type.empty()) {
-                object dc;
-                for (const auto& [k, v] : t.structure->dataclass_type)
-                    dc.emplace_back(k, literal_type_value(*v));
-                s.emplace_back("dataclassType", json_value::make_object(std::move(dc)));
-            }
-            o.emplace_back("structure", json_value::make_object(std::move(s)));
-        }
-        return json_value::make_object(std::move(o));
+        return literal_type_json{}.value(t);
+    }
+    static json_value blob_type_value(const blob_type& b) { return literal_type_json{}.blob(b); }
+    static json_value schema_type_value(const schema_type& s) {
+        return literal_type_json{}.schema(s);
+    }
+    static json_value dataset_type_value(const structured_dataset_type& d) {
+        return literal_type_json{}.dataset(d);
     }
 
 private:
@@ -5889,55 +6004,6 @@ private:
                 }
             },
             p.value);
-        return json_value::make_object(std::move(o));
-    }
-
-    static json_value blob_type_value(const blob_type& b) {
-        object o;
-        if (!b.format.empty()) o.emplace_back("format", str(b.format));
-        if (b.dimensionality == blob_dimensionality::multipart)
-            o.emplace_back("dimensionality", str("MULTIPART"));
-        return json_value::make_object(std::move(o));
-    }
-
-    static json_value schema_type_value(const schema_type& s) {
-        static constexpr const char* names[] = {"INTEGER", "FLOAT",    "STRING",
-                                                "BOOLEAN", "DATETIME", "DURATION"};
-        object o;
-        if (!s.columns.empty()) {
-            json_value::array_type cols;
-            for (const auto& c : s.columns) {
-                object col;
-                if (!c.name.empty()) col.emplace_back("name", str(c.name));
-                const auto t = static_cast<int>(c.type);
-                if (t != 0)
-                    col.emplace_back("type", t > 0 && t < 6 ? str(names[t])
-                                                            : detail::protobuf_json_double(t));
-                cols.push_back(json_value::make_object(std::move(col)));
-            }
-            o.emplace_back("columns", json_value::make_array(std::move(cols)));
-        }
-        return json_value::make_object(std::move(o));
-    }
-
-    static json_value dataset_type_value(const structured_dataset_type& d) {
-        object o;
-        if (!d.columns.empty()) {
-            json_value::array_type cols;
-            for (const auto& c : d.columns) {
-                object col;
-                if (!c.name.empty()) col.emplace_back("name", str(c.name));
-                if (c.literal_type)
-                    col.emplace_back("literalType", literal_type_value(**c.literal_type));
-                cols.push_back(json_value::make_object(std::move(col)));
-            }
-            o.emplace_back("columns", json_value::make_array(std::move(cols)));
-        }
-        if (!d.format.empty()) o.emplace_back("format", str(d.format));
-        if (!d.external_schema_type.empty())
-            o.emplace_back("externalSchemaType", str(d.external_schema_type));
-        if (!d.external_schema_bytes.empty())
-            o.emplace_back("externalSchemaBytes", str(to_base64(d.external_schema_bytes)));
         return json_value::make_object(std::move(o));
     }
 };
@@ -15002,24 +15068,6 @@ struct task_template_options {
 
 namespace detail {
 
-/// protobuf's default json_name: each underscore dropped and the character after it upper-cased
-/// ("k8s_pod" → "k8sPod", "oauth2_client" → "oauth2Client").
-[[nodiscard]] inline std::string proto_json_name(std::string_view proto_name) {
-    std::string out;
-    out.reserve(proto_name.size());
-    bool upper_next = false;
-    for (char c : proto_name) {
-        if (c == '_') {
-            upper_next = true;
-            continue;
-        }
-        if (upper_next && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-        upper_next = false;
-        out += c;
-    }
-    return out;
-}
-
 inline void json_newline(std::string& out, std::size_t indent, std::size_t depth) {
     if (indent == 0) return;
     out += '\n';
@@ -15171,62 +15219,7 @@ public:
     }
 
     [[nodiscard]] json_value literal_type_value(const literal_type& t) const {
-        object o;
-        std::visit(
-            [&](const auto& v) {
-                using V = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<V, simple_type>) {
-                    add(o, "simple", str(to_string(v)));
-                } else if constexpr (std::is_same_v<V, schema_type>) {
-                    add(o, "schema", schema_type_value(v));
-                } else if constexpr (std::is_same_v<V, collection_type>) {
-                    add(o, "collection_type", literal_type_value(*v.element));
-                } else if constexpr (std::is_same_v<V, map_value_type>) {
-                    add(o, "map_value_type", literal_type_value(*v.value));
-                } else if constexpr (std::is_same_v<V, blob_type>) {
-                    add(o, "blob", blob_type_value(v));
-                } else if constexpr (std::is_same_v<V, enum_type>) {
-                    object e;
-                    if (!v.values.empty()) add(e, "values", strings(v.values));
-                    add(o, "enum_type", json_value::make_object(std::move(e)));
-                } else if constexpr (std::is_same_v<V, structured_dataset_type>) {
-                    add(o, "structured_dataset_type", dataset_type_value(v));
-                } else if constexpr (std::is_same_v<V, union_type>) {
-                    object u;
-                    if (!v.variants.empty()) {
-                        json_value::array_type variants;
-                        for (const auto& x : v.variants) variants.push_back(literal_type_value(x));
-                        add(u, "variants", json_value::make_array(std::move(variants)));
-                    }
-                    add(o, "union_type", json_value::make_object(std::move(u)));
-                } else if constexpr (std::is_same_v<V, offloaded_type>) {
-                    object off;
-                    if (v.actual_literal_type)
-                        add(off, "actual_literal_type",
-                            literal_type_value(**v.actual_literal_type));
-                    add(o, "offloaded_type", json_value::make_object(std::move(off)));
-                }
-            },
-            t.type);
-        if (t.metadata) add(o, "metadata", detail::protobuf_json_struct(*t.metadata));
-        if (t.annotation) {
-            object a;
-            if (t.annotation->annotations)
-                add(a, "annotations", detail::protobuf_json_struct(*t.annotation->annotations));
-            add(o, "annotation", json_value::make_object(std::move(a)));
-        }
-        if (t.structure) {
-            object s;
-            if (!t.structure->tag.empty()) add(s, "tag", str(t.structure->tag));
-            if (!t.structure->dataclass_type.empty()) {
-                object fields;
-                for (const auto& [k, v] : t.structure->dataclass_type)
-                    fields.emplace_back(k, literal_type_value(*v));
-                add(s, "dataclass_type", json_value::make_object(sorted(std::move(fields))));
-            }
-            add(o, "structure", json_value::make_object(std::move(s)));
-        }
-        return json_value::make_object(std::move(o));
+        return literal_types().value(t);
     }
 
 private:
@@ -15239,6 +15232,11 @@ private:
                        std::move(v));
     }
     static json_value str(std::string s) { return json_value::make_string(std::move(s)); }
+    // A registered template must be valid, so an unnamed enum value is an error here.
+    [[nodiscard]] literal_type_json literal_types() const {
+        return {.proto_names = options_.field_names == json_field_names::proto,
+                .reject_unknown_enums = true};
+    }
     static json_value strings(const std::vector<std::string>& values) {
         json_value::array_type items;
         items.reserve(values.size());
@@ -15607,59 +15605,6 @@ private:
         put(r.cpu, "cpu");
         put(r.gpu, "gpu");
         put(r.mem, "memory");
-        return json_value::make_object(std::move(o));
-    }
-
-    // ----- LiteralType parts ---------------------------------------------------------------------
-
-    json_value blob_type_value(const blob_type& b) const {
-        object o;
-        if (!b.format.empty()) add(o, "format", str(b.format));
-        if (b.dimensionality == blob_dimensionality::multipart)
-            add(o, "dimensionality", str("MULTIPART"));
-        return json_value::make_object(std::move(o));
-    }
-
-    json_value schema_type_value(const schema_type& s) const {
-        static constexpr const char* names[] = {"INTEGER", "FLOAT",    "STRING",
-                                                "BOOLEAN", "DATETIME", "DURATION"};
-        object o;
-        if (!s.columns.empty()) {
-            json_value::array_type cols;
-            for (const auto& c : s.columns) {
-                object col;
-                if (!c.name.empty()) add(col, "name", str(c.name));
-                const auto t = static_cast<int>(c.type);
-                if (t < 0 || t > 5) {
-                    throw invalid_argument("flytecache: schema column '" + c.name +
-                                           "' has no SchemaColumnType numbered " +
-                                           std::to_string(t));
-                }
-                if (t != 0) add(col, "type", str(names[t]));
-                cols.push_back(json_value::make_object(std::move(col)));
-            }
-            add(o, "columns", json_value::make_array(std::move(cols)));
-        }
-        return json_value::make_object(std::move(o));
-    }
-
-    json_value dataset_type_value(const structured_dataset_type& d) const {
-        object o;
-        if (!d.columns.empty()) {
-            json_value::array_type cols;
-            for (const auto& c : d.columns) {
-                object col;
-                if (!c.name.empty()) add(col, "name", str(c.name));
-                if (c.literal_type) add(col, "literal_type", literal_type_value(**c.literal_type));
-                cols.push_back(json_value::make_object(std::move(col)));
-            }
-            add(o, "columns", json_value::make_array(std::move(cols)));
-        }
-        if (!d.format.empty()) add(o, "format", str(d.format));
-        if (!d.external_schema_type.empty())
-            add(o, "external_schema_type", str(d.external_schema_type));
-        if (!d.external_schema_bytes.empty())
-            add(o, "external_schema_bytes", str(to_base64(d.external_schema_bytes)));
         return json_value::make_object(std::move(o));
     }
 

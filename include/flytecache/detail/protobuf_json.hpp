@@ -17,6 +17,24 @@
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail {
 
+/// protobuf's default json_name: each underscore dropped and the character after it upper-cased
+/// ("k8s_pod" → "k8sPod", "oauth2_client" → "oauth2Client").
+[[nodiscard]] inline std::string proto_json_name(std::string_view proto_name) {
+    std::string out;
+    out.reserve(proto_name.size());
+    bool upper_next = false;
+    for (char c : proto_name) {
+        if (c == '_') {
+            upper_next = true;
+            continue;
+        }
+        if (upper_next && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+        upper_next = false;
+        out += c;
+    }
+    return out;
+}
+
 // A double as protobuf's JSON mapping (and Go's encoder) writes it: NaN and the infinities as
 // strings, every other value as the shortest number that reads back the same.
 inline json_value protobuf_json_double(double d) {

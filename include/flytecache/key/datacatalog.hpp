@@ -4,6 +4,7 @@
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/json.hpp>
+#include <flytecache/detail/literal_type_json.hpp>
 #include <flytecache/detail/objecthash.hpp>
 #include <flytecache/detail/protobuf_json.hpp>
 #include <flytecache/detail/time_text.hpp>
@@ -77,68 +78,17 @@ public:
         return json_value::make_object(std::move(o));
     }
 
+    // LiteralTypes as the backend's jsonpb writes them; a schema column type with no name is
+    // written as its number, as Go writes it.
     static json_value literal_type_value(const literal_type& t) {
-        object o;
-        std::visit(
-            [&](const auto& v) {
-                using V = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<V, simple_type>) {
-                    o.emplace_back("simple", str(to_string(v)));
-                } else if constexpr (std::is_same_v<V, schema_type>) {
-                    o.emplace_back("schema", schema_type_value(v));
-                } else if constexpr (std::is_same_v<V, collection_type>) {
-                    o.emplace_back("collectionType", literal_type_value(*v.element));
-                } else if constexpr (std::is_same_v<V, map_value_type>) {
-                    o.emplace_back("mapValueType", literal_type_value(*v.value));
-                } else if constexpr (std::is_same_v<V, blob_type>) {
-                    o.emplace_back("blob", blob_type_value(v));
-                } else if constexpr (std::is_same_v<V, enum_type>) {
-                    object e;
-                    if (!v.values.empty()) {
-                        json_value::array_type values;
-                        for (const auto& x : v.values) values.push_back(str(x));
-                        e.emplace_back("values", json_value::make_array(std::move(values)));
-                    }
-                    o.emplace_back("enumType", json_value::make_object(std::move(e)));
-                } else if constexpr (std::is_same_v<V, structured_dataset_type>) {
-                    o.emplace_back("structuredDatasetType", dataset_type_value(v));
-                } else if constexpr (std::is_same_v<V, union_type>) {
-                    object u;
-                    if (!v.variants.empty()) {
-                        json_value::array_type variants;
-                        for (const auto& x : v.variants) variants.push_back(literal_type_value(x));
-                        u.emplace_back("variants", json_value::make_array(std::move(variants)));
-                    }
-                    o.emplace_back("unionType", json_value::make_object(std::move(u)));
-                } else if constexpr (std::is_same_v<V, offloaded_type>) {
-                    object off;
-                    if (v.actual_literal_type)
-                        off.emplace_back("actualLiteralType",
-                                         literal_type_value(**v.actual_literal_type));
-                    o.emplace_back("offloadedType", json_value::make_object(std::move(off)));
-                }
-            },
-            t.type);
-        if (t.metadata) o.emplace_back("metadata", detail::protobuf_json_struct(*t.metadata));
-        if (t.annotation) {
-            object a;
-            if (t.annotation->annotations)
-                a.emplace_back("annotations",
-                               detail::protobuf_json_struct(*t.annotation->annotations));
-            o.emplace_back("annotation", json_value::make_object(std::move(a)));
-        }
-        if (t.structure) {
-            object s;
-            if (!t.structure->tag.empty()) s.emplace_back("tag", str(t.structure->tag));
-            if (!t.structure->dataclass_type.empty()) {
-                object dc;
-                for (const auto& [k, v] : t.structure->dataclass_type)
-                    dc.emplace_back(k, literal_type_value(*v));
-                s.emplace_back("dataclassType", json_value::make_object(std::move(dc)));
-            }
-            o.emplace_back("structure", json_value::make_object(std::move(s)));
-        }
-        return json_value::make_object(std::move(o));
+        return literal_type_json{}.value(t);
+    }
+    static json_value blob_type_value(const blob_type& b) { return literal_type_json{}.blob(b); }
+    static json_value schema_type_value(const schema_type& s) {
+        return literal_type_json{}.schema(s);
+    }
+    static json_value dataset_type_value(const structured_dataset_type& d) {
+        return literal_type_json{}.dataset(d);
     }
 
 private:
@@ -235,55 +185,6 @@ private:
                 }
             },
             p.value);
-        return json_value::make_object(std::move(o));
-    }
-
-    static json_value blob_type_value(const blob_type& b) {
-        object o;
-        if (!b.format.empty()) o.emplace_back("format", str(b.format));
-        if (b.dimensionality == blob_dimensionality::multipart)
-            o.emplace_back("dimensionality", str("MULTIPART"));
-        return json_value::make_object(std::move(o));
-    }
-
-    static json_value schema_type_value(const schema_type& s) {
-        static constexpr const char* names[] = {"INTEGER", "FLOAT",    "STRING",
-                                                "BOOLEAN", "DATETIME", "DURATION"};
-        object o;
-        if (!s.columns.empty()) {
-            json_value::array_type cols;
-            for (const auto& c : s.columns) {
-                object col;
-                if (!c.name.empty()) col.emplace_back("name", str(c.name));
-                const auto t = static_cast<int>(c.type);
-                if (t != 0)
-                    col.emplace_back("type", t > 0 && t < 6 ? str(names[t])
-                                                            : detail::protobuf_json_double(t));
-                cols.push_back(json_value::make_object(std::move(col)));
-            }
-            o.emplace_back("columns", json_value::make_array(std::move(cols)));
-        }
-        return json_value::make_object(std::move(o));
-    }
-
-    static json_value dataset_type_value(const structured_dataset_type& d) {
-        object o;
-        if (!d.columns.empty()) {
-            json_value::array_type cols;
-            for (const auto& c : d.columns) {
-                object col;
-                if (!c.name.empty()) col.emplace_back("name", str(c.name));
-                if (c.literal_type)
-                    col.emplace_back("literalType", literal_type_value(**c.literal_type));
-                cols.push_back(json_value::make_object(std::move(col)));
-            }
-            o.emplace_back("columns", json_value::make_array(std::move(cols)));
-        }
-        if (!d.format.empty()) o.emplace_back("format", str(d.format));
-        if (!d.external_schema_type.empty())
-            o.emplace_back("externalSchemaType", str(d.external_schema_type));
-        if (!d.external_schema_bytes.empty())
-            o.emplace_back("externalSchemaBytes", str(to_base64(d.external_schema_bytes)));
         return json_value::make_object(std::move(o));
     }
 };

@@ -49,6 +49,7 @@
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/json.hpp>
+#include <flytecache/detail/literal_type_json.hpp>
 #include <flytecache/detail/protobuf_json.hpp>
 #include <flytecache/detail/time_text.hpp>
 #include <flytecache/error.hpp>
@@ -173,24 +174,6 @@ struct task_template_options {
 };
 
 namespace detail {
-
-/// protobuf's default json_name: each underscore dropped and the character after it upper-cased
-/// ("k8s_pod" → "k8sPod", "oauth2_client" → "oauth2Client").
-[[nodiscard]] inline std::string proto_json_name(std::string_view proto_name) {
-    std::string out;
-    out.reserve(proto_name.size());
-    bool upper_next = false;
-    for (char c : proto_name) {
-        if (c == '_') {
-            upper_next = true;
-            continue;
-        }
-        if (upper_next && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-        upper_next = false;
-        out += c;
-    }
-    return out;
-}
 
 inline void json_newline(std::string& out, std::size_t indent, std::size_t depth) {
     if (indent == 0) return;
@@ -343,62 +326,7 @@ public:
     }
 
     [[nodiscard]] json_value literal_type_value(const literal_type& t) const {
-        object o;
-        std::visit(
-            [&](const auto& v) {
-                using V = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<V, simple_type>) {
-                    add(o, "simple", str(to_string(v)));
-                } else if constexpr (std::is_same_v<V, schema_type>) {
-                    add(o, "schema", schema_type_value(v));
-                } else if constexpr (std::is_same_v<V, collection_type>) {
-                    add(o, "collection_type", literal_type_value(*v.element));
-                } else if constexpr (std::is_same_v<V, map_value_type>) {
-                    add(o, "map_value_type", literal_type_value(*v.value));
-                } else if constexpr (std::is_same_v<V, blob_type>) {
-                    add(o, "blob", blob_type_value(v));
-                } else if constexpr (std::is_same_v<V, enum_type>) {
-                    object e;
-                    if (!v.values.empty()) add(e, "values", strings(v.values));
-                    add(o, "enum_type", json_value::make_object(std::move(e)));
-                } else if constexpr (std::is_same_v<V, structured_dataset_type>) {
-                    add(o, "structured_dataset_type", dataset_type_value(v));
-                } else if constexpr (std::is_same_v<V, union_type>) {
-                    object u;
-                    if (!v.variants.empty()) {
-                        json_value::array_type variants;
-                        for (const auto& x : v.variants) variants.push_back(literal_type_value(x));
-                        add(u, "variants", json_value::make_array(std::move(variants)));
-                    }
-                    add(o, "union_type", json_value::make_object(std::move(u)));
-                } else if constexpr (std::is_same_v<V, offloaded_type>) {
-                    object off;
-                    if (v.actual_literal_type)
-                        add(off, "actual_literal_type",
-                            literal_type_value(**v.actual_literal_type));
-                    add(o, "offloaded_type", json_value::make_object(std::move(off)));
-                }
-            },
-            t.type);
-        if (t.metadata) add(o, "metadata", detail::protobuf_json_struct(*t.metadata));
-        if (t.annotation) {
-            object a;
-            if (t.annotation->annotations)
-                add(a, "annotations", detail::protobuf_json_struct(*t.annotation->annotations));
-            add(o, "annotation", json_value::make_object(std::move(a)));
-        }
-        if (t.structure) {
-            object s;
-            if (!t.structure->tag.empty()) add(s, "tag", str(t.structure->tag));
-            if (!t.structure->dataclass_type.empty()) {
-                object fields;
-                for (const auto& [k, v] : t.structure->dataclass_type)
-                    fields.emplace_back(k, literal_type_value(*v));
-                add(s, "dataclass_type", json_value::make_object(sorted(std::move(fields))));
-            }
-            add(o, "structure", json_value::make_object(std::move(s)));
-        }
-        return json_value::make_object(std::move(o));
+        return literal_types().value(t);
     }
 
 private:
@@ -411,6 +339,11 @@ private:
                        std::move(v));
     }
     static json_value str(std::string s) { return json_value::make_string(std::move(s)); }
+    // A registered template must be valid, so an unnamed enum value is an error here.
+    [[nodiscard]] literal_type_json literal_types() const {
+        return {.proto_names = options_.field_names == json_field_names::proto,
+                .reject_unknown_enums = true};
+    }
     static json_value strings(const std::vector<std::string>& values) {
         json_value::array_type items;
         items.reserve(values.size());
@@ -779,59 +712,6 @@ private:
         put(r.cpu, "cpu");
         put(r.gpu, "gpu");
         put(r.mem, "memory");
-        return json_value::make_object(std::move(o));
-    }
-
-    // ----- LiteralType parts ---------------------------------------------------------------------
-
-    json_value blob_type_value(const blob_type& b) const {
-        object o;
-        if (!b.format.empty()) add(o, "format", str(b.format));
-        if (b.dimensionality == blob_dimensionality::multipart)
-            add(o, "dimensionality", str("MULTIPART"));
-        return json_value::make_object(std::move(o));
-    }
-
-    json_value schema_type_value(const schema_type& s) const {
-        static constexpr const char* names[] = {"INTEGER", "FLOAT",    "STRING",
-                                                "BOOLEAN", "DATETIME", "DURATION"};
-        object o;
-        if (!s.columns.empty()) {
-            json_value::array_type cols;
-            for (const auto& c : s.columns) {
-                object col;
-                if (!c.name.empty()) add(col, "name", str(c.name));
-                const auto t = static_cast<int>(c.type);
-                if (t < 0 || t > 5) {
-                    throw invalid_argument("flytecache: schema column '" + c.name +
-                                           "' has no SchemaColumnType numbered " +
-                                           std::to_string(t));
-                }
-                if (t != 0) add(col, "type", str(names[t]));
-                cols.push_back(json_value::make_object(std::move(col)));
-            }
-            add(o, "columns", json_value::make_array(std::move(cols)));
-        }
-        return json_value::make_object(std::move(o));
-    }
-
-    json_value dataset_type_value(const structured_dataset_type& d) const {
-        object o;
-        if (!d.columns.empty()) {
-            json_value::array_type cols;
-            for (const auto& c : d.columns) {
-                object col;
-                if (!c.name.empty()) add(col, "name", str(c.name));
-                if (c.literal_type) add(col, "literal_type", literal_type_value(**c.literal_type));
-                cols.push_back(json_value::make_object(std::move(col)));
-            }
-            add(o, "columns", json_value::make_array(std::move(cols)));
-        }
-        if (!d.format.empty()) add(o, "format", str(d.format));
-        if (!d.external_schema_type.empty())
-            add(o, "external_schema_type", str(d.external_schema_type));
-        if (!d.external_schema_bytes.empty())
-            add(o, "external_schema_bytes", str(to_base64(d.external_schema_bytes)));
         return json_value::make_object(std::move(o));
     }
 
