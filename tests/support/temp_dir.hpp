@@ -26,6 +26,15 @@ public:
     temp_dir& operator=(const temp_dir&) = delete;
     ~temp_dir() {
         std::error_code ec;
+        // Blob areas make their directories read-only; give them back write permission first.
+        for (auto it = std::filesystem::recursive_directory_iterator(path_, ec);
+             !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+            if (it->is_directory(ec) && !it->is_symlink(ec)) {
+                std::filesystem::permissions(it->path(), std::filesystem::perms::owner_all,
+                                             std::filesystem::perm_options::add, ec);
+            }
+        }
+        ec.clear();
         std::filesystem::remove_all(path_, ec);
     }
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <flytecache/config.hpp>
+#include <flytecache/detail/file_io.hpp>
 #include <flytecache/error.hpp>
 
 #include <fcntl.h>
@@ -107,39 +108,9 @@ inline const char* signal_name(int sig) noexcept {
     }
 }
 
-// std::strerror may share a buffer between threads; the error category's message does not.
-inline std::string errno_text(int err) { return std::generic_category().message(err); }
-
 [[noreturn]] inline void throw_errno(const std::string& what, int err) {
     throw error("flytecache: " + what + ": " + errno_text(err));
 }
-
-class unique_fd {
-public:
-    unique_fd() = default;
-    explicit unique_fd(int fd) noexcept : fd_(fd) {}
-    unique_fd(unique_fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    unique_fd& operator=(unique_fd&& other) noexcept {
-        if (this != &other) {
-            reset();
-            fd_ = std::exchange(other.fd_, -1);
-        }
-        return *this;
-    }
-    unique_fd(const unique_fd&) = delete;
-    unique_fd& operator=(const unique_fd&) = delete;
-    ~unique_fd() { reset(); }
-
-    [[nodiscard]] int get() const noexcept { return fd_; }
-    // Linux releases the descriptor even when close() fails, so a retry could close another
-    // thread's fresh descriptor.
-    void reset() noexcept {
-        if (fd_ >= 0) ::close(std::exchange(fd_, -1));
-    }
-
-private:
-    int fd_ = -1;
-};
 
 // If the parent runs with stdin/stdout/stderr closed, a new descriptor can be 0, 1 or 2; the
 // child's dup2 onto that same number would then be a no-op that leaves O_CLOEXEC set.

@@ -8,6 +8,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -133,5 +134,28 @@ concept reserving_store = cache_store<S> && requires(S& s, std::string_view key,
     { s.try_reserve(key, owner, ttl) } -> std::convertible_to<bool>;
     { s.release(key, owner) } -> std::convertible_to<bool>;
 };
+
+/// Capability: a place for the files and directories that entries point at (task outputs).
+///
+/// | expression | semantics |
+/// | --- | --- |
+/// | `s.blob_directory()` | `std::optional<std::filesystem::path>`: the directory that holds the
+/// store's blobs (see `blob_area`), or empty when the store has none configured |
+///
+/// Laws: every process that can read an entry of the store sees the directory at that path (so a
+/// store shared across machines has one only when it is configured on a shared filesystem); the
+/// directory belongs to the store: nothing else is written there.
+template <class S>
+concept file_hosting_store = cache_store<S> && requires(S& s) {
+    { s.blob_directory() } -> std::convertible_to<std::optional<std::filesystem::path>>;
+};
+
+/// Capability: enumeration of the stored values, for sweeps that must know every entry (the
+/// garbage collection of blobs). `s.for_each_value(f)` calls `f(std::string_view value)` once for
+/// every live entry (entries written or removed meanwhile may or may not be seen); it is not an
+/// access (no statistics, no recency).
+template <class S>
+concept enumerable_store =
+    cache_store<S> && requires(S& s, void (*f)(std::string_view)) { s.for_each_value(f); };
 
 FLYTECACHE_NAMESPACE_END

@@ -4,6 +4,7 @@
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>
+#include <flytecache/store/blob_area.hpp>
 #include <flytecache/store/cache_store.hpp>
 
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <list>
 #include <memory>
@@ -20,6 +22,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 FLYTECACHE_NAMESPACE_BEGIN
 
@@ -34,12 +37,16 @@ struct memory_store_options {
     /// but a coarser LRU order (eviction picks the least recently used entry of one shard) and a
     /// smaller per-shard budget, which caps the largest entry a bounded store keeps.
     std::size_t shards = 16;
+    /// Where the files and directories of task outputs are kept (see `blob_area`). Empty: a
+    /// private directory under the system's temporary directory, made when first needed and
+    /// removed with the store, since the entries pointing at it die with the store too.
+    std::optional<std::filesystem::path> blob_directory{};
 };
 
 /// An in-process cache store: entries live in this process's memory and die with it.
 ///
-/// Models `cache_store`, `expiring_store`, `tagged_store`, `bounded_store`, `statistics_store` and
-/// `reserving_store`.
+/// Models `cache_store`, `expiring_store`, `tagged_store`, `bounded_store`, `statistics_store`,
+/// `reserving_store`, `file_hosting_store` and `enumerable_store`.
 ///
 /// Layout: keys are spread over `options::shards` shards by hash; each shard has its own mutex, a
 /// hash index and a least-recently-used list. A `get` hit hashes the key once (outside the lock),
@@ -83,7 +90,10 @@ public:
     /// An empty store.
     /// @throws invalid_argument when `opts.shards` is 0 or more than `max_shards`.
     explicit memory_store(options opts = {})
-        : shard_count_(opts.shards), size_limit_(opts.size_limit) {
+        : shard_count_(opts.shards),
+          size_limit_(opts.size_limit),
+          blobs_(std::make_unique<blob_home>()) {
+        blobs_->path = std::move(opts.blob_directory);
         if (opts.shards == 0 || opts.shards > max_shards) {
             throw invalid_argument("flytecache: memory_store: shards must be between 1 and " +
                                    std::to_string(max_shards) + ", got " +
@@ -105,7 +115,8 @@ public:
         : shards_(std::move(other.shards_)),
           shard_count_(std::exchange(other.shard_count_, 0)),
           size_limit_(other.size_limit_),
-          counting_(other.counting_.load(std::memory_order_relaxed)) {}
+          counting_(other.counting_.load(std::memory_order_relaxed)),
+          blobs_(std::move(other.blobs_)) {}
 
     /// Replaces this store's entries and settings with `other`'s (same caveats as the move
     /// constructor).
@@ -116,6 +127,7 @@ public:
             size_limit_ = other.size_limit_;
             counting_.store(other.counting_.load(std::memory_order_relaxed),
                             std::memory_order_relaxed);
+            blobs_ = std::move(other.blobs_);
         }
         return *this;
     }
@@ -339,6 +351,45 @@ public:
     /// The number of shards given at construction.
     [[nodiscard]] std::size_t shard_count() const noexcept { return shard_count_; }
 
+    /// Where task output files of this store's entries are kept: `options::blob_directory`, or a
+    /// private temporary directory made now if there is none yet (removed with the store).
+    /// @throws store_error when the temporary directory cannot be made.
+    [[nodiscard]] std::optional<std::filesystem::path> blob_directory() {
+        const std::lock_guard lock(blobs_->mutex);
+        if (!blobs_->path) {
+            std::error_code ec;
+            auto dir = std::filesystem::temp_directory_path(ec) /
+                       detail::unique_name("flytecache-memory-blobs-");
+            if (!ec) std::filesystem::create_directories(dir, ec);
+            if (ec) {
+                throw store_error("flytecache: memory_store cannot make its blob directory " +
+                                  dir.string() + ": " + ec.message());
+            }
+            blobs_->path = std::move(dir);
+            blobs_->owned = true;
+        }
+        return blobs_->path;
+    }
+
+    /// Calls `f(value)` for every live entry. The values of one shard are copied under its lock
+    /// and `f` runs after the lock is released, so `f` may use the store. Not an access.
+    template <class F>
+        requires std::invocable<F&, std::string_view>
+    void for_each_value(F&& f) const {
+        for (std::size_t i = 0; i < shard_count_; ++i) {
+            std::vector<std::string> values;
+            {
+                const std::lock_guard lock(shards_[i].mutex);
+                const time_point now = clock::now();
+                values.reserve(shards_[i].lru.size());
+                for (const entry& e : shards_[i].lru) {
+                    if (e.expires > now) values.push_back(e.value);
+                }
+            }
+            for (const auto& v : values) f(std::string_view(v));
+        }
+    }
+
 private:
     // Runs `f(shard, graveyard)` on every shard under its lock and sums what it returns; removed
     // entries go to the graveyard, freed after the lock is released.
@@ -550,6 +601,25 @@ private:
     std::size_t shard_count_;
     std::uint64_t size_limit_;
     std::atomic<bool> counting_{false};
+
+    // The blob directory: given, or made on demand and owned (removed with the store). Held by
+    // pointer so that the store stays movable.
+    struct blob_home {
+        std::mutex mutex;
+        std::optional<std::filesystem::path> path;
+        bool owned = false;
+        blob_home() = default;
+        blob_home(const blob_home&) = delete;
+        blob_home& operator=(const blob_home&) = delete;
+        ~blob_home() {
+            if (owned && path) {
+                blob_area(*path).clear();
+                std::error_code ec;
+                std::filesystem::remove_all(*path, ec);
+            }
+        }
+    };
+    std::unique_ptr<blob_home> blobs_;
 };
 
 static_assert(cache_store<memory_store>);
@@ -559,5 +629,7 @@ static_assert(bounded_store<memory_store>);
 static_assert(statistics_store<memory_store>);
 static_assert(reserving_store<memory_store>);
 static_assert(ttl_reporting_store<memory_store>);
+static_assert(file_hosting_store<memory_store>);
+static_assert(enumerable_store<memory_store>);
 
 FLYTECACHE_NAMESPACE_END

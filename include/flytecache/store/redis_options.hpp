@@ -10,6 +10,8 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -51,6 +53,11 @@ struct redis_options {
     std::chrono::milliseconds retry_timeout{1000};
     /// Most connections the store opens; each serves one thread at a time.
     std::size_t pool_size = 4;
+    /// Where task output files of the entries are kept (see `blob_area`): a directory that every
+    /// machine sharing this store sees at this same path (NFS, a cluster filesystem). Empty: none,
+    /// and caching a task whose outputs are local files is a `configuration_error` at the call,
+    /// since a path on one machine would be wrong on the next. Not part of connection strings.
+    std::optional<std::filesystem::path> blob_directory{};
 
     /// Most connections `pool_size` may ask for.
     static constexpr std::size_t max_pool_size = 1024;

@@ -77,6 +77,11 @@ public:
     /// The options given at construction.
     [[nodiscard]] const redis_options& settings() const noexcept { return s_->pool.options(); }
 
+    /// `options::blob_directory`: where task output files are kept, or empty when none was given.
+    [[nodiscard]] std::optional<std::filesystem::path> blob_directory() const {
+        return settings().blob_directory;
+    }
+
     /// The server and namespace, for messages: `redis://127.0.0.1:6379/0 {flytecache}`.
     [[nodiscard]] std::string describe() const { return settings().describe() + " " + s_->ns; }
 

@@ -253,6 +253,14 @@ public:
     [[nodiscard]] const std::filesystem::path& directory() const noexcept { return state_->dir; }
     [[nodiscard]] float_seconds timeout() const noexcept { return state_->opts.timeout; }
 
+    /// Where task output files of the entries are kept: `<directory>/blobs` (see `blob_area`).
+    /// diskcache never writes there, and `check` does not count its files as orphans.
+    [[nodiscard]] std::optional<std::filesystem::path> blob_directory() const {
+        return state_->dir / blob_subdirectory;
+    }
+    /// The name of the blob directory inside a cache directory.
+    static constexpr std::string_view blob_subdirectory = "blobs";
+
     // --- cache_store -----------------------------------------------------------------------------
 
     /// The bytes stored under text key `key`, or empty when missing or expired.
@@ -702,6 +710,26 @@ public:
             delete_rowid(c, rowid);
             return true;
         });
+    }
+
+    /// Calls `f(value)` for every row holding bytes (flytekit's values), expired rows included,
+    /// in insertion order; rows holding text, numbers or pickles are skipped. Not an access.
+    /// @throws store_error (as `inspect`) when a row cannot be read; `f` has then seen only some.
+    template <class F>
+        requires std::invocable<F&, std::string_view>
+    void for_each_value(F&& f) {
+        std::vector<db_key> keys;
+        for_each_entry([&](const stored_entry_info& info) {
+            if (info.mode == value_mode::binary || info.mode == value_mode::raw) {
+                keys.push_back(info.key);
+            }
+        });
+        for (const auto& k : keys) {
+            const std::optional<stored_entry> e = inspect(k);
+            if (e && e->value && e->value->type() == stored_value::kind::bytes) {
+                f(std::string_view(e->value->as_bytes()));
+            }
+        }
     }
 
     /// Every key in database sort order (diskcache's `iterkeys`), materialized.
@@ -2316,6 +2344,12 @@ private:
         for (auto it = std::filesystem::recursive_directory_iterator(state_->dir, ec);
              !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
             const auto& p = it->path();
+            // The blob directory holds task outputs that rows reference from inside their values,
+            // not through `filename`: blob_area::sweep looks after it.
+            if (it.depth() == 0 && p.filename() == blob_subdirectory) {
+                it.disable_recursion_pending();
+                continue;
+            }
             if (it->is_directory(ec)) {
                 dirs.push_back(p);
                 continue;
@@ -2382,5 +2416,7 @@ static_assert(bounded_store<sqlite_store>);
 static_assert(statistics_store<sqlite_store>);
 static_assert(reserving_store<sqlite_store>);
 static_assert(ttl_reporting_store<sqlite_store>);
+static_assert(file_hosting_store<sqlite_store>);
+static_assert(enumerable_store<sqlite_store>);
 
 FLYTECACHE_NAMESPACE_END

@@ -12,6 +12,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -138,6 +139,25 @@ public:
     [[nodiscard]] const Back& back() const noexcept { return back_; }
     /// The options given at construction.
     [[nodiscard]] const tiered_options& options() const noexcept { return options_; }
+
+    /// The back's blob directory (it holds every entry, so the files its entries point at belong
+    /// there), else the front's.
+    [[nodiscard]] std::optional<std::filesystem::path> blob_directory()
+        requires file_hosting_store<Back> || file_hosting_store<Front>
+    {
+        if constexpr (file_hosting_store<Back>) {
+            return back_.blob_directory();
+        } else {
+            return front_.blob_directory();
+        }
+    }
+
+    /// The back's values (the front holds only copies of them).
+    template <class F>
+        requires enumerable_store<Back> && std::invocable<F&, std::string_view>
+    void for_each_value(F&& f) {
+        back_.for_each_value(std::forward<F>(f));
+    }
 
     /// The front's value, else the back's (copied into the front as the class comment says).
     /// Propagates either store's exceptions, including the front's while it takes the copy.
