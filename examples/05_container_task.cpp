@@ -21,7 +21,8 @@ int main() {
     options.arguments = {
         "awk 'BEGIN { print 3.14159265 * {{.inputs.a}} * {{.inputs.b}} }' > /var/outputs/area;"
         " printf 'a=%s b=%s' $(cat /var/inputs/a) $(cat /var/inputs/b) > /var/outputs/metadata"};
-    // Caching on without a version: the version comes from the image.
+    // Caching on without a version: the version covers the image, the command and arguments,
+    // the environment, the data dirs and the typed interface.
     options.metadata = {.cache = true};
 
     // The host runtime runs the command as a child process, with /var/inputs and /var/outputs
@@ -32,7 +33,7 @@ int main() {
     fc::executor exec(fc::memory_store{});
     const area_out out = exec.run(area, 2.0, 3.0);
     std::cout << "area = " << out.area << " (" << out.metadata << ")\n";
-    std::cout << "version from image: " << area.version() << '\n';
+    std::cout << "version from image and command: " << area.version() << '\n';
     std::cout << "second call cached: " << (exec.explain(area, 2.0, 3.0).cached ? "yes" : "no")
               << '\n';
 }

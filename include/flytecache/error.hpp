@@ -4,6 +4,7 @@
 
 #include <flytecache/config.hpp>
 
+#include <exception>
 #include <stdexcept>
 #include <string>
 
@@ -29,10 +30,20 @@ public:
 };
 
 /// A cache policy failed while computing a version. The policy's own exception is nested
-/// (`std::rethrow_if_nested` reaches it).
+/// (`std::rethrow_if_nested` reaches it), and `what()` ends with its message ("; caused by: …"),
+/// so a log line tells the whole story; `message()` is flytekit's text alone.
 class version_error : public error {
 public:
     using error::error;
+    /// `message` is the text flytekit would give; `cause` what went wrong underneath.
+    version_error(const std::string& message, const std::string& cause)
+        : error(cause.empty() ? message : message + "; caused by: " + cause), message_(message) {}
+
+    /// flytekit's text for this failure (Python's `str(e)`), without the cause.
+    [[nodiscard]] std::string message() const { return message_.empty() ? what() : message_; }
+
+private:
+    std::string message_;
 };
 
 /// A value given to flytecache is malformed (for example JSON text that does not parse).
@@ -95,5 +106,34 @@ class task_timeout_error : public task_error {
 public:
     using task_error::task_error;
 };
+
+namespace detail {
+
+/// The message of the exception being handled and of every exception nested in it, joined by
+/// "; caused by: ", for an error that wraps another: its `what()` then tells the whole story
+/// without `std::rethrow_if_nested`. Call it only inside a `catch`.
+[[nodiscard]] inline std::string current_exception_text() {
+    std::string text;
+    std::exception_ptr current = std::current_exception();
+    for (int depth = 0; current && depth < 16; ++depth) {
+        std::exception_ptr next;
+        try {
+            std::rethrow_exception(current);
+        } catch (const std::exception& e) {
+            if (!text.empty()) text += "; caused by: ";
+            text += e.what();
+            if (const auto* nested = dynamic_cast<const std::nested_exception*>(&e)) {
+                next = nested->nested_ptr();
+            }
+        } catch (...) {
+            if (!text.empty()) text += "; caused by: ";
+            text += "an exception that is not a std::exception";
+        }
+        current = next;
+    }
+    return text;
+}
+
+} // namespace detail
 
 FLYTECACHE_NAMESPACE_END

@@ -49,6 +49,7 @@
 #include <flytecache/policy/static_version.hpp>
 #include <flytecache/policy/version_parameters.hpp>
 
+#include <flytecache/store/blob_area.hpp>
 #include <flytecache/store/cache_store.hpp>
 #include <flytecache/store/diskcache_format.hpp>
 #include <flytecache/store/local_task_cache.hpp>
@@ -57,6 +58,7 @@
 #include <flytecache/store/sqlite_store.hpp>
 #include <flytecache/store/tiered_store.hpp>
 
+#include <flytecache/task/captured_state.hpp>
 #include <flytecache/task/container_runtime.hpp>
 #include <flytecache/task/container_task.hpp>
 #include <flytecache/task/default_executor.hpp>

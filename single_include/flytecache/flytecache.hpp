@@ -55,6 +55,7 @@
 // flytecache::error SPDX-License-Identifier: MIT
 
 
+#include <exception>
 #include <stdexcept>
 #include <string>
 
@@ -80,10 +81,20 @@ public:
 };
 
 /// A cache policy failed while computing a version. The policy's own exception is nested
-/// (`std::rethrow_if_nested` reaches it).
+/// (`std::rethrow_if_nested` reaches it), and `what()` ends with its message ("; caused by: …"),
+/// so a log line tells the whole story; `message()` is flytekit's text alone.
 class version_error : public error {
 public:
     using error::error;
+    /// `message` is the text flytekit would give; `cause` what went wrong underneath.
+    version_error(const std::string& message, const std::string& cause)
+        : error(cause.empty() ? message : message + "; caused by: " + cause), message_(message) {}
+
+    /// flytekit's text for this failure (Python's `str(e)`), without the cause.
+    [[nodiscard]] std::string message() const { return message_.empty() ? what() : message_; }
+
+private:
+    std::string message_;
 };
 
 /// A value given to flytecache is malformed (for example JSON text that does not parse).
@@ -146,6 +157,35 @@ class task_timeout_error : public task_error {
 public:
     using task_error::task_error;
 };
+
+namespace detail {
+
+/// The message of the exception being handled and of every exception nested in it, joined by
+/// "; caused by: ", for an error that wraps another: its `what()` then tells the whole story
+/// without `std::rethrow_if_nested`. Call it only inside a `catch`.
+[[nodiscard]] inline std::string current_exception_text() {
+    std::string text;
+    std::exception_ptr current = std::current_exception();
+    for (int depth = 0; current && depth < 16; ++depth) {
+        std::exception_ptr next;
+        try {
+            std::rethrow_exception(current);
+        } catch (const std::exception& e) {
+            if (!text.empty()) text += "; caused by: ";
+            text += e.what();
+            if (const auto* nested = dynamic_cast<const std::nested_exception*>(&e)) {
+                next = nested->nested_ptr();
+            }
+        } catch (...) {
+            if (!text.empty()) text += "; caused by: ";
+            text += "an exception that is not a std::exception";
+        }
+        current = next;
+    }
+    return text;
+}
+
+} // namespace detail
 
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/error.hpp
@@ -4570,7 +4610,6 @@ FLYTECACHE_NAMESPACE_END
 
 #include <chrono>
 #include <concepts>
-#include <exception>
 #include <map>
 #include <ratio>
 #include <unordered_map>
@@ -5533,6 +5572,44 @@ struct file_content_hash {
                                                                  std::string format = {}) {
     return with_content_hash(file(path, std::move(format)));
 }
+
+/// A file whose content, not its path, is its identity in cache keys: the type to declare a task
+/// parameter with when the task reads the file.
+///
+/// Its literal is the file's Blob literal with `hash` = SHA-256 hex of the bytes, computed each
+/// time the call's key is made, so a call hits exactly when the bytes are equal — moving or
+/// renaming the file keeps the hit, changing one byte misses, and a file rewritten in place with
+/// new data is never mistaken for the old one (a plain `file` parameter is keyed by its path, so
+/// it would be). Arguments: `hashed_file(path)`, a `file` (such as an upstream task's output), or
+/// another `content_file`. The Flyte type is `file`'s (a Blob), as flytekit's
+/// `Annotated[FlyteFile, HashMethod(...)]`.
+/// Thread safety: a value type; converting it reads the file, so nobody may be writing it then.
+struct content_file : hashed<file, file_content_hash> {
+    content_file() = default;
+    content_file(file f) // NOLINT(google-explicit-constructor): a file is what it wraps
+        : hashed<file, file_content_hash>{std::move(f), {}} {}
+    content_file(hashed<file, file_content_hash> h) // NOLINT(google-explicit-constructor)
+        : hashed<file, file_content_hash>(std::move(h)) {}
+
+    /// The file's path.
+    [[nodiscard]] std::filesystem::path path() const { return value.path(); }
+    friend bool operator==(const content_file& a, const content_file& b) {
+        return a.value == b.value;
+    }
+};
+
+/// A content_file's literal is its hashed file's.
+template <>
+struct literal_traits<content_file> {
+    static constexpr std::string_view tag = literal_traits<file>::tag;
+    static literal to_literal(const content_file& f) {
+        return literal_traits<hashed<file, file_content_hash>>::to_literal(f);
+    }
+    static content_file from_literal(const literal& l) {
+        return content_file(literal_traits<file>::from_literal(l));
+    }
+    static literal_type type() { return literal_traits<file>::type(); }
+};
 
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/literal/hash_method.hpp
@@ -6684,10 +6761,12 @@ constexpr auto call_policy(const P& policy, std::string_view salt,
         return policy.get_version(salt, params);
     } catch (...) {
         // flytekit's wording, with the policy's type where Python prints its repr.
+        // flytekit's wording, then the cause (Python shows it as the chained exception).
         std::throw_with_nested(version_error(
             "Failed to generate version for cache policy " + std::string(type_name<P>()) +
-            ". Please consider setting the version in the Cache definition, e.g. "
-            "Cache(version='v1.2.3')"));
+                ". Please consider setting the version in the Cache definition, e.g. "
+                "Cache(version='v1.2.3')",
+            current_exception_text()));
     }
 }
 
@@ -6804,6 +6883,16 @@ public:
     /// @throws configuration_error when there is neither a version nor a policy.
     template <class F>
     [[nodiscard]] constexpr std::string get_version(const version_parameters<F>& params) const {
+        return get_version(params, std::string_view{});
+    }
+
+    /// As `get_version(params)`, with `extra` hashed after the policies' outputs, as one more
+    /// contribution. Task kinds use it for what the policies cannot see (a function's captured
+    /// state, a container's command); an empty `extra` changes nothing, and an explicit version
+    /// ignores it.
+    template <class F>
+    [[nodiscard]] constexpr std::string get_version(const version_parameters<F>& params,
+                                                    std::string_view extra) const {
         if (version) return *version;
         if constexpr (policy_count == 0) {
             throw configuration_error(std::string(detail::no_policy_message));
@@ -6812,6 +6901,7 @@ public:
             boost::hana::for_each(policies, [&](const auto& p) {
                 detail::hash_policy(h, p, std::string_view(salt), params);
             });
+            h.update(extra);
             return h.hex_digest();
         }
     }
@@ -7170,9 +7260,12 @@ namespace policies {
 ///
 /// The version changes when the function's code changes, and stays when only comments or
 /// formatting change. The function must carry its text: wrap it with `FLYTECACHE_SOURCE(...)`,
-/// or give your callable a `source()` member. What the text cannot see — functions it calls,
-/// headers, data files — is not covered: combine with `constant<"...">` or an explicit version for
-/// those. Stateless; safe to share between threads.
+/// or give your callable a `source()` member. What the text cannot see is not covered: functions
+/// it calls, macros it uses (the text names a macro, not its definition, and is captured before
+/// the preprocessor expands it), headers, data files, and values a lambda captures (a task with
+/// such state does not compile until `state_in_version` or `harmless_state` says how to treat
+/// it). Combine with `constant<"...">` or an explicit version for the rest. Stateless; safe to
+/// share between threads.
 struct function_body {
     template <class F>
     [[nodiscard]] constexpr std::string get_version(std::string_view salt,
@@ -7324,6 +7417,536 @@ consteval static_version<Capacity> make_static_version(Make make) {
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/policy/static_version.hpp
 
+// ---- begin flytecache/store/blob_area.hpp
+// flytecache — blob_area: where a cache keeps the files and directories its entries point at,
+// content-addressed, written atomically, read-only, and swept when no entry needs them
+// SPDX-License-Identifier: MIT
+
+// ---- begin flytecache/detail/file_io.hpp
+// flytecache — POSIX file plumbing for files the library keeps: descriptors that close themselves,
+// copies that clone where the filesystem can, fsync of files and directories, unique names
+// SPDX-License-Identifier: MIT
+
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#if defined(__linux__)
+#    include <linux/fs.h> // FICLONE
+#endif
+
+#include <atomic>
+#include <random>
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+/// An open file descriptor, closed on destruction.
+class unique_fd {
+public:
+    unique_fd() = default;
+    explicit unique_fd(int fd) noexcept : fd_(fd) {}
+    unique_fd(unique_fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    unique_fd& operator=(unique_fd&& other) noexcept {
+        if (this != &other) {
+            reset();
+            fd_ = std::exchange(other.fd_, -1);
+        }
+        return *this;
+    }
+    unique_fd(const unique_fd&) = delete;
+    unique_fd& operator=(const unique_fd&) = delete;
+    ~unique_fd() { reset(); }
+
+    [[nodiscard]] int get() const noexcept { return fd_; }
+    [[nodiscard]] explicit operator bool() const noexcept { return fd_ >= 0; }
+    // Linux releases the descriptor even when close() fails, so a retry could close another
+    // thread's fresh descriptor.
+    void reset() noexcept {
+        if (fd_ >= 0) ::close(std::exchange(fd_, -1));
+    }
+
+private:
+    int fd_ = -1;
+};
+
+// std::strerror may share a buffer between threads; the error category's message does not.
+[[nodiscard]] inline std::string errno_text(int err) {
+    return std::generic_category().message(err);
+}
+
+/// Opens `p` with close-on-exec (a forked task runner must not inherit our descriptors).
+/// @throws store_error naming the path.
+[[nodiscard]] inline unique_fd open_file(const std::filesystem::path& p, int flags,
+                                         mode_t mode = 0644) {
+    int fd = -1;
+    do {
+        fd =
+            ::open(p.c_str(), flags | O_CLOEXEC, mode); // NOLINT(cppcoreguidelines-pro-type-vararg)
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        const int err = errno;
+        throw store_error("flytecache: cannot open " + p.string() + ": " + errno_text(err));
+    }
+    return unique_fd(fd);
+}
+
+/// Writes all of `bytes`, retrying short writes. @throws store_error naming `what`.
+inline void write_all(int fd, std::string_view bytes, const std::filesystem::path& what) {
+    while (!bytes.empty()) {
+        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            const int err = errno;
+            throw store_error("flytecache: cannot write " + what.string() + ": " + errno_text(err));
+        }
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+/// Reads up to `buffer.size()` bytes; 0 at end of file. @throws store_error naming `what`.
+[[nodiscard]] inline std::size_t read_some(int fd, std::span<char> buffer,
+                                           const std::filesystem::path& what) {
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+        if (n >= 0) return static_cast<std::size_t>(n);
+        if (errno == EINTR) continue;
+        const int err = errno;
+        throw store_error("flytecache: cannot read " + what.string() + ": " + errno_text(err));
+    }
+}
+
+/// Makes the data of an open file durable. @throws store_error naming `what`.
+inline void fsync_fd(int fd, const std::filesystem::path& what) {
+    if (::fsync(fd) != 0) {
+        const int err = errno;
+        throw store_error("flytecache: cannot flush " + what.string() +
+                          " to disk: " + errno_text(err));
+    }
+}
+
+/// Makes a directory's entries (a rename or a new file in it) durable. Best effort on
+/// filesystems that cannot sync directories (EINVAL): those order their metadata themselves.
+inline void fsync_directory(const std::filesystem::path& dir) {
+    unique_fd fd = open_file(dir, O_RDONLY | O_DIRECTORY);
+    if (::fsync(fd.get()) != 0 && errno != EINVAL) {
+        const int err = errno;
+        throw store_error("flytecache: cannot flush the directory " + dir.string() +
+                          " to disk: " + errno_text(err));
+    }
+}
+
+/// Asks the filesystem for a copy-on-write clone of `src` into the empty file `dst` (Btrfs, XFS,
+/// bcachefs …). `false` when it cannot: the caller copies the bytes instead.
+[[nodiscard]] inline bool try_clone_file(int dst, int src) noexcept {
+#if defined(__linux__) && defined(FICLONE)
+    return ::ioctl(dst, FICLONE, src) == 0; // NOLINT(cppcoreguidelines-pro-type-vararg)
+#else
+    (void)dst;
+    (void)src;
+    return false;
+#endif
+}
+
+/// A name no other thread or process picks: the process id and a random part, so that forked
+/// children, which inherit the generator's state, still differ.
+[[nodiscard]] inline std::string unique_name(std::string_view prefix) {
+    static std::atomic<std::uint64_t> counter{0};
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    thread_local pid_t seeded_for = ::getpid();
+    if (seeded_for != ::getpid()) {
+        rng.seed(std::random_device{}());
+        seeded_for = ::getpid();
+    }
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out(prefix);
+    out += std::to_string(::getpid());
+    out += '-';
+    std::uint64_t r = rng() ^ counter.fetch_add(1, std::memory_order_relaxed);
+    for (int i = 0; i < 16; ++i, r >>= 4U) out += digits[r & 0xFU];
+    return out;
+}
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/file_io.hpp
+
+
+#include <set>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// What `blob_area::sweep` did.
+struct blob_sweep_report {
+    std::size_t removed = 0;         ///< blobs (files or directories) removed
+    std::uint64_t removed_bytes = 0; ///< their size
+    std::size_t kept = 0;            ///< blobs left: referenced, or placed within the grace period
+    std::size_t temporaries = 0;     ///< half-written copies left by crashed writers, removed
+};
+
+/// A directory of immutable copies of task output files, named by their content.
+///
+/// flytekit never caches a path that its task may overwrite later: a local execution copies every
+/// output file to a fresh raw-output location, and the cached literal points there. A blob area
+/// does the same for flytecache, with three differences that suit a cache shared by many runs: a
+/// copy is named by the SHA-256 of its content (equal outputs share one copy), it is written under
+/// a temporary name and renamed into place (a crash leaves no half file under a final name), and it
+/// is read-only.
+///
+/// Layout under `root()`: `<hh>/<sha256>/<name>`, where `<sha256>` is the content hash (for a
+/// directory, a hash over its relative paths and its files' hashes), `<hh>` its first two digits,
+/// and `<name>` the file or directory name the task gave its output (tools that look at extensions
+/// keep working). `.tmp/` holds copies being written. The area never holds anything else.
+///
+/// A copy is a reflink (a copy-on-write clone) where the filesystem offers one and a byte copy
+/// otherwise, never a hard link: the task may later change its own file in place, and a hard link
+/// would change the cached copy with it. Files are made read-only (0444) and directories 0555.
+///
+/// Thread and process safety: any number of threads and processes may place, verify and sweep
+/// concurrently. Two writers placing equal content both end with the same final path. A sweep
+/// spares every blob placed or re-placed within its grace period, so a writer that has placed a
+/// blob and is about to store the entry that points at it never loses it; a blob a sweep removes
+/// anyway is caught by `problem()` on the next hit, which then counts as a miss.
+class blob_area {
+public:
+    /// An area rooted at `root` (created on the first placement).
+    explicit blob_area(std::filesystem::path root) : root_(std::move(root).lexically_normal()) {
+        if (root_.empty()) throw invalid_argument("flytecache: a blob area needs a directory");
+        if (root_.is_relative()) root_ = std::filesystem::absolute(root_).lexically_normal();
+        // A trailing separator would make owns() and the paths it returns differ in spelling.
+        if (!root_.has_filename()) root_ = root_.parent_path();
+    }
+
+    /// The directory the blobs live in (absolute).
+    [[nodiscard]] const std::filesystem::path& root() const noexcept { return root_; }
+
+    /// Copies the regular file or directory at `source` (symbolic links followed) into the area
+    /// and returns the copy's path (absolute). Placing equal content again returns the same path
+    /// and counts as a new placement for `sweep`'s grace period.
+    /// @throws invalid_argument when `source` does not exist or is neither a regular file nor a
+    ///         directory (a directory with such an entry too); store_error on an I/O failure.
+    [[nodiscard]] std::filesystem::path place(const std::filesystem::path& source) {
+        std::error_code ec;
+        const auto status = std::filesystem::status(source, ec);
+        if (ec || !std::filesystem::exists(status)) {
+            throw invalid_argument("flytecache: '" + source.string() + "' does not exist");
+        }
+        const bool is_dir = std::filesystem::is_directory(status);
+        if (!is_dir && !std::filesystem::is_regular_file(status)) {
+            throw invalid_argument("flytecache: '" + source.string() +
+                                   "' is neither a regular file nor a directory");
+        }
+        const std::filesystem::path tmp_dir = root_ / temp_dir_name;
+        create_dirs(tmp_dir);
+        const std::filesystem::path tmp = tmp_dir / detail::unique_name("");
+        std::string hash;
+        try {
+            hash = is_dir ? copy_tree(source, tmp) : copy_file(source, tmp);
+        } catch (...) {
+            remove_tree(tmp);
+            throw;
+        }
+        const std::filesystem::path hash_dir = root_ / hash.substr(0, 2) / hash;
+        const std::filesystem::path target = hash_dir / output_name(source, is_dir);
+        create_dirs(hash_dir);
+        if (::rename(tmp.c_str(), target.c_str()) != 0) {
+            const int err = errno;
+            // A directory already there (another writer placed equal content) stays; ours goes.
+            // A file is replaced atomically by rename, so only directories end up here.
+            remove_tree(tmp);
+            std::error_code exists_ec;
+            if (!((err == EEXIST || err == ENOTEMPTY) &&
+                  std::filesystem::is_directory(target, exists_ec))) {
+                throw store_error("flytecache: cannot move a copy of '" + source.string() +
+                                  "' into place at " + target.string() + ": " +
+                                  detail::errno_text(err));
+            }
+        } else if (is_dir) {
+            seal_tree(target);
+        }
+        detail::fsync_directory(hash_dir);
+        detail::fsync_directory(hash_dir.parent_path());
+        touch(hash_dir);
+        return target;
+    }
+
+    /// Whether `path` names something inside this area (lexically; nothing is read).
+    [[nodiscard]] bool owns(const std::filesystem::path& path) const {
+        const std::filesystem::path p = path.lexically_normal();
+        auto r = root_.begin();
+        auto q = p.begin();
+        for (; r != root_.end(); ++r, ++q) {
+            if (q == p.end() || *q != *r) return false;
+        }
+        return q != p.end();
+    }
+
+    /// Why the blob at `path` (as `place` returned it) cannot be used any more, or empty when it
+    /// can: it is gone, or is no longer a file or directory, or — with `verify_content`, for a
+    /// file — its bytes no longer hash to the name it was placed under (it was changed in place).
+    [[nodiscard]] std::optional<std::string> problem(const std::filesystem::path& path,
+                                                     bool verify_content = false) const {
+        std::error_code ec;
+        const auto status = std::filesystem::status(path, ec);
+        if (ec || !std::filesystem::exists(status)) {
+            return "its output '" + path.string() + "' is gone";
+        }
+        if (!std::filesystem::is_regular_file(status) && !std::filesystem::is_directory(status)) {
+            return "its output '" + path.string() + "' is no longer a file or directory";
+        }
+        if (verify_content && std::filesystem::is_regular_file(status)) {
+            const std::string placed_as = path.parent_path().filename().string();
+            std::string actual;
+            try {
+                actual = hash_file(path);
+            } catch (const error& e) {
+                return "its output '" + path.string() + "' cannot be read: " + e.what();
+            }
+            if (actual != placed_as) {
+                return "its output '" + path.string() + "' was changed (its content hash is " +
+                       actual + ")";
+            }
+        }
+        return std::nullopt;
+    }
+
+    /// Removes every blob not named in `referenced` (absolute, lexically normal paths as `place`
+    /// returned them) and not placed within `grace`, and every temporary copy older than `grace`.
+    /// @throws store_error when the area cannot be listed.
+    blob_sweep_report sweep(const std::set<std::string>& referenced,
+                            std::chrono::duration<double> grace) {
+        blob_sweep_report report;
+        const auto now = std::filesystem::file_time_type::clock::now();
+        const auto cutoff =
+            now - std::chrono::duration_cast<std::filesystem::file_time_type::duration>(grace);
+        std::error_code ec;
+        if (!std::filesystem::is_directory(root_, ec)) return report;
+        for (const auto& prefix : list(root_)) {
+            const std::string prefix_name = prefix.filename().string();
+            if (prefix_name == temp_dir_name) {
+                for (const auto& t : list(prefix)) {
+                    if (older_than(t, cutoff)) {
+                        remove_tree(t);
+                        ++report.temporaries;
+                    }
+                }
+                continue;
+            }
+            for (const auto& hash_dir : list(prefix)) {
+                const bool old = older_than(hash_dir, cutoff);
+                for (const auto& blob : list(hash_dir)) {
+                    if (!old || referenced.count(blob.lexically_normal().string()) != 0) {
+                        ++report.kept;
+                        continue;
+                    }
+                    report.removed_bytes += tree_size(blob);
+                    remove_tree(blob);
+                    ++report.removed;
+                }
+                remove_if_empty(hash_dir);
+            }
+            remove_if_empty(prefix);
+        }
+        return report;
+    }
+
+    /// Removes every blob and temporary copy; returns how many blobs went.
+    std::size_t clear() {
+        std::size_t removed = 0;
+        std::error_code ec;
+        if (!std::filesystem::is_directory(root_, ec)) return 0;
+        for (const auto& prefix : list(root_)) {
+            if (prefix.filename() != temp_dir_name) {
+                for (const auto& hash_dir : list(prefix)) removed += list(hash_dir).size();
+            }
+            remove_tree(prefix);
+        }
+        return removed;
+    }
+
+    /// SHA-256 (lowercase hex) of a file's bytes, read in 64 KiB chunks.
+    /// @throws store_error when it cannot be read.
+    [[nodiscard]] static std::string hash_file(const std::filesystem::path& path) {
+        detail::unique_fd in = detail::open_file(path, O_RDONLY);
+        sha256 h;
+        std::array<char, chunk_size> buffer{};
+        while (const std::size_t n = detail::read_some(in.get(), buffer, path)) {
+            h.update(std::string_view(buffer.data(), n));
+        }
+        return h.hex_digest();
+    }
+
+private:
+    static constexpr std::size_t chunk_size = std::size_t{64} * 1024;
+    static constexpr const char* temp_dir_name = ".tmp";
+
+    static std::string output_name(const std::filesystem::path& source, bool is_dir) {
+        std::filesystem::path p = source.lexically_normal();
+        if (!p.has_filename()) p = p.parent_path(); // "dir/" names "dir"
+        std::string name = p.filename().string();
+        if (name.empty() || name == "." || name == "..") {
+            name = std::filesystem::absolute(source).lexically_normal().filename().string();
+        }
+        if (name.empty() || name == "." || name == "..") name = is_dir ? "directory" : "file";
+        return name;
+    }
+
+    static void create_dirs(const std::filesystem::path& dir) {
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+        if (ec) {
+            throw store_error("flytecache: cannot create the blob directory " + dir.string() +
+                              ": " + ec.message());
+        }
+    }
+
+    // Copies `src` to the new file `dst` and returns the hash of what was written: the bytes are
+    // hashed as they are copied (or, after a clone, read back), never read from `src` twice, so a
+    // file that changes meanwhile cannot get a name that does not match its copy.
+    static std::string copy_file(const std::filesystem::path& src,
+                                 const std::filesystem::path& dst) {
+        detail::unique_fd in = detail::open_file(src, O_RDONLY);
+        detail::unique_fd out = detail::open_file(dst, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        std::string hash;
+        if (detail::try_clone_file(out.get(), in.get())) {
+            hash = hash_file(dst);
+        } else {
+            sha256 h;
+            std::array<char, chunk_size> buffer{};
+            while (const std::size_t n = detail::read_some(in.get(), buffer, src)) {
+                const std::string_view bytes(buffer.data(), n);
+                h.update(bytes);
+                detail::write_all(out.get(), bytes, dst);
+            }
+            hash = h.hex_digest();
+        }
+        if (::fchmod(out.get(), 0444) != 0) {
+            const int err = errno;
+            throw store_error("flytecache: cannot make " + dst.string() +
+                              " read-only: " + detail::errno_text(err));
+        }
+        detail::fsync_fd(out.get(), dst);
+        return hash;
+    }
+
+    // Copies a directory tree and returns a hash over it: every entry's relative path (sorted,
+    // generic form), kind, and for files the size and content hash.
+    static std::string copy_tree(const std::filesystem::path& src,
+                                 const std::filesystem::path& dst) {
+        std::vector<std::filesystem::path> entries;
+        std::error_code ec;
+        for (auto it = std::filesystem::recursive_directory_iterator(src, ec);
+             !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+            entries.push_back(std::filesystem::relative(it->path(), src, ec));
+            if (ec) break;
+        }
+        if (ec) {
+            throw store_error("flytecache: cannot list the directory " + src.string() + ": " +
+                              ec.message());
+        }
+        std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+            return a.generic_string() < b.generic_string();
+        });
+        create_dirs(dst);
+        sha256 h;
+        h.update(std::string_view("flytecache-directory-v1\n"));
+        for (const auto& rel : entries) {
+            const std::filesystem::path from = src / rel;
+            const auto status = std::filesystem::status(from, ec);
+            const std::string name = rel.generic_string();
+            if (!ec && std::filesystem::is_directory(status)) {
+                create_dirs(dst / rel);
+                h.update(std::string_view("d "))
+                    .update(std::string_view(name))
+                    .update(std::string_view("\n"));
+            } else if (!ec && std::filesystem::is_regular_file(status)) {
+                const std::string file_hash = copy_file(from, dst / rel);
+                const std::string size = std::to_string(std::filesystem::file_size(dst / rel));
+                h.update(std::string_view("f ")).update(std::string_view(name));
+                h.update(std::string_view(" ")).update(std::string_view(size));
+                h.update(std::string_view(" ")).update(std::string_view(file_hash));
+                h.update(std::string_view("\n"));
+            } else {
+                throw invalid_argument("flytecache: '" + from.string() +
+                                       "' in an output directory is neither a regular file nor a "
+                                       "directory");
+            }
+        }
+        return h.hex_digest();
+    }
+
+    // Directories become read-only once in place (a directory cannot be moved to another parent
+    // while it is not writable).
+    static void seal_tree(const std::filesystem::path& dir) {
+        std::error_code ec;
+        std::vector<std::filesystem::path> dirs{dir};
+        for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+             !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+            if (it->is_directory(ec)) dirs.push_back(it->path());
+        }
+        for (const auto& d : dirs) ::chmod(d.c_str(), 0555);
+    }
+
+    static void unseal_tree(const std::filesystem::path& p) {
+        std::error_code ec;
+        if (!std::filesystem::is_directory(std::filesystem::symlink_status(p, ec))) return;
+        ::chmod(p.c_str(), 0755);
+        for (auto it = std::filesystem::recursive_directory_iterator(p, ec);
+             !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+            if (it->is_directory(ec) && !it->is_symlink(ec)) ::chmod(it->path().c_str(), 0755);
+        }
+    }
+
+    static void remove_tree(const std::filesystem::path& p) {
+        unseal_tree(p);
+        std::error_code ec;
+        std::filesystem::remove_all(p, ec);
+    }
+
+    static void remove_if_empty(const std::filesystem::path& dir) {
+        std::error_code ec;
+        if (std::filesystem::is_empty(dir, ec) && !ec) std::filesystem::remove(dir, ec);
+    }
+
+    static std::vector<std::filesystem::path> list(const std::filesystem::path& dir) {
+        std::vector<std::filesystem::path> out;
+        std::error_code ec;
+        for (auto it = std::filesystem::directory_iterator(dir, ec);
+             !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+            out.push_back(it->path());
+        }
+        return out;
+    }
+
+    static bool older_than(const std::filesystem::path& p, std::filesystem::file_time_type cutoff) {
+        std::error_code ec;
+        const auto t = std::filesystem::last_write_time(p, ec);
+        return !ec && t < cutoff;
+    }
+
+    static std::uint64_t tree_size(const std::filesystem::path& p) {
+        std::error_code ec;
+        if (std::filesystem::is_regular_file(p, ec)) return std::filesystem::file_size(p, ec);
+        std::uint64_t total = 0;
+        for (auto it = std::filesystem::recursive_directory_iterator(p, ec);
+             !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+            if (it->is_regular_file(ec)) total += it->file_size(ec);
+        }
+        return total;
+    }
+
+    // The hash directory's time is the blob's last placement: sweep spares recent ones.
+    static void touch(const std::filesystem::path& dir) {
+        std::error_code ec;
+        std::filesystem::last_write_time(dir, std::filesystem::file_time_type::clock::now(), ec);
+    }
+
+    std::filesystem::path root_;
+};
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/blob_area.hpp
 // ---- begin flytecache/store/cache_store.hpp
 // flytecache — the cache_store concept and its optional, separately detected capabilities
 // SPDX-License-Identifier: MIT
@@ -7451,6 +8074,29 @@ concept reserving_store = cache_store<S> && requires(S& s, std::string_view key,
     { s.try_reserve(key, owner, ttl) } -> std::convertible_to<bool>;
     { s.release(key, owner) } -> std::convertible_to<bool>;
 };
+
+/// Capability: a place for the files and directories that entries point at (task outputs).
+///
+/// | expression | semantics |
+/// | --- | --- |
+/// | `s.blob_directory()` | `std::optional<std::filesystem::path>`: the directory that holds the
+/// store's blobs (see `blob_area`), or empty when the store has none configured |
+///
+/// Laws: every process that can read an entry of the store sees the directory at that path (so a
+/// store shared across machines has one only when it is configured on a shared filesystem); the
+/// directory belongs to the store: nothing else is written there.
+template <class S>
+concept file_hosting_store = cache_store<S> && requires(S& s) {
+    { s.blob_directory() } -> std::convertible_to<std::optional<std::filesystem::path>>;
+};
+
+/// Capability: enumeration of the stored values, for sweeps that must know every entry (the
+/// garbage collection of blobs). `s.for_each_value(f)` calls `f(std::string_view value)` once for
+/// every live entry (entries written or removed meanwhile may or may not be seen); it is not an
+/// access (no statistics, no recency).
+template <class S>
+concept enumerable_store =
+    cache_store<S> && requires(S& s, void (*f)(std::string_view)) { s.for_each_value(f); };
 
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/cache_store.hpp
@@ -7758,8 +8404,59 @@ FLYTECACHE_NAMESPACE_END
 // flytecache — local_task_cache: flytekit's LocalTaskCache (task outputs by task, version and
 // inputs) SPDX-License-Identifier: MIT
 
+// ---- begin flytecache/literal/blob_walk.hpp
+// flytecache — every file and directory (Blob literal) inside a literal map, however nested
+// SPDX-License-Identifier: MIT
 
-#include <atomic>
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+// Calls f(blob, owner, top_level_name) for every blob scalar, where `owner` is the literal holding
+// it (its `hash` is the content hash of a hashed file) and `top_level_name` the map entry it sits
+// under (for messages). Lit is literal or const literal.
+template <class Lit, class F>
+void for_each_blob_in(Lit& l, std::string_view name, F& f) {
+    if (auto* s = std::get_if<scalar>(&l.value)) {
+        if (auto* b = std::get_if<blob>(&s->value)) {
+            f(*b, l, name);
+        } else if (auto* u = std::get_if<union_value>(&s->value)) {
+            if (u->value) for_each_blob_in(**u->value, name, f);
+        }
+    } else if (auto* c = std::get_if<literal_collection>(&l.value)) {
+        for (auto& item : c->literals) for_each_blob_in(item, name, f);
+    } else if (auto* m = std::get_if<box<literal_map>>(&l.value)) {
+        for (auto& [key, item] : (*m)->literals) for_each_blob_in(item, name, f);
+    }
+}
+
+/// Calls `f(blob&, literal& owner, std::string_view output_name)` for every Blob in `m` (const or
+/// not; with a non-const map, `f` may rewrite the blob's URI).
+template <class Map, class F>
+    requires std::is_same_v<std::remove_const_t<Map>, literal_map>
+void for_each_blob(Map& m, F&& f) {
+    for (auto& [name, l] : m.literals) for_each_blob_in(l, std::string_view(name), f);
+}
+
+/// Whether a Blob URI names a path on this machine (no scheme, or `file://`), which a local
+/// execution must copy before caching it, rather than a remote object (`s3://…`, `gs://…`).
+[[nodiscard]] inline bool is_local_uri(std::string_view uri) noexcept {
+    if (uri.substr(0, 7) == "file://") return true;
+    return uri.find("://") == std::string_view::npos && !uri.empty();
+}
+
+/// The path of a local URI (`file://` stripped).
+[[nodiscard]] inline std::string_view local_path_of(std::string_view uri) noexcept {
+    return uri.substr(0, 7) == "file://" ? uri.substr(7) : uri;
+}
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/literal/blob_walk.hpp
+
+#include <pwd.h>
+
 #include <cctype>
 #include <cstdlib>
 #include <iostream>
@@ -7802,21 +8499,48 @@ private:
     }
 };
 
-/// flytekit's local cache location, `~/.flyte/local-cache`, with `~` taken from `$HOME`.
-/// @throws configuration_error when `$HOME` is not set (pass a location explicitly then).
+/// flytekit's local cache location, `~/.flyte/local-cache`, with `~` found as Python's
+/// `os.path.expanduser` finds it: `$HOME`, or — when `HOME` is unset or empty — the home directory
+/// the password database gives the current user (so a service or cron job without `HOME` still
+/// shares the cache flytekit uses for that user).
+/// @throws configuration_error when neither says where home is (pass a location explicitly then).
 [[nodiscard]] inline std::filesystem::path default_local_cache_location() {
     const char* home = std::getenv("HOME"); // NOLINT(concurrency-mt-unsafe)
-    if (home == nullptr || *home == '\0') {
-        throw configuration_error("flytecache: HOME is not set, so flytekit's local cache location "
-                                  "~/.flyte/local-cache is unknown; give the location explicitly");
+    if (home != nullptr && *home != '\0') {
+        return std::filesystem::path(home) / ".flyte" / "local-cache";
     }
-    return std::filesystem::path(home) / ".flyte" / "local-cache";
+    long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
+    std::vector<char> buffer(size > 0 ? static_cast<std::size_t>(size) : std::size_t{16384});
+    passwd entry{};
+    passwd* found = nullptr;
+    while (::getpwuid_r(::getuid(), &entry, buffer.data(), buffer.size(), &found) == ERANGE &&
+           buffer.size() < (std::size_t{1} << 20)) {
+        buffer.resize(buffer.size() * 2);
+    }
+    if (found == nullptr || found->pw_dir == nullptr || *found->pw_dir == '\0') {
+        throw configuration_error(
+            "flytecache: HOME is not set and the password database has no home directory for "
+            "user id " +
+            std::to_string(::getuid()) +
+            ", so flytekit's local cache location ~/.flyte/local-cache is unknown; give the "
+            "location explicitly");
+    }
+    return std::filesystem::path(found->pw_dir) / ".flyte" / "local-cache";
 }
 
 /// A cache entry that could not be used: its key and why (the store's or the decoder's message).
 struct bad_cache_entry {
     std::string key;
     std::string reason;
+};
+
+/// What a lookup found: the usable outputs, or why an entry that is there cannot be used.
+struct cache_lookup {
+    /// The stored outputs, when the entry exists and can be used.
+    std::optional<literal_map> outputs;
+    /// Non-empty when an entry was there but could not be used (it does not decode, or a file or
+    /// directory it points at is gone or changed); the lookup then counts as a miss.
+    std::string unusable;
 };
 
 /// flytekit's `LocalTaskCache`: task outputs (a LiteralMap) stored under the key of the task's
@@ -7827,9 +8551,22 @@ struct bad_cache_entry {
 /// serialized LiteralMap bytes. A Python step and a C++ step with equal names, versions and inputs
 /// share them.
 ///
+/// Output files belong to the cache. When a task execution stores its outputs (`store_outputs`,
+/// what `executor` calls), those that are local files or directories (Blob literals whose URI is
+/// a path) are copied, before the entry is stored, into the store's blob area
+/// (`blob_area`; for `sqlite_store` `<cache dir>/blobs`), and the stored literal points at the
+/// copy — as flytekit's local execution copies outputs to a fresh raw-output location. So a later
+/// run that overwrites or deletes the task's own file cannot change what a hit returns. A hit
+/// whose copy is gone (or, for a content-hashed output, was changed) is an unusable entry: a miss,
+/// reported, never an exception and never stale data. Entries that point elsewhere (written by
+/// Python, or remote URIs such as `s3://…`) are used as they are. Copies no entry references any
+/// more are removed by `clear`, `erase`, `collect_garbage` (which also runs by itself every
+/// `options::gc_interval` while entries are written) and the command-line tool.
+///
 /// A broken cache never breaks a run: an entry that fails to decode (or a store that fails to
 /// read) is reported through the `on_bad_entry` handler (by default one line on `std::clog`) and
-/// treated as a miss; a failed write is reported and dropped. Set `strict` to get the exceptions.
+/// treated as a miss; a failed write is reported and dropped. Set `strict` to get the exceptions
+/// (an entry whose output file is gone stays a reported miss even then: recomputing is the fix).
 ///
 /// Thread safety: as safe as `Store` (every flytecache store is); `initialize` is idempotent and
 /// may race with itself.
@@ -7843,6 +8580,16 @@ public:
         /// Let store and decode errors propagate instead of reporting them.
         bool strict = false;
         Keys keys{};
+        /// Where output files are kept; empty: the store's `blob_directory()` (see
+        /// `file_hosting_store`). With neither, an output that is a local file or directory is a
+        /// configuration_error when it is stored.
+        std::optional<std::filesystem::path> blob_directory{};
+        /// Blobs placed more recently than this are never swept: a writer may be about to store
+        /// the entry that points at them.
+        std::chrono::duration<double> blob_grace = std::chrono::minutes(10);
+        /// How often writes also run `collect_garbage` (for entries removed by eviction, expiry or
+        /// other processes); zero or less: never by itself. Needs an `enumerable_store`.
+        std::chrono::duration<double> gc_interval = std::chrono::minutes(10);
     };
 
     /// A cache over an already open store.
@@ -7893,25 +8640,46 @@ public:
     /// is disabled or in overwrite mode, and an unusable entry reported and treated as a miss
     /// unless `strict`. Tasks use this to compute a key once per call.
     [[nodiscard]] std::optional<literal_map> get_entry(const std::string& key) {
-        if (!opts_.config.enabled || opts_.config.overwrite) {
-            return std::nullopt;
+        return lookup(key).outputs;
+    }
+
+    /// `get_entry` that also says why an entry was not usable. With `honour_overwrite` false, an
+    /// overwriting cache still reads (a serialized call uses that to pick up the result another
+    /// caller just computed); with `report` false, an unusable entry is not reported (`explain`).
+    /// @throws what the store or decoder throws, only when `strict` (never for a missing file).
+    [[nodiscard]] cache_lookup lookup(const std::string& key, bool honour_overwrite = true,
+                                      bool report = true) {
+        cache_lookup out;
+        if (!opts_.config.enabled || (honour_overwrite && opts_.config.overwrite)) {
+            return out;
         }
+        literal_map outputs;
         try {
             std::optional<std::string> bytes = store().get(key);
             if (!bytes) {
-                return std::nullopt;
+                return out;
             }
-            return decode_literal_map(*bytes);
+            outputs = decode_literal_map(*bytes);
         } catch (const error& e) {
-            if (opts_.strict) {
+            if (opts_.strict && report) {
                 throw;
             }
-            report_bad_entry({key, e.what()});
-            return std::nullopt;
+            out.unusable = e.what();
+            if (report) report_bad_entry({key, out.unusable});
+            return out;
         }
+        if (std::optional<std::string> problem = blob_problem(outputs)) {
+            out.unusable = std::move(*problem);
+            if (report) report_bad_entry({key, out.unusable});
+            return out;
+        }
+        out.outputs = std::move(outputs);
+        return out;
     }
 
-    /// Stores `outputs` for these inputs (as flytekit does: the serialized LiteralMap bytes).
+    /// Stores `outputs` for these inputs (as flytekit does: the serialized LiteralMap bytes), as
+    /// given: like flytekit's `LocalTaskCache.set`, this does not copy files (flytekit's task
+    /// execution uploads them before it caches; `executor` and `store_outputs` do the same here).
     void set(std::string_view task_name, std::string_view cache_version, const literal_map& inputs,
              std::span<const std::string> ignored_inputs, const literal_map& outputs) {
         set_entry(make_key(task_name, cache_version, inputs, ignored_inputs), outputs);
@@ -7932,8 +8700,109 @@ public:
         }
     }
 
-    /// Removes every entry (flytekit's `clear`).
-    void clear() { store().clear(); }
+    /// What a task execution stores: `outputs` under `key`, after copying its local files and
+    /// directories into the blob area and pointing `outputs` at the copies; `true` when it
+    /// rewrote `outputs` (the caller hands the rewritten values on, so that they too point at data
+    /// the cache owns). Nothing happens when caching is disabled. A write the store refuses (or a
+    /// copy the blob area cannot make) is reported and dropped unless `strict`, and `outputs` is
+    /// then left as it was.
+    /// @throws configuration_error when an output is a local file but no blob directory is known;
+    ///         task_error when an output names a file or directory that does not exist.
+    bool store_outputs(const std::string& key, literal_map& outputs) {
+        if (!opts_.config.enabled) {
+            return false;
+        }
+        literal_map placed;
+        const literal_map* to_store = &outputs;
+        bool rewritten = false;
+        try {
+            if (has_local_blobs(outputs)) {
+                placed = outputs;
+                place_blobs(placed);
+                to_store = &placed;
+                rewritten = true;
+            }
+            store().set(key, encode(*to_store));
+        } catch (const store_error& e) {
+            if (opts_.strict) {
+                throw;
+            }
+            report_bad_entry({key, std::string("write failed: ") + e.what()});
+            return false;
+        }
+        if (rewritten) {
+            outputs = std::move(placed);
+            maybe_collect_garbage();
+        }
+        return rewritten;
+    }
+
+    /// Removes the entry under `key` (`true` if there was one) and then the output files it
+    /// pointed at that no other entry references (when the store can list its entries).
+    bool erase(const std::string& key) {
+        std::optional<std::string> bytes;
+        try {
+            bytes = store().get(key);
+        } catch (const error&) { // NOLINT(bugprone-empty-catch): an unreadable entry owns no blobs
+                                 // we can name
+        }
+        const bool removed = store().erase(key);
+        if (removed && bytes && owns_any_blob(*bytes)) {
+            if constexpr (enumerable_store<Store>) {
+                (void)collect_garbage();
+            }
+        }
+        return removed;
+    }
+
+    /// Removes every entry (flytekit's `clear`) and every output file kept for them.
+    void clear() {
+        store().clear();
+        if (blob_area* area = blobs()) area->clear();
+    }
+
+    /// Removes the output files that no entry references any more: left by evicted, expired or
+    /// erased entries, by entries Python or another process removed, and by writers that crashed
+    /// between copying a file and storing its entry. Blobs placed within `options::blob_grace`
+    /// are kept. Entries that do not decode are skipped (they reference nothing usable).
+    /// @throws store_error when the store cannot be listed (then nothing is removed).
+    blob_sweep_report collect_garbage()
+        requires enumerable_store<Store>
+    {
+        blob_area* area = blobs();
+        if (area == nullptr) return {};
+        std::set<std::string> referenced;
+        store().for_each_value([&](std::string_view bytes) {
+            literal_map m;
+            try {
+                m = decode_literal_map(bytes);
+            } catch (const error&) { // NOLINT(bugprone-empty-catch): not ours to keep alive
+                return;
+            }
+            detail::for_each_blob(m, [&](const blob& b, const literal&, std::string_view) {
+                if (!detail::is_local_uri(b.uri)) return;
+                const std::filesystem::path p(detail::local_path_of(b.uri));
+                if (area->owns(p)) referenced.insert(p.lexically_normal().string());
+            });
+        });
+        last_gc_.store(clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+        return area->sweep(referenced, opts_.blob_grace);
+    }
+
+    /// The blob area output files are kept in, or nullptr when there is none (a store without a
+    /// blob directory, and none given in the options).
+    [[nodiscard]] blob_area* blobs() {
+        std::call_once(blobs_once_, [&] {
+            if (opts_.blob_directory) {
+                blobs_.emplace(*opts_.blob_directory);
+            } else if constexpr (file_hosting_store<Store>) {
+                if (std::optional<std::filesystem::path> dir = store().blob_directory()) {
+                    blobs_.emplace(*dir);
+                }
+            }
+        });
+        return blobs_ ? &*blobs_ : nullptr;
+    }
 
     /// The key these arguments are stored under.
     [[nodiscard]] std::string make_key(std::string_view task_name, std::string_view cache_version,
@@ -7958,19 +8827,113 @@ public:
             opts_.on_bad_entry(bad);
         } else {
             std::clog << "flytecache: local cache entry '" << bad.key
-                      << "' is unusable and counts as a miss: " << bad.reason << '\n';
+                      << "' is unusable and counts as a miss (the call runs and stores its outputs "
+                         "anew; local_task_cache::erase(key) or `flytecache rm` removes it): "
+                      << bad.reason << '\n';
         }
     }
     /// Whether unusable entries throw instead of counting as misses.
     [[nodiscard]] bool strict() const noexcept { return opts_.strict; }
 
 private:
+    using clock = std::chrono::steady_clock;
+
+    static bool has_local_blobs(const literal_map& m) {
+        bool any = false;
+        detail::for_each_blob(m, [&](const blob& b, const literal&, std::string_view) {
+            any = any || detail::is_local_uri(b.uri);
+        });
+        return any;
+    }
+
+    bool owns_any_blob(std::string_view bytes) {
+        blob_area* area = blobs();
+        if (area == nullptr) return false;
+        bool any = false;
+        try {
+            const literal_map m = decode_literal_map(bytes);
+            detail::for_each_blob(m, [&](const blob& b, const literal&, std::string_view) {
+                any = any ||
+                      (detail::is_local_uri(b.uri) && area->owns(detail::local_path_of(b.uri)));
+            });
+        } catch (const error&) { // NOLINT(bugprone-empty-catch): undecodable: owns nothing
+        }
+        return any;
+    }
+
+    // Copies every local file and directory of `m` into the blob area and points `m` at them.
+    void place_blobs(literal_map& m) {
+        detail::for_each_blob(m, [&](blob& b, const literal&, std::string_view output) {
+            if (!detail::is_local_uri(b.uri)) return;
+            blob_area* area = blobs();
+            if (area == nullptr) {
+                throw configuration_error(
+                    "flytecache: output '" + std::string(output) + "' is the local path '" + b.uri +
+                    "', but this cache has no blob directory to keep a copy in (a path alone "
+                    "would be wrong on another machine, or after the file changes); give the "
+                    "store a blob directory shared by every machine that uses it (e.g. "
+                    "redis_options::blob_directory) or local_task_cache::options::blob_directory");
+            }
+            const std::filesystem::path source(detail::local_path_of(b.uri));
+            if (area->owns(std::filesystem::absolute(source))) return; // already the cache's
+            try {
+                b.uri = area->place(source).generic_string();
+            } catch (const invalid_argument& e) {
+                throw task_error("flytecache: output '" + std::string(output) +
+                                 "' names the file or directory '" + b.uri +
+                                 "', which cannot be kept (a task must write its output files "
+                                 "before it returns): " +
+                                 e.what());
+            }
+        });
+    }
+
+    std::optional<std::string> blob_problem(const literal_map& m) {
+        std::optional<std::string> problem;
+        blob_area* area = nullptr;
+        bool looked = false;
+        detail::for_each_blob(m, [&](const blob& b, const literal& owner, std::string_view) {
+            if (problem || !detail::is_local_uri(b.uri)) return;
+            if (!looked) {
+                area = blobs();
+                looked = true;
+            }
+            const std::filesystem::path p(detail::local_path_of(b.uri));
+            if (area == nullptr || !area->owns(p)) return; // not ours: used as it is
+            // A content-hashed output (its literal carries a hash) is checked byte for byte.
+            problem = area->problem(p, owner.hash.has_value() && !owner.hash->empty());
+        });
+        return problem;
+    }
+
+    void maybe_collect_garbage() {
+        if constexpr (enumerable_store<Store>) {
+            if (opts_.gc_interval.count() <= 0) return;
+            const auto now = clock::now().time_since_epoch().count();
+            auto last = last_gc_.load(std::memory_order_relaxed);
+            const auto interval =
+                std::chrono::duration_cast<clock::duration>(opts_.gc_interval).count();
+            if (now - last < interval) return;
+            // One writer runs it; the others go on.
+            if (!last_gc_.compare_exchange_strong(last, now, std::memory_order_relaxed)) return;
+            try {
+                (void)collect_garbage();
+            } catch (const error& e) {
+                report_bad_entry(
+                    {"", std::string("collecting unreferenced output files failed: ") + e.what()});
+            }
+        }
+    }
+
     std::optional<Store> store_;
     std::filesystem::path location_;
     options opts_;
     std::mutex init_mutex_;
     std::atomic<bool> ready_{false};
     std::atomic<std::uint64_t> bad_entries_{0};
+    std::once_flag blobs_once_;
+    std::optional<blob_area> blobs_;
+    std::atomic<clock::rep> last_gc_{clock::now().time_since_epoch().count()};
 };
 
 FLYTECACHE_NAMESPACE_END
@@ -8092,12 +9055,16 @@ struct memory_store_options {
     /// but a coarser LRU order (eviction picks the least recently used entry of one shard) and a
     /// smaller per-shard budget, which caps the largest entry a bounded store keeps.
     std::size_t shards = 16;
+    /// Where the files and directories of task outputs are kept (see `blob_area`). Empty: a
+    /// private directory under the system's temporary directory, made when first needed and
+    /// removed with the store, since the entries pointing at it die with the store too.
+    std::optional<std::filesystem::path> blob_directory{};
 };
 
 /// An in-process cache store: entries live in this process's memory and die with it.
 ///
-/// Models `cache_store`, `expiring_store`, `tagged_store`, `bounded_store`, `statistics_store` and
-/// `reserving_store`.
+/// Models `cache_store`, `expiring_store`, `tagged_store`, `bounded_store`, `statistics_store`,
+/// `reserving_store`, `file_hosting_store` and `enumerable_store`.
 ///
 /// Layout: keys are spread over `options::shards` shards by hash; each shard has its own mutex, a
 /// hash index and a least-recently-used list. A `get` hit hashes the key once (outside the lock),
@@ -8141,7 +9108,10 @@ public:
     /// An empty store.
     /// @throws invalid_argument when `opts.shards` is 0 or more than `max_shards`.
     explicit memory_store(options opts = {})
-        : shard_count_(opts.shards), size_limit_(opts.size_limit) {
+        : shard_count_(opts.shards),
+          size_limit_(opts.size_limit),
+          blobs_(std::make_unique<blob_home>()) {
+        blobs_->path = std::move(opts.blob_directory);
         if (opts.shards == 0 || opts.shards > max_shards) {
             throw invalid_argument("flytecache: memory_store: shards must be between 1 and " +
                                    std::to_string(max_shards) + ", got " +
@@ -8163,7 +9133,8 @@ public:
         : shards_(std::move(other.shards_)),
           shard_count_(std::exchange(other.shard_count_, 0)),
           size_limit_(other.size_limit_),
-          counting_(other.counting_.load(std::memory_order_relaxed)) {}
+          counting_(other.counting_.load(std::memory_order_relaxed)),
+          blobs_(std::move(other.blobs_)) {}
 
     /// Replaces this store's entries and settings with `other`'s (same caveats as the move
     /// constructor).
@@ -8174,6 +9145,7 @@ public:
             size_limit_ = other.size_limit_;
             counting_.store(other.counting_.load(std::memory_order_relaxed),
                             std::memory_order_relaxed);
+            blobs_ = std::move(other.blobs_);
         }
         return *this;
     }
@@ -8397,6 +9369,45 @@ public:
     /// The number of shards given at construction.
     [[nodiscard]] std::size_t shard_count() const noexcept { return shard_count_; }
 
+    /// Where task output files of this store's entries are kept: `options::blob_directory`, or a
+    /// private temporary directory made now if there is none yet (removed with the store).
+    /// @throws store_error when the temporary directory cannot be made.
+    [[nodiscard]] std::optional<std::filesystem::path> blob_directory() {
+        const std::lock_guard lock(blobs_->mutex);
+        if (!blobs_->path) {
+            std::error_code ec;
+            auto dir = std::filesystem::temp_directory_path(ec) /
+                       detail::unique_name("flytecache-memory-blobs-");
+            if (!ec) std::filesystem::create_directories(dir, ec);
+            if (ec) {
+                throw store_error("flytecache: memory_store cannot make its blob directory " +
+                                  dir.string() + ": " + ec.message());
+            }
+            blobs_->path = std::move(dir);
+            blobs_->owned = true;
+        }
+        return blobs_->path;
+    }
+
+    /// Calls `f(value)` for every live entry. The values of one shard are copied under its lock
+    /// and `f` runs after the lock is released, so `f` may use the store. Not an access.
+    template <class F>
+        requires std::invocable<F&, std::string_view>
+    void for_each_value(F&& f) const {
+        for (std::size_t i = 0; i < shard_count_; ++i) {
+            std::vector<std::string> values;
+            {
+                const std::lock_guard lock(shards_[i].mutex);
+                const time_point now = clock::now();
+                values.reserve(shards_[i].lru.size());
+                for (const entry& e : shards_[i].lru) {
+                    if (e.expires > now) values.push_back(e.value);
+                }
+            }
+            for (const auto& v : values) f(std::string_view(v));
+        }
+    }
+
 private:
     // Runs `f(shard, graveyard)` on every shard under its lock and sums what it returns; removed
     // entries go to the graveyard, freed after the lock is released.
@@ -8608,6 +9619,25 @@ private:
     std::size_t shard_count_;
     std::uint64_t size_limit_;
     std::atomic<bool> counting_{false};
+
+    // The blob directory: given, or made on demand and owned (removed with the store). Held by
+    // pointer so that the store stays movable.
+    struct blob_home {
+        std::mutex mutex;
+        std::optional<std::filesystem::path> path;
+        bool owned = false;
+        blob_home() = default;
+        blob_home(const blob_home&) = delete;
+        blob_home& operator=(const blob_home&) = delete;
+        ~blob_home() {
+            if (owned && path) {
+                blob_area(*path).clear();
+                std::error_code ec;
+                std::filesystem::remove_all(*path, ec);
+            }
+        }
+    };
+    std::unique_ptr<blob_home> blobs_;
 };
 
 static_assert(cache_store<memory_store>);
@@ -8617,6 +9647,8 @@ static_assert(bounded_store<memory_store>);
 static_assert(statistics_store<memory_store>);
 static_assert(reserving_store<memory_store>);
 static_assert(ttl_reporting_store<memory_store>);
+static_assert(file_hosting_store<memory_store>);
+static_assert(enumerable_store<memory_store>);
 
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/memory_store.hpp
@@ -8832,14 +9864,9 @@ private:
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/sqlite.hpp
 
-#include <fcntl.h>
 #include <pthread.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstdio>
-#include <random>
-#include <set>
 #include <sstream>
 
 FLYTECACHE_NAMESPACE_BEGIN
@@ -9049,6 +10076,14 @@ public:
 
     [[nodiscard]] const std::filesystem::path& directory() const noexcept { return state_->dir; }
     [[nodiscard]] float_seconds timeout() const noexcept { return state_->opts.timeout; }
+
+    /// Where task output files of the entries are kept: `<directory>/blobs` (see `blob_area`).
+    /// diskcache never writes there, and `check` does not count its files as orphans.
+    [[nodiscard]] std::optional<std::filesystem::path> blob_directory() const {
+        return state_->dir / blob_subdirectory;
+    }
+    /// The name of the blob directory inside a cache directory.
+    static constexpr std::string_view blob_subdirectory = "blobs";
 
     // --- cache_store -----------------------------------------------------------------------------
 
@@ -9499,6 +10534,26 @@ public:
             delete_rowid(c, rowid);
             return true;
         });
+    }
+
+    /// Calls `f(value)` for every row holding bytes (flytekit's values), expired rows included,
+    /// in insertion order; rows holding text, numbers or pickles are skipped. Not an access.
+    /// @throws store_error (as `inspect`) when a row cannot be read; `f` has then seen only some.
+    template <class F>
+        requires std::invocable<F&, std::string_view>
+    void for_each_value(F&& f) {
+        std::vector<db_key> keys;
+        for_each_entry([&](const stored_entry_info& info) {
+            if (info.mode == value_mode::binary || info.mode == value_mode::raw) {
+                keys.push_back(info.key);
+            }
+        });
+        for (const auto& k : keys) {
+            const std::optional<stored_entry> e = inspect(k);
+            if (e && e->value && e->value->type() == stored_value::kind::bytes) {
+                f(std::string_view(e->value->as_bytes()));
+            }
+        }
     }
 
     /// Every key in database sort order (diskcache's `iterkeys`), materialized.
@@ -11113,6 +12168,12 @@ private:
         for (auto it = std::filesystem::recursive_directory_iterator(state_->dir, ec);
              !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
             const auto& p = it->path();
+            // The blob directory holds task outputs that rows reference from inside their values,
+            // not through `filename`: blob_area::sweep looks after it.
+            if (it.depth() == 0 && p.filename() == blob_subdirectory) {
+                it.disable_recursion_pending();
+                continue;
+            }
             if (it->is_directory(ec)) {
                 dirs.push_back(p);
                 continue;
@@ -11179,6 +12240,8 @@ static_assert(bounded_store<sqlite_store>);
 static_assert(statistics_store<sqlite_store>);
 static_assert(reserving_store<sqlite_store>);
 static_assert(ttl_reporting_store<sqlite_store>);
+static_assert(file_hosting_store<sqlite_store>);
+static_assert(enumerable_store<sqlite_store>);
 
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/sqlite_store.hpp
@@ -11308,6 +12371,25 @@ public:
     [[nodiscard]] const Back& back() const noexcept { return back_; }
     /// The options given at construction.
     [[nodiscard]] const tiered_options& options() const noexcept { return options_; }
+
+    /// The back's blob directory (it holds every entry, so the files its entries point at belong
+    /// there), else the front's.
+    [[nodiscard]] std::optional<std::filesystem::path> blob_directory()
+        requires file_hosting_store<Back> || file_hosting_store<Front>
+    {
+        if constexpr (file_hosting_store<Back>) {
+            return back_.blob_directory();
+        } else {
+            return front_.blob_directory();
+        }
+    }
+
+    /// The back's values (the front holds only copies of them).
+    template <class F>
+        requires enumerable_store<Back> && std::invocable<F&, std::string_view>
+    void for_each_value(F&& f) {
+        back_.for_each_value(std::forward<F>(f));
+    }
 
     /// The front's value, else the back's (copied into the front as the class comment says).
     /// Propagates either store's exceptions, including the front's while it takes the copy.
@@ -11530,6 +12612,158 @@ private:
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/tiered_store.hpp
 
+// ---- begin flytecache/task/captured_state.hpp
+// flytecache — a task function's captured state and its cache version: state_in_version adds the
+// captured values to the version, harmless_state records that they cannot change the outputs
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+// A closure `[k](double x) { return x * k; }` computes a different function for every `k`, but
+// neither its source text nor its parameters say so: a version from policies (function_body,
+// image, constant …) and a key from the inputs would both stay the same when `k` changes, and a
+// cached call would return the result computed with the old `k`. So a task whose callable carries
+// state and whose version comes from policies does not compile, unless the state is accounted for
+// by one of the two wrappers below (or moved into the inputs, the best fix when it varies).
+
+namespace detail {
+
+/// What both wrappers below share: calls and the source text (for the `function_body` policy)
+/// forward to the wrapped callable, and `wrapped_type` names it (tasks read its parameters).
+template <class F>
+class forwarding_callable {
+public:
+    using wrapped_type = F;
+
+    constexpr explicit forwarding_callable(F f) : f_(std::move(f)) {}
+
+    template <class... Args>
+        requires std::invocable<const F&, Args...>
+    constexpr decltype(auto) operator()(Args&&... args) const {
+        return std::invoke(f_, std::forward<Args>(args)...);
+    }
+
+    /// The callable's source text, when it carries one (FLYTECACHE_SOURCE).
+    [[nodiscard]] constexpr std::string_view source() const
+        requires requires(const F& f) {
+            { f.source() } -> std::convertible_to<std::string_view>;
+        }
+    {
+        return f_.source();
+    }
+    [[nodiscard]] static constexpr std::string_view normalized_source()
+        requires requires { F::normalized_source(); }
+    {
+        return F::normalized_source();
+    }
+
+private:
+    F f_;
+};
+
+} // namespace detail
+
+/// A task function together with the values of its captured state, which become part of the
+/// task's cache version: their literals (through `literal_traits`, as inputs are converted) are
+/// hashed after the policies' outputs. Build it with `state_in_version(fn, values...)`.
+///
+/// The values are copied when the task is built; give the same values the callable captured.
+/// Calls forward to the callable; `source()` (for the `function_body` policy) is the callable's.
+/// Thread safety: as the wrapped callable.
+template <class F, class... Ts>
+class state_in_version_fn : public detail::forwarding_callable<F> {
+public:
+    constexpr state_in_version_fn(F f, Ts... values)
+        : detail::forwarding_callable<F>(std::move(f)), values_(std::move(values)...) {}
+
+    /// The captured values as given.
+    [[nodiscard]] const std::tuple<Ts...>& values() const noexcept { return values_; }
+
+    /// What the state adds to the version: SHA-256 hex of the salt and the deterministic encoding
+    /// of a collection of the values' literals.
+    [[nodiscard]] std::string state_version(std::string_view salt) const {
+        literal_collection c;
+        std::apply([&](const auto&... v) { (c.literals.push_back(to_literal(v)), ...); }, values_);
+        literal l;
+        l.value = std::move(c);
+        sha256 h;
+        h.update(salt);
+        h.update(std::string_view(encode(l)));
+        return h.hex_digest();
+    }
+
+private:
+    std::tuple<Ts...> values_;
+};
+
+/// A task function whose captured state cannot change its outputs (a call counter, a logger, a
+/// reference to a metrics sink): the acknowledgement, at the task's definition, that the version
+/// does not need to see it. Build it with `harmless_state(fn)`.
+/// Thread safety: as the wrapped callable.
+template <class F>
+class harmless_state_fn : public detail::forwarding_callable<F> {
+public:
+    constexpr explicit harmless_state_fn(F f) : detail::forwarding_callable<F>(std::move(f)) {}
+};
+
+/// `fn` with its captured `values` in the task's cache version:
+/// `task<inputs<"x">>("scale", state_in_version(FLYTECACHE_SOURCE([k](double x) { return x * k;
+/// }), k), cache{policies::function_body{}})` gets a new version when `k` changes.
+template <class F, class... Ts>
+[[nodiscard]] constexpr auto state_in_version(F fn, Ts... values) {
+    static_assert(sizeof...(Ts) > 0,
+                  "flytecache: state_in_version(fn, values...) needs the captured values; use "
+                  "harmless_state(fn) for state that cannot change the outputs");
+    return state_in_version_fn<F, Ts...>(std::move(fn), std::move(values)...);
+}
+
+/// `fn`, declared to carry only state that cannot change its outputs (a counter, a logger).
+template <class F>
+[[nodiscard]] constexpr auto harmless_state(F fn) {
+    return harmless_state_fn<F>(std::move(fn));
+}
+
+namespace detail {
+
+template <class F>
+struct is_state_wrapper : std::false_type {};
+template <class F, class... Ts>
+struct is_state_wrapper<state_in_version_fn<F, Ts...>> : std::true_type {};
+template <class F>
+struct is_state_wrapper<harmless_state_fn<F>> : std::true_type {};
+
+/// Whether a task callable carries state its cache version cannot see: a capturing closure or a
+/// function object with data members, not accounted for by a state wrapper. Function pointers
+/// and captureless lambdas carry none; FLYTECACHE_SOURCE's wrapper carries what it wraps.
+template <class F>
+constexpr bool carries_unversioned_state() {
+    if constexpr (is_state_wrapper<F>::value) {
+        return false;
+    } else if constexpr (std::is_pointer_v<F> || std::is_member_pointer_v<F> ||
+                         std::is_function_v<F>) {
+        return false;
+    } else if constexpr (requires { typename F::wrapped_type; }) {
+        return carries_unversioned_state<typename F::wrapped_type>();
+    } else {
+        return !std::is_empty_v<F>;
+    }
+}
+
+/// What a task callable's state adds to its version ("" when nothing).
+template <class F>
+std::string state_contribution(const F& f, std::string_view salt) {
+    if constexpr (requires { f.state_version(salt); }) {
+        return f.state_version(salt);
+    } else {
+        return {};
+    }
+}
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/captured_state.hpp
 // ---- begin flytecache/task/container_runtime.hpp
 // flytecache — container runtimes for local execution of container tasks: the host (a child
 // process, data dirs mapped to temporary directories) and a docker/podman command line
@@ -11628,39 +12862,9 @@ inline const char* signal_name(int sig) noexcept {
     }
 }
 
-// std::strerror may share a buffer between threads; the error category's message does not.
-inline std::string errno_text(int err) { return std::generic_category().message(err); }
-
 [[noreturn]] inline void throw_errno(const std::string& what, int err) {
     throw error("flytecache: " + what + ": " + errno_text(err));
 }
-
-class unique_fd {
-public:
-    unique_fd() = default;
-    explicit unique_fd(int fd) noexcept : fd_(fd) {}
-    unique_fd(unique_fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    unique_fd& operator=(unique_fd&& other) noexcept {
-        if (this != &other) {
-            reset();
-            fd_ = std::exchange(other.fd_, -1);
-        }
-        return *this;
-    }
-    unique_fd(const unique_fd&) = delete;
-    unique_fd& operator=(const unique_fd&) = delete;
-    ~unique_fd() { reset(); }
-
-    [[nodiscard]] int get() const noexcept { return fd_; }
-    // Linux releases the descriptor even when close() fails, so a retry could close another
-    // thread's fresh descriptor.
-    void reset() noexcept {
-        if (fd_ >= 0) ::close(std::exchange(fd_, -1));
-    }
-
-private:
-    int fd_ = -1;
-};
 
 // If the parent runs with stdin/stdout/stderr closed, a new descriptor can be 0, 1 or 2; the
 // child's dup2 onto that same number would then be a no-op that leaves O_CLOEXEC set.
@@ -13466,6 +14670,15 @@ struct legacy_cache {};
 
 namespace detail {
 
+/// Whether a task's version comes from policies (a cache<...> with at least one), rather than
+/// from an explicit string (the legacy arguments): only then can state the policies cannot see
+/// leave a stale version.
+template <class Cache>
+inline constexpr bool versioned_by_policies = false;
+template <class... Policies>
+inline constexpr bool versioned_by_policies<cache<Policies...>> =
+    cache<Policies...>::policy_count != 0;
+
 inline constexpr std::string_view mixed_cache_message =
     "cache_serialize, cache_version, and cache_ignore_input_vars are deprecated. Please use Cache "
     "object";
@@ -13495,14 +14708,16 @@ void check_runtime_ignored(std::string_view task, const input_names& ignored,
 }
 
 /// The metadata of a task: from the legacy arguments in `options`, or from a cache<...> object
-/// (whose version is computed here, once), plus the compile-time features (serialized, ignore).
-/// `default_version` fills an empty legacy version when caching is on (container tasks version
-/// by their image); without it, flytekit's rule applies and an empty version is an error.
+/// (whose version is computed here, once, with `extra` hashed after the policies' outputs: what
+/// the task kind knows that the policies cannot see), plus the compile-time features (serialized,
+/// ignore). `default_version` fills an empty legacy version when caching is on (container tasks
+/// have one); without it, flytekit's rule applies and an empty version is an error.
 template <class Features, class Cache, class F, std::size_t N>
-task_metadata
-build_metadata(std::string_view task, const task_options& options, const Cache& cache_config,
-               const version_parameters<F>& params, const std::array<std::string_view, N>& names,
-               std::string (*default_version)(const version_parameters<F>&) = nullptr) {
+task_metadata build_metadata(std::string_view task, const task_options& options,
+                             const Cache& cache_config, const version_parameters<F>& params,
+                             const std::array<std::string_view, N>& names,
+                             const std::optional<std::string>& default_version = std::nullopt,
+                             std::string_view extra = {}) {
     task_metadata m;
     m.retries = options.retries;
     m.timeout = options.timeout;
@@ -13515,8 +14730,8 @@ build_metadata(std::string_view task, const task_options& options, const Cache& 
         m.cache_serialize = options.cache_serialize || Features::is_serialized;
         m.cache_version = options.cache_version;
         m.cache_ignore_input_vars = options.cache_ignore_input_vars;
-        if (m.cache && m.cache_version.empty() && default_version != nullptr) {
-            m.cache_version = default_version(params);
+        if (m.cache && m.cache_version.empty() && default_version) {
+            m.cache_version = *default_version;
         }
     } else {
         if (options.cache || options.cache_serialize || !options.cache_version.empty() ||
@@ -13525,7 +14740,7 @@ build_metadata(std::string_view task, const task_options& options, const Cache& 
         }
         m.cache = true;
         m.cache_serialize = cache_config.serialize || Features::is_serialized;
-        m.cache_version = cache_config.get_version(params);
+        m.cache_version = cache_config.get_version(params, extra);
         m.cache_ignore_input_vars = cache_config.ignored_inputs;
     }
     std::vector<std::string> ignored = m.cache_ignore_input_vars.names();
@@ -13756,6 +14971,12 @@ private:
         params_.pod_template_name = opts_.pod_template_name;
         check_templates();
         const task_metadata& md = opts_.metadata;
+        work_ = work_digest();
+        std::optional<std::string> default_version;
+        if (md.cache && md.cache_version.empty()) {
+            default_version = sha256_hex(
+                std::string(policies::image{}.get_version(std::string_view{}, params_)) + work_);
+        }
         task_options legacy{.cache = md.cache,
                             .cache_serialize = md.cache_serialize,
                             .cache_version = md.cache_version,
@@ -13767,23 +14988,33 @@ private:
                             .pod_template_name = opts_.pod_template_name,
                             .generates_deck = md.generates_deck};
         this->metadata_ = detail::build_metadata<detail::task_features<Features...>>(
-            this->name_, legacy, cache_config, params_, input_names, &image_version);
+            this->name_, legacy, cache_config, params_, input_names, default_version, work_);
         if constexpr (!std::is_same_v<Cache, legacy_cache>) {
             policies_ = detail::policy_contributions(cache_config, params_);
             explicit_version_ = cache_config.version.has_value();
             salt_ = cache_config.salt;
+        } else if (default_version) {
+            policies_ = {{std::string(detail::type_name<policies::image>()),
+                          policies::image{}.get_version(std::string_view{}, params_)}};
+            explicit_version_ = false;
         }
+        if (!explicit_version_) policies_.push_back({std::string(work_label), work_});
     }
 
 public:
-    /// The version a cached container task gets when none is given: the `image` policy.
-    static std::string image_version(const version_parameters<>& params) {
-        // cache{policies::image{}}.get_version(params), spelled without naming a cache type here:
-        // a non-dependent cache<...> in a header would instantiate default_cache_policies before
-        // a user's specialization of that customization point.
-        return sha256_hex(
-            std::string_view(policies::image{}.get_version(std::string_view{}, params)));
-    }
+    /// What the container's work adds to a version computed without an explicit one (the
+    /// default version, or a cache<...>'s policies): SHA-256 hex over the image, the command, the
+    /// arguments, the environment, the data directories, the metadata format and the typed
+    /// interface (input and output names with their Flyte types). Two tasks that run different
+    /// commands therefore never share a version, even with the same name and image. (flytekit
+    /// refuses a cached ContainerTask without `cache_version`; flytecache versions it by what
+    /// defines its work instead, so an explicit version stays optional.)
+    [[nodiscard]] const std::string& work_version() const noexcept { return work_; }
+
+    /// The name `explain` gives the work contribution.
+    static constexpr std::string_view work_label =
+        "container work (image, command, arguments, environment, data dirs, metadata format, "
+        "interface)";
 
     [[nodiscard]] const image_reference& image() const noexcept { return params_.container_image; }
     [[nodiscard]] const std::vector<std::string>& command() const noexcept { return command_; }
@@ -14047,6 +15278,48 @@ private:
         }
     }
 
+    // Length-prefixed fields, so that no two different works share a text.
+    std::string work_digest() const {
+        std::string text;
+        const auto field = [&](std::string_view v) {
+            text += std::to_string(v.size());
+            text += ':';
+            text += v;
+        };
+        field("flytecache-container-work-v1");
+        if (const auto* uri = std::get_if<std::string>(&params_.container_image)) {
+            field(*uri);
+        } else {
+            field(std::get<image_spec>(params_.container_image).image_name());
+        }
+        for (const auto* list : {&command_, &opts_.arguments}) {
+            field(std::to_string(list->size()));
+            for (const auto& a : *list) field(a);
+        }
+        field(std::to_string(opts_.environment.size()));
+        for (const auto& [k, v] : opts_.environment) {
+            field(k);
+            field(v);
+        }
+        field(normalized(opts_.input_data_dir));
+        field(normalized(opts_.output_data_dir));
+        field(std::to_string(static_cast<int>(opts_.metadata_format)));
+        const auto interface = [&]<class S>(std::string_view side, std::type_identity<S>) {
+            field(side);
+            if constexpr (!std::is_same_v<S, no_values>) {
+                boost::hana::for_each(boost::hana::accessors<S>(), [&](const auto& pair) {
+                    using T = std::remove_cvref_t<decltype(boost::hana::second(pair)(
+                        std::declval<const S&>()))>;
+                    field(boost::hana::to<const char*>(boost::hana::first(pair)));
+                    field(encode(literal_type_of<T>()));
+                });
+            }
+        };
+        interface("inputs", std::type_identity<In>{});
+        interface("outputs", std::type_identity<Out>{});
+        return sha256_hex(text);
+    }
+
     std::vector<std::string> command_;
     container_task_options opts_;
     [[no_unique_address]] Runtime runtime_;
@@ -14054,6 +15327,7 @@ private:
     std::vector<policy_contribution> policies_;
     bool explicit_version_ = true;
     std::string salt_;
+    std::string work_;
 };
 
 FLYTECACHE_NAMESPACE_END
@@ -14069,8 +15343,8 @@ FLYTECACHE_NAMESPACE_END
 // SPDX-License-Identifier: MIT
 
 // ---- begin flytecache/task/observer.hpp
-// flytecache — task observers: hit, miss, wait, run, put, retry and error events with the key and
-// timings, at no cost when no observer is given
+// flytecache — task observers: hit, miss, stale, wait, run, put, retry and error events with
+// the key and timings, at no cost when no observer is given
 // SPDX-License-Identifier: MIT
 
 
@@ -14080,6 +15354,8 @@ FLYTECACHE_NAMESPACE_BEGIN
 enum class task_event_kind {
     hit,   ///< the outputs came from the cache
     miss,  ///< the cache had no usable entry; the task will run (or wait, when serialized)
+    stale, ///< an entry was there but unusable (`reason` says why: an output file it points at
+           ///< is gone or changed, or it does not decode); a `miss` follows and the call recomputes
     wait,  ///< a serialized call waited for another owner; `elapsed` is the time spent waiting
     run,   ///< the task body finished; `elapsed` is how long the successful attempt took
     put,   ///< the outputs were written to the store; `elapsed` is the write time
@@ -14091,6 +15367,7 @@ enum class task_event_kind {
     switch (k) {
     case task_event_kind::hit: return "hit";
     case task_event_kind::miss: return "miss";
+    case task_event_kind::stale: return "stale";
     case task_event_kind::wait: return "wait";
     case task_event_kind::run: return "run";
     case task_event_kind::put: return "put";
@@ -14108,6 +15385,7 @@ struct task_event {
     std::chrono::nanoseconds elapsed{}; ///< see task_event_kind; the lookup time for hit and miss
     int attempt = 0;                    ///< 1-based attempt number for run, retry and error
     std::exception_ptr error{};         ///< for retry and error
+    std::string_view reason{};          ///< for stale: why the entry could not be used
 };
 
 /// An observer is called with every event of every call an executor makes. It is called from the
@@ -14176,6 +15454,45 @@ struct executor_options {
     std::optional<float_seconds> max_wait{};
     /// Deprecation warnings (once per task name and executor); default: a line on std::clog.
     std::function<void(std::string_view)> on_warning{};
+    /// Where output files are kept; empty: the store's own blob directory (see
+    /// `local_task_cache::options::blob_directory`).
+    std::optional<std::filesystem::path> blob_directory{};
+
+    /// Checks the serialize timings: every interval positive and finite, and the reservation
+    /// lifetime at least twice the heartbeat interval, so that a running owner always renews its
+    /// reservation before it lapses (otherwise a waiter would take over a live owner's work, and
+    /// identical calls would run more than once). `executor` calls it on construction.
+    /// @throws configuration_error naming the setting.
+    void validate() const {
+        const auto check_positive = [](float_seconds v, const char* name) {
+            if (!(v.count() > 0) || !std::isfinite(v.count())) {
+                throw configuration_error(std::string("flytecache: executor_options::") + name +
+                                          " must be a positive, finite time; got " +
+                                          std::to_string(v.count()) + " s");
+            }
+        };
+        check_positive(heartbeat_interval, "heartbeat_interval");
+        check_positive(poll_interval, "poll_interval");
+        if (reservation_ttl.count() != 0) check_positive(reservation_ttl, "reservation_ttl");
+        if (effective_reservation_ttl() < 2 * heartbeat_interval) {
+            throw configuration_error(
+                "flytecache: executor_options::reservation_ttl (" +
+                std::to_string(effective_reservation_ttl().count()) +
+                " s) must be at least twice heartbeat_interval (" +
+                std::to_string(heartbeat_interval.count()) +
+                " s): a reservation that can lapse between two heartbeats lets identical "
+                "serialized calls run more than once");
+        }
+        if (max_wait && (max_wait->count() < 0 || !std::isfinite(max_wait->count()))) {
+            throw configuration_error(
+                "flytecache: executor_options::max_wait must be zero or more and finite");
+        }
+    }
+
+    /// The reservation lifetime in effect: `reservation_ttl`, or three heartbeat intervals.
+    [[nodiscard]] float_seconds effective_reservation_ttl() const noexcept {
+        return reservation_ttl.count() != 0 ? reservation_ttl : 3 * heartbeat_interval;
+    }
 };
 
 /// Runs tasks through a `cache_store`: computes the key (flytekit's local cache key by default),
@@ -14194,6 +15511,7 @@ class executor {
 public:
     using store_type = Store;
 
+    /// @throws configuration_error when `options` fail `executor_options::validate`.
     explicit executor(Store store, executor_options options = {}, Observer observer = {})
         : cache_(std::move(store), cache_options(options)),
           opts_(std::move(options)),
@@ -14211,14 +15529,28 @@ public:
     executor& operator=(const executor&) = delete;
 
     /// Calls `task` with `args` through the cache and returns its outputs.
+    ///
+    /// Output files and directories are copied into the store's blob area before they are stored,
+    /// and the returned outputs point at those copies (see `local_task_cache`).
     /// @throws whatever the task throws after its last retry; configuration_error for a
-    ///         serialized task on a store without reservations; task_timeout_error past `max_wait`.
+    ///         serialized task on a store without reservations (on every call, hit or miss, cache
+    ///         on or off), or for file outputs on a store without a blob directory;
+    ///         task_timeout_error past `max_wait`.
     template <task_template Task, class... Args>
     typename Task::output_type run(const Task& task, Args&&... args) {
         static_assert(!Task::serialized_statically || reserving_store<Store>,
                       "flytecache: this task is serialized, but the executor's store cannot hold "
                       "reservations (it has no try_reserve/release); use sqlite_store, "
                       "memory_store or another reserving_store");
+        if constexpr (!reserving_store<Store>) {
+            if (task.metadata().cache_serialize) {
+                throw configuration_error(
+                    "flytecache: task '" + std::string(task.name()) +
+                    "' is serialized (cache_serialize), but the executor's store cannot hold "
+                    "reservations, so identical calls could run more than once; use "
+                    "sqlite_store, memory_store or another reserving_store");
+            }
+        }
         warn_if_deprecated(task);
         typename Task::call_type call = task.prepare(std::forward<Args>(args)...);
         if (!task.metadata().cache) {
@@ -14229,14 +15561,10 @@ public:
         if (auto hit = lookup(task, key, true)) {
             return std::move(*hit);
         }
-        if (task.metadata().cache_serialize && cache_.config().enabled) {
-            if constexpr (reserving_store<Store>) {
-                return run_serialized(task, call, key);
-            } else {
-                throw configuration_error(
-                    "flytecache: task '" + std::string(task.name()) +
-                    "' is serialized (cache_serialize), but the executor's store cannot hold "
-                    "reservations; use sqlite_store, memory_store or another reserving_store");
+        if constexpr (reserving_store<Store>) {
+            if (task.metadata().cache_serialize && cache_.config().enabled) {
+                return cache_.config().overwrite ? run_overwriting(task, call, key)
+                                                 : run_serialized(task, call, key);
             }
         }
         auto out = run_body(task, call, key);
@@ -14265,7 +15593,15 @@ public:
         task.explain_version(e);
         e.inputs = detail::explain_inputs(call.inputs, task.ignored_inputs());
         e.key = cache_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
-        e.cached = cache_.store().get(e.key).has_value();
+        // The rule `run` applies, without reporting: cached means a call would hit.
+        cache_lookup found = cache_.lookup(e.key, false, false);
+        if (found.outputs) {
+            try {
+                (void)task.outputs_from_map(*found.outputs);
+                e.cached = true;
+            } catch (const error&) { // NOLINT(bugprone-empty-catch): unusable, so not cached
+            }
+        }
         return e;
     }
 
@@ -14282,10 +15618,12 @@ private:
 
     static typename local_task_cache<Store, Keys>::options
     cache_options(const executor_options& o) {
+        o.validate();
         typename local_task_cache<Store, Keys>::options c;
         c.config = o.config;
         c.on_bad_entry = o.on_bad_entry;
         c.strict = o.strict;
+        c.blob_directory = o.blob_directory;
         return c;
     }
 
@@ -14299,12 +15637,12 @@ private:
 
     template <class Task>
     void emit(const Task& task, task_event_kind kind, std::string_view key, clock::time_point since,
-              int attempt = 0, const std::exception_ptr& error = {}) {
+              int attempt = 0, const std::exception_ptr& error = {}, std::string_view reason = {}) {
         if constexpr (observing) {
             observer_(task_event{
                 kind, task.name(), key,
                 std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - since), attempt,
-                error});
+                error, reason});
         }
     }
 
@@ -14326,20 +15664,26 @@ private:
     }
 
     // The stored outputs as the task's values. An entry that no longer converts (the output types
-    // changed without a version bump) is an unusable entry, like an undecodable one.
+    // changed without a version bump) is an unusable entry, like an undecodable one or one whose
+    // output file is gone: reported (a `stale` event) and a miss.
     template <class Task>
     std::optional<typename Task::output_type> lookup(const Task& task, const std::string& key,
-                                                     bool report_outcome) {
+                                                     bool report_outcome,
+                                                     bool honour_overwrite = true) {
         const auto start = now_if_observing();
-        std::optional<literal_map> stored = cache_.get_entry(key);
+        cache_lookup found = cache_.lookup(key, honour_overwrite);
         std::optional<typename Task::output_type> out;
-        if (stored) {
+        if (found.outputs) {
             try {
-                out.emplace(task.outputs_from_map(*stored));
+                out.emplace(task.outputs_from_map(*found.outputs));
             } catch (const error& e) {
                 if (cache_.strict()) throw;
-                cache_.report_bad_entry({key, e.what()});
+                found.unusable = e.what();
+                cache_.report_bad_entry({key, found.unusable});
             }
+        }
+        if (!found.unusable.empty()) {
+            emit(task, task_event_kind::stale, key, start, 0, {}, found.unusable);
         }
         if (report_outcome) {
             emit(task, out ? task_event_kind::hit : task_event_kind::miss, key, start);
@@ -14347,10 +15691,13 @@ private:
         return out;
     }
 
+    // Stores the outputs (their files copied into the blob area) and points `out` at the copies.
     template <class Task>
-    void put(const Task& task, const std::string& key, const typename Task::output_type& out) {
+    void put(const Task& task, const std::string& key, typename Task::output_type& out) {
+        if (!cache_.config().enabled) return;
         const auto start = now_if_observing();
-        cache_.set_entry(key, task.outputs_to_map(out));
+        literal_map stored = task.outputs_to_map(out);
+        if (cache_.store_outputs(key, stored)) out = task.outputs_from_map(stored);
         emit(task, task_event_kind::put, key, start);
     }
 
@@ -14374,8 +15721,7 @@ private:
     }
 
     [[nodiscard]] float_seconds reservation_ttl() const {
-        return opts_.reservation_ttl.count() > 0 ? opts_.reservation_ttl
-                                                 : 3 * opts_.heartbeat_interval;
+        return opts_.effective_reservation_ttl();
     }
 
     // Owner tokens name the host and process (readable in the store when debugging) and carry a
@@ -14448,23 +15794,40 @@ private:
         const std::string& owner_;
     };
 
+    // Exactly once across threads and processes: the first caller to reserve the key runs the
+    // task; the others poll until its result is stored (or its reservation lapses, and one of them
+    // takes over). In overwrite mode (`overwriting`) an entry stored before the wait began is stale
+    // by definition: the owner erases it before running, and a waiter accepts only an entry it
+    // finds after it has seen the key empty (written by the owner it waited for); a waiter that
+    // never sees the gap (the owner finished between two polls) recomputes.
     template <class Task>
     typename Task::output_type run_serialized(const Task& task, typename Task::call_type& call,
-                                              const std::string& key) {
+                                              const std::string& key, bool overwriting = false) {
         Store& store = cache_.store();
         const std::string owner = make_owner_token();
         const float_seconds ttl = reservation_ttl();
         const auto wait_start = clock::now();
         auto pause = std::chrono::duration<double>(0.001);
         bool waited = false;
+        bool seen_empty = false;
+        const auto fresh_entry = [&]() -> std::optional<typename Task::output_type> {
+            if (!overwriting) return lookup(task, key, false);
+            auto hit = lookup(task, key, false, false);
+            if (!hit) {
+                seen_empty = true;
+                return std::nullopt;
+            }
+            return seen_empty ? std::move(hit) : std::nullopt;
+        };
         for (;;) {
             if (store.try_reserve(key, owner, ttl)) {
                 reservation held(store, key, owner);
                 // Another owner may have stored the result between our miss and our reservation.
-                if (auto hit = lookup(task, key, false)) {
+                if (auto hit = fresh_entry()) {
                     if (waited) emit(task, task_event_kind::wait, key, wait_start);
                     return std::move(*hit);
                 }
+                if (overwriting) (void)store.erase(key);
                 std::optional<typename Task::output_type> out;
                 {
                     heartbeat beat(store, key, owner, ttl, opts_.heartbeat_interval);
@@ -14474,7 +15837,7 @@ private:
                 return std::move(*out);
             }
             waited = true;
-            if (auto hit = lookup(task, key, false)) {
+            if (auto hit = fresh_entry()) {
                 emit(task, task_event_kind::wait, key, wait_start);
                 return std::move(*hit);
             }
@@ -14488,11 +15851,81 @@ private:
         }
     }
 
+    // One computation per key within this process while it is in flight, whatever the mode.
+    struct flight {
+        std::mutex mutex;
+        std::condition_variable done_cv;
+        bool done = false;
+        std::optional<literal_map> outputs; // empty: the leader failed
+    };
+
+    // Overwrite mode with serialize: identical concurrent calls in this process share the one
+    // recomputation (the cache cannot tell them apart from stale entries, so they must not look
+    // there); across processes, run_serialized's overwrite protocol applies.
+    template <class Task>
+    typename Task::output_type run_overwriting(const Task& task, typename Task::call_type& call,
+                                               const std::string& key) {
+        const auto wait_start = clock::now();
+        for (;;) {
+            std::shared_ptr<flight> f;
+            bool leader = false;
+            {
+                const std::lock_guard lock(flights_mutex_);
+                auto [it, inserted] = flights_.try_emplace(key);
+                if (inserted) it->second = std::make_shared<flight>();
+                f = it->second;
+                leader = inserted;
+            }
+            if (leader) {
+                std::optional<literal_map> shared;
+                struct land {
+                    executor& self;
+                    const std::string& key;
+                    flight& f;
+                    std::optional<literal_map>& shared;
+                    ~land() {
+                        {
+                            const std::lock_guard lock(self.flights_mutex_);
+                            self.flights_.erase(key);
+                        }
+                        const std::lock_guard lock(f.mutex);
+                        f.outputs = std::move(shared);
+                        f.done = true;
+                        f.done_cv.notify_all();
+                    }
+                } landing{*this, key, *f, shared};
+                auto out = run_serialized(task, call, key, true);
+                shared.emplace(task.outputs_to_map(out));
+                return out;
+            }
+            std::unique_lock lock(f->mutex);
+            const auto finished = [&] { return f->done; };
+            if (opts_.max_wait) {
+                const auto deadline =
+                    wait_start + std::chrono::duration_cast<clock::duration>(*opts_.max_wait);
+                if (!f->done_cv.wait_until(lock, deadline, finished)) {
+                    throw task_timeout_error(
+                        "flytecache: task '" + std::string(task.name()) +
+                        "' waited longer than max_wait for another call of key '" + key + "'");
+                }
+            } else {
+                f->done_cv.wait(lock, finished);
+            }
+            if (f->outputs) {
+                emit(task, task_event_kind::wait, key, wait_start);
+                return task.outputs_from_map(*f->outputs);
+            }
+            // The leader failed: this call tries itself (and may lead the next attempt).
+        }
+    }
+
     local_task_cache<Store, Keys> cache_;
     executor_options opts_;
     [[no_unique_address]] Observer observer_;
     std::mutex warned_mutex_;
     std::set<std::string, std::less<>> warned_;
+    std::mutex flights_mutex_;
+    std::map<std::string, std::shared_ptr<flight>, std::less<>> flights_;
 };
 
 template <class Store>
@@ -14726,6 +16159,13 @@ public:
     static_assert(detail::all_names_in(features::ignored_names, input_names),
                   "flytecache: an ignored input (ignore<...>) is not an input of this task; check "
                   "the spelling against the task's inputs");
+    static_assert(!(detail::versioned_by_policies<Cache> && detail::carries_unversioned_state<F>()),
+                  "flytecache: the task function carries state (a capturing lambda or a function "
+                  "object with data members) that its cache version cannot see, so a changed "
+                  "capture would get the results cached for the old one. Pass the values as task "
+                  "inputs; or add them to the version with flytecache::state_in_version(fn, "
+                  "values...); or, if the state cannot change the outputs (a counter, a logger), "
+                  "say so with flytecache::harmless_state(fn)");
 
     using raw_result = typename signature::result_type;
     using output_type =
@@ -14751,7 +16191,11 @@ public:
                   std::move(options.pod_template), options.pod_template_name},
           cache_(std::move(cache_config)) {
         if (name_.empty()) throw configuration_error("flytecache: a task needs a non-empty name");
-        metadata_ = detail::build_metadata<features>(name_, options, cache_, params_, input_names);
+        if constexpr (!std::is_same_v<Cache, legacy_cache>) {
+            state_ = detail::state_contribution(params_.func, cache_.salt);
+        }
+        metadata_ = detail::build_metadata<features>(name_, options, cache_, params_, input_names,
+                                                     std::nullopt, state_);
     }
 
     [[nodiscard]] const std::string& name() const noexcept { return name_; }
@@ -14812,6 +16256,9 @@ public:
             e.explicit_version = cache_.version.has_value();
             e.salt = cache_.salt;
             e.policies = detail::policy_contributions(cache_, params_);
+            if (!e.explicit_version && !state_.empty()) {
+                e.policies.push_back({"captured state (state_in_version)", state_});
+            }
         }
     }
 
@@ -14843,6 +16290,7 @@ private:
     std::string name_;
     version_parameters<F> params_;
     [[no_unique_address]] Cache cache_;
+    std::string state_; // what the callable's captured state adds to the version
     task_metadata metadata_;
 };
 

@@ -164,20 +164,71 @@ TEST_CASE("container_task: failures name the task and the output") {
         fc::configuration_error);
 }
 
-TEST_CASE("container_task: caching without a version uses the image policy") {
+TEST_CASE("container_task: caching without a version covers the image and the container's work") {
     fc::container_task_options o;
     o.metadata = {.cache = true};
     const fc::container_task<one_number, one_number> v1("t", "ghcr.io/acme/a:1", {"true"}, o);
     const fc::container_task<one_number, one_number> v2("t", "ghcr.io/acme/a:2", {"true"}, o);
     CHECK(v1.version().size() == 64);
     CHECK(v1.version() != v2.version());
-    CHECK(v1.version() == fc::cache{fc::policies::image{}}.get_version(fc::version_parameters<>{
-                              .container_image = std::string("ghcr.io/acme/a:1")}));
-    // An explicit cache configuration works as for function tasks.
+    CHECK(v1.version() ==
+          fc::sha256_hex(fc::policies::image{}.get_version(
+                             "", fc::version_parameters<>{.container_image = "ghcr.io/acme/a:1"}) +
+                         v1.work_version()));
+    // Everything that defines the work changes the version: command, arguments, environment, data
+    // dirs, metadata format, interface.
+    const auto version_with = [](auto change) {
+        fc::container_task_options c;
+        c.metadata = {.cache = true};
+        std::vector<std::string> command{"true"};
+        change(c, command);
+        return fc::container_task<one_number, one_number>("t", "ghcr.io/acme/a:1", command, c)
+            .version();
+    };
+    const std::string base = version_with([](auto&, auto&) {});
+    CHECK(base == v1.version());
+    CHECK(version_with([](auto&, auto& cmd) { cmd = {"false"}; }) != base);
+    CHECK(version_with([](auto& c, auto&) { c.arguments = {"-x"}; }) != base);
+    CHECK(version_with([](auto& c, auto&) { c.environment = {{"MODE", "fast"}}; }) != base);
+    CHECK(version_with([](auto& c, auto&) { c.input_data_dir = "/var/inputs"; }) != base);
+    CHECK(version_with([](auto& c, auto&) { c.output_data_dir = "/var/outputs"; }) != base);
+    CHECK(version_with([](auto& c, auto&) { c.metadata_format = fc::metadata_format::proto; }) !=
+          base);
+    // Field boundaries are part of the text: {"ab"} and {"a", "b"} differ.
+    CHECK(version_with([](auto&, auto& cmd) { cmd = {"ab"}; }) !=
+          version_with([](auto&, auto& cmd) { cmd = {"a", "b"}; }));
+    const fc::container_task<one_number, raw_out> other_interface("t", "ghcr.io/acme/a:1", {"true"},
+                                                                  o);
+    CHECK(other_interface.version() != base);
+    // Policies from a cache<...> get the work hashed after their outputs.
+    const fc::container_task<one_number, one_number> with_policy("t", "ghcr.io/acme/a:1", {"true"},
+                                                                 fc::cache{fc::policies::image{}});
+    CHECK(with_policy.version() ==
+          fc::cache{fc::policies::image{}}.get_version(
+              fc::version_parameters<>{.container_image = std::string("ghcr.io/acme/a:1")},
+              with_policy.work_version()));
+    // An explicit version is the version, as for function tasks.
     const fc::container_task<one_number, one_number> pinned(
         "t", "ghcr.io/acme/a:1", {"true"}, fc::cache{fc::cache_options{.version = "9"}});
     CHECK(pinned.version() == "9");
     CHECK(pinned.metadata().cache);
+}
+
+// Reproduction (issue 14, 4): two cached container tasks with the same name and image but different
+// commands shared a version, so the second returned the first one's outputs.
+TEST_CASE("container_task: same name and image, different commands, never share entries") {
+    fc::container_task_options o;
+    o.output_data_dir = "/var/outputs";
+    o.metadata = {.cache = true};
+    const fc::container_task<fc::no_values, one_number> seven(
+        "numbers", "ghcr.io/acme/shell:1", {"sh", "-c", "echo 7 > /var/outputs/n"}, o);
+    const fc::container_task<fc::no_values, one_number> nine(
+        "numbers", "ghcr.io/acme/shell:1", {"sh", "-c", "echo 9 > /var/outputs/n"}, o);
+    CHECK(seven.version() != nine.version());
+    fc::executor exec(fc::memory_store{}, quiet_options());
+    CHECK(exec.run(seven).n == 7);
+    CHECK(exec.run(nine).n == 9);
+    CHECK(exec.run(seven).n == 7);
 }
 
 TEST_CASE("container_task: the docker command line maps data dirs, environment and image") {

@@ -8,7 +8,10 @@
 #include "../support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
+
+#include <pwd.h>
 #include <stdlib.h> // setenv, unsetenv
+#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -78,9 +81,14 @@ TEST_CASE("local_task_cache opens its store lazily, at flytekit's location by de
         CHECK(std::filesystem::exists(home.path() / ".flyte" / "local-cache" / "cache.db"));
         cache.set("t", "v", inputs(1, "x"), {}, outputs(1));
     }
+    // Without HOME (unset or empty), as Python's expanduser: the password database's home.
+    const passwd* pw = ::getpwuid(::getuid());
+    REQUIRE(pw != nullptr);
+    const auto from_passwd = std::filesystem::path(pw->pw_dir) / ".flyte" / "local-cache";
     ::unsetenv("HOME");
-    CHECK_THROWS_WITH_AS((void)fc::default_local_cache_location(),
-                         doctest::Contains("HOME is not set"), fc::configuration_error);
+    CHECK(fc::default_local_cache_location() == from_passwd);
+    ::setenv("HOME", "", 1);
+    CHECK(fc::default_local_cache_location() == from_passwd);
     if (old_home) {
         ::setenv("HOME", saved.c_str(), 1);
     }

@@ -92,11 +92,13 @@ TEST_CASE("a throwing policy is reported with flytekit's wording and nested") {
         (void)c.get_version(fc::version_parameters<>{});
         FAIL("expected version_error");
     } catch (const fc::version_error& e) {
-        const std::string what = e.what();
-        CHECK(what.starts_with("Failed to generate version for cache policy "));
-        CHECK(what.find("throwing_policy") != std::string::npos);
-        CHECK(what.ends_with(". Please consider setting the version in the Cache definition, "
-                             "e.g. Cache(version='v1.2.3')"));
+        const std::string message = e.message();
+        CHECK(message.starts_with("Failed to generate version for cache policy "));
+        CHECK(message.find("throwing_policy") != std::string::npos);
+        CHECK(message.ends_with(". Please consider setting the version in the Cache definition, "
+                                "e.g. Cache(version='v1.2.3')"));
+        // what() names the cause too, so a log line of e.what() alone says what went wrong.
+        CHECK(std::string(e.what()) == message + "; caused by: no version today");
         CHECK_THROWS_WITH_AS(std::rethrow_if_nested(e), "no version today", std::out_of_range);
     }
 }

@@ -217,11 +217,15 @@ TEST_CASE(
     const std::string text = fc::to_task_template_json(count, registration());
     const json_value t = checked(text);
     CHECK(t.at("type").as_string() == "raw-container");
-    // Caching on without a version: the version the image policy gives, as the cache uses it.
+    // Caching on without a version: the default version (image and container work), as the
+    // cache uses it.
     CHECK(t.at("metadata").at("discoveryVersion").as_string() == count.version());
     CHECK(t.at("metadata").at("discoveryVersion").as_string() ==
-          fc::container_task<lines_in, lines_out>::image_version(fc::version_parameters<>{
-              .container_image = "ghcr.io/flyteorg/rawcontainers-shell:v2"}));
+          fc::sha256_hex(
+              fc::policies::image{}.get_version(
+                  "", fc::version_parameters<>{.container_image =
+                                                   "ghcr.io/flyteorg/rawcontainers-shell:v2"}) +
+              count.work_version()));
     CHECK(t.at("metadata").at("timeout").as_string() == "90s");
 
     // The whole document, as the cluster receives it.

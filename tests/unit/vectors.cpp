@@ -45,7 +45,9 @@ outcome run(Build build) {
     try {
         result.version = build().get_version(fc::version_parameters<>{});
     } catch (const fc::version_error& e) {
-        result.error = e.what();
+        // The vector holds flytekit's text (Python's str(e)); what() adds the cause after it.
+        result.error = e.message();
+        CHECK(std::string(e.what()) == e.message() + "; caused by: policy failed on purpose");
         try {
             std::rethrow_if_nested(e);
         } catch (const std::runtime_error& inner) {

@@ -131,4 +131,42 @@ struct file_content_hash {
     return with_content_hash(file(path, std::move(format)));
 }
 
+/// A file whose content, not its path, is its identity in cache keys: the type to declare a task
+/// parameter with when the task reads the file.
+///
+/// Its literal is the file's Blob literal with `hash` = SHA-256 hex of the bytes, computed each
+/// time the call's key is made, so a call hits exactly when the bytes are equal — moving or
+/// renaming the file keeps the hit, changing one byte misses, and a file rewritten in place with
+/// new data is never mistaken for the old one (a plain `file` parameter is keyed by its path, so
+/// it would be). Arguments: `hashed_file(path)`, a `file` (such as an upstream task's output), or
+/// another `content_file`. The Flyte type is `file`'s (a Blob), as flytekit's
+/// `Annotated[FlyteFile, HashMethod(...)]`.
+/// Thread safety: a value type; converting it reads the file, so nobody may be writing it then.
+struct content_file : hashed<file, file_content_hash> {
+    content_file() = default;
+    content_file(file f) // NOLINT(google-explicit-constructor): a file is what it wraps
+        : hashed<file, file_content_hash>{std::move(f), {}} {}
+    content_file(hashed<file, file_content_hash> h) // NOLINT(google-explicit-constructor)
+        : hashed<file, file_content_hash>(std::move(h)) {}
+
+    /// The file's path.
+    [[nodiscard]] std::filesystem::path path() const { return value.path(); }
+    friend bool operator==(const content_file& a, const content_file& b) {
+        return a.value == b.value;
+    }
+};
+
+/// A content_file's literal is its hashed file's.
+template <>
+struct literal_traits<content_file> {
+    static constexpr std::string_view tag = literal_traits<file>::tag;
+    static literal to_literal(const content_file& f) {
+        return literal_traits<hashed<file, file_content_hash>>::to_literal(f);
+    }
+    static content_file from_literal(const literal& l) {
+        return content_file(literal_traits<file>::from_literal(l));
+    }
+    static literal_type type() { return literal_traits<file>::type(); }
+};
+
 FLYTECACHE_NAMESPACE_END

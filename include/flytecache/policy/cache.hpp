@@ -126,10 +126,12 @@ constexpr auto call_policy(const P& policy, std::string_view salt,
         return policy.get_version(salt, params);
     } catch (...) {
         // flytekit's wording, with the policy's type where Python prints its repr.
+        // flytekit's wording, then the cause (Python shows it as the chained exception).
         std::throw_with_nested(version_error(
             "Failed to generate version for cache policy " + std::string(type_name<P>()) +
-            ". Please consider setting the version in the Cache definition, e.g. "
-            "Cache(version='v1.2.3')"));
+                ". Please consider setting the version in the Cache definition, e.g. "
+                "Cache(version='v1.2.3')",
+            current_exception_text()));
     }
 }
 
@@ -246,6 +248,16 @@ public:
     /// @throws configuration_error when there is neither a version nor a policy.
     template <class F>
     [[nodiscard]] constexpr std::string get_version(const version_parameters<F>& params) const {
+        return get_version(params, std::string_view{});
+    }
+
+    /// As `get_version(params)`, with `extra` hashed after the policies' outputs, as one more
+    /// contribution. Task kinds use it for what the policies cannot see (a function's captured
+    /// state, a container's command); an empty `extra` changes nothing, and an explicit version
+    /// ignores it.
+    template <class F>
+    [[nodiscard]] constexpr std::string get_version(const version_parameters<F>& params,
+                                                    std::string_view extra) const {
         if (version) return *version;
         if constexpr (policy_count == 0) {
             throw configuration_error(std::string(detail::no_policy_message));
@@ -254,6 +266,7 @@ public:
             boost::hana::for_each(policies, [&](const auto& p) {
                 detail::hash_policy(h, p, std::string_view(salt), params);
             });
+            h.update(extra);
             return h.hex_digest();
         }
     }

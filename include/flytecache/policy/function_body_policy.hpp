@@ -76,9 +76,12 @@ namespace policies {
 ///
 /// The version changes when the function's code changes, and stays when only comments or
 /// formatting change. The function must carry its text: wrap it with `FLYTECACHE_SOURCE(...)`,
-/// or give your callable a `source()` member. What the text cannot see — functions it calls,
-/// headers, data files — is not covered: combine with `constant<"...">` or an explicit version for
-/// those. Stateless; safe to share between threads.
+/// or give your callable a `source()` member. What the text cannot see is not covered: functions
+/// it calls, macros it uses (the text names a macro, not its definition, and is captured before
+/// the preprocessor expands it), headers, data files, and values a lambda captures (a task with
+/// such state does not compile until `state_in_version` or `harmless_state` says how to treat
+/// it). Combine with `constant<"...">` or an explicit version for the rest. Stateless; safe to
+/// share between threads.
 struct function_body {
     template <class F>
     [[nodiscard]] constexpr std::string get_version(std::string_view salt,

@@ -256,6 +256,12 @@ private:
         params_.pod_template_name = opts_.pod_template_name;
         check_templates();
         const task_metadata& md = opts_.metadata;
+        work_ = work_digest();
+        std::optional<std::string> default_version;
+        if (md.cache && md.cache_version.empty()) {
+            default_version = sha256_hex(
+                std::string(policies::image{}.get_version(std::string_view{}, params_)) + work_);
+        }
         task_options legacy{.cache = md.cache,
                             .cache_serialize = md.cache_serialize,
                             .cache_version = md.cache_version,
@@ -267,23 +273,33 @@ private:
                             .pod_template_name = opts_.pod_template_name,
                             .generates_deck = md.generates_deck};
         this->metadata_ = detail::build_metadata<detail::task_features<Features...>>(
-            this->name_, legacy, cache_config, params_, input_names, &image_version);
+            this->name_, legacy, cache_config, params_, input_names, default_version, work_);
         if constexpr (!std::is_same_v<Cache, legacy_cache>) {
             policies_ = detail::policy_contributions(cache_config, params_);
             explicit_version_ = cache_config.version.has_value();
             salt_ = cache_config.salt;
+        } else if (default_version) {
+            policies_ = {{std::string(detail::type_name<policies::image>()),
+                          policies::image{}.get_version(std::string_view{}, params_)}};
+            explicit_version_ = false;
         }
+        if (!explicit_version_) policies_.push_back({std::string(work_label), work_});
     }
 
 public:
-    /// The version a cached container task gets when none is given: the `image` policy.
-    static std::string image_version(const version_parameters<>& params) {
-        // cache{policies::image{}}.get_version(params), spelled without naming a cache type here:
-        // a non-dependent cache<...> in a header would instantiate default_cache_policies before
-        // a user's specialization of that customization point.
-        return sha256_hex(
-            std::string_view(policies::image{}.get_version(std::string_view{}, params)));
-    }
+    /// What the container's work adds to a version computed without an explicit one (the
+    /// default version, or a cache<...>'s policies): SHA-256 hex over the image, the command, the
+    /// arguments, the environment, the data directories, the metadata format and the typed
+    /// interface (input and output names with their Flyte types). Two tasks that run different
+    /// commands therefore never share a version, even with the same name and image. (flytekit
+    /// refuses a cached ContainerTask without `cache_version`; flytecache versions it by what
+    /// defines its work instead, so an explicit version stays optional.)
+    [[nodiscard]] const std::string& work_version() const noexcept { return work_; }
+
+    /// The name `explain` gives the work contribution.
+    static constexpr std::string_view work_label =
+        "container work (image, command, arguments, environment, data dirs, metadata format, "
+        "interface)";
 
     [[nodiscard]] const image_reference& image() const noexcept { return params_.container_image; }
     [[nodiscard]] const std::vector<std::string>& command() const noexcept { return command_; }
@@ -547,6 +563,48 @@ private:
         }
     }
 
+    // Length-prefixed fields, so that no two different works share a text.
+    std::string work_digest() const {
+        std::string text;
+        const auto field = [&](std::string_view v) {
+            text += std::to_string(v.size());
+            text += ':';
+            text += v;
+        };
+        field("flytecache-container-work-v1");
+        if (const auto* uri = std::get_if<std::string>(&params_.container_image)) {
+            field(*uri);
+        } else {
+            field(std::get<image_spec>(params_.container_image).image_name());
+        }
+        for (const auto* list : {&command_, &opts_.arguments}) {
+            field(std::to_string(list->size()));
+            for (const auto& a : *list) field(a);
+        }
+        field(std::to_string(opts_.environment.size()));
+        for (const auto& [k, v] : opts_.environment) {
+            field(k);
+            field(v);
+        }
+        field(normalized(opts_.input_data_dir));
+        field(normalized(opts_.output_data_dir));
+        field(std::to_string(static_cast<int>(opts_.metadata_format)));
+        const auto interface = [&]<class S>(std::string_view side, std::type_identity<S>) {
+            field(side);
+            if constexpr (!std::is_same_v<S, no_values>) {
+                boost::hana::for_each(boost::hana::accessors<S>(), [&](const auto& pair) {
+                    using T = std::remove_cvref_t<decltype(boost::hana::second(pair)(
+                        std::declval<const S&>()))>;
+                    field(boost::hana::to<const char*>(boost::hana::first(pair)));
+                    field(encode(literal_type_of<T>()));
+                });
+            }
+        };
+        interface("inputs", std::type_identity<In>{});
+        interface("outputs", std::type_identity<Out>{});
+        return sha256_hex(text);
+    }
+
     std::vector<std::string> command_;
     container_task_options opts_;
     [[no_unique_address]] Runtime runtime_;
@@ -554,6 +612,7 @@ private:
     std::vector<policy_contribution> policies_;
     bool explicit_version_ = true;
     std::string salt_;
+    std::string work_;
 };
 
 FLYTECACHE_NAMESPACE_END

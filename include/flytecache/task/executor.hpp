@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <concepts>
 #include <condition_variable>
 #include <cstdint>
@@ -27,6 +28,8 @@
 #include <functional>
 #include <future>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -81,6 +84,45 @@ struct executor_options {
     std::optional<float_seconds> max_wait{};
     /// Deprecation warnings (once per task name and executor); default: a line on std::clog.
     std::function<void(std::string_view)> on_warning{};
+    /// Where output files are kept; empty: the store's own blob directory (see
+    /// `local_task_cache::options::blob_directory`).
+    std::optional<std::filesystem::path> blob_directory{};
+
+    /// Checks the serialize timings: every interval positive and finite, and the reservation
+    /// lifetime at least twice the heartbeat interval, so that a running owner always renews its
+    /// reservation before it lapses (otherwise a waiter would take over a live owner's work, and
+    /// identical calls would run more than once). `executor` calls it on construction.
+    /// @throws configuration_error naming the setting.
+    void validate() const {
+        const auto check_positive = [](float_seconds v, const char* name) {
+            if (!(v.count() > 0) || !std::isfinite(v.count())) {
+                throw configuration_error(std::string("flytecache: executor_options::") + name +
+                                          " must be a positive, finite time; got " +
+                                          std::to_string(v.count()) + " s");
+            }
+        };
+        check_positive(heartbeat_interval, "heartbeat_interval");
+        check_positive(poll_interval, "poll_interval");
+        if (reservation_ttl.count() != 0) check_positive(reservation_ttl, "reservation_ttl");
+        if (effective_reservation_ttl() < 2 * heartbeat_interval) {
+            throw configuration_error(
+                "flytecache: executor_options::reservation_ttl (" +
+                std::to_string(effective_reservation_ttl().count()) +
+                " s) must be at least twice heartbeat_interval (" +
+                std::to_string(heartbeat_interval.count()) +
+                " s): a reservation that can lapse between two heartbeats lets identical "
+                "serialized calls run more than once");
+        }
+        if (max_wait && (max_wait->count() < 0 || !std::isfinite(max_wait->count()))) {
+            throw configuration_error(
+                "flytecache: executor_options::max_wait must be zero or more and finite");
+        }
+    }
+
+    /// The reservation lifetime in effect: `reservation_ttl`, or three heartbeat intervals.
+    [[nodiscard]] float_seconds effective_reservation_ttl() const noexcept {
+        return reservation_ttl.count() != 0 ? reservation_ttl : 3 * heartbeat_interval;
+    }
 };
 
 /// Runs tasks through a `cache_store`: computes the key (flytekit's local cache key by default),
@@ -99,6 +141,7 @@ class executor {
 public:
     using store_type = Store;
 
+    /// @throws configuration_error when `options` fail `executor_options::validate`.
     explicit executor(Store store, executor_options options = {}, Observer observer = {})
         : cache_(std::move(store), cache_options(options)),
           opts_(std::move(options)),
@@ -116,14 +159,28 @@ public:
     executor& operator=(const executor&) = delete;
 
     /// Calls `task` with `args` through the cache and returns its outputs.
+    ///
+    /// Output files and directories are copied into the store's blob area before they are stored,
+    /// and the returned outputs point at those copies (see `local_task_cache`).
     /// @throws whatever the task throws after its last retry; configuration_error for a
-    ///         serialized task on a store without reservations; task_timeout_error past `max_wait`.
+    ///         serialized task on a store without reservations (on every call, hit or miss, cache
+    ///         on or off), or for file outputs on a store without a blob directory;
+    ///         task_timeout_error past `max_wait`.
     template <task_template Task, class... Args>
     typename Task::output_type run(const Task& task, Args&&... args) {
         static_assert(!Task::serialized_statically || reserving_store<Store>,
                       "flytecache: this task is serialized, but the executor's store cannot hold "
                       "reservations (it has no try_reserve/release); use sqlite_store, "
                       "memory_store or another reserving_store");
+        if constexpr (!reserving_store<Store>) {
+            if (task.metadata().cache_serialize) {
+                throw configuration_error(
+                    "flytecache: task '" + std::string(task.name()) +
+                    "' is serialized (cache_serialize), but the executor's store cannot hold "
+                    "reservations, so identical calls could run more than once; use "
+                    "sqlite_store, memory_store or another reserving_store");
+            }
+        }
         warn_if_deprecated(task);
         typename Task::call_type call = task.prepare(std::forward<Args>(args)...);
         if (!task.metadata().cache) {
@@ -134,14 +191,10 @@ public:
         if (auto hit = lookup(task, key, true)) {
             return std::move(*hit);
         }
-        if (task.metadata().cache_serialize && cache_.config().enabled) {
-            if constexpr (reserving_store<Store>) {
-                return run_serialized(task, call, key);
-            } else {
-                throw configuration_error(
-                    "flytecache: task '" + std::string(task.name()) +
-                    "' is serialized (cache_serialize), but the executor's store cannot hold "
-                    "reservations; use sqlite_store, memory_store or another reserving_store");
+        if constexpr (reserving_store<Store>) {
+            if (task.metadata().cache_serialize && cache_.config().enabled) {
+                return cache_.config().overwrite ? run_overwriting(task, call, key)
+                                                 : run_serialized(task, call, key);
             }
         }
         auto out = run_body(task, call, key);
@@ -170,7 +223,15 @@ public:
         task.explain_version(e);
         e.inputs = detail::explain_inputs(call.inputs, task.ignored_inputs());
         e.key = cache_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
-        e.cached = cache_.store().get(e.key).has_value();
+        // The rule `run` applies, without reporting: cached means a call would hit.
+        cache_lookup found = cache_.lookup(e.key, false, false);
+        if (found.outputs) {
+            try {
+                (void)task.outputs_from_map(*found.outputs);
+                e.cached = true;
+            } catch (const error&) { // NOLINT(bugprone-empty-catch): unusable, so not cached
+            }
+        }
         return e;
     }
 
@@ -187,10 +248,12 @@ private:
 
     static typename local_task_cache<Store, Keys>::options
     cache_options(const executor_options& o) {
+        o.validate();
         typename local_task_cache<Store, Keys>::options c;
         c.config = o.config;
         c.on_bad_entry = o.on_bad_entry;
         c.strict = o.strict;
+        c.blob_directory = o.blob_directory;
         return c;
     }
 
@@ -204,12 +267,12 @@ private:
 
     template <class Task>
     void emit(const Task& task, task_event_kind kind, std::string_view key, clock::time_point since,
-              int attempt = 0, const std::exception_ptr& error = {}) {
+              int attempt = 0, const std::exception_ptr& error = {}, std::string_view reason = {}) {
         if constexpr (observing) {
             observer_(task_event{
                 kind, task.name(), key,
                 std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - since), attempt,
-                error});
+                error, reason});
         }
     }
 
@@ -231,20 +294,26 @@ private:
     }
 
     // The stored outputs as the task's values. An entry that no longer converts (the output types
-    // changed without a version bump) is an unusable entry, like an undecodable one.
+    // changed without a version bump) is an unusable entry, like an undecodable one or one whose
+    // output file is gone: reported (a `stale` event) and a miss.
     template <class Task>
     std::optional<typename Task::output_type> lookup(const Task& task, const std::string& key,
-                                                     bool report_outcome) {
+                                                     bool report_outcome,
+                                                     bool honour_overwrite = true) {
         const auto start = now_if_observing();
-        std::optional<literal_map> stored = cache_.get_entry(key);
+        cache_lookup found = cache_.lookup(key, honour_overwrite);
         std::optional<typename Task::output_type> out;
-        if (stored) {
+        if (found.outputs) {
             try {
-                out.emplace(task.outputs_from_map(*stored));
+                out.emplace(task.outputs_from_map(*found.outputs));
             } catch (const error& e) {
                 if (cache_.strict()) throw;
-                cache_.report_bad_entry({key, e.what()});
+                found.unusable = e.what();
+                cache_.report_bad_entry({key, found.unusable});
             }
+        }
+        if (!found.unusable.empty()) {
+            emit(task, task_event_kind::stale, key, start, 0, {}, found.unusable);
         }
         if (report_outcome) {
             emit(task, out ? task_event_kind::hit : task_event_kind::miss, key, start);
@@ -252,10 +321,13 @@ private:
         return out;
     }
 
+    // Stores the outputs (their files copied into the blob area) and points `out` at the copies.
     template <class Task>
-    void put(const Task& task, const std::string& key, const typename Task::output_type& out) {
+    void put(const Task& task, const std::string& key, typename Task::output_type& out) {
+        if (!cache_.config().enabled) return;
         const auto start = now_if_observing();
-        cache_.set_entry(key, task.outputs_to_map(out));
+        literal_map stored = task.outputs_to_map(out);
+        if (cache_.store_outputs(key, stored)) out = task.outputs_from_map(stored);
         emit(task, task_event_kind::put, key, start);
     }
 
@@ -279,8 +351,7 @@ private:
     }
 
     [[nodiscard]] float_seconds reservation_ttl() const {
-        return opts_.reservation_ttl.count() > 0 ? opts_.reservation_ttl
-                                                 : 3 * opts_.heartbeat_interval;
+        return opts_.effective_reservation_ttl();
     }
 
     // Owner tokens name the host and process (readable in the store when debugging) and carry a
@@ -353,23 +424,40 @@ private:
         const std::string& owner_;
     };
 
+    // Exactly once across threads and processes: the first caller to reserve the key runs the
+    // task; the others poll until its result is stored (or its reservation lapses, and one of them
+    // takes over). In overwrite mode (`overwriting`) an entry stored before the wait began is stale
+    // by definition: the owner erases it before running, and a waiter accepts only an entry it
+    // finds after it has seen the key empty (written by the owner it waited for); a waiter that
+    // never sees the gap (the owner finished between two polls) recomputes.
     template <class Task>
     typename Task::output_type run_serialized(const Task& task, typename Task::call_type& call,
-                                              const std::string& key) {
+                                              const std::string& key, bool overwriting = false) {
         Store& store = cache_.store();
         const std::string owner = make_owner_token();
         const float_seconds ttl = reservation_ttl();
         const auto wait_start = clock::now();
         auto pause = std::chrono::duration<double>(0.001);
         bool waited = false;
+        bool seen_empty = false;
+        const auto fresh_entry = [&]() -> std::optional<typename Task::output_type> {
+            if (!overwriting) return lookup(task, key, false);
+            auto hit = lookup(task, key, false, false);
+            if (!hit) {
+                seen_empty = true;
+                return std::nullopt;
+            }
+            return seen_empty ? std::move(hit) : std::nullopt;
+        };
         for (;;) {
             if (store.try_reserve(key, owner, ttl)) {
                 reservation held(store, key, owner);
                 // Another owner may have stored the result between our miss and our reservation.
-                if (auto hit = lookup(task, key, false)) {
+                if (auto hit = fresh_entry()) {
                     if (waited) emit(task, task_event_kind::wait, key, wait_start);
                     return std::move(*hit);
                 }
+                if (overwriting) (void)store.erase(key);
                 std::optional<typename Task::output_type> out;
                 {
                     heartbeat beat(store, key, owner, ttl, opts_.heartbeat_interval);
@@ -379,7 +467,7 @@ private:
                 return std::move(*out);
             }
             waited = true;
-            if (auto hit = lookup(task, key, false)) {
+            if (auto hit = fresh_entry()) {
                 emit(task, task_event_kind::wait, key, wait_start);
                 return std::move(*hit);
             }
@@ -393,11 +481,81 @@ private:
         }
     }
 
+    // One computation per key within this process while it is in flight, whatever the mode.
+    struct flight {
+        std::mutex mutex;
+        std::condition_variable done_cv;
+        bool done = false;
+        std::optional<literal_map> outputs; // empty: the leader failed
+    };
+
+    // Overwrite mode with serialize: identical concurrent calls in this process share the one
+    // recomputation (the cache cannot tell them apart from stale entries, so they must not look
+    // there); across processes, run_serialized's overwrite protocol applies.
+    template <class Task>
+    typename Task::output_type run_overwriting(const Task& task, typename Task::call_type& call,
+                                               const std::string& key) {
+        const auto wait_start = clock::now();
+        for (;;) {
+            std::shared_ptr<flight> f;
+            bool leader = false;
+            {
+                const std::lock_guard lock(flights_mutex_);
+                auto [it, inserted] = flights_.try_emplace(key);
+                if (inserted) it->second = std::make_shared<flight>();
+                f = it->second;
+                leader = inserted;
+            }
+            if (leader) {
+                std::optional<literal_map> shared;
+                struct land {
+                    executor& self;
+                    const std::string& key;
+                    flight& f;
+                    std::optional<literal_map>& shared;
+                    ~land() {
+                        {
+                            const std::lock_guard lock(self.flights_mutex_);
+                            self.flights_.erase(key);
+                        }
+                        const std::lock_guard lock(f.mutex);
+                        f.outputs = std::move(shared);
+                        f.done = true;
+                        f.done_cv.notify_all();
+                    }
+                } landing{*this, key, *f, shared};
+                auto out = run_serialized(task, call, key, true);
+                shared.emplace(task.outputs_to_map(out));
+                return out;
+            }
+            std::unique_lock lock(f->mutex);
+            const auto finished = [&] { return f->done; };
+            if (opts_.max_wait) {
+                const auto deadline =
+                    wait_start + std::chrono::duration_cast<clock::duration>(*opts_.max_wait);
+                if (!f->done_cv.wait_until(lock, deadline, finished)) {
+                    throw task_timeout_error(
+                        "flytecache: task '" + std::string(task.name()) +
+                        "' waited longer than max_wait for another call of key '" + key + "'");
+                }
+            } else {
+                f->done_cv.wait(lock, finished);
+            }
+            if (f->outputs) {
+                emit(task, task_event_kind::wait, key, wait_start);
+                return task.outputs_from_map(*f->outputs);
+            }
+            // The leader failed: this call tries itself (and may lead the next attempt).
+        }
+    }
+
     local_task_cache<Store, Keys> cache_;
     executor_options opts_;
     [[no_unique_address]] Observer observer_;
     std::mutex warned_mutex_;
     std::set<std::string, std::less<>> warned_;
+    std::mutex flights_mutex_;
+    std::map<std::string, std::shared_ptr<flight>, std::less<>> flights_;
 };
 
 template <class Store>

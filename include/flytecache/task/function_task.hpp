@@ -9,6 +9,7 @@
 #include <flytecache/literal/literal.hpp>
 #include <flytecache/policy/cache.hpp>
 #include <flytecache/policy/version_parameters.hpp>
+#include <flytecache/task/captured_state.hpp>
 #include <flytecache/task/explain.hpp>
 #include <flytecache/task/task_interface.hpp>
 #include <flytecache/task/task_metadata.hpp>
@@ -118,6 +119,13 @@ public:
     static_assert(detail::all_names_in(features::ignored_names, input_names),
                   "flytecache: an ignored input (ignore<...>) is not an input of this task; check "
                   "the spelling against the task's inputs");
+    static_assert(!(detail::versioned_by_policies<Cache> && detail::carries_unversioned_state<F>()),
+                  "flytecache: the task function carries state (a capturing lambda or a function "
+                  "object with data members) that its cache version cannot see, so a changed "
+                  "capture would get the results cached for the old one. Pass the values as task "
+                  "inputs; or add them to the version with flytecache::state_in_version(fn, "
+                  "values...); or, if the state cannot change the outputs (a counter, a logger), "
+                  "say so with flytecache::harmless_state(fn)");
 
     using raw_result = typename signature::result_type;
     using output_type =
@@ -143,7 +151,11 @@ public:
                   std::move(options.pod_template), options.pod_template_name},
           cache_(std::move(cache_config)) {
         if (name_.empty()) throw configuration_error("flytecache: a task needs a non-empty name");
-        metadata_ = detail::build_metadata<features>(name_, options, cache_, params_, input_names);
+        if constexpr (!std::is_same_v<Cache, legacy_cache>) {
+            state_ = detail::state_contribution(params_.func, cache_.salt);
+        }
+        metadata_ = detail::build_metadata<features>(name_, options, cache_, params_, input_names,
+                                                     std::nullopt, state_);
     }
 
     [[nodiscard]] const std::string& name() const noexcept { return name_; }
@@ -204,6 +216,9 @@ public:
             e.explicit_version = cache_.version.has_value();
             e.salt = cache_.salt;
             e.policies = detail::policy_contributions(cache_, params_);
+            if (!e.explicit_version && !state_.empty()) {
+                e.policies.push_back({"captured state (state_in_version)", state_});
+            }
         }
     }
 
@@ -235,6 +250,7 @@ private:
     std::string name_;
     version_parameters<F> params_;
     [[no_unique_address]] Cache cache_;
+    std::string state_; // what the callable's captured state adds to the version
     task_metadata metadata_;
 };
 

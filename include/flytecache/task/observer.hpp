@@ -1,5 +1,5 @@
-// flytecache — task observers: hit, miss, wait, run, put, retry and error events with the key and
-// timings, at no cost when no observer is given
+// flytecache — task observers: hit, miss, stale, wait, run, put, retry and error events with
+// the key and timings, at no cost when no observer is given
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -16,6 +16,8 @@ FLYTECACHE_NAMESPACE_BEGIN
 enum class task_event_kind {
     hit,   ///< the outputs came from the cache
     miss,  ///< the cache had no usable entry; the task will run (or wait, when serialized)
+    stale, ///< an entry was there but unusable (`reason` says why: an output file it points at
+           ///< is gone or changed, or it does not decode); a `miss` follows and the call recomputes
     wait,  ///< a serialized call waited for another owner; `elapsed` is the time spent waiting
     run,   ///< the task body finished; `elapsed` is how long the successful attempt took
     put,   ///< the outputs were written to the store; `elapsed` is the write time
@@ -27,6 +29,7 @@ enum class task_event_kind {
     switch (k) {
     case task_event_kind::hit: return "hit";
     case task_event_kind::miss: return "miss";
+    case task_event_kind::stale: return "stale";
     case task_event_kind::wait: return "wait";
     case task_event_kind::run: return "run";
     case task_event_kind::put: return "put";
@@ -44,6 +47,7 @@ struct task_event {
     std::chrono::nanoseconds elapsed{}; ///< see task_event_kind; the lookup time for hit and miss
     int attempt = 0;                    ///< 1-based attempt number for run, retry and error
     std::exception_ptr error{};         ///< for retry and error
+    std::string_view reason{};          ///< for stale: why the entry could not be used
 };
 
 /// An observer is called with every event of every call an executor makes. It is called from the

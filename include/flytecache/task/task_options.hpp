@@ -46,6 +46,15 @@ struct legacy_cache {};
 
 namespace detail {
 
+/// Whether a task's version comes from policies (a cache<...> with at least one), rather than
+/// from an explicit string (the legacy arguments): only then can state the policies cannot see
+/// leave a stale version.
+template <class Cache>
+inline constexpr bool versioned_by_policies = false;
+template <class... Policies>
+inline constexpr bool versioned_by_policies<cache<Policies...>> =
+    cache<Policies...>::policy_count != 0;
+
 inline constexpr std::string_view mixed_cache_message =
     "cache_serialize, cache_version, and cache_ignore_input_vars are deprecated. Please use Cache "
     "object";
@@ -75,14 +84,16 @@ void check_runtime_ignored(std::string_view task, const input_names& ignored,
 }
 
 /// The metadata of a task: from the legacy arguments in `options`, or from a cache<...> object
-/// (whose version is computed here, once), plus the compile-time features (serialized, ignore).
-/// `default_version` fills an empty legacy version when caching is on (container tasks version
-/// by their image); without it, flytekit's rule applies and an empty version is an error.
+/// (whose version is computed here, once, with `extra` hashed after the policies' outputs: what
+/// the task kind knows that the policies cannot see), plus the compile-time features (serialized,
+/// ignore). `default_version` fills an empty legacy version when caching is on (container tasks
+/// have one); without it, flytekit's rule applies and an empty version is an error.
 template <class Features, class Cache, class F, std::size_t N>
-task_metadata
-build_metadata(std::string_view task, const task_options& options, const Cache& cache_config,
-               const version_parameters<F>& params, const std::array<std::string_view, N>& names,
-               std::string (*default_version)(const version_parameters<F>&) = nullptr) {
+task_metadata build_metadata(std::string_view task, const task_options& options,
+                             const Cache& cache_config, const version_parameters<F>& params,
+                             const std::array<std::string_view, N>& names,
+                             const std::optional<std::string>& default_version = std::nullopt,
+                             std::string_view extra = {}) {
     task_metadata m;
     m.retries = options.retries;
     m.timeout = options.timeout;
@@ -95,8 +106,8 @@ build_metadata(std::string_view task, const task_options& options, const Cache& 
         m.cache_serialize = options.cache_serialize || Features::is_serialized;
         m.cache_version = options.cache_version;
         m.cache_ignore_input_vars = options.cache_ignore_input_vars;
-        if (m.cache && m.cache_version.empty() && default_version != nullptr) {
-            m.cache_version = default_version(params);
+        if (m.cache && m.cache_version.empty() && default_version) {
+            m.cache_version = *default_version;
         }
     } else {
         if (options.cache || options.cache_serialize || !options.cache_version.empty() ||
@@ -105,7 +116,7 @@ build_metadata(std::string_view task, const task_options& options, const Cache& 
         }
         m.cache = true;
         m.cache_serialize = cache_config.serialize || Features::is_serialized;
-        m.cache_version = cache_config.get_version(params);
+        m.cache_version = cache_config.get_version(params, extra);
         m.cache_ignore_input_vars = cache_config.ignored_inputs;
     }
     std::vector<std::string> ignored = m.cache_ignore_input_vars.names();
