@@ -9787,16 +9787,59 @@ private:
     statement* s_;
 };
 
+/// How a connection opens its database file.
+enum class open_mode {
+    read_write, ///< creates the file if missing
+    /// `SQLITE_OPEN_READONLY`: the file is opened O_RDONLY, so nothing (no statement, PRAGMA or
+    /// checkpoint) can change it, and locking works as for any reader.
+    read_only,
+    /// Read-only and `immutable=1`: no locks and no -wal/-shm files at all. Only for a WAL
+    /// database with no -wal file in a directory this process cannot write, which SQLite cannot
+    /// otherwise read (it needs to create the -shm file); see sqlite_store's `read_only`.
+    read_only_immutable,
+};
+
+/// `path` as the path of an SQLite `file:` URI: '%', '?' and '#' (and anything else outside the
+/// unreserved set and '/') percent-encoded.
+inline std::string uri_path(std::string_view path) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const char ch : path) {
+        const auto c = static_cast<unsigned char>(ch);
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
+            out += ch;
+        } else {
+            out += '%';
+            out += hex[c >> 4U];
+            out += hex[c & 0xFU];
+        }
+    }
+    return out;
+}
+
 /// One connection with a fixed-size cache of prepared statements, indexed by the caller's
 /// statement ids (so a hot-path lookup is an array index, not a hash of the SQL text).
 class connection {
 public:
     static constexpr std::size_t max_statements = 64;
 
-    connection(std::string path, int busy_timeout_ms) : path_(std::move(path)) {
-        const int rc = sqlite3_open_v2(
-            path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-            nullptr);
+    connection(std::string path, int busy_timeout_ms, open_mode mode = open_mode::read_write)
+        : path_(std::move(path)) {
+        int flags = SQLITE_OPEN_NOMUTEX;
+        std::string name = path_;
+        switch (mode) {
+        case open_mode::read_write: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
+        case open_mode::read_only: flags |= SQLITE_OPEN_READONLY; break;
+        case open_mode::read_only_immutable:
+            flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+            // "file:///abs/path" or "file:rel/path": an empty authority keeps a path that
+            // starts with "//" from reading as a host name.
+            name =
+                (path_.starts_with('/') ? "file://" : "file:") + uri_path(path_) + "?immutable=1";
+            break;
+        }
+        const int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
         if (rc != SQLITE_OK) {
             const std::string reason = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
             sqlite3_close(db_);
@@ -9805,6 +9848,11 @@ public:
         }
         sqlite3_extended_result_codes(db_, 1);
         sqlite3_busy_timeout(db_, busy_timeout_ms);
+        if (mode != open_mode::read_write) {
+            // The last connection to close normally checkpoints the WAL into the database file;
+            // a reader must leave that to the writers.
+            sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+        }
     }
     connection(const connection&) = delete;
     connection& operator=(const connection&) = delete;
@@ -10035,6 +10083,11 @@ inline unsigned current_fork_generation() noexcept {
 ///
 /// Errors: SQLite failures throw `store_error` naming the database file; lock waits past the
 /// timeout throw `timeout_error`; typed reads of another kind throw `value_type_error`.
+///
+/// Read-only (`options::read_only`): opens an existing cache to look at while others use it, e.g.
+/// from a tool. It never writes `cache.db` (no settings, schema, counters or access times) and
+/// never takes the write lock, so it does not wait for writers; every call that would write throws
+/// `store_error` ("store opened read-only").
 class sqlite_store {
 public:
     struct options {
@@ -10044,6 +10097,22 @@ public:
         float_seconds timeout = std::chrono::seconds(60);
         /// On a timeout, keep waiting instead of throwing (diskcache's `retry=True`).
         bool retry = false;
+        /// Open an existing cache for reading only (none of the settings below may be given).
+        ///
+        /// The database is opened with `SQLITE_OPEN_READONLY`: SQLite itself refuses to change the
+        /// file, and readers of a WAL database never wait for writers. Lookups count no hits or
+        /// misses and update no access times; writing calls throw `store_error`. Settings are read
+        /// from the Settings table as stored. Like any SQLite reader of a WAL database it may
+        /// create the shared `cache.db-wal` and `cache.db-shm` files when they are missing (empty;
+        /// the next writer uses them). In a directory it cannot write, where it could not create
+        /// them, a database without a -wal file is read as `immutable` (without locks): correct
+        /// unless a writer starts while it reads, which then would have to create the -wal file.
+        /// Not `PRAGMA query_only` instead: it is a per-connection switch on a file still opened
+        /// for writing (a checkpoint on close would write it); not `immutable` always: without
+        /// locks it would read pages a writer is changing.
+        /// @throws store_error from the constructor when the directory or its cache.db does not
+        ///         exist or does not hold diskcache's tables (nothing is created).
+        bool read_only = false;
         // Settings: empty means "as stored in the database, else diskcache's default". A value
         // given here is written to the Settings table, as diskcache's keyword settings are.
         std::optional<std::int64_t> size_limit{};
@@ -10075,6 +10144,8 @@ public:
     ~sqlite_store() = default;
 
     [[nodiscard]] const std::filesystem::path& directory() const noexcept { return state_->dir; }
+    /// Whether the store was opened with `options::read_only`.
+    [[nodiscard]] bool read_only() const noexcept { return state_->opts.read_only; }
     [[nodiscard]] float_seconds timeout() const noexcept { return state_->opts.timeout; }
 
     /// Where task output files of the entries are kept: `<directory>/blobs` (see `blob_area`).
@@ -10316,6 +10387,7 @@ public:
 
     /// Creates the index that makes `evict` fast (and records `tag_index = 1`).
     void create_tag_index() {
+        require_writable();
         with_connection([&](sqlite_connection& c) {
             c.exec("CREATE INDEX IF NOT EXISTS Cache_tag_rowid ON Cache(tag, rowid)");
             return 0;
@@ -10324,6 +10396,7 @@ public:
     }
     /// Drops the tag index (and records `tag_index = 0`).
     void drop_tag_index() {
+        require_writable();
         with_connection([&](sqlite_connection& c) {
             c.exec("DROP INDEX IF EXISTS Cache_tag_rowid");
             c.forget_statements();
@@ -10381,6 +10454,9 @@ public:
     /// Checks the database and the value files, as diskcache's `check`; with `fix`, repairs what
     /// can be repaired (VACUUM, rows without files, wrong sizes, stray files, counters).
     check_report check(bool fix = false) {
+        if (fix) {
+            require_writable();
+        }
         check_report report;
         with_connection([&](sqlite_connection& c) {
             detail::sqlite::statement q(c.handle(), "PRAGMA integrity_check", c.path());
@@ -10398,7 +10474,7 @@ public:
             }
             return 0;
         });
-        write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame&) {
+        auto files_and_counters = [&](sqlite_connection& c) {
             check_files(c, fix, report);
             check_counter(c, fix, report, "count", "SELECT COUNT(key) FROM Cache",
                           check_finding::kind::count_mismatch,
@@ -10406,7 +10482,25 @@ public:
             check_counter(c, fix, report, "size", "SELECT COALESCE(SUM(size), 0) FROM Cache",
                           check_finding::kind::size_mismatch, "Settings.size != SUM(Cache.size)");
             return 0;
-        });
+        };
+        if (state_->opts.read_only) {
+            // One read transaction: a snapshot in which the rows, files and counters agree, as the
+            // write transaction below gives, without waiting for (or holding off) writers.
+            with_connection([&](sqlite_connection& c) {
+                c.exec("BEGIN");
+                try {
+                    files_and_counters(c);
+                } catch (...) {
+                    sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+                    throw;
+                }
+                c.exec("COMMIT");
+                return 0;
+            });
+            return report;
+        }
+        write_transaction(
+            [&](sqlite_connection& c, detail::sqlite_txn_frame&) { return files_and_counters(c); });
         return report;
     }
 
@@ -10691,6 +10785,7 @@ public:
     /// Sets a setting in the Settings table and in this store (diskcache's `reset(key, value)`);
     /// `sqlite_*` settings also run their PRAGMA on this store's connections.
     setting_value reset(std::string_view name, setting_value value) {
+        require_writable();
         state_->validate_setting(name, value);
         with_connection([&](sqlite_connection& c) {
             auto q = use(c, stmt::update_setting, "UPDATE Settings SET value = ? WHERE key = ?");
@@ -10869,12 +10964,18 @@ private:
         unsigned generation = detail::current_fork_generation(); // the fork generation of `idle`
         std::map<std::string, setting_value, std::less<>> sqlite_pragmas;
 
+        // read_write, or how a read-only store opens (chosen once, in initialize_read_only).
+        detail::sqlite::open_mode connection_mode = detail::sqlite::open_mode::read_write;
+
         std::unique_ptr<sqlite_connection> open_connection() {
-            auto c = std::make_unique<sqlite_connection>(db_path, busy_ms);
+            auto c = std::make_unique<sqlite_connection>(db_path, busy_ms, connection_mode);
             apply_pragmas(*c);
             return c;
         }
         void apply_pragmas(sqlite_connection& c) {
+            if (opts.read_only) {
+                return; // SQLite's defaults read as well; a journal-mode PRAGMA would write
+            }
             std::map<std::string, setting_value, std::less<>> pragmas;
             {
                 std::lock_guard lock(mutex);
@@ -10893,6 +10994,10 @@ private:
         }
 
         void initialize() {
+            if (opts.read_only) {
+                initialize_read_only();
+                return;
+            }
             std::error_code ec;
             std::filesystem::create_directories(dir, ec);
             if (!std::filesystem::is_directory(dir)) {
@@ -11002,6 +11107,64 @@ private:
             } else {
                 c.exec("DROP INDEX IF EXISTS Cache_tag_rowid");
             }
+        }
+
+        // Opens an existing cache without writing anything: no directory, file, table, setting or
+        // PRAGMA is created or changed; the settings are read as stored.
+        void initialize_read_only() {
+            if (!given_settings().empty()) {
+                throw invalid_argument("flytecache: sqlite_store: options.read_only with a setting "
+                                       "(size_limit, statistics, …): a read-only store writes no "
+                                       "settings; open it without them");
+            }
+            std::error_code ec;
+            if (!std::filesystem::is_directory(dir, ec)) {
+                throw store_error("flytecache: sqlite_store: cache directory '" + dir.string() +
+                                  "' does not exist; a read-only store never creates one");
+            }
+            if (!std::filesystem::is_regular_file(db_path, ec)) {
+                throw store_error("flytecache: sqlite_store: '" + dir.string() +
+                                  "' holds no cache.db; a read-only store opens an existing "
+                                  "cache and never creates one");
+            }
+            // A WAL reader needs the -shm file, which SQLite creates beside cache.db when it is
+            // missing; where it cannot (a directory this process may not write), a database whose
+            // -wal file is absent has every committed page in cache.db itself, and is read as
+            // immutable. With a -wal file present, SQLite reads it through a private copy of the
+            // index instead, so locks still work.
+            if (wal_header() && !std::filesystem::exists(db_path + "-wal", ec) &&
+                ::access(dir.c_str(), W_OK) != 0) {
+                connection_mode = detail::sqlite::open_mode::read_only_immutable;
+            } else {
+                connection_mode = detail::sqlite::open_mode::read_only;
+            }
+            sqlite_connection c(db_path, busy_ms, connection_mode);
+            {
+                detail::sqlite::statement q(c.handle(),
+                                            "SELECT count(*) FROM sqlite_master WHERE type = "
+                                            "'table' AND name IN ('Cache', 'Settings')",
+                                            c.path());
+                if (!q.step() || q.column_int(0) != 2) {
+                    throw store_error("flytecache: sqlite_store '" + db_path +
+                                      "': not a diskcache database (it has no Cache and Settings "
+                                      "tables); a read-only store does not create them");
+                }
+            }
+            detail::sqlite::statement q(c.handle(), "SELECT key, value FROM Settings", c.path());
+            while (q.step()) {
+                apply_in_memory(q.column_text(0), column_setting(q, 1));
+            }
+            detail::sqlite::statement ps(c.handle(), "PRAGMA page_size", c.path());
+            if (ps.step()) {
+                page_size = ps.column_int(0);
+            }
+        }
+
+        // Whether cache.db's header says WAL (file format versions 2 at offsets 18 and 19).
+        [[nodiscard]] bool wal_header() const {
+            std::ifstream in(db_path, std::ios::binary);
+            char header[20] = {};
+            return in.read(header, sizeof header) && header[18] == 2 && header[19] == 2;
         }
 
         std::map<std::string, setting_value, std::less<>> default_settings() const {
@@ -11211,6 +11374,7 @@ private:
     template <class F>
     std::invoke_result_t<F&&, sqlite_connection&, detail::sqlite_txn_frame&>
     write_transaction(F&& f) {
+        require_writable();
         for (auto& frame : detail::sqlite_txn_frames) {
             if (frame.owner == state_.get()) {
                 ++frame.depth;
@@ -11308,6 +11472,16 @@ private:
 
     static detail::sqlite::use use(sqlite_connection& c, std::size_t id, std::string_view sql) {
         return detail::sqlite::use(c.prepared(id, sql));
+    }
+
+    // Every path that writes (a transaction, a value file, a setting, an index) starts here, so a
+    // read-only store fails before it has changed anything, with a message that says why.
+    void require_writable() const {
+        if (state_->opts.read_only) {
+            throw store_error("flytecache: sqlite_store '" + state_->db_path +
+                              "': store opened read-only; this call writes to the cache (open it "
+                              "without options.read_only to change it)");
+        }
     }
 
     // The live (unexpired) row of `key`: rowid, expire_time, tag, mode, filename, value. The
@@ -11642,10 +11816,12 @@ private:
     std::invoke_result_t<Read&, const detail::sqlite::statement&> visit_live(const key_ref& key,
                                                                              Read read) {
         using result = std::invoke_result_t<Read&, const detail::sqlite::statement&>;
-        const bool stats = state_->statistics.load(std::memory_order_relaxed);
+        // A read-only store keeps no books: they are writes.
+        const bool books = !state_->opts.read_only;
+        const bool stats = books && state_->statistics.load(std::memory_order_relaxed);
         const auto policy = state_->policy.load(std::memory_order_relaxed);
-        const bool updates = policy == eviction_policy::least_recently_used ||
-                             policy == eviction_policy::least_frequently_used;
+        const bool updates = books && (policy == eviction_policy::least_recently_used ||
+                                       policy == eviction_policy::least_frequently_used);
         std::int64_t rowid = 0;
         auto run = [&](sqlite_connection& c) -> result {
             auto q = select_live(c, key);
@@ -11745,6 +11921,7 @@ private:
 
     // diskcache's naming: 16 random bytes in hex, two directory levels from the first four digits.
     std::string write_value_file(std::string_view bytes) {
+        require_writable();
         thread_local std::mt19937_64 rng{std::random_device{}()};
         thread_local unsigned rng_generation = detail::current_fork_generation();
         if (const unsigned g = detail::current_fork_generation(); rng_generation != g) {

@@ -13,6 +13,12 @@ SUITE is one of:
               (exit 1, a clear message, nothing created), the default directory under $HOME
   progress    check and clear of a cache of a few thousand entries under a pseudo-terminal (the
               progress line appears, then is erased) and without one (no progress at all)
+  filters     ls, rm and stats with --task and --version; prune (--dry-run, --task) keeping each
+              task's newest version by store time
+  read_only   ls, show, stats, explain and check (and prune --dry-run) write nothing (cache.db's
+              bytes and mtime stay), return at once while Python holds the write lock (rm waits
+              and gives up), and work in a directory they cannot write
+  confirm     clear asks on a terminal (pseudo-terminal on stdin): n keeps, y removes
 
 Runs under the interpreter that has the diskcache package (Debian's python3-diskcache). Exits
 non-zero with the first failed expectation and the tool's output.
@@ -141,6 +147,13 @@ def nested_map(outputs):  # Literal.map (3)
 
 def md5(text):
     return hashlib.md5(text.encode()).hexdigest()
+
+
+def file_state(path):
+    """A file's bytes (digest) and modification time: what a write would change."""
+    with open(path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    return digest, os.stat(path).st_mtime_ns
 
 
 def human_size(n):
@@ -351,6 +364,28 @@ def suite_end_to_end(work):
     expect_eq(json.loads(r.stdout), {"entries": 7, "value_files": 1, "ok": True, "problems": []},
               "clean check --json", r)
 
+    # A blob area (task output files kept beside the database, in blobs/) holds files no entry of
+    # diskcache's refers to, even ones named like value files: they are neither orphans nor value
+    # files, and ls still lists the entries only.
+    def listing():  # ls --json without the ages, which grow between two runs
+        items = json.loads(run("--dir", d, "ls", "--json").stdout)
+        return [{k: v for k, v in i.items() if k != "age_seconds"} for i in items]
+    stats_before = json.loads(run("--dir", d, "stats", "--json").stdout)
+    ls_before = listing()
+    os.makedirs(os.path.join(d, "blobs", "ab", "cd"))
+    for name in [os.path.join("ab", "cd", "output.bin"), "x.val", "notes.txt"]:
+        with open(os.path.join(d, "blobs", name), "wb") as f:
+            f.write(b"task output")
+    r = run("--dir", d, "check")
+    expect_eq(r.stdout, "check: 7 entries (1 in value files): no problems\n",
+              "check ignores the blob area", r)
+    s = json.loads(run("--dir", d, "stats", "--json").stdout)
+    expect_eq((s["value_files"], s["value_file_bytes"], s["other_files"]),
+              (stats_before["value_files"], stats_before["value_file_bytes"],
+               stats_before["other_files"]), "stats does not count the blob area", r)
+    expect_eq(listing(), ls_before, "ls does not list the blob area")
+    shutil.rmtree(os.path.join(d, "blobs"))
+
     # None of that changed what Python sees (and the lookups were not counted as hits or misses).
     with diskcache.Cache(d) as cache:
         expect_eq(cache.get(K_ADD), VALUES[K_ADD], "Python still reads " + K_ADD)
@@ -428,8 +463,14 @@ def suite_end_to_end(work):
                and text in r.stderr, "show of a damaged entry", r)
         expect_eq(r.stdout, "", "nothing on stdout", r)
 
-    # clear: everything goes, Python sees an empty cache.
-    r = run("--dir", d, "clear")
+    # clear: without --yes and without a terminal to ask on, it refuses (exit 2) and removes
+    # nothing; with --yes everything goes, and Python sees an empty cache.
+    r = run("--dir", d, "clear", status=2)
+    expect("stdin is not a terminal to ask on, so give --yes" in r.stderr, "clear refuses", r)
+    expect_eq(r.stdout, "", "clear refused: nothing on stdout", r)
+    with diskcache.Cache(d) as cache:
+        expect_eq(len(cache), 9, "a refused clear removed nothing")
+    r = run("--dir", d, "clear", "--yes")
     expect_eq(r.stdout, "removed 9 entries from '%s'\n" % d, "clear", r)
     with diskcache.Cache(d) as cache:
         expect_eq(len(cache), 0, "Python sees an empty cache")
@@ -443,23 +484,32 @@ def suite_end_to_end(work):
 def suite_errors(work):
     # Bad command lines: the usage on stderr, exit 2.
     for args in [[], ["frobnicate"], ["ls", "--bogus"], ["show"], ["ls", "extra"], ["rm"],
-                 ["clear", "--json"], ["show", "k", "--yes"], ["--dir"], ["help", "nope"]]:
+                 ["clear", "--json"], ["show", "k", "--yes"], ["--dir"], ["help", "nope"],
+                 ["ls", "--task"], ["ls", "--task="], ["ls", "--version"], ["--version=1", "ls"],
+                 ["show", "k", "--task", "t"], ["rm", "k", "--task", "t"], ["ls", "--dry-run"],
+                 ["prune", "--json"], ["clear", "--task", "t"], ["check", "--task", "t"]]:
         r = run(*args, status=2)
         expect("usage: flytecache" in r.stderr and r.stderr.startswith("flytecache: "),
                "usage error for %r" % args, r)
         expect_eq(r.stdout, "", "nothing on stdout", r)
     r = run("--help")
     expect(r.stdout.startswith("usage: flytecache [--dir DIR] <command>"), "--help", r)
-    for command in ["ls", "show", "rm", "clear", "stats", "check", "explain"]:
+    for command in ["ls", "show", "rm", "prune", "clear", "stats", "check", "explain"]:
         expect(re.search(r"^  %s " % command, r.stdout, re.M), "--help lists " + command, r)
     r = run("help", "show")
     expect(r.stdout.startswith("usage: flytecache [--dir DIR] show KEY [--json]"), "help show", r)
     r = run("--version")
     expect(re.fullmatch(r"flytecache \d+\.\d+\.\d+\n", r.stdout), "--version", r)
+    # Before a command, or after one that takes no cache version, --version is the tool's.
+    for args in [["--version", "ls"], ["-V"], ["show", "k", "--version"], ["ls", "-V"]]:
+        r = run(*args)
+        expect(re.fullmatch(r"flytecache \d+\.\d+\.\d+\n", r.stdout), "%r: the tool's version"
+               % args, r)
 
     # A missing directory: reported, never created (also for commands that write).
     missing = os.path.join(work, "missing")
-    for args in [["ls"], ["show", "k"], ["stats"], ["check"], ["rm", "k"], ["clear"]]:
+    for args in [["ls"], ["show", "k"], ["stats"], ["check"], ["rm", "k"], ["clear"],
+                 ["prune"], ["ls", "--task", "t"]]:
         r = run("--dir", missing, *args, status=1)
         expect_eq(r.stderr,
                   "flytecache: no cache at '%s': the directory does not exist\n" % missing,
@@ -484,8 +534,13 @@ def suite_errors(work):
     con.execute("CREATE TABLE t (x)")
     con.commit()
     con.close()
-    r = run("--dir", foreign, "stats", status=1)
-    expect("is an SQLite database but not a diskcache one" in r.stderr, "foreign database", r)
+    before = file_state(os.path.join(foreign, "cache.db"))
+    for args in [["stats"], ["rm", "k"], ["clear", "--yes"], ["prune"]]:
+        r = run("--dir", foreign, *args, status=1)
+        expect("not a diskcache database (it has no Cache and Settings tables)" in r.stderr,
+               "foreign database", r)
+    expect_eq(file_state(os.path.join(foreign, "cache.db")), before,
+              "the foreign database was not written")
     con = sqlite3.connect(os.path.join(foreign, "cache.db"))
     tables = [row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     con.close()
@@ -501,7 +556,7 @@ def suite_errors(work):
     with open(os.path.join(corrupt, "cache.db"), "wb") as f:
         f.write(b"this is not an SQLite database, it only has its name " * 200)
     for args in [["ls"], ["show", "k"], ["stats"], ["check"], ["rm", "k"], ["clear"],
-                 ["explain", "t-v-" + md5("x")]]:
+                 ["prune"], ["explain", "t-v-" + md5("x")]]:
         r = run("--dir", corrupt, *args, status=1)
         expect(re.fullmatch(r"flytecache: '.*cache\.db' is damaged or not an SQLite database "
                             r"\(file is not a database\); move it aside .*\n", r.stderr),
@@ -578,18 +633,6 @@ def suite_errors(work):
         expect("42" not in cache and 42 in cache, "rm 42 removed the text key only")
     r = run("--dir", typed, "--help")
     expect("KEY is a text key" in r.stdout, "the help says KEY names text keys", r)
-
-    # Read-only caches: every command needs write access (opening records settings, as
-    # diskcache does); the message says so. Root may write anywhere, so run as nobody.
-    if os.geteuid() == 0 and shutil.which("setpriv"):
-        ro = os.path.join(work, "read-only")
-        with diskcache.Cache(ro) as cache:
-            cache.set(K_ADD, VALUES[K_ADD])
-        r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                            EXE, "--dir", ro, "ls"], capture_output=True, text=True, timeout=60)
-        expect(r.returncode == 1 and "is not writable" in r.stderr
-               and "every command needs write access" in r.stderr,
-               "a read-only cache is refused with a reason", r)
 
     # The default directory: flytekit's ~/.flyte/local-cache, from $HOME.
     home = os.path.join(work, "home")
@@ -672,7 +715,7 @@ def suite_progress(work):
     expect_eq(r.stderr, "", "no progress when stderr is not a terminal", r)
     expect_eq(r.stdout, CLEAN_CHECK % N, "check output", r)
 
-    r = run_in_pty("--dir", d, "clear")
+    r = run_in_pty("--dir", d, "clear", "--yes")
     expect_eq(r.returncode, 0, "clear under a terminal", r)
     expect_eq(r.stdout, "removed %d entries from '%s'\n" % (N, d), "clear output", r)
     seen = re.findall(PROGRESS % N, r.stderr)
@@ -683,7 +726,7 @@ def suite_progress(work):
         expect_eq(len(cache), 0, "Python sees the cache cleared")
 
     fill(d, N)
-    r = run("--dir", d, "clear")
+    r = run("--dir", d, "clear", "--yes")
     expect_eq(r.stderr, "", "no progress for clear when stderr is not a terminal", r)
     expect_eq(r.stdout, "removed %d entries from '%s'\n" % (N, d), "clear output", r)
 
@@ -694,6 +737,279 @@ def suite_progress(work):
     expect_eq(r.returncode, 0, "small check", r)
 
 
+# --- filters and prune --------------------------------------------------------------------------
+
+def key(task, version, inputs):
+    return "%s-%s-%s" % (task, version, md5(inputs))
+
+
+def suite_filters(work):
+    d = os.path.join(work, "cache")
+    value = literal_map_body({"o0": integer(1)})
+    # Store order is what prune goes by: for wf.train, version "2.0" is written before "1.0", so
+    # "1.0" is the newest although it sorts first; wf.eval's version "a" gets a late entry again.
+    order = [
+        key("wf.train", "2.0", "x"), key("wf.train", "2.0", "y"),
+        key("wf.eval", "a", "x"),
+        key("wf.train", "1.0", "x"),
+        key("wf.eval", "b", "x"), key("wf.eval", "b", "y"),
+        key("wf.eval", "a", "y"),
+        key("wf.solo", "1", "x"),
+        key("my-pipe.step", "2024-01", "x"),  # task and version contain '-': reads three ways
+        "not.a.flytekit.key",
+    ]
+    with diskcache.Cache(d) as cache:
+        for k in order:
+            cache.set(k, value)
+            time.sleep(0.01)  # distinct store times
+        cache.set(7, value)  # not a text key: never matches a filter
+    everything = sorted(k for k in order)
+
+    def ls(*args):
+        return [line.split()[0] for line in run("--dir", d, "ls", *args).stdout.splitlines()]
+
+    expect_eq(ls("--task", "wf.train"), sorted(k for k in order if k.startswith("wf.train-")),
+              "ls --task")
+    expect_eq(ls("--task=wf.eval", "--version", "a"),
+              sorted([key("wf.eval", "a", "x"), key("wf.eval", "a", "y")]), "ls --task --version")
+    expect_eq(ls("--version=1"), [key("wf.solo", "1", "x")], "ls --version alone")
+    expect_eq(ls("--task", "wf"), [], "a task name matches whole, not as a prefix")
+    expect_eq(ls("--task", "not.a.flytekit.key"), [], "keys that are not flytekit's never match")
+    # Each reading of an ambiguous key matches: the key cannot say which one flytekit wrote.
+    expect_eq(ls("--task", "my-pipe.step", "--version", "2024-01"),
+              [key("my-pipe.step", "2024-01", "x")], "an ambiguous key, its true reading")
+    expect_eq(ls("--task", "my"), [key("my-pipe.step", "2024-01", "x")],
+              "an ambiguous key, another reading")
+    r = run("--dir", d, "ls", "--json", "--task", "wf.solo")
+    expect_eq([i["key"] for i in json.loads(r.stdout)], [key("wf.solo", "1", "x")],
+              "ls --json --task", r)
+    expect_eq(len(ls()), len(order) + 1, "ls without a filter lists every entry")
+
+    r = run("--dir", d, "stats", "--json", "--task", "wf.eval")
+    s = json.loads(r.stdout)
+    expect_eq((s["task"], s["version"], s["entries"], s["value_bytes"]),
+              ("wf.eval", None, 4, 4 * len(value)), "stats --json --task", r)
+    expect_eq((s["oldest"]["key"], s["newest"]["key"]),
+              (key("wf.eval", "a", "x"), key("wf.eval", "a", "y")), "stats oldest/newest", r)
+    r = run("--dir", d, "stats", "--task", "wf.eval", "--version", "b")
+    expect(re.search(r"^selected\s+task 'wf.eval', version 'b' ", r.stdout, re.M)
+           and re.search(r"^entries\s+2$", r.stdout, re.M), "stats --task --version", r)
+    r = run("--dir", d, "stats", "--json")
+    expect_eq((json.loads(r.stdout)["entries"], json.loads(r.stdout)["task"]),
+              (len(order) + 1, None), "stats without a filter", r)
+
+    # prune --dry-run lists, removes nothing.
+    r = run("--dir", d, "prune", "--dry-run")
+    doomed = sorted([key("wf.train", "2.0", "x"), key("wf.train", "2.0", "y"),
+                     key("wf.eval", "b", "x"), key("wf.eval", "b", "y")])
+    expect_eq(r.stdout.splitlines(), ["would remove " + k for k in doomed] + [
+        "prune: would remove 4 entries (2 older versions of 2 tasks); kept 4 entries of the "
+        "newest versions of 3 tasks",
+        "prune: left alone 1 entry whose key reads several ways (see 'flytecache explain KEY')"],
+        "prune --dry-run", r)
+    expect_eq(ls(), everything + ["(integer)"], "a dry run removed nothing")
+
+    # prune --task: only that task.
+    r = run("--dir", d, "prune", "--task", "wf.eval")
+    expect_eq(r.stdout.splitlines(), [
+        "removed " + k for k in sorted([key("wf.eval", "b", "x"), key("wf.eval", "b", "y")])] + [
+        "prune: removed 2 entries (1 older version of 1 task); kept 2 entries of the newest "
+        "versions of 1 task"], "prune --task", r)
+    # prune: the rest; wf.train keeps "1.0", stored last.
+    r = run("--dir", d, "prune")
+    expect_eq(r.stdout.splitlines()[:2],
+              ["removed " + k for k in sorted([key("wf.train", "2.0", "x"),
+                                               key("wf.train", "2.0", "y")])],
+              "prune removes the older version", r)
+    with diskcache.Cache(d) as cache:
+        left = sorted(str(k) for k in cache)
+    expect_eq(left, sorted(["7"] + [k for k in order if k not in doomed]),
+              "Python sees exactly the newest versions (and the keys prune leaves alone)")
+    r = run("--dir", d, "prune")
+    expect(r.stdout.startswith("prune: removed 0 entries (0 older versions of 0 tasks); kept 4 "),
+           "a second prune removes nothing", r)
+
+    # rm with filters: every match goes; nothing matching is an error.
+    r = run("--dir", d, "rm", "--task", "wf.eval", "--version", "a")
+    expect_eq(r.stdout, "".join("removed %s\n" % k for k in sorted(
+        [key("wf.eval", "a", "x"), key("wf.eval", "a", "y")])), "rm --task --version", r)
+    r = run("--dir", d, "rm", "--task", "wf.eval", status=1)
+    expect_eq(r.stderr, "flytecache: no entry of task 'wf.eval' in '%s'\n" % d,
+              "rm --task of nothing", r)
+    r = run("--dir", d, "rm", "--version", "1")
+    expect_eq(r.stdout, "removed %s\n" % key("wf.solo", "1", "x"), "rm --version", r)
+    with diskcache.Cache(d) as cache:
+        left = sorted(str(k) for k in cache)
+    expect_eq(left, sorted(["7", "not.a.flytekit.key", key("wf.train", "1.0", "x"),
+                            key("my-pipe.step", "2024-01", "x")]), "what rm left")
+    r = run("--dir", d, "rm", "not.a.flytekit.key")  # and by KEY as before
+    expect_eq(r.stdout, "removed not.a.flytekit.key\n", "rm KEY", r)
+
+
+# --- read-only commands --------------------------------------------------------------------------
+
+READ_COMMANDS = [["ls"], ["ls", "--json"], ["show", K_ADD], ["show", "--json", K_BIG],
+                 ["stats"], ["stats", "--json"], ["explain", K_ADD], ["check"],
+                 ["check", "--json"], ["prune", "--dry-run"], ["ls", "--task", "workflows.math.add"]]
+
+
+def as_nobody(*args):
+    """Runs the tool as user nobody (root may write anywhere, so chmod alone proves nothing)."""
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", EXE,
+                        *args], capture_output=True, text=True, timeout=60,
+                       stdin=subprocess.DEVNULL)
+    r.args = ["(as nobody) flytecache", *args]
+    return r
+
+
+def suite_read_only(work):
+    d = os.path.join(work, "cache")
+    write_flytekit_cache(d)
+    db = os.path.join(d, "cache.db")
+    expect(not os.path.exists(db + "-wal"), "Python closed the cache: everything is in cache.db")
+
+    # Nothing written: cache.db keeps its bytes and its modification time (a writable open records
+    # the settings, and a counted lookup the statistics: both would change it).
+    before = file_state(db)
+    time.sleep(0.02)  # a write now would get a later mtime
+    for args in READ_COMMANDS:
+        run("--dir", d, *args)
+    expect_eq(file_state(db), before, "the read-only commands left cache.db as it was")
+    with diskcache.Cache(d) as cache:
+        expect_eq(cache.stats(enable=False), (1, 1), "no lookup was counted")
+
+    # Python holds the write lock (a transaction with an uncommitted write, as flytekit writing a
+    # result does): the read-only commands return at once and see the committed entries only.
+    writer = diskcache.Cache(d)
+    pending = "workflows.pending-1-" + md5("pending")
+    timings = []
+    with writer.transact():
+        writer.set(pending, VALUES[K_ADD])
+        before = file_state(db)
+        for args in READ_COMMANDS:
+            start = time.monotonic()
+            r = run("--dir", d, *args)
+            timings.append((" ".join(args), time.monotonic() - start))
+            expect(timings[-1][1] < 5, "'%s' returned at once under the lock (%.2f s)"
+                   % timings[-1], r)
+        r = run("--dir", d, "ls")
+        expect_eq([line.split()[0] for line in r.stdout.splitlines()], sorted(VALUES),
+                  "ls under the lock: the committed entries", r)
+        r = run("--dir", d, "stats", "--json")
+        expect_eq(json.loads(r.stdout)["entries"], len(VALUES), "stats under the lock", r)
+        r = run("--dir", d, "show", K_ADD)
+        expect_eq(r.stdout, "o0: 42\n", "show under the lock", r)
+        r = run("--dir", d, "explain", "--json", pending)
+        expect_eq(json.loads(r.stdout)["present"], False, "the uncommitted entry is not there", r)
+        expect_eq(file_state(db), before, "nothing written under the lock either")
+        # A command that writes waits for the lock (10 s), then says so.
+        start = time.monotonic()
+        r = run("--dir", d, "rm", K_ADD, status=1)
+        waited = time.monotonic() - start
+        expect("stayed locked by another process for 10 s" in r.stderr, "rm waits, then fails", r)
+        expect(waited >= 9.5, "rm waited for the lock (%.1f s)" % waited, r)
+    writer.close()
+    print("under Python's write lock: " + ", ".join("%s %.0f ms" % (c, t * 1000)
+                                                     for c, t in timings)
+          + "; rm waited %.1f s and gave up" % waited)
+    with diskcache.Cache(d) as cache:
+        expect(pending in cache and K_ADD in cache, "Python's write went through; rm removed nothing")
+
+    # A directory this user cannot write: the read-only commands work, with and without the -wal
+    # and -shm files (SQLite cannot create them there), and the writing ones say why they cannot.
+    closed = os.path.join(work, "closed")
+    write_flytekit_cache(closed)
+    busy = os.path.join(work, "busy")
+    write_flytekit_cache(busy)
+    busy_writer = diskcache.Cache(busy)  # keeps -wal and -shm in place, with rows only in -wal
+    busy_writer.set(K_ADD, VALUES[K_GREET])
+    expect(os.path.exists(os.path.join(busy, "cache.db-wal")), "the writer keeps its -wal file")
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            print("cli_test: SKIPPED the read-only directory checks: running as root without "
+                  "setpriv to become an unprivileged user")
+            busy_writer.close()
+            return
+        runner = as_nobody
+        for path in (work, closed, busy):
+            os.chmod(path, 0o755)  # nobody may enter, not write
+    else:
+        runner = run_unchecked
+        for path in (closed, busy):
+            os.chmod(path, 0o555)
+    try:
+        for cache_dir, wal in ((closed, False), (busy, True)):
+            before = file_state(os.path.join(cache_dir, "cache.db"))
+            for args in READ_COMMANDS:
+                r = runner("--dir", cache_dir, *args)
+                expect(r.returncode == 0 and r.stderr == "",
+                       "'%s' in an unwritable directory (-wal: %s)" % (" ".join(args), wal), r)
+            r = runner("--dir", cache_dir, "show", K_ADD)
+            expect_eq(r.stdout, "o0: 42\n" if not wal else 'o0: "hello\\nworld"\no1: 2.5\no2: true\n',
+                      "show reads the latest commit", r)
+            for args in (["rm", K_ADD], ["clear", "--yes"], ["prune"]):
+                r = runner("--dir", cache_dir, *args)
+                expect(r.returncode == 1 and "is not writable" in r.stderr
+                       and "only read and work without write access" in r.stderr,
+                       "'%s' in an unwritable directory says why it cannot" % args[0], r)
+            expect_eq(file_state(os.path.join(cache_dir, "cache.db")), before,
+                      "cache.db unchanged in the unwritable directory")
+        expect(not os.path.exists(os.path.join(closed, "cache.db-wal")),
+               "no -wal file was created where none could be")
+    finally:
+        for path in (closed, busy):
+            os.chmod(path, 0o755)
+        busy_writer.close()
+
+
+def run_unchecked(*args):
+    return run(*args, status=None)
+
+
+# --- clear's confirmation on a terminal ----------------------------------------------------------
+
+def run_with_terminal_stdin(answer, *args):
+    """Runs the tool with stdin on a pseudo-terminal on which `answer` is typed."""
+    master, slave = pty.openpty()
+    p = subprocess.Popen([EXE, *args], stdin=slave, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    os.close(slave)
+    if answer is not None:
+        os.write(master, answer.encode())
+    out, err = p.communicate(timeout=60)
+    os.close(master)
+    result = subprocess.CompletedProcess(["flytecache", *args], p.returncode, out, err)
+    if re.search(r"Sanitizer|runtime error:|terminate called", err):
+        fail("the tool reported a sanitizer error or crashed", result)
+    return result
+
+
+def suite_confirm(work):
+    d = os.path.join(work, "cache")
+    fill(d, 3)
+    prompt = "Remove all 3 entries from '%s'? [y/N] " % d
+    for answer in ["n\n", "\n", "maybe\n", "nope\n"]:
+        r = run_with_terminal_stdin(answer, "--dir", d, "clear")
+        expect_eq((r.returncode, r.stdout), (1, ""), "clear declined with %r" % answer, r)
+        expect_eq(r.stderr, prompt + "flytecache: nothing removed\n", "the question", r)
+        with diskcache.Cache(d) as cache:
+            expect_eq(len(cache), 3, "declined: nothing removed")
+    r = run_with_terminal_stdin(" Yes \n", "--dir", d, "clear")
+    expect_eq((r.returncode, r.stderr), (0, prompt), "clear confirmed with 'Yes'", r)
+    expect_eq(r.stdout, "removed 3 entries from '%s'\n" % d, "clear confirmed", r)
+    fill(d, 1)
+    r = run_with_terminal_stdin("y\n", "--dir", d, "clear")
+    expect_eq((r.returncode, r.stderr), (0, "Remove all 1 entry from '%s'? [y/N] " % d),
+              "clear confirmed with 'y'", r)
+    with diskcache.Cache(d) as cache:
+        expect_eq(len(cache), 0, "confirmed: Python sees an empty cache")
+    r = run_with_terminal_stdin(None, "--dir", d, "clear")
+    expect_eq((r.returncode, r.stderr), (0, ""), "an empty cache: nothing to ask", r)
+    fill(d, 2)
+    r = run_with_terminal_stdin(None, "--dir", d, "clear", "--yes")
+    expect_eq((r.returncode, r.stderr), (0, ""), "--yes: no question on a terminal either", r)
+
+
 def main(argv):
     global EXE
     if len(argv) != 4:
@@ -701,7 +1017,8 @@ def main(argv):
     suite, EXE, work = argv[1], argv[2], argv[3]
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
-    suites = {"end_to_end": suite_end_to_end, "errors": suite_errors, "progress": suite_progress}
+    suites = {"end_to_end": suite_end_to_end, "errors": suite_errors, "progress": suite_progress,
+              "filters": suite_filters, "read_only": suite_read_only, "confirm": suite_confirm}
     if suite not in suites:
         fail("unknown suite " + suite)
     suites[suite](work)

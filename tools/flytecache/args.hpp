@@ -29,23 +29,65 @@ struct command_spec {
     std::size_t max_operands = 0;
     bool takes_json = false;
     bool takes_yes = false;
+    bool takes_task = false;    ///< --task NAME
+    bool takes_version = false; ///< --version V (after the command; before it, the tool's version)
+    bool takes_dry_run = false;
+    /// Operands and --task/--version are alternatives (rm): one of them is needed, not both.
+    bool operands_or_filters = false;
 };
 
 inline constexpr std::size_t unlimited = static_cast<std::size_t>(-1);
 
-inline constexpr std::array<command_spec, 8> commands{{
-    {"ls", "[--json]", "list the entries: key, size, age, tag, expiry", 0, 0, true, false},
-    {"show", "KEY [--json]", "print the outputs (a flyteidl LiteralMap) stored under KEY", 1, 1,
-     true, false},
-    {"rm", "KEY...", "remove the entries stored under the KEYs", 1, unlimited, false, false},
-    {"clear", "[--yes]", "remove every entry", 0, 0, false, true},
-    {"stats", "[--json]", "entries, sizes, files, hit/miss counters, oldest and newest", 0, 0, true,
-     false},
-    {"check", "[--json]", "check the database, the value files and that every value decodes", 0, 0,
-     true, false},
-    {"explain", "KEY [--json]", "split KEY into task name, cache version and input hash", 1, 1,
-     true, false},
-    {"help", "[COMMAND]", "show this help, or one command's", 0, 1, false, false},
+inline constexpr std::array<command_spec, 9> commands{{
+    {.name = "ls",
+     .synopsis = "[--task NAME] [--version V] [--json]",
+     .summary = "list the entries: key, size, age, tag, expiry",
+     .takes_json = true,
+     .takes_task = true,
+     .takes_version = true},
+    {.name = "show",
+     .synopsis = "KEY [--json]",
+     .summary = "print the outputs (a flyteidl LiteralMap) stored under KEY",
+     .min_operands = 1,
+     .max_operands = 1,
+     .takes_json = true},
+    {.name = "rm",
+     .synopsis = "KEY... | --task NAME [--version V]",
+     .summary = "remove the entries under the KEYs, or those --task/--version select",
+     .min_operands = 1,
+     .max_operands = unlimited,
+     .takes_task = true,
+     .takes_version = true,
+     .operands_or_filters = true},
+    {.name = "prune",
+     .synopsis = "[--task NAME] [--dry-run]",
+     .summary = "keep each task's newest version (by store time), remove older ones",
+     .takes_task = true,
+     .takes_dry_run = true},
+    {.name = "clear",
+     .synopsis = "[--yes]",
+     .summary = "remove every entry (asks first on a terminal)",
+     .takes_yes = true},
+    {.name = "stats",
+     .synopsis = "[--task NAME] [--version V] [--json]",
+     .summary = "entries, sizes, files, hit/miss counters, oldest and newest",
+     .takes_json = true,
+     .takes_task = true,
+     .takes_version = true},
+    {.name = "check",
+     .synopsis = "[--json]",
+     .summary = "check the database, the value files and that every value decodes",
+     .takes_json = true},
+    {.name = "explain",
+     .synopsis = "KEY [--json]",
+     .summary = "split KEY into task name, cache version and input hash",
+     .min_operands = 1,
+     .max_operands = 1,
+     .takes_json = true},
+    {.name = "help",
+     .synopsis = "[COMMAND]",
+     .summary = "show this help, or one command's",
+     .max_operands = 1},
 }};
 
 [[nodiscard]] inline const command_spec* find_command(std::string_view name) noexcept {
@@ -61,16 +103,39 @@ struct arguments {
     bool version = false;
     bool json = false;
     bool yes = false;
-    const command_spec* command = nullptr; ///< null when only --help or --version was given
+    bool dry_run = false;
+    std::optional<std::string> task;          ///< --task: only keys of this task name
+    std::optional<std::string> cache_version; ///< --version after ls/rm/stats: only this one
+    const command_spec* command = nullptr;    ///< null when only --help or --version was given
     std::vector<std::string> operands;
 };
 
 /// Parses `flytecache [--dir DIR] <command> [options] [operands]`. Options may come before or
 /// after the command (people add `--json` at the end); `--` ends them, so a KEY that starts with
-/// '-' can still be given. @throws usage_error
+/// '-' can still be given. `--version` is the tool's version, except after a command that filters
+/// by cache version (ls, rm, stats), where it takes one: `flytecache ls --version 1.0`.
+/// @throws usage_error
 [[nodiscard]] inline arguments parse_arguments(const std::vector<std::string>& argv) {
     arguments out;
     bool options_done = false;
+    // The value of an option given as `--opt VALUE` or `--opt=VALUE`; empty values are refused.
+    auto value_of = [&](std::size_t& i, std::string_view option, std::string_view what) {
+        const std::string& a = argv[i];
+        std::string v;
+        if (a.size() > option.size() && a[option.size()] == '=') {
+            v = a.substr(option.size() + 1);
+        } else if (i + 1 < argv.size()) {
+            v = argv[++i];
+        }
+        if (v.empty()) {
+            throw usage_error("option '" + std::string(option) + "' needs " + std::string(what));
+        }
+        return v;
+    };
+    auto is = [](const std::string& a, std::string_view option) {
+        return a == option ||
+               (a.starts_with(option) && a.size() > option.size() && a[option.size()] == '=');
+    };
     for (std::size_t i = 0; i < argv.size(); ++i) {
         const std::string& a = argv[i];
         const bool is_option = !options_done && a.size() > 1 && a[0] == '-';
@@ -96,8 +161,20 @@ struct arguments {
             out.dir = a.substr(6);
         } else if (a == "--help" || a == "-h") {
             out.help = true;
+        } else if (is(a, "--version") && out.command != nullptr && out.command->takes_version) {
+            out.cache_version = value_of(i, "--version",
+                                         "a cache version (the tool's own "
+                                         "version: flytecache --version)");
         } else if (a == "--version" || a == "-V") {
             out.version = true;
+        } else if (a.starts_with("--version=")) {
+            throw usage_error("'" + a +
+                              "': --version takes a cache version only after ls, rm or "
+                              "stats");
+        } else if (is(a, "--task")) {
+            out.task = value_of(i, "--task", "a task name");
+        } else if (a == "--dry-run") {
+            out.dry_run = true;
         } else if (a == "--json") {
             out.json = true;
         } else if (a == "--yes" || a == "-y") {
@@ -123,9 +200,22 @@ struct arguments {
     if (out.yes && !c.takes_yes) {
         throw usage_error("'" + name + "' has no option '--yes'");
     }
+    if (out.task && !c.takes_task) {
+        throw usage_error("'" + name + "' has no option '--task'");
+    }
+    if (out.dry_run && !c.takes_dry_run) {
+        throw usage_error("'" + name + "' has no option '--dry-run'");
+    }
+    if (c.operands_or_filters && (out.task || out.cache_version)) {
+        if (!out.operands.empty()) {
+            throw usage_error("'" + name + "' takes KEYs or --task/--version, not both");
+        }
+        return out;
+    }
     if (out.operands.size() < c.min_operands) {
         throw usage_error("'" + name + "' needs " +
-                          std::string(c.synopsis.substr(0, c.synopsis.find(' '))));
+                          std::string(c.synopsis.substr(0, c.synopsis.find(' '))) +
+                          (c.operands_or_filters ? " or --task/--version" : ""));
     }
     if (out.operands.size() > c.max_operands) {
         throw usage_error("'" + name + "' takes " +

@@ -4,8 +4,6 @@
 
 #include "text.hpp"
 
-#include <sqlite3.h>
-
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -13,6 +11,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include <unistd.h>
@@ -56,59 +55,62 @@ resolve_cache_dir(const std::optional<std::string>& dir) {
            std::filesystem::is_regular_file(dir / "cache.db", ec);
 }
 
+/// The folder inside a cache directory where task output files ("blobs") are kept beside the
+/// database. Its files are not diskcache's: `check` reports none of them as orphans, `stats` does
+/// not count them as value or other files. (Removing them with the entries that refer to them is
+/// the blob store's business, hooked in where `rm`, `prune` and `clear` end.)
+inline constexpr std::string_view blob_area = "blobs";
+
+/// Whether `path` (a file found under the cache directory `dir`) lies in the blob area.
+[[nodiscard]] inline bool in_blob_area(const std::filesystem::path& dir,
+                                       const std::filesystem::path& path) {
+    const auto relative = path.lexically_normal().lexically_relative(dir.lexically_normal());
+    return !relative.empty() && *relative.begin() == blob_area;
+}
+
+/// What a command does to the cache: looking only, or removing entries.
+enum class cache_access { read_only, read_write };
+
 namespace detail {
 
-// sqlite_store opens with SQLITE_OPEN_CREATE and adds diskcache's tables to whatever database it
-// finds, which is right for a program that uses a cache and wrong for a tool asked to look at
-// one. So the file is first opened as it is (no create) and must already hold a Cache table.
-inline void require_diskcache_database(const std::filesystem::path& db) {
-    sqlite3* handle = nullptr;
-    const int rc = sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READWRITE, nullptr);
-    struct closer {
-        sqlite3* h;
-        ~closer() { sqlite3_close(h); }
-    } close_it{handle};
-    auto fail = [&](int code) {
-        const std::string reason =
-            handle != nullptr ? sqlite3_errmsg(handle) : sqlite3_errstr(code);
-        const int primary = code & 0xff;
-        if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) {
-            throw cli_error("flytecache: '" + db.string() +
-                            "' is damaged or not an SQLite database (" + reason +
-                            "); move it aside and flytekit starts an empty cache");
+// The store's message for a cache.db SQLite cannot read at all, as the tool words it: the reason
+// (SQLite's text) without the statement, and what to do.
+inline std::string unreadable_database(const std::filesystem::path& db, std::string_view what) {
+    for (const std::string_view reason : {std::string_view("file is not a database"),
+                                          std::string_view("database disk image is malformed")}) {
+        if (what.find(reason) != std::string_view::npos) {
+            return "flytecache: '" + db.string() + "' is damaged or not an SQLite database (" +
+                   std::string(reason) + "); move it aside and flytekit starts an empty cache";
         }
-        throw cli_error("flytecache: cannot read '" + db.string() + "': " + reason);
-    };
-    if (rc != SQLITE_OK) {
-        fail(rc);
     }
-    sqlite3_busy_timeout(handle, 60000);
-    sqlite3_stmt* q = nullptr;
-    int step_rc = sqlite3_prepare_v2(handle,
-                                     "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                                     "name IN ('Cache', 'Settings')",
-                                     -1, &q, nullptr);
-    if (step_rc != SQLITE_OK) {
-        fail(step_rc);
-    }
-    step_rc = sqlite3_step(q);
-    const bool has_tables = step_rc == SQLITE_ROW && sqlite3_column_int(q, 0) == 2;
-    sqlite3_finalize(q);
-    if (step_rc != SQLITE_ROW) {
-        fail(step_rc);
-    }
-    if (!has_tables) {
-        throw cli_error("flytecache: '" + db.string() +
-                        "' is an SQLite database but not a diskcache one (it has no Cache and "
-                        "Settings tables)");
+    return std::string(what);
+}
+
+// Checked before opening for writing, so the message says what is missing and which commands
+// still work, rather than SQLite's "attempt to write a readonly database" half-way through.
+inline void require_writable(const std::filesystem::path& dir) {
+    for (const auto& path : {dir, dir / "cache.db"}) {
+        if (::access(path.c_str(), W_OK) != 0) {
+            throw cli_error("flytecache: cannot change the cache in '" + dir.string() + "': '" +
+                            path.string() + "' is not writable (" + std::strerror(errno) +
+                            "); ls, show, stats, check, explain and prune --dry-run only read "
+                            "and work without write access");
+        }
     }
 }
 
 } // namespace detail
 
 /// Opens the cache in `dir` after checking that it is one; never creates a directory or a
-/// database. @throws cli_error naming what is missing or damaged; store_error from the store.
-[[nodiscard]] inline fc::sqlite_store open_cache(const std::filesystem::path& dir) {
+/// database, and never changes a database that is not diskcache's.
+///
+/// `read_only` opens it as a `sqlite_store` in read-only mode: nothing is written, and a writer
+/// holding the lock (flytekit running a task) does not make the command wait. `read_write` first
+/// does the same to check the database, then opens it for writing, waiting up to 10 s for the
+/// write lock. @throws cli_error naming what is missing, damaged, locked or not writable;
+/// store_error from the store.
+[[nodiscard]] inline fc::sqlite_store open_cache(const std::filesystem::path& dir,
+                                                 cache_access how) {
     std::error_code ec;
     if (!std::filesystem::exists(dir, ec)) {
         throw cli_error("flytecache: no cache at '" + dir.string() +
@@ -124,27 +126,30 @@ inline void require_diskcache_database(const std::filesystem::path& db) {
     if (!std::filesystem::is_regular_file(dir / "cache.db", ec)) {
         throw cli_error("flytecache: '" + (dir / "cache.db").string() + "' is not a file");
     }
-    // Opening a cache records its settings in cache.db, as Python's diskcache does on open, so
-    // even the commands that only read need write access; say so rather than let SQLite report
-    // "attempt to write a readonly database".
-    for (const auto& path : {dir, dir / "cache.db"}) {
-        if (::access(path.c_str(), W_OK) != 0) {
-            throw cli_error("flytecache: cannot open the cache in '" + dir.string() + "': '" +
-                            path.string() + "' is not writable (" + std::strerror(errno) +
-                            "); opening a cache records its settings in cache.db, as Python's "
-                            "diskcache does, so every command needs write access");
-        }
-    }
-    detail::require_diskcache_database(dir / "cache.db");
     // A command-line tool should not sit silently for diskcache's 60 s when another process holds
-    // the write lock: wait a while, then say who is in the way.
+    // a lock: wait a while, then say who is in the way. (Readers of a WAL database wait only in
+    // rare moments, such as another process recovering it after a crash.)
     constexpr auto lock_wait = std::chrono::seconds(10);
-    try {
-        return fc::sqlite_store(fc::sqlite_store::options{.directory = dir, .timeout = lock_wait});
-    } catch (const fc::timeout_error&) {
-        throw cli_error("flytecache: the cache in '" + dir.string() +
-                        "' stayed locked by another process for 10 s; try again when it is done");
+    auto open = [&](bool read_only) {
+        try {
+            return fc::sqlite_store(fc::sqlite_store::options{
+                .directory = dir, .timeout = lock_wait, .read_only = read_only});
+        } catch (const fc::timeout_error&) {
+            throw cli_error("flytecache: the cache in '" + dir.string() +
+                            "' stayed locked by another process for 10 s; try again when it is "
+                            "done");
+        } catch (const fc::store_error& e) {
+            throw cli_error(detail::unreadable_database(dir / "cache.db", e.what()));
+        }
+    };
+    // Read-only first in both cases: opening for writing would add diskcache's tables to an
+    // SQLite database that is not a cache, and the read-only store refuses such a database.
+    auto store = open(true);
+    if (how == cache_access::read_only) {
+        return store;
     }
+    detail::require_writable(dir);
+    return open(false);
 }
 
 } // namespace flytecache_cli

@@ -1,4 +1,4 @@
-// flytecache — CLI: the commands (ls, show, rm, clear, stats, check, explain)
+// flytecache — CLI: the commands (ls, show, rm, prune, clear, stats, check, explain)
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -10,12 +10,15 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +35,8 @@ struct invocation {
     std::filesystem::path dir;
     bool json = false;
     bool yes = false;
+    bool dry_run = false;
+    key_filter filter; ///< --task and --version
     std::vector<std::string> operands;
 };
 
@@ -129,20 +134,36 @@ inline auto key_order(const fc::db_key& k, const std::string& text) {
 
 inline json_value entry_key_json(const fc::db_key& k) { return json_string(key_text(k)); }
 
+/// Whether an entry is one the command's --task/--version select (all of them without a filter).
+inline bool selected(const key_filter& filter, const fc::db_key& key) {
+    return filter.empty() ||
+           (key.type() == fc::db_key::kind::text && filter.matches(key.as_text()));
+}
+
+/// Where every command that removes entries (rm, prune, clear) ends, once its removals are done:
+/// the one place to drop what the removed entries leave behind outside cache.db. Today that is
+/// nothing (their .val files go with them, in the store); task output files in the cache's blob
+/// area (`blob_area`) are to be collected here, once the library can.
+inline void after_removal([[maybe_unused]] fc::sqlite_store& store,
+                          [[maybe_unused]] const invocation& in) {}
+
 } // namespace detail
 
 // --- ls ------------------------------------------------------------------------------------------
 
 /// One line per entry: key, size, age, tag, expiry; or a JSON array.
 inline int run_ls(const invocation& in) {
-    auto store = open_cache(in.dir);
+    auto store = open_cache(in.dir, cache_access::read_only);
     struct row {
         fc::stored_entry_info info;
         std::string key;
     };
     std::vector<row> rows;
-    store.for_each_entry(
-        [&](const fc::stored_entry_info& info) { rows.push_back({info, key_display(info.key)}); });
+    store.for_each_entry([&](const fc::stored_entry_info& info) {
+        if (detail::selected(in.filter, info.key)) {
+            rows.push_back({info, key_display(info.key)});
+        }
+    });
     std::sort(rows.begin(), rows.end(), [](const row& a, const row& b) {
         return detail::key_order(a.info.key, a.key) < detail::key_order(b.info.key, b.key);
     });
@@ -198,7 +219,7 @@ inline int run_ls(const invocation& in) {
 /// The outputs stored under KEY, decoded: text (one output per line) or protobuf JSON.
 inline int run_show(const invocation& in) {
     const std::string& key = in.operands.at(0);
-    auto store = open_cache(in.dir);
+    auto store = open_cache(in.dir, cache_access::read_only);
     auto e = store.inspect(fc::db_key::text(key));
     if (!e) {
         throw cli_error(detail::no_entry(key, in.dir));
@@ -217,44 +238,203 @@ inline int run_show(const invocation& in) {
     return 0;
 }
 
-// --- rm, clear -----------------------------------------------------------------------------------
+// --- rm, prune, clear ----------------------------------------------------------------------------
 
-/// Removes each KEY (expired or not); exit status 1 when any was not there.
+/// Removes each KEY (expired or not), or every entry --task/--version select; exit status 1 when a
+/// KEY was not there or the filters selected nothing.
 inline int run_rm(const invocation& in) {
-    auto store = open_cache(in.dir);
+    auto store = open_cache(in.dir, cache_access::read_write);
     int status = 0;
-    for (const auto& key : in.operands) {
-        if (store.purge(fc::db_key::text(key))) {
-            detail::write_out("removed " + key + "\n");
-        } else {
-            std::fprintf(stderr, "%s\n", detail::no_entry(key, in.dir).c_str());
+    if (!in.filter.empty()) {
+        std::vector<std::pair<std::string, fc::db_key>> chosen;
+        store.for_each_entry([&](const fc::stored_entry_info& info) {
+            if (detail::selected(in.filter, info.key)) {
+                chosen.emplace_back(key_display(info.key), info.key);
+            }
+        });
+        std::sort(chosen.begin(), chosen.end(),
+                  [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::size_t removed = 0;
+        for (const auto& [text, key] : chosen) {
+            if (store.purge(key)) { // false: someone else removed it meanwhile
+                detail::write_out("removed " + text + "\n");
+                ++removed;
+            }
+        }
+        if (removed == 0) {
+            detail::note("no entry of " + in.filter.describe() + " in '" + in.dir.string() + "'");
             status = 1;
         }
+    } else {
+        for (const auto& key : in.operands) {
+            if (store.purge(fc::db_key::text(key))) {
+                detail::write_out("removed " + key + "\n");
+            } else {
+                std::fprintf(stderr, "%s\n", detail::no_entry(key, in.dir).c_str());
+                status = 1;
+            }
+        }
     }
+    detail::after_removal(store, in);
     return status;
 }
 
-/// Removes every entry, with progress on a terminal for a large cache.
+/// For each task, keeps the entries of its newest version (the version whose newest entry was
+/// stored last) and removes those of its other versions; `--dry-run` only lists them.
+///
+/// Only keys that name their task and version unambiguously take part (see key_identity): a key
+/// whose task or version contains '-' and that reads several ways is left alone, and so are keys
+/// that are not flytekit's. When versions tie on the newest store time, all of them are kept.
+inline int run_prune(const invocation& in) {
+    // A dry run only reads, so it also works on a cache others are writing or that is read-only.
+    auto store =
+        open_cache(in.dir, in.dry_run ? cache_access::read_only : cache_access::read_write);
+    struct entry {
+        std::string display;
+        fc::db_key key;
+        double store_time;
+    };
+    // task -> version -> entries
+    std::map<std::string, std::map<std::string, std::vector<entry>>> tasks;
+    std::size_t unsplit = 0;
+    store.for_each_entry([&](const fc::stored_entry_info& info) {
+        if (info.key.type() != fc::db_key::kind::text) {
+            return;
+        }
+        const auto id = key_identity(info.key.as_text());
+        if (!id) {
+            // Not flytekit's (never counted), or it splits several ways: which task it belongs to
+            // would be a guess.
+            std::string why;
+            if (parse_flytekit_key(info.key.as_text(), why) &&
+                (!in.filter.task || in.filter.matches(info.key.as_text()))) {
+                ++unsplit;
+            }
+            return;
+        }
+        if (in.filter.task && id->task != *in.filter.task) {
+            return;
+        }
+        tasks[id->task][id->version].push_back({key_display(info.key), info.key, info.store_time});
+    });
+    std::vector<const entry*> doomed;
+    std::size_t kept = 0, old_versions = 0, pruned_tasks = 0;
+    for (const auto& [task, versions] : tasks) {
+        std::map<std::string, double> newest;
+        double latest = 0;
+        for (const auto& [version, entries] : versions) {
+            double t = entries.front().store_time;
+            for (const auto& e : entries) {
+                t = std::max(t, e.store_time);
+            }
+            newest[version] = t;
+            latest = std::max(latest, t);
+        }
+        bool pruned = false;
+        for (const auto& [version, entries] : versions) {
+            if (newest[version] >= latest) {
+                kept += entries.size();
+                continue;
+            }
+            ++old_versions;
+            pruned = true;
+            for (const auto& e : entries) {
+                doomed.push_back(&e);
+            }
+        }
+        pruned_tasks += pruned ? 1U : 0U;
+    }
+    std::sort(doomed.begin(), doomed.end(),
+              [](const entry* a, const entry* b) { return a->display < b->display; });
+    std::string out;
+    std::size_t removed = 0;
+    for (const entry* e : doomed) {
+        if (in.dry_run) {
+            out += "would remove " + e->display + "\n";
+        } else if (store.purge(e->key)) {
+            out += "removed " + e->display + "\n";
+            ++removed;
+        }
+    }
+    const std::string versions_text =
+        detail::plural(old_versions, "older version", "older versions") + " of " +
+        detail::plural(pruned_tasks, "task", "tasks");
+    out += fmt::format("prune: {} {} ({}); kept {} of the newest versions of {}\n",
+                       in.dry_run ? "would remove" : "removed",
+                       detail::plural(in.dry_run ? doomed.size() : removed, "entry", "entries"),
+                       versions_text, detail::plural(kept, "entry", "entries"),
+                       detail::plural(tasks.size(), "task", "tasks"));
+    if (unsplit != 0) {
+        out += fmt::format("prune: left alone {} whose {} several ways (see 'flytecache explain "
+                           "KEY')\n",
+                           detail::plural(unsplit, "entry", "entries"),
+                           unsplit == 1 ? "key reads" : "keys read");
+    }
+    detail::write_out(out);
+    if (!in.dry_run) {
+        detail::after_removal(store, in);
+    }
+    return 0;
+}
+
+/// Asks on the terminal whether to remove all `n` entries; true only for "y" or "yes".
+inline bool confirm_clear(std::size_t n, const std::filesystem::path& dir) {
+    std::fprintf(stderr, "Remove all %s from '%s'? [y/N] ",
+                 detail::plural(n, "entry", "entries").c_str(), dir.string().c_str());
+    std::fflush(stderr);
+    std::string answer;
+    for (int c = std::getchar(); c != EOF && c != '\n'; c = std::getchar()) {
+        answer += static_cast<char>(c);
+    }
+    answer.erase(0, answer.find_first_not_of(" \t"));
+    answer.erase(answer.find_last_not_of(" \t\r") + 1);
+    std::transform(answer.begin(), answer.end(), answer.begin(), [](char c) {
+        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    });
+    return answer == "y" || answer == "yes";
+}
+
+/// Removes every entry, with progress on a terminal for a large cache. Without --yes it asks on a
+/// terminal and refuses (exit status 2) when stdin is not one: a script must say --yes rather than
+/// have a cache emptied, or hang on a question nobody sees.
 inline int run_clear(const invocation& in) {
-    auto store = open_cache(in.dir);
+    auto store = open_cache(in.dir, cache_access::read_write);
+    if (!in.yes) {
+        if (::isatty(STDIN_FILENO) != 1) {
+            detail::note("clear removes every entry of '" + in.dir.string() +
+                         "'; stdin is not a terminal to ask on, so give --yes to go ahead");
+            return 2;
+        }
+        const std::size_t n = store.size();
+        if (n != 0 && !confirm_clear(n, in.dir)) {
+            detail::note("nothing removed");
+            return 1;
+        }
+    }
     progress_line progress("clear", store.size());
     progress.update(0);
     const std::size_t removed = store.clear([&](std::size_t n) { progress.update(n); });
     progress.finish();
     detail::write_out(fmt::format("removed {} from '{}'\n",
                                   detail::plural(removed, "entry", "entries"), in.dir.string()));
+    detail::after_removal(store, in);
     return 0;
 }
 
 // --- stats ---------------------------------------------------------------------------------------
 
+/// With --task/--version, the entry figures (entries, expired, value bytes, oldest, newest) count
+/// the selected entries; files, database size and hit/miss counters are the whole cache's.
 inline int run_stats(const invocation& in) {
-    auto store = open_cache(in.dir);
+    auto store = open_cache(in.dir, cache_access::read_only);
     const double now = fc::detail::unix_now();
     std::size_t entries = 0, expired = 0;
     std::uint64_t value_bytes = 0;
     std::optional<std::pair<std::string, double>> oldest, newest;
     store.for_each_entry([&](const fc::stored_entry_info& i) {
+        if (!detail::selected(in.filter, i.key)) {
+            return;
+        }
         ++entries;
         expired += i.expired(now) ? 1U : 0U;
         value_bytes += i.value_size;
@@ -272,6 +452,10 @@ inline int run_stats(const invocation& in) {
     for (auto it = std::filesystem::recursive_directory_iterator(in.dir, ec);
          !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
         std::error_code size_ec;
+        if (it.depth() == 0 && it->path().filename() == blob_area) {
+            it.disable_recursion_pending(); // task output files, not diskcache's
+            continue;
+        }
         if (!it->is_regular_file(size_ec)) {
             continue;
         }
@@ -310,6 +494,8 @@ inline int run_stats(const invocation& in) {
         };
         detail::write_out(fc::detail::canonical_json(json_value::make_object({
                               {"directory", json_string(in.dir.string())},
+                              {"task", json_optional(in.filter.task)},
+                              {"version", json_optional(in.filter.version)},
                               {"entries", json_integer(entries)},
                               {"expired", json_integer(expired)},
                               {"value_bytes", json_integer(value_bytes)},
@@ -331,6 +517,9 @@ inline int run_stats(const invocation& in) {
         out += fmt::format("{:<13}{}\n", label, value);
     };
     field("directory", in.dir.string());
+    if (!in.filter.empty()) {
+        field("selected", in.filter.describe() + " (entries, value bytes, oldest and newest)");
+    }
     field("entries",
           fmt::format("{}{}", entries, expired != 0 ? fmt::format(" ({} expired)", expired) : ""));
     field("value bytes", fmt::format("{} ({} bytes)", human_size(value_bytes), value_bytes));
@@ -362,7 +551,7 @@ inline int run_stats(const invocation& in) {
 /// size, decoding as a LiteralMap) and files no row refers to. Exit status 1 when anything is
 /// wrong.
 inline int run_check(const invocation& in) {
-    auto store = open_cache(in.dir);
+    auto store = open_cache(in.dir, cache_access::read_only);
     struct problem {
         int group; // database first, then entries by key, then stray files
         std::string sort_key;
@@ -408,6 +597,9 @@ inline int run_check(const invocation& in) {
             std::string path = std::string_view(f.message).starts_with(prefix)
                                    ? f.message.substr(prefix.size())
                                    : f.message;
+            if (in_blob_area(in.dir, path)) {
+                break; // task output files: no entry of diskcache's refers to them
+            }
             const auto relative =
                 std::filesystem::path(path).lexically_relative(in.dir.lexically_normal());
             if (!relative.empty()) {
@@ -504,7 +696,7 @@ inline int run_explain(const invocation& in) {
     std::optional<fc::stored_entry> entry;
     const bool have_cache = cache_exists(in.dir);
     if (have_cache) {
-        auto store = open_cache(in.dir);
+        auto store = open_cache(in.dir, cache_access::read_only);
         entry = store.inspect(fc::db_key::text(key));
     }
     const double now = fc::detail::unix_now();

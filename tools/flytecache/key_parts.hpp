@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace flytecache_cli {
@@ -133,5 +134,53 @@ inline bool is_dotted_name(std::string_view s) {
     }
     return parts;
 }
+
+/// The one reading of `key` that names its task and version: the only one, or the likely one
+/// (see parse_flytekit_key); empty for keys that are not flytekit's or that read several ways with
+/// none standing out. What prune groups by: it must not guess.
+[[nodiscard]] inline std::optional<key_split> key_identity(std::string_view key) {
+    std::string why;
+    auto parts = parse_flytekit_key(key, why);
+    if (!parts || !parts->likely) {
+        return std::nullopt;
+    }
+    return std::move(parts->candidates[*parts->likely]);
+}
+
+/// `--task NAME` and `--version V`: which flytekit keys a command acts on.
+struct key_filter {
+    std::optional<std::string> task;
+    std::optional<std::string> version;
+
+    [[nodiscard]] bool empty() const noexcept { return !task && !version; }
+
+    /// Whether `key` reads as `{task}-{version}-{input hash}` with the given task and version.
+    /// A key whose task or version contains '-' reads several ways (see explain); it matches when
+    /// any reading does, since the key alone cannot tell which one flytekit wrote. Keys that are
+    /// not flytekit's never match a filter.
+    [[nodiscard]] bool matches(std::string_view key) const {
+        std::string why;
+        const auto parts = parse_flytekit_key(key, why);
+        if (!parts) {
+            return false;
+        }
+        return std::any_of(
+            parts->candidates.begin(), parts->candidates.end(), [&](const key_split& c) {
+                return (!task || c.task == *task) && (!version || c.version == *version);
+            });
+    }
+
+    /// "task 'a', version '1'", for messages.
+    [[nodiscard]] std::string describe() const {
+        std::string out;
+        if (task) {
+            out += "task '" + *task + "'";
+        }
+        if (version) {
+            out += std::string(out.empty() ? "" : ", ") + "version '" + *version + "'";
+        }
+        return out;
+    }
+};
 
 } // namespace flytecache_cli

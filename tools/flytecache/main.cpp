@@ -19,20 +19,31 @@ std::string usage() {
         "flytekit's LocalTaskCache (and flytecache's sqlite_store) keeps task outputs in.\n\n"
         "commands:\n";
     for (const auto& c : commands) {
-        out += fmt::format("  {:<24}{}\n", fmt::format("{} {}", c.name, c.synopsis), c.summary);
+        const std::string head = fmt::format("{} {}", c.name, c.synopsis);
+        // A long synopsis gets a line of its own, so the summaries stay in one column.
+        out += head.size() < 24 ? fmt::format("  {:<24}{}\n", head, c.summary)
+                                : fmt::format("  {}\n  {:<24}{}\n", head, "", c.summary);
     }
     out +=
         "\noptions:\n"
         "  -d, --dir DIR           the cache directory (default: ~/.flyte/local-cache, "
         "flytekit's)\n"
+        "  --task NAME             only the entries of task NAME (ls, rm, stats, prune)\n"
+        "  --version V             after ls, rm or stats: only the entries of cache version V\n"
         "  --json                  machine-readable output (ls, show, stats, check, explain)\n"
-        "  -y, --yes               accepted by clear, which never asks\n"
+        "  --dry-run               prune: list what would be removed, remove nothing\n"
+        "  -y, --yes               clear: do not ask (needed when stdin is not a terminal)\n"
         "  -h, --help              show this help\n"
-        "  -V, --version           show the version\n"
+        "  -V, --version           show the tool's version (--version before the command)\n"
         "  --                      end of options (for a KEY that starts with '-')\n"
         "\nKEY is a text key, as flytekit writes them. Keys of other types (numbers, bytes) that\n"
         "a Python program stored are listed with their type and removed only by clear.\n"
-        "\nexit status: 0 done, 1 an error or (check) problems found, 2 a bad command line\n";
+        "--task and --version match the parts of flytekit's keys, {task}-{version}-{input hash};\n"
+        "other keys never match.\n"
+        "\nls, show, stats, check and explain only read: they open the cache read-only, write\n"
+        "nothing and do not wait for a process that is writing it.\n"
+        "\nexit status: 0 done, 1 an error, (check) problems found or (clear) declined,\n"
+        "2 a bad command line or (clear) no --yes without a terminal\n";
     return out;
 }
 
@@ -55,10 +66,16 @@ int dispatch(const arguments& args) {
         std::fputs(command_help(*about).c_str(), stdout);
         return 0;
     }
-    invocation in{resolve_cache_dir(args.dir), args.json, args.yes, args.operands};
+    const invocation in{.dir = resolve_cache_dir(args.dir),
+                        .json = args.json,
+                        .yes = args.yes,
+                        .dry_run = args.dry_run,
+                        .filter = {.task = args.task, .version = args.cache_version},
+                        .operands = args.operands};
     if (c.name == "ls") return run_ls(in);
     if (c.name == "show") return run_show(in);
     if (c.name == "rm") return run_rm(in);
+    if (c.name == "prune") return run_prune(in);
     if (c.name == "clear") return run_clear(in);
     if (c.name == "stats") return run_stats(in);
     if (c.name == "check") return run_check(in);

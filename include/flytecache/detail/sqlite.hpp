@@ -139,16 +139,59 @@ private:
     statement* s_;
 };
 
+/// How a connection opens its database file.
+enum class open_mode {
+    read_write, ///< creates the file if missing
+    /// `SQLITE_OPEN_READONLY`: the file is opened O_RDONLY, so nothing (no statement, PRAGMA or
+    /// checkpoint) can change it, and locking works as for any reader.
+    read_only,
+    /// Read-only and `immutable=1`: no locks and no -wal/-shm files at all. Only for a WAL
+    /// database with no -wal file in a directory this process cannot write, which SQLite cannot
+    /// otherwise read (it needs to create the -shm file); see sqlite_store's `read_only`.
+    read_only_immutable,
+};
+
+/// `path` as the path of an SQLite `file:` URI: '%', '?' and '#' (and anything else outside the
+/// unreserved set and '/') percent-encoded.
+inline std::string uri_path(std::string_view path) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const char ch : path) {
+        const auto c = static_cast<unsigned char>(ch);
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
+            out += ch;
+        } else {
+            out += '%';
+            out += hex[c >> 4U];
+            out += hex[c & 0xFU];
+        }
+    }
+    return out;
+}
+
 /// One connection with a fixed-size cache of prepared statements, indexed by the caller's
 /// statement ids (so a hot-path lookup is an array index, not a hash of the SQL text).
 class connection {
 public:
     static constexpr std::size_t max_statements = 64;
 
-    connection(std::string path, int busy_timeout_ms) : path_(std::move(path)) {
-        const int rc = sqlite3_open_v2(
-            path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-            nullptr);
+    connection(std::string path, int busy_timeout_ms, open_mode mode = open_mode::read_write)
+        : path_(std::move(path)) {
+        int flags = SQLITE_OPEN_NOMUTEX;
+        std::string name = path_;
+        switch (mode) {
+        case open_mode::read_write: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
+        case open_mode::read_only: flags |= SQLITE_OPEN_READONLY; break;
+        case open_mode::read_only_immutable:
+            flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+            // "file:///abs/path" or "file:rel/path": an empty authority keeps a path that
+            // starts with "//" from reading as a host name.
+            name =
+                (path_.starts_with('/') ? "file://" : "file:") + uri_path(path_) + "?immutable=1";
+            break;
+        }
+        const int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
         if (rc != SQLITE_OK) {
             const std::string reason = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
             sqlite3_close(db_);
@@ -157,6 +200,11 @@ public:
         }
         sqlite3_extended_result_codes(db_, 1);
         sqlite3_busy_timeout(db_, busy_timeout_ms);
+        if (mode != open_mode::read_write) {
+            // The last connection to close normally checkpoints the WAL into the database file;
+            // a reader must leave that to the writers.
+            sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+        }
     }
     connection(const connection&) = delete;
     connection& operator=(const connection&) = delete;
