@@ -8543,6 +8543,32 @@ struct cache_lookup {
     std::string unusable;
 };
 
+/// Removes from `area` the output files no entry of `store` references (entries are decoded as
+/// LiteralMaps; those that do not decode reference nothing) and that were not placed within
+/// `grace` (a writer may be about to store the entry that points at them), and temporary copies
+/// left by crashed writers. What `local_task_cache::collect_garbage` and the command-line tool's
+/// `gc` run.
+/// @throws store_error when the store cannot be listed (then nothing is removed).
+template <enumerable_store Store>
+blob_sweep_report collect_unreferenced_blobs(Store& store, blob_area& area,
+                                             std::chrono::duration<double> grace) {
+    std::set<std::string> referenced;
+    store.for_each_value([&](std::string_view bytes) {
+        literal_map m;
+        try {
+            m = decode_literal_map(bytes);
+        } catch (const error&) { // NOLINT(bugprone-empty-catch): not ours to keep alive
+            return;
+        }
+        detail::for_each_blob(m, [&](const blob& b, const literal&, std::string_view) {
+            if (!detail::is_local_uri(b.uri)) return;
+            const std::filesystem::path p(detail::local_path_of(b.uri));
+            if (area.owns(p)) referenced.insert(p.lexically_normal().string());
+        });
+    });
+    return area.sweep(referenced, grace);
+}
+
 /// flytekit's `LocalTaskCache`: task outputs (a LiteralMap) stored under the key of the task's
 /// name, cache version and inputs, in any `cache_store`.
 ///
@@ -8771,22 +8797,8 @@ public:
     {
         blob_area* area = blobs();
         if (area == nullptr) return {};
-        std::set<std::string> referenced;
-        store().for_each_value([&](std::string_view bytes) {
-            literal_map m;
-            try {
-                m = decode_literal_map(bytes);
-            } catch (const error&) { // NOLINT(bugprone-empty-catch): not ours to keep alive
-                return;
-            }
-            detail::for_each_blob(m, [&](const blob& b, const literal&, std::string_view) {
-                if (!detail::is_local_uri(b.uri)) return;
-                const std::filesystem::path p(detail::local_path_of(b.uri));
-                if (area->owns(p)) referenced.insert(p.lexically_normal().string());
-            });
-        });
         last_gc_.store(clock::now().time_since_epoch().count(), std::memory_order_relaxed);
-        return area->sweep(referenced, opts_.blob_grace);
+        return collect_unreferenced_blobs(store(), *area, opts_.blob_grace);
     }
 
     /// The blob area output files are kept in, or nullptr when there is none (a store without a

@@ -1010,6 +1010,72 @@ def suite_confirm(work):
     expect_eq((r.returncode, r.stderr), (0, ""), "--yes: no question on a terminal either", r)
 
 
+def place_blob(directory, name, data, age_seconds):
+    """A task output file as a flytecache executor keeps it: blobs/<hh>/<sha256>/<name>, placed
+    `age_seconds` ago (the hash directory's time is the placement time)."""
+    digest = hashlib.sha256(data).hexdigest()
+    hash_dir = os.path.join(directory, "blobs", digest[:2], digest)
+    os.makedirs(hash_dir, exist_ok=True)
+    path = os.path.join(hash_dir, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    then = time.time() - age_seconds
+    os.utime(hash_dir, (then, then))
+    return path
+
+
+def suite_blobs(work):
+    """rm, prune, clear and gc remove the task output files no entry references any more."""
+    d = os.path.join(work, "cache")
+    old = place_blob(d, "model.pt", b"weights v1", 3600)
+    kept = place_blob(d, "model.pt", b"weights v2", 3600)
+    shared = place_blob(d, "report.html", b"<p>shared</p>", 3600)
+    fresh = place_blob(d, "fresh.bin", b"placed a moment ago", 0)
+    orphan = place_blob(d, "orphan.bin", b"left by a crash", 3600)
+    os.makedirs(os.path.join(d, "blobs", ".tmp"))
+    half = os.path.join(d, "blobs", ".tmp", "123-abc")
+    with open(half, "wb") as f:
+        f.write(b"half written")
+    os.utime(half, (time.time() - 3600,) * 2)
+    k_old = key("train", "1", "n=1")
+    k_new = key("train", "2", "n=1")
+    k_other = key("report", "1", "n=2")
+    with diskcache.Cache(d) as cache:
+        cache.set(k_old, literal_map_body({"o0": blob(old), "o1": blob(shared)}))
+        cache.set(k_new, literal_map_body({"o0": blob(kept), "o1": blob(shared)}))
+        cache.set(k_other, literal_map_body({"o0": blob(fresh), "o1": blob("s3://b/k")}))
+
+    # gc: only the orphan and the half-written copy go; referenced and fresh files stay.
+    r = run("--dir", d, "gc", "--json")
+    expect_eq(json.loads(r.stdout),
+              {"removed": 1, "removed_bytes": len(b"left by a crash"), "kept": 4,
+               "temporaries": 1}, "gc removes what no entry references", r)
+    expect(not os.path.exists(orphan) and not os.path.exists(half), "orphan and temporary gone", r)
+    expect(all(os.path.exists(p) for p in (old, kept, shared, fresh)), "referenced files stay", r)
+
+    # prune: train's version 1 goes, and with it the file only it referenced.
+    time.sleep(0.01)
+    r = run("--dir", d, "prune")
+    expect(not os.path.exists(old), "prune removes the old version's output file", r)
+    expect(os.path.exists(shared) and os.path.exists(kept), "files still referenced stay", r)
+
+    # rm: the entry's files go once nothing references them; a fresh one is spared by the grace
+    # period until gc is told a shorter one.
+    r = run("--dir", d, "rm", k_other)
+    expect(os.path.exists(fresh), "a file placed a moment ago survives rm (grace period)", r)
+    r = run("--dir", d, "gc", "--grace", "0")
+    expect(not os.path.exists(fresh), "gc --grace 0 removes it", r)
+    r = run("--dir", d, "gc", "--grace", "soon", status=2)
+    expect("--grace takes a number of seconds" in r.stderr, "a bad --grace is a usage error", r)
+
+    # clear: every entry and every output file.
+    r = run("--dir", d, "clear", "--yes")
+    expect(not any(files for _, _, files in os.walk(os.path.join(d, "blobs"))),
+           "clear removes every output file", r)
+    r = run("--dir", d, "check")
+    expect_eq(r.returncode, 0, "the cache checks clean afterwards", r)
+
+
 def main(argv):
     global EXE
     if len(argv) != 4:
@@ -1018,7 +1084,8 @@ def main(argv):
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     suites = {"end_to_end": suite_end_to_end, "errors": suite_errors, "progress": suite_progress,
-              "filters": suite_filters, "read_only": suite_read_only, "confirm": suite_confirm}
+              "filters": suite_filters, "read_only": suite_read_only, "confirm": suite_confirm,
+              "blobs": suite_blobs}
     if suite not in suites:
         fail("unknown suite " + suite)
     suites[suite](work)

@@ -32,13 +32,14 @@ struct command_spec {
     bool takes_task = false;    ///< --task NAME
     bool takes_version = false; ///< --version V (after the command; before it, the tool's version)
     bool takes_dry_run = false;
+    bool takes_grace = false; ///< --grace SECONDS
     /// Operands and --task/--version are alternatives (rm): one of them is needed, not both.
     bool operands_or_filters = false;
 };
 
 inline constexpr std::size_t unlimited = static_cast<std::size_t>(-1);
 
-inline constexpr std::array<command_spec, 9> commands{{
+inline constexpr std::array<command_spec, 10> commands{{
     {.name = "ls",
      .synopsis = "[--task NAME] [--version V] [--json]",
      .summary = "list the entries: key, size, age, tag, expiry",
@@ -68,6 +69,11 @@ inline constexpr std::array<command_spec, 9> commands{{
      .synopsis = "[--yes]",
      .summary = "remove every entry (asks first on a terminal)",
      .takes_yes = true},
+    {.name = "gc",
+     .synopsis = "[--grace SECONDS] [--json]",
+     .summary = "remove task output files (blobs/) that no entry references",
+     .takes_json = true,
+     .takes_grace = true},
     {.name = "stats",
      .synopsis = "[--task NAME] [--version V] [--json]",
      .summary = "entries, sizes, files, hit/miss counters, oldest and newest",
@@ -104,6 +110,7 @@ struct arguments {
     bool json = false;
     bool yes = false;
     bool dry_run = false;
+    std::optional<double> grace;              ///< --grace: seconds a new output file is spared
     std::optional<std::string> task;          ///< --task: only keys of this task name
     std::optional<std::string> cache_version; ///< --version after ls/rm/stats: only this one
     const command_spec* command = nullptr;    ///< null when only --help or --version was given
@@ -175,6 +182,19 @@ struct arguments {
             out.task = value_of(i, "--task", "a task name");
         } else if (a == "--dry-run") {
             out.dry_run = true;
+        } else if (is(a, "--grace")) {
+            const std::string v = value_of(i, "--grace", "a number of seconds");
+            std::size_t used = 0;
+            double seconds = -1;
+            try {
+                seconds = std::stod(v, &used);
+            } catch (const std::exception&) { // NOLINT(bugprone-empty-catch): refused below
+            }
+            if (used != v.size() || !(seconds >= 0) || seconds > 1e9) {
+                throw usage_error("--grace takes a number of seconds from 0 to 1e9, got '" + v +
+                                  "'");
+            }
+            out.grace = seconds;
         } else if (a == "--json") {
             out.json = true;
         } else if (a == "--yes" || a == "-y") {
@@ -205,6 +225,9 @@ struct arguments {
     }
     if (out.dry_run && !c.takes_dry_run) {
         throw usage_error("'" + name + "' has no option '--dry-run'");
+    }
+    if (out.grace && !c.takes_grace) {
+        throw usage_error("'" + name + "' has no option '--grace'");
     }
     if (c.operands_or_filters && (out.task || out.cache_version)) {
         if (!out.operands.empty()) {

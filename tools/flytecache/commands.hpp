@@ -1,4 +1,4 @@
-// flytecache — CLI: the commands (ls, show, rm, prune, clear, stats, check, explain)
+// flytecache — CLI: the commands (ls, show, rm, prune, clear, gc, stats, check, explain)
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -36,6 +37,8 @@ struct invocation {
     bool json = false;
     bool yes = false;
     bool dry_run = false;
+    /// How recently placed an output file must be for gc (and rm, prune) to spare it.
+    std::chrono::duration<double> grace{600};
     key_filter filter; ///< --task and --version
     std::vector<std::string> operands;
 };
@@ -141,11 +144,23 @@ inline bool selected(const key_filter& filter, const fc::db_key& key) {
 }
 
 /// Where every command that removes entries (rm, prune, clear) ends, once its removals are done:
-/// the one place to drop what the removed entries leave behind outside cache.db. Today that is
-/// nothing (their .val files go with them, in the store); task output files in the cache's blob
-/// area (`blob_area`) are to be collected here, once the library can.
-inline void after_removal([[maybe_unused]] fc::sqlite_store& store,
-                          [[maybe_unused]] const invocation& in) {}
+/// the one place to drop what the removed entries leave behind outside cache.db (their .val files
+/// go with them, in the store): the task output files in the cache's blob area that no entry
+/// references any more — all of them after `clear`, else those older than the grace period.
+/// Returns how many went.
+inline std::size_t after_removal(fc::sqlite_store& store, const invocation& in,
+                                 bool everything = false) {
+    const std::optional<std::filesystem::path> dir = store.blob_directory();
+    if (!dir) return 0;
+    fc::blob_area area(*dir);
+    const std::size_t removed =
+        everything ? area.clear() : fc::collect_unreferenced_blobs(store, area, in.grace).removed;
+    if (removed != 0) {
+        note(plural(removed, "task output file", "task output files") +
+             " no entry references any more removed from '" + dir->string() + "'");
+    }
+    return removed;
+}
 
 } // namespace detail
 
@@ -417,7 +432,34 @@ inline int run_clear(const invocation& in) {
     progress.finish();
     detail::write_out(fmt::format("removed {} from '{}'\n",
                                   detail::plural(removed, "entry", "entries"), in.dir.string()));
-    detail::after_removal(store, in);
+    detail::after_removal(store, in, true);
+    return 0;
+}
+
+// --- gc ------------------------------------------------------------------------------------------
+
+/// Removes the task output files (blobs/) that no entry references and that were placed longer
+/// ago than --grace, and temporary copies crashed writers left. Entries are only read.
+inline int run_gc(const invocation& in) {
+    auto store = open_cache(in.dir, cache_access::read_write);
+    const std::optional<std::filesystem::path> dir = store.blob_directory();
+    fc::blob_area area(*dir);
+    const fc::blob_sweep_report r = fc::collect_unreferenced_blobs(store, area, in.grace);
+    if (in.json) {
+        detail::write_out(fc::detail::canonical_json(json_value::make_object({
+                              {"removed", json_integer(r.removed)},
+                              {"removed_bytes", json_integer(r.removed_bytes)},
+                              {"kept", json_integer(r.kept)},
+                              {"temporaries", json_integer(r.temporaries)},
+                          })) +
+                          "\n");
+    } else {
+        detail::write_out(fmt::format(
+            "removed {} ({}) and {}; kept {}\n",
+            detail::plural(r.removed, "output file", "output files"), human_size(r.removed_bytes),
+            detail::plural(r.temporaries, "temporary copy", "temporary copies"),
+            detail::plural(r.kept, "output file", "output files")));
+    }
     return 0;
 }
 

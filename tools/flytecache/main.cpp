@@ -32,6 +32,7 @@ std::string usage() {
         "  --version V             after ls, rm or stats: only the entries of cache version V\n"
         "  --json                  machine-readable output (ls, show, stats, check, explain)\n"
         "  --dry-run               prune: list what would be removed, remove nothing\n"
+        "  --grace SECONDS         gc: spare output files placed this recently (default 600)\n"
         "  -y, --yes               clear: do not ask (needed when stdin is not a terminal)\n"
         "  -h, --help              show this help\n"
         "  -V, --version           show the tool's version (--version before the command)\n"
@@ -42,6 +43,9 @@ std::string usage() {
         "other keys never match.\n"
         "\nls, show, stats, check and explain only read: they open the cache read-only, write\n"
         "nothing and do not wait for a process that is writing it.\n"
+        "\nTask output files live in the cache's blobs/ folder; rm, prune and clear also remove\n"
+        "the ones no entry references any more (files placed in the last 10 minutes stay: a\n"
+        "writer may be about to store their entry), and gc removes them on demand.\n"
         "\nexit status: 0 done, 1 an error, (check) problems found or (clear) declined,\n"
         "2 a bad command line or (clear) no --yes without a terminal\n";
     return out;
@@ -70,6 +74,7 @@ int dispatch(const arguments& args) {
                         .json = args.json,
                         .yes = args.yes,
                         .dry_run = args.dry_run,
+                        .grace = std::chrono::duration<double>(args.grace.value_or(600)),
                         .filter = {.task = args.task, .version = args.cache_version},
                         .operands = args.operands};
     if (c.name == "ls") return run_ls(in);
@@ -77,6 +82,7 @@ int dispatch(const arguments& args) {
     if (c.name == "rm") return run_rm(in);
     if (c.name == "prune") return run_prune(in);
     if (c.name == "clear") return run_clear(in);
+    if (c.name == "gc") return run_gc(in);
     if (c.name == "stats") return run_stats(in);
     if (c.name == "check") return run_check(in);
     if (c.name == "explain") return run_explain(in);
