@@ -10,6 +10,7 @@
 #include <flytecache/policy/cache.hpp>
 #include <flytecache/policy/version_parameters.hpp>
 #include <flytecache/task/explain.hpp>
+#include <flytecache/task/task_arguments.hpp>
 #include <flytecache/task/task_interface.hpp>
 #include <flytecache/task/task_metadata.hpp>
 #include <flytecache/task/task_options.hpp>
@@ -156,19 +157,28 @@ public:
     [[nodiscard]] const version_parameters<F>& version_params() const noexcept { return params_; }
     [[nodiscard]] const F& function() const noexcept { return params_.func; }
 
-    /// Converts the arguments to the task's input types and literals.
+    /// Converts the arguments to the task's input types and literals. One argument per input,
+    /// each of the input's type or converting to it without changing its value (task_arguments.hpp
+    /// has the rule); a task whose inputs are a struct's fields also takes the struct itself.
+    /// Anything else does not compile, with one `flytecache:` message per refused argument.
     template <class... Args>
     [[nodiscard]] call_type prepare(Args&&... args) const {
         if constexpr (struct_inputs) {
-            static_assert(sizeof...(Args) == 1 || sizeof...(Args) == 0,
-                          "flytecache: this task takes one struct argument");
-            call_type call{args_tuple{first_param{std::forward<Args>(args)...}}, {}};
-            call.inputs = detail::struct_to_inputs(std::get<0>(call.args));
-            return call;
+            if constexpr (!detail::struct_arguments_accepted<first_param, Args...>()) {
+                detail::refuse_struct_arguments<first_param, Args...>();
+            } else {
+                call_type call{args_tuple{detail::convert_struct_arguments<first_param>(
+                                   std::forward<Args>(args)...)},
+                               {}};
+                call.inputs = detail::struct_to_inputs(std::get<0>(call.args));
+                return call;
+            }
+        } else if constexpr (!detail::task_arguments_accepted<args_tuple, Args...>()) {
+            // Reports the refusals; the conversion below, discarded, cannot add errors of its own.
+            detail::refuse_task_arguments<input_names, args_tuple, Args...>();
         } else {
-            static_assert(sizeof...(Args) == arity,
-                          "flytecache: wrong number of arguments for this task (one per input)");
-            call_type call{args_tuple{std::forward<Args>(args)...}, {}};
+            call_type call{detail::convert_task_arguments<args_tuple>(std::forward<Args>(args)...),
+                           {}};
             fill_inputs(call, std::make_index_sequence<arity>{});
             return call;
         }
