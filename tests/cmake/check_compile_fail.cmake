@@ -1,7 +1,8 @@
 # flytecache — a compile-fail test: building TARGET (SOURCE, in BUILD_DIR) must fail, and the first
 # line of the compiler's output that reports an error must be ours: contain "flytecache: " and match
 # SOURCE's "// expect: <regex>". A message found further down, after 200 lines of std::tuple or
-# constraint diagnostics, does not count.
+# constraint diagnostics, does not count. Optional "// context: <regex>" lines must each match
+# somewhere in the output (e.g. the instantiation that names the offending types).
 file(STRINGS "${SOURCE}" _expect REGEX "^// expect: ")
 string(REGEX REPLACE "^// expect: " "" _expect "${_expect}")
 execute_process(COMMAND "${CMAKE_COMMAND}" --build "${BUILD_DIR}" --target "${TARGET}"
@@ -26,4 +27,11 @@ if(NOT _first MATCHES "${_expect}")
     message(FATAL_ERROR "the first error does not match '${_expect}':\n${_first}\n\n"
                         "full output:\n${_out}")
 endif()
+file(STRINGS "${SOURCE}" _contexts REGEX "^// context: ")
+foreach(_context IN LISTS _contexts)
+    string(REGEX REPLACE "^// context: " "" _context "${_context}")
+    if(NOT _out MATCHES "${_context}")
+        message(FATAL_ERROR "the output does not match '${_context}':\n${_out}")
+    endif()
+endforeach()
 message(STATUS "first error, as expected: ${_first}")
