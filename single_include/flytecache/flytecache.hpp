@@ -14994,9 +14994,12 @@ constexpr auto sorted_order(const Names& names) {
 /// A typed function task. Build one with `flytecache::task(...)`; call it with an executor
 /// (`exec.run(t, args...)`) or directly (`t(args...)`, through the default local cache).
 ///
-/// Input types are the callable's declared parameter types (arguments convert to them before
-/// hashing, so `t(1)` and `t(1.0)` share a key when the parameter is a double). Outputs: a single
-/// value is `o0`, a std::tuple is `o0..oN`, a Hana struct is one output per field; `void` has none.
+/// Input types are the callable's declared parameter types. Arguments convert to them before
+/// hashing when the conversion keeps every value, so `t(1)` and `t(1.0)` share a key when the
+/// parameter is a double; one that could change the value (`t(2.7)` on an integer parameter) or
+/// does not convert is a compile error (task_arguments.hpp has the rule, shared by every task
+/// kind). Outputs: a single value is `o0`, a std::tuple is `o0..oN`, a Hana struct is one output
+/// per field; `void` has none.
 ///
 /// Thread safety: immutable after construction; calls from many threads are safe when the
 /// callable's `operator() const` is.
