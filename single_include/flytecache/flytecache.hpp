@@ -13178,9 +13178,11 @@ template <class T, class A>
 constexpr argument_fit task_argument_fit() {
     if constexpr (std::is_same_v<T, A>) {
         return argument_fit::accepted;
-    } else if constexpr (std::is_same_v<A, std::nullptr_t>) {
+    } else if constexpr (std::is_same_v<A, std::nullptr_t> ||
+                         (std::is_arithmetic_v<T> && std::is_same_v<A, bool>)) {
         // nullptr converts to std::string (and std::optional<std::string>) through const char*,
-        // which is undefined behaviour; no input is a pointer.
+        // which is undefined behaviour; no input is a pointer. And true converts to 1, but a bool
+        // flag given to a number input is a mistake, not a value.
         return argument_fit::not_convertible;
     } else if constexpr (is_std_optional<T>::value) {
         using value_type = typename T::value_type;
@@ -13202,9 +13204,6 @@ constexpr argument_fit task_argument_fit() {
         // A number, pointer or enum as a bool loses everything but "non-zero".
         return std::is_convertible_v<A, bool> ? argument_fit::narrows
                                               : argument_fit::not_convertible;
-    } else if constexpr (std::is_arithmetic_v<T> && std::is_same_v<A, bool>) {
-        // true as 1 converts, but a bool flag given to a number input is a mistake, not a value.
-        return argument_fit::not_convertible;
     } else if constexpr (std::is_arithmetic_v<T> && std::is_arithmetic_v<A>) {
         return holds_every_value<T, A>() ? argument_fit::accepted : argument_fit::narrows;
     } else if constexpr (std::is_arithmetic_v<T> && std::is_enum_v<A>) {
