@@ -68,6 +68,7 @@
 #include <flytecache/task/function_task.hpp>
 #include <flytecache/task/observer.hpp>
 #include <flytecache/task/reference_task.hpp>
+#include <flytecache/task/task_arguments.hpp>
 #include <flytecache/task/task_interface.hpp>
 #include <flytecache/task/task_metadata.hpp>
 #include <flytecache/task/task_options.hpp>

@@ -6,5 +6,7 @@
 int main() {
     auto plain = [](int x) { return x; };
     const flytecache::cache c{flytecache::policies::function_body{}};
-    (void)c.get_version(flytecache::version_parameters{.func = plain});
+    // Template argument spelled out: Clang 14 cannot deduce an aggregate's from a designated
+    // initializer, and its error would come first.
+    (void)c.get_version(flytecache::version_parameters<decltype(plain)>{.func = plain});
 }

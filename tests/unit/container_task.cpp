@@ -231,6 +231,25 @@ TEST_CASE("container_task: same name and image, different commands, never share 
     CHECK(exec.run(seven).n == 7);
 }
 
+TEST_CASE("container_task: arguments follow the function tasks' rule; the struct itself too") {
+    temp_dir dir("container-args");
+    const fc::container_task<ellipse_in, ellipse_out> ellipse(
+        "ellipse", "ghcr.io/acme/shell:1", {"sh", "-c"}, ellipse_options(dir / "runs.log"));
+    fc::executor exec(fc::memory_store{}, quiet_options());
+    const std::string key = exec.explain(ellipse, 2.0, 4.0, "disc", true).key;
+    // int to a double field keeps its value, so it is the same call (before, the input struct
+    // was brace-initialized: a narrowing warning on GCC, an error on Clang).
+    CHECK(exec.explain(ellipse, 2, 4, "disc", true).key == key);
+    CHECK(exec.explain(ellipse, ellipse_in{2.0, 4.0, "disc", true}).key == key);
+    CHECK(exec.explain(ellipse, 2, 4, "disc", false).key != key);
+    // Through prepare, as an executor calls it: the converted struct and its literals.
+    const auto call = ellipse.prepare(2, 4, std::string("disc"), true);
+    CHECK(call.args.a == 2.0);
+    CHECK(call.args.b == 4.0);
+    REQUIRE(call.inputs.find("b") != nullptr);
+    CHECK(*call.inputs.find("b") == fc::to_literal(4.0));
+}
+
 TEST_CASE("container_task: the docker command line maps data dirs, environment and image") {
     fc::container_task_options o;
     o.input_data_dir = "/var/inputs/";

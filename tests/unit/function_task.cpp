@@ -19,6 +19,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -74,6 +75,73 @@ TEST_CASE("function_task: a miss runs the function, an identical call hits and d
     CHECK(runs == 1);
     CHECK(exec.run(area, 2.0, 4.0) == 8.0);
     CHECK(runs == 2);
+}
+
+TEST_CASE("function_task: an argument that converts without changing its value has the exact "
+          "type's key") {
+    // The rule (task/task_arguments.hpp): every value of the argument's type must be a value of
+    // the input's type. What it refuses (2.7 to an integer input, issue 14's reproduction, which
+    // ran as 2 and hit 2's entry) does not compile: tests/compile_fail/task_args_*.cpp.
+    fc::executor exec(fc::memory_store{}, quiet_options());
+    const fc::cache v1{fc::cache_options{.version = "1"}};
+
+    auto whole = fc::task<fc::inputs<"x">>("args.whole", [](std::int64_t x) { return x; }, v1);
+    const std::string key_2 = exec.explain(whole, std::int64_t{2}).key;
+    CHECK(exec.explain(whole, 2).key == key_2);
+    CHECK(exec.explain(whole, std::int16_t{2}).key == key_2);
+    CHECK(exec.explain(whole, std::uint32_t{2}).key == key_2); // unsigned into a wider signed type
+    CHECK(exec.explain(whole, 3).key != key_2);
+    CHECK(exec.run(whole, std::uint32_t{4'000'000'000}) == 4'000'000'000);
+
+    auto real = fc::task<fc::inputs<"d">>("args.real", [](double d) { return d; }, v1);
+    CHECK(exec.explain(real, 0.5F).key == exec.explain(real, 0.5).key);
+    CHECK(exec.explain(real, 2).key == exec.explain(real, 2.0).key);
+    CHECK(exec.run(real, std::int32_t{-2'147'483'647}) == -2'147'483'647.0);
+
+    auto text = fc::task<fc::inputs<"s">>("args.text", [](std::string s) { return s; }, v1);
+    const std::string key_abc = exec.explain(text, std::string("abc")).key;
+    CHECK(exec.explain(text, "abc").key == key_abc);
+    const char* pointer = "abc";
+    CHECK(exec.explain(text, pointer).key == key_abc);
+    const std::string lvalue = "abc";
+    CHECK(exec.explain(text, lvalue).key == key_abc);
+    CHECK(exec.run(text, "abc") == "abc");
+
+    auto maybe = fc::task<fc::inputs<"o">>(
+        "args.maybe", [](std::optional<std::int64_t> o) { return o.value_or(-1); }, v1);
+    const std::string key_3 = exec.explain(maybe, std::optional<std::int64_t>{3}).key;
+    CHECK(exec.explain(maybe, 3).key == key_3);
+    CHECK(exec.explain(maybe, std::optional<int>{3}).key == key_3);
+    CHECK(exec.explain(maybe, std::nullopt).key ==
+          exec.explain(maybe, std::optional<std::int64_t>{}).key);
+    CHECK(exec.explain(maybe, std::nullopt).key != key_3);
+    CHECK(exec.run(maybe, std::nullopt) == -1);
+    CHECK(exec.run(maybe, 3) == 3);
+}
+
+TEST_CASE("struct-input tasks take their struct, or one argument per field by the same rule") {
+    fc::executor exec(fc::memory_store{}, quiet_options());
+
+    // An echo task: int arguments to double fields were a brace-initialization before (a
+    // narrowing warning on GCC, an error on Clang); now they are accepted conversions.
+    const fc::echo_task<shape> echo("args.echo", {.cache = true, .cache_version = "1"});
+    const shape box{2.0, 5.0, "box"};
+    const std::string key_box = exec.explain(echo, box).key;
+    CHECK(exec.explain(echo, shape{2.0, 5.0, "box"}).key == key_box);
+    CHECK(exec.explain(echo, 2.0, 5.0, "box").key == key_box);
+    CHECK(exec.explain(echo, 2, 5, "box").key == key_box);
+    CHECK(exec.explain(echo, 2.0F, std::int16_t{5}, std::string("box")).key == key_box);
+    const shape out = exec.run(echo, 2, 5, "box");
+    CHECK(out.width == 2.0);
+    CHECK(out.height == 5.0);
+    CHECK(out.label == "box");
+
+    // A function task over one Hana struct follows the same rule.
+    auto area = fc::task(
+        "args.area", [](shape s) { return measured{s.width * s.height, s.label}; },
+        fc::cache{fc::cache_options{.version = "1"}});
+    CHECK(exec.explain(area, 2, 5, "box").key == exec.explain(area, box).key);
+    CHECK(exec.run(area, 2, 5, "box").area == 10.0);
 }
 
 TEST_CASE("function_task: keys equal flytekit's local cache keys (golden vectors)") {

@@ -6,6 +6,7 @@
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/literal/literal.hpp>
+#include <flytecache/task/task_arguments.hpp>
 #include <flytecache/task/task_interface.hpp>
 #include <flytecache/task/task_metadata.hpp>
 
@@ -43,7 +44,9 @@ public:
         return metadata_.cache_ignore_input_vars.names();
     }
 
-    /// The call's inputs: one `In`, or the values of its fields in order.
+    /// The call's inputs: one `In`, or one argument per field, in order, each of the field's type
+    /// or converting to it without changing its value (the rule of task_arguments.hpp, the same
+    /// as a function task's). Anything else does not compile, with a `flytecache:` message.
     template <class... Args>
     [[nodiscard]] call_type prepare(Args&&... args) const {
         return prepare_struct_call<In>(std::forward<Args>(args)...);

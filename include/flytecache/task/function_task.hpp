@@ -11,6 +11,7 @@
 #include <flytecache/policy/version_parameters.hpp>
 #include <flytecache/task/captured_state.hpp>
 #include <flytecache/task/explain.hpp>
+#include <flytecache/task/task_arguments.hpp>
 #include <flytecache/task/task_interface.hpp>
 #include <flytecache/task/task_metadata.hpp>
 #include <flytecache/task/task_options.hpp>
@@ -69,9 +70,12 @@ constexpr auto sorted_order(const Names& names) {
 /// A typed function task. Build one with `flytecache::task(...)`; call it with an executor
 /// (`exec.run(t, args...)`) or directly (`t(args...)`, through the default local cache).
 ///
-/// Input types are the callable's declared parameter types (arguments convert to them before
-/// hashing, so `t(1)` and `t(1.0)` share a key when the parameter is a double). Outputs: a single
-/// value is `o0`, a std::tuple is `o0..oN`, a Hana struct is one output per field; `void` has none.
+/// Input types are the callable's declared parameter types. Arguments convert to them before
+/// hashing when the conversion keeps every value, so `t(1)` and `t(1.0)` share a key when the
+/// parameter is a double; one that could change the value (`t(2.7)` on an integer parameter) or
+/// does not convert is a compile error (task_arguments.hpp has the rule, shared by every task
+/// kind). Outputs: a single value is `o0`, a std::tuple is `o0..oN`, a Hana struct is one output
+/// per field; `void` has none.
 ///
 /// Thread safety: immutable after construction; calls from many threads are safe when the
 /// callable's `operator() const` is.
@@ -168,19 +172,28 @@ public:
     [[nodiscard]] const version_parameters<F>& version_params() const noexcept { return params_; }
     [[nodiscard]] const F& function() const noexcept { return params_.func; }
 
-    /// Converts the arguments to the task's input types and literals.
+    /// Converts the arguments to the task's input types and literals. One argument per input,
+    /// each of the input's type or converting to it without changing its value (task_arguments.hpp
+    /// has the rule); a task whose inputs are a struct's fields also takes the struct itself.
+    /// Anything else does not compile, with one `flytecache:` message per refused argument.
     template <class... Args>
     [[nodiscard]] call_type prepare(Args&&... args) const {
         if constexpr (struct_inputs) {
-            static_assert(sizeof...(Args) == 1 || sizeof...(Args) == 0,
-                          "flytecache: this task takes one struct argument");
-            call_type call{args_tuple{first_param{std::forward<Args>(args)...}}, {}};
-            call.inputs = detail::struct_to_inputs(std::get<0>(call.args));
-            return call;
+            if constexpr (!detail::struct_arguments_accepted<first_param, Args...>()) {
+                detail::refuse_struct_arguments<first_param, Args...>();
+            } else {
+                call_type call{args_tuple{detail::convert_struct_arguments<first_param>(
+                                   std::forward<Args>(args)...)},
+                               {}};
+                call.inputs = detail::struct_to_inputs(std::get<0>(call.args));
+                return call;
+            }
+        } else if constexpr (!detail::task_arguments_accepted<args_tuple, Args...>()) {
+            // Reports the refusals; the conversion below, discarded, cannot add errors of its own.
+            detail::refuse_task_arguments<input_names, args_tuple, Args...>();
         } else {
-            static_assert(sizeof...(Args) == arity,
-                          "flytecache: wrong number of arguments for this task (one per input)");
-            call_type call{args_tuple{std::forward<Args>(args)...}, {}};
+            call_type call{detail::convert_task_arguments<args_tuple>(std::forward<Args>(args)...),
+                           {}};
             fill_inputs(call, std::make_index_sequence<arity>{});
             return call;
         }

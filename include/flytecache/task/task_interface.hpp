@@ -233,16 +233,6 @@ struct struct_call {
     literal_map inputs;
 };
 
-template <class In, class... Args>
-struct_call<In> prepare_struct_call(Args&&... args) {
-    static_assert(std::is_same_v<In, no_values> || named_struct<In>,
-                  "flytecache: this task's inputs must be a Hana struct (BOOST_HANA_DEFINE_STRUCT) "
-                  "or flytecache::no_values");
-    struct_call<In> call{In{std::forward<Args>(args)...}, {}};
-    if constexpr (!std::is_same_v<In, no_values>) call.inputs = struct_to_inputs(call.args);
-    return call;
-}
-
 template <class T>
 constexpr auto value_names() {
     if constexpr (std::is_same_v<T, no_values>) {

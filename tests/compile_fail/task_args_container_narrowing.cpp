@@ -1,0 +1,21 @@
+// flytecache — misuse: a container task (inputs: the fields of a Hana struct) given a field value
+// that narrows must not compile, with the same message as a function task; before, the struct was
+// brace-initialized (a GCC warning, a Clang error without a flytecache: line)
+// SPDX-License-Identifier: MIT
+// expect: flytecache: a task argument would be narrowed to its input.s type
+// context: task_argument_check<.*, long( int)?, double>
+#include <flytecache/flytecache.hpp>
+
+#include <cstdint>
+#include <string>
+
+struct job {
+    BOOST_HANA_DEFINE_STRUCT(job, (std::int64_t, count), (std::string, name));
+};
+
+int main() {
+    namespace fc = flytecache;
+    const fc::container_task<job, job> t("t", "alpine:3", {"true"});
+    fc::executor exec(fc::memory_store{});
+    return static_cast<int>(exec.run(t, 2.7, "x").count);
+}
