@@ -7611,7 +7611,7 @@ struct blob_sweep_report {
 class blob_area {
 public:
     /// An area rooted at `root` (created on the first placement).
-    explicit blob_area(std::filesystem::path root) : root_(std::move(root).lexically_normal()) {
+    explicit blob_area(const std::filesystem::path& root) : root_(root.lexically_normal()) {
         if (root_.empty()) throw invalid_argument("flytecache: a blob area needs a directory");
         if (root_.is_relative()) root_ = std::filesystem::absolute(root_).lexically_normal();
         // A trailing separator would make owns() and the paths it returns differ in spelling.
@@ -12928,10 +12928,8 @@ struct is_state_wrapper<harmless_state_fn<F>> : std::true_type {};
 /// and captureless lambdas carry none; FLYTECACHE_SOURCE's wrapper carries what it wraps.
 template <class F>
 constexpr bool carries_unversioned_state() {
-    if constexpr (is_state_wrapper<F>::value) {
-        return false;
-    } else if constexpr (std::is_pointer_v<F> || std::is_member_pointer_v<F> ||
-                         std::is_function_v<F>) {
+    if constexpr (is_state_wrapper<F>::value || std::is_pointer_v<F> ||
+                  std::is_member_pointer_v<F> || std::is_function_v<F>) {
         return false;
     } else if constexpr (requires { typename F::wrapped_type; }) {
         return carries_unversioned_state<typename F::wrapped_type>();
@@ -16417,9 +16415,9 @@ private:
             } else {
                 f->done_cv.wait(lock, finished);
             }
-            if (f->outputs) {
+            if (const std::optional<literal_map>& shared = f->outputs; shared.has_value()) {
                 emit(task, task_event_kind::wait, key, wait_start);
-                return task.outputs_from_map(*f->outputs);
+                return task.outputs_from_map(shared.value());
             }
             // The leader failed: this call tries itself (and may lead the next attempt).
         }

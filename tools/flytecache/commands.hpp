@@ -442,8 +442,7 @@ inline int run_clear(const invocation& in) {
 /// ago than --grace, and temporary copies crashed writers left. Entries are only read.
 inline int run_gc(const invocation& in) {
     auto store = open_cache(in.dir, cache_access::read_write);
-    const std::optional<std::filesystem::path> dir = store.blob_directory();
-    fc::blob_area area(*dir);
+    fc::blob_area area(store.blob_directory().value()); // sqlite_store always has one
     const fc::blob_sweep_report r = fc::collect_unreferenced_blobs(store, area, in.grace);
     if (in.json) {
         detail::write_out(fc::detail::canonical_json(json_value::make_object({

@@ -61,7 +61,7 @@ struct blob_sweep_report {
 class blob_area {
 public:
     /// An area rooted at `root` (created on the first placement).
-    explicit blob_area(std::filesystem::path root) : root_(std::move(root).lexically_normal()) {
+    explicit blob_area(const std::filesystem::path& root) : root_(root.lexically_normal()) {
         if (root_.empty()) throw invalid_argument("flytecache: a blob area needs a directory");
         if (root_.is_relative()) root_ = std::filesystem::absolute(root_).lexically_normal();
         // A trailing separator would make owns() and the paths it returns differ in spelling.

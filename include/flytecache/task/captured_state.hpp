@@ -137,10 +137,8 @@ struct is_state_wrapper<harmless_state_fn<F>> : std::true_type {};
 /// and captureless lambdas carry none; FLYTECACHE_SOURCE's wrapper carries what it wraps.
 template <class F>
 constexpr bool carries_unversioned_state() {
-    if constexpr (is_state_wrapper<F>::value) {
-        return false;
-    } else if constexpr (std::is_pointer_v<F> || std::is_member_pointer_v<F> ||
-                         std::is_function_v<F>) {
+    if constexpr (is_state_wrapper<F>::value || std::is_pointer_v<F> ||
+                  std::is_member_pointer_v<F> || std::is_function_v<F>) {
         return false;
     } else if constexpr (requires { typename F::wrapped_type; }) {
         return carries_unversioned_state<typename F::wrapped_type>();

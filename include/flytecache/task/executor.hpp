@@ -541,9 +541,9 @@ private:
             } else {
                 f->done_cv.wait(lock, finished);
             }
-            if (f->outputs) {
+            if (const std::optional<literal_map>& shared = f->outputs; shared.has_value()) {
                 emit(task, task_event_kind::wait, key, wait_start);
-                return task.outputs_from_map(*f->outputs);
+                return task.outputs_from_map(shared.value());
             }
             // The leader failed: this call tries itself (and may lead the next attempt).
         }
