@@ -117,7 +117,7 @@ TEST_CASE("output files: a hit returns the bytes its own run wrote, not the file
                                               },
                                               {.cache = true, .cache_version = "1"});
     fc::executor exec(fc::sqlite_store(dir / "cache"), quiet_options());
-    const fs::path blobs = *exec.store().blob_directory();
+    const fs::path blobs = exec.store().blob_directory();
 
     const fc::file a1 = exec.run(clean, "A");
     CHECK(runs == 1);
@@ -218,7 +218,7 @@ TEST_CASE("output files: directories are copied whole, read-only, and equal cont
     fc::executor exec(fc::sqlite_store(dir / "cache"), quiet_options());
     const fc::directory one = exec.run(make, 1);
     const fc::directory two = exec.run(make, 2);
-    CHECK(inside(one.path(), *exec.store().blob_directory()));
+    CHECK(inside(one.path(), exec.store().blob_directory()));
     CHECK(one.path().filename() == "report");
     CHECK(slurp(one.path() / "data" / "values.csv") == "1,2,3");
     CHECK(one == two); // same bytes under the same names: one copy
@@ -399,7 +399,7 @@ TEST_CASE("output files: a writer killed while placing leaves no half blob and n
         CHECK(WIFSIGNALED(status));
     }
     fc::sqlite_store store(dir / "cache");
-    const fs::path blobs = *store.blob_directory();
+    const fs::path blobs = store.blob_directory();
     // Every file under a final name has the content its name says.
     std::size_t finals = 0;
     for (const auto& prefix : fs::directory_iterator(blobs)) {

@@ -150,14 +150,12 @@ inline bool selected(const key_filter& filter, const fc::db_key& key) {
 /// Returns how many went.
 inline std::size_t after_removal(fc::sqlite_store& store, const invocation& in,
                                  bool everything = false) {
-    const std::optional<std::filesystem::path> dir = store.blob_directory();
-    if (!dir) return 0;
-    fc::blob_area area(*dir);
+    fc::blob_area area(store.blob_directory());
     const std::size_t removed =
         everything ? area.clear() : fc::collect_unreferenced_blobs(store, area, in.grace).removed;
     if (removed != 0) {
         note(plural(removed, "task output file", "task output files") +
-             " no entry references any more removed from '" + dir->string() + "'");
+             " no entry references any more removed from '" + area.root().string() + "'");
     }
     return removed;
 }
@@ -442,7 +440,7 @@ inline int run_clear(const invocation& in) {
 /// ago than --grace, and temporary copies crashed writers left. Entries are only read.
 inline int run_gc(const invocation& in) {
     auto store = open_cache(in.dir, cache_access::read_write);
-    fc::blob_area area(store.blob_directory().value()); // sqlite_store always has one
+    fc::blob_area area(store.blob_directory());
     const fc::blob_sweep_report r = fc::collect_unreferenced_blobs(store, area, in.grace);
     if (in.json) {
         detail::write_out(fc::detail::canonical_json(json_value::make_object({

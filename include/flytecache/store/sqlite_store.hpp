@@ -278,7 +278,7 @@ public:
 
     /// Where task output files of the entries are kept: `<directory>/blobs` (see `blob_area`).
     /// diskcache never writes there, and `check` does not count its files as orphans.
-    [[nodiscard]] std::optional<std::filesystem::path> blob_directory() const {
+    [[nodiscard]] std::filesystem::path blob_directory() const {
         return state_->dir / blob_subdirectory;
     }
     /// The name of the blob directory inside a cache directory.
