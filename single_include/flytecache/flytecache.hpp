@@ -7572,7 +7572,9 @@ inline void fsync_directory(const std::filesystem::path& dir) {
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/file_io.hpp
 
+#include <sys/file.h>
 
+#include <iterator>
 #include <set>
 
 FLYTECACHE_NAMESPACE_BEGIN
@@ -7591,43 +7593,58 @@ struct blob_sweep_report {
 /// output file to a fresh raw-output location, and the cached literal points there. A blob area
 /// does the same for flytecache, with three differences that suit a cache shared by many runs: a
 /// copy is named by the SHA-256 of its content (equal outputs share one copy), it is written under
-/// a temporary name and renamed into place (a crash leaves no half file under a final name), and it
-/// is read-only.
+/// a temporary name and renamed into place (a crash leaves no half file under a final name), and
+/// its files are read-only.
 ///
 /// Layout under `root()`: `<hh>/<sha256>/<name>`, where `<sha256>` is the content hash (for a
 /// directory, a hash over its relative paths and its files' hashes), `<hh>` its first two digits,
 /// and `<name>` the file or directory name the task gave its output (tools that look at extensions
-/// keep working). `.tmp/` holds copies being written. The area never holds anything else.
+/// keep working). A directory has a manifest beside it, `<hh>/<sha256>/.flytecache-manifest`
+/// (its relative paths and sizes), against which a hit checks it without reading its files.
+/// `.tmp/` holds copies being written. The area never holds anything else.
 ///
 /// A copy is a reflink (a copy-on-write clone) where the filesystem offers one and a byte copy
 /// otherwise, never a hard link: the task may later change its own file in place, and a hard link
-/// would change the cached copy with it. Files are made read-only (0444) and directories 0555.
+/// would change the cached copy with it. Files are made read-only (0444); directories stay
+/// writable, so that other tools (Python diskcache's `check(fix=True)` among them) can clean up.
+/// Symbolic links inside an output directory are followed to the files they name (a link to a
+/// directory is refused, so no loop or escape is possible).
 ///
-/// Thread and process safety: any number of threads and processes may place, verify and sweep
+/// Paths are compared after resolving links (`weakly_canonical`), so one area reached through two
+/// spellings (a symlinked home directory) is one area.
+///
+/// Thread and process safety: any number of threads and processes may place, check and sweep
 /// concurrently. Two writers placing equal content both end with the same final path. A sweep
 /// spares every blob placed or re-placed within its grace period, so a writer that has placed a
 /// blob and is about to store the entry that points at it never loses it; a blob a sweep removes
 /// anyway is caught by `problem()` on the next hit, which then counts as a miss.
 class blob_area {
 public:
+    /// The name of the manifest beside a directory blob.
+    static constexpr std::string_view manifest_name = ".flytecache-manifest";
+
     /// An area rooted at `root` (created on the first placement).
-    explicit blob_area(const std::filesystem::path& root) : root_(root.lexically_normal()) {
-        if (root_.empty()) throw invalid_argument("flytecache: a blob area needs a directory");
-        if (root_.is_relative()) root_ = std::filesystem::absolute(root_).lexically_normal();
+    explicit blob_area(const std::filesystem::path& root) {
+        if (root.empty()) throw invalid_argument("flytecache: a blob area needs a directory");
+        std::error_code ec;
+        root_ = std::filesystem::weakly_canonical(std::filesystem::absolute(root), ec);
+        if (ec) root_ = std::filesystem::absolute(root).lexically_normal();
         // A trailing separator would make owns() and the paths it returns differ in spelling.
         if (!root_.has_filename()) root_ = root_.parent_path();
     }
 
-    /// The directory the blobs live in (absolute).
+    /// The directory the blobs live in (absolute, links resolved).
     [[nodiscard]] const std::filesystem::path& root() const noexcept { return root_; }
 
     /// Copies the regular file or directory at `source` (symbolic links followed) into the area
     /// and returns the copy's path (absolute). Placing equal content again returns the same path
     /// and counts as a new placement for `sweep`'s grace period.
-    /// @throws invalid_argument when `source` does not exist or is neither a regular file nor a
-    ///         directory (a directory with such an entry too); store_error on an I/O failure.
+    /// @throws invalid_argument when `source` does not exist, is neither a regular file nor a
+    ///         directory, holds something else (a device, a link to a directory), or contains the
+    ///         area itself; store_error on an I/O failure.
     [[nodiscard]] std::filesystem::path place(const std::filesystem::path& source) {
         std::error_code ec;
+        if (source.empty()) throw invalid_argument("flytecache: an empty path names nothing");
         const auto status = std::filesystem::status(source, ec);
         if (ec || !std::filesystem::exists(status)) {
             throw invalid_argument("flytecache: '" + source.string() + "' does not exist");
@@ -7637,54 +7654,59 @@ public:
             throw invalid_argument("flytecache: '" + source.string() +
                                    "' is neither a regular file nor a directory");
         }
-        const std::filesystem::path tmp_dir = root_ / temp_dir_name;
-        create_dirs(tmp_dir);
-        const std::filesystem::path tmp = tmp_dir / detail::unique_name("");
-        std::string hash;
-        try {
-            hash = is_dir ? copy_tree(source, tmp) : copy_file(source, tmp);
-        } catch (...) {
-            remove_tree(tmp);
-            throw;
+        if (is_dir && contains(canonical(source), root_)) {
+            throw invalid_argument("flytecache: the directory '" + source.string() +
+                                   "' contains the cache's blob area; copying it would copy the "
+                                   "cache into itself");
         }
-        const std::filesystem::path hash_dir = root_ / hash.substr(0, 2) / hash;
-        const std::filesystem::path target = hash_dir / output_name(source, is_dir);
-        create_dirs(hash_dir);
-        if (::rename(tmp.c_str(), target.c_str()) != 0) {
-            const int err = errno;
-            // A directory already there (another writer placed equal content) stays; ours goes.
-            // A file is replaced atomically by rename, so only directories end up here.
-            remove_tree(tmp);
-            std::error_code exists_ec;
-            if (!((err == EEXIST || err == ENOTEMPTY) &&
-                  std::filesystem::is_directory(target, exists_ec))) {
-                throw store_error("flytecache: cannot move a copy of '" + source.string() +
-                                  "' into place at " + target.string() + ": " +
-                                  detail::errno_text(err));
+        const std::string name = output_name(source, is_dir);
+        // A concurrent sweep may remove a hash directory between our creating it and renaming
+        // into it: try again (a few times; sweeps spare what was placed within their grace).
+        for (int attempt = 0;; ++attempt) {
+            try {
+                return place_once(source, is_dir, name);
+            } catch (const store_error&) {
+                if (attempt >= 4) throw;
             }
-        } else if (is_dir) {
-            seal_tree(target);
         }
-        detail::fsync_directory(hash_dir);
-        detail::fsync_directory(hash_dir.parent_path());
-        touch(hash_dir);
-        return target;
     }
 
-    /// Whether `path` names something inside this area (lexically; nothing is read).
+    /// Whether `path` names something inside this area (links resolved; nothing else is read).
     [[nodiscard]] bool owns(const std::filesystem::path& path) const {
-        const std::filesystem::path p = path.lexically_normal();
-        auto r = root_.begin();
-        auto q = p.begin();
-        for (; r != root_.end(); ++r, ++q) {
-            if (q == p.end() || *q != *r) return false;
-        }
-        return q != p.end();
+        return contains(root_, canonical(path));
     }
 
-    /// Why the blob at `path` (as `place` returned it) cannot be used any more, or empty when it
-    /// can: it is gone, or is no longer a file or directory, or — with `verify_content`, for a
-    /// file — its bytes no longer hash to the name it was placed under (it was changed in place).
+    /// The blob `path` is or lies inside — `<root>/<hh>/<sha256>/<name>`, as `place` returned it —
+    /// or empty when `path` is not in a blob of this area. What sweeps count as referenced.
+    [[nodiscard]] std::optional<std::filesystem::path>
+    blob_of(const std::filesystem::path& path) const {
+        const std::filesystem::path p = canonical(path);
+        if (!contains(root_, p)) return std::nullopt;
+        const std::filesystem::path rel = p.lexically_relative(root_);
+        auto it = rel.begin();
+        std::filesystem::path blob = root_;
+        for (int level = 0; level < 3; ++level, ++it) {
+            if (it == rel.end()) return std::nullopt;
+            if (level == 0 && *it == temp_dir_name) return std::nullopt;
+            if (level == 2 && *it == manifest_name) return std::nullopt;
+            blob /= *it;
+        }
+        return blob;
+    }
+
+    /// Whether `path` is itself a blob of this area (as `place` returned it), rather than
+    /// something inside one or outside the area.
+    [[nodiscard]] bool is_blob(const std::filesystem::path& path) const {
+        const std::optional<std::filesystem::path> blob = blob_of(path);
+        return blob && *blob == canonical(path);
+    }
+
+    /// Why the blob at `path` (as `place` returned it, or a file inside a directory blob) cannot be
+    /// used any more, or empty when it can: it is gone, is no longer a file or directory, a
+    /// directory no longer has the files (and sizes) it was placed with, or — with
+    /// `verify_content`, for a file blob — its bytes no longer hash to the name it was placed
+    /// under (it was changed in place). Only sizes and names are checked otherwise: bytes are
+    /// read only with `verify_content`.
     [[nodiscard]] std::optional<std::string> problem(const std::filesystem::path& path,
                                                      bool verify_content = false) const {
         std::error_code ec;
@@ -7695,38 +7717,57 @@ public:
         if (!std::filesystem::is_regular_file(status) && !std::filesystem::is_directory(status)) {
             return "its output '" + path.string() + "' is no longer a file or directory";
         }
-        if (verify_content && std::filesystem::is_regular_file(status)) {
-            const std::string placed_as = path.parent_path().filename().string();
+        const std::optional<std::filesystem::path> blob = blob_of(path);
+        if (!blob) return std::nullopt;
+        if (std::filesystem::is_directory(*blob, ec)) {
+            const std::optional<std::string> manifest = read_manifest(blob->parent_path());
+            if (!manifest) {
+                return "its output directory '" + blob->string() + "' lost its manifest";
+            }
             std::string actual;
             try {
-                actual = hash_file(path);
+                actual = listing(*blob);
             } catch (const error& e) {
-                return "its output '" + path.string() + "' cannot be read: " + e.what();
+                return "its output directory '" + blob->string() + "' cannot be read: " + e.what();
             }
-            if (actual != placed_as) {
-                return "its output '" + path.string() + "' was changed (its content hash is " +
-                       actual + ")";
+            if (actual != *manifest) {
+                return "its output directory '" + blob->string() +
+                       "' no longer holds the files it was stored with";
+            }
+            return std::nullopt;
+        }
+        if (verify_content && canonical(path) == *blob) {
+            const std::string placed_as = blob->parent_path().filename().string();
+            std::string digest;
+            try {
+                digest = hash_file(*blob);
+            } catch (const error& e) {
+                return "its output '" + blob->string() + "' cannot be read: " + e.what();
+            }
+            if (digest != placed_as) {
+                return "its output '" + blob->string() + "' was changed (its content hash is " +
+                       digest + ")";
             }
         }
         return std::nullopt;
     }
 
-    /// Removes every blob not named in `referenced` (absolute, lexically normal paths as `place`
-    /// returned them) and not placed within `grace`, and every temporary copy older than `grace`.
-    /// @throws store_error when the area cannot be listed.
+    /// Removes every blob not named in `referenced` (as `blob_of` names them) and not placed
+    /// within `grace`, and every temporary copy older than `grace`.
     blob_sweep_report sweep(const std::set<std::string>& referenced,
                             std::chrono::duration<double> grace) {
         blob_sweep_report report;
-        const auto now = std::filesystem::file_time_type::clock::now();
-        const auto cutoff =
-            now - std::chrono::duration_cast<std::filesystem::file_time_type::duration>(grace);
+        const auto grace_ticks =
+            std::chrono::duration_cast<std::filesystem::file_time_type::duration>(grace);
+        const auto settled = [&](const std::filesystem::path& p) {
+            return older_than(p, std::filesystem::file_time_type::clock::now() - grace_ticks);
+        };
         std::error_code ec;
         if (!std::filesystem::is_directory(root_, ec)) return report;
         for (const auto& prefix : list(root_)) {
-            const std::string prefix_name = prefix.filename().string();
-            if (prefix_name == temp_dir_name) {
+            if (prefix.filename() == temp_dir_name) {
                 for (const auto& t : list(prefix)) {
-                    if (older_than(t, cutoff)) {
+                    if (settled(t)) {
                         remove_tree(t);
                         ++report.temporaries;
                     }
@@ -7734,17 +7775,26 @@ public:
                 continue;
             }
             for (const auto& hash_dir : list(prefix)) {
-                const bool old = older_than(hash_dir, cutoff);
+                std::size_t left = 0;
+                const hash_dir_lock lock(hash_dir, true);
                 for (const auto& blob : list(hash_dir)) {
-                    if (!old || referenced.count(blob.lexically_normal().string()) != 0) {
+                    if (blob.filename() == manifest_name) continue;
+                    // With the lock held no placement is under way here, and the time says
+                    // whether one happened within the grace period.
+                    if (!lock.held() || referenced.count(blob.string()) != 0 ||
+                        !settled(hash_dir)) {
                         ++report.kept;
+                        ++left;
                         continue;
                     }
                     report.removed_bytes += tree_size(blob);
                     remove_tree(blob);
                     ++report.removed;
                 }
-                remove_if_empty(hash_dir);
+                if (left == 0 && lock.held() && settled(hash_dir)) {
+                    std::filesystem::remove(hash_dir / manifest_name, ec);
+                    remove_if_empty(hash_dir);
+                }
             }
             remove_if_empty(prefix);
         }
@@ -7758,11 +7808,42 @@ public:
         if (!std::filesystem::is_directory(root_, ec)) return 0;
         for (const auto& prefix : list(root_)) {
             if (prefix.filename() != temp_dir_name) {
-                for (const auto& hash_dir : list(prefix)) removed += list(hash_dir).size();
+                for (const auto& hash_dir : list(prefix)) {
+                    for (const auto& blob : list(hash_dir)) {
+                        removed += blob.filename() == manifest_name ? 0U : 1U;
+                    }
+                }
             }
             remove_tree(prefix);
         }
         return removed;
+    }
+
+    /// The name `place` would give the content at `path`: SHA-256 hex of a file's bytes, or of a
+    /// directory's listing (relative paths, sizes and file hashes). Reads every byte; a blob of
+    /// this area answers from its name instead.
+    /// @throws invalid_argument / store_error as `place`.
+    [[nodiscard]] std::string content_hash(const std::filesystem::path& path) const {
+        if (is_blob(path)) return canonical(path).parent_path().filename().string();
+        return hash_content(path);
+    }
+
+    /// `content_hash` without an area: always reads every byte.
+    [[nodiscard]] static std::string hash_content(const std::filesystem::path& path) {
+        std::error_code ec;
+        if (std::filesystem::is_directory(path, ec)) {
+            tree_hasher h;
+            for (const auto& e : tree(path)) {
+                if (e.directory) {
+                    h.directory(e.relative);
+                } else {
+                    const std::filesystem::path file = path / e.relative;
+                    h.file(e.relative, std::filesystem::file_size(file, ec), hash_file(file));
+                }
+            }
+            return h.finish();
+        }
+        return hash_file(path);
     }
 
     /// SHA-256 (lowercase hex) of a file's bytes, read in 64 KiB chunks.
@@ -7779,16 +7860,125 @@ public:
 
 private:
     static constexpr std::size_t chunk_size = std::size_t{64} * 1024;
-    static constexpr const char* temp_dir_name = ".tmp";
+    static constexpr std::string_view temp_dir_name = ".tmp";
+
+    [[nodiscard]] static std::filesystem::path canonical(const std::filesystem::path& p) {
+        std::error_code ec;
+        std::filesystem::path out = std::filesystem::weakly_canonical(p, ec);
+        if (ec) out = std::filesystem::absolute(p, ec).lexically_normal();
+        return out;
+    }
+
+    // Whether `inner` lies strictly below `outer` (both absolute and normal).
+    static bool contains(const std::filesystem::path& outer, const std::filesystem::path& inner) {
+        auto o = outer.begin();
+        auto i = inner.begin();
+        for (; o != outer.end(); ++o, ++i) {
+            if (o->empty()) continue; // a trailing separator
+            if (i == inner.end() || *i != *o) return false;
+        }
+        return i != inner.end();
+    }
+
+    std::filesystem::path place_once(const std::filesystem::path& source, bool is_dir,
+                                     const std::string& name) {
+        const std::filesystem::path tmp_dir = root_ / temp_dir_name;
+        create_dirs(tmp_dir);
+        const std::filesystem::path tmp = tmp_dir / detail::unique_name("");
+        std::string hash;
+        std::string manifest;
+        try {
+            if (is_dir) {
+                hash = copy_tree(source, tmp);
+                manifest = listing(tmp);
+            } else {
+                hash = copy_file(source, tmp);
+            }
+        } catch (...) {
+            remove_tree(tmp);
+            throw;
+        }
+        const std::filesystem::path hash_dir = root_ / hash.substr(0, 2) / hash;
+        const std::filesystem::path target = hash_dir / name;
+        try {
+            create_dirs(hash_dir);
+            // Shared with other placements, exclusive with a sweep of this hash directory: once
+            // held, no sweep removes this blob, and the time set here spares it afterwards.
+            const hash_dir_lock lock(hash_dir, false);
+            touch(hash_dir);
+            if (is_dir) {
+                const std::optional<std::string> existing = read_manifest(hash_dir);
+                std::error_code ec;
+                if (std::filesystem::exists(target, ec) &&
+                    !(existing && *existing == manifest && listing(target) == manifest)) {
+                    remove_tree(target); // damaged (another tool removed files from it)
+                }
+                write_manifest(hash_dir, manifest);
+            }
+            if (::rename(tmp.c_str(), target.c_str()) != 0) {
+                const int err = errno;
+                std::error_code exists_ec;
+                // A directory already there (another writer placed equal content) stays; ours
+                // goes. A file is replaced atomically by rename, so only directories end up here.
+                if (!((err == EEXIST || err == ENOTEMPTY) &&
+                      std::filesystem::is_directory(target, exists_ec))) {
+                    throw store_error("flytecache: cannot move a copy of '" + source.string() +
+                                      "' into place at " + target.string() + ": " +
+                                      detail::errno_text(err));
+                }
+                remove_tree(tmp);
+            }
+            detail::fsync_directory(hash_dir);
+            detail::fsync_directory(hash_dir.parent_path());
+            std::error_code ec;
+            if (!std::filesystem::exists(target, ec)) {
+                throw store_error("flytecache: a copy placed at " + target.string() +
+                                  " was removed at once (a concurrent sweep)");
+            }
+        } catch (...) {
+            remove_tree(tmp);
+            throw;
+        }
+        return target;
+    }
+
+    // An advisory lock on a hash directory (flock): shared for a placement, exclusive for a
+    // sweep, which only tries (a busy directory is kept this round). Released on destruction.
+    class hash_dir_lock {
+    public:
+        hash_dir_lock(const std::filesystem::path& dir, bool exclusive)
+            : fd_(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+            if (!fd_) {
+                // The directory went (a sweep removed it): the caller's next step fails and
+                // retries; a sweep has nothing to remove there.
+                return;
+            }
+            int rc = 0;
+            do {
+                rc = ::flock(fd_.get(), exclusive ? (LOCK_EX | LOCK_NB) : LOCK_SH);
+            } while (rc != 0 && errno == EINTR);
+            held_ = rc == 0;
+        }
+        hash_dir_lock(const hash_dir_lock&) = delete;
+        hash_dir_lock& operator=(const hash_dir_lock&) = delete;
+        ~hash_dir_lock() = default; // closing the descriptor releases the lock
+        [[nodiscard]] bool held() const noexcept { return held_; }
+
+    private:
+        detail::unique_fd fd_;
+        bool held_ = false;
+    };
 
     static std::string output_name(const std::filesystem::path& source, bool is_dir) {
         std::filesystem::path p = source.lexically_normal();
         if (!p.has_filename()) p = p.parent_path(); // "dir/" names "dir"
         std::string name = p.filename().string();
         if (name.empty() || name == "." || name == "..") {
-            name = std::filesystem::absolute(source).lexically_normal().filename().string();
+            name = canonical(source).filename().string();
         }
-        if (name.empty() || name == "." || name == "..") name = is_dir ? "directory" : "file";
+        if (name.empty() || name == "." || name == ".." || name == manifest_name) {
+            name = is_dir ? "directory" : "file";
+        }
         return name;
     }
 
@@ -7830,64 +8020,126 @@ private:
         return hash;
     }
 
-    // Copies a directory tree and returns a hash over it: every entry's relative path (sorted,
-    // generic form), kind, and for files the size and content hash.
-    static std::string copy_tree(const std::filesystem::path& src,
-                                 const std::filesystem::path& dst) {
-        std::vector<std::filesystem::path> entries;
+    // The entries below `dir`, recursively, as relative paths in generic form (sorted), with
+    // links to files followed and links to directories refused.
+    struct tree_entry {
+        std::string relative;
+        bool directory = false;
+    };
+    static void walk(const std::filesystem::path& dir, const std::string& prefix,
+                     std::vector<tree_entry>& out) {
         std::error_code ec;
-        for (auto it = std::filesystem::recursive_directory_iterator(src, ec);
-             !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-            entries.push_back(std::filesystem::relative(it->path(), src, ec));
-            if (ec) break;
+        std::vector<std::filesystem::directory_entry> entries;
+        for (auto it = std::filesystem::directory_iterator(dir, ec);
+             !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+            entries.push_back(*it);
         }
         if (ec) {
-            throw store_error("flytecache: cannot list the directory " + src.string() + ": " +
+            throw store_error("flytecache: cannot list the directory " + dir.string() + ": " +
                               ec.message());
         }
-        std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-            return a.generic_string() < b.generic_string();
-        });
-        create_dirs(dst);
-        sha256 h;
-        h.update(std::string_view("flytecache-directory-v1\n"));
-        for (const auto& rel : entries) {
-            const std::filesystem::path from = src / rel;
-            const auto status = std::filesystem::status(from, ec);
-            const std::string name = rel.generic_string();
-            if (!ec && std::filesystem::is_directory(status)) {
-                create_dirs(dst / rel);
-                h.update(std::string_view("d "))
-                    .update(std::string_view(name))
-                    .update(std::string_view("\n"));
-            } else if (!ec && std::filesystem::is_regular_file(status)) {
-                const std::string file_hash = copy_file(from, dst / rel);
-                const std::string size = std::to_string(std::filesystem::file_size(dst / rel));
-                h.update(std::string_view("f ")).update(std::string_view(name));
-                h.update(std::string_view(" ")).update(std::string_view(size));
-                h.update(std::string_view(" ")).update(std::string_view(file_hash));
-                h.update(std::string_view("\n"));
+        for (const auto& e : entries) {
+            const std::string rel = prefix + e.path().filename().string();
+            const bool link = e.is_symlink(ec);
+            const auto status = std::filesystem::status(e.path(), ec);
+            if (!ec && std::filesystem::is_regular_file(status)) {
+                out.push_back({rel, false});
+            } else if (!ec && !link && std::filesystem::is_directory(status)) {
+                out.push_back({rel, true});
+                walk(e.path(), rel + "/", out);
             } else {
-                throw invalid_argument("flytecache: '" + from.string() +
-                                       "' in an output directory is neither a regular file nor a "
-                                       "directory");
+                throw invalid_argument(
+                    "flytecache: '" + e.path().string() + "' in an output directory is " +
+                    (link && !ec && std::filesystem::is_directory(status)
+                         ? std::string("a link to a directory, which is not followed")
+                         : std::string("neither a regular file nor a directory")));
             }
         }
-        return h.hex_digest();
+    }
+    static std::vector<tree_entry> tree(const std::filesystem::path& dir) {
+        std::vector<tree_entry> out;
+        walk(dir, "", out);
+        std::sort(out.begin(), out.end(),
+                  [](const tree_entry& a, const tree_entry& b) { return a.relative < b.relative; });
+        return out;
     }
 
-    // Directories become read-only once in place (a directory cannot be moved to another parent
-    // while it is not writable).
-    static void seal_tree(const std::filesystem::path& dir) {
-        std::error_code ec;
-        std::vector<std::filesystem::path> dirs{dir};
-        for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
-             !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-            if (it->is_directory(ec)) dirs.push_back(it->path());
+    // The hash that names a directory: over every entry's relative path (sorted, generic form),
+    // kind, and for files the size and content hash.
+    class tree_hasher {
+    public:
+        tree_hasher() { h_.update(std::string_view("flytecache-directory-v1\n")); }
+        void directory(std::string_view relative) {
+            h_.update(std::string_view("d ")).update(relative).update(std::string_view("\n"));
         }
-        for (const auto& d : dirs) ::chmod(d.c_str(), 0555);
+        void file(std::string_view relative, std::uint64_t size, std::string_view file_hash) {
+            const std::string size_text = std::to_string(size);
+            h_.update(std::string_view("f ")).update(relative).update(std::string_view(" "));
+            h_.update(std::string_view(size_text)).update(std::string_view(" "));
+            h_.update(file_hash).update(std::string_view("\n"));
+        }
+        [[nodiscard]] std::string finish() { return h_.hex_digest(); }
+
+    private:
+        sha256 h_;
+    };
+
+    // Copies a directory tree and returns its hash (tree_hasher over what was copied).
+    static std::string copy_tree(const std::filesystem::path& src,
+                                 const std::filesystem::path& dst) {
+        const std::vector<tree_entry> entries = tree(src);
+        create_dirs(dst);
+        tree_hasher h;
+        for (const auto& e : entries) {
+            if (e.directory) {
+                create_dirs(dst / e.relative);
+                h.directory(e.relative);
+            } else {
+                const std::string file_hash = copy_file(src / e.relative, dst / e.relative);
+                h.file(e.relative, std::filesystem::file_size(dst / e.relative), file_hash);
+            }
+        }
+        return h.finish();
     }
 
+    // What a directory holds, as the manifest records it: a line per entry, "d <path>" or
+    // "f <path> <size>". Cheap to recompute on a hit (no file is read).
+    static std::string listing(const std::filesystem::path& dir) {
+        std::string out;
+        for (const auto& e : tree(dir)) {
+            if (e.directory) {
+                out += "d " + e.relative + "\n";
+            } else {
+                std::error_code ec;
+                const auto size = std::filesystem::file_size(dir / e.relative, ec);
+                out +=
+                    "f " + e.relative + " " + (ec ? std::string("?") : std::to_string(size)) + "\n";
+            }
+        }
+        return out;
+    }
+
+    static std::optional<std::string> read_manifest(const std::filesystem::path& hash_dir) {
+        std::ifstream in(hash_dir / manifest_name, std::ios::binary);
+        if (!in) return std::nullopt;
+        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    }
+
+    static void write_manifest(const std::filesystem::path& hash_dir, const std::string& text) {
+        const std::filesystem::path tmp = hash_dir / (std::string(manifest_name) + ".tmp");
+        {
+            detail::unique_fd out = detail::open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            detail::write_all(out.get(), text, tmp);
+            detail::fsync_fd(out.get(), tmp);
+        }
+        if (::rename(tmp.c_str(), (hash_dir / manifest_name).c_str()) != 0) {
+            const int err = errno;
+            throw store_error("flytecache: cannot write the manifest in " + hash_dir.string() +
+                              ": " + detail::errno_text(err));
+        }
+    }
+
+    // Older copies of the library sealed directory blobs (0555); make them removable.
     static void unseal_tree(const std::filesystem::path& p) {
         std::error_code ec;
         if (!std::filesystem::is_directory(std::filesystem::symlink_status(p, ec))) return;
@@ -8562,8 +8814,10 @@ blob_sweep_report collect_unreferenced_blobs(Store& store, blob_area& area,
         }
         detail::for_each_blob(m, [&](const blob& b, const literal&, std::string_view) {
             if (!detail::is_local_uri(b.uri)) return;
-            const std::filesystem::path p(detail::local_path_of(b.uri));
-            if (area.owns(p)) referenced.insert(p.lexically_normal().string());
+            // A path inside a directory blob keeps that whole blob alive.
+            if (auto owner = area.blob_of(detail::local_path_of(b.uri))) {
+                referenced.insert(owner->string());
+            }
         });
     });
     return area.sweep(referenced, grace);
@@ -8884,18 +9138,39 @@ private:
                     "', but this cache has no blob directory to keep a copy in (a path alone "
                     "would be wrong on another machine, or after the file changes); give the "
                     "store a blob directory shared by every machine that uses it (e.g. "
-                    "redis_options::blob_directory) or local_task_cache::options::blob_directory");
+                    "redis_options::blob_directory) or executor_options::blob_directory");
             }
             const std::filesystem::path source(detail::local_path_of(b.uri));
-            if (area->owns(std::filesystem::absolute(source))) return; // already the cache's
+            const auto refuse = [&](const std::string& why) {
+                return task_error("flytecache: output '" + std::string(output) +
+                                  "' names the file or directory '" + b.uri +
+                                  "', which cannot be kept: " + why);
+            };
+            std::error_code ec;
+            const bool multipart =
+                b.metadata && b.metadata->type &&
+                b.metadata->type->dimensionality == blob_dimensionality::multipart;
+            if (!source.empty() && std::filesystem::exists(source, ec) &&
+                multipart != std::filesystem::is_directory(source, ec)) {
+                throw refuse(multipart ? "a directory output names something that is not a "
+                                         "directory"
+                                       : "a file output names a directory (return a "
+                                         "flytecache::directory for that)");
+            }
             try {
+                if (area->is_blob(source)) { // already the cache's: keep it as it is
+                    if (!std::filesystem::exists(source, ec)) {
+                        throw refuse("it is a blob of this cache that no longer exists");
+                    }
+                    b.uri = area->blob_of(source)->generic_string();
+                    return;
+                }
                 b.uri = area->place(source).generic_string();
             } catch (const invalid_argument& e) {
-                throw task_error("flytecache: output '" + std::string(output) +
-                                 "' names the file or directory '" + b.uri +
-                                 "', which cannot be kept (a task must write its output files "
-                                 "before it returns): " +
-                                 e.what());
+                throw refuse(std::string(e.what()) +
+                             " (a task must write its output files before it returns)");
+            } catch (const std::filesystem::filesystem_error& e) {
+                throw refuse(e.what());
             }
         });
     }
@@ -8912,7 +9187,8 @@ private:
             }
             const std::filesystem::path p(detail::local_path_of(b.uri));
             if (area == nullptr || !area->owns(p)) return; // not ours: used as it is
-            // A content-hashed output (its literal carries a hash) is checked byte for byte.
+            // A content-hashed output (its literal carries a hash) is checked byte for byte; the
+            // others by existence, and a directory by its manifest (names and sizes).
             problem = area->problem(p, owner.hash.has_value() && !owner.hash->empty());
         });
         return problem;
@@ -12923,18 +13199,19 @@ struct is_state_wrapper<state_in_version_fn<F, Ts...>> : std::true_type {};
 template <class F>
 struct is_state_wrapper<harmless_state_fn<F>> : std::true_type {};
 
-/// Whether a task callable carries state its cache version cannot see: a capturing closure or a
-/// function object with data members, not accounted for by a state wrapper. Function pointers
-/// and captureless lambdas carry none; FLYTECACHE_SOURCE's wrapper carries what it wraps.
+/// Whether a task callable carries state its cache version cannot see: a capturing closure, a
+/// function object with data members, or a function pointer (which function it points at may be
+/// chosen at run time: `flag ? &half : &twice` under one name and version), not accounted for by
+/// a state wrapper. Captureless lambdas carry none; FLYTECACHE_SOURCE's wrapper carries what it
+/// wraps.
 template <class F>
 constexpr bool carries_unversioned_state() {
-    if constexpr (is_state_wrapper<F>::value || std::is_pointer_v<F> ||
-                  std::is_member_pointer_v<F> || std::is_function_v<F>) {
+    if constexpr (is_state_wrapper<F>::value) {
         return false;
     } else if constexpr (requires { typename F::wrapped_type; }) {
         return carries_unversioned_state<typename F::wrapped_type>();
     } else {
-        return !std::is_empty_v<F>;
+        return std::is_pointer_v<F> || std::is_member_pointer_v<F> || !std::is_empty_v<F>;
     }
 }
 
@@ -14540,6 +14817,11 @@ enum class argument_fit {
 };
 
 template <class T>
+struct is_reference_wrapper : std::false_type {};
+template <class U>
+struct is_reference_wrapper<std::reference_wrapper<U>> : std::true_type {};
+
+template <class T>
 struct is_std_optional : std::false_type {};
 template <class U>
 struct is_std_optional<std::optional<U>> : std::true_type {};
@@ -14569,6 +14851,10 @@ template <class T, class A>
 constexpr argument_fit task_argument_fit() {
     if constexpr (std::is_same_v<T, A>) {
         return argument_fit::accepted;
+    } else if constexpr (is_reference_wrapper<A>::value) {
+        // std::cref(x) is x: the rule applies to what it refers to (std::cref(2.7) to an integer
+        // input narrows as 2.7 does).
+        return task_argument_fit<T, std::remove_cv_t<typename A::type>>();
     } else if constexpr (std::is_same_v<A, std::nullptr_t> ||
                          (std::is_arithmetic_v<T> && std::is_same_v<A, bool>)) {
         // nullptr converts to std::string (and std::optional<std::string>) through const char*,
@@ -14584,13 +14870,20 @@ constexpr argument_fit task_argument_fit() {
         } else {
             // The value inside is held to the same rule: 2.7 to std::optional<int> narrows.
             constexpr argument_fit inner = task_argument_fit<value_type, A>();
-            if constexpr (inner == argument_fit::not_convertible && std::is_class_v<A>) {
-                // A class type of the user's that converts to the optional itself.
+            if constexpr (inner == argument_fit::not_convertible && std::is_class_v<A> &&
+                          !std::is_convertible_v<A, value_type>) {
+                // A class type of the user's that converts to the optional itself (not through
+                // its value type, which the rule just refused).
                 return std::is_convertible_v<A, T> ? argument_fit::accepted : inner;
             } else {
                 return inner;
             }
         }
+    } else if constexpr (std::is_arithmetic_v<T> && std::is_class_v<A>) {
+        // A class that converts to a number (a user type's operator double, std::atomic<double>,
+        // std::vector<bool>::reference) may give any value of it: 2.9 degrees to an integer
+        // input would be 2. Converting explicitly shows what is meant.
+        return argument_fit::not_convertible;
     } else if constexpr (std::is_same_v<T, bool> && !std::is_class_v<A>) {
         // A number, pointer or enum as a bool loses everything but "non-zero".
         return std::is_convertible_v<A, bool> ? argument_fit::narrows
@@ -15263,7 +15556,6 @@ FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/task/task_options.hpp
 
 
-#include <iterator>
 
 FLYTECACHE_NAMESPACE_BEGIN
 
@@ -15346,6 +15638,29 @@ inline constexpr bool container_value_v =
     std::is_same_v<T, bool> || std::is_integral_v<T> || std::is_floating_point_v<T> ||
     std::is_same_v<T, std::string> || is_sys_time<T>::value || is_chrono_duration<T>::value ||
     std::is_same_v<T, file> || std::is_same_v<T, directory>;
+
+// The C++ type of a container value, spelled the same by every compiler (it is part of a cached
+// container task's version, which caches shared between machines must agree on).
+template <class T>
+std::string container_value_kind() {
+    if constexpr (std::is_same_v<T, bool>) {
+        return "bool";
+    } else if constexpr (std::is_integral_v<T>) {
+        return (std::is_signed_v<T> ? "int" : "uint") + std::to_string(sizeof(T) * 8);
+    } else if constexpr (std::is_floating_point_v<T>) {
+        return "float" + std::to_string(sizeof(T) * 8);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+        return "string";
+    } else if constexpr (is_sys_time<T>::value) {
+        return "sys_time/" + std::to_string(T::period::num) + "/" + std::to_string(T::period::den);
+    } else if constexpr (is_chrono_duration<T>::value) {
+        return "duration/" + std::to_string(T::period::num) + "/" + std::to_string(T::period::den);
+    } else if constexpr (std::is_same_v<T, file>) {
+        return "file";
+    } else {
+        return "directory";
+    }
+}
 
 template <class T>
 std::string container_text(const T& v) {
@@ -15508,11 +15823,12 @@ private:
 public:
     /// What the container's work adds to a version computed without an explicit one (the
     /// default version, or a cache<...>'s policies): SHA-256 hex over the image, the command, the
-    /// arguments, the environment, the data directories, the metadata format and the typed
-    /// interface (input and output names with their Flyte types). Two tasks that run different
-    /// commands therefore never share a version, even with the same name and image. (flytekit
-    /// refuses a cached ContainerTask without `cache_version`; flytecache versions it by what
-    /// defines its work instead, so an explicit version stays optional.)
+    /// arguments, the environment, the data directories, the metadata format, the typed
+    /// interface (input and output names with their Flyte and C++ types) and the runtime (its
+    /// type, and a docker CLI's name and extra options such as `--platform`). Two tasks that run
+    /// different commands therefore never share a version, even with the same name and image.
+    /// (flytekit refuses a cached ContainerTask without `cache_version`; flytecache versions it by
+    /// what defines its work instead, so an explicit version stays optional.)
     [[nodiscard]] const std::string& work_version() const noexcept { return work_; }
 
     /// The name `explain` gives the work contribution.
@@ -15816,11 +16132,28 @@ private:
                         std::declval<const S&>()))>;
                     field(boost::hana::to<const char*>(boost::hana::first(pair)));
                     field(encode(literal_type_of<T>()));
+                    // The C++ type too: float and double share a Flyte type, but the text the
+                    // container writes converts differently to each.
+                    field(detail::container_value_kind<T>());
                 });
             }
         };
         interface("inputs", std::type_identity<In>{});
         interface("outputs", std::type_identity<Out>{});
+        // Where it runs: the host and a container (or a container on another platform) may
+        // produce different outputs from one command.
+        if constexpr (std::is_same_v<Runtime, host_runtime>) {
+            field("host");
+        } else if constexpr (std::is_same_v<Runtime, docker_cli_runtime>) {
+            field("docker-cli");
+        } else {
+            field(detail::type_name<Runtime>());
+        }
+        if constexpr (requires { runtime_.cli; }) field(runtime_.cli);
+        if constexpr (requires { runtime_.extra_options; }) {
+            field(std::to_string(runtime_.extra_options.size()));
+            for (const auto& o : runtime_.extra_options) field(o);
+        }
         return sha256_hex(text);
     }
 
@@ -15961,6 +16294,16 @@ struct executor_options {
     /// Where output files are kept; empty: the store's own blob directory (see
     /// `local_task_cache::options::blob_directory`).
     std::optional<std::filesystem::path> blob_directory{};
+    /// Output files placed more recently than this are never swept (a writer may be about to
+    /// store the entry that points at them); `local_task_cache::options::blob_grace`.
+    float_seconds blob_grace = std::chrono::minutes(10);
+    /// How often writes that keep output files also sweep the ones no entry references;
+    /// zero: never by itself. `local_task_cache::options::gc_interval`.
+    float_seconds gc_interval = std::chrono::minutes(10);
+
+    /// The longest interval, lifetime or wait the options take (about 11.6 days): longer ones are
+    /// mistakes, and would overflow the clocks they are converted to.
+    static constexpr double max_seconds = 1e6;
 
     /// Checks the serialize timings: every interval positive and finite, and the reservation
     /// lifetime at least twice the heartbeat interval, so that a running owner always renews its
@@ -15969,9 +16312,9 @@ struct executor_options {
     /// @throws configuration_error naming the setting.
     void validate() const {
         const auto check_positive = [](float_seconds v, const char* name) {
-            if (!(v.count() > 0) || !std::isfinite(v.count())) {
+            if (!(v.count() > 0) || !(v.count() <= max_seconds)) {
                 throw configuration_error(std::string("flytecache: executor_options::") + name +
-                                          " must be a positive, finite time; got " +
+                                          " must be a positive time of at most 1e6 s; got " +
                                           std::to_string(v.count()) + " s");
             }
         };
@@ -15987,9 +16330,16 @@ struct executor_options {
                 " s): a reservation that can lapse between two heartbeats lets identical "
                 "serialized calls run more than once");
         }
-        if (max_wait && (max_wait->count() < 0 || !std::isfinite(max_wait->count()))) {
+        if (max_wait && !(max_wait->count() >= 0 && max_wait->count() <= max_seconds)) {
             throw configuration_error(
-                "flytecache: executor_options::max_wait must be zero or more and finite");
+                "flytecache: executor_options::max_wait must be from 0 to 1e6 s");
+        }
+        for (const auto& [value, name] :
+             {std::pair{blob_grace, "blob_grace"}, std::pair{gc_interval, "gc_interval"}}) {
+            if (!(value.count() >= 0 && value.count() <= max_seconds * 100)) {
+                throw configuration_error(std::string("flytecache: executor_options::") + name +
+                                          " must be from 0 to 1e8 s");
+            }
         }
     }
 
@@ -16060,6 +16410,7 @@ public:
         if (!task.metadata().cache) {
             return run_body(task, call, std::string_view{});
         }
+        if (cache_.config().enabled) key_files_by_content(call.inputs);
         const std::string key =
             cache_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
         if (auto hit = lookup(task, key, true)) {
@@ -16095,6 +16446,7 @@ public:
         e.cache_enabled = task.metadata().cache;
         if (!e.cache_enabled) return e;
         task.explain_version(e);
+        key_files_by_content(call.inputs);
         e.inputs = detail::explain_inputs(call.inputs, task.ignored_inputs());
         e.key = cache_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
         // The rule `run` applies, without reporting: cached means a call would hit.
@@ -16128,6 +16480,8 @@ private:
         c.on_bad_entry = o.on_bad_entry;
         c.strict = o.strict;
         c.blob_directory = o.blob_directory;
+        c.blob_grace = o.blob_grace;
+        c.gc_interval = o.gc_interval;
         return c;
     }
 
@@ -16193,6 +16547,23 @@ private:
             emit(task, out ? task_event_kind::hit : task_event_kind::miss, key, start);
         }
         return out;
+    }
+
+    // A local file or directory input is keyed by its content, not its path: a path alone would
+    // let an input rewritten in place (or a relative path from another directory) hit the entry
+    // of different bytes. The hash goes in the literal's `hash` (flytekit's hash placement, as a
+    // `content_file` has). Inputs that carry a hash already, remote URIs, and paths that do not
+    // exist (an output location the task will write) keep their keys. Outputs of this cache are
+    // named by their content, so they are hashed from their names.
+    void key_files_by_content(literal_map& inputs) {
+        detail::for_each_blob(inputs, [&](const blob& b, literal& owner, std::string_view) {
+            if ((owner.hash && !owner.hash->empty()) || !detail::is_local_uri(b.uri)) return;
+            const std::filesystem::path p(detail::local_path_of(b.uri));
+            std::error_code ec;
+            if (p.empty() || !std::filesystem::exists(p, ec)) return;
+            blob_area* area = cache_.blobs();
+            owner.hash = area != nullptr ? area->content_hash(p) : blob_area::hash_content(p);
+        });
     }
 
     // Stores the outputs (their files copied into the blob area) and points `out` at the copies.
@@ -16667,12 +17038,13 @@ public:
                   "flytecache: an ignored input (ignore<...>) is not an input of this task; check "
                   "the spelling against the task's inputs");
     static_assert(!(detail::versioned_by_policies<Cache> && detail::carries_unversioned_state<F>()),
-                  "flytecache: the task function carries state (a capturing lambda or a function "
-                  "object with data members) that its cache version cannot see, so a changed "
-                  "capture would get the results cached for the old one. Pass the values as task "
-                  "inputs; or add them to the version with flytecache::state_in_version(fn, "
-                  "values...); or, if the state cannot change the outputs (a counter, a logger), "
-                  "say so with flytecache::harmless_state(fn)");
+                  "flytecache: the task function carries state (a capturing lambda, a function "
+                  "object with data members, a function pointer) that its cache version cannot "
+                  "see, so a changed capture would get the results cached for the old one. Pass "
+                  "the values as task inputs; or add them to the version with "
+                  "flytecache::state_in_version(fn, values...); or, if the state cannot change "
+                  "the outputs (a counter, a logger, a pointer to one fixed function), say so "
+                  "with flytecache::harmless_state(fn)");
 
     using raw_result = typename signature::result_type;
     using output_type =

@@ -4,6 +4,7 @@
 #include <flytecache/flytecache.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,11 @@ constexpr bool refused = task_argument_fit_v<Input, Argument> == argument_fit::n
 enum plain_enum : std::int32_t { plain_value };
 enum wide_enum : std::uint64_t { wide_value };
 enum class scoped_enum : std::int32_t { value };
+
+struct celsius {
+    double value;
+    operator double() const { return value; } // NOLINT: implicit, as a user's type may be
+};
 
 struct converts_to_optional {
     operator std::optional<std::int64_t>() const; // NOLINT: implicit, as a user's type may be
@@ -69,7 +75,16 @@ static_assert(narrows<bool, int>);
 static_assert(narrows<bool, double>);
 static_assert(narrows<bool, const char*>);
 static_assert(narrows<bool, plain_enum>);
-static_assert(accepted<bool, std::vector<bool>::reference>); // a class type that converts
+// A class that converts to a number may give any value of it: refused, as at every number input.
+static_assert(refused<bool, std::vector<bool>::reference>);
+static_assert(refused<double, celsius>);
+static_assert(refused<std::int64_t, celsius>); // 2.9 degrees would run as 2
+static_assert(refused<std::optional<std::int64_t>, celsius>);
+// std::cref(x) is held to x's rule.
+static_assert(accepted<double, std::reference_wrapper<const double>>);
+static_assert(narrows<std::int64_t, std::reference_wrapper<const double>>);
+static_assert(narrows<std::int32_t, std::reference_wrapper<std::int64_t>>);
+static_assert(accepted<std::string, std::reference_wrapper<const std::string>>);
 static_assert(refused<std::int64_t, bool>);
 static_assert(refused<double, bool>);
 

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -224,6 +225,171 @@ TEST_CASE("output files: directories are copied whole, read-only, and equal cont
     CHECK(one == two); // same bytes under the same names: one copy
     fs::remove_all(dir / "run1");
     CHECK(slurp(exec.run(make, 1).path() / "index.html") == "<p>report</p>");
+}
+
+// Review finding: links inside an output directory were resolved into paths outside it, so the
+// copy lacked those files and their bytes landed elsewhere.
+TEST_CASE("output files: links inside an output directory are followed to their files") {
+    const temp_dir dir("outputs-links");
+    const fs::path out = dir / "run" / "results";
+    write_file(dir / "run" / "final.bin", "weights");
+    write_file(out / "data-v2.csv", "1,2");
+    fs::create_symlink(dir / "run" / "final.bin", out / "model.bin");
+    fs::create_symlink("data-v2.csv", out / "data.csv"); // an alias inside the directory
+    auto make =
+        fc::task<fc::inputs<"n">>("linked", [&out](std::int64_t) { return fc::directory(out); },
+                                  {.cache = true, .cache_version = "1"});
+    fc::executor exec(fc::sqlite_store(dir / "cache"), quiet_options());
+    const fc::directory copy = exec.run(make, 1);
+    CHECK(slurp(copy.path() / "model.bin") == "weights");
+    CHECK(slurp(copy.path() / "data.csv") == "1,2");
+    CHECK(slurp(copy.path() / "data-v2.csv") == "1,2");
+    CHECK_FALSE(fs::is_symlink(copy.path() / "model.bin")); // the bytes, not the link
+    CHECK_FALSE(fs::exists(dir / "run" / "results" / "final.bin"));
+    // A link to a directory is refused (no loops, no escapes).
+    fs::create_directory_symlink(dir / "run", out / "loop");
+    CHECK_THROWS_WITH_AS((void)exec.run(make, 2), doctest::Contains("a link to a directory"),
+                         fc::task_error);
+}
+
+// Review finding: Python's Cache.check(fix=True) deletes files it does not know, including the
+// files inside a directory blob; the hit then returned an empty directory.
+TEST_CASE("output files: a directory blob that lost files is a miss that recomputes") {
+    const temp_dir dir("outputs-dir-damage");
+    int runs = 0;
+    auto make = fc::task<fc::inputs<"n">>("dir-damage",
+                                          [&](std::int64_t) {
+                                              ++runs;
+                                              write_file(dir / "out" / "a.txt", "a");
+                                              write_file(dir / "out" / "sub" / "b.txt", "bb");
+                                              return fc::directory(dir / "out");
+                                          },
+                                          {.cache = true, .cache_version = "1"});
+    fc::executor exec(fc::sqlite_store(dir / "cache"), quiet_options());
+    const fc::directory first = exec.run(make, 1);
+    CHECK(exec.run(make, 1) == first);
+    CHECK(runs == 1);
+    fs::remove(first.path() / "sub" / "b.txt"); // as diskcache's check(fix=True) would
+    const fc::directory again = exec.run(make, 1);
+    CHECK(runs == 2);
+    CHECK(slurp(again.path() / "sub" / "b.txt") == "bb");
+    CHECK(exec.run(make, 1) == again);
+    CHECK(runs == 2);
+}
+
+// Review finding: one cache reached through two spellings (a symlinked path) was two areas, and a
+// sweep through one removed what entries written through the other referenced.
+TEST_CASE("output files: one cache through two spellings is one blob area") {
+    const temp_dir dir("outputs-spellings");
+    fs::create_directories(dir / "real");
+    fs::create_directory_symlink(dir / "real", dir / "link");
+    auto make = fc::task<fc::inputs<"n">>("spelled",
+                                          [&dir](std::int64_t) {
+                                              write_file(dir / "x.txt", "x");
+                                              return fc::file(dir / "x.txt");
+                                          },
+                                          {.cache = true, .cache_version = "1"});
+    fs::path placed;
+    {
+        fc::executor exec(fc::sqlite_store(dir / "link" / "cache"), quiet_options());
+        placed = exec.run(make, 1).path();
+    }
+    fc::local_task_cache<fc::sqlite_store>::options opts;
+    opts.config = {};
+    opts.blob_grace = 0s;
+    fc::local_task_cache<fc::sqlite_store> through_real(dir / "real" / "cache", opts);
+    CHECK(through_real.blobs()->owns(placed));
+    (void)through_real.collect_garbage();
+    CHECK(fs::exists(placed)); // still referenced
+}
+
+// Review finding: a file returned from inside a directory blob (one file of an upstream task's
+// directory output) did not keep the directory alive, and as a content-hashed output never hit.
+TEST_CASE("output files: a path inside a directory blob keeps that blob and hits") {
+    const temp_dir dir("outputs-subpath");
+    fc::local_task_cache<fc::sqlite_store>::options opts;
+    opts.config = {};
+    opts.blob_grace = 0s;
+    opts.gc_interval = 0s;
+    fc::local_task_cache<fc::sqlite_store> cache(dir / "cache", opts);
+    write_file(dir / "src" / "model" / "weights.bin", "w");
+    fc::literal_map whole;
+    whole.insert_or_assign("o0", fc::to_literal(fc::directory(dir / "src" / "model")));
+    REQUIRE(cache.store_outputs("train", whole));
+    const fs::path model = fc::from_literal<fc::directory>(*whole.find("o0")).path();
+    // One file out of it, as a downstream task would return: kept as a blob of its own, so the
+    // entry does not depend on the directory and, content-hashed, hits.
+    fc::literal_map part;
+    part.insert_or_assign("o0", fc::to_literal(fc::hashed_file(model / "weights.bin")));
+    REQUIRE(cache.store_outputs("pick", part));
+    const fs::path picked = fc::from_literal<fc::file>(*part.find("o0")).path();
+    CHECK(cache.blobs()->is_blob(picked));
+    CHECK(cache.get_entry("pick").has_value());
+    CHECK(cache.erase("train"));
+    CHECK_FALSE(fs::exists(model));
+    CHECK(cache.get_entry("pick").has_value());
+    // An entry that points inside a directory blob (written by an older flytecache, say) keeps
+    // the whole directory alive, and a file in it is checked against the directory's manifest.
+    fc::literal_map whole_again;
+    whole_again.insert_or_assign("o0", fc::to_literal(fc::directory(dir / "src" / "model")));
+    REQUIRE(cache.store_outputs("train", whole_again));
+    const fs::path again = fc::from_literal<fc::directory>(*whole_again.find("o0")).path();
+    fc::literal_map inside;
+    inside.insert_or_assign("o0", fc::to_literal(fc::file(again / "weights.bin")));
+    cache.set_entry("inside", inside);
+    CHECK(cache.get_entry("inside").has_value());
+    CHECK(cache.erase("train"));
+    CHECK(fs::exists(again / "weights.bin"));
+    CHECK(cache.get_entry("inside").has_value());
+}
+
+TEST_CASE("output files: outputs that cannot be kept are task errors, not std exceptions") {
+    const temp_dir dir("outputs-odd");
+    fc::executor exec(fc::memory_store{}, quiet_options());
+    auto empty_uri =
+        fc::task<fc::inputs<"n">>("empty-uri", [](std::int64_t) { return fc::file("file://"); },
+                                  {.cache = true, .cache_version = "1"});
+    CHECK_THROWS_AS((void)exec.run(empty_uri, 1), fc::task_error);
+    auto dir_as_file = fc::task<fc::inputs<"n">>(
+        "dir-as-file", [&dir](std::int64_t) { return fc::file(dir.path()); },
+        {.cache = true, .cache_version = "1"});
+    CHECK_THROWS_WITH_AS((void)exec.run(dir_as_file, 1), doctest::Contains("names a directory"),
+                         fc::task_error);
+    fc::executor in_dir(fc::sqlite_store(dir / "cache"), quiet_options());
+    auto whole_dir = fc::task<fc::inputs<"n">>(
+        "whole-dir", [&dir](std::int64_t) { return fc::directory(dir.path()); },
+        {.cache = true, .cache_version = "1"});
+    CHECK_THROWS_WITH_AS((void)in_dir.run(whole_dir, 1), doctest::Contains("blob area"),
+                         fc::task_error);
+}
+
+// Review finding: a sweep racing a placement of equal content (an old blob re-placed) could
+// remove the blob the placement was about to return.
+TEST_CASE("output files: placing while sweeping never returns a removed blob") {
+    const temp_dir dir("outputs-sweep-race");
+    fc::blob_area area(dir / "blobs");
+    write_file(dir / "f", "same bytes");
+    const fs::path first = area.place(dir / "f");
+    std::atomic<bool> stop{false};
+    std::atomic<std::size_t> sweeps{0};
+    std::thread sweeper([&] {
+        while (!stop.load()) {
+            (void)area.sweep({}, 10min); // nothing referenced: only the grace period protects
+            ++sweeps;
+        }
+    });
+    std::size_t gone = 0;
+    for (int i = 0; i < 300; ++i) {
+        // The blob is old, as if placed long ago and no longer referenced.
+        fs::last_write_time(first.parent_path(), fs::file_time_type::clock::now() - 1h);
+        const fs::path p = area.place(dir / "f");
+        gone += fs::exists(p) ? 0U : 1U;
+    }
+    stop = true;
+    sweeper.join();
+    MESSAGE(sweeps.load() << " sweeps beside 300 placements");
+    CHECK(gone == 0);
+    CHECK(fs::exists(first));
 }
 
 TEST_CASE("output files: a store without a blob directory refuses file outputs at the call") {

@@ -104,8 +104,12 @@ TEST_CASE("captured state: harmless_state keeps the version the policies give") 
     CHECK(exec.run(counted, 1.0) == 2.0);
     CHECK(exec.run(counted, 1.0) == 2.0);
     CHECK(calls == 1);
-    static_assert(!fc::detail::carries_unversioned_state<decltype(+[](int x) { return x; })>());
+    static_assert(!fc::detail::carries_unversioned_state<decltype([](int x) { return x; })>());
     static_assert(fc::detail::carries_unversioned_state<std::function<int(int)>>());
+    // A function pointer may be chosen at run time (flag ? &half : &twice) under one version.
+    static_assert(fc::detail::carries_unversioned_state<decltype(+[](int x) { return x; })>());
+    static_assert(!fc::detail::carries_unversioned_state<decltype(fc::harmless_state(
+                      +[](int x) { return x; }))>());
 }
 
 // Content-hashed file inputs: a task parameter declared content_file keys the call by the file's
@@ -135,6 +139,38 @@ TEST_CASE("content_file: a parameter keyed by the file's bytes, not its path") {
     CHECK(fc::literal_type_of<fc::content_file>() == fc::literal_type_of<fc::file>());
 }
 
+// Review finding: a plain `file` input was keyed by its path as written, so a file rewritten in
+// place (or a relative path from another directory) hit the entry of other bytes.
+TEST_CASE("file inputs: a local file is keyed by its content, so an edit in place misses") {
+    const temp_dir dir("file-input");
+    int runs = 0;
+    auto count = fc::task<fc::inputs<"data">>("count_bytes",
+                                              [&runs](const fc::file& data) {
+                                                  ++runs;
+                                                  return static_cast<std::int64_t>(
+                                                      slurp(data.path()).size());
+                                              },
+                                              {.cache = true, .cache_version = "1"});
+    fc::executor exec(fc::memory_store{}, quiet_options());
+    write_file(dir / "x" / "data.csv", "12");
+    write_file(dir / "y" / "data.csv", "12345");
+    CHECK(exec.run(count, fc::file(dir / "x" / "data.csv")) == 2);
+    write_file(dir / "x" / "data.csv", "1234"); // edited in place
+    CHECK(exec.run(count, fc::file(dir / "x" / "data.csv")) == 4);
+    CHECK(runs == 2);
+    CHECK(exec.run(count, fc::file(dir / "y" / "data.csv")) == 5); // same name elsewhere
+    CHECK(runs == 3);
+    fs::rename(dir / "y" / "data.csv", dir / "moved.csv"); // moved, same bytes: a hit
+    CHECK(exec.run(count, fc::file(dir / "moved.csv")) == 5);
+    CHECK(runs == 3);
+    // explain shows the content hash the key uses.
+    CHECK_FALSE(exec.explain(count, fc::file(dir / "moved.csv")).inputs[0].literal_hash.empty());
+    // A path that does not exist yet (a location the task will write) keeps a path key.
+    CHECK(exec.explain(count, fc::file(dir / "not-yet.csv")).inputs[0].literal_hash.empty());
+    // Remote URIs are not read.
+    CHECK(exec.explain(count, fc::file("s3://bucket/key.csv")).inputs[0].literal_hash.empty());
+}
+
 // Reproduction (issue 14, 5a): a reservation lifetime not longer than the heartbeat interval (or a
 // zero interval) let four identical serialized calls run the body four times. Such settings are
 // refused when the executor is built, for every store.
@@ -161,6 +197,12 @@ TEST_CASE("serialize: executor options that would break exactly-once are refused
     refused([](fc::executor_options& o) { o.poll_interval = fc::float_seconds(0); });
     refused([](fc::executor_options& o) {
         o.heartbeat_interval = fc::float_seconds(std::numeric_limits<double>::infinity());
+    });
+    // Finite but beyond what the clocks hold in nanoseconds (the heartbeat then spun).
+    refused([](fc::executor_options& o) { o.heartbeat_interval = fc::float_seconds(1e10); });
+    refused([](fc::executor_options& o) { o.max_wait = fc::float_seconds(1e10); });
+    refused([](fc::executor_options& o) {
+        o.poll_interval = fc::float_seconds(std::numeric_limits<double>::quiet_NaN());
     });
     try {
         fc::executor_options o = quiet_options();

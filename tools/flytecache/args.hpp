@@ -54,7 +54,8 @@ inline constexpr std::array<command_spec, 10> commands{{
      .takes_json = true},
     {.name = "rm",
      .synopsis = "KEY... | --task NAME [--version V]",
-     .summary = "remove the entries under the KEYs, or those --task/--version select",
+     .summary = "remove the entries under the KEYs, or those --task/--version select (and "
+                "their output files no other entry uses)",
      .min_operands = 1,
      .max_operands = unlimited,
      .takes_task = true,
@@ -62,7 +63,8 @@ inline constexpr std::array<command_spec, 10> commands{{
      .operands_or_filters = true},
     {.name = "prune",
      .synopsis = "[--task NAME] [--dry-run]",
-     .summary = "keep each task's newest version (by store time), remove older ones",
+     .summary = "keep each task's newest version (by store time), remove older ones and "
+                "their output files",
      .takes_task = true,
      .takes_dry_run = true},
     {.name = "clear",
@@ -82,7 +84,8 @@ inline constexpr std::array<command_spec, 10> commands{{
      .takes_version = true},
     {.name = "check",
      .synopsis = "[--json]",
-     .summary = "check the database, the value files and that every value decodes",
+     .summary = "check the database, the value files, that every value decodes and that "
+                "its output files are whole",
      .takes_json = true},
     {.name = "explain",
      .synopsis = "KEY [--json]",

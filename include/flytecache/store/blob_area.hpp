@@ -8,6 +8,7 @@
 #include <flytecache/error.hpp>
 #include <flytecache/hash/sha256.hpp>
 
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -17,6 +18,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <set>
 #include <string>
@@ -41,43 +44,58 @@ struct blob_sweep_report {
 /// output file to a fresh raw-output location, and the cached literal points there. A blob area
 /// does the same for flytecache, with three differences that suit a cache shared by many runs: a
 /// copy is named by the SHA-256 of its content (equal outputs share one copy), it is written under
-/// a temporary name and renamed into place (a crash leaves no half file under a final name), and it
-/// is read-only.
+/// a temporary name and renamed into place (a crash leaves no half file under a final name), and
+/// its files are read-only.
 ///
 /// Layout under `root()`: `<hh>/<sha256>/<name>`, where `<sha256>` is the content hash (for a
 /// directory, a hash over its relative paths and its files' hashes), `<hh>` its first two digits,
 /// and `<name>` the file or directory name the task gave its output (tools that look at extensions
-/// keep working). `.tmp/` holds copies being written. The area never holds anything else.
+/// keep working). A directory has a manifest beside it, `<hh>/<sha256>/.flytecache-manifest`
+/// (its relative paths and sizes), against which a hit checks it without reading its files.
+/// `.tmp/` holds copies being written. The area never holds anything else.
 ///
 /// A copy is a reflink (a copy-on-write clone) where the filesystem offers one and a byte copy
 /// otherwise, never a hard link: the task may later change its own file in place, and a hard link
-/// would change the cached copy with it. Files are made read-only (0444) and directories 0555.
+/// would change the cached copy with it. Files are made read-only (0444); directories stay
+/// writable, so that other tools (Python diskcache's `check(fix=True)` among them) can clean up.
+/// Symbolic links inside an output directory are followed to the files they name (a link to a
+/// directory is refused, so no loop or escape is possible).
 ///
-/// Thread and process safety: any number of threads and processes may place, verify and sweep
+/// Paths are compared after resolving links (`weakly_canonical`), so one area reached through two
+/// spellings (a symlinked home directory) is one area.
+///
+/// Thread and process safety: any number of threads and processes may place, check and sweep
 /// concurrently. Two writers placing equal content both end with the same final path. A sweep
 /// spares every blob placed or re-placed within its grace period, so a writer that has placed a
 /// blob and is about to store the entry that points at it never loses it; a blob a sweep removes
 /// anyway is caught by `problem()` on the next hit, which then counts as a miss.
 class blob_area {
 public:
+    /// The name of the manifest beside a directory blob.
+    static constexpr std::string_view manifest_name = ".flytecache-manifest";
+
     /// An area rooted at `root` (created on the first placement).
-    explicit blob_area(const std::filesystem::path& root) : root_(root.lexically_normal()) {
-        if (root_.empty()) throw invalid_argument("flytecache: a blob area needs a directory");
-        if (root_.is_relative()) root_ = std::filesystem::absolute(root_).lexically_normal();
+    explicit blob_area(const std::filesystem::path& root) {
+        if (root.empty()) throw invalid_argument("flytecache: a blob area needs a directory");
+        std::error_code ec;
+        root_ = std::filesystem::weakly_canonical(std::filesystem::absolute(root), ec);
+        if (ec) root_ = std::filesystem::absolute(root).lexically_normal();
         // A trailing separator would make owns() and the paths it returns differ in spelling.
         if (!root_.has_filename()) root_ = root_.parent_path();
     }
 
-    /// The directory the blobs live in (absolute).
+    /// The directory the blobs live in (absolute, links resolved).
     [[nodiscard]] const std::filesystem::path& root() const noexcept { return root_; }
 
     /// Copies the regular file or directory at `source` (symbolic links followed) into the area
     /// and returns the copy's path (absolute). Placing equal content again returns the same path
     /// and counts as a new placement for `sweep`'s grace period.
-    /// @throws invalid_argument when `source` does not exist or is neither a regular file nor a
-    ///         directory (a directory with such an entry too); store_error on an I/O failure.
+    /// @throws invalid_argument when `source` does not exist, is neither a regular file nor a
+    ///         directory, holds something else (a device, a link to a directory), or contains the
+    ///         area itself; store_error on an I/O failure.
     [[nodiscard]] std::filesystem::path place(const std::filesystem::path& source) {
         std::error_code ec;
+        if (source.empty()) throw invalid_argument("flytecache: an empty path names nothing");
         const auto status = std::filesystem::status(source, ec);
         if (ec || !std::filesystem::exists(status)) {
             throw invalid_argument("flytecache: '" + source.string() + "' does not exist");
@@ -87,54 +105,59 @@ public:
             throw invalid_argument("flytecache: '" + source.string() +
                                    "' is neither a regular file nor a directory");
         }
-        const std::filesystem::path tmp_dir = root_ / temp_dir_name;
-        create_dirs(tmp_dir);
-        const std::filesystem::path tmp = tmp_dir / detail::unique_name("");
-        std::string hash;
-        try {
-            hash = is_dir ? copy_tree(source, tmp) : copy_file(source, tmp);
-        } catch (...) {
-            remove_tree(tmp);
-            throw;
+        if (is_dir && contains(canonical(source), root_)) {
+            throw invalid_argument("flytecache: the directory '" + source.string() +
+                                   "' contains the cache's blob area; copying it would copy the "
+                                   "cache into itself");
         }
-        const std::filesystem::path hash_dir = root_ / hash.substr(0, 2) / hash;
-        const std::filesystem::path target = hash_dir / output_name(source, is_dir);
-        create_dirs(hash_dir);
-        if (::rename(tmp.c_str(), target.c_str()) != 0) {
-            const int err = errno;
-            // A directory already there (another writer placed equal content) stays; ours goes.
-            // A file is replaced atomically by rename, so only directories end up here.
-            remove_tree(tmp);
-            std::error_code exists_ec;
-            if (!((err == EEXIST || err == ENOTEMPTY) &&
-                  std::filesystem::is_directory(target, exists_ec))) {
-                throw store_error("flytecache: cannot move a copy of '" + source.string() +
-                                  "' into place at " + target.string() + ": " +
-                                  detail::errno_text(err));
+        const std::string name = output_name(source, is_dir);
+        // A concurrent sweep may remove a hash directory between our creating it and renaming
+        // into it: try again (a few times; sweeps spare what was placed within their grace).
+        for (int attempt = 0;; ++attempt) {
+            try {
+                return place_once(source, is_dir, name);
+            } catch (const store_error&) {
+                if (attempt >= 4) throw;
             }
-        } else if (is_dir) {
-            seal_tree(target);
         }
-        detail::fsync_directory(hash_dir);
-        detail::fsync_directory(hash_dir.parent_path());
-        touch(hash_dir);
-        return target;
     }
 
-    /// Whether `path` names something inside this area (lexically; nothing is read).
+    /// Whether `path` names something inside this area (links resolved; nothing else is read).
     [[nodiscard]] bool owns(const std::filesystem::path& path) const {
-        const std::filesystem::path p = path.lexically_normal();
-        auto r = root_.begin();
-        auto q = p.begin();
-        for (; r != root_.end(); ++r, ++q) {
-            if (q == p.end() || *q != *r) return false;
-        }
-        return q != p.end();
+        return contains(root_, canonical(path));
     }
 
-    /// Why the blob at `path` (as `place` returned it) cannot be used any more, or empty when it
-    /// can: it is gone, or is no longer a file or directory, or — with `verify_content`, for a
-    /// file — its bytes no longer hash to the name it was placed under (it was changed in place).
+    /// The blob `path` is or lies inside — `<root>/<hh>/<sha256>/<name>`, as `place` returned it —
+    /// or empty when `path` is not in a blob of this area. What sweeps count as referenced.
+    [[nodiscard]] std::optional<std::filesystem::path>
+    blob_of(const std::filesystem::path& path) const {
+        const std::filesystem::path p = canonical(path);
+        if (!contains(root_, p)) return std::nullopt;
+        const std::filesystem::path rel = p.lexically_relative(root_);
+        auto it = rel.begin();
+        std::filesystem::path blob = root_;
+        for (int level = 0; level < 3; ++level, ++it) {
+            if (it == rel.end()) return std::nullopt;
+            if (level == 0 && *it == temp_dir_name) return std::nullopt;
+            if (level == 2 && *it == manifest_name) return std::nullopt;
+            blob /= *it;
+        }
+        return blob;
+    }
+
+    /// Whether `path` is itself a blob of this area (as `place` returned it), rather than
+    /// something inside one or outside the area.
+    [[nodiscard]] bool is_blob(const std::filesystem::path& path) const {
+        const std::optional<std::filesystem::path> blob = blob_of(path);
+        return blob && *blob == canonical(path);
+    }
+
+    /// Why the blob at `path` (as `place` returned it, or a file inside a directory blob) cannot be
+    /// used any more, or empty when it can: it is gone, is no longer a file or directory, a
+    /// directory no longer has the files (and sizes) it was placed with, or — with
+    /// `verify_content`, for a file blob — its bytes no longer hash to the name it was placed
+    /// under (it was changed in place). Only sizes and names are checked otherwise: bytes are
+    /// read only with `verify_content`.
     [[nodiscard]] std::optional<std::string> problem(const std::filesystem::path& path,
                                                      bool verify_content = false) const {
         std::error_code ec;
@@ -145,38 +168,57 @@ public:
         if (!std::filesystem::is_regular_file(status) && !std::filesystem::is_directory(status)) {
             return "its output '" + path.string() + "' is no longer a file or directory";
         }
-        if (verify_content && std::filesystem::is_regular_file(status)) {
-            const std::string placed_as = path.parent_path().filename().string();
+        const std::optional<std::filesystem::path> blob = blob_of(path);
+        if (!blob) return std::nullopt;
+        if (std::filesystem::is_directory(*blob, ec)) {
+            const std::optional<std::string> manifest = read_manifest(blob->parent_path());
+            if (!manifest) {
+                return "its output directory '" + blob->string() + "' lost its manifest";
+            }
             std::string actual;
             try {
-                actual = hash_file(path);
+                actual = listing(*blob);
             } catch (const error& e) {
-                return "its output '" + path.string() + "' cannot be read: " + e.what();
+                return "its output directory '" + blob->string() + "' cannot be read: " + e.what();
             }
-            if (actual != placed_as) {
-                return "its output '" + path.string() + "' was changed (its content hash is " +
-                       actual + ")";
+            if (actual != *manifest) {
+                return "its output directory '" + blob->string() +
+                       "' no longer holds the files it was stored with";
+            }
+            return std::nullopt;
+        }
+        if (verify_content && canonical(path) == *blob) {
+            const std::string placed_as = blob->parent_path().filename().string();
+            std::string digest;
+            try {
+                digest = hash_file(*blob);
+            } catch (const error& e) {
+                return "its output '" + blob->string() + "' cannot be read: " + e.what();
+            }
+            if (digest != placed_as) {
+                return "its output '" + blob->string() + "' was changed (its content hash is " +
+                       digest + ")";
             }
         }
         return std::nullopt;
     }
 
-    /// Removes every blob not named in `referenced` (absolute, lexically normal paths as `place`
-    /// returned them) and not placed within `grace`, and every temporary copy older than `grace`.
-    /// @throws store_error when the area cannot be listed.
+    /// Removes every blob not named in `referenced` (as `blob_of` names them) and not placed
+    /// within `grace`, and every temporary copy older than `grace`.
     blob_sweep_report sweep(const std::set<std::string>& referenced,
                             std::chrono::duration<double> grace) {
         blob_sweep_report report;
-        const auto now = std::filesystem::file_time_type::clock::now();
-        const auto cutoff =
-            now - std::chrono::duration_cast<std::filesystem::file_time_type::duration>(grace);
+        const auto grace_ticks =
+            std::chrono::duration_cast<std::filesystem::file_time_type::duration>(grace);
+        const auto settled = [&](const std::filesystem::path& p) {
+            return older_than(p, std::filesystem::file_time_type::clock::now() - grace_ticks);
+        };
         std::error_code ec;
         if (!std::filesystem::is_directory(root_, ec)) return report;
         for (const auto& prefix : list(root_)) {
-            const std::string prefix_name = prefix.filename().string();
-            if (prefix_name == temp_dir_name) {
+            if (prefix.filename() == temp_dir_name) {
                 for (const auto& t : list(prefix)) {
-                    if (older_than(t, cutoff)) {
+                    if (settled(t)) {
                         remove_tree(t);
                         ++report.temporaries;
                     }
@@ -184,17 +226,26 @@ public:
                 continue;
             }
             for (const auto& hash_dir : list(prefix)) {
-                const bool old = older_than(hash_dir, cutoff);
+                std::size_t left = 0;
+                const hash_dir_lock lock(hash_dir, true);
                 for (const auto& blob : list(hash_dir)) {
-                    if (!old || referenced.count(blob.lexically_normal().string()) != 0) {
+                    if (blob.filename() == manifest_name) continue;
+                    // With the lock held no placement is under way here, and the time says
+                    // whether one happened within the grace period.
+                    if (!lock.held() || referenced.count(blob.string()) != 0 ||
+                        !settled(hash_dir)) {
                         ++report.kept;
+                        ++left;
                         continue;
                     }
                     report.removed_bytes += tree_size(blob);
                     remove_tree(blob);
                     ++report.removed;
                 }
-                remove_if_empty(hash_dir);
+                if (left == 0 && lock.held() && settled(hash_dir)) {
+                    std::filesystem::remove(hash_dir / manifest_name, ec);
+                    remove_if_empty(hash_dir);
+                }
             }
             remove_if_empty(prefix);
         }
@@ -208,11 +259,42 @@ public:
         if (!std::filesystem::is_directory(root_, ec)) return 0;
         for (const auto& prefix : list(root_)) {
             if (prefix.filename() != temp_dir_name) {
-                for (const auto& hash_dir : list(prefix)) removed += list(hash_dir).size();
+                for (const auto& hash_dir : list(prefix)) {
+                    for (const auto& blob : list(hash_dir)) {
+                        removed += blob.filename() == manifest_name ? 0U : 1U;
+                    }
+                }
             }
             remove_tree(prefix);
         }
         return removed;
+    }
+
+    /// The name `place` would give the content at `path`: SHA-256 hex of a file's bytes, or of a
+    /// directory's listing (relative paths, sizes and file hashes). Reads every byte; a blob of
+    /// this area answers from its name instead.
+    /// @throws invalid_argument / store_error as `place`.
+    [[nodiscard]] std::string content_hash(const std::filesystem::path& path) const {
+        if (is_blob(path)) return canonical(path).parent_path().filename().string();
+        return hash_content(path);
+    }
+
+    /// `content_hash` without an area: always reads every byte.
+    [[nodiscard]] static std::string hash_content(const std::filesystem::path& path) {
+        std::error_code ec;
+        if (std::filesystem::is_directory(path, ec)) {
+            tree_hasher h;
+            for (const auto& e : tree(path)) {
+                if (e.directory) {
+                    h.directory(e.relative);
+                } else {
+                    const std::filesystem::path file = path / e.relative;
+                    h.file(e.relative, std::filesystem::file_size(file, ec), hash_file(file));
+                }
+            }
+            return h.finish();
+        }
+        return hash_file(path);
     }
 
     /// SHA-256 (lowercase hex) of a file's bytes, read in 64 KiB chunks.
@@ -229,16 +311,125 @@ public:
 
 private:
     static constexpr std::size_t chunk_size = std::size_t{64} * 1024;
-    static constexpr const char* temp_dir_name = ".tmp";
+    static constexpr std::string_view temp_dir_name = ".tmp";
+
+    [[nodiscard]] static std::filesystem::path canonical(const std::filesystem::path& p) {
+        std::error_code ec;
+        std::filesystem::path out = std::filesystem::weakly_canonical(p, ec);
+        if (ec) out = std::filesystem::absolute(p, ec).lexically_normal();
+        return out;
+    }
+
+    // Whether `inner` lies strictly below `outer` (both absolute and normal).
+    static bool contains(const std::filesystem::path& outer, const std::filesystem::path& inner) {
+        auto o = outer.begin();
+        auto i = inner.begin();
+        for (; o != outer.end(); ++o, ++i) {
+            if (o->empty()) continue; // a trailing separator
+            if (i == inner.end() || *i != *o) return false;
+        }
+        return i != inner.end();
+    }
+
+    std::filesystem::path place_once(const std::filesystem::path& source, bool is_dir,
+                                     const std::string& name) {
+        const std::filesystem::path tmp_dir = root_ / temp_dir_name;
+        create_dirs(tmp_dir);
+        const std::filesystem::path tmp = tmp_dir / detail::unique_name("");
+        std::string hash;
+        std::string manifest;
+        try {
+            if (is_dir) {
+                hash = copy_tree(source, tmp);
+                manifest = listing(tmp);
+            } else {
+                hash = copy_file(source, tmp);
+            }
+        } catch (...) {
+            remove_tree(tmp);
+            throw;
+        }
+        const std::filesystem::path hash_dir = root_ / hash.substr(0, 2) / hash;
+        const std::filesystem::path target = hash_dir / name;
+        try {
+            create_dirs(hash_dir);
+            // Shared with other placements, exclusive with a sweep of this hash directory: once
+            // held, no sweep removes this blob, and the time set here spares it afterwards.
+            const hash_dir_lock lock(hash_dir, false);
+            touch(hash_dir);
+            if (is_dir) {
+                const std::optional<std::string> existing = read_manifest(hash_dir);
+                std::error_code ec;
+                if (std::filesystem::exists(target, ec) &&
+                    !(existing && *existing == manifest && listing(target) == manifest)) {
+                    remove_tree(target); // damaged (another tool removed files from it)
+                }
+                write_manifest(hash_dir, manifest);
+            }
+            if (::rename(tmp.c_str(), target.c_str()) != 0) {
+                const int err = errno;
+                std::error_code exists_ec;
+                // A directory already there (another writer placed equal content) stays; ours
+                // goes. A file is replaced atomically by rename, so only directories end up here.
+                if (!((err == EEXIST || err == ENOTEMPTY) &&
+                      std::filesystem::is_directory(target, exists_ec))) {
+                    throw store_error("flytecache: cannot move a copy of '" + source.string() +
+                                      "' into place at " + target.string() + ": " +
+                                      detail::errno_text(err));
+                }
+                remove_tree(tmp);
+            }
+            detail::fsync_directory(hash_dir);
+            detail::fsync_directory(hash_dir.parent_path());
+            std::error_code ec;
+            if (!std::filesystem::exists(target, ec)) {
+                throw store_error("flytecache: a copy placed at " + target.string() +
+                                  " was removed at once (a concurrent sweep)");
+            }
+        } catch (...) {
+            remove_tree(tmp);
+            throw;
+        }
+        return target;
+    }
+
+    // An advisory lock on a hash directory (flock): shared for a placement, exclusive for a
+    // sweep, which only tries (a busy directory is kept this round). Released on destruction.
+    class hash_dir_lock {
+    public:
+        hash_dir_lock(const std::filesystem::path& dir, bool exclusive)
+            : fd_(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+            if (!fd_) {
+                // The directory went (a sweep removed it): the caller's next step fails and
+                // retries; a sweep has nothing to remove there.
+                return;
+            }
+            int rc = 0;
+            do {
+                rc = ::flock(fd_.get(), exclusive ? (LOCK_EX | LOCK_NB) : LOCK_SH);
+            } while (rc != 0 && errno == EINTR);
+            held_ = rc == 0;
+        }
+        hash_dir_lock(const hash_dir_lock&) = delete;
+        hash_dir_lock& operator=(const hash_dir_lock&) = delete;
+        ~hash_dir_lock() = default; // closing the descriptor releases the lock
+        [[nodiscard]] bool held() const noexcept { return held_; }
+
+    private:
+        detail::unique_fd fd_;
+        bool held_ = false;
+    };
 
     static std::string output_name(const std::filesystem::path& source, bool is_dir) {
         std::filesystem::path p = source.lexically_normal();
         if (!p.has_filename()) p = p.parent_path(); // "dir/" names "dir"
         std::string name = p.filename().string();
         if (name.empty() || name == "." || name == "..") {
-            name = std::filesystem::absolute(source).lexically_normal().filename().string();
+            name = canonical(source).filename().string();
         }
-        if (name.empty() || name == "." || name == "..") name = is_dir ? "directory" : "file";
+        if (name.empty() || name == "." || name == ".." || name == manifest_name) {
+            name = is_dir ? "directory" : "file";
+        }
         return name;
     }
 
@@ -280,64 +471,126 @@ private:
         return hash;
     }
 
-    // Copies a directory tree and returns a hash over it: every entry's relative path (sorted,
-    // generic form), kind, and for files the size and content hash.
-    static std::string copy_tree(const std::filesystem::path& src,
-                                 const std::filesystem::path& dst) {
-        std::vector<std::filesystem::path> entries;
+    // The entries below `dir`, recursively, as relative paths in generic form (sorted), with
+    // links to files followed and links to directories refused.
+    struct tree_entry {
+        std::string relative;
+        bool directory = false;
+    };
+    static void walk(const std::filesystem::path& dir, const std::string& prefix,
+                     std::vector<tree_entry>& out) {
         std::error_code ec;
-        for (auto it = std::filesystem::recursive_directory_iterator(src, ec);
-             !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-            entries.push_back(std::filesystem::relative(it->path(), src, ec));
-            if (ec) break;
+        std::vector<std::filesystem::directory_entry> entries;
+        for (auto it = std::filesystem::directory_iterator(dir, ec);
+             !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+            entries.push_back(*it);
         }
         if (ec) {
-            throw store_error("flytecache: cannot list the directory " + src.string() + ": " +
+            throw store_error("flytecache: cannot list the directory " + dir.string() + ": " +
                               ec.message());
         }
-        std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-            return a.generic_string() < b.generic_string();
-        });
-        create_dirs(dst);
-        sha256 h;
-        h.update(std::string_view("flytecache-directory-v1\n"));
-        for (const auto& rel : entries) {
-            const std::filesystem::path from = src / rel;
-            const auto status = std::filesystem::status(from, ec);
-            const std::string name = rel.generic_string();
-            if (!ec && std::filesystem::is_directory(status)) {
-                create_dirs(dst / rel);
-                h.update(std::string_view("d "))
-                    .update(std::string_view(name))
-                    .update(std::string_view("\n"));
-            } else if (!ec && std::filesystem::is_regular_file(status)) {
-                const std::string file_hash = copy_file(from, dst / rel);
-                const std::string size = std::to_string(std::filesystem::file_size(dst / rel));
-                h.update(std::string_view("f ")).update(std::string_view(name));
-                h.update(std::string_view(" ")).update(std::string_view(size));
-                h.update(std::string_view(" ")).update(std::string_view(file_hash));
-                h.update(std::string_view("\n"));
+        for (const auto& e : entries) {
+            const std::string rel = prefix + e.path().filename().string();
+            const bool link = e.is_symlink(ec);
+            const auto status = std::filesystem::status(e.path(), ec);
+            if (!ec && std::filesystem::is_regular_file(status)) {
+                out.push_back({rel, false});
+            } else if (!ec && !link && std::filesystem::is_directory(status)) {
+                out.push_back({rel, true});
+                walk(e.path(), rel + "/", out);
             } else {
-                throw invalid_argument("flytecache: '" + from.string() +
-                                       "' in an output directory is neither a regular file nor a "
-                                       "directory");
+                throw invalid_argument(
+                    "flytecache: '" + e.path().string() + "' in an output directory is " +
+                    (link && !ec && std::filesystem::is_directory(status)
+                         ? std::string("a link to a directory, which is not followed")
+                         : std::string("neither a regular file nor a directory")));
             }
         }
-        return h.hex_digest();
+    }
+    static std::vector<tree_entry> tree(const std::filesystem::path& dir) {
+        std::vector<tree_entry> out;
+        walk(dir, "", out);
+        std::sort(out.begin(), out.end(),
+                  [](const tree_entry& a, const tree_entry& b) { return a.relative < b.relative; });
+        return out;
     }
 
-    // Directories become read-only once in place (a directory cannot be moved to another parent
-    // while it is not writable).
-    static void seal_tree(const std::filesystem::path& dir) {
-        std::error_code ec;
-        std::vector<std::filesystem::path> dirs{dir};
-        for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
-             !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-            if (it->is_directory(ec)) dirs.push_back(it->path());
+    // The hash that names a directory: over every entry's relative path (sorted, generic form),
+    // kind, and for files the size and content hash.
+    class tree_hasher {
+    public:
+        tree_hasher() { h_.update(std::string_view("flytecache-directory-v1\n")); }
+        void directory(std::string_view relative) {
+            h_.update(std::string_view("d ")).update(relative).update(std::string_view("\n"));
         }
-        for (const auto& d : dirs) ::chmod(d.c_str(), 0555);
+        void file(std::string_view relative, std::uint64_t size, std::string_view file_hash) {
+            const std::string size_text = std::to_string(size);
+            h_.update(std::string_view("f ")).update(relative).update(std::string_view(" "));
+            h_.update(std::string_view(size_text)).update(std::string_view(" "));
+            h_.update(file_hash).update(std::string_view("\n"));
+        }
+        [[nodiscard]] std::string finish() { return h_.hex_digest(); }
+
+    private:
+        sha256 h_;
+    };
+
+    // Copies a directory tree and returns its hash (tree_hasher over what was copied).
+    static std::string copy_tree(const std::filesystem::path& src,
+                                 const std::filesystem::path& dst) {
+        const std::vector<tree_entry> entries = tree(src);
+        create_dirs(dst);
+        tree_hasher h;
+        for (const auto& e : entries) {
+            if (e.directory) {
+                create_dirs(dst / e.relative);
+                h.directory(e.relative);
+            } else {
+                const std::string file_hash = copy_file(src / e.relative, dst / e.relative);
+                h.file(e.relative, std::filesystem::file_size(dst / e.relative), file_hash);
+            }
+        }
+        return h.finish();
     }
 
+    // What a directory holds, as the manifest records it: a line per entry, "d <path>" or
+    // "f <path> <size>". Cheap to recompute on a hit (no file is read).
+    static std::string listing(const std::filesystem::path& dir) {
+        std::string out;
+        for (const auto& e : tree(dir)) {
+            if (e.directory) {
+                out += "d " + e.relative + "\n";
+            } else {
+                std::error_code ec;
+                const auto size = std::filesystem::file_size(dir / e.relative, ec);
+                out +=
+                    "f " + e.relative + " " + (ec ? std::string("?") : std::to_string(size)) + "\n";
+            }
+        }
+        return out;
+    }
+
+    static std::optional<std::string> read_manifest(const std::filesystem::path& hash_dir) {
+        std::ifstream in(hash_dir / manifest_name, std::ios::binary);
+        if (!in) return std::nullopt;
+        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    }
+
+    static void write_manifest(const std::filesystem::path& hash_dir, const std::string& text) {
+        const std::filesystem::path tmp = hash_dir / (std::string(manifest_name) + ".tmp");
+        {
+            detail::unique_fd out = detail::open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            detail::write_all(out.get(), text, tmp);
+            detail::fsync_fd(out.get(), tmp);
+        }
+        if (::rename(tmp.c_str(), (hash_dir / manifest_name).c_str()) != 0) {
+            const int err = errno;
+            throw store_error("flytecache: cannot write the manifest in " + hash_dir.string() +
+                              ": " + detail::errno_text(err));
+        }
+    }
+
+    // Older copies of the library sealed directory blobs (0555); make them removable.
     static void unseal_tree(const std::filesystem::path& p) {
         std::error_code ec;
         if (!std::filesystem::is_directory(std::filesystem::symlink_status(p, ec))) return;

@@ -135,8 +135,10 @@ blob_sweep_report collect_unreferenced_blobs(Store& store, blob_area& area,
         }
         detail::for_each_blob(m, [&](const blob& b, const literal&, std::string_view) {
             if (!detail::is_local_uri(b.uri)) return;
-            const std::filesystem::path p(detail::local_path_of(b.uri));
-            if (area.owns(p)) referenced.insert(p.lexically_normal().string());
+            // A path inside a directory blob keeps that whole blob alive.
+            if (auto owner = area.blob_of(detail::local_path_of(b.uri))) {
+                referenced.insert(owner->string());
+            }
         });
     });
     return area.sweep(referenced, grace);
@@ -457,18 +459,39 @@ private:
                     "', but this cache has no blob directory to keep a copy in (a path alone "
                     "would be wrong on another machine, or after the file changes); give the "
                     "store a blob directory shared by every machine that uses it (e.g. "
-                    "redis_options::blob_directory) or local_task_cache::options::blob_directory");
+                    "redis_options::blob_directory) or executor_options::blob_directory");
             }
             const std::filesystem::path source(detail::local_path_of(b.uri));
-            if (area->owns(std::filesystem::absolute(source))) return; // already the cache's
+            const auto refuse = [&](const std::string& why) {
+                return task_error("flytecache: output '" + std::string(output) +
+                                  "' names the file or directory '" + b.uri +
+                                  "', which cannot be kept: " + why);
+            };
+            std::error_code ec;
+            const bool multipart =
+                b.metadata && b.metadata->type &&
+                b.metadata->type->dimensionality == blob_dimensionality::multipart;
+            if (!source.empty() && std::filesystem::exists(source, ec) &&
+                multipart != std::filesystem::is_directory(source, ec)) {
+                throw refuse(multipart ? "a directory output names something that is not a "
+                                         "directory"
+                                       : "a file output names a directory (return a "
+                                         "flytecache::directory for that)");
+            }
             try {
+                if (area->is_blob(source)) { // already the cache's: keep it as it is
+                    if (!std::filesystem::exists(source, ec)) {
+                        throw refuse("it is a blob of this cache that no longer exists");
+                    }
+                    b.uri = area->blob_of(source)->generic_string();
+                    return;
+                }
                 b.uri = area->place(source).generic_string();
             } catch (const invalid_argument& e) {
-                throw task_error("flytecache: output '" + std::string(output) +
-                                 "' names the file or directory '" + b.uri +
-                                 "', which cannot be kept (a task must write its output files "
-                                 "before it returns): " +
-                                 e.what());
+                throw refuse(std::string(e.what()) +
+                             " (a task must write its output files before it returns)");
+            } catch (const std::filesystem::filesystem_error& e) {
+                throw refuse(e.what());
             }
         });
     }
@@ -485,7 +508,8 @@ private:
             }
             const std::filesystem::path p(detail::local_path_of(b.uri));
             if (area == nullptr || !area->owns(p)) return; // not ours: used as it is
-            // A content-hashed output (its literal carries a hash) is checked byte for byte.
+            // A content-hashed output (its literal carries a hash) is checked byte for byte; the
+            // others by existence, and a directory by its manifest (names and sizes).
             problem = area->problem(p, owner.hash.has_value() && !owner.hash->empty());
         });
         return problem;

@@ -132,18 +132,19 @@ struct is_state_wrapper<state_in_version_fn<F, Ts...>> : std::true_type {};
 template <class F>
 struct is_state_wrapper<harmless_state_fn<F>> : std::true_type {};
 
-/// Whether a task callable carries state its cache version cannot see: a capturing closure or a
-/// function object with data members, not accounted for by a state wrapper. Function pointers
-/// and captureless lambdas carry none; FLYTECACHE_SOURCE's wrapper carries what it wraps.
+/// Whether a task callable carries state its cache version cannot see: a capturing closure, a
+/// function object with data members, or a function pointer (which function it points at may be
+/// chosen at run time: `flag ? &half : &twice` under one name and version), not accounted for by
+/// a state wrapper. Captureless lambdas carry none; FLYTECACHE_SOURCE's wrapper carries what it
+/// wraps.
 template <class F>
 constexpr bool carries_unversioned_state() {
-    if constexpr (is_state_wrapper<F>::value || std::is_pointer_v<F> ||
-                  std::is_member_pointer_v<F> || std::is_function_v<F>) {
+    if constexpr (is_state_wrapper<F>::value) {
         return false;
     } else if constexpr (requires { typename F::wrapped_type; }) {
         return carries_unversioned_state<typename F::wrapped_type>();
     } else {
-        return !std::is_empty_v<F>;
+        return std::is_pointer_v<F> || std::is_member_pointer_v<F> || !std::is_empty_v<F>;
     }
 }
 

@@ -6,6 +6,7 @@
 #include <flytecache/config.hpp>
 #include <flytecache/detail/python_text.hpp>
 #include <flytecache/detail/struct_task.hpp>
+#include <flytecache/detail/type_name.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/hash/sha256.hpp>
 #include <flytecache/key/datacatalog.hpp>
@@ -127,6 +128,29 @@ inline constexpr bool container_value_v =
     std::is_same_v<T, bool> || std::is_integral_v<T> || std::is_floating_point_v<T> ||
     std::is_same_v<T, std::string> || is_sys_time<T>::value || is_chrono_duration<T>::value ||
     std::is_same_v<T, file> || std::is_same_v<T, directory>;
+
+// The C++ type of a container value, spelled the same by every compiler (it is part of a cached
+// container task's version, which caches shared between machines must agree on).
+template <class T>
+std::string container_value_kind() {
+    if constexpr (std::is_same_v<T, bool>) {
+        return "bool";
+    } else if constexpr (std::is_integral_v<T>) {
+        return (std::is_signed_v<T> ? "int" : "uint") + std::to_string(sizeof(T) * 8);
+    } else if constexpr (std::is_floating_point_v<T>) {
+        return "float" + std::to_string(sizeof(T) * 8);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+        return "string";
+    } else if constexpr (is_sys_time<T>::value) {
+        return "sys_time/" + std::to_string(T::period::num) + "/" + std::to_string(T::period::den);
+    } else if constexpr (is_chrono_duration<T>::value) {
+        return "duration/" + std::to_string(T::period::num) + "/" + std::to_string(T::period::den);
+    } else if constexpr (std::is_same_v<T, file>) {
+        return "file";
+    } else {
+        return "directory";
+    }
+}
 
 template <class T>
 std::string container_text(const T& v) {
@@ -289,11 +313,12 @@ private:
 public:
     /// What the container's work adds to a version computed without an explicit one (the
     /// default version, or a cache<...>'s policies): SHA-256 hex over the image, the command, the
-    /// arguments, the environment, the data directories, the metadata format and the typed
-    /// interface (input and output names with their Flyte types). Two tasks that run different
-    /// commands therefore never share a version, even with the same name and image. (flytekit
-    /// refuses a cached ContainerTask without `cache_version`; flytecache versions it by what
-    /// defines its work instead, so an explicit version stays optional.)
+    /// arguments, the environment, the data directories, the metadata format, the typed
+    /// interface (input and output names with their Flyte and C++ types) and the runtime (its
+    /// type, and a docker CLI's name and extra options such as `--platform`). Two tasks that run
+    /// different commands therefore never share a version, even with the same name and image.
+    /// (flytekit refuses a cached ContainerTask without `cache_version`; flytecache versions it by
+    /// what defines its work instead, so an explicit version stays optional.)
     [[nodiscard]] const std::string& work_version() const noexcept { return work_; }
 
     /// The name `explain` gives the work contribution.
@@ -597,11 +622,28 @@ private:
                         std::declval<const S&>()))>;
                     field(boost::hana::to<const char*>(boost::hana::first(pair)));
                     field(encode(literal_type_of<T>()));
+                    // The C++ type too: float and double share a Flyte type, but the text the
+                    // container writes converts differently to each.
+                    field(detail::container_value_kind<T>());
                 });
             }
         };
         interface("inputs", std::type_identity<In>{});
         interface("outputs", std::type_identity<Out>{});
+        // Where it runs: the host and a container (or a container on another platform) may
+        // produce different outputs from one command.
+        if constexpr (std::is_same_v<Runtime, host_runtime>) {
+            field("host");
+        } else if constexpr (std::is_same_v<Runtime, docker_cli_runtime>) {
+            field("docker-cli");
+        } else {
+            field(detail::type_name<Runtime>());
+        }
+        if constexpr (requires { runtime_.cli; }) field(runtime_.cli);
+        if constexpr (requires { runtime_.extra_options; }) {
+            field(std::to_string(runtime_.extra_options.size()));
+            for (const auto& o : runtime_.extra_options) field(o);
+        }
         return sha256_hex(text);
     }
 

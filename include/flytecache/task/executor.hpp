@@ -7,7 +7,9 @@
 #include <flytecache/error.hpp>
 #include <flytecache/key/flytekit_local.hpp>
 #include <flytecache/key/key_scheme.hpp>
+#include <flytecache/literal/blob_walk.hpp>
 #include <flytecache/literal/literal.hpp>
+#include <flytecache/store/blob_area.hpp>
 #include <flytecache/store/cache_store.hpp>
 #include <flytecache/store/local_task_cache.hpp>
 #include <flytecache/task/explain.hpp>
@@ -87,6 +89,16 @@ struct executor_options {
     /// Where output files are kept; empty: the store's own blob directory (see
     /// `local_task_cache::options::blob_directory`).
     std::optional<std::filesystem::path> blob_directory{};
+    /// Output files placed more recently than this are never swept (a writer may be about to
+    /// store the entry that points at them); `local_task_cache::options::blob_grace`.
+    float_seconds blob_grace = std::chrono::minutes(10);
+    /// How often writes that keep output files also sweep the ones no entry references;
+    /// zero: never by itself. `local_task_cache::options::gc_interval`.
+    float_seconds gc_interval = std::chrono::minutes(10);
+
+    /// The longest interval, lifetime or wait the options take (about 11.6 days): longer ones are
+    /// mistakes, and would overflow the clocks they are converted to.
+    static constexpr double max_seconds = 1e6;
 
     /// Checks the serialize timings: every interval positive and finite, and the reservation
     /// lifetime at least twice the heartbeat interval, so that a running owner always renews its
@@ -95,9 +107,9 @@ struct executor_options {
     /// @throws configuration_error naming the setting.
     void validate() const {
         const auto check_positive = [](float_seconds v, const char* name) {
-            if (!(v.count() > 0) || !std::isfinite(v.count())) {
+            if (!(v.count() > 0) || !(v.count() <= max_seconds)) {
                 throw configuration_error(std::string("flytecache: executor_options::") + name +
-                                          " must be a positive, finite time; got " +
+                                          " must be a positive time of at most 1e6 s; got " +
                                           std::to_string(v.count()) + " s");
             }
         };
@@ -113,9 +125,16 @@ struct executor_options {
                 " s): a reservation that can lapse between two heartbeats lets identical "
                 "serialized calls run more than once");
         }
-        if (max_wait && (max_wait->count() < 0 || !std::isfinite(max_wait->count()))) {
+        if (max_wait && !(max_wait->count() >= 0 && max_wait->count() <= max_seconds)) {
             throw configuration_error(
-                "flytecache: executor_options::max_wait must be zero or more and finite");
+                "flytecache: executor_options::max_wait must be from 0 to 1e6 s");
+        }
+        for (const auto& [value, name] :
+             {std::pair{blob_grace, "blob_grace"}, std::pair{gc_interval, "gc_interval"}}) {
+            if (!(value.count() >= 0 && value.count() <= max_seconds * 100)) {
+                throw configuration_error(std::string("flytecache: executor_options::") + name +
+                                          " must be from 0 to 1e8 s");
+            }
         }
     }
 
@@ -186,6 +205,7 @@ public:
         if (!task.metadata().cache) {
             return run_body(task, call, std::string_view{});
         }
+        if (cache_.config().enabled) key_files_by_content(call.inputs);
         const std::string key =
             cache_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
         if (auto hit = lookup(task, key, true)) {
@@ -221,6 +241,7 @@ public:
         e.cache_enabled = task.metadata().cache;
         if (!e.cache_enabled) return e;
         task.explain_version(e);
+        key_files_by_content(call.inputs);
         e.inputs = detail::explain_inputs(call.inputs, task.ignored_inputs());
         e.key = cache_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
         // The rule `run` applies, without reporting: cached means a call would hit.
@@ -254,6 +275,8 @@ private:
         c.on_bad_entry = o.on_bad_entry;
         c.strict = o.strict;
         c.blob_directory = o.blob_directory;
+        c.blob_grace = o.blob_grace;
+        c.gc_interval = o.gc_interval;
         return c;
     }
 
@@ -319,6 +342,23 @@ private:
             emit(task, out ? task_event_kind::hit : task_event_kind::miss, key, start);
         }
         return out;
+    }
+
+    // A local file or directory input is keyed by its content, not its path: a path alone would
+    // let an input rewritten in place (or a relative path from another directory) hit the entry
+    // of different bytes. The hash goes in the literal's `hash` (flytekit's hash placement, as a
+    // `content_file` has). Inputs that carry a hash already, remote URIs, and paths that do not
+    // exist (an output location the task will write) keep their keys. Outputs of this cache are
+    // named by their content, so they are hashed from their names.
+    void key_files_by_content(literal_map& inputs) {
+        detail::for_each_blob(inputs, [&](const blob& b, literal& owner, std::string_view) {
+            if ((owner.hash && !owner.hash->empty()) || !detail::is_local_uri(b.uri)) return;
+            const std::filesystem::path p(detail::local_path_of(b.uri));
+            std::error_code ec;
+            if (p.empty() || !std::filesystem::exists(p, ec)) return;
+            blob_area* area = cache_.blobs();
+            owner.hash = area != nullptr ? area->content_hash(p) : blob_area::hash_content(p);
+        });
     }
 
     // Stores the outputs (their files copied into the blob area) and points `out` at the copies.

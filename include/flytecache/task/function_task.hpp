@@ -124,12 +124,13 @@ public:
                   "flytecache: an ignored input (ignore<...>) is not an input of this task; check "
                   "the spelling against the task's inputs");
     static_assert(!(detail::versioned_by_policies<Cache> && detail::carries_unversioned_state<F>()),
-                  "flytecache: the task function carries state (a capturing lambda or a function "
-                  "object with data members) that its cache version cannot see, so a changed "
-                  "capture would get the results cached for the old one. Pass the values as task "
-                  "inputs; or add them to the version with flytecache::state_in_version(fn, "
-                  "values...); or, if the state cannot change the outputs (a counter, a logger), "
-                  "say so with flytecache::harmless_state(fn)");
+                  "flytecache: the task function carries state (a capturing lambda, a function "
+                  "object with data members, a function pointer) that its cache version cannot "
+                  "see, so a changed capture would get the results cached for the old one. Pass "
+                  "the values as task inputs; or add them to the version with "
+                  "flytecache::state_in_version(fn, values...); or, if the state cannot change "
+                  "the outputs (a counter, a logger, a pointer to one fixed function), say so "
+                  "with flytecache::harmless_state(fn)");
 
     using raw_result = typename signature::result_type;
     using output_type =

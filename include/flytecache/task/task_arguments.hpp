@@ -14,6 +14,7 @@
 #include <array>
 #include <cstddef>
 #include <exception>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string_view>
@@ -35,6 +36,11 @@ enum class argument_fit {
     narrows,        ///< converts, but some values would change (2.7 -> 2, -1 -> 2^64 - 1)
     not_convertible ///< no implicit conversion, or one the rule refuses (bool <-> number)
 };
+
+template <class T>
+struct is_reference_wrapper : std::false_type {};
+template <class U>
+struct is_reference_wrapper<std::reference_wrapper<U>> : std::true_type {};
 
 template <class T>
 struct is_std_optional : std::false_type {};
@@ -66,6 +72,10 @@ template <class T, class A>
 constexpr argument_fit task_argument_fit() {
     if constexpr (std::is_same_v<T, A>) {
         return argument_fit::accepted;
+    } else if constexpr (is_reference_wrapper<A>::value) {
+        // std::cref(x) is x: the rule applies to what it refers to (std::cref(2.7) to an integer
+        // input narrows as 2.7 does).
+        return task_argument_fit<T, std::remove_cv_t<typename A::type>>();
     } else if constexpr (std::is_same_v<A, std::nullptr_t> ||
                          (std::is_arithmetic_v<T> && std::is_same_v<A, bool>)) {
         // nullptr converts to std::string (and std::optional<std::string>) through const char*,
@@ -81,13 +91,20 @@ constexpr argument_fit task_argument_fit() {
         } else {
             // The value inside is held to the same rule: 2.7 to std::optional<int> narrows.
             constexpr argument_fit inner = task_argument_fit<value_type, A>();
-            if constexpr (inner == argument_fit::not_convertible && std::is_class_v<A>) {
-                // A class type of the user's that converts to the optional itself.
+            if constexpr (inner == argument_fit::not_convertible && std::is_class_v<A> &&
+                          !std::is_convertible_v<A, value_type>) {
+                // A class type of the user's that converts to the optional itself (not through
+                // its value type, which the rule just refused).
                 return std::is_convertible_v<A, T> ? argument_fit::accepted : inner;
             } else {
                 return inner;
             }
         }
+    } else if constexpr (std::is_arithmetic_v<T> && std::is_class_v<A>) {
+        // A class that converts to a number (a user type's operator double, std::atomic<double>,
+        // std::vector<bool>::reference) may give any value of it: 2.9 degrees to an integer
+        // input would be 2. Converting explicitly shows what is meant.
+        return argument_fit::not_convertible;
     } else if constexpr (std::is_same_v<T, bool> && !std::is_class_v<A>) {
         // A number, pointer or enum as a bool loses everything but "non-zero".
         return std::is_convertible_v<A, bool> ? argument_fit::narrows
