@@ -78,6 +78,23 @@ public:
     using store_error::store_error;
 };
 
+/// A stored entry that cannot be what was stored: its value file is missing its bytes (not the
+/// size its row records), is not a regular file of the cache, or its row names a file outside the
+/// cache. Never followed, never deleted by reads; `local_task_cache` counts it as a reported miss,
+/// and `sqlite_store::check(true)` removes such rows.
+class damaged_entry_error : public store_error {
+public:
+    using store_error::store_error;
+};
+
+/// The disk (or quota) holding a store is full: nothing was written. `erase`, `clear` and culls of
+/// `sqlite_store` still work then (they free value files before they delete rows), so space can be
+/// recovered through the store, or with `flytecache clear`.
+class disk_full_error : public store_error {
+public:
+    using store_error::store_error;
+};
+
 /// A stored value was asked for as a type it does not have, for example a Python pickle read as
 /// bytes of a LiteralMap, or text read as an integer.
 class value_type_error : public store_error {

@@ -129,6 +129,23 @@ public:
     using store_error::store_error;
 };
 
+/// A stored entry that cannot be what was stored: its value file is missing its bytes (not the
+/// size its row records), is not a regular file of the cache, or its row names a file outside the
+/// cache. Never followed, never deleted by reads; `local_task_cache` counts it as a reported miss,
+/// and `sqlite_store::check(true)` removes such rows.
+class damaged_entry_error : public store_error {
+public:
+    using store_error::store_error;
+};
+
+/// The disk (or quota) holding a store is full: nothing was written. `erase`, `clear` and culls of
+/// `sqlite_store` still work then (they free value files before they delete rows), so space can be
+/// recovered through the store, or with `flytecache clear`.
+class disk_full_error : public store_error {
+public:
+    using store_error::store_error;
+};
+
 /// A stored value was asked for as a type it does not have, for example a Python pickle read as
 /// bytes of a LiteralMap, or text read as an integer.
 class value_type_error : public store_error {
@@ -7460,6 +7477,8 @@ public:
     ~unique_fd() { reset(); }
 
     [[nodiscard]] int get() const noexcept { return fd_; }
+    /// Gives the descriptor up without closing it.
+    [[nodiscard]] int release() noexcept { return std::exchange(fd_, -1); }
     [[nodiscard]] explicit operator bool() const noexcept { return fd_ >= 0; }
     // Linux releases the descriptor even when close() fails, so a retry could close another
     // thread's fresh descriptor.
@@ -7499,7 +7518,10 @@ inline void write_all(int fd, std::string_view bytes, const std::filesystem::pat
         if (n < 0) {
             if (errno == EINTR) continue;
             const int err = errno;
-            throw store_error("flytecache: cannot write " + what.string() + ": " + errno_text(err));
+            const std::string message =
+                "flytecache: cannot write " + what.string() + ": " + errno_text(err);
+            if (err == ENOSPC || err == EDQUOT) throw disk_full_error(message);
+            throw store_error(message);
         }
         bytes.remove_prefix(static_cast<std::size_t>(n));
     }
@@ -9944,6 +9966,50 @@ FLYTECACHE_NAMESPACE_END
 // flytecache — sqlite_store: the embedded default store, reading and writing Python diskcache's
 // files SPDX-License-Identifier: MIT
 
+// ---- begin flytecache/detail/saturating.hpp
+// flytecache — arithmetic on numbers read from files that may hold anything: conversions and sums
+// that saturate instead of overflowing (which would be undefined behaviour)
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+/// `v` as an int64, truncated toward zero, clamped to int64's range; NaN is 0. (A plain cast of a
+/// double outside the range is undefined behaviour, and a Settings row may hold 1e300.)
+[[nodiscard]] constexpr std::int64_t saturating_int64(double v) noexcept {
+    if (std::isnan(v)) return 0;
+    // 2^63 is exactly representable; every double below it converts without overflow.
+    constexpr double limit = 9223372036854775808.0;
+    if (v >= limit) return std::numeric_limits<std::int64_t>::max();
+    if (v < -limit) return std::numeric_limits<std::int64_t>::min();
+    return static_cast<std::int64_t>(v);
+}
+
+/// a + b, clamped to int64's range.
+[[nodiscard]] constexpr std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
+    std::int64_t out = 0;
+    if (__builtin_add_overflow(a, b, &out)) {
+        return b > 0 ? std::numeric_limits<std::int64_t>::max()
+                     : std::numeric_limits<std::int64_t>::min();
+    }
+    return out;
+}
+
+/// a * b, clamped to int64's range.
+[[nodiscard]] constexpr std::int64_t saturating_mul(std::int64_t a, std::int64_t b) noexcept {
+    std::int64_t out = 0;
+    if (__builtin_mul_overflow(a, b, &out)) {
+        return (a < 0) == (b < 0) ? std::numeric_limits<std::int64_t>::max()
+                                  : std::numeric_limits<std::int64_t>::min();
+    }
+    return out;
+}
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/saturating.hpp
 // ---- begin flytecache/detail/sqlite.hpp
 // flytecache — thin RAII over the SQLite C API: a connection, cached prepared statements, errors
 // SPDX-License-Identifier: MIT
@@ -9967,6 +10033,11 @@ namespace detail::sqlite {
         message.append("; another thread or process held the database lock for longer than the "
                        "store's timeout");
         throw timeout_error(message);
+    }
+    if (primary == SQLITE_FULL) {
+        message.append("; the disk is full: erase or clear entries (flytecache clear) to free "
+                       "space");
+        throw disk_full_error(message);
     }
     if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
         message.append("; the database file is damaged or is not a diskcache database — move it "
@@ -10199,6 +10270,379 @@ private:
 } // namespace detail::sqlite
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/sqlite.hpp
+// ---- begin flytecache/store/sqlite/value_files.hpp
+// flytecache — the .val files of an SQLite cache: names of diskcache's form only, opened without
+// following links out of the cache, read exactly to their recorded size, written durably on
+// request, removed without ever touching anything else
+// SPDX-License-Identifier: MIT
+
+
+
+#include <istream>
+#include <streambuf>
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail::sqlite_files {
+
+// diskcache names a value file after 16 random bytes in hex: "xx/yy/<28 hex digits>.val", the
+// first four digits making two directory levels. A row's `filename` of any other form (absolute,
+// with "..", another name) was not written by a cache, and following it could read or delete a
+// file outside the cache directory: such a row is damaged, and its file is never touched.
+inline constexpr std::size_t name_length = 2 + 1 + 2 + 1 + 28 + 4;
+
+[[nodiscard]] constexpr bool is_hex_digit(char c) noexcept {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+/// Whether `relative` is a value file name of diskcache's form.
+[[nodiscard]] constexpr bool is_value_file_name(std::string_view relative) noexcept {
+    if (relative.size() != name_length || relative[2] != '/' || relative[5] != '/' ||
+        relative.substr(name_length - 4) != ".val") {
+        return false;
+    }
+    for (std::size_t i = 0; i < name_length - 4; ++i) {
+        if (i == 2 || i == 5) continue;
+        if (!is_hex_digit(relative[i])) return false;
+    }
+    return true;
+}
+
+/// What reading a value file found.
+struct read_result {
+    enum class status { ok, missing, damaged } state = status::missing;
+    std::string bytes;   ///< the value, for `ok`
+    std::string problem; ///< why, for `damaged`
+};
+
+/// An input stream over an open file descriptor, which it owns: a value file opened safely (no
+/// link followed) is read through the very descriptor that was checked. Read errors set badbit
+/// (the stream does not throw unless asked to).
+class fd_istream : public std::istream {
+public:
+    explicit fd_istream(unique_fd fd) : std::istream(nullptr), buf_(std::move(fd)) { rdbuf(&buf_); }
+
+private:
+    class fd_buf : public std::streambuf {
+    public:
+        explicit fd_buf(unique_fd fd) : fd_(std::move(fd)) {}
+
+    protected:
+        int_type underflow() override {
+            if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+            for (;;) {
+                const ssize_t n = ::read(fd_.get(), buffer_.data(), buffer_.size());
+                if (n < 0 && errno == EINTR) continue;
+                if (n <= 0) return traits_type::eof(); // an error reads as the end, then failbit
+                setg(buffer_.data(), buffer_.data(), buffer_.data() + n);
+                return traits_type::to_int_type(*gptr());
+            }
+        }
+
+    private:
+        unique_fd fd_;
+        std::array<char, 65536> buffer_{};
+    };
+    fd_buf buf_;
+};
+
+/// What a value file is, for check: missing, not one of the cache's (a link, a directory, a
+/// device …), or a regular file of `size` bytes.
+struct file_status {
+    enum class kind { missing, foreign, regular } state = kind::missing;
+    std::uint64_t size = 0;
+};
+
+/// The value files below one cache directory. Stateless apart from the directory: safe to use from
+/// any number of threads and processes at once.
+class value_files {
+public:
+    explicit value_files(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+    [[nodiscard]] const std::filesystem::path& directory() const noexcept { return dir_; }
+
+    /// Reads the file `relative` names, which its row says is `recorded_size` bytes long. Missing
+    /// (the file or a directory of its path is gone): `missing`. A name not of diskcache's form, a
+    /// link anywhere on the path, something that is not a regular file, or a size other than the
+    /// recorded one: `damaged`, with the reason; nothing more than `recorded_size` bytes is read.
+    /// @throws store_error for an I/O failure while reading an existing regular file.
+    [[nodiscard]] read_result read(std::string_view relative, std::int64_t recorded_size) const {
+        read_result out;
+        if (!is_value_file_name(relative)) {
+            out.state = read_result::status::damaged;
+            out.problem = "a filename that is not a value file of this cache ('" +
+                          std::string(relative) + "'), which is never followed";
+            return out;
+        }
+        int err = 0;
+        unique_fd fd = open_value(relative, O_RDONLY | O_NONBLOCK, err);
+        if (!fd) {
+            if (err == ENOENT) {
+                out.state = read_result::status::missing;
+            } else {
+                out.state = read_result::status::damaged;
+                out.problem =
+                    "a value file '" + std::string(relative) +
+                    "' that cannot be opened without following a link: " + errno_text(err);
+            }
+            return out;
+        }
+        struct ::stat st{};
+        if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+            out.state = read_result::status::damaged;
+            out.problem = "a value file '" + std::string(relative) + "' that is not a regular file";
+            return out;
+        }
+        if (recorded_size < 0 || static_cast<std::int64_t>(st.st_size) != recorded_size) {
+            out.state = read_result::status::damaged;
+            out.problem = "a value file '" + std::string(relative) + "' of " +
+                          std::to_string(st.st_size) + " bytes where its row records " +
+                          std::to_string(recorded_size) + " (truncated or replaced)";
+            return out;
+        }
+        const std::filesystem::path path = dir_ / relative;
+        out.bytes.resize(static_cast<std::size_t>(recorded_size));
+        std::size_t done = 0;
+        while (done < out.bytes.size()) {
+            const std::size_t n = read_some(
+                fd.get(), std::span<char>(out.bytes.data() + done, out.bytes.size() - done), path);
+            if (n == 0) break;
+            done += n;
+        }
+        if (done != out.bytes.size()) {
+            out.state = read_result::status::damaged;
+            out.bytes.clear();
+            out.problem = "a value file '" + std::string(relative) + "' that ended after " +
+                          std::to_string(done) + " of its " + std::to_string(recorded_size) +
+                          " bytes";
+            return out;
+        }
+        out.state = read_result::status::ok;
+        return out;
+    }
+
+    /// A stream over the file `relative` names, checked as `read` checks it (form of the name, no
+    /// link, a regular file of `recorded_size` bytes), without reading it: empty when it is
+    /// missing; `problem` says why when it is damaged.
+    [[nodiscard]] std::unique_ptr<std::istream>
+    open_stream(std::string_view relative, std::int64_t recorded_size, std::string& problem) const {
+        if (!is_value_file_name(relative)) {
+            problem = "a filename that is not a value file of this cache ('" +
+                      std::string(relative) + "'), which is never followed";
+            return nullptr;
+        }
+        int err = 0;
+        unique_fd fd = open_value(relative, O_RDONLY | O_NONBLOCK, err);
+        if (!fd) {
+            if (err != ENOENT) {
+                problem = "a value file '" + std::string(relative) +
+                          "' that cannot be opened without following a link: " + errno_text(err);
+            }
+            return nullptr;
+        }
+        struct ::stat st{};
+        if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
+            static_cast<std::int64_t>(st.st_size) != recorded_size) {
+            problem = "a value file '" + std::string(relative) +
+                      "' that is not a regular file of the size its row records";
+            return nullptr;
+        }
+        // Reads block from here on: the descriptor was opened non-blocking only so that a FIFO
+        // could not hang the open.
+        const int flags = ::fcntl(fd.get(), F_GETFL); // NOLINT(cppcoreguidelines-pro-type-vararg)
+        if (flags >= 0) ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK); // NOLINT
+        return std::make_unique<fd_istream>(std::move(fd));
+    }
+
+    /// What the file `relative` names is (without following links).
+    [[nodiscard]] file_status status(std::string_view relative) const {
+        file_status out;
+        if (!is_value_file_name(relative)) {
+            out.state = file_status::kind::foreign;
+            return out;
+        }
+        int err = 0;
+        unique_fd fd = open_value(relative, O_RDONLY | O_NONBLOCK, err);
+        if (!fd) {
+            out.state = err == ENOENT ? file_status::kind::missing : file_status::kind::foreign;
+            return out;
+        }
+        struct ::stat st{};
+        if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+            out.state = file_status::kind::foreign;
+            return out;
+        }
+        out.state = file_status::kind::regular;
+        out.size = static_cast<std::uint64_t>(st.st_size);
+        return out;
+    }
+
+    /// Writes `bytes` to a new value file and returns its name. With `durable`, the file and the
+    /// directory entries leading to it are flushed to disk before this returns (so a row that
+    /// commits after it never points at a file a power failure lost). On failure nothing is left:
+    /// no file, and no directory the write created.
+    /// @throws store_error naming the file.
+    [[nodiscard]] std::string write(std::string_view bytes, bool durable) const {
+        thread_local std::mt19937_64 rng{std::random_device{}()};
+        thread_local pid_t seeded_for = ::getpid();
+        if (seeded_for != ::getpid()) {
+            rng.seed(std::random_device{}()); // a forked child must not repeat its parent's names
+            seeded_for = ::getpid();
+        }
+        static constexpr char digits[] = "0123456789abcdef";
+        for (int attempt = 0;; ++attempt) {
+            std::string hex(32, '0');
+            for (int half = 0; half < 2; ++half) {
+                std::uint64_t r = rng();
+                for (int i = 0; i < 16; ++i, r >>= 4U) {
+                    hex[static_cast<std::size_t>((half * 16) + i)] = digits[r & 0xFU];
+                }
+            }
+            const std::string relative =
+                hex.substr(0, 2) + "/" + hex.substr(2, 2) + "/" + hex.substr(4) + ".val";
+            const std::filesystem::path full = dir_ / relative;
+            int err = 0;
+            bool made_first = false;
+            bool made_second = false;
+            unique_fd second = make_dirs(relative, made_first, made_second, err);
+            unique_fd file;
+            if (second) {
+                const std::string name = relative.substr(6);
+                file = unique_fd(::openat(second.get(), name.c_str(),
+                                          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                          0666)); // NOLINT(cppcoreguidelines-pro-type-vararg)
+                if (!file) err = errno;
+            }
+            if (!file) {
+                second.reset();
+                remove_empty_dirs(relative);
+                // A name collision, or a concurrent cleanup removed a directory: a new name.
+                if (attempt < 10 && (err == EEXIST || err == ENOENT)) continue;
+                if (err == ENOSPC || err == EDQUOT) {
+                    throw disk_full_error("flytecache: sqlite_store: cannot create value file '" +
+                                          full.string() + "': " + errno_text(err));
+                }
+                throw store_error("flytecache: sqlite_store: cannot create value file '" +
+                                  full.string() + "': " + errno_text(err));
+            }
+            try {
+                write_all(file.get(), bytes, full);
+                if (durable) {
+                    fsync_fd(file.get(), full);
+                    fsync_fd(second.get(), full.parent_path());
+                    if (made_second) fsync_directory(full.parent_path().parent_path());
+                    if (made_first) fsync_directory(dir_);
+                }
+                const int fd = file.release();
+                if (::close(fd) != 0 && errno != EINTR) {
+                    const int close_err = errno;
+                    throw store_error("flytecache: sqlite_store: writing value file '" +
+                                      full.string() + "': " + errno_text(close_err));
+                }
+            } catch (...) {
+                file.reset();
+                const std::string name = relative.substr(6);
+                ::unlinkat(second.get(), name.c_str(), 0);
+                second.reset();
+                remove_empty_dirs(relative);
+                throw;
+            }
+            return relative;
+        }
+    }
+
+    /// Removes the value file `relative` names and its two directory levels when they became
+    /// empty. Names not of diskcache's form, and paths through a link, are never touched; errors
+    /// are ignored, as diskcache ignores them (a file left over is an orphan for check(fix)).
+    void remove(std::string_view relative) const noexcept {
+        if (!is_value_file_name(relative)) return;
+        try {
+            int err = 0;
+            unique_fd second = open_dirs(relative, err);
+            if (!second) return;
+            const std::string name(relative.substr(6));
+            ::unlinkat(second.get(), name.c_str(), 0);
+            second.reset();
+            remove_empty_dirs(relative);
+        } catch (...) { // NOLINT(bugprone-empty-catch): removal is best effort by contract
+        }
+    }
+
+private:
+    // Opens dir_/xx/yy without following a link at any level below dir_.
+    [[nodiscard]] unique_fd open_dirs(std::string_view relative, int& err) const {
+        unique_fd root(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!root) {
+            err = errno;
+            return {};
+        }
+        const std::string first(relative.substr(0, 2));
+        unique_fd one(
+            ::openat(root.get(), first.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!one) {
+            err = errno;
+            return {};
+        }
+        const std::string second(relative.substr(3, 2));
+        unique_fd two(
+            ::openat(one.get(), second.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!two) err = errno;
+        return two;
+    }
+
+    [[nodiscard]] unique_fd open_value(std::string_view relative, int flags, int& err) const {
+        unique_fd second = open_dirs(relative, err);
+        if (!second) return {};
+        const std::string name(relative.substr(6));
+        unique_fd fd(::openat(second.get(), name.c_str(), flags | O_NOFOLLOW | O_CLOEXEC));
+        if (!fd) err = errno;
+        return fd;
+    }
+
+    // Creates (where missing) and opens dir_/xx/yy without following a link below dir_.
+    [[nodiscard]] unique_fd make_dirs(std::string_view relative, bool& made_first,
+                                      bool& made_second, int& err) const {
+        unique_fd root(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!root) {
+            err = errno;
+            return {};
+        }
+        const std::string first(relative.substr(0, 2));
+        made_first = ::mkdirat(root.get(), first.c_str(), 0777) == 0;
+        unique_fd one(
+            ::openat(root.get(), first.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!one) {
+            err = errno;
+            return {};
+        }
+        const std::string second(relative.substr(3, 2));
+        made_second = ::mkdirat(one.get(), second.c_str(), 0777) == 0;
+        unique_fd two(
+            ::openat(one.get(), second.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!two) err = errno;
+        return two;
+    }
+
+    // Removes dir_/xx/yy and then dir_/xx when they are empty, never through a link.
+    void remove_empty_dirs(std::string_view relative) const noexcept {
+        unique_fd root(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!root) return;
+        const std::string first(relative.substr(0, 2));
+        unique_fd one(
+            ::openat(root.get(), first.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!one) return;
+        const std::string second(relative.substr(3, 2));
+        if (::unlinkat(one.get(), second.c_str(), AT_REMOVEDIR) == 0) {
+            one.reset();
+            ::unlinkat(root.get(), first.c_str(), AT_REMOVEDIR);
+        }
+    }
+
+    std::filesystem::path dir_;
+};
+
+} // namespace detail::sqlite_files
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/sqlite/value_files.hpp
 
 #include <pthread.h>
 
@@ -10216,7 +10660,9 @@ struct check_finding {
     enum class kind {
         integrity,       ///< `PRAGMA integrity_check` reported damage
         file_not_found,  ///< a row refers to a `.val` file that is missing
-        wrong_file_size, ///< a `.val` file's size differs from the row's `size`
+        wrong_file_size, ///< a `.val` file's size differs from the row's `size` (a damaged value)
+        foreign_file,    ///< a row names a file that is not one of this cache's value files (an
+                         ///< absolute path, `..`, a link, not a regular file): never followed
         unknown_file,    ///< a file no row refers to (left by an interrupted write; only space)
         empty_directory, ///< an empty value directory (harmless)
         count_mismatch,  ///< Settings.count differs from the number of rows
@@ -10415,6 +10861,12 @@ public:
         std::optional<std::int64_t> sqlite_synchronous{};
         std::optional<std::int64_t> sqlite_auto_vacuum{};
         std::optional<std::string> sqlite_journal_mode{};
+        /// How old a file in the cache directory that no row names must be before `check` calls
+        /// it an orphan (and `check(true)` removes it). A write creates its value file before its
+        /// row commits — and may wait up to `timeout` for the lock in between — so a younger one
+        /// may be a write in flight, of this process or of another (diskcache's included). Keep
+        /// it well beyond the longest lock wait of every writer.
+        float_seconds orphan_grace = std::chrono::hours(1);
     };
 
     /// Opens (creating if needed) the cache in `directory` with the stored or default settings.
@@ -10498,19 +10950,27 @@ public:
         return write(key, value, opts, false);
     }
 
-    /// Removes `key` (diskcache's `delete`); `true` if a live entry was removed.
+    /// Removes `key` (diskcache's `delete`); `true` if a live entry was removed. Works on a full
+    /// disk too (the value file goes first, then the row).
     bool erase(key_ref key) {
-        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
-            auto q = select_live(c, key);
-            if (!q->step()) {
-                return false;
-            }
-            const std::int64_t rowid = q->column_int(0);
-            schedule_removal(txn, *q, 4);
-            q->reset();
-            delete_rowid(c, rowid);
-            return true;
-        });
+        return freeing_space(
+            [&] {
+                return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+                    auto q = select_live(c, key);
+                    if (!q->step()) {
+                        return false;
+                    }
+                    const std::int64_t rowid = q->column_int(0);
+                    schedule_removal(txn, *q, 4);
+                    q->reset();
+                    delete_rowid(c, rowid);
+                    return true;
+                });
+            },
+            [&](sqlite_connection& c, std::vector<std::string>& files) {
+                auto q = select_live(c, key);
+                if (q->step() && !q->is_null(4)) files.emplace_back(q->column_text(4));
+            });
     }
 
     /// Removes every entry, in batches of 100 so other writers get turns; returns how many.
@@ -10702,10 +11162,21 @@ public:
         if (policy == eviction_policy::none) {
             return count;
         }
-        while (volume() > static_cast<std::uint64_t>(state_->size_limit.load())) {
-            const std::size_t n =
-                write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
-                    return evict_by_policy(c, txn, policy, 10);
+        while (volume() > size_limit()) {
+            const std::size_t n = freeing_space(
+                [&] {
+                    return write_transaction(
+                        [&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+                            return evict_by_policy(c, txn, policy, 10);
+                        });
+                },
+                [&](sqlite_connection& c, std::vector<std::string>& files) {
+                    auto q = use(c, stmt::cull_select_first + static_cast<std::size_t>(policy),
+                                 cull_select_sql(policy));
+                    q->bind(1, std::int64_t{10});
+                    while (q->step()) {
+                        if (!q->is_null(0)) files.emplace_back(q->column_text(0));
+                    }
                 });
             if (n == 0) {
                 break;
@@ -10732,7 +11203,8 @@ public:
         return with_connection([&](sqlite_connection& c) { return volume(c); });
     }
     [[nodiscard]] std::uint64_t size_limit() const noexcept {
-        return static_cast<std::uint64_t>(state_->size_limit.load(std::memory_order_relaxed));
+        return static_cast<std::uint64_t>(
+            std::max<std::int64_t>(0, state_->size_limit.load(std::memory_order_relaxed)));
     }
     /// Number of entries, expired ones included (Python's `len(cache)`).
     [[nodiscard]] std::size_t size() {
@@ -10771,7 +11243,7 @@ public:
                           check_finding::kind::size_mismatch, "Settings.size != SUM(Cache.size)");
             return 0;
         };
-        if (state_->opts.read_only) {
+        if (!fix) {
             // One read transaction: a snapshot in which the rows, files and counters agree, as the
             // write transaction below gives, without waiting for (or holding off) writers.
             with_connection([&](sqlite_connection& c) {
@@ -10885,7 +11357,7 @@ public:
             auto q = use(c, stmt::inspect_row,
                          "SELECT key, raw, store_time, access_time, access_count, expire_time, "
                          "tag, mode, filename, size, length(CAST(value AS BLOB)), expire_time, "
-                         "tag, mode, filename, value FROM Cache WHERE key = ? AND raw = ?");
+                         "tag, mode, filename, value, size FROM Cache WHERE key = ? AND raw = ?");
             bind_db_key(*q, 1, key);
             q->bind(2, std::int64_t{key.type() == db_key::kind::pickle ? 0 : 1});
             if (!q->step()) {
@@ -10902,20 +11374,31 @@ public:
     /// Removes the row of `key` whether or not it has expired; `true` if there was one. (`erase`,
     /// like diskcache's `delete`, leaves expired rows for `expire` and `cull` to remove.)
     bool purge(const db_key& key) {
-        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+        const auto select = [&](sqlite_connection& c) {
             auto q = use(c, stmt::purge_select,
                          "SELECT rowid, filename FROM Cache WHERE key = ? AND raw = ?");
             bind_db_key(*q, 1, key);
             q->bind(2, std::int64_t{key.type() == db_key::kind::pickle ? 0 : 1});
-            if (!q->step()) {
-                return false;
-            }
-            const std::int64_t rowid = q->column_int(0);
-            schedule_removal(txn, *q, 1);
-            q->reset();
-            delete_rowid(c, rowid);
-            return true;
-        });
+            return q;
+        };
+        return freeing_space(
+            [&] {
+                return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+                    auto q = select(c);
+                    if (!q->step()) {
+                        return false;
+                    }
+                    const std::int64_t rowid = q->column_int(0);
+                    schedule_removal(txn, *q, 1);
+                    q->reset();
+                    delete_rowid(c, rowid);
+                    return true;
+                });
+            },
+            [&](sqlite_connection& c, std::vector<std::string>& files) {
+                auto q = select(c);
+                if (q->step() && !q->is_null(1)) files.emplace_back(q->column_text(1));
+            });
     }
 
     /// Calls `f(value)` for every row holding bytes (flytekit's values), expired rows included,
@@ -10952,9 +11435,9 @@ public:
             for (;;) {
                 auto q = use(c, last ? stmt::peekitem_last : stmt::peekitem_first,
                              last ? "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
-                                    "value FROM Cache ORDER BY rowid DESC LIMIT 1"
+                                    "value, size FROM Cache ORDER BY rowid DESC LIMIT 1"
                                   : "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
-                                    "value FROM Cache ORDER BY rowid ASC LIMIT 1");
+                                    "value, size FROM Cache ORDER BY rowid ASC LIMIT 1");
                 if (!q->step()) {
                     throw key_not_found("flytecache: sqlite_store '" + state_->db_path +
                                         "': dictionary is empty");
@@ -11027,8 +11510,10 @@ public:
     }
 
     /// Opens the value under `key` as a stream: its `.val` file for file-backed bytes (no copy in
-    /// memory), an in-memory stream for inline bytes.
-    /// @throws key_not_found when missing; value_type_error when the value is not bytes.
+    /// memory; the file is checked as `get` checks it, and read through the descriptor that was
+    /// checked), an in-memory stream for inline bytes. A read error sets the stream's badbit.
+    /// @throws key_not_found when missing; value_type_error when the value is not bytes;
+    ///         store_error for a damaged entry.
     std::unique_ptr<std::istream> read(key_ref key) {
         auto stream = visit_live(
             key,
@@ -11036,9 +11521,12 @@ public:
                 -> std::optional<std::unique_ptr<std::istream>> {
                 const auto mode = q.column_int(3);
                 if (mode == static_cast<std::int64_t>(value_mode::binary)) {
-                    auto file = std::make_unique<std::ifstream>(
-                        state_->dir / std::string(q.column_text(4)), std::ios::binary);
-                    if (!*file) {
+                    if (q.is_null(4)) throw damaged_value("no value file");
+                    std::string problem;
+                    auto file =
+                        state_->files.open_stream(q.column_text(4), q.column_int(6), problem);
+                    if (!problem.empty()) throw damaged_value(problem);
+                    if (!file) {
                         return std::nullopt; // the value file has gone: a miss, as in diskcache
                     }
                     return std::unique_ptr<std::istream>(std::move(file));
@@ -11206,6 +11694,7 @@ private:
             }
             dir = opts.directory;
             db_path = (dir / "cache.db").string();
+            files = detail::sqlite_files::value_files(dir);
             const double ms = std::clamp(opts.timeout.count() * 1000.0, 0.0, 2147483647.0);
             busy_ms = static_cast<int>(ms);
             auto& r = detail::stores_alive();
@@ -11245,6 +11734,10 @@ private:
         std::atomic<std::int64_t> size_limit{detail::diskcache_defaults::size_limit};
         std::atomic<std::int64_t> cull_limit{detail::diskcache_defaults::cull_limit};
         std::atomic<std::int64_t> min_file_size{detail::diskcache_defaults::disk_min_file_size};
+        // sqlite_synchronous FULL (2) or EXTRA (3): value files are flushed before their row
+        // commits.
+        std::atomic<bool> durable_files{false};
+        detail::sqlite_files::value_files files{std::filesystem::path()};
         std::atomic<unsigned> settings_generation{0};
 
         std::mutex mutex; // guards idle, generation and sqlite_pragmas
@@ -11294,21 +11787,20 @@ private:
                                   (ec ? ": " + ec.message() : std::string()));
             }
             sqlite_connection c(db_path, busy_ms);
+            refuse_foreign(c);
+            const std::set<std::string, std::less<>> objects = schema_objects(c);
             // Settings precedence as in diskcache: defaults < stored < given.
-            std::map<std::string, setting_value, std::less<>> sets = default_settings();
-            {
-                detail::sqlite::statement probe(
-                    c.handle(),
-                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'Settings'",
-                    c.path());
-                if (probe.step()) {
-                    probe.reset();
-                    detail::sqlite::statement q(c.handle(), "SELECT key, value FROM Settings",
-                                                c.path());
-                    while (q.step()) {
-                        sets[std::string(q.column_text(0))] = column_setting(q, 1);
-                    }
+            std::map<std::string, setting_value, std::less<>> stored;
+            if (objects.count("Settings") != 0) {
+                detail::sqlite::statement q(c.handle(), "SELECT key, value FROM Settings",
+                                            c.path());
+                while (q.step()) {
+                    stored[std::string(q.column_text(0))] = column_setting(q, 1);
                 }
+            }
+            std::map<std::string, setting_value, std::less<>> sets = default_settings();
+            for (const auto& [name, value] : stored) {
+                sets[name] = value;
             }
             for (auto& [name, value] : given_settings()) {
                 sets[name] = std::move(value);
@@ -11321,7 +11813,8 @@ private:
             for (const auto& [name, value] : given_settings()) {
                 validate_setting(name, value);
             }
-            // PRAGMAs first: auto_vacuum only takes effect before the first table exists.
+            // PRAGMAs first: auto_vacuum only takes effect before the first table exists. One that
+            // already holds is not set again (setting the journal mode would write).
             for (const auto& [name, value] : sets) {
                 if (name.starts_with("sqlite_")) {
                     const std::string pragma = name.substr(7);
@@ -11337,27 +11830,8 @@ private:
                     }
                 }
             }
-            c.exec("CREATE TABLE IF NOT EXISTS Settings ( key TEXT NOT NULL UNIQUE, value)");
-            c.exec("BEGIN IMMEDIATE");
-            try {
-                for (const auto& [name, value] : sets) {
-                    detail::sqlite::statement q(
-                        c.handle(), "INSERT OR REPLACE INTO Settings VALUES (?, ?)", c.path());
-                    q.bind_text(1, name);
-                    bind_setting(q, 2, value);
-                    q.run();
-                    apply_in_memory(name, value);
-                }
-                for (const char* meta : {"count", "size", "hits", "misses"}) {
-                    detail::sqlite::statement q(
-                        c.handle(), "INSERT OR IGNORE INTO Settings VALUES (?, 0)", c.path());
-                    q.bind_text(1, meta);
-                    q.run();
-                }
-                c.exec("COMMIT");
-            } catch (...) {
-                sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-                throw;
+            for (const auto& [name, value] : sets) {
+                apply_in_memory(name, value);
             }
             {
                 detail::sqlite::statement q(c.handle(), "PRAGMA page_size", c.path());
@@ -11365,36 +11839,131 @@ private:
                     page_size = q.column_int(0);
                 }
             }
-            // The schema text is diskcache's, so `sqlite3 cache.db .schema` reads the same for
-            // caches created by either side.
-            c.exec("CREATE TABLE IF NOT EXISTS Cache ( rowid INTEGER PRIMARY KEY, key BLOB, raw "
-                   "INTEGER, store_time REAL, expire_time REAL, access_time REAL, access_count "
-                   "INTEGER DEFAULT 0, tag BLOB, size INTEGER DEFAULT 0, mode INTEGER DEFAULT 0, "
-                   "filename TEXT, value BLOB)");
-            c.exec("CREATE UNIQUE INDEX IF NOT EXISTS Cache_key_raw ON Cache(key, raw)");
-            c.exec("CREATE INDEX IF NOT EXISTS Cache_expire_time ON Cache (expire_time)");
-            create_policy_index(c, policy.load());
-            c.exec(
-                "CREATE TRIGGER IF NOT EXISTS Settings_count_insert AFTER INSERT ON Cache FOR "
-                "EACH ROW BEGIN UPDATE Settings SET value = value + 1 WHERE key = \"count\"; END");
-            c.exec(
-                "CREATE TRIGGER IF NOT EXISTS Settings_count_delete AFTER DELETE ON Cache FOR "
-                "EACH ROW BEGIN UPDATE Settings SET value = value - 1 WHERE key = \"count\"; END");
-            c.exec("CREATE TRIGGER IF NOT EXISTS Settings_size_insert AFTER INSERT ON Cache FOR "
-                   "EACH ROW BEGIN UPDATE Settings SET value = value + NEW.size WHERE key = "
-                   "\"size\"; END");
-            c.exec("CREATE TRIGGER IF NOT EXISTS Settings_size_update AFTER UPDATE ON Cache FOR "
-                   "EACH ROW BEGIN UPDATE Settings SET value = value + NEW.size - OLD.size WHERE "
-                   "key = \"size\"; END");
-            c.exec("CREATE TRIGGER IF NOT EXISTS Settings_size_delete AFTER DELETE ON Cache FOR "
-                   "EACH ROW BEGIN UPDATE Settings SET value = value - OLD.size WHERE key = "
-                   "\"size\"; END");
-            const auto tag_index = std::get_if<std::int64_t>(&sets["tag_index"]);
-            if (tag_index != nullptr && *tag_index != 0) {
-                c.exec("CREATE INDEX IF NOT EXISTS Cache_tag_rowid ON Cache(tag, rowid)");
-            } else {
-                c.exec("DROP INDEX IF EXISTS Cache_tag_rowid");
+            // Writes only what differs from the file: a store reopened with the settings it has
+            // writes nothing, so a cache on a full disk still opens (and can be cleared).
+            std::vector<std::pair<std::string, const setting_value*>> changed;
+            for (const auto& [name, value] : sets) {
+                const auto it = stored.find(name);
+                if (it == stored.end() || !(it->second == value))
+                    changed.emplace_back(name, &value);
             }
+            std::vector<const char*> missing_meta;
+            for (const char* meta : {"count", "size", "hits", "misses"}) {
+                if (stored.count(meta) == 0) missing_meta.push_back(meta);
+            }
+            const auto tag_index = std::get_if<std::int64_t>(&sets["tag_index"]);
+            const bool want_tag_index = tag_index != nullptr && *tag_index != 0;
+            std::vector<std::string> ddl;
+            for (const auto& [object, sql] : schema_ddl()) {
+                if (objects.count(object) == 0) ddl.emplace_back(sql);
+            }
+            if (const char* index = policy_index_name(policy.load());
+                index != nullptr && objects.count(std::string_view(index)) == 0) {
+                ddl.emplace_back("policy");
+            }
+            if (want_tag_index != (objects.count("Cache_tag_rowid") != 0)) {
+                ddl.emplace_back(
+                    want_tag_index
+                        ? "CREATE INDEX IF NOT EXISTS Cache_tag_rowid ON Cache(tag, rowid)"
+                        : "DROP INDEX IF EXISTS Cache_tag_rowid");
+            }
+            if (changed.empty() && missing_meta.empty() && ddl.empty()) {
+                return;
+            }
+            c.exec("BEGIN IMMEDIATE");
+            try {
+                c.exec("CREATE TABLE IF NOT EXISTS Settings ( key TEXT NOT NULL UNIQUE, value)");
+                for (const auto& [name, value] : changed) {
+                    detail::sqlite::statement q(
+                        c.handle(), "INSERT OR REPLACE INTO Settings VALUES (?, ?)", c.path());
+                    q.bind_text(1, name);
+                    bind_setting(q, 2, *value);
+                    q.run();
+                }
+                for (const char* meta : missing_meta) {
+                    detail::sqlite::statement q(
+                        c.handle(), "INSERT OR IGNORE INTO Settings VALUES (?, 0)", c.path());
+                    q.bind_text(1, meta);
+                    q.run();
+                }
+                for (const auto& sql : ddl) {
+                    if (sql == "policy") {
+                        create_policy_index(c, policy.load());
+                    } else {
+                        c.exec(sql);
+                    }
+                }
+                c.exec("COMMIT");
+            } catch (...) {
+                sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+                throw;
+            }
+        }
+
+        // The names of the tables, indexes and triggers in the database.
+        static std::set<std::string, std::less<>> schema_objects(sqlite_connection& c) {
+            std::set<std::string, std::less<>> out;
+            detail::sqlite::statement q(c.handle(), "SELECT name FROM sqlite_master", c.path());
+            while (q.step()) {
+                out.emplace(q.column_text(0));
+            }
+            return out;
+        }
+
+        // A database with tables of its own is another program's: taking it over would add
+        // diskcache's tables and triggers and switch it to WAL. Nothing has been written yet.
+        static void refuse_foreign(sqlite_connection& c) {
+            detail::sqlite::statement q(
+                c.handle(),
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('Settings', "
+                "'Cache', 'flytecache_reservations') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+                "ORDER BY name",
+                c.path());
+            std::string foreign;
+            while (q.step()) {
+                foreign += (foreign.empty() ? "" : ", ") + std::string(q.column_text(0));
+            }
+            if (!foreign.empty()) {
+                throw store_error("flytecache: sqlite_store '" + std::string(c.path()) +
+                                  "': not a diskcache database: it holds the tables " + foreign +
+                                  ", which diskcache never creates; it was left untouched (give "
+                                  "the store a directory of its own)");
+            }
+        }
+
+        // diskcache's schema, object by object (the text is diskcache's, so `sqlite3 cache.db
+        // .schema` reads the same for caches created by either side).
+        static const std::vector<std::pair<std::string_view, std::string_view>>& schema_ddl() {
+            static const std::vector<std::pair<std::string_view, std::string_view>> ddl = {
+                {"Cache",
+                 "CREATE TABLE IF NOT EXISTS Cache ( rowid INTEGER PRIMARY KEY, key BLOB, raw "
+                 "INTEGER, store_time REAL, expire_time REAL, access_time REAL, access_count "
+                 "INTEGER DEFAULT 0, tag BLOB, size INTEGER DEFAULT 0, mode INTEGER DEFAULT 0, "
+                 "filename TEXT, value BLOB)"},
+                {"Cache_key_raw",
+                 "CREATE UNIQUE INDEX IF NOT EXISTS Cache_key_raw ON Cache(key, raw)"},
+                {"Cache_expire_time",
+                 "CREATE INDEX IF NOT EXISTS Cache_expire_time ON Cache (expire_time)"},
+                {"Settings_count_insert",
+                 "CREATE TRIGGER IF NOT EXISTS Settings_count_insert AFTER INSERT ON Cache FOR "
+                 "EACH ROW BEGIN UPDATE Settings SET value = value + 1 WHERE key = \"count\"; END"},
+                {"Settings_count_delete",
+                 "CREATE TRIGGER IF NOT EXISTS Settings_count_delete AFTER DELETE ON Cache FOR "
+                 "EACH ROW BEGIN UPDATE Settings SET value = value - 1 WHERE key = \"count\"; END"},
+                {"Settings_size_insert",
+                 "CREATE TRIGGER IF NOT EXISTS Settings_size_insert AFTER INSERT ON Cache FOR "
+                 "EACH ROW BEGIN UPDATE Settings SET value = value + NEW.size WHERE key = "
+                 "\"size\"; END"},
+                {"Settings_size_update",
+                 "CREATE TRIGGER IF NOT EXISTS Settings_size_update AFTER UPDATE ON Cache FOR "
+                 "EACH ROW BEGIN UPDATE Settings SET value = value + NEW.size - OLD.size WHERE "
+                 "key = \"size\"; END"},
+                {"Settings_size_delete",
+                 "CREATE TRIGGER IF NOT EXISTS Settings_size_delete AFTER DELETE ON Cache FOR "
+                 "EACH ROW BEGIN UPDATE Settings SET value = value - OLD.size WHERE key = "
+                 "\"size\"; END"},
+            };
+            return ddl;
         }
 
         // Opens an existing cache without writing anything: no directory, file, table, setting or
@@ -11545,8 +12114,8 @@ private:
             if (const auto* n = std::get_if<std::int64_t>(&value)) {
                 integer = *n;
             } else if (const auto* d = std::get_if<double>(&value);
-                       d != nullptr && std::isfinite(*d) && std::abs(*d) < 9.2e18) {
-                integer = static_cast<std::int64_t>(*d);
+                       d != nullptr && !std::isnan(*d)) {
+                integer = detail::saturating_int64(*d);
             }
             const std::int64_t* i = integer ? &*integer : nullptr;
             if (name == "statistics" && i != nullptr) {
@@ -11562,9 +12131,21 @@ private:
             } else if (name == "disk_min_file_size" && i != nullptr) {
                 min_file_size.store(*i);
             } else if (name.starts_with("sqlite_")) {
+                if (name == "sqlite_synchronous") durable_files.store(synchronous_full(value));
                 std::lock_guard lock(mutex);
                 sqlite_pragmas[std::string(name)] = value;
             }
+        }
+
+        // Whether a stored synchronous setting means FULL or EXTRA (Python may store it as text).
+        static bool synchronous_full(const setting_value& value) {
+            if (const auto* i = std::get_if<std::int64_t>(&value)) return *i >= 2;
+            if (const auto* d = std::get_if<double>(&value)) return *d >= 2;
+            if (const auto* t = std::get_if<std::string>(&value)) {
+                const std::string v = lowercase(*t);
+                return v == "full" || v == "extra" || v == "2" || v == "3";
+            }
+            return false;
         }
 
         void close_idle() {
@@ -11772,12 +12353,12 @@ private:
         }
     }
 
-    // The live (unexpired) row of `key`: rowid, expire_time, tag, mode, filename, value. The
-    // caller steps it; one statement serves every lookup so each connection prepares it once.
+    // The live (unexpired) row of `key`: rowid, expire_time, tag, mode, filename, value, size.
+    // The caller steps it; one statement serves every lookup so each connection prepares it once.
     static detail::sqlite::use select_live(sqlite_connection& c, const key_ref& key) {
         auto q = use(c, stmt::select_live,
-                     "SELECT rowid, expire_time, tag, mode, filename, value FROM Cache WHERE key = "
-                     "? AND raw = 1 AND (expire_time IS NULL OR expire_time > ?)");
+                     "SELECT rowid, expire_time, tag, mode, filename, value, size FROM Cache WHERE "
+                     "key = ? AND raw = 1 AND (expire_time IS NULL OR expire_time > ?)");
         bind_key(*q, 1, key);
         q->bind(2, detail::unix_now());
         return q;
@@ -11845,8 +12426,8 @@ private:
         if (const auto* i = std::get_if<std::int64_t>(&v)) {
             return *i;
         }
-        if (const auto* d = std::get_if<double>(&v); d != nullptr && std::isfinite(*d)) {
-            return static_cast<std::int64_t>(*d);
+        if (const auto* d = std::get_if<double>(&v)) {
+            return detail::saturating_int64(*d); // Python may store any REAL, 1e300 included
         }
         return 0;
     }
@@ -11868,7 +12449,7 @@ private:
             return std::to_string(*i);
         }
         if (const auto* d = std::get_if<double>(&v); d != nullptr && std::isfinite(*d)) {
-            return std::to_string(static_cast<std::int64_t>(*d));
+            return std::to_string(detail::saturating_int64(*d)); // a REAL of any size
         }
         if (const auto* t = std::get_if<std::string>(&v);
             t != nullptr && !t->empty() && std::all_of(t->begin(), t->end(), [](unsigned char ch) {
@@ -11879,6 +12460,15 @@ private:
         return std::nullopt;
     }
 
+    static const char* policy_index_name(eviction_policy p) {
+        switch (p) {
+        case eviction_policy::none: return nullptr;
+        case eviction_policy::least_recently_stored: return "Cache_store_time";
+        case eviction_policy::least_recently_used: return "Cache_access_time";
+        case eviction_policy::least_frequently_used: return "Cache_access_count";
+        }
+        return nullptr;
+    }
     static void create_policy_index(sqlite_connection& c, eviction_policy p) {
         switch (p) {
         case eviction_policy::none: break;
@@ -11935,8 +12525,10 @@ private:
 
     // --- reads -----------------------------------------------------------------------------------
 
-    // Reads a row's value from columns (expire_time, tag, mode, filename, value) starting at
+    // Reads a row's value from columns (expire_time, tag, mode, filename, value, size) starting at
     // `first`. Empty when the value's file has gone (diskcache then reports a miss).
+    // @throws store_error for a damaged row: a storage mode or value diskcache never writes, or a
+    //         value file that is not one of this cache's or not the size its row records.
     std::optional<cache_entry> read_row(const detail::sqlite::statement& q, int first,
                                         db_key key) const {
         cache_entry e;
@@ -11948,8 +12540,9 @@ private:
         const std::int64_t mode = q.column_int(first + 2);
         const int file_col = first + 3;
         const int value_col = first + 4;
+        const int size_col = first + 5;
         auto file_bytes = [&]() -> std::optional<std::string> {
-            return read_value_file(std::string(q.column_text(file_col)));
+            return read_value_file(q.column_text(file_col), q.column_int(size_col));
         };
         switch (static_cast<value_mode>(mode)) {
         case value_mode::raw:
@@ -12084,6 +12677,14 @@ private:
         return now + ttl->count();
     }
 
+    // A value file that cannot be what its row stored: read as a damaged entry (local_task_cache
+    // counts it as a reported miss), never followed out of the cache, and never deleted.
+    damaged_entry_error damaged_value(const std::string& what) const {
+        return damaged_entry_error("flytecache: sqlite_store '" + state_->db_path +
+                                   "': a damaged entry: its row names " + what +
+                                   "; check(true) removes such rows");
+    }
+
     store_error damaged_row(const std::string& what) const {
         return store_error("flytecache: sqlite_store '" + state_->db_path +
                            "': a Cache row holds " + what +
@@ -12112,12 +12713,26 @@ private:
                                        policy == eviction_policy::least_frequently_used);
         std::int64_t rowid = 0;
         auto run = [&](sqlite_connection& c) -> result {
-            auto q = select_live(c, key);
-            if (!q->step()) {
-                return result();
+            // A row whose value file is gone may have just been replaced: a writer removes the
+            // old file after its commit, and a read between our SELECT and our open lost that
+            // race. Reading the row again finds the new value (or a true miss), so a key that
+            // always has a value never reads as missing.
+            // The value file is read again for as long as the row keeps naming a new one (a
+            // writer that overwrites the key in a loop); a row that names the same missing file
+            // twice is a true miss.
+            std::string last_file;
+            for (int attempt = 0;; ++attempt) {
+                auto q = select_live(c, key);
+                if (!q->step()) {
+                    return result();
+                }
+                rowid = q->column_int(0);
+                result r = read(*q);
+                if (r.has_value() || q->is_null(4) || attempt == 100) return r;
+                std::string file(q->column_text(4));
+                if (file == last_file) return r;
+                last_file = std::move(file);
             }
-            rowid = q->column_int(0);
-            return read(*q);
         };
         if (!stats && !updates) {
             return with_connection(run); // the fast path: one SELECT, no transaction
@@ -12146,35 +12761,17 @@ private:
         });
     }
 
-    std::optional<std::string> read_value_file(const std::string& relative) const {
-        const std::string path = (state_->dir / relative).string();
-        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            return std::nullopt;
+    // The bytes of a row's value file: empty when it has gone (a miss); a file that is not this
+    // cache's, or not the size the row records, is a damaged row.
+    std::optional<std::string> read_value_file(std::string_view relative,
+                                               std::int64_t recorded_size) const {
+        detail::sqlite_files::read_result r = state_->files.read(relative, recorded_size);
+        switch (r.state) {
+        case detail::sqlite_files::read_result::status::ok: return std::move(r.bytes);
+        case detail::sqlite_files::read_result::status::missing: return std::nullopt;
+        case detail::sqlite_files::read_result::status::damaged: break;
         }
-        std::string out;
-        struct ::stat st{};
-        if (::fstat(fd, &st) == 0 && st.st_size > 0) {
-            out.reserve(static_cast<std::size_t>(st.st_size));
-        }
-        char buf[1 << 16];
-        for (;;) {
-            const ::ssize_t n = ::read(fd, buf, sizeof buf);
-            if (n < 0) {
-                if (errno == EINTR) {
-                    continue;
-                }
-                ::close(fd);
-                throw store_error("flytecache: sqlite_store: reading value file '" + path +
-                                  "': " + std::strerror(errno));
-            }
-            if (n == 0) {
-                break;
-            }
-            out.append(buf, static_cast<std::size_t>(n));
-        }
-        ::close(fd);
-        return out;
+        throw damaged_value(r.problem);
     }
 
     // --- writes ----------------------------------------------------------------------------------
@@ -12207,77 +12804,14 @@ private:
         return p;
     }
 
-    // diskcache's naming: 16 random bytes in hex, two directory levels from the first four digits.
+    // diskcache's naming (detail::sqlite_files): 16 random bytes in hex, two directory levels.
+    // Flushed to disk before the row can commit when the database itself is synchronous FULL.
     std::string write_value_file(std::string_view bytes) {
         require_writable();
-        thread_local std::mt19937_64 rng{std::random_device{}()};
-        thread_local unsigned rng_generation = detail::current_fork_generation();
-        if (const unsigned g = detail::current_fork_generation(); rng_generation != g) {
-            rng.seed(std::random_device{}()); // a child must not repeat its parent's file names
-            rng_generation = g;
-        }
-        static constexpr char digits[] = "0123456789abcdef";
-        for (int attempt = 0;; ++attempt) {
-            std::string hex(32, '0');
-            for (int half = 0; half < 2; ++half) {
-                std::uint64_t r = rng();
-                for (int i = 0; i < 16; ++i) {
-                    hex[(static_cast<std::size_t>(half) * 16) + static_cast<std::size_t>(i)] =
-                        digits[r & 0xFU];
-                    r >>= 4U;
-                }
-            }
-            const std::string relative =
-                hex.substr(0, 2) + "/" + hex.substr(2, 2) + "/" + hex.substr(4) + ".val";
-            const std::filesystem::path full = state_->dir / relative;
-            std::error_code ec;
-            std::filesystem::create_directories(full.parent_path(), ec);
-            const int fd = ::open(full.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-            if (fd < 0) {
-                if (attempt < 10 && (errno == EEXIST || errno == ENOENT)) {
-                    continue; // a name collision, or a concurrent cleanup removed the directory
-                }
-                throw store_error("flytecache: sqlite_store: cannot create value file '" +
-                                  full.string() + "': " + std::strerror(errno));
-            }
-            std::size_t done = 0;
-            while (done < bytes.size()) {
-                const ::ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-                if (n < 0) {
-                    if (errno == EINTR) {
-                        continue;
-                    }
-                    const int err = errno;
-                    ::close(fd);
-                    ::unlink(full.c_str());
-                    throw store_error("flytecache: sqlite_store: writing value file '" +
-                                      full.string() + "': " + std::strerror(err));
-                }
-                done += static_cast<std::size_t>(n);
-            }
-            if (::close(fd) != 0) {
-                const int err = errno;
-                ::unlink(full.c_str());
-                throw store_error("flytecache: sqlite_store: writing value file '" + full.string() +
-                                  "': " + std::strerror(err));
-            }
-            return relative;
-        }
+        return state_->files.write(bytes, state_->durable_files.load(std::memory_order_relaxed));
     }
 
-    // Removes a value file and its two directory levels if they became empty (never the cache
-    // directory itself), ignoring errors as diskcache does.
-    void remove_value_file(const std::string& relative) const {
-        const std::filesystem::path full = state_->dir / relative;
-        ::unlink(full.c_str());
-        std::filesystem::path d = full.parent_path();
-        for (int level = 0; level < 2 && d != state_->dir; ++level) {
-            if (::rmdir(d.c_str()) != 0) {
-                break;
-            }
-            d = d.parent_path();
-        }
-    }
+    void remove_value_file(const std::string& relative) const { state_->files.remove(relative); }
 
     static void track_new_file(detail::sqlite_txn_frame& txn, const prepared_value& p) {
         if (!p.filename.empty()) {
@@ -12418,8 +12952,9 @@ private:
         if (auto s = read_setting(c, "size")) {
             size = as_count(*s);
         }
-        return static_cast<std::uint64_t>(
-            std::max<std::int64_t>(0, state_->page_size * pages + size));
+        // Both figures come from the file (size_limit = INT64_MAX, size = 1e300 …): saturate.
+        return static_cast<std::uint64_t>(std::max<std::int64_t>(
+            0, detail::saturating_add(detail::saturating_mul(state_->page_size, pages), size)));
     }
 
     std::optional<setting_value> read_setting(sqlite_connection& c, std::string_view name) {
@@ -12493,6 +13028,30 @@ private:
         return n;
     }
 
+    // Runs `op`, a write that only removes rows. On a full disk SQLite cannot journal even a
+    // DELETE, so the value files of the rows about to go (`files_of(connection, out)`, a read)
+    // are removed first — freeing their space — and `op` runs again: those rows read as misses in
+    // between, never as stale data. Inside a caller's open transaction there is no second try
+    // (its earlier writes would be lost): the error goes to the caller.
+    template <class Op, class FilesOf>
+    std::invoke_result_t<Op&> freeing_space(Op&& op, FilesOf&& files_of) {
+        try {
+            return op();
+        } catch (const disk_full_error&) {
+            for (const auto& frame : detail::sqlite_txn_frames) {
+                if (frame.owner == state_.get()) throw;
+            }
+            std::vector<std::string> files;
+            with_connection([&](sqlite_connection& c) {
+                files_of(c, files);
+                return 0;
+            });
+            if (files.empty()) throw;
+            for (const auto& f : files) remove_value_file(f);
+            return op();
+        }
+    }
+
     // diskcache's batched select-then-delete loop (clear, evict, expire): each batch of up to 100
     // rows is one short transaction; `cursor_col` is the column that advances the cursor (bound
     // as parameter 1). `filename` is the last selected column.
@@ -12504,31 +13063,45 @@ private:
         std::int64_t cursor_int = 0;
         double cursor_real = 0;
         for (;;) {
-            const std::size_t n =
-                write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
-                    std::vector<std::int64_t> rowids;
-                    {
-                        auto q = use(c, id, sql);
-                        if (real_cursor) {
-                            q->bind(1, cursor_real);
-                        } else {
-                            q->bind(1, cursor_int);
-                        }
-                        bind_rest(*q);
-                        while (q->step()) {
-                            rowids.push_back(q->column_int(0));
-                            if (real_cursor) {
-                                cursor_real = q->column_double(cursor_col);
-                            } else {
-                                cursor_int = q->column_int(cursor_col);
+            const auto select = [&](sqlite_connection& c) {
+                auto q = use(c, id, sql);
+                if (real_cursor) {
+                    q->bind(1, cursor_real);
+                } else {
+                    q->bind(1, cursor_int);
+                }
+                bind_rest(*q);
+                return q;
+            };
+            const int file_col = real_cursor ? 2 : 1;
+            const std::size_t n = freeing_space(
+                [&] {
+                    return write_transaction(
+                        [&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+                            std::vector<std::int64_t> rowids;
+                            {
+                                auto q = select(c);
+                                while (q->step()) {
+                                    rowids.push_back(q->column_int(0));
+                                    if (real_cursor) {
+                                        cursor_real = q->column_double(cursor_col);
+                                    } else {
+                                        cursor_int = q->column_int(cursor_col);
+                                    }
+                                    schedule_removal(txn, *q, file_col);
+                                }
                             }
-                            schedule_removal(txn, *q, real_cursor ? 2 : 1);
-                        }
+                            for (const auto rowid : rowids) {
+                                delete_rowid(c, rowid);
+                            }
+                            return rowids.size();
+                        });
+                },
+                [&](sqlite_connection& c, std::vector<std::string>& files) {
+                    auto q = select(c);
+                    while (q->step()) {
+                        if (!q->is_null(file_col)) files.emplace_back(q->column_text(file_col));
                     }
-                    for (const auto rowid : rowids) {
-                        delete_rowid(c, rowid);
-                    }
-                    return rowids.size();
                 });
             if (n == 0) {
                 return count;
@@ -12559,10 +13132,10 @@ private:
                 auto q = use(c, side == queue_side::front ? stmt::queue_front : stmt::queue_back,
                              side == queue_side::front
                                  ? "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
-                                   "value FROM Cache WHERE ? < key AND key < ? AND raw = 1 "
+                                   "value, size FROM Cache WHERE ? < key AND key < ? AND raw = 1 "
                                    "ORDER BY key ASC LIMIT 1"
                                  : "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
-                                   "value FROM Cache WHERE ? < key AND key < ? AND raw = 1 "
+                                   "value, size FROM Cache WHERE ? < key AND key < ? AND raw = 1 "
                                    "ORDER BY key DESC LIMIT 1");
                 bind_queue_bounds(*q, prefix, lo, hi);
                 if (!q->step()) {
@@ -12588,66 +13161,104 @@ private:
         });
     }
 
+    // Rows against files, and files against rows. A file younger than `orphan_grace` that no row
+    // names yet may be a write in flight (its file is written before its row commits, by this
+    // store and by diskcache alike): it is neither reported nor removed, so check(true) beside
+    // live writers never deletes a value that is about to be committed.
     void check_files(sqlite_connection& c, bool fix, check_report& report) {
         std::set<std::string> known;
-        std::vector<std::int64_t> to_delete;
-        std::vector<std::pair<std::int64_t, std::int64_t>> to_resize;
+        std::vector<std::int64_t> to_delete;                       // rows only
+        std::vector<std::pair<std::int64_t, std::string>> damaged; // rows and their files
         {
             detail::sqlite::statement q(
                 c.handle(), "SELECT rowid, size, filename FROM Cache WHERE filename IS NOT NULL",
                 c.path());
             while (q.step()) {
-                const std::filesystem::path full = state_->dir / std::string(q.column_text(2));
-                known.insert(full.lexically_normal().string());
-                std::error_code ec;
-                const auto real = std::filesystem::file_size(full, ec);
-                if (!ec) {
-                    if (static_cast<std::int64_t>(real) != q.column_int(1)) {
-                        report.findings.push_back({check_finding::kind::wrong_file_size,
-                                                   "wrong file size: " + full.string() + ", " +
-                                                       std::to_string(real) +
-                                                       " != " + std::to_string(q.column_int(1))});
-                        to_resize.emplace_back(q.column_int(0), static_cast<std::int64_t>(real));
-                    }
+                const std::string relative(q.column_text(2));
+                const std::filesystem::path full = state_->dir / relative;
+                if (!detail::sqlite_files::is_value_file_name(relative)) {
+                    report.findings.push_back(
+                        {check_finding::kind::foreign_file,
+                         "a row names a file outside the cache's value files: '" + relative + "'"});
+                    to_delete.push_back(q.column_int(0));
                     continue;
                 }
-                report.findings.push_back(
-                    {check_finding::kind::file_not_found, "file not found: " + full.string()});
-                to_delete.push_back(q.column_int(0));
+                known.insert(full.lexically_normal().string());
+                const detail::sqlite_files::file_status st = state_->files.status(relative);
+                using kind = detail::sqlite_files::file_status::kind;
+                if (st.state == kind::missing) {
+                    report.findings.push_back(
+                        {check_finding::kind::file_not_found, "file not found: " + full.string()});
+                    to_delete.push_back(q.column_int(0));
+                } else if (st.state == kind::foreign) {
+                    report.findings.push_back({check_finding::kind::foreign_file,
+                                               "not a regular file of the cache (a link, a "
+                                               "directory, a device …): " +
+                                                   full.string()});
+                    to_delete.push_back(q.column_int(0));
+                } else if (static_cast<std::int64_t>(st.size) != q.column_int(1)) {
+                    report.findings.push_back({check_finding::kind::wrong_file_size,
+                                               "wrong file size: " + full.string() + ", " +
+                                                   std::to_string(st.size) +
+                                                   " != " + std::to_string(q.column_int(1)) +
+                                                   " (the value is not what was stored)"});
+                    damaged.emplace_back(q.column_int(0), relative);
+                }
             }
         }
         if (fix) {
-            for (const auto& [rowid, size] : to_resize) {
-                detail::sqlite::statement u(c.handle(), "UPDATE Cache SET size = ? WHERE rowid = ?",
-                                            c.path());
-                u.bind(1, size);
-                u.bind(2, rowid);
-                u.run();
-            }
+            // A value whose file is not the size that was stored is not that value: unlike
+            // diskcache, which trusts the file and rewrites the row's size, the row goes.
             for (const auto rowid : to_delete) {
                 delete_rowid(c, rowid);
             }
+            for (const auto& [rowid, relative] : damaged) {
+                delete_rowid(c, rowid);
+                remove_value_file(relative);
+            }
         }
+        const auto grace = std::chrono::duration_cast<std::filesystem::file_time_type::duration>(
+            state_->opts.orphan_grace);
+        const auto cutoff = std::filesystem::file_time_type::clock::now() - grace;
+        const auto settled = [&](const std::filesystem::path& p) {
+            std::error_code ec;
+            const auto t = std::filesystem::last_write_time(p, ec);
+            return !ec && t < cutoff;
+        };
         std::error_code ec;
         std::vector<std::filesystem::path> dirs;
         for (auto it = std::filesystem::recursive_directory_iterator(state_->dir, ec);
              !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
             const auto& p = it->path();
-            // The blob directory holds task outputs that rows reference from inside their values,
-            // not through `filename`: blob_area::sweep looks after it.
-            if (it.depth() == 0 && p.filename() == blob_subdirectory) {
-                it.disable_recursion_pending();
-                continue;
+            if (it.depth() == 0) {
+                const std::string name = p.filename().string();
+                // The database and its companions (only at the top: a directory whose own path
+                // contains "cache.db" still has its orphans found), and the blob directory, which
+                // holds task outputs that rows reference from inside their values, not through
+                // `filename` (blob_area::sweep looks after it).
+                if (name == "cache.db" || name == "cache.db-wal" || name == "cache.db-shm" ||
+                    name == "cache.db-journal" || name == blob_subdirectory) {
+                    if (it->is_directory(ec)) it.disable_recursion_pending();
+                    continue;
+                }
+            }
+            if (it->is_symlink(ec)) {
+                if (!known.count(p.lexically_normal().string())) {
+                    report.findings.push_back(
+                        {check_finding::kind::unknown_file, "unknown file: " + p.string()});
+                }
+                continue; // never followed, never removed: it may point anywhere
             }
             if (it->is_directory(ec)) {
-                dirs.push_back(p);
+                // Judged now: removing an empty subdirectory below refreshes its time.
+                if (settled(p)) dirs.push_back(p);
                 continue;
             }
-            const std::string s = p.lexically_normal().string();
-            if (s.find("cache.db") != std::string::npos || known.count(s) != 0) {
+            const std::string text = p.lexically_normal().string();
+            if (known.count(text) != 0 || !settled(p)) {
                 continue;
             }
-            report.findings.push_back({check_finding::kind::unknown_file, "unknown file: " + s});
+            report.findings.push_back({check_finding::kind::unknown_file, "unknown file: " + text});
             if (fix) {
                 std::filesystem::remove(p, ec);
                 ec.clear();

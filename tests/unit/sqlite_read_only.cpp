@@ -193,12 +193,16 @@ TEST_CASE("sqlite_store read_only does not wait for a writer holding the lock") 
                                                                   << " ms under the lock");
     CHECK(read_only_seconds < 5); // a timeout of 30 s: no waiting at all
 
-    // Writable: opening records the settings, which waits for the lock until the timeout.
+    // Writable: opening a cache whose settings already hold writes nothing, so it does not wait
+    // either; its first write waits for the lock until the timeout.
+    fc::sqlite_store writable(fc::sqlite_store::options{.directory = dir.path(), .timeout = 300ms});
     const auto writable_start = std::chrono::steady_clock::now();
-    CHECK_THROWS_AS(
-        fc::sqlite_store(fc::sqlite_store::options{.directory = dir.path(), .timeout = 300ms}),
-        fc::timeout_error);
+    CHECK_THROWS_AS(writable.set("late", "x"), fc::timeout_error);
     CHECK(seconds_since(writable_start) >= 0.25);
+    // A setting that differs must be written, and so waits.
+    CHECK_THROWS_AS(fc::sqlite_store(fc::sqlite_store::options{
+                        .directory = dir.path(), .timeout = 300ms, .cull_limit = 3}),
+                    fc::timeout_error);
 }
 
 TEST_CASE("sqlite_store read_only reads rows that are still only in the -wal file") {

@@ -101,6 +101,12 @@ inline void require_writable(const std::filesystem::path& dir) {
 
 } // namespace detail
 
+/// What a command says when another process kept the cache locked past the tool's 10 s wait.
+[[nodiscard]] inline cli_error locked_error(const std::filesystem::path& dir) {
+    return cli_error("flytecache: the cache in '" + dir.string() +
+                     "' stayed locked by another process for 10 s; try again when it is done");
+}
+
 /// Opens the cache in `dir` after checking that it is one; never creates a directory or a
 /// database, and never changes a database that is not diskcache's.
 ///
@@ -135,9 +141,7 @@ inline void require_writable(const std::filesystem::path& dir) {
             return fc::sqlite_store(fc::sqlite_store::options{
                 .directory = dir, .timeout = lock_wait, .read_only = read_only});
         } catch (const fc::timeout_error&) {
-            throw cli_error("flytecache: the cache in '" + dir.string() +
-                            "' stayed locked by another process for 10 s; try again when it is "
-                            "done");
+            throw locked_error(dir);
         } catch (const fc::store_error& e) {
             throw cli_error(detail::unreadable_database(dir / "cache.db", e.what()));
         }

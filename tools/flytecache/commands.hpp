@@ -233,7 +233,13 @@ inline int run_ls(const invocation& in) {
 inline int run_show(const invocation& in) {
     const std::string& key = in.operands.at(0);
     auto store = open_cache(in.dir, cache_access::read_only);
-    auto e = store.inspect(fc::db_key::text(key));
+    std::optional<fc::stored_entry> e;
+    try {
+        e = store.inspect(fc::db_key::text(key));
+    } catch (const fc::damaged_entry_error& ex) {
+        throw cli_error("flytecache: entry '" + key +
+                        "' cannot be shown: " + std::string(bare_message(ex.what())));
+    }
     if (!e) {
         throw cli_error(detail::no_entry(key, in.dir));
     }
@@ -515,7 +521,7 @@ inline int run_stats(const invocation& in) {
             return *i;
         }
         if (const auto* d = std::get_if<double>(&v)) {
-            return static_cast<std::int64_t>(*d);
+            return fc::detail::saturating_int64(*d); // a REAL of any size, as Python stores it
         }
         return 0;
     };
@@ -652,11 +658,13 @@ inline int run_check(const invocation& in) {
         // directories are harmless.
         case finding::file_not_found:
         case finding::wrong_file_size:
+        case finding::foreign_file:
         case finding::empty_directory: break;
         }
     }
 
     std::size_t entries = 0, in_files = 0;
+    const fc::blob_area blobs(store.blob_directory());
     try {
         store.for_each_entry([&](const fc::stored_entry_info& info) {
             ++entries;
@@ -665,10 +673,25 @@ inline int run_check(const invocation& in) {
             detail::value_problem vp;
             try {
                 if (auto e = store.inspect(info.key)) { // empty: removed meanwhile by someone else
-                    (void)detail::decode_entry(*e, vp);
+                    if (auto outputs = detail::decode_entry(*e, vp)) {
+                        // The output files it points at, as a hit would check them.
+                        fc::detail::for_each_blob(*outputs, [&](const fc::blob& b,
+                                                                const fc::literal& owner,
+                                                                std::string_view output) {
+                            if (!vp.kind.empty() || !fc::detail::is_local_uri(b.uri)) return;
+                            const std::filesystem::path p(fc::detail::local_path_of(b.uri));
+                            if (!blobs.owns(p)) return;
+                            if (auto why = blobs.problem(p, owner.hash && !owner.hash->empty())) {
+                                vp = {"output_file", "output '" + std::string(output) +
+                                                         "': " + *why + " (a call recomputes it)"};
+                            }
+                        });
+                    }
                 }
             } catch (const fc::timeout_error&) {
                 throw;
+            } catch (const fc::damaged_entry_error& ex) {
+                vp = {"damaged_value", std::string(bare_message(ex.what()))};
             } catch (const fc::store_error& ex) {
                 vp = {"damaged_row", detail::row_read_failure(ex.what())};
             }
@@ -739,12 +762,17 @@ inline int run_explain(const invocation& in) {
         entry = store.inspect(fc::db_key::text(key));
     }
     const double now = fc::detail::unix_now();
-    const key_split* chosen = parts->likely ? &parts->candidates[*parts->likely] : nullptr;
+    const std::optional<key_split> chosen =
+        parts->likely ? std::optional<key_split>(parts->reading(*parts->likely)) : std::nullopt;
+    // A key with thousands of dashes reads thousands of ways: the listing stops after the first
+    // few, so the output stays linear in the key's length.
+    constexpr std::size_t shown = 20;
+    const std::size_t listed = std::min(parts->readings(), shown);
 
     if (in.json) {
         json_value::array_type candidates;
-        for (std::size_t i = 0; i < parts->candidates.size(); ++i) {
-            const auto& c = parts->candidates[i];
+        for (std::size_t i = 0; i < listed; ++i) {
+            const key_split c = parts->reading(i);
             candidates.push_back(json_value::make_object({
                 {"task", json_string(c.task)},
                 {"version", json_string(c.version)},
@@ -758,6 +786,7 @@ inline int run_explain(const invocation& in) {
                 {"version", chosen ? json_string(chosen->version) : json_value::make_null()},
                 {"input_hash", json_string(parts->input_hash)},
                 {"ambiguous", json_value::make_bool(parts->ambiguous())},
+                {"readings", json_integer(parts->readings())},
                 {"candidates", json_value::make_array(std::move(candidates))},
                 {"present", json_value::make_bool(entry.has_value())},
                 {"expired",
@@ -778,15 +807,25 @@ inline int run_explain(const invocation& in) {
     if (parts->ambiguous()) {
         field("ambiguous", fmt::format("the task name and the version are joined by '-', and '-' "
                                        "also occurs inside them; the key reads {} ways:",
-                                       parts->candidates.size()));
+                                       parts->readings()));
+        std::vector<key_split> readings;
         std::size_t task_w = 0;
-        for (const auto& c : parts->candidates) {
-            task_w = std::max(task_w, c.task.size() + 2);
+        for (std::size_t i = 0; i < listed; ++i) {
+            readings.push_back(parts->reading(i));
+            task_w = std::max(task_w, readings.back().task.size() + 2);
         }
-        for (const auto& c : parts->candidates) {
+        for (const auto& c : readings) {
             out += fmt::format("{:<12}  task {:<{}}  version '{}'{}\n", "", "'" + c.task + "'",
                                task_w, c.version,
                                c.likely_because.empty() ? "" : "  <- likely: " + c.likely_because);
+        }
+        if (parts->readings() > listed) {
+            out += fmt::format("{:<12}  … and {} more\n", "", parts->readings() - listed);
+            if (parts->likely && *parts->likely >= listed) {
+                out +=
+                    fmt::format("{:<12}  the likely one: task '{}'  version '{}'  <- likely: {}\n",
+                                "", chosen->task, chosen->version, chosen->likely_because);
+            }
         }
     }
     std::string present = "no";

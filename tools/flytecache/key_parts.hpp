@@ -24,13 +24,23 @@ struct key_split {
 ///
 /// The md5 of the inputs is always the last 32 characters, but task names and versions are free
 /// text joined by '-', so when either contains '-' the key alone does not say where one ends: every
-/// '-' before the hash is a possible boundary, and all of them are listed.
+/// '-' before the hash is a possible boundary. The readings are kept as boundary positions and
+/// built on demand, so a key with thousands of dashes costs time and memory linear in its length.
 struct key_parts {
+    std::string head; ///< the key without "-{input hash}"
     std::string input_hash;
-    std::vector<key_split> candidates; ///< in order of the task's length; at least one
-    std::optional<std::size_t> likely; ///< index of the one reading that stands out, if any
+    std::vector<std::size_t> boundaries; ///< each '-' in `head` that may end the task name
+    std::optional<std::size_t> likely;   ///< index of the one reading that stands out, if any
+    std::string likely_because;          ///< why (for `likely`)
 
-    [[nodiscard]] bool ambiguous() const noexcept { return candidates.size() > 1; }
+    [[nodiscard]] bool ambiguous() const noexcept { return boundaries.size() > 1; }
+    [[nodiscard]] std::size_t readings() const noexcept { return boundaries.size(); }
+    /// Reading `i`, in order of the task name's length.
+    [[nodiscard]] key_split reading(std::size_t i) const {
+        const std::size_t dash = boundaries.at(i);
+        return {head.substr(0, dash), head.substr(dash + 1),
+                likely == i ? likely_because : std::string()};
+    }
 };
 
 namespace detail {
@@ -70,7 +80,7 @@ inline bool is_dotted_name(std::string_view s) {
 
 } // namespace detail
 
-/// Takes `key` apart, or says why it is not a flytekit local cache key.
+/// Takes `key` apart, or says why it is not a flytekit local cache key. Linear in the key's length.
 /// @returns the parts, or an empty optional with `why` set.
 [[nodiscard]] inline std::optional<key_parts> parse_flytekit_key(std::string_view key,
                                                                  std::string& why) {
@@ -82,16 +92,15 @@ inline bool is_dotted_name(std::string_view s) {
     }
     key_parts parts;
     parts.input_hash = std::string(key.substr(key.size() - hash_size));
-    const std::string_view head = key.substr(0, key.size() - hash_size - 1);
+    parts.head = std::string(key.substr(0, key.size() - hash_size - 1));
+    const std::string_view head = parts.head;
     for (std::size_t dash = head.find('-'); dash != std::string_view::npos;
          dash = head.find('-', dash + 1)) {
-        if (dash == 0) {
-            continue; // a task name is never empty
+        if (dash != 0) { // a task name is never empty
+            parts.boundaries.push_back(dash);
         }
-        parts.candidates.push_back(
-            {std::string(head.substr(0, dash)), std::string(head.substr(dash + 1)), {}});
     }
-    if (parts.candidates.empty()) {
+    if (parts.boundaries.empty()) {
         why = "there is no '-' between a task name and a version before the input hash";
         return std::nullopt;
     }
@@ -101,36 +110,49 @@ inline bool is_dotted_name(std::string_view s) {
     }
     // The evidence flytekit's own naming gives: task names are dotted Python names, and versions
     // computed from cache policies are SHA-256 hex digests. A reading is picked only when it alone
-    // has the most evidence.
-    std::vector<int> score(parts.candidates.size(), 0);
-    int best = 0;
-    for (std::size_t i = 0; i < parts.candidates.size(); ++i) {
-        auto& c = parts.candidates[i];
-        if (detail::is_dotted_name(c.task)) {
-            score[i] += 1;
-            c.likely_because = "the task is a dotted Python name";
+    // has the most evidence. Only the first reading's task can be a dotted name (every later one
+    // contains a '-'), and only the reading whose version is 64 characters long can be a digest,
+    // so at most two readings are examined.
+    std::vector<std::pair<std::size_t, int>> scored; // (reading, score)
+    std::vector<std::string> because;
+    const auto add = [&](std::size_t i, const std::string& why_likely) {
+        for (std::size_t k = 0; k < scored.size(); ++k) {
+            if (scored[k].first == i) {
+                ++scored[k].second;
+                because[k] += " and " + why_likely;
+                return;
+            }
         }
-        if (c.version.size() == 64 && detail::is_lower_hex(c.version)) {
-            score[i] += 1;
-            c.likely_because += std::string(c.likely_because.empty() ? "" : " and ") +
-                                "the version is a SHA-256 digest, as cache policies compute";
-        }
-        best = std::max(best, score[i]);
+        scored.emplace_back(i, 1);
+        because.push_back(why_likely);
+    };
+    if (detail::is_dotted_name(head.substr(0, parts.boundaries.front()))) {
+        add(0, "the task is a dotted Python name");
     }
+    if (head.size() > 65 && head[head.size() - 65] == '-' &&
+        detail::is_lower_hex(head.substr(head.size() - 64))) {
+        const auto it =
+            std::find(parts.boundaries.begin(), parts.boundaries.end(), head.size() - 65);
+        if (it != parts.boundaries.end()) {
+            add(static_cast<std::size_t>(it - parts.boundaries.begin()),
+                "the version is a SHA-256 digest, as cache policies compute");
+        }
+    }
+    int best = 0;
+    for (const auto& [i, score] : scored) best = std::max(best, score);
     std::size_t at_best = 0;
-    for (std::size_t i = 0; i < parts.candidates.size(); ++i) {
-        if (best > 0 && score[i] == best) {
-            parts.likely = i;
+    for (std::size_t k = 0; k < scored.size(); ++k) {
+        if (scored[k].second == best) {
+            parts.likely = scored[k].first;
+            parts.likely_because = because[k];
             ++at_best;
         }
     }
-    if (at_best != 1) {
+    // With no evidence, or the same evidence for two readings (each read differently), none
+    // stands out.
+    if (best == 0 || at_best != 1 || (scored.size() == 2 && scored[0].second == scored[1].second)) {
         parts.likely.reset();
-    }
-    for (std::size_t i = 0; i < parts.candidates.size(); ++i) {
-        if (!parts.likely || *parts.likely != i) {
-            parts.candidates[i].likely_because.clear();
-        }
+        parts.likely_because.clear();
     }
     return parts;
 }
@@ -144,7 +166,7 @@ inline bool is_dotted_name(std::string_view s) {
     if (!parts || !parts->likely) {
         return std::nullopt;
     }
-    return std::move(parts->candidates[*parts->likely]);
+    return parts->reading(*parts->likely);
 }
 
 /// `--task NAME` and `--version V`: which flytekit keys a command acts on.
@@ -164,10 +186,23 @@ struct key_filter {
         if (!parts) {
             return false;
         }
-        return std::any_of(
-            parts->candidates.begin(), parts->candidates.end(), [&](const key_split& c) {
-                return (!task || c.task == *task) && (!version || c.version == *version);
-            });
+        // At most one reading has a given task name (its length fixes the boundary), and at most
+        // one a given version: no reading needs building.
+        const std::string_view head = parts->head;
+        const auto boundary_ok = [&](std::size_t dash) {
+            return std::binary_search(parts->boundaries.begin(), parts->boundaries.end(), dash);
+        };
+        if (task) {
+            const std::size_t dash = task->size();
+            return dash < head.size() && head.substr(0, dash) == *task && boundary_ok(dash) &&
+                   (!version || head.substr(dash + 1) == *version);
+        }
+        if (version) {
+            if (version->size() + 1 >= head.size()) return false;
+            const std::size_t dash = head.size() - version->size() - 1;
+            return head.substr(dash + 1) == *version && boundary_ok(dash);
+        }
+        return true;
     }
 
     /// "task 'a', version '1'", for messages.

@@ -56,6 +56,8 @@ std::string command_help(const command_spec& c) {
                        c.summary);
 }
 
+int run_command(const command_spec& c, const invocation& in);
+
 int dispatch(const arguments& args) {
     const command_spec& c = *args.command;
     if (c.name == "help") {
@@ -77,6 +79,14 @@ int dispatch(const arguments& args) {
                         .grace = std::chrono::duration<double>(args.grace.value_or(600)),
                         .filter = {.task = args.task, .version = args.cache_version},
                         .operands = args.operands};
+    try {
+        return run_command(c, in);
+    } catch (const fc::timeout_error&) {
+        throw locked_error(in.dir); // a write waited for the lock as long as opening does
+    }
+}
+
+int run_command(const command_spec& c, const invocation& in) {
     if (c.name == "ls") return run_ls(in);
     if (c.name == "show") return run_show(in);
     if (c.name == "rm") return run_rm(in);

@@ -47,6 +47,8 @@ public:
     ~unique_fd() { reset(); }
 
     [[nodiscard]] int get() const noexcept { return fd_; }
+    /// Gives the descriptor up without closing it.
+    [[nodiscard]] int release() noexcept { return std::exchange(fd_, -1); }
     [[nodiscard]] explicit operator bool() const noexcept { return fd_ >= 0; }
     // Linux releases the descriptor even when close() fails, so a retry could close another
     // thread's fresh descriptor.
@@ -86,7 +88,10 @@ inline void write_all(int fd, std::string_view bytes, const std::filesystem::pat
         if (n < 0) {
             if (errno == EINTR) continue;
             const int err = errno;
-            throw store_error("flytecache: cannot write " + what.string() + ": " + errno_text(err));
+            const std::string message =
+                "flytecache: cannot write " + what.string() + ": " + errno_text(err);
+            if (err == ENOSPC || err == EDQUOT) throw disk_full_error(message);
+            throw store_error(message);
         }
         bytes.remove_prefix(static_cast<std::size_t>(n));
     }

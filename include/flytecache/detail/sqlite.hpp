@@ -32,6 +32,11 @@ namespace detail::sqlite {
                        "store's timeout");
         throw timeout_error(message);
     }
+    if (primary == SQLITE_FULL) {
+        message.append("; the disk is full: erase or clear entries (flytecache clear) to free "
+                       "space");
+        throw disk_full_error(message);
+    }
     if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
         message.append("; the database file is damaged or is not a diskcache database — move it "
                        "aside (or delete the cache directory) and the cache starts empty");

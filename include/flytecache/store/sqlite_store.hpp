@@ -3,11 +3,13 @@
 #pragma once
 
 #include <flytecache/config.hpp>
+#include <flytecache/detail/saturating.hpp>
 #include <flytecache/detail/sqlite.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/store/cache_store.hpp>
 #include <flytecache/store/diskcache_format.hpp>
 #include <flytecache/store/memoize.hpp>
+#include <flytecache/store/sqlite/value_files.hpp>
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -56,7 +58,9 @@ struct check_finding {
     enum class kind {
         integrity,       ///< `PRAGMA integrity_check` reported damage
         file_not_found,  ///< a row refers to a `.val` file that is missing
-        wrong_file_size, ///< a `.val` file's size differs from the row's `size`
+        wrong_file_size, ///< a `.val` file's size differs from the row's `size` (a damaged value)
+        foreign_file,    ///< a row names a file that is not one of this cache's value files (an
+                         ///< absolute path, `..`, a link, not a regular file): never followed
         unknown_file,    ///< a file no row refers to (left by an interrupted write; only space)
         empty_directory, ///< an empty value directory (harmless)
         count_mismatch,  ///< Settings.count differs from the number of rows
@@ -255,6 +259,12 @@ public:
         std::optional<std::int64_t> sqlite_synchronous{};
         std::optional<std::int64_t> sqlite_auto_vacuum{};
         std::optional<std::string> sqlite_journal_mode{};
+        /// How old a file in the cache directory that no row names must be before `check` calls
+        /// it an orphan (and `check(true)` removes it). A write creates its value file before its
+        /// row commits — and may wait up to `timeout` for the lock in between — so a younger one
+        /// may be a write in flight, of this process or of another (diskcache's included). Keep
+        /// it well beyond the longest lock wait of every writer.
+        float_seconds orphan_grace = std::chrono::hours(1);
     };
 
     /// Opens (creating if needed) the cache in `directory` with the stored or default settings.
@@ -338,19 +348,27 @@ public:
         return write(key, value, opts, false);
     }
 
-    /// Removes `key` (diskcache's `delete`); `true` if a live entry was removed.
+    /// Removes `key` (diskcache's `delete`); `true` if a live entry was removed. Works on a full
+    /// disk too (the value file goes first, then the row).
     bool erase(key_ref key) {
-        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
-            auto q = select_live(c, key);
-            if (!q->step()) {
-                return false;
-            }
-            const std::int64_t rowid = q->column_int(0);
-            schedule_removal(txn, *q, 4);
-            q->reset();
-            delete_rowid(c, rowid);
-            return true;
-        });
+        return freeing_space(
+            [&] {
+                return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+                    auto q = select_live(c, key);
+                    if (!q->step()) {
+                        return false;
+                    }
+                    const std::int64_t rowid = q->column_int(0);
+                    schedule_removal(txn, *q, 4);
+                    q->reset();
+                    delete_rowid(c, rowid);
+                    return true;
+                });
+            },
+            [&](sqlite_connection& c, std::vector<std::string>& files) {
+                auto q = select_live(c, key);
+                if (q->step() && !q->is_null(4)) files.emplace_back(q->column_text(4));
+            });
     }
 
     /// Removes every entry, in batches of 100 so other writers get turns; returns how many.
@@ -542,10 +560,21 @@ public:
         if (policy == eviction_policy::none) {
             return count;
         }
-        while (volume() > static_cast<std::uint64_t>(state_->size_limit.load())) {
-            const std::size_t n =
-                write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
-                    return evict_by_policy(c, txn, policy, 10);
+        while (volume() > size_limit()) {
+            const std::size_t n = freeing_space(
+                [&] {
+                    return write_transaction(
+                        [&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+                            return evict_by_policy(c, txn, policy, 10);
+                        });
+                },
+                [&](sqlite_connection& c, std::vector<std::string>& files) {
+                    auto q = use(c, stmt::cull_select_first + static_cast<std::size_t>(policy),
+                                 cull_select_sql(policy));
+                    q->bind(1, std::int64_t{10});
+                    while (q->step()) {
+                        if (!q->is_null(0)) files.emplace_back(q->column_text(0));
+                    }
                 });
             if (n == 0) {
                 break;
@@ -572,7 +601,8 @@ public:
         return with_connection([&](sqlite_connection& c) { return volume(c); });
     }
     [[nodiscard]] std::uint64_t size_limit() const noexcept {
-        return static_cast<std::uint64_t>(state_->size_limit.load(std::memory_order_relaxed));
+        return static_cast<std::uint64_t>(
+            std::max<std::int64_t>(0, state_->size_limit.load(std::memory_order_relaxed)));
     }
     /// Number of entries, expired ones included (Python's `len(cache)`).
     [[nodiscard]] std::size_t size() {
@@ -611,7 +641,7 @@ public:
                           check_finding::kind::size_mismatch, "Settings.size != SUM(Cache.size)");
             return 0;
         };
-        if (state_->opts.read_only) {
+        if (!fix) {
             // One read transaction: a snapshot in which the rows, files and counters agree, as the
             // write transaction below gives, without waiting for (or holding off) writers.
             with_connection([&](sqlite_connection& c) {
@@ -725,7 +755,7 @@ public:
             auto q = use(c, stmt::inspect_row,
                          "SELECT key, raw, store_time, access_time, access_count, expire_time, "
                          "tag, mode, filename, size, length(CAST(value AS BLOB)), expire_time, "
-                         "tag, mode, filename, value FROM Cache WHERE key = ? AND raw = ?");
+                         "tag, mode, filename, value, size FROM Cache WHERE key = ? AND raw = ?");
             bind_db_key(*q, 1, key);
             q->bind(2, std::int64_t{key.type() == db_key::kind::pickle ? 0 : 1});
             if (!q->step()) {
@@ -742,20 +772,31 @@ public:
     /// Removes the row of `key` whether or not it has expired; `true` if there was one. (`erase`,
     /// like diskcache's `delete`, leaves expired rows for `expire` and `cull` to remove.)
     bool purge(const db_key& key) {
-        return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+        const auto select = [&](sqlite_connection& c) {
             auto q = use(c, stmt::purge_select,
                          "SELECT rowid, filename FROM Cache WHERE key = ? AND raw = ?");
             bind_db_key(*q, 1, key);
             q->bind(2, std::int64_t{key.type() == db_key::kind::pickle ? 0 : 1});
-            if (!q->step()) {
-                return false;
-            }
-            const std::int64_t rowid = q->column_int(0);
-            schedule_removal(txn, *q, 1);
-            q->reset();
-            delete_rowid(c, rowid);
-            return true;
-        });
+            return q;
+        };
+        return freeing_space(
+            [&] {
+                return write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+                    auto q = select(c);
+                    if (!q->step()) {
+                        return false;
+                    }
+                    const std::int64_t rowid = q->column_int(0);
+                    schedule_removal(txn, *q, 1);
+                    q->reset();
+                    delete_rowid(c, rowid);
+                    return true;
+                });
+            },
+            [&](sqlite_connection& c, std::vector<std::string>& files) {
+                auto q = select(c);
+                if (q->step() && !q->is_null(1)) files.emplace_back(q->column_text(1));
+            });
     }
 
     /// Calls `f(value)` for every row holding bytes (flytekit's values), expired rows included,
@@ -792,9 +833,9 @@ public:
             for (;;) {
                 auto q = use(c, last ? stmt::peekitem_last : stmt::peekitem_first,
                              last ? "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
-                                    "value FROM Cache ORDER BY rowid DESC LIMIT 1"
+                                    "value, size FROM Cache ORDER BY rowid DESC LIMIT 1"
                                   : "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
-                                    "value FROM Cache ORDER BY rowid ASC LIMIT 1");
+                                    "value, size FROM Cache ORDER BY rowid ASC LIMIT 1");
                 if (!q->step()) {
                     throw key_not_found("flytecache: sqlite_store '" + state_->db_path +
                                         "': dictionary is empty");
@@ -867,8 +908,10 @@ public:
     }
 
     /// Opens the value under `key` as a stream: its `.val` file for file-backed bytes (no copy in
-    /// memory), an in-memory stream for inline bytes.
-    /// @throws key_not_found when missing; value_type_error when the value is not bytes.
+    /// memory; the file is checked as `get` checks it, and read through the descriptor that was
+    /// checked), an in-memory stream for inline bytes. A read error sets the stream's badbit.
+    /// @throws key_not_found when missing; value_type_error when the value is not bytes;
+    ///         store_error for a damaged entry.
     std::unique_ptr<std::istream> read(key_ref key) {
         auto stream = visit_live(
             key,
@@ -876,9 +919,12 @@ public:
                 -> std::optional<std::unique_ptr<std::istream>> {
                 const auto mode = q.column_int(3);
                 if (mode == static_cast<std::int64_t>(value_mode::binary)) {
-                    auto file = std::make_unique<std::ifstream>(
-                        state_->dir / std::string(q.column_text(4)), std::ios::binary);
-                    if (!*file) {
+                    if (q.is_null(4)) throw damaged_value("no value file");
+                    std::string problem;
+                    auto file =
+                        state_->files.open_stream(q.column_text(4), q.column_int(6), problem);
+                    if (!problem.empty()) throw damaged_value(problem);
+                    if (!file) {
                         return std::nullopt; // the value file has gone: a miss, as in diskcache
                     }
                     return std::unique_ptr<std::istream>(std::move(file));
@@ -1046,6 +1092,7 @@ private:
             }
             dir = opts.directory;
             db_path = (dir / "cache.db").string();
+            files = detail::sqlite_files::value_files(dir);
             const double ms = std::clamp(opts.timeout.count() * 1000.0, 0.0, 2147483647.0);
             busy_ms = static_cast<int>(ms);
             auto& r = detail::stores_alive();
@@ -1085,6 +1132,10 @@ private:
         std::atomic<std::int64_t> size_limit{detail::diskcache_defaults::size_limit};
         std::atomic<std::int64_t> cull_limit{detail::diskcache_defaults::cull_limit};
         std::atomic<std::int64_t> min_file_size{detail::diskcache_defaults::disk_min_file_size};
+        // sqlite_synchronous FULL (2) or EXTRA (3): value files are flushed before their row
+        // commits.
+        std::atomic<bool> durable_files{false};
+        detail::sqlite_files::value_files files{std::filesystem::path()};
         std::atomic<unsigned> settings_generation{0};
 
         std::mutex mutex; // guards idle, generation and sqlite_pragmas
@@ -1134,21 +1185,20 @@ private:
                                   (ec ? ": " + ec.message() : std::string()));
             }
             sqlite_connection c(db_path, busy_ms);
+            refuse_foreign(c);
+            const std::set<std::string, std::less<>> objects = schema_objects(c);
             // Settings precedence as in diskcache: defaults < stored < given.
-            std::map<std::string, setting_value, std::less<>> sets = default_settings();
-            {
-                detail::sqlite::statement probe(
-                    c.handle(),
-                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'Settings'",
-                    c.path());
-                if (probe.step()) {
-                    probe.reset();
-                    detail::sqlite::statement q(c.handle(), "SELECT key, value FROM Settings",
-                                                c.path());
-                    while (q.step()) {
-                        sets[std::string(q.column_text(0))] = column_setting(q, 1);
-                    }
+            std::map<std::string, setting_value, std::less<>> stored;
+            if (objects.count("Settings") != 0) {
+                detail::sqlite::statement q(c.handle(), "SELECT key, value FROM Settings",
+                                            c.path());
+                while (q.step()) {
+                    stored[std::string(q.column_text(0))] = column_setting(q, 1);
                 }
+            }
+            std::map<std::string, setting_value, std::less<>> sets = default_settings();
+            for (const auto& [name, value] : stored) {
+                sets[name] = value;
             }
             for (auto& [name, value] : given_settings()) {
                 sets[name] = std::move(value);
@@ -1161,7 +1211,8 @@ private:
             for (const auto& [name, value] : given_settings()) {
                 validate_setting(name, value);
             }
-            // PRAGMAs first: auto_vacuum only takes effect before the first table exists.
+            // PRAGMAs first: auto_vacuum only takes effect before the first table exists. One that
+            // already holds is not set again (setting the journal mode would write).
             for (const auto& [name, value] : sets) {
                 if (name.starts_with("sqlite_")) {
                     const std::string pragma = name.substr(7);
@@ -1177,27 +1228,8 @@ private:
                     }
                 }
             }
-            c.exec("CREATE TABLE IF NOT EXISTS Settings ( key TEXT NOT NULL UNIQUE, value)");
-            c.exec("BEGIN IMMEDIATE");
-            try {
-                for (const auto& [name, value] : sets) {
-                    detail::sqlite::statement q(
-                        c.handle(), "INSERT OR REPLACE INTO Settings VALUES (?, ?)", c.path());
-                    q.bind_text(1, name);
-                    bind_setting(q, 2, value);
-                    q.run();
-                    apply_in_memory(name, value);
-                }
-                for (const char* meta : {"count", "size", "hits", "misses"}) {
-                    detail::sqlite::statement q(
-                        c.handle(), "INSERT OR IGNORE INTO Settings VALUES (?, 0)", c.path());
-                    q.bind_text(1, meta);
-                    q.run();
-                }
-                c.exec("COMMIT");
-            } catch (...) {
-                sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-                throw;
+            for (const auto& [name, value] : sets) {
+                apply_in_memory(name, value);
             }
             {
                 detail::sqlite::statement q(c.handle(), "PRAGMA page_size", c.path());
@@ -1205,36 +1237,131 @@ private:
                     page_size = q.column_int(0);
                 }
             }
-            // The schema text is diskcache's, so `sqlite3 cache.db .schema` reads the same for
-            // caches created by either side.
-            c.exec("CREATE TABLE IF NOT EXISTS Cache ( rowid INTEGER PRIMARY KEY, key BLOB, raw "
-                   "INTEGER, store_time REAL, expire_time REAL, access_time REAL, access_count "
-                   "INTEGER DEFAULT 0, tag BLOB, size INTEGER DEFAULT 0, mode INTEGER DEFAULT 0, "
-                   "filename TEXT, value BLOB)");
-            c.exec("CREATE UNIQUE INDEX IF NOT EXISTS Cache_key_raw ON Cache(key, raw)");
-            c.exec("CREATE INDEX IF NOT EXISTS Cache_expire_time ON Cache (expire_time)");
-            create_policy_index(c, policy.load());
-            c.exec(
-                "CREATE TRIGGER IF NOT EXISTS Settings_count_insert AFTER INSERT ON Cache FOR "
-                "EACH ROW BEGIN UPDATE Settings SET value = value + 1 WHERE key = \"count\"; END");
-            c.exec(
-                "CREATE TRIGGER IF NOT EXISTS Settings_count_delete AFTER DELETE ON Cache FOR "
-                "EACH ROW BEGIN UPDATE Settings SET value = value - 1 WHERE key = \"count\"; END");
-            c.exec("CREATE TRIGGER IF NOT EXISTS Settings_size_insert AFTER INSERT ON Cache FOR "
-                   "EACH ROW BEGIN UPDATE Settings SET value = value + NEW.size WHERE key = "
-                   "\"size\"; END");
-            c.exec("CREATE TRIGGER IF NOT EXISTS Settings_size_update AFTER UPDATE ON Cache FOR "
-                   "EACH ROW BEGIN UPDATE Settings SET value = value + NEW.size - OLD.size WHERE "
-                   "key = \"size\"; END");
-            c.exec("CREATE TRIGGER IF NOT EXISTS Settings_size_delete AFTER DELETE ON Cache FOR "
-                   "EACH ROW BEGIN UPDATE Settings SET value = value - OLD.size WHERE key = "
-                   "\"size\"; END");
-            const auto tag_index = std::get_if<std::int64_t>(&sets["tag_index"]);
-            if (tag_index != nullptr && *tag_index != 0) {
-                c.exec("CREATE INDEX IF NOT EXISTS Cache_tag_rowid ON Cache(tag, rowid)");
-            } else {
-                c.exec("DROP INDEX IF EXISTS Cache_tag_rowid");
+            // Writes only what differs from the file: a store reopened with the settings it has
+            // writes nothing, so a cache on a full disk still opens (and can be cleared).
+            std::vector<std::pair<std::string, const setting_value*>> changed;
+            for (const auto& [name, value] : sets) {
+                const auto it = stored.find(name);
+                if (it == stored.end() || !(it->second == value))
+                    changed.emplace_back(name, &value);
             }
+            std::vector<const char*> missing_meta;
+            for (const char* meta : {"count", "size", "hits", "misses"}) {
+                if (stored.count(meta) == 0) missing_meta.push_back(meta);
+            }
+            const auto tag_index = std::get_if<std::int64_t>(&sets["tag_index"]);
+            const bool want_tag_index = tag_index != nullptr && *tag_index != 0;
+            std::vector<std::string> ddl;
+            for (const auto& [object, sql] : schema_ddl()) {
+                if (objects.count(object) == 0) ddl.emplace_back(sql);
+            }
+            if (const char* index = policy_index_name(policy.load());
+                index != nullptr && objects.count(std::string_view(index)) == 0) {
+                ddl.emplace_back("policy");
+            }
+            if (want_tag_index != (objects.count("Cache_tag_rowid") != 0)) {
+                ddl.emplace_back(
+                    want_tag_index
+                        ? "CREATE INDEX IF NOT EXISTS Cache_tag_rowid ON Cache(tag, rowid)"
+                        : "DROP INDEX IF EXISTS Cache_tag_rowid");
+            }
+            if (changed.empty() && missing_meta.empty() && ddl.empty()) {
+                return;
+            }
+            c.exec("BEGIN IMMEDIATE");
+            try {
+                c.exec("CREATE TABLE IF NOT EXISTS Settings ( key TEXT NOT NULL UNIQUE, value)");
+                for (const auto& [name, value] : changed) {
+                    detail::sqlite::statement q(
+                        c.handle(), "INSERT OR REPLACE INTO Settings VALUES (?, ?)", c.path());
+                    q.bind_text(1, name);
+                    bind_setting(q, 2, *value);
+                    q.run();
+                }
+                for (const char* meta : missing_meta) {
+                    detail::sqlite::statement q(
+                        c.handle(), "INSERT OR IGNORE INTO Settings VALUES (?, 0)", c.path());
+                    q.bind_text(1, meta);
+                    q.run();
+                }
+                for (const auto& sql : ddl) {
+                    if (sql == "policy") {
+                        create_policy_index(c, policy.load());
+                    } else {
+                        c.exec(sql);
+                    }
+                }
+                c.exec("COMMIT");
+            } catch (...) {
+                sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+                throw;
+            }
+        }
+
+        // The names of the tables, indexes and triggers in the database.
+        static std::set<std::string, std::less<>> schema_objects(sqlite_connection& c) {
+            std::set<std::string, std::less<>> out;
+            detail::sqlite::statement q(c.handle(), "SELECT name FROM sqlite_master", c.path());
+            while (q.step()) {
+                out.emplace(q.column_text(0));
+            }
+            return out;
+        }
+
+        // A database with tables of its own is another program's: taking it over would add
+        // diskcache's tables and triggers and switch it to WAL. Nothing has been written yet.
+        static void refuse_foreign(sqlite_connection& c) {
+            detail::sqlite::statement q(
+                c.handle(),
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('Settings', "
+                "'Cache', 'flytecache_reservations') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+                "ORDER BY name",
+                c.path());
+            std::string foreign;
+            while (q.step()) {
+                foreign += (foreign.empty() ? "" : ", ") + std::string(q.column_text(0));
+            }
+            if (!foreign.empty()) {
+                throw store_error("flytecache: sqlite_store '" + std::string(c.path()) +
+                                  "': not a diskcache database: it holds the tables " + foreign +
+                                  ", which diskcache never creates; it was left untouched (give "
+                                  "the store a directory of its own)");
+            }
+        }
+
+        // diskcache's schema, object by object (the text is diskcache's, so `sqlite3 cache.db
+        // .schema` reads the same for caches created by either side).
+        static const std::vector<std::pair<std::string_view, std::string_view>>& schema_ddl() {
+            static const std::vector<std::pair<std::string_view, std::string_view>> ddl = {
+                {"Cache",
+                 "CREATE TABLE IF NOT EXISTS Cache ( rowid INTEGER PRIMARY KEY, key BLOB, raw "
+                 "INTEGER, store_time REAL, expire_time REAL, access_time REAL, access_count "
+                 "INTEGER DEFAULT 0, tag BLOB, size INTEGER DEFAULT 0, mode INTEGER DEFAULT 0, "
+                 "filename TEXT, value BLOB)"},
+                {"Cache_key_raw",
+                 "CREATE UNIQUE INDEX IF NOT EXISTS Cache_key_raw ON Cache(key, raw)"},
+                {"Cache_expire_time",
+                 "CREATE INDEX IF NOT EXISTS Cache_expire_time ON Cache (expire_time)"},
+                {"Settings_count_insert",
+                 "CREATE TRIGGER IF NOT EXISTS Settings_count_insert AFTER INSERT ON Cache FOR "
+                 "EACH ROW BEGIN UPDATE Settings SET value = value + 1 WHERE key = \"count\"; END"},
+                {"Settings_count_delete",
+                 "CREATE TRIGGER IF NOT EXISTS Settings_count_delete AFTER DELETE ON Cache FOR "
+                 "EACH ROW BEGIN UPDATE Settings SET value = value - 1 WHERE key = \"count\"; END"},
+                {"Settings_size_insert",
+                 "CREATE TRIGGER IF NOT EXISTS Settings_size_insert AFTER INSERT ON Cache FOR "
+                 "EACH ROW BEGIN UPDATE Settings SET value = value + NEW.size WHERE key = "
+                 "\"size\"; END"},
+                {"Settings_size_update",
+                 "CREATE TRIGGER IF NOT EXISTS Settings_size_update AFTER UPDATE ON Cache FOR "
+                 "EACH ROW BEGIN UPDATE Settings SET value = value + NEW.size - OLD.size WHERE "
+                 "key = \"size\"; END"},
+                {"Settings_size_delete",
+                 "CREATE TRIGGER IF NOT EXISTS Settings_size_delete AFTER DELETE ON Cache FOR "
+                 "EACH ROW BEGIN UPDATE Settings SET value = value - OLD.size WHERE key = "
+                 "\"size\"; END"},
+            };
+            return ddl;
         }
 
         // Opens an existing cache without writing anything: no directory, file, table, setting or
@@ -1385,8 +1512,8 @@ private:
             if (const auto* n = std::get_if<std::int64_t>(&value)) {
                 integer = *n;
             } else if (const auto* d = std::get_if<double>(&value);
-                       d != nullptr && std::isfinite(*d) && std::abs(*d) < 9.2e18) {
-                integer = static_cast<std::int64_t>(*d);
+                       d != nullptr && !std::isnan(*d)) {
+                integer = detail::saturating_int64(*d);
             }
             const std::int64_t* i = integer ? &*integer : nullptr;
             if (name == "statistics" && i != nullptr) {
@@ -1402,9 +1529,21 @@ private:
             } else if (name == "disk_min_file_size" && i != nullptr) {
                 min_file_size.store(*i);
             } else if (name.starts_with("sqlite_")) {
+                if (name == "sqlite_synchronous") durable_files.store(synchronous_full(value));
                 std::lock_guard lock(mutex);
                 sqlite_pragmas[std::string(name)] = value;
             }
+        }
+
+        // Whether a stored synchronous setting means FULL or EXTRA (Python may store it as text).
+        static bool synchronous_full(const setting_value& value) {
+            if (const auto* i = std::get_if<std::int64_t>(&value)) return *i >= 2;
+            if (const auto* d = std::get_if<double>(&value)) return *d >= 2;
+            if (const auto* t = std::get_if<std::string>(&value)) {
+                const std::string v = lowercase(*t);
+                return v == "full" || v == "extra" || v == "2" || v == "3";
+            }
+            return false;
         }
 
         void close_idle() {
@@ -1612,12 +1751,12 @@ private:
         }
     }
 
-    // The live (unexpired) row of `key`: rowid, expire_time, tag, mode, filename, value. The
-    // caller steps it; one statement serves every lookup so each connection prepares it once.
+    // The live (unexpired) row of `key`: rowid, expire_time, tag, mode, filename, value, size.
+    // The caller steps it; one statement serves every lookup so each connection prepares it once.
     static detail::sqlite::use select_live(sqlite_connection& c, const key_ref& key) {
         auto q = use(c, stmt::select_live,
-                     "SELECT rowid, expire_time, tag, mode, filename, value FROM Cache WHERE key = "
-                     "? AND raw = 1 AND (expire_time IS NULL OR expire_time > ?)");
+                     "SELECT rowid, expire_time, tag, mode, filename, value, size FROM Cache WHERE "
+                     "key = ? AND raw = 1 AND (expire_time IS NULL OR expire_time > ?)");
         bind_key(*q, 1, key);
         q->bind(2, detail::unix_now());
         return q;
@@ -1685,8 +1824,8 @@ private:
         if (const auto* i = std::get_if<std::int64_t>(&v)) {
             return *i;
         }
-        if (const auto* d = std::get_if<double>(&v); d != nullptr && std::isfinite(*d)) {
-            return static_cast<std::int64_t>(*d);
+        if (const auto* d = std::get_if<double>(&v)) {
+            return detail::saturating_int64(*d); // Python may store any REAL, 1e300 included
         }
         return 0;
     }
@@ -1708,7 +1847,7 @@ private:
             return std::to_string(*i);
         }
         if (const auto* d = std::get_if<double>(&v); d != nullptr && std::isfinite(*d)) {
-            return std::to_string(static_cast<std::int64_t>(*d));
+            return std::to_string(detail::saturating_int64(*d)); // a REAL of any size
         }
         if (const auto* t = std::get_if<std::string>(&v);
             t != nullptr && !t->empty() && std::all_of(t->begin(), t->end(), [](unsigned char ch) {
@@ -1719,6 +1858,15 @@ private:
         return std::nullopt;
     }
 
+    static const char* policy_index_name(eviction_policy p) {
+        switch (p) {
+        case eviction_policy::none: return nullptr;
+        case eviction_policy::least_recently_stored: return "Cache_store_time";
+        case eviction_policy::least_recently_used: return "Cache_access_time";
+        case eviction_policy::least_frequently_used: return "Cache_access_count";
+        }
+        return nullptr;
+    }
     static void create_policy_index(sqlite_connection& c, eviction_policy p) {
         switch (p) {
         case eviction_policy::none: break;
@@ -1775,8 +1923,10 @@ private:
 
     // --- reads -----------------------------------------------------------------------------------
 
-    // Reads a row's value from columns (expire_time, tag, mode, filename, value) starting at
+    // Reads a row's value from columns (expire_time, tag, mode, filename, value, size) starting at
     // `first`. Empty when the value's file has gone (diskcache then reports a miss).
+    // @throws store_error for a damaged row: a storage mode or value diskcache never writes, or a
+    //         value file that is not one of this cache's or not the size its row records.
     std::optional<cache_entry> read_row(const detail::sqlite::statement& q, int first,
                                         db_key key) const {
         cache_entry e;
@@ -1788,8 +1938,9 @@ private:
         const std::int64_t mode = q.column_int(first + 2);
         const int file_col = first + 3;
         const int value_col = first + 4;
+        const int size_col = first + 5;
         auto file_bytes = [&]() -> std::optional<std::string> {
-            return read_value_file(std::string(q.column_text(file_col)));
+            return read_value_file(q.column_text(file_col), q.column_int(size_col));
         };
         switch (static_cast<value_mode>(mode)) {
         case value_mode::raw:
@@ -1924,6 +2075,14 @@ private:
         return now + ttl->count();
     }
 
+    // A value file that cannot be what its row stored: read as a damaged entry (local_task_cache
+    // counts it as a reported miss), never followed out of the cache, and never deleted.
+    damaged_entry_error damaged_value(const std::string& what) const {
+        return damaged_entry_error("flytecache: sqlite_store '" + state_->db_path +
+                                   "': a damaged entry: its row names " + what +
+                                   "; check(true) removes such rows");
+    }
+
     store_error damaged_row(const std::string& what) const {
         return store_error("flytecache: sqlite_store '" + state_->db_path +
                            "': a Cache row holds " + what +
@@ -1952,12 +2111,26 @@ private:
                                        policy == eviction_policy::least_frequently_used);
         std::int64_t rowid = 0;
         auto run = [&](sqlite_connection& c) -> result {
-            auto q = select_live(c, key);
-            if (!q->step()) {
-                return result();
+            // A row whose value file is gone may have just been replaced: a writer removes the
+            // old file after its commit, and a read between our SELECT and our open lost that
+            // race. Reading the row again finds the new value (or a true miss), so a key that
+            // always has a value never reads as missing.
+            // The value file is read again for as long as the row keeps naming a new one (a
+            // writer that overwrites the key in a loop); a row that names the same missing file
+            // twice is a true miss.
+            std::string last_file;
+            for (int attempt = 0;; ++attempt) {
+                auto q = select_live(c, key);
+                if (!q->step()) {
+                    return result();
+                }
+                rowid = q->column_int(0);
+                result r = read(*q);
+                if (r.has_value() || q->is_null(4) || attempt == 100) return r;
+                std::string file(q->column_text(4));
+                if (file == last_file) return r;
+                last_file = std::move(file);
             }
-            rowid = q->column_int(0);
-            return read(*q);
         };
         if (!stats && !updates) {
             return with_connection(run); // the fast path: one SELECT, no transaction
@@ -1986,35 +2159,17 @@ private:
         });
     }
 
-    std::optional<std::string> read_value_file(const std::string& relative) const {
-        const std::string path = (state_->dir / relative).string();
-        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            return std::nullopt;
+    // The bytes of a row's value file: empty when it has gone (a miss); a file that is not this
+    // cache's, or not the size the row records, is a damaged row.
+    std::optional<std::string> read_value_file(std::string_view relative,
+                                               std::int64_t recorded_size) const {
+        detail::sqlite_files::read_result r = state_->files.read(relative, recorded_size);
+        switch (r.state) {
+        case detail::sqlite_files::read_result::status::ok: return std::move(r.bytes);
+        case detail::sqlite_files::read_result::status::missing: return std::nullopt;
+        case detail::sqlite_files::read_result::status::damaged: break;
         }
-        std::string out;
-        struct ::stat st{};
-        if (::fstat(fd, &st) == 0 && st.st_size > 0) {
-            out.reserve(static_cast<std::size_t>(st.st_size));
-        }
-        char buf[1 << 16];
-        for (;;) {
-            const ::ssize_t n = ::read(fd, buf, sizeof buf);
-            if (n < 0) {
-                if (errno == EINTR) {
-                    continue;
-                }
-                ::close(fd);
-                throw store_error("flytecache: sqlite_store: reading value file '" + path +
-                                  "': " + std::strerror(errno));
-            }
-            if (n == 0) {
-                break;
-            }
-            out.append(buf, static_cast<std::size_t>(n));
-        }
-        ::close(fd);
-        return out;
+        throw damaged_value(r.problem);
     }
 
     // --- writes ----------------------------------------------------------------------------------
@@ -2047,77 +2202,14 @@ private:
         return p;
     }
 
-    // diskcache's naming: 16 random bytes in hex, two directory levels from the first four digits.
+    // diskcache's naming (detail::sqlite_files): 16 random bytes in hex, two directory levels.
+    // Flushed to disk before the row can commit when the database itself is synchronous FULL.
     std::string write_value_file(std::string_view bytes) {
         require_writable();
-        thread_local std::mt19937_64 rng{std::random_device{}()};
-        thread_local unsigned rng_generation = detail::current_fork_generation();
-        if (const unsigned g = detail::current_fork_generation(); rng_generation != g) {
-            rng.seed(std::random_device{}()); // a child must not repeat its parent's file names
-            rng_generation = g;
-        }
-        static constexpr char digits[] = "0123456789abcdef";
-        for (int attempt = 0;; ++attempt) {
-            std::string hex(32, '0');
-            for (int half = 0; half < 2; ++half) {
-                std::uint64_t r = rng();
-                for (int i = 0; i < 16; ++i) {
-                    hex[(static_cast<std::size_t>(half) * 16) + static_cast<std::size_t>(i)] =
-                        digits[r & 0xFU];
-                    r >>= 4U;
-                }
-            }
-            const std::string relative =
-                hex.substr(0, 2) + "/" + hex.substr(2, 2) + "/" + hex.substr(4) + ".val";
-            const std::filesystem::path full = state_->dir / relative;
-            std::error_code ec;
-            std::filesystem::create_directories(full.parent_path(), ec);
-            const int fd = ::open(full.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-            if (fd < 0) {
-                if (attempt < 10 && (errno == EEXIST || errno == ENOENT)) {
-                    continue; // a name collision, or a concurrent cleanup removed the directory
-                }
-                throw store_error("flytecache: sqlite_store: cannot create value file '" +
-                                  full.string() + "': " + std::strerror(errno));
-            }
-            std::size_t done = 0;
-            while (done < bytes.size()) {
-                const ::ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-                if (n < 0) {
-                    if (errno == EINTR) {
-                        continue;
-                    }
-                    const int err = errno;
-                    ::close(fd);
-                    ::unlink(full.c_str());
-                    throw store_error("flytecache: sqlite_store: writing value file '" +
-                                      full.string() + "': " + std::strerror(err));
-                }
-                done += static_cast<std::size_t>(n);
-            }
-            if (::close(fd) != 0) {
-                const int err = errno;
-                ::unlink(full.c_str());
-                throw store_error("flytecache: sqlite_store: writing value file '" + full.string() +
-                                  "': " + std::strerror(err));
-            }
-            return relative;
-        }
+        return state_->files.write(bytes, state_->durable_files.load(std::memory_order_relaxed));
     }
 
-    // Removes a value file and its two directory levels if they became empty (never the cache
-    // directory itself), ignoring errors as diskcache does.
-    void remove_value_file(const std::string& relative) const {
-        const std::filesystem::path full = state_->dir / relative;
-        ::unlink(full.c_str());
-        std::filesystem::path d = full.parent_path();
-        for (int level = 0; level < 2 && d != state_->dir; ++level) {
-            if (::rmdir(d.c_str()) != 0) {
-                break;
-            }
-            d = d.parent_path();
-        }
-    }
+    void remove_value_file(const std::string& relative) const { state_->files.remove(relative); }
 
     static void track_new_file(detail::sqlite_txn_frame& txn, const prepared_value& p) {
         if (!p.filename.empty()) {
@@ -2258,8 +2350,9 @@ private:
         if (auto s = read_setting(c, "size")) {
             size = as_count(*s);
         }
-        return static_cast<std::uint64_t>(
-            std::max<std::int64_t>(0, state_->page_size * pages + size));
+        // Both figures come from the file (size_limit = INT64_MAX, size = 1e300 …): saturate.
+        return static_cast<std::uint64_t>(std::max<std::int64_t>(
+            0, detail::saturating_add(detail::saturating_mul(state_->page_size, pages), size)));
     }
 
     std::optional<setting_value> read_setting(sqlite_connection& c, std::string_view name) {
@@ -2333,6 +2426,30 @@ private:
         return n;
     }
 
+    // Runs `op`, a write that only removes rows. On a full disk SQLite cannot journal even a
+    // DELETE, so the value files of the rows about to go (`files_of(connection, out)`, a read)
+    // are removed first — freeing their space — and `op` runs again: those rows read as misses in
+    // between, never as stale data. Inside a caller's open transaction there is no second try
+    // (its earlier writes would be lost): the error goes to the caller.
+    template <class Op, class FilesOf>
+    std::invoke_result_t<Op&> freeing_space(Op&& op, FilesOf&& files_of) {
+        try {
+            return op();
+        } catch (const disk_full_error&) {
+            for (const auto& frame : detail::sqlite_txn_frames) {
+                if (frame.owner == state_.get()) throw;
+            }
+            std::vector<std::string> files;
+            with_connection([&](sqlite_connection& c) {
+                files_of(c, files);
+                return 0;
+            });
+            if (files.empty()) throw;
+            for (const auto& f : files) remove_value_file(f);
+            return op();
+        }
+    }
+
     // diskcache's batched select-then-delete loop (clear, evict, expire): each batch of up to 100
     // rows is one short transaction; `cursor_col` is the column that advances the cursor (bound
     // as parameter 1). `filename` is the last selected column.
@@ -2344,31 +2461,45 @@ private:
         std::int64_t cursor_int = 0;
         double cursor_real = 0;
         for (;;) {
-            const std::size_t n =
-                write_transaction([&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
-                    std::vector<std::int64_t> rowids;
-                    {
-                        auto q = use(c, id, sql);
-                        if (real_cursor) {
-                            q->bind(1, cursor_real);
-                        } else {
-                            q->bind(1, cursor_int);
-                        }
-                        bind_rest(*q);
-                        while (q->step()) {
-                            rowids.push_back(q->column_int(0));
-                            if (real_cursor) {
-                                cursor_real = q->column_double(cursor_col);
-                            } else {
-                                cursor_int = q->column_int(cursor_col);
+            const auto select = [&](sqlite_connection& c) {
+                auto q = use(c, id, sql);
+                if (real_cursor) {
+                    q->bind(1, cursor_real);
+                } else {
+                    q->bind(1, cursor_int);
+                }
+                bind_rest(*q);
+                return q;
+            };
+            const int file_col = real_cursor ? 2 : 1;
+            const std::size_t n = freeing_space(
+                [&] {
+                    return write_transaction(
+                        [&](sqlite_connection& c, detail::sqlite_txn_frame& txn) {
+                            std::vector<std::int64_t> rowids;
+                            {
+                                auto q = select(c);
+                                while (q->step()) {
+                                    rowids.push_back(q->column_int(0));
+                                    if (real_cursor) {
+                                        cursor_real = q->column_double(cursor_col);
+                                    } else {
+                                        cursor_int = q->column_int(cursor_col);
+                                    }
+                                    schedule_removal(txn, *q, file_col);
+                                }
                             }
-                            schedule_removal(txn, *q, real_cursor ? 2 : 1);
-                        }
+                            for (const auto rowid : rowids) {
+                                delete_rowid(c, rowid);
+                            }
+                            return rowids.size();
+                        });
+                },
+                [&](sqlite_connection& c, std::vector<std::string>& files) {
+                    auto q = select(c);
+                    while (q->step()) {
+                        if (!q->is_null(file_col)) files.emplace_back(q->column_text(file_col));
                     }
-                    for (const auto rowid : rowids) {
-                        delete_rowid(c, rowid);
-                    }
-                    return rowids.size();
                 });
             if (n == 0) {
                 return count;
@@ -2399,10 +2530,10 @@ private:
                 auto q = use(c, side == queue_side::front ? stmt::queue_front : stmt::queue_back,
                              side == queue_side::front
                                  ? "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
-                                   "value FROM Cache WHERE ? < key AND key < ? AND raw = 1 "
+                                   "value, size FROM Cache WHERE ? < key AND key < ? AND raw = 1 "
                                    "ORDER BY key ASC LIMIT 1"
                                  : "SELECT rowid, key, raw, expire_time, tag, mode, filename, "
-                                   "value FROM Cache WHERE ? < key AND key < ? AND raw = 1 "
+                                   "value, size FROM Cache WHERE ? < key AND key < ? AND raw = 1 "
                                    "ORDER BY key DESC LIMIT 1");
                 bind_queue_bounds(*q, prefix, lo, hi);
                 if (!q->step()) {
@@ -2428,66 +2559,104 @@ private:
         });
     }
 
+    // Rows against files, and files against rows. A file younger than `orphan_grace` that no row
+    // names yet may be a write in flight (its file is written before its row commits, by this
+    // store and by diskcache alike): it is neither reported nor removed, so check(true) beside
+    // live writers never deletes a value that is about to be committed.
     void check_files(sqlite_connection& c, bool fix, check_report& report) {
         std::set<std::string> known;
-        std::vector<std::int64_t> to_delete;
-        std::vector<std::pair<std::int64_t, std::int64_t>> to_resize;
+        std::vector<std::int64_t> to_delete;                       // rows only
+        std::vector<std::pair<std::int64_t, std::string>> damaged; // rows and their files
         {
             detail::sqlite::statement q(
                 c.handle(), "SELECT rowid, size, filename FROM Cache WHERE filename IS NOT NULL",
                 c.path());
             while (q.step()) {
-                const std::filesystem::path full = state_->dir / std::string(q.column_text(2));
-                known.insert(full.lexically_normal().string());
-                std::error_code ec;
-                const auto real = std::filesystem::file_size(full, ec);
-                if (!ec) {
-                    if (static_cast<std::int64_t>(real) != q.column_int(1)) {
-                        report.findings.push_back({check_finding::kind::wrong_file_size,
-                                                   "wrong file size: " + full.string() + ", " +
-                                                       std::to_string(real) +
-                                                       " != " + std::to_string(q.column_int(1))});
-                        to_resize.emplace_back(q.column_int(0), static_cast<std::int64_t>(real));
-                    }
+                const std::string relative(q.column_text(2));
+                const std::filesystem::path full = state_->dir / relative;
+                if (!detail::sqlite_files::is_value_file_name(relative)) {
+                    report.findings.push_back(
+                        {check_finding::kind::foreign_file,
+                         "a row names a file outside the cache's value files: '" + relative + "'"});
+                    to_delete.push_back(q.column_int(0));
                     continue;
                 }
-                report.findings.push_back(
-                    {check_finding::kind::file_not_found, "file not found: " + full.string()});
-                to_delete.push_back(q.column_int(0));
+                known.insert(full.lexically_normal().string());
+                const detail::sqlite_files::file_status st = state_->files.status(relative);
+                using kind = detail::sqlite_files::file_status::kind;
+                if (st.state == kind::missing) {
+                    report.findings.push_back(
+                        {check_finding::kind::file_not_found, "file not found: " + full.string()});
+                    to_delete.push_back(q.column_int(0));
+                } else if (st.state == kind::foreign) {
+                    report.findings.push_back({check_finding::kind::foreign_file,
+                                               "not a regular file of the cache (a link, a "
+                                               "directory, a device …): " +
+                                                   full.string()});
+                    to_delete.push_back(q.column_int(0));
+                } else if (static_cast<std::int64_t>(st.size) != q.column_int(1)) {
+                    report.findings.push_back({check_finding::kind::wrong_file_size,
+                                               "wrong file size: " + full.string() + ", " +
+                                                   std::to_string(st.size) +
+                                                   " != " + std::to_string(q.column_int(1)) +
+                                                   " (the value is not what was stored)"});
+                    damaged.emplace_back(q.column_int(0), relative);
+                }
             }
         }
         if (fix) {
-            for (const auto& [rowid, size] : to_resize) {
-                detail::sqlite::statement u(c.handle(), "UPDATE Cache SET size = ? WHERE rowid = ?",
-                                            c.path());
-                u.bind(1, size);
-                u.bind(2, rowid);
-                u.run();
-            }
+            // A value whose file is not the size that was stored is not that value: unlike
+            // diskcache, which trusts the file and rewrites the row's size, the row goes.
             for (const auto rowid : to_delete) {
                 delete_rowid(c, rowid);
             }
+            for (const auto& [rowid, relative] : damaged) {
+                delete_rowid(c, rowid);
+                remove_value_file(relative);
+            }
         }
+        const auto grace = std::chrono::duration_cast<std::filesystem::file_time_type::duration>(
+            state_->opts.orphan_grace);
+        const auto cutoff = std::filesystem::file_time_type::clock::now() - grace;
+        const auto settled = [&](const std::filesystem::path& p) {
+            std::error_code ec;
+            const auto t = std::filesystem::last_write_time(p, ec);
+            return !ec && t < cutoff;
+        };
         std::error_code ec;
         std::vector<std::filesystem::path> dirs;
         for (auto it = std::filesystem::recursive_directory_iterator(state_->dir, ec);
              !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
             const auto& p = it->path();
-            // The blob directory holds task outputs that rows reference from inside their values,
-            // not through `filename`: blob_area::sweep looks after it.
-            if (it.depth() == 0 && p.filename() == blob_subdirectory) {
-                it.disable_recursion_pending();
-                continue;
+            if (it.depth() == 0) {
+                const std::string name = p.filename().string();
+                // The database and its companions (only at the top: a directory whose own path
+                // contains "cache.db" still has its orphans found), and the blob directory, which
+                // holds task outputs that rows reference from inside their values, not through
+                // `filename` (blob_area::sweep looks after it).
+                if (name == "cache.db" || name == "cache.db-wal" || name == "cache.db-shm" ||
+                    name == "cache.db-journal" || name == blob_subdirectory) {
+                    if (it->is_directory(ec)) it.disable_recursion_pending();
+                    continue;
+                }
+            }
+            if (it->is_symlink(ec)) {
+                if (!known.count(p.lexically_normal().string())) {
+                    report.findings.push_back(
+                        {check_finding::kind::unknown_file, "unknown file: " + p.string()});
+                }
+                continue; // never followed, never removed: it may point anywhere
             }
             if (it->is_directory(ec)) {
-                dirs.push_back(p);
+                // Judged now: removing an empty subdirectory below refreshes its time.
+                if (settled(p)) dirs.push_back(p);
                 continue;
             }
-            const std::string s = p.lexically_normal().string();
-            if (s.find("cache.db") != std::string::npos || known.count(s) != 0) {
+            const std::string text = p.lexically_normal().string();
+            if (known.count(text) != 0 || !settled(p)) {
                 continue;
             }
-            report.findings.push_back({check_finding::kind::unknown_file, "unknown file: " + s});
+            report.findings.push_back({check_finding::kind::unknown_file, "unknown file: " + text});
             if (fix) {
                 std::filesystem::remove(p, ec);
                 ec.clear();
