@@ -77,10 +77,15 @@ constexpr argument_fit task_argument_fit() {
         // input narrows as 2.7 does).
         return task_argument_fit<T, std::remove_cv_t<typename A::type>>();
     } else if constexpr (std::is_same_v<A, std::nullptr_t> ||
-                         (std::is_arithmetic_v<T> && std::is_same_v<A, bool>)) {
+                         (std::is_arithmetic_v<T> && std::is_same_v<A, bool>) ||
+                         (std::is_arithmetic_v<T> && std::is_class_v<A> &&
+                          !is_std_optional<T>::value)) {
         // nullptr converts to std::string (and std::optional<std::string>) through const char*,
-        // which is undefined behaviour; no input is a pointer. And true converts to 1, but a bool
-        // flag given to a number input is a mistake, not a value.
+        // which is undefined behaviour; no input is a pointer. True converts to 1, but a bool
+        // flag given to a number input is a mistake, not a value. And a class that converts to a
+        // number (a user type's operator double, std::atomic<double>,
+        // std::vector<bool>::reference) may give any value of it: 2.9 degrees to an integer input
+        // would be 2; converting explicitly shows what is meant.
         return argument_fit::not_convertible;
     } else if constexpr (is_std_optional<T>::value) {
         using value_type = typename T::value_type;
@@ -100,11 +105,6 @@ constexpr argument_fit task_argument_fit() {
                 return inner;
             }
         }
-    } else if constexpr (std::is_arithmetic_v<T> && std::is_class_v<A>) {
-        // A class that converts to a number (a user type's operator double, std::atomic<double>,
-        // std::vector<bool>::reference) may give any value of it: 2.9 degrees to an integer
-        // input would be 2. Converting explicitly shows what is meant.
-        return argument_fit::not_convertible;
     } else if constexpr (std::is_same_v<T, bool> && !std::is_class_v<A>) {
         // A number, pointer or enum as a bool loses everything but "non-zero".
         return std::is_convertible_v<A, bool> ? argument_fit::narrows

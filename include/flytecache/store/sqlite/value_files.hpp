@@ -237,10 +237,10 @@ public:
         static constexpr char digits[] = "0123456789abcdef";
         for (int attempt = 0;; ++attempt) {
             std::string hex(32, '0');
-            for (int half = 0; half < 2; ++half) {
+            for (std::size_t half = 0; half < 2; ++half) {
                 std::uint64_t r = rng();
-                for (int i = 0; i < 16; ++i, r >>= 4U) {
-                    hex[static_cast<std::size_t>((half * 16) + i)] = digits[r & 0xFU];
+                for (std::size_t i = 0; i < 16; ++i, r >>= 4U) {
+                    hex[(half * 16) + i] = digits[r & 0xFU];
                 }
             }
             const std::string relative =
