@@ -286,12 +286,16 @@ private:
 
     // Calls on_field for every field of the message in `r`; fields it does not know (it returns
     // false) are skipped.
+    // Groups (wire types 3 and 4) are never known fields: a start_group is skipped with its body,
+    // and counts against the depth limit as an embedded message does; a stray end_group is an
+    // error, as in protobuf.
     template <class OnField>
-    static void each_field(proto_reader& r, OnField&& on_field) {
+    void each_field(proto_reader& r, OnField&& on_field) {
         while (!r.at_end()) {
             const std::size_t start = r.offset();
             const auto [number, type] = r.tag();
-            if (!on_field(field{r, number, type, start})) r.skip(type);
+            if (!on_field(field{r, number, type, start}))
+                r.skip(type, number, max_decode_depth - depth_);
         }
     }
 
@@ -538,7 +542,7 @@ private:
 
     // google.protobuf.Timestamp and Duration share their layout: int64 seconds = 1, int32 nanos
     // = 2.
-    static void seconds_nanos(proto_reader& r, std::string_view seconds_name,
+    void seconds_nanos(proto_reader& r, std::string_view seconds_name,
                               std::string_view nanos_name, std::int64_t& seconds,
                               std::int32_t& nanos) {
         each_field(r, [&](const field& f) {
@@ -574,7 +578,7 @@ private:
         });
     }
 
-    static void blob_type_body(proto_reader& r, blob_type& out) {
+    void blob_type_body(proto_reader& r, blob_type& out) {
         each_field(r, [&](const field& f) {
             if (f.number == 1) {
                 out.format = string_value(f, "BlobType.format");
