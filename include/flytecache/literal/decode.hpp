@@ -725,12 +725,18 @@ private:
     void value_body(proto_reader& r, protobuf_value& out) {
         each_field(r, [&](const field& f) {
             switch (f.number) {
-            case 1:
-                // NullValue has the single value 0; any other number still means "null" to the
-                // model, which writes it back as 0.
-                (void)enum_value(f, "Value.null_value");
+            case 1: {
+                // NullValue has the single value 0. Protobuf keeps any other number (enums are
+                // open) and writes it back, which the model, holding no number, cannot: so it is
+                // refused rather than silently re-encoded as another message.
+                const std::size_t at = f.r.offset();
+                if (const std::int32_t n = enum_value(f, "Value.null_value"); n != 0) {
+                    decode_fail(at, "Value.null_value " + std::to_string(n) +
+                                        " is not NULL_VALUE (0), the only NullValue");
+                }
                 out.kind.emplace<protobuf_null>();
                 return true;
+            }
             case 2: out.kind.emplace<double>(double_value(f, "Value.number_value")); return true;
             case 3:
                 out.kind.emplace<std::string>(string_value(f, "Value.string_value"));
