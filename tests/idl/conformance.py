@@ -889,9 +889,40 @@ def run_package(args):
         check_spec("placeholders.tar.gz", tar.extractfile(member).read(),
                    "{{ registration.project }}", "{{ registration.domain }}",
                    "{{ registration.version }}", long_name)
+    # `flytecache package` on the same tasks as binary TaskTemplates registered elsewhere: the
+    # very same archive and files.
+    cli_note = ""
+    if args.cli:
+        templates = sorted(os.listdir(os.path.join(out, "templates")))
+        command = [args.cli, "package", "--project", manifest["project"], "--domain",
+                   manifest["domain"], "--version", manifest["version"]]
+        paths = [os.path.join(out, "templates", t) for t in templates]
+        for target in ("cli.tgz", "cli-files/"):
+            r = subprocess.run([*command, "-o", os.path.join(out, target), *paths],
+                               capture_output=True, text=True, timeout=120)
+            if r.returncode != 0:
+                fail(f"flytecache package -o {target} failed ({r.returncode}): {r.stderr}")
+                continue
+            if target.endswith("/"):
+                for name in files:
+                    with open(os.path.join(out, target, name), "rb") as f:
+                        if f.read() != contents[name]:
+                            fail(f"flytecache package wrote another {name}")
+            else:
+                with open(os.path.join(out, target), "rb") as f:
+                    if f.read() != tgz:
+                        fail("flytecache package wrote another archive than the library")
+            if f"packaged {n} tasks into" not in r.stdout:
+                fail(f"flytecache package printed {r.stdout!r}")
+        r = subprocess.run([*command, "-o", os.path.join(out, "bad.tgz"),
+                            os.path.join(out, "manifest.json")], capture_output=True, text=True,
+                           timeout=120)
+        if r.returncode != 1 or "is not a binary TaskTemplate" not in r.stderr:
+            fail(f"flytecache package on a JSON file: exit {r.returncode}, {r.stderr!r}")
+        cli_note = "; flytecache package writes the same archive and files from binary templates"
     finish(f"package: {n} TaskSpec files named and ordered as pyflyte names them, parsed strictly; "
            "the .tgz and .tar archives hold them at their top level; placeholders and a 126-byte "
-           "name (pax header) too")
+           "name (pax header) too" + cli_note)
 
 
 def main():
@@ -908,7 +939,8 @@ def main():
     m.add_argument("--bases", type=int, default=300)
     m.add_argument("--per-base", type=int, default=60)
     m.add_argument("--seed", type=int, default=18)
-    sub.add_parser("package")
+    pkg = sub.add_parser("package")
+    pkg.add_argument("--cli", help="the flytecache tool, to check its package command too")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     {"export": run_export, "differential": run_differential, "mutation": run_mutation,

@@ -296,12 +296,24 @@ void write_package(const std::filesystem::path& dir) {
     fc::registration_package pkg("flytesnacks", "development", "0f3c2a1");
     std::vector<std::string> names;
     // Eleven tasks, so that the index takes two digits; added in an order that is not sorted.
+    // The same tasks as binary TaskTemplates registered elsewhere, for `flytecache package`,
+    // which must write the very same archive from them.
+    std::filesystem::create_directories(dir / "templates");
+    const fc::task_template_options elsewhere{
+        .project = "other", .domain = "staging", .version = "old"};
+    int written = 0;
+    const auto save_template = [&](const auto& task) {
+        const std::string file = (written < 10 ? "0" : "") + std::to_string(written) + ".pb";
+        write_file(dir / "templates" / file, fc::to_task_template_proto(task, elsewhere));
+        ++written;
+    };
     for (const char* name : {"wf.zeta", "wf.alpha", "wf.mid", "wf.b", "wf.c", "wf.d", "wf.e",
                              "wf.f", "wf.g", "wf.h"}) {
         const auto t = fc::task<fc::inputs<"x">>(name, [](std::int64_t x) { return x * 2; },
                                                  fc::cache{fc::cache_options{.version = "3"}},
                                                  {.container_image = "ghcr.io/acme/f:1"});
         pkg.add(t);
+        save_template(t);
         names.emplace_back(name);
     }
     fc::container_task_options options;
@@ -311,6 +323,7 @@ void write_package(const std::filesystem::path& dir) {
     const fc::container_task<sample_in, sample_out> count(
         "count", "ghcr.io/flyteorg/rawcontainers-shell:v2", {"sh", "-c", "true"}, options);
     pkg.add(count);
+    save_template(count);
     names.emplace_back("count");
 
     pkg.write_archive(dir / "flyte-package.tgz");
