@@ -186,6 +186,14 @@ public:
         if (!task.metadata().cache) {
             return run_body(task, call, std::string_view{});
         }
+        if constexpr (!expiring_store<Store>) {
+            if (task.metadata().cache_max_age) {
+                throw configuration_error(
+                    "flytecache: task '" + std::string(task.name()) +
+                    "' has a cache max_age, but the executor's store cannot expire entries; use "
+                    "sqlite_store, memory_store, redis_store or another expiring_store");
+            }
+        }
         const std::string key =
             cache_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
         if (auto hit = lookup(task, key, true)) {
@@ -328,6 +336,19 @@ private:
         const auto start = now_if_observing();
         literal_map stored = task.outputs_to_map(out);
         if (cache_.store_outputs(key, stored)) out = task.outputs_from_map(stored);
+        if constexpr (expiring_store<Store>) {
+            // max_age: the entry just written expires that long from now (a failed write left
+            // nothing to touch, and touch then says so harmlessly).
+            if (const auto& max_age = task.metadata().cache_max_age) {
+                try {
+                    (void)cache_.store().touch(key, float_seconds(*max_age));
+                } catch (const store_error& e) {
+                    if (cache_.strict()) throw;
+                    cache_.report_bad_entry({key, std::string("setting max_age failed: ") +
+                                                      e.what()});
+                }
+            }
+        }
         emit(task, task_event_kind::put, key, start);
     }
 
