@@ -37,13 +37,14 @@ inline protobuf_value protobuf_value_from_json(const json_value& v);
 
 inline protobuf_struct protobuf_struct_from_json(const json_value& object) {
     protobuf_struct s;
-    for (const auto& [key, member] : object.as_object()) {
+    for (const auto& member : object.as_object()) {
+        const std::string& key = member.first;
         auto it = std::find_if(s.fields.begin(), s.fields.end(),
                                [&](const auto& field) { return field.first == key; });
         if (it != s.fields.end()) {
-            it->second = protobuf_value_from_json(member);
+            it->second = protobuf_value_from_json(member.second);
         } else {
-            s.fields.emplace_back(key, protobuf_value_from_json(member));
+            s.fields.emplace_back(key, protobuf_value_from_json(member.second));
         }
     }
     std::sort(s.fields.begin(), s.fields.end(),
