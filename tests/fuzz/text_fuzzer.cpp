@@ -2,13 +2,13 @@
 // verbose_string, the datacatalog JSON and tag) and the keys, plus the registration restamp of a
 // TaskTemplate
 // SPDX-License-Identifier: MIT
+#include <flytecache/detail/task_template_identity.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/key/datacatalog.hpp>
 #include <flytecache/key/flytekit_local.hpp>
 #include <flytecache/key/native.hpp>
 #include <flytecache/literal/decode.hpp>
 #include <flytecache/literal/encode.hpp>
-#include <flytecache/detail/task_template_identity.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -64,8 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     // The same bytes as a TaskTemplate to restamp: decode_error or a template that re-reads.
     try {
-        const auto [name, restamped] =
-            fc::detail::restamp_task_template(bytes, "p", "d", "v");
+        const auto [name, restamped] = fc::detail::restamp_task_template(bytes, "p", "d", "v");
         const auto [again, twice] = fc::detail::restamp_task_template(restamped, "p", "d", "v");
         if (again != name || twice != restamped) fail("restamping is not idempotent");
     } catch (const fc::decode_error&) {

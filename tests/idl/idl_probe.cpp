@@ -96,7 +96,8 @@ public:
     // TaskTemplate and TaskSpec.
     template <class Task>
     void all_forms(const std::string& label, const Task& task, fc::task_template_options o) {
-        for (const auto names : {fc::json_field_names::lower_camel_case, fc::json_field_names::proto}) {
+        for (const auto names :
+             {fc::json_field_names::lower_camel_case, fc::json_field_names::proto}) {
             const char* style = names == fc::json_field_names::proto ? "proto" : "json";
             o.field_names = names;
             for (const int indent : {2, 0}) {
@@ -181,12 +182,13 @@ void write_documents(const std::filesystem::path& dir) {
     fc::task_template_options renamed = o;
     renamed.name = "example.train_renamed";
     renamed.task_type = "python-task";
-    renamed.runtime = {.type = fc::runtime_metadata::runtime_type::other, .version = "", .flavor = ""};
+    renamed.runtime = {
+        .type = fc::runtime_metadata::runtime_type::other, .version = "", .flavor = ""};
     out.all_forms("function task: name, type and runtime overridden", train, renamed);
 
-    const auto plain = fc::task<fc::inputs<"x">>("example.plain", [](std::int64_t x) { return x; },
-                                                 {.interruptible = true,
-                                                  .container_image = "ghcr.io/acme/plain:1"});
+    const auto plain = fc::task<fc::inputs<"x">>(
+        "example.plain", [](std::int64_t x) { return x; },
+        {.interruptible = true, .container_image = "ghcr.io/acme/plain:1"});
     out.all_forms("function task: uncached, interruptible", plain, registration());
 
     const auto legacy = fc::task<fc::inputs<"x">, fc::ignore<"x">>(
@@ -208,8 +210,8 @@ void write_documents(const std::filesystem::path& dir) {
     for (const auto format :
          {fc::metadata_format::json, fc::metadata_format::yaml, fc::metadata_format::proto}) {
         fc::task_template_options m = registration();
-        m.launch.data_config = fc::data_loading_config{
-            .input_path = "/in", .output_path = "/out", .format = format};
+        m.launch.data_config =
+            fc::data_loading_config{.input_path = "/in", .output_path = "/out", .format = format};
         out.all_forms("function task: every literal type, copilot format " +
                           std::to_string(static_cast<int>(format)),
                       mix, m);
@@ -246,13 +248,14 @@ void write_documents(const std::filesystem::path& dir) {
         options.requests = {.cpu = "500m", .mem = "1Gi"};
         options.limits = {.cpu = "1", .gpu = "1"};
         options.environment = {{"LC_ALL", "C"}};
-        options.secret_requests = {
-            {.group = "db",
-             .key = "password",
-             .mount_requirement = fc::secret::mount_type::env_var,
-             .env_var = "DB_PASSWORD"},
-            {.group = "tls", .group_version = "3", .mount_requirement = fc::secret::mount_type::file},
-            {.group = "plain"}};
+        options.secret_requests = {{.group = "db",
+                                    .key = "password",
+                                    .mount_requirement = fc::secret::mount_type::env_var,
+                                    .env_var = "DB_PASSWORD"},
+                                   {.group = "tls",
+                                    .group_version = "3",
+                                    .mount_requirement = fc::secret::mount_type::file},
+                                   {.group = "plain"}};
         options.metadata = {.cache = true, .retries = 1, .timeout = 90};
         const fc::container_task<sample_in, sample_out> count(
             "count-lines-" + std::to_string(n), "ghcr.io/flyteorg/rawcontainers-shell:v2", {"sh"},
@@ -267,12 +270,12 @@ void write_documents(const std::filesystem::path& dir) {
     pod_options.limits = {.mem = "2Gi"};
     pod_options.environment = {{"MODE", "fast"}};
     pod_options.input_data_dir = "/var/inputs";
-    pod_options.pod_template = fc::pod_template{
-        .pod_spec = R"({"containers":[{"name":"sidecar","image":"busybox"}],)"
-                    R"("nodeSelector":{"pool":"gpu"}})",
-        .primary_container_name = "main",
-        .labels = {{"team", "ml"}},
-        .annotations = {{"note", "x"}}};
+    pod_options.pod_template =
+        fc::pod_template{.pod_spec = R"({"containers":[{"name":"sidecar","image":"busybox"}],)"
+                                     R"("nodeSelector":{"pool":"gpu"}})",
+                         .primary_container_name = "main",
+                         .labels = {{"team", "ml"}},
+                         .annotations = {{"note", "x"}}};
     pod_options.pod_template_name = "base-template";
     const fc::container_task<fc::no_values, fc::no_values> job("pod-job", "ghcr.io/acme/job:3",
                                                                {"run"}, pod_options);
@@ -465,8 +468,7 @@ int answer_mutations() {
                 (void)whole.verbose_string();
                 try {
                     (void)fc::keys::datacatalog{}.make_key("t", "v", m);
-                } catch (const fc::invalid_argument&) {
-                }
+                } catch (const fc::invalid_argument&) {}
                 (void)fc::keys::flytekit_local{}.make_key("t", "v", m);
                 answer = "OK\t" + to_hex(once) + "\t" + found.text();
             }

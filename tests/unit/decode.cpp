@@ -690,10 +690,9 @@ TEST_CASE("decode: unknown groups are skipped as protobuf skips them (issue 18 r
     };
     // Nested groups, groups holding every wire type, groups at every level, a group with a field
     // number above the known ones, an empty group.
-    const std::string inner = varint_field(1, 300) + ld(2, "text") +
-                              tag_bytes(3, wire_type::fixed32) + "abcd" +
-                              tag_bytes(4, wire_type::fixed64) + "abcdefgh" +
-                              group(5, group(6, varint_field(7, 1)));
+    const std::string inner =
+        varint_field(1, 300) + ld(2, "text") + tag_bytes(3, wire_type::fixed32) + "abcd" +
+        tag_bytes(4, wire_type::fixed64) + "abcdefgh" + group(5, group(6, varint_field(7, 1)));
     const std::string literal = group(99, inner) + five + group(1000, "");
     const std::string m = group(7, inner) + ld(1, ld(1, "k") + group(3, "") + ld(2, literal));
     CHECK(fc::decode_literal_map(m) == fc::make_literal_map("k", std::int64_t{5}));
@@ -705,11 +704,14 @@ TEST_CASE("decode: unknown groups are skipped as protobuf skips them (issue 18 r
         const std::string msg = thrown_message([&] { (void)fc::decode_literal_map(bytes); });
         CHECK_MESSAGE(contains(msg, why), msg);
     };
-    refused(tag_bytes(9, wire_type::start_group) + varint_field(1, 1), "group of field 9 is not closed");
+    refused(tag_bytes(9, wire_type::start_group) + varint_field(1, 1),
+            "group of field 9 is not closed");
     refused(tag_bytes(9, wire_type::start_group) + tag_bytes(8, wire_type::end_group),
             "end-group tag for field 8 inside the group of field 9");
     refused(tag_bytes(9, wire_type::end_group), "end-group tag for field 9 closes no open group");
-    refused(group(9, tag_bytes(2, wire_type::length_delimited) + std::string("\x05" "ab")), "exceeds the");
+    refused(group(9, tag_bytes(2, wire_type::length_delimited) + std::string("\x05"
+                                                                             "ab")),
+            "exceeds the");
     // A group counts as a level of nesting, as in protobuf.
     std::string deep;
     for (int i = 0; i < 100; ++i) deep += tag_bytes(9, wire_type::start_group);

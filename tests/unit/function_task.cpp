@@ -529,8 +529,8 @@ TEST_CASE("cache behaviours: Flyte 2's names, aliases and rules") {
                          doctest::Contains("Invalid cache behavior: 'sometimes'. Must be one of "
                                            "['auto', 'override', 'disable']"),
                          fc::configuration_error);
-    for (const auto b : {fc::cache_behavior::automatic, fc::cache_behavior::override,
-                         fc::cache_behavior::disable})
+    for (const auto b :
+         {fc::cache_behavior::automatic, fc::cache_behavior::override, fc::cache_behavior::disable})
         CHECK(fc::parse_cache_behavior(fc::to_string(b)) == b);
 
     // auto: flytekit's rule (an explicit version still wins, as in Flyte 2).
@@ -539,11 +539,10 @@ TEST_CASE("cache behaviours: Flyte 2's names, aliases and rules") {
     CHECK(automatic.get_version(fc::version_parameters<>{}) ==
           flytekit_style.get_version(fc::version_parameters<>{}));
     // override: the version is required and is the version.
-    CHECK_THROWS_WITH_AS(
-        (fc::cache{fc::cache_options{.behavior = fc::cache_behavior::override},
-                   fc::policies::constant<"a">{}}),
-        doctest::Contains("cache behavior 'override' needs cache_options.version"),
-        fc::configuration_error);
+    CHECK_THROWS_WITH_AS((fc::cache{fc::cache_options{.behavior = fc::cache_behavior::override},
+                                    fc::policies::constant<"a">{}}),
+                         doctest::Contains("cache behavior 'override' needs cache_options.version"),
+                         fc::configuration_error);
     const fc::cache<> pinned{
         fc::cache_options{.version = "v7", .behavior = fc::cache_behavior::override}};
     CHECK(pinned.get_version(fc::version_parameters<>{}) == "v7");
@@ -553,9 +552,9 @@ TEST_CASE("cache behaviours: Flyte 2's names, aliases and rules") {
     CHECK(off.get_version(fc::version_parameters<>{}).empty());
     CHECK(pinned.is_enabled());
     // max_age must be a positive, finite time.
-    CHECK_THROWS_WITH_AS((fc::cache<>{fc::cache_options{.version = "1", .max_age = std::chrono::seconds(0)}}),
-                         doctest::Contains("max_age must be a positive, finite time"),
-                         fc::configuration_error);
+    CHECK_THROWS_WITH_AS(
+        (fc::cache<>{fc::cache_options{.version = "1", .max_age = std::chrono::seconds(0)}}),
+        doctest::Contains("max_age must be a positive, finite time"), fc::configuration_error);
 }
 
 TEST_CASE("cache behaviours: a disabled cache runs the task every call and stores nothing") {
@@ -574,9 +573,11 @@ TEST_CASE("cache behaviours: a disabled cache runs the task every call and store
     CHECK(exec.run(t, 1) == 3);
     CHECK(exec.store().size() == 0);
     // The export says the same to Flyte: not discoverable.
-    const std::string json = fc::to_task_template_json(
-        t, {.project = "p", .domain = "d", .version = "v",
-            .launch = {.image = std::string("ghcr.io/acme/off:1")}});
+    const std::string json =
+        fc::to_task_template_json(t, {.project = "p",
+                                      .domain = "d",
+                                      .version = "v",
+                                      .launch = {.image = std::string("ghcr.io/acme/off:1")}});
     CHECK(json.find("discoverable") == std::string::npos);
 }
 
@@ -594,9 +595,8 @@ TEST_CASE("cache max_age: entries are stored with that expiry, and an older one 
         CHECK(exec.run(t, 10) == 11);
         CHECK(exec.run(t, 10) == 11); // a hit: younger than max_age
         CHECK(runs == 1);
-        const std::string key = exec.cache().make_key(t.name(), t.version(),
-                                                      fc::make_literal_map("x", std::int64_t{10}),
-                                                      t.ignored_inputs());
+        const std::string key = exec.cache().make_key(
+            t.name(), t.version(), fc::make_literal_map("x", std::int64_t{10}), t.ignored_inputs());
         const auto entry = exec.store().get_with_ttl(key);
         REQUIRE(entry);
         REQUIRE(entry->ttl);
@@ -615,8 +615,8 @@ TEST_CASE("cache max_age: entries are stored with that expiry, and an older one 
         CHECK(runs == 2);
     }
     // A store that cannot expire entries cannot honour max_age: said before anything runs.
-    fc::executor<flytecache_test::plain_store> exec(flytecache_test::plain_store{fc::memory_store()},
-                                                    quiet_options());
+    fc::executor<flytecache_test::plain_store> exec(
+        flytecache_test::plain_store{fc::memory_store()}, quiet_options());
     runs = 0;
     CHECK_THROWS_WITH_AS((void)exec.run(make(std::chrono::hours(1)), 1),
                          doctest::Contains("has a cache max_age, but the executor's store cannot "

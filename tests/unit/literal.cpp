@@ -126,10 +126,10 @@ TEST_CASE("short_string and verbose_string of out-of-range nanos (issue 18 repro
                                            std::numeric_limits<std::int32_t>::min()}})
                       .short_string());
     // Durations whose seconds and nanos differ in sign are invalid too; valid ones print as before.
-    CHECK(lit({fc::duration{1, -5}}).short_string() ==
-          "Duration{seconds: 1, nanos: -5} (invalid)");
+    CHECK(lit({fc::duration{1, -5}}).short_string() == "Duration{seconds: 1, nanos: -5} (invalid)");
     CHECK(lit({fc::duration{0, -5}}).short_string() == "-0.000000005s");
     CHECK(lit({fc::duration{0, 999999999}}).short_string() == "0.999999999s");
-    CHECK(lit({fc::duration{std::numeric_limits<std::int64_t>::min(), -999999999}})
-              .short_string() == "-9223372036854775808.999999999s");
+    CHECK(
+        lit({fc::duration{std::numeric_limits<std::int64_t>::min(), -999999999}}).short_string() ==
+        "-9223372036854775808.999999999s");
 }

@@ -125,7 +125,7 @@ struct arguments {
     std::optional<std::string> domain;        ///< package: --domain
     std::optional<std::string> registration_version; ///< package: --version
     std::optional<std::string> output;               ///< package: --output / -o
-    const command_spec* command = nullptr;    ///< null when only --help or --version was given
+    const command_spec* command = nullptr; ///< null when only --help or --version was given
     std::vector<std::string> operands;
 };
 
@@ -254,7 +254,10 @@ struct arguments {
     }
     if (!c.takes_registration && (out.project || out.domain || out.output)) {
         throw usage_error("'" + name + "' has no option '" +
-                          (out.project ? "--project" : out.domain ? "--domain" : "--output") + "'");
+                          (out.project  ? "--project"
+                           : out.domain ? "--domain"
+                                        : "--output") +
+                          "'");
     }
     if (c.takes_registration) {
         if (!out.project || !out.domain || !out.registration_version) {

@@ -77,9 +77,10 @@ int dispatch(const arguments& args) {
     }
     if (c.name == "package") {
         // Needs no cache directory.
-        return run_package(package_invocation{.project = *args.project,
-                                              .domain = *args.domain,
-                                              .version = *args.registration_version,
+        // parse_arguments requires the three for `package`.
+        return run_package(package_invocation{.project = args.project.value_or(""),
+                                              .domain = args.domain.value_or(""),
+                                              .version = args.registration_version.value_or(""),
                                               .output = args.output.value_or("flyte-package.tgz"),
                                               .templates = args.operands});
     }

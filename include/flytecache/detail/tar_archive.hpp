@@ -57,13 +57,13 @@ inline void tar_octal(char* field, std::size_t width, std::uint64_t value) {
 inline std::string tar_header(std::string_view name, std::uint64_t size, char type) {
     std::string h(512, '\0');
     name.copy(h.data(), std::min<std::size_t>(name.size(), 100));
-    tar_octal(&h[100], 8, 0644);    // mode
-    tar_octal(&h[108], 8, 0);       // uid
-    tar_octal(&h[116], 8, 0);       // gid
-    tar_octal(&h[124], 12, size);   // size
-    tar_octal(&h[136], 12, 0);      // mtime
-    h.replace(148, 8, 8, ' ');      // checksum, counted as spaces
-    h[156] = type;                  // typeflag
+    tar_octal(&h[100], 8, 0644);     // mode
+    tar_octal(&h[108], 8, 0);        // uid
+    tar_octal(&h[116], 8, 0);        // gid
+    tar_octal(&h[124], 12, size);    // size
+    tar_octal(&h[136], 12, 0);       // mtime
+    h.replace(148, 8, 8, ' ');       // checksum, counted as spaces
+    h[156] = type;                   // typeflag
     h.replace(257, 6, "ustar\0", 6); // magic
     h.replace(263, 2, "00");         // version
     std::uint32_t sum = 0;
@@ -81,7 +81,8 @@ inline void tar_append_padded(std::string& out, std::string_view content) {
 inline std::string pax_record(std::string_view key, std::string_view value) {
     const std::size_t body = 1 + key.size() + 1 + value.size() + 1; // " key=value\n"
     std::size_t length = body + 1;
-    while (std::to_string(length).size() + body != length) length = std::to_string(length).size() + body;
+    while (std::to_string(length).size() + body != length)
+        length = std::to_string(length).size() + body;
     return std::to_string(length) + " " + std::string(key) + "=" + std::string(value) + "\n";
 }
 

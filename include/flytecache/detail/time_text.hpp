@@ -62,10 +62,11 @@ inline std::string duration_text(std::int64_t seconds, std::int32_t nanos) {
 /// @throws invalid_argument when protobuf's JSON mapping refuses the Duration.
 inline std::string checked_duration_text(std::int64_t seconds, std::int32_t nanos) {
     if (!duration_valid(seconds, nanos)) {
-        throw invalid_argument("flytecache: Duration{seconds: " + std::to_string(seconds) +
-                               ", nanos: " + std::to_string(nanos) +
-                               "} is not a valid protobuf Duration (nanos must be within ±999999999 "
-                               "and share the sign of seconds), so it has no JSON form");
+        throw invalid_argument(
+            "flytecache: Duration{seconds: " + std::to_string(seconds) +
+            ", nanos: " + std::to_string(nanos) +
+            "} is not a valid protobuf Duration (nanos must be within ±999999999 "
+            "and share the sign of seconds), so it has no JSON form");
     }
     return duration_text(seconds, nanos);
 }

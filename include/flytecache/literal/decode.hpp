@@ -542,9 +542,8 @@ private:
 
     // google.protobuf.Timestamp and Duration share their layout: int64 seconds = 1, int32 nanos
     // = 2.
-    void seconds_nanos(proto_reader& r, std::string_view seconds_name,
-                              std::string_view nanos_name, std::int64_t& seconds,
-                              std::int32_t& nanos) {
+    void seconds_nanos(proto_reader& r, std::string_view seconds_name, std::string_view nanos_name,
+                       std::int64_t& seconds, std::int32_t& nanos) {
         each_field(r, [&](const field& f) {
             if (f.number == 1) {
                 seconds = int64_value(f, seconds_name);

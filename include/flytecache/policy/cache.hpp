@@ -67,9 +67,11 @@ private:
 ///
 /// | Flyte 2        | flytecache                     | flytekit 1 equivalent                   |
 /// | -------------- | ------------------------------ | --------------------------------------- |
-/// | `"auto"`       | `cache_behavior::automatic`    | `Cache(policies=...)` (a `version`, when given, still wins, as in Flyte 2) |
-/// | `"override"`   | `cache_behavior::override`     | `Cache(version="v1")`: `version` is required (Flyte 2's `version_override`) |
-/// | `"disable"`    | `cache_behavior::disable`      | no `cache=`: the task runs every time, nothing is read or stored |
+/// | `"auto"`       | `cache_behavior::automatic`    | `Cache(policies=...)` (a `version`, when
+/// given, still wins, as in Flyte 2) | | `"override"`   | `cache_behavior::override`     |
+/// `Cache(version="v1")`: `version` is required (Flyte 2's `version_override`) | | `"disable"`    |
+/// `cache_behavior::disable`      | no `cache=`: the task runs every time, nothing is read or
+/// stored |
 ///
 /// `"override"` names the version, not the stored entries: to recompute and replace entries, use
 /// `local_cache_config::overwrite` (flytekit's `FLYTE_LOCAL_CACHE_OVERWRITE`).

@@ -344,8 +344,8 @@ private:
                     (void)cache_.store().touch(key, float_seconds(*max_age));
                 } catch (const store_error& e) {
                     if (cache_.strict()) throw;
-                    cache_.report_bad_entry({key, std::string("setting max_age failed: ") +
-                                                      e.what()});
+                    cache_.report_bad_entry(
+                        {key, std::string("setting max_age failed: ") + e.what()});
                 }
             }
         }

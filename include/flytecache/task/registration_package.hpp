@@ -171,8 +171,7 @@ public:
     [[nodiscard]] std::vector<registration_file> files() const {
         std::vector<registration_file> out;
         out.reserve(tasks_.size());
-        const std::size_t width =
-            tasks_.empty() ? 1 : std::to_string(tasks_.size() - 1).size();
+        const std::size_t width = tasks_.empty() ? 1 : std::to_string(tasks_.size() - 1).size();
         for (std::size_t i = 0; i < tasks_.size(); ++i) {
             std::string index = std::to_string(i);
             index.insert(0, width - index.size(), '0');

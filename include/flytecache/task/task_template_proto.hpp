@@ -213,8 +213,9 @@ private:
         if (m.interruptible) w.bool_field(8, *m.interruptible); // a oneof: written even if false
         flag(w, 9, m.cache_serialize);
         if (!options_.tags.empty())
-            string_map(w, 11,
-                       task_template_writer::string_map(options_.tags, "task_template_options.tags"));
+            string_map(
+                w, 11,
+                task_template_writer::string_map(options_.tags, "task_template_options.tags"));
         if (m.pod_template_name) text(w, 12, *m.pod_template_name);
         if (!m.cache_ignore_input_vars.empty()) strings(w, 13, m.cache_ignore_input_vars.names());
         flag(w, 14, m.is_eager);
