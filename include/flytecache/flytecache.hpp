@@ -68,8 +68,10 @@
 #include <flytecache/task/function_task.hpp>
 #include <flytecache/task/observer.hpp>
 #include <flytecache/task/reference_task.hpp>
+#include <flytecache/task/registration_package.hpp>
 #include <flytecache/task/task_arguments.hpp>
 #include <flytecache/task/task_interface.hpp>
 #include <flytecache/task/task_metadata.hpp>
 #include <flytecache/task/task_options.hpp>
 #include <flytecache/task/task_template_export.hpp>
+#include <flytecache/task/task_template_proto.hpp>

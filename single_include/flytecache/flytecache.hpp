@@ -1934,9 +1934,17 @@ namespace detail {
 // proto_reader. Only the wire format lives here; which fields a message writes, in which order
 // (ascending field number, map entries sorted by key) and which it omits is the caller's job.
 
-/// The protobuf wire types flytecache understands. The deprecated group types (3 and 4) and the
-/// unassigned 6 and 7 are rejected by proto_reader::tag().
-enum class wire_type : std::uint8_t { varint = 0, fixed64 = 1, length_delimited = 2, fixed32 = 5 };
+/// The protobuf wire types. flytecache writes only 0, 1, 2 and 5; the reader also accepts the
+/// deprecated group delimiters (3 and 4), which it skips as unknown fields the way protobuf does.
+/// The unassigned 6 and 7 are rejected by proto_reader::tag().
+enum class wire_type : std::uint8_t {
+    varint = 0,
+    fixed64 = 1,
+    length_delimited = 2,
+    start_group = 3,
+    end_group = 4,
+    fixed32 = 5
+};
 
 /// Largest field number protobuf allows (2^29 - 1).
 inline constexpr std::uint32_t proto_max_field_number = (std::uint32_t{1} << 29) - 1;
@@ -2247,7 +2255,7 @@ public:
     }
 
     /// A field key: its field number and wire type.
-    /// @throws decode_error for field number 0 or above 2^29 - 1, and for wire types 3, 4, 6, 7.
+    /// @throws decode_error for field number 0 or above 2^29 - 1, and for wire types 6 and 7.
     std::pair<std::uint32_t, wire_type> tag() {
         const std::size_t start = pos_;
         const std::uint64_t key = varint();
@@ -2256,7 +2264,7 @@ public:
         if (field > proto_max_field_number)
             fail(start, "field number " + std::to_string(field) + " exceeds 2^29-1");
         const auto type = static_cast<unsigned>(key & 7u);
-        if (type != 0 && type != 1 && type != 2 && type != 5)
+        if (type > 5)
             fail(start, "invalid wire type " + std::to_string(type) + " for field " +
                             std::to_string(field));
         return {static_cast<std::uint32_t>(field), static_cast<wire_type>(type)};
@@ -2344,15 +2352,23 @@ public:
         return proto_reader(body, base_ + pos_ - body.size());
     }
 
-    /// Skips the value of a field of type `type` (for unknown fields).
-    void skip(wire_type type) {
+    /// Skips the value of field `field`, whose tag (just read) has wire type `type`, as protobuf
+    /// skips an unknown field. A group (start_group) is skipped up to the end_group tag of the
+    /// same field number, nested groups included; a group counts as one level of nesting, and at
+    /// most `levels` more levels are allowed (the caller's remaining depth budget).
+    /// @throws decode_error for truncated input, an end_group tag that closes no open group (or
+    ///         another field's group), a group left open at the end of the input, or groups nested
+    ///         deeper than `levels`.
+    void skip(wire_type type, std::uint32_t field, std::size_t levels) {
         switch (type) {
         case wire_type::varint: (void)varint(); return;
         case wire_type::fixed64: (void)take(8, "truncated fixed64"); return;
         case wire_type::length_delimited: (void)length_delimited(); return;
         case wire_type::fixed32: (void)take(4, "truncated fixed32"); return;
+        case wire_type::start_group: skip_group(field, levels); return;
+        case wire_type::end_group: break;
         }
-        fail(pos_, "cannot skip wire type " + std::to_string(static_cast<unsigned>(type)));
+        fail(pos_, "end-group tag for field " + std::to_string(field) + " closes no open group");
     }
 
     /// Throws the decode_error for a problem found at `pos` (relative to this reader's view).
@@ -2365,6 +2381,36 @@ public:
     }
 
 private:
+    // The body of a group whose start_group tag (field `field`) was just read: fields up to the
+    // matching end_group tag. Iterative, so hostile nesting cannot exhaust the stack.
+    void skip_group(std::uint32_t field, std::size_t levels) {
+        std::array<std::uint32_t, 128> open{};
+        std::size_t depth = 0;
+        const auto enter = [&](std::uint32_t number) {
+            if (depth >= levels || depth == open.size())
+                fail(pos_, "groups nested deeper than the decoder's depth limit");
+            open[depth++] = number;
+        };
+        enter(field);
+        while (depth != 0) {
+            if (at_end())
+                fail(pos_, "group of field " + std::to_string(open[depth - 1]) + " is not closed");
+            const std::size_t start = pos_;
+            const auto [number, type] = tag();
+            if (type == wire_type::start_group) {
+                enter(number);
+            } else if (type == wire_type::end_group) {
+                if (number != open[depth - 1])
+                    fail(start, "end-group tag for field " + std::to_string(number) +
+                                    " inside the group of field " +
+                                    std::to_string(open[depth - 1]));
+                --depth;
+            } else {
+                skip(type, number, 0);
+            }
+        }
+    }
+
     const unsigned char* take(std::size_t n, std::string_view what) {
         if (data_.size() - pos_ < n) fail(pos_, what);
         const auto* p = reinterpret_cast<const unsigned char*>(data_.data() + pos_);
@@ -2445,8 +2491,34 @@ FLYTECACHE_NAMESPACE_END
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail {
 
-// Fractions are written with 0, 3, 6 or 9 digits, as Go's jsonpb (and protobuf's JSON mapping) do.
-inline std::string nanos_fraction(std::int32_t nanos) {
+// Protobuf's wire format accepts any int32 in `nanos`, so a decoded Timestamp or Duration can hold
+// values its JSON mapping calls invalid (nanos ≥ 10⁹, nanos = -2³¹, a Duration whose seconds and
+// nanos differ in sign). Two kinds of callers, two rules:
+//  - text for people (short_string, verbose_string) never throws: a Timestamp is normalized as
+//    Python's json_format prints it (nanos taken modulo 10⁹, the carry moved into the seconds), an
+//    invalid Duration is shown as its two fields;
+//  - text a key is computed over (the backend's jsonpb form) is refused as the backend's Go
+//    marshaler refuses it, with a flytecache::invalid_argument.
+// Nothing here negates an int32 or adds to an int64 that could overflow.
+
+inline constexpr std::int64_t nanos_per_second = 1'000'000'000;
+
+/// True when protobuf's JSON mapping accepts `nanos` in a Timestamp: [0, 10⁹).
+[[nodiscard]] constexpr bool timestamp_nanos_valid(std::int32_t nanos) noexcept {
+    return nanos >= 0 && nanos < nanos_per_second;
+}
+
+/// True when protobuf's JSON mapping accepts the Duration: |nanos| < 10⁹ and, when both are
+/// non-zero, seconds and nanos of the same sign.
+[[nodiscard]] constexpr bool duration_valid(std::int64_t seconds, std::int32_t nanos) noexcept {
+    if (nanos <= -nanos_per_second || nanos >= nanos_per_second) return false;
+    return !((seconds < 0 && nanos > 0) || (seconds > 0 && nanos < 0));
+}
+
+/// ".5", ".500001", ".000000005" or "": 0, 3, 6 or 9 digits, as Go's jsonpb (and protobuf's JSON
+/// mapping) write them.
+/// @pre 0 <= nanos < 10⁹
+inline std::string nanos_fraction(std::int64_t nanos) {
     if (nanos == 0) return {};
     std::string digits = std::to_string(nanos);
     digits.insert(0, 9 - digits.size(), '0');
@@ -2456,12 +2528,33 @@ inline std::string nanos_fraction(std::int32_t nanos) {
 }
 
 /// "1.500s", "-1.500s", "0s": seconds and nanos share a sign.
+/// @pre duration_valid(seconds, nanos)
 inline std::string duration_text(std::int64_t seconds, std::int32_t nanos) {
     const bool negative = seconds < 0 || nanos < 0;
     const std::uint64_t secs =
         seconds < 0 ? 0 - static_cast<std::uint64_t>(seconds) : static_cast<std::uint64_t>(seconds);
-    return (negative ? "-" : "") + std::to_string(secs) +
-           nanos_fraction(nanos < 0 ? -nanos : nanos) + "s";
+    const std::int64_t abs_nanos = nanos < 0 ? -std::int64_t{nanos} : std::int64_t{nanos};
+    return (negative ? "-" : "") + std::to_string(secs) + nanos_fraction(abs_nanos) + "s";
+}
+
+/// duration_text for the text a key is computed over.
+/// @throws invalid_argument when protobuf's JSON mapping refuses the Duration.
+inline std::string checked_duration_text(std::int64_t seconds, std::int32_t nanos) {
+    if (!duration_valid(seconds, nanos)) {
+        throw invalid_argument(
+            "flytecache: Duration{seconds: " + std::to_string(seconds) +
+            ", nanos: " + std::to_string(nanos) +
+            "} is not a valid protobuf Duration (nanos must be within ±999999999 "
+            "and share the sign of seconds), so it has no JSON form");
+    }
+    return duration_text(seconds, nanos);
+}
+
+/// duration_text for people: an invalid Duration shows its fields instead of throwing.
+inline std::string display_duration_text(std::int64_t seconds, std::int32_t nanos) {
+    if (duration_valid(seconds, nanos)) return duration_text(seconds, nanos);
+    return "Duration{seconds: " + std::to_string(seconds) + ", nanos: " + std::to_string(nanos) +
+           "} (invalid)";
 }
 
 struct civil_date {
@@ -2486,19 +2579,46 @@ inline constexpr civil_date civil_from_days(std::int64_t days) noexcept {
 }
 
 /// RFC 3339 in UTC with a "Z" suffix, from seconds since the Unix epoch (proleptic Gregorian).
+/// Out-of-range nanos are normalized as Python's json_format prints them: taken modulo 10⁹ into
+/// [0, 10⁹), the whole seconds carried (so {0, -5} is 1969-12-31T23:59:59.999999995Z). The carry
+/// is applied to the second of the day, never to `seconds`, so INT64_MIN and INT64_MAX are safe.
 inline std::string rfc3339_text(std::int64_t seconds, std::int32_t nanos) {
+    std::int64_t carry = nanos / nanos_per_second; // -2 ... 2
+    std::int64_t frac = nanos % nanos_per_second;  // (-10⁹, 10⁹)
+    if (frac < 0) {
+        frac += nanos_per_second;
+        --carry;
+    }
     std::int64_t days = seconds / 86400;
-    std::int64_t rem = seconds % 86400;
-    if (rem < 0) {
+    std::int64_t rem = seconds % 86400 + carry; // [-86402, 86401]
+    while (rem < 0) {
         rem += 86400;
         --days;
+    }
+    while (rem >= 86400) {
+        rem -= 86400;
+        ++days;
     }
     const auto [year, month, day] = civil_from_days(days);
     auto two = [](std::int64_t v) { return (v < 10 ? "0" : "") + std::to_string(v); };
     std::string year_text = std::to_string(year);
     if (year >= 0 && year < 1000) year_text.insert(0, 4 - year_text.size(), '0');
     return year_text + "-" + two(month) + "-" + two(day) + "T" + two(rem / 3600) + ":" +
-           two(rem / 60 % 60) + ":" + two(rem % 60) + nanos_fraction(nanos) + "Z";
+           two(rem / 60 % 60) + ":" + two(rem % 60) + nanos_fraction(frac) + "Z";
+}
+
+/// rfc3339_text for the text a key is computed over: the Flyte backend's Go marshaler refuses a
+/// Timestamp whose nanos are outside [0, 10⁹) instead of normalizing it.
+/// @throws invalid_argument for such a Timestamp.
+inline std::string checked_rfc3339_text(std::int64_t seconds, std::int32_t nanos) {
+    if (!timestamp_nanos_valid(nanos)) {
+        throw invalid_argument(
+            "flytecache: Timestamp{seconds: " + std::to_string(seconds) +
+            ", nanos: " + std::to_string(nanos) +
+            "} is not a valid protobuf Timestamp (nanos must be in [0, 999999999]); the Flyte "
+            "backend's JSON mapping refuses it, so it has no datacatalog form");
+    }
+    return rfc3339_text(seconds, nanos);
 }
 
 } // namespace detail
@@ -2973,7 +3093,7 @@ private:
                             else if constexpr (std::is_same_v<P, timestamp>)
                                 out += rfc3339_text(p.seconds, p.nanos);
                             else if constexpr (std::is_same_v<P, duration>)
-                                out += duration_text(p.seconds, p.nanos);
+                                out += display_duration_text(p.seconds, p.nanos);
                             else
                                 out += "<unset primitive>";
                         },
@@ -3370,12 +3490,16 @@ private:
 
     // Calls on_field for every field of the message in `r`; fields it does not know (it returns
     // false) are skipped.
+    // Groups (wire types 3 and 4) are never known fields: a start_group is skipped with its body,
+    // and counts against the depth limit as an embedded message does; a stray end_group is an
+    // error, as in protobuf.
     template <class OnField>
-    static void each_field(proto_reader& r, OnField&& on_field) {
+    void each_field(proto_reader& r, OnField&& on_field) {
         while (!r.at_end()) {
             const std::size_t start = r.offset();
             const auto [number, type] = r.tag();
-            if (!on_field(field{r, number, type, start})) r.skip(type);
+            if (!on_field(field{r, number, type, start}))
+                r.skip(type, number, max_decode_depth - depth_);
         }
     }
 
@@ -3622,9 +3746,8 @@ private:
 
     // google.protobuf.Timestamp and Duration share their layout: int64 seconds = 1, int32 nanos
     // = 2.
-    static void seconds_nanos(proto_reader& r, std::string_view seconds_name,
-                              std::string_view nanos_name, std::int64_t& seconds,
-                              std::int32_t& nanos) {
+    void seconds_nanos(proto_reader& r, std::string_view seconds_name, std::string_view nanos_name,
+                       std::int64_t& seconds, std::int32_t& nanos) {
         each_field(r, [&](const field& f) {
             if (f.number == 1) {
                 seconds = int64_value(f, seconds_name);
@@ -3658,7 +3781,7 @@ private:
         });
     }
 
-    static void blob_type_body(proto_reader& r, blob_type& out) {
+    void blob_type_body(proto_reader& r, blob_type& out) {
         each_field(r, [&](const field& f) {
             if (f.number == 1) {
                 out.format = string_value(f, "BlobType.format");
@@ -3805,12 +3928,18 @@ private:
     void value_body(proto_reader& r, protobuf_value& out) {
         each_field(r, [&](const field& f) {
             switch (f.number) {
-            case 1:
-                // NullValue has the single value 0; any other number still means "null" to the
-                // model, which writes it back as 0.
-                (void)enum_value(f, "Value.null_value");
+            case 1: {
+                // NullValue has the single value 0. Protobuf keeps any other number (enums are
+                // open) and writes it back, which the model, holding no number, cannot: so it is
+                // refused rather than silently re-encoded as another message.
+                const std::size_t at = f.r.offset();
+                if (const std::int32_t n = enum_value(f, "Value.null_value"); n != 0) {
+                    decode_fail(at, "Value.null_value " + std::to_string(n) +
+                                        " is not NULL_VALUE (0), the only NullValue");
+                }
                 out.kind.emplace<protobuf_null>();
                 return true;
+            }
             case 2: out.kind.emplace<double>(double_value(f, "Value.number_value")); return true;
             case 3:
                 out.kind.emplace<std::string>(string_value(f, "Value.string_value"));
@@ -6092,9 +6221,9 @@ private:
                 } else if constexpr (std::is_same_v<V, bool>) {
                     o.emplace_back("boolean", json_value::make_bool(v));
                 } else if constexpr (std::is_same_v<V, timestamp>) {
-                    o.emplace_back("datetime", str(rfc3339_text(v.seconds, v.nanos)));
+                    o.emplace_back("datetime", str(checked_rfc3339_text(v.seconds, v.nanos)));
                 } else if constexpr (std::is_same_v<V, duration>) {
-                    o.emplace_back("duration", str(duration_text(v.seconds, v.nanos)));
+                    o.emplace_back("duration", str(checked_duration_text(v.seconds, v.nanos)));
                 }
             },
             p.value);
@@ -6106,6 +6235,7 @@ private:
 
 /// The JSON value the Flyte backend hashes for these inputs (its jsonpb mapping of the hashified
 /// LiteralMap).
+/// @throws invalid_argument as keys::datacatalog::make_key.
 [[nodiscard]] inline detail::json_value
 datacatalog_json_value(const literal_map& inputs, std::span<const std::string> ignored = {}) {
     return detail::datacatalog_json::literal_map_value(
@@ -6118,6 +6248,9 @@ namespace keys {
 /// `flyte_cached-` + unpadded base64url of the objecthash of the jsonpb form of the hashified
 /// inputs. Task name and version are not part of the tag (the backend keys the dataset by them);
 /// `make_key` prefixes neither. Stateless; safe to use from any thread.
+/// @throws invalid_argument for inputs the backend's marshaler refuses: a Timestamp whose nanos are
+///         outside [0, 10⁹), a Duration whose nanos exceed ±999999999 or differ in sign from its
+///         seconds (protobuf's wire format carries them, its JSON mapping does not).
 struct datacatalog {
     [[nodiscard]] std::string make_key(std::string_view /*task_name*/,
                                        std::string_view /*cache_version*/,
@@ -6713,6 +6846,55 @@ private:
     std::vector<std::string> names_;
 };
 
+/// Flyte 2's cache behaviours (`flyte.Cache(behavior=...)`): how a task's cache version is found,
+/// or that the task does not cache at all.
+///
+/// | Flyte 2        | flytecache                     | flytekit 1 equivalent                   |
+/// | -------------- | ------------------------------ | --------------------------------------- |
+/// | `"auto"`       | `cache_behavior::automatic`    | `Cache(policies=...)` (a `version`, when
+/// given, still wins, as in Flyte 2) | | `"override"`   | `cache_behavior::override`     |
+/// `Cache(version="v1")`: `version` is required (Flyte 2's `version_override`) | | `"disable"`    |
+/// `cache_behavior::disable`      | no `cache=`: the task runs every time, nothing is read or
+/// stored |
+///
+/// `"override"` names the version, not the stored entries: to recompute and replace entries, use
+/// `local_cache_config::overwrite` (flytekit's `FLYTE_LOCAL_CACHE_OVERWRITE`).
+enum class cache_behavior { automatic, override, disable };
+
+/// Flyte 2's name for a behaviour: "auto", "override" or "disable".
+[[nodiscard]] constexpr std::string_view to_string(cache_behavior b) noexcept {
+    switch (b) {
+    case cache_behavior::automatic: return "auto";
+    case cache_behavior::override: return "override";
+    case cache_behavior::disable: return "disable";
+    }
+    return "auto";
+}
+
+/// The behaviour Flyte 2 reads from `text`: "auto", "override", "disable", or one of the aliases
+/// its `Cache` accepts in any case ("enable", "enabled", "on", "true", "yes" for auto; "off",
+/// "false", "no", "none" for disable).
+/// @throws configuration_error with Flyte 2's message for anything else.
+[[nodiscard]] inline cache_behavior parse_cache_behavior(std::string_view text) {
+    std::string lower(text);
+    for (char& c : lower) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    if (text == "auto") return cache_behavior::automatic;
+    if (text == "override") return cache_behavior::override;
+    if (text == "disable") return cache_behavior::disable;
+    for (const char* alias : {"enable", "enabled", "on", "true", "yes"}) {
+        if (lower == alias) return cache_behavior::automatic;
+    }
+    for (const char* alias : {"off", "false", "no", "none"}) {
+        if (lower == alias) return cache_behavior::disable;
+    }
+    throw configuration_error("Invalid cache behavior: '" + std::string(text) +
+                              "'. Must be one of ['auto', 'override', 'disable'] (aliases "
+                              "accepted: ['enable', 'enabled', 'false', 'no', 'none', 'off', 'on', "
+                              "'true', 'yes']).");
+}
+
 /// The plain settings of a cache: everything but the policies.
 struct cache_options {
     /// An explicit version. When set — even to "" — it is the version and no policy runs.
@@ -6723,6 +6905,15 @@ struct cache_options {
     input_names ignored_inputs{};
     /// Passed to every policy's `get_version`.
     std::string salt{};
+    /// Flyte 2's `behavior`: find the version from the policies (`automatic`, the default, which
+    /// is flytekit's rule), require an explicit `version` (`override`), or do not cache
+    /// (`disable`). See cache_behavior.
+    cache_behavior behavior = cache_behavior::automatic;
+    /// The longest an entry serves calls (Flyte 2's `max_age`, Prefect's `cache_expiration`): a
+    /// task stores its outputs with this expiry, so an older entry is a miss and the call runs
+    /// again. Unset: entries never expire. Applied when an entry is written, through the store's
+    /// expiry (the executor needs an `expiring_store`); not part of the version or the key.
+    std::optional<std::chrono::duration<double>> max_age{};
 };
 
 namespace detail {
@@ -6861,6 +7052,8 @@ public:
     bool serialize = false;
     input_names ignored_inputs;
     std::string salt;
+    cache_behavior behavior = cache_behavior::automatic;
+    std::optional<std::chrono::duration<double>> max_age;
     policies_type policies;
 
     /// A cache with the default policies and default options.
@@ -6890,6 +7083,12 @@ public:
         requires(sizeof...(Policies) != 0)
         : cache(cache_options{}, policies_type(std::move(ps)...)) {}
 
+    /// False for cache_behavior::disable (Flyte 2's `Cache.is_enabled`): tasks built with this
+    /// cache do not cache.
+    [[nodiscard]] constexpr bool is_enabled() const noexcept {
+        return behavior != cache_behavior::disable;
+    }
+
     /// The input names left out of the cache key.
     [[nodiscard]] constexpr const std::vector<std::string>& get_ignored_inputs() const noexcept {
         return ignored_inputs.names();
@@ -6910,6 +7109,7 @@ public:
     template <class F>
     [[nodiscard]] constexpr std::string get_version(const version_parameters<F>& params,
                                                     std::string_view extra) const {
+        if (!is_enabled()) return {}; // Flyte 2: a disabled cache has the empty version
         if (version) return *version;
         if constexpr (policy_count == 0) {
             throw configuration_error(std::string(detail::no_policy_message));
@@ -6939,7 +7139,19 @@ private:
           serialize(options.serialize),
           ignored_inputs(options.ignored_inputs),
           salt(options.salt),
+          behavior(options.behavior),
+          max_age(options.max_age),
           policies(std::move(ps)) {
+        if (max_age && !(max_age->count() > 0 && max_age->count() < 1e15)) {
+            throw configuration_error("flytecache: cache_options.max_age must be a positive, "
+                                      "finite time; leave it unset for entries that never expire");
+        }
+        if (behavior == cache_behavior::disable) return; // Flyte 2 asks nothing more
+        if (behavior == cache_behavior::override && !version) {
+            throw configuration_error(
+                "flytecache: cache behavior 'override' needs cache_options.version (Flyte 2's "
+                "version_override); use cache_behavior::automatic to compute it from policies");
+        }
         if (policy_count == 0 && !version) {
             throw configuration_error(std::string(detail::no_policy_message));
         }
@@ -9010,7 +9222,10 @@ public:
     /// then left as it was.
     /// @throws configuration_error when an output is a local file but no blob directory is known;
     ///         task_error when an output names a file or directory that does not exist.
-    bool store_outputs(const std::string& key, literal_map& outputs) {
+    /// With `expire` (a store that models `expiring_store`), the entry is written with that time
+    /// to live.
+    bool store_outputs(const std::string& key, literal_map& outputs,
+                       std::optional<float_seconds> expire = std::nullopt) {
         if (!opts_.config.enabled) {
             return false;
         }
@@ -9024,7 +9239,16 @@ public:
                 to_store = &placed;
                 rewritten = true;
             }
-            store().set(key, encode(*to_store));
+            if (expire) {
+                if constexpr (expiring_store<Store>) {
+                    store().set(key, encode(*to_store), write_options{.expire = expire});
+                } else {
+                    throw configuration_error("flytecache: an entry with a time to live needs a "
+                                              "store that can expire entries (expiring_store)");
+                }
+            } else {
+                store().set(key, encode(*to_store));
+            }
         } catch (const store_error& e) {
             if (opts_.strict) {
                 throw;
@@ -15807,6 +16031,10 @@ struct task_metadata {
     bool generates_deck = false;
     /// The task is an eager workflow.
     bool is_eager = false;
+    /// The longest a cached result serves calls (Flyte 2's `Cache.max_age`, Prefect's
+    /// `cache_expiration`; not in flytekit's TaskMetadata, so not exported to Flyte): the executor
+    /// stores outputs with this expiry. Needs `cache`.
+    std::optional<std::chrono::duration<double>> cache_max_age{};
 
     /// Applies flytekit's `TaskMetadata.__post_init__` rules (with its messages), plus two of our
     /// own: retries and timeout must not be negative.
@@ -15824,6 +16052,13 @@ struct task_metadata {
             throw configuration_error(
                 "Cache ignore input vars are specified ``cache_ignore_input_vars=" +
                 python_tuple(cache_ignore_input_vars) + "`` but ``cache`` is not enabled.");
+        }
+        if (cache_max_age && !cache) {
+            throw configuration_error(
+                "flytecache: cache_max_age is set but ``cache`` is not enabled");
+        }
+        if (cache_max_age && !(cache_max_age->count() > 0 && cache_max_age->count() < 1e15)) {
+            throw configuration_error("flytecache: cache_max_age must be a positive, finite time");
         }
         if (retries < 0) {
             throw configuration_error("flytecache: retries must not be negative (got " +
@@ -16146,10 +16381,17 @@ task_metadata build_metadata(std::string_view task, const task_options& options,
             !options.cache_ignore_input_vars.empty()) {
             throw configuration_error(std::string(mixed_cache_message));
         }
+        if (!cache_config.is_enabled()) {
+            // Flyte 2's behavior "disable": the task runs every call, nothing is cached, and the
+            // cache's other settings (ignored inputs, serialize, max_age) do not apply.
+            m.validate();
+            return m;
+        }
         m.cache = true;
         m.cache_serialize = cache_config.serialize || Features::is_serialized;
         m.cache_version = cache_config.get_version(params, extra);
         m.cache_ignore_input_vars = cache_config.ignored_inputs;
+        m.cache_max_age = cache_config.max_age;
     }
     std::vector<std::string> ignored = m.cache_ignore_input_vars.names();
     for (auto n : Features::ignored_names) {
@@ -17021,6 +17263,14 @@ public:
         if (!task.metadata().cache) {
             return run_body(task, call, std::string_view{});
         }
+        if constexpr (!expiring_store<Store>) {
+            if (task.metadata().cache_max_age) {
+                throw configuration_error(
+                    "flytecache: task '" + std::string(task.name()) +
+                    "' has a cache max_age, but the executor's store cannot expire entries; use "
+                    "sqlite_store, memory_store, redis_store or another expiring_store");
+            }
+        }
         if (cache_.config().enabled) key_files_by_content(call.inputs);
         const std::string key =
             cache_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
@@ -17183,7 +17433,11 @@ private:
         if (!cache_.config().enabled) return;
         const auto start = now_if_observing();
         literal_map stored = task.outputs_to_map(out);
-        if (cache_.store_outputs(key, stored)) out = task.outputs_from_map(stored);
+        // max_age: the entry is written with that time to live, in the same write (an entry
+        // never exists without it, even if the process dies right after).
+        std::optional<float_seconds> expire;
+        if (const auto& max_age = task.metadata().cache_max_age) expire = float_seconds(*max_age);
+        if (cache_.store_outputs(key, stored, expire)) out = task.outputs_from_map(stored);
         emit(task, task_event_kind::put, key, start);
     }
 
@@ -17875,6 +18129,228 @@ private:
 
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/task/reference_task.hpp
+// ---- begin flytecache/task/registration_package.hpp
+// flytecache — a registration package: tasks as the binary TaskSpec files and archive that
+// `flytectl register files` accepts, laid out as `pyflyte package` writes them
+// SPDX-License-Identifier: MIT
+
+// The layout (flytekit's serialize_helpers.persist_registrable_entities and repo.package, and
+// flytectl's register_util, read for the documentation in docs/flyteidl.md):
+//   - one file per entity, named `<index>_<name>_<kind>.pb`: index is the entity's position in
+//     registration order, zero-padded to the digits of the last index; kind is 1 for a TaskSpec
+//     (2 a WorkflowSpec, 3 a LaunchPlan, which flytecache does not write);
+//   - each file holds the binary flyteidl.admin.TaskSpec{template};
+//   - the archive is a gzip-compressed tar of those files at its top level (`flyte-package.tgz`);
+//     flytectl also takes a plain `.tar`. flytectl sorts the files by name before registering, so
+//     the index keeps the order.
+// flytectl replaces the identifier's project and domain only when they are empty or the
+// placeholders below, and its version only then or with --force; so the values given here are the
+// ones registered, unless they are the placeholders.
+
+// ---- begin flytecache/detail/tar_archive.hpp
+// flytecache — a small, deterministic tar writer (POSIX ustar, pax headers for long names) and a
+// gzip wrapper with stored deflate blocks, for the registration archives flytectl reads
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+// The archives hold a few small protobuf files, so compression would buy nothing worth a zlib
+// dependency: gzip's format allows "stored" deflate blocks, which every reader (Go's
+// compress/gzip in flytectl, Python's tarfile, GNU tar) accepts. Everything that could vary between
+// runs is fixed (mtime 0, uid/gid 0, mode 0644, no user names), so equal inputs give equal bytes.
+
+/// One regular file of an archive.
+struct archive_file {
+    std::string name;
+    std::string content;
+};
+
+/// CRC-32 (IEEE 802.3, reflected, as gzip and zlib compute it).
+[[nodiscard]] inline std::uint32_t crc32(std::string_view data) noexcept {
+    static constexpr auto table = [] {
+        std::array<std::uint32_t, 256> t{};
+        for (std::uint32_t i = 0; i < 256; ++i) {
+            std::uint32_t c = i;
+            for (int k = 0; k < 8; ++k) c = (c & 1U) != 0 ? 0xEDB88320U ^ (c >> 1) : c >> 1;
+            t[i] = c;
+        }
+        return t;
+    }();
+    std::uint32_t c = 0xFFFFFFFFU;
+    for (const char ch : data) c = table[(c ^ static_cast<unsigned char>(ch)) & 0xFFU] ^ (c >> 8);
+    return c ^ 0xFFFFFFFFU;
+}
+
+/// Writes `value` as `width - 1` octal digits and a NUL into `field`.
+inline void tar_octal(char* field, std::size_t width, std::uint64_t value) {
+    field[width - 1] = '\0';
+    for (std::size_t i = width - 1; i-- > 0;) {
+        field[i] = static_cast<char>('0' + (value & 7U));
+        value >>= 3;
+    }
+}
+
+/// One 512-byte ustar header.
+inline std::string tar_header(std::string_view name, std::uint64_t size, char type) {
+    std::string h(512, '\0');
+    name.copy(h.data(), std::min<std::size_t>(name.size(), 100));
+    tar_octal(&h[100], 8, 0644);     // mode
+    tar_octal(&h[108], 8, 0);        // uid
+    tar_octal(&h[116], 8, 0);        // gid
+    tar_octal(&h[124], 12, size);    // size
+    tar_octal(&h[136], 12, 0);       // mtime
+    h.replace(148, 8, 8, ' ');       // checksum, counted as spaces
+    h[156] = type;                   // typeflag
+    h.replace(257, 6, "ustar\0", 6); // magic
+    h.replace(263, 2, "00");         // version
+    std::uint32_t sum = 0;
+    for (const char c : h) sum += static_cast<unsigned char>(c);
+    tar_octal(&h[148], 7, sum); // six digits and a NUL, then the space already there
+    return h;
+}
+
+inline void tar_append_padded(std::string& out, std::string_view content) {
+    out += content;
+    out.append((512 - content.size() % 512) % 512, '\0');
+}
+
+/// A pax extended header record: "<length> <key>=<value>\n", the length counting itself.
+inline std::string pax_record(std::string_view key, std::string_view value) {
+    const std::size_t body = 1 + key.size() + 1 + value.size() + 1; // " key=value\n"
+    std::size_t length = body + 1;
+    while (std::to_string(length).size() + body != length)
+        length = std::to_string(length).size() + body;
+    return std::to_string(length) + " " + std::string(key) + "=" + std::string(value) + "\n";
+}
+
+/// A tar archive of `files`, in the given order. Names longer than ustar's 100 bytes get a pax
+/// `path` record, as GNU tar and Go's archive/tar write them.
+/// @throws invalid_argument for an empty name or a file of 8 GiB or more.
+[[nodiscard]] inline std::string tar_archive(const std::vector<archive_file>& files) {
+    std::string out;
+    for (const auto& f : files) {
+        if (f.name.empty()) throw invalid_argument("flytecache: an archive member has no name");
+        if (f.content.size() >= (std::uint64_t{1} << 33)) {
+            throw invalid_argument("flytecache: archive member '" + f.name +
+                                   "' is 8 GiB or larger, which a ustar header cannot hold");
+        }
+        if (f.name.size() > 100) {
+            const std::string pax = pax_record("path", f.name);
+            out += tar_header("PaxHeaders/" + f.name.substr(0, 80), pax.size(), 'x');
+            tar_append_padded(out, pax);
+        }
+        out += tar_header(f.name, f.content.size(), '0');
+        tar_append_padded(out, f.content);
+    }
+    out.append(1024, '\0'); // two zero blocks end the archive
+    return out;
+}
+
+/// `data` as a gzip member (RFC 1952) whose deflate stream is made of stored blocks (RFC 1951,
+/// BTYPE 00), at most 65535 bytes each.
+[[nodiscard]] inline std::string gzip_stored(std::string_view data) {
+    std::string out("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff", 10); // no name, mtime 0, OS unknown
+    const auto le16 = [&](std::uint32_t v) {
+        out += static_cast<char>(v & 0xFFU);
+        out += static_cast<char>((v >> 8) & 0xFFU);
+    };
+    const auto le32 = [&](std::uint32_t v) {
+        le16(v & 0xFFFFU);
+        le16(v >> 16);
+    };
+    std::size_t pos = 0;
+    do {
+        const std::size_t n = std::min<std::size_t>(data.size() - pos, 65535);
+        const bool last = pos + n == data.size();
+        out += static_cast<char>(last ? 1 : 0); // BFINAL, BTYPE 00; the rest of the byte is padding
+        le16(static_cast<std::uint32_t>(n));
+        le16(static_cast<std::uint32_t>(~n & 0xFFFFU));
+        out.append(data.substr(pos, n));
+        pos += n;
+    } while (pos < data.size());
+    le32(crc32(data));
+    le32(static_cast<std::uint32_t>(data.size() & 0xFFFFFFFFU));
+    return out;
+}
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/tar_archive.hpp
+// ---- begin flytecache/detail/task_template_identity.hpp
+// flytecache — the identifier of a binary flyteidl TaskTemplate, read and rewritten in place (for
+// registration packages made from templates written elsewhere)
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+/// How deep restamp_task_template lets unknown groups nest (protobuf's default limit).
+inline constexpr std::size_t restamp_max_depth = 100;
+
+/// The parts of a binary TaskTemplate the package needs: the task's name, and the template with
+/// its identifier rewritten to {TASK, project, domain, name, version} (any other identifier field,
+/// such as a newer flyteidl's `org`, is kept). The other fields are copied byte for byte.
+/// @throws decode_error when `bytes` is not a TaskTemplate with a task identifier and a name.
+inline std::pair<std::string, std::string> restamp_task_template(std::string_view bytes,
+                                                                 std::string_view project,
+                                                                 std::string_view domain,
+                                                                 std::string_view version) {
+    proto_reader r(bytes);
+    std::string name;
+    std::string id_rest; // identifier fields past version, copied as they are
+    std::string rest;    // template fields past id, copied as they are
+    bool has_id = false;
+    while (!r.at_end()) {
+        const std::size_t start = r.offset();
+        const auto [number, type] = r.tag();
+        if (number == 1) {
+            if (type != wire_type::length_delimited)
+                r.fail(start, "TaskTemplate.id (1) is not a message");
+            has_id = true;
+            proto_reader id = r.message();
+            while (!id.at_end()) {
+                const std::size_t id_start = id.offset();
+                const auto [f, t] = id.tag();
+                if (f == 1 && t == wire_type::varint) {
+                    if (id.enum_value() != 1)
+                        id.fail(id_start, "TaskTemplate.id.resource_type is not TASK");
+                } else if (f == 4 && t == wire_type::length_delimited) {
+                    name = std::string(id.length_delimited());
+                } else if ((f == 2 || f == 3 || f == 5) && t == wire_type::length_delimited) {
+                    (void)id.length_delimited(); // replaced
+                } else {
+                    id.skip(t, f, restamp_max_depth);
+                    id_rest += std::string(bytes.substr(id_start, id.offset() - id_start));
+                }
+            }
+        } else {
+            r.skip(type, number, restamp_max_depth);
+            rest += std::string(bytes.substr(start, r.offset() - start));
+        }
+    }
+    if (!has_id || name.empty())
+        r.fail(0, "not a TaskTemplate: it has no identifier with a task name (field 1.4)");
+    proto_writer w;
+    const auto id = w.begin_message(1);
+    w.enum_field(1, 1);
+    if (!project.empty()) w.string_field(2, project);
+    if (!domain.empty()) w.string_field(3, domain);
+    w.string_field(4, name);
+    if (!version.empty()) w.string_field(5, version);
+    w.bytes() += id_rest;
+    w.end_message(id);
+    w.bytes() += rest;
+    return {std::move(name), w.take()};
+}
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/task_template_identity.hpp
 // ---- begin flytecache/task/task_template_export.hpp
 // flytecache — TaskTemplate export: a function, container or echo task as flyteidl's TaskTemplate
 // in protobuf's JSON mapping, so that it can be registered with a Flyte cluster
@@ -18121,8 +18597,13 @@ inline std::string image_name(const image_reference& image) {
     return {};
 }
 
+class task_template_proto_writer;
+
 /// Builds the TaskTemplate JSON value from the parts, spelling field names as asked.
 class task_template_writer {
+    // The binary writer takes the same decisions and shares the pod-template merge.
+    friend class task_template_proto_writer;
+
 public:
     using object = json_value::object_type;
 
@@ -18703,4 +19184,565 @@ template <class Task>
 
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/task/task_template_export.hpp
+// ---- begin flytecache/task/task_template_proto.hpp
+// flytecache — TaskTemplate export in protobuf's binary wire format: the TaskSpec files that
+// `flytectl register files` reads (as `pyflyte package` writes them)
+// SPDX-License-Identifier: MIT
+
+// The same document as to_task_template_json (see task_template_export.hpp for what each field
+// holds), written as the bytes of protobuf's SerializeToString(deterministic=True) of the message
+// the JSON parses into: fields in field-number order, proto3 defaults omitted, set oneof members
+// and present messages always written, map entries sorted by key with both key and value written,
+// google.protobuf.Struct (the pod spec) with its JSON numbers as doubles. The field numbers are
+// flyteidl 1.16.5's (docs/flyteidl.md); the idl tests parse every file with the classes protoc
+// generates from that release and compare the bytes with protobuf's own serialization.
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+/// google.protobuf.Struct from a JSON object, as protobuf's JSON parser builds it (numbers become
+/// doubles; a member given twice keeps its last value).
+inline protobuf_value protobuf_value_from_json(const json_value& v);
+
+inline protobuf_struct protobuf_struct_from_json(const json_value& object) {
+    protobuf_struct s;
+    for (const auto& member : object.as_object()) {
+        const std::string& key = member.first;
+        auto it = std::find_if(s.fields.begin(), s.fields.end(),
+                               [&](const auto& field) { return field.first == key; });
+        if (it != s.fields.end()) {
+            it->second = protobuf_value_from_json(member.second);
+        } else {
+            s.fields.emplace_back(key, protobuf_value_from_json(member.second));
+        }
+    }
+    std::sort(s.fields.begin(), s.fields.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    return s;
+}
+
+inline protobuf_value protobuf_value_from_json(const json_value& v) {
+    protobuf_value out;
+    switch (v.type()) {
+    case json_value::kind::null: out.kind.emplace<protobuf_null>(); break;
+    case json_value::kind::boolean: out.kind.emplace<bool>(v.as_bool()); break;
+    case json_value::kind::number: out.kind.emplace<double>(v.as_double()); break;
+    case json_value::kind::string: out.kind.emplace<std::string>(v.as_string()); break;
+    case json_value::kind::array: {
+        protobuf_list list;
+        for (const auto& item : v.as_array()) list.values.push_back(protobuf_value_from_json(item));
+        out.kind.emplace<protobuf_list>(std::move(list));
+        break;
+    }
+    case json_value::kind::object:
+        out.kind.emplace<box<protobuf_struct>>(protobuf_struct_from_json(v));
+        break;
+    }
+    return out;
+}
+
+/// Writes the TaskTemplate of `parts` with the decisions task_template_writer takes for the JSON.
+class task_template_proto_writer {
+public:
+    explicit task_template_proto_writer(const task_template_options& options)
+        : options_(proto_names(options)), json_(options_) {}
+
+    /// flyteidl.core.TaskTemplate.
+    [[nodiscard]] std::string task_template(const template_parts& parts) const {
+        json_.check_options(parts);
+        proto_writer w;
+        literal_encoder enc(w);
+        task_template_body(w, enc, parts);
+        return w.take();
+    }
+
+    /// flyteidl.admin.TaskSpec{template}: what `pyflyte package` writes in its `_1.pb` files.
+    [[nodiscard]] std::string task_spec(const template_parts& parts) const {
+        json_.check_options(parts);
+        proto_writer w;
+        literal_encoder enc(w);
+        const auto t = w.begin_message(1);
+        task_template_body(w, enc, parts);
+        w.end_message(t);
+        return w.take();
+    }
+
+private:
+    static task_template_options proto_names(task_template_options o) {
+        o.field_names = json_field_names::proto;
+        return o;
+    }
+
+    // Proto3 plain fields: written only when not the default.
+    static void text(proto_writer& w, std::uint32_t field, std::string_view s) {
+        if (!s.empty()) w.string_field(field, s);
+    }
+    static void strings(proto_writer& w, std::uint32_t field, const std::vector<std::string>& v) {
+        for (const auto& s : v) w.string_field(field, s);
+    }
+    static void flag(proto_writer& w, std::uint32_t field, bool b) {
+        if (b) w.bool_field(field, true);
+    }
+    static void enumeration(proto_writer& w, std::uint32_t field, std::int32_t value) {
+        if (value != 0) w.enum_field(field, value);
+    }
+    // A map<string, string>: entries sorted by key, key and value always written.
+    static void string_map(proto_writer& w, std::uint32_t field,
+                           const json_value::object_type& sorted_entries) {
+        for (const auto& [k, v] : sorted_entries) {
+            const auto e = w.begin_message(field);
+            w.string_field(1, k);
+            w.string_field(2, v.as_string());
+            w.end_message(e);
+        }
+    }
+
+    void task_template_body(proto_writer& w, literal_encoder& enc,
+                            const template_parts& parts) const {
+        {
+            const auto id = w.begin_message(1);
+            w.enum_field(1, 1); // ResourceType.TASK
+            text(w, 2, options_.project);
+            text(w, 3, options_.domain);
+            text(w, 4, parts.name);
+            text(w, 5, options_.version);
+            w.end_message(id);
+        }
+        text(w, 2, parts.type);
+        {
+            const auto m = w.begin_message(3);
+            task_metadata_body(w, *parts.metadata);
+            w.end_message(m);
+        }
+        {
+            const auto i = w.begin_message(4);
+            variable_map(w, enc, 1, parts.inputs);
+            variable_map(w, enc, 2, parts.outputs);
+            w.end_message(i);
+        }
+        const std::optional<launch_target>& t = parts.target;
+        if (t && !t->pod) {
+            const auto c = w.begin_message(6);
+            container_body(w, *t);
+            w.end_message(c);
+        }
+        if (t && !t->secrets.empty()) {
+            const auto sc = w.begin_message(8);
+            for (const auto& s : t->secrets) {
+                const auto m = w.begin_message(2);
+                text(w, 1, s.group);
+                if (s.group_version) text(w, 2, *s.group_version);
+                if (s.key) text(w, 3, *s.key);
+                enumeration(w, 4,
+                            s.mount_requirement == secret::mount_type::env_var ? 1
+                            : s.mount_requirement == secret::mount_type::file  ? 2
+                                                                               : 0);
+                if (s.env_var) text(w, 5, *s.env_var);
+                w.end_message(m);
+            }
+            w.end_message(sc);
+        }
+        if (t && t->pod) {
+            const auto e = w.begin_message(16);
+            w.string_field(1, "primary_container_name");
+            w.string_field(2, t->pod->primary_container_name);
+            w.end_message(e);
+            const auto k = w.begin_message(17);
+            k8s_pod_body(w, enc, *t);
+            w.end_message(k);
+        }
+    }
+
+    void task_metadata_body(proto_writer& w, const task_metadata& m) const {
+        flag(w, 1, m.cache);
+        {
+            const auto rt = w.begin_message(2);
+            enumeration(w, 1,
+                        options_.runtime.type == runtime_metadata::runtime_type::flyte_sdk ? 1 : 0);
+            text(w, 2, options_.runtime.version);
+            text(w, 3, options_.runtime.flavor);
+            w.end_message(rt);
+        }
+        if (m.timeout && m.timeout.value() != std::chrono::microseconds::zero()) {
+            const auto us = m.timeout.value().count();
+            const auto d = w.begin_message(4);
+            if (us / 1'000'000 != 0) w.int64_field(1, us / 1'000'000);
+            if (us % 1'000'000 != 0)
+                w.int32_field(2, static_cast<std::int32_t>((us % 1'000'000) * 1000));
+            w.end_message(d);
+        }
+        {
+            // flytekit always sets the RetryStrategy message.
+            const auto r = w.begin_message(5);
+            if (m.retries > 0) w.uint32_field(5, static_cast<std::uint32_t>(m.retries));
+            w.end_message(r);
+        }
+        text(w, 6, m.cache_version);
+        text(w, 7, m.deprecated);
+        if (m.interruptible) w.bool_field(8, *m.interruptible); // a oneof: written even if false
+        flag(w, 9, m.cache_serialize);
+        if (!options_.tags.empty())
+            string_map(
+                w, 11,
+                task_template_writer::string_map(options_.tags, "task_template_options.tags"));
+        if (m.pod_template_name) text(w, 12, *m.pod_template_name);
+        if (!m.cache_ignore_input_vars.empty()) strings(w, 13, m.cache_ignore_input_vars.names());
+        flag(w, 14, m.is_eager);
+        if (m.generates_deck) {
+            const auto b = w.begin_message(15); // google.protobuf.BoolValue
+            w.bool_field(1, true);
+            w.end_message(b);
+        }
+    }
+
+    void variable_map(proto_writer& w, literal_encoder& enc, std::uint32_t field,
+                      const variable_types& vars) const {
+        const auto vm = w.begin_message(field);
+        std::vector<const std::pair<std::string, literal_type>*> sorted;
+        sorted.reserve(vars.size());
+        for (const auto& v : vars) sorted.push_back(&v);
+        std::sort(sorted.begin(), sorted.end(),
+                  [](const auto* a, const auto* b) { return a->first < b->first; });
+        for (const auto* v : sorted) {
+            const auto e = w.begin_message(1);
+            w.string_field(1, v->first);
+            const auto var = w.begin_message(2);
+            const auto type = w.begin_message(1);
+            enc.literal_type_body(v->second);
+            w.end_message(type);
+            for (const auto& [described, description] : options_.descriptions) {
+                if (described == v->first) text(w, 2, description);
+            }
+            w.end_message(var);
+            w.end_message(e);
+        }
+        w.end_message(vm);
+    }
+
+    static void resource_entries(proto_writer& w, std::uint32_t field, const resources& r) {
+        // ResourceName: CPU 1, GPU 2, MEMORY 3, EPHEMERAL_STORAGE 5; flytekit's order.
+        const auto entry = [&](const std::optional<std::string>& quantity, std::int32_t name) {
+            if (!quantity || quantity->empty()) return;
+            const auto e = w.begin_message(field);
+            w.enum_field(1, name);
+            w.string_field(2, *quantity);
+            w.end_message(e);
+        };
+        entry(r.ephemeral_storage, 5);
+        entry(r.cpu, 1);
+        entry(r.gpu, 2);
+        entry(r.mem, 3);
+    }
+
+    static void data_config_body(proto_writer& w, const data_loading_config& d) {
+        w.bool_field(1, true);
+        text(w, 2, d.input_path);
+        text(w, 3, d.output_path);
+        enumeration(w, 4,
+                    d.format == metadata_format::yaml    ? 1
+                    : d.format == metadata_format::proto ? 2
+                                                         : 0);
+        if (d.io_strategy) {
+            const auto io = w.begin_message(5);
+            enumeration(w, 1,
+                        d.io_strategy->download == download_mode::stream        ? 1
+                        : d.io_strategy->download == download_mode::no_download ? 2
+                                                                                : 0);
+            enumeration(w, 2,
+                        d.io_strategy->upload == upload_mode::eager       ? 1
+                        : d.io_strategy->upload == upload_mode::no_upload ? 2
+                                                                          : 0);
+            w.end_message(io);
+        }
+    }
+
+    static void container_body(proto_writer& w, const launch_target& t) {
+        text(w, 1, t.image);
+        strings(w, 2, t.command);
+        strings(w, 3, t.args);
+        {
+            const auto r = w.begin_message(4); // flytekit always sets it
+            resource_entries(w, 1, t.requests);
+            resource_entries(w, 2, t.limits);
+            w.end_message(r);
+        }
+        for (const auto& [k, v] : t.environment) {
+            const auto kv = w.begin_message(5);
+            text(w, 1, k);
+            text(w, 2, v);
+            w.end_message(kv);
+        }
+        if (t.data_config) {
+            const auto d = w.begin_message(9);
+            data_config_body(w, *t.data_config);
+            w.end_message(d);
+        }
+    }
+
+    void k8s_pod_body(proto_writer& w, literal_encoder& enc, const launch_target& t) const {
+        // The merge is the JSON writer's; its result is converted member by member.
+        const json_value pod = json_.k8s_pod(t);
+        {
+            const auto md = w.begin_message(1);
+            if (const json_value* meta = pod.find("metadata")) {
+                if (const json_value* labels = meta->find("labels"))
+                    string_map(w, 1, labels->as_object());
+                if (const json_value* annotations = meta->find("annotations"))
+                    string_map(w, 2, annotations->as_object());
+            }
+            w.end_message(md);
+        }
+        if (const json_value* spec = pod.find("pod_spec")) {
+            const auto s = w.begin_message(2);
+            enc.struct_body(protobuf_struct_from_json(*spec));
+            w.end_message(s);
+        }
+        if (t.data_config) {
+            const auto d = w.begin_message(3);
+            data_config_body(w, *t.data_config);
+            w.end_message(d);
+        }
+    }
+
+    task_template_options options_;
+    task_template_writer json_;
+};
+
+} // namespace detail
+
+/// A task as flyteidl's `TaskTemplate` in protobuf's binary wire format: the bytes protobuf's
+/// deterministic serialization writes for the message to_task_template_json describes.
+/// @throws as to_task_template_json.
+/// Thread safety: reads the task only; safe to call concurrently.
+template <class Task>
+    requires requires(const Task& t, const task_template_options& o) {
+        detail::task_template_parts(t, o);
+    }
+[[nodiscard]] std::string to_task_template_proto(const Task& task,
+                                                 const task_template_options& options) {
+    return detail::task_template_proto_writer(options).task_template(
+        detail::task_template_parts(task, options));
+}
+
+/// flyteadmin's `TaskSpec{template}` for the task in protobuf's binary wire format: the content of
+/// the `<n>_<name>_1.pb` files `pyflyte package` writes and `flytectl register files` reads (see
+/// registration_package for the whole archive).
+/// @throws as to_task_template_json.
+/// Thread safety: reads the task only; safe to call concurrently.
+template <class Task>
+    requires requires(const Task& t, const task_template_options& o) {
+        detail::task_template_parts(t, o);
+    }
+[[nodiscard]] std::string to_task_spec_proto(const Task& task,
+                                             const task_template_options& options) {
+    return detail::task_template_proto_writer(options).task_spec(
+        detail::task_template_parts(task, options));
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/task_template_proto.hpp
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// The placeholders flytectl fills in at registration time (`pyflyte package` writes them when no
+/// project, domain or version is given): `flytectl register files -p P -d D --version V`.
+inline constexpr std::string_view registration_project_placeholder = "{{ registration.project }}";
+inline constexpr std::string_view registration_domain_placeholder = "{{ registration.domain }}";
+inline constexpr std::string_view registration_version_placeholder = "{{ registration.version }}";
+
+/// One file of a registration package: its name in the archive and its bytes.
+struct registration_file {
+    std::string name;
+    std::string content;
+    friend bool operator==(const registration_file&, const registration_file&) = default;
+};
+
+/// How write_archive packs the files: gzip-compressed tar (`.tgz`, `.tar.gz`) or plain tar.
+enum class archive_format { tgz, tar };
+
+namespace detail {
+
+inline void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
+    std::filesystem::path tmp = path;
+    tmp += ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        out.close();
+        if (!out) {
+            const int err = errno;
+            std::error_code ignored;
+            std::filesystem::remove(tmp, ignored);
+            throw error("flytecache: cannot write " + path.string() + ": " +
+                        std::generic_category().message(err));
+        }
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+        std::error_code ignored;
+        std::filesystem::remove(tmp, ignored);
+        throw error("flytecache: cannot write " + path.string() + ": " + ec.message());
+    }
+}
+
+} // namespace detail
+
+/// Tasks packaged for `flytectl register files`, in the layout `pyflyte package` writes (see the
+/// top of this header): one `<index>_<name>_1.pb` TaskSpec file per task, in the order added,
+/// optionally as a `.tgz` archive.
+///
+/// ```cpp
+/// fc::registration_package pkg("flytesnacks", "development", git_sha);
+/// pkg.add(train, {.launch = {.data_config = fc::data_loading_config{...}}});
+/// pkg.add(count_lines);                    // a container task brings its own container
+/// pkg.write_archive("flyte-package.tgz");  // flytectl register files --archive flyte-package.tgz
+/// ```
+///
+/// Thread safety: a value type; `add` needs exclusive access, the const members may run
+/// concurrently.
+class registration_package {
+public:
+    /// Every task is registered under this project, domain and (registration, not cache) version;
+    /// the placeholders registration_*_placeholder let flytectl fill them in instead.
+    /// @throws configuration_error when one of them is empty.
+    registration_package(std::string project, std::string domain, std::string version)
+        : project_(std::move(project)), domain_(std::move(domain)), version_(std::move(version)) {
+        for (const auto* field : {&project_, &domain_, &version_}) {
+            if (field->empty()) {
+                const char* which = field == &project_  ? "project"
+                                    : field == &domain_ ? "domain"
+                                                        : "version";
+                throw configuration_error(std::string("flytecache: registration_package needs a ") +
+                                          which + " (or registration_" + which +
+                                          "_placeholder for flytectl to fill in)");
+            }
+        }
+    }
+
+    /// Adds a task's TaskSpec (the TaskTemplate to_task_template_json describes). `options` says
+    /// what the task does not know (launch settings, descriptions, tags, name); its project,
+    /// domain and version may be left empty and must otherwise equal the package's.
+    /// @throws configuration_error for a task name already in the package, a name that cannot be
+    ///         a file name ('/' or NUL in it), or project/domain/version differing from the
+    ///         package's; and whatever to_task_template_json throws.
+    template <class Task>
+        requires requires(const Task& t, const task_template_options& o) {
+            detail::task_template_parts(t, o);
+        }
+    registration_package& add(const Task& task, task_template_options options = {}) {
+        const auto same = [&](std::string& given, const std::string& mine, const char* which) {
+            if (!given.empty() && given != mine) {
+                throw configuration_error(std::string("flytecache: task_template_options.") +
+                                          which + " '" + given + "' differs from the package's '" +
+                                          mine + "'; leave it empty");
+            }
+            given = mine;
+        };
+        same(options.project, project_, "project");
+        same(options.domain, domain_, "domain");
+        same(options.version, version_, "version");
+        return add_task_template_proto(to_task_template_proto(task, options));
+    }
+
+    /// Adds a TaskTemplate given in protobuf's binary wire format (for example the output of
+    /// to_task_template_proto, or a file another tool wrote). Its identifier is rewritten to the
+    /// package's project, domain and version; everything else is kept byte for byte.
+    /// @throws decode_error when `bytes` is not a TaskTemplate with a task identifier and name;
+    ///         configuration_error as add().
+    registration_package& add_task_template_proto(std::string_view bytes) {
+        auto [name, template_bytes] =
+            detail::restamp_task_template(bytes, project_, domain_, version_);
+        if (name.find('/') != std::string::npos || name.find('\0') != std::string::npos ||
+            name == "." || name == "..") {
+            throw configuration_error("flytecache: task name '" + name +
+                                      "' cannot be part of a file name in the package");
+        }
+        for (const auto& [existing, ignored] : tasks_) {
+            if (existing == name) {
+                throw configuration_error("flytecache: the package already holds a task named '" +
+                                          name + "'; Flyte identifies a task by its name");
+            }
+        }
+        detail::proto_writer spec; // TaskSpec{1: template}
+        spec.string_field(1, template_bytes);
+        tasks_.emplace_back(std::move(name), spec.take());
+        return *this;
+    }
+
+    /// How many tasks the package holds.
+    [[nodiscard]] std::size_t size() const noexcept { return tasks_.size(); }
+
+    /// The files, in registration order: `<index>_<name>_1.pb`, the index zero-padded to the
+    /// digits of the last index (`0_a_1.pb` … `9_j_1.pb`; with 11 tasks `00_a_1.pb` … `10_k_1.pb`).
+    [[nodiscard]] std::vector<registration_file> files() const {
+        std::vector<registration_file> out;
+        out.reserve(tasks_.size());
+        const std::size_t width = tasks_.empty() ? 1 : std::to_string(tasks_.size() - 1).size();
+        for (std::size_t i = 0; i < tasks_.size(); ++i) {
+            std::string index = std::to_string(i);
+            index.insert(0, width - index.size(), '0');
+            out.push_back({index + "_" + tasks_[i].first + "_1.pb", tasks_[i].second});
+        }
+        return out;
+    }
+
+    /// The archive's bytes: a tar of files() at its top level, gzip-compressed for
+    /// archive_format::tgz. Deterministic: equal packages give equal bytes.
+    /// @throws configuration_error when the package is empty (flytectl would register nothing).
+    [[nodiscard]] std::string archive(archive_format format = archive_format::tgz) const {
+        if (tasks_.empty()) {
+            throw configuration_error("flytecache: the registration package holds no task");
+        }
+        std::vector<detail::archive_file> members;
+        for (auto& f : files()) members.push_back({std::move(f.name), std::move(f.content)});
+        std::string tar = detail::tar_archive(members);
+        return format == archive_format::tgz ? detail::gzip_stored(tar) : tar;
+    }
+
+    /// Writes archive() to `path`: `.tgz` or `.tar.gz` gzip-compressed, `.tar` plain (the
+    /// extensions flytectl accepts). The file is replaced atomically.
+    /// @throws configuration_error for another extension or an empty package; error when the
+    ///         file cannot be written (the message names it).
+    void write_archive(const std::filesystem::path& path) const {
+        const std::string name = path.filename().string();
+        const auto ends = [&](std::string_view suffix) { return name.ends_with(suffix); };
+        archive_format format = archive_format::tgz;
+        if (ends(".tar")) {
+            format = archive_format::tar;
+        } else if (!ends(".tgz") && !ends(".tar.gz")) {
+            throw configuration_error("flytecache: " + path.string() +
+                                      ": a registration archive must end in .tgz, .tar.gz or .tar "
+                                      "(the extensions flytectl register files accepts)");
+        }
+        detail::write_file_atomically(path, archive(format));
+    }
+
+    /// Writes files() into `directory` (created when missing), for
+    /// `flytectl register files <directory>/*`.
+    /// @throws configuration_error when the package is empty; error when a file cannot be written.
+    void write_directory(const std::filesystem::path& directory) const {
+        if (tasks_.empty()) {
+            throw configuration_error("flytecache: the registration package holds no task");
+        }
+        std::error_code ec;
+        std::filesystem::create_directories(directory, ec);
+        if (ec) {
+            throw error("flytecache: cannot create " + directory.string() + ": " + ec.message());
+        }
+        for (const auto& f : files()) detail::write_file_atomically(directory / f.name, f.content);
+    }
+
+private:
+    std::string project_;
+    std::string domain_;
+    std::string version_;
+    std::vector<std::pair<std::string, std::string>> tasks_; // name, TaskSpec bytes
+};
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/registration_package.hpp
 // ---- end flytecache/flytecache.hpp

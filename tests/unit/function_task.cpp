@@ -10,18 +10,22 @@
 #include <flytecache/task/executor.hpp>
 #include <flytecache/task/function_task.hpp>
 #include <flytecache/task/reference_task.hpp>
+#include <flytecache/task/task_template_export.hpp>
 
+#include "../support/plain_store.hpp"
 #include "../support/temp_dir.hpp"
 #include "../support/vectors.hpp"
 
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -510,4 +514,117 @@ TEST_CASE(
         CHECK(fc::from_literal<std::string>(*stored->find("o0")) == "a1");
     }
     CHECK(runs == 1);
+}
+
+// ----- Flyte 2's cache model: behaviours and max_age (issue 18, item 5) --------------------------
+
+TEST_CASE("cache behaviours: Flyte 2's names, aliases and rules") {
+    CHECK(fc::parse_cache_behavior("auto") == fc::cache_behavior::automatic);
+    CHECK(fc::parse_cache_behavior("override") == fc::cache_behavior::override);
+    CHECK(fc::parse_cache_behavior("disable") == fc::cache_behavior::disable);
+    CHECK(fc::parse_cache_behavior("Enabled") == fc::cache_behavior::automatic);
+    CHECK(fc::parse_cache_behavior("OFF") == fc::cache_behavior::disable);
+    CHECK(fc::parse_cache_behavior("none") == fc::cache_behavior::disable);
+    CHECK_THROWS_WITH_AS((void)fc::parse_cache_behavior("sometimes"),
+                         doctest::Contains("Invalid cache behavior: 'sometimes'. Must be one of "
+                                           "['auto', 'override', 'disable']"),
+                         fc::configuration_error);
+    for (const auto b :
+         {fc::cache_behavior::automatic, fc::cache_behavior::override, fc::cache_behavior::disable})
+        CHECK(fc::parse_cache_behavior(fc::to_string(b)) == b);
+
+    // auto: flytekit's rule (an explicit version still wins, as in Flyte 2).
+    const fc::cache automatic{fc::cache_options{.salt = "s"}, fc::policies::constant<"a">{}};
+    const fc::cache flytekit_style{fc::cache_options{.salt = "s"}, fc::policies::constant<"a">{}};
+    CHECK(automatic.get_version(fc::version_parameters<>{}) ==
+          flytekit_style.get_version(fc::version_parameters<>{}));
+    // override: the version is required and is the version.
+    CHECK_THROWS_WITH_AS((fc::cache{fc::cache_options{.behavior = fc::cache_behavior::override},
+                                    fc::policies::constant<"a">{}}),
+                         doctest::Contains("cache behavior 'override' needs cache_options.version"),
+                         fc::configuration_error);
+    const fc::cache<> pinned{
+        fc::cache_options{.version = "v7", .behavior = fc::cache_behavior::override}};
+    CHECK(pinned.get_version(fc::version_parameters<>{}) == "v7");
+    // disable: neither version nor policy needed; the version is empty, as in Flyte 2.
+    const fc::cache<> off{fc::cache_options{.behavior = fc::cache_behavior::disable}};
+    CHECK_FALSE(off.is_enabled());
+    CHECK(off.get_version(fc::version_parameters<>{}).empty());
+    CHECK(pinned.is_enabled());
+    // max_age must be a positive, finite time.
+    CHECK_THROWS_WITH_AS(
+        (fc::cache<>{fc::cache_options{.version = "1", .max_age = std::chrono::seconds(0)}}),
+        doctest::Contains("max_age must be a positive, finite time"), fc::configuration_error);
+}
+
+TEST_CASE("cache behaviours: a disabled cache runs the task every call and stores nothing") {
+    int runs = 0;
+    const auto t = fc::task<fc::inputs<"x">, fc::ignore<"x">>(
+        "example.off", [&runs](std::int64_t x) { return ++runs + static_cast<int>(x); },
+        fc::cache<>{fc::cache_options{.serialize = true,
+                                      .behavior = fc::cache_behavior::disable,
+                                      .max_age = std::chrono::hours(1)}});
+    CHECK_FALSE(t.metadata().cache);
+    CHECK_FALSE(t.metadata().cache_serialize);
+    CHECK(t.metadata().cache_version.empty());
+    CHECK_FALSE(t.metadata().cache_max_age);
+    fc::executor exec{fc::memory_store{}, quiet_options()};
+    CHECK(exec.run(t, 1) == 2);
+    CHECK(exec.run(t, 1) == 3);
+    CHECK(exec.store().size() == 0);
+    // The export says the same to Flyte: not discoverable.
+    const std::string json =
+        fc::to_task_template_json(t, {.project = "p",
+                                      .domain = "d",
+                                      .version = "v",
+                                      .launch = {.image = std::string("ghcr.io/acme/off:1")}});
+    CHECK(json.find("discoverable") == std::string::npos);
+}
+
+TEST_CASE("cache max_age: entries are stored with that expiry, and an older one is a miss") {
+    int runs = 0;
+    const auto make = [&runs](std::chrono::duration<double> age) {
+        return fc::task<fc::inputs<"x">>(
+            "example.aging", [&runs](std::int64_t x) { return x + ++runs; },
+            fc::cache<>{fc::cache_options{.version = "1", .max_age = age}});
+    };
+    {
+        const auto t = make(std::chrono::hours(1));
+        REQUIRE(t.metadata().cache_max_age);
+        fc::executor exec{fc::memory_store{}, quiet_options()};
+        CHECK(exec.run(t, 10) == 11);
+        CHECK(exec.run(t, 10) == 11); // a hit: younger than max_age
+        CHECK(runs == 1);
+        const std::string key = exec.cache().make_key(
+            t.name(), t.version(), fc::make_literal_map("x", std::int64_t{10}), t.ignored_inputs());
+        const auto entry = exec.store().get_with_ttl(key);
+        REQUIRE(entry);
+        REQUIRE(entry->ttl);
+        CHECK(entry->ttl->count() > 0);
+        CHECK(entry->ttl->count() <= 3600);
+    }
+    {
+        // Past max_age the entry is gone: the call runs again (sqlite_store: diskcache's expiry).
+        temp_dir dir;
+        const auto t = make(std::chrono::milliseconds(50));
+        fc::executor<fc::sqlite_store> exec(dir.path(), quiet_options());
+        runs = 0;
+        CHECK(exec.run(t, 10) == 11);
+        std::this_thread::sleep_for(std::chrono::milliseconds(120));
+        CHECK(exec.run(t, 10) == 12);
+        CHECK(runs == 2);
+    }
+    // A store that cannot expire entries cannot honour max_age: said before anything runs.
+    fc::executor<flytecache_test::plain_store> exec(
+        flytecache_test::plain_store{fc::memory_store()}, quiet_options());
+    runs = 0;
+    CHECK_THROWS_WITH_AS((void)exec.run(make(std::chrono::hours(1)), 1),
+                         doctest::Contains("has a cache max_age, but the executor's store cannot "
+                                           "expire entries"),
+                         fc::configuration_error);
+    CHECK(runs == 0);
+    // On task_metadata directly (container tasks), the same rules as flytekit's.
+    CHECK_THROWS_WITH_AS((fc::task_metadata{.cache_max_age = std::chrono::seconds(5)}.validate()),
+                         doctest::Contains("cache_max_age is set but ``cache`` is not enabled"),
+                         fc::configuration_error);
 }

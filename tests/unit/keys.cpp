@@ -164,3 +164,39 @@ TEST_CASE("keys computed concurrently equal keys computed alone (per-thread scra
     for (auto& th : threads) th.join();
     CHECK(mismatches.load() == 0);
 }
+
+// Issue 18, item 1: the backend's Go marshaler refuses a Timestamp or Duration whose nanos are out
+// of range, so there is no datacatalog tag for such inputs: a flytecache::invalid_argument, never
+// std::length_error or undefined behaviour. flytekit's key is over the bytes and works as before.
+TEST_CASE("datacatalog keys refuse out-of-range nanos (issue 18 reproductions)") {
+    for (const char* hex :
+         {"0a110a0170120c0a0a0a083206108094ebdc03", "0a110a0170120c0a0a0a082a06108094ebdc03",
+          "0a160a017012110a0f0a0d320b1080808080f8ffffffff01"}) {
+        CAPTURE(hex);
+        const fc::literal_map inputs = fc::decode_literal_map(flytecache_test::bytes_from_hex(hex));
+        CHECK_THROWS_AS((void)fc::keys::datacatalog{}.make_key("t", "v", inputs),
+                        fc::invalid_argument);
+        try {
+            (void)fc::datacatalog_json_value(inputs);
+        } catch (const fc::error& e) {
+            const std::string what = e.what();
+            CHECK(what.find("flytecache: ") == 0);
+            CHECK(what.find("nanos") != std::string::npos);
+        }
+        CHECK(fc::keys::flytekit_local{}.make_key("t", "v", inputs).size() == 4 + 32);
+        // Ignoring the input takes it out of the key.
+        const std::vector<std::string> ignored{"p"};
+        CHECK_NOTHROW((void)fc::keys::datacatalog{}.make_key("t", "v", inputs, ignored));
+    }
+    const fc::literal_map negative = fc::make_literal_map(
+        "t", fc::literal{fc::scalar{fc::primitive{fc::timestamp{0, -5}}}, std::nullopt, {}});
+    CHECK_THROWS_AS((void)fc::keys::datacatalog{}.make_key("t", "v", negative),
+                    fc::invalid_argument);
+    const fc::literal_map mixed = fc::make_literal_map(
+        "d", fc::literal{fc::scalar{fc::primitive{fc::duration{1, -5}}}, std::nullopt, {}});
+    CHECK_THROWS_AS((void)fc::keys::datacatalog{}.make_key("t", "v", mixed), fc::invalid_argument);
+    // In range, the tag is computed as before.
+    const fc::literal_map fine = fc::make_literal_map(
+        "d", fc::literal{fc::scalar{fc::primitive{fc::duration{-1, -5}}}, std::nullopt, {}});
+    CHECK_NOTHROW((void)fc::keys::datacatalog{}.make_key("t", "v", fine));
+}

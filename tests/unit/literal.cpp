@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #include <flytecache/flytecache.hpp>
 
+#include "../support/literal_schema.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -88,4 +90,46 @@ TEST_CASE("encoding edge cases follow protobuf's presence rules") {
     fc::literal sorted = lit({true});
     sorted.metadata = {{"a", "1"}, {"b", "2"}};
     CHECK(fc::encode(unsorted) == fc::encode(sorted));
+}
+
+// Issue 18, item 1: protobuf accepts any int32 in Timestamp.nanos and Duration.nanos, so a decoded
+// map can hold nanos ≥ 10⁹ or -2³¹. The text for people never throws and never overflows: a
+// Timestamp is normalized as Python's json_format prints it, an invalid Duration shows its fields.
+TEST_CASE("short_string and verbose_string of out-of-range nanos (issue 18 reproductions)") {
+    using flytecache_test::bytes_from_hex;
+    const auto text_of = [](const std::string& hex) {
+        const fc::literal_map m = fc::decode_literal_map(bytes_from_hex(hex));
+        REQUIRE(m.size() == 1);
+        const fc::literal as_literal{m, std::nullopt, {}};
+        CHECK_NOTHROW((void)as_literal.verbose_string());
+        return as_literal.short_string();
+    };
+    // {p: Duration{nanos: 10⁹}}: std::length_error before.
+    CHECK(text_of("0a110a0170120c0a0a0a083206108094ebdc03") ==
+          "{p: Duration{seconds: 0, nanos: 1000000000} (invalid)}");
+    // {p: Timestamp{nanos: 10⁹}}: one second after the epoch, as protobuf's JSON mapping prints it.
+    CHECK(text_of("0a110a0170120c0a0a0a082a06108094ebdc03") == "{p: 1970-01-01T00:00:01Z}");
+    // {p: Duration{nanos: -2³¹}}: -nanos overflowed (undefined behaviour) before.
+    CHECK(text_of("0a160a017012110a0f0a0d320b1080808080f8ffffffff01") ==
+          "{p: Duration{seconds: 0, nanos: -2147483648} (invalid)}");
+    // Timestamp{nanos: -5} printed as 1970-01-01T00:00:00.0000000-5Z before.
+    CHECK(lit({fc::timestamp{0, -5}}).short_string() == "1969-12-31T23:59:59.999999995Z");
+    CHECK(lit({fc::timestamp{0, std::numeric_limits<std::int32_t>::min()}}).short_string() ==
+          "1969-12-31T23:59:57.852516352Z");
+    CHECK(lit({fc::timestamp{1, std::numeric_limits<std::int32_t>::max()}}).short_string() ==
+          "1970-01-01T00:00:03.147483647Z");
+    // The carry never overflows the seconds.
+    CHECK_NOTHROW((void)lit({fc::timestamp{std::numeric_limits<std::int64_t>::max(),
+                                           std::numeric_limits<std::int32_t>::max()}})
+                      .short_string());
+    CHECK_NOTHROW((void)lit({fc::timestamp{std::numeric_limits<std::int64_t>::min(),
+                                           std::numeric_limits<std::int32_t>::min()}})
+                      .short_string());
+    // Durations whose seconds and nanos differ in sign are invalid too; valid ones print as before.
+    CHECK(lit({fc::duration{1, -5}}).short_string() == "Duration{seconds: 1, nanos: -5} (invalid)");
+    CHECK(lit({fc::duration{0, -5}}).short_string() == "-0.000000005s");
+    CHECK(lit({fc::duration{0, 999999999}}).short_string() == "0.999999999s");
+    CHECK(
+        lit({fc::duration{std::numeric_limits<std::int64_t>::min(), -999999999}}).short_string() ==
+        "-9223372036854775808.999999999s");
 }

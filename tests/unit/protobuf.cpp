@@ -93,9 +93,11 @@ void walk(proto_reader r, int depth) {
                     walk(sub, depth + 1);
                 } catch (const fc::decode_error&) {}
             } else {
-                r.skip(type);
+                r.skip(type, field, 16);
             }
             break;
+        case wire_type::start_group:
+        case wire_type::end_group: r.skip(type, field, 16); break;
         }
     }
 }
@@ -347,7 +349,7 @@ TEST_CASE("reader round trips") {
         int fields = 0;
         while (!s.at_end()) {
             const auto [field, type] = s.tag();
-            s.skip(type);
+            s.skip(type, field, 100);
             ++fields;
             CHECK(field == static_cast<std::uint32_t>(fields));
         }
@@ -402,10 +404,11 @@ TEST_CASE("reader rejections") {
           "flytecache: malformed protobuf at offset 0: field number 0");
     CHECK(decode_failure(from_hex("8080808010"), tag) ==
           "flytecache: malformed protobuf at offset 0: field number 536870912 exceeds 2^29-1");
-    CHECK(decode_failure(from_hex("0b"), tag) ==
-          "flytecache: malformed protobuf at offset 0: invalid wire type 3 for field 1");
-    CHECK(decode_failure(from_hex("0c"), tag) ==
-          "flytecache: malformed protobuf at offset 0: invalid wire type 4 for field 1");
+    // Groups are wire types too (skipped, never read as values); 6 and 7 are not.
+    const std::string groups = from_hex("0b0c");
+    proto_reader group_tags(groups);
+    CHECK(group_tags.tag() == std::pair{1u, wire_type::start_group});
+    CHECK(group_tags.tag() == std::pair{1u, wire_type::end_group});
     CHECK(decode_failure(from_hex("0e"), tag) ==
           "flytecache: malformed protobuf at offset 0: invalid wire type 6 for field 1");
     CHECK(decode_failure(from_hex("1f"), tag) ==
@@ -417,7 +420,7 @@ TEST_CASE("reader rejections") {
           }) == "flytecache: malformed protobuf at offset 1: truncated fixed64");
     CHECK(decode_failure(from_hex("0901"), [](proto_reader& r) {
               (void)r.tag();
-              r.skip(wire_type::fixed64);
+              r.skip(wire_type::fixed64, 1, 100);
           }) == "flytecache: malformed protobuf at offset 1: truncated fixed64");
     CHECK(decode_failure(from_hex("010203"), [](proto_reader& r) { (void)r.fixed32(); }) ==
           "flytecache: malformed protobuf at offset 0: truncated fixed32");

@@ -1,5 +1,5 @@
-// flytecache — tests: tasks exported as flyteidl TaskTemplate JSON, checked against a schema of
-// the flyteidl messages (field names, JSON kinds, enum values, omitted defaults) and by value
+// flytecache — tests: tasks exported as flyteidl TaskTemplate JSON and protobuf, checked by value
+// (the real flyteidl classes judge every document the exporter can produce: tests/idl/)
 // SPDX-License-Identifier: MIT
 #include <flytecache/literal/literal_traits.hpp>
 #include <flytecache/policy/constant_policy.hpp>
@@ -8,8 +8,6 @@
 #include <flytecache/task/echo_task.hpp>
 #include <flytecache/task/function_task.hpp>
 #include <flytecache/task/task_template_export.hpp>
-
-#include "../support/flyteidl_schema.hpp"
 
 #include <doctest/doctest.h>
 
@@ -22,7 +20,6 @@
 #include <vector>
 
 namespace fc = flytecache;
-namespace idl = flytecache_test::flyteidl;
 using fc::detail::json_value;
 using namespace std::chrono_literals;
 
@@ -55,15 +52,10 @@ registration(fc::json_field_names names = fc::json_field_names::lower_camel_case
     return o;
 }
 
-// Parses the text and checks it against the schema; every problem fails the test on its own line.
-json_value checked(const std::string& text, std::string_view message = "flyteidl.core.TaskTemplate",
-                   idl::names names = idl::names::json) {
-    const json_value doc = fc::detail::parse_json(text);
-    const auto problems = idl::validator(idl::task_template_schema(), names).check(doc, message);
-    for (const auto& p : problems) FAIL_CHECK(p);
-    CHECK(problems.empty());
-    return doc;
-}
+// Parses the text. Conformance with flyteidl is the idl tests' job (tests/idl/conformance.py
+// parses every form of these documents with the classes protoc generates from the real .proto
+// files); these tests check the values.
+json_value checked(const std::string& text) { return fc::detail::parse_json(text); }
 
 std::vector<std::string> strings_of(const json_value& array) {
     std::vector<std::string> out;
@@ -79,16 +71,9 @@ auto train_fn = [](std::string data, double lr, std::int64_t seed) {
 
 } // namespace
 
-TEST_CASE("task_template_export: the schema's JSON names are protobuf's, and so are the export's") {
-    // The schema spells JSON names out by hand from the .proto files; flytecache derives them.
-    std::size_t fields = 0;
-    for (const auto& m : idl::task_template_schema().messages) {
-        for (const auto& f : m.fields) {
-            CHECK_MESSAGE(fc::detail::proto_json_name(f.proto) == f.json, m.name, ".", f.proto);
-            ++fields;
-        }
-    }
-    CHECK(fields > 100);
+TEST_CASE("task_template_export: JSON names are protobuf's default json_name") {
+    // Every field of every flyteidl message is compared with protobuf's own json_name by
+    // idl.export_documents; these are the shapes that matter.
     CHECK(fc::detail::proto_json_name("k8s_pod") == "k8sPod");
     CHECK(fc::detail::proto_json_name("oauth2_client") == "oauth2Client");
     CHECK(fc::detail::proto_json_name("cache_ignore_input_vars") == "cacheIgnoreInputVars");
@@ -342,15 +327,12 @@ TEST_CASE(
     // Proto field names: the same document, every field named as in the .proto files.
     const std::string proto_text =
         fc::to_task_template_json(count, registration(fc::json_field_names::proto));
-    const json_value p = checked(proto_text, "flyteidl.core.TaskTemplate", idl::names::proto);
+    const json_value p = checked(proto_text);
     CHECK(p.at("container").at("data_config").at("io_strategy").at("download_mode").as_string() ==
           "DOWNLOAD_STREAM");
     CHECK(p.at("security_context").at("secrets").at(0).at("env_var").as_string() == "DB_PASSWORD");
     CHECK(p.at("metadata").at("discovery_version").as_string() == version);
-    // Either spelling is rejected where the other is expected.
-    CHECK_FALSE(idl::validator(idl::task_template_schema(), idl::names::json)
-                    .check(p, "flyteidl.core.TaskTemplate")
-                    .empty());
+    CHECK_FALSE(p.contains("securityContext"));
 
     // One line, no insignificant whitespace: the same value.
     fc::task_template_options compact = registration();
@@ -530,13 +512,13 @@ TEST_CASE("task_template_export: echo tasks, and the TaskCreateRequest admin acc
     fc::task_template_options o = registration();
     o.name = "example.inc_renamed";
     o.task_type = "python-task";
-    const json_value req =
-        checked(fc::to_task_create_request_json(t, o), "flyteidl.admin.TaskCreateRequest");
+    const json_value req = checked(fc::to_task_create_request_json(t, o));
     CHECK(canonical(req.at("id")) == canonical(req.at("spec").at("template").at("id")));
     CHECK(req.at("id").at("name").as_string() == "example.inc_renamed");
     CHECK(req.at("spec").at("template").at("type").as_string() == "python-task");
-    checked(fc::to_task_create_request_json(t, registration(fc::json_field_names::proto)),
-            "flyteidl.admin.TaskCreateRequest", idl::names::proto);
+    CHECK(checked(fc::to_task_create_request_json(t, registration(fc::json_field_names::proto)))
+              .at("spec")
+              .contains("template"));
 }
 
 TEST_CASE("task_template_export: configuration errors name what is missing") {
@@ -587,77 +569,4 @@ TEST_CASE("task_template_export: configuration errors name what is missing") {
     o.tags = {{"a", "1"}, {"a", "2"}};
     CHECK_THROWS_WITH_AS((void)fc::to_task_template_json(t, o),
                          doctest::Contains("names 'a' twice"), fc::invalid_argument);
-}
-
-TEST_CASE("task_template_export: the validator rejects what protobuf's printer would not write") {
-    const auto t =
-        fc::task<fc::inputs<"x">>("example.inc", [](std::int64_t x) { return x + 1; },
-                                  fc::cache{fc::cache_options{.version = "2"}}, {.retries = 2});
-    fc::task_template_options o = registration();
-    o.launch.image = std::string("ghcr.io/acme/inc:1");
-    o.indent = 0;
-    const std::string good = fc::to_task_template_json(t, o);
-    const idl::validator v(idl::task_template_schema(), idl::names::json);
-    REQUIRE(v.check(fc::detail::parse_json(good), "flyteidl.core.TaskTemplate").empty());
-
-    // Each mutation of the good text, and the problem the validator must report for it.
-    const auto rejects = [&](std::string from, std::string to, std::string problem) {
-        std::string bad = good;
-        const auto pos = bad.find(from);
-        REQUIRE_MESSAGE(pos != std::string::npos, from);
-        bad.replace(pos, from.size(), to);
-        const auto problems = v.check(fc::detail::parse_json(bad), "flyteidl.core.TaskTemplate");
-        bool found = false;
-        for (const auto& p : problems) found = found || p.find(problem) != std::string::npos;
-        CHECK_MESSAGE(found, bad, " should report ", problem);
-    };
-    rejects(R"("type":"container")", R"("type":"container","color":"red")",
-            "$.color: unknown field");
-    rejects(R"("retries":{"retries":2})", R"("retries":{"retries":"2"})",
-            "$.metadata.retries.retries: expected an integral number");
-    rejects(R"("retries":{"retries":2})", R"("retries":{"retries":2.5})",
-            "expected an integral number");
-    rejects(R"("retries":{"retries":2})", R"("retries":{"retries":-1})", "is out of range");
-    rejects(R"("retries":{"retries":2})", R"("retries":{"retries":0})", "default value printed");
-    rejects(R"("resourceType":"TASK")", R"("resourceType":"TAKS")",
-            "is not a value of flyteidl.core.ResourceType");
-    rejects(R"("resourceType":"TASK")", R"("resourceType":1)", "expected an enum value name");
-    rejects(R"("resourceType":"TASK")", R"("resource_type":"TASK")", "field spelled the other way");
-    rejects(R"("discoverable":true)", R"("discoverable":"true")", "expected a boolean");
-    rejects(R"("discoverable":true)", R"("discoverable":false)", "default value printed");
-    rejects(R"("discoverable":true)", R"("discoverable":true,"timeout":"90")", "is not a Duration");
-    rejects(R"("discoverable":true)", R"("discoverable":true,"timeout":"1.5s")",
-            "is not a Duration");
-    rejects(R"("discoverable":true)", R"("discoverable":true,"generatesDeck":{"value":true})",
-            "BoolValue prints as a bare bool");
-    rejects(R"("discoverable":true)", R"("discoverable":true,"cacheIgnoreInputVars":"x")",
-            "must be an array");
-    rejects(R"("discoverable":true)", R"("discoverable":true,"cacheIgnoreInputVars":[])",
-            "empty repeated field printed");
-    rejects(R"("discoverable":true)", R"("discoverable":true,"tags":[["a","b"]])",
-            "a map field must be an object");
-    rejects(R"("discoverable":true)", R"("discoverable":true,"podTemplateName":null)", "null");
-    rejects(R"("simple":"INTEGER")", R"("simple":"INTEGER","blob":{})",
-            "second member of oneof type");
-    rejects(R"("simple":"INTEGER")", R"("simple":"INT")",
-            "is not a value of flyteidl.core.SimpleType");
-    rejects(R"("image":"ghcr.io/acme/inc:1")", R"("image":["ghcr.io/acme/inc:1"])",
-            "expected a string");
-    rejects(R"("container":{)", R"("k8sPod":{},"container":{)", "second member of oneof target");
-    rejects(R"("type":"container")", R"("type":"container","custom":[])",
-            "Struct prints as a plain object");
-
-    // 64-bit integers print as strings; a schema with one shows the check works.
-    const idl::schema s{
-        {{"test.Sized",
-          {{"size_bytes", "sizeBytes", idl::kind::uint64}, {"delta", "delta", idl::kind::int64}}}},
-        {}};
-    const idl::validator sized(s, idl::names::json);
-    CHECK(sized.check(fc::detail::parse_json(R"({"sizeBytes":"12","delta":"-3"})"), "test.Sized")
-              .empty());
-    CHECK_FALSE(sized.check(fc::detail::parse_json(R"({"sizeBytes":12})"), "test.Sized").empty());
-    CHECK_FALSE(
-        sized.check(fc::detail::parse_json(R"({"sizeBytes":"-12"})"), "test.Sized").empty());
-    CHECK_FALSE(sized.check(fc::detail::parse_json(R"({"sizeBytes":"0"})"), "test.Sized").empty());
-    CHECK_FALSE(sized.check(fc::detail::parse_json(R"({"delta":"1e3"})"), "test.Sized").empty());
 }

@@ -35,11 +35,13 @@ struct command_spec {
     bool takes_grace = false; ///< --grace SECONDS
     /// Operands and --task/--version are alternatives (rm): one of them is needed, not both.
     bool operands_or_filters = false;
+    /// --project, --domain, --version (the registration version) and --output (package).
+    bool takes_registration = false;
 };
 
 inline constexpr std::size_t unlimited = static_cast<std::size_t>(-1);
 
-inline constexpr std::array<command_spec, 10> commands{{
+inline constexpr std::array<command_spec, 11> commands{{
     {.name = "ls",
      .synopsis = "[--task NAME] [--version V] [--json]",
      .summary = "list the entries: key, size, age, tag, expiry",
@@ -93,6 +95,12 @@ inline constexpr std::array<command_spec, 10> commands{{
      .min_operands = 1,
      .max_operands = 1,
      .takes_json = true},
+    {.name = "package",
+     .synopsis = "--project P --domain D --version V [--output OUT] TEMPLATE.pb...",
+     .summary = "package binary TaskTemplates as flytectl register files reads them",
+     .min_operands = 1,
+     .max_operands = unlimited,
+     .takes_registration = true},
     {.name = "help",
      .synopsis = "[COMMAND]",
      .summary = "show this help, or one command's",
@@ -116,14 +124,19 @@ struct arguments {
     std::optional<double> grace;              ///< --grace: seconds a new output file is spared
     std::optional<std::string> task;          ///< --task: only keys of this task name
     std::optional<std::string> cache_version; ///< --version after ls/rm/stats: only this one
-    const command_spec* command = nullptr;    ///< null when only --help or --version was given
+    std::optional<std::string> project;       ///< package: --project
+    std::optional<std::string> domain;        ///< package: --domain
+    std::optional<std::string> registration_version; ///< package: --version
+    std::optional<std::string> output;               ///< package: --output / -o
+    const command_spec* command = nullptr; ///< null when only --help or --version was given
     std::vector<std::string> operands;
 };
 
 /// Parses `flytecache [--dir DIR] <command> [options] [operands]`. Options may come before or
 /// after the command (people add `--json` at the end); `--` ends them, so a KEY that starts with
 /// '-' can still be given. `--version` is the tool's version, except after a command that filters
-/// by cache version (ls, rm, stats), where it takes one: `flytecache ls --version 1.0`.
+/// by cache version (ls, rm, stats), where it takes one: `flytecache ls --version 1.0`, and after
+/// `package`, where it is the registration version.
 /// @throws usage_error
 [[nodiscard]] inline arguments parse_arguments(const std::vector<std::string>& argv) {
     arguments out;
@@ -171,6 +184,16 @@ struct arguments {
             out.dir = a.substr(6);
         } else if (a == "--help" || a == "-h") {
             out.help = true;
+        } else if (is(a, "--version") && out.command != nullptr &&
+                   out.command->takes_registration) {
+            out.registration_version =
+                value_of(i, "--version", "a registration version (Flyte's, not the cache's)");
+        } else if (is(a, "--project")) {
+            out.project = value_of(i, "--project", "a Flyte project");
+        } else if (is(a, "--domain")) {
+            out.domain = value_of(i, "--domain", "a Flyte domain");
+        } else if (a == "-o" || is(a, "--output")) {
+            out.output = value_of(i, a == "-o" ? "-o" : "--output", "a file or directory");
         } else if (is(a, "--version") && out.command != nullptr && out.command->takes_version) {
             out.cache_version = value_of(i, "--version",
                                          "a cache version (the tool's own "
@@ -231,6 +254,19 @@ struct arguments {
     }
     if (out.grace && !c.takes_grace) {
         throw usage_error("'" + name + "' has no option '--grace'");
+    }
+    if (!c.takes_registration && (out.project || out.domain || out.output)) {
+        throw usage_error("'" + name + "' has no option '" +
+                          (out.project  ? "--project"
+                           : out.domain ? "--domain"
+                                        : "--output") +
+                          "'");
+    }
+    if (c.takes_registration) {
+        if (!out.project || !out.domain || !out.registration_version) {
+            throw usage_error("'" + name + "' needs --project, --domain and --version (Flyte's " +
+                              "registration version)");
+        }
     }
     if (c.operands_or_filters && (out.task || out.cache_version)) {
         if (!out.operands.empty()) {

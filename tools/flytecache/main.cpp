@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include "args.hpp"
 #include "commands.hpp"
+#include "package_command.hpp"
 
 #include <cstdio>
 #include <exception>
@@ -36,6 +37,10 @@ std::string usage() {
         "  -y, --yes               clear: do not ask (needed when stdin is not a terminal)\n"
         "  -h, --help              show this help\n"
         "  -V, --version           show the tool's version (--version before the command)\n"
+        "  --project P, --domain D package: the Flyte project and domain to register in\n"
+        "  --version V             after package: Flyte's registration version\n"
+        "  -o, --output OUT        package: a .tgz, .tar.gz or .tar file, or a directory\n"
+        "                          ending in '/' (default flyte-package.tgz)\n"
         "  --                      end of options (for a KEY that starts with '-')\n"
         "\nKEY is a text key, as flytekit writes them. Keys of other types (numbers, bytes) that\n"
         "a Python program stored are listed with their type and removed only by clear.\n"
@@ -71,6 +76,15 @@ int dispatch(const arguments& args) {
         }
         std::fputs(command_help(*about).c_str(), stdout);
         return 0;
+    }
+    if (c.name == "package") {
+        // Needs no cache directory.
+        // parse_arguments requires the three for `package`.
+        return run_package(package_invocation{.project = args.project.value_or(""),
+                                              .domain = args.domain.value_or(""),
+                                              .version = args.registration_version.value_or(""),
+                                              .output = args.output.value_or("flyte-package.tgz"),
+                                              .templates = args.operands});
     }
     const invocation in{.dir = resolve_cache_dir(args.dir),
                         .json = args.json,

@@ -5,6 +5,7 @@
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>
 
+#include <array>
 #include <bit>
 #include <cassert>
 #include <cstddef>
@@ -24,9 +25,17 @@ namespace detail {
 // proto_reader. Only the wire format lives here; which fields a message writes, in which order
 // (ascending field number, map entries sorted by key) and which it omits is the caller's job.
 
-/// The protobuf wire types flytecache understands. The deprecated group types (3 and 4) and the
-/// unassigned 6 and 7 are rejected by proto_reader::tag().
-enum class wire_type : std::uint8_t { varint = 0, fixed64 = 1, length_delimited = 2, fixed32 = 5 };
+/// The protobuf wire types. flytecache writes only 0, 1, 2 and 5; the reader also accepts the
+/// deprecated group delimiters (3 and 4), which it skips as unknown fields the way protobuf does.
+/// The unassigned 6 and 7 are rejected by proto_reader::tag().
+enum class wire_type : std::uint8_t {
+    varint = 0,
+    fixed64 = 1,
+    length_delimited = 2,
+    start_group = 3,
+    end_group = 4,
+    fixed32 = 5
+};
 
 /// Largest field number protobuf allows (2^29 - 1).
 inline constexpr std::uint32_t proto_max_field_number = (std::uint32_t{1} << 29) - 1;
@@ -337,7 +346,7 @@ public:
     }
 
     /// A field key: its field number and wire type.
-    /// @throws decode_error for field number 0 or above 2^29 - 1, and for wire types 3, 4, 6, 7.
+    /// @throws decode_error for field number 0 or above 2^29 - 1, and for wire types 6 and 7.
     std::pair<std::uint32_t, wire_type> tag() {
         const std::size_t start = pos_;
         const std::uint64_t key = varint();
@@ -346,7 +355,7 @@ public:
         if (field > proto_max_field_number)
             fail(start, "field number " + std::to_string(field) + " exceeds 2^29-1");
         const auto type = static_cast<unsigned>(key & 7u);
-        if (type != 0 && type != 1 && type != 2 && type != 5)
+        if (type > 5)
             fail(start, "invalid wire type " + std::to_string(type) + " for field " +
                             std::to_string(field));
         return {static_cast<std::uint32_t>(field), static_cast<wire_type>(type)};
@@ -434,15 +443,23 @@ public:
         return proto_reader(body, base_ + pos_ - body.size());
     }
 
-    /// Skips the value of a field of type `type` (for unknown fields).
-    void skip(wire_type type) {
+    /// Skips the value of field `field`, whose tag (just read) has wire type `type`, as protobuf
+    /// skips an unknown field. A group (start_group) is skipped up to the end_group tag of the
+    /// same field number, nested groups included; a group counts as one level of nesting, and at
+    /// most `levels` more levels are allowed (the caller's remaining depth budget).
+    /// @throws decode_error for truncated input, an end_group tag that closes no open group (or
+    ///         another field's group), a group left open at the end of the input, or groups nested
+    ///         deeper than `levels`.
+    void skip(wire_type type, std::uint32_t field, std::size_t levels) {
         switch (type) {
         case wire_type::varint: (void)varint(); return;
         case wire_type::fixed64: (void)take(8, "truncated fixed64"); return;
         case wire_type::length_delimited: (void)length_delimited(); return;
         case wire_type::fixed32: (void)take(4, "truncated fixed32"); return;
+        case wire_type::start_group: skip_group(field, levels); return;
+        case wire_type::end_group: break;
         }
-        fail(pos_, "cannot skip wire type " + std::to_string(static_cast<unsigned>(type)));
+        fail(pos_, "end-group tag for field " + std::to_string(field) + " closes no open group");
     }
 
     /// Throws the decode_error for a problem found at `pos` (relative to this reader's view).
@@ -455,6 +472,36 @@ public:
     }
 
 private:
+    // The body of a group whose start_group tag (field `field`) was just read: fields up to the
+    // matching end_group tag. Iterative, so hostile nesting cannot exhaust the stack.
+    void skip_group(std::uint32_t field, std::size_t levels) {
+        std::array<std::uint32_t, 128> open{};
+        std::size_t depth = 0;
+        const auto enter = [&](std::uint32_t number) {
+            if (depth >= levels || depth == open.size())
+                fail(pos_, "groups nested deeper than the decoder's depth limit");
+            open[depth++] = number;
+        };
+        enter(field);
+        while (depth != 0) {
+            if (at_end())
+                fail(pos_, "group of field " + std::to_string(open[depth - 1]) + " is not closed");
+            const std::size_t start = pos_;
+            const auto [number, type] = tag();
+            if (type == wire_type::start_group) {
+                enter(number);
+            } else if (type == wire_type::end_group) {
+                if (number != open[depth - 1])
+                    fail(start, "end-group tag for field " + std::to_string(number) +
+                                    " inside the group of field " +
+                                    std::to_string(open[depth - 1]));
+                --depth;
+            } else {
+                skip(type, number, 0);
+            }
+        }
+    }
+
     const unsigned char* take(std::size_t n, std::string_view what) {
         if (data_.size() - pos_ < n) fail(pos_, what);
         const auto* p = reinterpret_cast<const unsigned char*>(data_.data() + pos_);

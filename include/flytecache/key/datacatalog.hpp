@@ -179,9 +179,9 @@ private:
                 } else if constexpr (std::is_same_v<V, bool>) {
                     o.emplace_back("boolean", json_value::make_bool(v));
                 } else if constexpr (std::is_same_v<V, timestamp>) {
-                    o.emplace_back("datetime", str(rfc3339_text(v.seconds, v.nanos)));
+                    o.emplace_back("datetime", str(checked_rfc3339_text(v.seconds, v.nanos)));
                 } else if constexpr (std::is_same_v<V, duration>) {
-                    o.emplace_back("duration", str(duration_text(v.seconds, v.nanos)));
+                    o.emplace_back("duration", str(checked_duration_text(v.seconds, v.nanos)));
                 }
             },
             p.value);
@@ -193,6 +193,7 @@ private:
 
 /// The JSON value the Flyte backend hashes for these inputs (its jsonpb mapping of the hashified
 /// LiteralMap).
+/// @throws invalid_argument as keys::datacatalog::make_key.
 [[nodiscard]] inline detail::json_value
 datacatalog_json_value(const literal_map& inputs, std::span<const std::string> ignored = {}) {
     return detail::datacatalog_json::literal_map_value(
@@ -205,6 +206,9 @@ namespace keys {
 /// `flyte_cached-` + unpadded base64url of the objecthash of the jsonpb form of the hashified
 /// inputs. Task name and version are not part of the tag (the backend keys the dataset by them);
 /// `make_key` prefixes neither. Stateless; safe to use from any thread.
+/// @throws invalid_argument for inputs the backend's marshaler refuses: a Timestamp whose nanos are
+///         outside [0, 10⁹), a Duration whose nanos exceed ±999999999 or differ in sign from its
+///         seconds (protobuf's wire format carries them, its JSON mapping does not).
 struct datacatalog {
     [[nodiscard]] std::string make_key(std::string_view /*task_name*/,
                                        std::string_view /*cache_version*/,

@@ -286,12 +286,16 @@ private:
 
     // Calls on_field for every field of the message in `r`; fields it does not know (it returns
     // false) are skipped.
+    // Groups (wire types 3 and 4) are never known fields: a start_group is skipped with its body,
+    // and counts against the depth limit as an embedded message does; a stray end_group is an
+    // error, as in protobuf.
     template <class OnField>
-    static void each_field(proto_reader& r, OnField&& on_field) {
+    void each_field(proto_reader& r, OnField&& on_field) {
         while (!r.at_end()) {
             const std::size_t start = r.offset();
             const auto [number, type] = r.tag();
-            if (!on_field(field{r, number, type, start})) r.skip(type);
+            if (!on_field(field{r, number, type, start}))
+                r.skip(type, number, max_decode_depth - depth_);
         }
     }
 
@@ -538,9 +542,8 @@ private:
 
     // google.protobuf.Timestamp and Duration share their layout: int64 seconds = 1, int32 nanos
     // = 2.
-    static void seconds_nanos(proto_reader& r, std::string_view seconds_name,
-                              std::string_view nanos_name, std::int64_t& seconds,
-                              std::int32_t& nanos) {
+    void seconds_nanos(proto_reader& r, std::string_view seconds_name, std::string_view nanos_name,
+                       std::int64_t& seconds, std::int32_t& nanos) {
         each_field(r, [&](const field& f) {
             if (f.number == 1) {
                 seconds = int64_value(f, seconds_name);
@@ -574,7 +577,7 @@ private:
         });
     }
 
-    static void blob_type_body(proto_reader& r, blob_type& out) {
+    void blob_type_body(proto_reader& r, blob_type& out) {
         each_field(r, [&](const field& f) {
             if (f.number == 1) {
                 out.format = string_value(f, "BlobType.format");
@@ -721,12 +724,18 @@ private:
     void value_body(proto_reader& r, protobuf_value& out) {
         each_field(r, [&](const field& f) {
             switch (f.number) {
-            case 1:
-                // NullValue has the single value 0; any other number still means "null" to the
-                // model, which writes it back as 0.
-                (void)enum_value(f, "Value.null_value");
+            case 1: {
+                // NullValue has the single value 0. Protobuf keeps any other number (enums are
+                // open) and writes it back, which the model, holding no number, cannot: so it is
+                // refused rather than silently re-encoded as another message.
+                const std::size_t at = f.r.offset();
+                if (const std::int32_t n = enum_value(f, "Value.null_value"); n != 0) {
+                    decode_fail(at, "Value.null_value " + std::to_string(n) +
+                                        " is not NULL_VALUE (0), the only NullValue");
+                }
                 out.kind.emplace<protobuf_null>();
                 return true;
+            }
             case 2: out.kind.emplace<double>(double_value(f, "Value.number_value")); return true;
             case 3:
                 out.kind.emplace<std::string>(string_value(f, "Value.string_value"));

@@ -298,7 +298,7 @@ private:
                             else if constexpr (std::is_same_v<P, timestamp>)
                                 out += rfc3339_text(p.seconds, p.nanos);
                             else if constexpr (std::is_same_v<P, duration>)
-                                out += duration_text(p.seconds, p.nanos);
+                                out += display_duration_text(p.seconds, p.nanos);
                             else
                                 out += "<unset primitive>";
                         },

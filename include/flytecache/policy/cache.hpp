@@ -15,6 +15,7 @@
 #include <boost/hana/tuple.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <concepts>
 #include <exception>
 #include <initializer_list>
@@ -61,6 +62,55 @@ private:
     std::vector<std::string> names_;
 };
 
+/// Flyte 2's cache behaviours (`flyte.Cache(behavior=...)`): how a task's cache version is found,
+/// or that the task does not cache at all.
+///
+/// | Flyte 2        | flytecache                     | flytekit 1 equivalent                   |
+/// | -------------- | ------------------------------ | --------------------------------------- |
+/// | `"auto"`       | `cache_behavior::automatic`    | `Cache(policies=...)` (a `version`, when
+/// given, still wins, as in Flyte 2) | | `"override"`   | `cache_behavior::override`     |
+/// `Cache(version="v1")`: `version` is required (Flyte 2's `version_override`) | | `"disable"`    |
+/// `cache_behavior::disable`      | no `cache=`: the task runs every time, nothing is read or
+/// stored |
+///
+/// `"override"` names the version, not the stored entries: to recompute and replace entries, use
+/// `local_cache_config::overwrite` (flytekit's `FLYTE_LOCAL_CACHE_OVERWRITE`).
+enum class cache_behavior { automatic, override, disable };
+
+/// Flyte 2's name for a behaviour: "auto", "override" or "disable".
+[[nodiscard]] constexpr std::string_view to_string(cache_behavior b) noexcept {
+    switch (b) {
+    case cache_behavior::automatic: return "auto";
+    case cache_behavior::override: return "override";
+    case cache_behavior::disable: return "disable";
+    }
+    return "auto";
+}
+
+/// The behaviour Flyte 2 reads from `text`: "auto", "override", "disable", or one of the aliases
+/// its `Cache` accepts in any case ("enable", "enabled", "on", "true", "yes" for auto; "off",
+/// "false", "no", "none" for disable).
+/// @throws configuration_error with Flyte 2's message for anything else.
+[[nodiscard]] inline cache_behavior parse_cache_behavior(std::string_view text) {
+    std::string lower(text);
+    for (char& c : lower) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    if (text == "auto") return cache_behavior::automatic;
+    if (text == "override") return cache_behavior::override;
+    if (text == "disable") return cache_behavior::disable;
+    for (const char* alias : {"enable", "enabled", "on", "true", "yes"}) {
+        if (lower == alias) return cache_behavior::automatic;
+    }
+    for (const char* alias : {"off", "false", "no", "none"}) {
+        if (lower == alias) return cache_behavior::disable;
+    }
+    throw configuration_error("Invalid cache behavior: '" + std::string(text) +
+                              "'. Must be one of ['auto', 'override', 'disable'] (aliases "
+                              "accepted: ['enable', 'enabled', 'false', 'no', 'none', 'off', 'on', "
+                              "'true', 'yes']).");
+}
+
 /// The plain settings of a cache: everything but the policies.
 struct cache_options {
     /// An explicit version. When set — even to "" — it is the version and no policy runs.
@@ -71,6 +121,15 @@ struct cache_options {
     input_names ignored_inputs{};
     /// Passed to every policy's `get_version`.
     std::string salt{};
+    /// Flyte 2's `behavior`: find the version from the policies (`automatic`, the default, which
+    /// is flytekit's rule), require an explicit `version` (`override`), or do not cache
+    /// (`disable`). See cache_behavior.
+    cache_behavior behavior = cache_behavior::automatic;
+    /// The longest an entry serves calls (Flyte 2's `max_age`, Prefect's `cache_expiration`): a
+    /// task stores its outputs with this expiry, so an older entry is a miss and the call runs
+    /// again. Unset: entries never expire. Applied when an entry is written, through the store's
+    /// expiry (the executor needs an `expiring_store`); not part of the version or the key.
+    std::optional<std::chrono::duration<double>> max_age{};
 };
 
 namespace detail {
@@ -209,6 +268,8 @@ public:
     bool serialize = false;
     input_names ignored_inputs;
     std::string salt;
+    cache_behavior behavior = cache_behavior::automatic;
+    std::optional<std::chrono::duration<double>> max_age;
     policies_type policies;
 
     /// A cache with the default policies and default options.
@@ -238,6 +299,12 @@ public:
         requires(sizeof...(Policies) != 0)
         : cache(cache_options{}, policies_type(std::move(ps)...)) {}
 
+    /// False for cache_behavior::disable (Flyte 2's `Cache.is_enabled`): tasks built with this
+    /// cache do not cache.
+    [[nodiscard]] constexpr bool is_enabled() const noexcept {
+        return behavior != cache_behavior::disable;
+    }
+
     /// The input names left out of the cache key.
     [[nodiscard]] constexpr const std::vector<std::string>& get_ignored_inputs() const noexcept {
         return ignored_inputs.names();
@@ -258,6 +325,7 @@ public:
     template <class F>
     [[nodiscard]] constexpr std::string get_version(const version_parameters<F>& params,
                                                     std::string_view extra) const {
+        if (!is_enabled()) return {}; // Flyte 2: a disabled cache has the empty version
         if (version) return *version;
         if constexpr (policy_count == 0) {
             throw configuration_error(std::string(detail::no_policy_message));
@@ -287,7 +355,19 @@ private:
           serialize(options.serialize),
           ignored_inputs(options.ignored_inputs),
           salt(options.salt),
+          behavior(options.behavior),
+          max_age(options.max_age),
           policies(std::move(ps)) {
+        if (max_age && !(max_age->count() > 0 && max_age->count() < 1e15)) {
+            throw configuration_error("flytecache: cache_options.max_age must be a positive, "
+                                      "finite time; leave it unset for entries that never expire");
+        }
+        if (behavior == cache_behavior::disable) return; // Flyte 2 asks nothing more
+        if (behavior == cache_behavior::override && !version) {
+            throw configuration_error(
+                "flytecache: cache behavior 'override' needs cache_options.version (Flyte 2's "
+                "version_override); use cache_behavior::automatic to compute it from policies");
+        }
         if (policy_count == 0 && !version) {
             throw configuration_error(std::string(detail::no_policy_message));
         }

@@ -309,7 +309,10 @@ public:
     /// then left as it was.
     /// @throws configuration_error when an output is a local file but no blob directory is known;
     ///         task_error when an output names a file or directory that does not exist.
-    bool store_outputs(const std::string& key, literal_map& outputs) {
+    /// With `expire` (a store that models `expiring_store`), the entry is written with that time
+    /// to live.
+    bool store_outputs(const std::string& key, literal_map& outputs,
+                       std::optional<float_seconds> expire = std::nullopt) {
         if (!opts_.config.enabled) {
             return false;
         }
@@ -323,7 +326,16 @@ public:
                 to_store = &placed;
                 rewritten = true;
             }
-            store().set(key, encode(*to_store));
+            if (expire) {
+                if constexpr (expiring_store<Store>) {
+                    store().set(key, encode(*to_store), write_options{.expire = expire});
+                } else {
+                    throw configuration_error("flytecache: an entry with a time to live needs a "
+                                              "store that can expire entries (expiring_store)");
+                }
+            } else {
+                store().set(key, encode(*to_store));
+            }
         } catch (const store_error& e) {
             if (opts_.strict) {
                 throw;

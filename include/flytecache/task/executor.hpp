@@ -205,6 +205,14 @@ public:
         if (!task.metadata().cache) {
             return run_body(task, call, std::string_view{});
         }
+        if constexpr (!expiring_store<Store>) {
+            if (task.metadata().cache_max_age) {
+                throw configuration_error(
+                    "flytecache: task '" + std::string(task.name()) +
+                    "' has a cache max_age, but the executor's store cannot expire entries; use "
+                    "sqlite_store, memory_store, redis_store or another expiring_store");
+            }
+        }
         if (cache_.config().enabled) key_files_by_content(call.inputs);
         const std::string key =
             cache_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
@@ -367,7 +375,11 @@ private:
         if (!cache_.config().enabled) return;
         const auto start = now_if_observing();
         literal_map stored = task.outputs_to_map(out);
-        if (cache_.store_outputs(key, stored)) out = task.outputs_from_map(stored);
+        // max_age: the entry is written with that time to live, in the same write (an entry
+        // never exists without it, even if the process dies right after).
+        std::optional<float_seconds> expire;
+        if (const auto& max_age = task.metadata().cache_max_age) expire = float_seconds(*max_age);
+        if (cache_.store_outputs(key, stored, expire)) out = task.outputs_from_map(stored);
         emit(task, task_event_kind::put, key, start);
     }
 

@@ -70,6 +70,10 @@ struct task_metadata {
     bool generates_deck = false;
     /// The task is an eager workflow.
     bool is_eager = false;
+    /// The longest a cached result serves calls (Flyte 2's `Cache.max_age`, Prefect's
+    /// `cache_expiration`; not in flytekit's TaskMetadata, so not exported to Flyte): the executor
+    /// stores outputs with this expiry. Needs `cache`.
+    std::optional<std::chrono::duration<double>> cache_max_age{};
 
     /// Applies flytekit's `TaskMetadata.__post_init__` rules (with its messages), plus two of our
     /// own: retries and timeout must not be negative.
@@ -87,6 +91,13 @@ struct task_metadata {
             throw configuration_error(
                 "Cache ignore input vars are specified ``cache_ignore_input_vars=" +
                 python_tuple(cache_ignore_input_vars) + "`` but ``cache`` is not enabled.");
+        }
+        if (cache_max_age && !cache) {
+            throw configuration_error(
+                "flytecache: cache_max_age is set but ``cache`` is not enabled");
+        }
+        if (cache_max_age && !(cache_max_age->count() > 0 && cache_max_age->count() < 1e15)) {
+            throw configuration_error("flytecache: cache_max_age must be a positive, finite time");
         }
         if (retries < 0) {
             throw configuration_error("flytecache: retries must not be negative (got " +

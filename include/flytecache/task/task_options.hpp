@@ -114,10 +114,17 @@ task_metadata build_metadata(std::string_view task, const task_options& options,
             !options.cache_ignore_input_vars.empty()) {
             throw configuration_error(std::string(mixed_cache_message));
         }
+        if (!cache_config.is_enabled()) {
+            // Flyte 2's behavior "disable": the task runs every call, nothing is cached, and the
+            // cache's other settings (ignored inputs, serialize, max_age) do not apply.
+            m.validate();
+            return m;
+        }
         m.cache = true;
         m.cache_serialize = cache_config.serialize || Features::is_serialized;
         m.cache_version = cache_config.get_version(params, extra);
         m.cache_ignore_input_vars = cache_config.ignored_inputs;
+        m.cache_max_age = cache_config.max_age;
     }
     std::vector<std::string> ignored = m.cache_ignore_input_vars.names();
     for (auto n : Features::ignored_names) {

@@ -281,8 +281,13 @@ inline std::string image_name(const image_reference& image) {
     return {};
 }
 
+class task_template_proto_writer;
+
 /// Builds the TaskTemplate JSON value from the parts, spelling field names as asked.
 class task_template_writer {
+    // The binary writer takes the same decisions and shares the pod-template merge.
+    friend class task_template_proto_writer;
+
 public:
     using object = json_value::object_type;
 
