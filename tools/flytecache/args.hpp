@@ -1,6 +1,8 @@
-// flytecache — CLI: the command table and a small hand-written argument parser
+// flytecache — CLI: a small hand-written argument parser driven by the command table
 // SPDX-License-Identifier: MIT
 #pragma once
+
+#include "command.hpp"
 
 #include <algorithm>
 #include <array>
@@ -12,106 +14,6 @@
 #include <vector>
 
 namespace flytecache_cli {
-
-/// A command line that does not parse: the message names what was wrong; main prints it with the
-/// usage and exits 2.
-class usage_error : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-
-/// What each command takes; the table drives parsing, validation and the help text alike.
-struct command_spec {
-    std::string_view name;
-    std::string_view synopsis; ///< operands and options, as the usage shows them
-    std::string_view summary;
-    std::size_t min_operands = 0;
-    std::size_t max_operands = 0;
-    bool takes_json = false;
-    bool takes_yes = false;
-    bool takes_task = false;    ///< --task NAME
-    bool takes_version = false; ///< --version V (after the command; before it, the tool's version)
-    bool takes_dry_run = false;
-    bool takes_grace = false; ///< --grace SECONDS
-    /// Operands and --task/--version are alternatives (rm): one of them is needed, not both.
-    bool operands_or_filters = false;
-    /// --project, --domain, --version (the registration version) and --output (package).
-    bool takes_registration = false;
-};
-
-inline constexpr std::size_t unlimited = static_cast<std::size_t>(-1);
-
-inline constexpr std::array<command_spec, 11> commands{{
-    {.name = "ls",
-     .synopsis = "[--task NAME] [--version V] [--json]",
-     .summary = "list the entries: key, size, age, tag, expiry",
-     .takes_json = true,
-     .takes_task = true,
-     .takes_version = true},
-    {.name = "show",
-     .synopsis = "KEY [--json]",
-     .summary = "print the outputs (a flyteidl LiteralMap) stored under KEY",
-     .min_operands = 1,
-     .max_operands = 1,
-     .takes_json = true},
-    {.name = "rm",
-     .synopsis = "KEY... | --task NAME [--version V]",
-     .summary = "remove the entries under the KEYs, or those --task/--version select (and "
-                "their output files no other entry uses)",
-     .min_operands = 1,
-     .max_operands = unlimited,
-     .takes_task = true,
-     .takes_version = true,
-     .operands_or_filters = true},
-    {.name = "prune",
-     .synopsis = "[--task NAME] [--dry-run]",
-     .summary = "keep each task's newest version (by store time), remove older ones and "
-                "their output files",
-     .takes_task = true,
-     .takes_dry_run = true},
-    {.name = "clear",
-     .synopsis = "[--yes]",
-     .summary = "remove every entry (asks first on a terminal)",
-     .takes_yes = true},
-    {.name = "gc",
-     .synopsis = "[--grace SECONDS] [--json]",
-     .summary = "remove task output files (blobs/) that no entry references",
-     .takes_json = true,
-     .takes_grace = true},
-    {.name = "stats",
-     .synopsis = "[--task NAME] [--version V] [--json]",
-     .summary = "entries, sizes, files, hit/miss counters, oldest and newest",
-     .takes_json = true,
-     .takes_task = true,
-     .takes_version = true},
-    {.name = "check",
-     .synopsis = "[--json]",
-     .summary = "check the database, the value files, that every value decodes and that "
-                "its output files are whole",
-     .takes_json = true},
-    {.name = "explain",
-     .synopsis = "KEY [--json]",
-     .summary = "split KEY into task name, cache version and input hash",
-     .min_operands = 1,
-     .max_operands = 1,
-     .takes_json = true},
-    {.name = "package",
-     .synopsis = "--project P --domain D --version V [--output OUT] TEMPLATE.pb...",
-     .summary = "package binary TaskTemplates as flytectl register files reads them",
-     .min_operands = 1,
-     .max_operands = unlimited,
-     .takes_registration = true},
-    {.name = "help",
-     .synopsis = "[COMMAND]",
-     .summary = "show this help, or one command's",
-     .max_operands = 1},
-}};
-
-[[nodiscard]] inline const command_spec* find_command(std::string_view name) noexcept {
-    const auto* it = std::find_if(commands.begin(), commands.end(),
-                                  [&](const command_spec& c) { return c.name == name; });
-    return it == commands.end() ? nullptr : &*it;
-}
 
 /// A parsed command line.
 struct arguments {
@@ -138,7 +40,8 @@ struct arguments {
 /// by cache version (ls, rm, stats), where it takes one: `flytecache ls --version 1.0`, and after
 /// `package`, where it is the registration version.
 /// @throws usage_error
-[[nodiscard]] inline arguments parse_arguments(const std::vector<std::string>& argv) {
+[[nodiscard]] inline arguments parse_arguments(const std::vector<std::string>& argv,
+                                               std::span<const command_spec> commands) {
     arguments out;
     bool options_done = false;
     // The value of an option given as `--opt VALUE` or `--opt=VALUE`; empty values are refused.
@@ -164,7 +67,7 @@ struct arguments {
         const bool is_option = !options_done && a.size() > 1 && a[0] == '-';
         if (!is_option) {
             if (out.command == nullptr) {
-                out.command = find_command(a);
+                out.command = find_command(commands, a);
                 if (out.command == nullptr) {
                     throw usage_error("unknown command '" + a + "'");
                 }

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "../command.hpp"
+
 #include <flytecache/flytecache.hpp>
 
 #include <fmt/format.h>
@@ -15,24 +17,16 @@
 
 namespace flytecache_cli {
 
-/// What `package` was asked to do.
-struct package_invocation {
-    std::string project;
-    std::string domain;
-    std::string version;
-    std::string output;                 ///< an archive, or a directory when it ends in '/'
-    std::vector<std::string> templates; ///< files holding binary TaskTemplates, in order
-};
-
 /// Reads each file as a binary flyteidl TaskTemplate (what fc::to_task_template_proto writes),
 /// gives it the project, domain and version asked for, and writes the TaskSpec files in
 /// `pyflyte package`'s layout: an archive (.tgz, .tar.gz, .tar) or, for an output ending in '/',
 /// a directory. Prints what goes where, as pyflyte does; returns the exit status.
 /// @throws flytecache::error naming the file that could not be read, parsed or written.
-inline int run_package(const package_invocation& in) {
+inline int run_package(const invocation& in) {
     namespace fc = flytecache;
-    fc::registration_package pkg(in.project, in.domain, in.version);
-    for (const auto& path : in.templates) {
+    fc::registration_package pkg(in.project, in.domain, in.registration_version);
+    const std::vector<std::string>& templates = in.operands;
+    for (const auto& path : templates) {
         std::ifstream file(path, std::ios::binary);
         if (!file) throw fc::error("flytecache: cannot read " + path);
         const std::string bytes{std::istreambuf_iterator<char>(file),
@@ -50,7 +44,7 @@ inline int run_package(const package_invocation& in) {
     const auto files = pkg.files();
     const bool to_directory = in.output.ends_with('/');
     for (std::size_t i = 0; i < files.size(); ++i)
-        std::printf("  Packaging %s -> %s\n", in.templates[i].c_str(), files[i].name.c_str());
+        std::printf("  Packaging %s -> %s\n", templates[i].c_str(), files[i].name.c_str());
     if (to_directory) {
         pkg.write_directory(in.output);
         std::printf("packaged %zu task%s into %s (flytectl register files '%s*' -p %s -d %s)\n",
@@ -65,5 +59,15 @@ inline int run_package(const package_invocation& in) {
     }
     return 0;
 }
+
+inline constexpr command_spec package_command{
+    .name = "package",
+    .synopsis = "--project P --domain D --version V [--output OUT] TEMPLATE.pb...",
+    .summary = "package binary TaskTemplates as flytectl register files reads them",
+    .min_operands = 1,
+    .max_operands = unlimited,
+    .takes_registration = true,
+    .uses_cache_dir = false, // needs no cache directory
+    .run = run_package};
 
 } // namespace flytecache_cli
