@@ -2,11 +2,14 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "json_out.hpp"
+
 #include <flytecache/flytecache.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -16,23 +19,6 @@
 namespace flytecache_cli {
 
 namespace fc = flytecache;
-using fc::detail::json_value;
-
-/// `s` with every byte that breaks UTF-8 replaced by U+FFFD: SQLite TEXT may hold anything, and
-/// JSON output must stay valid whatever a cache contains.
-[[nodiscard]] inline std::string utf8_lossy(std::string_view s) {
-    std::string out;
-    while (!s.empty()) {
-        const std::size_t bad = fc::detail::json_find_invalid_utf8(s);
-        if (bad == std::string_view::npos) {
-            out.append(s);
-            break;
-        }
-        out.append(s.substr(0, bad)).append("\xEF\xBF\xBD");
-        s.remove_prefix(bad + 1);
-    }
-    return out;
-}
 
 /// Python's repr of bytes, near enough to recognise a key: b'abc\x00'.
 [[nodiscard]] inline std::string bytes_repr(std::string_view b) {
@@ -146,12 +132,28 @@ using fc::detail::json_value;
     return "in " + human_duration(*expire_time - now);
 }
 
-/// Seconds since the Unix epoch as RFC 3339 UTC text, to the second.
+/// Now, in seconds since the Unix epoch: the clock diskcache's store and expire times use.
+[[nodiscard]] inline double unix_now() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+/// Seconds since the Unix epoch as RFC 3339 UTC text, to the second; "?" outside the years
+/// 1 to 9999, which RFC 3339 cannot write (a hostile row may hold any number).
 [[nodiscard]] inline std::string utc_text(double unix_seconds) {
-    if (!std::isfinite(unix_seconds) || std::fabs(unix_seconds) > 1e15) {
+    constexpr double first = -62135596800.0;                   // 0001-01-01T00:00:00Z
+    constexpr double last = 253402300799.0;                    // 9999-12-31T23:59:59Z
+    if (!(unix_seconds >= first && unix_seconds < last + 1)) { // NaN too
         return "?";
     }
-    return fc::detail::rfc3339_text(static_cast<std::int64_t>(std::floor(unix_seconds)), 0);
+    using namespace std::chrono;
+    const sys_seconds t{seconds{static_cast<std::int64_t>(std::floor(unix_seconds))}};
+    const sys_days day = floor<days>(t);
+    const year_month_day date{day};
+    const hh_mm_ss time{t - day};
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", static_cast<int>(date.year()),
+                       static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                       time.hours().count(), time.minutes().count(), time.seconds().count());
 }
 
 // --- JSON values ---------------------------------------------------------------------------------

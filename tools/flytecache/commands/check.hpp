@@ -135,7 +135,7 @@ inline int run_check(const invocation& in) {
                 {"message", json_string(p.message)},
             }));
         }
-        util::write_out(fc::detail::canonical_json(json_value::make_object({
+        util::write_out(json_text(json_value::make_object({
                             {"entries", json_integer(entries)},
                             {"value_files", json_integer(in_files)},
                             {"ok", json_value::make_bool(problems.empty())},

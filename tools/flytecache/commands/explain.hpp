@@ -23,7 +23,7 @@ inline int run_explain(const invocation& in) {
         auto store = open_cache(in.dir, cache_access::read_only);
         entry = store.inspect(fc::db_key::text(key));
     }
-    const double now = fc::detail::unix_now();
+    const double now = unix_now();
     const std::optional<key_split> chosen =
         parts->likely ? std::optional<key_split>(parts->reading(*parts->likely)) : std::nullopt;
     // A key with thousands of dashes reads thousands of ways: the listing stops after the first
@@ -42,7 +42,7 @@ inline int run_explain(const invocation& in) {
             }));
         }
         util::write_out(
-            fc::detail::canonical_json(json_value::make_object({
+            json_text(json_value::make_object({
                 {"key", json_string(key)},
                 {"task", chosen ? json_string(chosen->task) : json_value::make_null()},
                 {"version", chosen ? json_string(chosen->version) : json_value::make_null()},

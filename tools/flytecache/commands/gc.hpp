@@ -13,7 +13,7 @@ inline int run_gc(const invocation& in) {
     fc::blob_area area(store.blob_directory());
     const fc::blob_sweep_report r = fc::collect_unreferenced_blobs(store, area, in.grace);
     if (in.json) {
-        util::write_out(fc::detail::canonical_json(json_value::make_object({
+        util::write_out(json_text(json_value::make_object({
                             {"removed", json_integer(r.removed)},
                             {"removed_bytes", json_integer(r.removed_bytes)},
                             {"kept", json_integer(r.kept)},

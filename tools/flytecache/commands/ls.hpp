@@ -22,7 +22,7 @@ inline int run_ls(const invocation& in) {
     std::sort(rows.begin(), rows.end(), [](const row& a, const row& b) {
         return util::key_order(a.info.key, a.key) < util::key_order(b.info.key, b.key);
     });
-    const double now = fc::detail::unix_now();
+    const double now = unix_now();
     if (in.json) {
         json_value::array_type items;
         for (const auto& r : rows) {
@@ -41,8 +41,7 @@ inline int run_ls(const invocation& in) {
                 {"expired", json_value::make_bool(i.expired(now))},
             }));
         }
-        util::write_out(fc::detail::canonical_json(json_value::make_array(std::move(items))) +
-                        "\n");
+        util::write_out(json_text(json_value::make_array(std::move(items))) + "\n");
         return 0;
     }
     struct line {

@@ -26,7 +26,7 @@ inline int run_show(const invocation& in) {
     if (!outputs) {
         throw cli_error("flytecache: entry '" + key + "' cannot be shown: " + problem.message);
     }
-    const double now = fc::detail::unix_now();
+    const double now = unix_now();
     if (e->info.expire_time && e->info.expired(now)) {
         util::note("entry '" + key + "' expired " + human_duration(now - *e->info.expire_time) +
                    " ago: flytekit no longer uses it (shown anyway)");

@@ -10,7 +10,7 @@ namespace flytecache_cli {
 /// the selected entries; files, database size and hit/miss counters are the whole cache's.
 inline int run_stats(const invocation& in) {
     auto store = open_cache(in.dir, cache_access::read_only);
-    const double now = fc::detail::unix_now();
+    const double now = unix_now();
     std::size_t entries = 0, expired = 0;
     std::uint64_t value_bytes = 0;
     std::optional<std::pair<std::string, double>> oldest, newest;
@@ -75,7 +75,7 @@ inline int run_stats(const invocation& in) {
             return json_value::make_object(
                 {{"key", json_string(s->first)}, {"store_time", json_number(s->second)}});
         };
-        util::write_out(fc::detail::canonical_json(json_value::make_object({
+        util::write_out(json_text(json_value::make_object({
                             {"directory", json_string(in.dir.string())},
                             {"task", json_optional(in.filter.task)},
                             {"version", json_optional(in.filter.version)},
