@@ -71,7 +71,7 @@ inline constexpr std::string_view blob_area = "blobs";
 /// What a command does to the cache: looking only, or removing entries.
 enum class cache_access { read_only, read_write };
 
-namespace detail {
+namespace util {
 
 // The store's message for a cache.db SQLite cannot read at all, as the tool words it: the reason
 // (SQLite's text) without the statement, and what to do.
@@ -99,7 +99,7 @@ inline void require_writable(const std::filesystem::path& dir) {
     }
 }
 
-} // namespace detail
+} // namespace util
 
 /// What a command says when another process kept the cache locked past the tool's 10 s wait.
 [[nodiscard]] inline cli_error locked_error(const std::filesystem::path& dir) {
@@ -143,7 +143,7 @@ inline void require_writable(const std::filesystem::path& dir) {
         } catch (const fc::timeout_error&) {
             throw locked_error(dir);
         } catch (const fc::store_error& e) {
-            throw cli_error(detail::unreadable_database(dir / "cache.db", e.what()));
+            throw cli_error(util::unreadable_database(dir / "cache.db", e.what()));
         }
     };
     // Read-only first in both cases: opening for writing would add diskcache's tables to an
@@ -152,7 +152,7 @@ inline void require_writable(const std::filesystem::path& dir) {
     if (how == cache_access::read_only) {
         return store;
     }
-    detail::require_writable(dir);
+    util::require_writable(dir);
     return open(false);
 }
 

@@ -43,7 +43,7 @@ struct key_parts {
     }
 };
 
-namespace detail {
+namespace util {
 
 inline bool is_lower_hex(std::string_view s) {
     return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
@@ -78,7 +78,7 @@ inline bool is_dotted_name(std::string_view s) {
     }
 }
 
-} // namespace detail
+} // namespace util
 
 /// Takes `key` apart, or says why it is not a flytekit local cache key. Linear in the key's length.
 /// @returns the parts, or an empty optional with `why` set.
@@ -86,7 +86,7 @@ inline bool is_dotted_name(std::string_view s) {
                                                                  std::string& why) {
     constexpr std::size_t hash_size = 32; // md5 in hex
     if (key.size() < hash_size + 3 || key[key.size() - hash_size - 1] != '-' ||
-        !detail::is_lower_hex(key.substr(key.size() - hash_size))) {
+        !util::is_lower_hex(key.substr(key.size() - hash_size))) {
         why = "it does not end in '-' and the 32 hex digits of the inputs' md5";
         return std::nullopt;
     }
@@ -126,11 +126,11 @@ inline bool is_dotted_name(std::string_view s) {
         scored.emplace_back(i, 1);
         because.push_back(why_likely);
     };
-    if (detail::is_dotted_name(head.substr(0, parts.boundaries.front()))) {
+    if (util::is_dotted_name(head.substr(0, parts.boundaries.front()))) {
         add(0, "the task is a dotted Python name");
     }
     if (head.size() > 65 && head[head.size() - 65] == '-' &&
-        detail::is_lower_hex(head.substr(head.size() - 64))) {
+        util::is_lower_hex(head.substr(head.size() - 64))) {
         const auto it =
             std::find(parts.boundaries.begin(), parts.boundaries.end(), head.size() - 65);
         if (it != parts.boundaries.end()) {

@@ -11,7 +11,7 @@
 
 namespace flytecache_cli {
 
-namespace detail {
+namespace util {
 
 // A scalar's one-line text is the library's short_string; control characters are escaped so a
 // string holding newlines cannot break the one-value-per-line layout.
@@ -74,7 +74,7 @@ inline void literal_lines(std::string& out, const std::string& head, const fc::l
     out += pad + head + " " + one_line(l) + annotations(l) + "\n";
 }
 
-} // namespace detail
+} // namespace util
 
 /// The outputs of a LiteralMap, `name: value` per line, collections and maps indented below their
 /// name. Meant for people; `--json` is the form for programs.
@@ -84,7 +84,7 @@ inline void literal_lines(std::string& out, const std::string& head, const fc::l
     }
     std::string out;
     for (const auto& [name, value] : m.literals) {
-        detail::literal_lines(out, name + ":", value, 0);
+        util::literal_lines(out, name + ":", value, 0);
     }
     return out;
 }
