@@ -6,10 +6,10 @@
 #pragma once
 
 #include <flytecache/config.hpp>
-#include <flytecache/detail/redis.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/store/cache_store.hpp>
-#include <flytecache/store/redis_options.hpp>
+#include <flytecache/store/redis/connection.hpp>
+#include <flytecache/store/redis/options.hpp>
 
 #include <array>
 #include <atomic>

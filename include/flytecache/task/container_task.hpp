@@ -5,19 +5,19 @@
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/python_text.hpp>
-#include <flytecache/detail/struct_task.hpp>
 #include <flytecache/detail/type_name.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/hash/sha256.hpp>
-#include <flytecache/key/datacatalog.hpp>
 #include <flytecache/literal/encode.hpp>
 #include <flytecache/literal/file.hpp>
+#include <flytecache/literal/json.hpp>
 #include <flytecache/literal/literal.hpp>
 #include <flytecache/policy/cache.hpp>
 #include <flytecache/policy/image_policy.hpp>
 #include <flytecache/policy/version_parameters.hpp>
 #include <flytecache/task/container_runtime.hpp>
 #include <flytecache/task/explain.hpp>
+#include <flytecache/task/task_base.hpp>
 #include <flytecache/task/task_interface.hpp>
 #include <flytecache/task/task_metadata.hpp>
 #include <flytecache/task/task_options.hpp>
@@ -530,14 +530,10 @@ private:
             detail::write_text_file(dir / "inputs.pb", encode(call.inputs));
             break;
         case metadata_format::json:
-            detail::write_text_file(
-                dir / "inputs.json",
-                detail::canonical_json(detail::datacatalog_json::literal_map_value(call.inputs)));
+            detail::write_text_file(dir / "inputs.json", to_json(call.inputs));
             break;
         case metadata_format::yaml:
-            detail::write_text_file(
-                dir / "inputs.yaml",
-                detail::canonical_json(detail::datacatalog_json::literal_map_value(call.inputs)));
+            detail::write_text_file(dir / "inputs.yaml", to_json(call.inputs));
             break;
         }
     }

@@ -4,9 +4,9 @@
 #pragma once
 
 #include <flytecache/config.hpp>
-#include <flytecache/store/local_task_cache.hpp>
 #include <flytecache/store/sqlite_store.hpp>
 #include <flytecache/task/executor.hpp>
+#include <flytecache/task/local_task_cache.hpp>
 
 #include <future>
 #include <utility>

@@ -11,8 +11,8 @@
 #include <flytecache/literal/literal.hpp>
 #include <flytecache/store/blob_area.hpp>
 #include <flytecache/store/cache_store.hpp>
-#include <flytecache/store/local_task_cache.hpp>
 #include <flytecache/task/explain.hpp>
+#include <flytecache/task/local_task_cache.hpp>
 #include <flytecache/task/observer.hpp>
 #include <flytecache/task/task_metadata.hpp>
 

@@ -49,11 +49,10 @@
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/json.hpp>
-#include <flytecache/detail/literal_type_json.hpp>
-#include <flytecache/detail/protobuf_json.hpp>
 #include <flytecache/detail/time_text.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/hash/base64url.hpp>
+#include <flytecache/literal/json.hpp>
 #include <flytecache/literal/literal_traits.hpp>
 #include <flytecache/literal/literal_type.hpp>
 #include <flytecache/literal/protobuf_struct.hpp>

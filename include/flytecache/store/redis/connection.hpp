@@ -8,7 +8,7 @@
 #include <flytecache/detail/evp.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/hash/hex.hpp>
-#include <flytecache/store/redis_options.hpp>
+#include <flytecache/store/redis/options.hpp>
 
 #include <fcntl.h>
 #include <hiredis/hiredis.h>
