@@ -395,6 +395,45 @@ TEST_CASE("function_task: an entry whose outputs no longer convert counts as a m
     CHECK(exec.cache().bad_entries() >= 1);
 }
 
+TEST_CASE("function_task: explain never calls cached an entry that run treats as a miss") {
+    int runs = 0;
+    std::vector<std::string> reported;
+    fc::executor_options o = quiet_options();
+    o.on_bad_entry = [&](const fc::bad_cache_entry& bad) { reported.push_back(bad.reason); };
+    fc::executor exec(fc::memory_store{}, o);
+    auto as_int = fc::task<fc::inputs<"x">>(
+        "t", [](std::int64_t x) { return x; }, fc::cache{fc::cache_options{.version = "1"}});
+    auto as_text = fc::task<fc::inputs<"x">>(
+        "t",
+        [&runs](std::int64_t x) {
+            ++runs;
+            return std::to_string(x);
+        },
+        fc::cache{fc::cache_options{.version = "1"}});
+    CHECK(exec.run(as_int, 4) == 4);
+    // The stored bytes decode (a valid LiteralMap with an integer o0), but not to a string.
+    CHECK(exec.explain(as_int, 4).cached);
+    CHECK_FALSE(exec.explain(as_text, 4).cached);
+    CHECK(reported.empty()); // explain reports nothing
+    CHECK(exec.cache().bad_entries() == 0);
+    // run: the same entry is a miss, reported once, and the task runs.
+    CHECK(exec.run(as_text, 4) == "4");
+    CHECK(runs == 1);
+    CHECK(reported.size() == 1);
+    CHECK(exec.cache().bad_entries() == 1);
+    // The new entry converts: both now agree on a hit.
+    CHECK(exec.explain(as_text, 4).cached);
+    CHECK(exec.run(as_text, 4) == "4");
+    CHECK(runs == 1);
+    // strict: the same conversion failure is thrown by run, and explain still says "not cached".
+    fc::executor_options strict = quiet_options();
+    strict.strict = true;
+    fc::executor strict_exec(fc::memory_store{}, strict);
+    CHECK(strict_exec.run(as_int, 5) == 5);
+    CHECK_FALSE(strict_exec.explain(as_text, 5).cached);
+    CHECK_THROWS_AS((void)strict_exec.run(as_text, 5), fc::error);
+}
+
 TEST_CASE("function_task: deprecated tasks warn once per executor") {
     std::vector<std::string> warnings;
     fc::executor_options o = quiet_options();

@@ -252,15 +252,12 @@ public:
         key_files_by_content(call.inputs);
         e.inputs = detail::explain_inputs(call.inputs, task.ignored_inputs());
         e.key = cache_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
-        // The rule `run` applies, without reporting: cached means a call would hit.
-        cache_lookup found = cache_.lookup(e.key, false, false);
-        if (found.outputs) {
-            try {
-                (void)task.outputs_from_map(*found.outputs);
-                e.cached = true;
-            } catch (const error&) { // NOLINT(bugprone-empty-catch): unusable, so not cached
-            }
-        }
+        // The rule `run` applies (local_task_cache::lookup_as), without reporting: cached means
+        // a call would hit.
+        e.cached = cache_
+                       .template lookup_as<typename Task::output_type>(
+                           e.key, outputs_from_map_of(task), false, false)
+                       .outputs.has_value();
         return e;
     }
 
@@ -324,6 +321,11 @@ private:
         }
     }
 
+    template <class Task>
+    static auto outputs_from_map_of(const Task& task) {
+        return [&task](const literal_map& m) { return task.outputs_from_map(m); };
+    }
+
     // The stored outputs as the task's values. An entry that no longer converts (the output types
     // changed without a version bump) is an unusable entry, like an undecodable one or one whose
     // output file is gone: reported (a `stale` event) and a miss.
@@ -332,24 +334,15 @@ private:
                                                      bool report_outcome,
                                                      bool honour_overwrite = true) {
         const auto start = now_if_observing();
-        cache_lookup found = cache_.lookup(key, honour_overwrite);
-        std::optional<typename Task::output_type> out;
-        if (found.outputs) {
-            try {
-                out.emplace(task.outputs_from_map(*found.outputs));
-            } catch (const error& e) {
-                if (cache_.strict()) throw;
-                found.unusable = e.what();
-                cache_.report_bad_entry({key, found.unusable});
-            }
-        }
+        auto found = cache_.template lookup_as<typename Task::output_type>(
+            key, outputs_from_map_of(task), honour_overwrite);
         if (!found.unusable.empty()) {
             emit(task, task_event_kind::stale, key, start, 0, {}, found.unusable);
         }
         if (report_outcome) {
-            emit(task, out ? task_event_kind::hit : task_event_kind::miss, key, start);
+            emit(task, found.outputs ? task_event_kind::hit : task_event_kind::miss, key, start);
         }
-        return out;
+        return std::move(found.outputs);
     }
 
     // A local file or directory input is keyed by its content, not its path: a path alone would

@@ -12,6 +12,7 @@
 #include <flytecache/task/captured_state.hpp>
 #include <flytecache/task/explain.hpp>
 #include <flytecache/task/task_arguments.hpp>
+#include <flytecache/task/task_base.hpp>
 #include <flytecache/task/task_interface.hpp>
 #include <flytecache/task/task_metadata.hpp>
 #include <flytecache/task/task_options.hpp>
@@ -56,6 +57,18 @@ struct first_param_of<std::tuple<P>> {
     using type = std::remove_cvref_t<P>;
 };
 
+/// A task function's outputs: its result type, or no_values for void (and for a callable whose
+/// signature cannot be read, which function_task refuses with a message of its own).
+template <class F, bool Known = callable_signature<F>::known>
+struct function_output {
+    using type = no_values;
+};
+template <class F>
+struct function_output<F, true> {
+    using result = typename callable_signature<F>::result_type;
+    using type = std::conditional_t<std::is_void_v<result>, no_values, std::remove_cvref_t<result>>;
+};
+
 template <class Names>
 constexpr auto sorted_order(const Names& names) {
     std::array<std::size_t, std::tuple_size_v<Names>> order{};
@@ -80,7 +93,9 @@ constexpr auto sorted_order(const Names& names) {
 /// Thread safety: immutable after construction; calls from many threads are safe when the
 /// callable's `operator() const` is.
 template <class F, class Cache, class... Features>
-class function_task {
+class function_task : public detail::task_base<function_task<F, Cache, Features...>,
+                                               typename detail::function_output<F>::type> {
+    using base = detail::task_base<function_task, typename detail::function_output<F>::type>;
     using features = detail::task_features<Features...>;
     using signature = detail::callable_signature<F>;
     static_assert(signature::known,
@@ -91,13 +106,13 @@ class function_task {
     static constexpr std::size_t arity = std::tuple_size_v<params_tuple>;
     using first_param = typename detail::first_param_of<params_tuple>::type;
     static constexpr bool struct_inputs =
-        !features::has_inputs && arity == 1 && detail::named_struct<first_param>;
+        !features::has_inputs && arity == 1 && detail::is_struct<first_param>;
 
     static constexpr auto compute_input_names() {
         if constexpr (features::has_inputs) {
             return features::input_names;
         } else if constexpr (struct_inputs) {
-            return detail::struct_field_names<first_param>();
+            return detail::field_names<first_param>();
         } else {
             return std::array<std::string_view, 0>{};
         }
@@ -133,8 +148,7 @@ public:
                   "with flytecache::harmless_state(fn)");
 
     using raw_result = typename signature::result_type;
-    using output_type =
-        std::conditional_t<std::is_void_v<raw_result>, no_values, std::remove_cvref_t<raw_result>>;
+    using output_type = typename base::output_type;
     using args_tuple =
         std::conditional_t<struct_inputs, std::tuple<first_param>,
                            // Unevaluated: the parameters' decayed types are the point.
@@ -151,24 +165,15 @@ public:
     };
 
     function_task(std::string name, F fn, Cache cache_config, task_options options)
-        : name_(std::move(name)),
+        : base(std::move(name)),
           params_{std::move(fn), std::move(options.container_image),
                   std::move(options.pod_template), options.pod_template_name},
-          cache_(std::move(cache_config)) {
-        if (name_.empty()) throw configuration_error("flytecache: a task needs a non-empty name");
+          cache_config_(std::move(cache_config)) {
         if constexpr (!std::is_same_v<Cache, legacy_cache>) {
-            state_ = detail::state_contribution(params_.func, cache_.salt);
+            state_ = detail::state_contribution(params_.func, cache_config_.salt);
         }
-        metadata_ = detail::build_metadata<features>(name_, options, cache_, params_, input_names,
-                                                     std::nullopt, state_);
-    }
-
-    [[nodiscard]] const std::string& name() const noexcept { return name_; }
-    /// The cache version, computed once when the task was built.
-    [[nodiscard]] const std::string& version() const noexcept { return metadata_.cache_version; }
-    [[nodiscard]] const task_metadata& metadata() const noexcept { return metadata_; }
-    [[nodiscard]] std::span<const std::string> ignored_inputs() const noexcept {
-        return metadata_.cache_ignore_input_vars.names();
+        this->metadata_ = detail::build_metadata<features>(
+            this->name_, options, cache_config_, params_, input_names, std::nullopt, state_);
     }
     [[nodiscard]] const version_parameters<F>& version_params() const noexcept { return params_; }
     [[nodiscard]] const F& function() const noexcept { return params_.func; }
@@ -215,37 +220,18 @@ public:
         }(std::make_index_sequence<arity>{});
     }
 
-    [[nodiscard]] literal_map outputs_to_map(const output_type& out) const {
-        return detail::task_outputs<output_type>::to_map(out);
-    }
-    [[nodiscard]] output_type outputs_from_map(const literal_map& m) const {
-        return detail::task_outputs<output_type>::from_map(m, name_);
-    }
-
     void explain_version(call_explanation& e) const {
-        e.version = metadata_.cache_version;
+        e.version = this->metadata_.cache_version;
         if constexpr (std::is_same_v<Cache, legacy_cache>) {
             e.explicit_version = true;
         } else {
-            e.explicit_version = cache_.version.has_value();
-            e.salt = cache_.salt;
-            e.policies = detail::policy_contributions(cache_, params_);
+            e.explicit_version = cache_config_.version.has_value();
+            e.salt = cache_config_.salt;
+            e.policies = detail::policy_contributions(cache_config_, params_);
             if (!e.explicit_version && !state_.empty()) {
                 e.policies.push_back({"captured state (state_in_version)", state_});
             }
         }
-    }
-
-    /// Runs through the default executor (flytekit's local cache at ~/.flyte/local-cache; needs
-    /// <flytecache/task/default_executor.hpp>, which the umbrella header includes).
-    template <class... Args>
-    output_type operator()(Args&&... args) const {
-        return run_with_default_executor(*this, std::forward<Args>(args)...);
-    }
-    /// `operator()` on another thread.
-    template <class... Args>
-    auto async(Args&&... args) const {
-        return submit_with_default_executor(*this, std::forward<Args>(args)...);
     }
 
 private:
@@ -261,11 +247,9 @@ private:
          ...);
     }
 
-    std::string name_;
     version_parameters<F> params_;
-    [[no_unique_address]] Cache cache_;
+    [[no_unique_address]] Cache cache_config_; // the cache policies and options it was built with
     std::string state_; // what the callable's captured state adds to the version
-    task_metadata metadata_;
 };
 
 /// flytekit's `@task`: a function task named `name` over `fn`, with the legacy cache arguments in

@@ -116,6 +116,15 @@ struct cache_lookup {
     std::string unusable;
 };
 
+/// `cache_lookup` for outputs already converted to a task's output type.
+template <class Out>
+struct typed_cache_lookup {
+    /// The stored outputs, when the entry exists, decodes and converts.
+    std::optional<Out> outputs;
+    /// Non-empty when an entry was there but could not be used; the lookup then counts as a miss.
+    std::string unusable;
+};
+
 /// Removes from `area` the output files no entry of `store` references (entries are decoded as
 /// LiteralMaps; those that do not decode reference nothing) and that were not placed within
 /// `grace` (a writer may be about to store the entry that points at them), and temporary copies
@@ -244,37 +253,60 @@ public:
         return lookup(key).outputs;
     }
 
+    /// The outputs stored under `key` converted by `from_map` (`Out from_map(const literal_map&)`,
+    /// e.g. a task's `outputs_from_map`), with `get`'s rules. An entry that does not decode, whose
+    /// output file is gone, or that `from_map` refuses (the output types changed without a version
+    /// bump) is one kind of unusable entry: reported once and a miss, or thrown when `strict`.
+    template <class Out, class FromMap>
+    [[nodiscard]] std::optional<Out> get_entry(const std::string& key, FromMap&& from_map) {
+        return lookup_as<Out>(key, std::forward<FromMap>(from_map)).outputs;
+    }
+
     /// `get_entry` that also says why an entry was not usable. With `honour_overwrite` false, an
     /// overwriting cache still reads (a serialized call uses that to pick up the result another
     /// caller just computed); with `report` false, an unusable entry is not reported (`explain`).
     /// @throws what the store or decoder throws, only when `strict` (never for a missing file).
     [[nodiscard]] cache_lookup lookup(const std::string& key, bool honour_overwrite = true,
                                       bool report = true) {
-        cache_lookup out;
+        auto found = lookup_as<literal_map>(
+            key, [](literal_map& m) -> literal_map { return std::move(m); }, honour_overwrite,
+            report);
+        return {std::move(found.outputs), std::move(found.unusable)};
+    }
+
+    /// The one place the bad-entry rule lives: the stored bytes are read, decoded, checked for
+    /// their output files and converted by `from_map` under one `try`. Whatever fails makes the
+    /// entry unusable: counted and reported once (when `report`), a miss, or rethrown when
+    /// `strict` and `report` (a missing or changed output file is never thrown). `executor::run`
+    /// and `executor::explain` both go through here, so `explain` calls "cached" exactly what
+    /// `run` would use.
+    template <class Out, class FromMap>
+    [[nodiscard]] typed_cache_lookup<Out> lookup_as(const std::string& key, FromMap&& from_map,
+                                                    bool honour_overwrite = true,
+                                                    bool report = true) {
+        typed_cache_lookup<Out> out;
         if (!opts_.config.enabled || (honour_overwrite && opts_.config.overwrite)) {
             return out;
         }
-        literal_map outputs;
         try {
             std::optional<std::string> bytes = store().get(key);
             if (!bytes) {
                 return out;
             }
-            outputs = decode_literal_map(*bytes);
+            literal_map outputs = decode_literal_map(*bytes);
+            if (std::optional<std::string> problem = blob_problem(outputs)) {
+                out.unusable = std::move(*problem);
+            } else {
+                out.outputs.emplace(std::invoke(from_map, outputs));
+            }
         } catch (const error& e) {
             if (opts_.strict && report) {
                 throw;
             }
+            out.outputs.reset();
             out.unusable = e.what();
-            if (report) report_bad_entry({key, out.unusable});
-            return out;
         }
-        if (std::optional<std::string> problem = blob_problem(outputs)) {
-            out.unusable = std::move(*problem);
-            if (report) report_bad_entry({key, out.unusable});
-            return out;
-        }
-        out.outputs = std::move(outputs);
+        if (!out.unusable.empty() && report) report_bad_entry({key, out.unusable});
         return out;
     }
 
