@@ -70,6 +70,7 @@
 #include <flytecache/task/registration_package.hpp>
 #include <flytecache/task/task_arguments.hpp>
 #include <flytecache/task/task_base.hpp>
+#include <flytecache/task/task_concepts.hpp>
 #include <flytecache/task/task_interface.hpp>
 #include <flytecache/task/task_metadata.hpp>
 #include <flytecache/task/task_options.hpp>

@@ -41,7 +41,9 @@ public:
         });
     }
 
-    // flytekit's hash placement applied on the fly (see flytekit_place_hash).
+    // flytekit's hash placement applied on the fly: the rule is key/hash_placement.hpp's
+    // place_hash (hash_rule::flytekit), whose flytekit_effective_inputs is the reference this
+    // encoding is tested against on every golden vector (tests/unit/keys.cpp).
     void placed_literal_body(const literal& l) {
         if (l.hash) {
             if (!l.hash->empty()) w_.string_field(4, *l.hash);
@@ -53,7 +55,7 @@ public:
             });
             return;
         }
-        if (const auto* m = std::get_if<detail::box<literal_map>>(&l.value)) {
+        if (const auto* m = std::get_if<literal_map_box>(&l.value)) {
             message(3, [&] {
                 for_each_sorted((*m)->literals, [&](const std::string& name, const literal& value) {
                     map_entry(1, name, value, true);
@@ -121,7 +123,7 @@ public:
                     message(2, [&] {
                         for (const auto& item : v.literals) element(1, item, false);
                     });
-                } else if constexpr (std::is_same_v<V, detail::box<literal_map>>) {
+                } else if constexpr (std::is_same_v<V, literal_map_box>) {
                     message(3, [&] { literal_map_body(*v); });
                 }
             },

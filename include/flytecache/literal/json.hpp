@@ -265,7 +265,7 @@ public:
                         c.emplace_back("literals", json_value::make_array(std::move(items)));
                     }
                     o.emplace_back("collection", json_value::make_object(std::move(c)));
-                } else if constexpr (std::is_same_v<V, detail::box<literal_map>>) {
+                } else if constexpr (std::is_same_v<V, literal_map_box>) {
                     o.emplace_back("map", literal_map_value(*v));
                 } else if constexpr (std::is_same_v<V, offloaded_metadata>) {
                     object off;

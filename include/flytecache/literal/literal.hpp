@@ -151,6 +151,10 @@ struct literal_map {
     friend bool operator==(const literal_map&, const literal_map&);
 };
 
+/// The map alternative of `literal::value`: a literal_map behind a box (`*b` and `b->` reach the
+/// map). Name it when visiting a literal: `std::get_if<literal_map_box>(&l.value)`.
+using literal_map_box = detail::box<literal_map>;
+
 /// LiteralOffloadedMetadata: where a literal too large to pass inline was stored.
 struct offloaded_metadata {
     std::string uri;
@@ -169,8 +173,7 @@ struct literal {
     /// What the literal holds (flytekit's `Literal.value`); `std::monostate` when nothing is set.
     /// The map is boxed: it holds pairs of (name, literal), and clang cannot instantiate such a
     /// pair while literal holds the map by value (GCC happens to accept it).
-    std::variant<std::monostate, scalar, literal_collection, detail::box<literal_map>,
-                 offloaded_metadata>
+    std::variant<std::monostate, scalar, literal_collection, literal_map_box, offloaded_metadata>
         value;
     std::optional<std::string> hash;
     /// Sorted by key, keys unique (a protobuf map<string, string>); use set_metadata to keep that.
@@ -180,6 +183,12 @@ struct literal {
     /// empty in this sense).
     [[nodiscard]] bool is_empty() const noexcept {
         return std::holds_alternative<std::monostate>(value);
+    }
+
+    /// The map this literal holds, or nullptr when it holds something else.
+    [[nodiscard]] const literal_map* as_map() const noexcept {
+        const auto* boxed = std::get_if<literal_map_box>(&value);
+        return boxed != nullptr ? &**boxed : nullptr;
     }
 
     /// Replaces the metadata, sorted by key; for a key given twice the last value wins.

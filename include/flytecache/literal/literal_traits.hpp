@@ -703,7 +703,7 @@ struct string_map_literal_traits {
     }
 
     static Map from_literal(const literal& l) {
-        const auto* boxed = std::get_if<detail::box<literal_map>>(&l.value);
+        const auto* boxed = std::get_if<literal_map_box>(&l.value);
         if (boxed == nullptr) throw type_error("map", l);
         const literal_map* m = &**boxed;
         Map out;
@@ -813,7 +813,7 @@ struct literal_traits<T> {
     }
 
     static T from_literal(const literal& l) {
-        const auto* boxed = std::get_if<detail::box<literal_map>>(&l.value);
+        const auto* boxed = std::get_if<literal_map_box>(&l.value);
         if (boxed == nullptr) throw type_error("map (struct)", l);
         const literal_map* m = &**boxed;
         T out{};
@@ -891,8 +891,7 @@ template <class... Args>
 template <class T>
     requires detail::is_struct<T>
 [[nodiscard]] literal_map to_literal_map(const T& inputs) {
-    return std::move(
-        *std::get<detail::box<literal_map>>(literal_traits<T>::to_literal(inputs).value));
+    return std::move(*std::get<literal_map_box>(literal_traits<T>::to_literal(inputs).value));
 }
 
 } // namespace type_engine

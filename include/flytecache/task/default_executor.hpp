@@ -24,12 +24,14 @@ inline executor<sqlite_store>& default_executor() {
 
 // Found by argument-dependent lookup from the tasks' call operators, so task headers need not
 // include SQLite.
-template <task_template Task, class... Args>
+template <class Task, class... Args>
+    requires executable_task<Task, Args...>
 typename Task::output_type run_with_default_executor(const Task& task, Args&&... args) {
     return default_executor().run(task, std::forward<Args>(args)...);
 }
 
-template <task_template Task, class... Args>
+template <class Task, class... Args>
+    requires executable_task<Task, Args...>
 std::future<typename Task::output_type> submit_with_default_executor(const Task& task,
                                                                      Args&&... args) {
     return default_executor().submit(task, std::forward<Args>(args)...);
