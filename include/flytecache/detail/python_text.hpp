@@ -1,7 +1,9 @@
-// flytecache — task values as Python text: str() of a raw container's inputs and the reading back
-// of its output files, as flytekit's ContainerTask does
+// flytecache — task values as Python text (str() and back), as flytekit's ContainerTask does
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Task values as Python text: str() of a raw container's inputs and the reading back of its output
+// files, as flytekit's ContainerTask does.
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/time_text.hpp>

@@ -1,7 +1,9 @@
-// flytecache — hash placement: how flytekit and the Flyte backend let a literal's hash stand for
-// its value before inputs are hashed into a key
+// flytecache — hash placement: a literal's hash standing for its value in a key
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Hash placement: how flytekit and the Flyte backend let a literal's hash stand for its value
+// before inputs are hashed into a key.
 
 #include <flytecache/config.hpp>
 #include <flytecache/literal/literal.hpp>

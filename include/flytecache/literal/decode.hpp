@@ -1,7 +1,9 @@
-// flytecache — decoding of protobuf-encoded literals, literal maps and literal types (the inverse
-// of encode.hpp)
+// flytecache — decoding of protobuf-encoded literals, literal maps and literal types
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Decoding of protobuf-encoded literals, literal maps and literal types (the inverse of
+// encode.hpp).
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/box.hpp>

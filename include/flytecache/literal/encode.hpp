@@ -1,7 +1,9 @@
-// flytecache — deterministic protobuf encoding of literals, identical to protobuf's
-// SerializeToString(deterministic=True)
+// flytecache — deterministic protobuf encoding of literals (SerializeToString, deterministic)
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Deterministic protobuf encoding of literals, identical to protobuf's
+// SerializeToString(deterministic=True).
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/protobuf.hpp>

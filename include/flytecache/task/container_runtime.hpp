@@ -1,7 +1,9 @@
-// flytecache — container runtimes for local execution of container tasks: the host (a child
-// process, data dirs mapped to temporary directories) and a docker/podman command line
+// flytecache — container runtimes for local container tasks: the host, docker or podman
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Container runtimes for local execution of container tasks: the host (a child process, data dirs
+// mapped to temporary directories) and a docker/podman command line.
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/subprocess.hpp>

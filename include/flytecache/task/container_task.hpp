@@ -1,7 +1,9 @@
-// flytecache — container tasks (flytekit's ContainerTask): a command in an image with typed
-// inputs and outputs passed through data directories, run locally through a container runtime
+// flytecache — container tasks (flytekit's ContainerTask): a command in an image, run locally
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Container tasks (flytekit's ContainerTask): a command in an image with typed inputs and outputs
+// passed through data directories, run locally through a container runtime.
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/python_text.hpp>

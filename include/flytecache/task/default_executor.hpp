@@ -1,7 +1,9 @@
-// flytecache — the default executor: flytekit's local cache (SQLite, ~/.flyte/local-cache), used
-// when a task is called directly
+// flytecache — the default executor: flytekit's local cache, used when a task is called
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// The default executor: flytekit's local cache (SQLite, ~/.flyte/local-cache), used when a task is
+// called directly.
 
 #include <flytecache/config.hpp>
 #include <flytecache/store/sqlite_store.hpp>

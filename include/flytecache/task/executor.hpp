@@ -1,7 +1,9 @@
-// flytecache — executor: runs tasks through a store the way flytekit's local execution does (key,
-// lookup, run with retries, store), exactly once per key under serialize
+// flytecache — executor: runs tasks through a store as flytekit's local execution does
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// executor: runs tasks through a store the way flytekit's local execution does (key, lookup, run
+// with retries, store), exactly once per key under serialize.
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>

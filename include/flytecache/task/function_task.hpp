@@ -1,7 +1,9 @@
-// flytecache — function tasks (flytekit's @task / PythonFunctionTask): a callable with named, typed
-// inputs and outputs, a cache configuration and flytekit's task metadata
+// flytecache — function tasks (flytekit's @task): a typed callable with a cache configuration
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Function tasks (flytekit's @task / PythonFunctionTask): a callable with named, typed inputs and
+// outputs, a cache configuration and flytekit's task metadata.
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/callable_signature.hpp>

@@ -1,6 +1,8 @@
-// flytecache — local_task_cache: flytekit's LocalTaskCache (task outputs by task, version and
-// inputs) SPDX-License-Identifier: MIT
+// flytecache — local_task_cache: flytekit's LocalTaskCache (outputs by task, version, inputs)
+// SPDX-License-Identifier: MIT
 #pragma once
+
+// local_task_cache: flytekit's LocalTaskCache (task outputs by task, version and inputs).
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>

@@ -1,7 +1,9 @@
-// flytecache — reference tasks (flytekit's ReferenceTask): a task known by name, version and typed
-// interface only; its cached outputs can be looked up, but it cannot run here
+// flytecache — reference tasks (flytekit's ReferenceTask): known by name and interface only
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Reference tasks (flytekit's ReferenceTask): a task known by name, version and typed interface
+// only; its cached outputs can be looked up, but it cannot run here.
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>

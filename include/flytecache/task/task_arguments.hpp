@@ -1,7 +1,9 @@
-// flytecache — the one argument rule of every task kind: which argument types each input accepts,
-// a compile-time message for each refusal, and the conversion of the accepted arguments
+// flytecache — the one argument rule of every task kind, with a message for each refusal
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// The one argument rule of every task kind: which argument types each input accepts, a compile-time
+// message for each refusal, and the conversion of the accepted arguments.
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/fixed_string.hpp>

@@ -1,7 +1,9 @@
-// flytecache — a task's typed interface: input names at compile time, outputs o0..oN or named
-// fields, and the conversions between C++ values and Flyte literal maps
+// flytecache — a task's typed interface: input and output names and their literal maps
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// A task's typed interface: input names at compile time, outputs o0..oN or named fields, and the
+// conversions between C++ values and Flyte literal maps.
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/fixed_string.hpp>

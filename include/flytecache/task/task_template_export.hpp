@@ -1,7 +1,9 @@
-// flytecache — TaskTemplate export: a function, container or echo task as flyteidl's TaskTemplate
-// in protobuf's JSON mapping, so that it can be registered with a Flyte cluster
+// flytecache — TaskTemplate export: a task as flyteidl's TaskTemplate in protobuf JSON
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// TaskTemplate export: a function, container or echo task as flyteidl's TaskTemplate in protobuf's
+// JSON mapping, so that it can be registered with a Flyte cluster.
 
 // What the export writes, and why (field names are flyteidl's, flyteidl/core/tasks.proto):
 //

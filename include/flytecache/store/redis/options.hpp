@@ -1,6 +1,9 @@
-// flytecache — redis_options: where a redis_store connects, how long it waits, and its key
-// namespace; parsed from a redis:// or unix:// connection string SPDX-License-Identifier: MIT
+// flytecache — redis_options: where a redis_store connects, its timeouts and key namespace
+// SPDX-License-Identifier: MIT
 #pragma once
+
+// redis_options: where a redis_store connects, how long it waits, and its key namespace; parsed
+// from a redis:// or unix:// connection string.
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>
