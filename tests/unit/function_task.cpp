@@ -27,10 +27,37 @@
 #include <string>
 #include <thread>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 namespace fc = flytecache;
 using flytecache_test::temp_dir;
+
+namespace copies {
+// An input type that counts its copies, to see what a cached call copies.
+struct counted {
+    std::int64_t value = 0;
+    static inline int copies = 0;
+    counted() = default;
+    explicit counted(std::int64_t v) : value(v) {}
+    counted(const counted& other) : value(other.value) { ++copies; }
+    counted(counted&&) noexcept = default;
+    counted& operator=(const counted& other) {
+        value = other.value;
+        ++copies;
+        return *this;
+    }
+    counted& operator=(counted&&) noexcept = default;
+    ~counted() = default;
+};
+inline fc::literal to_literal(const counted& c) { return fc::to_literal(c.value); }
+inline void from_literal(const fc::literal& l, counted& c) {
+    c.value = fc::from_literal<std::int64_t>(l);
+}
+inline fc::literal_type literal_type_of(std::type_identity<counted>) {
+    return fc::literal_type_of<std::int64_t>();
+}
+} // namespace copies
 
 namespace {
 
@@ -432,6 +459,30 @@ TEST_CASE("function_task: explain never calls cached an entry that run treats as
     CHECK(strict_exec.run(as_int, 5) == 5);
     CHECK_FALSE(strict_exec.explain(as_text, 5).cached);
     CHECK_THROWS_AS((void)strict_exec.run(as_text, 5), fc::error);
+}
+
+TEST_CASE("function_task: a hit does not copy the arguments; a miss copies them once") {
+    using copies::counted;
+    int runs = 0;
+    auto t = fc::task<fc::inputs<"c">>(
+        "copies",
+        [&runs](const counted& c) {
+            ++runs;
+            return c.value * 2;
+        },
+        fc::cache{fc::cache_options{.version = "1"}});
+    fc::executor exec(fc::memory_store{}, quiet_options());
+    const counted arg(21);
+    counted::copies = 0;
+    CHECK(exec.run(t, arg) == 42); // miss: the function runs on a copy of the argument
+    CHECK(runs == 1);
+    CHECK(counted::copies == 1);
+    counted::copies = 0;
+    CHECK(exec.run(t, arg) == 42); // hit: nothing copied
+    CHECK(runs == 1);
+    CHECK(counted::copies == 0);
+    CHECK(exec.explain(t, arg).cached);
+    CHECK(counted::copies == 0);
 }
 
 TEST_CASE("function_task: deprecated tasks warn once per executor") {

@@ -36,9 +36,6 @@ FLYTECACHE_NAMESPACE_BEGIN
 
 namespace detail {
 
-template <class T>
-using param_value_t = std::remove_cvref_t<T>;
-
 // A parameter taken by rvalue reference gets a fresh copy on every attempt, so a retry sees the
 // same value as the first attempt.
 template <class P, class V>
@@ -70,6 +67,31 @@ struct function_output<F, true> {
     using result = typename callable_signature<F>::result_type;
     using type = std::conditional_t<std::is_void_v<result>, no_values, std::remove_cvref_t<result>>;
 };
+
+// The parameters' decayed types: what a call holds its arguments as.
+template <class Tuple>
+struct decayed_params;
+template <class... P>
+struct decayed_params<std::tuple<P...>> {
+    using type = std::tuple<std::decay_t<P>...>;
+};
+
+// A parameter whose argument already has its type is read through a pointer to the caller's
+// argument: a hit then never copies it (the arguments live until `executor::run` returns).
+template <class Tuple>
+struct pointers_to;
+template <class... P>
+struct pointers_to<std::tuple<P...>> {
+    using type = std::tuple<const P*...>;
+};
+template <class Tuple, class... Args>
+struct arguments_by_reference : std::false_type {};
+template <class... P, class... Args>
+    requires(sizeof...(P) == sizeof...(Args))
+struct arguments_by_reference<std::tuple<P...>, Args...>
+    : std::bool_constant<(
+          (std::is_same_v<std::remove_cvref_t<Args>, P> && std::is_copy_constructible_v<P>) &&
+          ...)> {};
 
 template <class Names>
 constexpr auto sorted_order(const Names& names) {
@@ -151,19 +173,31 @@ public:
 
     using raw_result = typename signature::result_type;
     using output_type = typename base::output_type;
-    using args_tuple =
-        std::conditional_t<struct_inputs, std::tuple<first_param>,
-                           // Unevaluated: the parameters' decayed types are the point.
-                           decltype(std::apply(
-                               // NOLINTNEXTLINE(performance-unnecessary-value-param)
-                               [](auto... p) {
-                                   return std::tuple<detail::param_value_t<decltype(p)>...>{};
-                               },
-                               std::declval<params_tuple>()))>;
+    using args_tuple = std::conditional_t<struct_inputs, std::tuple<first_param>,
+                                          typename detail::decayed_params<params_tuple>::type>;
 
+    /// A prepared call: the input literals, and the arguments as the function's parameter types.
+    /// When every argument already has its parameter's type, the call refers to the caller's
+    /// arguments and copies them only if the function runs (a cache hit copies nothing), so it
+    /// must not outlive them; otherwise it holds the converted values.
     struct call_type {
-        args_tuple args;
         literal_map inputs;
+        std::optional<args_tuple> held; ///< converted (or copied) arguments
+        typename detail::pointers_to<args_tuple>::type
+            refs{}; ///< the caller's arguments, when not held
+
+        /// The I-th argument, as its parameter's type.
+        template <std::size_t I>
+        [[nodiscard]] const std::tuple_element_t<I, args_tuple>& arg() const {
+            return held ? std::get<I>(*held) : *std::get<I>(refs);
+        }
+        /// The arguments, copied from the caller's on first use when not held.
+        args_tuple& args() {
+            if (!held) {
+                held.emplace(std::apply([](const auto*... p) { return args_tuple(*p...); }, refs));
+            }
+            return *held;
+        }
     };
 
     function_task(std::string name, F fn, Cache cache_config, task_options options)
@@ -190,18 +224,27 @@ public:
             if constexpr (!detail::struct_arguments_accepted<first_param, Args...>()) {
                 detail::refuse_struct_arguments<first_param, Args...>();
             } else {
-                call_type call{args_tuple{detail::convert_struct_arguments<first_param>(
-                                   std::forward<Args>(args)...)},
-                               {}};
-                call.inputs = detail::struct_to_inputs(std::get<0>(call.args));
+                call_type call;
+                if constexpr (detail::arguments_by_reference<args_tuple, Args...>::value) {
+                    call.refs = {&args...};
+                } else {
+                    call.held.emplace(
+                        detail::convert_struct_arguments<first_param>(std::forward<Args>(args)...));
+                }
+                call.inputs = detail::struct_to_inputs(call.template arg<0>());
                 return call;
             }
         } else if constexpr (!detail::task_arguments_accepted<args_tuple, Args...>()) {
             // Reports the refusals; the conversion below, discarded, cannot add errors of its own.
             detail::refuse_task_arguments<input_names, args_tuple, Args...>();
         } else {
-            call_type call{detail::convert_task_arguments<args_tuple>(std::forward<Args>(args)...),
-                           {}};
+            call_type call;
+            if constexpr (detail::arguments_by_reference<args_tuple, Args...>::value) {
+                call.refs = {&args...};
+            } else {
+                call.held.emplace(
+                    detail::convert_task_arguments<args_tuple>(std::forward<Args>(args)...));
+            }
             fill_inputs(call, std::make_index_sequence<arity>{});
             return call;
         }
@@ -209,15 +252,17 @@ public:
 
     /// Runs the function once on a prepared call.
     [[nodiscard]] output_type execute(call_type& call) const {
+        args_tuple& args = call.args();
+        (void)args; // unused by tasks without inputs
         return [&]<std::size_t... I>(std::index_sequence<I...>) -> output_type {
             if constexpr (std::is_void_v<raw_result>) {
                 std::invoke(params_.func, detail::pass_param<std::tuple_element_t<I, params_tuple>>(
-                                              std::get<I>(call.args))...);
+                                              std::get<I>(args))...);
                 return {};
             } else {
                 return std::invoke(params_.func,
                                    detail::pass_param<std::tuple_element_t<I, params_tuple>>(
-                                       std::get<I>(call.args))...);
+                                       std::get<I>(args))...);
             }
         }(std::make_index_sequence<arity>{});
     }
@@ -245,7 +290,7 @@ private:
         (void)order; // unused by tasks without inputs
         call.inputs.literals.reserve(arity);
         (call.inputs.literals.emplace_back(std::string(input_names[order[I]]),
-                                           detail::value_to_literal(std::get<order[I]>(call.args))),
+                                           detail::value_to_literal(call.template arg<order[I]>())),
          ...);
     }
 
