@@ -42,7 +42,7 @@ enum class hash_rule { flytekit, datacatalog };
         literal_map rebuilt;
         rebuilt.literals.reserve((*m)->literals.size());
         for (const auto& [name, item] : (*m)->literals)
-            rebuilt.literals.emplace_back(name, place_hash(item, rule));
+            rebuilt.append_sorted(name, place_hash(item, rule));
         return literal{std::move(rebuilt), std::nullopt, {}};
     }
     return l;
@@ -56,7 +56,7 @@ place_hashes(const literal_map& inputs, std::span<const std::string> ignored, ha
     out.literals.reserve(inputs.literals.size());
     for (const auto& [name, value] : inputs.literals) {
         if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) continue;
-        out.literals.emplace_back(name, place_hash(value, rule));
+        out.append_sorted(name, place_hash(value, rule));
     }
     return out;
 }

@@ -118,10 +118,14 @@ void sort_unique_by_key(std::vector<std::pair<std::string, V>>& entries) {
 class literal_decoder {
 public:
     void literal_map_body(proto_reader& r, literal_map& out) {
+        // Entries already there (a map field that occurs twice merges, as protobuf merges) and
+        // the new ones; the map's constructor sorts them, the last of a repeated name winning.
+        std::vector<std::pair<std::string, literal>> entries(out.literals.begin(),
+                                                             out.literals.end());
         each_field(r, [&](const field& f) {
             if (f.number != 1) return false;
             message(f, "LiteralMap.literals", [&](proto_reader& e) {
-                auto& entry = out.literals.emplace_back();
+                auto& entry = entries.emplace_back();
                 map_entry(e, "LiteralMap.literals", entry.first, [&](const field& v) {
                     message(v, "LiteralMap.literals value",
                             [&](proto_reader& m) { literal_body(m, entry.second); });
@@ -129,7 +133,7 @@ public:
             });
             return true;
         });
-        sort_unique_by_key(out.literals);
+        out = literal_map(std::move(entries));
     }
 
     void literal_body(proto_reader& r, literal& out) {

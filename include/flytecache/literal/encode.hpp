@@ -37,10 +37,10 @@ public:
     /// names in `ignored` are skipped and hashes are placed while encoding.
     template <class Ignored>
     void flytekit_key_body(const literal_map& m, const Ignored& ignored) {
-        for_each_sorted(m.literals, [&](const std::string& name, const literal& value) {
-            if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) return;
+        for (const auto& [name, value] : m.literals) { // sorted: literal_map's invariant
+            if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) continue;
             map_entry(1, name, value, true);
-        });
+        }
     }
 
     // flytekit's hash placement applied on the fly: the rule is key/hash_placement.hpp's
@@ -59,9 +59,7 @@ public:
         }
         if (const auto* m = std::get_if<literal_map_box>(&l.value)) {
             message(3, [&] {
-                for_each_sorted((*m)->literals, [&](const std::string& name, const literal& value) {
-                    map_entry(1, name, value, true);
-                });
+                for (const auto& [name, value] : (*m)->literals) map_entry(1, name, value, true);
             });
             return;
         }
@@ -69,9 +67,7 @@ public:
     }
 
     void literal_map_body(const literal_map& m) {
-        for_each_sorted(m.literals, [&](const std::string& name, const literal& value) {
-            map_entry(1, name, value, false);
-        });
+        for (const auto& [name, value] : m.literals) map_entry(1, name, value, false);
     }
 
     // A LiteralMap entry {1: name, 2: value} in field `field`, written in one piece when the

@@ -303,7 +303,7 @@ public:
 private:
     static json_value str(std::string s) { return json_value::make_string(std::move(s)); }
 
-    static json_value literals_object(const std::vector<std::pair<std::string, literal>>& entries) {
+    static json_value literals_object(const literal_entries& entries) {
         object o;
         for (const auto& [name, value] : entries) o.emplace_back(name, literal_value(value));
         return json_value::make_object(std::move(o));

@@ -10,9 +10,12 @@
 #include <flytecache/literal/protobuf_struct.hpp>
 
 #include <algorithm>
+#include <cassert>
 #include <charconv>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -130,18 +133,60 @@ struct literal_collection {
     friend bool operator==(const literal_collection&, const literal_collection&) = default;
 };
 
+/// The entries of a literal_map: (name, literal) pairs sorted by name (UTF-8 byte order), names
+/// unique. A sequence to read (iteration, `size`, `[i]`) that can only be changed in ways that
+/// keep the order (`erase`, `clear`); new entries go through the map (`insert_or_assign`,
+/// `append_sorted`). Values may be changed in place; names must not be.
+class literal_entries {
+public:
+    using value_type = std::pair<std::string, literal>;
+    using storage = std::vector<value_type>;
+    using iterator = storage::iterator;
+    using const_iterator = storage::const_iterator;
+    using size_type = std::size_t;
+
+    [[nodiscard]] const_iterator begin() const noexcept;
+    [[nodiscard]] const_iterator end() const noexcept;
+    [[nodiscard]] iterator begin() noexcept;
+    [[nodiscard]] iterator end() noexcept;
+    [[nodiscard]] size_type size() const noexcept;
+    [[nodiscard]] bool empty() const noexcept;
+    [[nodiscard]] const value_type& operator[](size_type i) const noexcept;
+    /// The entries as a sorted vector.
+    [[nodiscard]] const storage& sorted() const noexcept { return entries_; }
+
+    iterator erase(const_iterator pos);
+    iterator erase(const_iterator first, const_iterator last);
+    void clear() noexcept { entries_.clear(); }
+    void reserve(size_type n) { entries_.reserve(n); }
+
+    // Defaulted below, once literal is complete.
+    friend bool operator==(const literal_entries&, const literal_entries&);
+
+private:
+    friend struct literal_map;
+    storage entries_;
+};
+
 /// LiteralMap: literals by name, kept sorted by name (UTF-8 byte order), names unique.
 ///
-/// Use `insert_or_assign` (or the initializer-list constructor) to keep the order; `literals` is
-/// public for reading and for code that builds it already sorted.
+/// The order is an invariant of the type: entries are added by `insert_or_assign` (or the
+/// initializer-list and vector constructors, which sort), or by `append_sorted` when the caller
+/// already has them in order, so `find` (binary search) and the encoder rely on it without
+/// checking. `literals` is public for reading and for order-keeping edits.
 struct literal_map {
-    std::vector<std::pair<std::string, literal>> literals;
+    literal_entries literals;
 
     literal_map() = default;
     literal_map(std::initializer_list<std::pair<std::string, literal>> entries);
+    /// The entries in any order, sorted by name; for a name given twice the last one wins.
+    explicit literal_map(std::vector<std::pair<std::string, literal>> entries);
 
     /// Sets `name` to `value`, keeping the order.
     literal& insert_or_assign(std::string name, literal value);
+    /// Appends an entry whose name sorts after every name in the map (O(1)).
+    /// @pre `empty()` or `name` > the last name (checked by assert in debug builds).
+    literal& append_sorted(std::string name, literal value);
     /// The literal named `name`, or nullptr.
     [[nodiscard]] const literal* find(std::string_view name) const noexcept;
     [[nodiscard]] std::size_t size() const noexcept;
@@ -213,6 +258,7 @@ struct literal {
     friend bool operator==(const literal&, const literal&) = default;
 };
 
+inline bool operator==(const literal_entries&, const literal_entries&) = default;
 inline bool operator==(const literal_map&, const literal_map&) = default;
 
 namespace detail {
@@ -410,19 +456,67 @@ inline std::string literal::verbose_string() const {
     return detail::literal_printer::verbose_text(*this);
 }
 
+inline literal_entries::const_iterator literal_entries::begin() const noexcept {
+    return entries_.begin();
+}
+inline literal_entries::const_iterator literal_entries::end() const noexcept {
+    return entries_.end();
+}
+inline literal_entries::iterator literal_entries::begin() noexcept { return entries_.begin(); }
+inline literal_entries::iterator literal_entries::end() noexcept { return entries_.end(); }
+inline std::size_t literal_entries::size() const noexcept { return entries_.size(); }
+inline bool literal_entries::empty() const noexcept { return entries_.empty(); }
+inline const literal_entries::value_type& literal_entries::operator[](size_type i) const noexcept {
+    return entries_[i];
+}
+inline literal_entries::iterator literal_entries::erase(const_iterator pos) {
+    return entries_.erase(pos);
+}
+inline literal_entries::iterator literal_entries::erase(const_iterator first, const_iterator last) {
+    return entries_.erase(first, last);
+}
+
 inline literal_map::literal_map(std::initializer_list<std::pair<std::string, literal>> entries) {
     for (const auto& [name, value] : entries) insert_or_assign(name, value);
 }
 
+inline literal_map::literal_map(std::vector<std::pair<std::string, literal>> entries) {
+    const bool canonical =
+        std::adjacent_find(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+            return !(a.first < b.first);
+        }) == entries.end();
+    if (canonical) {
+        literals.entries_ = std::move(entries);
+        return;
+    }
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    // For a name given twice the last one wins (stable_sort keeps them in input order).
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (i + 1 < entries.size() && entries[i].first == entries[i + 1].first) continue;
+        if (out != i) entries[out] = std::move(entries[i]);
+        ++out;
+    }
+    entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(out), entries.end());
+    literals.entries_ = std::move(entries);
+}
+
+inline literal& literal_map::append_sorted(std::string name, literal value) {
+    assert(literals.entries_.empty() || literals.entries_.back().first < name);
+    return literals.entries_.emplace_back(std::move(name), std::move(value)).second;
+}
+
 inline literal& literal_map::insert_or_assign(std::string name, literal value) {
+    auto& entries = literals.entries_;
     auto it =
-        std::lower_bound(literals.begin(), literals.end(), name,
+        std::lower_bound(entries.begin(), entries.end(), name,
                          [](const auto& entry, const std::string& n) { return entry.first < n; });
-    if (it != literals.end() && it->first == name) {
+    if (it != entries.end() && it->first == name) {
         it->second = std::move(value);
         return it->second;
     }
-    return literals.emplace(it, std::move(name), std::move(value))->second;
+    return entries.emplace(it, std::move(name), std::move(value))->second;
 }
 
 inline std::size_t literal_map::size() const noexcept { return literals.size(); }

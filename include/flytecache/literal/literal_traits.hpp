@@ -691,12 +691,11 @@ struct string_map_literal_traits {
     static constexpr std::string_view tag = "Typed Dict";
 
     static literal to_literal(const Map& value) {
-        literal_map m;
-        m.literals.reserve(value.size());
+        std::vector<std::pair<std::string, literal>> entries;
+        entries.reserve(value.size());
         for (const auto& [key, item] : value)
-            m.literals.emplace_back(key, literal_traits<mapped>::to_literal(item));
-        std::sort(m.literals.begin(), m.literals.end(),
-                  [](const auto& a, const auto& b) { return a.first < b.first; });
+            entries.emplace_back(key, literal_traits<mapped>::to_literal(item));
+        literal_map m(std::move(entries)); // sorted by name
         literal l;
         l.value = std::move(m);
         return l;

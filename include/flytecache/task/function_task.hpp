@@ -289,8 +289,8 @@ private:
         static constexpr auto order = detail::sorted_order(input_names);
         (void)order; // unused by tasks without inputs
         call.inputs.literals.reserve(arity);
-        (call.inputs.literals.emplace_back(std::string(input_names[order[I]]),
-                                           detail::value_to_literal(call.template arg<order[I]>())),
+        (call.inputs.append_sorted(std::string(input_names[order[I]]),
+                                   detail::value_to_literal(call.template arg<order[I]>())),
          ...);
     }
 
