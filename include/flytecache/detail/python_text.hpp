@@ -238,7 +238,8 @@ inline constexpr bool take_clock(std::string_view text, std::size_t& pos,
 // ---------------------------------------------------------------------------------------------
 // Parsing: output file text -> value
 
-/// str: the file's text verbatim (whitespace included), as flytekit's str(value).
+/// str: the file's text verbatim (whitespace included), as flytekit's str(value). Test-only: the
+/// container task reads a std::string output without calling it; the tests pin the rule here.
 inline std::string parse_python_str(std::string_view text) { return std::string(text); }
 
 /// bool: anything but "false" (any case, surrounding whitespace ignored) is true, as flytekit's
