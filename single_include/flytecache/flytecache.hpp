@@ -2998,6 +2998,30 @@ struct literal_collection {
     friend bool operator==(const literal_collection&, const literal_collection&) = default;
 };
 
+namespace detail {
+
+/// Sorts map entries by key (byte order) and drops all but the last entry of each key, keeping
+/// the order they arrived in among equal keys. Linear when the input is already canonical.
+template <class V>
+void sort_unique_by_key(std::vector<std::pair<std::string, V>>& entries) {
+    const auto less = [](const auto& a, const auto& b) { return a.first < b.first; };
+    const bool canonical =
+        std::adjacent_find(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+            return !(a.first < b.first);
+        }) == entries.end();
+    if (canonical) return;
+    std::stable_sort(entries.begin(), entries.end(), less);
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (i + 1 < entries.size() && entries[i].first == entries[i + 1].first) continue;
+        if (out != i) entries[out] = std::move(entries[i]);
+        ++out;
+    }
+    entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(out), entries.end());
+}
+
+} // namespace detail
+
 /// The entries of a literal_map: (name, literal) pairs sorted by name (UTF-8 byte order), names
 /// unique. A sequence to read (iteration, `size`, `[i]`) that can only be changed in ways that
 /// keep the order (`erase`, `clear`); new entries go through the map (`insert_or_assign`,
@@ -3346,24 +3370,7 @@ inline literal_map::literal_map(std::initializer_list<std::pair<std::string, lit
 }
 
 inline literal_map::literal_map(std::vector<std::pair<std::string, literal>> entries) {
-    const bool canonical =
-        std::adjacent_find(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-            return !(a.first < b.first);
-        }) == entries.end();
-    if (canonical) {
-        literals.entries_ = std::move(entries);
-        return;
-    }
-    std::stable_sort(entries.begin(), entries.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    // For a name given twice the last one wins (stable_sort keeps them in input order).
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-        if (i + 1 < entries.size() && entries[i].first == entries[i + 1].first) continue;
-        if (out != i) entries[out] = std::move(entries[i]);
-        ++out;
-    }
-    entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(out), entries.end());
+    detail::sort_unique_by_key(entries); // for a name given twice the last one wins
     literals.entries_ = std::move(entries);
 }
 
@@ -3468,26 +3475,6 @@ constexpr std::size_t find_invalid_utf8(std::string_view s) noexcept {
 [[noreturn]] inline void decode_fail(std::size_t offset, std::string_view what) {
     // A reader over nothing, based at 0: its fail() formats exactly like every other decode error.
     proto_reader(std::string_view{}, 0).fail(offset, what);
-}
-
-/// Sorts map entries by key (byte order) and drops all but the last entry of each key, keeping
-/// the order they arrived in among equal keys. Linear when the input is already canonical.
-template <class V>
-void sort_unique_by_key(std::vector<std::pair<std::string, V>>& entries) {
-    const auto less = [](const auto& a, const auto& b) { return a.first < b.first; };
-    const bool canonical =
-        std::adjacent_find(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-            return !(a.first < b.first);
-        }) == entries.end();
-    if (canonical) return;
-    std::stable_sort(entries.begin(), entries.end(), less);
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-        if (i + 1 < entries.size() && entries[i].first == entries[i + 1].first) continue;
-        if (out != i) entries[out] = std::move(entries[i]);
-        ++out;
-    }
-    entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(out), entries.end());
 }
 
 class literal_decoder {
@@ -18323,13 +18310,7 @@ public:
             if constexpr (!detail::struct_arguments_accepted<first_param, Args...>()) {
                 detail::refuse_struct_arguments<first_param, Args...>();
             } else {
-                call_type call;
-                if constexpr (detail::arguments_by_reference<args_tuple, Args...>::value) {
-                    call.refs = {&args...};
-                } else {
-                    call.held.emplace(
-                        detail::convert_struct_arguments<first_param>(std::forward<Args>(args)...));
-                }
+                call_type call = bind(std::forward<Args>(args)...);
                 call.inputs = detail::struct_to_inputs(call.template arg<0>());
                 return call;
             }
@@ -18337,13 +18318,7 @@ public:
             // Reports the refusals; the conversion below, discarded, cannot add errors of its own.
             detail::refuse_task_arguments<input_names, args_tuple, Args...>();
         } else {
-            call_type call;
-            if constexpr (detail::arguments_by_reference<args_tuple, Args...>::value) {
-                call.refs = {&args...};
-            } else {
-                call.held.emplace(
-                    detail::convert_task_arguments<args_tuple>(std::forward<Args>(args)...));
-            }
+            call_type call = bind(std::forward<Args>(args)...);
             fill_inputs(call, std::make_index_sequence<arity>{});
             return call;
         }
@@ -18381,6 +18356,23 @@ public:
     }
 
 private:
+    // The call over accepted arguments: referring to them when each already has its parameter's
+    // type (then a hit copies nothing), otherwise holding them converted.
+    template <class... Args>
+    static call_type bind(Args&&... args) {
+        call_type call;
+        if constexpr (detail::arguments_by_reference<args_tuple, Args...>::value) {
+            call.refs = {&args...};
+        } else if constexpr (struct_inputs) {
+            call.held.emplace(
+                detail::convert_struct_arguments<first_param>(std::forward<Args>(args)...));
+        } else {
+            call.held.emplace(
+                detail::convert_task_arguments<args_tuple>(std::forward<Args>(args)...));
+        }
+        return call;
+    }
+
     template <std::size_t... I>
     void fill_inputs(call_type& call, std::index_sequence<I...>) const {
         // Literal maps are sorted by name; the order is known at compile time, so entries are

@@ -95,26 +95,6 @@ constexpr std::size_t find_invalid_utf8(std::string_view s) noexcept {
     proto_reader(std::string_view{}, 0).fail(offset, what);
 }
 
-/// Sorts map entries by key (byte order) and drops all but the last entry of each key, keeping
-/// the order they arrived in among equal keys. Linear when the input is already canonical.
-template <class V>
-void sort_unique_by_key(std::vector<std::pair<std::string, V>>& entries) {
-    const auto less = [](const auto& a, const auto& b) { return a.first < b.first; };
-    const bool canonical =
-        std::adjacent_find(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-            return !(a.first < b.first);
-        }) == entries.end();
-    if (canonical) return;
-    std::stable_sort(entries.begin(), entries.end(), less);
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-        if (i + 1 < entries.size() && entries[i].first == entries[i + 1].first) continue;
-        if (out != i) entries[out] = std::move(entries[i]);
-        ++out;
-    }
-    entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(out), entries.end());
-}
-
 class literal_decoder {
 public:
     void literal_map_body(proto_reader& r, literal_map& out) {

@@ -133,6 +133,30 @@ struct literal_collection {
     friend bool operator==(const literal_collection&, const literal_collection&) = default;
 };
 
+namespace detail {
+
+/// Sorts map entries by key (byte order) and drops all but the last entry of each key, keeping
+/// the order they arrived in among equal keys. Linear when the input is already canonical.
+template <class V>
+void sort_unique_by_key(std::vector<std::pair<std::string, V>>& entries) {
+    const auto less = [](const auto& a, const auto& b) { return a.first < b.first; };
+    const bool canonical =
+        std::adjacent_find(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+            return !(a.first < b.first);
+        }) == entries.end();
+    if (canonical) return;
+    std::stable_sort(entries.begin(), entries.end(), less);
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (i + 1 < entries.size() && entries[i].first == entries[i + 1].first) continue;
+        if (out != i) entries[out] = std::move(entries[i]);
+        ++out;
+    }
+    entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(out), entries.end());
+}
+
+} // namespace detail
+
 /// The entries of a literal_map: (name, literal) pairs sorted by name (UTF-8 byte order), names
 /// unique. A sequence to read (iteration, `size`, `[i]`) that can only be changed in ways that
 /// keep the order (`erase`, `clear`); new entries go through the map (`insert_or_assign`,
@@ -481,24 +505,7 @@ inline literal_map::literal_map(std::initializer_list<std::pair<std::string, lit
 }
 
 inline literal_map::literal_map(std::vector<std::pair<std::string, literal>> entries) {
-    const bool canonical =
-        std::adjacent_find(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-            return !(a.first < b.first);
-        }) == entries.end();
-    if (canonical) {
-        literals.entries_ = std::move(entries);
-        return;
-    }
-    std::stable_sort(entries.begin(), entries.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    // For a name given twice the last one wins (stable_sort keeps them in input order).
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-        if (i + 1 < entries.size() && entries[i].first == entries[i + 1].first) continue;
-        if (out != i) entries[out] = std::move(entries[i]);
-        ++out;
-    }
-    entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(out), entries.end());
+    detail::sort_unique_by_key(entries); // for a name given twice the last one wins
     literals.entries_ = std::move(entries);
 }
 

@@ -224,13 +224,7 @@ public:
             if constexpr (!detail::struct_arguments_accepted<first_param, Args...>()) {
                 detail::refuse_struct_arguments<first_param, Args...>();
             } else {
-                call_type call;
-                if constexpr (detail::arguments_by_reference<args_tuple, Args...>::value) {
-                    call.refs = {&args...};
-                } else {
-                    call.held.emplace(
-                        detail::convert_struct_arguments<first_param>(std::forward<Args>(args)...));
-                }
+                call_type call = bind(std::forward<Args>(args)...);
                 call.inputs = detail::struct_to_inputs(call.template arg<0>());
                 return call;
             }
@@ -238,13 +232,7 @@ public:
             // Reports the refusals; the conversion below, discarded, cannot add errors of its own.
             detail::refuse_task_arguments<input_names, args_tuple, Args...>();
         } else {
-            call_type call;
-            if constexpr (detail::arguments_by_reference<args_tuple, Args...>::value) {
-                call.refs = {&args...};
-            } else {
-                call.held.emplace(
-                    detail::convert_task_arguments<args_tuple>(std::forward<Args>(args)...));
-            }
+            call_type call = bind(std::forward<Args>(args)...);
             fill_inputs(call, std::make_index_sequence<arity>{});
             return call;
         }
@@ -282,6 +270,23 @@ public:
     }
 
 private:
+    // The call over accepted arguments: referring to them when each already has its parameter's
+    // type (then a hit copies nothing), otherwise holding them converted.
+    template <class... Args>
+    static call_type bind(Args&&... args) {
+        call_type call;
+        if constexpr (detail::arguments_by_reference<args_tuple, Args...>::value) {
+            call.refs = {&args...};
+        } else if constexpr (struct_inputs) {
+            call.held.emplace(
+                detail::convert_struct_arguments<first_param>(std::forward<Args>(args)...));
+        } else {
+            call.held.emplace(
+                detail::convert_task_arguments<args_tuple>(std::forward<Args>(args)...));
+        }
+        return call;
+    }
+
     template <std::size_t... I>
     void fill_inputs(call_type& call, std::index_sequence<I...>) const {
         // Literal maps are sorted by name; the order is known at compile time, so entries are
