@@ -177,14 +177,14 @@ public:
     [[nodiscard]] bool empty() const noexcept;
     [[nodiscard]] const value_type& operator[](size_type i) const noexcept;
     /// The entries as a sorted vector.
-    [[nodiscard]] const storage& sorted() const noexcept { return entries_; }
+    [[nodiscard]] const storage& sorted() const noexcept;
 
     iterator erase(const_iterator pos);
     iterator erase(const_iterator first, const_iterator last);
-    void clear() noexcept { entries_.clear(); }
-    void reserve(size_type n) { entries_.reserve(n); }
+    void clear() noexcept;
+    void reserve(size_type n);
 
-    // Defaulted below, once literal is complete.
+    // Defined below, once literal is complete.
     friend bool operator==(const literal_entries&, const literal_entries&);
 
 private:
@@ -282,7 +282,10 @@ struct literal {
     friend bool operator==(const literal&, const literal&) = default;
 };
 
-inline bool operator==(const literal_entries&, const literal_entries&) = default;
+// Spelled out rather than defaulted: clang 19 crashes on a defaulted out-of-class comparison here.
+inline bool operator==(const literal_entries& a, const literal_entries& b) {
+    return a.entries_ == b.entries_;
+}
 inline bool operator==(const literal_map&, const literal_map&) = default;
 
 namespace detail {
@@ -493,6 +496,9 @@ inline bool literal_entries::empty() const noexcept { return entries_.empty(); }
 inline const literal_entries::value_type& literal_entries::operator[](size_type i) const noexcept {
     return entries_[i];
 }
+inline const literal_entries::storage& literal_entries::sorted() const noexcept { return entries_; }
+inline void literal_entries::clear() noexcept { entries_.clear(); }
+inline void literal_entries::reserve(size_type n) { entries_.reserve(n); }
 inline literal_entries::iterator literal_entries::erase(const_iterator pos) {
     return entries_.erase(pos);
 }

@@ -55,12 +55,18 @@ public:
                                             std::forward<Args>(args)...);
     }
 
-protected:
+private:
+    // Private, so only the task it describes (the CRTP Derived, or struct_task on its behalf)
+    // can build this base.
+    friend Derived;
+    template <class D, class In, class O, class... Features>
+    friend class struct_task;
     /// @throws configuration_error for an empty name.
     explicit task_base(std::string name) : name_(std::move(name)) {
         if (name_.empty()) throw configuration_error("flytecache: a task needs a non-empty name");
     }
 
+protected:
     std::string name_;
     task_metadata metadata_; // set by the task kind's constructor
 };
