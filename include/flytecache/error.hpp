@@ -1,6 +1,8 @@
-// flytecache — the exception hierarchy: every error the library throws derives from
-// flytecache::error SPDX-License-Identifier: MIT
+// flytecache — the exception hierarchy: everything thrown derives from flytecache::error
+// SPDX-License-Identifier: MIT
 #pragma once
+
+// The exception hierarchy: every error the library throws derives from flytecache::error.
 
 #include <flytecache/config.hpp>
 

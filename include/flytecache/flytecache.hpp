@@ -11,19 +11,18 @@
 
 #include <flytecache/hash/base32.hpp>
 #include <flytecache/hash/base64url.hpp>
+#include <flytecache/hash/field_hasher.hpp>
 #include <flytecache/hash/hex.hpp>
 #include <flytecache/hash/joblib.hpp>
 #include <flytecache/hash/md5.hpp>
+#include <flytecache/hash/objecthash.hpp>
 #include <flytecache/hash/sha256.hpp>
-
-#include <flytecache/detail/json.hpp>
-#include <flytecache/detail/objecthash.hpp>
-#include <flytecache/detail/protobuf.hpp>
 
 #include <flytecache/literal/decode.hpp>
 #include <flytecache/literal/encode.hpp>
 #include <flytecache/literal/file.hpp>
 #include <flytecache/literal/hash_method.hpp>
+#include <flytecache/literal/json.hpp>
 #include <flytecache/literal/literal.hpp>
 #include <flytecache/literal/literal_traits.hpp>
 #include <flytecache/literal/literal_type.hpp>
@@ -52,8 +51,6 @@
 #include <flytecache/store/blob_area.hpp>
 #include <flytecache/store/cache_store.hpp>
 #include <flytecache/store/diskcache_format.hpp>
-#include <flytecache/store/local_task_cache.hpp>
-#include <flytecache/store/memoize.hpp>
 #include <flytecache/store/memory_store.hpp>
 #include <flytecache/store/sqlite_store.hpp>
 #include <flytecache/store/tiered_store.hpp>
@@ -66,10 +63,14 @@
 #include <flytecache/task/executor.hpp>
 #include <flytecache/task/explain.hpp>
 #include <flytecache/task/function_task.hpp>
+#include <flytecache/task/local_task_cache.hpp>
+#include <flytecache/task/memoize.hpp>
 #include <flytecache/task/observer.hpp>
 #include <flytecache/task/reference_task.hpp>
 #include <flytecache/task/registration_package.hpp>
 #include <flytecache/task/task_arguments.hpp>
+#include <flytecache/task/task_base.hpp>
+#include <flytecache/task/task_concepts.hpp>
 #include <flytecache/task/task_interface.hpp>
 #include <flytecache/task/task_metadata.hpp>
 #include <flytecache/task/task_options.hpp>

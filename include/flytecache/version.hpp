@@ -1,6 +1,8 @@
-// flytecache — library version: the single source of truth, parsed by CMakeLists.txt and
-// amalgamate.py SPDX-License-Identifier: MIT
+// flytecache — library version: the single source of truth (CMakeLists.txt, amalgamate.py)
+// SPDX-License-Identifier: MIT
 #pragma once
+
+// Library version: the single source of truth, parsed by CMakeLists.txt and amalgamate.py.
 
 #define FLYTECACHE_VERSION_MAJOR 0
 #define FLYTECACHE_VERSION_MINOR 1

@@ -14,8 +14,10 @@
 // SPDX-License-Identifier: MIT
 
 // ---- begin flytecache/version.hpp
-// flytecache — library version: the single source of truth, parsed by CMakeLists.txt and
-// amalgamate.py SPDX-License-Identifier: MIT
+// flytecache — library version: the single source of truth (CMakeLists.txt, amalgamate.py)
+// SPDX-License-Identifier: MIT
+
+// Library version: the single source of truth, parsed by CMakeLists.txt and amalgamate.py.
 
 #define FLYTECACHE_VERSION_MAJOR 0
 #define FLYTECACHE_VERSION_MINOR 1
@@ -51,8 +53,10 @@
 #endif
 // ---- end flytecache/config.hpp
 // ---- begin flytecache/error.hpp
-// flytecache — the exception hierarchy: every error the library throws derives from
-// flytecache::error SPDX-License-Identifier: MIT
+// flytecache — the exception hierarchy: everything thrown derives from flytecache::error
+// SPDX-License-Identifier: MIT
+
+// The exception hierarchy: every error the library throws derives from flytecache::error.
 
 
 #include <exception>
@@ -345,57 +349,20 @@ constexpr std::string base64url_encode(const Octet* data, std::size_t size,
 
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/hash/base64url.hpp
-// ---- begin flytecache/hash/hex.hpp
-// flytecache — lowercase hexadecimal encoding, as Python's hashlib hexdigest() produces
+// ---- begin flytecache/hash/field_hasher.hpp
+// flytecache — SHA-256 over labelled, length-prefixed fields: deterministic hashes of value types
 // SPDX-License-Identifier: MIT
 
-
-
-FLYTECACHE_NAMESPACE_BEGIN
-
-namespace detail {
-
-template <class Octet>
-constexpr std::string hex_encode(const Octet* data, std::size_t size) {
-    constexpr std::string_view digits = "0123456789abcdef";
-    std::string out(2 * size, '\0');
-    for (std::size_t i = 0; i < size; ++i) {
-        const auto octet = static_cast<std::uint8_t>(data[i]);
-        out[2 * i] = digits[octet >> 4];
-        out[2 * i + 1] = digits[octet & 0x0FU];
-    }
-    return out;
-}
-
-} // namespace detail
-
-/// Encodes bytes as lowercase hexadecimal (RFC 4648 §8 base16), two characters per byte.
-///
-/// Lowercase because every digest string flytekit stores or compares (`hexdigest()`) is lowercase;
-/// an uppercase key would miss the cache. Accepts digests, vectors and other contiguous ranges of
-/// `std::uint8_t`. Usable in constant expressions; a pure function, safe on any thread.
-[[nodiscard]] constexpr std::string to_hex(std::span<const std::uint8_t> bytes) {
-    return detail::hex_encode(bytes.data(), bytes.size());
-}
-
-/// Encodes the bytes of a string (each `char` taken as an unsigned octet) as lowercase hex.
-[[nodiscard]] constexpr std::string to_hex(std::string_view bytes) {
-    return detail::hex_encode(bytes.data(), bytes.size());
-}
-
-FLYTECACHE_NAMESPACE_END
-// ---- end flytecache/hash/hex.hpp
-// ---- begin flytecache/hash/joblib.hpp
-// flytecache — joblib.hash of a bytes object: MD5 over its pickle (protocol 3) framing
-// SPDX-License-Identifier: MIT
-
-// ---- begin flytecache/hash/md5.hpp
-// flytecache — MD5 through OpenSSL, for joblib-compatible cache keys (not for security)
+// ---- begin flytecache/hash/sha256.hpp
+// flytecache — SHA-256: OpenSSL at run time, a constexpr engine during constant evaluation
 // SPDX-License-Identifier: MIT
 
 // ---- begin flytecache/detail/evp.hpp
-// flytecache — OpenSSL EVP plumbing shared by sha256, md5 and the Redis script names (SHA-1):
-// fetched digests and pooled contexts SPDX-License-Identifier: MIT
+// flytecache — OpenSSL EVP plumbing: fetched digests and pooled contexts
+// SPDX-License-Identifier: MIT
+
+// OpenSSL EVP plumbing shared by sha256, md5 and the Redis script names (SHA-1): fetched digests
+// and pooled contexts.
 
 
 #include <openssl/err.h>
@@ -587,106 +554,6 @@ private:
 } // namespace detail
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/evp.hpp
-
-
-FLYTECACHE_NAMESPACE_BEGIN
-
-/// An MD5 digest: 16 bytes in RFC 1321 output order.
-using md5_digest = std::array<std::uint8_t, 16>;
-
-/// Streaming MD5 (RFC 1321), run time only, through OpenSSL with pooled contexts.
-///
-/// Why: flytekit's local cache keys come from joblib, which hashes with MD5; matching them byte
-/// for byte needs MD5 too. Used for identity, never for security.
-/// Guarantees: as for `sha256`: finish() resets for reuse; construction allocates nothing;
-/// movable, not copyable. Thread safety: one object per thread at a time; distinct objects are
-/// independent.
-/// @throws crypto_error if OpenSSL cannot provide MD5 (e.g. in FIPS mode) or a context.
-class md5 {
-public:
-    static constexpr std::size_t digest_size = 16;
-
-    md5() noexcept = default;
-
-    /// Appends the bytes of `data` (each `char` taken as an unsigned octet) to the message.
-    md5& update(std::string_view data) {
-        evp_.update(data.data(), data.size());
-        return *this;
-    }
-
-    /// Appends raw bytes to the message.
-    md5& update(std::span<const std::uint8_t> data) {
-        evp_.update(data.data(), data.size());
-        return *this;
-    }
-
-    /// Appends raw bytes to the message.
-    md5& update(std::span<const std::byte> data) {
-        evp_.update(data.data(), data.size());
-        return *this;
-    }
-
-    /// Returns the digest of the message and resets the hasher for the next one.
-    [[nodiscard]] md5_digest finish() { return evp_.finish(); }
-
-    /// finish() as 32 lowercase hex characters, as joblib and `hashlib.md5().hexdigest()` print.
-    [[nodiscard]] std::string hex_digest() { return to_hex(finish()); }
-
-private:
-    detail::evp_hasher<detail::md5_tag> evp_;
-};
-
-/// MD5 of `data` in one call; safe to call concurrently.
-[[nodiscard]] inline md5_digest md5_of(std::string_view data) {
-    md5 hasher;
-    hasher.update(data);
-    return hasher.finish();
-}
-
-/// MD5 of `data` as 32 lowercase hex characters, equal to `hashlib.md5(data).hexdigest()`.
-[[nodiscard]] inline std::string md5_hex(std::string_view data) { return to_hex(md5_of(data)); }
-
-FLYTECACHE_NAMESPACE_END
-// ---- end flytecache/hash/md5.hpp
-
-
-FLYTECACHE_NAMESPACE_BEGIN
-
-/// The pickle bytes joblib writes before a `bytes` payload of `size` bytes: PROTO 3, then
-/// SHORT_BINBYTES with a 1-byte length (size ≤ 255) or BINBYTES with a 4-byte little-endian length.
-/// @throws invalid_argument for payloads of 4 GiB or more, which protocol 3 cannot frame.
-[[nodiscard]] inline std::string joblib_frame_header(std::size_t size) {
-    std::string header{'\x80', '\x03'};
-    if (size <= 255) {
-        header += 'C';
-        header += static_cast<char>(size);
-    } else if (size <= 0xFFFFFFFFULL) {
-        header += 'B';
-        for (int shift = 0; shift != 32; shift += 8) {
-            header += static_cast<char>((size >> shift) & 0xFFU);
-        }
-    } else {
-        throw invalid_argument("flytecache: joblib (pickle protocol 3) cannot hash 4 GiB or more");
-    }
-    return header;
-}
-
-/// `joblib.hash(data)` for a Python `bytes` object: lowercase MD5 hex of its pickle framing, as
-/// flytekit's local cache computes over the serialized inputs. The payload is streamed, not copied.
-[[nodiscard]] inline std::string joblib_hash(std::string_view data) {
-    md5 h;
-    h.update(joblib_frame_header(data.size()));
-    h.update(data);
-    h.update(std::string_view(".", 1)); // STOP
-    return h.hex_digest();
-}
-
-FLYTECACHE_NAMESPACE_END
-// ---- end flytecache/hash/joblib.hpp
-// ---- begin flytecache/hash/sha256.hpp
-// flytecache — SHA-256: OpenSSL at run time, a constexpr engine during constant evaluation
-// SPDX-License-Identifier: MIT
-
 // ---- begin flytecache/detail/sha256_engine.hpp
 // flytecache — a constexpr SHA-256 (FIPS 180-4) for hashing during constant evaluation
 // SPDX-License-Identifier: MIT
@@ -839,6 +706,46 @@ private:
 } // namespace detail
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/sha256_engine.hpp
+// ---- begin flytecache/hash/hex.hpp
+// flytecache — lowercase hexadecimal encoding, as Python's hashlib hexdigest() produces
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+namespace detail {
+
+template <class Octet>
+constexpr std::string hex_encode(const Octet* data, std::size_t size) {
+    constexpr std::string_view digits = "0123456789abcdef";
+    std::string out(2 * size, '\0');
+    for (std::size_t i = 0; i < size; ++i) {
+        const auto octet = static_cast<std::uint8_t>(data[i]);
+        out[2 * i] = digits[octet >> 4];
+        out[2 * i + 1] = digits[octet & 0x0FU];
+    }
+    return out;
+}
+
+} // namespace detail
+
+/// Encodes bytes as lowercase hexadecimal (RFC 4648 §8 base16), two characters per byte.
+///
+/// Lowercase because every digest string flytekit stores or compares (`hexdigest()`) is lowercase;
+/// an uppercase key would miss the cache. Accepts digests, vectors and other contiguous ranges of
+/// `std::uint8_t`. Usable in constant expressions; a pure function, safe on any thread.
+[[nodiscard]] constexpr std::string to_hex(std::span<const std::uint8_t> bytes) {
+    return detail::hex_encode(bytes.data(), bytes.size());
+}
+
+/// Encodes the bytes of a string (each `char` taken as an unsigned octet) as lowercase hex.
+[[nodiscard]] constexpr std::string to_hex(std::string_view bytes) {
+    return detail::hex_encode(bytes.data(), bytes.size());
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/hash/hex.hpp
 
 
 FLYTECACHE_NAMESPACE_BEGIN
@@ -932,16 +839,186 @@ private:
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/hash/sha256.hpp
 
+#include <algorithm>
+#include <vector>
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+constexpr std::string decimal_string(std::size_t value) {
+    std::string digits;
+    do {
+        digits.insert(digits.begin(), static_cast<char>('0' + value % 10));
+        value /= 10;
+    } while (value != 0);
+    return digits;
+}
+
+// Every field is written as "label:length:value\n", so no two different field sequences can feed
+// the same bytes ("ab"+"c" and "a"+"bc" stay apart). The format is part of the stable hashes of
+// image_spec and pod_template: changing it changes users' cache versions.
+class field_hasher {
+public:
+    constexpr void field(std::string_view label, std::string_view value) {
+        h_.update(label);
+        h_.update(":");
+        h_.update(decimal_string(value.size()));
+        h_.update(":");
+        h_.update(value);
+        h_.update("\n");
+    }
+
+    /// An ordered list: its length, then each element.
+    constexpr void list(std::string_view label, const std::vector<std::string>& values) {
+        field(label, decimal_string(values.size()));
+        for (const auto& v : values) field(label, v);
+    }
+
+    /// A name → value mapping whose order carries no meaning: hashed sorted by name.
+    /// @throws invalid_argument when a name appears twice (which value counts would be ambiguous,
+    ///         and sorting would hide the difference between two orders of the duplicates).
+    constexpr void mapping(std::string_view label,
+                           std::vector<std::pair<std::string, std::string>> entries) {
+        std::sort(entries.begin(), entries.end());
+        for (std::size_t i = 1; i < entries.size(); ++i) {
+            if (entries[i].first == entries[i - 1].first) {
+                throw invalid_argument("flytecache: the name '" + entries[i].first +
+                                       "' appears twice in " + std::string(label) +
+                                       "; give each name once");
+            }
+        }
+        field(label, decimal_string(entries.size()));
+        for (const auto& [k, v] : entries) {
+            field(label, k);
+            field(label, v);
+        }
+    }
+
+    [[nodiscard]] constexpr sha256_digest finish() { return h_.finish(); }
+
+private:
+    sha256 h_;
+};
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/hash/field_hasher.hpp
+// ---- begin flytecache/hash/joblib.hpp
+// flytecache — joblib.hash of a bytes object: MD5 over its pickle (protocol 3) framing
+// SPDX-License-Identifier: MIT
+
+// ---- begin flytecache/hash/md5.hpp
+// flytecache — MD5 through OpenSSL, for joblib-compatible cache keys (not for security)
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// An MD5 digest: 16 bytes in RFC 1321 output order.
+using md5_digest = std::array<std::uint8_t, 16>;
+
+/// Streaming MD5 (RFC 1321), run time only, through OpenSSL with pooled contexts.
+///
+/// Why: flytekit's local cache keys come from joblib, which hashes with MD5; matching them byte
+/// for byte needs MD5 too. Used for identity, never for security.
+/// Guarantees: as for `sha256`: finish() resets for reuse; construction allocates nothing;
+/// movable, not copyable. Thread safety: one object per thread at a time; distinct objects are
+/// independent.
+/// @throws crypto_error if OpenSSL cannot provide MD5 (e.g. in FIPS mode) or a context.
+class md5 {
+public:
+    static constexpr std::size_t digest_size = 16;
+
+    md5() noexcept = default;
+
+    /// Appends the bytes of `data` (each `char` taken as an unsigned octet) to the message.
+    md5& update(std::string_view data) {
+        evp_.update(data.data(), data.size());
+        return *this;
+    }
+
+    /// Appends raw bytes to the message.
+    md5& update(std::span<const std::uint8_t> data) {
+        evp_.update(data.data(), data.size());
+        return *this;
+    }
+
+    /// Appends raw bytes to the message.
+    md5& update(std::span<const std::byte> data) {
+        evp_.update(data.data(), data.size());
+        return *this;
+    }
+
+    /// Returns the digest of the message and resets the hasher for the next one.
+    [[nodiscard]] md5_digest finish() { return evp_.finish(); }
+
+    /// finish() as 32 lowercase hex characters, as joblib and `hashlib.md5().hexdigest()` print.
+    [[nodiscard]] std::string hex_digest() { return to_hex(finish()); }
+
+private:
+    detail::evp_hasher<detail::md5_tag> evp_;
+};
+
+/// MD5 of `data` in one call; safe to call concurrently.
+[[nodiscard]] inline md5_digest md5_of(std::string_view data) {
+    md5 hasher;
+    hasher.update(data);
+    return hasher.finish();
+}
+
+/// MD5 of `data` as 32 lowercase hex characters, equal to `hashlib.md5(data).hexdigest()`.
+[[nodiscard]] inline std::string md5_hex(std::string_view data) { return to_hex(md5_of(data)); }
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/hash/md5.hpp
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// The pickle bytes joblib writes before a `bytes` payload of `size` bytes: PROTO 3, then
+/// SHORT_BINBYTES with a 1-byte length (size ≤ 255) or BINBYTES with a 4-byte little-endian length.
+/// @throws invalid_argument for payloads of 4 GiB or more, which protocol 3 cannot frame.
+[[nodiscard]] inline std::string joblib_frame_header(std::size_t size) {
+    std::string header{'\x80', '\x03'};
+    if (size <= 255) {
+        header += 'C';
+        header += static_cast<char>(size);
+    } else if (size <= 0xFFFFFFFFULL) {
+        header += 'B';
+        for (int shift = 0; shift != 32; shift += 8) {
+            header += static_cast<char>((size >> shift) & 0xFFU);
+        }
+    } else {
+        throw invalid_argument("flytecache: joblib (pickle protocol 3) cannot hash 4 GiB or more");
+    }
+    return header;
+}
+
+/// `joblib.hash(data)` for a Python `bytes` object: lowercase MD5 hex of its pickle framing, as
+/// flytekit's local cache computes over the serialized inputs. The payload is streamed, not copied.
+[[nodiscard]] inline std::string joblib_hash(std::string_view data) {
+    md5 h;
+    h.update(joblib_frame_header(data.size()));
+    h.update(data);
+    h.update(std::string_view(".", 1)); // STOP
+    return h.hex_digest();
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/hash/joblib.hpp
+// ---- begin flytecache/hash/objecthash.hpp
+// flytecache — Ben Laurie's objecthash (SHA-256) over a JSON value, as the Flyte backend hashes
+// SPDX-License-Identifier: MIT
+
 // ---- begin flytecache/detail/json.hpp
 // flytecache — a strict RFC 8259 JSON reader and a canonical writer for deterministic hashing
 // SPDX-License-Identifier: MIT
 
 
-#include <algorithm>
 #include <charconv>
 #include <system_error>
 #include <unordered_set>
-#include <vector>
 
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail {
@@ -1792,10 +1869,6 @@ inline std::string canonical_json(const json_value& v) {
 } // namespace detail
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/json.hpp
-// ---- begin flytecache/detail/objecthash.hpp
-// flytecache — Ben Laurie's objecthash (SHA-256) over JSON, and the Flyte datacatalog tag built on
-// it SPDX-License-Identifier: MIT
-
 
 #include <cmath>
 
@@ -1906,16 +1979,62 @@ inline sha256_digest objecthash(const json_value& value) {
     throw invalid_argument("flytecache: objecthash met a JSON value of unknown kind");
 }
 
-/// The Flyte datacatalog artifact tag for an input JSON document (the jsonpb form of the hashified
-/// LiteralMap): "flyte_cached-" followed by the objecthash as unpadded base64url (43 characters).
-inline std::string datacatalog_tag_from_json(const json_value& value) {
-    const sha256_digest digest = objecthash(value);
-    return "flyte_cached-" + to_base64url(std::span<const std::uint8_t>(digest));
-}
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/hash/objecthash.hpp
+
+// ---- begin flytecache/literal/decode.hpp
+// flytecache — decoding of protobuf-encoded literals, literal maps and literal types
+// SPDX-License-Identifier: MIT
+
+// Decoding of protobuf-encoded literals, literal maps and literal types (the inverse of
+// encode.hpp).
+
+// ---- begin flytecache/detail/box.hpp
+// flytecache — box<T>: a heap-allocated value with value semantics, for recursive message types
+// SPDX-License-Identifier: MIT
+
+
+#include <memory>
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+// Protobuf messages nest recursively (a Literal inside a Union inside a Literal); a member of the
+// type being defined needs indirection, and the literal model must still copy and compare as a
+// value. A box holds a value, except after it was moved from: then it may only be assigned to,
+// copied or destroyed (like a moved-from std::vector, it is valid but unspecified).
+template <class T>
+class box {
+public:
+    box() : p_(std::make_unique<T>()) {}
+    box(T value) : p_(std::make_unique<T>(std::move(value))) {} // NOLINT: implicit by design
+    box(const box& other) : p_(other.p_ ? std::make_unique<T>(*other.p_) : nullptr) {}
+    box(box&& other) noexcept = default;
+    box& operator=(const box& other) {
+        if (this != &other) p_ = other.p_ ? std::make_unique<T>(*other.p_) : nullptr;
+        return *this;
+    }
+    box& operator=(box&& other) noexcept = default;
+    ~box() = default;
+
+    [[nodiscard]] T& operator*() noexcept { return *p_; }
+    [[nodiscard]] const T& operator*() const noexcept { return *p_; }
+    [[nodiscard]] T* operator->() noexcept { return p_.get(); }
+    [[nodiscard]] const T* operator->() const noexcept { return p_.get(); }
+
+    friend bool operator==(const box& a, const box& b) {
+        if (!a.p_ || !b.p_) return a.p_ == b.p_;
+        return *a.p_ == *b.p_;
+    }
+
+private:
+    std::unique_ptr<T> p_;
+};
 
 } // namespace detail
 FLYTECACHE_NAMESPACE_END
-// ---- end flytecache/detail/objecthash.hpp
+// ---- end flytecache/detail/box.hpp
 // ---- begin flytecache/detail/protobuf.hpp
 // flytecache — protobuf wire format: a fast deterministic writer and a bounds-checked reader
 // SPDX-License-Identifier: MIT
@@ -2086,7 +2205,8 @@ public:
         fixed64(std::bit_cast<std::uint64_t>(v));
     }
 
-    /// `float`: the IEEE-754 single-precision bits, little-endian.
+    /// `float`: the IEEE-754 single-precision bits, little-endian. (No flyteidl field the library
+    /// writes is a float; kept so that the writer covers protobuf's scalar types, for the tests.)
     void float_field(std::uint32_t field, float v) {
         tag(field, wire_type::fixed32);
         fixed32(std::bit_cast<std::uint32_t>(v));
@@ -2099,7 +2219,8 @@ public:
         if (!v.empty()) std::memcpy(grow(v.size()), v.data(), v.size());
     }
 
-    /// `bytes`: tag, length, bytes.
+    /// `bytes`: tag, length, bytes. (The library writes bytes with string_field, which has the
+    /// same encoding; this spelling is for the tests, which follow the schema's types.)
     void bytes_field(std::uint32_t field, std::string_view v) { string_field(field, v); }
 
     // ----- raw access, for callers that know a run of bytes' exact size in advance ---------------
@@ -2426,65 +2547,16 @@ private:
 } // namespace detail
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/protobuf.hpp
-
-// ---- begin flytecache/literal/decode.hpp
-// flytecache — decoding of protobuf-encoded literals, literal maps and literal types (the inverse
-// of encode.hpp)
-// SPDX-License-Identifier: MIT
-
-// ---- begin flytecache/detail/box.hpp
-// flytecache — box<T>: a heap-allocated value with value semantics, for recursive message types
-// SPDX-License-Identifier: MIT
-
-
-#include <memory>
-
-FLYTECACHE_NAMESPACE_BEGIN
-namespace detail {
-
-// Protobuf messages nest recursively (a Literal inside a Union inside a Literal); a member of the
-// type being defined needs indirection, and the literal model must still copy and compare as a
-// value. A box holds a value, except after it was moved from: then it may only be assigned to,
-// copied or destroyed (like a moved-from std::vector, it is valid but unspecified).
-template <class T>
-class box {
-public:
-    box() : p_(std::make_unique<T>()) {}
-    box(T value) : p_(std::make_unique<T>(std::move(value))) {} // NOLINT: implicit by design
-    box(const box& other) : p_(other.p_ ? std::make_unique<T>(*other.p_) : nullptr) {}
-    box(box&& other) noexcept = default;
-    box& operator=(const box& other) {
-        if (this != &other) p_ = other.p_ ? std::make_unique<T>(*other.p_) : nullptr;
-        return *this;
-    }
-    box& operator=(box&& other) noexcept = default;
-    ~box() = default;
-
-    [[nodiscard]] T& operator*() noexcept { return *p_; }
-    [[nodiscard]] const T& operator*() const noexcept { return *p_; }
-    [[nodiscard]] T* operator->() noexcept { return p_.get(); }
-    [[nodiscard]] const T* operator->() const noexcept { return p_.get(); }
-
-    friend bool operator==(const box& a, const box& b) {
-        if (!a.p_ || !b.p_) return a.p_ == b.p_;
-        return *a.p_ == *b.p_;
-    }
-
-private:
-    std::unique_ptr<T> p_;
-};
-
-} // namespace detail
-FLYTECACHE_NAMESPACE_END
-// ---- end flytecache/detail/box.hpp
 // ---- begin flytecache/literal/literal.hpp
 // flytecache — literal: Flyte's values (flyteidl core/literals.proto) as C++ value types
 // SPDX-License-Identifier: MIT
 
 // ---- begin flytecache/detail/time_text.hpp
-// flytecache — protobuf Timestamp and Duration as text (RFC 3339 and "1.500s"), as protobuf's JSON
-// mapping writes them
+// flytecache — protobuf Timestamp and Duration as text, as protobuf's JSON mapping writes them
 // SPDX-License-Identifier: MIT
+
+// Protobuf Timestamp and Duration as text (RFC 3339 and "1.500s"), as protobuf's JSON mapping
+// writes them.
 
 
 
@@ -2814,6 +2886,7 @@ struct literal_type {
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/literal/literal_type.hpp
 
+#include <initializer_list>
 
 FLYTECACHE_NAMESPACE_BEGIN
 
@@ -2925,18 +2998,84 @@ struct literal_collection {
     friend bool operator==(const literal_collection&, const literal_collection&) = default;
 };
 
+namespace detail {
+
+/// Sorts map entries by key (byte order) and drops all but the last entry of each key, keeping
+/// the order they arrived in among equal keys. Linear when the input is already canonical.
+template <class V>
+void sort_unique_by_key(std::vector<std::pair<std::string, V>>& entries) {
+    const auto less = [](const auto& a, const auto& b) { return a.first < b.first; };
+    const bool canonical =
+        std::adjacent_find(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+            return !(a.first < b.first);
+        }) == entries.end();
+    if (canonical) return;
+    std::stable_sort(entries.begin(), entries.end(), less);
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (i + 1 < entries.size() && entries[i].first == entries[i + 1].first) continue;
+        if (out != i) entries[out] = std::move(entries[i]);
+        ++out;
+    }
+    entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(out), entries.end());
+}
+
+} // namespace detail
+
+/// The entries of a literal_map: (name, literal) pairs sorted by name (UTF-8 byte order), names
+/// unique. A sequence to read (iteration, `size`, `[i]`) that can only be changed in ways that
+/// keep the order (`erase`, `clear`); new entries go through the map (`insert_or_assign`,
+/// `append_sorted`). Values may be changed in place; names must not be.
+class literal_entries {
+public:
+    using value_type = std::pair<std::string, literal>;
+    using storage = std::vector<value_type>;
+    using iterator = storage::iterator;
+    using const_iterator = storage::const_iterator;
+    using size_type = std::size_t;
+
+    [[nodiscard]] const_iterator begin() const noexcept;
+    [[nodiscard]] const_iterator end() const noexcept;
+    [[nodiscard]] iterator begin() noexcept;
+    [[nodiscard]] iterator end() noexcept;
+    [[nodiscard]] size_type size() const noexcept;
+    [[nodiscard]] bool empty() const noexcept;
+    [[nodiscard]] const value_type& operator[](size_type i) const noexcept;
+    /// The entries as a sorted vector.
+    [[nodiscard]] const storage& sorted() const noexcept;
+
+    iterator erase(const_iterator pos);
+    iterator erase(const_iterator first, const_iterator last);
+    void clear() noexcept;
+    void reserve(size_type n);
+
+    // Defined below, once literal is complete.
+    friend bool operator==(const literal_entries&, const literal_entries&);
+
+private:
+    friend struct literal_map;
+    storage entries_;
+};
+
 /// LiteralMap: literals by name, kept sorted by name (UTF-8 byte order), names unique.
 ///
-/// Use `insert_or_assign` (or the initializer-list constructor) to keep the order; `literals` is
-/// public for reading and for code that builds it already sorted.
+/// The order is an invariant of the type: entries are added by `insert_or_assign` (or the
+/// initializer-list and vector constructors, which sort), or by `append_sorted` when the caller
+/// already has them in order, so `find` (binary search) and the encoder rely on it without
+/// checking. `literals` is public for reading and for order-keeping edits.
 struct literal_map {
-    std::vector<std::pair<std::string, literal>> literals;
+    literal_entries literals;
 
     literal_map() = default;
     literal_map(std::initializer_list<std::pair<std::string, literal>> entries);
+    /// The entries in any order, sorted by name; for a name given twice the last one wins.
+    explicit literal_map(std::vector<std::pair<std::string, literal>> entries);
 
     /// Sets `name` to `value`, keeping the order.
     literal& insert_or_assign(std::string name, literal value);
+    /// Appends an entry whose name sorts after every name in the map (O(1)).
+    /// @pre `empty()` or `name` > the last name (checked by assert in debug builds).
+    literal& append_sorted(std::string name, literal value);
     /// The literal named `name`, or nullptr.
     [[nodiscard]] const literal* find(std::string_view name) const noexcept;
     [[nodiscard]] std::size_t size() const noexcept;
@@ -2945,6 +3084,10 @@ struct literal_map {
     // Defaulted below, once literal is complete (see protobuf_struct).
     friend bool operator==(const literal_map&, const literal_map&);
 };
+
+/// The map alternative of `literal::value`: a literal_map behind a box (`*b` and `b->` reach the
+/// map). Name it when visiting a literal: `std::get_if<literal_map_box>(&l.value)`.
+using literal_map_box = detail::box<literal_map>;
 
 /// LiteralOffloadedMetadata: where a literal too large to pass inline was stored.
 struct offloaded_metadata {
@@ -2964,8 +3107,7 @@ struct literal {
     /// What the literal holds (flytekit's `Literal.value`); `std::monostate` when nothing is set.
     /// The map is boxed: it holds pairs of (name, literal), and clang cannot instantiate such a
     /// pair while literal holds the map by value (GCC happens to accept it).
-    std::variant<std::monostate, scalar, literal_collection, detail::box<literal_map>,
-                 offloaded_metadata>
+    std::variant<std::monostate, scalar, literal_collection, literal_map_box, offloaded_metadata>
         value;
     std::optional<std::string> hash;
     /// Sorted by key, keys unique (a protobuf map<string, string>); use set_metadata to keep that.
@@ -2975,6 +3117,12 @@ struct literal {
     /// empty in this sense).
     [[nodiscard]] bool is_empty() const noexcept {
         return std::holds_alternative<std::monostate>(value);
+    }
+
+    /// The map this literal holds, or nullptr when it holds something else.
+    [[nodiscard]] const literal_map* as_map() const noexcept {
+        const auto* boxed = std::get_if<literal_map_box>(&value);
+        return boxed != nullptr ? &**boxed : nullptr;
     }
 
     /// Replaces the metadata, sorted by key; for a key given twice the last value wins.
@@ -2999,6 +3147,10 @@ struct literal {
     friend bool operator==(const literal&, const literal&) = default;
 };
 
+// Spelled out rather than defaulted: clang 19 crashes on a defaulted out-of-class comparison here.
+inline bool operator==(const literal_entries& a, const literal_entries& b) {
+    return a.entries_ == b.entries_;
+}
 inline bool operator==(const literal_map&, const literal_map&) = default;
 
 namespace detail {
@@ -3196,19 +3348,53 @@ inline std::string literal::verbose_string() const {
     return detail::literal_printer::verbose_text(*this);
 }
 
+inline literal_entries::const_iterator literal_entries::begin() const noexcept {
+    return entries_.begin();
+}
+inline literal_entries::const_iterator literal_entries::end() const noexcept {
+    return entries_.end();
+}
+inline literal_entries::iterator literal_entries::begin() noexcept { return entries_.begin(); }
+inline literal_entries::iterator literal_entries::end() noexcept { return entries_.end(); }
+inline std::size_t literal_entries::size() const noexcept { return entries_.size(); }
+inline bool literal_entries::empty() const noexcept { return entries_.empty(); }
+inline const literal_entries::value_type& literal_entries::operator[](size_type i) const noexcept {
+    return entries_[i];
+}
+inline const literal_entries::storage& literal_entries::sorted() const noexcept { return entries_; }
+inline void literal_entries::clear() noexcept { entries_.clear(); }
+inline void literal_entries::reserve(size_type n) { entries_.reserve(n); }
+inline literal_entries::iterator literal_entries::erase(const_iterator pos) {
+    return entries_.erase(pos);
+}
+inline literal_entries::iterator literal_entries::erase(const_iterator first, const_iterator last) {
+    return entries_.erase(first, last);
+}
+
 inline literal_map::literal_map(std::initializer_list<std::pair<std::string, literal>> entries) {
     for (const auto& [name, value] : entries) insert_or_assign(name, value);
 }
 
+inline literal_map::literal_map(std::vector<std::pair<std::string, literal>> entries) {
+    detail::sort_unique_by_key(entries); // for a name given twice the last one wins
+    literals.entries_ = std::move(entries);
+}
+
+inline literal& literal_map::append_sorted(std::string name, literal value) {
+    assert(literals.entries_.empty() || literals.entries_.back().first < name);
+    return literals.entries_.emplace_back(std::move(name), std::move(value)).second;
+}
+
 inline literal& literal_map::insert_or_assign(std::string name, literal value) {
+    auto& entries = literals.entries_;
     auto it =
-        std::lower_bound(literals.begin(), literals.end(), name,
+        std::lower_bound(entries.begin(), entries.end(), name,
                          [](const auto& entry, const std::string& n) { return entry.first < n; });
-    if (it != literals.end() && it->first == name) {
+    if (it != entries.end() && it->first == name) {
         it->second = std::move(value);
         return it->second;
     }
-    return literals.emplace(it, std::move(name), std::move(value))->second;
+    return entries.emplace(it, std::move(name), std::move(value))->second;
 }
 
 inline std::size_t literal_map::size() const noexcept { return literals.size(); }
@@ -3297,33 +3483,17 @@ constexpr std::size_t find_invalid_utf8(std::string_view s) noexcept {
     proto_reader(std::string_view{}, 0).fail(offset, what);
 }
 
-/// Sorts map entries by key (byte order) and drops all but the last entry of each key, keeping
-/// the order they arrived in among equal keys. Linear when the input is already canonical.
-template <class V>
-void sort_unique_by_key(std::vector<std::pair<std::string, V>>& entries) {
-    const auto less = [](const auto& a, const auto& b) { return a.first < b.first; };
-    const bool canonical =
-        std::adjacent_find(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-            return !(a.first < b.first);
-        }) == entries.end();
-    if (canonical) return;
-    std::stable_sort(entries.begin(), entries.end(), less);
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-        if (i + 1 < entries.size() && entries[i].first == entries[i + 1].first) continue;
-        if (out != i) entries[out] = std::move(entries[i]);
-        ++out;
-    }
-    entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(out), entries.end());
-}
-
 class literal_decoder {
 public:
     void literal_map_body(proto_reader& r, literal_map& out) {
+        // Entries already there (a map field that occurs twice merges, as protobuf merges) and
+        // the new ones; the map's constructor sorts them, the last of a repeated name winning.
+        std::vector<std::pair<std::string, literal>> entries(out.literals.begin(),
+                                                             out.literals.end());
         each_field(r, [&](const field& f) {
             if (f.number != 1) return false;
             message(f, "LiteralMap.literals", [&](proto_reader& e) {
-                auto& entry = out.literals.emplace_back();
+                auto& entry = entries.emplace_back();
                 map_entry(e, "LiteralMap.literals", entry.first, [&](const field& v) {
                     message(v, "LiteralMap.literals value",
                             [&](proto_reader& m) { literal_body(m, entry.second); });
@@ -3331,7 +3501,7 @@ public:
             });
             return true;
         });
-        sort_unique_by_key(out.literals);
+        out = literal_map(std::move(entries));
     }
 
     void literal_body(proto_reader& r, literal& out) {
@@ -4008,9 +4178,11 @@ private:
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/literal/decode.hpp
 // ---- begin flytecache/literal/encode.hpp
-// flytecache — deterministic protobuf encoding of literals, identical to protobuf's
-// SerializeToString(deterministic=True)
+// flytecache — deterministic protobuf encoding of literals (SerializeToString, deterministic)
 // SPDX-License-Identifier: MIT
+
+// Deterministic protobuf encoding of literals, identical to protobuf's
+// SerializeToString(deterministic=True).
 
 
 
@@ -4030,13 +4202,15 @@ public:
     /// names in `ignored` are skipped and hashes are placed while encoding.
     template <class Ignored>
     void flytekit_key_body(const literal_map& m, const Ignored& ignored) {
-        for_each_sorted(m.literals, [&](const std::string& name, const literal& value) {
-            if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) return;
+        for (const auto& [name, value] : m.literals) { // sorted: literal_map's invariant
+            if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) continue;
             map_entry(1, name, value, true);
-        });
+        }
     }
 
-    // flytekit's hash placement applied on the fly (see flytekit_place_hash).
+    // flytekit's hash placement applied on the fly: the rule is key/hash_placement.hpp's
+    // place_hash (hash_rule::flytekit), whose flytekit_effective_inputs is the reference this
+    // encoding is tested against on every golden vector (tests/unit/keys.cpp).
     void placed_literal_body(const literal& l) {
         if (l.hash) {
             if (!l.hash->empty()) w_.string_field(4, *l.hash);
@@ -4048,11 +4222,9 @@ public:
             });
             return;
         }
-        if (const auto* m = std::get_if<detail::box<literal_map>>(&l.value)) {
+        if (const auto* m = std::get_if<literal_map_box>(&l.value)) {
             message(3, [&] {
-                for_each_sorted((*m)->literals, [&](const std::string& name, const literal& value) {
-                    map_entry(1, name, value, true);
-                });
+                for (const auto& [name, value] : (*m)->literals) map_entry(1, name, value, true);
             });
             return;
         }
@@ -4060,9 +4232,7 @@ public:
     }
 
     void literal_map_body(const literal_map& m) {
-        for_each_sorted(m.literals, [&](const std::string& name, const literal& value) {
-            map_entry(1, name, value, false);
-        });
+        for (const auto& [name, value] : m.literals) map_entry(1, name, value, false);
     }
 
     // A LiteralMap entry {1: name, 2: value} in field `field`, written in one piece when the
@@ -4116,7 +4286,7 @@ public:
                     message(2, [&] {
                         for (const auto& item : v.literals) element(1, item, false);
                     });
-                } else if constexpr (std::is_same_v<V, detail::box<literal_map>>) {
+                } else if constexpr (std::is_same_v<V, literal_map_box>) {
                     message(3, [&] { literal_map_body(*v); });
                 }
             },
@@ -4580,8 +4750,10 @@ struct directory {
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/literal/file.hpp
 // ---- begin flytecache/literal/hash_method.hpp
-// flytecache — hashed<T, HashFn>: a value whose literal carries a user-computed hash (flytekit's
-// HashMethod) SPDX-License-Identifier: MIT
+// flytecache — hashed<T, HashFn>: a value with a user-computed hash (flytekit's HashMethod)
+// SPDX-License-Identifier: MIT
+
+// hashed<T, HashFn>: a value whose literal carries a user-computed hash (flytekit's HashMethod).
 
 // ---- begin flytecache/literal/literal_traits.hpp
 // flytecache — literal_traits: the type engine, converting C++ values to and from Flyte literals
@@ -4625,6 +4797,74 @@ FLYTECACHE_NAMESPACE_END
 //
 // See docs/concepts.md, "literal_traits".
 
+// ---- begin flytecache/detail/struct_fields.hpp
+// flytecache — the one walker over a Boost.Hana struct's fields (names, types, values)
+// SPDX-License-Identifier: MIT
+
+
+#include <boost/hana/accessors.hpp>
+#include <boost/hana/at.hpp>
+#include <boost/hana/first.hpp>
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/second.hpp>
+#include <boost/hana/size.hpp>
+#include <boost/hana/string.hpp>
+#include <boost/hana/tuple.hpp>
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+// Every place that looks inside a user's BOOST_HANA_DEFINE_STRUCT type goes through this header:
+// literal_traits for structs, task interfaces, container tasks and the TaskTemplate export.
+
+/// A Boost.Hana struct (BOOST_HANA_DEFINE_STRUCT / BOOST_HANA_ADAPT_STRUCT).
+template <class T>
+concept is_struct = boost::hana::Struct<T>::value;
+
+/// The number of fields of the Hana struct S.
+template <is_struct S>
+inline constexpr std::size_t field_count =
+    decltype(boost::hana::size(boost::hana::accessors<S>()))::value;
+
+/// The type of the I-th field of the Hana struct S (cv-ref removed).
+template <is_struct S, std::size_t I>
+using field_type_t = std::remove_cvref_t<decltype(boost::hana::second(
+    boost::hana::at_c<I>(boost::hana::accessors<S>()))(std::declval<S&>()))>;
+
+/// Calls `f(name, field)` for each field of `obj` in declaration order; `name` is a
+/// std::string_view over static storage and `field` a reference with `obj`'s constness.
+template <class S, class F>
+    requires is_struct<std::remove_const_t<S>>
+constexpr void for_each_field(S& obj, F&& f) {
+    boost::hana::for_each(boost::hana::accessors<std::remove_const_t<S>>(), [&](const auto& pair) {
+        using key = std::remove_cvref_t<decltype(boost::hana::first(pair))>;
+        f(std::string_view(key::c_str()), boost::hana::second(pair)(obj));
+    });
+}
+
+/// Calls `f(name, std::type_identity<Field>{})` for each field type of S in declaration order.
+template <is_struct S, class F>
+constexpr void for_each_field_type(F&& f) {
+    boost::hana::for_each(boost::hana::accessors<S>(), [&](const auto& pair) {
+        using key = std::remove_cvref_t<decltype(boost::hana::first(pair))>;
+        using field = std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<S&>()))>;
+        f(std::string_view(key::c_str()), std::type_identity<field>{});
+    });
+}
+
+/// The field names of S in declaration order.
+template <is_struct S>
+constexpr std::array<std::string_view, field_count<S>> field_names() {
+    std::array<std::string_view, field_count<S>> names{};
+    std::size_t i = 0;
+    for_each_field_type<S>([&](std::string_view name, auto) { names[i++] = name; });
+    return names;
+}
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/struct_fields.hpp
 // ---- begin flytecache/detail/type_name.hpp
 // flytecache — the compiler's spelling of a type, for error messages that name the offending type
 // SPDX-License-Identifier: MIT
@@ -4747,13 +4987,6 @@ private:
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/literal/type_error.hpp
 
-#include <boost/hana/accessors.hpp>
-#include <boost/hana/concept/struct.hpp>
-#include <boost/hana/first.hpp>
-#include <boost/hana/for_each.hpp>
-#include <boost/hana/second.hpp>
-#include <boost/hana/string.hpp>
-
 #include <chrono>
 #include <concepts>
 #include <map>
@@ -4782,6 +5015,19 @@ struct no_literal_traits_for;
 // (policy/cache.hpp has a variadic dependent_false of its own; a second definition would clash.)
 template <class T>
 inline constexpr bool literal_traits_missing = false;
+
+/// The one diagnostic for a type with neither a literal_traits specialization nor ADL functions,
+/// whichever of to_literal, from_literal and type was asked for: a `flytecache:` message, then an
+/// error naming `no_literal_traits_for<T>` with the offending type.
+template <class T>
+[[noreturn]] void missing_literal_traits() {
+    static_assert(literal_traits_missing<T>,
+                  "flytecache: no literal_traits for this type; specialize "
+                  "flytecache::literal_traits<T> (to_literal, from_literal, literal_type) or give "
+                  "the type ADL functions to_literal/from_literal");
+    [[maybe_unused]] no_literal_traits_for<T> unsupported_type;
+    std::terminate();
+}
 
 // Finds only what argument-dependent lookup finds. These declarations hide flytecache's own
 // to_literal/from_literal/literal_type_of from ordinary lookup in this namespace, so a call below
@@ -4837,13 +5083,7 @@ struct literal_traits {
         if constexpr (detail::literal_adl::has_to<T>) {
             return detail::literal_adl::call_to(value);
         } else {
-            static_assert(
-                detail::literal_traits_missing<T>,
-                "flytecache: no literal_traits for this type; specialize "
-                "flytecache::literal_traits<T> (to_literal, from_literal, literal_type) or "
-                "give the type ADL functions to_literal/from_literal");
-            [[maybe_unused]] detail::no_literal_traits_for<T> unsupported_type;
-            std::terminate();
+            detail::missing_literal_traits<T>();
         }
     }
 
@@ -4858,13 +5098,7 @@ struct literal_traits {
                 "be default-initializable); add one to read it back from a literal");
             std::terminate();
         } else {
-            static_assert(
-                detail::literal_traits_missing<T>,
-                "flytecache: no literal_traits for this type; specialize "
-                "flytecache::literal_traits<T> (to_literal, from_literal, literal_type) or "
-                "give the type ADL functions to_literal/from_literal");
-            [[maybe_unused]] detail::no_literal_traits_for<T> unsupported_type;
-            std::terminate();
+            detail::missing_literal_traits<T>();
         }
     }
 
@@ -4879,13 +5113,7 @@ struct literal_traits {
                 "describe its Flyte type");
             std::terminate();
         } else {
-            static_assert(
-                detail::literal_traits_missing<T>,
-                "flytecache: no literal_traits for this type; specialize "
-                "flytecache::literal_traits<T> (to_literal, from_literal, literal_type) or "
-                "give the type ADL functions to_literal/from_literal");
-            [[maybe_unused]] detail::no_literal_traits_for<T> unsupported_type;
-            std::terminate();
+            detail::missing_literal_traits<T>();
         }
     }
 };
@@ -5016,9 +5244,6 @@ concept literal_integer = std::integral<T> && !std::same_as<T, bool> && !std::sa
 
 template <class T>
 concept literal_byte = std::same_as<T, std::byte> || std::same_as<T, std::uint8_t>;
-
-template <class T>
-concept hana_struct = boost::hana::Struct<T>::value;
 
 // Range checks for time conversions go through long double seconds: exact for every integer
 // duration up to int64 nanoseconds on x86 and wide enough for floating representations. A one
@@ -5392,19 +5617,18 @@ struct string_map_literal_traits {
     static constexpr std::string_view tag = "Typed Dict";
 
     static literal to_literal(const Map& value) {
-        literal_map m;
-        m.literals.reserve(value.size());
+        std::vector<std::pair<std::string, literal>> entries;
+        entries.reserve(value.size());
         for (const auto& [key, item] : value)
-            m.literals.emplace_back(key, literal_traits<mapped>::to_literal(item));
-        std::sort(m.literals.begin(), m.literals.end(),
-                  [](const auto& a, const auto& b) { return a.first < b.first; });
+            entries.emplace_back(key, literal_traits<mapped>::to_literal(item));
+        literal_map m(std::move(entries)); // sorted by name
         literal l;
         l.value = std::move(m);
         return l;
     }
 
     static Map from_literal(const literal& l) {
-        const auto* boxed = std::get_if<detail::box<literal_map>>(&l.value);
+        const auto* boxed = std::get_if<literal_map_box>(&l.value);
         if (boxed == nullptr) throw type_error("map", l);
         const literal_map* m = &**boxed;
         Map out;
@@ -5498,17 +5722,15 @@ struct literal_traits<directory>
 /// Reading back needs T default-initializable; every field must be present, extra names are
 /// ignored.
 template <class T>
-    requires detail::hana_struct<T>
+    requires detail::is_struct<T>
 struct literal_traits<T> {
     static constexpr std::string_view tag = "Object-Dataclass-Transformer";
 
     static literal to_literal(const T& value) {
         literal_map m;
-        boost::hana::for_each(boost::hana::accessors<T>(), [&](const auto& pair) {
-            const auto& field = boost::hana::second(pair)(value);
+        detail::for_each_field(value, [&](std::string_view name, const auto& field) {
             using field_type = std::remove_cvref_t<decltype(field)>;
-            m.insert_or_assign(boost::hana::to<const char*>(boost::hana::first(pair)),
-                               literal_traits<field_type>::to_literal(field));
+            m.insert_or_assign(std::string(name), literal_traits<field_type>::to_literal(field));
         });
         literal l;
         l.value = std::move(m);
@@ -5516,13 +5738,11 @@ struct literal_traits<T> {
     }
 
     static T from_literal(const literal& l) {
-        const auto* boxed = std::get_if<detail::box<literal_map>>(&l.value);
+        const auto* boxed = std::get_if<literal_map_box>(&l.value);
         if (boxed == nullptr) throw type_error("map (struct)", l);
         const literal_map* m = &**boxed;
         T out{};
-        boost::hana::for_each(boost::hana::accessors<T>(), [&](const auto& pair) {
-            const char* name = boost::hana::to<const char*>(boost::hana::first(pair));
-            auto& field = boost::hana::second(pair)(out);
+        detail::for_each_field(out, [&](std::string_view name, auto& field) {
             using field_type = std::remove_cvref_t<decltype(field)>;
             const literal* item = m->find(name);
             if (item == nullptr) {
@@ -5536,12 +5756,9 @@ struct literal_traits<T> {
 
     static literal_type type() {
         type_structure structure;
-        boost::hana::for_each(boost::hana::accessors<T>(), [&](const auto& pair) {
-            using field_type =
-                std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<const T&>()))>;
-            structure.dataclass_type.emplace_back(
-                boost::hana::to<const char*>(boost::hana::first(pair)),
-                literal_traits<field_type>::type());
+        detail::for_each_field_type<T>([&]<class Field>(std::string_view name,
+                                                        std::type_identity<Field>) {
+            structure.dataclass_type.emplace_back(std::string(name), literal_traits<Field>::type());
         });
         std::sort(structure.dataclass_type.begin(), structure.dataclass_type.end(),
                   [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -5597,10 +5814,9 @@ template <class... Args>
 /// The fields of a Boost.Hana struct as a task's input map (field name → field literal): a struct
 /// can stand for a task's whole input signature.
 template <class T>
-    requires detail::hana_struct<T>
+    requires detail::is_struct<T>
 [[nodiscard]] literal_map to_literal_map(const T& inputs) {
-    return std::move(
-        *std::get<detail::box<literal_map>>(literal_traits<T>::to_literal(inputs).value));
+    return std::move(*std::get<literal_map_box>(literal_traits<T>::to_literal(inputs).value));
 }
 
 } // namespace type_engine
@@ -5759,23 +5975,20 @@ struct literal_traits<content_file> {
 
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/literal/hash_method.hpp
-
-// ---- begin flytecache/key/datacatalog.hpp
-// flytecache — the Flyte backend's datacatalog artifact tag for a task's inputs
-// SPDX-License-Identifier: MIT
-
-// ---- begin flytecache/detail/literal_type_json.hpp
-// flytecache — flyteidl LiteralType in protobuf's JSON mapping, for datacatalog tags and templates
-// SPDX-License-Identifier: MIT
-
-// ---- begin flytecache/detail/protobuf_json.hpp
-// flytecache — protobuf's JSON mapping for doubles and google.protobuf.Struct, shared by writers
+// ---- begin flytecache/literal/json.hpp
+// flytecache — flyteidl literals and literal types in protobuf's JSON mapping (jsonpb)
 // SPDX-License-Identifier: MIT
 
 
+
+// One writer for everything flytecache prints in protobuf's JSON mapping: the datacatalog tag's
+// input document (key/datacatalog.hpp), container tasks' inputs.json, the TaskTemplate export's
+// literal types, and the command-line tool. The public face is `to_json(const literal_map&)`.
 
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail {
+
+// ---- doubles and google.protobuf.Struct ---------------------------------------------------------
 
 /// protobuf's default json_name: each underscore dropped and the character after it upper-cased
 /// ("k8s_pod" → "k8sPod", "oauth2_client" → "oauth2Client").
@@ -5839,13 +6052,8 @@ inline json_value protobuf_json_value(const protobuf_value& v) {
         v.kind);
 }
 
-} // namespace detail
-FLYTECACHE_NAMESPACE_END
-// ---- end flytecache/detail/protobuf_json.hpp
-
-
-FLYTECACHE_NAMESPACE_BEGIN
-namespace detail {
+// ---- LiteralType
+// ---------------------------------------------------------------------------------
 
 // Writes a LiteralType the way protobuf's JSON printers do: fields in declaration order, defaults
 // left out, maps sorted by key (as Go's jsonpb sorts them). Field names are the lowerCamelCase
@@ -5983,97 +6191,14 @@ private:
     static json_value str(std::string s) { return json_value::make_string(std::move(s)); }
 };
 
-} // namespace detail
-FLYTECACHE_NAMESPACE_END
-// ---- end flytecache/detail/literal_type_json.hpp
-// ---- begin flytecache/key/hash_placement.hpp
-// flytecache — hash placement: how flytekit and the Flyte backend let a literal's hash stand for
-// its value before inputs are hashed into a key
-// SPDX-License-Identifier: MIT
-
-
-
-FLYTECACHE_NAMESPACE_BEGIN
-
-/// Which hashes count: flytekit treats any hash that is not None as one (even ""), the backend
-/// only a non-empty one. That is the only difference between their placements.
-enum class hash_rule { flytekit, datacatalog };
-
-/// Hash placement (flytekit `_recursive_hash_placement`, flyteplugins `catalog.HashLiteralMap`):
-/// a literal whose hash counts stands for its value and becomes a literal carrying only that hash;
-/// collections and maps are rebuilt from their placed elements and lose their own metadata;
-/// everything else (scalars, including union scalars, whose value is not descended into, and
-/// offloaded literals) is kept as it is.
-[[nodiscard]] inline literal place_hash(const literal& l, hash_rule rule) {
-    if (l.hash && (rule == hash_rule::flytekit || !l.hash->empty())) {
-        literal placed;
-        placed.hash = l.hash;
-        return placed;
-    }
-    if (const auto* c = std::get_if<literal_collection>(&l.value)) {
-        literal_collection rebuilt;
-        rebuilt.literals.reserve(c->literals.size());
-        for (const auto& item : c->literals) rebuilt.literals.push_back(place_hash(item, rule));
-        return literal{std::move(rebuilt), std::nullopt, {}};
-    }
-    if (const auto* m = std::get_if<detail::box<literal_map>>(&l.value)) {
-        literal_map rebuilt;
-        rebuilt.literals.reserve((*m)->literals.size());
-        for (const auto& [name, item] : (*m)->literals)
-            rebuilt.literals.emplace_back(name, place_hash(item, rule));
-        return literal{std::move(rebuilt), std::nullopt, {}};
-    }
-    return l;
-}
-
-/// The map a key is computed over: inputs named in `ignored` dropped (names that are not inputs
-/// have no effect), hashes placed by `rule`.
-[[nodiscard]] inline literal_map
-place_hashes(const literal_map& inputs, std::span<const std::string> ignored, hash_rule rule) {
-    literal_map out;
-    out.literals.reserve(inputs.literals.size());
-    for (const auto& [name, value] : inputs.literals) {
-        if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) continue;
-        out.literals.emplace_back(name, place_hash(value, rule));
-    }
-    return out;
-}
-
-/// flytekit's placement of one literal.
-[[nodiscard]] inline literal flytekit_place_hash(const literal& l) {
-    return place_hash(l, hash_rule::flytekit);
-}
-
-/// The map flytekit serializes for a local cache key.
-[[nodiscard]] inline literal_map flytekit_effective_inputs(const literal_map& inputs,
-                                                           std::span<const std::string> ignored) {
-    return place_hashes(inputs, ignored, hash_rule::flytekit);
-}
-
-/// The backend's placement of one literal.
-[[nodiscard]] inline literal datacatalog_place_hash(const literal& l) {
-    return place_hash(l, hash_rule::datacatalog);
-}
-
-/// The map the backend hashes for a datacatalog tag.
-[[nodiscard]] inline literal_map
-datacatalog_hashified_inputs(const literal_map& inputs, std::span<const std::string> ignored) {
-    return place_hashes(inputs, ignored, hash_rule::datacatalog);
-}
-
-FLYTECACHE_NAMESPACE_END
-// ---- end flytecache/key/hash_placement.hpp
-
-
-FLYTECACHE_NAMESPACE_BEGIN
-
-namespace detail {
+// ---- Literal and LiteralMap
+// ----------------------------------------------------------------------
 
 // The value golang/protobuf's jsonpb.Marshaler{} produces for these messages, as a JSON value
 // (objecthash reads the parsed value, not the text): camelCase names, default plain fields
 // omitted, set oneof members always present, int64/uint64 as strings, enums as names, bytes as
 // padded standard base64, Timestamp and Duration as strings, Struct as a plain JSON object.
-class datacatalog_json {
+class literal_json {
 public:
     using object = json_value::object_type;
 
@@ -6098,7 +6223,7 @@ public:
                         c.emplace_back("literals", json_value::make_array(std::move(items)));
                     }
                     o.emplace_back("collection", json_value::make_object(std::move(c)));
-                } else if constexpr (std::is_same_v<V, detail::box<literal_map>>) {
+                } else if constexpr (std::is_same_v<V, literal_map_box>) {
                     o.emplace_back("map", literal_map_value(*v));
                 } else if constexpr (std::is_same_v<V, offloaded_metadata>) {
                     object off;
@@ -6136,7 +6261,7 @@ public:
 private:
     static json_value str(std::string s) { return json_value::make_string(std::move(s)); }
 
-    static json_value literals_object(const std::vector<std::pair<std::string, literal>>& entries) {
+    static json_value literals_object(const literal_entries& entries) {
         object o;
         for (const auto& [name, value] : entries) o.emplace_back(name, literal_value(value));
         return json_value::make_object(std::move(o));
@@ -6233,13 +6358,129 @@ private:
 
 } // namespace detail
 
+/// A literal map as jsonpb text, the way golang/protobuf's `jsonpb.Marshaler{}` writes it (the
+/// form the Flyte backend hashes for datacatalog tags, and the one container tasks read as
+/// `inputs.json`): camelCase names, default fields omitted, int64 as strings, bytes as base64,
+/// Timestamp and Duration as strings; members in a canonical order, no whitespace.
+/// @throws invalid_argument for a Timestamp or Duration protobuf's JSON mapping refuses.
+[[nodiscard]] inline std::string to_json(const literal_map& m) {
+    return detail::canonical_json(detail::literal_json::literal_map_value(m));
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/literal/json.hpp
+
+// ---- begin flytecache/key/datacatalog.hpp
+// flytecache — the Flyte backend's datacatalog artifact tag for a task's inputs
+// SPDX-License-Identifier: MIT
+
+// ---- begin flytecache/key/hash_placement.hpp
+// flytecache — hash placement: a literal's hash standing for its value in a key
+// SPDX-License-Identifier: MIT
+
+// Hash placement: how flytekit and the Flyte backend let a literal's hash stand for its value
+// before inputs are hashed into a key.
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// Which hashes count: flytekit treats any hash that is not None as one (even ""), the backend
+/// only a non-empty one. That is the only difference between their placements.
+enum class hash_rule { flytekit, datacatalog };
+
+/// Hash placement (flytekit `_recursive_hash_placement`, flyteplugins `catalog.HashLiteralMap`):
+/// a literal whose hash counts stands for its value and becomes a literal carrying only that hash;
+/// collections and maps are rebuilt from their placed elements and lose their own metadata;
+/// everything else (scalars, including union scalars, whose value is not descended into, and
+/// offloaded literals) is kept as it is.
+[[nodiscard]] inline literal place_hash(const literal& l, hash_rule rule) {
+    if (l.hash && (rule == hash_rule::flytekit || !l.hash->empty())) {
+        literal placed;
+        placed.hash = l.hash;
+        return placed;
+    }
+    if (const auto* c = std::get_if<literal_collection>(&l.value)) {
+        literal_collection rebuilt;
+        rebuilt.literals.reserve(c->literals.size());
+        for (const auto& item : c->literals) rebuilt.literals.push_back(place_hash(item, rule));
+        return literal{std::move(rebuilt), std::nullopt, {}};
+    }
+    if (const auto* m = std::get_if<literal_map_box>(&l.value)) {
+        literal_map rebuilt;
+        rebuilt.literals.reserve((*m)->literals.size());
+        for (const auto& [name, item] : (*m)->literals)
+            rebuilt.append_sorted(name, place_hash(item, rule));
+        return literal{std::move(rebuilt), std::nullopt, {}};
+    }
+    return l;
+}
+
+/// The map a key is computed over: inputs named in `ignored` dropped (names that are not inputs
+/// have no effect), hashes placed by `rule`.
+[[nodiscard]] inline literal_map
+place_hashes(const literal_map& inputs, std::span<const std::string> ignored, hash_rule rule) {
+    literal_map out;
+    out.literals.reserve(inputs.literals.size());
+    for (const auto& [name, value] : inputs.literals) {
+        if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) continue;
+        out.append_sorted(name, place_hash(value, rule));
+    }
+    return out;
+}
+
+// The rule has one definition: place_hash above. The datacatalog key materializes it
+// (datacatalog_hashified_inputs, below). flytekit's local key does not build the placed map: its
+// hot path, literal_encoder::flytekit_key_body (literal/encode.hpp), writes the encoding of
+// flytekit_effective_inputs directly. The two flytekit helpers below are therefore the *reference*
+// for that encoder — tests/unit/keys.cpp checks on every golden vector that both give the same
+// bytes — and a convenience for custom key schemes (docs/key_schemes.md).
+
+/// flytekit's placement of one literal (reference; see above).
+[[nodiscard]] inline literal flytekit_place_hash(const literal& l) {
+    return place_hash(l, hash_rule::flytekit);
+}
+
+/// The map flytekit serializes for a local cache key (reference for
+/// literal_encoder::flytekit_key_body, which encodes this map without building it).
+[[nodiscard]] inline literal_map flytekit_effective_inputs(const literal_map& inputs,
+                                                           std::span<const std::string> ignored) {
+    return place_hashes(inputs, ignored, hash_rule::flytekit);
+}
+
+/// The backend's placement of one literal.
+[[nodiscard]] inline literal datacatalog_place_hash(const literal& l) {
+    return place_hash(l, hash_rule::datacatalog);
+}
+
+/// The map the backend hashes for a datacatalog tag.
+[[nodiscard]] inline literal_map
+datacatalog_hashified_inputs(const literal_map& inputs, std::span<const std::string> ignored) {
+    return place_hashes(inputs, ignored, hash_rule::datacatalog);
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/key/hash_placement.hpp
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+/// The Flyte datacatalog artifact tag for an input JSON document (the jsonpb form of the hashified
+/// LiteralMap): "flyte_cached-" followed by the objecthash as unpadded base64url (43 characters).
+inline std::string datacatalog_tag_from_json(const json_value& value) {
+    const sha256_digest digest = objecthash(value);
+    return "flyte_cached-" + to_base64url(std::span<const std::uint8_t>(digest));
+}
+
+} // namespace detail
+
 /// The JSON value the Flyte backend hashes for these inputs (its jsonpb mapping of the hashified
 /// LiteralMap).
 /// @throws invalid_argument as keys::datacatalog::make_key.
 [[nodiscard]] inline detail::json_value
 datacatalog_json_value(const literal_map& inputs, std::span<const std::string> ignored = {}) {
-    return detail::datacatalog_json::literal_map_value(
-        datacatalog_hashified_inputs(inputs, ignored));
+    return detail::literal_json::literal_map_value(datacatalog_hashified_inputs(inputs, ignored));
 }
 
 namespace keys {
@@ -6382,73 +6623,6 @@ FLYTECACHE_NAMESPACE_END
 // flytecache — image_spec: a container image described by its contents (flytekit's ImageSpec)
 // SPDX-License-Identifier: MIT
 
-// ---- begin flytecache/detail/field_hasher.hpp
-// flytecache — SHA-256 over labelled, length-prefixed fields: deterministic hashes of value types
-// SPDX-License-Identifier: MIT
-
-
-
-FLYTECACHE_NAMESPACE_BEGIN
-namespace detail {
-
-constexpr std::string decimal_string(std::size_t value) {
-    std::string digits;
-    do {
-        digits.insert(digits.begin(), static_cast<char>('0' + value % 10));
-        value /= 10;
-    } while (value != 0);
-    return digits;
-}
-
-// Every field is written as "label:length:value\n", so no two different field sequences can feed
-// the same bytes ("ab"+"c" and "a"+"bc" stay apart). The format is part of the stable hashes of
-// image_spec and pod_template: changing it changes users' cache versions.
-class field_hasher {
-public:
-    constexpr void field(std::string_view label, std::string_view value) {
-        h_.update(label);
-        h_.update(":");
-        h_.update(decimal_string(value.size()));
-        h_.update(":");
-        h_.update(value);
-        h_.update("\n");
-    }
-
-    /// An ordered list: its length, then each element.
-    constexpr void list(std::string_view label, const std::vector<std::string>& values) {
-        field(label, decimal_string(values.size()));
-        for (const auto& v : values) field(label, v);
-    }
-
-    /// A name → value mapping whose order carries no meaning: hashed sorted by name.
-    /// @throws invalid_argument when a name appears twice (which value counts would be ambiguous,
-    ///         and sorting would hide the difference between two orders of the duplicates).
-    constexpr void mapping(std::string_view label,
-                           std::vector<std::pair<std::string, std::string>> entries) {
-        std::sort(entries.begin(), entries.end());
-        for (std::size_t i = 1; i < entries.size(); ++i) {
-            if (entries[i].first == entries[i - 1].first) {
-                throw invalid_argument("flytecache: the name '" + entries[i].first +
-                                       "' appears twice in " + std::string(label) +
-                                       "; give each name once");
-            }
-        }
-        field(label, decimal_string(entries.size()));
-        for (const auto& [k, v] : entries) {
-            field(label, k);
-            field(label, v);
-        }
-    }
-
-    [[nodiscard]] constexpr sha256_digest finish() { return h_.finish(); }
-
-private:
-    sha256 h_;
-};
-
-} // namespace detail
-FLYTECACHE_NAMESPACE_END
-// ---- end flytecache/detail/field_hasher.hpp
 
 
 FLYTECACHE_NAMESPACE_BEGIN
@@ -6692,7 +6866,6 @@ FLYTECACHE_NAMESPACE_END
 
 
 #include <boost/hana/concat.hpp>
-#include <boost/hana/tuple.hpp>
 #include <boost/hana/unpack.hpp>
 
 
@@ -6808,7 +6981,6 @@ FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/policy/default_policies.hpp
 
 
-#include <initializer_list>
 
 FLYTECACHE_NAMESPACE_BEGIN
 
@@ -7647,14 +7819,18 @@ FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/policy/static_version.hpp
 
 // ---- begin flytecache/store/blob_area.hpp
-// flytecache — blob_area: where a cache keeps the files and directories its entries point at,
-// content-addressed, written atomically, read-only, and swept when no entry needs them
+// flytecache — blob_area: the content-addressed files and directories a cache's entries use
 // SPDX-License-Identifier: MIT
 
+// blob_area: where a cache keeps the files and directories its entries point at, content-addressed,
+// written atomically, read-only, and swept when no entry needs them.
+
 // ---- begin flytecache/detail/file_io.hpp
-// flytecache — POSIX file plumbing for files the library keeps: descriptors that close themselves,
-// copies that clone where the filesystem can, fsync of files and directories, unique names
+// flytecache — POSIX file plumbing for the files the library keeps
 // SPDX-License-Identifier: MIT
+
+// POSIX file plumbing for files the library keeps: descriptors that close themselves, copies that
+// clone where the filesystem can, fsync of files and directories, unique names.
 
 
 #include <fcntl.h>
@@ -8886,695 +9062,16 @@ enum class queue_side { front, back };
 
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/diskcache_format.hpp
-// ---- begin flytecache/store/local_task_cache.hpp
-// flytecache — local_task_cache: flytekit's LocalTaskCache (task outputs by task, version and
-// inputs) SPDX-License-Identifier: MIT
-
-// ---- begin flytecache/literal/blob_walk.hpp
-// flytecache — every file and directory (Blob literal) inside a literal map, however nested
-// SPDX-License-Identifier: MIT
-
-
-
-FLYTECACHE_NAMESPACE_BEGIN
-namespace detail {
-
-// Calls f(blob, owner, top_level_name) for every blob scalar, where `owner` is the literal holding
-// it (its `hash` is the content hash of a hashed file) and `top_level_name` the map entry it sits
-// under (for messages). Lit is literal or const literal.
-template <class Lit, class F>
-void for_each_blob_in(Lit& l, std::string_view name, F& f) {
-    if (auto* s = std::get_if<scalar>(&l.value)) {
-        if (auto* b = std::get_if<blob>(&s->value)) {
-            f(*b, l, name);
-        } else if (auto* u = std::get_if<union_value>(&s->value)) {
-            if (u->value) for_each_blob_in(**u->value, name, f);
-        }
-    } else if (auto* c = std::get_if<literal_collection>(&l.value)) {
-        for (auto& item : c->literals) for_each_blob_in(item, name, f);
-    } else if (auto* m = std::get_if<box<literal_map>>(&l.value)) {
-        for (auto& [key, item] : (*m)->literals) for_each_blob_in(item, name, f);
-    }
-}
-
-/// Calls `f(blob&, literal& owner, std::string_view output_name)` for every Blob in `m` (const or
-/// not; with a non-const map, `f` may rewrite the blob's URI).
-template <class Map, class F>
-    requires std::is_same_v<std::remove_const_t<Map>, literal_map>
-void for_each_blob(Map& m, F&& f) {
-    for (auto& [name, l] : m.literals) for_each_blob_in(l, std::string_view(name), f);
-}
-
-/// Whether a Blob URI names a path on this machine (no scheme, or `file://`), which a local
-/// execution must copy before caching it, rather than a remote object (`s3://…`, `gs://…`).
-[[nodiscard]] inline bool is_local_uri(std::string_view uri) noexcept {
-    if (uri.substr(0, 7) == "file://") return true;
-    return uri.find("://") == std::string_view::npos && !uri.empty();
-}
-
-/// The path of a local URI (`file://` stripped).
-[[nodiscard]] inline std::string_view local_path_of(std::string_view uri) noexcept {
-    return uri.substr(0, 7) == "file://" ? uri.substr(7) : uri;
-}
-
-} // namespace detail
-FLYTECACHE_NAMESPACE_END
-// ---- end flytecache/literal/blob_walk.hpp
-
-#include <pwd.h>
-
-#include <cctype>
-#include <cstdlib>
-#include <iostream>
-#include <mutex>
-
-FLYTECACHE_NAMESPACE_BEGIN
-
-/// flytekit's local-cache switches (`LocalConfig`): whether local executions use the cache at all,
-/// and whether they skip lookups and overwrite what is stored.
-struct local_cache_config {
-    /// `FLYTE_LOCAL_CACHE_ENABLED` (default on): when off, `get` always misses and `set` stores
-    /// nothing.
-    bool enabled = true;
-    /// `FLYTE_LOCAL_CACHE_OVERWRITE` (default off): when on, `get` always misses, so every call
-    /// runs, and `set` replaces the stored outputs.
-    bool overwrite = false;
-
-    /// Reads the two environment variables with flytekit's rule for booleans: unset keeps the
-    /// default; empty, `false`, `0`, `off` and `no` (any case) are false; anything else is true.
-    [[nodiscard]] static local_cache_config from_environment() {
-        local_cache_config c;
-        c.enabled = read_flag("FLYTE_LOCAL_CACHE_ENABLED", c.enabled);
-        c.overwrite = read_flag("FLYTE_LOCAL_CACHE_OVERWRITE", c.overwrite);
-        return c;
-    }
-
-    [[nodiscard]] static bool parse_flag(std::string_view text) noexcept {
-        std::string lower(text);
-        for (auto& ch : lower) {
-            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        }
-        return !(lower.empty() || lower == "false" || lower == "0" || lower == "off" ||
-                 lower == "no");
-    }
-
-private:
-    static bool read_flag(const char* name, bool fallback) {
-        const char* v = std::getenv(name); // NOLINT(concurrency-mt-unsafe): read once, at setup
-        return v == nullptr ? fallback : parse_flag(v);
-    }
-};
-
-/// flytekit's local cache location, `~/.flyte/local-cache`, with `~` found as Python's
-/// `os.path.expanduser` finds it: `$HOME`, or — when `HOME` is unset or empty — the home directory
-/// the password database gives the current user (so a service or cron job without `HOME` still
-/// shares the cache flytekit uses for that user).
-/// @throws configuration_error when neither says where home is (pass a location explicitly then).
-[[nodiscard]] inline std::filesystem::path default_local_cache_location() {
-    const char* home = std::getenv("HOME"); // NOLINT(concurrency-mt-unsafe)
-    if (home != nullptr && *home != '\0') {
-        return std::filesystem::path(home) / ".flyte" / "local-cache";
-    }
-    long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
-    std::vector<char> buffer(size > 0 ? static_cast<std::size_t>(size) : std::size_t{16384});
-    passwd entry{};
-    passwd* found = nullptr;
-    while (::getpwuid_r(::getuid(), &entry, buffer.data(), buffer.size(), &found) == ERANGE &&
-           buffer.size() < (std::size_t{1} << 20)) {
-        buffer.resize(buffer.size() * 2);
-    }
-    if (found == nullptr || found->pw_dir == nullptr || *found->pw_dir == '\0') {
-        throw configuration_error(
-            "flytecache: HOME is not set and the password database has no home directory for "
-            "user id " +
-            std::to_string(::getuid()) +
-            ", so flytekit's local cache location ~/.flyte/local-cache is unknown; give the "
-            "location explicitly");
-    }
-    return std::filesystem::path(found->pw_dir) / ".flyte" / "local-cache";
-}
-
-/// A cache entry that could not be used: its key and why (the store's or the decoder's message).
-struct bad_cache_entry {
-    std::string key;
-    std::string reason;
-};
-
-/// What a lookup found: the usable outputs, or why an entry that is there cannot be used.
-struct cache_lookup {
-    /// The stored outputs, when the entry exists and can be used.
-    std::optional<literal_map> outputs;
-    /// Non-empty when an entry was there but could not be used (it does not decode, or a file or
-    /// directory it points at is gone or changed); the lookup then counts as a miss.
-    std::string unusable;
-};
-
-/// Removes from `area` the output files no entry of `store` references (entries are decoded as
-/// LiteralMaps; those that do not decode reference nothing) and that were not placed within
-/// `grace` (a writer may be about to store the entry that points at them), and temporary copies
-/// left by crashed writers. What `local_task_cache::collect_garbage` and the command-line tool's
-/// `gc` run.
-/// @throws store_error when the store cannot be listed (then nothing is removed).
-template <enumerable_store Store>
-blob_sweep_report collect_unreferenced_blobs(Store& store, blob_area& area,
-                                             std::chrono::duration<double> grace) {
-    std::set<std::string> referenced;
-    store.for_each_value([&](std::string_view bytes) {
-        literal_map m;
-        try {
-            m = decode_literal_map(bytes);
-        } catch (const error&) { // NOLINT(bugprone-empty-catch): not ours to keep alive
-            return;
-        }
-        detail::for_each_blob(m, [&](const blob& b, const literal&, std::string_view) {
-            if (!detail::is_local_uri(b.uri)) return;
-            // A path inside a directory blob keeps that whole blob alive.
-            if (auto owner = area.blob_of(detail::local_path_of(b.uri))) {
-                referenced.insert(owner->string());
-            }
-        });
-    });
-    return area.sweep(referenced, grace);
-}
-
-/// flytekit's `LocalTaskCache`: task outputs (a LiteralMap) stored under the key of the task's
-/// name, cache version and inputs, in any `cache_store`.
-///
-/// With the defaults (`sqlite_store` at `~/.flyte/local-cache`, `keys::flytekit_local`) it reads
-/// and writes the very entries flytekit's local cache does: the same keys, and the outputs as
-/// serialized LiteralMap bytes. A Python step and a C++ step with equal names, versions and inputs
-/// share them.
-///
-/// Output files belong to the cache. When a task execution stores its outputs (`store_outputs`,
-/// what `executor` calls), those that are local files or directories (Blob literals whose URI is
-/// a path) are copied, before the entry is stored, into the store's blob area
-/// (`blob_area`; for `sqlite_store` `<cache dir>/blobs`), and the stored literal points at the
-/// copy — as flytekit's local execution copies outputs to a fresh raw-output location. So a later
-/// run that overwrites or deletes the task's own file cannot change what a hit returns. A hit
-/// whose copy is gone (or, for a content-hashed output, was changed) is an unusable entry: a miss,
-/// reported, never an exception and never stale data. Entries that point elsewhere (written by
-/// Python, or remote URIs such as `s3://…`) are used as they are. Copies no entry references any
-/// more are removed by `clear`, `erase`, `collect_garbage` (which also runs by itself every
-/// `options::gc_interval` while entries are written) and the command-line tool.
-///
-/// A broken cache never breaks a run: an entry that fails to decode (or a store that fails to
-/// read) is reported through the `on_bad_entry` handler (by default one line on `std::clog`) and
-/// treated as a miss; a failed write is reported and dropped. Set `strict` to get the exceptions
-/// (an entry whose output file is gone stays a reported miss even then: recomputing is the fix).
-///
-/// Thread safety: as safe as `Store` (every flytecache store is); `initialize` is idempotent and
-/// may race with itself.
-template <cache_store Store, key_scheme Keys = keys::flytekit_local>
-class local_task_cache {
-public:
-    struct options {
-        local_cache_config config = local_cache_config::from_environment();
-        /// Called for each unusable entry or failed write; empty: report on `std::clog`.
-        std::function<void(const bad_cache_entry&)> on_bad_entry{};
-        /// Let store and decode errors propagate instead of reporting them.
-        bool strict = false;
-        Keys keys{};
-        /// Where output files are kept; empty: the store's `blob_directory()` (see
-        /// `file_hosting_store`). With neither, an output that is a local file or directory is a
-        /// configuration_error when it is stored.
-        std::optional<std::filesystem::path> blob_directory{};
-        /// Blobs placed more recently than this are never swept: a writer may be about to store
-        /// the entry that points at them.
-        std::chrono::duration<double> blob_grace = std::chrono::minutes(10);
-        /// How often writes also run `collect_garbage` (for entries removed by eviction, expiry or
-        /// other processes); zero or less: never by itself. Needs an `enumerable_store`.
-        std::chrono::duration<double> gc_interval = std::chrono::minutes(10);
-    };
-
-    /// A cache over an already open store.
-    explicit local_task_cache(Store store, options opts = {})
-        : store_(std::move(store)), opts_(std::move(opts)) {}
-
-    /// A cache that opens `Store(location)` on first use (flytekit's lazy `initialize`).
-    explicit local_task_cache(std::filesystem::path location, options opts = {})
-        requires std::constructible_from<Store, std::filesystem::path>
-        : location_(std::move(location)), opts_(std::move(opts)) {}
-
-    /// A cache at flytekit's location, `~/.flyte/local-cache`, opened on first use.
-    local_task_cache()
-        requires std::constructible_from<Store, std::filesystem::path>
-        : local_task_cache(default_local_cache_location()) {}
-
-    local_task_cache(const local_task_cache&) = delete;
-    local_task_cache& operator=(const local_task_cache&) = delete;
-
-    /// Opens the store if it is not open yet (flytekit's `initialize`); the other calls do this
-    /// themselves. @throws store_error if the store cannot be opened.
-    void initialize() {
-        if (ready_.load(std::memory_order_acquire)) {
-            return;
-        }
-        std::lock_guard lock(init_mutex_);
-        if (!store_) {
-            if constexpr (std::constructible_from<Store, std::filesystem::path>) {
-                store_.emplace(location_);
-            }
-        }
-        ready_.store(true, std::memory_order_release);
-    }
-
-    /// The outputs stored for these inputs, or empty (a miss, a disabled or overwriting cache, or
-    /// an entry that could not be used — which is reported).
-    [[nodiscard]] std::optional<literal_map> get(std::string_view task_name,
-                                                 std::string_view cache_version,
-                                                 const literal_map& inputs,
-                                                 std::span<const std::string> ignored_inputs = {}) {
-        if (!opts_.config.enabled || opts_.config.overwrite) {
-            return std::nullopt;
-        }
-        return get_entry(make_key(task_name, cache_version, inputs, ignored_inputs));
-    }
-
-    /// The outputs stored under `key` (from `make_key`), with `get`'s rules: a miss when caching
-    /// is disabled or in overwrite mode, and an unusable entry reported and treated as a miss
-    /// unless `strict`. Tasks use this to compute a key once per call.
-    [[nodiscard]] std::optional<literal_map> get_entry(const std::string& key) {
-        return lookup(key).outputs;
-    }
-
-    /// `get_entry` that also says why an entry was not usable. With `honour_overwrite` false, an
-    /// overwriting cache still reads (a serialized call uses that to pick up the result another
-    /// caller just computed); with `report` false, an unusable entry is not reported (`explain`).
-    /// @throws what the store or decoder throws, only when `strict` (never for a missing file).
-    [[nodiscard]] cache_lookup lookup(const std::string& key, bool honour_overwrite = true,
-                                      bool report = true) {
-        cache_lookup out;
-        if (!opts_.config.enabled || (honour_overwrite && opts_.config.overwrite)) {
-            return out;
-        }
-        literal_map outputs;
-        try {
-            std::optional<std::string> bytes = store().get(key);
-            if (!bytes) {
-                return out;
-            }
-            outputs = decode_literal_map(*bytes);
-        } catch (const error& e) {
-            if (opts_.strict && report) {
-                throw;
-            }
-            out.unusable = e.what();
-            if (report) report_bad_entry({key, out.unusable});
-            return out;
-        }
-        if (std::optional<std::string> problem = blob_problem(outputs)) {
-            out.unusable = std::move(*problem);
-            if (report) report_bad_entry({key, out.unusable});
-            return out;
-        }
-        out.outputs = std::move(outputs);
-        return out;
-    }
-
-    /// Stores `outputs` for these inputs (as flytekit does: the serialized LiteralMap bytes), as
-    /// given: like flytekit's `LocalTaskCache.set`, this does not copy files (flytekit's task
-    /// execution uploads them before it caches; `executor` and `store_outputs` do the same here).
-    void set(std::string_view task_name, std::string_view cache_version, const literal_map& inputs,
-             std::span<const std::string> ignored_inputs, const literal_map& outputs) {
-        set_entry(make_key(task_name, cache_version, inputs, ignored_inputs), outputs);
-    }
-
-    /// Stores `outputs` under `key` (from `make_key`), with `set`'s rules.
-    void set_entry(const std::string& key, const literal_map& outputs) {
-        if (!opts_.config.enabled) {
-            return;
-        }
-        try {
-            store().set(key, encode(outputs));
-        } catch (const store_error& e) {
-            if (opts_.strict) {
-                throw;
-            }
-            report_bad_entry({key, std::string("write failed: ") + e.what()});
-        }
-    }
-
-    /// What a task execution stores: `outputs` under `key`, after copying its local files and
-    /// directories into the blob area and pointing `outputs` at the copies; `true` when it
-    /// rewrote `outputs` (the caller hands the rewritten values on, so that they too point at data
-    /// the cache owns). Nothing happens when caching is disabled. A write the store refuses (or a
-    /// copy the blob area cannot make) is reported and dropped unless `strict`, and `outputs` is
-    /// then left as it was.
-    /// @throws configuration_error when an output is a local file but no blob directory is known;
-    ///         task_error when an output names a file or directory that does not exist.
-    /// With `expire` (a store that models `expiring_store`), the entry is written with that time
-    /// to live.
-    bool store_outputs(const std::string& key, literal_map& outputs,
-                       std::optional<float_seconds> expire = std::nullopt) {
-        if (!opts_.config.enabled) {
-            return false;
-        }
-        literal_map placed;
-        const literal_map* to_store = &outputs;
-        bool rewritten = false;
-        try {
-            if (has_local_blobs(outputs)) {
-                placed = outputs;
-                place_blobs(placed);
-                to_store = &placed;
-                rewritten = true;
-            }
-            if (expire) {
-                if constexpr (expiring_store<Store>) {
-                    store().set(key, encode(*to_store), write_options{.expire = expire});
-                } else {
-                    throw configuration_error("flytecache: an entry with a time to live needs a "
-                                              "store that can expire entries (expiring_store)");
-                }
-            } else {
-                store().set(key, encode(*to_store));
-            }
-        } catch (const store_error& e) {
-            if (opts_.strict) {
-                throw;
-            }
-            report_bad_entry({key, std::string("write failed: ") + e.what()});
-            return false;
-        }
-        if (rewritten) {
-            outputs = std::move(placed);
-            maybe_collect_garbage();
-        }
-        return rewritten;
-    }
-
-    /// Removes the entry under `key` (`true` if there was one) and then the output files it
-    /// pointed at that no other entry references (when the store can list its entries).
-    bool erase(const std::string& key) {
-        std::optional<std::string> bytes;
-        try {
-            bytes = store().get(key);
-        } catch (const error&) { // NOLINT(bugprone-empty-catch): an unreadable entry owns no blobs
-                                 // we can name
-        }
-        const bool removed = store().erase(key);
-        if (removed && bytes && owns_any_blob(*bytes)) {
-            if constexpr (enumerable_store<Store>) {
-                (void)collect_garbage();
-            }
-        }
-        return removed;
-    }
-
-    /// Removes every entry (flytekit's `clear`) and every output file kept for them.
-    void clear() {
-        store().clear();
-        if (blob_area* area = blobs()) area->clear();
-    }
-
-    /// Removes the output files that no entry references any more: left by evicted, expired or
-    /// erased entries, by entries Python or another process removed, and by writers that crashed
-    /// between copying a file and storing its entry. Blobs placed within `options::blob_grace`
-    /// are kept. Entries that do not decode are skipped (they reference nothing usable).
-    /// @throws store_error when the store cannot be listed (then nothing is removed).
-    blob_sweep_report collect_garbage()
-        requires enumerable_store<Store>
-    {
-        blob_area* area = blobs();
-        if (area == nullptr) return {};
-        last_gc_.store(clock::now().time_since_epoch().count(), std::memory_order_relaxed);
-        return collect_unreferenced_blobs(store(), *area, opts_.blob_grace);
-    }
-
-    /// The blob area output files are kept in, or nullptr when there is none (a store without a
-    /// blob directory, and none given in the options).
-    [[nodiscard]] blob_area* blobs() {
-        std::call_once(blobs_once_, [&] {
-            if (opts_.blob_directory) {
-                blobs_.emplace(*opts_.blob_directory);
-            } else if constexpr (file_hosting_store<Store>) {
-                if (std::optional<std::filesystem::path> dir = store().blob_directory()) {
-                    blobs_.emplace(*dir);
-                }
-            }
-        });
-        return blobs_ ? &*blobs_ : nullptr;
-    }
-
-    /// The key these arguments are stored under.
-    [[nodiscard]] std::string make_key(std::string_view task_name, std::string_view cache_version,
-                                       const literal_map& inputs,
-                                       std::span<const std::string> ignored_inputs = {}) const {
-        return std::string(opts_.keys.make_key(task_name, cache_version, inputs, ignored_inputs));
-    }
-
-    /// The underlying store (opened if needed).
-    Store& store() {
-        initialize();
-        return *store_; // NOLINT(bugprone-unchecked-optional-access): initialize() opened it
-    }
-    [[nodiscard]] const local_cache_config& config() const noexcept { return opts_.config; }
-    /// How many unusable entries and failed writes have been reported.
-    [[nodiscard]] std::uint64_t bad_entries() const noexcept { return bad_entries_.load(); }
-
-    /// Counts an unusable entry and passes it to `on_bad_entry` (by default, a line on std::clog).
-    void report_bad_entry(const bad_cache_entry& bad) {
-        bad_entries_.fetch_add(1, std::memory_order_relaxed);
-        if (opts_.on_bad_entry) {
-            opts_.on_bad_entry(bad);
-        } else {
-            std::clog << "flytecache: local cache entry '" << bad.key
-                      << "' is unusable and counts as a miss (the call runs and stores its outputs "
-                         "anew; local_task_cache::erase(key) or `flytecache rm` removes it): "
-                      << bad.reason << '\n';
-        }
-    }
-    /// Whether unusable entries throw instead of counting as misses.
-    [[nodiscard]] bool strict() const noexcept { return opts_.strict; }
-
-private:
-    using clock = std::chrono::steady_clock;
-
-    static bool has_local_blobs(const literal_map& m) {
-        bool any = false;
-        detail::for_each_blob(m, [&](const blob& b, const literal&, std::string_view) {
-            any = any || detail::is_local_uri(b.uri);
-        });
-        return any;
-    }
-
-    bool owns_any_blob(std::string_view bytes) {
-        blob_area* area = blobs();
-        if (area == nullptr) return false;
-        bool any = false;
-        try {
-            const literal_map m = decode_literal_map(bytes);
-            detail::for_each_blob(m, [&](const blob& b, const literal&, std::string_view) {
-                any = any ||
-                      (detail::is_local_uri(b.uri) && area->owns(detail::local_path_of(b.uri)));
-            });
-        } catch (const error&) { // NOLINT(bugprone-empty-catch): undecodable: owns nothing
-        }
-        return any;
-    }
-
-    // Copies every local file and directory of `m` into the blob area and points `m` at them.
-    void place_blobs(literal_map& m) {
-        detail::for_each_blob(m, [&](blob& b, const literal&, std::string_view output) {
-            if (!detail::is_local_uri(b.uri)) return;
-            blob_area* area = blobs();
-            if (area == nullptr) {
-                throw configuration_error(
-                    "flytecache: output '" + std::string(output) + "' is the local path '" + b.uri +
-                    "', but this cache has no blob directory to keep a copy in (a path alone "
-                    "would be wrong on another machine, or after the file changes); give the "
-                    "store a blob directory shared by every machine that uses it (e.g. "
-                    "redis_options::blob_directory) or executor_options::blob_directory");
-            }
-            const std::filesystem::path source(detail::local_path_of(b.uri));
-            const auto refuse = [&](const std::string& why) {
-                return task_error("flytecache: output '" + std::string(output) +
-                                  "' names the file or directory '" + b.uri +
-                                  "', which cannot be kept: " + why);
-            };
-            std::error_code ec;
-            const bool multipart =
-                b.metadata && b.metadata->type &&
-                b.metadata->type->dimensionality == blob_dimensionality::multipart;
-            if (!source.empty() && std::filesystem::exists(source, ec) &&
-                multipart != std::filesystem::is_directory(source, ec)) {
-                throw refuse(multipart ? "a directory output names something that is not a "
-                                         "directory"
-                                       : "a file output names a directory (return a "
-                                         "flytecache::directory for that)");
-            }
-            try {
-                if (area->is_blob(source)) { // already the cache's: keep it as it is
-                    if (!std::filesystem::exists(source, ec)) {
-                        throw refuse("it is a blob of this cache that no longer exists");
-                    }
-                    b.uri = area->blob_of(source)->generic_string();
-                    return;
-                }
-                b.uri = area->place(source).generic_string();
-            } catch (const invalid_argument& e) {
-                throw refuse(std::string(e.what()) +
-                             " (a task must write its output files before it returns)");
-            } catch (const std::filesystem::filesystem_error& e) {
-                throw refuse(e.what());
-            }
-        });
-    }
-
-    std::optional<std::string> blob_problem(const literal_map& m) {
-        std::optional<std::string> problem;
-        blob_area* area = nullptr;
-        bool looked = false;
-        detail::for_each_blob(m, [&](const blob& b, const literal& owner, std::string_view) {
-            if (problem || !detail::is_local_uri(b.uri)) return;
-            if (!looked) {
-                area = blobs();
-                looked = true;
-            }
-            const std::filesystem::path p(detail::local_path_of(b.uri));
-            if (area == nullptr || !area->owns(p)) return; // not ours: used as it is
-            // A content-hashed output (its literal carries a hash) is checked byte for byte; the
-            // others by existence, and a directory by its manifest (names and sizes).
-            problem = area->problem(p, owner.hash.has_value() && !owner.hash->empty());
-        });
-        return problem;
-    }
-
-    void maybe_collect_garbage() {
-        if constexpr (enumerable_store<Store>) {
-            if (opts_.gc_interval.count() <= 0) return;
-            const auto now = clock::now().time_since_epoch().count();
-            auto last = last_gc_.load(std::memory_order_relaxed);
-            const auto interval =
-                std::chrono::duration_cast<clock::duration>(opts_.gc_interval).count();
-            if (now - last < interval) return;
-            // One writer runs it; the others go on.
-            if (!last_gc_.compare_exchange_strong(last, now, std::memory_order_relaxed)) return;
-            try {
-                (void)collect_garbage();
-            } catch (const error& e) {
-                report_bad_entry(
-                    {"", std::string("collecting unreferenced output files failed: ") + e.what()});
-            }
-        }
-    }
-
-    std::optional<Store> store_;
-    std::filesystem::path location_;
-    options opts_;
-    std::mutex init_mutex_;
-    std::atomic<bool> ready_{false};
-    std::atomic<std::uint64_t> bad_entries_{0};
-    std::once_flag blobs_once_;
-    std::optional<blob_area> blobs_;
-    std::atomic<clock::rep> last_gc_{clock::now().time_since_epoch().count()};
-};
-
-FLYTECACHE_NAMESPACE_END
-// ---- end flytecache/store/local_task_cache.hpp
-// ---- begin flytecache/store/memoize.hpp
-// flytecache — memoize: diskcache's memoizing decorator, over any cache_store
-// SPDX-License-Identifier: MIT
-
-
-
-FLYTECACHE_NAMESPACE_BEGIN
-
-/// Options of `memoize` (diskcache's `memoize(name, typed, expire, tag)`; `typed` needs no switch
-/// here: C++ argument types are part of the literal, so `f(3)` and `f(3.0)` never share a key).
-struct memoize_options {
-    /// Time to live of stored results. Zero: look results up but never store them (diskcache's
-    /// `expire=0`). Needs an `expiring_store` when set to anything else.
-    std::optional<float_seconds> expire{};
-    /// Tag of stored results; needs a `tagged_store`.
-    std::optional<std::string> tag{};
-};
-
-/// A callable that returns `f(args...)` from `store` when it has it and otherwise calls `f` and
-/// stores the result. Made by `memoize`.
-///
-/// Keys are `name + "-" + sha256_hex(arguments as an encoded LiteralCollection)` and results are
-/// stored as encoded literals, so arguments and result need `literal_traits`. (Python's memoize
-/// pickles argument tuples; those keys cannot be reproduced from C++, so a Python memoized
-/// function and a C++ one never share entries.)
-///
-/// Thread safety: as safe as the store; `f` may run more than once for the same arguments when
-/// called concurrently (as in diskcache) — use a task with `serialize` for exactly-once.
-template <cache_store Store, class F>
-class memoized {
-public:
-    memoized(Store& store, std::string name, F f, memoize_options opts)
-        : store_(&store), name_(std::move(name)), f_(std::move(f)), opts_(std::move(opts)) {}
-
-    template <class... Args>
-    decltype(auto) operator()(const Args&... args) {
-        using result = std::remove_cvref_t<std::invoke_result_t<F&, const Args&...>>;
-        static_assert(!std::is_void_v<result>,
-                      "flytecache: memoize needs a function that returns a value");
-        const std::string key = cache_key(args...);
-        if (auto bytes = store_->get(key)) {
-            return from_literal<result>(decode_literal(*bytes));
-        }
-        result r = std::invoke(f_, args...);
-        if (opts_.expire && opts_.expire->count() == 0) {
-            return r;
-        }
-        const std::string bytes = encode(to_literal(r));
-        if (opts_.expire || opts_.tag) {
-            if constexpr (expiring_store<Store> || tagged_store<Store>) {
-                store_->set(key, bytes, write_options{.expire = opts_.expire, .tag = tag_view()});
-            } else {
-                static_assert(
-                    expiring_store<Store> || tagged_store<Store>,
-                    "flytecache: memoize with expire or tag needs a store with that capability");
-            }
-        } else {
-            store_->set(key, bytes);
-        }
-        return r;
-    }
-
-    /// The key a call with these arguments uses (diskcache's `__cache_key__`).
-    template <class... Args>
-    [[nodiscard]] std::string cache_key(const Args&... args) const {
-        literal_collection c;
-        c.literals.reserve(sizeof...(Args));
-        (c.literals.push_back(to_literal(args)), ...);
-        literal l;
-        l.value = std::move(c);
-        return name_ + "-" + sha256_hex(encode(l));
-    }
-
-    /// The function itself, bypassing the cache (diskcache's `__wrapped__`).
-    [[nodiscard]] F& wrapped() noexcept { return f_; }
-
-private:
-    std::optional<std::string_view> tag_view() const {
-        return opts_.tag ? std::optional<std::string_view>(*opts_.tag) : std::nullopt;
-    }
-
-    Store* store_;
-    std::string name_;
-    F f_;
-    memoize_options opts_;
-};
-
-/// Wraps `f` so results are cached in `store` under `name` (diskcache's `Cache.memoize`). The store
-/// must outlive the returned callable.
-template <cache_store Store, class F>
-[[nodiscard]] memoized<Store, std::decay_t<F>> memoize(Store& store, std::string name, F&& f,
-                                                       memoize_options opts = {}) {
-    return {store, std::move(name), std::forward<F>(f), std::move(opts)};
-}
-
-FLYTECACHE_NAMESPACE_END
-// ---- end flytecache/store/memoize.hpp
 // ---- begin flytecache/store/memory_store.hpp
-// flytecache — memory_store: a sharded in-process store with LRU bound, expiry, tags, statistics
-// and reservations SPDX-License-Identifier: MIT
+// flytecache — memory_store: a sharded in-process store (LRU, expiry, tags, reservations)
+// SPDX-License-Identifier: MIT
+
+// memory_store: a sharded in-process store with LRU bound, expiry, tags, statistics and
+// reservations.
 
 
 #include <list>
+#include <mutex>
 
 FLYTECACHE_NAMESPACE_BEGIN
 
@@ -10191,9 +9688,11 @@ FLYTECACHE_NAMESPACE_END
 // files SPDX-License-Identifier: MIT
 
 // ---- begin flytecache/detail/saturating.hpp
-// flytecache — arithmetic on numbers read from files that may hold anything: conversions and sums
-// that saturate instead of overflowing (which would be undefined behaviour)
+// flytecache — saturating conversions and sums for numbers read from untrusted files
 // SPDX-License-Identifier: MIT
+
+// Arithmetic on numbers read from files that may hold anything: conversions and sums that saturate
+// instead of overflowing (which would be undefined behaviour).
 
 
 
@@ -10867,9 +10366,107 @@ private:
 } // namespace detail::sqlite_files
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/sqlite/value_files.hpp
+// ---- begin flytecache/task/memoize.hpp
+// flytecache — memoize: diskcache's memoizing decorator, over any cache_store
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// Options of `memoize` (diskcache's `memoize(name, typed, expire, tag)`; `typed` needs no switch
+/// here: C++ argument types are part of the literal, so `f(3)` and `f(3.0)` never share a key).
+struct memoize_options {
+    /// Time to live of stored results. Zero: look results up but never store them (diskcache's
+    /// `expire=0`). Needs an `expiring_store` when set to anything else.
+    std::optional<float_seconds> expire{};
+    /// Tag of stored results; needs a `tagged_store`.
+    std::optional<std::string> tag{};
+};
+
+/// A callable that returns `f(args...)` from `store` when it has it and otherwise calls `f` and
+/// stores the result. Made by `memoize`.
+///
+/// Keys are `name + "-" + sha256_hex(arguments as an encoded LiteralCollection)` and results are
+/// stored as encoded literals, so arguments and result need `literal_traits`. (Python's memoize
+/// pickles argument tuples; those keys cannot be reproduced from C++, so a Python memoized
+/// function and a C++ one never share entries.)
+///
+/// Thread safety: as safe as the store; `f` may run more than once for the same arguments when
+/// called concurrently (as in diskcache) — use a task with `serialize` for exactly-once.
+template <cache_store Store, class F>
+class memoized {
+public:
+    memoized(Store& store, std::string name, F f, memoize_options opts)
+        : store_(&store), name_(std::move(name)), f_(std::move(f)), opts_(std::move(opts)) {}
+
+    template <class... Args>
+    decltype(auto) operator()(const Args&... args) {
+        using result = std::remove_cvref_t<std::invoke_result_t<F&, const Args&...>>;
+        static_assert(!std::is_void_v<result>,
+                      "flytecache: memoize needs a function that returns a value");
+        const std::string key = cache_key(args...);
+        if (auto bytes = store_->get(key)) {
+            return from_literal<result>(decode_literal(*bytes));
+        }
+        result r = std::invoke(f_, args...);
+        if (opts_.expire && opts_.expire->count() == 0) {
+            return r;
+        }
+        const std::string bytes = encode(to_literal(r));
+        if (opts_.expire || opts_.tag) {
+            if constexpr (expiring_store<Store> || tagged_store<Store>) {
+                store_->set(key, bytes, write_options{.expire = opts_.expire, .tag = tag_view()});
+            } else {
+                static_assert(
+                    expiring_store<Store> || tagged_store<Store>,
+                    "flytecache: memoize with expire or tag needs a store with that capability");
+            }
+        } else {
+            store_->set(key, bytes);
+        }
+        return r;
+    }
+
+    /// The key a call with these arguments uses (diskcache's `__cache_key__`).
+    template <class... Args>
+    [[nodiscard]] std::string cache_key(const Args&... args) const {
+        literal_collection c;
+        c.literals.reserve(sizeof...(Args));
+        (c.literals.push_back(to_literal(args)), ...);
+        literal l;
+        l.value = std::move(c);
+        return name_ + "-" + sha256_hex(encode(l));
+    }
+
+    /// The function itself, bypassing the cache (diskcache's `__wrapped__`).
+    [[nodiscard]] F& wrapped() noexcept { return f_; }
+
+private:
+    std::optional<std::string_view> tag_view() const {
+        return opts_.tag ? std::optional<std::string_view>(*opts_.tag) : std::nullopt;
+    }
+
+    Store* store_;
+    std::string name_;
+    F f_;
+    memoize_options opts_;
+};
+
+/// Wraps `f` so results are cached in `store` under `name` (diskcache's `Cache.memoize`). The store
+/// must outlive the returned callable.
+template <cache_store Store, class F>
+[[nodiscard]] memoized<Store, std::decay_t<F>> memoize(Store& store, std::string name, F&& f,
+                                                       memoize_options opts = {}) {
+    return {store, std::move(name), std::forward<F>(f), std::move(opts)};
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/memoize.hpp
 
 #include <pthread.h>
 
+#include <cctype>
 #include <cstdio>
 #include <sstream>
 
@@ -13546,8 +13143,10 @@ static_assert(enumerable_store<sqlite_store>);
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/sqlite_store.hpp
 // ---- begin flytecache/store/tiered_store.hpp
-// flytecache — tiered_store: a front store (usually memory) before a back store, composed at
-// compile time SPDX-License-Identifier: MIT
+// flytecache — tiered_store: a front store before a back store, composed at compile time
+// SPDX-License-Identifier: MIT
+
+// tiered_store: a front store (usually memory) before a back store, composed at compile time.
 
 
 #include <tuple>
@@ -13913,9 +13512,11 @@ FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/tiered_store.hpp
 
 // ---- begin flytecache/task/captured_state.hpp
-// flytecache — a task function's captured state and its cache version: state_in_version adds the
-// captured values to the version, harmless_state records that they cannot change the outputs
+// flytecache — a task function's captured state and what it adds to the cache version
 // SPDX-License-Identifier: MIT
+
+// A task function's captured state and its cache version: state_in_version adds the captured values
+// to the version, harmless_state records that they cannot change the outputs.
 
 
 
@@ -14064,14 +13665,18 @@ std::string state_contribution(const F& f, std::string_view salt) {
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/task/captured_state.hpp
 // ---- begin flytecache/task/container_runtime.hpp
-// flytecache — container runtimes for local execution of container tasks: the host (a child
-// process, data dirs mapped to temporary directories) and a docker/podman command line
+// flytecache — container runtimes for local container tasks: the host, docker or podman
 // SPDX-License-Identifier: MIT
 
+// Container runtimes for local execution of container tasks: the host (a child process, data dirs
+// mapped to temporary directories) and a docker/podman command line.
+
 // ---- begin flytecache/detail/subprocess.hpp
-// flytecache — running a child process: merged output captured line by line, a timeout that kills
-// its whole process group, exec failures thrown as exceptions (POSIX)
+// flytecache — running a child process with captured output and a timeout (POSIX)
 // SPDX-License-Identifier: MIT
+
+// Running a child process: merged output captured line by line, a timeout that kills its whole
+// process group, exec failures thrown as exceptions (POSIX).
 
 
 #include <poll.h>
@@ -14656,9 +14261,367 @@ inline process_result run_process(const process_options& options) {
 } // namespace detail
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/subprocess.hpp
+// ---- begin flytecache/task/task_concepts.hpp
+// flytecache — the task-side concepts: executable_task, task_observer, container_runtime
+// SPDX-License-Identifier: MIT
+
+// Each concept comes with the vocabulary its expressions use and a requirement table; models and
+// users include this header alone to write their own task kind, observer or runtime.
+// docs/concepts.md lists them beside the store, key and policy concepts.
+
+// ---- begin flytecache/task/explain.hpp
+// flytecache — call_explanation: the parts of a call's cache key, to see why a call missed
+// SPDX-License-Identifier: MIT
+
+
 
 
 FLYTECACHE_NAMESPACE_BEGIN
+
+/// What one cache policy contributed to a computed version.
+struct policy_contribution {
+    std::string policy; ///< the policy's type name
+    std::string output; ///< what its get_version returned (hashed, in order, into the version)
+};
+
+/// One input of a call as the key sees it.
+struct input_explanation {
+    std::string name;
+    std::string literal_text; ///< the literal's short text (flytekit's short_string)
+    std::string sha256;       ///< SHA-256 hex of the literal's deterministic protobuf encoding
+    std::string literal_hash; ///< the literal's own hash field (content hash), empty when unset
+    bool ignored = false;     ///< left out of the key
+};
+
+/// The parts of a call's cache key: `executor::explain(task, args...)` fills it. Two calls that
+/// should have shared an entry can be compared part by part. Thread safety: a value type.
+struct call_explanation {
+    std::string task;
+    std::string version;
+    bool explicit_version = false;             ///< the version was given, not computed
+    std::string salt;                          ///< the salt the policies saw
+    std::vector<policy_contribution> policies; ///< empty for an explicit version
+    std::vector<input_explanation> inputs;     ///< in key order (sorted by name)
+    std::string key;                           ///< the store key
+    bool cache_enabled = false;                ///< the task caches at all
+    bool cached = false;                       ///< the store holds an entry under `key` now
+
+    /// A multi-line, human-readable rendering.
+    [[nodiscard]] std::string to_string() const {
+        std::string out;
+        out += "task     " + task + '\n';
+        if (!cache_enabled) {
+            out += "cache    off (every call runs)\n";
+            return out;
+        }
+        out += "version  " + version + (explicit_version ? "  (explicit)\n" : "  (computed)\n");
+        if (!explicit_version) {
+            out += "  salt   \"" + salt + "\"\n";
+            for (const auto& p : policies) {
+                out += "  policy " + p.policy + " -> \"" + p.output + "\"\n";
+            }
+        }
+        for (const auto& in : inputs) {
+            out += "input    " + in.name + (in.ignored ? " (ignored)" : "") + " = " +
+                   in.literal_text + "  sha256:" + in.sha256.substr(0, 16);
+            if (!in.literal_hash.empty()) out += "  hash:" + in.literal_hash;
+            out += '\n';
+        }
+        out += "key      " + key + '\n';
+        out += std::string("cached   ") + (cached ? "yes" : "no") + '\n';
+        return out;
+    }
+};
+
+namespace detail {
+
+template <class P, class F>
+void collect_policy_outputs(std::vector<policy_contribution>& out, const P& policy,
+                            std::string_view salt, const version_parameters<F>& params) {
+    if constexpr (is_composite_policy<P>::value) {
+        boost::hana::for_each(policy.parts, [&](const auto& part) {
+            collect_policy_outputs(out, part, salt, params);
+        });
+    } else {
+        out.push_back({std::string(type_name<P>()),
+                       std::string(std::string_view(call_policy(policy, salt, params)))});
+    }
+}
+
+/// Each policy's output for `params`, in the order the version hashes them.
+template <class... Policies, class F>
+std::vector<policy_contribution> policy_contributions(const cache<Policies...>& c,
+                                                      const version_parameters<F>& params) {
+    std::vector<policy_contribution> out;
+    if (!c.version) {
+        boost::hana::for_each(c.policies, [&](const auto& p) {
+            collect_policy_outputs(out, p, std::string_view(c.salt), params);
+        });
+    }
+    return out;
+}
+
+inline std::vector<input_explanation> explain_inputs(const literal_map& inputs,
+                                                     std::span<const std::string> ignored) {
+    std::vector<input_explanation> out;
+    out.reserve(inputs.literals.size());
+    for (const auto& [name, value] : inputs.literals) {
+        input_explanation e;
+        e.name = name;
+        e.literal_text = value.short_string();
+        e.sha256 = sha256_hex(encode(value));
+        e.literal_hash = value.hash.value_or("");
+        e.ignored = std::find(ignored.begin(), ignored.end(), name) != ignored.end();
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+} // namespace detail
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/explain.hpp
+// ---- begin flytecache/task/task_metadata.hpp
+// flytecache — task_metadata: flytekit's TaskMetadata with its validation rules
+// SPDX-License-Identifier: MIT
+
+// task_metadata: flytekit's TaskMetadata (caching, retries, timeout, deprecation) with its
+// validation rules.
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// A task's timeout, given as whole seconds (`.timeout = 30`, flytekit's int form) or as any
+/// `std::chrono::duration` (`.timeout = 90s`, flytekit's timedelta form). Empty means none.
+class task_timeout {
+public:
+    constexpr task_timeout() = default;
+    template <std::integral I>
+        requires(!std::same_as<I, bool>)
+    constexpr task_timeout(I seconds)
+        : value_(std::chrono::seconds(seconds)) {} // NOLINT: implicit by design
+    template <class Rep, class Period>
+    constexpr task_timeout(std::chrono::duration<Rep, Period> d) // NOLINT: implicit by design
+        : value_(std::chrono::duration_cast<std::chrono::microseconds>(d)) {}
+
+    [[nodiscard]] constexpr bool has_value() const noexcept { return value_.has_value(); }
+    constexpr explicit operator bool() const noexcept { return has_value(); }
+    /// The timeout at flytekit's resolution (timedelta holds microseconds).
+    /// @throws std::bad_optional_access when no timeout is set.
+    [[nodiscard]] constexpr std::chrono::microseconds value() const {
+        return value_.value(); // NOLINT(bugprone-unchecked-optional-access): checked, throws
+    }
+    friend constexpr bool operator==(const task_timeout&, const task_timeout&) = default;
+
+private:
+    std::optional<std::chrono::microseconds> value_;
+};
+
+/// flytekit's `TaskMetadata`: what Flyte needs to know about a task besides its interface.
+///
+/// An aggregate, so designated initializers read like flytekit's keyword arguments:
+/// `task_metadata{.cache = true, .cache_version = "1", .retries = 2}`. Call `validate()` (the task
+/// factories do) to apply flytekit's rules. Thread safety: a value type.
+struct task_metadata {
+    /// Caching is on for the task.
+    bool cache = false;
+    /// Identical concurrent calls run one at a time; the others wait for the stored result.
+    bool cache_serialize = false;
+    /// The version under which results are stored; required when `cache` is on.
+    std::string cache_version{};
+    /// Inputs left out of the cache key.
+    input_names cache_ignore_input_vars{};
+    /// The task may run on pre-emptible capacity (Flyte scheduling only; locally informational).
+    std::optional<bool> interruptible{};
+    /// Non-empty: the task is deprecated and this is the warning shown to callers.
+    std::string deprecated{};
+    /// On failure, run again up to this many times.
+    int retries = 0;
+    /// Longest one execution may take.
+    task_timeout timeout{};
+    /// An existing PodTemplate in the cluster to run the task with.
+    std::optional<std::string> pod_template_name{};
+    /// The task renders a Flyte Deck.
+    bool generates_deck = false;
+    /// The task is an eager workflow.
+    bool is_eager = false;
+    /// The longest a cached result serves calls (Flyte 2's `Cache.max_age`, Prefect's
+    /// `cache_expiration`; not in flytekit's TaskMetadata, so not exported to Flyte): the executor
+    /// stores outputs with this expiry. Needs `cache`.
+    std::optional<std::chrono::duration<double>> cache_max_age{};
+
+    /// Applies flytekit's `TaskMetadata.__post_init__` rules (with its messages), plus two of our
+    /// own: retries and timeout must not be negative.
+    /// @throws configuration_error naming the rule that is broken.
+    void validate() const {
+        if (cache && cache_version.empty()) {
+            throw configuration_error(
+                "Caching is enabled ``cache=True`` but ``cache_version`` is not set.");
+        }
+        if (cache_serialize && !cache) {
+            throw configuration_error("Cache serialize is enabled ``cache_serialize=True`` but "
+                                      "``cache`` is not enabled.");
+        }
+        if (!cache_ignore_input_vars.empty() && !cache) {
+            throw configuration_error(
+                "Cache ignore input vars are specified ``cache_ignore_input_vars=" +
+                python_tuple(cache_ignore_input_vars) + "`` but ``cache`` is not enabled.");
+        }
+        if (cache_max_age && !cache) {
+            throw configuration_error(
+                "flytecache: cache_max_age is set but ``cache`` is not enabled");
+        }
+        if (cache_max_age && !(cache_max_age->count() > 0 && cache_max_age->count() < 1e15)) {
+            throw configuration_error("flytecache: cache_max_age must be a positive, finite time");
+        }
+        if (retries < 0) {
+            throw configuration_error("flytecache: retries must not be negative (got " +
+                                      std::to_string(retries) + ")");
+        }
+        if (timeout && timeout.value() < std::chrono::microseconds::zero()) {
+            throw configuration_error("flytecache: timeout must not be negative");
+        }
+    }
+
+    /// flytekit's `TaskMetadata.retry_strategy.retries`.
+    [[nodiscard]] int retry_count() const noexcept { return retries; }
+
+    friend bool operator==(const task_metadata&, const task_metadata&) = default;
+
+private:
+    // flytekit formats the names as a Python tuple: ('a',) or ('a', 'b').
+    static std::string python_tuple(const input_names& names) {
+        std::string out = "(";
+        bool first = true;
+        for (const auto& n : names) {
+            if (!first) out += ", ";
+            first = false;
+            out += '\'';
+            out += n;
+            out += '\'';
+        }
+        if (names.size() == 1) out += ',';
+        out += ')';
+        return out;
+    }
+};
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/task_metadata.hpp
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+// ---- executable_task ----------------------------------------------------------------------------
+
+/// What an `executor` needs from a task. function_task, container_task, reference_task and
+/// echo_task model it; a task kind of your own can too. `t` a `const T&`, `call` a
+/// `typename T::call_type&`, `out` a `const typename T::output_type&`, `m` a `const literal_map&`,
+/// `e` a `call_explanation&`, `args...` the arguments of a call (of types `Args...`).
+///
+/// | expression | semantics |
+/// | --- | --- |
+/// | `typename T::output_type` | what a call returns (`no_values` for none) |
+/// | `typename T::call_type` | a prepared call; `call.inputs` converts to `const literal_map&` |
+/// | `t.prepare(args...)` | exactly `call_type`: the arguments converted to the input types |
+/// | `t.name()`, `t.version()` | convertible to `std::string_view`: name and cache version |
+/// | `t.metadata()` | convertible to `const task_metadata&` |
+/// | `t.ignored_inputs()` | convertible to `std::span<const std::string>`: left out of the key |
+/// | `t.execute(call)` | exactly `output_type`: runs the body once (the executor retries) |
+/// | `t.outputs_to_map(out)` | exactly `literal_map`: the outputs as they are stored |
+/// | `t.outputs_from_map(m)` | exactly `output_type`; throws a `flytecache::error` when `m` does
+/// not convert | | `t.explain_version(e)` | fills `e.version`, `e.explicit_version`, `e.salt`,
+/// `e.policies` | | `T::serialized_statically` | convertible to `bool`: serialized at compile time
+/// |
+///
+/// `prepare` is checked for the argument types given: the executor checks
+/// `executable_task<Task, Args...>` with a call's arguments; `executable_task<T>` alone checks
+/// everything else. Laws: `prepare` is deterministic (equal arguments give equal `call.inputs`);
+/// `outputs_from_map(outputs_to_map(o)) == o`; `execute` has no effect on the cache; `name`,
+/// `version`, `metadata` and `ignored_inputs` do not change over the task's life.
+/// See docs/concepts.md#executable_task.
+template <class T, class... Args>
+concept executable_task = requires(const T& t, typename T::call_type& call,
+                                   const typename T::output_type& out, const literal_map& m,
+                                   call_explanation& e) {
+    typename T::output_type;
+    typename T::call_type;
+    { call.inputs } -> std::convertible_to<const literal_map&>;
+    { t.name() } -> std::convertible_to<std::string_view>;
+    { t.version() } -> std::convertible_to<std::string_view>;
+    { t.metadata() } -> std::convertible_to<const task_metadata&>;
+    { t.ignored_inputs() } -> std::convertible_to<std::span<const std::string>>;
+    { t.execute(call) } -> std::same_as<typename T::output_type>;
+    { t.outputs_to_map(out) } -> std::same_as<literal_map>;
+    { t.outputs_from_map(m) } -> std::same_as<typename T::output_type>;
+    t.explain_version(e);
+    { T::serialized_statically } -> std::convertible_to<bool>;
+} && (sizeof...(Args) == 0 || requires(const T& t, Args&&... args) {
+                              {
+                                  t.prepare(std::forward<Args>(args)...)
+                              } -> std::same_as<typename T::call_type>;
+                          });
+
+/// Deprecated: the former name of `executable_task` (it clashed with flyteidl's TaskTemplate,
+/// which task_template_export.hpp writes). Kept for one release.
+template <class T>
+concept task_template = executable_task<T>;
+
+// ---- task_observer ------------------------------------------------------------------------------
+
+enum class task_event_kind {
+    hit,   ///< the outputs came from the cache
+    miss,  ///< the cache had no usable entry; the task will run (or wait, when serialized)
+    stale, ///< an entry was there but unusable (`reason` says why: an output file it points at
+           ///< is gone or changed, or it does not decode); a `miss` follows and the call recomputes
+    wait,  ///< a serialized call waited for another owner; `elapsed` is the time spent waiting
+    run,   ///< the task body finished; `elapsed` is how long the successful attempt took
+    put,   ///< the outputs were written to the store; `elapsed` is the write time
+    retry, ///< an attempt failed and the task runs again; `error` holds the failure
+    error, ///< the call failed; `error` holds the exception the caller receives
+};
+
+[[nodiscard]] constexpr std::string_view to_string(task_event_kind k) noexcept {
+    switch (k) {
+    case task_event_kind::hit: return "hit";
+    case task_event_kind::miss: return "miss";
+    case task_event_kind::stale: return "stale";
+    case task_event_kind::wait: return "wait";
+    case task_event_kind::run: return "run";
+    case task_event_kind::put: return "put";
+    case task_event_kind::retry: return "retry";
+    case task_event_kind::error: return "error";
+    }
+    return "unknown";
+}
+
+/// One thing that happened during a task call. The views are valid only during the callback.
+struct task_event {
+    task_event_kind kind;
+    std::string_view task;              ///< the task's name
+    std::string_view key;               ///< the cache key of the call (empty when caching is off)
+    std::chrono::nanoseconds elapsed{}; ///< see task_event_kind; the lookup time for hit and miss
+    int attempt = 0;                    ///< 1-based attempt number for run, retry and error
+    std::exception_ptr error{};         ///< for retry and error
+    std::string_view reason{};          ///< for stale: why the entry could not be used
+};
+
+/// Something called with every event of every call an executor makes (`o` an `O&`, `e` a
+/// `const task_event&`).
+///
+/// | expression | semantics |
+/// | --- | --- |
+/// | `o(e)` | handles one event; the views in `e` are valid only during the call |
+///
+/// It is called from the calling thread (or the thread running an async call), so it must be
+/// thread-safe when calls are concurrent; exceptions it throws propagate to the caller. Models:
+/// `no_observer` (observer.hpp; compiled out), any callable taking `const task_event&`.
+/// See docs/concepts.md#task_observer.
+template <class O>
+concept task_observer = std::move_constructible<O> && requires(O& o, const task_event& e) { o(e); };
+
+// ---- container_runtime --------------------------------------------------------------------------
 
 /// A directory of the host made visible inside the container.
 struct volume_binding {
@@ -14678,11 +14641,27 @@ struct container_run {
     std::function<void(std::string_view)> on_output; ///< each line the container prints
 };
 
-/// A container runtime runs a `container_run` to completion and reports how it ended.
+/// Runs a container task's command (`r` an `R&`, `run` a `const container_run&`).
+///
+/// | expression | semantics |
+/// | --- | --- |
+/// | `r.run(run)` | exactly `detail::process_result`: runs `run` to completion and says how it
+/// ended (exit code or signal, timeout, the output's tail) |
+///
+/// Laws: the runtime makes `run.volumes` visible at their container paths and passes
+/// `run.environment`; it reports each output line to `run.on_output` when set. Models:
+/// `host_runtime`, `docker_cli_runtime` (container_runtime.hpp).
+/// See docs/concepts.md#container_runtime.
 template <class R>
 concept container_runtime = requires(R& r, const container_run& run) {
     { r.run(run) } -> std::same_as<detail::process_result>;
 };
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/task_concepts.hpp
+
+
+FLYTECACHE_NAMESPACE_BEGIN
 
 /// Runs the command directly on the host, without a container: each volume's container path is
 /// replaced by its host directory wherever it appears in an argument (so `/var/outputs/area`
@@ -14783,14 +14762,18 @@ struct docker_cli_runtime {
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/task/container_runtime.hpp
 // ---- begin flytecache/task/container_task.hpp
-// flytecache — container tasks (flytekit's ContainerTask): a command in an image with typed
-// inputs and outputs passed through data directories, run locally through a container runtime
+// flytecache — container tasks (flytekit's ContainerTask): a command in an image, run locally
 // SPDX-License-Identifier: MIT
 
+// Container tasks (flytekit's ContainerTask): a command in an image with typed inputs and outputs
+// passed through data directories, run locally through a container runtime.
+
 // ---- begin flytecache/detail/python_text.hpp
-// flytecache — task values as Python text: str() of a raw container's inputs and the reading back
-// of its output files, as flytekit's ContainerTask does
+// flytecache — task values as Python text (str() and back), as flytekit's ContainerTask does
 // SPDX-License-Identifier: MIT
+
+// Task values as Python text: str() of a raw container's inputs and the reading back of its output
+// files, as flytekit's ContainerTask does.
 
 
 
@@ -15011,7 +14994,8 @@ inline constexpr bool take_clock(std::string_view text, std::size_t& pos,
 // ---------------------------------------------------------------------------------------------
 // Parsing: output file text -> value
 
-/// str: the file's text verbatim (whitespace included), as flytekit's str(value).
+/// str: the file's text verbatim (whitespace included), as flytekit's str(value). Test-only: the
+/// container task reads a std::string output without calling it; the tests pin the rule here.
 inline std::string parse_python_str(std::string_view text) { return std::string(text); }
 
 /// bool: anything but "false" (any case, surrounding whitespace ignored) is true, as flytekit's
@@ -15391,24 +15375,26 @@ inline std::string python_str(std::chrono::microseconds value) {
 } // namespace detail
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/python_text.hpp
-// ---- begin flytecache/detail/struct_task.hpp
-// flytecache — what echo, reference and container tasks share: a struct interface, a name and
-// metadata, and the calls an executor makes on them
+// ---- begin flytecache/task/task_base.hpp
+// flytecache — the task base classes: what every task kind shares, and struct-interface tasks
 // SPDX-License-Identifier: MIT
 
 // ---- begin flytecache/task/task_arguments.hpp
-// flytecache — the one argument rule of every task kind: which argument types each input accepts,
-// a compile-time message for each refusal, and the conversion of the accepted arguments
+// flytecache — the one argument rule of every task kind, with a message for each refusal
 // SPDX-License-Identifier: MIT
 
+// The one argument rule of every task kind: which argument types each input accepts, a compile-time
+// message for each refusal, and the conversion of the accepted arguments.
+
 // ---- begin flytecache/task/task_interface.hpp
-// flytecache — a task's typed interface: input names at compile time, outputs o0..oN or named
-// fields, and the conversions between C++ values and Flyte literal maps
+// flytecache — a task's typed interface: input and output names and their literal maps
 // SPDX-License-Identifier: MIT
+
+// A task's typed interface: input names at compile time, outputs o0..oN or named fields, and the
+// conversions between C++ values and Flyte literal maps.
 
 
 #include <boost/hana/define_struct.hpp> // users describe struct inputs and outputs with it
-#include <boost/hana/size.hpp>
 
 
 FLYTECACHE_NAMESPACE_BEGIN
@@ -15450,22 +15436,6 @@ template <class T>
 struct is_tuple : std::false_type {};
 template <class... Ts>
 struct is_tuple<std::tuple<Ts...>> : std::true_type {};
-
-template <class T>
-concept named_struct = boost::hana::Struct<T>::value;
-
-template <class S>
-constexpr auto struct_field_names() {
-    using accessors = decltype(boost::hana::accessors<S>());
-    constexpr std::size_t n = decltype(boost::hana::size(std::declval<accessors>()))::value;
-    std::array<std::string_view, n> names{};
-    std::size_t i = 0;
-    boost::hana::for_each(boost::hana::accessors<S>(), [&](auto pair) {
-        using key = std::remove_cvref_t<decltype(boost::hana::first(pair))>;
-        names[i++] = std::string_view(key::c_str());
-    });
-    return names;
-}
 
 template <std::size_t N>
 constexpr bool names_contain(const std::array<std::string_view, N>& names, std::string_view name) {
@@ -15554,42 +15524,72 @@ T value_from_literal(const literal_map& m, std::string_view name, std::string_vi
     return from_literal<T>(*l);
 }
 
-/// How a task's result type maps to named outputs: nothing (void / no_values), a tuple (o0..oN),
-/// a Hana struct (its fields) or one value (o0).
+// ---- output shape: how a task's result type maps to named outputs ------------------------------
+
+/// The four shapes of a task's result type R: nothing (void / no_values), a std::tuple (outputs
+/// o0..oN), a Hana struct (one output per field, by field name) or one value (o0). Tasks, the
+/// executor and the TaskTemplate export all name outputs through this one classification.
+enum class output_shape { none, tuple, fields, single };
+
+template <class R>
+inline constexpr output_shape output_shape_of = std::is_same_v<R, no_values> ? output_shape::none
+                                                : is_tuple<R>::value         ? output_shape::tuple
+                                                : is_struct<R>               ? output_shape::fields
+                                                                             : output_shape::single;
+
+/// Calls `f(name, value)` for each output of `value` (an R), named as output_shape says.
+template <class R, class F>
+void for_each_output(const R& value, F&& f) {
+    if constexpr (output_shape_of<R> == output_shape::tuple) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (f(output_name(I), std::get<I>(value)), ...);
+        }(std::make_index_sequence<std::tuple_size_v<R>>{});
+    } else if constexpr (output_shape_of<R> == output_shape::fields) {
+        for_each_field(
+            value, [&](std::string_view name, const auto& field) { f(std::string(name), field); });
+    } else if constexpr (output_shape_of<R> == output_shape::single) {
+        f(output_name(0), value);
+    }
+}
+
+/// Calls `f(name, std::type_identity<T>{})` for each output of a result type R.
+template <class R, class F>
+void for_each_output_type(F&& f) {
+    if constexpr (output_shape_of<R> == output_shape::tuple) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (f(output_name(I), std::type_identity<std::tuple_element_t<I, R>>{}), ...);
+        }(std::make_index_sequence<std::tuple_size_v<R>>{});
+    } else if constexpr (output_shape_of<R> == output_shape::fields) {
+        for_each_field_type<R>(
+            [&](std::string_view name, auto type) { f(std::string(name), type); });
+    } else if constexpr (output_shape_of<R> == output_shape::single) {
+        f(output_name(0), std::type_identity<R>{});
+    }
+}
+
+/// The conversions between a result type R and its literal map of outputs.
 template <class R>
 struct task_outputs {
     static literal_map to_map(const R& value) {
         literal_map m;
-        if constexpr (std::is_same_v<R, no_values>) {
-        } else if constexpr (is_tuple<R>::value) {
-            [&]<std::size_t... I>(std::index_sequence<I...>) {
-                (m.insert_or_assign(output_name(I), value_to_literal(std::get<I>(value))), ...);
-            }(std::make_index_sequence<std::tuple_size_v<R>>{});
-        } else if constexpr (named_struct<R>) {
-            boost::hana::for_each(boost::hana::accessors<R>(), [&](const auto& pair) {
-                m.insert_or_assign(boost::hana::to<const char*>(boost::hana::first(pair)),
-                                   value_to_literal(boost::hana::second(pair)(value)));
-            });
-        } else {
-            m.insert_or_assign(output_name(0), value_to_literal(value));
-        }
+        for_each_output(value, [&](std::string name, const auto& v) {
+            m.insert_or_assign(std::move(name), value_to_literal(v));
+        });
         return m;
     }
 
     static R from_map(const literal_map& m, std::string_view task) {
-        if constexpr (std::is_same_v<R, no_values>) {
+        if constexpr (output_shape_of<R> == output_shape::none) {
             return {};
-        } else if constexpr (is_tuple<R>::value) {
+        } else if constexpr (output_shape_of<R> == output_shape::tuple) {
             return [&]<std::size_t... I>(std::index_sequence<I...>) {
                 return R{
                     value_from_literal<std::tuple_element_t<I, R>>(m, output_name(I), task)...};
             }(std::make_index_sequence<std::tuple_size_v<R>>{});
-        } else if constexpr (named_struct<R>) {
+        } else if constexpr (output_shape_of<R> == output_shape::fields) {
             R out{};
-            boost::hana::for_each(boost::hana::accessors<R>(), [&](const auto& pair) {
-                auto& field = boost::hana::second(pair)(out);
-                field = value_from_literal<std::remove_cvref_t<decltype(field)>>(
-                    m, boost::hana::to<const char*>(boost::hana::first(pair)), task);
+            for_each_field(out, [&](std::string_view name, auto& field) {
+                field = value_from_literal<std::remove_cvref_t<decltype(field)>>(m, name, task);
             });
             return out;
         } else {
@@ -15602,10 +15602,9 @@ struct task_outputs {
 template <class S>
 literal_map struct_to_inputs(const S& value) {
     literal_map m;
-    m.literals.reserve(decltype(boost::hana::size(boost::hana::accessors<S>()))::value);
-    boost::hana::for_each(boost::hana::accessors<S>(), [&](const auto& pair) {
-        m.insert_or_assign(boost::hana::to<const char*>(boost::hana::first(pair)),
-                           value_to_literal(boost::hana::second(pair)(value)));
+    m.literals.reserve(field_count<S>);
+    for_each_field(value, [&](std::string_view name, const auto& field) {
+        m.insert_or_assign(std::string(name), value_to_literal(field));
     });
     return m;
 }
@@ -15622,9 +15621,9 @@ constexpr auto value_names() {
     if constexpr (std::is_same_v<T, no_values>) {
         return std::array<std::string_view, 0>{};
     } else {
-        static_assert(named_struct<T>, "flytecache: a typed task interface is a Hana struct "
-                                       "(BOOST_HANA_DEFINE_STRUCT) or flytecache::no_values");
-        return struct_field_names<T>();
+        static_assert(is_struct<T>, "flytecache: a typed task interface is a Hana struct "
+                                    "(BOOST_HANA_DEFINE_STRUCT) or flytecache::no_values");
+        return field_names<T>();
     }
 }
 
@@ -15632,8 +15631,6 @@ constexpr auto value_names() {
 
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/task/task_interface.hpp
-
-#include <boost/hana/at.hpp>
 
 
 FLYTECACHE_NAMESPACE_BEGIN
@@ -15883,16 +15880,11 @@ Inputs convert_task_arguments(Args&&... args) {
     }(std::index_sequence_for<Args...>{});
 }
 
-/// The type of a Hana struct's I-th field.
-template <class S, std::size_t I>
-using struct_field_t = std::remove_cvref_t<decltype(boost::hana::second(
-    boost::hana::at_c<I>(boost::hana::accessors<S>()))(std::declval<S&>()))>;
-
 template <class S, class Indices>
 struct struct_field_tuple;
 template <class S, std::size_t... I>
 struct struct_field_tuple<S, std::index_sequence<I...>> {
-    using type = std::tuple<struct_field_t<S, I>...>;
+    using type = std::tuple<field_type_t<S, I>...>;
 };
 
 /// The types of the inputs of a struct-input task (a Hana struct or no_values), as a std::tuple.
@@ -15901,9 +15893,9 @@ struct struct_inputs_of {
     static constexpr auto names = std::array<std::string_view, 0>{};
     using types = std::tuple<>;
 };
-template <named_struct In>
+template <is_struct In>
 struct struct_inputs_of<In> {
-    static constexpr auto names = struct_field_names<In>();
+    static constexpr auto names = field_names<In>();
     using types = typename struct_field_tuple<In, std::make_index_sequence<names.size()>>::type;
 };
 
@@ -15953,7 +15945,7 @@ In convert_struct_arguments(Args&&... args) {
 /// discarded, so no further errors follow.
 template <class In, class... Args>
 struct_call<In> prepare_struct_call(Args&&... args) {
-    static_assert(std::is_same_v<In, no_values> || named_struct<In>,
+    static_assert(std::is_same_v<In, no_values> || is_struct<In>,
                   "flytecache: this task's inputs must be a Hana struct (BOOST_HANA_DEFINE_STRUCT) "
                   "or flytecache::no_values");
     if constexpr (!struct_arguments_accepted<In, Args...>()) {
@@ -15968,171 +15960,29 @@ struct_call<In> prepare_struct_call(Args&&... args) {
 } // namespace detail
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/task/task_arguments.hpp
-// ---- begin flytecache/task/task_metadata.hpp
-// flytecache — task_metadata: flytekit's TaskMetadata (caching, retries, timeout, deprecation) with
-// its validation rules
-// SPDX-License-Identifier: MIT
-
-
-
-FLYTECACHE_NAMESPACE_BEGIN
-
-/// A task's timeout, given as whole seconds (`.timeout = 30`, flytekit's int form) or as any
-/// `std::chrono::duration` (`.timeout = 90s`, flytekit's timedelta form). Empty means none.
-class task_timeout {
-public:
-    constexpr task_timeout() = default;
-    template <std::integral I>
-        requires(!std::same_as<I, bool>)
-    constexpr task_timeout(I seconds)
-        : value_(std::chrono::seconds(seconds)) {} // NOLINT: implicit by design
-    template <class Rep, class Period>
-    constexpr task_timeout(std::chrono::duration<Rep, Period> d) // NOLINT: implicit by design
-        : value_(std::chrono::duration_cast<std::chrono::microseconds>(d)) {}
-
-    [[nodiscard]] constexpr bool has_value() const noexcept { return value_.has_value(); }
-    constexpr explicit operator bool() const noexcept { return has_value(); }
-    /// The timeout at flytekit's resolution (timedelta holds microseconds).
-    /// @throws std::bad_optional_access when no timeout is set.
-    [[nodiscard]] constexpr std::chrono::microseconds value() const {
-        return value_.value(); // NOLINT(bugprone-unchecked-optional-access): checked, throws
-    }
-    friend constexpr bool operator==(const task_timeout&, const task_timeout&) = default;
-
-private:
-    std::optional<std::chrono::microseconds> value_;
-};
-
-/// flytekit's `TaskMetadata`: what Flyte needs to know about a task besides its interface.
-///
-/// An aggregate, so designated initializers read like flytekit's keyword arguments:
-/// `task_metadata{.cache = true, .cache_version = "1", .retries = 2}`. Call `validate()` (the task
-/// factories do) to apply flytekit's rules. Thread safety: a value type.
-struct task_metadata {
-    /// Caching is on for the task.
-    bool cache = false;
-    /// Identical concurrent calls run one at a time; the others wait for the stored result.
-    bool cache_serialize = false;
-    /// The version under which results are stored; required when `cache` is on.
-    std::string cache_version{};
-    /// Inputs left out of the cache key.
-    input_names cache_ignore_input_vars{};
-    /// The task may run on pre-emptible capacity (Flyte scheduling only; locally informational).
-    std::optional<bool> interruptible{};
-    /// Non-empty: the task is deprecated and this is the warning shown to callers.
-    std::string deprecated{};
-    /// On failure, run again up to this many times.
-    int retries = 0;
-    /// Longest one execution may take.
-    task_timeout timeout{};
-    /// An existing PodTemplate in the cluster to run the task with.
-    std::optional<std::string> pod_template_name{};
-    /// The task renders a Flyte Deck.
-    bool generates_deck = false;
-    /// The task is an eager workflow.
-    bool is_eager = false;
-    /// The longest a cached result serves calls (Flyte 2's `Cache.max_age`, Prefect's
-    /// `cache_expiration`; not in flytekit's TaskMetadata, so not exported to Flyte): the executor
-    /// stores outputs with this expiry. Needs `cache`.
-    std::optional<std::chrono::duration<double>> cache_max_age{};
-
-    /// Applies flytekit's `TaskMetadata.__post_init__` rules (with its messages), plus two of our
-    /// own: retries and timeout must not be negative.
-    /// @throws configuration_error naming the rule that is broken.
-    void validate() const {
-        if (cache && cache_version.empty()) {
-            throw configuration_error(
-                "Caching is enabled ``cache=True`` but ``cache_version`` is not set.");
-        }
-        if (cache_serialize && !cache) {
-            throw configuration_error("Cache serialize is enabled ``cache_serialize=True`` but "
-                                      "``cache`` is not enabled.");
-        }
-        if (!cache_ignore_input_vars.empty() && !cache) {
-            throw configuration_error(
-                "Cache ignore input vars are specified ``cache_ignore_input_vars=" +
-                python_tuple(cache_ignore_input_vars) + "`` but ``cache`` is not enabled.");
-        }
-        if (cache_max_age && !cache) {
-            throw configuration_error(
-                "flytecache: cache_max_age is set but ``cache`` is not enabled");
-        }
-        if (cache_max_age && !(cache_max_age->count() > 0 && cache_max_age->count() < 1e15)) {
-            throw configuration_error("flytecache: cache_max_age must be a positive, finite time");
-        }
-        if (retries < 0) {
-            throw configuration_error("flytecache: retries must not be negative (got " +
-                                      std::to_string(retries) + ")");
-        }
-        if (timeout && timeout.value() < std::chrono::microseconds::zero()) {
-            throw configuration_error("flytecache: timeout must not be negative");
-        }
-    }
-
-    /// flytekit's `TaskMetadata.retry_strategy.retries`.
-    [[nodiscard]] int retry_count() const noexcept { return retries; }
-
-    friend bool operator==(const task_metadata&, const task_metadata&) = default;
-
-private:
-    // flytekit formats the names as a Python tuple: ('a',) or ('a', 'b').
-    static std::string python_tuple(const input_names& names) {
-        std::string out = "(";
-        bool first = true;
-        for (const auto& n : names) {
-            if (!first) out += ", ";
-            first = false;
-            out += '\'';
-            out += n;
-            out += '\'';
-        }
-        if (names.size() == 1) out += ',';
-        out += ')';
-        return out;
-    }
-};
-
-FLYTECACHE_NAMESPACE_END
-// ---- end flytecache/task/task_metadata.hpp
 
 
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail {
 
-/// Base of tasks whose inputs and outputs are Hana structs (or no_values). `Derived` supplies
-/// `execute` and `explain_version`; calling the task goes through the default executor, found by
-/// argument-dependent lookup so that this header does not need SQLite.
-template <class Derived, class In, class Out, class... Features>
-class struct_task {
-    using features = task_features<Features...>;
-
+/// What every task kind shares (function, echo, reference and container tasks): a name checked
+/// on construction, flytekit's task metadata (which holds the cache version), the conversions of
+/// the outputs to and from a literal map, and the calls that go through the default executor.
+/// `Derived` (CRTP) supplies `call_type`, `prepare`, `execute` and `explain_version`; the
+/// executor is found by argument-dependent lookup so that this header does not need SQLite.
+template <class Derived, class Out>
+class task_base {
 public:
-    static constexpr auto input_names = value_names<In>();
-    static constexpr auto output_names = value_names<Out>();
-    static constexpr bool serialized_statically = features::is_serialized;
-    static_assert(!features::has_inputs,
-                  "flytecache: this task's inputs are the fields of its input struct");
-    static_assert(all_names_in(features::ignored_names, input_names),
-                  "flytecache: an ignored input (ignore<...>) is not an input of this task; check "
-                  "the spelling against the task's inputs");
-
     using output_type = Out;
-    using call_type = struct_call<In>;
 
     [[nodiscard]] const std::string& name() const noexcept { return name_; }
+    /// The cache version, computed once when the task was built.
     [[nodiscard]] const std::string& version() const noexcept { return metadata_.cache_version; }
     [[nodiscard]] const task_metadata& metadata() const noexcept { return metadata_; }
     [[nodiscard]] std::span<const std::string> ignored_inputs() const noexcept {
         return metadata_.cache_ignore_input_vars.names();
     }
 
-    /// The call's inputs: one `In`, or one argument per field, in order, each of the field's type
-    /// or converting to it without changing its value (the rule of task_arguments.hpp, the same
-    /// as a function task's). Anything else does not compile, with a `flytecache:` message.
-    template <class... Args>
-    [[nodiscard]] call_type prepare(Args&&... args) const {
-        return prepare_struct_call<In>(std::forward<Args>(args)...);
-    }
     [[nodiscard]] literal_map outputs_to_map(const output_type& out) const {
         return task_outputs<Out>::to_map(out);
     }
@@ -16140,7 +15990,8 @@ public:
         return task_outputs<Out>::from_map(m, name_);
     }
 
-    /// Runs through the default executor (needs <flytecache/task/default_executor.hpp>).
+    /// Runs through the default executor (flytekit's local cache at ~/.flyte/local-cache; needs
+    /// <flytecache/task/default_executor.hpp>, which the umbrella header includes).
     template <class... Args>
     output_type operator()(Args&&... args) const {
         return run_with_default_executor(static_cast<const Derived&>(*this),
@@ -16154,135 +16005,62 @@ public:
     }
 
 private:
-    // Private, so only the task it describes (the CRTP Derived) can build this base.
+    // Private, so only the task it describes (the CRTP Derived, or struct_task on its behalf)
+    // can build this base.
     friend Derived;
-    explicit struct_task(std::string name) : name_(std::move(name)) {
+    template <class D, class In, class O, class... Features>
+    friend class struct_task;
+    /// @throws configuration_error for an empty name.
+    explicit task_base(std::string name) : name_(std::move(name)) {
         if (name_.empty()) throw configuration_error("flytecache: a task needs a non-empty name");
     }
 
+protected:
     std::string name_;
-    task_metadata metadata_;
+    task_metadata metadata_; // set by the task kind's constructor
+};
+
+/// Base of tasks whose inputs and outputs are Hana structs (or no_values): echo, reference and
+/// container tasks. Adds the interface's names and `prepare` over the input struct.
+template <class Derived, class In, class Out, class... Features>
+class struct_task : public task_base<Derived, Out> {
+    using features = task_features<Features...>;
+
+public:
+    static constexpr auto input_names = value_names<In>();
+    static constexpr auto output_names = value_names<Out>();
+    static constexpr bool serialized_statically = features::is_serialized;
+    static_assert(!features::has_inputs,
+                  "flytecache: this task's inputs are the fields of its input struct");
+    static_assert(all_names_in(features::ignored_names, input_names),
+                  "flytecache: an ignored input (ignore<...>) is not an input of this task; check "
+                  "the spelling against the task's inputs");
+
+    using call_type = struct_call<In>;
+
+    /// The call's inputs: one `In`, or one argument per field, in order, each of the field's type
+    /// or converting to it without changing its value (the rule of task_arguments.hpp, the same
+    /// as a function task's). Anything else does not compile, with a `flytecache:` message.
+    template <class... Args>
+    [[nodiscard]] call_type prepare(Args&&... args) const {
+        return prepare_struct_call<In>(std::forward<Args>(args)...);
+    }
+
+private:
+    // Private, so only the task it describes (the CRTP Derived) can build this base.
+    friend Derived;
+    explicit struct_task(std::string name) : task_base<Derived, Out>(std::move(name)) {}
 };
 
 } // namespace detail
 FLYTECACHE_NAMESPACE_END
-// ---- end flytecache/detail/struct_task.hpp
-// ---- begin flytecache/task/explain.hpp
-// flytecache — call_explanation: the parts of a call's cache key, to see why a call missed
-// SPDX-License-Identifier: MIT
-
-
-
-
-FLYTECACHE_NAMESPACE_BEGIN
-
-/// What one cache policy contributed to a computed version.
-struct policy_contribution {
-    std::string policy; ///< the policy's type name
-    std::string output; ///< what its get_version returned (hashed, in order, into the version)
-};
-
-/// One input of a call as the key sees it.
-struct input_explanation {
-    std::string name;
-    std::string literal_text; ///< the literal's short text (flytekit's short_string)
-    std::string sha256;       ///< SHA-256 hex of the literal's deterministic protobuf encoding
-    std::string literal_hash; ///< the literal's own hash field (content hash), empty when unset
-    bool ignored = false;     ///< left out of the key
-};
-
-/// The parts of a call's cache key: `executor::explain(task, args...)` fills it. Two calls that
-/// should have shared an entry can be compared part by part. Thread safety: a value type.
-struct call_explanation {
-    std::string task;
-    std::string version;
-    bool explicit_version = false;             ///< the version was given, not computed
-    std::string salt;                          ///< the salt the policies saw
-    std::vector<policy_contribution> policies; ///< empty for an explicit version
-    std::vector<input_explanation> inputs;     ///< in key order (sorted by name)
-    std::string key;                           ///< the store key
-    bool cache_enabled = false;                ///< the task caches at all
-    bool cached = false;                       ///< the store holds an entry under `key` now
-
-    /// A multi-line, human-readable rendering.
-    [[nodiscard]] std::string to_string() const {
-        std::string out;
-        out += "task     " + task + '\n';
-        if (!cache_enabled) {
-            out += "cache    off (every call runs)\n";
-            return out;
-        }
-        out += "version  " + version + (explicit_version ? "  (explicit)\n" : "  (computed)\n");
-        if (!explicit_version) {
-            out += "  salt   \"" + salt + "\"\n";
-            for (const auto& p : policies) {
-                out += "  policy " + p.policy + " -> \"" + p.output + "\"\n";
-            }
-        }
-        for (const auto& in : inputs) {
-            out += "input    " + in.name + (in.ignored ? " (ignored)" : "") + " = " +
-                   in.literal_text + "  sha256:" + in.sha256.substr(0, 16);
-            if (!in.literal_hash.empty()) out += "  hash:" + in.literal_hash;
-            out += '\n';
-        }
-        out += "key      " + key + '\n';
-        out += std::string("cached   ") + (cached ? "yes" : "no") + '\n';
-        return out;
-    }
-};
-
-namespace detail {
-
-template <class P, class F>
-void collect_policy_outputs(std::vector<policy_contribution>& out, const P& policy,
-                            std::string_view salt, const version_parameters<F>& params) {
-    if constexpr (is_composite_policy<P>::value) {
-        boost::hana::for_each(policy.parts, [&](const auto& part) {
-            collect_policy_outputs(out, part, salt, params);
-        });
-    } else {
-        out.push_back({std::string(type_name<P>()),
-                       std::string(std::string_view(call_policy(policy, salt, params)))});
-    }
-}
-
-/// Each policy's output for `params`, in the order the version hashes them.
-template <class... Policies, class F>
-std::vector<policy_contribution> policy_contributions(const cache<Policies...>& c,
-                                                      const version_parameters<F>& params) {
-    std::vector<policy_contribution> out;
-    if (!c.version) {
-        boost::hana::for_each(c.policies, [&](const auto& p) {
-            collect_policy_outputs(out, p, std::string_view(c.salt), params);
-        });
-    }
-    return out;
-}
-
-inline std::vector<input_explanation> explain_inputs(const literal_map& inputs,
-                                                     std::span<const std::string> ignored) {
-    std::vector<input_explanation> out;
-    out.reserve(inputs.literals.size());
-    for (const auto& [name, value] : inputs.literals) {
-        input_explanation e;
-        e.name = name;
-        e.literal_text = value.short_string();
-        e.sha256 = sha256_hex(encode(value));
-        e.literal_hash = value.hash.value_or("");
-        e.ignored = std::find(ignored.begin(), ignored.end(), name) != ignored.end();
-        out.push_back(std::move(e));
-    }
-    return out;
-}
-
-} // namespace detail
-
-FLYTECACHE_NAMESPACE_END
-// ---- end flytecache/task/explain.hpp
+// ---- end flytecache/task/task_base.hpp
 // ---- begin flytecache/task/task_options.hpp
-// flytecache — task_options: flytekit's @task keyword arguments, and how they and a cache
-// configuration become a task's metadata
+// flytecache — task_options: flytekit's @task keyword arguments and the task metadata
 // SPDX-License-Identifier: MIT
+
+// task_options: flytekit's @task keyword arguments, and how they and a cache configuration become a
+// task's metadata.
 
 
 
@@ -16408,7 +16186,7 @@ task_metadata build_metadata(std::string_view task, const task_options& options,
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/task/task_options.hpp
 
-
+#include <iostream>
 
 FLYTECACHE_NAMESPACE_BEGIN
 
@@ -16785,9 +16563,7 @@ private:
     static constexpr bool has_path_outputs() {
         bool any = false;
         if constexpr (!std::is_same_v<Out, no_values>) {
-            boost::hana::for_each(boost::hana::accessors<Out>(), [&](auto pair) {
-                using T =
-                    std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<Out&>()))>;
+            detail::for_each_field_type<Out>([&]<class T>(std::string_view, std::type_identity<T>) {
                 any = any || std::is_same_v<T, file> || std::is_same_v<T, directory>;
             });
         }
@@ -16827,8 +16603,7 @@ private:
     std::vector<std::string> input_texts(const In& args) const {
         std::vector<std::string> texts;
         if constexpr (!std::is_same_v<In, no_values>) {
-            boost::hana::for_each(boost::hana::accessors<In>(), [&](const auto& pair) {
-                const auto& v = boost::hana::second(pair)(args);
+            detail::for_each_field(args, [&](std::string_view name, const auto& v) {
                 using T = std::remove_cvref_t<decltype(v)>;
                 static_assert(
                     detail::container_value_v<T>,
@@ -16838,8 +16613,7 @@ private:
                     if (opts_.input_data_dir.empty()) {
                         texts.push_back(v.uri);
                     } else {
-                        texts.push_back(normalized(opts_.input_data_dir) + "/" +
-                                        boost::hana::to<const char*>(boost::hana::first(pair)));
+                        texts.push_back(normalized(opts_.input_data_dir) + "/" + std::string(name));
                     }
                 } else {
                     texts.push_back(detail::container_text(v));
@@ -16868,20 +16642,17 @@ private:
     void write_inputs(const call_type& call, const std::filesystem::path& dir) const {
         if (opts_.input_data_dir.empty()) return;
         if constexpr (!std::is_same_v<In, no_values>) {
-            boost::hana::for_each(boost::hana::accessors<In>(), [&](const auto& pair) {
-                const auto& v = boost::hana::second(pair)(call.args);
+            detail::for_each_field(call.args, [&](std::string_view name, const auto& v) {
                 using T = std::remove_cvref_t<decltype(v)>;
-                const std::filesystem::path target =
-                    dir / boost::hana::to<const char*>(boost::hana::first(pair));
+                const std::filesystem::path target = dir / name;
                 if constexpr (std::is_same_v<T, file> || std::is_same_v<T, directory>) {
                     std::error_code ec;
                     std::filesystem::copy(v.path(), target,
                                           std::filesystem::copy_options::recursive, ec);
                     if (ec) {
-                        throw task_error(
-                            "flytecache: container task '" + this->name_ + "' cannot copy input '" +
-                            std::string(boost::hana::to<const char*>(boost::hana::first(pair))) +
-                            "' from " + v.uri + ": " + ec.message());
+                        throw task_error("flytecache: container task '" + this->name_ +
+                                         "' cannot copy input '" + std::string(name) + "' from " +
+                                         v.uri + ": " + ec.message());
                     }
                 } else {
                     detail::write_text_file(target, detail::container_text(v));
@@ -16893,14 +16664,10 @@ private:
             detail::write_text_file(dir / "inputs.pb", encode(call.inputs));
             break;
         case metadata_format::json:
-            detail::write_text_file(
-                dir / "inputs.json",
-                detail::canonical_json(detail::datacatalog_json::literal_map_value(call.inputs)));
+            detail::write_text_file(dir / "inputs.json", to_json(call.inputs));
             break;
         case metadata_format::yaml:
-            detail::write_text_file(
-                dir / "inputs.yaml",
-                detail::canonical_json(detail::datacatalog_json::literal_map_value(call.inputs)));
+            detail::write_text_file(dir / "inputs.yaml", to_json(call.inputs));
             break;
         }
     }
@@ -16910,14 +16677,13 @@ private:
             return {};
         } else {
             Out out{};
-            boost::hana::for_each(boost::hana::accessors<Out>(), [&](const auto& pair) {
-                auto& field = boost::hana::second(pair)(out);
+            detail::for_each_field(out, [&](std::string_view name, auto& field) {
                 using T = std::remove_cvref_t<decltype(field)>;
                 static_assert(
                     detail::container_value_v<T>,
                     "flytecache: a container task output must be bool, an integer, floating "
                     "point, std::string, a system_clock time point, a duration, file or directory");
-                const std::string output = boost::hana::to<const char*>(boost::hana::first(pair));
+                const std::string output(name);
                 const std::filesystem::path p = dir / output;
                 std::error_code ec;
                 const bool exists = std::filesystem::exists(p, ec);
@@ -16980,15 +16746,14 @@ private:
         const auto interface = [&]<class S>(std::string_view side, std::type_identity<S>) {
             field(side);
             if constexpr (!std::is_same_v<S, no_values>) {
-                boost::hana::for_each(boost::hana::accessors<S>(), [&](const auto& pair) {
-                    using T = std::remove_cvref_t<decltype(boost::hana::second(pair)(
-                        std::declval<const S&>()))>;
-                    field(boost::hana::to<const char*>(boost::hana::first(pair)));
-                    field(encode(literal_type_of<T>()));
-                    // The C++ type too: float and double share a Flyte type, but the text the
-                    // container writes converts differently to each.
-                    field(detail::container_value_kind<T>());
-                });
+                detail::for_each_field_type<S>(
+                    [&]<class T>(std::string_view name, std::type_identity<T>) {
+                        field(name);
+                        field(encode(literal_type_of<T>()));
+                        // The C++ type too: float and double share a Flyte type, but the text the
+                        // container writes converts differently to each.
+                        field(detail::container_value_kind<T>());
+                    });
             }
         };
         interface("inputs", std::type_identity<In>{});
@@ -17023,66 +16788,643 @@ private:
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/task/container_task.hpp
 // ---- begin flytecache/task/default_executor.hpp
-// flytecache — the default executor: flytekit's local cache (SQLite, ~/.flyte/local-cache), used
-// when a task is called directly
+// flytecache — the default executor: flytekit's local cache, used when a task is called
 // SPDX-License-Identifier: MIT
+
+// The default executor: flytekit's local cache (SQLite, ~/.flyte/local-cache), used when a task is
+// called directly.
 
 // ---- begin flytecache/task/executor.hpp
-// flytecache — executor: runs tasks through a store the way flytekit's local execution does (key,
-// lookup, run with retries, store), exactly once per key under serialize
+// flytecache — executor: runs tasks through a store as flytekit's local execution does
 // SPDX-License-Identifier: MIT
 
-// ---- begin flytecache/task/observer.hpp
-// flytecache — task observers: hit, miss, stale, wait, run, put, retry and error events with
-// the key and timings, at no cost when no observer is given
+// executor: runs tasks through a store the way flytekit's local execution does (key, lookup, run
+// with retries, store), exactly once per key under serialize.
+
+// ---- begin flytecache/literal/blob_walk.hpp
+// flytecache — every file and directory (Blob literal) inside a literal map, however nested
 // SPDX-License-Identifier: MIT
 
 
 
 FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
 
-enum class task_event_kind {
-    hit,   ///< the outputs came from the cache
-    miss,  ///< the cache had no usable entry; the task will run (or wait, when serialized)
-    stale, ///< an entry was there but unusable (`reason` says why: an output file it points at
-           ///< is gone or changed, or it does not decode); a `miss` follows and the call recomputes
-    wait,  ///< a serialized call waited for another owner; `elapsed` is the time spent waiting
-    run,   ///< the task body finished; `elapsed` is how long the successful attempt took
-    put,   ///< the outputs were written to the store; `elapsed` is the write time
-    retry, ///< an attempt failed and the task runs again; `error` holds the failure
-    error, ///< the call failed; `error` holds the exception the caller receives
-};
-
-[[nodiscard]] constexpr std::string_view to_string(task_event_kind k) noexcept {
-    switch (k) {
-    case task_event_kind::hit: return "hit";
-    case task_event_kind::miss: return "miss";
-    case task_event_kind::stale: return "stale";
-    case task_event_kind::wait: return "wait";
-    case task_event_kind::run: return "run";
-    case task_event_kind::put: return "put";
-    case task_event_kind::retry: return "retry";
-    case task_event_kind::error: return "error";
+// Calls f(blob, owner, top_level_name) for every blob scalar, where `owner` is the literal holding
+// it (its `hash` is the content hash of a hashed file) and `top_level_name` the map entry it sits
+// under (for messages). Lit is literal or const literal.
+template <class Lit, class F>
+void for_each_blob_in(Lit& l, std::string_view name, F& f) {
+    if (auto* s = std::get_if<scalar>(&l.value)) {
+        if (auto* b = std::get_if<blob>(&s->value)) {
+            f(*b, l, name);
+        } else if (auto* u = std::get_if<union_value>(&s->value)) {
+            if (u->value) for_each_blob_in(**u->value, name, f);
+        }
+    } else if (auto* c = std::get_if<literal_collection>(&l.value)) {
+        for (auto& item : c->literals) for_each_blob_in(item, name, f);
+    } else if (auto* m = std::get_if<box<literal_map>>(&l.value)) {
+        for (auto& [key, item] : (*m)->literals) for_each_blob_in(item, name, f);
     }
-    return "unknown";
 }
 
-/// One thing that happened during a task call. The views are valid only during the callback.
-struct task_event {
-    task_event_kind kind;
-    std::string_view task;              ///< the task's name
-    std::string_view key;               ///< the cache key of the call (empty when caching is off)
-    std::chrono::nanoseconds elapsed{}; ///< see task_event_kind; the lookup time for hit and miss
-    int attempt = 0;                    ///< 1-based attempt number for run, retry and error
-    std::exception_ptr error{};         ///< for retry and error
-    std::string_view reason{};          ///< for stale: why the entry could not be used
+/// Calls `f(blob&, literal& owner, std::string_view output_name)` for every Blob in `m` (const or
+/// not; with a non-const map, `f` may rewrite the blob's URI).
+template <class Map, class F>
+    requires std::is_same_v<std::remove_const_t<Map>, literal_map>
+void for_each_blob(Map& m, F&& f) {
+    for (auto& [name, l] : m.literals) for_each_blob_in(l, std::string_view(name), f);
+}
+
+/// Whether a Blob URI names a path on this machine (no scheme, or `file://`), which a local
+/// execution must copy before caching it, rather than a remote object (`s3://…`, `gs://…`).
+[[nodiscard]] inline bool is_local_uri(std::string_view uri) noexcept {
+    if (uri.substr(0, 7) == "file://") return true;
+    return uri.find("://") == std::string_view::npos && !uri.empty();
+}
+
+/// The path of a local URI (`file://` stripped).
+[[nodiscard]] inline std::string_view local_path_of(std::string_view uri) noexcept {
+    return uri.substr(0, 7) == "file://" ? uri.substr(7) : uri;
+}
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/literal/blob_walk.hpp
+// ---- begin flytecache/task/local_task_cache.hpp
+// flytecache — local_task_cache: flytekit's LocalTaskCache (outputs by task, version, inputs)
+// SPDX-License-Identifier: MIT
+
+// local_task_cache: flytekit's LocalTaskCache (task outputs by task, version and inputs).
+
+
+#include <pwd.h>
+
+#include <cstdlib>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// flytekit's local-cache switches (`LocalConfig`): whether local executions use the cache at all,
+/// and whether they skip lookups and overwrite what is stored.
+struct local_cache_config {
+    /// `FLYTE_LOCAL_CACHE_ENABLED` (default on): when off, `get` always misses and `set` stores
+    /// nothing.
+    bool enabled = true;
+    /// `FLYTE_LOCAL_CACHE_OVERWRITE` (default off): when on, `get` always misses, so every call
+    /// runs, and `set` replaces the stored outputs.
+    bool overwrite = false;
+
+    /// Reads the two environment variables with flytekit's rule for booleans: unset keeps the
+    /// default; empty, `false`, `0`, `off` and `no` (any case) are false; anything else is true.
+    [[nodiscard]] static local_cache_config from_environment() {
+        local_cache_config c;
+        c.enabled = read_flag("FLYTE_LOCAL_CACHE_ENABLED", c.enabled);
+        c.overwrite = read_flag("FLYTE_LOCAL_CACHE_OVERWRITE", c.overwrite);
+        return c;
+    }
+
+    [[nodiscard]] static bool parse_flag(std::string_view text) noexcept {
+        std::string lower(text);
+        for (auto& ch : lower) {
+            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        }
+        return !(lower.empty() || lower == "false" || lower == "0" || lower == "off" ||
+                 lower == "no");
+    }
+
+private:
+    static bool read_flag(const char* name, bool fallback) {
+        const char* v = std::getenv(name); // NOLINT(concurrency-mt-unsafe): read once, at setup
+        return v == nullptr ? fallback : parse_flag(v);
+    }
 };
 
-/// An observer is called with every event of every call an executor makes. It is called from the
-/// calling thread (or the thread running an async call), so it must be thread-safe when calls are
-/// concurrent. Exceptions it throws propagate to the caller.
-template <class O>
-concept task_observer = std::move_constructible<O> && requires(O& o, const task_event& e) { o(e); };
+/// flytekit's local cache location, `~/.flyte/local-cache`, with `~` found as Python's
+/// `os.path.expanduser` finds it: `$HOME`, or — when `HOME` is unset or empty — the home directory
+/// the password database gives the current user (so a service or cron job without `HOME` still
+/// shares the cache flytekit uses for that user).
+/// @throws configuration_error when neither says where home is (pass a location explicitly then).
+[[nodiscard]] inline std::filesystem::path default_local_cache_location() {
+    const char* home = std::getenv("HOME"); // NOLINT(concurrency-mt-unsafe)
+    if (home != nullptr && *home != '\0') {
+        return std::filesystem::path(home) / ".flyte" / "local-cache";
+    }
+    long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
+    std::vector<char> buffer(size > 0 ? static_cast<std::size_t>(size) : std::size_t{16384});
+    passwd entry{};
+    passwd* found = nullptr;
+    while (::getpwuid_r(::getuid(), &entry, buffer.data(), buffer.size(), &found) == ERANGE &&
+           buffer.size() < (std::size_t{1} << 20)) {
+        buffer.resize(buffer.size() * 2);
+    }
+    if (found == nullptr || found->pw_dir == nullptr || *found->pw_dir == '\0') {
+        throw configuration_error(
+            "flytecache: HOME is not set and the password database has no home directory for "
+            "user id " +
+            std::to_string(::getuid()) +
+            ", so flytekit's local cache location ~/.flyte/local-cache is unknown; give the "
+            "location explicitly");
+    }
+    return std::filesystem::path(found->pw_dir) / ".flyte" / "local-cache";
+}
+
+/// A cache entry that could not be used: its key and why (the store's or the decoder's message).
+struct bad_cache_entry {
+    std::string key;
+    std::string reason;
+};
+
+/// What a lookup found: the usable outputs, or why an entry that is there cannot be used.
+struct cache_lookup {
+    /// The stored outputs, when the entry exists and can be used.
+    std::optional<literal_map> outputs;
+    /// Non-empty when an entry was there but could not be used (it does not decode, or a file or
+    /// directory it points at is gone or changed); the lookup then counts as a miss.
+    std::string unusable;
+};
+
+/// `cache_lookup` for outputs already converted to a task's output type.
+template <class Out>
+struct typed_cache_lookup {
+    /// The stored outputs, when the entry exists, decodes and converts.
+    std::optional<Out> outputs;
+    /// Non-empty when an entry was there but could not be used; the lookup then counts as a miss.
+    std::string unusable;
+};
+
+/// Removes from `area` the output files no entry of `store` references (entries are decoded as
+/// LiteralMaps; those that do not decode reference nothing) and that were not placed within
+/// `grace` (a writer may be about to store the entry that points at them), and temporary copies
+/// left by crashed writers. What `local_task_cache::collect_garbage` and the command-line tool's
+/// `gc` run.
+/// @throws store_error when the store cannot be listed (then nothing is removed).
+template <enumerable_store Store>
+blob_sweep_report collect_unreferenced_blobs(Store& store, blob_area& area,
+                                             std::chrono::duration<double> grace) {
+    std::set<std::string> referenced;
+    store.for_each_value([&](std::string_view bytes) {
+        literal_map m;
+        try {
+            m = decode_literal_map(bytes);
+        } catch (const error&) { // NOLINT(bugprone-empty-catch): not ours to keep alive
+            return;
+        }
+        detail::for_each_blob(m, [&](const blob& b, const literal&, std::string_view) {
+            if (!detail::is_local_uri(b.uri)) return;
+            // A path inside a directory blob keeps that whole blob alive.
+            if (auto owner = area.blob_of(detail::local_path_of(b.uri))) {
+                referenced.insert(owner->string());
+            }
+        });
+    });
+    return area.sweep(referenced, grace);
+}
+
+/// flytekit's `LocalTaskCache`: task outputs (a LiteralMap) stored under the key of the task's
+/// name, cache version and inputs, in any `cache_store`.
+///
+/// With the defaults (`sqlite_store` at `~/.flyte/local-cache`, `keys::flytekit_local`) it reads
+/// and writes the very entries flytekit's local cache does: the same keys, and the outputs as
+/// serialized LiteralMap bytes. A Python step and a C++ step with equal names, versions and inputs
+/// share them.
+///
+/// Output files belong to the cache. When a task execution stores its outputs (`store_outputs`,
+/// what `executor` calls), those that are local files or directories (Blob literals whose URI is
+/// a path) are copied, before the entry is stored, into the store's blob area
+/// (`blob_area`; for `sqlite_store` `<cache dir>/blobs`), and the stored literal points at the
+/// copy — as flytekit's local execution copies outputs to a fresh raw-output location. So a later
+/// run that overwrites or deletes the task's own file cannot change what a hit returns. A hit
+/// whose copy is gone (or, for a content-hashed output, was changed) is an unusable entry: a miss,
+/// reported, never an exception and never stale data. Entries that point elsewhere (written by
+/// Python, or remote URIs such as `s3://…`) are used as they are. Copies no entry references any
+/// more are removed by `clear`, `erase`, `collect_garbage` (which also runs by itself every
+/// `options::gc_interval` while entries are written) and the command-line tool.
+///
+/// A broken cache never breaks a run: an entry that fails to decode (or a store that fails to
+/// read) is reported through the `on_bad_entry` handler (by default one line on `std::clog`) and
+/// treated as a miss; a failed write is reported and dropped. Set `strict` to get the exceptions
+/// (an entry whose output file is gone stays a reported miss even then: recomputing is the fix).
+///
+/// Thread safety: as safe as `Store` (every flytecache store is); `initialize` is idempotent and
+/// may race with itself.
+template <cache_store Store, key_scheme Keys = keys::flytekit_local>
+class local_task_cache {
+public:
+    struct options {
+        local_cache_config config = local_cache_config::from_environment();
+        /// Called for each unusable entry or failed write; empty: report on `std::clog`.
+        std::function<void(const bad_cache_entry&)> on_bad_entry{};
+        /// Let store and decode errors propagate instead of reporting them.
+        bool strict = false;
+        Keys keys{};
+        /// Where output files are kept; empty: the store's `blob_directory()` (see
+        /// `file_hosting_store`). With neither, an output that is a local file or directory is a
+        /// configuration_error when it is stored.
+        std::optional<std::filesystem::path> blob_directory{};
+        /// Blobs placed more recently than this are never swept: a writer may be about to store
+        /// the entry that points at them.
+        std::chrono::duration<double> blob_grace = std::chrono::minutes(10);
+        /// How often writes also run `collect_garbage` (for entries removed by eviction, expiry or
+        /// other processes); zero or less: never by itself. Needs an `enumerable_store`.
+        std::chrono::duration<double> gc_interval = std::chrono::minutes(10);
+    };
+
+    /// A cache over an already open store.
+    explicit local_task_cache(Store store, options opts = {})
+        : store_(std::move(store)), opts_(std::move(opts)) {}
+
+    /// A cache that opens `Store(location)` on first use (flytekit's lazy `initialize`).
+    explicit local_task_cache(std::filesystem::path location, options opts = {})
+        requires std::constructible_from<Store, std::filesystem::path>
+        : location_(std::move(location)), opts_(std::move(opts)) {}
+
+    /// A cache at flytekit's location, `~/.flyte/local-cache`, opened on first use.
+    local_task_cache()
+        requires std::constructible_from<Store, std::filesystem::path>
+        : local_task_cache(default_local_cache_location()) {}
+
+    local_task_cache(const local_task_cache&) = delete;
+    local_task_cache& operator=(const local_task_cache&) = delete;
+
+    /// Opens the store if it is not open yet (flytekit's `initialize`); the other calls do this
+    /// themselves. @throws store_error if the store cannot be opened.
+    void initialize() {
+        if (ready_.load(std::memory_order_acquire)) {
+            return;
+        }
+        std::lock_guard lock(init_mutex_);
+        if (!store_) {
+            if constexpr (std::constructible_from<Store, std::filesystem::path>) {
+                store_.emplace(location_);
+            }
+        }
+        ready_.store(true, std::memory_order_release);
+    }
+
+    /// The outputs stored for these inputs, or empty (a miss, a disabled or overwriting cache, or
+    /// an entry that could not be used — which is reported).
+    [[nodiscard]] std::optional<literal_map> get(std::string_view task_name,
+                                                 std::string_view cache_version,
+                                                 const literal_map& inputs,
+                                                 std::span<const std::string> ignored_inputs = {}) {
+        if (!opts_.config.enabled || opts_.config.overwrite) {
+            return std::nullopt;
+        }
+        return get_entry(make_key(task_name, cache_version, inputs, ignored_inputs));
+    }
+
+    /// The outputs stored under `key` (from `make_key`), with `get`'s rules: a miss when caching
+    /// is disabled or in overwrite mode, and an unusable entry reported and treated as a miss
+    /// unless `strict`. Tasks use this to compute a key once per call.
+    [[nodiscard]] std::optional<literal_map> get_entry(const std::string& key) {
+        return lookup(key).outputs;
+    }
+
+    /// The outputs stored under `key` converted by `from_map` (`Out from_map(const literal_map&)`,
+    /// e.g. a task's `outputs_from_map`), with `get`'s rules. An entry that does not decode, whose
+    /// output file is gone, or that `from_map` refuses (the output types changed without a version
+    /// bump) is one kind of unusable entry: reported once and a miss, or thrown when `strict`.
+    template <class Out, class FromMap>
+    [[nodiscard]] std::optional<Out> get_entry(const std::string& key, FromMap&& from_map) {
+        return lookup_as<Out>(key, std::forward<FromMap>(from_map)).outputs;
+    }
+
+    /// `get_entry` that also says why an entry was not usable. With `honour_overwrite` false, an
+    /// overwriting cache still reads (a serialized call uses that to pick up the result another
+    /// caller just computed); with `report` false, an unusable entry is not reported (`explain`).
+    /// @throws what the store or decoder throws, only when `strict` (never for a missing file).
+    [[nodiscard]] cache_lookup lookup(const std::string& key, bool honour_overwrite = true,
+                                      bool report = true) {
+        auto found = lookup_as<literal_map>(
+            key, [](literal_map& m) -> literal_map { return std::move(m); }, honour_overwrite,
+            report);
+        return {std::move(found.outputs), std::move(found.unusable)};
+    }
+
+    /// The one place the bad-entry rule lives: the stored bytes are read, decoded, checked for
+    /// their output files and converted by `from_map` under one `try`. Whatever fails makes the
+    /// entry unusable: counted and reported once (when `report`), a miss, or rethrown when
+    /// `strict` and `report` (a missing or changed output file is never thrown). `executor::run`
+    /// and `executor::explain` both go through here, so `explain` calls "cached" exactly what
+    /// `run` would use.
+    template <class Out, class FromMap>
+    [[nodiscard]] typed_cache_lookup<Out> lookup_as(const std::string& key, FromMap&& from_map,
+                                                    bool honour_overwrite = true,
+                                                    bool report = true) {
+        typed_cache_lookup<Out> out;
+        if (!opts_.config.enabled || (honour_overwrite && opts_.config.overwrite)) {
+            return out;
+        }
+        try {
+            std::optional<std::string> bytes = store().get(key);
+            if (!bytes) {
+                return out;
+            }
+            literal_map outputs = decode_literal_map(*bytes);
+            if (std::optional<std::string> problem = blob_problem(outputs)) {
+                out.unusable = std::move(*problem);
+            } else {
+                out.outputs.emplace(std::invoke(from_map, outputs));
+            }
+        } catch (const error& e) {
+            if (opts_.strict && report) {
+                throw;
+            }
+            out.outputs.reset();
+            out.unusable = e.what();
+        }
+        if (!out.unusable.empty() && report) report_bad_entry({key, out.unusable});
+        return out;
+    }
+
+    /// Stores `outputs` for these inputs (as flytekit does: the serialized LiteralMap bytes), as
+    /// given: like flytekit's `LocalTaskCache.set`, this does not copy files (flytekit's task
+    /// execution uploads them before it caches; `executor` and `store_outputs` do the same here).
+    void set(std::string_view task_name, std::string_view cache_version, const literal_map& inputs,
+             std::span<const std::string> ignored_inputs, const literal_map& outputs) {
+        set_entry(make_key(task_name, cache_version, inputs, ignored_inputs), outputs);
+    }
+
+    /// Stores `outputs` under `key` (from `make_key`), with `set`'s rules.
+    void set_entry(const std::string& key, const literal_map& outputs) {
+        if (!opts_.config.enabled) {
+            return;
+        }
+        try {
+            store().set(key, encode(outputs));
+        } catch (const store_error& e) {
+            if (opts_.strict) {
+                throw;
+            }
+            report_bad_entry({key, std::string("write failed: ") + e.what()});
+        }
+    }
+
+    /// What a task execution stores: `outputs` under `key`, after copying its local files and
+    /// directories into the blob area and pointing `outputs` at the copies; `true` when it
+    /// rewrote `outputs` (the caller hands the rewritten values on, so that they too point at data
+    /// the cache owns). Nothing happens when caching is disabled. A write the store refuses (or a
+    /// copy the blob area cannot make) is reported and dropped unless `strict`, and `outputs` is
+    /// then left as it was.
+    /// @throws configuration_error when an output is a local file but no blob directory is known;
+    ///         task_error when an output names a file or directory that does not exist.
+    /// With `expire` (a store that models `expiring_store`), the entry is written with that time
+    /// to live.
+    bool store_outputs(const std::string& key, literal_map& outputs,
+                       std::optional<float_seconds> expire = std::nullopt) {
+        if (!opts_.config.enabled) {
+            return false;
+        }
+        literal_map placed;
+        const literal_map* to_store = &outputs;
+        bool rewritten = false;
+        try {
+            if (has_local_blobs(outputs)) {
+                placed = outputs;
+                place_blobs(placed);
+                to_store = &placed;
+                rewritten = true;
+            }
+            if (expire) {
+                if constexpr (expiring_store<Store>) {
+                    store().set(key, encode(*to_store), write_options{.expire = expire});
+                } else {
+                    throw configuration_error("flytecache: an entry with a time to live needs a "
+                                              "store that can expire entries (expiring_store)");
+                }
+            } else {
+                store().set(key, encode(*to_store));
+            }
+        } catch (const store_error& e) {
+            if (opts_.strict) {
+                throw;
+            }
+            report_bad_entry({key, std::string("write failed: ") + e.what()});
+            return false;
+        }
+        if (rewritten) {
+            outputs = std::move(placed);
+            maybe_collect_garbage();
+        }
+        return rewritten;
+    }
+
+    /// Removes the entry under `key` (`true` if there was one) and then the output files it
+    /// pointed at that no other entry references (when the store can list its entries).
+    bool erase(const std::string& key) {
+        std::optional<std::string> bytes;
+        try {
+            bytes = store().get(key);
+        } catch (const error&) { // NOLINT(bugprone-empty-catch): an unreadable entry owns no blobs
+                                 // we can name
+        }
+        const bool removed = store().erase(key);
+        if (removed && bytes && owns_any_blob(*bytes)) {
+            if constexpr (enumerable_store<Store>) {
+                (void)collect_garbage();
+            }
+        }
+        return removed;
+    }
+
+    /// Removes every entry (flytekit's `clear`) and every output file kept for them.
+    void clear() {
+        store().clear();
+        if (blob_area* area = blobs()) area->clear();
+    }
+
+    /// Removes the output files that no entry references any more: left by evicted, expired or
+    /// erased entries, by entries Python or another process removed, and by writers that crashed
+    /// between copying a file and storing its entry. Blobs placed within `options::blob_grace`
+    /// are kept. Entries that do not decode are skipped (they reference nothing usable).
+    /// @throws store_error when the store cannot be listed (then nothing is removed).
+    blob_sweep_report collect_garbage()
+        requires enumerable_store<Store>
+    {
+        blob_area* area = blobs();
+        if (area == nullptr) return {};
+        last_gc_.store(clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+        return collect_unreferenced_blobs(store(), *area, opts_.blob_grace);
+    }
+
+    /// The blob area output files are kept in, or nullptr when there is none (a store without a
+    /// blob directory, and none given in the options).
+    [[nodiscard]] blob_area* blobs() {
+        std::call_once(blobs_once_, [&] {
+            if (opts_.blob_directory) {
+                blobs_.emplace(*opts_.blob_directory);
+            } else if constexpr (file_hosting_store<Store>) {
+                if (std::optional<std::filesystem::path> dir = store().blob_directory()) {
+                    blobs_.emplace(*dir);
+                }
+            }
+        });
+        return blobs_ ? &*blobs_ : nullptr;
+    }
+
+    /// The key these arguments are stored under.
+    [[nodiscard]] std::string make_key(std::string_view task_name, std::string_view cache_version,
+                                       const literal_map& inputs,
+                                       std::span<const std::string> ignored_inputs = {}) const {
+        return std::string(opts_.keys.make_key(task_name, cache_version, inputs, ignored_inputs));
+    }
+
+    /// The underlying store (opened if needed).
+    Store& store() {
+        initialize();
+        return *store_; // NOLINT(bugprone-unchecked-optional-access): initialize() opened it
+    }
+    [[nodiscard]] const local_cache_config& config() const noexcept { return opts_.config; }
+    /// How many unusable entries and failed writes have been reported.
+    [[nodiscard]] std::uint64_t bad_entries() const noexcept { return bad_entries_.load(); }
+
+    /// Counts an unusable entry and passes it to `on_bad_entry` (by default, a line on std::clog).
+    void report_bad_entry(const bad_cache_entry& bad) {
+        bad_entries_.fetch_add(1, std::memory_order_relaxed);
+        if (opts_.on_bad_entry) {
+            opts_.on_bad_entry(bad);
+        } else {
+            std::clog << "flytecache: local cache entry '" << bad.key
+                      << "' is unusable and counts as a miss (the call runs and stores its outputs "
+                         "anew; local_task_cache::erase(key) or `flytecache rm` removes it): "
+                      << bad.reason << '\n';
+        }
+    }
+    /// Whether unusable entries throw instead of counting as misses.
+    [[nodiscard]] bool strict() const noexcept { return opts_.strict; }
+
+private:
+    using clock = std::chrono::steady_clock;
+
+    static bool has_local_blobs(const literal_map& m) {
+        bool any = false;
+        detail::for_each_blob(m, [&](const blob& b, const literal&, std::string_view) {
+            any = any || detail::is_local_uri(b.uri);
+        });
+        return any;
+    }
+
+    bool owns_any_blob(std::string_view bytes) {
+        blob_area* area = blobs();
+        if (area == nullptr) return false;
+        bool any = false;
+        try {
+            const literal_map m = decode_literal_map(bytes);
+            detail::for_each_blob(m, [&](const blob& b, const literal&, std::string_view) {
+                any = any ||
+                      (detail::is_local_uri(b.uri) && area->owns(detail::local_path_of(b.uri)));
+            });
+        } catch (const error&) { // NOLINT(bugprone-empty-catch): undecodable: owns nothing
+        }
+        return any;
+    }
+
+    // Copies every local file and directory of `m` into the blob area and points `m` at them.
+    void place_blobs(literal_map& m) {
+        detail::for_each_blob(m, [&](blob& b, const literal&, std::string_view output) {
+            if (!detail::is_local_uri(b.uri)) return;
+            blob_area* area = blobs();
+            if (area == nullptr) {
+                throw configuration_error(
+                    "flytecache: output '" + std::string(output) + "' is the local path '" + b.uri +
+                    "', but this cache has no blob directory to keep a copy in (a path alone "
+                    "would be wrong on another machine, or after the file changes); give the "
+                    "store a blob directory shared by every machine that uses it (e.g. "
+                    "redis_options::blob_directory) or executor_options::blob_directory");
+            }
+            const std::filesystem::path source(detail::local_path_of(b.uri));
+            const auto refuse = [&](const std::string& why) {
+                return task_error("flytecache: output '" + std::string(output) +
+                                  "' names the file or directory '" + b.uri +
+                                  "', which cannot be kept: " + why);
+            };
+            std::error_code ec;
+            const bool multipart =
+                b.metadata && b.metadata->type &&
+                b.metadata->type->dimensionality == blob_dimensionality::multipart;
+            if (!source.empty() && std::filesystem::exists(source, ec) &&
+                multipart != std::filesystem::is_directory(source, ec)) {
+                throw refuse(multipart ? "a directory output names something that is not a "
+                                         "directory"
+                                       : "a file output names a directory (return a "
+                                         "flytecache::directory for that)");
+            }
+            try {
+                if (area->is_blob(source)) { // already the cache's: keep it as it is
+                    if (!std::filesystem::exists(source, ec)) {
+                        throw refuse("it is a blob of this cache that no longer exists");
+                    }
+                    b.uri = area->blob_of(source)->generic_string();
+                    return;
+                }
+                b.uri = area->place(source).generic_string();
+            } catch (const invalid_argument& e) {
+                throw refuse(std::string(e.what()) +
+                             " (a task must write its output files before it returns)");
+            } catch (const std::filesystem::filesystem_error& e) {
+                throw refuse(e.what());
+            }
+        });
+    }
+
+    std::optional<std::string> blob_problem(const literal_map& m) {
+        std::optional<std::string> problem;
+        blob_area* area = nullptr;
+        bool looked = false;
+        detail::for_each_blob(m, [&](const blob& b, const literal& owner, std::string_view) {
+            if (problem || !detail::is_local_uri(b.uri)) return;
+            if (!looked) {
+                area = blobs();
+                looked = true;
+            }
+            const std::filesystem::path p(detail::local_path_of(b.uri));
+            if (area == nullptr || !area->owns(p)) return; // not ours: used as it is
+            // A content-hashed output (its literal carries a hash) is checked byte for byte; the
+            // others by existence, and a directory by its manifest (names and sizes).
+            problem = area->problem(p, owner.hash.has_value() && !owner.hash->empty());
+        });
+        return problem;
+    }
+
+    void maybe_collect_garbage() {
+        if constexpr (enumerable_store<Store>) {
+            if (opts_.gc_interval.count() <= 0) return;
+            const auto now = clock::now().time_since_epoch().count();
+            auto last = last_gc_.load(std::memory_order_relaxed);
+            const auto interval =
+                std::chrono::duration_cast<clock::duration>(opts_.gc_interval).count();
+            if (now - last < interval) return;
+            // One writer runs it; the others go on.
+            if (!last_gc_.compare_exchange_strong(last, now, std::memory_order_relaxed)) return;
+            try {
+                (void)collect_garbage();
+            } catch (const error& e) {
+                report_bad_entry(
+                    {"", std::string("collecting unreferenced output files failed: ") + e.what()});
+            }
+        }
+    }
+
+    std::optional<Store> store_;
+    std::filesystem::path location_;
+    options opts_;
+    std::mutex init_mutex_;
+    std::atomic<bool> ready_{false};
+    std::atomic<std::uint64_t> bad_entries_{0};
+    std::once_flag blobs_once_;
+    std::optional<blob_area> blobs_;
+    std::atomic<clock::rep> last_gc_{clock::now().time_since_epoch().count()};
+};
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/local_task_cache.hpp
+// ---- begin flytecache/task/observer.hpp
+// flytecache — task observers: the default (none, at no cost); the events are in task_concepts.hpp
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
 
 /// The default observer: none. The executor skips the clock reads and the events entirely.
 struct no_observer {
@@ -17103,26 +17445,6 @@ FLYTECACHE_NAMESPACE_END
 #include <stop_token>
 
 FLYTECACHE_NAMESPACE_BEGIN
-
-/// What a task type provides to an executor. function_task, container_task, reference_task and
-/// echo_task model it; a user's own task kind can too.
-template <class T>
-concept task_template =
-    requires(const T& t, typename T::call_type& call, const typename T::output_type& out,
-             const literal_map& m, call_explanation& e) {
-        typename T::output_type;
-        typename T::call_type;
-        { call.inputs } -> std::convertible_to<const literal_map&>;
-        { t.name() } -> std::convertible_to<std::string_view>;
-        { t.version() } -> std::convertible_to<std::string_view>;
-        { t.metadata() } -> std::convertible_to<const task_metadata&>;
-        { t.ignored_inputs() } -> std::convertible_to<std::span<const std::string>>;
-        { t.execute(call) } -> std::same_as<typename T::output_type>;
-        { t.outputs_to_map(out) } -> std::same_as<literal_map>;
-        { t.outputs_from_map(m) } -> std::same_as<typename T::output_type>;
-        t.explain_version(e);
-        { T::serialized_statically } -> std::convertible_to<bool>;
-    };
 
 /// How an executor caches, waits and reports. Defaults suit interactive work and CI alike.
 struct executor_options {
@@ -17220,7 +17542,7 @@ public:
 
     /// @throws configuration_error when `options` fail `executor_options::validate`.
     explicit executor(Store store, executor_options options = {}, Observer observer = {})
-        : cache_(std::move(store), cache_options(options)),
+        : results_(std::move(store), cache_options(options)),
           opts_(std::move(options)),
           observer_(std::move(observer)) {}
 
@@ -17228,7 +17550,7 @@ public:
     explicit executor(std::filesystem::path location, executor_options options = {},
                       Observer observer = {})
         requires std::constructible_from<Store, std::filesystem::path>
-        : cache_(std::move(location), cache_options(options)),
+        : results_(std::move(location), cache_options(options)),
           opts_(std::move(options)),
           observer_(std::move(observer)) {}
 
@@ -17243,7 +17565,8 @@ public:
     ///         serialized task on a store without reservations (on every call, hit or miss, cache
     ///         on or off), or for file outputs on a store without a blob directory;
     ///         task_timeout_error past `max_wait`.
-    template <task_template Task, class... Args>
+    template <class Task, class... Args>
+        requires executable_task<Task, Args...>
     typename Task::output_type run(const Task& task, Args&&... args) {
         static_assert(!Task::serialized_statically || reserving_store<Store>,
                       "flytecache: this task is serialized, but the executor's store cannot hold "
@@ -17271,16 +17594,16 @@ public:
                     "sqlite_store, memory_store, redis_store or another expiring_store");
             }
         }
-        if (cache_.config().enabled) key_files_by_content(call.inputs);
+        if (results_.config().enabled) key_files_by_content(call.inputs);
         const std::string key =
-            cache_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
+            results_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
         if (auto hit = lookup(task, key, true)) {
             return std::move(*hit);
         }
         if constexpr (reserving_store<Store>) {
-            if (task.metadata().cache_serialize && cache_.config().enabled) {
-                return cache_.config().overwrite ? run_overwriting(task, call, key)
-                                                 : run_serialized(task, call, key);
+            if (task.metadata().cache_serialize && results_.config().enabled) {
+                return results_.config().overwrite ? run_overwriting(task, call, key)
+                                                   : run_serialized(task, call, key);
             }
         }
         auto out = run_body(task, call, key);
@@ -17290,7 +17613,8 @@ public:
 
     /// `run` on another thread: independent calls proceed concurrently, and identical serialized
     /// calls still run once. The task and the arguments are copied into the call.
-    template <task_template Task, class... Args>
+    template <class Task, class... Args>
+        requires executable_task<Task, Args...>
     std::future<typename Task::output_type> submit(const Task& task, Args&&... args) {
         return std::async(
             std::launch::async,
@@ -17299,7 +17623,8 @@ public:
     }
 
     /// The parts of this call's key, and whether the store holds it, without running anything.
-    template <task_template Task, class... Args>
+    template <class Task, class... Args>
+        requires executable_task<Task, Args...>
     call_explanation explain(const Task& task, Args&&... args) {
         typename Task::call_type call = task.prepare(std::forward<Args>(args)...);
         call_explanation e;
@@ -17309,23 +17634,20 @@ public:
         task.explain_version(e);
         key_files_by_content(call.inputs);
         e.inputs = detail::explain_inputs(call.inputs, task.ignored_inputs());
-        e.key = cache_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
-        // The rule `run` applies, without reporting: cached means a call would hit.
-        cache_lookup found = cache_.lookup(e.key, false, false);
-        if (found.outputs) {
-            try {
-                (void)task.outputs_from_map(*found.outputs);
-                e.cached = true;
-            } catch (const error&) { // NOLINT(bugprone-empty-catch): unusable, so not cached
-            }
-        }
+        e.key = results_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
+        // The rule `run` applies (local_task_cache::lookup_as), without reporting: cached means
+        // a call would hit.
+        e.cached = results_
+                       .template lookup_as<typename Task::output_type>(
+                           e.key, outputs_from_map_of(task), false, false)
+                       .outputs.has_value();
         return e;
     }
 
     /// The local cache the executor reads and writes (for `clear`, `bad_entries`, …).
-    local_task_cache<Store, Keys>& cache() noexcept { return cache_; }
+    local_task_cache<Store, Keys>& cache() noexcept { return results_; }
     /// The store (opened if needed).
-    Store& store() { return cache_.store(); }
+    Store& store() { return results_.store(); }
     Observer& observer() noexcept { return observer_; }
     [[nodiscard]] const executor_options& options() const noexcept { return opts_; }
 
@@ -17382,6 +17704,11 @@ private:
         }
     }
 
+    template <class Task>
+    static auto outputs_from_map_of(const Task& task) {
+        return [&task](const literal_map& m) { return task.outputs_from_map(m); };
+    }
+
     // The stored outputs as the task's values. An entry that no longer converts (the output types
     // changed without a version bump) is an unusable entry, like an undecodable one or one whose
     // output file is gone: reported (a `stale` event) and a miss.
@@ -17390,24 +17717,15 @@ private:
                                                      bool report_outcome,
                                                      bool honour_overwrite = true) {
         const auto start = now_if_observing();
-        cache_lookup found = cache_.lookup(key, honour_overwrite);
-        std::optional<typename Task::output_type> out;
-        if (found.outputs) {
-            try {
-                out.emplace(task.outputs_from_map(*found.outputs));
-            } catch (const error& e) {
-                if (cache_.strict()) throw;
-                found.unusable = e.what();
-                cache_.report_bad_entry({key, found.unusable});
-            }
-        }
+        auto found = results_.template lookup_as<typename Task::output_type>(
+            key, outputs_from_map_of(task), honour_overwrite);
         if (!found.unusable.empty()) {
             emit(task, task_event_kind::stale, key, start, 0, {}, found.unusable);
         }
         if (report_outcome) {
-            emit(task, out ? task_event_kind::hit : task_event_kind::miss, key, start);
+            emit(task, found.outputs ? task_event_kind::hit : task_event_kind::miss, key, start);
         }
-        return out;
+        return std::move(found.outputs);
     }
 
     // A local file or directory input is keyed by its content, not its path: a path alone would
@@ -17422,7 +17740,7 @@ private:
             const std::filesystem::path p(detail::local_path_of(b.uri));
             std::error_code ec;
             if (p.empty() || !std::filesystem::exists(p, ec)) return;
-            blob_area* area = cache_.blobs();
+            blob_area* area = results_.blobs();
             owner.hash = area != nullptr ? area->content_hash(p) : blob_area::hash_content(p);
         });
     }
@@ -17430,14 +17748,14 @@ private:
     // Stores the outputs (their files copied into the blob area) and points `out` at the copies.
     template <class Task>
     void put(const Task& task, const std::string& key, typename Task::output_type& out) {
-        if (!cache_.config().enabled) return;
+        if (!results_.config().enabled) return;
         const auto start = now_if_observing();
         literal_map stored = task.outputs_to_map(out);
         // max_age: the entry is written with that time to live, in the same write (an entry
         // never exists without it, even if the process dies right after).
         std::optional<float_seconds> expire;
         if (const auto& max_age = task.metadata().cache_max_age) expire = float_seconds(*max_age);
-        if (cache_.store_outputs(key, stored, expire)) out = task.outputs_from_map(stored);
+        if (results_.store_outputs(key, stored, expire)) out = task.outputs_from_map(stored);
         emit(task, task_event_kind::put, key, start);
     }
 
@@ -17543,7 +17861,7 @@ private:
     template <class Task>
     typename Task::output_type run_serialized(const Task& task, typename Task::call_type& call,
                                               const std::string& key, bool overwriting = false) {
-        Store& store = cache_.store();
+        Store& store = results_.store();
         const std::string owner = make_owner_token();
         const float_seconds ttl = reservation_ttl();
         const auto wait_start = clock::now();
@@ -17659,7 +17977,7 @@ private:
         }
     }
 
-    local_task_cache<Store, Keys> cache_;
+    local_task_cache<Store, Keys> results_; // the task results: keys, codec and store
     executor_options opts_;
     [[no_unique_address]] Observer observer_;
     std::mutex warned_mutex_;
@@ -17692,12 +18010,14 @@ inline executor<sqlite_store>& default_executor() {
 
 // Found by argument-dependent lookup from the tasks' call operators, so task headers need not
 // include SQLite.
-template <task_template Task, class... Args>
+template <class Task, class... Args>
+    requires executable_task<Task, Args...>
 typename Task::output_type run_with_default_executor(const Task& task, Args&&... args) {
     return default_executor().run(task, std::forward<Args>(args)...);
 }
 
-template <task_template Task, class... Args>
+template <class Task, class... Args>
+    requires executable_task<Task, Args...>
 std::future<typename Task::output_type> submit_with_default_executor(const Task& task,
                                                                      Args&&... args) {
     return default_executor().submit(task, std::forward<Args>(args)...);
@@ -17739,9 +18059,11 @@ public:
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/task/echo_task.hpp
 // ---- begin flytecache/task/function_task.hpp
-// flytecache — function tasks (flytekit's @task / PythonFunctionTask): a callable with named, typed
-// inputs and outputs, a cache configuration and flytekit's task metadata
+// flytecache — function tasks (flytekit's @task): a typed callable with a cache configuration
 // SPDX-License-Identifier: MIT
+
+// Function tasks (flytekit's @task / PythonFunctionTask): a callable with named, typed inputs and
+// outputs, a cache configuration and flytekit's task metadata.
 
 // ---- begin flytecache/detail/callable_signature.hpp
 // flytecache — the parameter and result types of a callable with one call signature
@@ -17812,9 +18134,6 @@ FLYTECACHE_NAMESPACE_BEGIN
 
 namespace detail {
 
-template <class T>
-using param_value_t = std::remove_cvref_t<T>;
-
 // A parameter taken by rvalue reference gets a fresh copy on every attempt, so a retry sees the
 // same value as the first attempt.
 template <class P, class V>
@@ -17834,6 +18153,43 @@ template <class P>
 struct first_param_of<std::tuple<P>> {
     using type = std::remove_cvref_t<P>;
 };
+
+/// A task function's outputs: its result type, or no_values for void (and for a callable whose
+/// signature cannot be read, which function_task refuses with a message of its own).
+template <class F, bool Known = callable_signature<F>::known>
+struct function_output {
+    using type = no_values;
+};
+template <class F>
+struct function_output<F, true> {
+    using result = typename callable_signature<F>::result_type;
+    using type = std::conditional_t<std::is_void_v<result>, no_values, std::remove_cvref_t<result>>;
+};
+
+// The parameters' decayed types: what a call holds its arguments as.
+template <class Tuple>
+struct decayed_params;
+template <class... P>
+struct decayed_params<std::tuple<P...>> {
+    using type = std::tuple<std::decay_t<P>...>;
+};
+
+// A parameter whose argument already has its type is read through a pointer to the caller's
+// argument: a hit then never copies it (the arguments live until `executor::run` returns).
+template <class Tuple>
+struct pointers_to;
+template <class... P>
+struct pointers_to<std::tuple<P...>> {
+    using type = std::tuple<const P*...>;
+};
+template <class Tuple, class... Args>
+struct arguments_by_reference : std::false_type {};
+template <class... P, class... Args>
+    requires(sizeof...(P) == sizeof...(Args))
+struct arguments_by_reference<std::tuple<P...>, Args...>
+    : std::bool_constant<(
+          (std::is_same_v<std::remove_cvref_t<Args>, P> && std::is_copy_constructible_v<P>) &&
+          ...)> {};
 
 template <class Names>
 constexpr auto sorted_order(const Names& names) {
@@ -17859,7 +18215,9 @@ constexpr auto sorted_order(const Names& names) {
 /// Thread safety: immutable after construction; calls from many threads are safe when the
 /// callable's `operator() const` is.
 template <class F, class Cache, class... Features>
-class function_task {
+class function_task : public detail::task_base<function_task<F, Cache, Features...>,
+                                               typename detail::function_output<F>::type> {
+    using base = detail::task_base<function_task, typename detail::function_output<F>::type>;
     using features = detail::task_features<Features...>;
     using signature = detail::callable_signature<F>;
     static_assert(signature::known,
@@ -17870,13 +18228,13 @@ class function_task {
     static constexpr std::size_t arity = std::tuple_size_v<params_tuple>;
     using first_param = typename detail::first_param_of<params_tuple>::type;
     static constexpr bool struct_inputs =
-        !features::has_inputs && arity == 1 && detail::named_struct<first_param>;
+        !features::has_inputs && arity == 1 && detail::is_struct<first_param>;
 
     static constexpr auto compute_input_names() {
         if constexpr (features::has_inputs) {
             return features::input_names;
         } else if constexpr (struct_inputs) {
-            return detail::struct_field_names<first_param>();
+            return detail::field_names<first_param>();
         } else {
             return std::array<std::string_view, 0>{};
         }
@@ -17912,42 +18270,44 @@ public:
                   "with flytecache::harmless_state(fn)");
 
     using raw_result = typename signature::result_type;
-    using output_type =
-        std::conditional_t<std::is_void_v<raw_result>, no_values, std::remove_cvref_t<raw_result>>;
-    using args_tuple =
-        std::conditional_t<struct_inputs, std::tuple<first_param>,
-                           // Unevaluated: the parameters' decayed types are the point.
-                           decltype(std::apply(
-                               // NOLINTNEXTLINE(performance-unnecessary-value-param)
-                               [](auto... p) {
-                                   return std::tuple<detail::param_value_t<decltype(p)>...>{};
-                               },
-                               std::declval<params_tuple>()))>;
+    using output_type = typename base::output_type;
+    using args_tuple = std::conditional_t<struct_inputs, std::tuple<first_param>,
+                                          typename detail::decayed_params<params_tuple>::type>;
 
+    /// A prepared call: the input literals, and the arguments as the function's parameter types.
+    /// When every argument already has its parameter's type, the call refers to the caller's
+    /// arguments and copies them only if the function runs (a cache hit copies nothing), so it
+    /// must not outlive them; otherwise it holds the converted values.
     struct call_type {
-        args_tuple args;
         literal_map inputs;
+        std::optional<args_tuple> held; ///< converted (or copied) arguments
+        typename detail::pointers_to<args_tuple>::type
+            refs{}; ///< the caller's arguments, when not held
+
+        /// The I-th argument, as its parameter's type.
+        template <std::size_t I>
+        [[nodiscard]] const std::tuple_element_t<I, args_tuple>& arg() const {
+            return held ? std::get<I>(*held) : *std::get<I>(refs);
+        }
+        /// The arguments, copied from the caller's on first use when not held.
+        args_tuple& args() {
+            if (!held) {
+                held.emplace(std::apply([](const auto*... p) { return args_tuple(*p...); }, refs));
+            }
+            return *held;
+        }
     };
 
     function_task(std::string name, F fn, Cache cache_config, task_options options)
-        : name_(std::move(name)),
+        : base(std::move(name)),
           params_{std::move(fn), std::move(options.container_image),
                   std::move(options.pod_template), options.pod_template_name},
-          cache_(std::move(cache_config)) {
-        if (name_.empty()) throw configuration_error("flytecache: a task needs a non-empty name");
+          cache_config_(std::move(cache_config)) {
         if constexpr (!std::is_same_v<Cache, legacy_cache>) {
-            state_ = detail::state_contribution(params_.func, cache_.salt);
+            state_ = detail::state_contribution(params_.func, cache_config_.salt);
         }
-        metadata_ = detail::build_metadata<features>(name_, options, cache_, params_, input_names,
-                                                     std::nullopt, state_);
-    }
-
-    [[nodiscard]] const std::string& name() const noexcept { return name_; }
-    /// The cache version, computed once when the task was built.
-    [[nodiscard]] const std::string& version() const noexcept { return metadata_.cache_version; }
-    [[nodiscard]] const task_metadata& metadata() const noexcept { return metadata_; }
-    [[nodiscard]] std::span<const std::string> ignored_inputs() const noexcept {
-        return metadata_.cache_ignore_input_vars.names();
+        this->metadata_ = detail::build_metadata<features>(
+            this->name_, options, cache_config_, params_, input_names, std::nullopt, state_);
     }
     [[nodiscard]] const version_parameters<F>& version_params() const noexcept { return params_; }
     [[nodiscard]] const F& function() const noexcept { return params_.func; }
@@ -17962,18 +18322,15 @@ public:
             if constexpr (!detail::struct_arguments_accepted<first_param, Args...>()) {
                 detail::refuse_struct_arguments<first_param, Args...>();
             } else {
-                call_type call{args_tuple{detail::convert_struct_arguments<first_param>(
-                                   std::forward<Args>(args)...)},
-                               {}};
-                call.inputs = detail::struct_to_inputs(std::get<0>(call.args));
+                call_type call = bind(std::forward<Args>(args)...);
+                call.inputs = detail::struct_to_inputs(call.template arg<0>());
                 return call;
             }
         } else if constexpr (!detail::task_arguments_accepted<args_tuple, Args...>()) {
             // Reports the refusals; the conversion below, discarded, cannot add errors of its own.
             detail::refuse_task_arguments<input_names, args_tuple, Args...>();
         } else {
-            call_type call{detail::convert_task_arguments<args_tuple>(std::forward<Args>(args)...),
-                           {}};
+            call_type call = bind(std::forward<Args>(args)...);
             fill_inputs(call, std::make_index_sequence<arity>{});
             return call;
         }
@@ -17981,53 +18338,53 @@ public:
 
     /// Runs the function once on a prepared call.
     [[nodiscard]] output_type execute(call_type& call) const {
+        args_tuple& args = call.args();
+        (void)args; // unused by tasks without inputs
         return [&]<std::size_t... I>(std::index_sequence<I...>) -> output_type {
             if constexpr (std::is_void_v<raw_result>) {
                 std::invoke(params_.func, detail::pass_param<std::tuple_element_t<I, params_tuple>>(
-                                              std::get<I>(call.args))...);
+                                              std::get<I>(args))...);
                 return {};
             } else {
                 return std::invoke(params_.func,
                                    detail::pass_param<std::tuple_element_t<I, params_tuple>>(
-                                       std::get<I>(call.args))...);
+                                       std::get<I>(args))...);
             }
         }(std::make_index_sequence<arity>{});
     }
 
-    [[nodiscard]] literal_map outputs_to_map(const output_type& out) const {
-        return detail::task_outputs<output_type>::to_map(out);
-    }
-    [[nodiscard]] output_type outputs_from_map(const literal_map& m) const {
-        return detail::task_outputs<output_type>::from_map(m, name_);
-    }
-
     void explain_version(call_explanation& e) const {
-        e.version = metadata_.cache_version;
+        e.version = this->metadata_.cache_version;
         if constexpr (std::is_same_v<Cache, legacy_cache>) {
             e.explicit_version = true;
         } else {
-            e.explicit_version = cache_.version.has_value();
-            e.salt = cache_.salt;
-            e.policies = detail::policy_contributions(cache_, params_);
+            e.explicit_version = cache_config_.version.has_value();
+            e.salt = cache_config_.salt;
+            e.policies = detail::policy_contributions(cache_config_, params_);
             if (!e.explicit_version && !state_.empty()) {
                 e.policies.push_back({"captured state (state_in_version)", state_});
             }
         }
     }
 
-    /// Runs through the default executor (flytekit's local cache at ~/.flyte/local-cache; needs
-    /// <flytecache/task/default_executor.hpp>, which the umbrella header includes).
+private:
+    // The call over accepted arguments: referring to them when each already has its parameter's
+    // type (then a hit copies nothing), otherwise holding them converted.
     template <class... Args>
-    output_type operator()(Args&&... args) const {
-        return run_with_default_executor(*this, std::forward<Args>(args)...);
-    }
-    /// `operator()` on another thread.
-    template <class... Args>
-    auto async(Args&&... args) const {
-        return submit_with_default_executor(*this, std::forward<Args>(args)...);
+    static call_type bind(Args&&... args) {
+        call_type call;
+        if constexpr (detail::arguments_by_reference<args_tuple, Args...>::value) {
+            call.refs = {&args...};
+        } else if constexpr (struct_inputs) {
+            call.held.emplace(
+                detail::convert_struct_arguments<first_param>(std::forward<Args>(args)...));
+        } else {
+            call.held.emplace(
+                detail::convert_task_arguments<args_tuple>(std::forward<Args>(args)...));
+        }
+        return call;
     }
 
-private:
     template <std::size_t... I>
     void fill_inputs(call_type& call, std::index_sequence<I...>) const {
         // Literal maps are sorted by name; the order is known at compile time, so entries are
@@ -18035,16 +18392,14 @@ private:
         static constexpr auto order = detail::sorted_order(input_names);
         (void)order; // unused by tasks without inputs
         call.inputs.literals.reserve(arity);
-        (call.inputs.literals.emplace_back(std::string(input_names[order[I]]),
-                                           detail::value_to_literal(std::get<order[I]>(call.args))),
+        (call.inputs.append_sorted(std::string(input_names[order[I]]),
+                                   detail::value_to_literal(call.template arg<order[I]>())),
          ...);
     }
 
-    std::string name_;
     version_parameters<F> params_;
-    [[no_unique_address]] Cache cache_;
+    [[no_unique_address]] Cache cache_config_; // the cache policies and options it was built with
     std::string state_; // what the callable's captured state adds to the version
-    task_metadata metadata_;
 };
 
 /// flytekit's `@task`: a function task named `name` over `fn`, with the legacy cache arguments in
@@ -18071,9 +18426,11 @@ template <class... Features, class F, class... Policies>
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/task/function_task.hpp
 // ---- begin flytecache/task/reference_task.hpp
-// flytecache — reference tasks (flytekit's ReferenceTask): a task known by name, version and typed
-// interface only; its cached outputs can be looked up, but it cannot run here
+// flytecache — reference tasks (flytekit's ReferenceTask): known by name and interface only
 // SPDX-License-Identifier: MIT
+
+// Reference tasks (flytekit's ReferenceTask): a task known by name, version and typed interface
+// only; its cached outputs can be looked up, but it cannot run here.
 
 
 
@@ -18130,9 +18487,11 @@ private:
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/task/reference_task.hpp
 // ---- begin flytecache/task/registration_package.hpp
-// flytecache — a registration package: tasks as the binary TaskSpec files and archive that
-// `flytectl register files` accepts, laid out as `pyflyte package` writes them
+// flytecache — a registration package: tasks as the files `flytectl register files` reads
 // SPDX-License-Identifier: MIT
+
+// A registration package: tasks as the binary TaskSpec files and archive that `flytectl register
+// files` accepts, laid out as `pyflyte package` writes them.
 
 // The layout (flytekit's serialize_helpers.persist_registrable_entities and repo.package, and
 // flytectl's register_util, read for the documentation in docs/flyteidl.md):
@@ -18148,9 +18507,11 @@ FLYTECACHE_NAMESPACE_END
 // ones registered, unless they are the placeholders.
 
 // ---- begin flytecache/detail/tar_archive.hpp
-// flytecache — a small, deterministic tar writer (POSIX ustar, pax headers for long names) and a
-// gzip wrapper with stored deflate blocks, for the registration archives flytectl reads
+// flytecache — a small, deterministic tar and gzip writer for registration archives
 // SPDX-License-Identifier: MIT
+
+// A small, deterministic tar writer (POSIX ustar, pax headers for long names) and a gzip wrapper
+// with stored deflate blocks, for the registration archives flytectl reads.
 
 
 
@@ -18280,9 +18641,11 @@ inline std::string pax_record(std::string_view key, std::string_view value) {
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/tar_archive.hpp
 // ---- begin flytecache/detail/task_template_identity.hpp
-// flytecache — the identifier of a binary flyteidl TaskTemplate, read and rewritten in place (for
-// registration packages made from templates written elsewhere)
+// flytecache — the identifier of a binary flyteidl TaskTemplate, read and rewritten
 // SPDX-License-Identifier: MIT
+
+// The identifier of a binary flyteidl TaskTemplate, read and rewritten in place (for registration
+// packages made from templates written elsewhere).
 
 
 
@@ -18352,9 +18715,11 @@ inline std::pair<std::string, std::string> restamp_task_template(std::string_vie
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/task_template_identity.hpp
 // ---- begin flytecache/task/task_template_export.hpp
-// flytecache — TaskTemplate export: a function, container or echo task as flyteidl's TaskTemplate
-// in protobuf's JSON mapping, so that it can be registered with a Flyte cluster
+// flytecache — TaskTemplate export: a task as flyteidl's TaskTemplate in protobuf JSON
 // SPDX-License-Identifier: MIT
+
+// TaskTemplate export: a function, container or echo task as flyteidl's TaskTemplate in protobuf's
+// JSON mapping, so that it can be registered with a Flyte cluster.
 
 // What the export writes, and why (field names are flyteidl's, flyteidl/core/tasks.proto):
 //
@@ -18399,7 +18764,6 @@ FLYTECACHE_NAMESPACE_END
 // key here, as the text must be deterministic).
 //
 // See README.md, "Registering with a Flyte cluster", for what to do with the text.
-
 
 
 
@@ -18533,38 +18897,24 @@ inline void json_write_indented(std::string& out, const json_value& v, std::size
 /// Named Flyte types: the variables of one side of an interface, in declaration order.
 using variable_types = std::vector<std::pair<std::string, literal_type>>;
 
-template <class S>
-void add_field_types(variable_types& out) {
-    boost::hana::for_each(boost::hana::accessors<S>(), [&](auto pair) {
-        using field_type =
-            std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<const S&>()))>;
-        out.emplace_back(boost::hana::to<const char*>(boost::hana::first(pair)),
-                         literal_traits<field_type>::type());
-    });
-}
-
 /// The outputs of a result type R, named as task_outputs<R> names them.
 template <class R>
 variable_types output_types() {
     variable_types out;
-    if constexpr (std::is_same_v<R, no_values>) {
-    } else if constexpr (is_tuple<R>::value) {
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (out.emplace_back(output_name(I), literal_traits<std::tuple_element_t<I, R>>::type()),
-             ...);
-        }(std::make_index_sequence<std::tuple_size_v<R>>{});
-    } else if constexpr (named_struct<R>) {
-        add_field_types<R>(out);
-    } else {
-        out.emplace_back(output_name(0), literal_traits<R>::type());
-    }
+    for_each_output_type<R>([&]<class T>(std::string name, std::type_identity<T>) {
+        out.emplace_back(std::move(name), literal_traits<T>::type());
+    });
     return out;
 }
 
 template <class S>
 variable_types struct_input_types() {
     variable_types out;
-    if constexpr (!std::is_same_v<S, no_values>) add_field_types<S>(out);
+    if constexpr (!std::is_same_v<S, no_values>) {
+        for_each_field_type<S>([&]<class T>(std::string_view name, std::type_identity<T>) {
+            out.emplace_back(std::string(name), literal_traits<T>::type());
+        });
+    }
     return out;
 }
 
@@ -19185,9 +19535,11 @@ template <class Task>
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/task/task_template_export.hpp
 // ---- begin flytecache/task/task_template_proto.hpp
-// flytecache — TaskTemplate export in protobuf's binary wire format: the TaskSpec files that
-// `flytectl register files` reads (as `pyflyte package` writes them)
+// flytecache — TaskTemplate export in protobuf's binary wire format (TaskSpec files)
 // SPDX-License-Identifier: MIT
+
+// TaskTemplate export in protobuf's binary wire format: the TaskSpec files that `flytectl register
+// files` reads (as `pyflyte package` writes them).
 
 // The same document as to_task_template_json (see task_template_export.hpp for what each field
 // holds), written as the bytes of protobuf's SerializeToString(deterministic=True) of the message

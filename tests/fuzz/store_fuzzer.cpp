@@ -2,8 +2,8 @@
 // opened and used through sqlite_store, local_task_cache and the command-line tool's commands
 // SPDX-License-Identifier: MIT
 #include <flytecache/error.hpp>
-#include <flytecache/store/local_task_cache.hpp>
 #include <flytecache/store/sqlite_store.hpp>
+#include <flytecache/task/local_task_cache.hpp>
 
 #include "flytecache/commands.hpp" // the command-line tool's commands (tools/)
 

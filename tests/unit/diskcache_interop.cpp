@@ -1,7 +1,7 @@
 // flytecache — tests: interoperability with the real Python diskcache, both ways
 // SPDX-License-Identifier: MIT
-#include <flytecache/store/local_task_cache.hpp>
 #include <flytecache/store/sqlite_store.hpp>
+#include <flytecache/task/local_task_cache.hpp>
 
 #include "../support/literal_schema.hpp"
 #include "../support/temp_dir.hpp"

@@ -27,10 +27,37 @@
 #include <string>
 #include <thread>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 namespace fc = flytecache;
 using flytecache_test::temp_dir;
+
+namespace copies {
+// An input type that counts its copies, to see what a cached call copies.
+struct counted {
+    std::int64_t value = 0;
+    static inline int copies = 0;
+    counted() = default;
+    explicit counted(std::int64_t v) : value(v) {}
+    counted(const counted& other) : value(other.value) { ++copies; }
+    counted(counted&&) noexcept = default;
+    counted& operator=(const counted& other) {
+        value = other.value;
+        ++copies;
+        return *this;
+    }
+    counted& operator=(counted&&) noexcept = default;
+    ~counted() = default;
+};
+inline fc::literal to_literal(const counted& c) { return fc::to_literal(c.value); }
+inline void from_literal(const fc::literal& l, counted& c) {
+    c.value = fc::from_literal<std::int64_t>(l);
+}
+inline fc::literal_type literal_type_of(std::type_identity<counted>) {
+    return fc::literal_type_of<std::int64_t>();
+}
+} // namespace copies
 
 namespace {
 
@@ -393,6 +420,69 @@ TEST_CASE("function_task: an entry whose outputs no longer convert counts as a m
     // Same name, version and inputs, but the output type changed without a version bump.
     CHECK(exec.run(as_text, 4) == "4");
     CHECK(exec.cache().bad_entries() >= 1);
+}
+
+TEST_CASE("function_task: explain never calls cached an entry that run treats as a miss") {
+    int runs = 0;
+    std::vector<std::string> reported;
+    fc::executor_options o = quiet_options();
+    o.on_bad_entry = [&](const fc::bad_cache_entry& bad) { reported.push_back(bad.reason); };
+    fc::executor exec(fc::memory_store{}, o);
+    auto as_int = fc::task<fc::inputs<"x">>(
+        "t", [](std::int64_t x) { return x; }, fc::cache{fc::cache_options{.version = "1"}});
+    auto as_text = fc::task<fc::inputs<"x">>(
+        "t",
+        [&runs](std::int64_t x) {
+            ++runs;
+            return std::to_string(x);
+        },
+        fc::cache{fc::cache_options{.version = "1"}});
+    CHECK(exec.run(as_int, 4) == 4);
+    // The stored bytes decode (a valid LiteralMap with an integer o0), but not to a string.
+    CHECK(exec.explain(as_int, 4).cached);
+    CHECK_FALSE(exec.explain(as_text, 4).cached);
+    CHECK(reported.empty()); // explain reports nothing
+    CHECK(exec.cache().bad_entries() == 0);
+    // run: the same entry is a miss, reported once, and the task runs.
+    CHECK(exec.run(as_text, 4) == "4");
+    CHECK(runs == 1);
+    CHECK(reported.size() == 1);
+    CHECK(exec.cache().bad_entries() == 1);
+    // The new entry converts: both now agree on a hit.
+    CHECK(exec.explain(as_text, 4).cached);
+    CHECK(exec.run(as_text, 4) == "4");
+    CHECK(runs == 1);
+    // strict: the same conversion failure is thrown by run, and explain still says "not cached".
+    fc::executor_options strict = quiet_options();
+    strict.strict = true;
+    fc::executor strict_exec(fc::memory_store{}, strict);
+    CHECK(strict_exec.run(as_int, 5) == 5);
+    CHECK_FALSE(strict_exec.explain(as_text, 5).cached);
+    CHECK_THROWS_AS((void)strict_exec.run(as_text, 5), fc::error);
+}
+
+TEST_CASE("function_task: a hit does not copy the arguments; a miss copies them once") {
+    using copies::counted;
+    int runs = 0;
+    auto t = fc::task<fc::inputs<"c">>(
+        "copies",
+        [&runs](const counted& c) {
+            ++runs;
+            return c.value * 2;
+        },
+        fc::cache{fc::cache_options{.version = "1"}});
+    fc::executor exec(fc::memory_store{}, quiet_options());
+    const counted arg(21);
+    counted::copies = 0;
+    CHECK(exec.run(t, arg) == 42); // miss: the function runs on a copy of the argument
+    CHECK(runs == 1);
+    CHECK(counted::copies == 1);
+    counted::copies = 0;
+    CHECK(exec.run(t, arg) == 42); // hit: nothing copied
+    CHECK(runs == 1);
+    CHECK(counted::copies == 0);
+    CHECK(exec.explain(t, arg).cached);
+    CHECK(counted::copies == 0);
 }
 
 TEST_CASE("function_task: deprecated tasks warn once per executor") {

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace fc = flytecache;
 
@@ -29,6 +31,34 @@ TEST_CASE("literal_map keeps names sorted by UTF-8 bytes and unique") {
     REQUIRE(m.find("b") != nullptr);
     CHECK(m.find("b")->short_string() == "9");
     CHECK(m.find("missing") == nullptr);
+}
+
+TEST_CASE("literal_map's order is an invariant: every way to add entries keeps it") {
+    // From entries in any order: sorted, the last of a repeated name wins.
+    const fc::literal_map m(
+        std::vector<std::pair<std::string, fc::literal>>{{"c", lit({std::int64_t{3}})},
+                                                         {"a", lit({std::int64_t{1}})},
+                                                         {"b", lit({std::int64_t{2}})},
+                                                         {"a", lit({std::int64_t{4}})}});
+    REQUIRE(m.size() == 3);
+    CHECK(m.literals[0].first == "a");
+    CHECK(m.literals[1].first == "b");
+    CHECK(m.literals[2].first == "c");
+    CHECK(m.find("a")->short_string() == "4");
+    // Entries already in order are appended; erasing keeps the order.
+    fc::literal_map built;
+    built.append_sorted("a", lit({std::int64_t{1}}));
+    built.append_sorted("b", lit({std::int64_t{2}}));
+    built.insert_or_assign("ab", lit({std::int64_t{3}}));
+    built.literals.erase(built.literals.begin());
+    REQUIRE(built.size() == 2);
+    CHECK(built.literals[0].first == "ab");
+    CHECK(built.find("b") != nullptr);
+    CHECK(built.find("a") == nullptr);
+    // The encoding of equal maps is equal however they were built.
+    CHECK(fc::encode(m) == fc::encode(fc::literal_map{{"b", lit({std::int64_t{2}})},
+                                                      {"c", lit({std::int64_t{3}})},
+                                                      {"a", lit({std::int64_t{4}})}}));
 }
 
 TEST_CASE("set_metadata sorts and keeps the last value of a repeated key") {

@@ -1,9 +1,9 @@
 // flytecache — tests: local_task_cache (flytekit's LocalTaskCache) over any store
 // SPDX-License-Identifier: MIT
 #include <flytecache/literal/literal_traits.hpp>
-#include <flytecache/store/local_task_cache.hpp>
 #include <flytecache/store/memory_store.hpp>
 #include <flytecache/store/sqlite_store.hpp>
+#include <flytecache/task/local_task_cache.hpp>
 
 #include "../support/temp_dir.hpp"
 

@@ -1,4 +1,4 @@
-// flytecache — unit tests for detail/objecthash.hpp: float normalization, node hashes, datacatalog
+// flytecache — unit tests for hash/objecthash.hpp: float normalization, node hashes, datacatalog
 // tags SPDX-License-Identifier: MIT
 #include <flytecache/flytecache.hpp>
 

@@ -4,8 +4,8 @@
 // SPDX-License-Identifier: MIT
 #include <flytecache/literal/encode.hpp>
 #include <flytecache/literal/literal_traits.hpp>
-#include <flytecache/store/local_task_cache.hpp>
 #include <flytecache/store/sqlite_store.hpp>
+#include <flytecache/task/local_task_cache.hpp>
 
 #include "../support/raw_sqlite.hpp"
 #include "../support/temp_dir.hpp"

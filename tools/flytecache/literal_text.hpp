@@ -92,7 +92,7 @@ inline void literal_lines(std::string& out, const std::string& head, const fc::l
 /// The protobuf JSON mapping of a LiteralMap (camelCase fields, int64 as strings), as the library
 /// writes it for container tasks' inputs.json.
 [[nodiscard]] inline std::string literal_map_json(const fc::literal_map& m) {
-    return fc::detail::canonical_json(fc::detail::datacatalog_json::literal_map_value(m));
+    return fc::to_json(m);
 }
 
 } // namespace flytecache_cli

@@ -1,6 +1,9 @@
-// flytecache — OpenSSL EVP plumbing shared by sha256, md5 and the Redis script names (SHA-1):
-// fetched digests and pooled contexts SPDX-License-Identifier: MIT
+// flytecache — OpenSSL EVP plumbing: fetched digests and pooled contexts
+// SPDX-License-Identifier: MIT
 #pragma once
+
+// OpenSSL EVP plumbing shared by sha256, md5 and the Redis script names (SHA-1): fetched digests
+// and pooled contexts.
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>

@@ -1,7 +1,9 @@
-// flytecache — POSIX file plumbing for files the library keeps: descriptors that close themselves,
-// copies that clone where the filesystem can, fsync of files and directories, unique names
+// flytecache — POSIX file plumbing for the files the library keeps
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// POSIX file plumbing for files the library keeps: descriptors that close themselves, copies that
+// clone where the filesystem can, fsync of files and directories, unique names.
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>

@@ -177,7 +177,8 @@ public:
         fixed64(std::bit_cast<std::uint64_t>(v));
     }
 
-    /// `float`: the IEEE-754 single-precision bits, little-endian.
+    /// `float`: the IEEE-754 single-precision bits, little-endian. (No flyteidl field the library
+    /// writes is a float; kept so that the writer covers protobuf's scalar types, for the tests.)
     void float_field(std::uint32_t field, float v) {
         tag(field, wire_type::fixed32);
         fixed32(std::bit_cast<std::uint32_t>(v));
@@ -190,7 +191,8 @@ public:
         if (!v.empty()) std::memcpy(grow(v.size()), v.data(), v.size());
     }
 
-    /// `bytes`: tag, length, bytes.
+    /// `bytes`: tag, length, bytes. (The library writes bytes with string_field, which has the
+    /// same encoding; this spelling is for the tests, which follow the schema's types.)
     void bytes_field(std::uint32_t field, std::string_view v) { string_field(field, v); }
 
     // ----- raw access, for callers that know a run of bytes' exact size in advance ---------------

@@ -1,7 +1,9 @@
-// flytecache — task values as Python text: str() of a raw container's inputs and the reading back
-// of its output files, as flytekit's ContainerTask does
+// flytecache — task values as Python text (str() and back), as flytekit's ContainerTask does
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Task values as Python text: str() of a raw container's inputs and the reading back of its output
+// files, as flytekit's ContainerTask does.
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/time_text.hpp>
@@ -236,7 +238,8 @@ inline constexpr bool take_clock(std::string_view text, std::size_t& pos,
 // ---------------------------------------------------------------------------------------------
 // Parsing: output file text -> value
 
-/// str: the file's text verbatim (whitespace included), as flytekit's str(value).
+/// str: the file's text verbatim (whitespace included), as flytekit's str(value). Test-only: the
+/// container task reads a std::string output without calling it; the tests pin the rule here.
 inline std::string parse_python_str(std::string_view text) { return std::string(text); }
 
 /// bool: anything but "false" (any case, surrounding whitespace ignored) is true, as flytekit's

@@ -1,7 +1,9 @@
-// flytecache — arithmetic on numbers read from files that may hold anything: conversions and sums
-// that saturate instead of overflowing (which would be undefined behaviour)
+// flytecache — saturating conversions and sums for numbers read from untrusted files
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Arithmetic on numbers read from files that may hold anything: conversions and sums that saturate
+// instead of overflowing (which would be undefined behaviour).
 
 #include <flytecache/config.hpp>
 

@@ -1,7 +1,9 @@
-// flytecache — running a child process: merged output captured line by line, a timeout that kills
-// its whole process group, exec failures thrown as exceptions (POSIX)
+// flytecache — running a child process with captured output and a timeout (POSIX)
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Running a child process: merged output captured line by line, a timeout that kills its whole
+// process group, exec failures thrown as exceptions (POSIX).
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/file_io.hpp>

@@ -1,7 +1,9 @@
-// flytecache — a small, deterministic tar writer (POSIX ustar, pax headers for long names) and a
-// gzip wrapper with stored deflate blocks, for the registration archives flytectl reads
+// flytecache — a small, deterministic tar and gzip writer for registration archives
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// A small, deterministic tar writer (POSIX ustar, pax headers for long names) and a gzip wrapper
+// with stored deflate blocks, for the registration archives flytectl reads.
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>

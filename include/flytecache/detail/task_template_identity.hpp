@@ -1,7 +1,9 @@
-// flytecache — the identifier of a binary flyteidl TaskTemplate, read and rewritten in place (for
-// registration packages made from templates written elsewhere)
+// flytecache — the identifier of a binary flyteidl TaskTemplate, read and rewritten
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// The identifier of a binary flyteidl TaskTemplate, read and rewritten in place (for registration
+// packages made from templates written elsewhere).
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/protobuf.hpp>

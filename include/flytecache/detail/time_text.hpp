@@ -1,7 +1,9 @@
-// flytecache — protobuf Timestamp and Duration as text (RFC 3339 and "1.500s"), as protobuf's JSON
-// mapping writes them
+// flytecache — protobuf Timestamp and Duration as text, as protobuf's JSON mapping writes them
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Protobuf Timestamp and Duration as text (RFC 3339 and "1.500s"), as protobuf's JSON mapping
+// writes them.
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>

@@ -1,7 +1,9 @@
-// flytecache — hash placement: how flytekit and the Flyte backend let a literal's hash stand for
-// its value before inputs are hashed into a key
+// flytecache — hash placement: a literal's hash standing for its value in a key
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Hash placement: how flytekit and the Flyte backend let a literal's hash stand for its value
+// before inputs are hashed into a key.
 
 #include <flytecache/config.hpp>
 #include <flytecache/literal/literal.hpp>
@@ -36,11 +38,11 @@ enum class hash_rule { flytekit, datacatalog };
         for (const auto& item : c->literals) rebuilt.literals.push_back(place_hash(item, rule));
         return literal{std::move(rebuilt), std::nullopt, {}};
     }
-    if (const auto* m = std::get_if<detail::box<literal_map>>(&l.value)) {
+    if (const auto* m = std::get_if<literal_map_box>(&l.value)) {
         literal_map rebuilt;
         rebuilt.literals.reserve((*m)->literals.size());
         for (const auto& [name, item] : (*m)->literals)
-            rebuilt.literals.emplace_back(name, place_hash(item, rule));
+            rebuilt.append_sorted(name, place_hash(item, rule));
         return literal{std::move(rebuilt), std::nullopt, {}};
     }
     return l;
@@ -54,17 +56,25 @@ place_hashes(const literal_map& inputs, std::span<const std::string> ignored, ha
     out.literals.reserve(inputs.literals.size());
     for (const auto& [name, value] : inputs.literals) {
         if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) continue;
-        out.literals.emplace_back(name, place_hash(value, rule));
+        out.append_sorted(name, place_hash(value, rule));
     }
     return out;
 }
 
-/// flytekit's placement of one literal.
+// The rule has one definition: place_hash above. The datacatalog key materializes it
+// (datacatalog_hashified_inputs, below). flytekit's local key does not build the placed map: its
+// hot path, literal_encoder::flytekit_key_body (literal/encode.hpp), writes the encoding of
+// flytekit_effective_inputs directly. The two flytekit helpers below are therefore the *reference*
+// for that encoder — tests/unit/keys.cpp checks on every golden vector that both give the same
+// bytes — and a convenience for custom key schemes (docs/key_schemes.md).
+
+/// flytekit's placement of one literal (reference; see above).
 [[nodiscard]] inline literal flytekit_place_hash(const literal& l) {
     return place_hash(l, hash_rule::flytekit);
 }
 
-/// The map flytekit serializes for a local cache key.
+/// The map flytekit serializes for a local cache key (reference for
+/// literal_encoder::flytekit_key_body, which encodes this map without building it).
 [[nodiscard]] inline literal_map flytekit_effective_inputs(const literal_map& inputs,
                                                            std::span<const std::string> ignored) {
     return place_hashes(inputs, ignored, hash_rule::flytekit);

@@ -1,7 +1,9 @@
-// flytecache — decoding of protobuf-encoded literals, literal maps and literal types (the inverse
-// of encode.hpp)
+// flytecache — decoding of protobuf-encoded literals, literal maps and literal types
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Decoding of protobuf-encoded literals, literal maps and literal types (the inverse of
+// encode.hpp).
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/box.hpp>
@@ -93,33 +95,17 @@ constexpr std::size_t find_invalid_utf8(std::string_view s) noexcept {
     proto_reader(std::string_view{}, 0).fail(offset, what);
 }
 
-/// Sorts map entries by key (byte order) and drops all but the last entry of each key, keeping
-/// the order they arrived in among equal keys. Linear when the input is already canonical.
-template <class V>
-void sort_unique_by_key(std::vector<std::pair<std::string, V>>& entries) {
-    const auto less = [](const auto& a, const auto& b) { return a.first < b.first; };
-    const bool canonical =
-        std::adjacent_find(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-            return !(a.first < b.first);
-        }) == entries.end();
-    if (canonical) return;
-    std::stable_sort(entries.begin(), entries.end(), less);
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-        if (i + 1 < entries.size() && entries[i].first == entries[i + 1].first) continue;
-        if (out != i) entries[out] = std::move(entries[i]);
-        ++out;
-    }
-    entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(out), entries.end());
-}
-
 class literal_decoder {
 public:
     void literal_map_body(proto_reader& r, literal_map& out) {
+        // Entries already there (a map field that occurs twice merges, as protobuf merges) and
+        // the new ones; the map's constructor sorts them, the last of a repeated name winning.
+        std::vector<std::pair<std::string, literal>> entries(out.literals.begin(),
+                                                             out.literals.end());
         each_field(r, [&](const field& f) {
             if (f.number != 1) return false;
             message(f, "LiteralMap.literals", [&](proto_reader& e) {
-                auto& entry = out.literals.emplace_back();
+                auto& entry = entries.emplace_back();
                 map_entry(e, "LiteralMap.literals", entry.first, [&](const field& v) {
                     message(v, "LiteralMap.literals value",
                             [&](proto_reader& m) { literal_body(m, entry.second); });
@@ -127,7 +113,7 @@ public:
             });
             return true;
         });
-        sort_unique_by_key(out.literals);
+        out = literal_map(std::move(entries));
     }
 
     void literal_body(proto_reader& r, literal& out) {

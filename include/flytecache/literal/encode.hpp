@@ -1,7 +1,9 @@
-// flytecache — deterministic protobuf encoding of literals, identical to protobuf's
-// SerializeToString(deterministic=True)
+// flytecache — deterministic protobuf encoding of literals (SerializeToString, deterministic)
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Deterministic protobuf encoding of literals, identical to protobuf's
+// SerializeToString(deterministic=True).
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/protobuf.hpp>
@@ -35,13 +37,15 @@ public:
     /// names in `ignored` are skipped and hashes are placed while encoding.
     template <class Ignored>
     void flytekit_key_body(const literal_map& m, const Ignored& ignored) {
-        for_each_sorted(m.literals, [&](const std::string& name, const literal& value) {
-            if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) return;
+        for (const auto& [name, value] : m.literals) { // sorted: literal_map's invariant
+            if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) continue;
             map_entry(1, name, value, true);
-        });
+        }
     }
 
-    // flytekit's hash placement applied on the fly (see flytekit_place_hash).
+    // flytekit's hash placement applied on the fly: the rule is key/hash_placement.hpp's
+    // place_hash (hash_rule::flytekit), whose flytekit_effective_inputs is the reference this
+    // encoding is tested against on every golden vector (tests/unit/keys.cpp).
     void placed_literal_body(const literal& l) {
         if (l.hash) {
             if (!l.hash->empty()) w_.string_field(4, *l.hash);
@@ -53,11 +57,9 @@ public:
             });
             return;
         }
-        if (const auto* m = std::get_if<detail::box<literal_map>>(&l.value)) {
+        if (const auto* m = std::get_if<literal_map_box>(&l.value)) {
             message(3, [&] {
-                for_each_sorted((*m)->literals, [&](const std::string& name, const literal& value) {
-                    map_entry(1, name, value, true);
-                });
+                for (const auto& [name, value] : (*m)->literals) map_entry(1, name, value, true);
             });
             return;
         }
@@ -65,9 +67,7 @@ public:
     }
 
     void literal_map_body(const literal_map& m) {
-        for_each_sorted(m.literals, [&](const std::string& name, const literal& value) {
-            map_entry(1, name, value, false);
-        });
+        for (const auto& [name, value] : m.literals) map_entry(1, name, value, false);
     }
 
     // A LiteralMap entry {1: name, 2: value} in field `field`, written in one piece when the
@@ -121,7 +121,7 @@ public:
                     message(2, [&] {
                         for (const auto& item : v.literals) element(1, item, false);
                     });
-                } else if constexpr (std::is_same_v<V, detail::box<literal_map>>) {
+                } else if constexpr (std::is_same_v<V, literal_map_box>) {
                     message(3, [&] { literal_map_body(*v); });
                 }
             },

@@ -1,6 +1,8 @@
-// flytecache — hashed<T, HashFn>: a value whose literal carries a user-computed hash (flytekit's
-// HashMethod) SPDX-License-Identifier: MIT
+// flytecache — hashed<T, HashFn>: a value with a user-computed hash (flytekit's HashMethod)
+// SPDX-License-Identifier: MIT
 #pragma once
+
+// hashed<T, HashFn>: a value whose literal carries a user-computed hash (flytekit's HashMethod).
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>

@@ -10,9 +10,12 @@
 #include <flytecache/literal/protobuf_struct.hpp>
 
 #include <algorithm>
+#include <cassert>
 #include <charconv>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -130,18 +133,84 @@ struct literal_collection {
     friend bool operator==(const literal_collection&, const literal_collection&) = default;
 };
 
+namespace detail {
+
+/// Sorts map entries by key (byte order) and drops all but the last entry of each key, keeping
+/// the order they arrived in among equal keys. Linear when the input is already canonical.
+template <class V>
+void sort_unique_by_key(std::vector<std::pair<std::string, V>>& entries) {
+    const auto less = [](const auto& a, const auto& b) { return a.first < b.first; };
+    const bool canonical =
+        std::adjacent_find(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+            return !(a.first < b.first);
+        }) == entries.end();
+    if (canonical) return;
+    std::stable_sort(entries.begin(), entries.end(), less);
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (i + 1 < entries.size() && entries[i].first == entries[i + 1].first) continue;
+        if (out != i) entries[out] = std::move(entries[i]);
+        ++out;
+    }
+    entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(out), entries.end());
+}
+
+} // namespace detail
+
+/// The entries of a literal_map: (name, literal) pairs sorted by name (UTF-8 byte order), names
+/// unique. A sequence to read (iteration, `size`, `[i]`) that can only be changed in ways that
+/// keep the order (`erase`, `clear`); new entries go through the map (`insert_or_assign`,
+/// `append_sorted`). Values may be changed in place; names must not be.
+class literal_entries {
+public:
+    using value_type = std::pair<std::string, literal>;
+    using storage = std::vector<value_type>;
+    using iterator = storage::iterator;
+    using const_iterator = storage::const_iterator;
+    using size_type = std::size_t;
+
+    [[nodiscard]] const_iterator begin() const noexcept;
+    [[nodiscard]] const_iterator end() const noexcept;
+    [[nodiscard]] iterator begin() noexcept;
+    [[nodiscard]] iterator end() noexcept;
+    [[nodiscard]] size_type size() const noexcept;
+    [[nodiscard]] bool empty() const noexcept;
+    [[nodiscard]] const value_type& operator[](size_type i) const noexcept;
+    /// The entries as a sorted vector.
+    [[nodiscard]] const storage& sorted() const noexcept;
+
+    iterator erase(const_iterator pos);
+    iterator erase(const_iterator first, const_iterator last);
+    void clear() noexcept;
+    void reserve(size_type n);
+
+    // Defined below, once literal is complete.
+    friend bool operator==(const literal_entries&, const literal_entries&);
+
+private:
+    friend struct literal_map;
+    storage entries_;
+};
+
 /// LiteralMap: literals by name, kept sorted by name (UTF-8 byte order), names unique.
 ///
-/// Use `insert_or_assign` (or the initializer-list constructor) to keep the order; `literals` is
-/// public for reading and for code that builds it already sorted.
+/// The order is an invariant of the type: entries are added by `insert_or_assign` (or the
+/// initializer-list and vector constructors, which sort), or by `append_sorted` when the caller
+/// already has them in order, so `find` (binary search) and the encoder rely on it without
+/// checking. `literals` is public for reading and for order-keeping edits.
 struct literal_map {
-    std::vector<std::pair<std::string, literal>> literals;
+    literal_entries literals;
 
     literal_map() = default;
     literal_map(std::initializer_list<std::pair<std::string, literal>> entries);
+    /// The entries in any order, sorted by name; for a name given twice the last one wins.
+    explicit literal_map(std::vector<std::pair<std::string, literal>> entries);
 
     /// Sets `name` to `value`, keeping the order.
     literal& insert_or_assign(std::string name, literal value);
+    /// Appends an entry whose name sorts after every name in the map (O(1)).
+    /// @pre `empty()` or `name` > the last name (checked by assert in debug builds).
+    literal& append_sorted(std::string name, literal value);
     /// The literal named `name`, or nullptr.
     [[nodiscard]] const literal* find(std::string_view name) const noexcept;
     [[nodiscard]] std::size_t size() const noexcept;
@@ -150,6 +219,10 @@ struct literal_map {
     // Defaulted below, once literal is complete (see protobuf_struct).
     friend bool operator==(const literal_map&, const literal_map&);
 };
+
+/// The map alternative of `literal::value`: a literal_map behind a box (`*b` and `b->` reach the
+/// map). Name it when visiting a literal: `std::get_if<literal_map_box>(&l.value)`.
+using literal_map_box = detail::box<literal_map>;
 
 /// LiteralOffloadedMetadata: where a literal too large to pass inline was stored.
 struct offloaded_metadata {
@@ -169,8 +242,7 @@ struct literal {
     /// What the literal holds (flytekit's `Literal.value`); `std::monostate` when nothing is set.
     /// The map is boxed: it holds pairs of (name, literal), and clang cannot instantiate such a
     /// pair while literal holds the map by value (GCC happens to accept it).
-    std::variant<std::monostate, scalar, literal_collection, detail::box<literal_map>,
-                 offloaded_metadata>
+    std::variant<std::monostate, scalar, literal_collection, literal_map_box, offloaded_metadata>
         value;
     std::optional<std::string> hash;
     /// Sorted by key, keys unique (a protobuf map<string, string>); use set_metadata to keep that.
@@ -180,6 +252,12 @@ struct literal {
     /// empty in this sense).
     [[nodiscard]] bool is_empty() const noexcept {
         return std::holds_alternative<std::monostate>(value);
+    }
+
+    /// The map this literal holds, or nullptr when it holds something else.
+    [[nodiscard]] const literal_map* as_map() const noexcept {
+        const auto* boxed = std::get_if<literal_map_box>(&value);
+        return boxed != nullptr ? &**boxed : nullptr;
     }
 
     /// Replaces the metadata, sorted by key; for a key given twice the last value wins.
@@ -204,6 +282,10 @@ struct literal {
     friend bool operator==(const literal&, const literal&) = default;
 };
 
+// Spelled out rather than defaulted: clang 19 crashes on a defaulted out-of-class comparison here.
+inline bool operator==(const literal_entries& a, const literal_entries& b) {
+    return a.entries_ == b.entries_;
+}
 inline bool operator==(const literal_map&, const literal_map&) = default;
 
 namespace detail {
@@ -401,19 +483,53 @@ inline std::string literal::verbose_string() const {
     return detail::literal_printer::verbose_text(*this);
 }
 
+inline literal_entries::const_iterator literal_entries::begin() const noexcept {
+    return entries_.begin();
+}
+inline literal_entries::const_iterator literal_entries::end() const noexcept {
+    return entries_.end();
+}
+inline literal_entries::iterator literal_entries::begin() noexcept { return entries_.begin(); }
+inline literal_entries::iterator literal_entries::end() noexcept { return entries_.end(); }
+inline std::size_t literal_entries::size() const noexcept { return entries_.size(); }
+inline bool literal_entries::empty() const noexcept { return entries_.empty(); }
+inline const literal_entries::value_type& literal_entries::operator[](size_type i) const noexcept {
+    return entries_[i];
+}
+inline const literal_entries::storage& literal_entries::sorted() const noexcept { return entries_; }
+inline void literal_entries::clear() noexcept { entries_.clear(); }
+inline void literal_entries::reserve(size_type n) { entries_.reserve(n); }
+inline literal_entries::iterator literal_entries::erase(const_iterator pos) {
+    return entries_.erase(pos);
+}
+inline literal_entries::iterator literal_entries::erase(const_iterator first, const_iterator last) {
+    return entries_.erase(first, last);
+}
+
 inline literal_map::literal_map(std::initializer_list<std::pair<std::string, literal>> entries) {
     for (const auto& [name, value] : entries) insert_or_assign(name, value);
 }
 
+inline literal_map::literal_map(std::vector<std::pair<std::string, literal>> entries) {
+    detail::sort_unique_by_key(entries); // for a name given twice the last one wins
+    literals.entries_ = std::move(entries);
+}
+
+inline literal& literal_map::append_sorted(std::string name, literal value) {
+    assert(literals.entries_.empty() || literals.entries_.back().first < name);
+    return literals.entries_.emplace_back(std::move(name), std::move(value)).second;
+}
+
 inline literal& literal_map::insert_or_assign(std::string name, literal value) {
+    auto& entries = literals.entries_;
     auto it =
-        std::lower_bound(literals.begin(), literals.end(), name,
+        std::lower_bound(entries.begin(), entries.end(), name,
                          [](const auto& entry, const std::string& n) { return entry.first < n; });
-    if (it != literals.end() && it->first == name) {
+    if (it != entries.end() && it->first == name) {
         it->second = std::move(value);
         return it->second;
     }
-    return literals.emplace(it, std::move(name), std::move(value))->second;
+    return entries.emplace(it, std::move(name), std::move(value))->second;
 }
 
 inline std::size_t literal_map::size() const noexcept { return literals.size(); }

@@ -41,19 +41,13 @@
 // See docs/concepts.md, "literal_traits".
 
 #include <flytecache/config.hpp>
+#include <flytecache/detail/struct_fields.hpp>
 #include <flytecache/detail/type_name.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/literal/file.hpp>
 #include <flytecache/literal/literal.hpp>
 #include <flytecache/literal/literal_type.hpp>
 #include <flytecache/literal/type_error.hpp>
-
-#include <boost/hana/accessors.hpp>
-#include <boost/hana/concept/struct.hpp>
-#include <boost/hana/first.hpp>
-#include <boost/hana/for_each.hpp>
-#include <boost/hana/second.hpp>
-#include <boost/hana/string.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -95,6 +89,19 @@ struct no_literal_traits_for;
 // (policy/cache.hpp has a variadic dependent_false of its own; a second definition would clash.)
 template <class T>
 inline constexpr bool literal_traits_missing = false;
+
+/// The one diagnostic for a type with neither a literal_traits specialization nor ADL functions,
+/// whichever of to_literal, from_literal and type was asked for: a `flytecache:` message, then an
+/// error naming `no_literal_traits_for<T>` with the offending type.
+template <class T>
+[[noreturn]] void missing_literal_traits() {
+    static_assert(literal_traits_missing<T>,
+                  "flytecache: no literal_traits for this type; specialize "
+                  "flytecache::literal_traits<T> (to_literal, from_literal, literal_type) or give "
+                  "the type ADL functions to_literal/from_literal");
+    [[maybe_unused]] no_literal_traits_for<T> unsupported_type;
+    std::terminate();
+}
 
 // Finds only what argument-dependent lookup finds. These declarations hide flytecache's own
 // to_literal/from_literal/literal_type_of from ordinary lookup in this namespace, so a call below
@@ -150,13 +157,7 @@ struct literal_traits {
         if constexpr (detail::literal_adl::has_to<T>) {
             return detail::literal_adl::call_to(value);
         } else {
-            static_assert(
-                detail::literal_traits_missing<T>,
-                "flytecache: no literal_traits for this type; specialize "
-                "flytecache::literal_traits<T> (to_literal, from_literal, literal_type) or "
-                "give the type ADL functions to_literal/from_literal");
-            [[maybe_unused]] detail::no_literal_traits_for<T> unsupported_type;
-            std::terminate();
+            detail::missing_literal_traits<T>();
         }
     }
 
@@ -171,13 +172,7 @@ struct literal_traits {
                 "be default-initializable); add one to read it back from a literal");
             std::terminate();
         } else {
-            static_assert(
-                detail::literal_traits_missing<T>,
-                "flytecache: no literal_traits for this type; specialize "
-                "flytecache::literal_traits<T> (to_literal, from_literal, literal_type) or "
-                "give the type ADL functions to_literal/from_literal");
-            [[maybe_unused]] detail::no_literal_traits_for<T> unsupported_type;
-            std::terminate();
+            detail::missing_literal_traits<T>();
         }
     }
 
@@ -192,13 +187,7 @@ struct literal_traits {
                 "describe its Flyte type");
             std::terminate();
         } else {
-            static_assert(
-                detail::literal_traits_missing<T>,
-                "flytecache: no literal_traits for this type; specialize "
-                "flytecache::literal_traits<T> (to_literal, from_literal, literal_type) or "
-                "give the type ADL functions to_literal/from_literal");
-            [[maybe_unused]] detail::no_literal_traits_for<T> unsupported_type;
-            std::terminate();
+            detail::missing_literal_traits<T>();
         }
     }
 };
@@ -329,9 +318,6 @@ concept literal_integer = std::integral<T> && !std::same_as<T, bool> && !std::sa
 
 template <class T>
 concept literal_byte = std::same_as<T, std::byte> || std::same_as<T, std::uint8_t>;
-
-template <class T>
-concept hana_struct = boost::hana::Struct<T>::value;
 
 // Range checks for time conversions go through long double seconds: exact for every integer
 // duration up to int64 nanoseconds on x86 and wide enough for floating representations. A one
@@ -705,19 +691,18 @@ struct string_map_literal_traits {
     static constexpr std::string_view tag = "Typed Dict";
 
     static literal to_literal(const Map& value) {
-        literal_map m;
-        m.literals.reserve(value.size());
+        std::vector<std::pair<std::string, literal>> entries;
+        entries.reserve(value.size());
         for (const auto& [key, item] : value)
-            m.literals.emplace_back(key, literal_traits<mapped>::to_literal(item));
-        std::sort(m.literals.begin(), m.literals.end(),
-                  [](const auto& a, const auto& b) { return a.first < b.first; });
+            entries.emplace_back(key, literal_traits<mapped>::to_literal(item));
+        literal_map m(std::move(entries)); // sorted by name
         literal l;
         l.value = std::move(m);
         return l;
     }
 
     static Map from_literal(const literal& l) {
-        const auto* boxed = std::get_if<detail::box<literal_map>>(&l.value);
+        const auto* boxed = std::get_if<literal_map_box>(&l.value);
         if (boxed == nullptr) throw type_error("map", l);
         const literal_map* m = &**boxed;
         Map out;
@@ -811,17 +796,15 @@ struct literal_traits<directory>
 /// Reading back needs T default-initializable; every field must be present, extra names are
 /// ignored.
 template <class T>
-    requires detail::hana_struct<T>
+    requires detail::is_struct<T>
 struct literal_traits<T> {
     static constexpr std::string_view tag = "Object-Dataclass-Transformer";
 
     static literal to_literal(const T& value) {
         literal_map m;
-        boost::hana::for_each(boost::hana::accessors<T>(), [&](const auto& pair) {
-            const auto& field = boost::hana::second(pair)(value);
+        detail::for_each_field(value, [&](std::string_view name, const auto& field) {
             using field_type = std::remove_cvref_t<decltype(field)>;
-            m.insert_or_assign(boost::hana::to<const char*>(boost::hana::first(pair)),
-                               literal_traits<field_type>::to_literal(field));
+            m.insert_or_assign(std::string(name), literal_traits<field_type>::to_literal(field));
         });
         literal l;
         l.value = std::move(m);
@@ -829,13 +812,11 @@ struct literal_traits<T> {
     }
 
     static T from_literal(const literal& l) {
-        const auto* boxed = std::get_if<detail::box<literal_map>>(&l.value);
+        const auto* boxed = std::get_if<literal_map_box>(&l.value);
         if (boxed == nullptr) throw type_error("map (struct)", l);
         const literal_map* m = &**boxed;
         T out{};
-        boost::hana::for_each(boost::hana::accessors<T>(), [&](const auto& pair) {
-            const char* name = boost::hana::to<const char*>(boost::hana::first(pair));
-            auto& field = boost::hana::second(pair)(out);
+        detail::for_each_field(out, [&](std::string_view name, auto& field) {
             using field_type = std::remove_cvref_t<decltype(field)>;
             const literal* item = m->find(name);
             if (item == nullptr) {
@@ -849,12 +830,9 @@ struct literal_traits<T> {
 
     static literal_type type() {
         type_structure structure;
-        boost::hana::for_each(boost::hana::accessors<T>(), [&](const auto& pair) {
-            using field_type =
-                std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<const T&>()))>;
-            structure.dataclass_type.emplace_back(
-                boost::hana::to<const char*>(boost::hana::first(pair)),
-                literal_traits<field_type>::type());
+        detail::for_each_field_type<T>([&]<class Field>(std::string_view name,
+                                                        std::type_identity<Field>) {
+            structure.dataclass_type.emplace_back(std::string(name), literal_traits<Field>::type());
         });
         std::sort(structure.dataclass_type.begin(), structure.dataclass_type.end(),
                   [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -910,10 +888,9 @@ template <class... Args>
 /// The fields of a Boost.Hana struct as a task's input map (field name → field literal): a struct
 /// can stand for a task's whole input signature.
 template <class T>
-    requires detail::hana_struct<T>
+    requires detail::is_struct<T>
 [[nodiscard]] literal_map to_literal_map(const T& inputs) {
-    return std::move(
-        *std::get<detail::box<literal_map>>(literal_traits<T>::to_literal(inputs).value));
+    return std::move(*std::get<literal_map_box>(literal_traits<T>::to_literal(inputs).value));
 }
 
 } // namespace type_engine

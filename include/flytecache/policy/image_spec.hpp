@@ -3,9 +3,9 @@
 #pragma once
 
 #include <flytecache/config.hpp>
-#include <flytecache/detail/field_hasher.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/hash/base64url.hpp>
+#include <flytecache/hash/field_hasher.hpp>
 
 #include <algorithm>
 #include <string>

@@ -3,9 +3,9 @@
 #pragma once
 
 #include <flytecache/config.hpp>
-#include <flytecache/detail/field_hasher.hpp>
 #include <flytecache/detail/json.hpp>
 #include <flytecache/error.hpp>
+#include <flytecache/hash/field_hasher.hpp>
 #include <flytecache/hash/hex.hpp>
 
 #include <string>

@@ -1,7 +1,9 @@
-// flytecache — blob_area: where a cache keeps the files and directories its entries point at,
-// content-addressed, written atomically, read-only, and swept when no entry needs them
+// flytecache — blob_area: the content-addressed files and directories a cache's entries use
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// blob_area: where a cache keeps the files and directories its entries point at, content-addressed,
+// written atomically, read-only, and swept when no entry needs them.
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/file_io.hpp>

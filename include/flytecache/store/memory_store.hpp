@@ -1,6 +1,9 @@
-// flytecache — memory_store: a sharded in-process store with LRU bound, expiry, tags, statistics
-// and reservations SPDX-License-Identifier: MIT
+// flytecache — memory_store: a sharded in-process store (LRU, expiry, tags, reservations)
+// SPDX-License-Identifier: MIT
 #pragma once
+
+// memory_store: a sharded in-process store with LRU bound, expiry, tags, statistics and
+// reservations.
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>

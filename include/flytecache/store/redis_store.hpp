@@ -1,15 +1,16 @@
-// flytecache — redis_store: a cache shared by many processes and machines through a Redis server,
-// with expiry, tags, statistics and the reservations behind serialize SPDX-License-Identifier: MIT
-//
-// Link flytecache::redis (hiredis). Not part of the umbrella header flytecache.hpp, so that users
-// of the other stores never need hiredis.
+// flytecache — redis_store: a cache shared by many machines through a Redis server
+// SPDX-License-Identifier: MIT
 #pragma once
 
+// redis_store: a cache shared by many processes and machines through a Redis server, with expiry,
+// tags, statistics and the reservations behind serialize. Link flytecache::redis (hiredis). Not
+// part of the umbrella header flytecache.hpp, so that users of the other stores never need hiredis.
+
 #include <flytecache/config.hpp>
-#include <flytecache/detail/redis.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/store/cache_store.hpp>
-#include <flytecache/store/redis_options.hpp>
+#include <flytecache/store/redis/connection.hpp>
+#include <flytecache/store/redis/options.hpp>
 
 #include <array>
 #include <atomic>

@@ -8,8 +8,8 @@
 #include <flytecache/error.hpp>
 #include <flytecache/store/cache_store.hpp>
 #include <flytecache/store/diskcache_format.hpp>
-#include <flytecache/store/memoize.hpp>
 #include <flytecache/store/sqlite/value_files.hpp>
+#include <flytecache/task/memoize.hpp>
 
 #include <fcntl.h>
 #include <pthread.h>

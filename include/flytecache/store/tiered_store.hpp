@@ -1,6 +1,8 @@
-// flytecache — tiered_store: a front store (usually memory) before a back store, composed at
-// compile time SPDX-License-Identifier: MIT
+// flytecache — tiered_store: a front store before a back store, composed at compile time
+// SPDX-License-Identifier: MIT
 #pragma once
+
+// tiered_store: a front store (usually memory) before a back store, composed at compile time.
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>

@@ -1,7 +1,9 @@
-// flytecache — a task function's captured state and its cache version: state_in_version adds the
-// captured values to the version, harmless_state records that they cannot change the outputs
+// flytecache — a task function's captured state and what it adds to the cache version
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// A task function's captured state and its cache version: state_in_version adds the captured values
+// to the version, harmless_state records that they cannot change the outputs.
 
 #include <flytecache/config.hpp>
 #include <flytecache/hash/sha256.hpp>

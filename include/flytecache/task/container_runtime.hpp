@@ -1,11 +1,14 @@
-// flytecache — container runtimes for local execution of container tasks: the host (a child
-// process, data dirs mapped to temporary directories) and a docker/podman command line
+// flytecache — container runtimes for local container tasks: the host, docker or podman
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Container runtimes for local execution of container tasks: the host (a child process, data dirs
+// mapped to temporary directories) and a docker/podman command line.
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/subprocess.hpp>
 #include <flytecache/error.hpp>
+#include <flytecache/task/task_concepts.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -19,30 +22,6 @@
 #include <vector>
 
 FLYTECACHE_NAMESPACE_BEGIN
-
-/// A directory of the host made visible inside the container.
-struct volume_binding {
-    std::filesystem::path host;
-    std::string container;
-    bool read_only = false;
-};
-
-/// One container execution, as a container task asks a runtime for it. Paths in `argv` are the
-/// container's; `input_dir` / `output_dir` are where the host side of the data dirs is.
-struct container_run {
-    std::string image;             ///< the image URI
-    std::vector<std::string> argv; ///< command and arguments, templates already rendered
-    std::vector<volume_binding> volumes;
-    std::vector<std::pair<std::string, std::string>> environment;
-    std::optional<std::chrono::duration<double>> timeout;
-    std::function<void(std::string_view)> on_output; ///< each line the container prints
-};
-
-/// A container runtime runs a `container_run` to completion and reports how it ended.
-template <class R>
-concept container_runtime = requires(R& r, const container_run& run) {
-    { r.run(run) } -> std::same_as<detail::process_result>;
-};
 
 /// Runs the command directly on the host, without a container: each volume's container path is
 /// replaced by its host directory wherever it appears in an argument (so `/var/outputs/area`

@@ -1,31 +1,29 @@
-// flytecache — container tasks (flytekit's ContainerTask): a command in an image with typed
-// inputs and outputs passed through data directories, run locally through a container runtime
+// flytecache — container tasks (flytekit's ContainerTask): a command in an image, run locally
 // SPDX-License-Identifier: MIT
 #pragma once
 
+// Container tasks (flytekit's ContainerTask): a command in an image with typed inputs and outputs
+// passed through data directories, run locally through a container runtime.
+
 #include <flytecache/config.hpp>
 #include <flytecache/detail/python_text.hpp>
-#include <flytecache/detail/struct_task.hpp>
+#include <flytecache/detail/struct_fields.hpp>
 #include <flytecache/detail/type_name.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/hash/sha256.hpp>
-#include <flytecache/key/datacatalog.hpp>
 #include <flytecache/literal/encode.hpp>
 #include <flytecache/literal/file.hpp>
+#include <flytecache/literal/json.hpp>
 #include <flytecache/literal/literal.hpp>
 #include <flytecache/policy/cache.hpp>
 #include <flytecache/policy/image_policy.hpp>
 #include <flytecache/policy/version_parameters.hpp>
 #include <flytecache/task/container_runtime.hpp>
 #include <flytecache/task/explain.hpp>
+#include <flytecache/task/task_base.hpp>
 #include <flytecache/task/task_interface.hpp>
 #include <flytecache/task/task_metadata.hpp>
 #include <flytecache/task/task_options.hpp>
-
-#include <boost/hana/accessors.hpp>
-#include <boost/hana/first.hpp>
-#include <boost/hana/for_each.hpp>
-#include <boost/hana/second.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -422,9 +420,7 @@ private:
     static constexpr bool has_path_outputs() {
         bool any = false;
         if constexpr (!std::is_same_v<Out, no_values>) {
-            boost::hana::for_each(boost::hana::accessors<Out>(), [&](auto pair) {
-                using T =
-                    std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<Out&>()))>;
+            detail::for_each_field_type<Out>([&]<class T>(std::string_view, std::type_identity<T>) {
                 any = any || std::is_same_v<T, file> || std::is_same_v<T, directory>;
             });
         }
@@ -464,8 +460,7 @@ private:
     std::vector<std::string> input_texts(const In& args) const {
         std::vector<std::string> texts;
         if constexpr (!std::is_same_v<In, no_values>) {
-            boost::hana::for_each(boost::hana::accessors<In>(), [&](const auto& pair) {
-                const auto& v = boost::hana::second(pair)(args);
+            detail::for_each_field(args, [&](std::string_view name, const auto& v) {
                 using T = std::remove_cvref_t<decltype(v)>;
                 static_assert(
                     detail::container_value_v<T>,
@@ -475,8 +470,7 @@ private:
                     if (opts_.input_data_dir.empty()) {
                         texts.push_back(v.uri);
                     } else {
-                        texts.push_back(normalized(opts_.input_data_dir) + "/" +
-                                        boost::hana::to<const char*>(boost::hana::first(pair)));
+                        texts.push_back(normalized(opts_.input_data_dir) + "/" + std::string(name));
                     }
                 } else {
                     texts.push_back(detail::container_text(v));
@@ -505,20 +499,17 @@ private:
     void write_inputs(const call_type& call, const std::filesystem::path& dir) const {
         if (opts_.input_data_dir.empty()) return;
         if constexpr (!std::is_same_v<In, no_values>) {
-            boost::hana::for_each(boost::hana::accessors<In>(), [&](const auto& pair) {
-                const auto& v = boost::hana::second(pair)(call.args);
+            detail::for_each_field(call.args, [&](std::string_view name, const auto& v) {
                 using T = std::remove_cvref_t<decltype(v)>;
-                const std::filesystem::path target =
-                    dir / boost::hana::to<const char*>(boost::hana::first(pair));
+                const std::filesystem::path target = dir / name;
                 if constexpr (std::is_same_v<T, file> || std::is_same_v<T, directory>) {
                     std::error_code ec;
                     std::filesystem::copy(v.path(), target,
                                           std::filesystem::copy_options::recursive, ec);
                     if (ec) {
-                        throw task_error(
-                            "flytecache: container task '" + this->name_ + "' cannot copy input '" +
-                            std::string(boost::hana::to<const char*>(boost::hana::first(pair))) +
-                            "' from " + v.uri + ": " + ec.message());
+                        throw task_error("flytecache: container task '" + this->name_ +
+                                         "' cannot copy input '" + std::string(name) + "' from " +
+                                         v.uri + ": " + ec.message());
                     }
                 } else {
                     detail::write_text_file(target, detail::container_text(v));
@@ -530,14 +521,10 @@ private:
             detail::write_text_file(dir / "inputs.pb", encode(call.inputs));
             break;
         case metadata_format::json:
-            detail::write_text_file(
-                dir / "inputs.json",
-                detail::canonical_json(detail::datacatalog_json::literal_map_value(call.inputs)));
+            detail::write_text_file(dir / "inputs.json", to_json(call.inputs));
             break;
         case metadata_format::yaml:
-            detail::write_text_file(
-                dir / "inputs.yaml",
-                detail::canonical_json(detail::datacatalog_json::literal_map_value(call.inputs)));
+            detail::write_text_file(dir / "inputs.yaml", to_json(call.inputs));
             break;
         }
     }
@@ -547,14 +534,13 @@ private:
             return {};
         } else {
             Out out{};
-            boost::hana::for_each(boost::hana::accessors<Out>(), [&](const auto& pair) {
-                auto& field = boost::hana::second(pair)(out);
+            detail::for_each_field(out, [&](std::string_view name, auto& field) {
                 using T = std::remove_cvref_t<decltype(field)>;
                 static_assert(
                     detail::container_value_v<T>,
                     "flytecache: a container task output must be bool, an integer, floating "
                     "point, std::string, a system_clock time point, a duration, file or directory");
-                const std::string output = boost::hana::to<const char*>(boost::hana::first(pair));
+                const std::string output(name);
                 const std::filesystem::path p = dir / output;
                 std::error_code ec;
                 const bool exists = std::filesystem::exists(p, ec);
@@ -617,15 +603,14 @@ private:
         const auto interface = [&]<class S>(std::string_view side, std::type_identity<S>) {
             field(side);
             if constexpr (!std::is_same_v<S, no_values>) {
-                boost::hana::for_each(boost::hana::accessors<S>(), [&](const auto& pair) {
-                    using T = std::remove_cvref_t<decltype(boost::hana::second(pair)(
-                        std::declval<const S&>()))>;
-                    field(boost::hana::to<const char*>(boost::hana::first(pair)));
-                    field(encode(literal_type_of<T>()));
-                    // The C++ type too: float and double share a Flyte type, but the text the
-                    // container writes converts differently to each.
-                    field(detail::container_value_kind<T>());
-                });
+                detail::for_each_field_type<S>(
+                    [&]<class T>(std::string_view name, std::type_identity<T>) {
+                        field(name);
+                        field(encode(literal_type_of<T>()));
+                        // The C++ type too: float and double share a Flyte type, but the text the
+                        // container writes converts differently to each.
+                        field(detail::container_value_kind<T>());
+                    });
             }
         };
         interface("inputs", std::type_identity<In>{});

@@ -1,12 +1,14 @@
-// flytecache — the default executor: flytekit's local cache (SQLite, ~/.flyte/local-cache), used
-// when a task is called directly
+// flytecache — the default executor: flytekit's local cache, used when a task is called
 // SPDX-License-Identifier: MIT
 #pragma once
 
+// The default executor: flytekit's local cache (SQLite, ~/.flyte/local-cache), used when a task is
+// called directly.
+
 #include <flytecache/config.hpp>
-#include <flytecache/store/local_task_cache.hpp>
 #include <flytecache/store/sqlite_store.hpp>
 #include <flytecache/task/executor.hpp>
+#include <flytecache/task/local_task_cache.hpp>
 
 #include <future>
 #include <utility>
@@ -24,12 +26,14 @@ inline executor<sqlite_store>& default_executor() {
 
 // Found by argument-dependent lookup from the tasks' call operators, so task headers need not
 // include SQLite.
-template <task_template Task, class... Args>
+template <class Task, class... Args>
+    requires executable_task<Task, Args...>
 typename Task::output_type run_with_default_executor(const Task& task, Args&&... args) {
     return default_executor().run(task, std::forward<Args>(args)...);
 }
 
-template <task_template Task, class... Args>
+template <class Task, class... Args>
+    requires executable_task<Task, Args...>
 std::future<typename Task::output_type> submit_with_default_executor(const Task& task,
                                                                      Args&&... args) {
     return default_executor().submit(task, std::forward<Args>(args)...);

@@ -3,11 +3,11 @@
 #pragma once
 
 #include <flytecache/config.hpp>
-#include <flytecache/detail/struct_task.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/literal/literal.hpp>
 #include <flytecache/policy/cache.hpp>
 #include <flytecache/task/explain.hpp>
+#include <flytecache/task/task_base.hpp>
 #include <flytecache/task/task_interface.hpp>
 #include <flytecache/task/task_metadata.hpp>
 #include <flytecache/task/task_options.hpp>

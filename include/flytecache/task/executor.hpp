@@ -1,7 +1,9 @@
-// flytecache — executor: runs tasks through a store the way flytekit's local execution does (key,
-// lookup, run with retries, store), exactly once per key under serialize
+// flytecache — executor: runs tasks through a store as flytekit's local execution does
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// executor: runs tasks through a store the way flytekit's local execution does (key, lookup, run
+// with retries, store), exactly once per key under serialize.
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>
@@ -11,9 +13,10 @@
 #include <flytecache/literal/literal.hpp>
 #include <flytecache/store/blob_area.hpp>
 #include <flytecache/store/cache_store.hpp>
-#include <flytecache/store/local_task_cache.hpp>
 #include <flytecache/task/explain.hpp>
+#include <flytecache/task/local_task_cache.hpp>
 #include <flytecache/task/observer.hpp>
+#include <flytecache/task/task_concepts.hpp>
 #include <flytecache/task/task_metadata.hpp>
 
 #include <unistd.h>
@@ -45,26 +48,6 @@
 #include <utility>
 
 FLYTECACHE_NAMESPACE_BEGIN
-
-/// What a task type provides to an executor. function_task, container_task, reference_task and
-/// echo_task model it; a user's own task kind can too.
-template <class T>
-concept task_template =
-    requires(const T& t, typename T::call_type& call, const typename T::output_type& out,
-             const literal_map& m, call_explanation& e) {
-        typename T::output_type;
-        typename T::call_type;
-        { call.inputs } -> std::convertible_to<const literal_map&>;
-        { t.name() } -> std::convertible_to<std::string_view>;
-        { t.version() } -> std::convertible_to<std::string_view>;
-        { t.metadata() } -> std::convertible_to<const task_metadata&>;
-        { t.ignored_inputs() } -> std::convertible_to<std::span<const std::string>>;
-        { t.execute(call) } -> std::same_as<typename T::output_type>;
-        { t.outputs_to_map(out) } -> std::same_as<literal_map>;
-        { t.outputs_from_map(m) } -> std::same_as<typename T::output_type>;
-        t.explain_version(e);
-        { T::serialized_statically } -> std::convertible_to<bool>;
-    };
 
 /// How an executor caches, waits and reports. Defaults suit interactive work and CI alike.
 struct executor_options {
@@ -162,7 +145,7 @@ public:
 
     /// @throws configuration_error when `options` fail `executor_options::validate`.
     explicit executor(Store store, executor_options options = {}, Observer observer = {})
-        : cache_(std::move(store), cache_options(options)),
+        : results_(std::move(store), cache_options(options)),
           opts_(std::move(options)),
           observer_(std::move(observer)) {}
 
@@ -170,7 +153,7 @@ public:
     explicit executor(std::filesystem::path location, executor_options options = {},
                       Observer observer = {})
         requires std::constructible_from<Store, std::filesystem::path>
-        : cache_(std::move(location), cache_options(options)),
+        : results_(std::move(location), cache_options(options)),
           opts_(std::move(options)),
           observer_(std::move(observer)) {}
 
@@ -185,7 +168,8 @@ public:
     ///         serialized task on a store without reservations (on every call, hit or miss, cache
     ///         on or off), or for file outputs on a store without a blob directory;
     ///         task_timeout_error past `max_wait`.
-    template <task_template Task, class... Args>
+    template <class Task, class... Args>
+        requires executable_task<Task, Args...>
     typename Task::output_type run(const Task& task, Args&&... args) {
         static_assert(!Task::serialized_statically || reserving_store<Store>,
                       "flytecache: this task is serialized, but the executor's store cannot hold "
@@ -213,16 +197,16 @@ public:
                     "sqlite_store, memory_store, redis_store or another expiring_store");
             }
         }
-        if (cache_.config().enabled) key_files_by_content(call.inputs);
+        if (results_.config().enabled) key_files_by_content(call.inputs);
         const std::string key =
-            cache_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
+            results_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
         if (auto hit = lookup(task, key, true)) {
             return std::move(*hit);
         }
         if constexpr (reserving_store<Store>) {
-            if (task.metadata().cache_serialize && cache_.config().enabled) {
-                return cache_.config().overwrite ? run_overwriting(task, call, key)
-                                                 : run_serialized(task, call, key);
+            if (task.metadata().cache_serialize && results_.config().enabled) {
+                return results_.config().overwrite ? run_overwriting(task, call, key)
+                                                   : run_serialized(task, call, key);
             }
         }
         auto out = run_body(task, call, key);
@@ -232,7 +216,8 @@ public:
 
     /// `run` on another thread: independent calls proceed concurrently, and identical serialized
     /// calls still run once. The task and the arguments are copied into the call.
-    template <task_template Task, class... Args>
+    template <class Task, class... Args>
+        requires executable_task<Task, Args...>
     std::future<typename Task::output_type> submit(const Task& task, Args&&... args) {
         return std::async(
             std::launch::async,
@@ -241,7 +226,8 @@ public:
     }
 
     /// The parts of this call's key, and whether the store holds it, without running anything.
-    template <task_template Task, class... Args>
+    template <class Task, class... Args>
+        requires executable_task<Task, Args...>
     call_explanation explain(const Task& task, Args&&... args) {
         typename Task::call_type call = task.prepare(std::forward<Args>(args)...);
         call_explanation e;
@@ -251,23 +237,20 @@ public:
         task.explain_version(e);
         key_files_by_content(call.inputs);
         e.inputs = detail::explain_inputs(call.inputs, task.ignored_inputs());
-        e.key = cache_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
-        // The rule `run` applies, without reporting: cached means a call would hit.
-        cache_lookup found = cache_.lookup(e.key, false, false);
-        if (found.outputs) {
-            try {
-                (void)task.outputs_from_map(*found.outputs);
-                e.cached = true;
-            } catch (const error&) { // NOLINT(bugprone-empty-catch): unusable, so not cached
-            }
-        }
+        e.key = results_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
+        // The rule `run` applies (local_task_cache::lookup_as), without reporting: cached means
+        // a call would hit.
+        e.cached = results_
+                       .template lookup_as<typename Task::output_type>(
+                           e.key, outputs_from_map_of(task), false, false)
+                       .outputs.has_value();
         return e;
     }
 
     /// The local cache the executor reads and writes (for `clear`, `bad_entries`, …).
-    local_task_cache<Store, Keys>& cache() noexcept { return cache_; }
+    local_task_cache<Store, Keys>& cache() noexcept { return results_; }
     /// The store (opened if needed).
-    Store& store() { return cache_.store(); }
+    Store& store() { return results_.store(); }
     Observer& observer() noexcept { return observer_; }
     [[nodiscard]] const executor_options& options() const noexcept { return opts_; }
 
@@ -324,6 +307,11 @@ private:
         }
     }
 
+    template <class Task>
+    static auto outputs_from_map_of(const Task& task) {
+        return [&task](const literal_map& m) { return task.outputs_from_map(m); };
+    }
+
     // The stored outputs as the task's values. An entry that no longer converts (the output types
     // changed without a version bump) is an unusable entry, like an undecodable one or one whose
     // output file is gone: reported (a `stale` event) and a miss.
@@ -332,24 +320,15 @@ private:
                                                      bool report_outcome,
                                                      bool honour_overwrite = true) {
         const auto start = now_if_observing();
-        cache_lookup found = cache_.lookup(key, honour_overwrite);
-        std::optional<typename Task::output_type> out;
-        if (found.outputs) {
-            try {
-                out.emplace(task.outputs_from_map(*found.outputs));
-            } catch (const error& e) {
-                if (cache_.strict()) throw;
-                found.unusable = e.what();
-                cache_.report_bad_entry({key, found.unusable});
-            }
-        }
+        auto found = results_.template lookup_as<typename Task::output_type>(
+            key, outputs_from_map_of(task), honour_overwrite);
         if (!found.unusable.empty()) {
             emit(task, task_event_kind::stale, key, start, 0, {}, found.unusable);
         }
         if (report_outcome) {
-            emit(task, out ? task_event_kind::hit : task_event_kind::miss, key, start);
+            emit(task, found.outputs ? task_event_kind::hit : task_event_kind::miss, key, start);
         }
-        return out;
+        return std::move(found.outputs);
     }
 
     // A local file or directory input is keyed by its content, not its path: a path alone would
@@ -364,7 +343,7 @@ private:
             const std::filesystem::path p(detail::local_path_of(b.uri));
             std::error_code ec;
             if (p.empty() || !std::filesystem::exists(p, ec)) return;
-            blob_area* area = cache_.blobs();
+            blob_area* area = results_.blobs();
             owner.hash = area != nullptr ? area->content_hash(p) : blob_area::hash_content(p);
         });
     }
@@ -372,14 +351,14 @@ private:
     // Stores the outputs (their files copied into the blob area) and points `out` at the copies.
     template <class Task>
     void put(const Task& task, const std::string& key, typename Task::output_type& out) {
-        if (!cache_.config().enabled) return;
+        if (!results_.config().enabled) return;
         const auto start = now_if_observing();
         literal_map stored = task.outputs_to_map(out);
         // max_age: the entry is written with that time to live, in the same write (an entry
         // never exists without it, even if the process dies right after).
         std::optional<float_seconds> expire;
         if (const auto& max_age = task.metadata().cache_max_age) expire = float_seconds(*max_age);
-        if (cache_.store_outputs(key, stored, expire)) out = task.outputs_from_map(stored);
+        if (results_.store_outputs(key, stored, expire)) out = task.outputs_from_map(stored);
         emit(task, task_event_kind::put, key, start);
     }
 
@@ -485,7 +464,7 @@ private:
     template <class Task>
     typename Task::output_type run_serialized(const Task& task, typename Task::call_type& call,
                                               const std::string& key, bool overwriting = false) {
-        Store& store = cache_.store();
+        Store& store = results_.store();
         const std::string owner = make_owner_token();
         const float_seconds ttl = reservation_ttl();
         const auto wait_start = clock::now();
@@ -601,7 +580,7 @@ private:
         }
     }
 
-    local_task_cache<Store, Keys> cache_;
+    local_task_cache<Store, Keys> results_; // the task results: keys, codec and store
     executor_options opts_;
     [[no_unique_address]] Observer observer_;
     std::mutex warned_mutex_;

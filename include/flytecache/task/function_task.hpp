@@ -1,7 +1,9 @@
-// flytecache — function tasks (flytekit's @task / PythonFunctionTask): a callable with named, typed
-// inputs and outputs, a cache configuration and flytekit's task metadata
+// flytecache — function tasks (flytekit's @task): a typed callable with a cache configuration
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Function tasks (flytekit's @task / PythonFunctionTask): a callable with named, typed inputs and
+// outputs, a cache configuration and flytekit's task metadata.
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/callable_signature.hpp>
@@ -12,6 +14,7 @@
 #include <flytecache/task/captured_state.hpp>
 #include <flytecache/task/explain.hpp>
 #include <flytecache/task/task_arguments.hpp>
+#include <flytecache/task/task_base.hpp>
 #include <flytecache/task/task_interface.hpp>
 #include <flytecache/task/task_metadata.hpp>
 #include <flytecache/task/task_options.hpp>
@@ -33,9 +36,6 @@ FLYTECACHE_NAMESPACE_BEGIN
 
 namespace detail {
 
-template <class T>
-using param_value_t = std::remove_cvref_t<T>;
-
 // A parameter taken by rvalue reference gets a fresh copy on every attempt, so a retry sees the
 // same value as the first attempt.
 template <class P, class V>
@@ -55,6 +55,43 @@ template <class P>
 struct first_param_of<std::tuple<P>> {
     using type = std::remove_cvref_t<P>;
 };
+
+/// A task function's outputs: its result type, or no_values for void (and for a callable whose
+/// signature cannot be read, which function_task refuses with a message of its own).
+template <class F, bool Known = callable_signature<F>::known>
+struct function_output {
+    using type = no_values;
+};
+template <class F>
+struct function_output<F, true> {
+    using result = typename callable_signature<F>::result_type;
+    using type = std::conditional_t<std::is_void_v<result>, no_values, std::remove_cvref_t<result>>;
+};
+
+// The parameters' decayed types: what a call holds its arguments as.
+template <class Tuple>
+struct decayed_params;
+template <class... P>
+struct decayed_params<std::tuple<P...>> {
+    using type = std::tuple<std::decay_t<P>...>;
+};
+
+// A parameter whose argument already has its type is read through a pointer to the caller's
+// argument: a hit then never copies it (the arguments live until `executor::run` returns).
+template <class Tuple>
+struct pointers_to;
+template <class... P>
+struct pointers_to<std::tuple<P...>> {
+    using type = std::tuple<const P*...>;
+};
+template <class Tuple, class... Args>
+struct arguments_by_reference : std::false_type {};
+template <class... P, class... Args>
+    requires(sizeof...(P) == sizeof...(Args))
+struct arguments_by_reference<std::tuple<P...>, Args...>
+    : std::bool_constant<(
+          (std::is_same_v<std::remove_cvref_t<Args>, P> && std::is_copy_constructible_v<P>) &&
+          ...)> {};
 
 template <class Names>
 constexpr auto sorted_order(const Names& names) {
@@ -80,7 +117,9 @@ constexpr auto sorted_order(const Names& names) {
 /// Thread safety: immutable after construction; calls from many threads are safe when the
 /// callable's `operator() const` is.
 template <class F, class Cache, class... Features>
-class function_task {
+class function_task : public detail::task_base<function_task<F, Cache, Features...>,
+                                               typename detail::function_output<F>::type> {
+    using base = detail::task_base<function_task, typename detail::function_output<F>::type>;
     using features = detail::task_features<Features...>;
     using signature = detail::callable_signature<F>;
     static_assert(signature::known,
@@ -91,13 +130,13 @@ class function_task {
     static constexpr std::size_t arity = std::tuple_size_v<params_tuple>;
     using first_param = typename detail::first_param_of<params_tuple>::type;
     static constexpr bool struct_inputs =
-        !features::has_inputs && arity == 1 && detail::named_struct<first_param>;
+        !features::has_inputs && arity == 1 && detail::is_struct<first_param>;
 
     static constexpr auto compute_input_names() {
         if constexpr (features::has_inputs) {
             return features::input_names;
         } else if constexpr (struct_inputs) {
-            return detail::struct_field_names<first_param>();
+            return detail::field_names<first_param>();
         } else {
             return std::array<std::string_view, 0>{};
         }
@@ -133,42 +172,44 @@ public:
                   "with flytecache::harmless_state(fn)");
 
     using raw_result = typename signature::result_type;
-    using output_type =
-        std::conditional_t<std::is_void_v<raw_result>, no_values, std::remove_cvref_t<raw_result>>;
-    using args_tuple =
-        std::conditional_t<struct_inputs, std::tuple<first_param>,
-                           // Unevaluated: the parameters' decayed types are the point.
-                           decltype(std::apply(
-                               // NOLINTNEXTLINE(performance-unnecessary-value-param)
-                               [](auto... p) {
-                                   return std::tuple<detail::param_value_t<decltype(p)>...>{};
-                               },
-                               std::declval<params_tuple>()))>;
+    using output_type = typename base::output_type;
+    using args_tuple = std::conditional_t<struct_inputs, std::tuple<first_param>,
+                                          typename detail::decayed_params<params_tuple>::type>;
 
+    /// A prepared call: the input literals, and the arguments as the function's parameter types.
+    /// When every argument already has its parameter's type, the call refers to the caller's
+    /// arguments and copies them only if the function runs (a cache hit copies nothing), so it
+    /// must not outlive them; otherwise it holds the converted values.
     struct call_type {
-        args_tuple args;
         literal_map inputs;
+        std::optional<args_tuple> held; ///< converted (or copied) arguments
+        typename detail::pointers_to<args_tuple>::type
+            refs{}; ///< the caller's arguments, when not held
+
+        /// The I-th argument, as its parameter's type.
+        template <std::size_t I>
+        [[nodiscard]] const std::tuple_element_t<I, args_tuple>& arg() const {
+            return held ? std::get<I>(*held) : *std::get<I>(refs);
+        }
+        /// The arguments, copied from the caller's on first use when not held.
+        args_tuple& args() {
+            if (!held) {
+                held.emplace(std::apply([](const auto*... p) { return args_tuple(*p...); }, refs));
+            }
+            return *held;
+        }
     };
 
     function_task(std::string name, F fn, Cache cache_config, task_options options)
-        : name_(std::move(name)),
+        : base(std::move(name)),
           params_{std::move(fn), std::move(options.container_image),
                   std::move(options.pod_template), options.pod_template_name},
-          cache_(std::move(cache_config)) {
-        if (name_.empty()) throw configuration_error("flytecache: a task needs a non-empty name");
+          cache_config_(std::move(cache_config)) {
         if constexpr (!std::is_same_v<Cache, legacy_cache>) {
-            state_ = detail::state_contribution(params_.func, cache_.salt);
+            state_ = detail::state_contribution(params_.func, cache_config_.salt);
         }
-        metadata_ = detail::build_metadata<features>(name_, options, cache_, params_, input_names,
-                                                     std::nullopt, state_);
-    }
-
-    [[nodiscard]] const std::string& name() const noexcept { return name_; }
-    /// The cache version, computed once when the task was built.
-    [[nodiscard]] const std::string& version() const noexcept { return metadata_.cache_version; }
-    [[nodiscard]] const task_metadata& metadata() const noexcept { return metadata_; }
-    [[nodiscard]] std::span<const std::string> ignored_inputs() const noexcept {
-        return metadata_.cache_ignore_input_vars.names();
+        this->metadata_ = detail::build_metadata<features>(
+            this->name_, options, cache_config_, params_, input_names, std::nullopt, state_);
     }
     [[nodiscard]] const version_parameters<F>& version_params() const noexcept { return params_; }
     [[nodiscard]] const F& function() const noexcept { return params_.func; }
@@ -183,18 +224,15 @@ public:
             if constexpr (!detail::struct_arguments_accepted<first_param, Args...>()) {
                 detail::refuse_struct_arguments<first_param, Args...>();
             } else {
-                call_type call{args_tuple{detail::convert_struct_arguments<first_param>(
-                                   std::forward<Args>(args)...)},
-                               {}};
-                call.inputs = detail::struct_to_inputs(std::get<0>(call.args));
+                call_type call = bind(std::forward<Args>(args)...);
+                call.inputs = detail::struct_to_inputs(call.template arg<0>());
                 return call;
             }
         } else if constexpr (!detail::task_arguments_accepted<args_tuple, Args...>()) {
             // Reports the refusals; the conversion below, discarded, cannot add errors of its own.
             detail::refuse_task_arguments<input_names, args_tuple, Args...>();
         } else {
-            call_type call{detail::convert_task_arguments<args_tuple>(std::forward<Args>(args)...),
-                           {}};
+            call_type call = bind(std::forward<Args>(args)...);
             fill_inputs(call, std::make_index_sequence<arity>{});
             return call;
         }
@@ -202,53 +240,53 @@ public:
 
     /// Runs the function once on a prepared call.
     [[nodiscard]] output_type execute(call_type& call) const {
+        args_tuple& args = call.args();
+        (void)args; // unused by tasks without inputs
         return [&]<std::size_t... I>(std::index_sequence<I...>) -> output_type {
             if constexpr (std::is_void_v<raw_result>) {
                 std::invoke(params_.func, detail::pass_param<std::tuple_element_t<I, params_tuple>>(
-                                              std::get<I>(call.args))...);
+                                              std::get<I>(args))...);
                 return {};
             } else {
                 return std::invoke(params_.func,
                                    detail::pass_param<std::tuple_element_t<I, params_tuple>>(
-                                       std::get<I>(call.args))...);
+                                       std::get<I>(args))...);
             }
         }(std::make_index_sequence<arity>{});
     }
 
-    [[nodiscard]] literal_map outputs_to_map(const output_type& out) const {
-        return detail::task_outputs<output_type>::to_map(out);
-    }
-    [[nodiscard]] output_type outputs_from_map(const literal_map& m) const {
-        return detail::task_outputs<output_type>::from_map(m, name_);
-    }
-
     void explain_version(call_explanation& e) const {
-        e.version = metadata_.cache_version;
+        e.version = this->metadata_.cache_version;
         if constexpr (std::is_same_v<Cache, legacy_cache>) {
             e.explicit_version = true;
         } else {
-            e.explicit_version = cache_.version.has_value();
-            e.salt = cache_.salt;
-            e.policies = detail::policy_contributions(cache_, params_);
+            e.explicit_version = cache_config_.version.has_value();
+            e.salt = cache_config_.salt;
+            e.policies = detail::policy_contributions(cache_config_, params_);
             if (!e.explicit_version && !state_.empty()) {
                 e.policies.push_back({"captured state (state_in_version)", state_});
             }
         }
     }
 
-    /// Runs through the default executor (flytekit's local cache at ~/.flyte/local-cache; needs
-    /// <flytecache/task/default_executor.hpp>, which the umbrella header includes).
+private:
+    // The call over accepted arguments: referring to them when each already has its parameter's
+    // type (then a hit copies nothing), otherwise holding them converted.
     template <class... Args>
-    output_type operator()(Args&&... args) const {
-        return run_with_default_executor(*this, std::forward<Args>(args)...);
-    }
-    /// `operator()` on another thread.
-    template <class... Args>
-    auto async(Args&&... args) const {
-        return submit_with_default_executor(*this, std::forward<Args>(args)...);
+    static call_type bind(Args&&... args) {
+        call_type call;
+        if constexpr (detail::arguments_by_reference<args_tuple, Args...>::value) {
+            call.refs = {&args...};
+        } else if constexpr (struct_inputs) {
+            call.held.emplace(
+                detail::convert_struct_arguments<first_param>(std::forward<Args>(args)...));
+        } else {
+            call.held.emplace(
+                detail::convert_task_arguments<args_tuple>(std::forward<Args>(args)...));
+        }
+        return call;
     }
 
-private:
     template <std::size_t... I>
     void fill_inputs(call_type& call, std::index_sequence<I...>) const {
         // Literal maps are sorted by name; the order is known at compile time, so entries are
@@ -256,16 +294,14 @@ private:
         static constexpr auto order = detail::sorted_order(input_names);
         (void)order; // unused by tasks without inputs
         call.inputs.literals.reserve(arity);
-        (call.inputs.literals.emplace_back(std::string(input_names[order[I]]),
-                                           detail::value_to_literal(std::get<order[I]>(call.args))),
+        (call.inputs.append_sorted(std::string(input_names[order[I]]),
+                                   detail::value_to_literal(call.template arg<order[I]>())),
          ...);
     }
 
-    std::string name_;
     version_parameters<F> params_;
-    [[no_unique_address]] Cache cache_;
+    [[no_unique_address]] Cache cache_config_; // the cache policies and options it was built with
     std::string state_; // what the callable's captured state adds to the version
-    task_metadata metadata_;
 };
 
 /// flytekit's `@task`: a function task named `name` over `fn`, with the legacy cache arguments in

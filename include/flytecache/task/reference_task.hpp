@@ -1,13 +1,15 @@
-// flytecache — reference tasks (flytekit's ReferenceTask): a task known by name, version and typed
-// interface only; its cached outputs can be looked up, but it cannot run here
+// flytecache — reference tasks (flytekit's ReferenceTask): known by name and interface only
 // SPDX-License-Identifier: MIT
 #pragma once
 
+// Reference tasks (flytekit's ReferenceTask): a task known by name, version and typed interface
+// only; its cached outputs can be looked up, but it cannot run here.
+
 #include <flytecache/config.hpp>
-#include <flytecache/detail/struct_task.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/literal/literal.hpp>
 #include <flytecache/task/explain.hpp>
+#include <flytecache/task/task_base.hpp>
 #include <flytecache/task/task_interface.hpp>
 #include <flytecache/task/task_metadata.hpp>
 #include <flytecache/task/task_options.hpp>

@@ -1,7 +1,9 @@
-// flytecache — a registration package: tasks as the binary TaskSpec files and archive that
-// `flytectl register files` accepts, laid out as `pyflyte package` writes them
+// flytecache — a registration package: tasks as the files `flytectl register files` reads
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// A registration package: tasks as the binary TaskSpec files and archive that `flytectl register
+// files` accepts, laid out as `pyflyte package` writes them.
 
 // The layout (flytekit's serialize_helpers.persist_registrable_entities and repo.package, and
 // flytectl's register_util, read for the documentation in docs/flyteidl.md):

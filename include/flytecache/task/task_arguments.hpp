@@ -1,15 +1,14 @@
-// flytecache — the one argument rule of every task kind: which argument types each input accepts,
-// a compile-time message for each refusal, and the conversion of the accepted arguments
+// flytecache — the one argument rule of every task kind, with a message for each refusal
 // SPDX-License-Identifier: MIT
 #pragma once
 
+// The one argument rule of every task kind: which argument types each input accepts, a compile-time
+// message for each refusal, and the conversion of the accepted arguments.
+
 #include <flytecache/config.hpp>
 #include <flytecache/detail/fixed_string.hpp>
+#include <flytecache/detail/struct_fields.hpp>
 #include <flytecache/task/task_interface.hpp>
-
-#include <boost/hana/accessors.hpp>
-#include <boost/hana/at.hpp>
-#include <boost/hana/second.hpp>
 
 #include <array>
 #include <cstddef>
@@ -269,16 +268,11 @@ Inputs convert_task_arguments(Args&&... args) {
     }(std::index_sequence_for<Args...>{});
 }
 
-/// The type of a Hana struct's I-th field.
-template <class S, std::size_t I>
-using struct_field_t = std::remove_cvref_t<decltype(boost::hana::second(
-    boost::hana::at_c<I>(boost::hana::accessors<S>()))(std::declval<S&>()))>;
-
 template <class S, class Indices>
 struct struct_field_tuple;
 template <class S, std::size_t... I>
 struct struct_field_tuple<S, std::index_sequence<I...>> {
-    using type = std::tuple<struct_field_t<S, I>...>;
+    using type = std::tuple<field_type_t<S, I>...>;
 };
 
 /// The types of the inputs of a struct-input task (a Hana struct or no_values), as a std::tuple.
@@ -287,9 +281,9 @@ struct struct_inputs_of {
     static constexpr auto names = std::array<std::string_view, 0>{};
     using types = std::tuple<>;
 };
-template <named_struct In>
+template <is_struct In>
 struct struct_inputs_of<In> {
-    static constexpr auto names = struct_field_names<In>();
+    static constexpr auto names = field_names<In>();
     using types = typename struct_field_tuple<In, std::make_index_sequence<names.size()>>::type;
 };
 
@@ -339,7 +333,7 @@ In convert_struct_arguments(Args&&... args) {
 /// discarded, so no further errors follow.
 template <class In, class... Args>
 struct_call<In> prepare_struct_call(Args&&... args) {
-    static_assert(std::is_same_v<In, no_values> || named_struct<In>,
+    static_assert(std::is_same_v<In, no_values> || is_struct<In>,
                   "flytecache: this task's inputs must be a Hana struct (BOOST_HANA_DEFINE_STRUCT) "
                   "or flytecache::no_values");
     if constexpr (!struct_arguments_accepted<In, Args...>()) {

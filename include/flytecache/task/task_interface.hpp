@@ -1,23 +1,20 @@
-// flytecache — a task's typed interface: input names at compile time, outputs o0..oN or named
-// fields, and the conversions between C++ values and Flyte literal maps
+// flytecache — a task's typed interface: input and output names and their literal maps
 // SPDX-License-Identifier: MIT
 #pragma once
 
+// A task's typed interface: input names at compile time, outputs o0..oN or named fields, and the
+// conversions between C++ values and Flyte literal maps.
+
 #include <flytecache/config.hpp>
 #include <flytecache/detail/fixed_string.hpp>
+#include <flytecache/detail/struct_fields.hpp>
 #include <flytecache/detail/type_name.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/literal/literal.hpp>
 #include <flytecache/literal/literal_traits.hpp>
 #include <flytecache/literal/type_error.hpp>
 
-#include <boost/hana/accessors.hpp>
 #include <boost/hana/define_struct.hpp> // users describe struct inputs and outputs with it
-#include <boost/hana/first.hpp>
-#include <boost/hana/for_each.hpp>
-#include <boost/hana/second.hpp>
-#include <boost/hana/size.hpp>
-#include <boost/hana/string.hpp>
 
 #include <array>
 #include <cstddef>
@@ -66,22 +63,6 @@ template <class T>
 struct is_tuple : std::false_type {};
 template <class... Ts>
 struct is_tuple<std::tuple<Ts...>> : std::true_type {};
-
-template <class T>
-concept named_struct = boost::hana::Struct<T>::value;
-
-template <class S>
-constexpr auto struct_field_names() {
-    using accessors = decltype(boost::hana::accessors<S>());
-    constexpr std::size_t n = decltype(boost::hana::size(std::declval<accessors>()))::value;
-    std::array<std::string_view, n> names{};
-    std::size_t i = 0;
-    boost::hana::for_each(boost::hana::accessors<S>(), [&](auto pair) {
-        using key = std::remove_cvref_t<decltype(boost::hana::first(pair))>;
-        names[i++] = std::string_view(key::c_str());
-    });
-    return names;
-}
 
 template <std::size_t N>
 constexpr bool names_contain(const std::array<std::string_view, N>& names, std::string_view name) {
@@ -170,42 +151,72 @@ T value_from_literal(const literal_map& m, std::string_view name, std::string_vi
     return from_literal<T>(*l);
 }
 
-/// How a task's result type maps to named outputs: nothing (void / no_values), a tuple (o0..oN),
-/// a Hana struct (its fields) or one value (o0).
+// ---- output shape: how a task's result type maps to named outputs ------------------------------
+
+/// The four shapes of a task's result type R: nothing (void / no_values), a std::tuple (outputs
+/// o0..oN), a Hana struct (one output per field, by field name) or one value (o0). Tasks, the
+/// executor and the TaskTemplate export all name outputs through this one classification.
+enum class output_shape { none, tuple, fields, single };
+
+template <class R>
+inline constexpr output_shape output_shape_of = std::is_same_v<R, no_values> ? output_shape::none
+                                                : is_tuple<R>::value         ? output_shape::tuple
+                                                : is_struct<R>               ? output_shape::fields
+                                                                             : output_shape::single;
+
+/// Calls `f(name, value)` for each output of `value` (an R), named as output_shape says.
+template <class R, class F>
+void for_each_output(const R& value, F&& f) {
+    if constexpr (output_shape_of<R> == output_shape::tuple) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (f(output_name(I), std::get<I>(value)), ...);
+        }(std::make_index_sequence<std::tuple_size_v<R>>{});
+    } else if constexpr (output_shape_of<R> == output_shape::fields) {
+        for_each_field(
+            value, [&](std::string_view name, const auto& field) { f(std::string(name), field); });
+    } else if constexpr (output_shape_of<R> == output_shape::single) {
+        f(output_name(0), value);
+    }
+}
+
+/// Calls `f(name, std::type_identity<T>{})` for each output of a result type R.
+template <class R, class F>
+void for_each_output_type(F&& f) {
+    if constexpr (output_shape_of<R> == output_shape::tuple) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (f(output_name(I), std::type_identity<std::tuple_element_t<I, R>>{}), ...);
+        }(std::make_index_sequence<std::tuple_size_v<R>>{});
+    } else if constexpr (output_shape_of<R> == output_shape::fields) {
+        for_each_field_type<R>(
+            [&](std::string_view name, auto type) { f(std::string(name), type); });
+    } else if constexpr (output_shape_of<R> == output_shape::single) {
+        f(output_name(0), std::type_identity<R>{});
+    }
+}
+
+/// The conversions between a result type R and its literal map of outputs.
 template <class R>
 struct task_outputs {
     static literal_map to_map(const R& value) {
         literal_map m;
-        if constexpr (std::is_same_v<R, no_values>) {
-        } else if constexpr (is_tuple<R>::value) {
-            [&]<std::size_t... I>(std::index_sequence<I...>) {
-                (m.insert_or_assign(output_name(I), value_to_literal(std::get<I>(value))), ...);
-            }(std::make_index_sequence<std::tuple_size_v<R>>{});
-        } else if constexpr (named_struct<R>) {
-            boost::hana::for_each(boost::hana::accessors<R>(), [&](const auto& pair) {
-                m.insert_or_assign(boost::hana::to<const char*>(boost::hana::first(pair)),
-                                   value_to_literal(boost::hana::second(pair)(value)));
-            });
-        } else {
-            m.insert_or_assign(output_name(0), value_to_literal(value));
-        }
+        for_each_output(value, [&](std::string name, const auto& v) {
+            m.insert_or_assign(std::move(name), value_to_literal(v));
+        });
         return m;
     }
 
     static R from_map(const literal_map& m, std::string_view task) {
-        if constexpr (std::is_same_v<R, no_values>) {
+        if constexpr (output_shape_of<R> == output_shape::none) {
             return {};
-        } else if constexpr (is_tuple<R>::value) {
+        } else if constexpr (output_shape_of<R> == output_shape::tuple) {
             return [&]<std::size_t... I>(std::index_sequence<I...>) {
                 return R{
                     value_from_literal<std::tuple_element_t<I, R>>(m, output_name(I), task)...};
             }(std::make_index_sequence<std::tuple_size_v<R>>{});
-        } else if constexpr (named_struct<R>) {
+        } else if constexpr (output_shape_of<R> == output_shape::fields) {
             R out{};
-            boost::hana::for_each(boost::hana::accessors<R>(), [&](const auto& pair) {
-                auto& field = boost::hana::second(pair)(out);
-                field = value_from_literal<std::remove_cvref_t<decltype(field)>>(
-                    m, boost::hana::to<const char*>(boost::hana::first(pair)), task);
+            for_each_field(out, [&](std::string_view name, auto& field) {
+                field = value_from_literal<std::remove_cvref_t<decltype(field)>>(m, name, task);
             });
             return out;
         } else {
@@ -218,10 +229,9 @@ struct task_outputs {
 template <class S>
 literal_map struct_to_inputs(const S& value) {
     literal_map m;
-    m.literals.reserve(decltype(boost::hana::size(boost::hana::accessors<S>()))::value);
-    boost::hana::for_each(boost::hana::accessors<S>(), [&](const auto& pair) {
-        m.insert_or_assign(boost::hana::to<const char*>(boost::hana::first(pair)),
-                           value_to_literal(boost::hana::second(pair)(value)));
+    m.literals.reserve(field_count<S>);
+    for_each_field(value, [&](std::string_view name, const auto& field) {
+        m.insert_or_assign(std::string(name), value_to_literal(field));
     });
     return m;
 }
@@ -238,9 +248,9 @@ constexpr auto value_names() {
     if constexpr (std::is_same_v<T, no_values>) {
         return std::array<std::string_view, 0>{};
     } else {
-        static_assert(named_struct<T>, "flytecache: a typed task interface is a Hana struct "
-                                       "(BOOST_HANA_DEFINE_STRUCT) or flytecache::no_values");
-        return struct_field_names<T>();
+        static_assert(is_struct<T>, "flytecache: a typed task interface is a Hana struct "
+                                    "(BOOST_HANA_DEFINE_STRUCT) or flytecache::no_values");
+        return field_names<T>();
     }
 }
 

@@ -1,7 +1,9 @@
-// flytecache — task_metadata: flytekit's TaskMetadata (caching, retries, timeout, deprecation) with
-// its validation rules
+// flytecache — task_metadata: flytekit's TaskMetadata with its validation rules
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// task_metadata: flytekit's TaskMetadata (caching, retries, timeout, deprecation) with its
+// validation rules.
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>

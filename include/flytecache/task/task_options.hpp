@@ -1,7 +1,9 @@
-// flytecache — task_options: flytekit's @task keyword arguments, and how they and a cache
-// configuration become a task's metadata
+// flytecache — task_options: flytekit's @task keyword arguments and the task metadata
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// task_options: flytekit's @task keyword arguments, and how they and a cache configuration become a
+// task's metadata.
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>

@@ -1,7 +1,9 @@
-// flytecache — TaskTemplate export: a function, container or echo task as flyteidl's TaskTemplate
-// in protobuf's JSON mapping, so that it can be registered with a Flyte cluster
+// flytecache — TaskTemplate export: a task as flyteidl's TaskTemplate in protobuf JSON
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// TaskTemplate export: a function, container or echo task as flyteidl's TaskTemplate in protobuf's
+// JSON mapping, so that it can be registered with a Flyte cluster.
 
 // What the export writes, and why (field names are flyteidl's, flyteidl/core/tasks.proto):
 //
@@ -49,11 +51,11 @@
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/json.hpp>
-#include <flytecache/detail/literal_type_json.hpp>
-#include <flytecache/detail/protobuf_json.hpp>
+#include <flytecache/detail/struct_fields.hpp>
 #include <flytecache/detail/time_text.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/hash/base64url.hpp>
+#include <flytecache/literal/json.hpp>
 #include <flytecache/literal/literal_traits.hpp>
 #include <flytecache/literal/literal_type.hpp>
 #include <flytecache/literal/protobuf_struct.hpp>
@@ -66,11 +68,6 @@
 #include <flytecache/task/task_interface.hpp>
 #include <flytecache/task/task_metadata.hpp>
 #include <flytecache/version.hpp>
-
-#include <boost/hana/accessors.hpp>
-#include <boost/hana/first.hpp>
-#include <boost/hana/for_each.hpp>
-#include <boost/hana/second.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -217,38 +214,24 @@ inline void json_write_indented(std::string& out, const json_value& v, std::size
 /// Named Flyte types: the variables of one side of an interface, in declaration order.
 using variable_types = std::vector<std::pair<std::string, literal_type>>;
 
-template <class S>
-void add_field_types(variable_types& out) {
-    boost::hana::for_each(boost::hana::accessors<S>(), [&](auto pair) {
-        using field_type =
-            std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<const S&>()))>;
-        out.emplace_back(boost::hana::to<const char*>(boost::hana::first(pair)),
-                         literal_traits<field_type>::type());
-    });
-}
-
 /// The outputs of a result type R, named as task_outputs<R> names them.
 template <class R>
 variable_types output_types() {
     variable_types out;
-    if constexpr (std::is_same_v<R, no_values>) {
-    } else if constexpr (is_tuple<R>::value) {
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (out.emplace_back(output_name(I), literal_traits<std::tuple_element_t<I, R>>::type()),
-             ...);
-        }(std::make_index_sequence<std::tuple_size_v<R>>{});
-    } else if constexpr (named_struct<R>) {
-        add_field_types<R>(out);
-    } else {
-        out.emplace_back(output_name(0), literal_traits<R>::type());
-    }
+    for_each_output_type<R>([&]<class T>(std::string name, std::type_identity<T>) {
+        out.emplace_back(std::move(name), literal_traits<T>::type());
+    });
     return out;
 }
 
 template <class S>
 variable_types struct_input_types() {
     variable_types out;
-    if constexpr (!std::is_same_v<S, no_values>) add_field_types<S>(out);
+    if constexpr (!std::is_same_v<S, no_values>) {
+        for_each_field_type<S>([&]<class T>(std::string_view name, std::type_identity<T>) {
+            out.emplace_back(std::string(name), literal_traits<T>::type());
+        });
+    }
     return out;
 }
 

@@ -1,7 +1,9 @@
-// flytecache — TaskTemplate export in protobuf's binary wire format: the TaskSpec files that
-// `flytectl register files` reads (as `pyflyte package` writes them)
+// flytecache — TaskTemplate export in protobuf's binary wire format (TaskSpec files)
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// TaskTemplate export in protobuf's binary wire format: the TaskSpec files that `flytectl register
+// files` reads (as `pyflyte package` writes them).
 
 // The same document as to_task_template_json (see task_template_export.hpp for what each field
 // holds), written as the bytes of protobuf's SerializeToString(deterministic=True) of the message

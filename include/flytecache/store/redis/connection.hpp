@@ -1,14 +1,16 @@
-// flytecache — Redis plumbing behind redis_store: RESP command writing, a hiredis connection with
-// bounded I/O that never raises SIGPIPE, Lua scripts by SHA-1, and a thread-safe pool that
-// reconnects and retries within a deadline
+// flytecache — Redis plumbing behind redis_store: connections, scripts and a pool
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Redis plumbing behind redis_store: RESP command writing, a hiredis connection with bounded I/O
+// that never raises SIGPIPE, Lua scripts by SHA-1, and a thread-safe pool that reconnects and
+// retries within a deadline.
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/evp.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/hash/hex.hpp>
-#include <flytecache/store/redis_options.hpp>
+#include <flytecache/store/redis/options.hpp>
 
 #include <fcntl.h>
 #include <hiredis/hiredis.h>

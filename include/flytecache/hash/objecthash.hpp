@@ -1,11 +1,10 @@
-// flytecache — Ben Laurie's objecthash (SHA-256) over JSON, and the Flyte datacatalog tag built on
-// it SPDX-License-Identifier: MIT
+// flytecache — Ben Laurie's objecthash (SHA-256) over a JSON value, as the Flyte backend hashes
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/json.hpp>
 #include <flytecache/error.hpp>
-#include <flytecache/hash/base64url.hpp>
 #include <flytecache/hash/sha256.hpp>
 
 #include <algorithm>
@@ -123,13 +122,6 @@ inline sha256_digest objecthash(const json_value& value) {
     }
     }
     throw invalid_argument("flytecache: objecthash met a JSON value of unknown kind");
-}
-
-/// The Flyte datacatalog artifact tag for an input JSON document (the jsonpb form of the hashified
-/// LiteralMap): "flyte_cached-" followed by the objecthash as unpadded base64url (43 characters).
-inline std::string datacatalog_tag_from_json(const json_value& value) {
-    const sha256_digest digest = objecthash(value);
-    return "flyte_cached-" + to_base64url(std::span<const std::uint8_t>(digest));
 }
 
 } // namespace detail
