@@ -16952,6 +16952,46 @@ struct typed_cache_lookup {
     std::string unusable;
 };
 
+/// An output file of a stored entry that a hit cannot use, and why.
+struct output_file_problem {
+    std::string output;  ///< the name of the output (in the task's outputs) that points at it
+    std::string message; ///< why: gone, changed in place, or a directory that lost files
+};
+
+/// The first output of `m` whose file, in the blob area `area_of()` returns, a hit cannot use:
+/// the one rule for "are this entry's output files whole", which a hit and the command-line
+/// tool's `check` both apply. Files outside the area (written by Python, remote URIs) are used
+/// as they are and never a problem. A content-hashed output (its literal carries a hash) is
+/// checked byte for byte; the others by existence, and a directory by its manifest (names and
+/// sizes). `area_of` (returning `const blob_area*`, null for a store without one) is called at
+/// most once, and only when `m` references a local file.
+template <class AreaOf>
+[[nodiscard]] std::optional<output_file_problem> first_output_file_problem(const literal_map& m,
+                                                                           AreaOf&& area_of) {
+    std::optional<output_file_problem> problem;
+    const blob_area* area = nullptr;
+    bool looked = false;
+    detail::for_each_blob(m, [&](const blob& b, const literal& owner, std::string_view output) {
+        if (problem || !detail::is_local_uri(b.uri)) return;
+        if (!looked) {
+            area = std::invoke(area_of);
+            looked = true;
+        }
+        const std::filesystem::path p(detail::local_path_of(b.uri));
+        if (area == nullptr || !area->owns(p)) return; // not ours: used as it is
+        if (auto why = area->problem(p, owner.hash.has_value() && !owner.hash->empty())) {
+            problem = output_file_problem{std::string(output), std::move(*why)};
+        }
+    });
+    return problem;
+}
+
+/// The same for the blob area `area`.
+[[nodiscard]] inline std::optional<output_file_problem>
+first_output_file_problem(const literal_map& m, const blob_area& area) {
+    return first_output_file_problem(m, [&] { return &area; });
+}
+
 /// Removes from `area` the output files no entry of `store` references (entries are decoded as
 /// LiteralMaps; those that do not decode reference nothing) and that were not placed within
 /// `grace` (a writer may be about to store the entry that points at them), and temporary copies
@@ -17368,22 +17408,10 @@ private:
     }
 
     std::optional<std::string> blob_problem(const literal_map& m) {
-        std::optional<std::string> problem;
-        blob_area* area = nullptr;
-        bool looked = false;
-        detail::for_each_blob(m, [&](const blob& b, const literal& owner, std::string_view) {
-            if (problem || !detail::is_local_uri(b.uri)) return;
-            if (!looked) {
-                area = blobs();
-                looked = true;
-            }
-            const std::filesystem::path p(detail::local_path_of(b.uri));
-            if (area == nullptr || !area->owns(p)) return; // not ours: used as it is
-            // A content-hashed output (its literal carries a hash) is checked byte for byte; the
-            // others by existence, and a directory by its manifest (names and sizes).
-            problem = area->problem(p, owner.hash.has_value() && !owner.hash->empty());
-        });
-        return problem;
+        auto problem =
+            first_output_file_problem(m, [this]() -> const blob_area* { return blobs(); });
+        if (!problem) return std::nullopt;
+        return std::move(problem->message);
     }
 
     void maybe_collect_garbage() {

@@ -60,13 +60,13 @@ inline void literal_lines(std::string& out, const std::string& head, const fc::l
         }
         return;
     }
-    if (const auto* m = std::get_if<fc::detail::box<fc::literal_map>>(&l.value)) {
-        if ((*m)->literals.empty()) {
+    if (const fc::literal_map* m = l.as_map()) {
+        if (m->literals.empty()) {
             out += pad + head + " {}" + annotations(l) + "\n";
             return;
         }
         out += pad + head + annotations(l) + "\n";
-        for (const auto& [name, item] : (*m)->literals) {
+        for (const auto& [name, item] : m->literals) {
             literal_lines(out, name + ":", item, indent + 2);
         }
         return;

@@ -89,18 +89,11 @@ inline int run_check(const invocation& in) {
             try {
                 if (auto e = store.inspect(info.key)) { // empty: removed meanwhile by someone else
                     if (auto outputs = util::decode_entry(*e, vp)) {
-                        // The output files it points at, as a hit would check them.
-                        fc::detail::for_each_blob(*outputs, [&](const fc::blob& b,
-                                                                const fc::literal& owner,
-                                                                std::string_view output) {
-                            if (!vp.kind.empty() || !fc::detail::is_local_uri(b.uri)) return;
-                            const std::filesystem::path p(fc::detail::local_path_of(b.uri));
-                            if (!blobs.owns(p)) return;
-                            if (auto why = blobs.problem(p, owner.hash && !owner.hash->empty())) {
-                                vp = {"output_file", "output '" + std::string(output) +
-                                                         "': " + *why + " (a call recomputes it)"};
-                            }
-                        });
+                        // The output files it points at, as a hit checks them.
+                        if (auto bad = fc::first_output_file_problem(*outputs, blobs)) {
+                            vp = {"output_file", "output '" + bad->output + "': " + bad->message +
+                                                     " (a call recomputes it)"};
+                        }
                     }
                 }
             } catch (const fc::timeout_error&) {
