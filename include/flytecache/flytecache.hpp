@@ -51,7 +51,6 @@
 
 #include <flytecache/store/blob_area.hpp>
 #include <flytecache/store/cache_store.hpp>
-#include <flytecache/store/diskcache_format.hpp>
 #include <flytecache/store/local_task_cache.hpp>
 #include <flytecache/store/memoize.hpp>
 #include <flytecache/store/memory_store.hpp>

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include <flytecache/store/sqlite_store.hpp>
 
+#include <flytecache/store/memoize.hpp>
 #include <flytecache/store/memory_store.hpp>
 #include <flytecache/store/tiered_store.hpp>
 
@@ -593,7 +594,7 @@ TEST_CASE("sqlite_store memoize caches results by arguments") {
     temp_dir dir("memo");
     fc::sqlite_store store(dir.path());
     int calls = 0;
-    auto slow_square = store.memoize("square", [&](std::int64_t x) {
+    auto slow_square = fc::memoize(store, "square", [&](std::int64_t x) {
         ++calls;
         return x * x;
     });
@@ -606,24 +607,24 @@ TEST_CASE("sqlite_store memoize caches results by arguments") {
     CHECK(slow_square.cache_key(std::int64_t{12}).starts_with("square-"));
 
     int text_calls = 0;
-    auto shout = store.memoize("shout",
-                               [&](const std::string& s, std::int64_t n) {
-                                   ++text_calls;
-                                   return std::string(static_cast<std::size_t>(n), '!') + s;
-                               },
-                               {.expire = std::chrono::hours(1), .tag = "memo"});
+    auto shout = fc::memoize(store, "shout",
+                             [&](const std::string& s, std::int64_t n) {
+                                 ++text_calls;
+                                 return std::string(static_cast<std::size_t>(n), '!') + s;
+                             },
+                             {.expire = std::chrono::hours(1), .tag = "memo"});
     CHECK(shout(std::string("hi"), std::int64_t{2}) == "!!hi");
     CHECK(shout(std::string("hi"), std::int64_t{2}) == "!!hi");
     CHECK(text_calls == 1);
     CHECK(store.get_entry(shout.cache_key(std::string("hi"), std::int64_t{2}))->tag == "memo");
 
     int uncached_calls = 0;
-    auto never = store.memoize("never",
-                               [&](std::int64_t x) {
-                                   ++uncached_calls;
-                                   return x;
-                               },
-                               {.expire = std::chrono::seconds(0)});
+    auto never = fc::memoize(store, "never",
+                             [&](std::int64_t x) {
+                                 ++uncached_calls;
+                                 return x;
+                             },
+                             {.expire = std::chrono::seconds(0)});
     (void)never(std::int64_t{1});
     (void)never(std::int64_t{1});
     CHECK(uncached_calls == 2); // expire = 0: look up, never store
