@@ -13009,27 +13009,33 @@ inline std::optional<timed_value> get_with_ttl(engine& e, std::string_view key) 
     return out;
 }
 
-/// Removes `key` (diskcache's `delete`); `true` if a live entry was removed. Works on a full
-/// disk too (the value file goes first, then the row).
-inline bool erase(engine& e, const key_ref& key) {
+// Removes the one row `select(connection)` finds (rowid in column 0, filename in `file_col`);
+// `true` if there was one. On a full disk the value file goes first, then the row.
+template <class Select>
+bool remove_one(engine& e, const Select& select, int file_col) {
     return e.freeing_space(
         [&] {
             return e.write_transaction([&](connection& c, txn_frame& txn) {
-                auto q = engine::select_live(c, key);
+                auto q = select(c);
                 if (!q->step()) {
                     return false;
                 }
                 const std::int64_t rowid = q->column_int(0);
-                engine::schedule_removal(txn, *q, 4);
+                engine::schedule_removal(txn, *q, file_col);
                 q->reset();
                 delete_rowid(c, rowid);
                 return true;
             });
         },
         [&](connection& c, std::vector<std::string>& doomed) {
-            auto q = engine::select_live(c, key);
-            if (q->step() && !q->is_null(4)) doomed.emplace_back(q->column_text(4));
+            auto q = select(c);
+            if (q->step() && !q->is_null(file_col)) doomed.emplace_back(q->column_text(file_col));
         });
+}
+
+/// Removes `key` (diskcache's `delete`); `true` if a live entry was removed.
+inline bool erase(engine& e, const key_ref& key) {
+    return remove_one(e, [&](connection& c) { return engine::select_live(c, key); }, 4);
 }
 
 /// Removes `key` and returns its entry (empty if there was none).
@@ -13214,24 +13220,7 @@ inline bool purge(engine& e, const db_key& key) {
         q->bind(2, std::int64_t{key.type() == db_key::kind::pickle ? 0 : 1});
         return q;
     };
-    return e.freeing_space(
-        [&] {
-            return e.write_transaction([&](connection& c, txn_frame& txn) {
-                auto q = select(c);
-                if (!q->step()) {
-                    return false;
-                }
-                const std::int64_t rowid = q->column_int(0);
-                engine::schedule_removal(txn, *q, 1);
-                q->reset();
-                delete_rowid(c, rowid);
-                return true;
-            });
-        },
-        [&](connection& c, std::vector<std::string>& doomed) {
-            auto q = select(c);
-            if (q->step() && !q->is_null(1)) doomed.emplace_back(q->column_text(1));
-        });
+    return remove_one(e, select, 1);
 }
 
 /// Opens the value under `key` as a stream: its `.val` file for file-backed bytes (no copy in
