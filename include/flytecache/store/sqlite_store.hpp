@@ -9,6 +9,7 @@
 #include <flytecache/store/sqlite/connection.hpp>
 #include <flytecache/store/sqlite/engine.hpp>
 #include <flytecache/store/sqlite/maintenance.hpp>
+#include <flytecache/store/sqlite/open.hpp>
 #include <flytecache/store/sqlite/operations.hpp>
 #include <flytecache/store/sqlite/options.hpp>
 #include <flytecache/store/sqlite/queue.hpp>
@@ -73,7 +74,7 @@ public:
     ///         (without creating) when there is no diskcache database at `opts.directory`.
     explicit sqlite_store(options opts)
         : engine_(std::make_unique<detail::sqlite::engine>(std::move(opts))) {
-        engine_->initialize();
+        detail::sqlite::open_cache(*engine_);
     }
 
     sqlite_store(sqlite_store&&) noexcept = default;

@@ -16,7 +16,6 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -24,7 +23,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iterator>
 #include <list>
@@ -32,7 +30,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -156,7 +153,7 @@ public:
     unsigned generation = current_fork_generation(); // the fork generation of `idle`
     std::map<std::string, setting_value, std::less<>> sqlite_pragmas;
 
-    // read_write, or how a read-only store opens (chosen once, in initialize_read_only).
+    // How connections open the file (chosen once, by open.hpp's open_cache).
     open_mode connection_mode = open_mode::read_write;
 
     std::unique_ptr<connection> open_connection() {
@@ -174,7 +171,7 @@ public:
             pragmas = sqlite_pragmas;
         }
         for (const auto& [name, value] : pragmas) {
-            // auto_vacuum and the WAL journal are properties of the file, set in initialize;
+            // auto_vacuum and the WAL journal are properties of the file, set in open_cache;
             // the other journal modes, like the remaining pragmas, hold per connection.
             const auto sql_value = setting_sql(value);
             if (name == "sqlite_auto_vacuum" || !sql_value ||
@@ -183,203 +180,6 @@ public:
             }
             c.exec("PRAGMA " + name.substr(7) + " = " + *sql_value);
         }
-    }
-
-    void initialize() {
-        if (opts.read_only) {
-            initialize_read_only();
-            return;
-        }
-        if (!opts.create_if_missing) {
-            require_existing("a store opened with create_if_missing = false");
-        } else {
-            std::error_code ec;
-            std::filesystem::create_directories(dir, ec);
-            if (!std::filesystem::is_directory(dir)) {
-                throw store_error("flytecache: sqlite_store: cache directory '" + dir.string() +
-                                  "' does not exist and could not be created" +
-                                  (ec ? ": " + ec.message() : std::string()));
-            }
-        }
-        connection c(db_path, busy_ms,
-                     opts.create_if_missing ? open_mode::read_write
-                                            : open_mode::read_write_existing);
-        if (!opts.create_if_missing) {
-            require_diskcache_tables(c, "a store opened with create_if_missing = false");
-        }
-        refuse_foreign(c);
-        const std::set<std::string, std::less<>> objects = schema_objects(c);
-        // Settings precedence as in diskcache: defaults < stored < given.
-        std::map<std::string, setting_value, std::less<>> stored;
-        if (objects.count("Settings") != 0) {
-            statement q(c.handle(), "SELECT key, value FROM Settings", c.path());
-            while (q.step()) {
-                stored[std::string(q.column_text(0))] = column_setting(q, 1);
-            }
-        }
-        std::map<std::string, setting_value, std::less<>> sets = default_settings();
-        for (const auto& [name, value] : stored) {
-            sets[name] = value;
-        }
-        for (auto& [name, value] : given_settings(opts)) {
-            sets[name] = std::move(value);
-        }
-        for (const char* meta : {"count", "size", "hits", "misses"}) {
-            sets.erase(meta);
-        }
-        // Only what this program asks for is validated: values Python stored are taken as they
-        // are, as Python takes them (a REAL size_limit, a pragma written as text …).
-        for (const auto& [name, value] : given_settings(opts)) {
-            validate_setting(name, value);
-        }
-        // PRAGMAs first: auto_vacuum only takes effect before the first table exists. One that
-        // already holds is not set again (setting the journal mode would write).
-        for (const auto& [name, value] : sets) {
-            if (name.starts_with("sqlite_")) {
-                const std::string pragma = name.substr(7);
-                statement cur(c.handle(), "PRAGMA " + pragma, c.path());
-                const bool same = cur.step() && column_setting(cur, 0) == normalized_pragma(value);
-                cur.reset();
-                const auto sql_value = setting_sql(value);
-                if (!same && sql_value) {
-                    statement set_pragma(c.handle(), "PRAGMA " + pragma + " = " + *sql_value,
-                                         c.path());
-                    set_pragma.run();
-                }
-            }
-        }
-        for (const auto& [name, value] : sets) {
-            apply_in_memory(name, value);
-        }
-        {
-            statement q(c.handle(), "PRAGMA page_size", c.path());
-            if (q.step()) {
-                page_size = q.column_int(0);
-            }
-        }
-        // Writes only what differs from the file: a store reopened with the settings it has
-        // writes nothing, so a cache on a full disk still opens (and can be cleared).
-        std::vector<std::pair<std::string, const setting_value*>> changed;
-        for (const auto& [name, value] : sets) {
-            const auto it = stored.find(name);
-            if (it == stored.end() || !(it->second == value)) changed.emplace_back(name, &value);
-        }
-        std::vector<const char*> missing_meta;
-        for (const char* meta : {"count", "size", "hits", "misses"}) {
-            if (stored.count(meta) == 0) missing_meta.push_back(meta);
-        }
-        const auto tag_index = std::get_if<std::int64_t>(&sets["tag_index"]);
-        const bool want_tag_index = tag_index != nullptr && *tag_index != 0;
-        std::vector<std::string> ddl;
-        for (const auto& [object, sql] : schema_ddl()) {
-            if (objects.count(object) == 0) ddl.emplace_back(sql);
-        }
-        if (const char* index = policy_index_name(policy.load());
-            index != nullptr && objects.count(std::string_view(index)) == 0) {
-            ddl.emplace_back("policy");
-        }
-        if (want_tag_index != (objects.count("Cache_tag_rowid") != 0)) {
-            ddl.emplace_back(want_tag_index
-                                 ? "CREATE INDEX IF NOT EXISTS Cache_tag_rowid ON Cache(tag, rowid)"
-                                 : "DROP INDEX IF EXISTS Cache_tag_rowid");
-        }
-        if (changed.empty() && missing_meta.empty() && ddl.empty()) {
-            return;
-        }
-        c.exec("BEGIN IMMEDIATE");
-        try {
-            c.exec("CREATE TABLE IF NOT EXISTS Settings ( key TEXT NOT NULL UNIQUE, value)");
-            for (const auto& [name, value] : changed) {
-                statement q(c.handle(), "INSERT OR REPLACE INTO Settings VALUES (?, ?)", c.path());
-                q.bind_text(1, name);
-                bind_setting(q, 2, *value);
-                q.run();
-            }
-            for (const char* meta : missing_meta) {
-                statement q(c.handle(), "INSERT OR IGNORE INTO Settings VALUES (?, 0)", c.path());
-                q.bind_text(1, meta);
-                q.run();
-            }
-            for (const auto& sql : ddl) {
-                if (sql == "policy") {
-                    create_policy_index(c, policy.load());
-                } else {
-                    c.exec(sql);
-                }
-            }
-            c.exec("COMMIT");
-        } catch (...) {
-            sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-            throw;
-        }
-    }
-
-    // The directory and its cache.db must exist (`who` may not create them).
-    void require_existing(std::string_view who) const {
-        std::error_code ec;
-        if (!std::filesystem::is_directory(dir, ec)) {
-            throw store_error("flytecache: sqlite_store: cache directory '" + dir.string() +
-                              "' does not exist; " + std::string(who) + " never creates one");
-        }
-        if (!std::filesystem::is_regular_file(db_path, ec)) {
-            throw store_error("flytecache: sqlite_store: '" + dir.string() +
-                              "' holds no cache.db; " + std::string(who) +
-                              " opens an existing cache and never creates one");
-        }
-    }
-
-    // diskcache's Cache and Settings tables must be there already (`who` does not create them).
-    void require_diskcache_tables(connection& c, std::string_view who) const {
-        statement q(c.handle(),
-                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-                    "('Cache', 'Settings')",
-                    c.path());
-        if (!q.step() || q.column_int(0) != 2) {
-            throw store_error("flytecache: sqlite_store '" + db_path +
-                              "': not a diskcache database (it has no Cache and Settings "
-                              "tables); " +
-                              std::string(who) + " does not create them");
-        }
-    }
-
-    // Opens an existing cache without writing anything: no directory, file, table, setting or
-    // PRAGMA is created or changed; the settings are read as stored.
-    void initialize_read_only() {
-        if (!given_settings(opts).empty()) {
-            throw invalid_argument("flytecache: sqlite_store: options.read_only with a setting "
-                                   "(size_limit, statistics, …): a read-only store writes no "
-                                   "settings; open it without them");
-        }
-        require_existing("a read-only store");
-        std::error_code ec;
-        // A WAL reader needs the -shm file, which SQLite creates beside cache.db when it is
-        // missing; where it cannot (a directory this process may not write), a database whose
-        // -wal file is absent has every committed page in cache.db itself, and is read as
-        // immutable. With a -wal file present, SQLite reads it through a private copy of the
-        // index instead, so locks still work.
-        if (wal_header() && !std::filesystem::exists(db_path + "-wal", ec) &&
-            ::access(dir.c_str(), W_OK) != 0) {
-            connection_mode = open_mode::read_only_immutable;
-        } else {
-            connection_mode = open_mode::read_only;
-        }
-        connection c(db_path, busy_ms, connection_mode);
-        require_diskcache_tables(c, "a read-only store");
-        statement q(c.handle(), "SELECT key, value FROM Settings", c.path());
-        while (q.step()) {
-            apply_in_memory(q.column_text(0), column_setting(q, 1));
-        }
-        statement ps(c.handle(), "PRAGMA page_size", c.path());
-        if (ps.step()) {
-            page_size = ps.column_int(0);
-        }
-    }
-
-    // Whether cache.db's header says WAL (file format versions 2 at offsets 18 and 19).
-    [[nodiscard]] bool wal_header() const {
-        std::ifstream in(db_path, std::ios::binary);
-        char header[20] = {};
-        return in.read(header, sizeof header) && header[18] == 2 && header[19] == 2;
     }
 
     void apply_in_memory(std::string_view name, const setting_value& value) {
