@@ -50,7 +50,6 @@
 
 #include <flytecache/store/blob_area.hpp>
 #include <flytecache/store/cache_store.hpp>
-#include <flytecache/store/diskcache_format.hpp>
 #include <flytecache/store/memory_store.hpp>
 #include <flytecache/store/sqlite_store.hpp>
 #include <flytecache/store/tiered_store.hpp>

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include <flytecache/store/sqlite_store.hpp>
 
+#include <flytecache/store/memoize.hpp>
 #include <flytecache/store/memory_store.hpp>
 #include <flytecache/store/tiered_store.hpp>
 
@@ -14,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -593,7 +595,7 @@ TEST_CASE("sqlite_store memoize caches results by arguments") {
     temp_dir dir("memo");
     fc::sqlite_store store(dir.path());
     int calls = 0;
-    auto slow_square = store.memoize("square", [&](std::int64_t x) {
+    auto slow_square = fc::memoize(store, "square", [&](std::int64_t x) {
         ++calls;
         return x * x;
     });
@@ -606,24 +608,24 @@ TEST_CASE("sqlite_store memoize caches results by arguments") {
     CHECK(slow_square.cache_key(std::int64_t{12}).starts_with("square-"));
 
     int text_calls = 0;
-    auto shout = store.memoize("shout",
-                               [&](const std::string& s, std::int64_t n) {
-                                   ++text_calls;
-                                   return std::string(static_cast<std::size_t>(n), '!') + s;
-                               },
-                               {.expire = std::chrono::hours(1), .tag = "memo"});
+    auto shout = fc::memoize(store, "shout",
+                             [&](const std::string& s, std::int64_t n) {
+                                 ++text_calls;
+                                 return std::string(static_cast<std::size_t>(n), '!') + s;
+                             },
+                             {.expire = std::chrono::hours(1), .tag = "memo"});
     CHECK(shout(std::string("hi"), std::int64_t{2}) == "!!hi");
     CHECK(shout(std::string("hi"), std::int64_t{2}) == "!!hi");
     CHECK(text_calls == 1);
     CHECK(store.get_entry(shout.cache_key(std::string("hi"), std::int64_t{2}))->tag == "memo");
 
     int uncached_calls = 0;
-    auto never = store.memoize("never",
-                               [&](std::int64_t x) {
-                                   ++uncached_calls;
-                                   return x;
-                               },
-                               {.expire = std::chrono::seconds(0)});
+    auto never = fc::memoize(store, "never",
+                             [&](std::int64_t x) {
+                                 ++uncached_calls;
+                                 return x;
+                             },
+                             {.expire = std::chrono::seconds(0)});
     (void)never(std::int64_t{1});
     (void)never(std::int64_t{1});
     CHECK(uncached_calls == 2); // expire = 0: look up, never store
@@ -931,4 +933,137 @@ TEST_CASE("sqlite_store clear reports its progress batch by batch") {
     CHECK(progress == std::vector<std::size_t>{100, 200, 250});
     CHECK(store.size() == 0);
     CHECK(store.clear() == 0);
+}
+
+namespace {
+
+// Counts the statements that start on any SQLite connection opened while it is installed (an
+// auto extension puts a trace callback on each new connection), by their SQL's prefix.
+struct statement_counter {
+    inline static std::atomic<int> count{0};
+    inline static std::string prefix;
+
+    explicit statement_counter(std::string sql_prefix) {
+        prefix = std::move(sql_prefix);
+        count = 0;
+        REQUIRE(sqlite3_auto_extension(reinterpret_cast<void (*)(void)>(&install)) == SQLITE_OK);
+    }
+    statement_counter(const statement_counter&) = delete;
+    statement_counter& operator=(const statement_counter&) = delete;
+    ~statement_counter() {
+        sqlite3_cancel_auto_extension(reinterpret_cast<void (*)(void)>(&install));
+    }
+
+    static int install(sqlite3* db, const char**, const sqlite3_api_routines*) {
+        return sqlite3_trace_v2(db, SQLITE_TRACE_STMT, &on_statement, nullptr);
+    }
+    static int on_statement(unsigned, void*, void* stmt, void*) {
+        const char* sql = sqlite3_sql(static_cast<sqlite3_stmt*>(stmt));
+        if (sql != nullptr && std::string_view(sql).starts_with(prefix)) {
+            ++count;
+        }
+        return 0;
+    }
+};
+
+} // namespace
+
+TEST_CASE("sqlite_store get reads a file-backed value with one SELECT") {
+    temp_dir dir("one_select");
+    statement_counter selects("SELECT rowid, expire_time, tag, mode, filename, value, size FROM");
+    fc::sqlite_store store(fc::sqlite_store::options{.directory = dir.path(), .min_file_size = 16});
+    const std::string big(1000, 'v');
+    store.set("big", big);
+    store.set("small", std::string_view("s"));
+    REQUIRE(count_val_files(dir.path()) == 1);
+
+    selects.count = 0;
+    CHECK(store.get("big") == big);
+    CHECK(selects.count == 1);
+    selects.count = 0;
+    CHECK(store.get("small") == "s");
+    CHECK(selects.count == 1);
+    selects.count = 0;
+    CHECK_FALSE(store.get("missing"));
+    CHECK(selects.count == 1);
+
+    // Counting hits (a write transaction) does not add a second read either.
+    store.stats(true);
+    selects.count = 0;
+    CHECK(store.get("big") == big);
+    CHECK(selects.count == 1);
+    CHECK(store.statistics() == fc::store_stats{1, 0});
+}
+
+TEST_CASE("sqlite_store statistics() reads the counters and writes nothing") {
+    temp_dir dir("statistics");
+    {
+        fc::sqlite_store store(
+            fc::sqlite_store::options{.directory = dir.path(), .statistics = true});
+        store.set("k", std::string_view("v"));
+        CHECK(store.get("k") == "v");
+        CHECK_FALSE(store.get("missing"));
+        CHECK_FALSE(store.get("missing"));
+
+        const auto before = rows(dir.path(), "SELECT key, value FROM Settings ORDER BY key");
+        CHECK(store.statistics() == fc::store_stats{1, 2});
+        CHECK(store.statistics() == fc::store_stats{1, 2});
+        CHECK(rows(dir.path(), "SELECT key, value FROM Settings ORDER BY key") == before);
+
+        // stats() switches counting; statistics() neither switches nor resets.
+        CHECK(store.stats(false) == fc::store_stats{1, 2});
+        CHECK(setting(dir.path(), "statistics") == "0");
+        CHECK(store.statistics() == fc::store_stats{1, 2});
+        CHECK(setting(dir.path(), "statistics") == "0");
+        CHECK(store.get("k") == "v"); // not counted now
+        CHECK(store.statistics() == fc::store_stats{1, 2});
+    }
+    // A read-only store can read them (stats() would write, and throws there).
+    const auto settings = rows(dir.path(), "SELECT key, value FROM Settings ORDER BY key");
+    fc::sqlite_store ro(fc::sqlite_store::options{.directory = dir.path(), .read_only = true});
+    CHECK(ro.statistics() == fc::store_stats{1, 2});
+    CHECK_THROWS_AS((void)ro.stats(), fc::store_error);
+    CHECK(rows(dir.path(), "SELECT key, value FROM Settings ORDER BY key") == settings);
+}
+
+TEST_CASE("sqlite_store create_if_missing = false opens an existing cache and creates nothing") {
+    temp_dir dir("existing_only");
+    const auto open_existing = [](const std::filesystem::path& d) {
+        return fc::sqlite_store(
+            fc::sqlite_store::options{.directory = d, .create_if_missing = false});
+    };
+
+    SUBCASE("a missing directory") {
+        const auto missing = dir.path() / "nowhere";
+        CHECK_THROWS_WITH_AS(open_existing(missing), doctest::Contains(missing.string().c_str()),
+                             fc::store_error);
+        CHECK_FALSE(std::filesystem::exists(missing));
+    }
+    SUBCASE("a directory without cache.db") {
+        CHECK_THROWS_WITH_AS(open_existing(dir.path()), doctest::Contains("holds no cache.db"),
+                             fc::store_error);
+        CHECK(std::filesystem::is_empty(dir.path()));
+    }
+    SUBCASE("a database of another program") {
+        exec(dir.path(), "CREATE TABLE accounts (id INTEGER, name TEXT)");
+        const auto db = (dir.path() / "cache.db").string();
+        CHECK_THROWS_WITH_AS(open_existing(dir.path()), doctest::Contains(db.c_str()),
+                             fc::store_error);
+        CHECK_THROWS_WITH_AS(open_existing(dir.path()),
+                             doctest::Contains("not a diskcache database"), fc::store_error);
+        CHECK(rows(dir.path(), "SELECT name FROM sqlite_master ORDER BY name") ==
+              std::vector<std::vector<std::string>>{{"accounts"}});
+    }
+    SUBCASE("an existing cache") {
+        {
+            fc::sqlite_store created(dir.path());
+            created.set("k", std::string_view("v"));
+        }
+        const auto schema = rows(dir.path(), "SELECT name, sql FROM sqlite_master ORDER BY name");
+        fc::sqlite_store store = open_existing(dir.path());
+        CHECK(store.get("k") == "v");
+        store.set("k2", std::string_view("v2"));
+        CHECK(store.get("k2") == "v2");
+        CHECK(rows(dir.path(), "SELECT name, sql FROM sqlite_master ORDER BY name") == schema);
+    }
 }

@@ -138,8 +138,13 @@ inline void require_writable(const std::filesystem::path& dir) {
     constexpr auto lock_wait = std::chrono::seconds(10);
     auto open = [&](bool read_only) {
         try {
-            return fc::sqlite_store(fc::sqlite_store::options{
-                .directory = dir, .timeout = lock_wait, .read_only = read_only});
+            // create_if_missing = false: the store itself refuses to create a database or to
+            // take over one that is not diskcache's, whatever happens between the checks above
+            // and the open.
+            return fc::sqlite_store(fc::sqlite_store::options{.directory = dir,
+                                                              .create_if_missing = false,
+                                                              .timeout = lock_wait,
+                                                              .read_only = read_only});
         } catch (const fc::timeout_error&) {
             throw locked_error(dir);
         } catch (const fc::store_error& e) {

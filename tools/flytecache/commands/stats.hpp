@@ -53,19 +53,21 @@ inline int run_stats(const invocation& in) {
             ++other_files;
         }
     }
-    auto setting_int = [&](const char* name) -> std::int64_t {
-        const auto v = store.reset(name);
-        if (const auto* i = std::get_if<std::int64_t>(&v)) {
-            return *i;
-        }
-        if (const auto* d = std::get_if<double>(&v)) {
-            return fc::detail::saturating_int64(*d); // a REAL of any size, as Python stores it
-        }
-        return 0;
-    };
-    const std::int64_t hits = setting_int("hits");
-    const std::int64_t misses = setting_int("misses");
-    const bool counting = setting_int("statistics") != 0;
+    const fc::store_stats counters = store.statistics(); // reads, never switches counting on
+    const std::int64_t hits = counters.hits;
+    const std::int64_t misses = counters.misses;
+    // Python may have stored the switch as an INTEGER or a REAL.
+    const fc::setting_value switch_value = store.reset("statistics");
+    const bool counting = std::visit(
+        [](const auto& v) {
+            using v_type = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<v_type, std::int64_t> || std::is_same_v<v_type, double>) {
+                return v != 0;
+            } else {
+                return false;
+            }
+        },
+        switch_value);
 
     if (in.json) {
         auto stamp = [](const std::optional<std::pair<std::string, double>>& s) {
