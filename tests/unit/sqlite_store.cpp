@@ -2,9 +2,9 @@
 // SPDX-License-Identifier: MIT
 #include <flytecache/store/sqlite_store.hpp>
 
-#include <flytecache/store/memoize.hpp>
 #include <flytecache/store/memory_store.hpp>
 #include <flytecache/store/tiered_store.hpp>
+#include <flytecache/task/memoize.hpp>
 
 #include "../support/raw_sqlite.hpp"
 #include "../support/store_conformance.hpp"
