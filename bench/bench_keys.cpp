@@ -1,6 +1,7 @@
-// flytecache — cache-key computation beside its floor (MD5 of the already-encoded bytes): 4 small
-// inputs, and a 1,000-element float list
+// flytecache — cache-key computation beside its floor (MD5 of the already-encoded bytes)
 // SPDX-License-Identifier: MIT
+// cache-key computation beside its floor (MD5 of the already-encoded bytes): 4 small inputs, and a
+// 1,000-element float list.
 #include <flytecache/flytecache.hpp>
 
 #include <benchmark/benchmark.h>

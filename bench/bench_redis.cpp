@@ -1,6 +1,7 @@
-// flytecache — redis_store beside raw hiredis on the same connection: GET and SET of one key, and a
-// batch of lookups pipelined (get_many) beside raw pipelining and beside one round trip per key
+// flytecache — redis_store beside raw hiredis on the same connection: GET and SET of one key
 // SPDX-License-Identifier: MIT
+// redis_store beside raw hiredis on the same connection: GET and SET of one key, and a batch of
+// lookups pipelined (get_many) beside raw pipelining and beside one round trip per key.
 //
 // Talks to FLYTECACHE_REDIS_URL when set; otherwise starts a throw-away redis-server (persistence
 // off) on a free loopback port through tests/redis/redis_server.py and stops it at exit.

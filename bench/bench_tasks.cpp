@@ -1,6 +1,7 @@
-// flytecache — a cached task call on a hit, end to end (key, lookup, decode, convert), beside a
-// direct call of the function and the store's raw get of the same key
+// flytecache — a cached task call on a hit, end to end (key, lookup, decode, convert)
 // SPDX-License-Identifier: MIT
+// A cached task call on a hit, end to end (key, lookup, decode, convert), beside a direct call of
+// the function and the store's raw get of the same key.
 #include <flytecache/flytecache.hpp>
 
 #include <benchmark/benchmark.h>

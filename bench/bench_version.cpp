@@ -1,6 +1,7 @@
-// flytecache — cache::get_version for 1, 4 and 16 policies beside raw OpenSSL SHA-256 of the same
-// concatenated bytes, and the constant-evaluated version
+// flytecache — cache::get_version beside raw OpenSSL SHA-256
 // SPDX-License-Identifier: MIT
+// cache::get_version for 1, 4 and 16 policies beside raw OpenSSL SHA-256 of the same concatenated
+// bytes, and the constant-evaluated version.
 #include <flytecache/flytecache.hpp>
 
 #include <benchmark/benchmark.h>

@@ -1,6 +1,7 @@
-// flytecache example — two worker processes share one Redis cache: each asks for the same three
-// simulations, and each simulation runs once in total (serialize), whoever gets to it first.
+// flytecache example — two worker processes share one Redis cache
 // SPDX-License-Identifier: MIT
+// Two worker processes share one Redis cache: each asks for the same three simulations, and each
+// simulation runs once in total (serialize), whoever gets to it first.
 //
 // Needs a Redis server: FLYTECACHE_REDIS_URL (default redis://127.0.0.1:6379). The workers could as
 // well run on different machines; they only share the URL.

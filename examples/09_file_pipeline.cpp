@@ -1,6 +1,7 @@
-// flytecache — a three-step pipeline over files: each step reruns exactly when the bytes it reads
-// change (content_file inputs), and cached output files belong to the cache
+// flytecache — a three-step pipeline over files
 // SPDX-License-Identifier: MIT
+// A three-step pipeline over files: each step reruns exactly when the bytes it reads change
+// (content_file inputs), and cached output files belong to the cache.
 #include <flytecache/flytecache.hpp>
 
 #include <algorithm>

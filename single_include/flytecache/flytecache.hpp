@@ -9384,23 +9384,29 @@ static_assert(enumerable_store<memory_store>);
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/memory_store.hpp
 // ---- begin flytecache/store/sqlite_store.hpp
-// flytecache — sqlite_store: the embedded default store, reading and writing Python diskcache's
-// files (the public façade over the machinery in store/sqlite/)
+// flytecache — sqlite_store: the embedded default store
 // SPDX-License-Identifier: MIT
 
+// sqlite_store: the embedded default store, reading and writing Python diskcache's files (the
+// public façade over the machinery in store/sqlite/).
+
 // ---- begin flytecache/store/sqlite/connection.hpp
-// flytecache — thin RAII over the SQLite C API: a connection, its cached statements, and the one
-// mapping from SQLite result codes to flytecache errors
+// flytecache — thin RAII over the SQLite C API: a connection, its cached statements
 // SPDX-License-Identifier: MIT
+
+// Thin RAII over the SQLite C API: a connection, its cached statements, and the one mapping from
+// SQLite result codes to flytecache errors.
 
 // ---- begin flytecache/store/sqlite/statements.hpp
 // flytecache — the SQLite store's cached statements: one constexpr table from statement id to SQL
 // SPDX-License-Identifier: MIT
 
 // ---- begin flytecache/store/sqlite/vocabulary.hpp
-// flytecache — the SQLite store's vocabulary: diskcache 5.x's key and value kinds, storage modes,
-// eviction policies, settings, check findings and stored rows
+// flytecache — the SQLite store's vocabulary: diskcache 5.x's key and value kinds, storage modes
 // SPDX-License-Identifier: MIT
+
+// The SQLite store's vocabulary: diskcache 5.x's key and value kinds, storage modes, eviction
+// policies, settings, check findings and stored rows.
 
 
 
@@ -10256,9 +10262,11 @@ private:
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/sqlite/connection.hpp
 // ---- begin flytecache/store/sqlite/engine.hpp
-// flytecache — the SQLite store's engine: the connection pool, fork safety, transactions, settings
-// held in memory, and the lookup and value-file paths every operation shares
+// flytecache — the SQLite store's engine: the connection pool, fork safety, transactions
 // SPDX-License-Identifier: MIT
+
+// The SQLite store's engine: the connection pool, fork safety, transactions, settings held in
+// memory, and the lookup and value-file paths every operation shares.
 
 // ---- begin flytecache/detail/saturating.hpp
 // flytecache — saturating conversions and sums for numbers read from untrusted files
@@ -10307,9 +10315,11 @@ namespace detail {
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/saturating.hpp
 // ---- begin flytecache/store/sqlite/options.hpp
-// flytecache — sqlite_store_options: how a sqlite_store opens its cache and which diskcache
-// settings it gives the cache
+// flytecache — sqlite_store_options, how a sqlite_store opens its cache
 // SPDX-License-Identifier: MIT
+
+// sqlite_store_options: how a sqlite_store opens its cache and which diskcache settings it gives
+// the cache.
 
 
 
@@ -10371,15 +10381,19 @@ struct sqlite_store_options {
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/sqlite/options.hpp
 // ---- begin flytecache/store/sqlite/rows.hpp
-// flytecache — the SQLite store's rows: key and value binders, column readers, read_row and the
-// statements that write or delete one row
+// flytecache — the SQLite store's rows: key and value binders, column readers
 // SPDX-License-Identifier: MIT
 
+// The SQLite store's rows: key and value binders, column readers, read_row and the statements that
+// write or delete one row.
+
 // ---- begin flytecache/store/sqlite/value_files.hpp
-// flytecache — the .val files of an SQLite cache: names of diskcache's form only, opened without
-// following links out of the cache, read exactly to their recorded size, written durably on
-// request, removed without ever touching anything else
+// flytecache — the .val files of an SQLite cache: names of diskcache's form only
 // SPDX-License-Identifier: MIT
+
+// The .val files of an SQLite cache: names of diskcache's form only, opened without following links
+// out of the cache, read exactly to their recorded size, written durably on request, removed
+// without ever touching anything else.
 
 
 
@@ -11030,9 +11044,11 @@ inline void delete_rowid(connection& c, std::int64_t rowid) {
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/sqlite/rows.hpp
 // ---- begin flytecache/store/sqlite/schema.hpp
-// flytecache — the SQLite store's schema and settings: diskcache's defaults and DDL, the settings'
-// defaults, validation and SQL codecs, and the eviction policies' indexes
+// flytecache — the SQLite store's schema and settings: diskcache's defaults and DDL
 // SPDX-License-Identifier: MIT
+
+// The SQLite store's schema and settings: diskcache's defaults and DDL, the settings' defaults,
+// validation and SQL codecs, and the eviction policies' indexes.
 
 
 
@@ -11887,9 +11903,11 @@ public:
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/sqlite/engine.hpp
 // ---- begin flytecache/store/sqlite/maintenance.hpp
-// flytecache — the SQLite store's maintenance: the per-write cull, batched removal (clear, expire,
-// evict), cull to the size limit, and check(fix)
+// flytecache — the SQLite store's maintenance: the per-write cull, batched removal
 // SPDX-License-Identifier: MIT
+
+// The SQLite store's maintenance: the per-write cull, batched removal (clear, expire, evict), cull
+// to the size limit, and check(fix).
 
 
 
@@ -12259,9 +12277,11 @@ inline check_report check(engine& e, bool fix) {
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/sqlite/maintenance.hpp
 // ---- begin flytecache/store/sqlite/open.hpp
-// flytecache — opening an SQLite cache: create it or require it, settle the settings (defaults <
-// stored < given), complete diskcache's schema, or open it read-only
+// flytecache — opening an SQLite cache: create it or require it, settle the settings
 // SPDX-License-Identifier: MIT
+
+// Opening an SQLite cache: create it or require it, settle the settings (defaults < stored <
+// given), complete diskcache's schema, or open it read-only.
 
 
 
@@ -12472,9 +12492,11 @@ inline void open_cache(engine& e) {
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/sqlite/open.hpp
 // ---- begin flytecache/store/sqlite/operations.hpp
-// flytecache — the SQLite store's operations on entries, settings and reservations: lookups,
-// writes, counters, iteration, streams
+// flytecache — the SQLite store's operations on entries, settings and reservations: lookups, writes
 // SPDX-License-Identifier: MIT
+
+// The SQLite store's operations on entries, settings and reservations: lookups, writes, counters,
+// iteration, streams.
 
 
 
@@ -12898,9 +12920,10 @@ inline void set_tag_index(engine& e, bool on) {
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/sqlite/operations.hpp
 // ---- begin flytecache/store/sqlite/queue.hpp
-// flytecache — the SQLite store's queue: diskcache's push, pull, peek and peekitem over the Cache
-// table
+// flytecache — the SQLite store's queue (diskcache's push, pull, peek)
 // SPDX-License-Identifier: MIT
+
+// The SQLite store's queue: diskcache's push, pull, peek and peekitem over the Cache table.
 
 
 #include <cstdio>

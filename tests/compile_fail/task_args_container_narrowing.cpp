@@ -1,7 +1,8 @@
-// flytecache — misuse: a container task (inputs: the fields of a Hana struct) given a field value
-// that narrows must not compile, with the same message as a function task; before, the struct was
-// brace-initialized (a GCC warning, a Clang error without a flytecache: line)
+// flytecache — misuse: a container task
 // SPDX-License-Identifier: MIT
+// misuse: a container task (inputs: the fields of a Hana struct) given a field value that narrows
+// must not compile, with the same message as a function task; before, the struct was brace-
+// initialized (a GCC warning, a Clang error without a flytecache: line).
 // expect: flytecache: a task argument would be narrowed to its input.s type
 // context: task_argument_check<.*, long( int)?, double>
 #include <flytecache/flytecache.hpp>

@@ -1,6 +1,6 @@
-// flytecache — misuse: a double argument to a float input (0.1 would run as 0.100000001) must not
-// compile
+// flytecache — misuse: a double argument to a float input
 // SPDX-License-Identifier: MIT
+// misuse: a double argument to a float input (0.1 would run as 0.100000001) must not compile.
 // expect: flytecache: a task argument would be narrowed to its input.s type
 // context: task_argument_check<.*, float, double>
 #include <flytecache/flytecache.hpp>

@@ -1,6 +1,7 @@
-// flytecache — misuse: a double argument to a std::optional<std::int64_t> input (std::optional
-// converts 2.5 to 2 without complaint) must not compile
+// flytecache — misuse: a double argument to a std::optional<std::int64_t> input
 // SPDX-License-Identifier: MIT
+// misuse: a double argument to a std::optional<std::int64_t> input (std::optional converts 2.5 to 2
+// without complaint) must not compile.
 // expect: flytecache: a task argument would be narrowed to its input.s type
 // context: task_argument_check<.*, std::optional<long( int)?>, double>
 #include <flytecache/flytecache.hpp>

@@ -1,6 +1,7 @@
-// flytecache — misuse: an echo task given fewer arguments than its input struct has fields (the
-// rest were silently value-initialized) must not compile, and must say what it takes
+// flytecache — misuse: an echo task given fewer arguments than its input struct has fields
 // SPDX-License-Identifier: MIT
+// misuse: an echo task given fewer arguments than its input struct has fields (the rest were
+// silently value-initialized) must not compile, and must say what it takes.
 // expect: flytecache: wrong number of arguments: this task takes its input struct, or 3 arguments
 #include <flytecache/flytecache.hpp>
 

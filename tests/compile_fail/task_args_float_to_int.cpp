@@ -1,6 +1,7 @@
-// flytecache — misuse: a floating-point argument to an integer input (issue 14's reproduction:
-// exec.run(t, 2.7) ran as 2 and hit the entry cached for 2) must not compile, and must say why
+// flytecache — misuse: a floating-point argument to an integer input
 // SPDX-License-Identifier: MIT
+// misuse: a floating-point argument to an integer input (issue 14's reproduction: exec.run(t, 2.7)
+// ran as 2 and hit the entry cached for 2) must not compile, and must say why.
 // expect: flytecache: a task argument would be narrowed to its input.s type
 // context: task_argument_check<.*, long( int)?, double>
 #include <flytecache/flytecache.hpp>

@@ -1,6 +1,6 @@
-// flytecache — misuse: a number to a bool input (2 would run as true, and share true's key) must
-// not compile
+// flytecache — misuse: a number to a bool input
 // SPDX-License-Identifier: MIT
+// misuse: a number to a bool input (2 would run as true, and share true's key) must not compile.
 // expect: flytecache: a task argument would be narrowed to its input.s type
 // context: task_argument_check<.*, bool, int>
 #include <flytecache/flytecache.hpp>

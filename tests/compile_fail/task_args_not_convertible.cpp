@@ -1,6 +1,7 @@
-// flytecache — misuse: an argument that does not convert to its input at all (a std::string to a
-// double) must not compile, with our message rather than std::tuple's constructor candidates
+// flytecache — misuse: an argument that does not convert to its input at all
 // SPDX-License-Identifier: MIT
+// misuse: an argument that does not convert to its input at all (a std::string to a double) must
+// not compile, with our message rather than std::tuple's constructor candidates.
 // expect: flytecache: a task argument does not convert to its input.s type
 // context: task_argument_check<.*, double, std::(__cxx11::)?basic_string<char>
 #include <flytecache/flytecache.hpp>

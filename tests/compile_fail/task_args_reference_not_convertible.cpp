@@ -1,6 +1,7 @@
-// flytecache — misuse: a reference task given a field value that does not convert (a number to a
-// std::string field) must not compile, with the same message as a function task
+// flytecache — misuse: a reference task given a field value that does not convert
 // SPDX-License-Identifier: MIT
+// misuse: a reference task given a field value that does not convert (a number to a std::string
+// field) must not compile, with the same message as a function task.
 // expect: flytecache: a task argument does not convert to its input.s type
 // context: task_argument_check<.*, std::(__cxx11::)?basic_string<char>, int>
 #include <flytecache/flytecache.hpp>

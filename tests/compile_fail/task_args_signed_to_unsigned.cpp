@@ -1,6 +1,6 @@
-// flytecache — misuse: a signed argument to an unsigned input (-1 would run as 2^64 - 1) must not
-// compile
+// flytecache — misuse: a signed argument to an unsigned input
 // SPDX-License-Identifier: MIT
+// misuse: a signed argument to an unsigned input (-1 would run as 2^64 - 1) must not compile.
 // expect: flytecache: a task argument would be narrowed to its input.s type
 // context: task_argument_check<.*, (long unsigned int|unsigned long), long( int)?>
 #include <flytecache/flytecache.hpp>

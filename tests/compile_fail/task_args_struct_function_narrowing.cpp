@@ -1,6 +1,7 @@
-// flytecache — misuse: a function task over one Hana struct, called field by field with a value
-// that narrows, must not compile (it takes the struct, or one argument per field, by the same rule)
+// flytecache — misuse: a function task over one Hana struct
 // SPDX-License-Identifier: MIT
+// misuse: a function task over one Hana struct, called field by field with a value that narrows,
+// must not compile (it takes the struct, or one argument per field, by the same rule).
 // expect: flytecache: a task argument would be narrowed to its input.s type
 // context: task_argument_check<.*, long( int)?, double>
 #include <flytecache/flytecache.hpp>

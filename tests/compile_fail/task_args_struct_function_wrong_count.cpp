@@ -1,6 +1,7 @@
-// flytecache — misuse: a function task over one Hana struct called with no arguments (which used
-// to run on a value-initialized struct) must not compile, and must say what it takes
+// flytecache — misuse: a function task over one Hana struct called with no arguments
 // SPDX-License-Identifier: MIT
+// misuse: a function task over one Hana struct called with no arguments (which used to run on a
+// value-initialized struct) must not compile, and must say what it takes.
 // expect: flytecache: wrong number of arguments: this task takes its input struct, or 2 arguments
 #include <flytecache/flytecache.hpp>
 

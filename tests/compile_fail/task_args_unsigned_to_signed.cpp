@@ -1,6 +1,7 @@
-// flytecache — misuse: an unsigned argument to a signed input of the same size (2^63 would run as a
-// negative number) must not compile
+// flytecache — misuse: an unsigned argument to a signed input of the same size
 // SPDX-License-Identifier: MIT
+// misuse: an unsigned argument to a signed input of the same size (2^63 would run as a negative
+// number) must not compile.
 // expect: flytecache: a task argument would be narrowed to its input.s type
 // context: task_argument_check<.*, long( int)?, (long unsigned int|unsigned long)>
 #include <flytecache/flytecache.hpp>

@@ -1,6 +1,7 @@
-// flytecache — misuse: a function task called with fewer arguments than it has inputs must not
-// compile, and the first error must say how many it takes
+// flytecache — misuse: a function task called with too few arguments
 // SPDX-License-Identifier: MIT
+// misuse: a function task called with fewer arguments than it has inputs must not compile, and the
+// first error must say how many it takes.
 // expect: flytecache: wrong number of arguments: this task takes 2 \(one per input\)
 #include <flytecache/flytecache.hpp>
 

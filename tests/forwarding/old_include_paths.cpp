@@ -1,6 +1,7 @@
-// flytecache — every header that moved in 0.x by its old path: it must still compile, with one
-// deprecation warning per header naming the new path (checked by check_forwarding_headers.cmake)
+// flytecache — every header that moved in 0.x by its old path: it must still compile
 // SPDX-License-Identifier: MIT
+// Every header that moved in 0.x by its old path: it must still compile, with one deprecation
+// warning per header naming the new path (checked by check_forwarding_headers.cmake).
 #include <flytecache/detail/sqlite.hpp>
 #include <flytecache/store/diskcache_format.hpp>
 #include <flytecache/store/local_task_cache.hpp>

@@ -1,6 +1,7 @@
-// flytecache — libFuzzer target: decode_literal_map on arbitrary bytes, and the round-trip
-// property on whatever decodes
+// flytecache — libFuzzer target: decode_literal_map on arbitrary bytes
 // SPDX-License-Identifier: MIT
+// libFuzzer target: decode_literal_map on arbitrary bytes, and the round-trip property on whatever
+// decodes.
 #include <flytecache/error.hpp>
 #include <flytecache/literal/decode.hpp>
 #include <flytecache/literal/encode.hpp>

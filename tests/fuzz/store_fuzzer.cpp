@@ -1,6 +1,7 @@
-// flytecache — libFuzzer target: a cache.db with damaged Settings values and hostile Cache rows,
-// opened and used through sqlite_store, local_task_cache and the command-line tool's commands
+// flytecache — libFuzzer target: a cache.db with damaged Settings values and hostile Cache rows
 // SPDX-License-Identifier: MIT
+// libFuzzer target: a cache.db with damaged Settings values and hostile Cache rows, opened and used
+// through sqlite_store, local_task_cache and the command-line tool's commands.
 #include <flytecache/error.hpp>
 #include <flytecache/store/sqlite_store.hpp>
 #include <flytecache/task/local_task_cache.hpp>

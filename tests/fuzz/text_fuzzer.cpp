@@ -1,7 +1,7 @@
-// flytecache — libFuzzer target: the text paths over whatever decodes (short_string,
-// verbose_string, the datacatalog JSON and tag) and the keys, plus the registration restamp of a
-// TaskTemplate
+// flytecache — libFuzzer target: the text paths over whatever decodes
 // SPDX-License-Identifier: MIT
+// libFuzzer target: the text paths over whatever decodes (short_string, verbose_string, the
+// datacatalog JSON and tag) and the keys, plus the registration restamp of a TaskTemplate.
 #include <flytecache/detail/task_template_identity.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/key/datacatalog.hpp>

@@ -1,8 +1,9 @@
-// flytecache — tests: the C++ side of the conformance tests against the real flyteidl. It writes
-// what flytecache produces (TaskTemplate documents, registration packages) and answers for
-// flytecache on literals the Python side builds or mutates; conformance.py judges with the classes
-// protoc generated from the pinned flyteidl.
+// flytecache — tests: the C++ side of the conformance tests against flyteidl
 // SPDX-License-Identifier: MIT
+// tests: the C++ side of the conformance tests against the real flyteidl. It writes what flytecache
+// produces (TaskTemplate documents, registration packages) and answers for flytecache on literals
+// the Python side builds or mutates; conformance.py judges with the classes protoc generated from
+// the pinned flyteidl.
 //
 //   idl_probe documents DIR    every document the exporter can produce, plus DIR/manifest.json
 //   idl_probe package DIR      a registration package (archive, directory), plus DIR/manifest.json

@@ -1,6 +1,7 @@
-// flytecache — tests: redis_store when its server is killed (and restarted) mid-run: calls retry or
-// fail with a clear error within their timeouts, never hang, and acknowledged writes are not lost
+// flytecache — tests: redis_store when its server is killed (and restarted) mid-run
 // SPDX-License-Identifier: MIT
+// tests: redis_store when its server is killed (and restarted) mid-run: calls retry or fail with a
+// clear error within their timeouts, never hang, and acknowledged writes are not lost.
 #include <flytecache/literal/literal_traits.hpp>
 #include <flytecache/store/redis_store.hpp>
 #include <flytecache/task/executor.hpp>

@@ -1,6 +1,7 @@
-// flytecache — tests: redis_store against a real redis-server: the conformance suite, namespaces,
-// connection strings, AUTH and databases, bad entries, timeouts, the pool, reconnects and fork
+// flytecache — tests: redis_store against a real redis-server: the conformance suite, namespaces
 // SPDX-License-Identifier: MIT
+// tests: redis_store against a real redis-server: the conformance suite, namespaces, connection
+// strings, AUTH and databases, bad entries, timeouts, the pool, reconnects and fork.
 #include <flytecache/store/redis_store.hpp>
 
 #include "support/redis_fixture.hpp"

@@ -1,6 +1,7 @@
-// flytecache — tests: tasks through redis_store: keys shared with the other stores, serialize
-// exactly once across 4 processes x 8 threads, takeover after the owner is killed, container tasks
+// flytecache — tests: tasks through redis_store: keys shared with the other stores
 // SPDX-License-Identifier: MIT
+// tests: tasks through redis_store: keys shared with the other stores, serialize exactly once
+// across 4 processes x 8 threads, takeover after the owner is killed, container tasks.
 #include <flytecache/store/memory_store.hpp>
 #include <flytecache/store/redis_store.hpp>
 #include <flytecache/task/container_task.hpp>

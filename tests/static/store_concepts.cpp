@@ -1,5 +1,7 @@
-// flytecache — compile-time checks of the store concepts: what models cache_store and each
-// capability, and what does not SPDX-License-Identifier: MIT
+// flytecache — compile-time checks of the store concepts
+// SPDX-License-Identifier: MIT
+// compile-time checks of the store concepts: what models cache_store and each capability, and what
+// does not.
 #include <flytecache/store/cache_store.hpp>
 #include <flytecache/store/memory_store.hpp>
 #include <flytecache/store/tiered_store.hpp>

@@ -1,6 +1,7 @@
-// flytecache — compile-time checks of the task argument rule (task/task_arguments.hpp): which
-// argument types each input type accepts, which narrow, which do not convert
+// flytecache — compile-time checks of the task argument rule (task/task_arguments.hpp)
 // SPDX-License-Identifier: MIT
+// compile-time checks of the task argument rule (task/task_arguments.hpp): which argument types
+// each input type accepts, which narrow, which do not convert.
 #include <flytecache/flytecache.hpp>
 
 #include <cstdint>

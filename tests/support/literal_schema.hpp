@@ -1,7 +1,9 @@
-// flytecache — test support: builds literals from the language-neutral schema of the golden
-// vectors (tests/vectors/README.md, "Literal schema")
+// flytecache — test support: builds literals from the language-neutral schema of the golden vectors
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Test support: builds literals from the language-neutral schema of the golden vectors
+// (tests/vectors/README.md, "Literal schema").
 
 #include <flytecache/flytecache.hpp>
 

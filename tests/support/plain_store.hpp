@@ -1,7 +1,9 @@
-// flytecache — test support: a store with only the four basic operations (no reservations, no
-// blob directory, no enumeration), as a minimal user store or a store shared by machines is
+// flytecache — test support: a store with only the four basic operations
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Test support: a store with only the four basic operations (no reservations, no blob directory, no
+// enumeration), as a minimal user store or a store shared by machines is.
 
 #include <flytecache/store/memory_store.hpp>
 

@@ -1,7 +1,9 @@
-// flytecache — test support: reading and writing a cache.db behind the store's back, as another
-// program (or a damaged disk) would
+// flytecache — test support: reading and writing a cache.db behind the store's back
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Test support: reading and writing a cache.db behind the store's back, as another program (or a
+// damaged disk) would.
 
 #include <doctest/doctest.h>
 #include <sqlite3.h>

@@ -1,6 +1,9 @@
-// flytecache — test support: the redis-server the CTest fixture started, a fresh namespace per
-// test, and servers of a test's own that it may kill and restart SPDX-License-Identifier: MIT
+// flytecache — test support: the redis-server the CTest fixture started, a fresh namespace per test
+// SPDX-License-Identifier: MIT
 #pragma once
+
+// Test support: the redis-server the CTest fixture started, a fresh namespace per test, and servers
+// of a test's own that it may kill and restart.
 
 #include <flytecache/detail/subprocess.hpp>
 #include <flytecache/store/redis_store.hpp>

@@ -1,7 +1,9 @@
-// flytecache — test support: the serialize checks every reserving store's executor must pass (each
-// key runs once across processes and threads; a waiter takes over from an owner killed mid-run)
+// flytecache — test support: the serialize checks every reserving store's executor must pass
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Test support: the serialize checks every reserving store's executor must pass (each key runs once
+// across processes and threads; a waiter takes over from an owner killed mid-run).
 
 #include <flytecache/literal/literal_traits.hpp>
 #include <flytecache/task/executor.hpp>

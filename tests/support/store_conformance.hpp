@@ -1,6 +1,9 @@
-// flytecache — test support: the conformance suite every cache store must pass (the cache_store
-// laws and each capability the store models) SPDX-License-Identifier: MIT
+// flytecache — test support: the conformance suite every cache store must pass
+// SPDX-License-Identifier: MIT
 #pragma once
+
+// Test support: the conformance suite every cache store must pass (the cache_store laws and each
+// capability the store models).
 
 #include <flytecache/store/cache_store.hpp>
 

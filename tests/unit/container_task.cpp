@@ -1,6 +1,7 @@
-// flytecache — tests: container tasks run end to end on the host runtime (templates, data dirs,
-// output conversion, errors, caching) and the docker command line they would use
+// flytecache — tests: container tasks run end to end on the host runtime
 // SPDX-License-Identifier: MIT
+// tests: container tasks run end to end on the host runtime (templates, data dirs, output
+// conversion, errors, caching) and the docker command line they would use.
 #include <flytecache/literal/decode.hpp>
 #include <flytecache/literal/encode.hpp>
 #include <flytecache/literal/literal_traits.hpp>

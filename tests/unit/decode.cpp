@@ -1,6 +1,7 @@
-// flytecache — protobuf decoding of literals: round trips against the golden vectors and a random
-// literal generator, protobuf parsing semantics, and rejection of malformed input
+// flytecache — protobuf decoding of literals
 // SPDX-License-Identifier: MIT
+// Protobuf decoding of literals: round trips against the golden vectors and a random literal
+// generator, protobuf parsing semantics, and rejection of malformed input.
 #include <flytecache/flytecache.hpp>
 
 #include "../support/literal_schema.hpp"

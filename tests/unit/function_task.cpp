@@ -1,6 +1,7 @@
-// flytecache — tests: function, reference and echo tasks run through an executor (keys, hits,
-// retries, metadata rules, observer, explain, async)
+// flytecache — tests: function, reference and echo tasks run through an executor
 // SPDX-License-Identifier: MIT
+// tests: function, reference and echo tasks run through an executor (keys, hits, retries, metadata
+// rules, observer, explain, async).
 #include <flytecache/literal/literal_traits.hpp>
 #include <flytecache/policy/constant_policy.hpp>
 #include <flytecache/policy/function_body_policy.hpp>

@@ -1,6 +1,7 @@
-// flytecache — golden vectors of cache_keys.json: deterministic encoding, joblib framing, flytekit
-// local cache keys
+// flytecache — golden vectors of cache_keys.json: deterministic encoding, joblib framing
 // SPDX-License-Identifier: MIT
+// Golden vectors of cache_keys.json: deterministic encoding, joblib framing, flytekit local cache
+// keys.
 #include "../support/literal_schema.hpp"
 #include "../support/vectors.hpp"
 

@@ -1,5 +1,6 @@
-// flytecache — the type engine: literal_traits built-ins, customization, hashed values and file
-// content hashes SPDX-License-Identifier: MIT
+// flytecache — the type engine: literal_traits built-ins, customization
+// SPDX-License-Identifier: MIT
+// The type engine: literal_traits built-ins, customization, hashed values and file content hashes.
 #include <flytecache/flytecache.hpp>
 
 #include <boost/hana/adapt_struct.hpp>

@@ -1,6 +1,7 @@
-// flytecache — memory_store: the store conformance suite, the LRU bound, oversize entries, options,
-// expiry edge cases and a mixed-operation stress run (for the thread sanitizer)
+// flytecache — memory_store: the store conformance suite, the LRU bound, oversize entries, options
 // SPDX-License-Identifier: MIT
+// memory_store: the store conformance suite, the LRU bound, oversize entries, options, expiry edge
+// cases and a mixed-operation stress run (for the thread sanitizer).
 #include <flytecache/store/memory_store.hpp>
 
 #include "../support/store_conformance.hpp"

@@ -1,5 +1,6 @@
-// flytecache — unit tests for hash/objecthash.hpp: float normalization, node hashes, datacatalog
-// tags SPDX-License-Identifier: MIT
+// flytecache — unit tests for hash/objecthash.hpp: float normalization, node hashes
+// SPDX-License-Identifier: MIT
+// Unit tests for hash/objecthash.hpp: float normalization, node hashes, datacatalog tags.
 #include <flytecache/flytecache.hpp>
 
 #include "../support/vectors.hpp"

@@ -1,6 +1,7 @@
-// flytecache — tests: task output files belong to the cache (blob area: placement, hits that
-// check their copies, garbage collection, stores without a blob directory, crashes mid-placement)
+// flytecache — tests: task output files belong to the cache
 // SPDX-License-Identifier: MIT
+// tests: task output files belong to the cache (blob area: placement, hits that check their copies,
+// garbage collection, stores without a blob directory, crashes mid-placement).
 #include <flytecache/literal/decode.hpp>
 #include <flytecache/literal/encode.hpp>
 #include <flytecache/literal/hash_method.hpp>

@@ -1,5 +1,6 @@
-// flytecache — unit tests for detail/protobuf.hpp: writer encodings, reader round trips and
-// rejections SPDX-License-Identifier: MIT
+// flytecache — unit tests for detail/protobuf.hpp: writer encodings
+// SPDX-License-Identifier: MIT
+// Unit tests for detail/protobuf.hpp: writer encodings, reader round trips and rejections.
 #include <flytecache/flytecache.hpp>
 
 #include <doctest/doctest.h>

@@ -1,6 +1,7 @@
-// flytecache — unit tests for detail/python_text.hpp: Python's str() of raw-container inputs and
-// the parsing of their output files. Expected values come from CPython 3.11 (noted beside the
-// cases). SPDX-License-Identifier: MIT
+// flytecache — unit tests for detail/python_text.hpp
+// SPDX-License-Identifier: MIT
+// Unit tests for detail/python_text.hpp: Python's str() of raw-container inputs and the parsing of
+// their output files. Expected values come from CPython 3.11 (noted beside the cases).
 #include <flytecache/detail/python_text.hpp>
 
 #include <doctest/doctest.h>

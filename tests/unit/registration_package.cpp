@@ -1,6 +1,7 @@
-// flytecache — tests: the binary TaskTemplate export and the registration package (names, order,
-// archive bytes, errors); the real flyteidl classes parse the files in tests/idl/
+// flytecache — tests: the binary TaskTemplate export and the registration package
 // SPDX-License-Identifier: MIT
+// tests: the binary TaskTemplate export and the registration package (names, order, archive bytes,
+// errors); the real flyteidl classes parse the files in tests/idl/.
 #include <flytecache/flytecache.hpp>
 
 #include "../support/temp_dir.hpp"

@@ -1,6 +1,7 @@
-// flytecache — tests: serialize (flytekit's cache_serialize) runs each key exactly once across
-// threads and processes, and a waiter takes over from an owner that died
+// flytecache — tests: serialize runs each key exactly once
 // SPDX-License-Identifier: MIT
+// tests: serialize (flytekit's cache_serialize) runs each key exactly once across threads and
+// processes, and a waiter takes over from an owner that died.
 #include <flytecache/store/memory_store.hpp>
 #include <flytecache/store/sqlite_store.hpp>
 

@@ -1,7 +1,7 @@
 // flytecache — tests: the SQLite store loses nothing and touches nothing outside its directory
-// (maintenance beside writers, hostile rows, damaged values, foreign databases, odd settings,
-// overwrite races)
 // SPDX-License-Identifier: MIT
+// tests: the SQLite store loses nothing and touches nothing outside its directory (maintenance
+// beside writers, hostile rows, damaged values, foreign databases, odd settings, overwrite races).
 #include <flytecache/literal/encode.hpp>
 #include <flytecache/literal/literal_traits.hpp>
 #include <flytecache/store/sqlite_store.hpp>

@@ -1,6 +1,7 @@
-// flytecache — tests: run_process's exit status, merged output, environment, working directory,
-// exec failures, timeouts over whole process groups, signals and concurrent use
+// flytecache — tests: run_process's exit status, merged output, environment, working directory
 // SPDX-License-Identifier: MIT
+// tests: run_process's exit status, merged output, environment, working directory, exec failures,
+// timeouts over whole process groups, signals and concurrent use.
 #include <flytecache/detail/subprocess.hpp>
 
 #include "../support/temp_dir.hpp"

@@ -1,7 +1,8 @@
-// flytecache — tests: what keeps a cached task from returning a wrong answer silently (captured
-// state in the version, content-hashed file inputs, serialize settings and overwrite mode that
-// keep exactly-once, serialize refused on stores without reservations)
+// flytecache — tests: what keeps a cached task from returning a wrong answer silently
 // SPDX-License-Identifier: MIT
+// tests: what keeps a cached task from returning a wrong answer silently (captured state in the
+// version, content-hashed file inputs, serialize settings and overwrite mode that keep exactly-
+// once, serialize refused on stores without reservations).
 #include <flytecache/literal/hash_method.hpp>
 #include <flytecache/literal/literal_traits.hpp>
 #include <flytecache/policy/constant_policy.hpp>

@@ -1,6 +1,7 @@
 // flytecache — tests: tasks exported as flyteidl TaskTemplate JSON and protobuf, checked by value
-// (the real flyteidl classes judge every document the exporter can produce: tests/idl/)
 // SPDX-License-Identifier: MIT
+// tests: tasks exported as flyteidl TaskTemplate JSON and protobuf, checked by value (the real
+// flyteidl classes judge every document the exporter can produce: tests/idl/).
 #include <flytecache/literal/literal_traits.hpp>
 #include <flytecache/policy/constant_policy.hpp>
 #include <flytecache/policy/image_policy.hpp>

@@ -1,6 +1,7 @@
-// flytecache — tiered_store: the store conformance suite over several front/back pairs,
-// read-through, write-through, expiry and tags across the tiers, and capability forwarding
+// flytecache — tiered_store: the store conformance suite over several front/back pairs
 // SPDX-License-Identifier: MIT
+// tiered_store: the store conformance suite over several front/back pairs, read-through, write-
+// through, expiry and tags across the tiers, and capability forwarding.
 #include <flytecache/store/memory_store.hpp>
 #include <flytecache/store/tiered_store.hpp>
 

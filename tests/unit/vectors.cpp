@@ -1,6 +1,6 @@
-// flytecache — golden vectors: version_hash.json against cache<...>::get_version, and the copies'
-// integrity
+// flytecache — golden vectors: version_hash.json against cache<...>::get_version
 // SPDX-License-Identifier: MIT
+// Golden vectors: version_hash.json against cache<...>::get_version, and the copies' integrity.
 #include "../support/vectors.hpp"
 
 #include <doctest/doctest.h>

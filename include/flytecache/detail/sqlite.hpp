@@ -1,6 +1,8 @@
-// flytecache — deprecated forwarding header: the SQLite connection moved to
-// store/sqlite/connection.hpp SPDX-License-Identifier: MIT
+// flytecache — deprecated path of store/sqlite/connection.hpp
+// SPDX-License-Identifier: MIT
 #pragma once
+
+// Deprecated forwarding header: the SQLite connection moved to store/sqlite/connection.hpp.
 
 #if defined(__GNUC__) || defined(__clang__)
 #    pragma GCC warning                                                                            \

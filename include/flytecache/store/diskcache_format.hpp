@@ -1,6 +1,8 @@
-// flytecache — deprecated forwarding header: diskcache's data model moved to
-// store/sqlite/vocabulary.hpp SPDX-License-Identifier: MIT
+// flytecache — deprecated path of store/sqlite/vocabulary.hpp
+// SPDX-License-Identifier: MIT
 #pragma once
+
+// Deprecated forwarding header: diskcache's data model moved to store/sqlite/vocabulary.hpp.
 
 #if defined(__GNUC__) || defined(__clang__)
 #    pragma GCC warning                                                                            \

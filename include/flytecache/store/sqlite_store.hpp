@@ -1,7 +1,9 @@
-// flytecache — sqlite_store: the embedded default store, reading and writing Python diskcache's
-// files (the public façade over the machinery in store/sqlite/)
+// flytecache — sqlite_store: the embedded default store
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// sqlite_store: the embedded default store, reading and writing Python diskcache's files (the
+// public façade over the machinery in store/sqlite/).
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>

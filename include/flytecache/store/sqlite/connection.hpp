@@ -1,7 +1,9 @@
-// flytecache — thin RAII over the SQLite C API: a connection, its cached statements, and the one
-// mapping from SQLite result codes to flytecache errors
+// flytecache — thin RAII over the SQLite C API: a connection, its cached statements
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Thin RAII over the SQLite C API: a connection, its cached statements, and the one mapping from
+// SQLite result codes to flytecache errors.
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>

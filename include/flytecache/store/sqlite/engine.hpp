@@ -1,7 +1,9 @@
-// flytecache — the SQLite store's engine: the connection pool, fork safety, transactions, settings
-// held in memory, and the lookup and value-file paths every operation shares
+// flytecache — the SQLite store's engine: the connection pool, fork safety, transactions
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// The SQLite store's engine: the connection pool, fork safety, transactions, settings held in
+// memory, and the lookup and value-file paths every operation shares.
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/saturating.hpp>

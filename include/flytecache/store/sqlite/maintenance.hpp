@@ -1,7 +1,9 @@
-// flytecache — the SQLite store's maintenance: the per-write cull, batched removal (clear, expire,
-// evict), cull to the size limit, and check(fix)
+// flytecache — the SQLite store's maintenance: the per-write cull, batched removal
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// The SQLite store's maintenance: the per-write cull, batched removal (clear, expire, evict), cull
+// to the size limit, and check(fix).
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>

@@ -1,7 +1,9 @@
-// flytecache — opening an SQLite cache: create it or require it, settle the settings (defaults <
-// stored < given), complete diskcache's schema, or open it read-only
+// flytecache — opening an SQLite cache: create it or require it, settle the settings
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// Opening an SQLite cache: create it or require it, settle the settings (defaults < stored <
+// given), complete diskcache's schema, or open it read-only.
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>

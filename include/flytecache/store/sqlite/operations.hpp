@@ -1,7 +1,9 @@
-// flytecache — the SQLite store's operations on entries, settings and reservations: lookups,
-// writes, counters, iteration, streams
+// flytecache — the SQLite store's operations on entries, settings and reservations: lookups, writes
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// The SQLite store's operations on entries, settings and reservations: lookups, writes, counters,
+// iteration, streams.
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>

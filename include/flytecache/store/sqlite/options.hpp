@@ -1,7 +1,9 @@
-// flytecache — sqlite_store_options: how a sqlite_store opens its cache and which diskcache
-// settings it gives the cache
+// flytecache — sqlite_store_options, how a sqlite_store opens its cache
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// sqlite_store_options: how a sqlite_store opens its cache and which diskcache settings it gives
+// the cache.
 
 #include <flytecache/config.hpp>
 #include <flytecache/store/cache_store.hpp>

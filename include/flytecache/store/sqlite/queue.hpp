@@ -1,7 +1,8 @@
-// flytecache — the SQLite store's queue: diskcache's push, pull, peek and peekitem over the Cache
-// table
+// flytecache — the SQLite store's queue (diskcache's push, pull, peek)
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// The SQLite store's queue: diskcache's push, pull, peek and peekitem over the Cache table.
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>

@@ -1,7 +1,9 @@
-// flytecache — the SQLite store's rows: key and value binders, column readers, read_row and the
-// statements that write or delete one row
+// flytecache — the SQLite store's rows: key and value binders, column readers
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// The SQLite store's rows: key and value binders, column readers, read_row and the statements that
+// write or delete one row.
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>

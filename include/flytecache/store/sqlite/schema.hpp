@@ -1,7 +1,9 @@
-// flytecache — the SQLite store's schema and settings: diskcache's defaults and DDL, the settings'
-// defaults, validation and SQL codecs, and the eviction policies' indexes
+// flytecache — the SQLite store's schema and settings: diskcache's defaults and DDL
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// The SQLite store's schema and settings: diskcache's defaults and DDL, the settings' defaults,
+// validation and SQL codecs, and the eviction policies' indexes.
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/saturating.hpp>

@@ -1,8 +1,10 @@
-// flytecache — the .val files of an SQLite cache: names of diskcache's form only, opened without
-// following links out of the cache, read exactly to their recorded size, written durably on
-// request, removed without ever touching anything else
+// flytecache — the .val files of an SQLite cache: names of diskcache's form only
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// The .val files of an SQLite cache: names of diskcache's form only, opened without following links
+// out of the cache, read exactly to their recorded size, written durably on request, removed
+// without ever touching anything else.
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/file_io.hpp>

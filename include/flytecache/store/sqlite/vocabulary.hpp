@@ -1,7 +1,9 @@
-// flytecache — the SQLite store's vocabulary: diskcache 5.x's key and value kinds, storage modes,
-// eviction policies, settings, check findings and stored rows
+// flytecache — the SQLite store's vocabulary: diskcache 5.x's key and value kinds, storage modes
 // SPDX-License-Identifier: MIT
 #pragma once
+
+// The SQLite store's vocabulary: diskcache 5.x's key and value kinds, storage modes, eviction
+// policies, settings, check findings and stored rows.
 
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>
