@@ -220,7 +220,8 @@ void bm_get(benchmark::State& state, bool hit) {
 template <class Store>
 void bm_get_file(benchmark::State& state) {
     Store store;
-    const std::string value = make_value(64 * 1024);
+    constexpr std::size_t value_size = std::size_t{64} * 1024;
+    const std::string value = make_value(value_size);
     const auto& keys = hit_keys();
     const std::size_t n = std::min<std::size_t>(keys.size(), 100);
     for (std::size_t k = 0; k < n; ++k) {
@@ -238,7 +239,8 @@ void bm_get_file(benchmark::State& state) {
     if (store.get(keys.front()) != value) {
         state.SkipWithError("a 64 KiB value did not read back");
     }
-    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * 64 * 1024);
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                            static_cast<std::int64_t>(value_size));
 }
 
 template <class Store>

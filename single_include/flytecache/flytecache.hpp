@@ -3074,7 +3074,7 @@ struct literal_map {
     /// Sets `name` to `value`, keeping the order.
     literal& insert_or_assign(std::string name, literal value);
     /// Appends an entry whose name sorts after every name in the map (O(1)).
-    /// @pre `empty()` or `name` > the last name (checked by assert in debug builds).
+    /// @throws invalid_argument unless `empty()` or `name` sorts after the last name.
     literal& append_sorted(std::string name, literal value);
     /// The literal named `name`, or nullptr.
     [[nodiscard]] const literal* find(std::string_view name) const noexcept;
@@ -3381,7 +3381,14 @@ inline literal_map::literal_map(std::vector<std::pair<std::string, literal>> ent
 }
 
 inline literal& literal_map::append_sorted(std::string name, literal value) {
-    assert(literals.entries_.empty() || literals.entries_.back().first < name);
+    // Checked in every build (one comparison): an entry out of order would make find() and the
+    // key silently wrong.
+    if (!literals.entries_.empty() && !(literals.entries_.back().first < name)) {
+        throw invalid_argument("flytecache: literal_map::append_sorted(\"" + name + "\") after \"" +
+                               literals.entries_.back().first +
+                               "\": names must be appended in increasing order; use "
+                               "insert_or_assign");
+    }
     return literals.entries_.emplace_back(std::move(name), std::move(value)).second;
 }
 
@@ -10328,13 +10335,16 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// How `sqlite_store` opens a cache (`sqlite_store::options`). Kept apart from the store so that
 /// the machinery in `store/sqlite/` needs only this, not the public class.
 struct sqlite_store_options {
-    /// The cache directory, created if missing (`~` and `$VARS` are not expanded here).
+    /// The cache directory, created if missing unless `create_if_missing` is false (`~` and
+    /// `$VARS` are not expanded here).
     std::filesystem::path directory;
     /// Create the directory, `cache.db` and diskcache's tables when they are missing (diskcache's
-    /// behaviour). With `false` the store opens an existing cache only: nothing is created (the
-    /// database is opened without `SQLITE_OPEN_CREATE`), and a directory without a `cache.db`
-    /// holding diskcache's Cache and Settings tables is a `store_error` naming the path. Settings
-    /// given below are still written to the existing Settings table. (`read_only` implies it.)
+    /// behaviour). With `false` the store opens an existing cache only: no directory or database
+    /// is created (the database is opened without `SQLITE_OPEN_CREATE`), and a directory without
+    /// a `cache.db` holding diskcache's Cache and Settings tables is a `store_error` naming the
+    /// path. In a cache that has them, what diskcache's schema lacks is still completed (missing
+    /// indexes, triggers, Settings rows; the reservations table on first use), and settings given
+    /// below are written. (`read_only` implies it and writes nothing.)
     bool create_if_missing = true;
     /// How long an operation waits for a lock held by another connection.
     float_seconds timeout = std::chrono::seconds(60);
@@ -14551,7 +14561,10 @@ struct call_explanation {
     std::vector<input_explanation> inputs;     ///< in key order (sorted by name)
     std::string key;                           ///< the store key
     bool cache_enabled = false;                ///< the task caches at all
-    bool cached = false;                       ///< the store holds an entry under `key` now
+    /// A call would hit: the store holds a usable entry under `key` now and overwrite mode is off
+    /// (the rule `run` applies).
+    bool cached = false;
+    bool overwrite = false; ///< overwrite mode is on: every call recomputes and replaces the entry
 
     /// A multi-line, human-readable rendering.
     [[nodiscard]] std::string to_string() const {
@@ -14575,7 +14588,8 @@ struct call_explanation {
             out += '\n';
         }
         out += "key      " + key + '\n';
-        out += std::string("cached   ") + (cached ? "yes" : "no") + '\n';
+        out += std::string("cached   ") + (cached ? "yes" : "no") +
+               (overwrite ? "  (overwrite mode: every call recomputes)" : "") + '\n';
         return out;
     }
 };
@@ -14767,20 +14781,21 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// `typename T::call_type&`, `out` a `const typename T::output_type&`, `m` a `const literal_map&`,
 /// `e` a `call_explanation&`, `args...` the arguments of a call (of types `Args...`).
 ///
+// clang-format off
 /// | expression | semantics |
 /// | --- | --- |
 /// | `typename T::output_type` | what a call returns (`no_values` for none) |
 /// | `typename T::call_type` | a prepared call; `call.inputs` converts to `const literal_map&` |
-/// | `t.prepare(args...)` | exactly `call_type`: the arguments converted to the input types |
+/// | `t.prepare(args...)` | exactly `call_type`: the arguments converted to the input types; it may refer to lvalue arguments, so run it while they live |
 /// | `t.name()`, `t.version()` | convertible to `std::string_view`: name and cache version |
 /// | `t.metadata()` | convertible to `const task_metadata&` |
 /// | `t.ignored_inputs()` | convertible to `std::span<const std::string>`: left out of the key |
 /// | `t.execute(call)` | exactly `output_type`: runs the body once (the executor retries) |
 /// | `t.outputs_to_map(out)` | exactly `literal_map`: the outputs as they are stored |
-/// | `t.outputs_from_map(m)` | exactly `output_type`; throws a `flytecache::error` when `m` does
-/// not convert | | `t.explain_version(e)` | fills `e.version`, `e.explicit_version`, `e.salt`,
-/// `e.policies` | | `T::serialized_statically` | convertible to `bool`: serialized at compile time
-/// |
+/// | `t.outputs_from_map(m)` | exactly `output_type`; throws a `flytecache::error` when `m` does not convert |
+/// | `t.explain_version(e)` | fills `e.version`, `e.explicit_version`, `e.salt`, `e.policies` |
+/// | `T::serialized_statically` | convertible to `bool`: serialized at compile time |
+// clang-format on
 ///
 /// `prepare` is checked for the argument types given: the executor checks
 /// `executable_task<Task, Args...>` with a call's arguments; `executable_task<T>` alone checks
@@ -17910,11 +17925,12 @@ public:
         key_files_by_content(call.inputs);
         e.inputs = detail::explain_inputs(call.inputs, task.ignored_inputs());
         e.key = results_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
-        // The rule `run` applies (local_task_cache::lookup_as), without reporting: cached means
-        // a call would hit.
+        // The rule `run` applies (local_task_cache::lookup_as, overwrite mode included), without
+        // reporting: cached means a call would hit.
+        e.overwrite = results_.config().overwrite;
         e.cached = results_
                        .template lookup_as<typename Task::output_type>(
-                           e.key, outputs_from_map_of(task), false, false)
+                           e.key, outputs_from_map_of(task), true, false)
                        .outputs.has_value();
         return e;
     }
@@ -18462,9 +18478,10 @@ struct arguments_by_reference : std::false_type {};
 template <class... P, class... Args>
     requires(sizeof...(P) == sizeof...(Args))
 struct arguments_by_reference<std::tuple<P...>, Args...>
-    : std::bool_constant<(
-          (std::is_same_v<std::remove_cvref_t<Args>, P> && std::is_copy_constructible_v<P>) &&
-          ...)> {};
+    : std::bool_constant<((std::is_lvalue_reference_v<Args> &&
+                           std::is_same_v<std::remove_cvref_t<Args>, P> &&
+                           std::is_copy_constructible_v<P>) &&
+                          ...)> {};
 
 template <class Names>
 constexpr auto sorted_order(const Names& names) {
@@ -18550,9 +18567,10 @@ public:
                                           typename detail::decayed_params<params_tuple>::type>;
 
     /// A prepared call: the input literals, and the arguments as the function's parameter types.
-    /// When every argument already has its parameter's type, the call refers to the caller's
-    /// arguments and copies them only if the function runs (a cache hit copies nothing), so it
-    /// must not outlive them; otherwise it holds the converted values.
+    /// When every argument is an lvalue that already has its parameter's type, the call refers to
+    /// the caller's arguments and copies them only if the function runs (a cache hit copies
+    /// nothing), so it must not outlive them; otherwise (temporaries, moved or converted
+    /// arguments) it holds the values, moved in where it can.
     struct call_type {
         literal_map inputs;
         std::optional<args_tuple> held; ///< converted (or copied) arguments
@@ -18649,7 +18667,7 @@ private:
     static call_type bind(Args&&... args) {
         call_type call;
         if constexpr (detail::arguments_by_reference<args_tuple, Args...>::value) {
-            call.refs = {&args...};
+            call.refs = {std::addressof(args)...};
         } else if constexpr (struct_inputs) {
             call.held.emplace(
                 detail::convert_struct_arguments<first_param>(std::forward<Args>(args)...));

@@ -406,7 +406,10 @@ TEST_CASE("function_task: overwrite and disabled modes (FLYTE_LOCAL_CACHE_*)") {
         CHECK(exec.run(t, 1) == 2);
         CHECK(exec.run(t, 1) == 3); // runs again and replaces
         CHECK(runs == 2);
-        CHECK(exec.explain(t, 1).cached);
+        // The entry is there, but a call recomputes: explain says what run does (issue 16).
+        const fc::call_explanation e = exec.explain(t, 1);
+        CHECK_FALSE(e.cached);
+        CHECK(e.overwrite);
     }
 }
 
@@ -462,6 +465,32 @@ TEST_CASE("function_task: explain never calls cached an entry that run treats as
     CHECK_THROWS_AS((void)strict_exec.run(as_text, 5), fc::error);
 }
 
+TEST_CASE("function_task: explain says not cached in overwrite mode, where run recomputes") {
+    int runs = 0;
+    auto t = fc::task<fc::inputs<"x">>(
+        "overwritten",
+        [&runs](std::int64_t x) {
+            ++runs;
+            return x + 1;
+        },
+        fc::cache{fc::cache_options{.version = "1"}});
+    const temp_dir dir("explain-overwrite");
+    {
+        fc::executor<fc::sqlite_store> exec(dir / "cache", quiet_options());
+        CHECK(exec.run(t, 1) == 2);
+        CHECK(exec.explain(t, 1).cached);
+    }
+    fc::executor_options o = quiet_options();
+    o.config.overwrite = true;
+    fc::executor<fc::sqlite_store> exec(dir / "cache", o);
+    const fc::call_explanation e = exec.explain(t, 1);
+    CHECK_FALSE(e.cached);
+    CHECK(e.overwrite);
+    CHECK(e.to_string().find("overwrite mode") != std::string::npos);
+    CHECK(exec.run(t, 1) == 2);
+    CHECK(runs == 2); // run agrees: it recomputed
+}
+
 TEST_CASE("function_task: a hit does not copy the arguments; a miss copies them once") {
     using copies::counted;
     int runs = 0;
@@ -484,6 +513,22 @@ TEST_CASE("function_task: a hit does not copy the arguments; a miss copies them 
     CHECK(counted::copies == 0);
     CHECK(exec.explain(t, arg).cached);
     CHECK(counted::copies == 0);
+    counted::copies = 0;
+    CHECK(exec.run(t, counted(5)) == 10); // a temporary is moved into the call, never copied
+    CHECK(runs == 2);
+    CHECK(counted::copies == 0);
+}
+
+TEST_CASE("function_task: a call prepared from temporaries holds them") {
+    // prepare() may be called by an executor of the user's own that runs the call later: a call
+    // made from temporaries must not refer to them (ASan would see the use after scope).
+    auto t = fc::task<fc::inputs<"s">>(
+        "hold", [](const std::string& s) { return s + "!"; },
+        fc::cache{fc::cache_options{.version = "1"}});
+    auto call = t.prepare(std::string(64, 'x'));
+    const std::string reuse(64, 'y'); // memory the temporary may have had
+    CHECK(t.execute(call) == std::string(64, 'x') + "!");
+    CHECK(reuse.size() == 64);
 }
 
 TEST_CASE("function_task: deprecated tasks warn once per executor") {

@@ -49,6 +49,10 @@ TEST_CASE("literal_map's order is an invariant: every way to add entries keeps i
     fc::literal_map built;
     built.append_sorted("a", lit({std::int64_t{1}}));
     built.append_sorted("b", lit({std::int64_t{2}}));
+    // An entry out of order is refused in every build, never appended silently.
+    CHECK_THROWS_AS(built.append_sorted("a", lit({std::int64_t{9}})), fc::invalid_argument);
+    CHECK_THROWS_AS(built.append_sorted("b", lit({std::int64_t{9}})), fc::invalid_argument);
+    REQUIRE(built.size() == 2);
     built.insert_or_assign("ab", lit({std::int64_t{3}}));
     built.literals.erase(built.literals.begin());
     REQUIRE(built.size() == 2);

@@ -113,6 +113,10 @@ private:
             if (c == '"' || c == '\\') {
                 out += '\\';
                 out += ch;
+            } else if (c == '\b') {
+                out += "\\b";
+            } else if (c == '\f') {
+                out += "\\f";
             } else if (c == '\n') {
                 out += "\\n";
             } else if (c == '\t') {

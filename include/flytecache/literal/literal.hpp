@@ -10,7 +10,6 @@
 #include <flytecache/literal/protobuf_struct.hpp>
 
 #include <algorithm>
-#include <cassert>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -209,7 +208,7 @@ struct literal_map {
     /// Sets `name` to `value`, keeping the order.
     literal& insert_or_assign(std::string name, literal value);
     /// Appends an entry whose name sorts after every name in the map (O(1)).
-    /// @pre `empty()` or `name` > the last name (checked by assert in debug builds).
+    /// @throws invalid_argument unless `empty()` or `name` sorts after the last name.
     literal& append_sorted(std::string name, literal value);
     /// The literal named `name`, or nullptr.
     [[nodiscard]] const literal* find(std::string_view name) const noexcept;
@@ -516,7 +515,14 @@ inline literal_map::literal_map(std::vector<std::pair<std::string, literal>> ent
 }
 
 inline literal& literal_map::append_sorted(std::string name, literal value) {
-    assert(literals.entries_.empty() || literals.entries_.back().first < name);
+    // Checked in every build (one comparison): an entry out of order would make find() and the
+    // key silently wrong.
+    if (!literals.entries_.empty() && !(literals.entries_.back().first < name)) {
+        throw invalid_argument("flytecache: literal_map::append_sorted(\"" + name + "\") after \"" +
+                               literals.entries_.back().first +
+                               "\": names must be appended in increasing order; use "
+                               "insert_or_assign");
+    }
     return literals.entries_.emplace_back(std::move(name), std::move(value)).second;
 }
 

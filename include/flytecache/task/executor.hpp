@@ -238,11 +238,12 @@ public:
         key_files_by_content(call.inputs);
         e.inputs = detail::explain_inputs(call.inputs, task.ignored_inputs());
         e.key = results_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
-        // The rule `run` applies (local_task_cache::lookup_as), without reporting: cached means
-        // a call would hit.
+        // The rule `run` applies (local_task_cache::lookup_as, overwrite mode included), without
+        // reporting: cached means a call would hit.
+        e.overwrite = results_.config().overwrite;
         e.cached = results_
                        .template lookup_as<typename Task::output_type>(
-                           e.key, outputs_from_map_of(task), false, false)
+                           e.key, outputs_from_map_of(task), true, false)
                        .outputs.has_value();
         return e;
     }

@@ -45,7 +45,10 @@ struct call_explanation {
     std::vector<input_explanation> inputs;     ///< in key order (sorted by name)
     std::string key;                           ///< the store key
     bool cache_enabled = false;                ///< the task caches at all
-    bool cached = false;                       ///< the store holds an entry under `key` now
+    /// A call would hit: the store holds a usable entry under `key` now and overwrite mode is off
+    /// (the rule `run` applies).
+    bool cached = false;
+    bool overwrite = false; ///< overwrite mode is on: every call recomputes and replaces the entry
 
     /// A multi-line, human-readable rendering.
     [[nodiscard]] std::string to_string() const {
@@ -69,7 +72,8 @@ struct call_explanation {
             out += '\n';
         }
         out += "key      " + key + '\n';
-        out += std::string("cached   ") + (cached ? "yes" : "no") + '\n';
+        out += std::string("cached   ") + (cached ? "yes" : "no") +
+               (overwrite ? "  (overwrite mode: every call recomputes)" : "") + '\n';
         return out;
     }
 };

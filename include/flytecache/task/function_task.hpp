@@ -23,6 +23,7 @@
 #include <array>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -89,9 +90,10 @@ struct arguments_by_reference : std::false_type {};
 template <class... P, class... Args>
     requires(sizeof...(P) == sizeof...(Args))
 struct arguments_by_reference<std::tuple<P...>, Args...>
-    : std::bool_constant<(
-          (std::is_same_v<std::remove_cvref_t<Args>, P> && std::is_copy_constructible_v<P>) &&
-          ...)> {};
+    : std::bool_constant<((std::is_lvalue_reference_v<Args> &&
+                           std::is_same_v<std::remove_cvref_t<Args>, P> &&
+                           std::is_copy_constructible_v<P>) &&
+                          ...)> {};
 
 template <class Names>
 constexpr auto sorted_order(const Names& names) {
@@ -177,9 +179,10 @@ public:
                                           typename detail::decayed_params<params_tuple>::type>;
 
     /// A prepared call: the input literals, and the arguments as the function's parameter types.
-    /// When every argument already has its parameter's type, the call refers to the caller's
-    /// arguments and copies them only if the function runs (a cache hit copies nothing), so it
-    /// must not outlive them; otherwise it holds the converted values.
+    /// When every argument is an lvalue that already has its parameter's type, the call refers to
+    /// the caller's arguments and copies them only if the function runs (a cache hit copies
+    /// nothing), so it must not outlive them; otherwise (temporaries, moved or converted
+    /// arguments) it holds the values, moved in where it can.
     struct call_type {
         literal_map inputs;
         std::optional<args_tuple> held; ///< converted (or copied) arguments
@@ -276,7 +279,7 @@ private:
     static call_type bind(Args&&... args) {
         call_type call;
         if constexpr (detail::arguments_by_reference<args_tuple, Args...>::value) {
-            call.refs = {&args...};
+            call.refs = {std::addressof(args)...};
         } else if constexpr (struct_inputs) {
             call.held.emplace(
                 detail::convert_struct_arguments<first_param>(std::forward<Args>(args)...));

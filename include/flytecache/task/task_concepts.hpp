@@ -33,20 +33,21 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// `typename T::call_type&`, `out` a `const typename T::output_type&`, `m` a `const literal_map&`,
 /// `e` a `call_explanation&`, `args...` the arguments of a call (of types `Args...`).
 ///
+// clang-format off
 /// | expression | semantics |
 /// | --- | --- |
 /// | `typename T::output_type` | what a call returns (`no_values` for none) |
 /// | `typename T::call_type` | a prepared call; `call.inputs` converts to `const literal_map&` |
-/// | `t.prepare(args...)` | exactly `call_type`: the arguments converted to the input types |
+/// | `t.prepare(args...)` | exactly `call_type`: the arguments converted to the input types; it may refer to lvalue arguments, so run it while they live |
 /// | `t.name()`, `t.version()` | convertible to `std::string_view`: name and cache version |
 /// | `t.metadata()` | convertible to `const task_metadata&` |
 /// | `t.ignored_inputs()` | convertible to `std::span<const std::string>`: left out of the key |
 /// | `t.execute(call)` | exactly `output_type`: runs the body once (the executor retries) |
 /// | `t.outputs_to_map(out)` | exactly `literal_map`: the outputs as they are stored |
-/// | `t.outputs_from_map(m)` | exactly `output_type`; throws a `flytecache::error` when `m` does
-/// not convert | | `t.explain_version(e)` | fills `e.version`, `e.explicit_version`, `e.salt`,
-/// `e.policies` | | `T::serialized_statically` | convertible to `bool`: serialized at compile time
-/// |
+/// | `t.outputs_from_map(m)` | exactly `output_type`; throws a `flytecache::error` when `m` does not convert |
+/// | `t.explain_version(e)` | fills `e.version`, `e.explicit_version`, `e.salt`, `e.policies` |
+/// | `T::serialized_statically` | convertible to `bool`: serialized at compile time |
+// clang-format on
 ///
 /// `prepare` is checked for the argument types given: the executor checks
 /// `executable_task<Task, Args...>` with a call's arguments; `executable_task<T>` alone checks

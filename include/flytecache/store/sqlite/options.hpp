@@ -20,13 +20,16 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// How `sqlite_store` opens a cache (`sqlite_store::options`). Kept apart from the store so that
 /// the machinery in `store/sqlite/` needs only this, not the public class.
 struct sqlite_store_options {
-    /// The cache directory, created if missing (`~` and `$VARS` are not expanded here).
+    /// The cache directory, created if missing unless `create_if_missing` is false (`~` and
+    /// `$VARS` are not expanded here).
     std::filesystem::path directory;
     /// Create the directory, `cache.db` and diskcache's tables when they are missing (diskcache's
-    /// behaviour). With `false` the store opens an existing cache only: nothing is created (the
-    /// database is opened without `SQLITE_OPEN_CREATE`), and a directory without a `cache.db`
-    /// holding diskcache's Cache and Settings tables is a `store_error` naming the path. Settings
-    /// given below are still written to the existing Settings table. (`read_only` implies it.)
+    /// behaviour). With `false` the store opens an existing cache only: no directory or database
+    /// is created (the database is opened without `SQLITE_OPEN_CREATE`), and a directory without
+    /// a `cache.db` holding diskcache's Cache and Settings tables is a `store_error` naming the
+    /// path. In a cache that has them, what diskcache's schema lacks is still completed (missing
+    /// indexes, triggers, Settings rows; the reservations table on first use), and settings given
+    /// below are written. (`read_only` implies it and writes nothing.)
     bool create_if_missing = true;
     /// How long an operation waits for a lock held by another connection.
     float_seconds timeout = std::chrono::seconds(60);
