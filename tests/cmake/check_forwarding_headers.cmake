@@ -8,7 +8,6 @@ if(NOT result EQUAL 0)
     message(FATAL_ERROR "the old include paths no longer compile:\n${out}${err}")
 endif()
 foreach(pair
-        "detail/sqlite.hpp|store/sqlite/connection.hpp"
         "store/diskcache_format.hpp|store/sqlite/vocabulary.hpp"
         "store/local_task_cache.hpp|task/local_task_cache.hpp"
         "store/memoize.hpp|task/memoize.hpp"
@@ -22,4 +21,4 @@ foreach(pair
                             "<flytecache/${new}>:\n${err}")
     endif()
 endforeach()
-message(STATUS "5 old include paths compile, each with its deprecation warning")
+message(STATUS "4 old include paths compile, each with its deprecation warning")
