@@ -6,7 +6,7 @@
 #include <flytecache/store/sqlite_store.hpp>
 #include <flytecache/task/local_task_cache.hpp>
 
-#include "flytecache/commands.hpp" // the command-line tool's commands (tools/)
+#include "flytecache/command_table.hpp" // the command-line tool's commands (tools/)
 
 #include <fcntl.h>
 #include <sqlite3.h>
