@@ -24,6 +24,21 @@
 #    define FLYTECACHE_ALWAYS_INLINE inline
 #endif
 
+// Compiled mode (opt-in; header-only is the default). Heavy non-template machinery (the SQLite
+// store's internals, the literal decoder and encoder, JSON, subprocess, the blob area, Redis
+// internals) is declared in its header and defined in a `.ipp` file beside it. Header-only, the
+// header includes its `.ipp` and FLYTECACHE_INLINE is `inline`; with FLYTECACHE_COMPILED_LIB
+// defined (the CMake option of the same name defines it for consumers of the installed targets),
+// only the declarations are seen and the definitions are compiled once into libflytecache,
+// libflytecache_sqlite and libflytecache_redis (src/), as spdlog's SPDLOG_COMPILED_LIB and Boost.Asio's
+// separate compilation do. Both modes compute the same values: only where the code is compiled
+// changes.
+#if defined(FLYTECACHE_COMPILED_LIB)
+#    define FLYTECACHE_INLINE
+#else
+#    define FLYTECACHE_INLINE inline
+#endif
+
 #if __cplusplus < 202002L && !defined(_MSVC_LANG)
 #    error "flytecache requires C++20 (-std=c++20 or newer)"
 #endif
