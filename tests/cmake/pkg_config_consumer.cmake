@@ -8,7 +8,8 @@ if(NOT PKG_CONFIG_EXECUTABLE)
 endif()
 
 # Only the relocated install may provide flytecache: a stale one elsewhere must not pass the test.
-set(ENV{PKG_CONFIG_PATH} "${PREFIX}/share/pkgconfig")
+# Header-only packages put the files in share/, compiled ones (FLYTECACHE_COMPILED_LIB) in lib/.
+set(ENV{PKG_CONFIG_PATH} "${PREFIX}/share/pkgconfig:${PREFIX}/lib/pkgconfig")
 file(MAKE_DIRECTORY "${OUT_DIR}")
 
 function(run_checked what)

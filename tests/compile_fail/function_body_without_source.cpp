@@ -1,7 +1,8 @@
 // flytecache — misuse: function_body on a function that does not carry its source text
 // SPDX-License-Identifier: MIT
 // expect: flytecache: the function_body policy needs the task function's source text
-#include <flytecache/flytecache.hpp>
+#include <flytecache/policy/cache.hpp>
+#include <flytecache/policy/function_body_policy.hpp>
 
 int main() {
     auto plain = [](int x) { return x; };

@@ -1,7 +1,7 @@
 // flytecache — misuse: converting a type without literal_traits must not compile, and must say why
 // SPDX-License-Identifier: MIT
 // expect: flytecache: no literal_traits for this type
-#include <flytecache/flytecache.hpp> // the header under test (also in the umbrella)
+#include <flytecache/literal/literal_traits.hpp>
 
 struct no_traits {
     int value = 1;

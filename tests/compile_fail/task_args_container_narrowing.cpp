@@ -5,7 +5,9 @@
 // initialized (a GCC warning, a Clang error without a flytecache: line).
 // expect: flytecache: a task argument would be narrowed to its input.s type
 // context: task_argument_check<.*, long( int)?, double>
-#include <flytecache/flytecache.hpp>
+#include <flytecache/store/memory_store.hpp>
+#include <flytecache/task/container_task.hpp>
+#include <flytecache/task/executor.hpp>
 
 #include <cstdint>
 #include <string>

@@ -3,7 +3,9 @@
 // misuse: a double argument to a float input (0.1 would run as 0.100000001) must not compile.
 // expect: flytecache: a task argument would be narrowed to its input.s type
 // context: task_argument_check<.*, float, double>
-#include <flytecache/flytecache.hpp>
+#include <flytecache/store/memory_store.hpp>
+#include <flytecache/task/executor.hpp>
+#include <flytecache/task/function_task.hpp>
 
 int main() {
     namespace fc = flytecache;

@@ -4,7 +4,9 @@
 // without complaint) must not compile.
 // expect: flytecache: a task argument would be narrowed to its input.s type
 // context: task_argument_check<.*, std::optional<long( int)?>, double>
-#include <flytecache/flytecache.hpp>
+#include <flytecache/store/memory_store.hpp>
+#include <flytecache/task/executor.hpp>
+#include <flytecache/task/function_task.hpp>
 
 #include <cstdint>
 #include <optional>

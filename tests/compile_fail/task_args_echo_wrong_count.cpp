@@ -3,7 +3,9 @@
 // misuse: an echo task given fewer arguments than its input struct has fields (the rest were
 // silently value-initialized) must not compile, and must say what it takes.
 // expect: flytecache: wrong number of arguments: this task takes its input struct, or 3 arguments
-#include <flytecache/flytecache.hpp>
+#include <flytecache/store/memory_store.hpp>
+#include <flytecache/task/echo_task.hpp>
+#include <flytecache/task/executor.hpp>
 
 #include <string>
 

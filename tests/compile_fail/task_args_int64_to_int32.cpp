@@ -2,7 +2,9 @@
 // SPDX-License-Identifier: MIT
 // expect: flytecache: a task argument would be narrowed to its input.s type
 // context: task_argument_check<.*, int, long( int)?>
-#include <flytecache/flytecache.hpp>
+#include <flytecache/store/memory_store.hpp>
+#include <flytecache/task/executor.hpp>
+#include <flytecache/task/function_task.hpp>
 
 #include <cstdint>
 

@@ -3,7 +3,9 @@
 // misuse: a number to a bool input (2 would run as true, and share true's key) must not compile.
 // expect: flytecache: a task argument would be narrowed to its input.s type
 // context: task_argument_check<.*, bool, int>
-#include <flytecache/flytecache.hpp>
+#include <flytecache/store/memory_store.hpp>
+#include <flytecache/task/executor.hpp>
+#include <flytecache/task/function_task.hpp>
 
 int main() {
     namespace fc = flytecache;

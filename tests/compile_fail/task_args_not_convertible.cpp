@@ -4,7 +4,9 @@
 // not compile, with our message rather than std::tuple's constructor candidates.
 // expect: flytecache: a task argument does not convert to its input.s type
 // context: task_argument_check<.*, double, std::(__cxx11::)?basic_string<char>
-#include <flytecache/flytecache.hpp>
+#include <flytecache/store/memory_store.hpp>
+#include <flytecache/task/executor.hpp>
+#include <flytecache/task/function_task.hpp>
 
 #include <string>
 

@@ -4,7 +4,9 @@
 // field) must not compile, with the same message as a function task.
 // expect: flytecache: a task argument does not convert to its input.s type
 // context: task_argument_check<.*, std::(__cxx11::)?basic_string<char>, int>
-#include <flytecache/flytecache.hpp>
+#include <flytecache/store/memory_store.hpp>
+#include <flytecache/task/executor.hpp>
+#include <flytecache/task/reference_task.hpp>
 
 #include <cstdint>
 #include <string>

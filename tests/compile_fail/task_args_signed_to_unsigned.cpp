@@ -3,7 +3,9 @@
 // misuse: a signed argument to an unsigned input (-1 would run as 2^64 - 1) must not compile.
 // expect: flytecache: a task argument would be narrowed to its input.s type
 // context: task_argument_check<.*, (long unsigned int|unsigned long), long( int)?>
-#include <flytecache/flytecache.hpp>
+#include <flytecache/store/memory_store.hpp>
+#include <flytecache/task/executor.hpp>
+#include <flytecache/task/function_task.hpp>
 
 #include <cstdint>
 

@@ -4,7 +4,9 @@
 // must not compile (it takes the struct, or one argument per field, by the same rule).
 // expect: flytecache: a task argument would be narrowed to its input.s type
 // context: task_argument_check<.*, long( int)?, double>
-#include <flytecache/flytecache.hpp>
+#include <flytecache/store/memory_store.hpp>
+#include <flytecache/task/executor.hpp>
+#include <flytecache/task/function_task.hpp>
 
 #include <cstdint>
 

@@ -3,7 +3,9 @@
 // misuse: a function task over one Hana struct called with no arguments (which used to run on a
 // value-initialized struct) must not compile, and must say what it takes.
 // expect: flytecache: wrong number of arguments: this task takes its input struct, or 2 arguments
-#include <flytecache/flytecache.hpp>
+#include <flytecache/store/memory_store.hpp>
+#include <flytecache/task/executor.hpp>
+#include <flytecache/task/function_task.hpp>
 
 #include <cstdint>
 

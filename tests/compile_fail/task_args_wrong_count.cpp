@@ -3,7 +3,9 @@
 // misuse: a function task called with fewer arguments than it has inputs must not compile, and the
 // first error must say how many it takes.
 // expect: flytecache: wrong number of arguments: this task takes 2 \(one per input\)
-#include <flytecache/flytecache.hpp>
+#include <flytecache/store/memory_store.hpp>
+#include <flytecache/task/executor.hpp>
+#include <flytecache/task/function_task.hpp>
 
 #include <cstdint>
 

@@ -1,7 +1,7 @@
 // flytecache — misuse: a task over a generic lambda has no input types, so it must not compile
 // SPDX-License-Identifier: MIT
 // expect: flytecache: cannot read the task function's parameter types
-#include <flytecache/flytecache.hpp>
+#include <flytecache/task/function_task.hpp>
 
 int main() {
     namespace fc = flytecache;

@@ -1,7 +1,9 @@
 // flytecache — misuse: a serialized task on a store that cannot hold reservations must not compile
 // SPDX-License-Identifier: MIT
 // expect: flytecache: this task is serialized, but the executor's store cannot hold reservations
-#include <flytecache/flytecache.hpp>
+#include <flytecache/store/memory_store.hpp>
+#include <flytecache/task/executor.hpp>
+#include <flytecache/task/function_task.hpp>
 
 #include <cstdint>
 #include <optional>

@@ -1,7 +1,7 @@
 // flytecache — misuse: ignoring an input the task does not have must not compile
 // SPDX-License-Identifier: MIT
 // expect: flytecache: an ignored input .ignore<...>. is not an input of this task
-#include <flytecache/flytecache.hpp>
+#include <flytecache/task/function_task.hpp>
 
 #include <cstdint>
 

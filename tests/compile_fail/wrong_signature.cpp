@@ -1,7 +1,7 @@
 // flytecache — misuse: a get_version that cannot be called with (salt, version_parameters<F>)
 // SPDX-License-Identifier: MIT
 // expect: flytecache: policy type's get_version cannot be called as
-#include <flytecache/flytecache.hpp>
+#include <flytecache/policy/cache.hpp>
 
 #include <string>
 
