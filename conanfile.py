@@ -105,13 +105,18 @@ class FlytecacheConan(ConanFile):
 
     def package_info(self):
         self.cpp_info.set_property("cmake_file_name", "flytecache")
-        self.cpp_info.set_property("cmake_target_name", "flytecache::flytecache")
-        self.cpp_info.set_property("pkg_config_name", "flytecache")
+        # The package-wide target and pkg-config module aggregate every component. Had they the
+        # core's names, CMakeDeps' flytecache::flytecache would link every component (a program
+        # using only flytecache::sqlite would get hiredis), and PkgConfigDeps' flytecache.pc would
+        # stand for the core alone, so a package requiring flytecache as a whole would miss the
+        # stores' libraries. Names no component uses keep them apart (ConanCenter's hiredis recipe
+        # does the same); our own CMake package has no such target: link the components.
+        self.cpp_info.set_property("cmake_target_name", "flytecache::flytecache_all_unofficial")
+        self.cpp_info.set_property("pkg_config_name", "flytecache_all_unofficial")
         self.cpp_info.bindirs = []
         self.cpp_info.libdirs = []
 
-        # The core component has the package's target name, as in our CMake export; under
-        # CMakeDeps that target then also aggregates the other components (as in fmt's recipe).
+        # The components have the names of our CMake export and pkg-config files.
         core = self.cpp_info.components["core"]
         core.set_property("cmake_target_name", "flytecache::flytecache")
         core.set_property("pkg_config_name", "flytecache")

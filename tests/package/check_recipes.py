@@ -364,6 +364,37 @@ def read_conanfile(path: pathlib.Path, report: Report) -> Recipe:
     return recipe
 
 
+def check_package_wide_names(where: str, recipe: Recipe, build: Build, report: Report) -> None:
+    """The root cpp_info's cmake_target_name and pkg_config_name name the whole package: every
+    component. Under CMakeDeps, a component whose target has the package-wide name becomes that
+    aggregate (flytecache::flytecache would link the SQLite and Redis components too); under
+    PkgConfigDeps the package-wide module is what a package requiring flytecache as a whole gets,
+    and if a component's module has its name, that is the component alone (the core: no sqlite3,
+    `undefined reference to sqlite3_reset`). So both must be set (Conan's defaults,
+    flytecache::flytecache and flytecache, are the core's), in the flytecache:: namespace, and
+    differ from every component's and every name of our CMake package and pkg-config files."""
+    components = recipe.components.values()
+    taken = {("cmake_target_name", c.properties.get("cmake_target_name")) for c in components}
+    taken |= {("pkg_config_name", c.properties.get("pkg_config_name")) for c in components}
+    taken |= {("cmake_target_name", t) for t in build.targets.values()}
+    taken |= {("pkg_config_name", pc_name(p)) for p in build.parts}
+    for key in ("cmake_target_name", "pkg_config_name"):
+        value = recipe.root.get(key)
+        if not isinstance(value, str) or not value:
+            report.mismatch(where, f"package_info() sets no package-wide {key}: Conan's default "
+                                   f"is the core's name, so the package-wide aggregate and the "
+                                   f"core would be one")
+        elif (key, value) in taken:
+            report.mismatch(where, f"the package-wide {key} {value!r} is also a component's (or "
+                                   f"our CMake package's) name: under CMakeDeps/PkgConfigDeps "
+                                   f"that component would become the aggregate of all of them, "
+                                   f"or the package-wide name the component alone; give the "
+                                   f"package-wide one a name no component uses")
+        elif key == "cmake_target_name" and not value.startswith("flytecache::"):
+            report.mismatch(where, f"the package-wide cmake_target_name {value!r} is outside "
+                                   f"the flytecache:: namespace")
+
+
 def check_conan(path: pathlib.Path, recipe: Recipe, build: Build, report: Report) -> dict:
     """Returns part -> component name."""
     where = label(path)
@@ -410,10 +441,6 @@ def check_conan(path: pathlib.Path, recipe: Recipe, build: Build, report: Report
     # The root cpp_info, then one component per part.
     report.expect_equal(where, "cmake_file_name", recipe.root.get("cmake_file_name"), "flytecache",
                         "the installed CMake package (flytecacheConfig.cmake)")
-    report.expect_equal(where, "cmake_target_name", recipe.root.get("cmake_target_name"),
-                        build.targets[CORE], "CMakeLists.txt (the core target)")
-    report.expect_equal(where, "pkg_config_name", recipe.root.get("pkg_config_name"),
-                        pc_name(CORE), "the installed pkg-config files (the core module)")
     components: dict[str, str] = {}
     for name, entry in recipe.components.items():
         part = parts.get(entry.condition)
@@ -446,6 +473,7 @@ def check_conan(path: pathlib.Path, recipe: Recipe, build: Build, report: Report
             report.mismatch(where, f"component {name!r} ({context}) should be named "
                                    f"{expected_name!r}: Conan consumers address it as "
                                    f"flytecache::{expected_name}, after CMake's {target}")
+    check_package_wide_names(where, recipe, build, report)
     core = components.get(CORE, CORE)
     for part, name in components.items():
         properties = recipe.components[name].properties
