@@ -70,7 +70,6 @@ class FlytecacheConan(ConanFile):
         # A header-only library's direct dependencies are always transitive: its headers include
         # theirs, and the "header-library" package type makes Conan propagate headers and libs.
         self.requires("boost/1.85.0")  # Hana, headers only
-        self.requires("fmt/10.2.1")
         self.requires("openssl/[>=3 <4]")
         if self.options.with_sqlite:
             self.requires("sqlite3/3.46.1")  # >= 3.24 for UPSERT
@@ -120,7 +119,7 @@ class FlytecacheConan(ConanFile):
         core = self.cpp_info.components["core"]
         core.set_property("cmake_target_name", "flytecache::flytecache")
         core.set_property("pkg_config_name", "flytecache")
-        core.requires = ["boost::headers", "fmt::fmt", "openssl::crypto"]
+        core.requires = ["boost::headers", "openssl::crypto"]
         core.bindirs = []
         core.libdirs = []
 
