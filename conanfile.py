@@ -1,19 +1,21 @@
-# flytecache — Conan 2 recipe, shaped like Conan Center's header-only template so it can go upstream
+# flytecache — Conan 2 recipe, shaped like Conan Center's so it can go upstream
 # SPDX-License-Identifier: MIT
 #
-# The names here (options, components, CMake targets, pkg-config names) must match CMakeLists.txt,
-# ports/flytecache and the installed package: tests/package/check_recipes.py reads this file with
-# `ast` and fails the `package.recipes` test on any difference. Keep the shapes it parses: literal
-# options/default_options dicts, self.requires("<name>/<version>") calls (optionally under
-# `if self.options.with_<x>:`), and components indexed by string literals.
+# The names here (options, components, CMake targets, pkg-config names, libraries, CMake variables)
+# must match CMakeLists.txt, ports/flytecache and the installed package:
+# tests/package/check_recipes.py reads this file with `ast` and fails the `package.recipes` test on
+# any difference. Keep the shapes it parses: literal options/default_options dicts,
+# self.requires("<name>/<version>") calls (optionally under `if self.options.with_<x>:`),
+# components indexed by string literals, literal lists assigned to their libs/defines/libdirs, and
+# `if [not] self.options.<option>:` blocks (with an optional `else:`).
 import os
 import re
 
 from conan import ConanFile
 from conan.errors import ConanException, ConanInvalidConfiguration
 from conan.tools.build import check_min_cppstd
+from conan.tools.cmake import CMake, CMakeDeps, CMakeToolchain, cmake_layout
 from conan.tools.files import copy, load, rmdir
-from conan.tools.layout import basic_layout
 from conan.tools.scm import Version
 
 required_conan_version = ">=2.0"
@@ -26,18 +28,22 @@ class FlytecacheConan(ConanFile):
     url = "https://github.com/conan-io/conan-center-index"
     homepage = "https://github.com/flytecache/flytecache"
     topics = ("flyte", "flytekit", "cache", "memoization", "header-only")
-    package_type = "header-library"
+    # Compiled mode builds static libraries (position-independent, so they also go into shared
+    # objects); header_only=True, the default, makes it a header library in configure().
+    package_type = "static-library"
     settings = "os", "arch", "compiler", "build_type"
     options = {
+        "header_only": [True, False],
         "with_sqlite": [True, False],
         "with_redis": [True, False],
     }
     default_options = {
+        "header_only": True,
         "with_sqlite": True,
         "with_redis": False,
     }
-    # Only what package() copies: a header-only package is never built.
-    exports_sources = "include/*", "LICENSE"
+    # What package() copies in header-only mode, and what CMake builds in compiled mode.
+    exports_sources = "CMakeLists.txt", "cmake/*", "include/*", "src/*", "LICENSE"
     no_copy_source = True
 
     @property
@@ -63,23 +69,30 @@ class FlytecacheConan(ConanFile):
             parts.append(match.group(1))
         self.version = ".".join(parts)
 
+    def configure(self):
+        # The habit of fmt's and spdlog's recipes: one option switches the package type.
+        if self.options.header_only:
+            self.package_type = "header-library"
+
     def layout(self):
-        basic_layout(self, src_folder=".")
+        cmake_layout(self, src_folder=".")
 
     def requirements(self):
-        # A header-only library's direct dependencies are always transitive: its headers include
-        # theirs, and the "header-library" package type makes Conan propagate headers and libs.
-        self.requires("boost/1.85.0")  # Hana, headers only
-        self.requires("fmt/10.2.1")
-        self.requires("openssl/[>=3 <4]")
+        # The public headers include Boost.Hana and, header-only, every dependency: their headers
+        # are transitive in both modes (a header-library makes Conan propagate them anyway), and a
+        # static library's dependencies are linked by its consumers.
+        self.requires("boost/1.85.0", transitive_headers=True)  # Hana, headers only
+        self.requires("openssl/[>=3 <4]", transitive_headers=True)
         if self.options.with_sqlite:
-            self.requires("sqlite3/3.46.1")  # >= 3.24 for UPSERT
+            self.requires("sqlite3/3.46.1", transitive_headers=True)  # >= 3.24 for UPSERT
         if self.options.with_redis:
-            self.requires("hiredis/1.2.0")
+            self.requires("hiredis/1.2.0", transitive_headers=True)
 
     def package_id(self):
-        # Every configuration ships the same headers; the options only decide requirements.
-        self.info.clear()
+        # Header-only, every configuration ships the same headers and the options only decide
+        # requirements. Compiled, settings and options decide the libraries: Conan's default.
+        if self.info.options.header_only:
+            self.info.clear()
 
     def validate(self):
         check_min_cppstd(self, self._min_cppstd)
@@ -92,32 +105,73 @@ class FlytecacheConan(ConanFile):
             # The stores and the task executor use POSIX (fork, flock, sockets).
             raise ConanInvalidConfiguration(f"{self.ref} supports POSIX systems only")
 
+    def generate(self):
+        if self.options.header_only:
+            return
+        tc = CMakeToolchain(self)
+        tc.cache_variables["FLYTECACHE_COMPILED_LIB"] = True
+        tc.cache_variables["FLYTECACHE_WITH_SQLITE"] = bool(self.options.with_sqlite)
+        tc.cache_variables["FLYTECACHE_WITH_REDIS"] = bool(self.options.with_redis)
+        tc.cache_variables["FLYTECACHE_INSTALL"] = True
+        # Only the libraries: no tests, examples, command-line tool, benchmarks or fuzzers.
+        tc.cache_variables["FLYTECACHE_BUILD_TESTS"] = False
+        tc.cache_variables["FLYTECACHE_BUILD_EXAMPLES"] = False
+        tc.cache_variables["FLYTECACHE_BUILD_TOOLS"] = False
+        tc.cache_variables["FLYTECACHE_BUILD_BENCH"] = False
+        tc.cache_variables["FLYTECACHE_BUILD_FUZZERS"] = False
+        tc.generate()
+        CMakeDeps(self).generate()
+
     def build(self):
-        pass
+        if self.options.header_only:
+            return
+        cmake = CMake(self)
+        cmake.configure()
+        cmake.build()
 
     def package(self):
         copy(self, "LICENSE", self.source_folder, os.path.join(self.package_folder, "licenses"))
-        copy(self, "*.hpp", os.path.join(self.source_folder, "include"),
-             os.path.join(self.package_folder, "include"))
-        # CMakeDeps generates the consumers' config from package_info(): a config of our own in the
-        # package would compete with it.
-        rmdir(self, os.path.join(self.package_folder, "share", "cmake"))
+        if self.options.header_only:
+            # The headers and the definition files they include (.ipp).
+            for pattern in ("*.hpp", "*.ipp"):
+                copy(self, pattern, os.path.join(self.source_folder, "include"),
+                     os.path.join(self.package_folder, "include"))
+        else:
+            cmake = CMake(self)
+            cmake.install()
+        # CMakeDeps and PkgConfigDeps generate the consumers' files from package_info(): a CMake
+        # config or .pc file of our own in the package would compete with them (compiled mode
+        # installs them under lib/, header-only under share/; share/doc repeats the licence).
+        rmdir(self, os.path.join(self.package_folder, "lib", "cmake"))
+        rmdir(self, os.path.join(self.package_folder, "lib", "pkgconfig"))
+        rmdir(self, os.path.join(self.package_folder, "share"))
 
     def package_info(self):
         self.cpp_info.set_property("cmake_file_name", "flytecache")
-        self.cpp_info.set_property("cmake_target_name", "flytecache::flytecache")
-        self.cpp_info.set_property("pkg_config_name", "flytecache")
+        # The package-wide target and pkg-config module aggregate every component. Had they the
+        # core's names, CMakeDeps' flytecache::flytecache would link every component (a program
+        # using only flytecache::sqlite would get hiredis), and PkgConfigDeps' flytecache.pc would
+        # stand for the core alone, so a package requiring flytecache as a whole would miss the
+        # stores' libraries. Names no component uses keep them apart (ConanCenter's hiredis recipe
+        # does the same); our own CMake package has no such target: link the components.
+        self.cpp_info.set_property("cmake_target_name", "flytecache::flytecache_all_unofficial")
+        self.cpp_info.set_property("pkg_config_name", "flytecache_all_unofficial")
         self.cpp_info.bindirs = []
         self.cpp_info.libdirs = []
 
-        # The core component has the package's target name, as in our CMake export; under
-        # CMakeDeps that target then also aggregates the other components (as in fmt's recipe).
+        # The components have the names of our CMake export and pkg-config files. Compiled, each
+        # is a static library of the CMake target of the same component, and its consumers get the
+        # macro that makes the headers declare what the library defines.
         core = self.cpp_info.components["core"]
         core.set_property("cmake_target_name", "flytecache::flytecache")
         core.set_property("pkg_config_name", "flytecache")
-        core.requires = ["boost::headers", "fmt::fmt", "openssl::crypto"]
+        core.requires = ["boost::headers", "openssl::crypto"]
         core.bindirs = []
-        core.libdirs = []
+        if self.options.header_only:
+            core.libdirs = []
+        else:
+            core.libs = ["flytecache"]
+            core.defines = ["FLYTECACHE_COMPILED_LIB"]
 
         if self.options.with_sqlite:
             sqlite = self.cpp_info.components["sqlite"]
@@ -125,7 +179,11 @@ class FlytecacheConan(ConanFile):
             sqlite.set_property("pkg_config_name", "flytecache-sqlite")
             sqlite.requires = ["core", "sqlite3::sqlite3"]
             sqlite.bindirs = []
-            sqlite.libdirs = []
+            if self.options.header_only:
+                sqlite.libdirs = []
+            else:
+                sqlite.libs = ["flytecache_sqlite"]
+                sqlite.defines = ["FLYTECACHE_COMPILED_LIB"]
 
         if self.options.with_redis:
             redis = self.cpp_info.components["redis"]
@@ -133,4 +191,8 @@ class FlytecacheConan(ConanFile):
             redis.set_property("pkg_config_name", "flytecache-redis")
             redis.requires = ["core", "hiredis::hiredis"]
             redis.bindirs = []
-            redis.libdirs = []
+            if self.options.header_only:
+                redis.libdirs = []
+            else:
+                redis.libs = ["flytecache_redis"]
+                redis.defines = ["FLYTECACHE_COMPILED_LIB"]

@@ -4,12 +4,12 @@ import os
 
 from conan import ConanFile
 from conan.tools.build import can_run
-from conan.tools.cmake import CMake, cmake_layout
+from conan.tools.cmake import CMake, CMakeToolchain, cmake_layout
 
 
 class TestPackageConan(ConanFile):
     settings = "os", "arch", "compiler", "build_type"
-    generators = "CMakeDeps", "CMakeToolchain", "VirtualRunEnv"
+    generators = "CMakeDeps", "VirtualRunEnv"
     test_type = "explicit"
 
     def requirements(self):
@@ -17,6 +17,13 @@ class TestPackageConan(ConanFile):
 
     def layout(self):
         cmake_layout(self)
+
+    def generate(self):
+        tc = CMakeToolchain(self)
+        # The consumer checks that the package's mode reaches it as FLYTECACHE_COMPILED_LIB.
+        header_only = bool(self.dependencies["flytecache"].options.header_only)
+        tc.cache_variables["TEST_PACKAGE_EXPECT_COMPILED"] = not header_only
+        tc.generate()
 
     def build(self):
         cmake = CMake(self)

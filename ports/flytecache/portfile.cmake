@@ -1,6 +1,5 @@
 # flytecache — vcpkg overlay port: `vcpkg install flytecache --overlay-ports=ports`
 # SPDX-License-Identifier: MIT
-set(VCPKG_BUILD_TYPE release) # header-only: one configuration is all there is
 
 # In this repository the port builds the checkout it sits in. vcpkg hashes only this directory, so
 # after changing the sources `vcpkg remove flytecache` before installing again. A port in the vcpkg
@@ -17,7 +16,15 @@ vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
     FEATURES
         sqlite FLYTECACHE_WITH_SQLITE
         redis FLYTECACHE_WITH_REDIS
+        compiled FLYTECACHE_COMPILED_LIB
 )
+
+if("compiled" IN_LIST FEATURES)
+    # Compiled mode: static libraries (CMake builds them position-independent), debug and release.
+    vcpkg_check_linkage(ONLY_STATIC_LIBRARY)
+else()
+    set(VCPKG_BUILD_TYPE release) # header-only: one configuration is all there is
+endif()
 
 vcpkg_cmake_configure(
     SOURCE_PATH "${SOURCE_PATH}"
@@ -26,10 +33,18 @@ vcpkg_cmake_configure(
         -DFLYTECACHE_BUILD_TESTS=OFF
         -DFLYTECACHE_BUILD_EXAMPLES=OFF
         -DFLYTECACHE_BUILD_TOOLS=OFF
+        -DFLYTECACHE_BUILD_BENCH=OFF
+        -DFLYTECACHE_BUILD_FUZZERS=OFF
         -DFLYTECACHE_INSTALL=ON
 )
 vcpkg_cmake_install()
-vcpkg_cmake_config_fixup(CONFIG_PATH share/cmake/flytecache)
+# The CMake package is arch-independent header-only (share/), beside its libraries compiled (lib/).
+if("compiled" IN_LIST FEATURES)
+    vcpkg_cmake_config_fixup(CONFIG_PATH lib/cmake/flytecache)
+    file(REMOVE_RECURSE "${CURRENT_PACKAGES_DIR}/debug/include" "${CURRENT_PACKAGES_DIR}/debug/share")
+else()
+    vcpkg_cmake_config_fixup(CONFIG_PATH share/cmake/flytecache)
+endif()
 vcpkg_fixup_pkgconfig()
 
 # vcpkg_install_copyright puts the licence where vcpkg wants it; the copy in share/doc is redundant.

@@ -6,14 +6,24 @@
 Neither Conan nor vcpkg runs on CI machines, so this is what keeps their recipes honest. It reads,
 without importing or running any of them:
   conanfile.py        (with `ast`) package_type, options and default_options, the requirements
-                      behind each option, the components (their names, cmake_target_name,
-                      pkg_config_name and requires, also as built by += / append / extend)
+                      behind each option, the package-wide names (which no component may have),
+                      the components (their names, cmake_target_name, pkg_config_name and
+                      requires, also as built by += / append / extend, and their libs, defines and
+                      libdirs in each mode), and for the compiled mode (option header_only):
+                      configure()'s package_type, package_id(), generate()'s CMake variables,
+                      package()'s copy patterns against the files of include/, exports_sources
   ports/flytecache/   vcpkg.json (with the platform/host qualifiers of dependencies), the feature
-                      -> option mapping of portfile.cmake and no literal -DFLYTECACHE_WITH_*, usage
-  CMakeLists.txt      the FLYTECACHE_WITH_* options and their defaults, the find_package()s and the
-                      alias target of the core and of each option; version.hpp for the version
-  <install>           the flytecache:: targets of the CMake export, the component switches of
-                      flytecacheConfig.cmake, share/pkgconfig/*.pc
+                      -> option mapping of portfile.cmake (feature "compiled" for the compiled
+                      mode) and no literal -DFLYTECACHE_WITH_* / -DFLYTECACHE_COMPILED_LIB, the
+                      FLYTECACHE_BUILD_* switches off, CONFIG_PATH per mode, usage
+  CMakeLists.txt      the FLYTECACHE_WITH_* options and their defaults, FLYTECACHE_COMPILED_LIB and
+                      the STATIC library behind each alias target in that mode, the find_package()s
+                      and the alias target of the core and of each option (also when a function()
+                      makes them); version.hpp for the version
+  <install>           either mode: the flytecache:: targets of the CMake export (INTERFACE, or
+                      STATIC defining FLYTECACHE_COMPILED_LIB), the component and mode switches of
+                      flytecacheConfig.cmake, the installed libraries, and the pkg-config files
+                      (share/pkgconfig, or lib/pkgconfig with Libs and -DFLYTECACHE_COMPILED_LIB)
 It prints one line per mismatch and exits 1 if there is any. A component the install was configured
 without (FLYTECACHE_WITH_REDIS=OFF) is still checked in the recipes, only not against the install.
 
@@ -128,6 +138,9 @@ BLOCK_OPEN = {"if", "foreach", "while", "function", "macro", "block"}
 BLOCK_CLOSE = {"endif", "endforeach", "endwhile", "endfunction", "endmacro", "endblock"}
 
 
+COMPILED = "FLYTECACHE_COMPILED_LIB"  # the compiled-mode option, and the macro its targets define
+
+
 @dataclasses.dataclass
 class Build:
     """What CMakeLists.txt and version.hpp declare."""
@@ -136,10 +149,18 @@ class Build:
     packages: dict[str, list[str]]  # part -> find_package() names
     targets: dict[str, str]  # part -> alias target
     all_options: set[str]  # every option() of CMakeLists.txt
+    compiled: bool | None  # the default of FLYTECACHE_COMPILED_LIB; None: no compiled mode
+    libraries: dict[str, str | None]  # part -> its static library in compiled mode (lib<x>.a)
+    include_dir: pathlib.Path
 
     @property
     def parts(self) -> list[str]:
         return [CORE] + [option_part(o) for o in self.options]
+
+    @property
+    def build_switches(self) -> set[str]:
+        """FLYTECACHE_BUILD_*: what a package build must switch off (tests, examples, tools…)."""
+        return {o for o in self.all_options if o.startswith("FLYTECACHE_BUILD_")}
 
     def names(self, part: str, route: int) -> set[str]:
         """The part's dependencies as the given route calls them."""
@@ -152,38 +173,92 @@ class Build:
 
 def read_build(cmakelists: pathlib.Path, version_header: pathlib.Path, report: Report) -> Build:
     """Only two contexts count: the top level (the core) and a block `if(FLYTECACHE_WITH_<X>)`
-    directly in it (part <x>). Nested and other blocks (install rules, developer-only targets,
-    functions) are not what a package consumer gets."""
+    directly in it (part <x>), each possibly inside `if(FLYTECACHE_COMPILED_LIB)` (or its else).
+    A call of a function() defined in the file counts as its body, with the parameters replaced
+    by the call's arguments (CMakeLists.txt makes each component's target in one function). Other
+    blocks (install rules, developer-only targets) are not what a package consumer gets."""
     where = label(cmakelists)
     options: dict[str, bool] = {}
     all_options: set[str] = set()
+    compiled_default: bool | None = None
     packages: dict[str, list[str]] = {CORE: []}
-    targets: dict[str, list[str]] = {CORE: []}
-    stack: list[str] = []
+    aliases: dict[str, set] = {CORE: set()}  # part -> {(alias, target)}
+    static: dict[str, set] = {}  # target -> the modes add_library(<target> STATIC) is in
+    functions: dict[str, tuple[list[str], list]] = {}
+    defining: list | None = None  # the body of the function() being read
+    depth = 0  # of blocks inside that function()
+
+    def part_of(stack: list[str]) -> str | None:
+        """The part a command belongs to, or None for a context that does not count."""
+        rest = [c for c in stack if c not in (COMPILED, f"NOT {COMPILED}", f"<else {COMPILED}>")]
+        if not rest:
+            return CORE
+        if len(rest) == 1 and rest[0].startswith("FLYTECACHE_WITH_") and stack[0] == rest[0]:
+            return option_part(rest[0])
+        return None
+
+    def mode_of(stack: list[str]) -> str:
+        if COMPILED in stack:
+            return "compiled"
+        if f"NOT {COMPILED}" in stack or f"<else {COMPILED}>" in stack:
+            return "header-only"
+        return "both"
+
+    def run(commands, stack: list[str], depth_limit: int) -> None:
+        nonlocal compiled_default
+        for name, args in commands:
+            if name in BLOCK_OPEN:
+                stack.append(" ".join(args) if name == "if" else f"<{name}>")
+                continue
+            if name in BLOCK_CLOSE:
+                stack.pop()
+                continue
+            if name in ("elseif", "else"):
+                stack[-1] = f"<else {stack[-1]}>" if name == "else" else "<elseif>"
+                continue
+            if name in ("option", "cmake_dependent_option") and args:
+                all_options.add(args[0])
+            part = part_of(stack)
+            if part is None:
+                continue
+            if name in functions and depth_limit > 0:
+                params, body = functions[name]
+                values = dict(zip(params, args))
+
+                def substitute(text: str) -> str:
+                    return re.sub(r"\$\{(\w+)\}",
+                                  lambda m: values.get(m.group(1), m.group(0)), text)
+                run([(n, [substitute(a) for a in a_]) for n, a_ in body], list(stack),
+                    depth_limit - 1)
+            elif name == "option" and args[0].startswith("FLYTECACHE_WITH_"):
+                options[args[0]] = len(args) > 2 and args[2].upper() in ("ON", "TRUE", "YES", "1")
+            elif name == "option" and args[0] == COMPILED:
+                compiled_default = len(args) > 2 and args[2].upper() in ("ON", "TRUE", "YES", "1")
+            elif name == "find_package":
+                packages.setdefault(part, []).append(args[0])
+            elif name == "add_library" and len(args) >= 3 and args[1] == "ALIAS":
+                aliases.setdefault(part, set()).add((args[0], args[2]))
+            elif name == "add_library" and len(args) >= 2 and args[1] == "STATIC":
+                static.setdefault(args[0], set()).add(mode_of(stack))
+
+    top: list = []
     for name, args in cmake_commands(cmakelists.read_text(encoding="utf-8")):
-        if name in BLOCK_OPEN:
-            stack.append(args[0] if name == "if" and len(args) == 1 else f"<{name}>")
+        if defining is not None:
+            if name in BLOCK_CLOSE and depth == 0:
+                defining = None
+                continue
+            depth += (name in BLOCK_OPEN) - (name in BLOCK_CLOSE)
+            defining.append((name, args))
             continue
-        if name in BLOCK_CLOSE:
-            stack.pop()
+        if name == "function" and args:
+            defining = []
+            functions[args[0].lower()] = (args[1:], defining)
+            depth = 0
             continue
-        if name in ("elseif", "else"):
-            stack[-1] = f"<{name}>"
-            continue
-        if name in ("option", "cmake_dependent_option") and args:
-            all_options.add(args[0])
-        if not stack:
-            part = CORE
-        elif len(stack) == 1 and stack[0].startswith("FLYTECACHE_WITH_"):
-            part = option_part(stack[0])
-        else:
-            continue
-        if name == "option" and args[0].startswith("FLYTECACHE_WITH_"):
-            options[args[0]] = len(args) > 2 and args[2].upper() in ("ON", "TRUE", "YES", "1")
-        elif name == "find_package":
-            packages.setdefault(part, []).append(args[0])
-        elif name == "add_library" and len(args) >= 3 and args[1] == "ALIAS":
-            targets.setdefault(part, []).append(args[0])
+        top.append((name, args))
+    run(top, [], depth_limit=4)
+
+    targets: dict[str, list[str]] = {p: sorted({a for a, _ in v}) for p, v in aliases.items()}
     for option in options:
         found = targets.get(option_part(option), [])
         if len(found) != 1:
@@ -198,6 +273,22 @@ def read_build(cmakelists: pathlib.Path, version_header: pathlib.Path, report: R
             if package not in DEPENDENCIES:
                 report.mismatch(where, f"finds {package!r} for {part!r}, which check_recipes.py "
                                        f"does not know: add its names to DEPENDENCIES there")
+    # Compiled mode: each part's alias must stand for a STATIC library built under
+    # if(FLYTECACHE_COMPILED_LIB); its file is lib<target>.a (no OUTPUT_NAME is understood).
+    libraries: dict[str, str | None] = {}
+    for part in parts:
+        real = sorted({t for _, t in aliases.get(part, set())})
+        library = real[0] if len(real) == 1 else None
+        built = bool(library) and "compiled" in static.get(library, ())
+        if compiled_default is not None and not built:
+            report.mismatch(where, f"{COMPILED} is an option, but no add_library(<target> STATIC) "
+                                   f"under if({COMPILED}) is the target of "
+                                   f"{show(set(targets.get(part, [])))} ({part!r})")
+            library = None
+        libraries[part] = library if compiled_default is not None else None
+    if re.search(r"\bOUTPUT_NAME\b", cmakelists.read_text(encoding="utf-8")):
+        report.mismatch(where, "sets an OUTPUT_NAME, which check_recipes.py does not follow: the "
+                               "libraries' file names would not be the targets' names")
 
     text = version_header.read_text(encoding="utf-8")
     numbers = [re.search(rf"#define FLYTECACHE_VERSION_{p} (\d+)", text)
@@ -207,7 +298,8 @@ def read_build(cmakelists: pathlib.Path, version_header: pathlib.Path, report: R
     return Build(version=".".join(m.group(1) for m in numbers), options=options,
                  packages={p: packages.get(p, []) for p in parts},
                  targets={p: (targets.get(p) or [None])[0] for p in parts},
-                 all_options=all_options)
+                 all_options=all_options, compiled=compiled_default, libraries=libraries,
+                 include_dir=version_header.resolve().parents[1])
 
 
 # --- Conan ---------------------------------------------------------------------------------------
@@ -216,6 +308,8 @@ class Component:
     condition: str  # "" or the option it is declared under
     properties: dict = dataclasses.field(default_factory=dict)
     requires: list = dataclasses.field(default_factory=list)
+    # libs, defines and libdirs as assigned per mode: MODES -> literal list
+    fields: dict = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -224,7 +318,17 @@ class Recipe:
     methods: dict = dataclasses.field(default_factory=dict)
     requires: dict = dataclasses.field(default_factory=dict)  # condition -> references
     root: dict = dataclasses.field(default_factory=dict)  # cpp_info properties
+    root_fields: dict = dataclasses.field(default_factory=dict)  # cpp_info libs/defines/…
     components: dict = dataclasses.field(default_factory=dict)  # name -> Component
+    # configure(): package_type assignments, (mode, value)
+    package_types: list = dataclasses.field(default_factory=list)
+    # generate(): CMake cache variables the toolchain sets, name -> the value's source text
+    cache_variables: dict = dataclasses.field(default_factory=dict)
+
+
+HEADER_ONLY = "header_only"  # the recipe's option for the mode (fmt's and spdlog's name)
+BOTH, HEADER_ONLY_MODE, COMPILED_MODE = "both", "header-only", "compiled"
+FIELDS = ("libs", "defines", "libdirs")
 
 
 def literal(node):
@@ -244,18 +348,38 @@ def dotted(node) -> str:
     return ""
 
 
-def with_conditions(body, where: str, report: Report, condition: str = ""):
-    """Yields (statement, option) for a method body, looking through `if self.options.<option>:`."""
+def option_test(test) -> tuple[str, bool] | None:
+    """`self.options.x` -> (x, True), `not self.info.options.x` -> (x, False), else None."""
+    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+    name = dotted(test.operand if negated else test)
+    match = re.fullmatch(r"self\.(?:info\.)?options\.(\w+)", name)
+    return (match.group(1), not negated) if match else None
+
+
+def with_conditions(body, where: str, report: Report, condition: str = "", mode: str = BOTH):
+    """Yields (statement, option, mode) for a method body, looking through
+    `if [not] self.options.<option>:` blocks (and their `else:`). option is "" or the with_<x> the
+    statement is under; mode is BOTH, or the mode the header_only option selects."""
     for statement in body:
         if not isinstance(statement, ast.If):
-            yield statement, condition
+            yield statement, condition, mode
             continue
-        name = dotted(statement.test)
-        if condition or statement.orelse or not re.fullmatch(r"self\.options\.\w+", name):
+        test = option_test(statement.test)
+        branches = []
+        if test and test[0] == HEADER_ONLY and mode == BOTH:
+            selected = HEADER_ONLY_MODE if test[1] else COMPILED_MODE
+            other = COMPILED_MODE if test[1] else HEADER_ONLY_MODE
+            branches = [(statement.body, condition, selected), (statement.orelse, condition, other)]
+        elif test and test[0] != HEADER_ONLY and test[1] and not condition and not statement.orelse:
+            branches = [(statement.body, test[0], mode)]
+        if not branches:
             report.mismatch(where, f"cannot interpret `if {ast.unparse(statement.test)}:` (the "
-                                   f"checker understands a plain `if self.options.<option>:`)")
+                                   f"checker understands `if self.options.<option>:`, and "
+                                   f"`if [not] self.options.{HEADER_ONLY}:` with an `else:`, "
+                                   f"each at most once per statement)")
             continue
-        yield from with_conditions(statement.body, where, report, name.split(".")[2])
+        for branch, branch_condition, branch_mode in branches:
+            yield from with_conditions(branch, where, report, branch_condition, branch_mode)
 
 
 def read_conanfile(path: pathlib.Path, report: Report) -> Recipe:
@@ -275,11 +399,35 @@ def read_conanfile(path: pathlib.Path, report: Report) -> Recipe:
 
     if "requirements" in recipe.methods:
         body = recipe.methods["requirements"].body
-        for statement, condition in with_conditions(body, f"{where}: requirements()", report):
+        for statement, condition, mode in with_conditions(body, f"{where}: requirements()",
+                                                          report):
             for call in ast.walk(statement):
                 if (isinstance(call, ast.Call) and dotted(call.func) == "self.requires"
                         and call.args and isinstance(reference := literal(call.args[0]), str)):
+                    if mode != BOTH:
+                        report.mismatch(where, f"requirements(): {reference} depends on the "
+                                               f"mode; CMakeLists.txt finds the same packages in "
+                                               f"both")
                     recipe.requires.setdefault(condition, []).append(reference)
+
+    if "configure" in recipe.methods:
+        body = recipe.methods["configure"].body
+        for statement, condition, mode in with_conditions(body, f"{where}: configure()", report):
+            for node in ast.walk(statement):
+                if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                        and dotted(node.targets[0]) == "self.package_type"):
+                    recipe.package_types.append((mode if not condition else "?",
+                                                 literal(node.value)))
+
+    if "generate" in recipe.methods:
+        for node in ast.walk(recipe.methods["generate"]):
+            # <toolchain>.cache_variables["NAME"] = value (or .variables[...])
+            if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                    and isinstance(target := node.targets[0], ast.Subscript)
+                    and isinstance(target.value, ast.Attribute)
+                    and target.value.attr in ("cache_variables", "variables")
+                    and isinstance(key := literal(target.slice), str)):
+                recipe.cache_variables[key] = ast.unparse(node.value)
 
     aliases: dict[str, str] = {}  # local variable -> component name
     understood: set[int] = set()  # id() of the `<component>.requires` nodes interpreted below
@@ -312,8 +460,17 @@ def read_conanfile(path: pathlib.Path, report: Report) -> Recipe:
             return component_of(node.value)
         return None
 
+    def field_of(node):
+        """(component name or "" for the root cpp_info, field) for `<x>.libs` and the like."""
+        if isinstance(node, ast.Attribute) and node.attr in FIELDS:
+            if dotted(node.value) == "self.cpp_info":
+                return "", node.attr
+            if name := component_of(node.value):
+                return name, node.attr
+        return None
+
     body = recipe.methods["package_info"].body if "package_info" in recipe.methods else []
-    for statement, condition in with_conditions(body, f"{where}: package_info()", report):
+    for statement, condition, mode in with_conditions(body, f"{where}: package_info()", report):
         if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
             target = statement.targets[0]
             if isinstance(target, ast.Name) and (name := component_of(statement.value)):
@@ -321,7 +478,16 @@ def read_conanfile(path: pathlib.Path, report: Report) -> Recipe:
                 component(name, condition)
             elif name := requires_of(target):
                 understood.add(id(target))
+                if mode != BOTH:
+                    report.mismatch(where, f"package_info(): {name!r}'s requires depend on the "
+                                           f"mode; CMakeLists.txt links the same in both")
                 component(name, condition).requires = references(statement.value, statement)
+            elif found := field_of(target):
+                understood.add(id(target))
+                owner, field = found
+                fields = (recipe.root_fields if not owner
+                          else component(owner, condition).fields)
+                fields.setdefault(field, {})[mode] = references(statement.value, statement)
         elif (isinstance(statement, ast.AugAssign) and isinstance(statement.op, ast.Add)
               and (name := requires_of(statement.target))):
             # x.requires += [...]: accumulates, as list += does.
@@ -345,18 +511,20 @@ def read_conanfile(path: pathlib.Path, report: Report) -> Recipe:
                 recipe.root[key] = value
             elif name := component_of(call.func.value):
                 component(name, condition).properties[key] = value
-    # Whatever else touches a `.requires` in package_info() (a .remove(), an insert(), the root
-    # cpp_info's, one in a loop or under a variable the checker does not follow) could change what
-    # the recipe declares behind the checker's back: report it rather than print OK on a partial
-    # reading.
+    # Whatever else touches a `.requires`, `.libs`, `.defines` or `.libdirs` in package_info() (a
+    # .remove(), an insert(), the root cpp_info's requires, one in a loop or under a variable the
+    # checker does not follow) could change what the recipe declares behind the checker's back:
+    # report it rather than print OK on a partial reading.
     for node in ast.walk(ast.Module(body=body, type_ignores=[])):
-        if (isinstance(node, ast.Attribute) and node.attr == "requires"
-                and id(node) not in understood):
+        if (isinstance(node, ast.Attribute) and node.attr in ("requires",) + FIELDS
+                and id(node) not in understood
+                and (node.attr == "requires" or field_of(node) is not None)):
             report.mismatch(where, f"package_info(), line {node.lineno}: cannot interpret the use of "
                                    f"`{ast.unparse(node)}` "
                                    f"(the checker understands `<component>.requires = [...]`, "
-                                   f"`+= [...]`, `.append(\"...\")` and `.extend([...])` as "
-                                   f"statements of their own)")
+                                   f"`+= [...]`, `.append(\"...\")` and `.extend([...])`, and "
+                                   f"`<component>.libs/defines/libdirs = [...]`, as statements "
+                                   f"of their own)")
         elif (isinstance(node, ast.Subscript) and dotted(node.value) == "self.cpp_info.components"
               and not isinstance(literal(node.slice), str)):
             report.mismatch(where, f"package_info(): cannot interpret `{ast.unparse(node)}` (the "
@@ -364,26 +532,58 @@ def read_conanfile(path: pathlib.Path, report: Report) -> Recipe:
     return recipe
 
 
+def check_package_wide_names(where: str, recipe: Recipe, build: Build, report: Report) -> None:
+    """The root cpp_info's cmake_target_name and pkg_config_name name the whole package: every
+    component. Under CMakeDeps, a component whose target has the package-wide name becomes that
+    aggregate (flytecache::flytecache would link the SQLite and Redis components too); under
+    PkgConfigDeps the package-wide module is what a package requiring flytecache as a whole gets,
+    and if a component's module has its name, that is the component alone (the core: no sqlite3,
+    `undefined reference to sqlite3_reset`). So both must be set (Conan's defaults,
+    flytecache::flytecache and flytecache, are the core's), in the flytecache:: namespace, and
+    differ from every component's and every name of our CMake package and pkg-config files."""
+    components = recipe.components.values()
+    taken = {("cmake_target_name", c.properties.get("cmake_target_name")) for c in components}
+    taken |= {("pkg_config_name", c.properties.get("pkg_config_name")) for c in components}
+    taken |= {("cmake_target_name", t) for t in build.targets.values()}
+    taken |= {("pkg_config_name", pc_name(p)) for p in build.parts}
+    for key in ("cmake_target_name", "pkg_config_name"):
+        value = recipe.root.get(key)
+        if not isinstance(value, str) or not value:
+            report.mismatch(where, f"package_info() sets no package-wide {key}: Conan's default "
+                                   f"is the core's name, so the package-wide aggregate and the "
+                                   f"core would be one")
+        elif (key, value) in taken:
+            report.mismatch(where, f"the package-wide {key} {value!r} is also a component's (or "
+                                   f"our CMake package's) name: under CMakeDeps/PkgConfigDeps "
+                                   f"that component would become the aggregate of all of them, "
+                                   f"or the package-wide name the component alone; give the "
+                                   f"package-wide one a name no component uses")
+        elif key == "cmake_target_name" and not value.startswith("flytecache::"):
+            report.mismatch(where, f"the package-wide cmake_target_name {value!r} is outside "
+                                   f"the flytecache:: namespace")
+
+
 def check_conan(path: pathlib.Path, recipe: Recipe, build: Build, report: Report) -> dict:
     """Returns part -> component name."""
     where = label(path)
     attributes = recipe.attributes
     report.expect_equal(where, "name", attributes.get("name"), "flytecache", "the CMake project")
-    report.expect_equal(where, "package_type", attributes.get("package_type"), "header-library",
-                        "a header-only library")
+    check_modes(where, recipe, build, report)
     if "version" in attributes:
         report.expect_equal(where, "version", attributes["version"], build.version, "version.hpp")
     elif "version.hpp" not in ast.unparse(recipe.methods.get("set_version", ast.Pass())):
         report.mismatch(where, "has neither a version nor a set_version() reading version.hpp")
-    if "self.info.clear()" not in ast.unparse(recipe.methods.get("package_id", ast.Pass())):
-        report.mismatch(where, "package_id() does not call self.info.clear()")
 
-    # One option with_<x> per FLYTECACHE_WITH_<X>, with the same default.
+    # One option with_<x> per FLYTECACHE_WITH_<X>, with the same default, and header_only, the
+    # opposite of FLYTECACHE_COMPILED_LIB, when CMakeLists.txt has a compiled mode.
     options = attributes.get("options") or {}
     defaults = attributes.get("default_options") or {}
     expected = {f"with_{option_part(o)}": (o, on) for o, on in build.options.items()}
-    report.expect_equal(where, "options", set(options), set(expected),
-                        "CMakeLists.txt (one with_<x> per FLYTECACHE_WITH_<X>)")
+    source = "CMakeLists.txt (one with_<x> per FLYTECACHE_WITH_<X>"
+    if build.compiled is not None:
+        expected[HEADER_ONLY] = (f"NOT {COMPILED}", not build.compiled)
+        source += f", {HEADER_ONLY} for NOT {COMPILED}"
+    report.expect_equal(where, "options", set(options), set(expected), source + ")")
     for option, (cmake_option, on) in expected.items():
         if option not in options:
             continue
@@ -410,10 +610,6 @@ def check_conan(path: pathlib.Path, recipe: Recipe, build: Build, report: Report
     # The root cpp_info, then one component per part.
     report.expect_equal(where, "cmake_file_name", recipe.root.get("cmake_file_name"), "flytecache",
                         "the installed CMake package (flytecacheConfig.cmake)")
-    report.expect_equal(where, "cmake_target_name", recipe.root.get("cmake_target_name"),
-                        build.targets[CORE], "CMakeLists.txt (the core target)")
-    report.expect_equal(where, "pkg_config_name", recipe.root.get("pkg_config_name"),
-                        pc_name(CORE), "the installed pkg-config files (the core module)")
     components: dict[str, str] = {}
     for name, entry in recipe.components.items():
         part = parts.get(entry.condition)
@@ -446,6 +642,7 @@ def check_conan(path: pathlib.Path, recipe: Recipe, build: Build, report: Report
             report.mismatch(where, f"component {name!r} ({context}) should be named "
                                    f"{expected_name!r}: Conan consumers address it as "
                                    f"flytecache::{expected_name}, after CMake's {target}")
+    check_package_wide_names(where, recipe, build, report)
     core = components.get(CORE, CORE)
     for part, name in components.items():
         properties = recipe.components[name].properties
@@ -461,12 +658,119 @@ def check_conan(path: pathlib.Path, recipe: Recipe, build: Build, report: Report
         report.expect_equal(where, f"component {name!r} requires",
                             set(recipe.components[name].requires), requires,
                             build.source(part) + ("" if part == CORE else " and the core"))
+        check_component_fields(where, name, part, recipe.components[name].fields, build, report)
+    for field, by_mode in recipe.root_fields.items():
+        if field != "libdirs" and any(by_mode.values()):
+            report.mismatch(where, f"package_info() sets the root cpp_info's {field} "
+                                   f"{show(by_mode)}: with components, each component says "
+                                   f"its own")
     return components
 
 
+def field_in(fields: dict, field: str, mode: str):
+    """What <component>.<field> is in the mode: the mode's own assignment, else the one for both,
+    else None (Conan's default: no libs or defines, libdirs ["lib"])."""
+    by_mode = fields.get(field, {})
+    return by_mode.get(mode, by_mode.get(BOTH))
+
+
+def check_component_fields(where: str, name: str, part: str, fields: dict, build: Build,
+                           report: Report) -> None:
+    """Header-only, a component has no library and no FLYTECACHE_COMPILED_LIB; compiled, it is
+    CMake's static library of the part (lib<target>.a) and gives its consumers the macro, which
+    makes the headers declare what the library defines (the CMake targets' INTERFACE definition)."""
+    for mode in (HEADER_ONLY_MODE, COMPILED_MODE):
+        if mode == COMPILED_MODE and build.compiled is None:
+            continue
+        libs = field_in(fields, "libs", mode) or []
+        defines = field_in(fields, "defines", mode) or []
+        libdirs = field_in(fields, "libdirs", mode)
+        expected = [build.libraries[part]] if mode == COMPILED_MODE else []
+        report.expect_equal(where, f"component {name!r}, {mode}: libs", libs, expected,
+                            f"CMakeLists.txt (its "
+                            f"{'STATIC library' if expected else 'INTERFACE target'})")
+        has_macro = COMPILED in defines
+        if has_macro != (mode == COMPILED_MODE):
+            report.mismatch(where, f"component {name!r}, {mode}: defines {show(defines)} "
+                                   f"{'lack' if mode == COMPILED_MODE else 'include'} {COMPILED}, "
+                                   f"which CMake's {mode} targets "
+                                   f"{'define' if mode == COMPILED_MODE else 'do not define'} "
+                                   f"for their consumers")
+        if mode == COMPILED_MODE and libdirs == []:
+            report.mismatch(where, f"component {name!r}, {mode}: libdirs = [], so Conan would not "
+                                   f"find lib{expected[0] if expected else '?'}.a")
+
+
+def check_modes(where: str, recipe: Recipe, build: Build, report: Report) -> None:
+    """package_type, package_id(), generate(), package() and exports_sources for the two modes."""
+    attributes = recipe.attributes
+    package_id = ast.unparse(recipe.methods.get("package_id", ast.Pass()))
+    if build.compiled is None:
+        report.expect_equal(where, "package_type", attributes.get("package_type"),
+                            "header-library", f"CMakeLists.txt (no {COMPILED}: header-only)")
+        if "self.info.clear()" not in package_id:
+            report.mismatch(where, "package_id() does not call self.info.clear()")
+        return
+    # The ecosystem's habit (fmt's, spdlog's recipes): the library's package_type, switched to
+    # header-library in configure() when header_only.
+    report.expect_equal(where, "package_type", attributes.get("package_type"), "static-library",
+                        f"CMakeLists.txt (add_library STATIC under if({COMPILED}))")
+    report.expect_equal(where, "configure()'s package_type assignments", recipe.package_types,
+                        [(HEADER_ONLY_MODE, "header-library")],
+                        f"a header-only mode (`if self.options.{HEADER_ONLY}: "
+                        f"self.package_type = \"header-library\"`)")
+    cleared = [mode for statement, _, mode in with_conditions(
+        recipe.methods["package_id"].body if "package_id" in recipe.methods else [],
+        f"{where}: package_id()", report) if "self.info.clear()" in ast.unparse(statement)]
+    if cleared != [HEADER_ONLY_MODE]:
+        report.mismatch(where, f"package_id() should call self.info.clear() exactly when "
+                               f"{HEADER_ONLY} (found it for {show(cleared) if cleared else 'none'}"
+                               f"): header-only packages are all alike, compiled ones differ by "
+                               f"settings and options")
+
+    # generate(): the CMake cache of a compiled-mode build.
+    variables = recipe.cache_variables
+    expected = {COMPILED: "True", "FLYTECACHE_INSTALL": "True"}
+    expected |= {o: f"bool(self.options.with_{option_part(o)})" for o in build.options}
+    expected |= {o: "False" for o in build.build_switches}
+    for variable, value in sorted(expected.items()):
+        plain = value.removeprefix("bool(").removesuffix(")")
+        if variable not in variables:
+            report.mismatch(where, f"generate() does not set the CMake variable {variable} "
+                                   f"(expected {value})")
+        elif variables[variable] not in (value, plain):
+            report.mismatch(where, f"generate() sets {variable} = {variables[variable]}, "
+                                   f"expected {value}")
+    for variable in sorted(set(variables) - set(expected)):
+        if variable.startswith("FLYTECACHE_") and variable not in build.all_options:
+            report.mismatch(where, f"generate() sets {variable}, which CMakeLists.txt does not "
+                                   f"declare")
+
+    # package(), header-only: the copy patterns must take every kind of file include/ holds (the
+    # headers include their .ipp definition files); compiled mode installs with CMake.
+    package = recipe.methods.get("package")
+    patterns = {node.value for node in ast.walk(package or ast.Pass())
+                if isinstance(node, ast.Constant) and isinstance(node.value, str)
+                and re.fullmatch(r"\*\.\w+", node.value)}
+    suffixes = {path.suffix for path in build.include_dir.rglob("*") if path.is_file()}
+    for suffix in sorted(suffixes):
+        if f"*{suffix}" not in patterns:
+            report.mismatch(where, f"package() copies {show(patterns)}, which misses the "
+                                   f"{suffix} files of {label(build.include_dir)}")
+    exported = attributes.get("exports_sources") or ()
+    exported = {exported} if isinstance(exported, str) else set(exported)
+    for needed in ("CMakeLists.txt", "cmake/*", "include/*", "src/*", "LICENSE"):
+        if needed not in exported:
+            report.mismatch(where, f"exports_sources lacks {needed!r}, which a compiled-mode "
+                                   f"build needs")
+
+
 # --- vcpkg ---------------------------------------------------------------------------------------
-def check_vcpkg(port: pathlib.Path, build: Build, report: Report) -> str | None:
-    """Returns the portfile's CONFIG_PATH."""
+VCPKG_COMPILED = "compiled"  # the port's feature for FLYTECACHE_COMPILED_LIB
+
+
+def check_vcpkg(port: pathlib.Path, build: Build, report: Report) -> dict:
+    """Returns the portfile's CONFIG_PATH per mode (HEADER_ONLY_MODE, COMPILED_MODE)."""
     where = label(port / "vcpkg.json")
     manifest = json.loads((port / "vcpkg.json").read_text(encoding="utf-8"))
     report.expect_equal(where, "name", manifest.get("name"), "flytecache", "the CMake project")
@@ -503,31 +807,61 @@ def check_vcpkg(port: pathlib.Path, build: Build, report: Report) -> str | None:
     report.expect_equal(where, "the dependencies", names(dependencies) - VCPKG_HOST_PORTS,
                         build.names(CORE, VCPKG), build.source(CORE))
     features = manifest.get("features", {})
-    report.expect_equal(where, "the features", set(features),
-                        {option_part(o) for o in build.options},
-                        "CMakeLists.txt (one per FLYTECACHE_WITH_<X>)")
+    # One feature per FLYTECACHE_WITH_<X>, and "compiled" for FLYTECACHE_COMPILED_LIB.
+    feature_options = {option_part(o): o for o in build.options}
+    if build.compiled is not None:
+        feature_options[VCPKG_COMPILED] = COMPILED
+    report.expect_equal(where, "the features", set(features), set(feature_options),
+                        f"CMakeLists.txt (one per FLYTECACHE_WITH_<X>, and {VCPKG_COMPILED!r} for "
+                        f"{COMPILED} if it is an option)")
+    if VCPKG_COMPILED in features:
+        report.expect_equal(where, f"the dependencies of feature {VCPKG_COMPILED!r}",
+                            names(features[VCPKG_COMPILED].get("dependencies")), set(),
+                            "CMakeLists.txt (the compiled mode finds no other package)")
     for feature in sorted(set(features) & set(build.parts)):
         report.expect_equal(where, f"the dependencies of feature {feature!r}",
                             names(features[feature].get("dependencies")),
                             build.names(feature, VCPKG), build.source(feature))
     report.expect_equal(where, "default-features", names(manifest.get("default-features")),
-                        {option_part(o) for o, on in build.options.items() if on},
-                        "CMakeLists.txt (the FLYTECACHE_WITH_* options that default to ON)")
+                        {option_part(o) for o, on in build.options.items() if on}
+                        | ({VCPKG_COMPILED} if build.compiled else set()),
+                        f"CMakeLists.txt (the FLYTECACHE_WITH_* and {COMPILED} options that "
+                        f"default to ON)")
 
     where = label(port / "portfile.cmake")
-    mapping, config_path, defined = {}, None, set()
+    mapping, config_paths, defined = {}, {}, {}
     out_variable, configure_args = None, []
+    # The mode a command is in: `if("compiled" IN_LIST FEATURES)` and its else, or
+    # `if(NOT "compiled" IN_LIST FEATURES)`; other blocks count for both modes.
+    stack: list[str] = []
     for name, args in cmake_commands((port / "portfile.cmake").read_text(encoding="utf-8")):
+        if name == "if":
+            test = " ".join(args)
+            stack.append(COMPILED_MODE if test == f"{VCPKG_COMPILED} IN_LIST FEATURES"
+                         else HEADER_ONLY_MODE if test == f"NOT {VCPKG_COMPILED} IN_LIST FEATURES"
+                         else BOTH)
+            continue
+        if name == "else" and stack:
+            stack[-1] = {COMPILED_MODE: HEADER_ONLY_MODE,
+                         HEADER_ONLY_MODE: COMPILED_MODE}.get(stack[-1], BOTH)
+            continue
+        if name == "elseif" and stack:
+            stack[-1] = BOTH
+            continue
+        if name == "endif" and stack:
+            stack.pop()
+            continue
+        mode = next((m for m in reversed(stack) if m != BOTH), BOTH)
         # -DNAME=, -DNAME:TYPE=, anywhere in an argument (a quoted "-Da=1 -Db=2" is one argument).
         for m in re.finditer(r"(?:^|\s)-D(FLYTECACHE_\w+)(?::\w+)?=(\S*)", " ".join(args)):
             if name == "vcpkg_cmake_configure":
-                defined.add(m.group(1))
-            if m.group(1).startswith("FLYTECACHE_WITH_"):
+                defined[m.group(1)] = m.group(2)
+            if m.group(1).startswith("FLYTECACHE_WITH_") or m.group(1) == COMPILED:
                 # The features decide these: a literal one (in OPTIONS, OPTIONS_RELEASE, or a
                 # list(APPEND FEATURE_OPTIONS ...)) would silently override the user's features.
                 report.mismatch(where, f"{name}() sets -D{m.group(1)}={m.group(2)} literally, "
-                                       f"but vcpkg_check_features() derives FLYTECACHE_WITH_* "
-                                       f"from the features: remove it")
+                                       f"but vcpkg_check_features() derives it from the "
+                                       f"features: remove it")
         if name == "vcpkg_check_features":
             keywords = {"OUT_FEATURE_OPTIONS", "PREFIX", "FEATURES", "INVERTED_FEATURES"}
             start = args.index("FEATURES") + 1 if "FEATURES" in args else len(args)
@@ -536,17 +870,31 @@ def check_vcpkg(port: pathlib.Path, build: Build, report: Report) -> str | None:
             if "OUT_FEATURE_OPTIONS" in args[:-1]:
                 out_variable = args[args.index("OUT_FEATURE_OPTIONS") + 1]
         elif name == "vcpkg_cmake_config_fixup" and "CONFIG_PATH" in args:
-            config_path = args[args.index("CONFIG_PATH") + 1]
+            for each in ((HEADER_ONLY_MODE, COMPILED_MODE) if mode == BOTH else (mode,)):
+                config_paths[each] = args[args.index("CONFIG_PATH") + 1]
         elif name == "vcpkg_cmake_configure":
             configure_args += args
-    report.expect_equal(where, "the vcpkg_check_features mapping", mapping,
-                        {option_part(o): o for o in build.options},
-                        "CMakeLists.txt (feature <x> -> FLYTECACHE_WITH_<X>)")
+    report.expect_equal(where, "the vcpkg_check_features mapping", mapping, feature_options,
+                        f"CMakeLists.txt (feature <x> -> FLYTECACHE_WITH_<X>, {VCPKG_COMPILED} -> "
+                        f"{COMPILED})")
+    # A port builds the libraries only: every FLYTECACHE_BUILD_* (tests, examples, the tool,
+    # benchmarks, fuzzers) off, whatever its default, and the install rules on.
+    for variable, value in sorted({**{o: "OFF" for o in build.build_switches},
+                                   "FLYTECACHE_INSTALL": "ON"}.items()):
+        if defined.get(variable, "").upper() != value:
+            report.mismatch(where, f"vcpkg_cmake_configure() should pass -D{variable}={value} "
+                                   f"(found {defined.get(variable, 'nothing')!r})")
+    if build.compiled is not None:
+        for mode in (HEADER_ONLY_MODE, COMPILED_MODE):
+            if mode not in config_paths:
+                report.mismatch(where, f"no vcpkg_cmake_config_fixup(CONFIG_PATH ...) for the "
+                                       f"{mode} mode (`if(\"{VCPKG_COMPILED}\" IN_LIST "
+                                       f"FEATURES)` and its else)")
     if mapping and f"${{{out_variable}}}" not in configure_args:
         report.mismatch(where, f"vcpkg_cmake_configure() does not pass the OUT_FEATURE_OPTIONS "
                                f"of vcpkg_check_features() (${{{out_variable}}}): the features "
                                f"would not reach CMake")
-    for variable in sorted(defined - build.all_options):
+    for variable in sorted(set(defined) - build.all_options):
         # CMake only warns about an unused -D: a note, though it is usually a typo or a rename.
         report.notes.append(f"{where} sets -D{variable}, which CMakeLists.txt does not declare")
 
@@ -564,7 +912,10 @@ def check_vcpkg(port: pathlib.Path, build: Build, report: Report) -> str | None:
     modules = set(re.findall(r"\bflytecache-[a-z]+\b", text))
     for module in sorted(modules - {pc_name(p) for p in build.parts}):
         report.mismatch(where, f"names the pkg-config module {module!r}, which no component has")
-    return config_path
+    for feature in sorted(feature_options):
+        if f'"{feature}"' not in text:
+            report.mismatch(where, f"does not mention the feature {feature!r}")
+    return config_paths
 
 
 # --- the installed package -----------------------------------------------------------------------
@@ -588,18 +939,36 @@ def read_pc(path: pathlib.Path) -> dict:
     return fields
 
 
-def check_install(prefix: pathlib.Path, config_path: str | None, build: Build, recipe: Recipe,
+def check_install(prefix: pathlib.Path, config_paths: dict, build: Build, recipe: Recipe,
                   components: dict, conanfile: pathlib.Path, report: Report) -> None:
-    config_dir = prefix / (config_path or "share/cmake/flytecache")
-    config = config_dir / "flytecacheConfig.cmake"
-    if not config.is_file():
-        report.mismatch("install", f"{config} does not exist: the portfile's CONFIG_PATH "
-                                   f"{config_path!r} is not where the CMake package is installed")
+    # The portfile's CONFIG_PATH of each mode; the install is in the mode whose path it has.
+    candidates = {mode: prefix / path for mode, path in config_paths.items()}
+    if not candidates:
+        candidates = {HEADER_ONLY_MODE: prefix / "share/cmake/flytecache"}
+    found = {mode: d for mode, d in candidates.items() if (d / "flytecacheConfig.cmake").is_file()}
+    if not found:
+        report.mismatch("install", f"no flytecacheConfig.cmake in "
+                                   f"{show({str(d) for d in candidates.values()})}: the "
+                                   f"portfile's CONFIG_PATHs are not where the CMake package is "
+                                   f"installed")
         return
-    switches = dict(re.findall(r"set\((FLYTECACHE_WITH_\w+) (\w+)\)",
+    mode, config_dir = next(iter(found.items()))
+    config = config_dir / "flytecacheConfig.cmake"
+    switches = dict(re.findall(rf"set\(((?:FLYTECACHE_WITH_\w+)|{COMPILED}) (\w+)\)",
                                config.read_text(encoding="utf-8")))
     for option in sorted(set(build.options) - set(switches)):
         report.mismatch("install", f"flytecacheConfig.cmake does not record {option}")
+    if build.compiled is not None:
+        if COMPILED not in switches:
+            report.mismatch("install", f"flytecacheConfig.cmake does not record {COMPILED}")
+        else:
+            recorded = (COMPILED_MODE if switches[COMPILED].upper() in ("ON", "TRUE", "1")
+                        else HEADER_ONLY_MODE)
+            if recorded != mode:
+                report.mismatch("install", f"{label(config)} is where the portfile expects the "
+                                           f"{mode} package, but it records {COMPILED}="
+                                           f"{switches[COMPILED]}")
+                mode = recorded
     installed = [CORE] + [option_part(o) for o in build.options
                           if switches.get(o, "OFF").upper() in ("ON", "TRUE", "1")]
     for part in build.parts:
@@ -608,12 +977,39 @@ def check_install(prefix: pathlib.Path, config_path: str | None, build: Build, r
                 f"the install was configured with FLYTECACHE_WITH_{part.upper()}=OFF: the "
                 f"recipes' {part!r} component is checked against CMakeLists.txt only, not against "
                 f"the install")
+    if build.compiled is not None:
+        other = COMPILED_MODE if mode == HEADER_ONLY_MODE else HEADER_ONLY_MODE
+        report.notes.append(f"the install is {mode}: the {other} mode is checked against "
+                            f"CMakeLists.txt only, not against an install")
 
-    exported = set(re.findall(r"add_library\((flytecache::[\w-]+) INTERFACE IMPORTED\)",
-                              (config_dir / "flytecacheTargets.cmake").read_text(encoding="utf-8")))
+    # The CMake export: INTERFACE targets header-only; compiled, STATIC ones defining the macro
+    # for their consumers, whose libraries are installed.
+    text = (config_dir / "flytecacheTargets.cmake").read_text(encoding="utf-8")
+    kinds = dict(re.findall(r"add_library\((flytecache::[\w-]+) (\w+) IMPORTED\)", text))
+    exported = set(kinds)
     report.expect_equal("install", "the exported targets", exported,
                         {build.targets[p] for p in installed},
                         "CMakeLists.txt for the options of this install")
+    kind = "STATIC" if mode == COMPILED_MODE else "INTERFACE"
+    for target in sorted(exported):
+        if kinds[target] != kind:
+            report.mismatch("install", f"{target} is a {kinds[target]} IMPORTED target in a "
+                                       f"{mode} install (expected {kind})")
+        block = re.search(rf"set_target_properties\({re.escape(target)} PROPERTIES(.*?)\n\)",
+                          text, re.DOTALL)
+        defines = re.search(r'INTERFACE_COMPILE_DEFINITIONS "([^"]*)"', block.group(1) if block
+                            else "")
+        has_macro = bool(defines) and COMPILED in defines.group(1).split(";")
+        if has_macro != (mode == COMPILED_MODE):
+            verb = "defines" if has_macro else "does not define"
+            report.mismatch("install", f"{target} {verb} {COMPILED} for its consumers in a "
+                                       f"{mode} install")
+    if mode == COMPILED_MODE:
+        for part in installed:
+            library = build.libraries.get(part)
+            if library and not list(prefix.glob(f"lib*/lib{library}.a")):
+                report.mismatch("install", f"lib{library}.a ({build.targets[part]}) is not "
+                                           f"installed under {prefix}/lib*")
     for part in installed:
         name = components.get(part)
         target = recipe.components[name].properties.get("cmake_target_name") if name else None
@@ -621,18 +1017,28 @@ def check_install(prefix: pathlib.Path, config_path: str | None, build: Build, r
             report.mismatch(label(conanfile), f"component {name!r}: cmake_target_name {target!r} "
                                               f"is not in the installed export {show(exported)}")
 
-    pc_files = {p.stem: read_pc(p) for p in (prefix / "share" / "pkgconfig").glob("*.pc")}
+    # pkg-config files beside the CMake package (share/ header-only, lib/ compiled).
+    pc_dir = prefix / config_dir.relative_to(prefix).parts[0] / "pkgconfig"
+    pc_files = {p.stem: read_pc(p) for p in pc_dir.glob("*.pc")}
     report.expect_equal("install", "the pkg-config modules", set(pc_files),
                         {pc_name(p) for p in installed},
-                        "the components of this install (share/pkgconfig)")
+                        f"the components of this install ({pc_dir.relative_to(prefix)})")
     for part in installed:
         if (fields := pc_files.get(pc_name(part))) is None:
             continue
-        where = f"install: share/pkgconfig/{pc_name(part)}.pc"
+        where = f"install: {pc_dir.relative_to(prefix)}/{pc_name(part)}.pc"
         report.expect_equal(where, "Version", fields.get("Version"), build.version, "version.hpp")
         requires = build.names(part, PKG_CONFIG) | (set() if part == CORE else {pc_name(CORE)})
         report.expect_equal(where, "Requires", fields["requires"], requires,
                             build.source(part) + ("" if part == CORE else " and the core"))
+        libs = re.findall(r"-l(\S+)", fields.get("Libs", ""))
+        expected = [build.libraries[part]] if mode == COMPILED_MODE else []
+        report.expect_equal(where, "the libraries of Libs", libs, expected,
+                            f"a {mode} install of CMakeLists.txt")
+        has_macro = f"-D{COMPILED}" in fields.get("Cflags", "").split()
+        if has_macro != (mode == COMPILED_MODE):
+            report.mismatch(where, f"Cflags {'lack' if not has_macro else 'have'} -D{COMPILED} "
+                                   f"in a {mode} install")
 
 
 def main() -> int:
@@ -651,8 +1057,8 @@ def main() -> int:
     build = read_build(arguments.cmakelists, arguments.version_header, report)
     recipe = read_conanfile(arguments.conanfile, report)
     components = check_conan(arguments.conanfile, recipe, build, report)
-    config_path = check_vcpkg(arguments.vcpkg_port, build, report)
-    check_install(arguments.install, config_path, build, recipe, components, arguments.conanfile,
+    config_paths = check_vcpkg(arguments.vcpkg_port, build, report)
+    check_install(arguments.install, config_paths, build, recipe, components, arguments.conanfile,
                   report)
 
     for note in report.notes:
