@@ -9,3 +9,14 @@
 #endif
 
 #include <flytecache/config.hpp>
+#include <flytecache/store/sqlite/connection.ipp>
+#include <flytecache/store/sqlite/engine.ipp>
+#include <flytecache/store/sqlite/maintenance.ipp>
+#include <flytecache/store/sqlite/open.ipp>
+#include <flytecache/store/sqlite/operations.ipp>
+#include <flytecache/store/sqlite/queue.ipp>
+#include <flytecache/store/sqlite/rows.ipp>
+#include <flytecache/store/sqlite/schema.ipp>
+#include <flytecache/store/sqlite/value_files.ipp>
+#include <flytecache/store/sqlite/vocabulary.ipp>
+#include <flytecache/store/sqlite_store.ipp>

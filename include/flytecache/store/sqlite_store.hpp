@@ -74,10 +74,7 @@ public:
     /// `opts.create_if_missing` is false or `opts.read_only` is set).
     /// @throws store_error if the directory cannot be created or the database is not usable, or
     ///         (without creating) when there is no diskcache database at `opts.directory`.
-    explicit sqlite_store(options opts)
-        : engine_(std::make_unique<detail::sqlite::engine>(std::move(opts))) {
-        detail::sqlite::open_cache(*engine_);
-    }
+    explicit sqlite_store(options opts);
 
     sqlite_store(sqlite_store&&) noexcept = default;
     sqlite_store& operator=(sqlite_store&&) noexcept = default;
@@ -199,15 +196,7 @@ public:
     /// Returns the hit and miss counters, then turns counting on or off and, with `reset`, zeroes
     /// them (diskcache's `stats(enable, reset)`). Counting costs a write per `get`. To read the
     /// counters without changing anything, use `statistics()`.
-    store_stats stats(bool enable = true, bool reset_counters = false) {
-        store_stats out = statistics();
-        if (reset_counters) {
-            reset("hits", std::int64_t{0});
-            reset("misses", std::int64_t{0});
-        }
-        reset("statistics", std::int64_t{enable ? 1 : 0});
-        return out;
-    }
+    store_stats stats(bool enable = true, bool reset_counters = false);
 
     /// The hit and miss counters as the Settings table holds them, read without writing anything:
     /// counting is neither switched on nor off (as `stats()` does) and nothing is reset, so it
@@ -378,3 +367,7 @@ static_assert(file_hosting_store<sqlite_store>);
 static_assert(enumerable_store<sqlite_store>);
 
 FLYTECACHE_NAMESPACE_END
+
+#if !defined(FLYTECACHE_COMPILED_LIB)
+#    include <flytecache/store/sqlite_store.ipp>
+#endif

@@ -15,15 +15,12 @@
 #include <flytecache/store/sqlite/schema.hpp>
 #include <flytecache/store/sqlite/vocabulary.hpp>
 
-#include <sqlite3.h>
-
 #include <concepts>
 #include <cstdint>
 #include <istream>
 #include <limits>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,43 +33,10 @@ namespace detail::sqlite {
 /// inline or file-backed (the file is read from the row that statement found); a file that
 /// vanished under a concurrent overwrite makes `visit_live` read the row again.
 /// @throws value_type_error when the entry holds something other than bytes.
-inline std::optional<std::string> get_bytes(engine& e, std::string_view key) {
-    // A value of another kind is a hit (counted as one) that this call then refuses.
-    std::optional<cache_entry> other_kind;
-    auto bytes = e.visit_live(key_ref(key), [&](const statement& q) -> std::optional<std::string> {
-        if (q.column_int(3) == static_cast<std::int64_t>(value_mode::raw) &&
-            q.column_type(5) == SQLITE_BLOB) {
-            return std::string(q.column_blob(5)); // the hot path: no cache_entry
-        }
-        auto found = e.read_row(q, 1, db_key());
-        if (!found) {
-            return std::nullopt; // its value file has gone: a miss, as in diskcache
-        }
-        if (found->value.type() != stored_value::kind::bytes) {
-            other_kind = std::move(found);
-            return std::string();
-        }
-        return std::move(found->value).as_bytes();
-    });
-    if (other_kind) {
-        e.require_bytes(key, *other_kind);
-    }
-    return bytes;
-}
+std::optional<std::string> get_bytes(engine& e, std::string_view key);
 
 /// As `get_bytes`, with the time the entry has left to live.
-inline std::optional<timed_value> get_with_ttl(engine& e, std::string_view key) {
-    auto found = e.lookup(key_ref(key), false);
-    if (!found) {
-        return std::nullopt;
-    }
-    e.require_bytes(key, *found);
-    timed_value out{std::move(found->value).as_bytes(), std::nullopt};
-    if (found->expire_time) {
-        out.ttl = float_seconds(*found->expire_time - unix_now());
-    }
-    return out;
-}
+std::optional<timed_value> get_with_ttl(engine& e, std::string_view key);
 
 // Removes the one row `select(connection)` finds (rowid in column 0, filename in `file_col`);
 // `true` if there was one. On a full disk the value file goes first, then the row.
@@ -99,100 +63,19 @@ bool remove_one(engine& e, const Select& select, int file_col) {
 }
 
 /// Removes `key` (diskcache's `delete`); `true` if a live entry was removed.
-inline bool erase(engine& e, const key_ref& key) {
-    return remove_one(e, [&](connection& c) { return engine::select_live(c, key); }, 4);
-}
+bool erase(engine& e, const key_ref& key);
 
 /// Removes `key` and returns its entry (empty if there was none).
-inline std::optional<cache_entry> pop(engine& e, const key_ref& key) {
-    return e.write_transaction([&](connection& c, txn_frame& txn) -> std::optional<cache_entry> {
-        auto q = engine::select_live(c, key);
-        if (!q->step()) {
-            return std::nullopt;
-        }
-        const std::int64_t rowid = q->column_int(0);
-        // Read the value before the row goes; the file itself is removed after the commit.
-        auto out = e.read_row(*q, 1, key_of(key));
-        engine::schedule_removal(txn, *q, 4);
-        q->reset();
-        delete_rowid(c, rowid);
-        return out;
-    });
-}
+std::optional<cache_entry> pop(engine& e, const key_ref& key);
 
 /// Adds `delta` to the integer under `key` and returns the new value (atomic across processes).
 /// A missing or expired key starts from `default_value`; without one, `key_not_found`.
 /// @throws value_type_error if the stored value is not an integer.
-inline std::int64_t incr(engine& e, const key_ref& key, std::int64_t delta,
-                         std::optional<std::int64_t> default_value) {
-    return e.write_transaction([&](connection& c, txn_frame& txn) {
-        const double now = unix_now();
-        auto q = c.use(stmt::select_incr);
-        bind_key(*q, 1, key);
-        const bool found = q->step();
-        const bool expired = found && !q->is_null(1) && q->column_double(1) < now;
-        if (!found || expired) {
-            if (!default_value) {
-                throw key_not_found("flytecache: sqlite_store '" + e.db_path + "': key " +
-                                    key.describe() + " not found");
-            }
-            if (expired) {
-                engine::schedule_removal(txn, *q, 2);
-            }
-            q->reset();
-            const std::int64_t value = e.checked_add(*default_value, delta, key);
-            upsert(c, key, now, std::nullopt, std::optional<std::string_view>(),
-                   prepared_value::integer_value(value));
-            cull(e, c, txn, now);
-            return value;
-        }
-        if (q->column_int(4) != static_cast<std::int64_t>(value_mode::raw) ||
-            q->column_type(3) != SQLITE_INTEGER) {
-            throw value_type_error("flytecache: sqlite_store '" + e.db_path + "': key " +
-                                   key.describe() + " does not hold an integer");
-        }
-        const std::int64_t rowid = q->column_int(0);
-        const std::int64_t value = e.checked_add(q->column_int(3), delta, key);
-        q->reset();
-        const auto policy = e.policy.load(std::memory_order_relaxed);
-        auto u = c.use(for_policy(stmt::incr_update_none, policy));
-        u->bind(1, now);
-        u->bind(2, value);
-        u->bind(3, rowid);
-        if (policy == eviction_policy::least_recently_used) {
-            u->bind(4, now);
-        }
-        u->run();
-        return value;
-    });
-}
+std::int64_t incr(engine& e, const key_ref& key, std::int64_t delta,
+                  std::optional<std::int64_t> default_value);
 
 /// Gives a live entry a new expiry (empty: never expires); `true` if there was one.
-inline bool touch(engine& e, const key_ref& key, std::optional<float_seconds> expire) {
-    return e.write_transaction([&](connection& c, txn_frame&) {
-        const double now = unix_now();
-        auto q = c.use(stmt::select_touch);
-        bind_key(*q, 1, key);
-        if (!q->step()) {
-            return false;
-        }
-        if (!q->is_null(1) && q->column_double(1) <= now) {
-            return false;
-        }
-        const std::int64_t rowid = q->column_int(0);
-        q->reset();
-        const std::optional<double> expire_time = engine::expiry_from(expire, now);
-        auto u = c.use(stmt::touch_update);
-        if (expire_time) {
-            u->bind(1, *expire_time);
-        } else {
-            u->bind_null(1);
-        }
-        u->bind(2, rowid);
-        u->run();
-        return true;
-    });
-}
+bool touch(engine& e, const key_ref& key, std::optional<float_seconds> expire);
 
 /// Calls `f(key)` for every key in database sort order (ascending or, with `reverse`,
 /// descending), reading 100 keys per query so the database is never locked for long.
@@ -260,188 +143,45 @@ void for_each_entry(engine& e, F&& f) {
 /// counts as no access. Pickled keys (from `for_each_entry`) can be looked up here too.
 /// @throws store_error when the row is damaged (a storage mode or value diskcache never
 ///         writes), naming the database.
-inline std::optional<stored_entry> inspect(engine& e, const db_key& key) {
-    return e.with_connection([&](connection& c) -> std::optional<stored_entry> {
-        auto q = c.use(stmt::inspect_row);
-        bind_db_key(*q, 1, key);
-        q->bind(2, std::int64_t{key.type() == db_key::kind::pickle ? 0 : 1});
-        if (!q->step()) {
-            return std::nullopt;
-        }
-        stored_entry out{column_entry_info(*q, 0), std::nullopt};
-        if (auto found = e.read_row(*q, 11, key)) {
-            out.value = std::move(found->value);
-        }
-        return out;
-    });
-}
+std::optional<stored_entry> inspect(engine& e, const db_key& key);
 
 /// Removes the row of `key` whether or not it has expired; `true` if there was one. (`erase`,
 /// like diskcache's `delete`, leaves expired rows for `expire` and `cull` to remove.)
-inline bool purge(engine& e, const db_key& key) {
-    const auto select = [&](connection& c) {
-        auto q = c.use(stmt::purge_select);
-        bind_db_key(*q, 1, key);
-        q->bind(2, std::int64_t{key.type() == db_key::kind::pickle ? 0 : 1});
-        return q;
-    };
-    return remove_one(e, select, 1);
-}
+bool purge(engine& e, const db_key& key);
 
 /// Opens the value under `key` as a stream: its `.val` file for file-backed bytes (no copy in
 /// memory; the file is checked as `get` checks it, and read through the descriptor that was
 /// checked), an in-memory stream for inline bytes. A read error sets the stream's badbit.
 /// @throws key_not_found when missing; value_type_error when the value is not bytes;
 ///         store_error for a damaged entry.
-inline std::unique_ptr<std::istream> open_stream(engine& e, const key_ref& key) {
-    auto stream =
-        e.visit_live(key, [&](const statement& q) -> std::optional<std::unique_ptr<std::istream>> {
-            const auto mode = q.column_int(3);
-            if (mode == static_cast<std::int64_t>(value_mode::binary)) {
-                if (q.is_null(4)) throw e.damaged_value("no value file");
-                std::string problem;
-                auto file = e.files.open_stream(q.column_text(4), q.column_int(6), problem);
-                if (!problem.empty()) throw e.damaged_value(problem);
-                if (!file) {
-                    return std::nullopt; // the value file has gone: a miss, as in diskcache
-                }
-                return std::unique_ptr<std::istream>(std::move(file));
-            }
-            if (mode == static_cast<std::int64_t>(value_mode::raw) &&
-                q.column_type(5) == SQLITE_BLOB) {
-                return std::unique_ptr<std::istream>(std::make_unique<std::istringstream>(
-                    std::string(q.column_blob(5)), std::ios::binary));
-            }
-            throw value_type_error("flytecache: sqlite_store '" + e.db_path + "': key " +
-                                   key.describe() +
-                                   " does not hold bytes; read() streams bytes only");
-        });
-    if (!stream) {
-        throw key_not_found("flytecache: sqlite_store '" + e.db_path + "': key " + key.describe() +
-                            " not found");
-    }
-    return std::move(*stream);
-}
+std::unique_ptr<std::istream> open_stream(engine& e, const key_ref& key);
 
 /// The current value of a setting, re-read from the Settings table (diskcache's `reset(key)`).
 /// @throws invalid_argument for a name the table does not have.
-inline setting_value reset_setting(engine& e, std::string_view name) {
-    auto v = e.with_connection([&](connection& c) { return read_setting(c, name); });
-    if (!v) {
-        throw invalid_argument("flytecache: sqlite_store: unknown setting '" + std::string(name) +
-                               "'");
-    }
-    e.apply_in_memory(name, *v);
-    return *v;
-}
+setting_value reset_setting(engine& e, std::string_view name);
 /// Sets a setting in the Settings table and in this store (diskcache's `reset(key, value)`);
 /// `sqlite_*` settings also run their PRAGMA on this store's connections.
-inline setting_value reset_setting(engine& e, std::string_view name, setting_value value) {
-    e.require_writable();
-    validate_setting(name, value);
-    e.with_connection([&](connection& c) {
-        auto q = c.use(stmt::update_setting);
-        bind_setting(*q, 1, value);
-        q->bind_text(2, name);
-        q->run();
-        return 0;
-    });
-    e.apply_in_memory(name, value);
-    if (name.starts_with("sqlite_")) {
-        e.settings_generation.fetch_add(1);
-        if (const auto sql_value = setting_sql(value)) {
-            // Run it here too: pooled connections pick the change up on their next lease, but
-            // file-level pragmas (journal mode, auto_vacuum) must change the file now.
-            e.with_connection([&](connection& c) {
-                c.exec("PRAGMA " + std::string(name.substr(7)) + " = " + *sql_value);
-                return 0;
-            });
-        }
-    }
-    if (name == "eviction_policy") {
-        e.with_connection([&](connection& c) {
-            create_policy_index(c, e.policy.load());
-            return 0;
-        });
-    }
-    return value;
-}
+setting_value reset_setting(engine& e, std::string_view name, setting_value value);
 
 /// Takes or renews the reservation of `key` for `owner` for `ttl`; see `reserving_store`.
-inline bool try_reserve(engine& e, std::string_view key, std::string_view owner,
-                        float_seconds ttl) {
-    return e.write_transaction([&](connection& c, txn_frame&) {
-        c.use(stmt::create_reservations)->run(); // first use creates it
-        const double now = unix_now();
-        auto q = c.use(stmt::reserve);
-        q->bind_text(1, key);
-        q->bind_text(2, owner);
-        q->bind(3, now + ttl.count());
-        q->bind(4, now);
-        q->run();
-        return c.changes() == 1;
-    });
-}
+bool try_reserve(engine& e, std::string_view key, std::string_view owner, float_seconds ttl);
 /// Gives up `owner`'s reservation of `key`; `true` if `owner` held it.
-inline bool release(engine& e, std::string_view key, std::string_view owner) {
-    return e.write_transaction([&](connection& c, txn_frame&) {
-        c.use(stmt::create_reservations)->run(); // first use creates it
-        auto q = c.use(stmt::unreserve);
-        q->bind_text(1, key);
-        q->bind_text(2, owner);
-        q->run();
-        return c.changes() == 1;
-    });
-}
+bool release(engine& e, std::string_view key, std::string_view owner);
 
 /// Stores `value` under `key` (diskcache's `set`; with `only_if_absent`, its `add`).
-inline bool write(engine& e, const key_ref& key, const value_ref& value, const write_options& opts,
-                  bool only_if_absent) {
-    const double now = unix_now();
-    const std::optional<double> expire_time = engine::expiry_from(opts.expire, now);
-    prepared_value p = e.prepare(value); // files are written before the transaction, as diskcache
-    return e.with_new_file(p, [&](connection& c, txn_frame& txn) {
-        auto q = c.use(stmt::select_for_write);
-        bind_key(*q, 1, key);
-        if (q->step()) {
-            if (only_if_absent && (q->is_null(2) || q->column_double(2) > now)) {
-                return false; // the unused new file goes with the commit's cleanup
-            }
-            engine::schedule_removal(txn, *q, 1);
-        }
-        q->reset();
-        upsert(c, key, now, expire_time, opts.tag, p);
-        cull(e, c, txn, now);
-        return true;
-    });
-}
+bool write(engine& e, const key_ref& key, const value_ref& value, const write_options& opts,
+           bool only_if_absent);
 
 /// The hit and miss counters as stored, read without writing anything (unlike diskcache's
 /// `stats`, which also switches counting on or off).
-inline store_stats read_statistics(engine& e) {
-    return e.with_connection([&](connection& c) {
-        const auto count = [&](std::string_view name) {
-            const auto v = read_setting(c, name);
-            return v ? as_count(*v) : std::int64_t{0};
-        };
-        return store_stats{count("hits"), count("misses")};
-    });
-}
+store_stats read_statistics(engine& e);
 
 /// Creates (`on`) or drops the index that makes `evict` fast, and records `tag_index`.
-inline void set_tag_index(engine& e, bool on) {
-    e.require_writable();
-    e.with_connection([&](connection& c) {
-        if (on) {
-            c.exec("CREATE INDEX IF NOT EXISTS Cache_tag_rowid ON Cache(tag, rowid)");
-        } else {
-            c.exec("DROP INDEX IF EXISTS Cache_tag_rowid");
-            c.forget_statements();
-        }
-        return 0;
-    });
-    (void)reset_setting(e, "tag_index", std::int64_t{on ? 1 : 0});
-}
+void set_tag_index(engine& e, bool on);
 
 } // namespace detail::sqlite
 FLYTECACHE_NAMESPACE_END
+
+#if !defined(FLYTECACHE_COMPILED_LIB)
+#    include <flytecache/store/sqlite/operations.ipp>
+#endif

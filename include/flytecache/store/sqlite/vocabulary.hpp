@@ -48,17 +48,7 @@ enum class eviction_policy {
 }
 
 /// Parses diskcache's policy name. @throws invalid_argument naming the accepted spellings.
-[[nodiscard]] inline eviction_policy parse_eviction_policy(std::string_view name) {
-    for (auto p : {eviction_policy::none, eviction_policy::least_recently_stored,
-                   eviction_policy::least_recently_used, eviction_policy::least_frequently_used}) {
-        if (to_string(p) == name) {
-            return p;
-        }
-    }
-    throw invalid_argument("flytecache: unknown eviction policy '" + std::string(name) +
-                           "'; expected one of none, least-recently-stored, least-recently-used, "
-                           "least-frequently-used");
-}
+[[nodiscard]] eviction_policy parse_eviction_policy(std::string_view name);
 
 /// Marks bytes to be stored as a BLOB: Python `bytes`. As a value, plain strings already mean
 /// bytes; as a key, plain strings mean text, so a bytes key needs this wrapper.
@@ -94,15 +84,7 @@ public:
     [[nodiscard]] double real() const noexcept { return real_; }
 
     /// A short rendering for error messages: text quoted, bytes as `b'…'` length, numbers as is.
-    [[nodiscard]] std::string describe() const {
-        switch (kind_) {
-        case kind::integer: return std::to_string(integer_);
-        case kind::real: return std::to_string(real_);
-        case kind::text: return "'" + std::string(bytes_.substr(0, 200)) + "'";
-        case kind::blob: return "<" + std::to_string(bytes_.size()) + " bytes>";
-        }
-        return {};
-    }
+    [[nodiscard]] std::string describe() const;
 
 private:
     kind kind_;
@@ -174,24 +156,9 @@ public:
         return std::get<std::string>(data_);
     }
     /// The stored bytes of a text, bytes or pickled key.
-    [[nodiscard]] const std::string& raw_bytes() const {
-        if (const auto* s = std::get_if<std::string>(&data_)) {
-            return *s;
-        }
-        throw value_type_error("flytecache: key is a number, it has no bytes");
-    }
+    [[nodiscard]] const std::string& raw_bytes() const;
     /// The same key as an argument for lookups (pickled keys cannot be looked up from C++).
-    [[nodiscard]] key_ref ref() const {
-        switch (kind_) {
-        case kind::integer: return std::get<std::int64_t>(data_);
-        case kind::real: return std::get<double>(data_);
-        case kind::text: return std::string_view(std::get<std::string>(data_));
-        case kind::blob: return blob_view{std::get<std::string>(data_)};
-        case kind::pickle: break;
-        }
-        throw value_type_error("flytecache: a pickled key (Python tuple or object) cannot be used "
-                               "as a key from C++");
-    }
+    [[nodiscard]] key_ref ref() const;
 
     friend bool operator==(const db_key&, const db_key&) = default;
 
@@ -245,13 +212,7 @@ public:
         return std::get<double>(data_);
     }
     /// The stored bytes of a bytes, text or pickle value (a pickle's serialized form).
-    [[nodiscard]] const std::string& raw_bytes() const {
-        if (const auto* s = std::get_if<std::string>(&data_)) {
-            return *s;
-        }
-        throw value_type_error(std::string("flytecache: the value is ") + name(kind_) +
-                               ", it has no raw bytes");
-    }
+    [[nodiscard]] const std::string& raw_bytes() const;
 
     [[nodiscard]] static const char* name(kind k) noexcept {
         switch (k) {
@@ -270,18 +231,7 @@ private:
     template <class V>
     stored_value(kind k, V v, bool in_file) : kind_(k), data_(std::move(v)), in_file_(in_file) {}
 
-    void check(kind wanted) const {
-        if (kind_ == wanted) {
-            return;
-        }
-        std::string message =
-            std::string("flytecache: the stored value is ") + name(kind_) + ", not " + name(wanted);
-        if (kind_ == kind::pickle) {
-            message += "; flytecache does not unpickle — read its raw bytes with raw_bytes(), or "
-                       "have Python store bytes";
-        }
-        throw value_type_error(message);
-    }
+    void check(kind wanted) const;
     std::string& string_of(kind wanted) {
         check(wanted);
         return std::get<std::string>(data_);
@@ -376,3 +326,7 @@ struct stored_entry {
 };
 
 FLYTECACHE_NAMESPACE_END
+
+#if !defined(FLYTECACHE_COMPILED_LIB)
+#    include <flytecache/store/sqlite/vocabulary.ipp>
+#endif
