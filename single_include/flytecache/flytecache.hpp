@@ -9466,17 +9466,7 @@ enum class eviction_policy {
 }
 
 /// Parses diskcache's policy name. @throws invalid_argument naming the accepted spellings.
-[[nodiscard]] inline eviction_policy parse_eviction_policy(std::string_view name) {
-    for (auto p : {eviction_policy::none, eviction_policy::least_recently_stored,
-                   eviction_policy::least_recently_used, eviction_policy::least_frequently_used}) {
-        if (to_string(p) == name) {
-            return p;
-        }
-    }
-    throw invalid_argument("flytecache: unknown eviction policy '" + std::string(name) +
-                           "'; expected one of none, least-recently-stored, least-recently-used, "
-                           "least-frequently-used");
-}
+[[nodiscard]] eviction_policy parse_eviction_policy(std::string_view name);
 
 /// Marks bytes to be stored as a BLOB: Python `bytes`. As a value, plain strings already mean
 /// bytes; as a key, plain strings mean text, so a bytes key needs this wrapper.
@@ -9512,15 +9502,7 @@ public:
     [[nodiscard]] double real() const noexcept { return real_; }
 
     /// A short rendering for error messages: text quoted, bytes as `b'…'` length, numbers as is.
-    [[nodiscard]] std::string describe() const {
-        switch (kind_) {
-        case kind::integer: return std::to_string(integer_);
-        case kind::real: return std::to_string(real_);
-        case kind::text: return "'" + std::string(bytes_.substr(0, 200)) + "'";
-        case kind::blob: return "<" + std::to_string(bytes_.size()) + " bytes>";
-        }
-        return {};
-    }
+    [[nodiscard]] std::string describe() const;
 
 private:
     kind kind_;
@@ -9592,24 +9574,9 @@ public:
         return std::get<std::string>(data_);
     }
     /// The stored bytes of a text, bytes or pickled key.
-    [[nodiscard]] const std::string& raw_bytes() const {
-        if (const auto* s = std::get_if<std::string>(&data_)) {
-            return *s;
-        }
-        throw value_type_error("flytecache: key is a number, it has no bytes");
-    }
+    [[nodiscard]] const std::string& raw_bytes() const;
     /// The same key as an argument for lookups (pickled keys cannot be looked up from C++).
-    [[nodiscard]] key_ref ref() const {
-        switch (kind_) {
-        case kind::integer: return std::get<std::int64_t>(data_);
-        case kind::real: return std::get<double>(data_);
-        case kind::text: return std::string_view(std::get<std::string>(data_));
-        case kind::blob: return blob_view{std::get<std::string>(data_)};
-        case kind::pickle: break;
-        }
-        throw value_type_error("flytecache: a pickled key (Python tuple or object) cannot be used "
-                               "as a key from C++");
-    }
+    [[nodiscard]] key_ref ref() const;
 
     friend bool operator==(const db_key&, const db_key&) = default;
 
@@ -9663,13 +9630,7 @@ public:
         return std::get<double>(data_);
     }
     /// The stored bytes of a bytes, text or pickle value (a pickle's serialized form).
-    [[nodiscard]] const std::string& raw_bytes() const {
-        if (const auto* s = std::get_if<std::string>(&data_)) {
-            return *s;
-        }
-        throw value_type_error(std::string("flytecache: the value is ") + name(kind_) +
-                               ", it has no raw bytes");
-    }
+    [[nodiscard]] const std::string& raw_bytes() const;
 
     [[nodiscard]] static const char* name(kind k) noexcept {
         switch (k) {
@@ -9688,18 +9649,7 @@ private:
     template <class V>
     stored_value(kind k, V v, bool in_file) : kind_(k), data_(std::move(v)), in_file_(in_file) {}
 
-    void check(kind wanted) const {
-        if (kind_ == wanted) {
-            return;
-        }
-        std::string message =
-            std::string("flytecache: the stored value is ") + name(kind_) + ", not " + name(wanted);
-        if (kind_ == kind::pickle) {
-            message += "; flytecache does not unpickle — read its raw bytes with raw_bytes(), or "
-                       "have Python store bytes";
-        }
-        throw value_type_error(message);
-    }
+    void check(kind wanted) const;
     std::string& string_of(kind wanted) {
         check(wanted);
         return std::get<std::string>(data_);
@@ -9794,6 +9744,79 @@ struct stored_entry {
 };
 
 FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/store/sqlite/vocabulary.ipp
+// flytecache — the SQLite store's vocabulary (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+FLYTECACHE_INLINE eviction_policy parse_eviction_policy(std::string_view name) {
+    for (auto p : {eviction_policy::none, eviction_policy::least_recently_stored,
+                   eviction_policy::least_recently_used, eviction_policy::least_frequently_used}) {
+        if (to_string(p) == name) {
+            return p;
+        }
+    }
+    throw invalid_argument("flytecache: unknown eviction policy '" + std::string(name) +
+                           "'; expected one of none, least-recently-stored, least-recently-used, "
+                           "least-frequently-used");
+}
+
+FLYTECACHE_INLINE std::string key_ref::describe() const {
+    switch (kind_) {
+    case kind::integer: return std::to_string(integer_);
+    case kind::real: return std::to_string(real_);
+    case kind::text: return "'" + std::string(bytes_.substr(0, 200)) + "'";
+    case kind::blob: return "<" + std::to_string(bytes_.size()) + " bytes>";
+    }
+    return {};
+}
+
+FLYTECACHE_INLINE const std::string& db_key::raw_bytes() const {
+    if (const auto* s = std::get_if<std::string>(&data_)) {
+        return *s;
+    }
+    throw value_type_error("flytecache: key is a number, it has no bytes");
+}
+
+FLYTECACHE_INLINE key_ref db_key::ref() const {
+    switch (kind_) {
+    case kind::integer: return std::get<std::int64_t>(data_);
+    case kind::real: return std::get<double>(data_);
+    case kind::text: return std::string_view(std::get<std::string>(data_));
+    case kind::blob: return blob_view{std::get<std::string>(data_)};
+    case kind::pickle: break;
+    }
+    throw value_type_error("flytecache: a pickled key (Python tuple or object) cannot be used "
+                           "as a key from C++");
+}
+
+FLYTECACHE_INLINE const std::string& stored_value::raw_bytes() const {
+    if (const auto* s = std::get_if<std::string>(&data_)) {
+        return *s;
+    }
+    throw value_type_error(std::string("flytecache: the value is ") + name(kind_) +
+                           ", it has no raw bytes");
+}
+
+FLYTECACHE_INLINE void stored_value::check(kind wanted) const {
+    if (kind_ == wanted) {
+        return;
+    }
+    std::string message =
+        std::string("flytecache: the stored value is ") + name(kind_) + ", not " + name(wanted);
+    if (kind_ == kind::pickle) {
+        message += "; flytecache does not unpickle — read its raw bytes with raw_bytes(), or "
+                   "have Python store bytes";
+    }
+    throw value_type_error(message);
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/sqlite/vocabulary.ipp
 // ---- end flytecache/store/sqlite/vocabulary.hpp
 
 
@@ -10020,8 +10043,11 @@ static_assert(for_policy(stmt::incr_update_none, eviction_policy::least_frequent
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/sqlite/statements.hpp
 
-#include <sqlite3.h>
 
+// The SQLite handle types, declared as <sqlite3.h> declares them: only the .ipp files parse the C
+// API.
+struct sqlite3;
+struct sqlite3_stmt;
 
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail {
@@ -10036,103 +10062,41 @@ namespace sqlite {
 
 /// Throws the flytecache error that matches an SQLite result code: lock contention becomes a
 /// timeout (the caller may retry), everything else a store_error naming the file and operation.
-[[noreturn]] inline void fail(int code, sqlite3* db, std::string_view path, std::string_view what) {
-    std::string message = "flytecache: sqlite_store '";
-    message.append(path).append("': ").append(what).append(": ");
-    message.append(db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code));
-    message.append(" (SQLite code ").append(std::to_string(code)).append(")");
-    const int primary = code & 0xff;
-    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
-        message.append("; another thread or process held the database lock for longer than the "
-                       "store's timeout");
-        throw timeout_error(message);
-    }
-    if (primary == SQLITE_FULL) {
-        message.append("; the disk is full: erase or clear entries (flytecache clear) to free "
-                       "space");
-        throw disk_full_error(message);
-    }
-    if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
-        message.append("; the database file is damaged or is not a diskcache database — move it "
-                       "aside (or delete the cache directory) and the cache starts empty");
-    }
-    throw store_error(message);
-}
+[[noreturn]] void fail(int code, sqlite3* db, std::string_view path, std::string_view what);
 
 /// One prepared statement. Bind indexes are 1-based, column indexes 0-based, as in SQLite.
 class statement {
 public:
-    statement(sqlite3* db, std::string_view sql, std::string_view path) : db_(db), path_(path) {
-        const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
-                                          SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
-        if (rc != SQLITE_OK) {
-            fail(rc, db, path, std::string("preparing \"").append(sql).append("\""));
-        }
-    }
+    statement(sqlite3* db, std::string_view sql, std::string_view path);
     statement(const statement&) = delete;
     statement& operator=(const statement&) = delete;
-    ~statement() { sqlite3_finalize(stmt_); }
+    ~statement();
 
-    void bind_null(int index) { check(sqlite3_bind_null(stmt_, index), "bind"); }
-    void bind(int index, std::int64_t value) {
-        check(sqlite3_bind_int64(stmt_, index, value), "bind");
-    }
-    void bind(int index, double value) { check(sqlite3_bind_double(stmt_, index, value), "bind"); }
-    void bind_text(int index, std::string_view text) {
-        check(
-            sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8),
-            "bind");
-    }
-    void bind_blob(int index, std::string_view bytes) {
-        // A zero-length blob must still be a BLOB (not NULL), so pass a non-null pointer.
-        check(sqlite3_bind_blob64(stmt_, index, bytes.empty() ? "" : bytes.data(), bytes.size(),
-                                  SQLITE_STATIC),
-              "bind");
-    }
+    void bind_null(int index);
+    void bind(int index, std::int64_t value);
+    void bind(int index, double value);
+    void bind_text(int index, std::string_view text);
+    void bind_blob(int index, std::string_view bytes);
 
     /// Runs one step: `true` when a row is ready, `false` when the statement is done.
-    bool step() {
-        const int rc = sqlite3_step(stmt_);
-        if (rc == SQLITE_ROW) {
-            return true;
-        }
-        if (rc == SQLITE_DONE) {
-            return false;
-        }
-        const std::string sql = sqlite3_sql(stmt_) != nullptr ? sqlite3_sql(stmt_) : "";
-        sqlite3_reset(stmt_);
-        fail(rc, db_, path_, std::string("executing \"").append(sql).append("\""));
-    }
+    bool step();
     /// Steps to completion, ignoring rows.
     void run() {
         while (step()) {}
     }
 
-    [[nodiscard]] int column_type(int i) const { return sqlite3_column_type(stmt_, i); }
-    [[nodiscard]] bool is_null(int i) const { return column_type(i) == SQLITE_NULL; }
-    [[nodiscard]] std::int64_t column_int(int i) const { return sqlite3_column_int64(stmt_, i); }
-    [[nodiscard]] double column_double(int i) const { return sqlite3_column_double(stmt_, i); }
-    [[nodiscard]] std::string_view column_text(int i) const {
-        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
-        return {p != nullptr ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))};
-    }
-    [[nodiscard]] std::string_view column_blob(int i) const {
-        const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, i));
-        return {p != nullptr ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))};
-    }
+    [[nodiscard]] int column_type(int i) const;
+    [[nodiscard]] bool is_null(int i) const;
+    [[nodiscard]] std::int64_t column_int(int i) const;
+    [[nodiscard]] double column_double(int i) const;
+    [[nodiscard]] std::string_view column_text(int i) const;
+    [[nodiscard]] std::string_view column_blob(int i) const;
 
     /// Makes the statement reusable and drops its bindings (the bound views may dangle after this).
-    void reset() noexcept {
-        sqlite3_reset(stmt_);
-        sqlite3_clear_bindings(stmt_);
-    }
+    void reset() noexcept;
 
 private:
-    void check(int rc, const char* what) {
-        if (rc != SQLITE_OK) {
-            fail(rc, db_, path_, what);
-        }
-    }
+    void check(int rc, const char* what);
 
     sqlite3* db_;
     std::string_view path_;
@@ -10175,7 +10139,171 @@ enum class open_mode {
 
 /// `path` as the path of an SQLite `file:` URI: '%', '?' and '#' (and anything else outside the
 /// unreserved set and '/') percent-encoded.
-inline std::string uri_path(std::string_view path) {
+std::string uri_path(std::string_view path);
+
+/// One connection with a cache of prepared statements, one slot per `stmt` (so a hot-path
+/// lookup is an array index, not a hash of the SQL text).
+class connection {
+public:
+    connection(std::string path, int busy_timeout_ms, open_mode mode = open_mode::read_write);
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+    ~connection();
+
+    /// Abandons the handle without closing it. Used in a forked child: closing a connection the
+    /// parent opened could checkpoint or delete the parent's WAL file under it.
+    void abandon() noexcept;
+
+    [[nodiscard]] sqlite3* handle() const noexcept { return db_; }
+    [[nodiscard]] const std::string& path() const noexcept { return path_; }
+
+    /// The cached statement `id`, prepared from its SQL in `statement_table` on first use.
+    statement& prepared(stmt id) {
+        auto& slot = statements_[static_cast<std::size_t>(id)];
+        if (!slot) {
+            slot = std::make_unique<statement>(db_, sql_of(id), path_);
+        }
+        return *slot;
+    }
+    /// The cached statement `id`, reset however the caller's scope ends.
+    [[nodiscard]] sqlite::use use(stmt id) { return sqlite::use(prepared(id)); }
+    /// Drops every cached statement (after a schema change other statements may refer to).
+    void forget_statements() noexcept;
+
+    /// Executes SQL text that returns no rows the caller needs (DDL, PRAGMA, BEGIN …).
+    void exec(std::string_view sql);
+
+    /// The settings generation whose PRAGMAs this connection has applied (see sqlite_store).
+    unsigned generation = 0;
+
+    [[nodiscard]] std::int64_t changes() const noexcept;
+
+private:
+    std::string path_;
+    sqlite3* db_ = nullptr;
+    std::array<std::unique_ptr<statement>, statement_count> statements_{};
+};
+
+} // namespace sqlite
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/store/sqlite/connection.ipp
+// flytecache — thin RAII over the SQLite C API (definitions)
+// SPDX-License-Identifier: MIT
+
+
+#include <sqlite3.h>
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail::sqlite {
+
+FLYTECACHE_INLINE void fail(int code, sqlite3* db, std::string_view path, std::string_view what) {
+    std::string message = "flytecache: sqlite_store '";
+    message.append(path).append("': ").append(what).append(": ");
+    message.append(db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code));
+    message.append(" (SQLite code ").append(std::to_string(code)).append(")");
+    const int primary = code & 0xff;
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+        message.append("; another thread or process held the database lock for longer than the "
+                       "store's timeout");
+        throw timeout_error(message);
+    }
+    if (primary == SQLITE_FULL) {
+        message.append("; the disk is full: erase or clear entries (flytecache clear) to free "
+                       "space");
+        throw disk_full_error(message);
+    }
+    if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+        message.append("; the database file is damaged or is not a diskcache database — move it "
+                       "aside (or delete the cache directory) and the cache starts empty");
+    }
+    throw store_error(message);
+}
+
+FLYTECACHE_INLINE statement::statement(sqlite3* db, std::string_view sql, std::string_view path)
+    : db_(db), path_(path) {
+    const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+    if (rc != SQLITE_OK) {
+        fail(rc, db, path, std::string("preparing \"").append(sql).append("\""));
+    }
+}
+
+FLYTECACHE_INLINE statement::~statement() { sqlite3_finalize(stmt_); }
+
+FLYTECACHE_INLINE void statement::bind_null(int index) {
+    check(sqlite3_bind_null(stmt_, index), "bind");
+}
+
+FLYTECACHE_INLINE void statement::bind(int index, std::int64_t value) {
+    check(sqlite3_bind_int64(stmt_, index, value), "bind");
+}
+
+FLYTECACHE_INLINE void statement::bind(int index, double value) {
+    check(sqlite3_bind_double(stmt_, index, value), "bind");
+}
+
+FLYTECACHE_INLINE void statement::bind_text(int index, std::string_view text) {
+    check(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8),
+          "bind");
+}
+
+FLYTECACHE_INLINE void statement::bind_blob(int index, std::string_view bytes) {
+    // A zero-length blob must still be a BLOB (not NULL), so pass a non-null pointer.
+    check(sqlite3_bind_blob64(stmt_, index, bytes.empty() ? "" : bytes.data(), bytes.size(),
+                              SQLITE_STATIC),
+          "bind");
+}
+
+FLYTECACHE_INLINE bool statement::step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) {
+        return true;
+    }
+    if (rc == SQLITE_DONE) {
+        return false;
+    }
+    const std::string sql = sqlite3_sql(stmt_) != nullptr ? sqlite3_sql(stmt_) : "";
+    sqlite3_reset(stmt_);
+    fail(rc, db_, path_, std::string("executing \"").append(sql).append("\""));
+}
+
+FLYTECACHE_INLINE int statement::column_type(int i) const { return sqlite3_column_type(stmt_, i); }
+
+FLYTECACHE_INLINE bool statement::is_null(int i) const { return column_type(i) == SQLITE_NULL; }
+
+FLYTECACHE_INLINE std::int64_t statement::column_int(int i) const {
+    return sqlite3_column_int64(stmt_, i);
+}
+
+FLYTECACHE_INLINE double statement::column_double(int i) const {
+    return sqlite3_column_double(stmt_, i);
+}
+
+FLYTECACHE_INLINE std::string_view statement::column_text(int i) const {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
+    return {p != nullptr ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))};
+}
+
+FLYTECACHE_INLINE std::string_view statement::column_blob(int i) const {
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, i));
+    return {p != nullptr ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))};
+}
+
+FLYTECACHE_INLINE void statement::reset() noexcept {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+}
+
+FLYTECACHE_INLINE void statement::check(int rc, const char* what) {
+    if (rc != SQLITE_OK) {
+        fail(rc, db_, path_, what);
+    }
+}
+
+FLYTECACHE_INLINE std::string uri_path(std::string_view path) {
     static constexpr char hex[] = "0123456789ABCDEF";
     std::string out;
     for (const char ch : path) {
@@ -10192,99 +10320,69 @@ inline std::string uri_path(std::string_view path) {
     return out;
 }
 
-/// One connection with a cache of prepared statements, one slot per `stmt` (so a hot-path
-/// lookup is an array index, not a hash of the SQL text).
-class connection {
-public:
-    connection(std::string path, int busy_timeout_ms, open_mode mode = open_mode::read_write)
-        : path_(std::move(path)) {
-        int flags = SQLITE_OPEN_NOMUTEX;
-        std::string name = path_;
-        switch (mode) {
-        case open_mode::read_write: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
-        case open_mode::read_write_existing: flags |= SQLITE_OPEN_READWRITE; break;
-        case open_mode::read_only: flags |= SQLITE_OPEN_READONLY; break;
-        case open_mode::read_only_immutable:
-            flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
-            // "file:///abs/path" or "file:rel/path": an empty authority keeps a path that
-            // starts with "//" from reading as a host name.
-            name =
-                (path_.starts_with('/') ? "file://" : "file:") + uri_path(path_) + "?immutable=1";
-            break;
-        }
-        const int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
-        if (rc != SQLITE_OK) {
-            const std::string reason = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
-            sqlite3_close(db_);
-            db_ = nullptr;
-            throw store_error("flytecache: sqlite_store: cannot open '" + path_ + "': " + reason);
-        }
-        sqlite3_extended_result_codes(db_, 1);
-        sqlite3_busy_timeout(db_, busy_timeout_ms);
-        if (mode == open_mode::read_only || mode == open_mode::read_only_immutable) {
-            // The last connection to close normally checkpoints the WAL into the database file;
-            // a reader must leave that to the writers.
-            sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
-        }
+FLYTECACHE_INLINE connection::connection(std::string path, int busy_timeout_ms, open_mode mode)
+    : path_(std::move(path)) {
+    int flags = SQLITE_OPEN_NOMUTEX;
+    std::string name = path_;
+    switch (mode) {
+    case open_mode::read_write: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
+    case open_mode::read_write_existing: flags |= SQLITE_OPEN_READWRITE; break;
+    case open_mode::read_only: flags |= SQLITE_OPEN_READONLY; break;
+    case open_mode::read_only_immutable:
+        flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+        // "file:///abs/path" or "file:rel/path": an empty authority keeps a path that
+        // starts with "//" from reading as a host name.
+        name = (path_.starts_with('/') ? "file://" : "file:") + uri_path(path_) + "?immutable=1";
+        break;
     }
-    connection(const connection&) = delete;
-    connection& operator=(const connection&) = delete;
-    ~connection() {
-        for (auto& s : statements_) {
-            s.reset();
-        }
+    const int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
+    if (rc != SQLITE_OK) {
+        const std::string reason = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         sqlite3_close(db_);
-    }
-
-    /// Abandons the handle without closing it. Used in a forked child: closing a connection the
-    /// parent opened could checkpoint or delete the parent's WAL file under it.
-    void abandon() noexcept {
-        for (auto& s : statements_) {
-            [[maybe_unused]] auto* leaked = s.release();
-        }
         db_ = nullptr;
+        throw store_error("flytecache: sqlite_store: cannot open '" + path_ + "': " + reason);
     }
-
-    [[nodiscard]] sqlite3* handle() const noexcept { return db_; }
-    [[nodiscard]] const std::string& path() const noexcept { return path_; }
-
-    /// The cached statement `id`, prepared from its SQL in `statement_table` on first use.
-    statement& prepared(stmt id) {
-        auto& slot = statements_[static_cast<std::size_t>(id)];
-        if (!slot) {
-            slot = std::make_unique<statement>(db_, sql_of(id), path_);
-        }
-        return *slot;
+    sqlite3_extended_result_codes(db_, 1);
+    sqlite3_busy_timeout(db_, busy_timeout_ms);
+    if (mode == open_mode::read_only || mode == open_mode::read_only_immutable) {
+        // The last connection to close normally checkpoints the WAL into the database file;
+        // a reader must leave that to the writers.
+        sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
     }
-    /// The cached statement `id`, reset however the caller's scope ends.
-    [[nodiscard]] sqlite::use use(stmt id) { return sqlite::use(prepared(id)); }
-    /// Drops every cached statement (after a schema change other statements may refer to).
-    void forget_statements() noexcept {
-        for (auto& s : statements_) {
-            s.reset();
-        }
+}
+
+FLYTECACHE_INLINE connection::~connection() {
+    for (auto& s : statements_) {
+        s.reset();
     }
+    sqlite3_close(db_);
+}
 
-    /// Executes SQL text that returns no rows the caller needs (DDL, PRAGMA, BEGIN …).
-    void exec(std::string_view sql) {
-        statement s(db_, sql, path_);
-        s.run();
+FLYTECACHE_INLINE void connection::abandon() noexcept {
+    for (auto& s : statements_) {
+        [[maybe_unused]] auto* leaked = s.release();
     }
+    db_ = nullptr;
+}
 
-    /// The settings generation whose PRAGMAs this connection has applied (see sqlite_store).
-    unsigned generation = 0;
+FLYTECACHE_INLINE void connection::forget_statements() noexcept {
+    for (auto& s : statements_) {
+        s.reset();
+    }
+}
 
-    [[nodiscard]] std::int64_t changes() const noexcept { return sqlite3_changes64(db_); }
+FLYTECACHE_INLINE void connection::exec(std::string_view sql) {
+    statement s(db_, sql, path_);
+    s.run();
+}
 
-private:
-    std::string path_;
-    sqlite3* db_ = nullptr;
-    std::array<std::unique_ptr<statement>, statement_count> statements_{};
-};
+FLYTECACHE_INLINE std::int64_t connection::changes() const noexcept {
+    return sqlite3_changes64(db_);
+}
 
-} // namespace sqlite
-} // namespace detail
+} // namespace detail::sqlite
 FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/sqlite/connection.ipp
 // ---- end flytecache/store/sqlite/connection.hpp
 // ---- begin flytecache/store/sqlite/engine.hpp
 // flytecache — the SQLite store's engine: the connection pool, fork safety, transactions
@@ -10293,52 +10391,6 @@ FLYTECACHE_NAMESPACE_END
 // The SQLite store's engine: the connection pool, fork safety, transactions, settings held in
 // memory, and the lookup and value-file paths every operation shares.
 
-// ---- begin flytecache/detail/saturating.hpp
-// flytecache — saturating conversions and sums for numbers read from untrusted files
-// SPDX-License-Identifier: MIT
-
-// Arithmetic on numbers read from files that may hold anything: conversions and sums that saturate
-// instead of overflowing (which would be undefined behaviour).
-
-
-
-FLYTECACHE_NAMESPACE_BEGIN
-namespace detail {
-
-/// `v` as an int64, truncated toward zero, clamped to int64's range; NaN is 0. (A plain cast of a
-/// double outside the range is undefined behaviour, and a Settings row may hold 1e300.)
-[[nodiscard]] constexpr std::int64_t saturating_int64(double v) noexcept {
-    if (std::isnan(v)) return 0;
-    // 2^63 is exactly representable; every double below it converts without overflow.
-    constexpr double limit = 9223372036854775808.0;
-    if (v >= limit) return std::numeric_limits<std::int64_t>::max();
-    if (v < -limit) return std::numeric_limits<std::int64_t>::min();
-    return static_cast<std::int64_t>(v);
-}
-
-/// a + b, clamped to int64's range.
-[[nodiscard]] constexpr std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
-    std::int64_t out = 0;
-    if (__builtin_add_overflow(a, b, &out)) {
-        return b > 0 ? std::numeric_limits<std::int64_t>::max()
-                     : std::numeric_limits<std::int64_t>::min();
-    }
-    return out;
-}
-
-/// a * b, clamped to int64's range.
-[[nodiscard]] constexpr std::int64_t saturating_mul(std::int64_t a, std::int64_t b) noexcept {
-    std::int64_t out = 0;
-    if (__builtin_mul_overflow(a, b, &out)) {
-        return (a < 0) == (b < 0) ? std::numeric_limits<std::int64_t>::max()
-                                  : std::numeric_limits<std::int64_t>::min();
-    }
-    return out;
-}
-
-} // namespace detail
-FLYTECACHE_NAMESPACE_END
-// ---- end flytecache/detail/saturating.hpp
 // ---- begin flytecache/store/sqlite/options.hpp
 // flytecache — sqlite_store_options, how a sqlite_store opens its cache
 // SPDX-License-Identifier: MIT
@@ -10424,7 +10476,6 @@ FLYTECACHE_NAMESPACE_END
 // without ever touching anything else.
 
 
-
 #include <istream>
 #include <streambuf>
 
@@ -10474,16 +10525,7 @@ private:
         explicit fd_buf(unique_fd fd) : fd_(std::move(fd)) {}
 
     protected:
-        int_type underflow() override {
-            if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
-            for (;;) {
-                const ssize_t n = ::read(fd_.get(), buffer_.data(), buffer_.size());
-                if (n < 0 && errno == EINTR) continue;
-                if (n <= 0) return traits_type::eof(); // an error reads as the end, then failbit
-                setg(buffer_.data(), buffer_.data(), buffer_.data() + n);
-                return traits_type::to_int_type(*gptr());
-            }
-        }
+        int_type underflow() override;
 
     private:
         unique_fd fd_;
@@ -10512,298 +10554,337 @@ public:
     /// link anywhere on the path, something that is not a regular file, or a size other than the
     /// recorded one: `damaged`, with the reason; nothing more than `recorded_size` bytes is read.
     /// @throws store_error for an I/O failure while reading an existing regular file.
-    [[nodiscard]] read_result read(std::string_view relative, std::int64_t recorded_size) const {
-        read_result out;
-        if (!is_value_file_name(relative)) {
-            out.state = read_result::status::damaged;
-            out.problem = "a filename that is not a value file of this cache ('" +
-                          std::string(relative) + "'), which is never followed";
-            return out;
-        }
-        int err = 0;
-        unique_fd fd = open_value(relative, O_RDONLY | O_NONBLOCK, err);
-        if (!fd) {
-            if (err == ENOENT) {
-                out.state = read_result::status::missing;
-            } else {
-                out.state = read_result::status::damaged;
-                out.problem =
-                    "a value file '" + std::string(relative) +
-                    "' that cannot be opened without following a link: " + errno_text(err);
-            }
-            return out;
-        }
-        struct ::stat st{};
-        if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-            out.state = read_result::status::damaged;
-            out.problem = "a value file '" + std::string(relative) + "' that is not a regular file";
-            return out;
-        }
-        if (recorded_size < 0 || static_cast<std::int64_t>(st.st_size) != recorded_size) {
-            out.state = read_result::status::damaged;
-            out.problem = "a value file '" + std::string(relative) + "' of " +
-                          std::to_string(st.st_size) + " bytes where its row records " +
-                          std::to_string(recorded_size) + " (truncated or replaced)";
-            return out;
-        }
-        const std::filesystem::path path = dir_ / relative;
-        out.bytes.resize(static_cast<std::size_t>(recorded_size));
-        std::size_t done = 0;
-        while (done < out.bytes.size()) {
-            const std::size_t n = read_some(
-                fd.get(), std::span<char>(out.bytes.data() + done, out.bytes.size() - done), path);
-            if (n == 0) break;
-            done += n;
-        }
-        if (done != out.bytes.size()) {
-            out.state = read_result::status::damaged;
-            out.bytes.clear();
-            out.problem = "a value file '" + std::string(relative) + "' that ended after " +
-                          std::to_string(done) + " of its " + std::to_string(recorded_size) +
-                          " bytes";
-            return out;
-        }
-        out.state = read_result::status::ok;
-        return out;
-    }
+    [[nodiscard]] read_result read(std::string_view relative, std::int64_t recorded_size) const;
 
     /// A stream over the file `relative` names, checked as `read` checks it (form of the name, no
     /// link, a regular file of `recorded_size` bytes), without reading it: empty when it is
     /// missing; `problem` says why when it is damaged.
     [[nodiscard]] std::unique_ptr<std::istream>
-    open_stream(std::string_view relative, std::int64_t recorded_size, std::string& problem) const {
-        if (!is_value_file_name(relative)) {
-            problem = "a filename that is not a value file of this cache ('" +
-                      std::string(relative) + "'), which is never followed";
-            return nullptr;
-        }
-        int err = 0;
-        unique_fd fd = open_value(relative, O_RDONLY | O_NONBLOCK, err);
-        if (!fd) {
-            if (err != ENOENT) {
-                problem = "a value file '" + std::string(relative) +
-                          "' that cannot be opened without following a link: " + errno_text(err);
-            }
-            return nullptr;
-        }
-        struct ::stat st{};
-        if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
-            static_cast<std::int64_t>(st.st_size) != recorded_size) {
-            problem = "a value file '" + std::string(relative) +
-                      "' that is not a regular file of the size its row records";
-            return nullptr;
-        }
-        // Reads block from here on: the descriptor was opened non-blocking only so that a FIFO
-        // could not hang the open.
-        const int flags = ::fcntl(fd.get(), F_GETFL); // NOLINT(cppcoreguidelines-pro-type-vararg)
-        if (flags >= 0) ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK); // NOLINT
-        return std::make_unique<fd_istream>(std::move(fd));
-    }
+    open_stream(std::string_view relative, std::int64_t recorded_size, std::string& problem) const;
 
     /// What the file `relative` names is (without following links).
-    [[nodiscard]] file_status status(std::string_view relative) const {
-        file_status out;
-        if (!is_value_file_name(relative)) {
-            out.state = file_status::kind::foreign;
-            return out;
-        }
-        int err = 0;
-        unique_fd fd = open_value(relative, O_RDONLY | O_NONBLOCK, err);
-        if (!fd) {
-            out.state = err == ENOENT ? file_status::kind::missing : file_status::kind::foreign;
-            return out;
-        }
-        struct ::stat st{};
-        if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-            out.state = file_status::kind::foreign;
-            return out;
-        }
-        out.state = file_status::kind::regular;
-        out.size = static_cast<std::uint64_t>(st.st_size);
-        return out;
-    }
+    [[nodiscard]] file_status status(std::string_view relative) const;
 
     /// Writes `bytes` to a new value file and returns its name. With `durable`, the file and the
     /// directory entries leading to it are flushed to disk before this returns (so a row that
     /// commits after it never points at a file a power failure lost). On failure nothing is left:
     /// no file, and no directory the write created.
     /// @throws store_error naming the file.
-    [[nodiscard]] std::string write(std::string_view bytes, bool durable) const {
-        thread_local std::mt19937_64 rng{std::random_device{}()};
-        thread_local pid_t seeded_for = ::getpid();
-        if (seeded_for != ::getpid()) {
-            rng.seed(std::random_device{}()); // a forked child must not repeat its parent's names
-            seeded_for = ::getpid();
-        }
-        static constexpr char digits[] = "0123456789abcdef";
-        for (int attempt = 0;; ++attempt) {
-            std::string hex(32, '0');
-            for (std::size_t half = 0; half < 2; ++half) {
-                std::uint64_t r = rng();
-                for (std::size_t i = 0; i < 16; ++i, r >>= 4U) {
-                    hex[(half * 16) + i] = digits[r & 0xFU];
-                }
-            }
-            const std::string relative =
-                hex.substr(0, 2) + "/" + hex.substr(2, 2) + "/" + hex.substr(4) + ".val";
-            const std::filesystem::path full = dir_ / relative;
-            int err = 0;
-            bool made_first = false;
-            bool made_second = false;
-            unique_fd second = make_dirs(relative, made_first, made_second, err);
-            unique_fd file;
-            if (second) {
-                const std::string name = relative.substr(6);
-                file = unique_fd(::openat(second.get(), name.c_str(),
-                                          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                                          0666)); // NOLINT(cppcoreguidelines-pro-type-vararg)
-                if (!file) err = errno;
-            }
-            if (!file) {
-                second.reset();
-                remove_empty_dirs(relative);
-                // A name collision, or a concurrent cleanup removed a directory: a new name.
-                if (attempt < 10 && (err == EEXIST || err == ENOENT)) continue;
-                if (err == ENOSPC || err == EDQUOT) {
-                    throw disk_full_error("flytecache: sqlite_store: cannot create value file '" +
-                                          full.string() + "': " + errno_text(err));
-                }
-                throw store_error("flytecache: sqlite_store: cannot create value file '" +
-                                  full.string() + "': " + errno_text(err));
-            }
-            try {
-                write_all(file.get(), bytes, full);
-                if (durable) {
-                    fsync_fd(file.get(), full);
-                    fsync_fd(second.get(), full.parent_path());
-                    if (made_second) fsync_directory(full.parent_path().parent_path());
-                    if (made_first) fsync_directory(dir_);
-                }
-                const int fd = file.release();
-                if (::close(fd) != 0 && errno != EINTR) {
-                    const int close_err = errno;
-                    throw store_error("flytecache: sqlite_store: writing value file '" +
-                                      full.string() + "': " + errno_text(close_err));
-                }
-            } catch (...) {
-                file.reset();
-                const std::string name = relative.substr(6);
-                ::unlinkat(second.get(), name.c_str(), 0);
-                second.reset();
-                remove_empty_dirs(relative);
-                throw;
-            }
-            return relative;
-        }
-    }
+    [[nodiscard]] std::string write(std::string_view bytes, bool durable) const;
 
     /// Removes the value file `relative` names and its two directory levels when they became
     /// empty. Names not of diskcache's form, and paths through a link, are never touched; errors
     /// are ignored, as diskcache ignores them (a file left over is an orphan for check(fix)).
-    void remove(std::string_view relative) const noexcept {
-        if (!is_value_file_name(relative)) return;
-        try {
-            int err = 0;
-            unique_fd second = open_dirs(relative, err);
-            if (!second) return;
-            const std::string name(relative.substr(6));
-            ::unlinkat(second.get(), name.c_str(), 0);
-            second.reset();
-            remove_empty_dirs(relative);
-        } catch (...) { // NOLINT(bugprone-empty-catch): removal is best effort by contract
-        }
-    }
+    void remove(std::string_view relative) const noexcept;
 
 private:
     // Opens dir_/xx/yy without following a link at any level below dir_.
-    [[nodiscard]] unique_fd open_dirs(std::string_view relative, int& err) const {
-        unique_fd root(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (!root) {
-            err = errno;
-            return {};
-        }
-        const std::string first(relative.substr(0, 2));
-        unique_fd one(
-            ::openat(root.get(), first.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!one) {
-            err = errno;
-            return {};
-        }
-        const std::string second(relative.substr(3, 2));
-        unique_fd two(
-            ::openat(one.get(), second.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!two) err = errno;
-        return two;
-    }
+    [[nodiscard]] unique_fd open_dirs(std::string_view relative, int& err) const;
 
-    [[nodiscard]] unique_fd open_value(std::string_view relative, int flags, int& err) const {
-        unique_fd second = open_dirs(relative, err);
-        if (!second) return {};
-        const std::string name(relative.substr(6));
-        unique_fd fd(::openat(second.get(), name.c_str(), flags | O_NOFOLLOW | O_CLOEXEC));
-        if (!fd) err = errno;
-        return fd;
-    }
+    [[nodiscard]] unique_fd open_value(std::string_view relative, int flags, int& err) const;
 
     // Creates (where missing) and opens dir_/xx/yy without following a link below dir_.
     [[nodiscard]] unique_fd make_dirs(std::string_view relative, bool& made_first,
-                                      bool& made_second, int& err) const {
-        unique_fd root(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (!root) {
-            err = errno;
-            return {};
-        }
-        const std::string first(relative.substr(0, 2));
-        made_first = ::mkdirat(root.get(), first.c_str(), 0777) == 0;
-        unique_fd one(
-            ::openat(root.get(), first.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!one) {
-            err = errno;
-            return {};
-        }
-        const std::string second(relative.substr(3, 2));
-        made_second = ::mkdirat(one.get(), second.c_str(), 0777) == 0;
-        unique_fd two(
-            ::openat(one.get(), second.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!two) err = errno;
-        return two;
-    }
+                                      bool& made_second, int& err) const;
 
     // Removes dir_/xx/yy and then dir_/xx when they are empty, never through a link.
-    void remove_empty_dirs(std::string_view relative) const noexcept {
-        unique_fd root(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (!root) return;
-        const std::string first(relative.substr(0, 2));
-        unique_fd one(
-            ::openat(root.get(), first.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!one) return;
-        const std::string second(relative.substr(3, 2));
-        if (::unlinkat(one.get(), second.c_str(), AT_REMOVEDIR) == 0) {
-            one.reset();
-            ::unlinkat(root.get(), first.c_str(), AT_REMOVEDIR);
-        }
-    }
+    void remove_empty_dirs(std::string_view relative) const noexcept;
 
     std::filesystem::path dir_;
 };
 
 } // namespace detail::sqlite_files
 FLYTECACHE_NAMESPACE_END
-// ---- end flytecache/store/sqlite/value_files.hpp
 
+// ---- begin flytecache/store/sqlite/value_files.ipp
+// flytecache — the .val files of an SQLite cache (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail::sqlite_files {
+
+FLYTECACHE_INLINE fd_istream::fd_buf::int_type fd_istream::fd_buf::underflow() {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    for (;;) {
+        const ssize_t n = ::read(fd_.get(), buffer_.data(), buffer_.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return traits_type::eof(); // an error reads as the end, then failbit
+        setg(buffer_.data(), buffer_.data(), buffer_.data() + n);
+        return traits_type::to_int_type(*gptr());
+    }
+}
+
+FLYTECACHE_INLINE read_result value_files::read(std::string_view relative,
+                                                std::int64_t recorded_size) const {
+    read_result out;
+    if (!is_value_file_name(relative)) {
+        out.state = read_result::status::damaged;
+        out.problem = "a filename that is not a value file of this cache ('" +
+                      std::string(relative) + "'), which is never followed";
+        return out;
+    }
+    int err = 0;
+    unique_fd fd = open_value(relative, O_RDONLY | O_NONBLOCK, err);
+    if (!fd) {
+        if (err == ENOENT) {
+            out.state = read_result::status::missing;
+        } else {
+            out.state = read_result::status::damaged;
+            out.problem = "a value file '" + std::string(relative) +
+                          "' that cannot be opened without following a link: " + errno_text(err);
+        }
+        return out;
+    }
+    struct ::stat st{};
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        out.state = read_result::status::damaged;
+        out.problem = "a value file '" + std::string(relative) + "' that is not a regular file";
+        return out;
+    }
+    if (recorded_size < 0 || static_cast<std::int64_t>(st.st_size) != recorded_size) {
+        out.state = read_result::status::damaged;
+        out.problem = "a value file '" + std::string(relative) + "' of " +
+                      std::to_string(st.st_size) + " bytes where its row records " +
+                      std::to_string(recorded_size) + " (truncated or replaced)";
+        return out;
+    }
+    const std::filesystem::path path = dir_ / relative;
+    out.bytes.resize(static_cast<std::size_t>(recorded_size));
+    std::size_t done = 0;
+    while (done < out.bytes.size()) {
+        const std::size_t n = read_some(
+            fd.get(), std::span<char>(out.bytes.data() + done, out.bytes.size() - done), path);
+        if (n == 0) break;
+        done += n;
+    }
+    if (done != out.bytes.size()) {
+        out.state = read_result::status::damaged;
+        out.bytes.clear();
+        out.problem = "a value file '" + std::string(relative) + "' that ended after " +
+                      std::to_string(done) + " of its " + std::to_string(recorded_size) + " bytes";
+        return out;
+    }
+    out.state = read_result::status::ok;
+    return out;
+}
+
+FLYTECACHE_INLINE std::unique_ptr<std::istream>
+value_files::open_stream(std::string_view relative, std::int64_t recorded_size,
+                         std::string& problem) const {
+    if (!is_value_file_name(relative)) {
+        problem = "a filename that is not a value file of this cache ('" + std::string(relative) +
+                  "'), which is never followed";
+        return nullptr;
+    }
+    int err = 0;
+    unique_fd fd = open_value(relative, O_RDONLY | O_NONBLOCK, err);
+    if (!fd) {
+        if (err != ENOENT) {
+            problem = "a value file '" + std::string(relative) +
+                      "' that cannot be opened without following a link: " + errno_text(err);
+        }
+        return nullptr;
+    }
+    struct ::stat st{};
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
+        static_cast<std::int64_t>(st.st_size) != recorded_size) {
+        problem = "a value file '" + std::string(relative) +
+                  "' that is not a regular file of the size its row records";
+        return nullptr;
+    }
+    // Reads block from here on: the descriptor was opened non-blocking only so that a FIFO
+    // could not hang the open.
+    const int flags = ::fcntl(fd.get(), F_GETFL); // NOLINT(cppcoreguidelines-pro-type-vararg)
+    if (flags >= 0) ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK); // NOLINT
+    return std::make_unique<fd_istream>(std::move(fd));
+}
+
+FLYTECACHE_INLINE file_status value_files::status(std::string_view relative) const {
+    file_status out;
+    if (!is_value_file_name(relative)) {
+        out.state = file_status::kind::foreign;
+        return out;
+    }
+    int err = 0;
+    unique_fd fd = open_value(relative, O_RDONLY | O_NONBLOCK, err);
+    if (!fd) {
+        out.state = err == ENOENT ? file_status::kind::missing : file_status::kind::foreign;
+        return out;
+    }
+    struct ::stat st{};
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        out.state = file_status::kind::foreign;
+        return out;
+    }
+    out.state = file_status::kind::regular;
+    out.size = static_cast<std::uint64_t>(st.st_size);
+    return out;
+}
+
+FLYTECACHE_INLINE std::string value_files::write(std::string_view bytes, bool durable) const {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    thread_local pid_t seeded_for = ::getpid();
+    if (seeded_for != ::getpid()) {
+        rng.seed(std::random_device{}()); // a forked child must not repeat its parent's names
+        seeded_for = ::getpid();
+    }
+    static constexpr char digits[] = "0123456789abcdef";
+    for (int attempt = 0;; ++attempt) {
+        std::string hex(32, '0');
+        for (std::size_t half = 0; half < 2; ++half) {
+            std::uint64_t r = rng();
+            for (std::size_t i = 0; i < 16; ++i, r >>= 4U) {
+                hex[(half * 16) + i] = digits[r & 0xFU];
+            }
+        }
+        const std::string relative =
+            hex.substr(0, 2) + "/" + hex.substr(2, 2) + "/" + hex.substr(4) + ".val";
+        const std::filesystem::path full = dir_ / relative;
+        int err = 0;
+        bool made_first = false;
+        bool made_second = false;
+        unique_fd second = make_dirs(relative, made_first, made_second, err);
+        unique_fd file;
+        if (second) {
+            const std::string name = relative.substr(6);
+            file = unique_fd(::openat(second.get(), name.c_str(),
+                                      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                      0666)); // NOLINT(cppcoreguidelines-pro-type-vararg)
+            if (!file) err = errno;
+        }
+        if (!file) {
+            second.reset();
+            remove_empty_dirs(relative);
+            // A name collision, or a concurrent cleanup removed a directory: a new name.
+            if (attempt < 10 && (err == EEXIST || err == ENOENT)) continue;
+            if (err == ENOSPC || err == EDQUOT) {
+                throw disk_full_error("flytecache: sqlite_store: cannot create value file '" +
+                                      full.string() + "': " + errno_text(err));
+            }
+            throw store_error("flytecache: sqlite_store: cannot create value file '" +
+                              full.string() + "': " + errno_text(err));
+        }
+        try {
+            write_all(file.get(), bytes, full);
+            if (durable) {
+                fsync_fd(file.get(), full);
+                fsync_fd(second.get(), full.parent_path());
+                if (made_second) fsync_directory(full.parent_path().parent_path());
+                if (made_first) fsync_directory(dir_);
+            }
+            const int fd = file.release();
+            if (::close(fd) != 0 && errno != EINTR) {
+                const int close_err = errno;
+                throw store_error("flytecache: sqlite_store: writing value file '" + full.string() +
+                                  "': " + errno_text(close_err));
+            }
+        } catch (...) {
+            file.reset();
+            const std::string name = relative.substr(6);
+            ::unlinkat(second.get(), name.c_str(), 0);
+            second.reset();
+            remove_empty_dirs(relative);
+            throw;
+        }
+        return relative;
+    }
+}
+
+FLYTECACHE_INLINE void value_files::remove(std::string_view relative) const noexcept {
+    if (!is_value_file_name(relative)) return;
+    try {
+        int err = 0;
+        unique_fd second = open_dirs(relative, err);
+        if (!second) return;
+        const std::string name(relative.substr(6));
+        ::unlinkat(second.get(), name.c_str(), 0);
+        second.reset();
+        remove_empty_dirs(relative);
+    } catch (...) { // NOLINT(bugprone-empty-catch): removal is best effort by contract
+    }
+}
+
+FLYTECACHE_INLINE unique_fd value_files::open_dirs(std::string_view relative, int& err) const {
+    unique_fd root(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root) {
+        err = errno;
+        return {};
+    }
+    const std::string first(relative.substr(0, 2));
+    unique_fd one(
+        ::openat(root.get(), first.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!one) {
+        err = errno;
+        return {};
+    }
+    const std::string second(relative.substr(3, 2));
+    unique_fd two(
+        ::openat(one.get(), second.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!two) err = errno;
+    return two;
+}
+
+FLYTECACHE_INLINE unique_fd value_files::open_value(std::string_view relative, int flags,
+                                                    int& err) const {
+    unique_fd second = open_dirs(relative, err);
+    if (!second) return {};
+    const std::string name(relative.substr(6));
+    unique_fd fd(::openat(second.get(), name.c_str(), flags | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) err = errno;
+    return fd;
+}
+
+FLYTECACHE_INLINE unique_fd value_files::make_dirs(std::string_view relative, bool& made_first,
+                                                   bool& made_second, int& err) const {
+    unique_fd root(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root) {
+        err = errno;
+        return {};
+    }
+    const std::string first(relative.substr(0, 2));
+    made_first = ::mkdirat(root.get(), first.c_str(), 0777) == 0;
+    unique_fd one(
+        ::openat(root.get(), first.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!one) {
+        err = errno;
+        return {};
+    }
+    const std::string second(relative.substr(3, 2));
+    made_second = ::mkdirat(one.get(), second.c_str(), 0777) == 0;
+    unique_fd two(
+        ::openat(one.get(), second.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!two) err = errno;
+    return two;
+}
+
+FLYTECACHE_INLINE void value_files::remove_empty_dirs(std::string_view relative) const noexcept {
+    unique_fd root(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root) return;
+    const std::string first(relative.substr(0, 2));
+    unique_fd one(
+        ::openat(root.get(), first.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!one) return;
+    const std::string second(relative.substr(3, 2));
+    if (::unlinkat(one.get(), second.c_str(), AT_REMOVEDIR) == 0) {
+        one.reset();
+        ::unlinkat(root.get(), first.c_str(), AT_REMOVEDIR);
+    }
+}
+
+} // namespace detail::sqlite_files
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/sqlite/value_files.ipp
+// ---- end flytecache/store/sqlite/value_files.hpp
 
 
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail::sqlite {
 
 /// Number of Unicode code points of UTF-8 text: diskcache compares `len(str)` with min_file_size.
-inline std::size_t utf8_length(std::string_view s) noexcept {
-    std::size_t n = 0;
-    for (const char c : s) {
-        n += (static_cast<unsigned char>(c) & 0xC0U) != 0x80U ? 1U : 0U;
-    }
-    return n;
-}
+std::size_t utf8_length(std::string_view s) noexcept;
 
 /// A value ready to be written: numbers and short strings inline, long ones already in a file.
 struct prepared_value {
@@ -10823,7 +10904,77 @@ struct prepared_value {
     }
 };
 
-inline void bind_key(statement& s, int index, const key_ref& key) {
+void bind_key(statement& s, int index, const key_ref& key);
+void bind_db_key(statement& s, int index, const db_key& key);
+db_key key_of(const key_ref& key);
+db_key column_key(const statement& s, int key_col, int raw_col);
+std::optional<std::string> column_tag(const statement& q, int col);
+
+// Reads columns (key, raw, store_time, access_time, access_count, expire_time, tag, mode,
+// filename, size, value length) starting at `first`. Tolerant: a tool listing a damaged cache
+// must see every row, so nothing here throws for odd column contents.
+stored_entry_info column_entry_info(const statement& q, int first);
+
+// Python reads text files in universal-newline mode, so "\r\n" and a lone "\r" read back as
+// "\n"; reading the same files the same way keeps both sides agreeing on a file-backed text.
+std::string universal_newlines(std::string text);
+
+// A value file that cannot be what its row stored: read as a damaged entry (local_task_cache
+// counts it as a reported miss), never followed out of the cache, and never deleted.
+damaged_entry_error damaged_value(std::string_view db_path, const std::string& what);
+
+store_error damaged_row(std::string_view db_path, const std::string& what);
+
+// The bytes of a row's value file: empty when it has gone (a miss); a file that is not this
+// cache's, or not the size the row records, is a damaged row.
+std::optional<std::string> read_value_file(const sqlite_files::value_files& files,
+                                           std::string_view db_path, std::string_view relative,
+                                           std::int64_t recorded_size);
+
+// Reads a row's value from columns (expire_time, tag, mode, filename, value, size) starting at
+// `first`. Empty when the value's file has gone (diskcache then reports a miss).
+// @throws store_error for a damaged row: a storage mode or value diskcache never writes, or a
+//         value file that is not one of this cache's or not the size its row records.
+std::optional<cache_entry> read_row(const statement& q, int first, db_key key,
+                                    const sqlite_files::value_files& files,
+                                    std::string_view db_path);
+
+void bind_value(statement& s, int index, const prepared_value& p);
+
+void bind_row(statement& q, const key_ref& key, double now, std::optional<double> expire_time,
+              std::optional<std::string_view> tag, const prepared_value& p);
+
+// The UPSERT keeps the row (and its rowid, which orders peekitem) and fires diskcache's size
+// triggers like its UPDATE does.
+void upsert(connection& c, const key_ref& key, double now, std::optional<double> expire_time,
+            std::optional<std::string_view> tag, const prepared_value& p);
+void insert_row(connection& c, const key_ref& key, double now, std::optional<double> expire_time,
+                std::optional<std::string_view> tag, const prepared_value& p);
+
+void delete_rowid(connection& c, std::int64_t rowid);
+
+} // namespace detail::sqlite
+FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/store/sqlite/rows.ipp
+// flytecache — the SQLite store's rows (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail::sqlite {
+
+FLYTECACHE_INLINE std::size_t utf8_length(std::string_view s) noexcept {
+    std::size_t n = 0;
+    for (const char c : s) {
+        n += (static_cast<unsigned char>(c) & 0xC0U) != 0x80U ? 1U : 0U;
+    }
+    return n;
+}
+
+FLYTECACHE_INLINE void bind_key(statement& s, int index, const key_ref& key) {
     switch (key.type()) {
     case key_ref::kind::integer: s.bind(index, key.integer()); break;
     case key_ref::kind::real: s.bind(index, key.real()); break;
@@ -10831,7 +10982,8 @@ inline void bind_key(statement& s, int index, const key_ref& key) {
     case key_ref::kind::blob: s.bind_blob(index, key.bytes()); break;
     }
 }
-inline void bind_db_key(statement& s, int index, const db_key& key) {
+
+FLYTECACHE_INLINE void bind_db_key(statement& s, int index, const db_key& key) {
     switch (key.type()) {
     case db_key::kind::integer: s.bind(index, key.as_integer()); break;
     case db_key::kind::real: s.bind(index, key.as_real()); break;
@@ -10840,7 +10992,8 @@ inline void bind_db_key(statement& s, int index, const db_key& key) {
     case db_key::kind::pickle: s.bind_blob(index, key.raw_bytes()); break;
     }
 }
-inline db_key key_of(const key_ref& key) {
+
+FLYTECACHE_INLINE db_key key_of(const key_ref& key) {
     switch (key.type()) {
     case key_ref::kind::integer: return db_key::integer(key.integer());
     case key_ref::kind::real: return db_key::real(key.real());
@@ -10849,7 +11002,8 @@ inline db_key key_of(const key_ref& key) {
     }
     return {};
 }
-inline db_key column_key(const statement& s, int key_col, int raw_col) {
+
+FLYTECACHE_INLINE db_key column_key(const statement& s, int key_col, int raw_col) {
     const bool raw = s.column_int(raw_col) != 0;
     switch (s.column_type(key_col)) {
     case SQLITE_INTEGER: return db_key::integer(s.column_int(key_col));
@@ -10861,7 +11015,8 @@ inline db_key column_key(const statement& s, int key_col, int raw_col) {
     }
     }
 }
-inline std::optional<std::string> column_tag(const statement& q, int col) {
+
+FLYTECACHE_INLINE std::optional<std::string> column_tag(const statement& q, int col) {
     switch (q.column_type(col)) {
     case SQLITE_NULL: return std::nullopt;
     case SQLITE_INTEGER: return std::to_string(q.column_int(col));
@@ -10871,10 +11026,7 @@ inline std::optional<std::string> column_tag(const statement& q, int col) {
     }
 }
 
-// Reads columns (key, raw, store_time, access_time, access_count, expire_time, tag, mode,
-// filename, size, value length) starting at `first`. Tolerant: a tool listing a damaged cache
-// must see every row, so nothing here throws for odd column contents.
-inline stored_entry_info column_entry_info(const statement& q, int first) {
+FLYTECACHE_INLINE stored_entry_info column_entry_info(const statement& q, int first) {
     stored_entry_info info;
     info.key = column_key(q, first, first + 1);
     info.store_time = q.column_double(first + 2);
@@ -10893,9 +11045,7 @@ inline stored_entry_info column_entry_info(const statement& q, int first) {
     return info;
 }
 
-// Python reads text files in universal-newline mode, so "\r\n" and a lone "\r" read back as
-// "\n"; reading the same files the same way keeps both sides agreeing on a file-backed text.
-inline std::string universal_newlines(std::string text) {
+FLYTECACHE_INLINE std::string universal_newlines(std::string text) {
     if (text.find('\r') == std::string::npos) {
         return text;
     }
@@ -10914,26 +11064,23 @@ inline std::string universal_newlines(std::string text) {
     return out;
 }
 
-// A value file that cannot be what its row stored: read as a damaged entry (local_task_cache
-// counts it as a reported miss), never followed out of the cache, and never deleted.
-inline damaged_entry_error damaged_value(std::string_view db_path, const std::string& what) {
+FLYTECACHE_INLINE damaged_entry_error damaged_value(std::string_view db_path,
+                                                    const std::string& what) {
     return damaged_entry_error("flytecache: sqlite_store '" + std::string(db_path) +
                                "': a damaged entry: its row names " + what +
                                "; check(true) removes such rows");
 }
 
-inline store_error damaged_row(std::string_view db_path, const std::string& what) {
+FLYTECACHE_INLINE store_error damaged_row(std::string_view db_path, const std::string& what) {
     return store_error("flytecache: sqlite_store '" + std::string(db_path) +
                        "': a Cache row holds " + what +
                        "; the database was not written by diskcache or flytecache");
 }
 
-// The bytes of a row's value file: empty when it has gone (a miss); a file that is not this
-// cache's, or not the size the row records, is a damaged row.
-inline std::optional<std::string> read_value_file(const sqlite_files::value_files& files,
-                                                  std::string_view db_path,
-                                                  std::string_view relative,
-                                                  std::int64_t recorded_size) {
+FLYTECACHE_INLINE std::optional<std::string> read_value_file(const sqlite_files::value_files& files,
+                                                             std::string_view db_path,
+                                                             std::string_view relative,
+                                                             std::int64_t recorded_size) {
     sqlite_files::read_result r = files.read(relative, recorded_size);
     switch (r.state) {
     case sqlite_files::read_result::status::ok: return std::move(r.bytes);
@@ -10943,13 +11090,9 @@ inline std::optional<std::string> read_value_file(const sqlite_files::value_file
     throw damaged_value(db_path, r.problem);
 }
 
-// Reads a row's value from columns (expire_time, tag, mode, filename, value, size) starting at
-// `first`. Empty when the value's file has gone (diskcache then reports a miss).
-// @throws store_error for a damaged row: a storage mode or value diskcache never writes, or a
-//         value file that is not one of this cache's or not the size its row records.
-inline std::optional<cache_entry> read_row(const statement& q, int first, db_key key,
-                                           const sqlite_files::value_files& files,
-                                           std::string_view db_path) {
+FLYTECACHE_INLINE std::optional<cache_entry> read_row(const statement& q, int first, db_key key,
+                                                      const sqlite_files::value_files& files,
+                                                      std::string_view db_path) {
     cache_entry e;
     e.key = std::move(key);
     if (!q.is_null(first)) {
@@ -11007,7 +11150,7 @@ inline std::optional<cache_entry> read_row(const statement& q, int first, db_key
     throw damaged_row(db_path, "unknown storage mode " + std::to_string(mode));
 }
 
-inline void bind_value(statement& s, int index, const prepared_value& p) {
+FLYTECACHE_INLINE void bind_value(statement& s, int index, const prepared_value& p) {
     if (!p.filename.empty()) {
         s.bind_null(index);
         return;
@@ -11020,9 +11163,9 @@ inline void bind_value(statement& s, int index, const prepared_value& p) {
     }
 }
 
-inline void bind_row(statement& q, const key_ref& key, double now,
-                     std::optional<double> expire_time, std::optional<std::string_view> tag,
-                     const prepared_value& p) {
+FLYTECACHE_INLINE void bind_row(statement& q, const key_ref& key, double now,
+                                std::optional<double> expire_time,
+                                std::optional<std::string_view> tag, const prepared_value& p) {
     bind_key(q, 1, key);
     q.bind(2, std::int64_t{1});
     q.bind(3, now);
@@ -11046,23 +11189,23 @@ inline void bind_row(statement& q, const key_ref& key, double now,
     bind_value(q, 9, p);
 }
 
-// The UPSERT keeps the row (and its rowid, which orders peekitem) and fires diskcache's size
-// triggers like its UPDATE does.
-inline void upsert(connection& c, const key_ref& key, double now, std::optional<double> expire_time,
-                   std::optional<std::string_view> tag, const prepared_value& p) {
+FLYTECACHE_INLINE void upsert(connection& c, const key_ref& key, double now,
+                              std::optional<double> expire_time,
+                              std::optional<std::string_view> tag, const prepared_value& p) {
     auto q = c.use(stmt::upsert);
     bind_row(*q, key, now, expire_time, tag, p);
     q->run();
 }
-inline void insert_row(connection& c, const key_ref& key, double now,
-                       std::optional<double> expire_time, std::optional<std::string_view> tag,
-                       const prepared_value& p) {
+
+FLYTECACHE_INLINE void insert_row(connection& c, const key_ref& key, double now,
+                                  std::optional<double> expire_time,
+                                  std::optional<std::string_view> tag, const prepared_value& p) {
     auto q = c.use(stmt::insert);
     bind_row(*q, key, now, expire_time, tag, p);
     q->run();
 }
 
-inline void delete_rowid(connection& c, std::int64_t rowid) {
+FLYTECACHE_INLINE void delete_rowid(connection& c, std::int64_t rowid) {
     auto d = c.use(stmt::delete_rowid);
     d->bind(1, rowid);
     d->run();
@@ -11070,6 +11213,7 @@ inline void delete_rowid(connection& c, std::int64_t rowid) {
 
 } // namespace detail::sqlite
 FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/sqlite/rows.ipp
 // ---- end flytecache/store/sqlite/rows.hpp
 // ---- begin flytecache/store/sqlite/schema.hpp
 // flytecache — the SQLite store's schema and settings: diskcache's defaults and DDL
@@ -11079,8 +11223,6 @@ FLYTECACHE_NAMESPACE_END
 // validation and SQL codecs, and the eviction policies' indexes.
 
 
-
-#include <cctype>
 
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail::sqlite {
@@ -11098,7 +11240,103 @@ struct diskcache_defaults {
     static constexpr std::int64_t disk_pickle_protocol = 5;
 };
 
-inline setting_value column_setting(const statement& s, int col) {
+setting_value column_setting(const statement& s, int col);
+void bind_setting(statement& s, int index, const setting_value& v);
+// A counter of the Settings table as an integer (Python may have stored it as a REAL).
+std::int64_t as_count(const setting_value& v) noexcept;
+std::string lowercase(std::string s);
+setting_value normalized_pragma(const setting_value& v);
+// The value as PRAGMA text, or empty for what cannot go into SQL safely: settings come from a
+// file another program may have written, so text must be a bare word (NORMAL, wal …).
+std::optional<std::string> setting_sql(const setting_value& v);
+
+const char* policy_index_name(eviction_policy p);
+void create_policy_index(connection& c, eviction_policy p);
+/// The Settings row `name`, or empty when the table has none.
+std::optional<setting_value> read_setting(connection& c, std::string_view name);
+
+// Whether a stored synchronous setting means FULL or EXTRA (Python may store it as text).
+bool synchronous_full(const setting_value& value);
+
+// The names of the tables, indexes and triggers in the database.
+std::set<std::string, std::less<>> schema_objects(connection& c);
+
+// A database with tables of its own is another program's: taking it over would add
+// diskcache's tables and triggers and switch it to WAL. Nothing has been written yet.
+void refuse_foreign(connection& c);
+
+// diskcache's schema, object by object (the text is diskcache's, so `sqlite3 cache.db
+// .schema` reads the same for caches created by either side).
+const std::vector<std::pair<std::string_view, std::string_view>>& schema_ddl();
+
+std::map<std::string, setting_value, std::less<>> default_settings();
+/// The settings `opts` gives, as Settings rows.
+std::vector<std::pair<std::string, setting_value>> given_settings(const sqlite_store_options& opts);
+
+/// Refuses a setting this program gives that diskcache would not store (or SQL could not hold).
+void validate_setting(std::string_view name, const setting_value& value);
+
+} // namespace detail::sqlite
+FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/store/sqlite/schema.ipp
+// flytecache — the SQLite store's schema and settings (definitions)
+// SPDX-License-Identifier: MIT
+
+// ---- begin flytecache/detail/saturating.hpp
+// flytecache — saturating conversions and sums for numbers read from untrusted files
+// SPDX-License-Identifier: MIT
+
+// Arithmetic on numbers read from files that may hold anything: conversions and sums that saturate
+// instead of overflowing (which would be undefined behaviour).
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+/// `v` as an int64, truncated toward zero, clamped to int64's range; NaN is 0. (A plain cast of a
+/// double outside the range is undefined behaviour, and a Settings row may hold 1e300.)
+[[nodiscard]] constexpr std::int64_t saturating_int64(double v) noexcept {
+    if (std::isnan(v)) return 0;
+    // 2^63 is exactly representable; every double below it converts without overflow.
+    constexpr double limit = 9223372036854775808.0;
+    if (v >= limit) return std::numeric_limits<std::int64_t>::max();
+    if (v < -limit) return std::numeric_limits<std::int64_t>::min();
+    return static_cast<std::int64_t>(v);
+}
+
+/// a + b, clamped to int64's range.
+[[nodiscard]] constexpr std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
+    std::int64_t out = 0;
+    if (__builtin_add_overflow(a, b, &out)) {
+        return b > 0 ? std::numeric_limits<std::int64_t>::max()
+                     : std::numeric_limits<std::int64_t>::min();
+    }
+    return out;
+}
+
+/// a * b, clamped to int64's range.
+[[nodiscard]] constexpr std::int64_t saturating_mul(std::int64_t a, std::int64_t b) noexcept {
+    std::int64_t out = 0;
+    if (__builtin_mul_overflow(a, b, &out)) {
+        return (a < 0) == (b < 0) ? std::numeric_limits<std::int64_t>::max()
+                                  : std::numeric_limits<std::int64_t>::min();
+    }
+    return out;
+}
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/saturating.hpp
+
+
+#include <cctype>
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail::sqlite {
+
+FLYTECACHE_INLINE setting_value column_setting(const statement& s, int col) {
     switch (s.column_type(col)) {
     case SQLITE_INTEGER: return s.column_int(col);
     case SQLITE_FLOAT: return s.column_double(col);
@@ -11106,7 +11344,8 @@ inline setting_value column_setting(const statement& s, int col) {
     default: return std::string(s.column_text(col));
     }
 }
-inline void bind_setting(statement& s, int index, const setting_value& v) {
+
+FLYTECACHE_INLINE void bind_setting(statement& s, int index, const setting_value& v) {
     if (const auto* i = std::get_if<std::int64_t>(&v)) {
         s.bind(index, *i);
     } else if (const auto* d = std::get_if<double>(&v)) {
@@ -11117,8 +11356,8 @@ inline void bind_setting(statement& s, int index, const setting_value& v) {
         s.bind_null(index);
     }
 }
-// A counter of the Settings table as an integer (Python may have stored it as a REAL).
-inline std::int64_t as_count(const setting_value& v) noexcept {
+
+FLYTECACHE_INLINE std::int64_t as_count(const setting_value& v) noexcept {
     if (const auto* i = std::get_if<std::int64_t>(&v)) {
         return *i;
     }
@@ -11127,20 +11366,21 @@ inline std::int64_t as_count(const setting_value& v) noexcept {
     }
     return 0;
 }
-inline std::string lowercase(std::string s) {
+
+FLYTECACHE_INLINE std::string lowercase(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(),
                    [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
     return s;
 }
-inline setting_value normalized_pragma(const setting_value& v) {
+
+FLYTECACHE_INLINE setting_value normalized_pragma(const setting_value& v) {
     if (const auto* s = std::get_if<std::string>(&v)) {
         return lowercase(*s);
     }
     return v;
 }
-// The value as PRAGMA text, or empty for what cannot go into SQL safely: settings come from a
-// file another program may have written, so text must be a bare word (NORMAL, wal …).
-inline std::optional<std::string> setting_sql(const setting_value& v) {
+
+FLYTECACHE_INLINE std::optional<std::string> setting_sql(const setting_value& v) {
     if (const auto* i = std::get_if<std::int64_t>(&v)) {
         return std::to_string(*i);
     }
@@ -11156,7 +11396,7 @@ inline std::optional<std::string> setting_sql(const setting_value& v) {
     return std::nullopt;
 }
 
-inline const char* policy_index_name(eviction_policy p) {
+FLYTECACHE_INLINE const char* policy_index_name(eviction_policy p) {
     switch (p) {
     case eviction_policy::none: return nullptr;
     case eviction_policy::least_recently_stored: return "Cache_store_time";
@@ -11165,7 +11405,8 @@ inline const char* policy_index_name(eviction_policy p) {
     }
     return nullptr;
 }
-inline void create_policy_index(connection& c, eviction_policy p) {
+
+FLYTECACHE_INLINE void create_policy_index(connection& c, eviction_policy p) {
     switch (p) {
     case eviction_policy::none: break;
     case eviction_policy::least_recently_stored:
@@ -11179,8 +11420,8 @@ inline void create_policy_index(connection& c, eviction_policy p) {
         break;
     }
 }
-/// The Settings row `name`, or empty when the table has none.
-inline std::optional<setting_value> read_setting(connection& c, std::string_view name) {
+
+FLYTECACHE_INLINE std::optional<setting_value> read_setting(connection& c, std::string_view name) {
     auto q = c.use(stmt::read_setting);
     q->bind_text(1, name);
     if (!q->step()) {
@@ -11189,8 +11430,7 @@ inline std::optional<setting_value> read_setting(connection& c, std::string_view
     return column_setting(*q, 0);
 }
 
-// Whether a stored synchronous setting means FULL or EXTRA (Python may store it as text).
-inline bool synchronous_full(const setting_value& value) {
+FLYTECACHE_INLINE bool synchronous_full(const setting_value& value) {
     if (const auto* i = std::get_if<std::int64_t>(&value)) return *i >= 2;
     if (const auto* d = std::get_if<double>(&value)) return *d >= 2;
     if (const auto* t = std::get_if<std::string>(&value)) {
@@ -11200,8 +11440,7 @@ inline bool synchronous_full(const setting_value& value) {
     return false;
 }
 
-// The names of the tables, indexes and triggers in the database.
-inline std::set<std::string, std::less<>> schema_objects(connection& c) {
+FLYTECACHE_INLINE std::set<std::string, std::less<>> schema_objects(connection& c) {
     std::set<std::string, std::less<>> out;
     statement q(c.handle(), "SELECT name FROM sqlite_master", c.path());
     while (q.step()) {
@@ -11210,9 +11449,7 @@ inline std::set<std::string, std::less<>> schema_objects(connection& c) {
     return out;
 }
 
-// A database with tables of its own is another program's: taking it over would add
-// diskcache's tables and triggers and switch it to WAL. Nothing has been written yet.
-inline void refuse_foreign(connection& c) {
+FLYTECACHE_INLINE void refuse_foreign(connection& c) {
     statement q(c.handle(),
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('Settings', "
                 "'Cache', 'flytecache_reservations') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
@@ -11230,9 +11467,7 @@ inline void refuse_foreign(connection& c) {
     }
 }
 
-// diskcache's schema, object by object (the text is diskcache's, so `sqlite3 cache.db
-// .schema` reads the same for caches created by either side).
-inline const std::vector<std::pair<std::string_view, std::string_view>>& schema_ddl() {
+FLYTECACHE_INLINE const std::vector<std::pair<std::string_view, std::string_view>>& schema_ddl() {
     static const std::vector<std::pair<std::string_view, std::string_view>> ddl = {
         {"Cache", "CREATE TABLE IF NOT EXISTS Cache ( rowid INTEGER PRIMARY KEY, key BLOB, raw "
                   "INTEGER, store_time REAL, expire_time REAL, access_time REAL, access_count "
@@ -11263,7 +11498,7 @@ inline const std::vector<std::pair<std::string_view, std::string_view>>& schema_
     return ddl;
 }
 
-inline std::map<std::string, setting_value, std::less<>> default_settings() {
+FLYTECACHE_INLINE std::map<std::string, setting_value, std::less<>> default_settings() {
     using d = diskcache_defaults;
     return {
         {"statistics", std::int64_t{0}},
@@ -11280,8 +11515,8 @@ inline std::map<std::string, setting_value, std::less<>> default_settings() {
         {"disk_pickle_protocol", d::disk_pickle_protocol},
     };
 }
-/// The settings `opts` gives, as Settings rows.
-inline std::vector<std::pair<std::string, setting_value>>
+
+FLYTECACHE_INLINE std::vector<std::pair<std::string, setting_value>>
 given_settings(const sqlite_store_options& opts) {
     std::vector<std::pair<std::string, setting_value>> out;
     auto add_int = [&](const char* name, const std::optional<std::int64_t>& v) {
@@ -11312,8 +11547,7 @@ given_settings(const sqlite_store_options& opts) {
     return out;
 }
 
-/// Refuses a setting this program gives that diskcache would not store (or SQL could not hold).
-inline void validate_setting(std::string_view name, const setting_value& value) {
+FLYTECACHE_INLINE void validate_setting(std::string_view name, const setting_value& value) {
     auto need_int = [&] {
         if (!std::holds_alternative<std::int64_t>(value)) {
             throw invalid_argument("flytecache: sqlite_store: setting '" + std::string(name) +
@@ -11350,9 +11584,8 @@ inline void validate_setting(std::string_view name, const setting_value& value) 
 
 } // namespace detail::sqlite
 FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/sqlite/schema.ipp
 // ---- end flytecache/store/sqlite/schema.hpp
-
-#include <pthread.h>
 
 
 FLYTECACHE_NAMESPACE_BEGIN
@@ -11382,28 +11615,10 @@ struct store_registry {
     std::mutex mutex;
     std::vector<std::pair<void*, void (*)(void*)>> stores; // (state, close its idle connections)
 };
-inline store_registry& stores_alive() {
-    static auto* r = new store_registry; // never destroyed: atfork handlers outlive statics
-    return *r;
-}
+store_registry& stores_alive();
 
 /// The current fork generation, registering the fork handlers on first use.
-inline unsigned current_fork_generation() noexcept {
-    static const bool registered = [] {
-        ::pthread_atfork(
-            [] {
-                auto& r = stores_alive();
-                std::lock_guard lock(r.mutex);
-                for (const auto& [state, close_idle] : r.stores) {
-                    close_idle(state);
-                }
-            },
-            nullptr, [] { fork_generation.fetch_add(1, std::memory_order_relaxed); });
-        return true;
-    }();
-    (void)registered;
-    return fork_generation.load(std::memory_order_relaxed);
-}
+unsigned current_fork_generation() noexcept;
 
 /// The directory inside a cache directory where task output files live (see `blob_area`).
 inline constexpr std::string_view blob_subdirectory = "blobs";
@@ -11413,41 +11628,10 @@ inline constexpr std::string_view blob_subdirectory = "blobs";
 /// `sqlite_store` owns one through a pointer, so the fork registry can find it at a fixed address.
 class engine {
 public:
-    explicit engine(sqlite_store_options o) : opts(std::move(o)) {
-        if (opts.directory.empty()) {
-            throw invalid_argument("flytecache: sqlite_store: options.directory is empty; give "
-                                   "the cache directory (flytekit's is ~/.flyte/local-cache)");
-        }
-        dir = opts.directory;
-        db_path = (dir / "cache.db").string();
-        files = sqlite_files::value_files(dir);
-        const double ms = std::clamp(opts.timeout.count() * 1000.0, 0.0, 2147483647.0);
-        busy_ms = static_cast<int>(ms);
-        auto& r = stores_alive();
-        std::lock_guard lock(r.mutex);
-        r.stores.emplace_back(this, [](void* self) noexcept {
-            try {
-                static_cast<engine*>(self)->close_idle();
-            } catch (...) { // NOLINT(bugprone-empty-catch)
-                // A fork must go ahead; the child's generation check still protects it.
-            }
-        });
-    }
+    explicit engine(sqlite_store_options o);
     engine(const engine&) = delete;
     engine& operator=(const engine&) = delete;
-    ~engine() {
-        {
-            auto& r = stores_alive();
-            std::lock_guard lock(r.mutex);
-            std::erase_if(r.stores, [this](const auto& e) { return e.first == this; });
-        }
-        std::lock_guard lock(mutex);
-        if (generation != current_fork_generation()) {
-            for (auto& c : idle) {
-                c->abandon();
-            }
-        }
-    }
+    ~engine();
 
     sqlite_store_options opts;
     std::filesystem::path dir;
@@ -11474,112 +11658,20 @@ public:
     // How connections open the file (chosen once, by open.hpp's open_cache).
     open_mode connection_mode = open_mode::read_write;
 
-    std::unique_ptr<connection> open_connection() {
-        auto c = std::make_unique<connection>(db_path, busy_ms, connection_mode);
-        apply_pragmas(*c);
-        return c;
-    }
-    void apply_pragmas(connection& c) {
-        if (opts.read_only) {
-            return; // SQLite's defaults read as well; a journal-mode PRAGMA would write
-        }
-        std::map<std::string, setting_value, std::less<>> pragmas;
-        {
-            std::lock_guard lock(mutex);
-            pragmas = sqlite_pragmas;
-        }
-        for (const auto& [name, value] : pragmas) {
-            // auto_vacuum and the WAL journal are properties of the file, set in open_cache;
-            // the other journal modes, like the remaining pragmas, hold per connection.
-            const auto sql_value = setting_sql(value);
-            if (name == "sqlite_auto_vacuum" || !sql_value ||
-                (name == "sqlite_journal_mode" && *sql_value == "wal")) {
-                continue;
-            }
-            c.exec("PRAGMA " + name.substr(7) + " = " + *sql_value);
-        }
-    }
+    std::unique_ptr<connection> open_connection();
+    void apply_pragmas(connection& c);
 
-    void apply_in_memory(std::string_view name, const setting_value& value) {
-        // Numbers may be stored as REAL by Python (size_limit=1e9); they count as integers.
-        std::optional<std::int64_t> integer;
-        if (const auto* n = std::get_if<std::int64_t>(&value)) {
-            integer = *n;
-        } else if (const auto* d = std::get_if<double>(&value); d != nullptr && !std::isnan(*d)) {
-            integer = saturating_int64(*d);
-        }
-        const std::int64_t* i = integer ? &*integer : nullptr;
-        if (name == "statistics" && i != nullptr) {
-            statistics.store(*i != 0);
-        } else if (name == "eviction_policy") {
-            if (const auto* s = std::get_if<std::string>(&value)) {
-                policy.store(parse_eviction_policy(*s));
-            }
-        } else if (name == "size_limit" && i != nullptr) {
-            size_limit.store(*i);
-        } else if (name == "cull_limit" && i != nullptr) {
-            cull_limit.store(*i);
-        } else if (name == "disk_min_file_size" && i != nullptr) {
-            min_file_size.store(*i);
-        } else if (name.starts_with("sqlite_")) {
-            if (name == "sqlite_synchronous") durable_files.store(synchronous_full(value));
-            std::lock_guard lock(mutex);
-            sqlite_pragmas[std::string(name)] = value;
-        }
-    }
+    void apply_in_memory(std::string_view name, const setting_value& value);
 
-    void close_idle() {
-        std::vector<std::unique_ptr<connection>> closing;
-        std::lock_guard lock(mutex);
-        closing.swap(idle);
-        if (generation != current_fork_generation()) {
-            for (auto& c : closing) {
-                c->abandon();
-            }
-        }
-    }
+    void close_idle();
 
     // A pooled connection for the duration of one operation (or the thread's open transaction).
     class lease {
     public:
-        explicit lease(engine& s) : s_(s) {
-            {
-                std::lock_guard lock(s.mutex);
-                if (const unsigned g = current_fork_generation(); s.generation != g) {
-                    // A forked child must not touch the parent's connections (nor close them).
-                    for (auto& c : s.idle) {
-                        c->abandon();
-                    }
-                    s.idle.clear();
-                    s.generation = g;
-                }
-                if (!s.idle.empty()) {
-                    con_ = std::move(s.idle.back());
-                    s.idle.pop_back();
-                }
-            }
-            if (!con_) {
-                con_ = s.open_connection();
-                con_->generation = s.settings_generation.load();
-            } else if (const unsigned g = s.settings_generation.load(); con_->generation != g) {
-                s.apply_pragmas(*con_);
-                con_->generation = g;
-            }
-        }
+        explicit lease(engine& s);
         lease(const lease&) = delete;
         lease& operator=(const lease&) = delete;
-        ~lease() {
-            if (sqlite3_get_autocommit(con_->handle()) == 0) {
-                // Never pool a connection inside a transaction: it would hold the write lock.
-                sqlite3_exec(con_->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-            }
-            std::lock_guard lock(s_.mutex);
-            if (s_.generation == current_fork_generation()) {
-                s_.idle.push_back(std::move(con_));
-            } else {
-                con_->abandon();
-            }
-        }
+        ~lease();
         connection& con() noexcept { return *con_; }
 
     private:
@@ -11644,101 +11736,28 @@ public:
     // deleted rows, and those written for writes that failed inside it (the caller may have caught
     // the failure and committed the rest). Nothing after the COMMIT throws: a file that cannot be
     // checked is left for check(fix) rather than risk deleting a committed value.
-    void commit(connection& c, txn_frame& frame) {
-        c.use(stmt::commit)->run();
-        std::vector<std::string> unreferenced = std::move(frame.remove_after_commit);
-        frame.remove_after_commit.clear();
-        try {
-            for (const auto& file : frame.remove_on_rollback) {
-                auto q = c.use(stmt::file_referenced);
-                q->bind_text(1, file);
-                if (!q->step()) {
-                    unreferenced.push_back(file);
-                }
-            }
-        } catch (...) { // NOLINT(bugprone-empty-catch)
-            // Nothing after the COMMIT throws (see above): an unchecked file stays for check(fix).
-        }
-        frame.remove_on_rollback.clear(); // committed: the rollback handler must not touch them
-        for (const auto& file : unreferenced) {
-            remove_value_file(file);
-        }
-    }
+    void commit(connection& c, txn_frame& frame);
 
-    void rollback(connection& c, const txn_frame& frame) noexcept {
-        // ROLLBACK only fails when no transaction is open, which is then the state we want.
-        sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-        for (const auto& file : frame.remove_on_rollback) {
-            remove_value_file(file);
-        }
-    }
+    void rollback(connection& c, const txn_frame& frame) noexcept;
 
-    void begin_immediate(connection& c) {
-        for (;;) {
-            try {
-                auto q = c.use(stmt::begin);
-                q->run();
-                return;
-            } catch (const timeout_error&) {
-                if (!opts.retry) {
-                    throw;
-                }
-            }
-        }
-    }
+    void begin_immediate(connection& c);
 
     // Every path that writes (a transaction, a value file, a setting, an index) starts here, so a
     // read-only store fails before it has changed anything, with a message that says why.
-    void require_writable() const {
-        if (opts.read_only) {
-            throw store_error("flytecache: sqlite_store '" + db_path +
-                              "': store opened read-only; this call writes to the cache (open it "
-                              "without options.read_only to change it)");
-        }
-    }
+    void require_writable() const;
 
     // The live (unexpired) row of `key`: rowid, expire_time, tag, mode, filename, value, size.
     // The caller steps it; one statement serves every lookup so each connection prepares it once.
-    static use select_live(connection& c, const key_ref& key) {
-        auto q = c.use(stmt::select_live);
-        bind_key(*q, 1, key);
-        q->bind(2, unix_now());
-        return q;
-    }
+    static use select_live(connection& c, const key_ref& key);
 
     // SQLite integers are 64-bit; Python raises OverflowError past them, and so does this (nothing
     // is written).
-    std::int64_t checked_add(std::int64_t a, std::int64_t b, const key_ref& key) const {
-        std::int64_t sum = 0;
-        if (__builtin_add_overflow(a, b, &sum)) {
-            throw invalid_argument("flytecache: sqlite_store '" + db_path + "': incr of key " +
-                                   key.describe() + " overflows a 64-bit integer");
-        }
-        return sum;
-    }
+    std::int64_t checked_add(std::int64_t a, std::int64_t b, const key_ref& key) const;
 
     // The cache_store interface deals in bytes only; other kinds are read with get_entry.
-    void require_bytes(std::string_view key, const cache_entry& e) const {
-        if (e.value.type() != stored_value::kind::bytes) {
-            throw value_type_error("flytecache: sqlite_store '" + db_path + "': key " +
-                                   key_ref(key).describe() + " holds " +
-                                   stored_value::name(e.value.type()) +
-                                   ", not bytes; read it with get_entry(key)");
-        }
-    }
+    void require_bytes(std::string_view key, const cache_entry& e) const;
 
-    static std::optional<double> expiry_from(const std::optional<float_seconds>& ttl, double now) {
-        if (!ttl) {
-            return std::nullopt;
-        }
-        if (std::isnan(ttl->count())) {
-            throw invalid_argument("flytecache: sqlite_store: an expiry of NaN seconds");
-        }
-        if (std::isinf(ttl->count()) && ttl->count() > 0) {
-            return std::nullopt; // never expires
-        }
-        return now + ttl->count();
-    }
+    static std::optional<double> expiry_from(const std::optional<float_seconds>& ttl, double now);
 
     // rows.hpp's readers, for this cache's files and naming its database.
     [[nodiscard]] std::optional<cache_entry> read_row(const statement& q, int first,
@@ -11752,11 +11771,7 @@ public:
         return sqlite::damaged_row(db_path, what);
     }
 
-    std::optional<cache_entry> lookup(const key_ref& key, bool with_key) {
-        return visit_live(key, [&](const statement& q) {
-            return read_row(q, 1, with_key ? key_of(key) : db_key());
-        });
-    }
+    std::optional<cache_entry> lookup(const key_ref& key, bool with_key);
 
     // Finds the live row of `key` and reads it with `read(row)` (columns as select_live's), which
     // returns an empty optional when the value cannot be read (a missing file: a miss, as in
@@ -11817,33 +11832,7 @@ public:
         });
     }
 
-    prepared_value prepare(const value_ref& value) {
-        prepared_value p;
-        p.kind = value.type();
-        const auto min_file =
-            static_cast<std::size_t>(min_file_size.load(std::memory_order_relaxed));
-        switch (value.type()) {
-        case value_ref::kind::integer: p.integer = value.integer(); return p;
-        case value_ref::kind::real: p.real = value.real(); return p;
-        case value_ref::kind::text:
-            if (utf8_length(value.bytes()) < min_file) {
-                p.inline_bytes = value.bytes();
-                return p;
-            }
-            p.mode = value_mode::text;
-            break;
-        case value_ref::kind::bytes:
-            if (value.bytes().size() < min_file) {
-                p.inline_bytes = value.bytes();
-                return p;
-            }
-            p.mode = value_mode::binary;
-            break;
-        }
-        p.filename = write_value_file(value.bytes());
-        p.size = static_cast<std::int64_t>(value.bytes().size());
-        return p;
-    }
+    prepared_value prepare(const value_ref& value);
 
     // diskcache's naming (sqlite_files): 16 random bytes in hex, two directory levels.
     // Flushed to disk before the row can commit when the database itself is synchronous FULL.
@@ -11885,22 +11874,7 @@ public:
         }
     }
 
-    std::uint64_t volume(connection& c) {
-        std::int64_t pages = 0;
-        {
-            auto q = c.use(stmt::page_count);
-            if (q->step()) {
-                pages = q->column_int(0);
-            }
-        }
-        std::int64_t size = 0;
-        if (auto s = read_setting(c, "size")) {
-            size = as_count(*s);
-        }
-        // Both figures come from the file (size_limit = INT64_MAX, size = 1e300 …): saturate.
-        return static_cast<std::uint64_t>(
-            std::max<std::int64_t>(0, saturating_add(saturating_mul(page_size, pages), size)));
-    }
+    std::uint64_t volume(connection& c);
 
     // Runs `op`, a write that only removes rows. On a full disk SQLite cannot journal even a
     // DELETE, so the value files of the rows about to go (`files_of(connection, out)`, a read)
@@ -11929,6 +11903,322 @@ public:
 
 } // namespace detail::sqlite
 FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/store/sqlite/engine.ipp
+// flytecache — the SQLite store's engine (definitions)
+// SPDX-License-Identifier: MIT
+
+
+#include <pthread.h>
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail::sqlite {
+
+FLYTECACHE_INLINE store_registry& stores_alive() {
+    static auto* r = new store_registry; // never destroyed: atfork handlers outlive statics
+    return *r;
+}
+
+FLYTECACHE_INLINE unsigned current_fork_generation() noexcept {
+    static const bool registered = [] {
+        ::pthread_atfork(
+            [] {
+                auto& r = stores_alive();
+                std::lock_guard lock(r.mutex);
+                for (const auto& [state, close_idle] : r.stores) {
+                    close_idle(state);
+                }
+            },
+            nullptr, [] { fork_generation.fetch_add(1, std::memory_order_relaxed); });
+        return true;
+    }();
+    (void)registered;
+    return fork_generation.load(std::memory_order_relaxed);
+}
+
+FLYTECACHE_INLINE engine::engine(sqlite_store_options o) : opts(std::move(o)) {
+    if (opts.directory.empty()) {
+        throw invalid_argument("flytecache: sqlite_store: options.directory is empty; give "
+                               "the cache directory (flytekit's is ~/.flyte/local-cache)");
+    }
+    dir = opts.directory;
+    db_path = (dir / "cache.db").string();
+    files = sqlite_files::value_files(dir);
+    const double ms = std::clamp(opts.timeout.count() * 1000.0, 0.0, 2147483647.0);
+    busy_ms = static_cast<int>(ms);
+    auto& r = stores_alive();
+    std::lock_guard lock(r.mutex);
+    r.stores.emplace_back(this, [](void* self) noexcept {
+        try {
+            static_cast<engine*>(self)->close_idle();
+        } catch (...) { // NOLINT(bugprone-empty-catch)
+            // A fork must go ahead; the child's generation check still protects it.
+        }
+    });
+}
+
+FLYTECACHE_INLINE engine::~engine() {
+    {
+        auto& r = stores_alive();
+        std::lock_guard lock(r.mutex);
+        std::erase_if(r.stores, [this](const auto& e) { return e.first == this; });
+    }
+    std::lock_guard lock(mutex);
+    if (generation != current_fork_generation()) {
+        for (auto& c : idle) {
+            c->abandon();
+        }
+    }
+}
+
+FLYTECACHE_INLINE std::unique_ptr<connection> engine::open_connection() {
+    auto c = std::make_unique<connection>(db_path, busy_ms, connection_mode);
+    apply_pragmas(*c);
+    return c;
+}
+
+FLYTECACHE_INLINE void engine::apply_pragmas(connection& c) {
+    if (opts.read_only) {
+        return; // SQLite's defaults read as well; a journal-mode PRAGMA would write
+    }
+    std::map<std::string, setting_value, std::less<>> pragmas;
+    {
+        std::lock_guard lock(mutex);
+        pragmas = sqlite_pragmas;
+    }
+    for (const auto& [name, value] : pragmas) {
+        // auto_vacuum and the WAL journal are properties of the file, set in open_cache;
+        // the other journal modes, like the remaining pragmas, hold per connection.
+        const auto sql_value = setting_sql(value);
+        if (name == "sqlite_auto_vacuum" || !sql_value ||
+            (name == "sqlite_journal_mode" && *sql_value == "wal")) {
+            continue;
+        }
+        c.exec("PRAGMA " + name.substr(7) + " = " + *sql_value);
+    }
+}
+
+FLYTECACHE_INLINE void engine::apply_in_memory(std::string_view name, const setting_value& value) {
+    // Numbers may be stored as REAL by Python (size_limit=1e9); they count as integers.
+    std::optional<std::int64_t> integer;
+    if (const auto* n = std::get_if<std::int64_t>(&value)) {
+        integer = *n;
+    } else if (const auto* d = std::get_if<double>(&value); d != nullptr && !std::isnan(*d)) {
+        integer = saturating_int64(*d);
+    }
+    const std::int64_t* i = integer ? &*integer : nullptr;
+    if (name == "statistics" && i != nullptr) {
+        statistics.store(*i != 0);
+    } else if (name == "eviction_policy") {
+        if (const auto* s = std::get_if<std::string>(&value)) {
+            policy.store(parse_eviction_policy(*s));
+        }
+    } else if (name == "size_limit" && i != nullptr) {
+        size_limit.store(*i);
+    } else if (name == "cull_limit" && i != nullptr) {
+        cull_limit.store(*i);
+    } else if (name == "disk_min_file_size" && i != nullptr) {
+        min_file_size.store(*i);
+    } else if (name.starts_with("sqlite_")) {
+        if (name == "sqlite_synchronous") durable_files.store(synchronous_full(value));
+        std::lock_guard lock(mutex);
+        sqlite_pragmas[std::string(name)] = value;
+    }
+}
+
+FLYTECACHE_INLINE void engine::close_idle() {
+    std::vector<std::unique_ptr<connection>> closing;
+    std::lock_guard lock(mutex);
+    closing.swap(idle);
+    if (generation != current_fork_generation()) {
+        for (auto& c : closing) {
+            c->abandon();
+        }
+    }
+}
+
+FLYTECACHE_INLINE engine::lease::lease(engine& s) : s_(s) {
+    {
+        std::lock_guard lock(s.mutex);
+        if (const unsigned g = current_fork_generation(); s.generation != g) {
+            // A forked child must not touch the parent's connections (nor close them).
+            for (auto& c : s.idle) {
+                c->abandon();
+            }
+            s.idle.clear();
+            s.generation = g;
+        }
+        if (!s.idle.empty()) {
+            con_ = std::move(s.idle.back());
+            s.idle.pop_back();
+        }
+    }
+    if (!con_) {
+        con_ = s.open_connection();
+        con_->generation = s.settings_generation.load();
+    } else if (const unsigned g = s.settings_generation.load(); con_->generation != g) {
+        s.apply_pragmas(*con_);
+        con_->generation = g;
+    }
+}
+
+FLYTECACHE_INLINE engine::lease::~lease() {
+    if (sqlite3_get_autocommit(con_->handle()) == 0) {
+        // Never pool a connection inside a transaction: it would hold the write lock.
+        sqlite3_exec(con_->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    std::lock_guard lock(s_.mutex);
+    if (s_.generation == current_fork_generation()) {
+        s_.idle.push_back(std::move(con_));
+    } else {
+        con_->abandon();
+    }
+}
+
+FLYTECACHE_INLINE void engine::commit(connection& c, txn_frame& frame) {
+    c.use(stmt::commit)->run();
+    std::vector<std::string> unreferenced = std::move(frame.remove_after_commit);
+    frame.remove_after_commit.clear();
+    try {
+        for (const auto& file : frame.remove_on_rollback) {
+            auto q = c.use(stmt::file_referenced);
+            q->bind_text(1, file);
+            if (!q->step()) {
+                unreferenced.push_back(file);
+            }
+        }
+    } catch (...) { // NOLINT(bugprone-empty-catch)
+        // Nothing after the COMMIT throws (see above): an unchecked file stays for check(fix).
+    }
+    frame.remove_on_rollback.clear(); // committed: the rollback handler must not touch them
+    for (const auto& file : unreferenced) {
+        remove_value_file(file);
+    }
+}
+
+FLYTECACHE_INLINE void engine::rollback(connection& c, const txn_frame& frame) noexcept {
+    // ROLLBACK only fails when no transaction is open, which is then the state we want.
+    sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    for (const auto& file : frame.remove_on_rollback) {
+        remove_value_file(file);
+    }
+}
+
+FLYTECACHE_INLINE void engine::begin_immediate(connection& c) {
+    for (;;) {
+        try {
+            auto q = c.use(stmt::begin);
+            q->run();
+            return;
+        } catch (const timeout_error&) {
+            if (!opts.retry) {
+                throw;
+            }
+        }
+    }
+}
+
+FLYTECACHE_INLINE void engine::require_writable() const {
+    if (opts.read_only) {
+        throw store_error("flytecache: sqlite_store '" + db_path +
+                          "': store opened read-only; this call writes to the cache (open it "
+                          "without options.read_only to change it)");
+    }
+}
+
+FLYTECACHE_INLINE use engine::select_live(connection& c, const key_ref& key) {
+    auto q = c.use(stmt::select_live);
+    bind_key(*q, 1, key);
+    q->bind(2, unix_now());
+    return q;
+}
+
+FLYTECACHE_INLINE std::int64_t engine::checked_add(std::int64_t a, std::int64_t b,
+                                                   const key_ref& key) const {
+    std::int64_t sum = 0;
+    if (__builtin_add_overflow(a, b, &sum)) {
+        throw invalid_argument("flytecache: sqlite_store '" + db_path + "': incr of key " +
+                               key.describe() + " overflows a 64-bit integer");
+    }
+    return sum;
+}
+
+FLYTECACHE_INLINE void engine::require_bytes(std::string_view key, const cache_entry& e) const {
+    if (e.value.type() != stored_value::kind::bytes) {
+        throw value_type_error("flytecache: sqlite_store '" + db_path + "': key " +
+                               key_ref(key).describe() + " holds " +
+                               stored_value::name(e.value.type()) +
+                               ", not bytes; read it with get_entry(key)");
+    }
+}
+
+FLYTECACHE_INLINE std::optional<double> engine::expiry_from(const std::optional<float_seconds>& ttl,
+                                                            double now) {
+    if (!ttl) {
+        return std::nullopt;
+    }
+    if (std::isnan(ttl->count())) {
+        throw invalid_argument("flytecache: sqlite_store: an expiry of NaN seconds");
+    }
+    if (std::isinf(ttl->count()) && ttl->count() > 0) {
+        return std::nullopt; // never expires
+    }
+    return now + ttl->count();
+}
+
+FLYTECACHE_INLINE std::optional<cache_entry> engine::lookup(const key_ref& key, bool with_key) {
+    return visit_live(
+        key, [&](const statement& q) { return read_row(q, 1, with_key ? key_of(key) : db_key()); });
+}
+
+FLYTECACHE_INLINE prepared_value engine::prepare(const value_ref& value) {
+    prepared_value p;
+    p.kind = value.type();
+    const auto min_file = static_cast<std::size_t>(min_file_size.load(std::memory_order_relaxed));
+    switch (value.type()) {
+    case value_ref::kind::integer: p.integer = value.integer(); return p;
+    case value_ref::kind::real: p.real = value.real(); return p;
+    case value_ref::kind::text:
+        if (utf8_length(value.bytes()) < min_file) {
+            p.inline_bytes = value.bytes();
+            return p;
+        }
+        p.mode = value_mode::text;
+        break;
+    case value_ref::kind::bytes:
+        if (value.bytes().size() < min_file) {
+            p.inline_bytes = value.bytes();
+            return p;
+        }
+        p.mode = value_mode::binary;
+        break;
+    }
+    p.filename = write_value_file(value.bytes());
+    p.size = static_cast<std::int64_t>(value.bytes().size());
+    return p;
+}
+
+FLYTECACHE_INLINE std::uint64_t engine::volume(connection& c) {
+    std::int64_t pages = 0;
+    {
+        auto q = c.use(stmt::page_count);
+        if (q->step()) {
+            pages = q->column_int(0);
+        }
+    }
+    std::int64_t size = 0;
+    if (auto s = read_setting(c, "size")) {
+        size = as_count(*s);
+    }
+    // Both figures come from the file (size_limit = INT64_MAX, size = 1e300 …): saturate.
+    return static_cast<std::uint64_t>(
+        std::max<std::int64_t>(0, saturating_add(saturating_mul(page_size, pages), size)));
+}
+
+} // namespace detail::sqlite
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/sqlite/engine.ipp
 // ---- end flytecache/store/sqlite/engine.hpp
 // ---- begin flytecache/store/sqlite/maintenance.hpp
 // flytecache — the SQLite store's maintenance: the per-write cull, batched removal
@@ -11939,64 +12229,16 @@ FLYTECACHE_NAMESPACE_END
 
 
 
-
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail::sqlite {
 
 // Removes up to `limit` of the policy's victims inside the caller's transaction.
-inline std::size_t evict_by_policy(connection& c, txn_frame& txn, eviction_policy policy,
-                                   std::int64_t limit) {
-    std::size_t n = 0;
-    {
-        auto q = c.use(for_policy(stmt::cull_select_none, policy));
-        q->bind(1, limit);
-        while (q->step()) {
-            ++n;
-            engine::schedule_removal(txn, *q, 0);
-        }
-    }
-    if (n > 0) {
-        auto d = c.use(for_policy(stmt::cull_delete_none, policy));
-        d->bind(1, limit);
-        d->run();
-    }
-    return n;
-}
+std::size_t evict_by_policy(connection& c, txn_frame& txn, eviction_policy policy,
+                            std::int64_t limit);
 
 // diskcache's per-write cull: up to cull_limit expired entries, then (if over the size limit)
 // the policy's victims. Runs inside the write's transaction.
-inline void cull(engine& e, connection& c, txn_frame& txn, double now) {
-    std::int64_t limit = e.cull_limit.load(std::memory_order_relaxed);
-    if (limit == 0) {
-        return;
-    }
-    std::int64_t expired = 0;
-    {
-        auto q = c.use(stmt::expired_filenames);
-        q->bind(1, now);
-        q->bind(2, limit);
-        while (q->step()) {
-            ++expired;
-            engine::schedule_removal(txn, *q, 0);
-        }
-    }
-    if (expired > 0) {
-        auto d = c.use(stmt::expired_delete);
-        d->bind(1, now);
-        d->bind(2, limit);
-        d->run();
-        limit -= expired;
-        if (limit == 0) {
-            return;
-        }
-    }
-    const auto policy = e.policy.load(std::memory_order_relaxed);
-    if (policy == eviction_policy::none ||
-        e.volume(c) < static_cast<std::uint64_t>(e.size_limit.load(std::memory_order_relaxed))) {
-        return;
-    }
-    (void)evict_by_policy(c, txn, policy, limit);
-}
+void cull(engine& e, connection& c, txn_frame& txn, double now);
 
 // diskcache's batched select-then-delete loop (clear, evict, expire): each batch of up to 100
 // rows is one short transaction; `cursor_col` is the column that advances the cursor (bound
@@ -12060,7 +12302,98 @@ std::size_t select_delete(
 // names yet may be a write in flight (its file is written before its row commits, by this
 // store and by diskcache alike): it is neither reported nor removed, so check(true) beside
 // live writers never deletes a value that is about to be committed.
-inline void check_files(engine& e, connection& c, bool fix, check_report& report) {
+void check_files(engine& e, connection& c, bool fix, check_report& report);
+
+void check_counter(connection& c, bool fix, check_report& report, const char* name,
+                   const char* count_sql, check_finding::kind kind, const char* label);
+
+/// Removes the entries whose expiry is before `now`, in batches; returns how many.
+std::size_t expire(engine& e, double now);
+
+/// Removes every entry tagged `tag`, in batches; returns how many.
+std::size_t evict(engine& e, std::string_view tag);
+
+/// Removes every entry, in batches, calling `on_batch(removed_so_far)` after each; returns how
+/// many.
+template <class F>
+std::size_t clear(engine& e, F&& on_batch) {
+    return select_delete(e, stmt::clear_batch, [](statement&) {}, 0, false, on_batch);
+}
+
+/// Removes expired entries, then evicts by the eviction policy until the volume is below the size
+/// limit; returns how many entries went.
+std::size_t cull_to_limit(engine& e);
+
+/// Checks the database and the value files, as diskcache's `check`; with `fix`, repairs what can
+/// be repaired.
+check_report check(engine& e, bool fix);
+
+} // namespace detail::sqlite
+FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/store/sqlite/maintenance.ipp
+// flytecache — the SQLite store's maintenance (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail::sqlite {
+
+FLYTECACHE_INLINE std::size_t evict_by_policy(connection& c, txn_frame& txn, eviction_policy policy,
+                                              std::int64_t limit) {
+    std::size_t n = 0;
+    {
+        auto q = c.use(for_policy(stmt::cull_select_none, policy));
+        q->bind(1, limit);
+        while (q->step()) {
+            ++n;
+            engine::schedule_removal(txn, *q, 0);
+        }
+    }
+    if (n > 0) {
+        auto d = c.use(for_policy(stmt::cull_delete_none, policy));
+        d->bind(1, limit);
+        d->run();
+    }
+    return n;
+}
+
+FLYTECACHE_INLINE void cull(engine& e, connection& c, txn_frame& txn, double now) {
+    std::int64_t limit = e.cull_limit.load(std::memory_order_relaxed);
+    if (limit == 0) {
+        return;
+    }
+    std::int64_t expired = 0;
+    {
+        auto q = c.use(stmt::expired_filenames);
+        q->bind(1, now);
+        q->bind(2, limit);
+        while (q->step()) {
+            ++expired;
+            engine::schedule_removal(txn, *q, 0);
+        }
+    }
+    if (expired > 0) {
+        auto d = c.use(stmt::expired_delete);
+        d->bind(1, now);
+        d->bind(2, limit);
+        d->run();
+        limit -= expired;
+        if (limit == 0) {
+            return;
+        }
+    }
+    const auto policy = e.policy.load(std::memory_order_relaxed);
+    if (policy == eviction_policy::none ||
+        e.volume(c) < static_cast<std::uint64_t>(e.size_limit.load(std::memory_order_relaxed))) {
+        return;
+    }
+    (void)evict_by_policy(c, txn, policy, limit);
+}
+
+FLYTECACHE_INLINE void check_files(engine& e, connection& c, bool fix, check_report& report) {
     std::set<std::string> known;
     std::vector<std::int64_t> to_delete;                       // rows only
     std::vector<std::pair<std::int64_t, std::string>> damaged; // rows and their files
@@ -12172,8 +12505,9 @@ inline void check_files(engine& e, connection& c, bool fix, check_report& report
     }
 }
 
-inline void check_counter(connection& c, bool fix, check_report& report, const char* name,
-                          const char* count_sql, check_finding::kind kind, const char* label) {
+FLYTECACHE_INLINE void check_counter(connection& c, bool fix, check_report& report,
+                                     const char* name, const char* count_sql,
+                                     check_finding::kind kind, const char* label) {
     std::int64_t actual = 0;
     {
         statement q(c.handle(), count_sql, c.path());
@@ -12197,26 +12531,15 @@ inline void check_counter(connection& c, bool fix, check_report& report, const c
     }
 }
 
-/// Removes the entries whose expiry is before `now`, in batches; returns how many.
-inline std::size_t expire(engine& e, double now) {
+FLYTECACHE_INLINE std::size_t expire(engine& e, double now) {
     return select_delete(e, stmt::expire_batch, [&](statement& s) { s.bind(2, now); }, 1, true);
 }
 
-/// Removes every entry tagged `tag`, in batches; returns how many.
-inline std::size_t evict(engine& e, std::string_view tag) {
+FLYTECACHE_INLINE std::size_t evict(engine& e, std::string_view tag) {
     return select_delete(e, stmt::evict_batch, [&](statement& s) { s.bind_text(2, tag); }, 0);
 }
 
-/// Removes every entry, in batches, calling `on_batch(removed_so_far)` after each; returns how
-/// many.
-template <class F>
-std::size_t clear(engine& e, F&& on_batch) {
-    return select_delete(e, stmt::clear_batch, [](statement&) {}, 0, false, on_batch);
-}
-
-/// Removes expired entries, then evicts by the eviction policy until the volume is below the size
-/// limit; returns how many entries went.
-inline std::size_t cull_to_limit(engine& e) {
+FLYTECACHE_INLINE std::size_t cull_to_limit(engine& e) {
     const double now = unix_now();
     std::size_t count = expire(e, now);
     const auto policy = e.policy.load(std::memory_order_relaxed);
@@ -12250,9 +12573,7 @@ inline std::size_t cull_to_limit(engine& e) {
     return count;
 }
 
-/// Checks the database and the value files, as diskcache's `check`; with `fix`, repairs what can
-/// be repaired.
-inline check_report check(engine& e, bool fix) {
+FLYTECACHE_INLINE check_report check(engine& e, bool fix) {
     if (fix) {
         e.require_writable();
     }
@@ -12303,6 +12624,7 @@ inline check_report check(engine& e, bool fix) {
 
 } // namespace detail::sqlite
 FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/sqlite/maintenance.ipp
 // ---- end flytecache/store/sqlite/maintenance.hpp
 // ---- begin flytecache/store/sqlite/open.hpp
 // flytecache — opening an SQLite cache: create it or require it, settle the settings
@@ -12313,12 +12635,41 @@ FLYTECACHE_NAMESPACE_END
 
 
 
-
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail::sqlite {
 
 // The directory and its cache.db must exist (`who` may not create them).
-inline void require_existing(const engine& e, std::string_view who) {
+void require_existing(const engine& e, std::string_view who);
+
+// diskcache's Cache and Settings tables must be there already (`who` does not create them).
+void require_diskcache_tables(const engine& e, connection& c, std::string_view who);
+
+// Whether cache.db's header says WAL (file format versions 2 at offsets 18 and 19).
+[[nodiscard]] bool wal_header(const engine& e);
+
+// Opens an existing cache without writing anything: no directory, file, table, setting or
+// PRAGMA is created or changed; the settings are read as stored.
+void open_read_only(engine& e);
+
+/// Opens the cache `e` describes: creates it when allowed and missing, applies the settings
+/// (defaults < stored < given, as diskcache), and adds what diskcache's schema lacks, writing only
+/// what differs from the file. A read-only store only reads.
+void open_cache(engine& e);
+
+} // namespace detail::sqlite
+FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/store/sqlite/open.ipp
+// flytecache — opening an SQLite cache (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail::sqlite {
+
+FLYTECACHE_INLINE void require_existing(const engine& e, std::string_view who) {
     std::error_code ec;
     if (!std::filesystem::is_directory(e.dir, ec)) {
         throw store_error("flytecache: sqlite_store: cache directory '" + e.dir.string() +
@@ -12330,8 +12681,8 @@ inline void require_existing(const engine& e, std::string_view who) {
     }
 }
 
-// diskcache's Cache and Settings tables must be there already (`who` does not create them).
-inline void require_diskcache_tables(const engine& e, connection& c, std::string_view who) {
+FLYTECACHE_INLINE void require_diskcache_tables(const engine& e, connection& c,
+                                                std::string_view who) {
     statement q(c.handle(),
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
                 "('Cache', 'Settings')",
@@ -12344,16 +12695,13 @@ inline void require_diskcache_tables(const engine& e, connection& c, std::string
     }
 }
 
-// Whether cache.db's header says WAL (file format versions 2 at offsets 18 and 19).
-[[nodiscard]] inline bool wal_header(const engine& e) {
+FLYTECACHE_INLINE bool wal_header(const engine& e) {
     std::ifstream in(e.db_path, std::ios::binary);
     char header[20] = {};
     return in.read(header, sizeof header) && header[18] == 2 && header[19] == 2;
 }
 
-// Opens an existing cache without writing anything: no directory, file, table, setting or
-// PRAGMA is created or changed; the settings are read as stored.
-inline void open_read_only(engine& e) {
+FLYTECACHE_INLINE void open_read_only(engine& e) {
     if (!given_settings(e.opts).empty()) {
         throw invalid_argument("flytecache: sqlite_store: options.read_only with a setting "
                                "(size_limit, statistics, …): a read-only store writes no "
@@ -12384,10 +12732,7 @@ inline void open_read_only(engine& e) {
     }
 }
 
-/// Opens the cache `e` describes: creates it when allowed and missing, applies the settings
-/// (defaults < stored < given, as diskcache), and adds what diskcache's schema lacks, writing only
-/// what differs from the file. A read-only store only reads.
-inline void open_cache(engine& e) {
+FLYTECACHE_INLINE void open_cache(engine& e) {
     if (e.opts.read_only) {
         open_read_only(e);
         return;
@@ -12518,6 +12863,7 @@ inline void open_cache(engine& e) {
 
 } // namespace detail::sqlite
 FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/sqlite/open.ipp
 // ---- end flytecache/store/sqlite/open.hpp
 // ---- begin flytecache/store/sqlite/operations.hpp
 // flytecache — the SQLite store's operations on entries, settings and reservations: lookups, writes
@@ -12528,8 +12874,6 @@ FLYTECACHE_NAMESPACE_END
 
 
 
-#include <sstream>
-
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail::sqlite {
 
@@ -12537,43 +12881,10 @@ namespace detail::sqlite {
 /// inline or file-backed (the file is read from the row that statement found); a file that
 /// vanished under a concurrent overwrite makes `visit_live` read the row again.
 /// @throws value_type_error when the entry holds something other than bytes.
-inline std::optional<std::string> get_bytes(engine& e, std::string_view key) {
-    // A value of another kind is a hit (counted as one) that this call then refuses.
-    std::optional<cache_entry> other_kind;
-    auto bytes = e.visit_live(key_ref(key), [&](const statement& q) -> std::optional<std::string> {
-        if (q.column_int(3) == static_cast<std::int64_t>(value_mode::raw) &&
-            q.column_type(5) == SQLITE_BLOB) {
-            return std::string(q.column_blob(5)); // the hot path: no cache_entry
-        }
-        auto found = e.read_row(q, 1, db_key());
-        if (!found) {
-            return std::nullopt; // its value file has gone: a miss, as in diskcache
-        }
-        if (found->value.type() != stored_value::kind::bytes) {
-            other_kind = std::move(found);
-            return std::string();
-        }
-        return std::move(found->value).as_bytes();
-    });
-    if (other_kind) {
-        e.require_bytes(key, *other_kind);
-    }
-    return bytes;
-}
+std::optional<std::string> get_bytes(engine& e, std::string_view key);
 
 /// As `get_bytes`, with the time the entry has left to live.
-inline std::optional<timed_value> get_with_ttl(engine& e, std::string_view key) {
-    auto found = e.lookup(key_ref(key), false);
-    if (!found) {
-        return std::nullopt;
-    }
-    e.require_bytes(key, *found);
-    timed_value out{std::move(found->value).as_bytes(), std::nullopt};
-    if (found->expire_time) {
-        out.ttl = float_seconds(*found->expire_time - unix_now());
-    }
-    return out;
-}
+std::optional<timed_value> get_with_ttl(engine& e, std::string_view key);
 
 // Removes the one row `select(connection)` finds (rowid in column 0, filename in `file_col`);
 // `true` if there was one. On a full disk the value file goes first, then the row.
@@ -12600,100 +12911,19 @@ bool remove_one(engine& e, const Select& select, int file_col) {
 }
 
 /// Removes `key` (diskcache's `delete`); `true` if a live entry was removed.
-inline bool erase(engine& e, const key_ref& key) {
-    return remove_one(e, [&](connection& c) { return engine::select_live(c, key); }, 4);
-}
+bool erase(engine& e, const key_ref& key);
 
 /// Removes `key` and returns its entry (empty if there was none).
-inline std::optional<cache_entry> pop(engine& e, const key_ref& key) {
-    return e.write_transaction([&](connection& c, txn_frame& txn) -> std::optional<cache_entry> {
-        auto q = engine::select_live(c, key);
-        if (!q->step()) {
-            return std::nullopt;
-        }
-        const std::int64_t rowid = q->column_int(0);
-        // Read the value before the row goes; the file itself is removed after the commit.
-        auto out = e.read_row(*q, 1, key_of(key));
-        engine::schedule_removal(txn, *q, 4);
-        q->reset();
-        delete_rowid(c, rowid);
-        return out;
-    });
-}
+std::optional<cache_entry> pop(engine& e, const key_ref& key);
 
 /// Adds `delta` to the integer under `key` and returns the new value (atomic across processes).
 /// A missing or expired key starts from `default_value`; without one, `key_not_found`.
 /// @throws value_type_error if the stored value is not an integer.
-inline std::int64_t incr(engine& e, const key_ref& key, std::int64_t delta,
-                         std::optional<std::int64_t> default_value) {
-    return e.write_transaction([&](connection& c, txn_frame& txn) {
-        const double now = unix_now();
-        auto q = c.use(stmt::select_incr);
-        bind_key(*q, 1, key);
-        const bool found = q->step();
-        const bool expired = found && !q->is_null(1) && q->column_double(1) < now;
-        if (!found || expired) {
-            if (!default_value) {
-                throw key_not_found("flytecache: sqlite_store '" + e.db_path + "': key " +
-                                    key.describe() + " not found");
-            }
-            if (expired) {
-                engine::schedule_removal(txn, *q, 2);
-            }
-            q->reset();
-            const std::int64_t value = e.checked_add(*default_value, delta, key);
-            upsert(c, key, now, std::nullopt, std::optional<std::string_view>(),
-                   prepared_value::integer_value(value));
-            cull(e, c, txn, now);
-            return value;
-        }
-        if (q->column_int(4) != static_cast<std::int64_t>(value_mode::raw) ||
-            q->column_type(3) != SQLITE_INTEGER) {
-            throw value_type_error("flytecache: sqlite_store '" + e.db_path + "': key " +
-                                   key.describe() + " does not hold an integer");
-        }
-        const std::int64_t rowid = q->column_int(0);
-        const std::int64_t value = e.checked_add(q->column_int(3), delta, key);
-        q->reset();
-        const auto policy = e.policy.load(std::memory_order_relaxed);
-        auto u = c.use(for_policy(stmt::incr_update_none, policy));
-        u->bind(1, now);
-        u->bind(2, value);
-        u->bind(3, rowid);
-        if (policy == eviction_policy::least_recently_used) {
-            u->bind(4, now);
-        }
-        u->run();
-        return value;
-    });
-}
+std::int64_t incr(engine& e, const key_ref& key, std::int64_t delta,
+                  std::optional<std::int64_t> default_value);
 
 /// Gives a live entry a new expiry (empty: never expires); `true` if there was one.
-inline bool touch(engine& e, const key_ref& key, std::optional<float_seconds> expire) {
-    return e.write_transaction([&](connection& c, txn_frame&) {
-        const double now = unix_now();
-        auto q = c.use(stmt::select_touch);
-        bind_key(*q, 1, key);
-        if (!q->step()) {
-            return false;
-        }
-        if (!q->is_null(1) && q->column_double(1) <= now) {
-            return false;
-        }
-        const std::int64_t rowid = q->column_int(0);
-        q->reset();
-        const std::optional<double> expire_time = engine::expiry_from(expire, now);
-        auto u = c.use(stmt::touch_update);
-        if (expire_time) {
-            u->bind(1, *expire_time);
-        } else {
-            u->bind_null(1);
-        }
-        u->bind(2, rowid);
-        u->run();
-        return true;
-    });
-}
+bool touch(engine& e, const key_ref& key, std::optional<float_seconds> expire);
 
 /// Calls `f(key)` for every key in database sort order (ascending or, with `reverse`,
 /// descending), reading 100 keys per query so the database is never locked for long.
@@ -12761,7 +12991,184 @@ void for_each_entry(engine& e, F&& f) {
 /// counts as no access. Pickled keys (from `for_each_entry`) can be looked up here too.
 /// @throws store_error when the row is damaged (a storage mode or value diskcache never
 ///         writes), naming the database.
-inline std::optional<stored_entry> inspect(engine& e, const db_key& key) {
+std::optional<stored_entry> inspect(engine& e, const db_key& key);
+
+/// Removes the row of `key` whether or not it has expired; `true` if there was one. (`erase`,
+/// like diskcache's `delete`, leaves expired rows for `expire` and `cull` to remove.)
+bool purge(engine& e, const db_key& key);
+
+/// Opens the value under `key` as a stream: its `.val` file for file-backed bytes (no copy in
+/// memory; the file is checked as `get` checks it, and read through the descriptor that was
+/// checked), an in-memory stream for inline bytes. A read error sets the stream's badbit.
+/// @throws key_not_found when missing; value_type_error when the value is not bytes;
+///         store_error for a damaged entry.
+std::unique_ptr<std::istream> open_stream(engine& e, const key_ref& key);
+
+/// The current value of a setting, re-read from the Settings table (diskcache's `reset(key)`).
+/// @throws invalid_argument for a name the table does not have.
+setting_value reset_setting(engine& e, std::string_view name);
+/// Sets a setting in the Settings table and in this store (diskcache's `reset(key, value)`);
+/// `sqlite_*` settings also run their PRAGMA on this store's connections.
+setting_value reset_setting(engine& e, std::string_view name, setting_value value);
+
+/// Takes or renews the reservation of `key` for `owner` for `ttl`; see `reserving_store`.
+bool try_reserve(engine& e, std::string_view key, std::string_view owner, float_seconds ttl);
+/// Gives up `owner`'s reservation of `key`; `true` if `owner` held it.
+bool release(engine& e, std::string_view key, std::string_view owner);
+
+/// Stores `value` under `key` (diskcache's `set`; with `only_if_absent`, its `add`).
+bool write(engine& e, const key_ref& key, const value_ref& value, const write_options& opts,
+           bool only_if_absent);
+
+/// The hit and miss counters as stored, read without writing anything (unlike diskcache's
+/// `stats`, which also switches counting on or off).
+store_stats read_statistics(engine& e);
+
+/// Creates (`on`) or drops the index that makes `evict` fast, and records `tag_index`.
+void set_tag_index(engine& e, bool on);
+
+} // namespace detail::sqlite
+FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/store/sqlite/operations.ipp
+// flytecache — the SQLite store's operations on entries, settings and reservations (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+#include <sstream>
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail::sqlite {
+
+FLYTECACHE_INLINE std::optional<std::string> get_bytes(engine& e, std::string_view key) {
+    // A value of another kind is a hit (counted as one) that this call then refuses.
+    std::optional<cache_entry> other_kind;
+    auto bytes = e.visit_live(key_ref(key), [&](const statement& q) -> std::optional<std::string> {
+        if (q.column_int(3) == static_cast<std::int64_t>(value_mode::raw) &&
+            q.column_type(5) == SQLITE_BLOB) {
+            return std::string(q.column_blob(5)); // the hot path: no cache_entry
+        }
+        auto found = e.read_row(q, 1, db_key());
+        if (!found) {
+            return std::nullopt; // its value file has gone: a miss, as in diskcache
+        }
+        if (found->value.type() != stored_value::kind::bytes) {
+            other_kind = std::move(found);
+            return std::string();
+        }
+        return std::move(found->value).as_bytes();
+    });
+    if (other_kind) {
+        e.require_bytes(key, *other_kind);
+    }
+    return bytes;
+}
+
+FLYTECACHE_INLINE std::optional<timed_value> get_with_ttl(engine& e, std::string_view key) {
+    auto found = e.lookup(key_ref(key), false);
+    if (!found) {
+        return std::nullopt;
+    }
+    e.require_bytes(key, *found);
+    timed_value out{std::move(found->value).as_bytes(), std::nullopt};
+    if (found->expire_time) {
+        out.ttl = float_seconds(*found->expire_time - unix_now());
+    }
+    return out;
+}
+
+FLYTECACHE_INLINE bool erase(engine& e, const key_ref& key) {
+    return remove_one(e, [&](connection& c) { return engine::select_live(c, key); }, 4);
+}
+
+FLYTECACHE_INLINE std::optional<cache_entry> pop(engine& e, const key_ref& key) {
+    return e.write_transaction([&](connection& c, txn_frame& txn) -> std::optional<cache_entry> {
+        auto q = engine::select_live(c, key);
+        if (!q->step()) {
+            return std::nullopt;
+        }
+        const std::int64_t rowid = q->column_int(0);
+        // Read the value before the row goes; the file itself is removed after the commit.
+        auto out = e.read_row(*q, 1, key_of(key));
+        engine::schedule_removal(txn, *q, 4);
+        q->reset();
+        delete_rowid(c, rowid);
+        return out;
+    });
+}
+
+FLYTECACHE_INLINE std::int64_t incr(engine& e, const key_ref& key, std::int64_t delta,
+                                    std::optional<std::int64_t> default_value) {
+    return e.write_transaction([&](connection& c, txn_frame& txn) {
+        const double now = unix_now();
+        auto q = c.use(stmt::select_incr);
+        bind_key(*q, 1, key);
+        const bool found = q->step();
+        const bool expired = found && !q->is_null(1) && q->column_double(1) < now;
+        if (!found || expired) {
+            if (!default_value) {
+                throw key_not_found("flytecache: sqlite_store '" + e.db_path + "': key " +
+                                    key.describe() + " not found");
+            }
+            if (expired) {
+                engine::schedule_removal(txn, *q, 2);
+            }
+            q->reset();
+            const std::int64_t value = e.checked_add(*default_value, delta, key);
+            upsert(c, key, now, std::nullopt, std::optional<std::string_view>(),
+                   prepared_value::integer_value(value));
+            cull(e, c, txn, now);
+            return value;
+        }
+        if (q->column_int(4) != static_cast<std::int64_t>(value_mode::raw) ||
+            q->column_type(3) != SQLITE_INTEGER) {
+            throw value_type_error("flytecache: sqlite_store '" + e.db_path + "': key " +
+                                   key.describe() + " does not hold an integer");
+        }
+        const std::int64_t rowid = q->column_int(0);
+        const std::int64_t value = e.checked_add(q->column_int(3), delta, key);
+        q->reset();
+        const auto policy = e.policy.load(std::memory_order_relaxed);
+        auto u = c.use(for_policy(stmt::incr_update_none, policy));
+        u->bind(1, now);
+        u->bind(2, value);
+        u->bind(3, rowid);
+        if (policy == eviction_policy::least_recently_used) {
+            u->bind(4, now);
+        }
+        u->run();
+        return value;
+    });
+}
+
+FLYTECACHE_INLINE bool touch(engine& e, const key_ref& key, std::optional<float_seconds> expire) {
+    return e.write_transaction([&](connection& c, txn_frame&) {
+        const double now = unix_now();
+        auto q = c.use(stmt::select_touch);
+        bind_key(*q, 1, key);
+        if (!q->step()) {
+            return false;
+        }
+        if (!q->is_null(1) && q->column_double(1) <= now) {
+            return false;
+        }
+        const std::int64_t rowid = q->column_int(0);
+        q->reset();
+        const std::optional<double> expire_time = engine::expiry_from(expire, now);
+        auto u = c.use(stmt::touch_update);
+        if (expire_time) {
+            u->bind(1, *expire_time);
+        } else {
+            u->bind_null(1);
+        }
+        u->bind(2, rowid);
+        u->run();
+        return true;
+    });
+}
+
+FLYTECACHE_INLINE std::optional<stored_entry> inspect(engine& e, const db_key& key) {
     return e.with_connection([&](connection& c) -> std::optional<stored_entry> {
         auto q = c.use(stmt::inspect_row);
         bind_db_key(*q, 1, key);
@@ -12777,9 +13184,7 @@ inline std::optional<stored_entry> inspect(engine& e, const db_key& key) {
     });
 }
 
-/// Removes the row of `key` whether or not it has expired; `true` if there was one. (`erase`,
-/// like diskcache's `delete`, leaves expired rows for `expire` and `cull` to remove.)
-inline bool purge(engine& e, const db_key& key) {
+FLYTECACHE_INLINE bool purge(engine& e, const db_key& key) {
     const auto select = [&](connection& c) {
         auto q = c.use(stmt::purge_select);
         bind_db_key(*q, 1, key);
@@ -12789,12 +13194,7 @@ inline bool purge(engine& e, const db_key& key) {
     return remove_one(e, select, 1);
 }
 
-/// Opens the value under `key` as a stream: its `.val` file for file-backed bytes (no copy in
-/// memory; the file is checked as `get` checks it, and read through the descriptor that was
-/// checked), an in-memory stream for inline bytes. A read error sets the stream's badbit.
-/// @throws key_not_found when missing; value_type_error when the value is not bytes;
-///         store_error for a damaged entry.
-inline std::unique_ptr<std::istream> open_stream(engine& e, const key_ref& key) {
+FLYTECACHE_INLINE std::unique_ptr<std::istream> open_stream(engine& e, const key_ref& key) {
     auto stream =
         e.visit_live(key, [&](const statement& q) -> std::optional<std::unique_ptr<std::istream>> {
             const auto mode = q.column_int(3);
@@ -12824,9 +13224,7 @@ inline std::unique_ptr<std::istream> open_stream(engine& e, const key_ref& key) 
     return std::move(*stream);
 }
 
-/// The current value of a setting, re-read from the Settings table (diskcache's `reset(key)`).
-/// @throws invalid_argument for a name the table does not have.
-inline setting_value reset_setting(engine& e, std::string_view name) {
+FLYTECACHE_INLINE setting_value reset_setting(engine& e, std::string_view name) {
     auto v = e.with_connection([&](connection& c) { return read_setting(c, name); });
     if (!v) {
         throw invalid_argument("flytecache: sqlite_store: unknown setting '" + std::string(name) +
@@ -12835,9 +13233,9 @@ inline setting_value reset_setting(engine& e, std::string_view name) {
     e.apply_in_memory(name, *v);
     return *v;
 }
-/// Sets a setting in the Settings table and in this store (diskcache's `reset(key, value)`);
-/// `sqlite_*` settings also run their PRAGMA on this store's connections.
-inline setting_value reset_setting(engine& e, std::string_view name, setting_value value) {
+
+FLYTECACHE_INLINE setting_value reset_setting(engine& e, std::string_view name,
+                                              setting_value value) {
     e.require_writable();
     validate_setting(name, value);
     e.with_connection([&](connection& c) {
@@ -12868,9 +13266,8 @@ inline setting_value reset_setting(engine& e, std::string_view name, setting_val
     return value;
 }
 
-/// Takes or renews the reservation of `key` for `owner` for `ttl`; see `reserving_store`.
-inline bool try_reserve(engine& e, std::string_view key, std::string_view owner,
-                        float_seconds ttl) {
+FLYTECACHE_INLINE bool try_reserve(engine& e, std::string_view key, std::string_view owner,
+                                   float_seconds ttl) {
     return e.write_transaction([&](connection& c, txn_frame&) {
         c.use(stmt::create_reservations)->run(); // first use creates it
         const double now = unix_now();
@@ -12883,8 +13280,8 @@ inline bool try_reserve(engine& e, std::string_view key, std::string_view owner,
         return c.changes() == 1;
     });
 }
-/// Gives up `owner`'s reservation of `key`; `true` if `owner` held it.
-inline bool release(engine& e, std::string_view key, std::string_view owner) {
+
+FLYTECACHE_INLINE bool release(engine& e, std::string_view key, std::string_view owner) {
     return e.write_transaction([&](connection& c, txn_frame&) {
         c.use(stmt::create_reservations)->run(); // first use creates it
         auto q = c.use(stmt::unreserve);
@@ -12895,9 +13292,8 @@ inline bool release(engine& e, std::string_view key, std::string_view owner) {
     });
 }
 
-/// Stores `value` under `key` (diskcache's `set`; with `only_if_absent`, its `add`).
-inline bool write(engine& e, const key_ref& key, const value_ref& value, const write_options& opts,
-                  bool only_if_absent) {
+FLYTECACHE_INLINE bool write(engine& e, const key_ref& key, const value_ref& value,
+                             const write_options& opts, bool only_if_absent) {
     const double now = unix_now();
     const std::optional<double> expire_time = engine::expiry_from(opts.expire, now);
     prepared_value p = e.prepare(value); // files are written before the transaction, as diskcache
@@ -12917,9 +13313,7 @@ inline bool write(engine& e, const key_ref& key, const value_ref& value, const w
     });
 }
 
-/// The hit and miss counters as stored, read without writing anything (unlike diskcache's
-/// `stats`, which also switches counting on or off).
-inline store_stats read_statistics(engine& e) {
+FLYTECACHE_INLINE store_stats read_statistics(engine& e) {
     return e.with_connection([&](connection& c) {
         const auto count = [&](std::string_view name) {
             const auto v = read_setting(c, name);
@@ -12929,8 +13323,7 @@ inline store_stats read_statistics(engine& e) {
     });
 }
 
-/// Creates (`on`) or drops the index that makes `evict` fast, and records `tag_index`.
-inline void set_tag_index(engine& e, bool on) {
+FLYTECACHE_INLINE void set_tag_index(engine& e, bool on) {
     e.require_writable();
     e.with_connection([&](connection& c) {
         if (on) {
@@ -12946,6 +13339,7 @@ inline void set_tag_index(engine& e, bool on) {
 
 } // namespace detail::sqlite
 FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/sqlite/operations.ipp
 // ---- end flytecache/store/sqlite/operations.hpp
 // ---- begin flytecache/store/sqlite/queue.hpp
 // flytecache — the SQLite store's queue (diskcache's push, pull, peek)
@@ -12954,13 +13348,43 @@ FLYTECACHE_NAMESPACE_END
 // The SQLite store's queue: diskcache's push, pull, peek and peekitem over the Cache table.
 
 
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail::sqlite {
+
+void bind_queue_bounds(statement& q, std::optional<std::string_view> prefix, const std::string& lo,
+                       const std::string& hi);
+
+/// Removes (with `remove`) and returns the entry at the `side` of the queue `prefix`; expired and
+/// unreadable entries met on the way are dropped. Empty when the queue is empty.
+std::optional<cache_entry> queue_take(engine& e, std::optional<std::string_view> prefix,
+                                      queue_side side, bool remove);
+
+/// Pushes `value` onto the `side` of the queue named `prefix` (no prefix: integer keys) and
+/// returns its key; keys count from 500000000000000 as in diskcache, so Python's `pull` sees
+/// the same queue.
+db_key push(engine& e, value_ref value, std::optional<std::string_view> prefix, queue_side side,
+            const write_options& opts);
+
+/// The newest (`last`) or oldest entry by insertion order; expired entries met on the way are
+/// deleted. @throws key_not_found ("dictionary is empty") on an empty cache.
+cache_entry peekitem(engine& e, bool last);
+
+} // namespace detail::sqlite
+FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/store/sqlite/queue.ipp
+// flytecache — the SQLite store's queue (definitions)
+// SPDX-License-Identifier: MIT
+
+
 #include <cstdio>
 
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail::sqlite {
 
-inline void bind_queue_bounds(statement& q, std::optional<std::string_view> prefix,
-                              const std::string& lo, const std::string& hi) {
+FLYTECACHE_INLINE void bind_queue_bounds(statement& q, std::optional<std::string_view> prefix,
+                                         const std::string& lo, const std::string& hi) {
     if (prefix) {
         q.bind_text(1, lo);
         q.bind_text(2, hi);
@@ -12970,10 +13394,8 @@ inline void bind_queue_bounds(statement& q, std::optional<std::string_view> pref
     }
 }
 
-/// Removes (with `remove`) and returns the entry at the `side` of the queue `prefix`; expired and
-/// unreadable entries met on the way are dropped. Empty when the queue is empty.
-inline std::optional<cache_entry> queue_take(engine& e, std::optional<std::string_view> prefix,
-                                             queue_side side, bool remove) {
+FLYTECACHE_INLINE std::optional<cache_entry>
+queue_take(engine& e, std::optional<std::string_view> prefix, queue_side side, bool remove) {
     const std::string lo = prefix ? std::string(*prefix) + "-000000000000000" : "";
     const std::string hi = prefix ? std::string(*prefix) + "-999999999999999" : "";
     return e.write_transaction([&](connection& c, txn_frame& txn) -> std::optional<cache_entry> {
@@ -13003,11 +13425,8 @@ inline std::optional<cache_entry> queue_take(engine& e, std::optional<std::strin
     });
 }
 
-/// Pushes `value` onto the `side` of the queue named `prefix` (no prefix: integer keys) and
-/// returns its key; keys count from 500000000000000 as in diskcache, so Python's `pull` sees
-/// the same queue.
-inline db_key push(engine& e, value_ref value, std::optional<std::string_view> prefix,
-                   queue_side side, const write_options& opts) {
+FLYTECACHE_INLINE db_key push(engine& e, value_ref value, std::optional<std::string_view> prefix,
+                              queue_side side, const write_options& opts) {
     const double now = unix_now();
     const std::optional<double> expire_time =
         engine::expiry_from(opts.expire, now); // before any file
@@ -13040,9 +13459,7 @@ inline db_key push(engine& e, value_ref value, std::optional<std::string_view> p
     });
 }
 
-/// The newest (`last`) or oldest entry by insertion order; expired entries met on the way are
-/// deleted. @throws key_not_found ("dictionary is empty") on an empty cache.
-inline cache_entry peekitem(engine& e, bool last) {
+FLYTECACHE_INLINE cache_entry peekitem(engine& e, bool last) {
     return e.write_transaction([&](connection& c, txn_frame& txn) {
         for (;;) {
             auto q = c.use(last ? stmt::peekitem_last : stmt::peekitem_first);
@@ -13067,6 +13484,7 @@ inline cache_entry peekitem(engine& e, bool last) {
 
 } // namespace detail::sqlite
 FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/sqlite/queue.ipp
 // ---- end flytecache/store/sqlite/queue.hpp
 
 
@@ -13112,10 +13530,7 @@ public:
     /// `opts.create_if_missing` is false or `opts.read_only` is set).
     /// @throws store_error if the directory cannot be created or the database is not usable, or
     ///         (without creating) when there is no diskcache database at `opts.directory`.
-    explicit sqlite_store(options opts)
-        : engine_(std::make_unique<detail::sqlite::engine>(std::move(opts))) {
-        detail::sqlite::open_cache(*engine_);
-    }
+    explicit sqlite_store(options opts);
 
     sqlite_store(sqlite_store&&) noexcept = default;
     sqlite_store& operator=(sqlite_store&&) noexcept = default;
@@ -13237,15 +13652,7 @@ public:
     /// Returns the hit and miss counters, then turns counting on or off and, with `reset`, zeroes
     /// them (diskcache's `stats(enable, reset)`). Counting costs a write per `get`. To read the
     /// counters without changing anything, use `statistics()`.
-    store_stats stats(bool enable = true, bool reset_counters = false) {
-        store_stats out = statistics();
-        if (reset_counters) {
-            reset("hits", std::int64_t{0});
-            reset("misses", std::int64_t{0});
-        }
-        reset("statistics", std::int64_t{enable ? 1 : 0});
-        return out;
-    }
+    store_stats stats(bool enable = true, bool reset_counters = false);
 
     /// The hit and miss counters as the Settings table holds them, read without writing anything:
     /// counting is neither switched on nor off (as `stats()` does) and nothing is reset, so it
@@ -13416,6 +13823,32 @@ static_assert(file_hosting_store<sqlite_store>);
 static_assert(enumerable_store<sqlite_store>);
 
 FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/store/sqlite_store.ipp
+// flytecache — sqlite_store: the embedded default store (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+FLYTECACHE_INLINE sqlite_store::sqlite_store(options opts)
+    : engine_(std::make_unique<detail::sqlite::engine>(std::move(opts))) {
+    detail::sqlite::open_cache(*engine_);
+}
+
+FLYTECACHE_INLINE store_stats sqlite_store::stats(bool enable, bool reset_counters) {
+    store_stats out = statistics();
+    if (reset_counters) {
+        reset("hits", std::int64_t{0});
+        reset("misses", std::int64_t{0});
+    }
+    reset("statistics", std::int64_t{enable ? 1 : 0});
+    return out;
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/sqlite_store.ipp
 // ---- end flytecache/store/sqlite_store.hpp
 // ---- begin flytecache/store/tiered_store.hpp
 // flytecache — tiered_store: a front store before a back store, composed at compile time
