@@ -9,3 +9,7 @@
 #endif
 
 #include <flytecache/config.hpp>
+
+#include <flytecache/store/redis/connection.ipp>
+#include <flytecache/store/redis/options.ipp>
+#include <flytecache/store/redis_store.ipp>

@@ -12,7 +12,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -92,22 +91,7 @@ public:
 
     /// An empty store.
     /// @throws invalid_argument when `opts.shards` is 0 or more than `max_shards`.
-    explicit memory_store(options opts = {})
-        : shard_count_(opts.shards),
-          size_limit_(opts.size_limit),
-          blobs_(std::make_unique<blob_home>()) {
-        blobs_->path = std::move(opts.blob_directory);
-        if (opts.shards == 0 || opts.shards > max_shards) {
-            throw invalid_argument("flytecache: memory_store: shards must be between 1 and " +
-                                   std::to_string(max_shards) + ", got " +
-                                   std::to_string(opts.shards));
-        }
-        shards_ = std::make_unique<shard[]>(shard_count_);
-        const std::uint64_t count = shard_count_;
-        for (std::size_t i = 0; i < shard_count_; ++i) {
-            shards_[i].budget = size_limit_ / count + (i < size_limit_ % count ? 1U : 0U);
-        }
-    }
+    explicit memory_store(options opts = {});
 
     memory_store(const memory_store&) = delete;
     memory_store& operator=(const memory_store&) = delete;
@@ -123,17 +107,7 @@ public:
 
     /// Replaces this store's entries and settings with `other`'s (same caveats as the move
     /// constructor).
-    memory_store& operator=(memory_store&& other) noexcept {
-        if (this != &other) {
-            shards_ = std::move(other.shards_);
-            shard_count_ = std::exchange(other.shard_count_, 0);
-            size_limit_ = other.size_limit_;
-            counting_.store(other.counting_.load(std::memory_order_relaxed),
-                            std::memory_order_relaxed);
-            blobs_ = std::move(other.blobs_);
-        }
-        return *this;
-    }
+    memory_store& operator=(memory_store&& other) noexcept;
 
     ~memory_store() = default;
 
@@ -146,16 +120,7 @@ public:
     }
 
     /// As `get`, with the time the entry has left to live (empty: it never expires).
-    [[nodiscard]] std::optional<timed_value> get_with_ttl(std::string_view key) const {
-        std::optional<timed_value> out;
-        find_live(key, [&](const entry& e, time_point now) {
-            out.emplace(timed_value{e.value, std::nullopt});
-            if (e.expires != never) {
-                out->ttl = std::chrono::duration_cast<float_seconds>(e.expires - now);
-            }
-        });
-        return out;
-    }
+    [[nodiscard]] std::optional<timed_value> get_with_ttl(std::string_view key) const;
 
     /// Stores a copy of `value` under `key`, with no expiry and no tag, replacing any previous
     /// entry. With a size limit it may evict other entries of the key's shard, or not keep this one
@@ -165,109 +130,31 @@ public:
     /// As `set(key, value)`, with the entry expiring after `opts.expire` (counted from now) and
     /// labelled `opts.tag` for `evict`.
     /// @throws invalid_argument when `opts.expire` is NaN.
-    void set(std::string_view key, std::string_view value, const write_options& opts) {
-        time_point expires = never;
-        if (opts.expire) {
-            check_ttl(*opts.expire, "entry");
-            if (!(opts.expire->count() > 0)) {
-                erase(key); // already expired on arrival
-                return;
-            }
-            expires = deadline_after(clock::now(), *opts.expire);
-        }
-        put(key, value, opts.tag, expires);
-    }
+    void set(std::string_view key, std::string_view value, const write_options& opts);
 
     /// Removes `key`. `true` when a live entry was removed; an expired one is removed too but
     /// reported as `false`, since `get` no longer saw it.
-    bool erase(std::string_view key) {
-        const std::size_t h = hash_of(key);
-        shard& s = shard_for(h);
-        entry_list graveyard;
-        const std::lock_guard lock(s.mutex);
-        const auto found = s.index.find(hashed_key{key, h});
-        if (found == s.index.end()) return false;
-        const bool live = !s.expired(*found->second, clock::now());
-        s.unlink(found->second, graveyard);
-        return live;
-    }
+    bool erase(std::string_view key);
 
     /// Removes every entry (reservations stay: they are not entries).
-    void clear() {
-        for (std::size_t i = 0; i < shard_count_; ++i) {
-            shard& s = shards_[i];
-            entry_list graveyard;
-            index_map old_index;
-            const std::lock_guard lock(s.mutex);
-            graveyard.swap(s.lru);
-            old_index.swap(s.index);
-            s.volume = 0;
-        }
-    }
+    void clear();
 
     /// Gives the live entry under `key` a new time to live, counted from now (`ttl` of 0 or less:
     /// it expires at once). `false` when there is no live entry. Does not count as a use for LRU.
     /// @throws invalid_argument when `ttl` is NaN.
-    bool touch(std::string_view key, float_seconds ttl) {
-        check_ttl(ttl, "touch");
-        const time_point now = clock::now();
-        const time_point expires = deadline_after(now, ttl);
-        const std::size_t h = hash_of(key);
-        shard& s = shard_for(h);
-        entry_list graveyard;
-        const std::lock_guard lock(s.mutex);
-        const auto found = s.index.find(hashed_key{key, h});
-        if (found == s.index.end()) return false;
-        if (s.expired(*found->second, now)) {
-            s.unlink(found->second, graveyard);
-            return false;
-        }
-        if (expires <= now) {
-            s.unlink(found->second, graveyard);
-        } else {
-            found->second->expires = expires;
-        }
-        return true;
-    }
+    bool touch(std::string_view key, float_seconds ttl);
 
     /// Removes every expired entry and returns how many went; also drops lapsed reservations (not
     /// counted). Walks every entry: O(size()).
-    std::size_t expire() {
-        return sum_over_shards([](shard& s, entry_list& graveyard) {
-            const time_point now = clock::now();
-            const std::size_t removed = s.remove_expired(now, graveyard);
-            s.drop_lapsed_reservations(now);
-            return removed;
-        });
-    }
+    std::size_t expire();
 
     /// Removes every entry labelled `tag` and returns how many went (expired ones included). Walks
     /// every entry: O(size()).
-    std::size_t evict(std::string_view tag) {
-        return sum_over_shards([tag](shard& s, entry_list& graveyard) {
-            std::size_t removed = 0;
-            for (auto it = s.lru.begin(); it != s.lru.end();) {
-                const auto next = std::next(it);
-                if (it->tag && *it->tag == tag) {
-                    s.unlink(it, graveyard);
-                    ++removed;
-                }
-                it = next;
-            }
-            return removed;
-        });
-    }
+    std::size_t evict(std::string_view tag);
 
     /// The summed cost of the entries held (see the class comment), expired ones not yet removed
     /// included.
-    [[nodiscard]] std::uint64_t volume() const {
-        std::uint64_t total = 0;
-        for (std::size_t i = 0; i < shard_count_; ++i) {
-            const std::lock_guard lock(shards_[i].mutex);
-            total += shards_[i].volume;
-        }
-        return total;
-    }
+    [[nodiscard]] std::uint64_t volume() const;
 
     /// The bound given at construction; 0 means unbounded.
     [[nodiscard]] std::uint64_t size_limit() const noexcept { return size_limit_; }
@@ -275,81 +162,25 @@ public:
     /// Removes expired entries, then (with a size limit) least recently used ones until every shard
     /// is within its share; returns how many went. Since `set` already keeps shards within their
     /// share, the second step normally removes nothing. Also drops lapsed reservations.
-    std::size_t cull() {
-        return sum_over_shards([this](shard& s, entry_list& graveyard) {
-            const time_point now = clock::now();
-            std::size_t removed = s.remove_expired(now, graveyard);
-            s.drop_lapsed_reservations(now);
-            if (size_limit_ != 0) removed += s.evict_over_budget(graveyard);
-            return removed;
-        });
-    }
+    std::size_t cull();
 
     /// The hit and miss counts of `get` (diskcache's `stats`): returns them as they were, then
     /// turns counting on or off (`enable`) and, if `reset`, zeroes them. Counting is off until
     /// first enabled. Each shard is read and reset under its lock, so the figures are exact per
     /// shard but not a snapshot across shards.
-    store_stats stats(bool enable = true, bool reset = false) {
-        store_stats before{};
-        for (std::size_t i = 0; i < shard_count_; ++i) {
-            shard& s = shards_[i];
-            const std::lock_guard lock(s.mutex);
-            before.hits += s.hits;
-            before.misses += s.misses;
-            if (reset) s.hits = s.misses = 0;
-        }
-        counting_.store(enable, std::memory_order_relaxed);
-        return before;
-    }
+    store_stats stats(bool enable = true, bool reset = false);
 
     /// `true` if `owner` now holds the reservation of `key` for `ttl` from now: it was free, had
     /// lapsed, or was `owner`'s already (then it is extended). Holds within this process only.
     /// @throws invalid_argument when `ttl` is NaN, zero or negative (such a reservation would never
     /// be held).
-    bool try_reserve(std::string_view key, std::string_view owner, float_seconds ttl) {
-        check_ttl(ttl, "reservation");
-        if (!(ttl.count() > 0)) {
-            throw invalid_argument("flytecache: memory_store: a reservation's time to live must be "
-                                   "positive, got " +
-                                   std::to_string(ttl.count()) + " s");
-        }
-        const time_point now = clock::now();
-        const time_point expires = deadline_after(now, ttl);
-        shard& s = shard_for(hash_of(key));
-        const std::lock_guard lock(s.mutex);
-        const auto found = s.reservations.find(key);
-        if (found == s.reservations.end()) {
-            s.reservations.emplace(std::string(key), reservation{std::string(owner), expires});
-            return true;
-        }
-        reservation& r = found->second;
-        if (r.owner != owner && r.expires > now) return false;
-        if (r.owner != owner) r.owner.assign(owner);
-        r.expires = expires;
-        return true;
-    }
+    bool try_reserve(std::string_view key, std::string_view owner, float_seconds ttl);
 
     /// Gives up the reservation of `key` if `owner` holds it (unlapsed); `true` if it did.
-    bool release(std::string_view key, std::string_view owner) {
-        const time_point now = clock::now();
-        shard& s = shard_for(hash_of(key));
-        const std::lock_guard lock(s.mutex);
-        const auto found = s.reservations.find(key);
-        if (found == s.reservations.end()) return false;
-        const bool held = found->second.owner == owner && found->second.expires > now;
-        if (held || found->second.expires <= now) s.reservations.erase(found);
-        return held;
-    }
+    bool release(std::string_view key, std::string_view owner);
 
     /// The number of entries held, expired ones not yet removed included.
-    [[nodiscard]] std::size_t size() const {
-        std::size_t total = 0;
-        for (std::size_t i = 0; i < shard_count_; ++i) {
-            const std::lock_guard lock(shards_[i].mutex);
-            total += shards_[i].lru.size();
-        }
-        return total;
-    }
+    [[nodiscard]] std::size_t size() const;
 
     /// The number of shards given at construction.
     [[nodiscard]] std::size_t shard_count() const noexcept { return shard_count_; }
@@ -357,22 +188,7 @@ public:
     /// Where task output files of this store's entries are kept: `options::blob_directory`, or a
     /// private temporary directory made now if there is none yet (removed with the store).
     /// @throws store_error when the temporary directory cannot be made.
-    [[nodiscard]] std::optional<std::filesystem::path> blob_directory() {
-        const std::lock_guard lock(blobs_->mutex);
-        if (!blobs_->path) {
-            std::error_code ec;
-            auto dir = std::filesystem::temp_directory_path(ec) /
-                       detail::unique_name("flytecache-memory-blobs-");
-            if (!ec) std::filesystem::create_directories(dir, ec);
-            if (ec) {
-                throw store_error("flytecache: memory_store cannot make its blob directory " +
-                                  dir.string() + ": " + ec.message());
-            }
-            blobs_->path = std::move(dir);
-            blobs_->owned = true;
-        }
-        return blobs_->path;
-    }
+    [[nodiscard]] std::optional<std::filesystem::path> blob_directory();
 
     /// Calls `f(value)` for every live entry. The values of one shard are copied under its lock
     /// and `f` runs after the lock is released, so `f` may use the store. Not an access.
@@ -500,32 +316,11 @@ private:
             graveyard.splice(graveyard.end(), lru, it);
         }
 
-        std::size_t remove_expired(time_point now, entry_list& graveyard) noexcept {
-            std::size_t removed = 0;
-            for (auto it = lru.begin(); it != lru.end();) {
-                const auto next = std::next(it);
-                if (expired(*it, now)) {
-                    unlink(it, graveyard);
-                    ++removed;
-                }
-                it = next;
-            }
-            return removed;
-        }
+        std::size_t remove_expired(time_point now, entry_list& graveyard) noexcept;
 
-        std::size_t evict_over_budget(entry_list& graveyard) noexcept {
-            std::size_t removed = 0;
-            while (volume > budget && !lru.empty()) {
-                unlink(std::prev(lru.end()), graveyard);
-                ++removed;
-            }
-            return removed;
-        }
+        std::size_t evict_over_budget(entry_list& graveyard) noexcept;
 
-        void drop_lapsed_reservations(time_point now) noexcept {
-            std::erase_if(reservations,
-                          [now](const auto& item) { return item.second.expires <= now; });
-        }
+        void drop_lapsed_reservations(time_point now) noexcept;
     };
 
     static std::size_t hash_of(std::string_view key) noexcept {
@@ -547,58 +342,14 @@ private:
         if (counting_.load(std::memory_order_relaxed)) ++counter;
     }
 
-    static void check_ttl(float_seconds ttl, const char* what) {
-        if (std::isnan(ttl.count())) {
-            throw invalid_argument(std::string("flytecache: memory_store: ") + what +
-                                   " time to live is NaN");
-        }
-    }
+    static void check_ttl(float_seconds ttl, const char* what);
 
     // now + ttl, saturating to `never` where the clock cannot represent it (the one-second margin
     // keeps the double-to-integer conversion clear of overflow).
-    static time_point deadline_after(time_point now, float_seconds ttl) noexcept {
-        if (!(ttl.count() > 0)) return now;
-        const double room = std::chrono::duration_cast<float_seconds>(never - now).count();
-        if (!(ttl.count() < room - 1.0)) return never;
-        return now + std::chrono::duration_cast<clock::duration>(ttl);
-    }
+    static time_point deadline_after(time_point now, float_seconds ttl) noexcept;
 
     void put(std::string_view key, std::string_view value, std::optional<std::string_view> tag,
-             time_point expires) {
-        const std::uint64_t cost =
-            std::uint64_t{key.size()} + value.size() + (tag ? tag->size() : 0);
-        const std::size_t h = hash_of(key);
-        shard& s = shard_for(h);
-        entry_list graveyard;
-        if (size_limit_ != 0 && cost > s.budget) {
-            const std::lock_guard lock(s.mutex);
-            const auto found = s.index.find(hashed_key{key, h});
-            if (found != s.index.end()) s.unlink(found->second, graveyard);
-            return;
-        }
-        // Build the entry before locking: the lock then covers only pointer updates.
-        entry_list fresh;
-        fresh.push_back(entry{std::string(key), std::string(value),
-                              tag ? std::optional<std::string>(std::in_place, *tag) : std::nullopt,
-                              expires, cost, h});
-        const auto it = fresh.begin();
-        const std::lock_guard lock(s.mutex);
-        const auto found = s.index.find(hashed_key{key, h});
-        if (found != s.index.end()) {
-            // Re-point the existing index node at the new entry: no allocation, no rehash.
-            auto node = s.index.extract(found);
-            s.volume -= node.mapped()->cost;
-            graveyard.splice(graveyard.end(), s.lru, node.mapped());
-            node.key() = hashed_key{it->key, h};
-            node.mapped() = it;
-            s.index.insert(std::move(node));
-        } else {
-            s.index.emplace(hashed_key{it->key, h}, it); // may throw: nothing has changed yet
-        }
-        s.lru.splice(s.lru.begin(), fresh, it);
-        s.volume += cost;
-        if (size_limit_ != 0) s.evict_over_budget(graveyard);
-    }
+             time_point expires);
 
     std::unique_ptr<shard[]> shards_;
     std::size_t shard_count_;
@@ -614,13 +365,7 @@ private:
         blob_home() = default;
         blob_home(const blob_home&) = delete;
         blob_home& operator=(const blob_home&) = delete;
-        ~blob_home() {
-            if (owned && path) {
-                blob_area(*path).clear();
-                std::error_code ec;
-                std::filesystem::remove_all(*path, ec);
-            }
-        }
+        ~blob_home();
     };
     std::unique_ptr<blob_home> blobs_;
 };
@@ -636,3 +381,7 @@ static_assert(file_hosting_store<memory_store>);
 static_assert(enumerable_store<memory_store>);
 
 FLYTECACHE_NAMESPACE_END
+
+#if !defined(FLYTECACHE_COMPILED_LIB)
+#    include <flytecache/store/memory_store.ipp>
+#endif
