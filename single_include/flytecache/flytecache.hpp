@@ -8007,9 +8007,6 @@ inline void fsync_directory(const std::filesystem::path& dir) {
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/detail/file_io.hpp
 
-#include <sys/file.h>
-
-#include <iterator>
 #include <set>
 
 FLYTECACHE_NAMESPACE_BEGIN
@@ -8059,14 +8056,7 @@ public:
     static constexpr std::string_view manifest_name = ".flytecache-manifest";
 
     /// An area rooted at `root` (created on the first placement).
-    explicit blob_area(const std::filesystem::path& root) {
-        if (root.empty()) throw invalid_argument("flytecache: a blob area needs a directory");
-        std::error_code ec;
-        root_ = std::filesystem::weakly_canonical(std::filesystem::absolute(root), ec);
-        if (ec) root_ = std::filesystem::absolute(root).lexically_normal();
-        // A trailing separator would make owns() and the paths it returns differ in spelling.
-        if (!root_.has_filename()) root_ = root_.parent_path();
-    }
+    explicit blob_area(const std::filesystem::path& root);
 
     /// The directory the blobs live in (absolute, links resolved).
     [[nodiscard]] const std::filesystem::path& root() const noexcept { return root_; }
@@ -8077,34 +8067,7 @@ public:
     /// @throws invalid_argument when `source` does not exist, is neither a regular file nor a
     ///         directory, holds something else (a device, a link to a directory), or contains the
     ///         area itself; store_error on an I/O failure.
-    [[nodiscard]] std::filesystem::path place(const std::filesystem::path& source) {
-        std::error_code ec;
-        if (source.empty()) throw invalid_argument("flytecache: an empty path names nothing");
-        const auto status = std::filesystem::status(source, ec);
-        if (ec || !std::filesystem::exists(status)) {
-            throw invalid_argument("flytecache: '" + source.string() + "' does not exist");
-        }
-        const bool is_dir = std::filesystem::is_directory(status);
-        if (!is_dir && !std::filesystem::is_regular_file(status)) {
-            throw invalid_argument("flytecache: '" + source.string() +
-                                   "' is neither a regular file nor a directory");
-        }
-        if (is_dir && contains(canonical(source), root_)) {
-            throw invalid_argument("flytecache: the directory '" + source.string() +
-                                   "' contains the cache's blob area; copying it would copy the "
-                                   "cache into itself");
-        }
-        const std::string name = output_name(source, is_dir);
-        // A concurrent sweep may remove a hash directory between our creating it and renaming
-        // into it: try again (a few times; sweeps spare what was placed within their grace).
-        for (int attempt = 0;; ++attempt) {
-            try {
-                return place_once(source, is_dir, name);
-            } catch (const store_error&) {
-                if (attempt >= 4) throw;
-            }
-        }
-    }
+    [[nodiscard]] std::filesystem::path place(const std::filesystem::path& source);
 
     /// Whether `path` names something inside this area (links resolved; nothing else is read).
     [[nodiscard]] bool owns(const std::filesystem::path& path) const {
@@ -8114,20 +8077,7 @@ public:
     /// The blob `path` is or lies inside — `<root>/<hh>/<sha256>/<name>`, as `place` returned it —
     /// or empty when `path` is not in a blob of this area. What sweeps count as referenced.
     [[nodiscard]] std::optional<std::filesystem::path>
-    blob_of(const std::filesystem::path& path) const {
-        const std::filesystem::path p = canonical(path);
-        if (!contains(root_, p)) return std::nullopt;
-        const std::filesystem::path rel = p.lexically_relative(root_);
-        auto it = rel.begin();
-        std::filesystem::path blob = root_;
-        for (int level = 0; level < 3; ++level, ++it) {
-            if (it == rel.end()) return std::nullopt;
-            if (level == 0 && *it == temp_dir_name) return std::nullopt;
-            if (level == 2 && *it == manifest_name) return std::nullopt;
-            blob /= *it;
-        }
-        return blob;
-    }
+    blob_of(const std::filesystem::path& path) const;
 
     /// Whether `path` is itself a blob of this area (as `place` returned it), rather than
     /// something inside one or outside the area.
@@ -8143,116 +8093,15 @@ public:
     /// under (it was changed in place). Only sizes and names are checked otherwise: bytes are
     /// read only with `verify_content`.
     [[nodiscard]] std::optional<std::string> problem(const std::filesystem::path& path,
-                                                     bool verify_content = false) const {
-        std::error_code ec;
-        const auto status = std::filesystem::status(path, ec);
-        if (ec || !std::filesystem::exists(status)) {
-            return "its output '" + path.string() + "' is gone";
-        }
-        if (!std::filesystem::is_regular_file(status) && !std::filesystem::is_directory(status)) {
-            return "its output '" + path.string() + "' is no longer a file or directory";
-        }
-        const std::optional<std::filesystem::path> blob = blob_of(path);
-        if (!blob) return std::nullopt;
-        if (std::filesystem::is_directory(*blob, ec)) {
-            const std::optional<std::string> manifest = read_manifest(blob->parent_path());
-            if (!manifest) {
-                return "its output directory '" + blob->string() + "' lost its manifest";
-            }
-            std::string actual;
-            try {
-                actual = listing(*blob);
-            } catch (const error& e) {
-                return "its output directory '" + blob->string() + "' cannot be read: " + e.what();
-            }
-            if (actual != *manifest) {
-                return "its output directory '" + blob->string() +
-                       "' no longer holds the files it was stored with";
-            }
-            return std::nullopt;
-        }
-        if (verify_content && canonical(path) == *blob) {
-            const std::string placed_as = blob->parent_path().filename().string();
-            std::string digest;
-            try {
-                digest = hash_file(*blob);
-            } catch (const error& e) {
-                return "its output '" + blob->string() + "' cannot be read: " + e.what();
-            }
-            if (digest != placed_as) {
-                return "its output '" + blob->string() + "' was changed (its content hash is " +
-                       digest + ")";
-            }
-        }
-        return std::nullopt;
-    }
+                                                     bool verify_content = false) const;
 
     /// Removes every blob not named in `referenced` (as `blob_of` names them) and not placed
     /// within `grace`, and every temporary copy older than `grace`.
     blob_sweep_report sweep(const std::set<std::string>& referenced,
-                            std::chrono::duration<double> grace) {
-        blob_sweep_report report;
-        const auto grace_ticks =
-            std::chrono::duration_cast<std::filesystem::file_time_type::duration>(grace);
-        const auto settled = [&](const std::filesystem::path& p) {
-            return older_than(p, std::filesystem::file_time_type::clock::now() - grace_ticks);
-        };
-        std::error_code ec;
-        if (!std::filesystem::is_directory(root_, ec)) return report;
-        for (const auto& prefix : list(root_)) {
-            if (prefix.filename() == temp_dir_name) {
-                for (const auto& t : list(prefix)) {
-                    if (settled(t)) {
-                        remove_tree(t);
-                        ++report.temporaries;
-                    }
-                }
-                continue;
-            }
-            for (const auto& hash_dir : list(prefix)) {
-                std::size_t left = 0;
-                const hash_dir_lock lock(hash_dir, true);
-                for (const auto& blob : list(hash_dir)) {
-                    if (blob.filename() == manifest_name) continue;
-                    // With the lock held no placement is under way here, and the time says
-                    // whether one happened within the grace period.
-                    if (!lock.held() || referenced.count(blob.string()) != 0 ||
-                        !settled(hash_dir)) {
-                        ++report.kept;
-                        ++left;
-                        continue;
-                    }
-                    report.removed_bytes += tree_size(blob);
-                    remove_tree(blob);
-                    ++report.removed;
-                }
-                if (left == 0 && lock.held() && settled(hash_dir)) {
-                    std::filesystem::remove(hash_dir / manifest_name, ec);
-                    remove_if_empty(hash_dir);
-                }
-            }
-            remove_if_empty(prefix);
-        }
-        return report;
-    }
+                            std::chrono::duration<double> grace);
 
     /// Removes every blob and temporary copy; returns how many blobs went.
-    std::size_t clear() {
-        std::size_t removed = 0;
-        std::error_code ec;
-        if (!std::filesystem::is_directory(root_, ec)) return 0;
-        for (const auto& prefix : list(root_)) {
-            if (prefix.filename() != temp_dir_name) {
-                for (const auto& hash_dir : list(prefix)) {
-                    for (const auto& blob : list(hash_dir)) {
-                        removed += blob.filename() == manifest_name ? 0U : 1U;
-                    }
-                }
-            }
-            remove_tree(prefix);
-        }
-        return removed;
-    }
+    std::size_t clear();
 
     /// The name `place` would give the content at `path`: SHA-256 hex of a file's bytes, or of a
     /// directory's listing (relative paths, sizes and file hashes). Reads every byte; a blob of
@@ -8264,136 +8113,29 @@ public:
     }
 
     /// `content_hash` without an area: always reads every byte.
-    [[nodiscard]] static std::string hash_content(const std::filesystem::path& path) {
-        std::error_code ec;
-        if (std::filesystem::is_directory(path, ec)) {
-            tree_hasher h;
-            for (const auto& e : tree(path)) {
-                if (e.directory) {
-                    h.directory(e.relative);
-                } else {
-                    const std::filesystem::path file = path / e.relative;
-                    h.file(e.relative, std::filesystem::file_size(file, ec), hash_file(file));
-                }
-            }
-            return h.finish();
-        }
-        return hash_file(path);
-    }
+    [[nodiscard]] static std::string hash_content(const std::filesystem::path& path);
 
     /// SHA-256 (lowercase hex) of a file's bytes, read in 64 KiB chunks.
     /// @throws store_error when it cannot be read.
-    [[nodiscard]] static std::string hash_file(const std::filesystem::path& path) {
-        detail::unique_fd in = detail::open_file(path, O_RDONLY);
-        sha256 h;
-        std::array<char, chunk_size> buffer{};
-        while (const std::size_t n = detail::read_some(in.get(), buffer, path)) {
-            h.update(std::string_view(buffer.data(), n));
-        }
-        return h.hex_digest();
-    }
+    [[nodiscard]] static std::string hash_file(const std::filesystem::path& path);
 
 private:
     static constexpr std::size_t chunk_size = std::size_t{64} * 1024;
     static constexpr std::string_view temp_dir_name = ".tmp";
 
-    [[nodiscard]] static std::filesystem::path canonical(const std::filesystem::path& p) {
-        std::error_code ec;
-        std::filesystem::path out = std::filesystem::weakly_canonical(p, ec);
-        if (ec) out = std::filesystem::absolute(p, ec).lexically_normal();
-        return out;
-    }
+    [[nodiscard]] static std::filesystem::path canonical(const std::filesystem::path& p);
 
     // Whether `inner` lies strictly below `outer` (both absolute and normal).
-    static bool contains(const std::filesystem::path& outer, const std::filesystem::path& inner) {
-        auto o = outer.begin();
-        auto i = inner.begin();
-        for (; o != outer.end(); ++o, ++i) {
-            if (o->empty()) continue; // a trailing separator
-            if (i == inner.end() || *i != *o) return false;
-        }
-        return i != inner.end();
-    }
+    static bool contains(const std::filesystem::path& outer, const std::filesystem::path& inner);
 
     std::filesystem::path place_once(const std::filesystem::path& source, bool is_dir,
-                                     const std::string& name) {
-        const std::filesystem::path tmp_dir = root_ / temp_dir_name;
-        create_dirs(tmp_dir);
-        const std::filesystem::path tmp = tmp_dir / detail::unique_name("");
-        std::string hash;
-        std::string manifest;
-        try {
-            if (is_dir) {
-                hash = copy_tree(source, tmp);
-                manifest = listing(tmp);
-            } else {
-                hash = copy_file(source, tmp);
-            }
-        } catch (...) {
-            remove_tree(tmp);
-            throw;
-        }
-        const std::filesystem::path hash_dir = root_ / hash.substr(0, 2) / hash;
-        const std::filesystem::path target = hash_dir / name;
-        try {
-            create_dirs(hash_dir);
-            // Shared with other placements, exclusive with a sweep of this hash directory: once
-            // held, no sweep removes this blob, and the time set here spares it afterwards.
-            const hash_dir_lock lock(hash_dir, false);
-            touch(hash_dir);
-            if (is_dir) {
-                const std::optional<std::string> existing = read_manifest(hash_dir);
-                std::error_code ec;
-                if (std::filesystem::exists(target, ec) &&
-                    !(existing && *existing == manifest && listing(target) == manifest)) {
-                    remove_tree(target); // damaged (another tool removed files from it)
-                }
-                write_manifest(hash_dir, manifest);
-            }
-            if (::rename(tmp.c_str(), target.c_str()) != 0) {
-                const int err = errno;
-                std::error_code exists_ec;
-                // A directory already there (another writer placed equal content) stays; ours
-                // goes. A file is replaced atomically by rename, so only directories end up here.
-                if (!((err == EEXIST || err == ENOTEMPTY) &&
-                      std::filesystem::is_directory(target, exists_ec))) {
-                    throw store_error("flytecache: cannot move a copy of '" + source.string() +
-                                      "' into place at " + target.string() + ": " +
-                                      detail::errno_text(err));
-                }
-                remove_tree(tmp);
-            }
-            detail::fsync_directory(hash_dir);
-            detail::fsync_directory(hash_dir.parent_path());
-            std::error_code ec;
-            if (!std::filesystem::exists(target, ec)) {
-                throw store_error("flytecache: a copy placed at " + target.string() +
-                                  " was removed at once (a concurrent sweep)");
-            }
-        } catch (...) {
-            remove_tree(tmp);
-            throw;
-        }
-        return target;
-    }
+                                     const std::string& name);
 
     // An advisory lock on a hash directory (flock): shared for a placement, exclusive for a
     // sweep, which only tries (a busy directory is kept this round). Released on destruction.
     class hash_dir_lock {
     public:
-        hash_dir_lock(const std::filesystem::path& dir, bool exclusive)
-            : fd_(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
-            if (!fd_) {
-                // The directory went (a sweep removed it): the caller's next step fails and
-                // retries; a sweep has nothing to remove there.
-                return;
-            }
-            int rc = 0;
-            do {
-                rc = ::flock(fd_.get(), exclusive ? (LOCK_EX | LOCK_NB) : LOCK_SH);
-            } while (rc != 0 && errno == EINTR);
-            held_ = rc == 0;
-        }
+        hash_dir_lock(const std::filesystem::path& dir, bool exclusive);
         hash_dir_lock(const hash_dir_lock&) = delete;
         hash_dir_lock& operator=(const hash_dir_lock&) = delete;
         ~hash_dir_lock() = default; // closing the descriptor releases the lock
@@ -8404,56 +8146,15 @@ private:
         bool held_ = false;
     };
 
-    static std::string output_name(const std::filesystem::path& source, bool is_dir) {
-        std::filesystem::path p = source.lexically_normal();
-        if (!p.has_filename()) p = p.parent_path(); // "dir/" names "dir"
-        std::string name = p.filename().string();
-        if (name.empty() || name == "." || name == "..") {
-            name = canonical(source).filename().string();
-        }
-        if (name.empty() || name == "." || name == ".." || name == manifest_name) {
-            name = is_dir ? "directory" : "file";
-        }
-        return name;
-    }
+    static std::string output_name(const std::filesystem::path& source, bool is_dir);
 
-    static void create_dirs(const std::filesystem::path& dir) {
-        std::error_code ec;
-        std::filesystem::create_directories(dir, ec);
-        if (ec) {
-            throw store_error("flytecache: cannot create the blob directory " + dir.string() +
-                              ": " + ec.message());
-        }
-    }
+    static void create_dirs(const std::filesystem::path& dir);
 
     // Copies `src` to the new file `dst` and returns the hash of what was written: the bytes are
     // hashed as they are copied (or, after a clone, read back), never read from `src` twice, so a
     // file that changes meanwhile cannot get a name that does not match its copy.
     static std::string copy_file(const std::filesystem::path& src,
-                                 const std::filesystem::path& dst) {
-        detail::unique_fd in = detail::open_file(src, O_RDONLY);
-        detail::unique_fd out = detail::open_file(dst, O_WRONLY | O_CREAT | O_EXCL, 0600);
-        std::string hash;
-        if (detail::try_clone_file(out.get(), in.get())) {
-            hash = hash_file(dst);
-        } else {
-            sha256 h;
-            std::array<char, chunk_size> buffer{};
-            while (const std::size_t n = detail::read_some(in.get(), buffer, src)) {
-                const std::string_view bytes(buffer.data(), n);
-                h.update(bytes);
-                detail::write_all(out.get(), bytes, dst);
-            }
-            hash = h.hex_digest();
-        }
-        if (::fchmod(out.get(), 0444) != 0) {
-            const int err = errno;
-            throw store_error("flytecache: cannot make " + dst.string() +
-                              " read-only: " + detail::errno_text(err));
-        }
-        detail::fsync_fd(out.get(), dst);
-        return hash;
-    }
+                                 const std::filesystem::path& dst);
 
     // The entries below `dir`, recursively, as relative paths in generic form (sorted), with
     // links to files followed and links to directories refused.
@@ -8462,42 +8163,8 @@ private:
         bool directory = false;
     };
     static void walk(const std::filesystem::path& dir, const std::string& prefix,
-                     std::vector<tree_entry>& out) {
-        std::error_code ec;
-        std::vector<std::filesystem::directory_entry> entries;
-        for (auto it = std::filesystem::directory_iterator(dir, ec);
-             !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
-            entries.push_back(*it);
-        }
-        if (ec) {
-            throw store_error("flytecache: cannot list the directory " + dir.string() + ": " +
-                              ec.message());
-        }
-        for (const auto& e : entries) {
-            const std::string rel = prefix + e.path().filename().string();
-            const bool link = e.is_symlink(ec);
-            const auto status = std::filesystem::status(e.path(), ec);
-            if (!ec && std::filesystem::is_regular_file(status)) {
-                out.push_back({rel, false});
-            } else if (!ec && !link && std::filesystem::is_directory(status)) {
-                out.push_back({rel, true});
-                walk(e.path(), rel + "/", out);
-            } else {
-                throw invalid_argument(
-                    "flytecache: '" + e.path().string() + "' in an output directory is " +
-                    (link && !ec && std::filesystem::is_directory(status)
-                         ? std::string("a link to a directory, which is not followed")
-                         : std::string("neither a regular file nor a directory")));
-            }
-        }
-    }
-    static std::vector<tree_entry> tree(const std::filesystem::path& dir) {
-        std::vector<tree_entry> out;
-        walk(dir, "", out);
-        std::sort(out.begin(), out.end(),
-                  [](const tree_entry& a, const tree_entry& b) { return a.relative < b.relative; });
-        return out;
-    }
+                     std::vector<tree_entry>& out);
+    static std::vector<tree_entry> tree(const std::filesystem::path& dir);
 
     // The hash that names a directory: over every entry's relative path (sorted, generic form),
     // kind, and for files the size and content hash.
@@ -8521,69 +8188,18 @@ private:
 
     // Copies a directory tree and returns its hash (tree_hasher over what was copied).
     static std::string copy_tree(const std::filesystem::path& src,
-                                 const std::filesystem::path& dst) {
-        const std::vector<tree_entry> entries = tree(src);
-        create_dirs(dst);
-        tree_hasher h;
-        for (const auto& e : entries) {
-            if (e.directory) {
-                create_dirs(dst / e.relative);
-                h.directory(e.relative);
-            } else {
-                const std::string file_hash = copy_file(src / e.relative, dst / e.relative);
-                h.file(e.relative, std::filesystem::file_size(dst / e.relative), file_hash);
-            }
-        }
-        return h.finish();
-    }
+                                 const std::filesystem::path& dst);
 
     // What a directory holds, as the manifest records it: a line per entry, "d <path>" or
     // "f <path> <size>". Cheap to recompute on a hit (no file is read).
-    static std::string listing(const std::filesystem::path& dir) {
-        std::string out;
-        for (const auto& e : tree(dir)) {
-            if (e.directory) {
-                out += "d " + e.relative + "\n";
-            } else {
-                std::error_code ec;
-                const auto size = std::filesystem::file_size(dir / e.relative, ec);
-                out +=
-                    "f " + e.relative + " " + (ec ? std::string("?") : std::to_string(size)) + "\n";
-            }
-        }
-        return out;
-    }
+    static std::string listing(const std::filesystem::path& dir);
 
-    static std::optional<std::string> read_manifest(const std::filesystem::path& hash_dir) {
-        std::ifstream in(hash_dir / manifest_name, std::ios::binary);
-        if (!in) return std::nullopt;
-        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    }
+    static std::optional<std::string> read_manifest(const std::filesystem::path& hash_dir);
 
-    static void write_manifest(const std::filesystem::path& hash_dir, const std::string& text) {
-        const std::filesystem::path tmp = hash_dir / (std::string(manifest_name) + ".tmp");
-        {
-            detail::unique_fd out = detail::open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            detail::write_all(out.get(), text, tmp);
-            detail::fsync_fd(out.get(), tmp);
-        }
-        if (::rename(tmp.c_str(), (hash_dir / manifest_name).c_str()) != 0) {
-            const int err = errno;
-            throw store_error("flytecache: cannot write the manifest in " + hash_dir.string() +
-                              ": " + detail::errno_text(err));
-        }
-    }
+    static void write_manifest(const std::filesystem::path& hash_dir, const std::string& text);
 
     // Older copies of the library sealed directory blobs (0555); make them removable.
-    static void unseal_tree(const std::filesystem::path& p) {
-        std::error_code ec;
-        if (!std::filesystem::is_directory(std::filesystem::symlink_status(p, ec))) return;
-        ::chmod(p.c_str(), 0755);
-        for (auto it = std::filesystem::recursive_directory_iterator(p, ec);
-             !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-            if (it->is_directory(ec) && !it->is_symlink(ec)) ::chmod(it->path().c_str(), 0755);
-        }
-    }
+    static void unseal_tree(const std::filesystem::path& p);
 
     static void remove_tree(const std::filesystem::path& p) {
         unseal_tree(p);
@@ -8596,15 +8212,7 @@ private:
         if (std::filesystem::is_empty(dir, ec) && !ec) std::filesystem::remove(dir, ec);
     }
 
-    static std::vector<std::filesystem::path> list(const std::filesystem::path& dir) {
-        std::vector<std::filesystem::path> out;
-        std::error_code ec;
-        for (auto it = std::filesystem::directory_iterator(dir, ec);
-             !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
-            out.push_back(it->path());
-        }
-        return out;
-    }
+    static std::vector<std::filesystem::path> list(const std::filesystem::path& dir);
 
     static bool older_than(const std::filesystem::path& p, std::filesystem::file_time_type cutoff) {
         std::error_code ec;
@@ -8612,16 +8220,7 @@ private:
         return !ec && t < cutoff;
     }
 
-    static std::uint64_t tree_size(const std::filesystem::path& p) {
-        std::error_code ec;
-        if (std::filesystem::is_regular_file(p, ec)) return std::filesystem::file_size(p, ec);
-        std::uint64_t total = 0;
-        for (auto it = std::filesystem::recursive_directory_iterator(p, ec);
-             !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-            if (it->is_regular_file(ec)) total += it->file_size(ec);
-        }
-        return total;
-    }
+    static std::uint64_t tree_size(const std::filesystem::path& p);
 
     // The hash directory's time is the blob's last placement: sweep spares recent ones.
     static void touch(const std::filesystem::path& dir) {
@@ -8633,6 +8232,478 @@ private:
 };
 
 FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/store/blob_area.ipp
+// flytecache — blob_area: content-addressed files and directories (definitions)
+// SPDX-License-Identifier: MIT
+
+
+#include <sys/file.h>
+
+#include <iterator>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+FLYTECACHE_INLINE blob_area::blob_area(const std::filesystem::path& root) {
+    if (root.empty()) throw invalid_argument("flytecache: a blob area needs a directory");
+    std::error_code ec;
+    root_ = std::filesystem::weakly_canonical(std::filesystem::absolute(root), ec);
+    if (ec) root_ = std::filesystem::absolute(root).lexically_normal();
+    // A trailing separator would make owns() and the paths it returns differ in spelling.
+    if (!root_.has_filename()) root_ = root_.parent_path();
+}
+
+FLYTECACHE_INLINE std::filesystem::path blob_area::place(const std::filesystem::path& source) {
+    std::error_code ec;
+    if (source.empty()) throw invalid_argument("flytecache: an empty path names nothing");
+    const auto status = std::filesystem::status(source, ec);
+    if (ec || !std::filesystem::exists(status)) {
+        throw invalid_argument("flytecache: '" + source.string() + "' does not exist");
+    }
+    const bool is_dir = std::filesystem::is_directory(status);
+    if (!is_dir && !std::filesystem::is_regular_file(status)) {
+        throw invalid_argument("flytecache: '" + source.string() +
+                               "' is neither a regular file nor a directory");
+    }
+    if (is_dir && contains(canonical(source), root_)) {
+        throw invalid_argument("flytecache: the directory '" + source.string() +
+                               "' contains the cache's blob area; copying it would copy the "
+                               "cache into itself");
+    }
+    const std::string name = output_name(source, is_dir);
+    // A concurrent sweep may remove a hash directory between our creating it and renaming
+    // into it: try again (a few times; sweeps spare what was placed within their grace).
+    for (int attempt = 0;; ++attempt) {
+        try {
+            return place_once(source, is_dir, name);
+        } catch (const store_error&) {
+            if (attempt >= 4) throw;
+        }
+    }
+}
+
+FLYTECACHE_INLINE std::optional<std::filesystem::path>
+blob_area::blob_of(const std::filesystem::path& path) const {
+    const std::filesystem::path p = canonical(path);
+    if (!contains(root_, p)) return std::nullopt;
+    const std::filesystem::path rel = p.lexically_relative(root_);
+    auto it = rel.begin();
+    std::filesystem::path blob = root_;
+    for (int level = 0; level < 3; ++level, ++it) {
+        if (it == rel.end()) return std::nullopt;
+        if (level == 0 && *it == temp_dir_name) return std::nullopt;
+        if (level == 2 && *it == manifest_name) return std::nullopt;
+        blob /= *it;
+    }
+    return blob;
+}
+
+FLYTECACHE_INLINE std::optional<std::string> blob_area::problem(const std::filesystem::path& path,
+                                                                bool verify_content) const {
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (ec || !std::filesystem::exists(status)) {
+        return "its output '" + path.string() + "' is gone";
+    }
+    if (!std::filesystem::is_regular_file(status) && !std::filesystem::is_directory(status)) {
+        return "its output '" + path.string() + "' is no longer a file or directory";
+    }
+    const std::optional<std::filesystem::path> blob = blob_of(path);
+    if (!blob) return std::nullopt;
+    if (std::filesystem::is_directory(*blob, ec)) {
+        const std::optional<std::string> manifest = read_manifest(blob->parent_path());
+        if (!manifest) {
+            return "its output directory '" + blob->string() + "' lost its manifest";
+        }
+        std::string actual;
+        try {
+            actual = listing(*blob);
+        } catch (const error& e) {
+            return "its output directory '" + blob->string() + "' cannot be read: " + e.what();
+        }
+        if (actual != *manifest) {
+            return "its output directory '" + blob->string() +
+                   "' no longer holds the files it was stored with";
+        }
+        return std::nullopt;
+    }
+    if (verify_content && canonical(path) == *blob) {
+        const std::string placed_as = blob->parent_path().filename().string();
+        std::string digest;
+        try {
+            digest = hash_file(*blob);
+        } catch (const error& e) {
+            return "its output '" + blob->string() + "' cannot be read: " + e.what();
+        }
+        if (digest != placed_as) {
+            return "its output '" + blob->string() + "' was changed (its content hash is " +
+                   digest + ")";
+        }
+    }
+    return std::nullopt;
+}
+
+FLYTECACHE_INLINE blob_sweep_report blob_area::sweep(const std::set<std::string>& referenced,
+                                                     std::chrono::duration<double> grace) {
+    blob_sweep_report report;
+    const auto grace_ticks =
+        std::chrono::duration_cast<std::filesystem::file_time_type::duration>(grace);
+    const auto settled = [&](const std::filesystem::path& p) {
+        return older_than(p, std::filesystem::file_time_type::clock::now() - grace_ticks);
+    };
+    std::error_code ec;
+    if (!std::filesystem::is_directory(root_, ec)) return report;
+    for (const auto& prefix : list(root_)) {
+        if (prefix.filename() == temp_dir_name) {
+            for (const auto& t : list(prefix)) {
+                if (settled(t)) {
+                    remove_tree(t);
+                    ++report.temporaries;
+                }
+            }
+            continue;
+        }
+        for (const auto& hash_dir : list(prefix)) {
+            std::size_t left = 0;
+            const hash_dir_lock lock(hash_dir, true);
+            for (const auto& blob : list(hash_dir)) {
+                if (blob.filename() == manifest_name) continue;
+                // With the lock held no placement is under way here, and the time says
+                // whether one happened within the grace period.
+                if (!lock.held() || referenced.count(blob.string()) != 0 || !settled(hash_dir)) {
+                    ++report.kept;
+                    ++left;
+                    continue;
+                }
+                report.removed_bytes += tree_size(blob);
+                remove_tree(blob);
+                ++report.removed;
+            }
+            if (left == 0 && lock.held() && settled(hash_dir)) {
+                std::filesystem::remove(hash_dir / manifest_name, ec);
+                remove_if_empty(hash_dir);
+            }
+        }
+        remove_if_empty(prefix);
+    }
+    return report;
+}
+
+FLYTECACHE_INLINE std::size_t blob_area::clear() {
+    std::size_t removed = 0;
+    std::error_code ec;
+    if (!std::filesystem::is_directory(root_, ec)) return 0;
+    for (const auto& prefix : list(root_)) {
+        if (prefix.filename() != temp_dir_name) {
+            for (const auto& hash_dir : list(prefix)) {
+                for (const auto& blob : list(hash_dir)) {
+                    removed += blob.filename() == manifest_name ? 0U : 1U;
+                }
+            }
+        }
+        remove_tree(prefix);
+    }
+    return removed;
+}
+
+FLYTECACHE_INLINE std::string blob_area::hash_content(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+        tree_hasher h;
+        for (const auto& e : tree(path)) {
+            if (e.directory) {
+                h.directory(e.relative);
+            } else {
+                const std::filesystem::path file = path / e.relative;
+                h.file(e.relative, std::filesystem::file_size(file, ec), hash_file(file));
+            }
+        }
+        return h.finish();
+    }
+    return hash_file(path);
+}
+
+FLYTECACHE_INLINE std::string blob_area::hash_file(const std::filesystem::path& path) {
+    detail::unique_fd in = detail::open_file(path, O_RDONLY);
+    sha256 h;
+    std::array<char, chunk_size> buffer{};
+    while (const std::size_t n = detail::read_some(in.get(), buffer, path)) {
+        h.update(std::string_view(buffer.data(), n));
+    }
+    return h.hex_digest();
+}
+
+FLYTECACHE_INLINE std::filesystem::path blob_area::canonical(const std::filesystem::path& p) {
+    std::error_code ec;
+    std::filesystem::path out = std::filesystem::weakly_canonical(p, ec);
+    if (ec) out = std::filesystem::absolute(p, ec).lexically_normal();
+    return out;
+}
+
+FLYTECACHE_INLINE bool blob_area::contains(const std::filesystem::path& outer,
+                                           const std::filesystem::path& inner) {
+    auto o = outer.begin();
+    auto i = inner.begin();
+    for (; o != outer.end(); ++o, ++i) {
+        if (o->empty()) continue; // a trailing separator
+        if (i == inner.end() || *i != *o) return false;
+    }
+    return i != inner.end();
+}
+
+FLYTECACHE_INLINE std::filesystem::path
+blob_area::place_once(const std::filesystem::path& source, bool is_dir, const std::string& name) {
+    const std::filesystem::path tmp_dir = root_ / temp_dir_name;
+    create_dirs(tmp_dir);
+    const std::filesystem::path tmp = tmp_dir / detail::unique_name("");
+    std::string hash;
+    std::string manifest;
+    try {
+        if (is_dir) {
+            hash = copy_tree(source, tmp);
+            manifest = listing(tmp);
+        } else {
+            hash = copy_file(source, tmp);
+        }
+    } catch (...) {
+        remove_tree(tmp);
+        throw;
+    }
+    const std::filesystem::path hash_dir = root_ / hash.substr(0, 2) / hash;
+    const std::filesystem::path target = hash_dir / name;
+    try {
+        create_dirs(hash_dir);
+        // Shared with other placements, exclusive with a sweep of this hash directory: once
+        // held, no sweep removes this blob, and the time set here spares it afterwards.
+        const hash_dir_lock lock(hash_dir, false);
+        touch(hash_dir);
+        if (is_dir) {
+            const std::optional<std::string> existing = read_manifest(hash_dir);
+            std::error_code ec;
+            if (std::filesystem::exists(target, ec) &&
+                !(existing && *existing == manifest && listing(target) == manifest)) {
+                remove_tree(target); // damaged (another tool removed files from it)
+            }
+            write_manifest(hash_dir, manifest);
+        }
+        if (::rename(tmp.c_str(), target.c_str()) != 0) {
+            const int err = errno;
+            std::error_code exists_ec;
+            // A directory already there (another writer placed equal content) stays; ours
+            // goes. A file is replaced atomically by rename, so only directories end up here.
+            if (!((err == EEXIST || err == ENOTEMPTY) &&
+                  std::filesystem::is_directory(target, exists_ec))) {
+                throw store_error("flytecache: cannot move a copy of '" + source.string() +
+                                  "' into place at " + target.string() + ": " +
+                                  detail::errno_text(err));
+            }
+            remove_tree(tmp);
+        }
+        detail::fsync_directory(hash_dir);
+        detail::fsync_directory(hash_dir.parent_path());
+        std::error_code ec;
+        if (!std::filesystem::exists(target, ec)) {
+            throw store_error("flytecache: a copy placed at " + target.string() +
+                              " was removed at once (a concurrent sweep)");
+        }
+    } catch (...) {
+        remove_tree(tmp);
+        throw;
+    }
+    return target;
+}
+
+FLYTECACHE_INLINE blob_area::hash_dir_lock::hash_dir_lock(const std::filesystem::path& dir,
+                                                          bool exclusive)
+    : fd_(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+    if (!fd_) {
+        // The directory went (a sweep removed it): the caller's next step fails and
+        // retries; a sweep has nothing to remove there.
+        return;
+    }
+    int rc = 0;
+    do {
+        rc = ::flock(fd_.get(), exclusive ? (LOCK_EX | LOCK_NB) : LOCK_SH);
+    } while (rc != 0 && errno == EINTR);
+    held_ = rc == 0;
+}
+
+FLYTECACHE_INLINE std::string blob_area::output_name(const std::filesystem::path& source,
+                                                     bool is_dir) {
+    std::filesystem::path p = source.lexically_normal();
+    if (!p.has_filename()) p = p.parent_path(); // "dir/" names "dir"
+    std::string name = p.filename().string();
+    if (name.empty() || name == "." || name == "..") {
+        name = canonical(source).filename().string();
+    }
+    if (name.empty() || name == "." || name == ".." || name == manifest_name) {
+        name = is_dir ? "directory" : "file";
+    }
+    return name;
+}
+
+FLYTECACHE_INLINE void blob_area::create_dirs(const std::filesystem::path& dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+        throw store_error("flytecache: cannot create the blob directory " + dir.string() + ": " +
+                          ec.message());
+    }
+}
+
+FLYTECACHE_INLINE std::string blob_area::copy_file(const std::filesystem::path& src,
+                                                   const std::filesystem::path& dst) {
+    detail::unique_fd in = detail::open_file(src, O_RDONLY);
+    detail::unique_fd out = detail::open_file(dst, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    std::string hash;
+    if (detail::try_clone_file(out.get(), in.get())) {
+        hash = hash_file(dst);
+    } else {
+        sha256 h;
+        std::array<char, chunk_size> buffer{};
+        while (const std::size_t n = detail::read_some(in.get(), buffer, src)) {
+            const std::string_view bytes(buffer.data(), n);
+            h.update(bytes);
+            detail::write_all(out.get(), bytes, dst);
+        }
+        hash = h.hex_digest();
+    }
+    if (::fchmod(out.get(), 0444) != 0) {
+        const int err = errno;
+        throw store_error("flytecache: cannot make " + dst.string() +
+                          " read-only: " + detail::errno_text(err));
+    }
+    detail::fsync_fd(out.get(), dst);
+    return hash;
+}
+
+FLYTECACHE_INLINE void blob_area::walk(const std::filesystem::path& dir, const std::string& prefix,
+                                       std::vector<tree_entry>& out) {
+    std::error_code ec;
+    std::vector<std::filesystem::directory_entry> entries;
+    for (auto it = std::filesystem::directory_iterator(dir, ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+        entries.push_back(*it);
+    }
+    if (ec) {
+        throw store_error("flytecache: cannot list the directory " + dir.string() + ": " +
+                          ec.message());
+    }
+    for (const auto& e : entries) {
+        const std::string rel = prefix + e.path().filename().string();
+        const bool link = e.is_symlink(ec);
+        const auto status = std::filesystem::status(e.path(), ec);
+        if (!ec && std::filesystem::is_regular_file(status)) {
+            out.push_back({rel, false});
+        } else if (!ec && !link && std::filesystem::is_directory(status)) {
+            out.push_back({rel, true});
+            walk(e.path(), rel + "/", out);
+        } else {
+            throw invalid_argument(
+                "flytecache: '" + e.path().string() + "' in an output directory is " +
+                (link && !ec && std::filesystem::is_directory(status)
+                     ? std::string("a link to a directory, which is not followed")
+                     : std::string("neither a regular file nor a directory")));
+        }
+    }
+}
+
+FLYTECACHE_INLINE std::vector<blob_area::tree_entry>
+blob_area::tree(const std::filesystem::path& dir) {
+    std::vector<tree_entry> out;
+    walk(dir, "", out);
+    std::sort(out.begin(), out.end(),
+              [](const tree_entry& a, const tree_entry& b) { return a.relative < b.relative; });
+    return out;
+}
+
+FLYTECACHE_INLINE std::string blob_area::copy_tree(const std::filesystem::path& src,
+                                                   const std::filesystem::path& dst) {
+    const std::vector<tree_entry> entries = tree(src);
+    create_dirs(dst);
+    tree_hasher h;
+    for (const auto& e : entries) {
+        if (e.directory) {
+            create_dirs(dst / e.relative);
+            h.directory(e.relative);
+        } else {
+            const std::string file_hash = copy_file(src / e.relative, dst / e.relative);
+            h.file(e.relative, std::filesystem::file_size(dst / e.relative), file_hash);
+        }
+    }
+    return h.finish();
+}
+
+FLYTECACHE_INLINE std::string blob_area::listing(const std::filesystem::path& dir) {
+    std::string out;
+    for (const auto& e : tree(dir)) {
+        if (e.directory) {
+            out += "d " + e.relative + "\n";
+        } else {
+            std::error_code ec;
+            const auto size = std::filesystem::file_size(dir / e.relative, ec);
+            out += "f " + e.relative + " " + (ec ? std::string("?") : std::to_string(size)) + "\n";
+        }
+    }
+    return out;
+}
+
+FLYTECACHE_INLINE std::optional<std::string>
+blob_area::read_manifest(const std::filesystem::path& hash_dir) {
+    std::ifstream in(hash_dir / manifest_name, std::ios::binary);
+    if (!in) return std::nullopt;
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+FLYTECACHE_INLINE void blob_area::write_manifest(const std::filesystem::path& hash_dir,
+                                                 const std::string& text) {
+    const std::filesystem::path tmp = hash_dir / (std::string(manifest_name) + ".tmp");
+    {
+        detail::unique_fd out = detail::open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        detail::write_all(out.get(), text, tmp);
+        detail::fsync_fd(out.get(), tmp);
+    }
+    if (::rename(tmp.c_str(), (hash_dir / manifest_name).c_str()) != 0) {
+        const int err = errno;
+        throw store_error("flytecache: cannot write the manifest in " + hash_dir.string() + ": " +
+                          detail::errno_text(err));
+    }
+}
+
+FLYTECACHE_INLINE void blob_area::unseal_tree(const std::filesystem::path& p) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(std::filesystem::symlink_status(p, ec))) return;
+    ::chmod(p.c_str(), 0755);
+    for (auto it = std::filesystem::recursive_directory_iterator(p, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->is_directory(ec) && !it->is_symlink(ec)) ::chmod(it->path().c_str(), 0755);
+    }
+}
+
+FLYTECACHE_INLINE std::vector<std::filesystem::path>
+blob_area::list(const std::filesystem::path& dir) {
+    std::vector<std::filesystem::path> out;
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator(dir, ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+        out.push_back(it->path());
+    }
+    return out;
+}
+
+FLYTECACHE_INLINE std::uint64_t blob_area::tree_size(const std::filesystem::path& p) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(p, ec)) return std::filesystem::file_size(p, ec);
+    std::uint64_t total = 0;
+    for (auto it = std::filesystem::recursive_directory_iterator(p, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->is_regular_file(ec)) total += it->file_size(ec);
+    }
+    return total;
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/blob_area.ipp
 // ---- end flytecache/store/blob_area.hpp
 // ---- begin flytecache/store/cache_store.hpp
 // flytecache — the cache_store concept and its optional, separately detected capabilities
@@ -8863,22 +8934,7 @@ public:
 
     /// An empty store.
     /// @throws invalid_argument when `opts.shards` is 0 or more than `max_shards`.
-    explicit memory_store(options opts = {})
-        : shard_count_(opts.shards),
-          size_limit_(opts.size_limit),
-          blobs_(std::make_unique<blob_home>()) {
-        blobs_->path = std::move(opts.blob_directory);
-        if (opts.shards == 0 || opts.shards > max_shards) {
-            throw invalid_argument("flytecache: memory_store: shards must be between 1 and " +
-                                   std::to_string(max_shards) + ", got " +
-                                   std::to_string(opts.shards));
-        }
-        shards_ = std::make_unique<shard[]>(shard_count_);
-        const std::uint64_t count = shard_count_;
-        for (std::size_t i = 0; i < shard_count_; ++i) {
-            shards_[i].budget = size_limit_ / count + (i < size_limit_ % count ? 1U : 0U);
-        }
-    }
+    explicit memory_store(options opts = {});
 
     memory_store(const memory_store&) = delete;
     memory_store& operator=(const memory_store&) = delete;
@@ -8894,17 +8950,7 @@ public:
 
     /// Replaces this store's entries and settings with `other`'s (same caveats as the move
     /// constructor).
-    memory_store& operator=(memory_store&& other) noexcept {
-        if (this != &other) {
-            shards_ = std::move(other.shards_);
-            shard_count_ = std::exchange(other.shard_count_, 0);
-            size_limit_ = other.size_limit_;
-            counting_.store(other.counting_.load(std::memory_order_relaxed),
-                            std::memory_order_relaxed);
-            blobs_ = std::move(other.blobs_);
-        }
-        return *this;
-    }
+    memory_store& operator=(memory_store&& other) noexcept;
 
     ~memory_store() = default;
 
@@ -8917,16 +8963,7 @@ public:
     }
 
     /// As `get`, with the time the entry has left to live (empty: it never expires).
-    [[nodiscard]] std::optional<timed_value> get_with_ttl(std::string_view key) const {
-        std::optional<timed_value> out;
-        find_live(key, [&](const entry& e, time_point now) {
-            out.emplace(timed_value{e.value, std::nullopt});
-            if (e.expires != never) {
-                out->ttl = std::chrono::duration_cast<float_seconds>(e.expires - now);
-            }
-        });
-        return out;
-    }
+    [[nodiscard]] std::optional<timed_value> get_with_ttl(std::string_view key) const;
 
     /// Stores a copy of `value` under `key`, with no expiry and no tag, replacing any previous
     /// entry. With a size limit it may evict other entries of the key's shard, or not keep this one
@@ -8936,109 +8973,31 @@ public:
     /// As `set(key, value)`, with the entry expiring after `opts.expire` (counted from now) and
     /// labelled `opts.tag` for `evict`.
     /// @throws invalid_argument when `opts.expire` is NaN.
-    void set(std::string_view key, std::string_view value, const write_options& opts) {
-        time_point expires = never;
-        if (opts.expire) {
-            check_ttl(*opts.expire, "entry");
-            if (!(opts.expire->count() > 0)) {
-                erase(key); // already expired on arrival
-                return;
-            }
-            expires = deadline_after(clock::now(), *opts.expire);
-        }
-        put(key, value, opts.tag, expires);
-    }
+    void set(std::string_view key, std::string_view value, const write_options& opts);
 
     /// Removes `key`. `true` when a live entry was removed; an expired one is removed too but
     /// reported as `false`, since `get` no longer saw it.
-    bool erase(std::string_view key) {
-        const std::size_t h = hash_of(key);
-        shard& s = shard_for(h);
-        entry_list graveyard;
-        const std::lock_guard lock(s.mutex);
-        const auto found = s.index.find(hashed_key{key, h});
-        if (found == s.index.end()) return false;
-        const bool live = !s.expired(*found->second, clock::now());
-        s.unlink(found->second, graveyard);
-        return live;
-    }
+    bool erase(std::string_view key);
 
     /// Removes every entry (reservations stay: they are not entries).
-    void clear() {
-        for (std::size_t i = 0; i < shard_count_; ++i) {
-            shard& s = shards_[i];
-            entry_list graveyard;
-            index_map old_index;
-            const std::lock_guard lock(s.mutex);
-            graveyard.swap(s.lru);
-            old_index.swap(s.index);
-            s.volume = 0;
-        }
-    }
+    void clear();
 
     /// Gives the live entry under `key` a new time to live, counted from now (`ttl` of 0 or less:
     /// it expires at once). `false` when there is no live entry. Does not count as a use for LRU.
     /// @throws invalid_argument when `ttl` is NaN.
-    bool touch(std::string_view key, float_seconds ttl) {
-        check_ttl(ttl, "touch");
-        const time_point now = clock::now();
-        const time_point expires = deadline_after(now, ttl);
-        const std::size_t h = hash_of(key);
-        shard& s = shard_for(h);
-        entry_list graveyard;
-        const std::lock_guard lock(s.mutex);
-        const auto found = s.index.find(hashed_key{key, h});
-        if (found == s.index.end()) return false;
-        if (s.expired(*found->second, now)) {
-            s.unlink(found->second, graveyard);
-            return false;
-        }
-        if (expires <= now) {
-            s.unlink(found->second, graveyard);
-        } else {
-            found->second->expires = expires;
-        }
-        return true;
-    }
+    bool touch(std::string_view key, float_seconds ttl);
 
     /// Removes every expired entry and returns how many went; also drops lapsed reservations (not
     /// counted). Walks every entry: O(size()).
-    std::size_t expire() {
-        return sum_over_shards([](shard& s, entry_list& graveyard) {
-            const time_point now = clock::now();
-            const std::size_t removed = s.remove_expired(now, graveyard);
-            s.drop_lapsed_reservations(now);
-            return removed;
-        });
-    }
+    std::size_t expire();
 
     /// Removes every entry labelled `tag` and returns how many went (expired ones included). Walks
     /// every entry: O(size()).
-    std::size_t evict(std::string_view tag) {
-        return sum_over_shards([tag](shard& s, entry_list& graveyard) {
-            std::size_t removed = 0;
-            for (auto it = s.lru.begin(); it != s.lru.end();) {
-                const auto next = std::next(it);
-                if (it->tag && *it->tag == tag) {
-                    s.unlink(it, graveyard);
-                    ++removed;
-                }
-                it = next;
-            }
-            return removed;
-        });
-    }
+    std::size_t evict(std::string_view tag);
 
     /// The summed cost of the entries held (see the class comment), expired ones not yet removed
     /// included.
-    [[nodiscard]] std::uint64_t volume() const {
-        std::uint64_t total = 0;
-        for (std::size_t i = 0; i < shard_count_; ++i) {
-            const std::lock_guard lock(shards_[i].mutex);
-            total += shards_[i].volume;
-        }
-        return total;
-    }
+    [[nodiscard]] std::uint64_t volume() const;
 
     /// The bound given at construction; 0 means unbounded.
     [[nodiscard]] std::uint64_t size_limit() const noexcept { return size_limit_; }
@@ -9046,81 +9005,25 @@ public:
     /// Removes expired entries, then (with a size limit) least recently used ones until every shard
     /// is within its share; returns how many went. Since `set` already keeps shards within their
     /// share, the second step normally removes nothing. Also drops lapsed reservations.
-    std::size_t cull() {
-        return sum_over_shards([this](shard& s, entry_list& graveyard) {
-            const time_point now = clock::now();
-            std::size_t removed = s.remove_expired(now, graveyard);
-            s.drop_lapsed_reservations(now);
-            if (size_limit_ != 0) removed += s.evict_over_budget(graveyard);
-            return removed;
-        });
-    }
+    std::size_t cull();
 
     /// The hit and miss counts of `get` (diskcache's `stats`): returns them as they were, then
     /// turns counting on or off (`enable`) and, if `reset`, zeroes them. Counting is off until
     /// first enabled. Each shard is read and reset under its lock, so the figures are exact per
     /// shard but not a snapshot across shards.
-    store_stats stats(bool enable = true, bool reset = false) {
-        store_stats before{};
-        for (std::size_t i = 0; i < shard_count_; ++i) {
-            shard& s = shards_[i];
-            const std::lock_guard lock(s.mutex);
-            before.hits += s.hits;
-            before.misses += s.misses;
-            if (reset) s.hits = s.misses = 0;
-        }
-        counting_.store(enable, std::memory_order_relaxed);
-        return before;
-    }
+    store_stats stats(bool enable = true, bool reset = false);
 
     /// `true` if `owner` now holds the reservation of `key` for `ttl` from now: it was free, had
     /// lapsed, or was `owner`'s already (then it is extended). Holds within this process only.
     /// @throws invalid_argument when `ttl` is NaN, zero or negative (such a reservation would never
     /// be held).
-    bool try_reserve(std::string_view key, std::string_view owner, float_seconds ttl) {
-        check_ttl(ttl, "reservation");
-        if (!(ttl.count() > 0)) {
-            throw invalid_argument("flytecache: memory_store: a reservation's time to live must be "
-                                   "positive, got " +
-                                   std::to_string(ttl.count()) + " s");
-        }
-        const time_point now = clock::now();
-        const time_point expires = deadline_after(now, ttl);
-        shard& s = shard_for(hash_of(key));
-        const std::lock_guard lock(s.mutex);
-        const auto found = s.reservations.find(key);
-        if (found == s.reservations.end()) {
-            s.reservations.emplace(std::string(key), reservation{std::string(owner), expires});
-            return true;
-        }
-        reservation& r = found->second;
-        if (r.owner != owner && r.expires > now) return false;
-        if (r.owner != owner) r.owner.assign(owner);
-        r.expires = expires;
-        return true;
-    }
+    bool try_reserve(std::string_view key, std::string_view owner, float_seconds ttl);
 
     /// Gives up the reservation of `key` if `owner` holds it (unlapsed); `true` if it did.
-    bool release(std::string_view key, std::string_view owner) {
-        const time_point now = clock::now();
-        shard& s = shard_for(hash_of(key));
-        const std::lock_guard lock(s.mutex);
-        const auto found = s.reservations.find(key);
-        if (found == s.reservations.end()) return false;
-        const bool held = found->second.owner == owner && found->second.expires > now;
-        if (held || found->second.expires <= now) s.reservations.erase(found);
-        return held;
-    }
+    bool release(std::string_view key, std::string_view owner);
 
     /// The number of entries held, expired ones not yet removed included.
-    [[nodiscard]] std::size_t size() const {
-        std::size_t total = 0;
-        for (std::size_t i = 0; i < shard_count_; ++i) {
-            const std::lock_guard lock(shards_[i].mutex);
-            total += shards_[i].lru.size();
-        }
-        return total;
-    }
+    [[nodiscard]] std::size_t size() const;
 
     /// The number of shards given at construction.
     [[nodiscard]] std::size_t shard_count() const noexcept { return shard_count_; }
@@ -9128,22 +9031,7 @@ public:
     /// Where task output files of this store's entries are kept: `options::blob_directory`, or a
     /// private temporary directory made now if there is none yet (removed with the store).
     /// @throws store_error when the temporary directory cannot be made.
-    [[nodiscard]] std::optional<std::filesystem::path> blob_directory() {
-        const std::lock_guard lock(blobs_->mutex);
-        if (!blobs_->path) {
-            std::error_code ec;
-            auto dir = std::filesystem::temp_directory_path(ec) /
-                       detail::unique_name("flytecache-memory-blobs-");
-            if (!ec) std::filesystem::create_directories(dir, ec);
-            if (ec) {
-                throw store_error("flytecache: memory_store cannot make its blob directory " +
-                                  dir.string() + ": " + ec.message());
-            }
-            blobs_->path = std::move(dir);
-            blobs_->owned = true;
-        }
-        return blobs_->path;
-    }
+    [[nodiscard]] std::optional<std::filesystem::path> blob_directory();
 
     /// Calls `f(value)` for every live entry. The values of one shard are copied under its lock
     /// and `f` runs after the lock is released, so `f` may use the store. Not an access.
@@ -9271,32 +9159,11 @@ private:
             graveyard.splice(graveyard.end(), lru, it);
         }
 
-        std::size_t remove_expired(time_point now, entry_list& graveyard) noexcept {
-            std::size_t removed = 0;
-            for (auto it = lru.begin(); it != lru.end();) {
-                const auto next = std::next(it);
-                if (expired(*it, now)) {
-                    unlink(it, graveyard);
-                    ++removed;
-                }
-                it = next;
-            }
-            return removed;
-        }
+        std::size_t remove_expired(time_point now, entry_list& graveyard) noexcept;
 
-        std::size_t evict_over_budget(entry_list& graveyard) noexcept {
-            std::size_t removed = 0;
-            while (volume > budget && !lru.empty()) {
-                unlink(std::prev(lru.end()), graveyard);
-                ++removed;
-            }
-            return removed;
-        }
+        std::size_t evict_over_budget(entry_list& graveyard) noexcept;
 
-        void drop_lapsed_reservations(time_point now) noexcept {
-            std::erase_if(reservations,
-                          [now](const auto& item) { return item.second.expires <= now; });
-        }
+        void drop_lapsed_reservations(time_point now) noexcept;
     };
 
     static std::size_t hash_of(std::string_view key) noexcept {
@@ -9318,58 +9185,14 @@ private:
         if (counting_.load(std::memory_order_relaxed)) ++counter;
     }
 
-    static void check_ttl(float_seconds ttl, const char* what) {
-        if (std::isnan(ttl.count())) {
-            throw invalid_argument(std::string("flytecache: memory_store: ") + what +
-                                   " time to live is NaN");
-        }
-    }
+    static void check_ttl(float_seconds ttl, const char* what);
 
     // now + ttl, saturating to `never` where the clock cannot represent it (the one-second margin
     // keeps the double-to-integer conversion clear of overflow).
-    static time_point deadline_after(time_point now, float_seconds ttl) noexcept {
-        if (!(ttl.count() > 0)) return now;
-        const double room = std::chrono::duration_cast<float_seconds>(never - now).count();
-        if (!(ttl.count() < room - 1.0)) return never;
-        return now + std::chrono::duration_cast<clock::duration>(ttl);
-    }
+    static time_point deadline_after(time_point now, float_seconds ttl) noexcept;
 
     void put(std::string_view key, std::string_view value, std::optional<std::string_view> tag,
-             time_point expires) {
-        const std::uint64_t cost =
-            std::uint64_t{key.size()} + value.size() + (tag ? tag->size() : 0);
-        const std::size_t h = hash_of(key);
-        shard& s = shard_for(h);
-        entry_list graveyard;
-        if (size_limit_ != 0 && cost > s.budget) {
-            const std::lock_guard lock(s.mutex);
-            const auto found = s.index.find(hashed_key{key, h});
-            if (found != s.index.end()) s.unlink(found->second, graveyard);
-            return;
-        }
-        // Build the entry before locking: the lock then covers only pointer updates.
-        entry_list fresh;
-        fresh.push_back(entry{std::string(key), std::string(value),
-                              tag ? std::optional<std::string>(std::in_place, *tag) : std::nullopt,
-                              expires, cost, h});
-        const auto it = fresh.begin();
-        const std::lock_guard lock(s.mutex);
-        const auto found = s.index.find(hashed_key{key, h});
-        if (found != s.index.end()) {
-            // Re-point the existing index node at the new entry: no allocation, no rehash.
-            auto node = s.index.extract(found);
-            s.volume -= node.mapped()->cost;
-            graveyard.splice(graveyard.end(), s.lru, node.mapped());
-            node.key() = hashed_key{it->key, h};
-            node.mapped() = it;
-            s.index.insert(std::move(node));
-        } else {
-            s.index.emplace(hashed_key{it->key, h}, it); // may throw: nothing has changed yet
-        }
-        s.lru.splice(s.lru.begin(), fresh, it);
-        s.volume += cost;
-        if (size_limit_ != 0) s.evict_over_budget(graveyard);
-    }
+             time_point expires);
 
     std::unique_ptr<shard[]> shards_;
     std::size_t shard_count_;
@@ -9385,13 +9208,7 @@ private:
         blob_home() = default;
         blob_home(const blob_home&) = delete;
         blob_home& operator=(const blob_home&) = delete;
-        ~blob_home() {
-            if (owned && path) {
-                blob_area(*path).clear();
-                std::error_code ec;
-                std::filesystem::remove_all(*path, ec);
-            }
-        }
+        ~blob_home();
     };
     std::unique_ptr<blob_home> blobs_;
 };
@@ -9407,6 +9224,320 @@ static_assert(file_hosting_store<memory_store>);
 static_assert(enumerable_store<memory_store>);
 
 FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/store/memory_store.ipp
+// flytecache — memory_store: a sharded in-process store (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+FLYTECACHE_INLINE memory_store::memory_store(options opts)
+    : shard_count_(opts.shards),
+      size_limit_(opts.size_limit),
+      blobs_(std::make_unique<blob_home>()) {
+    blobs_->path = std::move(opts.blob_directory);
+    if (opts.shards == 0 || opts.shards > max_shards) {
+        throw invalid_argument("flytecache: memory_store: shards must be between 1 and " +
+                               std::to_string(max_shards) + ", got " + std::to_string(opts.shards));
+    }
+    shards_ = std::make_unique<shard[]>(shard_count_);
+    const std::uint64_t count = shard_count_;
+    for (std::size_t i = 0; i < shard_count_; ++i) {
+        shards_[i].budget = size_limit_ / count + (i < size_limit_ % count ? 1U : 0U);
+    }
+}
+
+FLYTECACHE_INLINE memory_store& memory_store::operator=(memory_store&& other) noexcept {
+    if (this != &other) {
+        shards_ = std::move(other.shards_);
+        shard_count_ = std::exchange(other.shard_count_, 0);
+        size_limit_ = other.size_limit_;
+        counting_.store(other.counting_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+        blobs_ = std::move(other.blobs_);
+    }
+    return *this;
+}
+
+FLYTECACHE_INLINE std::optional<timed_value>
+memory_store::get_with_ttl(std::string_view key) const {
+    std::optional<timed_value> out;
+    find_live(key, [&](const entry& e, time_point now) {
+        out.emplace(timed_value{e.value, std::nullopt});
+        if (e.expires != never) {
+            out->ttl = std::chrono::duration_cast<float_seconds>(e.expires - now);
+        }
+    });
+    return out;
+}
+
+FLYTECACHE_INLINE void memory_store::set(std::string_view key, std::string_view value,
+                                         const write_options& opts) {
+    time_point expires = never;
+    if (opts.expire) {
+        check_ttl(*opts.expire, "entry");
+        if (!(opts.expire->count() > 0)) {
+            erase(key); // already expired on arrival
+            return;
+        }
+        expires = deadline_after(clock::now(), *opts.expire);
+    }
+    put(key, value, opts.tag, expires);
+}
+
+FLYTECACHE_INLINE bool memory_store::erase(std::string_view key) {
+    const std::size_t h = hash_of(key);
+    shard& s = shard_for(h);
+    entry_list graveyard;
+    const std::lock_guard lock(s.mutex);
+    const auto found = s.index.find(hashed_key{key, h});
+    if (found == s.index.end()) return false;
+    const bool live = !s.expired(*found->second, clock::now());
+    s.unlink(found->second, graveyard);
+    return live;
+}
+
+FLYTECACHE_INLINE void memory_store::clear() {
+    for (std::size_t i = 0; i < shard_count_; ++i) {
+        shard& s = shards_[i];
+        entry_list graveyard;
+        index_map old_index;
+        const std::lock_guard lock(s.mutex);
+        graveyard.swap(s.lru);
+        old_index.swap(s.index);
+        s.volume = 0;
+    }
+}
+
+FLYTECACHE_INLINE bool memory_store::touch(std::string_view key, float_seconds ttl) {
+    check_ttl(ttl, "touch");
+    const time_point now = clock::now();
+    const time_point expires = deadline_after(now, ttl);
+    const std::size_t h = hash_of(key);
+    shard& s = shard_for(h);
+    entry_list graveyard;
+    const std::lock_guard lock(s.mutex);
+    const auto found = s.index.find(hashed_key{key, h});
+    if (found == s.index.end()) return false;
+    if (s.expired(*found->second, now)) {
+        s.unlink(found->second, graveyard);
+        return false;
+    }
+    if (expires <= now) {
+        s.unlink(found->second, graveyard);
+    } else {
+        found->second->expires = expires;
+    }
+    return true;
+}
+
+FLYTECACHE_INLINE std::size_t memory_store::expire() {
+    return sum_over_shards([](shard& s, entry_list& graveyard) {
+        const time_point now = clock::now();
+        const std::size_t removed = s.remove_expired(now, graveyard);
+        s.drop_lapsed_reservations(now);
+        return removed;
+    });
+}
+
+FLYTECACHE_INLINE std::size_t memory_store::evict(std::string_view tag) {
+    return sum_over_shards([tag](shard& s, entry_list& graveyard) {
+        std::size_t removed = 0;
+        for (auto it = s.lru.begin(); it != s.lru.end();) {
+            const auto next = std::next(it);
+            if (it->tag && *it->tag == tag) {
+                s.unlink(it, graveyard);
+                ++removed;
+            }
+            it = next;
+        }
+        return removed;
+    });
+}
+
+FLYTECACHE_INLINE std::uint64_t memory_store::volume() const {
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < shard_count_; ++i) {
+        const std::lock_guard lock(shards_[i].mutex);
+        total += shards_[i].volume;
+    }
+    return total;
+}
+
+FLYTECACHE_INLINE std::size_t memory_store::cull() {
+    return sum_over_shards([this](shard& s, entry_list& graveyard) {
+        const time_point now = clock::now();
+        std::size_t removed = s.remove_expired(now, graveyard);
+        s.drop_lapsed_reservations(now);
+        if (size_limit_ != 0) removed += s.evict_over_budget(graveyard);
+        return removed;
+    });
+}
+
+FLYTECACHE_INLINE store_stats memory_store::stats(bool enable, bool reset) {
+    store_stats before{};
+    for (std::size_t i = 0; i < shard_count_; ++i) {
+        shard& s = shards_[i];
+        const std::lock_guard lock(s.mutex);
+        before.hits += s.hits;
+        before.misses += s.misses;
+        if (reset) s.hits = s.misses = 0;
+    }
+    counting_.store(enable, std::memory_order_relaxed);
+    return before;
+}
+
+FLYTECACHE_INLINE bool memory_store::try_reserve(std::string_view key, std::string_view owner,
+                                                 float_seconds ttl) {
+    check_ttl(ttl, "reservation");
+    if (!(ttl.count() > 0)) {
+        throw invalid_argument("flytecache: memory_store: a reservation's time to live must be "
+                               "positive, got " +
+                               std::to_string(ttl.count()) + " s");
+    }
+    const time_point now = clock::now();
+    const time_point expires = deadline_after(now, ttl);
+    shard& s = shard_for(hash_of(key));
+    const std::lock_guard lock(s.mutex);
+    const auto found = s.reservations.find(key);
+    if (found == s.reservations.end()) {
+        s.reservations.emplace(std::string(key), reservation{std::string(owner), expires});
+        return true;
+    }
+    reservation& r = found->second;
+    if (r.owner != owner && r.expires > now) return false;
+    if (r.owner != owner) r.owner.assign(owner);
+    r.expires = expires;
+    return true;
+}
+
+FLYTECACHE_INLINE bool memory_store::release(std::string_view key, std::string_view owner) {
+    const time_point now = clock::now();
+    shard& s = shard_for(hash_of(key));
+    const std::lock_guard lock(s.mutex);
+    const auto found = s.reservations.find(key);
+    if (found == s.reservations.end()) return false;
+    const bool held = found->second.owner == owner && found->second.expires > now;
+    if (held || found->second.expires <= now) s.reservations.erase(found);
+    return held;
+}
+
+FLYTECACHE_INLINE std::size_t memory_store::size() const {
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < shard_count_; ++i) {
+        const std::lock_guard lock(shards_[i].mutex);
+        total += shards_[i].lru.size();
+    }
+    return total;
+}
+
+FLYTECACHE_INLINE std::optional<std::filesystem::path> memory_store::blob_directory() {
+    const std::lock_guard lock(blobs_->mutex);
+    if (!blobs_->path) {
+        std::error_code ec;
+        auto dir = std::filesystem::temp_directory_path(ec) /
+                   detail::unique_name("flytecache-memory-blobs-");
+        if (!ec) std::filesystem::create_directories(dir, ec);
+        if (ec) {
+            throw store_error("flytecache: memory_store cannot make its blob directory " +
+                              dir.string() + ": " + ec.message());
+        }
+        blobs_->path = std::move(dir);
+        blobs_->owned = true;
+    }
+    return blobs_->path;
+}
+
+FLYTECACHE_INLINE std::size_t memory_store::shard::remove_expired(time_point now,
+                                                                  entry_list& graveyard) noexcept {
+    std::size_t removed = 0;
+    for (auto it = lru.begin(); it != lru.end();) {
+        const auto next = std::next(it);
+        if (expired(*it, now)) {
+            unlink(it, graveyard);
+            ++removed;
+        }
+        it = next;
+    }
+    return removed;
+}
+
+FLYTECACHE_INLINE std::size_t
+memory_store::shard::evict_over_budget(entry_list& graveyard) noexcept {
+    std::size_t removed = 0;
+    while (volume > budget && !lru.empty()) {
+        unlink(std::prev(lru.end()), graveyard);
+        ++removed;
+    }
+    return removed;
+}
+
+FLYTECACHE_INLINE void memory_store::shard::drop_lapsed_reservations(time_point now) noexcept {
+    std::erase_if(reservations, [now](const auto& item) { return item.second.expires <= now; });
+}
+
+FLYTECACHE_INLINE void memory_store::check_ttl(float_seconds ttl, const char* what) {
+    if (std::isnan(ttl.count())) {
+        throw invalid_argument(std::string("flytecache: memory_store: ") + what +
+                               " time to live is NaN");
+    }
+}
+
+FLYTECACHE_INLINE memory_store::time_point
+memory_store::deadline_after(time_point now, float_seconds ttl) noexcept {
+    if (!(ttl.count() > 0)) return now;
+    const double room = std::chrono::duration_cast<float_seconds>(never - now).count();
+    if (!(ttl.count() < room - 1.0)) return never;
+    return now + std::chrono::duration_cast<clock::duration>(ttl);
+}
+
+FLYTECACHE_INLINE void memory_store::put(std::string_view key, std::string_view value,
+                                         std::optional<std::string_view> tag, time_point expires) {
+    const std::uint64_t cost = std::uint64_t{key.size()} + value.size() + (tag ? tag->size() : 0);
+    const std::size_t h = hash_of(key);
+    shard& s = shard_for(h);
+    entry_list graveyard;
+    if (size_limit_ != 0 && cost > s.budget) {
+        const std::lock_guard lock(s.mutex);
+        const auto found = s.index.find(hashed_key{key, h});
+        if (found != s.index.end()) s.unlink(found->second, graveyard);
+        return;
+    }
+    // Build the entry before locking: the lock then covers only pointer updates.
+    entry_list fresh;
+    fresh.push_back(entry{std::string(key), std::string(value),
+                          tag ? std::optional<std::string>(std::in_place, *tag) : std::nullopt,
+                          expires, cost, h});
+    const auto it = fresh.begin();
+    const std::lock_guard lock(s.mutex);
+    const auto found = s.index.find(hashed_key{key, h});
+    if (found != s.index.end()) {
+        // Re-point the existing index node at the new entry: no allocation, no rehash.
+        auto node = s.index.extract(found);
+        s.volume -= node.mapped()->cost;
+        graveyard.splice(graveyard.end(), s.lru, node.mapped());
+        node.key() = hashed_key{it->key, h};
+        node.mapped() = it;
+        s.index.insert(std::move(node));
+    } else {
+        s.index.emplace(hashed_key{it->key, h}, it); // may throw: nothing has changed yet
+    }
+    s.lru.splice(s.lru.begin(), fresh, it);
+    s.volume += cost;
+    if (size_limit_ != 0) s.evict_over_budget(graveyard);
+}
+
+FLYTECACHE_INLINE memory_store::blob_home::~blob_home() {
+    if (owned && path) {
+        blob_area(*path).clear();
+        std::error_code ec;
+        std::filesystem::remove_all(*path, ec);
+    }
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/memory_store.ipp
 // ---- end flytecache/store/memory_store.hpp
 // ---- begin flytecache/store/sqlite_store.hpp
 // flytecache — sqlite_store: the embedded default store
