@@ -14,7 +14,10 @@
 #include <flytecache/detail/protobuf.ipp>
 #include <flytecache/detail/python_text.ipp>
 #include <flytecache/detail/time_text.ipp>
+#include <flytecache/hash/joblib.ipp>
+#include <flytecache/hash/objecthash.ipp>
 #include <flytecache/literal/literal.ipp>
 #include <flytecache/literal/decode.ipp>
 #include <flytecache/literal/encode.ipp>
 #include <flytecache/literal/json.ipp>
+#include <flytecache/key/hash_placement.ipp>
