@@ -16,8 +16,8 @@
 #include <flytecache/detail/time_text.ipp>
 #include <flytecache/hash/joblib.ipp>
 #include <flytecache/hash/objecthash.ipp>
-#include <flytecache/literal/literal.ipp>
+#include <flytecache/key/hash_placement.ipp>
 #include <flytecache/literal/decode.ipp>
 #include <flytecache/literal/encode.ipp>
 #include <flytecache/literal/json.ipp>
-#include <flytecache/key/hash_placement.ipp>
+#include <flytecache/literal/literal.ipp>
