@@ -16,30 +16,14 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// The pickle bytes joblib writes before a `bytes` payload of `size` bytes: PROTO 3, then
 /// SHORT_BINBYTES with a 1-byte length (size ≤ 255) or BINBYTES with a 4-byte little-endian length.
 /// @throws invalid_argument for payloads of 4 GiB or more, which protocol 3 cannot frame.
-[[nodiscard]] inline std::string joblib_frame_header(std::size_t size) {
-    std::string header{'\x80', '\x03'};
-    if (size <= 255) {
-        header += 'C';
-        header += static_cast<char>(size);
-    } else if (size <= 0xFFFFFFFFULL) {
-        header += 'B';
-        for (int shift = 0; shift != 32; shift += 8) {
-            header += static_cast<char>((size >> shift) & 0xFFU);
-        }
-    } else {
-        throw invalid_argument("flytecache: joblib (pickle protocol 3) cannot hash 4 GiB or more");
-    }
-    return header;
-}
+[[nodiscard]] std::string joblib_frame_header(std::size_t size);
 
 /// `joblib.hash(data)` for a Python `bytes` object: lowercase MD5 hex of its pickle framing, as
 /// flytekit's local cache computes over the serialized inputs. The payload is streamed, not copied.
-[[nodiscard]] inline std::string joblib_hash(std::string_view data) {
-    md5 h;
-    h.update(joblib_frame_header(data.size()));
-    h.update(data);
-    h.update(std::string_view(".", 1)); // STOP
-    return h.hex_digest();
-}
+[[nodiscard]] std::string joblib_hash(std::string_view data);
 
 FLYTECACHE_NAMESPACE_END
+
+#if !defined(FLYTECACHE_COMPILED_LIB)
+#    include <flytecache/hash/joblib.ipp>
+#endif

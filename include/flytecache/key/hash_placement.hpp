@@ -26,40 +26,12 @@ enum class hash_rule { flytekit, datacatalog };
 /// collections and maps are rebuilt from their placed elements and lose their own metadata;
 /// everything else (scalars, including union scalars, whose value is not descended into, and
 /// offloaded literals) is kept as it is.
-[[nodiscard]] inline literal place_hash(const literal& l, hash_rule rule) {
-    if (l.hash && (rule == hash_rule::flytekit || !l.hash->empty())) {
-        literal placed;
-        placed.hash = l.hash;
-        return placed;
-    }
-    if (const auto* c = std::get_if<literal_collection>(&l.value)) {
-        literal_collection rebuilt;
-        rebuilt.literals.reserve(c->literals.size());
-        for (const auto& item : c->literals) rebuilt.literals.push_back(place_hash(item, rule));
-        return literal{std::move(rebuilt), std::nullopt, {}};
-    }
-    if (const auto* m = std::get_if<literal_map_box>(&l.value)) {
-        literal_map rebuilt;
-        rebuilt.literals.reserve((*m)->literals.size());
-        for (const auto& [name, item] : (*m)->literals)
-            rebuilt.append_sorted(name, place_hash(item, rule));
-        return literal{std::move(rebuilt), std::nullopt, {}};
-    }
-    return l;
-}
+[[nodiscard]] literal place_hash(const literal& l, hash_rule rule);
 
 /// The map a key is computed over: inputs named in `ignored` dropped (names that are not inputs
 /// have no effect), hashes placed by `rule`.
-[[nodiscard]] inline literal_map
-place_hashes(const literal_map& inputs, std::span<const std::string> ignored, hash_rule rule) {
-    literal_map out;
-    out.literals.reserve(inputs.literals.size());
-    for (const auto& [name, value] : inputs.literals) {
-        if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) continue;
-        out.append_sorted(name, place_hash(value, rule));
-    }
-    return out;
-}
+[[nodiscard]] literal_map place_hashes(const literal_map& inputs,
+                                       std::span<const std::string> ignored, hash_rule rule);
 
 // The rule has one definition: place_hash above. The datacatalog key materializes it
 // (datacatalog_hashified_inputs, below). flytekit's local key does not build the placed map: its
@@ -92,3 +64,7 @@ datacatalog_hashified_inputs(const literal_map& inputs, std::span<const std::str
 }
 
 FLYTECACHE_NAMESPACE_END
+
+#if !defined(FLYTECACHE_COMPILED_LIB)
+#    include <flytecache/key/hash_placement.ipp>
+#endif
