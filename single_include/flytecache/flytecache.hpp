@@ -997,7 +997,22 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// The pickle bytes joblib writes before a `bytes` payload of `size` bytes: PROTO 3, then
 /// SHORT_BINBYTES with a 1-byte length (size ≤ 255) or BINBYTES with a 4-byte little-endian length.
 /// @throws invalid_argument for payloads of 4 GiB or more, which protocol 3 cannot frame.
-[[nodiscard]] inline std::string joblib_frame_header(std::size_t size) {
+[[nodiscard]] std::string joblib_frame_header(std::size_t size);
+
+/// `joblib.hash(data)` for a Python `bytes` object: lowercase MD5 hex of its pickle framing, as
+/// flytekit's local cache computes over the serialized inputs. The payload is streamed, not copied.
+[[nodiscard]] std::string joblib_hash(std::string_view data);
+
+FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/hash/joblib.ipp
+// flytecache — joblib.hash of a bytes object (definitions)
+// SPDX-License-Identifier: MIT
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+FLYTECACHE_INLINE std::string joblib_frame_header(std::size_t size) {
     std::string header{'\x80', '\x03'};
     if (size <= 255) {
         header += 'C';
@@ -1013,9 +1028,7 @@ FLYTECACHE_NAMESPACE_BEGIN
     return header;
 }
 
-/// `joblib.hash(data)` for a Python `bytes` object: lowercase MD5 hex of its pickle framing, as
-/// flytekit's local cache computes over the serialized inputs. The payload is streamed, not copied.
-[[nodiscard]] inline std::string joblib_hash(std::string_view data) {
+FLYTECACHE_INLINE std::string joblib_hash(std::string_view data) {
     md5 h;
     h.update(joblib_frame_header(data.size()));
     h.update(data);
@@ -1024,6 +1037,7 @@ FLYTECACHE_NAMESPACE_BEGIN
 }
 
 FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/hash/joblib.ipp
 // ---- end flytecache/hash/joblib.hpp
 // ---- begin flytecache/hash/objecthash.hpp
 // flytecache — Ben Laurie's objecthash (SHA-256) over a JSON value, as the Flyte backend hashes
@@ -1034,9 +1048,6 @@ FLYTECACHE_NAMESPACE_END
 // SPDX-License-Identifier: MIT
 
 
-#include <charconv>
-#include <system_error>
-#include <unordered_set>
 
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail {
@@ -1113,42 +1124,12 @@ constexpr std::size_t json_number_length(std::string_view s) noexcept {
     return i;
 }
 
-inline void json_append_hex4(std::string& out, unsigned v) {
-    constexpr char digits[] = "0123456789abcdef";
-    for (unsigned shift = 16; shift != 0;) {
-        shift -= 4;
-        out += digits[(v >> shift) & 0xFu];
-    }
-}
+void json_append_hex4(std::string& out, unsigned v);
 
 // Upper-case hex with at least `width` digits, for U+XXXX and 0xXX in messages.
-inline std::string json_hex_upper(std::uint32_t v, std::size_t width) {
-    std::string out;
-    do {
-        out.insert(out.begin(), "0123456789ABCDEF"[v & 0xFu]);
-        v >>= 4;
-    } while (v != 0);
-    if (out.size() < width) out.insert(0, width - out.size(), '0');
-    return out;
-}
+std::string json_hex_upper(std::uint32_t v, std::size_t width);
 
-inline void json_append_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
+void json_append_utf8(std::string& out, std::uint32_t cp);
 
 // ----- json_value --------------------------------------------------------------------------------
 
@@ -1174,46 +1155,15 @@ public:
         return v;
     }
     /// `text` must be a complete RFC 8259 number; it is kept verbatim.
-    static json_value make_number(std::string_view text) {
-        if (text.empty() || json_number_length(text) != text.size()) {
-            throw invalid_argument("flytecache: \"" + std::string(text) +
-                                   "\" is not a JSON number; use RFC 8259 syntax such as -12.5e3");
-        }
-        json_value v(kind::number);
-        v.text_.assign(text);
-        return v;
-    }
-    static json_value make_string(std::string s) {
-        if (const auto bad = json_find_invalid_utf8(s); bad != std::string::npos) {
-            throw invalid_argument("flytecache: JSON string is not valid UTF-8 (offset " +
-                                   std::to_string(bad) + "); pass UTF-8 text");
-        }
-        json_value v(kind::string);
-        v.text_ = std::move(s);
-        return v;
-    }
+    static json_value make_number(std::string_view text);
+    static json_value make_string(std::string s);
     static json_value make_array(array_type elements) {
         json_value v(kind::array);
         v.array_ = std::move(elements);
         return v;
     }
     /// Keys must be distinct valid UTF-8: a duplicate would make the canonical form ambiguous.
-    static json_value make_object(object_type members) {
-        for (std::size_t i = 0; i < members.size(); ++i) {
-            if (json_find_invalid_utf8(members[i].first) != std::string::npos) {
-                throw invalid_argument("flytecache: JSON object key is not valid UTF-8");
-            }
-            for (std::size_t j = 0; j < i; ++j) {
-                if (members[j].first == members[i].first) {
-                    throw invalid_argument("flytecache: JSON object key \"" + members[i].first +
-                                           "\" is given twice; give each key once");
-                }
-            }
-        }
-        json_value v(kind::object);
-        v.object_ = std::move(members);
-        return v;
-    }
+    static json_value make_object(object_type members);
 
     [[nodiscard]] kind type() const noexcept { return kind_; }
     [[nodiscard]] bool is_null() const noexcept { return kind_ == kind::null; }
@@ -1239,42 +1189,10 @@ public:
     }
     /// Nearest double. Magnitudes too small for a double give a signed zero, as strtod's callers
     /// expect; magnitudes too large throw instead of silently becoming infinity.
-    [[nodiscard]] double as_double() const {
-        expect(kind::number);
-        double out = 0;
-        const char* first = text_.data();
-        const char* last = first + text_.size();
-        const auto [ptr, ec] = std::from_chars(first, last, out);
-        if (ec == std::errc::result_out_of_range) {
-            if (magnitude_below_one()) return text_.front() == '-' ? -0.0 : 0.0;
-            throw invalid_argument("flytecache: JSON number " + text_ +
-                                   " is too large for a double");
-        }
-        if (ec != std::errc() || ptr != last) {
-            throw invalid_argument("flytecache: JSON number " + text_ +
-                                   " cannot be read as a double");
-        }
-        return out;
-    }
+    [[nodiscard]] double as_double() const;
     /// Exact: "1.0" and "1e3" are refused rather than converted, since a key derived from them
     /// would otherwise depend on how a writer happened to format an integer.
-    [[nodiscard]] std::int64_t as_int64() const {
-        expect(kind::number);
-        if (text_.find_first_of(".eE") != std::string::npos) {
-            throw invalid_argument("flytecache: JSON number " + text_ +
-                                   " is not an integer; expected a whole number without fraction "
-                                   "or exponent");
-        }
-        std::int64_t out = 0;
-        const char* first = text_.data();
-        const char* last = first + text_.size();
-        const auto [ptr, ec] = std::from_chars(first, last, out);
-        if (ec != std::errc() || ptr != last) {
-            throw invalid_argument("flytecache: JSON number " + text_ +
-                                   " is outside the range of a 64-bit signed integer");
-        }
-        return out;
-    }
+    [[nodiscard]] std::int64_t as_int64() const;
     [[nodiscard]] const array_type& as_array() const {
         expect(kind::array);
         return array_;
@@ -1285,28 +1203,9 @@ public:
     }
 
     /// The member named `key`, or nullptr if there is none or this is not an object.
-    [[nodiscard]] const json_value* find(std::string_view key) const noexcept {
-        if (kind_ != kind::object) return nullptr;
-        for (const auto& [name, value] : object_) {
-            if (name == key) return &value;
-        }
-        return nullptr;
-    }
-    [[nodiscard]] const json_value& at(std::string_view key) const {
-        expect(kind::object);
-        if (const json_value* v = find(key)) return *v;
-        throw invalid_argument("flytecache: JSON object has no member \"" + std::string(key) +
-                               "\"");
-    }
-    [[nodiscard]] const json_value& at(std::size_t index) const {
-        expect(kind::array);
-        if (index >= array_.size()) {
-            throw invalid_argument("flytecache: JSON array index " + std::to_string(index) +
-                                   " is out of range (the array has " +
-                                   std::to_string(array_.size()) + " elements)");
-        }
-        return array_[index];
-    }
+    [[nodiscard]] const json_value* find(std::string_view key) const noexcept;
+    [[nodiscard]] const json_value& at(std::string_view key) const;
+    [[nodiscard]] const json_value& at(std::size_t index) const;
     [[nodiscard]] bool contains(std::string_view key) const noexcept {
         return find(key) != nullptr;
     }
@@ -1318,68 +1217,18 @@ public:
     }
 
     /// "a string", "an object", "null", ... for messages.
-    static const char* describe(kind k) noexcept {
-        switch (k) {
-        case kind::null: return "null";
-        case kind::boolean: return "a boolean";
-        case kind::number: return "a number";
-        case kind::string: return "a string";
-        case kind::array: return "an array";
-        case kind::object: return "an object";
-        }
-        return "an unknown value";
-    }
+    static const char* describe(kind k) noexcept;
 
 private:
     friend class json_parser;
 
     explicit json_value(kind k) : kind_(k) {}
 
-    void expect(kind wanted) const {
-        if (kind_ != wanted) {
-            throw invalid_argument(std::string("flytecache: JSON value is ") + describe(kind_) +
-                                   ", expected " + describe(wanted));
-        }
-    }
+    void expect(kind wanted) const;
 
     // Distinguishes underflow from overflow after from_chars reports out of range, using the
     // decimal exponent of the leading significant digit. The number grammar was checked on entry.
-    bool magnitude_below_one() const noexcept {
-        std::size_t i = text_.front() == '-' ? 1 : 0;
-        long long digit_exponent = -1; // power of ten of the current digit, relative to the point
-        std::size_t int_end = text_.find_first_of(".eE", i);
-        if (int_end == std::string::npos) int_end = text_.size();
-        long long lead = 0;
-        bool found = false;
-        for (std::size_t k = i; k < int_end; ++k) {
-            if (text_[k] != '0') {
-                lead = static_cast<long long>(int_end - k) - 1;
-                found = true;
-                break;
-            }
-        }
-        std::size_t k = int_end;
-        if (k < text_.size() && text_[k] == '.') {
-            for (++k; k < text_.size() && json_is_digit(text_[k]); ++k, --digit_exponent) {
-                if (!found && text_[k] != '0') {
-                    lead = digit_exponent;
-                    found = true;
-                }
-            }
-        }
-        long long exponent = 0;
-        if (k < text_.size()) { // at 'e' or 'E'
-            ++k;
-            const bool negative = text_[k] == '-';
-            if (text_[k] == '+' || text_[k] == '-') ++k;
-            for (; k < text_.size(); ++k) {
-                // Saturate: any exponent this large is decisive on its own.
-                if (exponent < 1'000'000'000) exponent = exponent * 10 + (text_[k] - '0');
-            }
-            if (negative) exponent = -exponent;
-        }
-        return found && lead + exponent < 0;
-    }
+    bool magnitude_below_one() const noexcept;
 
     kind kind_ = kind::null;
     bool bool_ = false;
@@ -1394,69 +1243,14 @@ class json_parser {
 public:
     explicit json_parser(std::string_view text) noexcept : text_(text) {}
 
-    json_value parse_document() {
-        if (text_.substr(0, 3) == "\xEF\xBB\xBF") {
-            fail(0, "byte order mark at the start of the text",
-                 "remove it; RFC 8259 text must not begin with a BOM");
-        }
-        skip_whitespace();
-        if (pos_ == text_.size()) {
-            fail(pos_, "empty input", "expected a JSON value such as {} or []");
-        }
-        json_value root = parse_value(0);
-        skip_whitespace();
-        if (pos_ != text_.size()) {
-            fail(pos_, "unexpected " + describe_at(pos_) + " after the JSON value",
-                 "a document holds exactly one value; remove the trailing text or wrap the values "
-                 "in an array");
-        }
-        return root;
-    }
+    json_value parse_document();
 
 private:
-    [[noreturn]] void fail(std::size_t at, const std::string& what, std::string_view hint) const {
-        // Line and column are computed only on failure so the common path pays nothing for them.
-        // Columns count code points, which is what an editor shows.
-        std::size_t line = 1;
-        std::size_t line_start = 0;
-        for (std::size_t i = 0; i < at && i < text_.size(); ++i) {
-            if (text_[i] == '\n') {
-                ++line;
-                line_start = i + 1;
-            }
-        }
-        std::size_t column = 1;
-        for (std::size_t i = line_start; i < at && i < text_.size(); ++i) {
-            if ((static_cast<unsigned char>(text_[i]) & 0xC0u) != 0x80u) ++column;
-        }
-        std::string message = "flytecache: invalid JSON at line " + std::to_string(line) +
-                              ", column " + std::to_string(column) + " (offset " +
-                              std::to_string(at) + "): " + what;
-        if (!hint.empty()) {
-            message += "; ";
-            message += hint;
-        }
-        throw invalid_argument(message);
-    }
+    [[noreturn]] void fail(std::size_t at, const std::string& what, std::string_view hint) const;
 
     // Names the character at `at` readably: a quoted ASCII character, U+XXXX for control and
     // non-ASCII characters, or the raw byte when the text is not UTF-8 there.
-    std::string describe_at(std::size_t at) const {
-        if (at >= text_.size()) return "end of input";
-        const auto c = static_cast<unsigned char>(text_[at]);
-        if (c == '\'') return "a single quote";
-        if (c >= 0x20 && c < 0x7F) return std::string("'") + static_cast<char>(c) + "'";
-        std::uint32_t cp = c;
-        if (c >= 0x80) {
-            const std::size_t n = json_utf8_sequence_length(text_, at);
-            if (n == 0) return "byte 0x" + json_hex_upper(c, 2);
-            cp = c & (0xFFu >> (n + 1));
-            for (std::size_t k = 1; k < n; ++k) {
-                cp = (cp << 6) | (static_cast<unsigned char>(text_[at + k]) & 0x3Fu);
-            }
-        }
-        return "U+" + json_hex_upper(cp, 4);
-    }
+    std::string describe_at(std::size_t at) const;
 
     static bool is_whitespace(char c) noexcept {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -1472,334 +1266,33 @@ private:
 
     // Reports a character that cannot start what the grammar expects here, with a hint aimed at
     // the usual reason (JSON5/JavaScript habits, truncation, stray whitespace characters).
-    [[noreturn]] void unexpected(std::string_view expected) const {
-        const std::string what =
-            "unexpected " + describe_at(pos_) + ", expected " + std::string(expected);
-        if (pos_ >= text_.size()) {
-            fail(pos_, what, "the text is truncated, or a bracket or quote is not closed");
-        }
-        const char c = text_[pos_];
-        const std::string_view rest = text_.substr(pos_);
-        if (c == '/') fail(pos_, what, "JSON has no comments; remove them");
-        if (c == '\'') fail(pos_, what, "JSON strings and keys take double quotes");
-        if (c == '\f' || c == '\v' || rest.substr(0, 2) == "\xC2\xA0" ||
-            rest.substr(0, 3) == "\xEF\xBB\xBF" || rest.substr(0, 3) == "\xE2\x80\xA8" ||
-            rest.substr(0, 3) == "\xE2\x80\xA9") {
-            fail(pos_, what, "only space, tab, line feed and carriage return are JSON whitespace");
-        }
-        if (static_cast<unsigned char>(c) < 0x20) {
-            fail(pos_, what, "control characters may only appear escaped inside strings");
-        }
-        fail(pos_, what, "check the text just before this position");
-    }
+    [[noreturn]] void unexpected(std::string_view expected) const;
 
-    json_value parse_value(std::size_t depth) {
-        if (pos_ >= text_.size()) unexpected("a value");
-        const char c = text_[pos_];
-        switch (c) {
-        case '{': return parse_object(depth + 1);
-        case '[': return parse_array(depth + 1);
-        case '"': {
-            json_value v(json_value::kind::string);
-            parse_string(v.text_);
-            return v;
-        }
-        case 't': return parse_literal("true", json_value::make_bool(true));
-        case 'f': return parse_literal("false", json_value::make_bool(false));
-        case 'n': return parse_literal("null", json_value());
-        default: break;
-        }
-        if (c == '-' || json_is_digit(c)) return parse_number();
-        if (c == '+') {
-            fail(pos_, "a number cannot start with '+'", "drop the plus sign");
-        }
-        if (c == '.') {
-            fail(pos_, "a number cannot start with '.'",
-                 "write a digit before the point, as in 0.5");
-        }
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) bad_word();
-        unexpected("a value");
-    }
+    json_value parse_value(std::size_t depth);
 
     // A word where a value belongs: a misspelt literal, or a JavaScript number name.
-    [[noreturn]] void bad_word() const {
-        std::size_t end = pos_;
-        while (end < text_.size() && end - pos_ < 32 && is_word_char(text_[end])) ++end;
-        const std::string word(text_.substr(pos_, end - pos_));
-        if (word == "NaN" || word == "Infinity") {
-            fail(pos_, word + " is not a JSON value",
-                 "JSON has no NaN or Infinity; encode such numbers as strings or null");
-        }
-        fail(pos_, "unknown literal '" + word + "'",
-             "the JSON literals are true, false and null, in lower case; strings need double "
-             "quotes");
-    }
+    [[noreturn]] void bad_word() const;
 
-    json_value parse_literal(std::string_view word, json_value value) {
-        if (text_.substr(pos_, word.size()) != word) bad_word();
-        const std::size_t end = pos_ + word.size();
-        // "nullx" and "true1" are one bad word, not a literal followed by junk.
-        if (end < text_.size() && is_word_char(text_[end])) bad_word();
-        pos_ = end;
-        return value;
-    }
+    json_value parse_literal(std::string_view word, json_value value);
 
-    json_value parse_number() {
-        const std::size_t start = pos_;
-        std::size_t i = pos_;
-        if (text_[i] == '-') ++i;
-        if (i >= text_.size() || !json_is_digit(text_[i])) {
-            if (text_.substr(i, 8) == "Infinity") {
-                fail(start, "-Infinity is not a JSON value",
-                     "JSON has no NaN or Infinity; encode such numbers as strings or null");
-            }
-            fail(i, "expected a digit after '-'", "write the number as -123 or -0.5");
-        }
-        if (text_[i] == '0' && i + 1 < text_.size() && json_is_digit(text_[i + 1])) {
-            fail(i, "leading zeros are not allowed in numbers",
-                 "drop the zeros (JSON numbers are decimal, never octal), or quote the value if "
-                 "the zeros matter");
-        }
-        const std::size_t n = json_number_length(text_.substr(start));
-        std::size_t end = start + n;
-        // json_number_length stops before a dangling '.', 'e' or sign; name that precisely.
-        const std::string_view number = text_.substr(start, n);
-        if (end < text_.size()) {
-            const char c = text_[end];
-            if (c == '.' && number.find_first_of(".eE") == std::string_view::npos) {
-                fail(end + 1, "expected a digit after the decimal point",
-                     "write 1.0 or 1 rather than 1.");
-            }
-            if ((c == 'e' || c == 'E') && number.find_first_of("eE") == std::string_view::npos) {
-                std::size_t j = end + 1;
-                if (j < text_.size() && (text_[j] == '+' || text_[j] == '-')) ++j;
-                fail(j, "expected a digit in the exponent", "write the exponent as e5, e+5 or e-5");
-            }
-        }
-        json_value v(json_value::kind::number);
-        v.text_.assign(number);
-        pos_ = end;
-        return v;
-    }
+    json_value parse_number();
 
     // Reads four hex digits of a \u escape whose backslash is at `escape`.
-    std::uint32_t read_hex4(std::size_t escape) const {
-        std::uint32_t v = 0;
-        for (std::size_t k = 0; k < 4; ++k) {
-            const std::size_t at = escape + 2 + k;
-            const char c = at < text_.size() ? text_[at] : '\0';
-            std::uint32_t d = 0;
-            if (c >= '0' && c <= '9') {
-                d = static_cast<std::uint32_t>(c - '0');
-            } else if (c >= 'a' && c <= 'f') {
-                d = static_cast<std::uint32_t>(c - 'a' + 10);
-            } else if (c >= 'A' && c <= 'F') {
-                d = static_cast<std::uint32_t>(c - 'A' + 10);
-            } else {
-                if (at >= text_.size()) {
-                    fail(at, "unterminated \\u escape",
-                         "a \\u escape takes exactly four hex digits");
-                }
-                fail(at, "invalid hex digit " + describe_at(at) + " in a \\u escape",
-                     "a \\u escape takes exactly four hex digits, as in \\u00e9");
-            }
-            v = (v << 4) | d;
-        }
-        return v;
-    }
+    std::uint32_t read_hex4(std::size_t escape) const;
 
     // pos_ is at the opening quote; on return it is just past the closing one.
-    void parse_string(std::string& out) {
-        const std::size_t open = pos_;
-        ++pos_;
-        for (;;) {
-            // Copy runs of plain characters in one append; most strings contain no escapes.
-            const std::size_t run = pos_;
-            while (pos_ < text_.size()) {
-                const auto c = static_cast<unsigned char>(text_[pos_]);
-                if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
-                ++pos_;
-            }
-            out.append(text_.data() + run, pos_ - run);
-            if (pos_ >= text_.size()) {
-                fail(open, "unterminated string", "close it with a double quote");
-            }
-            const auto c = static_cast<unsigned char>(text_[pos_]);
-            if (c == '"') {
-                ++pos_;
-                return;
-            }
-            if (c < 0x20) {
-                std::string hint = "escape it";
-                if (c == '\n')
-                    hint += " as \\n";
-                else if (c == '\r')
-                    hint += " as \\r";
-                else if (c == '\t')
-                    hint += " as \\t";
-                else
-                    hint += " as \\u00XX";
-                fail(pos_, "raw control character " + describe_at(pos_) + " in a string", hint);
-            }
-            if (c >= 0x80) {
-                const std::size_t n = json_utf8_sequence_length(text_, pos_);
-                if (n == 0) {
-                    fail(pos_, "invalid UTF-8 (" + describe_at(pos_) + ") in a string",
-                         "JSON text must be UTF-8; re-encode the input");
-                }
-                out.append(text_.data() + pos_, n);
-                pos_ += n;
-                continue;
-            }
-            parse_escape(out);
-        }
-    }
+    void parse_string(std::string& out);
 
     // pos_ is at a backslash inside a string.
-    void parse_escape(std::string& out) {
-        const std::size_t at = pos_;
-        if (at + 1 >= text_.size()) {
-            fail(at, "unterminated string", "the text ends inside an escape sequence");
-        }
-        const char e = text_[at + 1];
-        pos_ = at + 2;
-        switch (e) {
-        case '"': out += '"'; return;
-        case '\\': out += '\\'; return;
-        case '/': out += '/'; return;
-        case 'b': out += '\b'; return;
-        case 'f': out += '\f'; return;
-        case 'n': out += '\n'; return;
-        case 'r': out += '\r'; return;
-        case 't': out += '\t'; return;
-        case 'u': break;
-        default:
-            fail(at,
-                 "invalid escape \\" + (static_cast<unsigned char>(e) < 0x80 && e >= 0x20
-                                            ? std::string(1, e)
-                                            : describe_at(at + 1)),
-                 R"(valid escapes are \" \\ \/ \b \f \n \r \t and \uXXXX)");
-        }
-        std::uint32_t cp = read_hex4(at);
-        pos_ = at + 6;
-        if (cp >= 0xDC00 && cp <= 0xDFFF) {
-            fail(at, "unpaired low surrogate in a \\u escape",
-                 R"(a low surrogate (\uDC00-\uDFFF) must follow a high one (\uD800-\uDBFF))");
-        }
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-            // Characters beyond the BMP arrive as two escapes; only the pair names a character.
-            const std::size_t next = at + 6;
-            if (text_.substr(next, 2) != "\\u") {
-                fail(at, "unpaired high surrogate in a \\u escape",
-                     "a high surrogate (\\uD800-\\uDBFF) must be followed by a \\u escape of a low "
-                     "surrogate (\\uDC00-\\uDFFF)");
-            }
-            const std::uint32_t low = read_hex4(next);
-            if (low < 0xDC00 || low > 0xDFFF) {
-                fail(next, "high surrogate followed by a \\u escape that is not a low surrogate",
-                     "a high surrogate (\\uD800-\\uDBFF) must be followed by a low one "
-                     "(\\uDC00-\\uDFFF)");
-            }
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-            pos_ = next + 6;
-        }
-        json_append_utf8(out, cp);
-    }
+    void parse_escape(std::string& out);
 
-    void enter(std::size_t depth) const {
-        if (depth > json_max_depth) {
-            fail(pos_, "nesting deeper than " + std::to_string(json_max_depth) + " levels",
-                 "flatten the document");
-        }
-    }
+    void enter(std::size_t depth) const;
 
     // pos_ is at '['.
-    json_value parse_array(std::size_t depth) {
-        enter(depth);
-        json_value v(json_value::kind::array);
-        ++pos_;
-        skip_whitespace();
-        if (pos_ < text_.size() && text_[pos_] == ']') {
-            ++pos_;
-            return v;
-        }
-        for (;;) {
-            v.array_.push_back(parse_value(depth));
-            skip_whitespace();
-            if (pos_ < text_.size() && text_[pos_] == ']') {
-                ++pos_;
-                return v;
-            }
-            if (pos_ >= text_.size() || text_[pos_] != ',') unexpected("',' or ']' in an array");
-            const std::size_t comma = pos_;
-            ++pos_;
-            skip_whitespace();
-            if (pos_ < text_.size() && text_[pos_] == ']') {
-                fail(comma, "trailing comma before ']'", "remove the comma after the last element");
-            }
-        }
-    }
+    json_value parse_array(std::size_t depth);
 
     // pos_ is at '{'.
-    json_value parse_object(std::size_t depth) {
-        enter(depth);
-        json_value v(json_value::kind::object);
-        auto& members = v.object_;
-        // Small objects check for duplicates by scanning; large ones switch to a hash set so a
-        // hostile object with many keys stays linear.
-        constexpr std::size_t scan_limit = 16;
-        std::unordered_set<std::string> large_keys;
-
-        ++pos_;
-        skip_whitespace();
-        if (pos_ < text_.size() && text_[pos_] == '}') {
-            ++pos_;
-            return v;
-        }
-        for (;;) {
-            if (pos_ >= text_.size() || text_[pos_] != '"') unexpected("a string key in an object");
-            const std::size_t key_at = pos_;
-            std::string key;
-            parse_string(key);
-
-            bool duplicate = false;
-            if (members.size() < scan_limit) {
-                for (const auto& m : members) duplicate = duplicate || m.first == key;
-            } else {
-                if (large_keys.empty()) {
-                    // The keys are copied once into stable storage: views into `members` would
-                    // dangle when the vector grows and moves short (SSO) strings.
-                    for (const auto& m : members) large_keys.insert(m.first);
-                }
-                duplicate = large_keys.contains(key);
-            }
-            if (duplicate) {
-                fail(key_at, "duplicate object key \"" + key + "\"",
-                     "each key may appear once in an object");
-            }
-
-            skip_whitespace();
-            if (pos_ >= text_.size() || text_[pos_] != ':') unexpected("':' after an object key");
-            ++pos_;
-            skip_whitespace();
-            json_value value = parse_value(depth);
-            if (!large_keys.empty()) large_keys.insert(key);
-            members.emplace_back(std::move(key), std::move(value));
-
-            skip_whitespace();
-            if (pos_ < text_.size() && text_[pos_] == '}') {
-                ++pos_;
-                return v;
-            }
-            if (pos_ >= text_.size() || text_[pos_] != ',') unexpected("',' or '}' in an object");
-            const std::size_t comma = pos_;
-            ++pos_;
-            skip_whitespace();
-            if (pos_ < text_.size() && text_[pos_] == '}') {
-                fail(comma, "trailing comma before '}'", "remove the comma after the last member");
-            }
-        }
-    }
+    json_value parse_object(std::size_t depth);
 
     std::string_view text_;
     std::size_t pos_ = 0;
@@ -1811,7 +1304,605 @@ inline json_value parse_json(std::string_view text) { return json_parser(text).p
 
 // ----- canonical writer --------------------------------------------------------------------------
 
-inline void json_write_canonical_string(std::string& out, std::string_view s) {
+void json_write_canonical_string(std::string& out, std::string_view s);
+
+void json_write_canonical(std::string& out, const json_value& v);
+
+/// The canonical text of `v`: no insignificant whitespace, object members ordered by the UTF-8
+/// bytes of their keys, numbers verbatim, strings escaped one fixed way. Documents that differ
+/// only in layout, member order or escape spelling therefore hash identically.
+inline std::string canonical_json(const json_value& v) {
+    std::string out;
+    json_write_canonical(out, v);
+    return out;
+}
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/detail/json.ipp
+// flytecache — a strict RFC 8259 JSON reader and a canonical writer (definitions)
+// SPDX-License-Identifier: MIT
+
+
+#include <charconv>
+#include <system_error>
+#include <unordered_set>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+namespace detail {
+
+FLYTECACHE_INLINE void json_append_hex4(std::string& out, unsigned v) {
+    constexpr char digits[] = "0123456789abcdef";
+    for (unsigned shift = 16; shift != 0;) {
+        shift -= 4;
+        out += digits[(v >> shift) & 0xFu];
+    }
+}
+
+FLYTECACHE_INLINE std::string json_hex_upper(std::uint32_t v, std::size_t width) {
+    std::string out;
+    do {
+        out.insert(out.begin(), "0123456789ABCDEF"[v & 0xFu]);
+        v >>= 4;
+    } while (v != 0);
+    if (out.size() < width) out.insert(0, width - out.size(), '0');
+    return out;
+}
+
+FLYTECACHE_INLINE void json_append_utf8(std::string& out, std::uint32_t cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+FLYTECACHE_INLINE json_value json_value::make_number(std::string_view text) {
+    if (text.empty() || json_number_length(text) != text.size()) {
+        throw invalid_argument("flytecache: \"" + std::string(text) +
+                               "\" is not a JSON number; use RFC 8259 syntax such as -12.5e3");
+    }
+    json_value v(kind::number);
+    v.text_.assign(text);
+    return v;
+}
+
+FLYTECACHE_INLINE json_value json_value::make_string(std::string s) {
+    if (const auto bad = json_find_invalid_utf8(s); bad != std::string::npos) {
+        throw invalid_argument("flytecache: JSON string is not valid UTF-8 (offset " +
+                               std::to_string(bad) + "); pass UTF-8 text");
+    }
+    json_value v(kind::string);
+    v.text_ = std::move(s);
+    return v;
+}
+
+FLYTECACHE_INLINE json_value json_value::make_object(object_type members) {
+    for (std::size_t i = 0; i < members.size(); ++i) {
+        if (json_find_invalid_utf8(members[i].first) != std::string::npos) {
+            throw invalid_argument("flytecache: JSON object key is not valid UTF-8");
+        }
+        for (std::size_t j = 0; j < i; ++j) {
+            if (members[j].first == members[i].first) {
+                throw invalid_argument("flytecache: JSON object key \"" + members[i].first +
+                                       "\" is given twice; give each key once");
+            }
+        }
+    }
+    json_value v(kind::object);
+    v.object_ = std::move(members);
+    return v;
+}
+
+FLYTECACHE_INLINE double json_value::as_double() const {
+    expect(kind::number);
+    double out = 0;
+    const char* first = text_.data();
+    const char* last = first + text_.size();
+    const auto [ptr, ec] = std::from_chars(first, last, out);
+    if (ec == std::errc::result_out_of_range) {
+        if (magnitude_below_one()) return text_.front() == '-' ? -0.0 : 0.0;
+        throw invalid_argument("flytecache: JSON number " + text_ + " is too large for a double");
+    }
+    if (ec != std::errc() || ptr != last) {
+        throw invalid_argument("flytecache: JSON number " + text_ + " cannot be read as a double");
+    }
+    return out;
+}
+
+FLYTECACHE_INLINE std::int64_t json_value::as_int64() const {
+    expect(kind::number);
+    if (text_.find_first_of(".eE") != std::string::npos) {
+        throw invalid_argument("flytecache: JSON number " + text_ +
+                               " is not an integer; expected a whole number without fraction "
+                               "or exponent");
+    }
+    std::int64_t out = 0;
+    const char* first = text_.data();
+    const char* last = first + text_.size();
+    const auto [ptr, ec] = std::from_chars(first, last, out);
+    if (ec != std::errc() || ptr != last) {
+        throw invalid_argument("flytecache: JSON number " + text_ +
+                               " is outside the range of a 64-bit signed integer");
+    }
+    return out;
+}
+
+FLYTECACHE_INLINE const json_value* json_value::find(std::string_view key) const noexcept {
+    if (kind_ != kind::object) return nullptr;
+    for (const auto& [name, value] : object_) {
+        if (name == key) return &value;
+    }
+    return nullptr;
+}
+
+FLYTECACHE_INLINE const json_value& json_value::at(std::string_view key) const {
+    expect(kind::object);
+    if (const json_value* v = find(key)) return *v;
+    throw invalid_argument("flytecache: JSON object has no member \"" + std::string(key) + "\"");
+}
+
+FLYTECACHE_INLINE const json_value& json_value::at(std::size_t index) const {
+    expect(kind::array);
+    if (index >= array_.size()) {
+        throw invalid_argument("flytecache: JSON array index " + std::to_string(index) +
+                               " is out of range (the array has " + std::to_string(array_.size()) +
+                               " elements)");
+    }
+    return array_[index];
+}
+
+FLYTECACHE_INLINE const char* json_value::describe(kind k) noexcept {
+    switch (k) {
+    case kind::null: return "null";
+    case kind::boolean: return "a boolean";
+    case kind::number: return "a number";
+    case kind::string: return "a string";
+    case kind::array: return "an array";
+    case kind::object: return "an object";
+    }
+    return "an unknown value";
+}
+
+FLYTECACHE_INLINE void json_value::expect(kind wanted) const {
+    if (kind_ != wanted) {
+        throw invalid_argument(std::string("flytecache: JSON value is ") + describe(kind_) +
+                               ", expected " + describe(wanted));
+    }
+}
+
+FLYTECACHE_INLINE bool json_value::magnitude_below_one() const noexcept {
+    std::size_t i = text_.front() == '-' ? 1 : 0;
+    long long digit_exponent = -1; // power of ten of the current digit, relative to the point
+    std::size_t int_end = text_.find_first_of(".eE", i);
+    if (int_end == std::string::npos) int_end = text_.size();
+    long long lead = 0;
+    bool found = false;
+    for (std::size_t k = i; k < int_end; ++k) {
+        if (text_[k] != '0') {
+            lead = static_cast<long long>(int_end - k) - 1;
+            found = true;
+            break;
+        }
+    }
+    std::size_t k = int_end;
+    if (k < text_.size() && text_[k] == '.') {
+        for (++k; k < text_.size() && json_is_digit(text_[k]); ++k, --digit_exponent) {
+            if (!found && text_[k] != '0') {
+                lead = digit_exponent;
+                found = true;
+            }
+        }
+    }
+    long long exponent = 0;
+    if (k < text_.size()) { // at 'e' or 'E'
+        ++k;
+        const bool negative = text_[k] == '-';
+        if (text_[k] == '+' || text_[k] == '-') ++k;
+        for (; k < text_.size(); ++k) {
+            // Saturate: any exponent this large is decisive on its own.
+            if (exponent < 1'000'000'000) exponent = exponent * 10 + (text_[k] - '0');
+        }
+        if (negative) exponent = -exponent;
+    }
+    return found && lead + exponent < 0;
+}
+
+FLYTECACHE_INLINE json_value json_parser::parse_document() {
+    if (text_.substr(0, 3) == "\xEF\xBB\xBF") {
+        fail(0, "byte order mark at the start of the text",
+             "remove it; RFC 8259 text must not begin with a BOM");
+    }
+    skip_whitespace();
+    if (pos_ == text_.size()) {
+        fail(pos_, "empty input", "expected a JSON value such as {} or []");
+    }
+    json_value root = parse_value(0);
+    skip_whitespace();
+    if (pos_ != text_.size()) {
+        fail(pos_, "unexpected " + describe_at(pos_) + " after the JSON value",
+             "a document holds exactly one value; remove the trailing text or wrap the values "
+             "in an array");
+    }
+    return root;
+}
+
+FLYTECACHE_INLINE void json_parser::fail(std::size_t at, const std::string& what,
+                                         std::string_view hint) const {
+    // Line and column are computed only on failure so the common path pays nothing for them.
+    // Columns count code points, which is what an editor shows.
+    std::size_t line = 1;
+    std::size_t line_start = 0;
+    for (std::size_t i = 0; i < at && i < text_.size(); ++i) {
+        if (text_[i] == '\n') {
+            ++line;
+            line_start = i + 1;
+        }
+    }
+    std::size_t column = 1;
+    for (std::size_t i = line_start; i < at && i < text_.size(); ++i) {
+        if ((static_cast<unsigned char>(text_[i]) & 0xC0u) != 0x80u) ++column;
+    }
+    std::string message = "flytecache: invalid JSON at line " + std::to_string(line) + ", column " +
+                          std::to_string(column) + " (offset " + std::to_string(at) + "): " + what;
+    if (!hint.empty()) {
+        message += "; ";
+        message += hint;
+    }
+    throw invalid_argument(message);
+}
+
+FLYTECACHE_INLINE std::string json_parser::describe_at(std::size_t at) const {
+    if (at >= text_.size()) return "end of input";
+    const auto c = static_cast<unsigned char>(text_[at]);
+    if (c == '\'') return "a single quote";
+    if (c >= 0x20 && c < 0x7F) return std::string("'") + static_cast<char>(c) + "'";
+    std::uint32_t cp = c;
+    if (c >= 0x80) {
+        const std::size_t n = json_utf8_sequence_length(text_, at);
+        if (n == 0) return "byte 0x" + json_hex_upper(c, 2);
+        cp = c & (0xFFu >> (n + 1));
+        for (std::size_t k = 1; k < n; ++k) {
+            cp = (cp << 6) | (static_cast<unsigned char>(text_[at + k]) & 0x3Fu);
+        }
+    }
+    return "U+" + json_hex_upper(cp, 4);
+}
+
+FLYTECACHE_INLINE void json_parser::unexpected(std::string_view expected) const {
+    const std::string what =
+        "unexpected " + describe_at(pos_) + ", expected " + std::string(expected);
+    if (pos_ >= text_.size()) {
+        fail(pos_, what, "the text is truncated, or a bracket or quote is not closed");
+    }
+    const char c = text_[pos_];
+    const std::string_view rest = text_.substr(pos_);
+    if (c == '/') fail(pos_, what, "JSON has no comments; remove them");
+    if (c == '\'') fail(pos_, what, "JSON strings and keys take double quotes");
+    if (c == '\f' || c == '\v' || rest.substr(0, 2) == "\xC2\xA0" ||
+        rest.substr(0, 3) == "\xEF\xBB\xBF" || rest.substr(0, 3) == "\xE2\x80\xA8" ||
+        rest.substr(0, 3) == "\xE2\x80\xA9") {
+        fail(pos_, what, "only space, tab, line feed and carriage return are JSON whitespace");
+    }
+    if (static_cast<unsigned char>(c) < 0x20) {
+        fail(pos_, what, "control characters may only appear escaped inside strings");
+    }
+    fail(pos_, what, "check the text just before this position");
+}
+
+FLYTECACHE_INLINE json_value json_parser::parse_value(std::size_t depth) {
+    if (pos_ >= text_.size()) unexpected("a value");
+    const char c = text_[pos_];
+    switch (c) {
+    case '{': return parse_object(depth + 1);
+    case '[': return parse_array(depth + 1);
+    case '"': {
+        json_value v(json_value::kind::string);
+        parse_string(v.text_);
+        return v;
+    }
+    case 't': return parse_literal("true", json_value::make_bool(true));
+    case 'f': return parse_literal("false", json_value::make_bool(false));
+    case 'n': return parse_literal("null", json_value());
+    default: break;
+    }
+    if (c == '-' || json_is_digit(c)) return parse_number();
+    if (c == '+') {
+        fail(pos_, "a number cannot start with '+'", "drop the plus sign");
+    }
+    if (c == '.') {
+        fail(pos_, "a number cannot start with '.'", "write a digit before the point, as in 0.5");
+    }
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) bad_word();
+    unexpected("a value");
+}
+
+FLYTECACHE_INLINE void json_parser::bad_word() const {
+    std::size_t end = pos_;
+    while (end < text_.size() && end - pos_ < 32 && is_word_char(text_[end])) ++end;
+    const std::string word(text_.substr(pos_, end - pos_));
+    if (word == "NaN" || word == "Infinity") {
+        fail(pos_, word + " is not a JSON value",
+             "JSON has no NaN or Infinity; encode such numbers as strings or null");
+    }
+    fail(pos_, "unknown literal '" + word + "'",
+         "the JSON literals are true, false and null, in lower case; strings need double "
+         "quotes");
+}
+
+FLYTECACHE_INLINE json_value json_parser::parse_literal(std::string_view word, json_value value) {
+    if (text_.substr(pos_, word.size()) != word) bad_word();
+    const std::size_t end = pos_ + word.size();
+    // "nullx" and "true1" are one bad word, not a literal followed by junk.
+    if (end < text_.size() && is_word_char(text_[end])) bad_word();
+    pos_ = end;
+    return value;
+}
+
+FLYTECACHE_INLINE json_value json_parser::parse_number() {
+    const std::size_t start = pos_;
+    std::size_t i = pos_;
+    if (text_[i] == '-') ++i;
+    if (i >= text_.size() || !json_is_digit(text_[i])) {
+        if (text_.substr(i, 8) == "Infinity") {
+            fail(start, "-Infinity is not a JSON value",
+                 "JSON has no NaN or Infinity; encode such numbers as strings or null");
+        }
+        fail(i, "expected a digit after '-'", "write the number as -123 or -0.5");
+    }
+    if (text_[i] == '0' && i + 1 < text_.size() && json_is_digit(text_[i + 1])) {
+        fail(i, "leading zeros are not allowed in numbers",
+             "drop the zeros (JSON numbers are decimal, never octal), or quote the value if "
+             "the zeros matter");
+    }
+    const std::size_t n = json_number_length(text_.substr(start));
+    std::size_t end = start + n;
+    // json_number_length stops before a dangling '.', 'e' or sign; name that precisely.
+    const std::string_view number = text_.substr(start, n);
+    if (end < text_.size()) {
+        const char c = text_[end];
+        if (c == '.' && number.find_first_of(".eE") == std::string_view::npos) {
+            fail(end + 1, "expected a digit after the decimal point",
+                 "write 1.0 or 1 rather than 1.");
+        }
+        if ((c == 'e' || c == 'E') && number.find_first_of("eE") == std::string_view::npos) {
+            std::size_t j = end + 1;
+            if (j < text_.size() && (text_[j] == '+' || text_[j] == '-')) ++j;
+            fail(j, "expected a digit in the exponent", "write the exponent as e5, e+5 or e-5");
+        }
+    }
+    json_value v(json_value::kind::number);
+    v.text_.assign(number);
+    pos_ = end;
+    return v;
+}
+
+FLYTECACHE_INLINE std::uint32_t json_parser::read_hex4(std::size_t escape) const {
+    std::uint32_t v = 0;
+    for (std::size_t k = 0; k < 4; ++k) {
+        const std::size_t at = escape + 2 + k;
+        const char c = at < text_.size() ? text_[at] : '\0';
+        std::uint32_t d = 0;
+        if (c >= '0' && c <= '9') {
+            d = static_cast<std::uint32_t>(c - '0');
+        } else if (c >= 'a' && c <= 'f') {
+            d = static_cast<std::uint32_t>(c - 'a' + 10);
+        } else if (c >= 'A' && c <= 'F') {
+            d = static_cast<std::uint32_t>(c - 'A' + 10);
+        } else {
+            if (at >= text_.size()) {
+                fail(at, "unterminated \\u escape", "a \\u escape takes exactly four hex digits");
+            }
+            fail(at, "invalid hex digit " + describe_at(at) + " in a \\u escape",
+                 "a \\u escape takes exactly four hex digits, as in \\u00e9");
+        }
+        v = (v << 4) | d;
+    }
+    return v;
+}
+
+FLYTECACHE_INLINE void json_parser::parse_string(std::string& out) {
+    const std::size_t open = pos_;
+    ++pos_;
+    for (;;) {
+        // Copy runs of plain characters in one append; most strings contain no escapes.
+        const std::size_t run = pos_;
+        while (pos_ < text_.size()) {
+            const auto c = static_cast<unsigned char>(text_[pos_]);
+            if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
+            ++pos_;
+        }
+        out.append(text_.data() + run, pos_ - run);
+        if (pos_ >= text_.size()) {
+            fail(open, "unterminated string", "close it with a double quote");
+        }
+        const auto c = static_cast<unsigned char>(text_[pos_]);
+        if (c == '"') {
+            ++pos_;
+            return;
+        }
+        if (c < 0x20) {
+            std::string hint = "escape it";
+            if (c == '\n')
+                hint += " as \\n";
+            else if (c == '\r')
+                hint += " as \\r";
+            else if (c == '\t')
+                hint += " as \\t";
+            else
+                hint += " as \\u00XX";
+            fail(pos_, "raw control character " + describe_at(pos_) + " in a string", hint);
+        }
+        if (c >= 0x80) {
+            const std::size_t n = json_utf8_sequence_length(text_, pos_);
+            if (n == 0) {
+                fail(pos_, "invalid UTF-8 (" + describe_at(pos_) + ") in a string",
+                     "JSON text must be UTF-8; re-encode the input");
+            }
+            out.append(text_.data() + pos_, n);
+            pos_ += n;
+            continue;
+        }
+        parse_escape(out);
+    }
+}
+
+FLYTECACHE_INLINE void json_parser::parse_escape(std::string& out) {
+    const std::size_t at = pos_;
+    if (at + 1 >= text_.size()) {
+        fail(at, "unterminated string", "the text ends inside an escape sequence");
+    }
+    const char e = text_[at + 1];
+    pos_ = at + 2;
+    switch (e) {
+    case '"': out += '"'; return;
+    case '\\': out += '\\'; return;
+    case '/': out += '/'; return;
+    case 'b': out += '\b'; return;
+    case 'f': out += '\f'; return;
+    case 'n': out += '\n'; return;
+    case 'r': out += '\r'; return;
+    case 't': out += '\t'; return;
+    case 'u': break;
+    default:
+        fail(at,
+             "invalid escape \\" + (static_cast<unsigned char>(e) < 0x80 && e >= 0x20
+                                        ? std::string(1, e)
+                                        : describe_at(at + 1)),
+             R"(valid escapes are \" \\ \/ \b \f \n \r \t and \uXXXX)");
+    }
+    std::uint32_t cp = read_hex4(at);
+    pos_ = at + 6;
+    if (cp >= 0xDC00 && cp <= 0xDFFF) {
+        fail(at, "unpaired low surrogate in a \\u escape",
+             R"(a low surrogate (\uDC00-\uDFFF) must follow a high one (\uD800-\uDBFF))");
+    }
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+        // Characters beyond the BMP arrive as two escapes; only the pair names a character.
+        const std::size_t next = at + 6;
+        if (text_.substr(next, 2) != "\\u") {
+            fail(at, "unpaired high surrogate in a \\u escape",
+                 "a high surrogate (\\uD800-\\uDBFF) must be followed by a \\u escape of a low "
+                 "surrogate (\\uDC00-\\uDFFF)");
+        }
+        const std::uint32_t low = read_hex4(next);
+        if (low < 0xDC00 || low > 0xDFFF) {
+            fail(next, "high surrogate followed by a \\u escape that is not a low surrogate",
+                 "a high surrogate (\\uD800-\\uDBFF) must be followed by a low one "
+                 "(\\uDC00-\\uDFFF)");
+        }
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+        pos_ = next + 6;
+    }
+    json_append_utf8(out, cp);
+}
+
+FLYTECACHE_INLINE void json_parser::enter(std::size_t depth) const {
+    if (depth > json_max_depth) {
+        fail(pos_, "nesting deeper than " + std::to_string(json_max_depth) + " levels",
+             "flatten the document");
+    }
+}
+
+FLYTECACHE_INLINE json_value json_parser::parse_array(std::size_t depth) {
+    enter(depth);
+    json_value v(json_value::kind::array);
+    ++pos_;
+    skip_whitespace();
+    if (pos_ < text_.size() && text_[pos_] == ']') {
+        ++pos_;
+        return v;
+    }
+    for (;;) {
+        v.array_.push_back(parse_value(depth));
+        skip_whitespace();
+        if (pos_ < text_.size() && text_[pos_] == ']') {
+            ++pos_;
+            return v;
+        }
+        if (pos_ >= text_.size() || text_[pos_] != ',') unexpected("',' or ']' in an array");
+        const std::size_t comma = pos_;
+        ++pos_;
+        skip_whitespace();
+        if (pos_ < text_.size() && text_[pos_] == ']') {
+            fail(comma, "trailing comma before ']'", "remove the comma after the last element");
+        }
+    }
+}
+
+FLYTECACHE_INLINE json_value json_parser::parse_object(std::size_t depth) {
+    enter(depth);
+    json_value v(json_value::kind::object);
+    auto& members = v.object_;
+    // Small objects check for duplicates by scanning; large ones switch to a hash set so a
+    // hostile object with many keys stays linear.
+    constexpr std::size_t scan_limit = 16;
+    std::unordered_set<std::string> large_keys;
+
+    ++pos_;
+    skip_whitespace();
+    if (pos_ < text_.size() && text_[pos_] == '}') {
+        ++pos_;
+        return v;
+    }
+    for (;;) {
+        if (pos_ >= text_.size() || text_[pos_] != '"') unexpected("a string key in an object");
+        const std::size_t key_at = pos_;
+        std::string key;
+        parse_string(key);
+
+        bool duplicate = false;
+        if (members.size() < scan_limit) {
+            for (const auto& m : members) duplicate = duplicate || m.first == key;
+        } else {
+            if (large_keys.empty()) {
+                // The keys are copied once into stable storage: views into `members` would
+                // dangle when the vector grows and moves short (SSO) strings.
+                for (const auto& m : members) large_keys.insert(m.first);
+            }
+            duplicate = large_keys.contains(key);
+        }
+        if (duplicate) {
+            fail(key_at, "duplicate object key \"" + key + "\"",
+                 "each key may appear once in an object");
+        }
+
+        skip_whitespace();
+        if (pos_ >= text_.size() || text_[pos_] != ':') unexpected("':' after an object key");
+        ++pos_;
+        skip_whitespace();
+        json_value value = parse_value(depth);
+        if (!large_keys.empty()) large_keys.insert(key);
+        members.emplace_back(std::move(key), std::move(value));
+
+        skip_whitespace();
+        if (pos_ < text_.size() && text_[pos_] == '}') {
+            ++pos_;
+            return v;
+        }
+        if (pos_ >= text_.size() || text_[pos_] != ',') unexpected("',' or '}' in an object");
+        const std::size_t comma = pos_;
+        ++pos_;
+        skip_whitespace();
+        if (pos_ < text_.size() && text_[pos_] == '}') {
+            fail(comma, "trailing comma before '}'", "remove the comma after the last member");
+        }
+    }
+}
+
+FLYTECACHE_INLINE void json_write_canonical_string(std::string& out, std::string_view s) {
     out += '"';
     std::size_t run = 0;
     for (std::size_t i = 0; i < s.size(); ++i) {
@@ -1834,7 +1925,7 @@ inline void json_write_canonical_string(std::string& out, std::string_view s) {
     out += '"';
 }
 
-inline void json_write_canonical(std::string& out, const json_value& v) {
+FLYTECACHE_INLINE void json_write_canonical(std::string& out, const json_value& v) {
     switch (v.type()) {
     case json_value::kind::null: out += "null"; return;
     case json_value::kind::boolean: out += v.as_bool() ? "true" : "false"; return;
@@ -1875,20 +1966,12 @@ inline void json_write_canonical(std::string& out, const json_value& v) {
     }
 }
 
-/// The canonical text of `v`: no insignificant whitespace, object members ordered by the UTF-8
-/// bytes of their keys, numbers verbatim, strings escaped one fixed way. Documents that differ
-/// only in layout, member order or escape spelling therefore hash identically.
-inline std::string canonical_json(const json_value& v) {
-    std::string out;
-    json_write_canonical(out, v);
-    return out;
-}
-
 } // namespace detail
+
 FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/json.ipp
 // ---- end flytecache/detail/json.hpp
 
-#include <cmath>
 
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail {
@@ -1907,7 +1990,38 @@ namespace detail {
 ///
 /// Throws invalid_argument for NaN and infinities: JSON has no such numbers (jsonpb writes them as
 /// the strings "NaN"/"Infinity"), and objecthash has no normal form for them.
-inline std::string objecthash_normalize_float(double f) {
+std::string objecthash_normalize_float(double f);
+
+/// sha256(tag ‖ payload).
+sha256_digest objecthash_leaf(char tag, std::string_view payload);
+
+/// objecthash of a JSON value as the Flyte backend computes it (benlaurie/objecthash's
+/// `CommonJSONHash`): null → sha256("n"); bool → sha256("b1"/"b0"); string → sha256("u" ‖ UTF-8);
+/// number → sha256("f" ‖ objecthash_normalize_float(value as float64)); array → sha256("l" ‖
+/// element hashes in order); object → sha256("d" ‖ (hash(key) ‖ hash(value)) per member, sorted
+/// by those 64 bytes).
+///
+/// Numbers are read as the nearest double, as Go's json.Unmarshal does; one too large for a double
+/// throws invalid_argument (Go's decoder rejects it too), one too small becomes a signed zero.
+/// Found by argument-dependent lookup, so `objecthash(v)` works unqualified. Recursion depth is
+/// the nesting depth of `value`, which parse_json bounds by json_max_depth.
+sha256_digest objecthash(const json_value& value);
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/hash/objecthash.ipp
+// flytecache — objecthash over a JSON value (definitions)
+// SPDX-License-Identifier: MIT
+
+
+#include <cmath>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+namespace detail {
+
+FLYTECACHE_INLINE std::string objecthash_normalize_float(double f) {
     if (std::isnan(f) || std::isinf(f)) {
         throw invalid_argument(
             "flytecache: objecthash cannot hash a NaN or infinite number; JSON numbers are finite "
@@ -1939,25 +2053,14 @@ inline std::string objecthash_normalize_float(double f) {
     return out;
 }
 
-/// sha256(tag ‖ payload).
-inline sha256_digest objecthash_leaf(char tag, std::string_view payload) {
+FLYTECACHE_INLINE sha256_digest objecthash_leaf(char tag, std::string_view payload) {
     sha256 hasher;
     hasher.update(std::string_view(&tag, 1));
     hasher.update(payload);
     return hasher.finish();
 }
 
-/// objecthash of a JSON value as the Flyte backend computes it (benlaurie/objecthash's
-/// `CommonJSONHash`): null → sha256("n"); bool → sha256("b1"/"b0"); string → sha256("u" ‖ UTF-8);
-/// number → sha256("f" ‖ objecthash_normalize_float(value as float64)); array → sha256("l" ‖
-/// element hashes in order); object → sha256("d" ‖ (hash(key) ‖ hash(value)) per member, sorted
-/// by those 64 bytes).
-///
-/// Numbers are read as the nearest double, as Go's json.Unmarshal does; one too large for a double
-/// throws invalid_argument (Go's decoder rejects it too), one too small becomes a signed zero.
-/// Found by argument-dependent lookup, so `objecthash(v)` works unqualified. Recursion depth is
-/// the nesting depth of `value`, which parse_json bounds by json_max_depth.
-inline sha256_digest objecthash(const json_value& value) {
+FLYTECACHE_INLINE sha256_digest objecthash(const json_value& value) {
     switch (value.type()) {
     case json_value::kind::null: return objecthash_leaf('n', {});
     case json_value::kind::boolean: return objecthash_leaf('b', value.as_bool() ? "1" : "0");
@@ -1998,7 +2101,9 @@ inline sha256_digest objecthash(const json_value& value) {
 }
 
 } // namespace detail
+
 FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/hash/objecthash.ipp
 // ---- end flytecache/hash/objecthash.hpp
 
 // ---- begin flytecache/literal/decode.hpp
@@ -2288,19 +2393,7 @@ public:
     }
 
 private:
-    void end_long_message(std::size_t marker, std::size_t length) {
-        const std::size_t n = varint_size(length);
-        grow(n - 1);
-        char* body = buf_.data() + marker;
-        std::memmove(body + (n - 1), body, length);
-        std::uint64_t v = length;
-        char* out = buf_.data() + (marker - 1);
-        for (std::size_t i = 0; i + 1 < n; ++i) {
-            out[i] = static_cast<char>((v & 0x7Fu) | 0x80u);
-            v >>= 7;
-        }
-        out[n - 1] = static_cast<char>(v);
-    }
+    void end_long_message(std::size_t marker, std::size_t length);
 
     // buf_ holds len_ meaningful bytes followed by spare room, so writes are plain stores behind
     // one capacity check (std::string::push_back is an out-of-line call in libstdc++, and was the
@@ -2320,11 +2413,7 @@ private:
         return out;
     }
 
-    void grow_slow(std::size_t n) {
-        std::size_t want = buf_.size() < 64 ? 64 : buf_.size() * 2;
-        if (want < len_ + n) want = len_ + n;
-        buf_.resize(want);
-    }
+    void grow_slow(std::size_t n);
 
     std::string buf_;
     std::size_t len_ = 0;
@@ -2498,57 +2587,15 @@ public:
     /// @throws decode_error for truncated input, an end_group tag that closes no open group (or
     ///         another field's group), a group left open at the end of the input, or groups nested
     ///         deeper than `levels`.
-    void skip(wire_type type, std::uint32_t field, std::size_t levels) {
-        switch (type) {
-        case wire_type::varint: (void)varint(); return;
-        case wire_type::fixed64: (void)take(8, "truncated fixed64"); return;
-        case wire_type::length_delimited: (void)length_delimited(); return;
-        case wire_type::fixed32: (void)take(4, "truncated fixed32"); return;
-        case wire_type::start_group: skip_group(field, levels); return;
-        case wire_type::end_group: break;
-        }
-        fail(pos_, "end-group tag for field " + std::to_string(field) + " closes no open group");
-    }
+    void skip(wire_type type, std::uint32_t field, std::size_t levels);
 
     /// Throws the decode_error for a problem found at `pos` (relative to this reader's view).
-    [[noreturn]] void fail(std::size_t pos, std::string_view what) const {
-        std::string msg = "flytecache: malformed protobuf at offset ";
-        msg += std::to_string(base_ + pos);
-        msg += ": ";
-        msg += what;
-        throw decode_error(msg);
-    }
+    [[noreturn]] void fail(std::size_t pos, std::string_view what) const;
 
 private:
     // The body of a group whose start_group tag (field `field`) was just read: fields up to the
     // matching end_group tag. Iterative, so hostile nesting cannot exhaust the stack.
-    void skip_group(std::uint32_t field, std::size_t levels) {
-        std::array<std::uint32_t, 128> open{};
-        std::size_t depth = 0;
-        const auto enter = [&](std::uint32_t number) {
-            if (depth >= levels || depth == open.size())
-                fail(pos_, "groups nested deeper than the decoder's depth limit");
-            open[depth++] = number;
-        };
-        enter(field);
-        while (depth != 0) {
-            if (at_end())
-                fail(pos_, "group of field " + std::to_string(open[depth - 1]) + " is not closed");
-            const std::size_t start = pos_;
-            const auto [number, type] = tag();
-            if (type == wire_type::start_group) {
-                enter(number);
-            } else if (type == wire_type::end_group) {
-                if (number != open[depth - 1])
-                    fail(start, "end-group tag for field " + std::to_string(number) +
-                                    " inside the group of field " +
-                                    std::to_string(open[depth - 1]));
-                --depth;
-            } else {
-                skip(type, number, 0);
-            }
-        }
-    }
+    void skip_group(std::uint32_t field, std::size_t levels);
 
     const unsigned char* take(std::size_t n, std::string_view what) {
         if (data_.size() - pos_ < n) fail(pos_, what);
@@ -2564,6 +2611,88 @@ private:
 
 } // namespace detail
 FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/detail/protobuf.ipp
+// flytecache — protobuf wire format (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+namespace detail {
+
+FLYTECACHE_INLINE void proto_writer::end_long_message(std::size_t marker, std::size_t length) {
+    const std::size_t n = varint_size(length);
+    grow(n - 1);
+    char* body = buf_.data() + marker;
+    std::memmove(body + (n - 1), body, length);
+    std::uint64_t v = length;
+    char* out = buf_.data() + (marker - 1);
+    for (std::size_t i = 0; i + 1 < n; ++i) {
+        out[i] = static_cast<char>((v & 0x7Fu) | 0x80u);
+        v >>= 7;
+    }
+    out[n - 1] = static_cast<char>(v);
+}
+
+FLYTECACHE_INLINE void proto_writer::grow_slow(std::size_t n) {
+    std::size_t want = buf_.size() < 64 ? 64 : buf_.size() * 2;
+    if (want < len_ + n) want = len_ + n;
+    buf_.resize(want);
+}
+
+FLYTECACHE_INLINE void proto_reader::skip(wire_type type, std::uint32_t field, std::size_t levels) {
+    switch (type) {
+    case wire_type::varint: (void)varint(); return;
+    case wire_type::fixed64: (void)take(8, "truncated fixed64"); return;
+    case wire_type::length_delimited: (void)length_delimited(); return;
+    case wire_type::fixed32: (void)take(4, "truncated fixed32"); return;
+    case wire_type::start_group: skip_group(field, levels); return;
+    case wire_type::end_group: break;
+    }
+    fail(pos_, "end-group tag for field " + std::to_string(field) + " closes no open group");
+}
+
+FLYTECACHE_INLINE void proto_reader::fail(std::size_t pos, std::string_view what) const {
+    std::string msg = "flytecache: malformed protobuf at offset ";
+    msg += std::to_string(base_ + pos);
+    msg += ": ";
+    msg += what;
+    throw decode_error(msg);
+}
+
+FLYTECACHE_INLINE void proto_reader::skip_group(std::uint32_t field, std::size_t levels) {
+    std::array<std::uint32_t, 128> open{};
+    std::size_t depth = 0;
+    const auto enter = [&](std::uint32_t number) {
+        if (depth >= levels || depth == open.size())
+            fail(pos_, "groups nested deeper than the decoder's depth limit");
+        open[depth++] = number;
+    };
+    enter(field);
+    while (depth != 0) {
+        if (at_end())
+            fail(pos_, "group of field " + std::to_string(open[depth - 1]) + " is not closed");
+        const std::size_t start = pos_;
+        const auto [number, type] = tag();
+        if (type == wire_type::start_group) {
+            enter(number);
+        } else if (type == wire_type::end_group) {
+            if (number != open[depth - 1])
+                fail(start, "end-group tag for field " + std::to_string(number) +
+                                " inside the group of field " + std::to_string(open[depth - 1]));
+            --depth;
+        } else {
+            skip(type, number, 0);
+        }
+    }
+}
+
+} // namespace detail
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/protobuf.ipp
 // ---- end flytecache/detail/protobuf.hpp
 // ---- begin flytecache/literal/literal.hpp
 // flytecache — literal: Flyte's values (flyteidl core/literals.proto) as C++ value types
@@ -2608,44 +2737,18 @@ inline constexpr std::int64_t nanos_per_second = 1'000'000'000;
 /// ".5", ".500001", ".000000005" or "": 0, 3, 6 or 9 digits, as Go's jsonpb (and protobuf's JSON
 /// mapping) write them.
 /// @pre 0 <= nanos < 10⁹
-inline std::string nanos_fraction(std::int64_t nanos) {
-    if (nanos == 0) return {};
-    std::string digits = std::to_string(nanos);
-    digits.insert(0, 9 - digits.size(), '0');
-    while (digits.size() > 3 && digits.compare(digits.size() - 3, 3, "000") == 0)
-        digits.resize(digits.size() - 3);
-    return "." + digits;
-}
+std::string nanos_fraction(std::int64_t nanos);
 
 /// "1.500s", "-1.500s", "0s": seconds and nanos share a sign.
 /// @pre duration_valid(seconds, nanos)
-inline std::string duration_text(std::int64_t seconds, std::int32_t nanos) {
-    const bool negative = seconds < 0 || nanos < 0;
-    const std::uint64_t secs =
-        seconds < 0 ? 0 - static_cast<std::uint64_t>(seconds) : static_cast<std::uint64_t>(seconds);
-    const std::int64_t abs_nanos = nanos < 0 ? -std::int64_t{nanos} : std::int64_t{nanos};
-    return (negative ? "-" : "") + std::to_string(secs) + nanos_fraction(abs_nanos) + "s";
-}
+std::string duration_text(std::int64_t seconds, std::int32_t nanos);
 
 /// duration_text for the text a key is computed over.
 /// @throws invalid_argument when protobuf's JSON mapping refuses the Duration.
-inline std::string checked_duration_text(std::int64_t seconds, std::int32_t nanos) {
-    if (!duration_valid(seconds, nanos)) {
-        throw invalid_argument(
-            "flytecache: Duration{seconds: " + std::to_string(seconds) +
-            ", nanos: " + std::to_string(nanos) +
-            "} is not a valid protobuf Duration (nanos must be within ±999999999 "
-            "and share the sign of seconds), so it has no JSON form");
-    }
-    return duration_text(seconds, nanos);
-}
+std::string checked_duration_text(std::int64_t seconds, std::int32_t nanos);
 
 /// duration_text for people: an invalid Duration shows its fields instead of throwing.
-inline std::string display_duration_text(std::int64_t seconds, std::int32_t nanos) {
-    if (duration_valid(seconds, nanos)) return duration_text(seconds, nanos);
-    return "Duration{seconds: " + std::to_string(seconds) + ", nanos: " + std::to_string(nanos) +
-           "} (invalid)";
-}
+std::string display_duration_text(std::int64_t seconds, std::int32_t nanos);
 
 struct civil_date {
     std::int64_t year;
@@ -2672,7 +2775,60 @@ inline constexpr civil_date civil_from_days(std::int64_t days) noexcept {
 /// Out-of-range nanos are normalized as Python's json_format prints them: taken modulo 10⁹ into
 /// [0, 10⁹), the whole seconds carried (so {0, -5} is 1969-12-31T23:59:59.999999995Z). The carry
 /// is applied to the second of the day, never to `seconds`, so INT64_MIN and INT64_MAX are safe.
-inline std::string rfc3339_text(std::int64_t seconds, std::int32_t nanos) {
+std::string rfc3339_text(std::int64_t seconds, std::int32_t nanos);
+
+/// rfc3339_text for the text a key is computed over: the Flyte backend's Go marshaler refuses a
+/// Timestamp whose nanos are outside [0, 10⁹) instead of normalizing it.
+/// @throws invalid_argument for such a Timestamp.
+std::string checked_rfc3339_text(std::int64_t seconds, std::int32_t nanos);
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/detail/time_text.ipp
+// flytecache — protobuf Timestamp and Duration as text (definitions)
+// SPDX-License-Identifier: MIT
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+namespace detail {
+
+FLYTECACHE_INLINE std::string nanos_fraction(std::int64_t nanos) {
+    if (nanos == 0) return {};
+    std::string digits = std::to_string(nanos);
+    digits.insert(0, 9 - digits.size(), '0');
+    while (digits.size() > 3 && digits.compare(digits.size() - 3, 3, "000") == 0)
+        digits.resize(digits.size() - 3);
+    return "." + digits;
+}
+
+FLYTECACHE_INLINE std::string duration_text(std::int64_t seconds, std::int32_t nanos) {
+    const bool negative = seconds < 0 || nanos < 0;
+    const std::uint64_t secs =
+        seconds < 0 ? 0 - static_cast<std::uint64_t>(seconds) : static_cast<std::uint64_t>(seconds);
+    const std::int64_t abs_nanos = nanos < 0 ? -std::int64_t{nanos} : std::int64_t{nanos};
+    return (negative ? "-" : "") + std::to_string(secs) + nanos_fraction(abs_nanos) + "s";
+}
+
+FLYTECACHE_INLINE std::string checked_duration_text(std::int64_t seconds, std::int32_t nanos) {
+    if (!duration_valid(seconds, nanos)) {
+        throw invalid_argument(
+            "flytecache: Duration{seconds: " + std::to_string(seconds) +
+            ", nanos: " + std::to_string(nanos) +
+            "} is not a valid protobuf Duration (nanos must be within ±999999999 "
+            "and share the sign of seconds), so it has no JSON form");
+    }
+    return duration_text(seconds, nanos);
+}
+
+FLYTECACHE_INLINE std::string display_duration_text(std::int64_t seconds, std::int32_t nanos) {
+    if (duration_valid(seconds, nanos)) return duration_text(seconds, nanos);
+    return "Duration{seconds: " + std::to_string(seconds) + ", nanos: " + std::to_string(nanos) +
+           "} (invalid)";
+}
+
+FLYTECACHE_INLINE std::string rfc3339_text(std::int64_t seconds, std::int32_t nanos) {
     std::int64_t carry = nanos / nanos_per_second; // -2 ... 2
     std::int64_t frac = nanos % nanos_per_second;  // (-10⁹, 10⁹)
     if (frac < 0) {
@@ -2697,10 +2853,7 @@ inline std::string rfc3339_text(std::int64_t seconds, std::int32_t nanos) {
            two(rem / 60 % 60) + ":" + two(rem % 60) + nanos_fraction(frac) + "Z";
 }
 
-/// rfc3339_text for the text a key is computed over: the Flyte backend's Go marshaler refuses a
-/// Timestamp whose nanos are outside [0, 10⁹) instead of normalizing it.
-/// @throws invalid_argument for such a Timestamp.
-inline std::string checked_rfc3339_text(std::int64_t seconds, std::int32_t nanos) {
+FLYTECACHE_INLINE std::string checked_rfc3339_text(std::int64_t seconds, std::int32_t nanos) {
     if (!timestamp_nanos_valid(nanos)) {
         throw invalid_argument(
             "flytecache: Timestamp{seconds: " + std::to_string(seconds) +
@@ -2712,7 +2865,9 @@ inline std::string checked_rfc3339_text(std::int64_t seconds, std::int32_t nanos
 }
 
 } // namespace detail
+
 FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/time_text.ipp
 // ---- end flytecache/detail/time_text.hpp
 // ---- begin flytecache/literal/literal_type.hpp
 // flytecache — literal_type: Flyte's type descriptions (flyteidl core/types.proto)
@@ -3144,18 +3299,7 @@ struct literal {
     }
 
     /// Replaces the metadata, sorted by key; for a key given twice the last value wins.
-    void set_metadata(std::vector<std::pair<std::string, std::string>> entries) {
-        std::stable_sort(entries.begin(), entries.end(),
-                         [](const auto& a, const auto& b) { return a.first < b.first; });
-        metadata.clear();
-        for (auto& e : entries) {
-            if (!metadata.empty() && metadata.back().first == e.first) {
-                metadata.back().second = std::move(e.second);
-            } else {
-                metadata.push_back(std::move(e));
-            }
-        }
-    }
+    void set_metadata(std::vector<std::pair<std::string, std::string>> entries);
 
     /// One line for humans: `5`, `"text"`, `[1, 2]`, `{a: 1}`, `blob(s3://b/k)`, `hash(abc)`.
     [[nodiscard]] std::string short_string() const;
@@ -3189,172 +3333,19 @@ public:
     }
 
 private:
-    static std::string number(double d) {
-        if (std::isnan(d)) return "nan";
-        if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
-        char buf[32];
-        const auto r = std::to_chars(buf, buf + sizeof buf, d);
-        return std::string(buf, static_cast<std::size_t>(r.ptr - buf));
-    }
+    static std::string number(double d);
 
-    static void quoted(std::string& out, std::string_view s) {
-        out += '"';
-        for (const char c : s) {
-            if (c == '"' || c == '\\') out += '\\';
-            out += c;
-        }
-        out += '"';
-    }
+    static void quoted(std::string& out, std::string_view s);
 
-    static void value_into(std::string& out, const protobuf_value& v) {
-        std::visit(
-            [&](const auto& x) {
-                using X = std::decay_t<decltype(x)>;
-                if constexpr (std::is_same_v<X, std::monostate> ||
-                              std::is_same_v<X, protobuf_null>) {
-                    out += "null";
-                } else if constexpr (std::is_same_v<X, double>) {
-                    out += number(x);
-                } else if constexpr (std::is_same_v<X, std::string>) {
-                    quoted(out, x);
-                } else if constexpr (std::is_same_v<X, bool>) {
-                    out += x ? "true" : "false";
-                } else if constexpr (std::is_same_v<X, box<protobuf_struct>>) {
-                    struct_into(out, *x);
-                } else {
-                    out += '[';
-                    for (std::size_t i = 0; i != x.values.size(); ++i) {
-                        if (i != 0) out += ", ";
-                        value_into(out, x.values[i]);
-                    }
-                    out += ']';
-                }
-            },
-            v.kind);
-    }
+    static void value_into(std::string& out, const protobuf_value& v);
 
-    static void struct_into(std::string& out, const protobuf_struct& s) {
-        out += '{';
-        for (std::size_t i = 0; i != s.fields.size(); ++i) {
-            if (i != 0) out += ", ";
-            quoted(out, s.fields[i].first);
-            out += ": ";
-            value_into(out, s.fields[i].second);
-        }
-        out += '}';
-    }
+    static void struct_into(std::string& out, const protobuf_struct& s);
 
-    static void scalar_into(std::string& out, const scalar& s) {
-        std::visit(
-            [&](const auto& v) {
-                using V = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<V, primitive>) {
-                    std::visit(
-                        [&](const auto& p) {
-                            using P = std::decay_t<decltype(p)>;
-                            if constexpr (std::is_same_v<P, std::int64_t>)
-                                out += std::to_string(p);
-                            else if constexpr (std::is_same_v<P, double>)
-                                out += number(p);
-                            else if constexpr (std::is_same_v<P, std::string>)
-                                quoted(out, p);
-                            else if constexpr (std::is_same_v<P, bool>)
-                                out += p ? "true" : "false";
-                            else if constexpr (std::is_same_v<P, timestamp>)
-                                out += rfc3339_text(p.seconds, p.nanos);
-                            else if constexpr (std::is_same_v<P, duration>)
-                                out += display_duration_text(p.seconds, p.nanos);
-                            else
-                                out += "<unset primitive>";
-                        },
-                        v.value);
-                } else if constexpr (std::is_same_v<V, blob>) {
-                    out += "blob(" + v.uri + ")";
-                } else if constexpr (std::is_same_v<V, binary>) {
-                    out += "binary(" + std::to_string(v.value.size()) + " bytes" +
-                           (v.tag.empty() ? "" : ", " + v.tag) + ")";
-                } else if constexpr (std::is_same_v<V, schema>) {
-                    out += "schema(" + v.uri + ")";
-                } else if constexpr (std::is_same_v<V, void_value>) {
-                    out += "None";
-                } else if constexpr (std::is_same_v<V, error_value>) {
-                    out += "error(" + v.failed_node_id + ": " + v.message + ")";
-                } else if constexpr (std::is_same_v<V, protobuf_struct>) {
-                    struct_into(out, v);
-                } else if constexpr (std::is_same_v<V, structured_dataset>) {
-                    out += "structured_dataset(" + v.uri + ")";
-                } else if constexpr (std::is_same_v<V, union_value>) {
-                    if (v.value)
-                        short_into(out, **v.value);
-                    else
-                        out += "union()";
-                } else if constexpr (std::is_same_v<V, json_bytes>) {
-                    out += "json(" + std::to_string(v.value.size()) + " bytes)";
-                } else {
-                    out += "<unset scalar>";
-                }
-            },
-            s.value);
-    }
+    static void scalar_into(std::string& out, const scalar& s);
 
-    static void short_into(std::string& out, const literal& l) {
-        std::visit(
-            [&](const auto& v) {
-                using V = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<V, scalar>) {
-                    scalar_into(out, v);
-                } else if constexpr (std::is_same_v<V, literal_collection>) {
-                    out += '[';
-                    for (std::size_t i = 0; i != v.literals.size(); ++i) {
-                        if (i != 0) out += ", ";
-                        short_into(out, v.literals[i]);
-                    }
-                    out += ']';
-                } else if constexpr (std::is_same_v<V, box<literal_map>>) {
-                    out += '{';
-                    for (std::size_t i = 0; i != v->literals.size(); ++i) {
-                        if (i != 0) out += ", ";
-                        out += v->literals[i].first + ": ";
-                        short_into(out, v->literals[i].second);
-                    }
-                    out += '}';
-                } else if constexpr (std::is_same_v<V, offloaded_metadata>) {
-                    out += "offloaded(" + v.uri + ", " + std::to_string(v.size_bytes) + " bytes)";
-                } else if (l.hash) {
-                    out += "hash(" + *l.hash + ")";
-                } else {
-                    out += "<empty>";
-                }
-            },
-            l.value);
-    }
+    static void short_into(std::string& out, const literal& l);
 
-    static void verbose_into(std::string& out, const literal& l, std::size_t indent) {
-        const std::string pad(indent, ' ');
-        std::visit(
-            [&](const auto& v) {
-                using V = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<V, literal_collection>) {
-                    out += pad + "collection (" + std::to_string(v.literals.size()) + " items)\n";
-                    for (const auto& item : v.literals) verbose_into(out, item, indent + 2);
-                } else if constexpr (std::is_same_v<V, box<literal_map>>) {
-                    out += pad + "map (" + std::to_string(v->literals.size()) + " entries)\n";
-                    for (const auto& [name, item] : v->literals) {
-                        out += pad + "  " + name + ":\n";
-                        verbose_into(out, item, indent + 4);
-                    }
-                } else if constexpr (std::is_same_v<V, std::monostate>) {
-                    out += pad + "(no value)\n";
-                } else {
-                    out += pad + (std::is_same_v<V, scalar> ? "scalar " : "");
-                    short_into(out, literal{v, std::nullopt, {}});
-                    out += '\n';
-                }
-            },
-            l.value);
-        if (l.hash) out += pad + "hash: \"" + *l.hash + "\"\n";
-        for (const auto& [k, val] : l.metadata) out += pad + "metadata " + k + " = " + val + "\n";
-    }
+    static void verbose_into(std::string& out, const literal& l, std::size_t indent);
 };
 
 } // namespace detail
@@ -3389,16 +3380,215 @@ inline literal_entries::iterator literal_entries::erase(const_iterator first, co
     return entries_.erase(first, last);
 }
 
-inline literal_map::literal_map(std::initializer_list<std::pair<std::string, literal>> entries) {
+inline std::size_t literal_map::size() const noexcept { return literals.size(); }
+inline bool literal_map::empty() const noexcept { return literals.empty(); }
+
+FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/literal/literal.ipp
+// flytecache — literal: Flyte's values as C++ value types (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+FLYTECACHE_INLINE void
+literal::set_metadata(std::vector<std::pair<std::string, std::string>> entries) {
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    metadata.clear();
+    for (auto& e : entries) {
+        if (!metadata.empty() && metadata.back().first == e.first) {
+            metadata.back().second = std::move(e.second);
+        } else {
+            metadata.push_back(std::move(e));
+        }
+    }
+}
+
+namespace detail {
+
+FLYTECACHE_INLINE std::string literal_printer::number(double d) {
+    if (std::isnan(d)) return "nan";
+    if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, d);
+    return std::string(buf, static_cast<std::size_t>(r.ptr - buf));
+}
+
+FLYTECACHE_INLINE void literal_printer::quoted(std::string& out, std::string_view s) {
+    out += '"';
+    for (const char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    out += '"';
+}
+
+FLYTECACHE_INLINE void literal_printer::value_into(std::string& out, const protobuf_value& v) {
+    std::visit(
+        [&](const auto& x) {
+            using X = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<X, std::monostate> || std::is_same_v<X, protobuf_null>) {
+                out += "null";
+            } else if constexpr (std::is_same_v<X, double>) {
+                out += number(x);
+            } else if constexpr (std::is_same_v<X, std::string>) {
+                quoted(out, x);
+            } else if constexpr (std::is_same_v<X, bool>) {
+                out += x ? "true" : "false";
+            } else if constexpr (std::is_same_v<X, box<protobuf_struct>>) {
+                struct_into(out, *x);
+            } else {
+                out += '[';
+                for (std::size_t i = 0; i != x.values.size(); ++i) {
+                    if (i != 0) out += ", ";
+                    value_into(out, x.values[i]);
+                }
+                out += ']';
+            }
+        },
+        v.kind);
+}
+
+FLYTECACHE_INLINE void literal_printer::struct_into(std::string& out, const protobuf_struct& s) {
+    out += '{';
+    for (std::size_t i = 0; i != s.fields.size(); ++i) {
+        if (i != 0) out += ", ";
+        quoted(out, s.fields[i].first);
+        out += ": ";
+        value_into(out, s.fields[i].second);
+    }
+    out += '}';
+}
+
+FLYTECACHE_INLINE void literal_printer::scalar_into(std::string& out, const scalar& s) {
+    std::visit(
+        [&](const auto& v) {
+            using V = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<V, primitive>) {
+                std::visit(
+                    [&](const auto& p) {
+                        using P = std::decay_t<decltype(p)>;
+                        if constexpr (std::is_same_v<P, std::int64_t>)
+                            out += std::to_string(p);
+                        else if constexpr (std::is_same_v<P, double>)
+                            out += number(p);
+                        else if constexpr (std::is_same_v<P, std::string>)
+                            quoted(out, p);
+                        else if constexpr (std::is_same_v<P, bool>)
+                            out += p ? "true" : "false";
+                        else if constexpr (std::is_same_v<P, timestamp>)
+                            out += rfc3339_text(p.seconds, p.nanos);
+                        else if constexpr (std::is_same_v<P, duration>)
+                            out += display_duration_text(p.seconds, p.nanos);
+                        else
+                            out += "<unset primitive>";
+                    },
+                    v.value);
+            } else if constexpr (std::is_same_v<V, blob>) {
+                out += "blob(" + v.uri + ")";
+            } else if constexpr (std::is_same_v<V, binary>) {
+                out += "binary(" + std::to_string(v.value.size()) + " bytes" +
+                       (v.tag.empty() ? "" : ", " + v.tag) + ")";
+            } else if constexpr (std::is_same_v<V, schema>) {
+                out += "schema(" + v.uri + ")";
+            } else if constexpr (std::is_same_v<V, void_value>) {
+                out += "None";
+            } else if constexpr (std::is_same_v<V, error_value>) {
+                out += "error(" + v.failed_node_id + ": " + v.message + ")";
+            } else if constexpr (std::is_same_v<V, protobuf_struct>) {
+                struct_into(out, v);
+            } else if constexpr (std::is_same_v<V, structured_dataset>) {
+                out += "structured_dataset(" + v.uri + ")";
+            } else if constexpr (std::is_same_v<V, union_value>) {
+                if (v.value)
+                    short_into(out, **v.value);
+                else
+                    out += "union()";
+            } else if constexpr (std::is_same_v<V, json_bytes>) {
+                out += "json(" + std::to_string(v.value.size()) + " bytes)";
+            } else {
+                out += "<unset scalar>";
+            }
+        },
+        s.value);
+}
+
+FLYTECACHE_INLINE void literal_printer::short_into(std::string& out, const literal& l) {
+    std::visit(
+        [&](const auto& v) {
+            using V = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<V, scalar>) {
+                scalar_into(out, v);
+            } else if constexpr (std::is_same_v<V, literal_collection>) {
+                out += '[';
+                for (std::size_t i = 0; i != v.literals.size(); ++i) {
+                    if (i != 0) out += ", ";
+                    short_into(out, v.literals[i]);
+                }
+                out += ']';
+            } else if constexpr (std::is_same_v<V, box<literal_map>>) {
+                out += '{';
+                for (std::size_t i = 0; i != v->literals.size(); ++i) {
+                    if (i != 0) out += ", ";
+                    out += v->literals[i].first + ": ";
+                    short_into(out, v->literals[i].second);
+                }
+                out += '}';
+            } else if constexpr (std::is_same_v<V, offloaded_metadata>) {
+                out += "offloaded(" + v.uri + ", " + std::to_string(v.size_bytes) + " bytes)";
+            } else if (l.hash) {
+                out += "hash(" + *l.hash + ")";
+            } else {
+                out += "<empty>";
+            }
+        },
+        l.value);
+}
+
+FLYTECACHE_INLINE void literal_printer::verbose_into(std::string& out, const literal& l,
+                                                     std::size_t indent) {
+    const std::string pad(indent, ' ');
+    std::visit(
+        [&](const auto& v) {
+            using V = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<V, literal_collection>) {
+                out += pad + "collection (" + std::to_string(v.literals.size()) + " items)\n";
+                for (const auto& item : v.literals) verbose_into(out, item, indent + 2);
+            } else if constexpr (std::is_same_v<V, box<literal_map>>) {
+                out += pad + "map (" + std::to_string(v->literals.size()) + " entries)\n";
+                for (const auto& [name, item] : v->literals) {
+                    out += pad + "  " + name + ":\n";
+                    verbose_into(out, item, indent + 4);
+                }
+            } else if constexpr (std::is_same_v<V, std::monostate>) {
+                out += pad + "(no value)\n";
+            } else {
+                out += pad + (std::is_same_v<V, scalar> ? "scalar " : "");
+                short_into(out, literal{v, std::nullopt, {}});
+                out += '\n';
+            }
+        },
+        l.value);
+    if (l.hash) out += pad + "hash: \"" + *l.hash + "\"\n";
+    for (const auto& [k, val] : l.metadata) out += pad + "metadata " + k + " = " + val + "\n";
+}
+
+} // namespace detail
+
+FLYTECACHE_INLINE
+literal_map::literal_map(std::initializer_list<std::pair<std::string, literal>> entries) {
     for (const auto& [name, value] : entries) insert_or_assign(name, value);
 }
 
-inline literal_map::literal_map(std::vector<std::pair<std::string, literal>> entries) {
+FLYTECACHE_INLINE literal_map::literal_map(std::vector<std::pair<std::string, literal>> entries) {
     detail::sort_unique_by_key(entries); // for a name given twice the last one wins
     literals.entries_ = std::move(entries);
 }
 
-inline literal& literal_map::append_sorted(std::string name, literal value) {
+FLYTECACHE_INLINE literal& literal_map::append_sorted(std::string name, literal value) {
     // Checked in every build (one comparison): an entry out of order would make find() and the
     // key silently wrong.
     if (!literals.entries_.empty() && !(literals.entries_.back().first < name)) {
@@ -3410,7 +3600,7 @@ inline literal& literal_map::append_sorted(std::string name, literal value) {
     return literals.entries_.emplace_back(std::move(name), std::move(value)).second;
 }
 
-inline literal& literal_map::insert_or_assign(std::string name, literal value) {
+FLYTECACHE_INLINE literal& literal_map::insert_or_assign(std::string name, literal value) {
     auto& entries = literals.entries_;
     auto it =
         std::lower_bound(entries.begin(), entries.end(), name,
@@ -3422,10 +3612,7 @@ inline literal& literal_map::insert_or_assign(std::string name, literal value) {
     return entries.emplace(it, std::move(name), std::move(value))->second;
 }
 
-inline std::size_t literal_map::size() const noexcept { return literals.size(); }
-inline bool literal_map::empty() const noexcept { return literals.empty(); }
-
-inline const literal* literal_map::find(std::string_view name) const noexcept {
+FLYTECACHE_INLINE const literal* literal_map::find(std::string_view name) const noexcept {
     auto it =
         std::lower_bound(literals.begin(), literals.end(), name,
                          [](const auto& entry, std::string_view n) { return entry.first < n; });
@@ -3433,6 +3620,7 @@ inline const literal* literal_map::find(std::string_view name) const noexcept {
 }
 
 FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/literal/literal.ipp
 // ---- end flytecache/literal/literal.hpp
 
 
@@ -3510,168 +3698,11 @@ constexpr std::size_t find_invalid_utf8(std::string_view s) noexcept {
 
 class literal_decoder {
 public:
-    void literal_map_body(proto_reader& r, literal_map& out) {
-        // Entries already there (a map field that occurs twice merges, as protobuf merges) and
-        // the new ones; the map's constructor sorts them, the last of a repeated name winning.
-        std::vector<std::pair<std::string, literal>> entries(out.literals.begin(),
-                                                             out.literals.end());
-        each_field(r, [&](const field& f) {
-            if (f.number != 1) return false;
-            message(f, "LiteralMap.literals", [&](proto_reader& e) {
-                auto& entry = entries.emplace_back();
-                map_entry(e, "LiteralMap.literals", entry.first, [&](const field& v) {
-                    message(v, "LiteralMap.literals value",
-                            [&](proto_reader& m) { literal_body(m, entry.second); });
-                });
-            });
-            return true;
-        });
-        out = literal_map(std::move(entries));
-    }
+    void literal_map_body(proto_reader& r, literal_map& out);
 
-    void literal_body(proto_reader& r, literal& out) {
-        each_field(r, [&](const field& f) {
-            switch (f.number) {
-            case 1:
-                message(f, "Literal.scalar",
-                        [&](proto_reader& m) { scalar_body(m, member<scalar>(out.value)); });
-                return true;
-            case 2:
-                message(f, "Literal.collection", [&](proto_reader& m) {
-                    auto& c = member<literal_collection>(out.value);
-                    each_field(m, [&](const field& g) {
-                        if (g.number != 1) return false;
-                        message(g, "LiteralCollection.literals", [&](proto_reader& item) {
-                            literal_body(item, c.literals.emplace_back());
-                        });
-                        return true;
-                    });
-                });
-                return true;
-            case 3:
-                message(f, "Literal.map", [&](proto_reader& m) {
-                    literal_map_body(m, *member<box<literal_map>>(out.value));
-                });
-                return true;
-            case 4: {
-                // flytekit reads an empty hash as None (`hash if hash else None`), and the encoder
-                // never writes one, so "" on the wire is no hash: that keeps decode∘encode a
-                // fixed point.
-                std::string h = string_value(f, "Literal.hash");
-                if (h.empty()) {
-                    out.hash.reset();
-                } else {
-                    out.hash = std::move(h);
-                }
-                return true;
-            }
-            case 5:
-                message(f, "Literal.metadata", [&](proto_reader& e) {
-                    auto& entry = out.metadata.emplace_back();
-                    map_entry(e, "Literal.metadata", entry.first, [&](const field& v) {
-                        entry.second = string_value(v, "Literal.metadata value");
-                    });
-                });
-                return true;
-            case 8:
-                message(f, "Literal.offloaded_metadata", [&](proto_reader& m) {
-                    offloaded_body(m, member<offloaded_metadata>(out.value));
-                });
-                return true;
-            default: return false;
-            }
-        });
-        sort_unique_by_key(out.metadata);
-    }
+    void literal_body(proto_reader& r, literal& out);
 
-    void literal_type_body(proto_reader& r, literal_type& out) {
-        each_field(r, [&](const field& f) {
-            switch (f.number) {
-            case 1:
-                out.type.emplace<simple_type>(
-                    static_cast<simple_type>(enum_value(f, "LiteralType.simple")));
-                return true;
-            case 2:
-                message(f, "LiteralType.schema", [&](proto_reader& m) {
-                    schema_type_body(m, member<schema_type>(out.type));
-                });
-                return true;
-            case 3:
-                message(f, "LiteralType.collection_type", [&](proto_reader& m) {
-                    literal_type_body(m, *member<collection_type>(out.type).element);
-                });
-                return true;
-            case 4:
-                message(f, "LiteralType.map_value_type", [&](proto_reader& m) {
-                    literal_type_body(m, *member<map_value_type>(out.type).value);
-                });
-                return true;
-            case 5:
-                message(f, "LiteralType.blob",
-                        [&](proto_reader& m) { blob_type_body(m, member<blob_type>(out.type)); });
-                return true;
-            case 6:
-                message(f, "LiteralType.metadata",
-                        [&](proto_reader& m) { struct_body(m, present(out.metadata)); });
-                return true;
-            case 7:
-                message(f, "LiteralType.enum_type", [&](proto_reader& m) {
-                    auto& e = member<enum_type>(out.type);
-                    each_field(m, [&](const field& g) {
-                        if (g.number != 1) return false;
-                        e.values.push_back(string_value(g, "EnumType.values"));
-                        return true;
-                    });
-                });
-                return true;
-            case 8:
-                message(f, "LiteralType.structured_dataset_type", [&](proto_reader& m) {
-                    dataset_type_body(m, member<structured_dataset_type>(out.type));
-                });
-                return true;
-            case 9:
-                message(f, "LiteralType.annotation", [&](proto_reader& m) {
-                    auto& a = present(out.annotation);
-                    each_field(m, [&](const field& g) {
-                        if (g.number != 1) return false;
-                        message(g, "TypeAnnotation.annotations",
-                                [&](proto_reader& s) { struct_body(s, present(a.annotations)); });
-                        return true;
-                    });
-                });
-                return true;
-            case 10:
-                message(f, "LiteralType.union_type", [&](proto_reader& m) {
-                    auto& u = member<union_type>(out.type);
-                    each_field(m, [&](const field& g) {
-                        if (g.number != 1) return false;
-                        message(g, "UnionType.variants", [&](proto_reader& v) {
-                            literal_type_body(v, u.variants.emplace_back());
-                        });
-                        return true;
-                    });
-                });
-                return true;
-            case 11:
-                message(f, "LiteralType.structure",
-                        [&](proto_reader& m) { type_structure_body(m, present(out.structure)); });
-                return true;
-            case 12:
-                message(f, "LiteralType.offloaded_type", [&](proto_reader& m) {
-                    auto& o = member<offloaded_type>(out.type);
-                    each_field(m, [&](const field& g) {
-                        if (g.number != 1) return false;
-                        message(g, "OffloadedType.actual_literal_type", [&](proto_reader& t) {
-                            literal_type_body(t, present(o.actual_literal_type));
-                        });
-                        return true;
-                    });
-                });
-                return true;
-            default: return false;
-            }
-        });
-    }
+    void literal_type_body(proto_reader& r, literal_type& out);
 
 private:
     /// One field of the message being read: its number and wire type, and where its tag starts
@@ -3698,18 +3729,7 @@ private:
         }
     }
 
-    static void expect(const field& f, wire_type want, std::string_view name) {
-        if (f.type == want) return;
-        std::string what = "field ";
-        what += name;
-        what += " (";
-        what += std::to_string(f.number);
-        what += ") has wire type ";
-        what += std::to_string(static_cast<unsigned>(f.type));
-        what += ", expected ";
-        what += std::to_string(static_cast<unsigned>(want));
-        decode_fail(f.start, what);
-    }
+    static void expect(const field& f, wire_type want, std::string_view name);
 
     // An embedded message: the depth is checked before `body` recurses into it.
     template <class Body>
@@ -3742,16 +3762,7 @@ private:
         });
     }
 
-    static std::string string_value(const field& f, std::string_view name) {
-        expect(f, wire_type::length_delimited, name);
-        const std::string_view s = f.r.length_delimited();
-        if (const std::size_t bad = find_invalid_utf8(s); bad != std::string_view::npos) {
-            decode_fail(f.r.offset() - s.size() + bad, "invalid UTF-8 in string field " +
-                                                           std::string(name) +
-                                                           " (proto3 strings must be UTF-8)");
-        }
-        return std::string(s);
-    }
+    static std::string string_value(const field& f, std::string_view name);
 
     static std::string bytes_value(const field& f, std::string_view name) {
         expect(f, wire_type::length_delimited, name);
@@ -3803,364 +3814,32 @@ private:
         return **o;
     }
 
-    void scalar_body(proto_reader& r, scalar& out) {
-        each_field(r, [&](const field& f) {
-            switch (f.number) {
-            case 1:
-                message(f, "Scalar.primitive",
-                        [&](proto_reader& m) { primitive_body(m, member<primitive>(out.value)); });
-                return true;
-            case 2:
-                message(f, "Scalar.blob",
-                        [&](proto_reader& m) { blob_body(m, member<blob>(out.value)); });
-                return true;
-            case 3:
-                message(f, "Scalar.binary", [&](proto_reader& m) {
-                    auto& b = member<binary>(out.value);
-                    each_field(m, [&](const field& g) {
-                        if (g.number == 1) {
-                            b.value = bytes_value(g, "Binary.value");
-                        } else if (g.number == 2) {
-                            b.tag = string_value(g, "Binary.tag");
-                        } else {
-                            return false;
-                        }
-                        return true;
-                    });
-                });
-                return true;
-            case 4:
-                message(f, "Scalar.schema", [&](proto_reader& m) {
-                    auto& s = member<schema>(out.value);
-                    each_field(m, [&](const field& g) {
-                        if (g.number == 1) {
-                            s.uri = string_value(g, "Schema.uri");
-                        } else if (g.number == 3) {
-                            message(g, "Schema.type",
-                                    [&](proto_reader& t) { schema_type_body(t, present(s.type)); });
-                        } else {
-                            return false;
-                        }
-                        return true;
-                    });
-                });
-                return true;
-            case 5:
-                message(f, "Scalar.none_type", [&](proto_reader& m) {
-                    (void)member<void_value>(out.value);
-                    each_field(m, [](const field&) { return false; });
-                });
-                return true;
-            case 6:
-                message(f, "Scalar.error", [&](proto_reader& m) {
-                    auto& e = member<error_value>(out.value);
-                    each_field(m, [&](const field& g) {
-                        if (g.number == 1) {
-                            e.failed_node_id = string_value(g, "Error.failed_node_id");
-                        } else if (g.number == 2) {
-                            e.message = string_value(g, "Error.message");
-                        } else {
-                            return false;
-                        }
-                        return true;
-                    });
-                });
-                return true;
-            case 7:
-                message(f, "Scalar.generic", [&](proto_reader& m) {
-                    struct_body(m, member<protobuf_struct>(out.value));
-                });
-                return true;
-            case 8:
-                message(f, "Scalar.structured_dataset", [&](proto_reader& m) {
-                    structured_dataset_body(m, member<structured_dataset>(out.value));
-                });
-                return true;
-            case 9:
-                message(f, "Scalar.union", [&](proto_reader& m) {
-                    auto& u = member<union_value>(out.value);
-                    each_field(m, [&](const field& g) {
-                        if (g.number == 1) {
-                            message(g, "Union.value",
-                                    [&](proto_reader& l) { literal_body(l, present(u.value)); });
-                        } else if (g.number == 2) {
-                            message(g, "Union.type", [&](proto_reader& t) {
-                                literal_type_body(t, present(u.type));
-                            });
-                        } else {
-                            return false;
-                        }
-                        return true;
-                    });
-                });
-                return true;
-            case 10:
-                message(f, "Scalar.json", [&](proto_reader& m) {
-                    auto& j = member<json_bytes>(out.value);
-                    each_field(m, [&](const field& g) {
-                        if (g.number != 1) return false;
-                        j.value = bytes_value(g, "Json.value");
-                        return true;
-                    });
-                });
-                return true;
-            default: return false;
-            }
-        });
-    }
+    void scalar_body(proto_reader& r, scalar& out);
 
-    void primitive_body(proto_reader& r, primitive& out) {
-        each_field(r, [&](const field& f) {
-            switch (f.number) {
-            case 1:
-                out.value.emplace<std::int64_t>(int64_value(f, "Primitive.integer"));
-                return true;
-            case 2:
-                out.value.emplace<double>(double_value(f, "Primitive.float_value"));
-                return true;
-            case 3:
-                out.value.emplace<std::string>(string_value(f, "Primitive.string_value"));
-                return true;
-            case 4: out.value.emplace<bool>(bool_value(f, "Primitive.boolean")); return true;
-            case 5:
-                message(f, "Primitive.datetime", [&](proto_reader& m) {
-                    auto& t = member<timestamp>(out.value);
-                    seconds_nanos(m, "Timestamp.seconds", "Timestamp.nanos", t.seconds, t.nanos);
-                });
-                return true;
-            case 6:
-                message(f, "Primitive.duration", [&](proto_reader& m) {
-                    auto& d = member<duration>(out.value);
-                    seconds_nanos(m, "Duration.seconds", "Duration.nanos", d.seconds, d.nanos);
-                });
-                return true;
-            default: return false;
-            }
-        });
-    }
+    void primitive_body(proto_reader& r, primitive& out);
 
     // google.protobuf.Timestamp and Duration share their layout: int64 seconds = 1, int32 nanos
     // = 2.
     void seconds_nanos(proto_reader& r, std::string_view seconds_name, std::string_view nanos_name,
-                       std::int64_t& seconds, std::int32_t& nanos) {
-        each_field(r, [&](const field& f) {
-            if (f.number == 1) {
-                seconds = int64_value(f, seconds_name);
-            } else if (f.number == 2) {
-                nanos = int32_value(f, nanos_name);
-            } else {
-                return false;
-            }
-            return true;
-        });
-    }
+                       std::int64_t& seconds, std::int32_t& nanos);
 
-    void blob_body(proto_reader& r, blob& out) {
-        each_field(r, [&](const field& f) {
-            if (f.number == 1) {
-                message(f, "Blob.metadata", [&](proto_reader& m) {
-                    auto& md = present(out.metadata);
-                    each_field(m, [&](const field& g) {
-                        if (g.number != 1) return false;
-                        message(g, "BlobMetadata.type",
-                                [&](proto_reader& t) { blob_type_body(t, present(md.type)); });
-                        return true;
-                    });
-                });
-            } else if (f.number == 3) {
-                out.uri = string_value(f, "Blob.uri");
-            } else {
-                return false;
-            }
-            return true;
-        });
-    }
+    void blob_body(proto_reader& r, blob& out);
 
-    void blob_type_body(proto_reader& r, blob_type& out) {
-        each_field(r, [&](const field& f) {
-            if (f.number == 1) {
-                out.format = string_value(f, "BlobType.format");
-            } else if (f.number == 2) {
-                out.dimensionality =
-                    static_cast<blob_dimensionality>(enum_value(f, "BlobType.dimensionality"));
-            } else {
-                return false;
-            }
-            return true;
-        });
-    }
+    void blob_type_body(proto_reader& r, blob_type& out);
 
-    void schema_type_body(proto_reader& r, schema_type& out) {
-        each_field(r, [&](const field& f) {
-            if (f.number != 3) return false;
-            message(f, "SchemaType.columns", [&](proto_reader& m) {
-                auto& c = out.columns.emplace_back();
-                each_field(m, [&](const field& g) {
-                    if (g.number == 1) {
-                        c.name = string_value(g, "SchemaColumn.name");
-                    } else if (g.number == 2) {
-                        c.type =
-                            static_cast<schema_column_type>(enum_value(g, "SchemaColumn.type"));
-                    } else {
-                        return false;
-                    }
-                    return true;
-                });
-            });
-            return true;
-        });
-    }
+    void schema_type_body(proto_reader& r, schema_type& out);
 
-    void structured_dataset_body(proto_reader& r, structured_dataset& out) {
-        each_field(r, [&](const field& f) {
-            if (f.number == 1) {
-                out.uri = string_value(f, "StructuredDataset.uri");
-            } else if (f.number == 2) {
-                message(f, "StructuredDataset.metadata", [&](proto_reader& m) {
-                    auto& md = present(out.metadata);
-                    each_field(m, [&](const field& g) {
-                        if (g.number != 1) return false;
-                        message(g, "StructuredDatasetMetadata.structured_dataset_type",
-                                [&](proto_reader& t) {
-                                    dataset_type_body(t, present(md.structured_dataset_type));
-                                });
-                        return true;
-                    });
-                });
-            } else {
-                return false;
-            }
-            return true;
-        });
-    }
+    void structured_dataset_body(proto_reader& r, structured_dataset& out);
 
-    void dataset_type_body(proto_reader& r, structured_dataset_type& out) {
-        each_field(r, [&](const field& f) {
-            switch (f.number) {
-            case 1:
-                message(f, "StructuredDatasetType.columns", [&](proto_reader& m) {
-                    auto& c = out.columns.emplace_back();
-                    each_field(m, [&](const field& g) {
-                        if (g.number == 1) {
-                            c.name = string_value(g, "DatasetColumn.name");
-                        } else if (g.number == 2) {
-                            message(g, "DatasetColumn.literal_type", [&](proto_reader& t) {
-                                literal_type_body(t, present(c.literal_type));
-                            });
-                        } else {
-                            return false;
-                        }
-                        return true;
-                    });
-                });
-                return true;
-            case 2: out.format = string_value(f, "StructuredDatasetType.format"); return true;
-            case 3:
-                out.external_schema_type =
-                    string_value(f, "StructuredDatasetType.external_schema_type");
-                return true;
-            case 4:
-                out.external_schema_bytes =
-                    bytes_value(f, "StructuredDatasetType.external_schema_bytes");
-                return true;
-            default: return false;
-            }
-        });
-    }
+    void dataset_type_body(proto_reader& r, structured_dataset_type& out);
 
-    void offloaded_body(proto_reader& r, offloaded_metadata& out) {
-        each_field(r, [&](const field& f) {
-            switch (f.number) {
-            case 1: out.uri = string_value(f, "LiteralOffloadedMetadata.uri"); return true;
-            case 2:
-                expect(f, wire_type::varint, "LiteralOffloadedMetadata.size_bytes");
-                out.size_bytes = f.r.uint64_value();
-                return true;
-            case 3:
-                message(f, "LiteralOffloadedMetadata.inferred_type",
-                        [&](proto_reader& t) { literal_type_body(t, present(out.inferred_type)); });
-                return true;
-            default: return false;
-            }
-        });
-    }
+    void offloaded_body(proto_reader& r, offloaded_metadata& out);
 
-    void type_structure_body(proto_reader& r, type_structure& out) {
-        each_field(r, [&](const field& f) {
-            if (f.number == 1) {
-                out.tag = string_value(f, "TypeStructure.tag");
-            } else if (f.number == 2) {
-                message(f, "TypeStructure.dataclass_type", [&](proto_reader& e) {
-                    auto& entry = out.dataclass_type.emplace_back();
-                    map_entry(e, "TypeStructure.dataclass_type", entry.first, [&](const field& v) {
-                        message(v, "TypeStructure.dataclass_type value",
-                                [&](proto_reader& t) { literal_type_body(t, *entry.second); });
-                    });
-                });
-            } else {
-                return false;
-            }
-            return true;
-        });
-        sort_unique_by_key(out.dataclass_type);
-    }
+    void type_structure_body(proto_reader& r, type_structure& out);
 
-    void struct_body(proto_reader& r, protobuf_struct& out) {
-        each_field(r, [&](const field& f) {
-            if (f.number != 1) return false;
-            message(f, "Struct.fields", [&](proto_reader& e) {
-                auto& entry = out.fields.emplace_back();
-                map_entry(e, "Struct.fields", entry.first, [&](const field& v) {
-                    message(v, "Struct.fields value",
-                            [&](proto_reader& m) { value_body(m, entry.second); });
-                });
-            });
-            return true;
-        });
-        sort_unique_by_key(out.fields);
-    }
+    void struct_body(proto_reader& r, protobuf_struct& out);
 
-    void value_body(proto_reader& r, protobuf_value& out) {
-        each_field(r, [&](const field& f) {
-            switch (f.number) {
-            case 1: {
-                // NullValue has the single value 0. Protobuf keeps any other number (enums are
-                // open) and writes it back, which the model, holding no number, cannot: so it is
-                // refused rather than silently re-encoded as another message.
-                const std::size_t at = f.r.offset();
-                if (const std::int32_t n = enum_value(f, "Value.null_value"); n != 0) {
-                    decode_fail(at, "Value.null_value " + std::to_string(n) +
-                                        " is not NULL_VALUE (0), the only NullValue");
-                }
-                out.kind.emplace<protobuf_null>();
-                return true;
-            }
-            case 2: out.kind.emplace<double>(double_value(f, "Value.number_value")); return true;
-            case 3:
-                out.kind.emplace<std::string>(string_value(f, "Value.string_value"));
-                return true;
-            case 4: out.kind.emplace<bool>(bool_value(f, "Value.bool_value")); return true;
-            case 5:
-                message(f, "Value.struct_value", [&](proto_reader& m) {
-                    struct_body(m, *member<box<protobuf_struct>>(out.kind));
-                });
-                return true;
-            case 6:
-                message(f, "Value.list_value", [&](proto_reader& m) {
-                    auto& list = member<protobuf_list>(out.kind);
-                    each_field(m, [&](const field& g) {
-                        if (g.number != 1) return false;
-                        message(g, "ListValue.values", [&](proto_reader& v) {
-                            value_body(v, list.values.emplace_back());
-                        });
-                        return true;
-                    });
-                });
-                return true;
-            default: return false;
-            }
-        });
-    }
+    void value_body(proto_reader& r, protobuf_value& out);
 
     std::size_t depth_ = 0;
 };
@@ -4175,25 +3854,581 @@ private:
 /// bytes that encode() wrote it is `b` itself.
 /// @throws decode_error for truncated or malformed input, a known field with the wrong wire type,
 ///         invalid UTF-8 in a `string` field, or nesting deeper than max_decode_depth.
-[[nodiscard]] inline literal_map decode_literal_map(std::string_view bytes) {
+[[nodiscard]] literal_map decode_literal_map(std::string_view bytes);
+
+/// Decodes a protobuf-encoded flyteidl Literal. See decode_literal_map for the rules.
+/// @throws decode_error as decode_literal_map does.
+[[nodiscard]] literal decode_literal(std::string_view bytes);
+
+/// Decodes a protobuf-encoded flyteidl LiteralType. See decode_literal_map for the rules.
+/// @throws decode_error as decode_literal_map does.
+[[nodiscard]] literal_type decode_literal_type(std::string_view bytes);
+
+FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/literal/decode.ipp
+// flytecache — decoding of protobuf-encoded literals, literal maps and literal types (definitions)
+// SPDX-License-Identifier: MIT
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+namespace detail {
+
+FLYTECACHE_INLINE void literal_decoder::literal_map_body(proto_reader& r, literal_map& out) {
+    // Entries already there (a map field that occurs twice merges, as protobuf merges) and
+    // the new ones; the map's constructor sorts them, the last of a repeated name winning.
+    std::vector<std::pair<std::string, literal>> entries(out.literals.begin(), out.literals.end());
+    each_field(r, [&](const field& f) {
+        if (f.number != 1) return false;
+        message(f, "LiteralMap.literals", [&](proto_reader& e) {
+            auto& entry = entries.emplace_back();
+            map_entry(e, "LiteralMap.literals", entry.first, [&](const field& v) {
+                message(v, "LiteralMap.literals value",
+                        [&](proto_reader& m) { literal_body(m, entry.second); });
+            });
+        });
+        return true;
+    });
+    out = literal_map(std::move(entries));
+}
+
+FLYTECACHE_INLINE void literal_decoder::literal_body(proto_reader& r, literal& out) {
+    each_field(r, [&](const field& f) {
+        switch (f.number) {
+        case 1:
+            message(f, "Literal.scalar",
+                    [&](proto_reader& m) { scalar_body(m, member<scalar>(out.value)); });
+            return true;
+        case 2:
+            message(f, "Literal.collection", [&](proto_reader& m) {
+                auto& c = member<literal_collection>(out.value);
+                each_field(m, [&](const field& g) {
+                    if (g.number != 1) return false;
+                    message(g, "LiteralCollection.literals", [&](proto_reader& item) {
+                        literal_body(item, c.literals.emplace_back());
+                    });
+                    return true;
+                });
+            });
+            return true;
+        case 3:
+            message(f, "Literal.map", [&](proto_reader& m) {
+                literal_map_body(m, *member<box<literal_map>>(out.value));
+            });
+            return true;
+        case 4: {
+            // flytekit reads an empty hash as None (`hash if hash else None`), and the encoder
+            // never writes one, so "" on the wire is no hash: that keeps decode∘encode a
+            // fixed point.
+            std::string h = string_value(f, "Literal.hash");
+            if (h.empty()) {
+                out.hash.reset();
+            } else {
+                out.hash = std::move(h);
+            }
+            return true;
+        }
+        case 5:
+            message(f, "Literal.metadata", [&](proto_reader& e) {
+                auto& entry = out.metadata.emplace_back();
+                map_entry(e, "Literal.metadata", entry.first, [&](const field& v) {
+                    entry.second = string_value(v, "Literal.metadata value");
+                });
+            });
+            return true;
+        case 8:
+            message(f, "Literal.offloaded_metadata", [&](proto_reader& m) {
+                offloaded_body(m, member<offloaded_metadata>(out.value));
+            });
+            return true;
+        default: return false;
+        }
+    });
+    sort_unique_by_key(out.metadata);
+}
+
+FLYTECACHE_INLINE void literal_decoder::literal_type_body(proto_reader& r, literal_type& out) {
+    each_field(r, [&](const field& f) {
+        switch (f.number) {
+        case 1:
+            out.type.emplace<simple_type>(
+                static_cast<simple_type>(enum_value(f, "LiteralType.simple")));
+            return true;
+        case 2:
+            message(f, "LiteralType.schema",
+                    [&](proto_reader& m) { schema_type_body(m, member<schema_type>(out.type)); });
+            return true;
+        case 3:
+            message(f, "LiteralType.collection_type", [&](proto_reader& m) {
+                literal_type_body(m, *member<collection_type>(out.type).element);
+            });
+            return true;
+        case 4:
+            message(f, "LiteralType.map_value_type", [&](proto_reader& m) {
+                literal_type_body(m, *member<map_value_type>(out.type).value);
+            });
+            return true;
+        case 5:
+            message(f, "LiteralType.blob",
+                    [&](proto_reader& m) { blob_type_body(m, member<blob_type>(out.type)); });
+            return true;
+        case 6:
+            message(f, "LiteralType.metadata",
+                    [&](proto_reader& m) { struct_body(m, present(out.metadata)); });
+            return true;
+        case 7:
+            message(f, "LiteralType.enum_type", [&](proto_reader& m) {
+                auto& e = member<enum_type>(out.type);
+                each_field(m, [&](const field& g) {
+                    if (g.number != 1) return false;
+                    e.values.push_back(string_value(g, "EnumType.values"));
+                    return true;
+                });
+            });
+            return true;
+        case 8:
+            message(f, "LiteralType.structured_dataset_type", [&](proto_reader& m) {
+                dataset_type_body(m, member<structured_dataset_type>(out.type));
+            });
+            return true;
+        case 9:
+            message(f, "LiteralType.annotation", [&](proto_reader& m) {
+                auto& a = present(out.annotation);
+                each_field(m, [&](const field& g) {
+                    if (g.number != 1) return false;
+                    message(g, "TypeAnnotation.annotations",
+                            [&](proto_reader& s) { struct_body(s, present(a.annotations)); });
+                    return true;
+                });
+            });
+            return true;
+        case 10:
+            message(f, "LiteralType.union_type", [&](proto_reader& m) {
+                auto& u = member<union_type>(out.type);
+                each_field(m, [&](const field& g) {
+                    if (g.number != 1) return false;
+                    message(g, "UnionType.variants", [&](proto_reader& v) {
+                        literal_type_body(v, u.variants.emplace_back());
+                    });
+                    return true;
+                });
+            });
+            return true;
+        case 11:
+            message(f, "LiteralType.structure",
+                    [&](proto_reader& m) { type_structure_body(m, present(out.structure)); });
+            return true;
+        case 12:
+            message(f, "LiteralType.offloaded_type", [&](proto_reader& m) {
+                auto& o = member<offloaded_type>(out.type);
+                each_field(m, [&](const field& g) {
+                    if (g.number != 1) return false;
+                    message(g, "OffloadedType.actual_literal_type", [&](proto_reader& t) {
+                        literal_type_body(t, present(o.actual_literal_type));
+                    });
+                    return true;
+                });
+            });
+            return true;
+        default: return false;
+        }
+    });
+}
+
+FLYTECACHE_INLINE void literal_decoder::expect(const field& f, wire_type want,
+                                               std::string_view name) {
+    if (f.type == want) return;
+    std::string what = "field ";
+    what += name;
+    what += " (";
+    what += std::to_string(f.number);
+    what += ") has wire type ";
+    what += std::to_string(static_cast<unsigned>(f.type));
+    what += ", expected ";
+    what += std::to_string(static_cast<unsigned>(want));
+    decode_fail(f.start, what);
+}
+
+FLYTECACHE_INLINE std::string literal_decoder::string_value(const field& f, std::string_view name) {
+    expect(f, wire_type::length_delimited, name);
+    const std::string_view s = f.r.length_delimited();
+    if (const std::size_t bad = find_invalid_utf8(s); bad != std::string_view::npos) {
+        decode_fail(f.r.offset() - s.size() + bad, "invalid UTF-8 in string field " +
+                                                       std::string(name) +
+                                                       " (proto3 strings must be UTF-8)");
+    }
+    return std::string(s);
+}
+
+FLYTECACHE_INLINE void literal_decoder::scalar_body(proto_reader& r, scalar& out) {
+    each_field(r, [&](const field& f) {
+        switch (f.number) {
+        case 1:
+            message(f, "Scalar.primitive",
+                    [&](proto_reader& m) { primitive_body(m, member<primitive>(out.value)); });
+            return true;
+        case 2:
+            message(f, "Scalar.blob",
+                    [&](proto_reader& m) { blob_body(m, member<blob>(out.value)); });
+            return true;
+        case 3:
+            message(f, "Scalar.binary", [&](proto_reader& m) {
+                auto& b = member<binary>(out.value);
+                each_field(m, [&](const field& g) {
+                    if (g.number == 1) {
+                        b.value = bytes_value(g, "Binary.value");
+                    } else if (g.number == 2) {
+                        b.tag = string_value(g, "Binary.tag");
+                    } else {
+                        return false;
+                    }
+                    return true;
+                });
+            });
+            return true;
+        case 4:
+            message(f, "Scalar.schema", [&](proto_reader& m) {
+                auto& s = member<schema>(out.value);
+                each_field(m, [&](const field& g) {
+                    if (g.number == 1) {
+                        s.uri = string_value(g, "Schema.uri");
+                    } else if (g.number == 3) {
+                        message(g, "Schema.type",
+                                [&](proto_reader& t) { schema_type_body(t, present(s.type)); });
+                    } else {
+                        return false;
+                    }
+                    return true;
+                });
+            });
+            return true;
+        case 5:
+            message(f, "Scalar.none_type", [&](proto_reader& m) {
+                (void)member<void_value>(out.value);
+                each_field(m, [](const field&) { return false; });
+            });
+            return true;
+        case 6:
+            message(f, "Scalar.error", [&](proto_reader& m) {
+                auto& e = member<error_value>(out.value);
+                each_field(m, [&](const field& g) {
+                    if (g.number == 1) {
+                        e.failed_node_id = string_value(g, "Error.failed_node_id");
+                    } else if (g.number == 2) {
+                        e.message = string_value(g, "Error.message");
+                    } else {
+                        return false;
+                    }
+                    return true;
+                });
+            });
+            return true;
+        case 7:
+            message(f, "Scalar.generic",
+                    [&](proto_reader& m) { struct_body(m, member<protobuf_struct>(out.value)); });
+            return true;
+        case 8:
+            message(f, "Scalar.structured_dataset", [&](proto_reader& m) {
+                structured_dataset_body(m, member<structured_dataset>(out.value));
+            });
+            return true;
+        case 9:
+            message(f, "Scalar.union", [&](proto_reader& m) {
+                auto& u = member<union_value>(out.value);
+                each_field(m, [&](const field& g) {
+                    if (g.number == 1) {
+                        message(g, "Union.value",
+                                [&](proto_reader& l) { literal_body(l, present(u.value)); });
+                    } else if (g.number == 2) {
+                        message(g, "Union.type",
+                                [&](proto_reader& t) { literal_type_body(t, present(u.type)); });
+                    } else {
+                        return false;
+                    }
+                    return true;
+                });
+            });
+            return true;
+        case 10:
+            message(f, "Scalar.json", [&](proto_reader& m) {
+                auto& j = member<json_bytes>(out.value);
+                each_field(m, [&](const field& g) {
+                    if (g.number != 1) return false;
+                    j.value = bytes_value(g, "Json.value");
+                    return true;
+                });
+            });
+            return true;
+        default: return false;
+        }
+    });
+}
+
+FLYTECACHE_INLINE void literal_decoder::primitive_body(proto_reader& r, primitive& out) {
+    each_field(r, [&](const field& f) {
+        switch (f.number) {
+        case 1: out.value.emplace<std::int64_t>(int64_value(f, "Primitive.integer")); return true;
+        case 2: out.value.emplace<double>(double_value(f, "Primitive.float_value")); return true;
+        case 3:
+            out.value.emplace<std::string>(string_value(f, "Primitive.string_value"));
+            return true;
+        case 4: out.value.emplace<bool>(bool_value(f, "Primitive.boolean")); return true;
+        case 5:
+            message(f, "Primitive.datetime", [&](proto_reader& m) {
+                auto& t = member<timestamp>(out.value);
+                seconds_nanos(m, "Timestamp.seconds", "Timestamp.nanos", t.seconds, t.nanos);
+            });
+            return true;
+        case 6:
+            message(f, "Primitive.duration", [&](proto_reader& m) {
+                auto& d = member<duration>(out.value);
+                seconds_nanos(m, "Duration.seconds", "Duration.nanos", d.seconds, d.nanos);
+            });
+            return true;
+        default: return false;
+        }
+    });
+}
+
+FLYTECACHE_INLINE void literal_decoder::seconds_nanos(proto_reader& r,
+                                                      std::string_view seconds_name,
+                                                      std::string_view nanos_name,
+                                                      std::int64_t& seconds, std::int32_t& nanos) {
+    each_field(r, [&](const field& f) {
+        if (f.number == 1) {
+            seconds = int64_value(f, seconds_name);
+        } else if (f.number == 2) {
+            nanos = int32_value(f, nanos_name);
+        } else {
+            return false;
+        }
+        return true;
+    });
+}
+
+FLYTECACHE_INLINE void literal_decoder::blob_body(proto_reader& r, blob& out) {
+    each_field(r, [&](const field& f) {
+        if (f.number == 1) {
+            message(f, "Blob.metadata", [&](proto_reader& m) {
+                auto& md = present(out.metadata);
+                each_field(m, [&](const field& g) {
+                    if (g.number != 1) return false;
+                    message(g, "BlobMetadata.type",
+                            [&](proto_reader& t) { blob_type_body(t, present(md.type)); });
+                    return true;
+                });
+            });
+        } else if (f.number == 3) {
+            out.uri = string_value(f, "Blob.uri");
+        } else {
+            return false;
+        }
+        return true;
+    });
+}
+
+FLYTECACHE_INLINE void literal_decoder::blob_type_body(proto_reader& r, blob_type& out) {
+    each_field(r, [&](const field& f) {
+        if (f.number == 1) {
+            out.format = string_value(f, "BlobType.format");
+        } else if (f.number == 2) {
+            out.dimensionality =
+                static_cast<blob_dimensionality>(enum_value(f, "BlobType.dimensionality"));
+        } else {
+            return false;
+        }
+        return true;
+    });
+}
+
+FLYTECACHE_INLINE void literal_decoder::schema_type_body(proto_reader& r, schema_type& out) {
+    each_field(r, [&](const field& f) {
+        if (f.number != 3) return false;
+        message(f, "SchemaType.columns", [&](proto_reader& m) {
+            auto& c = out.columns.emplace_back();
+            each_field(m, [&](const field& g) {
+                if (g.number == 1) {
+                    c.name = string_value(g, "SchemaColumn.name");
+                } else if (g.number == 2) {
+                    c.type = static_cast<schema_column_type>(enum_value(g, "SchemaColumn.type"));
+                } else {
+                    return false;
+                }
+                return true;
+            });
+        });
+        return true;
+    });
+}
+
+FLYTECACHE_INLINE void literal_decoder::structured_dataset_body(proto_reader& r,
+                                                                structured_dataset& out) {
+    each_field(r, [&](const field& f) {
+        if (f.number == 1) {
+            out.uri = string_value(f, "StructuredDataset.uri");
+        } else if (f.number == 2) {
+            message(f, "StructuredDataset.metadata", [&](proto_reader& m) {
+                auto& md = present(out.metadata);
+                each_field(m, [&](const field& g) {
+                    if (g.number != 1) return false;
+                    message(g, "StructuredDatasetMetadata.structured_dataset_type",
+                            [&](proto_reader& t) {
+                                dataset_type_body(t, present(md.structured_dataset_type));
+                            });
+                    return true;
+                });
+            });
+        } else {
+            return false;
+        }
+        return true;
+    });
+}
+
+FLYTECACHE_INLINE void literal_decoder::dataset_type_body(proto_reader& r,
+                                                          structured_dataset_type& out) {
+    each_field(r, [&](const field& f) {
+        switch (f.number) {
+        case 1:
+            message(f, "StructuredDatasetType.columns", [&](proto_reader& m) {
+                auto& c = out.columns.emplace_back();
+                each_field(m, [&](const field& g) {
+                    if (g.number == 1) {
+                        c.name = string_value(g, "DatasetColumn.name");
+                    } else if (g.number == 2) {
+                        message(g, "DatasetColumn.literal_type", [&](proto_reader& t) {
+                            literal_type_body(t, present(c.literal_type));
+                        });
+                    } else {
+                        return false;
+                    }
+                    return true;
+                });
+            });
+            return true;
+        case 2: out.format = string_value(f, "StructuredDatasetType.format"); return true;
+        case 3:
+            out.external_schema_type =
+                string_value(f, "StructuredDatasetType.external_schema_type");
+            return true;
+        case 4:
+            out.external_schema_bytes =
+                bytes_value(f, "StructuredDatasetType.external_schema_bytes");
+            return true;
+        default: return false;
+        }
+    });
+}
+
+FLYTECACHE_INLINE void literal_decoder::offloaded_body(proto_reader& r, offloaded_metadata& out) {
+    each_field(r, [&](const field& f) {
+        switch (f.number) {
+        case 1: out.uri = string_value(f, "LiteralOffloadedMetadata.uri"); return true;
+        case 2:
+            expect(f, wire_type::varint, "LiteralOffloadedMetadata.size_bytes");
+            out.size_bytes = f.r.uint64_value();
+            return true;
+        case 3:
+            message(f, "LiteralOffloadedMetadata.inferred_type",
+                    [&](proto_reader& t) { literal_type_body(t, present(out.inferred_type)); });
+            return true;
+        default: return false;
+        }
+    });
+}
+
+FLYTECACHE_INLINE void literal_decoder::type_structure_body(proto_reader& r, type_structure& out) {
+    each_field(r, [&](const field& f) {
+        if (f.number == 1) {
+            out.tag = string_value(f, "TypeStructure.tag");
+        } else if (f.number == 2) {
+            message(f, "TypeStructure.dataclass_type", [&](proto_reader& e) {
+                auto& entry = out.dataclass_type.emplace_back();
+                map_entry(e, "TypeStructure.dataclass_type", entry.first, [&](const field& v) {
+                    message(v, "TypeStructure.dataclass_type value",
+                            [&](proto_reader& t) { literal_type_body(t, *entry.second); });
+                });
+            });
+        } else {
+            return false;
+        }
+        return true;
+    });
+    sort_unique_by_key(out.dataclass_type);
+}
+
+FLYTECACHE_INLINE void literal_decoder::struct_body(proto_reader& r, protobuf_struct& out) {
+    each_field(r, [&](const field& f) {
+        if (f.number != 1) return false;
+        message(f, "Struct.fields", [&](proto_reader& e) {
+            auto& entry = out.fields.emplace_back();
+            map_entry(e, "Struct.fields", entry.first, [&](const field& v) {
+                message(v, "Struct.fields value",
+                        [&](proto_reader& m) { value_body(m, entry.second); });
+            });
+        });
+        return true;
+    });
+    sort_unique_by_key(out.fields);
+}
+
+FLYTECACHE_INLINE void literal_decoder::value_body(proto_reader& r, protobuf_value& out) {
+    each_field(r, [&](const field& f) {
+        switch (f.number) {
+        case 1: {
+            // NullValue has the single value 0. Protobuf keeps any other number (enums are
+            // open) and writes it back, which the model, holding no number, cannot: so it is
+            // refused rather than silently re-encoded as another message.
+            const std::size_t at = f.r.offset();
+            if (const std::int32_t n = enum_value(f, "Value.null_value"); n != 0) {
+                decode_fail(at, "Value.null_value " + std::to_string(n) +
+                                    " is not NULL_VALUE (0), the only NullValue");
+            }
+            out.kind.emplace<protobuf_null>();
+            return true;
+        }
+        case 2: out.kind.emplace<double>(double_value(f, "Value.number_value")); return true;
+        case 3: out.kind.emplace<std::string>(string_value(f, "Value.string_value")); return true;
+        case 4: out.kind.emplace<bool>(bool_value(f, "Value.bool_value")); return true;
+        case 5:
+            message(f, "Value.struct_value", [&](proto_reader& m) {
+                struct_body(m, *member<box<protobuf_struct>>(out.kind));
+            });
+            return true;
+        case 6:
+            message(f, "Value.list_value", [&](proto_reader& m) {
+                auto& list = member<protobuf_list>(out.kind);
+                each_field(m, [&](const field& g) {
+                    if (g.number != 1) return false;
+                    message(g, "ListValue.values",
+                            [&](proto_reader& v) { value_body(v, list.values.emplace_back()); });
+                    return true;
+                });
+            });
+            return true;
+        default: return false;
+        }
+    });
+}
+
+} // namespace detail
+
+FLYTECACHE_INLINE literal_map decode_literal_map(std::string_view bytes) {
     literal_map out;
     detail::proto_reader r(bytes);
     detail::literal_decoder().literal_map_body(r, out);
     return out;
 }
 
-/// Decodes a protobuf-encoded flyteidl Literal. See decode_literal_map for the rules.
-/// @throws decode_error as decode_literal_map does.
-[[nodiscard]] inline literal decode_literal(std::string_view bytes) {
+FLYTECACHE_INLINE literal decode_literal(std::string_view bytes) {
     literal out;
     detail::proto_reader r(bytes);
     detail::literal_decoder().literal_body(r, out);
     return out;
 }
 
-/// Decodes a protobuf-encoded flyteidl LiteralType. See decode_literal_map for the rules.
-/// @throws decode_error as decode_literal_map does.
-[[nodiscard]] inline literal_type decode_literal_type(std::string_view bytes) {
+FLYTECACHE_INLINE literal_type decode_literal_type(std::string_view bytes) {
     literal_type out;
     detail::proto_reader r(bytes);
     detail::literal_decoder().literal_type_body(r, out);
@@ -4201,6 +4436,7 @@ private:
 }
 
 FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/literal/decode.ipp
 // ---- end flytecache/literal/decode.hpp
 // ---- begin flytecache/literal/encode.hpp
 // flytecache — deterministic protobuf encoding of literals (SerializeToString, deterministic)
@@ -4236,25 +4472,7 @@ public:
     // flytekit's hash placement applied on the fly: the rule is key/hash_placement.hpp's
     // place_hash (hash_rule::flytekit), whose flytekit_effective_inputs is the reference this
     // encoding is tested against on every golden vector (tests/unit/keys.cpp).
-    void placed_literal_body(const literal& l) {
-        if (l.hash) {
-            if (!l.hash->empty()) w_.string_field(4, *l.hash);
-            return;
-        }
-        if (const auto* c = std::get_if<literal_collection>(&l.value)) {
-            message(2, [&] {
-                for (const auto& item : c->literals) element(1, item, true);
-            });
-            return;
-        }
-        if (const auto* m = std::get_if<literal_map_box>(&l.value)) {
-            message(3, [&] {
-                for (const auto& [name, value] : (*m)->literals) map_entry(1, name, value, true);
-            });
-            return;
-        }
-        literal_body(l);
-    }
+    void placed_literal_body(const literal& l);
 
     void literal_map_body(const literal_map& m) {
         for (const auto& [name, value] : m.literals) map_entry(1, name, value, false);
@@ -4262,70 +4480,9 @@ public:
 
     // A LiteralMap entry {1: name, 2: value} in field `field`, written in one piece when the
     // value is a bare primitive (see element()).
-    void map_entry(std::uint32_t field, const std::string& name, const literal& value,
-                   bool placed) {
-        if (const primitive* p = bare_primitive(value); p != nullptr && field < 16) {
-            const std::size_t body = primitive_size(*p);
-            const std::size_t scalar_body = 1 + varint_size(body) + body;
-            const std::size_t literal_size = 1 + varint_size(scalar_body) + scalar_body;
-            const std::size_t entry_size = 1 + varint_size(name.size()) + name.size() + 1 +
-                                           varint_size(literal_size) + literal_size;
-            char* out = w_.append_raw(1 + varint_size(entry_size) + entry_size);
-            *out++ = static_cast<char>((field << 3) | 2U);
-            out = proto_writer::put_varint(out, entry_size);
-            *out++ = '\x0a'; // entry key
-            out = proto_writer::put_varint(out, name.size());
-            // Protobuf bytes, not a C string: no terminator belongs here.
-            // NOLINTNEXTLINE(*-not-null-terminated-result)
-            if (!name.empty()) std::memcpy(out, name.data(), name.size());
-            out += name.size();
-            *out++ = '\x12'; // entry value: a Literal
-            out = proto_writer::put_varint(out, literal_size);
-            *out++ = '\x0a';
-            out = proto_writer::put_varint(out, scalar_body);
-            *out++ = '\x0a';
-            out = proto_writer::put_varint(out, body);
-            put_primitive(out, *p);
-            return;
-        }
-        const auto entry = w_.begin_message(field);
-        w_.string_field(1, name);
-        const auto v = w_.begin_message(2);
-        if (placed) {
-            placed_literal_body(value);
-        } else {
-            literal_body(value);
-        }
-        w_.end_message(v);
-        w_.end_message(entry);
-    }
+    void map_entry(std::uint32_t field, const std::string& name, const literal& value, bool placed);
 
-    void literal_body(const literal& l) {
-        if (write_primitive_literal(l)) return;
-        std::visit(
-            [&](const auto& v) {
-                using V = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<V, scalar>) {
-                    message(1, [&] { scalar_body(v); });
-                } else if constexpr (std::is_same_v<V, literal_collection>) {
-                    message(2, [&] {
-                        for (const auto& item : v.literals) element(1, item, false);
-                    });
-                } else if constexpr (std::is_same_v<V, literal_map_box>) {
-                    message(3, [&] { literal_map_body(*v); });
-                }
-            },
-            l.value);
-        if (l.hash && !l.hash->empty()) w_.string_field(4, *l.hash);
-        string_map(5, l.metadata);
-        if (const auto* off = std::get_if<offloaded_metadata>(&l.value)) {
-            message(8, [&] {
-                plain_string(1, off->uri);
-                if (off->size_bytes != 0) w_.uint64_field(2, off->size_bytes);
-                if (off->inferred_type) message(3, [&] { literal_type_body(*off->inferred_type); });
-            });
-        }
-    }
+    void literal_body(const literal& l);
 
     // The overwhelmingly common literal — a bare primitive — has a length computable up front, so
     // its enclosing messages are written with their lengths directly instead of being patched.
@@ -4335,85 +4492,19 @@ public:
         return s == nullptr ? nullptr : std::get_if<primitive>(&s->value);
     }
 
-    void write_bare_primitive(const primitive& p, std::size_t body) {
-        w_.tag(1, wire_type::length_delimited);
-        w_.varint(1 + varint_size(body) + body);
-        w_.tag(1, wire_type::length_delimited);
-        w_.varint(body);
-        primitive_body(p);
-    }
+    void write_bare_primitive(const primitive& p, std::size_t body);
 
-    bool write_primitive_literal(const literal& l) {
-        const primitive* p = bare_primitive(l);
-        if (p == nullptr) return false;
-        write_bare_primitive(*p, primitive_size(*p));
-        return true;
-    }
+    bool write_primitive_literal(const literal& l);
 
     // A collection element (or other embedded Literal) in field `field`; `placed` applies
     // flytekit's hash placement. Bare primitives are written in one piece: their size is known,
     // so one capacity check covers all the element's bytes and no length needs patching.
-    void element(std::uint32_t field, const literal& item, bool placed) {
-        if (const primitive* p = bare_primitive(item); p != nullptr && field < 16) {
-            const std::size_t body = primitive_size(*p);
-            const std::size_t scalar_body = 1 + varint_size(body) + body;
-            const std::size_t literal_body_size = 1 + varint_size(scalar_body) + scalar_body;
-            char* out = w_.append_raw(1 + varint_size(literal_body_size) + literal_body_size);
-            *out++ = static_cast<char>((field << 3) | 2U);
-            out = proto_writer::put_varint(out, literal_body_size);
-            *out++ = '\x0a'; // Literal.scalar
-            out = proto_writer::put_varint(out, scalar_body);
-            *out++ = '\x0a'; // Scalar.primitive
-            out = proto_writer::put_varint(out, body);
-            put_primitive(out, *p);
-            return;
-        }
-        message(field, [&] {
-            if (placed) {
-                placed_literal_body(item);
-            } else {
-                literal_body(item);
-            }
-        });
-    }
+    void element(std::uint32_t field, const literal& item, bool placed);
 
     // Primitive's fields into exactly primitive_size(p) bytes at `out`.
     // std::visit throws only on a valueless variant, and a primitive never is one.
     // NOLINTNEXTLINE(bugprone-exception-escape)
-    static void put_primitive(char* out, const primitive& p) noexcept {
-        std::visit(
-            [&](const auto& v) {
-                using V = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<V, std::int64_t>) {
-                    *out++ = '\x08';
-                    proto_writer::put_varint(out, static_cast<std::uint64_t>(v));
-                } else if constexpr (std::is_same_v<V, double>) {
-                    *out++ = '\x11';
-                    proto_writer::put_fixed64(out, std::bit_cast<std::uint64_t>(v));
-                } else if constexpr (std::is_same_v<V, std::string>) {
-                    *out++ = '\x1a';
-                    out = proto_writer::put_varint(out, v.size());
-                    // NOLINTNEXTLINE(*-not-null-terminated-result): protobuf bytes
-                    if (!v.empty()) std::memcpy(out, v.data(), v.size());
-                } else if constexpr (std::is_same_v<V, bool>) {
-                    *out++ = '\x20';
-                    *out = v ? '\1' : '\0';
-                } else if constexpr (std::is_same_v<V, timestamp> || std::is_same_v<V, duration>) {
-                    *out++ = std::is_same_v<V, timestamp> ? '\x2a' : '\x32';
-                    out = proto_writer::put_varint(out, time_body_size(v.seconds, v.nanos));
-                    if (v.seconds != 0) {
-                        *out++ = '\x08';
-                        out = proto_writer::put_varint(out, static_cast<std::uint64_t>(v.seconds));
-                    }
-                    if (v.nanos != 0) {
-                        *out++ = '\x10';
-                        proto_writer::put_varint(out,
-                                                 static_cast<std::uint64_t>(std::int64_t{v.nanos}));
-                    }
-                }
-            },
-            p.value);
-    }
+    static void put_primitive(char* out, const primitive& p) noexcept;
 
     static std::size_t time_body_size(std::int64_t seconds, std::int32_t nanos) noexcept {
         return (seconds != 0 ? 1 + varint_size(static_cast<std::uint64_t>(seconds)) : 0) +
@@ -4422,234 +4513,27 @@ public:
 
     // std::visit throws only on a valueless variant, and a primitive never is one.
     // NOLINTNEXTLINE(bugprone-exception-escape)
-    static std::size_t primitive_size(const primitive& p) noexcept {
-        return std::visit(
-            [](const auto& v) -> std::size_t {
-                using V = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<V, std::int64_t>) {
-                    return 1 + varint_size(static_cast<std::uint64_t>(v));
-                } else if constexpr (std::is_same_v<V, double>) {
-                    return 9;
-                } else if constexpr (std::is_same_v<V, std::string>) {
-                    return 1 + varint_size(v.size()) + v.size();
-                } else if constexpr (std::is_same_v<V, bool>) {
-                    return 2;
-                } else if constexpr (std::is_same_v<V, timestamp> || std::is_same_v<V, duration>) {
-                    const std::size_t body = time_body_size(v.seconds, v.nanos);
-                    return 1 + varint_size(body) + body;
-                } else {
-                    return 0;
-                }
-            },
-            p.value);
-    }
+    static std::size_t primitive_size(const primitive& p) noexcept;
 
-    void scalar_body(const scalar& s) {
-        std::visit(
-            [&](const auto& v) {
-                using V = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<V, primitive>) {
-                    message(1, [&] { primitive_body(v); });
-                } else if constexpr (std::is_same_v<V, blob>) {
-                    message(2, [&] {
-                        if (v.metadata) {
-                            message(1, [&] {
-                                if (v.metadata->type)
-                                    message(1, [&] { blob_type_body(*v.metadata->type); });
-                            });
-                        }
-                        plain_string(3, v.uri);
-                    });
-                } else if constexpr (std::is_same_v<V, binary>) {
-                    message(3, [&] {
-                        plain_string(1, v.value);
-                        plain_string(2, v.tag);
-                    });
-                } else if constexpr (std::is_same_v<V, schema>) {
-                    message(4, [&] {
-                        plain_string(1, v.uri);
-                        if (v.type) message(3, [&] { schema_type_body(*v.type); });
-                    });
-                } else if constexpr (std::is_same_v<V, void_value>) {
-                    message(5, [] {});
-                } else if constexpr (std::is_same_v<V, error_value>) {
-                    message(6, [&] {
-                        plain_string(1, v.failed_node_id);
-                        plain_string(2, v.message);
-                    });
-                } else if constexpr (std::is_same_v<V, protobuf_struct>) {
-                    message(7, [&] { struct_body(v); });
-                } else if constexpr (std::is_same_v<V, structured_dataset>) {
-                    message(8, [&] {
-                        plain_string(1, v.uri);
-                        if (v.metadata) {
-                            message(2, [&] {
-                                if (v.metadata->structured_dataset_type) {
-                                    message(1, [&] {
-                                        dataset_type_body(*v.metadata->structured_dataset_type);
-                                    });
-                                }
-                            });
-                        }
-                    });
-                } else if constexpr (std::is_same_v<V, union_value>) {
-                    message(9, [&] {
-                        if (v.value) message(1, [&] { literal_body(**v.value); });
-                        if (v.type) message(2, [&] { literal_type_body(*v.type); });
-                    });
-                } else if constexpr (std::is_same_v<V, json_bytes>) {
-                    message(10, [&] { plain_string(1, v.value); });
-                }
-            },
-            s.value);
-    }
+    void scalar_body(const scalar& s);
 
-    void primitive_body(const primitive& p) {
-        std::visit(
-            [&](const auto& v) {
-                using V = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<V, std::int64_t>) {
-                    w_.int64_field(1, v);
-                } else if constexpr (std::is_same_v<V, double>) {
-                    w_.double_field(2, v);
-                } else if constexpr (std::is_same_v<V, std::string>) {
-                    w_.string_field(3, v);
-                } else if constexpr (std::is_same_v<V, bool>) {
-                    w_.bool_field(4, v);
-                } else if constexpr (std::is_same_v<V, timestamp> || std::is_same_v<V, duration>) {
-                    message(std::is_same_v<V, timestamp> ? 5U : 6U, [&] {
-                        if (v.seconds != 0) w_.int64_field(1, v.seconds);
-                        if (v.nanos != 0) w_.int32_field(2, v.nanos);
-                    });
-                }
-            },
-            p.value);
-    }
+    void primitive_body(const primitive& p);
 
-    void literal_type_body(const literal_type& t) {
-        // Oneof members and plain fields interleave by field number: 1-5, metadata 6, 7-8,
-        // annotation 9, 10, structure 11, 12.
-        const auto& k = t.type;
-        if (const auto* v = std::get_if<simple_type>(&k))
-            w_.enum_field(1, static_cast<std::int32_t>(*v));
-        if (const auto* v = std::get_if<schema_type>(&k)) message(2, [&] { schema_type_body(*v); });
-        if (const auto* v = std::get_if<collection_type>(&k))
-            message(3, [&] { literal_type_body(*v->element); });
-        if (const auto* v = std::get_if<map_value_type>(&k))
-            message(4, [&] { literal_type_body(*v->value); });
-        if (const auto* v = std::get_if<blob_type>(&k)) message(5, [&] { blob_type_body(*v); });
-        if (t.metadata) message(6, [&] { struct_body(*t.metadata); });
-        if (const auto* v = std::get_if<enum_type>(&k)) {
-            message(7, [&] {
-                for (const auto& value : v->values) w_.string_field(1, value);
-            });
-        }
-        if (const auto* v = std::get_if<structured_dataset_type>(&k))
-            message(8, [&] { dataset_type_body(*v); });
-        if (t.annotation) {
-            message(9, [&] {
-                if (t.annotation->annotations)
-                    message(1, [&] { struct_body(*t.annotation->annotations); });
-            });
-        }
-        if (const auto* v = std::get_if<union_type>(&k)) {
-            message(10, [&] {
-                for (const auto& variant : v->variants)
-                    message(1, [&] { literal_type_body(variant); });
-            });
-        }
-        if (t.structure) {
-            message(11, [&] {
-                plain_string(1, t.structure->tag);
-                for_each_sorted(
-                    t.structure->dataclass_type,
-                    [&](const std::string& name, const detail::box<literal_type>& type) {
-                        message(2, [&] {
-                            w_.string_field(1, name);
-                            message(2, [&] { literal_type_body(*type); });
-                        });
-                    });
-            });
-        }
-        if (const auto* v = std::get_if<offloaded_type>(&k)) {
-            message(12, [&] {
-                if (v->actual_literal_type)
-                    message(1, [&] { literal_type_body(**v->actual_literal_type); });
-            });
-        }
-    }
+    void literal_type_body(const literal_type& t);
 
-    void struct_body(const protobuf_struct& s) {
-        for_each_sorted(s.fields, [&](const std::string& name, const protobuf_value& value) {
-            message(1, [&] {
-                w_.string_field(1, name);
-                message(2, [&] { value_body(value); });
-            });
-        });
-    }
+    void struct_body(const protobuf_struct& s);
 
 private:
-    void value_body(const protobuf_value& v) {
-        std::visit(
-            [&](const auto& x) {
-                using X = std::decay_t<decltype(x)>;
-                if constexpr (std::is_same_v<X, protobuf_null>) {
-                    w_.enum_field(1, 0);
-                } else if constexpr (std::is_same_v<X, double>) {
-                    w_.double_field(2, x);
-                } else if constexpr (std::is_same_v<X, std::string>) {
-                    w_.string_field(3, x);
-                } else if constexpr (std::is_same_v<X, bool>) {
-                    w_.bool_field(4, x);
-                } else if constexpr (std::is_same_v<X, box<protobuf_struct>>) {
-                    message(5, [&] { struct_body(*x); });
-                } else if constexpr (std::is_same_v<X, protobuf_list>) {
-                    message(6, [&] {
-                        for (const auto& item : x.values) message(1, [&] { value_body(item); });
-                    });
-                }
-            },
-            v.kind);
-    }
+    void value_body(const protobuf_value& v);
 
-    void blob_type_body(const blob_type& b) {
-        plain_string(1, b.format);
-        if (b.dimensionality != blob_dimensionality::single) {
-            w_.enum_field(2, static_cast<std::int32_t>(b.dimensionality));
-        }
-    }
+    void blob_type_body(const blob_type& b);
 
-    void schema_type_body(const schema_type& s) {
-        for (const auto& c : s.columns) {
-            message(3, [&] {
-                plain_string(1, c.name);
-                if (c.type != schema_column_type::integer)
-                    w_.enum_field(2, static_cast<std::int32_t>(c.type));
-            });
-        }
-    }
+    void schema_type_body(const schema_type& s);
 
-    void dataset_type_body(const structured_dataset_type& d) {
-        for (const auto& c : d.columns) {
-            message(1, [&] {
-                plain_string(1, c.name);
-                if (c.literal_type) message(2, [&] { literal_type_body(**c.literal_type); });
-            });
-        }
-        plain_string(2, d.format);
-        plain_string(3, d.external_schema_type);
-        plain_string(4, d.external_schema_bytes);
-    }
+    void dataset_type_body(const structured_dataset_type& d);
 
     void string_map(std::uint32_t field,
-                    const std::vector<std::pair<std::string, std::string>>& entries) {
-        for_each_sorted(entries, [&](const std::string& k, const std::string& v) {
-            message(field, [&] {
-                w_.string_field(1, k);
-                w_.string_field(2, v);
-            });
-        });
-    }
+                    const std::vector<std::pair<std::string, std::string>>& entries);
 
     void plain_string(std::uint32_t field, std::string_view s) {
         if (!s.empty()) w_.string_field(field, s);
@@ -4688,27 +4572,439 @@ private:
 
 /// The deterministic protobuf encoding of a LiteralMap: the bytes flytekit hashes for a local cache
 /// key, and what flytecache stores.
-[[nodiscard]] inline std::string encode(const literal_map& m) {
+[[nodiscard]] std::string encode(const literal_map& m);
+
+/// The deterministic protobuf encoding of a Literal.
+[[nodiscard]] std::string encode(const literal& l);
+
+/// The deterministic protobuf encoding of a LiteralType.
+[[nodiscard]] std::string encode(const literal_type& t);
+
+FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/literal/encode.ipp
+// flytecache — deterministic protobuf encoding of literals (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+namespace detail {
+
+FLYTECACHE_INLINE void literal_encoder::placed_literal_body(const literal& l) {
+    if (l.hash) {
+        if (!l.hash->empty()) w_.string_field(4, *l.hash);
+        return;
+    }
+    if (const auto* c = std::get_if<literal_collection>(&l.value)) {
+        message(2, [&] {
+            for (const auto& item : c->literals) element(1, item, true);
+        });
+        return;
+    }
+    if (const auto* m = std::get_if<literal_map_box>(&l.value)) {
+        message(3, [&] {
+            for (const auto& [name, value] : (*m)->literals) map_entry(1, name, value, true);
+        });
+        return;
+    }
+    literal_body(l);
+}
+
+FLYTECACHE_INLINE void literal_encoder::map_entry(std::uint32_t field, const std::string& name,
+                                                  const literal& value, bool placed) {
+    if (const primitive* p = bare_primitive(value); p != nullptr && field < 16) {
+        const std::size_t body = primitive_size(*p);
+        const std::size_t scalar_body = 1 + varint_size(body) + body;
+        const std::size_t literal_size = 1 + varint_size(scalar_body) + scalar_body;
+        const std::size_t entry_size = 1 + varint_size(name.size()) + name.size() + 1 +
+                                       varint_size(literal_size) + literal_size;
+        char* out = w_.append_raw(1 + varint_size(entry_size) + entry_size);
+        *out++ = static_cast<char>((field << 3) | 2U);
+        out = proto_writer::put_varint(out, entry_size);
+        *out++ = '\x0a'; // entry key
+        out = proto_writer::put_varint(out, name.size());
+        // Protobuf bytes, not a C string: no terminator belongs here.
+        // NOLINTNEXTLINE(*-not-null-terminated-result)
+        if (!name.empty()) std::memcpy(out, name.data(), name.size());
+        out += name.size();
+        *out++ = '\x12'; // entry value: a Literal
+        out = proto_writer::put_varint(out, literal_size);
+        *out++ = '\x0a';
+        out = proto_writer::put_varint(out, scalar_body);
+        *out++ = '\x0a';
+        out = proto_writer::put_varint(out, body);
+        put_primitive(out, *p);
+        return;
+    }
+    const auto entry = w_.begin_message(field);
+    w_.string_field(1, name);
+    const auto v = w_.begin_message(2);
+    if (placed) {
+        placed_literal_body(value);
+    } else {
+        literal_body(value);
+    }
+    w_.end_message(v);
+    w_.end_message(entry);
+}
+
+FLYTECACHE_INLINE void literal_encoder::literal_body(const literal& l) {
+    if (write_primitive_literal(l)) return;
+    std::visit(
+        [&](const auto& v) {
+            using V = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<V, scalar>) {
+                message(1, [&] { scalar_body(v); });
+            } else if constexpr (std::is_same_v<V, literal_collection>) {
+                message(2, [&] {
+                    for (const auto& item : v.literals) element(1, item, false);
+                });
+            } else if constexpr (std::is_same_v<V, literal_map_box>) {
+                message(3, [&] { literal_map_body(*v); });
+            }
+        },
+        l.value);
+    if (l.hash && !l.hash->empty()) w_.string_field(4, *l.hash);
+    string_map(5, l.metadata);
+    if (const auto* off = std::get_if<offloaded_metadata>(&l.value)) {
+        message(8, [&] {
+            plain_string(1, off->uri);
+            if (off->size_bytes != 0) w_.uint64_field(2, off->size_bytes);
+            if (off->inferred_type) message(3, [&] { literal_type_body(*off->inferred_type); });
+        });
+    }
+}
+
+FLYTECACHE_INLINE void literal_encoder::write_bare_primitive(const primitive& p, std::size_t body) {
+    w_.tag(1, wire_type::length_delimited);
+    w_.varint(1 + varint_size(body) + body);
+    w_.tag(1, wire_type::length_delimited);
+    w_.varint(body);
+    primitive_body(p);
+}
+
+FLYTECACHE_INLINE bool literal_encoder::write_primitive_literal(const literal& l) {
+    const primitive* p = bare_primitive(l);
+    if (p == nullptr) return false;
+    write_bare_primitive(*p, primitive_size(*p));
+    return true;
+}
+
+FLYTECACHE_INLINE void literal_encoder::element(std::uint32_t field, const literal& item,
+                                                bool placed) {
+    if (const primitive* p = bare_primitive(item); p != nullptr && field < 16) {
+        const std::size_t body = primitive_size(*p);
+        const std::size_t scalar_body = 1 + varint_size(body) + body;
+        const std::size_t literal_body_size = 1 + varint_size(scalar_body) + scalar_body;
+        char* out = w_.append_raw(1 + varint_size(literal_body_size) + literal_body_size);
+        *out++ = static_cast<char>((field << 3) | 2U);
+        out = proto_writer::put_varint(out, literal_body_size);
+        *out++ = '\x0a'; // Literal.scalar
+        out = proto_writer::put_varint(out, scalar_body);
+        *out++ = '\x0a'; // Scalar.primitive
+        out = proto_writer::put_varint(out, body);
+        put_primitive(out, *p);
+        return;
+    }
+    message(field, [&] {
+        if (placed) {
+            placed_literal_body(item);
+        } else {
+            literal_body(item);
+        }
+    });
+}
+
+// std::visit throws only on a valueless variant, and a primitive never is one.
+// NOLINTNEXTLINE(bugprone-exception-escape)
+FLYTECACHE_INLINE void literal_encoder::put_primitive(char* out, const primitive& p) noexcept {
+    std::visit(
+        [&](const auto& v) {
+            using V = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<V, std::int64_t>) {
+                *out++ = '\x08';
+                proto_writer::put_varint(out, static_cast<std::uint64_t>(v));
+            } else if constexpr (std::is_same_v<V, double>) {
+                *out++ = '\x11';
+                proto_writer::put_fixed64(out, std::bit_cast<std::uint64_t>(v));
+            } else if constexpr (std::is_same_v<V, std::string>) {
+                *out++ = '\x1a';
+                out = proto_writer::put_varint(out, v.size());
+                // NOLINTNEXTLINE(*-not-null-terminated-result): protobuf bytes
+                if (!v.empty()) std::memcpy(out, v.data(), v.size());
+            } else if constexpr (std::is_same_v<V, bool>) {
+                *out++ = '\x20';
+                *out = v ? '\1' : '\0';
+            } else if constexpr (std::is_same_v<V, timestamp> || std::is_same_v<V, duration>) {
+                *out++ = std::is_same_v<V, timestamp> ? '\x2a' : '\x32';
+                out = proto_writer::put_varint(out, time_body_size(v.seconds, v.nanos));
+                if (v.seconds != 0) {
+                    *out++ = '\x08';
+                    out = proto_writer::put_varint(out, static_cast<std::uint64_t>(v.seconds));
+                }
+                if (v.nanos != 0) {
+                    *out++ = '\x10';
+                    proto_writer::put_varint(out,
+                                             static_cast<std::uint64_t>(std::int64_t{v.nanos}));
+                }
+            }
+        },
+        p.value);
+}
+
+// std::visit throws only on a valueless variant, and a primitive never is one.
+// NOLINTNEXTLINE(bugprone-exception-escape)
+FLYTECACHE_INLINE std::size_t literal_encoder::primitive_size(const primitive& p) noexcept {
+    return std::visit(
+        [](const auto& v) -> std::size_t {
+            using V = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<V, std::int64_t>) {
+                return 1 + varint_size(static_cast<std::uint64_t>(v));
+            } else if constexpr (std::is_same_v<V, double>) {
+                return 9;
+            } else if constexpr (std::is_same_v<V, std::string>) {
+                return 1 + varint_size(v.size()) + v.size();
+            } else if constexpr (std::is_same_v<V, bool>) {
+                return 2;
+            } else if constexpr (std::is_same_v<V, timestamp> || std::is_same_v<V, duration>) {
+                const std::size_t body = time_body_size(v.seconds, v.nanos);
+                return 1 + varint_size(body) + body;
+            } else {
+                return 0;
+            }
+        },
+        p.value);
+}
+
+FLYTECACHE_INLINE void literal_encoder::scalar_body(const scalar& s) {
+    std::visit(
+        [&](const auto& v) {
+            using V = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<V, primitive>) {
+                message(1, [&] { primitive_body(v); });
+            } else if constexpr (std::is_same_v<V, blob>) {
+                message(2, [&] {
+                    if (v.metadata) {
+                        message(1, [&] {
+                            if (v.metadata->type)
+                                message(1, [&] { blob_type_body(*v.metadata->type); });
+                        });
+                    }
+                    plain_string(3, v.uri);
+                });
+            } else if constexpr (std::is_same_v<V, binary>) {
+                message(3, [&] {
+                    plain_string(1, v.value);
+                    plain_string(2, v.tag);
+                });
+            } else if constexpr (std::is_same_v<V, schema>) {
+                message(4, [&] {
+                    plain_string(1, v.uri);
+                    if (v.type) message(3, [&] { schema_type_body(*v.type); });
+                });
+            } else if constexpr (std::is_same_v<V, void_value>) {
+                message(5, [] {});
+            } else if constexpr (std::is_same_v<V, error_value>) {
+                message(6, [&] {
+                    plain_string(1, v.failed_node_id);
+                    plain_string(2, v.message);
+                });
+            } else if constexpr (std::is_same_v<V, protobuf_struct>) {
+                message(7, [&] { struct_body(v); });
+            } else if constexpr (std::is_same_v<V, structured_dataset>) {
+                message(8, [&] {
+                    plain_string(1, v.uri);
+                    if (v.metadata) {
+                        message(2, [&] {
+                            if (v.metadata->structured_dataset_type) {
+                                message(1, [&] {
+                                    dataset_type_body(*v.metadata->structured_dataset_type);
+                                });
+                            }
+                        });
+                    }
+                });
+            } else if constexpr (std::is_same_v<V, union_value>) {
+                message(9, [&] {
+                    if (v.value) message(1, [&] { literal_body(**v.value); });
+                    if (v.type) message(2, [&] { literal_type_body(*v.type); });
+                });
+            } else if constexpr (std::is_same_v<V, json_bytes>) {
+                message(10, [&] { plain_string(1, v.value); });
+            }
+        },
+        s.value);
+}
+
+FLYTECACHE_INLINE void literal_encoder::primitive_body(const primitive& p) {
+    std::visit(
+        [&](const auto& v) {
+            using V = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<V, std::int64_t>) {
+                w_.int64_field(1, v);
+            } else if constexpr (std::is_same_v<V, double>) {
+                w_.double_field(2, v);
+            } else if constexpr (std::is_same_v<V, std::string>) {
+                w_.string_field(3, v);
+            } else if constexpr (std::is_same_v<V, bool>) {
+                w_.bool_field(4, v);
+            } else if constexpr (std::is_same_v<V, timestamp> || std::is_same_v<V, duration>) {
+                message(std::is_same_v<V, timestamp> ? 5U : 6U, [&] {
+                    if (v.seconds != 0) w_.int64_field(1, v.seconds);
+                    if (v.nanos != 0) w_.int32_field(2, v.nanos);
+                });
+            }
+        },
+        p.value);
+}
+
+FLYTECACHE_INLINE void literal_encoder::literal_type_body(const literal_type& t) {
+    // Oneof members and plain fields interleave by field number: 1-5, metadata 6, 7-8,
+    // annotation 9, 10, structure 11, 12.
+    const auto& k = t.type;
+    if (const auto* v = std::get_if<simple_type>(&k))
+        w_.enum_field(1, static_cast<std::int32_t>(*v));
+    if (const auto* v = std::get_if<schema_type>(&k)) message(2, [&] { schema_type_body(*v); });
+    if (const auto* v = std::get_if<collection_type>(&k))
+        message(3, [&] { literal_type_body(*v->element); });
+    if (const auto* v = std::get_if<map_value_type>(&k))
+        message(4, [&] { literal_type_body(*v->value); });
+    if (const auto* v = std::get_if<blob_type>(&k)) message(5, [&] { blob_type_body(*v); });
+    if (t.metadata) message(6, [&] { struct_body(*t.metadata); });
+    if (const auto* v = std::get_if<enum_type>(&k)) {
+        message(7, [&] {
+            for (const auto& value : v->values) w_.string_field(1, value);
+        });
+    }
+    if (const auto* v = std::get_if<structured_dataset_type>(&k))
+        message(8, [&] { dataset_type_body(*v); });
+    if (t.annotation) {
+        message(9, [&] {
+            if (t.annotation->annotations)
+                message(1, [&] { struct_body(*t.annotation->annotations); });
+        });
+    }
+    if (const auto* v = std::get_if<union_type>(&k)) {
+        message(10, [&] {
+            for (const auto& variant : v->variants) message(1, [&] { literal_type_body(variant); });
+        });
+    }
+    if (t.structure) {
+        message(11, [&] {
+            plain_string(1, t.structure->tag);
+            for_each_sorted(t.structure->dataclass_type,
+                            [&](const std::string& name, const detail::box<literal_type>& type) {
+                                message(2, [&] {
+                                    w_.string_field(1, name);
+                                    message(2, [&] { literal_type_body(*type); });
+                                });
+                            });
+        });
+    }
+    if (const auto* v = std::get_if<offloaded_type>(&k)) {
+        message(12, [&] {
+            if (v->actual_literal_type)
+                message(1, [&] { literal_type_body(**v->actual_literal_type); });
+        });
+    }
+}
+
+FLYTECACHE_INLINE void literal_encoder::struct_body(const protobuf_struct& s) {
+    for_each_sorted(s.fields, [&](const std::string& name, const protobuf_value& value) {
+        message(1, [&] {
+            w_.string_field(1, name);
+            message(2, [&] { value_body(value); });
+        });
+    });
+}
+
+FLYTECACHE_INLINE void literal_encoder::value_body(const protobuf_value& v) {
+    std::visit(
+        [&](const auto& x) {
+            using X = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<X, protobuf_null>) {
+                w_.enum_field(1, 0);
+            } else if constexpr (std::is_same_v<X, double>) {
+                w_.double_field(2, x);
+            } else if constexpr (std::is_same_v<X, std::string>) {
+                w_.string_field(3, x);
+            } else if constexpr (std::is_same_v<X, bool>) {
+                w_.bool_field(4, x);
+            } else if constexpr (std::is_same_v<X, box<protobuf_struct>>) {
+                message(5, [&] { struct_body(*x); });
+            } else if constexpr (std::is_same_v<X, protobuf_list>) {
+                message(6, [&] {
+                    for (const auto& item : x.values) message(1, [&] { value_body(item); });
+                });
+            }
+        },
+        v.kind);
+}
+
+FLYTECACHE_INLINE void literal_encoder::blob_type_body(const blob_type& b) {
+    plain_string(1, b.format);
+    if (b.dimensionality != blob_dimensionality::single) {
+        w_.enum_field(2, static_cast<std::int32_t>(b.dimensionality));
+    }
+}
+
+FLYTECACHE_INLINE void literal_encoder::schema_type_body(const schema_type& s) {
+    for (const auto& c : s.columns) {
+        message(3, [&] {
+            plain_string(1, c.name);
+            if (c.type != schema_column_type::integer)
+                w_.enum_field(2, static_cast<std::int32_t>(c.type));
+        });
+    }
+}
+
+FLYTECACHE_INLINE void literal_encoder::dataset_type_body(const structured_dataset_type& d) {
+    for (const auto& c : d.columns) {
+        message(1, [&] {
+            plain_string(1, c.name);
+            if (c.literal_type) message(2, [&] { literal_type_body(**c.literal_type); });
+        });
+    }
+    plain_string(2, d.format);
+    plain_string(3, d.external_schema_type);
+    plain_string(4, d.external_schema_bytes);
+}
+
+FLYTECACHE_INLINE void
+literal_encoder::string_map(std::uint32_t field,
+                            const std::vector<std::pair<std::string, std::string>>& entries) {
+    for_each_sorted(entries, [&](const std::string& k, const std::string& v) {
+        message(field, [&] {
+            w_.string_field(1, k);
+            w_.string_field(2, v);
+        });
+    });
+}
+
+} // namespace detail
+
+FLYTECACHE_INLINE std::string encode(const literal_map& m) {
     detail::proto_writer w;
     detail::literal_encoder(w).literal_map_body(m);
     return w.take();
 }
 
-/// The deterministic protobuf encoding of a Literal.
-[[nodiscard]] inline std::string encode(const literal& l) {
+FLYTECACHE_INLINE std::string encode(const literal& l) {
     detail::proto_writer w;
     detail::literal_encoder(w).literal_body(l);
     return w.take();
 }
 
-/// The deterministic protobuf encoding of a LiteralType.
-[[nodiscard]] inline std::string encode(const literal_type& t) {
+FLYTECACHE_INLINE std::string encode(const literal_type& t) {
     detail::proto_writer w;
     detail::literal_encoder(w).literal_type_body(t);
     return w.take();
 }
 
 FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/literal/encode.ipp
 // ---- end flytecache/literal/encode.hpp
 // ---- begin flytecache/literal/file.hpp
 // flytecache — file and directory: the C++ counterparts of flytekit's FlyteFile and FlyteDirectory
@@ -6017,65 +6313,17 @@ namespace detail {
 
 /// protobuf's default json_name: each underscore dropped and the character after it upper-cased
 /// ("k8s_pod" → "k8sPod", "oauth2_client" → "oauth2Client").
-[[nodiscard]] inline std::string proto_json_name(std::string_view proto_name) {
-    std::string out;
-    out.reserve(proto_name.size());
-    bool upper_next = false;
-    for (char c : proto_name) {
-        if (c == '_') {
-            upper_next = true;
-            continue;
-        }
-        if (upper_next && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-        upper_next = false;
-        out += c;
-    }
-    return out;
-}
+[[nodiscard]] std::string proto_json_name(std::string_view proto_name);
 
 // A double as protobuf's JSON mapping (and Go's encoder) writes it: NaN and the infinities as
 // strings, every other value as the shortest number that reads back the same.
-inline json_value protobuf_json_double(double d) {
-    if (std::isnan(d)) return json_value::make_string("NaN");
-    if (std::isinf(d)) return json_value::make_string(d > 0 ? "Infinity" : "-Infinity");
-    char buf[32];
-    const auto result = std::to_chars(buf, buf + sizeof buf, d);
-    return json_value::make_number(
-        std::string_view(buf, static_cast<std::size_t>(result.ptr - buf)));
-}
-
-inline json_value protobuf_json_value(const protobuf_value& v);
+json_value protobuf_json_double(double d);
 
 // google.protobuf.Struct prints as the plain JSON object it stands for: its keys are data, not
 // field names, so they are never renamed.
-inline json_value protobuf_json_struct(const protobuf_struct& s) {
-    json_value::object_type o;
-    for (const auto& [k, v] : s.fields) o.emplace_back(k, protobuf_json_value(v));
-    return json_value::make_object(std::move(o));
-}
+json_value protobuf_json_struct(const protobuf_struct& s);
 
-inline json_value protobuf_json_value(const protobuf_value& v) {
-    return std::visit(
-        [](const auto& x) -> json_value {
-            using X = std::decay_t<decltype(x)>;
-            if constexpr (std::is_same_v<X, std::monostate> || std::is_same_v<X, protobuf_null>) {
-                return json_value::make_null();
-            } else if constexpr (std::is_same_v<X, double>) {
-                return protobuf_json_double(x);
-            } else if constexpr (std::is_same_v<X, std::string>) {
-                return json_value::make_string(x);
-            } else if constexpr (std::is_same_v<X, bool>) {
-                return json_value::make_bool(x);
-            } else if constexpr (std::is_same_v<X, box<protobuf_struct>>) {
-                return protobuf_json_struct(*x);
-            } else {
-                json_value::array_type items;
-                for (const auto& item : x.values) items.push_back(protobuf_json_value(item));
-                return json_value::make_array(std::move(items));
-            }
-        },
-        v.kind);
-}
+json_value protobuf_json_value(const protobuf_value& v);
 
 // ---- LiteralType
 // ---------------------------------------------------------------------------------
@@ -6092,121 +6340,13 @@ public:
     bool proto_names = false;
     bool reject_unknown_enums = false;
 
-    [[nodiscard]] json_value value(const literal_type& t) const {
-        object o;
-        std::visit(
-            [&](const auto& v) {
-                using V = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<V, simple_type>) {
-                    add(o, "simple", str(to_string(v)));
-                } else if constexpr (std::is_same_v<V, schema_type>) {
-                    add(o, "schema", schema(v));
-                } else if constexpr (std::is_same_v<V, collection_type>) {
-                    add(o, "collection_type", value(*v.element));
-                } else if constexpr (std::is_same_v<V, map_value_type>) {
-                    add(o, "map_value_type", value(*v.value));
-                } else if constexpr (std::is_same_v<V, blob_type>) {
-                    add(o, "blob", blob(v));
-                } else if constexpr (std::is_same_v<V, enum_type>) {
-                    object e;
-                    if (!v.values.empty()) {
-                        json_value::array_type values;
-                        for (const auto& x : v.values) values.push_back(str(x));
-                        add(e, "values", json_value::make_array(std::move(values)));
-                    }
-                    add(o, "enum_type", json_value::make_object(std::move(e)));
-                } else if constexpr (std::is_same_v<V, structured_dataset_type>) {
-                    add(o, "structured_dataset_type", dataset(v));
-                } else if constexpr (std::is_same_v<V, union_type>) {
-                    object u;
-                    if (!v.variants.empty()) {
-                        json_value::array_type variants;
-                        for (const auto& x : v.variants) variants.push_back(value(x));
-                        add(u, "variants", json_value::make_array(std::move(variants)));
-                    }
-                    add(o, "union_type", json_value::make_object(std::move(u)));
-                } else if constexpr (std::is_same_v<V, offloaded_type>) {
-                    object off;
-                    if (v.actual_literal_type)
-                        add(off, "actual_literal_type", value(**v.actual_literal_type));
-                    add(o, "offloaded_type", json_value::make_object(std::move(off)));
-                }
-            },
-            t.type);
-        if (t.metadata) add(o, "metadata", protobuf_json_struct(*t.metadata));
-        if (t.annotation) {
-            object a;
-            if (t.annotation->annotations)
-                add(a, "annotations", protobuf_json_struct(*t.annotation->annotations));
-            add(o, "annotation", json_value::make_object(std::move(a)));
-        }
-        if (t.structure) {
-            object s;
-            if (!t.structure->tag.empty()) add(s, "tag", str(t.structure->tag));
-            if (!t.structure->dataclass_type.empty()) {
-                object fields;
-                for (const auto& [k, v] : t.structure->dataclass_type)
-                    fields.emplace_back(k, value(*v));
-                std::sort(fields.begin(), fields.end(),
-                          [](const auto& a, const auto& b) { return a.first < b.first; });
-                add(s, "dataclass_type", json_value::make_object(std::move(fields)));
-            }
-            add(o, "structure", json_value::make_object(std::move(s)));
-        }
-        return json_value::make_object(std::move(o));
-    }
+    [[nodiscard]] json_value value(const literal_type& t) const;
 
-    [[nodiscard]] json_value blob(const blob_type& b) const {
-        object o;
-        if (!b.format.empty()) add(o, "format", str(b.format));
-        if (b.dimensionality == blob_dimensionality::multipart)
-            add(o, "dimensionality", str("MULTIPART"));
-        return json_value::make_object(std::move(o));
-    }
+    [[nodiscard]] json_value blob(const blob_type& b) const;
 
-    [[nodiscard]] json_value schema(const schema_type& s) const {
-        static constexpr const char* names[] = {"INTEGER", "FLOAT",    "STRING",
-                                                "BOOLEAN", "DATETIME", "DURATION"};
-        object o;
-        if (!s.columns.empty()) {
-            json_value::array_type cols;
-            for (const auto& c : s.columns) {
-                object col;
-                if (!c.name.empty()) add(col, "name", str(c.name));
-                const auto t = static_cast<int>(c.type);
-                const bool named = t >= 0 && t <= 5;
-                if (!named && reject_unknown_enums) {
-                    throw invalid_argument("flytecache: schema column '" + c.name +
-                                           "' has no SchemaColumnType numbered " +
-                                           std::to_string(t));
-                }
-                if (t != 0) add(col, "type", named ? str(names[t]) : protobuf_json_double(t));
-                cols.push_back(json_value::make_object(std::move(col)));
-            }
-            add(o, "columns", json_value::make_array(std::move(cols)));
-        }
-        return json_value::make_object(std::move(o));
-    }
+    [[nodiscard]] json_value schema(const schema_type& s) const;
 
-    [[nodiscard]] json_value dataset(const structured_dataset_type& d) const {
-        object o;
-        if (!d.columns.empty()) {
-            json_value::array_type cols;
-            for (const auto& c : d.columns) {
-                object col;
-                if (!c.name.empty()) add(col, "name", str(c.name));
-                if (c.literal_type) add(col, "literal_type", value(**c.literal_type));
-                cols.push_back(json_value::make_object(std::move(col)));
-            }
-            add(o, "columns", json_value::make_array(std::move(cols)));
-        }
-        if (!d.format.empty()) add(o, "format", str(d.format));
-        if (!d.external_schema_type.empty())
-            add(o, "external_schema_type", str(d.external_schema_type));
-        if (!d.external_schema_bytes.empty())
-            add(o, "external_schema_bytes", str(to_base64(d.external_schema_bytes)));
-        return json_value::make_object(std::move(o));
-    }
+    [[nodiscard]] json_value dataset(const structured_dataset_type& d) const;
 
 private:
     void add(object& o, std::string_view proto_name, json_value v) const {
@@ -6233,42 +6373,7 @@ public:
         return json_value::make_object(std::move(o));
     }
 
-    static json_value literal_value(const literal& l) {
-        object o;
-        std::visit(
-            [&](const auto& v) {
-                using V = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<V, scalar>) {
-                    o.emplace_back("scalar", scalar_value(v));
-                } else if constexpr (std::is_same_v<V, literal_collection>) {
-                    object c;
-                    if (!v.literals.empty()) {
-                        json_value::array_type items;
-                        for (const auto& item : v.literals) items.push_back(literal_value(item));
-                        c.emplace_back("literals", json_value::make_array(std::move(items)));
-                    }
-                    o.emplace_back("collection", json_value::make_object(std::move(c)));
-                } else if constexpr (std::is_same_v<V, literal_map_box>) {
-                    o.emplace_back("map", literal_map_value(*v));
-                } else if constexpr (std::is_same_v<V, offloaded_metadata>) {
-                    object off;
-                    if (!v.uri.empty()) off.emplace_back("uri", str(v.uri));
-                    if (v.size_bytes != 0)
-                        off.emplace_back("sizeBytes", str(std::to_string(v.size_bytes)));
-                    if (v.inferred_type)
-                        off.emplace_back("inferredType", literal_type_value(*v.inferred_type));
-                    o.emplace_back("offloadedMetadata", json_value::make_object(std::move(off)));
-                }
-            },
-            l.value);
-        if (l.hash && !l.hash->empty()) o.emplace_back("hash", str(*l.hash));
-        if (!l.metadata.empty()) {
-            object md;
-            for (const auto& [k, v] : l.metadata) md.emplace_back(k, str(v));
-            o.emplace_back("metadata", json_value::make_object(std::move(md)));
-        }
-        return json_value::make_object(std::move(o));
-    }
+    static json_value literal_value(const literal& l);
 
     // LiteralTypes as the backend's jsonpb writes them; a schema column type with no name is
     // written as its number, as Go writes it.
@@ -6292,93 +6397,9 @@ private:
         return json_value::make_object(std::move(o));
     }
 
-    static json_value scalar_value(const scalar& s) {
-        object o;
-        std::visit(
-            [&](const auto& v) {
-                using V = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<V, primitive>) {
-                    o.emplace_back("primitive", primitive_value(v));
-                } else if constexpr (std::is_same_v<V, blob>) {
-                    object b;
-                    if (v.metadata) {
-                        object md;
-                        if (v.metadata->type)
-                            md.emplace_back("type", blob_type_value(*v.metadata->type));
-                        b.emplace_back("metadata", json_value::make_object(std::move(md)));
-                    }
-                    if (!v.uri.empty()) b.emplace_back("uri", str(v.uri));
-                    o.emplace_back("blob", json_value::make_object(std::move(b)));
-                } else if constexpr (std::is_same_v<V, binary>) {
-                    object b;
-                    if (!v.value.empty()) b.emplace_back("value", str(to_base64(v.value)));
-                    if (!v.tag.empty()) b.emplace_back("tag", str(v.tag));
-                    o.emplace_back("binary", json_value::make_object(std::move(b)));
-                } else if constexpr (std::is_same_v<V, schema>) {
-                    object sc;
-                    if (!v.uri.empty()) sc.emplace_back("uri", str(v.uri));
-                    if (v.type) sc.emplace_back("type", schema_type_value(*v.type));
-                    o.emplace_back("schema", json_value::make_object(std::move(sc)));
-                } else if constexpr (std::is_same_v<V, void_value>) {
-                    o.emplace_back("noneType", json_value::make_object({}));
-                } else if constexpr (std::is_same_v<V, error_value>) {
-                    object e;
-                    if (!v.failed_node_id.empty())
-                        e.emplace_back("failedNodeId", str(v.failed_node_id));
-                    if (!v.message.empty()) e.emplace_back("message", str(v.message));
-                    o.emplace_back("error", json_value::make_object(std::move(e)));
-                } else if constexpr (std::is_same_v<V, protobuf_struct>) {
-                    o.emplace_back("generic", detail::protobuf_json_struct(v));
-                } else if constexpr (std::is_same_v<V, structured_dataset>) {
-                    object ds;
-                    if (!v.uri.empty()) ds.emplace_back("uri", str(v.uri));
-                    if (v.metadata) {
-                        object md;
-                        if (v.metadata->structured_dataset_type) {
-                            md.emplace_back(
-                                "structuredDatasetType",
-                                dataset_type_value(*v.metadata->structured_dataset_type));
-                        }
-                        ds.emplace_back("metadata", json_value::make_object(std::move(md)));
-                    }
-                    o.emplace_back("structuredDataset", json_value::make_object(std::move(ds)));
-                } else if constexpr (std::is_same_v<V, union_value>) {
-                    object u;
-                    if (v.value) u.emplace_back("value", literal_value(**v.value));
-                    if (v.type) u.emplace_back("type", literal_type_value(*v.type));
-                    o.emplace_back("union", json_value::make_object(std::move(u)));
-                } else if constexpr (std::is_same_v<V, json_bytes>) {
-                    object j;
-                    if (!v.value.empty()) j.emplace_back("value", str(to_base64(v.value)));
-                    o.emplace_back("json", json_value::make_object(std::move(j)));
-                }
-            },
-            s.value);
-        return json_value::make_object(std::move(o));
-    }
+    static json_value scalar_value(const scalar& s);
 
-    static json_value primitive_value(const primitive& p) {
-        object o;
-        std::visit(
-            [&](const auto& v) {
-                using V = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<V, std::int64_t>) {
-                    o.emplace_back("integer", str(std::to_string(v)));
-                } else if constexpr (std::is_same_v<V, double>) {
-                    o.emplace_back("floatValue", detail::protobuf_json_double(v));
-                } else if constexpr (std::is_same_v<V, std::string>) {
-                    o.emplace_back("stringValue", str(v));
-                } else if constexpr (std::is_same_v<V, bool>) {
-                    o.emplace_back("boolean", json_value::make_bool(v));
-                } else if constexpr (std::is_same_v<V, timestamp>) {
-                    o.emplace_back("datetime", str(checked_rfc3339_text(v.seconds, v.nanos)));
-                } else if constexpr (std::is_same_v<V, duration>) {
-                    o.emplace_back("duration", str(checked_duration_text(v.seconds, v.nanos)));
-                }
-            },
-            p.value);
-        return json_value::make_object(std::move(o));
-    }
+    static json_value primitive_value(const primitive& p);
 };
 
 } // namespace detail
@@ -6393,6 +6414,314 @@ private:
 }
 
 FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/literal/json.ipp
+// flytecache — flyteidl literals and literal types in protobuf's JSON mapping (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+namespace detail {
+
+FLYTECACHE_INLINE std::string proto_json_name(std::string_view proto_name) {
+    std::string out;
+    out.reserve(proto_name.size());
+    bool upper_next = false;
+    for (char c : proto_name) {
+        if (c == '_') {
+            upper_next = true;
+            continue;
+        }
+        if (upper_next && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+        upper_next = false;
+        out += c;
+    }
+    return out;
+}
+
+FLYTECACHE_INLINE json_value protobuf_json_double(double d) {
+    if (std::isnan(d)) return json_value::make_string("NaN");
+    if (std::isinf(d)) return json_value::make_string(d > 0 ? "Infinity" : "-Infinity");
+    char buf[32];
+    const auto result = std::to_chars(buf, buf + sizeof buf, d);
+    return json_value::make_number(
+        std::string_view(buf, static_cast<std::size_t>(result.ptr - buf)));
+}
+
+FLYTECACHE_INLINE json_value protobuf_json_struct(const protobuf_struct& s) {
+    json_value::object_type o;
+    for (const auto& [k, v] : s.fields) o.emplace_back(k, protobuf_json_value(v));
+    return json_value::make_object(std::move(o));
+}
+
+FLYTECACHE_INLINE json_value protobuf_json_value(const protobuf_value& v) {
+    return std::visit(
+        [](const auto& x) -> json_value {
+            using X = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<X, std::monostate> || std::is_same_v<X, protobuf_null>) {
+                return json_value::make_null();
+            } else if constexpr (std::is_same_v<X, double>) {
+                return protobuf_json_double(x);
+            } else if constexpr (std::is_same_v<X, std::string>) {
+                return json_value::make_string(x);
+            } else if constexpr (std::is_same_v<X, bool>) {
+                return json_value::make_bool(x);
+            } else if constexpr (std::is_same_v<X, box<protobuf_struct>>) {
+                return protobuf_json_struct(*x);
+            } else {
+                json_value::array_type items;
+                for (const auto& item : x.values) items.push_back(protobuf_json_value(item));
+                return json_value::make_array(std::move(items));
+            }
+        },
+        v.kind);
+}
+
+FLYTECACHE_INLINE json_value literal_type_json::value(const literal_type& t) const {
+    object o;
+    std::visit(
+        [&](const auto& v) {
+            using V = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<V, simple_type>) {
+                add(o, "simple", str(to_string(v)));
+            } else if constexpr (std::is_same_v<V, schema_type>) {
+                add(o, "schema", schema(v));
+            } else if constexpr (std::is_same_v<V, collection_type>) {
+                add(o, "collection_type", value(*v.element));
+            } else if constexpr (std::is_same_v<V, map_value_type>) {
+                add(o, "map_value_type", value(*v.value));
+            } else if constexpr (std::is_same_v<V, blob_type>) {
+                add(o, "blob", blob(v));
+            } else if constexpr (std::is_same_v<V, enum_type>) {
+                object e;
+                if (!v.values.empty()) {
+                    json_value::array_type values;
+                    for (const auto& x : v.values) values.push_back(str(x));
+                    add(e, "values", json_value::make_array(std::move(values)));
+                }
+                add(o, "enum_type", json_value::make_object(std::move(e)));
+            } else if constexpr (std::is_same_v<V, structured_dataset_type>) {
+                add(o, "structured_dataset_type", dataset(v));
+            } else if constexpr (std::is_same_v<V, union_type>) {
+                object u;
+                if (!v.variants.empty()) {
+                    json_value::array_type variants;
+                    for (const auto& x : v.variants) variants.push_back(value(x));
+                    add(u, "variants", json_value::make_array(std::move(variants)));
+                }
+                add(o, "union_type", json_value::make_object(std::move(u)));
+            } else if constexpr (std::is_same_v<V, offloaded_type>) {
+                object off;
+                if (v.actual_literal_type)
+                    add(off, "actual_literal_type", value(**v.actual_literal_type));
+                add(o, "offloaded_type", json_value::make_object(std::move(off)));
+            }
+        },
+        t.type);
+    if (t.metadata) add(o, "metadata", protobuf_json_struct(*t.metadata));
+    if (t.annotation) {
+        object a;
+        if (t.annotation->annotations)
+            add(a, "annotations", protobuf_json_struct(*t.annotation->annotations));
+        add(o, "annotation", json_value::make_object(std::move(a)));
+    }
+    if (t.structure) {
+        object s;
+        if (!t.structure->tag.empty()) add(s, "tag", str(t.structure->tag));
+        if (!t.structure->dataclass_type.empty()) {
+            object fields;
+            for (const auto& [k, v] : t.structure->dataclass_type)
+                fields.emplace_back(k, value(*v));
+            std::sort(fields.begin(), fields.end(),
+                      [](const auto& a, const auto& b) { return a.first < b.first; });
+            add(s, "dataclass_type", json_value::make_object(std::move(fields)));
+        }
+        add(o, "structure", json_value::make_object(std::move(s)));
+    }
+    return json_value::make_object(std::move(o));
+}
+
+FLYTECACHE_INLINE json_value literal_type_json::blob(const blob_type& b) const {
+    object o;
+    if (!b.format.empty()) add(o, "format", str(b.format));
+    if (b.dimensionality == blob_dimensionality::multipart)
+        add(o, "dimensionality", str("MULTIPART"));
+    return json_value::make_object(std::move(o));
+}
+
+FLYTECACHE_INLINE json_value literal_type_json::schema(const schema_type& s) const {
+    static constexpr const char* names[] = {"INTEGER", "FLOAT",    "STRING",
+                                            "BOOLEAN", "DATETIME", "DURATION"};
+    object o;
+    if (!s.columns.empty()) {
+        json_value::array_type cols;
+        for (const auto& c : s.columns) {
+            object col;
+            if (!c.name.empty()) add(col, "name", str(c.name));
+            const auto t = static_cast<int>(c.type);
+            const bool named = t >= 0 && t <= 5;
+            if (!named && reject_unknown_enums) {
+                throw invalid_argument("flytecache: schema column '" + c.name +
+                                       "' has no SchemaColumnType numbered " + std::to_string(t));
+            }
+            if (t != 0) add(col, "type", named ? str(names[t]) : protobuf_json_double(t));
+            cols.push_back(json_value::make_object(std::move(col)));
+        }
+        add(o, "columns", json_value::make_array(std::move(cols)));
+    }
+    return json_value::make_object(std::move(o));
+}
+
+FLYTECACHE_INLINE json_value literal_type_json::dataset(const structured_dataset_type& d) const {
+    object o;
+    if (!d.columns.empty()) {
+        json_value::array_type cols;
+        for (const auto& c : d.columns) {
+            object col;
+            if (!c.name.empty()) add(col, "name", str(c.name));
+            if (c.literal_type) add(col, "literal_type", value(**c.literal_type));
+            cols.push_back(json_value::make_object(std::move(col)));
+        }
+        add(o, "columns", json_value::make_array(std::move(cols)));
+    }
+    if (!d.format.empty()) add(o, "format", str(d.format));
+    if (!d.external_schema_type.empty())
+        add(o, "external_schema_type", str(d.external_schema_type));
+    if (!d.external_schema_bytes.empty())
+        add(o, "external_schema_bytes", str(to_base64(d.external_schema_bytes)));
+    return json_value::make_object(std::move(o));
+}
+
+FLYTECACHE_INLINE json_value literal_json::literal_value(const literal& l) {
+    object o;
+    std::visit(
+        [&](const auto& v) {
+            using V = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<V, scalar>) {
+                o.emplace_back("scalar", scalar_value(v));
+            } else if constexpr (std::is_same_v<V, literal_collection>) {
+                object c;
+                if (!v.literals.empty()) {
+                    json_value::array_type items;
+                    for (const auto& item : v.literals) items.push_back(literal_value(item));
+                    c.emplace_back("literals", json_value::make_array(std::move(items)));
+                }
+                o.emplace_back("collection", json_value::make_object(std::move(c)));
+            } else if constexpr (std::is_same_v<V, literal_map_box>) {
+                o.emplace_back("map", literal_map_value(*v));
+            } else if constexpr (std::is_same_v<V, offloaded_metadata>) {
+                object off;
+                if (!v.uri.empty()) off.emplace_back("uri", str(v.uri));
+                if (v.size_bytes != 0)
+                    off.emplace_back("sizeBytes", str(std::to_string(v.size_bytes)));
+                if (v.inferred_type)
+                    off.emplace_back("inferredType", literal_type_value(*v.inferred_type));
+                o.emplace_back("offloadedMetadata", json_value::make_object(std::move(off)));
+            }
+        },
+        l.value);
+    if (l.hash && !l.hash->empty()) o.emplace_back("hash", str(*l.hash));
+    if (!l.metadata.empty()) {
+        object md;
+        for (const auto& [k, v] : l.metadata) md.emplace_back(k, str(v));
+        o.emplace_back("metadata", json_value::make_object(std::move(md)));
+    }
+    return json_value::make_object(std::move(o));
+}
+
+FLYTECACHE_INLINE json_value literal_json::scalar_value(const scalar& s) {
+    object o;
+    std::visit(
+        [&](const auto& v) {
+            using V = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<V, primitive>) {
+                o.emplace_back("primitive", primitive_value(v));
+            } else if constexpr (std::is_same_v<V, blob>) {
+                object b;
+                if (v.metadata) {
+                    object md;
+                    if (v.metadata->type)
+                        md.emplace_back("type", blob_type_value(*v.metadata->type));
+                    b.emplace_back("metadata", json_value::make_object(std::move(md)));
+                }
+                if (!v.uri.empty()) b.emplace_back("uri", str(v.uri));
+                o.emplace_back("blob", json_value::make_object(std::move(b)));
+            } else if constexpr (std::is_same_v<V, binary>) {
+                object b;
+                if (!v.value.empty()) b.emplace_back("value", str(to_base64(v.value)));
+                if (!v.tag.empty()) b.emplace_back("tag", str(v.tag));
+                o.emplace_back("binary", json_value::make_object(std::move(b)));
+            } else if constexpr (std::is_same_v<V, schema>) {
+                object sc;
+                if (!v.uri.empty()) sc.emplace_back("uri", str(v.uri));
+                if (v.type) sc.emplace_back("type", schema_type_value(*v.type));
+                o.emplace_back("schema", json_value::make_object(std::move(sc)));
+            } else if constexpr (std::is_same_v<V, void_value>) {
+                o.emplace_back("noneType", json_value::make_object({}));
+            } else if constexpr (std::is_same_v<V, error_value>) {
+                object e;
+                if (!v.failed_node_id.empty())
+                    e.emplace_back("failedNodeId", str(v.failed_node_id));
+                if (!v.message.empty()) e.emplace_back("message", str(v.message));
+                o.emplace_back("error", json_value::make_object(std::move(e)));
+            } else if constexpr (std::is_same_v<V, protobuf_struct>) {
+                o.emplace_back("generic", detail::protobuf_json_struct(v));
+            } else if constexpr (std::is_same_v<V, structured_dataset>) {
+                object ds;
+                if (!v.uri.empty()) ds.emplace_back("uri", str(v.uri));
+                if (v.metadata) {
+                    object md;
+                    if (v.metadata->structured_dataset_type) {
+                        md.emplace_back("structuredDatasetType",
+                                        dataset_type_value(*v.metadata->structured_dataset_type));
+                    }
+                    ds.emplace_back("metadata", json_value::make_object(std::move(md)));
+                }
+                o.emplace_back("structuredDataset", json_value::make_object(std::move(ds)));
+            } else if constexpr (std::is_same_v<V, union_value>) {
+                object u;
+                if (v.value) u.emplace_back("value", literal_value(**v.value));
+                if (v.type) u.emplace_back("type", literal_type_value(*v.type));
+                o.emplace_back("union", json_value::make_object(std::move(u)));
+            } else if constexpr (std::is_same_v<V, json_bytes>) {
+                object j;
+                if (!v.value.empty()) j.emplace_back("value", str(to_base64(v.value)));
+                o.emplace_back("json", json_value::make_object(std::move(j)));
+            }
+        },
+        s.value);
+    return json_value::make_object(std::move(o));
+}
+
+FLYTECACHE_INLINE json_value literal_json::primitive_value(const primitive& p) {
+    object o;
+    std::visit(
+        [&](const auto& v) {
+            using V = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<V, std::int64_t>) {
+                o.emplace_back("integer", str(std::to_string(v)));
+            } else if constexpr (std::is_same_v<V, double>) {
+                o.emplace_back("floatValue", detail::protobuf_json_double(v));
+            } else if constexpr (std::is_same_v<V, std::string>) {
+                o.emplace_back("stringValue", str(v));
+            } else if constexpr (std::is_same_v<V, bool>) {
+                o.emplace_back("boolean", json_value::make_bool(v));
+            } else if constexpr (std::is_same_v<V, timestamp>) {
+                o.emplace_back("datetime", str(checked_rfc3339_text(v.seconds, v.nanos)));
+            } else if constexpr (std::is_same_v<V, duration>) {
+                o.emplace_back("duration", str(checked_duration_text(v.seconds, v.nanos)));
+            }
+        },
+        p.value);
+    return json_value::make_object(std::move(o));
+}
+
+} // namespace detail
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/literal/json.ipp
 // ---- end flytecache/literal/json.hpp
 
 // ---- begin flytecache/key/datacatalog.hpp
@@ -6419,40 +6748,12 @@ enum class hash_rule { flytekit, datacatalog };
 /// collections and maps are rebuilt from their placed elements and lose their own metadata;
 /// everything else (scalars, including union scalars, whose value is not descended into, and
 /// offloaded literals) is kept as it is.
-[[nodiscard]] inline literal place_hash(const literal& l, hash_rule rule) {
-    if (l.hash && (rule == hash_rule::flytekit || !l.hash->empty())) {
-        literal placed;
-        placed.hash = l.hash;
-        return placed;
-    }
-    if (const auto* c = std::get_if<literal_collection>(&l.value)) {
-        literal_collection rebuilt;
-        rebuilt.literals.reserve(c->literals.size());
-        for (const auto& item : c->literals) rebuilt.literals.push_back(place_hash(item, rule));
-        return literal{std::move(rebuilt), std::nullopt, {}};
-    }
-    if (const auto* m = std::get_if<literal_map_box>(&l.value)) {
-        literal_map rebuilt;
-        rebuilt.literals.reserve((*m)->literals.size());
-        for (const auto& [name, item] : (*m)->literals)
-            rebuilt.append_sorted(name, place_hash(item, rule));
-        return literal{std::move(rebuilt), std::nullopt, {}};
-    }
-    return l;
-}
+[[nodiscard]] literal place_hash(const literal& l, hash_rule rule);
 
 /// The map a key is computed over: inputs named in `ignored` dropped (names that are not inputs
 /// have no effect), hashes placed by `rule`.
-[[nodiscard]] inline literal_map
-place_hashes(const literal_map& inputs, std::span<const std::string> ignored, hash_rule rule) {
-    literal_map out;
-    out.literals.reserve(inputs.literals.size());
-    for (const auto& [name, value] : inputs.literals) {
-        if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) continue;
-        out.append_sorted(name, place_hash(value, rule));
-    }
-    return out;
-}
+[[nodiscard]] literal_map place_hashes(const literal_map& inputs,
+                                       std::span<const std::string> ignored, hash_rule rule);
 
 // The rule has one definition: place_hash above. The datacatalog key materializes it
 // (datacatalog_hashified_inputs, below). flytekit's local key does not build the placed map: its
@@ -6485,6 +6786,49 @@ datacatalog_hashified_inputs(const literal_map& inputs, std::span<const std::str
 }
 
 FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/key/hash_placement.ipp
+// flytecache — hash placement (definitions)
+// SPDX-License-Identifier: MIT
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+FLYTECACHE_INLINE literal place_hash(const literal& l, hash_rule rule) {
+    if (l.hash && (rule == hash_rule::flytekit || !l.hash->empty())) {
+        literal placed;
+        placed.hash = l.hash;
+        return placed;
+    }
+    if (const auto* c = std::get_if<literal_collection>(&l.value)) {
+        literal_collection rebuilt;
+        rebuilt.literals.reserve(c->literals.size());
+        for (const auto& item : c->literals) rebuilt.literals.push_back(place_hash(item, rule));
+        return literal{std::move(rebuilt), std::nullopt, {}};
+    }
+    if (const auto* m = std::get_if<literal_map_box>(&l.value)) {
+        literal_map rebuilt;
+        rebuilt.literals.reserve((*m)->literals.size());
+        for (const auto& [name, item] : (*m)->literals)
+            rebuilt.append_sorted(name, place_hash(item, rule));
+        return literal{std::move(rebuilt), std::nullopt, {}};
+    }
+    return l;
+}
+
+FLYTECACHE_INLINE literal_map place_hashes(const literal_map& inputs,
+                                           std::span<const std::string> ignored, hash_rule rule) {
+    literal_map out;
+    out.literals.reserve(inputs.literals.size());
+    for (const auto& [name, value] : inputs.literals) {
+        if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) continue;
+        out.append_sorted(name, place_hash(value, rule));
+    }
+    return out;
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/key/hash_placement.ipp
 // ---- end flytecache/key/hash_placement.hpp
 
 
@@ -15672,37 +16016,9 @@ inline constexpr bool equals_ignoring_case(std::string_view text,
 // The text in double quotes for an error message: at most 80 bytes (cut on a UTF-8 character
 // boundary), with quotes, backslashes and control bytes escaped so that the message stays on one
 // line.
-inline std::string quoted(std::string_view text) {
-    constexpr std::size_t max_bytes = 80;
-    bool truncated = false;
-    if (text.size() > max_bytes) {
-        std::size_t cut = max_bytes;
-        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) --cut;
-        text = text.substr(0, cut);
-        truncated = true;
-    }
-    std::string out = "\"";
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (byte < 0x20U || byte == 0x7FU) {
-            constexpr std::string_view hex = "0123456789abcdef";
-            out += "\\x";
-            out += hex[byte >> 4U];
-            out += hex[byte & 0xFU];
-        } else {
-            out += c;
-        }
-    }
-    out += truncated ? "...\"" : "\"";
-    return out;
-}
+std::string quoted(std::string_view text);
 
-[[noreturn]] inline void fail(std::string_view what, std::string_view text) {
-    throw text_parse_error(std::string(what) + ": " + quoted(text));
-}
+[[noreturn]] void fail(std::string_view what, std::string_view text);
 
 // Python 3.11 refuses int() of more than 4300 digits (sys.int_info.default_max_str_digits), leading
 // zeros and all, so such text is an error even when its value is small.
@@ -15740,20 +16056,7 @@ inline constexpr bool add_scaled(std::uint64_t& acc, std::uint64_t value, std::u
 
 // Python float() digit runs: single underscores are allowed between two digits. Appends the digits
 // (without underscores) to out, advances pos past the run and returns how many digits it held.
-inline std::size_t take_digit_part(std::string_view text, std::size_t& pos, std::string& out) {
-    std::size_t count = 0;
-    while (pos < text.size()) {
-        const char c = text[pos];
-        if (is_digit(c)) {
-            out += c;
-            ++count;
-        } else if (!(c == '_' && count > 0 && pos + 1 < text.size() && is_digit(text[pos + 1]))) {
-            break;
-        }
-        ++pos;
-    }
-    return count;
-}
+std::size_t take_digit_part(std::string_view text, std::size_t& pos, std::string& out);
 
 // Days since 1970-01-01 of a proleptic Gregorian date (eras of 400 years starting on March 1st).
 inline constexpr std::int64_t days_from_civil(std::int64_t year, unsigned month,
@@ -15979,7 +16282,119 @@ F parse_python_float(std::string_view text) {
 /// text: "S", "H:S" (the first optional group is hours, so "1:30" is 1 h 30 s) or "H:M:S", each
 /// group any number of digits, and F an integer count of microseconds (".5" is 5 us). Totals beyond
 /// +-2^63 microseconds are an error (Python's own limit, 999999999 days, lies further out).
-inline std::chrono::microseconds parse_python_timedelta(std::string_view text) {
+std::chrono::microseconds parse_python_timedelta(std::string_view text);
+
+/// datetime.fromisoformat (Python 3.11), the common subset: a date "YYYY-MM-DD" or "YYYYMMDD";
+/// optionally a separator 'T', 't' or ' ' (Python takes any character) and a time "HH", "HH:MM",
+/// "HH:MM:SS" or "HH:MM:SS.f" (basic "HHMM", "HHMMSS" too; ',' also marks the fraction, of which
+/// Python keeps the first six digits and drops the rest); optionally "Z" or an offset "+HH",
+/// "+HHMM", "+HH:MM", "+HH:MM:SS[.f]" (or '-'). ISO week dates are not accepted. Naive times are
+/// taken as UTC, as flytekit's literal conversion (protobuf Timestamp.FromDatetime) does; aware
+/// ones are converted to UTC.
+std::chrono::sys_time<std::chrono::microseconds> parse_python_datetime(std::string_view text);
+
+// ---------------------------------------------------------------------------------------------
+// Formatting: input value -> command-line text, as Python's str()
+
+/// "True" / "False". A template so that pointers and other types convertible to bool do not
+/// silently land here (python_str("text") must pick the string overload).
+template <std::same_as<bool> B>
+std::string python_str(B value) {
+    return value ? "True" : "False";
+}
+
+/// Decimal, as str(int).
+template <std::integral I>
+    requires(!std::same_as<I, bool>)
+std::string python_str(I value) {
+    if constexpr (std::is_signed_v<I>)
+        return std::to_string(static_cast<long long>(value));
+    else
+        return std::to_string(static_cast<unsigned long long>(value));
+}
+
+/// str: the text itself.
+inline std::string python_str(std::string_view value) { return std::string(value); }
+
+/// repr(float) (also str(float)): the shortest digits that round-trip, in fixed notation with at
+/// least one fractional digit ("1.0", "0.1", "123456789.0") while the decimal exponent is in
+/// [-4, 16), otherwise d[.ddd]e+XX with a signed, at least two-digit exponent ("1e+16", "1e-05");
+/// "inf", "-inf", "nan" (the sign of a NaN is not shown), "-0.0".
+std::string python_str(double value);
+
+/// str(datetime) of the naive datetime for this UTC instant: "YYYY-MM-DD HH:MM:SS", plus ".ffffff"
+/// when the microseconds are not zero (isoformat(sep=' ')). No UTC offset is written. Python can
+/// only hold years 1..9999; others are written the way printf's "%04d" would write them.
+std::string python_str(std::chrono::sys_time<std::chrono::microseconds> value);
+
+/// str(timedelta): "H:MM:SS", plus ".ffffff" when there are microseconds, after "N day, " /
+/// "N days, " when there are whole days. Negative values are shown as Python normalises them:
+/// whole days rounded down and a non-negative remainder (-1 s is "-1 day, 23:59:59").
+std::string python_str(std::chrono::microseconds value);
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/detail/python_text.ipp
+// flytecache — task values as Python text (definitions)
+// SPDX-License-Identifier: MIT
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+namespace python_text_impl {
+
+FLYTECACHE_INLINE std::string quoted(std::string_view text) {
+    constexpr std::size_t max_bytes = 80;
+    bool truncated = false;
+    if (text.size() > max_bytes) {
+        std::size_t cut = max_bytes;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) --cut;
+        text = text.substr(0, cut);
+        truncated = true;
+    }
+    std::string out = "\"";
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (byte < 0x20U || byte == 0x7FU) {
+            constexpr std::string_view hex = "0123456789abcdef";
+            out += "\\x";
+            out += hex[byte >> 4U];
+            out += hex[byte & 0xFU];
+        } else {
+            out += c;
+        }
+    }
+    out += truncated ? "...\"" : "\"";
+    return out;
+}
+
+FLYTECACHE_INLINE void fail(std::string_view what, std::string_view text) {
+    throw text_parse_error(std::string(what) + ": " + quoted(text));
+}
+
+FLYTECACHE_INLINE std::size_t take_digit_part(std::string_view text, std::size_t& pos,
+                                              std::string& out) {
+    std::size_t count = 0;
+    while (pos < text.size()) {
+        const char c = text[pos];
+        if (is_digit(c)) {
+            out += c;
+            ++count;
+        } else if (!(c == '_' && count > 0 && pos + 1 < text.size() && is_digit(text[pos + 1]))) {
+            break;
+        }
+        ++pos;
+    }
+    return count;
+}
+
+} // namespace python_text_impl
+
+FLYTECACHE_INLINE std::chrono::microseconds parse_python_timedelta(std::string_view text) {
     using namespace python_text_impl;
     const std::string_view s = strip(text);
     std::string_view clock = s;
@@ -16023,14 +16438,7 @@ inline std::chrono::microseconds parse_python_timedelta(std::string_view text) {
     return std::chrono::microseconds(static_cast<std::int64_t>(total));
 }
 
-/// datetime.fromisoformat (Python 3.11), the common subset: a date "YYYY-MM-DD" or "YYYYMMDD";
-/// optionally a separator 'T', 't' or ' ' (Python takes any character) and a time "HH", "HH:MM",
-/// "HH:MM:SS" or "HH:MM:SS.f" (basic "HHMM", "HHMMSS" too; ',' also marks the fraction, of which
-/// Python keeps the first six digits and drops the rest); optionally "Z" or an offset "+HH",
-/// "+HHMM", "+HH:MM", "+HH:MM:SS[.f]" (or '-'). ISO week dates are not accepted. Naive times are
-/// taken as UTC, as flytekit's literal conversion (protobuf Timestamp.FromDatetime) does; aware
-/// ones are converted to UTC.
-inline std::chrono::sys_time<std::chrono::microseconds>
+FLYTECACHE_INLINE std::chrono::sys_time<std::chrono::microseconds>
 parse_python_datetime(std::string_view text) {
     using namespace python_text_impl;
     const std::string_view s = strip(text);
@@ -16094,34 +16502,7 @@ parse_python_datetime(std::string_view text) {
         std::chrono::microseconds(seconds * 1'000'000 + time.microsecond - offset_micros));
 }
 
-// ---------------------------------------------------------------------------------------------
-// Formatting: input value -> command-line text, as Python's str()
-
-/// "True" / "False". A template so that pointers and other types convertible to bool do not
-/// silently land here (python_str("text") must pick the string overload).
-template <std::same_as<bool> B>
-std::string python_str(B value) {
-    return value ? "True" : "False";
-}
-
-/// Decimal, as str(int).
-template <std::integral I>
-    requires(!std::same_as<I, bool>)
-std::string python_str(I value) {
-    if constexpr (std::is_signed_v<I>)
-        return std::to_string(static_cast<long long>(value));
-    else
-        return std::to_string(static_cast<unsigned long long>(value));
-}
-
-/// str: the text itself.
-inline std::string python_str(std::string_view value) { return std::string(value); }
-
-/// repr(float) (also str(float)): the shortest digits that round-trip, in fixed notation with at
-/// least one fractional digit ("1.0", "0.1", "123456789.0") while the decimal exponent is in
-/// [-4, 16), otherwise d[.ddd]e+XX with a signed, at least two-digit exponent ("1e+16", "1e-05");
-/// "inf", "-inf", "nan" (the sign of a NaN is not shown), "-0.0".
-inline std::string python_str(double value) {
+FLYTECACHE_INLINE std::string python_str(double value) {
     if (std::isnan(value)) return "nan";
     if (std::isinf(value)) return value < 0 ? "-inf" : "inf";
     // Shortest round-trip digits in scientific form: "-d.ddde+XX".
@@ -16168,10 +16549,7 @@ inline std::string python_str(double value) {
     return out;
 }
 
-/// str(datetime) of the naive datetime for this UTC instant: "YYYY-MM-DD HH:MM:SS", plus ".ffffff"
-/// when the microseconds are not zero (isoformat(sep=' ')). No UTC offset is written. Python can
-/// only hold years 1..9999; others are written the way printf's "%04d" would write them.
-inline std::string python_str(std::chrono::sys_time<std::chrono::microseconds> value) {
+FLYTECACHE_INLINE std::string python_str(std::chrono::sys_time<std::chrono::microseconds> value) {
     using python_text_impl::padded;
     constexpr std::int64_t micros_per_day = 86'400'000'000;
     const std::int64_t count = value.time_since_epoch().count();
@@ -16193,10 +16571,7 @@ inline std::string python_str(std::chrono::sys_time<std::chrono::microseconds> v
     return out;
 }
 
-/// str(timedelta): "H:MM:SS", plus ".ffffff" when there are microseconds, after "N day, " /
-/// "N days, " when there are whole days. Negative values are shown as Python normalises them:
-/// whole days rounded down and a non-negative remainder (-1 s is "-1 day, 23:59:59").
-inline std::string python_str(std::chrono::microseconds value) {
+FLYTECACHE_INLINE std::string python_str(std::chrono::microseconds value) {
     using python_text_impl::padded;
     constexpr std::int64_t micros_per_day = 86'400'000'000;
     const std::int64_t count = value.count();
@@ -16218,6 +16593,7 @@ inline std::string python_str(std::chrono::microseconds value) {
 
 } // namespace detail
 FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/python_text.ipp
 // ---- end flytecache/detail/python_text.hpp
 // ---- begin flytecache/task/task_base.hpp
 // flytecache — the task base classes: what every task kind shares, and struct-interface tasks

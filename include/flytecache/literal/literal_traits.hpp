@@ -50,6 +50,7 @@
 #include <flytecache/literal/type_error.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <concepts>
 #include <cstddef>
