@@ -14,5 +14,6 @@
 #include <flytecache/detail/subprocess.ipp>
 #include <flytecache/detail/tar_archive.ipp>
 #include <flytecache/detail/task_template_identity.ipp>
+#include <flytecache/task/registration_package.ipp>
 #include <flytecache/task/task_template_export.ipp>
 #include <flytecache/task/task_template_proto.ipp>
