@@ -14,6 +14,10 @@
 #include <flytecache/detail/subprocess.ipp>
 #include <flytecache/detail/tar_archive.ipp>
 #include <flytecache/detail/task_template_identity.ipp>
+#include <flytecache/policy/pod_template.ipp>
+#include <flytecache/task/container_runtime.ipp>
+#include <flytecache/task/explain.ipp>
 #include <flytecache/task/registration_package.ipp>
+#include <flytecache/task/task_metadata.ipp>
 #include <flytecache/task/task_template_export.ipp>
 #include <flytecache/task/task_template_proto.ipp>
