@@ -10,13 +10,16 @@
 
 #include <flytecache/config.hpp>
 
+#include <flytecache/detail/evp.ipp>
 #include <flytecache/detail/file_io.ipp>
 #include <flytecache/detail/subprocess.ipp>
 #include <flytecache/detail/tar_archive.ipp>
 #include <flytecache/detail/task_template_identity.ipp>
 #include <flytecache/policy/pod_template.ipp>
 #include <flytecache/task/container_runtime.ipp>
+#include <flytecache/task/executor.ipp>
 #include <flytecache/task/explain.ipp>
+#include <flytecache/task/local_task_cache.ipp>
 #include <flytecache/task/registration_package.ipp>
 #include <flytecache/task/task_metadata.ipp>
 #include <flytecache/task/task_template_export.ipp>
