@@ -8,7 +8,6 @@
 #include <flytecache/config.hpp>
 #include <flytecache/error.hpp>
 
-#include <openssl/err.h>
 #include <openssl/evp.h>
 
 #include <array>
@@ -39,24 +38,7 @@ struct sha1_tag {
 
 /// Throws crypto_error naming the failed call, with OpenSSL's oldest queued reason, and clears
 /// the thread's error queue so that the stale entries do not show up in a later, unrelated failure.
-[[noreturn]] inline void throw_openssl_error(const char* what, const char* algorithm) {
-    std::string message = "flytecache: OpenSSL ";
-    message += what;
-    message += '(';
-    message += algorithm;
-    message += ") failed";
-    if (const unsigned long code = ERR_get_error(); code != 0) {
-        std::array<char, 256> reason{};
-        ERR_error_string_n(code, reason.data(), reason.size());
-        message += " (";
-        message += reason.data();
-        message += ')';
-    }
-    ERR_clear_error();
-    message +=
-        "; check that libcrypto's default provider is available (MD5 is absent in FIPS mode)";
-    throw crypto_error(message);
-}
+[[noreturn]] void throw_openssl_error(const char* what, const char* algorithm);
 
 /// The fetched EVP_MD for `Algo`, fetched once per process. Implicit fetching (EVP_sha256() and
 /// friends) repeats a locked provider lookup on every EVP_DigestInit_ex2, which dominates the cost
@@ -199,3 +181,7 @@ private:
 
 } // namespace detail
 FLYTECACHE_NAMESPACE_END
+
+#if !defined(FLYTECACHE_COMPILED_LIB)
+#    include <flytecache/detail/evp.ipp>
+#endif

@@ -3,10 +3,6 @@
 #pragma once
 
 #include <flytecache/config.hpp>
-#include <flytecache/detail/json.hpp>
-#include <flytecache/error.hpp>
-#include <flytecache/hash/field_hasher.hpp>
-#include <flytecache/hash/hex.hpp>
 
 #include <string>
 #include <utility>
@@ -44,30 +40,16 @@ struct pod_template {
     /// differ). It is flytecache's own hash, not the string flytekit's Python
     /// `PodTemplate.version_hash()` returns (which hashes the Python client's object model).
     /// @throws as validate().
-    [[nodiscard]] std::string version_hash() const {
-        const std::string spec = canonical_pod_spec();
-        detail::field_hasher h;
-        h.field("primary_container_name", primary_container_name);
-        h.field("pod_spec", spec);
-        h.mapping("labels", labels);
-        h.mapping("annotations", annotations);
-        return to_hex(h.finish());
-    }
+    [[nodiscard]] std::string version_hash() const;
 
     friend bool operator==(const pod_template&, const pod_template&) = default;
 
 private:
-    [[nodiscard]] std::string canonical_pod_spec() const {
-        if (primary_container_name.empty()) {
-            throw configuration_error("A primary container name cannot be undefined");
-        }
-        const detail::json_value spec = detail::parse_json(pod_spec);
-        if (!spec.is_object()) {
-            throw invalid_argument(
-                "flytecache: pod_template.pod_spec must be a JSON object (a Kubernetes PodSpec)");
-        }
-        return detail::canonical_json(spec);
-    }
+    [[nodiscard]] std::string canonical_pod_spec() const;
 };
 
 FLYTECACHE_NAMESPACE_END
+
+#if !defined(FLYTECACHE_COMPILED_LIB)
+#    include <flytecache/policy/pod_template.ipp>
+#endif

@@ -10,7 +10,6 @@
 #include <flytecache/error.hpp>
 #include <flytecache/task/task_concepts.hpp>
 
-#include <algorithm>
 #include <chrono>
 #include <concepts>
 #include <filesystem>
@@ -30,29 +29,9 @@ FLYTECACHE_NAMESPACE_BEGIN
 struct host_runtime {
     /// The argv the host runs: container paths replaced by host paths (longest path first, and
     /// only where a whole path component starts).
-    [[nodiscard]] static std::vector<std::string> host_argv(const container_run& run) {
-        std::vector<std::string> out = run.argv;
-        std::vector<const volume_binding*> by_length;
-        for (const auto& v : run.volumes) {
-            if (!v.container.empty()) by_length.push_back(&v);
-        }
-        std::sort(by_length.begin(), by_length.end(), [](const auto* a, const auto* b) {
-            return a->container.size() > b->container.size();
-        });
-        for (auto& arg : out) {
-            for (const auto* v : by_length) arg = replace_path(arg, v->container, v->host.string());
-        }
-        return out;
-    }
+    [[nodiscard]] static std::vector<std::string> host_argv(const container_run& run);
 
-    detail::process_result run(const container_run& run) const {
-        detail::process_options p;
-        p.argv = host_argv(run);
-        p.environment = run.environment;
-        p.timeout = run.timeout;
-        p.on_output = run.on_output;
-        return detail::run_process(p);
-    }
+    detail::process_result run(const container_run& run) const;
 
 private:
     // Characters that end a path inside a shell command or an option ("--out=/var/outputs").
@@ -65,21 +44,7 @@ private:
     // followed by '/', a separator or the end. "/var/outputs2" and "/data/var/outputs" are left
     // alone for "/var/outputs".
     static std::string replace_path(const std::string& arg, const std::string& from,
-                                    const std::string& to) {
-        std::string out;
-        std::size_t pos = 0;
-        for (std::size_t hit = arg.find(from); hit != std::string::npos;
-             hit = arg.find(from, pos)) {
-            const std::size_t end = hit + from.size();
-            const bool starts = hit == 0 || separates_paths(arg[hit - 1]);
-            const bool ends = end == arg.size() || arg[end] == '/' || separates_paths(arg[end]);
-            out.append(arg, pos, hit - pos);
-            out += (starts && ends) ? to : from;
-            pos = end;
-        }
-        out.append(arg, pos, std::string::npos);
-        return out;
-    }
+                                    const std::string& to);
 };
 
 /// Runs the container with a docker-compatible command line (`docker`, `podman`, `nerdctl`):
@@ -91,32 +56,13 @@ struct docker_cli_runtime {
     std::vector<std::string> extra_options{};
 
     /// The full command line for `run` (what `run` executes; exposed for inspection and tests).
-    [[nodiscard]] std::vector<std::string> argv(const container_run& run) const {
-        if (run.image.empty()) {
-            throw configuration_error("flytecache: a container run needs an image URI");
-        }
-        std::vector<std::string> out{cli, "run", "--rm"};
-        out.insert(out.end(), extra_options.begin(), extra_options.end());
-        for (const auto& v : run.volumes) {
-            out.emplace_back("-v");
-            out.push_back(v.host.string() + ":" + v.container + (v.read_only ? ":ro" : ":rw"));
-        }
-        for (const auto& [name, value] : run.environment) {
-            out.emplace_back("-e");
-            out.push_back(name + "=" + value);
-        }
-        out.push_back(run.image);
-        out.insert(out.end(), run.argv.begin(), run.argv.end());
-        return out;
-    }
+    [[nodiscard]] std::vector<std::string> argv(const container_run& run) const;
 
-    detail::process_result run(const container_run& run) const {
-        detail::process_options p;
-        p.argv = argv(run);
-        p.timeout = run.timeout;
-        p.on_output = run.on_output;
-        return detail::run_process(p);
-    }
+    detail::process_result run(const container_run& run) const;
 };
 
 FLYTECACHE_NAMESPACE_END
+
+#if !defined(FLYTECACHE_COMPILED_LIB)
+#    include <flytecache/task/container_runtime.ipp>
+#endif

@@ -88,38 +88,7 @@ struct executor_options {
     /// reservation before it lapses (otherwise a waiter would take over a live owner's work, and
     /// identical calls would run more than once). `executor` calls it on construction.
     /// @throws configuration_error naming the setting.
-    void validate() const {
-        const auto check_positive = [](float_seconds v, const char* name) {
-            if (!(v.count() > 0) || !(v.count() <= max_seconds)) {
-                throw configuration_error(std::string("flytecache: executor_options::") + name +
-                                          " must be a positive time of at most 1e6 s; got " +
-                                          std::to_string(v.count()) + " s");
-            }
-        };
-        check_positive(heartbeat_interval, "heartbeat_interval");
-        check_positive(poll_interval, "poll_interval");
-        if (reservation_ttl.count() != 0) check_positive(reservation_ttl, "reservation_ttl");
-        if (effective_reservation_ttl() < 2 * heartbeat_interval) {
-            throw configuration_error(
-                "flytecache: executor_options::reservation_ttl (" +
-                std::to_string(effective_reservation_ttl().count()) +
-                " s) must be at least twice heartbeat_interval (" +
-                std::to_string(heartbeat_interval.count()) +
-                " s): a reservation that can lapse between two heartbeats lets identical "
-                "serialized calls run more than once");
-        }
-        if (max_wait && !(max_wait->count() >= 0 && max_wait->count() <= max_seconds)) {
-            throw configuration_error(
-                "flytecache: executor_options::max_wait must be from 0 to 1e6 s");
-        }
-        for (const auto& [value, name] :
-             {std::pair{blob_grace, "blob_grace"}, std::pair{gc_interval, "gc_interval"}}) {
-            if (!(value.count() >= 0 && value.count() <= max_seconds * 100)) {
-                throw configuration_error(std::string("flytecache: executor_options::") + name +
-                                          " must be from 0 to 1e8 s");
-            }
-        }
-    }
+    void validate() const;
 
     /// The reservation lifetime in effect: `reservation_ttl`, or three heartbeat intervals.
     [[nodiscard]] float_seconds effective_reservation_ttl() const noexcept {
@@ -598,3 +567,7 @@ template <class Store, class Observer>
 executor(Store, executor_options, Observer) -> executor<Store, keys::flytekit_local, Observer>;
 
 FLYTECACHE_NAMESPACE_END
+
+#if !defined(FLYTECACHE_COMPILED_LIB)
+#    include <flytecache/task/executor.ipp>
+#endif

@@ -51,31 +51,7 @@ struct call_explanation {
     bool overwrite = false; ///< overwrite mode is on: every call recomputes and replaces the entry
 
     /// A multi-line, human-readable rendering.
-    [[nodiscard]] std::string to_string() const {
-        std::string out;
-        out += "task     " + task + '\n';
-        if (!cache_enabled) {
-            out += "cache    off (every call runs)\n";
-            return out;
-        }
-        out += "version  " + version + (explicit_version ? "  (explicit)\n" : "  (computed)\n");
-        if (!explicit_version) {
-            out += "  salt   \"" + salt + "\"\n";
-            for (const auto& p : policies) {
-                out += "  policy " + p.policy + " -> \"" + p.output + "\"\n";
-            }
-        }
-        for (const auto& in : inputs) {
-            out += "input    " + in.name + (in.ignored ? " (ignored)" : "") + " = " +
-                   in.literal_text + "  sha256:" + in.sha256.substr(0, 16);
-            if (!in.literal_hash.empty()) out += "  hash:" + in.literal_hash;
-            out += '\n';
-        }
-        out += "key      " + key + '\n';
-        out += std::string("cached   ") + (cached ? "yes" : "no") +
-               (overwrite ? "  (overwrite mode: every call recomputes)" : "") + '\n';
-        return out;
-    }
+    [[nodiscard]] std::string to_string() const;
 };
 
 namespace detail {
@@ -106,22 +82,13 @@ std::vector<policy_contribution> policy_contributions(const cache<Policies...>& 
     return out;
 }
 
-inline std::vector<input_explanation> explain_inputs(const literal_map& inputs,
-                                                     std::span<const std::string> ignored) {
-    std::vector<input_explanation> out;
-    out.reserve(inputs.literals.size());
-    for (const auto& [name, value] : inputs.literals) {
-        input_explanation e;
-        e.name = name;
-        e.literal_text = value.short_string();
-        e.sha256 = sha256_hex(encode(value));
-        e.literal_hash = value.hash.value_or("");
-        e.ignored = std::find(ignored.begin(), ignored.end(), name) != ignored.end();
-        out.push_back(std::move(e));
-    }
-    return out;
-}
+std::vector<input_explanation> explain_inputs(const literal_map& inputs,
+                                              std::span<const std::string> ignored);
 
 } // namespace detail
 
 FLYTECACHE_NAMESPACE_END
+
+#if !defined(FLYTECACHE_COMPILED_LIB)
+#    include <flytecache/task/explain.ipp>
+#endif

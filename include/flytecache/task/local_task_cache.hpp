@@ -15,15 +15,9 @@
 #include <flytecache/store/blob_area.hpp>
 #include <flytecache/store/cache_store.hpp>
 
-#include <pwd.h>
-#include <unistd.h>
-
 #include <atomic>
-#include <cctype>
-#include <cerrno>
 #include <chrono>
 #include <cstdint>
-#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <functional>
@@ -51,27 +45,12 @@ struct local_cache_config {
 
     /// Reads the two environment variables with flytekit's rule for booleans: unset keeps the
     /// default; empty, `false`, `0`, `off` and `no` (any case) are false; anything else is true.
-    [[nodiscard]] static local_cache_config from_environment() {
-        local_cache_config c;
-        c.enabled = read_flag("FLYTE_LOCAL_CACHE_ENABLED", c.enabled);
-        c.overwrite = read_flag("FLYTE_LOCAL_CACHE_OVERWRITE", c.overwrite);
-        return c;
-    }
+    [[nodiscard]] static local_cache_config from_environment();
 
-    [[nodiscard]] static bool parse_flag(std::string_view text) noexcept {
-        std::string lower(text);
-        for (auto& ch : lower) {
-            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        }
-        return !(lower.empty() || lower == "false" || lower == "0" || lower == "off" ||
-                 lower == "no");
-    }
+    [[nodiscard]] static bool parse_flag(std::string_view text) noexcept;
 
 private:
-    static bool read_flag(const char* name, bool fallback) {
-        const char* v = std::getenv(name); // NOLINT(concurrency-mt-unsafe): read once, at setup
-        return v == nullptr ? fallback : parse_flag(v);
-    }
+    static bool read_flag(const char* name, bool fallback);
 };
 
 /// flytekit's local cache location, `~/.flyte/local-cache`, with `~` found as Python's
@@ -79,29 +58,7 @@ private:
 /// the password database gives the current user (so a service or cron job without `HOME` still
 /// shares the cache flytekit uses for that user).
 /// @throws configuration_error when neither says where home is (pass a location explicitly then).
-[[nodiscard]] inline std::filesystem::path default_local_cache_location() {
-    const char* home = std::getenv("HOME"); // NOLINT(concurrency-mt-unsafe)
-    if (home != nullptr && *home != '\0') {
-        return std::filesystem::path(home) / ".flyte" / "local-cache";
-    }
-    long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
-    std::vector<char> buffer(size > 0 ? static_cast<std::size_t>(size) : std::size_t{16384});
-    passwd entry{};
-    passwd* found = nullptr;
-    while (::getpwuid_r(::getuid(), &entry, buffer.data(), buffer.size(), &found) == ERANGE &&
-           buffer.size() < (std::size_t{1} << 20)) {
-        buffer.resize(buffer.size() * 2);
-    }
-    if (found == nullptr || found->pw_dir == nullptr || *found->pw_dir == '\0') {
-        throw configuration_error(
-            "flytecache: HOME is not set and the password database has no home directory for "
-            "user id " +
-            std::to_string(::getuid()) +
-            ", so flytekit's local cache location ~/.flyte/local-cache is unknown; give the "
-            "location explicitly");
-    }
-    return std::filesystem::path(found->pw_dir) / ".flyte" / "local-cache";
-}
+[[nodiscard]] std::filesystem::path default_local_cache_location();
 
 /// A cache entry that could not be used: its key and why (the store's or the decoder's message).
 struct bad_cache_entry {
@@ -162,10 +119,8 @@ template <class AreaOf>
 }
 
 /// The same for the blob area `area`.
-[[nodiscard]] inline std::optional<output_file_problem>
-first_output_file_problem(const literal_map& m, const blob_area& area) {
-    return first_output_file_problem(m, [&] { return &area; });
-}
+[[nodiscard]] std::optional<output_file_problem> first_output_file_problem(const literal_map& m,
+                                                                           const blob_area& area);
 
 /// Removes from `area` the output files no entry of `store` references (entries are decoded as
 /// LiteralMaps; those that do not decode reference nothing) and that were not placed within
@@ -620,3 +575,7 @@ private:
 };
 
 FLYTECACHE_NAMESPACE_END
+
+#if !defined(FLYTECACHE_COMPILED_LIB)
+#    include <flytecache/task/local_task_cache.ipp>
+#endif

@@ -19,21 +19,16 @@
 // ones registered, unless they are the placeholders.
 
 #include <flytecache/config.hpp>
-#include <flytecache/detail/protobuf.hpp>
 #include <flytecache/detail/tar_archive.hpp>
 #include <flytecache/detail/task_template_identity.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/task/task_template_export.hpp>
 #include <flytecache/task/task_template_proto.hpp>
 
-#include <cerrno>
 #include <cstddef>
-#include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -57,29 +52,7 @@ enum class archive_format { tgz, tar };
 
 namespace detail {
 
-inline void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
-    std::filesystem::path tmp = path;
-    tmp += ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        out.close();
-        if (!out) {
-            const int err = errno;
-            std::error_code ignored;
-            std::filesystem::remove(tmp, ignored);
-            throw error("flytecache: cannot write " + path.string() + ": " +
-                        std::generic_category().message(err));
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::error_code ignored;
-        std::filesystem::remove(tmp, ignored);
-        throw error("flytecache: cannot write " + path.string() + ": " + ec.message());
-    }
-}
+void write_file_atomically(const std::filesystem::path& path, std::string_view bytes);
 
 } // namespace detail
 
@@ -101,19 +74,7 @@ public:
     /// Every task is registered under this project, domain and (registration, not cache) version;
     /// the placeholders registration_*_placeholder let flytectl fill them in instead.
     /// @throws configuration_error when one of them is empty.
-    registration_package(std::string project, std::string domain, std::string version)
-        : project_(std::move(project)), domain_(std::move(domain)), version_(std::move(version)) {
-        for (const auto* field : {&project_, &domain_, &version_}) {
-            if (field->empty()) {
-                const char* which = field == &project_  ? "project"
-                                    : field == &domain_ ? "domain"
-                                                        : "version";
-                throw configuration_error(std::string("flytecache: registration_package needs a ") +
-                                          which + " (or registration_" + which +
-                                          "_placeholder for flytectl to fill in)");
-            }
-        }
-    }
+    registration_package(std::string project, std::string domain, std::string version);
 
     /// Adds a task's TaskSpec (the TaskTemplate to_task_template_json describes). `options` says
     /// what the task does not know (launch settings, descriptions, tags, name); its project,
@@ -145,88 +106,30 @@ public:
     /// package's project, domain and version; everything else is kept byte for byte.
     /// @throws decode_error when `bytes` is not a TaskTemplate with a task identifier and name;
     ///         configuration_error as add().
-    registration_package& add_task_template_proto(std::string_view bytes) {
-        auto [name, template_bytes] =
-            detail::restamp_task_template(bytes, project_, domain_, version_);
-        if (name.find('/') != std::string::npos || name.find('\0') != std::string::npos ||
-            name == "." || name == "..") {
-            throw configuration_error("flytecache: task name '" + name +
-                                      "' cannot be part of a file name in the package");
-        }
-        for (const auto& [existing, ignored] : tasks_) {
-            if (existing == name) {
-                throw configuration_error("flytecache: the package already holds a task named '" +
-                                          name + "'; Flyte identifies a task by its name");
-            }
-        }
-        detail::proto_writer spec; // TaskSpec{1: template}
-        spec.string_field(1, template_bytes);
-        tasks_.emplace_back(std::move(name), spec.take());
-        return *this;
-    }
+    registration_package& add_task_template_proto(std::string_view bytes);
 
     /// How many tasks the package holds.
     [[nodiscard]] std::size_t size() const noexcept { return tasks_.size(); }
 
     /// The files, in registration order: `<index>_<name>_1.pb`, the index zero-padded to the
     /// digits of the last index (`0_a_1.pb` … `9_j_1.pb`; with 11 tasks `00_a_1.pb` … `10_k_1.pb`).
-    [[nodiscard]] std::vector<registration_file> files() const {
-        std::vector<registration_file> out;
-        out.reserve(tasks_.size());
-        const std::size_t width = tasks_.empty() ? 1 : std::to_string(tasks_.size() - 1).size();
-        for (std::size_t i = 0; i < tasks_.size(); ++i) {
-            std::string index = std::to_string(i);
-            index.insert(0, width - index.size(), '0');
-            out.push_back({index + "_" + tasks_[i].first + "_1.pb", tasks_[i].second});
-        }
-        return out;
-    }
+    [[nodiscard]] std::vector<registration_file> files() const;
 
     /// The archive's bytes: a tar of files() at its top level, gzip-compressed for
     /// archive_format::tgz. Deterministic: equal packages give equal bytes.
     /// @throws configuration_error when the package is empty (flytectl would register nothing).
-    [[nodiscard]] std::string archive(archive_format format = archive_format::tgz) const {
-        if (tasks_.empty()) {
-            throw configuration_error("flytecache: the registration package holds no task");
-        }
-        std::vector<detail::archive_file> members;
-        for (auto& f : files()) members.push_back({std::move(f.name), std::move(f.content)});
-        std::string tar = detail::tar_archive(members);
-        return format == archive_format::tgz ? detail::gzip_stored(tar) : tar;
-    }
+    [[nodiscard]] std::string archive(archive_format format = archive_format::tgz) const;
 
     /// Writes archive() to `path`: `.tgz` or `.tar.gz` gzip-compressed, `.tar` plain (the
     /// extensions flytectl accepts). The file is replaced atomically.
     /// @throws configuration_error for another extension or an empty package; error when the
     ///         file cannot be written (the message names it).
-    void write_archive(const std::filesystem::path& path) const {
-        const std::string name = path.filename().string();
-        const auto ends = [&](std::string_view suffix) { return name.ends_with(suffix); };
-        archive_format format = archive_format::tgz;
-        if (ends(".tar")) {
-            format = archive_format::tar;
-        } else if (!ends(".tgz") && !ends(".tar.gz")) {
-            throw configuration_error("flytecache: " + path.string() +
-                                      ": a registration archive must end in .tgz, .tar.gz or .tar "
-                                      "(the extensions flytectl register files accepts)");
-        }
-        detail::write_file_atomically(path, archive(format));
-    }
+    void write_archive(const std::filesystem::path& path) const;
 
     /// Writes files() into `directory` (created when missing), for
     /// `flytectl register files <directory>/*`.
     /// @throws configuration_error when the package is empty; error when a file cannot be written.
-    void write_directory(const std::filesystem::path& directory) const {
-        if (tasks_.empty()) {
-            throw configuration_error("flytecache: the registration package holds no task");
-        }
-        std::error_code ec;
-        std::filesystem::create_directories(directory, ec);
-        if (ec) {
-            throw error("flytecache: cannot create " + directory.string() + ": " + ec.message());
-        }
-        for (const auto& f : files()) detail::write_file_atomically(directory / f.name, f.content);
-    }
+    void write_directory(const std::filesystem::path& directory) const;
 
 private:
     std::string project_;
@@ -236,3 +139,7 @@ private:
 };
 
 FLYTECACHE_NAMESPACE_END
+
+#if !defined(FLYTECACHE_COMPILED_LIB)
+#    include <flytecache/task/registration_package.ipp>
+#endif

@@ -52,7 +52,6 @@
 #include <flytecache/config.hpp>
 #include <flytecache/detail/json.hpp>
 #include <flytecache/detail/struct_fields.hpp>
-#include <flytecache/detail/time_text.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/hash/base64url.hpp>
 #include <flytecache/literal/json.hpp>
@@ -70,9 +69,7 @@
 #include <flytecache/version.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -172,44 +169,12 @@ struct task_template_options {
 
 namespace detail {
 
-inline void json_newline(std::string& out, std::size_t indent, std::size_t depth) {
-    if (indent == 0) return;
-    out += '\n';
-    out.append(indent * depth, ' ');
-}
+void json_newline(std::string& out, std::size_t indent, std::size_t depth);
 
 /// Writes `v` keeping member order (protobuf's field order), `indent` spaces per level, with the
 /// canonical writer's string escapes.
-inline void json_write_indented(std::string& out, const json_value& v, std::size_t indent,
-                                std::size_t depth) {
-    if (v.is_array() && v.size() != 0) {
-        out += '[';
-        bool first = true;
-        for (const auto& e : v.as_array()) {
-            if (!first) out += ',';
-            first = false;
-            json_newline(out, indent, depth + 1);
-            json_write_indented(out, e, indent, depth + 1);
-        }
-        json_newline(out, indent, depth);
-        out += ']';
-    } else if (v.is_object() && v.size() != 0) {
-        out += '{';
-        bool first = true;
-        for (const auto& [key, member] : v.as_object()) {
-            if (!first) out += ',';
-            first = false;
-            json_newline(out, indent, depth + 1);
-            json_write_canonical_string(out, key);
-            out += indent == 0 ? ":" : ": ";
-            json_write_indented(out, member, indent, depth + 1);
-        }
-        json_newline(out, indent, depth);
-        out += '}';
-    } else {
-        json_write_canonical(out, v);
-    }
-}
+void json_write_indented(std::string& out, const json_value& v, std::size_t indent,
+                         std::size_t depth);
 
 /// Named Flyte types: the variables of one side of an interface, in declaration order.
 using variable_types = std::vector<std::pair<std::string, literal_type>>;
@@ -258,11 +223,7 @@ struct template_parts {
     std::optional<launch_target> target;
 };
 
-inline std::string image_name(const image_reference& image) {
-    if (const auto* uri = std::get_if<std::string>(&image)) return *uri;
-    if (const auto* spec = std::get_if<image_spec>(&image)) return spec->image_name();
-    return {};
-}
+std::string image_name(const image_reference& image);
 
 class task_template_proto_writer;
 
@@ -276,42 +237,13 @@ public:
 
     explicit task_template_writer(const task_template_options& options) : options_(options) {}
 
-    [[nodiscard]] json_value task_template(const template_parts& parts) const {
-        check_options(parts);
-        object o;
-        add(o, "id", identifier(parts.name));
-        add(o, "type", str(parts.type));
-        add(o, "metadata", task_metadata_value(*parts.metadata));
-        add(o, "interface", typed_interface(parts));
-        if (parts.target && !parts.target->pod) add(o, "container", container(*parts.target));
-        if (parts.target && !parts.target->secrets.empty())
-            add(o, "security_context", security_context(parts.target->secrets));
-        if (parts.target && parts.target->pod) {
-            object config;
-            config.emplace_back("primary_container_name",
-                                str(parts.target->pod->primary_container_name));
-            add(o, "config", json_value::make_object(std::move(config)));
-            add(o, "k8s_pod", k8s_pod(*parts.target));
-        }
-        return json_value::make_object(std::move(o));
-    }
+    [[nodiscard]] json_value task_template(const template_parts& parts) const;
 
     /// flyteidl.admin.TaskCreateRequest{id, spec: TaskSpec{template}}: the body of flyteadmin's
     /// `POST /api/v1/tasks`.
-    [[nodiscard]] json_value task_create_request(const template_parts& parts) const {
-        object spec;
-        add(spec, "template", task_template(parts));
-        object o;
-        add(o, "id", identifier(parts.name));
-        add(o, "spec", json_value::make_object(std::move(spec)));
-        return json_value::make_object(std::move(o));
-    }
+    [[nodiscard]] json_value task_create_request(const template_parts& parts) const;
 
-    [[nodiscard]] std::string text(const json_value& v) const {
-        std::string out;
-        json_write_indented(out, v, static_cast<std::size_t>(std::max(options_.indent, 0)), 0);
-        return out;
-    }
+    [[nodiscard]] std::string text(const json_value& v) const;
 
     [[nodiscard]] json_value literal_type_value(const literal_type& t) const {
         return literal_types().value(t);
@@ -320,263 +252,46 @@ public:
 private:
     // ----- small builders ------------------------------------------------------------------------
 
-    void add(object& o, std::string_view proto_name, json_value v) const {
-        o.emplace_back(options_.field_names == json_field_names::proto
-                           ? std::string(proto_name)
-                           : proto_json_name(proto_name),
-                       std::move(v));
-    }
+    void add(object& o, std::string_view proto_name, json_value v) const;
     static json_value str(std::string s) { return json_value::make_string(std::move(s)); }
     // A registered template must be valid, so an unnamed enum value is an error here.
     [[nodiscard]] literal_type_json literal_types() const {
         return {.proto_names = options_.field_names == json_field_names::proto,
                 .reject_unknown_enums = true};
     }
-    static json_value strings(const std::vector<std::string>& values) {
-        json_value::array_type items;
-        items.reserve(values.size());
-        for (const auto& v : values) items.push_back(str(v));
-        return json_value::make_array(std::move(items));
-    }
+    static json_value strings(const std::vector<std::string>& values);
     static json_value uint_number(std::uint64_t n) {
         return json_value::make_number(std::to_string(n));
     }
     // Map entries sorted by key, so that equal maps print equal text.
-    static object sorted(object entries) {
-        std::sort(entries.begin(), entries.end(),
-                  [](const auto& a, const auto& b) { return a.first < b.first; });
-        return entries;
-    }
+    static object sorted(object entries);
     static object string_map(const std::vector<std::pair<std::string, std::string>>& entries,
-                             std::string_view what) {
-        object o;
-        for (const auto& [k, v] : entries) {
-            for (const auto& [seen, ignored] : o) {
-                if (seen == k) {
-                    throw invalid_argument("flytecache: " + std::string(what) + " names '" + k +
-                                           "' twice; a protobuf map holds each key once");
-                }
-            }
-            o.emplace_back(k, str(v));
-        }
-        return sorted(std::move(o));
-    }
+                             std::string_view what);
 
     // ----- checks --------------------------------------------------------------------------------
 
-    void check_options(const template_parts& parts) const {
-        for (const auto* field : {&options_.project, &options_.domain, &options_.version}) {
-            if (field->empty()) {
-                const char* which = field == &options_.project  ? "project"
-                                    : field == &options_.domain ? "domain"
-                                                                : "version";
-                throw configuration_error(
-                    std::string("flytecache: task_template_options.") + which +
-                    " is empty; Flyte identifies task '" + parts.name +
-                    "' by project, domain, name and version (the registration "
-                    "version, not the cache version)");
-            }
-        }
-        for (const auto& description : options_.descriptions) {
-            const std::string& name = description.first;
-            const auto has = [&](const variable_types& vars) {
-                return std::any_of(vars.begin(), vars.end(),
-                                   [&](const auto& v) { return v.first == name; });
-            };
-            if (!has(parts.inputs) && !has(parts.outputs)) {
-                throw configuration_error(
-                    "flytecache: task_template_options.descriptions names '" + name +
-                    "', which is neither an input nor an output of task '" + parts.name + "'");
-            }
-            const auto same =
-                std::count_if(options_.descriptions.begin(), options_.descriptions.end(),
-                              [&](const auto& other) { return other.first == name; });
-            if (same > 1) {
-                throw configuration_error("flytecache: task_template_options.descriptions names '" +
-                                          name + "' " + std::to_string(same) +
-                                          " times; give each variable one description");
-            }
-        }
-        for (const auto* side : {&parts.inputs, &parts.outputs}) {
-            for (const auto& [name, type] : *side) {
-                if (std::holds_alternative<std::monostate>(type.type)) {
-                    throw configuration_error(
-                        "flytecache: " + std::string(side == &parts.inputs ? "input" : "output") +
-                        " '" + name + "' of task '" + parts.name +
-                        "' has no Flyte type (a flytecache::literal stands for any value); "
-                        "Flyte's type checker needs one, so give it a typed C++ type");
-                }
-            }
-        }
-    }
+    void check_options(const template_parts& parts) const;
 
     // ----- messages ------------------------------------------------------------------------------
 
-    json_value identifier(const std::string& name) const {
-        object o;
-        add(o, "resource_type", str("TASK"));
-        add(o, "project", str(options_.project));
-        add(o, "domain", str(options_.domain));
-        add(o, "name", str(name));
-        add(o, "version", str(options_.version));
-        return json_value::make_object(std::move(o));
-    }
+    json_value identifier(const std::string& name) const;
 
-    json_value task_metadata_value(const task_metadata& m) const {
-        object o;
-        if (m.cache) add(o, "discoverable", json_value::make_bool(true));
-        {
-            object rt;
-            if (options_.runtime.type == runtime_metadata::runtime_type::flyte_sdk)
-                add(rt, "type", str("FLYTE_SDK"));
-            if (!options_.runtime.version.empty())
-                add(rt, "version", str(options_.runtime.version));
-            if (!options_.runtime.flavor.empty()) add(rt, "flavor", str(options_.runtime.flavor));
-            add(o, "runtime", json_value::make_object(std::move(rt)));
-        }
-        if (m.timeout && m.timeout.value() != std::chrono::microseconds::zero()) {
-            const auto us = m.timeout.value().count();
-            add(o, "timeout",
-                str(duration_text(us / 1'000'000,
-                                  static_cast<std::int32_t>((us % 1'000'000) * 1000))));
-        }
-        {
-            // flytekit always sets the RetryStrategy message, so it prints even with 0 retries.
-            object retries;
-            if (m.retries > 0)
-                add(retries, "retries", uint_number(static_cast<std::uint64_t>(m.retries)));
-            add(o, "retries", json_value::make_object(std::move(retries)));
-        }
-        if (!m.cache_version.empty()) add(o, "discovery_version", str(m.cache_version));
-        if (!m.deprecated.empty()) add(o, "deprecated_error_message", str(m.deprecated));
-        if (m.interruptible) add(o, "interruptible", json_value::make_bool(*m.interruptible));
-        if (m.cache_serialize) add(o, "cache_serializable", json_value::make_bool(true));
-        if (!options_.tags.empty())
-            add(o, "tags",
-                json_value::make_object(string_map(options_.tags, "task_template_options.tags")));
-        if (m.pod_template_name && !m.pod_template_name->empty())
-            add(o, "pod_template_name", str(*m.pod_template_name));
-        if (!m.cache_ignore_input_vars.empty())
-            add(o, "cache_ignore_input_vars", strings(m.cache_ignore_input_vars.names()));
-        if (m.is_eager) add(o, "is_eager", json_value::make_bool(true));
-        if (m.generates_deck) add(o, "generates_deck", json_value::make_bool(true));
-        return json_value::make_object(std::move(o));
-    }
+    json_value task_metadata_value(const task_metadata& m) const;
 
-    json_value typed_interface(const template_parts& parts) const {
-        object o;
-        add(o, "inputs", variable_map(parts.inputs));
-        add(o, "outputs", variable_map(parts.outputs));
-        return json_value::make_object(std::move(o));
-    }
+    json_value typed_interface(const template_parts& parts) const;
 
-    json_value variable_map(const variable_types& vars) const {
-        object entries;
-        for (const auto& [name, type] : vars) {
-            object var;
-            add(var, "type", literal_type_value(type));
-            for (const auto& [described, text] : options_.descriptions) {
-                if (described == name && !text.empty()) add(var, "description", str(text));
-            }
-            entries.emplace_back(name, json_value::make_object(std::move(var)));
-        }
-        object o;
-        if (!entries.empty())
-            add(o, "variables", json_value::make_object(sorted(std::move(entries))));
-        return json_value::make_object(std::move(o));
-    }
+    json_value variable_map(const variable_types& vars) const;
 
     // Resources.ResourceEntry list in flytekit's order (its _get_container_definition).
-    json_value resource_entries(const resources& r) const {
-        json_value::array_type entries;
-        const auto entry = [&](const std::optional<std::string>& quantity, const char* name) {
-            if (!quantity || quantity->empty()) return;
-            object e;
-            add(e, "name", str(name));
-            add(e, "value", str(*quantity));
-            entries.push_back(json_value::make_object(std::move(e)));
-        };
-        entry(r.ephemeral_storage, "EPHEMERAL_STORAGE");
-        entry(r.cpu, "CPU");
-        entry(r.gpu, "GPU");
-        entry(r.mem, "MEMORY");
-        return json_value::make_array(std::move(entries));
-    }
+    json_value resource_entries(const resources& r) const;
 
-    json_value resources_value(const launch_target& t) const {
-        object o;
-        if (const auto requests = resource_entries(t.requests); requests.size() != 0)
-            add(o, "requests", requests);
-        if (const auto limits = resource_entries(t.limits); limits.size() != 0)
-            add(o, "limits", limits);
-        return json_value::make_object(std::move(o));
-    }
+    json_value resources_value(const launch_target& t) const;
 
-    json_value container(const launch_target& t) const {
-        object o;
-        if (!t.image.empty()) add(o, "image", str(t.image));
-        if (!t.command.empty()) add(o, "command", strings(t.command));
-        if (!t.args.empty()) add(o, "args", strings(t.args));
-        add(o, "resources", resources_value(t)); // flytekit always sets it
-        if (!t.environment.empty()) {
-            json_value::array_type env;
-            for (const auto& [k, v] : t.environment) {
-                object kv;
-                add(kv, "key", str(k));
-                if (!v.empty()) add(kv, "value", str(v));
-                env.push_back(json_value::make_object(std::move(kv)));
-            }
-            add(o, "env", json_value::make_array(std::move(env)));
-        }
-        if (t.data_config) add(o, "data_config", data_config_value(*t.data_config));
-        return json_value::make_object(std::move(o));
-    }
+    json_value container(const launch_target& t) const;
 
-    json_value data_config_value(const data_loading_config& d) const {
-        object o;
-        add(o, "enabled", json_value::make_bool(true));
-        if (!d.input_path.empty()) add(o, "input_path", str(d.input_path));
-        if (!d.output_path.empty()) add(o, "output_path", str(d.output_path));
-        if (d.format == metadata_format::yaml) add(o, "format", str("YAML"));
-        if (d.format == metadata_format::proto) add(o, "format", str("PROTO"));
-        if (d.io_strategy) {
-            object io;
-            switch (d.io_strategy->download) {
-            case download_mode::eager: break;
-            case download_mode::stream: add(io, "download_mode", str("DOWNLOAD_STREAM")); break;
-            case download_mode::no_download:
-                add(io, "download_mode", str("DO_NOT_DOWNLOAD"));
-                break;
-            }
-            switch (d.io_strategy->upload) {
-            case upload_mode::on_exit: break;
-            case upload_mode::eager: add(io, "upload_mode", str("UPLOAD_EAGER")); break;
-            case upload_mode::no_upload: add(io, "upload_mode", str("DO_NOT_UPLOAD")); break;
-            }
-            add(o, "io_strategy", json_value::make_object(std::move(io)));
-        }
-        return json_value::make_object(std::move(o));
-    }
+    json_value data_config_value(const data_loading_config& d) const;
 
-    json_value security_context(const std::vector<secret>& secrets) const {
-        json_value::array_type items;
-        for (const auto& s : secrets) {
-            object o;
-            if (!s.group.empty()) add(o, "group", str(s.group));
-            if (s.group_version && !s.group_version->empty())
-                add(o, "group_version", str(*s.group_version));
-            if (s.key && !s.key->empty()) add(o, "key", str(*s.key));
-            if (s.mount_requirement == secret::mount_type::env_var)
-                add(o, "mount_requirement", str("ENV_VAR"));
-            if (s.mount_requirement == secret::mount_type::file)
-                add(o, "mount_requirement", str("FILE"));
-            if (s.env_var && !s.env_var->empty()) add(o, "env_var", str(*s.env_var));
-            items.push_back(json_value::make_object(std::move(o)));
-        }
-        object o;
-        add(o, "secrets", json_value::make_array(std::move(items)));
-        return json_value::make_object(std::move(o));
-    }
+    json_value security_context(const std::vector<secret>& secrets) const;
 
     // The pod spec with the task's container merged into the primary container, as flytekit's
     // _serialize_pod_spec merges it: the primary container (added when the spec has none of that
@@ -584,124 +299,13 @@ private:
     // own (an empty one is left out, which Kubernetes reads as flytekit's empty list: the image's
     // entrypoint), its resources when it has any (Kubernetes names: "cpu", "memory", "gpu",
     // "ephemeral-storage"), and its environment ahead of the container's own.
-    json_value k8s_pod(const launch_target& t) const {
-        // NOLINTNEXTLINE(bugprone-unchecked-optional-access): called only when a pod is set
-        const ::flytecache::pod_template& pod = *t.pod;
-        pod.validate();
-        const json_value spec = parse_json(pod.pod_spec);
-        object spec_members = spec.as_object();
-        json_value::array_type containers;
-        bool has_containers = false;
-        for (auto& [key, value] : spec_members) {
-            if (key != "containers") continue;
-            has_containers = true;
-            if (!value.is_array()) {
-                throw invalid_argument(
-                    "flytecache: pod_template.pod_spec.containers must be an array of containers");
-            }
-            containers = value.as_array();
-        }
-        bool found = false;
-        for (auto& c : containers) {
-            const json_value* name = c.find("name");
-            if (name != nullptr && name->is_string() &&
-                name->as_string() == pod.primary_container_name) {
-                c = primary_container(c, t);
-                found = true;
-            }
-        }
-        if (!found) {
-            object placeholder;
-            placeholder.emplace_back("name", str(pod.primary_container_name));
-            containers.push_back(
-                primary_container(json_value::make_object(std::move(placeholder)), t));
-        }
-        if (has_containers) {
-            // The merged list replaces the first "containers" member; any repeats (the last of
-            // which was read above) go.
-            bool placed = false;
-            std::erase_if(spec_members, [&](auto& member) {
-                if (member.first != "containers") return false;
-                if (placed) return true;
-                member.second = json_value::make_array(std::move(containers));
-                placed = true;
-                return false;
-            });
-        } else {
-            spec_members.emplace_back("containers", json_value::make_array(std::move(containers)));
-        }
+    json_value k8s_pod(const launch_target& t) const;
 
-        object metadata;
-        if (!pod.labels.empty())
-            add(metadata, "labels",
-                json_value::make_object(string_map(pod.labels, "pod_template.labels")));
-        if (!pod.annotations.empty()) {
-            add(metadata, "annotations",
-                json_value::make_object(string_map(pod.annotations, "pod_template.annotations")));
-        }
-        object o;
-        add(o, "metadata", json_value::make_object(std::move(metadata)));
-        add(o, "pod_spec", json_value::make_object(std::move(spec_members)));
-        if (t.data_config) add(o, "data_config", data_config_value(*t.data_config));
-        return json_value::make_object(std::move(o));
-    }
+    static json_value primary_container(const json_value& c, const launch_target& t);
 
-    static json_value primary_container(const json_value& c, const launch_target& t) {
-        if (!c.is_object())
-            throw invalid_argument(
-                "flytecache: pod_template.pod_spec.containers holds a non-object");
-        object members;
-        bool has_image = false;
-        json_value::array_type env;
-        for (const auto& [k, v] : t.environment) {
-            object e;
-            e.emplace_back("name", str(k));
-            e.emplace_back("value", str(v));
-            env.push_back(json_value::make_object(std::move(e)));
-        }
-        for (const auto& [key, value] : c.as_object()) {
-            if (key == "command" || key == "args" || key == "env" ||
-                (key == "resources" && (has_resources(t.requests) || has_resources(t.limits)))) {
-                if (key == "env" && value.is_array()) {
-                    for (const auto& e : value.as_array()) env.push_back(e);
-                }
-                continue; // replaced below
-            }
-            if (key == "image" && !value.is_null()) has_image = true;
-            if (key == "image" && value.is_null()) continue;
-            members.emplace_back(key, value);
-        }
-        if (!has_image && !t.image.empty()) members.emplace_back("image", str(t.image));
-        if (!t.command.empty()) members.emplace_back("command", strings(t.command));
-        if (!t.args.empty()) members.emplace_back("args", strings(t.args));
-        if (has_resources(t.requests) || has_resources(t.limits)) {
-            object r;
-            r.emplace_back("limits", k8s_quantities(t.limits));
-            r.emplace_back("requests", k8s_quantities(t.requests));
-            members.emplace_back("resources", json_value::make_object(std::move(r)));
-        }
-        if (!env.empty()) members.emplace_back("env", json_value::make_array(std::move(env)));
-        return json_value::make_object(std::move(members));
-    }
+    static bool has_resources(const resources& r);
 
-    static bool has_resources(const resources& r) {
-        for (const auto* q : {&r.cpu, &r.mem, &r.gpu, &r.ephemeral_storage}) {
-            if (*q && !(*q)->empty()) return true;
-        }
-        return false;
-    }
-
-    static json_value k8s_quantities(const resources& r) {
-        object o;
-        const auto put = [&](const std::optional<std::string>& q, const char* name) {
-            if (q && !q->empty()) o.emplace_back(name, str(*q));
-        };
-        put(r.ephemeral_storage, "ephemeral-storage");
-        put(r.cpu, "cpu");
-        put(r.gpu, "gpu");
-        put(r.mem, "memory");
-        return json_value::make_object(std::move(o));
-    }
+    static json_value k8s_quantities(const resources& r);
 
     const task_template_options& options_;
 };
@@ -711,15 +315,8 @@ std::string task_name_for(const Task& task, const task_template_options& options
     return options.name.empty() ? task.name() : options.name;
 }
 
-inline void check_no_launch(const std::string& task, std::string_view kind,
-                            const task_template_options& options) {
-    if (!(options.launch == cluster_launch{})) {
-        throw configuration_error(
-            "flytecache: task_template_options.launch describes how a function task runs on the "
-            "cluster; " +
-            std::string(kind) + " '" + task + "' brings its own (leave launch empty)");
-    }
-}
+void check_no_launch(const std::string& task, std::string_view kind,
+                     const task_template_options& options);
 
 template <class F, class Cache, class... Features>
 template_parts task_template_parts(const function_task<F, Cache, Features...>& task,
@@ -850,3 +447,7 @@ template <class Task>
 }
 
 FLYTECACHE_NAMESPACE_END
+
+#if !defined(FLYTECACHE_COMPILED_LIB)
+#    include <flytecache/task/task_template_export.ipp>
+#endif
