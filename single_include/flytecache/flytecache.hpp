@@ -383,7 +383,6 @@ FLYTECACHE_NAMESPACE_END
 // and pooled contexts.
 
 
-#include <openssl/err.h>
 #include <openssl/evp.h>
 
 #include <array>
@@ -411,24 +410,7 @@ struct sha1_tag {
 
 /// Throws crypto_error naming the failed call, with OpenSSL's oldest queued reason, and clears
 /// the thread's error queue so that the stale entries do not show up in a later, unrelated failure.
-[[noreturn]] inline void throw_openssl_error(const char* what, const char* algorithm) {
-    std::string message = "flytecache: OpenSSL ";
-    message += what;
-    message += '(';
-    message += algorithm;
-    message += ") failed";
-    if (const unsigned long code = ERR_get_error(); code != 0) {
-        std::array<char, 256> reason{};
-        ERR_error_string_n(code, reason.data(), reason.size());
-        message += " (";
-        message += reason.data();
-        message += ')';
-    }
-    ERR_clear_error();
-    message +=
-        "; check that libcrypto's default provider is available (MD5 is absent in FIPS mode)";
-    throw crypto_error(message);
-}
+[[noreturn]] void throw_openssl_error(const char* what, const char* algorithm);
 
 /// The fetched EVP_MD for `Algo`, fetched once per process. Implicit fetching (EVP_sha256() and
 /// friends) repeats a locked provider lookup on every EVP_DigestInit_ex2, which dominates the cost
@@ -571,6 +553,41 @@ private:
 
 } // namespace detail
 FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/detail/evp.ipp
+// flytecache — OpenSSL EVP plumbing: fetched digests and pooled contexts (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+#include <openssl/err.h>
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+[[noreturn]] FLYTECACHE_INLINE void throw_openssl_error(const char* what, const char* algorithm) {
+    std::string message = "flytecache: OpenSSL ";
+    message += what;
+    message += '(';
+    message += algorithm;
+    message += ") failed";
+    if (const unsigned long code = ERR_get_error(); code != 0) {
+        std::array<char, 256> reason{};
+        ERR_error_string_n(code, reason.data(), reason.size());
+        message += " (";
+        message += reason.data();
+        message += ')';
+    }
+    ERR_clear_error();
+    message +=
+        "; check that libcrypto's default provider is available (MD5 is absent in FIPS mode)";
+    throw crypto_error(message);
+}
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/evp.ipp
 // ---- end flytecache/detail/evp.hpp
 // ---- begin flytecache/detail/sha256_engine.hpp
 // flytecache — a constexpr SHA-256 (FIPS 180-4) for hashing during constant evaluation
@@ -7114,33 +7131,50 @@ struct pod_template {
     /// differ). It is flytecache's own hash, not the string flytekit's Python
     /// `PodTemplate.version_hash()` returns (which hashes the Python client's object model).
     /// @throws as validate().
-    [[nodiscard]] std::string version_hash() const {
-        const std::string spec = canonical_pod_spec();
-        detail::field_hasher h;
-        h.field("primary_container_name", primary_container_name);
-        h.field("pod_spec", spec);
-        h.mapping("labels", labels);
-        h.mapping("annotations", annotations);
-        return to_hex(h.finish());
-    }
+    [[nodiscard]] std::string version_hash() const;
 
     friend bool operator==(const pod_template&, const pod_template&) = default;
 
 private:
-    [[nodiscard]] std::string canonical_pod_spec() const {
-        if (primary_container_name.empty()) {
-            throw configuration_error("A primary container name cannot be undefined");
-        }
-        const detail::json_value spec = detail::parse_json(pod_spec);
-        if (!spec.is_object()) {
-            throw invalid_argument(
-                "flytecache: pod_template.pod_spec must be a JSON object (a Kubernetes PodSpec)");
-        }
-        return detail::canonical_json(spec);
-    }
+    [[nodiscard]] std::string canonical_pod_spec() const;
 };
 
 FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/policy/pod_template.ipp
+// flytecache — pod_template: the Kubernetes pod a task runs in (flytekit's PodTemplate)
+// (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+FLYTECACHE_INLINE std::string pod_template::version_hash() const {
+    const std::string spec = canonical_pod_spec();
+    detail::field_hasher h;
+    h.field("primary_container_name", primary_container_name);
+    h.field("pod_spec", spec);
+    h.mapping("labels", labels);
+    h.mapping("annotations", annotations);
+    return to_hex(h.finish());
+}
+
+FLYTECACHE_INLINE std::string pod_template::canonical_pod_spec() const {
+    if (primary_container_name.empty()) {
+        throw configuration_error("A primary container name cannot be undefined");
+    }
+    const detail::json_value spec = detail::parse_json(pod_spec);
+    if (!spec.is_object()) {
+        throw invalid_argument(
+            "flytecache: pod_template.pod_spec must be a JSON object (a Kubernetes PodSpec)");
+    }
+    return detail::canonical_json(spec);
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/policy/pod_template.ipp
 // ---- end flytecache/policy/pod_template.hpp
 
 
@@ -8203,15 +8237,8 @@ FLYTECACHE_NAMESPACE_END
 
 
 #include <fcntl.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
-#if defined(__linux__)
-#    include <linux/fs.h> // FICLONE
-#endif
 
-#include <atomic>
-#include <random>
 
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail {
@@ -8254,8 +8281,52 @@ private:
 
 /// Opens `p` with close-on-exec (a forked task runner must not inherit our descriptors).
 /// @throws store_error naming the path.
-[[nodiscard]] inline unique_fd open_file(const std::filesystem::path& p, int flags,
-                                         mode_t mode = 0644) {
+[[nodiscard]] unique_fd open_file(const std::filesystem::path& p, int flags, mode_t mode = 0644);
+
+/// Writes all of `bytes`, retrying short writes. @throws store_error naming `what`.
+void write_all(int fd, std::string_view bytes, const std::filesystem::path& what);
+
+/// Reads up to `buffer.size()` bytes; 0 at end of file. @throws store_error naming `what`.
+[[nodiscard]] std::size_t read_some(int fd, std::span<char> buffer,
+                                    const std::filesystem::path& what);
+
+/// Makes the data of an open file durable. @throws store_error naming `what`.
+void fsync_fd(int fd, const std::filesystem::path& what);
+
+/// Makes a directory's entries (a rename or a new file in it) durable. Best effort on
+/// filesystems that cannot sync directories (EINVAL): those order their metadata themselves.
+void fsync_directory(const std::filesystem::path& dir);
+
+/// Asks the filesystem for a copy-on-write clone of `src` into the empty file `dst` (Btrfs, XFS,
+/// bcachefs …). `false` when it cannot: the caller copies the bytes instead.
+[[nodiscard]] bool try_clone_file(int dst, int src) noexcept;
+
+/// A name no other thread or process picks: the process id and a random part, so that forked
+/// children, which inherit the generator's state, still differ.
+[[nodiscard]] std::string unique_name(std::string_view prefix);
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/detail/file_io.ipp
+// flytecache — POSIX file plumbing for the files the library keeps (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#if defined(__linux__)
+#    include <linux/fs.h> // FICLONE
+#endif
+
+#include <atomic>
+#include <random>
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+FLYTECACHE_INLINE unique_fd open_file(const std::filesystem::path& p, int flags, mode_t mode) {
     int fd = -1;
     do {
         fd =
@@ -8268,8 +8339,8 @@ private:
     return unique_fd(fd);
 }
 
-/// Writes all of `bytes`, retrying short writes. @throws store_error naming `what`.
-inline void write_all(int fd, std::string_view bytes, const std::filesystem::path& what) {
+FLYTECACHE_INLINE void write_all(int fd, std::string_view bytes,
+                                 const std::filesystem::path& what) {
     while (!bytes.empty()) {
         const ssize_t n = ::write(fd, bytes.data(), bytes.size());
         if (n < 0) {
@@ -8284,9 +8355,8 @@ inline void write_all(int fd, std::string_view bytes, const std::filesystem::pat
     }
 }
 
-/// Reads up to `buffer.size()` bytes; 0 at end of file. @throws store_error naming `what`.
-[[nodiscard]] inline std::size_t read_some(int fd, std::span<char> buffer,
-                                           const std::filesystem::path& what) {
+FLYTECACHE_INLINE std::size_t read_some(int fd, std::span<char> buffer,
+                                        const std::filesystem::path& what) {
     for (;;) {
         const ssize_t n = ::read(fd, buffer.data(), buffer.size());
         if (n >= 0) return static_cast<std::size_t>(n);
@@ -8296,8 +8366,7 @@ inline void write_all(int fd, std::string_view bytes, const std::filesystem::pat
     }
 }
 
-/// Makes the data of an open file durable. @throws store_error naming `what`.
-inline void fsync_fd(int fd, const std::filesystem::path& what) {
+FLYTECACHE_INLINE void fsync_fd(int fd, const std::filesystem::path& what) {
     if (::fsync(fd) != 0) {
         const int err = errno;
         throw store_error("flytecache: cannot flush " + what.string() +
@@ -8305,9 +8374,7 @@ inline void fsync_fd(int fd, const std::filesystem::path& what) {
     }
 }
 
-/// Makes a directory's entries (a rename or a new file in it) durable. Best effort on
-/// filesystems that cannot sync directories (EINVAL): those order their metadata themselves.
-inline void fsync_directory(const std::filesystem::path& dir) {
+FLYTECACHE_INLINE void fsync_directory(const std::filesystem::path& dir) {
     unique_fd fd = open_file(dir, O_RDONLY | O_DIRECTORY);
     if (::fsync(fd.get()) != 0 && errno != EINVAL) {
         const int err = errno;
@@ -8316,9 +8383,7 @@ inline void fsync_directory(const std::filesystem::path& dir) {
     }
 }
 
-/// Asks the filesystem for a copy-on-write clone of `src` into the empty file `dst` (Btrfs, XFS,
-/// bcachefs …). `false` when it cannot: the caller copies the bytes instead.
-[[nodiscard]] inline bool try_clone_file(int dst, int src) noexcept {
+FLYTECACHE_INLINE bool try_clone_file(int dst, int src) noexcept {
 #if defined(__linux__) && defined(FICLONE)
     return ::ioctl(dst, FICLONE, src) == 0; // NOLINT(cppcoreguidelines-pro-type-vararg)
 #else
@@ -8328,9 +8393,7 @@ inline void fsync_directory(const std::filesystem::path& dir) {
 #endif
 }
 
-/// A name no other thread or process picks: the process id and a random part, so that forked
-/// children, which inherit the generator's state, still differ.
-[[nodiscard]] inline std::string unique_name(std::string_view prefix) {
+FLYTECACHE_INLINE std::string unique_name(std::string_view prefix) {
     static std::atomic<std::uint64_t> counter{0};
     thread_local std::mt19937_64 rng{std::random_device{}()};
     thread_local pid_t seeded_for = ::getpid();
@@ -8349,6 +8412,7 @@ inline void fsync_directory(const std::filesystem::path& dir) {
 
 } // namespace detail
 FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/file_io.ipp
 // ---- end flytecache/detail/file_io.hpp
 
 #include <set>
@@ -14862,16 +14926,6 @@ FLYTECACHE_NAMESPACE_END
 // process group, exec failures thrown as exceptions (POSIX).
 
 
-#include <poll.h>
-#include <signal.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-
-#include <climits>
-#include <thread>
-
-// <unistd.h> declares it only with _GNU_SOURCE; declaring it again is harmless.
-extern "C" char** environ; // NOLINT(readability-redundant-declaration)
 
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail {
@@ -14911,11 +14965,42 @@ struct process_result {
     [[nodiscard]] std::string describe() const;
 };
 
+/// Runs argv to completion and returns how it ended. Throws flytecache::invalid_argument for bad
+/// options and flytecache::error when the program cannot be started (not found, not executable,
+/// bad working directory) or a system call fails; never for a non-zero exit or a timeout.
+///
+/// Safe to call from many threads at once. It reaps its child with waitpid(pid), so it cannot work
+/// in a process that ignores SIGCHLD or reaps with waitpid(-1) elsewhere.
+process_result run_process(const process_options& options);
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/detail/subprocess.ipp
+// flytecache — running a child process with captured output and a timeout (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <climits>
+#include <thread>
+
+// <unistd.h> declares it only with _GNU_SOURCE; declaring it again is harmless.
+extern "C" char** environ; // NOLINT(readability-redundant-declaration)
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
 namespace subprocess {
 
 // Names the common signals by macro rather than by number, since numbers differ between
 // architectures.
-inline const char* signal_name(int sig) noexcept {
+FLYTECACHE_INLINE const char* signal_name(int sig) noexcept {
     switch (sig) {
     case SIGHUP: return "SIGHUP";
     case SIGINT: return "SIGINT";
@@ -14949,13 +15034,13 @@ inline const char* signal_name(int sig) noexcept {
     }
 }
 
-[[noreturn]] inline void throw_errno(const std::string& what, int err) {
+[[noreturn]] FLYTECACHE_INLINE void throw_errno(const std::string& what, int err) {
     throw error("flytecache: " + what + ": " + errno_text(err));
 }
 
 // If the parent runs with stdin/stdout/stderr closed, a new descriptor can be 0, 1 or 2; the
 // child's dup2 onto that same number would then be a no-op that leaves O_CLOEXEC set.
-inline unique_fd above_stdio(unique_fd fd) {
+FLYTECACHE_INLINE unique_fd above_stdio(unique_fd fd) {
     if (fd.get() > STDERR_FILENO) return fd;
     const int moved = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
     if (moved < 0) {
@@ -14967,7 +15052,7 @@ inline unique_fd above_stdio(unique_fd fd) {
 
 // O_CLOEXEC from the start (not set afterwards), so a fork in another thread cannot carry these
 // ends into an unrelated program, where they would hold our pipe open.
-inline std::pair<unique_fd, unique_fd> make_pipe() {
+FLYTECACHE_INLINE std::pair<unique_fd, unique_fd> make_pipe() {
     int fds[2] = {-1, -1};
     if (::pipe2(fds, O_CLOEXEC) != 0) {
         const int err = errno;
@@ -15002,11 +15087,11 @@ struct launch_plan {
     sigset_t empty_mask{};
 };
 
-inline std::string_view env_key(std::string_view entry) noexcept {
+FLYTECACHE_INLINE std::string_view env_key(std::string_view entry) noexcept {
     return entry.substr(0, std::min(entry.find('='), entry.size()));
 }
 
-inline launch_plan make_plan(const process_options& options) {
+FLYTECACHE_INLINE launch_plan make_plan(const process_options& options) {
     launch_plan plan;
     for (const std::string& arg : options.argv) {
         if (arg.find('\0') != std::string::npos)
@@ -15084,7 +15169,8 @@ inline launch_plan make_plan(const process_options& options) {
     return plan;
 }
 
-[[noreturn]] inline void report_and_exit(int error_fd, failed_step step, int err) noexcept {
+[[noreturn]] FLYTECACHE_INLINE void report_and_exit(int error_fd, failed_step step,
+                                                    int err) noexcept {
     const exec_failure failure{step, err};
     // One write of a few bytes into an empty pipe is atomic; nothing useful can be done on failure.
     [[maybe_unused]] const ::ssize_t written = ::write(error_fd, &failure, sizeof failure);
@@ -15092,8 +15178,8 @@ inline launch_plan make_plan(const process_options& options) {
 }
 
 // Runs in the child between fork and exec: async-signal-safe calls only, no allocation, no throw.
-[[noreturn]] inline void exec_child(launch_plan& plan, int null_fd, int output_fd,
-                                    int error_fd) noexcept {
+[[noreturn]] FLYTECACHE_INLINE void exec_child(launch_plan& plan, int null_fd, int output_fd,
+                                               int error_fd) noexcept {
     // Handlers are the parent's code; a signal arriving before exec must not run them here (exec
     // would reset them anyway). SIGPIPE and SIGXFSZ are often ignored by servers, and programs
     // expect them at their default. Other ignored signals stay ignored, as nohup relies on.
@@ -15216,8 +15302,8 @@ private:
 };
 
 // poll()'s timeout in whole milliseconds, rounded up so a wakeup never comes before the deadline.
-inline int poll_timeout_ms(std::optional<escalation::clock::time_point> deadline,
-                           escalation::clock::time_point now) {
+FLYTECACHE_INLINE int poll_timeout_ms(std::optional<escalation::clock::time_point> deadline,
+                                      escalation::clock::time_point now) {
     if (!deadline) return -1;
     if (*deadline <= now) return 0;
     const auto ms = std::chrono::ceil<std::chrono::milliseconds>(*deadline - now).count();
@@ -15272,7 +15358,7 @@ private:
     std::string partial_;
 };
 
-inline std::string format_seconds(double seconds) {
+FLYTECACHE_INLINE std::string format_seconds(double seconds) {
     char text[32];
     std::snprintf(text, sizeof text, "%g", seconds);
     return text;
@@ -15280,7 +15366,7 @@ inline std::string format_seconds(double seconds) {
 
 } // namespace subprocess
 
-inline std::string process_result::describe() const {
+FLYTECACHE_INLINE std::string process_result::describe() const {
     if (timed_out)
         return "timed out after " + subprocess::format_seconds(timeout.count()) +
                " s and was killed";
@@ -15293,13 +15379,7 @@ inline std::string process_result::describe() const {
     return "exited with status " + std::to_string(exit_code);
 }
 
-/// Runs argv to completion and returns how it ended. Throws flytecache::invalid_argument for bad
-/// options and flytecache::error when the program cannot be started (not found, not executable,
-/// bad working directory) or a system call fails; never for a non-zero exit or a timeout.
-///
-/// Safe to call from many threads at once. It reaps its child with waitpid(pid), so it cannot work
-/// in a process that ignores SIGCHLD or reaps with waitpid(-1) elsewhere.
-inline process_result run_process(const process_options& options) {
+FLYTECACHE_INLINE process_result run_process(const process_options& options) {
     using namespace subprocess;
     using clock = escalation::clock;
 
@@ -15443,6 +15523,7 @@ inline process_result run_process(const process_options& options) {
 
 } // namespace detail
 FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/subprocess.ipp
 // ---- end flytecache/detail/subprocess.hpp
 // ---- begin flytecache/task/task_concepts.hpp
 // flytecache — the task-side concepts: executable_task, task_observer, container_runtime
@@ -15493,31 +15574,7 @@ struct call_explanation {
     bool overwrite = false; ///< overwrite mode is on: every call recomputes and replaces the entry
 
     /// A multi-line, human-readable rendering.
-    [[nodiscard]] std::string to_string() const {
-        std::string out;
-        out += "task     " + task + '\n';
-        if (!cache_enabled) {
-            out += "cache    off (every call runs)\n";
-            return out;
-        }
-        out += "version  " + version + (explicit_version ? "  (explicit)\n" : "  (computed)\n");
-        if (!explicit_version) {
-            out += "  salt   \"" + salt + "\"\n";
-            for (const auto& p : policies) {
-                out += "  policy " + p.policy + " -> \"" + p.output + "\"\n";
-            }
-        }
-        for (const auto& in : inputs) {
-            out += "input    " + in.name + (in.ignored ? " (ignored)" : "") + " = " +
-                   in.literal_text + "  sha256:" + in.sha256.substr(0, 16);
-            if (!in.literal_hash.empty()) out += "  hash:" + in.literal_hash;
-            out += '\n';
-        }
-        out += "key      " + key + '\n';
-        out += std::string("cached   ") + (cached ? "yes" : "no") +
-               (overwrite ? "  (overwrite mode: every call recomputes)" : "") + '\n';
-        return out;
-    }
+    [[nodiscard]] std::string to_string() const;
 };
 
 namespace detail {
@@ -15548,8 +15605,53 @@ std::vector<policy_contribution> policy_contributions(const cache<Policies...>& 
     return out;
 }
 
-inline std::vector<input_explanation> explain_inputs(const literal_map& inputs,
-                                                     std::span<const std::string> ignored) {
+std::vector<input_explanation> explain_inputs(const literal_map& inputs,
+                                              std::span<const std::string> ignored);
+
+} // namespace detail
+
+FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/task/explain.ipp
+// flytecache — call_explanation: the parts of a call's cache key, to see why a call missed
+// (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+FLYTECACHE_INLINE std::string call_explanation::to_string() const {
+    std::string out;
+    out += "task     " + task + '\n';
+    if (!cache_enabled) {
+        out += "cache    off (every call runs)\n";
+        return out;
+    }
+    out += "version  " + version + (explicit_version ? "  (explicit)\n" : "  (computed)\n");
+    if (!explicit_version) {
+        out += "  salt   \"" + salt + "\"\n";
+        for (const auto& p : policies) {
+            out += "  policy " + p.policy + " -> \"" + p.output + "\"\n";
+        }
+    }
+    for (const auto& in : inputs) {
+        out += "input    " + in.name + (in.ignored ? " (ignored)" : "") + " = " + in.literal_text +
+               "  sha256:" + in.sha256.substr(0, 16);
+        if (!in.literal_hash.empty()) out += "  hash:" + in.literal_hash;
+        out += '\n';
+    }
+    out += "key      " + key + '\n';
+    out += std::string("cached   ") + (cached ? "yes" : "no") +
+           (overwrite ? "  (overwrite mode: every call recomputes)" : "") + '\n';
+    return out;
+}
+
+namespace detail {
+
+FLYTECACHE_INLINE std::vector<input_explanation>
+explain_inputs(const literal_map& inputs, std::span<const std::string> ignored) {
     std::vector<input_explanation> out;
     out.reserve(inputs.literals.size());
     for (const auto& [name, value] : inputs.literals) {
@@ -15567,6 +15669,7 @@ inline std::vector<input_explanation> explain_inputs(const literal_map& inputs,
 } // namespace detail
 
 FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/explain.ipp
 // ---- end flytecache/task/explain.hpp
 // ---- begin flytecache/task/task_metadata.hpp
 // flytecache — task_metadata: flytekit's TaskMetadata with its validation rules
@@ -15641,35 +15744,7 @@ struct task_metadata {
     /// Applies flytekit's `TaskMetadata.__post_init__` rules (with its messages), plus two of our
     /// own: retries and timeout must not be negative.
     /// @throws configuration_error naming the rule that is broken.
-    void validate() const {
-        if (cache && cache_version.empty()) {
-            throw configuration_error(
-                "Caching is enabled ``cache=True`` but ``cache_version`` is not set.");
-        }
-        if (cache_serialize && !cache) {
-            throw configuration_error("Cache serialize is enabled ``cache_serialize=True`` but "
-                                      "``cache`` is not enabled.");
-        }
-        if (!cache_ignore_input_vars.empty() && !cache) {
-            throw configuration_error(
-                "Cache ignore input vars are specified ``cache_ignore_input_vars=" +
-                python_tuple(cache_ignore_input_vars) + "`` but ``cache`` is not enabled.");
-        }
-        if (cache_max_age && !cache) {
-            throw configuration_error(
-                "flytecache: cache_max_age is set but ``cache`` is not enabled");
-        }
-        if (cache_max_age && !(cache_max_age->count() > 0 && cache_max_age->count() < 1e15)) {
-            throw configuration_error("flytecache: cache_max_age must be a positive, finite time");
-        }
-        if (retries < 0) {
-            throw configuration_error("flytecache: retries must not be negative (got " +
-                                      std::to_string(retries) + ")");
-        }
-        if (timeout && timeout.value() < std::chrono::microseconds::zero()) {
-            throw configuration_error("flytecache: timeout must not be negative");
-        }
-    }
+    void validate() const;
 
     /// flytekit's `TaskMetadata.retry_strategy.retries`.
     [[nodiscard]] int retry_count() const noexcept { return retries; }
@@ -15678,23 +15753,66 @@ struct task_metadata {
 
 private:
     // flytekit formats the names as a Python tuple: ('a',) or ('a', 'b').
-    static std::string python_tuple(const input_names& names) {
-        std::string out = "(";
-        bool first = true;
-        for (const auto& n : names) {
-            if (!first) out += ", ";
-            first = false;
-            out += '\'';
-            out += n;
-            out += '\'';
-        }
-        if (names.size() == 1) out += ',';
-        out += ')';
-        return out;
-    }
+    static std::string python_tuple(const input_names& names);
 };
 
 FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/task/task_metadata.ipp
+// flytecache — task_metadata: flytekit's TaskMetadata with its validation rules (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+FLYTECACHE_INLINE void task_metadata::validate() const {
+    if (cache && cache_version.empty()) {
+        throw configuration_error(
+            "Caching is enabled ``cache=True`` but ``cache_version`` is not set.");
+    }
+    if (cache_serialize && !cache) {
+        throw configuration_error("Cache serialize is enabled ``cache_serialize=True`` but "
+                                  "``cache`` is not enabled.");
+    }
+    if (!cache_ignore_input_vars.empty() && !cache) {
+        throw configuration_error(
+            "Cache ignore input vars are specified ``cache_ignore_input_vars=" +
+            python_tuple(cache_ignore_input_vars) + "`` but ``cache`` is not enabled.");
+    }
+    if (cache_max_age && !cache) {
+        throw configuration_error("flytecache: cache_max_age is set but ``cache`` is not enabled");
+    }
+    if (cache_max_age && !(cache_max_age->count() > 0 && cache_max_age->count() < 1e15)) {
+        throw configuration_error("flytecache: cache_max_age must be a positive, finite time");
+    }
+    if (retries < 0) {
+        throw configuration_error("flytecache: retries must not be negative (got " +
+                                  std::to_string(retries) + ")");
+    }
+    if (timeout && timeout.value() < std::chrono::microseconds::zero()) {
+        throw configuration_error("flytecache: timeout must not be negative");
+    }
+}
+
+FLYTECACHE_INLINE std::string task_metadata::python_tuple(const input_names& names) {
+    std::string out = "(";
+    bool first = true;
+    for (const auto& n : names) {
+        if (!first) out += ", ";
+        first = false;
+        out += '\'';
+        out += n;
+        out += '\'';
+    }
+    if (names.size() == 1) out += ',';
+    out += ')';
+    return out;
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/task_metadata.ipp
 // ---- end flytecache/task/task_metadata.hpp
 
 
@@ -15858,29 +15976,9 @@ FLYTECACHE_NAMESPACE_BEGIN
 struct host_runtime {
     /// The argv the host runs: container paths replaced by host paths (longest path first, and
     /// only where a whole path component starts).
-    [[nodiscard]] static std::vector<std::string> host_argv(const container_run& run) {
-        std::vector<std::string> out = run.argv;
-        std::vector<const volume_binding*> by_length;
-        for (const auto& v : run.volumes) {
-            if (!v.container.empty()) by_length.push_back(&v);
-        }
-        std::sort(by_length.begin(), by_length.end(), [](const auto* a, const auto* b) {
-            return a->container.size() > b->container.size();
-        });
-        for (auto& arg : out) {
-            for (const auto* v : by_length) arg = replace_path(arg, v->container, v->host.string());
-        }
-        return out;
-    }
+    [[nodiscard]] static std::vector<std::string> host_argv(const container_run& run);
 
-    detail::process_result run(const container_run& run) const {
-        detail::process_options p;
-        p.argv = host_argv(run);
-        p.environment = run.environment;
-        p.timeout = run.timeout;
-        p.on_output = run.on_output;
-        return detail::run_process(p);
-    }
+    detail::process_result run(const container_run& run) const;
 
 private:
     // Characters that end a path inside a shell command or an option ("--out=/var/outputs").
@@ -15893,21 +15991,7 @@ private:
     // followed by '/', a separator or the end. "/var/outputs2" and "/data/var/outputs" are left
     // alone for "/var/outputs".
     static std::string replace_path(const std::string& arg, const std::string& from,
-                                    const std::string& to) {
-        std::string out;
-        std::size_t pos = 0;
-        for (std::size_t hit = arg.find(from); hit != std::string::npos;
-             hit = arg.find(from, pos)) {
-            const std::size_t end = hit + from.size();
-            const bool starts = hit == 0 || separates_paths(arg[hit - 1]);
-            const bool ends = end == arg.size() || arg[end] == '/' || separates_paths(arg[end]);
-            out.append(arg, pos, hit - pos);
-            out += (starts && ends) ? to : from;
-            pos = end;
-        }
-        out.append(arg, pos, std::string::npos);
-        return out;
-    }
+                                    const std::string& to);
 };
 
 /// Runs the container with a docker-compatible command line (`docker`, `podman`, `nerdctl`):
@@ -15919,35 +16003,93 @@ struct docker_cli_runtime {
     std::vector<std::string> extra_options{};
 
     /// The full command line for `run` (what `run` executes; exposed for inspection and tests).
-    [[nodiscard]] std::vector<std::string> argv(const container_run& run) const {
-        if (run.image.empty()) {
-            throw configuration_error("flytecache: a container run needs an image URI");
-        }
-        std::vector<std::string> out{cli, "run", "--rm"};
-        out.insert(out.end(), extra_options.begin(), extra_options.end());
-        for (const auto& v : run.volumes) {
-            out.emplace_back("-v");
-            out.push_back(v.host.string() + ":" + v.container + (v.read_only ? ":ro" : ":rw"));
-        }
-        for (const auto& [name, value] : run.environment) {
-            out.emplace_back("-e");
-            out.push_back(name + "=" + value);
-        }
-        out.push_back(run.image);
-        out.insert(out.end(), run.argv.begin(), run.argv.end());
-        return out;
-    }
+    [[nodiscard]] std::vector<std::string> argv(const container_run& run) const;
 
-    detail::process_result run(const container_run& run) const {
-        detail::process_options p;
-        p.argv = argv(run);
-        p.timeout = run.timeout;
-        p.on_output = run.on_output;
-        return detail::run_process(p);
-    }
+    detail::process_result run(const container_run& run) const;
 };
 
 FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/task/container_runtime.ipp
+// flytecache — container runtimes for local container tasks: the host, docker or podman
+// (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+FLYTECACHE_INLINE std::vector<std::string> host_runtime::host_argv(const container_run& run) {
+    std::vector<std::string> out = run.argv;
+    std::vector<const volume_binding*> by_length;
+    for (const auto& v : run.volumes) {
+        if (!v.container.empty()) by_length.push_back(&v);
+    }
+    std::sort(by_length.begin(), by_length.end(), [](const auto* a, const auto* b) {
+        return a->container.size() > b->container.size();
+    });
+    for (auto& arg : out) {
+        for (const auto* v : by_length) arg = replace_path(arg, v->container, v->host.string());
+    }
+    return out;
+}
+
+FLYTECACHE_INLINE detail::process_result host_runtime::run(const container_run& run) const {
+    detail::process_options p;
+    p.argv = host_argv(run);
+    p.environment = run.environment;
+    p.timeout = run.timeout;
+    p.on_output = run.on_output;
+    return detail::run_process(p);
+}
+
+FLYTECACHE_INLINE std::string
+host_runtime::replace_path(const std::string& arg, const std::string& from, const std::string& to) {
+    std::string out;
+    std::size_t pos = 0;
+    for (std::size_t hit = arg.find(from); hit != std::string::npos; hit = arg.find(from, pos)) {
+        const std::size_t end = hit + from.size();
+        const bool starts = hit == 0 || separates_paths(arg[hit - 1]);
+        const bool ends = end == arg.size() || arg[end] == '/' || separates_paths(arg[end]);
+        out.append(arg, pos, hit - pos);
+        out += (starts && ends) ? to : from;
+        pos = end;
+    }
+    out.append(arg, pos, std::string::npos);
+    return out;
+}
+
+FLYTECACHE_INLINE std::vector<std::string>
+docker_cli_runtime::argv(const container_run& run) const {
+    if (run.image.empty()) {
+        throw configuration_error("flytecache: a container run needs an image URI");
+    }
+    std::vector<std::string> out{cli, "run", "--rm"};
+    out.insert(out.end(), extra_options.begin(), extra_options.end());
+    for (const auto& v : run.volumes) {
+        out.emplace_back("-v");
+        out.push_back(v.host.string() + ":" + v.container + (v.read_only ? ":ro" : ":rw"));
+    }
+    for (const auto& [name, value] : run.environment) {
+        out.emplace_back("-e");
+        out.push_back(name + "=" + value);
+    }
+    out.push_back(run.image);
+    out.insert(out.end(), run.argv.begin(), run.argv.end());
+    return out;
+}
+
+FLYTECACHE_INLINE detail::process_result docker_cli_runtime::run(const container_run& run) const {
+    detail::process_options p;
+    p.argv = argv(run);
+    p.timeout = run.timeout;
+    p.on_output = run.on_output;
+    return detail::run_process(p);
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/container_runtime.ipp
 // ---- end flytecache/task/container_runtime.hpp
 // ---- begin flytecache/task/container_task.hpp
 // flytecache — container tasks (flytekit's ContainerTask): a command in an image, run locally
@@ -18078,9 +18220,6 @@ FLYTECACHE_NAMESPACE_END
 // local_task_cache: flytekit's LocalTaskCache (task outputs by task, version and inputs).
 
 
-#include <pwd.h>
-
-#include <cstdlib>
 
 FLYTECACHE_NAMESPACE_BEGIN
 
@@ -18096,27 +18235,12 @@ struct local_cache_config {
 
     /// Reads the two environment variables with flytekit's rule for booleans: unset keeps the
     /// default; empty, `false`, `0`, `off` and `no` (any case) are false; anything else is true.
-    [[nodiscard]] static local_cache_config from_environment() {
-        local_cache_config c;
-        c.enabled = read_flag("FLYTE_LOCAL_CACHE_ENABLED", c.enabled);
-        c.overwrite = read_flag("FLYTE_LOCAL_CACHE_OVERWRITE", c.overwrite);
-        return c;
-    }
+    [[nodiscard]] static local_cache_config from_environment();
 
-    [[nodiscard]] static bool parse_flag(std::string_view text) noexcept {
-        std::string lower(text);
-        for (auto& ch : lower) {
-            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        }
-        return !(lower.empty() || lower == "false" || lower == "0" || lower == "off" ||
-                 lower == "no");
-    }
+    [[nodiscard]] static bool parse_flag(std::string_view text) noexcept;
 
 private:
-    static bool read_flag(const char* name, bool fallback) {
-        const char* v = std::getenv(name); // NOLINT(concurrency-mt-unsafe): read once, at setup
-        return v == nullptr ? fallback : parse_flag(v);
-    }
+    static bool read_flag(const char* name, bool fallback);
 };
 
 /// flytekit's local cache location, `~/.flyte/local-cache`, with `~` found as Python's
@@ -18124,29 +18248,7 @@ private:
 /// the password database gives the current user (so a service or cron job without `HOME` still
 /// shares the cache flytekit uses for that user).
 /// @throws configuration_error when neither says where home is (pass a location explicitly then).
-[[nodiscard]] inline std::filesystem::path default_local_cache_location() {
-    const char* home = std::getenv("HOME"); // NOLINT(concurrency-mt-unsafe)
-    if (home != nullptr && *home != '\0') {
-        return std::filesystem::path(home) / ".flyte" / "local-cache";
-    }
-    long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
-    std::vector<char> buffer(size > 0 ? static_cast<std::size_t>(size) : std::size_t{16384});
-    passwd entry{};
-    passwd* found = nullptr;
-    while (::getpwuid_r(::getuid(), &entry, buffer.data(), buffer.size(), &found) == ERANGE &&
-           buffer.size() < (std::size_t{1} << 20)) {
-        buffer.resize(buffer.size() * 2);
-    }
-    if (found == nullptr || found->pw_dir == nullptr || *found->pw_dir == '\0') {
-        throw configuration_error(
-            "flytecache: HOME is not set and the password database has no home directory for "
-            "user id " +
-            std::to_string(::getuid()) +
-            ", so flytekit's local cache location ~/.flyte/local-cache is unknown; give the "
-            "location explicitly");
-    }
-    return std::filesystem::path(found->pw_dir) / ".flyte" / "local-cache";
-}
+[[nodiscard]] std::filesystem::path default_local_cache_location();
 
 /// A cache entry that could not be used: its key and why (the store's or the decoder's message).
 struct bad_cache_entry {
@@ -18207,10 +18309,8 @@ template <class AreaOf>
 }
 
 /// The same for the blob area `area`.
-[[nodiscard]] inline std::optional<output_file_problem>
-first_output_file_problem(const literal_map& m, const blob_area& area) {
-    return first_output_file_problem(m, [&] { return &area; });
-}
+[[nodiscard]] std::optional<output_file_problem> first_output_file_problem(const literal_map& m,
+                                                                           const blob_area& area);
 
 /// Removes from `area` the output files no entry of `store` references (entries are decoded as
 /// LiteralMaps; those that do not decode reference nothing) and that were not placed within
@@ -18665,6 +18765,70 @@ private:
 };
 
 FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/task/local_task_cache.ipp
+// flytecache — local_task_cache: flytekit's LocalTaskCache (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+#include <pwd.h>
+
+#include <cstdlib>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+FLYTECACHE_INLINE local_cache_config local_cache_config::from_environment() {
+    local_cache_config c;
+    c.enabled = read_flag("FLYTE_LOCAL_CACHE_ENABLED", c.enabled);
+    c.overwrite = read_flag("FLYTE_LOCAL_CACHE_OVERWRITE", c.overwrite);
+    return c;
+}
+
+FLYTECACHE_INLINE bool local_cache_config::parse_flag(std::string_view text) noexcept {
+    std::string lower(text);
+    for (auto& ch : lower) {
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    }
+    return !(lower.empty() || lower == "false" || lower == "0" || lower == "off" || lower == "no");
+}
+
+FLYTECACHE_INLINE bool local_cache_config::read_flag(const char* name, bool fallback) {
+    const char* v = std::getenv(name); // NOLINT(concurrency-mt-unsafe): read once, at setup
+    return v == nullptr ? fallback : parse_flag(v);
+}
+
+FLYTECACHE_INLINE std::filesystem::path default_local_cache_location() {
+    const char* home = std::getenv("HOME"); // NOLINT(concurrency-mt-unsafe)
+    if (home != nullptr && *home != '\0') {
+        return std::filesystem::path(home) / ".flyte" / "local-cache";
+    }
+    long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
+    std::vector<char> buffer(size > 0 ? static_cast<std::size_t>(size) : std::size_t{16384});
+    passwd entry{};
+    passwd* found = nullptr;
+    while (::getpwuid_r(::getuid(), &entry, buffer.data(), buffer.size(), &found) == ERANGE &&
+           buffer.size() < (std::size_t{1} << 20)) {
+        buffer.resize(buffer.size() * 2);
+    }
+    if (found == nullptr || found->pw_dir == nullptr || *found->pw_dir == '\0') {
+        throw configuration_error(
+            "flytecache: HOME is not set and the password database has no home directory for "
+            "user id " +
+            std::to_string(::getuid()) +
+            ", so flytekit's local cache location ~/.flyte/local-cache is unknown; give the "
+            "location explicitly");
+    }
+    return std::filesystem::path(found->pw_dir) / ".flyte" / "local-cache";
+}
+
+FLYTECACHE_INLINE std::optional<output_file_problem>
+first_output_file_problem(const literal_map& m, const blob_area& area) {
+    return first_output_file_problem(m, [&] { return &area; });
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/local_task_cache.ipp
 // ---- end flytecache/task/local_task_cache.hpp
 // ---- begin flytecache/task/observer.hpp
 // flytecache — task observers: the default (none, at no cost); the events are in task_concepts.hpp
@@ -18733,38 +18897,7 @@ struct executor_options {
     /// reservation before it lapses (otherwise a waiter would take over a live owner's work, and
     /// identical calls would run more than once). `executor` calls it on construction.
     /// @throws configuration_error naming the setting.
-    void validate() const {
-        const auto check_positive = [](float_seconds v, const char* name) {
-            if (!(v.count() > 0) || !(v.count() <= max_seconds)) {
-                throw configuration_error(std::string("flytecache: executor_options::") + name +
-                                          " must be a positive time of at most 1e6 s; got " +
-                                          std::to_string(v.count()) + " s");
-            }
-        };
-        check_positive(heartbeat_interval, "heartbeat_interval");
-        check_positive(poll_interval, "poll_interval");
-        if (reservation_ttl.count() != 0) check_positive(reservation_ttl, "reservation_ttl");
-        if (effective_reservation_ttl() < 2 * heartbeat_interval) {
-            throw configuration_error(
-                "flytecache: executor_options::reservation_ttl (" +
-                std::to_string(effective_reservation_ttl().count()) +
-                " s) must be at least twice heartbeat_interval (" +
-                std::to_string(heartbeat_interval.count()) +
-                " s): a reservation that can lapse between two heartbeats lets identical "
-                "serialized calls run more than once");
-        }
-        if (max_wait && !(max_wait->count() >= 0 && max_wait->count() <= max_seconds)) {
-            throw configuration_error(
-                "flytecache: executor_options::max_wait must be from 0 to 1e6 s");
-        }
-        for (const auto& [value, name] :
-             {std::pair{blob_grace, "blob_grace"}, std::pair{gc_interval, "gc_interval"}}) {
-            if (!(value.count() >= 0 && value.count() <= max_seconds * 100)) {
-                throw configuration_error(std::string("flytecache: executor_options::") + name +
-                                          " must be from 0 to 1e8 s");
-            }
-        }
-    }
+    void validate() const;
 
     /// The reservation lifetime in effect: `reservation_ttl`, or three heartbeat intervals.
     [[nodiscard]] float_seconds effective_reservation_ttl() const noexcept {
@@ -19243,6 +19376,51 @@ template <class Store, class Observer>
 executor(Store, executor_options, Observer) -> executor<Store, keys::flytekit_local, Observer>;
 
 FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/task/executor.ipp
+// flytecache — executor: runs tasks through a store as flytekit's local execution does
+// (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+FLYTECACHE_INLINE void executor_options::validate() const {
+    const auto check_positive = [](float_seconds v, const char* name) {
+        if (!(v.count() > 0) || !(v.count() <= max_seconds)) {
+            throw configuration_error(std::string("flytecache: executor_options::") + name +
+                                      " must be a positive time of at most 1e6 s; got " +
+                                      std::to_string(v.count()) + " s");
+        }
+    };
+    check_positive(heartbeat_interval, "heartbeat_interval");
+    check_positive(poll_interval, "poll_interval");
+    if (reservation_ttl.count() != 0) check_positive(reservation_ttl, "reservation_ttl");
+    if (effective_reservation_ttl() < 2 * heartbeat_interval) {
+        throw configuration_error(
+            "flytecache: executor_options::reservation_ttl (" +
+            std::to_string(effective_reservation_ttl().count()) +
+            " s) must be at least twice heartbeat_interval (" +
+            std::to_string(heartbeat_interval.count()) +
+            " s): a reservation that can lapse between two heartbeats lets identical "
+            "serialized calls run more than once");
+    }
+    if (max_wait && !(max_wait->count() >= 0 && max_wait->count() <= max_seconds)) {
+        throw configuration_error("flytecache: executor_options::max_wait must be from 0 to 1e6 s");
+    }
+    for (const auto& [value, name] :
+         {std::pair{blob_grace, "blob_grace"}, std::pair{gc_interval, "gc_interval"}}) {
+        if (!(value.count() >= 0 && value.count() <= max_seconds * 100)) {
+            throw configuration_error(std::string("flytecache: executor_options::") + name +
+                                      " must be from 0 to 1e8 s");
+        }
+    }
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/executor.ipp
 // ---- end flytecache/task/executor.hpp
 
 
@@ -19878,7 +20056,42 @@ struct archive_file {
 };
 
 /// CRC-32 (IEEE 802.3, reflected, as gzip and zlib compute it).
-[[nodiscard]] inline std::uint32_t crc32(std::string_view data) noexcept {
+[[nodiscard]] std::uint32_t crc32(std::string_view data) noexcept;
+
+/// Writes `value` as `width - 1` octal digits and a NUL into `field`.
+void tar_octal(char* field, std::size_t width, std::uint64_t value);
+
+/// One 512-byte ustar header.
+std::string tar_header(std::string_view name, std::uint64_t size, char type);
+
+void tar_append_padded(std::string& out, std::string_view content);
+
+/// A pax extended header record: "<length> <key>=<value>\n", the length counting itself.
+std::string pax_record(std::string_view key, std::string_view value);
+
+/// A tar archive of `files`, in the given order. Names longer than ustar's 100 bytes get a pax
+/// `path` record, as GNU tar and Go's archive/tar write them.
+/// @throws invalid_argument for an empty name or a file of 8 GiB or more.
+[[nodiscard]] std::string tar_archive(const std::vector<archive_file>& files);
+
+/// `data` as a gzip member (RFC 1952) whose deflate stream is made of stored blocks (RFC 1951,
+/// BTYPE 00), at most 65535 bytes each.
+[[nodiscard]] std::string gzip_stored(std::string_view data);
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/detail/tar_archive.ipp
+// flytecache — a small, deterministic tar and gzip writer for registration archives (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+FLYTECACHE_INLINE std::uint32_t crc32(std::string_view data) noexcept {
     static constexpr auto table = [] {
         std::array<std::uint32_t, 256> t{};
         for (std::uint32_t i = 0; i < 256; ++i) {
@@ -19893,8 +20106,7 @@ struct archive_file {
     return c ^ 0xFFFFFFFFU;
 }
 
-/// Writes `value` as `width - 1` octal digits and a NUL into `field`.
-inline void tar_octal(char* field, std::size_t width, std::uint64_t value) {
+FLYTECACHE_INLINE void tar_octal(char* field, std::size_t width, std::uint64_t value) {
     field[width - 1] = '\0';
     for (std::size_t i = width - 1; i-- > 0;) {
         field[i] = static_cast<char>('0' + (value & 7U));
@@ -19902,8 +20114,7 @@ inline void tar_octal(char* field, std::size_t width, std::uint64_t value) {
     }
 }
 
-/// One 512-byte ustar header.
-inline std::string tar_header(std::string_view name, std::uint64_t size, char type) {
+FLYTECACHE_INLINE std::string tar_header(std::string_view name, std::uint64_t size, char type) {
     std::string h(512, '\0');
     name.copy(h.data(), std::min<std::size_t>(name.size(), 100));
     tar_octal(&h[100], 8, 0644);     // mode
@@ -19921,13 +20132,12 @@ inline std::string tar_header(std::string_view name, std::uint64_t size, char ty
     return h;
 }
 
-inline void tar_append_padded(std::string& out, std::string_view content) {
+FLYTECACHE_INLINE void tar_append_padded(std::string& out, std::string_view content) {
     out += content;
     out.append((512 - content.size() % 512) % 512, '\0');
 }
 
-/// A pax extended header record: "<length> <key>=<value>\n", the length counting itself.
-inline std::string pax_record(std::string_view key, std::string_view value) {
+FLYTECACHE_INLINE std::string pax_record(std::string_view key, std::string_view value) {
     const std::size_t body = 1 + key.size() + 1 + value.size() + 1; // " key=value\n"
     std::size_t length = body + 1;
     while (std::to_string(length).size() + body != length)
@@ -19935,10 +20145,7 @@ inline std::string pax_record(std::string_view key, std::string_view value) {
     return std::to_string(length) + " " + std::string(key) + "=" + std::string(value) + "\n";
 }
 
-/// A tar archive of `files`, in the given order. Names longer than ustar's 100 bytes get a pax
-/// `path` record, as GNU tar and Go's archive/tar write them.
-/// @throws invalid_argument for an empty name or a file of 8 GiB or more.
-[[nodiscard]] inline std::string tar_archive(const std::vector<archive_file>& files) {
+FLYTECACHE_INLINE std::string tar_archive(const std::vector<archive_file>& files) {
     std::string out;
     for (const auto& f : files) {
         if (f.name.empty()) throw invalid_argument("flytecache: an archive member has no name");
@@ -19958,9 +20165,7 @@ inline std::string pax_record(std::string_view key, std::string_view value) {
     return out;
 }
 
-/// `data` as a gzip member (RFC 1952) whose deflate stream is made of stored blocks (RFC 1951,
-/// BTYPE 00), at most 65535 bytes each.
-[[nodiscard]] inline std::string gzip_stored(std::string_view data) {
+FLYTECACHE_INLINE std::string gzip_stored(std::string_view data) {
     std::string out("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff", 10); // no name, mtime 0, OS unknown
     const auto le16 = [&](std::uint32_t v) {
         out += static_cast<char>(v & 0xFFU);
@@ -19987,6 +20192,7 @@ inline std::string pax_record(std::string_view key, std::string_view value) {
 
 } // namespace detail
 FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/tar_archive.ipp
 // ---- end flytecache/detail/tar_archive.hpp
 // ---- begin flytecache/detail/task_template_identity.hpp
 // flytecache — the identifier of a binary flyteidl TaskTemplate, read and rewritten
@@ -20007,10 +20213,27 @@ inline constexpr std::size_t restamp_max_depth = 100;
 /// its identifier rewritten to {TASK, project, domain, name, version} (any other identifier field,
 /// such as a newer flyteidl's `org`, is kept). The other fields are copied byte for byte.
 /// @throws decode_error when `bytes` is not a TaskTemplate with a task identifier and a name.
-inline std::pair<std::string, std::string> restamp_task_template(std::string_view bytes,
-                                                                 std::string_view project,
-                                                                 std::string_view domain,
-                                                                 std::string_view version) {
+std::pair<std::string, std::string> restamp_task_template(std::string_view bytes,
+                                                          std::string_view project,
+                                                          std::string_view domain,
+                                                          std::string_view version);
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/detail/task_template_identity.ipp
+// flytecache — the identifier of a binary flyteidl TaskTemplate, read and rewritten (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+FLYTECACHE_INLINE std::pair<std::string, std::string>
+restamp_task_template(std::string_view bytes, std::string_view project, std::string_view domain,
+                      std::string_view version) {
     proto_reader r(bytes);
     std::string name;
     std::string id_rest; // identifier fields past version, copied as they are
@@ -20061,6 +20284,7 @@ inline std::pair<std::string, std::string> restamp_task_template(std::string_vie
 
 } // namespace detail
 FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/task_template_identity.ipp
 // ---- end flytecache/detail/task_template_identity.hpp
 // ---- begin flytecache/task/task_template_export.hpp
 // flytecache — TaskTemplate export: a task as flyteidl's TaskTemplate in protobuf JSON
@@ -20203,44 +20427,12 @@ struct task_template_options {
 
 namespace detail {
 
-inline void json_newline(std::string& out, std::size_t indent, std::size_t depth) {
-    if (indent == 0) return;
-    out += '\n';
-    out.append(indent * depth, ' ');
-}
+void json_newline(std::string& out, std::size_t indent, std::size_t depth);
 
 /// Writes `v` keeping member order (protobuf's field order), `indent` spaces per level, with the
 /// canonical writer's string escapes.
-inline void json_write_indented(std::string& out, const json_value& v, std::size_t indent,
-                                std::size_t depth) {
-    if (v.is_array() && v.size() != 0) {
-        out += '[';
-        bool first = true;
-        for (const auto& e : v.as_array()) {
-            if (!first) out += ',';
-            first = false;
-            json_newline(out, indent, depth + 1);
-            json_write_indented(out, e, indent, depth + 1);
-        }
-        json_newline(out, indent, depth);
-        out += ']';
-    } else if (v.is_object() && v.size() != 0) {
-        out += '{';
-        bool first = true;
-        for (const auto& [key, member] : v.as_object()) {
-            if (!first) out += ',';
-            first = false;
-            json_newline(out, indent, depth + 1);
-            json_write_canonical_string(out, key);
-            out += indent == 0 ? ":" : ": ";
-            json_write_indented(out, member, indent, depth + 1);
-        }
-        json_newline(out, indent, depth);
-        out += '}';
-    } else {
-        json_write_canonical(out, v);
-    }
-}
+void json_write_indented(std::string& out, const json_value& v, std::size_t indent,
+                         std::size_t depth);
 
 /// Named Flyte types: the variables of one side of an interface, in declaration order.
 using variable_types = std::vector<std::pair<std::string, literal_type>>;
@@ -20289,11 +20481,7 @@ struct template_parts {
     std::optional<launch_target> target;
 };
 
-inline std::string image_name(const image_reference& image) {
-    if (const auto* uri = std::get_if<std::string>(&image)) return *uri;
-    if (const auto* spec = std::get_if<image_spec>(&image)) return spec->image_name();
-    return {};
-}
+std::string image_name(const image_reference& image);
 
 class task_template_proto_writer;
 
@@ -20307,42 +20495,13 @@ public:
 
     explicit task_template_writer(const task_template_options& options) : options_(options) {}
 
-    [[nodiscard]] json_value task_template(const template_parts& parts) const {
-        check_options(parts);
-        object o;
-        add(o, "id", identifier(parts.name));
-        add(o, "type", str(parts.type));
-        add(o, "metadata", task_metadata_value(*parts.metadata));
-        add(o, "interface", typed_interface(parts));
-        if (parts.target && !parts.target->pod) add(o, "container", container(*parts.target));
-        if (parts.target && !parts.target->secrets.empty())
-            add(o, "security_context", security_context(parts.target->secrets));
-        if (parts.target && parts.target->pod) {
-            object config;
-            config.emplace_back("primary_container_name",
-                                str(parts.target->pod->primary_container_name));
-            add(o, "config", json_value::make_object(std::move(config)));
-            add(o, "k8s_pod", k8s_pod(*parts.target));
-        }
-        return json_value::make_object(std::move(o));
-    }
+    [[nodiscard]] json_value task_template(const template_parts& parts) const;
 
     /// flyteidl.admin.TaskCreateRequest{id, spec: TaskSpec{template}}: the body of flyteadmin's
     /// `POST /api/v1/tasks`.
-    [[nodiscard]] json_value task_create_request(const template_parts& parts) const {
-        object spec;
-        add(spec, "template", task_template(parts));
-        object o;
-        add(o, "id", identifier(parts.name));
-        add(o, "spec", json_value::make_object(std::move(spec)));
-        return json_value::make_object(std::move(o));
-    }
+    [[nodiscard]] json_value task_create_request(const template_parts& parts) const;
 
-    [[nodiscard]] std::string text(const json_value& v) const {
-        std::string out;
-        json_write_indented(out, v, static_cast<std::size_t>(std::max(options_.indent, 0)), 0);
-        return out;
-    }
+    [[nodiscard]] std::string text(const json_value& v) const;
 
     [[nodiscard]] json_value literal_type_value(const literal_type& t) const {
         return literal_types().value(t);
@@ -20351,263 +20510,46 @@ public:
 private:
     // ----- small builders ------------------------------------------------------------------------
 
-    void add(object& o, std::string_view proto_name, json_value v) const {
-        o.emplace_back(options_.field_names == json_field_names::proto
-                           ? std::string(proto_name)
-                           : proto_json_name(proto_name),
-                       std::move(v));
-    }
+    void add(object& o, std::string_view proto_name, json_value v) const;
     static json_value str(std::string s) { return json_value::make_string(std::move(s)); }
     // A registered template must be valid, so an unnamed enum value is an error here.
     [[nodiscard]] literal_type_json literal_types() const {
         return {.proto_names = options_.field_names == json_field_names::proto,
                 .reject_unknown_enums = true};
     }
-    static json_value strings(const std::vector<std::string>& values) {
-        json_value::array_type items;
-        items.reserve(values.size());
-        for (const auto& v : values) items.push_back(str(v));
-        return json_value::make_array(std::move(items));
-    }
+    static json_value strings(const std::vector<std::string>& values);
     static json_value uint_number(std::uint64_t n) {
         return json_value::make_number(std::to_string(n));
     }
     // Map entries sorted by key, so that equal maps print equal text.
-    static object sorted(object entries) {
-        std::sort(entries.begin(), entries.end(),
-                  [](const auto& a, const auto& b) { return a.first < b.first; });
-        return entries;
-    }
+    static object sorted(object entries);
     static object string_map(const std::vector<std::pair<std::string, std::string>>& entries,
-                             std::string_view what) {
-        object o;
-        for (const auto& [k, v] : entries) {
-            for (const auto& [seen, ignored] : o) {
-                if (seen == k) {
-                    throw invalid_argument("flytecache: " + std::string(what) + " names '" + k +
-                                           "' twice; a protobuf map holds each key once");
-                }
-            }
-            o.emplace_back(k, str(v));
-        }
-        return sorted(std::move(o));
-    }
+                             std::string_view what);
 
     // ----- checks --------------------------------------------------------------------------------
 
-    void check_options(const template_parts& parts) const {
-        for (const auto* field : {&options_.project, &options_.domain, &options_.version}) {
-            if (field->empty()) {
-                const char* which = field == &options_.project  ? "project"
-                                    : field == &options_.domain ? "domain"
-                                                                : "version";
-                throw configuration_error(
-                    std::string("flytecache: task_template_options.") + which +
-                    " is empty; Flyte identifies task '" + parts.name +
-                    "' by project, domain, name and version (the registration "
-                    "version, not the cache version)");
-            }
-        }
-        for (const auto& description : options_.descriptions) {
-            const std::string& name = description.first;
-            const auto has = [&](const variable_types& vars) {
-                return std::any_of(vars.begin(), vars.end(),
-                                   [&](const auto& v) { return v.first == name; });
-            };
-            if (!has(parts.inputs) && !has(parts.outputs)) {
-                throw configuration_error(
-                    "flytecache: task_template_options.descriptions names '" + name +
-                    "', which is neither an input nor an output of task '" + parts.name + "'");
-            }
-            const auto same =
-                std::count_if(options_.descriptions.begin(), options_.descriptions.end(),
-                              [&](const auto& other) { return other.first == name; });
-            if (same > 1) {
-                throw configuration_error("flytecache: task_template_options.descriptions names '" +
-                                          name + "' " + std::to_string(same) +
-                                          " times; give each variable one description");
-            }
-        }
-        for (const auto* side : {&parts.inputs, &parts.outputs}) {
-            for (const auto& [name, type] : *side) {
-                if (std::holds_alternative<std::monostate>(type.type)) {
-                    throw configuration_error(
-                        "flytecache: " + std::string(side == &parts.inputs ? "input" : "output") +
-                        " '" + name + "' of task '" + parts.name +
-                        "' has no Flyte type (a flytecache::literal stands for any value); "
-                        "Flyte's type checker needs one, so give it a typed C++ type");
-                }
-            }
-        }
-    }
+    void check_options(const template_parts& parts) const;
 
     // ----- messages ------------------------------------------------------------------------------
 
-    json_value identifier(const std::string& name) const {
-        object o;
-        add(o, "resource_type", str("TASK"));
-        add(o, "project", str(options_.project));
-        add(o, "domain", str(options_.domain));
-        add(o, "name", str(name));
-        add(o, "version", str(options_.version));
-        return json_value::make_object(std::move(o));
-    }
+    json_value identifier(const std::string& name) const;
 
-    json_value task_metadata_value(const task_metadata& m) const {
-        object o;
-        if (m.cache) add(o, "discoverable", json_value::make_bool(true));
-        {
-            object rt;
-            if (options_.runtime.type == runtime_metadata::runtime_type::flyte_sdk)
-                add(rt, "type", str("FLYTE_SDK"));
-            if (!options_.runtime.version.empty())
-                add(rt, "version", str(options_.runtime.version));
-            if (!options_.runtime.flavor.empty()) add(rt, "flavor", str(options_.runtime.flavor));
-            add(o, "runtime", json_value::make_object(std::move(rt)));
-        }
-        if (m.timeout && m.timeout.value() != std::chrono::microseconds::zero()) {
-            const auto us = m.timeout.value().count();
-            add(o, "timeout",
-                str(duration_text(us / 1'000'000,
-                                  static_cast<std::int32_t>((us % 1'000'000) * 1000))));
-        }
-        {
-            // flytekit always sets the RetryStrategy message, so it prints even with 0 retries.
-            object retries;
-            if (m.retries > 0)
-                add(retries, "retries", uint_number(static_cast<std::uint64_t>(m.retries)));
-            add(o, "retries", json_value::make_object(std::move(retries)));
-        }
-        if (!m.cache_version.empty()) add(o, "discovery_version", str(m.cache_version));
-        if (!m.deprecated.empty()) add(o, "deprecated_error_message", str(m.deprecated));
-        if (m.interruptible) add(o, "interruptible", json_value::make_bool(*m.interruptible));
-        if (m.cache_serialize) add(o, "cache_serializable", json_value::make_bool(true));
-        if (!options_.tags.empty())
-            add(o, "tags",
-                json_value::make_object(string_map(options_.tags, "task_template_options.tags")));
-        if (m.pod_template_name && !m.pod_template_name->empty())
-            add(o, "pod_template_name", str(*m.pod_template_name));
-        if (!m.cache_ignore_input_vars.empty())
-            add(o, "cache_ignore_input_vars", strings(m.cache_ignore_input_vars.names()));
-        if (m.is_eager) add(o, "is_eager", json_value::make_bool(true));
-        if (m.generates_deck) add(o, "generates_deck", json_value::make_bool(true));
-        return json_value::make_object(std::move(o));
-    }
+    json_value task_metadata_value(const task_metadata& m) const;
 
-    json_value typed_interface(const template_parts& parts) const {
-        object o;
-        add(o, "inputs", variable_map(parts.inputs));
-        add(o, "outputs", variable_map(parts.outputs));
-        return json_value::make_object(std::move(o));
-    }
+    json_value typed_interface(const template_parts& parts) const;
 
-    json_value variable_map(const variable_types& vars) const {
-        object entries;
-        for (const auto& [name, type] : vars) {
-            object var;
-            add(var, "type", literal_type_value(type));
-            for (const auto& [described, text] : options_.descriptions) {
-                if (described == name && !text.empty()) add(var, "description", str(text));
-            }
-            entries.emplace_back(name, json_value::make_object(std::move(var)));
-        }
-        object o;
-        if (!entries.empty())
-            add(o, "variables", json_value::make_object(sorted(std::move(entries))));
-        return json_value::make_object(std::move(o));
-    }
+    json_value variable_map(const variable_types& vars) const;
 
     // Resources.ResourceEntry list in flytekit's order (its _get_container_definition).
-    json_value resource_entries(const resources& r) const {
-        json_value::array_type entries;
-        const auto entry = [&](const std::optional<std::string>& quantity, const char* name) {
-            if (!quantity || quantity->empty()) return;
-            object e;
-            add(e, "name", str(name));
-            add(e, "value", str(*quantity));
-            entries.push_back(json_value::make_object(std::move(e)));
-        };
-        entry(r.ephemeral_storage, "EPHEMERAL_STORAGE");
-        entry(r.cpu, "CPU");
-        entry(r.gpu, "GPU");
-        entry(r.mem, "MEMORY");
-        return json_value::make_array(std::move(entries));
-    }
+    json_value resource_entries(const resources& r) const;
 
-    json_value resources_value(const launch_target& t) const {
-        object o;
-        if (const auto requests = resource_entries(t.requests); requests.size() != 0)
-            add(o, "requests", requests);
-        if (const auto limits = resource_entries(t.limits); limits.size() != 0)
-            add(o, "limits", limits);
-        return json_value::make_object(std::move(o));
-    }
+    json_value resources_value(const launch_target& t) const;
 
-    json_value container(const launch_target& t) const {
-        object o;
-        if (!t.image.empty()) add(o, "image", str(t.image));
-        if (!t.command.empty()) add(o, "command", strings(t.command));
-        if (!t.args.empty()) add(o, "args", strings(t.args));
-        add(o, "resources", resources_value(t)); // flytekit always sets it
-        if (!t.environment.empty()) {
-            json_value::array_type env;
-            for (const auto& [k, v] : t.environment) {
-                object kv;
-                add(kv, "key", str(k));
-                if (!v.empty()) add(kv, "value", str(v));
-                env.push_back(json_value::make_object(std::move(kv)));
-            }
-            add(o, "env", json_value::make_array(std::move(env)));
-        }
-        if (t.data_config) add(o, "data_config", data_config_value(*t.data_config));
-        return json_value::make_object(std::move(o));
-    }
+    json_value container(const launch_target& t) const;
 
-    json_value data_config_value(const data_loading_config& d) const {
-        object o;
-        add(o, "enabled", json_value::make_bool(true));
-        if (!d.input_path.empty()) add(o, "input_path", str(d.input_path));
-        if (!d.output_path.empty()) add(o, "output_path", str(d.output_path));
-        if (d.format == metadata_format::yaml) add(o, "format", str("YAML"));
-        if (d.format == metadata_format::proto) add(o, "format", str("PROTO"));
-        if (d.io_strategy) {
-            object io;
-            switch (d.io_strategy->download) {
-            case download_mode::eager: break;
-            case download_mode::stream: add(io, "download_mode", str("DOWNLOAD_STREAM")); break;
-            case download_mode::no_download:
-                add(io, "download_mode", str("DO_NOT_DOWNLOAD"));
-                break;
-            }
-            switch (d.io_strategy->upload) {
-            case upload_mode::on_exit: break;
-            case upload_mode::eager: add(io, "upload_mode", str("UPLOAD_EAGER")); break;
-            case upload_mode::no_upload: add(io, "upload_mode", str("DO_NOT_UPLOAD")); break;
-            }
-            add(o, "io_strategy", json_value::make_object(std::move(io)));
-        }
-        return json_value::make_object(std::move(o));
-    }
+    json_value data_config_value(const data_loading_config& d) const;
 
-    json_value security_context(const std::vector<secret>& secrets) const {
-        json_value::array_type items;
-        for (const auto& s : secrets) {
-            object o;
-            if (!s.group.empty()) add(o, "group", str(s.group));
-            if (s.group_version && !s.group_version->empty())
-                add(o, "group_version", str(*s.group_version));
-            if (s.key && !s.key->empty()) add(o, "key", str(*s.key));
-            if (s.mount_requirement == secret::mount_type::env_var)
-                add(o, "mount_requirement", str("ENV_VAR"));
-            if (s.mount_requirement == secret::mount_type::file)
-                add(o, "mount_requirement", str("FILE"));
-            if (s.env_var && !s.env_var->empty()) add(o, "env_var", str(*s.env_var));
-            items.push_back(json_value::make_object(std::move(o)));
-        }
-        object o;
-        add(o, "secrets", json_value::make_array(std::move(items)));
-        return json_value::make_object(std::move(o));
-    }
+    json_value security_context(const std::vector<secret>& secrets) const;
 
     // The pod spec with the task's container merged into the primary container, as flytekit's
     // _serialize_pod_spec merges it: the primary container (added when the spec has none of that
@@ -20615,124 +20557,13 @@ private:
     // own (an empty one is left out, which Kubernetes reads as flytekit's empty list: the image's
     // entrypoint), its resources when it has any (Kubernetes names: "cpu", "memory", "gpu",
     // "ephemeral-storage"), and its environment ahead of the container's own.
-    json_value k8s_pod(const launch_target& t) const {
-        // NOLINTNEXTLINE(bugprone-unchecked-optional-access): called only when a pod is set
-        const ::flytecache::pod_template& pod = *t.pod;
-        pod.validate();
-        const json_value spec = parse_json(pod.pod_spec);
-        object spec_members = spec.as_object();
-        json_value::array_type containers;
-        bool has_containers = false;
-        for (auto& [key, value] : spec_members) {
-            if (key != "containers") continue;
-            has_containers = true;
-            if (!value.is_array()) {
-                throw invalid_argument(
-                    "flytecache: pod_template.pod_spec.containers must be an array of containers");
-            }
-            containers = value.as_array();
-        }
-        bool found = false;
-        for (auto& c : containers) {
-            const json_value* name = c.find("name");
-            if (name != nullptr && name->is_string() &&
-                name->as_string() == pod.primary_container_name) {
-                c = primary_container(c, t);
-                found = true;
-            }
-        }
-        if (!found) {
-            object placeholder;
-            placeholder.emplace_back("name", str(pod.primary_container_name));
-            containers.push_back(
-                primary_container(json_value::make_object(std::move(placeholder)), t));
-        }
-        if (has_containers) {
-            // The merged list replaces the first "containers" member; any repeats (the last of
-            // which was read above) go.
-            bool placed = false;
-            std::erase_if(spec_members, [&](auto& member) {
-                if (member.first != "containers") return false;
-                if (placed) return true;
-                member.second = json_value::make_array(std::move(containers));
-                placed = true;
-                return false;
-            });
-        } else {
-            spec_members.emplace_back("containers", json_value::make_array(std::move(containers)));
-        }
+    json_value k8s_pod(const launch_target& t) const;
 
-        object metadata;
-        if (!pod.labels.empty())
-            add(metadata, "labels",
-                json_value::make_object(string_map(pod.labels, "pod_template.labels")));
-        if (!pod.annotations.empty()) {
-            add(metadata, "annotations",
-                json_value::make_object(string_map(pod.annotations, "pod_template.annotations")));
-        }
-        object o;
-        add(o, "metadata", json_value::make_object(std::move(metadata)));
-        add(o, "pod_spec", json_value::make_object(std::move(spec_members)));
-        if (t.data_config) add(o, "data_config", data_config_value(*t.data_config));
-        return json_value::make_object(std::move(o));
-    }
+    static json_value primary_container(const json_value& c, const launch_target& t);
 
-    static json_value primary_container(const json_value& c, const launch_target& t) {
-        if (!c.is_object())
-            throw invalid_argument(
-                "flytecache: pod_template.pod_spec.containers holds a non-object");
-        object members;
-        bool has_image = false;
-        json_value::array_type env;
-        for (const auto& [k, v] : t.environment) {
-            object e;
-            e.emplace_back("name", str(k));
-            e.emplace_back("value", str(v));
-            env.push_back(json_value::make_object(std::move(e)));
-        }
-        for (const auto& [key, value] : c.as_object()) {
-            if (key == "command" || key == "args" || key == "env" ||
-                (key == "resources" && (has_resources(t.requests) || has_resources(t.limits)))) {
-                if (key == "env" && value.is_array()) {
-                    for (const auto& e : value.as_array()) env.push_back(e);
-                }
-                continue; // replaced below
-            }
-            if (key == "image" && !value.is_null()) has_image = true;
-            if (key == "image" && value.is_null()) continue;
-            members.emplace_back(key, value);
-        }
-        if (!has_image && !t.image.empty()) members.emplace_back("image", str(t.image));
-        if (!t.command.empty()) members.emplace_back("command", strings(t.command));
-        if (!t.args.empty()) members.emplace_back("args", strings(t.args));
-        if (has_resources(t.requests) || has_resources(t.limits)) {
-            object r;
-            r.emplace_back("limits", k8s_quantities(t.limits));
-            r.emplace_back("requests", k8s_quantities(t.requests));
-            members.emplace_back("resources", json_value::make_object(std::move(r)));
-        }
-        if (!env.empty()) members.emplace_back("env", json_value::make_array(std::move(env)));
-        return json_value::make_object(std::move(members));
-    }
+    static bool has_resources(const resources& r);
 
-    static bool has_resources(const resources& r) {
-        for (const auto* q : {&r.cpu, &r.mem, &r.gpu, &r.ephemeral_storage}) {
-            if (*q && !(*q)->empty()) return true;
-        }
-        return false;
-    }
-
-    static json_value k8s_quantities(const resources& r) {
-        object o;
-        const auto put = [&](const std::optional<std::string>& q, const char* name) {
-            if (q && !q->empty()) o.emplace_back(name, str(*q));
-        };
-        put(r.ephemeral_storage, "ephemeral-storage");
-        put(r.cpu, "cpu");
-        put(r.gpu, "gpu");
-        put(r.mem, "memory");
-        return json_value::make_object(std::move(o));
-    }
+    static json_value k8s_quantities(const resources& r);
 
     const task_template_options& options_;
 };
@@ -20742,15 +20573,8 @@ std::string task_name_for(const Task& task, const task_template_options& options
     return options.name.empty() ? task.name() : options.name;
 }
 
-inline void check_no_launch(const std::string& task, std::string_view kind,
-                            const task_template_options& options) {
-    if (!(options.launch == cluster_launch{})) {
-        throw configuration_error(
-            "flytecache: task_template_options.launch describes how a function task runs on the "
-            "cluster; " +
-            std::string(kind) + " '" + task + "' brings its own (leave launch empty)");
-    }
-}
+void check_no_launch(const std::string& task, std::string_view kind,
+                     const task_template_options& options);
 
 template <class F, class Cache, class... Features>
 template_parts task_template_parts(const function_task<F, Cache, Features...>& task,
@@ -20881,6 +20705,473 @@ template <class Task>
 }
 
 FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/task/task_template_export.ipp
+// flytecache — TaskTemplate export: a task as flyteidl's TaskTemplate in protobuf JSON
+// (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+FLYTECACHE_INLINE void json_newline(std::string& out, std::size_t indent, std::size_t depth) {
+    if (indent == 0) return;
+    out += '\n';
+    out.append(indent * depth, ' ');
+}
+
+FLYTECACHE_INLINE void json_write_indented(std::string& out, const json_value& v,
+                                           std::size_t indent, std::size_t depth) {
+    if (v.is_array() && v.size() != 0) {
+        out += '[';
+        bool first = true;
+        for (const auto& e : v.as_array()) {
+            if (!first) out += ',';
+            first = false;
+            json_newline(out, indent, depth + 1);
+            json_write_indented(out, e, indent, depth + 1);
+        }
+        json_newline(out, indent, depth);
+        out += ']';
+    } else if (v.is_object() && v.size() != 0) {
+        out += '{';
+        bool first = true;
+        for (const auto& [key, member] : v.as_object()) {
+            if (!first) out += ',';
+            first = false;
+            json_newline(out, indent, depth + 1);
+            json_write_canonical_string(out, key);
+            out += indent == 0 ? ":" : ": ";
+            json_write_indented(out, member, indent, depth + 1);
+        }
+        json_newline(out, indent, depth);
+        out += '}';
+    } else {
+        json_write_canonical(out, v);
+    }
+}
+
+FLYTECACHE_INLINE std::string image_name(const image_reference& image) {
+    if (const auto* uri = std::get_if<std::string>(&image)) return *uri;
+    if (const auto* spec = std::get_if<image_spec>(&image)) return spec->image_name();
+    return {};
+}
+
+FLYTECACHE_INLINE json_value
+task_template_writer::task_template(const template_parts& parts) const {
+    check_options(parts);
+    object o;
+    add(o, "id", identifier(parts.name));
+    add(o, "type", str(parts.type));
+    add(o, "metadata", task_metadata_value(*parts.metadata));
+    add(o, "interface", typed_interface(parts));
+    if (parts.target && !parts.target->pod) add(o, "container", container(*parts.target));
+    if (parts.target && !parts.target->secrets.empty())
+        add(o, "security_context", security_context(parts.target->secrets));
+    if (parts.target && parts.target->pod) {
+        object config;
+        config.emplace_back("primary_container_name",
+                            str(parts.target->pod->primary_container_name));
+        add(o, "config", json_value::make_object(std::move(config)));
+        add(o, "k8s_pod", k8s_pod(*parts.target));
+    }
+    return json_value::make_object(std::move(o));
+}
+
+FLYTECACHE_INLINE json_value
+task_template_writer::task_create_request(const template_parts& parts) const {
+    object spec;
+    add(spec, "template", task_template(parts));
+    object o;
+    add(o, "id", identifier(parts.name));
+    add(o, "spec", json_value::make_object(std::move(spec)));
+    return json_value::make_object(std::move(o));
+}
+
+FLYTECACHE_INLINE std::string task_template_writer::text(const json_value& v) const {
+    std::string out;
+    json_write_indented(out, v, static_cast<std::size_t>(std::max(options_.indent, 0)), 0);
+    return out;
+}
+
+FLYTECACHE_INLINE void task_template_writer::add(object& o, std::string_view proto_name,
+                                                 json_value v) const {
+    o.emplace_back(options_.field_names == json_field_names::proto ? std::string(proto_name)
+                                                                   : proto_json_name(proto_name),
+                   std::move(v));
+}
+
+FLYTECACHE_INLINE json_value task_template_writer::strings(const std::vector<std::string>& values) {
+    json_value::array_type items;
+    items.reserve(values.size());
+    for (const auto& v : values) items.push_back(str(v));
+    return json_value::make_array(std::move(items));
+}
+
+FLYTECACHE_INLINE task_template_writer::object task_template_writer::sorted(object entries) {
+    std::sort(entries.begin(), entries.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    return entries;
+}
+
+FLYTECACHE_INLINE task_template_writer::object
+task_template_writer::string_map(const std::vector<std::pair<std::string, std::string>>& entries,
+                                 std::string_view what) {
+    object o;
+    for (const auto& [k, v] : entries) {
+        for (const auto& [seen, ignored] : o) {
+            if (seen == k) {
+                throw invalid_argument("flytecache: " + std::string(what) + " names '" + k +
+                                       "' twice; a protobuf map holds each key once");
+            }
+        }
+        o.emplace_back(k, str(v));
+    }
+    return sorted(std::move(o));
+}
+
+FLYTECACHE_INLINE void task_template_writer::check_options(const template_parts& parts) const {
+    for (const auto* field : {&options_.project, &options_.domain, &options_.version}) {
+        if (field->empty()) {
+            const char* which = field == &options_.project  ? "project"
+                                : field == &options_.domain ? "domain"
+                                                            : "version";
+            throw configuration_error(std::string("flytecache: task_template_options.") + which +
+                                      " is empty; Flyte identifies task '" + parts.name +
+                                      "' by project, domain, name and version (the registration "
+                                      "version, not the cache version)");
+        }
+    }
+    for (const auto& description : options_.descriptions) {
+        const std::string& name = description.first;
+        const auto has = [&](const variable_types& vars) {
+            return std::any_of(vars.begin(), vars.end(),
+                               [&](const auto& v) { return v.first == name; });
+        };
+        if (!has(parts.inputs) && !has(parts.outputs)) {
+            throw configuration_error(
+                "flytecache: task_template_options.descriptions names '" + name +
+                "', which is neither an input nor an output of task '" + parts.name + "'");
+        }
+        const auto same = std::count_if(options_.descriptions.begin(), options_.descriptions.end(),
+                                        [&](const auto& other) { return other.first == name; });
+        if (same > 1) {
+            throw configuration_error("flytecache: task_template_options.descriptions names '" +
+                                      name + "' " + std::to_string(same) +
+                                      " times; give each variable one description");
+        }
+    }
+    for (const auto* side : {&parts.inputs, &parts.outputs}) {
+        for (const auto& [name, type] : *side) {
+            if (std::holds_alternative<std::monostate>(type.type)) {
+                throw configuration_error(
+                    "flytecache: " + std::string(side == &parts.inputs ? "input" : "output") +
+                    " '" + name + "' of task '" + parts.name +
+                    "' has no Flyte type (a flytecache::literal stands for any value); "
+                    "Flyte's type checker needs one, so give it a typed C++ type");
+            }
+        }
+    }
+}
+
+FLYTECACHE_INLINE json_value task_template_writer::identifier(const std::string& name) const {
+    object o;
+    add(o, "resource_type", str("TASK"));
+    add(o, "project", str(options_.project));
+    add(o, "domain", str(options_.domain));
+    add(o, "name", str(name));
+    add(o, "version", str(options_.version));
+    return json_value::make_object(std::move(o));
+}
+
+FLYTECACHE_INLINE json_value
+task_template_writer::task_metadata_value(const task_metadata& m) const {
+    object o;
+    if (m.cache) add(o, "discoverable", json_value::make_bool(true));
+    {
+        object rt;
+        if (options_.runtime.type == runtime_metadata::runtime_type::flyte_sdk)
+            add(rt, "type", str("FLYTE_SDK"));
+        if (!options_.runtime.version.empty()) add(rt, "version", str(options_.runtime.version));
+        if (!options_.runtime.flavor.empty()) add(rt, "flavor", str(options_.runtime.flavor));
+        add(o, "runtime", json_value::make_object(std::move(rt)));
+    }
+    if (m.timeout && m.timeout.value() != std::chrono::microseconds::zero()) {
+        const auto us = m.timeout.value().count();
+        add(o, "timeout",
+            str(duration_text(us / 1'000'000, static_cast<std::int32_t>((us % 1'000'000) * 1000))));
+    }
+    {
+        // flytekit always sets the RetryStrategy message, so it prints even with 0 retries.
+        object retries;
+        if (m.retries > 0)
+            add(retries, "retries", uint_number(static_cast<std::uint64_t>(m.retries)));
+        add(o, "retries", json_value::make_object(std::move(retries)));
+    }
+    if (!m.cache_version.empty()) add(o, "discovery_version", str(m.cache_version));
+    if (!m.deprecated.empty()) add(o, "deprecated_error_message", str(m.deprecated));
+    if (m.interruptible) add(o, "interruptible", json_value::make_bool(*m.interruptible));
+    if (m.cache_serialize) add(o, "cache_serializable", json_value::make_bool(true));
+    if (!options_.tags.empty())
+        add(o, "tags",
+            json_value::make_object(string_map(options_.tags, "task_template_options.tags")));
+    if (m.pod_template_name && !m.pod_template_name->empty())
+        add(o, "pod_template_name", str(*m.pod_template_name));
+    if (!m.cache_ignore_input_vars.empty())
+        add(o, "cache_ignore_input_vars", strings(m.cache_ignore_input_vars.names()));
+    if (m.is_eager) add(o, "is_eager", json_value::make_bool(true));
+    if (m.generates_deck) add(o, "generates_deck", json_value::make_bool(true));
+    return json_value::make_object(std::move(o));
+}
+
+FLYTECACHE_INLINE json_value
+task_template_writer::typed_interface(const template_parts& parts) const {
+    object o;
+    add(o, "inputs", variable_map(parts.inputs));
+    add(o, "outputs", variable_map(parts.outputs));
+    return json_value::make_object(std::move(o));
+}
+
+FLYTECACHE_INLINE json_value task_template_writer::variable_map(const variable_types& vars) const {
+    object entries;
+    for (const auto& [name, type] : vars) {
+        object var;
+        add(var, "type", literal_type_value(type));
+        for (const auto& [described, text] : options_.descriptions) {
+            if (described == name && !text.empty()) add(var, "description", str(text));
+        }
+        entries.emplace_back(name, json_value::make_object(std::move(var)));
+    }
+    object o;
+    if (!entries.empty()) add(o, "variables", json_value::make_object(sorted(std::move(entries))));
+    return json_value::make_object(std::move(o));
+}
+
+FLYTECACHE_INLINE json_value task_template_writer::resource_entries(const resources& r) const {
+    json_value::array_type entries;
+    const auto entry = [&](const std::optional<std::string>& quantity, const char* name) {
+        if (!quantity || quantity->empty()) return;
+        object e;
+        add(e, "name", str(name));
+        add(e, "value", str(*quantity));
+        entries.push_back(json_value::make_object(std::move(e)));
+    };
+    entry(r.ephemeral_storage, "EPHEMERAL_STORAGE");
+    entry(r.cpu, "CPU");
+    entry(r.gpu, "GPU");
+    entry(r.mem, "MEMORY");
+    return json_value::make_array(std::move(entries));
+}
+
+FLYTECACHE_INLINE json_value task_template_writer::resources_value(const launch_target& t) const {
+    object o;
+    if (const auto requests = resource_entries(t.requests); requests.size() != 0)
+        add(o, "requests", requests);
+    if (const auto limits = resource_entries(t.limits); limits.size() != 0)
+        add(o, "limits", limits);
+    return json_value::make_object(std::move(o));
+}
+
+FLYTECACHE_INLINE json_value task_template_writer::container(const launch_target& t) const {
+    object o;
+    if (!t.image.empty()) add(o, "image", str(t.image));
+    if (!t.command.empty()) add(o, "command", strings(t.command));
+    if (!t.args.empty()) add(o, "args", strings(t.args));
+    add(o, "resources", resources_value(t)); // flytekit always sets it
+    if (!t.environment.empty()) {
+        json_value::array_type env;
+        for (const auto& [k, v] : t.environment) {
+            object kv;
+            add(kv, "key", str(k));
+            if (!v.empty()) add(kv, "value", str(v));
+            env.push_back(json_value::make_object(std::move(kv)));
+        }
+        add(o, "env", json_value::make_array(std::move(env)));
+    }
+    if (t.data_config) add(o, "data_config", data_config_value(*t.data_config));
+    return json_value::make_object(std::move(o));
+}
+
+FLYTECACHE_INLINE json_value
+task_template_writer::data_config_value(const data_loading_config& d) const {
+    object o;
+    add(o, "enabled", json_value::make_bool(true));
+    if (!d.input_path.empty()) add(o, "input_path", str(d.input_path));
+    if (!d.output_path.empty()) add(o, "output_path", str(d.output_path));
+    if (d.format == metadata_format::yaml) add(o, "format", str("YAML"));
+    if (d.format == metadata_format::proto) add(o, "format", str("PROTO"));
+    if (d.io_strategy) {
+        object io;
+        switch (d.io_strategy->download) {
+        case download_mode::eager: break;
+        case download_mode::stream: add(io, "download_mode", str("DOWNLOAD_STREAM")); break;
+        case download_mode::no_download: add(io, "download_mode", str("DO_NOT_DOWNLOAD")); break;
+        }
+        switch (d.io_strategy->upload) {
+        case upload_mode::on_exit: break;
+        case upload_mode::eager: add(io, "upload_mode", str("UPLOAD_EAGER")); break;
+        case upload_mode::no_upload: add(io, "upload_mode", str("DO_NOT_UPLOAD")); break;
+        }
+        add(o, "io_strategy", json_value::make_object(std::move(io)));
+    }
+    return json_value::make_object(std::move(o));
+}
+
+FLYTECACHE_INLINE json_value
+task_template_writer::security_context(const std::vector<secret>& secrets) const {
+    json_value::array_type items;
+    for (const auto& s : secrets) {
+        object o;
+        if (!s.group.empty()) add(o, "group", str(s.group));
+        if (s.group_version && !s.group_version->empty())
+            add(o, "group_version", str(*s.group_version));
+        if (s.key && !s.key->empty()) add(o, "key", str(*s.key));
+        if (s.mount_requirement == secret::mount_type::env_var)
+            add(o, "mount_requirement", str("ENV_VAR"));
+        if (s.mount_requirement == secret::mount_type::file)
+            add(o, "mount_requirement", str("FILE"));
+        if (s.env_var && !s.env_var->empty()) add(o, "env_var", str(*s.env_var));
+        items.push_back(json_value::make_object(std::move(o)));
+    }
+    object o;
+    add(o, "secrets", json_value::make_array(std::move(items)));
+    return json_value::make_object(std::move(o));
+}
+
+FLYTECACHE_INLINE json_value task_template_writer::k8s_pod(const launch_target& t) const {
+    // NOLINTNEXTLINE(bugprone-unchecked-optional-access): called only when a pod is set
+    const ::flytecache::pod_template& pod = *t.pod;
+    pod.validate();
+    const json_value spec = parse_json(pod.pod_spec);
+    object spec_members = spec.as_object();
+    json_value::array_type containers;
+    bool has_containers = false;
+    for (auto& [key, value] : spec_members) {
+        if (key != "containers") continue;
+        has_containers = true;
+        if (!value.is_array()) {
+            throw invalid_argument(
+                "flytecache: pod_template.pod_spec.containers must be an array of containers");
+        }
+        containers = value.as_array();
+    }
+    bool found = false;
+    for (auto& c : containers) {
+        const json_value* name = c.find("name");
+        if (name != nullptr && name->is_string() &&
+            name->as_string() == pod.primary_container_name) {
+            c = primary_container(c, t);
+            found = true;
+        }
+    }
+    if (!found) {
+        object placeholder;
+        placeholder.emplace_back("name", str(pod.primary_container_name));
+        containers.push_back(primary_container(json_value::make_object(std::move(placeholder)), t));
+    }
+    if (has_containers) {
+        // The merged list replaces the first "containers" member; any repeats (the last of
+        // which was read above) go.
+        bool placed = false;
+        std::erase_if(spec_members, [&](auto& member) {
+            if (member.first != "containers") return false;
+            if (placed) return true;
+            member.second = json_value::make_array(std::move(containers));
+            placed = true;
+            return false;
+        });
+    } else {
+        spec_members.emplace_back("containers", json_value::make_array(std::move(containers)));
+    }
+
+    object metadata;
+    if (!pod.labels.empty())
+        add(metadata, "labels",
+            json_value::make_object(string_map(pod.labels, "pod_template.labels")));
+    if (!pod.annotations.empty()) {
+        add(metadata, "annotations",
+            json_value::make_object(string_map(pod.annotations, "pod_template.annotations")));
+    }
+    object o;
+    add(o, "metadata", json_value::make_object(std::move(metadata)));
+    add(o, "pod_spec", json_value::make_object(std::move(spec_members)));
+    if (t.data_config) add(o, "data_config", data_config_value(*t.data_config));
+    return json_value::make_object(std::move(o));
+}
+
+FLYTECACHE_INLINE json_value task_template_writer::primary_container(const json_value& c,
+                                                                     const launch_target& t) {
+    if (!c.is_object())
+        throw invalid_argument("flytecache: pod_template.pod_spec.containers holds a non-object");
+    object members;
+    bool has_image = false;
+    json_value::array_type env;
+    for (const auto& [k, v] : t.environment) {
+        object e;
+        e.emplace_back("name", str(k));
+        e.emplace_back("value", str(v));
+        env.push_back(json_value::make_object(std::move(e)));
+    }
+    for (const auto& [key, value] : c.as_object()) {
+        if (key == "command" || key == "args" || key == "env" ||
+            (key == "resources" && (has_resources(t.requests) || has_resources(t.limits)))) {
+            if (key == "env" && value.is_array()) {
+                for (const auto& e : value.as_array()) env.push_back(e);
+            }
+            continue; // replaced below
+        }
+        if (key == "image" && !value.is_null()) has_image = true;
+        if (key == "image" && value.is_null()) continue;
+        members.emplace_back(key, value);
+    }
+    if (!has_image && !t.image.empty()) members.emplace_back("image", str(t.image));
+    if (!t.command.empty()) members.emplace_back("command", strings(t.command));
+    if (!t.args.empty()) members.emplace_back("args", strings(t.args));
+    if (has_resources(t.requests) || has_resources(t.limits)) {
+        object r;
+        r.emplace_back("limits", k8s_quantities(t.limits));
+        r.emplace_back("requests", k8s_quantities(t.requests));
+        members.emplace_back("resources", json_value::make_object(std::move(r)));
+    }
+    if (!env.empty()) members.emplace_back("env", json_value::make_array(std::move(env)));
+    return json_value::make_object(std::move(members));
+}
+
+FLYTECACHE_INLINE bool task_template_writer::has_resources(const resources& r) {
+    for (const auto* q : {&r.cpu, &r.mem, &r.gpu, &r.ephemeral_storage}) {
+        if (*q && !(*q)->empty()) return true;
+    }
+    return false;
+}
+
+FLYTECACHE_INLINE json_value task_template_writer::k8s_quantities(const resources& r) {
+    object o;
+    const auto put = [&](const std::optional<std::string>& q, const char* name) {
+        if (q && !q->empty()) o.emplace_back(name, str(*q));
+    };
+    put(r.ephemeral_storage, "ephemeral-storage");
+    put(r.cpu, "cpu");
+    put(r.gpu, "gpu");
+    put(r.mem, "memory");
+    return json_value::make_object(std::move(o));
+}
+
+FLYTECACHE_INLINE void check_no_launch(const std::string& task, std::string_view kind,
+                                       const task_template_options& options) {
+    if (!(options.launch == cluster_launch{})) {
+        throw configuration_error(
+            "flytecache: task_template_options.launch describes how a function task runs on the "
+            "cluster; " +
+            std::string(kind) + " '" + task + "' brings its own (leave launch empty)");
+    }
+}
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/task_template_export.ipp
 // ---- end flytecache/task/task_template_export.hpp
 // ---- begin flytecache/task/task_template_proto.hpp
 // flytecache — TaskTemplate export in protobuf's binary wire format (TaskSpec files)
@@ -20904,44 +21195,9 @@ namespace detail {
 
 /// google.protobuf.Struct from a JSON object, as protobuf's JSON parser builds it (numbers become
 /// doubles; a member given twice keeps its last value).
-inline protobuf_value protobuf_value_from_json(const json_value& v);
+protobuf_value protobuf_value_from_json(const json_value& v);
 
-inline protobuf_struct protobuf_struct_from_json(const json_value& object) {
-    protobuf_struct s;
-    for (const auto& member : object.as_object()) {
-        const std::string& key = member.first;
-        auto it = std::find_if(s.fields.begin(), s.fields.end(),
-                               [&](const auto& field) { return field.first == key; });
-        if (it != s.fields.end()) {
-            it->second = protobuf_value_from_json(member.second);
-        } else {
-            s.fields.emplace_back(key, protobuf_value_from_json(member.second));
-        }
-    }
-    std::sort(s.fields.begin(), s.fields.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    return s;
-}
-
-inline protobuf_value protobuf_value_from_json(const json_value& v) {
-    protobuf_value out;
-    switch (v.type()) {
-    case json_value::kind::null: out.kind.emplace<protobuf_null>(); break;
-    case json_value::kind::boolean: out.kind.emplace<bool>(v.as_bool()); break;
-    case json_value::kind::number: out.kind.emplace<double>(v.as_double()); break;
-    case json_value::kind::string: out.kind.emplace<std::string>(v.as_string()); break;
-    case json_value::kind::array: {
-        protobuf_list list;
-        for (const auto& item : v.as_array()) list.values.push_back(protobuf_value_from_json(item));
-        out.kind.emplace<protobuf_list>(std::move(list));
-        break;
-    }
-    case json_value::kind::object:
-        out.kind.emplace<box<protobuf_struct>>(protobuf_struct_from_json(v));
-        break;
-    }
-    return out;
-}
+protobuf_struct protobuf_struct_from_json(const json_value& object);
 
 /// Writes the TaskTemplate of `parts` with the decisions task_template_writer takes for the JSON.
 class task_template_proto_writer {
@@ -20950,24 +21206,10 @@ public:
         : options_(proto_names(options)), json_(options_) {}
 
     /// flyteidl.core.TaskTemplate.
-    [[nodiscard]] std::string task_template(const template_parts& parts) const {
-        json_.check_options(parts);
-        proto_writer w;
-        literal_encoder enc(w);
-        task_template_body(w, enc, parts);
-        return w.take();
-    }
+    [[nodiscard]] std::string task_template(const template_parts& parts) const;
 
     /// flyteidl.admin.TaskSpec{template}: what `pyflyte package` writes in its `_1.pb` files.
-    [[nodiscard]] std::string task_spec(const template_parts& parts) const {
-        json_.check_options(parts);
-        proto_writer w;
-        literal_encoder enc(w);
-        const auto t = w.begin_message(1);
-        task_template_body(w, enc, parts);
-        w.end_message(t);
-        return w.take();
-    }
+    [[nodiscard]] std::string task_spec(const template_parts& parts) const;
 
 private:
     static task_template_options proto_names(task_template_options o) {
@@ -20990,221 +21232,23 @@ private:
     }
     // A map<string, string>: entries sorted by key, key and value always written.
     static void string_map(proto_writer& w, std::uint32_t field,
-                           const json_value::object_type& sorted_entries) {
-        for (const auto& [k, v] : sorted_entries) {
-            const auto e = w.begin_message(field);
-            w.string_field(1, k);
-            w.string_field(2, v.as_string());
-            w.end_message(e);
-        }
-    }
+                           const json_value::object_type& sorted_entries);
 
     void task_template_body(proto_writer& w, literal_encoder& enc,
-                            const template_parts& parts) const {
-        {
-            const auto id = w.begin_message(1);
-            w.enum_field(1, 1); // ResourceType.TASK
-            text(w, 2, options_.project);
-            text(w, 3, options_.domain);
-            text(w, 4, parts.name);
-            text(w, 5, options_.version);
-            w.end_message(id);
-        }
-        text(w, 2, parts.type);
-        {
-            const auto m = w.begin_message(3);
-            task_metadata_body(w, *parts.metadata);
-            w.end_message(m);
-        }
-        {
-            const auto i = w.begin_message(4);
-            variable_map(w, enc, 1, parts.inputs);
-            variable_map(w, enc, 2, parts.outputs);
-            w.end_message(i);
-        }
-        const std::optional<launch_target>& t = parts.target;
-        if (t && !t->pod) {
-            const auto c = w.begin_message(6);
-            container_body(w, *t);
-            w.end_message(c);
-        }
-        if (t && !t->secrets.empty()) {
-            const auto sc = w.begin_message(8);
-            for (const auto& s : t->secrets) {
-                const auto m = w.begin_message(2);
-                text(w, 1, s.group);
-                if (s.group_version) text(w, 2, *s.group_version);
-                if (s.key) text(w, 3, *s.key);
-                enumeration(w, 4,
-                            s.mount_requirement == secret::mount_type::env_var ? 1
-                            : s.mount_requirement == secret::mount_type::file  ? 2
-                                                                               : 0);
-                if (s.env_var) text(w, 5, *s.env_var);
-                w.end_message(m);
-            }
-            w.end_message(sc);
-        }
-        if (t && t->pod) {
-            const auto e = w.begin_message(16);
-            w.string_field(1, "primary_container_name");
-            w.string_field(2, t->pod->primary_container_name);
-            w.end_message(e);
-            const auto k = w.begin_message(17);
-            k8s_pod_body(w, enc, *t);
-            w.end_message(k);
-        }
-    }
+                            const template_parts& parts) const;
 
-    void task_metadata_body(proto_writer& w, const task_metadata& m) const {
-        flag(w, 1, m.cache);
-        {
-            const auto rt = w.begin_message(2);
-            enumeration(w, 1,
-                        options_.runtime.type == runtime_metadata::runtime_type::flyte_sdk ? 1 : 0);
-            text(w, 2, options_.runtime.version);
-            text(w, 3, options_.runtime.flavor);
-            w.end_message(rt);
-        }
-        if (m.timeout && m.timeout.value() != std::chrono::microseconds::zero()) {
-            const auto us = m.timeout.value().count();
-            const auto d = w.begin_message(4);
-            if (us / 1'000'000 != 0) w.int64_field(1, us / 1'000'000);
-            if (us % 1'000'000 != 0)
-                w.int32_field(2, static_cast<std::int32_t>((us % 1'000'000) * 1000));
-            w.end_message(d);
-        }
-        {
-            // flytekit always sets the RetryStrategy message.
-            const auto r = w.begin_message(5);
-            if (m.retries > 0) w.uint32_field(5, static_cast<std::uint32_t>(m.retries));
-            w.end_message(r);
-        }
-        text(w, 6, m.cache_version);
-        text(w, 7, m.deprecated);
-        if (m.interruptible) w.bool_field(8, *m.interruptible); // a oneof: written even if false
-        flag(w, 9, m.cache_serialize);
-        if (!options_.tags.empty())
-            string_map(
-                w, 11,
-                task_template_writer::string_map(options_.tags, "task_template_options.tags"));
-        if (m.pod_template_name) text(w, 12, *m.pod_template_name);
-        if (!m.cache_ignore_input_vars.empty()) strings(w, 13, m.cache_ignore_input_vars.names());
-        flag(w, 14, m.is_eager);
-        if (m.generates_deck) {
-            const auto b = w.begin_message(15); // google.protobuf.BoolValue
-            w.bool_field(1, true);
-            w.end_message(b);
-        }
-    }
+    void task_metadata_body(proto_writer& w, const task_metadata& m) const;
 
     void variable_map(proto_writer& w, literal_encoder& enc, std::uint32_t field,
-                      const variable_types& vars) const {
-        const auto vm = w.begin_message(field);
-        std::vector<const std::pair<std::string, literal_type>*> sorted;
-        sorted.reserve(vars.size());
-        for (const auto& v : vars) sorted.push_back(&v);
-        std::sort(sorted.begin(), sorted.end(),
-                  [](const auto* a, const auto* b) { return a->first < b->first; });
-        for (const auto* v : sorted) {
-            const auto e = w.begin_message(1);
-            w.string_field(1, v->first);
-            const auto var = w.begin_message(2);
-            const auto type = w.begin_message(1);
-            enc.literal_type_body(v->second);
-            w.end_message(type);
-            for (const auto& [described, description] : options_.descriptions) {
-                if (described == v->first) text(w, 2, description);
-            }
-            w.end_message(var);
-            w.end_message(e);
-        }
-        w.end_message(vm);
-    }
+                      const variable_types& vars) const;
 
-    static void resource_entries(proto_writer& w, std::uint32_t field, const resources& r) {
-        // ResourceName: CPU 1, GPU 2, MEMORY 3, EPHEMERAL_STORAGE 5; flytekit's order.
-        const auto entry = [&](const std::optional<std::string>& quantity, std::int32_t name) {
-            if (!quantity || quantity->empty()) return;
-            const auto e = w.begin_message(field);
-            w.enum_field(1, name);
-            w.string_field(2, *quantity);
-            w.end_message(e);
-        };
-        entry(r.ephemeral_storage, 5);
-        entry(r.cpu, 1);
-        entry(r.gpu, 2);
-        entry(r.mem, 3);
-    }
+    static void resource_entries(proto_writer& w, std::uint32_t field, const resources& r);
 
-    static void data_config_body(proto_writer& w, const data_loading_config& d) {
-        w.bool_field(1, true);
-        text(w, 2, d.input_path);
-        text(w, 3, d.output_path);
-        enumeration(w, 4,
-                    d.format == metadata_format::yaml    ? 1
-                    : d.format == metadata_format::proto ? 2
-                                                         : 0);
-        if (d.io_strategy) {
-            const auto io = w.begin_message(5);
-            enumeration(w, 1,
-                        d.io_strategy->download == download_mode::stream        ? 1
-                        : d.io_strategy->download == download_mode::no_download ? 2
-                                                                                : 0);
-            enumeration(w, 2,
-                        d.io_strategy->upload == upload_mode::eager       ? 1
-                        : d.io_strategy->upload == upload_mode::no_upload ? 2
-                                                                          : 0);
-            w.end_message(io);
-        }
-    }
+    static void data_config_body(proto_writer& w, const data_loading_config& d);
 
-    static void container_body(proto_writer& w, const launch_target& t) {
-        text(w, 1, t.image);
-        strings(w, 2, t.command);
-        strings(w, 3, t.args);
-        {
-            const auto r = w.begin_message(4); // flytekit always sets it
-            resource_entries(w, 1, t.requests);
-            resource_entries(w, 2, t.limits);
-            w.end_message(r);
-        }
-        for (const auto& [k, v] : t.environment) {
-            const auto kv = w.begin_message(5);
-            text(w, 1, k);
-            text(w, 2, v);
-            w.end_message(kv);
-        }
-        if (t.data_config) {
-            const auto d = w.begin_message(9);
-            data_config_body(w, *t.data_config);
-            w.end_message(d);
-        }
-    }
+    static void container_body(proto_writer& w, const launch_target& t);
 
-    void k8s_pod_body(proto_writer& w, literal_encoder& enc, const launch_target& t) const {
-        // The merge is the JSON writer's; its result is converted member by member.
-        const json_value pod = json_.k8s_pod(t);
-        {
-            const auto md = w.begin_message(1);
-            if (const json_value* meta = pod.find("metadata")) {
-                if (const json_value* labels = meta->find("labels"))
-                    string_map(w, 1, labels->as_object());
-                if (const json_value* annotations = meta->find("annotations"))
-                    string_map(w, 2, annotations->as_object());
-            }
-            w.end_message(md);
-        }
-        if (const json_value* spec = pod.find("pod_spec")) {
-            const auto s = w.begin_message(2);
-            enc.struct_body(protobuf_struct_from_json(*spec));
-            w.end_message(s);
-        }
-        if (t.data_config) {
-            const auto d = w.begin_message(3);
-            data_config_body(w, *t.data_config);
-            w.end_message(d);
-        }
-    }
+    void k8s_pod_body(proto_writer& w, literal_encoder& enc, const launch_target& t) const;
 
     task_template_options options_;
     task_template_writer json_;
@@ -21242,6 +21286,304 @@ template <class Task>
 }
 
 FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/task/task_template_proto.ipp
+// flytecache — TaskTemplate export in protobuf's binary wire format (TaskSpec files) (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+FLYTECACHE_INLINE protobuf_struct protobuf_struct_from_json(const json_value& object) {
+    protobuf_struct s;
+    for (const auto& member : object.as_object()) {
+        const std::string& key = member.first;
+        auto it = std::find_if(s.fields.begin(), s.fields.end(),
+                               [&](const auto& field) { return field.first == key; });
+        if (it != s.fields.end()) {
+            it->second = protobuf_value_from_json(member.second);
+        } else {
+            s.fields.emplace_back(key, protobuf_value_from_json(member.second));
+        }
+    }
+    std::sort(s.fields.begin(), s.fields.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    return s;
+}
+
+FLYTECACHE_INLINE protobuf_value protobuf_value_from_json(const json_value& v) {
+    protobuf_value out;
+    switch (v.type()) {
+    case json_value::kind::null: out.kind.emplace<protobuf_null>(); break;
+    case json_value::kind::boolean: out.kind.emplace<bool>(v.as_bool()); break;
+    case json_value::kind::number: out.kind.emplace<double>(v.as_double()); break;
+    case json_value::kind::string: out.kind.emplace<std::string>(v.as_string()); break;
+    case json_value::kind::array: {
+        protobuf_list list;
+        for (const auto& item : v.as_array()) list.values.push_back(protobuf_value_from_json(item));
+        out.kind.emplace<protobuf_list>(std::move(list));
+        break;
+    }
+    case json_value::kind::object:
+        out.kind.emplace<box<protobuf_struct>>(protobuf_struct_from_json(v));
+        break;
+    }
+    return out;
+}
+
+FLYTECACHE_INLINE std::string
+task_template_proto_writer::task_template(const template_parts& parts) const {
+    json_.check_options(parts);
+    proto_writer w;
+    literal_encoder enc(w);
+    task_template_body(w, enc, parts);
+    return w.take();
+}
+
+FLYTECACHE_INLINE std::string
+task_template_proto_writer::task_spec(const template_parts& parts) const {
+    json_.check_options(parts);
+    proto_writer w;
+    literal_encoder enc(w);
+    const auto t = w.begin_message(1);
+    task_template_body(w, enc, parts);
+    w.end_message(t);
+    return w.take();
+}
+
+FLYTECACHE_INLINE void
+task_template_proto_writer::string_map(proto_writer& w, std::uint32_t field,
+                                       const json_value::object_type& sorted_entries) {
+    for (const auto& [k, v] : sorted_entries) {
+        const auto e = w.begin_message(field);
+        w.string_field(1, k);
+        w.string_field(2, v.as_string());
+        w.end_message(e);
+    }
+}
+
+FLYTECACHE_INLINE void
+task_template_proto_writer::task_template_body(proto_writer& w, literal_encoder& enc,
+                                               const template_parts& parts) const {
+    {
+        const auto id = w.begin_message(1);
+        w.enum_field(1, 1); // ResourceType.TASK
+        text(w, 2, options_.project);
+        text(w, 3, options_.domain);
+        text(w, 4, parts.name);
+        text(w, 5, options_.version);
+        w.end_message(id);
+    }
+    text(w, 2, parts.type);
+    {
+        const auto m = w.begin_message(3);
+        task_metadata_body(w, *parts.metadata);
+        w.end_message(m);
+    }
+    {
+        const auto i = w.begin_message(4);
+        variable_map(w, enc, 1, parts.inputs);
+        variable_map(w, enc, 2, parts.outputs);
+        w.end_message(i);
+    }
+    const std::optional<launch_target>& t = parts.target;
+    if (t && !t->pod) {
+        const auto c = w.begin_message(6);
+        container_body(w, *t);
+        w.end_message(c);
+    }
+    if (t && !t->secrets.empty()) {
+        const auto sc = w.begin_message(8);
+        for (const auto& s : t->secrets) {
+            const auto m = w.begin_message(2);
+            text(w, 1, s.group);
+            if (s.group_version) text(w, 2, *s.group_version);
+            if (s.key) text(w, 3, *s.key);
+            enumeration(w, 4,
+                        s.mount_requirement == secret::mount_type::env_var ? 1
+                        : s.mount_requirement == secret::mount_type::file  ? 2
+                                                                           : 0);
+            if (s.env_var) text(w, 5, *s.env_var);
+            w.end_message(m);
+        }
+        w.end_message(sc);
+    }
+    if (t && t->pod) {
+        const auto e = w.begin_message(16);
+        w.string_field(1, "primary_container_name");
+        w.string_field(2, t->pod->primary_container_name);
+        w.end_message(e);
+        const auto k = w.begin_message(17);
+        k8s_pod_body(w, enc, *t);
+        w.end_message(k);
+    }
+}
+
+FLYTECACHE_INLINE void
+task_template_proto_writer::task_metadata_body(proto_writer& w, const task_metadata& m) const {
+    flag(w, 1, m.cache);
+    {
+        const auto rt = w.begin_message(2);
+        enumeration(w, 1,
+                    options_.runtime.type == runtime_metadata::runtime_type::flyte_sdk ? 1 : 0);
+        text(w, 2, options_.runtime.version);
+        text(w, 3, options_.runtime.flavor);
+        w.end_message(rt);
+    }
+    if (m.timeout && m.timeout.value() != std::chrono::microseconds::zero()) {
+        const auto us = m.timeout.value().count();
+        const auto d = w.begin_message(4);
+        if (us / 1'000'000 != 0) w.int64_field(1, us / 1'000'000);
+        if (us % 1'000'000 != 0)
+            w.int32_field(2, static_cast<std::int32_t>((us % 1'000'000) * 1000));
+        w.end_message(d);
+    }
+    {
+        // flytekit always sets the RetryStrategy message.
+        const auto r = w.begin_message(5);
+        if (m.retries > 0) w.uint32_field(5, static_cast<std::uint32_t>(m.retries));
+        w.end_message(r);
+    }
+    text(w, 6, m.cache_version);
+    text(w, 7, m.deprecated);
+    if (m.interruptible) w.bool_field(8, *m.interruptible); // a oneof: written even if false
+    flag(w, 9, m.cache_serialize);
+    if (!options_.tags.empty())
+        string_map(w, 11,
+                   task_template_writer::string_map(options_.tags, "task_template_options.tags"));
+    if (m.pod_template_name) text(w, 12, *m.pod_template_name);
+    if (!m.cache_ignore_input_vars.empty()) strings(w, 13, m.cache_ignore_input_vars.names());
+    flag(w, 14, m.is_eager);
+    if (m.generates_deck) {
+        const auto b = w.begin_message(15); // google.protobuf.BoolValue
+        w.bool_field(1, true);
+        w.end_message(b);
+    }
+}
+
+FLYTECACHE_INLINE void task_template_proto_writer::variable_map(proto_writer& w,
+                                                                literal_encoder& enc,
+                                                                std::uint32_t field,
+                                                                const variable_types& vars) const {
+    const auto vm = w.begin_message(field);
+    std::vector<const std::pair<std::string, literal_type>*> sorted;
+    sorted.reserve(vars.size());
+    for (const auto& v : vars) sorted.push_back(&v);
+    std::sort(sorted.begin(), sorted.end(),
+              [](const auto* a, const auto* b) { return a->first < b->first; });
+    for (const auto* v : sorted) {
+        const auto e = w.begin_message(1);
+        w.string_field(1, v->first);
+        const auto var = w.begin_message(2);
+        const auto type = w.begin_message(1);
+        enc.literal_type_body(v->second);
+        w.end_message(type);
+        for (const auto& [described, description] : options_.descriptions) {
+            if (described == v->first) text(w, 2, description);
+        }
+        w.end_message(var);
+        w.end_message(e);
+    }
+    w.end_message(vm);
+}
+
+FLYTECACHE_INLINE void task_template_proto_writer::resource_entries(proto_writer& w,
+                                                                    std::uint32_t field,
+                                                                    const resources& r) {
+    // ResourceName: CPU 1, GPU 2, MEMORY 3, EPHEMERAL_STORAGE 5; flytekit's order.
+    const auto entry = [&](const std::optional<std::string>& quantity, std::int32_t name) {
+        if (!quantity || quantity->empty()) return;
+        const auto e = w.begin_message(field);
+        w.enum_field(1, name);
+        w.string_field(2, *quantity);
+        w.end_message(e);
+    };
+    entry(r.ephemeral_storage, 5);
+    entry(r.cpu, 1);
+    entry(r.gpu, 2);
+    entry(r.mem, 3);
+}
+
+FLYTECACHE_INLINE void task_template_proto_writer::data_config_body(proto_writer& w,
+                                                                    const data_loading_config& d) {
+    w.bool_field(1, true);
+    text(w, 2, d.input_path);
+    text(w, 3, d.output_path);
+    enumeration(w, 4,
+                d.format == metadata_format::yaml    ? 1
+                : d.format == metadata_format::proto ? 2
+                                                     : 0);
+    if (d.io_strategy) {
+        const auto io = w.begin_message(5);
+        enumeration(w, 1,
+                    d.io_strategy->download == download_mode::stream        ? 1
+                    : d.io_strategy->download == download_mode::no_download ? 2
+                                                                            : 0);
+        enumeration(w, 2,
+                    d.io_strategy->upload == upload_mode::eager       ? 1
+                    : d.io_strategy->upload == upload_mode::no_upload ? 2
+                                                                      : 0);
+        w.end_message(io);
+    }
+}
+
+FLYTECACHE_INLINE void task_template_proto_writer::container_body(proto_writer& w,
+                                                                  const launch_target& t) {
+    text(w, 1, t.image);
+    strings(w, 2, t.command);
+    strings(w, 3, t.args);
+    {
+        const auto r = w.begin_message(4); // flytekit always sets it
+        resource_entries(w, 1, t.requests);
+        resource_entries(w, 2, t.limits);
+        w.end_message(r);
+    }
+    for (const auto& [k, v] : t.environment) {
+        const auto kv = w.begin_message(5);
+        text(w, 1, k);
+        text(w, 2, v);
+        w.end_message(kv);
+    }
+    if (t.data_config) {
+        const auto d = w.begin_message(9);
+        data_config_body(w, *t.data_config);
+        w.end_message(d);
+    }
+}
+
+FLYTECACHE_INLINE void task_template_proto_writer::k8s_pod_body(proto_writer& w,
+                                                                literal_encoder& enc,
+                                                                const launch_target& t) const {
+    // The merge is the JSON writer's; its result is converted member by member.
+    const json_value pod = json_.k8s_pod(t);
+    {
+        const auto md = w.begin_message(1);
+        if (const json_value* meta = pod.find("metadata")) {
+            if (const json_value* labels = meta->find("labels"))
+                string_map(w, 1, labels->as_object());
+            if (const json_value* annotations = meta->find("annotations"))
+                string_map(w, 2, annotations->as_object());
+        }
+        w.end_message(md);
+    }
+    if (const json_value* spec = pod.find("pod_spec")) {
+        const auto s = w.begin_message(2);
+        enc.struct_body(protobuf_struct_from_json(*spec));
+        w.end_message(s);
+    }
+    if (t.data_config) {
+        const auto d = w.begin_message(3);
+        data_config_body(w, *t.data_config);
+        w.end_message(d);
+    }
+}
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/task_template_proto.ipp
 // ---- end flytecache/task/task_template_proto.hpp
 
 
@@ -21265,29 +21607,7 @@ enum class archive_format { tgz, tar };
 
 namespace detail {
 
-inline void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
-    std::filesystem::path tmp = path;
-    tmp += ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        out.close();
-        if (!out) {
-            const int err = errno;
-            std::error_code ignored;
-            std::filesystem::remove(tmp, ignored);
-            throw error("flytecache: cannot write " + path.string() + ": " +
-                        std::generic_category().message(err));
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::error_code ignored;
-        std::filesystem::remove(tmp, ignored);
-        throw error("flytecache: cannot write " + path.string() + ": " + ec.message());
-    }
-}
+void write_file_atomically(const std::filesystem::path& path, std::string_view bytes);
 
 } // namespace detail
 
@@ -21309,19 +21629,7 @@ public:
     /// Every task is registered under this project, domain and (registration, not cache) version;
     /// the placeholders registration_*_placeholder let flytectl fill them in instead.
     /// @throws configuration_error when one of them is empty.
-    registration_package(std::string project, std::string domain, std::string version)
-        : project_(std::move(project)), domain_(std::move(domain)), version_(std::move(version)) {
-        for (const auto* field : {&project_, &domain_, &version_}) {
-            if (field->empty()) {
-                const char* which = field == &project_  ? "project"
-                                    : field == &domain_ ? "domain"
-                                                        : "version";
-                throw configuration_error(std::string("flytecache: registration_package needs a ") +
-                                          which + " (or registration_" + which +
-                                          "_placeholder for flytectl to fill in)");
-            }
-        }
-    }
+    registration_package(std::string project, std::string domain, std::string version);
 
     /// Adds a task's TaskSpec (the TaskTemplate to_task_template_json describes). `options` says
     /// what the task does not know (launch settings, descriptions, tags, name); its project,
@@ -21353,88 +21661,30 @@ public:
     /// package's project, domain and version; everything else is kept byte for byte.
     /// @throws decode_error when `bytes` is not a TaskTemplate with a task identifier and name;
     ///         configuration_error as add().
-    registration_package& add_task_template_proto(std::string_view bytes) {
-        auto [name, template_bytes] =
-            detail::restamp_task_template(bytes, project_, domain_, version_);
-        if (name.find('/') != std::string::npos || name.find('\0') != std::string::npos ||
-            name == "." || name == "..") {
-            throw configuration_error("flytecache: task name '" + name +
-                                      "' cannot be part of a file name in the package");
-        }
-        for (const auto& [existing, ignored] : tasks_) {
-            if (existing == name) {
-                throw configuration_error("flytecache: the package already holds a task named '" +
-                                          name + "'; Flyte identifies a task by its name");
-            }
-        }
-        detail::proto_writer spec; // TaskSpec{1: template}
-        spec.string_field(1, template_bytes);
-        tasks_.emplace_back(std::move(name), spec.take());
-        return *this;
-    }
+    registration_package& add_task_template_proto(std::string_view bytes);
 
     /// How many tasks the package holds.
     [[nodiscard]] std::size_t size() const noexcept { return tasks_.size(); }
 
     /// The files, in registration order: `<index>_<name>_1.pb`, the index zero-padded to the
     /// digits of the last index (`0_a_1.pb` … `9_j_1.pb`; with 11 tasks `00_a_1.pb` … `10_k_1.pb`).
-    [[nodiscard]] std::vector<registration_file> files() const {
-        std::vector<registration_file> out;
-        out.reserve(tasks_.size());
-        const std::size_t width = tasks_.empty() ? 1 : std::to_string(tasks_.size() - 1).size();
-        for (std::size_t i = 0; i < tasks_.size(); ++i) {
-            std::string index = std::to_string(i);
-            index.insert(0, width - index.size(), '0');
-            out.push_back({index + "_" + tasks_[i].first + "_1.pb", tasks_[i].second});
-        }
-        return out;
-    }
+    [[nodiscard]] std::vector<registration_file> files() const;
 
     /// The archive's bytes: a tar of files() at its top level, gzip-compressed for
     /// archive_format::tgz. Deterministic: equal packages give equal bytes.
     /// @throws configuration_error when the package is empty (flytectl would register nothing).
-    [[nodiscard]] std::string archive(archive_format format = archive_format::tgz) const {
-        if (tasks_.empty()) {
-            throw configuration_error("flytecache: the registration package holds no task");
-        }
-        std::vector<detail::archive_file> members;
-        for (auto& f : files()) members.push_back({std::move(f.name), std::move(f.content)});
-        std::string tar = detail::tar_archive(members);
-        return format == archive_format::tgz ? detail::gzip_stored(tar) : tar;
-    }
+    [[nodiscard]] std::string archive(archive_format format = archive_format::tgz) const;
 
     /// Writes archive() to `path`: `.tgz` or `.tar.gz` gzip-compressed, `.tar` plain (the
     /// extensions flytectl accepts). The file is replaced atomically.
     /// @throws configuration_error for another extension or an empty package; error when the
     ///         file cannot be written (the message names it).
-    void write_archive(const std::filesystem::path& path) const {
-        const std::string name = path.filename().string();
-        const auto ends = [&](std::string_view suffix) { return name.ends_with(suffix); };
-        archive_format format = archive_format::tgz;
-        if (ends(".tar")) {
-            format = archive_format::tar;
-        } else if (!ends(".tgz") && !ends(".tar.gz")) {
-            throw configuration_error("flytecache: " + path.string() +
-                                      ": a registration archive must end in .tgz, .tar.gz or .tar "
-                                      "(the extensions flytectl register files accepts)");
-        }
-        detail::write_file_atomically(path, archive(format));
-    }
+    void write_archive(const std::filesystem::path& path) const;
 
     /// Writes files() into `directory` (created when missing), for
     /// `flytectl register files <directory>/*`.
     /// @throws configuration_error when the package is empty; error when a file cannot be written.
-    void write_directory(const std::filesystem::path& directory) const {
-        if (tasks_.empty()) {
-            throw configuration_error("flytecache: the registration package holds no task");
-        }
-        std::error_code ec;
-        std::filesystem::create_directories(directory, ec);
-        if (ec) {
-            throw error("flytecache: cannot create " + directory.string() + ": " + ec.message());
-        }
-        for (const auto& f : files()) detail::write_file_atomically(directory / f.name, f.content);
-    }
+    void write_directory(const std::filesystem::path& directory) const;
 
 private:
     std::string project_;
@@ -21444,5 +21694,133 @@ private:
 };
 
 FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/task/registration_package.ipp
+// flytecache — a registration package: tasks as the files `flytectl register files` reads
+// (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+namespace detail {
+
+FLYTECACHE_INLINE void write_file_atomically(const std::filesystem::path& path,
+                                             std::string_view bytes) {
+    std::filesystem::path tmp = path;
+    tmp += ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        out.close();
+        if (!out) {
+            const int err = errno;
+            std::error_code ignored;
+            std::filesystem::remove(tmp, ignored);
+            throw error("flytecache: cannot write " + path.string() + ": " +
+                        std::generic_category().message(err));
+        }
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+        std::error_code ignored;
+        std::filesystem::remove(tmp, ignored);
+        throw error("flytecache: cannot write " + path.string() + ": " + ec.message());
+    }
+}
+
+} // namespace detail
+
+FLYTECACHE_INLINE registration_package::registration_package(std::string project,
+                                                             std::string domain,
+                                                             std::string version)
+    : project_(std::move(project)), domain_(std::move(domain)), version_(std::move(version)) {
+    for (const auto* field : {&project_, &domain_, &version_}) {
+        if (field->empty()) {
+            const char* which = field == &project_  ? "project"
+                                : field == &domain_ ? "domain"
+                                                    : "version";
+            throw configuration_error(std::string("flytecache: registration_package needs a ") +
+                                      which + " (or registration_" + which +
+                                      "_placeholder for flytectl to fill in)");
+        }
+    }
+}
+
+FLYTECACHE_INLINE registration_package&
+registration_package::add_task_template_proto(std::string_view bytes) {
+    auto [name, template_bytes] = detail::restamp_task_template(bytes, project_, domain_, version_);
+    if (name.find('/') != std::string::npos || name.find('\0') != std::string::npos ||
+        name == "." || name == "..") {
+        throw configuration_error("flytecache: task name '" + name +
+                                  "' cannot be part of a file name in the package");
+    }
+    for (const auto& [existing, ignored] : tasks_) {
+        if (existing == name) {
+            throw configuration_error("flytecache: the package already holds a task named '" +
+                                      name + "'; Flyte identifies a task by its name");
+        }
+    }
+    detail::proto_writer spec; // TaskSpec{1: template}
+    spec.string_field(1, template_bytes);
+    tasks_.emplace_back(std::move(name), spec.take());
+    return *this;
+}
+
+FLYTECACHE_INLINE std::vector<registration_file> registration_package::files() const {
+    std::vector<registration_file> out;
+    out.reserve(tasks_.size());
+    const std::size_t width = tasks_.empty() ? 1 : std::to_string(tasks_.size() - 1).size();
+    for (std::size_t i = 0; i < tasks_.size(); ++i) {
+        std::string index = std::to_string(i);
+        index.insert(0, width - index.size(), '0');
+        out.push_back({index + "_" + tasks_[i].first + "_1.pb", tasks_[i].second});
+    }
+    return out;
+}
+
+FLYTECACHE_INLINE std::string registration_package::archive(archive_format format) const {
+    if (tasks_.empty()) {
+        throw configuration_error("flytecache: the registration package holds no task");
+    }
+    std::vector<detail::archive_file> members;
+    for (auto& f : files()) members.push_back({std::move(f.name), std::move(f.content)});
+    std::string tar = detail::tar_archive(members);
+    return format == archive_format::tgz ? detail::gzip_stored(tar) : tar;
+}
+
+FLYTECACHE_INLINE void
+registration_package::write_archive(const std::filesystem::path& path) const {
+    const std::string name = path.filename().string();
+    const auto ends = [&](std::string_view suffix) { return name.ends_with(suffix); };
+    archive_format format = archive_format::tgz;
+    if (ends(".tar")) {
+        format = archive_format::tar;
+    } else if (!ends(".tgz") && !ends(".tar.gz")) {
+        throw configuration_error("flytecache: " + path.string() +
+                                  ": a registration archive must end in .tgz, .tar.gz or .tar "
+                                  "(the extensions flytectl register files accepts)");
+    }
+    detail::write_file_atomically(path, archive(format));
+}
+
+FLYTECACHE_INLINE void
+registration_package::write_directory(const std::filesystem::path& directory) const {
+    if (tasks_.empty()) {
+        throw configuration_error("flytecache: the registration package holds no task");
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(directory, ec);
+    if (ec) {
+        throw error("flytecache: cannot create " + directory.string() + ": " + ec.message());
+    }
+    for (const auto& f : files()) detail::write_file_atomically(directory / f.name, f.content);
+}
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/registration_package.ipp
 // ---- end flytecache/task/registration_package.hpp
 // ---- end flytecache/flytecache.hpp
