@@ -16098,6 +16098,38 @@ FLYTECACHE_NAMESPACE_END
 // Container tasks (flytekit's ContainerTask): a command in an image with typed inputs and outputs
 // passed through data directories, run locally through a container runtime.
 
+// ---- begin flytecache/detail/log_line.hpp
+// flytecache — one diagnostic line on std::clog, the default of every on_warning-style handler
+// SPDX-License-Identifier: MIT
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+/// Writes `text` and a newline to std::clog. Out of line so that the headers that report through
+/// it (executor, local task cache, container task) need not include <iostream>.
+void log_line(std::string_view text);
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/detail/log_line.ipp
+// flytecache — one diagnostic line on std::clog (definitions)
+// SPDX-License-Identifier: MIT
+
+
+#include <iostream>
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+FLYTECACHE_INLINE void log_line(std::string_view text) { std::clog << text << '\n'; }
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/detail/log_line.ipp
+// ---- end flytecache/detail/log_line.hpp
 // ---- begin flytecache/detail/python_text.hpp
 // flytecache — task values as Python text (str() and back), as flytekit's ContainerTask does
 // SPDX-License-Identifier: MIT
@@ -17548,7 +17580,6 @@ task_metadata build_metadata(std::string_view task, const task_options& options,
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/task/task_options.hpp
 
-#include <iostream>
 
 FLYTECACHE_NAMESPACE_BEGIN
 
@@ -17689,19 +17720,14 @@ T container_value(std::string_view text) {
     }
 }
 
-inline std::string random_suffix() {
-    static std::atomic<std::uint64_t> counter{0};
-    thread_local std::mt19937_64 rng{std::random_device{}()};
-    std::ostringstream s;
-    s << std::hex << rng() << '-' << counter.fetch_add(1, std::memory_order_relaxed);
-    return s.str();
-}
+/// A random name part for a call's input and output directories.
+std::string random_suffix();
 
-inline void write_text_file(const std::filesystem::path& p, std::string_view bytes) {
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out) throw task_error("flytecache: cannot write " + p.string());
-}
+/// Writes `bytes` to `p` (replacing it); a task_error if it cannot.
+void write_text_file(const std::filesystem::path& p, std::string_view bytes);
+
+/// The whole of the file at `p`, or nullopt if it cannot be read.
+std::optional<std::string> read_text_file(const std::filesystem::path& p);
 
 // The `{{.inputs.name}}` references in a template argument (spaces inside the braces allowed, as
 // Flyte's template engine allows them).
@@ -17710,23 +17736,7 @@ struct template_ref {
     std::size_t end;
     std::string name;
 };
-inline std::vector<template_ref> find_input_refs(std::string_view arg) {
-    std::vector<template_ref> refs;
-    std::size_t pos = 0;
-    while ((pos = arg.find("{{", pos)) != std::string_view::npos) {
-        const std::size_t close = arg.find("}}", pos + 2);
-        if (close == std::string_view::npos) break;
-        std::string_view inner = arg.substr(pos + 2, close - pos - 2);
-        while (!inner.empty() && inner.front() == ' ') inner.remove_prefix(1);
-        while (!inner.empty() && inner.back() == ' ') inner.remove_suffix(1);
-        constexpr std::string_view prefix = ".inputs.";
-        if (inner.substr(0, prefix.size()) == prefix) {
-            refs.push_back({pos, close + 2, std::string(inner.substr(prefix.size()))});
-        }
-        pos = close + 2;
-    }
-    return refs;
-}
+std::vector<template_ref> find_input_refs(std::string_view arg);
 
 } // namespace detail
 
@@ -17857,7 +17867,7 @@ public:
             run.timeout = std::chrono::duration<double>(this->metadata_.timeout.value());
         if (opts_.local_logs) {
             run.on_output = [](std::string_view line) {
-                std::clog << "[Local Container] " << line << '\n';
+                detail::log_line("[Local Container] " + std::string(line));
             };
         }
         return run;
@@ -18060,13 +18070,12 @@ private:
                 if constexpr (std::is_same_v<T, file> || std::is_same_v<T, directory>) {
                     field = T(p);
                 } else {
-                    std::ifstream in(p, std::ios::binary);
-                    std::string text((std::istreambuf_iterator<char>(in)),
-                                     std::istreambuf_iterator<char>());
-                    if (!in && !in.eof()) {
+                    const std::optional<std::string> read = detail::read_text_file(p);
+                    if (!read) {
                         throw task_error("flytecache: container task '" + this->name_ +
                                          "' cannot read output '" + output + "'");
                     }
+                    const std::string& text = *read;
                     try {
                         field = detail::container_value<T>(text);
                     } catch (const std::exception& e) {
@@ -18148,6 +18157,59 @@ private:
 };
 
 FLYTECACHE_NAMESPACE_END
+
+// ---- begin flytecache/task/container_task.ipp
+// flytecache — container tasks: the non-template helpers (definitions)
+// SPDX-License-Identifier: MIT
+
+
+
+
+FLYTECACHE_NAMESPACE_BEGIN
+namespace detail {
+
+FLYTECACHE_INLINE std::string random_suffix() {
+    static std::atomic<std::uint64_t> counter{0};
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    std::ostringstream s;
+    s << std::hex << rng() << '-' << counter.fetch_add(1, std::memory_order_relaxed);
+    return s.str();
+}
+
+FLYTECACHE_INLINE void write_text_file(const std::filesystem::path& p, std::string_view bytes) {
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) throw task_error("flytecache: cannot write " + p.string());
+}
+
+FLYTECACHE_INLINE std::optional<std::string> read_text_file(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in && !in.eof()) return std::nullopt;
+    return text;
+}
+
+FLYTECACHE_INLINE std::vector<template_ref> find_input_refs(std::string_view arg) {
+    std::vector<template_ref> refs;
+    std::size_t pos = 0;
+    while ((pos = arg.find("{{", pos)) != std::string_view::npos) {
+        const std::size_t close = arg.find("}}", pos + 2);
+        if (close == std::string_view::npos) break;
+        std::string_view inner = arg.substr(pos + 2, close - pos - 2);
+        while (!inner.empty() && inner.front() == ' ') inner.remove_prefix(1);
+        while (!inner.empty() && inner.back() == ' ') inner.remove_suffix(1);
+        constexpr std::string_view prefix = ".inputs.";
+        if (inner.substr(0, prefix.size()) == prefix) {
+            refs.push_back({pos, close + 2, std::string(inner.substr(prefix.size()))});
+        }
+        pos = close + 2;
+    }
+    return refs;
+}
+
+} // namespace detail
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/task/container_task.ipp
 // ---- end flytecache/task/container_task.hpp
 // ---- begin flytecache/task/default_executor.hpp
 // flytecache — the default executor: flytekit's local cache, used when a task is called
@@ -18644,10 +18706,11 @@ public:
         if (opts_.on_bad_entry) {
             opts_.on_bad_entry(bad);
         } else {
-            std::clog << "flytecache: local cache entry '" << bad.key
-                      << "' is unusable and counts as a miss (the call runs and stores its outputs "
-                         "anew; local_task_cache::erase(key) or `flytecache rm` removes it): "
-                      << bad.reason << '\n';
+            detail::log_line("flytecache: local cache entry '" + bad.key +
+                             "' is unusable and counts as a miss (the call runs and stores its "
+                             "outputs anew; local_task_cache::erase(key) or `flytecache rm` "
+                             "removes it): " +
+                             bad.reason);
         }
     }
     /// Whether unusable entries throw instead of counting as misses.
@@ -18857,6 +18920,12 @@ FLYTECACHE_NAMESPACE_END
 #include <stop_token>
 
 FLYTECACHE_NAMESPACE_BEGIN
+
+namespace detail {
+// Owner tokens name the host and process (readable in the store when debugging) and carry a
+// per-process random part, so two hosts with one PID never share a token.
+std::string make_owner_token();
+} // namespace detail
 
 /// How an executor caches, waits and reports. Defaults suit interactive work and CI alike.
 struct executor_options {
@@ -19082,7 +19151,7 @@ private:
         if (opts_.on_warning) {
             opts_.on_warning(text);
         } else {
-            std::clog << text << '\n';
+            detail::log_line(text);
         }
     }
 
@@ -19166,19 +19235,7 @@ private:
 
     // Owner tokens name the host and process (readable in the store when debugging) and carry a
     // per-process random part, so two hosts with one PID never share a token.
-    static std::string make_owner_token() {
-        static const std::string process_part = [] {
-            char host[256] = {};
-            if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-            std::random_device rd;
-            const std::uint64_t r = (std::uint64_t{rd()} << 32) ^ rd();
-            return std::string(host) + ":" + std::to_string(::getpid()) + ":" + std::to_string(r);
-        }();
-        static std::atomic<std::uint64_t> counter{0};
-        // getpid again: a forked child inherits process_part but must not share its tokens.
-        return process_part + ":" + std::to_string(::getpid()) + ":" +
-               std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
-    }
+    static std::string make_owner_token() { return detail::make_owner_token(); }
 
     // Renews the reservation while the owner runs. A failed renewal (a busy store) is retried at
     // the next beat; the reservation only lapses if renewals fail for a whole ttl.
@@ -19385,7 +19442,22 @@ FLYTECACHE_NAMESPACE_END
 
 
 
+
 FLYTECACHE_NAMESPACE_BEGIN
+
+FLYTECACHE_INLINE std::string detail::make_owner_token() {
+    static const std::string process_part = [] {
+        char host[256] = {};
+        if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+        std::random_device rd;
+        const std::uint64_t r = (std::uint64_t{rd()} << 32) ^ rd();
+        return std::string(host) + ":" + std::to_string(::getpid()) + ":" + std::to_string(r);
+    }();
+    static std::atomic<std::uint64_t> counter{0};
+    // getpid again: a forked child inherits process_part but must not share its tokens.
+    return process_part + ":" + std::to_string(::getpid()) + ":" +
+           std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
+}
 
 FLYTECACHE_INLINE void executor_options::validate() const {
     const auto check_positive = [](float_seconds v, const char* name) {

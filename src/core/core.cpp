@@ -9,3 +9,4 @@
 #endif
 
 #include <flytecache/config.hpp>
+#include <flytecache/detail/log_line.ipp>

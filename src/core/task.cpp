@@ -17,6 +17,7 @@
 #include <flytecache/detail/task_template_identity.ipp>
 #include <flytecache/policy/pod_template.ipp>
 #include <flytecache/task/container_runtime.ipp>
+#include <flytecache/task/container_task.ipp>
 #include <flytecache/task/executor.ipp>
 #include <flytecache/task/explain.ipp>
 #include <flytecache/task/local_task_cache.ipp>

@@ -6,6 +6,7 @@
 // passed through data directories, run locally through a container runtime.
 
 #include <flytecache/config.hpp>
+#include <flytecache/detail/log_line.hpp>
 #include <flytecache/detail/python_text.hpp>
 #include <flytecache/detail/struct_fields.hpp>
 #include <flytecache/detail/type_name.hpp>
@@ -25,18 +26,12 @@
 #include <flytecache/task/task_metadata.hpp>
 #include <flytecache/task/task_options.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <concepts>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <iterator>
 #include <optional>
-#include <random>
 #include <span>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -184,19 +179,14 @@ T container_value(std::string_view text) {
     }
 }
 
-inline std::string random_suffix() {
-    static std::atomic<std::uint64_t> counter{0};
-    thread_local std::mt19937_64 rng{std::random_device{}()};
-    std::ostringstream s;
-    s << std::hex << rng() << '-' << counter.fetch_add(1, std::memory_order_relaxed);
-    return s.str();
-}
+/// A random name part for a call's input and output directories.
+std::string random_suffix();
 
-inline void write_text_file(const std::filesystem::path& p, std::string_view bytes) {
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out) throw task_error("flytecache: cannot write " + p.string());
-}
+/// Writes `bytes` to `p` (replacing it); a task_error if it cannot.
+void write_text_file(const std::filesystem::path& p, std::string_view bytes);
+
+/// The whole of the file at `p`, or nullopt if it cannot be read.
+std::optional<std::string> read_text_file(const std::filesystem::path& p);
 
 // The `{{.inputs.name}}` references in a template argument (spaces inside the braces allowed, as
 // Flyte's template engine allows them).
@@ -205,23 +195,7 @@ struct template_ref {
     std::size_t end;
     std::string name;
 };
-inline std::vector<template_ref> find_input_refs(std::string_view arg) {
-    std::vector<template_ref> refs;
-    std::size_t pos = 0;
-    while ((pos = arg.find("{{", pos)) != std::string_view::npos) {
-        const std::size_t close = arg.find("}}", pos + 2);
-        if (close == std::string_view::npos) break;
-        std::string_view inner = arg.substr(pos + 2, close - pos - 2);
-        while (!inner.empty() && inner.front() == ' ') inner.remove_prefix(1);
-        while (!inner.empty() && inner.back() == ' ') inner.remove_suffix(1);
-        constexpr std::string_view prefix = ".inputs.";
-        if (inner.substr(0, prefix.size()) == prefix) {
-            refs.push_back({pos, close + 2, std::string(inner.substr(prefix.size()))});
-        }
-        pos = close + 2;
-    }
-    return refs;
-}
+std::vector<template_ref> find_input_refs(std::string_view arg);
 
 } // namespace detail
 
@@ -352,7 +326,7 @@ public:
             run.timeout = std::chrono::duration<double>(this->metadata_.timeout.value());
         if (opts_.local_logs) {
             run.on_output = [](std::string_view line) {
-                std::clog << "[Local Container] " << line << '\n';
+                detail::log_line("[Local Container] " + std::string(line));
             };
         }
         return run;
@@ -555,13 +529,12 @@ private:
                 if constexpr (std::is_same_v<T, file> || std::is_same_v<T, directory>) {
                     field = T(p);
                 } else {
-                    std::ifstream in(p, std::ios::binary);
-                    std::string text((std::istreambuf_iterator<char>(in)),
-                                     std::istreambuf_iterator<char>());
-                    if (!in && !in.eof()) {
+                    const std::optional<std::string> read = detail::read_text_file(p);
+                    if (!read) {
                         throw task_error("flytecache: container task '" + this->name_ +
                                          "' cannot read output '" + output + "'");
                     }
+                    const std::string& text = *read;
                     try {
                         field = detail::container_value<T>(text);
                     } catch (const std::exception& e) {
@@ -643,3 +616,7 @@ private:
 };
 
 FLYTECACHE_NAMESPACE_END
+
+#if !defined(FLYTECACHE_COMPILED_LIB)
+#    include <flytecache/task/container_task.ipp>
+#endif

@@ -6,6 +6,7 @@
 // with retries, store), exactly once per key under serialize.
 
 #include <flytecache/config.hpp>
+#include <flytecache/detail/log_line.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/key/flytekit_local.hpp>
 #include <flytecache/key/key_scheme.hpp>
@@ -32,12 +33,10 @@
 #include <filesystem>
 #include <functional>
 #include <future>
-#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <set>
 #include <span>
 #include <stop_token>
@@ -48,6 +47,12 @@
 #include <utility>
 
 FLYTECACHE_NAMESPACE_BEGIN
+
+namespace detail {
+// Owner tokens name the host and process (readable in the store when debugging) and carry a
+// per-process random part, so two hosts with one PID never share a token.
+std::string make_owner_token();
+} // namespace detail
 
 /// How an executor caches, waits and reports. Defaults suit interactive work and CI alike.
 struct executor_options {
@@ -273,7 +278,7 @@ private:
         if (opts_.on_warning) {
             opts_.on_warning(text);
         } else {
-            std::clog << text << '\n';
+            detail::log_line(text);
         }
     }
 
@@ -357,19 +362,7 @@ private:
 
     // Owner tokens name the host and process (readable in the store when debugging) and carry a
     // per-process random part, so two hosts with one PID never share a token.
-    static std::string make_owner_token() {
-        static const std::string process_part = [] {
-            char host[256] = {};
-            if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-            std::random_device rd;
-            const std::uint64_t r = (std::uint64_t{rd()} << 32) ^ rd();
-            return std::string(host) + ":" + std::to_string(::getpid()) + ":" + std::to_string(r);
-        }();
-        static std::atomic<std::uint64_t> counter{0};
-        // getpid again: a forked child inherits process_part but must not share its tokens.
-        return process_part + ":" + std::to_string(::getpid()) + ":" +
-               std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
-    }
+    static std::string make_owner_token() { return detail::make_owner_token(); }
 
     // Renews the reservation while the owner runs. A failed renewal (a busy store) is retried at
     // the next beat; the reservation only lapses if renewals fail for a whole ttl.

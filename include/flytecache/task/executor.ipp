@@ -7,10 +7,29 @@
 
 #include <flytecache/error.hpp>
 
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+#include <random>
 #include <string>
 #include <utility>
 
 FLYTECACHE_NAMESPACE_BEGIN
+
+FLYTECACHE_INLINE std::string detail::make_owner_token() {
+    static const std::string process_part = [] {
+        char host[256] = {};
+        if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+        std::random_device rd;
+        const std::uint64_t r = (std::uint64_t{rd()} << 32) ^ rd();
+        return std::string(host) + ":" + std::to_string(::getpid()) + ":" + std::to_string(r);
+    }();
+    static std::atomic<std::uint64_t> counter{0};
+    // getpid again: a forked child inherits process_part but must not share its tokens.
+    return process_part + ":" + std::to_string(::getpid()) + ":" +
+           std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
+}
 
 FLYTECACHE_INLINE void executor_options::validate() const {
     const auto check_positive = [](float_seconds v, const char* name) {

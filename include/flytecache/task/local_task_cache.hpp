@@ -5,6 +5,7 @@
 // local_task_cache: flytekit's LocalTaskCache (task outputs by task, version and inputs).
 
 #include <flytecache/config.hpp>
+#include <flytecache/detail/log_line.hpp>
 #include <flytecache/error.hpp>
 #include <flytecache/key/flytekit_local.hpp>
 #include <flytecache/key/key_scheme.hpp>
@@ -21,7 +22,6 @@
 #include <exception>
 #include <filesystem>
 #include <functional>
-#include <iostream>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -454,10 +454,11 @@ public:
         if (opts_.on_bad_entry) {
             opts_.on_bad_entry(bad);
         } else {
-            std::clog << "flytecache: local cache entry '" << bad.key
-                      << "' is unusable and counts as a miss (the call runs and stores its outputs "
-                         "anew; local_task_cache::erase(key) or `flytecache rm` removes it): "
-                      << bad.reason << '\n';
+            detail::log_line("flytecache: local cache entry '" + bad.key +
+                             "' is unusable and counts as a miss (the call runs and stores its "
+                             "outputs anew; local_task_cache::erase(key) or `flytecache rm` "
+                             "removes it): " +
+                             bad.reason);
         }
     }
     /// Whether unusable entries throw instead of counting as misses.
