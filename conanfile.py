@@ -172,6 +172,9 @@ class FlytecacheConan(ConanFile):
         else:
             core.libs = ["flytecache"]
             core.defines = ["FLYTECACHE_COMPILED_LIB"]
+            # The libraries use threads and pthread_atfork (glibc before 2.34 keeps them apart);
+            # flytecache is POSIX-only (fork, flock, Unix sockets), so every target has pthread.
+            core.system_libs = ["pthread"]
 
         if self.options.with_sqlite:
             sqlite = self.cpp_info.components["sqlite"]

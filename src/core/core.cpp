@@ -9,4 +9,6 @@
 #endif
 
 #include <flytecache/config.hpp>
+#include <flytecache/detail/evp.ipp>
+#include <flytecache/detail/file_io.ipp>
 #include <flytecache/detail/log_line.ipp>

@@ -10,8 +10,6 @@
 
 #include <flytecache/config.hpp>
 
-#include <flytecache/detail/evp.ipp>
-#include <flytecache/detail/file_io.ipp>
 #include <flytecache/detail/subprocess.ipp>
 #include <flytecache/detail/tar_archive.ipp>
 #include <flytecache/detail/task_template_identity.ipp>

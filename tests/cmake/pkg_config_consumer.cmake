@@ -1,7 +1,7 @@
 # flytecache — builds and runs the package consumers with nothing but the compiler and pkg-config,
 # against the relocated install (what a Makefile user does):
 #   cmake -DCXX=<compiler> -DPREFIX=<install> -DSOURCE_DIR=<tests/package> -DOUT_DIR=<dir>
-#         -DWITH_REDIS=<bool> -P pkg_config_consumer.cmake
+#         -DWITH_REDIS=<bool> -DLIBDIR=<CMAKE_INSTALL_LIBDIR> -P pkg_config_consumer.cmake
 find_program(PKG_CONFIG_EXECUTABLE pkg-config)
 if(NOT PKG_CONFIG_EXECUTABLE)
     message(FATAL_ERROR "pkg-config not found: install it (scripts/install-deps does)")
@@ -9,7 +9,7 @@ endif()
 
 # Only the relocated install may provide flytecache: a stale one elsewhere must not pass the test.
 # Header-only packages put the files in share/, compiled ones (FLYTECACHE_COMPILED_LIB) in lib/.
-set(ENV{PKG_CONFIG_PATH} "${PREFIX}/share/pkgconfig:${PREFIX}/lib/pkgconfig")
+set(ENV{PKG_CONFIG_PATH} "${PREFIX}/share/pkgconfig:${PREFIX}/${LIBDIR}/pkgconfig")
 file(MAKE_DIRECTORY "${OUT_DIR}")
 
 function(run_checked what)
