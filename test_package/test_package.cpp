@@ -21,7 +21,7 @@
 #endif
 
 #ifdef TEST_PACKAGE_WITH_REDIS
-void test_package_redis(bool connect);  // test_package_redis.cpp
+void test_package_redis(bool connect); // test_package_redis.cpp
 #endif
 
 int main(int argc, char**) {

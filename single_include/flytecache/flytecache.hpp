@@ -57,9 +57,9 @@
 // header includes its `.ipp` and FLYTECACHE_INLINE is `inline`; with FLYTECACHE_COMPILED_LIB
 // defined (the CMake option of the same name defines it for consumers of the installed targets),
 // only the declarations are seen and the definitions are compiled once into libflytecache,
-// libflytecache_sqlite and libflytecache_redis (src/), as spdlog's SPDLOG_COMPILED_LIB and Boost.Asio's
-// separate compilation do. Both modes compute the same values: only where the code is compiled
-// changes.
+// libflytecache_sqlite and libflytecache_redis (src/), as spdlog's SPDLOG_COMPILED_LIB and
+// Boost.Asio's separate compilation do. Both modes compute the same values: only where the code is
+// compiled changes.
 #if defined(FLYTECACHE_COMPILED_LIB)
 #    define FLYTECACHE_INLINE
 #else
