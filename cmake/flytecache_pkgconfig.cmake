@@ -45,6 +45,12 @@ function(flytecache_write_pc name library description requires)
     if(FLYTECACHE_COMPILED_LIB)
         set(_libdir_line "libdir=${_flytecache_pc_libdir}")
         set(_libs "Libs: -L\${libdir} -l${library}")
+        # A sanitized top-level build (FLYTECACHE_SANITIZE) installs instrumented libraries, which
+        # need the sanitizer's runtime at link time, as the CMake targets say too.
+        if(FLYTECACHE_SANITIZE AND PROJECT_IS_TOP_LEVEL)
+            list(JOIN FLYTECACHE_SANITIZE "," _sanitizers)
+            string(APPEND _libs " -fsanitize=${_sanitizers}")
+        endif()
         set(_cflags "-I\${includedir} -DFLYTECACHE_COMPILED_LIB")
     else()
         set(_libdir_line "")
