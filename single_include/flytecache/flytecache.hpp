@@ -9264,6 +9264,23 @@ template <class S>
 concept enumerable_store =
     cache_store<S> && requires(S& s, void (*f)(std::string_view)) { s.for_each_value(f); };
 
+/// One entry of a batched write (`set_many`): views into the caller's storage, valid for the call.
+struct key_value {
+    std::string_view key;
+    std::string_view value;
+};
+
+/// A store that reads and writes many entries in one transaction: `set_many` writes every entry or
+/// none (one commit instead of one per entry) and `get_many` answers in the keys' order, a miss as
+/// an empty optional. Both count statistics as the single-entry calls would.
+template <class S>
+concept batching_store =
+    cache_store<S> && requires(S& s, std::span<const key_value> items,
+                               std::span<const std::string_view> keys, const write_options& opts) {
+        s.set_many(items, opts);
+        { s.get_many(keys) } -> std::same_as<std::vector<std::optional<std::string>>>;
+    };
+
 FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/store/cache_store.hpp
 // ---- begin flytecache/store/memory_store.hpp
