@@ -18298,6 +18298,116 @@ FLYTECACHE_NAMESPACE_END
 
 // local_task_cache: flytekit's LocalTaskCache (task outputs by task, version and inputs).
 
+// ---- begin flytecache/store/group_commit.hpp
+// flytecache — group commit: concurrent writes to a batching store share one transaction
+// SPDX-License-Identifier: MIT
+
+
+#include <condition_variable>
+
+FLYTECACHE_NAMESPACE_BEGIN
+
+/// Combines `set` calls that arrive together from several threads into one `set_many` of a
+/// `batching_store`, so N concurrent writers pay for one commit instead of N (what a database calls
+/// group commit). This is how async task calls that complete together (`executor::submit`) store
+/// their outputs.
+///
+/// Nothing waits on purpose: a writer that finds no batch in flight writes its entry at once (a
+/// batch of one); writers that arrive while a batch commits queue up, and the first of them to wake
+/// commits all that queued, in one transaction. A `set` returns only after its own entry has been
+/// committed, or throws what the batch's `set_many` threw — so an acknowledged write is as durable
+/// as a single `set`, and a failed batch fails every call in it (none of its entries is stored: the
+/// store's `set_many` is all or nothing). Entries with different write options (time to live, tag)
+/// never share a batch. Two queued writes of one key commit in queue order (the last wins).
+///
+/// Thread safety: `set` may be called from any number of threads at once; the store must allow
+/// `set_many` from any thread (every flytecache store does). Neither copyable nor movable (writers
+/// wait on it); keep it beside the store it serves.
+class group_commit {
+public:
+    group_commit() = default;
+    group_commit(const group_commit&) = delete;
+    group_commit& operator=(const group_commit&) = delete;
+
+    /// Writes `key` → `value` into `store` with `opts`, in a batch with whatever other threads are
+    /// writing through this object at the same moment.
+    template <batching_store Store>
+    void set(Store& store, std::string_view key, std::string_view value,
+             const write_options& opts = {}) {
+        writer me{{key, value}, opts};
+        std::unique_lock lock(mutex_);
+        queue_.push_back(&me);
+        while (!me.done) {
+            if (committing_) {
+                wake_.wait(lock);
+                continue;
+            }
+            committing_ = true;
+            std::vector<writer*> batch = take_batch();
+            lock.unlock();
+            std::exception_ptr failure;
+            try {
+                std::vector<key_value> items;
+                items.reserve(batch.size());
+                for (const writer* w : batch) {
+                    items.push_back(w->item);
+                }
+                store.set_many(items, batch.front()->opts);
+            } catch (...) {
+                failure = std::current_exception();
+            }
+            lock.lock();
+            for (writer* w : batch) {
+                w->failure = failure;
+                w->done = true;
+            }
+            committing_ = false;
+            wake_.notify_all();
+        }
+        if (me.failure) {
+            std::rethrow_exception(me.failure);
+        }
+    }
+
+    /// How many writers are queued behind the batch in flight (for diagnostics and tests).
+    [[nodiscard]] std::size_t queued() {
+        const std::lock_guard lock(mutex_);
+        return queue_.size();
+    }
+
+private:
+    struct writer {
+        key_value item;
+        write_options opts;
+        bool done = false;
+        std::exception_ptr failure{};
+    };
+
+    static bool same_options(const write_options& a, const write_options& b) noexcept {
+        return a.expire == b.expire && a.tag == b.tag;
+    }
+
+    // Under the lock: the queued writers whose options match the oldest one's, in queue order; the
+    // rest stay queued for the next batch.
+    std::vector<writer*> take_batch() {
+        std::vector<writer*> batch;
+        std::vector<writer*> rest;
+        batch.reserve(queue_.size());
+        for (writer* w : queue_) {
+            (same_options(w->opts, queue_.front()->opts) ? batch : rest).push_back(w);
+        }
+        queue_ = std::move(rest);
+        return batch;
+    }
+
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::vector<writer*> queue_;
+    bool committing_ = false;
+};
+
+FLYTECACHE_NAMESPACE_END
+// ---- end flytecache/store/group_commit.hpp
 
 
 FLYTECACHE_NAMESPACE_BEGIN
@@ -18466,6 +18576,11 @@ public:
         /// How often writes also run `collect_garbage` (for entries removed by eviction, expiry or
         /// other processes); zero or less: never by itself. Needs an `enumerable_store`.
         std::chrono::duration<double> gc_interval = std::chrono::minutes(10);
+        /// With a `batching_store` (SQLite, LMDB): task executions that store their outputs at the
+        /// same moment (async calls completing together) share one transaction (`group_commit`)
+        /// instead of one commit each. A lone write is not delayed, and every write has committed
+        /// when `store_outputs` returns. False: one `set` per entry.
+        bool group_writes = true;
     };
 
     /// A cache over an already open store.
@@ -18626,13 +18741,13 @@ public:
             }
             if (expire) {
                 if constexpr (expiring_store<Store>) {
-                    store().set(key, encode(*to_store), write_options{.expire = expire});
+                    write_entry(key, encode(*to_store), write_options{.expire = expire});
                 } else {
                     throw configuration_error("flytecache: an entry with a time to live needs a "
                                               "store that can expire entries (expiring_store)");
                 }
             } else {
-                store().set(key, encode(*to_store));
+                write_entry(key, encode(*to_store), {});
             }
         } catch (const store_error& e) {
             if (opts_.strict) {
@@ -18833,6 +18948,24 @@ private:
         }
     }
 
+    // A task execution's write: through the group commit when the store can batch.
+    void write_entry(const std::string& key, const std::string& bytes, const write_options& wo) {
+        if constexpr (batching_store<Store>) {
+            if (opts_.group_writes) {
+                commits_.set(store(), key, bytes, wo);
+                return;
+            }
+        }
+        if (!wo.expire) {
+            store().set(key, bytes);
+        } else if constexpr (expiring_store<Store>) {
+            store().set(key, bytes, wo);
+        } else {
+            throw configuration_error("flytecache: an entry with a time to live needs a store "
+                                      "that can expire entries (expiring_store)");
+        }
+    }
+
     std::optional<Store> store_;
     std::filesystem::path location_;
     options opts_;
@@ -18842,6 +18975,7 @@ private:
     std::once_flag blobs_once_;
     std::optional<blob_area> blobs_;
     std::atomic<clock::rep> last_gc_{clock::now().time_since_epoch().count()};
+    group_commit commits_;
 };
 
 FLYTECACHE_NAMESPACE_END
@@ -18932,7 +19066,6 @@ FLYTECACHE_NAMESPACE_END
 // ---- end flytecache/task/observer.hpp
 
 
-#include <condition_variable>
 #include <future>
 #include <stop_token>
 

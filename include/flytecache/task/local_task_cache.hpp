@@ -15,6 +15,7 @@
 #include <flytecache/literal/literal.hpp>
 #include <flytecache/store/blob_area.hpp>
 #include <flytecache/store/cache_store.hpp>
+#include <flytecache/store/group_commit.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -197,6 +198,11 @@ public:
         /// How often writes also run `collect_garbage` (for entries removed by eviction, expiry or
         /// other processes); zero or less: never by itself. Needs an `enumerable_store`.
         std::chrono::duration<double> gc_interval = std::chrono::minutes(10);
+        /// With a `batching_store` (SQLite, LMDB): task executions that store their outputs at the
+        /// same moment (async calls completing together) share one transaction (`group_commit`)
+        /// instead of one commit each. A lone write is not delayed, and every write has committed
+        /// when `store_outputs` returns. False: one `set` per entry.
+        bool group_writes = true;
     };
 
     /// A cache over an already open store.
@@ -357,13 +363,13 @@ public:
             }
             if (expire) {
                 if constexpr (expiring_store<Store>) {
-                    store().set(key, encode(*to_store), write_options{.expire = expire});
+                    write_entry(key, encode(*to_store), write_options{.expire = expire});
                 } else {
                     throw configuration_error("flytecache: an entry with a time to live needs a "
                                               "store that can expire entries (expiring_store)");
                 }
             } else {
-                store().set(key, encode(*to_store));
+                write_entry(key, encode(*to_store), {});
             }
         } catch (const store_error& e) {
             if (opts_.strict) {
@@ -564,6 +570,24 @@ private:
         }
     }
 
+    // A task execution's write: through the group commit when the store can batch.
+    void write_entry(const std::string& key, const std::string& bytes, const write_options& wo) {
+        if constexpr (batching_store<Store>) {
+            if (opts_.group_writes) {
+                commits_.set(store(), key, bytes, wo);
+                return;
+            }
+        }
+        if (!wo.expire) {
+            store().set(key, bytes);
+        } else if constexpr (expiring_store<Store>) {
+            store().set(key, bytes, wo);
+        } else {
+            throw configuration_error("flytecache: an entry with a time to live needs a store "
+                                      "that can expire entries (expiring_store)");
+        }
+    }
+
     std::optional<Store> store_;
     std::filesystem::path location_;
     options opts_;
@@ -573,6 +597,7 @@ private:
     std::once_flag blobs_once_;
     std::optional<blob_area> blobs_;
     std::atomic<clock::rep> last_gc_{clock::now().time_since_epoch().count()};
+    group_commit commits_;
 };
 
 FLYTECACHE_NAMESPACE_END

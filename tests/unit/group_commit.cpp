@@ -1,0 +1,243 @@
+// flytecache — tests: group commit (concurrent writes to a batching store share one set_many)
+// SPDX-License-Identifier: MIT
+#include <flytecache/store/group_commit.hpp>
+#include <flytecache/task/local_task_cache.hpp>
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace fc = flytecache;
+
+namespace {
+
+// A batching store that records every batch, and can hold its first batch until told to go on so
+// that a test can queue writers behind it deterministically.
+class recording_store {
+public:
+    std::optional<std::string> get(std::string_view key) {
+        const std::lock_guard lock(d_->mutex_);
+        const auto it = d_->entries_.find(std::string(key));
+        return it == d_->entries_.end() ? std::nullopt : std::optional<std::string>(it->second);
+    }
+    void set(std::string_view key, std::string_view value) {
+        const std::lock_guard lock(d_->mutex_);
+        d_->entries_[std::string(key)] = std::string(value);
+    }
+    bool erase(std::string_view key) {
+        const std::lock_guard lock(d_->mutex_);
+        return d_->entries_.erase(std::string(key)) != 0;
+    }
+    void clear() {
+        const std::lock_guard lock(d_->mutex_);
+        d_->entries_.clear();
+    }
+    void set_many(std::span<const fc::key_value> items, const fc::write_options& opts = {}) {
+        std::unique_lock lock(d_->mutex_);
+        d_->batches_.push_back(items.size());
+        d_->expires_.push_back(opts.expire);
+        if (d_->hold_first_ && d_->batches_.size() == 1) {
+            d_->holding_ = true;
+            d_->released_.wait(lock, [&] { return !d_->hold_first_; });
+            d_->holding_ = false;
+        }
+        if (d_->fail_next_) {
+            d_->fail_next_ = false;
+            throw fc::store_error("recording_store: refused batch");
+        }
+        for (const auto& kv : items) {
+            d_->entries_[std::string(kv.key)] = std::string(kv.value);
+        }
+    }
+    std::vector<std::optional<std::string>> get_many(std::span<const std::string_view> keys) {
+        std::vector<std::optional<std::string>> out;
+        for (auto k : keys) {
+            out.push_back(get(k));
+        }
+        return out;
+    }
+
+    void hold_first_batch() { d_->hold_first_ = true; }
+    bool holding() {
+        const std::lock_guard lock(d_->mutex_);
+        return d_->holding_;
+    }
+    void release() {
+        {
+            const std::lock_guard lock(d_->mutex_);
+            d_->hold_first_ = false;
+        }
+        d_->released_.notify_all();
+    }
+    void fail_next_batch() {
+        const std::lock_guard lock(d_->mutex_);
+        d_->fail_next_ = true;
+    }
+    std::vector<std::size_t> batches() {
+        const std::lock_guard lock(d_->mutex_);
+        return d_->batches_;
+    }
+    std::vector<std::optional<fc::float_seconds>> expires() {
+        const std::lock_guard lock(d_->mutex_);
+        return d_->expires_;
+    }
+
+private:
+    // Shared state, so that copies (the cache keeps its own) record into the same place.
+    struct state {
+        std::mutex mutex_;
+        std::condition_variable released_;
+        std::map<std::string, std::string> entries_;
+        std::vector<std::size_t> batches_;
+        std::vector<std::optional<fc::float_seconds>> expires_;
+        bool hold_first_ = false;
+        bool holding_ = false;
+        bool fail_next_ = false;
+    };
+    std::shared_ptr<state> d_ = std::make_shared<state>();
+};
+static_assert(fc::batching_store<recording_store>);
+
+template <class Pred>
+void wait_until(Pred pred) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!pred()) {
+        REQUIRE(std::chrono::steady_clock::now() < deadline);
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+}
+
+} // namespace
+
+TEST_CASE("group_commit: a lone write is a batch of one, committed before set returns") {
+    recording_store store;
+    fc::group_commit commits;
+    commits.set(store, "a", "1");
+    CHECK(store.get("a") == "1");
+    CHECK(store.batches() == std::vector<std::size_t>{1});
+    commits.set(store, "b", "2");
+    CHECK(store.batches() == std::vector<std::size_t>{1, 1});
+}
+
+TEST_CASE("group_commit: writers that queue behind a commit share the next one") {
+    recording_store store;
+    fc::group_commit commits;
+    store.hold_first_batch();
+    std::thread first([&] { commits.set(store, "first", "0"); });
+    wait_until([&] { return store.holding(); });
+    constexpr int n = 8;
+    std::vector<std::thread> writers;
+    for (int i = 0; i != n; ++i) {
+        writers.emplace_back([&, i] {
+            commits.set(store, "k" + std::to_string(i), "v" + std::to_string(i));
+            // Acknowledged means stored: the entry is readable the moment set returns.
+            CHECK(store.get("k" + std::to_string(i)) == "v" + std::to_string(i));
+        });
+    }
+    wait_until([&] { return commits.queued() == n; });
+    store.release();
+    first.join();
+    for (auto& t : writers) {
+        t.join();
+    }
+    CHECK(store.batches() == std::vector<std::size_t>{1, n});
+    for (int i = 0; i != n; ++i) {
+        CHECK(store.get("k" + std::to_string(i)) == "v" + std::to_string(i));
+    }
+}
+
+TEST_CASE("group_commit: a failed batch fails every write in it, and the next batch is fine") {
+    recording_store store;
+    fc::group_commit commits;
+    store.hold_first_batch();
+    store.fail_next_batch(); // the held first batch fails
+    std::thread first([&] { CHECK_THROWS_AS(commits.set(store, "first", "0"), fc::store_error); });
+    wait_until([&] { return store.holding(); });
+    std::thread second([&] { commits.set(store, "second", "2"); });
+    wait_until([&] { return commits.queued() == 1; });
+    store.release();
+    first.join();
+    second.join();
+    CHECK_FALSE(store.get("first").has_value());
+    CHECK(store.get("second") == "2");
+}
+
+TEST_CASE("group_commit: entries with different write options never share a batch") {
+    recording_store store;
+    fc::group_commit commits;
+    store.hold_first_batch();
+    std::thread first([&] { commits.set(store, "first", "0"); });
+    wait_until([&] { return store.holding(); });
+    const fc::write_options short_ttl{.expire = fc::float_seconds(5)};
+    std::vector<std::thread> writers;
+    for (int i = 0; i != 4; ++i) {
+        writers.emplace_back([&, i] {
+            if (i % 2 == 0) {
+                commits.set(store, "plain" + std::to_string(i), "p");
+            } else {
+                commits.set(store, "ttl" + std::to_string(i), "t", short_ttl);
+            }
+        });
+    }
+    wait_until([&] { return commits.queued() == 4; });
+    store.release();
+    first.join();
+    for (auto& t : writers) {
+        t.join();
+    }
+    const auto batches = store.batches();
+    const auto expires = store.expires();
+    REQUIRE(batches.size() == 3);
+    CHECK(batches[1] == 2);
+    CHECK(batches[2] == 2);
+    CHECK(expires[1].has_value() != expires[2].has_value());
+}
+
+TEST_CASE("group_commit: two queued writes of one key commit in queue order") {
+    recording_store store;
+    fc::group_commit commits;
+    store.hold_first_batch();
+    std::thread first([&] { commits.set(store, "first", "0"); });
+    wait_until([&] { return store.holding(); });
+    std::thread older([&] { commits.set(store, "k", "older"); });
+    wait_until([&] { return commits.queued() == 1; });
+    std::thread newer([&] { commits.set(store, "k", "newer"); });
+    wait_until([&] { return commits.queued() == 2; });
+    store.release();
+    first.join();
+    older.join();
+    newer.join();
+    CHECK(store.get("k") == "newer");
+}
+
+TEST_CASE("group_commit: a task cache stores outputs through set_many, or set when told not to") {
+    recording_store store;
+    fc::literal_map outputs{{"o0", fc::literal{fc::scalar{fc::primitive{std::int64_t{7}}}}}};
+    {
+        fc::local_task_cache<recording_store> cache(store);
+        cache.store_outputs("key-1", outputs);
+        CHECK(store.batches() == std::vector<std::size_t>{1});
+        CHECK(store.get("key-1").has_value());
+    }
+    {
+        fc::local_task_cache<recording_store>::options opts;
+        opts.group_writes = false;
+        fc::local_task_cache<recording_store> cache(store, opts);
+        cache.store_outputs("key-2", outputs);
+        CHECK(store.batches() == std::vector<std::size_t>{1}); // a plain set: no new batch
+        CHECK(store.get("key-2").has_value());
+    }
+}
