@@ -8,8 +8,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <future>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 namespace fc = flytecache;
 
@@ -93,6 +95,32 @@ void raw_get_sqlite(benchmark::State& state) {
     std::filesystem::remove_all(bench_dir());
 }
 BENCHMARK(raw_get_sqlite)->Arg(4); // 4 inputs
+
+// Misses stored together: 16 calls with new arguments submitted at once on the SQLite store, their
+// outputs written through one shared transaction (group commit) or one commit each. Each
+// iteration uses fresh arguments, so every call computes and stores.
+void task_miss_async_sqlite(benchmark::State& state) {
+    std::filesystem::remove_all(bench_dir());
+    {
+        fc::executor_options o = plain();
+        o.group_writes = state.range(0) != 0;
+        fc::executor<fc::sqlite_store> exec(bench_dir(), o);
+        const auto t = make_task();
+        std::int64_t next = 0;
+        constexpr int calls = 16;
+        for (auto _ : state) {
+            std::vector<std::future<double>> pending;
+            pending.reserve(calls);
+            for (int i = 0; i != calls; ++i) {
+                pending.push_back(exec.submit(t, next++, 0.5, "euler", true));
+            }
+            for (auto& f : pending) benchmark::DoNotOptimize(f.get());
+        }
+        state.SetItemsProcessed(state.iterations() * calls);
+    }
+    std::filesystem::remove_all(bench_dir());
+}
+BENCHMARK(task_miss_async_sqlite)->ArgName("group_writes")->Arg(0)->Arg(1)->UseRealTime();
 
 } // namespace
 

@@ -19106,6 +19106,10 @@ struct executor_options {
     /// How often writes that keep output files also sweep the ones no entry references;
     /// zero: never by itself. `local_task_cache::options::gc_interval`.
     float_seconds gc_interval = std::chrono::minutes(10);
+    /// Calls whose outputs are stored at the same moment (`submit`ted calls completing together)
+    /// share one transaction when the store can batch (`batching_store`: SQLite, LMDB);
+    /// `local_task_cache::options::group_writes`.
+    bool group_writes = true;
 
     /// The longest interval, lifetime or wait the options take (about 11.6 days): longer ones are
     /// mistakes, and would overflow the clocks they are converted to.
@@ -19266,6 +19270,7 @@ private:
         c.blob_directory = o.blob_directory;
         c.blob_grace = o.blob_grace;
         c.gc_interval = o.gc_interval;
+        c.group_writes = o.group_writes;
         return c;
     }
 
