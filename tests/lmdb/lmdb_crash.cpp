@@ -12,6 +12,8 @@
 #include <array>
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
+#include <exception>
 #include <string>
 
 namespace fc = flytecache;
@@ -51,6 +53,9 @@ std::string key_for(int round, std::uint32_t writer, std::uint32_t i) {
             }
             if (::write(ack_fd, &i, sizeof i) != static_cast<ssize_t>(sizeof i)) ::_exit(3);
         }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "writer %u: %s\n", w, e.what());
+        ::_exit(2);
     } catch (...) {
         ::_exit(2);
     }
@@ -99,6 +104,7 @@ TEST_CASE("lmdb_store survives SIGKILL of writers: every acknowledged write is i
         for (const pid_t pid : pids) {
             int status = 0;
             REQUIRE(::waitpid(pid, &status, 0) == pid);
+            CAPTURE(status);
             CHECK(WIFSIGNALED(status)); // not an exception's exit code
         }
         // Acknowledgements still in the pipes were for calls that returned: they count too.

@@ -555,7 +555,14 @@ auto write(environment& e, Body&& body) {
 
 FLYTECACHE_INLINE void open_databases(environment& e) {
     MDB_txn* txn = nullptr;
-    e.check(::mdb_txn_begin(e.env, nullptr, 0, &txn), "beginning the opening transaction");
+    int rc = ::mdb_txn_begin(e.env, nullptr, 0, &txn);
+    // Another process may have grown the file past the map since mdb_env_open read its size; no
+    // transaction of this environment exists yet, so adopting the new size needs no waiting.
+    for (int attempt = 0; rc == MDB_MAP_RESIZED && attempt < 8; ++attempt) {
+        e.check(::mdb_env_set_mapsize(e.env, 0), "adopting the map size");
+        rc = ::mdb_txn_begin(e.env, nullptr, 0, &txn);
+    }
+    e.check(rc, "beginning the opening transaction");
     auto abort_with = [&](const std::string& why) {
         ::mdb_txn_abort(txn);
         throw store_error("flytecache: lmdb_store: " + e.file + ": " + why);
@@ -570,7 +577,7 @@ FLYTECACHE_INLINE void open_databases(environment& e) {
     checked(::mdb_dbi_open(txn, nullptr, 0, &main), "opening the main database");
     MDB_val k = val_of(meta_db_name);
     MDB_val v;
-    int rc = ::mdb_get(txn, main, &k, &v);
+    rc = ::mdb_get(txn, main, &k, &v);
     const bool fresh = rc == MDB_NOTFOUND;
     if (rc != MDB_SUCCESS && !fresh) checked(rc, "reading the main database");
     if (fresh) {
