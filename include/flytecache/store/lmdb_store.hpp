@@ -23,6 +23,19 @@
 
 FLYTECACHE_NAMESPACE_BEGIN
 
+/// How a commit of `lmdb_store` reaches the disk (LMDB's sync flags).
+enum class lmdb_durability {
+    /// Flush data and meta page before a write returns (LMDB's default): a returned write
+    /// survives a process kill and a system crash. Costs one or two fsyncs per write.
+    full,
+    /// One flush per commit, the meta page lazily (`MDB_NOMETASYNC`): a system crash may undo the
+    /// last commit but leaves the store consistent. A process kill loses nothing.
+    lazy_meta,
+    /// No flush (`MDB_NOSYNC`): a process kill loses nothing (the OS still writes the pages), but
+    /// a system crash may lose recent writes or corrupt the store. Fastest writes.
+    none,
+};
+
 /// How `lmdb_store` opens its environment (`lmdb_store::options`).
 struct lmdb_store_options {
     /// The directory holding `data.mdb` and `lock.mdb`; created if missing.
@@ -44,6 +57,9 @@ struct lmdb_store_options {
     unsigned max_readers = 1024;
     /// Count hits and misses from the start (as `stats(true)`).
     bool statistics = false;
+    /// What a returned write survives. The environment is shared by the stores of a process on
+    /// one directory: the first one to open it decides.
+    lmdb_durability durability = lmdb_durability::full;
 };
 
 namespace detail::lmdb {
@@ -86,9 +102,10 @@ struct store_state; // defined in lmdb_store.ipp, beside <lmdb.h>
 /// `lmdb_store` of the process on the same directory (counting in the file would cost a write
 /// transaction per `get`); they are not persisted nor shared with other processes.
 ///
-/// Durability: every write is one LMDB transaction, committed (and synced) before it returns, so
-/// a write that returned survives the process being killed (SIGKILL) and, with LMDB's default
-/// sync, the machine crashing. `set_many` is all or nothing.
+/// Durability: every write is one LMDB transaction, committed before it returns, so a write that
+/// returned survives the process being killed (SIGKILL) and, with `lmdb_durability::full` (the
+/// default: an fsync per write, milliseconds on slow disks), the machine crashing; see
+/// `lmdb_durability` for the faster trade-offs. `set_many` is all or nothing, one commit.
 ///
 /// Map size: the map starts at `initial_map_size` and doubles (up to `max_map_size`) when a
 /// write finds it full; the write is then repeated. A process that sees another process's larger

@@ -567,10 +567,10 @@ FLYTECACHE_INLINE void open_databases(environment& e) {
         ::mdb_txn_abort(txn);
         throw store_error("flytecache: lmdb_store: " + e.file + ": " + why);
     };
-    auto checked = [&](int rc, const char* what) {
-        if (rc != MDB_SUCCESS) {
+    auto checked = [&](int code, const char* what) {
+        if (code != MDB_SUCCESS) {
             ::mdb_txn_abort(txn);
-            e.fail(what, rc);
+            e.fail(what, code);
         }
     };
     MDB_dbi main = 0;
@@ -653,7 +653,10 @@ FLYTECACHE_INLINE std::shared_ptr<environment> open_environment(const std::files
     // A truncated data file would fault on access through the map: check its size first.
     struct ::stat before{};
     const bool existed = ::stat(e->file.c_str(), &before) == 0;
-    const int rc = ::mdb_env_open(env, dir.c_str(), MDB_NOTLS, 0664);
+    unsigned flags = MDB_NOTLS;
+    if (o.durability == lmdb_durability::lazy_meta) flags |= MDB_NOMETASYNC;
+    if (o.durability == lmdb_durability::none) flags |= MDB_NOSYNC;
+    const int rc = ::mdb_env_open(env, dir.c_str(), flags, 0664);
     if (rc != MDB_SUCCESS) {
         ::mdb_env_close(env);
         if (rc == MDB_INVALID) {
