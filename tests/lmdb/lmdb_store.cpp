@@ -463,3 +463,38 @@ TEST_CASE("lmdb_store: many threads read and write one store, each thread keepin
     for (auto& th : threads) th.join();
     CHECK(wrong.load() == 0);
 }
+
+TEST_CASE("lmdb_store: readers keep reading while another thread grows the map") {
+    temp_dir dir("lmdb-grow-race");
+    fc::lmdb_store s(fc::lmdb_store::options{
+        .directory = dir.path(), .size_limit = 0, .initial_map_size = 1 << 20});
+    for (int i = 0; i < 50; ++i) s.set("small" + std::to_string(i), std::to_string(i));
+    std::atomic<bool> done{false};
+    std::atomic<int> wrong{0};
+    std::atomic<int> failures{0};
+    std::vector<std::thread> readers;
+    for (int t = 0; t < 4; ++t) {
+        readers.emplace_back([&, t] {
+            try {
+                for (int i = 0; !done.load(); ++i) {
+                    const int k = (i + t) % 50;
+                    if (s.get("small" + std::to_string(k)) != std::to_string(k)) ++wrong;
+                    if (i % 16 == 0) {
+                        const std::array<std::string_view, 2> keys{"small1", "big3"};
+                        const auto got = s.get_many(keys);
+                        if (got[0] != "1" || (got[1] && got[1]->size() != 200'000)) ++wrong;
+                    }
+                }
+            } catch (...) {
+                ++failures;
+            }
+        });
+    }
+    const std::string big(200'000, 'b');
+    for (int i = 0; i < 60; ++i) s.set("big" + std::to_string(i), big); // ~12 MiB: 4 doublings
+    done = true;
+    for (auto& th : readers) th.join();
+    CHECK(failures.load() == 0);
+    CHECK(wrong.load() == 0);
+    CHECK(s.get("big59") == big);
+}
