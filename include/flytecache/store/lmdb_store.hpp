@@ -11,6 +11,7 @@
 #include <flytecache/error.hpp>
 #include <flytecache/store/cache_store.hpp>
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -69,8 +70,9 @@ struct store_state; // defined in lmdb_store.ipp, beside <lmdb.h>
 /// A `cache_store` in an LMDB environment (a memory-mapped, copy-on-write B+tree): a hit is a map
 /// lookup and one copy, a few hundred nanoseconds, and the cache survives restarts and crashes.
 ///
-/// Models `cache_store`, `expiring_store`, `statistics_store`, `bounded_store`,
-/// `reserving_store` and `batching_store`. The file format is flytecache's own (not diskcache's
+/// Models `cache_store`, `expiring_store`, `ttl_reporting_store`, `statistics_store`,
+/// `bounded_store`, `reserving_store`, `batching_store`, `file_hosting_store` and
+/// `enumerable_store` (not `tagged_store`). The file format is flytecache's own (not diskcache's
 /// and not readable by Python): named databases in `<directory>/data.mdb`,
 ///
 /// | database | key → value |
@@ -150,6 +152,9 @@ public:
     /// The options given at construction.
     [[nodiscard]] const options& settings() const noexcept;
 
+    /// Where task output files of the entries are kept: `<directory>/blobs` (see `blob_area`).
+    [[nodiscard]] std::filesystem::path blob_directory() const { return directory() / "blobs"; }
+
     // --- cache_store -----------------------------------------------------------------------------
 
     /// The bytes stored under `key`, or empty when missing or expired. One read transaction (the
@@ -172,6 +177,9 @@ public:
 
     /// Removes every entry (not reservations) in one transaction; returns how many there were.
     std::size_t clear();
+
+    /// `get` plus the time the entry has left to live (empty: it never expires).
+    [[nodiscard]] std::optional<timed_value> get_with_ttl(std::string_view key);
 
     // --- expiring_store --------------------------------------------------------------------------
 
@@ -221,10 +229,31 @@ public:
     [[nodiscard]] std::vector<std::optional<std::string>>
     get_many(std::span<const std::string_view> keys);
 
+    // --- enumerable_store ------------------------------------------------------------------------
+
+    /// Calls `f(std::string_view value)` for every live entry, in key order. Reads 256 entries per
+    /// read transaction and calls `f` outside it (so `f` may use the store); entries written or
+    /// removed meanwhile may or may not be seen. Not an access (no statistics).
+    template <class F>
+        requires std::invocable<F&, std::string_view>
+    void for_each_value(F&& f) {
+        std::vector<std::string> chunk;
+        std::string after;
+        bool more = true;
+        while (more) {
+            more = next_values(after, chunk);
+            for (const std::string& v : chunk) f(std::string_view(v));
+        }
+    }
+
     /// The longest key LMDB accepts (511 bytes).
     static constexpr std::size_t max_key_size = 511;
 
 private:
+    // Fills `out` with the values of up to 256 live entries whose keys follow `after` (all keys
+    // when `after` is empty) and sets `after` to the last key read; `false` when none remain.
+    bool next_values(std::string& after, std::vector<std::string>& out);
+
     std::unique_ptr<detail::lmdb::store_state> s_;
 };
 
@@ -234,6 +263,9 @@ static_assert(statistics_store<lmdb_store>);
 static_assert(bounded_store<lmdb_store>);
 static_assert(reserving_store<lmdb_store>);
 static_assert(batching_store<lmdb_store>);
+static_assert(ttl_reporting_store<lmdb_store>);
+static_assert(file_hosting_store<lmdb_store>);
+static_assert(enumerable_store<lmdb_store>);
 
 FLYTECACHE_NAMESPACE_END
 

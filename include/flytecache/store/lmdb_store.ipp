@@ -857,6 +857,72 @@ FLYTECACHE_INLINE std::optional<std::string> lmdb_store::get(std::string_view ke
     return out;
 }
 
+FLYTECACHE_INLINE std::optional<timed_value> lmdb_store::get_with_ttl(std::string_view key) {
+    detail::lmdb::check_key(key);
+    detail::lmdb::environment& e = s_->current();
+    std::optional<timed_value> out;
+    {
+        detail::lmdb::read_scope r(e);
+        MDB_val k = detail::lmdb::val_of(key);
+        MDB_val v;
+        const int rc = ::mdb_get(r.txn(), e.entries, &k, &v);
+        if (rc == MDB_SUCCESS) {
+            if (v.mv_size < detail::lmdb::header_size) {
+                e.fail("the entry of a key is damaged (short record)", MDB_CORRUPTED);
+            }
+            const char* p = static_cast<const char*>(v.mv_data);
+            const detail::lmdb::header h = detail::lmdb::header::read(p);
+            const std::int64_t now = detail::lmdb::now_us();
+            if (!h.expired(now)) {
+                out.emplace();
+                out->value.assign(p + detail::lmdb::header_size,
+                                  v.mv_size - detail::lmdb::header_size);
+                if ((h.flags & detail::lmdb::has_deadline) != 0) {
+                    out->ttl = float_seconds(static_cast<double>(h.deadline - now) / 1e6);
+                }
+            }
+        } else if (rc != MDB_NOTFOUND) {
+            e.fail("reading", rc);
+        }
+    }
+    if (s_->counting.load(std::memory_order_relaxed)) {
+        (out ? e.hits : e.misses).fetch_add(1, std::memory_order_relaxed);
+    }
+    return out;
+}
+
+FLYTECACHE_INLINE bool lmdb_store::next_values(std::string& after, std::vector<std::string>& out) {
+    constexpr std::size_t chunk = 256;
+    out.clear();
+    detail::lmdb::environment& e = s_->current();
+    detail::lmdb::read_scope r(e);
+    MDB_cursor* c = nullptr;
+    if (const int rc = ::mdb_cursor_open(r.txn(), e.entries, &c); rc != MDB_SUCCESS) {
+        e.fail("opening a cursor", rc);
+    }
+    MDB_val k = detail::lmdb::val_of(after);
+    MDB_val v;
+    int rc = after.empty() ? ::mdb_cursor_get(c, &k, &v, MDB_FIRST)
+                           : ::mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    if (rc == MDB_SUCCESS && !after.empty() && detail::lmdb::view_of(k) == after) {
+        rc = ::mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
+    const std::int64_t now = detail::lmdb::now_us();
+    std::size_t seen = 0;
+    while (rc == MDB_SUCCESS && seen < chunk) {
+        ++seen;
+        after.assign(detail::lmdb::view_of(k));
+        if (v.mv_size >= detail::lmdb::header_size &&
+            !detail::lmdb::header::read(static_cast<const char*>(v.mv_data)).expired(now)) {
+            out.emplace_back(detail::lmdb::view_of(v).substr(detail::lmdb::header_size));
+        }
+        rc = ::mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
+    ::mdb_cursor_close(c);
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) e.fail("scanning entries", rc);
+    return rc == MDB_SUCCESS;
+}
+
 FLYTECACHE_INLINE std::vector<std::optional<std::string>>
 lmdb_store::get_many(std::span<const std::string_view> keys) {
     for (const std::string_view key : keys) detail::lmdb::check_key(key);
