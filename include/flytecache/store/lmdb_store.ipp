@@ -402,10 +402,9 @@ struct write_state {
     std::uint64_t volume = 0;
     bool dirty = false;
 
-    write_state(environment& env, MDB_txn* t) : e(env), txn(t) {
-        sequence = load("sequence");
-        volume = load("volume");
-    }
+    // Members in declaration order: load() needs e and txn.
+    write_state(environment& env, MDB_txn* t)
+        : e(env), txn(t), sequence(load("sequence")), volume(load("volume")) {}
     std::uint64_t load(std::string_view name) {
         MDB_val k = val_of(name);
         MDB_val v;
