@@ -119,11 +119,20 @@ struct store_state; // defined in lmdb_store.ipp, beside <lmdb.h>
 /// path) shares one environment, opened by the first and closed with the last. Reads never wait
 /// for writers (MVCC); writers are serialized across threads and processes. Each thread keeps
 /// one read transaction per environment, reset between calls (it holds a reader slot, not a
-/// snapshot), so a hit allocates nothing but the returned string. After `fork()` the child never
-/// touches the parent's environment (LMDB forbids it): its stores open the directory afresh on
-/// their next call, and the parent's handles are left alone. Forking while another thread is
-/// inside a call on the same store is supported for the child only in that the child does not
-/// use what that thread held. A moved-from store may only be destroyed or assigned to.
+/// snapshot, so old pages are not pinned), so a hit allocates nothing but the returned string;
+/// the slot is given back when the thread exits or the environment closes. A map resize waits
+/// until no thread of the process is inside a read.
+///
+/// fork(): the child never touches its parent's environment (LMDB forbids it; closing it would
+/// also drop the child's own file locks): every store the child inherited opens the directory
+/// afresh on its first call there, and the parent's environment is left unused and unclosed in
+/// the child. Fork from a thread that is not inside a call on a store; what other threads of the
+/// parent were doing is never resumed in the child. After exec the descriptors are closed
+/// (LMDB's CLOEXEC).
+///
+/// Not supported: read-only directories (opening writes the format record, or checks it in a
+/// write transaction), network filesystems (LMDB's locks need a local one), Windows.
+/// A moved-from store may only be destroyed or assigned to.
 ///
 /// See docs/concepts.md#cache_store.
 class lmdb_store {
