@@ -528,3 +528,35 @@ TEST_CASE("lmdb_store: for_each_value sees every live entry once, in chunks; get
     CHECK(s.get_with_ttl("k3")->ttl == std::nullopt);
     CHECK_FALSE(s.get_with_ttl("dead").has_value());
 }
+
+TEST_CASE(
+    "lmdb_store: a full reader table is a clear error; an exiting thread gives its slot back") {
+    temp_dir dir("lmdb-readers");
+    fc::lmdb_store s(fc::lmdb_store::options{.directory = dir.path(), .max_readers = 2});
+    s.set("k", "v");
+    CHECK(s.get("k") == "v"); // this thread's slot
+    // Threads one after another: each takes the second slot and gives it back when it exits.
+    for (int i = 0; i < 5; ++i) {
+        std::optional<std::string> got;
+        std::thread([&] { got = s.get("k"); }).join();
+        CHECK(got == "v");
+    }
+    // Two more threads at once: the second finds no slot.
+    std::atomic<int> holding{0};
+    std::atomic<bool> release{false};
+    std::thread holder([&] {
+        (void)s.get("k");
+        ++holding;
+        while (!release.load()) std::this_thread::yield();
+    });
+    while (holding.load() == 0) std::this_thread::yield();
+    std::string text;
+    std::thread([&] { text = error_text([&] { (void)s.get("k"); }); }).join();
+    release = true;
+    holder.join();
+    CHECK(text.find("reader table is full") != std::string::npos);
+    CHECK(text.find("max_readers") != std::string::npos);
+    std::optional<std::string> after;
+    std::thread([&] { after = s.get("k"); }).join();
+    CHECK(after == "v");
+}
