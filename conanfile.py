@@ -36,11 +36,13 @@ class FlytecacheConan(ConanFile):
         "header_only": [True, False],
         "with_sqlite": [True, False],
         "with_redis": [True, False],
+        "with_lmdb": [True, False],
     }
     default_options = {
         "header_only": True,
         "with_sqlite": True,
         "with_redis": False,
+        "with_lmdb": False,
     }
     # What package() copies in header-only mode, and what CMake builds in compiled mode.
     exports_sources = "CMakeLists.txt", "cmake/*", "include/*", "src/*", "LICENSE"
@@ -87,6 +89,8 @@ class FlytecacheConan(ConanFile):
             self.requires("sqlite3/3.46.1", transitive_headers=True)  # >= 3.24 for UPSERT
         if self.options.with_redis:
             self.requires("hiredis/1.2.0", transitive_headers=True)
+        if self.options.with_lmdb:
+            self.requires("lmdb/0.9.32", transitive_headers=True)
 
     def package_id(self):
         # Header-only, every configuration ships the same headers and the options only decide
@@ -112,6 +116,7 @@ class FlytecacheConan(ConanFile):
         tc.cache_variables["FLYTECACHE_COMPILED_LIB"] = True
         tc.cache_variables["FLYTECACHE_WITH_SQLITE"] = bool(self.options.with_sqlite)
         tc.cache_variables["FLYTECACHE_WITH_REDIS"] = bool(self.options.with_redis)
+        tc.cache_variables["FLYTECACHE_WITH_LMDB"] = bool(self.options.with_lmdb)
         tc.cache_variables["FLYTECACHE_INSTALL"] = True
         # Only the libraries: no tests, examples, command-line tool, benchmarks or fuzzers.
         tc.cache_variables["FLYTECACHE_BUILD_TESTS"] = False
@@ -199,3 +204,15 @@ class FlytecacheConan(ConanFile):
             else:
                 redis.libs = ["flytecache_redis"]
                 redis.defines = ["FLYTECACHE_COMPILED_LIB"]
+
+        if self.options.with_lmdb:
+            lmdb = self.cpp_info.components["lmdb"]
+            lmdb.set_property("cmake_target_name", "flytecache::lmdb")
+            lmdb.set_property("pkg_config_name", "flytecache-lmdb")
+            lmdb.requires = ["core", "lmdb::lmdb"]
+            lmdb.bindirs = []
+            if self.options.header_only:
+                lmdb.libdirs = []
+            else:
+                lmdb.libs = ["flytecache_lmdb"]
+                lmdb.defines = ["FLYTECACHE_COMPILED_LIB"]

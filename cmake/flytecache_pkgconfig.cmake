@@ -84,3 +84,7 @@ if(FLYTECACHE_WITH_REDIS)
     flytecache_write_pc(flytecache-redis flytecache_redis "flytecache's Redis store"
         "flytecache = ${PROJECT_VERSION}, hiredis")
 endif()
+if(FLYTECACHE_WITH_LMDB)
+    flytecache_write_pc(flytecache-lmdb flytecache_lmdb "flytecache's LMDB store"
+        "flytecache = ${PROJECT_VERSION}, lmdb")
+endif()

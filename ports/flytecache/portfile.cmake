@@ -16,6 +16,7 @@ vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
     FEATURES
         sqlite FLYTECACHE_WITH_SQLITE
         redis FLYTECACHE_WITH_REDIS
+        lmdb FLYTECACHE_WITH_LMDB
         compiled FLYTECACHE_COMPILED_LIB
 )
 

@@ -1,7 +1,7 @@
 # flytecache — builds and runs the package consumers with nothing but the compiler and pkg-config,
 # against the relocated install (what a Makefile user does):
 #   cmake -DCXX=<compiler> -DPREFIX=<install> -DSOURCE_DIR=<tests/package> -DOUT_DIR=<dir>
-#         -DWITH_REDIS=<bool> -DLIBDIR=<CMAKE_INSTALL_LIBDIR> -P pkg_config_consumer.cmake
+#         -DWITH_REDIS=<bool> -DWITH_LMDB=<bool> -DLIBDIR=<CMAKE_INSTALL_LIBDIR> -P pkg_config_consumer.cmake
 find_program(PKG_CONFIG_EXECUTABLE pkg-config)
 if(NOT PKG_CONFIG_EXECUTABLE)
     message(FATAL_ERROR "pkg-config not found: install it (scripts/install-deps does)")
@@ -52,4 +52,7 @@ endfunction()
 consumer(flytecache-sqlite consumer.cpp consumer [=[CONSUMER_KIND="pkg_config"]=])
 if(WITH_REDIS)
     consumer(flytecache-redis redis_consumer.cpp redis_consumer)
+endif()
+if(WITH_LMDB)
+    consumer(flytecache-lmdb lmdb_consumer.cpp lmdb_consumer)
 endif()

@@ -50,6 +50,7 @@ DEPENDENCIES = {
     "OpenSSL": ("openssl", "openssl::crypto", "openssl", "libcrypto"),
     "SQLite3": ("sqlite3", "sqlite3::sqlite3", "sqlite3", "sqlite3"),
     "hiredis": ("hiredis", "hiredis::hiredis", "hiredis", "hiredis"),
+    "lmdb": ("lmdb", "lmdb::lmdb", "lmdb", "lmdb"),
 }
 CONAN, CONAN_REF, VCPKG, PKG_CONFIG = range(4)
 VCPKG_HOST_PORTS = {"vcpkg-cmake", "vcpkg-cmake-config"}
