@@ -6063,6 +6063,10 @@ template <class T>
     requires detail::is_struct<T>
 struct literal_traits<T> {
     static constexpr std::string_view tag = "Object-Dataclass-Transformer";
+    /// Marks this conversion (the literal is the fields' literals and nothing else), which the
+    /// typed tier checks before it memoizes a struct by its fields' values: a specialization of
+    /// your own for a struct may read more than its fields.
+    using flytecache_fields_only_tag = void;
 
     static literal to_literal(const T& value) {
         literal_map m;
@@ -18978,9 +18982,10 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// field the literal carries, or treats -0.0 as 0.0, would let one call hit another call's entry),
 /// and `std::hash<T>` consistent with it. A type that names external state — a path, a file, a
 /// handle, a pointer — must never set it: its literal can change while its value does not.
-/// Built-in value types (numbers, bool, enums, std::string, std::chrono durations and system-clock
-/// time points, and std::vector / std::optional / string-keyed maps / std::tuple / Hana structs of
-/// those) need no switch.
+/// Built-in value types need no switch: numbers (not long double), bool, enums, std::string,
+/// std::chrono durations and system-clock time points, and std::vector, std::optional, std::tuple,
+/// string-keyed std::map / std::unordered_map (with the standard key comparison) and Hana structs
+/// (converted by the library's struct literal_traits, not a specialization of your own) of those.
 template <class T>
 inline constexpr bool enable_typed_tier = false;
 
@@ -19001,14 +19006,28 @@ template <class T>
 struct tier_is_optional : std::false_type {};
 template <class T>
 struct tier_is_optional<std::optional<T>> : std::true_type {};
+// String-keyed maps whose keys compare as the literal's keys do (a case-insensitive comparator
+// would make {"A": 1} equal {"a": 1}, whose literals differ).
 template <class T>
 struct tier_is_ordered_map : std::false_type {};
-template <class T, class C, class A>
-struct tier_is_ordered_map<std::map<std::string, T, C, A>> : std::true_type {};
+template <class T, class A>
+struct tier_is_ordered_map<std::map<std::string, T, std::less<std::string>, A>> : std::true_type {};
+template <class T, class A>
+struct tier_is_ordered_map<std::map<std::string, T, std::less<>, A>> : std::true_type {};
 template <class T>
 struct tier_is_unordered_map : std::false_type {};
-template <class T, class H, class E, class A>
-struct tier_is_unordered_map<std::unordered_map<std::string, T, H, E, A>> : std::true_type {};
+template <class T, class H, class A>
+struct tier_is_unordered_map<std::unordered_map<std::string, T, H, std::equal_to<std::string>, A>>
+    : std::true_type {};
+template <class T, class H, class A>
+struct tier_is_unordered_map<std::unordered_map<std::string, T, H, std::equal_to<>, A>>
+    : std::true_type {};
+
+// A Hana struct converted by the library's struct literal_traits (not a specialization of the
+// user's own, which may read more than the fields).
+template <class T>
+concept tier_fields_only_struct =
+    is_struct<T> && requires { typename literal_traits<T>::flytecache_fields_only_tag; };
 template <class T>
 struct tier_is_duration : std::false_type {};
 template <class R, class P>
@@ -19069,7 +19088,7 @@ consteval bool tier_known() {
         return []<class... Ts>(std::type_identity<std::tuple<Ts...>>) {
             return (tier_known<Ts>() && ...);
         }(std::type_identity<T>{});
-    } else if constexpr (is_struct<T>) {
+    } else if constexpr (tier_fields_only_struct<T>) {
         bool all = true;
         for_each_field_type<T>([&]<class F>(std::string_view, std::type_identity<F>) {
             all = all && tier_known<F>();
@@ -19144,7 +19163,7 @@ std::size_t tier_hash(const T& v) {
                 return h;
             },
             v);
-    } else if constexpr (is_struct<T>) {
+    } else if constexpr (tier_fields_only_struct<T>) {
         std::size_t h = 0;
         for_each_field(v,
                        [&](std::string_view, const auto& f) { h = tier_combine(h, tier_hash(f)); });
@@ -19190,7 +19209,7 @@ bool tier_equal(const T& a, const T& b) {
         return [&]<std::size_t... I>(std::index_sequence<I...>) {
             return (tier_equal(std::get<I>(a), std::get<I>(b)) && ...);
         }(std::make_index_sequence<std::tuple_size_v<T>>{});
-    } else if constexpr (is_struct<T>) {
+    } else if constexpr (tier_fields_only_struct<T>) {
         bool same = true;
         boost::hana::for_each(boost::hana::accessors<T>(), [&](const auto& pair) {
             const auto& get = boost::hana::second(pair);
@@ -19224,7 +19243,7 @@ std::size_t tier_heap_bytes(const T& v) {
     } else if constexpr (tier_is_std_tuple<T>::value) {
         return std::apply(
             [](const auto&... e) { return (std::size_t{0} + ... + tier_heap_bytes(e)); }, v);
-    } else if constexpr (is_struct<T>) {
+    } else if constexpr (tier_fields_only_struct<T>) {
         std::size_t n = 0;
         for_each_field(v, [&](std::string_view, const auto& f) { n += tier_heap_bytes(f); });
         return n;
@@ -19319,7 +19338,8 @@ struct typed_tier_identity {
 /// What it memoizes (the executor decides per call, at compile time where it can):
 /// - function tasks whose arguments and outputs are value types (`typed_tier_value_v`): numbers,
 ///   bool, enums, std::string, chrono durations and time points, containers and Hana structs of
-///   them, and user types that set `enable_typed_tier`. Floating point compares by its bits.
+///   them, and user types that set `enable_typed_tier` (see there for the rules). Floating point
+///   compares by its bits, so 0.0 and -0.0 (equal under ==, different literals) never share.
 /// - Everything else bypasses the tier and runs through the store as before: files, directories,
 ///   content_file and std::filesystem::path arguments (their literal follows the file's content,
 ///   which can change while the path does not), pointers and views, file outputs (a hit must check
@@ -19331,6 +19351,12 @@ struct typed_tier_identity {
 /// (`local_cache_config::overwrite`) it is never read, and each recomputation replaces its entry.
 /// `set`, `set_entry`, `erase` and `clear` through the executor's `cache()` make every entry
 /// stale at once (`local_task_cache::generation`).
+///
+/// Concurrent misses of one call (without `serialize`) each run the task; the tier keeps the
+/// outputs of whichever finished last, which for a task whose outputs differ between runs may not
+/// be the run whose outputs the store kept. Serialize the task when that matters. A write the
+/// store refused (reported, not thrown, unless `strict`) is still memoized: it is the task's own
+/// output for those arguments.
 ///
 /// What it cannot see: anything that changes the store behind the executor's back — another
 /// process or another executor writing or erasing the entry, `store().erase(key)` or

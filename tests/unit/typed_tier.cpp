@@ -28,6 +28,7 @@
 #include <string_view>
 #include <thread>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 namespace fc = flytecache;
@@ -63,7 +64,26 @@ inline fc::literal_type literal_type_of(std::type_identity<opaque>) {
 struct point {
     BOOST_HANA_DEFINE_STRUCT(point, (double, x), (double, y), (std::string, label));
 };
+
+// A struct whose literal is not its fields' (a conversion of the user's own): not memoized.
+struct from_elsewhere {
+    BOOST_HANA_DEFINE_STRUCT(from_elsewhere, (std::string, path));
+};
+
+// Keys compared without case: {"A": 1} == {"a": 1} under the map, but their literals differ.
+struct no_case_less {
+    bool operator()(const std::string& a, const std::string& b) const;
+};
 } // namespace tier_types
+
+template <>
+struct fc::literal_traits<tier_types::from_elsewhere> {
+    static fc::literal to_literal(const tier_types::from_elsewhere& v) {
+        return fc::to_literal(v.path + " (and whatever the file holds)");
+    }
+    static tier_types::from_elsewhere from_literal(const fc::literal&) { return {}; }
+    static fc::literal_type type() { return fc::literal_type_of<std::string>(); }
+};
 
 template <>
 struct std::hash<tier_types::colliding> {
@@ -139,6 +159,10 @@ static_assert(!fc::typed_tier_value_v<std::string_view>);
 static_assert(!fc::typed_tier_value_v<fc::literal>);
 static_assert(!fc::typed_tier_value_v<tier_types::opaque>); // no enable_typed_tier
 static_assert(!fc::typed_tier_value_v<long double>);
+static_assert(!fc::typed_tier_value_v<tier_types::from_elsewhere>);
+static_assert(!fc::typed_tier_value_v<std::map<std::string, int, tier_types::no_case_less>>);
+static_assert(fc::typed_tier_value_v<std::map<std::string, int, std::less<>>>);
+static_assert(fc::typed_tier_value_v<std::unordered_map<std::string, double>>);
 
 TEST_CASE("typed tier: a repeated call is answered without literals, key or store") {
     std::atomic<int> runs{0};
