@@ -7,6 +7,7 @@
 #include <flytecache/literal/hash_method.hpp>
 #include <flytecache/literal/literal_traits.hpp>
 #include <flytecache/store/memory_store.hpp>
+#include <flytecache/store/sqlite_store.hpp>
 #include <flytecache/task/executor.hpp>
 #include <flytecache/task/function_task.hpp>
 #include <flytecache/task/typed_tier.hpp>
@@ -61,6 +62,31 @@ inline fc::literal_type literal_type_of(std::type_identity<opaque>) {
     return fc::literal_type_of<std::int64_t>();
 }
 
+// Counts its copies, to see what a hit copies.
+struct counted {
+    std::int64_t value = 0;
+    static inline int copies = 0;
+    counted() = default;
+    explicit counted(std::int64_t v) : value(v) {}
+    counted(const counted& other) : value(other.value) { ++copies; }
+    counted(counted&&) noexcept = default;
+    counted& operator=(const counted& other) {
+        value = other.value;
+        ++copies;
+        return *this;
+    }
+    counted& operator=(counted&&) noexcept = default;
+    ~counted() = default;
+    friend bool operator==(const counted& a, const counted& b) { return a.value == b.value; }
+};
+inline fc::literal to_literal(const counted& c) { return fc::to_literal(c.value); }
+inline void from_literal(const fc::literal& l, counted& c) {
+    c.value = fc::from_literal<std::int64_t>(l);
+}
+inline fc::literal_type literal_type_of(std::type_identity<counted>) {
+    return fc::literal_type_of<std::int64_t>();
+}
+
 struct point {
     BOOST_HANA_DEFINE_STRUCT(point, (double, x), (double, y), (std::string, label));
 };
@@ -91,6 +117,14 @@ struct std::hash<tier_types::colliding> {
 };
 template <>
 inline constexpr bool fc::enable_typed_tier<tier_types::colliding> = true;
+template <>
+struct std::hash<tier_types::counted> {
+    std::size_t operator()(const tier_types::counted& c) const noexcept {
+        return std::hash<std::int64_t>{}(c.value);
+    }
+};
+template <>
+inline constexpr bool fc::enable_typed_tier<tier_types::counted> = true;
 
 namespace {
 
@@ -528,4 +562,39 @@ TEST_CASE("typed tier: serialize in overwrite mode recomputes each key once per 
     CHECK(flytecache_test::hammer(exec, t, 1, 5));
     CHECK(flytecache_test::read_lines(log).size() == 10); // never answered from the tier
     CHECK(exec.tier()->stats().hits == 0);
+}
+
+TEST_CASE("typed tier: a hit copies no argument; submit goes through the tier too") {
+    std::atomic<int> runs{0};
+    auto t = fc::task<fc::inputs<"c">>(
+        "tier.counted",
+        [&runs](const tier_types::counted& c) {
+            ++runs;
+            return c.value + 1;
+        },
+        fc::cache{fc::cache_options{.version = "1"}});
+    fc::executor exec(fc::memory_store{}, tier_options());
+    const tier_types::counted arg(41);
+    CHECK(exec.run(t, arg) == 42); // a miss: the tier keeps a copy of the argument
+    tier_types::counted::copies = 0;
+    CHECK(exec.run(t, arg) == 42);
+    CHECK(tier_types::counted::copies == 0);
+    CHECK(exec.submit(t, arg).get() == 42); // submit copies the argument into the call
+    CHECK(runs == 1);
+    CHECK(exec.tier()->stats().hits == 2);
+
+    // A file output is never memoized: a hit must check the stored copy still exists.
+    auto writer = fc::task<fc::inputs<"k">>(
+        "tier.writer", [](std::int64_t) { return fc::file("out.txt"); },
+        fc::cache{fc::cache_options{.version = "1"}});
+    static_assert(!fc::typed_tier_eligible_v<decltype(writer), std::int64_t>);
+}
+
+TEST_CASE("typed tier: 4 processes x 8 threads over one SQLite cache run each key once") {
+    temp_dir dir("typed-tier-serialize-procs");
+    flytecache_test::check_processes_run_each_key_once(dir.path(), [&] {
+        fc::executor_options o = flytecache_test::fast_serialize_options();
+        o.typed_tier = fc::typed_tier_options{};
+        return fc::executor<fc::sqlite_store>(dir / "cache", o);
+    });
 }
