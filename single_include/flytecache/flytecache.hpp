@@ -19823,7 +19823,11 @@ private:
         }
         task.build_inputs(call);
         out_type out = run_prepared(task, call);
-        tier_->template insert<args_tuple, out_type>(id, hash, probe, out, generation);
+        // The cache changed during the call: what it learnt may be stale, and a newer entry
+        // another call stored must not be replaced by it.
+        if (results_.generation() == generation) {
+            tier_->template insert<args_tuple, out_type>(id, hash, probe, out, generation);
+        }
         return out;
     }
 
