@@ -18759,13 +18759,13 @@ private:
     // Advances the generation when the change is over (or has failed): a reader that saw the old
     // value read the store before the change finished, so what it learnt is stamped stale.
     struct generation_bump {
-        explicit generation_bump(std::atomic<std::uint64_t>& c) noexcept : counter(c) {}
+        explicit generation_bump(std::atomic<std::uint64_t>& c) noexcept : counter_(c) {}
         generation_bump(const generation_bump&) = delete;
         generation_bump& operator=(const generation_bump&) = delete;
-        ~generation_bump() { counter.fetch_add(1, std::memory_order_release); }
+        ~generation_bump() { counter_.fetch_add(1, std::memory_order_release); }
 
     private:
-        std::atomic<std::uint64_t>& counter;
+        std::atomic<std::uint64_t>& counter_;
     };
 
     static bool has_local_blobs(const literal_map& m) {
@@ -19067,15 +19067,13 @@ constexpr std::size_t tier_combine(std::size_t seed, std::size_t value) noexcept
 /// std::filesystem::path, pointers, views, literals and user types without the switch all fall
 /// through to false).
 template <class T>
-consteval bool tier_known() {
-    if constexpr (std::is_const_v<T> || std::is_volatile_v<T> || std::is_reference_v<T>) {
-        return false;
-    } else if constexpr (std::is_same_v<T, bool> || std::is_integral_v<T> || std::is_enum_v<T>) {
-        return true;
-    } else if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+consteval bool tier_known();
+
+template <class T>
+consteval bool tier_known_unqualified() {
+    if constexpr (std::is_integral_v<T> || std::is_enum_v<T> || std::is_same_v<T, float> ||
+                  std::is_same_v<T, double> || std::is_same_v<T, std::string>) {
         return true; // long double is not: its padding bytes make bitwise equality unsound
-    } else if constexpr (std::is_same_v<T, std::string>) {
-        return true;
     } else if constexpr (tier_is_vector<T>::value || tier_is_optional<T>::value) {
         return tier_known<typename T::value_type>();
     } else if constexpr (tier_is_ordered_map<T>::value || tier_is_unordered_map<T>::value) {
@@ -19112,6 +19110,15 @@ consteval bool tier_known() {
         return true;
     } else {
         return false;
+    }
+}
+
+template <class T>
+consteval bool tier_known() {
+    if constexpr (std::is_same_v<T, std::remove_cvref_t<T>>) {
+        return tier_known_unqualified<T>();
+    } else {
+        return false; // const, volatile or a reference: not a value the tier can hold
     }
 }
 
@@ -19182,9 +19189,6 @@ bool tier_equal(const T& a, const T& b) {
         return std::bit_cast<std::uint32_t>(a) == std::bit_cast<std::uint32_t>(b);
     } else if constexpr (std::is_same_v<T, double>) {
         return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
-    } else if constexpr (std::is_integral_v<T> || std::is_enum_v<T> ||
-                         std::is_same_v<T, std::string>) {
-        return a == b;
     } else if constexpr (tier_is_vector<T>::value) {
         if (a.size() != b.size()) return false;
         for (std::size_t i = 0; i < a.size(); ++i) {
@@ -19216,7 +19220,7 @@ bool tier_equal(const T& a, const T& b) {
             same = same && tier_equal(get(a), get(b));
         });
         return same;
-    } else {
+    } else { // integers, enums, std::string, and user types that opted in
         return a == b;
     }
 }

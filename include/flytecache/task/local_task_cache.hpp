@@ -486,13 +486,13 @@ private:
     // Advances the generation when the change is over (or has failed): a reader that saw the old
     // value read the store before the change finished, so what it learnt is stamped stale.
     struct generation_bump {
-        explicit generation_bump(std::atomic<std::uint64_t>& c) noexcept : counter(c) {}
+        explicit generation_bump(std::atomic<std::uint64_t>& c) noexcept : counter_(c) {}
         generation_bump(const generation_bump&) = delete;
         generation_bump& operator=(const generation_bump&) = delete;
-        ~generation_bump() { counter.fetch_add(1, std::memory_order_release); }
+        ~generation_bump() { counter_.fetch_add(1, std::memory_order_release); }
 
     private:
-        std::atomic<std::uint64_t>& counter;
+        std::atomic<std::uint64_t>& counter_;
     };
 
     static bool has_local_blobs(const literal_map& m) {

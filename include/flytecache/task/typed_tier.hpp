@@ -125,15 +125,13 @@ constexpr std::size_t tier_combine(std::size_t seed, std::size_t value) noexcept
 /// std::filesystem::path, pointers, views, literals and user types without the switch all fall
 /// through to false).
 template <class T>
-consteval bool tier_known() {
-    if constexpr (std::is_const_v<T> || std::is_volatile_v<T> || std::is_reference_v<T>) {
-        return false;
-    } else if constexpr (std::is_same_v<T, bool> || std::is_integral_v<T> || std::is_enum_v<T>) {
-        return true;
-    } else if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+consteval bool tier_known();
+
+template <class T>
+consteval bool tier_known_unqualified() {
+    if constexpr (std::is_integral_v<T> || std::is_enum_v<T> || std::is_same_v<T, float> ||
+                  std::is_same_v<T, double> || std::is_same_v<T, std::string>) {
         return true; // long double is not: its padding bytes make bitwise equality unsound
-    } else if constexpr (std::is_same_v<T, std::string>) {
-        return true;
     } else if constexpr (tier_is_vector<T>::value || tier_is_optional<T>::value) {
         return tier_known<typename T::value_type>();
     } else if constexpr (tier_is_ordered_map<T>::value || tier_is_unordered_map<T>::value) {
@@ -170,6 +168,15 @@ consteval bool tier_known() {
         return true;
     } else {
         return false;
+    }
+}
+
+template <class T>
+consteval bool tier_known() {
+    if constexpr (std::is_same_v<T, std::remove_cvref_t<T>>) {
+        return tier_known_unqualified<T>();
+    } else {
+        return false; // const, volatile or a reference: not a value the tier can hold
     }
 }
 
@@ -240,9 +247,6 @@ bool tier_equal(const T& a, const T& b) {
         return std::bit_cast<std::uint32_t>(a) == std::bit_cast<std::uint32_t>(b);
     } else if constexpr (std::is_same_v<T, double>) {
         return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
-    } else if constexpr (std::is_integral_v<T> || std::is_enum_v<T> ||
-                         std::is_same_v<T, std::string>) {
-        return a == b;
     } else if constexpr (tier_is_vector<T>::value) {
         if (a.size() != b.size()) return false;
         for (std::size_t i = 0; i < a.size(); ++i) {
@@ -274,7 +278,7 @@ bool tier_equal(const T& a, const T& b) {
             same = same && tier_equal(get(a), get(b));
         });
         return same;
-    } else {
+    } else { // integers, enums, std::string, and user types that opted in
         return a == b;
     }
 }
