@@ -19093,6 +19093,11 @@ consteval bool tier_known_unqualified() {
         });
         return all;
     } else if constexpr (enable_typed_tier<T>) {
+        static_assert(!std::is_same_v<T, file> && !std::is_same_v<T, directory> &&
+                          !std::is_same_v<T, std::filesystem::path>,
+                      "flytecache: enable_typed_tier is set for a file, directory or path, whose "
+                      "literal follows content its value does not hold (the tier would answer "
+                      "after the file changed); remove the switch");
         if constexpr (!std::equality_comparable<T>) {
             static_assert(std::equality_comparable<T>,
                           "flytecache: enable_typed_tier<T> is set, but T has no operator== (the "

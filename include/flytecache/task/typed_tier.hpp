@@ -7,6 +7,7 @@
 
 #include <flytecache/config.hpp>
 #include <flytecache/detail/struct_fields.hpp>
+#include <flytecache/literal/file.hpp>
 #include <flytecache/literal/literal_traits.hpp>
 #include <flytecache/task/task_concepts.hpp>
 
@@ -15,6 +16,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <list>
 #include <map>
@@ -151,6 +153,11 @@ consteval bool tier_known_unqualified() {
         });
         return all;
     } else if constexpr (enable_typed_tier<T>) {
+        static_assert(!std::is_same_v<T, file> && !std::is_same_v<T, directory> &&
+                          !std::is_same_v<T, std::filesystem::path>,
+                      "flytecache: enable_typed_tier is set for a file, directory or path, whose "
+                      "literal follows content its value does not hold (the tier would answer "
+                      "after the file changed); remove the switch");
         if constexpr (!std::equality_comparable<T>) {
             static_assert(std::equality_comparable<T>,
                           "flytecache: enable_typed_tier<T> is set, but T has no operator== (the "
