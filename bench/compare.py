@@ -15,7 +15,8 @@ PAIRS = [("get_version", "raw_openssl"), ("constant_evaluated", "runtime_salt"),
          ("flytekit_local", "md5_floor"), ("native", "md5_floor"), ("datacatalog", "md5_floor"),
          ("encode", "md5_floor"), ("task_hit_memory", "raw_get_memory"),
          ("task_hit_sqlite", "raw_get_sqlite"), ("task_hit_memory", "direct_call"),
-         ("task_hit_sqlite", "direct_call"), ("redis_get", "raw_get"), ("redis_set", "raw_set"),
+         ("task_hit_sqlite", "direct_call"), ("task_hit_typed_tier", "task_hit_memory"),
+         ("task_hit_typed_tier", "direct_call"), ("redis_get", "raw_get"), ("redis_set", "raw_set"),
          ("redis_get_many", "raw_pipelined"), ("redis_get_many", "redis_get_loop")]
 
 

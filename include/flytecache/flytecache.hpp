@@ -75,3 +75,4 @@
 #include <flytecache/task/task_options.hpp>
 #include <flytecache/task/task_template_export.hpp>
 #include <flytecache/task/task_template_proto.hpp>
+#include <flytecache/task/typed_tier.hpp>

@@ -23,3 +23,4 @@
 #include <flytecache/task/task_metadata.ipp>
 #include <flytecache/task/task_template_export.ipp>
 #include <flytecache/task/task_template_proto.ipp>
+#include <flytecache/task/typed_tier.ipp>

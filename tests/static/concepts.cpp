@@ -115,3 +115,21 @@ static_assert(addable<fc::policies::image, fc::policies::constant<"x">>);
 static_assert(addable<generic_policy, fc::policies::image>);
 static_assert(!addable<fc::cache<generic_policy>, fc::policies::image>);
 static_assert(!addable<int, fc::policies::image>);
+
+// typed_tier_task: function tasks model it (their calls can be answered from argument values);
+// the struct-input task kinds do not, and bypass the typed tier.
+namespace tier_checks {
+inline double area(double w, double h) { return w * h; }
+struct dims {
+    BOOST_HANA_DEFINE_STRUCT(dims, (double, w), (double, h));
+};
+using area_task = decltype(fc::task<fc::inputs<"w", "h">>(
+    "area", &area, fc::cache{fc::cache_options{.version = "1"}}));
+static_assert(fc::typed_tier_task<area_task, double, double>);
+static_assert(fc::typed_tier_eligible_v<area_task, double, double>);
+static_assert(fc::typed_tier_eligible_v<area_task, int, float>); // converted before comparing
+using echo = fc::echo_task<dims>;
+static_assert(fc::executable_task<echo, dims>);
+static_assert(!fc::typed_tier_task<echo, dims>);
+static_assert(!fc::typed_tier_eligible_v<echo, dims>);
+} // namespace tier_checks

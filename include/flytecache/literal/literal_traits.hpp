@@ -800,6 +800,10 @@ template <class T>
     requires detail::is_struct<T>
 struct literal_traits<T> {
     static constexpr std::string_view tag = "Object-Dataclass-Transformer";
+    /// Marks this conversion (the literal is the fields' literals and nothing else), which the
+    /// typed tier checks before it memoizes a struct by its fields' values: a specialization of
+    /// your own for a struct may read more than its fields.
+    using flytecache_fields_only_tag = void;
 
     static literal to_literal(const T& value) {
         literal_map m;

@@ -19,6 +19,7 @@
 #include <flytecache/task/observer.hpp>
 #include <flytecache/task/task_concepts.hpp>
 #include <flytecache/task/task_metadata.hpp>
+#include <flytecache/task/typed_tier.hpp>
 
 #include <unistd.h>
 
@@ -43,6 +44,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -87,6 +89,10 @@ struct executor_options {
     /// share one transaction when the store can batch (`batching_store`: SQLite, LMDB);
     /// `local_task_cache::options::group_writes`.
     bool group_writes = true;
+    /// The typed in-process tier in front of the store (see `typed_tier`): set it to memoize the
+    /// outputs of repeated calls by their C++ argument values, so that such a call skips the
+    /// literals, the key and the store. Unset (the default): every call goes to the store.
+    std::optional<typed_tier_options> typed_tier{};
 
     /// The longest interval, lifetime or wait the options take (about 11.6 days): longer ones are
     /// mistakes, and would overflow the clocks they are converted to.
@@ -125,7 +131,8 @@ public:
     explicit executor(Store store, executor_options options = {}, Observer observer = {})
         : results_(std::move(store), cache_options(options)),
           opts_(std::move(options)),
-          observer_(std::move(observer)) {}
+          observer_(std::move(observer)),
+          tier_(make_tier(opts_)) {}
 
     /// A store opened (lazily, on the first call) at `location`.
     explicit executor(std::filesystem::path location, executor_options options = {},
@@ -133,7 +140,8 @@ public:
         requires std::constructible_from<Store, std::filesystem::path>
         : results_(std::move(location), cache_options(options)),
           opts_(std::move(options)),
-          observer_(std::move(observer)) {}
+          observer_(std::move(observer)),
+          tier_(make_tier(opts_)) {}
 
     executor(const executor&) = delete;
     executor& operator=(const executor&) = delete;
@@ -141,7 +149,10 @@ public:
     /// Calls `task` with `args` through the cache and returns its outputs.
     ///
     /// Output files and directories are copied into the store's blob area before they are stored,
-    /// and the returned outputs point at those copies (see `local_task_cache`).
+    /// and the returned outputs point at those copies (see `local_task_cache`). With a typed tier
+    /// (`executor_options::typed_tier`), a call of a `typed_tier_eligible_v` task whose equal
+    /// arguments the tier has seen returns a copy of the memoized outputs without touching the
+    /// store (see `typed_tier` for what it memoizes, and what it cannot see).
     /// @throws whatever the task throws after its last retry; configuration_error for a
     ///         serialized task on a store without reservations (on every call, hit or miss, cache
     ///         on or off), or for file outputs on a store without a blob directory;
@@ -163,33 +174,15 @@ public:
             }
         }
         warn_if_deprecated(task);
+        if constexpr (typed_tier_eligible_v<Task, Args...>) {
+            // Tasks with max_age bypass the tier: their entries expire on the store's clock.
+            if (tier_ && task.metadata().cache && results_.config().enabled &&
+                !task.metadata().cache_max_age) {
+                return run_tiered(task, std::forward<Args>(args)...);
+            }
+        }
         typename Task::call_type call = task.prepare(std::forward<Args>(args)...);
-        if (!task.metadata().cache) {
-            return run_body(task, call, std::string_view{});
-        }
-        if constexpr (!expiring_store<Store>) {
-            if (task.metadata().cache_max_age) {
-                throw configuration_error(
-                    "flytecache: task '" + std::string(task.name()) +
-                    "' has a cache max_age, but the executor's store cannot expire entries; use "
-                    "sqlite_store, memory_store, redis_store or another expiring_store");
-            }
-        }
-        if (results_.config().enabled) key_files_by_content(call.inputs);
-        const std::string key =
-            results_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
-        if (auto hit = lookup(task, key, true)) {
-            return std::move(*hit);
-        }
-        if constexpr (reserving_store<Store>) {
-            if (task.metadata().cache_serialize && results_.config().enabled) {
-                return results_.config().overwrite ? run_overwriting(task, call, key)
-                                                   : run_serialized(task, call, key);
-            }
-        }
-        auto out = run_body(task, call, key);
-        put(task, key, out);
-        return out;
+        return run_prepared(task, call);
     }
 
     /// `run` on another thread: independent calls proceed concurrently, and identical serialized
@@ -226,6 +219,11 @@ public:
         return e;
     }
 
+    /// The typed tier, or nullptr when `executor_options::typed_tier` is unset. Its `clear` forgets
+    /// everything it memoized (after changing the store behind the executor's back); `stats`
+    /// counts its hits.
+    flytecache::typed_tier* tier() noexcept { return tier_.get(); }
+
     /// The local cache the executor reads and writes (for `clear`, `bad_entries`, …).
     local_task_cache<Store, Keys>& cache() noexcept { return results_; }
     /// The store (opened if needed).
@@ -236,6 +234,79 @@ public:
 private:
     using clock = std::chrono::steady_clock;
     static constexpr bool observing = detail::observing_v<Observer>;
+
+    static std::unique_ptr<flytecache::typed_tier> make_tier(const executor_options& o) {
+        if (!o.typed_tier) return nullptr;
+        return std::make_unique<flytecache::typed_tier>(*o.typed_tier);
+    }
+
+    // A prepared call of a cached or uncached task: the key, the lookup, the run and the write.
+    template <class Task>
+    typename Task::output_type run_prepared(const Task& task, typename Task::call_type& call) {
+        if (!task.metadata().cache) {
+            return run_body(task, call, std::string_view{});
+        }
+        if constexpr (!expiring_store<Store>) {
+            if (task.metadata().cache_max_age) {
+                throw configuration_error(
+                    "flytecache: task '" + std::string(task.name()) +
+                    "' has a cache max_age, but the executor's store cannot expire entries; use "
+                    "sqlite_store, memory_store, redis_store or another expiring_store");
+            }
+        }
+        if (results_.config().enabled) key_files_by_content(call.inputs);
+        const std::string key =
+            results_.make_key(task.name(), task.version(), call.inputs, task.ignored_inputs());
+        if (auto hit = lookup(task, key, true)) {
+            return std::move(*hit);
+        }
+        if constexpr (reserving_store<Store>) {
+            if (task.metadata().cache_serialize && results_.config().enabled) {
+                return results_.config().overwrite ? run_overwriting(task, call, key)
+                                                   : run_serialized(task, call, key);
+            }
+        }
+        auto out = run_body(task, call, key);
+        put(task, key, out);
+        return out;
+    }
+
+    // A call through the typed tier. The arguments are converted to the parameter types but not
+    // to literals; equal arguments under the task's identity, stored in the cache's current
+    // generation, answer at once. Otherwise the call goes the usual way (the literals, the key,
+    // the store, the run) and what it returns is memoized, stamped with the generation read
+    // before the store was: an entry the cache changed meanwhile is never used. In overwrite mode
+    // the tier is not read (every call recomputes) and each result replaces its entry.
+    template <class Task, class... Args>
+    typename Task::output_type run_tiered(const Task& task, Args&&... args) {
+        using out_type = typename Task::output_type;
+        using args_tuple = typename Task::args_tuple;
+        typename Task::call_type call = task.bind_arguments(std::forward<Args>(args)...);
+        const auto probe = [&]<std::size_t... I>(std::index_sequence<I...>) {
+            return std::tuple<const std::tuple_element_t<I, args_tuple>&...>(
+                call.template arg<I>()...);
+        }(std::make_index_sequence<std::tuple_size_v<args_tuple>>{});
+        const typed_tier_identity id{&detail::tier_type_tag<Task>, task.name(), task.version(),
+                                     task.ignored_inputs()};
+        const std::size_t hash = flytecache::typed_tier::hash_of(id, probe);
+        const std::uint64_t generation = results_.generation();
+        if (!results_.config().overwrite) {
+            const auto start = now_if_observing();
+            if (auto hit =
+                    tier_->template find<args_tuple, out_type>(id, hash, probe, generation)) {
+                emit(task, task_event_kind::hit, std::string_view{}, start);
+                return std::move(*hit);
+            }
+        }
+        task.build_inputs(call);
+        out_type out = run_prepared(task, call);
+        // The cache changed during the call: what it learnt may be stale, and a newer entry
+        // another call stored must not be replaced by it.
+        if (results_.generation() == generation) {
+            tier_->template insert<args_tuple, out_type>(id, hash, probe, out, generation);
+        }
+        return out;
+    }
 
     static typename local_task_cache<Store, Keys>::options
     cache_options(const executor_options& o) {
@@ -555,6 +626,7 @@ private:
     std::set<std::string, std::less<>> warned_;
     std::mutex flights_mutex_;
     std::map<std::string, std::shared_ptr<flight>, std::less<>> flights_;
+    std::unique_ptr<flytecache::typed_tier> tier_; // null: no typed tier
 };
 
 template <class Store>

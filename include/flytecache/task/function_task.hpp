@@ -223,21 +223,33 @@ public:
     /// Anything else does not compile, with one `flytecache:` message per refused argument.
     template <class... Args>
     [[nodiscard]] call_type prepare(Args&&... args) const {
-        if constexpr (struct_inputs) {
-            if constexpr (!detail::struct_arguments_accepted<first_param, Args...>()) {
-                detail::refuse_struct_arguments<first_param, Args...>();
-            } else {
-                call_type call = bind(std::forward<Args>(args)...);
-                call.inputs = detail::struct_to_inputs(call.template arg<0>());
-                return call;
-            }
-        } else if constexpr (!detail::task_arguments_accepted<args_tuple, Args...>()) {
-            // Reports the refusals; the conversion below, discarded, cannot add errors of its own.
-            detail::refuse_task_arguments<input_names, args_tuple, Args...>();
-        } else {
+        if constexpr (accepts<Args...>()) {
             call_type call = bind(std::forward<Args>(args)...);
-            fill_inputs(call, std::make_index_sequence<arity>{});
+            build_inputs(call);
             return call;
+        } else {
+            refuse<Args...>();
+        }
+    }
+
+    /// `prepare` without the input literals: the arguments as the function's parameter types
+    /// (by the same rule, with the same refusals), and `call.inputs` empty until `build_inputs`.
+    /// The executor's typed tier looks at `call.arg<I>()` first and builds literals only on a miss.
+    template <class... Args>
+    [[nodiscard]] call_type bind_arguments(Args&&... args) const {
+        if constexpr (accepts<Args...>()) {
+            return bind(std::forward<Args>(args)...);
+        } else {
+            refuse<Args...>();
+        }
+    }
+
+    /// Fills `call.inputs` from the arguments of a call made by `bind_arguments`.
+    void build_inputs(call_type& call) const {
+        if constexpr (struct_inputs) {
+            call.inputs = detail::struct_to_inputs(call.template arg<0>());
+        } else {
+            fill_inputs(call, std::make_index_sequence<arity>{});
         }
     }
 
@@ -273,6 +285,26 @@ public:
     }
 
 private:
+    template <class... Args>
+    static constexpr bool accepts() {
+        if constexpr (struct_inputs) {
+            return detail::struct_arguments_accepted<first_param, Args...>();
+        } else {
+            return detail::task_arguments_accepted<args_tuple, Args...>();
+        }
+    }
+
+    // Reports the refusals of arguments `accepts` rejects; the conversion, never instantiated for
+    // them, cannot add errors of its own.
+    template <class... Args>
+    [[noreturn]] static void refuse() {
+        if constexpr (struct_inputs) {
+            detail::refuse_struct_arguments<first_param, Args...>();
+        } else {
+            detail::refuse_task_arguments<input_names, args_tuple, Args...>();
+        }
+    }
+
     // The call over accepted arguments: referring to them when each already has its parameter's
     // type (then a hit copies nothing), otherwise holding them converted.
     template <class... Args>

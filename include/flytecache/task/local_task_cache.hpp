@@ -321,11 +321,12 @@ public:
         set_entry(make_key(task_name, cache_version, inputs, ignored_inputs), outputs);
     }
 
-    /// Stores `outputs` under `key` (from `make_key`), with `set`'s rules.
+    /// Stores `outputs` under `key` (from `make_key`), with `set`'s rules. Advances `generation`.
     void set_entry(const std::string& key, const literal_map& outputs) {
         if (!opts_.config.enabled) {
             return;
         }
+        const generation_bump bump{generation_};
         try {
             store().set(key, encode(outputs));
         } catch (const store_error& e) {
@@ -341,7 +342,9 @@ public:
     /// rewrote `outputs` (the caller hands the rewritten values on, so that they too point at data
     /// the cache owns). Nothing happens when caching is disabled. A write the store refuses (or a
     /// copy the blob area cannot make) is reported and dropped unless `strict`, and `outputs` is
-    /// then left as it was.
+    /// then left as it was. Unlike `set_entry`, it leaves `generation` as it is: it is the
+    /// executor's own write, which updates the executor's typed tier itself (to store outputs of
+    /// your own, use `set_entry`).
     /// @throws configuration_error when an output is a local file but no blob directory is known;
     ///         task_error when an output names a file or directory that does not exist.
     /// With `expire` (a store that models `expiring_store`), the entry is written with that time
@@ -386,8 +389,10 @@ public:
     }
 
     /// Removes the entry under `key` (`true` if there was one) and then the output files it
-    /// pointed at that no other entry references (when the store can list its entries).
+    /// pointed at that no other entry references (when the store can list its entries). Advances
+    /// `generation`.
     bool erase(const std::string& key) {
+        const generation_bump bump{generation_};
         std::optional<std::string> bytes;
         try {
             bytes = store().get(key);
@@ -403,8 +408,10 @@ public:
         return removed;
     }
 
-    /// Removes every entry (flytekit's `clear`) and every output file kept for them.
+    /// Removes every entry (flytekit's `clear`) and every output file kept for them. Advances
+    /// `generation`.
     void clear() {
+        const generation_bump bump{generation_};
         store().clear();
         if (blob_area* area = blobs()) area->clear();
     }
@@ -470,8 +477,29 @@ public:
     /// Whether unusable entries throw instead of counting as misses.
     [[nodiscard]] bool strict() const noexcept { return opts_.strict; }
 
+    /// A counter advanced after every change made through this cache other than a task
+    /// execution's own write (`set`, `set_entry`, `erase`, `clear`; not `store_outputs`), also
+    /// when the change fails part-way. An executor's typed tier stamps each entry with the value
+    /// it read before it looked in the store, and uses an entry only while the counter still has
+    /// that value: whatever this cache removes or replaces is never answered from the tier.
+    [[nodiscard]] std::uint64_t generation() const noexcept {
+        return generation_.load(std::memory_order_acquire);
+    }
+
 private:
     using clock = std::chrono::steady_clock;
+
+    // Advances the generation when the change is over (or has failed): a reader that saw the old
+    // value read the store before the change finished, so what it learnt is stamped stale.
+    struct generation_bump {
+        explicit generation_bump(std::atomic<std::uint64_t>& c) noexcept : counter_(c) {}
+        generation_bump(const generation_bump&) = delete;
+        generation_bump& operator=(const generation_bump&) = delete;
+        ~generation_bump() { counter_.fetch_add(1, std::memory_order_release); }
+
+    private:
+        std::atomic<std::uint64_t>& counter_;
+    };
 
     static bool has_local_blobs(const literal_map& m) {
         bool any = false;
@@ -594,6 +622,7 @@ private:
     std::mutex init_mutex_;
     std::atomic<bool> ready_{false};
     std::atomic<std::uint64_t> bad_entries_{0};
+    std::atomic<std::uint64_t> generation_{0};
     std::once_flag blobs_once_;
     std::optional<blob_area> blobs_;
     std::atomic<clock::rep> last_gc_{clock::now().time_since_epoch().count()};

@@ -114,7 +114,7 @@ enum class task_event_kind {
 struct task_event {
     task_event_kind kind;
     std::string_view task;              ///< the task's name
-    std::string_view key;               ///< the cache key of the call (empty when caching is off)
+    std::string_view key;               ///< the cache key (empty: caching off, or a typed tier hit)
     std::chrono::nanoseconds elapsed{}; ///< see task_event_kind; the lookup time for hit and miss
     int attempt = 0;                    ///< 1-based attempt number for run, retry and error
     std::exception_ptr error{};         ///< for retry and error
