@@ -245,9 +245,7 @@ void bm_bounded(benchmark::State& state) {
     Adapter store(bound_bytes);
     const std::string value = make_value(bounded_value_size);
     const std::size_t written = bound_bytes / bounded_value_size * quarters / 4;
-    for (std::size_t i = 0; i != written; ++i) {
-        store.set(key_of(i), value);
-    }
+    store.fill(0, written, value);
     std::size_t next = written;
     for (auto _ : state) {
         store.set(key_of(next++), value);
