@@ -10802,7 +10802,10 @@ FLYTECACHE_INLINE void statement::bind(int index, double value) {
 }
 
 FLYTECACHE_INLINE void statement::bind_text(int index, std::string_view text) {
-    check(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8),
+    // An empty view may have a null pointer (std::string_view{}), which SQLite binds as NULL: a
+    // NULL key would be a row no lookup finds. Empty text is '' (as bind_blob keeps a BLOB).
+    check(sqlite3_bind_text64(stmt_, index, text.empty() ? "" : text.data(), text.size(),
+                              SQLITE_STATIC, SQLITE_UTF8),
           "bind");
 }
 
@@ -12796,6 +12799,20 @@ std::size_t evict_by_policy(connection& c, txn_frame& txn, eviction_policy polic
 // the policy's victims. Runs inside the write's transaction.
 void cull(engine& e, connection& c, txn_frame& txn, double now);
 
+// The cull of a batch of `entries` writes (set_many), run once after all of them inside the
+// batch's transaction. diskcache culls after every set, each time up to cull_limit rows; the batch
+// gets the sum of those budgets (`entries` × cull_limit): up to that many expired rows go in one
+// statement, then, while the volume is at or over the size limit, the policy's victims go in steps
+// of cull_limit until the budget is spent. The volume leaves out the pages this transaction freed
+// (SQLite returns them to the file only at the commit), so the batch stops evicting once its
+// deletions have made room, as the per-set culls would have, rather than spending the whole budget.
+// `freelist_before` is `freelist_pages(c)` read before the batch's first write.
+void cull_batch(engine& e, connection& c, txn_frame& txn, double now, std::int64_t entries,
+                std::int64_t freelist_before);
+
+// The pages on the database's freelist (PRAGMA freelist_count).
+std::int64_t freelist_pages(connection& c);
+
 // diskcache's batched select-then-delete loop (clear, evict, expire): each batch of up to 100
 // rows is one short transaction; `cursor_col` is the column that advances the cursor (bound
 // as parameter 1). `filename` is the last selected column.
@@ -12947,6 +12964,60 @@ FLYTECACHE_INLINE void cull(engine& e, connection& c, txn_frame& txn, double now
         return;
     }
     (void)evict_by_policy(c, txn, policy, limit);
+}
+
+FLYTECACHE_INLINE std::int64_t freelist_pages(connection& c) {
+    statement q(c.handle(), "PRAGMA freelist_count", c.path());
+    return q.step() ? q.column_int(0) : 0;
+}
+
+FLYTECACHE_INLINE void cull_batch(engine& e, connection& c, txn_frame& txn, double now,
+                                  std::int64_t entries, std::int64_t freelist_before) {
+    const std::int64_t per_write = e.cull_limit.load(std::memory_order_relaxed);
+    if (per_write == 0 || entries <= 0) {
+        return;
+    }
+    if (per_write < 0) {
+        cull(e, c, txn, now); // no limit at all: one pass removes what a pass per write would
+        return;
+    }
+    std::int64_t budget = saturating_mul(per_write, entries);
+    std::int64_t expired = 0;
+    {
+        auto q = c.use(stmt::expired_filenames);
+        q->bind(1, now);
+        q->bind(2, budget);
+        while (q->step()) {
+            ++expired;
+            engine::schedule_removal(txn, *q, 0);
+        }
+    }
+    if (expired > 0) {
+        auto d = c.use(stmt::expired_delete);
+        d->bind(1, now);
+        d->bind(2, budget);
+        d->run();
+        budget -= expired;
+    }
+    const auto policy = e.policy.load(std::memory_order_relaxed);
+    if (policy == eviction_policy::none) {
+        return;
+    }
+    const auto limit = static_cast<std::uint64_t>(std::max<std::int64_t>(0, e.size_limit.load()));
+    const auto live_volume = [&] {
+        const std::int64_t freed = std::max<std::int64_t>(0, freelist_pages(c) - freelist_before);
+        const std::uint64_t freed_bytes =
+            static_cast<std::uint64_t>(saturating_mul(freed, e.page_size));
+        const std::uint64_t v = e.volume(c);
+        return v > freed_bytes ? v - freed_bytes : 0;
+    };
+    while (budget > 0 && live_volume() >= limit) {
+        const std::size_t n = evict_by_policy(c, txn, policy, std::min(per_write, budget));
+        if (n == 0) {
+            break;
+        }
+        budget -= static_cast<std::int64_t>(n);
+    }
 }
 
 FLYTECACHE_INLINE void check_files(engine& e, connection& c, bool fix, check_report& report) {
@@ -13439,6 +13510,20 @@ namespace detail::sqlite {
 /// @throws value_type_error when the entry holds something other than bytes.
 std::optional<std::string> get_bytes(engine& e, std::string_view key);
 
+/// The bytes of the live row `q` (columns as `engine::select_live`'s) for `get_bytes`: empty when
+/// its value file has gone; a value of another kind goes to `other_kind` (and an empty string is
+/// returned, so the caller counts a hit before refusing it).
+std::optional<std::string> row_bytes(const engine& e, const statement& q,
+                                     std::optional<cache_entry>& other_kind);
+
+/// The bytes under each of `keys`, in their order (see `sqlite_store::get_many`). Without books to
+/// keep (no statistics, no LRU/LFU access updates) the keys are read in one read transaction, so
+/// the answers come from one snapshot; with books, in one write transaction, each key read and
+/// counted as `get_bytes` would.
+/// @throws value_type_error when an entry holds something other than bytes.
+std::vector<std::optional<std::string>> get_many_bytes(engine& e,
+                                                       std::span<const std::string_view> keys);
+
 /// As `get_bytes`, with the time the entry has left to live.
 std::optional<timed_value> get_with_ttl(engine& e, std::string_view key);
 
@@ -13576,6 +13661,10 @@ bool release(engine& e, std::string_view key, std::string_view owner);
 bool write(engine& e, const key_ref& key, const value_ref& value, const write_options& opts,
            bool only_if_absent);
 
+/// Stores every entry of `items` (bytes under text keys) in one write transaction: all or none
+/// (see `sqlite_store::set_many`).
+void write_many(engine& e, std::span<const key_value> items, const write_options& opts);
+
 /// The hit and miss counters as stored, read without writing anything (unlike diskcache's
 /// `stats`, which also switches counting on or off).
 store_stats read_statistics(engine& e);
@@ -13597,28 +13686,105 @@ FLYTECACHE_NAMESPACE_END
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail::sqlite {
 
+FLYTECACHE_INLINE std::optional<std::string> row_bytes(const engine& e, const statement& q,
+                                                       std::optional<cache_entry>& other_kind) {
+    if (q.column_int(3) == static_cast<std::int64_t>(value_mode::raw) &&
+        q.column_type(5) == SQLITE_BLOB) {
+        return std::string(q.column_blob(5)); // the hot path: no cache_entry
+    }
+    auto found = e.read_row(q, 1, db_key());
+    if (!found) {
+        return std::nullopt; // its value file has gone: a miss, as in diskcache
+    }
+    if (found->value.type() != stored_value::kind::bytes) {
+        other_kind = std::move(found);
+        return std::string();
+    }
+    return std::move(found->value).as_bytes();
+}
+
 FLYTECACHE_INLINE std::optional<std::string> get_bytes(engine& e, std::string_view key) {
     // A value of another kind is a hit (counted as one) that this call then refuses.
     std::optional<cache_entry> other_kind;
-    auto bytes = e.visit_live(key_ref(key), [&](const statement& q) -> std::optional<std::string> {
-        if (q.column_int(3) == static_cast<std::int64_t>(value_mode::raw) &&
-            q.column_type(5) == SQLITE_BLOB) {
-            return std::string(q.column_blob(5)); // the hot path: no cache_entry
-        }
-        auto found = e.read_row(q, 1, db_key());
-        if (!found) {
-            return std::nullopt; // its value file has gone: a miss, as in diskcache
-        }
-        if (found->value.type() != stored_value::kind::bytes) {
-            other_kind = std::move(found);
-            return std::string();
-        }
-        return std::move(found->value).as_bytes();
-    });
+    auto bytes =
+        e.visit_live(key_ref(key), [&](const statement& q) { return row_bytes(e, q, other_kind); });
     if (other_kind) {
         e.require_bytes(key, *other_kind);
     }
     return bytes;
+}
+
+FLYTECACHE_INLINE std::vector<std::optional<std::string>>
+get_many_bytes(engine& e, std::span<const std::string_view> keys) {
+    std::vector<std::optional<std::string>> out;
+    out.reserve(keys.size());
+    if (keys.empty()) {
+        return out;
+    }
+    const auto evicting = e.policy.load(std::memory_order_relaxed);
+    const bool books = !e.opts.read_only && (e.statistics.load(std::memory_order_relaxed) ||
+                                             evicting == eviction_policy::least_recently_used ||
+                                             evicting == eviction_policy::least_frequently_used);
+    if (books) {
+        // The books are writes: one write transaction, in which each get_bytes nests (and so
+        // counts its hit or miss, and updates access times, exactly as a get() would).
+        e.write_transaction([&](connection&, txn_frame&) {
+            for (const std::string_view key : keys) {
+                out.push_back(get_bytes(e, key));
+            }
+        });
+        return out;
+    }
+    // A value file can vanish under a snapshot: a concurrent overwrite removes the old file after
+    // its commit, which a snapshot older than that commit cannot see. Reading that one key again
+    // would mix two batches, so the whole snapshot is read again (a newer one, in which the row
+    // names the new file); as get() does, a key that always has a value never reads as missing.
+    // After 100 snapshots that each lost a file the last answers stand (those keys as misses, as
+    // in diskcache).
+    e.with_connection([&](connection& c) {
+        bool nested = false; // inside this thread's transaction on the store: already one snapshot
+        for (const auto& frame : txn_frames) {
+            nested = nested || frame.owner == &e;
+        }
+        for (int attempt = 0;; ++attempt) {
+            out.clear();
+            bool vanished = false;
+            if (!nested) {
+                c.exec("BEGIN"); // deferred: the first SELECT takes the snapshot
+            }
+            try {
+                const double now = unix_now();
+                for (const std::string_view key : keys) {
+                    auto q = c.use(stmt::select_live);
+                    bind_key(*q, 1, key_ref(key));
+                    q->bind(2, now);
+                    if (!q->step()) {
+                        out.emplace_back();
+                        continue;
+                    }
+                    std::optional<cache_entry> other_kind;
+                    auto bytes = row_bytes(e, *q, other_kind);
+                    if (other_kind) {
+                        e.require_bytes(key, *other_kind);
+                    }
+                    vanished = vanished || (!bytes && !q->is_null(4));
+                    out.push_back(std::move(bytes));
+                }
+                if (!nested) {
+                    c.exec("COMMIT");
+                }
+            } catch (...) {
+                if (!nested) {
+                    sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+                }
+                throw;
+            }
+            if (!vanished || nested || attempt == 100) {
+                return 0;
+            }
+        }
+    });
+    return out;
 }
 
 FLYTECACHE_INLINE std::optional<timed_value> get_with_ttl(engine& e, std::string_view key) {
@@ -13869,6 +14035,95 @@ FLYTECACHE_INLINE bool write(engine& e, const key_ref& key, const value_ref& val
     });
 }
 
+FLYTECACHE_INLINE void write_many(engine& e, std::span<const key_value> items,
+                                  const write_options& opts) {
+    e.require_writable();
+    if (items.empty()) {
+        return; // nothing to write: no transaction, no cull
+    }
+    const double now = unix_now();
+    // Checked before any file is written (a NaN expiry throws here).
+    const std::optional<double> expire_time = engine::expiry_from(opts.expire, now);
+    // A key given twice: the last entry wins, as with sequential sets; the earlier ones are never
+    // written (no row, no value file).
+    std::vector<bool> shadowed(items.size(), false);
+    {
+        std::unordered_set<std::string_view> seen;
+        seen.reserve(items.size());
+        for (std::size_t i = items.size(); i-- > 0;) {
+            shadowed[i] = !seen.insert(items[i].key).second;
+        }
+    }
+    // Files are written before the transaction, as set() writes its one (and as diskcache does).
+    // Until the transaction owns them they are this function's to remove on failure.
+    std::vector<prepared_value> prepared(items.size());
+    bool owned = false;
+    try {
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (!shadowed[i]) {
+                prepared[i] = e.prepare(value_ref(items[i].value));
+            }
+        }
+        e.write_transaction([&](connection& c, txn_frame& txn) {
+            for (const auto& p : prepared) {
+                engine::track_new_file(txn, p);
+            }
+            owned = true;
+            // Inside a caller's transaction a failure must still take back the whole batch (the
+            // caller may catch it and commit the rest): a savepoint, and the old files the batch
+            // scheduled for removal are unscheduled with it.
+            const bool nested = txn.depth > 1;
+            const std::size_t scheduled = txn.remove_after_commit.size();
+            if (nested) {
+                c.exec("SAVEPOINT flytecache_set_many");
+            }
+            try {
+                const std::int64_t freelist_before =
+                    e.policy.load(std::memory_order_relaxed) == eviction_policy::none
+                        ? 0
+                        : freelist_pages(c);
+                std::int64_t written = 0;
+                for (std::size_t i = 0; i < items.size(); ++i) {
+                    if (shadowed[i]) {
+                        continue;
+                    }
+                    const key_ref key(items[i].key);
+                    {
+                        auto q = c.use(stmt::select_for_write);
+                        bind_key(*q, 1, key);
+                        if (q->step()) {
+                            engine::schedule_removal(txn, *q, 1);
+                        }
+                    }
+                    upsert(c, key, now, expire_time, opts.tag, prepared[i]);
+                    ++written;
+                }
+                cull_batch(e, c, txn, now, written, freelist_before);
+                if (nested) {
+                    c.exec("RELEASE flytecache_set_many");
+                }
+            } catch (...) {
+                if (nested) {
+                    sqlite3_exec(c.handle(),
+                                 "ROLLBACK TO flytecache_set_many; RELEASE flytecache_set_many",
+                                 nullptr, nullptr, nullptr);
+                    txn.remove_after_commit.resize(scheduled);
+                }
+                throw;
+            }
+        });
+    } catch (...) {
+        if (!owned) {
+            for (const auto& p : prepared) {
+                if (!p.filename.empty()) {
+                    e.remove_value_file(p.filename);
+                }
+            }
+        }
+        throw;
+    }
+}
+
 FLYTECACHE_INLINE store_stats read_statistics(engine& e) {
     return e.with_connection([&](connection& c) {
         const auto count = [&](std::string_view name) {
@@ -14057,7 +14312,8 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// and doubles the other kinds; pickled values (written by Python) read only as raw bytes.
 ///
 /// Models `cache_store`, `expiring_store`, `tagged_store`, `bounded_store`, `statistics_store` and
-/// `reserving_store` (reservations live in a table of their own that diskcache ignores).
+/// `reserving_store` and `batching_store` (reservations live in a table of their own that diskcache
+/// ignores).
 ///
 /// Thread safety: every member function may be called concurrently from any number of threads
 /// (each thread uses its own pooled connection) and processes (SQLite's file locks; writers wait
@@ -14125,6 +14381,45 @@ public:
     /// Stores `value` under `key` (diskcache's `set`); `options` carries expiry and tag.
     bool set(key_ref key, value_ref value, const write_options& opts = {}) {
         return detail::sqlite::write(*engine_, key, value, opts, false);
+    }
+
+    // --- batching_store --------------------------------------------------------------------------
+
+    /// Stores every entry of `items` (bytes under text keys, as `set`) in one transaction with one
+    /// commit — every entry or none — instead of one transaction per `set`.
+    ///
+    /// The rows are those `set` writes (Python diskcache reads them), values of at least
+    /// `min_file_size` bytes go to `.val` files as `set` puts them, and `opts` (expiry, tag)
+    /// applies to every entry. A key given twice: the last entry wins, as with sequential sets
+    /// (the earlier ones are not written at all). An empty batch writes nothing.
+    ///
+    /// Culling: diskcache culls after each `set`, up to `cull_limit` rows each time; the batch
+    /// culls once, after its last entry, with the budget of all of them (entries × `cull_limit`):
+    /// expired rows first, then the eviction policy's victims in steps of `cull_limit` while the
+    /// volume is at or over the size limit (see `detail::sqlite::cull_batch`).
+    ///
+    /// Atomicity: the value files are written before the transaction; when anything fails (a file
+    /// that cannot be written, a row, the lock timeout) no entry of the batch is stored and the
+    /// files it wrote are removed. Inside a `transact` the batch is a savepoint: a failure takes
+    /// back the whole batch and leaves the caller's earlier writes to commit or roll back.
+    /// Concurrent readers (`get_many`, other processes) see all of a batch or none of it.
+    /// @throws store_error (read-only store, SQLite or file failure), timeout_error,
+    ///         invalid_argument (a NaN expiry) — in every case nothing of the batch is stored.
+    void set_many(std::span<const key_value> items, const write_options& opts = {}) {
+        detail::sqlite::write_many(*engine_, items, opts);
+    }
+
+    /// The bytes under each of `keys`, in the keys' order (a miss, or an expired entry, as an
+    /// empty optional), read in one transaction: with statistics off and an eviction policy that
+    /// keeps no access books (the defaults), one read snapshot, so a batch written by `set_many`
+    /// is seen whole or not at all; otherwise one write transaction in which every key counts a hit
+    /// or a miss (and updates its access time or count) as `get` would. A file-backed value whose
+    /// file a concurrent overwrite removed is read again after the snapshot, as `get` retries
+    /// (it then answers the newer value).
+    /// @throws value_type_error when an entry holds something other than bytes (as `get`).
+    [[nodiscard]] std::vector<std::optional<std::string>>
+    get_many(std::span<const std::string_view> keys) {
+        return detail::sqlite::get_many_bytes(*engine_, keys);
     }
 
     /// Removes `key` (diskcache's `delete`); `true` if a live entry was removed. Works on a full
@@ -14377,6 +14672,7 @@ static_assert(reserving_store<sqlite_store>);
 static_assert(ttl_reporting_store<sqlite_store>);
 static_assert(file_hosting_store<sqlite_store>);
 static_assert(enumerable_store<sqlite_store>);
+static_assert(batching_store<sqlite_store>);
 
 FLYTECACHE_NAMESPACE_END
 
