@@ -10387,6 +10387,7 @@ enum class stmt : std::size_t {
     select_for_write,
     upsert,
     insert,
+    update_row,
     delete_rowid,
     expired_filenames,
     expired_delete,
@@ -10467,6 +10468,13 @@ inline constexpr std::array<statement_text, statement_count> statement_table = {
     {stmt::insert,
      "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, access_count, tag, size, "
      "mode, filename, value) VALUES (?1, ?2, ?3, ?4, ?3, 0, ?5, ?6, ?7, ?8, ?9)"},
+    // diskcache's own overwrite (its set's UPDATE of the row it selected): keeps the rowid, fires
+    // the same size trigger as the UPSERT, and skips its failed insert. Parameters as the UPSERT's,
+    // plus the rowid; the key check is a guard (the row is the one the transaction selected).
+    {stmt::update_row,
+     "UPDATE Cache SET store_time = ?3, expire_time = ?4, access_time = ?3, access_count = 0, "
+     "tag = ?5, size = ?6, mode = ?7, filename = ?8, value = ?9 WHERE rowid = ?10 AND key = ?1 "
+     "AND raw = ?2"},
     {stmt::delete_rowid, "DELETE FROM Cache WHERE rowid = ?"},
     {stmt::expired_filenames, "SELECT filename FROM Cache WHERE expire_time IS NOT NULL AND "
                               "expire_time < ? ORDER BY expire_time LIMIT ?"},
@@ -11510,6 +11518,12 @@ void upsert(connection& c, const key_ref& key, double now, std::optional<double>
 void insert_row(connection& c, const key_ref& key, double now, std::optional<double> expire_time,
                 std::optional<std::string_view> tag, const prepared_value& p);
 
+// Overwrites the row `rowid` (the live or expired row of `key` the caller's transaction
+// selected) as the UPSERT would, without its insert attempt.
+void update_row(connection& c, std::int64_t rowid, const key_ref& key, double now,
+                std::optional<double> expire_time, std::optional<std::string_view> tag,
+                const prepared_value& p);
+
 void delete_rowid(connection& c, std::int64_t rowid);
 
 } // namespace detail::sqlite
@@ -11761,6 +11775,15 @@ FLYTECACHE_INLINE void insert_row(connection& c, const key_ref& key, double now,
                                   std::optional<std::string_view> tag, const prepared_value& p) {
     auto q = c.use(stmt::insert);
     bind_row(*q, key, now, expire_time, tag, p);
+    q->run();
+}
+
+FLYTECACHE_INLINE void update_row(connection& c, std::int64_t rowid, const key_ref& key, double now,
+                                  std::optional<double> expire_time,
+                                  std::optional<std::string_view> tag, const prepared_value& p) {
+    auto q = c.use(stmt::update_row);
+    bind_row(*q, key, now, expire_time, tag, p);
+    q->bind(10, rowid);
     q->run();
 }
 
@@ -14088,14 +14111,22 @@ FLYTECACHE_INLINE void write_many(engine& e, std::span<const key_value> items,
                         continue;
                     }
                     const key_ref key(items[i].key);
+                    std::optional<std::int64_t> rowid;
                     {
                         auto q = c.use(stmt::select_for_write);
                         bind_key(*q, 1, key);
                         if (q->step()) {
+                            rowid = q->column_int(0);
                             engine::schedule_removal(txn, *q, 1);
                         }
                     }
-                    upsert(c, key, now, expire_time, opts.tag, prepared[i]);
+                    // The transaction holds the write lock: the row selected is the row to
+                    // overwrite (diskcache's SELECT then UPDATE or INSERT, as the UPSERT does).
+                    if (rowid) {
+                        update_row(c, *rowid, key, now, expire_time, opts.tag, prepared[i]);
+                    } else {
+                        insert_row(c, key, now, expire_time, opts.tag, prepared[i]);
+                    }
                     ++written;
                 }
                 cull_batch(e, c, txn, now, written, freelist_before);

@@ -423,14 +423,22 @@ FLYTECACHE_INLINE void write_many(engine& e, std::span<const key_value> items,
                         continue;
                     }
                     const key_ref key(items[i].key);
+                    std::optional<std::int64_t> rowid;
                     {
                         auto q = c.use(stmt::select_for_write);
                         bind_key(*q, 1, key);
                         if (q->step()) {
+                            rowid = q->column_int(0);
                             engine::schedule_removal(txn, *q, 1);
                         }
                     }
-                    upsert(c, key, now, expire_time, opts.tag, prepared[i]);
+                    // The transaction holds the write lock: the row selected is the row to
+                    // overwrite (diskcache's SELECT then UPDATE or INSERT, as the UPSERT does).
+                    if (rowid) {
+                        update_row(c, *rowid, key, now, expire_time, opts.tag, prepared[i]);
+                    } else {
+                        insert_row(c, key, now, expire_time, opts.tag, prepared[i]);
+                    }
                     ++written;
                 }
                 cull_batch(e, c, txn, now, written, freelist_before);

@@ -256,6 +256,15 @@ FLYTECACHE_INLINE void insert_row(connection& c, const key_ref& key, double now,
     q->run();
 }
 
+FLYTECACHE_INLINE void update_row(connection& c, std::int64_t rowid, const key_ref& key, double now,
+                                  std::optional<double> expire_time,
+                                  std::optional<std::string_view> tag, const prepared_value& p) {
+    auto q = c.use(stmt::update_row);
+    bind_row(*q, key, now, expire_time, tag, p);
+    q->bind(10, rowid);
+    q->run();
+}
+
 FLYTECACHE_INLINE void delete_rowid(connection& c, std::int64_t rowid) {
     auto d = c.use(stmt::delete_rowid);
     d->bind(1, rowid);
