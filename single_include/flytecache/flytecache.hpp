@@ -10388,6 +10388,7 @@ enum class stmt : std::size_t {
     upsert,
     insert,
     update_row,
+    update_row_same_expiry,
     delete_rowid,
     expired_filenames,
     expired_delete,
@@ -10475,6 +10476,13 @@ inline constexpr std::array<statement_text, statement_count> statement_table = {
      "UPDATE Cache SET store_time = ?3, expire_time = ?4, access_time = ?3, access_count = 0, "
      "tag = ?5, size = ?6, mode = ?7, filename = ?8, value = ?9 WHERE rowid = ?10 AND key = ?1 "
      "AND raw = ?2"},
+    // The same when the row's expiry does not change (never expires, mostly): expire_time is left
+    // out of the SET list, so SQLite leaves its index alone (it rewrites the index entries of every
+    // column an UPDATE sets, changed or not). ?4 stays bound, unused.
+    {stmt::update_row_same_expiry,
+     "UPDATE Cache SET store_time = ?3, access_time = ?3, access_count = 0, tag = ?5, size = ?6, "
+     "mode = ?7, filename = ?8, value = ?9 WHERE rowid = ?10 AND key = ?1 AND raw = ?2 AND "
+     "expire_time IS ?4"},
     {stmt::delete_rowid, "DELETE FROM Cache WHERE rowid = ?"},
     {stmt::expired_filenames, "SELECT filename FROM Cache WHERE expire_time IS NOT NULL AND "
                               "expire_time < ? ORDER BY expire_time LIMIT ?"},
@@ -11519,10 +11527,11 @@ void insert_row(connection& c, const key_ref& key, double now, std::optional<dou
                 std::optional<std::string_view> tag, const prepared_value& p);
 
 // Overwrites the row `rowid` (the live or expired row of `key` the caller's transaction
-// selected) as the UPSERT would, without its insert attempt.
+// selected) as the UPSERT would, without its insert attempt. `same_expiry`: the row's expire_time
+// already is `expire_time` (it is then not rewritten, nor its index entry).
 void update_row(connection& c, std::int64_t rowid, const key_ref& key, double now,
                 std::optional<double> expire_time, std::optional<std::string_view> tag,
-                const prepared_value& p);
+                const prepared_value& p, bool same_expiry = false);
 
 void delete_rowid(connection& c, std::int64_t rowid);
 
@@ -11780,11 +11789,17 @@ FLYTECACHE_INLINE void insert_row(connection& c, const key_ref& key, double now,
 
 FLYTECACHE_INLINE void update_row(connection& c, std::int64_t rowid, const key_ref& key, double now,
                                   std::optional<double> expire_time,
-                                  std::optional<std::string_view> tag, const prepared_value& p) {
-    auto q = c.use(stmt::update_row);
+                                  std::optional<std::string_view> tag, const prepared_value& p,
+                                  bool same_expiry) {
+    auto q = c.use(same_expiry ? stmt::update_row_same_expiry : stmt::update_row);
     bind_row(*q, key, now, expire_time, tag, p);
     q->bind(10, rowid);
     q->run();
+    if (c.changes() != 1) {
+        // Not the row the caller selected in this transaction: never drop a write silently.
+        throw store_error("flytecache: sqlite_store '" + c.path() + "': key " + key.describe() +
+                          " changed under a write transaction");
+    }
 }
 
 FLYTECACHE_INLINE void delete_rowid(connection& c, std::int64_t rowid) {
@@ -14112,18 +14127,24 @@ FLYTECACHE_INLINE void write_many(engine& e, std::span<const key_value> items,
                     }
                     const key_ref key(items[i].key);
                     std::optional<std::int64_t> rowid;
+                    bool same_expiry = false;
                     {
                         auto q = c.use(stmt::select_for_write);
                         bind_key(*q, 1, key);
                         if (q->step()) {
                             rowid = q->column_int(0);
                             engine::schedule_removal(txn, *q, 1);
+                            same_expiry = q->is_null(2) ? !expire_time
+                                                        : expire_time.has_value() &&
+                                                              q->column_type(2) == SQLITE_FLOAT &&
+                                                              q->column_double(2) == *expire_time;
                         }
                     }
                     // The transaction holds the write lock: the row selected is the row to
                     // overwrite (diskcache's SELECT then UPDATE or INSERT, as the UPSERT does).
                     if (rowid) {
-                        update_row(c, *rowid, key, now, expire_time, opts.tag, prepared[i]);
+                        update_row(c, *rowid, key, now, expire_time, opts.tag, prepared[i],
+                                   same_expiry);
                     } else {
                         insert_row(c, key, now, expire_time, opts.tag, prepared[i]);
                     }

@@ -187,6 +187,16 @@ TEST_CASE("sqlite_store batch: expiry and tag apply to every entry; expired entr
         CHECK_FALSE(g.has_value());
     }
     CHECK(s.get_many(tagged.key_views())[4] == std::optional<std::string>("v4"));
+    // Overwrites change expiry and tag both ways, whether or not the expiry changes.
+    const std::vector<fc::key_value> f0{{"f0", "a"}};
+    s.set_many(f0, {.tag = "x"});
+    CHECK(s.get_entry("f0")->tag == std::optional<std::string>("x"));
+    CHECK_FALSE(s.get_entry("f0")->expire_time.has_value());
+    s.set_many(f0, {.expire = std::chrono::hours(2)});
+    CHECK(s.get_entry("f0")->expire_time.has_value());
+    CHECK_FALSE(s.get_entry("f0")->tag.has_value());
+    s.set_many(f0);
+    CHECK_FALSE(s.get_entry("f0")->expire_time.has_value());
     CHECK(s.evict("nightly") == 5);
     for (const auto& t : s.get_many(tagged.key_views())) {
         CHECK_FALSE(t.has_value());

@@ -424,18 +424,24 @@ FLYTECACHE_INLINE void write_many(engine& e, std::span<const key_value> items,
                     }
                     const key_ref key(items[i].key);
                     std::optional<std::int64_t> rowid;
+                    bool same_expiry = false;
                     {
                         auto q = c.use(stmt::select_for_write);
                         bind_key(*q, 1, key);
                         if (q->step()) {
                             rowid = q->column_int(0);
                             engine::schedule_removal(txn, *q, 1);
+                            same_expiry = q->is_null(2) ? !expire_time
+                                                        : expire_time.has_value() &&
+                                                              q->column_type(2) == SQLITE_FLOAT &&
+                                                              q->column_double(2) == *expire_time;
                         }
                     }
                     // The transaction holds the write lock: the row selected is the row to
                     // overwrite (diskcache's SELECT then UPDATE or INSERT, as the UPSERT does).
                     if (rowid) {
-                        update_row(c, *rowid, key, now, expire_time, opts.tag, prepared[i]);
+                        update_row(c, *rowid, key, now, expire_time, opts.tag, prepared[i],
+                                   same_expiry);
                     } else {
                         insert_row(c, key, now, expire_time, opts.tag, prepared[i]);
                     }

@@ -21,6 +21,7 @@ enum class stmt : std::size_t {
     upsert,
     insert,
     update_row,
+    update_row_same_expiry,
     delete_rowid,
     expired_filenames,
     expired_delete,
@@ -108,6 +109,13 @@ inline constexpr std::array<statement_text, statement_count> statement_table = {
      "UPDATE Cache SET store_time = ?3, expire_time = ?4, access_time = ?3, access_count = 0, "
      "tag = ?5, size = ?6, mode = ?7, filename = ?8, value = ?9 WHERE rowid = ?10 AND key = ?1 "
      "AND raw = ?2"},
+    // The same when the row's expiry does not change (never expires, mostly): expire_time is left
+    // out of the SET list, so SQLite leaves its index alone (it rewrites the index entries of every
+    // column an UPDATE sets, changed or not). ?4 stays bound, unused.
+    {stmt::update_row_same_expiry,
+     "UPDATE Cache SET store_time = ?3, access_time = ?3, access_count = 0, tag = ?5, size = ?6, "
+     "mode = ?7, filename = ?8, value = ?9 WHERE rowid = ?10 AND key = ?1 AND raw = ?2 AND "
+     "expire_time IS ?4"},
     {stmt::delete_rowid, "DELETE FROM Cache WHERE rowid = ?"},
     {stmt::expired_filenames, "SELECT filename FROM Cache WHERE expire_time IS NOT NULL AND "
                               "expire_time < ? ORDER BY expire_time LIMIT ?"},
