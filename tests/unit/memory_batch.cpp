@@ -1,6 +1,7 @@
 // flytecache — tests: memory_store's batches (set_many, get_many)
 // SPDX-License-Identifier: MIT
 #include <flytecache/store/memory_store.hpp>
+#include <flytecache/store/tiered_store.hpp>
 
 #include <doctest/doctest.h>
 
@@ -119,4 +120,39 @@ TEST_CASE("memory_store batch: concurrent readers see a whole batch or none of i
     w2.join();
     reader.join();
     CHECK(torn.load() == 0);
+}
+
+TEST_CASE("tiered_store batch: set_many writes both tiers, get_many fills misses from the back") {
+    using tiered = fc::tiered_store<fc::memory_store, fc::memory_store>;
+    static_assert(fc::batching_store<tiered>);
+    tiered s;
+    const std::vector<fc::key_value> items{{"a", "1"}, {"b", "2"}};
+    s.set_many(items, {.tag = "t"});
+    CHECK(s.front().get("a") == std::optional<std::string>("1"));
+    CHECK(s.back().get("b") == std::optional<std::string>("2"));
+
+    s.back().set("only-back", "3");
+    (void)s.stats(true, true);
+    const auto got = s.get_many(std::vector<std::string_view>{"a", "only-back", "nope", "b"});
+    CHECK(got[0] == std::optional<std::string>("1"));
+    CHECK(got[1] == std::optional<std::string>("3"));
+    CHECK_FALSE(got[2].has_value());
+    CHECK(got[3] == std::optional<std::string>("2"));
+    // An expiring back without read_through_ttl: a batch read does not learn the time left, so
+    // the back's hit is not copied (get would copy it with its ttl).
+    CHECK_FALSE(s.front().get("only-back").has_value());
+    CHECK(s.stats().hits == 3); // the front's two hits, and the back's one
+
+    tiered through(fc::tiered_options{.read_through_ttl = std::chrono::minutes(5)});
+    through.back().set("only-back", "3");
+    CHECK(through.get_many(std::vector<std::string_view>{"only-back"})[0] ==
+          std::optional<std::string>("3"));
+    CHECK(through.front().get_with_ttl("only-back")->ttl.has_value());
+
+    // An expiring batch reaches an expiring front with the time it has left.
+    s.set_many(items, {.expire = std::chrono::hours(1)});
+    CHECK(s.front().get_with_ttl("a")->ttl.has_value());
+    s.set_many(items, {.expire = fc::float_seconds(-1)});
+    CHECK_FALSE(s.front().get("a").has_value());
+    CHECK_FALSE(s.get("a").has_value());
 }

@@ -2,6 +2,9 @@
 // SPDX-License-Identifier: MIT
 #include <flytecache/store/sqlite_store.hpp>
 
+#include <flytecache/store/memory_store.hpp>
+#include <flytecache/store/tiered_store.hpp>
+
 #include "../support/raw_sqlite.hpp"
 #include "../support/temp_dir.hpp"
 
@@ -74,6 +77,9 @@ fc::sqlite_store::options small_files(const temp_dir& d) {
 }
 
 } // namespace
+
+// The usual tiers: a memory front before the SQLite store batch as both do.
+static_assert(fc::batching_store<fc::tiered_store<fc::memory_store, fc::sqlite_store>>);
 
 TEST_CASE("sqlite_store batch: set_many then get_many answers in the keys' order, misses empty") {
     temp_dir d("batch");
