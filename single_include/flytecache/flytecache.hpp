@@ -9320,7 +9320,7 @@ struct memory_store_options {
 /// An in-process cache store: entries live in this process's memory and die with it.
 ///
 /// Models `cache_store`, `expiring_store`, `tagged_store`, `bounded_store`, `statistics_store`,
-/// `reserving_store`, `file_hosting_store` and `enumerable_store`.
+/// `reserving_store`, `file_hosting_store`, `enumerable_store` and `batching_store`.
 ///
 /// Layout: keys are spread over `options::shards` shards by hash; each shard has its own mutex, a
 /// hash index and a least-recently-used list. A `get` hit hashes the key once (outside the lock),
@@ -9403,6 +9403,20 @@ public:
     /// labelled `opts.tag` for `evict`.
     /// @throws invalid_argument when `opts.expire` is NaN.
     void set(std::string_view key, std::string_view value, const write_options& opts);
+
+    /// Stores every entry of `items` as `set(key, value, opts)` would, as one step: the entries are
+    /// built first (everything that can fail — a NaN expiry, an allocation — fails before any entry
+    /// changes), then the shards of all the keys are locked together and the entries linked in, so
+    /// a concurrent `get_many` sees all of the batch or none of it. A key given twice: the last
+    /// entry wins. The bound applies per entry, as for `set`.
+    /// @throws invalid_argument when `opts.expire` is NaN (nothing is stored).
+    void set_many(std::span<const key_value> items, const write_options& opts = {});
+
+    /// The bytes under each of `keys`, in their order (a miss, or an expired entry, empty), read
+    /// with the shards of all the keys locked together (a batch of `set_many` is seen whole or not
+    /// at all); each key counts a hit or a miss and is marked used, as `get` does.
+    [[nodiscard]] std::vector<std::optional<std::string>>
+    get_many(std::span<const std::string_view> keys) const;
 
     /// Removes `key`. `true` when a live entry was removed; an expired one is removed too but
     /// reported as `false`, since `get` no longer saw it.
@@ -9623,6 +9637,11 @@ private:
     void put(std::string_view key, std::string_view value, std::optional<std::string_view> tag,
              time_point expires);
 
+    // Locks the distinct shards of the keys hashed to `hashes`, in address order: batches lock
+    // their shards in one global order, so two of them never deadlock.
+    [[nodiscard]] std::vector<std::unique_lock<std::mutex>>
+    lock_shards(const std::vector<std::size_t>& hashes) const;
+
     std::unique_ptr<shard[]> shards_;
     std::size_t shard_count_;
     std::uint64_t size_limit_;
@@ -9651,6 +9670,7 @@ static_assert(reserving_store<memory_store>);
 static_assert(ttl_reporting_store<memory_store>);
 static_assert(file_hosting_store<memory_store>);
 static_assert(enumerable_store<memory_store>);
+static_assert(batching_store<memory_store>);
 
 FLYTECACHE_NAMESPACE_END
 
@@ -9955,6 +9975,156 @@ FLYTECACHE_INLINE void memory_store::put(std::string_view key, std::string_view 
     s.lru.splice(s.lru.begin(), fresh, it);
     s.volume += cost;
     if (size_limit_ != 0) s.evict_over_budget(graveyard);
+}
+
+FLYTECACHE_INLINE std::vector<std::unique_lock<std::mutex>>
+memory_store::lock_shards(const std::vector<std::size_t>& hashes) const {
+    std::vector<shard*> involved;
+    involved.reserve(hashes.size());
+    for (const std::size_t h : hashes) {
+        involved.push_back(&shard_for(h));
+    }
+    std::sort(involved.begin(), involved.end(), std::less<>());
+    involved.erase(std::unique(involved.begin(), involved.end()), involved.end());
+    std::vector<std::unique_lock<std::mutex>> locks;
+    locks.reserve(involved.size());
+    for (shard* s : involved) {
+        locks.emplace_back(s->mutex);
+    }
+    return locks;
+}
+
+FLYTECACHE_INLINE std::vector<std::optional<std::string>>
+memory_store::get_many(std::span<const std::string_view> keys) const {
+    std::vector<std::optional<std::string>> out(keys.size());
+    std::vector<std::size_t> hashes;
+    hashes.reserve(keys.size());
+    for (const std::string_view key : keys) {
+        hashes.push_back(hash_of(key));
+    }
+    entry_list graveyard; // declared before the locks: destroyed after they are released
+    const auto locks = lock_shards(hashes);
+    const time_point now = clock::now();
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        shard& s = shard_for(hashes[i]);
+        const auto found = s.index.find(hashed_key{keys[i], hashes[i]});
+        if (found == s.index.end()) {
+            count(s.misses);
+            continue;
+        }
+        const auto it = found->second;
+        if (shard::expired(*it, now)) {
+            s.unlink(it, graveyard);
+            count(s.misses);
+            continue;
+        }
+        s.lru.splice(s.lru.begin(), s.lru, it);
+        count(s.hits);
+        out[i].emplace(it->value);
+    }
+    return out;
+}
+
+FLYTECACHE_INLINE void memory_store::set_many(std::span<const key_value> items,
+                                              const write_options& opts) {
+    time_point expires = never;
+    bool drop_all = false; // a time to live of 0 or less: each set only removes its key
+    if (opts.expire) {
+        check_ttl(*opts.expire, "entry");
+        if (!(opts.expire->count() > 0)) {
+            drop_all = true;
+        } else {
+            expires = deadline_after(clock::now(), *opts.expire);
+        }
+    }
+    const std::size_t n = items.size();
+    if (n == 0) {
+        return;
+    }
+    // Everything that allocates happens here, before any lock and any change: the entries, their
+    // index nodes (moved into the shards' indexes below) and the bookkeeping.
+    std::vector<bool> linked(n, false); // the last entry of its key, stored (not dropped)
+    std::vector<bool> last(n, false);
+    {
+        std::unordered_set<std::string_view> seen;
+        seen.reserve(n);
+        for (std::size_t i = n; i-- > 0;) {
+            last[i] = seen.insert(items[i].key).second;
+        }
+    }
+    std::vector<std::size_t> hashes(n);
+    std::vector<entry_list::iterator> entries(n);
+    std::vector<index_map::node_type> nodes(n);
+    entry_list fresh;
+    {
+        index_map staging;
+        staging.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            if (!last[i]) continue;
+            const auto& [key, value] = items[i];
+            hashes[i] = hash_of(key);
+            const std::uint64_t cost =
+                std::uint64_t{key.size()} + value.size() + (opts.tag ? opts.tag->size() : 0);
+            if (drop_all || (size_limit_ != 0 && cost > shard_for(hashes[i]).budget)) {
+                continue; // removes the key, as set does
+            }
+            fresh.push_back(entry{std::string(key), std::string(value),
+                                  opts.tag ? std::optional<std::string>(std::in_place, *opts.tag)
+                                           : std::nullopt,
+                                  expires, cost, hashes[i]});
+            entries[i] = std::prev(fresh.end());
+            staging.emplace(hashed_key{entries[i]->key, hashes[i]}, entries[i]);
+            nodes[i] = staging.extract(hashed_key{entries[i]->key, hashes[i]});
+            linked[i] = true;
+        }
+    }
+    std::vector<std::size_t> locked_hashes;
+    std::vector<std::pair<shard*, std::size_t>> growth; // new index entries per shard, at most
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!last[i]) continue;
+        locked_hashes.push_back(hashes[i]);
+        if (linked[i]) {
+            shard* s = &shard_for(hashes[i]);
+            const auto g = std::find_if(growth.begin(), growth.end(),
+                                        [&](const auto& p) { return p.first == s; });
+            if (g == growth.end()) {
+                growth.emplace_back(s, 1);
+            } else {
+                ++g->second;
+            }
+        }
+    }
+    entry_list graveyard; // declared before the locks: destroyed after they are released
+    const auto locks = lock_shards(locked_hashes);
+    // Room for every new key up front (may throw: nothing has changed yet), so the inserts below
+    // neither rehash nor allocate, and cannot fail half-way.
+    for (const auto& [s, more] : growth) {
+        s->index.reserve(s->index.size() + more);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!last[i]) continue;
+        shard& s = shard_for(hashes[i]);
+        const auto found = s.index.find(hashed_key{items[i].key, hashes[i]});
+        if (!linked[i]) {
+            if (found != s.index.end()) s.unlink(found->second, graveyard);
+            continue;
+        }
+        const auto it = entries[i];
+        if (found != s.index.end()) {
+            // Re-point the existing index node at the new entry, as put does.
+            auto node = s.index.extract(found);
+            s.volume -= node.mapped()->cost;
+            graveyard.splice(graveyard.end(), s.lru, node.mapped());
+            node.key() = hashed_key{it->key, hashes[i]};
+            node.mapped() = it;
+            s.index.insert(std::move(node));
+        } else {
+            s.index.insert(std::move(nodes[i]));
+        }
+        s.lru.splice(s.lru.begin(), fresh, it);
+        s.volume += it->cost;
+        if (size_limit_ != 0) s.evict_over_budget(graveyard);
+    }
 }
 
 FLYTECACHE_INLINE memory_store::blob_home::~blob_home() {
@@ -10391,6 +10561,8 @@ enum class stmt : std::size_t {
     select_for_write,
     upsert,
     insert,
+    update_row,
+    update_row_same_expiry,
     delete_rowid,
     expired_filenames,
     expired_delete,
@@ -10471,6 +10643,20 @@ inline constexpr std::array<statement_text, statement_count> statement_table = {
     {stmt::insert,
      "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, access_count, tag, size, "
      "mode, filename, value) VALUES (?1, ?2, ?3, ?4, ?3, 0, ?5, ?6, ?7, ?8, ?9)"},
+    // diskcache's own overwrite (its set's UPDATE of the row it selected): keeps the rowid, fires
+    // the same size trigger as the UPSERT, and skips its failed insert. Parameters as the UPSERT's,
+    // plus the rowid; the key check is a guard (the row is the one the transaction selected).
+    {stmt::update_row,
+     "UPDATE Cache SET store_time = ?3, expire_time = ?4, access_time = ?3, access_count = 0, "
+     "tag = ?5, size = ?6, mode = ?7, filename = ?8, value = ?9 WHERE rowid = ?10 AND key = ?1 "
+     "AND raw = ?2"},
+    // The same when the row's expiry does not change (never expires, mostly): expire_time is left
+    // out of the SET list, so SQLite leaves its index alone (it rewrites the index entries of every
+    // column an UPDATE sets, changed or not). ?4 stays bound, unused.
+    {stmt::update_row_same_expiry,
+     "UPDATE Cache SET store_time = ?3, access_time = ?3, access_count = 0, tag = ?5, size = ?6, "
+     "mode = ?7, filename = ?8, value = ?9 WHERE rowid = ?10 AND key = ?1 AND raw = ?2 AND "
+     "expire_time IS ?4"},
     {stmt::delete_rowid, "DELETE FROM Cache WHERE rowid = ?"},
     {stmt::expired_filenames, "SELECT filename FROM Cache WHERE expire_time IS NOT NULL AND "
                               "expire_time < ? ORDER BY expire_time LIMIT ?"},
@@ -10806,7 +10992,10 @@ FLYTECACHE_INLINE void statement::bind(int index, double value) {
 }
 
 FLYTECACHE_INLINE void statement::bind_text(int index, std::string_view text) {
-    check(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8),
+    // An empty view may have a null pointer (std::string_view{}), which SQLite binds as NULL: a
+    // NULL key would be a row no lookup finds. Empty text is '' (as bind_blob keeps a BLOB).
+    check(sqlite3_bind_text64(stmt_, index, text.empty() ? "" : text.data(), text.size(),
+                              SQLITE_STATIC, SQLITE_UTF8),
           "bind");
 }
 
@@ -11511,6 +11700,13 @@ void upsert(connection& c, const key_ref& key, double now, std::optional<double>
 void insert_row(connection& c, const key_ref& key, double now, std::optional<double> expire_time,
                 std::optional<std::string_view> tag, const prepared_value& p);
 
+// Overwrites the row `rowid` (the live or expired row of `key` the caller's transaction
+// selected) as the UPSERT would, without its insert attempt. `same_expiry`: the row's expire_time
+// already is `expire_time` (it is then not rewritten, nor its index entry).
+void update_row(connection& c, std::int64_t rowid, const key_ref& key, double now,
+                std::optional<double> expire_time, std::optional<std::string_view> tag,
+                const prepared_value& p, bool same_expiry = false);
+
 void delete_rowid(connection& c, std::int64_t rowid);
 
 } // namespace detail::sqlite
@@ -11763,6 +11959,21 @@ FLYTECACHE_INLINE void insert_row(connection& c, const key_ref& key, double now,
     auto q = c.use(stmt::insert);
     bind_row(*q, key, now, expire_time, tag, p);
     q->run();
+}
+
+FLYTECACHE_INLINE void update_row(connection& c, std::int64_t rowid, const key_ref& key, double now,
+                                  std::optional<double> expire_time,
+                                  std::optional<std::string_view> tag, const prepared_value& p,
+                                  bool same_expiry) {
+    auto q = c.use(same_expiry ? stmt::update_row_same_expiry : stmt::update_row);
+    bind_row(*q, key, now, expire_time, tag, p);
+    q->bind(10, rowid);
+    q->run();
+    if (c.changes() != 1) {
+        // Not the row the caller selected in this transaction: never drop a write silently.
+        throw store_error("flytecache: sqlite_store '" + c.path() + "': key " + key.describe() +
+                          " changed under a write transaction");
+    }
 }
 
 FLYTECACHE_INLINE void delete_rowid(connection& c, std::int64_t rowid) {
@@ -12800,6 +13011,20 @@ std::size_t evict_by_policy(connection& c, txn_frame& txn, eviction_policy polic
 // the policy's victims. Runs inside the write's transaction.
 void cull(engine& e, connection& c, txn_frame& txn, double now);
 
+// The cull of a batch of `entries` writes (set_many), run once after all of them inside the
+// batch's transaction. diskcache culls after every set, each time up to cull_limit rows; the batch
+// gets the sum of those budgets (`entries` × cull_limit): up to that many expired rows go in one
+// statement, then, while the volume is at or over the size limit, the policy's victims go in steps
+// of cull_limit until the budget is spent. The volume leaves out the pages this transaction freed
+// (SQLite returns them to the file only at the commit), so the batch stops evicting once its
+// deletions have made room, as the per-set culls would have, rather than spending the whole budget.
+// `freelist_before` is `freelist_pages(c)` read before the batch's first write.
+void cull_batch(engine& e, connection& c, txn_frame& txn, double now, std::int64_t entries,
+                std::int64_t freelist_before);
+
+// The pages on the database's freelist (PRAGMA freelist_count).
+std::int64_t freelist_pages(connection& c);
+
 // diskcache's batched select-then-delete loop (clear, evict, expire): each batch of up to 100
 // rows is one short transaction; `cursor_col` is the column that advances the cursor (bound
 // as parameter 1). `filename` is the last selected column.
@@ -12951,6 +13176,60 @@ FLYTECACHE_INLINE void cull(engine& e, connection& c, txn_frame& txn, double now
         return;
     }
     (void)evict_by_policy(c, txn, policy, limit);
+}
+
+FLYTECACHE_INLINE std::int64_t freelist_pages(connection& c) {
+    statement q(c.handle(), "PRAGMA freelist_count", c.path());
+    return q.step() ? q.column_int(0) : 0;
+}
+
+FLYTECACHE_INLINE void cull_batch(engine& e, connection& c, txn_frame& txn, double now,
+                                  std::int64_t entries, std::int64_t freelist_before) {
+    const std::int64_t per_write = e.cull_limit.load(std::memory_order_relaxed);
+    if (per_write == 0 || entries <= 0) {
+        return;
+    }
+    if (per_write < 0) {
+        cull(e, c, txn, now); // no limit at all: one pass removes what a pass per write would
+        return;
+    }
+    std::int64_t budget = saturating_mul(per_write, entries);
+    std::int64_t expired = 0;
+    {
+        auto q = c.use(stmt::expired_filenames);
+        q->bind(1, now);
+        q->bind(2, budget);
+        while (q->step()) {
+            ++expired;
+            engine::schedule_removal(txn, *q, 0);
+        }
+    }
+    if (expired > 0) {
+        auto d = c.use(stmt::expired_delete);
+        d->bind(1, now);
+        d->bind(2, budget);
+        d->run();
+        budget -= expired;
+    }
+    const auto policy = e.policy.load(std::memory_order_relaxed);
+    if (policy == eviction_policy::none) {
+        return;
+    }
+    const auto limit = static_cast<std::uint64_t>(std::max<std::int64_t>(0, e.size_limit.load()));
+    const auto live_volume = [&] {
+        const std::int64_t freed = std::max<std::int64_t>(0, freelist_pages(c) - freelist_before);
+        const std::uint64_t freed_bytes =
+            static_cast<std::uint64_t>(saturating_mul(freed, e.page_size));
+        const std::uint64_t v = e.volume(c);
+        return v > freed_bytes ? v - freed_bytes : 0;
+    };
+    while (budget > 0 && live_volume() >= limit) {
+        const std::size_t n = evict_by_policy(c, txn, policy, std::min(per_write, budget));
+        if (n == 0) {
+            break;
+        }
+        budget -= static_cast<std::int64_t>(n);
+    }
 }
 
 FLYTECACHE_INLINE void check_files(engine& e, connection& c, bool fix, check_report& report) {
@@ -13443,6 +13722,20 @@ namespace detail::sqlite {
 /// @throws value_type_error when the entry holds something other than bytes.
 std::optional<std::string> get_bytes(engine& e, std::string_view key);
 
+/// The bytes of the live row `q` (columns as `engine::select_live`'s) for `get_bytes`: empty when
+/// its value file has gone; a value of another kind goes to `other_kind` (and an empty string is
+/// returned, so the caller counts a hit before refusing it).
+std::optional<std::string> row_bytes(const engine& e, const statement& q,
+                                     std::optional<cache_entry>& other_kind);
+
+/// The bytes under each of `keys`, in their order (see `sqlite_store::get_many`). Without books to
+/// keep (no statistics, no LRU/LFU access updates) the keys are read in one read transaction, so
+/// the answers come from one snapshot; with books, in one write transaction, each key read and
+/// counted as `get_bytes` would.
+/// @throws value_type_error when an entry holds something other than bytes.
+std::vector<std::optional<std::string>> get_many_bytes(engine& e,
+                                                       std::span<const std::string_view> keys);
+
 /// As `get_bytes`, with the time the entry has left to live.
 std::optional<timed_value> get_with_ttl(engine& e, std::string_view key);
 
@@ -13580,6 +13873,10 @@ bool release(engine& e, std::string_view key, std::string_view owner);
 bool write(engine& e, const key_ref& key, const value_ref& value, const write_options& opts,
            bool only_if_absent);
 
+/// Stores every entry of `items` (bytes under text keys) in one write transaction: all or none
+/// (see `sqlite_store::set_many`).
+void write_many(engine& e, std::span<const key_value> items, const write_options& opts);
+
 /// The hit and miss counters as stored, read without writing anything (unlike diskcache's
 /// `stats`, which also switches counting on or off).
 store_stats read_statistics(engine& e);
@@ -13601,28 +13898,105 @@ FLYTECACHE_NAMESPACE_END
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail::sqlite {
 
+FLYTECACHE_INLINE std::optional<std::string> row_bytes(const engine& e, const statement& q,
+                                                       std::optional<cache_entry>& other_kind) {
+    if (q.column_int(3) == static_cast<std::int64_t>(value_mode::raw) &&
+        q.column_type(5) == SQLITE_BLOB) {
+        return std::string(q.column_blob(5)); // the hot path: no cache_entry
+    }
+    auto found = e.read_row(q, 1, db_key());
+    if (!found) {
+        return std::nullopt; // its value file has gone: a miss, as in diskcache
+    }
+    if (found->value.type() != stored_value::kind::bytes) {
+        other_kind = std::move(found);
+        return std::string();
+    }
+    return std::move(found->value).as_bytes();
+}
+
 FLYTECACHE_INLINE std::optional<std::string> get_bytes(engine& e, std::string_view key) {
     // A value of another kind is a hit (counted as one) that this call then refuses.
     std::optional<cache_entry> other_kind;
-    auto bytes = e.visit_live(key_ref(key), [&](const statement& q) -> std::optional<std::string> {
-        if (q.column_int(3) == static_cast<std::int64_t>(value_mode::raw) &&
-            q.column_type(5) == SQLITE_BLOB) {
-            return std::string(q.column_blob(5)); // the hot path: no cache_entry
-        }
-        auto found = e.read_row(q, 1, db_key());
-        if (!found) {
-            return std::nullopt; // its value file has gone: a miss, as in diskcache
-        }
-        if (found->value.type() != stored_value::kind::bytes) {
-            other_kind = std::move(found);
-            return std::string();
-        }
-        return std::move(found->value).as_bytes();
-    });
+    auto bytes =
+        e.visit_live(key_ref(key), [&](const statement& q) { return row_bytes(e, q, other_kind); });
     if (other_kind) {
         e.require_bytes(key, *other_kind);
     }
     return bytes;
+}
+
+FLYTECACHE_INLINE std::vector<std::optional<std::string>>
+get_many_bytes(engine& e, std::span<const std::string_view> keys) {
+    std::vector<std::optional<std::string>> out;
+    out.reserve(keys.size());
+    if (keys.empty()) {
+        return out;
+    }
+    const auto evicting = e.policy.load(std::memory_order_relaxed);
+    const bool books = !e.opts.read_only && (e.statistics.load(std::memory_order_relaxed) ||
+                                             evicting == eviction_policy::least_recently_used ||
+                                             evicting == eviction_policy::least_frequently_used);
+    if (books) {
+        // The books are writes: one write transaction, in which each get_bytes nests (and so
+        // counts its hit or miss, and updates access times, exactly as a get() would).
+        e.write_transaction([&](connection&, txn_frame&) {
+            for (const std::string_view key : keys) {
+                out.push_back(get_bytes(e, key));
+            }
+        });
+        return out;
+    }
+    // A value file can vanish under a snapshot: a concurrent overwrite removes the old file after
+    // its commit, which a snapshot older than that commit cannot see. Reading that one key again
+    // would mix two batches, so the whole snapshot is read again (a newer one, in which the row
+    // names the new file); as get() does, a key that always has a value never reads as missing.
+    // After 100 snapshots that each lost a file the last answers stand (those keys as misses, as
+    // in diskcache).
+    e.with_connection([&](connection& c) {
+        bool nested = false; // inside this thread's transaction on the store: already one snapshot
+        for (const auto& frame : txn_frames) {
+            nested = nested || frame.owner == &e;
+        }
+        for (int attempt = 0;; ++attempt) {
+            out.clear();
+            bool vanished = false;
+            if (!nested) {
+                c.exec("BEGIN"); // deferred: the first SELECT takes the snapshot
+            }
+            try {
+                const double now = unix_now();
+                for (const std::string_view key : keys) {
+                    auto q = c.use(stmt::select_live);
+                    bind_key(*q, 1, key_ref(key));
+                    q->bind(2, now);
+                    if (!q->step()) {
+                        out.emplace_back();
+                        continue;
+                    }
+                    std::optional<cache_entry> other_kind;
+                    auto bytes = row_bytes(e, *q, other_kind);
+                    if (other_kind) {
+                        e.require_bytes(key, *other_kind);
+                    }
+                    vanished = vanished || (!bytes && !q->is_null(4));
+                    out.push_back(std::move(bytes));
+                }
+                if (!nested) {
+                    c.exec("COMMIT");
+                }
+            } catch (...) {
+                if (!nested) {
+                    sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+                }
+                throw;
+            }
+            if (!vanished || nested || attempt == 100) {
+                return 0;
+            }
+        }
+    });
+    return out;
 }
 
 FLYTECACHE_INLINE std::optional<timed_value> get_with_ttl(engine& e, std::string_view key) {
@@ -13873,6 +14247,109 @@ FLYTECACHE_INLINE bool write(engine& e, const key_ref& key, const value_ref& val
     });
 }
 
+FLYTECACHE_INLINE void write_many(engine& e, std::span<const key_value> items,
+                                  const write_options& opts) {
+    e.require_writable();
+    if (items.empty()) {
+        return; // nothing to write: no transaction, no cull
+    }
+    const double now = unix_now();
+    // Checked before any file is written (a NaN expiry throws here).
+    const std::optional<double> expire_time = engine::expiry_from(opts.expire, now);
+    // A key given twice: the last entry wins, as with sequential sets; the earlier ones are never
+    // written (no row, no value file).
+    std::vector<bool> shadowed(items.size(), false);
+    {
+        std::unordered_set<std::string_view> seen;
+        seen.reserve(items.size());
+        for (std::size_t i = items.size(); i-- > 0;) {
+            shadowed[i] = !seen.insert(items[i].key).second;
+        }
+    }
+    // Files are written before the transaction, as set() writes its one (and as diskcache does).
+    // Until the transaction owns them they are this function's to remove on failure.
+    std::vector<prepared_value> prepared(items.size());
+    bool owned = false;
+    try {
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (!shadowed[i]) {
+                prepared[i] = e.prepare(value_ref(items[i].value));
+            }
+        }
+        e.write_transaction([&](connection& c, txn_frame& txn) {
+            for (const auto& p : prepared) {
+                engine::track_new_file(txn, p);
+            }
+            owned = true;
+            // Inside a caller's transaction a failure must still take back the whole batch (the
+            // caller may catch it and commit the rest): a savepoint, and the old files the batch
+            // scheduled for removal are unscheduled with it.
+            const bool nested = txn.depth > 1;
+            const std::size_t scheduled = txn.remove_after_commit.size();
+            if (nested) {
+                c.exec("SAVEPOINT flytecache_set_many");
+            }
+            try {
+                const std::int64_t freelist_before =
+                    e.policy.load(std::memory_order_relaxed) == eviction_policy::none
+                        ? 0
+                        : freelist_pages(c);
+                std::int64_t written = 0;
+                for (std::size_t i = 0; i < items.size(); ++i) {
+                    if (shadowed[i]) {
+                        continue;
+                    }
+                    const key_ref key(items[i].key);
+                    std::optional<std::int64_t> rowid;
+                    bool same_expiry = false;
+                    {
+                        auto q = c.use(stmt::select_for_write);
+                        bind_key(*q, 1, key);
+                        if (q->step()) {
+                            rowid = q->column_int(0);
+                            engine::schedule_removal(txn, *q, 1);
+                            same_expiry = q->is_null(2) ? !expire_time
+                                                        : expire_time.has_value() &&
+                                                              q->column_type(2) == SQLITE_FLOAT &&
+                                                              q->column_double(2) == *expire_time;
+                        }
+                    }
+                    // The transaction holds the write lock: the row selected is the row to
+                    // overwrite (diskcache's SELECT then UPDATE or INSERT, as the UPSERT does).
+                    if (rowid) {
+                        update_row(c, *rowid, key, now, expire_time, opts.tag, prepared[i],
+                                   same_expiry);
+                    } else {
+                        insert_row(c, key, now, expire_time, opts.tag, prepared[i]);
+                    }
+                    ++written;
+                }
+                cull_batch(e, c, txn, now, written, freelist_before);
+                if (nested) {
+                    c.exec("RELEASE flytecache_set_many");
+                }
+            } catch (...) {
+                if (nested) {
+                    sqlite3_exec(c.handle(),
+                                 "ROLLBACK TO flytecache_set_many; RELEASE flytecache_set_many",
+                                 nullptr, nullptr, nullptr);
+                    txn.remove_after_commit.resize(scheduled);
+                }
+                throw;
+            }
+        });
+    } catch (...) {
+        if (!owned) {
+            for (const auto& p : prepared) {
+                if (!p.filename.empty()) {
+                    e.remove_value_file(p.filename);
+                }
+            }
+        }
+        throw;
+    }
+}
+
 FLYTECACHE_INLINE store_stats read_statistics(engine& e) {
     return e.with_connection([&](connection& c) {
         const auto count = [&](std::string_view name) {
@@ -14061,7 +14538,8 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// and doubles the other kinds; pickled values (written by Python) read only as raw bytes.
 ///
 /// Models `cache_store`, `expiring_store`, `tagged_store`, `bounded_store`, `statistics_store` and
-/// `reserving_store` (reservations live in a table of their own that diskcache ignores).
+/// `reserving_store` and `batching_store` (reservations live in a table of their own that diskcache
+/// ignores).
 ///
 /// Thread safety: every member function may be called concurrently from any number of threads
 /// (each thread uses its own pooled connection) and processes (SQLite's file locks; writers wait
@@ -14129,6 +14607,45 @@ public:
     /// Stores `value` under `key` (diskcache's `set`); `options` carries expiry and tag.
     bool set(key_ref key, value_ref value, const write_options& opts = {}) {
         return detail::sqlite::write(*engine_, key, value, opts, false);
+    }
+
+    // --- batching_store --------------------------------------------------------------------------
+
+    /// Stores every entry of `items` (bytes under text keys, as `set`) in one transaction with one
+    /// commit — every entry or none — instead of one transaction per `set`.
+    ///
+    /// The rows are those `set` writes (Python diskcache reads them), values of at least
+    /// `min_file_size` bytes go to `.val` files as `set` puts them, and `opts` (expiry, tag)
+    /// applies to every entry. A key given twice: the last entry wins, as with sequential sets
+    /// (the earlier ones are not written at all). An empty batch writes nothing.
+    ///
+    /// Culling: diskcache culls after each `set`, up to `cull_limit` rows each time; the batch
+    /// culls once, after its last entry, with the budget of all of them (entries × `cull_limit`):
+    /// expired rows first, then the eviction policy's victims in steps of `cull_limit` while the
+    /// volume is at or over the size limit (see `detail::sqlite::cull_batch`).
+    ///
+    /// Atomicity: the value files are written before the transaction; when anything fails (a file
+    /// that cannot be written, a row, the lock timeout) no entry of the batch is stored and the
+    /// files it wrote are removed. Inside a `transact` the batch is a savepoint: a failure takes
+    /// back the whole batch and leaves the caller's earlier writes to commit or roll back.
+    /// Concurrent readers (`get_many`, other processes) see all of a batch or none of it.
+    /// @throws store_error (read-only store, SQLite or file failure), timeout_error,
+    ///         invalid_argument (a NaN expiry) — in every case nothing of the batch is stored.
+    void set_many(std::span<const key_value> items, const write_options& opts = {}) {
+        detail::sqlite::write_many(*engine_, items, opts);
+    }
+
+    /// The bytes under each of `keys`, in the keys' order (a miss, or an expired entry, as an
+    /// empty optional), read in one transaction: with statistics off and an eviction policy that
+    /// keeps no access books (the defaults), one read snapshot, so a batch written by `set_many`
+    /// is seen whole or not at all; otherwise one write transaction in which every key counts a hit
+    /// or a miss (and updates its access time or count) as `get` would. A file-backed value whose
+    /// file a concurrent overwrite removed is read again after the snapshot, as `get` retries
+    /// (it then answers the newer value).
+    /// @throws value_type_error when an entry holds something other than bytes (as `get`).
+    [[nodiscard]] std::vector<std::optional<std::string>>
+    get_many(std::span<const std::string_view> keys) {
+        return detail::sqlite::get_many_bytes(*engine_, keys);
     }
 
     /// Removes `key` (diskcache's `delete`); `true` if a live entry was removed. Works on a full
@@ -14381,6 +14898,7 @@ static_assert(reserving_store<sqlite_store>);
 static_assert(ttl_reporting_store<sqlite_store>);
 static_assert(file_hosting_store<sqlite_store>);
 static_assert(enumerable_store<sqlite_store>);
+static_assert(batching_store<sqlite_store>);
 
 FLYTECACHE_NAMESPACE_END
 
@@ -14454,8 +14972,8 @@ concept accepts_write_options =
 /// | | `erase` | back, then front; `true` if either had the key | | `clear` | back, then front |
 ///
 /// Capabilities: `tiered_store` models exactly the capabilities of `Back` among `expiring_store`,
-/// `tagged_store`, `bounded_store`, `statistics_store` and `reserving_store`; the members exist
-/// only when `Back` has them.
+/// `tagged_store`, `bounded_store`, `statistics_store` and `reserving_store`, and `batching_store`
+/// when both stores model it; the members exist only when the stores have them.
 /// - Expiring writes go to the back with their options. The front gets the value with the time the
 ///   entry has left after the back write (so the front copy never outlives the back's) when `Front`
 ///   models `expiring_store`, and otherwise loses the key. `touch` does the same; `expire` runs on
@@ -14621,6 +15139,73 @@ public:
             }
         }
         front_.erase(key);
+    }
+
+    /// Writes every entry of `items` to the back in one batch (all or none, as the back's
+    /// `set_many` promises), then to the front in one batch, with the options as `set` passes them
+    /// on (an expiring batch reaches the front only if the front can expire it, with the time it
+    /// has left; otherwise its keys are erased from the front). When the back's batch fails the
+    /// front is not touched; when the front's fails the back holds the batch and the front may hold
+    /// older copies, as when `set`'s front write fails.
+    void set_many(std::span<const key_value> items, const write_options& opts = {})
+        requires batching_store<Front> && batching_store<Back>
+    {
+        const auto start = std::chrono::steady_clock::now();
+        back_.set_many(items, opts);
+        if (!opts.expire) {
+            write_options front_opts;
+            if constexpr (tagged_store<Front>) front_opts.tag = opts.tag;
+            front_.set_many(items, front_opts);
+            return;
+        }
+        if constexpr (expiring_store<Front>) {
+            const float_seconds left = *opts.expire - (std::chrono::steady_clock::now() - start);
+            if (left.count() > 0) {
+                write_options front_opts{.expire = left};
+                if constexpr (tagged_store<Front>) front_opts.tag = opts.tag;
+                front_.set_many(items, front_opts);
+                return;
+            }
+        }
+        for (const auto& item : items) {
+            (void)front_.erase(item.key);
+        }
+    }
+
+    /// The answers of the front's `get_many`, its misses filled by one `get_many` of the back.
+    /// Back hits are copied into the front as `get` copies them, except where `get` needs the
+    /// entry's remaining time to live (an expiring back without `read_through_ttl`): a batch read
+    /// does not learn it, so those hits are not copied (the front never outlives the back).
+    [[nodiscard]] std::vector<std::optional<std::string>>
+    get_many(std::span<const std::string_view> keys)
+        requires batching_store<Front> && batching_store<Back>
+    {
+        std::vector<std::optional<std::string>> out = front_.get_many(keys);
+        std::vector<std::size_t> missing;
+        std::vector<std::string_view> missing_keys;
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            if (!out[i]) {
+                missing.push_back(i);
+                missing_keys.push_back(keys[i]);
+            }
+        }
+        if constexpr (statistics_store<Back>) {
+            if (counting_.load(std::memory_order_relaxed)) {
+                front_hits_.fetch_add(static_cast<std::int64_t>(out.size() - missing.size()),
+                                      std::memory_order_relaxed);
+            }
+        }
+        if (missing.empty()) {
+            return out;
+        }
+        std::vector<std::optional<std::string>> back = back_.get_many(missing_keys);
+        for (std::size_t j = 0; j < missing.size(); ++j) {
+            if (back[j]) {
+                read_through(missing_keys[j], *back[j]);
+                out[missing[j]] = std::move(back[j]);
+            }
+        }
+        return out;
     }
 
     /// Erases from the back, then the front; `true` if either held the key.

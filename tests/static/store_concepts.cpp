@@ -10,9 +10,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace fc = flytecache;
 
@@ -168,6 +170,19 @@ struct reserving_with_integer_ttl : basic_store {
     bool release(std::string_view, std::string_view);
 };
 
+struct batching : basic_store {
+    void set_many(std::span<const fc::key_value>, const fc::write_options& = {});
+    std::vector<std::optional<std::string>> get_many(std::span<const std::string_view>);
+};
+struct batching_without_options : basic_store {
+    void set_many(std::span<const fc::key_value>);
+    std::vector<std::optional<std::string>> get_many(std::span<const std::string_view>);
+};
+struct batching_returns_views : basic_store {
+    void set_many(std::span<const fc::key_value>, const fc::write_options& = {});
+    std::vector<std::optional<std::string_view>> get_many(std::span<const std::string_view>);
+};
+
 template <class S>
 constexpr bool models_any_capability =
     fc::expiring_store<S> || fc::tagged_store<S> || fc::bounded_store<S> ||
@@ -239,3 +254,14 @@ static_assert(fc::bounded_store<fc::tiered_store<basic_store, bounded>>);
 static_assert(fc::statistics_store<fc::tiered_store<basic_store, counting>>);
 static_assert(fc::reserving_store<fc::tiered_store<basic_store, reserving>>);
 static_assert(!models_any_capability<fc::tiered_store<reserving, basic_store>>);
+
+// batching_store: set_many with write_options, get_many returning owned optional strings; shipped
+// in memory_store, and in tiered_store only when both of its stores batch.
+static_assert(fc::batching_store<batching>);
+static_assert(!fc::batching_store<batching_without_options>);
+static_assert(!fc::batching_store<batching_returns_views>);
+static_assert(!fc::batching_store<basic_store>);
+static_assert(fc::batching_store<fc::memory_store>);
+static_assert(fc::batching_store<fc::tiered_store<fc::memory_store, batching>>);
+static_assert(!fc::batching_store<fc::tiered_store<fc::memory_store, basic_store>>);
+static_assert(!fc::batching_store<fc::tiered_store<basic_store, fc::memory_store>>);

@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -48,7 +49,7 @@ struct memory_store_options {
 /// An in-process cache store: entries live in this process's memory and die with it.
 ///
 /// Models `cache_store`, `expiring_store`, `tagged_store`, `bounded_store`, `statistics_store`,
-/// `reserving_store`, `file_hosting_store` and `enumerable_store`.
+/// `reserving_store`, `file_hosting_store`, `enumerable_store` and `batching_store`.
 ///
 /// Layout: keys are spread over `options::shards` shards by hash; each shard has its own mutex, a
 /// hash index and a least-recently-used list. A `get` hit hashes the key once (outside the lock),
@@ -131,6 +132,20 @@ public:
     /// labelled `opts.tag` for `evict`.
     /// @throws invalid_argument when `opts.expire` is NaN.
     void set(std::string_view key, std::string_view value, const write_options& opts);
+
+    /// Stores every entry of `items` as `set(key, value, opts)` would, as one step: the entries are
+    /// built first (everything that can fail — a NaN expiry, an allocation — fails before any entry
+    /// changes), then the shards of all the keys are locked together and the entries linked in, so
+    /// a concurrent `get_many` sees all of the batch or none of it. A key given twice: the last
+    /// entry wins. The bound applies per entry, as for `set`.
+    /// @throws invalid_argument when `opts.expire` is NaN (nothing is stored).
+    void set_many(std::span<const key_value> items, const write_options& opts = {});
+
+    /// The bytes under each of `keys`, in their order (a miss, or an expired entry, empty), read
+    /// with the shards of all the keys locked together (a batch of `set_many` is seen whole or not
+    /// at all); each key counts a hit or a miss and is marked used, as `get` does.
+    [[nodiscard]] std::vector<std::optional<std::string>>
+    get_many(std::span<const std::string_view> keys) const;
 
     /// Removes `key`. `true` when a live entry was removed; an expired one is removed too but
     /// reported as `false`, since `get` no longer saw it.
@@ -351,6 +366,11 @@ private:
     void put(std::string_view key, std::string_view value, std::optional<std::string_view> tag,
              time_point expires);
 
+    // Locks the distinct shards of the keys hashed to `hashes`, in address order: batches lock
+    // their shards in one global order, so two of them never deadlock.
+    [[nodiscard]] std::vector<std::unique_lock<std::mutex>>
+    lock_shards(const std::vector<std::size_t>& hashes) const;
+
     std::unique_ptr<shard[]> shards_;
     std::size_t shard_count_;
     std::uint64_t size_limit_;
@@ -379,6 +399,7 @@ static_assert(reserving_store<memory_store>);
 static_assert(ttl_reporting_store<memory_store>);
 static_assert(file_hosting_store<memory_store>);
 static_assert(enumerable_store<memory_store>);
+static_assert(batching_store<memory_store>);
 
 FLYTECACHE_NAMESPACE_END
 

@@ -4,7 +4,9 @@
 
 #include <flytecache/store/memory_store.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <unordered_set>
 
 FLYTECACHE_NAMESPACE_BEGIN
 
@@ -301,6 +303,156 @@ FLYTECACHE_INLINE void memory_store::put(std::string_view key, std::string_view 
     s.lru.splice(s.lru.begin(), fresh, it);
     s.volume += cost;
     if (size_limit_ != 0) s.evict_over_budget(graveyard);
+}
+
+FLYTECACHE_INLINE std::vector<std::unique_lock<std::mutex>>
+memory_store::lock_shards(const std::vector<std::size_t>& hashes) const {
+    std::vector<shard*> involved;
+    involved.reserve(hashes.size());
+    for (const std::size_t h : hashes) {
+        involved.push_back(&shard_for(h));
+    }
+    std::sort(involved.begin(), involved.end(), std::less<>());
+    involved.erase(std::unique(involved.begin(), involved.end()), involved.end());
+    std::vector<std::unique_lock<std::mutex>> locks;
+    locks.reserve(involved.size());
+    for (shard* s : involved) {
+        locks.emplace_back(s->mutex);
+    }
+    return locks;
+}
+
+FLYTECACHE_INLINE std::vector<std::optional<std::string>>
+memory_store::get_many(std::span<const std::string_view> keys) const {
+    std::vector<std::optional<std::string>> out(keys.size());
+    std::vector<std::size_t> hashes;
+    hashes.reserve(keys.size());
+    for (const std::string_view key : keys) {
+        hashes.push_back(hash_of(key));
+    }
+    entry_list graveyard; // declared before the locks: destroyed after they are released
+    const auto locks = lock_shards(hashes);
+    const time_point now = clock::now();
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        shard& s = shard_for(hashes[i]);
+        const auto found = s.index.find(hashed_key{keys[i], hashes[i]});
+        if (found == s.index.end()) {
+            count(s.misses);
+            continue;
+        }
+        const auto it = found->second;
+        if (shard::expired(*it, now)) {
+            s.unlink(it, graveyard);
+            count(s.misses);
+            continue;
+        }
+        s.lru.splice(s.lru.begin(), s.lru, it);
+        count(s.hits);
+        out[i].emplace(it->value);
+    }
+    return out;
+}
+
+FLYTECACHE_INLINE void memory_store::set_many(std::span<const key_value> items,
+                                              const write_options& opts) {
+    time_point expires = never;
+    bool drop_all = false; // a time to live of 0 or less: each set only removes its key
+    if (opts.expire) {
+        check_ttl(*opts.expire, "entry");
+        if (!(opts.expire->count() > 0)) {
+            drop_all = true;
+        } else {
+            expires = deadline_after(clock::now(), *opts.expire);
+        }
+    }
+    const std::size_t n = items.size();
+    if (n == 0) {
+        return;
+    }
+    // Everything that allocates happens here, before any lock and any change: the entries, their
+    // index nodes (moved into the shards' indexes below) and the bookkeeping.
+    std::vector<bool> linked(n, false); // the last entry of its key, stored (not dropped)
+    std::vector<bool> last(n, false);
+    {
+        std::unordered_set<std::string_view> seen;
+        seen.reserve(n);
+        for (std::size_t i = n; i-- > 0;) {
+            last[i] = seen.insert(items[i].key).second;
+        }
+    }
+    std::vector<std::size_t> hashes(n);
+    std::vector<entry_list::iterator> entries(n);
+    std::vector<index_map::node_type> nodes(n);
+    entry_list fresh;
+    {
+        index_map staging;
+        staging.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            if (!last[i]) continue;
+            const auto& [key, value] = items[i];
+            hashes[i] = hash_of(key);
+            const std::uint64_t cost =
+                std::uint64_t{key.size()} + value.size() + (opts.tag ? opts.tag->size() : 0);
+            if (drop_all || (size_limit_ != 0 && cost > shard_for(hashes[i]).budget)) {
+                continue; // removes the key, as set does
+            }
+            fresh.push_back(entry{std::string(key), std::string(value),
+                                  opts.tag ? std::optional<std::string>(std::in_place, *opts.tag)
+                                           : std::nullopt,
+                                  expires, cost, hashes[i]});
+            entries[i] = std::prev(fresh.end());
+            staging.emplace(hashed_key{entries[i]->key, hashes[i]}, entries[i]);
+            nodes[i] = staging.extract(hashed_key{entries[i]->key, hashes[i]});
+            linked[i] = true;
+        }
+    }
+    std::vector<std::size_t> locked_hashes;
+    std::vector<std::pair<shard*, std::size_t>> growth; // new index entries per shard, at most
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!last[i]) continue;
+        locked_hashes.push_back(hashes[i]);
+        if (linked[i]) {
+            shard* s = &shard_for(hashes[i]);
+            const auto g = std::find_if(growth.begin(), growth.end(),
+                                        [&](const auto& p) { return p.first == s; });
+            if (g == growth.end()) {
+                growth.emplace_back(s, 1);
+            } else {
+                ++g->second;
+            }
+        }
+    }
+    entry_list graveyard; // declared before the locks: destroyed after they are released
+    const auto locks = lock_shards(locked_hashes);
+    // Room for every new key up front (may throw: nothing has changed yet), so the inserts below
+    // neither rehash nor allocate, and cannot fail half-way.
+    for (const auto& [s, more] : growth) {
+        s->index.reserve(s->index.size() + more);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!last[i]) continue;
+        shard& s = shard_for(hashes[i]);
+        const auto found = s.index.find(hashed_key{items[i].key, hashes[i]});
+        if (!linked[i]) {
+            if (found != s.index.end()) s.unlink(found->second, graveyard);
+            continue;
+        }
+        const auto it = entries[i];
+        if (found != s.index.end()) {
+            // Re-point the existing index node at the new entry, as put does.
+            auto node = s.index.extract(found);
+            s.volume -= node.mapped()->cost;
+            graveyard.splice(graveyard.end(), s.lru, node.mapped());
+            node.key() = hashed_key{it->key, hashes[i]};
+            node.mapped() = it;
+            s.index.insert(std::move(node));
+        } else {
+            s.index.insert(std::move(nodes[i]));
+        }
+        s.lru.splice(s.lru.begin(), fresh, it);
+        s.volume += it->cost;
+        if (size_limit_ != 0) s.evict_over_budget(graveyard);
+    }
 }
 
 FLYTECACHE_INLINE memory_store::blob_home::~blob_home() {

@@ -27,6 +27,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -45,7 +46,8 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// and doubles the other kinds; pickled values (written by Python) read only as raw bytes.
 ///
 /// Models `cache_store`, `expiring_store`, `tagged_store`, `bounded_store`, `statistics_store` and
-/// `reserving_store` (reservations live in a table of their own that diskcache ignores).
+/// `reserving_store` and `batching_store` (reservations live in a table of their own that diskcache
+/// ignores).
 ///
 /// Thread safety: every member function may be called concurrently from any number of threads
 /// (each thread uses its own pooled connection) and processes (SQLite's file locks; writers wait
@@ -113,6 +115,45 @@ public:
     /// Stores `value` under `key` (diskcache's `set`); `options` carries expiry and tag.
     bool set(key_ref key, value_ref value, const write_options& opts = {}) {
         return detail::sqlite::write(*engine_, key, value, opts, false);
+    }
+
+    // --- batching_store --------------------------------------------------------------------------
+
+    /// Stores every entry of `items` (bytes under text keys, as `set`) in one transaction with one
+    /// commit — every entry or none — instead of one transaction per `set`.
+    ///
+    /// The rows are those `set` writes (Python diskcache reads them), values of at least
+    /// `min_file_size` bytes go to `.val` files as `set` puts them, and `opts` (expiry, tag)
+    /// applies to every entry. A key given twice: the last entry wins, as with sequential sets
+    /// (the earlier ones are not written at all). An empty batch writes nothing.
+    ///
+    /// Culling: diskcache culls after each `set`, up to `cull_limit` rows each time; the batch
+    /// culls once, after its last entry, with the budget of all of them (entries × `cull_limit`):
+    /// expired rows first, then the eviction policy's victims in steps of `cull_limit` while the
+    /// volume is at or over the size limit (see `detail::sqlite::cull_batch`).
+    ///
+    /// Atomicity: the value files are written before the transaction; when anything fails (a file
+    /// that cannot be written, a row, the lock timeout) no entry of the batch is stored and the
+    /// files it wrote are removed. Inside a `transact` the batch is a savepoint: a failure takes
+    /// back the whole batch and leaves the caller's earlier writes to commit or roll back.
+    /// Concurrent readers (`get_many`, other processes) see all of a batch or none of it.
+    /// @throws store_error (read-only store, SQLite or file failure), timeout_error,
+    ///         invalid_argument (a NaN expiry) — in every case nothing of the batch is stored.
+    void set_many(std::span<const key_value> items, const write_options& opts = {}) {
+        detail::sqlite::write_many(*engine_, items, opts);
+    }
+
+    /// The bytes under each of `keys`, in the keys' order (a miss, or an expired entry, as an
+    /// empty optional), read in one transaction: with statistics off and an eviction policy that
+    /// keeps no access books (the defaults), one read snapshot, so a batch written by `set_many`
+    /// is seen whole or not at all; otherwise one write transaction in which every key counts a hit
+    /// or a miss (and updates its access time or count) as `get` would. A file-backed value whose
+    /// file a concurrent overwrite removed is read again after the snapshot, as `get` retries
+    /// (it then answers the newer value).
+    /// @throws value_type_error when an entry holds something other than bytes (as `get`).
+    [[nodiscard]] std::vector<std::optional<std::string>>
+    get_many(std::span<const std::string_view> keys) {
+        return detail::sqlite::get_many_bytes(*engine_, keys);
     }
 
     /// Removes `key` (diskcache's `delete`); `true` if a live entry was removed. Works on a full
@@ -365,6 +406,7 @@ static_assert(reserving_store<sqlite_store>);
 static_assert(ttl_reporting_store<sqlite_store>);
 static_assert(file_hosting_store<sqlite_store>);
 static_assert(enumerable_store<sqlite_store>);
+static_assert(batching_store<sqlite_store>);
 
 FLYTECACHE_NAMESPACE_END
 

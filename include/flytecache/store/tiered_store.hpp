@@ -16,11 +16,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 FLYTECACHE_NAMESPACE_BEGIN
 
@@ -57,8 +59,8 @@ concept accepts_write_options =
 /// | | `erase` | back, then front; `true` if either had the key | | `clear` | back, then front |
 ///
 /// Capabilities: `tiered_store` models exactly the capabilities of `Back` among `expiring_store`,
-/// `tagged_store`, `bounded_store`, `statistics_store` and `reserving_store`; the members exist
-/// only when `Back` has them.
+/// `tagged_store`, `bounded_store`, `statistics_store` and `reserving_store`, and `batching_store`
+/// when both stores model it; the members exist only when the stores have them.
 /// - Expiring writes go to the back with their options. The front gets the value with the time the
 ///   entry has left after the back write (so the front copy never outlives the back's) when `Front`
 ///   models `expiring_store`, and otherwise loses the key. `touch` does the same; `expire` runs on
@@ -224,6 +226,73 @@ public:
             }
         }
         front_.erase(key);
+    }
+
+    /// Writes every entry of `items` to the back in one batch (all or none, as the back's
+    /// `set_many` promises), then to the front in one batch, with the options as `set` passes them
+    /// on (an expiring batch reaches the front only if the front can expire it, with the time it
+    /// has left; otherwise its keys are erased from the front). When the back's batch fails the
+    /// front is not touched; when the front's fails the back holds the batch and the front may hold
+    /// older copies, as when `set`'s front write fails.
+    void set_many(std::span<const key_value> items, const write_options& opts = {})
+        requires batching_store<Front> && batching_store<Back>
+    {
+        const auto start = std::chrono::steady_clock::now();
+        back_.set_many(items, opts);
+        if (!opts.expire) {
+            write_options front_opts;
+            if constexpr (tagged_store<Front>) front_opts.tag = opts.tag;
+            front_.set_many(items, front_opts);
+            return;
+        }
+        if constexpr (expiring_store<Front>) {
+            const float_seconds left = *opts.expire - (std::chrono::steady_clock::now() - start);
+            if (left.count() > 0) {
+                write_options front_opts{.expire = left};
+                if constexpr (tagged_store<Front>) front_opts.tag = opts.tag;
+                front_.set_many(items, front_opts);
+                return;
+            }
+        }
+        for (const auto& item : items) {
+            (void)front_.erase(item.key);
+        }
+    }
+
+    /// The answers of the front's `get_many`, its misses filled by one `get_many` of the back.
+    /// Back hits are copied into the front as `get` copies them, except where `get` needs the
+    /// entry's remaining time to live (an expiring back without `read_through_ttl`): a batch read
+    /// does not learn it, so those hits are not copied (the front never outlives the back).
+    [[nodiscard]] std::vector<std::optional<std::string>>
+    get_many(std::span<const std::string_view> keys)
+        requires batching_store<Front> && batching_store<Back>
+    {
+        std::vector<std::optional<std::string>> out = front_.get_many(keys);
+        std::vector<std::size_t> missing;
+        std::vector<std::string_view> missing_keys;
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            if (!out[i]) {
+                missing.push_back(i);
+                missing_keys.push_back(keys[i]);
+            }
+        }
+        if constexpr (statistics_store<Back>) {
+            if (counting_.load(std::memory_order_relaxed)) {
+                front_hits_.fetch_add(static_cast<std::int64_t>(out.size() - missing.size()),
+                                      std::memory_order_relaxed);
+            }
+        }
+        if (missing.empty()) {
+            return out;
+        }
+        std::vector<std::optional<std::string>> back = back_.get_many(missing_keys);
+        for (std::size_t j = 0; j < missing.size(); ++j) {
+            if (back[j]) {
+                read_through(missing_keys[j], *back[j]);
+                out[missing[j]] = std::move(back[j]);
+            }
+        }
+        return out;
     }
 
     /// Erases from the back, then the front; `true` if either held the key.

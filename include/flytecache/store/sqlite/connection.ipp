@@ -63,7 +63,10 @@ FLYTECACHE_INLINE void statement::bind(int index, double value) {
 }
 
 FLYTECACHE_INLINE void statement::bind_text(int index, std::string_view text) {
-    check(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8),
+    // An empty view may have a null pointer (std::string_view{}), which SQLite binds as NULL: a
+    // NULL key would be a row no lookup finds. Empty text is '' (as bind_blob keeps a BLOB).
+    check(sqlite3_bind_text64(stmt_, index, text.empty() ? "" : text.data(), text.size(),
+                              SQLITE_STATIC, SQLITE_UTF8),
           "bind");
 }
 

@@ -32,6 +32,20 @@ std::size_t evict_by_policy(connection& c, txn_frame& txn, eviction_policy polic
 // the policy's victims. Runs inside the write's transaction.
 void cull(engine& e, connection& c, txn_frame& txn, double now);
 
+// The cull of a batch of `entries` writes (set_many), run once after all of them inside the
+// batch's transaction. diskcache culls after every set, each time up to cull_limit rows; the batch
+// gets the sum of those budgets (`entries` × cull_limit): up to that many expired rows go in one
+// statement, then, while the volume is at or over the size limit, the policy's victims go in steps
+// of cull_limit until the budget is spent. The volume leaves out the pages this transaction freed
+// (SQLite returns them to the file only at the commit), so the batch stops evicting once its
+// deletions have made room, as the per-set culls would have, rather than spending the whole budget.
+// `freelist_before` is `freelist_pages(c)` read before the batch's first write.
+void cull_batch(engine& e, connection& c, txn_frame& txn, double now, std::int64_t entries,
+                std::int64_t freelist_before);
+
+// The pages on the database's freelist (PRAGMA freelist_count).
+std::int64_t freelist_pages(connection& c);
+
 // diskcache's batched select-then-delete loop (clear, evict, expire): each batch of up to 100
 // rows is one short transaction; `cursor_col` is the column that advances the cursor (bound
 // as parameter 1). `filename` is the last selected column.

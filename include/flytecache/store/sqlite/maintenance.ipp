@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <flytecache/detail/saturating.hpp>
 #include <flytecache/store/sqlite/maintenance.hpp>
 
 #include <sqlite3.h>
@@ -71,6 +72,60 @@ FLYTECACHE_INLINE void cull(engine& e, connection& c, txn_frame& txn, double now
         return;
     }
     (void)evict_by_policy(c, txn, policy, limit);
+}
+
+FLYTECACHE_INLINE std::int64_t freelist_pages(connection& c) {
+    statement q(c.handle(), "PRAGMA freelist_count", c.path());
+    return q.step() ? q.column_int(0) : 0;
+}
+
+FLYTECACHE_INLINE void cull_batch(engine& e, connection& c, txn_frame& txn, double now,
+                                  std::int64_t entries, std::int64_t freelist_before) {
+    const std::int64_t per_write = e.cull_limit.load(std::memory_order_relaxed);
+    if (per_write == 0 || entries <= 0) {
+        return;
+    }
+    if (per_write < 0) {
+        cull(e, c, txn, now); // no limit at all: one pass removes what a pass per write would
+        return;
+    }
+    std::int64_t budget = saturating_mul(per_write, entries);
+    std::int64_t expired = 0;
+    {
+        auto q = c.use(stmt::expired_filenames);
+        q->bind(1, now);
+        q->bind(2, budget);
+        while (q->step()) {
+            ++expired;
+            engine::schedule_removal(txn, *q, 0);
+        }
+    }
+    if (expired > 0) {
+        auto d = c.use(stmt::expired_delete);
+        d->bind(1, now);
+        d->bind(2, budget);
+        d->run();
+        budget -= expired;
+    }
+    const auto policy = e.policy.load(std::memory_order_relaxed);
+    if (policy == eviction_policy::none) {
+        return;
+    }
+    const auto limit = static_cast<std::uint64_t>(std::max<std::int64_t>(0, e.size_limit.load()));
+    const auto live_volume = [&] {
+        const std::int64_t freed = std::max<std::int64_t>(0, freelist_pages(c) - freelist_before);
+        const std::uint64_t freed_bytes =
+            static_cast<std::uint64_t>(saturating_mul(freed, e.page_size));
+        const std::uint64_t v = e.volume(c);
+        return v > freed_bytes ? v - freed_bytes : 0;
+    };
+    while (budget > 0 && live_volume() >= limit) {
+        const std::size_t n = evict_by_policy(c, txn, policy, std::min(per_write, budget));
+        if (n == 0) {
+            break;
+        }
+        budget -= static_cast<std::int64_t>(n);
+    }
 }
 
 FLYTECACHE_INLINE void check_files(engine& e, connection& c, bool fix, check_report& report) {

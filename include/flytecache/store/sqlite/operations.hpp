@@ -21,6 +21,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,6 +35,20 @@ namespace detail::sqlite {
 /// vanished under a concurrent overwrite makes `visit_live` read the row again.
 /// @throws value_type_error when the entry holds something other than bytes.
 std::optional<std::string> get_bytes(engine& e, std::string_view key);
+
+/// The bytes of the live row `q` (columns as `engine::select_live`'s) for `get_bytes`: empty when
+/// its value file has gone; a value of another kind goes to `other_kind` (and an empty string is
+/// returned, so the caller counts a hit before refusing it).
+std::optional<std::string> row_bytes(const engine& e, const statement& q,
+                                     std::optional<cache_entry>& other_kind);
+
+/// The bytes under each of `keys`, in their order (see `sqlite_store::get_many`). Without books to
+/// keep (no statistics, no LRU/LFU access updates) the keys are read in one read transaction, so
+/// the answers come from one snapshot; with books, in one write transaction, each key read and
+/// counted as `get_bytes` would.
+/// @throws value_type_error when an entry holds something other than bytes.
+std::vector<std::optional<std::string>> get_many_bytes(engine& e,
+                                                       std::span<const std::string_view> keys);
 
 /// As `get_bytes`, with the time the entry has left to live.
 std::optional<timed_value> get_with_ttl(engine& e, std::string_view key);
@@ -171,6 +186,10 @@ bool release(engine& e, std::string_view key, std::string_view owner);
 /// Stores `value` under `key` (diskcache's `set`; with `only_if_absent`, its `add`).
 bool write(engine& e, const key_ref& key, const value_ref& value, const write_options& opts,
            bool only_if_absent);
+
+/// Stores every entry of `items` (bytes under text keys) in one write transaction: all or none
+/// (see `sqlite_store::set_many`).
+void write_many(engine& e, std::span<const key_value> items, const write_options& opts);
 
 /// The hit and miss counters as stored, read without writing anything (unlike diskcache's
 /// `stats`, which also switches counting on or off).

@@ -10,37 +10,116 @@
 #include <istream>
 #include <memory>
 #include <optional>
+#include <span>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail::sqlite {
 
+FLYTECACHE_INLINE std::optional<std::string> row_bytes(const engine& e, const statement& q,
+                                                       std::optional<cache_entry>& other_kind) {
+    if (q.column_int(3) == static_cast<std::int64_t>(value_mode::raw) &&
+        q.column_type(5) == SQLITE_BLOB) {
+        return std::string(q.column_blob(5)); // the hot path: no cache_entry
+    }
+    auto found = e.read_row(q, 1, db_key());
+    if (!found) {
+        return std::nullopt; // its value file has gone: a miss, as in diskcache
+    }
+    if (found->value.type() != stored_value::kind::bytes) {
+        other_kind = std::move(found);
+        return std::string();
+    }
+    return std::move(found->value).as_bytes();
+}
+
 FLYTECACHE_INLINE std::optional<std::string> get_bytes(engine& e, std::string_view key) {
     // A value of another kind is a hit (counted as one) that this call then refuses.
     std::optional<cache_entry> other_kind;
-    auto bytes = e.visit_live(key_ref(key), [&](const statement& q) -> std::optional<std::string> {
-        if (q.column_int(3) == static_cast<std::int64_t>(value_mode::raw) &&
-            q.column_type(5) == SQLITE_BLOB) {
-            return std::string(q.column_blob(5)); // the hot path: no cache_entry
-        }
-        auto found = e.read_row(q, 1, db_key());
-        if (!found) {
-            return std::nullopt; // its value file has gone: a miss, as in diskcache
-        }
-        if (found->value.type() != stored_value::kind::bytes) {
-            other_kind = std::move(found);
-            return std::string();
-        }
-        return std::move(found->value).as_bytes();
-    });
+    auto bytes =
+        e.visit_live(key_ref(key), [&](const statement& q) { return row_bytes(e, q, other_kind); });
     if (other_kind) {
         e.require_bytes(key, *other_kind);
     }
     return bytes;
+}
+
+FLYTECACHE_INLINE std::vector<std::optional<std::string>>
+get_many_bytes(engine& e, std::span<const std::string_view> keys) {
+    std::vector<std::optional<std::string>> out;
+    out.reserve(keys.size());
+    if (keys.empty()) {
+        return out;
+    }
+    const auto evicting = e.policy.load(std::memory_order_relaxed);
+    const bool books = !e.opts.read_only && (e.statistics.load(std::memory_order_relaxed) ||
+                                             evicting == eviction_policy::least_recently_used ||
+                                             evicting == eviction_policy::least_frequently_used);
+    if (books) {
+        // The books are writes: one write transaction, in which each get_bytes nests (and so
+        // counts its hit or miss, and updates access times, exactly as a get() would).
+        e.write_transaction([&](connection&, txn_frame&) {
+            for (const std::string_view key : keys) {
+                out.push_back(get_bytes(e, key));
+            }
+        });
+        return out;
+    }
+    // A value file can vanish under a snapshot: a concurrent overwrite removes the old file after
+    // its commit, which a snapshot older than that commit cannot see. Reading that one key again
+    // would mix two batches, so the whole snapshot is read again (a newer one, in which the row
+    // names the new file); as get() does, a key that always has a value never reads as missing.
+    // After 100 snapshots that each lost a file the last answers stand (those keys as misses, as
+    // in diskcache).
+    e.with_connection([&](connection& c) {
+        bool nested = false; // inside this thread's transaction on the store: already one snapshot
+        for (const auto& frame : txn_frames) {
+            nested = nested || frame.owner == &e;
+        }
+        for (int attempt = 0;; ++attempt) {
+            out.clear();
+            bool vanished = false;
+            if (!nested) {
+                c.exec("BEGIN"); // deferred: the first SELECT takes the snapshot
+            }
+            try {
+                const double now = unix_now();
+                for (const std::string_view key : keys) {
+                    auto q = c.use(stmt::select_live);
+                    bind_key(*q, 1, key_ref(key));
+                    q->bind(2, now);
+                    if (!q->step()) {
+                        out.emplace_back();
+                        continue;
+                    }
+                    std::optional<cache_entry> other_kind;
+                    auto bytes = row_bytes(e, *q, other_kind);
+                    if (other_kind) {
+                        e.require_bytes(key, *other_kind);
+                    }
+                    vanished = vanished || (!bytes && !q->is_null(4));
+                    out.push_back(std::move(bytes));
+                }
+                if (!nested) {
+                    c.exec("COMMIT");
+                }
+            } catch (...) {
+                if (!nested) {
+                    sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+                }
+                throw;
+            }
+            if (!vanished || nested || attempt == 100) {
+                return 0;
+            }
+        }
+    });
+    return out;
 }
 
 FLYTECACHE_INLINE std::optional<timed_value> get_with_ttl(engine& e, std::string_view key) {
@@ -289,6 +368,109 @@ FLYTECACHE_INLINE bool write(engine& e, const key_ref& key, const value_ref& val
         cull(e, c, txn, now);
         return true;
     });
+}
+
+FLYTECACHE_INLINE void write_many(engine& e, std::span<const key_value> items,
+                                  const write_options& opts) {
+    e.require_writable();
+    if (items.empty()) {
+        return; // nothing to write: no transaction, no cull
+    }
+    const double now = unix_now();
+    // Checked before any file is written (a NaN expiry throws here).
+    const std::optional<double> expire_time = engine::expiry_from(opts.expire, now);
+    // A key given twice: the last entry wins, as with sequential sets; the earlier ones are never
+    // written (no row, no value file).
+    std::vector<bool> shadowed(items.size(), false);
+    {
+        std::unordered_set<std::string_view> seen;
+        seen.reserve(items.size());
+        for (std::size_t i = items.size(); i-- > 0;) {
+            shadowed[i] = !seen.insert(items[i].key).second;
+        }
+    }
+    // Files are written before the transaction, as set() writes its one (and as diskcache does).
+    // Until the transaction owns them they are this function's to remove on failure.
+    std::vector<prepared_value> prepared(items.size());
+    bool owned = false;
+    try {
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (!shadowed[i]) {
+                prepared[i] = e.prepare(value_ref(items[i].value));
+            }
+        }
+        e.write_transaction([&](connection& c, txn_frame& txn) {
+            for (const auto& p : prepared) {
+                engine::track_new_file(txn, p);
+            }
+            owned = true;
+            // Inside a caller's transaction a failure must still take back the whole batch (the
+            // caller may catch it and commit the rest): a savepoint, and the old files the batch
+            // scheduled for removal are unscheduled with it.
+            const bool nested = txn.depth > 1;
+            const std::size_t scheduled = txn.remove_after_commit.size();
+            if (nested) {
+                c.exec("SAVEPOINT flytecache_set_many");
+            }
+            try {
+                const std::int64_t freelist_before =
+                    e.policy.load(std::memory_order_relaxed) == eviction_policy::none
+                        ? 0
+                        : freelist_pages(c);
+                std::int64_t written = 0;
+                for (std::size_t i = 0; i < items.size(); ++i) {
+                    if (shadowed[i]) {
+                        continue;
+                    }
+                    const key_ref key(items[i].key);
+                    std::optional<std::int64_t> rowid;
+                    bool same_expiry = false;
+                    {
+                        auto q = c.use(stmt::select_for_write);
+                        bind_key(*q, 1, key);
+                        if (q->step()) {
+                            rowid = q->column_int(0);
+                            engine::schedule_removal(txn, *q, 1);
+                            same_expiry = q->is_null(2) ? !expire_time
+                                                        : expire_time.has_value() &&
+                                                              q->column_type(2) == SQLITE_FLOAT &&
+                                                              q->column_double(2) == *expire_time;
+                        }
+                    }
+                    // The transaction holds the write lock: the row selected is the row to
+                    // overwrite (diskcache's SELECT then UPDATE or INSERT, as the UPSERT does).
+                    if (rowid) {
+                        update_row(c, *rowid, key, now, expire_time, opts.tag, prepared[i],
+                                   same_expiry);
+                    } else {
+                        insert_row(c, key, now, expire_time, opts.tag, prepared[i]);
+                    }
+                    ++written;
+                }
+                cull_batch(e, c, txn, now, written, freelist_before);
+                if (nested) {
+                    c.exec("RELEASE flytecache_set_many");
+                }
+            } catch (...) {
+                if (nested) {
+                    sqlite3_exec(c.handle(),
+                                 "ROLLBACK TO flytecache_set_many; RELEASE flytecache_set_many",
+                                 nullptr, nullptr, nullptr);
+                    txn.remove_after_commit.resize(scheduled);
+                }
+                throw;
+            }
+        });
+    } catch (...) {
+        if (!owned) {
+            for (const auto& p : prepared) {
+                if (!p.filename.empty()) {
+                    e.remove_value_file(p.filename);
+                }
+            }
+        }
+        throw;
+    }
 }
 
 FLYTECACHE_INLINE store_stats read_statistics(engine& e) {

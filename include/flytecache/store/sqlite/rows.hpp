@@ -89,6 +89,13 @@ void upsert(connection& c, const key_ref& key, double now, std::optional<double>
 void insert_row(connection& c, const key_ref& key, double now, std::optional<double> expire_time,
                 std::optional<std::string_view> tag, const prepared_value& p);
 
+// Overwrites the row `rowid` (the live or expired row of `key` the caller's transaction
+// selected) as the UPSERT would, without its insert attempt. `same_expiry`: the row's expire_time
+// already is `expire_time` (it is then not rewritten, nor its index entry).
+void update_row(connection& c, std::int64_t rowid, const key_ref& key, double now,
+                std::optional<double> expire_time, std::optional<std::string_view> tag,
+                const prepared_value& p, bool same_expiry = false);
+
 void delete_rowid(connection& c, std::int64_t rowid);
 
 } // namespace detail::sqlite

@@ -256,6 +256,21 @@ FLYTECACHE_INLINE void insert_row(connection& c, const key_ref& key, double now,
     q->run();
 }
 
+FLYTECACHE_INLINE void update_row(connection& c, std::int64_t rowid, const key_ref& key, double now,
+                                  std::optional<double> expire_time,
+                                  std::optional<std::string_view> tag, const prepared_value& p,
+                                  bool same_expiry) {
+    auto q = c.use(same_expiry ? stmt::update_row_same_expiry : stmt::update_row);
+    bind_row(*q, key, now, expire_time, tag, p);
+    q->bind(10, rowid);
+    q->run();
+    if (c.changes() != 1) {
+        // Not the row the caller selected in this transaction: never drop a write silently.
+        throw store_error("flytecache: sqlite_store '" + c.path() + "': key " + key.describe() +
+                          " changed under a write transaction");
+    }
+}
+
 FLYTECACHE_INLINE void delete_rowid(connection& c, std::int64_t rowid) {
     auto d = c.use(stmt::delete_rowid);
     d->bind(1, rowid);

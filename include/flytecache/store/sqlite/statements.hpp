@@ -20,6 +20,8 @@ enum class stmt : std::size_t {
     select_for_write,
     upsert,
     insert,
+    update_row,
+    update_row_same_expiry,
     delete_rowid,
     expired_filenames,
     expired_delete,
@@ -100,6 +102,20 @@ inline constexpr std::array<statement_text, statement_count> statement_table = {
     {stmt::insert,
      "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, access_count, tag, size, "
      "mode, filename, value) VALUES (?1, ?2, ?3, ?4, ?3, 0, ?5, ?6, ?7, ?8, ?9)"},
+    // diskcache's own overwrite (its set's UPDATE of the row it selected): keeps the rowid, fires
+    // the same size trigger as the UPSERT, and skips its failed insert. Parameters as the UPSERT's,
+    // plus the rowid; the key check is a guard (the row is the one the transaction selected).
+    {stmt::update_row,
+     "UPDATE Cache SET store_time = ?3, expire_time = ?4, access_time = ?3, access_count = 0, "
+     "tag = ?5, size = ?6, mode = ?7, filename = ?8, value = ?9 WHERE rowid = ?10 AND key = ?1 "
+     "AND raw = ?2"},
+    // The same when the row's expiry does not change (never expires, mostly): expire_time is left
+    // out of the SET list, so SQLite leaves its index alone (it rewrites the index entries of every
+    // column an UPDATE sets, changed or not). ?4 stays bound, unused.
+    {stmt::update_row_same_expiry,
+     "UPDATE Cache SET store_time = ?3, access_time = ?3, access_count = 0, tag = ?5, size = ?6, "
+     "mode = ?7, filename = ?8, value = ?9 WHERE rowid = ?10 AND key = ?1 AND raw = ?2 AND "
+     "expire_time IS ?4"},
     {stmt::delete_rowid, "DELETE FROM Cache WHERE rowid = ?"},
     {stmt::expired_filenames, "SELECT filename FROM Cache WHERE expire_time IS NOT NULL AND "
                               "expire_time < ? ORDER BY expire_time LIMIT ?"},
