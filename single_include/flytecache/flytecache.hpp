@@ -14586,6 +14586,9 @@ public:
     }
     /// The name of the blob directory inside a cache directory.
     static constexpr std::string_view blob_subdirectory = detail::sqlite::blob_subdirectory;
+    /// Every write is a transaction with its own commit, so concurrent task writes are combined
+    /// (`group_commit_pays`).
+    static constexpr bool commits_each_write = true;
 
     // --- cache_store -----------------------------------------------------------------------------
 
@@ -15008,6 +15011,8 @@ public:
     using front_type = Front;
     /// The back store type.
     using back_type = Back;
+    /// A write goes through to `Back`, so it pays what a write to `Back` pays (`group_commit`).
+    static constexpr bool commits_each_write = requires { requires Back::commits_each_write; };
 
     /// Default-constructed front and back stores.
     /// @throws invalid_argument when `opts` is invalid (see the other constructors).
@@ -18909,9 +18914,20 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// store's `set_many` is all or nothing). Entries with different write options (time to live, tag)
 /// never share a batch. Two queued writes of one key commit in queue order (the last wins).
 ///
+/// Which stores gain: those whose every write pays a commit (a transaction, a lock, a journal
+/// write), which say so with `static constexpr bool commits_each_write = true;` (`sqlite_store`,
+/// `lmdb_store`, and `tiered_store` over such a back store): see `group_commit_pays`. For a store
+/// whose writes are cheap and parallel (`memory_store`: sharded locks), funnelling writers through
+/// one committer would only serialize them.
+///
 /// Thread safety: `set` may be called from any number of threads at once; the store must allow
 /// `set_many` from any thread (every flytecache store does). Neither copyable nor movable (writers
 /// wait on it); keep it beside the store it serves.
+/// True for a `batching_store` that declares `commits_each_write` true: concurrent writes to it
+/// are worth combining (see `group_commit`).
+template <class S>
+concept group_commit_pays = batching_store<S> && requires { requires S::commits_each_write; };
+
 class group_commit {
 public:
     group_commit() = default;
@@ -19165,10 +19181,11 @@ public:
         /// How often writes also run `collect_garbage` (for entries removed by eviction, expiry or
         /// other processes); zero or less: never by itself. Needs an `enumerable_store`.
         std::chrono::duration<double> gc_interval = std::chrono::minutes(10);
-        /// With a `batching_store` (SQLite, LMDB): task executions that store their outputs at the
-        /// same moment (async calls completing together) share one transaction (`group_commit`)
-        /// instead of one commit each. A lone write is not delayed, and every write has committed
-        /// when `store_outputs` returns. False: one `set` per entry.
+        /// With a store whose writes each pay a commit (`group_commit_pays`: SQLite, LMDB): task
+        /// executions that store their outputs at the same moment (async calls completing together)
+        /// share one transaction (`group_commit`) instead of one commit each. A lone write is not
+        /// delayed, and every write has committed when `store_outputs` returns. False: one `set`
+        /// per entry.
         bool group_writes = true;
     };
 
@@ -19567,7 +19584,7 @@ private:
 
     // A task execution's write: through the group commit when the store can batch.
     void write_entry(const std::string& key, const std::string& bytes, const write_options& wo) {
-        if constexpr (batching_store<Store>) {
+        if constexpr (group_commit_pays<Store>) {
             if (opts_.group_writes) {
                 commits_.set(store(), key, bytes, wo);
                 return;
@@ -20340,8 +20357,8 @@ struct executor_options {
     /// zero: never by itself. `local_task_cache::options::gc_interval`.
     float_seconds gc_interval = std::chrono::minutes(10);
     /// Calls whose outputs are stored at the same moment (`submit`ted calls completing together)
-    /// share one transaction when the store can batch (`batching_store`: SQLite, LMDB);
-    /// `local_task_cache::options::group_writes`.
+    /// share one transaction when each write to the store pays a commit (`group_commit_pays`:
+    /// SQLite, LMDB); `local_task_cache::options::group_writes`.
     bool group_writes = true;
     /// The typed in-process tier in front of the store (see `typed_tier`): set it to memoize the
     /// outputs of repeated calls by their C++ argument values, so that such a call skips the

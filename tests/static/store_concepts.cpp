@@ -3,6 +3,7 @@
 // compile-time checks of the store concepts: what models cache_store and each capability, and what
 // does not.
 #include <flytecache/store/cache_store.hpp>
+#include <flytecache/store/group_commit.hpp>
 #include <flytecache/store/memory_store.hpp>
 #include <flytecache/store/tiered_store.hpp>
 
@@ -265,3 +266,14 @@ static_assert(fc::batching_store<fc::memory_store>);
 static_assert(fc::batching_store<fc::tiered_store<fc::memory_store, batching>>);
 static_assert(!fc::batching_store<fc::tiered_store<fc::memory_store, basic_store>>);
 static_assert(!fc::batching_store<fc::tiered_store<basic_store, fc::memory_store>>);
+
+// group_commit_pays: a batching store that says each write pays a commit; tiered_store passes its
+// back store's answer on.
+struct committing : batching {
+    static constexpr bool commits_each_write = true;
+};
+static_assert(fc::group_commit_pays<committing>);
+static_assert(!fc::group_commit_pays<batching>);
+static_assert(!fc::group_commit_pays<fc::memory_store>);
+static_assert(fc::group_commit_pays<fc::tiered_store<fc::memory_store, committing>>);
+static_assert(!fc::group_commit_pays<fc::tiered_store<fc::memory_store, batching>>);

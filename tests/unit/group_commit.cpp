@@ -1,14 +1,22 @@
 // flytecache — tests: group commit (concurrent writes to a batching store share one set_many)
 // SPDX-License-Identifier: MIT
 #include <flytecache/store/group_commit.hpp>
+#include <flytecache/store/memory_store.hpp>
+#include <flytecache/store/sqlite_store.hpp>
+#include <flytecache/task/executor.hpp>
+#include <flytecache/task/function_task.hpp>
+
+#include "../support/temp_dir.hpp"
 #include <flytecache/task/local_task_cache.hpp>
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,6 +36,8 @@ namespace {
 // that a test can queue writers behind it deterministically.
 class recording_store {
 public:
+    static constexpr bool commits_each_write = true;
+
     std::optional<std::string> get(std::string_view key) {
         const std::lock_guard lock(d_->mutex_);
         const auto it = d_->entries_.find(std::string(key));
@@ -109,7 +119,9 @@ private:
     };
     std::shared_ptr<state> d_ = std::make_shared<state>();
 };
-static_assert(fc::batching_store<recording_store>);
+static_assert(fc::group_commit_pays<recording_store>);
+// Batching alone is not enough: memory_store's sharded writes would only queue behind one another.
+static_assert(fc::batching_store<fc::memory_store> && !fc::group_commit_pays<fc::memory_store>);
 
 template <class Pred>
 void wait_until(Pred pred) {
@@ -239,5 +251,32 @@ TEST_CASE("group_commit: a task cache stores outputs through set_many, or set wh
         cache.store_outputs("key-2", outputs);
         CHECK(store.batches() == std::vector<std::size_t>{1}); // a plain set: no new batch
         CHECK(store.get("key-2").has_value());
+    }
+}
+
+TEST_CASE("group_commit: submitted calls on sqlite_store store every output, then all hit") {
+    static_assert(fc::group_commit_pays<fc::sqlite_store>);
+    flytecache_test::temp_dir dir("group-commit");
+    std::atomic<int> runs{0};
+    auto square = fc::task<fc::inputs<"x">>(
+        "square",
+        [&runs](std::int64_t x) {
+            ++runs;
+            return x * x;
+        },
+        fc::cache{fc::cache_options{.version = "1"}});
+    fc::executor_options opts;
+    opts.config = fc::local_cache_config{};
+    fc::executor<fc::sqlite_store> exec(dir.path() / "cache", opts);
+    constexpr int n = 24;
+    for (int round = 0; round != 2; ++round) {
+        std::vector<std::future<std::int64_t>> calls;
+        for (int i = 0; i != n; ++i) {
+            calls.push_back(exec.submit(square, std::int64_t{i}));
+        }
+        for (int i = 0; i != n; ++i) {
+            CHECK(calls[static_cast<std::size_t>(i)].get() == std::int64_t{i} * i);
+        }
+        CHECK(runs == n); // the second round is all hits
     }
 }

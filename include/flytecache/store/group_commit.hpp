@@ -28,9 +28,20 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// store's `set_many` is all or nothing). Entries with different write options (time to live, tag)
 /// never share a batch. Two queued writes of one key commit in queue order (the last wins).
 ///
+/// Which stores gain: those whose every write pays a commit (a transaction, a lock, a journal
+/// write), which say so with `static constexpr bool commits_each_write = true;` (`sqlite_store`,
+/// `lmdb_store`, and `tiered_store` over such a back store): see `group_commit_pays`. For a store
+/// whose writes are cheap and parallel (`memory_store`: sharded locks), funnelling writers through
+/// one committer would only serialize them.
+///
 /// Thread safety: `set` may be called from any number of threads at once; the store must allow
 /// `set_many` from any thread (every flytecache store does). Neither copyable nor movable (writers
 /// wait on it); keep it beside the store it serves.
+/// True for a `batching_store` that declares `commits_each_write` true: concurrent writes to it
+/// are worth combining (see `group_commit`).
+template <class S>
+concept group_commit_pays = batching_store<S> && requires { requires S::commits_each_write; };
+
 class group_commit {
 public:
     group_commit() = default;

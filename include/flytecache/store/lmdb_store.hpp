@@ -137,6 +137,9 @@ struct store_state; // defined in lmdb_store.ipp, beside <lmdb.h>
 /// See docs/concepts.md#cache_store.
 class lmdb_store {
 public:
+    /// Every write is a write transaction with its own commit (and, by default, fsync), so
+    /// concurrent task writes are combined (`group_commit_pays`).
+    static constexpr bool commits_each_write = true;
     /// How the store opens its environment: see `lmdb_store_options`.
     using options = lmdb_store_options;
 

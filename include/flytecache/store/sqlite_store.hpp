@@ -94,6 +94,9 @@ public:
     }
     /// The name of the blob directory inside a cache directory.
     static constexpr std::string_view blob_subdirectory = detail::sqlite::blob_subdirectory;
+    /// Every write is a transaction with its own commit, so concurrent task writes are combined
+    /// (`group_commit_pays`).
+    static constexpr bool commits_each_write = true;
 
     // --- cache_store -----------------------------------------------------------------------------
 

@@ -95,6 +95,8 @@ public:
     using front_type = Front;
     /// The back store type.
     using back_type = Back;
+    /// A write goes through to `Back`, so it pays what a write to `Back` pays (`group_commit`).
+    static constexpr bool commits_each_write = requires { requires Back::commits_each_write; };
 
     /// Default-constructed front and back stores.
     /// @throws invalid_argument when `opts` is invalid (see the other constructors).

@@ -86,8 +86,8 @@ struct executor_options {
     /// zero: never by itself. `local_task_cache::options::gc_interval`.
     float_seconds gc_interval = std::chrono::minutes(10);
     /// Calls whose outputs are stored at the same moment (`submit`ted calls completing together)
-    /// share one transaction when the store can batch (`batching_store`: SQLite, LMDB);
-    /// `local_task_cache::options::group_writes`.
+    /// share one transaction when each write to the store pays a commit (`group_commit_pays`:
+    /// SQLite, LMDB); `local_task_cache::options::group_writes`.
     bool group_writes = true;
     /// The typed in-process tier in front of the store (see `typed_tier`): set it to memoize the
     /// outputs of repeated calls by their C++ argument values, so that such a call skips the

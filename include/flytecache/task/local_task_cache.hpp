@@ -198,10 +198,11 @@ public:
         /// How often writes also run `collect_garbage` (for entries removed by eviction, expiry or
         /// other processes); zero or less: never by itself. Needs an `enumerable_store`.
         std::chrono::duration<double> gc_interval = std::chrono::minutes(10);
-        /// With a `batching_store` (SQLite, LMDB): task executions that store their outputs at the
-        /// same moment (async calls completing together) share one transaction (`group_commit`)
-        /// instead of one commit each. A lone write is not delayed, and every write has committed
-        /// when `store_outputs` returns. False: one `set` per entry.
+        /// With a store whose writes each pay a commit (`group_commit_pays`: SQLite, LMDB): task
+        /// executions that store their outputs at the same moment (async calls completing together)
+        /// share one transaction (`group_commit`) instead of one commit each. A lone write is not
+        /// delayed, and every write has committed when `store_outputs` returns. False: one `set`
+        /// per entry.
         bool group_writes = true;
     };
 
@@ -600,7 +601,7 @@ private:
 
     // A task execution's write: through the group commit when the store can batch.
     void write_entry(const std::string& key, const std::string& bytes, const write_options& wo) {
-        if constexpr (batching_store<Store>) {
+        if constexpr (group_commit_pays<Store>) {
             if (opts_.group_writes) {
                 commits_.set(store(), key, bytes, wo);
                 return;
