@@ -3,6 +3,10 @@
 # SPDX-License-Identifier: MIT
 """Usage: compare_stores.py BENCH_STORE_BINARY [extra google-benchmark flags]
 
+The stores: sqlite_store beside raw SQLite and Python diskcache, lmdb_store (when the program was
+built with FLYTECACHE_WITH_LMDB) beside the raw LMDB C API, memory_store, and sqlite_store's
+batches (set_many/get_many of 1,000 entries beside 1,000 single calls).
+
 Runs BENCH_STORE_BINARY (bench/bench_store.cpp) with 5 repetitions, interleaved, and takes each
 case's median real time, then runs bench_diskcache.py under /usr/bin/python3 (the interpreter that
 has Debian's python3-diskcache), and prints one table with the goals below it. Absolute times drift
@@ -21,6 +25,9 @@ NS_PER_UNIT = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 GOAL_GET_VS_RAW = 1.10
 GOAL_GET_VS_DISKCACHE = 1.7
 GOAL_MEMORY_GET_NS = 150.0
+GOAL_LMDB_GET_VS_RAW = 1.2
+GOAL_LMDB_GET_VS_SQLITE = 6.0
+GOAL_SET_MANY_VS_SETS = 10.0
 
 
 def run_bench_store(binary, extra):
@@ -103,6 +110,42 @@ def main():
     for r in rows:
         print(line(r))
 
+    lmdb_rows = []
+    for op in OPERATIONS:
+        lmdb, raw, sq, py = cell("lmdb_store", op), cell("raw_lmdb", op), cell("sqlite_store", op), \
+            diskcache.get(op)
+        if lmdb is None:
+            continue
+        lmdb_rows.append([op, fmt_ns(lmdb), fmt_ns(raw), fmt_ratio(lmdb, raw), fmt_ratio(sq, lmdb),
+                          fmt_ratio(py, lmdb)])
+    if lmdb_rows:
+        lmdb_headers = ["operation", "lmdb_store ns", "raw_lmdb ns", "store/raw",
+                        "sqlite_store/lmdb_store", "diskcache/lmdb_store"]
+        lw = [max(len(r[i]) for r in [lmdb_headers, *lmdb_rows]) for i in range(len(lmdb_headers))]
+
+        def lline(r):
+            return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                             for i, (c, w) in enumerate(zip(r, lw)))
+
+        print()
+        print("lmdb_store (durability full: an fsync per write) beside the raw LMDB C API")
+        print(lline(lmdb_headers))
+        print(lline(["-" * w for w in lw]))
+        for r in lmdb_rows:
+            print(lline(r))
+
+    batch = {name: medians.get(f"sqlite_store/{name}") for name in
+             ("set_many_1000", "set_1000_singles", "get_many_1000", "get_1000_singles")}
+    if batch["set_many_1000"] is not None:
+        print()
+        print("sqlite_store batches of 1,000 entries (one transaction) beside 1,000 single calls")
+        print(f"  set_many(1000) {fmt_ns(batch['set_many_1000'])} ns, 1000 x set "
+              f"{fmt_ns(batch['set_1000_singles'])} ns: "
+              f"{fmt_ratio(batch['set_1000_singles'], batch['set_many_1000'])} faster")
+        print(f"  get_many(1000) {fmt_ns(batch['get_many_1000'])} ns, 1000 x get "
+              f"{fmt_ns(batch['get_1000_singles'])} ns: "
+              f"{fmt_ratio(batch['get_1000_singles'], batch['get_many_1000'])} faster")
+
     store_get, raw_get = cell("sqlite_store", "get_hit"), cell("raw_sqlite", "get_hit")
     py_get, mem_get = diskcache.get("get_hit"), cell("memory_store", "get_hit")
     goals = [
@@ -115,6 +158,21 @@ def main():
         (f"memory_store get hit <= {GOAL_MEMORY_GET_NS:.0f} ns",
          None if mem_get is None else mem_get <= GOAL_MEMORY_GET_NS, f"{fmt_ns(mem_get)} ns"),
     ]
+    lmdb_get, raw_lmdb_get = cell("lmdb_store", "get_hit"), cell("raw_lmdb", "get_hit")
+    if lmdb_get is not None:
+        goals += [
+            (f"lmdb_store get hit <= {GOAL_LMDB_GET_VS_RAW:.1f}x raw LMDB",
+             None if raw_lmdb_get is None else lmdb_get / raw_lmdb_get <= GOAL_LMDB_GET_VS_RAW,
+             fmt_ratio(lmdb_get, raw_lmdb_get)),
+            (f"lmdb_store get hit >= {GOAL_LMDB_GET_VS_SQLITE:.0f}x faster than sqlite_store",
+             None if store_get is None else store_get / lmdb_get >= GOAL_LMDB_GET_VS_SQLITE,
+             fmt_ratio(store_get, lmdb_get)),
+        ]
+    if batch["set_many_1000"] is not None and batch["set_1000_singles"] is not None:
+        goals.append((f"sqlite_store set_many(1000) >= {GOAL_SET_MANY_VS_SETS:.0f}x faster than "
+                      "1000 single sets",
+                      batch["set_1000_singles"] / batch["set_many_1000"] >= GOAL_SET_MANY_VS_SETS,
+                      fmt_ratio(batch["set_1000_singles"], batch["set_many_1000"])))
     print()
     print("goals")
     for text, holds, measured in goals:
