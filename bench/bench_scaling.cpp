@@ -164,7 +164,7 @@ Adapter& filled_store(std::size_t n) {
 template <class Adapter>
 void bm_entries(benchmark::State& state) {
     const auto n = static_cast<std::size_t>(state.range(0));
-    Adapter& store = filled_store<Adapter>(n);
+    auto& store = filled_store<Adapter>(n);
     // Random keys over the whole range, so a bigger store is also a colder one, as in use.
     std::mt19937_64 rng(42);
     std::uniform_int_distribution<std::size_t> pick(0, n - 1);

@@ -13218,8 +13218,7 @@ FLYTECACHE_INLINE void cull_batch(engine& e, connection& c, txn_frame& txn, doub
     const auto limit = static_cast<std::uint64_t>(std::max<std::int64_t>(0, e.size_limit.load()));
     const auto live_volume = [&] {
         const std::int64_t freed = std::max<std::int64_t>(0, freelist_pages(c) - freelist_before);
-        const std::uint64_t freed_bytes =
-            static_cast<std::uint64_t>(saturating_mul(freed, e.page_size));
+        const auto freed_bytes = static_cast<std::uint64_t>(saturating_mul(freed, e.page_size));
         const std::uint64_t v = e.volume(c);
         return v > freed_bytes ? v - freed_bytes : 0;
     };
@@ -18901,6 +18900,14 @@ FLYTECACHE_NAMESPACE_END
 
 FLYTECACHE_NAMESPACE_BEGIN
 
+/// True for a `batching_store` that declares `static constexpr bool commits_each_write = true;`:
+/// every write to it pays a commit (a transaction, a lock, a journal write), so concurrent writes
+/// are worth combining (see `group_commit`). `sqlite_store`, `lmdb_store`, and `tiered_store` over
+/// such a back store say so; `memory_store` does not (its sharded writes run in parallel, and
+/// funnelling them through one committer would only serialize them).
+template <class S>
+concept group_commit_pays = batching_store<S> && requires { requires S::commits_each_write; };
+
 /// Combines `set` calls that arrive together from several threads into one `set_many` of a
 /// `batching_store`, so N concurrent writers pay for one commit instead of N (what a database calls
 /// group commit). This is how async task calls that complete together (`executor::submit`) store
@@ -18908,26 +18915,18 @@ FLYTECACHE_NAMESPACE_BEGIN
 ///
 /// Nothing waits on purpose: a writer that finds no batch in flight writes its entry at once (a
 /// batch of one); writers that arrive while a batch commits queue up, and the first of them to wake
-/// commits all that queued, in one transaction. A `set` returns only after its own entry has been
-/// committed, or throws what the batch's `set_many` threw — so an acknowledged write is as durable
-/// as a single `set`, and a failed batch fails every call in it (none of its entries is stored: the
-/// store's `set_many` is all or nothing). Entries with different write options (time to live, tag)
-/// never share a batch. Two queued writes of one key commit in queue order (the last wins).
+/// commits them. A batch is the oldest queued writer and those right behind it with the same write
+/// options (time to live, tag), up to the first that differs, so writes commit in queue order: of
+/// two queued writes of one key, the later wins.
 ///
-/// Which stores gain: those whose every write pays a commit (a transaction, a lock, a journal
-/// write), which say so with `static constexpr bool commits_each_write = true;` (`sqlite_store`,
-/// `lmdb_store`, and `tiered_store` over such a back store): see `group_commit_pays`. For a store
-/// whose writes are cheap and parallel (`memory_store`: sharded locks), funnelling writers through
-/// one committer would only serialize them.
+/// A `set` returns only after its own entry has committed, or throws what writing its own entry
+/// threw — so an acknowledged write is as durable as a single `set`. When a batch fails (the
+/// store's `set_many` is all or nothing), each of its entries is written again alone, so one
+/// writer's bad entry (too large for the store, a key it refuses) fails that writer only.
 ///
 /// Thread safety: `set` may be called from any number of threads at once; the store must allow
 /// `set_many` from any thread (every flytecache store does). Neither copyable nor movable (writers
 /// wait on it); keep it beside the store it serves.
-/// True for a `batching_store` that declares `commits_each_write` true: concurrent writes to it
-/// are worth combining (see `group_commit`).
-template <class S>
-concept group_commit_pays = batching_store<S> && requires { requires S::commits_each_write; };
-
 class group_commit {
 public:
     group_commit() = default;
@@ -18947,23 +18946,18 @@ public:
                 wake_.wait(lock);
                 continue;
             }
-            committing_ = true;
-            std::vector<writer*> batch = take_batch();
-            lock.unlock();
-            std::exception_ptr failure;
+            std::vector<writer*> batch;
             try {
-                std::vector<key_value> items;
-                items.reserve(batch.size());
-                for (const writer* w : batch) {
-                    items.push_back(w->item);
-                }
-                store.set_many(items, batch.front()->opts);
-            } catch (...) {
-                failure = std::current_exception();
+                batch = take_batch();
+            } catch (...) { // out of memory: the queue stays as it was, without this writer
+                std::erase(queue_, &me);
+                throw;
             }
+            committing_ = true;
+            lock.unlock();
+            commit(store, batch);
             lock.lock();
             for (writer* w : batch) {
-                w->failure = failure;
                 w->done = true;
             }
             committing_ = false;
@@ -18988,21 +18982,50 @@ private:
         std::exception_ptr failure{};
     };
 
+    // Compared by value; a NaN time to live (which set_many refuses) equals nothing, so its writer
+    // goes alone and gets the store's error.
     static bool same_options(const write_options& a, const write_options& b) noexcept {
         return a.expire == b.expire && a.tag == b.tag;
     }
 
-    // Under the lock: the queued writers whose options match the oldest one's, in queue order; the
-    // rest stay queued for the next batch.
+    // Under the lock: the oldest queued writer and those right behind it with the same options,
+    // up to the first that differs; the rest stay queued.
     std::vector<writer*> take_batch() {
-        std::vector<writer*> batch;
-        std::vector<writer*> rest;
-        batch.reserve(queue_.size());
-        for (writer* w : queue_) {
-            (same_options(w->opts, queue_.front()->opts) ? batch : rest).push_back(w);
+        std::size_t n = 1;
+        while (n < queue_.size() && same_options(queue_[n]->opts, queue_.front()->opts)) {
+            ++n;
         }
-        queue_ = std::move(rest);
+        const auto end = queue_.begin() + static_cast<std::ptrdiff_t>(n);
+        std::vector<writer*> batch(queue_.begin(), end);
+        queue_.erase(queue_.begin(), end);
         return batch;
+    }
+
+    // Outside the lock: the batch in one set_many; if that fails and the batch holds more than one
+    // entry, each entry alone, so a failure lands on the writer whose entry caused it.
+    template <class Store>
+    static void commit(Store& store, const std::vector<writer*>& batch) {
+        try {
+            std::vector<key_value> items;
+            items.reserve(batch.size());
+            for (const writer* w : batch) {
+                items.push_back(w->item);
+            }
+            store.set_many(items, batch.front()->opts);
+            return;
+        } catch (...) {
+            if (batch.size() == 1) {
+                batch.front()->failure = std::current_exception();
+                return;
+            }
+        }
+        for (writer* w : batch) {
+            try {
+                store.set_many(std::span<const key_value>(&w->item, 1), w->opts);
+            } catch (...) {
+                w->failure = std::current_exception();
+            }
+        }
     }
 
     std::mutex mutex_;
@@ -19718,7 +19741,8 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// field the literal carries, or treats -0.0 as 0.0, would let one call hit another call's entry),
 /// and `std::hash<T>` consistent with it. A type that names external state — a path, a file, a
 /// handle, a pointer — must never set it: its literal can change while its value does not.
-/// Built-in value types need no switch: numbers (not long double), bool, enums, std::string,
+/// Enums need it too (their literal is a conversion you wrote, which may read more than the
+/// enumerator). Built-in value types need no switch: numbers (not long double), bool, std::string,
 /// std::chrono durations and system-clock time points, and std::vector, std::optional, std::tuple,
 /// string-keyed std::map / std::unordered_map (with the standard key comparison) and Hana structs
 /// (converted by the library's struct literal_traits, not a specialization of your own) of those.
@@ -19807,8 +19831,8 @@ consteval bool tier_known();
 
 template <class T>
 consteval bool tier_known_unqualified() {
-    if constexpr (std::is_integral_v<T> || std::is_enum_v<T> || std::is_same_v<T, float> ||
-                  std::is_same_v<T, double> || std::is_same_v<T, std::string>) {
+    if constexpr (std::is_integral_v<T> || std::is_same_v<T, float> || std::is_same_v<T, double> ||
+                  std::is_same_v<T, std::string>) {
         return true; // long double is not: its padding bytes make bitwise equality unsound
     } else if constexpr (tier_is_vector<T>::value || tier_is_optional<T>::value) {
         return tier_known<typename T::value_type>();
@@ -20013,13 +20037,13 @@ inline constexpr bool typed_tier_value_v = detail::tier_known<T>();
 /// (`prepare` without the literals, `call.arg<I>()` reading each argument) and `build_inputs`
 /// (the literals, on a miss). function_task models it.
 template <class T, class... Args>
-concept typed_tier_task = executable_task<T, Args...> && requires { typename T::args_tuple; } &&
-                          requires(const T& t, typename T::call_type& call, Args&&... args) {
-                              {
-                                  t.bind_arguments(std::forward<Args>(args)...)
-                              } -> std::same_as<typename T::call_type>;
-                              t.build_inputs(call);
-                          };
+concept typed_tier_task =
+    executable_task<T, Args...> && requires { typename T::args_tuple; } && requires {
+        { T::modifies_arguments } -> std::convertible_to<bool>;
+    } && requires(const T& t, typename T::call_type& call, Args&&... args) {
+        { t.bind_arguments(std::forward<Args>(args)...) } -> std::same_as<typename T::call_type>;
+        t.build_inputs(call);
+    };
 
 namespace detail {
 template <class Tuple>
@@ -20034,7 +20058,9 @@ inline constexpr bool tier_tuple_known<std::tuple<Ts...>> = (tier_known<Ts>() &&
 template <class Task, class... Args>
 inline constexpr bool typed_tier_eligible_v = [] {
     if constexpr (typed_tier_task<Task, Args...>) {
-        return detail::tier_tuple_known<typename Task::args_tuple> &&
+        // A function that takes a parameter by non-const reference may change the argument the
+        // call holds, which the entry would then be stored under: never memoized.
+        return !Task::modifies_arguments && detail::tier_tuple_known<typename Task::args_tuple> &&
                typed_tier_value_v<typename Task::output_type> &&
                std::is_copy_constructible_v<typename Task::output_type>;
     } else {
@@ -20216,7 +20242,7 @@ private:
     };
     template <class Args, class Out>
     struct node final : node_base {
-        node(Args a, const Out& o) : args(std::move(a)), outputs(o) {}
+        node(Args a, Out o) : args(std::move(a)), outputs(std::move(o)) {}
         Args args;
         Out outputs;
     };
@@ -21248,6 +21274,12 @@ public:
     using output_type = typename base::output_type;
     using args_tuple = std::conditional_t<struct_inputs, std::tuple<first_param>,
                                           typename detail::decayed_params<params_tuple>::type>;
+    /// The function takes a parameter by non-const reference (`T&`, `T&&`): it may change the
+    /// argument the call holds (the typed tier leaves such tasks alone).
+    static constexpr bool modifies_arguments = []<class... Ps>(
+                                                   std::type_identity<std::tuple<Ps...>>) {
+        return ((std::is_reference_v<Ps> && !std::is_const_v<std::remove_reference_t<Ps>>) || ...);
+    }(std::type_identity<params_tuple>{});
 
     /// A prepared call: the input literals, and the arguments as the function's parameter types.
     /// When every argument is an lvalue that already has its parameter's type, the call refers to

@@ -105,6 +105,17 @@ TEST_CASE("lmdb_store: entries persist across stores, and stores of one director
     CHECK(moved.get("k2") == "v2");
 }
 
+TEST_CASE("lmdb_store: a second store asking for another durability is refused, not downgraded") {
+    temp_dir dir("lmdb-durability");
+    fc::lmdb_store safe({.directory = dir.path(), .durability = fc::lmdb_durability::full});
+    CHECK_THROWS_AS(
+        fc::lmdb_store({.directory = dir.path(), .durability = fc::lmdb_durability::none}),
+        fc::configuration_error);
+    fc::lmdb_store same({.directory = dir.path(), .durability = fc::lmdb_durability::full});
+    same.set("k", "v");
+    CHECK(safe.get("k") == "v");
+}
+
 TEST_CASE("lmdb_store: keys outside LMDB's limits, tags and NaN are clear errors") {
     lmdb_fixture f;
     CHECK_THROWS_AS((void)f.store.get(""), fc::invalid_argument);

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -67,6 +68,14 @@ public:
         if (d_->fail_next_) {
             d_->fail_next_ = false;
             throw fc::store_error("recording_store: refused batch");
+        }
+        if (opts.expire && std::isnan(opts.expire->count())) {
+            throw fc::invalid_argument("recording_store: the time to live is NaN");
+        }
+        for (const auto& kv : items) {
+            if (kv.value == "bad") { // an entry this store refuses, whatever batch it is in
+                throw fc::store_error("recording_store: refused entry " + std::string(kv.key));
+            }
         }
         for (const auto& kv : items) {
             d_->entries_[std::string(kv.key)] = std::string(kv.value);
@@ -187,35 +196,108 @@ TEST_CASE("group_commit: a failed batch fails every write in it, and the next ba
     CHECK(store.get("second") == "2");
 }
 
-TEST_CASE("group_commit: entries with different write options never share a batch") {
+TEST_CASE("group_commit: a batch is the oldest writers with the same options, in queue order") {
     recording_store store;
     fc::group_commit commits;
     store.hold_first_batch();
     std::thread first([&] { commits.set(store, "first", "0"); });
     wait_until([&] { return store.holding(); });
     const fc::write_options short_ttl{.expire = fc::float_seconds(5)};
+    // Queued one at a time, so the order is known: plain, plain, ttl, ttl, plain.
+    const std::vector<bool> with_ttl{false, false, true, true, false};
     std::vector<std::thread> writers;
-    for (int i = 0; i != 4; ++i) {
+    for (std::size_t i = 0; i != with_ttl.size(); ++i) {
         writers.emplace_back([&, i] {
-            if (i % 2 == 0) {
-                commits.set(store, "plain" + std::to_string(i), "p");
-            } else {
-                commits.set(store, "ttl" + std::to_string(i), "t", short_ttl);
-            }
+            commits.set(store, "k" + std::to_string(i), "v",
+                        with_ttl[i] ? short_ttl : fc::write_options{});
         });
+        wait_until([&] { return commits.queued() == i + 1; });
     }
-    wait_until([&] { return commits.queued() == 4; });
     store.release();
     first.join();
     for (auto& t : writers) {
         t.join();
     }
-    const auto batches = store.batches();
+    CHECK(store.batches() == std::vector<std::size_t>{1, 2, 2, 1});
     const auto expires = store.expires();
-    REQUIRE(batches.size() == 3);
-    CHECK(batches[1] == 2);
-    CHECK(batches[2] == 2);
-    CHECK(expires[1].has_value() != expires[2].has_value());
+    REQUIRE(expires.size() == 4);
+    CHECK_FALSE(expires[1].has_value());
+    CHECK(expires[2].has_value());
+    CHECK_FALSE(expires[3].has_value());
+}
+
+TEST_CASE("group_commit: one writer's bad entry fails that writer only") {
+    recording_store store;
+    fc::group_commit commits;
+    store.hold_first_batch();
+    std::thread first([&] { commits.set(store, "first", "0"); });
+    wait_until([&] { return store.holding(); });
+    std::vector<std::thread> writers;
+    bool bad_threw = false;
+    const std::vector<std::string> values{"good", "bad", "good"};
+    for (std::size_t i = 0; i != values.size(); ++i) {
+        writers.emplace_back([&, i] {
+            try {
+                commits.set(store, "w" + std::to_string(i), values[i]);
+            } catch (const fc::store_error&) {
+                bad_threw = values[i] == "bad";
+            }
+        });
+        wait_until([&] { return commits.queued() == i + 1; });
+    }
+    store.release();
+    first.join();
+    for (auto& t : writers) {
+        t.join();
+    }
+    CHECK(bad_threw);
+    CHECK(store.get("w0") == "good");
+    CHECK_FALSE(store.get("w1").has_value());
+    CHECK(store.get("w2") == "good");
+    // The batch of three failed as a whole, then each entry went alone.
+    CHECK(store.batches() == std::vector<std::size_t>{1, 3, 1, 1, 1});
+}
+
+TEST_CASE("group_commit: a NaN time to live is the store's error, for that writer alone") {
+    recording_store store;
+    fc::group_commit commits;
+    store.hold_first_batch();
+    std::thread first([&] { commits.set(store, "first", "0"); });
+    wait_until([&] { return store.holding(); });
+    const fc::write_options nan_ttl{.expire = fc::float_seconds(std::nan(""))};
+    std::thread nan_writer(
+        [&] { CHECK_THROWS_AS(commits.set(store, "nan", "v", nan_ttl), fc::invalid_argument); });
+    wait_until([&] { return commits.queued() == 1; });
+    std::thread plain([&] { commits.set(store, "plain", "v"); });
+    wait_until([&] { return commits.queued() == 2; });
+    store.release();
+    first.join();
+    nan_writer.join();
+    plain.join();
+    CHECK_FALSE(store.get("nan").has_value());
+    CHECK(store.get("plain") == "v");
+}
+
+TEST_CASE("group_commit: of two queued writes of one key with different options, the later wins") {
+    recording_store store;
+    fc::group_commit commits;
+    store.hold_first_batch();
+    std::thread first([&] { commits.set(store, "first", "0"); });
+    wait_until([&] { return store.holding(); });
+    std::thread older([&] {
+        commits.set(store, "k", "OLD", fc::write_options{.expire = fc::float_seconds(60)});
+    });
+    wait_until([&] { return commits.queued() == 1; });
+    std::thread front_like([&] { commits.set(store, "f", "x"); });
+    wait_until([&] { return commits.queued() == 2; });
+    std::thread newer([&] { commits.set(store, "k", "NEW"); });
+    wait_until([&] { return commits.queued() == 3; });
+    store.release();
+    first.join();
+    older.join();
+    front_like.join();
+    newer.join();
+    CHECK(store.get("k") == "NEW");
 }
 
 TEST_CASE("group_commit: two queued writes of one key commit in queue order") {

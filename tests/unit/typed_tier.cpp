@@ -96,6 +96,28 @@ struct from_elsewhere {
     BOOST_HANA_DEFINE_STRUCT(from_elsewhere, (std::string, path));
 };
 
+// An enum whose literal is a conversion of the user's own that reads outside state (a dataset
+// snapshot): never memoized unless opted in.
+std::string current_snapshot = "snap-1";
+enum class dataset { train, test };
+inline fc::literal to_literal(const dataset& d) {
+    return fc::to_literal(std::string(d == dataset::train ? "train@" : "test@") + current_snapshot);
+}
+inline void from_literal(const fc::literal&, dataset& d) { d = dataset::train; }
+inline fc::literal_type literal_type_of(std::type_identity<dataset>) {
+    return fc::literal_type_of<std::string>();
+}
+enum class colour { red, green };
+inline fc::literal to_literal(const colour& c) {
+    return fc::to_literal(std::int64_t{c == colour::red ? 0 : 1});
+}
+inline void from_literal(const fc::literal& l, colour& c) {
+    c = fc::from_literal<std::int64_t>(l) == 0 ? colour::red : colour::green;
+}
+inline fc::literal_type literal_type_of(std::type_identity<colour>) {
+    return fc::literal_type_of<std::int64_t>();
+}
+
 // Keys compared without case: {"A": 1} == {"a": 1} under the map, but their literals differ.
 struct no_case_less {
     bool operator()(const std::string& a, const std::string& b) const;
@@ -117,6 +139,8 @@ struct std::hash<tier_types::colliding> {
 };
 template <>
 inline constexpr bool fc::enable_typed_tier<tier_types::colliding> = true;
+template <>
+inline constexpr bool fc::enable_typed_tier<tier_types::colour> = true;
 template <>
 struct std::hash<tier_types::counted> {
     std::size_t operator()(const tier_types::counted& c) const noexcept {
@@ -597,4 +621,65 @@ TEST_CASE("typed tier: 4 processes x 8 threads over one SQLite cache run each ke
         o.typed_tier = fc::typed_tier_options{};
         return fc::executor<fc::sqlite_store>(dir / "cache", o);
     });
+}
+
+TEST_CASE("typed tier: a task that changes its argument through a reference is never memoized") {
+    // The function adds 10 % to the balance it is given and returns it: memoizing the call under
+    // the argument it changed would answer a later call whose argument equals the changed value.
+    auto t = fc::task<fc::inputs<"a">>(
+        "interest",
+        [](tier_types::colliding& a) {
+            a.value += a.value / 10;
+            return a.value;
+        },
+        fc::cache{fc::cache_options{.version = "1"}});
+    static_assert(decltype(t)::modifies_arguments);
+    static_assert(!fc::typed_tier_eligible_v<decltype(t), tier_types::colliding>);
+    auto by_rvalue = fc::task<fc::inputs<"s">>(
+        "sink", [](std::string&& s) { return std::string(std::move(s)); },
+        fc::cache{fc::cache_options{.version = "1"}});
+    static_assert(!fc::typed_tier_eligible_v<decltype(by_rvalue), std::string>);
+    auto by_const_ref = fc::task<fc::inputs<"s">>(
+        "size", [](const std::string& s) { return static_cast<std::int64_t>(s.size()); },
+        fc::cache{fc::cache_options{.version = "1"}});
+    static_assert(!decltype(by_const_ref)::modifies_arguments);
+    static_assert(fc::typed_tier_eligible_v<decltype(by_const_ref), std::string>);
+
+    fc::executor_options o;
+    o.config = fc::local_cache_config{};
+    o.typed_tier = fc::typed_tier_options{};
+    fc::executor exec(fc::memory_store{}, o);
+    CHECK(exec.run(t, tier_types::colliding{100}) == 110);
+    CHECK(exec.run(t, tier_types::colliding{110}) == 121);
+    CHECK(exec.run(t, tier_types::colliding{100}) == 110);
+    CHECK(exec.tier()->stats().entries == 0);
+}
+
+TEST_CASE("typed tier: an enum is memoized only when opted in (its literal is the user's code)") {
+    auto rows = fc::task<fc::inputs<"d">>(
+        "rows",
+        [](tier_types::dataset) {
+            return tier_types::current_snapshot == "snap-1" ? std::int64_t{1000}
+                                                            : std::int64_t{2000};
+        },
+        fc::cache{fc::cache_options{.version = "1"}});
+    static_assert(!fc::typed_tier_value_v<tier_types::dataset>);
+    static_assert(!fc::typed_tier_eligible_v<decltype(rows), tier_types::dataset>);
+    static_assert(fc::typed_tier_value_v<tier_types::colour>);
+
+    fc::executor_options o;
+    o.config = fc::local_cache_config{};
+    o.typed_tier = fc::typed_tier_options{};
+    fc::executor exec(fc::memory_store{}, o);
+    tier_types::current_snapshot = "snap-1";
+    CHECK(exec.run(rows, tier_types::dataset::train) == 1000);
+    tier_types::current_snapshot = "snap-2"; // the literal (and so the key) changes
+    CHECK(exec.run(rows, tier_types::dataset::train) == 2000);
+
+    auto shade = fc::task<fc::inputs<"c">>(
+        "shade", [](tier_types::colour c) { return c == tier_types::colour::red ? 1.0 : 2.0; },
+        fc::cache{fc::cache_options{.version = "1"}});
+    CHECK(exec.run(shade, tier_types::colour::green) == 2.0);
+    CHECK(exec.run(shade, tier_types::colour::green) == 2.0);
+    CHECK(exec.tier()->stats().hits == 1);
 }

@@ -10,10 +10,19 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
 FLYTECACHE_NAMESPACE_BEGIN
+
+/// True for a `batching_store` that declares `static constexpr bool commits_each_write = true;`:
+/// every write to it pays a commit (a transaction, a lock, a journal write), so concurrent writes
+/// are worth combining (see `group_commit`). `sqlite_store`, `lmdb_store`, and `tiered_store` over
+/// such a back store say so; `memory_store` does not (its sharded writes run in parallel, and
+/// funnelling them through one committer would only serialize them).
+template <class S>
+concept group_commit_pays = batching_store<S> && requires { requires S::commits_each_write; };
 
 /// Combines `set` calls that arrive together from several threads into one `set_many` of a
 /// `batching_store`, so N concurrent writers pay for one commit instead of N (what a database calls
@@ -22,26 +31,18 @@ FLYTECACHE_NAMESPACE_BEGIN
 ///
 /// Nothing waits on purpose: a writer that finds no batch in flight writes its entry at once (a
 /// batch of one); writers that arrive while a batch commits queue up, and the first of them to wake
-/// commits all that queued, in one transaction. A `set` returns only after its own entry has been
-/// committed, or throws what the batch's `set_many` threw — so an acknowledged write is as durable
-/// as a single `set`, and a failed batch fails every call in it (none of its entries is stored: the
-/// store's `set_many` is all or nothing). Entries with different write options (time to live, tag)
-/// never share a batch. Two queued writes of one key commit in queue order (the last wins).
+/// commits them. A batch is the oldest queued writer and those right behind it with the same write
+/// options (time to live, tag), up to the first that differs, so writes commit in queue order: of
+/// two queued writes of one key, the later wins.
 ///
-/// Which stores gain: those whose every write pays a commit (a transaction, a lock, a journal
-/// write), which say so with `static constexpr bool commits_each_write = true;` (`sqlite_store`,
-/// `lmdb_store`, and `tiered_store` over such a back store): see `group_commit_pays`. For a store
-/// whose writes are cheap and parallel (`memory_store`: sharded locks), funnelling writers through
-/// one committer would only serialize them.
+/// A `set` returns only after its own entry has committed, or throws what writing its own entry
+/// threw — so an acknowledged write is as durable as a single `set`. When a batch fails (the
+/// store's `set_many` is all or nothing), each of its entries is written again alone, so one
+/// writer's bad entry (too large for the store, a key it refuses) fails that writer only.
 ///
 /// Thread safety: `set` may be called from any number of threads at once; the store must allow
 /// `set_many` from any thread (every flytecache store does). Neither copyable nor movable (writers
 /// wait on it); keep it beside the store it serves.
-/// True for a `batching_store` that declares `commits_each_write` true: concurrent writes to it
-/// are worth combining (see `group_commit`).
-template <class S>
-concept group_commit_pays = batching_store<S> && requires { requires S::commits_each_write; };
-
 class group_commit {
 public:
     group_commit() = default;
@@ -61,23 +62,18 @@ public:
                 wake_.wait(lock);
                 continue;
             }
-            committing_ = true;
-            std::vector<writer*> batch = take_batch();
-            lock.unlock();
-            std::exception_ptr failure;
+            std::vector<writer*> batch;
             try {
-                std::vector<key_value> items;
-                items.reserve(batch.size());
-                for (const writer* w : batch) {
-                    items.push_back(w->item);
-                }
-                store.set_many(items, batch.front()->opts);
-            } catch (...) {
-                failure = std::current_exception();
+                batch = take_batch();
+            } catch (...) { // out of memory: the queue stays as it was, without this writer
+                std::erase(queue_, &me);
+                throw;
             }
+            committing_ = true;
+            lock.unlock();
+            commit(store, batch);
             lock.lock();
             for (writer* w : batch) {
-                w->failure = failure;
                 w->done = true;
             }
             committing_ = false;
@@ -102,21 +98,50 @@ private:
         std::exception_ptr failure{};
     };
 
+    // Compared by value; a NaN time to live (which set_many refuses) equals nothing, so its writer
+    // goes alone and gets the store's error.
     static bool same_options(const write_options& a, const write_options& b) noexcept {
         return a.expire == b.expire && a.tag == b.tag;
     }
 
-    // Under the lock: the queued writers whose options match the oldest one's, in queue order; the
-    // rest stay queued for the next batch.
+    // Under the lock: the oldest queued writer and those right behind it with the same options,
+    // up to the first that differs; the rest stay queued.
     std::vector<writer*> take_batch() {
-        std::vector<writer*> batch;
-        std::vector<writer*> rest;
-        batch.reserve(queue_.size());
-        for (writer* w : queue_) {
-            (same_options(w->opts, queue_.front()->opts) ? batch : rest).push_back(w);
+        std::size_t n = 1;
+        while (n < queue_.size() && same_options(queue_[n]->opts, queue_.front()->opts)) {
+            ++n;
         }
-        queue_ = std::move(rest);
+        const auto end = queue_.begin() + static_cast<std::ptrdiff_t>(n);
+        std::vector<writer*> batch(queue_.begin(), end);
+        queue_.erase(queue_.begin(), end);
         return batch;
+    }
+
+    // Outside the lock: the batch in one set_many; if that fails and the batch holds more than one
+    // entry, each entry alone, so a failure lands on the writer whose entry caused it.
+    template <class Store>
+    static void commit(Store& store, const std::vector<writer*>& batch) {
+        try {
+            std::vector<key_value> items;
+            items.reserve(batch.size());
+            for (const writer* w : batch) {
+                items.push_back(w->item);
+            }
+            store.set_many(items, batch.front()->opts);
+            return;
+        } catch (...) {
+            if (batch.size() == 1) {
+                batch.front()->failure = std::current_exception();
+                return;
+            }
+        }
+        for (writer* w : batch) {
+            try {
+                store.set_many(std::span<const key_value>(&w->item, 1), w->opts);
+            } catch (...) {
+                w->failure = std::current_exception();
+            }
+        }
     }
 
     std::mutex mutex_;

@@ -59,7 +59,8 @@ struct lmdb_store_options {
     /// Count hits and misses from the start (as `stats(true)`).
     bool statistics = false;
     /// What a returned write survives. The environment is shared by the stores of a process on
-    /// one directory: the first one to open it decides.
+    /// one directory: a store that asks for another durability than the open environment's is a
+    /// `configuration_error` (it would silently get the other one).
     lmdb_durability durability = lmdb_durability::full;
 };
 

@@ -105,6 +105,7 @@ struct environment {
     std::uint64_t serial = 0;
     std::size_t max_map_size = 0;
     std::size_t map_size = 0;
+    lmdb_durability durability = lmdb_durability::full; // the environment's sync flags
     std::mutex writer; // this process's writers (and map resizes) one at a time
     std::atomic<bool> resizing{false};
     std::vector<cached_reader*> readers; // guarded by readers_mutex()
@@ -636,6 +637,7 @@ FLYTECACHE_INLINE std::shared_ptr<environment> open_environment(const std::files
     e->generation = fork_generation.load(std::memory_order_relaxed);
     e->serial = next_serial.fetch_add(1, std::memory_order_relaxed);
     e->max_map_size = o.max_map_size;
+    e->durability = o.durability;
     MDB_env* env = nullptr;
     e->check(::mdb_env_create(&env), "creating the environment");
     auto give_up = [&](const std::string& what, int rc) {
@@ -732,7 +734,24 @@ FLYTECACHE_INLINE std::shared_ptr<environment> acquire(const std::filesystem::pa
     std::lock_guard lock(r.mutex);
     const unsigned g = fork_generation.load(std::memory_order_relaxed);
     if (auto it = r.open.find(key); it != r.open.end()) {
-        if (auto e = it->second.lock(); e && e->generation == g) return e;
+        if (auto e = it->second.lock(); e && e->generation == g) {
+            // The sync flags belong to the environment, which the process's stores share: a store
+            // asking for another durability would silently get the first one's.
+            if (e->durability != o.durability) {
+                const auto name = [](lmdb_durability d) {
+                    return d == lmdb_durability::full        ? std::string("full")
+                           : d == lmdb_durability::lazy_meta ? std::string("lazy_meta")
+                                                             : std::string("none");
+                };
+                throw configuration_error(
+                    "flytecache: lmdb_store: " + key + " is already open in this process with " +
+                    "durability " + name(e->durability) + "; a store asking for " +
+                    name(o.durability) +
+                    " would get that instead. Open every store of one directory with the same "
+                    "durability");
+            }
+            return e;
+        }
     }
     auto e = open_environment(canonical, key, o);
     r.open[key] = e;

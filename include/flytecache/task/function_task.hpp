@@ -177,6 +177,12 @@ public:
     using output_type = typename base::output_type;
     using args_tuple = std::conditional_t<struct_inputs, std::tuple<first_param>,
                                           typename detail::decayed_params<params_tuple>::type>;
+    /// The function takes a parameter by non-const reference (`T&`, `T&&`): it may change the
+    /// argument the call holds (the typed tier leaves such tasks alone).
+    static constexpr bool modifies_arguments = []<class... Ps>(
+                                                   std::type_identity<std::tuple<Ps...>>) {
+        return ((std::is_reference_v<Ps> && !std::is_const_v<std::remove_reference_t<Ps>>) || ...);
+    }(std::type_identity<params_tuple>{});
 
     /// A prepared call: the input literals, and the arguments as the function's parameter types.
     /// When every argument is an lvalue that already has its parameter's type, the call refers to

@@ -42,7 +42,8 @@ FLYTECACHE_NAMESPACE_BEGIN
 /// field the literal carries, or treats -0.0 as 0.0, would let one call hit another call's entry),
 /// and `std::hash<T>` consistent with it. A type that names external state — a path, a file, a
 /// handle, a pointer — must never set it: its literal can change while its value does not.
-/// Built-in value types need no switch: numbers (not long double), bool, enums, std::string,
+/// Enums need it too (their literal is a conversion you wrote, which may read more than the
+/// enumerator). Built-in value types need no switch: numbers (not long double), bool, std::string,
 /// std::chrono durations and system-clock time points, and std::vector, std::optional, std::tuple,
 /// string-keyed std::map / std::unordered_map (with the standard key comparison) and Hana structs
 /// (converted by the library's struct literal_traits, not a specialization of your own) of those.
@@ -131,8 +132,8 @@ consteval bool tier_known();
 
 template <class T>
 consteval bool tier_known_unqualified() {
-    if constexpr (std::is_integral_v<T> || std::is_enum_v<T> || std::is_same_v<T, float> ||
-                  std::is_same_v<T, double> || std::is_same_v<T, std::string>) {
+    if constexpr (std::is_integral_v<T> || std::is_same_v<T, float> || std::is_same_v<T, double> ||
+                  std::is_same_v<T, std::string>) {
         return true; // long double is not: its padding bytes make bitwise equality unsound
     } else if constexpr (tier_is_vector<T>::value || tier_is_optional<T>::value) {
         return tier_known<typename T::value_type>();
@@ -337,13 +338,13 @@ inline constexpr bool typed_tier_value_v = detail::tier_known<T>();
 /// (`prepare` without the literals, `call.arg<I>()` reading each argument) and `build_inputs`
 /// (the literals, on a miss). function_task models it.
 template <class T, class... Args>
-concept typed_tier_task = executable_task<T, Args...> && requires { typename T::args_tuple; } &&
-                          requires(const T& t, typename T::call_type& call, Args&&... args) {
-                              {
-                                  t.bind_arguments(std::forward<Args>(args)...)
-                              } -> std::same_as<typename T::call_type>;
-                              t.build_inputs(call);
-                          };
+concept typed_tier_task =
+    executable_task<T, Args...> && requires { typename T::args_tuple; } && requires {
+        { T::modifies_arguments } -> std::convertible_to<bool>;
+    } && requires(const T& t, typename T::call_type& call, Args&&... args) {
+        { t.bind_arguments(std::forward<Args>(args)...) } -> std::same_as<typename T::call_type>;
+        t.build_inputs(call);
+    };
 
 namespace detail {
 template <class Tuple>
@@ -358,7 +359,9 @@ inline constexpr bool tier_tuple_known<std::tuple<Ts...>> = (tier_known<Ts>() &&
 template <class Task, class... Args>
 inline constexpr bool typed_tier_eligible_v = [] {
     if constexpr (typed_tier_task<Task, Args...>) {
-        return detail::tier_tuple_known<typename Task::args_tuple> &&
+        // A function that takes a parameter by non-const reference may change the argument the
+        // call holds, which the entry would then be stored under: never memoized.
+        return !Task::modifies_arguments && detail::tier_tuple_known<typename Task::args_tuple> &&
                typed_tier_value_v<typename Task::output_type> &&
                std::is_copy_constructible_v<typename Task::output_type>;
     } else {
@@ -540,7 +543,7 @@ private:
     };
     template <class Args, class Out>
     struct node final : node_base {
-        node(Args a, const Out& o) : args(std::move(a)), outputs(o) {}
+        node(Args a, Out o) : args(std::move(a)), outputs(std::move(o)) {}
         Args args;
         Out outputs;
     };

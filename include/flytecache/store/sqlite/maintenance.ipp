@@ -114,8 +114,7 @@ FLYTECACHE_INLINE void cull_batch(engine& e, connection& c, txn_frame& txn, doub
     const auto limit = static_cast<std::uint64_t>(std::max<std::int64_t>(0, e.size_limit.load()));
     const auto live_volume = [&] {
         const std::int64_t freed = std::max<std::int64_t>(0, freelist_pages(c) - freelist_before);
-        const std::uint64_t freed_bytes =
-            static_cast<std::uint64_t>(saturating_mul(freed, e.page_size));
+        const auto freed_bytes = static_cast<std::uint64_t>(saturating_mul(freed, e.page_size));
         const std::uint64_t v = e.volume(c);
         return v > freed_bytes ? v - freed_bytes : 0;
     };
