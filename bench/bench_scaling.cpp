@@ -7,6 +7,8 @@
 //   scaling/value_get/<store>/<b>    a get hit of one b-byte value (b = 100 B … 64 MiB)
 //   scaling/value_set/<store>/<b>    a set (overwrite) of one b-byte value
 //   scaling/threads/<store>          get hits on one shared store from 1 … 8 threads
+//   scaling/entries/raw_hash_map, scaling/entries/raw_lmdb: the same lookups on a bare
+//                                    std::unordered_map and on the raw LMDB C API (the floors)
 //   scaling/bounded/<store>/<m>      a set of a new 1 KiB entry into a cache bounded to 4 MiB that
 //                                    has already been written m/4 times its bound (m = 1 … 16), so
 //                                    the cost of culling as it fills shows up
@@ -14,6 +16,8 @@
 #include <flytecache/store/sqlite_store.hpp>
 #if defined(FLYTECACHE_BENCH_LMDB)
 #    include <flytecache/store/lmdb_store.hpp>
+
+#    include <lmdb.h>
 #endif
 
 #include "../tests/support/temp_dir.hpp"
@@ -26,8 +30,10 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace fc = flytecache;
@@ -141,6 +147,90 @@ private:
 
     temp_dir dir_{"scaling"};
     fc::lmdb_store store_;
+};
+#endif
+
+// --- floors for the entries family: the same lookups without a store around them ----------------
+
+// A hash map of strings and a copy of the value out: what any in-memory cache does at least.
+class raw_hash_map_adapter {
+public:
+    static constexpr const char* name = "raw_hash_map";
+    explicit raw_hash_map_adapter(std::uint64_t /*size_limit*/) {}
+    std::optional<std::string> get(std::string_view key) {
+        const auto it = map_.find(std::string(key));
+        return it == map_.end() ? std::nullopt : std::optional<std::string>(it->second);
+    }
+    void fill(std::size_t first, std::size_t n, std::string_view value) {
+        for (std::size_t i = first; i != first + n; ++i) {
+            map_.emplace(key_of(i), value);
+        }
+    }
+
+private:
+    std::unordered_map<std::string, std::string> map_;
+};
+
+#if defined(FLYTECACHE_BENCH_LMDB)
+// The LMDB C API with lmdb_store's flags: one database, a read transaction renewed per get.
+class raw_lmdb_adapter {
+public:
+    static constexpr const char* name = "raw_lmdb";
+    explicit raw_lmdb_adapter(std::uint64_t /*size_limit*/) {
+        check(mdb_env_create(&env_));
+        check(mdb_env_set_mapsize(env_, std::size_t{1} << 32));
+        check(mdb_env_open(env_, dir_.path().c_str(), MDB_NOTLS, 0664));
+        MDB_txn* txn = nullptr;
+        check(mdb_txn_begin(env_, nullptr, 0, &txn));
+        check(mdb_dbi_open(txn, nullptr, 0, &dbi_));
+        check(mdb_txn_commit(txn));
+        check(mdb_txn_begin(env_, nullptr, MDB_RDONLY, &reader_));
+        mdb_txn_reset(reader_);
+    }
+    raw_lmdb_adapter(const raw_lmdb_adapter&) = delete;
+    raw_lmdb_adapter& operator=(const raw_lmdb_adapter&) = delete;
+    ~raw_lmdb_adapter() {
+        mdb_txn_abort(reader_);
+        mdb_env_close(env_);
+    }
+    std::optional<std::string> get(std::string_view key) {
+        check(mdb_txn_renew(reader_));
+        MDB_val k{key.size(), const_cast<char*>(key.data())};
+        MDB_val v;
+        std::optional<std::string> out;
+        if (mdb_get(reader_, dbi_, &k, &v) == MDB_SUCCESS) {
+            out.emplace(static_cast<const char*>(v.mv_data), v.mv_size);
+        }
+        mdb_txn_reset(reader_);
+        return out;
+    }
+    void fill(std::size_t first, std::size_t n, std::string_view value) {
+        for (std::size_t done = 0; done < n;) {
+            const std::size_t chunk = std::min<std::size_t>(10000, n - done);
+            MDB_txn* txn = nullptr;
+            check(mdb_txn_begin(env_, nullptr, 0, &txn));
+            for (std::size_t i = 0; i != chunk; ++i) {
+                const std::string key = key_of(first + done + i);
+                MDB_val k{key.size(), const_cast<char*>(key.data())};
+                MDB_val v{value.size(), const_cast<char*>(value.data())};
+                check(mdb_put(txn, dbi_, &k, &v, 0));
+            }
+            check(mdb_txn_commit(txn));
+            done += chunk;
+        }
+    }
+
+private:
+    static void check(int rc) {
+        if (rc != MDB_SUCCESS) {
+            throw std::runtime_error(std::string("raw_lmdb: ") + mdb_strerror(rc));
+        }
+    }
+
+    temp_dir dir_{"scaling"};
+    MDB_env* env_ = nullptr;
+    MDB_dbi dbi_ = 0;
+    MDB_txn* reader_ = nullptr;
 };
 #endif
 
@@ -283,11 +373,22 @@ void register_store() {
 
 } // namespace
 
+// The floors join the entries family only: they have no bound, expiry or shared use to measure.
+template <class Adapter>
+void register_floor() {
+    benchmark::RegisterBenchmark(("scaling/entries/" + std::string(Adapter::name)).c_str(),
+                                 bm_entries<Adapter>)
+        ->RangeMultiplier(10)
+        ->Range(1000, 1000000);
+}
+
 int main(int argc, char** argv) {
     register_store<memory_adapter>();
+    register_floor<raw_hash_map_adapter>();
     register_store<sqlite_adapter>();
 #if defined(FLYTECACHE_BENCH_LMDB)
     register_store<lmdb_adapter>();
+    register_floor<raw_lmdb_adapter>();
 #endif
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) {

@@ -102,11 +102,11 @@ def table(title, header, rows):
 
 
 def tables(series):
-    stores = sorted({s for fam in series.values() for s in fam})
     def column(family, store):
         return dict(series.get(family, {}).get(store, []))
 
     if "entries" in series:
+        stores = sorted(series["entries"])
         xs = sorted({x for pts in series["entries"].values() for x, _ in pts})
         rows = [[f"{x:,}"] + [time_label(column("entries", s)[x]) if x in column("entries", s)
                               else "—" for s in stores] for x in xs]
@@ -119,18 +119,21 @@ def tables(series):
         table("get hit, random key, by entries (100 B values)", ["entries", *stores], rows)
     for family, what in (("value_get", "get hit"), ("value_set", "set (overwrite)")):
         if family in series:
+            stores = sorted(series[family])
             xs = sorted({x for pts in series[family].values() for x, _ in pts})
             rows = [[size_label(x)] + [time_label(column(family, s)[x])
                                        if x in column(family, s) else "—" for s in stores]
                     for x in xs]
             table(f"{what}, one value, by size", ["value", *stores], rows)
     if "threads" in series:
+        stores = sorted(series["threads"])
         xs = sorted({x for pts in series["threads"].values() for x, _ in pts})
         rows = [[str(x)] + [f"{column('threads', s)[x] / 1e6:.2f} M/s"
                             if x in column("threads", s) else "—" for s in stores] for x in xs]
         table("get hits per second, threads sharing one store (2-core machine)",
               ["threads", *stores], rows)
     if "bounded" in series:
+        stores = sorted(series["bounded"])
         xs = sorted({x for pts in series["bounded"].values() for x, _ in pts})
         rows = [[f"{x:g}×"] + [time_label(column("bounded", s)[x])
                                if x in column("bounded", s) else "—" for s in stores]
@@ -146,12 +149,15 @@ def plot(series, out):
 
     out.mkdir(parents=True, exist_ok=True)
     # Stable colours per store across every plot.
-    palette = {"memory_store": "tab:green", "sqlite_store": "tab:blue", "lmdb_store": "tab:red"}
+    palette = {"memory_store": "tab:green", "sqlite_store": "tab:blue", "lmdb_store": "tab:red",
+               "raw_hash_map": "lightgreen", "raw_lmdb": "salmon"}
 
     def lines(ax, family, scale=1.0):
         for store, points in sorted(series.get(family, {}).items()):
+            # The raw floors are dashed beside the store they are the floor of.
             ax.plot([x for x, _ in points], [y * scale for _, y in points], marker="o",
-                    label=store, color=palette.get(store))
+                    label=store, color=palette.get(store),
+                    linestyle="--" if store.startswith("raw_") else "-")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
 
