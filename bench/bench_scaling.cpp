@@ -17,7 +17,7 @@
 #if defined(FLYTECACHE_BENCH_LMDB)
 #    include <flytecache/store/lmdb_store.hpp>
 
-#    include <lmdb.h>
+#    include "raw_lmdb.hpp"
 #endif
 
 #include "../tests/support/temp_dir.hpp"
@@ -172,65 +172,18 @@ private:
 };
 
 #if defined(FLYTECACHE_BENCH_LMDB)
-// The LMDB C API with lmdb_store's flags: one database, a read transaction renewed per get.
+// The LMDB C API with lmdb_store's flags (bench/raw_lmdb.hpp), its map big enough for 10^6 entries.
 class raw_lmdb_adapter {
 public:
     static constexpr const char* name = "raw_lmdb";
-    explicit raw_lmdb_adapter(std::uint64_t /*size_limit*/) {
-        check(mdb_env_create(&env_));
-        check(mdb_env_set_mapsize(env_, std::size_t{1} << 32));
-        check(mdb_env_open(env_, dir_.path().c_str(), MDB_NOTLS, 0664));
-        MDB_txn* txn = nullptr;
-        check(mdb_txn_begin(env_, nullptr, 0, &txn));
-        check(mdb_dbi_open(txn, nullptr, 0, &dbi_));
-        check(mdb_txn_commit(txn));
-        check(mdb_txn_begin(env_, nullptr, MDB_RDONLY, &reader_));
-        mdb_txn_reset(reader_);
-    }
-    raw_lmdb_adapter(const raw_lmdb_adapter&) = delete;
-    raw_lmdb_adapter& operator=(const raw_lmdb_adapter&) = delete;
-    ~raw_lmdb_adapter() {
-        mdb_txn_abort(reader_);
-        mdb_env_close(env_);
-    }
-    std::optional<std::string> get(std::string_view key) {
-        check(mdb_txn_renew(reader_));
-        MDB_val k{key.size(), const_cast<char*>(key.data())};
-        MDB_val v;
-        std::optional<std::string> out;
-        if (mdb_get(reader_, dbi_, &k, &v) == MDB_SUCCESS) {
-            out.emplace(static_cast<const char*>(v.mv_data), v.mv_size);
-        }
-        mdb_txn_reset(reader_);
-        return out;
-    }
+    explicit raw_lmdb_adapter(std::uint64_t /*size_limit*/) {}
+    std::optional<std::string> get(std::string_view key) { return raw_.get(key); }
     void fill(std::size_t first, std::size_t n, std::string_view value) {
-        for (std::size_t done = 0; done < n;) {
-            const std::size_t chunk = std::min<std::size_t>(10000, n - done);
-            MDB_txn* txn = nullptr;
-            check(mdb_txn_begin(env_, nullptr, 0, &txn));
-            for (std::size_t i = 0; i != chunk; ++i) {
-                const std::string key = key_of(first + done + i);
-                MDB_val k{key.size(), const_cast<char*>(key.data())};
-                MDB_val v{value.size(), const_cast<char*>(value.data())};
-                check(mdb_put(txn, dbi_, &k, &v, 0));
-            }
-            check(mdb_txn_commit(txn));
-            done += chunk;
-        }
+        raw_.fill(first, n, value, key_of);
     }
 
 private:
-    static void check(int rc) {
-        if (rc != MDB_SUCCESS) {
-            throw std::runtime_error(std::string("raw_lmdb: ") + mdb_strerror(rc));
-        }
-    }
-
-    temp_dir dir_{"scaling"};
-    MDB_env* env_ = nullptr;
-    MDB_dbi dbi_ = 0;
-    MDB_txn* reader_ = nullptr;
+    flytecache_bench::raw_lmdb raw_{false, std::size_t{1} << 32};
 };
 #endif
 

@@ -7,7 +7,7 @@
 #if defined(FLYTECACHE_BENCH_LMDB)
 #    include <flytecache/store/lmdb_store.hpp>
 
-#    include <lmdb.h>
+#    include "raw_lmdb.hpp"
 #endif
 
 #include "../tests/support/temp_dir.hpp"
@@ -193,65 +193,15 @@ private:
     fc::lmdb_store store_;
 };
 
-// The LMDB floor: the C API with lmdb_store's flags (MDB_NOTLS, full sync), one named database,
-// the value stored as given (lmdb_store adds a 17-byte header), a read transaction kept per thread
-// and renewed per get as lmdb_store does, and the value copied into a std::string.
-class raw_lmdb_bench {
+// The LMDB floors (bench/raw_lmdb.hpp): the C API with lmdb_store's flags, on the main database
+// (the cheapest lookup) and on a named database (lmdb_store's layout).
+class raw_lmdb_bench : public flytecache_bench::raw_lmdb {
 public:
-    raw_lmdb_bench() {
-        check(mdb_env_create(&env_), "create");
-        check(mdb_env_set_mapsize(env_, std::size_t{64} << 20), "mapsize");
-        check(mdb_env_set_maxdbs(env_, 4), "maxdbs");
-        check(mdb_env_open(env_, dir_.path().c_str(), MDB_NOTLS, 0664), "open");
-        MDB_txn* txn = nullptr;
-        check(mdb_txn_begin(env_, nullptr, 0, &txn), "begin");
-        check(mdb_dbi_open(txn, "entries", MDB_CREATE, &dbi_), "dbi");
-        check(mdb_txn_commit(txn), "commit");
-        check(mdb_txn_begin(env_, nullptr, MDB_RDONLY, &reader_), "reader");
-        mdb_txn_reset(reader_);
-    }
-    raw_lmdb_bench(const raw_lmdb_bench&) = delete;
-    raw_lmdb_bench& operator=(const raw_lmdb_bench&) = delete;
-    ~raw_lmdb_bench() {
-        mdb_txn_abort(reader_);
-        mdb_env_close(env_);
-    }
-
-    std::optional<std::string> get(std::string_view key) {
-        check(mdb_txn_renew(reader_), "renew");
-        MDB_val k{key.size(), const_cast<char*>(key.data())};
-        MDB_val v;
-        std::optional<std::string> out;
-        if (mdb_get(reader_, dbi_, &k, &v) == MDB_SUCCESS) {
-            out.emplace(static_cast<const char*>(v.mv_data), v.mv_size);
-        }
-        mdb_txn_reset(reader_);
-        return out;
-    }
-
-    void set(std::string_view key, std::string_view value) {
-        MDB_txn* txn = nullptr;
-        check(mdb_txn_begin(env_, nullptr, 0, &txn), "begin");
-        MDB_val k{key.size(), const_cast<char*>(key.data())};
-        MDB_val v{value.size(), const_cast<char*>(value.data())};
-        if (const int rc = mdb_put(txn, dbi_, &k, &v, 0); rc != MDB_SUCCESS) {
-            mdb_txn_abort(txn);
-            check(rc, "put");
-        }
-        check(mdb_txn_commit(txn), "commit");
-    }
-
-private:
-    static void check(int rc, const char* what) {
-        if (rc != MDB_SUCCESS) {
-            throw std::runtime_error(std::string("raw_lmdb: ") + what + ": " + mdb_strerror(rc));
-        }
-    }
-
-    temp_dir dir_{"bench"};
-    MDB_env* env_ = nullptr;
-    MDB_dbi dbi_ = 0;
-    MDB_txn* reader_ = nullptr;
+    raw_lmdb_bench() : raw_lmdb(false) {}
+};
+class raw_lmdb_named_bench : public flytecache_bench::raw_lmdb {
+public:
+    raw_lmdb_named_bench() : raw_lmdb(true) {}
 };
 #endif
 
@@ -430,6 +380,7 @@ int main(int argc, char** argv) {
 #if defined(FLYTECACHE_BENCH_LMDB)
     register_store<lmdb_store_bench>("lmdb_store");
     register_store<raw_lmdb_bench>("raw_lmdb");
+    register_store<raw_lmdb_named_bench>("raw_lmdb_named");
 #endif
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
