@@ -354,6 +354,29 @@ TEST_CASE("lmdb_store: reservations exclude across processes") {
     CHECK(winners == 1);
 }
 
+namespace {
+
+// Writes one key into `database` (nullptr: the main database) of the LMDB environment in `dir`
+// through the raw C API, as another program (or another format version) would.
+void raw_put(const std::filesystem::path& dir, const char* database, std::string key,
+             std::string value) {
+    MDB_env* env = nullptr;
+    REQUIRE(::mdb_env_create(&env) == 0);
+    REQUIRE(::mdb_env_set_maxdbs(env, 8) == 0);
+    REQUIRE(::mdb_env_open(env, dir.c_str(), 0, 0664) == 0);
+    MDB_txn* txn = nullptr;
+    REQUIRE(::mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+    MDB_dbi dbi = 0;
+    REQUIRE(::mdb_dbi_open(txn, database, 0, &dbi) == 0);
+    MDB_val kv{key.size(), key.data()};
+    MDB_val vv{value.size(), value.data()};
+    REQUIRE(::mdb_put(txn, dbi, &kv, &vv, 0) == 0);
+    REQUIRE(::mdb_txn_commit(txn) == 0);
+    ::mdb_env_close(env);
+}
+
+} // namespace
+
 TEST_CASE("lmdb_store: a corrupt, truncated or foreign data.mdb is a clear store_error") {
     SUBCASE("not LMDB at all") {
         temp_dir dir("lmdb-garbage");
@@ -389,67 +412,21 @@ TEST_CASE("lmdb_store: a corrupt, truncated or foreign data.mdb is a clear store
     SUBCASE("another application's LMDB environment") {
         temp_dir dir("lmdb-foreign");
         // Written with the raw C API through a store-less environment: a key in the main DB.
-        {
-            MDB_env* env = nullptr;
-            REQUIRE(::mdb_env_create(&env) == 0);
-            REQUIRE(::mdb_env_open(env, dir.path().c_str(), 0, 0664) == 0);
-            MDB_txn* txn = nullptr;
-            REQUIRE(::mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-            MDB_dbi dbi = 0;
-            REQUIRE(::mdb_dbi_open(txn, nullptr, 0, &dbi) == 0);
-            std::string k = "someone else's key";
-            std::string v = "their value";
-            MDB_val kv{k.size(), k.data()};
-            MDB_val vv{v.size(), v.data()};
-            REQUIRE(::mdb_put(txn, dbi, &kv, &vv, 0) == 0);
-            REQUIRE(::mdb_txn_commit(txn) == 0);
-            ::mdb_env_close(env);
-        }
+        raw_put(dir.path(), nullptr, "someone else's key", "their value");
         const std::string text = error_text([&] { fc::lmdb_store s(dir.path()); });
         CHECK(text.find("another application") != std::string::npos);
         CHECK(text.find("data.mdb") != std::string::npos);
     }
     SUBCASE("a flytecache.meta key that is not a database") {
         temp_dir dir("lmdb-foreign-meta");
-        {
-            MDB_env* env = nullptr;
-            REQUIRE(::mdb_env_create(&env) == 0);
-            REQUIRE(::mdb_env_open(env, dir.path().c_str(), 0, 0664) == 0);
-            MDB_txn* txn = nullptr;
-            REQUIRE(::mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-            MDB_dbi dbi = 0;
-            REQUIRE(::mdb_dbi_open(txn, nullptr, 0, &dbi) == 0);
-            std::string k = "flytecache.meta";
-            std::string v = "plain value";
-            MDB_val kv{k.size(), k.data()};
-            MDB_val vv{v.size(), v.data()};
-            REQUIRE(::mdb_put(txn, dbi, &kv, &vv, 0) == 0);
-            REQUIRE(::mdb_txn_commit(txn) == 0);
-            ::mdb_env_close(env);
-        }
+        raw_put(dir.path(), nullptr, "flytecache.meta", "plain value");
         const std::string text = error_text([&] { fc::lmdb_store s(dir.path()); });
         CHECK(text.find("not a flytecache store") != std::string::npos);
     }
     SUBCASE("another format version") {
         temp_dir dir("lmdb-version");
         { fc::lmdb_store s(dir.path()); }
-        {
-            MDB_env* env = nullptr;
-            REQUIRE(::mdb_env_create(&env) == 0);
-            REQUIRE(::mdb_env_set_maxdbs(env, 8) == 0);
-            REQUIRE(::mdb_env_open(env, dir.path().c_str(), 0, 0664) == 0);
-            MDB_txn* txn = nullptr;
-            REQUIRE(::mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-            MDB_dbi dbi = 0;
-            REQUIRE(::mdb_dbi_open(txn, "flytecache.meta", 0, &dbi) == 0);
-            std::string k = "format";
-            std::string v = "flytecache-lmdb 99";
-            MDB_val kv{k.size(), k.data()};
-            MDB_val vv{v.size(), v.data()};
-            REQUIRE(::mdb_put(txn, dbi, &kv, &vv, 0) == 0);
-            REQUIRE(::mdb_txn_commit(txn) == 0);
-            ::mdb_env_close(env);
-        }
+        raw_put(dir.path(), "flytecache.meta", "format", "flytecache-lmdb 99");
         const std::string text = error_text([&] { fc::lmdb_store s(dir.path()); });
         CHECK(text.find("flytecache-lmdb 99") != std::string::npos);
     }
