@@ -13,6 +13,7 @@
 #include <flytecache/task/reference_task.hpp>
 #include <flytecache/task/task_template_export.hpp>
 
+#include "../support/counted.hpp"
 #include "../support/plain_store.hpp"
 #include "../support/temp_dir.hpp"
 #include "../support/vectors.hpp"
@@ -36,28 +37,7 @@ using flytecache_test::temp_dir;
 
 namespace copies {
 // An input type that counts its copies, to see what a cached call copies.
-struct counted {
-    std::int64_t value = 0;
-    static inline int copies = 0;
-    counted() = default;
-    explicit counted(std::int64_t v) : value(v) {}
-    counted(const counted& other) : value(other.value) { ++copies; }
-    counted(counted&&) noexcept = default;
-    counted& operator=(const counted& other) {
-        value = other.value;
-        ++copies;
-        return *this;
-    }
-    counted& operator=(counted&&) noexcept = default;
-    ~counted() = default;
-};
-inline fc::literal to_literal(const counted& c) { return fc::to_literal(c.value); }
-inline void from_literal(const fc::literal& l, counted& c) {
-    c.value = fc::from_literal<std::int64_t>(l);
-}
-inline fc::literal_type literal_type_of(std::type_identity<counted>) {
-    return fc::literal_type_of<std::int64_t>();
-}
+using flytecache_test::counted;
 } // namespace copies
 
 namespace {

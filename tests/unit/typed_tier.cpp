@@ -12,6 +12,7 @@
 #include <flytecache/task/function_task.hpp>
 #include <flytecache/task/typed_tier.hpp>
 
+#include "../support/counted.hpp"
 #include "../support/serialize_checks.hpp"
 #include "../support/temp_dir.hpp"
 
@@ -62,30 +63,8 @@ inline fc::literal_type literal_type_of(std::type_identity<opaque>) {
     return fc::literal_type_of<std::int64_t>();
 }
 
-// Counts its copies, to see what a hit copies.
-struct counted {
-    std::int64_t value = 0;
-    static inline int copies = 0;
-    counted() = default;
-    explicit counted(std::int64_t v) : value(v) {}
-    counted(const counted& other) : value(other.value) { ++copies; }
-    counted(counted&&) noexcept = default;
-    counted& operator=(const counted& other) {
-        value = other.value;
-        ++copies;
-        return *this;
-    }
-    counted& operator=(counted&&) noexcept = default;
-    ~counted() = default;
-    friend bool operator==(const counted& a, const counted& b) { return a.value == b.value; }
-};
-inline fc::literal to_literal(const counted& c) { return fc::to_literal(c.value); }
-inline void from_literal(const fc::literal& l, counted& c) {
-    c.value = fc::from_literal<std::int64_t>(l);
-}
-inline fc::literal_type literal_type_of(std::type_identity<counted>) {
-    return fc::literal_type_of<std::int64_t>();
-}
+// Counts its copies, to see what a hit copies (tests/support/counted.hpp).
+using flytecache_test::counted;
 
 struct point {
     BOOST_HANA_DEFINE_STRUCT(point, (double, x), (double, y), (std::string, label));
