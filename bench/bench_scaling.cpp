@@ -183,7 +183,7 @@ public:
     }
 
 private:
-    flytecache_bench::raw_lmdb raw_{false, std::size_t{1} << 32};
+    flytecache_bench::raw_lmdb raw_{std::size_t{1} << 32};
 };
 #endif
 

@@ -193,16 +193,8 @@ private:
     fc::lmdb_store store_;
 };
 
-// The LMDB floors (bench/raw_lmdb.hpp): the C API with lmdb_store's flags, on the main database
-// (the cheapest lookup) and on a named database (lmdb_store's layout).
-class raw_lmdb_bench : public flytecache_bench::raw_lmdb {
-public:
-    raw_lmdb_bench() : raw_lmdb(false) {}
-};
-class raw_lmdb_named_bench : public flytecache_bench::raw_lmdb {
-public:
-    raw_lmdb_named_bench() : raw_lmdb(true) {}
-};
+// The LMDB floor (bench/raw_lmdb.hpp): the C API with lmdb_store's flags and layout.
+using raw_lmdb_bench = flytecache_bench::raw_lmdb;
 #endif
 
 class memory_store_bench {
@@ -380,7 +372,6 @@ int main(int argc, char** argv) {
 #if defined(FLYTECACHE_BENCH_LMDB)
     register_store<lmdb_store_bench>("lmdb_store");
     register_store<raw_lmdb_bench>("raw_lmdb");
-    register_store<raw_lmdb_named_bench>("raw_lmdb_named");
 #endif
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) {

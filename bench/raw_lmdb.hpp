@@ -18,21 +18,18 @@ namespace flytecache_bench {
 
 // lmdb_store's environment flags (MDB_NOTLS, full sync), one database, the value stored as given
 // (lmdb_store adds a 17-byte header), a read transaction kept and renewed per get as lmdb_store
-// does, and the value copied into a std::string as a caller of get would.
-//
-// Which database: the unnamed main one (`named = false`), the cheapest lookup LMDB offers, or a
-// named one as lmdb_store keeps its entries in (`named = true`). A named database costs more per
-// read transaction: LMDB looks its root up in the main database on the transaction's first use.
+// does, and the value copied into a std::string as a caller of get would. The entries are in the
+// unnamed main database, the cheapest lookup LMDB offers, as lmdb_store keeps them.
 class raw_lmdb {
 public:
-    explicit raw_lmdb(bool named = false, std::size_t map_size = std::size_t{64} << 20) {
+    explicit raw_lmdb(std::size_t map_size = std::size_t{64} << 20) {
         check(mdb_env_create(&env_), "create");
         check(mdb_env_set_mapsize(env_, map_size), "mapsize");
         check(mdb_env_set_maxdbs(env_, 4), "maxdbs");
         check(mdb_env_open(env_, dir_.path().c_str(), MDB_NOTLS, 0664), "open");
         MDB_txn* txn = nullptr;
         check(mdb_txn_begin(env_, nullptr, 0, &txn), "begin");
-        check(mdb_dbi_open(txn, named ? "entries" : nullptr, named ? MDB_CREATE : 0, &dbi_), "dbi");
+        check(mdb_dbi_open(txn, nullptr, 0, &dbi_), "dbi");
         check(mdb_txn_commit(txn), "commit");
         check(mdb_txn_begin(env_, nullptr, MDB_RDONLY, &reader_), "reader");
         mdb_txn_reset(reader_);

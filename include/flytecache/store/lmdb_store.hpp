@@ -74,14 +74,21 @@ struct store_state; // defined in lmdb_store.ipp, beside <lmdb.h>
 /// Models `cache_store`, `expiring_store`, `ttl_reporting_store`, `statistics_store`,
 /// `bounded_store`, `reserving_store`, `batching_store`, `file_hosting_store` and
 /// `enumerable_store` (not `tagged_store`). The file format is flytecache's own (not diskcache's
-/// and not readable by Python): named databases in `<directory>/data.mdb`,
+/// and not readable by Python): four databases in `<directory>/data.mdb`,
 ///
 /// | database | key → value |
 /// | --- | --- |
-/// | `flytecache.meta` | `format` → `flytecache-lmdb 1` (the magic), `sequence`, `volume` |
-/// | `flytecache.entries` | key → 17-byte header (flags, store sequence, deadline) + value |
+/// | main (unnamed) | key → 17-byte header (flags, store sequence, deadline) + value |
+/// | `flytecache.meta` | `format` → `flytecache-lmdb 2` (the magic), `sequence`, `volume` |
 /// | `flytecache.order` | big-endian store sequence → key (eviction order) |
 /// | `flytecache.reservations` | key → deadline + owner |
+///
+/// The main database also holds the three records that name the others. The entries are there
+/// because LMDB finds its root without a lookup, where a named database's root is looked up
+/// again in every read transaction (a quarter of a hit). A key beginning with `flytecache.` or
+/// with a 0 byte is stored behind one 0 byte, so that no key can be mistaken for a database's
+/// record. Format 1 (entries in a named database) is refused
+/// with a `store_error`; the directory is a cache, so removing it is the remedy.
 ///
 /// A directory whose `data.mdb` is not LMDB, was written by an incompatible LMDB, is truncated,
 /// or is another application's LMDB environment (no `flytecache.meta`, or another magic) is a
@@ -89,7 +96,8 @@ struct store_state; // defined in lmdb_store.ipp, beside <lmdb.h>
 /// not checksum pages, so damage inside a valid-looking file is found only where LMDB notices it
 /// (`MDB_CORRUPTED`, `MDB_PAGE_NOTFOUND`: `store_error`).
 ///
-/// Keys are 1 to 511 bytes (LMDB's key limit); others are `invalid_argument`. Values may be any
+/// Keys are 1 to 510 bytes (LMDB's key limit, less the escape byte); others are
+/// `invalid_argument`. Values may be any
 /// size the map can hold.
 ///
 /// Eviction (`size_limit`): `volume()` is an estimate kept in the environment, the bytes of the
@@ -172,7 +180,7 @@ public:
 
     /// The bytes stored under `key`, or empty when missing or expired. One read transaction (the
     /// thread's, renewed), one lookup, one copy.
-    /// @throws invalid_argument for an empty key or one longer than 511 bytes.
+    /// @throws invalid_argument for an empty key or one longer than 510 bytes.
     /// @throws store_error when the entry is damaged or LMDB fails.
     [[nodiscard]] std::optional<std::string> get(std::string_view key);
 
@@ -259,8 +267,9 @@ public:
         }
     }
 
-    /// The longest key LMDB accepts (511 bytes).
-    static constexpr std::size_t max_key_size = 511;
+    /// The longest key: LMDB's limit (511 bytes) less the byte that escapes a key beginning
+    /// with `flytecache.` or a 0 byte.
+    static constexpr std::size_t max_key_size = 510;
 
 private:
     // Fills `out` with the values of up to 256 live entries whose keys follow `after` (all keys

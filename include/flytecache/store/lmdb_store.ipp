@@ -7,9 +7,15 @@
 #include <lmdb.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#if defined(__linux__)
+#    include <linux/membarrier.h>
+#    include <sys/syscall.h>
+#    include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -62,10 +68,55 @@ FLYTECACHE_INLINE registry& environments() {
     return *r;
 }
 
+// --- the readers' handshake with a map resize
+// -----------------------------------------------------
+//
+// A resize unmaps the map, so it waits until no thread of the process is inside a read: a reader
+// sets its `active` flag, then looks at the environment's `resizing` flag; the resizer sets
+// `resizing`, then looks at every reader's `active`. Each side's store must be ordered before its
+// load (Dekker's handshake). On Linux the process registers for membarrier(2): a reader then
+// needs only a compiler barrier, and the resizer — rare, under the writer's lock — makes every
+// thread of the process pass a full barrier with one system call. Without membarrier the reader
+// pays a sequentially consistent store (a locked instruction, ~8 ns of a ~100 ns hit).
+inline std::atomic<bool> light_readers{false};
+
+FLYTECACHE_INLINE bool register_membarrier() noexcept {
+#if defined(__linux__) && defined(SYS_membarrier)
+    const long commands = ::syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    if (commands < 0 || (commands & MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0) return false;
+    return ::syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+#else
+    return false;
+#endif
+}
+
+// The resizer's side, after it set `resizing`: every thread of the process passes a full memory
+// barrier before this returns, so a reader either saw `resizing` or shows `active`.
+FLYTECACHE_INLINE bool heavy_fence() noexcept {
+    if (!light_readers.load(std::memory_order_relaxed)) return true; // readers fence themselves
+#if defined(__linux__) && defined(SYS_membarrier)
+    if (::syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0) return true;
+    return ::syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0; // slower, no registration
+#else
+    return false;
+#endif
+}
+
+// The reader's side: marks this thread inside a read, ordered before its look at `resizing`.
+inline void enter_read(std::atomic<bool>& active) noexcept {
+    if (light_readers.load(std::memory_order_relaxed)) [[likely]] {
+        active.store(true, std::memory_order_relaxed);
+        std::atomic_signal_fence(std::memory_order_seq_cst);
+    } else {
+        active.store(true, std::memory_order_seq_cst);
+    }
+}
+
 // Installs the fork handlers once: the registry's and the readers' mutexes are held across
-// fork() so the child inherits them unlocked and consistent.
+// fork() so the child inherits them unlocked and consistent. Registers for membarrier.
 FLYTECACHE_INLINE void watch_forks() {
     static const bool installed = [] {
+        light_readers.store(register_membarrier(), std::memory_order_relaxed);
         ::pthread_atfork(
             [] {
                 environments().mutex.lock();
@@ -77,6 +128,11 @@ FLYTECACHE_INLINE void watch_forks() {
             },
             [] {
                 fork_generation.fetch_add(1, std::memory_order_relaxed);
+                // The child is a new process for membarrier: register it again (one thread runs
+                // here, so falling back to locked stores cannot race a reader).
+                if (light_readers.load(std::memory_order_relaxed) && !register_membarrier()) {
+                    light_readers.store(false, std::memory_order_relaxed);
+                }
                 readers_mutex().unlock();
                 environments().mutex.unlock();
             });
@@ -96,7 +152,7 @@ FLYTECACHE_INLINE std::string lmdb_text(int rc) { return ::mdb_strerror(rc); }
 struct environment {
     MDB_env* env = nullptr;
     MDB_dbi meta = 0;
-    MDB_dbi entries = 0;
+    MDB_dbi entries = 0; // LMDB's main database (see stored_key)
     MDB_dbi order = 0;
     MDB_dbi reservations = 0;
     std::string file; // <directory>/data.mdb, for messages
@@ -200,6 +256,10 @@ FLYTECACHE_INLINE void environment::fail(const std::string& what, int rc) const 
 
 FLYTECACHE_INLINE void environment::resize_locked(std::size_t size) {
     resizing.store(true, std::memory_order_seq_cst);
+    if (!heavy_fence()) {
+        resizing.store(false, std::memory_order_seq_cst);
+        fail("resizing the map: membarrier(2) failed, so readers cannot be known to be out", errno);
+    }
     {
         // Wait until no thread is inside a read: the old map is about to be unmapped.
         std::lock_guard lock(readers_mutex());
@@ -238,8 +298,54 @@ FLYTECACHE_INLINE std::int64_t now_us() {
 inline constexpr std::size_t header_size = 17;
 inline constexpr unsigned char has_deadline = 1;
 inline constexpr std::uint64_t entry_overhead = 64;
-inline constexpr std::string_view format_magic = "flytecache-lmdb 1";
+inline constexpr std::string_view format_magic = "flytecache-lmdb 2";
 inline constexpr std::string_view meta_db_name = "flytecache.meta";
+
+// Entries live in LMDB's main database, beside the records that name the three other databases
+// (`flytecache.meta`, `.order`, `.reservations`): a read transaction finds the main database's
+// root in the meta page, while a named database's root is looked up again in every transaction
+// (~35 ns a get, a quarter of a hit). So that no key can be taken for one of those records, a key
+// that begins with "flytecache." — or with the escape byte itself — is stored behind a 0 byte;
+// every other key (flytekit's are hex digests) is stored as it is, without a copy.
+inline constexpr std::string_view reserved_prefix = "flytecache.";
+inline constexpr std::size_t named_databases = 3;
+
+inline bool needs_escape(std::string_view key) {
+    // Most keys are hex digits: the first byte decides without a comparison of the prefix.
+    return !key.empty() &&
+           (key.front() == '\0' ||
+            (key.front() == 'f' && key.size() >= reserved_prefix.size() &&
+             std::memcmp(key.data(), reserved_prefix.data(), reserved_prefix.size()) == 0));
+}
+
+// A key as the main database holds it. Points into the caller's key, or into its own buffer.
+class stored_key {
+public:
+    explicit stored_key(std::string_view key) {
+        if (!needs_escape(key)) [[likely]] {
+            view_ = key;
+            return;
+        }
+        // check_key bounds the key to max_key_size, one byte under LMDB's limit.
+        buffer_[0] = '\0';
+        std::memcpy(buffer_ + 1, key.data(), key.size());
+        view_ = std::string_view(buffer_, key.size() + 1);
+    }
+    stored_key(const stored_key&) = delete;
+    stored_key& operator=(const stored_key&) = delete;
+    [[nodiscard]] std::string_view view() const noexcept { return view_; }
+
+private:
+    std::string_view view_;
+    char buffer_[lmdb_store::max_key_size + 1]; // NOLINT: filled only when escaping
+};
+
+// The key a main-database record stores an entry under, or empty for another database's record.
+inline std::optional<std::string_view> entry_key_of(std::string_view stored) {
+    if (!stored.empty() && stored.front() == '\0') return stored.substr(1);
+    if (stored.starts_with(reserved_prefix)) return std::nullopt;
+    return stored;
+}
 
 struct header {
     unsigned char flags = 0;
@@ -281,8 +387,8 @@ inline std::string order_key(std::uint64_t sequence) {
 
 FLYTECACHE_INLINE void check_key(std::string_view key) {
     if (key.empty() || key.size() > lmdb_store::max_key_size) {
-        throw invalid_argument("flytecache: lmdb_store: keys must be 1 to 511 bytes (LMDB's "
-                               "limit); got one of " +
+        throw invalid_argument("flytecache: lmdb_store: keys must be 1 to 510 bytes (LMDB's "
+                               "limit, less one byte for escaping); got one of " +
                                std::to_string(key.size()) + " bytes");
     }
 }
@@ -327,9 +433,7 @@ FLYTECACHE_INLINE thread_readers& this_thread_readers() {
     return t;
 }
 
-FLYTECACHE_INLINE cached_reader& reader_for(environment& e) {
-    thread_readers& t = this_thread_readers();
-    if (t.last != nullptr && t.last->serial == e.serial) return *t.last;
+FLYTECACHE_INLINE cached_reader& reader_for_slow(environment& e, thread_readers& t) {
     for (auto& r : t.list) {
         if (r->serial == e.serial) {
             t.last = r.get();
@@ -351,13 +455,21 @@ FLYTECACHE_INLINE cached_reader& reader_for(environment& e) {
     return *t.last;
 }
 
+// The thread's reader of `e`: on the hot path, the one it used last.
+inline cached_reader& reader_for(environment& e) {
+    thread_readers& t = this_thread_readers();
+    if (t.last != nullptr && t.last->serial == e.serial) [[likely]]
+        return *t.last;
+    return reader_for_slow(e, t);
+}
+
 // A read transaction for the duration of one call: the thread's cached one, renewed (begun on
 // first use), reset on destruction. Not reentrant: a thread holds one per environment at a time.
 class read_scope {
 public:
     explicit read_scope(environment& e) : e_(e), r_(reader_for(e)) {
         for (int attempt = 0;; ++attempt) {
-            r_.active.store(true, std::memory_order_seq_cst);
+            enter_read(r_.active);
             if (e_.resizing.load(std::memory_order_seq_cst)) {
                 r_.active.store(false, std::memory_order_seq_cst);
                 while (e_.resizing.load(std::memory_order_seq_cst)) std::this_thread::yield();
@@ -442,7 +554,8 @@ struct write_state {
     }
     // The entry under `key` (header and value), or empty.
     std::optional<std::pair<header, std::string_view>> find(std::string_view key) {
-        MDB_val k = val_of(key);
+        const stored_key sk(key);
+        MDB_val k = val_of(sk.view());
         MDB_val v;
         const int rc = ::mdb_get(txn, e.entries, &k, &v);
         if (rc == MDB_NOTFOUND) return std::nullopt;
@@ -458,7 +571,8 @@ struct write_state {
         std::string ok = order_key(h.sequence);
         MDB_val okv = val_of(ok);
         del_checked(e.order, okv);
-        MDB_val k = val_of(key);
+        const stored_key sk(key);
+        MDB_val k = val_of(sk.view());
         del_checked(e.entries, k);
         const std::uint64_t cost = key.size() + value_size + entry_overhead;
         volume = volume > cost ? volume - cost : 0;
@@ -472,7 +586,8 @@ struct write_state {
         MDB_val okv = val_of(ok);
         MDB_val kv = val_of(key);
         put_checked(e.order, okv, kv, 0);
-        MDB_val k = val_of(key);
+        const stored_key sk(key);
+        MDB_val k = val_of(sk.view());
         MDB_val v{header_size + value.size(), nullptr};
         put_checked(e.entries, k, v, MDB_RESERVE);
         char* p = static_cast<char*>(v.mv_data);
@@ -612,10 +727,11 @@ FLYTECACHE_INLINE void open_databases(environment& e) {
         if (view_of(fv) != format_magic) {
             abort_with("not a flytecache lmdb_store of this format (format record '" +
                        std::string(view_of(fv).substr(0, 64)) + "', expected '" +
-                       std::string(format_magic) + "')");
+                       std::string(format_magic) +
+                       "'); it is a cache: remove the directory to start afresh");
         }
     }
-    open_db("flytecache.entries", e.entries);
+    e.entries = main;
     open_db("flytecache.order", e.order);
     open_db("flytecache.reservations", e.reservations);
     rc = ::mdb_txn_commit(txn);
@@ -853,7 +969,8 @@ FLYTECACHE_INLINE std::optional<std::string> lmdb_store::get(std::string_view ke
     std::optional<std::string> out;
     {
         detail::lmdb::read_scope r(e);
-        MDB_val k = detail::lmdb::val_of(key);
+        const detail::lmdb::stored_key sk(key);
+        MDB_val k = detail::lmdb::val_of(sk.view());
         MDB_val v;
         const int rc = ::mdb_get(r.txn(), e.entries, &k, &v);
         if (rc == MDB_SUCCESS) {
@@ -881,7 +998,8 @@ FLYTECACHE_INLINE std::optional<timed_value> lmdb_store::get_with_ttl(std::strin
     std::optional<timed_value> out;
     {
         detail::lmdb::read_scope r(e);
-        MDB_val k = detail::lmdb::val_of(key);
+        const detail::lmdb::stored_key sk(key);
+        MDB_val k = detail::lmdb::val_of(sk.view());
         MDB_val v;
         const int rc = ::mdb_get(r.txn(), e.entries, &k, &v);
         if (rc == MDB_SUCCESS) {
@@ -929,8 +1047,8 @@ FLYTECACHE_INLINE bool lmdb_store::next_values(std::string& after, std::vector<s
     std::size_t seen = 0;
     while (rc == MDB_SUCCESS && seen < chunk) {
         ++seen;
-        after.assign(detail::lmdb::view_of(k));
-        if (v.mv_size >= detail::lmdb::header_size &&
+        after.assign(detail::lmdb::view_of(k)); // the stored key: where the next chunk starts
+        if (detail::lmdb::entry_key_of(after) && v.mv_size >= detail::lmdb::header_size &&
             !detail::lmdb::header::read(static_cast<const char*>(v.mv_data)).expired(now)) {
             out.emplace_back(detail::lmdb::view_of(v).substr(detail::lmdb::header_size));
         }
@@ -952,7 +1070,8 @@ lmdb_store::get_many(std::span<const std::string_view> keys) {
         detail::lmdb::read_scope r(e);
         const std::int64_t now = detail::lmdb::now_us();
         for (const std::string_view key : keys) {
-            MDB_val k = detail::lmdb::val_of(key);
+            const detail::lmdb::stored_key sk(key);
+            MDB_val k = detail::lmdb::val_of(sk.view());
             MDB_val v;
             const int rc = ::mdb_get(r.txn(), e.entries, &k, &v);
             if (rc == MDB_NOTFOUND) {
@@ -1022,13 +1141,29 @@ FLYTECACHE_INLINE bool lmdb_store::erase(std::string_view key) {
 FLYTECACHE_INLINE std::size_t lmdb_store::clear() {
     detail::lmdb::environment& e = s_->current();
     return detail::lmdb::write(e, [&](detail::lmdb::write_state& w) {
-        MDB_stat st{};
-        e.check(::mdb_stat(w.txn, e.entries, &st), "counting entries");
-        e.check(::mdb_drop(w.txn, e.entries, 0), "clearing");
+        // The main database also names the other databases: remove the entries' records only.
+        std::vector<std::string> stored;
+        MDB_cursor* c = nullptr;
+        e.check(::mdb_cursor_open(w.txn, e.entries, &c), "opening a cursor");
+        MDB_val k;
+        MDB_val v;
+        int rc = ::mdb_cursor_get(c, &k, &v, MDB_FIRST);
+        while (rc == MDB_SUCCESS) {
+            if (detail::lmdb::entry_key_of(detail::lmdb::view_of(k))) {
+                stored.emplace_back(detail::lmdb::view_of(k));
+            }
+            rc = ::mdb_cursor_get(c, &k, &v, MDB_NEXT);
+        }
+        ::mdb_cursor_close(c);
+        if (rc != MDB_NOTFOUND) e.fail("scanning entries", rc);
+        for (const std::string& key : stored) {
+            MDB_val sk = detail::lmdb::val_of(key);
+            (void)w.del_checked(e.entries, sk);
+        }
         e.check(::mdb_drop(w.txn, e.order, 0), "clearing");
         w.volume = 0;
         w.dirty = true;
-        return static_cast<std::size_t>(st.ms_entries);
+        return stored.size();
     });
 }
 
@@ -1047,7 +1182,8 @@ FLYTECACHE_INLINE bool lmdb_store::touch(std::string_view key, float_seconds ttl
         h.write(record.data());
         std::memcpy(record.data() + detail::lmdb::header_size, old->second.data(),
                     old->second.size());
-        MDB_val k = detail::lmdb::val_of(key);
+        const detail::lmdb::stored_key sk(key);
+        MDB_val k = detail::lmdb::val_of(sk.view());
         MDB_val v = detail::lmdb::val_of(record);
         w.put_checked(e.entries, k, v, 0);
         return true;
@@ -1065,9 +1201,10 @@ FLYTECACHE_INLINE std::size_t lmdb_store::expire() {
         MDB_val v;
         int rc = ::mdb_cursor_get(c, &k, &v, MDB_FIRST);
         while (rc == MDB_SUCCESS) {
-            if (v.mv_size >= detail::lmdb::header_size &&
+            const auto key = detail::lmdb::entry_key_of(detail::lmdb::view_of(k));
+            if (key && v.mv_size >= detail::lmdb::header_size &&
                 detail::lmdb::header::read(static_cast<const char*>(v.mv_data)).expired(now)) {
-                expired.emplace_back(detail::lmdb::view_of(k));
+                expired.emplace_back(*key);
             }
             rc = ::mdb_cursor_get(c, &k, &v, MDB_NEXT);
         }
@@ -1116,7 +1253,10 @@ FLYTECACHE_INLINE std::size_t lmdb_store::size() {
     if (const int rc = ::mdb_stat(r.txn(), e.entries, &st); rc != MDB_SUCCESS) {
         e.fail("counting entries", rc);
     }
-    return static_cast<std::size_t>(st.ms_entries);
+    // Less the records of the named databases, which open_databases made sure exist.
+    return st.ms_entries > detail::lmdb::named_databases
+               ? static_cast<std::size_t>(st.ms_entries) - detail::lmdb::named_databases
+               : 0;
 }
 
 FLYTECACHE_INLINE std::size_t lmdb_store::cull() {
