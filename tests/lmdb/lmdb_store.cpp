@@ -511,10 +511,8 @@ void readers_race_growth(bool locked_stores) {
     fc::lmdb_store s(fc::lmdb_store::options{
         .directory = dir.path(), .size_limit = 0, .initial_map_size = 1 << 20});
     // Set after the first store registered the process; no thread reads yet.
-    auto& light = fc::detail::lmdb::light_readers;
-    const bool was_light = light.load();
-    INFO("membarrier in use: " << was_light);
-    if (locked_stores) light.store(false);
+    const bool was_light = fc::detail::lmdb::fence_readers_with_membarrier(!locked_stores);
+    INFO("membarrier in use before: " << was_light);
     for (int i = 0; i < 50; ++i) s.set("small" + std::to_string(i), std::to_string(i));
     std::atomic<bool> done{false};
     std::atomic<int> wrong{0};
@@ -541,7 +539,7 @@ void readers_race_growth(bool locked_stores) {
     for (int i = 0; i < 60; ++i) s.set("big" + std::to_string(i), big); // ~12 MiB: 4 doublings
     done = true;
     for (auto& th : readers) th.join();
-    light.store(was_light);
+    (void)fc::detail::lmdb::fence_readers_with_membarrier(was_light);
     CHECK(failures.load() == 0);
     CHECK(wrong.load() == 0);
     CHECK(s.get("big59") == big);

@@ -66,6 +66,9 @@ struct lmdb_store_options {
 
 namespace detail::lmdb {
 struct store_state; // defined in lmdb_store.ipp, beside <lmdb.h>
+// For tests: whether readers fence with membarrier(2) (`true`, where the kernel allows it) or with
+// locked stores (`false`). Returns the previous setting. Call only while no thread reads.
+bool fence_readers_with_membarrier(bool on) noexcept;
 } // namespace detail::lmdb
 
 /// A `cache_store` in an LMDB environment (a memory-mapped, copy-on-write B+tree): a hit is a map

@@ -112,6 +112,10 @@ inline void enter_read(std::atomic<bool>& active) noexcept {
     }
 }
 
+FLYTECACHE_INLINE bool fence_readers_with_membarrier(bool on) noexcept {
+    return light_readers.exchange(on && register_membarrier(), std::memory_order_relaxed);
+}
+
 // Installs the fork handlers once: the registry's and the readers' mutexes are held across
 // fork() so the child inherits them unlocked and consistent. Registers for membarrier.
 FLYTECACHE_INLINE void watch_forks() {
