@@ -23,6 +23,7 @@
 // API.
 struct sqlite3;
 struct sqlite3_stmt;
+struct sqlite3_value;
 
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail {
@@ -52,6 +53,8 @@ public:
     void bind(int index, double value);
     void bind_text(int index, std::string_view text);
     void bind_blob(int index, std::string_view bytes);
+    /// Binds a copy of `value`, whatever its type.
+    void bind_value(int index, const sqlite3_value* value);
 
     /// Runs one step: `true` when a row is ready, `false` when the statement is done.
     bool step();
@@ -66,6 +69,8 @@ public:
     [[nodiscard]] double column_double(int i) const;
     [[nodiscard]] std::string_view column_text(int i) const;
     [[nodiscard]] std::string_view column_blob(int i) const;
+    /// Column `i` as SQLite holds it (valid until the next step or reset).
+    [[nodiscard]] const sqlite3_value* column_value(int i) const;
 
     /// Makes the statement reusable and drops its bindings (the bound views may dangle after this).
     void reset() noexcept;

@@ -77,6 +77,10 @@ FLYTECACHE_INLINE void statement::bind_blob(int index, std::string_view bytes) {
           "bind");
 }
 
+FLYTECACHE_INLINE void statement::bind_value(int index, const sqlite3_value* value) {
+    check(sqlite3_bind_value(stmt_, index, value), "bind");
+}
+
 FLYTECACHE_INLINE bool statement::step() {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) {
@@ -110,6 +114,10 @@ FLYTECACHE_INLINE std::string_view statement::column_text(int i) const {
 FLYTECACHE_INLINE std::string_view statement::column_blob(int i) const {
     const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, i));
     return {p != nullptr ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))};
+}
+
+FLYTECACHE_INLINE const sqlite3_value* statement::column_value(int i) const {
+    return sqlite3_column_value(stmt_, i);
 }
 
 FLYTECACHE_INLINE void statement::reset() noexcept {

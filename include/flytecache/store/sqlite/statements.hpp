@@ -71,6 +71,10 @@ enum class stmt : std::size_t {
     incr_update_lrs,
     incr_update_lru,
     incr_update_lfu,
+    schema_triggers,
+    settings_add,
+    settings_set,
+    settings_size_row,
     count, ///< not a statement: the size of the table
 };
 
@@ -87,8 +91,10 @@ inline constexpr std::array<statement_text, statement_count> statement_table = {
     // The live (unexpired) row of a key: rowid, expire_time, tag, mode, filename, value, size.
     {stmt::select_live, "SELECT rowid, expire_time, tag, mode, filename, value, size FROM Cache "
                         "WHERE key = ? AND raw = 1 AND (expire_time IS NULL OR expire_time > ?)"},
+    // The row a write replaces; size is what diskcache's size trigger subtracts (OLD.size), which
+    // a batch that runs without the triggers subtracts itself (operations.ipp's write_many).
     {stmt::select_for_write,
-     "SELECT rowid, filename, expire_time FROM Cache WHERE key = ? AND raw = 1"},
+     "SELECT rowid, filename, expire_time, size FROM Cache WHERE key = ? AND raw = 1"},
     // The UPSERT keeps the row (and its rowid, which orders peekitem) and fires diskcache's size
     // triggers like its UPDATE does.
     {stmt::upsert,
@@ -212,6 +218,14 @@ inline constexpr std::array<statement_text, statement_count> statement_table = {
                             ", access_time = ?4 WHERE rowid = ?3"},
     {stmt::incr_update_lfu, "UPDATE Cache SET store_time = ?1, value = ?2"
                             ", access_count = access_count + 1 WHERE rowid = ?3"},
+    // A large set_many writes its rows with the triggers off and makes their Settings updates
+    // itself (operations.ipp's write_many): only when the schema's triggers are these exactly.
+    {stmt::schema_triggers, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"},
+    // Settings_count_insert's and Settings_size_insert's arithmetic, and their result in one.
+    {stmt::settings_add, "UPDATE Settings SET value = value + ?1 WHERE key = ?2"},
+    {stmt::settings_set, "UPDATE Settings SET value = ?1 WHERE key = ?2"},
+    // Settings_size_update's arithmetic (NEW.size, OLD.size).
+    {stmt::settings_size_row, "UPDATE Settings SET value = value + ?1 - ?2 WHERE key = 'size'"},
 }};
 
 /// Whether row `i` of the table is statement `i`: the table cannot pair an id with another's SQL.
