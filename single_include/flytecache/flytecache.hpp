@@ -10563,6 +10563,7 @@ enum class stmt : std::size_t {
     insert,
     update_row,
     update_row_same_expiry,
+    update_key_same_expiry,
     delete_rowid,
     expired_filenames,
     expired_delete,
@@ -10663,6 +10664,13 @@ inline constexpr std::array<statement_text, statement_count> statement_table = {
      "UPDATE Cache SET store_time = ?3, access_time = ?3, access_count = 0, tag = ?5, size = ?6, "
      "mode = ?7, filename = ?8, value = ?9 WHERE rowid = ?10 AND key = ?1 AND raw = ?2 AND "
      "expire_time IS ?4"},
+    // The same by key, doing the work of the SELECT before it: flytecache_replaced (connection's
+    // replaced_row_function) is true for the key's row if its expiry is ?4, and records its old
+    // filename and size. No row changed: the key is absent or its expiry differs.
+    {stmt::update_key_same_expiry,
+     "UPDATE Cache SET store_time = ?3, access_time = ?3, access_count = 0, tag = ?5, size = ?6, "
+     "mode = ?7, filename = ?8, value = ?9 WHERE key = ?1 AND raw = ?2 AND "
+     "flytecache_replaced(key, ?1, raw, expire_time, ?4, filename, size)"},
     {stmt::delete_rowid, "DELETE FROM Cache WHERE rowid = ?"},
     {stmt::expired_filenames, "SELECT filename FROM Cache WHERE expire_time IS NOT NULL AND "
                               "expire_time < ? ORDER BY expire_time LIMIT ?"},
@@ -10908,6 +10916,23 @@ std::string uri_path(std::string_view path);
 
 /// One connection with a cache of prepared statements, one slot per `stmt` (so a hot-path
 /// lookup is an array index, not a hash of the SQL text).
+/// What the SQL function `flytecache_replaced` (see `connection::replaced_row_function`) saw of
+/// the row an UPDATE by key replaces: the old values a SELECT before it would have read.
+struct replaced_row {
+    bool seen = false;    ///< a row with the key exists
+    bool matched = false; ///< … and its expire_time is the new one: the UPDATE replaces it
+    std::optional<std::string> filename;
+    std::int64_t size = 0; ///< OLD.size, when an integer
+    /// OLD.size when it is not an integer (never diskcache's), as stored.
+    std::unique_ptr<sqlite3_value, void (*)(sqlite3_value*)> odd_size{nullptr, nullptr};
+
+    void clear() noexcept {
+        seen = matched = false;
+        filename.reset();
+        odd_size.reset();
+    }
+};
+
 class connection {
 public:
     connection(std::string path, int busy_timeout_ms, open_mode mode = open_mode::read_write);
@@ -10935,6 +10960,13 @@ public:
     /// Drops every cached statement (after a schema change other statements may refer to).
     void forget_statements() noexcept;
 
+    /// The record of `flytecache_replaced(key, ?key, raw, expire_time, ?expire_time, filename,
+    /// size)`, registered on this connection on first call (which expires its statements): true
+    /// for the row of the key with that expiry, whose old filename and size it records; it only
+    /// notes that the key exists when the expiry differs. Lets an UPDATE by key do the work of the
+    /// SELECT before it (diskcache's own write selects, then updates by rowid).
+    replaced_row& replaced_row_function();
+
     /// Executes SQL text that returns no rows the caller needs (DDL, PRAGMA, BEGIN …).
     void exec(std::string_view sql);
 
@@ -10947,6 +10979,7 @@ private:
     std::string path_;
     sqlite3* db_ = nullptr;
     std::array<std::unique_ptr<statement>, statement_count> statements_{};
+    std::unique_ptr<replaced_row> replaced_; // before the handle closes: SQLite holds a pointer
 };
 
 } // namespace sqlite
@@ -11145,6 +11178,91 @@ FLYTECACHE_INLINE void connection::forget_statements() noexcept {
     for (auto& s : statements_) {
         s.reset();
     }
+}
+
+// Whether two SQL values are the same value of the same type (as `IS` compares keys and expiries
+// here: text with text, REAL with REAL …).
+FLYTECACHE_INLINE bool same_sql_value(sqlite3_value* a, sqlite3_value* b) {
+    const int type = sqlite3_value_type(a);
+    if (type != sqlite3_value_type(b)) {
+        return false;
+    }
+    switch (type) {
+    case SQLITE_NULL: return true;
+    case SQLITE_INTEGER: return sqlite3_value_int64(a) == sqlite3_value_int64(b);
+    case SQLITE_FLOAT: return sqlite3_value_double(a) == sqlite3_value_double(b);
+    default: {
+        const void* pa = type == SQLITE_TEXT ? static_cast<const void*>(sqlite3_value_text(a))
+                                             : sqlite3_value_blob(a);
+        const void* pb = type == SQLITE_TEXT ? static_cast<const void*>(sqlite3_value_text(b))
+                                             : sqlite3_value_blob(b);
+        const int n = sqlite3_value_bytes(a);
+        return n == sqlite3_value_bytes(b) &&
+               (n == 0 || std::memcmp(pa, pb, static_cast<std::size_t>(n)) == 0);
+    }
+    }
+}
+
+// flytecache_replaced(key, ?key, raw, expire_time, ?expire_time, filename, size): see
+// connection::replaced_row_function. It checks the key and raw itself, so it records only the
+// key's row whatever plan SQLite picks.
+FLYTECACHE_INLINE void replaced_row_sql(sqlite3_context* ctx, int, sqlite3_value** v) {
+    auto& r = *static_cast<replaced_row*>(sqlite3_user_data(ctx));
+    if (!same_sql_value(v[0], v[1]) || sqlite3_value_type(v[2]) != SQLITE_INTEGER ||
+        sqlite3_value_int64(v[2]) != 1) {
+        sqlite3_result_int(ctx, 0);
+        return;
+    }
+    r.seen = true;
+    // A stored REAL expiry equal to the new one, or both NULL: as write_many's same_expiry.
+    const int old_type = sqlite3_value_type(v[3]);
+    const int new_type = sqlite3_value_type(v[4]);
+    const bool same_expiry = old_type == SQLITE_NULL
+                                 ? new_type == SQLITE_NULL
+                                 : old_type == SQLITE_FLOAT && new_type == SQLITE_FLOAT &&
+                                       sqlite3_value_double(v[3]) == sqlite3_value_double(v[4]);
+    if (!same_expiry) {
+        sqlite3_result_int(ctx, 0);
+        return;
+    }
+    try {
+        if (sqlite3_value_type(v[5]) != SQLITE_NULL) {
+            const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(v[5]));
+            r.filename.emplace(text != nullptr ? text : "",
+                               static_cast<std::size_t>(sqlite3_value_bytes(v[5])));
+        }
+    } catch (...) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    if (sqlite3_value_type(v[6]) == SQLITE_INTEGER) {
+        r.size = sqlite3_value_int64(v[6]);
+    } else {
+        r.odd_size = {sqlite3_value_dup(v[6]), sqlite3_value_free};
+        if (!r.odd_size) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+    }
+    r.matched = true;
+    sqlite3_result_int(ctx, 1);
+}
+
+FLYTECACHE_INLINE replaced_row& connection::replaced_row_function() {
+    if (!replaced_) {
+        auto r = std::make_unique<replaced_row>();
+        int flags = SQLITE_UTF8;
+#if defined(SQLITE_DIRECTONLY)
+        flags |= SQLITE_DIRECTONLY; // never from a trigger or view someone put in the file
+#endif
+        const int rc = sqlite3_create_function_v2(db_, "flytecache_replaced", 7, flags, r.get(),
+                                                  replaced_row_sql, nullptr, nullptr, nullptr);
+        if (rc != SQLITE_OK) {
+            fail(rc, db_, path_, "registering flytecache_replaced");
+        }
+        replaced_ = std::move(r);
+    }
+    return *replaced_;
 }
 
 FLYTECACHE_INLINE void connection::exec(std::string_view sql) {
@@ -13928,6 +14046,8 @@ public:
     /// A row overwritten with `size`, whose old size is column `size_col` of `old`'s current row
     /// (Settings_size_update's NEW.size and OLD.size).
     void updated(std::int64_t size, const statement& old, int size_col);
+    /// The same, the old size as `replaced_row_function` recorded it.
+    void updated(std::int64_t size, replaced_row& old);
     /// Turns the triggers back on and updates Settings as they would have.
     void finish();
 
@@ -14389,6 +14509,15 @@ FLYTECACHE_INLINE void trigger_free_rows::updated(std::int64_t size, const state
     steps_.push_back({size, 0, true, odd_olds_.size()});
 }
 
+FLYTECACHE_INLINE void trigger_free_rows::updated(std::int64_t size, replaced_row& old) {
+    if (!old.odd_size) {
+        steps_.push_back({size, old.size, true, 0});
+        return;
+    }
+    odd_olds_.push_back(std::move(old.odd_size));
+    steps_.push_back({size, 0, true, odd_olds_.size()});
+}
+
 FLYTECACHE_INLINE void trigger_free_rows::finish() {
     if (off_) {
         if (sqlite3_db_config(c_.handle(), SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, nullptr) !=
@@ -14520,11 +14649,45 @@ FLYTECACHE_INLINE void write_many(engine& e, std::span<const key_value> items,
                 if (live >= trigger_free_batch_min && trigger_free_rows::possible(c)) {
                     triggers_off.emplace(c);
                 }
+                replaced_row& replaced = c.replaced_row_function();
                 for (std::size_t i = 0; i < items.size(); ++i) {
                     if (shadowed[i]) {
                         continue;
                     }
                     const key_ref key(items[i].key);
+                    // Most entries overwrite a row of the same expiry: one UPDATE by key that
+                    // reads the old row's filename and size as it replaces it, where diskcache
+                    // SELECTs the row and then UPDATEs it by rowid (~0.4 µs less per entry).
+                    replaced.clear();
+                    {
+                        auto u = c.use(stmt::update_key_same_expiry);
+                        bind_row(*u, key, now, expire_time, opts.tag, prepared[i]);
+                        u->run();
+                    }
+                    if (replaced.matched) {
+                        if (c.changes() != 1) {
+                            throw store_error("flytecache: sqlite_store '" + c.path() + "': key " +
+                                              key.describe() +
+                                              " changed under a write transaction");
+                        }
+                        if (replaced.filename) {
+                            txn.remove_after_commit.push_back(std::move(*replaced.filename));
+                        }
+                        if (triggers_off) {
+                            triggers_off->updated(prepared[i].size, replaced);
+                        }
+                        ++written;
+                        continue;
+                    }
+                    if (!replaced.seen) { // no row of the key: a new one
+                        insert_row(c, key, now, expire_time, opts.tag, prepared[i]);
+                        if (triggers_off) {
+                            triggers_off->inserted(prepared[i].size);
+                        }
+                        ++written;
+                        continue;
+                    }
+                    // The key's row has another expiry (the UPDATE above changed nothing).
                     std::optional<std::int64_t> rowid;
                     bool same_expiry = false;
                     {

@@ -217,6 +217,8 @@ public:
     /// A row overwritten with `size`, whose old size is column `size_col` of `old`'s current row
     /// (Settings_size_update's NEW.size and OLD.size).
     void updated(std::int64_t size, const statement& old, int size_col);
+    /// The same, the old size as `replaced_row_function` recorded it.
+    void updated(std::int64_t size, replaced_row& old);
     /// Turns the triggers back on and updates Settings as they would have.
     void finish();
 

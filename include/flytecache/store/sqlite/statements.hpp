@@ -22,6 +22,7 @@ enum class stmt : std::size_t {
     insert,
     update_row,
     update_row_same_expiry,
+    update_key_same_expiry,
     delete_rowid,
     expired_filenames,
     expired_delete,
@@ -122,6 +123,13 @@ inline constexpr std::array<statement_text, statement_count> statement_table = {
      "UPDATE Cache SET store_time = ?3, access_time = ?3, access_count = 0, tag = ?5, size = ?6, "
      "mode = ?7, filename = ?8, value = ?9 WHERE rowid = ?10 AND key = ?1 AND raw = ?2 AND "
      "expire_time IS ?4"},
+    // The same by key, doing the work of the SELECT before it: flytecache_replaced (connection's
+    // replaced_row_function) is true for the key's row if its expiry is ?4, and records its old
+    // filename and size. No row changed: the key is absent or its expiry differs.
+    {stmt::update_key_same_expiry,
+     "UPDATE Cache SET store_time = ?3, access_time = ?3, access_count = 0, tag = ?5, size = ?6, "
+     "mode = ?7, filename = ?8, value = ?9 WHERE key = ?1 AND raw = ?2 AND "
+     "flytecache_replaced(key, ?1, raw, expire_time, ?4, filename, size)"},
     {stmt::delete_rowid, "DELETE FROM Cache WHERE rowid = ?"},
     {stmt::expired_filenames, "SELECT filename FROM Cache WHERE expire_time IS NOT NULL AND "
                               "expire_time < ? ORDER BY expire_time LIMIT ?"},
