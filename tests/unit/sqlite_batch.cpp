@@ -460,6 +460,25 @@ TEST_CASE("sqlite_store batch: a large batch keeps Settings count and size as se
         CHECK(rows(batched_dir.path(), "SELECT value FROM Settings WHERE key = 'misses'")[0][0] ==
               "300");
     }
+    SUBCASE("a TTL on rows that had none, then none again") {
+        fc::sqlite_store s(small_files(batched_dir));
+        s.set_many(items);
+        s.set_many(items, {.expire = std::chrono::hours(1)});
+        const auto expiring = [&] {
+            return rows(batched_dir.path(),
+                        "SELECT COUNT(*) FROM Cache WHERE expire_time IS NOT NULL")[0][0];
+        };
+        CHECK(expiring() == std::to_string(3 * n / 2));
+        s.set_many(items);
+        CHECK(expiring() == "0");
+        const auto books = settings(batched_dir);
+        const auto l = live(batched_dir);
+        CHECK(books[0][2] == l[0]);
+        CHECK(l[0] == std::to_string(3 * n / 2));
+        CHECK(std::stod(books[1][2]) == doctest::Approx(std::stod(l[1])));
+        CHECK(s.get("n2") == std::optional<std::string>("last"));
+        CHECK(s.check().findings.empty());
+    }
     SUBCASE("with a size limit the cull after the batch keeps them too") {
         fc::sqlite_store s(small_files(batched_dir));
         s.set_many(before_big.items());

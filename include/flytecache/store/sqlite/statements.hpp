@@ -23,6 +23,7 @@ enum class stmt : std::size_t {
     update_row,
     update_row_same_expiry,
     update_key_same_expiry,
+    update_key,
     delete_rowid,
     expired_filenames,
     expired_delete,
@@ -130,6 +131,12 @@ inline constexpr std::array<statement_text, statement_count> statement_table = {
      "UPDATE Cache SET store_time = ?3, access_time = ?3, access_count = 0, tag = ?5, size = ?6, "
      "mode = ?7, filename = ?8, value = ?9 WHERE key = ?1 AND raw = ?2 AND "
      "flytecache_replaced(key, ?1, raw, expire_time, ?4, filename, size)"},
+    // The same setting the expiry too, whatever the row's was (a write with a TTL, whose
+    // expire_time always differs from the stored one): the function compares no expiry.
+    {stmt::update_key,
+     "UPDATE Cache SET store_time = ?3, expire_time = ?4, access_time = ?3, access_count = 0, "
+     "tag = ?5, size = ?6, mode = ?7, filename = ?8, value = ?9 WHERE key = ?1 AND raw = ?2 AND "
+     "flytecache_replaced(key, ?1, raw, NULL, NULL, filename, size)"},
     {stmt::delete_rowid, "DELETE FROM Cache WHERE rowid = ?"},
     {stmt::expired_filenames, "SELECT filename FROM Cache WHERE expire_time IS NOT NULL AND "
                               "expire_time < ? ORDER BY expire_time LIMIT ?"},
