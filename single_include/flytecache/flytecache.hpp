@@ -10563,6 +10563,8 @@ enum class stmt : std::size_t {
     insert,
     update_row,
     update_row_same_expiry,
+    update_key_same_expiry,
+    update_key,
     delete_rowid,
     expired_filenames,
     expired_delete,
@@ -10612,6 +10614,10 @@ enum class stmt : std::size_t {
     incr_update_lrs,
     incr_update_lru,
     incr_update_lfu,
+    schema_triggers,
+    settings_add,
+    settings_set,
+    settings_size_row,
     count, ///< not a statement: the size of the table
 };
 
@@ -10628,8 +10634,10 @@ inline constexpr std::array<statement_text, statement_count> statement_table = {
     // The live (unexpired) row of a key: rowid, expire_time, tag, mode, filename, value, size.
     {stmt::select_live, "SELECT rowid, expire_time, tag, mode, filename, value, size FROM Cache "
                         "WHERE key = ? AND raw = 1 AND (expire_time IS NULL OR expire_time > ?)"},
+    // The row a write replaces; size is what diskcache's size trigger subtracts (OLD.size), which
+    // a batch that runs without the triggers subtracts itself (operations.ipp's write_many).
     {stmt::select_for_write,
-     "SELECT rowid, filename, expire_time FROM Cache WHERE key = ? AND raw = 1"},
+     "SELECT rowid, filename, expire_time, size FROM Cache WHERE key = ? AND raw = 1"},
     // The UPSERT keeps the row (and its rowid, which orders peekitem) and fires diskcache's size
     // triggers like its UPDATE does.
     {stmt::upsert,
@@ -10657,6 +10665,19 @@ inline constexpr std::array<statement_text, statement_count> statement_table = {
      "UPDATE Cache SET store_time = ?3, access_time = ?3, access_count = 0, tag = ?5, size = ?6, "
      "mode = ?7, filename = ?8, value = ?9 WHERE rowid = ?10 AND key = ?1 AND raw = ?2 AND "
      "expire_time IS ?4"},
+    // The same by key, doing the work of the SELECT before it: flytecache_replaced (connection's
+    // replaced_row_function) is true for the key's row if its expiry is ?4, and records its old
+    // filename and size. No row changed: the key is absent or its expiry differs.
+    {stmt::update_key_same_expiry,
+     "UPDATE Cache SET store_time = ?3, access_time = ?3, access_count = 0, tag = ?5, size = ?6, "
+     "mode = ?7, filename = ?8, value = ?9 WHERE key = ?1 AND raw = ?2 AND "
+     "flytecache_replaced(key, ?1, raw, expire_time, ?4, filename, size)"},
+    // The same setting the expiry too, whatever the row's was (a write with a TTL, whose
+    // expire_time always differs from the stored one): the function compares no expiry.
+    {stmt::update_key,
+     "UPDATE Cache SET store_time = ?3, expire_time = ?4, access_time = ?3, access_count = 0, "
+     "tag = ?5, size = ?6, mode = ?7, filename = ?8, value = ?9 WHERE key = ?1 AND raw = ?2 AND "
+     "flytecache_replaced(key, ?1, raw, NULL, NULL, filename, size)"},
     {stmt::delete_rowid, "DELETE FROM Cache WHERE rowid = ?"},
     {stmt::expired_filenames, "SELECT filename FROM Cache WHERE expire_time IS NOT NULL AND "
                               "expire_time < ? ORDER BY expire_time LIMIT ?"},
@@ -10753,6 +10774,14 @@ inline constexpr std::array<statement_text, statement_count> statement_table = {
                             ", access_time = ?4 WHERE rowid = ?3"},
     {stmt::incr_update_lfu, "UPDATE Cache SET store_time = ?1, value = ?2"
                             ", access_count = access_count + 1 WHERE rowid = ?3"},
+    // A large set_many writes its rows with the triggers off and makes their Settings updates
+    // itself (operations.ipp's write_many): only when the schema's triggers are these exactly.
+    {stmt::schema_triggers, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"},
+    // Settings_count_insert's and Settings_size_insert's arithmetic, and their result in one.
+    {stmt::settings_add, "UPDATE Settings SET value = value + ?1 WHERE key = ?2"},
+    {stmt::settings_set, "UPDATE Settings SET value = ?1 WHERE key = ?2"},
+    // Settings_size_update's arithmetic (NEW.size, OLD.size).
+    {stmt::settings_size_row, "UPDATE Settings SET value = value + ?1 - ?2 WHERE key = 'size'"},
 }};
 
 /// Whether row `i` of the table is statement `i`: the table cannot pair an id with another's SQL.
@@ -10794,6 +10823,7 @@ FLYTECACHE_NAMESPACE_END
 // API.
 struct sqlite3;
 struct sqlite3_stmt;
+struct sqlite3_value;
 
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail {
@@ -10823,6 +10853,8 @@ public:
     void bind(int index, double value);
     void bind_text(int index, std::string_view text);
     void bind_blob(int index, std::string_view bytes);
+    /// Binds a copy of `value`, whatever its type.
+    void bind_value(int index, const sqlite3_value* value);
 
     /// Runs one step: `true` when a row is ready, `false` when the statement is done.
     bool step();
@@ -10837,6 +10869,8 @@ public:
     [[nodiscard]] double column_double(int i) const;
     [[nodiscard]] std::string_view column_text(int i) const;
     [[nodiscard]] std::string_view column_blob(int i) const;
+    /// Column `i` as SQLite holds it (valid until the next step or reset).
+    [[nodiscard]] const sqlite3_value* column_value(int i) const;
 
     /// Makes the statement reusable and drops its bindings (the bound views may dangle after this).
     void reset() noexcept;
@@ -10889,6 +10923,23 @@ std::string uri_path(std::string_view path);
 
 /// One connection with a cache of prepared statements, one slot per `stmt` (so a hot-path
 /// lookup is an array index, not a hash of the SQL text).
+/// What the SQL function `flytecache_replaced` (see `connection::replaced_row_function`) saw of
+/// the row an UPDATE by key replaces: the old values a SELECT before it would have read.
+struct replaced_row {
+    bool seen = false;    ///< a row with the key exists
+    bool matched = false; ///< … and its expire_time is the new one: the UPDATE replaces it
+    std::optional<std::string> filename;
+    std::int64_t size = 0; ///< OLD.size, when an integer
+    /// OLD.size when it is not an integer (never diskcache's), as stored.
+    std::unique_ptr<sqlite3_value, void (*)(sqlite3_value*)> odd_size{nullptr, nullptr};
+
+    void clear() noexcept {
+        seen = matched = false;
+        filename.reset();
+        odd_size.reset();
+    }
+};
+
 class connection {
 public:
     connection(std::string path, int busy_timeout_ms, open_mode mode = open_mode::read_write);
@@ -10916,6 +10967,13 @@ public:
     /// Drops every cached statement (after a schema change other statements may refer to).
     void forget_statements() noexcept;
 
+    /// The record of `flytecache_replaced(key, ?key, raw, expire_time, ?expire_time, filename,
+    /// size)`, registered on this connection on first call (which expires its statements): true
+    /// for the row of the key with that expiry, whose old filename and size it records; it only
+    /// notes that the key exists when the expiry differs. Lets an UPDATE by key do the work of the
+    /// SELECT before it (diskcache's own write selects, then updates by rowid).
+    replaced_row& replaced_row_function();
+
     /// Executes SQL text that returns no rows the caller needs (DDL, PRAGMA, BEGIN …).
     void exec(std::string_view sql);
 
@@ -10928,6 +10986,7 @@ private:
     std::string path_;
     sqlite3* db_ = nullptr;
     std::array<std::unique_ptr<statement>, statement_count> statements_{};
+    std::unique_ptr<replaced_row> replaced_; // before the handle closes: SQLite holds a pointer
 };
 
 } // namespace sqlite
@@ -11006,6 +11065,10 @@ FLYTECACHE_INLINE void statement::bind_blob(int index, std::string_view bytes) {
           "bind");
 }
 
+FLYTECACHE_INLINE void statement::bind_value(int index, const sqlite3_value* value) {
+    check(sqlite3_bind_value(stmt_, index, value), "bind");
+}
+
 FLYTECACHE_INLINE bool statement::step() {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) {
@@ -11039,6 +11102,10 @@ FLYTECACHE_INLINE std::string_view statement::column_text(int i) const {
 FLYTECACHE_INLINE std::string_view statement::column_blob(int i) const {
     const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, i));
     return {p != nullptr ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))};
+}
+
+FLYTECACHE_INLINE const sqlite3_value* statement::column_value(int i) const {
+    return sqlite3_column_value(stmt_, i);
 }
 
 FLYTECACHE_INLINE void statement::reset() noexcept {
@@ -11118,6 +11185,91 @@ FLYTECACHE_INLINE void connection::forget_statements() noexcept {
     for (auto& s : statements_) {
         s.reset();
     }
+}
+
+// Whether two SQL values are the same value of the same type (as `IS` compares keys and expiries
+// here: text with text, REAL with REAL …).
+FLYTECACHE_INLINE bool same_sql_value(sqlite3_value* a, sqlite3_value* b) {
+    const int type = sqlite3_value_type(a);
+    if (type != sqlite3_value_type(b)) {
+        return false;
+    }
+    switch (type) {
+    case SQLITE_NULL: return true;
+    case SQLITE_INTEGER: return sqlite3_value_int64(a) == sqlite3_value_int64(b);
+    case SQLITE_FLOAT: return sqlite3_value_double(a) == sqlite3_value_double(b);
+    default: {
+        const void* pa = type == SQLITE_TEXT ? static_cast<const void*>(sqlite3_value_text(a))
+                                             : sqlite3_value_blob(a);
+        const void* pb = type == SQLITE_TEXT ? static_cast<const void*>(sqlite3_value_text(b))
+                                             : sqlite3_value_blob(b);
+        const int n = sqlite3_value_bytes(a);
+        return n == sqlite3_value_bytes(b) &&
+               (n == 0 || std::memcmp(pa, pb, static_cast<std::size_t>(n)) == 0);
+    }
+    }
+}
+
+// flytecache_replaced(key, ?key, raw, expire_time, ?expire_time, filename, size): see
+// connection::replaced_row_function. It checks the key and raw itself, so it records only the
+// key's row whatever plan SQLite picks.
+FLYTECACHE_INLINE void replaced_row_sql(sqlite3_context* ctx, int, sqlite3_value** v) {
+    auto& r = *static_cast<replaced_row*>(sqlite3_user_data(ctx));
+    if (!same_sql_value(v[0], v[1]) || sqlite3_value_type(v[2]) != SQLITE_INTEGER ||
+        sqlite3_value_int64(v[2]) != 1) {
+        sqlite3_result_int(ctx, 0);
+        return;
+    }
+    r.seen = true;
+    // A stored REAL expiry equal to the new one, or both NULL: as write_many's same_expiry.
+    const int old_type = sqlite3_value_type(v[3]);
+    const int new_type = sqlite3_value_type(v[4]);
+    const bool same_expiry = old_type == SQLITE_NULL
+                                 ? new_type == SQLITE_NULL
+                                 : old_type == SQLITE_FLOAT && new_type == SQLITE_FLOAT &&
+                                       sqlite3_value_double(v[3]) == sqlite3_value_double(v[4]);
+    if (!same_expiry) {
+        sqlite3_result_int(ctx, 0);
+        return;
+    }
+    try {
+        if (sqlite3_value_type(v[5]) != SQLITE_NULL) {
+            const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(v[5]));
+            r.filename.emplace(text != nullptr ? text : "",
+                               static_cast<std::size_t>(sqlite3_value_bytes(v[5])));
+        }
+    } catch (...) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    if (sqlite3_value_type(v[6]) == SQLITE_INTEGER) {
+        r.size = sqlite3_value_int64(v[6]);
+    } else {
+        r.odd_size = {sqlite3_value_dup(v[6]), sqlite3_value_free};
+        if (!r.odd_size) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+    }
+    r.matched = true;
+    sqlite3_result_int(ctx, 1);
+}
+
+FLYTECACHE_INLINE replaced_row& connection::replaced_row_function() {
+    if (!replaced_) {
+        auto r = std::make_unique<replaced_row>();
+        int flags = SQLITE_UTF8;
+#if defined(SQLITE_DIRECTONLY)
+        flags |= SQLITE_DIRECTONLY; // never from a trigger or view someone put in the file
+#endif
+        const int rc = sqlite3_create_function_v2(db_, "flytecache_replaced", 7, flags, r.get(),
+                                                  replaced_row_sql, nullptr, nullptr, nullptr);
+        if (rc != SQLITE_OK) {
+            fail(rc, db_, path_, "registering flytecache_replaced");
+        }
+        replaced_ = std::move(r);
+    }
+    return *replaced_;
 }
 
 FLYTECACHE_INLINE void connection::exec(std::string_view sql) {
@@ -13872,6 +14024,57 @@ bool release(engine& e, std::string_view key, std::string_view owner);
 bool write(engine& e, const key_ref& key, const value_ref& value, const write_options& opts,
            bool only_if_absent);
 
+/// A batch at least this large writes its rows with the connection's triggers off and makes
+/// their Settings updates itself (`trigger_free_rows`): turning them off and on costs a few tens
+/// of microseconds (SQLite re-prepares the connection's statements), their per-row work ~0.7 µs.
+inline constexpr std::size_t trigger_free_batch_min = 128;
+
+/// diskcache's Cache triggers keep the Settings rows `count` and `size` (one UPDATE of Settings
+/// per row written, about a fifth of an overwrite's cost). While a large batch writes its rows
+/// this turns the connection's triggers off and records what they would have done; `finish`
+/// then leaves Settings exactly as they would have: when every step of their arithmetic stays an
+/// exact 64-bit integer (always, for what diskcache writes) it writes the result once, and
+/// otherwise it replays their UPDATEs one by one, in order.
+class trigger_free_rows {
+public:
+    /// Whether `c`'s triggers are on and are exactly diskcache's (`schema_ddl`), so that doing
+    /// their work here is doing all of it.
+    static bool possible(connection& c);
+
+    /// Turns `c`'s triggers off.
+    explicit trigger_free_rows(connection& c);
+    trigger_free_rows(const trigger_free_rows&) = delete;
+    trigger_free_rows& operator=(const trigger_free_rows&) = delete;
+    /// Turns them back on if `finish` did not.
+    ~trigger_free_rows();
+
+    /// A row inserted with `size` (Settings_count_insert and Settings_size_insert).
+    void inserted(std::int64_t size);
+    /// A row overwritten with `size`, whose old size is column `size_col` of `old`'s current row
+    /// (Settings_size_update's NEW.size and OLD.size).
+    void updated(std::int64_t size, const statement& old, int size_col);
+    /// The same, the old size as `replaced_row_function` recorded it.
+    void updated(std::int64_t size, replaced_row& old);
+    /// Turns the triggers back on and updates Settings as they would have.
+    void finish();
+
+private:
+    struct size_step {
+        std::int64_t add;      // NEW.size
+        std::int64_t subtract; // OLD.size of an overwrite, when an integer
+        bool overwrite;
+        std::size_t odd_old; // 1 + index in odd_olds_ of an OLD.size that is not an integer
+    };
+    void finish_count();
+    void finish_size();
+
+    connection& c_;
+    bool off_ = true;
+    std::int64_t inserts_ = 0;
+    std::vector<size_step> steps_;
+    std::vector<std::unique_ptr<sqlite3_value, void (*)(sqlite3_value*)>> odd_olds_;
+};
+
 /// Stores every entry of `items` (bytes under text keys) in one write transaction: all or none
 /// (see `sqlite_store::set_many`).
 void write_many(engine& e, std::span<const key_value> items, const write_options& opts);
@@ -14246,6 +14449,159 @@ FLYTECACHE_INLINE bool write(engine& e, const key_ref& key, const value_ref& val
     });
 }
 
+FLYTECACHE_INLINE bool trigger_free_rows::possible(connection& c) {
+    int on = 0;
+    if (sqlite3_db_config(c.handle(), SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &on) != SQLITE_OK ||
+        on != 1) {
+        return false;
+    }
+    // SQLite keeps a trigger's CREATE statement without its IF NOT EXISTS; diskcache's text is
+    // schema_ddl's. Any other trigger, or another text, and the batch keeps the triggers on.
+    static const std::vector<std::pair<std::string_view, std::string>> expected = [] {
+        constexpr std::string_view create = "CREATE TRIGGER IF NOT EXISTS ";
+        std::vector<std::pair<std::string_view, std::string>> out;
+        for (const auto& [name, sql] : schema_ddl()) {
+            if (sql.starts_with(create)) {
+                out.emplace_back(name,
+                                 std::string("CREATE TRIGGER ").append(sql.substr(create.size())));
+            }
+        }
+        return out;
+    }();
+    std::size_t found = 0;
+    auto q = c.use(stmt::schema_triggers);
+    while (q->step()) {
+        const std::string_view name = q->column_text(0);
+        const auto it = std::find_if(expected.begin(), expected.end(),
+                                     [&](const auto& t) { return t.first == name; });
+        if (it == expected.end() || q->column_text(1) != it->second) {
+            return false;
+        }
+        ++found;
+    }
+    return found == expected.size();
+}
+
+FLYTECACHE_INLINE trigger_free_rows::trigger_free_rows(connection& c) : c_(c) {
+    if (sqlite3_db_config(c_.handle(), SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, nullptr) != SQLITE_OK) {
+        fail(sqlite3_errcode(c_.handle()), c_.handle(), c_.path(), "turning triggers off");
+    }
+}
+
+FLYTECACHE_INLINE trigger_free_rows::~trigger_free_rows() {
+    if (off_) {
+        // Cannot fail for a valid handle and flag; the connection goes back to the pool with its
+        // triggers on whatever happened in the batch.
+        sqlite3_db_config(c_.handle(), SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, nullptr);
+    }
+}
+
+FLYTECACHE_INLINE void trigger_free_rows::inserted(std::int64_t size) {
+    ++inserts_;
+    steps_.push_back({size, 0, false, 0});
+}
+
+FLYTECACHE_INLINE void trigger_free_rows::updated(std::int64_t size, const statement& old,
+                                                  int size_col) {
+    if (old.column_type(size_col) == SQLITE_INTEGER) {
+        steps_.push_back({size, old.column_int(size_col), true, 0});
+        return;
+    }
+    // NULL, REAL or text (never diskcache's): kept as stored, for the trigger's own arithmetic.
+    sqlite3_value* copy = sqlite3_value_dup(old.column_value(size_col));
+    if (copy == nullptr) {
+        fail(SQLITE_NOMEM, nullptr, c_.path(), "copying a size");
+    }
+    odd_olds_.emplace_back(copy, sqlite3_value_free);
+    steps_.push_back({size, 0, true, odd_olds_.size()});
+}
+
+FLYTECACHE_INLINE void trigger_free_rows::updated(std::int64_t size, replaced_row& old) {
+    if (!old.odd_size) {
+        steps_.push_back({size, old.size, true, 0});
+        return;
+    }
+    odd_olds_.push_back(std::move(old.odd_size));
+    steps_.push_back({size, 0, true, odd_olds_.size()});
+}
+
+FLYTECACHE_INLINE void trigger_free_rows::finish() {
+    if (off_) {
+        if (sqlite3_db_config(c_.handle(), SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, nullptr) !=
+            SQLITE_OK) {
+            fail(sqlite3_errcode(c_.handle()), c_.handle(), c_.path(), "turning triggers on");
+        }
+        off_ = false;
+    }
+    finish_count();
+    finish_size();
+}
+
+FLYTECACHE_INLINE void trigger_free_rows::finish_count() {
+    if (inserts_ == 0) {
+        return;
+    }
+    const auto now = read_setting(c_, "count");
+    const auto* value = now ? std::get_if<std::int64_t>(&*now) : nullptr;
+    std::int64_t result = 0;
+    if (value != nullptr && !__builtin_add_overflow(*value, inserts_, &result)) {
+        auto q = c_.use(stmt::settings_set);
+        q->bind(1, result);
+        q->bind_text(2, "count");
+        q->run();
+        return;
+    }
+    for (std::int64_t i = 0; i < inserts_; ++i) { // the trigger's value + 1, each time
+        auto q = c_.use(stmt::settings_add);
+        q->bind(1, std::int64_t{1});
+        q->bind_text(2, "count");
+        q->run();
+    }
+}
+
+FLYTECACHE_INLINE void trigger_free_rows::finish_size() {
+    if (steps_.empty()) {
+        return;
+    }
+    // The triggers' steps in integers: NEW.size added, then OLD.size subtracted, row by row.
+    const auto now = read_setting(c_, "size");
+    const auto* value = now ? std::get_if<std::int64_t>(&*now) : nullptr;
+    bool exact = value != nullptr;
+    std::int64_t result = exact ? *value : 0;
+    for (const auto& step : steps_) {
+        if (!exact) {
+            break;
+        }
+        exact = step.odd_old == 0 && !__builtin_add_overflow(result, step.add, &result) &&
+                !(step.overwrite && __builtin_sub_overflow(result, step.subtract, &result));
+    }
+    if (exact) {
+        auto q = c_.use(stmt::settings_set);
+        q->bind(1, result);
+        q->bind_text(2, "size");
+        q->run();
+        return;
+    }
+    // SQLite's own arithmetic (REAL on overflow, NULL stays NULL …): each trigger's UPDATE.
+    for (const auto& step : steps_) {
+        if (!step.overwrite) {
+            auto q = c_.use(stmt::settings_add);
+            q->bind(1, step.add);
+            q->bind_text(2, "size");
+            q->run();
+            continue;
+        }
+        auto q = c_.use(stmt::settings_size_row);
+        q->bind(1, step.add);
+        if (step.odd_old == 0) {
+            q->bind(2, step.subtract);
+        } else {
+            q->bind_value(2, odd_olds_[step.odd_old - 1].get());
+        }
+        q->run();
+    }
+}
+
 FLYTECACHE_INLINE void write_many(engine& e, std::span<const key_value> items,
                                   const write_options& opts) {
     e.require_writable();
@@ -14258,12 +14614,14 @@ FLYTECACHE_INLINE void write_many(engine& e, std::span<const key_value> items,
     // A key given twice: the last entry wins, as with sequential sets; the earlier ones are never
     // written (no row, no value file).
     std::vector<bool> shadowed(items.size(), false);
+    std::size_t live = 0;
     {
         std::unordered_set<std::string_view> seen;
         seen.reserve(items.size());
         for (std::size_t i = items.size(); i-- > 0;) {
             shadowed[i] = !seen.insert(items[i].key).second;
         }
+        live = seen.size();
     }
     // Files are written before the transaction, as set() writes its one (and as diskcache does).
     // Until the transaction owns them they are this function's to remove on failure.
@@ -14294,11 +14652,52 @@ FLYTECACHE_INLINE void write_many(engine& e, std::span<const key_value> items,
                         ? 0
                         : freelist_pages(c);
                 std::int64_t written = 0;
+                std::optional<trigger_free_rows> triggers_off;
+                if (live >= trigger_free_batch_min && trigger_free_rows::possible(c)) {
+                    triggers_off.emplace(c);
+                }
+                replaced_row& replaced = c.replaced_row_function();
                 for (std::size_t i = 0; i < items.size(); ++i) {
                     if (shadowed[i]) {
                         continue;
                     }
                     const key_ref key(items[i].key);
+                    // Most entries overwrite a row: one UPDATE by key that reads the old row's
+                    // filename and size as it replaces it, where diskcache SELECTs the row and
+                    // then UPDATEs it by rowid (~0.4 µs less per entry). Without a TTL only a
+                    // row that never expires either (expire_time left out of the SET list, so
+                    // SQLite leaves its index alone); with one, whatever the row's expiry.
+                    replaced.clear();
+                    {
+                        auto u =
+                            c.use(expire_time ? stmt::update_key : stmt::update_key_same_expiry);
+                        bind_row(*u, key, now, expire_time, opts.tag, prepared[i]);
+                        u->run();
+                    }
+                    if (replaced.matched) {
+                        if (c.changes() != 1) {
+                            throw store_error("flytecache: sqlite_store '" + c.path() + "': key " +
+                                              key.describe() +
+                                              " changed under a write transaction");
+                        }
+                        if (replaced.filename) {
+                            txn.remove_after_commit.push_back(std::move(*replaced.filename));
+                        }
+                        if (triggers_off) {
+                            triggers_off->updated(prepared[i].size, replaced);
+                        }
+                        ++written;
+                        continue;
+                    }
+                    if (!replaced.seen) { // no row of the key: a new one
+                        insert_row(c, key, now, expire_time, opts.tag, prepared[i]);
+                        if (triggers_off) {
+                            triggers_off->inserted(prepared[i].size);
+                        }
+                        ++written;
+                        continue;
+                    }
+                    // Without a TTL, the key's row expires (the UPDATE above changed nothing).
                     std::optional<std::int64_t> rowid;
                     bool same_expiry = false;
                     {
@@ -14307,6 +14706,9 @@ FLYTECACHE_INLINE void write_many(engine& e, std::span<const key_value> items,
                         if (q->step()) {
                             rowid = q->column_int(0);
                             engine::schedule_removal(txn, *q, 1);
+                            if (triggers_off) {
+                                triggers_off->updated(prepared[i].size, *q, 3);
+                            }
                             same_expiry = q->is_null(2) ? !expire_time
                                                         : expire_time.has_value() &&
                                                               q->column_type(2) == SQLITE_FLOAT &&
@@ -14320,8 +14722,14 @@ FLYTECACHE_INLINE void write_many(engine& e, std::span<const key_value> items,
                                    same_expiry);
                     } else {
                         insert_row(c, key, now, expire_time, opts.tag, prepared[i]);
+                        if (triggers_off) {
+                            triggers_off->inserted(prepared[i].size);
+                        }
                     }
                     ++written;
+                }
+                if (triggers_off) {
+                    triggers_off->finish(); // before the cull, whose deletes need the triggers
                 }
                 cull_batch(e, c, txn, now, written, freelist_before);
                 if (nested) {

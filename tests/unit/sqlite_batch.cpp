@@ -362,6 +362,136 @@ TEST_CASE("sqlite_store batch: culls once with the budget of every entry of the 
     }
 }
 
+// A batch of trigger_free_batch_min entries or more writes its rows with the triggers off and
+// keeps diskcache's count and size Settings itself: they must end as the triggers leave them.
+TEST_CASE("sqlite_store batch: a large batch keeps Settings count and size as sequential sets") {
+    constexpr std::size_t n = 300;
+    static_assert(n >= fc::detail::sqlite::trigger_free_batch_min);
+    temp_dir batched_dir("batch");
+    temp_dir single_dir("batch");
+    const auto settings = [](const temp_dir& d) {
+        return rows(d.path(), "SELECT key, typeof(value), value FROM Settings WHERE key IN "
+                              "('count', 'size') ORDER BY key");
+    };
+    const auto live = [](const temp_dir& d) {
+        return rows(d.path(), "SELECT COUNT(*), TOTAL(size) FROM Cache")[0];
+    };
+    // Rows before the batch: small (inline, size 0) and large (files) values.
+    const batch before_small = make_batch("s", n / 2, "v");
+    const batch before_big = make_batch("b", n / 2, "w", 2000);
+    // The batch: overwrites small with large and large with small, adds new keys of both, and
+    // gives some keys twice (the last wins).
+    std::vector<std::string> keys;
+    std::vector<std::string> values;
+    for (std::size_t i = 0; i < n / 2; ++i) {
+        keys.push_back("s" + std::to_string(i));
+        values.push_back(i % 2 == 0 ? std::string(3000 + i, 'x') : "small" + std::to_string(i));
+        keys.push_back("b" + std::to_string(i));
+        values.push_back(i % 3 == 0 ? std::string(1500 + i, 'y') : "tiny" + std::to_string(i));
+        keys.push_back("n" + std::to_string(i));
+        values.push_back(i % 2 == 0 ? std::string(1024 + i, 'z') : "new" + std::to_string(i));
+    }
+    keys.emplace_back("s1");
+    values.emplace_back(5000, 'l');
+    keys.emplace_back("n2");
+    values.emplace_back("last");
+    std::vector<fc::key_value> items;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        items.push_back({keys[i], values[i]});
+    }
+    const auto run = [&](const std::string& prepare_sql) {
+        fc::sqlite_store batched(small_files(batched_dir));
+        fc::sqlite_store single(small_files(single_dir));
+        for (auto* s : {&batched, &single}) {
+            s->set_many(before_small.items());
+            s->set_many(before_big.items());
+        }
+        if (!prepare_sql.empty()) {
+            exec(batched_dir.path(), prepare_sql);
+            exec(single_dir.path(), prepare_sql);
+        }
+        batched.set_many(items);
+        for (const auto& item : items) {
+            single.set(item.key, item.value);
+        }
+        CHECK(settings(batched_dir) == settings(single_dir));
+        // Not the rowids: a key given twice is written once, at its last place in the batch.
+        const std::string all = "SELECT key, raw, size, mode, expire_time, filename IS NULL, "
+                                "value, access_count FROM Cache ORDER BY key, raw";
+        CHECK(rows(batched_dir.path(), all) == rows(single_dir.path(), all));
+        // The triggers are on again: an erase and a set after the batch keep the books too.
+        CHECK(batched.erase(keys[0]));
+        CHECK(single.erase(keys[0]));
+        batched.set("after", std::string(4000, 'a'));
+        single.set("after", std::string(4000, 'a'));
+        CHECK(settings(batched_dir) == settings(single_dir));
+        CHECK(batched.get("n2") == std::optional<std::string>("last"));
+        CHECK(batched.get("s1") == std::optional<std::string>(std::string(5000, 'l')));
+        // An odd old size leaves Settings as odd in both (check reports it in both).
+        CHECK(batched.check().findings.size() == single.check().findings.size());
+    };
+    SUBCASE("the books as diskcache keeps them") {
+        run("");
+        const auto s = settings(batched_dir);
+        const auto l = live(batched_dir);
+        CHECK(s[0][2] == l[0]);                                        // count
+        CHECK(std::stod(s[1][2]) == doctest::Approx(std::stod(l[1]))); // size
+        CHECK(s[1][1] == "integer");
+        fc::sqlite_store reopened(small_files(batched_dir));
+        CHECK(reopened.check().findings.empty());
+    }
+    SUBCASE("rows whose expiry the batch changes, and a key stored pickled (raw = 0)") {
+        run("UPDATE Cache SET expire_time = 4102444800 WHERE key IN ('s5', 'b6'); UPDATE Cache "
+            "SET raw = 0 WHERE key = 'b8'");
+        CHECK(rows(batched_dir.path(), "SELECT COUNT(*) FROM Cache WHERE key = 'b8'")[0][0] == "2");
+    }
+    SUBCASE("an old size diskcache never writes: the trigger's own arithmetic") {
+        SUBCASE("REAL") { run("UPDATE Cache SET size = size + 0.5 WHERE key IN ('b3', 's4')"); }
+        SUBCASE("NULL") { run("UPDATE Cache SET size = NULL WHERE key = 'b7'"); }
+        SUBCASE("near the int64 limits") {
+            run("UPDATE Cache SET size = 9223372036854775000 WHERE key = 'b1'; UPDATE Cache SET "
+                "size = -9223372036854775000 WHERE key = 'b2'");
+        }
+    }
+    SUBCASE("another trigger: the batch keeps the triggers on") {
+        run("CREATE TRIGGER extra AFTER UPDATE ON Cache BEGIN UPDATE Settings SET value = value "
+            "+ 1 WHERE key = 'misses'; END");
+        // It ran once per overwrite: the batch's 300 (its earlier duplicates are never written).
+        CHECK(rows(batched_dir.path(), "SELECT value FROM Settings WHERE key = 'misses'")[0][0] ==
+              "300");
+    }
+    SUBCASE("a TTL on rows that had none, then none again") {
+        fc::sqlite_store s(small_files(batched_dir));
+        s.set_many(items);
+        s.set_many(items, {.expire = std::chrono::hours(1)});
+        const auto expiring = [&] {
+            return rows(batched_dir.path(),
+                        "SELECT COUNT(*) FROM Cache WHERE expire_time IS NOT NULL")[0][0];
+        };
+        CHECK(expiring() == std::to_string(3 * n / 2));
+        s.set_many(items);
+        CHECK(expiring() == "0");
+        const auto books = settings(batched_dir);
+        const auto l = live(batched_dir);
+        CHECK(books[0][2] == l[0]);
+        CHECK(l[0] == std::to_string(3 * n / 2));
+        CHECK(std::stod(books[1][2]) == doctest::Approx(std::stod(l[1])));
+        CHECK(s.get("n2") == std::optional<std::string>("last"));
+        CHECK(s.check().findings.empty());
+    }
+    SUBCASE("with a size limit the cull after the batch keeps them too") {
+        fc::sqlite_store s(small_files(batched_dir));
+        s.set_many(before_big.items());
+        s.reset("size_limit", std::int64_t{256 * 1024});
+        s.set_many(items);
+        const auto books = settings(batched_dir);
+        const auto l = live(batched_dir);
+        CHECK(books[0][2] == l[0]);
+        CHECK(std::stod(books[1][2]) == doctest::Approx(std::stod(l[1])));
+        CHECK(s.check().findings.empty());
+    }
+}
+
 TEST_CASE("sqlite_store batch: bad input is a flytecache::error, nothing is written") {
     temp_dir d("batch");
     fc::sqlite_store s(small_files(d));

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,6 +24,7 @@
 // API.
 struct sqlite3;
 struct sqlite3_stmt;
+struct sqlite3_value;
 
 FLYTECACHE_NAMESPACE_BEGIN
 namespace detail {
@@ -52,6 +54,8 @@ public:
     void bind(int index, double value);
     void bind_text(int index, std::string_view text);
     void bind_blob(int index, std::string_view bytes);
+    /// Binds a copy of `value`, whatever its type.
+    void bind_value(int index, const sqlite3_value* value);
 
     /// Runs one step: `true` when a row is ready, `false` when the statement is done.
     bool step();
@@ -66,6 +70,8 @@ public:
     [[nodiscard]] double column_double(int i) const;
     [[nodiscard]] std::string_view column_text(int i) const;
     [[nodiscard]] std::string_view column_blob(int i) const;
+    /// Column `i` as SQLite holds it (valid until the next step or reset).
+    [[nodiscard]] const sqlite3_value* column_value(int i) const;
 
     /// Makes the statement reusable and drops its bindings (the bound views may dangle after this).
     void reset() noexcept;
@@ -118,6 +124,23 @@ std::string uri_path(std::string_view path);
 
 /// One connection with a cache of prepared statements, one slot per `stmt` (so a hot-path
 /// lookup is an array index, not a hash of the SQL text).
+/// What the SQL function `flytecache_replaced` (see `connection::replaced_row_function`) saw of
+/// the row an UPDATE by key replaces: the old values a SELECT before it would have read.
+struct replaced_row {
+    bool seen = false;    ///< a row with the key exists
+    bool matched = false; ///< … and its expire_time is the new one: the UPDATE replaces it
+    std::optional<std::string> filename;
+    std::int64_t size = 0; ///< OLD.size, when an integer
+    /// OLD.size when it is not an integer (never diskcache's), as stored.
+    std::unique_ptr<sqlite3_value, void (*)(sqlite3_value*)> odd_size{nullptr, nullptr};
+
+    void clear() noexcept {
+        seen = matched = false;
+        filename.reset();
+        odd_size.reset();
+    }
+};
+
 class connection {
 public:
     connection(std::string path, int busy_timeout_ms, open_mode mode = open_mode::read_write);
@@ -145,6 +168,13 @@ public:
     /// Drops every cached statement (after a schema change other statements may refer to).
     void forget_statements() noexcept;
 
+    /// The record of `flytecache_replaced(key, ?key, raw, expire_time, ?expire_time, filename,
+    /// size)`, registered on this connection on first call (which expires its statements): true
+    /// for the row of the key with that expiry, whose old filename and size it records; it only
+    /// notes that the key exists when the expiry differs. Lets an UPDATE by key do the work of the
+    /// SELECT before it (diskcache's own write selects, then updates by rowid).
+    replaced_row& replaced_row_function();
+
     /// Executes SQL text that returns no rows the caller needs (DDL, PRAGMA, BEGIN …).
     void exec(std::string_view sql);
 
@@ -157,6 +187,7 @@ private:
     std::string path_;
     sqlite3* db_ = nullptr;
     std::array<std::unique_ptr<statement>, statement_count> statements_{};
+    std::unique_ptr<replaced_row> replaced_; // before the handle closes: SQLite holds a pointer
 };
 
 } // namespace sqlite

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -77,6 +78,10 @@ FLYTECACHE_INLINE void statement::bind_blob(int index, std::string_view bytes) {
           "bind");
 }
 
+FLYTECACHE_INLINE void statement::bind_value(int index, const sqlite3_value* value) {
+    check(sqlite3_bind_value(stmt_, index, value), "bind");
+}
+
 FLYTECACHE_INLINE bool statement::step() {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) {
@@ -110,6 +115,10 @@ FLYTECACHE_INLINE std::string_view statement::column_text(int i) const {
 FLYTECACHE_INLINE std::string_view statement::column_blob(int i) const {
     const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, i));
     return {p != nullptr ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))};
+}
+
+FLYTECACHE_INLINE const sqlite3_value* statement::column_value(int i) const {
+    return sqlite3_column_value(stmt_, i);
 }
 
 FLYTECACHE_INLINE void statement::reset() noexcept {
@@ -189,6 +198,91 @@ FLYTECACHE_INLINE void connection::forget_statements() noexcept {
     for (auto& s : statements_) {
         s.reset();
     }
+}
+
+// Whether two SQL values are the same value of the same type (as `IS` compares keys and expiries
+// here: text with text, REAL with REAL …).
+FLYTECACHE_INLINE bool same_sql_value(sqlite3_value* a, sqlite3_value* b) {
+    const int type = sqlite3_value_type(a);
+    if (type != sqlite3_value_type(b)) {
+        return false;
+    }
+    switch (type) {
+    case SQLITE_NULL: return true;
+    case SQLITE_INTEGER: return sqlite3_value_int64(a) == sqlite3_value_int64(b);
+    case SQLITE_FLOAT: return sqlite3_value_double(a) == sqlite3_value_double(b);
+    default: {
+        const void* pa = type == SQLITE_TEXT ? static_cast<const void*>(sqlite3_value_text(a))
+                                             : sqlite3_value_blob(a);
+        const void* pb = type == SQLITE_TEXT ? static_cast<const void*>(sqlite3_value_text(b))
+                                             : sqlite3_value_blob(b);
+        const int n = sqlite3_value_bytes(a);
+        return n == sqlite3_value_bytes(b) &&
+               (n == 0 || std::memcmp(pa, pb, static_cast<std::size_t>(n)) == 0);
+    }
+    }
+}
+
+// flytecache_replaced(key, ?key, raw, expire_time, ?expire_time, filename, size): see
+// connection::replaced_row_function. It checks the key and raw itself, so it records only the
+// key's row whatever plan SQLite picks.
+FLYTECACHE_INLINE void replaced_row_sql(sqlite3_context* ctx, int, sqlite3_value** v) {
+    auto& r = *static_cast<replaced_row*>(sqlite3_user_data(ctx));
+    if (!same_sql_value(v[0], v[1]) || sqlite3_value_type(v[2]) != SQLITE_INTEGER ||
+        sqlite3_value_int64(v[2]) != 1) {
+        sqlite3_result_int(ctx, 0);
+        return;
+    }
+    r.seen = true;
+    // A stored REAL expiry equal to the new one, or both NULL: as write_many's same_expiry.
+    const int old_type = sqlite3_value_type(v[3]);
+    const int new_type = sqlite3_value_type(v[4]);
+    const bool same_expiry = old_type == SQLITE_NULL
+                                 ? new_type == SQLITE_NULL
+                                 : old_type == SQLITE_FLOAT && new_type == SQLITE_FLOAT &&
+                                       sqlite3_value_double(v[3]) == sqlite3_value_double(v[4]);
+    if (!same_expiry) {
+        sqlite3_result_int(ctx, 0);
+        return;
+    }
+    try {
+        if (sqlite3_value_type(v[5]) != SQLITE_NULL) {
+            const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(v[5]));
+            r.filename.emplace(text != nullptr ? text : "",
+                               static_cast<std::size_t>(sqlite3_value_bytes(v[5])));
+        }
+    } catch (...) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    if (sqlite3_value_type(v[6]) == SQLITE_INTEGER) {
+        r.size = sqlite3_value_int64(v[6]);
+    } else {
+        r.odd_size = {sqlite3_value_dup(v[6]), sqlite3_value_free};
+        if (!r.odd_size) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+    }
+    r.matched = true;
+    sqlite3_result_int(ctx, 1);
+}
+
+FLYTECACHE_INLINE replaced_row& connection::replaced_row_function() {
+    if (!replaced_) {
+        auto r = std::make_unique<replaced_row>();
+        int flags = SQLITE_UTF8;
+#if defined(SQLITE_DIRECTONLY)
+        flags |= SQLITE_DIRECTONLY; // never from a trigger or view someone put in the file
+#endif
+        const int rc = sqlite3_create_function_v2(db_, "flytecache_replaced", 7, flags, r.get(),
+                                                  replaced_row_sql, nullptr, nullptr, nullptr);
+        if (rc != SQLITE_OK) {
+            fail(rc, db_, path_, "registering flytecache_replaced");
+        }
+        replaced_ = std::move(r);
+    }
+    return *replaced_;
 }
 
 FLYTECACHE_INLINE void connection::exec(std::string_view sql) {

@@ -6,6 +6,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <istream>
 #include <memory>
@@ -370,6 +372,159 @@ FLYTECACHE_INLINE bool write(engine& e, const key_ref& key, const value_ref& val
     });
 }
 
+FLYTECACHE_INLINE bool trigger_free_rows::possible(connection& c) {
+    int on = 0;
+    if (sqlite3_db_config(c.handle(), SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &on) != SQLITE_OK ||
+        on != 1) {
+        return false;
+    }
+    // SQLite keeps a trigger's CREATE statement without its IF NOT EXISTS; diskcache's text is
+    // schema_ddl's. Any other trigger, or another text, and the batch keeps the triggers on.
+    static const std::vector<std::pair<std::string_view, std::string>> expected = [] {
+        constexpr std::string_view create = "CREATE TRIGGER IF NOT EXISTS ";
+        std::vector<std::pair<std::string_view, std::string>> out;
+        for (const auto& [name, sql] : schema_ddl()) {
+            if (sql.starts_with(create)) {
+                out.emplace_back(name,
+                                 std::string("CREATE TRIGGER ").append(sql.substr(create.size())));
+            }
+        }
+        return out;
+    }();
+    std::size_t found = 0;
+    auto q = c.use(stmt::schema_triggers);
+    while (q->step()) {
+        const std::string_view name = q->column_text(0);
+        const auto it = std::find_if(expected.begin(), expected.end(),
+                                     [&](const auto& t) { return t.first == name; });
+        if (it == expected.end() || q->column_text(1) != it->second) {
+            return false;
+        }
+        ++found;
+    }
+    return found == expected.size();
+}
+
+FLYTECACHE_INLINE trigger_free_rows::trigger_free_rows(connection& c) : c_(c) {
+    if (sqlite3_db_config(c_.handle(), SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, nullptr) != SQLITE_OK) {
+        fail(sqlite3_errcode(c_.handle()), c_.handle(), c_.path(), "turning triggers off");
+    }
+}
+
+FLYTECACHE_INLINE trigger_free_rows::~trigger_free_rows() {
+    if (off_) {
+        // Cannot fail for a valid handle and flag; the connection goes back to the pool with its
+        // triggers on whatever happened in the batch.
+        sqlite3_db_config(c_.handle(), SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, nullptr);
+    }
+}
+
+FLYTECACHE_INLINE void trigger_free_rows::inserted(std::int64_t size) {
+    ++inserts_;
+    steps_.push_back({size, 0, false, 0});
+}
+
+FLYTECACHE_INLINE void trigger_free_rows::updated(std::int64_t size, const statement& old,
+                                                  int size_col) {
+    if (old.column_type(size_col) == SQLITE_INTEGER) {
+        steps_.push_back({size, old.column_int(size_col), true, 0});
+        return;
+    }
+    // NULL, REAL or text (never diskcache's): kept as stored, for the trigger's own arithmetic.
+    sqlite3_value* copy = sqlite3_value_dup(old.column_value(size_col));
+    if (copy == nullptr) {
+        fail(SQLITE_NOMEM, nullptr, c_.path(), "copying a size");
+    }
+    odd_olds_.emplace_back(copy, sqlite3_value_free);
+    steps_.push_back({size, 0, true, odd_olds_.size()});
+}
+
+FLYTECACHE_INLINE void trigger_free_rows::updated(std::int64_t size, replaced_row& old) {
+    if (!old.odd_size) {
+        steps_.push_back({size, old.size, true, 0});
+        return;
+    }
+    odd_olds_.push_back(std::move(old.odd_size));
+    steps_.push_back({size, 0, true, odd_olds_.size()});
+}
+
+FLYTECACHE_INLINE void trigger_free_rows::finish() {
+    if (off_) {
+        if (sqlite3_db_config(c_.handle(), SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, nullptr) !=
+            SQLITE_OK) {
+            fail(sqlite3_errcode(c_.handle()), c_.handle(), c_.path(), "turning triggers on");
+        }
+        off_ = false;
+    }
+    finish_count();
+    finish_size();
+}
+
+FLYTECACHE_INLINE void trigger_free_rows::finish_count() {
+    if (inserts_ == 0) {
+        return;
+    }
+    const auto now = read_setting(c_, "count");
+    const auto* value = now ? std::get_if<std::int64_t>(&*now) : nullptr;
+    std::int64_t result = 0;
+    if (value != nullptr && !__builtin_add_overflow(*value, inserts_, &result)) {
+        auto q = c_.use(stmt::settings_set);
+        q->bind(1, result);
+        q->bind_text(2, "count");
+        q->run();
+        return;
+    }
+    for (std::int64_t i = 0; i < inserts_; ++i) { // the trigger's value + 1, each time
+        auto q = c_.use(stmt::settings_add);
+        q->bind(1, std::int64_t{1});
+        q->bind_text(2, "count");
+        q->run();
+    }
+}
+
+FLYTECACHE_INLINE void trigger_free_rows::finish_size() {
+    if (steps_.empty()) {
+        return;
+    }
+    // The triggers' steps in integers: NEW.size added, then OLD.size subtracted, row by row.
+    const auto now = read_setting(c_, "size");
+    const auto* value = now ? std::get_if<std::int64_t>(&*now) : nullptr;
+    bool exact = value != nullptr;
+    std::int64_t result = exact ? *value : 0;
+    for (const auto& step : steps_) {
+        if (!exact) {
+            break;
+        }
+        exact = step.odd_old == 0 && !__builtin_add_overflow(result, step.add, &result) &&
+                !(step.overwrite && __builtin_sub_overflow(result, step.subtract, &result));
+    }
+    if (exact) {
+        auto q = c_.use(stmt::settings_set);
+        q->bind(1, result);
+        q->bind_text(2, "size");
+        q->run();
+        return;
+    }
+    // SQLite's own arithmetic (REAL on overflow, NULL stays NULL …): each trigger's UPDATE.
+    for (const auto& step : steps_) {
+        if (!step.overwrite) {
+            auto q = c_.use(stmt::settings_add);
+            q->bind(1, step.add);
+            q->bind_text(2, "size");
+            q->run();
+            continue;
+        }
+        auto q = c_.use(stmt::settings_size_row);
+        q->bind(1, step.add);
+        if (step.odd_old == 0) {
+            q->bind(2, step.subtract);
+        } else {
+            q->bind_value(2, odd_olds_[step.odd_old - 1].get());
+        }
+        q->run();
+    }
+}
+
 FLYTECACHE_INLINE void write_many(engine& e, std::span<const key_value> items,
                                   const write_options& opts) {
     e.require_writable();
@@ -382,12 +537,14 @@ FLYTECACHE_INLINE void write_many(engine& e, std::span<const key_value> items,
     // A key given twice: the last entry wins, as with sequential sets; the earlier ones are never
     // written (no row, no value file).
     std::vector<bool> shadowed(items.size(), false);
+    std::size_t live = 0;
     {
         std::unordered_set<std::string_view> seen;
         seen.reserve(items.size());
         for (std::size_t i = items.size(); i-- > 0;) {
             shadowed[i] = !seen.insert(items[i].key).second;
         }
+        live = seen.size();
     }
     // Files are written before the transaction, as set() writes its one (and as diskcache does).
     // Until the transaction owns them they are this function's to remove on failure.
@@ -418,11 +575,52 @@ FLYTECACHE_INLINE void write_many(engine& e, std::span<const key_value> items,
                         ? 0
                         : freelist_pages(c);
                 std::int64_t written = 0;
+                std::optional<trigger_free_rows> triggers_off;
+                if (live >= trigger_free_batch_min && trigger_free_rows::possible(c)) {
+                    triggers_off.emplace(c);
+                }
+                replaced_row& replaced = c.replaced_row_function();
                 for (std::size_t i = 0; i < items.size(); ++i) {
                     if (shadowed[i]) {
                         continue;
                     }
                     const key_ref key(items[i].key);
+                    // Most entries overwrite a row: one UPDATE by key that reads the old row's
+                    // filename and size as it replaces it, where diskcache SELECTs the row and
+                    // then UPDATEs it by rowid (~0.4 µs less per entry). Without a TTL only a
+                    // row that never expires either (expire_time left out of the SET list, so
+                    // SQLite leaves its index alone); with one, whatever the row's expiry.
+                    replaced.clear();
+                    {
+                        auto u =
+                            c.use(expire_time ? stmt::update_key : stmt::update_key_same_expiry);
+                        bind_row(*u, key, now, expire_time, opts.tag, prepared[i]);
+                        u->run();
+                    }
+                    if (replaced.matched) {
+                        if (c.changes() != 1) {
+                            throw store_error("flytecache: sqlite_store '" + c.path() + "': key " +
+                                              key.describe() +
+                                              " changed under a write transaction");
+                        }
+                        if (replaced.filename) {
+                            txn.remove_after_commit.push_back(std::move(*replaced.filename));
+                        }
+                        if (triggers_off) {
+                            triggers_off->updated(prepared[i].size, replaced);
+                        }
+                        ++written;
+                        continue;
+                    }
+                    if (!replaced.seen) { // no row of the key: a new one
+                        insert_row(c, key, now, expire_time, opts.tag, prepared[i]);
+                        if (triggers_off) {
+                            triggers_off->inserted(prepared[i].size);
+                        }
+                        ++written;
+                        continue;
+                    }
+                    // Without a TTL, the key's row expires (the UPDATE above changed nothing).
                     std::optional<std::int64_t> rowid;
                     bool same_expiry = false;
                     {
@@ -431,6 +629,9 @@ FLYTECACHE_INLINE void write_many(engine& e, std::span<const key_value> items,
                         if (q->step()) {
                             rowid = q->column_int(0);
                             engine::schedule_removal(txn, *q, 1);
+                            if (triggers_off) {
+                                triggers_off->updated(prepared[i].size, *q, 3);
+                            }
                             same_expiry = q->is_null(2) ? !expire_time
                                                         : expire_time.has_value() &&
                                                               q->column_type(2) == SQLITE_FLOAT &&
@@ -444,8 +645,14 @@ FLYTECACHE_INLINE void write_many(engine& e, std::span<const key_value> items,
                                    same_expiry);
                     } else {
                         insert_row(c, key, now, expire_time, opts.tag, prepared[i]);
+                        if (triggers_off) {
+                            triggers_off->inserted(prepared[i].size);
+                        }
                     }
                     ++written;
+                }
+                if (triggers_off) {
+                    triggers_off->finish(); // before the cull, whose deletes need the triggers
                 }
                 cull_batch(e, c, txn, now, written, freelist_before);
                 if (nested) {

@@ -22,6 +22,8 @@ enum class stmt : std::size_t {
     insert,
     update_row,
     update_row_same_expiry,
+    update_key_same_expiry,
+    update_key,
     delete_rowid,
     expired_filenames,
     expired_delete,
@@ -71,6 +73,10 @@ enum class stmt : std::size_t {
     incr_update_lrs,
     incr_update_lru,
     incr_update_lfu,
+    schema_triggers,
+    settings_add,
+    settings_set,
+    settings_size_row,
     count, ///< not a statement: the size of the table
 };
 
@@ -87,8 +93,10 @@ inline constexpr std::array<statement_text, statement_count> statement_table = {
     // The live (unexpired) row of a key: rowid, expire_time, tag, mode, filename, value, size.
     {stmt::select_live, "SELECT rowid, expire_time, tag, mode, filename, value, size FROM Cache "
                         "WHERE key = ? AND raw = 1 AND (expire_time IS NULL OR expire_time > ?)"},
+    // The row a write replaces; size is what diskcache's size trigger subtracts (OLD.size), which
+    // a batch that runs without the triggers subtracts itself (operations.ipp's write_many).
     {stmt::select_for_write,
-     "SELECT rowid, filename, expire_time FROM Cache WHERE key = ? AND raw = 1"},
+     "SELECT rowid, filename, expire_time, size FROM Cache WHERE key = ? AND raw = 1"},
     // The UPSERT keeps the row (and its rowid, which orders peekitem) and fires diskcache's size
     // triggers like its UPDATE does.
     {stmt::upsert,
@@ -116,6 +124,19 @@ inline constexpr std::array<statement_text, statement_count> statement_table = {
      "UPDATE Cache SET store_time = ?3, access_time = ?3, access_count = 0, tag = ?5, size = ?6, "
      "mode = ?7, filename = ?8, value = ?9 WHERE rowid = ?10 AND key = ?1 AND raw = ?2 AND "
      "expire_time IS ?4"},
+    // The same by key, doing the work of the SELECT before it: flytecache_replaced (connection's
+    // replaced_row_function) is true for the key's row if its expiry is ?4, and records its old
+    // filename and size. No row changed: the key is absent or its expiry differs.
+    {stmt::update_key_same_expiry,
+     "UPDATE Cache SET store_time = ?3, access_time = ?3, access_count = 0, tag = ?5, size = ?6, "
+     "mode = ?7, filename = ?8, value = ?9 WHERE key = ?1 AND raw = ?2 AND "
+     "flytecache_replaced(key, ?1, raw, expire_time, ?4, filename, size)"},
+    // The same setting the expiry too, whatever the row's was (a write with a TTL, whose
+    // expire_time always differs from the stored one): the function compares no expiry.
+    {stmt::update_key,
+     "UPDATE Cache SET store_time = ?3, expire_time = ?4, access_time = ?3, access_count = 0, "
+     "tag = ?5, size = ?6, mode = ?7, filename = ?8, value = ?9 WHERE key = ?1 AND raw = ?2 AND "
+     "flytecache_replaced(key, ?1, raw, NULL, NULL, filename, size)"},
     {stmt::delete_rowid, "DELETE FROM Cache WHERE rowid = ?"},
     {stmt::expired_filenames, "SELECT filename FROM Cache WHERE expire_time IS NOT NULL AND "
                               "expire_time < ? ORDER BY expire_time LIMIT ?"},
@@ -212,6 +233,14 @@ inline constexpr std::array<statement_text, statement_count> statement_table = {
                             ", access_time = ?4 WHERE rowid = ?3"},
     {stmt::incr_update_lfu, "UPDATE Cache SET store_time = ?1, value = ?2"
                             ", access_count = access_count + 1 WHERE rowid = ?3"},
+    // A large set_many writes its rows with the triggers off and makes their Settings updates
+    // itself (operations.ipp's write_many): only when the schema's triggers are these exactly.
+    {stmt::schema_triggers, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"},
+    // Settings_count_insert's and Settings_size_insert's arithmetic, and their result in one.
+    {stmt::settings_add, "UPDATE Settings SET value = value + ?1 WHERE key = ?2"},
+    {stmt::settings_set, "UPDATE Settings SET value = ?1 WHERE key = ?2"},
+    // Settings_size_update's arithmetic (NEW.size, OLD.size).
+    {stmt::settings_size_row, "UPDATE Settings SET value = value + ?1 - ?2 WHERE key = 'size'"},
 }};
 
 /// Whether row `i` of the table is statement `i`: the table cannot pair an id with another's SQL.
