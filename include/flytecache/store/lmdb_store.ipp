@@ -330,7 +330,13 @@ public:
             view_ = key;
             return;
         }
-        // check_key bounds the key to max_key_size, one byte under LMDB's limit.
+        // check_key bounds a caller's key to max_key_size, one byte under LMDB's limit; a key
+        // read back from the file (an eviction order record, a damaged entry's) is not bounded.
+        if (key.size() > lmdb_store::max_key_size) {
+            throw store_error("flytecache: lmdb_store: a key of " + std::to_string(key.size()) +
+                              " bytes read from the file is longer than any entry's; the file "
+                              "is damaged: remove the directory to start afresh");
+        }
         buffer_[0] = '\0';
         std::memcpy(buffer_ + 1, key.data(), key.size());
         view_ = std::string_view(buffer_, key.size() + 1);
@@ -621,7 +627,10 @@ struct write_state {
             if (rc == MDB_NOTFOUND) break;
             e.check(rc, "reading the eviction order");
             if (keep_from != 0 && sequence_of_first >= keep_from) break;
-            if (auto old = find(key); old && old->first.sequence == sequence_of_first) {
+            // The key comes from the file: one no entry can have has no entry to evict.
+            const bool possible = !key.empty() && key.size() <= lmdb_store::max_key_size;
+            if (auto old = possible ? find(key) : std::nullopt;
+                old && old->first.sequence == sequence_of_first) {
                 remove(key, old->first, old->second.size());
                 ++evicted;
             } else {
