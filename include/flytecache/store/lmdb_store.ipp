@@ -312,7 +312,6 @@ inline constexpr std::string_view meta_db_name = "flytecache.meta";
 // that begins with "flytecache." — or with the escape byte itself — is stored behind a 0 byte;
 // every other key (flytekit's are hex digests) is stored as it is, without a copy.
 inline constexpr std::string_view reserved_prefix = "flytecache.";
-inline constexpr std::size_t named_databases = 3;
 
 inline bool needs_escape(std::string_view key) {
     // Most keys are hex digits: the first byte decides without a comparison of the prefix.
@@ -1266,10 +1265,24 @@ FLYTECACHE_INLINE std::size_t lmdb_store::size() {
     if (const int rc = ::mdb_stat(r.txn(), e.entries, &st); rc != MDB_SUCCESS) {
         e.fail("counting entries", rc);
     }
-    // Less the records of the named databases, which open_databases made sure exist.
-    return st.ms_entries > detail::lmdb::named_databases
-               ? static_cast<std::size_t>(st.ms_entries) - detail::lmdb::named_databases
-               : 0;
+    // Less the records that are not entries (the named databases', and any other whose key
+    // begins with "flytecache.", which scans skip too): they sort together, so count them there.
+    MDB_cursor* c = nullptr;
+    if (const int rc = ::mdb_cursor_open(r.txn(), e.entries, &c); rc != MDB_SUCCESS) {
+        e.fail("opening a cursor", rc);
+    }
+    MDB_val k = detail::lmdb::val_of(detail::lmdb::reserved_prefix);
+    MDB_val v;
+    std::size_t others = 0;
+    int rc = ::mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    while (rc == MDB_SUCCESS && !detail::lmdb::entry_key_of(detail::lmdb::view_of(k))) {
+        ++others;
+        rc = ::mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
+    ::mdb_cursor_close(c);
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) e.fail("counting entries", rc);
+    const auto all = static_cast<std::size_t>(st.ms_entries);
+    return all > others ? all - others : 0;
 }
 
 FLYTECACHE_INLINE std::size_t lmdb_store::cull() {
