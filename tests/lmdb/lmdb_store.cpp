@@ -696,3 +696,68 @@ TEST_CASE("lmdb_store review: a foreign 'flytecache.' record in the main databas
     CHECK(s.clear() == 2);
     CHECK(s.size() == 0);
 }
+
+namespace {
+
+// A directory as format 1 wrote it: every database named, entries in `flytecache.entries`.
+void write_format_1(const std::filesystem::path& dir) {
+    std::filesystem::create_directories(dir);
+    MDB_env* env = nullptr;
+    REQUIRE(::mdb_env_create(&env) == 0);
+    REQUIRE(::mdb_env_set_maxdbs(env, 8) == 0);
+    REQUIRE(::mdb_env_open(env, dir.c_str(), 0, 0664) == 0);
+    MDB_txn* txn = nullptr;
+    REQUIRE(::mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+    for (const char* name :
+         {"flytecache.meta", "flytecache.entries", "flytecache.order", "flytecache.reservations"}) {
+        MDB_dbi dbi = 0;
+        REQUIRE(::mdb_dbi_open(txn, name, MDB_CREATE, &dbi) == 0);
+        std::string k = std::string_view(name) == "flytecache.meta" ? "format" : "k";
+        std::string v = k == "format" ? "flytecache-lmdb 1" : std::string(17, '\0') + "v";
+        MDB_val kv{k.size(), k.data()};
+        MDB_val vv{v.size(), v.data()};
+        REQUIRE(::mdb_put(txn, dbi, &kv, &vv, 0) == 0);
+    }
+    REQUIRE(::mdb_txn_commit(txn) == 0);
+    ::mdb_env_close(env);
+}
+
+} // namespace
+
+TEST_CASE("lmdb_store review: a format 1 directory is refused and left as it was") {
+    temp_dir dir("lmdb-review-format1");
+    write_format_1(dir.path());
+    const auto before = std::filesystem::file_size(dir.path() / "data.mdb");
+    const std::string text = error_text([&] { fc::lmdb_store s(dir.path()); });
+    CHECK(text.find("flytecache-lmdb 1") != std::string::npos);
+    CHECK(text.find("remove the directory") != std::string::npos);
+    CHECK(std::filesystem::file_size(dir.path() / "data.mdb") == before);
+}
+
+TEST_CASE("lmdb_store review: another program's named database in the main database") {
+    // Documents behaviour on a hostile file (not fixed): LMDB hands the named database's
+    // 48-byte record back as data, and refuses to delete or overwrite it.
+    temp_dir dir("lmdb-review-foreign-db");
+    {
+        fc::lmdb_store s(dir.path());
+        s.set("a", "1");
+    }
+    {
+        MDB_env* env = nullptr;
+        REQUIRE(::mdb_env_create(&env) == 0);
+        REQUIRE(::mdb_env_set_maxdbs(env, 8) == 0);
+        REQUIRE(::mdb_env_open(env, dir.path().c_str(), 0, 0664) == 0);
+        MDB_txn* txn = nullptr;
+        REQUIRE(::mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+        MDB_dbi dbi = 0;
+        REQUIRE(::mdb_dbi_open(txn, "zzz", MDB_CREATE, &dbi) == 0);
+        REQUIRE(::mdb_txn_commit(txn) == 0);
+        ::mdb_env_close(env);
+    }
+    fc::lmdb_store s(dir.path());
+    const auto got = s.get("zzz");
+    MESSAGE("get(\"zzz\") -> " << (got ? std::to_string(got->size()) + " bytes" : "miss"));
+    MESSAGE("size() -> " << s.size());
+    MESSAGE("clear() -> " << error_text([&] { (void)s.clear(); }));
+    MESSAGE("set(\"zzz\") -> " << error_text([&] { s.set("zzz", "x"); }));
+}
