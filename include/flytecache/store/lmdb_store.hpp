@@ -67,7 +67,8 @@ struct lmdb_store_options {
 namespace detail::lmdb {
 struct store_state; // defined in lmdb_store.ipp, beside <lmdb.h>
 // For tests: whether readers fence with membarrier(2) (`true`, where the kernel allows it) or with
-// locked stores (`false`). Returns the previous setting. Call only while no thread reads.
+// locked stores (`false`). Returns the previous setting. Safe at any time: a registered process's
+// resizer calls membarrier whichever way its readers fence.
 bool fence_readers_with_membarrier(bool on) noexcept;
 } // namespace detail::lmdb
 
@@ -90,18 +91,20 @@ bool fence_readers_with_membarrier(bool on) noexcept;
 /// because LMDB finds its root without a lookup, where a named database's root is looked up
 /// again in every read transaction (a quarter of a hit). A key beginning with `flytecache.` or
 /// with a 0 byte is stored behind one 0 byte, so that no key can be mistaken for a database's
-/// record. Format 1 (entries in a named database) is refused
-/// with a `store_error`; the directory is a cache, so removing it is the remedy.
+/// record. Format 1 (entries in a named database) is refused with a `store_error`; the directory
+/// is a cache, so removing it is the remedy.
 ///
 /// A directory whose `data.mdb` is not LMDB, was written by an incompatible LMDB, is truncated,
 /// or is another application's LMDB environment (no `flytecache.meta`, or another magic) is a
 /// `store_error` naming the file, raised by the constructor; nothing is written to it. LMDB does
 /// not checksum pages, so damage inside a valid-looking file is found only where LMDB notices it
-/// (`MDB_CORRUPTED`, `MDB_PAGE_NOTFOUND`: `store_error`).
+/// (`MDB_CORRUPTED`, `MDB_PAGE_NOTFOUND`: `store_error`). The environment must be the store's
+/// alone: a program that opens `data.mdb` itself and creates a database of its own there puts
+/// that database's record among the entries, where LMDB's API cannot tell it from one (a `get`
+/// of its name would read the record's bytes; `clear()` and a `set` of that name fail).
 ///
 /// Keys are 1 to 510 bytes (LMDB's key limit, less the escape byte); others are
-/// `invalid_argument`. Values may be any
-/// size the map can hold.
+/// `invalid_argument`. Values may be any size the map can hold.
 ///
 /// Eviction (`size_limit`): `volume()` is an estimate kept in the environment, the bytes of the
 /// keys and values plus 64 per entry. When a write (`set`, `set_many`) takes it past the bound,

@@ -79,6 +79,9 @@ FLYTECACHE_INLINE registry& environments() {
 // thread of the process pass a full barrier with one system call. Without membarrier the reader
 // pays a sequentially consistent store (a locked instruction, ~8 ns of a ~100 ns hit).
 inline std::atomic<bool> light_readers{false};
+// Whether this process is registered for membarrier: the resizer then always calls it, so that
+// turning `light_readers` off (the test hook, a fork's child) can never race a light reader.
+inline std::atomic<bool> membarrier_registered{false};
 
 FLYTECACHE_INLINE bool register_membarrier() noexcept {
 #if defined(__linux__) && defined(SYS_membarrier)
@@ -93,7 +96,8 @@ FLYTECACHE_INLINE bool register_membarrier() noexcept {
 // The resizer's side, after it set `resizing`: every thread of the process passes a full memory
 // barrier before this returns, so a reader either saw `resizing` or shows `active`.
 FLYTECACHE_INLINE bool heavy_fence() noexcept {
-    if (!light_readers.load(std::memory_order_relaxed)) return true; // readers fence themselves
+    // Not registered: no reader ever took the light path, each fenced itself.
+    if (!membarrier_registered.load(std::memory_order_relaxed)) return true;
 #if defined(__linux__) && defined(SYS_membarrier)
     if (::syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0) return true;
     return ::syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0; // slower, no registration
@@ -113,14 +117,17 @@ inline void enter_read(std::atomic<bool>& active) noexcept {
 }
 
 FLYTECACHE_INLINE bool fence_readers_with_membarrier(bool on) noexcept {
-    return light_readers.exchange(on && register_membarrier(), std::memory_order_relaxed);
+    return light_readers.exchange(on && membarrier_registered.load(std::memory_order_relaxed),
+                                  std::memory_order_relaxed);
 }
 
 // Installs the fork handlers once: the registry's and the readers' mutexes are held across
 // fork() so the child inherits them unlocked and consistent. Registers for membarrier.
 FLYTECACHE_INLINE void watch_forks() {
     static const bool installed = [] {
-        light_readers.store(register_membarrier(), std::memory_order_relaxed);
+        const bool registered = register_membarrier();
+        membarrier_registered.store(registered, std::memory_order_relaxed);
+        light_readers.store(registered, std::memory_order_relaxed);
         ::pthread_atfork(
             [] {
                 environments().mutex.lock();
@@ -134,7 +141,9 @@ FLYTECACHE_INLINE void watch_forks() {
                 fork_generation.fetch_add(1, std::memory_order_relaxed);
                 // The child is a new process for membarrier: register it again (one thread runs
                 // here, so falling back to locked stores cannot race a reader).
-                if (light_readers.load(std::memory_order_relaxed) && !register_membarrier()) {
+                if (membarrier_registered.load(std::memory_order_relaxed) &&
+                    !register_membarrier()) {
+                    membarrier_registered.store(false, std::memory_order_relaxed);
                     light_readers.store(false, std::memory_order_relaxed);
                 }
                 readers_mutex().unlock();
