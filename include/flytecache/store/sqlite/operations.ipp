@@ -391,6 +391,14 @@ FLYTECACHE_INLINE bool trigger_free_rows::possible(connection& c) {
         }
         return out;
     }();
+    {
+        // The triggers add NEW.size as Cache stores it: the int64 written only with diskcache's
+        // INTEGER column (a REAL-affinity one would turn their sums into REALs).
+        auto t = c.use(stmt::schema_size_type);
+        if (!t->step() || t->column_text(0) != "INTEGER") {
+            return false;
+        }
+    }
     std::size_t found = 0;
     auto q = c.use(stmt::schema_triggers);
     while (q->step()) {
