@@ -201,3 +201,28 @@ TEST_CASE("review: large batches and single writes from another thread keep the 
     check_books_match_rows(d);
     CHECK(s.check().findings.empty());
 }
+
+// A Settings table without diskcache's UNIQUE key, holding 'count' twice: each trigger UPDATE
+// moves both rows by its own amount; a write of one computed result makes them equal.
+TEST_CASE("review: the books with a Settings table that holds a key twice") {
+    temp_dir batched("review");
+    temp_dir single("review");
+    for (const auto* d : {&batched, &single}) {
+        exec(d->path(), "CREATE TABLE Settings ( key TEXT NOT NULL, value)");
+    }
+    fc::sqlite_store b(kib_files(batched));
+    fc::sqlite_store one(kib_files(single));
+    for (const auto* d : {&batched, &single}) {
+        exec(d->path(), "INSERT INTO Settings VALUES ('count', 1000), ('size', 5000)");
+    }
+    const owned_batch items = numbered("n", 200, 1500, 'x');
+    b.set_many(items.items());
+    for (const auto& kv : items.items()) {
+        one.set(kv.key, kv.value);
+    }
+    const auto all = [](const temp_dir& d) {
+        return rows(d.path(), "SELECT key, typeof(value), value FROM Settings WHERE key IN "
+                              "('count', 'size') ORDER BY key, value");
+    };
+    CHECK(all(batched) == all(single));
+}
