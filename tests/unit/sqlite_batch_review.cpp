@@ -226,3 +226,20 @@ TEST_CASE("review: the books with a Settings table that holds a key twice") {
     };
     CHECK(all(batched) == all(single));
 }
+
+// A trigger in the file that calls flytecache_replaced (to plant a filename for removal or a
+// size in the books) is refused (SQLITE_DIRECTONLY): the batch fails whole, nothing recorded.
+TEST_CASE("review: a trigger in the file cannot call flytecache_replaced") {
+    temp_dir d("review");
+    fc::sqlite_store s(kib_files(d));
+    const owned_batch before = numbered("k", 130, 2000, 'a');
+    s.set_many(before.items()); // registers the function on the pooled connection
+    exec(d.path(), "CREATE TRIGGER evil AFTER UPDATE ON Cache BEGIN SELECT "
+                   "flytecache_replaced(NEW.key, NEW.key, 1, NULL, NULL, 'ab/cd/victim.val', "
+                   "-1000); END");
+    const auto files = val_files(d.path());
+    CHECK_THROWS_AS(s.set_many(numbered("k", 130, 3000, 'b').items()), fc::store_error);
+    CHECK(val_files(d.path()) == files);
+    CHECK(s.get("k3") == std::optional<std::string>(before.values[3]));
+    check_books_match_rows(d);
+}
