@@ -10615,6 +10615,7 @@ enum class stmt : std::size_t {
     incr_update_lru,
     incr_update_lfu,
     schema_triggers,
+    schema_tables,
     settings_add,
     settings_set,
     settings_size_row,
@@ -10777,6 +10778,9 @@ inline constexpr std::array<statement_text, statement_count> statement_table = {
     // A large set_many writes its rows with the triggers off and makes their Settings updates
     // itself (operations.ipp's write_many): only when the schema's triggers are these exactly.
     {stmt::schema_triggers, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"},
+    // The tables the triggers read and write (their columns' affinities, Settings' UNIQUE key).
+    {stmt::schema_tables, "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND "
+                          "lower(name) IN ('cache', 'settings')"},
     // Settings_count_insert's and Settings_size_insert's arithmetic, and their result in one.
     {stmt::settings_add, "UPDATE Settings SET value = value + ?1 WHERE key = ?2"},
     {stmt::settings_set, "UPDATE Settings SET value = ?1 WHERE key = ?2"},
@@ -12191,6 +12195,10 @@ void refuse_foreign(connection& c);
 // diskcache's schema, object by object (the text is diskcache's, so `sqlite3 cache.db
 // .schema` reads the same for caches created by either side).
 const std::vector<std::pair<std::string_view, std::string_view>>& schema_ddl();
+
+/// diskcache's Settings table (created before the settings are read, so not in `schema_ddl`).
+inline constexpr std::string_view settings_table_ddl =
+    "CREATE TABLE IF NOT EXISTS Settings ( key TEXT NOT NULL UNIQUE, value)";
 
 std::map<std::string, setting_value, std::less<>> default_settings();
 /// The settings `opts` gives, as Settings rows.
@@ -13825,7 +13833,7 @@ FLYTECACHE_INLINE void open_cache(engine& e) {
     }
     c.exec("BEGIN IMMEDIATE");
     try {
-        c.exec("CREATE TABLE IF NOT EXISTS Settings ( key TEXT NOT NULL UNIQUE, value)");
+        c.exec(settings_table_ddl);
         for (const auto& [name, value] : changed) {
             statement q(c.handle(), "INSERT OR REPLACE INTO Settings VALUES (?, ?)", c.path());
             q.bind_text(1, name);
@@ -14037,8 +14045,9 @@ inline constexpr std::size_t trigger_free_batch_min = 128;
 /// otherwise it replays their UPDATEs one by one, in order.
 class trigger_free_rows {
 public:
-    /// Whether `c`'s triggers are on and are exactly diskcache's (`schema_ddl`), so that doing
-    /// their work here is doing all of it.
+    /// Whether `c`'s triggers are on and they and the Cache and Settings tables are exactly
+    /// diskcache's (`schema_ddl`, `settings_table_ddl`), so that doing their work here is doing
+    /// all of it, with the same result.
     static bool possible(connection& c);
 
     /// Turns `c`'s triggers off.
@@ -14468,6 +14477,39 @@ FLYTECACHE_INLINE bool trigger_free_rows::possible(connection& c) {
         }
         return out;
     }();
+    // Their arithmetic is this one only on diskcache's tables: NEW.size is the value as Cache
+    // stores it (a REAL-affinity size column makes their sums REAL) and their UPDATE moves every
+    // Settings row of the key (a Settings without its UNIQUE key may hold one twice).
+    static const std::vector<std::pair<std::string_view, std::string>> tables = [] {
+        constexpr std::string_view create = "CREATE TABLE IF NOT EXISTS ";
+        const auto stored = [&](std::string_view sql) {
+            return std::string("CREATE TABLE ").append(sql.substr(create.size()));
+        };
+        std::vector<std::pair<std::string_view, std::string>> out;
+        out.emplace_back("Settings", stored(settings_table_ddl));
+        for (const auto& [name, sql] : schema_ddl()) {
+            if (name == "Cache") {
+                out.emplace_back(name, stored(sql));
+            }
+        }
+        return out;
+    }();
+    {
+        std::size_t matching = 0;
+        auto t = c.use(stmt::schema_tables);
+        while (t->step()) {
+            const std::string_view name = t->column_text(0);
+            const auto it = std::find_if(tables.begin(), tables.end(),
+                                         [&](const auto& x) { return x.first == name; });
+            if (it == tables.end() || t->column_text(1) != it->second) {
+                return false;
+            }
+            ++matching;
+        }
+        if (matching != tables.size()) {
+            return false;
+        }
+    }
     std::size_t found = 0;
     auto q = c.use(stmt::schema_triggers);
     while (q->step()) {

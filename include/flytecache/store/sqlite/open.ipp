@@ -188,7 +188,7 @@ FLYTECACHE_INLINE void open_cache(engine& e) {
     }
     c.exec("BEGIN IMMEDIATE");
     try {
-        c.exec("CREATE TABLE IF NOT EXISTS Settings ( key TEXT NOT NULL UNIQUE, value)");
+        c.exec(settings_table_ddl);
         for (const auto& [name, value] : changed) {
             statement q(c.handle(), "INSERT OR REPLACE INTO Settings VALUES (?, ?)", c.path());
             q.bind_text(1, name);

@@ -201,8 +201,9 @@ inline constexpr std::size_t trigger_free_batch_min = 128;
 /// otherwise it replays their UPDATEs one by one, in order.
 class trigger_free_rows {
 public:
-    /// Whether `c`'s triggers are on and are exactly diskcache's (`schema_ddl`), so that doing
-    /// their work here is doing all of it.
+    /// Whether `c`'s triggers are on and they and the Cache and Settings tables are exactly
+    /// diskcache's (`schema_ddl`, `settings_table_ddl`), so that doing their work here is doing
+    /// all of it, with the same result.
     static bool possible(connection& c);
 
     /// Turns `c`'s triggers off.

@@ -391,6 +391,39 @@ FLYTECACHE_INLINE bool trigger_free_rows::possible(connection& c) {
         }
         return out;
     }();
+    // Their arithmetic is this one only on diskcache's tables: NEW.size is the value as Cache
+    // stores it (a REAL-affinity size column makes their sums REAL) and their UPDATE moves every
+    // Settings row of the key (a Settings without its UNIQUE key may hold one twice).
+    static const std::vector<std::pair<std::string_view, std::string>> tables = [] {
+        constexpr std::string_view create = "CREATE TABLE IF NOT EXISTS ";
+        const auto stored = [&](std::string_view sql) {
+            return std::string("CREATE TABLE ").append(sql.substr(create.size()));
+        };
+        std::vector<std::pair<std::string_view, std::string>> out;
+        out.emplace_back("Settings", stored(settings_table_ddl));
+        for (const auto& [name, sql] : schema_ddl()) {
+            if (name == "Cache") {
+                out.emplace_back(name, stored(sql));
+            }
+        }
+        return out;
+    }();
+    {
+        std::size_t matching = 0;
+        auto t = c.use(stmt::schema_tables);
+        while (t->step()) {
+            const std::string_view name = t->column_text(0);
+            const auto it = std::find_if(tables.begin(), tables.end(),
+                                         [&](const auto& x) { return x.first == name; });
+            if (it == tables.end() || t->column_text(1) != it->second) {
+                return false;
+            }
+            ++matching;
+        }
+        if (matching != tables.size()) {
+            return false;
+        }
+    }
     std::size_t found = 0;
     auto q = c.use(stmt::schema_triggers);
     while (q->step()) {

@@ -67,6 +67,10 @@ void refuse_foreign(connection& c);
 // .schema` reads the same for caches created by either side).
 const std::vector<std::pair<std::string_view, std::string_view>>& schema_ddl();
 
+/// diskcache's Settings table (created before the settings are read, so not in `schema_ddl`).
+inline constexpr std::string_view settings_table_ddl =
+    "CREATE TABLE IF NOT EXISTS Settings ( key TEXT NOT NULL UNIQUE, value)";
+
 std::map<std::string, setting_value, std::less<>> default_settings();
 /// The settings `opts` gives, as Settings rows.
 std::vector<std::pair<std::string, setting_value>> given_settings(const sqlite_store_options& opts);

@@ -74,6 +74,7 @@ enum class stmt : std::size_t {
     incr_update_lru,
     incr_update_lfu,
     schema_triggers,
+    schema_tables,
     settings_add,
     settings_set,
     settings_size_row,
@@ -236,6 +237,9 @@ inline constexpr std::array<statement_text, statement_count> statement_table = {
     // A large set_many writes its rows with the triggers off and makes their Settings updates
     // itself (operations.ipp's write_many): only when the schema's triggers are these exactly.
     {stmt::schema_triggers, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"},
+    // The tables the triggers read and write (their columns' affinities, Settings' UNIQUE key).
+    {stmt::schema_tables, "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND "
+                          "lower(name) IN ('cache', 'settings')"},
     // Settings_count_insert's and Settings_size_insert's arithmetic, and their result in one.
     {stmt::settings_add, "UPDATE Settings SET value = value + ?1 WHERE key = ?2"},
     {stmt::settings_set, "UPDATE Settings SET value = ?1 WHERE key = ?2"},
