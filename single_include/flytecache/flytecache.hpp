@@ -14550,11 +14550,13 @@ FLYTECACHE_INLINE void trigger_free_rows::updated(std::int64_t size, const state
         return;
     }
     // NULL, REAL or text (never diskcache's): kept as stored, for the trigger's own arithmetic.
-    sqlite3_value* copy = sqlite3_value_dup(old.column_value(size_col));
+    // Owned before the vector grows, so a failing allocation there cannot leak it.
+    std::unique_ptr<sqlite3_value, void (*)(sqlite3_value*)> copy(
+        sqlite3_value_dup(old.column_value(size_col)), sqlite3_value_free);
     if (copy == nullptr) {
         fail(SQLITE_NOMEM, nullptr, c_.path(), "copying a size");
     }
-    odd_olds_.emplace_back(copy, sqlite3_value_free);
+    odd_olds_.push_back(std::move(copy));
     steps_.push_back({size, 0, true, odd_olds_.size()});
 }
 

@@ -1,4 +1,5 @@
-// flytecache — tests: adversarial review of set_many's triggers-off path and flytecache_replaced
+// flytecache — tests: set_many keeps diskcache's Settings books on files diskcache never writes
+// flytecache_replaced) on odd files
 // SPDX-License-Identifier: MIT
 #include <flytecache/store/sqlite_store.hpp>
 
@@ -33,8 +34,7 @@ struct owned_batch {
     }
 };
 
-owned_batch numbered(const std::string& prefix, std::size_t n, std::size_t value_size,
-                     char fill) {
+owned_batch numbered(const std::string& prefix, std::size_t n, std::size_t value_size, char fill) {
     owned_batch b;
     for (std::size_t i = 0; i < n; ++i) {
         b.keys.push_back(prefix + std::to_string(i));
@@ -77,7 +77,8 @@ void check_books_match_rows(const temp_dir& d) {
 // A failure in the middle of a batch whose rows are written with the triggers off (a foreign
 // partial unique index is not a trigger, so the batch turns them off): all or nothing, and the
 // connection keeps diskcache's books afterwards (its triggers are on again).
-TEST_CASE("review: a triggers-off batch failing half-way leaves the books and the triggers") {
+TEST_CASE(
+    "set_many books: a triggers-off batch failing half-way leaves the books and the triggers") {
     temp_dir d("review");
     fc::sqlite_store s(kib_files(d));
     const owned_batch before = numbered("k", 100, 2000, 'a');
@@ -111,7 +112,8 @@ TEST_CASE("review: a triggers-off batch failing half-way leaves the books and th
 }
 
 // The 127/128 boundary (distinct keys, duplicates do not count).
-TEST_CASE("review: batches at the trigger-free threshold keep the books as sequential sets") {
+TEST_CASE(
+    "set_many books: batches at the trigger-free threshold keep the books as sequential sets") {
     for (const std::size_t n : {std::size_t{127}, std::size_t{128}, std::size_t{129}}) {
         CAPTURE(n);
         temp_dir d("review");
@@ -130,7 +132,8 @@ TEST_CASE("review: batches at the trigger-free threshold keep the books as seque
 }
 
 // Old value files of overwritten rows go only after the outermost commit.
-TEST_CASE("review: a triggers-off batch inside a transaction the caller rolls back keeps files") {
+TEST_CASE(
+    "set_many books: a triggers-off batch inside a transaction the caller rolls back keeps files") {
     temp_dir d("review");
     fc::sqlite_store s(d.path()); // diskcache's 32 KiB threshold
     const owned_batch before = numbered("k", 130, 40 * 1024, 'a');
@@ -157,7 +160,7 @@ TEST_CASE("review: a triggers-off batch inside a transaction the caller rolls ba
 
 // A Cache table whose size column has REAL affinity (a file diskcache never writes, but the batch
 // only checks the triggers): diskcache's triggers add NEW.size as stored (REAL).
-TEST_CASE("review: the books with a Cache.size column of another affinity") {
+TEST_CASE("set_many books: the books with a Cache.size column of another affinity") {
     temp_dir batched("review");
     temp_dir single("review");
     for (const auto* d : {&batched, &single}) {
@@ -181,13 +184,14 @@ TEST_CASE("review: the books with a Cache.size column of another affinity") {
 }
 
 // Another writer (another pool connection) during large batches.
-TEST_CASE("review: large batches and single writes from another thread keep the books") {
+TEST_CASE("set_many books: large batches and single writes from another thread keep the books") {
     temp_dir d("review");
     fc::sqlite_store s(kib_files(d));
     std::atomic<bool> stop{false};
     std::thread other([&] {
         for (int i = 0; !stop.load(); ++i) {
-            s.set("other" + std::to_string(i % 50), std::string(static_cast<std::size_t>(1000 + i % 700), 'o'));
+            s.set("other" + std::to_string(i % 50),
+                  std::string(static_cast<std::size_t>(1000 + i % 700), 'o'));
             if (i % 3 == 0) {
                 s.erase("other" + std::to_string((i + 7) % 50));
             }
@@ -204,7 +208,7 @@ TEST_CASE("review: large batches and single writes from another thread keep the 
 
 // A Settings table without diskcache's UNIQUE key, holding 'count' twice: each trigger UPDATE
 // moves both rows by its own amount; a write of one computed result makes them equal.
-TEST_CASE("review: the books with a Settings table that holds a key twice") {
+TEST_CASE("set_many books: the books with a Settings table that holds a key twice") {
     temp_dir batched("review");
     temp_dir single("review");
     for (const auto* d : {&batched, &single}) {
@@ -229,7 +233,7 @@ TEST_CASE("review: the books with a Settings table that holds a key twice") {
 
 // A trigger in the file that calls flytecache_replaced (to plant a filename for removal or a
 // size in the books) is refused (SQLITE_DIRECTONLY): the batch fails whole, nothing recorded.
-TEST_CASE("review: a trigger in the file cannot call flytecache_replaced") {
+TEST_CASE("set_many books: a trigger in the file cannot call flytecache_replaced") {
     temp_dir d("review");
     fc::sqlite_store s(kib_files(d));
     const owned_batch before = numbered("k", 130, 2000, 'a');
