@@ -6,6 +6,7 @@
 #include <flytecache/store/tiered_store.hpp>
 
 #include "../support/raw_sqlite.hpp"
+#include "../support/sqlite_batches.hpp"
 #include "../support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -27,26 +28,15 @@
 #include <vector>
 
 namespace fc = flytecache;
+using flytecache_test::count_val_files;
 using flytecache_test::exec;
 using flytecache_test::rows;
+using flytecache_test::small_files;
 using flytecache_test::temp_dir;
 
 namespace {
 
-// A batch that owns its keys and values, with the views set_many and get_many take.
-struct batch {
-    std::vector<std::string> keys, values;
-    [[nodiscard]] std::vector<fc::key_value> items() const {
-        std::vector<fc::key_value> out;
-        for (std::size_t i = 0; i < keys.size(); ++i) {
-            out.push_back({keys[i], values[i]});
-        }
-        return out;
-    }
-    [[nodiscard]] std::vector<std::string_view> key_views() const {
-        return {keys.begin(), keys.end()};
-    }
-};
+using batch = flytecache_test::owned_batch;
 
 batch make_batch(const std::string& prefix, std::size_t n, const std::string& value_prefix,
                  std::size_t value_size = 0) {
@@ -60,20 +50,6 @@ batch make_batch(const std::string& prefix, std::size_t n, const std::string& va
         b.values.push_back(std::move(v));
     }
     return b;
-}
-
-std::size_t count_val_files(const std::filesystem::path& dir) {
-    std::size_t n = 0;
-    for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
-        n += e.path().extension() == ".val" ? 1U : 0U;
-    }
-    return n;
-}
-
-fc::sqlite_store::options small_files(const temp_dir& d) {
-    fc::sqlite_store::options o{.directory = d.path()};
-    o.min_file_size = 1024; // values of 1 KiB and more go to .val files
-    return o;
 }
 
 } // namespace

@@ -1,9 +1,9 @@
 // flytecache — tests: set_many keeps diskcache's Settings books on files diskcache never writes
-// flytecache_replaced) on odd files
 // SPDX-License-Identifier: MIT
 #include <flytecache/store/sqlite_store.hpp>
 
 #include "../support/raw_sqlite.hpp"
+#include "../support/sqlite_batches.hpp"
 #include "../support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -17,22 +17,14 @@
 #include <vector>
 
 namespace fc = flytecache;
+using flytecache_test::count_val_files;
 using flytecache_test::exec;
+using flytecache_test::owned_batch;
 using flytecache_test::rows;
+using flytecache_test::small_files;
 using flytecache_test::temp_dir;
 
 namespace {
-
-struct owned_batch {
-    std::vector<std::string> keys, values;
-    [[nodiscard]] std::vector<fc::key_value> items() const {
-        std::vector<fc::key_value> out;
-        for (std::size_t i = 0; i < keys.size(); ++i) {
-            out.push_back({keys[i], values[i]});
-        }
-        return out;
-    }
-};
 
 owned_batch numbered(const std::string& prefix, std::size_t n, std::size_t value_size, char fill) {
     owned_batch b;
@@ -43,20 +35,6 @@ owned_batch numbered(const std::string& prefix, std::size_t n, std::size_t value
         b.values.push_back(std::move(v));
     }
     return b;
-}
-
-std::size_t val_files(const std::filesystem::path& dir) {
-    std::size_t n = 0;
-    for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
-        n += e.path().extension() == ".val" ? 1U : 0U;
-    }
-    return n;
-}
-
-fc::sqlite_store::options kib_files(const temp_dir& d) {
-    fc::sqlite_store::options o{.directory = d.path()};
-    o.min_file_size = 1024;
-    return o;
 }
 
 // Settings count/size as stored (type and value) and the table's own figures.
@@ -80,7 +58,7 @@ void check_books_match_rows(const temp_dir& d) {
 TEST_CASE(
     "set_many books: a triggers-off batch failing half-way leaves the books and the triggers") {
     temp_dir d("review");
-    fc::sqlite_store s(kib_files(d));
+    fc::sqlite_store s(small_files(d));
     const owned_batch before = numbered("k", 100, 2000, 'a');
     s.set_many(before.items());
     exec(d.path(), "CREATE UNIQUE INDEX poison ON Cache(raw) WHERE key GLOB 'poison*'");
@@ -89,7 +67,7 @@ TEST_CASE(
     b.values.emplace_back("x");
     b.keys.emplace_back("poison2");
     b.values.emplace_back("y");
-    const auto files_before = val_files(d.path());
+    const auto files_before = count_val_files(d.path());
     SUBCASE("alone") { CHECK_THROWS_AS(s.set_many(b.items()), fc::store_error); }
     SUBCASE("inside a transaction that commits the rest") {
         s.transact([&] {
@@ -101,7 +79,7 @@ TEST_CASE(
         CHECK(s.erase("outer2"));
     }
     check_books_match_rows(d);
-    CHECK(val_files(d.path()) == files_before);
+    CHECK(count_val_files(d.path()) == files_before);
     CHECK(s.get("k0") == std::optional<std::string>(before.values[0]));
     // Triggers back on: single writes keep the books.
     s.set("after", std::string(5000, 'z'));
@@ -117,7 +95,7 @@ TEST_CASE(
     for (const std::size_t n : {std::size_t{127}, std::size_t{128}, std::size_t{129}}) {
         CAPTURE(n);
         temp_dir d("review");
-        fc::sqlite_store s(kib_files(d));
+        fc::sqlite_store s(small_files(d));
         s.set_many(numbered("k", n / 2, 1500, 'a').items());
         owned_batch b = numbered("k", n, 1200, 'b');
         b.keys.emplace_back("k0"); // a duplicate: n distinct keys
@@ -138,21 +116,21 @@ TEST_CASE(
     fc::sqlite_store s(d.path()); // diskcache's 32 KiB threshold
     const owned_batch before = numbered("k", 130, 40 * 1024, 'a');
     s.set_many(before.items());
-    REQUIRE(val_files(d.path()) == 130);
+    REQUIRE(count_val_files(d.path()) == 130);
     const owned_batch after = numbered("k", 130, 50 * 1024, 'b');
     CHECK_THROWS_AS(s.transact([&] {
         s.set_many(after.items());
         throw std::runtime_error("caller gives up");
     }),
                     std::runtime_error);
-    CHECK(val_files(d.path()) == 130);
+    CHECK(count_val_files(d.path()) == 130);
     for (std::size_t i = 0; i < 130; i += 17) {
         CHECK(s.get(before.keys[i]) == std::optional<std::string>(before.values[i]));
     }
     check_books_match_rows(d);
     // And a committed one removes the 130 old files, keeps the 130 new.
     s.transact([&] { s.set_many(after.items()); });
-    CHECK(val_files(d.path()) == 130);
+    CHECK(count_val_files(d.path()) == 130);
     CHECK(s.get(after.keys[5]) == std::optional<std::string>(after.values[5]));
     check_books_match_rows(d);
     CHECK(s.check().findings.empty());
@@ -169,8 +147,8 @@ TEST_CASE("set_many books: the books with a Cache.size column of another affinit
              "REAL, expire_time REAL, access_time REAL, access_count INTEGER DEFAULT 0, tag BLOB, "
              "size REAL DEFAULT 0, mode INTEGER DEFAULT 0, filename TEXT, value BLOB)");
     }
-    fc::sqlite_store b(kib_files(batched));
-    fc::sqlite_store one(kib_files(single));
+    fc::sqlite_store b(small_files(batched));
+    fc::sqlite_store one(small_files(single));
     const owned_batch items = numbered("n", 200, 1500, 'x');
     b.set_many(items.items());
     for (const auto& kv : items.items()) {
@@ -186,7 +164,7 @@ TEST_CASE("set_many books: the books with a Cache.size column of another affinit
 // Another writer (another pool connection) during large batches.
 TEST_CASE("set_many books: large batches and single writes from another thread keep the books") {
     temp_dir d("review");
-    fc::sqlite_store s(kib_files(d));
+    fc::sqlite_store s(small_files(d));
     std::atomic<bool> stop{false};
     std::thread other([&] {
         for (int i = 0; !stop.load(); ++i) {
@@ -214,8 +192,8 @@ TEST_CASE("set_many books: the books with a Settings table that holds a key twic
     for (const auto* d : {&batched, &single}) {
         exec(d->path(), "CREATE TABLE Settings ( key TEXT NOT NULL, value)");
     }
-    fc::sqlite_store b(kib_files(batched));
-    fc::sqlite_store one(kib_files(single));
+    fc::sqlite_store b(small_files(batched));
+    fc::sqlite_store one(small_files(single));
     for (const auto* d : {&batched, &single}) {
         exec(d->path(), "INSERT INTO Settings VALUES ('count', 1000), ('size', 5000)");
     }
@@ -235,15 +213,15 @@ TEST_CASE("set_many books: the books with a Settings table that holds a key twic
 // size in the books) is refused (SQLITE_DIRECTONLY): the batch fails whole, nothing recorded.
 TEST_CASE("set_many books: a trigger in the file cannot call flytecache_replaced") {
     temp_dir d("review");
-    fc::sqlite_store s(kib_files(d));
+    fc::sqlite_store s(small_files(d));
     const owned_batch before = numbered("k", 130, 2000, 'a');
     s.set_many(before.items()); // registers the function on the pooled connection
     exec(d.path(), "CREATE TRIGGER evil AFTER UPDATE ON Cache BEGIN SELECT "
                    "flytecache_replaced(NEW.key, NEW.key, 1, NULL, NULL, 'ab/cd/victim.val', "
                    "-1000); END");
-    const auto files = val_files(d.path());
+    const auto files = count_val_files(d.path());
     CHECK_THROWS_AS(s.set_many(numbered("k", 130, 3000, 'b').items()), fc::store_error);
-    CHECK(val_files(d.path()) == files);
+    CHECK(count_val_files(d.path()) == files);
     CHECK(s.get("k3") == std::optional<std::string>(before.values[3]));
     check_books_match_rows(d);
 }

@@ -7,6 +7,7 @@
 #include <flytecache/task/memoize.hpp>
 
 #include "../support/raw_sqlite.hpp"
+#include "../support/sqlite_batches.hpp"
 #include "../support/store_conformance.hpp"
 #include "../support/temp_dir.hpp"
 
@@ -29,6 +30,7 @@
 
 namespace fc = flytecache;
 using namespace std::chrono_literals;
+using flytecache_test::count_val_files;
 using flytecache_test::exec;
 using flytecache_test::rows;
 using flytecache_test::temp_dir;
@@ -40,14 +42,6 @@ std::string setting(const std::filesystem::path& dir, const std::string& key) {
     auto r = rows(dir, "SELECT value FROM Settings WHERE key = '" + key + "'");
     REQUIRE(r.size() == 1);
     return r[0][0];
-}
-
-std::size_t count_val_files(const std::filesystem::path& dir) {
-    std::size_t n = 0;
-    for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
-        n += e.path().extension() == ".val" ? 1U : 0U;
-    }
-    return n;
 }
 
 // diskcache's names: "xx/yy/" + 28 hex digits + ".val".
